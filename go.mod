@@ -25,4 +25,5 @@ require (
 	golang.org/x/term v0.47.0 // indirect
 	golang.org/x/text v0.31.0 // indirect
 	golang.org/x/tools v0.38.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )
