@@ -1,0 +1,262 @@
+// Package mmu translates guest-virtual addresses (Intel SDM Vol. 3A ch. 4)
+// and holds guest physical memory: RAM as one []byte, MMIO ranges dispatched
+// to devices, a TLB, and per-page "holds decoded code" marks so that every
+// write path invalidates the CPU's decode cache.
+//
+// Supported paging modes: none (CR0.PG=0: linear = physical), 32-bit paging
+// (with PSE and PSE-36 4 MiB pages), PAE paging, and 4-level IA-32e paging with
+// 4 KiB, 2 MiB and 1 GiB pages. MAXPHYADDR is MaxPhysAddrBits (40).
+//
+// Not goroutine-safe: the CPU, devices and host pokes run on one goroutine.
+package mmu
+
+import "fmt"
+
+// PAddr is a guest-physical address.
+type PAddr uint64
+
+// VAddr is a guest-linear address (segmentation already applied by the CPU).
+type VAddr uint64
+
+// Access is the kind of memory access being translated.
+type Access uint8
+
+// Access kinds.
+const (
+	Read Access = iota
+	Write
+	Exec
+)
+
+func (a Access) String() string {
+	switch a {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	case Exec:
+		return "exec"
+	}
+	return fmt.Sprintf("Access(%d)", uint8(a))
+}
+
+// MaxPhysAddrBits is MAXPHYADDR: the number of physical-address bits the
+// emulated processor supports. CPUID.80000008H:EAX[7:0] must report it.
+// Physical-address bits at or above it in paging-structure entries are
+// reserved (SDM 4.1.4) and cause a page fault with RSVD=1.
+const MaxPhysAddrBits = 40
+
+// MaxLinearAddrBits is the linear-address width (CPUID.80000008H:EAX[15:8]).
+const MaxLinearAddrBits = 48
+
+// PageSize is the size of the smallest page, and the granule of code marks.
+const PageSize = 4096
+
+const pageMask = PageSize - 1
+
+// physAddrMask selects physical-address bits below MAXPHYADDR.
+const physAddrMask = uint64(1)<<MaxPhysAddrBits - 1
+
+// MMIO is a device range on the MMIO bus (off = offset inside the range,
+// len(data) = access width).
+type MMIO interface {
+	ReadMMIO(off uint64, data []byte)
+	WriteMMIO(off uint64, data []byte)
+}
+
+// Page-fault error-code bits (SDM 4.7).
+const (
+	PFPresent  = 1 << 0 // P: the fault was a protection violation (0: not present)
+	PFWrite    = 1 << 1 // W/R: the access was a write
+	PFUser     = 1 << 2 // U/S: the access was a user-mode access
+	PFReserved = 1 << 3 // RSVD: a reserved bit was set in a paging-structure entry
+	PFFetch    = 1 << 4 // I/D: the access was an instruction fetch (only with NXE or SMEP)
+)
+
+// Fault is a #PF: error code (P=1,W=2,U=4,RSVD=8,I=16) and the linear address
+// for CR2.
+type Fault struct {
+	Addr VAddr
+	Code uint32
+}
+
+func (f *Fault) Error() string {
+	return fmt.Sprintf("#PF at %#x, error code %#x", uint64(f.Addr), f.Code)
+}
+
+// Control-register bits the MMU looks at (names as in the SDM).
+const (
+	CR0_PG = 1 << 31
+	CR0_WP = 1 << 16
+
+	CR4_PSE  = 1 << 4
+	CR4_PAE  = 1 << 5
+	CR4_PGE  = 1 << 7
+	CR4_SMEP = 1 << 20
+	CR4_SMAP = 1 << 21
+
+	EFER_LME = 1 << 8
+	EFER_LMA = 1 << 10
+	EFER_NXE = 1 << 11
+)
+
+// Control is the paging-relevant CPU state; the CPU calls SetControl whenever
+// CR0/CR3/CR4/EFER change.
+type Control struct {
+	CR0, CR3, CR4, EFER uint64
+}
+
+// Mode is the paging mode selected by Control (SDM 4.1.1).
+type Mode uint8
+
+// Paging modes.
+const (
+	ModeNone   Mode = iota // CR0.PG=0: linear addresses are physical
+	Mode32                 // CR0.PG=1, CR4.PAE=0: 32-bit paging
+	ModePAE                // CR0.PG=1, CR4.PAE=1, EFER.LME=0: PAE paging
+	Mode4Level             // CR0.PG=1, CR4.PAE=1, EFER.LME=1: 4-level paging
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeNone:
+		return "none"
+	case Mode32:
+		return "32-bit"
+	case ModePAE:
+		return "PAE"
+	case Mode4Level:
+		return "4-level"
+	}
+	return fmt.Sprintf("Mode(%d)", uint8(m))
+}
+
+// ModeOf returns the paging mode Control selects.
+func ModeOf(c Control) Mode {
+	switch {
+	case c.CR0&CR0_PG == 0:
+		return ModeNone
+	case c.CR4&CR4_PAE == 0:
+		return Mode32
+	case c.EFER&EFER_LME == 0:
+		return ModePAE
+	}
+	return Mode4Level
+}
+
+// State is the MMU's architectural state for snapshots: the control registers
+// it was last given and the PAE PDPTE registers (SDM 4.4.1), which are loaded
+// on CR3 writes and not re-read from memory. RAM is saved separately via RAM().
+type State struct {
+	Control Control
+	PDPTE   [4]uint64
+}
+
+// MMU is guest physical memory plus the linear-address translation machinery.
+type MMU struct {
+	// tlb[kind][class] is a direct-mapped array of translations, split by
+	// access kind and privilege class so that a hit is one tag compare.
+	tlb [3][numClasses][tlbSets]tlbEntry
+
+	ram  []byte
+	code []uint8 // per-pfn "holds decoded code" mark, RAM pages only
+
+	invalidate func(pfn uint64)
+
+	mmio []mmioRange // sorted by base, non-overlapping
+
+	ctl   Control
+	mode  Mode
+	pdpte [4]uint64 // PAE PDPTE registers
+
+	// Derived from ctl.
+	wp, nxe, smep, smap, pge, pse bool
+
+	// haveLarge is set when a TLB entry from a page larger than 4 KiB was
+	// installed since the last full flush; INVLPG then scans the TLB.
+	haveLarge bool
+
+	scratch [16]byte // slow-path buffer for Read8..Write64
+
+	unbacked [PageSize]byte // all 0xFF: what Fetch returns for unbacked pages
+}
+
+// New returns an MMU with ramBytes of zeroed RAM (rounded up to a whole page)
+// at physical address 0, paging disabled.
+func New(ramBytes uint64) *MMU {
+	ramBytes = (ramBytes + pageMask) &^ pageMask
+	m := &MMU{
+		ram:  make([]byte, ramBytes),
+		code: make([]uint8, ramBytes/PageSize),
+	}
+	for i := range m.unbacked {
+		m.unbacked[i] = 0xFF
+	}
+	m.flushAll()
+	return m
+}
+
+// RAM returns guest RAM, physical addresses 0..len. Writing it directly
+// bypasses code-mark invalidation; use WritePhys for guest-visible pokes.
+func (m *MMU) RAM() []byte { return m.ram }
+
+// Control returns the control registers last passed to SetControl.
+func (m *MMU) Control() Control { return m.ctl }
+
+// Mode returns the current paging mode.
+func (m *MMU) Mode() Mode { return m.mode }
+
+// SetControl installs new paging control registers and flushes the TLB as
+// the SDM requires (4.10.4.1): a CR3 change flushes non-global entries
+// (everything when CR4.PGE=0); a change of CR0.PG/WP, CR4.PGE/PAE/PSE/SMEP/
+// SMAP or EFER.NXE/LME flushes everything. In PAE mode the PDPTE registers
+// are (re)loaded from the table CR3 points to whenever CR3 or the mode
+// changes.
+func (m *MMU) SetControl(c Control) {
+	old := m.ctl
+	m.ctl = c
+	m.mode = ModeOf(c)
+	m.wp = c.CR0&CR0_WP != 0
+	m.nxe = c.EFER&EFER_NXE != 0
+	m.smep = c.CR4&CR4_SMEP != 0
+	m.smap = c.CR4&CR4_SMAP != 0
+	m.pge = c.CR4&CR4_PGE != 0
+	m.pse = c.CR4&CR4_PSE != 0
+
+	const cr0Bits = CR0_PG | CR0_WP
+	const cr4Bits = CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP
+	const eferBits = EFER_NXE | EFER_LME
+	modeChanged := (old.CR0^c.CR0)&cr0Bits != 0 || (old.CR4^c.CR4)&cr4Bits != 0 ||
+		(old.EFER^c.EFER)&eferBits != 0
+	switch {
+	case modeChanged:
+		m.flushAll()
+	case old.CR3 != c.CR3:
+		m.flushNonGlobal()
+	}
+	if m.mode == ModePAE && (modeChanged || old.CR3 != c.CR3) {
+		m.loadPDPTEs()
+	}
+}
+
+// State returns the architectural state (RAM excluded).
+func (m *MMU) State() State { return State{Control: m.ctl, PDPTE: m.pdpte} }
+
+// SetState restores State and flushes the TLB. Code marks are kept: a
+// stale mark only costs one spurious invalidation.
+func (m *MMU) SetState(s State) {
+	m.SetControl(s.Control)
+	m.pdpte = s.PDPTE
+	m.flushAll()
+}
+
+// Reset puts the MMU in its power-on state: paging off, TLB empty, no code
+// marks. RAM contents and MMIO attachments are kept.
+func (m *MMU) Reset() {
+	m.ctl = Control{}
+	m.mode = ModeNone
+	m.pdpte = [4]uint64{}
+	m.wp, m.nxe, m.smep, m.smap, m.pge, m.pse = false, false, false, false, false, false
+	clear(m.code)
+	m.flushAll()
+}

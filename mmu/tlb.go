@@ -1,0 +1,152 @@
+package mmu
+
+// The TLB caches successful translations, split by access kind (read, write,
+// execute) and privilege class, so that a hit already implies the access is
+// permitted: the fast paths compare one tag and use the page pointer.
+//
+// Entries are per 4 KiB linear page even for 2 MiB/1 GiB/4 MiB mappings
+// (the large page is splintered); INVLPG on any address of a large page
+// drops every splinter of it (see Invlpg).
+//
+// A write entry is only installed by a write walk, which has set the dirty
+// bit in the leaf, so a write through a read entry whose page lacks D never
+// happens: it misses and walks (SDM 4.8).
+//
+// A write entry whose physical page holds decoded code (see MarkCode) keeps
+// its translation but has page == nil, so writes to it take the slow path,
+// which invalidates the decode cache.
+
+const (
+	tlbBits = 8
+	tlbSets = 1 << tlbBits
+
+	// Privilege classes.
+	clsSup     = 0 // supervisor access subject to SMAP (AC=0 or implicit)
+	clsSupAC   = 1 // supervisor data access with RFLAGS.AC=1 while CR4.SMAP=1
+	clsUser    = 2 // CPL 3
+	numClasses = 3
+
+	invalidTag = ^uint64(0) // va>>12 never has all 64 bits set
+
+	entGlobal = 1 << 0 // from a leaf with G=1 while CR4.PGE=1
+	entLarge  = 1 << 1 // splinter of a page larger than 4 KiB
+)
+
+type tlbEntry struct {
+	tag  uint64          // va >> 12, or invalidTag
+	page *[PageSize]byte // RAM backing the page; nil for MMIO/unbacked/code-marked write entries
+	pa   uint64          // physical address of the 4 KiB page
+	// largeMask is the linear-address mask of the whole mapping's offset
+	// (e.g. 1<<21-1) for large pages, used by Invlpg.
+	largeMask uint64
+	flags     uint8
+}
+
+// class returns the privilege class of a data access.
+func (m *MMU) class(user, ac bool) int {
+	if user {
+		return clsUser
+	}
+	if ac && m.smap {
+		return clsSupAC
+	}
+	return clsSup
+}
+
+// FlushTLB drops every cached translation, global ones included.
+func (m *MMU) FlushTLB() { m.flushAll() }
+
+func (m *MMU) flushAll() {
+	for k := range m.tlb {
+		for c := range m.tlb[k] {
+			t := &m.tlb[k][c]
+			for i := range t {
+				t[i] = tlbEntry{tag: invalidTag}
+			}
+		}
+	}
+	m.haveLarge = false
+}
+
+func (m *MMU) flushNonGlobal() {
+	for k := range m.tlb {
+		for c := range m.tlb[k] {
+			t := &m.tlb[k][c]
+			for i := range t {
+				if t[i].flags&entGlobal == 0 {
+					t[i] = tlbEntry{tag: invalidTag}
+				}
+			}
+		}
+	}
+}
+
+// Invlpg drops the translations of the page containing va, global or not
+// (SDM INVLPG). For a page larger than 4 KiB every splinter is dropped.
+func (m *MMU) Invlpg(va VAddr) {
+	m.invalidatePage(uint64(va))
+}
+
+func (m *MMU) invalidatePage(va uint64) {
+	vpn := va >> 12
+	idx := vpn & (tlbSets - 1)
+	for k := range m.tlb {
+		for c := range m.tlb[k] {
+			e := &m.tlb[k][c][idx]
+			if e.tag == vpn {
+				*e = tlbEntry{tag: invalidTag}
+			}
+		}
+	}
+	if !m.haveLarge {
+		return
+	}
+	for k := range m.tlb {
+		for c := range m.tlb[k] {
+			t := &m.tlb[k][c]
+			for i := range t {
+				e := &t[i]
+				if e.flags&entLarge != 0 && (e.tag<<12)&^e.largeMask == va&^e.largeMask {
+					*e = tlbEntry{tag: invalidTag}
+				}
+			}
+		}
+	}
+}
+
+// install caches a successful translation of the page containing va.
+func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, largeMask uint64, global bool) *tlbEntry {
+	vpn := va >> 12
+	e := &m.tlb[acc][cls][vpn&(tlbSets-1)]
+	pa &^= pageMask
+	e.tag = vpn
+	e.pa = pa
+	e.largeMask = largeMask
+	e.flags = 0
+	if global {
+		e.flags |= entGlobal
+	}
+	if largeMask != pageMask {
+		e.flags |= entLarge
+		m.haveLarge = true
+	}
+	e.page = m.ramPage(pa)
+	if acc == Write && e.page != nil && m.code[pa/PageSize] != 0 {
+		e.page = nil
+	}
+	return e
+}
+
+// unmapCodeWrites removes the fast-path pointer of every write entry that
+// maps physical page pfn, so the next write to it takes the slow path.
+func (m *MMU) unmapCodeWrites(pfn uint64) {
+	pa := pfn * PageSize
+	for c := range m.tlb[Write] {
+		t := &m.tlb[Write][c]
+		for i := range t {
+			if t[i].pa == pa && t[i].tag != invalidTag {
+				t[i].page = nil
+			}
+		}
+	}
+}
