@@ -19,7 +19,7 @@ func (m *MMU) miss(va uint64, acc Access, cls int) (*tlbEntry, *Fault) {
 	if code != 0 {
 		// A #PF invalidates the TLB entries for the faulting page (SDM 4.10.4.1).
 		m.invalidatePage(va)
-		return nil, &Fault{Addr: VAddr(va), Code: code}
+		return nil, &Fault{Addr: VAddr(va), Code: code &^ faultMarker}
 	}
 	return m.install(acc, cls, va, w.pa, w.largeMask, w.global), nil
 }
@@ -59,7 +59,7 @@ func (m *MMU) Probe(va VAddr, acc Access, user, ac bool) (PAddr, *Fault) {
 	}
 	w, code := m.walk(uint64(va), acc, m.classOf(acc, user, ac), false)
 	if code != 0 {
-		return 0, &Fault{Addr: va, Code: code}
+		return 0, &Fault{Addr: va, Code: code &^ faultMarker}
 	}
 	return PAddr(w.pa&^pageMask | uint64(va)&pageMask), nil
 }

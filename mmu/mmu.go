@@ -177,6 +177,7 @@ type MMU struct {
 	haveLarge bool
 
 	scratch [16]byte // slow-path buffer for Read8..Write64
+	pteBuf  [8]byte  // buffer for page-table accesses outside RAM
 
 	unbacked [PageSize]byte // all 0xFF: what Fetch returns for unbacked pages
 }
@@ -207,9 +208,11 @@ func (m *MMU) Control() Control { return m.ctl }
 func (m *MMU) Mode() Mode { return m.mode }
 
 // SetControl installs new paging control registers and flushes the TLB as
-// the SDM requires (4.10.4.1): a CR3 change flushes non-global entries
+// the SDM requires (4.10.4.1): a CR3 write flushes non-global entries
 // (everything when CR4.PGE=0); a change of CR0.PG/WP, CR4.PGE/PAE/PSE/SMEP/
-// SMAP or EFER.NXE/LME flushes everything. In PAE mode the PDPTE registers
+// SMAP or EFER.NXE/LME flushes everything. A call with all four registers
+// unchanged counts as a CR3 write (MOV CR3 of the same value flushes);
+// a change of other CR0/CR4/EFER bits alone (CR0.TS, ...) flushes nothing. In PAE mode the PDPTE registers
 // are (re)loaded from the table CR3 points to whenever CR3 or the mode
 // changes.
 func (m *MMU) SetControl(c Control) {
@@ -217,7 +220,8 @@ func (m *MMU) SetControl(c Control) {
 	m.ctl = c
 	m.mode = ModeOf(c)
 	m.wp = c.CR0&CR0_WP != 0
-	m.nxe = c.EFER&EFER_NXE != 0
+	// NXE only has an effect with PAE or 4-level paging (SDM 4.1.3).
+	m.nxe = c.EFER&EFER_NXE != 0 && c.CR4&CR4_PAE != 0
 	m.smep = c.CR4&CR4_SMEP != 0
 	m.smap = c.CR4&CR4_SMAP != 0
 	m.pge = c.CR4&CR4_PGE != 0
@@ -228,16 +232,32 @@ func (m *MMU) SetControl(c Control) {
 	const eferBits = EFER_NXE | EFER_LME
 	modeChanged := (old.CR0^c.CR0)&cr0Bits != 0 || (old.CR4^c.CR4)&cr4Bits != 0 ||
 		(old.EFER^c.EFER)&eferBits != 0
+	// A call that changes no control register at all is a MOV to CR3 of
+	// the current value (or a no-op CR0/CR4 write): it still flushes the
+	// non-global entries, which is what a MOV to CR3 does.
+	cr3Write := old.CR3 != c.CR3 || (old.CR0 == c.CR0 && old.CR4 == c.CR4 && old.EFER == c.EFER)
 	switch {
 	case modeChanged:
 		m.flushAll()
-	case old.CR3 != c.CR3:
+	case cr3Write:
 		m.flushNonGlobal()
 	}
-	if m.mode == ModePAE && (modeChanged || old.CR3 != c.CR3) {
+	if m.mode == ModePAE && (modeChanged || cr3Write) {
 		m.loadPDPTEs()
 	}
 }
+
+// WriteCR3 is SetControl for a MOV to CR3: it flushes the non-global TLB
+// entries even when the value is unchanged (and reloads the PAE PDPTEs).
+func (m *MMU) WriteCR3(cr3 uint64) {
+	c := m.ctl
+	c.CR3 = cr3
+	m.SetControl(c)
+	m.flushNonGlobal()
+}
+
+// FlushNonGlobal drops every cached translation except global ones.
+func (m *MMU) FlushNonGlobal() { m.flushNonGlobal() }
 
 // State returns the architectural state (RAM excluded).
 func (m *MMU) State() State { return State{Control: m.ctl, PDPTE: m.pdpte} }
