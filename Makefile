@@ -1,0 +1,101 @@
+# kppemu: build, test and run the emulator and its guest images.
+# Set-up on a fresh machine is `make run` (boot the default guest) and
+# `make test` (every test); .ci/run installs what the machine lacks first.
+
+GO      ?= go
+AS      ?= as
+LD      ?= ld
+OBJCOPY ?= objcopy
+
+# The guest images (kernel, drivers, programs) and their `images` target
+# come from images.mk, which the guest kernel's build owns.
+-include images.mk
+
+# True when the tree is a git work tree: the freshness checks compare
+# regenerated files with the committed ones and need git for that.
+IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
+
+TESTGUEST_SRC := emu/testdata/guest.S
+TESTGUEST_BIN := emu/testdata/guest.elf
+
+.PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
+	images bench lint parity testguest clean
+
+all: build
+
+build:
+	$(GO) build ./...
+	$(GO) build -o bin/kppemu ./cmd/kppemu
+
+run:
+	$(GO) run ./cmd/kppemu boot
+
+# Every test: vet, the Go tests, and the checks that generated and built
+# files (the C view of kernel/abi, the guest images, the test guest) match
+# their sources.
+test: vet fresh unit
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -timeout 14m ./...
+
+fresh: fresh-abi fresh-images fresh-testguest
+
+fresh-abi:
+	$(GO) generate ./kernel/abi
+ifeq ($(IN_GIT),true)
+	@git diff --exit-code -- kernel/include || \
+	  { echo "kernel/include is stale: run 'go generate ./kernel/abi' and commit it" >&2; exit 1; }
+endif
+
+fresh-images:
+ifneq ($(wildcard images.mk),)
+	$(MAKE) images
+ifeq ($(IN_GIT),true)
+	@git diff --exit-code -- images/bin && test -z "$$(git status --porcelain -- images/bin)" || \
+	  { echo "images/bin does not match its sources: run 'make images' and commit it" >&2; \
+	    git status --short -- images/bin >&2; exit 1; }
+endif
+else
+	@echo "fresh-images: no images.mk yet, nothing to check"
+endif
+
+fresh-testguest: testguest
+ifeq ($(IN_GIT),true)
+	@git diff --exit-code -- $(TESTGUEST_BIN) || \
+	  { echo "$(TESTGUEST_BIN) is stale: run 'make testguest' and commit it" >&2; exit 1; }
+endif
+
+ifeq ($(wildcard images.mk),)
+images:
+	@echo "images: no images.mk yet (the guest kernel's build provides it)"
+endif
+
+# The minimal Multiboot guest that proves the boot path without the real
+# kernel: 64-bit code assembled and linked as ELF64, then converted to
+# ELF32 because QEMU's Multiboot loader refuses ELF64 files.
+testguest: $(TESTGUEST_BIN)
+
+$(TESTGUEST_BIN): $(TESTGUEST_SRC) emu/testdata/guest.ld
+	$(AS) --64 -o emu/testdata/guest.o $(TESTGUEST_SRC)
+	$(LD) -m elf_x86_64 -nostdlib --build-id=none -z max-page-size=0x1000 \
+	  -T emu/testdata/guest.ld -o emu/testdata/guest64.elf emu/testdata/guest.o
+	$(OBJCOPY) -O elf32-i386 emu/testdata/guest64.elf $@
+	rm -f emu/testdata/guest.o emu/testdata/guest64.elf
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	  if [ -n "$$out" ]; then echo "gofmt -l:" >&2; echo "$$out" >&2; exit 1; fi
+	$(GO) vet ./...
+
+# Boot parity with QEMU (KPPEMU_REQUIRE_QEMU=1 turns a missing QEMU into a failure).
+parity:
+	$(GO) test -count=1 -run 'Parity' -v ./emu/
+
+clean:
+	rm -rf bin
