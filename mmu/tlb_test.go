@@ -1,0 +1,212 @@
+package mmu
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	tlbVA  = uint64(0x7f0000201000)
+	tlbPA1 = uint64(0x7000)
+	tlbPA2 = uint64(0x9000)
+)
+
+// tlbSetup maps tlbVA -> tlbPA1 (leaf flags extra) with distinct values at
+// the two candidate frames, paging on with the extra control bits.
+func tlbSetup(t *testing.T, extra uint64, cr4 uint64) *tables {
+	tb := newTables(t, 4<<20, Mode4Level, tlbVA, tlbPA1, 1)
+	tb.set(pteRW, pteRW, pteRW, pteRW|extra)
+	binary.LittleEndian.PutUint64(tb.m.ram[tlbPA1:], 1)
+	binary.LittleEndian.PutUint64(tb.m.ram[tlbPA2:], 2)
+	tb.m.SetControl(tb.control(0, cr4, 0))
+	tb.expect(1)
+	return tb
+}
+
+// retarget points the leaf at tlbPA2 without any invalidation.
+func (tb *tables) retarget() {
+	leaf := tb.entries[len(tb.entries)-1]
+	tb.put(leaf, tb.get(leaf)&^addrMask|tlbPA2)
+}
+
+func (tb *tables) expect(v uint64) {
+	tb.t.Helper()
+	got, f := tb.m.Read64(VAddr(tlbVA), false, false)
+	require.Nil(tb.t, f)
+	require.Equal(tb.t, v, got)
+}
+
+func TestTLBStaleUntilInvlpg(t *testing.T) {
+	tb := tlbSetup(t, 0, 0)
+	tb.retarget()
+	tb.expect(1) // stale: architectural until invalidated
+	tb.m.Invlpg(VAddr(tlbVA + 0x800))
+	tb.expect(2)
+}
+
+func TestTLBCR3Write(t *testing.T) {
+	tb := tlbSetup(t, 0, 0)
+	tb.retarget()
+	// A CR0 write changing only TS keeps the TLB.
+	c := tb.m.Control()
+	c.CR0 |= 1 << 3
+	tb.m.SetControl(c)
+	tb.expect(1)
+	// SetControl with nothing changed is a MOV CR3 of the same value.
+	tb.m.SetControl(c)
+	tb.expect(2)
+
+	tb = tlbSetup(t, 0, 0)
+	tb.retarget()
+	tb.m.WriteCR3(cr3Base)
+	tb.expect(2)
+}
+
+func TestTLBGlobal(t *testing.T) {
+	// Global page with PGE: survives CR3 writes, not INVLPG.
+	tb := tlbSetup(t, pteG, CR4_PGE)
+	tb.retarget()
+	tb.m.WriteCR3(cr3Base)
+	tb.expect(1)
+	tb.m.SetControl(tb.m.Control())
+	tb.expect(1)
+	tb.m.Invlpg(VAddr(tlbVA))
+	tb.expect(2)
+
+	// FlushTLB drops globals too.
+	tb = tlbSetup(t, pteG, CR4_PGE)
+	tb.retarget()
+	tb.m.FlushTLB()
+	tb.expect(2)
+
+	// Turning PGE off flushes everything.
+	tb = tlbSetup(t, pteG, CR4_PGE)
+	tb.retarget()
+	c := tb.m.Control()
+	c.CR4 &^= CR4_PGE
+	tb.m.SetControl(c)
+	tb.expect(2)
+
+	// G without CR4.PGE is not global.
+	tb = tlbSetup(t, pteG, 0)
+	tb.retarget()
+	tb.m.WriteCR3(cr3Base)
+	tb.expect(2)
+
+	// A non-global page with PGE on is flushed by CR3.
+	tb = tlbSetup(t, 0, CR4_PGE)
+	tb.retarget()
+	tb.m.WriteCR3(cr3Base)
+	tb.expect(2)
+}
+
+func TestTLBControlChangesFlushAll(t *testing.T) {
+	toggles := []struct {
+		name           string
+		cr0, cr4, efer uint64
+	}{
+		{"CR0.WP", CR0_WP, 0, 0},
+		{"CR4.PGE", 0, CR4_PGE, 0},
+		{"CR4.PSE", 0, CR4_PSE, 0},
+		{"CR4.SMEP", 0, CR4_SMEP, 0},
+		{"CR4.SMAP", 0, CR4_SMAP, 0},
+		{"EFER.NXE", 0, 0, EFER_NXE},
+	}
+	for _, tg := range toggles {
+		t.Run(tg.name, func(t *testing.T) {
+			tb := tlbSetup(t, pteG, CR4_PGE)
+			tb.retarget()
+			c := tb.m.Control()
+			c.CR0 ^= tg.cr0
+			c.CR4 ^= tg.cr4
+			c.EFER ^= tg.efer
+			tb.m.SetControl(c)
+			tb.expect(2)
+		})
+	}
+	t.Run("CR0.PG", func(t *testing.T) {
+		tb := tlbSetup(t, pteG, CR4_PGE)
+		c := tb.m.Control()
+		c.CR0 &^= CR0_PG
+		tb.m.SetControl(c)
+		pa, f := tb.m.Translate(VAddr(tlbVA&0xffffffff), Read, false, false)
+		require.Nil(t, f)
+		require.Equal(t, PAddr(tlbVA&0xffffffff), pa)
+	})
+}
+
+func TestTLBLargePageInvlpg(t *testing.T) {
+	va := uint64(0x7f0000400000)
+	tb := newTables(t, 8<<20, Mode4Level, va, 0x200000, 2)
+	tb.set(pteRW, pteRW, pteRW|pteG)
+	tb.m.SetControl(tb.control(0, CR4_PGE, 0))
+	for _, off := range []uint64{0, 0x1000, 0x1ff000} {
+		binary.LittleEndian.PutUint64(tb.m.ram[0x200000+off:], 1)
+		binary.LittleEndian.PutUint64(tb.m.ram[0x400000+off:], 2)
+		v, f := tb.m.Read64(VAddr(va+off), false, false)
+		require.Nil(t, f)
+		require.Equal(t, uint64(1), v)
+	}
+	leaf := tb.entries[2]
+	tb.put(leaf, tb.get(leaf)&^addrMask|0x400000)
+	// INVLPG of any address in the 2 MiB page drops every 4 KiB splinter.
+	tb.m.Invlpg(VAddr(va + 0x5000))
+	for _, off := range []uint64{0, 0x1000, 0x1ff000} {
+		v, f := tb.m.Read64(VAddr(va+off), false, false)
+		require.Nil(t, f)
+		require.Equal(t, uint64(2), v, "offset %#x", off)
+	}
+}
+
+// TestFaultInvalidatesPage: a #PF drops the cached entries for the page
+// (SDM 4.10.4.1), so a read entry cached before the PTE was cleared stops
+// working once any access to the page faults.
+func TestFaultInvalidatesPage(t *testing.T) {
+	tb := tlbSetup(t, 0, 0)
+	leaf := tb.entries[3]
+	tb.put(leaf, 0)
+	tb.expect(1) // stale read entry
+	require.NotNil(t, tb.m.Write64(VAddr(tlbVA), 5, false, false))
+	_, f := tb.m.Read64(VAddr(tlbVA), false, false)
+	require.NotNil(t, f)
+	require.Equal(t, uint32(0), f.Code)
+}
+
+// TestTLBPrivilegeClasses: entries cached for one class never serve another.
+func TestTLBPrivilegeClasses(t *testing.T) {
+	tb := newTables(t, 4<<20, Mode4Level, tlbVA, tlbPA1, 1)
+	tb.set(pteRW|pteUS, pteRW|pteUS, pteRW|pteUS, pteRW|pteUS)
+	tb.m.SetControl(tb.control(CR0_WP, CR4_SMAP|CR4_SMEP, EFER_NXE))
+	_, f := tb.m.Read64(VAddr(tlbVA), true, false)
+	require.Nil(t, f)
+	_, f = tb.m.Read64(VAddr(tlbVA), false, true) // supervisor with AC
+	require.Nil(t, f)
+	_, f = tb.m.Read64(VAddr(tlbVA), false, false) // SMAP
+	require.NotNil(t, f)
+	require.Nil(t, tb.m.Write64(VAddr(tlbVA), 1, true, false))
+	require.NotNil(t, tb.m.Write64(VAddr(tlbVA), 1, false, false))
+	_, _, f = tb.m.Fetch(VAddr(tlbVA), true)
+	require.Nil(t, f)
+	_, _, f = tb.m.Fetch(VAddr(tlbVA), false) // SMEP
+	require.NotNil(t, f)
+	require.Equal(t, uint32(PFPresent|PFFetch), f.Code)
+}
+
+func TestResetAndState(t *testing.T) {
+	tb := tlbSetup(t, pteG, CR4_PGE)
+	st := tb.m.State()
+	tb.retarget()
+	tb.m.MarkCode(3)
+	tb.m.SetState(st) // restore flushes the TLB, globals included
+	tb.expect(2)
+	require.Equal(t, st, tb.m.State())
+	tb.m.Reset()
+	require.Equal(t, ModeNone, tb.m.Mode())
+	require.Equal(t, State{}, tb.m.State())
+	require.False(t, tb.m.IsCode(3))
+	v, f := tb.m.Read64(VAddr(tlbPA2), false, false)
+	require.Nil(t, f)
+	require.Equal(t, uint64(2), v) // RAM kept
+}
