@@ -1,0 +1,125 @@
+package cpu
+
+import "testing"
+
+func TestMovAddLoop(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// mov ecx, 10; xor eax, eax; L: add rax, rcx; dec ecx; jnz L; hlt
+	e.code(0xB9, 10, 0, 0, 0, 0x31, 0xC0, 0x48, 0x01, 0xC8, 0xFF, 0xC9, 0x75, 0xF9, 0xF4)
+	e.mustHalt(1000)
+	if e.c.GPR[RAX] != 55 {
+		t.Fatalf("rax=%d want 55", e.c.GPR[RAX])
+	}
+	if e.c.Instret != 2+3*10+1 {
+		t.Fatalf("instret=%d", e.c.Instret)
+	}
+}
+
+func TestMemoryAndStack(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// mov rbx, tData; mov qword [rbx], 0x1234; add qword [rbx], 1; mov rax, [rbx]
+	// push rax; pop rdx; call f; hlt; f: mov ah, 0x77; ret
+	e.code(
+		0x48, 0xC7, 0xC3, 0x00, 0x00, 0x20, 0x00,
+		0x48, 0xC7, 0x03, 0x34, 0x12, 0x00, 0x00,
+		0x48, 0x83, 0x03, 0x01,
+		0x48, 0x8B, 0x03,
+		0x50, 0x5A,
+		0xE8, 0x01, 0x00, 0x00, 0x00,
+		0xF4,
+		0xB4, 0x77, 0xC3)
+	e.mustHalt(100)
+	if e.read64(tData) != 0x1235 || e.c.GPR[RDX] != 0x1235 || e.c.GPR[RAX] != 0x7735 {
+		t.Fatalf("mem=%#x rdx=%#x rax=%#x", e.read64(tData), e.c.GPR[RDX], e.c.GPR[RAX])
+	}
+	if e.c.GPR[RSP] != tKStack {
+		t.Fatalf("rsp=%#x", e.c.GPR[RSP])
+	}
+}
+
+func TestUDDelivered(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.code(0x0F, 0x0B) // ud2
+	e.run(10)
+	if e.vector() != VecUD {
+		t.Fatalf("vector %d", e.vector())
+	}
+	if got := e.read64(e.c.GPR[RSP]); got != tCode {
+		t.Fatalf("frame rip %#x", got)
+	}
+}
+
+func TestSelfModifyingCode(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// L: mov byte [rip+X], 0xF4 (overwrite the nop after it with hlt); nop; jmp L
+	// c6 05 00 00 00 00 f4   -> disp 0 targets the next instruction (the NOP)
+	e.code(0xC6, 0x05, 0x00, 0x00, 0x00, 0x00, 0xF4, 0x90, 0xEB, 0xF5)
+	// First make sure the nop is decoded, by running once with a NOP there: the store
+	// happens before, so the very next fetch must see HLT.
+	e.mustHalt(10)
+	if e.c.RIP != tCode+8 {
+		t.Fatalf("rip=%#x", e.c.RIP)
+	}
+}
+
+func TestSMCAfterCached(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// loop: inc rax; cmp rax, 3; jne skip; mov byte [rip+patch], 0xF4; skip: patch: nop; jmp loop
+	e.code(
+		0x48, 0xFF, 0xC0, // inc rax
+		0x48, 0x83, 0xF8, 0x03, // cmp rax,3
+		0x75, 0x07, // jne +7
+		0xC6, 0x05, 0x00, 0x00, 0x00, 0x00, 0xF4, // mov byte [rip+0], 0xf4
+		0x90,       // patch
+		0xEB, 0xED) // jmp loop
+	e.mustHalt(100)
+	if e.c.GPR[RAX] != 3 {
+		t.Fatalf("rax=%d", e.c.GPR[RAX])
+	}
+}
+
+func TestPageCrossingInstruction(t *testing.T) {
+	e := newTestEnv(t, 0)
+	start := uint64(tCode + 0x1000 - 3)
+	// mov rax, imm64 straddling the page boundary; hlt
+	e.load(start, []byte{0x48, 0xB8, 1, 2, 3, 4, 5, 6, 7, 8, 0xF4})
+	e.c.RIP = start
+	e.mustHalt(10)
+	if e.c.GPR[RAX] != 0x0807060504030201 {
+		t.Fatalf("rax=%#x", e.c.GPR[RAX])
+	}
+	// Patch a byte on the second page: the cached instruction must be re-decoded.
+	e.load(tCode+0x1000+2, []byte{0x99})
+	e.c.RIP = start
+	e.c.Halted = false
+	e.c.syncPending()
+	e.mustHalt(10)
+	if e.c.GPR[RAX] != 0x0807060599030201 {
+		t.Fatalf("rax=%#x after patch", e.c.GPR[RAX])
+	}
+}
+
+func TestLazyFlags(t *testing.T) {
+	cases := []struct {
+		name string
+		code []byte
+		want uint64 // arithmetic flags
+	}{
+		{"add-carry", []byte{0xB0, 0xFF, 0x04, 0x01}, FlagCF | FlagZF | FlagPF | FlagAF},
+		{"add-of", []byte{0xB0, 0x7F, 0x04, 0x01}, FlagOF | FlagSF | FlagAF},
+		{"sub-borrow", []byte{0xB0, 0x00, 0x2C, 0x01}, FlagCF | FlagSF | FlagAF | FlagPF},
+		{"cmp-eq", []byte{0x48, 0x31, 0xC0, 0x48, 0x39, 0xC0}, FlagZF | FlagPF},
+		{"dec-keeps-cf", []byte{0xB0, 0xFF, 0x04, 0x01, 0xB0, 0x01, 0xFE, 0xC8}, FlagCF | FlagZF | FlagPF},
+		{"inc-of", []byte{0x66, 0xB8, 0xFF, 0x7F, 0x66, 0xFF, 0xC0}, FlagOF | FlagSF | FlagAF | FlagPF},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, 0)
+			e.code(append(tc.code, 0xF4)...)
+			e.mustHalt(20)
+			if got := e.c.Flags() & flagsArith; got != tc.want {
+				t.Fatalf("flags %#x want %#x", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,577 @@
+package cpu
+
+// Decoding and the decode cache. This is the only file that imports x86asm.
+//
+// How to add instructions (ALU, SSE, ... engineers): create a file named by instruction
+// group and register a translator per x86asm mnemonic from its init():
+//
+//	func init() {
+//		register("ADC", xlateADC)        // the mnemonic as x86asm prints it (x86asm.Op.String())
+//	}
+//
+//	// xlateADC picks the handler for the decoded form; false means #UD.
+//	func xlateADC(u *uop, d *decodeInfo) bool {
+//		switch {
+//		case u.kind[0] == kReg && u.kind[1] == kReg: u.fn = adcRR
+//		...
+//		}
+//		return u.fn != nil
+//	}
+//
+//	// adcRR is ADC r, r (SDM Vol. 2A "ADC").
+//	func adcRR(c *CPU, u *uop) *Fault { ...; return nil }
+//
+// The translator receives a uop whose operands are already packed (see uop below): for
+// argument i (Intel order: destination first) kind[i] says register, memory, immediate,
+// relative target, segment/control/debug/XMM register; r[i] is its register number; sz[i]
+// its size in bytes. At most one argument is memory; its effective address is computed by
+// c.ea(u). Immediates are sign-extended as encoded (u.imm: the first, u.imm2: the second).
+// A translator runs once per cached instruction, so it may be slow; a handler runs on every
+// execution, so it must not allocate, type-switch or defer.
+//
+// A handler returns nil, or a *Fault from the raise helpers (c.ud(), c.gp(code), ...)
+// or from the memory helpers; the run loop then rolls RIP back to the instruction and
+// delivers the exception. When a handler runs, c.RIP already points at the next
+// instruction (branches overwrite it) and c.ip0 holds the instruction's own RIP.
+// Handlers must check everything that can fault before changing architectural state.
+
+import (
+	"encoding/hex"
+	"fmt"
+
+	"github.com/kppemu/kppemu/mmu"
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// handler executes one decoded instruction.
+type handler func(c *CPU, u *uop) *Fault
+
+// translator turns a decoded instruction into a handler (sets u.fn and any operand fields
+// it wants); false means the form is not implemented (#UD).
+type translator func(u *uop, d *decodeInfo) bool
+
+// Argument kinds (uop.kind).
+const (
+	kNone  uint8 = iota
+	kReg         // general register; r = 0..15, or 0x10|n for AH,CH,DH,BH (n = 0..3)
+	kMem         // memory operand: see ea
+	kImm         // immediate: imm for the first, imm2 for the second
+	kRel         // relative branch target: imm holds the displacement from the next RIP
+	kSeg         // segment register ES..GS = 0..5
+	kCR          // control register 0..15
+	kDR          // debug register 0..15
+	kXMM         // XMM register 0..15
+	kMMX         // MMX register 0..7
+	kST          // x87 register 0..7
+	kOther       // anything else (GDTR, ...); translators normally reject it
+)
+
+// Effective-address forms (uop.eaForm).
+const (
+	eaDisp      = iota // disp
+	eaBase             // base + disp
+	eaBaseIndex        // base + index<<scale + disp
+	eaIndex            // index<<scale + disp
+	eaRIP              // next RIP + disp
+)
+
+// uop is a translated instruction: its handler and packed operands.
+type uop struct {
+	fn   handler
+	imm  uint64 // first immediate (sign-extended as encoded) or relative displacement
+	imm2 uint64 // second immediate (ENTER level, far pointer offset)
+	disp uint64 // memory displacement (sign-extended)
+
+	len   uint8    // instruction length in bytes
+	osize uint8    // operand size in bytes (x86asm DataSize/8)
+	asize uint8    // address size in bytes (2, 4, 8)
+	nargs uint8    // number of arguments
+	kind  [3]uint8 // argument kinds (k*)
+	r     [3]uint8 // register numbers by argument
+	sz    [3]uint8 // argument sizes in bytes (memory: the memory operand size)
+
+	// Memory operand.
+	eaForm uint8
+	base   uint8 // GPR number
+	index  uint8 // GPR number
+	scale  uint8 // shift count 0..3
+	seg    uint8 // segment register (default or override)
+	segOvr bool  // segment came from an override prefix (or is fixed, as ES for string dst)
+	addSeg bool  // add the segment base: always outside 64-bit mode, FS/GS in 64-bit mode
+
+	// Prefixes.
+	lock  bool
+	rep   bool // F3
+	repne bool // F2
+	rexW  bool
+
+	aux uint8  // free for translators: sub-operation, condition code, ...
+	op  uint16 // x86asm.Op, for diagnostics (opName)
+}
+
+// decodeInfo is what a translator may look at besides the uop.
+type decodeInfo struct {
+	bytes    []byte // the instruction's bytes
+	mode     uint8  // 16, 32 or 64
+	opcode   uint32 // opcode bytes, left aligned (first byte is opcode>>24)
+	memBytes uint8  // size of the memory operand, when x86asm knows it
+	name     string // mnemonic
+}
+
+// opByName maps x86asm mnemonics to their Op; built before any init() runs.
+var opByName = func() map[string]x86asm.Op {
+	m := make(map[string]x86asm.Op)
+	for i := 1; i < 4096; i++ {
+		s := x86asm.Op(i).String()
+		if len(s) >= 3 && s[:3] == "Op(" {
+			continue
+		}
+		m[s] = x86asm.Op(i)
+	}
+	return m
+}()
+
+var translators [4096]translator
+
+// register installs t as the translator of mnemonic name (as x86asm.Op.String() spells
+// it, e.g. "ADD", "MOVZX", "JNE", "PXOR"). Call it from init(). Registering a name twice or
+// an unknown name is a programming error and panics at start-up.
+func register(name string, t translator) {
+	op, ok := opByName[name]
+	if !ok {
+		panic("cpu: register: unknown x86asm mnemonic " + name)
+	}
+	if translators[op] != nil {
+		panic("cpu: register: duplicate translator for " + name)
+	}
+	translators[op] = t
+}
+
+// opName returns the mnemonic of a uop (diagnostics).
+func opName(u *uop) string { return x86asm.Op(u.op).String() }
+
+// Special forms that x86asm does not decode (X86ASM-NOTES.md).
+var (
+	nameNOP    = "NOP"
+	opCLAC     = uint16(4090) // private op numbers for diagnostics of our own forms
+	opSTAC     = uint16(4091)
+	opENDBR    = uint16(4092)
+	opRDRAND64 = uint16(4093)
+	opRDSEED   = uint16(4094)
+)
+
+// Handlers for forms decoded here; set by the files that implement them.
+var (
+	hCLAC, hSTAC     handler
+	hRDRAND, hRDSEED handler
+)
+
+// codePage holds the decoded instructions of one physical page, by page offset.
+type codePage struct {
+	pfn  uint64
+	u    [4096]*uop
+	deps []uint64 // pages holding instructions that continue into this page
+}
+
+const icInvalid = 1 // never a page-aligned linear address
+
+// fetch returns the uop at the current RIP, decoding it on a cache miss.
+func (c *CPU) fetch() (*uop, *Fault) {
+	lin := c.RIP + c.icBase
+	if lin&^0xFFF == c.icLin {
+		if u := c.icPage.u[lin&0xFFF]; u != nil {
+			return u, nil
+		}
+	}
+	return c.fetchSlow(lin)
+}
+
+// fetchSlow translates the fetch address, switches the current code page and decodes the
+// instruction if it is not cached.
+func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
+	if !c.long {
+		lin &= 0xFFFFFFFF
+	} else if !canonical(lin) {
+		return nil, c.gp(0)
+	}
+	pa, b, mf := c.mem.Fetch(mmu.VAddr(lin), c.user)
+	if mf != nil {
+		return nil, c.pageFault(uint64(mf.Addr), mf.Code)
+	}
+	pfn := uint64(pa) >> 12
+	p := c.pages[pfn]
+	if p == nil {
+		p = &codePage{pfn: pfn}
+		c.pages[pfn] = p
+		c.mem.MarkCode(pfn)
+	}
+	c.icLin = lin &^ 0xFFF
+	c.icPage = p
+	if u := p.u[lin&0xFFF]; u != nil {
+		return u, nil
+	}
+	var win [15]byte
+	n := copy(win[:], b)
+	var f2 *Fault
+	pfn2 := ^uint64(0)
+	if n < 15 {
+		next := (lin | 0xFFF) + 1
+		if !c.long {
+			next &= 0xFFFFFFFF
+		}
+		pa2, b2, mf2 := c.mem.Fetch(mmu.VAddr(next), c.user)
+		if mf2 != nil {
+			f2 = &Fault{Vector: VecPF, HasCode: true, Code: mf2.Code, CR2: uint64(mf2.Addr)}
+		} else {
+			copy(win[n:], b2)
+			pfn2 = uint64(pa2) >> 12
+			n = 15
+		}
+	}
+	u := c.decode(win[:n], n < 15)
+	if u == nil {
+		// The instruction needs bytes from the unreadable next page.
+		c.fault = *f2
+		return nil, &c.fault
+	}
+	if int(lin&0xFFF)+int(u.len) > 4096 && pfn2 != ^uint64(0) {
+		// The instruction continues into the next physical page: writes there must drop it.
+		p2 := c.pages[pfn2]
+		if p2 == nil {
+			p2 = &codePage{pfn: pfn2}
+			c.pages[pfn2] = p2
+		}
+		c.mem.MarkCode(pfn2)
+		p2.deps = append(p2.deps, pfn)
+	}
+	p.u[lin&0xFFF] = u
+	return u, nil
+}
+
+// invalidateCode is the MMU's code-write callback: drop the decoded instructions of pfn
+// (and of pages whose instructions run into it).
+func (c *CPU) invalidateCode(pfn uint64) {
+	p := c.pages[pfn]
+	if p == nil {
+		return
+	}
+	delete(c.pages, pfn)
+	if c.icPage == p {
+		c.icLin = icInvalid
+		c.icPage = nil
+	}
+	for _, d := range p.deps {
+		c.invalidateCode(d)
+	}
+}
+
+// flushDecode drops every decoded instruction (mode changes, Restore).
+func (c *CPU) flushDecode() {
+	if len(c.pages) > 0 {
+		c.pages = make(map[uint64]*codePage)
+	}
+	c.icLin = icInvalid
+	c.icPage = nil
+}
+
+// InvalidateDecodeCache drops every decoded instruction (for host tools).
+func (c *CPU) InvalidateDecodeCache() { c.flushDecode() }
+
+// decode decodes the instruction at the start of win. short means win was cut by an
+// unreadable page; decode returns nil when the instruction might need the missing bytes.
+func (c *CPU) decode(win []byte, short bool) (u *uop) {
+	if u := c.decodeSpecial(win); u != nil {
+		return u
+	}
+	var inst x86asm.Inst
+	var err error
+	ok := func() (ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		inst, err = x86asm.Decode(win, int(c.mode))
+		return true
+	}()
+	if !ok || err != nil || inst.Op == 0 || inst.Len == 0 {
+		if short {
+			return nil
+		}
+		return c.udUop(win, 1, "(undecodable)")
+	}
+	u = &uop{len: uint8(inst.Len), op: uint16(inst.Op)}
+	if !c.pack(u, &inst) {
+		return c.udUop(win, inst.Len, inst.Op.String())
+	}
+	t := translators[inst.Op]
+	if t == nil {
+		return c.udUop(win, inst.Len, inst.Op.String())
+	}
+	d := decodeInfo{bytes: win[:inst.Len:inst.Len], mode: c.mode, opcode: inst.Opcode,
+		memBytes: uint8(inst.MemBytes), name: inst.Op.String()}
+	if !t(u, &d) || u.fn == nil {
+		return c.udUop(win, inst.Len, inst.Op.String())
+	}
+	return u
+}
+
+// lockable lists the mnemonics that accept LOCK with a memory destination (SDM Vol. 2A "LOCK").
+var lockable = map[x86asm.Op]bool{
+	x86asm.ADD: true, x86asm.ADC: true, x86asm.AND: true, x86asm.BTC: true, x86asm.BTR: true,
+	x86asm.BTS: true, x86asm.CMPXCHG: true, x86asm.CMPXCHG8B: true, x86asm.CMPXCHG16B: true,
+	x86asm.DEC: true, x86asm.INC: true, x86asm.NEG: true, x86asm.NOT: true, x86asm.OR: true,
+	x86asm.SBB: true, x86asm.SUB: true, x86asm.XOR: true, x86asm.XADD: true, x86asm.XCHG: true,
+}
+
+// pack fills u's operand fields from inst. false: the form is invalid (#UD).
+func (c *CPU) pack(u *uop, inst *x86asm.Inst) bool {
+	u.osize = uint8(inst.DataSize / 8)
+	if u.osize == 0 {
+		u.osize = 4
+	}
+	u.asize = uint8(inst.AddrSize / 8)
+	for _, p := range inst.Prefix {
+		if p == 0 {
+			break
+		}
+		if p&x86asm.PrefixInvalid != 0 {
+			return false // LOCK on a register destination and similar
+		}
+		if p&x86asm.PrefixIgnored != 0 {
+			continue
+		}
+		switch {
+		case p&0xFF == 0xF0:
+			u.lock = true
+		case p&0xFF == 0xF3:
+			u.rep = p&x86asm.PrefixImplicit == 0
+		case p&0xFF == 0xF2:
+			u.repne = p&x86asm.PrefixImplicit == 0
+		case p.IsREX():
+			u.rexW = p&x86asm.PrefixREXW != 0
+		}
+	}
+	nimm := 0
+	hasMem := false
+	for i, a := range inst.Args {
+		if a == nil {
+			break
+		}
+		if i >= 3 {
+			return false
+		}
+		u.nargs++
+		switch a := a.(type) {
+		case x86asm.Reg:
+			k, r, s := classifyReg(a)
+			u.kind[i], u.r[i], u.sz[i] = k, r, s
+		case x86asm.Mem:
+			hasMem = true
+			u.kind[i] = kMem
+			u.sz[i] = uint8(inst.MemBytes)
+			if !c.packMem(u, a) {
+				return false
+			}
+		case x86asm.Imm:
+			u.kind[i] = kImm
+			if nimm == 0 {
+				u.imm = uint64(int64(a))
+			} else {
+				u.imm2 = uint64(int64(a))
+			}
+			nimm++
+			u.sz[i] = u.osize
+		case x86asm.Rel:
+			u.kind[i] = kRel
+			u.imm = uint64(int64(a))
+		default:
+			return false
+		}
+	}
+	if u.lock && (!hasMem || !lockable[inst.Op] || u.kind[0] != kMem) {
+		return false
+	}
+	return true
+}
+
+// packMem fills the memory-operand fields.
+func (c *CPU) packMem(u *uop, m x86asm.Mem) bool {
+	u.disp = uint64(m.Disp)
+	if u.asize == 4 {
+		u.disp = uint64(uint32(m.Disp))
+	} else if u.asize == 2 {
+		return false // 16-bit addressing is not supported
+	}
+	hasBase := m.Base != 0
+	hasIndex := m.Index != 0
+	u.seg = DS
+	switch {
+	case m.Base == x86asm.RIP || m.Base == x86asm.EIP:
+		u.eaForm = eaRIP
+		hasBase = false
+	case hasBase && hasIndex:
+		u.eaForm = eaBaseIndex
+	case hasBase:
+		u.eaForm = eaBase
+	case hasIndex:
+		u.eaForm = eaIndex
+	default:
+		u.eaForm = eaDisp
+	}
+	if hasBase {
+		k, r, _ := classifyReg(m.Base)
+		if k != kReg {
+			return false
+		}
+		u.base = r
+		if r == RSP || r == RBP {
+			u.seg = SS
+		}
+	}
+	if hasIndex {
+		k, r, _ := classifyReg(m.Index)
+		if k != kReg {
+			return false
+		}
+		u.index = r
+		switch m.Scale {
+		case 1:
+			u.scale = 0
+		case 2:
+			u.scale = 1
+		case 4:
+			u.scale = 2
+		case 8:
+			u.scale = 3
+		}
+	}
+	if m.Segment != 0 {
+		k, r, _ := classifyReg(m.Segment)
+		if k != kSeg {
+			return false
+		}
+		u.seg = r
+		u.segOvr = true
+	}
+	u.addSeg = c.mode != 64 || u.seg == FS || u.seg == GS
+	return true
+}
+
+// classifyReg maps an x86asm register to (kind, number, size in bytes).
+func classifyReg(r x86asm.Reg) (uint8, uint8, uint8) {
+	switch {
+	case r >= x86asm.AL && r <= x86asm.BL:
+		return kReg, uint8(r - x86asm.AL), 1
+	case r >= x86asm.AH && r <= x86asm.BH:
+		return kReg, 0x10 | uint8(r-x86asm.AH), 1
+	case r >= x86asm.SPB && r <= x86asm.R15B:
+		return kReg, 4 + uint8(r-x86asm.SPB), 1
+	case r >= x86asm.AX && r <= x86asm.R15W:
+		return kReg, uint8(r - x86asm.AX), 2
+	case r >= x86asm.EAX && r <= x86asm.R15L:
+		return kReg, uint8(r - x86asm.EAX), 4
+	case r >= x86asm.RAX && r <= x86asm.R15:
+		return kReg, uint8(r - x86asm.RAX), 8
+	case r >= x86asm.ES && r <= x86asm.GS:
+		return kSeg, uint8(r - x86asm.ES), 2
+	case r >= x86asm.CR0 && r <= x86asm.CR15:
+		return kCR, uint8(r - x86asm.CR0), 8
+	case r >= x86asm.DR0 && r <= x86asm.DR15:
+		return kDR, uint8(r - x86asm.DR0), 8
+	case r >= x86asm.X0 && r <= x86asm.X15:
+		return kXMM, uint8(r - x86asm.X0), 16
+	case r >= x86asm.M0 && r <= x86asm.M7:
+		return kMMX, uint8(r - x86asm.M0), 8
+	case r >= x86asm.F0 && r <= x86asm.F7:
+		return kST, uint8(r - x86asm.F0), 10
+	}
+	return kOther, 0, 0
+}
+
+// udUop returns a uop that raises #UD, logging the mnemonic and bytes once per mnemonic.
+func (c *CPU) udUop(win []byte, n int, name string) *uop {
+	if n < 1 || n > len(win) {
+		n = 1
+	}
+	if !c.udSeen[name] {
+		c.udSeen[name] = true
+		c.log.Warn("unimplemented or invalid instruction: #UD", "mnemonic", name,
+			"bytes", hex.EncodeToString(win[:n]), "rip", fmt.Sprintf("%#x", c.RIP))
+	}
+	return &uop{fn: handleUD, len: uint8(n)}
+}
+
+func handleUD(c *CPU, u *uop) *Fault { return c.ud() }
+
+func handleNOP(c *CPU, u *uop) *Fault { return nil }
+
+// decodeSpecial recognises the encodings x86asm gets wrong (X86ASM-NOTES.md): ENDBR64/32
+// and the rest of the 0F 1E hint-NOP space with a register operand, CLAC/STAC, RDRAND with
+// REX.W and RDSEED.
+func (c *CPU) decodeSpecial(win []byte) *uop {
+	i := 0
+	rex := byte(0)
+	opsize := false
+	for i < len(win) && i < 14 {
+		b := win[i]
+		switch b {
+		case 0x66:
+			opsize = true
+		case 0x67, 0xF0, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65:
+		default:
+			goto opcode
+		}
+		rex = 0
+		i++
+	}
+	return nil
+opcode:
+	if c.mode == 64 && win[i]&0xF0 == 0x40 {
+		rex = win[i]
+		i++
+	}
+	if i+3 > len(win) || win[i] != 0x0F {
+		return nil
+	}
+	op2, modrm := win[i+1], win[i+2]
+	n := uint8(i + 3)
+	switch {
+	case op2 == 0x1E && modrm >= 0xC0:
+		// ENDBR64 (F3 0F 1E FA), ENDBR32 (F3 0F 1E FB), RDSSP: hint NOPs without CET.
+		return &uop{fn: handleNOP, len: n, op: opENDBR}
+	case op2 == 0x01 && modrm == 0xCA && hCLAC != nil:
+		return &uop{fn: hCLAC, len: n, op: opCLAC}
+	case op2 == 0x01 && modrm == 0xCB && hSTAC != nil:
+		return &uop{fn: hSTAC, len: n, op: opSTAC}
+	case op2 == 0xC7 && modrm >= 0xC0 && (modrm>>3)&7 == 6 && rex&8 != 0 && hRDRAND != nil:
+		return &uop{fn: hRDRAND, len: n, op: opRDRAND64, osize: 8, kind: [3]uint8{kReg},
+			r: [3]uint8{modrm&7 | (rex&1)<<3}, sz: [3]uint8{8}}
+	case op2 == 0xC7 && modrm >= 0xC0 && (modrm>>3)&7 == 7 && hRDSEED != nil:
+		sz := uint8(4)
+		if rex&8 != 0 {
+			sz = 8
+		} else if opsize {
+			sz = 2
+		}
+		return &uop{fn: hRDSEED, len: n, op: opRDSEED, osize: sz, kind: [3]uint8{kReg},
+			r: [3]uint8{modrm&7 | (rex&1)<<3}, sz: [3]uint8{sz}}
+	}
+	return nil
+}
+
+// Disassemble returns the x86asm Intel-syntax text of the instruction in b (host tools).
+func Disassemble(b []byte, mode int) (text string, n int) {
+	var win [15]byte
+	copy(win[:], b)
+	defer func() {
+		if recover() != nil {
+			text, n = "(bad)", 1
+		}
+	}()
+	inst, err := x86asm.Decode(win[:], mode)
+	if err != nil || inst.Op == 0 {
+		return "(bad)", 1
+	}
+	return x86asm.IntelSyntax(inst, 0, nil), inst.Len
+}
