@@ -1,0 +1,70 @@
+package cpu
+
+import (
+	"testing"
+	"time"
+)
+
+// benchLoop runs an endless guest loop for b.N instructions and reports MIPS.
+func benchLoop(b *testing.B, code []byte) {
+	e := newTestEnv(b, 0)
+	e.code(code...)
+	e.c.GPR[RBX] = tData
+	e.c.GPR[RDI] = tData + 0x10000
+	e.c.Run(10000) // warm the decode cache and TLB
+	b.ResetTimer()
+	start := time.Now()
+	n := uint64(b.N)
+	for n > 0 {
+		chunk := min(n, 1<<20)
+		if ex := e.c.Run(chunk); ex.Reason != ExitBudget {
+			b.Fatalf("exit %v: %s (RIP %#x)", ex.Reason, ex.Diag, e.c.RIP)
+		}
+		n -= chunk
+	}
+	el := time.Since(start)
+	b.ReportMetric(float64(b.N)/el.Seconds()/1e6, "MIPS")
+}
+
+// BenchmarkRegisterLoop: register-only arithmetic with a counted back-edge.
+func BenchmarkRegisterLoop(b *testing.B) {
+	benchLoop(b, []byte{
+		0x48, 0x01, 0xD8, // L: add rax, rbx
+		0x48, 0x29, 0xC2, // sub rdx, rax
+		0x48, 0x31, 0xD6, // xor rsi, rdx
+		0x48, 0x83, 0xC3, 0x01, // add rbx, 1
+		0x48, 0x89, 0xF1, // mov rcx, rsi
+		0xFF, 0xCF, // dec edi
+		0x75, 0xEC, // jnz L
+		0xEB, 0xEA, // jmp L
+	})
+}
+
+// BenchmarkMemoryLoop: loads and read-modify-write stores through 4-level paging, spread
+// over several pages.
+func BenchmarkMemoryLoop(b *testing.B) {
+	benchLoop(b, []byte{
+		0x48, 0x8B, 0x04, 0xCB, // L: mov rax, [rbx+rcx*8]
+		0x48, 0x01, 0x04, 0xCF, // add [rdi+rcx*8], rax
+		0x48, 0x89, 0x44, 0xCB, 0x08, // mov [rbx+rcx*8+8], rax
+		0x48, 0x83, 0xC1, 0x01, // add rcx, 1
+		0x48, 0x81, 0xE1, 0xFF, 0x0F, 0x00, 0x00, // and rcx, 0xfff
+		0xEB, 0xE6, // jmp L
+	})
+}
+
+// BenchmarkBranchyLoop: compare-and-branch chains and a call/ret per iteration.
+func BenchmarkBranchyLoop(b *testing.B) {
+	benchLoop(b, []byte{
+		0x48, 0x83, 0xC0, 0x01, // L: add rax, 1
+		0x48, 0x89, 0xC2, // mov rdx, rax
+		0x48, 0x83, 0xE2, 0x03, // and rdx, 3
+		0x74, 0x06, // jz A
+		0x48, 0x83, 0xFA, 0x02, // cmp rdx, 2
+		0x75, 0x05, // jne B
+		0xE8, 0x03, 0x00, 0x00, 0x00, // A: call F (dummy offset fixed below)
+		0xEB, 0xE6, // B: jmp L
+		0xF4,       // (unused)
+		0xC3,       // F: ret
+	})
+}
