@@ -1,7 +1,42 @@
 // Package dev holds the machine's devices: 16550A UART, 8259A PIC pair,
-// 8254 PIT, local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg and the
-// guest event port. Devices never import the CPU: they see port or MMIO
-// offsets within their own range, an IRQ line and the virtual clock.
+// 8254 PIT, local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg, the
+// guest event port and an empty PCI configuration space. Devices never
+// import the CPU: they see port or MMIO offsets within their own range
+// (rust-vmm style: off is relative to the attach base, len(data) is the
+// access width), an IRQ line and the virtual clock.
+//
+// # Wiring (what package emu does)
+//
+//	ports (base, size)            constructor
+//	0x3F8, 8   COM1               uart := dev.NewUART(clk, pic.IRQ(4), out)
+//	0x20, 2    PIC master         pic := dev.NewPIC(apic.SetLINT0)   -> pic.Master()
+//	0xA0, 2    PIC slave                                             -> pic.Slave()
+//	0x4D0, 2   ELCR                                                  -> pic.ELCR()
+//	0x40, 4    PIT                pit := dev.NewPIT(clk, pic.IRQ(0))
+//	0x61, 1    port B (speaker)                                      -> pit.PortB()
+//	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase)
+//	0xF4, 4    isa-debug-exit     dev.NewDebugExit(func(status int) { ... })
+//	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("etc/kppemu/seed", b)
+//	0xCF8, 8   PCI config         dev.NewPCIConfig()
+//	abi.EventPort, 4  event port  dev.NewEventPort(clk, mem, sink, logger)
+//	MMIO 0xFEE00000, 0x1000       apic := dev.NewLAPIC(clk, cpu.SetINTR, cpu.NMI)
+//
+// The interrupt path is CPU <- LAPIC <- PIC <- devices. The PIC's INTR output
+// feeds the local APIC's LINT0 input (apic.SetLINT0), and apic.SetPIC(pic)
+// gives the APIC the PIC's INTA for ExtINT delivery; the CPU's
+// IntrController is the APIC (apic.Ack) and the CPU's INTR input is driven
+// by the APIC's intr callback. When IA32_APIC_BASE.EN is clear (or LVT
+// LINT0 is ExtINT and unmasked, the reset state) the PIC's interrupts pass
+// through. IA32_APIC_BASE is apic.ReadMSR/WriteMSR; CR8 maps onto
+// apic.CR8/SetCR8.
+//
+// Timed devices (PIT, LAPIC, UART for its character timeout) report their
+// next deadline in guest ns; the run loop calls Advance(now) when it reaches
+// it. Every device implements Snapshotter; LoadState re-drives the device's
+// output lines so that what it feeds agrees with the restored state.
+//
+// Determinism: no device reads the host clock, starts a goroutine or
+// iterates a map; all time comes from the Clock.
 package dev
 
 // PortDevice is a device on the port-I/O bus. off is the offset within the
@@ -39,4 +74,63 @@ type Timed interface {
 // IRQLine is an interrupt request input of an interrupt controller.
 type IRQLine interface {
 	SetIRQ(level bool)
+}
+
+// IRQFunc adapts a function to IRQLine.
+type IRQFunc func(level bool)
+
+// SetIRQ calls f(level).
+func (f IRQFunc) SetIRQ(level bool) { f(level) }
+
+// NoIRQ is an IRQLine connected to nothing.
+var NoIRQ IRQLine = IRQFunc(func(bool) {})
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() uint64
+
+// Now returns f().
+func (f ClockFunc) Now() uint64 { return f() }
+
+// Snapshotter is a device whose whole state can be saved and restored
+// (encoding/gob of the device's exported State struct). Callbacks, writers
+// and other wiring are not state: they survive LoadState unchanged.
+type Snapshotter interface {
+	SaveState() ([]byte, error)
+	LoadState([]byte) error
+}
+
+// PhysReader reads guest-physical memory (the machine's MMU: unbacked
+// bytes read as 0xFF).
+type PhysReader interface {
+	ReadPhys(pa uint64, buf []byte)
+}
+
+// Acker is an interrupt controller's INTA cycle: it returns the vector of
+// the interrupt being delivered.
+type Acker interface {
+	Ack() uint8
+}
+
+// getLE reads len(data) bytes little-endian.
+func getLE(data []byte) uint64 {
+	var v uint64
+	for i := len(data) - 1; i >= 0; i-- {
+		v = v<<8 | uint64(data[i])
+	}
+	return v
+}
+
+// putLE writes v little-endian into data (truncated to len(data)).
+func putLE(data []byte, v uint64) {
+	for i := range data {
+		data[i] = byte(v)
+		v >>= 8
+	}
+}
+
+// fill sets every byte of data to b.
+func fill(data []byte, b byte) {
+	for i := range data {
+		data[i] = b
+	}
 }
