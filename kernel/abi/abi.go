@@ -34,7 +34,7 @@ const (
 	EvBootComplete   = 1 // args: version, memory KiB; text: banner
 	EvShellReady     = 2 // no args
 	EvModuleLoaded   = 3 // args: base, size; text: name
-	EvModuleRefused  = 4 // args: status; text: name ": " reason
+	EvModuleRefused  = 4 // args: status, reason (Refuse*); text: name ": " reason
 	EvModuleUnloaded = 5 // args: base; text: name
 	EvBugCheck       = 6 // args: code, p1, p2, p3, p4
 	EvProcessCreated = 7 // args: pid, parent; text: image
@@ -57,4 +57,149 @@ const (
 	BugIrqlNotLessOrEqual          = 0x0A
 	BugCriticalStructureCorruption = 0x109
 	BugDoubleFault                 = 0x08 // reported as 0x7F with p1 = 8, as Windows does
+	BugBadPoolCaller               = 0xC2 // p1 = 7: bad free (p2 = header magic, p3 = address)
+)
+
+// Module refusal reasons: argument 2 of EvModuleRefused and the reason code
+// the loader prints ("load: NAME refused: REASON").
+const (
+	RefuseNone         = 0
+	RefuseBadHeader    = 1  // not an ELF64 x86-64 relocatable object
+	RefuseSectionRange = 2  // a section header or section lies outside the image
+	RefuseRelocRange   = 3  // a relocation's offset, symbol or value is out of range
+	RefuseRelocType    = 4  // a relocation type the loader does not implement
+	RefuseUnresolved   = 5  // an undefined symbol not in the export table
+	RefuseOversize     = 6  // image or a section above the loader's limits
+	RefuseNoEntry      = 7  // no driver_entry symbol
+	RefuseEntryFailed  = 8  // driver_entry returned an error status
+	RefuseDuplicate    = 9  // a module of that name is loaded already
+	RefuseNotFound     = 10 // no boot module or archive member of that name
+	RefuseNoMemory     = 11 // out of pool or frames
+	RefuseSymbolRange  = 12 // the symbol table is malformed
+)
+
+// DriverMaxImageSize bounds a driver image file and its loaded size.
+const DriverMaxImageSize = 4 << 20
+
+// Status codes (NTSTATUS values).
+const (
+	StatusSuccess              = 0x00000000
+	StatusUnsuccessful         = 0xC0000001
+	StatusNotImplemented       = 0xC0000002
+	StatusInvalidParameter     = 0xC000000D
+	StatusNoMemory             = 0xC0000017
+	StatusAccessDenied         = 0xC0000022
+	StatusObjectNameNotFound   = 0xC0000034
+	StatusObjectNameCollision  = 0xC0000035
+	StatusSectionTooBig        = 0xC0000040
+	StatusProcedureNotFound    = 0xC000007A
+	StatusInvalidImageFormat   = 0xC000007B
+	StatusNotSupported         = 0xC00000BB
+	StatusImageAlreadyLoaded   = 0xC000010E
+	StatusInvalidSystemService = 0xC000001C
+)
+
+// Fixed hardware the guest relies on (the same on QEMU's pc machine).
+const (
+	COM1Port         = 0x3F8
+	COM1IRQ          = 4
+	DebugExitPort    = 0xF4 // isa-debug-exit: a 32-bit write of v exits with status (v<<1)|1
+	ExitPowerOff     = 0    // halt/poweroff: exit status 1
+	ExitBugCheck     = 1    // after a bug check's stop screen: exit status 3
+	ExitTestFailed   = 2    // a test command failed: exit status 5
+	PICMasterBase    = 0x20 // vectors of the remapped 8259 pair
+	PICSlaveBase     = 0x28
+	VecAPICTimer     = 0x40
+	VecAPICError     = 0xFE
+	VecSpurious      = 0xFF
+	LAPICDefaultBase = 0xFEE00000
+	TickHz           = 100 // local APIC timer tick rate
+)
+
+// Guest virtual memory layout (4-level paging, 4 KiB pages).
+const (
+	KernelVirtBase  = 0xFFFFFFFF80000000 // kernel image at KernelVirtBase + physical
+	KernelLoadAddr  = 0x00100000         // physical load address of the image
+	DirectMapBase   = 0xFFFF800000000000 // all RAM, RW and NX, 2 MiB pages
+	StackAreaBase   = 0xFFFFFFFF90000000 // kernel and IST stacks, a guard page below each
+	MMIOAreaBase    = 0xFFFFFFFF9F000000 // device registers (local APIC)
+	DriverAreaBase  = 0xFFFFFFFFA0000000 // loaded driver images (within 2 GiB of the kernel)
+	DriverAreaSize  = 0x40000000
+	KernelStackSize = 0x4000 // 16 KiB per kernel stack
+)
+
+// Segment selectors of the kernel's GDT (SYSCALL/SYSRET layout).
+const (
+	SelKernelCode = 0x08
+	SelKernelData = 0x10
+	SelUser32Code = 0x18
+	SelUserData   = 0x20
+	SelUserCode   = 0x28
+	SelTSS        = 0x30
+)
+
+// Transcript rule: serial lines starting with TimingLinePrefix carry values
+// that may differ between machines (timing, calibration, registers of a stop
+// screen); parity tests drop them. Every other line must be identical. Lines
+// end with "\r\n".
+const TimingLinePrefix = "~ "
+
+// Shell prompt and the text of the boot-complete banner's version.
+const (
+	KernelVersion = 0x00010000 // 1.0.0: major<<16 | minor<<8 | patch
+	ShellPrompt   = "kpp> "
+)
+
+// PatchGuard region types (parameter 4 of bug check 0x109).
+const (
+	PGGenericData         = 0x00
+	PGFunction            = 0x01
+	PGIDT                 = 0x02
+	PGGDT                 = 0x03
+	PGProcessList         = 0x04
+	PGHandleTableList     = 0x05
+	PGDebugRoutine        = 0x06
+	PGCriticalMSR         = 0x07
+	PGObjectType          = 0x08
+	PGServiceTable        = 0x0A
+	PGImportTable         = 0x0D
+	PGControlRegister     = 0x15
+	PGLocalAPIC           = 0x17
+	PGNotificationCallout = 0x18
+	PGLoadedModuleList    = 0x19
+	PGDriverObject        = 0x1C
+	PGProtectedProcess    = 0x1F
+	PGCheckerContext      = 0x101
+)
+
+// System-call numbers (RAX at SYSCALL; arguments in RDI, RSI, RDX, R10, R8, R9).
+const (
+	SysExit               = 0
+	SysWrite              = 1
+	SysRead               = 2
+	SysSpawn              = 3
+	SysWait               = 4
+	SysGetPid             = 5
+	SysSleep              = 6
+	SysYield              = 7
+	SysOpenProcess        = 8
+	SysDuplicateHandle    = 9
+	SysClose              = 10
+	SysTerminateProcess   = 11
+	SysReadProcessMemory  = 12
+	SysWriteProcessMemory = 13
+	SysVMAlloc            = 14
+	SysVMProtect          = 15
+	SysVMFree             = 16
+	SysLoadDriver         = 17
+	SysUnloadDriver       = 18
+	SysProcessList        = 19
+	SysCount              = 20
+)
+
+// Parameter 2 of bug check 0x50: the kind of access that faulted.
+const (
+	PFAccessRead    = 0
+	PFAccessWrite   = 1
+	PFAccessExecute = 10
 )

@@ -1,0 +1,145 @@
+// Package qemu boots guest images on qemu-system-x86_64, the reference
+// machine, with the command line from REFERENCE-MACHINES.md: serial on
+// stdout and nothing else, isa-debug-exit at 0xF4, Multiboot modules and
+// command line as kppemu takes them. Tests use it to check the guest kernel
+// and the parity between QEMU and kppemu.
+package qemu
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Binary is the QEMU executable.
+const Binary = "qemu-system-x86_64"
+
+// RequireEnv, when set to 1, turns a missing QEMU into a test failure.
+const RequireEnv = "KPPEMU_REQUIRE_QEMU"
+
+// TimingLinePrefix marks serial lines that may differ between machines
+// (kernel/abi.TimingLinePrefix).
+const TimingLinePrefix = "~ "
+
+// Available reports whether QEMU can be run.
+func Available() bool {
+	_, err := exec.LookPath(Binary)
+	return err == nil
+}
+
+// Module is a Multiboot module: a file and the arguments after its name.
+type Module struct {
+	Path string
+	Args string
+}
+
+// Config describes one boot.
+type Config struct {
+	Kernel  string   // path of the kernel image
+	Modules []Module // passed with -initrd, in order
+	Append  string   // kernel command line (after the kernel path)
+	Input   string   // bytes fed to the serial port (stdin)
+	MemMiB  int      // default 128
+	Timeout time.Duration
+}
+
+// Result of a boot.
+type Result struct {
+	Serial   string // raw serial output
+	ExitCode int    // isa-debug-exit status ((v<<1)|1), or -1 when killed by the timeout
+	TimedOut bool
+}
+
+// Args returns the QEMU argument list for c.
+func Args(c Config) []string {
+	mem := c.MemMiB
+	if mem == 0 {
+		mem = 128
+	}
+	args := []string{"-accel", "tcg", "-cpu", "max", "-m", fmt.Sprint(mem), "-display", "none",
+		"-no-reboot", "-serial", "stdio", "-monitor", "none", "-nic", "none",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", c.Kernel}
+	if len(c.Modules) > 0 {
+		var mods []string
+		for _, m := range c.Modules {
+			s := m.Path
+			if m.Args != "" {
+				s += " " + m.Args
+			}
+			mods = append(mods, strings.ReplaceAll(s, ",", ",,"))
+		}
+		args = append(args, "-initrd", strings.Join(mods, ","))
+	}
+	if c.Append != "" {
+		args = append(args, "-append", c.Append)
+	}
+	return args
+}
+
+// Run boots c and returns the serial output and exit status. An exit through
+// isa-debug-exit is not an error.
+func Run(ctx context.Context, c Config) (Result, error) {
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Binary, Args(c)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &errb
+	cmd.Stdin = strings.NewReader(c.Input)
+	if c.Input == "" {
+		cmd.Stdin = nil
+	}
+	err := cmd.Run()
+	res := Result{Serial: out.String(), ExitCode: cmd.ProcessState.ExitCode()}
+	if ctx.Err() != nil {
+		res.TimedOut = true
+		res.ExitCode = -1
+		return res, nil
+	}
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return res, fmt.Errorf("qemu: %w: %s", err, errb.String())
+	}
+	if res.ExitCode != 0 && res.ExitCode%2 == 0 {
+		return res, fmt.Errorf("qemu exited %d: %s", res.ExitCode, strings.TrimSpace(errb.String()))
+	}
+	return res, nil
+}
+
+// Lines splits serial output into lines without "\r".
+func Lines(serial string) []string {
+	serial = strings.ReplaceAll(serial, "\r", "")
+	serial = strings.TrimSuffix(serial, "\n")
+	if serial == "" {
+		return nil
+	}
+	return strings.Split(serial, "\n")
+}
+
+// Transcript returns the lines of serial output that must be identical on
+// every machine: all lines except those starting with TimingLinePrefix.
+func Transcript(serial string) []string {
+	var out []string
+	for _, l := range Lines(serial) {
+		if !strings.HasPrefix(l, TimingLinePrefix) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// WriteTemp writes data to a file called name in dir and returns its path.
+func WriteTemp(dir, name string, data []byte) (string, error) {
+	p := filepath.Join(dir, name)
+	return p, os.WriteFile(p, data, 0o644)
+}

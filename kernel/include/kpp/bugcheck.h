@@ -1,0 +1,23 @@
+/* Bug check: the one way the kernel stops on an unrecoverable error. */
+#ifndef KPP_BUGCHECK_H
+#define KPP_BUGCHECK_H
+
+#include <kpp/types.h>
+#include <kpp/abi.h>
+
+struct trap_frame;
+
+/* Mask interrupts, print the stop screen (code, name, parameters, faulting
+ * module+offset when p_addr is known), post KPP_EV_BUG_CHECK, exit through
+ * isa-debug-exit with KPP_EXIT_BUG_CHECK, and halt. */
+void bugcheck(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4) NORETURN;
+void bugcheck_frame(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
+		    const struct trap_frame *tf) NORETURN;
+const char *bugcheck_name(uint32_t code);
+
+/* Stop the machine through isa-debug-exit (after flushing the UART). */
+void machine_exit(uint32_t code) NORETURN;
+
+#define PANIC(msg) bugcheck(KPP_BUG_MANUALLY_INITIATED, 0xDEAD, __LINE__, 0, 0)
+
+#endif

@@ -1,0 +1,20 @@
+/* Interrupt controllers: the 8259 pair (remapped, all lines masked except
+ * the ones with handlers; ExtINT through LAPIC LINT0) and the local APIC
+ * (timer tick, spurious and error vectors). apic.c. */
+#ifndef KPP_INTR_H
+#define KPP_INTR_H
+
+#include <kpp/types.h>
+
+void pic_init(void);
+void pic_unmask(int irq);
+void pic_eoi(int irq);
+bool pic_spurious(int irq); /* IRQ 7/15 with its ISR bit clear */
+
+void lapic_init(void);       /* map, enable, LINT0 ExtINT, LINT1 NMI */
+void lapic_eoi(void);
+void lapic_timer_start(void); /* calibrate against the PIT, then periodic at KPP_TICK_HZ */
+uint32_t lapic_read(uint32_t reg);
+extern bool lapic_present;
+
+#endif

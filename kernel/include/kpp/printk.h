@@ -1,0 +1,23 @@
+/* Console output on COM1. Lines end "\r\n" on the wire. A line that starts
+ * with KPP_TIMING_LINE_PREFIX ("~ ") may differ between machines. */
+#ifndef KPP_PRINTK_H
+#define KPP_PRINTK_H
+
+#include <kpp/types.h>
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Print to the serial console (formats: %s %c %d %i %u %x %X %p %%, with l/ll/z, width, 0, -). */
+void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vprintk(const char *fmt, va_list ap);
+
+/* serial.c: the 16550 on COM1. */
+void serial_init(void);
+void serial_enable_rx_irq(void);
+void serial_putc(char c);          /* raw byte, polled */
+void serial_write(const char *s, size_t n); /* "\n" becomes "\r\n" */
+void serial_flush(void);           /* wait for the transmitter to empty */
+int serial_getc(void);             /* next received byte or -1 */
+void serial_irq(void);             /* IRQ 4 handler body */
+
+#endif

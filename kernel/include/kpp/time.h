@@ -1,0 +1,50 @@
+/* Time: the periodic tick, the monotonic clock, kernel timers and DPCs
+ * (timer.c). Timer callbacks run as DPCs: after the interrupt, with
+ * interrupts enabled, at IRQL_DISPATCH (no sleeping). */
+#ifndef KPP_TIME_H
+#define KPP_TIME_H
+
+#include <kpp/types.h>
+
+#define NSEC_PER_SEC 1000000000ull
+#define NSEC_PER_TICK (NSEC_PER_SEC / KPP_TICK_HZ)
+
+struct dpc;
+typedef void (*dpc_fn)(struct dpc *dpc, void *ctx);
+
+struct dpc {
+	struct dpc *next;
+	dpc_fn fn;
+	void *ctx;
+	bool queued;
+};
+
+struct ktimer {
+	struct ktimer *next;
+	uint64_t due;      /* tick count */
+	uint64_t period;   /* ticks; 0 = one-shot */
+	struct dpc *dpc;   /* queued when the timer fires */
+	bool armed;
+};
+
+void dpc_init(struct dpc *d, dpc_fn fn, void *ctx);
+bool dpc_queue(struct dpc *d);      /* false if already queued */
+void dpc_run_pending(void);         /* called on interrupt exit at IRQL_PASSIVE */
+bool dpc_pending(void);
+
+void timer_init(struct ktimer *t, struct dpc *d);
+/* Arm: first expiry after delay_ns (rounded up to ticks, at least one tick),
+ * then every period_ns when period_ns != 0. Re-arming an armed timer moves it. */
+void timer_set(struct ktimer *t, uint64_t delay_ns, uint64_t period_ns);
+bool timer_cancel(struct ktimer *t);
+/* The timer queue head, exported for diagnostics. */
+extern struct ktimer *timer_queue;
+
+void time_init(void);     /* start the tick; arm the housekeeping DPC */
+void time_tick(void);     /* tick interrupt body */
+uint64_t ticks(void);
+uint64_t clock_ns(void);  /* monotonic, tick resolution */
+void sleep_busy_ns(uint64_t ns); /* PASSIVE only: waits with HLT */
+extern volatile uint64_t housekeeping_runs;
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * Interrupt and exception entry. isr_stubs holds 256 stubs of 16 bytes each
+ * (vector v at isr_stubs + 16*v). Each pushes a zero error code when the CPU
+ * does not push one, then its vector, and jumps to isr_common, which saves
+ * the general registers into a struct trap_frame (kpp/trap.h) and calls
+ * trap_dispatch(frame). SWAPGS runs when the trap came from ring 3.
+ */
+#include <kpp/abi.h>
+
+	.section .text
+	.align 16
+	.global isr_stubs
+isr_stubs:
+	.set vec, 0
+	.rept 256
+	.align 16
+	.if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $vec
+	jmp isr_common
+	.set vec, vec + 1
+	.endr
+
+	.align 16
+isr_common:
+	testb $3, 24(%rsp)
+	jz 1f
+	swapgs
+1:	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	cld
+	call trap_dispatch
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	testb $3, 24(%rsp)
+	jz 2f
+	swapgs
+2:	addq $16, %rsp
+	iretq
+
+/* void call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg): never returns. */
+	.global call_on_stack
+call_on_stack:
+	movq %rdi, %rsp
+	xorl %ebp, %ebp
+	movq %rdx, %rdi
+	call *%rsi
+	ud2
+
+/* void gdt_reload(const void *gdtr): load the GDT and reload every segment. */
+	.global gdt_reload
+gdt_reload:
+	lgdt (%rdi)
+	movw $KPP_SEL_KERNEL_DATA, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	xorl %eax, %eax
+	movw %ax, %fs
+	movw %ax, %gs
+	popq %rax
+	pushq $KPP_SEL_KERNEL_CODE
+	pushq %rax
+	lretq

@@ -1,0 +1,93 @@
+/* 16550A UART on COM1: polled transmit, interrupt-driven receive (IRQ 4
+ * through the 8259 PIC) into a ring buffer the shell reads. */
+#include <kpp/abi.h>
+#include <kpp/cpu.h>
+#include <kpp/printk.h>
+
+#define UART KPP_COM1_PORT
+#define REG_DATA 0
+#define REG_IER 1
+#define REG_FCR 2
+#define REG_LCR 3
+#define REG_MCR 4
+#define REG_LSR 5
+#define REG_DLL 0
+#define REG_DLM 1
+
+#define IER_RX 0x01
+#define LCR_8N1 0x03
+#define LCR_DLAB 0x80
+#define FCR_ENABLE_CLEAR 0x07 /* FIFO on, both cleared, trigger at 1 byte */
+#define MCR_DTR_RTS_OUT2 0x0B
+#define LSR_DR 0x01
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+
+#define RX_RING 256
+
+static volatile uint8_t rx_ring[RX_RING];
+static volatile uint32_t rx_head, rx_tail;
+
+void serial_init(void)
+{
+	outb(UART + REG_IER, 0);
+	outb(UART + REG_LCR, LCR_DLAB);
+	outb(UART + REG_DLL, 1); /* 115200 baud */
+	outb(UART + REG_DLM, 0);
+	outb(UART + REG_LCR, LCR_8N1);
+	outb(UART + REG_FCR, FCR_ENABLE_CLEAR);
+	outb(UART + REG_MCR, MCR_DTR_RTS_OUT2);
+}
+
+void serial_enable_rx_irq(void)
+{
+	while (inb(UART + REG_LSR) & LSR_DR)
+		(void)inb(UART + REG_DATA);
+	outb(UART + REG_IER, IER_RX);
+}
+
+void serial_putc(char c)
+{
+	while (!(inb(UART + REG_LSR) & LSR_THRE))
+		cpu_relax();
+	outb(UART + REG_DATA, (uint8_t)c);
+}
+
+void serial_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			serial_putc('\r');
+		serial_putc(s[i]);
+	}
+}
+
+void serial_flush(void)
+{
+	while ((inb(UART + REG_LSR) & (LSR_THRE | LSR_TEMT)) != (LSR_THRE | LSR_TEMT))
+		cpu_relax();
+}
+
+void serial_irq(void)
+{
+	while (inb(UART + REG_LSR) & LSR_DR) {
+		uint8_t c = inb(UART + REG_DATA);
+		uint32_t next = (rx_head + 1) % RX_RING;
+		if (next != rx_tail) {
+			rx_ring[rx_head] = c;
+			rx_head = next;
+		}
+	}
+}
+
+int serial_getc(void)
+{
+	uint64_t f = irq_save();
+	int c = -1;
+	if (rx_tail != rx_head) {
+		c = rx_ring[rx_tail];
+		rx_tail = (rx_tail + 1) % RX_RING;
+	}
+	irq_restore(f);
+	return c;
+}

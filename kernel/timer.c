@@ -1,0 +1,170 @@
+/* The tick, the monotonic clock, the timer queue and the DPC queue.
+ *
+ * time_tick runs in the tick interrupt: it advances the tick count and moves
+ * every expired timer's DPC to the DPC queue (periodic timers are re-armed
+ * from their due time, so they do not drift). trap_dispatch drains the DPC
+ * queue when the interrupt returns to IRQL_PASSIVE code: each DPC runs with
+ * interrupts enabled at IRQL_DISPATCH. */
+#include <kpp/abi.h>
+#include <kpp/cpu.h>
+#include <kpp/intr.h>
+#include <kpp/lock.h>
+#include <kpp/printk.h>
+#include <kpp/time.h>
+#include <kpp/trap.h>
+
+static volatile uint64_t tick_count;
+struct ktimer *timer_queue;
+static struct dpc *dpc_head, *dpc_tail;
+static spinlock_t time_lock = SPINLOCK_INIT;
+
+volatile uint64_t housekeeping_runs;
+static struct ktimer housekeeping_timer;
+static struct dpc housekeeping_dpc;
+
+uint64_t ticks(void) { return tick_count; }
+uint64_t clock_ns(void) { return tick_count * NSEC_PER_TICK; }
+
+void dpc_init(struct dpc *d, dpc_fn fn, void *ctx)
+{
+	d->next = NULL;
+	d->fn = fn;
+	d->ctx = ctx;
+	d->queued = false;
+}
+
+bool dpc_queue(struct dpc *d)
+{
+	uint64_t f = spin_lock_irqsave(&time_lock);
+	bool queued = !d->queued;
+	if (queued) {
+		d->queued = true;
+		d->next = NULL;
+		if (dpc_tail)
+			dpc_tail->next = d;
+		else
+			dpc_head = d;
+		dpc_tail = d;
+	}
+	spin_unlock_irqrestore(&time_lock, f);
+	return queued;
+}
+
+bool dpc_pending(void) { return dpc_head != NULL; }
+
+void dpc_run_pending(void)
+{
+	int old = current_irql;
+	current_irql = IRQL_DISPATCH;
+	for (;;) {
+		uint64_t f = spin_lock_irqsave(&time_lock);
+		struct dpc *d = dpc_head;
+		if (d) {
+			dpc_head = d->next;
+			if (!dpc_head)
+				dpc_tail = NULL;
+			d->queued = false;
+		}
+		spin_unlock_irqrestore(&time_lock, f);
+		if (!d)
+			break;
+		sti();
+		d->fn(d, d->ctx);
+		cli();
+	}
+	current_irql = old;
+}
+
+void timer_init(struct ktimer *t, struct dpc *d)
+{
+	t->next = NULL;
+	t->due = t->period = 0;
+	t->dpc = d;
+	t->armed = false;
+}
+
+static void unlink(struct ktimer *t)
+{
+	for (struct ktimer **pp = &timer_queue; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	t->armed = false;
+}
+
+static void insert(struct ktimer *t)
+{
+	struct ktimer **pp = &timer_queue;
+	while (*pp && (*pp)->due <= t->due)
+		pp = &(*pp)->next;
+	t->next = *pp;
+	*pp = t;
+	t->armed = true;
+}
+
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+	uint64_t n = (ns + NSEC_PER_TICK - 1) / NSEC_PER_TICK;
+	return n ? n : 1;
+}
+
+void timer_set(struct ktimer *t, uint64_t delay_ns, uint64_t period_ns)
+{
+	uint64_t f = spin_lock_irqsave(&time_lock);
+	if (t->armed)
+		unlink(t);
+	t->due = tick_count + ns_to_ticks(delay_ns);
+	t->period = period_ns ? ns_to_ticks(period_ns) : 0;
+	insert(t);
+	spin_unlock_irqrestore(&time_lock, f);
+}
+
+bool timer_cancel(struct ktimer *t)
+{
+	uint64_t f = spin_lock_irqsave(&time_lock);
+	bool was = t->armed;
+	if (was)
+		unlink(t);
+	spin_unlock_irqrestore(&time_lock, f);
+	return was;
+}
+
+void time_tick(void)
+{
+	struct dpc *fire[16];
+	int n = 0;
+	uint64_t f = spin_lock_irqsave(&time_lock);
+	tick_count++;
+	while (timer_queue && timer_queue->due <= tick_count && n < (int)ARRAY_SIZE(fire)) {
+		struct ktimer *t = timer_queue;
+		timer_queue = t->next;
+		t->armed = false;
+		if (t->period) {
+			t->due += t->period;
+			insert(t);
+		}
+		if (t->dpc)
+			fire[n++] = t->dpc;
+	}
+	spin_unlock_irqrestore(&time_lock, f);
+	for (int i = 0; i < n; i++)
+		dpc_queue(fire[i]);
+}
+
+static void housekeeping(struct dpc *d, void *ctx) { housekeeping_runs++; }
+
+void time_init(void)
+{
+	dpc_init(&housekeeping_dpc, housekeeping, NULL);
+	timer_init(&housekeeping_timer, &housekeeping_dpc);
+	timer_set(&housekeeping_timer, NSEC_PER_SEC, NSEC_PER_SEC);
+	lapic_timer_start();
+}
+
+void sleep_busy_ns(uint64_t ns)
+{
+	uint64_t end = clock_ns() + ns;
+	while (clock_ns() < end)
+		sti_hlt();
+}
