@@ -83,6 +83,12 @@ func (m *MMU) ReadPhys(pa PAddr, buf []byte) {
 	p := uint64(pa)
 	for len(buf) > 0 {
 		var n uint64
+		if p < uint64(pa) { // wrapped past the top of the address space
+			for j := range buf {
+				buf[j] = 0xFF
+			}
+			return
+		}
 		if p < uint64(len(m.ram)) {
 			n = uint64(copy(buf, m.ram[p:]))
 		} else {
@@ -109,7 +115,7 @@ func (m *MMU) ReadPhys(pa PAddr, buf []byte) {
 // dispatched to their devices; writes to unbacked addresses are ignored.
 func (m *MMU) WritePhys(pa PAddr, buf []byte) {
 	p := uint64(pa)
-	for len(buf) > 0 {
+	for len(buf) > 0 && p >= uint64(pa) { // stop at the top of the address space
 		var n uint64
 		if p < uint64(len(m.ram)) {
 			n = min(uint64(len(buf)), uint64(len(m.ram))-p)
