@@ -248,10 +248,7 @@ func (p *PIC) poll(c int) uint8 {
 	if ir < 0 {
 		return 0
 	}
-	s.intack(ir)
-	if c == 0 && ir == picCascadeIR {
-		// The slave's request is acknowledged by the slave's own poll.
-	}
+	s.intack(ir) // a master IR2 leaves the slave's request for its own poll
 	p.update()
 	return 0x80 | uint8(ir)
 }
