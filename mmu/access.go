@@ -311,3 +311,38 @@ func (m *MMU) Fetch(va VAddr, user bool) (PAddr, []byte, *Fault) {
 	}
 	return PAddr(pa), m.unbacked[off:], nil
 }
+
+// Read128 reads a 128-bit little-endian value (an XMM operand) at va: lo is
+// bytes 0-7, hi bytes 8-15. Alignment checks (#GP for MOVDQA) are the CPU's.
+func (m *MMU) Read128(va VAddr, user, ac bool) (lo, hi uint64, f *Fault) {
+	if off := uint64(va) & pageMask; off <= PageSize-16 {
+		vpn := uint64(va) >> 12
+		e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
+		if e.tag == vpn && e.page != nil {
+			return binary.LittleEndian.Uint64(e.page[off:]), binary.LittleEndian.Uint64(e.page[off+8:]), nil
+		}
+	}
+	b := m.scratch[:16]
+	if f := m.access(uint64(va), b, Read, user, ac); f != nil {
+		return 0, 0, f
+	}
+	return binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:]), nil
+}
+
+// Write128 writes a 128-bit little-endian value (lo = bytes 0-7) at va;
+// all of it or, on a fault, nothing.
+func (m *MMU) Write128(va VAddr, lo, hi uint64, user, ac bool) *Fault {
+	if off := uint64(va) & pageMask; off <= PageSize-16 {
+		vpn := uint64(va) >> 12
+		e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
+		if e.tag == vpn && e.page != nil {
+			binary.LittleEndian.PutUint64(e.page[off:], lo)
+			binary.LittleEndian.PutUint64(e.page[off+8:], hi)
+			return nil
+		}
+	}
+	b := m.scratch[:16]
+	binary.LittleEndian.PutUint64(b, lo)
+	binary.LittleEndian.PutUint64(b[8:], hi)
+	return m.access(uint64(va), b, Write, user, ac)
+}

@@ -77,3 +77,13 @@ func BenchmarkWalk4Level(b *testing.B) {
 		_, _ = m.Read64(va, true, false)
 	}
 }
+
+// BenchmarkCR3Write is a MOV CR3 (non-global flush) followed by one access.
+func BenchmarkCR3Write(b *testing.B) {
+	m, va := benchSetup(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.WriteCR3(cr3Base)
+		_, _ = m.Read64(va, true, false)
+	}
+}

@@ -172,6 +172,10 @@ type MMU struct {
 	// Derived from ctl.
 	wp, nxe, smep, smap, pge, pse bool
 
+	// used has bit kind*numClasses+class set when that TLB array may hold
+	// valid entries, so flushes skip the empty ones.
+	used uint16
+
 	// haveLarge is set when a TLB entry from a page larger than 4 KiB was
 	// installed since the last full flush; INVLPG then scans the TLB.
 	haveLarge bool
@@ -193,6 +197,7 @@ func New(ramBytes uint64) *MMU {
 	for i := range m.unbacked {
 		m.unbacked[i] = 0xFF
 	}
+	m.used = ^uint16(0) // every array holds zero tags, which are valid for page 0
 	m.flushAll()
 	return m
 }
@@ -252,8 +257,7 @@ func (m *MMU) SetControl(c Control) {
 func (m *MMU) WriteCR3(cr3 uint64) {
 	c := m.ctl
 	c.CR3 = cr3
-	m.SetControl(c)
-	m.flushNonGlobal()
+	m.SetControl(c) // unchanged CR0/CR4/EFER: counts as a CR3 write
 }
 
 // FlushNonGlobal drops every cached translation except global ones.

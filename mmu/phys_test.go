@@ -310,3 +310,42 @@ func TestCodeInvalidationOtherPaths(t *testing.T) {
 	require.Nil(t, tb.m.Write8(VAddr(va), 1, false, false))
 	require.Empty(t, calls)
 }
+
+func TestReadWriteSizes(t *testing.T) {
+	m := New(1 << 20)
+	dev := &fakeDev{tag: 0}
+	require.NoError(t, m.AttachMMIO(0x100000, 0x1000, dev))
+	for _, base := range []VAddr{0x3000, 0x3ff9, 0x3ffd, 0x3fff} { // in-page and split
+		for _, size := range []int{1, 2, 4, 8} {
+			v := uint64(0xf1e2d3c4b5a69788) >> (64 - 8*size)
+			require.Nil(t, m.WriteN(base, size, v, false, false))
+			got, f := m.ReadN(base, size, false, false)
+			require.Nil(t, f)
+			require.Equal(t, v, got, "size %d at %#x", size, base)
+			ref := make([]byte, size)
+			require.Nil(t, m.Read(base, ref, Read, false, false))
+			for i := range size {
+				require.Equal(t, byte(v>>(8*i)), ref[i])
+			}
+		}
+		require.Nil(t, m.Write128(base, 0x0706050403020100, 0x0f0e0d0c0b0a0908, false, false))
+		lo, hi, f := m.Read128(base, false, false)
+		require.Nil(t, f)
+		require.Equal(t, uint64(0x0706050403020100), lo)
+		require.Equal(t, uint64(0x0f0e0d0c0b0a0908), hi)
+	}
+	// Writes of size < 8 leave the neighbours alone.
+	require.Nil(t, m.Write64(0x5000, ^uint64(0), false, false))
+	require.Nil(t, m.Write16(0x5002, 0, false, false))
+	v, _ := m.Read64(0x5000, false, false)
+	require.Equal(t, uint64(0xffffffff0000ffff), v)
+	// MMIO through the typed paths: one device access of the right width.
+	v, f := m.Read32(0x100010, false, false)
+	require.Nil(t, f)
+	require.Equal(t, uint64(0x13121110), v)
+	require.Equal(t, devAccess{false, 0x10, nil}, dev.log[len(dev.log)-1])
+	require.Nil(t, m.Write64(0x100020, 0x0102030405060708, false, false))
+	require.Equal(t, devAccess{true, 0x20, []byte{8, 7, 6, 5, 4, 3, 2, 1}}, dev.log[len(dev.log)-1])
+	_, _, f = m.Read128(0x100ff8, false, false) // device then unbacked
+	require.Nil(t, f)
+}

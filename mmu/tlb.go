@@ -59,23 +59,37 @@ func (m *MMU) FlushTLB() { m.flushAll() }
 func (m *MMU) flushAll() {
 	for k := range m.tlb {
 		for c := range m.tlb[k] {
+			if m.used&(1<<(k*numClasses+c)) == 0 {
+				continue
+			}
 			t := &m.tlb[k][c]
 			for i := range t {
 				t[i] = tlbEntry{tag: invalidTag}
 			}
 		}
 	}
+	m.used = 0
 	m.haveLarge = false
 }
 
 func (m *MMU) flushNonGlobal() {
 	for k := range m.tlb {
 		for c := range m.tlb[k] {
+			bit := uint16(1) << (k*numClasses + c)
+			if m.used&bit == 0 {
+				continue
+			}
 			t := &m.tlb[k][c]
+			globals := false
 			for i := range t {
 				if t[i].flags&entGlobal == 0 {
 					t[i] = tlbEntry{tag: invalidTag}
+				} else {
+					globals = true
 				}
+			}
+			if !globals {
+				m.used &^= bit
 			}
 		}
 	}
@@ -118,6 +132,7 @@ func (m *MMU) invalidatePage(va uint64) {
 func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, largeMask uint64, global bool) *tlbEntry {
 	vpn := va >> 12
 	e := &m.tlb[acc][cls][vpn&(tlbSets-1)]
+	m.used |= 1 << (int(acc)*numClasses + cls)
 	pa &^= pageMask
 	e.tag = vpn
 	e.pa = pa

@@ -210,3 +210,21 @@ func TestResetAndState(t *testing.T) {
 	require.Nil(t, f)
 	require.Equal(t, uint64(2), v) // RAM kept
 }
+
+// TestFreshTLBIsEmpty: a new MMU must not translate page 0 from a zeroed entry.
+func TestFreshTLBIsEmpty(t *testing.T) {
+	tb := newTables(t, 4<<20, Mode4Level, 0, 0x7000, 1)
+	tb.m.SetControl(tb.control(0, 0, 0)) // tables empty: nothing is present
+	for _, acc := range []Access{Read, Write, Exec} {
+		_, f := tb.m.Translate(0, acc, false, false)
+		require.NotNil(t, f, "%v", acc)
+	}
+	m := New(1 << 20)
+	for k := range m.tlb {
+		for c := range m.tlb[k] {
+			for i := range m.tlb[k][c] {
+				require.Equal(t, invalidTag, m.tlb[k][c][i].tag)
+			}
+		}
+	}
+}
