@@ -21,7 +21,7 @@ func (m *MMU) miss(va uint64, acc Access, cls int) (*tlbEntry, *Fault) {
 		m.invalidatePage(va)
 		return nil, &Fault{Addr: VAddr(va), Code: code &^ faultMarker}
 	}
-	return m.install(acc, cls, va, w.pa, w.largeMask, w.global), nil
+	return m.install(acc, cls, va, w.pa, w.shift, w.global), nil
 }
 
 // classOf returns the privilege class for an access.

@@ -1,13 +1,3 @@
-// Package mmu translates guest-virtual addresses (Intel SDM Vol. 3A ch. 4)
-// and holds guest physical memory: RAM as one []byte, MMIO ranges dispatched
-// to devices, a TLB, and per-page "holds decoded code" marks so that every
-// write path invalidates the CPU's decode cache.
-//
-// Supported paging modes: none (CR0.PG=0: linear = physical), 32-bit paging
-// (with PSE and PSE-36 4 MiB pages), PAE paging, and 4-level IA-32e paging with
-// 4 KiB, 2 MiB and 1 GiB pages. MAXPHYADDR is MaxPhysAddrBits (40).
-//
-// Not goroutine-safe: the CPU, devices and host pokes run on one goroutine.
 package mmu
 
 import "fmt"

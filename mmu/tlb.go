@@ -33,13 +33,13 @@ const (
 )
 
 type tlbEntry struct {
-	tag  uint64          // va >> 12, or invalidTag
-	page *[PageSize]byte // RAM backing the page; nil for MMIO/unbacked/code-marked write entries
-	pa   uint64          // physical address of the 4 KiB page
-	// largeMask is the linear-address mask of the whole mapping's offset
-	// (e.g. 1<<21-1) for large pages, used by Invlpg.
-	largeMask uint64
-	flags     uint8
+	tag   uint64          // va >> 12, or invalidTag
+	page  *[PageSize]byte // RAM backing the page; nil for MMIO/unbacked/code-marked write entries
+	pa    uint64          // physical address of the 4 KiB page
+	flags uint8
+	// shift is log2 of the size of the whole mapping (12, 21, 22 or 30),
+	// used by Invlpg to find the splinters of a large page.
+	shift uint8
 }
 
 // class returns the privilege class of a data access.
@@ -120,7 +120,7 @@ func (m *MMU) invalidatePage(va uint64) {
 			t := &m.tlb[k][c]
 			for i := range t {
 				e := &t[i]
-				if e.flags&entLarge != 0 && (e.tag<<12)&^e.largeMask == va&^e.largeMask {
+				if e.flags&entLarge != 0 && (e.tag<<12)>>e.shift == va>>e.shift {
 					*e = tlbEntry{tag: invalidTag}
 				}
 			}
@@ -129,19 +129,19 @@ func (m *MMU) invalidatePage(va uint64) {
 }
 
 // install caches a successful translation of the page containing va.
-func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, largeMask uint64, global bool) *tlbEntry {
+func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, global bool) *tlbEntry {
 	vpn := va >> 12
 	e := &m.tlb[acc][cls][vpn&(tlbSets-1)]
 	m.used |= 1 << (int(acc)*numClasses + cls)
 	pa &^= pageMask
 	e.tag = vpn
 	e.pa = pa
-	e.largeMask = largeMask
+	e.shift = shift
 	e.flags = 0
 	if global {
 		e.flags |= entGlobal
 	}
-	if largeMask != pageMask {
+	if shift != 12 {
 		e.flags |= entLarge
 		m.haveLarge = true
 	}

@@ -35,9 +35,9 @@ const (
 
 // walkResult is a successful translation.
 type walkResult struct {
-	pa        uint64 // physical address of va (full, with the offset)
-	largeMask uint64 // offset mask of the mapping (pageMask for 4 KiB)
-	global    bool
+	pa     uint64 // physical address of va (full, with the offset)
+	shift  uint8  // log2 of the mapping's size (12 for 4 KiB)
+	global bool
 }
 
 // walk translates va for an access of kind acc in privilege class cls
@@ -54,7 +54,7 @@ func (m *MMU) walk(va uint64, acc Access, cls int, setAD bool) (walkResult, uint
 	case Mode32:
 		return m.walk32(va, acc, cls, setAD)
 	}
-	return walkResult{pa: va, largeMask: pageMask}, 0
+	return walkResult{pa: va, shift: 12}, 0
 }
 
 // walk4 is 4-level paging (SDM 4.5).
@@ -108,9 +108,9 @@ func (m *MMU) walk4(va uint64, acc Access, cls int, setAD bool) (walkResult, uin
 			m.setLeafAD(ea, e, acc)
 		}
 		return walkResult{
-			pa:        e&addrMask&^(size-1) | va&(size-1),
-			largeMask: size - 1,
-			global:    m.pge && e&pteG != 0,
+			pa:     e&addrMask&^(size-1) | va&(size-1),
+			shift:  uint8(shift),
+			global: m.pge && e&pteG != 0,
 		}, 0
 	}
 }
@@ -167,9 +167,9 @@ func (m *MMU) walkPAE(va uint64, acc Access, cls int, setAD bool) (walkResult, u
 			m.setLeafAD(ea, e, acc)
 		}
 		return walkResult{
-			pa:        e&addrMask&^(size-1) | va&(size-1),
-			largeMask: size - 1,
-			global:    m.pge && e&pteG != 0,
+			pa:     e&addrMask&^(size-1) | va&(size-1),
+			shift:  uint8(shift),
+			global: m.pge && e&pteG != 0,
 		}, 0
 	}
 }
@@ -194,9 +194,9 @@ func (m *MMU) walk32(va uint64, acc Access, cls int, setAD bool) (walkResult, ui
 			m.setLeafAD(ea, pde, acc)
 		}
 		return walkResult{
-			pa:        pde&0xFFC00000 | (pde>>13&0xFF)<<32 | va&0x3FFFFF,
-			largeMask: 1<<22 - 1,
-			global:    m.pge && pde&pteG != 0,
+			pa:     pde&0xFFC00000 | (pde>>13&0xFF)<<32 | va&0x3FFFFF,
+			shift:  22,
+			global: m.pge && pde&pteG != 0,
 		}, 0
 	}
 	if setAD && pde&pteA == 0 {
@@ -214,9 +214,9 @@ func (m *MMU) walk32(va uint64, acc Access, cls int, setAD bool) (walkResult, ui
 		m.setLeafAD(ea, pte, acc)
 	}
 	return walkResult{
-		pa:        pte&0xFFFFF000 | va&pageMask,
-		largeMask: pageMask,
-		global:    m.pge && pte&pteG != 0,
+		pa:     pte&0xFFFFF000 | va&pageMask,
+		shift:  12,
+		global: m.pge && pte&pteG != 0,
 	}, 0
 }
 
