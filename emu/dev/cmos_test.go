@@ -101,7 +101,7 @@ func TestCMOSMemoryBytes(t *testing.T) {
 		{16 << 20, 15 * 1024, 0, 0},
 		{32 << 20, 31 * 1024, (16 << 20) / 65536, 0},
 		{1 << 30, 0xFFFF, (1<<30 - 16<<20) / 65536, 0},
-		{5 << 30, 0xFFFF, 0xFFFF, (5<<30 - 0xE0000000) / 65536},
+		{5 << 30, 0xFFFF, (0xE0000000 - 16<<20) / 65536, (5<<30 - 0xE0000000) / 65536},
 	}
 	for _, tc := range cases {
 		c := NewCMOS(&fakeClock{}, tc.ram, DefaultRTCBase)
