@@ -136,7 +136,9 @@ func (m *MMU) refreshWrite(e *tlbEntry) {
 	}
 }
 
-// ReadN reads a little-endian value of size bytes (1, 2, 4 or 8) at va.
+// ReadN reads a little-endian value of size bytes at va: 1, 2, 4 and 8 take
+// the fast paths, other sizes up to 8 (a 6-byte far pointer) the slow one;
+// sizes above 8 read 8 bytes, sizes below 1 nothing.
 func (m *MMU) ReadN(va VAddr, size int, user, ac bool) (uint64, *Fault) {
 	switch size {
 	case 1:
@@ -145,11 +147,17 @@ func (m *MMU) ReadN(va VAddr, size int, user, ac bool) (uint64, *Fault) {
 		return m.Read16(va, user, ac)
 	case 4:
 		return m.Read32(va, user, ac)
+	case 8:
+		return m.Read64(va, user, ac)
 	}
-	return m.Read64(va, user, ac)
+	if size <= 0 {
+		return 0, nil
+	}
+	return m.readSlow(uint64(va), min(size, 8), user, ac)
 }
 
-// WriteN writes the low size bytes (1, 2, 4 or 8) of v at va, little-endian.
+// WriteN writes the low size bytes of v at va, little-endian; sizes as for
+// ReadN.
 func (m *MMU) WriteN(va VAddr, size int, v uint64, user, ac bool) *Fault {
 	switch size {
 	case 1:
@@ -158,8 +166,13 @@ func (m *MMU) WriteN(va VAddr, size int, v uint64, user, ac bool) *Fault {
 		return m.Write16(va, v, user, ac)
 	case 4:
 		return m.Write32(va, v, user, ac)
+	case 8:
+		return m.Write64(va, v, user, ac)
 	}
-	return m.Write64(va, v, user, ac)
+	if size <= 0 {
+		return nil
+	}
+	return m.writeSlow(uint64(va), min(size, 8), v, user, ac)
 }
 
 // Read8 reads one byte at va.

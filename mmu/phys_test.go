@@ -245,6 +245,9 @@ func TestCodeInvalidation(t *testing.T) {
 		{"Write32", func(tb *tables) { require.Nil(t, tb.m.Write32(VAddr(va+4), 1, false, false)) }},
 		{"Write64", func(tb *tables) { require.Nil(t, tb.m.Write64(VAddr(va+8), 1, false, false)) }},
 		{"WriteN", func(tb *tables) { require.Nil(t, tb.m.WriteN(VAddr(va+8), 8, 1, false, false)) }},
+		{"WriteN6", func(tb *tables) { require.Nil(t, tb.m.WriteN(VAddr(va+8), 6, 1, false, false)) }},
+		{"Write128", func(tb *tables) { require.Nil(t, tb.m.Write128(VAddr(va+16), 1, 2, false, false)) }},
+		{"Write128Split", func(tb *tables) { require.Nil(t, tb.m.Write128(VAddr(va-8), 1, 2, false, false)) }},
 		{"Write", func(tb *tables) { require.Nil(t, tb.m.Write(VAddr(va+16), []byte{1, 2, 3}, false, false)) }},
 		{"WriteSplit", func(tb *tables) { require.Nil(t, tb.m.Write64(VAddr(va-4), 1, false, false)) }},
 		{"WritePhys", func(tb *tables) { tb.m.WritePhys(frame+100, []byte{1}) }},
@@ -334,13 +337,29 @@ func TestReadWriteSizes(t *testing.T) {
 		require.Equal(t, uint64(0x0706050403020100), lo)
 		require.Equal(t, uint64(0x0f0e0d0c0b0a0908), hi)
 	}
+	// Odd sizes: exactly size bytes.
+	require.Nil(t, m.Write64(0x6000, 0, false, false))
+	require.Nil(t, m.WriteN(0x6000, 6, ^uint64(0), false, false))
+	v, f := m.Read64(0x6000, false, false)
+	require.Nil(t, f)
+	require.Equal(t, uint64(0x0000ffffffffffff), v)
+	v, f = m.ReadN(0x6001, 3, false, false)
+	require.Nil(t, f)
+	require.Equal(t, uint64(0xffffff), v)
+	v, f = m.ReadN(0x6001, 0, false, false)
+	require.Nil(t, f)
+	require.Zero(t, v)
+	require.Nil(t, m.WriteN(0x6000, 0, 0, false, false))
 	// Writes of size < 8 leave the neighbours alone.
 	require.Nil(t, m.Write64(0x5000, ^uint64(0), false, false))
 	require.Nil(t, m.Write16(0x5002, 0, false, false))
-	v, _ := m.Read64(0x5000, false, false)
+	v, _ = m.Read64(0x5000, false, false)
 	require.Equal(t, uint64(0xffffffff0000ffff), v)
+	require.Nil(t, m.Write8(0x5000, 0x1234, false, false))
+	v, _ = m.Read64(0x5000, false, false)
+	require.Equal(t, uint64(0xffffffff0000ff34), v)
 	// MMIO through the typed paths: one device access of the right width.
-	v, f := m.Read32(0x100010, false, false)
+	v, f = m.Read32(0x100010, false, false)
 	require.Nil(t, f)
 	require.Equal(t, uint64(0x13121110), v)
 	require.Equal(t, devAccess{false, 0x10, nil}, dev.log[len(dev.log)-1])
