@@ -3,8 +3,6 @@ package mmu
 import (
 	"fmt"
 	"testing"
-
-	"github.com/stretchr/testify/require"
 )
 
 // refAllowed is the access-rights rule of SDM Vol. 3A 4.6, written from the
@@ -146,14 +144,16 @@ func TestPermissionMatrix(t *testing.T) {
 							m.FlushTLB()
 							want := refAllowed(flags, acc, priv.user, priv.ac, wp, smep, smap, nxe)
 							pa, f := m.Translate(VAddr(pc.va), acc, priv.user, priv.ac)
-							desc := fmt.Sprintf("wp=%v smep=%v smap=%v nxe=%v flags=%x user=%v ac=%v %v",
-								wp, smep, smap, nxe, flags, priv.user, priv.ac, acc)
+							desc := func() string {
+								return fmt.Sprintf("wp=%v smep=%v smap=%v nxe=%v flags=%x user=%v ac=%v %v",
+									wp, smep, smap, nxe, flags, priv.user, priv.ac, acc)
+							}
 							cases++
 							if want {
-								require.Nil(t, f, desc)
-								require.Equal(t, PAddr(wantPA), pa, desc)
+								if f != nil || pa != PAddr(wantPA) {
+									t.Fatalf("%s: got %#x, %v; want %#x", desc(), pa, f, wantPA)
+								}
 							} else {
-								require.NotNil(t, f, desc)
 								code := uint32(PFPresent)
 								if acc == Write {
 									code |= PFWrite
@@ -164,8 +164,9 @@ func TestPermissionMatrix(t *testing.T) {
 								if acc == Exec && (smep || nxe) {
 									code |= PFFetch
 								}
-								require.Equal(t, code, f.Code, desc)
-								require.Equal(t, VAddr(pc.va), f.Addr, desc)
+								if f == nil || f.Code != code || f.Addr != VAddr(pc.va) {
+									t.Fatalf("%s: got %#x, %v; want #PF code %#x", desc(), pa, f, code)
+								}
 							}
 							// Accessed/dirty: non-leaf entries walked get A; the
 							// leaf gets A (and D on a write) only on success.
@@ -174,14 +175,29 @@ func TestPermissionMatrix(t *testing.T) {
 								leaf := i == n-1
 								wantA := !leaf || want
 								wantD := leaf && want && acc == Write
-								require.Equal(t, wantA, e&pteA != 0, "A at level %d: %s", i, desc)
-								require.Equal(t, wantD, e&pteD != 0, "D at level %d: %s", i, desc)
+								if (e&pteA != 0) != wantA || (e&pteD != 0) != wantD {
+									t.Fatalf("%s: level %d entry %#x: want A=%v D=%v", desc(), i, e, wantA, wantD)
+								}
 							}
 							// The same access again (a TLB hit when it succeeded,
 							// a new walk when it faulted) gives the same answer.
 							pa2, f2 := m.Translate(VAddr(pc.va), acc, priv.user, priv.ac)
-							require.Equal(t, pa, pa2, desc)
-							require.Equal(t, f, f2, desc)
+							if pa2 != pa || (f == nil) != (f2 == nil) || f != nil && *f != *f2 {
+								t.Fatalf("%s: again: %#x, %v", desc(), pa2, f2)
+							}
+							// The typed fast paths agree.
+							var f3 *Fault
+							switch acc {
+							case Read:
+								_, f3 = m.Read64(VAddr(pc.va), priv.user, priv.ac)
+							case Write:
+								f3 = m.Write64(VAddr(pc.va), 0, priv.user, priv.ac)
+							case Exec:
+								_, _, f3 = m.Fetch(VAddr(pc.va), priv.user)
+							}
+							if (f == nil) != (f3 == nil) || f != nil && *f != *f3 {
+								t.Fatalf("%s: typed access: %v", desc(), f3)
+							}
 						}
 					}
 				}
