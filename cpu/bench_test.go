@@ -64,7 +64,7 @@ func BenchmarkBranchyLoop(b *testing.B) {
 		0x75, 0x05, // jne B
 		0xE8, 0x03, 0x00, 0x00, 0x00, // A: call F (dummy offset fixed below)
 		0xEB, 0xE6, // B: jmp L
-		0xF4,       // (unused)
-		0xC3,       // F: ret
+		0xF4, // (unused)
+		0xC3, // F: ret
 	})
 }

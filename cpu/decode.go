@@ -575,3 +575,10 @@ func Disassemble(b []byte, mode int) (text string, n int) {
 	}
 	return x86asm.IntelSyntax(inst, 0, nil), inst.Len
 }
+
+// registered reports whether mnemonic name has a translator (CPUID advertises features
+// by what is actually implemented).
+func registered(name string) bool {
+	op, ok := opByName[name]
+	return ok && translators[op] != nil
+}

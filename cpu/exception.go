@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+
+	"github.com/kppemu/kppemu/mmu"
 )
 
 // Event kinds for deliverEvent.
@@ -37,12 +39,12 @@ func causesDF(first, second uint8) bool {
 // exception delivers fault f raised by the instruction at c.ip0 (RIP already rolled back),
 // escalating to #DF and triple fault as the SDM's Table 6-5 says.
 func (c *CPU) exception(f *Fault) {
-	var chain [4]Fault
+	var chain [8]Fault
 	n := 0
 	cur := *f
+	chain[n] = cur
+	n++
 	for {
-		chain[n] = cur
-		n++
 		if cur.Vector == VecPF {
 			c.CR2 = cur.CR2
 		}
@@ -51,22 +53,19 @@ func (c *CPU) exception(f *Fault) {
 			return
 		}
 		next := *g
-		if cur.Vector == VecDF || n == len(chain) {
-			chain[n%len(chain)] = next
-			c.tripleFault(chain[:min(n+1, len(chain))])
+		chain[n] = next
+		n++
+		if cur.Vector == VecDF || n >= len(chain)-1 {
+			c.tripleFault(chain[:n])
 			return
 		}
 		if causesDF(cur.Vector, next.Vector) {
 			if next.Vector == VecPF {
 				c.CR2 = next.CR2
 			}
+			next = Fault{Vector: VecDF, HasCode: true}
 			chain[n] = next
 			n++
-			if n == len(chain) {
-				c.tripleFault(chain[:n])
-				return
-			}
-			next = Fault{Vector: VecDF, HasCode: true}
 		}
 		cur = next
 	}
@@ -227,12 +226,35 @@ func (c *CPU) deliverLong(vec uint8, code uint32, hasCode bool, kind int) *Fault
 }
 
 // writeFrame writes an interrupt frame at linear address addr with the privilege of cpl.
+// Pages are checked from the top of the frame down, as the pushes happen, so a #PF
+// reports the address of the first push that faults (SS at the top).
 func (c *CPU) writeFrame(addr uint64, frame []byte, cpl uint8) *Fault {
 	save := c.user
 	c.user = cpl == 3
 	ac := c.RFLAGS
 	c.RFLAGS &^= FlagAC
-	f := c.writeBuf(addr, frame)
+	var f *Fault
+	slot := uint64(8)
+	if !c.long && c.EFER&EFERLMA == 0 {
+		slot = 4
+	}
+	top := addr + uint64(len(frame)) - slot
+	page := ^uint64(0)
+	for a := top; ; a -= slot {
+		if a>>12 != page {
+			page = a >> 12
+			if _, mf := c.mem.Translate(mmu.VAddr(a), mmu.Write, c.user, false); mf != nil {
+				f = c.pageFault(a, mf.Code)
+				break
+			}
+		}
+		if a <= addr {
+			break
+		}
+	}
+	if f == nil {
+		f = c.writeBuf(addr, frame)
+	}
 	c.RFLAGS = ac
 	c.user = save
 	if f != nil && f.Vector == VecGP {
@@ -286,14 +308,6 @@ func (c *CPU) deliverProt(vec uint8, code uint32, hasCode bool, kind int) *Fault
 		newCPL = dpl
 	}
 	fl := c.Flags()
-	var frame [20]byte
-	n := 12
-	if newCPL < c.CPL {
-		n = 20
-	}
-	if hasCode {
-		n += 4
-	}
 	var buf [24]byte
 	b := buf[:0]
 	if hasCode {
@@ -302,7 +316,6 @@ func (c *CPU) deliverProt(vec uint8, code uint32, hasCode bool, kind int) *Fault
 	b = binary.LittleEndian.AppendUint32(b, uint32(c.RIP))
 	b = binary.LittleEndian.AppendUint32(b, uint32(c.Seg[CS].Selector))
 	b = binary.LittleEndian.AppendUint32(b, uint32(fl))
-	_ = frame
 	var newSS Segment
 	var esp uint64
 	if newCPL < c.CPL {
@@ -335,12 +348,7 @@ func (c *CPU) deliverProt(vec uint8, code uint32, hasCode bool, kind int) *Fault
 		newSS = c.Seg[SS]
 		esp = c.GPR[RSP]
 	}
-	// Frame layout is built in push order above; reverse into memory order.
-	mem := make([]byte, 0, 24)
-	for i := len(b) - 4; i >= 0; i -= 4 {
-		mem = append(mem, b[i:i+4]...)
-	}
-	_ = n
+	mem := b // lowest address first: [error code], EIP, CS, EFLAGS, [ESP, SS]
 	spMask := uint64(0xFFFFFFFF)
 	if newSS.Attr&attrDB == 0 {
 		spMask = 0xFFFF

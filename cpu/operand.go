@@ -331,3 +331,5 @@ func (c *CPU) pop(size uint8) (uint64, *Fault) {
 	c.setReg(RSP, ss, sp+uint64(size))
 	return v, nil
 }
+
+func mmuVAddr(a uint64) mmu.VAddr { return mmu.VAddr(a) }

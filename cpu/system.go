@@ -82,7 +82,7 @@ func (c *CPU) writeCR(n uint8, v uint64) *Fault {
 		if v&^uint64(cr4Writable) != 0 {
 			return c.gp(0)
 		}
-		if c.EFER&EFERLMA != 0 && v&CR4PAE == 0 {
+		if c.EFER&EFERLMA != 0 && v&CR4PAE == 0 || v&CR4OSXSAVE != 0 && !hasXSAVE() {
 			return c.gp(0)
 		}
 		c.CR4 = v
@@ -187,5 +187,404 @@ func movRegDR(c *CPU, u *uop) *Fault {
 		return f
 	}
 	c.setReg(u.r[0], u.sz[0], c.DR[n])
+	return nil
+}
+
+func init() {
+	reg0 := func(name string, fn handler) {
+		register(name, func(u *uop, d *decodeInfo) bool { u.fn = fn; return true })
+	}
+	register("LGDT", xlateLxDT)
+	register("LIDT", xlateLxDT)
+	register("SGDT", xlateSxDT)
+	register("SIDT", xlateSxDT)
+	register("LLDT", xlateSelRM(lldt))
+	register("LTR", xlateSelRM(ltr))
+	register("SLDT", xlateStoreSel)
+	register("STR", xlateStoreSel)
+	register("SMSW", xlateStoreSel)
+	register("LMSW", xlateSelRM(lmsw))
+	reg0("CLTS", clts)
+	register("INVLPG", func(u *uop, d *decodeInfo) bool {
+		u.fn = invlpg
+		return u.kind[0] == kMem
+	})
+	reg0("INVD", privNop)
+	reg0("WBINVD", privNop)
+	reg0("LFENCE", handleNOP)
+	reg0("MFENCE", handleNOP)
+	reg0("SFENCE", handleNOP)
+	register("CLFLUSH", func(u *uop, d *decodeInfo) bool {
+		u.fn = clflush
+		return u.kind[0] == kMem
+	})
+	reg0("XGETBV", xgetbv)
+	reg0("XSETBV", xsetbv)
+	reg0("RDTSC", rdtsc)
+	reg0("RDTSCP", rdtscp)
+	register("RDRAND", func(u *uop, d *decodeInfo) bool {
+		u.fn = rdrand
+		return u.kind[0] == kReg
+	})
+	reg0("SWAPGS", swapgs)
+	reg0("UD2", handleUD)
+	reg0("UD1", handleUD)
+	reg0("UD0", handleUD)
+	hCLAC, hSTAC = clac, stac
+	hRDRAND, hRDSEED = rdrand, rdrand
+}
+
+// privNop is a CPL-0-only instruction with no architectural effect here (INVD, WBINVD).
+func privNop(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.gp(0)
+	}
+	return nil
+}
+
+func xlateLxDT(u *uop, d *decodeInfo) bool {
+	if u.kind[0] != kMem {
+		return false
+	}
+	if d.name == "LIDT" {
+		u.aux = 1
+	}
+	u.fn = lxdt
+	return true
+}
+
+// lxdt is LGDT/LIDT m: limit (2 bytes) then base (8 bytes in 64-bit mode, else 4).
+func lxdt(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.gp(0)
+	}
+	a := c.ea(u)
+	lim, f := c.read(a, 2)
+	if f != nil {
+		return f
+	}
+	var base uint64
+	if c.long {
+		if base, f = c.read(a+2, 8); f != nil {
+			return f
+		}
+		if !canonical(base) {
+			return c.gp(0)
+		}
+	} else {
+		if base, f = c.read(a+2, 4); f != nil {
+			return f
+		}
+		if u.osize == 2 {
+			base &= 0xFFFFFF
+		}
+	}
+	t := &c.GDTR
+	if u.aux == 1 {
+		t = &c.IDTR
+	}
+	*t = DTR{Base: base, Limit: uint16(lim)}
+	return nil
+}
+
+func xlateSxDT(u *uop, d *decodeInfo) bool {
+	if u.kind[0] != kMem {
+		return false
+	}
+	if d.name == "SIDT" {
+		u.aux = 1
+	}
+	u.fn = sxdt
+	return true
+}
+
+// sxdt is SGDT/SIDT m.
+func sxdt(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 && c.CR4&CR4UMIP != 0 {
+		return c.gp(0)
+	}
+	t := c.GDTR
+	if u.aux == 1 {
+		t = c.IDTR
+	}
+	var b [10]byte
+	b[0], b[1] = byte(t.Limit), byte(t.Limit>>8)
+	n := 6
+	base := t.Base
+	if c.long {
+		n = 10
+	} else {
+		base &= 0xFFFFFFFF
+	}
+	for i := 0; i < n-2; i++ {
+		b[2+i] = byte(base >> (8 * i))
+	}
+	return c.writeBuf(c.ea(u), b[:n])
+}
+
+// xlateSelRM builds a translator for instructions taking an r/m16 operand.
+func xlateSelRM(fn handler) translator {
+	return func(u *uop, d *decodeInfo) bool {
+		if u.kind[0] != kReg && u.kind[0] != kMem {
+			return false
+		}
+		u.sz[0] = 2
+		if u.kind[0] == kReg {
+			u.r[0] &= 15
+		}
+		u.fn = fn
+		return true
+	}
+}
+
+// lldt is LLDT r/m16.
+func lldt(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.gp(0)
+	}
+	v, f := c.readArg(u, 0)
+	if f != nil {
+		return f
+	}
+	sel := uint16(v)
+	if sel&^3 == 0 {
+		c.LDTR = Segment{Selector: sel}
+		return nil
+	}
+	if sel&4 != 0 {
+		return c.gp(uint32(sel &^ 3))
+	}
+	lo, hi, _, f := c.sysDesc(sel)
+	if f != nil {
+		return f
+	}
+	a := descAttr(lo)
+	if a&attrS != 0 || a&attrType != sysLDT {
+		return c.gp(uint32(sel &^ 3))
+	}
+	if a&attrP == 0 {
+		return c.raiseCode(VecNP, uint32(sel&^3))
+	}
+	s := segFromDesc(sel, lo)
+	s.Attr = a
+	s.Base |= hi << 32
+	c.LDTR = s
+	return nil
+}
+
+// sysDesc reads a system descriptor: 16 bytes in IA-32e mode, 8 otherwise.
+func (c *CPU) sysDesc(sel uint16) (lo, hi, addr uint64, f *Fault) {
+	if c.EFER&EFERLMA != 0 {
+		return c.readDesc16(sel)
+	}
+	lo, addr, f = c.readDesc(sel)
+	return lo, 0, addr, f
+}
+
+// ltr is LTR r/m16: loads TR from an available TSS descriptor and marks it busy.
+func ltr(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.gp(0)
+	}
+	v, f := c.readArg(u, 0)
+	if f != nil {
+		return f
+	}
+	sel := uint16(v)
+	if sel&^3 == 0 || sel&4 != 0 {
+		return c.gp(uint32(sel &^ 3))
+	}
+	lo, hi, addr, f := c.sysDesc(sel)
+	if f != nil {
+		return f
+	}
+	a := descAttr(lo)
+	if a&attrS != 0 || a&attrType != sysTSSAvail {
+		return c.gp(uint32(sel &^ 3))
+	}
+	if a&attrP == 0 {
+		return c.raiseCode(VecNP, uint32(sel&^3))
+	}
+	if f := c.writeSys(addr+5, 1, (lo>>40|2)&0xFF); f != nil {
+		return f
+	}
+	s := segFromDesc(sel, lo)
+	s.Attr = a | 2
+	s.Base |= hi << 32
+	c.TR = s
+	return nil
+}
+
+// lmsw is LMSW r/m16: loads CR0 bits PE, MP, EM, TS; it cannot clear PE.
+func lmsw(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.gp(0)
+	}
+	v, f := c.readArg(u, 0)
+	if f != nil {
+		return f
+	}
+	cr0 := c.CR0&^0xE | v&0xF | c.CR0&CR0PE
+	return c.writeCR(0, cr0)
+}
+
+// clts is CLTS: clears CR0.TS.
+func clts(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.gp(0)
+	}
+	c.CR0 &^= CR0TS
+	return nil
+}
+
+func xlateStoreSel(u *uop, d *decodeInfo) bool {
+	switch d.name {
+	case "SLDT":
+		u.aux = 0
+	case "STR":
+		u.aux = 1
+	default:
+		u.aux = 2
+	}
+	switch u.kind[0] {
+	case kReg:
+		u.r[0] &= 15
+	case kMem:
+		u.sz[0] = 2
+	default:
+		return false
+	}
+	u.fn = storeSel
+	return true
+}
+
+// storeSel is SLDT/STR/SMSW r/m: memory stores 16 bits, registers get the operand size.
+func storeSel(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 && c.CR4&CR4UMIP != 0 {
+		return c.gp(0)
+	}
+	var v uint64
+	switch u.aux {
+	case 0:
+		v = uint64(c.LDTR.Selector)
+	case 1:
+		v = uint64(c.TR.Selector)
+	default:
+		v = c.CR0
+		if u.kind[0] == kMem {
+			v &= 0xFFFF
+		}
+	}
+	return c.writeArg(u, 0, v)
+}
+
+// invlpg is INVLPG m.
+func invlpg(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.gp(0)
+	}
+	c.mem.Invlpg(mmuVAddr(c.ea(u)))
+	c.icLin = icInvalid
+	return nil
+}
+
+// clflush is CLFLUSH m: no cache to flush, but the address must be readable.
+func clflush(c *CPU, u *uop) *Fault {
+	_, f := c.read(c.ea(u), 1)
+	return f
+}
+
+// xgetbv is XGETBV: EDX:EAX = XCR[ECX].
+func xgetbv(c *CPU, u *uop) *Fault {
+	if c.CR4&CR4OSXSAVE == 0 {
+		return c.ud()
+	}
+	if uint32(c.GPR[RCX]) != 0 {
+		return c.gp(0)
+	}
+	c.GPR[RAX] = c.XCR0 & 0xFFFFFFFF
+	c.GPR[RDX] = c.XCR0 >> 32
+	return nil
+}
+
+// xsetbv is XSETBV: XCR[ECX] = EDX:EAX; only x87 and SSE state exist.
+func xsetbv(c *CPU, u *uop) *Fault {
+	if c.CR4&CR4OSXSAVE == 0 {
+		return c.ud()
+	}
+	if c.CPL != 0 || uint32(c.GPR[RCX]) != 0 {
+		return c.gp(0)
+	}
+	v := c.GPR[RDX]<<32 | c.GPR[RAX]&0xFFFFFFFF
+	if v&1 == 0 || v&^3 != 0 {
+		return c.gp(0)
+	}
+	c.XCR0 = v
+	return nil
+}
+
+// rdtsc is RDTSC: EDX:EAX = Clock + IA32_TSC offset.
+func rdtsc(c *CPU, u *uop) *Fault {
+	if c.CR4&CR4TSD != 0 && c.CPL != 0 {
+		return c.gp(0)
+	}
+	t := c.Clock + c.TSCOffset
+	c.GPR[RAX] = t & 0xFFFFFFFF
+	c.GPR[RDX] = t >> 32
+	return nil
+}
+
+// rdtscp is RDTSCP: RDTSC plus ECX = IA32_TSC_AUX.
+func rdtscp(c *CPU, u *uop) *Fault {
+	if f := rdtsc(c, u); f != nil {
+		return f
+	}
+	c.GPR[RCX] = c.TSCAux & 0xFFFFFFFF
+	return nil
+}
+
+// rdrand is RDRAND/RDSEED r: a deterministic generator (splitmix64) seeded by Config.Seed
+// and kept in State; always succeeds (CF=1, OF/SF/ZF/AF/PF=0).
+func rdrand(c *CPU, u *uop) *Fault {
+	c.RandState += 0x9E3779B97F4A7C15
+	z := c.RandState
+	z = (z ^ z>>30) * 0xBF58476D1CE4E5B9
+	z = (z ^ z>>27) * 0x94D049BB133111EB
+	z ^= z >> 31
+	sz := u.sz[0]
+	if sz == 0 {
+		sz = u.osize
+	}
+	c.setReg(u.r[0], sz, z)
+	c.setFlagsBits(FlagCF, flagsArith)
+	return nil
+}
+
+// swapgs is SWAPGS: exchanges GS.base and IA32_KERNEL_GS_BASE (64-bit mode, CPL 0).
+func swapgs(c *CPU, u *uop) *Fault {
+	if !c.long {
+		return c.ud()
+	}
+	if c.CPL != 0 {
+		return c.gp(0)
+	}
+	c.Seg[GS].Base, c.KernelGSBase = c.KernelGSBase, c.Seg[GS].Base
+	return nil
+}
+
+// clac / stac are CLAC / STAC (SMAP): CPL 0 only (#UD otherwise).
+func clac(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.ud()
+	}
+	c.RFLAGS &^= FlagAC
+	return nil
+}
+
+func stac(c *CPU, u *uop) *Fault {
+	if c.CPL != 0 {
+		return c.ud()
+	}
+	c.RFLAGS |= FlagAC
 	return nil
 }

@@ -148,8 +148,9 @@ func (e *testEnv) buildTables() {
 	for i, d := range gdt {
 		put(tGDT+8*uint64(i), d)
 	}
-	put(tTSS+4, tKStack)       // RSP0
-	put(tTSS+36, tISTStack)    // IST1
+	put(tTSS+4, tKStack)    // RSP0
+	put(tTSS+36, tISTStack) // IST1
+	ram[tTSS+0x66] = 0x68   // I/O map base beyond the limit: no port allowed at CPL > IOPL
 	for v := uint64(0); v < 256; v++ {
 		stub := tStubs + 16*v
 		ram[stub] = 0xF4 // HLT

@@ -1,0 +1,112 @@
+package cpu
+
+import "sync"
+
+// CPUID: a GenuineIntel processor that advertises exactly what this core implements.
+// Features that depend on instruction groups other files provide (SSE2, FXSAVE, CMOV,
+// POPCNT, ...) are advertised only when their translators are registered.
+
+func init() {
+	register("CPUID", func(u *uop, d *decodeInfo) bool { u.fn = cpuid; return true })
+}
+
+// cpuid is CPUID: EAX/EBX/ECX/EDX = leaf EAX, subleaf ECX.
+func cpuid(c *CPU, u *uop) *Fault {
+	a, b, cx, d := c.CPUID(uint32(c.GPR[RAX]), uint32(c.GPR[RCX]))
+	c.GPR[RAX], c.GPR[RBX], c.GPR[RCX], c.GPR[RDX] = uint64(a), uint64(b), uint64(cx), uint64(d)
+	return nil
+}
+
+// cpuidFeatures is computed once: the registry is complete after init.
+type cpuidFeat struct{ ecx1, edx1, ebx7, ecx81, edx81 uint32 }
+
+var (
+	features     *cpuidFeat
+	featuresOnce sync.Once
+)
+
+// hasXSAVE reports whether XSAVE is advertised (CR4.OSXSAVE may be set).
+func hasXSAVE() bool {
+	featuresOnce.Do(func() { features = computeFeatures() })
+	return features.ecx1&(1<<26) != 0
+}
+
+func bit(cond bool, n uint) uint32 {
+	if cond {
+		return 1 << n
+	}
+	return 0
+}
+
+func computeFeatures() *cpuidFeat {
+	f := &cpuidFeat{}
+	fx := registered("FXSAVE") && registered("FXRSTOR")
+	sse := fx && registered("MOVAPS") && registered("ADDSS")
+	sse2 := sse && registered("MOVDQA") && registered("ADDSD") && registered("PXOR")
+	f.ecx1 = bit(registered("CMPXCHG16B"), 13) | bit(registered("POPCNT"), 23) |
+		bit(true, 30) /* RDRAND */ | bit(registered("XSAVE") && registered("XRSTOR"), 26)
+	f.edx1 = bit(fx, 0) /* FPU state via FXSAVE */ | bit(true, 2) /* DE */ | bit(true, 3) /* PSE */ |
+		bit(true, 4) /* TSC */ | bit(true, 5) /* MSR */ | bit(true, 6) /* PAE */ |
+		bit(registered("CMPXCHG8B"), 8) | bit(true, 9) /* APIC */ | bit(true, 13) /* PGE */ |
+		bit(registered("CMOVE"), 15) | bit(true, 16) /* PAT */ | bit(true, 19) /* CLFSH */ |
+		bit(fx, 24) | bit(sse, 25) | bit(sse2, 26)
+	f.ebx7 = bit(true, 7) /* SMEP */ | bit(true, 18) /* RDSEED */ | bit(true, 20) /* SMAP */
+	f.ecx81 = bit(registered("LAHF") && registered("SAHF"), 0) | bit(registered("LZCNT"), 5)
+	f.edx81 = bit(true, 11) /* SYSCALL */ | bit(true, 20) /* NX */ | bit(true, 26) /* 1 GiB pages */ |
+		bit(true, 27) /* RDTSCP */ | bit(true, 29) /* LM */
+	return f
+}
+
+const brand = "kppemu virtual x86-64 CPU @ 1.00GHz"
+
+// CPUID returns the CPUID leaf/subleaf values.
+func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
+	featuresOnce.Do(func() { features = computeFeatures() })
+	f := features
+	switch leaf {
+	case 0:
+		return 0xD, 0x756E6547, 0x6C65746E, 0x49656E69 // "GenuineIntel"
+	case 1:
+		ecx := f.ecx1
+		if c.CR4&CR4OSXSAVE != 0 && ecx&(1<<26) != 0 {
+			ecx |= 1 << 27
+		}
+		// Family 6, model 0x3A, stepping 9; CLFLUSH line 64 bytes, 1 logical CPU, APIC ID 0.
+		return 0x000306A9, 0x00010800, ecx, f.edx1
+	case 7:
+		if sub == 0 {
+			return 0, f.ebx7, 0, 0
+		}
+		return 0, 0, 0, 0
+	case 0xD:
+		if f.ecx1&(1<<26) == 0 {
+			return 0, 0, 0, 0
+		}
+		switch sub {
+		case 0:
+			return 3, 576, 576, 0 // x87 | SSE, legacy area + header
+		case 1:
+			return 0, 0, 0, 0
+		}
+		return 0, 0, 0, 0
+	case 0x80000000:
+		return 0x80000008, 0, 0, 0
+	case 0x80000001:
+		return 0, 0, f.ecx81, f.edx81
+	case 0x80000002, 0x80000003, 0x80000004:
+		var s [48]byte
+		copy(s[:], brand)
+		o := (leaf - 0x80000002) * 16
+		w := func(i uint32) uint32 {
+			return uint32(s[o+i]) | uint32(s[o+i+1])<<8 | uint32(s[o+i+2])<<16 | uint32(s[o+i+3])<<24
+		}
+		return w(0), w(4), w(8), w(12)
+	case 0x80000006:
+		return 0, 0, 0x01006040, 0 // 256 KiB L2, 64-byte lines
+	case 0x80000007:
+		return 0, 0, 0, 1 << 8 // invariant TSC: it is the virtual clock
+	case 0x80000008:
+		return 40 | 48<<8, 0, 0, 0 // MAXPHYADDR 40 (mmu.MaxPhysAddrBits), 48-bit linear
+	}
+	return 0, 0, 0, 0
+}
