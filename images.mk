@@ -26,8 +26,36 @@ KERNEL_OBJS := $(patsubst kernel/%.c,$(IMG_OBJ)/kernel/%.o,$(KERNEL_C)) \
 	$(patsubst kernel/%.S,$(IMG_OBJ)/kernel/%.o,$(KERNEL_S))
 KERNEL_HDRS := $(wildcard kernel/include/kpp/*.h)
 
-.PHONY: images images-clean
-images: $(IMG_BIN)/kernel.elf
+# Drivers: one C file each in images/drivers, built to an ELF64 relocatable
+# object; malformed variants derived from hello.ko by images/internal/mkbad.
+DRIVER_C    := $(sort $(wildcard images/drivers/*.c))
+DRIVER_KOS  := $(patsubst images/drivers/%.c,$(IMG_BIN)/drivers/%.ko,$(DRIVER_C))
+BAD_DEFECTS := magic machine shoff section reloc-type reloc-offset symbol-index
+BAD_KOS     := $(foreach d,$(BAD_DEFECTS),$(IMG_BIN)/drivers/bad_$(subst -,_,$(d)).ko)
+ALL_KOS     := $(sort $(DRIVER_KOS) $(BAD_KOS))
+IMG_GO      ?= go
+
+.PHONY: images images-clean images-check
+images: $(IMG_BIN)/kernel.elf $(ALL_KOS) $(IMG_BIN)/initrd.tar
+
+$(IMG_BIN)/drivers/%.ko: images/drivers/%.c $(KERNEL_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
+
+$(BAD_KOS): $(IMG_BIN)/drivers/bad_%.ko: $(IMG_BIN)/drivers/hello.ko images/internal/mkbad/main.go
+	@echo "  BAD $@"; $(IMG_GO) run ./images/internal/mkbad -in $< -defect $(subst _,-,$*) -o $@
+
+# The initial module archive: every driver, by file name, with fixed
+# metadata so the bytes depend on the contents only.
+$(IMG_BIN)/initrd.tar: $(ALL_KOS)
+	@echo "  TAR $@"; tar --format=ustar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+		--mode=0644 -C $(IMG_BIN)/drivers -cf $@ $(notdir $(ALL_KOS))
+
+# Rebuild everything from clean and fail if images/bin changed.
+images-check:
+	rm -rf $(IMG_OBJ) $(IMG_BIN)
+	$(MAKE) -f images.mk images
+	git diff --exit-code -- $(IMG_BIN)
 
 $(IMG_OBJ)/kernel/%.o: kernel/%.c $(KERNEL_HDRS) images.mk
 	@mkdir -p $(dir $@)
@@ -42,4 +70,4 @@ $(IMG_BIN)/kernel.elf: $(KERNEL_OBJS) kernel/linker.ld
 	@echo "  LD $@"; $(IMG_LD) $(IMG_LDFLAGS) -T kernel/linker.ld -o $@ $(KERNEL_OBJS)
 
 images-clean:
-	rm -rf $(IMG_OBJ)
+	rm -rf $(IMG_OBJ) $(IMG_BIN)/drivers $(IMG_BIN)/initrd.tar $(IMG_BIN)/kernel.elf

@@ -1,7 +1,10 @@
 package images
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -10,10 +13,11 @@ import (
 	"github.com/kppemu/kppemu/images/qemu"
 )
 
-// boot runs the embedded kernel on QEMU with the initial module archive and
-// the given command line; it skips when QEMU is missing unless
+// bootQEMU runs the embedded kernel on QEMU with the given command line and
+// modules (names of embedded images: "initrd" or a driver name, optionally
+// followed by arguments); it skips when QEMU is missing unless
 // KPPEMU_REQUIRE_QEMU=1.
-func boot(t *testing.T, cmdline string, modules ...qemu.Module) qemu.Result {
+func bootQEMU(t *testing.T, cmdline string, modules ...string) qemu.Result {
 	t.Helper()
 	if !qemu.Available() {
 		if os.Getenv(qemu.RequireEnv) == "1" {
@@ -26,8 +30,24 @@ func boot(t *testing.T, cmdline string, modules ...qemu.Module) qemu.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var mods []qemu.Module
+	for _, m := range modules {
+		name, args, _ := strings.Cut(m, " ")
+		var data []byte
+		file := name + ".ko"
+		if name == "initrd" {
+			data, file = Archive(), "initrd.tar"
+		} else if data, err = Driver(name); err != nil {
+			t.Fatal(err)
+		}
+		p, err := qemu.WriteTemp(dir, file, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods = append(mods, qemu.Module{Path: p, Args: args})
+	}
 	res, err := qemu.Run(context.Background(), qemu.Config{
-		Kernel: kernel, Modules: modules, Append: cmdline, Timeout: 60 * time.Second,
+		Kernel: kernel, Modules: mods, Append: cmdline, Timeout: 90 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -38,24 +58,184 @@ func boot(t *testing.T, cmdline string, modules ...qemu.Module) qemu.Result {
 	return res
 }
 
-func expectLines(t *testing.T, serial string, want ...string) {
+// expectInOrder checks that each wanted string occurs in a line of the
+// transcript, in order.
+func expectInOrder(t *testing.T, serial string, want []string) {
 	t.Helper()
 	lines := qemu.Lines(serial)
 	i := 0
 	for _, l := range lines {
-		if i < len(want) && strings.Contains(l, want[i]) {
+		for i < len(want) && strings.Contains(l, want[i]) {
+			l = l[strings.Index(l, want[i])+len(want[i]):]
 			i++
 		}
 	}
 	if i < len(want) {
-		t.Errorf("serial output lacks %q (in order); got:\n%s", want[i], strings.Join(lines, "\n"))
+		t.Errorf("serial output lacks %q (after %q); got:\n%s", want[i], want[:i], strings.Join(lines, "\n"))
 	}
 }
 
-func TestQEMUBoot(t *testing.T) {
-	res := boot(t, "")
-	expectLines(t, res.Serial, "kpp kernel 1.0.0", "boot: complete")
-	if res.ExitCode != 1 {
-		t.Errorf("exit status %d, want 1 (power off)", res.ExitCode)
+const (
+	exitPowerOff = 1 // isa-debug-exit status of KPP_EXIT_POWER_OFF
+	exitBugCheck = 3 // of KPP_EXIT_BUG_CHECK
+)
+
+func TestQEMUScripts(t *testing.T) {
+	cases := []struct {
+		name    string
+		cmdline string
+		modules []string
+		want    []string
+		exit    int
+	}{
+		{
+			name: "boot", cmdline: "autorun=poweroff",
+			want: []string{"kpp kernel 1.0.0", "boot: complete", "kpp> poweroff", "power off"},
+			exit: exitPowerOff,
+		},
+		{
+			name: "load-unload", cmdline: "autorun=lsmod;load hello x y;lsmod;mem;unload hello;lsmod;poweroff",
+			modules: []string{"initrd"},
+			want: []string{
+				"boot: module archive", "kpp> lsmod", "no modules loaded",
+				"hello: driver hello, args \"x y\"", "load: hello loaded at 0xffffffffa0000000",
+				"hello                0xffffffffa0000000", "tag Helo: 1 block(s)",
+				"hello: goodbye", "unload: hello unloaded", "no modules loaded", "power off",
+			},
+			exit: exitPowerOff,
+		},
+		{
+			name: "boot-module", cmdline: "autorun=lsmod;poweroff", modules: []string{"hello a b"},
+			want: []string{"hello: driver hello, args \"a b\"", "load: hello loaded", "kpp> lsmod", "hello ", "power off"},
+			exit: exitPowerOff,
+		},
+		{
+			name: "malformed",
+			cmdline: "autorun=load bad_magic;load bad_machine;load bad_shoff;load bad_section;load bad_reloc_type;" +
+				"load bad_reloc_offset;load bad_symbol_index;load bad_unresolved;load bad_noentry;" +
+				"load bad_entryfail;load bad_oversize;load missing;load hello;load hello;lsmod;poweroff",
+			modules: []string{"initrd"},
+			want: []string{
+				"load: bad_magic refused: bad ELF header (not an ELF file), status 0xc000007b",
+				"load: bad_machine refused: bad ELF header (not an x86-64 relocatable object)",
+				"load: bad_shoff refused: section out of range (section header table",
+				"load: bad_section refused: section out of range (section 1 at 0x7ffffff0",
+				"load: bad_reloc_type refused: unknown relocation type (type 23)",
+				"load: bad_reloc_offset refused: relocation out of range (offset 0xfffff0",
+				"load: bad_symbol_index refused: relocation out of range (symbol index 65535)",
+				"load: bad_unresolved refused: unresolved import (ke_secret_routine), status 0xc000007a",
+				"load: bad_noentry refused: no driver_entry",
+				"bad_entryfail: failing on purpose",
+				"load: bad_entryfail refused: driver_entry failed (status 0xc0000001)",
+				"load: bad_oversize refused: image too large",
+				"load: missing refused: not found, status 0xc0000034",
+				"load: hello loaded",
+				"load: hello refused: already loaded, status 0xc000010e",
+				"hello ", "power off",
+			},
+			exit: exitPowerOff,
+		},
+		{
+			name: "bugcheck-command", cmdline: "autorun=bugcheck 0xe2 1 2 3 4;poweroff",
+			want: []string{
+				"kpp> bugcheck 0xe2 1 2 3 4",
+				"*** STOP: 0x000000e2 (0x0000000000000001,0x0000000000000002,0x0000000000000003,0x0000000000000004)",
+				"*** MANUALLY_INITIATED_CRASH", "*** system halted",
+			},
+			exit: exitBugCheck,
+		},
+		{
+			name: "wx-text", cmdline: "autorun=load wxtest text", modules: []string{"initrd"},
+			want: []string{"wxtest: writing kernel text", "*** STOP: 0x00000050 (0xffffffff80", ",0x0000000000000001,0xffffffffa0",
+				"*** PAGE_FAULT_IN_NONPAGED_AREA", "*** at wxtest+0x"},
+			exit: exitBugCheck,
+		},
+		{
+			name: "wx-data", cmdline: "autorun=load wxtest data", modules: []string{"initrd"},
+			want: []string{"wxtest: executing data", "*** STOP: 0x00000050 (0xffffffffa0002000,0x000000000000000a,0xffffffffa0002000,0x0000000000000011)",
+				"*** at wxtest+0x2000"},
+			exit: exitBugCheck,
+		},
+		{
+			name: "wx-rodata", cmdline: "autorun=load wxtest rodata", modules: []string{"initrd"},
+			want: []string{"wxtest: writing read-only data", "*** STOP: 0x00000050 (0xffffffffa0001", ",0x0000000000000001,"},
+			exit: exitBugCheck,
+		},
+		{
+			name: "wx-report", cmdline: "autorun=load wxtest;poweroff", modules: []string{"initrd"},
+			want: []string{"wxtest: kernel text R-X, own text R-X, data RW-, rodata R--", "power off"},
+			exit: exitPowerOff,
+		},
+		{
+			name: "stack-guard", cmdline: "autorun=load wxtest stack", modules: []string{"initrd"},
+			want: []string{"wxtest: overflowing the stack", "*** STOP: 0x0000007f (0x0000000000000008,", "*** UNEXPECTED_KERNEL_MODE_TRAP"},
+			exit: exitBugCheck,
+		},
+		{
+			name: "timer-regularity", cmdline: "autorun=load ticktest 30;sleep 1000;timers;unload ticktest;timers;poweroff",
+			modules: []string{"initrd"},
+			want: []string{"ticktest: sampling 30 expirations", "ticktest: 30 expirations, 0 irregular in ticks: ok",
+				"timers: 1 armed", "unload: ticktest unloaded", "timers: 1 armed", "power off"},
+			exit: exitPowerOff,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res := bootQEMU(t, c.cmdline, c.modules...)
+			expectInOrder(t, res.Serial, c.want)
+			if res.ExitCode != c.exit {
+				t.Errorf("exit status %d, want %d; serial:\n%s", res.ExitCode, c.exit, res.Serial)
+			}
+		})
+	}
+}
+
+// TestQEMUDeterministic boots the same script twice: apart from timing
+// lines, the transcripts must be identical (what parity with kppemu needs).
+func TestQEMUDeterministic(t *testing.T) {
+	script := "autorun=load hello;load ticktest 10;sleep 300;lsmod;mem;load bad_reloc_type;unload hello;poweroff"
+	a := qemu.Transcript(bootQEMU(t, script, "initrd").Serial)
+	b := qemu.Transcript(bootQEMU(t, script, "initrd").Serial)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("transcripts differ:\n%s\n---\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+}
+
+// TestArchiveMatchesDrivers checks that initrd.tar holds exactly the
+// embedded drivers, byte for byte.
+func TestArchiveMatchesDrivers(t *testing.T) {
+	tr := tar.NewReader(bytes.NewReader(Archive()))
+	seen := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimSuffix(h.Name, ".ko")
+		want, err := Driver(name)
+		if err != nil {
+			t.Errorf("archive member %s is not an embedded driver", h.Name)
+			continue
+		}
+		if !bytes.Equal(data, want) {
+			t.Errorf("archive member %s differs from bin/drivers/%s", h.Name, h.Name)
+		}
+		if h.ModTime.Unix() != 0 || h.Uid != 0 || h.Gid != 0 {
+			t.Errorf("archive member %s has build-dependent metadata", h.Name)
+		}
+		seen[name] = true
+	}
+	for _, d := range Drivers() {
+		if !seen[d] {
+			t.Errorf("driver %s missing from the archive", d)
+		}
 	}
 }

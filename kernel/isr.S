@@ -91,3 +91,35 @@ gdt_reload:
 	pushq $KPP_SEL_KERNEL_CODE
 	pushq %rax
 	lretq
+
+/*
+ * SYSCALL entry: RCX = user RIP, R11 = user RFLAGS, RAX = service number.
+ * Interrupts are off (FMASK). Switch to the per-CPU kernel stack, call the
+ * service with the user's arguments (R10 stands in for RCX), return with
+ * SYSRETQ. An out-of-range number returns KPP_STATUS_INVALID_SYSTEM_SERVICE.
+ */
+#define PERCPU_KERNEL_RSP 8
+#define PERCPU_USER_RSP 16
+	.global syscall_entry
+	.align 16
+syscall_entry:
+	swapgs
+	movq %rsp, %gs:PERCPU_USER_RSP
+	movq %gs:PERCPU_KERNEL_RSP, %rsp
+	pushq %gs:PERCPU_USER_RSP
+	pushq %rcx
+	pushq %r11
+	pushq %rbp
+	movq %r10, %rcx
+	cmpq service_count(%rip), %rax
+	jae 1f
+	leaq service_table(%rip), %r11
+	callq *(%r11,%rax,8)
+	jmp 2f
+1:	movl $KPP_STATUS_INVALID_SYSTEM_SERVICE, %eax
+2:	popq %rbp
+	popq %r11
+	popq %rcx
+	popq %rsp
+	swapgs
+	sysretq

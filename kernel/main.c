@@ -12,6 +12,8 @@
 #include <kpp/mm.h>
 #include <kpp/intr.h>
 #include <kpp/time.h>
+#include <kpp/shell.h>
+#include <kpp/syscall.h>
 
 struct boot_info boot_info;
 
@@ -90,15 +92,6 @@ const char *cmdline_get(const char *key, char *buf, size_t size)
 	return NULL;
 }
 
-__attribute__((weak)) bool addr_describe(uint64_t addr, char *buf, size_t size)
-{
-	if (addr >= (uint64_t)__kernel_start && addr < (uint64_t)__kernel_end) {
-		snprintf(buf, size, "kernel+0x%lx", addr - (uint64_t)__kernel_start);
-		return true;
-	}
-	return false;
-}
-
 static void kmain_stage2(void *unused);
 
 void kmain(uint32_t magic, uint32_t info_phys)
@@ -151,11 +144,12 @@ static void kmain_stage2(void *unused)
 	serial_enable_rx_irq();
 	sti();
 	time_init();
+	syscall_init();
 
 	uint64_t args[2] = {KPP_KERNEL_VERSION, frames_total() * 4};
 	event_post(KPP_EV_BOOT_COMPLETE, args, 2, "kpp kernel");
 	printk("boot: complete\n");
-	sleep_busy_ns(NSEC_PER_SEC / 10);
-	printk("~ time: %lu ticks\n", ticks());
-	machine_exit(KPP_EXIT_POWER_OFF);
+	module_load_boot_drivers();
+	static char autorun[BOOT_CMDLINE_MAX];
+	shell_run(cmdline_get("autorun", autorun, sizeof autorun));
 }

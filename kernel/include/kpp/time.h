@@ -6,7 +6,7 @@
 
 #include <kpp/types.h>
 
-#define NSEC_PER_SEC 1000000000ull
+#define NSEC_PER_SEC 1000000000ul
 #define NSEC_PER_TICK (NSEC_PER_SEC / KPP_TICK_HZ)
 
 struct dpc;

@@ -1,0 +1,268 @@
+/*
+ * The serial shell. Commands: help, uptime, mem, lsmod, load, unload, pg,
+ * bugcheck, timers, echo, sleep, halt/poweroff. Line editing: backspace,
+ * Ctrl-U (kill line), Ctrl-C (cancel line), Ctrl-L (redraw); CR, LF or CRLF
+ * end a line. Commands from autorun= run first, each echoed after the
+ * prompt, so a transcript reads the same whether typed or scripted.
+ */
+#include <kpp/abi.h>
+#include <kpp/bugcheck.h>
+#include <kpp/cpu.h>
+#include <kpp/event.h>
+#include <kpp/intr.h>
+#include <kpp/mm.h>
+#include <kpp/module.h>
+#include <kpp/printk.h>
+#include <kpp/shell.h>
+#include <kpp/string.h>
+#include <kpp/time.h>
+
+#define LINE_MAX 256
+#define MAX_ARGS 8
+
+struct command {
+	const char *name, *usage, *help;
+	void (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[];
+
+static void cmd_help(int argc, char **argv);
+
+static void cmd_uptime(int argc, char **argv)
+{
+	uint64_t ns = clock_ns();
+	printk("~ uptime: %lu.%03lu s (%lu ticks, %lu housekeeping runs)\n", ns / NSEC_PER_SEC,
+	       (ns % NSEC_PER_SEC) / 1000000, ticks(), housekeeping_runs);
+}
+
+static void cmd_mem(int argc, char **argv)
+{
+	printk("mem: %lu KiB usable, %lu KiB free\n", frames_total() * 4, frames_free() * 4);
+	pool_print_stats();
+}
+
+static void cmd_lsmod(int argc, char **argv)
+{
+	module_print_list();
+	if (argc > 1 && !strcmp(argv[1], "-a")) {
+		printk("available:\n");
+		archive_print();
+	}
+}
+
+/* Join argv[from..] with spaces into buf. */
+static void join(char *buf, size_t size, int argc, char **argv, int from)
+{
+	buf[0] = 0;
+	size_t n = 0;
+	for (int i = from; i < argc; i++) {
+		n += snprintf(buf + n, n < size ? size - n : 0, "%s%s", i > from ? " " : "", argv[i]);
+		if (n >= size)
+			break;
+	}
+}
+
+static void cmd_load(int argc, char **argv)
+{
+	char args[MODULE_ARGS_MAX];
+	join(args, sizeof args, argc, argv, 2);
+	module_load_by_name(argv[1], args);
+}
+
+static void cmd_unload(int argc, char **argv) { module_unload(argv[1]); }
+
+static void cmd_pg(int argc, char **argv) { printk("pg: PatchGuard is not built into this kernel\n"); }
+
+static void cmd_bugcheck(int argc, char **argv)
+{
+	uint64_t v[5] = {KPP_BUG_MANUALLY_INITIATED, 0, 0, 0, 0};
+	for (int i = 1; i < argc && i <= 5; i++)
+		if (!parse_u64(argv[i], &v[i - 1])) {
+			printk("bugcheck: bad number \"%s\"\n", argv[i]);
+			return;
+		}
+	bugcheck((uint32_t)v[0], v[1], v[2], v[3], v[4]);
+}
+
+static void cmd_timers(int argc, char **argv)
+{
+	uint64_t f = irq_save();
+	int n = 0;
+	for (struct ktimer *t = timer_queue; t; t = t->next)
+		n++;
+	irq_restore(f);
+	printk("timers: %d armed\n", n);
+}
+
+static void cmd_echo(int argc, char **argv)
+{
+	char buf[LINE_MAX];
+	join(buf, sizeof buf, argc, argv, 1);
+	printk("%s\n", buf);
+}
+
+static void cmd_sleep(int argc, char **argv)
+{
+	uint64_t ms;
+	if (!parse_u64(argv[1], &ms)) {
+		printk("sleep: bad number \"%s\"\n", argv[1]);
+		return;
+	}
+	sleep_busy_ns(ms * 1000000);
+}
+
+static void cmd_poweroff(int argc, char **argv)
+{
+	uint64_t code = KPP_EXIT_POWER_OFF;
+	if (argc > 1 && !parse_u64(argv[1], &code)) {
+		printk("poweroff: bad number \"%s\"\n", argv[1]);
+		return;
+	}
+	printk("power off\n");
+	machine_exit((uint32_t)code);
+}
+
+static const struct command commands[] = {
+	{"help", "", "list commands", cmd_help},
+	{"uptime", "", "time since boot (a timing line)", cmd_uptime},
+	{"mem", "", "frames and pool usage by tag", cmd_mem},
+	{"lsmod", "[-a]", "loaded modules (-a: also the archive)", cmd_lsmod},
+	{"load", "NAME [ARGS]", "load a driver from the boot modules or archive", cmd_load},
+	{"unload", "NAME", "unload a driver", cmd_unload},
+	{"pg", "", "PatchGuard status", cmd_pg},
+	{"bugcheck", "[CODE [P1..P4]]", "stop the system (test path)", cmd_bugcheck},
+	{"timers", "", "armed kernel timers", cmd_timers},
+	{"echo", "TEXT", "print TEXT", cmd_echo},
+	{"sleep", "MS", "wait MS milliseconds", cmd_sleep},
+	{"halt", "[STATUS]", "power off through isa-debug-exit", cmd_poweroff},
+	{"poweroff", "[STATUS]", "power off through isa-debug-exit", cmd_poweroff},
+};
+
+static const int min_args[] = {0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0};
+
+static void cmd_help(int argc, char **argv)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		printk("  %-9s %-16s %s\n", commands[i].name, commands[i].usage, commands[i].help);
+}
+
+bool shell_exec(char *line)
+{
+	char *argv[MAX_ARGS + 1];
+	int argc = 0;
+	for (char *p = line; *p;) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = 0;
+		if (!*p)
+			break;
+		if (argc == MAX_ARGS) {
+			printk("too many arguments\n");
+			return true;
+		}
+		argv[argc++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	if (argc == 0)
+		return true;
+	argv[argc] = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[0], commands[i].name))
+			continue;
+		if (argc - 1 < min_args[i]) {
+			printk("usage: %s %s\n", commands[i].name, commands[i].usage);
+			return true;
+		}
+		commands[i].fn(argc, argv);
+		return true;
+	}
+	printk("%s: unknown command (try help)\n", argv[0]);
+	return false;
+}
+
+static int getc_wait(void)
+{
+	for (;;) {
+		int c = serial_getc();
+		if (c >= 0)
+			return c;
+		sti_hlt();
+	}
+}
+
+/* Read one line with editing; the prompt is already printed. */
+static void read_line(char *buf, size_t size)
+{
+	size_t n = 0;
+	static bool last_cr;
+	for (;;) {
+		int c = getc_wait();
+		if (c == '\n' && last_cr) {
+			last_cr = false;
+			continue;
+		}
+		last_cr = c == '\r';
+		switch (c) {
+		case '\r':
+		case '\n':
+			buf[n] = 0;
+			printk("\n");
+			return;
+		case 0x7F:
+		case '\b':
+			if (n) {
+				n--;
+				printk("\b \b");
+			}
+			break;
+		case 0x15: /* Ctrl-U */
+			while (n) {
+				n--;
+				printk("\b \b");
+			}
+			break;
+		case 0x03: /* Ctrl-C */
+			printk("^C\n%s", KPP_SHELL_PROMPT);
+			n = 0;
+			break;
+		case 0x0C: /* Ctrl-L */
+			buf[n] = 0;
+			printk("\n%s%s", KPP_SHELL_PROMPT, buf);
+			break;
+		default:
+			if (c >= ' ' && c < 0x7F && n + 1 < size) {
+				buf[n++] = (char)c;
+				printk("%c", c);
+			}
+		}
+	}
+}
+
+void shell_run(const char *autorun)
+{
+	static char line[LINE_MAX];
+	if (autorun) {
+		const char *p = autorun;
+		while (*p) {
+			size_t n = 0;
+			while (p[n] && p[n] != ';')
+				n++;
+			if (n >= sizeof line)
+				n = sizeof line - 1;
+			memcpy(line, p, n);
+			line[n] = 0;
+			p += n;
+			if (*p == ';')
+				p++;
+			printk("%s%s\n", KPP_SHELL_PROMPT, line);
+			shell_exec(line);
+		}
+	}
+	event_post0(KPP_EV_SHELL_READY, NULL);
+	for (;;) {
+		printk("%s", KPP_SHELL_PROMPT);
+		read_line(line, sizeof line);
+		shell_exec(line);
+	}
+}
