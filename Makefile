@@ -80,7 +80,7 @@ testguest: $(TESTGUEST_BIN)
 
 $(TESTGUEST_BIN): $(TESTGUEST_SRC) emu/testdata/guest.ld
 	$(AS) --64 -o emu/testdata/guest.o $(TESTGUEST_SRC)
-	$(LD) -m elf_x86_64 -nostdlib --build-id=none -z max-page-size=0x1000 \
+	$(LD) -m elf_x86_64 -nostdlib --build-id=none --no-warn-rwx-segments -z max-page-size=0x1000 \
 	  -T emu/testdata/guest.ld -o emu/testdata/guest64.elf emu/testdata/guest.o
 	$(OBJCOPY) -O elf32-i386 emu/testdata/guest64.elf $@
 	rm -f emu/testdata/guest.o emu/testdata/guest64.elf

@@ -1,0 +1,107 @@
+package emu
+
+import (
+	"fmt"
+
+	"github.com/kppemu/kppemu/emu/dev"
+)
+
+// PortBus is the port-I/O bus: 64 Ki ports, each mapped through a dense
+// index to at most one device range. Devices see offsets within their own
+// range and the access width; a port no device claims reads all-ones and
+// ignores writes, as on a PC.
+type PortBus struct {
+	index   [1 << 16]uint16 // port -> 1 + position in ranges; 0 = unassigned
+	ranges  []portRange
+	scratch [4]byte
+}
+
+type portRange struct {
+	base, size uint16
+	name       string
+	dev        dev.PortDevice
+}
+
+// Attach maps [base, base+size) to d. Overlap with an attached range, an
+// empty range or one past port 0xFFFF is an error.
+func (b *PortBus) Attach(base, size uint16, name string, d dev.PortDevice) error {
+	if size == 0 || uint32(base)+uint32(size) > 1<<16 {
+		return fmt.Errorf("port range %#x+%#x for %s is empty or runs past 0xFFFF", base, size, name)
+	}
+	for p := uint32(base); p < uint32(base)+uint32(size); p++ {
+		if i := b.index[p]; i != 0 {
+			r := b.ranges[i-1]
+			return fmt.Errorf("port range [%#x, %#x) for %s overlaps %s at [%#x, %#x)",
+				base, uint32(base)+uint32(size), name, r.name, r.base, uint32(r.base)+uint32(r.size))
+		}
+	}
+	b.ranges = append(b.ranges, portRange{base, size, name, d})
+	id := uint16(len(b.ranges))
+	for p := uint32(base); p < uint32(base)+uint32(size); p++ {
+		b.index[p] = id
+	}
+	return nil
+}
+
+// In implements cpu.Bus: a read of size bytes (1, 2 or 4) at port.
+func (b *PortBus) In(port uint16, size int) uint32 {
+	data := b.scratch[:width(size)]
+	if i := b.index[port]; i != 0 {
+		r := &b.ranges[i-1]
+		off := port - r.base
+		if int(off)+len(data) <= int(r.size) {
+			r.dev.ReadPort(off, data)
+			return le32(data)
+		}
+	}
+	// Unassigned, or an access that crosses a range boundary: byte by byte.
+	for k := range data {
+		p := port + uint16(k)
+		data[k] = 0xFF
+		if i := b.index[p]; i != 0 {
+			r := &b.ranges[i-1]
+			r.dev.ReadPort(p-r.base, data[k:k+1])
+		}
+	}
+	return le32(data)
+}
+
+// Out implements cpu.Bus: a write of size bytes (1, 2 or 4) at port.
+func (b *PortBus) Out(port uint16, size int, v uint32) {
+	data := b.scratch[:width(size)]
+	for k := range data {
+		data[k] = byte(v >> (8 * k))
+	}
+	if i := b.index[port]; i != 0 {
+		r := &b.ranges[i-1]
+		off := port - r.base
+		if int(off)+len(data) <= int(r.size) {
+			r.dev.WritePort(off, data)
+			return
+		}
+	}
+	for k := range data {
+		p := port + uint16(k)
+		if i := b.index[p]; i != 0 {
+			r := &b.ranges[i-1]
+			r.dev.WritePort(p-r.base, data[k:k+1])
+		}
+	}
+}
+
+func le32(d []byte) uint32 {
+	var v uint32
+	for k := len(d) - 1; k >= 0; k-- {
+		v = v<<8 | uint32(d[k])
+	}
+	return v
+}
+
+// width clamps an access size to 1, 2 or 4 bytes.
+func width(size int) int {
+	switch size {
+	case 1, 2, 4:
+		return size
+	}
+	return 4
+}

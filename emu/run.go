@@ -1,0 +1,272 @@
+package emu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/kppemu/kppemu/cpu"
+)
+
+// Forever is a Run limit that never comes.
+const Forever = math.MaxUint64
+
+// MaxSlice bounds one CPU run slice (guest ns = instructions), so that the
+// host hooks and stop requests are served at least this often.
+const MaxSlice = 1 << 20
+
+// StopReason says why Run returned.
+type StopReason int
+
+const (
+	// StopTimeLimit: the guest time reached Run's limit.
+	StopTimeLimit StopReason = iota
+	// StopDebugExit: the guest wrote to isa-debug-exit; Status is the exit
+	// status QEMU would give, (v<<1)|1.
+	StopDebugExit
+	// StopTripleFault: the CPU shut down after a triple fault.
+	StopTripleFault
+	// StopDeadHalt: HLT with interrupts disabled and nothing pending.
+	StopDeadHalt
+	// StopIdle: the guest halted with interrupts enabled and nothing will
+	// ever wake it (no device deadline, no run limit), or the Idle hook
+	// said so.
+	StopIdle
+	// StopRequested: RequestStop was called.
+	StopRequested
+	// StopBreakpoint: a host breakpoint was reached (not executed).
+	StopBreakpoint
+	// StopWatchpoint: an instruction touched a watched range.
+	StopWatchpoint
+	// StopError: the CPU stopped on an internal error.
+	StopError
+)
+
+var stopNames = [...]string{"time-limit", "debug-exit", "triple-fault", "dead-halt", "idle", "requested", "breakpoint", "watchpoint", "error"}
+
+func (r StopReason) String() string {
+	if int(r) < len(stopNames) {
+		return stopNames[r]
+	}
+	return fmt.Sprintf("StopReason(%d)", int(r))
+}
+
+// Stop is the outcome of Run.
+type Stop struct {
+	Reason StopReason
+	Status int    // isa-debug-exit status (StopDebugExit)
+	Diag   string // one-line diagnosis
+	Time   uint64 // guest ns when the machine stopped
+}
+
+func (s Stop) String() string {
+	if s.Diag != "" {
+		return fmt.Sprintf("%s at %d ns: %s", s.Reason, s.Time, s.Diag)
+	}
+	return fmt.Sprintf("%s at %d ns", s.Reason, s.Time)
+}
+
+// Hooks connect a running machine to the host. Both run on the machine's
+// goroutine; both may be nil.
+type Hooks struct {
+	// Poll runs between run slices (at least every MaxSlice ns of guest
+	// time): the place to feed host input with SerialInput.
+	Poll func()
+	// Idle runs when the guest halts with interrupts enabled. next is the
+	// guest time of the next event (a device deadline or Run's limit);
+	// ok=false when there is none. It returns the guest time to wake at
+	// (clamped to [now, next]) and whether to go on; false stops Run with
+	// StopIdle. Without a hook the machine skips to next at once, and
+	// stops when there is no next.
+	Idle func(now, next uint64, ok bool) (wake uint64, cont bool)
+}
+
+// SetHooks installs the host hooks.
+func (m *Machine) SetHooks(h Hooks) { m.hooks = h }
+
+// RequestStop makes Run return StopRequested soon. Safe from any goroutine.
+func (m *Machine) RequestStop() {
+	m.stopReq.Store(true)
+	m.CPU.RequestExit()
+}
+
+// nextDeadline is the earliest device deadline.
+func (m *Machine) nextDeadline() (uint64, bool) {
+	var t uint64
+	ok := false
+	for _, d := range m.timed {
+		if dt, has := d.NextDeadline(); has && (!ok || dt < t) {
+			t, ok = dt, true
+		}
+	}
+	return t, ok
+}
+
+// advance brings every device with a due deadline up to now.
+func (m *Machine) advance(now uint64) {
+	for _, d := range m.timed {
+		if dt, has := d.NextDeadline(); has && dt <= now {
+			d.Advance(now)
+		}
+	}
+}
+
+// RunFor runs the machine for d ns of guest time (see Run).
+func (m *Machine) RunFor(d uint64) Stop {
+	until := m.CPU.Clock + d
+	if until < d {
+		until = Forever
+	}
+	return m.Run(until)
+}
+
+// Run executes the guest until guest time until (Forever: no limit), a
+// device stops the machine (isa-debug-exit), the CPU stops (triple fault,
+// HLT with IF=0, breakpoint, watchpoint) or RequestStop. It runs the CPU in
+// slices that end at the earliest device deadline (every I/O write ends a
+// slice early, so that deadlines are recomputed), brings the devices up to
+// date after each slice, and skips the clock to the next deadline while
+// the guest halts with interrupts enabled.
+func (m *Machine) Run(until uint64) Stop {
+	for {
+		if s, ok := m.takeStop(); ok {
+			return s
+		}
+		if m.hooks.Poll != nil {
+			m.hooks.Poll()
+		}
+		now := m.CPU.Clock
+		if now >= until {
+			return Stop{Reason: StopTimeLimit, Time: now}
+		}
+		end := until
+		if t, ok := m.nextDeadline(); ok {
+			if t <= now {
+				m.advance(now)
+				if t2, ok2 := m.nextDeadline(); ok2 && t2 <= now {
+					// A device that stays due would spin here: let the CPU run.
+					t = now + 1
+				} else {
+					continue
+				}
+			}
+			end = min(end, t)
+		}
+		budget := min(end-now, MaxSlice)
+		if budget == 0 {
+			budget = 1
+		}
+		ex := m.CPU.Run(budget)
+		m.advance(m.CPU.Clock)
+		switch ex.Reason {
+		case cpu.ExitBudget:
+		case cpu.ExitRequested:
+			// A device (isa-debug-exit) or RequestStop: takeStop decides.
+		case cpu.ExitHalt:
+			if s, ok := m.takeStop(); ok {
+				return s
+			}
+			if s, stop := m.idle(until); stop {
+				return s
+			}
+		case cpu.ExitDeadHalt:
+			return Stop{Reason: StopDeadHalt, Time: m.CPU.Clock,
+				Diag: fmt.Sprintf("HLT with interrupts disabled and nothing pending (RIP %#x)", m.CPU.RIP)}
+		case cpu.ExitTripleFault:
+			return Stop{Reason: StopTripleFault, Time: m.CPU.Clock, Diag: "triple fault: " + ex.Diag}
+		case cpu.ExitBreakpoint:
+			return Stop{Reason: StopBreakpoint, Time: m.CPU.Clock, Diag: ex.Diag}
+		case cpu.ExitWatchpoint:
+			return Stop{Reason: StopWatchpoint, Time: m.CPU.Clock, Diag: ex.Diag}
+		default:
+			return Stop{Reason: StopError, Time: m.CPU.Clock, Diag: fmt.Sprintf("cpu %s: %s", ex.Reason, ex.Diag)}
+		}
+	}
+}
+
+// idle skips the clock while the CPU halts with interrupts enabled.
+func (m *Machine) idle(until uint64) (Stop, bool) {
+	now := m.CPU.Clock
+	if m.CPU.PendingNMI || m.CPU.INTRLine && m.CPU.RFLAGS&cpu.FlagIF != 0 {
+		return Stop{}, false // a device raised an interrupt during the slice
+	}
+	next, ok := m.nextDeadline()
+	if until != Forever && (!ok || until < next) {
+		next, ok = until, true
+	}
+	wake := next
+	if m.hooks.Idle != nil {
+		var cont bool
+		wake, cont = m.hooks.Idle(now, next, ok)
+		if !cont {
+			return Stop{Reason: StopIdle, Time: now, Diag: "guest idle"}, true
+		}
+		if ok && wake > next {
+			wake = next
+		}
+		if wake < now {
+			wake = now
+		}
+	} else if !ok {
+		return Stop{Reason: StopIdle, Time: now,
+			Diag: fmt.Sprintf("guest halted with interrupts enabled and no timer armed (RIP %#x)", m.CPU.RIP)}, true
+	}
+	m.CPU.Clock = wake
+	m.advance(wake)
+	return Stop{}, false
+}
+
+// takeStop returns (and clears) a stop decided outside the CPU.
+func (m *Machine) takeStop() (Stop, bool) {
+	if m.pending != nil {
+		s := *m.pending
+		m.pending = nil
+		m.stopReq.Store(false)
+		return s, true
+	}
+	if m.stopReq.Swap(false) {
+		return Stop{Reason: StopRequested, Time: m.CPU.Clock}, true
+	}
+	return Stop{}, false
+}
+
+// Step executes one instruction (or delivers a pending interrupt and
+// executes the handler's first instruction) and brings the devices up to
+// date.
+func (m *Machine) Step() Stop {
+	ex := m.CPU.Step()
+	m.advance(m.CPU.Clock)
+	if s, ok := m.takeStop(); ok {
+		return s
+	}
+	switch ex.Reason {
+	case cpu.ExitBudget, cpu.ExitRequested:
+		return Stop{Reason: StopRequested, Time: m.CPU.Clock, Diag: "step"}
+	case cpu.ExitHalt:
+		return Stop{Reason: StopIdle, Time: m.CPU.Clock, Diag: "halted"}
+	case cpu.ExitDeadHalt:
+		return Stop{Reason: StopDeadHalt, Time: m.CPU.Clock, Diag: "HLT with interrupts disabled and nothing pending"}
+	case cpu.ExitTripleFault:
+		return Stop{Reason: StopTripleFault, Time: m.CPU.Clock, Diag: "triple fault: " + ex.Diag}
+	case cpu.ExitBreakpoint:
+		return Stop{Reason: StopBreakpoint, Time: m.CPU.Clock, Diag: ex.Diag}
+	case cpu.ExitWatchpoint:
+		return Stop{Reason: StopWatchpoint, Time: m.CPU.Clock, Diag: ex.Diag}
+	}
+	return Stop{Reason: StopError, Time: m.CPU.Clock, Diag: fmt.Sprintf("cpu %s: %s", ex.Reason, ex.Diag)}
+}
+
+// SetBreakpoint sets a host breakpoint at a linear address (guest memory
+// is not written).
+func (m *Machine) SetBreakpoint(linear uint64) { m.CPU.SetBreakpoint(linear) }
+
+// ClearBreakpoint removes a host breakpoint.
+func (m *Machine) ClearBreakpoint(linear uint64) { m.CPU.ClearBreakpoint(linear) }
+
+// AddWatchpoint watches the linear range [addr, addr+n) for reads and/or
+// writes.
+func (m *Machine) AddWatchpoint(addr, n uint64, read, write bool) {
+	m.CPU.AddWatchpoint(addr, n, read, write)
+}
+
+// ClearWatchpoints removes every watchpoint.
+func (m *Machine) ClearWatchpoints() { m.CPU.ClearWatchpoints() }

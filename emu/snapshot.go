@@ -1,0 +1,116 @@
+package emu
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"fmt"
+
+	"github.com/kppemu/kppemu/cpu"
+	"github.com/kppemu/kppemu/mmu"
+)
+
+// Snapshot is the whole state of a machine: CPU (with the clock), paging
+// state, RAM, every device (whose deadlines are the event queue) and what
+// the machine itself remembers. It is plain data (gob-encodable); wiring
+// (serial output, subscribers, hooks) is not part of it.
+type Snapshot struct {
+	CPU      cpu.State
+	MMU      mmu.State
+	RAM      []byte
+	Devices  []DeviceState
+	BugCheck *Event
+	Boot     *BootInfo
+}
+
+// DeviceState is one device's saved state.
+type DeviceState struct {
+	Name string
+	Data []byte
+}
+
+// Snapshot saves the machine's state. Take it between runs.
+func (m *Machine) Snapshot() (*Snapshot, error) {
+	s := &Snapshot{
+		CPU: m.CPU.Snapshot(),
+		MMU: m.MMU.State(),
+		RAM: bytes.Clone(m.MMU.RAM()),
+	}
+	for _, d := range m.devices {
+		b, err := d.dev.SaveState()
+		if err != nil {
+			return nil, fmt.Errorf("snapshot %s: %w", d.name, err)
+		}
+		s.Devices = append(s.Devices, DeviceState{d.name, b})
+	}
+	if m.bugCheck != nil {
+		e := *m.bugCheck
+		s.BugCheck = &e
+	}
+	if m.boot != nil {
+		b := *m.boot
+		s.Boot = &b
+	}
+	return s, nil
+}
+
+// Restore loads a snapshot taken from a machine of the same configuration.
+// Decoded code and TLBs are dropped; devices re-drive their interrupt
+// lines.
+func (m *Machine) Restore(s *Snapshot) error {
+	ram := m.MMU.RAM()
+	if len(s.RAM) != len(ram) {
+		return fmt.Errorf("restore: snapshot has %d bytes of RAM, the machine %d", len(s.RAM), len(ram))
+	}
+	if len(s.Devices) != len(m.devices) {
+		return fmt.Errorf("restore: snapshot has %d devices, the machine %d", len(s.Devices), len(m.devices))
+	}
+	for i, d := range m.devices {
+		if s.Devices[i].Name != d.name {
+			return fmt.Errorf("restore: snapshot device %d is %s, the machine's is %s", i, s.Devices[i].Name, d.name)
+		}
+	}
+	copy(ram, s.RAM)
+	m.MMU.ClearCodeMarks()
+	m.MMU.SetState(s.MMU)
+	m.CPU.Restore(s.CPU)
+	for i, d := range m.devices {
+		if err := d.dev.LoadState(s.Devices[i].Data); err != nil {
+			return fmt.Errorf("restore %s: %w", d.name, err)
+		}
+	}
+	m.MMU.FlushTLB()
+	m.bugCheck = nil
+	if s.BugCheck != nil {
+		e := *s.BugCheck
+		m.bugCheck = &e
+	}
+	m.boot = s.Boot
+	m.pending = nil
+	m.stopReq.Store(false)
+	return nil
+}
+
+// StateHash is a SHA-256 of the machine's whole state (the snapshot's
+// contents), for determinism tests.
+func (m *Machine) StateHash() ([32]byte, error) {
+	s, err := m.Snapshot()
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return s.Hash()
+}
+
+// Hash is a SHA-256 of the snapshot's contents.
+func (s *Snapshot) Hash() ([32]byte, error) {
+	h := sha256.New()
+	meta := *s
+	meta.RAM = nil
+	if err := gob.NewEncoder(h).Encode(&meta); err != nil {
+		return [32]byte{}, fmt.Errorf("hash snapshot: %w", err)
+	}
+	h.Write(s.RAM)
+	var out [32]byte
+	copy(out[:], h.Sum(nil))
+	return out, nil
+}
