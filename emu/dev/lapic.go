@@ -249,19 +249,18 @@ func (a *LAPIC) fixedPending() int {
 	return v
 }
 
-// extINT reports whether the PIC's INTR passes through (APIC disabled, or
-// LVT LINT0 = ExtINT unmasked) and is high.
-func (a *LAPIC) extINT() bool {
-	s := &a.State
-	if !s.LINT0 {
-		return false
-	}
+// passThrough reports whether the PIC's INTR passes through: APIC
+// disabled, or LVT LINT0 = ExtINT unmasked.
+func (a *LAPIC) passThrough() bool {
 	if !a.hwEnabled() {
 		return true
 	}
-	l := s.LVT[lvtLINT0]
+	l := a.State.LVT[lvtLINT0]
 	return l&LAPICLVTMasked == 0 && l&lapicDelivMask == LAPICDelivExtINT
 }
+
+// extINT reports whether the PIC's INTR passes through and is high.
+func (a *LAPIC) extINT() bool { return a.State.LINT0 && a.passThrough() }
 
 // update drives the INTR output.
 func (a *LAPIC) update() {
@@ -302,8 +301,8 @@ func (a *LAPIC) error(bit uint32) {
 }
 
 // Ack is the CPU's INTA: the highest deliverable fixed vector (moved from
-// IRR to ISR), else the PIC's vector through ExtINT, else the spurious
-// vector (SVR[7:0]).
+// IRR to ISR), else the PIC's vector when it passes through (ExtINT or
+// APIC disabled), else the APIC's spurious vector (SVR[7:0]).
 func (a *LAPIC) Ack() uint8 {
 	s := &a.State
 	if v := a.fixedPending(); v >= 0 {
@@ -312,7 +311,9 @@ func (a *LAPIC) Ack() uint8 {
 		a.update()
 		return uint8(v)
 	}
-	if a.extINT() && a.pic != nil {
+	// In pass-through mode the PIC answers even when its request vanished
+	// (it then gives its spurious IRQ 7 vector).
+	if a.passThrough() && a.pic != nil {
 		v := a.pic.Ack()
 		a.update()
 		return v

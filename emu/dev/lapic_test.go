@@ -133,6 +133,7 @@ func TestLAPICTPRAndCR8(t *testing.T) {
 	lt := newLAPICTest()
 	a := lt.a
 	lt.enable()
+	wmmio32(a, LAPICLVTLINT0, LAPICLVTMasked) // no PIC behind this APIC
 	wmmio32(a, LAPICTPR, 0x50)
 	require.Equal(t, uint64(5), a.CR8())
 	wmmio32(a, LAPICICRLo, LAPICShortSelf<<LAPICICRShortShift|0x5F)
