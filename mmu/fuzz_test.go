@@ -107,6 +107,11 @@ func FuzzWalk(f *testing.F) {
 		_, _ = m.ReadN(va, int(data[6]%9), user, ac)
 		_ = m.WriteN(va, int(data[6]%9), 7, user, ac)
 		m.Invlpg(va)
+		_, _ = m.DebugTranslate(va)
+		_ = m.DebugRead(va, buf)
+		_ = m.DebugWrite(va+1, buf)
+		visits := 0
+		m.VisitMappings(func(Mapping) bool { visits++; return visits < 5000 })
 		m.WriteCR3(uint64(data[5]) << 12)
 		_, _ = m.Read8(va, user, ac)
 		m.ReadPhys(PAddr(va), buf)

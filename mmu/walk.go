@@ -223,6 +223,9 @@ func (m *MMU) walk32(va uint64, acc Access, cls int, setAD bool) (walkResult, ui
 // allowed applies the access rights of SDM 4.6 to the combined R/W and U/S
 // bits (allow) and execute-disable (xd) of a translation.
 func (m *MMU) allowed(acc Access, cls int, allow uint64, xd bool) bool {
+	if cls == clsDebug {
+		return true
+	}
 	userPage := allow&pteUS != 0
 	writable := allow&pteRW != 0
 	if cls == clsUser {
