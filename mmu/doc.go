@@ -58,7 +58,8 @@
 // entries for it lose their fast-path pointer. Any later write to the page
 // (virtual writes, WritePhys, A/D-bit updates of page tables living there)
 // clears the mark and calls the invalidator set by SetCodeInvalidator once
-// with the page frame number, before the bytes are written. MMIO and
+// with the page frame number, after the bytes are written (so anything the
+// invalidator re-decodes is already the new code). MMIO and
 // unbacked addresses are never marked.
 //
 // # Physical space

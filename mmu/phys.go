@@ -119,8 +119,8 @@ func (m *MMU) WritePhys(pa PAddr, buf []byte) {
 		var n uint64
 		if p < uint64(len(m.ram)) {
 			n = min(uint64(len(buf)), uint64(len(m.ram))-p)
-			m.checkCode(p, n)
 			copy(m.ram[p:], buf[:n])
+			m.checkCode(p, n) // after the copy: the invalidator sees the new bytes
 		} else {
 			i, next := m.findMMIO(p)
 			n = min(uint64(len(buf)), next-p)

@@ -368,3 +368,13 @@ func TestReadWriteSizes(t *testing.T) {
 	_, _, f = m.Read128(0x100ff8, false, false) // device then unbacked
 	require.Nil(t, f)
 }
+
+// TestInvalidatorSeesNewBytes: the invalidator runs after the write.
+func TestInvalidatorSeesNewBytes(t *testing.T) {
+	m := New(1 << 20)
+	var seen byte
+	m.SetCodeInvalidator(func(pfn uint64) { seen = m.RAM()[pfn*PageSize+5] })
+	m.MarkCode(2)
+	require.Nil(t, m.Write8(0x2005, 0xcc, false, false))
+	require.Equal(t, byte(0xcc), seen)
+}
