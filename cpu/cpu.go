@@ -372,7 +372,26 @@ func (c *CPU) Run(budget uint64) (ex Exit) {
 				continue
 			}
 		}
-		c.execOne()
+		// Fast path of execOne, inlined: a hit in the current code page.
+		rip := c.RIP
+		lin := rip + c.icBase
+		if lin&^0xFFF != c.icLin {
+			c.execOne()
+			continue
+		}
+		u := c.icPage.u[lin&0xFFF]
+		if u == nil {
+			c.execOne()
+			continue
+		}
+		c.ip0 = rip
+		c.Clock++
+		c.Instret++
+		c.RIP = (rip + uint64(u.len)) & c.ipMask
+		if f := u.fn(c, u); f != nil {
+			c.RIP = rip
+			c.exception(f)
+		}
 	}
 	if atomic.LoadUint32(&c.pending)&(pendStop|pendReq) != 0 {
 		return c.takeExit()
@@ -414,6 +433,10 @@ func (c *CPU) service() (stop, done bool) {
 				return true, false
 			}
 		}
+	}
+	if c.Shutdown {
+		c.stop(Exit{Reason: ExitTripleFault, Diag: c.ShutdownMsg})
+		return true, false
 	}
 	if p&pendShadow != 0 {
 		// The instruction after STI / MOV SS runs with interrupts blocked.

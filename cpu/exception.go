@@ -81,6 +81,9 @@ func (c *CPU) tripleFault(chain []Fault) {
 		strings.Join(parts, " -> "))
 	c.log.Error("cpu shutdown", "diag", diag)
 	c.Halted = true
+	c.Shutdown = true
+	c.ShutdownMsg = diag
+	c.syncPending()
 	c.stop(Exit{Reason: ExitTripleFault, Diag: diag})
 }
 

@@ -44,7 +44,15 @@ const (
 )
 
 // sizeMask[size] masks a value to size bytes.
-var sizeMask = [9]uint64{0, 0xFF, 0xFFFF, 0, 0xFFFFFFFF, 0, 0, 0, ^uint64(0)}
+// It has 256 entries so that indexing with any uint8 needs no bounds check; sizes other
+// than 1, 2, 4 and 8 give all ones.
+var sizeMask = func() (m [256]uint64) {
+	for i := range m {
+		m[i] = ^uint64(0)
+	}
+	m[1], m[2], m[4] = 0xFF, 0xFFFF, 0xFFFFFFFF
+	return m
+}()
 
 // setFlagsLazy records a lazy flags state. keepCF leaves CF as it is now.
 func (c *CPU) setFlagsLazy(res, cv uint64, size uint8, keepCF bool) {

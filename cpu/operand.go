@@ -232,7 +232,7 @@ func (c *CPU) readArg(u *uop, i int) (uint64, *Fault) {
 	case kMem:
 		return c.read(c.ea(u), u.sz[i])
 	case kImm:
-		return u.imm & sizeMask[u.sz[i]&15], nil
+		return u.imm & sizeMask[u.sz[i]], nil
 	}
 	return 0, c.ud()
 }

@@ -41,13 +41,15 @@ type State struct {
 	Clock   uint64 // guest nanoseconds; RDTSC returns Clock + TSCOffset
 	Instret uint64 // retired instructions
 
-	CPL        uint8
-	IntrShadow bool // STI / MOV SS shadow: no interrupt before the next instruction completes
-	Halted     bool
-	NMIBlocked bool // between NMI delivery and the next IRET
-	PendingNMI bool
-	INTRLine   bool   // level of the INTR input
-	RandState  uint64 // RDRAND/RDSEED generator state (seeded from Config.Seed)
+	CPL         uint8
+	IntrShadow  bool // STI / MOV SS shadow: no interrupt before the next instruction completes
+	Halted      bool
+	Shutdown    bool   // after a triple fault: only Reset or Restore leaves it
+	ShutdownMsg string // the triple-fault diagnosis
+	NMIBlocked  bool   // between NMI delivery and the next IRET
+	PendingNMI  bool
+	INTRLine    bool   // level of the INTR input
+	RandState   uint64 // RDRAND/RDSEED generator state (seeded from Config.Seed)
 }
 
 // Segment is a segment register (or LDTR/TR) with its hidden descriptor cache.

@@ -173,6 +173,12 @@ func TestTripleFault(t *testing.T) {
 			t.Fatalf("diag %q lacks %q", ex.Diag, s)
 		}
 	}
+	// Shutdown is sticky: interrupts and NMIs do not wake the CPU.
+	e.c.NMI()
+	e.c.SetINTR(true)
+	if ex2 := e.run(10); ex2.Reason != ExitTripleFault || ex2.Diag != ex.Diag {
+		t.Fatalf("second run: %v %q", ex2.Reason, ex2.Diag)
+	}
 }
 
 func TestPageFaultDuringPageFaultIsDF(t *testing.T) {
