@@ -130,9 +130,10 @@ const (
 // PIC's interrupts pass through until software changes LVT LINT0; with
 // IA32_APIC_BASE.EN clear the PIC passes through directly. Software can
 // clear EN and set it again (re-enabling gives the reset register state).
-// Clearing SVR bit 8 stops fixed interrupts from the APIC and forces the
-// mask bit on later LVT writes; as in QEMU it does not mask the LVTs
-// already programmed. Moving the APIC base is recorded but the MMIO range
+// Clearing SVR bit 8 stops fixed interrupts from the APIC. As in QEMU
+// (and unlike the SDM's software-disabled state) the LVT mask bits are
+// neither forced on nor sticky: guests that program LVTs before SVR work
+// the same on both machines. Moving the APIC base is recorded but the MMIO range
 // stays at 0xFEE00000.
 //
 // The timer counts at LAPICTimerHz divided by the DCR setting; one-shot
@@ -527,9 +528,6 @@ func (a *LAPIC) writeReg(off uint64, v uint32) {
 	case lvtIndex(off) >= 0:
 		i := lvtIndex(off)
 		v &= lvtWritable[i]
-		if !a.swEnabled() {
-			v |= LAPICLVTMasked
-		}
 		if i == lvtLINT0 || i == lvtLINT1 {
 			v |= s.LVT[i] & LAPICLVTRemoteIRR
 		}

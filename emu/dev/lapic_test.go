@@ -222,15 +222,23 @@ func TestLAPICErrorRegister(t *testing.T) {
 	require.Equal(t, uint32(LAPICESRIllegalReg), mmio32(a, LAPICESR))
 }
 
-func TestLAPICSoftwareDisabledForcesMask(t *testing.T) {
+func TestLAPICSoftwareDisabledLVTWrites(t *testing.T) {
 	lt := newLAPICTest()
 	a := lt.a
-	wmmio32(a, LAPICLVTTimer, 0x30)
-	require.Equal(t, uint32(LAPICLVTMasked|0x30), mmio32(a, LAPICLVTTimer))
-	lt.enable()
+	// As in QEMU: an LVT written before SVR.EN keeps its mask bit clear,
+	// and the timer fires once the APIC is enabled.
+	wmmio32(a, LAPICTimerDCR, 0xB)
 	wmmio32(a, LAPICLVTTimer, 0x30)
 	require.Equal(t, uint32(0x30), mmio32(a, LAPICLVTTimer))
-	// Narrow writes are ignored.
+	wmmio32(a, LAPICTimerICR, 10)
+	a.Advance(10)
+	require.False(t, lt.intr, "software-disabled: no delivery")
+	lt.enable()
+	require.True(t, lt.intr, "the IRR bit set while disabled is delivered")
+	require.Equal(t, uint8(0x30), a.Ack())
+	// Reserved LVT bits are dropped; narrow writes are ignored.
+	wmmio32(a, LAPICLVTError, 0xFFFFFFFF)
+	require.Equal(t, uint32(0x100FF), mmio32(a, LAPICLVTError))
 	a.WriteMMIO(LAPICTPR, []byte{0x20})
 	require.Equal(t, uint32(0), mmio32(a, LAPICTPR))
 }

@@ -81,6 +81,23 @@ func NewPIC(intr func(level bool)) *PIC {
 	return p
 }
 
+// Program initialises both chips as firmware does before handing over
+// (ICW1-4: cascade on IR2, 8086 mode, vector bases masterBase and
+// slaveBase) and sets the masks (low byte master, high byte slave).
+// SeaBIOS uses bases 0x08 and 0x70; a machine that boots kernels directly
+// may call this so that a guest which never reprograms the PIC sees what
+// it would after a BIOS. Power-on state is unprogrammed (bases 0).
+func (p *PIC) Program(masterBase, slaveBase uint8, mask uint16) {
+	for c, base := range [2]uint8{masterBase, slaveBase} {
+		s := &p.State.Chips[c]
+		s.reset()
+		s.Base = base & 0xF8
+		s.ICW3 = [2]uint8{1 << picCascadeIR, picCascadeIR}[c]
+		s.IMR = uint8(mask >> (8 * c))
+	}
+	p.update()
+}
+
 // SetINTR replaces the INTR output callback.
 func (p *PIC) SetINTR(intr func(level bool)) { p.intr = intr }
 

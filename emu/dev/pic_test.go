@@ -242,3 +242,17 @@ func TestPICSnapshot(t *testing.T) {
 	eoi(q.Master())
 	require.Equal(t, p.Ack(), q.Ack())
 }
+
+func TestPICProgramLikeFirmware(t *testing.T) {
+	p := NewPIC(nil)
+	p.Program(0x08, 0x70, 0xFFFB&^1)
+	require.Equal(t, uint8(0xFA), in8(p.Master(), PICData))
+	require.Equal(t, uint8(0xFF), in8(p.Slave(), PICData))
+	pulse(p, 0)
+	require.True(t, p.INTR())
+	require.Equal(t, uint8(0x08), p.Ack())
+	eoi(p.Master())
+	p.Program(0x08, 0x70, 0)
+	pulse(p, 8)
+	require.Equal(t, uint8(0x70), p.Ack())
+}

@@ -147,6 +147,7 @@ func NewUART(clk Clock, irq IRQLine, out io.Writer) *UART {
 func (u *UART) Reset() {
 	q := u.State.Queue
 	u.State = UARTState{
+		DLL:   0x0C, // 9600 baud, as QEMU resets it
 		MCR:   UARTMCROUT2,
 		LSR:   UARTLSRTHRE | UARTLSRTEMT,
 		MSR:   UARTMSRDCD | UARTMSRDSR | UARTMSRCTS,

@@ -22,6 +22,9 @@ func TestUARTResetValues(t *testing.T) {
 	require.Equal(t, uint8(UARTMCROUT2), in8(u, UARTMCR))
 	require.Equal(t, uint8(0), in8(u, UARTIER))
 	require.False(t, irq.level)
+	out8(u, UARTLCR, UARTLCRDLAB)
+	require.Equal(t, uint8(0x0C), in8(u, UARTDLL), "9600 baud")
+	require.Equal(t, uint8(0x00), in8(u, UARTDLM))
 }
 
 func TestUARTLineControlDivisorScratch(t *testing.T) {
