@@ -19,6 +19,12 @@ import (
 // KPPEMU_REQUIRE_QEMU=1.
 func bootQEMU(t *testing.T, cmdline string, modules ...string) qemu.Result {
 	t.Helper()
+	return bootQEMUInput(t, cmdline, "", modules...)
+}
+
+// bootQEMUInput is bootQEMU with bytes typed into the serial port.
+func bootQEMUInput(t *testing.T, cmdline, input string, modules ...string) qemu.Result {
+	t.Helper()
 	if !qemu.Available() {
 		if os.Getenv(qemu.RequireEnv) == "1" {
 			t.Fatalf("%s not found and %s=1", qemu.Binary, qemu.RequireEnv)
@@ -47,7 +53,7 @@ func bootQEMU(t *testing.T, cmdline string, modules ...string) qemu.Result {
 		mods = append(mods, qemu.Module{Path: p, Args: args})
 	}
 	res, err := qemu.Run(context.Background(), qemu.Config{
-		Kernel: kernel, Modules: mods, Append: cmdline, Timeout: 90 * time.Second,
+		Kernel: kernel, Modules: mods, Append: cmdline, Input: input, Timeout: 90 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -172,6 +178,16 @@ func TestQEMUScripts(t *testing.T) {
 			exit: exitBugCheck,
 		},
 		{
+			name: "usertest", cmdline: "autorun=usertest;usertest spin;usertest fault;usertest;poweroff",
+			want: []string{
+				"kpp> usertest", "usertest: hello from ring 3", "usertest: exit status 0 (ok)",
+				"kpp> usertest spin", "usertest: hello from ring 3", "usertest: exit status 0 (ok)",
+				"kpp> usertest fault", "usertest: ring-3 fault, vector 14, error 0x5, rip 0x4000", "usertest: program killed",
+				"kpp> usertest", "usertest: exit status 0 (ok)", "power off",
+			},
+			exit: exitPowerOff,
+		},
+		{
 			name: "timer-regularity", cmdline: "autorun=load ticktest 30;sleep 1000;timers;unload ticktest;timers;poweroff",
 			modules: []string{"initrd"},
 			want: []string{"ticktest: sampling 30 expirations", "ticktest: 30 expirations, 0 irregular in ticks: ok",
@@ -188,6 +204,19 @@ func TestQEMUScripts(t *testing.T) {
 				t.Errorf("exit status %d, want %d; serial:\n%s", res.ExitCode, c.exit, res.Serial)
 			}
 		})
+	}
+}
+
+// TestQEMUInteractive types into the serial port: echo, backspace, Ctrl-U,
+// an unknown command, CRLF line ends.
+func TestQEMUInteractive(t *testing.T) {
+	res := bootQEMUInput(t, "", "echo hx\x7fi there\r\nbogus\rlsmod xyz\x15lsmod\rpoweroff 2\r")
+	expectInOrder(t, res.Serial, []string{
+		"kpp> echo hx\b \bi there", "hi there", "kpp> bogus", "bogus: unknown command (try help)",
+		"kpp> lsmod xyz" + strings.Repeat("\b \b", 9) + "lsmod", "no modules loaded", "kpp> poweroff 2", "power off",
+	})
+	if res.ExitCode != 5 {
+		t.Errorf("exit status %d, want 5", res.ExitCode)
 	}
 }
 

@@ -126,9 +126,8 @@ static void print_memory(void)
 
 static void kmain_stage2(void *unused)
 {
-	uint64_t rsp0;
-	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp0));
-	tss_set_rsp0(ALIGN_UP(rsp0, PAGE_SIZE));
+	/* Interrupts from ring 3 arrive on their own stack, never on this one. */
+	tss_set_rsp0(kstack_alloc());
 	tss_set_ist(IST_DF, kstack_alloc());
 	tss_set_ist(IST_NMI, kstack_alloc());
 	tss_set_ist(IST_MC, kstack_alloc());

@@ -17,7 +17,10 @@
 #define IER_RX 0x01
 #define LCR_8N1 0x03
 #define LCR_DLAB 0x80
-#define FCR_ENABLE_CLEAR 0x07 /* FIFO on, both cleared, trigger at 1 byte */
+/* FIFOs stay off (16450 mode): enabling them would clear a byte that
+ * arrived before the kernel started, and one interrupt per byte is plenty
+ * for a shell. */
+#define FCR_FIFO_OFF 0x00
 #define MCR_DTR_RTS_OUT2 0x0B
 #define LSR_DR 0x01
 #define LSR_THRE 0x20
@@ -35,15 +38,15 @@ void serial_init(void)
 	outb(UART + REG_DLL, 1); /* 115200 baud */
 	outb(UART + REG_DLM, 0);
 	outb(UART + REG_LCR, LCR_8N1);
-	outb(UART + REG_FCR, FCR_ENABLE_CLEAR);
+	outb(UART + REG_FCR, FCR_FIFO_OFF);
 	outb(UART + REG_MCR, MCR_DTR_RTS_OUT2);
 }
 
 void serial_enable_rx_irq(void)
 {
-	while (inb(UART + REG_LSR) & LSR_DR)
-		(void)inb(UART + REG_DATA);
+	/* A byte already waiting raises the interrupt as soon as it is enabled. */
 	outb(UART + REG_IER, IER_RX);
+	serial_irq();
 }
 
 void serial_putc(char c)

@@ -16,6 +16,7 @@
 #include <kpp/shell.h>
 #include <kpp/string.h>
 #include <kpp/time.h>
+#include <kpp/usertest.h>
 
 #define LINE_MAX 256
 #define MAX_ARGS 8
@@ -112,6 +113,8 @@ static void cmd_sleep(int argc, char **argv)
 	sleep_busy_ns(ms * 1000000);
 }
 
+static void cmd_usertest(int argc, char **argv) { usertest_run(argc > 1 ? argv[1] : NULL); }
+
 static void cmd_poweroff(int argc, char **argv)
 {
 	uint64_t code = KPP_EXIT_POWER_OFF;
@@ -135,11 +138,12 @@ static const struct command commands[] = {
 	{"timers", "", "armed kernel timers", cmd_timers},
 	{"echo", "TEXT", "print TEXT", cmd_echo},
 	{"sleep", "MS", "wait MS milliseconds", cmd_sleep},
+	{"usertest", "[spin|fault]", "run a ring-3 program through SYSCALL", cmd_usertest},
 	{"halt", "[STATUS]", "power off through isa-debug-exit", cmd_poweroff},
 	{"poweroff", "[STATUS]", "power off through isa-debug-exit", cmd_poweroff},
 };
 
-static const int min_args[] = {0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0};
+static const int min_args[] = {0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0};
 
 static void cmd_help(int argc, char **argv)
 {

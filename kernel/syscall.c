@@ -6,6 +6,7 @@
 #include <kpp/mm.h>
 #include <kpp/printk.h>
 #include <kpp/syscall.h>
+#include <kpp/usertest.h>
 
 #define USER_TOP 0x0000800000000000ull
 #define STAR_KERNEL_SHIFT 32
@@ -40,6 +41,13 @@ static uint64_t sys_write(uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4, 
 	return len;
 }
 
+static uint64_t sys_exit(uint64_t status, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+{
+	if (usertest_active())
+		usertest_exit(status);
+	return KPP_STATUS_NOT_IMPLEMENTED;
+}
+
 static uint64_t sys_getpid(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
 	return 0;
@@ -47,7 +55,7 @@ static uint64_t sys_getpid(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, u
 
 #define NI sys_not_implemented
 const service_fn service_table[KPP_SYS_COUNT] __attribute__((section(".service_table"))) = {
-	[KPP_SYS_EXIT] = NI,
+	[KPP_SYS_EXIT] = sys_exit,
 	[KPP_SYS_WRITE] = sys_write,
 	[KPP_SYS_READ] = NI,
 	[KPP_SYS_SPAWN] = NI,

@@ -8,6 +8,7 @@
 #include <kpp/printk.h>
 #include <kpp/time.h>
 #include <kpp/trap.h>
+#include <kpp/usertest.h>
 
 volatile int current_irql = IRQL_PASSIVE;
 
@@ -65,6 +66,8 @@ void trap_dispatch(struct trap_frame *tf)
 			printk("~ nmi at %p\n", (void *)tf->rip);
 			return;
 		}
+		if ((tf->cs & 3) && usertest_active())
+			usertest_fault(tf);
 		exception(tf);
 	}
 

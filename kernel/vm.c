@@ -161,6 +161,8 @@ void vm_init(void)
 		cr4 |= CR4_SMEP;
 	if (cpu_features.smap)
 		cr4 |= CR4_SMAP;
+	if (cpu_features.umip)
+		cr4 |= CR4_UMIP;
 	write_cr4(cr4);
 }
 

@@ -20,6 +20,7 @@
 
 #define CR0_WP (1ul << 16)
 #define CR4_PGE (1ul << 7)
+#define CR4_UMIP (1ul << 11)
 #define CR4_SMEP (1ul << 20)
 #define CR4_SMAP (1ul << 21)
 
