@@ -99,7 +99,7 @@ func New(cfg Config) (*Machine, error) {
 		cfg.MemBytes = DefaultMemBytes
 	}
 	if cfg.MemBytes < MinMemBytes || cfg.MemBytes > MaxMemBytes {
-		return nil, fmt.Errorf("memory size %d MiB is outside [%d MiB, %d MiB]", cfg.MemBytes>>20, MinMemBytes>>20, MaxMemBytes>>20)
+		return nil, fmt.Errorf("memory size %d bytes is outside [%d MiB, %d MiB]", cfg.MemBytes, MinMemBytes>>20, MaxMemBytes>>20)
 	}
 	if cfg.MemBytes%pageSize != 0 {
 		return nil, fmt.Errorf("memory size %d is not a multiple of 4 KiB", cfg.MemBytes)

@@ -3,6 +3,7 @@ package emu
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/kppemu/kppemu/cpu"
 )
@@ -172,7 +173,7 @@ func (m *Machine) Run(until uint64) Stop {
 			return Stop{Reason: StopDeadHalt, Time: m.CPU.Clock,
 				Diag: fmt.Sprintf("HLT with interrupts disabled and nothing pending (RIP %#x)", m.CPU.RIP)}
 		case cpu.ExitTripleFault:
-			return Stop{Reason: StopTripleFault, Time: m.CPU.Clock, Diag: "triple fault: " + ex.Diag}
+			return Stop{Reason: StopTripleFault, Time: m.CPU.Clock, Diag: tripleFaultDiag(ex.Diag)}
 		case cpu.ExitBreakpoint:
 			return Stop{Reason: StopBreakpoint, Time: m.CPU.Clock, Diag: ex.Diag}
 		case cpu.ExitWatchpoint:
@@ -246,7 +247,7 @@ func (m *Machine) Step() Stop {
 	case cpu.ExitDeadHalt:
 		return Stop{Reason: StopDeadHalt, Time: m.CPU.Clock, Diag: "HLT with interrupts disabled and nothing pending"}
 	case cpu.ExitTripleFault:
-		return Stop{Reason: StopTripleFault, Time: m.CPU.Clock, Diag: "triple fault: " + ex.Diag}
+		return Stop{Reason: StopTripleFault, Time: m.CPU.Clock, Diag: tripleFaultDiag(ex.Diag)}
 	case cpu.ExitBreakpoint:
 		return Stop{Reason: StopBreakpoint, Time: m.CPU.Clock, Diag: ex.Diag}
 	case cpu.ExitWatchpoint:
@@ -270,3 +271,11 @@ func (m *Machine) AddWatchpoint(addr, n uint64, read, write bool) {
 
 // ClearWatchpoints removes every watchpoint.
 func (m *Machine) ClearWatchpoints() { m.CPU.ClearWatchpoints() }
+
+// tripleFaultDiag makes the CPU's diagnosis one line that says what happened.
+func tripleFaultDiag(d string) string {
+	if strings.HasPrefix(d, "triple fault") {
+		return d
+	}
+	return "triple fault: " + d
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/kppemu/kppemu/emu"
+)
+
+// ctrlA is the console escape character (as in QEMU: Ctrl-A X quits,
+// Ctrl-A Ctrl-A sends a Ctrl-A).
+const ctrlA = 0x01
+
+// console connects the host's stdin to the guest's UART while the machine
+// runs. stdin is read on its own goroutine; the bytes reach the UART on the
+// machine's goroutine through the run loop's hooks. On a terminal, stdin
+// is in raw mode and the guest's idle time is paced to the wall clock.
+type console struct {
+	m           *emu.Machine
+	out         *bufio.Writer
+	interactive bool
+	input       chan []byte // closed at EOF
+	quit        chan struct{}
+	restore     func()
+	eof         bool
+}
+
+func newConsole(m *emu.Machine, out *bufio.Writer, interactive bool) (*console, error) {
+	c := &console{m: m, out: out, interactive: interactive,
+		input: make(chan []byte, 64), quit: make(chan struct{}), restore: func() {}}
+	if interactive {
+		fd := int(os.Stdin.Fd())
+		st, err := term.MakeRaw(fd)
+		if err != nil {
+			return nil, err
+		}
+		c.restore = func() { _ = term.Restore(fd, st) }
+	}
+	go c.read()
+	m.SetHooks(emu.Hooks{Poll: func() { c.poll() }, Idle: c.idle})
+	return c, nil
+}
+
+// close puts the terminal back (idempotent).
+func (c *console) close() {
+	c.restore()
+	c.restore = func() {}
+}
+
+// read copies stdin to the input channel, handling the Ctrl-A escape on a
+// terminal.
+func (c *console) read() {
+	buf := make([]byte, 4096)
+	esc := false
+	for {
+		n, err := os.Stdin.Read(buf)
+		if n > 0 {
+			chunk := make([]byte, 0, n)
+			for _, b := range buf[:n] {
+				if !c.interactive {
+					chunk = append(chunk, b)
+					continue
+				}
+				switch {
+				case esc && (b == 'x' || b == 'X'):
+					close(c.quit)
+					c.m.RequestStop()
+					return
+				case esc:
+					esc = false
+					if b != ctrlA {
+						chunk = append(chunk, ctrlA)
+					}
+					chunk = append(chunk, b)
+				case b == ctrlA:
+					esc = true
+				default:
+					chunk = append(chunk, b)
+				}
+			}
+			if len(chunk) > 0 {
+				c.input <- chunk
+			}
+		}
+		if err != nil {
+			close(c.input)
+			return
+		}
+	}
+}
+
+// poll feeds pending input to the UART and flushes serial output; it
+// reports whether it fed anything.
+func (c *console) poll() bool {
+	fed := false
+	for !c.eof {
+		select {
+		case b, ok := <-c.input:
+			if !ok {
+				c.eof = true
+				break
+			}
+			c.m.SerialInput(b)
+			fed = true
+			continue
+		default:
+		}
+		break
+	}
+	_ = c.out.Flush()
+	return fed
+}
+
+// idle runs while the guest halts with interrupts enabled. On a terminal
+// it lets the wall clock catch up with the guest's (waking early for
+// input); otherwise guest time skips ahead at once.
+func (c *console) idle(now, next uint64, ok bool) (uint64, bool) {
+	if c.poll() {
+		return now, true
+	}
+	var timeout <-chan time.Time
+	if ok {
+		if !c.interactive {
+			return next, true
+		}
+		t := time.NewTimer(time.Duration(next - now))
+		defer t.Stop()
+		timeout = t.C
+	} else if c.eof {
+		return now, false
+	}
+	input := c.input
+	if c.eof {
+		input = nil
+	}
+	start := time.Now()
+	select {
+	case b, open := <-input:
+		if !open {
+			c.eof = true
+		} else {
+			c.m.SerialInput(b)
+		}
+	case <-c.quit:
+	case <-timeout:
+		return next, true
+	}
+	if !c.interactive {
+		return now, true
+	}
+	return now + uint64(time.Since(start)), true
+}
