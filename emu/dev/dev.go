@@ -32,8 +32,10 @@
 //
 // Timed devices (PIT, LAPIC, UART for its character timeout) report their
 // next deadline in guest ns; the run loop calls Advance(now) when it reaches
-// it. Every device implements Snapshotter; LoadState re-drives the device's
-// output lines so that what it feeds agrees with the restored state.
+// it. Every device implements Snapshotter. LoadState restores state only
+// and calls no callback, except that the LAPIC re-drives the CPU's INTR
+// with the restored level; each interrupt controller's snapshot holds its
+// input levels, so devices can be restored in any order.
 //
 // Determinism: no device reads the host clock, starts a goroutine or
 // iterates a map; all time comes from the Clock.

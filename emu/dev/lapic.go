@@ -696,7 +696,8 @@ func (a *LAPIC) Advance(now uint64) {
 // SaveState implements Snapshotter.
 func (a *LAPIC) SaveState() ([]byte, error) { return saveGob("lapic", &a.State) }
 
-// LoadState implements Snapshotter; it re-drives INTR.
+// LoadState implements Snapshotter. It re-drives the CPU's INTR input with
+// the restored level (idempotent; no other callback is called).
 func (a *LAPIC) LoadState(b []byte) error {
 	var s LAPICState
 	if err := loadGob("lapic", b, &s); err != nil {

@@ -398,15 +398,14 @@ func (e elcrPorts) WritePort(off uint16, data []byte) {
 // SaveState implements Snapshotter.
 func (p *PIC) SaveState() ([]byte, error) { return saveGob("pic", &p.State) }
 
-// LoadState implements Snapshotter; it re-drives INTR.
+// LoadState implements Snapshotter. INTR is not driven: the local APIC's
+// snapshot holds its LINT0 level (and driving it into an APIC not yet
+// restored could fire an edge there).
 func (p *PIC) LoadState(b []byte) error {
 	var s PICState
 	if err := loadGob("pic", b, &s); err != nil {
 		return err
 	}
 	p.State = s
-	if p.intr != nil {
-		p.intr(s.INTR)
-	}
 	return nil
 }

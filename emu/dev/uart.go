@@ -505,13 +505,13 @@ func (u *UART) Advance(now uint64) {
 // SaveState implements Snapshotter.
 func (u *UART) SaveState() ([]byte, error) { return saveGob("uart", &u.State) }
 
-// LoadState implements Snapshotter; it re-drives the IRQ line.
+// LoadState implements Snapshotter. The IRQ line is not driven: the PIC's
+// own snapshot holds the line's level.
 func (u *UART) LoadState(b []byte) error {
 	var s UARTState
 	if err := loadGob("uart", b, &s); err != nil {
 		return err
 	}
 	u.State = s
-	u.irq.SetIRQ(s.IRQLevel)
 	return nil
 }
