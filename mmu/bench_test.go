@@ -87,3 +87,29 @@ func BenchmarkCR3Write(b *testing.B) {
 		_, _ = m.Read64(va, true, false)
 	}
 }
+
+// BenchmarkTryRead64Hit is the inlined hit probe a CPU accessor would use.
+func BenchmarkTryRead64Hit(b *testing.B) {
+	m, va := benchSetup(b)
+	var sum uint64
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		v, ok := m.TryRead64(va+VAddr(i&0x7f8), true, false)
+		if !ok {
+			v, _ = m.Read64(va+VAddr(i&0x7f8), true, false)
+		}
+		sum += v
+	}
+	_ = sum
+}
+
+// BenchmarkTryWrite64Hit is the inlined hit probe for writes.
+func BenchmarkTryWrite64Hit(b *testing.B) {
+	m, va := benchSetup(b)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if !m.TryWrite64(va+VAddr(i&0x7f8), uint64(i), true, false) {
+			_ = m.Write64(va+VAddr(i&0x7f8), uint64(i), true, false)
+		}
+	}
+}

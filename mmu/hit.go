@@ -1,0 +1,105 @@
+package mmu
+
+import "encoding/binary"
+
+// Inlinable TLB-hit probes: each returns ok=false, having done nothing, when
+// the access is not a TLB hit inside one RAM page, and the caller then
+// calls the full method (Read64 etc.), which handles misses, faults, MMIO,
+// code marks and page-crossing. They exist so that the CPU's operand
+// accessors can inline the hit case (the full methods are too large for
+// Go's inliner):
+//
+//	v, ok := mem.TryRead64(va, user, ac)
+//	if !ok {
+//		v, f = mem.Read64(va, user, ac)
+//	}
+
+// TryRead8 is the TLB-hit case of Read8.
+func (m *MMU) TryRead8(va VAddr, user, ac bool) (uint64, bool) {
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil {
+		return 0, false
+	}
+	return uint64(e.page[va&pageMask]), true
+}
+
+// TryRead16 is the TLB-hit case of Read16.
+func (m *MMU) TryRead16(va VAddr, user, ac bool) (uint64, bool) {
+	off := uint64(va) & pageMask
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil || off > PageSize-2 {
+		return 0, false
+	}
+	return uint64(binary.LittleEndian.Uint16(e.page[off:])), true
+}
+
+// TryRead32 is the TLB-hit case of Read32.
+func (m *MMU) TryRead32(va VAddr, user, ac bool) (uint64, bool) {
+	off := uint64(va) & pageMask
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil || off > PageSize-4 {
+		return 0, false
+	}
+	return uint64(binary.LittleEndian.Uint32(e.page[off:])), true
+}
+
+// TryRead64 is the TLB-hit case of Read64.
+func (m *MMU) TryRead64(va VAddr, user, ac bool) (uint64, bool) {
+	off := uint64(va) & pageMask
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil || off > PageSize-8 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(e.page[off:]), true
+}
+
+// TryWrite8 is the TLB-hit case of Write8.
+func (m *MMU) TryWrite8(va VAddr, v uint64, user, ac bool) bool {
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil {
+		return false
+	}
+	e.page[va&pageMask] = byte(v)
+	return true
+}
+
+// TryWrite16 is the TLB-hit case of Write16.
+func (m *MMU) TryWrite16(va VAddr, v uint64, user, ac bool) bool {
+	off := uint64(va) & pageMask
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil || off > PageSize-2 {
+		return false
+	}
+	binary.LittleEndian.PutUint16(e.page[off:], uint16(v))
+	return true
+}
+
+// TryWrite32 is the TLB-hit case of Write32.
+func (m *MMU) TryWrite32(va VAddr, v uint64, user, ac bool) bool {
+	off := uint64(va) & pageMask
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil || off > PageSize-4 {
+		return false
+	}
+	binary.LittleEndian.PutUint32(e.page[off:], uint32(v))
+	return true
+}
+
+// TryWrite64 is the TLB-hit case of Write64.
+func (m *MMU) TryWrite64(va VAddr, v uint64, user, ac bool) bool {
+	off := uint64(va) & pageMask
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil || off > PageSize-8 {
+		return false
+	}
+	binary.LittleEndian.PutUint64(e.page[off:], v)
+	return true
+}
