@@ -38,3 +38,23 @@ void cpu_probe(void)
 		cpu_features.nx = d & CPUIDX1_EDX_NX;
 	}
 }
+
+#define RDRAND_RETRIES 10
+
+uint64_t random_u64(void)
+{
+	if (cpu_features.rdrand) {
+		for (int i = 0; i < RDRAND_RETRIES; i++) {
+			uint64_t v;
+			uint8_t ok;
+			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+			if (ok)
+				return v;
+		}
+	}
+	/* splitmix64 over the TSC. */
+	uint64_t z = rdtsc() + 0x9E3779B97F4A7C15ull;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}

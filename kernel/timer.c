@@ -152,7 +152,23 @@ void time_tick(void)
 		dpc_queue(fire[i]);
 }
 
-static void housekeeping(struct dpc *d, void *ctx) { housekeeping_runs++; }
+static housekeeping_fn housekeeping_fns[HOUSEKEEPING_MAX];
+static unsigned housekeeping_count;
+
+bool housekeeping_register(housekeeping_fn fn)
+{
+	if (housekeeping_count == HOUSEKEEPING_MAX)
+		return false;
+	housekeeping_fns[housekeeping_count++] = fn;
+	return true;
+}
+
+static void housekeeping(struct dpc *d, void *ctx)
+{
+	uint64_t run = ++housekeeping_runs;
+	for (unsigned i = 0; i < housekeeping_count; i++)
+		housekeeping_fns[i](run);
+}
 
 void time_init(void)
 {

@@ -108,5 +108,8 @@ struct cpu_features {
 };
 extern struct cpu_features cpu_features;
 void cpu_probe(void);
+/* 64 random bits: RDRAND when advertised (retried), else a mix of the TSC.
+ * Never print the value on an unmarked line: it differs between machines. */
+uint64_t random_u64(void);
 
 #endif

@@ -47,4 +47,10 @@ uint64_t clock_ns(void);  /* monotonic, tick resolution */
 void sleep_busy_ns(uint64_t ns); /* PASSIVE only: waits with HLT */
 extern volatile uint64_t housekeeping_runs;
 
+/* Functions the 1 s housekeeping DPC calls, at IRQL_DISPATCH, in
+ * registration order (PatchGuard's piggy-back trigger hangs here). */
+#define HOUSEKEEPING_MAX 8
+typedef void (*housekeeping_fn)(uint64_t run);
+bool housekeeping_register(housekeeping_fn fn);
+
 #endif
