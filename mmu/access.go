@@ -38,7 +38,8 @@ func (m *MMU) classOf(acc Access, user, ac bool) int {
 // Translate translates one linear address. user: an access made at CPL 3
 // (implicit supervisor accesses such as GDT/IDT/TSS reads pass user=false).
 // ac: RFLAGS.AC (for SMAP; pass false for implicit accesses). Sets A/D bits
-// like hardware and caches the translation.
+// like hardware and caches the translation. Writing RAM() at the returned
+// address directly would bypass code marks: write through Write/WritePhys.
 func (m *MMU) Translate(va VAddr, acc Access, user, ac bool) (PAddr, *Fault) {
 	if acc > Exec {
 		acc = Read

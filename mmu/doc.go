@@ -14,7 +14,7 @@
 // or PKU.
 //
 // MAXPHYADDR is MaxPhysAddrBits (40) and the linear-address width 48;
-// CPUID.80000008H:EAX must report 0x3028. Address bits at or above
+// CPUID.80000008H:EAX must report CPUIDAddressSizes (0x3028). Address bits at or above
 // MAXPHYADDR in a paging-structure entry are reserved and fault with RSVD=1.
 // The CPU is expected to advertise PSE, PAE, PGE, PSE-36, NX, Page1GB, SMEP
 // and SMAP, all of which are implemented here.

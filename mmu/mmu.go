@@ -39,6 +39,9 @@ const MaxPhysAddrBits = 40
 // MaxLinearAddrBits is the linear-address width (CPUID.80000008H:EAX[15:8]).
 const MaxLinearAddrBits = 48
 
+// CPUIDAddressSizes is the value CPUID.80000008H must return in EAX.
+const CPUIDAddressSizes = MaxLinearAddrBits<<8 | MaxPhysAddrBits
+
 // PageSize is the size of the smallest page, and the granule of code marks.
 const PageSize = 4096
 
