@@ -113,6 +113,7 @@ type CPU struct {
 	mode   uint8  // decode mode: 32 or 64 (16 for 16-bit protected-mode code)
 	long   bool   // 64-bit mode (EFER.LMA && CS.L)
 	user   bool   // CPL == 3, for MMU access checks
+	acChk  bool   // alignment checking on: CR0.AM && RFLAGS.AC && CPL == 3
 	ipMask uint64 // RIP wrap mask: all ones in 64-bit mode, 0xFFFFFFFF otherwise
 
 	// Decode cache (decode.go).
@@ -187,6 +188,7 @@ func (c *CPU) afterStateLoad() {
 	c.flushDecode()
 	c.updateMode()
 	c.user = c.CPL == 3
+	c.updateAC()
 	c.pushControl()
 	c.syncPending()
 }
@@ -229,6 +231,12 @@ func (c *CPU) setCPL(cpl uint8) {
 	c.CPL = cpl
 	c.user = cpl == 3
 	c.icLin = icInvalid
+	c.updateAC()
+}
+
+// updateAC recomputes whether data accesses are alignment-checked (#AC).
+func (c *CPU) updateAC() {
+	c.acChk = c.CR0&CR0AM != 0 && c.RFLAGS&FlagAC != 0 && c.CPL == 3
 }
 
 // syncPending recomputes the pending bits that derive from State.

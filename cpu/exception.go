@@ -234,8 +234,9 @@ func (c *CPU) deliverLong(vec uint8, code uint32, hasCode bool, kind int) *Fault
 func (c *CPU) writeFrame(addr uint64, frame []byte, cpl uint8) *Fault {
 	save := c.user
 	c.user = cpl == 3
-	ac := c.RFLAGS
+	ac, acChk := c.RFLAGS, c.acChk
 	c.RFLAGS &^= FlagAC
+	c.acChk = false
 	var f *Fault
 	slot := uint64(8)
 	if !c.long && c.EFER&EFERLMA == 0 {
@@ -258,7 +259,7 @@ func (c *CPU) writeFrame(addr uint64, frame []byte, cpl uint8) *Fault {
 	if f == nil {
 		f = c.writeBuf(addr, frame)
 	}
-	c.RFLAGS = ac
+	c.RFLAGS, c.acChk = ac, acChk
 	c.user = save
 	if f != nil && f.Vector == VecGP {
 		f.Vector = VecSS

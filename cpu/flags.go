@@ -181,6 +181,7 @@ func (c *CPU) Flags() uint64 {
 func (c *CPU) setRFLAGS(v uint64) {
 	c.lf.kind = lfNone
 	c.RFLAGS = v&flagsWritable | flagRsv1
+	c.updateAC()
 }
 
 // setFlagsBits sets the flags in mask to the corresponding bits of v, eagerly.

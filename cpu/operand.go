@@ -125,6 +125,9 @@ func (c *CPU) read(addr uint64, size uint8) (uint64, *Fault) {
 	if c.long && !canonical(addr) {
 		return 0, c.gp(0)
 	}
+	if c.acChk && addr&uint64(size-1) != 0 {
+		return 0, c.raiseCode(VecAC, 0)
+	}
 	if c.watchOn {
 		c.checkWatch(addr, size, false)
 	}
@@ -151,6 +154,9 @@ func (c *CPU) read(addr uint64, size uint8) (uint64, *Fault) {
 func (c *CPU) write(addr uint64, size uint8, v uint64) *Fault {
 	if c.long && !canonical(addr) {
 		return c.gp(0)
+	}
+	if c.acChk && addr&uint64(size-1) != 0 {
+		return c.raiseCode(VecAC, 0)
 	}
 	if c.watchOn {
 		c.checkWatch(addr, size, true)
@@ -333,3 +339,70 @@ func (c *CPU) pop(size uint8) (uint64, *Fault) {
 }
 
 func mmuVAddr(a uint64) mmu.VAddr { return mmu.VAddr(a) }
+
+// read128 reads 16 bytes at addr (SSE). aligned: #GP(0) unless addr is 16-byte aligned
+// (MOVDQA, MOVAPS, ...).
+func (c *CPU) read128(addr uint64, aligned bool) (lo, hi uint64, f *Fault) {
+	if aligned && addr&15 != 0 {
+		return 0, 0, c.gp(0)
+	}
+	if addr&0xFFF <= 0xFF0 {
+		if lo, f = c.read(addr, 8); f != nil {
+			return 0, 0, f
+		}
+		if hi, f = c.read(addr+8, 8); f != nil {
+			return 0, 0, f
+		}
+		return lo, hi, nil
+	}
+	var b [16]byte
+	if f = c.readBuf(addr, b[:]); f != nil {
+		return 0, 0, f
+	}
+	return leU64(b[:8]), leU64(b[8:]), nil
+}
+
+// write128 writes 16 bytes at addr (SSE); both halves are checked before either is written.
+func (c *CPU) write128(addr uint64, lo, hi uint64, aligned bool) *Fault {
+	if aligned && addr&15 != 0 {
+		return c.gp(0)
+	}
+	var b [16]byte
+	putU64(b[:8], lo)
+	putU64(b[8:], hi)
+	return c.writeBuf(addr, b[:])
+}
+
+func leU64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+func putU64(b []byte, v uint64) {
+	_ = b[7]
+	for i := 0; i < 8; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+// sseCheck returns the fault an SSE instruction raises before executing: #UD when
+// CR0.EM=1 or CR4.OSFXSR=0, #NM when CR0.TS=1 (SDM Vol. 3A §13.1).
+func (c *CPU) sseCheck() *Fault {
+	if c.CR0&CR0EM != 0 || c.CR4&CR4OSFXSR == 0 {
+		return c.ud()
+	}
+	if c.CR0&CR0TS != 0 {
+		return c.raise(VecNM)
+	}
+	return nil
+}
+
+// fpuCheck returns the fault an x87/FXSAVE-class instruction raises before executing:
+// #NM when CR0.EM=1 or CR0.TS=1.
+func (c *CPU) fpuCheck() *Fault {
+	if c.CR0&(CR0EM|CR0TS) != 0 {
+		return c.raise(VecNM)
+	}
+	return nil
+}

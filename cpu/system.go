@@ -65,6 +65,7 @@ func (c *CPU) writeCR(n uint8, v uint64) *Fault {
 		}
 		c.CR0 = v
 		c.EFER = efer
+		c.updateAC()
 		c.updateMode()
 		c.pushControl()
 	case 2:
@@ -578,6 +579,7 @@ func clac(c *CPU, u *uop) *Fault {
 		return c.ud()
 	}
 	c.RFLAGS &^= FlagAC
+	c.updateAC()
 	return nil
 }
 
@@ -586,5 +588,6 @@ func stac(c *CPU, u *uop) *Fault {
 		return c.ud()
 	}
 	c.RFLAGS |= FlagAC
+	c.updateAC()
 	return nil
 }

@@ -1,0 +1,133 @@
+package cpu
+
+import "testing"
+
+func TestCompatibilityModeUser(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.setGate(0x80, tStubs+16*0x80, sysIntGate, 3, 0)
+	// push 0x23; push tUStack; push 0x2; push 0x1b; push tCode+0x100; iretq
+	e.code(0x6A, 0x23, 0x68, 0x00, 0xF0, 0x05, 0x00, 0x6A, 0x02, 0x6A, 0x1B, 0x68, 0x00, 0x01, 0x10, 0x00, 0x48, 0xCF)
+	// 32-bit: mov eax, 0x11223344; push eax; int 0x80
+	e.load(tCode+0x100, []byte{0xB8, 0x44, 0x33, 0x22, 0x11, 0x50, 0xCD, 0x80})
+	for i := 0; i < 7; i++ {
+		e.c.Step()
+	}
+	if e.c.long || e.c.mode != 32 || e.c.CPL != 3 {
+		t.Fatalf("long %v mode %d cpl %d", e.c.long, e.c.mode, e.c.CPL)
+	}
+	e.run(10)
+	if e.vector() != 0x80 || !e.c.long {
+		t.Fatalf("vector %d long %v", e.vector(), e.c.long)
+	}
+	eqFrame(t, e.frame(5), []uint64{tCode + 0x108, selUCode32 | 3, flagRsv1, tUStack - 4, selUData | 3})
+	if e.read32(tUStack-4) != 0x11223344 {
+		t.Fatalf("push in compat mode: %#x", e.read32(tUStack-4))
+	}
+}
+
+func TestFarCallRet64(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.poke64(tData, tCode+0x80)
+	e.load(tData+8, []byte{selKCode64, 0})
+	e.c.GPR[RBX] = tData
+	e.code(0x48, 0xFF, 0x1B, 0xF4) // rex.w call far [rbx]; hlt
+	e.load(tCode+0x80, []byte{0x48, 0xCB}) // retfq
+	e.c.Step()
+	if e.c.RIP != tCode+0x80 || e.c.GPR[RSP] != tKStack-16 {
+		t.Fatalf("rip %#x rsp %#x", e.c.RIP, e.c.GPR[RSP])
+	}
+	eqFrame(t, e.frame(2), []uint64{tCode + 3, selKCode64})
+	e.mustHalt(10)
+	if e.c.GPR[RSP] != tKStack || e.c.RIP != tCode+4 {
+		t.Fatalf("rip %#x rsp %#x", e.c.RIP, e.c.GPR[RSP])
+	}
+}
+
+func TestFarJumpChecks(t *testing.T) {
+	cases := []struct {
+		name string
+		sel  uint16
+		vec  int
+		code uint64
+	}{
+		{"to-ring3-code", selUCode64 | 3, VecGP, selUCode64},
+		{"to-data", selKData, VecGP, selKData},
+		{"null", 0, VecGP, 0},
+		{"to-tss", selTSS, VecGP, selTSS},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, 0)
+			e.poke64(tData, tCode+0x80)
+			e.load(tData+8, []byte{byte(tc.sel), byte(tc.sel >> 8)})
+			e.c.GPR[RBX] = tData
+			e.code(0x48, 0xFF, 0x2B) // rex.w jmp far [rbx]
+			e.run(10)
+			if e.vector() != tc.vec || e.frame(1)[0] != tc.code {
+				t.Fatalf("vector %d code %#x", e.vector(), e.frame(1)[0])
+			}
+		})
+	}
+	// Not present -> #NP(sel).
+	e := newTestEnv(t, 0)
+	e.poke64(tGDT+8*9, descKCode64&^(1<<47))
+	e.c.GDTR.Limit = 0x4F
+	e.poke64(tData, tCode+0x80)
+	e.load(tData+8, []byte{0x48, 0})
+	e.c.GPR[RBX] = tData
+	e.code(0x48, 0xFF, 0x2B)
+	e.run(10)
+	if e.vector() != VecNP || e.frame(1)[0] != 0x48 {
+		t.Fatalf("vector %d code %#x", e.vector(), e.frame(1)[0])
+	}
+}
+
+func TestDescriptorTableInstructions(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// Make the TSS descriptor available (not busy) and TR empty.
+	e.poke64(tGDT+selTSS, e.read64(tGDT+selTSS)&^(2<<40))
+	e.c.TR = Segment{}
+	e.c.GPR[RBX] = tData
+	// sgdt [rbx]; lgdt [rbx]; mov ax, 0x30; ltr ax; str ecx; sldt edx; hlt
+	e.code(0x0F, 0x01, 0x03, 0x0F, 0x01, 0x13, 0x66, 0xB8, 0x30, 0x00, 0x0F, 0x00, 0xD8, 0x0F, 0x00, 0xC9,
+		0x0F, 0x00, 0xC2, 0xF4)
+	e.c.GPR[RDX] = 0xFFFF
+	e.mustHalt(20)
+	if e.read64(tData)&0xFFFF != 0x4F || e.read64(tData+2) != tGDT {
+		t.Fatalf("sgdt %#x %#x", e.read64(tData), e.read64(tData+2))
+	}
+	if e.c.TR.Selector != selTSS || e.c.TR.Base != tTSS || e.c.TR.Limit != 0x67 || e.c.GPR[RCX] != selTSS || e.c.GPR[RDX] != 0 {
+		t.Fatalf("tr %+v rcx %#x rdx %#x", e.c.TR, e.c.GPR[RCX], e.c.GPR[RDX])
+	}
+	if e.read64(tGDT+selTSS)>>40&0xF != sysTSSBusy {
+		t.Fatalf("busy bit not set")
+	}
+	// LTR of a busy TSS -> #GP(sel).
+	e.code(0x0F, 0x00, 0xD8)
+	e.c.Halted = false
+	e.c.syncPending()
+	e.run(10)
+	if e.vector() != VecGP || e.frame(1)[0] != selTSS {
+		t.Fatalf("vector %d code %#x", e.vector(), e.frame(1)[0])
+	}
+}
+
+func TestAlignmentCheck(t *testing.T) {
+	for _, cpl := range []uint8{0, 3} {
+		e := newTestEnv(t, cpl)
+		e.c.CR0 |= CR0AM
+		e.c.RFLAGS |= FlagAC
+		e.c.updateAC()
+		e.c.GPR[RBX] = tData
+		e.code(0x48, 0x8B, 0x43, 0x01, 0xCC) // mov rax, [rbx+1]; int3
+		e.setGate(VecBP, tStubs+16*VecBP, sysIntGate, 3, 0)
+		e.run(10)
+		want := VecBP
+		if cpl == 3 {
+			want = VecAC
+		}
+		if e.vector() != want {
+			t.Fatalf("cpl %d: vector %d want %d", cpl, e.vector(), want)
+		}
+	}
+}
