@@ -562,7 +562,8 @@ void module_print_list(void)
 	}
 	printk("%-20s %-18s %8s  %s\n", "module", "base", "size", "args");
 	for (struct module *m = module_list; m; m = m->next)
-		printk("%-20s 0x%016lx %8lu  %s\n", m->name, m->base, (uint64_t)(m->pages * PAGE_SIZE), m->args);
+		printk("%-20s 0x%016lx %8lu%s%s\n", m->name, m->base, (uint64_t)(m->pages * PAGE_SIZE),
+		       m->args[0] ? "  " : "", m->args);
 }
 
 bool addr_describe(uint64_t addr, char *buf, size_t size)

@@ -20,6 +20,11 @@
 
 #define LINE_MAX 256
 #define MAX_ARGS 8
+#define HISTORY 8
+#define ESC 0x1B
+
+static char history[HISTORY][LINE_MAX];
+static unsigned history_len; /* lines ever entered */
 
 struct command {
 	const char *name, *usage, *help;
@@ -195,13 +200,48 @@ static int getc_wait(void)
 	}
 }
 
+static void erase(size_t *n)
+{
+	while (*n) {
+		(*n)--;
+		printk("\b \b");
+	}
+}
+
+/* Replace the edited line with history entry back (1 = the last line). */
+static void recall(char *buf, size_t size, size_t *n, unsigned back)
+{
+	erase(n);
+	if (back == 0 || back > history_len || back > HISTORY) {
+		buf[0] = 0;
+		return;
+	}
+	strlcpy(buf, history[(history_len - back) % HISTORY], size);
+	*n = strlen(buf);
+	printk("%s", buf);
+}
+
 /* Read one line with editing; the prompt is already printed. */
 static void read_line(char *buf, size_t size)
 {
 	size_t n = 0;
+	unsigned back = 0;
 	static bool last_cr;
 	for (;;) {
 		int c = getc_wait();
+		if (c == ESC) {
+			/* CSI sequences: ESC [ params final; arrows are ESC [ A/B. */
+			if (getc_wait() != '[')
+				continue;
+			do
+				c = getc_wait();
+			while (c >= '0' && c <= '?');
+			if (c == 'A' && back < history_len && back < HISTORY)
+				recall(buf, size, &n, ++back);
+			else if (c == 'B' && back > 0)
+				recall(buf, size, &n, --back);
+			continue;
+		}
 		if (c == '\n' && last_cr) {
 			last_cr = false;
 			continue;
@@ -212,6 +252,10 @@ static void read_line(char *buf, size_t size)
 		case '\n':
 			buf[n] = 0;
 			printk("\n");
+			if (n) {
+				strlcpy(history[history_len % HISTORY], buf, LINE_MAX);
+				history_len++;
+			}
 			return;
 		case 0x7F:
 		case '\b':
@@ -221,10 +265,7 @@ static void read_line(char *buf, size_t size)
 			}
 			break;
 		case 0x15: /* Ctrl-U */
-			while (n) {
-				n--;
-				printk("\b \b");
-			}
+			erase(&n);
 			break;
 		case 0x03: /* Ctrl-C */
 			printk("^C\n%s", KPP_SHELL_PROMPT);
