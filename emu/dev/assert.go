@@ -20,6 +20,7 @@ var (
 	_ PortDevice  = (*DebugExit)(nil)
 	_ Snapshotter = (*DebugExit)(nil)
 	_ PortDevice  = (*CMOS)(nil)
+	_ Timed       = (*CMOS)(nil)
 	_ Snapshotter = (*CMOS)(nil)
 	_ PortDevice  = (*FwCfg)(nil)
 	_ Snapshotter = (*FwCfg)(nil)

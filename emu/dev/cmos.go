@@ -1,6 +1,9 @@
 package dev
 
-import "time"
+import (
+	"math/bits"
+	"time"
+)
 
 // CMOS port offsets relative to 0x70.
 const (
@@ -52,7 +55,11 @@ const (
 	RTCBUIE  = 0x10
 	RTCBDM   = 0x04 // binary (else BCD)
 	RTCB24   = 0x02 // 24-hour (else 12-hour, bit 7 of hours = PM)
-	RTCCUF   = 0x10 // register C: update ended
+	RTCCIRQF = 0x80 // register C: an enabled flag is set (IRQ 8 asserted)
+	RTCCPF   = 0x40 // periodic
+	RTCCAF   = 0x20 // alarm
+	RTCCUF   = 0x10 // update ended
+	RTCARate = 0x0F // register A: periodic rate select
 	RTCDVRT  = 0x80 // register D: valid RAM and time
 	rtcRegA0 = 0x26 // 32.768 kHz time base, 1024 Hz rate
 	// rtcUIPNs is how long before each second's update UIP reads 1.
@@ -70,7 +77,12 @@ type CMOSState struct {
 	Base   int64     // Unix seconds at guest time 0
 	Offset int64     // seconds the guest moved the clock by
 	Frozen int64     // Unix seconds shown while register B SET is 1
-	LastC  uint64    // guest second of the last register C read (UF)
+	// Register C flags are brought up to date lazily (sync) from LastSync.
+	Flags    uint8
+	LastSync uint64
+	IRQLevel bool
+	AlarmAt  uint64 // guest ns of the next alarm match (AlarmOK)
+	AlarmOK  bool
 }
 
 // CMOS is the MC146818-style RTC with its CMOS RAM at ports 0x70/0x71.
@@ -79,17 +91,20 @@ type CMOSState struct {
 // reads 1 during the last 244 us of every guest second, so pollers see the
 // same sequence on every run. Register B's SET bit freezes the time and
 // makes it writable; time writes also take effect while running (as in
-// QEMU). Register C reports UF when a second boundary passed since it was
-// last read; RTC interrupts (IRQ 8) are not generated.
+// QEMU). Register C's update-ended, periodic (rate from register A, 32.768
+// kHz time base) and alarm (0xC0-0xFF alarm bytes match anything) flags
+// follow the virtual clock; with their enables in register B they assert
+// IRQ 8 (SetIRQ) until register C is read.
 type CMOS struct {
 	State CMOSState
 	clk   Clock
+	irq   IRQLine
 }
 
 // NewCMOS returns the CMOS with the memory-size bytes a PC BIOS would set
 // for ramBytes of RAM and the RTC reading base at guest time 0.
 func NewCMOS(clk Clock, ramBytes uint64, base time.Time) *CMOS {
-	c := &CMOS{clk: clk}
+	c := &CMOS{clk: clk, irq: NoIRQ}
 	s := &c.State
 	s.Base = base.Unix()
 	s.RAM[RTCRegA] = rtcRegA0
@@ -113,6 +128,14 @@ func NewCMOS(clk Clock, ramBytes uint64, base time.Time) *CMOS {
 	s.RAM[CMOSNbCPUs] = 0
 	c.checksum()
 	return c
+}
+
+// SetIRQ connects the RTC's interrupt output (IRQ 8 of the PIC).
+func (c *CMOS) SetIRQ(irq IRQLine) {
+	if irq == nil {
+		irq = NoIRQ
+	}
+	c.irq = irq
 }
 
 // SetByte sets a CMOS RAM byte (not an RTC time register) and updates
@@ -164,24 +187,11 @@ func (c *CMOS) timeRegs(unix int64) map[uint8]byte {
 		}
 		return bcd(v)
 	}
-	hour := t.Hour()
-	var hr byte
-	if b&RTCB24 != 0 {
-		hr = enc(hour)
-	} else {
-		h12 := hour % 12
-		if h12 == 0 {
-			h12 = 12
-		}
-		hr = enc(h12)
-		if hour >= 12 {
-			hr |= 0x80
-		}
-	}
+	hms := c.encodeHMS(unix)
 	return map[uint8]byte{
-		RTCSeconds:    enc(t.Second()),
-		RTCMinutes:    enc(t.Minute()),
-		RTCHours:      hr,
+		RTCSeconds:    hms[2],
+		RTCMinutes:    hms[1],
+		RTCHours:      hms[0],
 		RTCDayOfWeek:  enc(int(t.Weekday()) + 1),
 		RTCDayOfMonth: enc(t.Day()),
 		RTCMonth:      enc(int(t.Month())),
@@ -243,12 +253,13 @@ func (c *CMOS) readReg(i uint8) byte {
 		}
 		return v
 	case i == RTCRegC:
-		sec := c.now() / 1_000_000_000
-		var v byte
-		if sec != s.LastC && !c.setMode() {
-			v |= RTCCUF
+		c.sync(c.now())
+		v := s.Flags
+		if s.IRQLevel {
+			v |= RTCCIRQF
 		}
-		s.LastC = sec
+		s.Flags = 0
+		c.update()
 		return v
 	case i == RTCRegD:
 		return RTCDVRT
@@ -274,6 +285,7 @@ func (c *CMOS) WritePort(off uint16, data []byte) {
 
 func (c *CMOS) writeReg(i uint8, v byte) {
 	s := &c.State
+	c.sync(c.now())
 	switch {
 	case isTimeReg(i):
 		regs := c.timeRegs(c.unix())
@@ -286,21 +298,176 @@ func (c *CMOS) writeReg(i uint8, v byte) {
 		if v&RTCBSet != 0 && !wasSet {
 			s.Frozen = c.unix()
 		}
-		if v&RTCBSet == 0 && wasSet {
-			s.RAM[RTCRegB] = v
-			c.setUnix(s.Frozen)
-			return
-		}
 		if v&RTCBSet != 0 {
 			v &^= RTCBUIE // SET clears UIE
 		}
 		s.RAM[RTCRegB] = v
+		if v&RTCBSet == 0 && wasSet {
+			c.setUnix(s.Frozen)
+		}
 	case i == RTCRegC, i == RTCRegD:
 		// Read-only.
 	default:
 		s.RAM[i] = v
 	}
+	c.rearmAlarm()
+	c.update()
 }
+
+// periodTicks returns the periodic interrupt's period in 32.768 kHz
+// cycles, or 0 when off. Rates 1 and 2 alias 8 and 9 (256 and 128 Hz).
+func (c *CMOS) periodTicks() uint64 {
+	r := uint(c.State.RAM[RTCRegA] & RTCARate)
+	if r == 0 {
+		return 0
+	}
+	if r <= 2 {
+		r += 7
+	}
+	return 1 << (r - 1)
+}
+
+// periodIndex is the number of periodic ticks before guest time ns.
+func periodIndex(ns, period uint64) uint64 {
+	// hi < 32768 < the divisor, so Div64 cannot overflow.
+	hi, lo := bits.Mul64(ns, 32768)
+	q, _ := bits.Div64(hi, lo, period*1_000_000_000)
+	return q
+}
+
+// periodTime is the guest ns of periodic tick k (rounded up).
+func periodTime(k, period uint64) uint64 {
+	hi, lo := bits.Mul64(k, period*1_000_000_000)
+	if hi >= 32768 {
+		return ^uint64(0)
+	}
+	q, r := bits.Div64(hi, lo, 32768)
+	if r != 0 {
+		q++
+	}
+	return q
+}
+
+// sync brings the register C flags up to now.
+func (c *CMOS) sync(now uint64) {
+	s := &c.State
+	last := s.LastSync
+	if now <= last {
+		return
+	}
+	s.LastSync = now
+	if c.setMode() {
+		return // the clock is halted: no updates, alarms or ticks counted
+	}
+	if now/1_000_000_000 > last/1_000_000_000 {
+		s.Flags |= RTCCUF
+	}
+	if p := c.periodTicks(); p != 0 && periodIndex(now, p) > periodIndex(last, p) {
+		s.Flags |= RTCCPF
+	}
+	if s.AlarmOK && now >= s.AlarmAt {
+		s.Flags |= RTCCAF
+		c.rearmAlarm()
+	}
+	c.update()
+}
+
+// update drives IRQ 8: high while an enabled flag is set.
+func (c *CMOS) update() {
+	s := &c.State
+	level := s.Flags&s.RAM[RTCRegB]&(RTCCPF|RTCCAF|RTCCUF) != 0
+	if level != s.IRQLevel {
+		s.IRQLevel = level
+		c.irq.SetIRQ(level)
+	}
+}
+
+// rearmAlarm finds the next second boundary at which the time matches the
+// alarm bytes (within a day; an alarm that never matches is off). Alarms
+// are only tracked while AIE is set, so AF is not reported to pollers
+// with AIE clear.
+func (c *CMOS) rearmAlarm() {
+	s := &c.State
+	s.AlarmOK = false
+	if c.setMode() || s.RAM[RTCRegB]&RTCBAIE == 0 {
+		return
+	}
+	sec := c.now() / 1_000_000_000
+	cur := c.unix()
+	want := [3]byte{s.RAM[RTCAlarmHour], s.RAM[RTCAlarmMin], s.RAM[RTCAlarmSec]}
+	for d := int64(1); d <= 86400; d++ {
+		got := c.encodeHMS(cur + d)
+		match := true
+		for k := range want {
+			if want[k]&0xC0 != 0xC0 && want[k] != got[k] {
+				match = false
+				break
+			}
+		}
+		if match {
+			s.AlarmAt, s.AlarmOK = (sec+uint64(d))*1_000_000_000, true
+			return
+		}
+	}
+}
+
+// encodeHMS returns the hours, minutes and seconds registers for unix.
+func (c *CMOS) encodeHMS(unix int64) [3]byte {
+	tod := unix % 86400
+	if tod < 0 {
+		tod += 86400
+	}
+	h, m, sec := int(tod/3600), int(tod/60%60), int(tod%60)
+	b := c.State.RAM[RTCRegB]
+	enc := func(v int) byte {
+		if b&RTCBDM != 0 {
+			return byte(v)
+		}
+		return bcd(v)
+	}
+	var hr byte
+	if b&RTCB24 != 0 {
+		hr = enc(h)
+	} else {
+		h12 := h % 12
+		if h12 == 0 {
+			h12 = 12
+		}
+		hr = enc(h12)
+		if h >= 12 {
+			hr |= 0x80
+		}
+	}
+	return [3]byte{hr, enc(m), enc(sec)}
+}
+
+// NextDeadline implements Timed: the next event that would assert IRQ 8.
+func (c *CMOS) NextDeadline() (uint64, bool) {
+	s := &c.State
+	if s.IRQLevel || c.setMode() {
+		return 0, false
+	}
+	en := s.RAM[RTCRegB]
+	best, ok := uint64(0), false
+	consider := func(t uint64) {
+		if !ok || t < best {
+			best, ok = t, true
+		}
+	}
+	if en&RTCBUIE != 0 {
+		consider((s.LastSync/1_000_000_000 + 1) * 1_000_000_000)
+	}
+	if p := c.periodTicks(); p != 0 && en&RTCBPIE != 0 {
+		consider(periodTime(periodIndex(s.LastSync, p)+1, p))
+	}
+	if en&RTCBAIE != 0 && s.AlarmOK {
+		consider(s.AlarmAt)
+	}
+	return best, ok
+}
+
+// Advance implements Timed.
+func (c *CMOS) Advance(now uint64) { c.sync(now) }
 
 // setUnix makes the RTC read unix now.
 func (c *CMOS) setUnix(unix int64) {

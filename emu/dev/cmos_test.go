@@ -82,14 +82,84 @@ func TestCMOSSetTime(t *testing.T) {
 	require.Equal(t, uint8(0x46), cmosRead(c, RTCSeconds))
 }
 
-func TestCMOSRegisterCUpdateFlag(t *testing.T) {
+func TestCMOSRegisterCFlags(t *testing.T) {
 	clk := &fakeClock{t: 500}
 	c := NewCMOS(clk, 0, DefaultRTCBase)
 	cmosRead(c, RTCRegC)
 	require.Zero(t, cmosRead(c, RTCRegC))
 	clk.t = 1_000_000_500
-	require.Equal(t, uint8(RTCCUF), cmosRead(c, RTCRegC))
+	require.Equal(t, uint8(RTCCUF|RTCCPF), cmosRead(c, RTCRegC), "flags set without enables, no IRQF")
 	require.Zero(t, cmosRead(c, RTCRegC), "read clears")
+	clk.t += 500_000 // half a 1024 Hz period
+	require.Zero(t, cmosRead(c, RTCRegC)&RTCCPF)
+	clk.t += 500_000
+	require.Equal(t, uint8(RTCCPF), cmosRead(c, RTCRegC))
+	cmosWrite(c, RTCRegA, 0x20) // rate 0: periodic off
+	clk.t += 10_000_000
+	require.Zero(t, cmosRead(c, RTCRegC))
+}
+
+func TestCMOSPeriodicInterrupt(t *testing.T) {
+	clk := &fakeClock{}
+	c := NewCMOS(clk, 0, DefaultRTCBase)
+	irq := &irqRec{}
+	c.SetIRQ(irq)
+	_, ok := c.NextDeadline()
+	require.False(t, ok, "no interrupt enabled")
+	cmosWrite(c, RTCRegA, 0x2F) // 2 Hz
+	cmosWrite(c, RTCRegB, RTCB24|RTCBPIE)
+	for i := uint64(1); i <= 4; i++ {
+		dl, ok := c.NextDeadline()
+		require.True(t, ok)
+		require.Equal(t, i*500_000_000, dl)
+		clk.t = dl
+		c.Advance(dl)
+		require.True(t, irq.level)
+		_, ok = c.NextDeadline()
+		require.False(t, ok, "IRQ pending until register C is read")
+		require.Equal(t, uint8(RTCCIRQF|RTCCPF), cmosRead(c, RTCRegC)&^RTCCUF)
+		require.False(t, irq.level)
+	}
+	require.Equal(t, 4, irq.rises)
+	// Rates 1 and 2 alias 256 and 128 Hz.
+	cmosWrite(c, RTCRegA, 0x21)
+	require.Equal(t, uint64(128), c.periodTicks())
+	require.Equal(t, uint64(3_906_250), periodTime(1, c.periodTicks()))
+	require.Equal(t, uint64(30518), periodTime(1, 1), "8192 Hz: rounded up")
+}
+
+func TestCMOSUpdateAndAlarmInterrupts(t *testing.T) {
+	clk := &fakeClock{t: 100}
+	c := NewCMOS(clk, 0, DefaultRTCBase)
+	irq := &irqRec{}
+	c.SetIRQ(irq)
+	cmosWrite(c, RTCRegA, 0x20)
+	cmosWrite(c, RTCRegB, RTCB24|RTCBUIE)
+	dl, ok := c.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, uint64(1_000_000_000), dl)
+	clk.t = dl
+	c.Advance(dl)
+	require.True(t, irq.level)
+	require.Equal(t, uint8(RTCCIRQF|RTCCUF), cmosRead(c, RTCRegC))
+	// Alarm at 00:00:05 (BCD); minutes and hours "don't care".
+	cmosWrite(c, RTCAlarmSec, 0x05)
+	cmosWrite(c, RTCAlarmMin, 0xC0)
+	cmosWrite(c, RTCAlarmHour, 0xFF)
+	cmosWrite(c, RTCRegB, RTCB24|RTCBAIE)
+	dl, ok = c.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, uint64(5_000_000_000), dl)
+	clk.t = dl
+	c.Advance(dl)
+	require.True(t, irq.level)
+	require.Equal(t, uint8(RTCCIRQF|RTCCAF), cmosRead(c, RTCRegC)&^(RTCCUF))
+	dl, _ = c.NextDeadline()
+	require.Equal(t, uint64(65_000_000_000), dl, "next minute")
+	// SET halts everything.
+	cmosWrite(c, RTCRegB, RTCBSet|RTCB24|RTCBAIE)
+	_, ok = c.NextDeadline()
+	require.False(t, ok)
 }
 
 func TestCMOSMemoryBytes(t *testing.T) {

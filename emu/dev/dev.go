@@ -14,7 +14,7 @@
 //	0x4D0, 2   ELCR                                                  -> pic.ELCR()
 //	0x40, 4    PIT                pit := dev.NewPIT(clk, pic.IRQ(0))
 //	0x61, 1    port B (speaker)                                      -> pit.PortB()
-//	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase)
+//	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase); cmos.SetIRQ(pic.IRQ(8))
 //	0xF4, 4    isa-debug-exit     dev.NewDebugExit(func(status int) { ... })
 //	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("etc/kppemu/seed", b)
 //	0xCF8, 8   PCI config         dev.NewPCIConfig()
@@ -30,7 +30,8 @@
 // through. IA32_APIC_BASE is apic.ReadMSR/WriteMSR; CR8 maps onto
 // apic.CR8/SetCR8.
 //
-// Timed devices (PIT, LAPIC, UART for its character timeout) report their
+// Timed devices (PIT, LAPIC, UART for its character timeout, CMOS for RTC
+// interrupts) report their
 // next deadline in guest ns; the run loop calls Advance(now) when it reaches
 // it. Every device implements Snapshotter. LoadState restores state only
 // and calls no callback, except that the LAPIC re-drives the CPU's INTR
