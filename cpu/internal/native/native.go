@@ -1,0 +1,56 @@
+// Package native runs short x86-64 machine-code snippets on the host CPU, so the cpu
+// package's differential tests can use the host as the oracle (issue 2, "How it is
+// checked"). It is a test-only helper: nothing outside cpu tests imports it.
+//
+// Convention. A fixed region of the host address space at Base holds, at the same
+// virtual addresses the emulator-side test maps:
+//
+//	Base+0x0000 .. +0x2000  scratch data (Scratch*): memory operands point here
+//	Base+0x2000 .. +0x3000  private stack (Stack*): RSP starts inside it
+//	Base+0x3000 .. +0x4000  context block (native side only: inputs, outputs, saved host registers)
+//	Base+0x4000 .. +0x5000  the snippet (CodeAddr), followed by a JMP to the epilogue
+//	Base+0x5000 .. +0x6000  prologue and epilogue (native side only)
+//
+// Run copies the memory image in, then calls the prologue, which saves the host's
+// callee-owned registers and MXCSR, loads RFLAGS, MXCSR, XMM0-15 and all sixteen GPRs (RSP
+// included: it normally points into the private stack) and jumps to the snippet. The
+// snippet falls through into a JMP to the epilogue, which stores every register, RFLAGS
+// and MXCSR, restores the host's state (DF cleared, X15 zeroed as Go's ABI expects) and
+// returns. The snippet must not fault, must not change segment or FS/GS state and must
+// not leave the region; generators guarantee that (a fault would kill the test process).
+package native
+
+import "errors"
+
+// Addresses of the shared region (identical on the host and in the emulator).
+const (
+	Base        = 0x10000000
+	ScratchAddr = Base
+	ScratchSize = 0x2000
+	StackAddr   = Base + 0x2000
+	StackSize   = 0x1000
+	// MemAddr/MemSize is the part of the region a snippet may read and write: scratch and stack.
+	MemAddr  = Base
+	MemSize  = ScratchSize + StackSize
+	CodeAddr = Base + 0x4000
+	// MaxCode is the longest snippet Run accepts.
+	MaxCode = 0x800
+	// RegionSize is the size of the whole region (what the emulator side must map).
+	RegionSize = 0x6000
+)
+
+// State is the register and memory state before or after a snippet.
+type State struct {
+	GPR    [16]uint64 // RAX RCX RDX RBX RSP RBP RSI RDI R8..R15
+	RFLAGS uint64     // inputs: only the arithmetic flags and DF are loaded (IF stays 1, TF/AC 0)
+	XMM    [16][2]uint64
+	MXCSR  uint32 // inputs must keep every exception masked (bits 7..12 set)
+	Mem    [MemSize]byte
+}
+
+// LoadFlags are the RFLAGS bits Run loads from State.RFLAGS: CF PF AF ZF SF DF OF.
+const LoadFlags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800
+
+// ErrUnavailable is returned by Available and Run where the host cannot run snippets
+// (another OS or architecture, or the fixed region could not be mapped).
+var ErrUnavailable = errors.New("native: host execution unavailable")

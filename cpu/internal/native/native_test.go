@@ -1,0 +1,70 @@
+package native
+
+import (
+	"errors"
+	"os"
+	"testing"
+)
+
+func need(t *testing.T) {
+	t.Helper()
+	if err := Available(); err != nil {
+		if os.Getenv("KPPEMU_REQUIRE_NATIVE") == "1" {
+			t.Fatalf("KPPEMU_REQUIRE_NATIVE=1: %v", err)
+		}
+		t.Skip(err)
+	}
+}
+
+func TestAddAndFlags(t *testing.T) {
+	need(t)
+	var in, out State
+	in.GPR[0] = 0xFFFFFFFFFFFFFFFF
+	in.GPR[3] = 1
+	in.GPR[4] = StackAddr + 0x800
+	in.MXCSR = 0x1F80
+	// add rax, rbx; mov [rsp-8], rax
+	code := []byte{0x48, 0x01, 0xD8, 0x48, 0x89, 0x44, 0x24, 0xF8}
+	if err := Run(code, &in, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.GPR[0] != 0 || out.RFLAGS&0x41 != 0x41 {
+		t.Fatalf("rax=%#x flags=%#x", out.GPR[0], out.RFLAGS)
+	}
+	if out.GPR[4] != in.GPR[4] || out.MXCSR != 0x1F80 {
+		t.Fatalf("rsp=%#x mxcsr=%#x", out.GPR[4], out.MXCSR)
+	}
+	for i := 0x7F8; i < 0x800; i++ {
+		if out.Mem[ScratchSize+i] != 0 {
+			t.Fatalf("stack byte %#x = %#x", i, out.Mem[ScratchSize+i])
+		}
+	}
+}
+
+func TestXMMAndDF(t *testing.T) {
+	need(t)
+	var in, out State
+	in.MXCSR = 0x1F80
+	in.RFLAGS = 0x400 // DF
+	in.XMM[3] = [2]uint64{1, 2}
+	in.XMM[12] = [2]uint64{0x10, 0x20}
+	in.GPR[7] = ScratchAddr + 0x100
+	in.GPR[0] = 0xAB
+	// paddq xmm3, xmm12; stosb
+	code := []byte{0x66, 0x41, 0x0F, 0xD4, 0xDC, 0xAA}
+	if err := Run(code, &in, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.XMM[3] != [2]uint64{0x11, 0x22} || out.Mem[0x100] != 0xAB || out.GPR[7] != ScratchAddr+0xFF {
+		t.Fatalf("xmm3=%x mem=%#x rdi=%#x", out.XMM[3], out.Mem[0x100], out.GPR[7])
+	}
+	if out.RFLAGS&0x400 == 0 {
+		t.Fatalf("DF lost: %#x", out.RFLAGS)
+	}
+}
+
+func TestUnavailableIsAnError(t *testing.T) {
+	if err := Available(); err != nil && !errors.Is(err, ErrUnavailable) {
+		t.Fatal(err)
+	}
+}
