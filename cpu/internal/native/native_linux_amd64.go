@@ -132,7 +132,7 @@ func epilogue() []byte {
 		b = movdqu(b, x, ctxAddr+ctxOutXMM+16*uint32(x), true)
 	}
 	b = abs(append(b, 0x0F, 0xAE), 2, ctxAddr+ctxHost+0x38) // ldmxcsr host
-	b = append(b, 0xFC)                                      // cld
+	b = append(b, 0xFC)                                     // cld
 	for i, r := range hostRegs {
 		b = movLoad(b, r, ctxAddr+ctxHost+uint32(8*i))
 	}
