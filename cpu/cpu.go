@@ -109,12 +109,13 @@ type CPU struct {
 	pending uint32 // pend* bits; written with atomics, read once per instruction
 	exit    Exit   // reason for pendStop
 
-	ip0    uint64 // RIP of the executing instruction
-	mode   uint8  // decode mode: 32 or 64 (16 for 16-bit protected-mode code)
-	long   bool   // 64-bit mode (EFER.LMA && CS.L)
-	user   bool   // CPL == 3, for MMU access checks
-	acChk  bool   // alignment checking on: CR0.AM && RFLAGS.AC && CPL == 3
-	ipMask uint64 // RIP wrap mask: all ones in 64-bit mode, 0xFFFFFFFF otherwise
+	ip0     uint64 // RIP of the executing instruction
+	mode    uint8  // decode mode: 32 or 64 (16 for 16-bit protected-mode code)
+	long    bool   // 64-bit mode (EFER.LMA && CS.L)
+	user    bool   // CPL == 3, for MMU access checks
+	acChk   bool   // alignment checking on: CR0.AM && RFLAGS.AC && CPL == 3
+	memSlow bool   // acChk || watchpoints: data accesses take the checking path
+	ipMask  uint64 // RIP wrap mask: all ones in 64-bit mode, 0xFFFFFFFF otherwise
 
 	// Decode cache (decode.go).
 	pages  map[uint64]*codePage
@@ -237,6 +238,7 @@ func (c *CPU) setCPL(cpl uint8) {
 // updateAC recomputes whether data accesses are alignment-checked (#AC).
 func (c *CPU) updateAC() {
 	c.acChk = c.CR0&CR0AM != 0 && c.RFLAGS&FlagAC != 0 && c.CPL == 3
+	c.memSlow = c.acChk || c.watchOn
 }
 
 // syncPending recomputes the pending bits that derive from State.
@@ -338,12 +340,14 @@ func (c *CPU) ClearBreakpoint(rip uint64) {
 func (c *CPU) AddWatchpoint(addr, n uint64, read, write bool) {
 	c.watches = append(c.watches, watch{addr, addr + n, read, write})
 	c.watchOn = true
+	c.updateAC()
 }
 
 // ClearWatchpoints removes every watchpoint.
 func (c *CPU) ClearWatchpoints() {
 	c.watches = nil
 	c.watchOn = false
+	c.updateAC()
 }
 
 func (c *CPU) checkWatch(addr uint64, size uint8, write bool) {

@@ -234,9 +234,10 @@ func (c *CPU) deliverLong(vec uint8, code uint32, hasCode bool, kind int) *Fault
 func (c *CPU) writeFrame(addr uint64, frame []byte, cpl uint8) *Fault {
 	save := c.user
 	c.user = cpl == 3
-	ac, acChk := c.RFLAGS, c.acChk
+	ac, acChk, slow := c.RFLAGS, c.acChk, c.memSlow
 	c.RFLAGS &^= FlagAC
 	c.acChk = false
+	c.memSlow = c.watchOn
 	var f *Fault
 	slot := uint64(8)
 	if !c.long && c.EFER&EFERLMA == 0 {
@@ -259,7 +260,7 @@ func (c *CPU) writeFrame(addr uint64, frame []byte, cpl uint8) *Fault {
 	if f == nil {
 		f = c.writeBuf(addr, frame)
 	}
-	c.RFLAGS, c.acChk = ac, acChk
+	c.RFLAGS, c.acChk, c.memSlow = ac, acChk, slow
 	c.user = save
 	if f != nil && f.Vector == VecGP {
 		f.Vector = VecSS

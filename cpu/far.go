@@ -31,7 +31,7 @@ func init() {
 		return true
 	})
 	register("ICEBP", func(u *uop, d *decodeInfo) bool { u.fn = int1; return true })
-	register("SYSCALL", func(u *uop, d *decodeInfo) bool { u.fn = syscall; return true })
+	register("SYSCALL", func(u *uop, d *decodeInfo) bool { u.fn = syscallInsn; return true })
 	register("SYSRET", func(u *uop, d *decodeInfo) bool { u.fn = sysret; return true })
 }
 
@@ -396,8 +396,8 @@ func int1(c *CPU, u *uop) *Fault {
 	return c.deliverEvent(VecDB, 0, false, evTrap)
 }
 
-// syscall is SYSCALL (SDM Vol. 2B): 64-bit mode only on Intel.
-func syscall(c *CPU, u *uop) *Fault {
+// syscallInsn is SYSCALL (SDM Vol. 2B): 64-bit mode only on Intel.
+func syscallInsn(c *CPU, u *uop) *Fault {
 	if c.EFER&EFERSCE == 0 || !c.long {
 		return c.ud()
 	}

@@ -122,6 +122,29 @@ func (c *CPU) acFlag() bool { return c.RFLAGS&FlagAC != 0 }
 
 // read reads size bytes (1, 2, 4, 8) at linear address addr.
 func (c *CPU) read(addr uint64, size uint8) (uint64, *Fault) {
+	if !c.memSlow && canonical(addr) {
+		va, ac := mmu.VAddr(addr), c.RFLAGS&FlagAC != 0
+		var v uint64
+		var ok bool
+		switch size {
+		case 8:
+			v, ok = c.mem.TryRead64(va, c.user, ac)
+		case 4:
+			v, ok = c.mem.TryRead32(va, c.user, ac)
+		case 2:
+			v, ok = c.mem.TryRead16(va, c.user, ac)
+		default:
+			v, ok = c.mem.TryRead8(va, c.user, ac)
+		}
+		if ok {
+			return v, nil
+		}
+	}
+	return c.readSlow(addr, size)
+}
+
+// readSlow is read's TLB-miss, split, MMIO, checking and watchpoint path.
+func (c *CPU) readSlow(addr uint64, size uint8) (uint64, *Fault) {
 	if c.long && !canonical(addr) {
 		return 0, c.gp(0)
 	}
@@ -152,6 +175,28 @@ func (c *CPU) read(addr uint64, size uint8) (uint64, *Fault) {
 
 // write writes the low size bytes (1, 2, 4, 8) of v at linear address addr.
 func (c *CPU) write(addr uint64, size uint8, v uint64) *Fault {
+	if !c.memSlow && canonical(addr) {
+		va, ac := mmu.VAddr(addr), c.RFLAGS&FlagAC != 0
+		var ok bool
+		switch size {
+		case 8:
+			ok = c.mem.TryWrite64(va, v, c.user, ac)
+		case 4:
+			ok = c.mem.TryWrite32(va, v, c.user, ac)
+		case 2:
+			ok = c.mem.TryWrite16(va, v, c.user, ac)
+		default:
+			ok = c.mem.TryWrite8(va, v, c.user, ac)
+		}
+		if ok {
+			return nil
+		}
+	}
+	return c.writeSlow(addr, size, v)
+}
+
+// writeSlow is write's TLB-miss, split, MMIO, code-page, checking and watchpoint path.
+func (c *CPU) writeSlow(addr uint64, size uint8, v uint64) *Fault {
 	if c.long && !canonical(addr) {
 		return c.gp(0)
 	}

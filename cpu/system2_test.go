@@ -30,7 +30,7 @@ func TestFarCallRet64(t *testing.T) {
 	e.poke64(tData, tCode+0x80)
 	e.load(tData+8, []byte{selKCode64, 0})
 	e.c.GPR[RBX] = tData
-	e.code(0x48, 0xFF, 0x1B, 0xF4) // rex.w call far [rbx]; hlt
+	e.code(0x48, 0xFF, 0x1B, 0xF4)         // rex.w call far [rbx]; hlt
 	e.load(tCode+0x80, []byte{0x48, 0xCB}) // retfq
 	e.c.Step()
 	if e.c.RIP != tCode+0x80 || e.c.GPR[RSP] != tKStack-16 {
