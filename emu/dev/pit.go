@@ -418,13 +418,11 @@ func (p *PIT) load(ci int, raw uint16) {
 	switch c.Mode {
 	case 1, 5:
 		c.Counting = false // armed, waits for a trigger
-	case 0, 4:
-		c.Counting = true
-		if !c.Gate {
-			c.Paused, c.PausedAt = true, 0
-		}
 	default:
 		c.Counting = true
+		if !c.Gate {
+			c.Paused, c.PausedAt = true, 0 // waits for the gate
+		}
 	}
 	p.arm(ci, now)
 }
@@ -444,14 +442,15 @@ func (p *PIT) setGate(ci int, level bool) {
 				c.Counting, c.LoadTime = true, now
 			}
 		case 2, 3:
-			c.LoadTime = now // reload and restart
+			c.Paused, c.LoadTime = false, now // reload and restart
 		case 0, 4:
 			if c.Paused {
 				c.Paused = false
 				c.LoadTime = now - min(now, pitTime(c.PausedAt))
 			}
 		}
-	} else if c.Counting && (c.Mode == 0 || c.Mode == 4) {
+	} else if c.Counting && c.Mode != 1 && c.Mode != 5 {
+		// Gate low suspends counting (modes 2 and 3 also force OUT high).
 		c.PausedAt = c.elapsed(now)
 		c.Paused = true
 	}

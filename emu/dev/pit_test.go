@@ -239,3 +239,25 @@ func TestPITSnapshot(t *testing.T) {
 	require.Equal(t, a, b)
 	require.Equal(t, in8(p, PITChannel0), in8(q, PITChannel0))
 }
+
+func TestPITGateRestartsMode2(t *testing.T) {
+	p, clk, _ := newPITTest()
+	b := p.PortB()
+	out8(b, 0, PortBGate2)
+	out8(p, PITControl, 0xB4) // ch2 lo/hi mode 2
+	out8(p, PITChannel2, 100)
+	out8(p, PITChannel2, 0)
+	clk.t = pitTime(40)
+	out8(b, 0, 0) // gate low: count frozen, OUT high
+	clk.t += pitTime(1000)
+	out8(p, PITControl, 0x80)
+	require.Equal(t, uint8(60), in8(p, PITChannel2))
+	in8(p, PITChannel2)
+	require.NotZero(t, in8(b, 0)&PortBOut2)
+	out8(b, 0, PortBGate2) // rising edge: reload
+	out8(p, PITControl, 0x80)
+	require.Equal(t, uint8(100), in8(p, PITChannel2))
+	in8(p, PITChannel2)
+	clk.t += pitTime(99)
+	require.Zero(t, in8(b, 0)&PortBOut2, "low for the last count")
+}
