@@ -57,6 +57,7 @@
 #define APIC_BASE_ENABLE (1ull << 11)
 
 bool lapic_present;
+static uint32_t timer_counts_per_tick;
 static volatile uint32_t *lapic;
 static uint8_t pic_mask1 = 0xFF, pic_mask2 = 0xFF;
 
@@ -179,7 +180,7 @@ void lapic_timer_start(void)
 	uint32_t per_10ms = calibrate();
 	/* Round to 1/1000 so the period is the same whatever the jitter of a
 	 * particular run; the tick period need only be close to right. */
-	uint32_t per_tick = per_10ms * CALIBRATE_MS / (1000 / KPP_TICK_HZ);
+	uint32_t per_tick = (uint32_t)((uint64_t)per_10ms * (1000 / KPP_TICK_HZ) / CALIBRATE_MS);
 	uint32_t grain = per_tick / 1000 ? per_tick / 1000 : 1;
 	per_tick = (per_tick + grain / 2) / grain * grain;
 	if (per_tick == 0)
@@ -188,6 +189,17 @@ void lapic_timer_start(void)
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | KPP_VEC_APIC_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, per_tick);
+	timer_counts_per_tick = per_tick;
 	printk("~ time: local APIC timer %u counts per %u ms tick (%u per 10 ms)\n", per_tick,
 	       1000 / KPP_TICK_HZ, per_10ms);
+}
+
+uint64_t lapic_tick_progress_ns(void)
+{
+	if (!timer_counts_per_tick)
+		return 0;
+	uint32_t cur = lapic_read(LAPIC_TIMER_CUR);
+	if (cur > timer_counts_per_tick)
+		cur = timer_counts_per_tick;
+	return (uint64_t)(timer_counts_per_tick - cur) * NSEC_PER_TICK / timer_counts_per_tick;
 }

@@ -86,3 +86,21 @@ void idt_init(void)
 	struct dtr d = {sizeof idt - 1, (uint64_t)idt};
 	__asm__ volatile("lidt %0" ::"m"(d));
 }
+
+const void *gdt_table(size_t *size)
+{
+	*size = sizeof gdt;
+	return gdt;
+}
+
+const void *idt_table(size_t *size)
+{
+	*size = sizeof idt;
+	return idt;
+}
+
+const void *tss_block(size_t *size)
+{
+	*size = sizeof tss;
+	return &tss;
+}

@@ -23,7 +23,20 @@ static struct ktimer housekeeping_timer;
 static struct dpc housekeeping_dpc;
 
 uint64_t ticks(void) { return tick_count; }
-uint64_t clock_ns(void) { return tick_count * NSEC_PER_TICK; }
+/* Ticks plus the progress of the current tick from the APIC timer's count,
+ * clamped so the clock never goes back (a tick whose interrupt is still
+ * pending shows as a reloaded count before tick_count moves). */
+uint64_t clock_ns(void)
+{
+	static uint64_t last;
+	uint64_t f = irq_save();
+	uint64_t now = tick_count * NSEC_PER_TICK + lapic_tick_progress_ns();
+	if (now < last)
+		now = last;
+	last = now;
+	irq_restore(f);
+	return now;
+}
 
 void dpc_init(struct dpc *d, dpc_fn fn, void *ctx)
 {

@@ -15,6 +15,8 @@ void lapic_init(void);       /* map, enable, LINT0 ExtINT, LINT1 NMI */
 void lapic_eoi(void);
 void lapic_timer_start(void); /* calibrate against the PIT, then periodic at KPP_TICK_HZ */
 uint32_t lapic_read(uint32_t reg);
+/* Nanoseconds since the last tick, from the timer's current count (0 without an APIC timer). */
+uint64_t lapic_tick_progress_ns(void);
 extern bool lapic_present;
 
 #endif

@@ -29,6 +29,10 @@ void tss_set_ist(int ist, uint64_t stack_top);
 void tss_set_rsp0(uint64_t stack_top);
 /* Point an IDT gate at a handler (kind: interrupt gate; dpl 0 or 3). */
 void idt_set_gate(int vec, uint64_t handler, int ist, int dpl);
+/* The tables themselves (for integrity checks): address and size in bytes. */
+const void *gdt_table(size_t *size);
+const void *idt_table(size_t *size);
+const void *tss_block(size_t *size);
 
 typedef void (*irq_handler_t)(void);
 /* Register the handler of PIC line irq (0-15) or of a local-APIC vector. */
