@@ -1,6 +1,10 @@
 package cpu
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/kppemu/kppemu/mmu"
+)
 
 // CPUID: a GenuineIntel processor that advertises exactly what this core implements.
 // Features that depend on instruction groups other files provide (SSE2, FXSAVE, CMOV,
@@ -48,7 +52,7 @@ func computeFeatures() *cpuidFeat {
 	f.edx1 = bit(fx, 0) /* FPU state via FXSAVE */ | bit(true, 2) /* DE */ | bit(true, 3) /* PSE */ |
 		bit(true, 4) /* TSC */ | bit(true, 5) /* MSR */ | bit(true, 6) /* PAE */ |
 		bit(registered("CMPXCHG8B"), 8) | bit(true, 9) /* APIC */ | bit(true, 13) /* PGE */ |
-		bit(registered("CMOVE"), 15) | bit(true, 16) /* PAT */ | bit(true, 19) /* CLFSH */ |
+		bit(registered("CMOVE"), 15) | bit(true, 16) /* PAT */ | bit(true, 17) /* PSE-36 */ | bit(true, 19) /* CLFSH */ |
 		bit(fx, 24) | bit(sse, 25) | bit(sse2, 26)
 	f.ebx7 = bit(true, 7) /* SMEP */ | bit(true, 18) /* RDSEED */ | bit(true, 20) /* SMAP */
 	f.ecx81 = bit(registered("LAHF") && registered("SAHF"), 0) | bit(registered("LZCNT"), 5)
@@ -106,7 +110,7 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 	case 0x80000007:
 		return 0, 0, 0, 1 << 8 // invariant TSC: it is the virtual clock
 	case 0x80000008:
-		return 40 | 48<<8, 0, 0, 0 // MAXPHYADDR 40 (mmu.MaxPhysAddrBits), 48-bit linear
+		return mmu.CPUIDAddressSizes, 0, 0, 0 // MAXPHYADDR 40, 48-bit linear
 	}
 	return 0, 0, 0, 0
 }

@@ -1,0 +1,468 @@
+package cpu
+
+// Differential tests: every ring-3-runnable instruction form of issue 2 runs on the host
+// CPU (cpu/internal/native) and in this emulator from the same registers and memory, and
+// the results must agree: all GPRs, RIP, RFLAGS (the arithmetic flags the SDM defines for
+// the form, and DF), XMM0-15, MXCSR and the scratch and stack memory.
+//
+// How it works. Generators (diffgen_*_test.go) build one case at a time: machine code
+// from the encoder in diffenc_test.go, random and edge operands, and the set of flags and
+// register bits the SDM leaves undefined for that case (diffflags_test.go). Memory
+// operands address a scratch region at native.Base, which the host maps at that address
+// and this test maps at the same virtual address (user, 4-level paging) in a CPL-3
+// long-mode test environment. The host runs the snippet through a generated prologue and
+// epilogue; the emulator runs it from RIP = native.CodeAddr until RIP reaches its end.
+//
+// Reproducing: the run prints its seed; `go test ./cpu/ -run 'Diff/NAME' -args -seed N`
+// replays the same cases for that form (each form has its own stream derived from the
+// seed and its name). `-args -long` runs ten times as many cases; -diffv logs every
+// mismatch instead of the first few per form.
+//
+// Forms the emulator does not implement yet (#UD where the host executes) are counted
+// and listed; once diffStrictUnimplemented is true they fail unless listed in
+// diffKnownGaps.
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kppemu/kppemu/cpu/internal/native"
+	"github.com/kppemu/kppemu/mmu"
+)
+
+var (
+	flagDiffLong  = flag.Bool("long", false, "differential tests: run 10x more cases")
+	flagDiffSeed  = flag.Uint64("seed", 20261123, "differential tests: seed")
+	flagDiffV     = flag.Bool("diffv", false, "differential tests: log every mismatch")
+	flagDiffCases = flag.Int("diffcases", 0, "differential tests: total cases (0: default)")
+)
+
+// diffDefaultCases is the number of cases of a plain `go test ./cpu/` run.
+const diffDefaultCases = 120000
+
+// diffStrictUnimplemented makes unimplemented forms fail (unless listed in diffKnownGaps).
+var diffStrictUnimplemented = false
+
+// diffKnownGaps lists forms (by name) the emulator is known not to implement yet; they
+// are reported but do not fail even in strict mode. Keep it short.
+var diffKnownGaps = map[string]string{}
+
+// Where the shared region lives in the emulator's physical memory.
+const (
+	diffPT     = 0xEF0000 // page table mapping native.Base..+RegionSize
+	diffFrames = 0xF00000 // physical frames of the region, in order
+)
+
+// dcase is one generated test case.
+type dcase struct {
+	code   []byte
+	in     native.State
+	flags  uint64     // arithmetic flags whose values are defined (compared)
+	ignore [16]uint64 // GPR bits whose values are undefined (not compared)
+	main   int        // offset of the instruction under test in code
+	mainN  int        // its length
+}
+
+// dform is one instruction form with its generator.
+type dform struct {
+	name   string
+	mnem   string // x86asm mnemonic of the instruction under test (encoder check)
+	weight int    // relative number of cases
+	need   string // host CPU feature required ("", "popcnt", "lzcnt", "bmi1", "cx16", "lahf")
+	gen    func(g *dgen)
+}
+
+// diffEnv is the emulator side.
+type diffEnv struct {
+	e    *testEnv
+	base State
+	ram  []byte
+	out  native.State
+}
+
+func newDiffEnv(t testing.TB) *diffEnv {
+	e := newTestEnv(t, 3)
+	flags := uint64(0x7) // P RW US
+	e.poke64(0x3000+8*(native.Base>>21), diffPT|flags)
+	for i := uint64(0); i < native.RegionSize/4096; i++ {
+		e.poke64(diffPT+8*(native.Base>>12&511+i), (diffFrames+i*4096)|flags)
+	}
+	e.m.FlushTLB()
+	d := &diffEnv{e: e, ram: e.m.RAM()}
+	d.base = e.c.Snapshot()
+	return d
+}
+
+// emuResult is what the emulator did with a case.
+type emuResult struct {
+	vector int // exception vector taken, or -1
+	exit   string
+	rip    uint64
+}
+
+func (d *diffEnv) run(dc *dcase) emuResult {
+	s := d.base
+	s.GPR = dc.in.GPR
+	s.RIP = native.CodeAddr
+	s.RFLAGS = dc.in.RFLAGS&native.LoadFlags | 0x202
+	s.XMM = dc.in.XMM
+	s.MXCSR = dc.in.MXCSR
+	memPhys := diffFrames + (native.MemAddr - native.Base)
+	copy(d.ram[memPhys:memPhys+native.MemSize], dc.in.Mem[:])
+	code := make([]byte, len(dc.code)+2)
+	copy(code, dc.code)
+	code[len(dc.code)], code[len(dc.code)+1] = 0x0F, 0x0B // ud2 after the end, never reached
+	d.e.load(diffFrames+(native.CodeAddr-native.Base), code)
+	d.e.c.Restore(s)
+	end := uint64(native.CodeAddr + len(dc.code))
+	res := emuResult{vector: -1}
+	c := d.e.c
+	for i := 0; i < 20000; i++ {
+		if c.RIP == end && c.CPL == 3 {
+			break
+		}
+		ex := c.Run(1)
+		if ex.Reason != ExitBudget {
+			res.exit = ex.Reason.String()
+			if ex.Reason == ExitShutdown {
+				res.exit += ": " + ex.Diag
+			}
+			res.vector = d.e.vector()
+			break
+		}
+	}
+	res.rip = c.RIP
+	o := &d.out
+	o.GPR = c.GPR
+	o.RFLAGS = c.Flags()
+	o.XMM = c.XMM
+	o.MXCSR = c.MXCSR
+	copy(o.Mem[:], d.ram[memPhys:memPhys+native.MemSize])
+	return res
+}
+
+// hostFeatures are the CPUID bits the generators depend on, read by running CPUID natively.
+var hostFeatures = map[string]bool{}
+
+func probeHost() error {
+	var in, out native.State
+	in.MXCSR = 0x1F80
+	in.GPR[RSP] = native.StackAddr + 0x800
+	cpuid := func(leaf, sub uint32) (eax, ebx, ecx, edx uint32) {
+		in.GPR[RAX], in.GPR[RCX] = uint64(leaf), uint64(sub)
+		if err := native.Run([]byte{0x0F, 0xA2}, &in, &out); err != nil {
+			panic(err)
+		}
+		return uint32(out.GPR[RAX]), uint32(out.GPR[RBX]), uint32(out.GPR[RCX]), uint32(out.GPR[RDX])
+	}
+	if err := native.Available(); err != nil {
+		return err
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	_, ebx7, _, _ := cpuid(7, 0)
+	_, _, ecx81, _ := cpuid(0x80000001, 0)
+	hostFeatures[""] = true
+	hostFeatures["cx16"] = ecx1>>13&1 != 0
+	hostFeatures["popcnt"] = ecx1>>23&1 != 0
+	hostFeatures["bmi1"] = ebx7>>3&1 != 0
+	hostFeatures["lzcnt"] = ecx81>>5&1 != 0
+	hostFeatures["lahf"] = ecx81&1 != 0
+	return nil
+}
+
+func needNative(t *testing.T) {
+	t.Helper()
+	if err := native.Available(); err != nil {
+		if os.Getenv("KPPEMU_REQUIRE_NATIVE") == "1" {
+			t.Fatalf("KPPEMU_REQUIRE_NATIVE=1 but: %v", err)
+		}
+		t.Skipf("host execution unavailable (%v); set KPPEMU_REQUIRE_NATIVE=1 to fail instead", err)
+	}
+	if len(hostFeatures) == 0 {
+		if err := probeHost(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// diffPristine is the initial scratch and stack memory (a fixed pattern).
+var diffPristine = func() (m [native.MemSize]byte) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < len(m); i += 8 {
+		binary.LittleEndian.PutUint64(m[i:], r.Uint64())
+	}
+	return
+}()
+
+// formSeed derives a form's random stream from the run seed and the form's name.
+func formSeed(seed uint64, name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return seed ^ h.Sum64()
+}
+
+// newCase starts a case: random GPRs (RSP on the private stack), random arithmetic
+// flags, random XMM, default MXCSR, pristine memory.
+func (g *dgen) newCase() {
+	c := &g.c
+	c.code = c.code[:0]
+	c.flags = flagsArith
+	c.ignore = [16]uint64{}
+	c.main, c.mainN = 0, 0
+	for i := range c.in.GPR {
+		c.in.GPR[i] = g.val(8)
+	}
+	c.in.GPR[RSP] = native.StackAddr + 0x800
+	c.in.RFLAGS = g.r.Uint64() & flagsArith
+	for i := range c.in.XMM {
+		c.in.XMM[i] = [2]uint64{g.val(8), g.val(8)}
+	}
+	c.in.MXCSR = 0x1F80
+	c.in.Mem = diffPristine
+	g.used = 1 << RSP
+}
+
+type formStats struct {
+	cases, unimpl, mismatch int
+	firstUnimpl             string
+	examples                []string
+}
+
+func TestDiff(t *testing.T) {
+	needNative(t)
+	total := diffDefaultCases
+	if *flagDiffCases > 0 {
+		total = *flagDiffCases
+	}
+	if *flagDiffLong {
+		total *= 10
+	}
+	forms := diffForms()
+	weights := 0
+	for _, f := range forms {
+		weights += f.weight
+	}
+	seed := *flagDiffSeed
+	t.Logf("differential test: seed %d (reproduce with -args -seed %d), %d cases over %d forms", seed, seed, total, len(forms))
+	d := newDiffEnv(t)
+	start := time.Now()
+	stats := make([]formStats, len(forms))
+	ran, skipped := 0, []string{}
+	for fi, f := range forms {
+		if !hostFeatures[f.need] {
+			skipped = append(skipped, f.name+" (host lacks "+f.need+")")
+			continue
+		}
+		n := total * f.weight / weights
+		if n < 1 {
+			n = 1
+		}
+		st := &stats[fi]
+		t.Run(f.name, func(t *testing.T) {
+			g := &dgen{r: rand.New(rand.NewPCG(formSeed(seed, f.name), 0x9E3779B97F4A7C15))}
+			var nout native.State
+			for i := 0; i < n; i++ {
+				g.newCase()
+				f.gen(g)
+				if g.c.mainN == 0 {
+					g.c.mainN = len(g.c.code)
+				}
+				if err := native.Run(g.c.code, &g.c.in, &nout); err != nil {
+					t.Fatal(err)
+				}
+				res := d.run(&g.c)
+				st.cases++
+				if res.vector == VecUD && !strings.HasPrefix(res.exit, "shutdown") {
+					st.unimpl++
+					if st.firstUnimpl == "" {
+						st.firstUnimpl = describeCode(&g.c)
+					}
+					continue
+				}
+				if diffs := compareDiff(&g.c, &nout, &d.out, res); diffs != "" {
+					st.mismatch++
+					if len(st.examples) < 3 || *flagDiffV {
+						ex := fmt.Sprintf("%s\n  input: %s\n%s", describeCode(&g.c), describeInput(&g.c), diffs)
+						st.examples = append(st.examples, ex)
+						t.Errorf("mismatch #%d (case %d): %s", st.mismatch, i, ex)
+					}
+				}
+			}
+			if st.unimpl > 0 {
+				msg := fmt.Sprintf("unimplemented in the emulator (#UD) in %d of %d cases, e.g. %s", st.unimpl, st.cases, st.firstUnimpl)
+				if why, ok := diffKnownGaps[f.name]; ok {
+					t.Logf("known gap (%s): %s", why, msg)
+				} else if diffStrictUnimplemented {
+					t.Error(msg)
+				} else {
+					t.Log(msg)
+				}
+			}
+		})
+		ran += st.cases
+	}
+	el := time.Since(start)
+	var unimpl, bad []string
+	okForms := 0
+	for fi, f := range forms {
+		st := stats[fi]
+		switch {
+		case st.mismatch > 0:
+			bad = append(bad, fmt.Sprintf("%s (%d/%d)", f.name, st.mismatch, st.cases))
+		case st.unimpl > 0:
+			unimpl = append(unimpl, f.name)
+		case st.cases > 0:
+			okForms++
+		}
+	}
+	sort.Strings(unimpl)
+	t.Logf("%d cases in %v (%.0f cases/s); %d forms agree, %d mismatch, %d unimplemented, %d skipped",
+		ran, el.Round(time.Millisecond), float64(ran)/el.Seconds(), okForms, len(bad), len(unimpl), len(skipped))
+	if len(bad) > 0 {
+		t.Logf("mismatching forms:\n  %s", strings.Join(bad, "\n  "))
+	}
+	if len(unimpl) > 0 {
+		t.Logf("unimplemented forms (%d):\n  %s", len(unimpl), strings.Join(unimpl, "\n  "))
+	}
+	if len(skipped) > 0 {
+		t.Logf("skipped forms:\n  %s", strings.Join(skipped, "\n  "))
+	}
+}
+
+// compareDiff returns a description of every difference, or "".
+func compareDiff(dc *dcase, nat, emu *native.State, res emuResult) string {
+	var b strings.Builder
+	end := uint64(native.CodeAddr + len(dc.code))
+	if res.vector >= 0 || res.exit != "" {
+		fmt.Fprintf(&b, "  emulator stopped: exit %s, vector %d (%s), RIP %#x\n", res.exit, res.vector,
+			vectorName(uint8(res.vector)), res.rip)
+		return b.String()
+	}
+	if res.rip != end {
+		fmt.Fprintf(&b, "  RIP: host %#x emu %#x\n", end, res.rip)
+	}
+	for i := range nat.GPR {
+		m := ^dc.ignore[i]
+		if nat.GPR[i]&m != emu.GPR[i]&m {
+			fmt.Fprintf(&b, "  %s: host %#x emu %#x (input %#x)\n", gprName(i), nat.GPR[i], emu.GPR[i], dc.in.GPR[i])
+		}
+	}
+	fm := dc.flags&flagsArith | FlagDF
+	if nat.RFLAGS&fm != emu.RFLAGS&fm {
+		fmt.Fprintf(&b, "  RFLAGS: host %s emu %s (compared: %s; input %s)\n", flagStr(nat.RFLAGS&fm),
+			flagStr(emu.RFLAGS&fm), flagStr(fm), flagStr(dc.in.RFLAGS&(flagsArith|FlagDF)))
+	}
+	for i := range nat.XMM {
+		if nat.XMM[i] != emu.XMM[i] {
+			fmt.Fprintf(&b, "  XMM%d: host %016x_%016x emu %016x_%016x (input %016x_%016x)\n", i,
+				nat.XMM[i][1], nat.XMM[i][0], emu.XMM[i][1], emu.XMM[i][0], dc.in.XMM[i][1], dc.in.XMM[i][0])
+		}
+	}
+	if nat.MXCSR != emu.MXCSR {
+		fmt.Fprintf(&b, "  MXCSR: host %#x emu %#x\n", nat.MXCSR, emu.MXCSR)
+	}
+	if nat.Mem != emu.Mem {
+		n := 0
+		for i := range nat.Mem {
+			if nat.Mem[i] != emu.Mem[i] {
+				if n < 8 {
+					fmt.Fprintf(&b, "  mem[%#x]: host %#02x emu %#02x (input %#02x)\n", native.MemAddr+i,
+						nat.Mem[i], emu.Mem[i], dc.in.Mem[i])
+				}
+				n++
+			}
+		}
+		if n > 8 {
+			fmt.Fprintf(&b, "  ... %d bytes differ\n", n)
+		}
+	}
+	return b.String()
+}
+
+var gprNames = [16]string{"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"}
+
+func gprName(i int) string { return gprNames[i] }
+
+func flagStr(f uint64) string {
+	var s []string
+	for _, x := range []struct {
+		bit  uint64
+		name string
+	}{{FlagCF, "CF"}, {FlagPF, "PF"}, {FlagAF, "AF"}, {FlagZF, "ZF"}, {FlagSF, "SF"}, {FlagDF, "DF"}, {FlagOF, "OF"}} {
+		if f&x.bit != 0 {
+			s = append(s, x.name)
+		}
+	}
+	if len(s) == 0 {
+		return "-"
+	}
+	return strings.Join(s, "|")
+}
+
+// describeCode disassembles a case's code.
+func describeCode(dc *dcase) string {
+	var parts []string
+	for off := 0; off < len(dc.code); {
+		txt, n := Disassemble(dc.code[off:], 64)
+		if n <= 0 {
+			n = 1
+		}
+		if off+n > len(dc.code) {
+			n = len(dc.code) - off
+		}
+		parts = append(parts, fmt.Sprintf("%s [%s]", txt, hex.EncodeToString(dc.code[off:off+n])))
+		off += n
+	}
+	return strings.Join(parts, "; ")
+}
+
+// describeInput lists the input registers (GPRs, flags, and XMM registers the code names).
+func describeInput(dc *dcase) string {
+	var b strings.Builder
+	for i, v := range dc.in.GPR {
+		fmt.Fprintf(&b, "%s=%#x ", gprName(i), v)
+	}
+	fmt.Fprintf(&b, "flags=%s mxcsr=%#x", flagStr(dc.in.RFLAGS&(flagsArith|FlagDF)), dc.in.MXCSR)
+	txt := describeCode(dc)
+	for i := 15; i >= 0; i-- {
+		name := fmt.Sprintf("X%d", i)
+		if regexp.MustCompile(`\b` + name + `\b`).MatchString(strings.ToUpper(txt)) {
+			fmt.Fprintf(&b, " xmm%d=%016x_%016x", i, dc.in.XMM[i][1], dc.in.XMM[i][0])
+		}
+	}
+	return b.String()
+}
+
+// TestDiffHarness checks the emulator-side mapping of the shared region with a store and
+// a load through it (independent of which instructions are implemented beyond MOV).
+func TestDiffHarness(t *testing.T) {
+	d := newDiffEnv(t)
+	var dc dcase
+	dc.in.MXCSR = 0x1F80
+	dc.in.GPR[RSP] = native.StackAddr + 0x800
+	dc.in.GPR[RBX] = native.ScratchAddr + 0x1000
+	dc.in.GPR[RAX] = 0x1122334455667788
+	dc.code = []byte{0x48, 0x89, 0x03, 0x48, 0x8B, 0x4B, 0x04} // mov [rbx], rax; mov rcx, [rbx+4]
+	dc.in.Mem = diffPristine
+	res := d.run(&dc)
+	if res.vector >= 0 || res.rip != native.CodeAddr+7 {
+		t.Fatalf("emulator: %+v", res)
+	}
+	if got := binary.LittleEndian.Uint64(d.out.Mem[0x1000:]); got != 0x1122334455667788 {
+		t.Fatalf("stored %#x", got)
+	}
+	if want := 0x11223344 | binary.LittleEndian.Uint64(diffPristine[0x1008:])<<32; d.out.GPR[RCX] != want {
+		t.Fatalf("rcx=%#x want %#x", d.out.GPR[RCX], want)
+	}
+	_ = mmu.PAddr(0)
+}

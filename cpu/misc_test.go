@@ -1,0 +1,125 @@
+package cpu
+
+import "testing"
+
+func TestDecoderTraps(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.c.TSCAux = 7
+	e.c.Clock = 5000
+	e.c.GPR[RBX] = 0xFFFFFFFFFFFFFFFF
+	// endbr64; endbr32; clac; stac; rdrand rax; rdrand ecx; rdseed rdx; rdseed bx; rdtscp; hlt
+	e.code(0xF3, 0x0F, 0x1E, 0xFA, 0xF3, 0x0F, 0x1E, 0xFB, 0x0F, 0x01, 0xCA, 0x0F, 0x01, 0xCB, 0x48, 0x0F,
+		0xC7, 0xF0, 0x0F, 0xC7, 0xF1, 0x48, 0x0F, 0xC7, 0xFA, 0x66, 0x0F, 0xC7, 0xFB, 0x0F, 0x01, 0xF9, 0xF4)
+	e.c.Step()
+	e.c.Step()
+	e.c.Step()
+	if e.c.RFLAGS&FlagAC != 0 {
+		t.Fatalf("clac")
+	}
+	e.c.Step()
+	if e.c.RFLAGS&FlagAC == 0 {
+		t.Fatalf("stac")
+	}
+	for i := 0; i < 4; i++ {
+		e.c.Step()
+	}
+	if e.c.GPR[RAX]>>32 == 0 || e.c.GPR[RCX]>>32 != 0 || e.c.GPR[RDX]>>32 == 0 || e.c.GPR[RBX]>>16 != 0xFFFFFFFFFFFF {
+		t.Fatalf("rdrand/rdseed widths: rax %#x rcx %#x rdx %#x rbx %#x", e.c.GPR[RAX], e.c.GPR[RCX], e.c.GPR[RDX], e.c.GPR[RBX])
+	}
+	if e.c.Flags()&flagsArith != FlagCF {
+		t.Fatalf("flags %#x", e.c.Flags())
+	}
+	e.mustHalt(20)
+	// RDTSCP was the 9th instruction: Clock had advanced by 9 when it executed.
+	if e.c.GPR[RAX] != 5009 || e.c.GPR[RDX] != 0 || e.c.GPR[RCX] != 7 {
+		t.Fatalf("rdtscp eax %d edx %d ecx %d", e.c.GPR[RAX], e.c.GPR[RDX], e.c.GPR[RCX])
+	}
+	// The same seed gives the same numbers.
+	e2 := newTestEnv(t, 0)
+	e2.code(0x48, 0x0F, 0xC7, 0xF0, 0xF4)
+	e2.mustHalt(5)
+	e3 := newTestEnv(t, 0)
+	e3.code(0x48, 0x0F, 0xC7, 0xF0, 0xF4)
+	e3.mustHalt(5)
+	if e2.c.GPR[RAX] != e3.c.GPR[RAX] {
+		t.Fatalf("rdrand not deterministic")
+	}
+}
+
+func TestXGETBV(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.code(0xB9, 0x00, 0x00, 0x00, 0x00, 0x0F, 0x01, 0xD0, 0xF4)
+	e.run(10)
+	if hasXSAVE() {
+		t.Skip("XSAVE advertised: CR4.OSXSAVE path tested elsewhere")
+	}
+	// Without CR4.OSXSAVE (which cannot be set while XSAVE is not advertised): #UD.
+	if e.vector() != VecUD {
+		t.Fatalf("vector %d", e.vector())
+	}
+}
+
+func TestProtectedModePrivilegeChange(t *testing.T) {
+	e := newTestEnv32(t)
+	// Ring-3 32-bit code with a 32-bit TSS: INT 0x30 through a DPL-3 gate switches to SS0:ESP0.
+	const idt, tss = 0x9000, 0xA000
+	h := uint64(tStubs + 16*0x30)
+	e.poke64(idt+8*0x30, h&0xFFFF|selKCode32<<16|uint64(0x80|sysIntGate|3<<5)<<40|(h>>16)<<48)
+	e.c.IDTR = DTR{Base: idt, Limit: 0x7FF}
+	e.load(tss+4, []byte{0x00, 0xF0, 0x07, 0x00, selKData, 0}) // ESP0 = tKStack, SS0 = 0x10
+	e.c.TR = Segment{Selector: selTSS, Base: tss, Limit: 0x67, Attr: attrP | sysTSSBusy}
+	e.c.Seg[CS] = segFromDesc(selUCode32|3, descUCode32)
+	e.c.Seg[SS] = segFromDesc(selUData|3, descUData)
+	e.c.Seg[DS] = segFromDesc(selUData|3, descUData)
+	e.c.setCPL(3)
+	e.c.GPR[RSP] = tUStack
+	e.code(0xCD, 0x30)
+	e.run(10)
+	if e.vector() != 0x30 || e.c.CPL != 0 || e.c.Seg[SS].Selector != selKData {
+		t.Fatalf("vector %d cpl %d ss %#x", e.vector(), e.c.CPL, e.c.Seg[SS].Selector)
+	}
+	if e.c.GPR[RSP] != tKStack-20 {
+		t.Fatalf("esp %#x", e.c.GPR[RSP])
+	}
+	want := []uint32{tCode + 2, selUCode32 | 3, flagRsv1, tUStack, selUData | 3}
+	for i, w := range want {
+		if got := e.read32(tKStack - 20 + 4*uint64(i)); got != w {
+			t.Fatalf("frame[%d]=%#x want %#x", i, got, w)
+		}
+	}
+	// IRETD back to ring 3.
+	e.load(tStubs+16*0x30, []byte{0xCF}) // iretd
+	e.c.RIP = tStubs + 16*0x30
+	e.c.Halted = false
+	e.c.syncPending()
+	e.c.Step()
+	if e.c.CPL != 3 || e.c.RIP != tCode+2 || e.c.GPR[RSP] != tUStack || e.c.Seg[SS].Selector != selUData|3 {
+		t.Fatalf("after iretd: cpl %d rip %#x esp %#x ss %#x", e.c.CPL, e.c.RIP, e.c.GPR[RSP], e.c.Seg[SS].Selector)
+	}
+}
+
+func TestLretToOuterPrivilege(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// push 0x23; push tUStack; push 0x2b; push tCode+0x100; retfq (REX.W)
+	e.code(0x6A, 0x23, 0x68, 0x00, 0xF0, 0x05, 0x00, 0x6A, 0x2B, 0x68, 0x00, 0x01, 0x10, 0x00, 0x48, 0xCB)
+	e.load(tCode+0x100, []byte{0xF4}) // hlt at CPL 3 -> #GP
+	e.run(10)
+	if e.vector() != VecGP {
+		t.Fatalf("vector %d", e.vector())
+	}
+	eqFrame(t, e.frame(6), []uint64{0, tCode + 0x100, selUCode64 | 3, flagRsv1, tUStack, selUData | 3})
+}
+
+func TestPopfPrivilege(t *testing.T) {
+	// At CPL 3 with IOPL 0, POPF cannot change IF or IOPL and does not fault.
+	e := newTestEnv(t, 3)
+	e.c.RFLAGS |= FlagIF
+	e.c.syncPending()
+	// push 0x3000 (IOPL=3, IF=0); popfq; pushfq; pop rax; int3
+	e.code(0x68, 0x00, 0x30, 0x00, 0x00, 0x9D, 0x9C, 0x58, 0xCC)
+	e.setGate(VecBP, tStubs+16*VecBP, sysIntGate, 3, 0)
+	e.run(10)
+	if e.c.GPR[RAX] != flagRsv1|FlagIF {
+		t.Fatalf("rflags after popf %#x", e.c.GPR[RAX])
+	}
+}
