@@ -37,7 +37,6 @@ import (
 	"time"
 
 	"github.com/kppemu/kppemu/cpu/internal/native"
-	"github.com/kppemu/kppemu/mmu"
 )
 
 var (
@@ -464,5 +463,4 @@ func TestDiffHarness(t *testing.T) {
 	if want := 0x11223344 | binary.LittleEndian.Uint64(diffPristine[0x1008:])<<32; d.out.GPR[RCX] != want {
 		t.Fatalf("rcx=%#x want %#x", d.out.GPR[RCX], want)
 	}
-	_ = mmu.PAddr(0)
 }
