@@ -355,6 +355,7 @@ type picPorts struct {
 	c int
 }
 
+// ReadPort implements PortDevice.
 func (pp picPorts) ReadPort(off uint16, data []byte) {
 	fill(data, 0)
 	if len(data) > 0 {
@@ -362,6 +363,7 @@ func (pp picPorts) ReadPort(off uint16, data []byte) {
 	}
 }
 
+// WritePort implements PortDevice.
 func (pp picPorts) WritePort(off uint16, data []byte) {
 	if len(data) > 0 {
 		pp.p.writeChip(pp.c, off, data[0])
@@ -374,6 +376,7 @@ type elcrPorts struct{ p *PIC }
 
 var elcrMask = [2]uint8{0xF8, 0xDE}
 
+// ReadPort implements PortDevice.
 func (e elcrPorts) ReadPort(off uint16, data []byte) {
 	for i := range data {
 		c := int(off) + i
@@ -385,6 +388,7 @@ func (e elcrPorts) ReadPort(off uint16, data []byte) {
 	}
 }
 
+// WritePort implements PortDevice.
 func (e elcrPorts) WritePort(off uint16, data []byte) {
 	for i := range data {
 		c := int(off) + i

@@ -461,6 +461,7 @@ func (p *PIT) setGate(ci int, level bool) {
 // the refresh toggle.
 type portB struct{ p *PIT }
 
+// ReadPort implements PortDevice.
 func (b portB) ReadPort(off uint16, data []byte) {
 	fill(data, 0)
 	if len(data) == 0 {
@@ -484,6 +485,7 @@ func (b portB) ReadPort(off uint16, data []byte) {
 	data[0] = v
 }
 
+// WritePort implements PortDevice.
 func (b portB) WritePort(off uint16, data []byte) {
 	if len(data) == 0 {
 		return
