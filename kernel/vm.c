@@ -12,6 +12,7 @@
 #include <kpp/string.h>
 
 #define LARGE_PAGE (2ull << 20)
+#define KERNEL_PML4_FIRST 256 /* entries 256..511: the kernel half, shared by every address space */
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
 uint64_t kernel_cr3;
@@ -72,41 +73,65 @@ static uint64_t *walk(uint64_t cr3, uint64_t va, bool create)
 	return &table[IDX(va, 0)];
 }
 
-bool vm_map(uint64_t va, uint64_t pa, unsigned rights)
+/* Invalidate va if the address space is the one loaded. */
+static void flush(uint64_t cr3, uint64_t va)
 {
-	uint64_t *e = walk(kernel_cr3, va, true);
+	if ((read_cr3() & PTE_ADDR) == (cr3 & PTE_ADDR))
+		invlpg(va);
+}
+
+bool vm_map_in(uint64_t cr3, uint64_t va, uint64_t pa, unsigned rights)
+{
+	uint64_t *e = walk(cr3, va, true);
 	if (!e)
 		return false;
 	*e = (pa & PTE_ADDR) | rights_to_pte(rights);
-	invlpg(va);
+	flush(cr3, va);
 	return true;
 }
 
-uint64_t vm_unmap(uint64_t va)
+uint64_t vm_unmap_in(uint64_t cr3, uint64_t va)
 {
-	uint64_t *e = walk(kernel_cr3, va, false);
+	uint64_t *e = walk(cr3, va, false);
 	if (!e || !(*e & PTE_P))
 		return 0;
 	uint64_t pa = *e & PTE_ADDR;
 	*e = 0;
-	invlpg(va);
+	flush(cr3, va);
 	return pa;
 }
 
-bool vm_protect(uint64_t va, unsigned rights)
+bool vm_protect_in(uint64_t cr3, uint64_t va, unsigned rights)
 {
-	uint64_t *e = walk(kernel_cr3, va, false);
+	uint64_t *e = walk(cr3, va, false);
 	if (!e || !(*e & PTE_P))
 		return false;
 	*e = (*e & PTE_ADDR) | rights_to_pte(rights);
-	invlpg(va);
+	flush(cr3, va);
 	return true;
 }
 
-uint64_t vm_pte(uint64_t va)
+uint64_t vm_pte_in(uint64_t cr3, uint64_t va)
 {
-	uint64_t *e = walk(kernel_cr3, va, false);
+	uint64_t *e = walk(cr3, va, false);
 	return e && (*e & PTE_P) ? *e : 0;
+}
+
+bool vm_map(uint64_t va, uint64_t pa, unsigned rights) { return vm_map_in(kernel_cr3, va, pa, rights); }
+uint64_t vm_unmap(uint64_t va) { return vm_unmap_in(kernel_cr3, va); }
+bool vm_protect(uint64_t va, unsigned rights) { return vm_protect_in(kernel_cr3, va, rights); }
+uint64_t vm_pte(uint64_t va) { return vm_pte_in(kernel_cr3, va); }
+
+uint64_t vm_new_address_space(void)
+{
+	uint64_t cr3 = frame_alloc();
+	if (!cr3)
+		return 0;
+	uint64_t *dst = phys_to_virt(cr3);
+	const uint64_t *src = phys_to_virt(kernel_cr3);
+	for (int i = KERNEL_PML4_FIRST; i < 512; i++)
+		dst[i] = src[i];
+	return cr3;
 }
 
 static void map_range(uint64_t va, uint64_t va_end, unsigned rights)
@@ -135,6 +160,11 @@ void vm_init(void)
 		ram_top = 1ull << 30; /* tables are built through the 1 GiB boot map */
 
 	kernel_cr3 = frame_alloc();
+	/* Create every kernel-half PML4 entry now, so address spaces made later
+	 * by copying them see all future kernel mappings. */
+	uint64_t *pml4 = phys_to_virt(kernel_cr3);
+	for (int i = KERNEL_PML4_FIRST; i < 512; i++)
+		pml4[i] = frame_alloc() | PTE_P | PTE_W;
 	/* Direct map: 2 MiB pages, RW, NX. */
 	for (uint64_t pa = 0; pa < ram_top; pa += LARGE_PAGE) {
 		uint64_t va = KPP_DIRECT_MAP_BASE + pa;

@@ -45,6 +45,14 @@ bool vm_map(uint64_t va, uint64_t pa, unsigned rights);
 uint64_t vm_unmap(uint64_t va);           /* returns the frame or 0 */
 bool vm_protect(uint64_t va, unsigned rights);
 uint64_t vm_pte(uint64_t va);             /* leaf entry (0 if unmapped) */
+/* The same on another address space (a PML4's physical address). */
+bool vm_map_in(uint64_t cr3, uint64_t va, uint64_t pa, unsigned rights);
+uint64_t vm_unmap_in(uint64_t cr3, uint64_t va);
+bool vm_protect_in(uint64_t cr3, uint64_t va, unsigned rights);
+uint64_t vm_pte_in(uint64_t cr3, uint64_t va);
+/* A new PML4 sharing the kernel half (entries 256-511 are created at boot
+ * and never change, so sharing them shares every kernel mapping). */
+uint64_t vm_new_address_space(void);
 uint64_t vm_map_mmio(uint64_t pa, size_t size);
 /* A kernel stack of KPP_KERNEL_STACK_SIZE with an unmapped guard page below;
  * returns the top. */
