@@ -2,14 +2,19 @@
  * and records, in its DPC, the tick count and the TSC at each of N
  * expirations (N from the arguments, default 50). Then prints whether every
  * expiration came exactly one period after the previous one in ticks (the
- * deterministic check), and the TSC intervals on a timing line. */
+ * deterministic check), and the TSC intervals on a timing line. A one-shot
+ * timer of 25 ms armed at the same time must fire exactly once, 3 ticks
+ * later. */
 #include <kpp/driver.h>
 
 #define MAX_SAMPLES 200
 #define PERIOD_NS 10000000ul
+#define ONESHOT_NS 25000000ul /* rounds up to 3 ticks */
+#define ONESHOT_TICKS 3
 
-static struct ktimer timer;
-static struct dpc dpc;
+static struct ktimer timer, once;
+static struct dpc dpc, once_dpc;
+static uint64_t once_set_at, once_fired_at, once_fires;
 static uint64_t tick_at[MAX_SAMPLES], tsc_at[MAX_SAMPLES];
 static unsigned samples, wanted = 50;
 
@@ -35,6 +40,8 @@ static void report(void)
 	}
 	printk("ticktest: %u expirations, %u irregular in ticks: %s\n", samples, irregular,
 	       irregular ? "FAIL" : "ok");
+	printk("ticktest: one-shot fired %lu time(s), %lu ticks after arming: %s\n", once_fires,
+	       once_fired_at - once_set_at, once_fires == 1 && once_fired_at - once_set_at == ONESHOT_TICKS ? "ok" : "FAIL");
 	uint64_t avg = sum / (samples - 1);
 	printk("~ ticktest: tsc interval min %lu avg %lu max %lu (spread %lu%%)\n", min, avg, max,
 	       avg ? (max - min) * 100 / avg : 0);
@@ -52,7 +59,17 @@ static void on_tick(struct dpc *d, void *ctx)
 	}
 }
 
-static void ticktest_unload(struct driver_object *drv) { timer_cancel(&timer); }
+static void on_once(struct dpc *d, void *ctx)
+{
+	once_fired_at = ticks();
+	once_fires++;
+}
+
+static void ticktest_unload(struct driver_object *drv)
+{
+	timer_cancel(&timer);
+	timer_cancel(&once);
+}
 
 status_t driver_entry(struct driver_object *drv)
 {
@@ -65,6 +82,13 @@ status_t driver_entry(struct driver_object *drv)
 	dpc_init(&dpc, on_tick, NULL);
 	timer_init(&timer, &dpc);
 	timer_set(&timer, PERIOD_NS, PERIOD_NS);
+	dpc_init(&once_dpc, on_once, NULL);
+	timer_init(&once, &once_dpc);
+	once_fires = 0;
+	uint64_t f = irq_save(); /* no tick between reading the count and arming */
+	once_set_at = ticks();
+	timer_set(&once, ONESHOT_NS, 0);
+	irq_restore(f);
 	drv->unload = ticktest_unload;
 	printk("ticktest: sampling %u expirations of a %lu ms periodic timer\n", wanted, PERIOD_NS / 1000000);
 	return KPP_STATUS_SUCCESS;
