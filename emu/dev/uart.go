@@ -282,6 +282,9 @@ func (u *UART) readReg(off uint16) uint8 {
 		if dlab {
 			return s.DLL
 		}
+		if len(s.RX) == 0 && u.fifoEnabled() {
+			return 0 // an empty FIFO reads 0 (QEMU); the 16450 mode repeats RBR
+		}
 		if len(s.RX) > 0 {
 			s.RBR = s.RX[0].B
 			s.RX = s.RX[1:]

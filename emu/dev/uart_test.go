@@ -123,6 +123,11 @@ func TestUARTPastedInputNotLost(t *testing.T) {
 	require.Equal(t, script, got)
 	require.Zero(t, u.Pending())
 	require.Zero(t, in8(u, UARTLSR)&UARTLSROE, "no overrun from host input")
+	require.Equal(t, uint8(0), in8(u, UARTRBR), "empty FIFO reads 0")
+	out8(u, UARTFCR, 0)
+	u.PushInput([]byte("q"))
+	in8(u, UARTRBR)
+	require.Equal(t, uint8('q'), in8(u, UARTRBR), "16450 mode: RBR keeps the last byte")
 }
 
 func TestUARTFIFOTriggerAndTimeout(t *testing.T) {
