@@ -221,7 +221,17 @@ func (c *CPU) writeSlow(addr uint64, size uint8, v uint64) *Fault {
 	if f != nil {
 		return c.pageFault(uint64(f.Addr), f.Code)
 	}
+	c.checkMMIOWrite(addr)
 	return nil
+}
+
+// checkMMIOWrite ends the Run slice after an instruction that wrote outside RAM (a device
+// register), so the machine recomputes its deadlines. Only slow-path writes can reach MMIO.
+func (c *CPU) checkMMIOWrite(addr uint64) {
+	pa, mf := c.mem.Translate(mmu.VAddr(addr), mmu.Write, c.user, c.RFLAGS&FlagAC != 0)
+	if mf == nil && uint64(pa) >= uint64(len(c.mem.RAM())) {
+		c.stop(Exit{Reason: ExitBudget, Diag: "mmio"})
+	}
 }
 
 // readBuf reads len(buf) bytes at linear address addr.
@@ -249,6 +259,7 @@ func (c *CPU) writeBuf(addr uint64, buf []byte) *Fault {
 	if f := c.mem.Write(mmu.VAddr(addr), buf, c.user, c.acFlag()); f != nil {
 		return c.pageFault(uint64(f.Addr), f.Code)
 	}
+	c.checkMMIOWrite(addr)
 	return nil
 }
 

@@ -127,3 +127,37 @@ func TestIOWriteEndsSlice(t *testing.T) {
 	}
 	e.mustHalt(10)
 }
+
+// testMMIO records MMIO writes.
+type testMMIO struct{ writes [][]byte }
+
+func (d *testMMIO) ReadMMIO(off uint64, data []byte) {
+	for i := range data {
+		data[i] = byte(off) + byte(i)
+	}
+}
+
+func (d *testMMIO) WriteMMIO(off uint64, data []byte) {
+	d.writes = append(d.writes, append([]byte{byte(off)}, data...))
+}
+
+func TestMMIOWriteEndsSlice(t *testing.T) {
+	e := newTestEnv(t, 0)
+	dev := &testMMIO{}
+	if err := e.m.AttachMMIO(0xFEE00000, 0x1000, dev); err != nil {
+		t.Fatal(err)
+	}
+	const va = tData + 0x6000
+	e.poke64(0x4000+8*(va>>12), 0xFEE00000|0x3)
+	e.c.GPR[RBX] = va
+	// mov eax, [rbx+0x20]; mov [rbx+0x30], eax; nop; hlt
+	e.code(0x8B, 0x43, 0x20, 0x89, 0x43, 0x30, 0x90, 0xF4)
+	ex := e.run(100)
+	if ex.Reason != ExitBudget || e.c.RIP != tCode+6 {
+		t.Fatalf("exit %v rip %#x", ex.Reason, e.c.RIP)
+	}
+	if e.c.GPR[RAX] != 0x23222120 || len(dev.writes) != 1 || dev.writes[0][0] != 0x30 {
+		t.Fatalf("rax %#x writes %x", e.c.GPR[RAX], dev.writes)
+	}
+	e.mustHalt(10)
+}
