@@ -39,6 +39,7 @@ NORETURN void machine_exit(uint32_t code)
 }
 
 static volatile int in_bugcheck;
+static uint64_t caller;
 
 NORETURN void bugcheck_frame(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
 			     const struct trap_frame *tf)
@@ -60,6 +61,8 @@ NORETURN void bugcheck_frame(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p
 	char where[64];
 	if (at && addr_describe(at, where, sizeof where))
 		printk("*** at %s\n", where);
+	else if (!tf && caller && addr_describe(caller, where, sizeof where))
+		printk("*** called from %s\n", where);
 	if (tf)
 		trap_print_frame(tf);
 	uint64_t args[5] = {code, p1, p2, p3, p4};
@@ -70,5 +73,6 @@ NORETURN void bugcheck_frame(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p
 
 NORETURN void bugcheck(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4)
 {
+	caller = (uint64_t)__builtin_return_address(0);
 	bugcheck_frame(code, p1, p2, p3, p4, NULL);
 }

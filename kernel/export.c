@@ -8,6 +8,7 @@
 #include <kpp/mm.h>
 #include <kpp/printk.h>
 #include <kpp/string.h>
+#include <kpp/module.h>
 #include <kpp/time.h>
 
 #define EXPORT(sym)                                                                                        \
@@ -26,11 +27,13 @@ EXPORT(memcpy);
 EXPORT(memmove);
 EXPORT(memset);
 EXPORT(module_find);
+EXPORT(parse_u64);
 EXPORT(pool_alloc);
 EXPORT(pool_free);
 EXPORT(printk);
 EXPORT(snprintf);
 EXPORT(strcmp);
+EXPORT(strlcpy);
 EXPORT(strlen);
 EXPORT(strncmp);
 EXPORT(ticks);

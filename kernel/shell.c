@@ -9,6 +9,7 @@
 #include <kpp/bugcheck.h>
 #include <kpp/cpu.h>
 #include <kpp/event.h>
+#include <kpp/export.h>
 #include <kpp/intr.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
@@ -28,6 +29,7 @@ static unsigned history_len; /* lines ever entered */
 
 struct command {
 	const char *name, *usage, *help;
+	int min_args;
 	void (*fn)(int argc, char **argv);
 };
 
@@ -101,6 +103,13 @@ static void cmd_timers(int argc, char **argv)
 	printk("timers: %d armed\n", n);
 }
 
+static void cmd_exports(int argc, char **argv)
+{
+	const struct kexport *e = export_table();
+	for (size_t i = 0; i < export_count(); i++)
+		printk("  %-20s 0x%016lx\n", e[i].name, e[i].addr);
+}
+
 static void cmd_echo(int argc, char **argv)
 {
 	char buf[LINE_MAX];
@@ -132,23 +141,23 @@ static void cmd_poweroff(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{"help", "", "list commands", cmd_help},
-	{"uptime", "", "time since boot (a timing line)", cmd_uptime},
-	{"mem", "", "frames and pool usage by tag", cmd_mem},
-	{"lsmod", "[-a]", "loaded modules (-a: also the archive)", cmd_lsmod},
-	{"load", "NAME [ARGS]", "load a driver from the boot modules or archive", cmd_load},
-	{"unload", "NAME", "unload a driver", cmd_unload},
-	{"pg", "", "PatchGuard status", cmd_pg},
-	{"bugcheck", "[CODE [P1..P4]]", "stop the system (test path)", cmd_bugcheck},
-	{"timers", "", "armed kernel timers", cmd_timers},
-	{"echo", "TEXT", "print TEXT", cmd_echo},
-	{"sleep", "MS", "wait MS milliseconds", cmd_sleep},
-	{"usertest", "[spin|fault]", "run a ring-3 program through SYSCALL", cmd_usertest},
-	{"halt", "[STATUS]", "power off through isa-debug-exit", cmd_poweroff},
-	{"poweroff", "[STATUS]", "power off through isa-debug-exit", cmd_poweroff},
+	{"help", "", "list commands", 0, cmd_help},
+	{"uptime", "", "time since boot (a timing line)", 0, cmd_uptime},
+	{"mem", "", "frames and pool usage by tag", 0, cmd_mem},
+	{"lsmod", "[-a]", "loaded modules (-a: also the archive)", 0, cmd_lsmod},
+	{"load", "NAME [ARGS]", "load a driver from the boot modules or archive", 1, cmd_load},
+	{"unload", "NAME", "unload a driver", 1, cmd_unload},
+	{"pg", "", "PatchGuard status", 0, cmd_pg},
+	{"bugcheck", "[CODE [P1..P4]]", "stop the system (test path)", 0, cmd_bugcheck},
+	{"timers", "", "armed kernel timers", 0, cmd_timers},
+	{"exports", "", "the kernel's export table", 0, cmd_exports},
+	{"echo", "TEXT", "print TEXT", 0, cmd_echo},
+	{"sleep", "MS", "wait MS milliseconds", 1, cmd_sleep},
+	{"usertest", "[spin|fault]", "run a ring-3 program through SYSCALL", 0, cmd_usertest},
+	{"halt", "[STATUS]", "power off through isa-debug-exit", 0, cmd_poweroff},
+	{"poweroff", "[STATUS]", "power off through isa-debug-exit", 0, cmd_poweroff},
 };
 
-static const int min_args[] = {0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0};
 
 static void cmd_help(int argc, char **argv)
 {
@@ -179,7 +188,7 @@ bool shell_exec(char *line)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[0], commands[i].name))
 			continue;
-		if (argc - 1 < min_args[i]) {
+		if (argc - 1 < commands[i].min_args) {
 			printk("usage: %s %s\n", commands[i].name, commands[i].usage);
 			return true;
 		}

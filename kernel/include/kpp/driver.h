@@ -47,11 +47,19 @@ void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+size_t strlcpy(char *d, const char *s, size_t n);
+/* Parse a decimal or 0x-hex number; false on junk. */
+bool parse_u64(const char *s, uint64_t *out);
 uint64_t vm_pte(uint64_t va);
 
 /* Status. */
 void bugcheck(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4) __attribute__((noreturn));
 void event_post(uint32_t type, const uint64_t *args, uint32_t nargs, const char *text);
+
+/* Time (kpp/time.h): ticks(), clock_ns(), timer_init/timer_set/timer_cancel,
+ * dpc_init/dpc_queue. Locks (kpp/lock.h): spin_lock_irqsave/unlock. */
 
 /* Modules. */
 const struct driver_object *module_find(const char *name);
