@@ -15,8 +15,7 @@ OBJCOPY ?= objcopy
 # regenerated files with the committed ones and need git for that.
 IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 
-TESTGUEST_SRC := emu/testdata/guest.S
-TESTGUEST_BIN := emu/testdata/guest.elf
+TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
 	images bench lint parity testguest clean
@@ -64,7 +63,7 @@ endif
 
 fresh-testguest: testguest
 ifeq ($(IN_GIT),true)
-	@git diff --exit-code -- $(TESTGUEST_BIN) || \
+	@git diff --exit-code -- $(TESTGUEST_BIN) && test -z "$$(git status --porcelain -- $(TESTGUEST_BIN))" || \
 	  { echo "$(TESTGUEST_BIN) is stale: run 'make testguest' and commit it" >&2; exit 1; }
 endif
 
@@ -73,17 +72,26 @@ images:
 	@echo "images: no images.mk yet (the guest kernel's build provides it)"
 endif
 
-# The minimal Multiboot guest that proves the boot path without the real
-# kernel: 64-bit code assembled and linked as ELF64, then converted to
-# ELF32 because QEMU's Multiboot loader refuses ELF64 files.
+# The test guests of package emu (committed, rebuilt here):
+# guest.elf proves the boot path without the real kernel: 64-bit code
+# assembled and linked as ELF64, then converted to ELF32 because QEMU's
+# Multiboot loader refuses ELF64 files. timer.bin is a flat a.out-kludge
+# image for the run-loop tests.
 testguest: $(TESTGUEST_BIN)
 
-$(TESTGUEST_BIN): $(TESTGUEST_SRC) emu/testdata/guest.ld
-	$(AS) --64 -o emu/testdata/guest.o $(TESTGUEST_SRC)
-	$(LD) -m elf_x86_64 -nostdlib --build-id=none --no-warn-rwx-segments -z max-page-size=0x1000 \
-	  -T emu/testdata/guest.ld -o emu/testdata/guest64.elf emu/testdata/guest.o
+TG_LDFLAGS := -nostdlib --build-id=none --no-warn-rwx-segments -z max-page-size=0x1000
+
+emu/testdata/guest.elf: emu/testdata/guest.S emu/testdata/guest.ld
+	$(AS) --64 -o emu/testdata/guest.o $<
+	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/guest64.elf emu/testdata/guest.o
 	$(OBJCOPY) -O elf32-i386 emu/testdata/guest64.elf $@
 	rm -f emu/testdata/guest.o emu/testdata/guest64.elf
+
+emu/testdata/timer.bin: emu/testdata/timer.S emu/testdata/timer.ld
+	$(AS) --32 -o emu/testdata/timer.o $<
+	$(LD) -m elf_i386 $(TG_LDFLAGS) -T emu/testdata/timer.ld -o emu/testdata/timer.elf emu/testdata/timer.o
+	$(OBJCOPY) -O binary -j .text emu/testdata/timer.elf $@
+	rm -f emu/testdata/timer.o emu/testdata/timer.elf
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -40,8 +40,36 @@ func newConsole(m *emu.Machine, out *bufio.Writer, interactive bool) (*console, 
 		c.restore = func() { _ = term.Restore(fd, st) }
 	}
 	go c.read()
+	if !interactive {
+		c.prefill()
+	}
 	m.SetHooks(emu.Hooks{Poll: func() { c.poll() }, Idle: c.idle})
 	return c, nil
+}
+
+// scriptWait bounds how long a non-terminal stdin may take to deliver its
+// script before the guest starts.
+const scriptWait = time.Second
+
+// prefill queues a scripted stdin on the UART before the guest runs: all
+// of it up to EOF, or what arrives within scriptWait. The guest then sees
+// the same input at the same guest time on every run, as QEMU's guests see
+// a piped stdin; later input still streams in as it comes.
+func (c *console) prefill() {
+	timeout := time.NewTimer(scriptWait)
+	defer timeout.Stop()
+	for {
+		select {
+		case b, ok := <-c.input:
+			if !ok {
+				c.eof = true
+				return
+			}
+			c.m.SerialInput(b)
+		case <-timeout.C:
+			return
+		}
+	}
 }
 
 // close puts the terminal back (idempotent).

@@ -1,0 +1,169 @@
+package emu
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/images/qemu"
+	"github.com/kppemu/kppemu/kernel/abi"
+)
+
+// Boot parity: the same image, modules, command line and input on
+// qemu-system-x86_64 (the reference machine) and on kppemu must give the
+// same serial transcript line for line, apart from the lines the image
+// marks as timing-dependent (abi.TimingLinePrefix), and the same
+// isa-debug-exit status. QEMU missing is a skip, or a failure with
+// KPPEMU_REQUIRE_QEMU=1 (as .ci/run sets).
+
+// parityGuestLimit bounds a kppemu boot in guest time.
+const parityGuestLimit = 120 * uint64(time.Second)
+
+type parityCase struct {
+	name    string
+	kernel  string // file name in the test's directory
+	image   []byte
+	append  string
+	modules []parityModule
+	input   string
+}
+
+type parityModule struct {
+	file string // file name in the test's directory
+	data []byte
+	args string
+}
+
+func requireQEMU(t *testing.T) {
+	t.Helper()
+	if qemu.Available() {
+		return
+	}
+	if os.Getenv(qemu.RequireEnv) == "1" {
+		t.Fatalf("%s not found and %s=1", qemu.Binary, qemu.RequireEnv)
+	}
+	t.Skipf("%s not installed (set %s=1 to make this a failure)", qemu.Binary, qemu.RequireEnv)
+}
+
+// transcript drops the timing lines and line ends.
+func transcript(serial string) []string {
+	var out []string
+	for _, l := range qemu.Lines(serial) {
+		if !strings.HasPrefix(l, abi.TimingLinePrefix) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// runParity boots c on both machines and compares.
+func runParity(t *testing.T, c parityCase) {
+	requireQEMU(t)
+	dir := t.TempDir()
+	kpath, err := qemu.WriteTemp(dir, c.kernel, c.image)
+	require.NoError(t, err)
+	var qmods []qemu.Module
+	var mods []BootModule
+	for _, m := range c.modules {
+		p, err := qemu.WriteTemp(dir, m.file, m.data)
+		require.NoError(t, err)
+		qmods = append(qmods, qemu.Module{Path: p, Args: m.args})
+		cmd := p
+		if m.args != "" {
+			cmd += " " + m.args
+		}
+		mods = append(mods, BootModule{Cmdline: cmd, Data: m.data})
+	}
+
+	// kppemu first: when the CPU cannot run the image yet there is no
+	// point in starting QEMU.
+	var serial, logs bytes.Buffer
+	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &logs})
+	m, err := New(Config{Serial: &serial, Logger: logger})
+	require.NoError(t, err)
+	_, err = m.Boot(BootImage{Path: kpath, Kernel: c.image, Append: c.append, Modules: mods})
+	require.NoError(t, err)
+	if c.input != "" {
+		m.SerialInput([]byte(c.input))
+	}
+	stop := m.RunFor(parityGuestLimit)
+	if stop.Reason != StopDebugExit {
+		cpuGate(t, logs.String(), stop)
+	}
+
+	res, err := qemu.Run(context.Background(), qemu.Config{
+		Kernel: kpath, Modules: qmods, Append: c.append, Input: c.input, Timeout: 90 * time.Second,
+	})
+	require.NoError(t, err)
+	require.False(t, res.TimedOut, "QEMU timed out; serial:\n%s", res.Serial)
+
+	want, got := transcript(res.Serial), transcript(serial.String())
+	for i := 0; i < max(len(want), len(got)); i++ {
+		var w, g string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w != g {
+			t.Fatalf("transcripts differ at line %d:\nqemu:   %q\nkppemu: %q\n\nqemu transcript:\n%s\n\nkppemu transcript (%v):\n%s",
+				i+1, w, g, strings.Join(want, "\n"), stop, strings.Join(got, "\n"))
+		}
+	}
+	require.Equal(t, StopDebugExit, stop.Reason, "kppemu stopped by %v", stop)
+	require.Equal(t, res.ExitCode, stop.Status, "isa-debug-exit status")
+}
+
+func TestParityTestGuest(t *testing.T) {
+	k, err := os.ReadFile(testGuest)
+	require.NoError(t, err)
+	runParity(t, parityCase{
+		name: "test-guest", kernel: "guest.elf", image: k, append: "foo  bar=baz",
+		modules: []parityModule{
+			{file: "m1.txt", data: []byte("hello module"), args: "arg1 arg2"},
+			{file: "m2.bin", data: bytes.Repeat([]byte{0xA5}, 5000)},
+			{file: "empty", data: nil},
+		},
+	})
+}
+
+// TestParityKernel boots the embedded kernel with scripts that cover boot,
+// the driver loader, a bug check, ring 3 and the timer.
+func TestParityKernel(t *testing.T) {
+	initrd := parityModule{file: "initrd.tar", data: images.Archive()}
+	hello, err := images.Driver("hello")
+	require.NoError(t, err)
+	for _, c := range []parityCase{
+		{name: "boot", append: "autorun=poweroff"},
+		{name: "load-unload", append: "autorun=lsmod;load hello x y;lsmod;mem;unload hello;lsmod;poweroff",
+			modules: []parityModule{initrd}},
+		{name: "boot-module", append: "autorun=lsmod;poweroff",
+			modules: []parityModule{{file: "hello.ko", data: hello, args: "a b"}}},
+		{name: "malformed", append: "autorun=load bad_magic;load bad_reloc_type;load bad_unresolved;load bad_entryfail;load missing;poweroff",
+			modules: []parityModule{initrd}},
+		{name: "bugcheck", append: "autorun=bugcheck 0xe2 1 2 3 4;poweroff"},
+		{name: "usertest", append: "autorun=usertest;usertest fault;poweroff"},
+		{name: "timers", append: "autorun=load hello;load ticktest 10;sleep 300;lsmod;unload hello;poweroff",
+			modules: []parityModule{initrd}},
+		{name: "interactive", input: "echo hx\x7fi there\r\nbogus\rpoweroff 2\r"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.kernel, c.image = "kernel.elf", images.Kernel()
+			runParity(t, c)
+		})
+	}
+}
+
+// TestTranscriptMarker pins the timing-line rule the parity test applies.
+func TestTranscriptMarker(t *testing.T) {
+	require.Equal(t, []string{"a", "b"}, transcript("a\r\n~ 12 ms\r\nb\r\n"))
+}
