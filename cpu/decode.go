@@ -34,6 +34,20 @@ package cpu
 // delivers the exception. When a handler runs, c.RIP already points at the next
 // instruction (branches overwrite it) and c.ip0 holds the instruction's own RIP.
 // Handlers must check everything that can fault before changing architectural state.
+// A handler that wants to run again (a long REP string operation done in chunks so that
+// interrupts and the budget are honoured between chunks) sets c.RIP = c.ip0 and returns
+// nil: the same instruction executes again on the next iteration of the run loop.
+//
+// Helper index (see the files for details):
+//
+//	operands   c.reg/c.setReg, c.ea (linear), c.offset (no segment), c.linear(seg, off),
+//	           c.readArg/c.writeArg, c.read/c.write (1,2,4,8 bytes), c.readBuf/c.writeBuf,
+//	           c.read128/c.write128, c.push/c.pop, c.stackAddrSize, c.strStep(size)
+//	flags      flags.go: setFlagsAdd/Sub/Logic/Inc/Dec/Lazy, setFlagsBits, cf/zf/sf/of/pf/af,
+//	           cond(cc), Flags(), writeFlagsRaw (IF/TF-aware), popFlagsMask (POPF rules)
+//	faults     c.ud(), c.gp(code), c.ss(code), c.raise(vec), c.raiseCode(vec, code),
+//	           c.sseCheck(), c.fpuCheck()
+//	sizes      sizeMask[size], u.osize, u.asize, u.sz[i]; u.aux is free for translators
 
 import (
 	"encoding/hex"
