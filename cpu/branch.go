@@ -10,7 +10,7 @@ func init() {
 	for cc, name := range []string{"JO", "JNO", "JB", "JAE", "JE", "JNE", "JBE", "JA",
 		"JS", "JNS", "JP", "JNP", "JL", "JGE", "JLE", "JG"} {
 		cc := uint8(cc)
-		register(name, func(u *uop, d *decodeInfo) bool { return xlateJcc(u, cc) })
+		register(name, func(u *uop, d *decodeInfo) bool { return xlateJcc(u, d, cc) })
 	}
 	register("LOOP", xlateLoop)
 	register("LOOPE", xlateLoop)
@@ -72,10 +72,11 @@ func jmpRM(c *CPU, u *uop) *Fault {
 	return nil
 }
 
-func xlateJcc(u *uop, cc uint8) bool {
+func xlateJcc(u *uop, d *decodeInfo, cc uint8) bool {
 	if u.kind[0] != kRel {
 		return false
 	}
+	branchSize(u, d)
 	u.aux = cc
 	switch cc {
 	case 4:

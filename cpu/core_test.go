@@ -123,3 +123,25 @@ func TestLazyFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestHighHalfBranches(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// At tHigh+tCode: mov ecx, 3; L: call f; loop L; dec ecx; jnz skip(not taken: ecx=-1); hlt
+	// f: add rax, 1; jmp r; r: ret
+	e.code(
+		0xB9, 0x03, 0x00, 0x00, 0x00, // mov ecx, 3
+		0xE8, 0x09, 0x00, 0x00, 0x00, // L: call f
+		0xE2, 0xF9, // loop L
+		0x48, 0x85, 0xC0, // test rax, rax
+		0x75, 0x01, // jnz +1 (taken)
+		0xCC,       // int3 (skipped)
+		0xF4,       // hlt
+		0x48, 0x83, 0xC0, 0x01, // f: add rax, 1
+		0xEB, 0x00, // jmp r
+		0xC3) // r: ret
+	e.c.RIP = tHigh + tCode
+	e.mustHalt(100)
+	if e.c.RIP != tHigh+tCode+19 || e.c.GPR[RAX] != 3 {
+		t.Fatalf("rip %#x rax %d", e.c.RIP, e.c.GPR[RAX])
+	}
+}

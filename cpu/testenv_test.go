@@ -30,6 +30,7 @@ const (
 	tUStack   = 0x5F000
 	tKStack   = 0x7F000
 	tCode     = 0x100000
+	tHigh     = 0xFFFFFFFF80000000 // alias of physical 0..16 MiB
 	tData     = 0x200000
 
 	// GDT selectors.
@@ -135,6 +136,9 @@ func (e *testEnv) buildTables() {
 	const flags = 0x7 // P | RW | US
 	put(tPML4, 0x2000|flags)
 	put(0x2000, 0x3000|flags)
+	// The same 16 MiB also at tHigh (the -mcmodel=kernel range): PML4[511], PDPT[510].
+	put(tPML4+8*511, 0x2000|flags)
+	put(0x2000+8*510, 0x3000|flags)
 	for i := uint64(0); i < 8; i++ {
 		put(0x3000+8*i, (0x4000+0x1000*i)|flags)
 	}
