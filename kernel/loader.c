@@ -164,7 +164,7 @@ static bool check_headers(struct load_ctx *c)
 		const Elf64_Shdr *s = &c->sh[i];
 		if (s->type != SHT_NOBITS && !in_image(c, s->offset, s->size))
 			return fail(c, KPP_REFUSE_SECTION_RANGE, "section %u at 0x%lx+0x%lx", i, s->offset, s->size);
-		if (s->addralign > PAGE_SIZE)
+		if (s->addralign > PAGE_SIZE || (s->addralign & (s->addralign - 1)))
 			return fail(c, KPP_REFUSE_SECTION_RANGE, "section %u alignment 0x%lx", i, s->addralign);
 		if (s->type == SHT_REL)
 			return fail(c, KPP_REFUSE_RELOC_TYPE, "REL section %u (x86-64 uses RELA)", i);
