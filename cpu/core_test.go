@@ -145,3 +145,15 @@ func TestHighHalfBranches(t *testing.T) {
 		t.Fatalf("rip %#x rax %d", e.c.RIP, e.c.GPR[RAX])
 	}
 }
+
+func TestNegativeDisp32(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.poke64(tData, 0x1122334455667788)
+	e.c.GPR[RBP] = tData + 0x80000000
+	// mov eax, [rbp-0x80000000]; lea r13, [rbp-0x80000000]; hlt
+	e.code(0x8B, 0x85, 0x00, 0x00, 0x00, 0x80, 0x4C, 0x8D, 0xAD, 0x00, 0x00, 0x00, 0x80, 0xF4)
+	e.mustHalt(10)
+	if e.c.GPR[RAX] != 0x55667788 || e.c.GPR[R13] != tData {
+		t.Fatalf("rax %#x r13 %#x", e.c.GPR[RAX], e.c.GPR[R13])
+	}
+}

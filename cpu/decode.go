@@ -411,7 +411,9 @@ func (c *CPU) pack(u *uop, inst *x86asm.Inst) bool {
 
 // packMem fills the memory-operand fields.
 func (c *CPU) packMem(u *uop, m x86asm.Mem) bool {
-	u.disp = uint64(m.Disp)
+	// x86asm reports a disp32 >= 2^31 as a positive Disp (it does not sign-extend it,
+	// unlike disp8): the ModRM displacement is always a signed 32-bit value.
+	u.disp = uint64(int64(int32(m.Disp)))
 	if u.asize == 4 {
 		u.disp = uint64(uint32(m.Disp))
 	} else if u.asize == 2 {
