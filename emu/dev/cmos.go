@@ -101,8 +101,9 @@ type CMOS struct {
 	irq   IRQLine
 }
 
-// NewCMOS returns the CMOS with the memory-size bytes a PC BIOS would set
-// for ramBytes of RAM and the RTC reading base at guest time 0.
+// NewCMOS returns the CMOS with the memory-size bytes QEMU's pc machine
+// sets for ramBytes of RAM (0x15-0x18, 0x30-0x31, 0x34-0x35, 0x5B-0x5D,
+// 0x5F; no checksum, as in QEMU) and the RTC reading base at guest time 0.
 func NewCMOS(clk Clock, ramBytes uint64, base time.Time) *CMOS {
 	c := &CMOS{clk: clk, irq: NoIRQ}
 	s := &c.State
@@ -126,7 +127,6 @@ func NewCMOS(clk Clock, ramBytes uint64, base time.Time) *CMOS {
 	above := (ramBytes - below4g) / 65536
 	s.RAM[CMOSMem4GLo], s.RAM[CMOSMem4GLo+1], s.RAM[CMOSMem4GLo+2] = byte(above), byte(above>>8), byte(above>>16)
 	s.RAM[CMOSNbCPUs] = 0
-	c.checksum()
 	return c
 }
 
@@ -138,14 +138,14 @@ func (c *CMOS) SetIRQ(irq IRQLine) {
 	c.irq = irq
 }
 
-// SetByte sets a CMOS RAM byte (not an RTC time register) and updates
-// the checksum when it covers the byte.
+// SetByte sets a CMOS RAM byte (not an RTC time register).
 func (c *CMOS) SetByte(idx uint8, v uint8) {
 	c.State.RAM[idx&0x7F] = v
-	c.checksum()
 }
 
-func (c *CMOS) checksum() {
+// Checksum stores the PC/AT checksum of bytes 0x10-0x2D at 0x2E/0x2F.
+// QEMU leaves these bytes 0, so NewCMOS does not call it.
+func (c *CMOS) Checksum() {
 	sum := uint16(0)
 	for i := 0x10; i <= 0x2D; i++ {
 		sum += uint16(c.State.RAM[i])

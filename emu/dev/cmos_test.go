@@ -181,6 +181,8 @@ func TestCMOSMemoryBytes(t *testing.T) {
 		require.Equal(t, tc.ext, rd16(CMOSExtMem2Lo))
 		require.Equal(t, tc.m16, rd16(CMOSMem16MLo), "ram %d", tc.ram)
 		require.Equal(t, tc.m4g, rd16(CMOSMem4GLo)|uint32(cmosRead(c, CMOSMem4GLo+2))<<16)
+		require.Zero(t, cmosRead(c, CMOSChecksumHi), "no checksum, as in QEMU")
+		c.Checksum()
 		sum := uint16(0)
 		for i := uint8(0x10); i <= 0x2D; i++ {
 			sum += uint16(cmosRead(c, i))

@@ -30,6 +30,14 @@
 // through. IA32_APIC_BASE is apic.ReadMSR/WriteMSR; CR8 maps onto
 // apic.CR8/SetCR8.
 //
+// Devices power up as the hardware does. QEMU runs SeaBIOS before a
+// -kernel image, so a machine that boots kernels directly and wants the
+// state a guest sees there calls pic.Program(SeaBIOSPICMasterBase,
+// SeaBIOSPICSlaveBase, SeaBIOSPICMask) (and ELCR SeaBIOSELCR),
+// pit.SetupLikeBIOS() (channel 0 at 18.2 Hz) and apic.SetupLikeBIOS()
+// (SVR enabled, LINT0 ExtINT, LINT1 NMI); those values were read on QEMU
+// 7.2 by a probe kernel.
+//
 // Timed devices (PIT, LAPIC, UART for its character timeout, CMOS for RTC
 // interrupts) report their
 // next deadline in guest ns; the run loop calls Advance(now) when it reaches

@@ -161,6 +161,18 @@ func NewLAPIC(clk Clock, intr func(level bool), nmi func()) *LAPIC {
 	return a
 }
 
+// SetupLikeBIOS leaves the APIC as SeaBIOS hands it to a kernel on QEMU
+// (observed on QEMU 7.2): software-enabled with spurious vector 0xFF, LVT
+// LINT0 = ExtINT (level), LVT LINT1 = NMI (level), the rest masked. The PIC
+// still passes through LINT0.
+func (a *LAPIC) SetupLikeBIOS() {
+	s := &a.State
+	s.SVR = LAPICSVREnable | 0xFF
+	s.LVT[lvtLINT0] = LAPICDelivExtINT | LAPICLVTLevel
+	s.LVT[lvtLINT1] = LAPICDelivNMI | LAPICLVTLevel
+	a.update()
+}
+
 // SetPIC connects the 8259's INTA, used for ExtINT delivery.
 func (a *LAPIC) SetPIC(pic Acker) { a.pic = pic }
 

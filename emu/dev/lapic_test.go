@@ -362,3 +362,20 @@ func TestLAPICSnapshot(t *testing.T) {
 	require.Equal(t, mmio32(a, LAPICTimerCCR), mmio32(lt2.a, LAPICTimerCCR))
 	require.Equal(t, a.Ack(), lt2.a.Ack())
 }
+
+func TestLAPICSetupLikeBIOS(t *testing.T) {
+	lt := newLAPICTest()
+	a := lt.a
+	a.SetupLikeBIOS()
+	// The values SeaBIOS leaves on QEMU 7.2.
+	require.Equal(t, uint32(0x1FF), mmio32(a, LAPICSVR))
+	require.Equal(t, uint32(0x8700), mmio32(a, LAPICLVTLINT0))
+	require.Equal(t, uint32(0x8400), mmio32(a, LAPICLVTLINT1))
+	require.Equal(t, uint32(0x10000), mmio32(a, LAPICLVTTimer))
+	a.SetLINT0(true)
+	require.True(t, lt.intr, "ExtINT still passes")
+	require.Equal(t, uint8(0x20), a.Ack())
+	// As observed on QEMU: disabling SVR leaves the LVTs as they were.
+	wmmio32(a, LAPICSVR, 0xFF)
+	require.Equal(t, uint32(0x8700), mmio32(a, LAPICLVTLINT0))
+}

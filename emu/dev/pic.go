@@ -81,6 +81,16 @@ func NewPIC(intr func(level bool)) *PIC {
 	return p
 }
 
+// What SeaBIOS leaves in the PICs on QEMU 7.2 (observed): vector bases
+// 0x08 and 0x70 and masks 0xB8 (master: IRQ 0, 1, 2 and 6 open) and 0x8E
+// (slave: IRQ 8, 12, 13 and 14 open); ELCR 0x0C00 (IRQ 10 and 11 level).
+const (
+	SeaBIOSPICMasterBase = 0x08
+	SeaBIOSPICSlaveBase  = 0x70
+	SeaBIOSPICMask       = 0x8EB8
+	SeaBIOSELCR          = 0x0C00
+)
+
 // Program initialises both chips as firmware does before handing over
 // (ICW1-4: cascade on IR2, 8086 mode, vector bases masterBase and
 // slaveBase) and sets the masks (low byte master, high byte slave).

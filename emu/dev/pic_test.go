@@ -257,3 +257,17 @@ func TestPICProgramLikeFirmware(t *testing.T) {
 	pulse(p, 8)
 	require.Equal(t, uint8(0x70), p.Ack())
 }
+
+func TestPICSeaBIOSState(t *testing.T) {
+	p := NewPIC(nil)
+	p.Program(SeaBIOSPICMasterBase, SeaBIOSPICSlaveBase, SeaBIOSPICMask)
+	elcr := uint16(SeaBIOSELCR)
+	p.ELCR().WritePort(0, []byte{byte(elcr), byte(elcr >> 8)})
+	require.Equal(t, uint8(0xB8), in8(p.Master(), PICData))
+	require.Equal(t, uint8(0x8E), in8(p.Slave(), PICData))
+	var b [2]byte
+	p.ELCR().ReadPort(0, b[:])
+	require.Equal(t, [2]byte{0x00, 0x0C}, b)
+	pulse(p, 0)
+	require.Equal(t, uint8(0x08), p.Ack())
+}

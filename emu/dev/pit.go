@@ -81,6 +81,13 @@ type PITState struct {
 // (0x61). Modes 0-5, lobyte/hibyte/lohi access, BCD, the counter latch and
 // read-back commands are implemented; counts are computed from the clock
 // when read. Channel 1 counts but is connected to nothing.
+//
+// OUT and the gate follow the 8254 data sheet, where QEMU's i8254 differs
+// in ways no guest can rely on (its OUT polarity in modes 1, 2, 4 and 5 is
+// inverted, and a low gate does not stop the count): here OUT is high in
+// mode 2 except during the last count, low for one count in modes 4/5, and
+// a low gate suspends counting in modes 0, 2, 3 and 4. IRQ 0 edges come at
+// the same times as in QEMU (mode 4/5 one tick later).
 type PIT struct {
 	State PITState
 	clk   Clock
@@ -98,6 +105,14 @@ func NewPIT(clk Clock, irq IRQLine) *PIT {
 		p.State.Ch[i] = PITChannelState{Access: PITAccessLoHi, Reload: 0x10000, Gate: i != 2}
 	}
 	return p
+}
+
+// SetupLikeBIOS programs channel 0 as a PC BIOS leaves it: mode 2, lo/hi
+// access, count 65536 (18.2 Hz), counting from now (SeaBIOS on QEMU reads
+// back status 0x34 for channel 0).
+func (p *PIT) SetupLikeBIOS() {
+	p.writeControl(0x34)
+	p.load(0, 0)
 }
 
 // PortB returns the port B device (attach at 0x61, size 1).

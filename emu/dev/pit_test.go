@@ -261,3 +261,17 @@ func TestPITGateRestartsMode2(t *testing.T) {
 	clk.t += pitTime(99)
 	require.Zero(t, in8(b, 0)&PortBOut2, "low for the last count")
 }
+
+func TestPITSetupLikeBIOS(t *testing.T) {
+	p, _, irq := newPITTest()
+	p.SetupLikeBIOS()
+	out8(p, PITControl, 0xE2)
+	// QEMU reads 0x34 here: its mode 2 OUT is high only on the reload tick;
+	// the 8254 (and this model) keeps OUT high except for the last count.
+	require.Equal(t, uint8(PITStatusOut|0x34), in8(p, PITChannel0))
+	dl, ok := p.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, pitTime(65536), dl, "18.2 Hz")
+	p.Advance(dl)
+	require.Equal(t, 1, irq.rises)
+}
