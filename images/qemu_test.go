@@ -180,10 +180,20 @@ func TestQEMUScripts(t *testing.T) {
 		{
 			name: "usertest", cmdline: "autorun=usertest;usertest spin;usertest fault;usertest;poweroff",
 			want: []string{
-				"kpp> usertest", "usertest: hello from ring 3", "usertest: exit status 0 (ok)",
-				"kpp> usertest spin", "usertest: hello from ring 3", "usertest: exit status 0 (ok)",
+				"kpp> usertest", "usertest: hello from ring 3", "usertest: exit status 0x0 (ok)",
+				"kpp> usertest spin", "usertest: hello from ring 3", "usertest: exit status 0x0 (ok)",
 				"kpp> usertest fault", "usertest: ring-3 fault, vector 14, error 0x5, rip 0x4000", "usertest: program killed",
-				"kpp> usertest", "usertest: exit status 0 (ok)", "power off",
+				"kpp> usertest", "usertest: exit status 0x0 (ok)", "power off",
+			},
+			exit: exitPowerOff,
+		},
+		{
+			name: "syscall-load-driver", cmdline: "autorun=usertest load;lsmod;usertest load;poweroff",
+			modules: []string{"initrd"},
+			want: []string{
+				"kpp> usertest load", "hello: driver hello, args \"from ring 3\"", "load: hello loaded",
+				"usertest: exit status 0x0 (ok)", "hello                0xffffffffa0000000     8192  from ring 3",
+				"load: hello refused: already loaded", "usertest: exit status 0xc000010e (FAIL)", "power off",
 			},
 			exit: exitPowerOff,
 		},

@@ -94,9 +94,9 @@ gdt_reload:
 
 /*
  * SYSCALL entry: RCX = user RIP, R11 = user RFLAGS, RAX = service number.
- * Interrupts are off (FMASK). Switch to the per-CPU kernel stack, call the
- * service with the user's arguments (R10 stands in for RCX), return with
- * SYSRETQ. An out-of-range number returns KPP_STATUS_INVALID_SYSTEM_SERVICE.
+ * Interrupts are off (FMASK) until the per-CPU kernel stack is loaded, then
+ * on while the service runs (with the user's arguments; R10 stands in for
+ * RCX), and off again for SYSRETQ. An out-of-range number returns KPP_STATUS_INVALID_SYSTEM_SERVICE.
  */
 #define PERCPU_KERNEL_RSP 8
 #define PERCPU_USER_RSP 16
@@ -110,6 +110,7 @@ syscall_entry:
 	pushq %rcx
 	pushq %r11
 	pushq %rbp
+	sti
 	movq %r10, %rcx
 	cmpq service_count(%rip), %rax
 	jae 1f
@@ -117,7 +118,8 @@ syscall_entry:
 	callq *(%r11,%rax,8)
 	jmp 2f
 1:	movl $KPP_STATUS_INVALID_SYSTEM_SERVICE, %eax
-2:	popq %rbp
+2:	cli
+	popq %rbp
 	popq %r11
 	popq %rcx
 	popq %rsp

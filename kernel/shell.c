@@ -153,7 +153,7 @@ static const struct command commands[] = {
 	{"exports", "", "the kernel's export table", 0, cmd_exports},
 	{"echo", "TEXT", "print TEXT", 0, cmd_echo},
 	{"sleep", "MS", "wait MS milliseconds", 1, cmd_sleep},
-	{"usertest", "[spin|fault]", "run a ring-3 program through SYSCALL", 0, cmd_usertest},
+	{"usertest", "[spin|fault|load]", "run a ring-3 program through SYSCALL", 0, cmd_usertest},
 	{"halt", "[STATUS]", "power off through isa-debug-exit", 0, cmd_poweroff},
 	{"poweroff", "[STATUS]", "power off through isa-debug-exit", 0, cmd_poweroff},
 };

@@ -1,9 +1,11 @@
-/* SYSCALL/SYSRET set-up and the system service table. The services beyond
- * write and getpid come with the processes issue; until then they return
- * KPP_STATUS_NOT_IMPLEMENTED. */
+/* SYSCALL/SYSRET set-up, the system service table and user-memory access.
+ * Implemented: write, getpid, load_driver, unload_driver (and exit for
+ * usertest); the others come with the processes issue and return
+ * KPP_STATUS_NOT_IMPLEMENTED until then. */
 #include <kpp/abi.h>
 #include <kpp/cpu.h>
 #include <kpp/mm.h>
+#include <kpp/module.h>
 #include <kpp/printk.h>
 #include <kpp/syscall.h>
 #include <kpp/usertest.h>
@@ -17,6 +19,45 @@ struct percpu percpu;
 
 bool user_range_ok(uint64_t addr, uint64_t len) { return addr < USER_TOP && len <= USER_TOP - addr; }
 
+size_t copy_user(void *dst, const void *src, size_t n);
+
+status_t copy_from_user(void *dst, uint64_t usrc, size_t n)
+{
+	if (!user_range_ok(usrc, n))
+		return KPP_STATUS_INVALID_PARAMETER;
+	if (cpu_features.smap)
+		__asm__ volatile("stac" ::: "memory");
+	size_t left = copy_user(dst, (const void *)usrc, n);
+	if (cpu_features.smap)
+		__asm__ volatile("clac" ::: "memory");
+	return left ? KPP_STATUS_ACCESS_VIOLATION : KPP_STATUS_SUCCESS;
+}
+
+status_t copy_to_user(uint64_t udst, const void *src, size_t n)
+{
+	if (!user_range_ok(udst, n))
+		return KPP_STATUS_INVALID_PARAMETER;
+	if (cpu_features.smap)
+		__asm__ volatile("stac" ::: "memory");
+	size_t left = copy_user((void *)udst, src, n);
+	if (cpu_features.smap)
+		__asm__ volatile("clac" ::: "memory");
+	return left ? KPP_STATUS_ACCESS_VIOLATION : KPP_STATUS_SUCCESS;
+}
+
+status_t string_from_user(char *dst, uint64_t usrc, size_t size)
+{
+	for (size_t i = 0; i < size; i++) {
+		status_t st = copy_from_user(&dst[i], usrc + i, 1);
+		if (st != KPP_STATUS_SUCCESS)
+			return st;
+		if (!dst[i])
+			return KPP_STATUS_SUCCESS;
+	}
+	dst[size - 1] = 0;
+	return KPP_STATUS_INVALID_PARAMETER;
+}
+
 static uint64_t sys_not_implemented(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
 	return KPP_STATUS_NOT_IMPLEMENTED;
@@ -29,12 +70,9 @@ static uint64_t sys_write(uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4, 
 	char tmp[256];
 	for (uint64_t off = 0; off < len;) {
 		uint64_t n = len - off < sizeof tmp ? len - off : sizeof tmp;
-		if (cpu_features.smap)
-			__asm__ volatile("stac" ::: "memory");
-		for (uint64_t i = 0; i < n; i++)
-			tmp[i] = ((const volatile char *)buf)[off + i];
-		if (cpu_features.smap)
-			__asm__ volatile("clac" ::: "memory");
+		status_t st = copy_from_user(tmp, buf + off, n);
+		if (st != KPP_STATUS_SUCCESS)
+			return st;
 		serial_write(tmp, n);
 		off += n;
 	}
@@ -51,6 +89,26 @@ static uint64_t sys_exit(uint64_t status, uint64_t a2, uint64_t a3, uint64_t a4,
 static uint64_t sys_getpid(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
 	return 0;
+}
+
+static uint64_t sys_load_driver(uint64_t uname, uint64_t uargs, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+{
+	char name[MODULE_NAME_MAX], args[MODULE_ARGS_MAX] = "";
+	status_t st = string_from_user(name, uname, sizeof name);
+	if (st == KPP_STATUS_SUCCESS && uargs)
+		st = string_from_user(args, uargs, sizeof args);
+	if (st != KPP_STATUS_SUCCESS)
+		return st;
+	return module_load_by_name(name, args);
+}
+
+static uint64_t sys_unload_driver(uint64_t uname, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+{
+	char name[MODULE_NAME_MAX];
+	status_t st = string_from_user(name, uname, sizeof name);
+	if (st != KPP_STATUS_SUCCESS)
+		return st;
+	return module_unload(name);
 }
 
 #define NI sys_not_implemented
@@ -72,8 +130,8 @@ const service_fn service_table[KPP_SYS_COUNT] __attribute__((section(".service_t
 	[KPP_SYS_VM_ALLOC] = NI,
 	[KPP_SYS_VM_PROTECT] = NI,
 	[KPP_SYS_VM_FREE] = NI,
-	[KPP_SYS_LOAD_DRIVER] = NI,
-	[KPP_SYS_UNLOAD_DRIVER] = NI,
+	[KPP_SYS_LOAD_DRIVER] = sys_load_driver,
+	[KPP_SYS_UNLOAD_DRIVER] = sys_unload_driver,
 	[KPP_SYS_PROCESS_LIST] = NI,
 };
 const uint64_t service_count = KPP_SYS_COUNT;

@@ -12,6 +12,8 @@
 
 volatile int current_irql = IRQL_PASSIVE;
 
+extern const char copy_user_insn[], copy_user_done[];
+
 static irq_handler_t pic_handlers[16];
 static irq_handler_t vector_handlers[256];
 
@@ -68,6 +70,10 @@ void trap_dispatch(struct trap_frame *tf)
 		}
 		if ((tf->cs & 3) && usertest_active())
 			usertest_fault(tf);
+		if (v == VEC_PF && tf->rip == (uint64_t)copy_user_insn) {
+			tf->rip = (uint64_t)copy_user_done; /* bad user pointer: copy_user returns what is left */
+			return;
+		}
 		exception(tf);
 	}
 

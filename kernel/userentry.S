@@ -59,14 +59,33 @@ user_return:
 	ret
 
 /*
+ * size_t copy_user(void *dst, const void *src, size_t n): copy with REP
+ * MOVSB and return the bytes not copied. A page fault on the copy
+ * instruction resumes at copy_user_done (trap.c's fixup) with RCX holding
+ * what is left, so a bad user pointer gives an error, not a bug check.
+ * The caller checks the range and opens SMAP (STAC/CLAC) around it.
+ */
+	.section .text
+	.global copy_user, copy_user_insn, copy_user_done
+copy_user:
+	movq %rdx, %rcx
+copy_user_insn:
+	rep movsb
+copy_user_done:
+	movq %rcx, %rax
+	ret
+
+/*
  * The ring-3 program, copied to a user page. It writes a greeting, checks
  * that an unknown service number and a kernel pointer are refused with
  * their status codes, and exits with 0 on success (or 1/2 naming the check
- * that failed). The "spin" variant first loops long enough to take timer
+ * that failed; 3: an unmapped user pointer must give
+ * KPP_STATUS_ACCESS_VIOLATION). The "load" variant asks the kernel to load
+ * the hello driver and exits with the status. The "spin" variant first loops long enough to take timer
  * interrupts in ring 3; the "fault" variant reads a supervisor page.
  */
 	.section .rodata
-	.global user_code_start, user_code_end, user_code_fault_offset, user_code_spin_offset
+	.global user_code_start, user_code_end, user_code_fault_offset, user_code_spin_offset, user_code_load_offset
 user_code_start:
 	leaq user_msg(%rip), %rdi
 	movl $(user_msg_end - user_msg), %esi
@@ -82,14 +101,36 @@ user_code_start:
 	syscall
 	cmpl $KPP_STATUS_INVALID_PARAMETER, %eax
 	jne 2f
+	movl $0x10000, %edi /* user half, but unmapped */
+	movl $16, %esi
+	movl $KPP_SYS_WRITE, %eax
+	syscall
+	cmpl $KPP_STATUS_ACCESS_VIOLATION, %eax
+	jne 5f
 	xorl %edi, %edi
 	jmp 3f
 1:	movl $1, %edi
 	jmp 3f
 2:	movl $2, %edi
+	jmp 3f
+5:	movl $3, %edi
 3:	movl $KPP_SYS_EXIT, %eax
 	syscall
 	ud2
+user_code_load:
+	/* load_driver("hello", "from ring 3"); exit(status) */
+	leaq user_drv_name(%rip), %rdi
+	leaq user_drv_args(%rip), %rsi
+	movl $KPP_SYS_LOAD_DRIVER, %eax
+	syscall
+	movq %rax, %rdi
+	movl $KPP_SYS_EXIT, %eax
+	syscall
+	ud2
+user_drv_name:
+	.asciz "hello"
+user_drv_args:
+	.asciz "from ring 3"
 user_code_spin:
 	/* Long enough for timer interrupts to arrive in ring 3. */
 	movl $30000000, %ecx
@@ -109,3 +150,5 @@ user_code_fault_offset:
 	.quad user_code_fault - user_code_start
 user_code_spin_offset:
 	.quad user_code_spin - user_code_start
+user_code_load_offset:
+	.quad user_code_load - user_code_start

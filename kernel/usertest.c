@@ -1,4 +1,4 @@
-/* `usertest [spin|fault]`: runs a small ring-3 program through IRETQ, SYSCALL and
+/* `usertest [spin|fault|load]`: runs a small ring-3 program through IRETQ, SYSCALL and
  * SYSRET to check the user/kernel boundary (system service table, user
  * pointer checks, SWAPGS, the RSP0 stack). A fault in ring 3 ends the
  * program with a console line instead of a bug check. */
@@ -14,7 +14,7 @@
 #define USER_FAULTED 0xFFFFFFFFull
 
 extern const char user_code_start[], user_code_end[];
-extern const uint64_t user_code_fault_offset, user_code_spin_offset;
+extern const uint64_t user_code_fault_offset, user_code_spin_offset, user_code_load_offset;
 uint64_t user_enter(uint64_t rip, uint64_t rsp, uint64_t *saved_rsp);
 void user_return(uint64_t saved_rsp, uint64_t value) NORETURN;
 
@@ -47,6 +47,8 @@ void usertest_run(const char *variant)
 		entry += user_code_fault_offset;
 	else if (variant && !strcmp(variant, "spin"))
 		entry += user_code_spin_offset;
+	else if (variant && !strcmp(variant, "load"))
+		entry += user_code_load_offset;
 	uint64_t st = user_enter(entry, USER_STACK_VA + PAGE_SIZE, &saved_rsp);
 	active = false;
 	vm_unmap(USER_CODE_VA);
@@ -56,5 +58,5 @@ void usertest_run(const char *variant)
 	if (st == USER_FAULTED)
 		printk("usertest: program killed\n");
 	else
-		printk("usertest: exit status %lu (%s)\n", st, st == 0 ? "ok" : "FAIL");
+		printk("usertest: exit status 0x%lx (%s)\n", st, st == 0 ? "ok" : "FAIL");
 }

@@ -86,6 +86,7 @@ const (
 	StatusSuccess              = 0x00000000
 	StatusUnsuccessful         = 0xC0000001
 	StatusNotImplemented       = 0xC0000002
+	StatusAccessViolation      = 0xC0000005
 	StatusInvalidParameter     = 0xC000000D
 	StatusNoMemory             = 0xC0000017
 	StatusAccessDenied         = 0xC0000022

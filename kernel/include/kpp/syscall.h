@@ -27,7 +27,13 @@ extern const uint64_t service_count;
 void syscall_init(void);
 void syscall_entry(void);
 
-/* Copy from user memory after checking the range lies in the user half. */
+/* User memory: the range must lie in the user half
+ * (KPP_STATUS_INVALID_PARAMETER otherwise); a fault while copying gives
+ * KPP_STATUS_ACCESS_VIOLATION, never a bug check. */
 bool user_range_ok(uint64_t addr, uint64_t len);
+status_t copy_from_user(void *dst, uint64_t usrc, size_t n);
+status_t copy_to_user(uint64_t udst, const void *src, size_t n);
+/* A NUL-terminated string of at most size bytes (terminator included). */
+status_t string_from_user(char *dst, uint64_t usrc, size_t size);
 
 #endif

@@ -6,7 +6,7 @@
 
 struct trap_frame;
 
-void usertest_run(const char *variant); /* NULL, "spin" or "fault" */
+void usertest_run(const char *variant); /* NULL, "spin", "fault" or "load" */
 bool usertest_active(void);
 void usertest_exit(uint64_t status) NORETURN;
 void usertest_fault(const struct trap_frame *tf) NORETURN;
