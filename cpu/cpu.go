@@ -110,6 +110,7 @@ type CPU struct {
 	exit    Exit   // reason for pendStop
 
 	ip0     uint64 // RIP of the executing instruction
+	noTrap  bool   // the instruction suppresses the single-step trap after it (INT n, MOV SS)
 	mode    uint8  // decode mode: 32 or 64 (16 for 16-bit protected-mode code)
 	long    bool   // 64-bit mode (EFER.LMA && CS.L)
 	user    bool   // CPL == 3, for MMU access checks
@@ -462,14 +463,20 @@ func (c *CPU) service() (stop, done bool) {
 		c.NMIBlocked = true
 		c.wake()
 		c.syncPending()
-		c.deliverEvent(VecNMI, 0, false, evNMI)
+		c.ip0 = c.RIP
+		if f := c.deliverEvent(VecNMI, 0, false, evNMI); f != nil {
+			c.exception(f)
+		}
 	} else if p&pendIntr != 0 {
 		c.wake()
 		vec := uint8(0xFF)
 		if c.cfg.Intr != nil {
 			vec = c.cfg.Intr.Ack()
 		}
-		c.deliverEvent(vec, 0, false, evExternal)
+		c.ip0 = c.RIP
+		if f := c.deliverEvent(vec, 0, false, evExternal); f != nil {
+			c.exception(f)
+		}
 	}
 	if atomic.LoadUint32(&c.pending)&(pendStop|pendReq) != 0 {
 		return true, false
@@ -501,13 +508,17 @@ func (c *CPU) wake() {
 }
 
 // execTraced executes one instruction and raises the single-step #DB trap after it when
-// RFLAGS.TF was set before it (SDM Vol. 3B §17.3.1.4).
+// RFLAGS.TF was set before it (SDM Vol. 3B §17.3.1.4). INT n/INT3/INTO enter their
+// handler with TF clear and report no trap; MOV SS/POP SS delay it by one instruction.
 func (c *CPU) execTraced() {
 	tf := c.RFLAGS&FlagTF != 0
+	c.noTrap = false
 	faulted := c.execOne()
-	if tf && !faulted {
+	if tf && !faulted && !c.noTrap {
 		c.DR[6] |= 1 << 14 // BS
-		c.deliverEvent(VecDB, 0, false, evTrap)
+		if f := c.deliverEvent(VecDB, 0, false, evTrap); f != nil {
+			c.exception(f)
+		}
 	}
 }
 

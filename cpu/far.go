@@ -380,12 +380,14 @@ func iret(c *CPU, u *uop) *Fault {
 
 // intn is INT imm8 (and INT3, which x86asm reports as INT 3).
 func intn(c *CPU, u *uop) *Fault {
+	c.noTrap = true
 	return c.deliverEvent(uint8(u.imm), 0, false, evSoftware)
 }
 
 // into is INTO: #OF trap when OF=1 (not valid in 64-bit mode).
 func into(c *CPU, u *uop) *Fault {
 	if c.of() {
+		c.noTrap = true
 		return c.deliverEvent(VecOF, 0, false, evSoftware)
 	}
 	return nil
@@ -393,6 +395,7 @@ func into(c *CPU, u *uop) *Fault {
 
 // int1 is INT1/ICEBP (F1): a #DB trap without the gate-DPL check.
 func int1(c *CPU, u *uop) *Fault {
+	c.noTrap = true
 	return c.deliverEvent(VecDB, 0, false, evTrap)
 }
 

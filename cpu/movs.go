@@ -119,6 +119,7 @@ func movSregRM(c *CPU, u *uop) *Fault {
 	}
 	if u.r[0] == SS {
 		c.setShadow()
+		c.noTrap = true
 	}
 	return nil
 }

@@ -131,3 +131,34 @@ func TestAlignmentCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestSingleStepOverIntAndMovSS(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.setGate(VecDB, tStubs+16*VecDB, sysIntGate, 0, 0)
+	e.setGate(0x40, tCode+0x80, sysIntGate, 0, 0)
+	// pushfq; or qword [rsp], 0x100; popfq; int 0x40 ; handler: (TF clear) nop; hlt
+	e.code(0x9C, 0x48, 0x81, 0x0C, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9D, 0xCD, 0x40)
+	e.load(tCode+0x80, []byte{0x90, 0xF4})
+	e.mustHalt(20)
+	if e.c.RIP != tCode+0x82 {
+		t.Fatalf("rip %#x: INT n with TF=1 must enter its handler without a #DB", e.c.RIP)
+	}
+	// MOV SS delays the trap past the next instruction.
+	e = newTestEnv(t, 0)
+	e.setGate(VecDB, tStubs+16*VecDB, sysIntGate, 0, 0)
+	// pushfq; or [rsp],0x100; popfq; mov eax,0x10 (traps); mov ss,eax; nop (trap here); nop
+	e.code(0x9C, 0x48, 0x81, 0x0C, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9D,
+		0xB8, 0x10, 0x00, 0x00, 0x00, 0x8E, 0xD0, 0x90, 0x90)
+	e.run(4) // pushf, or, popf, mov eax -> #DB after mov eax
+	if e.vector() != -1 || e.c.RIP != tStubs+16*VecDB {
+		t.Fatalf("rip %#x", e.c.RIP)
+	}
+	e.c.RIP = tCode + 15 // resume at mov ss with TF still set
+	e.c.GPR[RSP] += 40
+	e.c.RFLAGS |= FlagTF
+	e.c.syncPending()
+	e.run(10)
+	if e.vector() != VecDB || e.frame(1)[0] != tCode+18 {
+		t.Fatalf("vector %d frame rip %#x", e.vector(), e.frame(1)[0])
+	}
+}
