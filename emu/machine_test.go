@@ -371,3 +371,33 @@ func TestNewErrors(t *testing.T) {
 	_, err = New(Config{MemBytes: 3<<20 + 1})
 	require.ErrorContains(t, err, "4 KiB")
 }
+
+func TestStep(t *testing.T) {
+	m := newTestMachine(t)
+	m.bootRaw(t, code(movEAX(7), opCLI, opHLT)...)
+	s := m.Step()
+	m.gate(t, s.Reason == StopStep, s)
+	require.Equal(t, StopStep, s.Reason)
+	require.Equal(t, uint64(7), m.CPU.GPR[cpu.RAX])
+	require.Equal(t, uint64(0x100025), m.CPU.RIP)
+	m.SetBreakpoint(0x100026)
+	s = m.Run(Forever)
+	require.Equal(t, StopBreakpoint, s.Reason, "%v", s)
+	require.Equal(t, uint64(0x100026), m.CPU.RIP, "stopped before the HLT")
+	m.ClearBreakpoint(0x100026)
+	require.Equal(t, StopDeadHalt, m.Run(Forever).Reason)
+}
+
+func TestWatchpoint(t *testing.T) {
+	m := newTestMachine(t)
+	m.bootRaw(t, code(movEAX(0x1234), movStoreEAX(0x200000), opCLI, opHLT)...)
+	m.AddWatchpoint(0x200002, 1, false, true)
+	s := m.Run(Forever)
+	m.gate(t, s.Reason == StopWatchpoint, s)
+	require.Equal(t, StopWatchpoint, s.Reason, "%v", s)
+	var b [4]byte
+	m.ReadPhys(0x200000, b[:])
+	require.Equal(t, uint32(0x1234), binary.LittleEndian.Uint32(b[:]), "the write completed")
+	m.ClearWatchpoints()
+	require.Equal(t, StopDeadHalt, m.Run(Forever).Reason)
+}

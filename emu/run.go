@@ -40,9 +40,11 @@ const (
 	StopWatchpoint
 	// StopError: the CPU stopped on an internal error.
 	StopError
+	// StopStep: Step executed its instruction.
+	StopStep
 )
 
-var stopNames = [...]string{"time-limit", "debug-exit", "triple-fault", "dead-halt", "idle", "requested", "breakpoint", "watchpoint", "error"}
+var stopNames = [...]string{"time-limit", "debug-exit", "triple-fault", "dead-halt", "idle", "requested", "breakpoint", "watchpoint", "error", "step"}
 
 func (r StopReason) String() string {
 	if int(r) < len(stopNames) {
@@ -240,10 +242,12 @@ func (m *Machine) Step() Stop {
 		return s
 	}
 	switch ex.Reason {
-	case cpu.ExitBudget, cpu.ExitRequested:
-		return Stop{Reason: StopRequested, Time: m.CPU.Clock, Diag: "step"}
+	case cpu.ExitBudget:
+		return Stop{Reason: StopStep, Time: m.CPU.Clock}
+	case cpu.ExitRequested:
+		return Stop{Reason: StopRequested, Time: m.CPU.Clock}
 	case cpu.ExitHalt:
-		return Stop{Reason: StopIdle, Time: m.CPU.Clock, Diag: "halted"}
+		return Stop{Reason: StopIdle, Time: m.CPU.Clock, Diag: "halted with interrupts enabled"}
 	case cpu.ExitDeadHalt:
 		return Stop{Reason: StopDeadHalt, Time: m.CPU.Clock, Diag: "HLT with interrupts disabled and nothing pending"}
 	case cpu.ExitTripleFault:

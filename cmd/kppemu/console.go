@@ -26,7 +26,12 @@ type console struct {
 	quit        chan struct{}
 	restore     func()
 	eof         bool
+	flushed     uint64 // guest time of the last flush of serial output
 }
+
+// flushEvery is how much guest time may pass between flushes of serial
+// output while the guest is busy (it is flushed whenever the guest idles).
+const flushEvery = 1_000_000
 
 func newConsole(m *emu.Machine, out *bufio.Writer, interactive bool) (*console, error) {
 	c := &console{m: m, out: out, interactive: interactive,
@@ -138,7 +143,10 @@ func (c *console) poll() bool {
 		}
 		break
 	}
-	_ = c.out.Flush()
+	if now := c.m.Now(); now-c.flushed >= flushEvery {
+		c.flushed = now
+		_ = c.out.Flush()
+	}
 	return fed
 }
 
@@ -146,6 +154,7 @@ func (c *console) poll() bool {
 // it lets the wall clock catch up with the guest's (waking early for
 // input); otherwise guest time skips ahead at once.
 func (c *console) idle(now, next uint64, ok bool) (uint64, bool) {
+	_ = c.out.Flush()
 	if c.poll() {
 		return now, true
 	}
