@@ -22,11 +22,13 @@ type testMachine struct {
 	logs   bytes.Buffer
 }
 
-func newTestMachine(t testing.TB) *testMachine {
+func newTestMachine(t testing.TB) *testMachine { return newSeededMachine(t, 1) }
+
+func newSeededMachine(t testing.TB, seed uint64) *testMachine {
 	t.Helper()
 	tm := &testMachine{}
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &tm.logs})
-	m, err := New(Config{Serial: &tm.serial, Seed: 1, Logger: logger})
+	m, err := New(Config{Serial: &tm.serial, Seed: seed, Logger: logger})
 	require.NoError(t, err)
 	tm.Machine = m
 	return tm

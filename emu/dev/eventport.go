@@ -117,7 +117,11 @@ func (p *EventPort) WritePort(off uint16, data []byte) {
 	ev, err := p.decode(pa)
 	if err != nil {
 		p.State.Bad++
-		p.log.Warn("bad event record", "pa", fmt.Sprintf("%#x", pa), "error", err)
+		// A guest writing garbage in a loop must not flood the log: the
+		// first few bad records are logged, then only every power of two.
+		if n := p.State.Bad; n <= 8 || n&(n-1) == 0 {
+			p.log.Warn("bad event record", "pa", fmt.Sprintf("%#x", pa), "error", err, "bad_total", n)
+		}
 		return
 	}
 	p.State.Good++

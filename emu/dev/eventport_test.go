@@ -112,3 +112,12 @@ func TestEventPortIgnoresNarrowWrites(t *testing.T) {
 	roundTrip(t, p, q)
 	require.Equal(t, p.Stats(), q.Stats())
 }
+
+func TestEventPortLogIsRateLimited(t *testing.T) {
+	p, _, _, logBuf := newEventPortTest(t)
+	for range 100 {
+		out32(p, 0, 0x100) // zero memory: bad magic
+	}
+	require.Equal(t, uint64(100), p.Stats().Bad)
+	require.Equal(t, 8+3, bytes.Count(logBuf.Bytes(), []byte("bad event record")), "1-8, 16, 32, 64")
+}
