@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/gob"
 	"math/rand"
+	"os"
+	"strconv"
 	"testing"
 )
 
@@ -11,10 +13,17 @@ import (
 // protected mode: every run must end in an architectural outcome, never ExitShutdown
 // (the recover net in Run).
 func TestRandomBytesNeverPanic(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
+	seed := int64(1)
+	if s := os.Getenv("KPPEMU_RANDOM_SEED"); s != "" {
+		seed, _ = strconv.ParseInt(s, 10, 64)
+	}
+	rng := rand.New(rand.NewSource(seed))
 	n := 300
 	if testing.Short() {
 		n = 50
+	}
+	if s := os.Getenv("KPPEMU_RANDOM_CASES"); s != "" {
+		n, _ = strconv.Atoi(s)
 	}
 	for i := 0; i < n; i++ {
 		var e *testEnv
