@@ -377,6 +377,9 @@ func (c *CPU) Run(budget uint64) (ex Exit) {
 			c.log.Error("cpu internal error", "rip", fmt.Sprintf("%#x", c.ip0), "err", r)
 		}
 	}()
+	if c.bpSkipValid && c.bpSkip != c.RIP+c.icBase {
+		c.bpSkipValid = false // the debugger moved RIP away from the breakpoint it stopped at
+	}
 	for n := budget; n > 0; n-- {
 		if atomic.LoadUint32(&c.pending) != 0 {
 			if stop, done := c.service(); stop {

@@ -524,7 +524,7 @@ func handleNOP(c *CPU, u *uop) *Fault { return nil }
 
 // decodeSpecial recognises the encodings x86asm gets wrong (X86ASM-NOTES.md): ENDBR64/32
 // and the rest of the 0F 1E hint-NOP space with a register operand, CLAC/STAC, RDRAND with
-// REX.W and RDSEED.
+// REX.W, RDSEED, and CLWB (#UD, not XSAVEOPT).
 func (c *CPU) decodeSpecial(win []byte) *uop {
 	i := 0
 	rex := byte(0)
@@ -553,6 +553,9 @@ opcode:
 	op2, modrm := win[i+1], win[i+2]
 	n := uint8(i + 3)
 	switch {
+	case op2 == 0xAE && opsize && modrm < 0xC0 && (modrm>>3)&7 == 6:
+		// CLWB (66 0F AE /6), which x86asm decodes as XSAVEOPT; not implemented.
+		return c.udUop(win, len(win), "CLWB")
 	case op2 == 0x1E && modrm >= 0xC0:
 		// ENDBR64 (F3 0F 1E FA), ENDBR32 (F3 0F 1E FB), RDSSP: hint NOPs without CET.
 		return &uop{fn: handleNOP, len: n, op: opENDBR}

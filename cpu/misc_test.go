@@ -123,3 +123,12 @@ func TestPopfPrivilege(t *testing.T) {
 		t.Fatalf("rflags after popf %#x", e.c.GPR[RAX])
 	}
 }
+
+func TestCLWBIsUD(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.code(0x66, 0x0F, 0xAE, 0x30) // clwb [rax] (x86asm: XSAVEOPT)
+	e.run(10)
+	if e.vector() != VecUD {
+		t.Fatalf("vector %d", e.vector())
+	}
+}
