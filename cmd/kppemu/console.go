@@ -87,31 +87,18 @@ func (c *console) close() {
 // terminal.
 func (c *console) read() {
 	buf := make([]byte, 4096)
-	esc := false
+	var esc escape
 	for {
 		n, err := os.Stdin.Read(buf)
 		if n > 0 {
-			chunk := make([]byte, 0, n)
-			for _, b := range buf[:n] {
-				if !c.interactive {
-					chunk = append(chunk, b)
-					continue
-				}
-				switch {
-				case esc && (b == 'x' || b == 'X'):
+			chunk := append([]byte(nil), buf[:n]...)
+			if c.interactive {
+				var quit bool
+				chunk, quit = esc.filter(buf[:n])
+				if quit {
 					close(c.quit)
 					c.m.RequestStop()
 					return
-				case esc:
-					esc = false
-					if b != ctrlA {
-						chunk = append(chunk, ctrlA)
-					}
-					chunk = append(chunk, b)
-				case b == ctrlA:
-					esc = true
-				default:
-					chunk = append(chunk, b)
 				}
 			}
 			if len(chunk) > 0 {
@@ -123,6 +110,33 @@ func (c *console) read() {
 			return
 		}
 	}
+}
+
+// escape is the state of QEMU's console escape: Ctrl-A X quits, Ctrl-A
+// Ctrl-A sends one Ctrl-A, Ctrl-A and any other byte send both.
+type escape struct{ pending bool }
+
+// filter returns the bytes for the guest and whether the user asked to quit.
+func (e *escape) filter(in []byte) (out []byte, quit bool) {
+	out = make([]byte, 0, len(in))
+	for _, b := range in {
+		switch {
+		case e.pending && (b == 'x' || b == 'X'):
+			e.pending = false
+			return out, true
+		case e.pending:
+			e.pending = false
+			if b != ctrlA {
+				out = append(out, ctrlA)
+			}
+			out = append(out, b)
+		case b == ctrlA:
+			e.pending = true
+		default:
+			out = append(out, b)
+		}
+	}
+	return out, false
 }
 
 // poll feeds pending input to the UART and flushes serial output; it

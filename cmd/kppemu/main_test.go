@@ -183,3 +183,16 @@ func TestOutcome(t *testing.T) {
 	require.Equal(t, exitDeadHalt, status(outcome(m, emu.Stop{Reason: emu.StopDeadHalt})))
 	require.Equal(t, exitCPUError, status(outcome(m, emu.Stop{Reason: emu.StopError})))
 }
+
+func TestEscape(t *testing.T) {
+	var e escape
+	out, quit := e.filter([]byte("ab\x01\x01c\x01d"))
+	require.False(t, quit)
+	require.Equal(t, "ab\x01c\x01d", string(out))
+	out, quit = e.filter([]byte("x\x01"))
+	require.False(t, quit)
+	require.Equal(t, "x", string(out))
+	out, quit = e.filter([]byte("Xignored"))
+	require.True(t, quit, "Ctrl-A X split across reads")
+	require.Empty(t, out)
+}
