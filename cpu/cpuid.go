@@ -35,6 +35,12 @@ func hasXSAVE() bool {
 	return features.ecx1&(1<<26) != 0
 }
 
+// hasFSGSBASE reports whether RDFSBASE & co. are advertised (CR4.FSGSBASE may be set).
+func hasFSGSBASE() bool {
+	featuresOnce.Do(func() { features = computeFeatures() })
+	return features.ebx7&1 != 0
+}
+
 func bit(cond bool, n uint) uint32 {
 	if cond {
 		return 1 << n
@@ -54,7 +60,8 @@ func computeFeatures() *cpuidFeat {
 		bit(registered("CMPXCHG8B"), 8) | bit(true, 9) /* APIC */ | bit(true, 13) /* PGE */ |
 		bit(registered("CMOVE"), 15) | bit(true, 16) /* PAT */ | bit(true, 17) /* PSE-36 */ | bit(true, 19) /* CLFSH */ |
 		bit(fx, 24) | bit(sse, 25) | bit(sse2, 26)
-	f.ebx7 = bit(true, 7) /* SMEP */ | bit(true, 18) /* RDSEED */ | bit(true, 20) /* SMAP */
+	f.ebx7 = bit(true, 7) /* SMEP */ | bit(true, 18) /* RDSEED */ | bit(true, 20) /* SMAP */ |
+		bit(registered("RDFSBASE") && registered("WRGSBASE"), 0)
 	f.ecx81 = bit(registered("LAHF") && registered("SAHF"), 0) | bit(registered("LZCNT"), 5)
 	f.edx81 = bit(true, 11) /* SYSCALL */ | bit(true, 20) /* NX */ | bit(true, 26) /* 1 GiB pages */ |
 		bit(true, 27) /* RDTSCP */ | bit(true, 29) /* LM */
@@ -79,7 +86,7 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 		return 0x000306A9, 0x00010800, ecx, f.edx1
 	case 7:
 		if sub == 0 {
-			return 0, f.ebx7, 0, 0
+			return 0, f.ebx7, 1 << 2 /* UMIP */, 0
 		}
 		return 0, 0, 0, 0
 	case 0xD:

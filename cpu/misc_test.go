@@ -132,3 +132,18 @@ func TestCLWBIsUD(t *testing.T) {
 		t.Fatalf("vector %d", e.vector())
 	}
 }
+
+func TestUMIP(t *testing.T) {
+	e := newTestEnv(t, 3)
+	e.c.CR4 |= CR4UMIP
+	e.c.GPR[RBX] = tData
+	e.code(0x0F, 0x01, 0x03) // sgdt [rbx]
+	e.run(10)
+	if e.vector() != VecGP {
+		t.Fatalf("vector %d", e.vector())
+	}
+	_, _, ecx, _ := e.c.CPUID(7, 0)
+	if ecx&(1<<2) == 0 {
+		t.Fatalf("UMIP not advertised")
+	}
+}
