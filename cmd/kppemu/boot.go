@@ -116,13 +116,23 @@ func openOutput(name string) (io.Writer, func() error, error) {
 	return f, f.Close, nil
 }
 
-// jsonEvent is the JSON-lines form of a guest event.
+// jsonEvent is the JSON-lines form of a guest event. Arguments are hex
+// strings: many are 64-bit addresses, which JSON numbers (doubles to most
+// readers) cannot hold exactly.
 type jsonEvent struct {
 	TimeNS uint64   `json:"time_ns"`
 	Type   string   `json:"type"`
 	Code   uint32   `json:"code"`
-	Args   []uint64 `json:"args,omitempty"`
+	Args   []string `json:"args,omitempty"`
 	Text   string   `json:"text,omitempty"`
+}
+
+func newJSONEvent(e emu.Event) jsonEvent {
+	j := jsonEvent{TimeNS: e.Time, Type: emu.EventTypeName(e.Type), Code: e.Type, Text: e.Text}
+	for _, a := range e.Args {
+		j.Args = append(j.Args, fmt.Sprintf("%#x", a))
+	}
+	return j
 }
 
 func bootAction(c *cli.Context) error {
@@ -188,7 +198,7 @@ func bootAction(c *cli.Context) error {
 		defer func() { bw.Flush(); closeEv() }()
 		enc := json.NewEncoder(bw)
 		m.Subscribe(func(e emu.Event) {
-			_ = enc.Encode(jsonEvent{TimeNS: e.Time, Type: emu.EventTypeName(e.Type), Code: e.Type, Args: e.Args, Text: e.Text})
+			_ = enc.Encode(newJSONEvent(e))
 		})
 	}
 

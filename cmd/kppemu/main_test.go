@@ -125,6 +125,21 @@ func TestBootBugCheck(t *testing.T) {
 	require.Contains(t, r.stderr, "bug check 0x000000E2 (0x0000000000000001, 0x0000000000000002, 0x0000000000000003, 0x0000000000000004)")
 }
 
+// TestBootEvents checks the JSON lines of a kernel run.
+func TestBootEvents(t *testing.T) {
+	r := kppemu(t, "", "boot", "--driver", "hello", "--append", "autorun=bugcheck 0x109 1 2 3 0x17", "--events", "-", "--serial", os.DevNull)
+	require.Equal(t, 3, r.status, "stderr: %s", r.stderr)
+	var types []string
+	var last jsonEvent
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		require.NoError(t, json.Unmarshal([]byte(l), &last), l)
+		types = append(types, last.Type)
+	}
+	require.Equal(t, []string{"boot-complete", "module-loaded", "bug-check"}, types)
+	require.Equal(t, []string{"0x109", "0x1", "0x2", "0x3", "0x17"}, last.Args)
+	require.Contains(t, r.stderr, "bug check 0x00000109")
+}
+
 func TestBootErrors(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.elf")
 	require.NoError(t, os.WriteFile(bad, []byte("not a kernel"), 0o644))
