@@ -1,0 +1,465 @@
+package cpu
+
+// Generators for data movement, condition codes, flag instructions, LEA, NOPs, string
+// instructions and control transfers inside the snippet.
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/kppemu/kppemu/cpu/internal/native"
+)
+
+var diffCC = [16]string{"O", "NO", "B", "AE", "E", "NE", "BE", "A", "S", "NS", "P", "NP", "L", "GE", "LE", "G"}
+
+func moveForms() []dform {
+	var fs []dform
+	add := func(name, mnem string, w int, need string, gen func(g *dgen)) {
+		fs = append(fs, dform{name: name, mnem: mnem, weight: w, need: need, gen: gen})
+	}
+	for _, sz := range allSizes {
+		sz := sz
+		sn := sizeName(sz)
+		add("MOV/rm,r/"+sn, "MOV", 6, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{opSz(0x88, sz)}, size: sz, digit: -1, mem: g.coin()})
+		})
+		add("MOV/r,rm/"+sn, "MOV", 6, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{opSz(0x8A, sz)}, size: sz, digit: -1, mem: g.coin()})
+		})
+		add("MOV/rm,imm/"+sn, "MOV", 4, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{opSz(0xC6, sz)}, size: sz, digit: 0, mem: g.coin(), imm: min(sz, 4)})
+		})
+		add("MOV/r,imm/"+sn, "MOV", 4, "", func(g *dgen) {
+			r := g.reg()
+			p, w := sizePfx(sz)
+			op := byte(0xB8)
+			if sz == 1 {
+				op = 0xB0
+			}
+			g.emit(insn{pfx: p, w: w, rex: sz == 1 && r >= 4 && r < 8, op: []byte{op}, opReg: int8(r), imm: immN(g.val(sz), sz)}, 0)
+		})
+		add("MOV/moffs/"+sn, "MOV", 4, "", func(g *dgen) {
+			g.claim(RAX)
+			addr := uint64(native.ScratchAddr + g.memOff(sz, 1))
+			g.putMem(addr, sz, g.val(sz))
+			p, w := sizePfx(sz)
+			op := opSz(0xA0, sz)
+			if g.coin() {
+				op += 2 // store
+			}
+			a := imm64(addr)
+			if g.n(4) == 0 {
+				p = append(p, 0x67)
+				a = imm32(addr)
+			}
+			g.emit(insn{pfx: p, w: w, op: []byte{op}, opReg: -1, imm: a}, 0)
+		})
+		add("XCHG/rm,r/"+sn, "XCHG", 6, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{opSz(0x86, sz)}, size: sz, digit: -1, mem: g.coin(), lock: true})
+		})
+		add("XADD/"+sn, "XADD", 6, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{0x0F, opSz(0xC0, sz)}, size: sz, digit: -1, mem: g.coin(), lock: true})
+		})
+		add("CMPXCHG/"+sn, "CMPXCHG", 8, "", func(g *dgen) {
+			g.claim(RAX)
+			o := g.genRM(rmSpec{op: []byte{0x0F, opSz(0xB0, sz)}, size: sz, digit: -1, mem: g.coin(), lock: true})
+			if g.coin() { // make the comparison succeed
+				var v uint64
+				if o.rm.mem {
+					v = g.getMem(o.addr, sz)
+				} else {
+					v = g.c.in.GPR[o.rm.reg]
+				}
+				g.c.in.GPR[RAX] = g.c.in.GPR[RAX]&^sizeMask[sz] | v&sizeMask[sz]
+			}
+		})
+		if sz > 1 {
+			add("XCHG/acc,r/"+sn, "XCHG", 3, "", func(g *dgen) {
+				g.claim(RAX)
+				r := g.reg()
+				for r == RAX {
+					r = g.reg()
+				}
+				p, w := sizePfx(sz)
+				g.emit(insn{pfx: p, w: w, op: []byte{0x90}, opReg: int8(r)}, 0)
+			})
+			for _, m := range []struct {
+				name string
+				op   byte
+				src  int
+			}{{"MOVZX", 0xB6, 1}, {"MOVZX", 0xB7, 2}, {"MOVSX", 0xBE, 1}, {"MOVSX", 0xBF, 2}} {
+				m := m
+				if m.src >= sz {
+					continue
+				}
+				add(fmt.Sprintf("%s/%s,%d", m.name, sn, m.src*8), m.name, 5, "", func(g *dgen) {
+					g.genRM(rmSpec{op: []byte{0x0F, m.op}, size: sz, rmSize: m.src, digit: -1, mem: g.coin()})
+				})
+			}
+			for cc := 0; cc < 16; cc++ {
+				cc := cc
+				add(fmt.Sprintf("CMOV%s/%s", diffCC[cc], sn), "CMOV"+diffCC[cc], 2, "", func(g *dgen) {
+					g.genRM(rmSpec{op: []byte{0x0F, 0x40 + byte(cc)}, size: sz, digit: -1, mem: g.coin()})
+				})
+			}
+		}
+	}
+	add("MOVSXD/64,32", "MOVSXD", 5, "", func(g *dgen) {
+		g.genRM(rmSpec{op: []byte{0x63}, size: 8, rmSize: 4, digit: -1, mem: g.coin()})
+	})
+	for cc := 0; cc < 16; cc++ {
+		cc := cc
+		add("SET"+diffCC[cc], "SET"+diffCC[cc], 4, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{0x0F, 0x90 + byte(cc)}, size: 1, digit: 0, mem: g.coin()})
+		})
+	}
+	add("CMPXCHG8B", "CMPXCHG8B", 8, "", func(g *dgen) {
+		g.claim(RAX, RDX, RBX, RCX)
+		o := g.genRM(rmSpec{op: []byte{0x0F, 0xC7}, size: 4, digit: 1, mem: true, rmSize: 8, lock: true})
+		if g.coin() {
+			v := g.getMem(o.addr, 8)
+			g.c.in.GPR[RAX] = g.c.in.GPR[RAX]&^0xFFFFFFFF | v&0xFFFFFFFF
+			g.c.in.GPR[RDX] = g.c.in.GPR[RDX]&^0xFFFFFFFF | v>>32
+		}
+	})
+	add("CMPXCHG16B", "CMPXCHG16B", 8, "cx16", func(g *dgen) {
+		g.claim(RAX, RDX, RBX, RCX)
+		o := g.genRM(rmSpec{op: []byte{0x0F, 0xC7}, size: 8, digit: 1, mem: true, rmSize: 16, align: 16, lock: true})
+		if g.coin() {
+			g.c.in.GPR[RAX] = g.getMem(o.addr, 8)
+			g.c.in.GPR[RDX] = g.getMem(o.addr+8, 8)
+		}
+	})
+	// Sign extensions of the accumulator.
+	for _, x := range []struct {
+		name string
+		sz   int
+		op   byte
+	}{{"CBW", 2, 0x98}, {"CWDE", 4, 0x98}, {"CDQE", 8, 0x98}, {"CWD", 2, 0x99}, {"CDQ", 4, 0x99}, {"CQO", 8, 0x99}} {
+		x := x
+		add(x.name, x.name, 4, "", func(g *dgen) {
+			g.setReg(RAX, g.val(x.sz))
+			p, w := sizePfx(x.sz)
+			g.emit(insn{pfx: p, w: w, op: []byte{x.op}, opReg: -1}, 0)
+		})
+	}
+	// Flag instructions.
+	for _, x := range []struct {
+		name, need string
+		op         byte
+	}{{"LAHF", "lahf", 0x9F}, {"SAHF", "lahf", 0x9E}, {"CLC", "", 0xF8}, {"STC", "", 0xF9}, {"CMC", "", 0xF5}, {"CLD", "", 0xFC}, {"STD", "", 0xFD}} {
+		x := x
+		add(x.name, x.name, 3, x.need, func(g *dgen) {
+			g.c.in.RFLAGS |= uint64(g.n(2)) * FlagDF
+			g.emit(insn{op: []byte{x.op}, opReg: -1}, 0)
+		})
+	}
+	// LEA: any register values (no memory is accessed).
+	for _, sz := range []int{2, 4, 8} {
+		sz := sz
+		add("LEA/"+sizeName(sz), "LEA", 8, "", func(g *dgen) {
+			p, w := sizePfx(sz)
+			a32 := g.n(4) == 0
+			if a32 {
+				p = append(p, 0x67)
+			}
+			r := g.reg()
+			rm := g.memAt(g.r.Uint64(), a32)
+			for i := range g.c.in.GPR {
+				if i != RSP && g.used&(1<<i) != 0 && g.n(3) == 0 {
+					g.c.in.GPR[i] = g.val(8)
+				}
+			}
+			g.emit(insn{pfx: p, w: w, op: []byte{0x8D}, modrm: true, reg: r, rm: rm, opReg: -1}, g.r.Uint64())
+		})
+	}
+	// NOP forms.
+	add("NOP/90", "NOP", 1, "", func(g *dgen) { g.emit(insn{op: []byte{0x90}, opReg: -1}, 0) })
+	add("NOP/66 90", "NOP", 1, "", func(g *dgen) { g.emit(insn{pfx: []byte{0x66}, op: []byte{0x90}, opReg: -1}, 0) })
+	add("NOP/0F 1F", "NOP", 3, "", func(g *dgen) {
+		sz := []int{2, 4}[g.n(2)] // x86asm rejects REX.W 0F 1F
+		p, w := sizePfx(sz)
+		rm := g.memAt(g.r.Uint64(), false)
+		g.emit(insn{pfx: p, w: w, op: []byte{0x0F, 0x1F}, modrm: true, reg: 0, rm: rm, opReg: -1}, g.r.Uint64())
+	})
+	add("PAUSE", "PAUSE", 1, "", func(g *dgen) { g.emit(insn{pfx: []byte{0xF3}, op: []byte{0x90}, opReg: -1}, 0) })
+	add("ENDBR64", "", 1, "", func(g *dgen) { g.raw(0xF3, 0x0F, 0x1E, 0xFA) })
+	return fs
+}
+
+// stringForms: MOVS STOS LODS CMPS SCAS, every size, with and without REP/REPE/REPNE,
+// both directions, 64- and 32-bit address size.
+func stringForms() []dform {
+	var fs []dform
+	type sop struct {
+		name      string
+		op        byte
+		src, dst  bool // uses RSI / RDI
+		cmp       bool // REPE/REPNE meaningful
+		nameStems [4]string
+	}
+	ops := []sop{
+		{"MOVS", 0xA4, true, true, false, [4]string{"MOVSB", "MOVSW", "MOVSD", "MOVSQ"}},
+		{"STOS", 0xAA, false, true, false, [4]string{"STOSB", "STOSW", "STOSD", "STOSQ"}},
+		{"LODS", 0xAC, true, false, false, [4]string{"LODSB", "LODSW", "LODSD", "LODSQ"}},
+		{"CMPS", 0xA6, true, true, true, [4]string{"CMPSB", "CMPSW", "CMPSD", "CMPSQ"}},
+		{"SCAS", 0xAE, false, true, true, [4]string{"SCASB", "SCASW", "SCASD", "SCASQ"}},
+	}
+	for _, o := range ops {
+		o := o
+		for si, sz := range allSizes {
+			sz, mn := sz, o.nameStems[si]
+			reps := []string{"", "REP"}
+			if o.cmp {
+				reps = []string{"", "REPE", "REPNE"}
+			}
+			for _, rep := range reps {
+				rep := rep
+				name := o.name + "/" + sizeName(sz)
+				if rep != "" {
+					name = rep + " " + name
+				}
+				fs = append(fs, dform{name: name, mnem: mn, weight: 10, gen: func(g *dgen) {
+					g.claim(RSI, RDI, RCX, RAX)
+					g.spFree = false
+					df := g.coin()
+					if df {
+						g.c.in.RFLAGS |= FlagDF
+					}
+					cnt := 1
+					var p []byte
+					if rep != "" {
+						cnt = g.n(20)
+						if rep == "REPNE" {
+							p = append(p, 0xF2)
+						} else {
+							p = append(p, 0xF3)
+						}
+					}
+					sp, w := sizePfx(sz)
+					p = append(sp, p...)
+					a32 := g.n(5) == 0
+					if a32 {
+						p = append([]byte{0x67}, p...)
+					}
+					span := (cnt + 1) * sz
+					place := func() uint64 {
+						if df {
+							return uint64(native.ScratchAddr + span + g.n(native.ScratchSize-2*span))
+						}
+						return uint64(native.ScratchAddr + g.n(native.ScratchSize-2*span))
+					}
+					si, di := place(), place()
+					hi := func() uint64 {
+						if a32 {
+							return g.r.Uint64() << 32
+						}
+						return 0
+					}
+					g.c.in.GPR[RSI] = hi() | si
+					g.c.in.GPR[RDI] = hi() | di
+					if rep != "" {
+						g.c.in.GPR[RCX] = hi() | uint64(cnt)
+						if g.n(8) == 0 && !a32 {
+							g.c.in.GPR[RCX] = 0
+						}
+					}
+					g.setReg(RAX, g.val(sz))
+					if o.cmp {
+						// Make the operands equal for a random prefix of the elements.
+						k := g.n(cnt + 2)
+						step := int64(sz)
+						if df {
+							step = -step
+						}
+						for j := 0; j < k; j++ {
+							d := uint64(int64(di) + int64(j)*step)
+							if o.src {
+								s := uint64(int64(si) + int64(j)*step)
+								g.putMem(d, sz, g.getMem(s, sz))
+							} else {
+								g.putMem(d, sz, g.c.in.GPR[RAX])
+							}
+						}
+					}
+					g.emit(insn{pfx: p, w: w, op: []byte{opSz(o.op, sz)}, opReg: -1}, 0)
+					if !o.cmp {
+						g.c.flags = flagsArith // unchanged: compare all
+					}
+				}})
+			}
+		}
+	}
+	return fs
+}
+
+// controlForms: Jcc, LOOP*, JRCXZ, JMP, CALL, RET, PUSH/POP, PUSHF/POPF, ENTER/LEAVE.
+func controlForms() []dform {
+	var fs []dform
+	add := func(name, mnem string, w int, gen func(g *dgen)) {
+		fs = append(fs, dform{name: name, mnem: mnem, weight: w, gen: gen})
+	}
+	marker := func(g *dgen) { g.raw(0xB0, 0x5A) } // mov al, 0x5A: shows whether a branch was taken
+	for cc := 0; cc < 16; cc++ {
+		cc := cc
+		add("J"+diffCC[cc]+"/rel8", "J"+diffCC[cc], 3, func(g *dgen) {
+			g.emit(insn{op: []byte{0x70 + byte(cc)}, opReg: -1, imm: []byte{2}}, 0)
+			marker(g)
+		})
+		add("J"+diffCC[cc]+"/rel32", "J"+diffCC[cc], 3, func(g *dgen) {
+			g.emit(insn{op: []byte{0x0F, 0x80 + byte(cc)}, opReg: -1, imm: imm32(2)}, 0)
+			marker(g)
+		})
+	}
+	for _, l := range []struct {
+		name string
+		op   byte
+	}{{"LOOP", 0xE2}, {"LOOPE", 0xE1}, {"LOOPNE", 0xE0}, {"JRCXZ", 0xE3}} {
+		l := l
+		add(l.name, l.name, 4, func(g *dgen) {
+			g.claim(RCX, RAX)
+			var p []byte
+			if g.n(4) == 0 {
+				p = []byte{0x67}
+				if l.name == "JRCXZ" {
+					g.mnem = "JECXZ"
+				}
+			}
+			switch g.n(4) {
+			case 0:
+				g.c.in.GPR[RCX] = 0
+			case 1:
+				g.c.in.GPR[RCX] = 1
+			case 2:
+				g.c.in.GPR[RCX] = g.r.Uint64() << 32
+			case 3:
+				g.c.in.GPR[RCX] = g.r.Uint64()<<32 | 1
+			}
+			g.emit(insn{pfx: p, op: []byte{l.op}, opReg: -1, imm: []byte{2}}, 0)
+			marker(g)
+		})
+	}
+	add("JMP/rel8", "JMP", 2, func(g *dgen) { g.emit(insn{op: []byte{0xEB}, opReg: -1, imm: []byte{2}}, 0); marker(g) })
+	add("JMP/rel32", "JMP", 2, func(g *dgen) { g.emit(insn{op: []byte{0xE9}, opReg: -1, imm: imm32(2)}, 0); marker(g) })
+	add("JMP/rm64", "JMP", 4, func(g *dgen) { genIndirect(g, 4) })
+	add("CALL/rel32", "CALL", 4, func(g *dgen) {
+		g.spFree = false
+		g.emit(insn{op: []byte{0xE8}, opReg: -1, imm: imm32(2)}, 0)
+		marker(g)
+	})
+	add("CALL/rm64", "CALL", 4, func(g *dgen) { genIndirect(g, 2) })
+	add("RET", "RET", 4, func(g *dgen) {
+		g.putMem(g.c.in.GPR[RSP], 8, native.CodeAddr+1)
+		g.emit(insn{op: []byte{0xC3}, opReg: -1}, 0)
+	})
+	add("RET/imm16", "RET", 4, func(g *dgen) {
+		g.putMem(g.c.in.GPR[RSP], 8, native.CodeAddr+3)
+		g.emit(insn{op: []byte{0xC2}, opReg: -1, imm: imm16(uint64(g.n(0x200)))}, 0)
+	})
+	// PUSH and POP.
+	pushPop := func(name string, w int, gen func(g *dgen)) {
+		add(name, name[:strings2(name)], w, func(g *dgen) { g.spFree = false; gen(g) })
+	}
+	pushPop("PUSH/r64", 4, func(g *dgen) {
+		r := g.reg()
+		if g.n(8) == 0 {
+			r = RSP
+		}
+		g.emit(insn{op: []byte{0x50}, opReg: int8(r)}, 0)
+	})
+	pushPop("PUSH/r16", 3, func(g *dgen) { g.emit(insn{pfx: []byte{0x66}, op: []byte{0x50}, opReg: int8(g.reg())}, 0) })
+	pushPop("PUSH/imm8", 3, func(g *dgen) { g.emit(insn{op: []byte{0x6A}, opReg: -1, imm: imm8(g.val(1))}, 0) })
+	pushPop("PUSH/imm32", 3, func(g *dgen) { g.emit(insn{op: []byte{0x68}, opReg: -1, imm: imm32(g.val(4))}, 0) })
+	pushPop("PUSH/imm16", 2, func(g *dgen) {
+		g.emit(insn{pfx: []byte{0x66}, op: []byte{0x68}, opReg: -1, imm: imm16(g.val(2))}, 0)
+	})
+	pushPop("PUSH/m64", 3, func(g *dgen) { g.genRM(rmSpec{op: []byte{0xFF}, size: 4, rmSize: 8, digit: 6, mem: true}) })
+	pushPop("PUSH/m16", 2, func(g *dgen) { g.genRM(rmSpec{op: []byte{0xFF}, size: 2, digit: 6, mem: true}) })
+	popVals := func(g *dgen) {
+		for i := 0; i < 16; i += 8 {
+			g.putMem(g.c.in.GPR[RSP]+uint64(i), 8, g.val(8))
+		}
+	}
+	pushPop("POP/r64", 4, func(g *dgen) {
+		popVals(g)
+		r := g.reg()
+		if g.n(8) == 0 {
+			r = RSP
+		}
+		g.emit(insn{op: []byte{0x58}, opReg: int8(r)}, 0)
+	})
+	pushPop("POP/r16", 3, func(g *dgen) {
+		popVals(g)
+		g.emit(insn{pfx: []byte{0x66}, op: []byte{0x58}, opReg: int8(g.reg())}, 0)
+	})
+	pushPop("POP/m64", 3, func(g *dgen) {
+		popVals(g)
+		g.genRM(rmSpec{op: []byte{0x8F}, size: 4, rmSize: 8, digit: 0, mem: true})
+	})
+	pushPop("PUSHFQ", 3, func(g *dgen) {
+		g.c.in.RFLAGS |= uint64(g.n(2)) * FlagDF
+		g.mnem = "PUSHFQ"
+		g.emit(insn{op: []byte{0x9C}, opReg: -1}, 0)
+	})
+	pushPop("POPFQ", 3, func(g *dgen) {
+		// Only arithmetic flags and DF: TF/AC would trap or enable alignment checks on the host.
+		g.putMem(g.c.in.GPR[RSP], 8, g.r.Uint64()&(flagsArith|FlagDF)|0x202)
+		g.mnem = "POPFQ"
+		g.emit(insn{op: []byte{0x9D}, opReg: -1}, 0)
+	})
+	add("ENTER", "ENTER", 5, func(g *dgen) {
+		g.spFree = false
+		g.claim(RBP)
+		g.c.in.GPR[RBP] = native.StackAddr + 0x900 + uint64(g.n(32))*8
+		size := uint64(g.n(0x100))
+		if g.coin() {
+			size &^= 7
+		}
+		lvl := []byte{0, 1, 2, 3, byte(g.n(8))}[g.n(5)]
+		g.emit(insn{op: []byte{0xC8}, opReg: -1, imm: append(imm16(size), lvl)}, 0)
+	})
+	add("LEAVE", "LEAVE", 4, func(g *dgen) {
+		g.spFree = false
+		g.claim(RBP)
+		g.c.in.GPR[RBP] = native.StackAddr + 0x600 + uint64(g.n(64))*8
+		g.emit(insn{op: []byte{0xC9}, opReg: -1}, 0)
+	})
+	return fs
+}
+
+func strings2(name string) int {
+	for i, c := range name {
+		if c == '/' {
+			return i
+		}
+	}
+	return len(name)
+}
+
+// genIndirect emits JMP (digit 4) or CALL (digit 2) through a register or memory operand
+// whose target skips a marker instruction.
+func genIndirect(g *dgen, digit uint8) {
+	g.spFree = false
+	mem := g.coin()
+	var in insn
+	var addr uint64
+	if mem {
+		addr = uint64(native.ScratchAddr + g.memOff(8, 1))
+		in = insn{op: []byte{0xFF}, modrm: true, reg: digit, rm: g.memAt(addr, false), opReg: -1}
+	} else {
+		r := g.reg()
+		in = insn{op: []byte{0xFF}, modrm: true, reg: digit, rm: regRM(r), opReg: -1}
+		addr = uint64(r)
+	}
+	b, _ := in.encode()
+	target := uint64(native.CodeAddr + len(b) + 2)
+	if mem {
+		g.putMem(addr, 8, target)
+	} else {
+		g.c.in.GPR[addr] = target
+	}
+	g.emit(in, addr)
+	g.raw(0xB0, 0x5A)
+}
+
+var _ = binary.LittleEndian
