@@ -2,7 +2,8 @@ package cpu
 
 // Far control transfers and privilege changes: far JMP/CALL/RET, IRET, INT n/INT3/INTO/
 // INT1, SYSCALL/SYSRET (SDM Vol. 2 instruction pages, Vol. 3A ch. 5-6).
-// Call gates and task switches are not supported (#GP(selector)).
+// 64-bit call gates work in IA-32e mode; task switches and 32-bit call gates are not
+// supported (#GP(selector)).
 
 func init() {
 	register("LJMP", xlateFar)
@@ -116,6 +117,11 @@ func (c *CPU) checkOffset(d uint64, off uint64) *Fault {
 
 // farTransfer is far JMP (call=false) or CALL to sel:off.
 func (c *CPU) farTransfer(sel uint16, off uint64, osize uint8, call bool) *Fault {
+	if sel&^3 != 0 && c.EFER&EFERLMA != 0 {
+		if d, _, f := c.readDesc(sel); f == nil && descAttr(d)&(attrS|attrType) == sysCallGate {
+			return c.callGate(sel, call)
+		}
+	}
 	d, addr, f := c.checkCodeTarget(sel)
 	if f != nil {
 		return f
@@ -141,6 +147,89 @@ func (c *CPU) farTransfer(sel uint16, off uint64, osize uint8, call bool) *Fault
 	}
 	c.loadCS(sel, d, c.CPL)
 	c.RIP = off
+	return nil
+}
+
+// callGate is a far CALL or JMP through a 64-bit call gate (SDM Vol. 3A §5.8.3.1, §5.8.6).
+// CALL to a more privileged non-conforming segment switches to the TSS stack for the
+// new CPL (SS = null selector) and pushes the caller's SS, RSP, CS and RIP.
+func (c *CPU) callGate(gsel uint16, call bool) *Fault {
+	lo, hi, _, f := c.readDesc16(gsel)
+	if f != nil {
+		return f
+	}
+	ga := descAttr(lo)
+	gdpl := attrDPL(ga)
+	if gdpl < c.CPL || gdpl < uint8(gsel&3) {
+		return c.gp(uint32(gsel &^ 3))
+	}
+	if ga&attrP == 0 {
+		return c.raiseCode(VecNP, uint32(gsel&^3))
+	}
+	sel := uint16(lo >> 16)
+	target := lo&0xFFFF | (lo>>48&0xFFFF)<<16 | hi<<32
+	if sel&^3 == 0 {
+		return c.gp(0)
+	}
+	d, addr, f := c.readDesc(sel)
+	if f != nil {
+		return f
+	}
+	a := descAttr(d)
+	dpl := attrDPL(a)
+	if !isCode(a) || a&attrL == 0 || a&attrDB != 0 || dpl > c.CPL {
+		return c.gp(uint32(sel &^ 3))
+	}
+	conforming := a&0x4 != 0
+	if !call && !conforming && dpl != c.CPL {
+		return c.gp(uint32(sel &^ 3))
+	}
+	if a&attrP == 0 {
+		return c.raiseCode(VecNP, uint32(sel&^3))
+	}
+	if !canonical(target) {
+		return c.gp(0)
+	}
+	if !call {
+		if f := c.setAccessed(addr, d); f != nil {
+			return f
+		}
+		c.loadCS(sel, d, c.CPL)
+		c.RIP = target
+		return nil
+	}
+	newCPL := c.CPL
+	if !conforming {
+		newCPL = dpl
+	}
+	var frame [32]byte
+	putU64(frame[0:], c.RIP)
+	putU64(frame[8:], uint64(c.Seg[CS].Selector))
+	rsp, n := c.GPR[RSP], 16
+	if newCPL < c.CPL {
+		v, f := c.readSys(c.TR.Base+4+8*uint64(newCPL), 8)
+		if f != nil {
+			return f
+		}
+		putU64(frame[16:], c.GPR[RSP])
+		putU64(frame[24:], uint64(c.Seg[SS].Selector))
+		rsp, n = v, 32
+	}
+	if !canonical(rsp) || !canonical(rsp-uint64(n)) {
+		return c.ss(0)
+	}
+	if f := c.writeFrame(rsp-uint64(n), frame[:n], newCPL); f != nil {
+		return f
+	}
+	if f := c.setAccessed(addr, d); f != nil {
+		return f
+	}
+	if newCPL < c.CPL {
+		c.Seg[SS] = Segment{Selector: uint16(newCPL), Attr: attrP | attrS | 0x3 | uint16(newCPL)<<5}
+	}
+	c.GPR[RSP] = rsp - uint64(n)
+	c.loadCS(sel, d, newCPL)
+	c.RIP = target
 	return nil
 }
 

@@ -162,3 +162,30 @@ func TestSingleStepOverIntAndMovSS(t *testing.T) {
 		t.Fatalf("vector %d frame rip %#x", e.vector(), e.frame(1)[0])
 	}
 }
+
+func TestCallGateFromRing3(t *testing.T) {
+	e := newTestEnv(t, 3)
+	// 64-bit call gate at GDT index 9 (0x48), DPL 3, to kernel code at tCode+0x80.
+	const target = tCode + 0x80
+	e.poke64(tGDT+0x48, target&0xFFFF|selKCode64<<16|uint64(0x80|3<<5|sysCallGate)<<40|(target>>16&0xFFFF)<<48)
+	e.poke64(tGDT+0x50, target>>32)
+	e.c.GDTR.Limit = 0x57
+	e.poke64(tData, 0)
+	e.load(tData+8, []byte{0x4B, 0}) // selector 0x48 | RPL 3
+	e.c.GPR[RBX] = tData
+	e.code(0x48, 0xFF, 0x1B) // rex.w call far [rbx]
+	// Kernel side: retfq back to ring 3, then int3 in ring 3.
+	e.load(target, []byte{0x48, 0xCB})
+	e.load(tCode+3, []byte{0xCC})
+	e.setGate(VecBP, tStubs+16*VecBP, sysIntGate, 3, 0)
+	e.c.Step()
+	if e.c.CPL != 0 || e.c.RIP != target || e.c.GPR[RSP] != tKStack-32 {
+		t.Fatalf("cpl %d rip %#x rsp %#x", e.c.CPL, e.c.RIP, e.c.GPR[RSP])
+	}
+	eqFrame(t, e.frame(4), []uint64{tCode + 3, selUCode64 | 3, tUStack, selUData | 3})
+	e.run(10)
+	if e.vector() != VecBP {
+		t.Fatalf("vector %d", e.vector())
+	}
+	eqFrame(t, e.frame(5), []uint64{tCode + 4, selUCode64 | 3, flagRsv1, tUStack, selUData | 3})
+}
