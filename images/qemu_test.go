@@ -200,8 +200,8 @@ func TestQEMUScripts(t *testing.T) {
 		{
 			name: "timer-regularity", cmdline: "autorun=load ticktest 30;sleep 1000;timers;unload ticktest;timers;poweroff",
 			modules: []string{"initrd"},
-			want: []string{"ticktest: sampling 30 expirations", "ticktest: 30 expirations, 0 irregular in ticks: ok",
-				"ticktest: one-shot fired 1 time(s), 3 ticks after arming: ok",
+			want: []string{"ticktest: sampling 30 expirations", "ticktest: 30 expirations, 0 irregular, 0 early: ok",
+				"ticktest: one-shot fired 1 time(s), due 3 ticks after arming: ok",
 				"timers: 1 armed", "unload: ticktest unloaded", "timers: 1 armed", "power off"},
 			exit: exitPowerOff,
 		},

@@ -44,6 +44,7 @@ void dpc_init(struct dpc *d, dpc_fn fn, void *ctx)
 	d->fn = fn;
 	d->ctx = ctx;
 	d->queued = false;
+	d->due = d->lost = 0;
 }
 
 bool dpc_queue(struct dpc *d)
@@ -146,6 +147,7 @@ bool timer_cancel(struct ktimer *t)
 void time_tick(void)
 {
 	struct dpc *fire[16];
+	uint64_t due[16];
 	int n = 0;
 	uint64_t f = spin_lock_irqsave(&time_lock);
 	tick_count++;
@@ -157,12 +159,20 @@ void time_tick(void)
 			t->due += t->period;
 			insert(t);
 		}
-		if (t->dpc)
+		if (t->dpc) {
+			due[n] = tick_count;
 			fire[n++] = t->dpc;
+		}
 	}
 	spin_unlock_irqrestore(&time_lock, f);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (fire[i]->queued) {
+			fire[i]->lost++;
+			continue;
+		}
+		fire[i]->due = due[i];
 		dpc_queue(fire[i]);
+	}
 }
 
 static housekeeping_fn housekeeping_fns[HOUSEKEEPING_MAX];

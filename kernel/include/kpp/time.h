@@ -17,6 +17,8 @@ struct dpc {
 	dpc_fn fn;
 	void *ctx;
 	bool queued;
+	uint64_t due;  /* for a timer's DPC: the tick the timer expired at */
+	uint64_t lost; /* expirations that found the DPC still queued */
 };
 
 struct ktimer {
