@@ -231,6 +231,16 @@ func xlateIncDec(u *uop, d *decodeInfo) bool {
 	switch u.kind[0] {
 	case kReg:
 		u.fn = incDecR
+		switch {
+		case u.sz[0] == 8 && u.aux == 1:
+			u.fn = decR64
+		case u.sz[0] == 4 && u.aux == 1:
+			u.fn = decR32
+		case u.sz[0] == 8:
+			u.fn = incR64
+		case u.sz[0] == 4:
+			u.fn = incR32
+		}
 	case kMem:
 		u.fn = incDecM
 	}
@@ -269,5 +279,52 @@ func incDecM(c *CPU, u *uop) *Fault {
 		c.lf, c.RFLAGS = lf, fl
 		return f
 	}
+	return nil
+}
+
+// keepCF folds a pending carry into RFLAGS.CF before an INC/DEC replaces the lazy state.
+func (c *CPU) keepCF() {
+	if c.lf.kind == lfArith {
+		c.RFLAGS = c.RFLAGS&^FlagCF | c.lf.cv>>c.lf.msb&1
+	}
+}
+
+// decR64 is DEC r64.
+func decR64(c *CPU, u *uop) *Fault {
+	c.keepCF()
+	a := c.GPR[u.r[0]&15]
+	r := a - 1
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: (^a & 1) | (^(a ^ 1) & r), msb: 63, kind: lfKeepCF}
+	return nil
+}
+
+// decR32 is DEC r32.
+func decR32(c *CPU, u *uop) *Fault {
+	c.keepCF()
+	a := uint64(uint32(c.GPR[u.r[0]&15]))
+	r := uint64(uint32(a - 1))
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: (^a & 1) | (^(a ^ 1) & r), msb: 31, kind: lfKeepCF}
+	return nil
+}
+
+// incR64 is INC r64.
+func incR64(c *CPU, u *uop) *Fault {
+	c.keepCF()
+	a := c.GPR[u.r[0]&15]
+	r := a + 1
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: (a & 1) | ((a | 1) &^ r), msb: 63, kind: lfKeepCF}
+	return nil
+}
+
+// incR32 is INC r32.
+func incR32(c *CPU, u *uop) *Fault {
+	c.keepCF()
+	a := uint64(uint32(c.GPR[u.r[0]&15]))
+	r := uint64(uint32(a + 1))
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: (a & 1) | ((a | 1) &^ r), msb: 31, kind: lfKeepCF}
 	return nil
 }

@@ -157,3 +157,33 @@ func TestNegativeDisp32(t *testing.T) {
 		t.Fatalf("rax %#x r13 %#x", e.c.GPR[RAX], e.c.GPR[R13])
 	}
 }
+
+func TestIncDecForms(t *testing.T) {
+	cases := []struct {
+		name  string
+		code  []byte
+		rax   uint64
+		flags uint64
+	}{
+		{"dec-r64-zero", []byte{0x48, 0xFF, 0xC8}, 0, FlagZF | FlagPF},                                     // rax=1
+		{"dec-r32-wrap", []byte{0x31, 0xC0, 0xFF, 0xC8}, 0xFFFFFFFF, FlagSF | FlagPF | FlagAF},            // xor eax,eax; dec eax
+		{"inc-r64-of", []byte{0x48, 0xFF, 0xC0}, 0x8000000000000000, FlagSF | FlagOF | FlagAF | FlagPF},   // rax=0x7fff...
+		{"inc-r32-keepcf", []byte{0xB0, 0xFF, 0x04, 0x01, 0xFF, 0xC0}, 1, FlagCF},                         // carry, then inc eax (eax=0x00->1? see below)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, 0)
+			switch tc.name {
+			case "dec-r64-zero":
+				e.c.GPR[RAX] = 1
+			case "inc-r64-of":
+				e.c.GPR[RAX] = 0x7FFFFFFFFFFFFFFF
+			}
+			e.code(append(tc.code, 0xF4)...)
+			e.mustHalt(10)
+			if e.c.GPR[RAX] != tc.rax || e.c.Flags()&flagsArith != tc.flags {
+				t.Fatalf("rax %#x flags %#x, want %#x %#x", e.c.GPR[RAX], e.c.Flags()&flagsArith, tc.rax, tc.flags)
+			}
+		})
+	}
+}

@@ -57,9 +57,8 @@ var sizeMask = func() (m [256]uint64) {
 // setFlagsLazy records a lazy flags state. keepCF leaves CF as it is now.
 func (c *CPU) setFlagsLazy(res, cv uint64, size uint8, keepCF bool) {
 	if keepCF {
-		if c.lf.kind != lfNone {
-			cf := c.cf()
-			c.RFLAGS = c.RFLAGS&^FlagCF | b2u(cf)
+		if c.lf.kind == lfArith {
+			c.RFLAGS = c.RFLAGS&^FlagCF | c.lf.cv>>c.lf.msb&1
 		}
 		c.lf.kind = lfKeepCF
 	} else {
