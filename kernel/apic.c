@@ -35,6 +35,7 @@
 #define PIT_CMD_CH2_MODE0 0xB0 /* channel 2, lobyte/hibyte, mode 0 */
 #define PIT_CMD_CH0_MODE2 0x34 /* channel 0, lobyte/hibyte, mode 2 */
 #define CALIBRATE_MS 10
+#define NOMINAL_COUNTS_PER_TICK (1000000000u / 16 / KPP_TICK_HZ) /* 1 GHz bus, divide by 16 */
 
 #define LAPIC_ID 0x020
 #define LAPIC_TPR 0x080
@@ -183,8 +184,10 @@ void lapic_timer_start(void)
 	uint32_t per_tick = (uint32_t)((uint64_t)per_10ms * (1000 / KPP_TICK_HZ) / CALIBRATE_MS);
 	uint32_t grain = per_tick / 1000 ? per_tick / 1000 : 1;
 	per_tick = (per_tick + grain / 2) / grain * grain;
-	if (per_tick == 0)
-		per_tick = 1;
+	/* A stalled host (QEMU) can spoil the measurement: keep the tick within
+	 * 1/10 to 10 times its nominal length at a 1 GHz timer base. */
+	if (per_tick < NOMINAL_COUNTS_PER_TICK / 10 || per_tick > NOMINAL_COUNTS_PER_TICK * 10)
+		per_tick = NOMINAL_COUNTS_PER_TICK;
 	vector_register(KPP_VEC_APIC_TIMER, apic_tick);
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | KPP_VEC_APIC_TIMER);
