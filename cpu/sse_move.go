@@ -295,12 +295,12 @@ func pmovmskb(c *CPU, u *uop) *Fault {
 		return f
 	}
 	x := &c.XMM[u.r[1]&15]
-	c.setReg(u.r[0], u.sz[0], msb8(x[0])|msb8(x[1])<<8)
+	c.setReg(u.r[0], u.sz[0], sseMsb8(x[0])|sseMsb8(x[1])<<8)
 	return nil
 }
 
-// msb8 gathers the top bit of each byte of v into an 8-bit mask.
-func msb8(v uint64) uint64 {
+// sseMsb8 gathers the top bit of each byte of v into an 8-bit mask.
+func sseMsb8(v uint64) uint64 {
 	v = v >> 7 & 0x0101010101010101
 	return v * 0x0102040810204080 >> 56
 }

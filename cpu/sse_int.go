@@ -1,0 +1,421 @@
+package cpu
+
+// SSE2 packed-integer instructions and the bitwise logic instructions (which are also used
+// on floating-point data: ANDPS, XORPD, ...). Lanes are little-endian inside each quadword
+// half of the register.
+
+func init() {
+	// Logic.
+	and := xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] &= s0; d[1] &= s1 })
+	andn := xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] = ^d[0] & s0; d[1] = ^d[1] & s1 })
+	or := xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] |= s0; d[1] |= s1 })
+	xor := xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] ^= s0; d[1] ^= s1 })
+	registerAll(and, "PAND", "ANDPS", "ANDPD")
+	registerAll(andn, "PANDN", "ANDNPS", "ANDNPD")
+	registerAll(or, "POR", "ORPS", "ORPD")
+	registerAll(xor, "PXOR", "XORPS", "XORPD")
+
+	// Wrapping add/subtract.
+	const hB, hW, hD = 0x8080808080808080, 0x8000800080008000, 0x8000000080000000
+	addH := func(h uint64) xop {
+		return func(d *[2]uint64, s0, s1 uint64) { d[0] = sseAddLanes(d[0], s0, h); d[1] = sseAddLanes(d[1], s1, h) }
+	}
+	subH := func(h uint64) xop {
+		return func(d *[2]uint64, s0, s1 uint64) { d[0] = sseSubLanes(d[0], s0, h); d[1] = sseSubLanes(d[1], s1, h) }
+	}
+	register("PADDB", xlateXmm(addH(hB)))
+	register("PADDW", xlateXmm(addH(hW)))
+	register("PADDD", xlateXmm(addH(hD)))
+	register("PADDQ", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] += s0; d[1] += s1 }))
+	register("PSUBB", xlateXmm(subH(hB)))
+	register("PSUBW", xlateXmm(subH(hW)))
+	register("PSUBD", xlateXmm(subH(hD)))
+	register("PSUBQ", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] -= s0; d[1] -= s1 }))
+
+	// Saturating add/subtract, compares, min/max, averages, multiplies: lane by lane.
+	register("PADDUSB", lanes8(func(a, b uint64) uint64 { return min(a+b, 0xFF) }))
+	register("PADDUSW", lanes16(func(a, b uint64) uint64 { return min(a+b, 0xFFFF) }))
+	register("PSUBUSB", lanes8(func(a, b uint64) uint64 { return a - min(a, b) }))
+	register("PSUBUSW", lanes16(func(a, b uint64) uint64 { return a - min(a, b) }))
+	register("PADDSB", lanes8(func(a, b uint64) uint64 { return uint64(sseSat8(int64(int8(a)) + int64(int8(b)))) }))
+	register("PADDSW", lanes16(func(a, b uint64) uint64 { return uint64(sseSat16(int64(int16(a)) + int64(int16(b)))) }))
+	register("PSUBSB", lanes8(func(a, b uint64) uint64 { return uint64(sseSat8(int64(int8(a)) - int64(int8(b)))) }))
+	register("PSUBSW", lanes16(func(a, b uint64) uint64 { return uint64(sseSat16(int64(int16(a)) - int64(int16(b)))) }))
+	register("PCMPEQB", lanes8(func(a, b uint64) uint64 { return laneMask(a == b) }))
+	register("PCMPEQW", lanes16(func(a, b uint64) uint64 { return laneMask(a == b) }))
+	register("PCMPEQD", lanes32(func(a, b uint64) uint64 { return laneMask(a == b) }))
+	register("PCMPGTB", lanes8(func(a, b uint64) uint64 { return laneMask(int8(a) > int8(b)) }))
+	register("PCMPGTW", lanes16(func(a, b uint64) uint64 { return laneMask(int16(a) > int16(b)) }))
+	register("PCMPGTD", lanes32(func(a, b uint64) uint64 { return laneMask(int32(a) > int32(b)) }))
+	register("PMINUB", lanes8(func(a, b uint64) uint64 { return min(a, b) }))
+	register("PMAXUB", lanes8(func(a, b uint64) uint64 { return max(a, b) }))
+	register("PMINSW", lanes16(func(a, b uint64) uint64 { return uint64(min(int16(a), int16(b))) }))
+	register("PMAXSW", lanes16(func(a, b uint64) uint64 { return uint64(max(int16(a), int16(b))) }))
+	register("PAVGB", lanes8(func(a, b uint64) uint64 { return (a + b + 1) >> 1 }))
+	register("PAVGW", lanes16(func(a, b uint64) uint64 { return (a + b + 1) >> 1 }))
+	register("PMULLW", lanes16(func(a, b uint64) uint64 { return a * b }))
+	register("PMULHW", lanes16(func(a, b uint64) uint64 { return uint64(int64(int16(a)) * int64(int16(b)) >> 16) }))
+	register("PMULHUW", lanes16(func(a, b uint64) uint64 { return a * b >> 16 }))
+	register("PMULUDQ", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
+		d[0] = d[0] & 0xFFFFFFFF * (s0 & 0xFFFFFFFF)
+		d[1] = d[1] & 0xFFFFFFFF * (s1 & 0xFFFFFFFF)
+	}))
+	register("PMADDWD", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] = pmaddwd(d[0], s0); d[1] = pmaddwd(d[1], s1) }))
+	register("PSADBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] = psadbw(d[0], s0); d[1] = psadbw(d[1], s1) }))
+
+	// Unpacks (interleaves).
+	register("PUNPCKLBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 8) }))
+	register("PUNPCKLWD", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 16) }))
+	registerAll(xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 32) }), "PUNPCKLDQ", "UNPCKLPS")
+	registerAll(xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[1] = s0 }), "PUNPCKLQDQ", "UNPCKLPD")
+	register("PUNPCKHBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 8) }))
+	register("PUNPCKHWD", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 16) }))
+	registerAll(xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 32) }), "PUNPCKHDQ", "UNPCKHPS")
+	registerAll(xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = d[1], s1 }), "PUNPCKHQDQ", "UNPCKHPD")
+
+	// Packs with saturation.
+	register("PACKSSWB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
+		*d = [2]uint64{ssePackSS16(d[0]) | ssePackSS16(d[1])<<32, ssePackSS16(s0) | ssePackSS16(s1)<<32}
+	}))
+	register("PACKUSWB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
+		*d = [2]uint64{ssePackUS16(d[0]) | ssePackUS16(d[1])<<32, ssePackUS16(s0) | ssePackUS16(s1)<<32}
+	}))
+	register("PACKSSDW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
+		*d = [2]uint64{ssePackSS32(d[0]) | ssePackSS32(d[1])<<32, ssePackSS32(s0) | ssePackSS32(s1)<<32}
+	}))
+
+	// Shuffles.
+	register("PSHUFD", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+		s := [4]uint64{s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32}
+		d[0] = s[imm&3] | s[imm>>2&3]<<32
+		d[1] = s[imm>>4&3] | s[imm>>6&3]<<32
+	}))
+	register("PSHUFLW", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+		d[0], d[1] = sseShuf16(s0, imm), s1
+	}))
+	register("PSHUFHW", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+		d[0], d[1] = s0, sseShuf16(s1, imm)
+	}))
+	register("SHUFPS", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+		a := [4]uint64{d[0] & 0xFFFFFFFF, d[0] >> 32, d[1] & 0xFFFFFFFF, d[1] >> 32}
+		b := [4]uint64{s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32}
+		d[0] = a[imm&3] | a[imm>>2&3]<<32
+		d[1] = b[imm>>4&3] | b[imm>>6&3]<<32
+	}))
+	register("SHUFPD", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+		s := [2]uint64{s0, s1}
+		d[0], d[1] = d[imm&1], s[imm>>1&1]
+	}))
+
+	// Shifts by an XMM/m128 count or an immediate.
+	for _, s := range []struct {
+		name  string
+		width uint
+		kind  uint8
+	}{
+		{"PSLLW", 16, pshLeft}, {"PSLLD", 32, pshLeft}, {"PSLLQ", 64, pshLeft},
+		{"PSRLW", 16, pshRight}, {"PSRLD", 32, pshRight}, {"PSRLQ", 64, pshRight},
+		{"PSRAW", 16, pshArith}, {"PSRAD", 32, pshArith},
+	} {
+		register(s.name, xlatePShift(s.width, s.kind))
+	}
+	register("PSLLDQ", xlateByteShift)
+	register("PSRLDQ", xlateByteShift)
+
+	register("PEXTRW", func(u *uop, d *decodeInfo) bool {
+		if u.kind[0] != kReg || u.kind[1] != kXMM || u.kind[2] != kImm {
+			return false
+		}
+		u.fn = pextrw
+		return true
+	})
+	register("PINSRW", func(u *uop, d *decodeInfo) bool {
+		if u.kind[0] != kXMM || (u.kind[1] != kReg && u.kind[1] != kMem) || u.kind[2] != kImm {
+			return false
+		}
+		if u.kind[1] == kMem {
+			u.sz[1] = 2
+		}
+		u.fn = pinsrw
+		return true
+	})
+}
+
+// sseAddLanes adds the lanes of a and b whose top bits are set in h, without carries between lanes.
+func sseAddLanes(a, b, h uint64) uint64 { return (a&^h + b&^h) ^ (a^b)&h }
+
+// sseSubLanes subtracts the lanes of b from a (lanes marked by their top bits in h).
+func sseSubLanes(a, b, h uint64) uint64 { return ((a | h) - b&^h) ^ (a^^b)&h }
+
+func laneMask(b bool) uint64 {
+	if b {
+		return ^uint64(0)
+	}
+	return 0
+}
+
+func sseSat8(v int64) int8 {
+	return int8(max(min(v, 127), -128))
+}
+
+func sseSat16(v int64) int16 {
+	return int16(max(min(v, 32767), -32768))
+}
+
+// lanes8/16/32 build translators that apply f to each pair of byte/word/dword lanes
+// (f's arguments are zero-extended lanes; its result is truncated to the lane).
+func lanes8(f func(a, b uint64) uint64) translator  { return xlateXmm(sseLanes(f, 8)) }
+func lanes16(f func(a, b uint64) uint64) translator { return xlateXmm(sseLanes(f, 16)) }
+func lanes32(f func(a, b uint64) uint64) translator { return xlateXmm(sseLanes(f, 32)) }
+
+func sseLanes(f func(a, b uint64) uint64, w uint) xop {
+	m := uint64(1)<<w - 1
+	lane := func(a, b uint64) uint64 {
+		var r uint64
+		for i := uint(0); i < 64; i += w {
+			r |= f(a>>i&m, b>>i&m) & m << i
+		}
+		return r
+	}
+	return func(d *[2]uint64, s0, s1 uint64) { d[0] = lane(d[0], s0); d[1] = lane(d[1], s1) }
+}
+
+// pmaddwd multiplies signed words and adds adjacent products into dwords (wrapping).
+func pmaddwd(a, b uint64) uint64 {
+	var r uint64
+	for i := uint(0); i < 64; i += 32 {
+		p := int32(int16(a>>i))*int32(int16(b>>i)) + int32(int16(a>>(i+16)))*int32(int16(b>>(i+16)))
+		r |= uint64(uint32(p)) << i
+	}
+	return r
+}
+
+// psadbw sums the absolute differences of the eight bytes into the low word.
+func psadbw(a, b uint64) uint64 {
+	var s uint64
+	for i := uint(0); i < 64; i += 8 {
+		x, y := a>>i&0xFF, b>>i&0xFF
+		if x > y {
+			s += x - y
+		} else {
+			s += y - x
+		}
+	}
+	return s
+}
+
+// sseInterleave alternates the w-bit elements of a and b (a first) into 128 bits.
+func sseInterleave(a, b uint64, w uint) [2]uint64 {
+	var r [2]uint64
+	m := uint64(1)<<w - 1
+	p := uint(0)
+	for i := uint(0); i < 64; i += w {
+		r[p/64] |= (a >> i & m) << (p % 64)
+		p += w
+		r[p/64] |= (b >> i & m) << (p % 64)
+		p += w
+	}
+	return r
+}
+
+// ssePackSS16 packs four signed words into four signed-saturated bytes.
+func ssePackSS16(v uint64) uint64 {
+	var r uint64
+	for i := uint(0); i < 4; i++ {
+		r |= uint64(uint8(sseSat8(int64(int16(v>>(16*i)))))) << (8 * i)
+	}
+	return r
+}
+
+// ssePackUS16 packs four signed words into four unsigned-saturated bytes.
+func ssePackUS16(v uint64) uint64 {
+	var r uint64
+	for i := uint(0); i < 4; i++ {
+		r |= uint64(max(min(int64(int16(v>>(16*i))), 255), 0)) << (8 * i)
+	}
+	return r
+}
+
+// ssePackSS32 packs two signed dwords into two signed-saturated words.
+func ssePackSS32(v uint64) uint64 {
+	return uint64(uint16(sseSat16(int64(int32(v))))) | uint64(uint16(sseSat16(int64(int32(v>>32)))))<<16
+}
+
+// sseShuf16 reorders the four words of v by imm (two bits per destination word).
+func sseShuf16(v uint64, imm uint8) uint64 {
+	var r uint64
+	for i := uint(0); i < 4; i++ {
+		r |= (v >> (16 * uint(imm>>(2*i)&3)) & 0xFFFF) << (16 * i)
+	}
+	return r
+}
+
+// Shift kinds.
+const (
+	pshLeft = iota
+	pshRight
+	pshArith
+)
+
+// sseShiftLanes shifts each w-bit lane of v by n (n >= w: zero, or sign fill for pshArith).
+func sseShiftLanes(v uint64, n uint64, w uint, kind uint8) uint64 {
+	if w == 64 {
+		switch {
+		case n >= 64:
+			return 0
+		case kind == pshLeft:
+			return v << n
+		default:
+			return v >> n
+		}
+	}
+	m := uint64(1)<<w - 1
+	var r uint64
+	for i := uint(0); i < 64; i += w {
+		x := v >> i & m
+		switch kind {
+		case pshLeft:
+			if n >= uint64(w) {
+				x = 0
+			} else {
+				x = x << n & m
+			}
+		case pshRight:
+			if n >= uint64(w) {
+				x = 0
+			} else {
+				x >>= n
+			}
+		default:
+			s := int64(x<<(64-w)) >> (64 - w)
+			x = uint64(s>>min(n, uint64(w-1))) & m
+		}
+		r |= x << i
+	}
+	return r
+}
+
+// xlatePShift builds the translator of a lane shift: count from xmm/m128 (its low quadword)
+// or from imm8. The lane width and kind are packed into imm2.
+func xlatePShift(w uint, kind uint8) translator {
+	return func(u *uop, d *decodeInfo) bool {
+		if u.kind[0] != kXMM {
+			return false
+		}
+		u.imm2 = uint64(w) | uint64(kind)<<8
+		switch {
+		case u.kind[1] == kImm:
+			u.imm &= 0xFF
+			u.fn = pshiftImm
+		case xmmOrMem(u, 1):
+			u.fn = pshiftXmm
+		default:
+			return false
+		}
+		return true
+	}
+}
+
+func pshiftImm(c *CPU, u *uop) *Fault {
+	if f := c.sseCheck(); f != nil {
+		return f
+	}
+	d := &c.XMM[u.r[0]&15]
+	w, k := uint(u.imm2&0xFF), uint8(u.imm2>>8)
+	d[0] = sseShiftLanes(d[0], u.imm, w, k)
+	d[1] = sseShiftLanes(d[1], u.imm, w, k)
+	return nil
+}
+
+func pshiftXmm(c *CPU, u *uop) *Fault {
+	if f := c.sseCheck(); f != nil {
+		return f
+	}
+	n, _, f := c.xsrc(u, 1)
+	if f != nil {
+		return f
+	}
+	d := &c.XMM[u.r[0]&15]
+	w, k := uint(u.imm2&0xFF), uint8(u.imm2>>8)
+	d[0] = sseShiftLanes(d[0], n, w, k)
+	d[1] = sseShiftLanes(d[1], n, w, k)
+	return nil
+}
+
+func xlateByteShift(u *uop, d *decodeInfo) bool {
+	if u.kind[0] != kXMM || u.kind[1] != kImm {
+		return false
+	}
+	u.imm &= 0xFF
+	if d.name == "PSRLDQ" {
+		u.imm2 = 1
+	}
+	u.fn = pByteShift
+	return true
+}
+
+// pByteShift is PSLLDQ/PSRLDQ xmm, imm8: shifts the whole register by imm8 bytes.
+func pByteShift(c *CPU, u *uop) *Fault {
+	if f := c.sseCheck(); f != nil {
+		return f
+	}
+	d := &c.XMM[u.r[0]&15]
+	n := uint(u.imm)
+	if n > 15 {
+		*d = [2]uint64{}
+		return nil
+	}
+	n *= 8
+	lo, hi := d[0], d[1]
+	if u.imm2 == 0 { // left
+		switch {
+		case n == 0:
+		case n < 64:
+			hi, lo = hi<<n|lo>>(64-n), lo<<n
+		default:
+			hi, lo = lo<<(n-64), 0
+		}
+	} else {
+		switch {
+		case n == 0:
+		case n < 64:
+			lo, hi = lo>>n|hi<<(64-n), hi>>n
+		default:
+			lo, hi = hi>>(n-64), 0
+		}
+	}
+	d[0], d[1] = lo, hi
+	return nil
+}
+
+// pextrw is PEXTRW r, xmm, imm8: the selected word, zero-extended.
+func pextrw(c *CPU, u *uop) *Fault {
+	if f := c.sseCheck(); f != nil {
+		return f
+	}
+	i := uint(u.imm & 7)
+	v := c.XMM[u.r[1]&15][i/4] >> (16 * (i % 4)) & 0xFFFF
+	c.setReg(u.r[0], max(u.sz[0], 4), v)
+	return nil
+}
+
+// pinsrw is PINSRW xmm, r32/m16, imm8.
+func pinsrw(c *CPU, u *uop) *Fault {
+	if f := c.sseCheck(); f != nil {
+		return f
+	}
+	var v uint64
+	if u.kind[1] == kReg {
+		v = c.reg(u.r[1], 2)
+	} else {
+		var f *Fault
+		if v, f = c.read(c.ea(u), 2); f != nil {
+			return f
+		}
+	}
+	i := uint(u.imm & 7)
+	sh := 16 * (i % 4)
+	q := &c.XMM[u.r[0]&15][i/4]
+	*q = *q&^(0xFFFF<<sh) | v<<sh
+	return nil
+}
