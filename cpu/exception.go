@@ -366,7 +366,7 @@ func (c *CPU) deliverProt(vec uint8, code uint32, hasCode bool, kind int) *Fault
 	if newCPL < c.CPL {
 		c.Seg[SS] = newSS
 	}
-	c.setReg(RSP, 4, newESP|c.GPR[RSP]&^spMask&0xFFFFFFFF)
+	c.GPR[RSP] = (esp&^spMask | newESP) & 0xFFFFFFFF
 	c.loadCS(sel, d, newCPL)
 	c.RIP = target
 	nf := fl &^ (FlagTF | FlagNT | FlagRF | FlagVM)

@@ -147,3 +147,36 @@ func TestUMIP(t *testing.T) {
 		t.Fatalf("UMIP not advertised")
 	}
 }
+
+func TestStringIO(t *testing.T) {
+	e := newTestEnv(t, 0)
+	n := byte(0)
+	e.bus.in = func(port uint16, size int) uint32 { n++; return uint32(n) * 0x01010101 }
+	e.load(tData+0x100, []byte{0x11, 0x22, 0x33, 0x44, 0x55, 0x66})
+	e.c.GPR[RDI] = tData
+	e.c.GPR[RSI] = tData + 0x100
+	e.c.GPR[RDX] = 0x3F8
+	// mov ecx, 3; rep insw; mov ecx, 2; rep outsw (ends the slice); hlt
+	e.code(0xB9, 0x03, 0x00, 0x00, 0x00, 0xF3, 0x66, 0x6D, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xF3, 0x66, 0x6F, 0xF4)
+	ex := e.run(100)
+	if ex.Reason != ExitBudget || e.c.RIP != tCode+16 {
+		t.Fatalf("exit %v rip %#x", ex.Reason, e.c.RIP)
+	}
+	if e.read64(tData) != 0x030302020101 || e.c.GPR[RDI] != tData+6 || e.c.GPR[RCX] != 0 {
+		t.Fatalf("ins: mem %#x rdi %#x rcx %d", e.read64(tData), e.c.GPR[RDI], e.c.GPR[RCX])
+	}
+	if len(e.bus.outs) != 2 || e.bus.outs[0] != (ioRec{0x3F8, 2, 0x2211}) || e.bus.outs[1] != (ioRec{0x3F8, 2, 0x4433}) {
+		t.Fatalf("outs %+v", e.bus.outs)
+	}
+	// DF=1 walks down.
+	e2 := newTestEnv(t, 0)
+	e2.c.RFLAGS |= FlagDF
+	e2.c.GPR[RSI] = tData + 0x101
+	e2.load(tData+0x100, []byte{0xAA, 0xBB})
+	e2.c.GPR[RCX] = 2
+	e2.code(0xF3, 0x6E, 0xF4) // rep outsb
+	e2.run(10)
+	if len(e2.bus.outs) != 2 || e2.bus.outs[0].v != 0xBB || e2.bus.outs[1].v != 0xAA || e2.c.GPR[RSI] != tData+0xFF {
+		t.Fatalf("outs %+v rsi %#x", e2.bus.outs, e2.c.GPR[RSI])
+	}
+}
