@@ -179,10 +179,13 @@ void lapic_timer_start(void)
 		return;
 	}
 	uint32_t per_10ms = calibrate();
-	/* Round to 1/1000 so the period is the same whatever the jitter of a
-	 * particular run; the tick period need only be close to right. */
+	/* Keep three significant decimal digits, so the small, fixed overhead
+	 * of the measurement and the jitter of a particular run do not show:
+	 * a 1 GHz timer base gives exactly 625000 counts per 10 ms tick. */
 	uint32_t per_tick = (uint32_t)((uint64_t)per_10ms * (1000 / KPP_TICK_HZ) / CALIBRATE_MS);
-	uint32_t grain = per_tick / 1000 ? per_tick / 1000 : 1;
+	uint32_t grain = 1;
+	while (per_tick / grain >= 1000)
+		grain *= 10;
 	per_tick = (per_tick + grain / 2) / grain * grain;
 	/* A stalled host (QEMU) can spoil the measurement: keep the tick within
 	 * 1/10 to 10 times its nominal length at a 1 GHz timer base. */
