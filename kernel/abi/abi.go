@@ -41,9 +41,9 @@ const (
 	EvProcessExited  = 8 // args: pid, status; text: image
 	EvThreadCreated  = 9 // args: pid, tid
 	EvThreadExited   = 10
-	EvPGArmed        = 11 // args: seed, regions, contexts
-	EvPGPass         = 12 // args: context, regions checked, guest ns, instructions
-	EvPGRegion       = 13 // args: base, size, type
+	EvPGArmed        = 11 // args: seed, regions, contexts, profile (PGProfile*), first-pass delay ns
+	EvPGPass         = 12 // args: context, regions checked, guest ns, instructions (TSC delta), pass number, trigger (PGTrigger*)
+	EvPGRegion       = 13 // args: base, size, type, kind (PGKind*), region index
 	EvAPIDenial      = 14 // args: api, policy, subject1, subject2; text: owner
 	EvLog            = 15 // text only
 )
@@ -171,6 +171,38 @@ const (
 	PGDriverObject        = 0x1C
 	PGProtectedProcess    = 0x1F
 	PGCheckerContext      = 0x101
+)
+
+// PatchGuard bug-check 0x109 parameters: P1 = context address + PGContextKey,
+// P2 = region record address + PGRecordKey, P3 = the corrupted address (the
+// first differing byte when the checker can know it, else the region start;
+// for registers: the MSR index, CR number or LAPIC register offset), P4 =
+// the region type (PG* above).
+const (
+	PGContextKey = 0xA3A03F5891C8B4E8
+	PGRecordKey  = 0xB3B74BDEE4453415
+)
+
+// What the base and size of an EvPGRegion record name (argument 4). Only
+// PGKindMemory regions are guest memory the host can watch for writers.
+const (
+	PGKindMemory    = 0 // base, size: guest-virtual bytes (hashed, validated or compared)
+	PGKindMSR       = 1 // base: MSR index; size 0
+	PGKindCR        = 2 // base: control-register number; size 0
+	PGKindLAPIC     = 3 // base: local-APIC register offset; size 4
+	PGKindDescReg   = 4 // base: the table the register points at (GDTR/IDTR, TR, LDTR); size 0
+	PGKindCrossWalk = 5 // base: list head address; size 0 (list vs table cross-walk)
+	PGKindSealed    = 6 // base, size: a mutable array updated through the sealing API
+)
+
+// PatchGuard profiles (kernel command line pg.profile=fast|windows|test) and
+// trigger paths (EvPGPass argument 6).
+const (
+	PGProfileFast    = 0 // first pass U[2,4] s, then every U[1,3] s
+	PGProfileWindows = 1 // first pass U[120,130] s, then every U[120,130] s
+	PGProfileTest    = 2 // first pass U[10,20] ms, then every U[5,15] ms
+	PGTriggerTimer   = 0 // the one-shot timer and its DPC
+	PGTriggerPiggy   = 1 // the piggy-back on the 1 s housekeeping DPC
 )
 
 // System-call numbers (RAX at SYSCALL; arguments in RDI, RSI, RDX, R10, R8, R9).

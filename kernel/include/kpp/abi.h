@@ -50,9 +50,9 @@
 #define KPP_EV_PROCESS_EXITED 8          /* args: pid, status; text: image */
 #define KPP_EV_THREAD_CREATED 9          /* args: pid, tid */
 #define KPP_EV_THREAD_EXITED 10
-#define KPP_EV_PG_ARMED 11               /* args: seed, regions, contexts */
-#define KPP_EV_PG_PASS 12                /* args: context, regions checked, guest ns, instructions */
-#define KPP_EV_PG_REGION 13              /* args: base, size, type */
+#define KPP_EV_PG_ARMED 11               /* args: seed, regions, contexts, profile (PGProfile*), first-pass delay ns */
+#define KPP_EV_PG_PASS 12                /* args: context, regions checked, guest ns, instructions (TSC delta), pass number, trigger (PGTrigger*) */
+#define KPP_EV_PG_REGION 13              /* args: base, size, type, kind (PGKind*), region index */
 #define KPP_EV_API_DENIAL 14             /* args: api, policy, subject1, subject2; text: owner */
 #define KPP_EV_LOG 15                    /* text only */
 
@@ -184,6 +184,38 @@
 #define KPP_PG_DRIVER_OBJECT 28
 #define KPP_PG_PROTECTED_PROCESS 31
 #define KPP_PG_CHECKER_CONTEXT 0x101
+
+/*
+ * PatchGuard bug-check 0x109 parameters: P1 = context address + PGContextKey,
+ * P2 = region record address + PGRecordKey, P3 = the corrupted address (the
+ * first differing byte when the checker can know it, else the region start;
+ * for registers: the MSR index, CR number or LAPIC register offset), P4 =
+ * the region type (PG* above).
+ */
+#define KPP_PG_CONTEXT_KEY KPP_ULL(0xA3A03F5891C8B4E8)
+#define KPP_PG_RECORD_KEY KPP_ULL(0xB3B74BDEE4453415)
+
+/*
+ * What the base and size of an EvPGRegion record name (argument 4). Only
+ * PGKindMemory regions are guest memory the host can watch for writers.
+ */
+#define KPP_PG_KIND_MEMORY 0             /* base, size: guest-virtual bytes (hashed, validated or compared) */
+#define KPP_PG_KIND_MSR 1                /* base: MSR index; size 0 */
+#define KPP_PG_KIND_CR 2                 /* base: control-register number; size 0 */
+#define KPP_PG_KIND_LAPIC 3              /* base: local-APIC register offset; size 4 */
+#define KPP_PG_KIND_DESC_REG 4           /* base: the table the register points at (GDTR/IDTR, TR, LDTR); size 0 */
+#define KPP_PG_KIND_CROSS_WALK 5         /* base: list head address; size 0 (list vs table cross-walk) */
+#define KPP_PG_KIND_SEALED 6             /* base, size: a mutable array updated through the sealing API */
+
+/*
+ * PatchGuard profiles (kernel command line pg.profile=fast|windows|test) and
+ * trigger paths (EvPGPass argument 6).
+ */
+#define KPP_PG_PROFILE_FAST 0            /* first pass U[2,4] s, then every U[1,3] s */
+#define KPP_PG_PROFILE_WINDOWS 1         /* first pass U[120,130] s, then every U[120,130] s */
+#define KPP_PG_PROFILE_TEST 2            /* first pass U[10,20] ms, then every U[5,15] ms */
+#define KPP_PG_TRIGGER_TIMER 0           /* the one-shot timer and its DPC */
+#define KPP_PG_TRIGGER_PIGGY 1           /* the piggy-back on the 1 s housekeeping DPC */
 
 /*
  * System-call numbers (RAX at SYSCALL; arguments in RDI, RSI, RDX, R10, R8, R9).
