@@ -187,3 +187,23 @@ func TestIncDecForms(t *testing.T) {
 		})
 	}
 }
+
+func TestDataWriteOnCodePageKeepsDecodedCode(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// L: inc qword [rip+0x20] (data on the same page); dec ecx; jnz L; hlt
+	e.code(0x48, 0xFF, 0x05, 0x20, 0x00, 0x00, 0x00, 0xFF, 0xC9, 0x75, 0xF5, 0xF4)
+	e.c.GPR[RCX] = 100
+	e.c.Run(3)
+	first := e.c.pages[tCode>>12].u[0]
+	e.mustHalt(1000)
+	if got := e.read64(tCode + 7 + 0x20); got != 100 {
+		t.Fatalf("counter %d", got)
+	}
+	p := e.c.pages[tCode>>12]
+	if p == nil || p.gen < 99 {
+		t.Fatalf("page gen %v", p.gen)
+	}
+	if p.u[0] != first {
+		t.Fatalf("instruction re-decoded instead of revalidated")
+	}
+}

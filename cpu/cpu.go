@@ -395,8 +395,9 @@ func (c *CPU) Run(budget uint64) (ex Exit) {
 			c.execOne()
 			continue
 		}
-		u := c.icPage.u[lin&0xFFF]
-		if u == nil {
+		p := c.icPage
+		u := p.u[lin&0xFFF]
+		if u == nil || u.gen != p.gen {
 			c.execOne()
 			continue
 		}

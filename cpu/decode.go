@@ -52,6 +52,7 @@ package cpu
 import (
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	"github.com/kppemu/kppemu/mmu"
 	"golang.org/x/arch/x86/x86asm"
@@ -120,7 +121,12 @@ type uop struct {
 	rexW  bool
 
 	aux uint8  // free for translators: sub-operation, condition code, ...
-	op  uint16 // x86asm.Op, for diagnostics (opName)
+	op  uint16
+
+	// Decode-cache validation: gen is the codePage generation at which raw (the
+	// instruction's bytes) was last checked against memory.
+	gen uint32
+	raw [15]byte // x86asm.Op, for diagnostics (opName)
 }
 
 // decodeInfo is what a translator may look at besides the uop.
@@ -181,8 +187,14 @@ var (
 )
 
 // codePage holds the decoded instructions of one physical page, by page offset.
+//
+// A write to the page (reported by the MMU's code invalidator) bumps gen instead of
+// dropping the entries: an entry whose gen is behind is revalidated against the bytes in
+// memory on its next fetch (Blink's approach), so data that shares a page with code
+// (drivers in pool memory) costs a byte compare per instruction, not a re-decode.
 type codePage struct {
 	pfn  uint64
+	gen  uint32
 	u    [4096]*uop
 	deps []uint64 // pages holding instructions that continue into this page
 }
@@ -193,7 +205,7 @@ const icInvalid = 1 // never a page-aligned linear address
 func (c *CPU) fetch() (*uop, *Fault) {
 	lin := c.RIP + c.icBase
 	if lin&^0xFFF == c.icLin {
-		if u := c.icPage.u[lin&0xFFF]; u != nil {
+		if u := c.icPage.u[lin&0xFFF]; u != nil && u.gen == c.icPage.gen {
 			return u, nil
 		}
 	}
@@ -217,12 +229,14 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 	if p == nil {
 		p = &codePage{pfn: pfn}
 		c.pages[pfn] = p
-		c.mem.MarkCode(pfn)
 	}
+	// The MMU clears the mark when it reports a write; marking again is idempotent.
+	c.mem.MarkCode(pfn)
 	c.icLin = lin &^ 0xFFF
 	c.icPage = p
-	if u := p.u[lin&0xFFF]; u != nil {
-		return u, nil
+	old := p.u[lin&0xFFF]
+	if old != nil && old.gen == p.gen {
+		return old, nil
 	}
 	var win [15]byte
 	n := copy(win[:], b)
@@ -242,6 +256,14 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 			n = 15
 		}
 	}
+	if old != nil && int(old.len) <= n && string(old.raw[:old.len]) == string(win[:old.len]) {
+		// Written page, unchanged instruction.
+		old.gen = p.gen
+		if pfn2 != ^uint64(0) && int(lin&0xFFF)+int(old.len) > 4096 {
+			c.mem.MarkCode(pfn2)
+		}
+		return old, nil
+	}
 	u := c.decode(win[:n], n < 15)
 	if u == nil {
 		// The instruction needs bytes from the unreadable next page.
@@ -256,26 +278,28 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 			c.pages[pfn2] = p2
 		}
 		c.mem.MarkCode(pfn2)
-		p2.deps = append(p2.deps, pfn)
+		if !slices.Contains(p2.deps, pfn) {
+			p2.deps = append(p2.deps, pfn)
+		}
 	}
+	u.gen = p.gen
+	copy(u.raw[:], win[:u.len])
 	p.u[lin&0xFFF] = u
 	return u, nil
 }
 
-// invalidateCode is the MMU's code-write callback: drop the decoded instructions of pfn
-// (and of pages whose instructions run into it).
+// invalidateCode is the MMU's code-write callback: the decoded instructions of pfn (and
+// of pages whose instructions run into it) must be revalidated before they run again.
 func (c *CPU) invalidateCode(pfn uint64) {
 	p := c.pages[pfn]
 	if p == nil {
 		return
 	}
-	delete(c.pages, pfn)
-	if c.icPage == p {
-		c.icLin = icInvalid
-		c.icPage = nil
-	}
+	p.gen++
 	for _, d := range p.deps {
-		c.invalidateCode(d)
+		if q := c.pages[d]; q != nil {
+			q.gen++
+		}
 	}
 }
 
