@@ -7,6 +7,9 @@
 #include <kpp/printk.h>
 #include <kpp/trap.h>
 
+#define EXC_BREAKPOINT 0x80000003u
+#define EXC_SINGLE_STEP 0x80000004u
+
 static const struct {
 	uint32_t code;
 	const char *name;
@@ -71,8 +74,21 @@ NORETURN void bugcheck_frame(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p
 	machine_exit(KPP_EXIT_BUG_CHECK);
 }
 
+static void default_debug_trap(struct trap_frame *tf)
+{
+	bugcheck_frame(KPP_BUG_KMODE_EXCEPTION_NOT_HANDLED,
+		       tf->vector == VEC_BP ? EXC_BREAKPOINT : EXC_SINGLE_STEP, tf->rip, 0, 0, tf);
+}
+
+struct debug_routines debug_routines = {
+	.stop = bugcheck_frame,
+	.trap = default_debug_trap,
+};
+
 NORETURN void bugcheck(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4)
 {
 	caller = (uint64_t)__builtin_return_address(0);
+	debug_routines.stop(code, p1, p2, p3, p4, NULL);
+	/* A hooked stop routine that returns does not get to resume the caller. */
 	bugcheck_frame(code, p1, p2, p3, p4, NULL);
 }

@@ -19,6 +19,7 @@
 
 EXPORT(bugcheck);
 EXPORT(clock_ns);
+EXPORT(debug_routines);
 EXPORT(dpc_init);
 EXPORT(dpc_queue);
 EXPORT(event_post);

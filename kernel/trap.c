@@ -29,8 +29,6 @@ void vector_register(int vec, irq_handler_t fn) { vector_handlers[vec] = fn; }
 #define EXC_ACCESS_VIOLATION 0xC0000005u
 #define EXC_ILLEGAL_INSTRUCTION 0xC000001Du
 #define EXC_INT_DIVIDE_BY_ZERO 0xC0000094u
-#define EXC_BREAKPOINT 0x80000003u
-#define EXC_SINGLE_STEP 0x80000004u
 
 #define PF_ERR_WRITE 0x2
 #define PF_ERR_FETCH 0x10
@@ -50,10 +48,6 @@ static NORETURN void exception(struct trap_frame *tf)
 		bugcheck_frame(KPP_BUG_KMODE_EXCEPTION_NOT_HANDLED, EXC_ILLEGAL_INSTRUCTION, tf->rip, 0, 0, tf);
 	case VEC_GP:
 		bugcheck_frame(KPP_BUG_KMODE_EXCEPTION_NOT_HANDLED, EXC_ACCESS_VIOLATION, tf->rip, tf->error, 0, tf);
-	case VEC_BP:
-		bugcheck_frame(KPP_BUG_KMODE_EXCEPTION_NOT_HANDLED, EXC_BREAKPOINT, tf->rip, 0, 0, tf);
-	case VEC_DB:
-		bugcheck_frame(KPP_BUG_KMODE_EXCEPTION_NOT_HANDLED, EXC_SINGLE_STEP, tf->rip, 0, 0, tf);
 	default:
 		/* #DF and the rest: UNEXPECTED_KERNEL_MODE_TRAP with the vector. */
 		bugcheck_frame(KPP_BUG_UNEXPECTED_KERNEL_MODE_TRAP, tf->vector, tf->error, tf->rip, 0, tf);
@@ -70,6 +64,10 @@ void trap_dispatch(struct trap_frame *tf)
 		}
 		if ((tf->cs & 3) && usertest_active())
 			usertest_fault(tf);
+		if (v == VEC_BP || v == VEC_DB) {
+			debug_routines.trap(tf); /* returns to resume the trapped code */
+			return;
+		}
 		if (v == VEC_PF && tf->rip == (uint64_t)copy_user_insn) {
 			tf->rip = (uint64_t)copy_user_done; /* bad user pointer: copy_user returns what is left */
 			return;
