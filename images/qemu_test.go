@@ -100,12 +100,14 @@ func TestQEMUScripts(t *testing.T) {
 			exit: exitPowerOff,
 		},
 		{
-			name: "load-unload", cmdline: "autorun=lsmod;load hello x y;lsmod;mem;unload hello;lsmod;poweroff",
+			name: "load-unload", cmdline: "autorun=lsmod;load hello x y;lsmod;mem;call hello 0 are you there;call hello 1;unload hello;lsmod;poweroff",
 			modules: []string{"initrd"},
 			want: []string{
 				"boot: module archive", "kpp> lsmod", "no modules loaded",
 				"hello: driver hello, args \"x y\"", "load: hello loaded at 0xffffffffa0000000",
 				"hello                0xffffffffa0000000", "tag Helo: 1 block(s)",
+				"hello: ping \"are you there\"", "call: hello[0] returned 0x00000000",
+				"call: hello has no dispatch routine 1",
 				"hello: goodbye", "unload: hello unloaded", "no modules loaded", "power off",
 			},
 			exit: exitPowerOff,

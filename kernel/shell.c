@@ -80,6 +80,24 @@ static void cmd_load(int argc, char **argv)
 
 static void cmd_unload(int argc, char **argv) { module_unload(argv[1]); }
 
+static void cmd_call(int argc, char **argv)
+{
+	struct module *m = module_lookup(argv[1]);
+	uint64_t n;
+	if (!m) {
+		printk("call: %s is not loaded\n", argv[1]);
+		return;
+	}
+	if (!parse_u64(argv[2], &n) || n >= DRIVER_DISPATCH_MAX || !m->drv.dispatch[n]) {
+		printk("call: %s has no dispatch routine %s\n", argv[1], argv[2]);
+		return;
+	}
+	char args[MODULE_ARGS_MAX];
+	join(args, sizeof args, argc, argv, 3);
+	status_t st = m->drv.dispatch[n](&m->drv, args);
+	printk("call: %s[%lu] returned 0x%08x\n", argv[1], n, st);
+}
+
 static void cmd_pg(int argc, char **argv) { printk("pg: PatchGuard is not built into this kernel\n"); }
 
 static void cmd_bugcheck(int argc, char **argv)
@@ -147,6 +165,7 @@ static const struct command commands[] = {
 	{"lsmod", "[-a]", "loaded modules (-a: also the archive)", 0, cmd_lsmod},
 	{"load", "NAME [ARGS]", "load a driver from the boot modules or archive", 1, cmd_load},
 	{"unload", "NAME", "unload a driver", 1, cmd_unload},
+	{"call", "NAME N [ARGS]", "call a driver's dispatch routine N", 2, cmd_call},
 	{"pg", "", "PatchGuard status", 0, cmd_pg},
 	{"bugcheck", "[CODE [P1..P4]]", "stop the system (test path)", 0, cmd_bugcheck},
 	{"timers", "", "armed kernel timers", 0, cmd_timers},
