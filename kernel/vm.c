@@ -12,6 +12,7 @@
 #include <kpp/string.h>
 
 #define LARGE_PAGE (2ull << 20)
+#define FRAME_LIMIT (1ull << 32) /* frame.c manages RAM below 4 GiB */
 #define KERNEL_PML4_FIRST 256 /* entries 256..511: the kernel half, shared by every address space */
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
@@ -156,9 +157,11 @@ void vm_init(void)
 			ram_top = end;
 	}
 	ram_top = ALIGN_UP(ram_top, LARGE_PAGE);
-	if (ram_top > (1ull << 30))
-		ram_top = 1ull << 30; /* tables are built through the 1 GiB boot map */
+	if (ram_top > FRAME_LIMIT)
+		ram_top = FRAME_LIMIT; /* the frame allocator stops there too */
 
+	/* The new tables are written through the boot map (the first GiB):
+	 * frames come lowest first, so these all lie there. */
 	kernel_cr3 = frame_alloc();
 	/* Create every kernel-half PML4 entry now, so address spaces made later
 	 * by copying them see all future kernel mappings. */

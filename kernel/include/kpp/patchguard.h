@@ -1,0 +1,32 @@
+/* PatchGuard (patchguard/): kernel patch protection running in the guest.
+ *
+ * pg_boot() runs late in kernel initialisation, after the descriptor
+ * tables, SYSCALL MSRs, the tick and the export/service tables exist and
+ * before any boot-module driver loads; it arms the checker unless the
+ * command line says pg=off, kd=1 (a kernel debugger was attached at boot)
+ * or pg.arm=late, in which case pg_boot_late() (after the boot drivers)
+ * arms it. Options: pg.profile=fast|windows|test, pg.seed=N (fixes the
+ * per-boot key and schedule), pg.telemetry=1 (KPP_EV_PG_PASS events).
+ * A detected modification bug-checks with 0x109 CRITICAL_STRUCTURE_CORRUPTION
+ * (kernel/abi: parameter encoding and region types). */
+#ifndef KPP_PATCHGUARD_H
+#define KPP_PATCHGUARD_H
+
+#include <kpp/types.h>
+
+void pg_boot(void);
+void pg_boot_late(void);
+/* The shell's `pg` command: state on a fixed line, counters on timing lines. */
+void pg_print_status(void);
+bool pg_armed(void);
+
+/* Sealing: a mutable array (e.g. a vendor callback array, type 0x18) is
+ * enrolled with pg_seal_register and, after every legitimate change made
+ * through its API, re-sealed with pg_seal_update; only a direct write then
+ * mismatches. Each entry of a sealed array of pointers must also lie in a
+ * loaded module's text or the kernel's. Both return false when the checker
+ * is not armed or has no room. */
+bool pg_seal_register(const void *base, size_t size, uint32_t type);
+bool pg_seal_update(const void *base);
+
+#endif
