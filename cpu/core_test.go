@@ -134,8 +134,8 @@ func TestHighHalfBranches(t *testing.T) {
 		0xE2, 0xF9, // loop L
 		0x48, 0x85, 0xC0, // test rax, rax
 		0x75, 0x01, // jnz +1 (taken)
-		0xCC,       // int3 (skipped)
-		0xF4,       // hlt
+		0xCC,                   // int3 (skipped)
+		0xF4,                   // hlt
 		0x48, 0x83, 0xC0, 0x01, // f: add rax, 1
 		0xEB, 0x00, // jmp r
 		0xC3) // r: ret
@@ -165,10 +165,10 @@ func TestIncDecForms(t *testing.T) {
 		rax   uint64
 		flags uint64
 	}{
-		{"dec-r64-zero", []byte{0x48, 0xFF, 0xC8}, 0, FlagZF | FlagPF},                                     // rax=1
-		{"dec-r32-wrap", []byte{0x31, 0xC0, 0xFF, 0xC8}, 0xFFFFFFFF, FlagSF | FlagPF | FlagAF},            // xor eax,eax; dec eax
-		{"inc-r64-of", []byte{0x48, 0xFF, 0xC0}, 0x8000000000000000, FlagSF | FlagOF | FlagAF | FlagPF},   // rax=0x7fff...
-		{"inc-r32-keepcf", []byte{0xB0, 0xFF, 0x04, 0x01, 0xFF, 0xC0}, 1, FlagCF},                         // carry, then inc eax (eax=0x00->1? see below)
+		{"dec-r64-zero", []byte{0x48, 0xFF, 0xC8}, 0, FlagZF | FlagPF},                                  // rax=1
+		{"dec-r32-wrap", []byte{0x31, 0xC0, 0xFF, 0xC8}, 0xFFFFFFFF, FlagSF | FlagPF | FlagAF},          // xor eax,eax; dec eax
+		{"inc-r64-of", []byte{0x48, 0xFF, 0xC0}, 0x8000000000000000, FlagSF | FlagOF | FlagAF | FlagPF}, // rax=0x7fff...
+		{"inc-r32-keepcf", []byte{0xB0, 0xFF, 0x04, 0x01, 0xFF, 0xC0}, 1, FlagCF},                       // carry, then inc eax (eax=0x00->1? see below)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

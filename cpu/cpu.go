@@ -93,6 +93,8 @@ const (
 	pendShadow             // interrupt shadow for the next instruction
 	pendBP                 // host breakpoints exist
 	pendHalt               // halted
+	pendDRExec             // DR7 enables an instruction breakpoint
+	pendDBTrap             // a data breakpoint fired: #DB trap before the next instruction
 )
 
 // CPU is one x86-64 logical processor. State is the architectural part; everything else is
@@ -131,6 +133,8 @@ type CPU struct {
 	bpSkipValid bool
 	watches     []watch
 	watchOn     bool
+
+	dr drState // hardware breakpoints (debugreg.go)
 
 	// tprHook mirrors CR8 writes to the local APIC TPR.
 	tprHook func(tpr uint8)
@@ -171,6 +175,8 @@ func (c *CPU) Reset() {
 	c.XCR0 = 1
 	c.PAT = 0x0007040600070406
 	c.MiscEnable = 1
+	c.DR[6] = 0xFFFF0FF0
+	c.DR[7] = 0x400
 	for i := range c.Seg {
 		c.Seg[i] = Segment{Limit: 0xFFFFFFFF, Attr: attrP | attrS | attrDB | attrG | 0x3} // data RW accessed
 	}
@@ -193,6 +199,7 @@ func (c *CPU) afterStateLoad() {
 	c.updateAC()
 	c.pushControl()
 	c.syncPending()
+	c.updateDR()
 }
 
 // pushControl hands the paging-relevant registers to the MMU.
@@ -239,7 +246,7 @@ func (c *CPU) setCPL(cpl uint8) {
 // updateAC recomputes whether data accesses are alignment-checked (#AC).
 func (c *CPU) updateAC() {
 	c.acChk = c.CR0&CR0AM != 0 && c.RFLAGS&FlagAC != 0 && c.CPL == 3
-	c.memSlow = c.acChk || c.watchOn
+	c.memSlow = c.acChk || c.watchOn || c.dr.any
 }
 
 // syncPending recomputes the pending bits that derive from State.
@@ -454,6 +461,33 @@ func (c *CPU) service() (stop, done bool) {
 	if c.Shutdown {
 		c.stop(Exit{Reason: ExitTripleFault, Diag: c.ShutdownMsg})
 		return true, false
+	}
+	if p&pendDBTrap != 0 {
+		// Data breakpoints of the previous instruction: a trap, RIP at the next one.
+		c.clrPending(pendDBTrap)
+		c.DR[6] = c.DR[6]&^0xF | c.dr.trap
+		c.dr.trap = 0
+		c.ip0 = c.RIP
+		if f := c.deliverEvent(VecDB, 0, false, evTrap); f != nil {
+			c.exception(f)
+		}
+		return atomic.LoadUint32(&c.pending)&(pendStop|pendReq) != 0, true
+	}
+	if p&pendDRExec != 0 && !c.Halted {
+		if c.RFLAGS&FlagRF != 0 {
+			// RF suppresses instruction breakpoints for one instruction (the IRET target).
+			c.RFLAGS &^= FlagRF
+		} else if hit := c.execBreakpoint(c.RIP + c.icBase); hit != 0 {
+			c.DR[6] = c.DR[6]&^0xF | hit
+			c.ip0 = c.RIP
+			c.RFLAGS |= FlagRF // the saved image resumes past the breakpoint
+			f := c.deliverEvent(VecDB, 0, false, evException)
+			c.RFLAGS &^= FlagRF
+			if f != nil {
+				c.exception(f)
+			}
+			return atomic.LoadUint32(&c.pending)&(pendStop|pendReq) != 0, true
+		}
 	}
 	if p&pendShadow != 0 {
 		// The instruction after STI / MOV SS runs with interrupts blocked.

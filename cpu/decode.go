@@ -120,7 +120,7 @@ type uop struct {
 	repne bool // F2
 	rexW  bool
 
-	aux uint8  // free for translators: sub-operation, condition code, ...
+	aux uint8 // free for translators: sub-operation, condition code, ...
 	op  uint16
 
 	// Decode-cache validation: gen is the codePage generation at which raw (the

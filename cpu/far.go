@@ -443,6 +443,9 @@ func iret(c *CPU, u *uop) *Fault {
 		mask &= 0xFFFF
 	}
 	nf := c.Flags()&^mask | fl&mask
+	if !c.dr.exec[0] && !c.dr.exec[1] && !c.dr.exec[2] && !c.dr.exec[3] {
+		nf &^= FlagRF // RF only matters to instruction breakpoints; it clears after one instruction
+	}
 	oldCPL := c.CPL
 	c.loadCS(sel, d, newCPL)
 	if popSS {

@@ -154,6 +154,9 @@ func (c *CPU) readSlow(addr uint64, size uint8) (uint64, *Fault) {
 	if c.watchOn {
 		c.checkWatch(addr, size, false)
 	}
+	if c.dr.any {
+		c.checkDataBP(addr, size, false)
+	}
 	var v uint64
 	var f *mmu.Fault
 	ac := c.RFLAGS&FlagAC != 0
@@ -206,6 +209,9 @@ func (c *CPU) writeSlow(addr uint64, size uint8, v uint64) *Fault {
 	if c.watchOn {
 		c.checkWatch(addr, size, true)
 	}
+	if c.dr.any {
+		c.checkDataBP(addr, size, true)
+	}
 	var f *mmu.Fault
 	ac := c.RFLAGS&FlagAC != 0
 	switch size {
@@ -242,6 +248,9 @@ func (c *CPU) readBuf(addr uint64, buf []byte) *Fault {
 	if c.watchOn {
 		c.checkWatch(addr, uint8(len(buf)), false)
 	}
+	if c.dr.any {
+		c.checkDataBP(addr, uint8(len(buf)), false)
+	}
 	if f := c.mem.Read(mmu.VAddr(addr), buf, mmu.Read, c.user, c.acFlag()); f != nil {
 		return c.pageFault(uint64(f.Addr), f.Code)
 	}
@@ -255,6 +264,9 @@ func (c *CPU) writeBuf(addr uint64, buf []byte) *Fault {
 	}
 	if c.watchOn {
 		c.checkWatch(addr, uint8(len(buf)), true)
+	}
+	if c.dr.any {
+		c.checkDataBP(addr, uint8(len(buf)), true)
 	}
 	if f := c.mem.Write(mmu.VAddr(addr), buf, c.user, c.acFlag()); f != nil {
 		return c.pageFault(uint64(f.Addr), f.Code)

@@ -176,6 +176,7 @@ func movDRReg(c *CPU, u *uop) *Fault {
 		v = v&^(1<<11|1<<12|1<<14|1<<15) | 0x400
 	}
 	c.DR[n] = v
+	c.updateDR()
 	return nil
 }
 

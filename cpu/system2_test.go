@@ -189,3 +189,42 @@ func TestCallGateFromRing3(t *testing.T) {
 	}
 	eqFrame(t, e.frame(5), []uint64{tCode + 4, selUCode64 | 3, flagRsv1, tUStack, selUData | 3})
 }
+
+func TestHardwareBreakpoints(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.setGate(VecDB, tStubs+16*VecDB, sysIntGate, 0, 0)
+	// Instruction breakpoint on the second instruction: a fault, RIP at it, RF in the image.
+	e.c.DR[0] = tCode + 1
+	e.c.DR[7] = 0x401 // L0, RW0=00 (execute), LEN0=00
+	e.c.updateDR()
+	e.code(0x90, 0x90, 0xF4)
+	e.run(10)
+	if e.vector() != VecDB || e.c.DR[6]&0xF != 1 {
+		t.Fatalf("vector %d dr6 %#x", e.vector(), e.c.DR[6])
+	}
+	eqFrame(t, e.frame(3), []uint64{tCode + 1, selKCode64, flagRsv1 | FlagRF})
+	// IRETQ with RF=1 resumes over the breakpoint.
+	e.load(tStubs+16*VecDB, []byte{0x48, 0xCF})
+	e.c.RIP = tStubs + 16*VecDB
+	e.c.Halted = false
+	e.c.syncPending()
+	e.mustHalt(10)
+	if e.c.RIP != tCode+3 {
+		t.Fatalf("rip %#x", e.c.RIP)
+	}
+
+	// Data write breakpoint: a trap after the writing instruction.
+	e = newTestEnv(t, 0)
+	e.setGate(VecDB, tStubs+16*VecDB, sysIntGate, 0, 0)
+	e.c.DR[1] = tData + 8
+	e.c.DR[7] = 0x400 | 1<<2 | 1<<20 | 3<<22 // L1, RW1=01 (write), LEN1=11 (4 bytes)
+	e.c.updateDR()
+	e.c.GPR[RBX] = tData
+	// mov rax, [rbx+8] (read: no trap); mov [rbx+4], rax (writes 4..11: trap); nop
+	e.code(0x48, 0x8B, 0x43, 0x08, 0x48, 0x89, 0x43, 0x04, 0x90)
+	e.run(10)
+	if e.vector() != VecDB || e.c.DR[6]&0xF != 2 {
+		t.Fatalf("vector %d dr6 %#x", e.vector(), e.c.DR[6])
+	}
+	eqFrame(t, e.frame(1), []uint64{tCode + 8})
+}
