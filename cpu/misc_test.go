@@ -180,3 +180,38 @@ func TestStringIO(t *testing.T) {
 		t.Fatalf("outs %+v rsi %#x", e2.bus.outs, e2.c.GPR[RSI])
 	}
 }
+
+func TestSMEPSMAPNX(t *testing.T) {
+	// All test pages are user pages: with SMEP a CPL-0 fetch faults (P|I), with SMAP a
+	// CPL-0 read faults unless RFLAGS.AC=1 (STAC).
+	e := newTestEnv(t, 0)
+	e.c.CR4 |= CR4SMEP
+	e.c.pushControl()
+	e.code(0x90)
+	e.c.Step()
+	// (The handler stub is on a user page too: its own fetch would fault next.)
+	if e.read64(tKStack-48) != 0x11 || e.read64(tKStack-40) != tCode || e.c.CR2 != tCode {
+		t.Fatalf("first frame code %#x rip %#x, cr2 %#x", e.read64(tKStack-48), e.read64(tKStack-40), e.c.CR2)
+	}
+
+	e = newTestEnv(t, 0)
+	e.c.CR4 |= CR4SMAP
+	e.c.pushControl()
+	e.c.GPR[RBX] = tData
+	// stac; mov rax, [rbx]; clac; mov rax, [rbx]
+	e.code(0x0F, 0x01, 0xCB, 0x48, 0x8B, 0x03, 0x0F, 0x01, 0xCA, 0x48, 0x8B, 0x03)
+	e.run(10)
+	if e.vector() != VecPF || e.frame(2)[1] != tCode+9 || e.frame(1)[0] != 0x1 {
+		t.Fatalf("vector %d frame %#x", e.vector(), e.frame(2))
+	}
+
+	e = newTestEnv(t, 0)
+	const nxPage = tData + 0x7000
+	e.poke64(0x4000+8*(nxPage>>12), nxPage|0x7|1<<63)
+	e.load(nxPage, []byte{0x90})
+	e.code(0x48, 0xC7, 0xC0, 0x00, 0x70, 0x20, 0x00, 0xFF, 0xE0) // mov rax, nxPage; jmp rax
+	e.run(10)
+	if e.vector() != VecPF || e.c.CR2 != nxPage || e.frame(1)[0] != 0x11 {
+		t.Fatalf("vector %d cr2 %#x code %#x", e.vector(), e.c.CR2, e.frame(1)[0])
+	}
+}
