@@ -6,5 +6,3 @@ func diffForms() []dform {
 	fs = append(fs, sseForms()...)
 	return fs
 }
-
-func sseForms() []dform { return nil }

@@ -207,6 +207,9 @@ func (g *dgen) emit(i insn, memAddr uint64) {
 		binary.LittleEndian.PutUint32(b[at:], uint32(int32(int64(memAddr)-int64(next))))
 	}
 	g.c.main, g.c.mainN = len(g.c.code), len(b)
+	if i.modrm && i.rm.mem {
+		g.c.memOp = memAddr
+	}
 	g.c.code = append(g.c.code, b...)
 }
 
