@@ -195,6 +195,10 @@ func TestSMEPSMAPNX(t *testing.T) {
 	}
 
 	e = newTestEnv(t, 0)
+	// Descriptor tables, stubs and the kernel stack must be supervisor pages under SMAP.
+	for _, p := range []uint64{tGDT, tTSS, tIDT, tStubs, tKStack - 0x1000} {
+		e.poke64(0x4000+8*(p>>12), p|0x3)
+	}
 	e.c.CR4 |= CR4SMAP
 	e.c.pushControl()
 	e.c.GPR[RBX] = tData
