@@ -579,3 +579,16 @@ func (c *CPU) execOne() bool {
 	}
 	return false
 }
+
+// Mode returns the current code size in bits: 64 in 64-bit mode, 32 or 16 otherwise (for
+// disassemblers and debuggers).
+func (c *CPU) Mode() int { return int(c.mode) }
+
+// LinearRIP returns the linear address of the next instruction (RIP plus the CS base
+// outside 64-bit mode).
+func (c *CPU) LinearRIP() uint64 {
+	if c.long {
+		return c.RIP
+	}
+	return (c.RIP + c.Seg[CS].Base) & 0xFFFFFFFF
+}
