@@ -93,7 +93,7 @@ bool image_find(const char *name, const void **data, size_t *size)
 	return false;
 }
 
-void archive_print(void)
+void archive_foreach(void (*fn)(const char *name, const void *data, size_t size, void *ctx), void *ctx)
 {
 	for (uint32_t i = 0; i < boot_info.nmods; i++) {
 		const struct boot_module *m = &boot_info.mods[i];
@@ -106,13 +106,22 @@ void archive_print(void)
 			if (!h[0])
 				break;
 			uint64_t len = octal(h + TAR_SIZE, 12);
+			if (off + TAR_BLOCK + len > size)
+				break;
 			char n[MODULE_NAME_MAX];
 			base_name((const char *)h + TAR_NAME, 100, n, sizeof n);
-			printk("  %-20s %8lu bytes (archive)\n", n, len);
+			fn(n, h + TAR_BLOCK, len, ctx);
 			off += TAR_BLOCK + ALIGN_UP(len, TAR_BLOCK);
 		}
 	}
 }
+
+static void print_member(const char *name, const void *data, size_t size, void *ctx)
+{
+	printk("  %-20s %8lu bytes (archive)\n", name, (uint64_t)size);
+}
+
+void archive_print(void) { archive_foreach(print_member, NULL); }
 
 void module_load_boot_drivers(void)
 {

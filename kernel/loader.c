@@ -384,13 +384,18 @@ static uint32_t free_slot(void)
 
 status_t module_load(const char *name, const void *image, size_t size, const char *args)
 {
+	return module_load_ex(name, image, size, args, false);
+}
+
+status_t module_load_ex(const char *name, const void *image, size_t size, const char *args, bool check_only)
+{
 	static struct load_ctx ctx; /* big; loads run one at a time at PASSIVE */
 	struct load_ctx *c = &ctx;
 	memset(c, 0, sizeof *c);
 	c->img = image;
 	c->size = size;
 
-	if (module_lookup(name)) {
+	if (!check_only && module_lookup(name)) {
 		c->reason = KPP_REFUSE_DUPLICATE;
 		refuse(name, c);
 		return reason_status(c->reason);
@@ -438,6 +443,12 @@ status_t module_load(const char *name, const void *image, size_t size, const cha
 	uint64_t entry;
 	if (!relocate(c) || !find_entry(c, &entry))
 		goto refused;
+
+	if (check_only) {
+		printk("check: %s ok (%lu bytes)\n", name, (uint64_t)(pages * PAGE_SIZE));
+		release(base, pages);
+		return KPP_STATUS_SUCCESS;
+	}
 
 	/* Final rights: W^X. */
 	for (uint64_t va = c->group_base[GROUP_TEXT]; va < c->group_base[GROUP_RODATA]; va += PAGE_SIZE)

@@ -80,6 +80,29 @@ static void cmd_load(int argc, char **argv)
 
 static void cmd_unload(int argc, char **argv) { module_unload(argv[1]); }
 
+struct check_ctx {
+	const char *prefix;
+	unsigned ok, refused;
+};
+
+static void check_member(const char *name, const void *data, size_t size, void *ctx)
+{
+	struct check_ctx *c = ctx;
+	if (strncmp(name, c->prefix, strlen(c->prefix)))
+		return;
+	if (module_load_ex(name, data, size, "", true) == KPP_STATUS_SUCCESS)
+		c->ok++;
+	else
+		c->refused++;
+}
+
+static void cmd_check(int argc, char **argv)
+{
+	struct check_ctx c = {argc > 1 ? argv[1] : "", 0, 0};
+	archive_foreach(check_member, &c);
+	printk("check: %u ok, %u refused\n", c.ok, c.refused);
+}
+
 static void cmd_call(int argc, char **argv)
 {
 	struct module *m = module_lookup(argv[1]);
@@ -165,6 +188,7 @@ static const struct command commands[] = {
 	{"lsmod", "[-a]", "loaded modules (-a: also the archive)", 0, cmd_lsmod},
 	{"load", "NAME [ARGS]", "load a driver from the boot modules or archive", 1, cmd_load},
 	{"unload", "NAME", "unload a driver", 1, cmd_unload},
+	{"check", "[PREFIX]", "check archive drivers without running them", 0, cmd_check},
 	{"call", "NAME N [ARGS]", "call a driver's dispatch routine N", 2, cmd_call},
 	{"pg", "", "PatchGuard status", 0, cmd_pg},
 	{"bugcheck", "[CODE [P1..P4]]", "stop the system (test path)", 0, cmd_bugcheck},

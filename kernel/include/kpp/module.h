@@ -29,6 +29,9 @@ extern struct module *module_table[MODULE_TABLE_SIZE];
  * "load: NAME loaded at BASE (SIZE bytes)" or "load: NAME refused: REASON"
  * and posts the matching event. */
 status_t module_load(const char *name, const void *image, size_t size, const char *args);
+/* check_only: run every check, place and relocate the image, then release
+ * it without calling driver_entry ("check: NAME ok" or the refusal). */
+status_t module_load_ex(const char *name, const void *image, size_t size, const char *args, bool check_only);
 /* Load by name from the boot modules or the initial module archive. */
 status_t module_load_by_name(const char *name, const char *args);
 status_t module_unload(const char *name);
@@ -45,5 +48,7 @@ bool addr_describe(uint64_t addr, char *buf, size_t size);
 /* Image sources (archive.c). */
 bool image_find(const char *name, const void **data, size_t *size);
 void archive_print(void);
+/* Call fn for every archive member, in archive order. */
+void archive_foreach(void (*fn)(const char *name, const void *data, size_t size, void *ctx), void *ctx);
 
 #endif
