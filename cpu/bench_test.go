@@ -18,11 +18,16 @@ func cpuTime() time.Duration {
 
 // benchLoop runs an endless guest loop for b.N instructions and reports MIPS.
 func benchLoop(b *testing.B, code []byte) {
-	e := newTestEnv(b, 0)
+	benchEnv(b, newTestEnv(b, 0), code)
+}
+
+// benchEnv runs code in e as benchLoop does.
+func benchEnv(b *testing.B, e *testEnv, code []byte) {
 	e.code(code...)
 	e.c.GPR[RBX] = tData
 	e.c.GPR[RDI] = tData + 0x10000
 	e.c.Run(10000) // warm the decode cache and TLB
+	b.ReportAllocs()
 	b.ResetTimer()
 	start, cpu0 := time.Now(), cpuTime()
 	n := uint64(b.N)
@@ -81,4 +86,21 @@ func BenchmarkBranchyLoop(b *testing.B) {
 		0xF4, // (unused)
 		0xC3, // F: ret
 	})
+}
+
+// BenchmarkIntIretLoop: software interrupt delivery and IRETQ (INT 0x40; handler IRETQ).
+func BenchmarkIntIretLoop(b *testing.B) {
+	e := newTestEnv(b, 0)
+	e.setGate(0x40, tCode+0x100, sysIntGate, 0, 0)
+	e.load(tCode+0x100, []byte{0x48, 0xCF}) // iretq
+	benchEnv(b, e, []byte{0xCD, 0x40, 0xEB, 0xFC})
+}
+
+// BenchmarkSyscallLoop: SYSCALL to ring 0 and SYSRETQ back to ring 3.
+func BenchmarkSyscallLoop(b *testing.B) {
+	e := newTestEnv(b, 3)
+	e.c.STAR = uint64(selUCode32)<<48 | uint64(selKCode64)<<32
+	e.c.LSTAR = tCode + 0x100
+	e.load(tCode+0x100, []byte{0x48, 0x0F, 0x07}) // sysretq
+	benchEnv(b, e, []byte{0x0F, 0x05, 0xEB, 0xFC})
 }

@@ -447,7 +447,7 @@ func (c *CPU) service() (stop, done bool) {
 		return true, false
 	}
 	if p&pendBP != 0 {
-		rip := c.RIP + c.icBase
+		rip := c.LinearRIP()
 		if c.breakpoints[rip] {
 			if c.bpSkipValid && c.bpSkip == rip {
 				c.bpSkipValid = false

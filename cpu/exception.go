@@ -257,8 +257,16 @@ func (c *CPU) writeFrame(addr uint64, frame []byte, cpl uint8) *Fault {
 			break
 		}
 	}
-	if f == nil {
-		f = c.writeBuf(addr, frame)
+	// Every page is writable now: store slot by slot (no slice reaches the MMU, so the
+	// frame stays on the Go stack).
+	for off := 0; f == nil && off < len(frame); off += int(slot) {
+		var v uint64
+		if slot == 8 {
+			v = leU64(frame[off:])
+		} else {
+			v = uint64(frame[off]) | uint64(frame[off+1])<<8 | uint64(frame[off+2])<<16 | uint64(frame[off+3])<<24
+		}
+		f = c.write(addr+uint64(off), uint8(slot), v)
 	}
 	c.RFLAGS, c.acChk, c.memSlow = ac, acChk, slow
 	c.user = save
