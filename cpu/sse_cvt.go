@@ -59,7 +59,7 @@ func init() {
 // i64ToF64 converts a signed integer to double under MXCSR.RC (PE when inexact).
 func (e *fpEnv) i64ToF64(v int64) uint64 {
 	r := float64(v)
-	return e.round64(r, intErr(v, r))
+	return e.round64(r, intErr(v, r), 0)
 }
 
 // i64ToF32 converts a signed integer to single under MXCSR.RC.

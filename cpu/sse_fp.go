@@ -21,9 +21,6 @@ import "math"
 //     raises #XM (CR4.OSXMMEXCPT=1) or #UD when one of them is unmasked, leaving the
 //     destination unchanged.
 //
-// Known gap: for double precision, overflow under RZ/RD/RU is detected from the
-// round-to-nearest result, so an exact value in [MAX+ulp/2, MAX+ulp) reports OE although
-// directed rounding alone would not overflow.
 
 // MXCSR bits (SDM Vol. 1 §10.2.3).
 const (
@@ -120,6 +117,21 @@ func (e *fpEnv) in32(a uint32) uint32 {
 	return a
 }
 
+// daz64 applies DAZ alone (no DE).
+func (e *fpEnv) daz64(a uint64) uint64 {
+	if e.mx&mxDAZ != 0 && isDen64(a) {
+		return a & f64Sign
+	}
+	return a
+}
+
+func (e *fpEnv) daz32(a uint32) uint32 {
+	if e.mx&mxDAZ != 0 && isDen32(a) {
+		return a & f32Sign
+	}
+	return a
+}
+
 // nan64 applies the two-operand NaN rules; ok reports that the result is a NaN.
 func (e *fpEnv) nan64(a, b uint64) (r uint64, ok bool) {
 	an, bn := isNaN64(a), isNaN64(b)
@@ -206,6 +218,7 @@ func (e *fpEnv) arith64(op int, a, b uint64) uint64 {
 	if r, ok := e.nan64(a, b); ok {
 		return r
 	}
+	f0 := e.flags // DE is not reported together with IE or ZE
 	a, b = e.in64(a), e.in64(b)
 	if op == fopSub {
 		b ^= f64Sign
@@ -218,7 +231,7 @@ func (e *fpEnv) arith64(op int, a, b uint64) uint64 {
 	switch op {
 	case fopAdd:
 		if ai && bi && (a^b)&f64Sign != 0 {
-			e.flags |= mxIE
+			e.flags = f0 | mxIE
 			return f64QNaN
 		}
 		r = x + y
@@ -242,7 +255,7 @@ func (e *fpEnv) arith64(op int, a, b uint64) uint64 {
 	case fopMul:
 		xz, yz := a&^f64Sign == 0, b&^f64Sign == 0
 		if ai && yz || bi && xz {
-			e.flags |= mxIE
+			e.flags = f0 | mxIE
 			return f64QNaN
 		}
 		r = x * y
@@ -253,11 +266,11 @@ func (e *fpEnv) arith64(op int, a, b uint64) uint64 {
 	case fopDiv:
 		xz, yz := a&^f64Sign == 0, b&^f64Sign == 0
 		if xz && yz || ai && bi {
-			e.flags |= mxIE
+			e.flags = f0 | mxIE
 			return f64QNaN
 		}
 		if yz && !ai {
-			e.flags |= mxZE
+			e.flags = f0 | mxZE
 			return (a^b)&f64Sign | f64Exp
 		}
 		r = x / y
@@ -266,12 +279,23 @@ func (e *fpEnv) arith64(op int, a, b uint64) uint64 {
 		}
 		err = divErr(x, y, r)
 	}
-	return e.round64(r, err)
+	hint := 0
+	if err != 0 {
+		hint = e.boundary64(op, x, y, r, err)
+	}
+	return e.round64(r, err, hint)
 }
+
+// Hints from an operation's exact-range analysis to round64.
+const (
+	hintTiny   = 1 << iota // tiny after rounding with an unbounded exponent
+	hintNoOver             // the round-to-nearest overflow does not overflow under MXCSR.RC
+)
 
 // round64 finishes a double-precision result: r is the round-to-nearest result of a finite
 // exact value v with sign(v - r) = err. It applies MXCSR.RC, FTZ and the O/U/P flags.
-func (e *fpEnv) round64(r float64, err int) uint64 {
+// hint settles the cases the bounded result cannot decide (see boundary64).
+func (e *fpEnv) round64(r float64, err int, hint int) uint64 {
 	if err == 0 {
 		b := math.Float64bits(r)
 		if b&^f64Sign < f64Min && b&^f64Sign != 0 { // exact tiny result
@@ -285,7 +309,66 @@ func (e *fpEnv) round64(r float64, err int) uint64 {
 		}
 		return b
 	}
-	over := math.IsInf(r, 0)
+	over := math.IsInf(r, 0) && hint&hintNoOver == 0
+	r = e.step(r, err)
+	e.flags |= mxPE
+	b := math.Float64bits(r)
+	if over || isInf64(b) {
+		e.flags |= mxOE
+		return b
+	}
+	if b&^f64Sign < f64Min || hint&hintTiny != 0 {
+		e.flags |= mxUE
+		if e.mx&mxFZ != 0 && e.mx&mxUM != 0 {
+			return b & f64Sign
+		}
+	}
+	return b
+}
+
+// boundary64 computes the hints for a MUL/DIV (or ADD, for overflow) result r with
+// rounding-error sign err whose rounding under MXCSR.RC lands on the smallest normal or
+// overflowed to infinity: the exact value is recomputed scaled into the normal range
+// (m * 2^exp) and rounded there with an unbounded exponent (SDM Vol. 1 §4.9.1.4-5).
+func (e *fpEnv) boundary64(op int, x, y, r float64, err int) int {
+	rs := math.Abs(e.step(r, err))
+	inf := math.IsInf(r, 0)
+	if !(rs == 0x1p-1022 && op != fopAdd) && !(inf && e.rc() != rcNearest) {
+		return 0
+	}
+	var m float64
+	var merr, exp int
+	switch op {
+	case fopAdd:
+		m = x*0.5 + y*0.5
+		merr, exp = twoSumErr(x*0.5, y*0.5, m), 1
+	case fopMul:
+		mx, ex := math.Frexp(x)
+		my, ey := math.Frexp(y)
+		m = mx * my
+		merr, exp = signOf(math.FMA(mx, my, -m)), ex+ey
+	default:
+		mx, ex := math.Frexp(x)
+		my, ey := math.Frexp(y)
+		m = mx / my
+		merr, exp = signOf(math.FMA(-m, my, mx))*signOf(my), ex-ey
+	}
+	mu := math.Abs(e.step(m, merr))
+	if inf {
+		if mu < math.Ldexp(1, 1024-exp) {
+			return hintNoOver
+		}
+		return 0
+	}
+	if mu < math.Ldexp(1, -1022-exp) {
+		return hintTiny
+	}
+	return 0
+}
+
+// step applies MXCSR.RC to a round-to-nearest result r of an exact value with
+// sign(exact - r) = err: directed modes move r one ulp when the error says so.
+func (e *fpEnv) step(r float64, err int) float64 {
 	switch e.rc() {
 	case rcDown:
 		if err < 0 {
@@ -300,19 +383,7 @@ func (e *fpEnv) round64(r float64, err int) uint64 {
 			r = math.Nextafter(r, 0)
 		}
 	}
-	e.flags |= mxPE
-	b := math.Float64bits(r)
-	if over || isInf64(b) {
-		e.flags |= mxOE
-		return b
-	}
-	if b&^f64Sign < f64Min {
-		e.flags |= mxUE
-		if e.mx&mxFZ != 0 && e.mx&mxUM != 0 {
-			return b & f64Sign
-		}
-	}
-	return b
+	return r
 }
 
 // arith32 is a single-precision ADD/SUB/MUL/DIV: computed in double precision (exactly for
@@ -321,6 +392,7 @@ func (e *fpEnv) arith32(op int, a, b uint32) uint32 {
 	if r, ok := e.nan32(a, b); ok {
 		return r
 	}
+	f0 := e.flags // DE is not reported together with IE or ZE
 	a, b = e.in32(a), e.in32(b)
 	if op == fopSub {
 		b ^= f32Sign
@@ -335,7 +407,7 @@ func (e *fpEnv) arith32(op int, a, b uint32) uint32 {
 	switch op {
 	case fopAdd:
 		if ai && bi && (a^b)&f32Sign != 0 {
-			e.flags |= mxIE
+			e.flags = f0 | mxIE
 			return f32QNaN
 		}
 		if ai || bi {
@@ -354,7 +426,7 @@ func (e *fpEnv) arith32(op int, a, b uint32) uint32 {
 		err = twoSumErr(x, y, v)
 	case fopMul:
 		if ai && yz || bi && xz {
-			e.flags |= mxIE
+			e.flags = f0 | mxIE
 			return f32QNaN
 		}
 		v = x * y
@@ -363,11 +435,11 @@ func (e *fpEnv) arith32(op int, a, b uint32) uint32 {
 		}
 	case fopDiv:
 		if xz && yz || ai && bi {
-			e.flags |= mxIE
+			e.flags = f0 | mxIE
 			return f32QNaN
 		}
 		if yz && !ai {
-			e.flags |= mxZE
+			e.flags = f0 | mxZE
 			return (a^b)&f32Sign | f32Exp
 		}
 		v = x / y
@@ -504,7 +576,7 @@ func (e *fpEnv) sqrt64(a uint64) uint64 {
 		}
 		return a | f64Quiet
 	}
-	a = e.in64(a)
+	a = e.daz64(a)
 	if a&^f64Sign == 0 {
 		return a
 	}
@@ -512,12 +584,13 @@ func (e *fpEnv) sqrt64(a uint64) uint64 {
 		e.flags |= mxIE
 		return f64QNaN
 	}
+	a = e.in64(a)
 	if isInf64(a) {
 		return a
 	}
 	x := math.Float64frombits(a)
 	r := math.Sqrt(x)
-	return e.round64(r, sqrtErr(x, r))
+	return e.round64(r, sqrtErr(x, r), 0)
 }
 
 // sqrt32 is SQRTSS on one element.
@@ -528,7 +601,7 @@ func (e *fpEnv) sqrt32(a uint32) uint32 {
 		}
 		return a | f32Quiet
 	}
-	a = e.in32(a)
+	a = e.daz32(a)
 	if a&^f32Sign == 0 {
 		return a
 	}
@@ -536,6 +609,7 @@ func (e *fpEnv) sqrt32(a uint32) uint32 {
 		e.flags |= mxIE
 		return f32QNaN
 	}
+	a = e.in32(a)
 	if a == f32Exp {
 		return a
 	}
@@ -547,6 +621,7 @@ func (e *fpEnv) sqrt32(a uint32) uint32 {
 // minmax64 is MINSD/MAXSD on one element: the second operand unless the first is strictly
 // less (greater); any NaN raises IE and returns the second operand unchanged.
 func (e *fpEnv) minmax64(a, b uint64, isMax bool) uint64 {
+	a, b = e.daz64(a), e.daz64(b) // even the NaN case returns a flushed second operand
 	if isNaN64(a) || isNaN64(b) {
 		e.flags |= mxIE
 		return b
@@ -560,6 +635,7 @@ func (e *fpEnv) minmax64(a, b uint64, isMax bool) uint64 {
 }
 
 func (e *fpEnv) minmax32(a, b uint32, isMax bool) uint32 {
+	a, b = e.daz32(a), e.daz32(b)
 	if isNaN32(a) || isNaN32(b) {
 		e.flags |= mxIE
 		return b
