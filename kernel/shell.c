@@ -205,7 +205,7 @@ static const struct command commands[] = {
 static void cmd_help(int argc, char **argv)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		printk("  %-9s %-16s %s\n", commands[i].name, commands[i].usage, commands[i].help);
+		printk("  %-9s %-18s %s\n", commands[i].name, commands[i].usage, commands[i].help);
 }
 
 bool shell_exec(char *line)
