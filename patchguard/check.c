@@ -1,0 +1,236 @@
+/* Checking one region: keyed hashes (with the first differing byte found
+ * from the encrypted shadow copy), validations of the descriptor tables and
+ * the service table, masked register compares, and the module cross-walks.
+ * Cross-walk mismatches must persist to a later pass (at least one tick
+ * apart) before they count, so a list caught between two stores of a
+ * legitimate load or unload is not a detection. */
+#include <kpp/cpu.h>
+#include <kpp/mm.h>
+#include <kpp/module.h>
+#include "pg.h"
+
+#define GATE_SIZE 16
+#define GATE_PRESENT 0x80
+#define GATE_TYPE_MASK 0x1F
+#define GATE_TYPE_INTERRUPT 0x0E
+#define GATE_TYPE_TRAP 0x0F
+
+struct dtr {
+	uint16_t limit;
+	uint64_t base;
+} PACKED;
+
+static bool in_text(const struct pg_context *c, uint64_t a) { return a >= c->text_lo && a < c->text_hi; }
+
+static uint64_t shadow_word(const struct pg_context *c, uint64_t off)
+{
+	uint64_t w;
+	__builtin_memcpy(&w, c->shadow + off, 8);
+	return w ^ pg_mix64(c->shadow_key + (off / 8 + 1) * 0x9E3779B97F4A7C15ull);
+}
+
+/* The first byte of r that differs from its shadow copy, else r's start. */
+static uint64_t first_diff(const struct pg_context *c, const struct pg_region *r)
+{
+	if (r->shadow == PG_NO_SHADOW || !c->shadow)
+		return r->base;
+	const uint8_t *p = (const uint8_t *)r->base;
+	for (uint64_t off = 0; off < r->size; off += 8) {
+		uint64_t w = shadow_word(c, r->shadow + off);
+		for (uint64_t i = 0; i < 8 && off + i < r->size; i++)
+			if (p[off + i] != (uint8_t)(w >> (8 * i)))
+				return r->base + off + i;
+	}
+	return r->base;
+}
+
+static uint64_t read_reg(const struct pg_context *c, const struct pg_region *r)
+{
+	switch (r->check) {
+	case PG_CHECK_MSR: return rdmsr((uint32_t)r->base);
+	case PG_CHECK_CR: return r->base == 0 ? read_cr0() : read_cr4();
+	case PG_CHECK_LAPIC: return c->lapic_read((uint32_t)r->base);
+	}
+	return 0;
+}
+
+void pg_seal_region(struct pg_context *c, struct pg_region *r)
+{
+	switch (r->check) {
+	case PG_CHECK_MSR:
+	case PG_CHECK_CR:
+	case PG_CHECK_LAPIC: r->expect = read_reg(c, r) & r->mask; break;
+	case PG_CHECK_MODLIST:
+	case PG_CHECK_DRVOBJ: r->expect = 0; break;
+	default: r->expect = pg_siphash(c->key, (const void *)r->base, r->size); break;
+	}
+}
+
+static bool hash_ok(const struct pg_context *c, const struct pg_region *r)
+{
+	return pg_siphash(c->key, (const void *)r->base, r->size) == r->expect;
+}
+
+static bool mapped(const void *p, size_t size)
+{
+	uint64_t a = (uint64_t)p;
+	if (!a || (a & 7))
+		return false;
+	return (vm_pte(a) & PTE_P) && (vm_pte(a + size - 1) & PTE_P);
+}
+
+/* A mismatch of a cross-walk counts when it is still there on a later pass. */
+static bool confirm(struct pg_region *r, bool bad)
+{
+	if (!bad) {
+		r->suspect = 0;
+		return false;
+	}
+	uint64_t now = ticks();
+	if (!r->suspect) {
+		r->suspect = now + 1;
+		return false;
+	}
+	return now >= r->suspect;
+}
+
+static bool check_modlist(const struct pg_context *c, struct pg_region *r, uint64_t *addr)
+{
+	struct module **head = c->modlist_head, **table = c->modtable;
+	uint32_t listed = 0, present = 0;
+	struct module *prev = NULL;
+	for (struct module *m = *head; m; prev = m, m = m->next) {
+		if (!mapped(m, sizeof *m) || ++listed > MODULE_TABLE_SIZE || m->prev != prev ||
+		    m->slot >= MODULE_TABLE_SIZE || table[m->slot] != m) {
+			*addr = prev ? (uint64_t)&prev->next : (uint64_t)head;
+			return true;
+		}
+	}
+	for (uint32_t i = 0; i < MODULE_TABLE_SIZE; i++) {
+		struct module *m = table[i];
+		if (!m)
+			continue;
+		present++;
+		bool linked = false;
+		for (struct module *l = *head; l && !linked; l = l->next)
+			linked = l == m;
+		if (!linked) {
+			*addr = (uint64_t)&table[i];
+			return true;
+		}
+	}
+	if (present != listed) {
+		*addr = (uint64_t)table;
+		return true;
+	}
+	return false;
+}
+
+static bool check_drvobj(const struct pg_context *c, uint64_t *addr)
+{
+	struct module **table = c->modtable;
+	for (uint32_t i = 0; i < MODULE_TABLE_SIZE; i++) {
+		struct module *m = table[i];
+		if (!m)
+			continue;
+		if (!mapped(m, sizeof *m)) {
+			*addr = (uint64_t)&table[i];
+			return true;
+		}
+		for (int k = 0; k <= DRIVER_DISPATCH_MAX; k++) {
+			uint64_t f = k < DRIVER_DISPATCH_MAX ? (uint64_t)m->drv.dispatch[k] : (uint64_t)m->drv.unload;
+			if (!f || in_text(c, f) || (f >= m->text && f < m->text + m->text_size))
+				continue;
+			*addr = k < DRIVER_DISPATCH_MAX ? (uint64_t)&m->drv.dispatch[k] : (uint64_t)&m->drv.unload;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool check_idt(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	struct dtr d;
+	__asm__ volatile("sidt %0" : "=m"(d));
+	if (d.base != c->idt_base || d.limit != c->idt_limit) {
+		*addr = r->base;
+		return true;
+	}
+	const uint8_t *g = (const uint8_t *)r->base;
+	for (uint64_t off = 0; off < r->size; off += GATE_SIZE, g += GATE_SIZE) {
+		uint16_t sel = (uint16_t)(g[2] | g[3] << 8);
+		uint8_t attr = g[5];
+		uint64_t target = (uint64_t)(g[0] | g[1] << 8) | (uint64_t)(g[6] | g[7] << 8) << 16 |
+				  (uint64_t)(g[8] | g[9] << 8 | g[10] << 16 | (uint32_t)g[11] << 24) << 32;
+		uint8_t type = attr & GATE_TYPE_MASK;
+		if (sel != KPP_SEL_KERNEL_CODE || !(attr & GATE_PRESENT) || (g[4] & ~7) ||
+		    (type != GATE_TYPE_INTERRUPT && type != GATE_TYPE_TRAP) || !in_text(c, target)) {
+			*addr = r->base + off;
+			return true;
+		}
+	}
+	if (!hash_ok(c, r)) {
+		*addr = first_diff(c, r);
+		return true;
+	}
+	return false;
+}
+
+static bool check_gdt(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	struct dtr d;
+	uint16_t tr, ldtr;
+	__asm__ volatile("sgdt %0" : "=m"(d));
+	__asm__ volatile("str %0" : "=r"(tr));
+	__asm__ volatile("sldt %0" : "=r"(ldtr));
+	if (d.base != c->gdt_base || d.limit != c->gdt_limit || tr != c->tr || ldtr != 0) {
+		*addr = r->base;
+		return true;
+	}
+	if (!hash_ok(c, r)) {
+		*addr = first_diff(c, r);
+		return true;
+	}
+	return false;
+}
+
+bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)
+{
+	switch (r->check) {
+	case PG_CHECK_MSR:
+	case PG_CHECK_CR:
+	case PG_CHECK_LAPIC:
+		*addr = r->base;
+		return (read_reg(c, r) & r->mask) != r->expect;
+	case PG_CHECK_MODLIST: {
+		uint64_t a = 0;
+		bool bad = confirm(r, check_modlist(c, r, &a));
+		*addr = a;
+		return bad;
+	}
+	case PG_CHECK_DRVOBJ: {
+		uint64_t a = 0;
+		bool bad = confirm(r, check_drvobj(c, &a));
+		*addr = a;
+		return bad;
+	}
+	case PG_CHECK_IDT: return check_idt(c, r, addr);
+	case PG_CHECK_GDT: return check_gdt(c, r, addr);
+	case PG_CHECK_SERVICE:
+	case PG_CHECK_POINTERS: {
+		const uint64_t *e = (const uint64_t *)r->base;
+		for (uint64_t i = 0; i < r->size / 8; i++)
+			if ((e[i] || r->check == PG_CHECK_SERVICE) && !in_text(c, e[i])) {
+				*addr = (uint64_t)&e[i];
+				return true;
+			}
+		break;
+	}
+	default: break;
+	}
+	if (!hash_ok(c, r)) {
+		*addr = first_diff(c, r);
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,35 @@
+/* pg_crash(stop, args, wipe_lo): zero the stack from wipe_lo up to the
+ * stack pointer and every register the stop routine does not take, then
+ * call stop(args[0..4], NULL). Never returns. */
+	.text
+	.global pg_crash
+	.type pg_crash, @function
+pg_crash:
+	cli
+	movq %rdi, %r11
+	movq %rsi, %r10
+	movq %rdx, %rdi
+1:	cmpq %rsp, %rdi
+	jae 2f
+	movq $0, (%rdi)
+	addq $8, %rdi
+	jmp 1b
+2:	xorl %eax, %eax
+	xorl %ebx, %ebx
+	xorl %ebp, %ebp
+	xorl %r12d, %r12d
+	xorl %r13d, %r13d
+	xorl %r14d, %r14d
+	xorl %r15d, %r15d
+	movl (%r10), %edi
+	movq 8(%r10), %rsi
+	movq 16(%r10), %rdx
+	movq 24(%r10), %rcx
+	movq 32(%r10), %r8
+	xorl %r9d, %r9d
+	xorl %r10d, %r10d
+	callq *%r11
+3:	cli
+	hlt
+	jmp 3b
+	.size pg_crash, . - pg_crash

@@ -1,0 +1,323 @@
+/* PatchGuard: options, arming, the announcement for the host, the shell's
+ * status and the sealing API. See PATCHGUARD.md and kpp/patchguard.h. */
+#include <kpp/bugcheck.h>
+#include <kpp/cpu.h>
+#include <kpp/event.h>
+#include <kpp/intr.h>
+#include <kpp/kernel.h>
+#include <kpp/mm.h>
+#include <kpp/module.h>
+#include <kpp/multiboot.h>
+#include <kpp/patchguard.h>
+#include <kpp/printk.h>
+#include <kpp/string.h>
+#include <kpp/time.h>
+#include "pg.h"
+
+#define MAX_REGIONS 96
+#define SEAL_ROOM 16 /* records kept free for pg_seal_register */
+#define SECOND_CONTEXT_PER_MILLE 600
+#define MAX_DECOYS 4
+#define MAX_DECOY_BYTES 256
+#define CPUID1_ECX_RDRAND (1u << 30)
+#define MS 1000000ul
+/* Unremarkable pool tags. */
+#define TAG_CONTEXT0 POOL_TAG('I', 'o', 'N', 'm')
+#define TAG_CONTEXT1 POOL_TAG('O', 'b', 'S', 'q')
+#define TAG_SHADOW POOL_TAG('M', 'm', 'S', 't')
+#define TAG_TIMER POOL_TAG('K', 'e', 'T', 'm')
+#define TAG_DECOY POOL_TAG('I', 'o', 'B', 'f')
+
+struct pg_state pg;
+
+static const struct {
+	const char *name;
+	uint64_t first_min, first_max, period_min, period_max;
+	uint32_t piggy_min, piggy_max;
+} profiles[] = {
+	[KPP_PG_PROFILE_FAST] = {"fast", 2000 * MS, 4000 * MS, 1000 * MS, 3000 * MS, 1, 3},
+	[KPP_PG_PROFILE_WINDOWS] = {"windows", 120000 * MS, 130000 * MS, 120000 * MS, 130000 * MS, 120, 130},
+	[KPP_PG_PROFILE_TEST] = {"test", 10 * MS, 20 * MS, 5 * MS, 15 * MS, 1, 1},
+};
+
+struct pg_trigger_objects {
+	struct ktimer timer;
+	struct dpc dpc;
+};
+
+static struct pg_region enumerated[MAX_REGIONS];
+static bool seeded;
+
+/* Per-boot entropy: RDRAND when CPUID advertises it, else TSC mixing. */
+static uint64_t hw_random(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & CPUID1_ECX_RDRAND)
+		for (int i = 0; i < 10; i++) {
+			uint64_t v;
+			uint8_t ok;
+			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+			if (ok)
+				return v;
+		}
+	uint64_t z = 0;
+	for (int i = 0; i < 8; i++)
+		z = pg_mix64(z ^ rdtsc());
+	return z;
+}
+
+static void parse_options(void)
+{
+	char v[32];
+	pg.profile = KPP_PG_PROFILE_FAST;
+	if (cmdline_get("pg", v, sizeof v) && !strcmp(v, "off"))
+		pg.off = true;
+	if (cmdline_get("kd", v, sizeof v) && strcmp(v, "0"))
+		pg.kd = true;
+	if (cmdline_get("pg.arm", v, sizeof v) && !strcmp(v, "late"))
+		pg.late = true;
+	if (cmdline_get("pg.telemetry", v, sizeof v) && !strcmp(v, "1"))
+		pg.telemetry = true;
+	if (cmdline_get("pg.profile", v, sizeof v)) {
+		for (size_t i = 0; i < ARRAY_SIZE(profiles); i++)
+			if (!strcmp(v, profiles[i].name))
+				pg.profile = (int)i;
+	}
+	uint64_t seed;
+	if (cmdline_get("pg.seed", v, sizeof v) && parse_u64(v, &seed)) {
+		pg.seed = seed;
+		seeded = true;
+	}
+}
+
+static bool has_shadow(const struct pg_region *r)
+{
+	switch (r->check) {
+	case PG_CHECK_HASH:
+	case PG_CHECK_POINTERS:
+	case PG_CHECK_SERVICE:
+	case PG_CHECK_IDT:
+	case PG_CHECK_GDT: return true;
+	}
+	return false;
+}
+
+static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t capacity, uint8_t *shadow,
+			 uint64_t shadow_size, uint64_t shadow_key)
+{
+	c->magic = PG_CONTEXT_MAGIC;
+	c->key[0] = pg_next(&pg.rng);
+	c->key[1] = pg_next(&pg.rng);
+	c->rng = pg_next(&pg.rng);
+	c->shadow = shadow;
+	c->shadow_size = shadow_size;
+	c->shadow_key = shadow_key;
+	c->id = id;
+	c->trigger = id == 0 ? KPP_PG_TRIGGER_TIMER : KPP_PG_TRIGGER_PIGGY;
+	c->nregions = n;
+	c->capacity = capacity;
+	c->stop = bugcheck_frame;
+	c->timer_set = timer_set;
+	c->lapic_read = lapic_read;
+	c->timer_routine = pg_timer_dpc;
+	c->timer = pg.timer;
+	c->dpc = pg.dpc;
+	c->modlist_head = &module_list;
+	c->modtable = module_table;
+	c->text_lo = (uint64_t)__text_start;
+	c->text_hi = (uint64_t)__text_end;
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} PACKED d;
+	__asm__ volatile("sidt %0" : "=m"(d));
+	c->idt_base = d.base;
+	c->idt_limit = d.limit;
+	__asm__ volatile("sgdt %0" : "=m"(d));
+	c->gdt_base = d.base;
+	c->gdt_limit = d.limit;
+	__asm__ volatile("str %0" : "=r"(c->tr));
+	/* Staggered cursors: the two contexts do not walk in step. */
+	c->cursor = n ? (uint32_t)pg_uniform(&pg.rng, 0, n - 1) : 0;
+	for (uint32_t i = 0; i < n; i++) {
+		c->r[i] = enumerated[i];
+		pg_seal_region(c, &c->r[i]);
+	}
+}
+
+static void announce(void)
+{
+	uint64_t args[5] = {pg.seed, pg.nregions, pg.ncontexts, (uint64_t)pg.profile, pg.first_delay_ns};
+	event_post(KPP_EV_PG_ARMED, args, 5, profiles[pg.profile].name);
+	for (uint32_t i = 0; i < pg.nregions; i++) {
+		const struct pg_region *r = &enumerated[i];
+		uint64_t a[5] = {r->base, r->size, r->type, pg_region_kind(r), i};
+		event_post(KPP_EV_PG_REGION, a, 5, pg_type_name(r->type));
+	}
+}
+
+static void arm(void)
+{
+	if (!seeded)
+		pg.seed = hw_random();
+	pg.rng = pg.seed;
+	const typeof(profiles[0]) *p = &profiles[pg.profile];
+	pg.delay_min_ns = p->period_min;
+	pg.delay_max_ns = p->period_max;
+	pg.piggy_min = p->piggy_min;
+	pg.piggy_max = p->piggy_max;
+	pg.first_delay_ns = pg_uniform(&pg.rng, p->first_min, p->first_max);
+	pg.ncontexts = pg_uniform(&pg.rng, 0, 999) < SECOND_CONTEXT_PER_MILLE ? 2 : 1;
+
+	uint32_t n = pg_enumerate(enumerated, MAX_REGIONS - SEAL_ROOM);
+	uint32_t capacity = n + SEAL_ROOM;
+	uint64_t shadow_size = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (has_shadow(&enumerated[i])) {
+			enumerated[i].shadow = shadow_size;
+			shadow_size += ALIGN_UP(enumerated[i].size, 8);
+		}
+	pg.nregions = n;
+
+	/* Both context blocks always exist (the second is random bytes when
+	 * unused), so pool usage does not tell how many there are. Decoy
+	 * allocations of random sizes, freed afterwards, move them around. */
+	void *decoy[MAX_DECOYS];
+	uint32_t ndecoys = (uint32_t)pg_uniform(&pg.rng, 1, MAX_DECOYS);
+	for (uint32_t i = 0; i < ndecoys; i++)
+		decoy[i] = pool_alloc(pg_uniform(&pg.rng, 16, MAX_DECOY_BYTES), TAG_DECOY);
+	uint64_t size = sizeof(struct pg_context) + capacity * sizeof(struct pg_region);
+	bool swap = pg_next(&pg.rng) & 1;
+	struct pg_context *ctx[2];
+	ctx[swap] = pool_alloc(size, swap ? TAG_CONTEXT1 : TAG_CONTEXT0);
+	ctx[!swap] = pool_alloc(size, swap ? TAG_CONTEXT0 : TAG_CONTEXT1);
+	struct pg_trigger_objects *objs = pool_alloc(sizeof *objs, TAG_TIMER);
+	uint8_t *shadow = pool_alloc(shadow_size, TAG_SHADOW);
+	for (uint32_t i = 0; i < ndecoys; i++)
+		pool_free(decoy[i]);
+	if (!ctx[0] || !ctx[1] || !objs || !shadow) {
+		printk("pg: not armed: out of memory\n");
+		return;
+	}
+	pg.timer = &objs->timer;
+	pg.dpc = &objs->dpc;
+
+	uint64_t shadow_key = pg_next(&pg.rng);
+	for (uint32_t i = 0; i < n; i++)
+		if (enumerated[i].shadow != PG_NO_SHADOW)
+			memcpy(shadow + enumerated[i].shadow, (const void *)enumerated[i].base, enumerated[i].size);
+	pg_crypt(shadow, shadow_size, shadow_key);
+
+	for (uint32_t i = 0; i < 2; i++) {
+		pg.slot[i].size = size;
+		if (i < pg.ncontexts) {
+			fill_context(ctx[i], i, n, capacity, shadow, shadow_size, shadow_key);
+		} else {
+			pg_crypt(ctx[i], size, pg_next(&pg.rng));
+			pg.slot[i].key = pg_next(&pg.rng);
+			pg.slot[i].enc = (uint64_t)ctx[i] ^ pg_next(&pg.rng);
+		}
+	}
+	pg.armed = true;
+	pg.armed_at_tick = ticks();
+	announce();
+	printk("pg: armed, %u regions, profile %s\n", n, p->name);
+	printk("~ pg: %u context(s), seed 0x%lx, first pass in %lu ms\n", pg.ncontexts, pg.seed,
+	       pg.first_delay_ns / MS);
+	uint64_t f = irq_save();
+	pg_triggers_arm(ctx[0]);
+	for (uint32_t i = 0; i < pg.ncontexts; i++)
+		pg_close((int)i, ctx[i]);
+	irq_restore(f);
+}
+
+void pg_boot(void)
+{
+	parse_options();
+	if (pg.off) {
+		printk("pg: disabled (pg=off)\n");
+		return;
+	}
+	if (pg.kd) {
+		printk("pg: not armed: kernel debugger attached at boot (kd=1)\n");
+		return;
+	}
+	if (pg.late) {
+		printk("pg: arming after the boot drivers (pg.arm=late)\n");
+		return;
+	}
+	arm();
+}
+
+void pg_boot_late(void)
+{
+	if (pg.late && !pg.off && !pg.kd && !pg.armed)
+		arm();
+}
+
+bool pg_armed(void) { return pg.armed; }
+
+void pg_print_status(void)
+{
+	if (!pg.armed) {
+		printk("pg: not armed%s\n", pg.off ? " (pg=off)" : pg.kd ? " (kd=1)" : pg.late ? " (pg.arm=late)" : "");
+		return;
+	}
+	printk("pg: armed, %u regions, profile %s\n", pg.nregions, profiles[pg.profile].name);
+	printk("~ pg: %u context(s), passes: timer %lu, piggy-back %lu; last timer pass at tick %lu\n",
+	       pg.ncontexts, pg.passes[0], pg.passes[1], pg.timer_beat);
+}
+
+/* Apply fn to every live context, with the DPCs held off. */
+static bool for_contexts(bool (*fn)(struct pg_context *c, const void *base, size_t size, uint32_t type),
+			 const void *base, size_t size, uint32_t type)
+{
+	if (!pg.armed)
+		return false;
+	bool ok = true;
+	uint64_t f = irq_save();
+	for (uint32_t i = 0; i < pg.ncontexts; i++) {
+		struct pg_context *c = pg_open((int)i);
+		ok &= fn(c, base, size, type);
+		pg_close((int)i, c);
+	}
+	irq_restore(f);
+	return ok;
+}
+
+static bool seal_add(struct pg_context *c, const void *base, size_t size, uint32_t type)
+{
+	if (c->nregions == c->capacity)
+		return false;
+	struct pg_region *r = &c->r[c->nregions++];
+	memset(r, 0, sizeof *r);
+	r->base = (uint64_t)base;
+	r->size = size;
+	r->type = type;
+	r->check = PG_CHECK_SEALED;
+	r->shadow = PG_NO_SHADOW;
+	pg_seal_region(c, r);
+	return true;
+}
+
+static bool seal_update(struct pg_context *c, const void *base, size_t size, uint32_t type)
+{
+	for (uint32_t i = 0; i < c->nregions; i++)
+		if (c->r[i].check == PG_CHECK_SEALED && c->r[i].base == (uint64_t)base) {
+			pg_seal_region(c, &c->r[i]);
+			return true;
+		}
+	return false;
+}
+
+bool pg_seal_register(const void *base, size_t size, uint32_t type)
+{
+	if (!for_contexts(seal_add, base, size, type))
+		return false;
+	uint64_t a[5] = {(uint64_t)base, size, type, KPP_PG_KIND_SEALED, pg.nregions++};
+	event_post(KPP_EV_PG_REGION, a, 5, pg_type_name(type));
+	return true;
+}
+
+bool pg_seal_update(const void *base) { return for_contexts(seal_update, base, 0, 0); }

@@ -1,0 +1,129 @@
+/* PatchGuard internals: regions, contexts, hashing and the trigger paths.
+ * Only patchguard/ includes this header. */
+#ifndef PG_H
+#define PG_H
+
+#include <kpp/abi.h>
+#include <kpp/time.h>
+#include <kpp/trap.h>
+#include <kpp/types.h>
+
+/* How a region is checked (the announcement's kind is derived from it). */
+enum pg_check {
+	PG_CHECK_HASH,     /* keyed hash of the bytes */
+	PG_CHECK_POINTERS, /* keyed hash, and every non-null qword points into kernel text */
+	PG_CHECK_SERVICE,  /* keyed hash, and every entry points into kernel text */
+	PG_CHECK_IDT,      /* IDTR, every gate validated, keyed hash */
+	PG_CHECK_GDT,      /* GDTR, TR, LDTR == 0, keyed hash */
+	PG_CHECK_MSR,      /* masked compare of an MSR */
+	PG_CHECK_CR,       /* masked compare of CR0 or CR4 */
+	PG_CHECK_LAPIC,    /* masked compare of a local-APIC register */
+	PG_CHECK_MODLIST,  /* loaded-module list vs. the module lookup table */
+	PG_CHECK_DRVOBJ,   /* every driver object's dispatch entries */
+	PG_CHECK_SEALED,   /* keyed hash updated through pg_seal_update */
+};
+
+#define PG_NO_SHADOW (~0ull)
+
+struct pg_region {
+	uint64_t base;   /* address; MSR index; CR number; LAPIC register offset */
+	uint64_t size;   /* bytes (memory kinds) */
+	uint32_t type;   /* KPP_PG_*: parameter 4 of 0x109 */
+	uint32_t check;  /* enum pg_check */
+	uint64_t expect; /* keyed hash or expected masked value */
+	uint64_t mask;   /* masked compares */
+	uint64_t shadow; /* offset of the byte copy in the shadow, or PG_NO_SHADOW */
+	uint64_t suspect; /* cross-walk kinds: tick of an unconfirmed mismatch + 1 */
+};
+
+typedef void (*pg_stop_fn)(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
+			   const struct trap_frame *tf);
+typedef void (*pg_timer_set_fn)(struct ktimer *t, uint64_t delay_ns, uint64_t period_ns);
+typedef uint32_t (*pg_lapic_read_fn)(uint32_t reg);
+
+#define PG_CONTEXT_MAGIC 0x7478436B63684B50ull
+
+/* A context: decrypted only while a pass runs. */
+struct pg_context {
+	uint64_t magic;
+	uint64_t selfhash;  /* keyed hash of everything after this field */
+	uint64_t key[2];    /* region hash key */
+	uint64_t rng;       /* schedule and selection */
+	uint64_t shadow_key;
+	uint8_t *shadow;
+	uint64_t shadow_size;
+	uint32_t id, trigger, nregions, capacity, cursor, pad;
+	uint64_t passes;
+	/* Private copies of everything the checker relies on. */
+	pg_stop_fn stop;
+	pg_timer_set_fn timer_set;
+	pg_lapic_read_fn lapic_read;
+	dpc_fn timer_routine;
+	struct ktimer *timer;
+	struct dpc *dpc;
+	void *modlist_head;  /* &module_list */
+	void *modtable;      /* module_table */
+	uint64_t text_lo, text_hi;
+	uint64_t idt_base, gdt_base;
+	uint16_t idt_limit, gdt_limit, tr, pad2;
+	struct pg_region r[];
+};
+
+/* Static state (patchguard.c). */
+struct pg_slot {
+	uint64_t enc;  /* context address XOR a rotation of key */
+	uint64_t key;  /* stream key of the encrypted context; changes every pass */
+	uint64_t size;
+};
+
+struct pg_state {
+	bool armed, telemetry, late, off, kd;
+	int profile;
+	uint64_t seed;
+	uint32_t nregions, ncontexts;
+	struct pg_slot slot[2];          /* slot[1] is a decoy when ncontexts == 1 */
+	struct ktimer *timer;
+	struct dpc *dpc;
+	uint64_t delay_min_ns, delay_max_ns;
+	uint32_t piggy_min, piggy_max, piggy_countdown;
+	volatile uint64_t timer_beat;     /* tick of the last timer pass */
+	volatile uint64_t timer_deadline; /* tick by which the next must have run */
+	volatile uint64_t piggy_beat;     /* tick of the last piggy-back run */
+	uint64_t passes[2];
+	uint64_t armed_at_tick;
+	uint64_t first_delay_ns;
+	uint64_t rng;
+};
+extern struct pg_state pg;
+
+/* siphash.c */
+uint64_t pg_siphash(const uint64_t key[2], const void *data, size_t len);
+uint64_t pg_mix64(uint64_t x);
+uint64_t pg_next(uint64_t *state);
+uint64_t pg_uniform(uint64_t *state, uint64_t lo, uint64_t hi); /* inclusive */
+void pg_crypt(void *buf, size_t len, uint64_t key);
+
+/* regions.c */
+uint32_t pg_enumerate(struct pg_region *out, uint32_t max);
+uint64_t pg_region_kind(const struct pg_region *r);
+const char *pg_type_name(uint32_t type);
+
+/* check.c */
+void pg_seal_region(struct pg_context *c, struct pg_region *r);
+/* Returns true and the corrupted address when the region fails. */
+bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr);
+
+/* context.c */
+struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure */
+void pg_close(int i, struct pg_context *c);
+void pg_pass(struct pg_context *c, uint32_t trigger);
+
+/* detect.c */
+NORETURN void pg_detect(struct pg_context *c, const void *record, uint64_t addr, uint32_t type);
+NORETURN void pg_crash(pg_stop_fn stop, const uint64_t *args, uint64_t wipe_lo);
+
+/* trigger.c */
+void pg_triggers_arm(struct pg_context *c0);
+void pg_timer_dpc(struct dpc *d, void *arg);
+
+#endif

@@ -1,0 +1,175 @@
+/* The protected regions of this kernel, enumerated at arming from the
+ * linker's section symbols and the kernel's own tables. Memory regions are
+ * cut so that no byte belongs to two regions (a flipped byte is reported
+ * with the type of the one region that holds it). */
+#include <kpp/bugcheck.h>
+#include <kpp/cpu.h>
+#include <kpp/export.h>
+#include <kpp/intr.h>
+#include <kpp/kernel.h>
+#include <kpp/mm.h>
+#include <kpp/module.h>
+#include <kpp/syscall.h>
+#include "pg.h"
+
+extern const char __exports_start[], __exports_end[];
+extern const char __service_table_start[], __service_table_end[];
+
+#define CHUNK 4096ul
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define EFER_LMA (1u << 10)
+#define CR0_PE (1ul << 0)
+#define CR0_PG (1ul << 31)
+#define CR4_PAE (1ul << 5)
+#define LAPIC_SVR 0x0F0
+#define LAPIC_LVT_TIMER 0x320
+#define LVT_TIMER_MASK 0x700FFul /* vector, mask bit, timer mode */
+#define SVR_MASK 0x1FFul         /* spurious vector, APIC enable */
+
+struct builder {
+	struct pg_region *out;
+	uint32_t n, max;
+};
+
+static void add(struct builder *b, uint64_t base, uint64_t size, uint32_t type, uint32_t check, uint64_t mask)
+{
+	if (b->n == b->max)
+		return;
+	struct pg_region *r = &b->out[b->n++];
+	r->base = base;
+	r->size = size;
+	r->type = type;
+	r->check = check;
+	r->mask = mask;
+	r->expect = 0;
+	r->shadow = PG_NO_SHADOW;
+	r->suspect = 0;
+}
+
+/* [lo, hi) in CHUNK-aligned pieces. */
+static void add_chunked(struct builder *b, uint64_t lo, uint64_t hi, uint32_t type)
+{
+	while (lo < hi) {
+		uint64_t end = (lo & ~(CHUNK - 1)) + CHUNK;
+		if (end > hi)
+			end = hi;
+		add(b, lo, end - lo, type, PG_CHECK_HASH, 0);
+		lo = end;
+	}
+}
+
+uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
+{
+	struct builder b = {out, 0, max};
+
+	/* Kernel text, PatchGuard's own code included. */
+	add_chunked(&b, (uint64_t)__text_start, (uint64_t)__text_end, KPP_PG_FUNCTION);
+
+	/* Read-only data, minus the tables that have their own types. */
+	uint64_t cut[3][2] = {
+		{(uint64_t)__exports_start, (uint64_t)__exports_end},
+		{(uint64_t)__service_table_start, (uint64_t)__service_table_end},
+		{(uint64_t)&service_count, (uint64_t)&service_count + sizeof service_count},
+	};
+	/* Sort the cuts by address (three entries). */
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++)
+			if (cut[j][0] < cut[i][0]) {
+				uint64_t t0 = cut[i][0], t1 = cut[i][1];
+				cut[i][0] = cut[j][0];
+				cut[i][1] = cut[j][1];
+				cut[j][0] = t0;
+				cut[j][1] = t1;
+			}
+	uint64_t at = (uint64_t)__rodata_start;
+	for (int i = 0; i < 3; i++) {
+		if (cut[i][0] > at)
+			add_chunked(&b, at, cut[i][0], KPP_PG_GENERIC_DATA);
+		if (cut[i][1] > at)
+			at = cut[i][1];
+	}
+	add_chunked(&b, at, (uint64_t)__rodata_end, KPP_PG_GENERIC_DATA);
+
+	/* The system service table, its limit, and the export table. */
+	add(&b, (uint64_t)service_table, service_count * sizeof(service_fn), KPP_PG_SERVICE_TABLE,
+	    PG_CHECK_SERVICE, 0);
+	add(&b, (uint64_t)&service_count, sizeof service_count, KPP_PG_SERVICE_TABLE, PG_CHECK_HASH, 0);
+	add(&b, (uint64_t)__exports_start, (uint64_t)(__exports_end - __exports_start), KPP_PG_IMPORT_TABLE,
+	    PG_CHECK_HASH, 0);
+
+	/* The bug-check and debug-trap routine pointers. */
+	add(&b, (uint64_t)&debug_routines, sizeof debug_routines, KPP_PG_DEBUG_ROUTINE, PG_CHECK_POINTERS, 0);
+
+	/* Descriptor tables. */
+	size_t size;
+	const void *t = idt_table(&size);
+	add(&b, (uint64_t)t, size, KPP_PGIDT, PG_CHECK_IDT, 0);
+	t = gdt_table(&size);
+	add(&b, (uint64_t)t, size, KPP_PGGDT, PG_CHECK_GDT, 0);
+
+	/* Critical MSRs. */
+	add(&b, MSR_EFER, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
+	add(&b, MSR_STAR, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+	add(&b, MSR_LSTAR, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+	add(&b, MSR_CSTAR, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+	add(&b, MSR_FMASK, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+	add(&b, MSR_SYSENTER_CS, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+	add(&b, MSR_SYSENTER_ESP, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+	add(&b, MSR_SYSENTER_EIP, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+
+	/* Control registers: the protection bits that are on now. */
+	add(&b, 0, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR, CR0_PE | CR0_PG | (read_cr0() & CR0_WP));
+	add(&b, 4, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR,
+	    CR4_PAE | (read_cr4() & (CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_UMIP)));
+
+	/* The local APIC's tick and spurious vector. */
+	if (lapic_present) {
+		add(&b, LAPIC_LVT_TIMER, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, LVT_TIMER_MASK);
+		add(&b, LAPIC_SVR, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, SVR_MASK);
+	}
+
+	/* Loaded modules and their driver objects. */
+	add(&b, (uint64_t)&module_list, 0, KPP_PG_LOADED_MODULE_LIST, PG_CHECK_MODLIST, 0);
+	add(&b, (uint64_t)module_table, 0, KPP_PG_DRIVER_OBJECT, PG_CHECK_DRVOBJ, 0);
+	return b.n;
+}
+
+uint64_t pg_region_kind(const struct pg_region *r)
+{
+	switch (r->check) {
+	case PG_CHECK_MSR: return KPP_PG_KIND_MSR;
+	case PG_CHECK_CR: return KPP_PG_KIND_CR;
+	case PG_CHECK_LAPIC: return KPP_PG_KIND_LAPIC;
+	case PG_CHECK_MODLIST:
+	case PG_CHECK_DRVOBJ: return KPP_PG_KIND_CROSS_WALK;
+	case PG_CHECK_SEALED: return KPP_PG_KIND_SEALED;
+	}
+	return KPP_PG_KIND_MEMORY;
+}
+
+const char *pg_type_name(uint32_t type)
+{
+	switch (type) {
+	case KPP_PG_GENERIC_DATA: return "generic data region";
+	case KPP_PG_FUNCTION: return "function modification";
+	case KPP_PGIDT: return "processor IDT";
+	case KPP_PGGDT: return "processor GDT";
+	case KPP_PG_PROCESS_LIST: return "process list corruption";
+	case KPP_PG_HANDLE_TABLE_LIST: return "handle table list corruption";
+	case KPP_PG_DEBUG_ROUTINE: return "debug routine";
+	case KPP_PG_CRITICAL_MSR: return "critical MSR modification";
+	case KPP_PG_OBJECT_TYPE: return "object type";
+	case KPP_PG_SERVICE_TABLE: return "system service function";
+	case KPP_PG_IMPORT_TABLE: return "import table";
+	case KPP_PG_CONTROL_REGISTER: return "processor control register";
+	case KPP_PG_LOCAL_APIC: return "local APIC modification";
+	case KPP_PG_NOTIFICATION_CALLOUT: return "kernel notification callout";
+	case KPP_PG_LOADED_MODULE_LIST: return "loaded module list";
+	case KPP_PG_DRIVER_OBJECT: return "driver object corruption";
+	case KPP_PG_PROTECTED_PROCESS: return "protected process";
+	case KPP_PG_CHECKER_CONTEXT: return "checker context corruption or missed heartbeat";
+	}
+	return "unknown region";
+}

@@ -1,0 +1,83 @@
+/* SipHash-2-4 (Aumasson & Bernstein) keyed with a per-boot 128-bit key, a
+ * splitmix64 generator for the schedule, and the XOR stream that keeps the
+ * contexts encrypted at rest. */
+#include <kpp/string.h>
+#include "pg.h"
+
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+#define GOLDEN 0x9E3779B97F4A7C15ull
+
+#define SIPROUND                                                                                           \
+	do {                                                                                               \
+		v0 += v1;                                                                                  \
+		v1 = ROTL(v1, 13);                                                                         \
+		v1 ^= v0;                                                                                  \
+		v0 = ROTL(v0, 32);                                                                         \
+		v2 += v3;                                                                                  \
+		v3 = ROTL(v3, 16);                                                                         \
+		v3 ^= v2;                                                                                  \
+		v0 += v3;                                                                                  \
+		v3 = ROTL(v3, 21);                                                                         \
+		v3 ^= v0;                                                                                  \
+		v2 += v1;                                                                                  \
+		v1 = ROTL(v1, 17);                                                                         \
+		v1 ^= v2;                                                                                  \
+		v2 = ROTL(v2, 32);                                                                         \
+	} while (0)
+
+uint64_t pg_siphash(const uint64_t key[2], const void *data, size_t len)
+{
+	uint64_t v0 = key[0] ^ 0x736F6D6570736575ull, v1 = key[1] ^ 0x646F72616E646F6Dull;
+	uint64_t v2 = key[0] ^ 0x6C7967656E657261ull, v3 = key[1] ^ 0x7465646279746573ull;
+	const uint8_t *p = data;
+	size_t words = len / 8;
+	for (size_t i = 0; i < words; i++, p += 8) {
+		uint64_t m;
+		memcpy(&m, p, 8);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	uint64_t b = (uint64_t)len << 56;
+	for (size_t i = 0; i < (len & 7); i++)
+		b |= (uint64_t)p[i] << (8 * i);
+	v3 ^= b;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xFF;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t pg_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+uint64_t pg_next(uint64_t *state)
+{
+	*state += GOLDEN;
+	return pg_mix64(*state);
+}
+
+uint64_t pg_uniform(uint64_t *state, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo)
+		return lo;
+	return lo + pg_next(state) % (hi - lo + 1);
+}
+
+/* XOR with a keystream: word i gets mix(key + i * GOLDEN). Its own inverse. */
+void pg_crypt(void *buf, size_t len, uint64_t key)
+{
+	uint64_t *w = buf;
+	for (size_t i = 0; i < len / 8; i++)
+		w[i] ^= pg_mix64(key + (i + 1) * GOLDEN);
+}

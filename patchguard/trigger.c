@@ -1,0 +1,70 @@
+/* The two trigger paths and their mutual heartbeats.
+ *
+ * (a) A one-shot kernel timer whose DPC opens context 0, runs a pass,
+ *     closes it under a new key and re-arms with a fresh random delay.
+ * (b) A piggy-back on the 1 s housekeeping DPC: every U[k1,k2] runs it runs
+ *     a pass of context 1 (when there is one).
+ * Each path records a heartbeat the other verifies: the piggy-back checks
+ * that the timer is still armed (or firing) with PatchGuard's own DPC
+ * routine and that its pass deadline has not passed; the timer path checks
+ * that the housekeeping DPC still reaches the piggy-back. A missed deadline
+ * is a detection of type 0x101. */
+#include <kpp/time.h>
+#include "pg.h"
+
+#define GRACE_TICKS (2 * KPP_TICK_HZ)          /* slack for a busy DPC queue */
+#define HOUSEKEEPING_TICKS KPP_TICK_HZ          /* the housekeeping period */
+
+static uint64_t ns_to_ticks(uint64_t ns) { return (ns + NSEC_PER_TICK - 1) / NSEC_PER_TICK; }
+
+/* The context that watches: the piggy-back's own when there is a second
+ * context, else the only one. */
+static int watcher(void) { return pg.ncontexts > 1 ? 1 : 0; }
+
+static void schedule(struct pg_context *c, uint64_t delay_ns)
+{
+	uint64_t now = ticks();
+	pg.timer_beat = now;
+	pg.timer_deadline = now + ns_to_ticks(delay_ns) + GRACE_TICKS;
+	c->timer_set(c->timer, delay_ns, 0);
+}
+
+void pg_timer_dpc(struct dpc *d, void *arg)
+{
+	struct pg_context *c = pg_open(0);
+	if (ticks() > pg.piggy_beat + HOUSEKEEPING_TICKS + GRACE_TICKS)
+		pg_detect(c, (const void *)&pg.piggy_beat, (uint64_t)&pg.piggy_beat, KPP_PG_CHECKER_CONTEXT);
+	pg_pass(c, KPP_PG_TRIGGER_TIMER);
+	schedule(c, pg_uniform(&c->rng, pg.delay_min_ns, pg.delay_max_ns));
+	pg_close(0, c);
+}
+
+static void piggy_back(uint64_t run)
+{
+	pg.piggy_beat = ticks();
+	int w = watcher();
+	struct pg_context *c = pg_open(w);
+	struct ktimer *t = c->timer;
+	struct dpc *d = c->dpc;
+	/* The timer path: cancelled, re-pointed, or late. */
+	if (t->dpc != d || d->fn != c->timer_routine)
+		pg_detect(c, t, (uint64_t)t, KPP_PG_CHECKER_CONTEXT);
+	if ((!t->armed && !d->queued) || ticks() > pg.timer_deadline)
+		pg_detect(c, t, (uint64_t)&pg.timer_deadline, KPP_PG_CHECKER_CONTEXT);
+	if (w == 1 && --pg.piggy_countdown == 0) {
+		pg_pass(c, KPP_PG_TRIGGER_PIGGY);
+		pg.piggy_countdown = (uint32_t)pg_uniform(&c->rng, pg.piggy_min, pg.piggy_max);
+	}
+	pg_close(w, c);
+}
+
+/* Start both paths; every context already holds the private copies. */
+void pg_triggers_arm(struct pg_context *c0)
+{
+	dpc_init(pg.dpc, pg_timer_dpc, NULL);
+	timer_init(pg.timer, pg.dpc);
+	pg.piggy_beat = ticks();
+	pg.piggy_countdown = (uint32_t)pg_uniform(&pg.rng, pg.piggy_min, pg.piggy_max);
+	housekeeping_register(piggy_back);
+	schedule(c0, pg.first_delay_ns);
+}
