@@ -24,7 +24,13 @@ KERNEL_C    := $(sort $(wildcard kernel/*.c))
 KERNEL_S    := $(sort $(wildcard kernel/*.S))
 KERNEL_OBJS := $(patsubst kernel/%.c,$(IMG_OBJ)/kernel/%.o,$(KERNEL_C)) \
 	$(patsubst kernel/%.S,$(IMG_OBJ)/kernel/%.o,$(KERNEL_S))
+# PatchGuard (patchguard/) is linked into the kernel image.
+PG_C        := $(sort $(wildcard patchguard/*.c))
+PG_S        := $(sort $(wildcard patchguard/*.S))
+KERNEL_OBJS += $(patsubst patchguard/%.c,$(IMG_OBJ)/patchguard/%.o,$(PG_C)) \
+	$(patsubst patchguard/%.S,$(IMG_OBJ)/patchguard/%.o,$(PG_S))
 KERNEL_HDRS := $(wildcard kernel/include/kpp/*.h)
+PG_HDRS     := $(wildcard patchguard/*.h)
 
 # Drivers: one C file each in images/drivers, built to an ELF64 relocatable
 # object; malformed variants derived from hello.ko by images/internal/mkbad.
@@ -62,6 +68,14 @@ $(IMG_OBJ)/kernel/%.o: kernel/%.c $(KERNEL_HDRS) images.mk
 	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
 
 $(IMG_OBJ)/kernel/%.o: kernel/%.S $(KERNEL_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(IMG_CC) $(IMG_ASFLAGS) -c $< -o $@
+
+$(IMG_OBJ)/patchguard/%.o: patchguard/%.c $(KERNEL_HDRS) $(PG_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
+
+$(IMG_OBJ)/patchguard/%.o: patchguard/%.S $(KERNEL_HDRS) images.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(IMG_CC) $(IMG_ASFLAGS) -c $< -o $@
 

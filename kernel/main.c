@@ -6,6 +6,7 @@
 #include <kpp/kernel.h>
 #include <kpp/module.h>
 #include <kpp/multiboot.h>
+#include <kpp/patchguard.h>
 #include <kpp/printk.h>
 #include <kpp/string.h>
 #include <kpp/trap.h>
@@ -148,7 +149,9 @@ static void kmain_stage2(void *unused)
 	uint64_t args[2] = {KPP_KERNEL_VERSION, frames_total() * 4};
 	event_post(KPP_EV_BOOT_COMPLETE, args, 2, "kpp kernel");
 	printk("boot: complete\n");
+	pg_boot();
 	module_load_boot_drivers();
+	pg_boot_late();
 	static char autorun[BOOT_CMDLINE_MAX];
 	shell_run(cmdline_get("autorun", autorun, sizeof autorun));
 }

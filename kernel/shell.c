@@ -13,6 +13,7 @@
 #include <kpp/intr.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
+#include <kpp/patchguard.h>
 #include <kpp/printk.h>
 #include <kpp/shell.h>
 #include <kpp/string.h>
@@ -121,7 +122,7 @@ static void cmd_call(int argc, char **argv)
 	printk("call: %s[%lu] returned 0x%08x\n", argv[1], n, st);
 }
 
-static void cmd_pg(int argc, char **argv) { printk("pg: PatchGuard is not built into this kernel\n"); }
+static void cmd_pg(int argc, char **argv) { pg_print_status(); }
 
 static void cmd_bugcheck(int argc, char **argv)
 {
