@@ -17,8 +17,7 @@
 #define MAX_REGIONS 96
 #define SEAL_ROOM 16 /* records kept free for pg_seal_register */
 #define SECOND_CONTEXT_PER_MILLE 600
-#define MAX_DECOYS 4
-#define MAX_DECOY_BYTES 256
+#define SLACK_BYTES 512 /* room for a random offset inside a context's block */
 #define CPUID1_ECX_RDRAND (1u << 30)
 #define MS 1000000ul
 /* Unremarkable pool tags. */
@@ -26,7 +25,6 @@
 #define TAG_CONTEXT1 POOL_TAG('O', 'b', 'S', 'q')
 #define TAG_SHADOW POOL_TAG('M', 'm', 'S', 't')
 #define TAG_TIMER POOL_TAG('K', 'e', 'T', 'm')
-#define TAG_DECOY POOL_TAG('I', 'o', 'B', 'f')
 
 struct pg_state pg;
 
@@ -181,24 +179,28 @@ static void arm(void)
 	pg.nregions = n;
 
 	/* Both context blocks always exist (the second is random bytes when
-	 * unused), so pool usage does not tell how many there are. Decoy
-	 * allocations of random sizes, freed afterwards, move them around. */
-	void *decoy[MAX_DECOYS];
-	uint32_t ndecoys = (uint32_t)pg_uniform(&pg.rng, 1, MAX_DECOYS);
-	for (uint32_t i = 0; i < ndecoys; i++)
-		decoy[i] = pool_alloc(pg_uniform(&pg.rng, 16, MAX_DECOY_BYTES), TAG_DECOY);
+	 * unused), so pool usage does not tell how many there are; each
+	 * context sits at a random offset inside its block, the rest of which
+	 * is random bytes too. Block sizes are fixed so the pool statistics
+	 * stay the same from boot to boot. */
 	uint64_t size = sizeof(struct pg_context) + capacity * sizeof(struct pg_region);
+	uint64_t block = size + SLACK_BYTES;
 	bool swap = pg_next(&pg.rng) & 1;
+	uint8_t *blk[2];
 	struct pg_context *ctx[2];
-	ctx[swap] = pool_alloc(size, swap ? TAG_CONTEXT1 : TAG_CONTEXT0);
-	ctx[!swap] = pool_alloc(size, swap ? TAG_CONTEXT0 : TAG_CONTEXT1);
+	/* Tags in a fixed order (the pool statistics list them in order of
+	 * first use); which block holds which context is random. */
+	blk[swap] = pool_alloc(block, TAG_CONTEXT0);
+	blk[!swap] = pool_alloc(block, TAG_CONTEXT1);
 	struct pg_trigger_objects *objs = pool_alloc(sizeof *objs, TAG_TIMER);
 	uint8_t *shadow = pool_alloc(shadow_size, TAG_SHADOW);
-	for (uint32_t i = 0; i < ndecoys; i++)
-		pool_free(decoy[i]);
-	if (!ctx[0] || !ctx[1] || !objs || !shadow) {
+	if (!blk[0] || !blk[1] || !objs || !shadow) {
 		printk("pg: not armed: out of memory\n");
 		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		pg_crypt(blk[i], block, pg_next(&pg.rng));
+		ctx[i] = (struct pg_context *)(blk[i] + 16 * pg_uniform(&pg.rng, 0, SLACK_BYTES / 16));
 	}
 	pg.timer = &objs->timer;
 	pg.dpc = &objs->dpc;
@@ -212,9 +214,9 @@ static void arm(void)
 	for (uint32_t i = 0; i < 2; i++) {
 		pg.slot[i].size = size;
 		if (i < pg.ncontexts) {
+			memset(ctx[i], 0, size);
 			fill_context(ctx[i], i, n, capacity, shadow, shadow_size, shadow_key);
 		} else {
-			pg_crypt(ctx[i], size, pg_next(&pg.rng));
 			pg.slot[i].key = pg_next(&pg.rng);
 			pg.slot[i].enc = (uint64_t)ctx[i] ^ pg_next(&pg.rng);
 		}
