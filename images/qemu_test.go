@@ -222,7 +222,7 @@ func TestQEMUScripts(t *testing.T) {
 			modules: []string{"initrd"},
 			want: []string{"ticktest: sampling 30 expirations", "ticktest: 30 expirations, 0 irregular, 0 early: ok",
 				"ticktest: one-shot fired 1 time(s), due 3 ticks after arming: ok",
-				"timers: 1 armed", "unload: ticktest unloaded", "timers: 1 armed", "power off"},
+				"timers: 2 armed", "unload: ticktest unloaded", "timers: 2 armed", "power off"},
 			exit: exitPowerOff,
 		},
 	}
