@@ -44,7 +44,7 @@ void dpc_init(struct dpc *d, dpc_fn fn, void *ctx)
 	d->fn = fn;
 	d->ctx = ctx;
 	d->queued = false;
-	d->due = d->lost = 0;
+	d->due = d->lost = d->queued_due = 0;
 }
 
 bool dpc_queue(struct dpc *d)
@@ -78,6 +78,9 @@ void dpc_run_pending(void)
 			if (!dpc_head)
 				dpc_tail = NULL;
 			d->queued = false;
+			/* A tick during the routine may queue it again and set
+			 * queued_due; the routine keeps reading its own due. */
+			d->due = d->queued_due;
 		}
 		spin_unlock_irqrestore(&time_lock, f);
 		if (!d)
@@ -170,7 +173,7 @@ void time_tick(void)
 			fire[i]->lost++;
 			continue;
 		}
-		fire[i]->due = due[i];
+		fire[i]->queued_due = due[i];
 		dpc_queue(fire[i]);
 	}
 }

@@ -17,8 +17,9 @@ struct dpc {
 	dpc_fn fn;
 	void *ctx;
 	bool queued;
-	uint64_t due;  /* for a timer's DPC: the tick the timer expired at */
+	uint64_t due;  /* for a timer's DPC: the tick its timer expired at (stable while it runs) */
 	uint64_t lost; /* expirations that found the DPC still queued */
+	uint64_t queued_due; /* private: due of the pending run */
 };
 
 struct ktimer {
