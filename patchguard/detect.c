@@ -8,6 +8,7 @@
 #include <kpp/mm.h>
 #include <kpp/module.h>
 #include <kpp/printk.h>
+#include <kpp/time.h>
 #include "pg.h"
 
 #define WIPE_BYTES 2048
@@ -31,6 +32,10 @@ NORETURN void pg_detect(struct pg_context *c, const void *record, uint64_t addr,
 		printk("\n*** PatchGuard: %s (region type 0x%x) at %s\n", pg_type_name(type), type, where);
 	else
 		printk("\n*** PatchGuard: %s (region type 0x%x) at 0x%lx\n", pg_type_name(type), type, addr);
+
+	uint64_t ns = clock_ns();
+	printk("~ pg: detected at %lu.%06lu s guest time, after %lu timer and %lu piggy-back passes\n",
+	       ns / 1000000000ul, ns % 1000000000ul / 1000, pg.passes[0], pg.passes[1]);
 
 	uint64_t sp = (uint64_t)__builtin_frame_address(0);
 	uint64_t lo = sp - WIPE_BYTES;
