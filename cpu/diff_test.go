@@ -109,7 +109,7 @@ type dform struct {
 	name   string
 	mnem   string // x86asm mnemonic of the instruction under test (encoder check)
 	weight int    // relative number of cases
-	need   string // host CPU feature required ("", "popcnt", "lzcnt", "bmi1", "cx16", "lahf")
+	need   string // host CPU feature required ("", "popcnt", "lzcnt", "bmi1", "cx16", "lahf", "movbe")
 	gen    func(g *dgen)
 }
 
@@ -205,6 +205,7 @@ func probeHost() error {
 	hostFeatures[""] = true
 	hostFeatures["cx16"] = ecx1>>13&1 != 0
 	hostFeatures["popcnt"] = ecx1>>23&1 != 0
+	hostFeatures["movbe"] = ecx1>>22&1 != 0
 	hostFeatures["bmi1"] = ebx7>>3&1 != 0
 	hostFeatures["lzcnt"] = ecx81>>5&1 != 0
 	hostFeatures["lahf"] = ecx81&1 != 0
@@ -370,8 +371,14 @@ func TestDiff(t *testing.T) {
 			hits[i] += stats[fi].mismatch + stats[fi].unimpl
 		}
 	}
+	allRan := true
+	for fi, f := range forms {
+		if stats[fi].cases == 0 && hostFeatures[f.need] {
+			allRan = false
+		}
+	}
 	for i, h := range hits {
-		if h == 0 && defaultRun {
+		if h == 0 && defaultRun && allRan {
 			// Logged, not failed: a fix may be in a working tree before it is committed.
 			t.Logf("STALE diffReported entry %q (%s): no form mismatches any more; remove it", diffReported[i].pattern, diffReported[i].why)
 		}

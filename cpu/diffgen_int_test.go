@@ -5,6 +5,7 @@ package cpu
 import (
 	"fmt"
 	"math/big"
+	"testing"
 
 	"github.com/kppemu/kppemu/cpu/internal/native"
 )
@@ -197,6 +198,11 @@ func intForms() []dform {
 			add(u.name+"/"+sizeName(sz)+"/mem", u.name, 8, "", func(g *dgen) {
 				g.genRM(rmSpec{op: []byte{opSz(u.op, sz)}, size: sz, digit: u.digit, mem: true, lock: true})
 			})
+			if sz == 1 {
+				add(u.name+"/8/high", u.name, 3, "", func(g *dgen) {
+					g.genRM(rmSpec{op: []byte{u.op}, size: 1, digit: u.digit, high: true})
+				})
+			}
 		}
 		// MUL/IMUL one operand.
 		for _, m := range []struct {
@@ -518,4 +524,68 @@ func bitForms() []dform {
 		})
 	}
 	return fs
+}
+
+// TestDiffDivideError checks what the host cannot run without killing the test process:
+// DIV/IDIV by zero and with a quotient that does not fit raise #DE at the instruction,
+// with registers and memory unchanged (SDM "DIV", "IDIV").
+func TestDiffDivideError(t *testing.T) {
+	type tc struct {
+		name     string
+		code     []byte
+		rax, rdx uint64
+		src      uint64 // RBX (the divisor register)
+	}
+	var cases []tc
+	for _, sz := range allSizes {
+		p, w := sizePfx(sz)
+		for _, d := range []struct {
+			name  string
+			digit uint8
+		}{{"DIV", 6}, {"IDIV", 7}} {
+			in := insn{pfx: p, w: w, op: []byte{opSz(0xF6, sz)}, modrm: true, reg: d.digit, rm: regRM(RBX), opReg: -1}
+			code, _ := in.encode()
+			m := sizeMask[sz]
+			bits := uint(sz * 8)
+			cases = append(cases, tc{fmt.Sprintf("%s/%d/zero", d.name, bits), code, 0x1234, 0x5678, 0xFFFFFFFFFFFFFFFF &^ m})
+			if d.digit == 6 {
+				// Unsigned overflow: high half >= divisor.
+				hi := uint64(5)
+				if sz == 1 {
+					cases = append(cases, tc{fmt.Sprintf("DIV/%d/overflow", bits), code, 5<<8 | 0x10, 0, 5})
+				} else {
+					cases = append(cases, tc{fmt.Sprintf("DIV/%d/overflow", bits), code, 0, hi, 5})
+				}
+			} else {
+				// Signed overflow: the most negative dividend divided by -1.
+				if sz == 1 {
+					cases = append(cases, tc{fmt.Sprintf("IDIV/%d/overflow", bits), code, 0x8000, 0, m})
+				} else {
+					cases = append(cases, tc{fmt.Sprintf("IDIV/%d/overflow", bits), code, 0, 1 << (bits - 1), m})
+				}
+			}
+		}
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newTestEnv(t, 3)
+			e.code(c.code...)
+			e.c.GPR[RAX], e.c.GPR[RDX], e.c.GPR[RBX] = c.rax, c.rdx, c.src
+			before := e.c.GPR
+			e.run(10)
+			if v := e.vector(); v != VecDE {
+				t.Fatalf("vector %d, want #DE", v)
+			}
+			// The frame's RIP is the faulting instruction; its RSP is the user stack.
+			frame := e.c.GPR[RSP]
+			if rip := e.read64(frame); rip != tCode {
+				t.Fatalf("frame RIP %#x, want %#x", rip, tCode)
+			}
+			got := e.c.GPR
+			got[RSP], before[RSP] = 0, 0
+			if got != before {
+				t.Fatalf("registers changed:\n got %x\nwant %x", got, before)
+			}
+		})
+	}
 }

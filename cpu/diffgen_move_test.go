@@ -182,6 +182,37 @@ func moveForms() []dform {
 		rm := g.memAt(g.r.Uint64(), false)
 		g.emit(insn{pfx: p, w: w, op: []byte{0x0F, 0x1F}, modrm: true, reg: 0, rm: rm, opReg: -1}, g.r.Uint64())
 	})
+	for _, sz := range []int{2, 4, 8} {
+		sz := sz
+		add("MOVBE/r,m/"+sizeName(sz), "MOVBE", 4, "movbe", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{0x0F, 0x38, 0xF0}, size: sz, digit: -1, mem: true})
+		})
+		add("MOVBE/m,r/"+sizeName(sz), "MOVBE", 4, "movbe", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{0x0F, 0x38, 0xF1}, size: sz, digit: -1, mem: true})
+		})
+	}
+	for _, sz := range []int{4, 8} {
+		sz := sz
+		add("MOVNTI/"+sizeName(sz), "MOVNTI", 3, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{0x0F, 0xC3}, size: sz, digit: -1, mem: true})
+		})
+	}
+	add("XLATB", "XLATB", 3, "", func(g *dgen) {
+		g.claim(RAX, RBX)
+		g.c.in.GPR[RBX] = nativeScratch + uint64(g.n(native.ScratchSize-256))
+		var p []byte
+		if g.n(4) == 0 {
+			p = []byte{0x67}
+			g.c.in.GPR[RBX] |= g.r.Uint64() << 32
+		}
+		g.emit(insn{pfx: p, op: []byte{0xD7}, opReg: -1}, 0)
+	})
+	for cc := 0; cc < 16; cc += 5 {
+		cc := cc
+		add("SET"+diffCC[cc]+"/high", "SET"+diffCC[cc], 2, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{0x0F, 0x90 + byte(cc)}, size: 1, digit: 0, high: true})
+		})
+	}
 	add("PAUSE", "PAUSE", 1, "", func(g *dgen) { g.emit(insn{pfx: []byte{0xF3}, op: []byte{0x90}, opReg: -1}, 0) })
 	add("ENDBR64", "", 1, "", func(g *dgen) { g.raw(0xF3, 0x0F, 0x1E, 0xFA) })
 	return fs
