@@ -19,9 +19,9 @@
 
 struct block {
 	uint32_t magic, tag;
-	uint64_t size; /* bytes after the header */
+	uint64_t size;      /* bytes after the header */
 	struct block *next; /* free list (free blocks only) */
-	uint64_t pad;
+	uint64_t requested; /* what the caller asked for, rounded to 16: what the statistics count */
 };
 
 struct tag_stat {
@@ -94,6 +94,7 @@ void *pool_alloc(size_t size, uint32_t tag)
 		b->magic = MAGIC_LARGE;
 		b->tag = tag;
 		b->size = size;
+		b->requested = size;
 		uint64_t f = spin_lock_irqsave(&pool_lock);
 		account(tag, (int64_t)size, 1);
 		in_use += size;
@@ -119,8 +120,12 @@ void *pool_alloc(size_t size, uint32_t tag)
 			b->magic = MAGIC_USED;
 			b->tag = tag;
 			b->next = NULL;
-			account(tag, (int64_t)b->size, 1);
-			in_use += b->size;
+			b->requested = size;
+			/* Count the request, not the block: whether a split left slack
+			 * depends on the free list's history (PatchGuard places its
+			 * blocks at random), and the statistics must not. */
+			account(tag, (int64_t)size, 1);
+			in_use += size;
 			spin_unlock_irqrestore(&pool_lock, f);
 			memset(b + 1, 0, b->size);
 			return b + 1;
@@ -151,8 +156,8 @@ void pool_free(void *p)
 		spin_unlock_irqrestore(&pool_lock, f);
 		bugcheck(KPP_BUG_BAD_POOL_CALLER, 7, (uint64_t)b->magic, (uint64_t)p, 0);
 	}
-	account(b->tag, -(int64_t)b->size, -1);
-	in_use -= b->size;
+	account(b->tag, -(int64_t)b->requested, -1);
+	in_use -= b->requested;
 	insert_free(b);
 	spin_unlock_irqrestore(&pool_lock, f);
 }
