@@ -6,8 +6,16 @@
 //
 // Files: cpu.go (CPU, Run loop), state.go (architectural State), decode.go (the only user of
 // x86asm; translation registry and decode cache), flags.go (lazy flags), operand.go
-// (register/memory/stack helpers), fault.go (Fault), exception.go (delivery), and one file
-// per instruction group (movs.go, basicalu.go, branch.go, stack.go, system.go, ...).
+// (register/memory/stack helpers), fault.go (Fault), exception.go (IDT delivery, #DF and
+// triple fault), segments.go (descriptors), debugreg.go (DR0-DR7), msr.go, cpuid.go, and
+// one file per instruction group: movs.go, basicalu.go, branch.go, stack.go, far.go (far
+// transfers, IRET, INT, SYSCALL), flagsinstr.go, io.go, system.go; the integer and SSE
+// groups of the other engineers (alu.go, shift.go, muldiv.go, bit.go, movx.go, xchg.go,
+// string.go, sse*.go, ...) plug into the same registry.
+//
+// The run loop checks one pending-work word per instruction (interrupts, NMI, stop
+// requests, single-step, interrupt shadow, breakpoints, halt); everything else is a hit
+// in the current code page's decoded micro-ops followed by one indirect call.
 package cpu
 
 import (
