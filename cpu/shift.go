@@ -4,7 +4,8 @@ package cpu
 // (SDM Vol. 2B "SAL/SAR/SHL/SHR", "RCL/RCR/ROL/ROR", "SHLD", "SHRD").
 //
 // The count is masked to 5 bits (6 with a 64-bit operand). A masked count of 0 changes
-// neither the operand nor any flag. Shifts set CF to the last bit shifted out, SF/ZF/PF
+// neither the operand nor any flag, but a 32-bit register destination is still written
+// (its upper half cleared, as on hardware). Shifts set CF to the last bit shifted out, SF/ZF/PF
 // from the result, AF = 0 (undefined); OF is defined for a count of 1 only and is computed
 // by the count-1 formula for every count (what Intel parts do). Rotates change only CF
 // and OF. RCL/RCR rotate through CF over 9/17 bits for 8/16-bit operands (count mod 9/17).
@@ -146,11 +147,20 @@ func (c *CPU) shift(op uint8, a, n uint64, s uint8) uint64 {
 	return a
 }
 
+// zeroCount handles a masked count of 0 on a register: nothing changes except that a
+// 32-bit destination is still written, so its upper half is cleared.
+func (c *CPU) zeroCount(u *uop) *Fault {
+	if u.sz[0] == 4 {
+		c.GPR[u.r[0]&15] &= 0xFFFFFFFF
+	}
+	return nil
+}
+
 // shlRI is SHL r, imm.
 func shlRI(c *CPU, u *uop) *Fault {
 	n := u.imm
 	if n == 0 {
-		return nil
+		return c.zeroCount(u)
 	}
 	s := u.sz[0]
 	a := c.reg(u.r[0], s)
@@ -166,7 +176,7 @@ func shlRI(c *CPU, u *uop) *Fault {
 func shrRI(c *CPU, u *uop) *Fault {
 	n := u.imm
 	if n == 0 {
-		return nil
+		return c.zeroCount(u)
 	}
 	s := u.sz[0]
 	a := c.reg(u.r[0], s)
@@ -180,7 +190,7 @@ func shrRI(c *CPU, u *uop) *Fault {
 func sarRI(c *CPU, u *uop) *Fault {
 	n := u.imm
 	if n == 0 {
-		return nil
+		return c.zeroCount(u)
 	}
 	s := u.sz[0]
 	sa := int64(signExt(c.reg(u.r[0], s), s))
@@ -193,7 +203,7 @@ func sarRI(c *CPU, u *uop) *Fault {
 // shiftRI is a rotate of a register by an immediate count.
 func shiftRI(c *CPU, u *uop) *Fault {
 	if u.imm == 0 {
-		return nil
+		return c.zeroCount(u)
 	}
 	s := u.sz[0]
 	c.setReg(u.r[0], s, c.shift(u.aux, c.reg(u.r[0], s), u.imm, s))
@@ -205,7 +215,7 @@ func shiftRC(c *CPU, u *uop) *Fault {
 	s := u.sz[0]
 	n := c.GPR[RCX] & countMask(s)
 	if n == 0 {
-		return nil
+		return c.zeroCount(u)
 	}
 	c.setReg(u.r[0], s, c.shift(u.aux, c.reg(u.r[0], s), n, s))
 	return nil
@@ -300,7 +310,7 @@ func shiftDR(c *CPU, u *uop) *Fault {
 		n = c.GPR[RCX] & countMask(s)
 	}
 	if n == 0 {
-		return nil
+		return c.zeroCount(u)
 	}
 	c.setReg(u.r[0], s, c.shiftD(u.aux&1 != 0, c.reg(u.r[0], s), c.reg(u.r[1], s), n, s))
 	return nil

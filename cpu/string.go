@@ -1,0 +1,309 @@
+package cpu
+
+// String instructions: MOVS, STOS, LODS, CMPS, SCAS in byte/word/dword/qword forms, with
+// REP (F3) and, for CMPS/SCAS, REPE (F3) / REPNE (F2) (SDM Vol. 2B "REP/REPE/REPZ/REPNE/
+// REPNZ"). Pointers and the count use the address size (RSI/RDI/RCX, or ESI/EDI/ECX with
+// 67h, whose updates zero-extend). The source (DS:RSI) takes a segment override; the
+// destination is always ES:RDI. DF selects the direction.
+//
+// The virtual clock and REP: one execution of a repeated string instruction processes at
+// most strChunk elements and counts as one instruction (Clock and Instret advance by one).
+// If elements remain, RIP is left on the instruction with RCX/RSI/RDI updated, so the
+// next "instruction" resumes it: interrupts, RequestExit and the Run budget are honoured
+// between chunks, exactly as hardware recognises interrupts between iterations. Under
+// single-step (TF) a chunk is one element, so #DB arrives after every iteration. A fault
+// on an element leaves the registers describing the elements already done, with RIP on
+// the instruction.
+
+// strChunk is the number of elements one REP "instruction" processes at most.
+const strChunk = 1024
+
+const (
+	strMOVS = iota
+	strSTOS
+	strLODS
+	strCMPS
+	strSCAS
+)
+
+// uop.aux bits for string instructions.
+const (
+	strRep   = 0x10 // a repeat prefix is present
+	strRepNE = 0x20 // the repeat condition is REPNE (CMPS/SCAS)
+)
+
+func init() {
+	for _, g := range []struct {
+		op    uint8
+		names [4]string
+		fn    handler
+	}{
+		{strMOVS, [4]string{"MOVSB", "MOVSW", "MOVSD", "MOVSQ"}, movs},
+		{strSTOS, [4]string{"STOSB", "STOSW", "STOSD", "STOSQ"}, stos},
+		{strLODS, [4]string{"LODSB", "LODSW", "LODSD", "LODSQ"}, lods},
+		{strCMPS, [4]string{"CMPSB", "CMPSW", "CMPSD", "CMPSQ"}, cmps},
+		{strSCAS, [4]string{"SCASB", "SCASW", "SCASD", "SCASQ"}, scas},
+	} {
+		for i, name := range g.names {
+			op, fn, size := g.op, g.fn, uint8(1)<<i
+			register(name, func(u *uop, d *decodeInfo) bool { return xlateString(u, d, op, size, fn) })
+		}
+	}
+}
+
+// srcSegment returns the segment of a string source: the last segment-override prefix in
+// the instruction bytes, or DS. (x86asm reports overrides on string operands only in
+// some cases, so the bytes are read here.)
+func srcSegment(b []byte, mode uint8) uint8 {
+	seg := uint8(DS)
+	for _, x := range b {
+		switch x {
+		case 0x26:
+			seg = ES
+		case 0x2E:
+			seg = CS
+		case 0x36:
+			seg = SS
+		case 0x3E:
+			seg = DS
+		case 0x64:
+			seg = FS
+		case 0x65:
+			seg = GS
+		case 0x66, 0x67, 0xF0, 0xF2, 0xF3:
+		default:
+			if mode == 64 && x&0xF0 == 0x40 {
+				continue // REX
+			}
+			return seg
+		}
+	}
+	return seg
+}
+
+func xlateString(u *uop, d *decodeInfo, op, size uint8, fn handler) bool {
+	if u.asize != 8 && u.asize != 4 {
+		return false
+	}
+	u.osize = size
+	u.seg = srcSegment(d.bytes, d.mode)
+	u.aux = op
+	switch {
+	case u.rep:
+		u.aux |= strRep
+	case u.repne:
+		u.aux |= strRep
+		if op == strCMPS || op == strSCAS {
+			u.aux |= strRepNE
+		}
+	}
+	u.fn = fn
+	return true
+}
+
+// strLimit returns how many elements this execution may process (see strChunk).
+func (c *CPU) strLimit() int {
+	if c.RFLAGS&FlagTF != 0 {
+		return 1
+	}
+	return strChunk
+}
+
+// strYield leaves RIP on the unfinished REP instruction so it resumes next time; a host
+// breakpoint on it must not fire again for the continuation (as RF suppresses debug
+// faults on a resumed REP).
+func (c *CPU) strYield() {
+	c.RIP = c.ip0
+	if len(c.breakpoints) > 0 {
+		c.bpSkip, c.bpSkipValid = c.RIP+c.icBase, true
+	}
+}
+
+// movs is MOVS m, m.
+func movs(c *CPU, u *uop) *Fault {
+	s, as := u.osize, u.asize
+	m := sizeMask[as]
+	step := c.strStep(s)
+	if u.aux&strRep == 0 {
+		v, f := c.read(c.linear(u.seg, c.GPR[RSI]&m), s)
+		if f != nil {
+			return f
+		}
+		if f := c.write(c.linear(ES, c.GPR[RDI]&m), s, v); f != nil {
+			return f
+		}
+		c.setReg(RSI, as, c.GPR[RSI]+step)
+		c.setReg(RDI, as, c.GPR[RDI]+step)
+		return nil
+	}
+	n := c.GPR[RCX] & m
+	if n == 0 {
+		return nil // no iteration: nothing is written, not even a zero-extension
+	}
+	si, di := c.GPR[RSI]&m, c.GPR[RDI]&m
+	var f *Fault
+	for lim := c.strLimit(); n != 0; lim-- {
+		if lim == 0 {
+			c.strYield()
+			break
+		}
+		var v uint64
+		if v, f = c.read(c.linear(u.seg, si), s); f != nil {
+			break
+		}
+		if f = c.write(c.linear(ES, di), s, v); f != nil {
+			break
+		}
+		si, di, n = (si+step)&m, (di+step)&m, n-1
+	}
+	c.setReg(RSI, as, si)
+	c.setReg(RDI, as, di)
+	c.setReg(RCX, as, n)
+	return f
+}
+
+// stos is STOS m: store AL/AX/EAX/RAX at ES:RDI.
+func stos(c *CPU, u *uop) *Fault {
+	s, as := u.osize, u.asize
+	m := sizeMask[as]
+	step := c.strStep(s)
+	v := c.GPR[RAX]
+	if u.aux&strRep == 0 {
+		if f := c.write(c.linear(ES, c.GPR[RDI]&m), s, v); f != nil {
+			return f
+		}
+		c.setReg(RDI, as, c.GPR[RDI]+step)
+		return nil
+	}
+	n := c.GPR[RCX] & m
+	if n == 0 {
+		return nil // no iteration: nothing is written, not even a zero-extension
+	}
+	di := c.GPR[RDI] & m
+	var f *Fault
+	for lim := c.strLimit(); n != 0; lim-- {
+		if lim == 0 {
+			c.strYield()
+			break
+		}
+		if f = c.write(c.linear(ES, di), s, v); f != nil {
+			break
+		}
+		di, n = (di+step)&m, n-1
+	}
+	c.setReg(RDI, as, di)
+	c.setReg(RCX, as, n)
+	return f
+}
+
+// lods is LODS m: load AL/AX/EAX/RAX from DS:RSI (segment overridable).
+func lods(c *CPU, u *uop) *Fault {
+	s, as := u.osize, u.asize
+	m := sizeMask[as]
+	step := c.strStep(s)
+	if u.aux&strRep == 0 {
+		v, f := c.read(c.linear(u.seg, c.GPR[RSI]&m), s)
+		if f != nil {
+			return f
+		}
+		c.setReg(RAX, s, v)
+		c.setReg(RSI, as, c.GPR[RSI]+step)
+		return nil
+	}
+	n := c.GPR[RCX] & m
+	if n == 0 {
+		return nil // no iteration: nothing is written, not even a zero-extension
+	}
+	si := c.GPR[RSI] & m
+	var f *Fault
+	for lim := c.strLimit(); n != 0; lim-- {
+		if lim == 0 {
+			c.strYield()
+			break
+		}
+		var v uint64
+		if v, f = c.read(c.linear(u.seg, si), s); f != nil {
+			break
+		}
+		c.setReg(RAX, s, v)
+		si, n = (si+step)&m, n-1
+	}
+	c.setReg(RSI, as, si)
+	c.setReg(RCX, as, n)
+	return f
+}
+
+// cmps is CMPS m, m: compare DS:RSI with ES:RDI (flags of [RSI] - [RDI]).
+func cmps(c *CPU, u *uop) *Fault {
+	s, as := u.osize, u.asize
+	m := sizeMask[as]
+	step := c.strStep(s)
+	n := c.GPR[RCX] & m
+	if u.aux&strRep == 0 {
+		n = 1
+	} else if n == 0 {
+		return nil
+	}
+	si, di := c.GPR[RSI]&m, c.GPR[RDI]&m
+	var f *Fault
+	for lim := c.strLimit(); n != 0; lim-- {
+		if lim == 0 {
+			c.strYield()
+			break
+		}
+		var a, b uint64
+		if a, f = c.read(c.linear(u.seg, si), s); f != nil {
+			break
+		}
+		if b, f = c.read(c.linear(ES, di), s); f != nil {
+			break
+		}
+		c.setFlagsSub(a, b, (a-b)&sizeMask[s], s)
+		si, di, n = (si+step)&m, (di+step)&m, n-1
+		if u.aux&strRep == 0 || (a == b) == (u.aux&strRepNE != 0) {
+			break
+		}
+	}
+	c.setReg(RSI, as, si)
+	c.setReg(RDI, as, di)
+	if u.aux&strRep != 0 {
+		c.setReg(RCX, as, n)
+	}
+	return f
+}
+
+// scas is SCAS m: compare AL/AX/EAX/RAX with ES:RDI (flags of acc - [RDI]).
+func scas(c *CPU, u *uop) *Fault {
+	s, as := u.osize, u.asize
+	m := sizeMask[as]
+	step := c.strStep(s)
+	n := c.GPR[RCX] & m
+	if u.aux&strRep == 0 {
+		n = 1
+	} else if n == 0 {
+		return nil
+	}
+	a := c.GPR[RAX] & sizeMask[s]
+	di := c.GPR[RDI] & m
+	var f *Fault
+	for lim := c.strLimit(); n != 0; lim-- {
+		if lim == 0 {
+			c.strYield()
+			break
+		}
+		var b uint64
+		if b, f = c.read(c.linear(ES, di), s); f != nil {
+			break
+		}
+		c.setFlagsSub(a, b, (a-b)&sizeMask[s], s)
+		di, n = (di+step)&m, n-1
+		if u.aux&strRep == 0 || (a == b) == (u.aux&strRepNE != 0) {
+			break
+		}
+	}
+	c.setReg(RDI, as, di)
+	if u.aux&strRep != 0 {
+		c.setReg(RCX, as, n)
+	}
+	return f
+}
