@@ -1,0 +1,246 @@
+package scenario
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// Loaded is what a set of files holds: the valid scenarios and the errors
+// of the broken ones (a broken scenario or file never hides the others).
+type Loaded struct {
+	Scenarios []*Scenario
+	Errors    []*FileError
+}
+
+// LoadFiles parses every file.
+func LoadFiles(files []string) Loaded {
+	var l Loaded
+	for _, f := range files {
+		scs, errs := ParseFile(f)
+		l.Scenarios = append(l.Scenarios, scs...)
+		l.Errors = append(l.Errors, errs...)
+	}
+	return l
+}
+
+// ErrorResults turns file errors into ERROR rows.
+func (l Loaded) ErrorResults() []*Result {
+	var out []*Result
+	for _, e := range l.Errors {
+		name := e.Name
+		if name == "" {
+			name = e.File
+		}
+		r := &Result{Scenario: name, File: e.File, Outcome: Error, Observed: "invalid scenario"}
+		for _, d := range e.Diags {
+			r.Failures = append(r.Failures, formatDiag(d))
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Plan says how to expand scenarios into jobs.
+type Plan struct {
+	// Seed, when set, replaces every scenario's seeds (the first seed of
+	// a repeat).
+	Seed *uint64
+	// Repeat > 1 runs each scenario (and variant) with Repeat consecutive
+	// seeds starting at its first seed.
+	Repeat int
+}
+
+// Jobs expands scenarios into runs: seeds x variants, in file order.
+func (p Plan) Jobs(scs []*Scenario) []Job {
+	var jobs []Job
+	for _, sc := range scs {
+		seeds := sc.Seeds
+		if p.Seed != nil {
+			seeds = []uint64{*p.Seed}
+		}
+		if p.Repeat > 1 {
+			base := seeds[0]
+			seeds = make([]uint64, p.Repeat)
+			for i := range seeds {
+				seeds[i] = base + uint64(i)
+			}
+		}
+		for v := range sc.Variants() {
+			for _, s := range seeds {
+				jobs = append(jobs, Job{Scenario: sc, Seed: s, Variant: v})
+			}
+		}
+	}
+	return jobs
+}
+
+// RunAll runs jobs on parallel goroutines (one machine each; 0 = one per
+// CPU) and returns the results in job order. progress, if not nil, is
+// called after each run from the worker that finished it (serialised).
+func RunAll(jobs []Job, parallel int, progress func(done, total int, r *Result)) []*Result {
+	if parallel <= 0 {
+		parallel = runtime.NumCPU()
+	}
+	results := make([]*Result, len(jobs))
+	var next atomic.Int64
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for w := 0; w < min(parallel, len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				r := runProtected(jobs[i])
+				results[i] = r
+				if progress != nil {
+					mu.Lock()
+					done++
+					progress(done, len(jobs), r)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// runProtected runs a job; a host-side panic becomes an ERROR row instead
+// of taking the other runs down.
+func runProtected(j Job) (r *Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = &Result{Scenario: j.Scenario.Name, File: j.Scenario.File, Seed: j.Seed, Outcome: Error,
+				Observed: "internal error", Failures: []string{fmt.Sprintf("internal error: %v", p)}}
+		}
+	}()
+	return RunJob(j)
+}
+
+// Stats is a latency distribution.
+type Stats struct {
+	Group     string   `json:"group"`
+	Runs      int      `json:"runs"`
+	Detected  int      `json:"detected"`
+	Rate      float64  `json:"rate"`
+	MedianNS  uint64   `json:"median_ns"`
+	P99NS     uint64   `json:"p99_ns"`
+	MaxNS     uint64   `json:"max_ns"`
+	Latencies []uint64 `json:"-"`
+}
+
+// Summary aggregates the runs of one scenario.
+type Summary struct {
+	Scenario string  `json:"scenario"`
+	File     string  `json:"file"`
+	Runs     int     `json:"runs"`
+	Pass     int     `json:"pass"`
+	Fail     int     `json:"fail"`
+	Errors   int     `json:"errors"`
+	Skipped  int     `json:"skipped"`
+	All      Stats   `json:"all"`
+	Groups   []Stats `json:"groups,omitempty"` // per flipped region type, or per variant
+	Instr    uint64  `json:"instructions"`
+	WallNS   int64   `json:"wall_ns"`
+	first    *Result
+}
+
+// Summarize groups results by scenario (in first-seen order).
+func Summarize(results []*Result) []*Summary {
+	var out []*Summary
+	idx := map[string]*Summary{}
+	groups := map[*Summary]map[string]*Stats{}
+	for _, r := range results {
+		key := r.File + "\x00" + r.Scenario
+		s := idx[key]
+		if s == nil {
+			s = &Summary{Scenario: r.Scenario, File: r.File, first: r, All: Stats{Group: "all"}}
+			idx[key] = s
+			groups[s] = map[string]*Stats{}
+			out = append(out, s)
+		}
+		s.Runs++
+		s.Instr += r.Instructions
+		s.WallNS += r.WallNS
+		switch r.Outcome {
+		case Pass:
+			s.Pass++
+		case Fail:
+			s.Fail++
+		case Error:
+			s.Errors++
+		case Skip:
+			s.Skipped++
+		}
+		if r.Outcome == Skip || r.Outcome == Error {
+			continue
+		}
+		g := ""
+		switch {
+		case r.Flip != nil:
+			g = "type " + RegionTypeName(r.Flip.RegionType)
+		case r.Variant != "":
+			g = r.Variant
+		}
+		add := func(t *Stats) {
+			t.Runs++
+			if r.Detected && r.LatencyNS != nil {
+				t.Detected++
+				t.Latencies = append(t.Latencies, *r.LatencyNS)
+			}
+		}
+		add(&s.All)
+		if g != "" {
+			st := groups[s][g]
+			if st == nil {
+				st = &Stats{Group: g}
+				groups[s][g] = st
+				s.Groups = append(s.Groups, Stats{Group: g}) // filled in below, in first-seen order
+			}
+			add(st)
+		}
+	}
+	for _, s := range out {
+		s.All.finish()
+		for i := range s.Groups {
+			st := groups[s][s.Groups[i].Group]
+			st.finish()
+			s.Groups[i] = *st
+		}
+	}
+	return out
+}
+
+func (s *Stats) finish() {
+	if s.Runs > 0 {
+		s.Rate = float64(s.Detected) / float64(s.Runs)
+	}
+	if len(s.Latencies) == 0 {
+		return
+	}
+	l := slices.Clone(s.Latencies)
+	slices.Sort(l)
+	s.MedianNS = percentile(l, 50)
+	s.P99NS = percentile(l, 99)
+	s.MaxNS = l[len(l)-1]
+}
+
+// percentile is the nearest-rank percentile of sorted values.
+func percentile(sorted []uint64, p int) uint64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := (p*len(sorted) + 99) / 100 // ceil(p/100 * n)
+	if rank < 1 {
+		rank = 1
+	}
+	return sorted[rank-1]
+}

@@ -1,0 +1,769 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/kernel/abi"
+)
+
+// Outcomes of a run.
+const (
+	Pass  = "PASS"
+	Fail  = "FAIL"
+	Error = "ERROR" // the scenario could not run (bad file, image, machine)
+	Skip  = "SKIP"  // a requirement (driver, program, symbol) is not built
+)
+
+// Job is one run: a scenario, a seed and a variant.
+type Job struct {
+	Scenario *Scenario
+	Seed     uint64
+	Variant  int
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	Scenario string `json:"scenario"`
+	File     string `json:"file"`
+	Seed     uint64 `json:"seed"`
+	Variant  string `json:"variant,omitempty"`
+	Outcome  string `json:"outcome"`
+	Expected string `json:"expected"`
+	Observed string `json:"observed"`
+	// Failures says why the run failed (or could not run), one line each.
+	Failures []string `json:"failures,omitempty"`
+
+	Detected  bool      `json:"detected"`
+	LatencyNS *uint64   `json:"latency_ns,omitempty"` // guest time from the attack step to the bug check
+	BugCheck  *BugCheck `json:"bugcheck,omitempty"`
+	Flip      *FlipInfo `json:"flip,omitempty"`
+
+	Steps        []StepRecord `json:"steps,omitempty"`
+	Regions      int          `json:"regions"` // regions the guest announced
+	GuestNS      uint64       `json:"guest_ns"`
+	Instructions uint64       `json:"instructions"`
+	WallNS       int64        `json:"wall_ns"`
+	Stop         string       `json:"stop"`
+	SerialTail   string       `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
+}
+
+// BugCheck is the guest's bug-check event with its attribution.
+type BugCheck struct {
+	TimeNS     uint64    `json:"time_ns"`
+	Code       uint64    `json:"code"`
+	Params     [4]uint64 `json:"params"`
+	RegionType *uint64   `json:"region_type,omitempty"` // parameter 4 of 0x109
+	// LastWriter of parameter 3 (the corrupted address), when the emulator
+	// saw a write change it after the region was announced.
+	LastWriter  *Writer `json:"last_writer,omitempty"`
+	Attribution string  `json:"attribution"`
+}
+
+// FlipInfo says where a flip step struck.
+type FlipInfo struct {
+	Step       int    `json:"step"`
+	RegionType uint64 `json:"region_type"`
+	RegionBase uint64 `json:"region_base"`
+	RegionSize uint64 `json:"region_size"`
+	Addr       uint64 `json:"addr"`
+	Old        byte   `json:"old"`
+	New        byte   `json:"new"`
+}
+
+// StepRecord is what happened to a step.
+type StepRecord struct {
+	Index    int    `json:"index"`
+	Executed bool   `json:"executed"`
+	TimeNS   uint64 `json:"time_ns,omitempty"`
+	What     string `json:"what"`
+	Error    string `json:"error,omitempty"`
+}
+
+// Options tune runs.
+type Options struct {
+	// KeepSerial keeps the whole serial transcript in RunOutput.
+	KeepSerial bool
+}
+
+// maxSerial bounds the serial transcript a run keeps.
+const maxSerial = 8 << 20
+
+type capWriter struct {
+	buf     bytes.Buffer
+	dropped int
+}
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	if room := maxSerial - w.buf.Len(); room < len(p) {
+		w.dropped += len(p) - max(room, 0)
+		p = p[:max(room, 0)]
+	}
+	w.buf.Write(p)
+	return len(p), nil
+}
+
+type stepState struct {
+	st      *Step
+	due     uint64
+	hasDue  bool
+	jitter  uint64
+	done    bool
+	time    uint64
+	what    string
+	err     string
+	restore *restore
+}
+
+type restore struct {
+	due   uint64
+	addr  uint64 // physical
+	bytes []byte
+	step  int
+	done  bool
+}
+
+type runner struct {
+	job     Job
+	sc      *Scenario
+	m       *emu.Machine
+	serial  *capWriter
+	events  []emu.Event
+	tr      *tracker
+	res     *Resolver
+	objects map[string][]byte
+	rng     *rand.Rand
+	steps   []*stepState
+	shellAt uint64
+	shell   bool
+	flip    *FlipInfo
+}
+
+// RunJob runs one job to completion and judges it.
+func RunJob(job Job) *Result {
+	start := time.Now()
+	sc := job.Scenario
+	r := &Result{Scenario: sc.Name, File: sc.File, Seed: job.Seed, Expected: expectedText(sc)}
+	if v := sc.Variants(); job.Variant < len(v) {
+		r.Variant = v[job.Variant]
+	}
+	defer func() { r.WallNS = time.Since(start).Nanoseconds() }()
+
+	img, objects, err := sc.bootImage()
+	if err != nil {
+		return r.errorf("image: %v", err)
+	}
+	ksyms, err := KernelSymbols(img.Kernel)
+	if err != nil {
+		return r.errorf("%v", err)
+	}
+	if why := sc.missing(ksyms); why != "" {
+		r.Outcome, r.Observed = Skip, "skipped: "+why
+		r.Failures = []string{why}
+		return r
+	}
+	serial := &capWriter{}
+	m, err := emu.New(emu.Config{MemBytes: sc.MemBytes, Seed: job.Seed, Serial: serial})
+	if err != nil {
+		return r.errorf("machine: %v", err)
+	}
+	if _, err := m.Boot(img); err != nil {
+		return r.errorf("boot: %v", err)
+	}
+	ru := &runner{job: job, sc: sc, m: m, serial: serial, objects: objects,
+		res: newResolver(ksyms, objects),
+		rng: rand.New(rand.NewPCG(job.Seed, 0x6b7070656d75)), // "kppemu"
+	}
+	ru.tr = newTracker(m)
+	for _, st := range sc.Steps {
+		ss := &stepState{st: st}
+		if st.Jitter > 0 {
+			ss.jitter = ru.rng.Uint64N(st.Jitter)
+		}
+		if st.HasAt {
+			ss.due, ss.hasDue = st.At+ss.jitter, true
+		}
+		ru.steps = append(ru.steps, ss)
+	}
+	m.Subscribe(ru.onEvent)
+	stop := ru.loop()
+	ru.judge(r, stop)
+	return r
+}
+
+func (r *Result) errorf(format string, args ...any) *Result {
+	msg := fmt.Sprintf(format, args...)
+	r.Outcome, r.Observed, r.Failures = Error, msg, append(r.Failures, msg)
+	return r
+}
+
+func expectedText(sc *Scenario) string {
+	parts := make([]string, len(sc.Expects))
+	for i, e := range sc.Expects {
+		parts[i] = e.Describe()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// onEvent runs on the machine's goroutine for every guest event.
+func (ru *runner) onEvent(e emu.Event) {
+	if len(ru.events) < 1_000_000 {
+		ru.events = append(ru.events, e)
+	}
+	switch e.Type {
+	case abi.EvPGRegion:
+		ru.tr.announce(e)
+	case abi.EvModuleLoaded:
+		if len(e.Args) >= 2 {
+			name := strings.TrimSuffix(e.Text, ".ko")
+			obj := ru.objects[name]
+			if obj == nil {
+				obj, _ = images.Driver(name)
+			}
+			ru.res.driverLoaded(name, e.Args[0], e.Args[1], obj)
+		}
+	case abi.EvShellReady:
+		if !ru.shell {
+			ru.shell, ru.shellAt = true, e.Time
+			ru.m.RequestStop() // typing steps may now be due
+		}
+	}
+	for _, ss := range ru.steps {
+		st := ss.st
+		if ss.hasDue || ss.done || st.After == 0 || st.After != e.Type {
+			continue
+		}
+		if st.AfterText != nil && !st.AfterText.MatchString(e.Text) {
+			continue
+		}
+		ss.due, ss.hasDue = e.Time+st.Delay+ss.jitter, true
+		ru.m.RequestStop() // recompute the run limit
+	}
+}
+
+// dueAt is when a step can run (ok=false: not yet known).
+func (ru *runner) dueAt(ss *stepState) (uint64, bool) {
+	if !ss.hasDue {
+		return 0, false
+	}
+	switch ss.st.Kind {
+	case ActType, ActLoad, ActStart:
+		// Typed commands wait for the shell's first prompt.
+		if !ru.shell {
+			return 0, false
+		}
+		return max(ss.due, ru.shellAt), true
+	}
+	return ss.due, true
+}
+
+// loop runs the machine from step to step until max_time, the horizon of
+// the expectations, or the machine stops by itself.
+func (ru *runner) loop() emu.Stop {
+	m := ru.m
+	for {
+		now := m.Now()
+		ru.execDue(now)
+		if now >= ru.sc.MaxTime {
+			return emu.Stop{Reason: emu.StopTimeLimit, Time: now}
+		}
+		limit := min(ru.sc.MaxTime, ru.horizon())
+		if now >= limit {
+			return emu.Stop{Reason: emu.StopTimeLimit, Time: now}
+		}
+		for _, ss := range ru.steps {
+			if ss.done {
+				continue
+			}
+			if t, ok := ru.dueAt(ss); ok {
+				limit = min(limit, max(t, now+1))
+			}
+		}
+		for _, ss := range ru.steps {
+			if ss.restore != nil && !ss.restore.done {
+				limit = min(limit, max(ss.restore.due, now+1))
+			}
+		}
+		s := m.Run(limit)
+		switch s.Reason {
+		case emu.StopTimeLimit, emu.StopRequested:
+			continue
+		}
+		return s
+	}
+}
+
+// horizon is the guest time after which no expectation can change: known
+// once every step has run.
+func (ru *runner) horizon() uint64 {
+	for _, ss := range ru.steps {
+		if !ss.done || ss.restore != nil && !ss.restore.done {
+			return emu.Forever
+		}
+	}
+	if _, bugChecked := ru.m.BugCheck(); bugChecked {
+		return emu.Forever // let the guest finish its stop screen
+	}
+	at, _ := ru.attackTime(emu.Forever)
+	h := uint64(0)
+	for _, e := range ru.sc.Expects {
+		switch {
+		case e.Kind == ExpNoBugCheck:
+			h = max(h, e.For+1)
+		case (e.Kind == ExpBugCheck || e.Kind == ExpEvent) && e.Within > 0:
+			h = max(h, at+e.Within+1)
+		default:
+			return emu.Forever
+		}
+	}
+	return h
+}
+
+// execDue runs every step and restore due at or before now, in order.
+func (ru *runner) execDue(now uint64) {
+	for {
+		var next *stepState
+		var nextT uint64
+		isRestore := false
+		for _, ss := range ru.steps {
+			if !ss.done {
+				if t, ok := ru.dueAt(ss); ok && t <= now && (next == nil || t < nextT) {
+					next, nextT, isRestore = ss, t, false
+				}
+			}
+			if rs := ss.restore; rs != nil && !rs.done && rs.due <= now && (next == nil || rs.due < nextT) {
+				next, nextT, isRestore = ss, rs.due, true
+			}
+		}
+		if next == nil {
+			return
+		}
+		if isRestore {
+			rs := next.restore
+			rs.done = true
+			ru.tr.hostStep = rs.step
+			ru.m.WritePhys(rs.addr, rs.bytes)
+			ru.tr.hostStep = 0
+			continue
+		}
+		next.done, next.time = true, now
+		next.what, next.err = ru.exec(next)
+	}
+}
+
+// exec performs one step and describes it.
+func (ru *runner) exec(ss *stepState) (string, string) {
+	st := ss.st
+	m := ru.m
+	typeLine := func(line string) (string, string) {
+		m.SerialInput([]byte(line + "\r"))
+		return fmt.Sprintf("type %q", line), ""
+	}
+	switch st.Kind {
+	case ActType:
+		return typeLine(st.Text)
+	case ActLoad:
+		return typeLine("load " + st.Text)
+	case ActStart:
+		return typeLine("run " + st.Text)
+	case ActPoke:
+		return ru.poke(ss)
+	case ActFlip:
+		return ru.doFlip(st)
+	case ActMSR:
+		w := st.Reg
+		v := w.Value
+		if w.RMW {
+			old, ok := m.CPU.ReadMSR(w.Index)
+			if !ok {
+				return fmt.Sprintf("msr %#x", w.Index), "RDMSR faults (#GP) on this MSR"
+			}
+			v = (old | w.Set) &^ w.Clear
+		}
+		if !m.CPU.WriteMSR(w.Index, v) {
+			return fmt.Sprintf("msr %#x = %#x", w.Index, v), "WRMSR faults (#GP) with this value"
+		}
+		return fmt.Sprintf("msr %#x = %#x", w.Index, v), ""
+	case ActReg:
+		return ru.setReg(st.Reg)
+	}
+	return st.Kind, "unknown action"
+}
+
+func (ru *runner) poke(ss *stepState) (string, string) {
+	p := ss.st.Poke
+	m := ru.m
+	var va, pa uint64
+	var where string
+	switch {
+	case p.IsPhys:
+		pa = p.Phys + p.Offset
+		where = fmt.Sprintf("phys %#x", pa)
+	case p.Symbol != "":
+		a, err := ru.res.Address(p.Symbol)
+		if err != nil {
+			return "poke " + p.Symbol, err.Error()
+		}
+		va = a + p.Offset
+		where = fmt.Sprintf("%s (%#x)", ru.res.Name(va), va)
+	default:
+		va = p.Virt + p.Offset
+		where = fmt.Sprintf("%#x", va)
+	}
+	var data []byte
+	switch {
+	case p.Bytes != nil:
+		data = slices.Clone(p.Bytes)
+	case p.IsXor:
+		data = make([]byte, p.Size)
+	default:
+		v := p.Value
+		if p.ValueSym != "" {
+			a, err := ru.res.Address(p.ValueSym)
+			if err != nil {
+				return "poke " + where, err.Error()
+			}
+			v = a
+		}
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], v)
+		data = b[:p.Size]
+	}
+	if !p.IsPhys {
+		// Physical pages of the target: the poke and its restore go there,
+		// so a later change of the page tables cannot redirect the restore.
+		var err error
+		if pa, err = m.VirtToPhys(va); err != nil {
+			return "poke " + where, err.Error()
+		}
+		if (va+uint64(len(data))-1)/4096 != va/4096 {
+			if _, err := m.VirtToPhys(va + uint64(len(data)) - 1); err != nil {
+				return "poke " + where, err.Error()
+			}
+		}
+	}
+	old := make([]byte, len(data))
+	if p.IsPhys {
+		m.ReadPhys(pa, old)
+	} else if err := m.ReadVirt(va, old); err != nil {
+		return "poke " + where, err.Error()
+	}
+	if p.IsXor {
+		var x [8]byte
+		binary.LittleEndian.PutUint64(x[:], p.Xor)
+		for i := range data {
+			data[i] = old[i] ^ x[i]
+		}
+	}
+	ru.tr.hostStep = ss.st.Index
+	var err error
+	if p.IsPhys {
+		m.WritePhys(pa, data)
+	} else {
+		err = m.WriteVirt(va, data)
+	}
+	ru.tr.hostStep = 0
+	what := fmt.Sprintf("poke %s: % x -> % x", where, old, data)
+	if err != nil {
+		return what, err.Error()
+	}
+	if len(p.RestoreAfter) > 0 {
+		d := p.RestoreAfter[0]
+		if ru.job.Variant < len(p.RestoreAfter) && len(p.RestoreAfter) > 1 {
+			d = p.RestoreAfter[ru.job.Variant]
+		}
+		// A physical restore of a virtual poke that straddles pages would
+		// need both frames; such pokes restore through the first frame only
+		// when it is contiguous, which the direct map guarantees for RAM.
+		ss.restore = &restore{due: m.Now() + d, addr: pa, bytes: old, step: ss.st.Index}
+		what += fmt.Sprintf(", restored after %s", fmtNS(d))
+	}
+	return what, ""
+}
+
+// doFlip flips a bit (or a byte) at a random offset of a random announced
+// memory region of the wanted types: a type first (uniformly among the
+// types present), then a region of that type, then the offset.
+func (ru *runner) doFlip(st *Step) (string, string) {
+	f := st.Flip
+	byType := map[uint64][]Region{}
+	var types []uint64
+	for _, r := range ru.tr.regions {
+		if !r.Memory || !inSet(f.Types, r.Type) {
+			continue
+		}
+		if _, ok := byType[r.Type]; !ok {
+			types = append(types, r.Type)
+		}
+		byType[r.Type] = append(byType[r.Type], r)
+	}
+	if len(types) == 0 {
+		return "flip " + fmtTypeSet(f.Types), fmt.Sprintf("no memory region of type %s announced yet (%d regions announced)", fmtTypeSet(f.Types), len(ru.tr.regions))
+	}
+	slices.Sort(types)
+	t := types[ru.rng.IntN(len(types))]
+	regs := byType[t]
+	reg := regs[ru.rng.IntN(len(regs))]
+	off := ru.rng.Uint64N(reg.Size)
+	va := reg.Base + off
+	pa, err := ru.m.VirtToPhys(va)
+	if err != nil {
+		return fmt.Sprintf("flip %#x", va), err.Error()
+	}
+	var b [1]byte
+	ru.m.ReadPhys(pa, b[:])
+	old := b[0]
+	if f.Byte {
+		b[0] ^= byte(1 + ru.rng.IntN(255))
+	} else {
+		b[0] ^= 1 << ru.rng.IntN(8)
+	}
+	ru.tr.hostStep = st.Index
+	ru.m.WritePhys(pa, b[:])
+	ru.tr.hostStep = 0
+	ru.flip = &FlipInfo{Step: st.Index, RegionType: t, RegionBase: reg.Base, RegionSize: reg.Size, Addr: va, Old: old, New: b[0]}
+	return fmt.Sprintf("flip %#x (%s, region %s +%#x of %#x): %02x -> %02x", va, RegionTypeName(t),
+		ru.res.Name(reg.Base), off, reg.Size, old, b[0]), ""
+}
+
+func (ru *runner) setReg(w *RegWrite) (string, string) {
+	s := ru.m.CPU.Snapshot()
+	var p *uint64
+	gprs := []string{"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"}
+	if i := slices.Index(gprs, w.Name); i >= 0 {
+		p = &s.GPR[i]
+	} else {
+		switch w.Name {
+		case "rip":
+			p = &s.RIP
+		case "rflags":
+			p = &s.RFLAGS
+		case "cr0":
+			p = &s.CR0
+		case "cr2":
+			p = &s.CR2
+		case "cr3":
+			p = &s.CR3
+		case "cr4":
+			p = &s.CR4
+		case "cr8":
+			p = &s.CR8
+		case "dr0", "dr1", "dr2", "dr3", "dr6", "dr7":
+			p = &s.DR[w.Name[2]-'0']
+		default:
+			return "reg " + w.Name, "unknown register"
+		}
+	}
+	old := *p
+	v := w.Value
+	if w.RMW {
+		v = (old | w.Set) &^ w.Clear
+	}
+	*p = v
+	if w.Name == "rflags" {
+		*p |= 2 // bit 1 is always set
+	}
+	ru.m.CPU.Restore(s)
+	return fmt.Sprintf("reg %s: %#x -> %#x", w.Name, old, *p), ""
+}
+
+// attackTime is the guest time of the attack step: the step marked attack,
+// else the last step executed at or before `before`, else boot (0).
+func (ru *runner) attackTime(before uint64) (uint64, int) {
+	for _, ss := range ru.steps {
+		if ss.st.Attack && ss.done {
+			return ss.time, ss.st.Index
+		}
+	}
+	t, idx := uint64(0), 0
+	for _, ss := range ru.steps {
+		if ss.done && ss.time <= before && ss.time >= t {
+			t, idx = ss.time, ss.st.Index
+		}
+	}
+	return t, idx
+}
+
+// judge checks the expectations and fills in the result.
+func (ru *runner) judge(r *Result, stop emu.Stop) {
+	m := ru.m
+	r.GuestNS, r.Instructions = m.Now(), m.CPU.Instret
+	r.Stop = stop.String()
+	r.Regions = len(ru.tr.regions)
+	r.Flip = ru.flip
+	var fails []string
+	for _, ss := range ru.steps {
+		rec := StepRecord{Index: ss.st.Index, Executed: ss.done, TimeNS: ss.time, What: ss.what, Error: ss.err}
+		if !ss.done {
+			why := "not executed"
+			switch {
+			case ss.st.After != 0 && !ss.hasDue:
+				why += fmt.Sprintf(" (event %s never came)", ss.st.AfterName)
+			case !ru.shell && (ss.st.Kind == ActType || ss.st.Kind == ActLoad || ss.st.Kind == ActStart):
+				why += " (the shell never came up)"
+			default:
+				why += " (the run ended first)"
+			}
+			rec.Error = why
+			fails = append(fails, fmt.Sprintf("step %d (%s): %s", ss.st.Index, ss.st.Pos, why))
+		} else if ss.err != "" {
+			fails = append(fails, fmt.Sprintf("step %d (%s): %s: %s", ss.st.Index, ss.st.Pos, ss.what, ss.err))
+		}
+		r.Steps = append(r.Steps, rec)
+	}
+	switch stop.Reason {
+	case emu.StopTripleFault, emu.StopDeadHalt, emu.StopError:
+		if _, ok := m.BugCheck(); !ok {
+			fails = append(fails, "machine stopped: "+stop.String())
+		}
+	}
+
+	bcEv, bugChecked := m.BugCheck()
+	var latency uint64
+	var obs []string
+	if bugChecked {
+		bc := &BugCheck{TimeNS: bcEv.Time}
+		if len(bcEv.Args) > 0 {
+			bc.Code = bcEv.Args[0]
+		}
+		for i := 0; i < 4 && i+1 < len(bcEv.Args); i++ {
+			bc.Params[i] = bcEv.Args[i+1]
+		}
+		at, _ := ru.attackTime(bcEv.Time)
+		latency = bcEv.Time - min(at, bcEv.Time)
+		l := latency
+		r.LatencyNS = &l
+		desc := fmt.Sprintf("%#x", bc.Code)
+		if bc.Code == abi.BugCriticalStructureCorruption {
+			t := bc.Params[3]
+			bc.RegionType = &t
+			desc += " type " + RegionTypeName(t)
+			ru.attribute(bc)
+		}
+		desc += " at " + fmtNS(bcEv.Time)
+		obs = append(obs, desc)
+		r.BugCheck = bc
+	} else {
+		obs = append(obs, fmt.Sprintf("no bug check in %s", fmtNS(m.Now())))
+	}
+
+	serialText := strings.ReplaceAll(ru.serial.buf.String(), "\r", "")
+	for _, e := range ru.sc.Expects {
+		at, _ := ru.attackTime(emu.Forever)
+		switch e.Kind {
+		case ExpBugCheck:
+			if !bugChecked {
+				if !e.Measure {
+					fails = append(fails, fmt.Sprintf("expected bug check %s, none came (ran %s)", e.Describe(), fmtNS(m.Now())))
+				}
+				continue
+			}
+			bc := r.BugCheck
+			ok := true
+			if bc.Code != e.Code {
+				fails = append(fails, fmt.Sprintf("expected bug check %#x, got %#x", e.Code, bc.Code))
+				ok = false
+			} else if e.Types != nil && !inSet(e.Types, bc.Params[3]) {
+				fails = append(fails, fmt.Sprintf("expected region type %s, got %s", fmtTypeSet(e.Types), RegionTypeName(bc.Params[3])))
+				ok = false
+			}
+			if ok && e.Within > 0 && latency > e.Within {
+				if !e.Measure {
+					fails = append(fails, fmt.Sprintf("bug check %s after the attack step, later than %s", fmtNS(latency), fmtNS(e.Within)))
+				}
+				ok = false
+			}
+			if ok {
+				r.Detected = true
+			}
+		case ExpNoBugCheck:
+			if bugChecked && bcEv.Time <= e.For {
+				fails = append(fails, fmt.Sprintf("expected no bug check for %s, got %#x at %s", fmtNS(e.For), r.BugCheck.Code, fmtNS(bcEv.Time)))
+			} else if !bugChecked && m.Now() < e.For && stop.Reason != emu.StopDebugExit {
+				fails = append(fails, fmt.Sprintf("the run ended at %s, before %s", fmtNS(m.Now()), fmtNS(e.For)))
+			}
+		case ExpEvent:
+			if !ru.eventSeen(e, at) {
+				fails = append(fails, fmt.Sprintf("expected %s, not seen", e.Describe()))
+			}
+		case ExpSerial:
+			if !e.Serial.MatchString(serialText) {
+				fails = append(fails, fmt.Sprintf("serial output does not match %q", e.Serial.String()))
+			}
+		}
+	}
+	if ru.flip != nil {
+		obs = append(obs, fmt.Sprintf("flip in %s", RegionTypeName(ru.flip.RegionType)))
+	}
+	r.Observed = strings.Join(obs, "; ")
+	r.Failures = fails
+	r.Outcome = Pass
+	if len(fails) > 0 {
+		r.Outcome = Fail
+		r.SerialTail = tail(serialText, 30)
+	}
+}
+
+func (ru *runner) eventSeen(e *Expect, at uint64) bool {
+	for _, ev := range ru.events {
+		if ev.Type != e.Event {
+			continue
+		}
+		if e.Within > 0 && (ev.Time < at || ev.Time-at > e.Within) {
+			continue
+		}
+		if e.Text != nil && !e.Text.MatchString(ev.Text) {
+			continue
+		}
+		ok := true
+		for i, a := range e.Args {
+			if a != nil && (i >= len(ev.Args) || ev.Args[i] != *a) {
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// attribute names who last wrote the corrupted address (parameter 3).
+func (ru *runner) attribute(bc *BugCheck) {
+	addr := bc.Params[2]
+	w, how, ok := ru.tr.lastWriter(addr)
+	if !ok {
+		if reg, in := ru.tr.regionAt(addr); in && !reg.Memory {
+			bc.Attribution = fmt.Sprintf("%#x is in a non-memory region (%s): writes to it are not tracked", addr, RegionTypeName(reg.Type))
+		} else if in {
+			bc.Attribution = fmt.Sprintf("no write changed %#x (%s) after the region was announced: changed before arming, or through a path not tracked", addr, ru.res.Name(addr))
+		} else {
+			bc.Attribution = fmt.Sprintf("%#x (%s) is not in an announced memory region", addr, ru.res.Name(addr))
+		}
+		return
+	}
+	if w.HostStep == 0 {
+		w.Where = ru.res.Name(w.RIP)
+		if w.CPL == 3 {
+			w.Where += " (user mode)"
+		}
+	}
+	bc.LastWriter = &w
+	bc.Attribution = fmt.Sprintf("last written by %s (%s)", w.String(), how)
+}
+
+func tail(s string, lines int) string {
+	s = strings.TrimRight(s, "\n")
+	parts := strings.Split(s, "\n")
+	if len(parts) > lines {
+		parts = parts[len(parts)-lines:]
+	}
+	return strings.Join(parts, "\n")
+}
