@@ -27,13 +27,17 @@ func TestRandomBytesNeverPanic(t *testing.T) {
 	}
 	for i := 0; i < n; i++ {
 		var e *testEnv
-		switch i % 3 {
+		switch i % 4 {
 		case 0:
 			e = newTestEnv(t, 0)
 		case 1:
 			e = newTestEnv(t, 3)
-		default:
+		case 2:
 			e = newTestEnv32(t)
+		default: // compatibility mode at CPL 3
+			e = newTestEnv(t, 3)
+			e.c.Seg[CS] = segFromDesc(selUCode32|3, descUCode32)
+			e.c.updateMode()
 		}
 		code := make([]byte, 256)
 		rng.Read(code)
