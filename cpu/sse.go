@@ -42,6 +42,27 @@ func (c *CPU) xsrc(u *uop, i int) (lo, hi uint64, f *Fault) {
 	return 0, 0, c.ud()
 }
 
+// store128 writes 16 bytes at linear address addr (all or nothing); aligned: #GP(0) unless
+// 16-byte aligned. It goes through the MMU's 128-bit path, which needs no buffer.
+func (c *CPU) store128(addr, lo, hi uint64, aligned bool) *Fault {
+	if aligned && addr&15 != 0 {
+		return c.gp(0)
+	}
+	if c.long && (!canonical(addr) || !canonical(addr+15)) {
+		return c.gp(0)
+	}
+	if !c.long && addr&0xFFF > 0xFF0 {
+		return c.write128(addr, lo, hi, aligned) // may wrap at 4 GiB: the generic path
+	}
+	if c.watchOn {
+		c.checkWatch(addr, 16, true)
+	}
+	if f := c.mem.Write128(mmuVAddr(addr), lo, hi, c.user, c.acFlag()); f != nil {
+		return c.pageFault(uint64(f.Addr), f.Code)
+	}
+	return nil
+}
+
 // xmmOrMem reports whether argument i is an XMM register or memory.
 func xmmOrMem(u *uop, i int) bool { return u.kind[i] == kXMM || u.kind[i] == kMem }
 

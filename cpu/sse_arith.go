@@ -6,9 +6,11 @@ import "math"
 // scalar (SS/SD: the low element, the rest of the destination unchanged) and packed
 // (PS/PD). The per-element work is in sse_fp.go.
 
-// fpOp computes a new destination value from the destination, the source and imm8,
-// collecting exception flags in e; the handler commits them before writing.
-type fpOp func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64
+// fpOp computes a new destination value from MXCSR, the destination, the source and imm8,
+// and returns it with the exception flags raised; the handler commits them before writing.
+// (Values and flags travel by value: a pointer through these indirect calls would move the
+// environment to the heap on every execution.)
+type fpOp func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32)
 
 // xlateFP builds the translator of "OP xmm, xmm/m[, imm8]" for a floating-point operation;
 // scalar memory operands are memSize bytes (16 for packed forms).
@@ -21,10 +23,9 @@ func xlateFP(op fpOp, memSize uint8, withImm bool) translator {
 		if f != nil {
 			return f
 		}
-		e := fpEnv{mx: c.MXCSR}
 		d := &c.XMM[u.r[0]&15]
-		r := op(&e, d, s0, s1, uint8(u.imm))
-		if f := c.fpCommit(&e); f != nil {
+		r, fl := op(c.MXCSR, d, s0, s1, uint8(u.imm))
+		if f := c.fpCommit(fl); f != nil {
 			return f
 		}
 		*d = r
@@ -46,33 +47,54 @@ func xlateFP(op fpOp, memSize uint8, withImm bool) translator {
 	}
 }
 
-// Element-wise builders.
+// Element operations: one lane, MXCSR in, result and flags out.
+type (
+	elem32 func(mx uint32, a, b uint32, imm uint8) (uint32, uint32)
+	elem64 func(mx uint32, a, b uint64, imm uint8) (uint64, uint32)
+)
 
-func fpSS(f func(e *fpEnv, a, b uint32) uint32) fpOp {
-	return func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{d[0]&^0xFFFFFFFF | uint64(f(e, uint32(d[0]), uint32(s0))), d[1]}
+func fpSS(f elem32) fpOp {
+	return func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		r, fl := f(mx, uint32(d[0]), uint32(s0), imm)
+		return [2]uint64{d[0]&^0xFFFFFFFF | uint64(r), d[1]}, fl
 	}
 }
 
-func fpSD(f func(e *fpEnv, a, b uint64) uint64) fpOp {
-	return func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{f(e, d[0], s0), d[1]}
+func fpSD(f elem64) fpOp {
+	return func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		r, fl := f(mx, d[0], s0, imm)
+		return [2]uint64{r, d[1]}, fl
 	}
 }
 
-func fpPS(f func(e *fpEnv, a, b uint32) uint32) fpOp {
-	return func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{
-			uint64(f(e, uint32(d[0]), uint32(s0))) | uint64(f(e, uint32(d[0]>>32), uint32(s0>>32)))<<32,
-			uint64(f(e, uint32(d[1]), uint32(s1))) | uint64(f(e, uint32(d[1]>>32), uint32(s1>>32)))<<32,
-		}
+func fpPS(f elem32) fpOp {
+	return func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		r0, f0 := f(mx, uint32(d[0]), uint32(s0), imm)
+		r1, f1 := f(mx, uint32(d[0]>>32), uint32(s0>>32), imm)
+		r2, f2 := f(mx, uint32(d[1]), uint32(s1), imm)
+		r3, f3 := f(mx, uint32(d[1]>>32), uint32(s1>>32), imm)
+		return [2]uint64{uint64(r0) | uint64(r1)<<32, uint64(r2) | uint64(r3)<<32}, f0 | f1 | f2 | f3
 	}
 }
 
-func fpPD(f func(e *fpEnv, a, b uint64) uint64) fpOp {
-	return func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{f(e, d[0], s0), f(e, d[1], s1)}
+func fpPD(f elem64) fpOp {
+	return func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		r0, f0 := f(mx, d[0], s0, imm)
+		r1, f1 := f(mx, d[1], s1, imm)
+		return [2]uint64{r0, r1}, f0 | f1
 	}
+}
+
+// fpOps registers the SS, SD, PS and PD forms of one element operation.
+func fpOps(name string, f32 elem32, f64 elem64, withImm bool) {
+	sd := name + "SD"
+	if name == "CMP" {
+		sd = "CMPSD_XMM"
+	}
+	register(name+"SS", xlateFP(fpSS(f32), 4, withImm))
+	register(sd, xlateFP(fpSD(f64), 8, withImm))
+	register(name+"PS", xlateFP(fpPS(f32), 16, withImm))
+	register(name+"PD", xlateFP(fpPD(f64), 16, withImm))
 }
 
 func init() {
@@ -81,50 +103,51 @@ func init() {
 		op   int
 	}{{"ADD", fopAdd}, {"SUB", fopSub}, {"MUL", fopMul}, {"DIV", fopDiv}} {
 		op := o.op
-		f32 := func(e *fpEnv, a, b uint32) uint32 { return e.arith32(op, a, b) }
-		f64 := func(e *fpEnv, a, b uint64) uint64 { return e.arith64(op, a, b) }
-		register(o.name+"SS", xlateFP(fpSS(f32), 4, false))
-		register(o.name+"SD", xlateFP(fpSD(f64), 8, false))
-		register(o.name+"PS", xlateFP(fpPS(f32), 16, false))
-		register(o.name+"PD", xlateFP(fpPD(f64), 16, false))
+		fpOps(o.name, func(mx uint32, a, b uint32, _ uint8) (uint32, uint32) {
+			e := fpEnv{mx: mx}
+			r := e.arith32(op, a, b)
+			return r, e.flags
+		}, func(mx uint32, a, b uint64, _ uint8) (uint64, uint32) {
+			e := fpEnv{mx: mx}
+			r := e.arith64(op, a, b)
+			return r, e.flags
+		}, false)
 	}
 	for _, o := range []struct {
 		name  string
 		isMax bool
 	}{{"MIN", false}, {"MAX", true}} {
 		isMax := o.isMax
-		f32 := func(e *fpEnv, a, b uint32) uint32 { return e.minmax32(a, b, isMax) }
-		f64 := func(e *fpEnv, a, b uint64) uint64 { return e.minmax64(a, b, isMax) }
-		register(o.name+"SS", xlateFP(fpSS(f32), 4, false))
-		register(o.name+"SD", xlateFP(fpSD(f64), 8, false))
-		register(o.name+"PS", xlateFP(fpPS(f32), 16, false))
-		register(o.name+"PD", xlateFP(fpPD(f64), 16, false))
+		fpOps(o.name, func(mx uint32, a, b uint32, _ uint8) (uint32, uint32) {
+			e := fpEnv{mx: mx}
+			r := e.minmax32(a, b, isMax)
+			return r, e.flags
+		}, func(mx uint32, a, b uint64, _ uint8) (uint64, uint32) {
+			e := fpEnv{mx: mx}
+			r := e.minmax64(a, b, isMax)
+			return r, e.flags
+		}, false)
 	}
 	// SQRT: the source only (the destination supplies the untouched upper elements).
-	sq32 := func(e *fpEnv, a, b uint32) uint32 { return e.sqrt32(b) }
-	sq64 := func(e *fpEnv, a, b uint64) uint64 { return e.sqrt64(b) }
-	register("SQRTSS", xlateFP(fpSS(sq32), 4, false))
-	register("SQRTSD", xlateFP(fpSD(sq64), 8, false))
-	register("SQRTPS", xlateFP(fpPS(sq32), 16, false))
-	register("SQRTPD", xlateFP(fpPD(sq64), 16, false))
-
-	// CMP: all-ones or all-zeros per element.
-	register("CMPSS", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{d[0]&^0xFFFFFFFF | laneMask(e.cmp32(uint32(d[0]), uint32(s0), imm))&0xFFFFFFFF, d[1]}
-	}, 4, true))
-	register("CMPSD_XMM", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{laneMask(e.cmp64(d[0], s0, imm)), d[1]}
-	}, 8, true))
-	register("CMPPS", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		c := func(a, b uint64) uint64 {
-			return laneMask(e.cmp32(uint32(a), uint32(b), imm))&0xFFFFFFFF |
-				laneMask(e.cmp32(uint32(a>>32), uint32(b>>32), imm))<<32
-		}
-		return [2]uint64{c(d[0], s0), c(d[1], s1)}
-	}, 16, true))
-	register("CMPPD", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{laneMask(e.cmp64(d[0], s0, imm)), laneMask(e.cmp64(d[1], s1, imm))}
-	}, 16, true))
+	fpOps("SQRT", func(mx uint32, a, b uint32, _ uint8) (uint32, uint32) {
+		e := fpEnv{mx: mx}
+		r := e.sqrt32(b)
+		return r, e.flags
+	}, func(mx uint32, a, b uint64, _ uint8) (uint64, uint32) {
+		e := fpEnv{mx: mx}
+		r := e.sqrt64(b)
+		return r, e.flags
+	}, false)
+	// CMP: all-ones or all-zeros per element, predicate in imm8[2:0].
+	fpOps("CMP", func(mx uint32, a, b uint32, imm uint8) (uint32, uint32) {
+		e := fpEnv{mx: mx}
+		r := uint32(laneMask(e.cmp32(a, b, imm)))
+		return r, e.flags
+	}, func(mx uint32, a, b uint64, imm uint8) (uint64, uint32) {
+		e := fpEnv{mx: mx}
+		r := laneMask(e.cmp64(a, b, imm))
+		return r, e.flags
+	}, true)
 
 	for _, n := range []string{"COMISS", "UCOMISS", "COMISD", "UCOMISD"} {
 		name := n
@@ -181,7 +204,7 @@ func comis(c *CPU, u *uop) *Fault {
 			lt, eq = x < y, x == y
 		}
 	}
-	if f := c.fpCommit(&e); f != nil {
+	if f := c.fpCommit(e.flags); f != nil {
 		return f
 	}
 	var fl uint64

@@ -14,37 +14,53 @@ func init() {
 	register("CVTSD2SI", xlateCvtF2I(true, false))
 	register("CVTTSD2SI", xlateCvtF2I(true, true))
 
-	register("CVTSS2SD", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{e.f32ToF64(uint32(s0)), d[1]}
+	register("CVTSS2SD", xlateFP(func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		e := fpEnv{mx: mx}
+		r := [2]uint64{e.f32ToF64(uint32(s0)), d[1]}
+		return r, e.flags
 	}, 4, false))
-	register("CVTSD2SS", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{d[0]&^0xFFFFFFFF | uint64(e.f64ToF32(s0)), d[1]}
+	register("CVTSD2SS", xlateFP(func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		e := fpEnv{mx: mx}
+		r := [2]uint64{d[0]&^0xFFFFFFFF | uint64(e.f64ToF32(s0)), d[1]}
+		return r, e.flags
 	}, 8, false))
-	register("CVTPS2PD", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{e.f32ToF64(uint32(s0)), e.f32ToF64(uint32(s0 >> 32))}
+	register("CVTPS2PD", xlateFP(func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		e := fpEnv{mx: mx}
+		r := [2]uint64{e.f32ToF64(uint32(s0)), e.f32ToF64(uint32(s0 >> 32))}
+		return r, e.flags
 	}, 8, false))
-	register("CVTPD2PS", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{uint64(e.f64ToF32(s0)) | uint64(e.f64ToF32(s1))<<32, 0}
+	register("CVTPD2PS", xlateFP(func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		e := fpEnv{mx: mx}
+		r := [2]uint64{uint64(e.f64ToF32(s0)) | uint64(e.f64ToF32(s1))<<32, 0}
+		return r, e.flags
 	}, 16, false))
-	register("CVTDQ2PS", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{
+	register("CVTDQ2PS", xlateFP(func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		e := fpEnv{mx: mx}
+		r := [2]uint64{
 			uint64(e.i64ToF32(int64(int32(s0)))) | uint64(e.i64ToF32(int64(int32(s0>>32))))<<32,
 			uint64(e.i64ToF32(int64(int32(s1)))) | uint64(e.i64ToF32(int64(int32(s1>>32))))<<32,
 		}
+		return r, e.flags
 	}, 16, false))
-	register("CVTDQ2PD", xlateFP(func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-		return [2]uint64{math.Float64bits(float64(int32(s0))), math.Float64bits(float64(int32(s0 >> 32)))}
+	register("CVTDQ2PD", xlateFP(func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+		e := fpEnv{mx: mx}
+		r := [2]uint64{math.Float64bits(float64(int32(s0))), math.Float64bits(float64(int32(s0 >> 32)))}
+		return r, e.flags
 	}, 8, false))
 	for _, trunc := range []bool{false, true} {
 		t := trunc
-		ps2dq := func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
+		ps2dq := func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+			e := fpEnv{mx: mx}
 			c := func(v uint64) uint64 {
 				return e.f64ToInt(e.f32ToF64Raw(uint32(v)), 4, t) | e.f64ToInt(e.f32ToF64Raw(uint32(v>>32)), 4, t)<<32
 			}
-			return [2]uint64{c(s0), c(s1)}
+			r := [2]uint64{c(s0), c(s1)}
+			return r, e.flags
 		}
-		pd2dq := func(e *fpEnv, d *[2]uint64, s0, s1 uint64, imm uint8) [2]uint64 {
-			return [2]uint64{e.f64ToInt(s0, 4, t) | e.f64ToInt(s1, 4, t)<<32, 0}
+		pd2dq := func(mx uint32, d *[2]uint64, s0, s1 uint64, imm uint8) ([2]uint64, uint32) {
+			e := fpEnv{mx: mx}
+			r := [2]uint64{e.f64ToInt(s0, 4, t) | e.f64ToInt(s1, 4, t)<<32, 0}
+			return r, e.flags
 		}
 		if t {
 			register("CVTTPS2DQ", xlateFP(ps2dq, 16, false))
@@ -207,7 +223,7 @@ func cvtsi2s(c *CPU, u *uop) *Fault {
 	} else {
 		r = d[0]&^0xFFFFFFFF | uint64(e.i64ToF32(n))
 	}
-	if f := c.fpCommit(&e); f != nil {
+	if f := c.fpCommit(e.flags); f != nil {
 		return f
 	}
 	d[0] = r
@@ -247,7 +263,7 @@ func cvts2si(c *CPU, u *uop) *Fault {
 		s = e.f32ToF64Raw(uint32(s))
 	}
 	r := e.f64ToInt(s, u.sz[0], u.aux&4 != 0)
-	if f := c.fpCommit(&e); f != nil {
+	if f := c.fpCommit(e.flags); f != nil {
 		return f
 	}
 	c.setReg(u.r[0], u.sz[0], r)

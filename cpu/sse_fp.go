@@ -73,13 +73,13 @@ type fpEnv struct {
 
 func (e *fpEnv) rc() uint32 { return e.mx >> 13 & 3 }
 
-// fpCommit ORs the collected flags into MXCSR and returns #XM/#UD if any is unmasked.
-func (c *CPU) fpCommit(e *fpEnv) *Fault {
-	if e.flags == 0 {
+// fpCommit ORs exception flags into MXCSR and returns #XM/#UD if any is unmasked.
+func (c *CPU) fpCommit(flags uint32) *Fault {
+	if flags == 0 {
 		return nil
 	}
-	c.MXCSR |= e.flags
-	if e.flags&^(c.MXCSR>>7)&0x3F != 0 {
+	c.MXCSR |= flags
+	if flags&^(c.MXCSR>>7)&0x3F != 0 {
 		if c.CR4&CR4OSXMMEXCPT != 0 {
 			return c.raise(VecXM)
 		}

@@ -119,7 +119,7 @@ func mov128Store(c *CPU, u *uop) *Fault {
 		return f
 	}
 	x := &c.XMM[u.r[1]&15]
-	return c.write128(c.ea(u), x[0], x[1], u.aux&sseUnaligned == 0)
+	return c.store128(c.ea(u), x[0], x[1], u.aux&sseUnaligned == 0)
 }
 
 // xlateMovScalar handles MOVSS and MOVSD (F2 0F 10/11).

@@ -1,5 +1,7 @@
 package cpu
 
+import "github.com/kppemu/kppemu/mmu"
+
 // MXCSR access, FXSAVE/FXRSTOR, and the x87 control-state instructions (there is no x87
 // arithmetic: FNINIT, FLDCW/FNSTCW, FNSTSW, FNCLEX and FWAIT keep the control, status and
 // tag words that FXSAVE saves), EMMS.
@@ -94,8 +96,12 @@ func (c *CPU) fxRegs() int {
 	return 8
 }
 
+// fxImage is the FXSAVE area as quadwords (bytes 0-415).
+type fxImage [fxXMM/8 + 2*16]uint64
+
 // fxsave is FXSAVE/FXSAVE64 m512byte: writes bytes 0-415 (0-287 outside 64-bit mode); the
-// reserved and available bytes after them are left as they are.
+// reserved and available bytes after them are left as they are. Both pages are checked
+// for writability before anything is written.
 func fxsave(c *CPU, u *uop) *Fault {
 	if f := c.fpuCheck(); f != nil {
 		return f
@@ -104,22 +110,50 @@ func fxsave(c *CPU, u *uop) *Fault {
 	if addr&15 != 0 {
 		return c.gp(0)
 	}
-	var b [fxXMM + 16*16]byte
-	putU16(b[fxFCW:], c.FCW)
-	putU16(b[fxFSW:], c.FSW)
-	b[fxFTW] = c.FTW
-	putU32(b[fxMXCSR:], c.MXCSR)
-	putU32(b[fxMXCSRMask:], mxcsrMask)
-	for i := 0; i < 8; i++ {
-		putU64(b[fxST+16*i:], c.FPR[i][0])
-		putU16(b[fxST+16*i+8:], uint16(c.FPR[i][1]))
-	}
 	n := c.fxRegs()
-	for i := 0; i < n; i++ {
-		putU64(b[fxXMM+16*i:], c.XMM[i][0])
-		putU64(b[fxXMM+16*i+8:], c.XMM[i][1])
+	size := uint64(fxXMM + 16*n)
+	if f := c.probeWrite(addr, size); f != nil {
+		return f
 	}
-	return c.writeBuf(addr, b[:fxXMM+16*n])
+	var q fxImage
+	q[fxFCW/8] = uint64(c.FCW) | uint64(c.FSW)<<16 | uint64(c.FTW)<<32
+	q[fxMXCSR/8] = uint64(c.MXCSR) | mxcsrMask<<32
+	for i := 0; i < 8; i++ {
+		q[fxST/8+2*i] = c.FPR[i][0]
+		q[fxST/8+2*i+1] = c.FPR[i][1] & 0xFFFF
+	}
+	for i := 0; i < n; i++ {
+		q[fxXMM/8+2*i] = c.XMM[i][0]
+		q[fxXMM/8+2*i+1] = c.XMM[i][1]
+	}
+	for i := uint64(0); i < size/8; i++ {
+		if f := c.write(addr+8*i, 8, q[i]); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// probeWrite checks that [addr, addr+size) (at most two pages) is writable at the current
+// privilege, raising the fault a write would.
+func (c *CPU) probeWrite(addr, size uint64) *Fault {
+	last := addr + size - 1
+	if c.long && (!canonical(addr) || !canonical(last)) {
+		return c.gp(0)
+	}
+	if !c.long {
+		last = uint64(uint32(last))
+	}
+	second := last &^ 0xFFF // the first byte accessed in the last page
+	if second < addr {
+		second = addr
+	}
+	for _, a := range [2]uint64{addr, second} {
+		if _, f := c.mem.Translate(mmuVAddr(a), mmu.Write, c.user, c.acFlag()); f != nil {
+			return c.pageFault(uint64(f.Addr), f.Code)
+		}
+	}
+	return nil
 }
 
 // fxrstor is FXRSTOR/FXRSTOR64 m512byte: #GP(0) on misalignment or reserved MXCSR bits,
@@ -132,40 +166,30 @@ func fxrstor(c *CPU, u *uop) *Fault {
 	if addr&15 != 0 {
 		return c.gp(0)
 	}
-	var b [fxXMM + 16*16]byte
 	n := c.fxRegs()
-	if f := c.readBuf(addr, b[:fxXMM+16*n]); f != nil {
-		return f
+	var q fxImage
+	for i := 0; i < fxXMM/8+2*n; i++ {
+		v, f := c.read(addr+8*uint64(i), 8)
+		if f != nil {
+			return f
+		}
+		q[i] = v
 	}
-	mx := leU32(b[fxMXCSR:])
+	mx := uint32(q[fxMXCSR/8])
 	if mx&^mxcsrMask != 0 {
 		return c.gp(0)
 	}
-	c.FCW = leU16(b[fxFCW:])&fcwWritable | fcwOnes
-	c.FSW = leU16(b[fxFSW:])
-	c.FTW = b[fxFTW]
+	c.FCW = uint16(q[0])&fcwWritable | fcwOnes
+	c.FSW = uint16(q[0] >> 16)
+	c.FTW = uint8(q[0] >> 32)
 	c.MXCSR = mx
 	for i := 0; i < 8; i++ {
-		c.FPR[i] = [2]uint64{leU64(b[fxST+16*i:]), uint64(leU16(b[fxST+16*i+8:]))}
+		c.FPR[i] = [2]uint64{q[fxST/8+2*i], q[fxST/8+2*i+1] & 0xFFFF}
 	}
 	for i := 0; i < n; i++ {
-		c.XMM[i] = [2]uint64{leU64(b[fxXMM+16*i:]), leU64(b[fxXMM+16*i+8:])}
+		c.XMM[i] = [2]uint64{q[fxXMM/8+2*i], q[fxXMM/8+2*i+1]}
 	}
 	return nil
-}
-
-func putU16(b []byte, v uint16) { b[0], b[1] = byte(v), byte(v>>8) }
-
-func putU32(b []byte, v uint32) {
-	_ = b[3]
-	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-}
-
-func leU16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }
-
-func leU32(b []byte) uint32 {
-	_ = b[3]
-	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 }
 
 // fninit is FNINIT: FCW=037FH, FSW=0, every register tagged empty.

@@ -541,3 +541,60 @@ func TestX87Control(t *testing.T) {
 		t.Errorf("fnstsw %#x fsw %#x", e.c.GPR[RAX], e.c.FSW)
 	}
 }
+
+// sseLoop is a loop of common SSE2 instructions (loads, stores, packed integer, scalar
+// double arithmetic, conversions, compares); RBX points at 32 bytes of data.
+var sseLoop = []byte{
+	0x66, 0x0f, 0x6f, 0x03, // L: movdqa xmm0, [rbx]
+	0x66, 0x0f, 0xfc, 0xc1, // paddb xmm0, xmm1
+	0x66, 0x0f, 0x7f, 0x43, 0x10, // movdqa [rbx+16], xmm0
+	0xf2, 0x0f, 0x58, 0xd3, // addsd xmm2, xmm3
+	0xf2, 0x0f, 0x59, 0xd3, // mulsd xmm2, xmm3
+	0xf2, 0x48, 0x0f, 0x2a, 0xe1, // cvtsi2sd xmm4, rcx
+	0x66, 0x0f, 0x2e, 0xe2, // ucomisd xmm4, xmm2
+	0x66, 0x0f, 0x74, 0xe8, // pcmpeqb xmm5, xmm0
+	0x66, 0x0f, 0xd7, 0xc5, // pmovmskb eax, xmm5
+	0x66, 0x0f, 0x70, 0xf0, 0x1b, // pshufd xmm6, xmm0, 0x1b
+	0xf2, 0x48, 0x0f, 0x2c, 0xd2, // cvttsd2si rdx, xmm2
+	0xff, 0xc9, // dec ecx
+	0xeb, 0xcc, // jmp L
+}
+
+func TestSSENoAllocs(t *testing.T) {
+	e := sseEnv(t)
+	e.code(sseLoop...)
+	e.c.XMM[3][0] = f64b(1.0000001)
+	e.c.Run(1000)
+	if n := testing.AllocsPerRun(10, func() { e.c.Run(10000) }); n != 0 {
+		t.Fatalf("%v allocations per 10000 SSE instructions", n)
+	}
+}
+
+func BenchmarkSSELoop(b *testing.B) {
+	e := newTestEnv(b, 0)
+	e.c.XMM[3][0] = f64b(1.0000001)
+	benchEnv(b, e, sseLoop)
+}
+
+// TestFXSAVEAllOrNothing: an FXSAVE area that runs into a read-only page faults before
+// writing anything.
+func TestFXSAVEAllOrNothing(t *testing.T) {
+	e := sseEnv(t)
+	ro := uint64(tData + 0x1000)
+	e.poke64(0x4000+8*(ro>>12), ro|0x5) // present, user, read-only
+	e.c.CR0 |= CR0WP
+	e.c.GPR[RBX] = ro - 256
+	e.poke64(ro-256, 0x1111)
+	if v := e.runFault(0x48, 0x0f, 0xae, 0x03); v != VecPF { // fxsave64 [rbx]
+		t.Fatalf("vector %d, want #PF", v)
+	}
+	if e.c.CR2 != ro || e.read64(ro-256) != 0x1111 {
+		t.Fatalf("cr2 %#x, first page written: %#x", e.c.CR2, e.read64(ro-256))
+	}
+	e = sseEnv(t)
+	e.code(0x48, 0x0f, 0xae, 0x03, 0x48, 0x0f, 0xae, 0x0b, 0xeb, 0xf6) // L: fxsave64; fxrstor64; jmp L
+	e.c.Run(100)
+	if n := testing.AllocsPerRun(10, func() { e.c.Run(3000) }); n != 0 {
+		t.Fatalf("%v allocations per 1000 FXSAVE/FXRSTOR", n)
+	}
+}
