@@ -219,3 +219,34 @@ func TestSMEPSMAPNX(t *testing.T) {
 		t.Fatalf("vector %d cr2 %#x code %#x", e.vector(), e.c.CR2, e.frame(1)[0])
 	}
 }
+
+func TestLarLslVerrVerw(t *testing.T) {
+	cases := []struct {
+		name string
+		code []byte
+		sel  uint64
+		zf   bool
+		rax  uint64
+	}{
+		{"lar-kcode", []byte{0x0F, 0x02, 0xC3}, selKCode64, true, 0x00A09A00},
+		{"lsl-kdata", []byte{0x0F, 0x03, 0xC3}, selKData, true, 0xFFFFFFFF},
+		{"lar-null", []byte{0x0F, 0x02, 0xC3}, 0, false, 0x1234},
+		{"lar-beyond", []byte{0x0F, 0x02, 0xC3}, 0x400, false, 0x1234},
+		{"lsl-tss", []byte{0x0F, 0x03, 0xC3}, selTSS, true, 0x67},
+		{"verr-kcode", []byte{0x0F, 0x00, 0xE3}, selKCode64, true, 0x1234},
+		{"verw-kcode", []byte{0x0F, 0x00, 0xEB}, selKCode64, false, 0x1234},
+		{"verw-udata", []byte{0x0F, 0x00, 0xEB}, selUData | 3, true, 0x1234},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, 0)
+			e.c.GPR[RAX] = 0x1234
+			e.c.GPR[RBX] = tc.sel
+			e.code(append(tc.code, 0xF4)...)
+			e.mustHalt(10)
+			if e.c.zf() != tc.zf || e.c.GPR[RAX] != tc.rax {
+				t.Fatalf("zf %v rax %#x", e.c.zf(), e.c.GPR[RAX])
+			}
+		})
+	}
+}

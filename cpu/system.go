@@ -593,3 +593,131 @@ func stac(c *CPU, u *uop) *Fault {
 	c.updateAC()
 	return nil
 }
+
+func init() {
+	for _, n := range []string{"LAR", "LSL"} {
+		register(n, func(u *uop, d *decodeInfo) bool {
+			if u.kind[0] != kReg || (u.kind[1] != kReg && u.kind[1] != kMem) {
+				return false
+			}
+			u.sz[1] = 2
+			u.r[1] &= 15
+			if d.name == "LSL" {
+				u.aux = 1
+			}
+			u.fn = larLsl
+			return true
+		})
+	}
+	for _, n := range []string{"VERR", "VERW"} {
+		register(n, func(u *uop, d *decodeInfo) bool {
+			if u.kind[0] != kReg && u.kind[0] != kMem {
+				return false
+			}
+			u.sz[0] = 2
+			u.r[0] &= 15
+			if d.name == "VERW" {
+				u.aux = 1
+			}
+			u.fn = verrw
+			return true
+		})
+	}
+}
+
+// selectorVisible reads the descriptor of sel for LAR/LSL/VERR/VERW and applies the
+// privilege rule they share (DPL >= CPL and >= RPL, except for conforming code).
+// ok=false means "ZF=0": these instructions report failures in ZF, not by faulting.
+func (c *CPU) selectorVisible(sel uint16) (d uint64, ok bool, f *Fault) {
+	if sel&^3 == 0 {
+		return 0, false, nil
+	}
+	idx := uint64(sel &^ 7)
+	base, limit := c.GDTR.Base, uint64(c.GDTR.Limit)
+	if sel&4 != 0 {
+		if c.LDTR.Selector&^3 == 0 {
+			return 0, false, nil
+		}
+		base, limit = c.LDTR.Base, uint64(c.LDTR.Limit)
+	}
+	if idx+7 > limit {
+		return 0, false, nil
+	}
+	d, f = c.readSys(base+idx, 8)
+	if f != nil {
+		return 0, false, f
+	}
+	a := descAttr(d)
+	if isCode(a) && a&0x4 != 0 {
+		return d, true, nil
+	}
+	dpl := attrDPL(a)
+	if dpl < c.CPL || dpl < uint8(sel&3) {
+		return d, false, nil
+	}
+	return d, true, nil
+}
+
+// larLsl is LAR r, r/m16 (access rights) and LSL r, r/m16 (segment limit).
+func larLsl(c *CPU, u *uop) *Fault {
+	v, f := c.readArg(u, 1)
+	if f != nil {
+		return f
+	}
+	d, ok, f := c.selectorVisible(uint16(v))
+	if f != nil {
+		return f
+	}
+	if ok && descAttr(d)&attrS == 0 {
+		// System descriptors: LDT and TSSs for both, call gates for LAR only (64-bit types).
+		switch descAttr(d) & attrType {
+		case sysLDT, sysTSSAvail, sysTSSBusy:
+		case sysCallGate:
+			ok = u.aux == 0
+		default:
+			ok = false
+		}
+	}
+	if !ok {
+		c.setFlagsBits(0, FlagZF)
+		return nil
+	}
+	var r uint64
+	if u.aux == 0 {
+		r = d >> 32 & 0x00F0FF00
+	} else {
+		r = uint64(descLimit(d))
+	}
+	c.setReg(u.r[0], u.sz[0], r)
+	c.setFlagsBits(FlagZF, FlagZF)
+	return nil
+}
+
+// verrw is VERR / VERW r/m16: ZF=1 when the segment is readable / writable from here.
+func verrw(c *CPU, u *uop) *Fault {
+	v, f := c.readArg(u, 0)
+	if f != nil {
+		return f
+	}
+	d, ok, f := c.selectorVisible(uint16(v))
+	if f != nil {
+		return f
+	}
+	a := descAttr(d)
+	if ok {
+		switch {
+		case a&attrS == 0:
+			ok = false
+		case u.aux == 0: // VERR: data, or readable code
+			ok = !isCode(a) || a&0x2 != 0
+		default: // VERW: writable data
+			ok = !isCode(a) && a&0x2 != 0
+		}
+	}
+	if ok {
+		c.setFlagsBits(FlagZF, FlagZF)
+	} else {
+		c.setFlagsBits(0, FlagZF)
+	}
+	return nil
+}
