@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -143,7 +147,8 @@ func bootAction(c *cli.Context) error {
 	if level == hclog.NoLevel {
 		return &exitStatus{exitHostError, fmt.Sprintf("bad --log-level %q", c.String("log-level"))}
 	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "kppemu", Level: level, Output: os.Stderr})
+	stderr := &crlfWriter{w: os.Stderr}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "kppemu", Level: level, Output: stderr})
 
 	mem, err := parseSize(c.String("mem"))
 	if err != nil {
@@ -202,11 +207,28 @@ func bootAction(c *cli.Context) error {
 		})
 	}
 
-	con, err := newConsole(m, serial, term.IsTerminal(int(os.Stdin.Fd())))
+	interactive := term.IsTerminal(int(os.Stdin.Fd()))
+	con, err := newConsole(m, serial, interactive)
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
 	defer con.close()
+	// In raw mode the terminal no longer turns "\n" into "\r\n": logs must.
+	stderr.raw.Store(interactive)
+	defer stderr.raw.Store(false)
+
+	// SIGINT/SIGTERM (not Ctrl-C on the raw terminal, which goes to the
+	// guest) stop the machine cleanly: output flushed, status 130.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var interrupted atomic.Bool
+	go func() {
+		if _, ok := <-sigs; ok {
+			interrupted.Store(true)
+			con.stop()
+		}
+	}()
 
 	until := uint64(emu.Forever)
 	if d := c.Duration("max-time"); d > 0 {
@@ -217,7 +239,28 @@ func bootAction(c *cli.Context) error {
 	stop := m.Run(until)
 	serial.Flush()
 	con.close()
+	stderr.raw.Store(false)
+	if interrupted.Load() && stop.Reason == emu.StopRequested {
+		return &exitStatus{exitInterrupted, "interrupted"}
+	}
 	return outcome(m, stop)
+}
+
+// crlfWriter writes "\r\n" for "\n" while raw is set (the terminal is in
+// raw mode).
+type crlfWriter struct {
+	w   io.Writer
+	raw atomic.Bool
+}
+
+func (c *crlfWriter) Write(p []byte) (int, error) {
+	if !c.raw.Load() {
+		return c.w.Write(p)
+	}
+	if _, err := c.w.Write(bytes.ReplaceAll(p, []byte("\n"), []byte("\r\n"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // outcome turns how the machine stopped into the exit status and a

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -27,6 +28,16 @@ type console struct {
 	restore     func()
 	eof         bool
 	flushed     uint64 // guest time of the last flush of serial output
+	stopOnce    sync.Once
+}
+
+// stop ends the run: the machine stops and an idle wait for input ends.
+// Safe from any goroutine.
+func (c *console) stop() {
+	c.stopOnce.Do(func() {
+		close(c.quit)
+		c.m.RequestStop()
+	})
 }
 
 // flushEvery is how much guest time may pass between flushes of serial
@@ -96,8 +107,7 @@ func (c *console) read() {
 				var quit bool
 				chunk, quit = esc.filter(buf[:n])
 				if quit {
-					close(c.quit)
-					c.m.RequestStop()
+					c.stop()
 					return
 				}
 			}

@@ -21,6 +21,7 @@ const (
 	exitDeadHalt    = 6 // HLT with interrupts disabled: the guest can never continue
 	exitCPUError    = 8 // the CPU stopped on an internal error
 	exitBugCheck    = 3 // a bug check without an isa-debug-exit status (the guest's own code for it)
+	exitInterrupted = 130
 )
 
 func main() {
