@@ -740,12 +740,16 @@ func (ru *runner) attribute(bc *BugCheck) {
 	addr := bc.Params[2]
 	w, how, ok := ru.tr.lastWriter(addr)
 	if !ok {
-		if reg, in := ru.tr.regionAt(addr); in && !reg.Memory {
-			bc.Attribution = fmt.Sprintf("%#x is in a non-memory region (%s): writes to it are not tracked", addr, RegionTypeName(reg.Type))
-		} else if in {
-			bc.Attribution = fmt.Sprintf("no write changed %#x (%s) after the region was announced: changed before arming, or through a path not tracked", addr, ru.res.Name(addr))
-		} else {
-			bc.Attribution = fmt.Sprintf("%#x (%s) is not in an announced memory region", addr, ru.res.Name(addr))
+		reg, in := ru.tr.regionAt(addr)
+		switch {
+		case in && !reg.Memory:
+			bc.Attribution = fmt.Sprintf("%#x names a %s region (%s kind %d), not memory: writes to it are not tracked",
+				addr, RegionTypeName(reg.Type), kindName(reg.Kind), reg.Kind)
+		case in:
+			bc.Attribution = fmt.Sprintf("no tracked write changed the region at %#x (%s) after it was announced: the change is elsewhere "+
+				"(a register pointing at it, a list link) or came before arming", addr, ru.res.Name(addr))
+		default:
+			bc.Attribution = fmt.Sprintf("%#x (%s) is not inside an announced memory region (a register, a list cross-walk or a pool object)", addr, ru.res.Name(addr))
 		}
 		return
 	}

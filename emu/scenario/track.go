@@ -11,7 +11,8 @@ import (
 type Region struct {
 	Base, Size uint64
 	Type       uint64
-	Memory     bool // a RAM-backed range of kernel virtual memory (not a register set or MMIO)
+	Kind       uint64 // abi.PGKind*: what Base and Size name
+	Memory     bool   // a RAM-backed range of kernel virtual memory (not a register set or MMIO)
 	Announced  uint64
 }
 
@@ -77,7 +78,7 @@ func (t *tracker) announce(e emu.Event) {
 	if len(e.Args) < 3 {
 		return
 	}
-	key := [3]uint64{e.Args[0], e.Args[1], e.Args[2]}
+	key := [3]uint64{e.Args[0], e.Args[1], e.Args[2]} // re-announcements (sealing) are not new regions
 	if t.seen[key] {
 		return
 	}
@@ -89,7 +90,12 @@ func (t *tracker) announce(e emu.Event) {
 	// regions (MSRs, control registers) and MMIO (the local APIC) are not
 	// bytes in RAM.
 	ram := uint64(len(t.m.MMU.RAM()))
-	r.Memory = r.Base >= abi.DirectMapBase && r.Size > 0 && r.Size <= 64<<20 && r.Base+r.Size > r.Base
+	kind := uint64(abi.PGKindMemory)
+	if len(e.Args) >= 4 {
+		kind = e.Args[3]
+	}
+	r.Kind = kind
+	r.Memory = (kind == abi.PGKindMemory || kind == abi.PGKindSealed) && r.Base >= abi.DirectMapBase && r.Size > 0 && r.Size <= 64<<20 && r.Base+r.Size > r.Base
 	for va := r.Base; r.Memory && va < r.Base+r.Size; {
 		n := min(r.Base+r.Size-va, 4096-va%4096)
 		pa, err := t.m.VirtToPhys(va)
@@ -178,12 +184,34 @@ func (t *tracker) lastWriter(va uint64) (Writer, string, bool) {
 	return Writer{}, "", false
 }
 
-// regionAt returns the announced region holding va, if any.
+// regionAt returns the announced region holding va (or, for the
+// register and list kinds whose size is 0, the one whose base is va).
 func (t *tracker) regionAt(va uint64) (Region, bool) {
 	for _, r := range t.regions {
-		if va >= r.Base && va-r.Base < r.Size {
+		if va >= r.Base && va-r.Base < r.Size || r.Size == 0 && va == r.Base {
 			return r, true
 		}
 	}
 	return Region{}, false
+}
+
+// kindName names an abi.PGKind* value.
+func kindName(k uint64) string {
+	switch k {
+	case abi.PGKindMemory:
+		return "memory"
+	case abi.PGKindMSR:
+		return "MSR"
+	case abi.PGKindCR:
+		return "control register"
+	case abi.PGKindLAPIC:
+		return "local APIC register"
+	case abi.PGKindDescReg:
+		return "descriptor-table register"
+	case abi.PGKindCrossWalk:
+		return "list cross-walk"
+	case abi.PGKindSealed:
+		return "sealed array"
+	}
+	return "unknown"
 }
