@@ -401,3 +401,19 @@ func TestWatchpoint(t *testing.T) {
 	m.ClearWatchpoints()
 	require.Equal(t, StopDeadHalt, m.Run(Forever).Reason)
 }
+
+// panicky is a timed device with a bug.
+type panicky struct{}
+
+func (panicky) NextDeadline() (uint64, bool) { return 100, true }
+func (panicky) Advance(uint64)               { panic("device bug") }
+
+func TestRunRecovers(t *testing.T) {
+	m := newTestMachine(t)
+	m.bootRaw(t, opJmpSelf...)
+	m.timed = append(m.timed, panicky{})
+	s := m.Run(Forever)
+	m.gate(t, s.Reason == StopError, s)
+	require.Equal(t, StopError, s.Reason)
+	require.Contains(t, s.Diag, "device bug")
+}

@@ -3,6 +3,7 @@ package emu
 import (
 	"fmt"
 	"math"
+	"runtime/debug"
 	"strings"
 
 	"github.com/kppemu/kppemu/cpu"
@@ -129,7 +130,8 @@ func (m *Machine) RunFor(d uint64) Stop {
 // slice early, so that deadlines are recomputed), brings the devices up to
 // date after each slice, and skips the clock to the next deadline while
 // the guest halts with interrupts enabled.
-func (m *Machine) Run(until uint64) Stop {
+func (m *Machine) Run(until uint64) (stop Stop) {
+	defer m.recoverStop(&stop)
 	for {
 		if s, ok := m.takeStop(); ok {
 			return s
@@ -218,6 +220,16 @@ func (m *Machine) idle(until uint64) (Stop, bool) {
 	return Stop{}, false
 }
 
+// recoverStop turns a panic outside the CPU (a device catching up with
+// the clock, a subscriber) into StopError: nothing the guest does may crash
+// the host.
+func (m *Machine) recoverStop(stop *Stop) {
+	if r := recover(); r != nil {
+		m.log.Error("internal error", "err", r, "stack", string(debug.Stack()))
+		*stop = Stop{Reason: StopError, Time: m.CPU.Clock, Diag: fmt.Sprintf("internal error: %v", r)}
+	}
+}
+
 // takeStop returns (and clears) a stop decided outside the CPU.
 func (m *Machine) takeStop() (Stop, bool) {
 	if m.pending != nil {
@@ -235,7 +247,8 @@ func (m *Machine) takeStop() (Stop, bool) {
 // Step executes one instruction (or delivers a pending interrupt and
 // executes the handler's first instruction) and brings the devices up to
 // date.
-func (m *Machine) Step() Stop {
+func (m *Machine) Step() (stop Stop) {
+	defer m.recoverStop(&stop)
 	ex := m.CPU.Step()
 	m.advance(m.CPU.Clock)
 	if s, ok := m.takeStop(); ok {
