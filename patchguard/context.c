@@ -21,6 +21,7 @@ static uint64_t selfhash(const struct pg_context *c, uint64_t size)
 struct pg_context *pg_open(int i)
 {
 	struct pg_slot *s = &pg.slot[i];
+	pg.busy = true;
 	struct pg_context *c = (struct pg_context *)(s->enc ^ rotl(s->key, SLOT_ROT));
 	pg_crypt(c, s->size, s->key);
 	if (c->magic != PG_CONTEXT_MAGIC || c->selfhash != selfhash(c, s->size) ||
@@ -37,6 +38,7 @@ void pg_close(int i, struct pg_context *c)
 	pg_crypt(c, s->size, key);
 	s->key = key;
 	s->enc = (uint64_t)c ^ rotl(key, SLOT_ROT);
+	pg.busy = false;
 }
 
 /* A random ~25% of the regions plus the next quarter under the cursor, so

@@ -231,6 +231,7 @@ static void arm(void)
 	pg_triggers_arm(ctx[0]);
 	for (uint32_t i = 0; i < pg.ncontexts; i++)
 		pg_close((int)i, ctx[i]);
+	pg_watchdog_arm();
 	irq_restore(f);
 }
 
@@ -267,8 +268,9 @@ void pg_print_status(void)
 		return;
 	}
 	printk("pg: armed, %u regions, profile %s\n", pg.nregions, profiles[pg.profile].name);
-	printk("~ pg: %u context(s), passes: timer %lu, piggy-back %lu; last timer pass at tick %lu\n",
-	       pg.ncontexts, pg.passes[0], pg.passes[1], pg.timer_beat);
+	printk("~ pg: %u context(s), passes: timer %lu, piggy-back %lu; last timer pass at tick %lu; %lu watchdog "
+	       "interrupts\n",
+	       pg.ncontexts, pg.passes[0], pg.passes[1], pg.timer_beat, pg_watchdog_irqs);
 }
 
 /* Apply fn to every live context, with the DPCs held off. */

@@ -78,6 +78,7 @@ struct pg_slot {
 
 struct pg_state {
 	bool armed, telemetry, late, off, kd;
+	volatile bool busy;              /* a context is open */
 	int profile;
 	uint64_t seed;
 	uint32_t nregions, ncontexts;
@@ -125,5 +126,9 @@ NORETURN void pg_crash(pg_stop_fn stop, const uint64_t *args, uint64_t wipe_lo);
 /* trigger.c */
 void pg_triggers_arm(struct pg_context *c0);
 void pg_timer_dpc(struct dpc *d, void *arg);
+
+/* watchdog.c */
+void pg_watchdog_arm(void);
+extern uint64_t pg_watchdog_irqs;
 
 #endif

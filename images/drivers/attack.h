@@ -143,6 +143,24 @@ static inline struct ktimer **a_find_timer_queue(struct ktimer *mine)
 	return NULL;
 }
 
+/* Kernel timers in the queue (found through a probe timer of our own)
+ * whose DPC routine lies in kernel text and whose period is period_ticks
+ * (0: one-shot). Interrupts must be off. */
+static inline int a_kernel_timers(struct ktimer *probe, uint64_t period_ticks, struct ktimer **out, int max)
+{
+	struct ktimer **head = a_find_timer_queue(probe);
+	int n = 0;
+	if (!head)
+		return -1;
+	for (struct ktimer *t = *head; t && n < max; t = t->next) {
+		if (t == probe || t->period != period_ticks || !a_ptr_ok((uint64_t)t->dpc, sizeof *t->dpc))
+			continue;
+		if (a_in_kernel_text((uint64_t)t->dpc->fn))
+			out[n++] = t;
+	}
+	return n;
+}
+
 /* The system service table: the LEA of SYSCALL's entry point (LSTAR) that
  * loads its address into R11 (4C 8D 1D rel32). */
 static inline uint64_t *a_find_service_table(void)

@@ -5,7 +5,8 @@
  * (PAGE_FAULT_IN_NONPAGED_AREA): parameter 1 the address, parameter 2 the
  * access (KPP_PF_ACCESS_*), parameter 3 the faulting instruction. With
  * "stack" it overflows its stack into the guard page (bug check 0x7F,
- * parameter 1 = 8, double fault). Without
+ * parameter 1 = 8, double fault). With "lockfault" it faults inside a
+ * kernel routine that holds a lock (0x50 at address 0x10). Without
  * an argument it only reports the page rights it sees. */
 #include <kpp/driver.h>
 
@@ -50,6 +51,11 @@ status_t driver_entry(struct driver_object *drv)
 	} else if (!strcmp(a, "stack")) {
 		printk("wxtest: overflowing the stack\n");
 		recurse(NULL, ~0u);
+	} else if (!strcmp(a, "lockfault")) {
+		/* Faults inside event_post while it holds its lock: the stop
+		 * screen and its event must still come out. */
+		printk("wxtest: bad pointer to event_post\n");
+		event_post(KPP_EV_LOG, NULL, 0, (const char *)0x10);
 	} else if (!strcmp(a, "null")) {
 		printk("wxtest: reading address 0\n");
 		(void)*(volatile unsigned char *)0;
