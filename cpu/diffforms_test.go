@@ -4,5 +4,6 @@ package cpu
 func diffForms() []dform {
 	fs := intForms()
 	fs = append(fs, sseForms()...)
+	fs = append(fs, chainForms()...)
 	return fs
 }

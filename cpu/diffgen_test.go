@@ -16,6 +16,7 @@ type dgen struct {
 	used   uint16 // registers already given a role in this case
 	spFree bool   // RSP may serve as a base register (the snippet does not use the stack)
 	mnem   string // x86asm mnemonic of this case's instruction when it differs from the form's
+	prod   string // chains: the producer form
 }
 
 func (g *dgen) n(k int) int { return g.r.IntN(k) }
