@@ -193,6 +193,12 @@ func TestQEMUScripts(t *testing.T) {
 			exit: exitPowerOff,
 		},
 		{
+			name: "fault-under-lock", cmdline: "autorun=load wxtest lockfault", modules: []string{"initrd"},
+			want: []string{"wxtest: bad pointer to event_post", "*** STOP: 0x00000050 (0x0000000000000010,0x0000000000000000,",
+				"*** PAGE_FAULT_IN_NONPAGED_AREA", "*** at kernel+0x", "*** system halted"},
+			exit: exitBugCheck,
+		},
+		{
 			name: "stack-guard", cmdline: "autorun=load wxtest stack", modules: []string{"initrd"},
 			want: []string{"wxtest: overflowing the stack", "*** STOP: 0x0000007f (0x0000000000000008,", "*** UNEXPECTED_KERNEL_MODE_TRAP"},
 			exit: exitBugCheck,

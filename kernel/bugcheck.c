@@ -55,6 +55,9 @@ NORETURN void bugcheck_frame(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p
 		machine_exit(KPP_EXIT_BUG_CHECK);
 	}
 	current_irql = IRQL_HIGH;
+	/* The fault may have hit a holder of these locks: nobody else runs now. */
+	printk_break_lock();
+	event_break_lock();
 	printk("\n*** STOP: 0x%08x (0x%016lx,0x%016lx,0x%016lx,0x%016lx)\n", code, p1, p2, p3, p4);
 	printk("*** %s\n", bugcheck_name(code));
 

@@ -40,3 +40,5 @@ void event_post(uint32_t type, const uint64_t *args, uint32_t nargs, const char 
 }
 
 void event_post0(uint32_t type, const char *text) { event_post(type, NULL, 0, text); }
+
+void event_break_lock(void) { __atomic_store_n(&event_lock.locked, 0, __ATOMIC_RELEASE); }

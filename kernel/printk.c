@@ -134,6 +134,8 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 
 static spinlock_t console_lock = SPINLOCK_INIT;
 
+void printk_break_lock(void) { __atomic_store_n(&console_lock.locked, 0, __ATOMIC_RELEASE); }
+
 void vprintk(const char *fmt, va_list ap)
 {
 	char buf[512];

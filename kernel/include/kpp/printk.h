@@ -10,6 +10,9 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format
 /* Print to the serial console (formats: %s %c %d %i %u %x %X %p %%, with l/ll/z, width, 0, -). */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintk(const char *fmt, va_list ap);
+/* For the bug-check path only (interrupts off, one CPU): release the
+ * console lock a faulting holder can no longer release. */
+void printk_break_lock(void);
 
 /* serial.c: the 16550 on COM1. */
 void serial_init(void);
