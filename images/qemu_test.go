@@ -199,6 +199,13 @@ func TestQEMUScripts(t *testing.T) {
 			exit: exitBugCheck,
 		},
 		{
+			name: "unload-cancels-timers", cmdline: "autorun=load ticktest leak;unload ticktest;sleep 200;timers;poweroff",
+			modules: []string{"initrd"},
+			want: []string{"ticktest: sampling 50 expirations", "unload: ticktest left 2 timer(s) or DPC(s) armed; cancelled",
+				"unload: ticktest unloaded", "kpp> sleep 200", "kpp> timers", "power off"},
+			exit: exitPowerOff,
+		},
+		{
 			name: "stack-guard", cmdline: "autorun=load wxtest stack", modules: []string{"initrd"},
 			want: []string{"wxtest: overflowing the stack", "*** STOP: 0x0000007f (0x0000000000000008,", "*** UNEXPECTED_KERNEL_MODE_TRAP"},
 			exit: exitBugCheck,

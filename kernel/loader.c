@@ -19,6 +19,7 @@
 #include <kpp/printk.h>
 #include <kpp/string.h>
 #include <kpp/trap.h>
+#include <kpp/time.h>
 
 typedef struct {
 	uint8_t ident[16];
@@ -550,6 +551,11 @@ status_t module_unload(const char *name)
 	}
 	if (m->drv.unload)
 		m->drv.unload(&m->drv);
+	/* A driver that leaves a timer armed would have its DPC run in unmapped
+	 * memory later: cancel what points into the image, and say so. */
+	unsigned left = timers_cancel_range(m->base, m->base + m->pages * PAGE_SIZE);
+	if (left)
+		printk("unload: %s left %u timer(s) or DPC(s) armed; cancelled\n", name, left);
 	if (m->prev)
 		m->prev->next = m->next;
 	else

@@ -210,3 +210,40 @@ void sleep_busy_ns(uint64_t ns)
 	while (clock_ns() < end)
 		sti_hlt();
 }
+
+static bool in_range(const void *p, uint64_t lo, uint64_t hi) { return (uint64_t)p >= lo && (uint64_t)p < hi; }
+
+unsigned timers_cancel_range(uint64_t lo, uint64_t hi)
+{
+	unsigned n = 0;
+	uint64_t f = spin_lock_irqsave(&time_lock);
+	for (struct ktimer **pp = &timer_queue; *pp;) {
+		struct ktimer *t = *pp;
+		if (in_range(t, lo, hi) || (t->dpc && (in_range(t->dpc, lo, hi) || in_range((const void *)t->dpc->fn, lo, hi)))) {
+			*pp = t->next;
+			t->armed = false;
+			n++;
+		} else {
+			pp = &t->next;
+		}
+	}
+	struct dpc *prev = NULL;
+	for (struct dpc *d = dpc_head; d;) {
+		struct dpc *next = d->next;
+		if (in_range(d, lo, hi) || in_range((const void *)d->fn, lo, hi)) {
+			if (prev)
+				prev->next = next;
+			else
+				dpc_head = next;
+			if (dpc_tail == d)
+				dpc_tail = prev;
+			d->queued = false;
+			n++;
+		} else {
+			prev = d;
+		}
+		d = next;
+	}
+	spin_unlock_irqrestore(&time_lock, f);
+	return n;
+}

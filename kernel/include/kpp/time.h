@@ -40,6 +40,9 @@ void timer_init(struct ktimer *t, struct dpc *d);
  * then every period_ns when period_ns != 0. Re-arming an armed timer moves it. */
 void timer_set(struct ktimer *t, uint64_t delay_ns, uint64_t period_ns);
 bool timer_cancel(struct ktimer *t);
+/* Cancel every timer and queued DPC that lives in, or calls into, [lo, hi)
+ * (an unloading driver's image); returns how many. */
+unsigned timers_cancel_range(uint64_t lo, uint64_t hi);
 /* The timer queue head, exported for diagnostics. */
 extern struct ktimer *timer_queue;
 
