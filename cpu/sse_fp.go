@@ -188,6 +188,9 @@ func twoSumErr(x, y, s float64) int {
 // mulErr returns the sign of x*y - p for finite nonzero x, y and p = round(x*y), scaling
 // to mantissas so that the residual cannot underflow.
 func mulErr(x, y, p float64) int {
+	if a := math.Abs(p); a > 0x1p-900 && a < 0x1p1000 {
+		return signOf(math.FMA(x, y, -p)) // the residual is far from underflow
+	}
 	mx, ex := math.Frexp(x)
 	my, ey := math.Frexp(y)
 	q := math.Ldexp(p, -(ex + ey))
@@ -196,6 +199,9 @@ func mulErr(x, y, p float64) int {
 
 // divErr returns the sign of x/y - q for finite nonzero x, y and q = round(x/y).
 func divErr(x, y, q float64) int {
+	if a, b := math.Abs(x), math.Abs(y); a > 0x1p-900 && a < 0x1p1000 && b > 0x1p-900 && b < 0x1p1000 {
+		return signOf(math.FMA(-q, y, x)) * signOf(y) // exact remainder, far from underflow
+	}
 	mx, ex := math.Frexp(x)
 	my, ey := math.Frexp(y)
 	qq := math.Ldexp(q, -(ex - ey))

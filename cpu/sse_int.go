@@ -41,9 +41,12 @@ func init() {
 	register("PADDSW", lanes16(func(a, b uint64) uint64 { return uint64(sseSat16(int64(int16(a)) + int64(int16(b)))) }))
 	register("PSUBSB", lanes8(func(a, b uint64) uint64 { return uint64(sseSat8(int64(int8(a)) - int64(int8(b)))) }))
 	register("PSUBSW", lanes16(func(a, b uint64) uint64 { return uint64(sseSat16(int64(int16(a)) - int64(int16(b)))) }))
-	register("PCMPEQB", lanes8(func(a, b uint64) uint64 { return laneMask(a == b) }))
-	register("PCMPEQW", lanes16(func(a, b uint64) uint64 { return laneMask(a == b) }))
-	register("PCMPEQD", lanes32(func(a, b uint64) uint64 { return laneMask(a == b) }))
+	eq := func(h uint64, w uint) xop { // h: the top bit of each w-bit lane
+		return func(d *[2]uint64, s0, s1 uint64) { d[0] = sseEqLanes(d[0], s0, h, w); d[1] = sseEqLanes(d[1], s1, h, w) }
+	}
+	register("PCMPEQB", xlateXmm(eq(hB, 8)))
+	register("PCMPEQW", xlateXmm(eq(hW, 16)))
+	register("PCMPEQD", xlateXmm(eq(hD, 32)))
 	register("PCMPGTB", lanes8(func(a, b uint64) uint64 { return laneMask(int8(a) > int8(b)) }))
 	register("PCMPGTW", lanes16(func(a, b uint64) uint64 { return laneMask(int16(a) > int16(b)) }))
 	register("PCMPGTD", lanes32(func(a, b uint64) uint64 { return laneMask(int32(a) > int32(b)) }))
@@ -146,6 +149,16 @@ func sseAddLanes(a, b, h uint64) uint64 { return (a&^h + b&^h) ^ (a^b)&h }
 
 // sseSubLanes subtracts the lanes of b from a (lanes marked by their top bits in h).
 func sseSubLanes(a, b, h uint64) uint64 { return ((a | h) - b&^h) ^ (a^^b)&h }
+
+// sseEqLanes returns all-ones w-bit lanes where a and b are equal (h holds the top bit of
+// each lane), without carries between lanes.
+func sseEqLanes(a, b, h uint64, w uint) uint64 {
+	t := a ^ b
+	low := ^h
+	nz := ((t&low)+low | t) & h // top bit set in every non-zero lane
+	z := nz ^ h                 // top bit set in every equal lane
+	return (z >> (w - 1)) * (1<<w - 1)
+}
 
 func laneMask(b bool) uint64 {
 	if b {
