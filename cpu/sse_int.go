@@ -42,7 +42,10 @@ func init() {
 	register("PSUBSB", lanes8(func(a, b uint64) uint64 { return uint64(sseSat8(int64(int8(a)) - int64(int8(b)))) }))
 	register("PSUBSW", lanes16(func(a, b uint64) uint64 { return uint64(sseSat16(int64(int16(a)) - int64(int16(b)))) }))
 	eq := func(h uint64, w uint) xop { // h: the top bit of each w-bit lane
-		return func(d *[2]uint64, s0, s1 uint64) { d[0] = sseEqLanes(d[0], s0, h, w); d[1] = sseEqLanes(d[1], s1, h, w) }
+		return func(d *[2]uint64, s0, s1 uint64) {
+			d[0] = sseEqLanes(d[0], s0, h, w)
+			d[1] = sseEqLanes(d[1], s1, h, w)
+		}
 	}
 	register("PCMPEQB", xlateXmm(eq(hB, 8)))
 	register("PCMPEQW", xlateXmm(eq(hW, 16)))
@@ -155,8 +158,8 @@ func sseSubLanes(a, b, h uint64) uint64 { return ((a | h) - b&^h) ^ (a^^b)&h }
 func sseEqLanes(a, b, h uint64, w uint) uint64 {
 	t := a ^ b
 	low := ^h
-	nz := ((t&low)+low | t) & h // top bit set in every non-zero lane
-	z := nz ^ h                 // top bit set in every equal lane
+	nz := ((t & low) + low | t) & h // top bit set in every non-zero lane
+	z := nz ^ h                     // top bit set in every equal lane
 	return (z >> (w - 1)) * (1<<w - 1)
 }
 
