@@ -19,7 +19,8 @@ import "math"
 //     always, with FTZ, which flushes it to a signed zero and raises UE and PE).
 //   - Exceptions: flags accumulate in an fpEnv; the instruction commits them to MXCSR and
 //     raises #XM (CR4.OSXMMEXCPT=1) or #UD when one of them is unmasked, leaving the
-//     destination unchanged.
+//     destination unchanged (see fpCommit). Unmasked overflow and underflow deliver no
+//     exponent-adjusted result: the handler sees the operands, as for the other classes.
 //
 
 // MXCSR bits (SDM Vol. 1 §10.2.3).
@@ -73,19 +74,31 @@ type fpEnv struct {
 
 func (e *fpEnv) rc() uint32 { return e.mx >> 13 & 3 }
 
-// fpCommit ORs exception flags into MXCSR and returns #XM/#UD if any is unmasked.
+// fpCommit records the exception flags an instruction raised and decides whether it
+// completes (SDM Vol. 1 §11.5.3): an unmasked pre-computation exception (IE, ZE, DE) sets
+// only the pre-computation flags; otherwise an unmasked post-computation one (OE, UE, PE)
+// sets all of them; either way the destination is left unchanged and #XM is raised (#UD
+// when CR4.OSXMMEXCPT=0). With everything masked the flags are ORed in and the result is
+// written.
 func (c *CPU) fpCommit(flags uint32) *Fault {
 	if flags == 0 {
 		return nil
 	}
-	c.MXCSR |= flags
-	if flags&^(c.MXCSR>>7)&0x3F != 0 {
-		if c.CR4&CR4OSXMMEXCPT != 0 {
-			return c.raise(VecXM)
-		}
-		return c.ud()
+	unmasked := flags &^ (c.MXCSR >> 7) & 0x3F
+	if unmasked == 0 {
+		c.MXCSR |= flags
+		return nil
 	}
-	return nil
+	const pre = mxIE | mxZE | mxDE
+	if unmasked&pre != 0 {
+		c.MXCSR |= flags & pre
+	} else {
+		c.MXCSR |= flags
+	}
+	if c.CR4&CR4OSXMMEXCPT != 0 {
+		return c.raise(VecXM)
+	}
+	return c.ud()
 }
 
 func isNaN64(a uint64) bool  { return a&^f64Sign > f64Exp }

@@ -598,3 +598,29 @@ func TestFXSAVEAllOrNothing(t *testing.T) {
 		t.Fatalf("%v allocations per 1000 FXSAVE/FXRSTOR", n)
 	}
 }
+
+// TestSSEUnmaskedPrecedence: an unmasked pre-computation exception sets only the
+// pre-computation flags; an unmasked post-computation one sets all of them.
+func TestSSEUnmaskedPrecedence(t *testing.T) {
+	e := sseEnv(t)
+	e.c.MXCSR = 0x1F80 &^ (mxZE << 7) // ZE unmasked
+	// divpd: lane 0 divides by zero, lane 1 is inexact (1/3).
+	e.c.XMM[0] = [2]uint64{f64b(1), f64b(1)}
+	e.c.XMM[1] = [2]uint64{0, f64b(3)}
+	if v := e.runFault(0x66, 0x0f, 0x5e, 0xc1); v != VecXM {
+		t.Fatalf("vector %d", v)
+	}
+	if e.c.MXCSR&0x3F != mxZE || e.c.XMM[0] != [2]uint64{f64b(1), f64b(1)} {
+		t.Fatalf("pre: mxcsr %#x xmm0 %#x", e.c.MXCSR, e.c.XMM[0])
+	}
+	e = sseEnv(t)
+	e.c.MXCSR = 0x1F80 &^ (mxPE << 7)  // PE unmasked
+	e.c.XMM[0] = [2]uint64{1, f64b(1)} // lane 0: denormal operand (masked DE)
+	e.c.XMM[1] = [2]uint64{f64b(1), f64b(3)}
+	if v := e.runFault(0x66, 0x0f, 0x5e, 0xc1); v != VecXM {
+		t.Fatalf("vector %d", v)
+	}
+	if e.c.MXCSR&0x3F != mxDE|mxPE || e.c.XMM[0] != [2]uint64{1, f64b(1)} {
+		t.Fatalf("post: mxcsr %#x xmm0 %#x", e.c.MXCSR, e.c.XMM[0])
+	}
+}
