@@ -589,3 +589,46 @@ func TestDiffDivideError(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffLockUD checks LOCK where the host would raise #UD (SIGILL here): on a register
+// destination, on instructions that are not lockable, and that it is accepted on the
+// lockable memory forms (SDM Vol. 2A "LOCK").
+func TestDiffLockUD(t *testing.T) {
+	cases := []struct {
+		name string
+		code []byte
+		ud   bool
+	}{
+		{"add reg", []byte{0xF0, 0x01, 0xD8}, true},
+		{"mov mem", []byte{0xF0, 0x89, 0x03}, true},
+		{"cmp mem", []byte{0xF0, 0x39, 0x03}, true},
+		{"bt mem", []byte{0xF0, 0x0F, 0xA3, 0x03}, true},
+		{"nop", []byte{0xF0, 0x90}, true},
+		{"lea", []byte{0xF0, 0x8D, 0x03}, true},
+		{"xchg reg", []byte{0xF0, 0x87, 0xD8}, true},
+		{"add mem", []byte{0xF0, 0x01, 0x03}, false},
+		{"bts mem", []byte{0xF0, 0x0F, 0xAB, 0x03}, false},
+		{"xadd mem", []byte{0xF0, 0x0F, 0xC1, 0x03}, false},
+		{"cmpxchg16b", []byte{0xF0, 0x48, 0x0F, 0xC7, 0x0B}, false},
+		{"not mem", []byte{0xF0, 0xF7, 0x13}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newTestEnv(t, 3)
+			e.code(append(c.code, 0x0F, 0x0B)...) // then ud2, so both outcomes end in #UD
+			e.c.GPR[RBX] = tData
+			e.run(10)
+			if e.vector() != VecUD {
+				t.Fatalf("vector %d", e.vector())
+			}
+			frameRIP := e.read64(e.c.GPR[RSP])
+			want := uint64(tCode)
+			if !c.ud {
+				want += uint64(len(c.code))
+			}
+			if frameRIP != want {
+				t.Fatalf("#UD at %#x, want %#x (locked form should %s)", frameRIP, want, map[bool]string{true: "fault", false: "execute"}[c.ud])
+			}
+		})
+	}
+}

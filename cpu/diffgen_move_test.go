@@ -215,6 +215,7 @@ func moveForms() []dform {
 	}
 	add("PAUSE", "PAUSE", 1, "", func(g *dgen) { g.emit(insn{pfx: []byte{0xF3}, op: []byte{0x90}, opReg: -1}, 0) })
 	add("ENDBR64", "", 1, "", func(g *dgen) { g.raw(0xF3, 0x0F, 0x1E, 0xFA) })
+	add("ENDBR32", "", 1, "", func(g *dgen) { g.raw(0xF3, 0x0F, 0x1E, 0xFB) })
 	return fs
 }
 

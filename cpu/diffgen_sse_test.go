@@ -382,6 +382,38 @@ func sseForms() []dform {
 	add("CVTDQ2PD", "CVTDQ2PD", 5, sseSpec{mand: 0xF3, op: x(0xE6), digit: -1, memSz: 8, mem: 2})
 	add("CVTPD2DQ", "CVTPD2DQ", 5, sseSpec{mand: 0xF2, op: x(0xE6), elem: ePD, digit: -1, memSz: 16, align: 16, mem: 2})
 	add("CVTTPD2DQ", "CVTTPD2DQ", 5, sseSpec{mand: 0x66, op: x(0xE6), elem: ePD, digit: -1, memSz: 16, align: 16, mem: 2})
+	// FXSAVE/FXRSTOR (SDM Vol. 1 §10.5.1): FCW, FSW, FTW, MXCSR and XMM0-15 are compared; the
+	// x87 pointers (AMD omits them without a pending exception), MXCSR_MASK (the host's
+	// mask need not be the emulator's), ST0-7 (the host's leftover register contents) and
+	// the reserved tail are not.
+	for _, w := range []bool{false, true} {
+		w := w
+		mn, rs := "FXSAVE", "FXRSTOR"
+		if w {
+			mn, rs = "FXSAVE64", "FXRSTOR64"
+		}
+		fs = append(fs, dform{name: mn, mnem: mn, weight: 4, gen: func(g *dgen) {
+			g.c.in.MXCSR = 0x1F80 | uint32(g.n(4))<<13 | uint32(g.n(64))
+			addr := nativeScratch + uint64(g.memOff(512, 16))
+			g.emit(insn{w: w, op: x(0xAE), modrm: true, reg: 0, rm: g.memAt(addr, false), opReg: -1}, addr)
+			off := int(addr - native.MemAddr)
+			g.c.memIgn = append(g.c.memIgn, memRange{off + 5, 19}, memRange{off + 28, 132}, memRange{off + 416, 96})
+		}})
+		fs = append(fs, dform{name: rs, mnem: rs, weight: 4, gen: func(g *dgen) {
+			addr := nativeScratch + uint64(g.memOff(512, 16))
+			for i := 0; i < 512; i += 8 {
+				g.putMem(addr+uint64(i), 8, 0)
+			}
+			g.putMem(addr, 2, 0x37F) // FCW as the host runs (FSW 0, FTW 0: x87 empty)
+			g.putMem(addr+24, 4, 0x1F80|uint64(g.n(4))<<13|uint64(g.n(64))|uint64(g.n(2))<<15)
+			for i := 0; i < 16; i++ {
+				l := g.lanes(g.n(3))
+				g.putMem(addr+160+16*uint64(i), 8, l[0])
+				g.putMem(addr+168+16*uint64(i), 8, l[1])
+			}
+			g.emit(insn{w: w, op: x(0xAE), modrm: true, reg: 1, rm: g.memAt(addr, false), opReg: -1}, addr)
+		}})
+	}
 	// MXCSR.
 	fs = append(fs, dform{name: "LDMXCSR", mnem: "LDMXCSR", weight: 4, gen: func(g *dgen) {
 		addr := nativeScratch + uint64(g.memOff(4, 4))
