@@ -25,7 +25,12 @@ isr_stubs:
 
 	.align 16
 isr_common:
-	testb $3, 24(%rsp)
+	/* A trap inside a STAC window (copy_user) must not run its handler
+	 * with SMAP off; IRETQ restores the interrupted AC. */
+	testb $1, smap_enabled(%rip)
+	jz 0f
+	clac
+0:	testb $3, 24(%rsp)
 	jz 1f
 	swapgs
 1:	pushq %rax

@@ -17,6 +17,7 @@
 #define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
 uint64_t kernel_cr3;
+uint8_t smap_enabled; /* read by isr.S: CLAC on every trap entry */
 static uint64_t phys_window = KPP_KERNEL_VIRT_BASE; /* boot map until vm_init switches */
 static uint64_t pte_nx, pte_g;
 static uint64_t stack_next = KPP_STACK_AREA_BASE;
@@ -192,8 +193,10 @@ void vm_init(void)
 		cr4 |= CR4_PGE;
 	if (cpu_features.smep)
 		cr4 |= CR4_SMEP;
-	if (cpu_features.smap)
+	if (cpu_features.smap) {
 		cr4 |= CR4_SMAP;
+		smap_enabled = 1;
+	}
 	if (cpu_features.umip)
 		cr4 |= CR4_UMIP;
 	write_cr4(cr4);

@@ -62,6 +62,7 @@ uint64_t kstack_alloc(void);
 uint64_t vm_reserve_driver(size_t npages);
 void vm_release_driver(uint64_t va, size_t npages);
 extern uint64_t kernel_cr3;
+extern uint8_t smap_enabled; /* CR4.SMAP is on: trap entry clears RFLAGS.AC */
 
 /* Pool: tagged allocations (tag: four characters, e.g. POOL_TAG('D','r','v',' ')). */
 #define POOL_TAG(a, b, c, d) ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | ((uint32_t)(d) << 24))
