@@ -54,6 +54,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/kppemu/kppemu/mmu"
 	"golang.org/x/arch/x86/x86asm"
 )
@@ -612,12 +613,32 @@ func Disassemble(b []byte, mode int) (text string, n int) {
 			text, n = "(bad)", 1
 		}
 	}()
+	// The forms x86asm gets wrong, as the CPU decodes them.
+	tmp := &CPU{mode: uint8(mode), log: hclog.NewNullLogger(), udSeen: map[string]bool{}}
+	if u := tmp.decodeSpecial(win[:]); u != nil {
+		switch u.op {
+		case opENDBR:
+			return "nop (endbr/hint)", int(u.len)
+		case opCLAC:
+			return "clac", int(u.len)
+		case opSTAC:
+			return "stac", int(u.len)
+		case opRDRAND64:
+			return "rdrand " + gpr64Names[u.r[0]&15], int(u.len)
+		case opRDSEED:
+			return fmt.Sprintf("rdseed (%d-bit) r%d", 8*u.osize, u.r[0]&15), int(u.len)
+		}
+		return "(bad)", 1
+	}
 	inst, err := x86asm.Decode(win[:], mode)
 	if err != nil || inst.Op == 0 {
 		return "(bad)", 1
 	}
 	return x86asm.IntelSyntax(inst, 0, nil), inst.Len
 }
+
+var gpr64Names = [16]string{"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"}
 
 // registered reports whether mnemonic name has a translator (CPUID advertises features
 // by what is actually implemented).

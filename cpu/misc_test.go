@@ -250,3 +250,20 @@ func TestLarLslVerrVerw(t *testing.T) {
 		})
 	}
 }
+
+func TestDisassemble(t *testing.T) {
+	for _, tc := range []struct {
+		b    []byte
+		want string
+	}{
+		{[]byte{0xF3, 0x0F, 0x1E, 0xFA}, "nop (endbr/hint)"},
+		{[]byte{0x0F, 0x01, 0xCA}, "clac"},
+		{[]byte{0x48, 0x0F, 0xC7, 0xF1}, "rdrand rcx"},
+		{[]byte{0x48, 0x89, 0xD8}, "mov rax, rbx"},
+		{[]byte{0xC4}, "(bad)"},
+	} {
+		if got, _ := Disassemble(tc.b, 64); got != tc.want {
+			t.Errorf("% x: %q want %q", tc.b, got, tc.want)
+		}
+	}
+}
