@@ -6,4 +6,39 @@
 // the CPU in slices bounded by device deadlines, publishes the guest's
 // event-port records to subscribers and saves and restores the whole
 // machine state.
+//
+// # Using a machine
+//
+//	m, err := emu.New(emu.Config{MemBytes: 128 << 20, Seed: 1, Serial: os.Stdout})
+//	info, err := m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: k, Append: "autorun=poweroff",
+//		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: archive}}})
+//	cancel := m.Subscribe(func(e emu.Event) { ... })   // or ch, cancel := m.Events(64)
+//	stop := m.RunFor(uint64(10 * time.Second))           // or m.Run(until), m.Step()
+//	switch stop.Reason { case emu.StopDebugExit: os.Exit(stop.Status) ... }
+//
+// Everything runs on the caller's goroutine; only RequestStop may be
+// called from another one. Run returns a Stop saying why: the time limit,
+// isa-debug-exit (with QEMU's status), a triple fault, HLT with interrupts
+// off, idleness with nothing left to wake the guest, a stop request, a
+// breakpoint or watchpoint, or an internal error (never a panic).
+//
+// The host sees guest memory through ReadPhys/WritePhys and, through the
+// CPU's current page tables, ReadVirt/WriteVirt/VirtToPhys; every write
+// drops decoded code on the pages it touches. Snapshot/Restore save and
+// load the whole state (CPU with its clock, paging state, RAM, every
+// device, whose deadlines are the event queue); StateHash hashes it for
+// determinism tests. Hooks let a front end feed input between run slices
+// and pace or wait while the guest idles.
+//
+// # The platform
+//
+// QEMU's pc machine as far as the guest can tell: COM1 16550A at 0x3F8
+// (IRQ 4), the 8259A pair (0x20, 0xA0, ELCR 0x4D0), the 8254 (0x40, port B
+// 0x61), CMOS/RTC (0x70), isa-debug-exit (0xF4, 4 bytes), fw_cfg (0x510),
+// an empty PCI configuration space (0xCF8), the guest event port
+// (kernel/abi.EventPort) and the local APIC at 0xFEE00000. Interrupts go
+// devices -> PIC -> LAPIC LINT0 (ExtINT) -> CPU INTR; the CPU's INTA is the
+// LAPIC's Ack; IA32_APIC_BASE is the LAPIC's MSR and CR8 mirrors TPR[7:4]
+// both ways. Unassigned ports read all-ones and ignore writes. RAM starts
+// at physical address 0 (page 0 is ordinary RAM) and is at most 3 GiB.
 package emu
