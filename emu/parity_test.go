@@ -135,6 +135,14 @@ func TestParityTestGuest(t *testing.T) {
 	})
 }
 
+// TestParityTimerGuest: the a.out-kludge path and the PIT/PIC interrupt
+// path on both machines.
+func TestParityTimerGuest(t *testing.T) {
+	k, err := os.ReadFile(timerGuest)
+	require.NoError(t, err)
+	runParity(t, parityCase{name: "timer", kernel: "timer.bin", image: k})
+}
+
 // TestParityKernel boots the embedded kernel with scripts that cover boot,
 // the driver loader, a bug check, ring 3 and the timer.
 func TestParityKernel(t *testing.T) {
