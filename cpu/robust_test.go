@@ -174,3 +174,20 @@ func TestMMIOWriteEndsSlice(t *testing.T) {
 	}
 	e.mustHalt(10)
 }
+
+func TestRequestExitFromAnotherGoroutine(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.code(0x48, 0xFF, 0xC0, 0xEB, 0xFB) // L: inc rax; jmp L
+	done := make(chan Exit)
+	go func() { done <- e.c.Run(1 << 40) }()
+	for e.c.RequestExit(); ; e.c.RequestExit() {
+		select {
+		case ex := <-done:
+			if ex.Reason != ExitRequested {
+				t.Fatalf("exit %v", ex.Reason)
+			}
+			return
+		default:
+		}
+	}
+}
