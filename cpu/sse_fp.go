@@ -9,19 +9,24 @@ import "math"
 //   - NaNs: an SNaN operand raises IE; the result is the first source (destination) operand
 //     if it is a NaN, else the second, quieted (Vol. 1 Table 4-7). Invalid operations on
 //     non-NaNs return the default NaN (negative QNaN).
-//   - DAZ treats denormal inputs as signed zeros (no DE); otherwise a denormal input raises DE.
+//   - DAZ treats denormal inputs as signed zeros (no DE), before anything else (MIN/MAX
+//     return the flushed operand); otherwise a denormal input raises DE, unless the same
+//     element raises IE or ZE, which take priority (Vol. 1 §11.5.2).
 //   - Rounding: double-precision results are computed with Go's round-to-nearest arithmetic
 //     plus the exact sign of the rounding error (TwoSum, FMA residuals, scaled so that they do
 //     not underflow); directed rounding modes step the result one ulp when the error says so.
 //     Single-precision results are computed exactly (or with a known error sign) in double
 //     precision and rounded to single in software under MXCSR.RC.
-//   - Tininess is detected after rounding; a tiny result raises UE when it is inexact (or
-//     always, with FTZ, which flushes it to a signed zero and raises UE and PE).
+//   - Tininess is detected after rounding with an unbounded exponent (Vol. 1 §4.9.1.5): for
+//     double-precision results that land on the smallest normal (or overflow under a
+//     directed mode) the exact value is re-rounded scaled into the normal range. A tiny
+//     result raises UE when it is inexact (or always, with FTZ, which flushes it to a
+//     signed zero and raises UE and PE).
+//   - Every rule here was checked against the host CPU (sse_golden_test.go holds a sample).
 //   - Exceptions: flags accumulate in an fpEnv; the instruction commits them to MXCSR and
 //     raises #XM (CR4.OSXMMEXCPT=1) or #UD when one of them is unmasked, leaving the
 //     destination unchanged (see fpCommit). Unmasked overflow and underflow deliver no
 //     exponent-adjusted result: the handler sees the operands, as for the other classes.
-//
 
 // MXCSR bits (SDM Vol. 1 §10.2.3).
 const (
