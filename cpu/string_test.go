@@ -1,0 +1,175 @@
+package cpu
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/kppemu/kppemu/mmu"
+)
+
+func (e *testEnv) bytesAt(a uint64, n int) []byte {
+	b := make([]byte, n)
+	e.m.ReadPhys(mmu.PAddr(a), b)
+	return b
+}
+
+func TestRepMovsBackwardOverlap(t *testing.T) {
+	src := []byte("0123456789abcdef")
+	// std; rep movsb; cld: move 16 bytes up by 4, last byte first.
+	e := newTestEnv(t, 0)
+	e.load(tData, src)
+	e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RCX] = tData+15, tData+19, 16
+	e.code(0xFD, 0xF3, 0xA4, 0xFC, 0xF4)
+	e.mustHalt(100)
+	if got := e.bytesAt(tData+4, 16); !bytes.Equal(got, src) {
+		t.Fatalf("memory %q", got)
+	}
+	if e.c.GPR[RSI] != tData-1 || e.c.GPR[RDI] != tData+3 || e.c.GPR[RCX] != 0 {
+		t.Fatalf("rsi %#x rdi %#x rcx %d", e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RCX])
+	}
+}
+
+func TestRepStosAndLods(t *testing.T) {
+	// rep stosq (5 qwords), then std; lodsd; cld
+	e := runInt(t, func(c *CPU) {
+		c.GPR[RAX], c.GPR[RDI], c.GPR[RCX] = 0x1122334455667788, tData, 5
+	}, 0xF3, 0x48, 0xAB, 0x48, 0x8D, 0x77, 0xF8, 0xFD, 0xAD, 0xFC) // lea rsi, [rdi-8]
+	for i := uint64(0); i < 5; i++ {
+		if e.read64(tData+8*i) != 0x1122334455667788 {
+			t.Fatalf("qword %d = %#x", i, e.read64(tData+8*i))
+		}
+	}
+	if e.read64(tData+40) != 0 || e.c.GPR[RDI] != tData+40 {
+		t.Fatalf("overrun or rdi %#x", e.c.GPR[RDI])
+	}
+	if e.c.GPR[RAX] != 0x55667788 || e.c.GPR[RSI] != tData+28 {
+		t.Fatalf("lodsd: rax %#x rsi %#x", e.c.GPR[RAX], e.c.GPR[RSI])
+	}
+}
+
+func TestRepScasCmps(t *testing.T) {
+	// repne scasb: find the NUL of "hello" with RCX = -1.
+	e := newTestEnv(t, 0)
+	e.load(tData, []byte("hello\x00world"))
+	e.c.GPR[RAX], e.c.GPR[RDI], e.c.GPR[RCX] = 0, tData, ^uint64(0)
+	e.code(0xF2, 0xAE, 0xF4)
+	e.mustHalt(100)
+	if e.c.GPR[RDI] != tData+6 || e.c.GPR[RCX] != ^uint64(0)-6 || arith(e.c)&FlagZF == 0 {
+		t.Fatalf("scas: rdi %#x rcx %#x flags %#x", e.c.GPR[RDI], e.c.GPR[RCX], arith(e.c))
+	}
+	// repe cmpsb: "abcXef" vs "abcdef" stops after the mismatch at index 3 ('X' < 'd').
+	e = newTestEnv(t, 0)
+	e.load(tData, []byte("abcXef"))
+	e.load(tData+0x100, []byte("abcdef"))
+	e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RCX] = tData, tData+0x100, 6
+	e.code(0xF3, 0xA6, 0xF4)
+	e.mustHalt(100)
+	if e.c.GPR[RSI] != tData+4 || e.c.GPR[RCX] != 2 || arith(e.c)&(FlagZF|FlagCF) != FlagCF {
+		t.Fatalf("cmps: rsi %#x rcx %d flags %#x", e.c.GPR[RSI], e.c.GPR[RCX], arith(e.c))
+	}
+	// RCX = 0: no iteration, flags untouched.
+	e = runInt(t, func(c *CPU) { c.setRFLAGS(flagRsv1 | FlagZF); c.GPR[RCX] = 0 }, 0xF3, 0xA6)
+	if arith(e.c) != FlagZF {
+		t.Fatalf("cmps with rcx=0 changed flags: %#x", arith(e.c))
+	}
+}
+
+func TestRepAddressSize32(t *testing.T) {
+	// 67 rep stosb: ECX counts (upper half ignored), EDI addresses; both zero-extend.
+	e := runInt(t, func(c *CPU) {
+		c.GPR[RAX], c.GPR[RCX], c.GPR[RDI] = 0xAB, 0xFFFF_FFFF_0000_0003, 0x5555_5555_0000_0000|tData
+	}, 0x67, 0xF3, 0xAA)
+	if e.c.GPR[RCX] != 0 || e.c.GPR[RDI] != tData+3 {
+		t.Fatalf("rcx %#x rdi %#x", e.c.GPR[RCX], e.c.GPR[RDI])
+	}
+	if got := e.bytesAt(tData, 4); !bytes.Equal(got, []byte{0xAB, 0xAB, 0xAB, 0}) {
+		t.Fatalf("memory % x", got)
+	}
+}
+
+func TestStringSegmentOverride(t *testing.T) {
+	// fs: rep movsb reads FS.base + RSI; the destination stays ES:RDI (base 0).
+	e := newTestEnv(t, 0)
+	e.load(tData+0x1000, []byte("seg!"))
+	e.c.Seg[FS].Base = 0x1000
+	e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RCX] = tData, tData+0x2000, 4
+	e.code(0x64, 0xF3, 0xA4, 0xF4)
+	e.mustHalt(100)
+	if got := e.bytesAt(tData+0x2000, 4); string(got) != "seg!" {
+		t.Fatalf("copied %q", got)
+	}
+}
+
+func TestRepChunksAndInterrupts(t *testing.T) {
+	const n = 3000
+	e := newTestEnv(t, 0)
+	e.c.GPR[RAX], e.c.GPR[RDI], e.c.GPR[RCX] = 0x5A, tData, n
+	e.code(0xF3, 0xAA, 0xF4) // rep stosb; hlt
+	e.c.Step()
+	if e.c.RIP != tCode || e.c.GPR[RCX] != n-strChunk || e.c.GPR[RDI] != tData+strChunk || e.c.Instret != 1 {
+		t.Fatalf("after one chunk: rip %#x rcx %d rdi %#x instret %d", e.c.RIP, e.c.GPR[RCX], e.c.GPR[RDI], e.c.Instret)
+	}
+	// An interrupt is taken between chunks, with the frame pointing at the REP.
+	e.c.RFLAGS |= FlagIF
+	e.c.SetINTR(true)
+	e.run(10)
+	if e.vector() != 0x20 {
+		t.Fatalf("vector %d", e.vector())
+	}
+	if rip := e.read64(e.c.GPR[RSP]); rip != tCode {
+		t.Fatalf("interrupt frame RIP %#x", rip)
+	}
+	if e.c.GPR[RCX] != n-strChunk {
+		t.Fatalf("rcx %d", e.c.GPR[RCX])
+	}
+	// Resume (as IRET would) and finish: three REP executions, the stub's HLT and the last HLT.
+	e.c.SetINTR(false)
+	e.c.RIP, e.c.Halted = tCode, false
+	e.c.GPR[RSP] += 40
+	e.c.syncPending()
+	e.mustHalt(100)
+	if e.c.GPR[RCX] != 0 || e.c.GPR[RDI] != tData+n || e.c.Instret != 4+1 {
+		t.Fatalf("rcx %d rdi %#x instret %d", e.c.GPR[RCX], e.c.GPR[RDI], e.c.Instret)
+	}
+	if b := e.bytesAt(tData+n-1, 2); b[0] != 0x5A || b[1] != 0 {
+		t.Fatalf("tail % x", b)
+	}
+}
+
+func TestRepSingleStep(t *testing.T) {
+	// With TF set every iteration traps (#DB with RIP on the REP).
+	e := newTestEnv(t, 0)
+	e.c.GPR[RDI], e.c.GPR[RCX] = tData, 10
+	e.code(0xF3, 0xAA, 0xF4)
+	e.c.RFLAGS |= FlagTF
+	e.c.syncPending()
+	e.c.Step()
+	if e.c.GPR[RCX] != 9 || e.c.RIP != tStubs+16*VecDB {
+		t.Fatalf("rcx %d rip %#x", e.c.GPR[RCX], e.c.RIP)
+	}
+	if rip := e.read64(e.c.GPR[RSP]); rip != tCode {
+		t.Fatalf("#DB frame RIP %#x", rip)
+	}
+}
+
+func TestRepFaultKeepsProgress(t *testing.T) {
+	// rep stosb running off the end of mapped memory: #PF at the first unmapped byte with
+	// RCX/RDI describing the bytes already stored.
+	e := runFault(t, func(c *CPU) {
+		c.GPR[RDI], c.GPR[RCX] = tRAM-10, 100
+	}, VecPF, 0, 0xF3, 0xAA)
+	if e.c.GPR[RCX] != 90 || e.c.GPR[RDI] != tRAM || e.c.CR2 != tRAM {
+		t.Fatalf("rcx %d rdi %#x cr2 %#x", e.c.GPR[RCX], e.c.GPR[RDI], e.c.CR2)
+	}
+}
+
+func TestXlat(t *testing.T) {
+	e := newTestEnv(t, 0)
+	e.load(tData+0x80, []byte{0x77})
+	e.c.GPR[RBX], e.c.GPR[RAX] = tData, 0xFFFF_FF80
+	e.code(0xD7, 0xF4)
+	e.mustHalt(10)
+	if e.c.GPR[RAX] != 0xFFFF_FF77 {
+		t.Fatalf("rax %#x", e.c.GPR[RAX])
+	}
+}
