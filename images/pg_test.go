@@ -52,7 +52,7 @@ var pgTypeNames = map[uint64]string{
 	abi.PGGDT: "processor GDT", abi.PGDebugRoutine: "debug routine", abi.PGCriticalMSR: "critical MSR modification",
 	abi.PGServiceTable: "system service function", abi.PGImportTable: "import table",
 	abi.PGControlRegister: "processor control register", abi.PGLocalAPIC: "local APIC modification",
-	abi.PGLoadedModuleList: "loaded module list", abi.PGDriverObject: "driver object corruption",
+	abi.PGLoadedModuleList: "loaded module list", abi.PGNotificationCallout: "kernel notification callout", abi.PGDriverObject: "driver object corruption",
 	abi.PGCheckerContext: "checker context corruption or missed heartbeat",
 }
 
@@ -179,14 +179,22 @@ func TestQEMUPatchGuardClean(t *testing.T) {
 	t.Errorf("no pass counts in:\n%s", res.Serial)
 }
 
-// TestQEMUPatchGuardOptions: pg=off and kd=1 leave the checker unarmed (and
-// a patch undetected); pg.seed fixes the schedule, so two boots print the
+// TestQEMUPatchGuardOptions: pg=off leaves the checker unarmed; the sealing
+// self-test accepts a change made through the API and catches a direct
+// write (type 0x18); pg.seed fixes the schedule, so two boots print the
 // same transcript, stop screen included.
 func TestQEMUPatchGuardOptions(t *testing.T) {
 	t.Run("off", func(t *testing.T) {
 		t.Parallel()
 		res := bootQEMU(t, "pg=off autorun=pg;poweroff")
 		expectInOrder(t, res.Serial, []string{"pg: disabled (pg=off)", "kpp> pg", "pg: not armed (pg=off)", "power off"})
+	})
+	t.Run("seal", func(t *testing.T) {
+		t.Parallel()
+		res := bootQEMU(t, "pg.profile=test pg.selftest=seal autorun=sleep 3000;poweroff")
+		expectInOrder(t, res.Serial, []string{"pg: self-test: sealed callback array changed through the API",
+			"pg: self-test: sealed callback array written directly", "*** PatchGuard: kernel notification callout (region type 0x18)",
+			stopLine(abi.PGNotificationCallout)})
 	})
 	t.Run("seed", func(t *testing.T) {
 		t.Parallel()

@@ -15,6 +15,10 @@
 #define GATE_TYPE_INTERRUPT 0x0E
 #define GATE_TYPE_TRAP 0x0F
 
+#define GDT_MAX_ENTRIES 32
+#define DESC_S (1ull << 44)        /* code or data (not a system descriptor) */
+#define DESC_ACCESSED (1ull << 40) /* set by the CPU on a segment load */
+
 struct dtr {
 	uint16_t limit;
 	uint64_t base;
@@ -36,9 +40,16 @@ static uint64_t first_diff(const struct pg_context *c, const struct pg_region *r
 		return r->base;
 	const uint8_t *p = (const uint8_t *)r->base;
 	for (uint64_t off = 0; off < r->size; off += 8) {
-		uint64_t w = shadow_word(c, r->shadow + off);
+		uint64_t w = shadow_word(c, r->shadow + off), now = 0;
 		for (uint64_t i = 0; i < 8 && off + i < r->size; i++)
-			if (p[off + i] != (uint8_t)(w >> (8 * i)))
+			now |= (uint64_t)p[off + i] << (8 * i);
+		if (r->check == PG_CHECK_GDT) {
+			/* Accessed bits do not count (system descriptors have S = 0). */
+			w |= (w & DESC_S) ? DESC_ACCESSED : 0;
+			now |= (now & DESC_S) ? DESC_ACCESSED : 0;
+		}
+		for (uint64_t i = 0; i < 8 && off + i < r->size; i++)
+			if ((uint8_t)(now >> (8 * i)) != (uint8_t)(w >> (8 * i)))
 				return r->base + off + i;
 	}
 	return r->base;
@@ -54,6 +65,8 @@ static uint64_t read_reg(const struct pg_context *c, const struct pg_region *r)
 	return 0;
 }
 
+static uint64_t region_hash(const struct pg_context *c, const struct pg_region *r);
+
 void pg_seal_region(struct pg_context *c, struct pg_region *r)
 {
 	switch (r->check) {
@@ -62,14 +75,38 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r)
 	case PG_CHECK_LAPIC: r->expect = read_reg(c, r) & r->mask; break;
 	case PG_CHECK_MODLIST:
 	case PG_CHECK_DRVOBJ: r->expect = 0; break;
-	default: r->expect = pg_siphash(c->key, (const void *)r->base, r->size); break;
+	default: r->expect = region_hash(c, r); break;
 	}
 }
 
-static bool hash_ok(const struct pg_context *c, const struct pg_region *r)
+/* The GDT as hashed: the CPU sets the accessed bit of a code or data
+ * descriptor when it loads it, so that bit is taken as set. */
+static uint64_t gdt_word(uint64_t d, bool system_high)
 {
-	return pg_siphash(c->key, (const void *)r->base, r->size) == r->expect;
+	return !system_high && (d & DESC_S) ? d | DESC_ACCESSED : d;
 }
+
+static uint64_t gdt_hash(const struct pg_context *c, const struct pg_region *r)
+{
+	uint64_t copy[GDT_MAX_ENTRIES];
+	const uint64_t *g = (const uint64_t *)r->base;
+	uint64_t n = r->size / 8 < GDT_MAX_ENTRIES ? r->size / 8 : GDT_MAX_ENTRIES;
+	bool high = false; /* the second half of a 16-byte system descriptor */
+	for (uint64_t i = 0; i < n; i++) {
+		copy[i] = gdt_word(g[i], high);
+		high = !high && !(g[i] & DESC_S) && g[i] != 0;
+	}
+	return pg_siphash(c->key, copy, n * 8);
+}
+
+static uint64_t region_hash(const struct pg_context *c, const struct pg_region *r)
+{
+	if (r->check == PG_CHECK_GDT)
+		return gdt_hash(c, r);
+	return pg_siphash(c->key, (const void *)r->base, r->size);
+}
+
+static bool hash_ok(const struct pg_context *c, const struct pg_region *r) { return region_hash(c, r) == r->expect; }
 
 static bool mapped(const void *p, size_t size)
 {
@@ -144,6 +181,20 @@ static bool check_drvobj(const struct pg_context *c, uint64_t *addr)
 			*addr = k < DRIVER_DISPATCH_MAX ? (uint64_t)&m->drv.dispatch[k] : (uint64_t)&m->drv.unload;
 			return true;
 		}
+	}
+	return false;
+}
+
+/* Is f in the kernel's text or in a loaded module's? */
+static bool in_any_text(const struct pg_context *c, uint64_t f)
+{
+	if (in_text(c, f))
+		return true;
+	struct module **table = c->modtable;
+	for (uint32_t i = 0; i < MODULE_TABLE_SIZE; i++) {
+		struct module *m = table[i];
+		if (m && mapped(m, sizeof *m) && f >= m->text && f < m->text + m->text_size)
+			return true;
 	}
 	return false;
 }
@@ -226,6 +277,18 @@ bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)
 			}
 		break;
 	}
+	case PG_CHECK_SEALED:
+		/* mask: the stride of callback entries whose first qword is a
+		 * routine pointer (0: no pointers). */
+		if (r->mask)
+			for (uint64_t off = 0; off + 8 <= r->size; off += r->mask) {
+				uint64_t f = *(const uint64_t *)(r->base + off);
+				if (f && !in_any_text(c, f)) {
+					*addr = r->base + off;
+					return true;
+				}
+			}
+		break;
 	default: break;
 	}
 	if (!hash_ok(c, r)) {

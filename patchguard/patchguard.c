@@ -257,6 +257,9 @@ void pg_boot_late(void)
 {
 	if (pg.late && !pg.off && !pg.kd && !pg.armed)
 		arm();
+	char v[16];
+	if (pg.armed && cmdline_get("pg.selftest", v, sizeof v) && !strcmp(v, "seal"))
+		pg_selftest_seal();
 }
 
 bool pg_armed(void) { return pg.armed; }
@@ -290,6 +293,8 @@ static bool for_contexts(bool (*fn)(struct pg_context *c, const void *base, size
 	return ok;
 }
 
+static size_t seal_stride;
+
 static bool seal_add(struct pg_context *c, const void *base, size_t size, uint32_t type)
 {
 	if (c->nregions == c->capacity)
@@ -300,6 +305,7 @@ static bool seal_add(struct pg_context *c, const void *base, size_t size, uint32
 	r->size = size;
 	r->type = type;
 	r->check = PG_CHECK_SEALED;
+	r->mask = seal_stride;
 	r->shadow = PG_NO_SHADOW;
 	pg_seal_region(c, r);
 	return true;
@@ -315,13 +321,21 @@ static bool seal_update(struct pg_context *c, const void *base, size_t size, uin
 	return false;
 }
 
-bool pg_seal_register(const void *base, size_t size, uint32_t type)
+bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, size_t stride)
 {
-	if (!for_contexts(seal_add, base, size, type))
+	seal_stride = stride;
+	bool ok = for_contexts(seal_add, base, size, type);
+	seal_stride = 0;
+	if (!ok)
 		return false;
 	uint64_t a[5] = {(uint64_t)base, size, type, KPP_PG_KIND_SEALED, pg.nregions++};
 	event_post(KPP_EV_PG_REGION, a, 5, pg_type_name(type));
 	return true;
+}
+
+bool pg_seal_register(const void *base, size_t size, uint32_t type)
+{
+	return pg_seal_register_callbacks(base, size, type, 0);
 }
 
 bool pg_seal_update(const void *base) { return for_contexts(seal_update, base, 0, 0); }

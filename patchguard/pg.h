@@ -127,6 +127,9 @@ NORETURN void pg_crash(pg_stop_fn stop, const uint64_t *args, uint64_t wipe_lo);
 void pg_triggers_arm(struct pg_context *c0);
 void pg_timer_dpc(struct dpc *d, void *arg);
 
+/* selftest.c */
+void pg_selftest_seal(void);
+
 /* watchdog.c */
 void pg_watchdog_arm(void);
 extern uint64_t pg_watchdog_irqs;

@@ -23,10 +23,12 @@ bool pg_armed(void);
 /* Sealing: a mutable array (e.g. a vendor callback array, type 0x18) is
  * enrolled with pg_seal_register and, after every legitimate change made
  * through its API, re-sealed with pg_seal_update; only a direct write then
- * mismatches. Each entry of a sealed array of pointers must also lie in a
- * loaded module's text or the kernel's. Both return false when the checker
- * is not armed or has no room. */
+ * mismatches. pg_seal_register_callbacks also requires the first qword of
+ * every stride-byte entry, when not null, to point into the kernel's text
+ * or a loaded module's (a callback target). All return false when the
+ * checker is not armed or has no room (16 sealed regions). */
 bool pg_seal_register(const void *base, size_t size, uint32_t type);
+bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, size_t stride);
 bool pg_seal_update(const void *base);
 
 #endif
