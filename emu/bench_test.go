@@ -1,32 +1,98 @@
 package emu
 
 import (
+	"context"
+	"encoding/binary"
 	"testing"
 	"time"
+
+	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/images/qemu"
 )
+
+// loopGuest is a Multiboot image that runs n iterations of a two-instruction
+// register loop (mov $n, %ecx; 1: dec %ecx; jnz 1b) and exits through
+// isa-debug-exit: 2n+4 instructions.
+func loopGuest(n uint32) []byte {
+	return rawImage(code(
+		binary.LittleEndian.AppendUint32([]byte{0xB9}, n), // mov $n, %ecx
+		[]byte{0x49},       // dec %ecx
+		[]byte{0x75, 0xFD}, // jnz -3
+		movEAX(0),
+		[]byte{0xE7, 0xF4}, // out %eax, $0xF4
+		opCLI, opHLT)...)
+}
 
 // BenchmarkRunLoop measures guest instructions per second through the
 // machine's run loop (slicing, deadlines, device catch-up) on a register
-// loop: mov $n, %ecx; 1: dec %ecx; jnz 1b; cli; hlt.
+// loop and, when QEMU is installed, QEMU TCG's speed on the same image.
 func BenchmarkRunLoop(b *testing.B) {
+	const n = 50_000_000
+	img := loopGuest(n)
 	m := newTestMachine(b)
-	loop := code(
-		[]byte{0xB9, 0x80, 0x96, 0x98, 0x00}, // mov $10000000, %ecx
-		[]byte{0x49},                         // dec %ecx
-		[]byte{0x75, 0xFD},                   // jnz -3
-		opCLI, opHLT)
 	var instr uint64
-	start := time.Now()
+	var elapsed time.Duration
 	for b.Loop() {
-		m.bootRaw(b, loop...)
+		if _, err := m.Boot(BootImage{Path: "loop", Kernel: img}); err != nil {
+			b.Fatal(err)
+		}
 		before := m.CPU.Instret
+		start := time.Now()
 		s := m.Run(Forever)
-		if s.Reason != StopDeadHalt {
+		elapsed += time.Since(start)
+		if s.Reason != StopDebugExit {
 			b.Skipf("the loop did not finish: %v", s)
 		}
 		instr += m.CPU.Instret - before
 	}
-	b.ReportMetric(float64(instr)/time.Since(start).Seconds()/1e6, "MIPS")
+	mips := float64(instr) / elapsed.Seconds() / 1e6
+	b.ReportMetric(mips, "MIPS")
+	if !qemu.Available() {
+		return
+	}
+	// QEMU: the same image with 20x the iterations, minus its start-up
+	// (the same image with none).
+	b.StopTimer()
+	qemuTime := func(iter uint32) time.Duration {
+		p, err := qemu.WriteTemp(b.TempDir(), "loop.bin", loopGuest(iter))
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := qemu.Run(context.Background(), qemu.Config{Kernel: p, Timeout: time.Minute}); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	const qn = 20 * n
+	d := qemuTime(qn) - qemuTime(1)
+	if d > 0 {
+		qmips := 2 * qn / d.Seconds() / 1e6
+		b.ReportMetric(qmips, "qemu-MIPS")
+		b.ReportMetric(qmips/mips, "qemu/kppemu")
+	}
+}
+
+// BenchmarkKernelBoot measures booting the embedded kernel to its shell
+// and powering off.
+func BenchmarkKernelBoot(b *testing.B) {
+	var instr uint64
+	var elapsed time.Duration
+	for b.Loop() {
+		m := newTestMachine(b)
+		if _, err := m.Boot(BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: "autorun=poweroff"}); err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		s := m.RunFor(uint64(60 * time.Second))
+		elapsed += time.Since(start)
+		if s.Reason != StopDebugExit {
+			b.Skipf("the kernel did not power off: %v", s)
+		}
+		instr += m.CPU.Instret
+	}
+	b.ReportMetric(float64(instr)/elapsed.Seconds()/1e6, "MIPS")
+	b.ReportMetric(float64(instr)/float64(b.N), "instructions/boot")
 }
 
 // BenchmarkSnapshot measures a snapshot and restore of a 128 MiB machine.
