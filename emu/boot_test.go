@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,23 @@ func newSeededMachine(t testing.TB, seed uint64) *testMachine {
 	require.NoError(t, err)
 	tm.Machine = m
 	return tm
+}
+
+// wallLimit bounds a test run in host time, so that a guest that spins
+// where it should idle fails the test instead of stalling it.
+const wallLimit = 3 * time.Minute
+
+// runWatched runs for d ns of guest time, or until wallLimit of host time
+// has passed (then the stop is StopRequested and the test fails).
+func (tm *testMachine) runWatched(t testing.TB, d uint64) Stop {
+	t.Helper()
+	w := time.AfterFunc(wallLimit, tm.RequestStop)
+	defer w.Stop()
+	s := tm.RunFor(d)
+	if s.Reason == StopRequested {
+		t.Fatalf("no result after %v of host time (guest time %d ns); serial:\n%s", wallLimit, tm.Now(), tm.serial.String())
+	}
+	return s
 }
 
 // bootFile boots a kernel file from testdata.

@@ -28,7 +28,7 @@ func TestKernelDeterministic(t *testing.T) {
 	var hashes [2][32]byte
 	for i := range outs {
 		m := bootKernel(t, kernelScript, 7)
-		s := m.RunFor(parityGuestLimit)
+		s := m.runWatched(t, parityGuestLimit)
 		m.gate(t, s.Reason == StopDebugExit, s)
 		require.Equal(t, StopDebugExit, s.Reason, "%v\n%s", s, m.serial.String())
 		outs[i] = m.serial.String()
@@ -58,7 +58,7 @@ func TestKernelSnapshotFork(t *testing.T) {
 			require.NoError(t, m.Restore(snap))
 			m.serial.Truncate(mark)
 		}
-		s := m.RunFor(parityGuestLimit)
+		s := m.runWatched(t, parityGuestLimit)
 		require.Equal(t, StopDebugExit, s.Reason, "%v", s)
 		rest[i] = m.serial.String()[mark:]
 		hashes[i], err = m.StateHash()

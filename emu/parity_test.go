@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kppemu/kppemu/images"
@@ -84,16 +83,14 @@ func runParity(t *testing.T, c parityCase) {
 
 	// kppemu first: when the CPU cannot run the image yet there is no
 	// point in starting QEMU.
-	var serial, logs bytes.Buffer
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &logs})
-	m, err := New(Config{Serial: &serial, Logger: logger})
-	require.NoError(t, err)
+	m := newTestMachine(t)
+	serial, logs := &m.serial, &m.logs
 	_, err = m.Boot(BootImage{Path: kpath, Kernel: c.image, Append: c.append, Modules: mods})
 	require.NoError(t, err)
 	if c.input != "" {
 		m.SerialInput([]byte(c.input))
 	}
-	stop := m.RunFor(parityGuestLimit)
+	stop := m.runWatched(t, parityGuestLimit)
 	if stop.Reason != StopDebugExit {
 		cpuGate(t, logs.String(), stop)
 	}

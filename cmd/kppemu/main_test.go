@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -53,12 +55,17 @@ type result struct {
 // kppemu runs the binary as a user would, with stdin from a script.
 func kppemu(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(kppemuBinary(t), args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kppemuBinary(t), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	var ee *exec.ExitError
+	if ctx.Err() != nil {
+		t.Fatalf("kppemu %v: no result after 3 minutes; stdout:\n%s", args, out.String())
+	}
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatal(err)
 	}

@@ -127,9 +127,12 @@ func runProtected(j Job) (r *Result) {
 
 // Stats is a latency distribution.
 type Stats struct {
-	Group     string   `json:"group"`
-	Runs      int      `json:"runs"`
-	Detected  int      `json:"detected"`
+	Group    string `json:"group"`
+	Runs     int    `json:"runs"`
+	Detected int    `json:"detected"`
+	// TypeMatch counts flip runs whose bug check named the flipped
+	// region's own type (the rest of Detected named another accepted one).
+	TypeMatch int      `json:"type_match"`
 	Rate      float64  `json:"rate"`
 	MedianNS  uint64   `json:"median_ns"`
 	P99NS     uint64   `json:"p99_ns"`
@@ -139,18 +142,19 @@ type Stats struct {
 
 // Summary aggregates the runs of one scenario.
 type Summary struct {
-	Scenario string  `json:"scenario"`
-	File     string  `json:"file"`
-	Runs     int     `json:"runs"`
-	Pass     int     `json:"pass"`
-	Fail     int     `json:"fail"`
-	Errors   int     `json:"errors"`
-	Skipped  int     `json:"skipped"`
-	All      Stats   `json:"all"`
-	Groups   []Stats `json:"groups,omitempty"` // per flipped region type, or per variant
-	Instr    uint64  `json:"instructions"`
-	WallNS   int64   `json:"wall_ns"`
-	first    *Result
+	Scenario  string  `json:"scenario"`
+	File      string  `json:"file"`
+	Runs      int     `json:"runs"`
+	Pass      int     `json:"pass"`
+	Fail      int     `json:"fail"`
+	Errors    int     `json:"errors"`
+	Skipped   int     `json:"skipped"`
+	All       Stats   `json:"all"`
+	Groups    []Stats `json:"groups,omitempty"` // per flipped region type, or per variant
+	BugChecks int     `json:"bugchecks"`        // runs that ended in a bug check
+	Instr     uint64  `json:"instructions"`
+	WallNS    int64   `json:"wall_ns"`
+	first     *Result
 }
 
 // Summarize groups results by scenario (in first-seen order).
@@ -168,6 +172,9 @@ func Summarize(results []*Result) []*Summary {
 			out = append(out, s)
 		}
 		s.Runs++
+		if r.BugCheck != nil {
+			s.BugChecks++
+		}
 		s.Instr += r.Instructions
 		s.WallNS += r.WallNS
 		switch r.Outcome {
@@ -195,6 +202,9 @@ func Summarize(results []*Result) []*Summary {
 			if r.Detected && r.LatencyNS != nil {
 				t.Detected++
 				t.Latencies = append(t.Latencies, *r.LatencyNS)
+				if r.Flip != nil && r.BugCheck != nil && r.BugCheck.RegionType != nil && *r.BugCheck.RegionType == r.Flip.RegionType {
+					t.TypeMatch++
+				}
 			}
 		}
 		add(&s.All)

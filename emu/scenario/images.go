@@ -33,7 +33,7 @@ func (s *Scenario) checkModule(v string) error {
 		if s.requires("driver:" + strings.TrimSuffix(name, ".ko")) {
 			return nil
 		}
-		return fmt.Errorf("%q is neither a file nor an embedded driver (embedded: %s)", name, strings.Join(images.Drivers(), ", "))
+		return fmt.Errorf("%q is neither a file nor an embedded driver (`kppemu images` lists them; requires = [\"driver:%s\"] skips the scenario while it is not built)", name, name)
 	}
 	return nil
 }

@@ -144,17 +144,19 @@ type Expect struct {
 	Pos  string
 	Kind string
 
-	Code      uint64   // bugcheck
-	Types     []uint64 // bugcheck: parameter 4 must be one of these (nil: any)
-	Within    uint64   // bugcheck/event: guest ns after the attack step (0: until the end)
-	Measure   bool     // bugcheck: record detection and latency, never fail for a miss
-	For       uint64   // no_bugcheck: guest ns since boot
-	Event     uint32   // event
-	EventName string
-	Args      []*uint64 // event: nil entries match anything
-	Text      *regexp.Regexp
-	Serial    *regexp.Regexp
-	Raw       string
+	Code    uint64   // bugcheck
+	Types   []uint64 // bugcheck: parameter 4 must be one of these (nil: any)
+	Within  uint64   // bugcheck/event: guest ns after the attack step (0: until the end)
+	Measure bool     // bugcheck: record detection and latency, never fail for a miss
+	// TypeFlipped: parameter 4 must be the type of the region a flip step hit.
+	TypeFlipped bool
+	For         uint64 // no_bugcheck: guest ns since boot
+	Event       uint32 // event
+	EventName   string
+	Args        []*uint64 // event: nil entries match anything
+	Text        *regexp.Regexp
+	Serial      *regexp.Regexp
+	Raw         string
 }
 
 // Describe renders what the expectation wants ("0x109 type 0x1 within 20s").
@@ -162,8 +164,15 @@ func (e *Expect) Describe() string {
 	switch e.Kind {
 	case ExpBugCheck:
 		s := fmt.Sprintf("%#x", e.Code)
-		if e.Types != nil {
+		if len(e.Types) > 0 {
 			s += " type " + fmtTypeSet(e.Types)
+		}
+		if e.TypeFlipped {
+			if len(e.Types) > 0 {
+				s += "|flipped"
+			} else {
+				s += " type flipped"
+			}
 		}
 		if e.Within > 0 {
 			s += " within " + fmtNS(e.Within)
@@ -270,6 +279,7 @@ func Parse(filename string, src []byte) ([]*Scenario, []*FileError) {
 		}
 		seen[name] = posOf(b.TypeRange)
 		sc, d := decodeScenario(filename, b)
+		sortDiags(d)
 		if d.HasErrors() {
 			errs = append(errs, &FileError{File: filename, Name: name, Diags: d})
 			continue
@@ -285,6 +295,14 @@ func Parse(filename string, src []byte) ([]*Scenario, []*FileError) {
 			Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}}}})
 	}
 	return out, errs
+}
+
+// sortDiags orders diagnostics by position in the file.
+func sortDiags(d hcl.Diagnostics) {
+	sort.SliceStable(d, func(i, j int) bool {
+		a, b := d[i].Subject, d[j].Subject
+		return a != nil && b != nil && a.Start.Byte < b.Start.Byte
+	})
 }
 
 func errAt(r hcl.Range, summary, detail string) *hcl.Diagnostic {
@@ -481,6 +499,15 @@ func decodeScenario(filename string, blk *hclsyntax.Block) (*Scenario, hcl.Diagn
 	b := newBody(blk.Body, fmt.Sprintf("scenario %q", blk.Labels[0]), &diags)
 	sc := &Scenario{Name: blk.Labels[0], File: filename, Dir: filepath.Dir(filename), Pos: posOf(blk.TypeRange), MaxTime: DefaultMaxTime}
 	sc.Description, _, _ = b.str("description")
+	if rs, r, ok := b.strs("requires"); ok {
+		for _, q := range rs {
+			kind, _, found := strings.Cut(q, ":")
+			if !found || (kind != "driver" && kind != "program" && kind != "symbol") {
+				b.errf(r, "Invalid requirement", "%q: want driver:NAME, program:NAME or symbol:NAME", q)
+			}
+		}
+		sc.Requires = rs
+	}
 	if k, r, ok := b.str("kernel"); ok && k != "embedded" && k != "" {
 		sc.Kernel = k
 		if _, err := os.Stat(sc.path(k)); err != nil {
@@ -531,15 +558,6 @@ func decodeScenario(filename string, blk *hclsyntax.Block) (*Scenario, hcl.Diagn
 			b.errf(r, "Invalid duration", "max_time must be positive")
 		}
 		sc.MaxTime, maxTimeRange, hasMax = v, r, true
-	}
-	if rs, r, ok := b.strs("requires"); ok {
-		for _, q := range rs {
-			kind, _, found := strings.Cut(q, ":")
-			if !found || (kind != "driver" && kind != "program" && kind != "symbol") {
-				b.errf(r, "Invalid requirement", "%q: want driver:NAME, program:NAME or symbol:NAME", q)
-			}
-		}
-		sc.Requires = rs
 	}
 	b.finish("step", "expect")
 
@@ -832,7 +850,24 @@ func decodeExpect(blk *hclsyntax.Block, diags *hcl.Diagnostics) *Expect {
 		}
 		e.Code = v
 		if ts, r, ok := b.str("region_type"); ok {
+			// "flipped" (alone or among alternatives) stands for the type of
+			// the region a flip step hit.
+			var alts []string
+			for _, a := range strings.Split(ts, "|") {
+				if strings.TrimSpace(a) == "flipped" {
+					e.TypeFlipped = true
+				} else {
+					alts = append(alts, a)
+				}
+			}
+			ts = strings.Join(alts, "|")
+			if e.TypeFlipped && ts == "" {
+				ts = "none"
+			}
 			set, err := parseTypeSet(ts)
+			if ts == "none" {
+				set, err = []uint64{}, nil
+			}
 			if err != nil {
 				b.errf(r, "Invalid region type", "%v", err)
 			}

@@ -122,6 +122,9 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 			lat = fmt.Sprintf("med %s max %s", fmtNS(s.All.MedianNS), fmtNS(s.All.MaxNS))
 		}
 		obs := fmt.Sprintf("detected %d/%d (%.1f%%)", s.All.Detected, s.All.Runs, 100*s.All.Rate)
+		if !s.first.ExpectsBugCheck {
+			obs = fmt.Sprintf("bug checks in %d/%d runs", s.BugChecks, s.Runs)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Scenario, "×"+strconv.Itoa(s.Runs), outcome,
 			clip(s.first.Expected, 48), obs, lat, fmtCount(s.Instr), fmtWall(s.WallNS))
 	}
@@ -176,7 +179,15 @@ func fmtStop(bc *BugCheck) string {
 func (s *Summary) writeCampaign(w io.Writer) {
 	fmt.Fprintf(w, "campaign %s: %d runs, %d passed, %d failed, %d errors, %d skipped\n", s.Scenario, s.Runs, s.Pass, s.Fail, s.Errors, s.Skipped)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "group\truns\tdetected\trate\tmedian\tp99\tmax\t")
+	flips := false
+	for _, g := range s.Groups {
+		flips = flips || strings.HasPrefix(g.Group, "type ")
+	}
+	if flips {
+		fmt.Fprintln(tw, "group\truns\tdetected\trate\tsame type\tmedian\tp99\tmax\t")
+	} else {
+		fmt.Fprintln(tw, "group\truns\tdetected\trate\tmedian\tp99\tmax\t")
+	}
 	rows := append([]Stats{}, s.Groups...)
 	rows = append(rows, s.All)
 	for _, g := range rows {
@@ -184,7 +195,11 @@ func (s *Summary) writeCampaign(w io.Writer) {
 		if g.Detected > 0 {
 			med, p99, mx = fmtNS(g.MedianNS), fmtNS(g.P99NS), fmtNS(g.MaxNS)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%s\t%s\t%s\t\n", g.Group, g.Runs, g.Detected, 100*g.Rate, med, p99, mx)
+		if flips {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%d\t%s\t%s\t%s\t\n", g.Group, g.Runs, g.Detected, 100*g.Rate, g.TypeMatch, med, p99, mx)
+		} else {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%s\t%s\t%s\t\n", g.Group, g.Runs, g.Detected, 100*g.Rate, med, p99, mx)
+		}
 	}
 	tw.Flush()
 	if s.All.Detected > 1 {

@@ -1,0 +1,151 @@
+package scenario
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of TestParseErrors")
+
+func TestParseGood(t *testing.T) {
+	scs, errs := ParseFile("testdata/good.hcl")
+	for _, e := range errs {
+		t.Error(e)
+	}
+	require.Len(t, scs, 2)
+	sc := scs[0]
+	require.Equal(t, "everything", sc.Name)
+	require.Equal(t, "testdata/good.hcl:2:1", sc.Pos)
+	require.Equal(t, []uint64{3, 4, 5, 9}, sc.Seeds)
+	require.Equal(t, uint64(64<<20), sc.MemBytes)
+	require.Equal(t, uint64(2e9), sc.MaxTime)
+	require.Equal(t, []string{"initrd", "hello a b"}, sc.Drivers)
+	require.Len(t, sc.Steps, 9)
+
+	st := sc.Steps
+	require.Equal(t, ActType, st[0].Kind)
+	require.Equal(t, uint64(20e6), st[0].At)
+	require.Equal(t, ActLoad, st[1].Kind)
+	require.Equal(t, "ticktest 3", st[1].Text)
+	require.Equal(t, "module-loaded", st[1].AfterName)
+	require.Equal(t, uint64(5e6), st[1].Delay)
+	require.True(t, st[1].AfterText.MatchString("hello"))
+	require.Equal(t, ActStart, st[2].Kind)
+	require.True(t, st[3].Attack)
+	require.Equal(t, uint64(10e6), st[3].Jitter)
+	p := st[3].Poke
+	require.Equal(t, "service_table", p.Symbol)
+	require.Equal(t, uint64(8), p.Offset)
+	require.Equal(t, uint64(0x4141), p.Value)
+	require.Equal(t, 4, p.Size)
+	require.Equal(t, []uint64{1e6, 5e6}, p.RestoreAfter)
+	require.Equal(t, []string{"restore_after=1ms", "restore_after=5ms"}, sc.Variants())
+	require.True(t, st[4].Poke.IsPhys)
+	require.Equal(t, []byte{0xe9, 0, 0, 0, 0}, st[4].Poke.Bytes)
+	require.True(t, st[5].Poke.IsXor)
+	require.Equal(t, []uint64{1, 0}, st[6].Flip.Types)
+	require.True(t, st[6].Flip.Byte)
+	require.Equal(t, uint32(0xC0000082), st[7].Reg.Index)
+	require.Equal(t, "cr4", st[8].Reg.Name)
+	require.True(t, st[8].Reg.RMW)
+
+	ex := sc.Expects
+	require.Len(t, ex, 4)
+	require.Equal(t, "0x109 type 0x4|0x5 within 100ms (measured)", ex[0].Describe())
+	require.Equal(t, "no bug check for 50ms", ex[1].Describe())
+	require.Nil(t, ex[2].Args[0])
+	require.Equal(t, uint64(0x2000), *ex[2].Args[1])
+	require.Equal(t, ExpSerial, ex[3].Kind)
+
+	min := scs[1]
+	require.Equal(t, []string{"initrd"}, min.Drivers, "the embedded kernel boots with the archive by default")
+	require.Equal(t, []uint64{1}, min.Seeds)
+	require.Equal(t, uint64(DefaultMaxTime), min.MaxTime)
+}
+
+// TestParseErrors checks the diagnostics of broken files against golden
+// files: every message names file:line:column, and the valid scenarios of
+// a file with broken ones still come through.
+func TestParseErrors(t *testing.T) {
+	files, err := filepath.Glob("testdata/bad/*.hcl")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			scs, errs := ParseFile(f)
+			var b strings.Builder
+			for _, sc := range scs {
+				b.WriteString("ok " + sc.Name + "\n")
+			}
+			for _, e := range errs {
+				for _, d := range e.Diags {
+					line := formatDiag(d)
+					require.True(t, strings.HasPrefix(line, f+":"), "diagnostic without file:line:col: %s", line)
+					b.WriteString(line + "\n")
+				}
+			}
+			golden := strings.TrimSuffix(f, ".hcl") + ".golden"
+			if *update {
+				require.NoError(t, os.WriteFile(golden, []byte(b.String()), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run with -update to create it")
+			require.Equal(t, string(want), b.String())
+			require.NotEmpty(t, errs)
+		})
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	seeds, err := parseSeeds("1..3, 7")
+	require.NoError(t, err)
+	require.Equal(t, []uint64{1, 2, 3, 7}, seeds)
+	_, err = parseSeeds("0..2000000")
+	require.Error(t, err)
+	_, err = parseSeeds("18446744073709551615..18446744073709551615")
+	require.NoError(t, err)
+	ts, err := parseTypeSet("0x4|5")
+	require.NoError(t, err)
+	require.Equal(t, []uint64{4, 5}, ts)
+	ts, err = parseTypeSet("any")
+	require.NoError(t, err)
+	require.Nil(t, ts)
+	d, err := parseGuestDuration("1m30s")
+	require.NoError(t, err)
+	require.Equal(t, uint64(90e9), d)
+	_, err = parseGuestDuration("-1s")
+	require.Error(t, err)
+	require.Equal(t, []uint64{1, 2, 3, 99}, []uint64{percentile([]uint64{1, 2, 3, 99}, 25) - 0, 2, 3, percentile([]uint64{1, 2, 3, 99}, 99)})
+}
+
+// FuzzParse: no input makes the parser panic, and every diagnostic it
+// returns names a position in the file.
+func FuzzParse(f *testing.F) {
+	for _, p := range []string{"testdata/good.hcl", "testdata/bad/values.hcl", "testdata/bad/structure.hcl", "testdata/bad/syntax.hcl"} {
+		b, err := os.ReadFile(p)
+		require.NoError(f, err)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		scs, errs := Parse("fuzz.hcl", src)
+		for _, e := range errs {
+			for _, d := range e.Diags {
+				if d.Subject == nil {
+					t.Fatalf("diagnostic without a position: %s", formatDiag(d))
+				}
+			}
+		}
+		for _, sc := range scs {
+			if len(sc.Seeds) == 0 || len(sc.Expects) == 0 || sc.MaxTime == 0 {
+				t.Fatalf("accepted an incomplete scenario: %+v", sc)
+			}
+			_ = expectedText(sc)
+			_ = sc.Variants()
+		}
+	})
+}

@@ -1,0 +1,4 @@
+scenario "x" {
+  append = "a"
+  expect { no_bugcheck_for = "1s" 
+}
