@@ -158,7 +158,9 @@ func TestParityKernel(t *testing.T) {
 		{name: "usertest", append: "autorun=usertest;usertest fault;poweroff"},
 		{name: "timers", append: "autorun=load hello;load ticktest 10;sleep 300;lsmod;unload hello;poweroff",
 			modules: []parityModule{initrd}},
-		{name: "idle", append: "autorun=sleep 2000;lsmod;poweroff"},
+		{name: "idle-patchguard", append: "autorun=sleep 3000;pg;lsmod;poweroff"},
+		{name: "commands", append: "autorun=help;pg;check;lsmod -a;exports;timers;poweroff",
+			modules: []parityModule{initrd}},
 		{name: "interactive", input: "echo hx\x7fi there\r\nbogus\rpoweroff 2\r"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
