@@ -15,6 +15,8 @@ package cpu
 // on an element leaves the registers describing the elements already done, with RIP on
 // the instruction.
 
+import "github.com/kppemu/kppemu/mmu"
+
 // strChunk is the number of elements one REP "instruction" processes at most.
 const strChunk = 1024
 
@@ -102,7 +104,7 @@ func xlateString(u *uop, d *decodeInfo, op, size uint8, fn handler) bool {
 }
 
 // strLimit returns how many elements this execution may process (see strChunk).
-func (c *CPU) strLimit() int {
+func (c *CPU) strLimit() uint64 {
 	if c.RFLAGS&FlagTF != 0 {
 		return 1
 	}
@@ -117,6 +119,85 @@ func (c *CPU) strYield() {
 	if len(c.breakpoints) > 0 {
 		c.bpSkip, c.bpSkipValid = c.RIP+c.icBase, true
 	}
+}
+
+// strRunMax bounds a bulk run so neither pointer wraps at the address size.
+func strRunMax(si, di uint64, as, s uint8) uint64 {
+	if as == 8 {
+		return ^uint64(0)
+	}
+	return min((1<<32-si)/uint64(s), (1<<32-di)/uint64(s))
+}
+
+// ramRun translates a run of nb bytes at linear address lin that lies within one page
+// and returns its offset in guest RAM; ok is false when the run cannot take the bulk path
+// (not RAM, non-canonical, or a translation fault, which the element path then raises).
+func (c *CPU) ramRun(lin, nb uint64, acc mmu.Access) (pa uint64, ok bool) {
+	if c.long && !canonical(lin) {
+		return 0, false
+	}
+	p, mf := c.mem.Translate(mmu.VAddr(lin), acc, c.user, c.acFlag())
+	if mf != nil || uint64(p)+nb > uint64(len(c.mem.RAM())) {
+		return 0, false
+	}
+	return uint64(p), true
+}
+
+// pageRoom returns how many whole elements of s bytes fit from lin to the end of its page.
+func pageRoom(lin uint64, s uint8) uint64 { return (0x1000 - lin&0xFFF) / uint64(s) }
+
+// movsRun copies up to k forward elements of s bytes directly between RAM pages, as far
+// as both runs stay inside their pages, and returns the number copied (0: use the
+// element path). A destination overlapping the source from above is left to the element
+// path, whose forward copy replicates bytes where a block copy would not.
+func (c *CPU) movsRun(src, dst, k uint64, s uint8) uint64 {
+	if c.memSlow {
+		return 0
+	}
+	k = min(k, pageRoom(src, s), pageRoom(dst, s))
+	if k < 2 {
+		return 0
+	}
+	nb := k * uint64(s)
+	ps, ok := c.ramRun(src, nb, mmu.Read)
+	if !ok {
+		return 0
+	}
+	pd, ok := c.ramRun(dst, nb, mmu.Write)
+	if !ok || pd > ps && pd < ps+nb {
+		return 0
+	}
+	// WritePhys copies with memmove semantics (right for a destination below the source)
+	// and drops decoded instructions of the page it writes.
+	c.mem.WritePhys(mmu.PAddr(pd), c.mem.RAM()[ps:ps+nb])
+	return k
+}
+
+// stosRun fills up to k forward elements of s bytes with v directly in a RAM page and
+// returns the number stored (0: use the element path).
+func (c *CPU) stosRun(dst, k uint64, s uint8, v uint64) uint64 {
+	if c.memSlow {
+		return 0
+	}
+	k = min(k, pageRoom(dst, s))
+	if k < 2 {
+		return 0
+	}
+	nb := k * uint64(s)
+	pd, ok := c.ramRun(dst, nb, mmu.Write)
+	if !ok {
+		return 0
+	}
+	b := c.mem.RAM()[pd : pd+nb]
+	for i := uint8(0); i < s; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+	for i := uint64(s); i < nb; i *= 2 {
+		copy(b[i:], b[:i])
+	}
+	// Writing the run onto itself through WritePhys drops decoded code on the page.
+	c.mem.WritePhys(mmu.PAddr(pd), b)
+	return k
 }
 
 // movs is MOVS m, m.
@@ -142,10 +223,16 @@ func movs(c *CPU, u *uop) *Fault {
 	}
 	si, di := c.GPR[RSI]&m, c.GPR[RDI]&m
 	var f *Fault
-	for lim := c.strLimit(); n != 0; lim-- {
+	for lim := uint64(c.strLimit()); n != 0; lim-- {
 		if lim == 0 {
 			c.strYield()
 			break
+		}
+		if step == uint64(s) && n > 1 && lim > 1 {
+			if k := c.movsRun(c.linear(u.seg, si), c.linear(ES, di), min(n, lim, strRunMax(si, di, as, s)), s); k > 0 {
+				si, di, n, lim = (si+k*step)&m, (di+k*step)&m, n-k, lim-k+1
+				continue
+			}
 		}
 		var v uint64
 		if v, f = c.read(c.linear(u.seg, si), s); f != nil {
@@ -181,10 +268,16 @@ func stos(c *CPU, u *uop) *Fault {
 	}
 	di := c.GPR[RDI] & m
 	var f *Fault
-	for lim := c.strLimit(); n != 0; lim-- {
+	for lim := uint64(c.strLimit()); n != 0; lim-- {
 		if lim == 0 {
 			c.strYield()
 			break
+		}
+		if step == uint64(s) && n > 1 && lim > 1 {
+			if k := c.stosRun(c.linear(ES, di), min(n, lim, strRunMax(di, di, as, s)), s, v); k > 0 {
+				di, n, lim = (di+k*step)&m, n-k, lim-k+1
+				continue
+			}
 		}
 		if f = c.write(c.linear(ES, di), s, v); f != nil {
 			break

@@ -173,3 +173,67 @@ func TestXlat(t *testing.T) {
 		t.Fatalf("rax %#x", e.c.GPR[RAX])
 	}
 }
+
+func TestRepMovsForwardOverlapReplicates(t *testing.T) {
+	// rep movsb with RDI = RSI+1 copies forward byte by byte: the first byte spreads.
+	e := newTestEnv(t, 0)
+	e.load(tData, []byte("abcdefghij"))
+	e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RCX] = tData, tData+1, 9
+	e.code(0xF3, 0xA4, 0xF4)
+	e.mustHalt(10)
+	if got := e.bytesAt(tData, 10); string(got) != "aaaaaaaaaa" {
+		t.Fatalf("memory %q", got)
+	}
+	// rep movsq with RDI = RSI-8 is an ordinary block move down.
+	e = newTestEnv(t, 0)
+	e.load(tData, []byte("0123456789abcdefghijklmnopqrstuv"))
+	e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RCX] = tData+8, tData, 3
+	e.code(0xF3, 0x48, 0xA5, 0xF4)
+	e.mustHalt(10)
+	if got := e.bytesAt(tData, 32); string(got) != "89abcdefghijklmnopqrstuvopqrstuv" {
+		t.Fatalf("memory %q", got)
+	}
+}
+
+func TestRepStosOverwritesDecodedCode(t *testing.T) {
+	// rep stosb (AL = NOP) over the two already-decoded "inc rbx" after it.
+	e := newTestEnv(t, 0)
+	e.code(0xF3, 0xAA, 0x48, 0xFF, 0xC3, 0x48, 0xFF, 0xC3, 0xF4)
+	e.c.GPR[RAX], e.c.GPR[RDI], e.c.GPR[RCX] = 0x90, tCode+2, 0
+	e.mustHalt(10)
+	if e.c.GPR[RBX] != 2 {
+		t.Fatalf("first pass rbx %d", e.c.GPR[RBX])
+	}
+	e.c.RIP, e.c.Halted, e.c.GPR[RBX], e.c.GPR[RCX] = tCode, false, 0, 6
+	e.c.syncPending()
+	e.mustHalt(20)
+	if e.c.GPR[RBX] != 0 {
+		t.Fatalf("patched code still ran: rbx %d", e.c.GPR[RBX])
+	}
+}
+
+func benchRep(b *testing.B, code []byte, n uint64, bytesPer int64) {
+	e := newTestEnv(b, 0)
+	e.code(append(code, 0xF4)...)
+	b.SetBytes(bytesPer)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		e.c.RIP, e.c.Halted = tCode, false
+		e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RCX] = tData, tData+0x10000, n
+		e.c.syncPending()
+		if ex := e.c.Run(1 << 20); ex.Reason != ExitHalt && ex.Reason != ExitDeadHalt {
+			b.Fatalf("exit %v", ex.Reason)
+		}
+	}
+}
+
+// BenchmarkRepMovsb copies 64 KiB per iteration with rep movsb.
+func BenchmarkRepMovsb(b *testing.B) { benchRep(b, []byte{0xF3, 0xA4}, 65536, 65536) }
+
+// BenchmarkRepStosq fills 64 KiB per iteration with rep stosq.
+func BenchmarkRepStosq(b *testing.B) { benchRep(b, []byte{0xF3, 0x48, 0xAB}, 8192, 65536) }
+
+// BenchmarkRepScasb scans 4 KiB per iteration with repne scasb.
+func BenchmarkRepScasb(b *testing.B) {
+	benchRep(b, []byte{0xB0, 0x01, 0xF2, 0xAE}, 4096, 4096)
+}
