@@ -126,6 +126,16 @@ func TestBootKernelShell(t *testing.T) {
 	require.Contains(t, r.stdout, "power off")
 }
 
+// TestBootKernelMaxTime: a scripted session that does not power off ends
+// at --max-time with status 0.
+func TestBootKernelMaxTime(t *testing.T) {
+	r := kppemu(t, "echo still here\r", "boot", "--max-time", "3s")
+	require.Equal(t, 0, r.status, "stdout: %s\nstderr: %s", r.stdout, r.stderr)
+	require.Contains(t, r.stdout, "kpp> echo still here\r\nstill here\r\n")
+	require.True(t, strings.HasSuffix(r.stdout, "kpp> "), "the shell waits for more: %q", r.stdout)
+	require.Empty(t, r.stderr)
+}
+
 // TestBootBugCheck: a bug check gives a non-zero status and the stop code.
 func TestBootBugCheck(t *testing.T) {
 	r := kppemu(t, "", "boot", "--append", "autorun=bugcheck 0xe2 1 2 3 4", "--max-time", "60s")
