@@ -173,7 +173,6 @@ func opName(u *uop) string { return x86asm.Op(u.op).String() }
 
 // Special forms that x86asm does not decode (X86ASM-NOTES.md).
 var (
-	nameNOP    = "NOP"
 	opCLAC     = uint16(4090) // private op numbers for diagnostics of our own forms
 	opSTAC     = uint16(4091)
 	opENDBR    = uint16(4092)
