@@ -11,8 +11,6 @@ package cpu
 // that register). A memory destination is always written (with its old value on failure),
 // as the SDM says the processor does.
 
-import "github.com/kppemu/kppemu/mmu"
-
 func init() {
 	register("XCHG", xlateXCHG)
 	register("XADD", xlateXADD)
@@ -207,23 +205,22 @@ func cmpxchg8b(c *CPU, u *uop) *Fault {
 // must be 16-byte aligned (#GP(0)).
 func cmpxchg16b(c *CPU, u *uop) *Fault {
 	addr := c.ea(u)
-	if addr&15 != 0 || !canonical(addr) {
-		return c.gp(0)
-	}
-	if c.watchOn {
-		c.checkWatch(addr, 16, true)
-	}
-	lo, hi, mf := c.mem.Read128(mmu.VAddr(addr), c.user, c.acFlag())
-	if mf != nil {
-		return c.pageFault(uint64(mf.Addr), mf.Code)
+	lo, hi, f := c.read128(addr, true)
+	if f != nil {
+		return f
 	}
 	eq := lo == c.GPR[RAX] && hi == c.GPR[RDX]
 	nlo, nhi := lo, hi
 	if eq {
 		nlo, nhi = c.GPR[RBX], c.GPR[RCX]
 	}
-	if mf := c.mem.Write128(mmu.VAddr(addr), nlo, nhi, c.user, c.acFlag()); mf != nil {
-		return c.pageFault(uint64(mf.Addr), mf.Code)
+	// An aligned 16-byte operand lies in one page: once the first half is written the
+	// second cannot fault, so the store is all-or-nothing.
+	if f := c.write(addr, 8, nlo); f != nil {
+		return f
+	}
+	if f := c.write(addr+8, 8, nhi); f != nil {
+		return f
 	}
 	if !eq {
 		c.GPR[RAX], c.GPR[RDX] = lo, hi
