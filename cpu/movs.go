@@ -1,5 +1,7 @@
 package cpu
 
+import "github.com/kppemu/kppemu/mmu"
+
 // Data movement: MOV (general, segment, control and debug register forms), LEA, NOP.
 
 func init() {
@@ -31,6 +33,9 @@ func xlateMOV(u *uop, d *decodeInfo) bool {
 		}
 	case k0 == kMem && k1 == kReg:
 		u.fn = movMR
+		if u.sz[1] == 8 {
+			u.fn = movMR64
+		}
 	case k0 == kReg && k1 == kImm:
 		u.imm &= sizeMask[u.sz[0]]
 		u.fn = movRI
@@ -72,14 +77,32 @@ func movRR(c *CPU, u *uop) *Fault {
 	return nil
 }
 
-// movRM64 is MOV r64, m64.
+// movRM64 is MOV r64, m64 (the TLB-hit path of c.read spelled out: the hottest load).
 func movRM64(c *CPU, u *uop) *Fault {
-	v, f := c.read(c.ea(u), 8)
+	addr := c.ea(u)
+	if !c.memSlow && canonical(addr) {
+		if v, ok := c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0); ok {
+			c.GPR[u.r[0]&15] = v
+			return nil
+		}
+	}
+	v, f := c.readSlow(addr, 8)
 	if f != nil {
 		return f
 	}
 	c.GPR[u.r[0]&15] = v
 	return nil
+}
+
+// movMR64 is MOV m64, r64 (the TLB-hit path of c.write spelled out: the hottest store).
+func movMR64(c *CPU, u *uop) *Fault {
+	addr, v := c.ea(u), c.GPR[u.r[1]&15]
+	if !c.memSlow && canonical(addr) {
+		if c.mem.TryWrite64(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0) {
+			return nil
+		}
+	}
+	return c.writeSlow(addr, 8, v)
 }
 
 // movRM is MOV r, m.

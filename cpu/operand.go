@@ -367,6 +367,10 @@ func (c *CPU) push(v uint64, size uint8) *Fault {
 		if !canonical(sp) {
 			return c.ss(0)
 		}
+		if size == 8 && !c.memSlow && c.mem.TryWrite64(mmu.VAddr(sp), v, c.user, c.RFLAGS&FlagAC != 0) {
+			c.GPR[RSP] = sp
+			return nil
+		}
 		if f := c.write(sp, size, v); f != nil {
 			return f
 		}
@@ -388,6 +392,12 @@ func (c *CPU) pop(size uint8) (uint64, *Fault) {
 		sp := c.GPR[RSP]
 		if !canonical(sp) {
 			return 0, c.ss(0)
+		}
+		if size == 8 && !c.memSlow {
+			if v, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0); ok {
+				c.GPR[RSP] = sp + 8
+				return v, nil
+			}
 		}
 		v, f := c.read(sp, size)
 		if f != nil {
