@@ -228,3 +228,82 @@ func TestHardwareBreakpoints(t *testing.T) {
 	}
 	eqFrame(t, e.frame(1), []uint64{tCode + 8})
 }
+
+func TestIretChecks(t *testing.T) {
+	cases := []struct {
+		name   string
+		cs, ss uint64
+		rip    uint64
+		vec    int
+		code   uint64
+	}{
+		{"cs-null", 0, selKData, tCode + 0x80, VecGP, 0},
+		{"cs-is-data", selKData, selKData, tCode + 0x80, VecGP, selKData},
+		{"same-privilege-ok", selKCode64, selKData, tCode + 0x80, -1, 0},
+		{"ss-null-ring0-ok", selKCode64, 0, tCode + 0x80, -1, 0},
+		{"ss-rpl-mismatch", selUCode64 | 3, selKData, tCode + 0x80, VecGP, selKData},
+		{"rip-noncanonical", selKCode64, selKData, 0x0000800000000000, VecGP, 0},
+		{"cs-not-present", 0x48, selKData, tCode + 0x80, VecNP, 0x48},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, 0)
+			e.poke64(tGDT+0x48, descKCode64&^(1<<47))
+			e.c.GDTR.Limit = 0x4F
+			sp := uint64(tKStack - 40)
+			for i, v := range []uint64{tc.rip, tc.cs, flagRsv1, tKStack, tc.ss} {
+				e.poke64(sp+8*uint64(i), v)
+			}
+			e.c.GPR[RSP] = sp
+			e.code(0x48, 0xCF) // iretq
+			e.load(tCode+0x80, []byte{0xF4})
+			e.run(10)
+			if tc.vec < 0 {
+				if e.vector() != -1 || e.c.RIP != tCode+0x81 {
+					t.Fatalf("vector %d rip %#x", e.vector(), e.c.RIP)
+				}
+				return
+			}
+			if e.vector() != tc.vec || e.frame(2)[0] != tc.code || e.frame(2)[1] != tCode {
+				t.Fatalf("vector %d frame %#x", e.vector(), e.frame(2))
+			}
+		})
+	}
+}
+
+func TestStackSegmentLoads(t *testing.T) {
+	cases := []struct {
+		name string
+		cpl  uint8
+		sel  uint64
+		vec  int
+		code uint64
+	}{
+		{"null-at-cpl0", 0, 0, -1, 0},
+		{"user-data-at-cpl0", 0, selUData | 3, VecGP, selUData},
+		{"code-segment", 0, selKCode64, VecGP, selKCode64},
+		{"user-data-at-cpl3", 3, selUData | 3, -1, 0},
+		{"not-present", 0, 0x48, VecSS, 0x48},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, tc.cpl)
+			e.poke64(tGDT+0x48, descKData&^(1<<47))
+			e.c.GDTR.Limit = 0x4F
+			e.setGate(VecBP, tStubs+16*VecBP, sysIntGate, 3, 0)
+			e.c.GPR[RAX] = tc.sel
+			e.code(0x8E, 0xD0, 0xCC) // mov ss, eax; int3
+			e.run(10)
+			want := tc.vec
+			if want < 0 {
+				want = VecBP
+			}
+			if e.vector() != want {
+				t.Fatalf("vector %d want %d", e.vector(), want)
+			}
+			if tc.vec >= 0 && e.frame(1)[0] != tc.code {
+				t.Fatalf("error code %#x", e.frame(1)[0])
+			}
+		})
+	}
+}
