@@ -645,3 +645,17 @@ func registered(name string) bool {
 	op, ok := opByName[name]
 	return ok && translators[op] != nil
 }
+
+// Implemented returns the x86asm mnemonics that have a translator, sorted, plus the forms
+// decoded here (ENDBR32/64, CLAC, STAC, RDSEED, RDRAND r64): the instruction coverage.
+func Implemented() []string {
+	var out []string
+	for name, op := range opByName {
+		if translators[op] != nil {
+			out = append(out, name)
+		}
+	}
+	out = append(out, "ENDBR32", "ENDBR64", "CLAC", "STAC", "RDSEED")
+	slices.Sort(out)
+	return out
+}

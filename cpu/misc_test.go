@@ -1,6 +1,10 @@
 package cpu
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestDecoderTraps(t *testing.T) {
 	e := newTestEnv(t, 0)
@@ -266,4 +270,14 @@ func TestDisassemble(t *testing.T) {
 			t.Errorf("% x: %q want %q", tc.b, got, tc.want)
 		}
 	}
+}
+
+func TestImplementedList(t *testing.T) {
+	ops := Implemented()
+	for _, want := range []string{"ADD", "MOV", "IRETQ", "SYSCALL", "WRMSR", "CLAC", "LAR"} {
+		if !slices.Contains(ops, want) {
+			t.Errorf("%s missing from Implemented()", want)
+		}
+	}
+	t.Logf("%d mnemonics: %s", len(ops), strings.Join(ops, " "))
 }
