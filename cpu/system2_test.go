@@ -1,6 +1,9 @@
 package cpu
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCompatibilityModeUser(t *testing.T) {
 	e := newTestEnv(t, 0)
@@ -305,5 +308,38 @@ func TestStackSegmentLoads(t *testing.T) {
 				t.Fatalf("error code %#x", e.frame(1)[0])
 			}
 		})
+	}
+}
+
+func TestInvalidTSSOnStackSwitch(t *testing.T) {
+	e := newTestEnv(t, 3)
+	e.setGate(0x80, tStubs+16*0x80, sysIntGate, 3, 0)
+	e.c.TR.Limit = 0x03 // RSP0 (bytes 4..11) is beyond the limit: every stack switch fails
+	e.setGate(VecDF, tStubs+16*VecDF, sysIntGate, 0, 0)
+	e.code(0xCD, 0x80)
+	e.run(10)
+	// int 0x80 -> #TS(TR|EXT=0): contributory; delivering #TS needs the stack switch too
+	// (CPL 3 -> 0) and faults again with #TS -> #DF, whose delivery fails the same way:
+	// triple fault.
+	if !e.c.Shutdown || e.c.ShutdownMsg == "" {
+		t.Fatalf("no shutdown; vector %d", e.vector())
+	}
+	want := "#TS(0x30) -> #TS(0x31) -> #DF(0x0) -> #TS(0x31)"
+	if !strings.Contains(e.c.ShutdownMsg, want) {
+		t.Fatalf("diag %q lacks %q", e.c.ShutdownMsg, want)
+	}
+}
+
+func TestINTO(t *testing.T) {
+	e := newTestEnv32(t)
+	const idt = 0x9000
+	h := uint64(tStubs + 16*VecOF)
+	e.poke64(idt+8*VecOF, h&0xFFFF|selKCode32<<16|uint64(0x80|sysIntGate)<<40|(h>>16)<<48)
+	e.c.IDTR = DTR{Base: idt, Limit: 0x7FF}
+	// mov al, 0x7f; add al, 1 (OF=1); into
+	e.code(0xB0, 0x7F, 0x04, 0x01, 0xCE)
+	e.run(10)
+	if e.vector() != VecOF || e.read32(tKStack-12) != tCode+5 {
+		t.Fatalf("vector %d return %#x", e.vector(), e.read32(tKStack-12))
 	}
 }
