@@ -207,3 +207,18 @@ func TestDataWriteOnCodePageKeepsDecodedCode(t *testing.T) {
 		t.Fatalf("instruction re-decoded instead of revalidated")
 	}
 }
+
+func TestDecodeCacheBounded(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// A RET on every page of the first 12 MiB, called one after another.
+	for p := uint64(0x10000); p < maxCodePages*4096+0x20000; p += 4096 {
+		e.load(p, []byte{0xC3})
+	}
+	// L: call rbx; add rbx, 0x1000; jmp L
+	e.code(0xFF, 0xD3, 0x48, 0x81, 0xC3, 0x00, 0x10, 0x00, 0x00, 0xEB, 0xF5)
+	e.c.GPR[RBX] = 0x10000
+	e.c.Run(4 * (maxCodePages + 16))
+	if n := len(e.c.pages); n > maxCodePages {
+		t.Fatalf("%d code pages cached", n)
+	}
+}

@@ -201,6 +201,10 @@ type codePage struct {
 
 const icInvalid = 1 // never a page-aligned linear address
 
+// maxCodePages bounds the decode cache: 2048 pages of decoded code (8 MiB of guest code,
+// 64 MiB of entry tables) before it is flushed.
+const maxCodePages = 2048
+
 // fetch returns the uop at the current RIP, decoding it on a cache miss.
 func (c *CPU) fetch() (*uop, *Fault) {
 	lin := c.RIP + c.icBase
@@ -227,6 +231,10 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 	pfn := uint64(pa) >> 12
 	p := c.pages[pfn]
 	if p == nil {
+		if len(c.pages) >= maxCodePages {
+			// Bound the cache (32 KiB per page): start over rather than grow without limit.
+			c.flushDecode()
+		}
 		p = &codePage{pfn: pfn}
 		c.pages[pfn] = p
 	}
