@@ -4,8 +4,8 @@ package cpu
 // share. ADD/ADC/SUB/SBB/CMP/AND/OR/XOR/TEST/INC/DEC live in basicalu.go.
 
 func init() {
-	register("NEG", xlateUnary)
-	register("NOT", xlateUnary)
+	register("NEG", sized(xlateUnary))
+	register("NOT", sized(xlateUnary))
 }
 
 // setFlagsCO records lazy flags with ZF/SF/PF taken from res and CF/OF/AF given
@@ -22,6 +22,26 @@ func (c *CPU) setFlagsCO(res uint64, size uint8, cf, of, af bool) {
 func (c *CPU) saveFlags() (lazyFlags, uint64) { return c.lf, c.RFLAGS }
 
 func (c *CPU) restoreFlags(lf lazyFlags, fl uint64) { c.lf, c.RFLAGS = lf, fl }
+
+// gprSizes reports whether every register or memory argument of u has an integer
+// operand size (1, 2, 4 or 8 bytes), so handlers may index sizeMask with it.
+func gprSizes(u *uop) bool {
+	for i := uint8(0); i < u.nargs && i < 3; i++ {
+		if k := u.kind[i]; k == kReg || k == kMem {
+			switch u.sz[i] {
+			case 1, 2, 4, 8:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sized wraps a translator of general-register instructions with the gprSizes check.
+func sized(t translator) translator {
+	return func(u *uop, d *decodeInfo) bool { return t(u, d) && gprSizes(u) }
+}
 
 // signExt sign-extends the low size bytes of v to 64 bits.
 func signExt(v uint64, size uint8) uint64 {

@@ -23,15 +23,15 @@ const (
 )
 
 func init() {
-	register("BT", func(u *uop, d *decodeInfo) bool { return xlateBT(u, btTest) })
-	register("BTS", func(u *uop, d *decodeInfo) bool { return xlateBT(u, btSet) })
-	register("BTR", func(u *uop, d *decodeInfo) bool { return xlateBT(u, btReset) })
-	register("BTC", func(u *uop, d *decodeInfo) bool { return xlateBT(u, btComplement) })
-	register("BSF", xlateBitScan)
-	register("BSR", xlateBitScan)
-	register("LZCNT", xlateBitScan)
-	register("TZCNT", xlateBitScan)
-	register("POPCNT", xlateBitScan)
+	register("BT", func(u *uop, d *decodeInfo) bool { return xlateBT(u, btTest) && gprSizes(u) })
+	register("BTS", func(u *uop, d *decodeInfo) bool { return xlateBT(u, btSet) && gprSizes(u) })
+	register("BTR", func(u *uop, d *decodeInfo) bool { return xlateBT(u, btReset) && gprSizes(u) })
+	register("BTC", func(u *uop, d *decodeInfo) bool { return xlateBT(u, btComplement) && gprSizes(u) })
+	register("BSF", sized(xlateBitScan))
+	register("BSR", sized(xlateBitScan))
+	register("LZCNT", sized(xlateBitScan))
+	register("TZCNT", sized(xlateBitScan))
+	register("POPCNT", sized(xlateBitScan))
 	register("BSWAP", func(u *uop, d *decodeInfo) bool {
 		if u.kind[0] != kReg {
 			return false

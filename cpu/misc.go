@@ -21,7 +21,7 @@ func init() {
 			return u.kind[0] == kMem
 		})
 	}
-	register("MOVBE", xlateMOVBE)
+	register("MOVBE", sized(xlateMOVBE))
 }
 
 // xlat is XLAT: AL = [seg:RBX + AL] (EBX with 32-bit addressing).

@@ -7,13 +7,13 @@ package cpu
 var ccNames = [16]string{"O", "NO", "B", "AE", "E", "NE", "BE", "A", "S", "NS", "P", "NP", "L", "GE", "LE", "G"}
 
 func init() {
-	register("MOVZX", xlateMOVX)
-	register("MOVSX", xlateMOVX)
-	register("MOVSXD", xlateMOVX)
+	register("MOVZX", sized(xlateMOVX))
+	register("MOVSX", sized(xlateMOVX))
+	register("MOVSXD", sized(xlateMOVX))
 	for cc, n := range ccNames {
 		cc := uint8(cc)
-		register("CMOV"+n, func(u *uop, d *decodeInfo) bool { return xlateCMOV(u, cc) })
-		register("SET"+n, func(u *uop, d *decodeInfo) bool { return xlateSET(u, cc) })
+		register("CMOV"+n, func(u *uop, d *decodeInfo) bool { return xlateCMOV(u, cc) && gprSizes(u) })
+		register("SET"+n, func(u *uop, d *decodeInfo) bool { return xlateSET(u, cc) && gprSizes(u) })
 	}
 	reg0 := func(name string, fn handler) {
 		register(name, func(u *uop, d *decodeInfo) bool { u.fn = fn; return true })

@@ -10,10 +10,10 @@ package cpu
 import "math/bits"
 
 func init() {
-	register("MUL", xlateMulDiv)
-	register("IMUL", xlateIMUL)
-	register("DIV", xlateMulDiv)
-	register("IDIV", xlateMulDiv)
+	register("MUL", sized(xlateMulDiv))
+	register("IMUL", sized(xlateIMUL))
+	register("DIV", sized(xlateMulDiv))
+	register("IDIV", sized(xlateMulDiv))
 }
 
 func xlateMulDiv(u *uop, d *decodeInfo) bool {

@@ -30,10 +30,10 @@ func init() {
 		op   uint8
 	}{{"ROL", shROL}, {"ROR", shROR}, {"RCL", shRCL}, {"RCR", shRCR}, {"SHL", shSHL}, {"SHR", shSHR}, {"SAR", shSAR}} {
 		op := n.op
-		register(n.name, func(u *uop, d *decodeInfo) bool { return xlateShift(u, op) })
+		register(n.name, func(u *uop, d *decodeInfo) bool { return xlateShift(u, op) && gprSizes(u) })
 	}
-	register("SHLD", xlateShiftD)
-	register("SHRD", xlateShiftD)
+	register("SHLD", sized(xlateShiftD))
+	register("SHRD", sized(xlateShiftD))
 }
 
 // countMask is the shift-count mask for an operand of size bytes.

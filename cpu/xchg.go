@@ -12,9 +12,9 @@ package cpu
 // as the SDM says the processor does.
 
 func init() {
-	register("XCHG", xlateXCHG)
-	register("XADD", xlateXADD)
-	register("CMPXCHG", xlateCMPXCHG)
+	register("XCHG", sized(xlateXCHG))
+	register("XADD", sized(xlateXADD))
+	register("CMPXCHG", sized(xlateCMPXCHG))
 	register("CMPXCHG8B", func(u *uop, d *decodeInfo) bool {
 		if u.kind[0] != kMem {
 			return false
