@@ -53,7 +53,7 @@ func computeFeatures() *cpuidFeat {
 	fx := registered("FXSAVE") && registered("FXRSTOR")
 	sse := fx && registered("MOVAPS") && registered("ADDSS")
 	sse2 := sse && registered("MOVDQA") && registered("ADDSD") && registered("PXOR")
-	f.ecx1 = bit(registered("CMPXCHG16B"), 13) | bit(registered("POPCNT"), 23) |
+	f.ecx1 = bit(registered("CMPXCHG16B"), 13) | bit(registered("POPCNT"), 23) | bit(registered("MOVBE"), 22) |
 		bit(true, 30) /* RDRAND */ | bit(registered("XSAVE") && registered("XRSTOR"), 26)
 	f.edx1 = bit(fx, 0) /* FPU state via FXSAVE */ | bit(true, 2) /* DE */ | bit(true, 3) /* PSE */ |
 		bit(true, 4) /* TSC */ | bit(true, 5) /* MSR */ | bit(true, 6) /* PAE */ |
@@ -62,7 +62,8 @@ func computeFeatures() *cpuidFeat {
 		bit(fx, 24) | bit(sse, 25) | bit(sse2, 26)
 	f.ebx7 = bit(true, 7) /* SMEP */ | bit(true, 18) /* RDSEED */ | bit(true, 20) /* SMAP */ |
 		bit(registered("RDFSBASE") && registered("WRGSBASE"), 0)
-	f.ecx81 = bit(registered("LAHF") && registered("SAHF"), 0) | bit(registered("LZCNT"), 5)
+	f.ecx81 = bit(registered("LAHF") && registered("SAHF"), 0) | bit(registered("LZCNT"), 5) |
+		bit(registered("PREFETCHW"), 8)
 	f.edx81 = bit(true, 11) /* SYSCALL */ | bit(true, 20) /* NX */ | bit(true, 26) /* 1 GiB pages */ |
 		bit(true, 27) /* RDTSCP */ | bit(true, 29) /* LM */
 	return f
