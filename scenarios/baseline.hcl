@@ -7,3 +7,39 @@ scenario "baseline_idle" {
   expect { no_bugcheck_for = "20s" }
   expect { event = "shell-ready" }
 }
+
+scenario "baseline_test_profile_drivers" {
+  description = "test profile (a pass every 5-15 ms), drivers loaded, called and unloaded, 3 guest seconds"
+  append      = "pg.profile=test"
+  seeds       = "1..2"
+  step {
+    at   = "30ms"
+    load = "hello a b"
+  }
+  step {
+    at   = "50ms"
+    load = "ticktest 5"
+  }
+  step {
+    at   = "500ms"
+    type = "call hello 0 still here"
+  }
+  step {
+    at   = "1s"
+    type = "unload hello"
+  }
+  step {
+    at   = "1500ms"
+    type = "lsmod"
+  }
+  expect { no_bugcheck_for = "3s" }
+  expect { serial = "(?m)^hello: driver hello, args \"a b\"$" }
+}
+
+scenario "baseline_windows_profile" {
+  description = "windows profile: idle through ten guest minutes (several 120-130 s passes)"
+  append      = "pg.profile=windows pg.telemetry=1"
+  max_time    = "601s"
+  expect { no_bugcheck_for = "600s" }
+  expect { event = "pg-pass" }
+}
