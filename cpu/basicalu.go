@@ -24,8 +24,26 @@ func init() {
 	register("DEC", xlateIncDec)
 }
 
+// intArgs reports whether every register or memory argument of u is 1, 2, 4 or 8 bytes
+// wide (so handlers can rely on it; anything else from the decoder becomes #UD).
+func intArgs(u *uop) bool {
+	for i := 0; i < int(u.nargs) && i < 3; i++ {
+		if u.kind[i] == kReg || u.kind[i] == kMem {
+			switch u.sz[i] {
+			case 1, 2, 4, 8:
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // xlateALU picks the form handler for a two-operand ALU instruction.
 func xlateALU(u *uop, op uint8) bool {
+	if !intArgs(u) {
+		return false
+	}
 	u.aux = op
 	k0, k1 := u.kind[0], u.kind[1]
 	switch {
@@ -225,6 +243,9 @@ func cmpRI64(c *CPU, u *uop) *Fault {
 }
 
 func xlateIncDec(u *uop, d *decodeInfo) bool {
+	if !intArgs(u) {
+		return false
+	}
 	if d.name == "DEC" {
 		u.aux = 1
 	}

@@ -18,6 +18,9 @@ func xlateNOP(u *uop, d *decodeInfo) bool {
 
 func xlateMOV(u *uop, d *decodeInfo) bool {
 	k0, k1 := u.kind[0], u.kind[1]
+	if (k0 == kReg || k0 == kMem) && (k1 == kReg || k1 == kMem || k1 == kImm) && !intArgs(u) {
+		return false
+	}
 	switch {
 	case k0 == kReg && k1 == kReg:
 		if u.sz[0] == 8 {
