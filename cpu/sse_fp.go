@@ -1,6 +1,9 @@
 package cpu
 
-import "math"
+import (
+	"math"
+	"math/bits"
+)
 
 // The SSE floating-point core (SDM Vol. 1 §4.8, §11.5): values are handled as raw IEEE bits
 // so that NaN payloads, signed zeros and the MXCSR controls come out exactly as the hardware
@@ -38,6 +41,7 @@ const (
 	mxPE     = 1 << 5
 	mxDAZ    = 1 << 6
 	mxIM     = 1 << 7
+	mxOM     = 1 << 10
 	mxUM     = 1 << 11
 	mxRCBits = 3 << 13
 	mxFZ     = 1 << 15
@@ -314,6 +318,7 @@ func (e *fpEnv) arith64(op int, a, b uint64) uint64 {
 const (
 	hintTiny   = 1 << iota // tiny after rounding with an unbounded exponent
 	hintNoOver             // the round-to-nearest overflow does not overflow under MXCSR.RC
+	hintExact              // exact when rounded with an unbounded exponent (PE for unmasked O/U)
 )
 
 // round64 finishes a double-precision result: r is the round-to-nearest result of a finite
@@ -335,19 +340,31 @@ func (e *fpEnv) round64(r float64, err int, hint int) uint64 {
 	}
 	over := math.IsInf(r, 0) && hint&hintNoOver == 0
 	r = e.step(r, err)
-	e.flags |= mxPE
 	b := math.Float64bits(r)
 	if over || isInf64(b) {
-		e.flags |= mxOE
+		e.flags |= e.postFlag(mxOE, hint&hintExact == 0)
 		return b
 	}
 	if b&^f64Sign < f64Min || hint&hintTiny != 0 {
-		e.flags |= mxUE
+		e.flags |= e.postFlag(mxUE, hint&hintExact == 0)
 		if e.mx&mxFZ != 0 && e.mx&mxUM != 0 {
 			return b & f64Sign
 		}
+		return b
 	}
+	e.flags |= mxPE
 	return b
+}
+
+// postFlag returns the flags an inexact overflow or underflow (flag) raises: with the
+// exception masked, the flag and PE; unmasked, the flag, and PE only if rounding to the
+// destination precision with an unbounded exponent is inexact (unbInexact), as the
+// hardware reports it to the #XM handler.
+func (e *fpEnv) postFlag(flag uint32, unbInexact bool) uint32 {
+	if e.mx&(flag<<7) == 0 && !unbInexact {
+		return flag
+	}
+	return flag | mxPE
 }
 
 // boundary64 computes the hints for a MUL/DIV (or ADD, for overflow) result r with
@@ -357,11 +374,34 @@ func (e *fpEnv) round64(r float64, err int, hint int) uint64 {
 func (e *fpEnv) boundary64(op int, x, y, r float64, err int) int {
 	rs := math.Abs(e.step(r, err))
 	inf := math.IsInf(r, 0)
-	if !(rs == 0x1p-1022 && op != fopAdd) && !(inf && e.rc() != rcNearest) {
-		return 0
+	hint := 0
+	if e.mx&(mxOM|mxUM) != mxOM|mxUM && (inf || rs <= 0x1p-1022) {
+		// Unmasked overflow/underflow: PE depends on the unbounded-exponent rounding.
+		if _, merr, _ := scaled64(op, x, y); merr == 0 {
+			hint = hintExact
+		}
 	}
-	var m float64
-	var merr, exp int
+	if !(rs == 0x1p-1022 && op != fopAdd) && !(inf && e.rc() != rcNearest) {
+		return hint
+	}
+	m, merr, exp := scaled64(op, x, y)
+	mu := math.Abs(e.step(m, merr))
+	if inf {
+		if mu < math.Ldexp(1, 1024-exp) {
+			return hint | hintNoOver
+		}
+		return hint
+	}
+	if mu < math.Ldexp(1, -1022-exp) {
+		return hint | hintTiny
+	}
+	return hint
+}
+
+// scaled64 recomputes x op y scaled into the normal range: the exact value is
+// m * 2^exp plus an error of sign merr (ADD halves the operands, which is exact for the
+// large values it is used on; MUL and DIV work on the Frexp mantissas).
+func scaled64(op int, x, y float64) (m float64, merr, exp int) {
 	switch op {
 	case fopAdd:
 		m = x*0.5 + y*0.5
@@ -377,17 +417,7 @@ func (e *fpEnv) boundary64(op int, x, y, r float64, err int) int {
 		m = mx / my
 		merr, exp = signOf(math.FMA(-m, my, mx))*signOf(my), ex-ey
 	}
-	mu := math.Abs(e.step(m, merr))
-	if inf {
-		if mu < math.Ldexp(1, 1024-exp) {
-			return hintNoOver
-		}
-		return 0
-	}
-	if mu < math.Ldexp(1, -1022-exp) {
-		return hintTiny
-	}
-	return 0
+	return m, merr, exp
 }
 
 // step applies MXCSR.RC to a round-to-nearest result r of an exact value with
@@ -487,8 +517,10 @@ func (e *fpEnv) round32(v float64, err int) uint32 {
 	}
 	exp := int(b >> 52 & 0x7FF)
 	mant := b & f64Frac
-	if exp == 0 {
-		exp = 1 // double denormal
+	if exp == 0 { // double denormal: normalise so that bit 52 leads
+		sh := bits.LeadingZeros64(mant) - 11
+		mant <<= uint(sh)
+		exp = 1 - sh
 	} else {
 		mant |= 1 << 52
 	}
@@ -518,7 +550,7 @@ func (e *fpEnv) round32(v float64, err int) uint32 {
 		r = uint32(k) // denormal (a carry into bit 23 makes it the smallest normal)
 	} else {
 		if uint64(e32-1)<<23+k >= 0xFF<<23 {
-			e.flags |= mxOE | mxPE
+			e.flags |= e.postFlag(mxOE, m&(1<<31-1) != 0)
 			return sign | e.overflow32(sign)
 		}
 		r = uint32(uint64(e32-1)<<23 + k)
@@ -528,7 +560,11 @@ func (e *fpEnv) round32(v float64, err int) uint32 {
 			e.flags |= mxUE | mxPE
 			return sign
 		}
-		if inexact || e.mx&mxUM == 0 {
+		if e.mx&mxUM == 0 { // unmasked: reported even when exact
+			e.flags |= e.postFlag(mxUE, m&(1<<31-1) != 0)
+			return sign | r
+		}
+		if inexact {
 			e.flags |= mxUE
 		}
 	}
