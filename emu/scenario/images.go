@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kppemu/kppemu/emu"
@@ -100,7 +101,16 @@ func (s *Scenario) bootImage() (emu.BootImage, map[string][]byte, error) {
 // missing returns the first requirement the image set does not meet ("" if
 // none); syms are the kernel's symbols.
 func (s *Scenario) missing(syms *Symbols) string {
-	for _, r := range s.Requires {
+	reqs := slices.Clone(s.Requires)
+	for _, p := range s.Programs {
+		reqs = append(reqs, "program:"+p)
+	}
+	for _, st := range s.Steps {
+		if st.Kind == ActStart {
+			reqs = append(reqs, "program:"+strings.Fields(st.Text)[0])
+		}
+	}
+	for _, r := range reqs {
 		kind, name, _ := strings.Cut(r, ":")
 		switch kind {
 		case "driver":

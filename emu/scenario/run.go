@@ -60,7 +60,8 @@ type Result struct {
 type BugCheck struct {
 	TimeNS     uint64    `json:"time_ns"`
 	Code       uint64    `json:"code"`
-	Params     [4]uint64 `json:"params"`
+	Params     [4]uint64 `json:"-"`
+	ParamsHex  [4]Hex    `json:"params"`                // as hex strings: 64-bit values do not survive JSON numbers
 	RegionType *uint64   `json:"region_type,omitempty"` // parameter 4 of 0x109
 	// LastWriter of parameter 3 (the corrupted address), when the emulator
 	// saw a write change it after the region was announced.
@@ -72,9 +73,9 @@ type BugCheck struct {
 type FlipInfo struct {
 	Step       int    `json:"step"`
 	RegionType uint64 `json:"region_type"`
-	RegionBase uint64 `json:"region_base"`
+	RegionBase Hex    `json:"region_base"`
 	RegionSize uint64 `json:"region_size"`
-	Addr       uint64 `json:"addr"`
+	Addr       Hex    `json:"addr"`
 	Old        byte   `json:"old"`
 	New        byte   `json:"new"`
 }
@@ -538,7 +539,7 @@ func (ru *runner) doFlip(st *Step) (string, string) {
 	ru.tr.hostStep = st.Index
 	ru.m.WritePhys(pa, b[:])
 	ru.tr.hostStep = 0
-	ru.flip = &FlipInfo{Step: st.Index, RegionType: t, RegionBase: reg.Base, RegionSize: reg.Size, Addr: va, Old: old, New: b[0]}
+	ru.flip = &FlipInfo{Step: st.Index, RegionType: t, RegionBase: Hex(reg.Base), RegionSize: reg.Size, Addr: Hex(va), Old: old, New: b[0]}
 	return fmt.Sprintf("flip %#x (%s, region %s +%#x of %#x): %02x -> %02x", va, RegionTypeName(t),
 		ru.res.Name(reg.Base), off, reg.Size, old, b[0]), ""
 }
@@ -645,6 +646,7 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		}
 		for i := 0; i < 4 && i+1 < len(bcEv.Args); i++ {
 			bc.Params[i] = bcEv.Args[i+1]
+			bc.ParamsHex[i] = Hex(bcEv.Args[i+1])
 		}
 		at, _ := ru.attackTime(bcEv.Time)
 		latency = bcEv.Time - min(at, bcEv.Time)
@@ -770,7 +772,7 @@ func (ru *runner) attribute(bc *BugCheck) {
 		return
 	}
 	if w.HostStep == 0 {
-		w.Where = ru.res.Name(w.RIP)
+		w.Where = ru.res.Name(uint64(w.RIP))
 		if w.CPL == 3 {
 			w.Where += " (user mode)"
 		}
@@ -786,4 +788,21 @@ func tail(s string, lines int) string {
 		parts = parts[len(parts)-lines:]
 	}
 	return strings.Join(parts, "\n")
+}
+
+// Hex is a 64-bit value that JSON carries as a "0x..." string.
+type Hex uint64
+
+// MarshalJSON implements json.Marshaler.
+func (h Hex) MarshalJSON() ([]byte, error) { return []byte(fmt.Sprintf("\"%#x\"", uint64(h))), nil }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (h *Hex) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), "\"")
+	v, err := parseUint(s)
+	if err != nil {
+		return err
+	}
+	*h = Hex(v)
+	return nil
 }

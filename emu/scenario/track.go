@@ -20,10 +20,10 @@ type Region struct {
 // host step.
 type Writer struct {
 	Time     uint64 `json:"time_ns"`
-	RIP      uint64 `json:"rip"`
+	RIP      Hex    `json:"rip"`
 	CPL      uint8  `json:"cpl"`
 	HostStep int    `json:"host_step,omitempty"` // > 0: a scenario step's poke
-	Addr     uint64 `json:"addr"`                // the byte's virtual address
+	Addr     Hex    `json:"addr"`                // the byte's virtual address
 	Where    string `json:"where"`               // module!symbol+offset of RIP, or "host (scenario step N)"
 }
 
@@ -141,7 +141,7 @@ func (t *tracker) pageWritten(pfn uint64) {
 		for k := range s.shadow {
 			if cur[k] != s.shadow[k] {
 				lw := lastWrite{w: w, va: s.va + uint64(k)}
-				lw.w.Addr = lw.va
+				lw.w.Addr = Hex(lw.va)
 				t.last[s.pa+uint64(k)] = lw
 				t.lastReg[s.region] = lw
 				t.writes++
@@ -158,7 +158,7 @@ func (t *tracker) writer() Writer {
 		return Writer{Time: t.m.Now(), HostStep: t.hostStep, Where: fmt.Sprintf("host (scenario step %d)", t.hostStep)}
 	}
 	c := t.m.CPU
-	return Writer{Time: c.Clock, RIP: c.InstructionRIP(), CPL: c.CPL}
+	return Writer{Time: c.Clock, RIP: Hex(c.InstructionRIP()), CPL: c.CPL}
 }
 
 // lastWriter returns who last changed the byte at virtual address va, or,
