@@ -74,7 +74,9 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r)
 	case PG_CHECK_CR:
 	case PG_CHECK_LAPIC: r->expect = read_reg(c, r) & r->mask; break;
 	case PG_CHECK_MODLIST:
-	case PG_CHECK_DRVOBJ: r->expect = 0; break;
+	case PG_CHECK_DRVOBJ:
+	case PG_CHECK_PROCLIST:
+	case PG_CHECK_HANDLELIST: r->expect = 0; break;
 	default: r->expect = region_hash(c, r); break;
 	}
 }
@@ -108,7 +110,7 @@ static uint64_t region_hash(const struct pg_context *c, const struct pg_region *
 
 static bool hash_ok(const struct pg_context *c, const struct pg_region *r) { return region_hash(c, r) == r->expect; }
 
-static bool mapped(const void *p, size_t size)
+bool pg_mapped(const void *p, size_t size)
 {
 	uint64_t a = (uint64_t)p;
 	if (!a || (a & 7))
@@ -117,6 +119,8 @@ static bool mapped(const void *p, size_t size)
 }
 
 /* A mismatch of a cross-walk counts when it is still there on a later pass. */
+static bool mapped(const void *p, size_t size) { return pg_mapped(p, size); }
+
 static bool confirm(struct pg_region *r, bool bad)
 {
 	if (!bad) {
@@ -262,6 +266,18 @@ bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)
 	case PG_CHECK_DRVOBJ: {
 		uint64_t a = 0;
 		bool bad = confirm(r, check_drvobj(c, &a));
+		*addr = a;
+		return bad;
+	}
+	case PG_CHECK_PROCLIST: {
+		uint64_t a = 0;
+		bool bad = confirm(r, pg_check_proclist(c, r, &a));
+		*addr = a;
+		return bad;
+	}
+	case PG_CHECK_HANDLELIST: {
+		uint64_t a = 0;
+		bool bad = confirm(r, pg_check_handlelist(c, r, &a));
 		*addr = a;
 		return bad;
 	}

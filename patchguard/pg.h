@@ -21,6 +21,8 @@ enum pg_check {
 	PG_CHECK_MODLIST,  /* loaded-module list vs. the module lookup table */
 	PG_CHECK_DRVOBJ,   /* every driver object's dispatch entries */
 	PG_CHECK_SEALED,   /* keyed hash updated through pg_seal_update */
+	PG_CHECK_PROCLIST, /* active process list vs. the PID table (base: list head, mask: table) */
+	PG_CHECK_HANDLELIST, /* handle-table list vs. the processes' tables (base: list head) */
 };
 
 #define PG_NO_SHADOW (~0ull)
@@ -113,6 +115,12 @@ const char *pg_type_name(uint32_t type);
 void pg_seal_region(struct pg_context *c, struct pg_region *r);
 /* Returns true and the corrupted address when the region fails. */
 bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr);
+
+/* procwalk.c: the process structures when the kernel has them. */
+void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max);
+bool pg_check_proclist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+bool pg_check_handlelist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+bool pg_mapped(const void *p, size_t size);
 
 /* context.c */
 struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure */

@@ -14,8 +14,10 @@ status_t driver_entry(struct driver_object *drv)
 		printk("attack_a11: %s is not loaded\n", name);
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	victim->dispatch[0] = stolen_dispatch;
 	printk("attack_a11: %s's dispatch entry 0 now points into attack_a11\n", name);
 	a_patched("attack_a11");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

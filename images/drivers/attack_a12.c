@@ -19,9 +19,11 @@ status_t driver_entry(struct driver_object *drv)
 			if (e[1] != want || !a_ptr_ok(e[0] & ~7ull, 8) || strcmp((const char *)e[0], "printk"))
 				continue;
 			uint64_t hook = (uint64_t)&fake_printk;
+			uint64_t pf = a_cli(); /* no pass between the patch and its report */
 			a_write_protected(&e[1], &hook, sizeof hook);
 			printk("attack_a12: export entry of printk at kernel+0x%lx redirected\n", q - base);
 			a_patched("attack_a12");
+			a_restore(pf);
 			return KPP_STATUS_SUCCESS;
 		}
 	}

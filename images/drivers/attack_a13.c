@@ -10,6 +10,7 @@ static void my_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64
 
 status_t driver_entry(struct driver_object *drv)
 {
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	if (!strcmp(drv->args, "stop")) {
 		debug_routines.stop = my_stop;
 		printk("attack_a13: bug-check routine pointer hooked\n");
@@ -18,5 +19,6 @@ status_t driver_entry(struct driver_object *drv)
 		printk("attack_a13: debug-trap routine pointer hooked\n");
 	}
 	a_patched("attack_a13");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

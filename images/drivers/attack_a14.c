@@ -25,15 +25,18 @@ status_t driver_entry(struct driver_object *drv)
 	uint8_t jmp[5] = {0xE9};
 	int32_t rel = (int32_t)(hook - (target + 5));
 	memcpy(jmp + 1, &rel, 4);
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	a_write_protected((void *)target, jmp, sizeof jmp);
 	uint64_t *table = a_find_service_table();
 	if (!table) {
 		printk("attack_a14: service table not found\n");
+		a_restore(pf);
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
 	uint64_t entry = (uint64_t)&hooked_getpid;
 	a_write_protected(&table[KPP_SYS_GET_PID], &entry, sizeof entry);
 	printk("attack_a14: bugcheck hooked, then service table entry %d redirected\n", KPP_SYS_GET_PID);
 	a_patched("attack_a14");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

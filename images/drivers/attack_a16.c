@@ -20,9 +20,11 @@ status_t driver_entry(struct driver_object *drv)
 		if (!(pte & A_PTE_P) || (pte & A_PTE_ADDR) != phys)
 			continue;
 		volatile uint32_t *lvt = (volatile uint32_t *)(va + LAPIC_LVT_TIMER);
+		uint64_t pf = a_cli(); /* no pass between the patch and its report */
 		*lvt |= LVT_MASKED;
 		printk("attack_a16: local APIC timer masked\n");
 		a_patched("attack_a16");
+		a_restore(pf);
 		return KPP_STATUS_SUCCESS;
 	}
 	printk("attack_a16: local APIC mapping not found\n");

@@ -27,8 +27,10 @@ status_t driver_entry(struct driver_object *drv)
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
 	static const uint8_t ret = 0xC3;
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	a_write_protected((void *)routine, &ret, 1);
 	printk("attack_a17: DPC routine at kernel+0x%lx now returns at once\n", routine - a_kernel_base());
 	a_patched("attack_a17");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

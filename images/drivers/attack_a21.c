@@ -12,8 +12,10 @@ status_t driver_entry(struct driver_object *drv)
 	uint8_t jmp[5] = {0xE9};
 	int32_t rel = (int32_t)(hook - (target + 5));
 	memcpy(jmp + 1, &rel, 4);
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	a_write_protected((void *)target, jmp, sizeof jmp);
 	printk("attack_a21: module_find hooked before PatchGuard armed\n");
 	a_patched("attack_a21");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

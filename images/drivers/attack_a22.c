@@ -17,8 +17,10 @@ status_t driver_entry(struct driver_object *drv)
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
 	uint64_t hook = (uint64_t)&hooked_getpid;
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	a_write_protected(&table[KPP_SYS_GET_PID], &hook, sizeof hook);
 	printk("attack_a22: service table entry %d redirected\n", KPP_SYS_GET_PID);
 	a_patched("attack_a22");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

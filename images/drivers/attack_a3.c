@@ -11,8 +11,10 @@ status_t driver_entry(struct driver_object *drv)
 		printk("attack_a3: string not found\n");
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	a_write_protected((void *)(at + 9), "C", 1);
 	printk("attack_a3: read-only string at kernel+0x%lx rewritten\n", at - a_kernel_base());
 	a_patched("attack_a3");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

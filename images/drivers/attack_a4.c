@@ -25,6 +25,7 @@ status_t driver_entry(struct driver_object *drv)
 	} __attribute__((packed)) idtr;
 	__asm__ volatile("sidt %0" : "=m"(idtr));
 	struct gate *g = (struct gate *)idtr.base + VEC_PF;
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	uint64_t f = a_cli();
 	attack_a4_original = g->off_lo | (uint64_t)g->off_mid << 16 | (uint64_t)g->off_hi << 32;
 	uint64_t stub = (uint64_t)&attack_a4_stub;
@@ -35,5 +36,6 @@ status_t driver_entry(struct driver_object *drv)
 	printk("attack_a4: IDT gate %d now enters the driver (chained to kernel+0x%lx)\n", VEC_PF,
 	       attack_a4_original - a_kernel_base());
 	a_patched("attack_a4");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

@@ -48,6 +48,7 @@ status_t driver_entry(struct driver_object *drv)
 		system_descriptor((int)used, (uint64_t)ldt, 0, LDT_TYPE, 0, sizeof ldt - 1);
 	else
 		system_descriptor((int)used, (uint64_t)&gate_target, SEL_KERNEL_CODE, CALL_GATE_TYPE, 3, 0);
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	uint64_t f = a_cli();
 	gdtr.base = (uint64_t)gdt_copy;
 	gdtr.limit = (uint16_t)((used + 2) * 8 - 1);
@@ -58,5 +59,6 @@ status_t driver_entry(struct driver_object *drv)
 	printk("attack_a5: GDT copied with %s at selector 0x%lx and loaded\n", want_ldt ? "an LDT" : "a call gate",
 	       (uint64_t)(used * 8));
 	a_patched("attack_a5");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

@@ -9,6 +9,7 @@ status_t driver_entry(struct driver_object *drv)
 {
 	uint64_t cr4;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	if ((cr4 & CR4_SMEP) && strcmp(drv->args, "wp")) {
 		cr4 &= ~CR4_SMEP;
 		__asm__ volatile("mov %0, %%cr4" ::"r"(cr4) : "memory");
@@ -18,5 +19,6 @@ status_t driver_entry(struct driver_object *drv)
 		printk("attack_a7: CR0.WP left clear\n");
 	}
 	a_patched("attack_a7");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

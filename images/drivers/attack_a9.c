@@ -22,6 +22,7 @@ status_t driver_entry(struct driver_object *drv)
 		printk("attack_a9: %s is first in the list; load another driver first\n", m->name);
 		return KPP_STATUS_UNSUCCESSFUL;
 	}
+	uint64_t pf = a_cli(); /* no pass between the patch and its report */
 	uint64_t f = a_cli();
 	m->prev->next = m->next;
 	if (m->next)
@@ -29,5 +30,6 @@ status_t driver_entry(struct driver_object *drv)
 	a_restore(f);
 	printk("attack_a9: %s unlinked from the loaded-module list\n", m->name);
 	a_patched("attack_a9");
+	a_restore(pf);
 	return KPP_STATUS_SUCCESS;
 }

@@ -1,0 +1,133 @@
+/* The process structures (region types 0x4 and 0x5), when the kernel has
+ * them (kpp/process.h; its lists change only with interrupts disabled):
+ *  - the active process list against the PID table: every process on the
+ *    list sits in its PID-table slot with its PID, and every occupied slot's
+ *    process is on the list (a DKOM-hidden process is in the table only);
+ *  - the handle-table list: every table on it belongs to a process on the
+ *    active list that points back at it, and each such process's table is
+ *    on it.
+ * The list heads and the table are linked weakly, so a kernel without
+ * processes builds and simply has no such regions. */
+#include <kpp/types.h>
+#include "pg.h"
+
+#if __has_include(<kpp/process.h>)
+#include <kpp/process.h>
+
+#pragma weak process_list
+#pragma weak pid_table
+#pragma weak handle_table_list
+
+#define WALK_LIMIT (KPP_PID_TABLE_SIZE + 1)
+
+void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max)
+{
+	if (!&process_list || !pid_table || !&handle_table_list || *n + 2 > max)
+		return;
+	struct pg_region *r = &out[(*n)++];
+	r->base = (uint64_t)&process_list;
+	r->size = 0;
+	r->type = KPP_PG_PROCESS_LIST;
+	r->check = PG_CHECK_PROCLIST;
+	r->mask = (uint64_t)pid_table;
+	r->expect = 0;
+	r->shadow = PG_NO_SHADOW;
+	r->suspect = 0;
+	r = &out[(*n)++];
+	r->base = (uint64_t)&handle_table_list;
+	r->size = 0;
+	r->type = KPP_PG_HANDLE_TABLE_LIST;
+	r->check = PG_CHECK_HANDLELIST;
+	r->mask = (uint64_t)&process_list;
+	r->expect = 0;
+	r->shadow = PG_NO_SHADOW;
+	r->suspect = 0;
+}
+
+static bool on_list(const struct list_link *head, const struct list_link *l)
+{
+	uint32_t n = 0;
+	for (const struct list_link *k = head->next; k != head && n < WALK_LIMIT; k = k->next, n++)
+		if (k == l)
+			return true;
+	return false;
+}
+
+bool pg_check_proclist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	const struct list_link *head = (const struct list_link *)r->base;
+	const struct pid_entry *table = (const struct pid_entry *)r->mask;
+	uint32_t listed = 0, present = 0;
+	const struct list_link *prev = head;
+	for (const struct list_link *l = head->next; l != head; prev = l, l = l->next) {
+		const struct process *p = PROCESS_OF(l);
+		if (!pg_mapped(l, sizeof *l) || !pg_mapped(p, sizeof *p) || ++listed > KPP_PID_TABLE_SIZE ||
+		    l->prev != prev || p->pid_slot >= KPP_PID_TABLE_SIZE || table[p->pid_slot].process != p ||
+		    table[p->pid_slot].pid != p->pid) {
+			*addr = (uint64_t)&prev->next;
+			return true;
+		}
+	}
+	if (head->prev != prev) {
+		*addr = (uint64_t)&head->prev;
+		return true;
+	}
+	for (uint32_t i = 0; i < KPP_PID_TABLE_SIZE; i++) {
+		const struct process *p = table[i].process;
+		if (!p)
+			continue;
+		present++;
+		if (!pg_mapped(p, sizeof *p) || !on_list(head, &p->link)) {
+			*addr = (uint64_t)&table[i];
+			return true;
+		}
+	}
+	if (present != listed) {
+		*addr = (uint64_t)table;
+		return true;
+	}
+	return false;
+}
+
+bool pg_check_handlelist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	const struct list_link *head = (const struct list_link *)r->base;
+	const struct list_link *procs = (const struct list_link *)r->mask;
+	uint32_t listed = 0, owned = 0;
+	const struct list_link *prev = head;
+	for (const struct list_link *l = head->next; l != head; prev = l, l = l->next) {
+		const struct handle_table *h = (const struct handle_table *)l;
+		if (!pg_mapped(l, sizeof *l) || ++listed > KPP_PID_TABLE_SIZE || l->prev != prev ||
+		    !pg_mapped(h->owner, sizeof *h->owner) || h->owner->handles != h ||
+		    !on_list(procs, &h->owner->link)) {
+			*addr = (uint64_t)&prev->next;
+			return true;
+		}
+	}
+	uint32_t n = 0;
+	for (const struct list_link *l = procs->next; l != procs && n < WALK_LIMIT; l = l->next, n++) {
+		const struct process *p = PROCESS_OF(l);
+		if (!pg_mapped(p, sizeof *p))
+			return false; /* the process-list check reports it */
+		if (!p->handles)
+			continue;
+		owned++;
+		if (!on_list(head, &p->handles->link)) {
+			*addr = (uint64_t)&p->handles;
+			return true;
+		}
+	}
+	if (owned != listed) {
+		*addr = (uint64_t)head;
+		return true;
+	}
+	return false;
+}
+
+#else
+
+void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max) {}
+bool pg_check_proclist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
+bool pg_check_handlelist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
+
+#endif
