@@ -7,9 +7,13 @@ package cpu
 //	sse_move.go   MOVD/MOVQ, MOVDQA/MOVDQU/MOVAPS/..., MOVSS/MOVSD, MOVH/L*, MOVNT*, MOVMSK*
 //	sse_int.go    packed integer (PADD*, PCMP*, PUNPCK*, PSHUF*, shifts, packs, ...) and logic
 //	sse_fp.go     the floating-point core: NaN rules, DAZ/FTZ, rounding control, MXCSR flags
-//	sse_arith.go  ADD/SUB/MUL/DIV/MIN/MAX/SQRT/CMP (SS, SD, PS, PD), COMIS/UCOMIS, shuffles
+//	sse_arith.go  ADD/SUB/MUL/DIV/MIN/MAX/SQRT/CMP (SS, SD, PS, PD), COMIS/UCOMIS
 //	sse_cvt.go    the CVT* conversions
 //	sse_state.go  LDMXCSR/STMXCSR, FXSAVE/FXRSTOR, the x87 control instructions, EMMS
+//	sse_x87env.go FNSTENV/FLDENV, FNSAVE/FRSTOR
+//
+// Tests: sse_test.go (unit tests), sse_x87env_test.go, sse_golden_test.go (cases recorded
+// on the host CPU, the reference for every floating-point rule here).
 //
 // Legacy-SSE 128-bit memory operands must be 16-byte aligned (#GP(0)) except for the
 // explicitly unaligned moves (SDM Vol. 1 §11.6.8); scalar and 64-bit operands never are.
@@ -20,9 +24,6 @@ package cpu
 const (
 	sseUnaligned = 1 << 0 // a 16-byte memory operand need not be aligned
 )
-
-// xmm returns a pointer to XMM register r.
-func (c *CPU) xmm(r uint8) *[2]uint64 { return &c.XMM[r&15] }
 
 // xsrc reads argument i (an XMM register or memory of u.sz[i] bytes, zero-extended to
 // 128 bits). 16-byte memory operands are checked for alignment unless sseUnaligned.
