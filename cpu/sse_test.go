@@ -660,3 +660,21 @@ func TestSSEOpcodeSpaceNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestFXSAVECompatMode: outside 64-bit mode FXSAVE stores XMM0-7 only (bytes 0-287).
+func TestFXSAVECompatMode(t *testing.T) {
+	e := sseEnv(t)
+	s := e.c.Snapshot()
+	s.Seg[CS] = segFromDesc(selKCode32, descKCode32)
+	s.XMM[7] = [2]uint64{0x7777, 0x8888}
+	s.XMM[8] = [2]uint64{0x9999, 0xAAAA}
+	e.c.Restore(s)
+	e.poke64(tData+288, 0x5555)
+	e.runSSE(0x0f, 0xae, 0x03) // fxsave [ebx]
+	if e.read64(tData+160+16*7) != 0x7777 || e.read64(tData+168+16*7) != 0x8888 {
+		t.Fatalf("xmm7 image %#x", e.read64(tData+160+16*7))
+	}
+	if e.read64(tData+288) != 0x5555 {
+		t.Fatalf("xmm8 slot written in compatibility mode: %#x", e.read64(tData+288))
+	}
+}
