@@ -23,6 +23,9 @@ struct pg_context *pg_open(int i)
 	struct pg_slot *s = &pg.slot[i];
 	pg.busy = true;
 	struct pg_context *c = (struct pg_context *)(s->enc ^ rotl(s->key, SLOT_ROT));
+	/* A slot an attacker rewrote must not make the checker fault. */
+	if (((uint64_t)c >> 47) != 0x1FFFF || !pg_mapped(c, s->size))
+		pg_detect(NULL, s, (uint64_t)s, KPP_PG_CHECKER_CONTEXT);
 	pg_crypt(c, s->size, s->key);
 	if (c->magic != PG_CONTEXT_MAGIC || c->selfhash != selfhash(c, s->size) ||
 	    c->nregions > c->capacity || sizeof *c + c->capacity * sizeof(struct pg_region) != s->size)
