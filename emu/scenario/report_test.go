@@ -1,0 +1,63 @@
+package scenario
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func lat(ns uint64) *uint64 { return &ns }
+
+// Summaries: per flipped region type, nearest-rank percentiles, and the
+// table and histogram that go with them.
+func TestSummarizeAndHistogram(t *testing.T) {
+	var results []*Result
+	for i := uint64(1); i <= 100; i++ {
+		typ := uint64(1)
+		if i%4 == 0 {
+			typ = 0xA
+		}
+		r := &Result{Scenario: "flips", File: "f.hcl", Seed: i, Outcome: Pass, Detected: i != 50,
+			LatencyNS: lat(i * 1e6), Flip: &FlipInfo{RegionType: typ},
+			BugCheck: &BugCheck{RegionType: &typ}, ExpectsBugCheck: true}
+		if i == 50 {
+			r.Outcome = Fail
+		}
+		results = append(results, r)
+	}
+	rep := NewReport(results)
+	require.False(t, rep.Passed)
+	require.Len(t, rep.Summaries, 1)
+	s := rep.Summaries[0]
+	require.Equal(t, 100, s.Runs)
+	require.Equal(t, 99, s.All.Detected)
+	require.Equal(t, uint64(51e6), s.All.MedianNS, "nearest rank over 99 values (50 is missing)")
+	require.Equal(t, uint64(100e6), s.All.P99NS, "ceil(0.99 x 99) = rank 99")
+	require.Equal(t, uint64(100e6), s.All.MaxNS)
+	require.Len(t, s.Groups, 2)
+	require.Equal(t, "type 0x1 function modification", s.Groups[0].Group)
+	require.Equal(t, 75, s.Groups[0].Runs)
+	require.Equal(t, 74, s.Groups[0].TypeMatch)
+	require.Equal(t, "type 0xa system service function", s.Groups[1].Group)
+
+	var b bytes.Buffer
+	rep.WriteText(&b, false)
+	out := b.String()
+	require.Contains(t, out, "FAIL 99/100")
+	require.Contains(t, out, "detected 99/100 (99.0%)")
+	require.Contains(t, out, "campaign flips: 100 runs, 99 passed, 1 failed")
+	require.Contains(t, out, "same type")
+	require.Contains(t, out, "detection latency (guest time):")
+	require.Equal(t, 12, strings.Count(out, "│"), "twelve histogram bins")
+}
+
+func TestHistogramOneValue(t *testing.T) {
+	var b bytes.Buffer
+	Histogram(&b, []uint64{5e6, 5e6, 5e6}, 10, 20)
+	require.Equal(t, "         5ms – 5ms        │████████████████████ 3\n", b.String())
+	b.Reset()
+	Histogram(&b, nil, 10, 20)
+	require.Empty(t, b.String())
+}
