@@ -121,10 +121,14 @@ func (c *CPU) strYield() {
 	}
 }
 
-// strRunMax bounds a bulk run so neither pointer wraps at the address size.
-func strRunMax(si, di uint64, as, s uint8) uint64 {
-	if as == 8 {
+// strRunMax bounds a bulk run so neither pointer wraps at the address size (back: the
+// pointers move down).
+func strRunMax(si, di uint64, as, s uint8, back bool) uint64 {
+	switch {
+	case as == 8:
 		return ^uint64(0)
+	case back:
+		return min(si/uint64(s), di/uint64(s)) + 1
 	}
 	return min((1<<32-si)/uint64(s), (1<<32-di)/uint64(s))
 }
@@ -143,46 +147,68 @@ func (c *CPU) ramRun(lin, nb uint64, acc mmu.Access) (pa uint64, ok bool) {
 	return uint64(p), true
 }
 
-// pageRoom returns how many whole elements of s bytes fit from lin to the end of its page.
-func pageRoom(lin uint64, s uint8) uint64 { return (0x1000 - lin&0xFFF) / uint64(s) }
+// pageRun limits a run of k elements of s bytes starting with the element at lin to its
+// page (back: the run goes down from lin, as with DF=1).
+func pageRun(lin, k uint64, s uint8, back bool) uint64 {
+	off := lin & 0xFFF
+	if !back {
+		return min(k, (0x1000-off)/uint64(s))
+	}
+	if off+uint64(s) > 0x1000 {
+		return 0
+	}
+	return min(k, off/uint64(s)+1)
+}
 
-// movsRun copies up to k forward elements of s bytes directly between RAM pages, as far
-// as both runs stay inside their pages, and returns the number copied (0: use the
-// element path). A destination overlapping the source from above is left to the element
-// path, whose forward copy replicates bytes where a block copy would not.
-func (c *CPU) movsRun(src, dst, k uint64, s uint8) uint64 {
+// runStart returns the lowest linear address of a run of k elements starting at lin.
+func runStart(lin, k uint64, s uint8, back bool) uint64 {
+	if back {
+		return lin - (k-1)*uint64(s)
+	}
+	return lin
+}
+
+// movsRun copies up to k elements of s bytes (forward, or backward with DF=1) directly
+// between RAM pages, as far as both runs stay inside their pages, and returns the number
+// copied (0: use the element path). Where source and destination overlap so that an
+// element copy would re-read bytes it already wrote (forward with the destination above
+// the source, backward with it below), the element path keeps the hardware's byte
+// replication; every other case equals a block move.
+func (c *CPU) movsRun(src, dst, k uint64, s uint8, back bool) uint64 {
 	if c.memSlow {
 		return 0
 	}
-	k = min(k, pageRoom(src, s), pageRoom(dst, s))
+	k = pageRun(dst, pageRun(src, k, s, back), s, back)
 	if k < 2 {
 		return 0
 	}
+	src, dst = runStart(src, k, s, back), runStart(dst, k, s, back)
 	nb := k * uint64(s)
 	ps, ok := c.ramRun(src, nb, mmu.Read)
 	if !ok {
 		return 0
 	}
 	pd, ok := c.ramRun(dst, nb, mmu.Write)
-	if !ok || pd > ps && pd < ps+nb {
+	if !ok || !back && pd > ps && pd < ps+nb || back && pd < ps && pd+nb > ps {
 		return 0
 	}
-	// WritePhys copies with memmove semantics (right for a destination below the source)
-	// and drops decoded instructions of the page it writes.
+	// WritePhys copies with memmove semantics and drops decoded instructions of the page
+	// it writes.
 	c.mem.WritePhys(mmu.PAddr(pd), c.mem.RAM()[ps:ps+nb])
 	return k
 }
 
-// stosRun fills up to k forward elements of s bytes with v directly in a RAM page and
-// returns the number stored (0: use the element path).
-func (c *CPU) stosRun(dst, k uint64, s uint8, v uint64) uint64 {
+// stosRun fills up to k elements of s bytes (forward, or backward with DF=1) with v
+// directly in a RAM page and returns the number stored (0: use the element path).
+func (c *CPU) stosRun(dst, k uint64, s uint8, v uint64, back bool) uint64 {
 	if c.memSlow {
 		return 0
 	}
-	k = min(k, pageRoom(dst, s))
+	k = pageRun(dst, k, s, back)
 	if k < 2 {
 		return 0
 	}
+	dst = runStart(dst, k, s, back)
 	nb := k * uint64(s)
 	pd, ok := c.ramRun(dst, nb, mmu.Write)
 	if !ok {
@@ -228,8 +254,9 @@ func movs(c *CPU, u *uop) *Fault {
 			c.strYield()
 			break
 		}
-		if step == uint64(s) && n > 1 && lim > 1 {
-			if k := c.movsRun(c.linear(u.seg, si), c.linear(ES, di), min(n, lim, strRunMax(si, di, as, s)), s); k > 0 {
+		if n > 1 && lim > 1 {
+			k := min(n, lim, strRunMax(si, di, as, s, step != uint64(s)))
+			if k = c.movsRun(c.linear(u.seg, si), c.linear(ES, di), k, s, step != uint64(s)); k > 0 {
 				si, di, n, lim = (si+k*step)&m, (di+k*step)&m, n-k, lim-k+1
 				continue
 			}
@@ -273,8 +300,9 @@ func stos(c *CPU, u *uop) *Fault {
 			c.strYield()
 			break
 		}
-		if step == uint64(s) && n > 1 && lim > 1 {
-			if k := c.stosRun(c.linear(ES, di), min(n, lim, strRunMax(di, di, as, s)), s, v); k > 0 {
+		if n > 1 && lim > 1 {
+			k := min(n, lim, strRunMax(di, di, as, s, step != uint64(s)))
+			if k = c.stosRun(c.linear(ES, di), k, s, v, step != uint64(s)); k > 0 {
 				di, n, lim = (di+k*step)&m, n-k, lim-k+1
 				continue
 			}

@@ -237,3 +237,91 @@ func BenchmarkRepStosq(b *testing.B) { benchRep(b, []byte{0xF3, 0x48, 0xAB}, 819
 func BenchmarkRepScasb(b *testing.B) {
 	benchRep(b, []byte{0xB0, 0x01, 0xF2, 0xAE}, 4096, 4096)
 }
+
+// TestRepMovsStosModel checks REP MOVS/STOS (bulk and element paths, both directions,
+// overlapping and page-crossing runs) against an element-by-element model.
+func TestRepMovsStosModel(t *testing.T) {
+	const win = 0x4000 // bytes of tData the cases use
+	seed := uint64(12345)
+	rnd := func(n uint64) uint64 {
+		seed ^= seed << 13
+		seed ^= seed >> 7
+		seed ^= seed << 17
+		return seed % n
+	}
+	e := newTestEnv(t, 0)
+	s0 := e.c.Snapshot()
+	for i := 0; i < 600; i++ {
+		size := uint8(1) << rnd(4)
+		back := rnd(2) == 1
+		stos := rnd(4) == 0
+		n := rnd(700)
+		src := 0x1000 + rnd(win-0x2000)
+		dst := src + rnd(64) - 32
+		if rnd(2) == 0 {
+			dst = 0x1000 + rnd(win-0x2000)
+		}
+		if lo, hi := min(src, dst), max(src, dst); back {
+			n = min(n, lo/uint64(size))
+		} else {
+			n = min(n, (win-hi)/uint64(size)-1)
+		}
+		mem := make([]byte, win)
+		for j := range mem {
+			mem[j] = byte(rnd(256))
+		}
+		want := append([]byte(nil), mem...)
+		step := int64(size)
+		if back {
+			step = -step
+		}
+		val := rnd(1 << 63)
+		for k, si, di := uint64(0), int64(src), int64(dst); k < n; k, si, di = k+1, si+step, di+step {
+			var el [8]byte // one element is loaded whole, then stored
+			for b := int64(0); b < int64(size); b++ {
+				el[b] = want[si+b]
+				if stos {
+					el[b] = byte(val >> (8 * b))
+				}
+			}
+			copy(want[di:di+int64(size)], el[:size])
+		}
+		e.c.Restore(s0)
+		e.load(tData, mem)
+		op := []byte{0xA4, 0xA5, 0xA5, 0xA5}[rnd(1)+uint64(min(size, 2))-1+b2i(size == 8)]
+		if stos {
+			op += 6 // A4 -> AA, A5 -> AB
+		}
+		code := []byte{0xFC}
+		if back {
+			code[0] = 0xFD
+		}
+		switch size {
+		case 2:
+			code = append(code, 0x66)
+		case 8:
+			code = append(code, 0x48)
+		}
+		code = append([]byte{code[0], 0xF3}, append(code[1:], op, 0xF4)...)
+		e.code(code...)
+		e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RCX], e.c.GPR[RAX] = tData+src, tData+dst, n, val
+		e.mustHalt(100)
+		if got := e.bytesAt(tData, win); !bytes.Equal(got, want) {
+			j := 0
+			for j < win && got[j] == want[j] {
+				j++
+			}
+			t.Fatalf("case %d (size %d back %v stos %v n %d src %#x dst %#x): memory differs at %#x: got % x want % x", i, size, back, stos, n, src, dst, j, got[j:j+16], want[j:j+16])
+		}
+		if e.c.GPR[RCX] != 0 || e.c.GPR[RDI] != uint64(int64(tData+dst)+int64(n)*step) {
+			t.Fatalf("case %d: rcx %d rdi %#x", i, e.c.GPR[RCX], e.c.GPR[RDI])
+		}
+	}
+}
+
+func b2i(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
