@@ -182,6 +182,7 @@ func fxrstor(c *CPU, u *uop) *Fault {
 	c.FCW = uint16(q[0])&fcwWritable | fcwOnes
 	c.FSW = uint16(q[0] >> 16)
 	c.FTW = uint8(q[0] >> 32)
+	c.x87SyncES()
 	c.MXCSR = mx
 	for i := 0; i < 8; i++ {
 		c.FPR[i] = [2]uint64{q[fxST/8+2*i], q[fxST/8+2*i+1] & 0xFFFF}
@@ -210,9 +211,12 @@ func fnclex(c *CPU, u *uop) *Fault {
 	return nil
 }
 
-// fldcw is FLDCW m16.
+// fldcw is FLDCW m16 (a waiting instruction).
 func fldcw(c *CPU, u *uop) *Fault {
 	if f := c.fpuCheck(); f != nil {
+		return f
+	}
+	if f := c.x87Pending(); f != nil {
 		return f
 	}
 	v, f := c.read(c.ea(u), 2)
@@ -220,6 +224,7 @@ func fldcw(c *CPU, u *uop) *Fault {
 		return f
 	}
 	c.FCW = uint16(v)&fcwWritable | fcwOnes
+	c.x87SyncES()
 	return nil
 }
 
@@ -243,10 +248,38 @@ func fnstsw(c *CPU, u *uop) *Fault {
 	return c.write(c.ea(u), 2, uint64(c.FSW))
 }
 
-// fwait is FWAIT: #NM when CR0.MP and CR0.TS are both set; no x87 exception is ever pending.
+// fwait is FWAIT: #NM when CR0.MP and CR0.TS are both set, else the pending-exception check.
 func fwait(c *CPU, u *uop) *Fault {
 	if c.CR0&(CR0MP|CR0TS) == CR0MP|CR0TS {
 		return c.raise(VecNM)
+	}
+	return c.x87Pending()
+}
+
+// FSW bits beyond the exception flags.
+const (
+	fswES = 1 << 7  // exception summary
+	fswB  = 1 << 15 // busy (mirrors ES)
+)
+
+// x87SyncES recomputes FSW.ES and FSW.B from the exception flags and masks, as the hardware
+// does whenever FCW or FSW is loaded (checked on the host: FLDENV with an unmasked flag
+// sets them, with the flag masked clears them).
+func (c *CPU) x87SyncES() {
+	if c.FSW&^c.FCW&0x3F != 0 {
+		c.FSW |= fswES | fswB
+	} else {
+		c.FSW &^= fswES | fswB
+	}
+}
+
+// x87Pending is the check a waiting x87 instruction makes first: a pending unmasked
+// exception (FSW.ES) raises #MF when CR0.NE=1. (With CR0.NE=0 the legacy FERR# path is not
+// modelled and the instruction proceeds.) Pending exceptions only arise from loaded state:
+// there is no x87 arithmetic.
+func (c *CPU) x87Pending() *Fault {
+	if c.FSW&fswES != 0 && c.CR0&CR0NE != 0 {
+		return c.raise(VecMF)
 	}
 	return nil
 }
@@ -258,6 +291,9 @@ func emms(c *CPU, u *uop) *Fault {
 	}
 	if c.CR0&CR0TS != 0 {
 		return c.raise(VecNM)
+	}
+	if f := c.x87Pending(); f != nil {
+		return f
 	}
 	c.FTW = 0
 	return nil

@@ -85,6 +85,7 @@ func (c *CPU) getEnv(b *x87Image, small bool) int {
 	c.FCW = (uint16(b[0])|uint16(b[1])<<8)&fcwWritable | fcwOnes
 	c.FSW = uint16(b[step]) | uint16(b[step+1])<<8
 	c.FTW = abridgedTag(uint16(b[2*step]) | uint16(b[2*step+1])<<8)
+	c.x87SyncES()
 	return n
 }
 
@@ -148,6 +149,9 @@ func fldenv(c *CPU, u *uop) *Fault {
 	if f := c.fpuCheck(); f != nil {
 		return f
 	}
+	if f := c.x87Pending(); f != nil {
+		return f
+	}
 	small := u.osize == 2
 	n := 28
 	if small {
@@ -185,6 +189,9 @@ func fnsave(c *CPU, u *uop) *Fault {
 // frstor is FRSTOR m94/108byte.
 func frstor(c *CPU, u *uop) *Fault {
 	if f := c.fpuCheck(); f != nil {
+		return f
+	}
+	if f := c.x87Pending(); f != nil {
 		return f
 	}
 	small := u.osize == 2

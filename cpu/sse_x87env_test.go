@@ -67,3 +67,30 @@ func TestFNSAVE(t *testing.T) {
 		t.Fatalf("frstor: fcw %#x fsw %#x ftw %#x st0 %#x", e.c.FCW, e.c.FSW, e.c.FTW, e.c.FPR[0])
 	}
 }
+
+// TestX87PendingException: loading state recomputes FSW.ES/B (as the host does after
+// FLDENV and FXRSTOR), and a waiting instruction then raises #MF.
+func TestX87PendingException(t *testing.T) {
+	e := sseEnv(t)
+	e.load(tData, []byte{0x7e, 0x03, 0xff, 0xff, 0x01, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	if v := e.runFault(0xd9, 0x23, 0xdf, 0xe0, 0x9b); v != VecMF { // fldenv [rbx]; fnstsw ax; fwait
+		t.Fatalf("fwait with unmasked IE pending: vector %d", v)
+	}
+	if uint16(e.c.GPR[RAX]) != 0x8081 {
+		t.Fatalf("fsw after fldenv %#x, want 0x8081", uint16(e.c.GPR[RAX]))
+	}
+	e = sseEnv(t)
+	e.load(tData, []byte{0x7f, 0x03, 0xff, 0xff, 0x81, 0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
+	e.runSSE(0xd9, 0x23, 0xdf, 0xe0, 0x9b) // masked: ES and B cleared, no fault
+	if uint16(e.c.GPR[RAX]) != 0x0001 {
+		t.Fatalf("fsw %#x, want 0x0001", uint16(e.c.GPR[RAX]))
+	}
+	// FXRSTOR of an image with IE flagged and unmasked; FNCLEX clears the pending state.
+	e = sseEnv(t)
+	e.c.FCW, e.c.FSW = 0x037E, 0x0001
+	e.runSSE(0x48, 0x0f, 0xae, 0x03, 0xdb, 0xe3, 0x48, 0x0f, 0xae, 0x0b, 0xdf, 0xe0) // fxsave64; fninit; fxrstor64; fnstsw ax
+	if uint16(e.c.GPR[RAX]) != 0x8081 {
+		t.Fatalf("fsw after fxrstor %#x, want 0x8081", uint16(e.c.GPR[RAX]))
+	}
+	e.runSSE(0xdb, 0xe2, 0x9b) // fnclex; fwait
+}
