@@ -141,6 +141,7 @@ func fnstenv(c *CPU, u *uop) *Fault {
 		return f
 	}
 	c.FCW |= 0x3F
+	c.x87SyncES() // nothing is pending any more (host: FSW 8081h becomes 0001h)
 	return nil
 }
 

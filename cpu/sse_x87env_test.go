@@ -93,4 +93,11 @@ func TestX87PendingException(t *testing.T) {
 		t.Fatalf("fsw after fxrstor %#x, want 0x8081", uint16(e.c.GPR[RAX]))
 	}
 	e.runSSE(0xdb, 0xe2, 0x9b) // fnclex; fwait
+	// FNSTENV masks everything, which clears ES and B.
+	e = sseEnv(t)
+	e.c.FCW, e.c.FSW = 0x037E, 0x8081
+	e.runSSE(0xd9, 0x33, 0xdf, 0xe0, 0x9b) // fnstenv [rbx]; fnstsw ax; fwait
+	if uint16(e.c.GPR[RAX]) != 0x0001 || e.c.FCW != 0x037F || e.read32(tData+4)&0xFFFF != 0x8081 {
+		t.Fatalf("fnstenv: fsw %#x fcw %#x stored fsw %#x", uint16(e.c.GPR[RAX]), e.c.FCW, e.read32(tData+4))
+	}
 }
