@@ -14,6 +14,12 @@ package cpu
 // single-step (TF) a chunk is one element, so #DB arrives after every iteration. A fault
 // on an element leaves the registers describing the elements already done, with RIP on
 // the instruction.
+//
+// Speed: REP MOVS and REP STOS move page-bounded runs of whole elements directly between
+// RAM pages (movsRun, stosRun) when no watchpoint, data breakpoint or alignment check
+// needs per-access checking; everything else, and every run the bulk path declines
+// (MMIO, faults, overlaps that must replicate bytes), goes element by element through
+// c.read/c.write. Both paths give the same architectural result.
 
 import "github.com/kppemu/kppemu/mmu"
 
