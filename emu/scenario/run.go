@@ -664,6 +664,15 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		r.BugCheck = bc
 	} else {
 		obs = append(obs, fmt.Sprintf("no bug check in %s", fmtNS(m.Now())))
+		switch stop.Reason {
+		case emu.StopTimeLimit:
+		case emu.StopDebugExit:
+			// A bug check's stop screen ends in status 3; without its event
+			// the corruption reached the bug-check path itself.
+			obs = append(obs, fmt.Sprintf("guest exited with status %d", stop.Status))
+		default:
+			obs = append(obs, stop.Reason.String())
+		}
 	}
 
 	serialText := strings.ReplaceAll(ru.serial.buf.String(), "\r", "")
