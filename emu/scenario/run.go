@@ -126,7 +126,8 @@ type stepState struct {
 
 type restore struct {
 	due   uint64
-	addr  uint64 // physical
+	addr  uint64 // physical when phys, else virtual
+	phys  bool
 	bytes []byte
 	step  int
 	done  bool
@@ -360,7 +361,11 @@ func (ru *runner) execDue(now uint64) {
 			rs := next.restore
 			rs.done = true
 			ru.tr.hostStep = rs.step
-			ru.m.WritePhys(rs.addr, rs.bytes)
+			if rs.phys {
+				ru.m.WritePhys(rs.addr, rs.bytes)
+			} else if err := ru.m.WriteVirt(rs.addr, rs.bytes); err != nil && next.err == "" {
+				next.err = "restore: " + err.Error()
+			}
 			ru.tr.hostStep = 0
 			continue
 		}
@@ -447,19 +452,6 @@ func (ru *runner) poke(ss *stepState) (string, string) {
 		binary.LittleEndian.PutUint64(b[:], v)
 		data = b[:p.Size]
 	}
-	if !p.IsPhys {
-		// Physical pages of the target: the poke and its restore go there,
-		// so a later change of the page tables cannot redirect the restore.
-		var err error
-		if pa, err = m.VirtToPhys(va); err != nil {
-			return "poke " + where, err.Error()
-		}
-		if (va+uint64(len(data))-1)/4096 != va/4096 {
-			if _, err := m.VirtToPhys(va + uint64(len(data)) - 1); err != nil {
-				return "poke " + where, err.Error()
-			}
-		}
-	}
 	old := make([]byte, len(data))
 	if p.IsPhys {
 		m.ReadPhys(pa, old)
@@ -490,10 +482,11 @@ func (ru *runner) poke(ss *stepState) (string, string) {
 		if ru.job.Variant < len(p.RestoreAfter) && len(p.RestoreAfter) > 1 {
 			d = p.RestoreAfter[ru.job.Variant]
 		}
-		// A physical restore of a virtual poke that straddles pages would
-		// need both frames; such pokes restore through the first frame only
-		// when it is contiguous, which the direct map guarantees for RAM.
-		ss.restore = &restore{due: m.Now() + d, addr: pa, bytes: old, step: ss.st.Index}
+		addr := va
+		if p.IsPhys {
+			addr = pa
+		}
+		ss.restore = &restore{due: m.Now() + d, addr: addr, phys: p.IsPhys, bytes: old, step: ss.st.Index}
 		what += fmt.Sprintf(", restored after %s", fmtNS(d))
 	}
 	return what, ""
