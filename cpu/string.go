@@ -21,7 +21,11 @@ package cpu
 // (MMIO, faults, overlaps that must replicate bytes), goes element by element through
 // c.read/c.write. Both paths give the same architectural result.
 
-import "github.com/kppemu/kppemu/mmu"
+import (
+	"bytes"
+
+	"github.com/kppemu/kppemu/mmu"
+)
 
 // strChunk is the number of elements one REP "instruction" processes at most.
 const strChunk = 1024
@@ -232,6 +236,88 @@ func (c *CPU) stosRun(dst, k uint64, s uint8, v uint64, back bool) uint64 {
 	return k
 }
 
+// leN reads a little-endian value of s bytes.
+func leN(b []byte, s uint8) uint64 {
+	switch s {
+	case 1:
+		return uint64(b[0])
+	case 2:
+		return uint64(b[0]) | uint64(b[1])<<8
+	case 4:
+		return uint64(leU32(b))
+	}
+	return leU64(b)
+}
+
+func leU32(b []byte) uint32 {
+	_ = b[3]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// scasRun compares acc with up to k forward elements in one RAM page. It returns the
+// number of elements compared (0: use the element path), the last element and whether
+// the repeat condition ended the scan (repne: an equal element; repe: a different one).
+func (c *CPU) scasRun(dst, k uint64, s uint8, acc uint64, repne bool) (uint64, uint64, bool) {
+	if c.memSlow {
+		return 0, 0, false
+	}
+	k = pageRun(dst, k, s, false)
+	if k < 2 {
+		return 0, 0, false
+	}
+	pd, ok := c.ramRun(dst, k*uint64(s), mmu.Read)
+	if !ok {
+		return 0, 0, false
+	}
+	b := c.mem.RAM()[pd : pd+k*uint64(s)]
+	if s == 1 && repne {
+		// REPNE SCASB (strlen, memchr): the common case gets the library search.
+		if j := bytes.IndexByte(b, byte(acc)); j >= 0 {
+			return uint64(j) + 1, acc, true
+		}
+		return k, uint64(b[k-1]), false
+	}
+	var v uint64
+	for j := uint64(0); j < k; j++ {
+		v = leN(b[j*uint64(s):], s)
+		if (v == acc) == repne {
+			return j + 1, v, true
+		}
+	}
+	return k, v, false
+}
+
+// cmpsRun compares up to k forward element pairs in one source and one destination RAM
+// page, like scasRun, returning the count, the last pair and whether the scan ended.
+func (c *CPU) cmpsRun(src, dst, k uint64, s uint8, repne bool) (uint64, uint64, uint64, bool) {
+	if c.memSlow {
+		return 0, 0, 0, false
+	}
+	k = pageRun(dst, pageRun(src, k, s, false), s, false)
+	if k < 2 {
+		return 0, 0, 0, false
+	}
+	nb := k * uint64(s)
+	ps, ok := c.ramRun(src, nb, mmu.Read)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	pd, ok := c.ramRun(dst, nb, mmu.Read)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	ram := c.mem.RAM()
+	bs, bd := ram[ps:ps+nb], ram[pd:pd+nb]
+	var a, v uint64
+	for j := uint64(0); j < k; j++ {
+		a, v = leN(bs[j*uint64(s):], s), leN(bd[j*uint64(s):], s)
+		if (a == v) == repne {
+			return j + 1, a, v, true
+		}
+	}
+	return k, a, v, false
+}
+
 // movs is MOVS m, m.
 func movs(c *CPU, u *uop) *Fault {
 	s, as := u.osize, u.asize
@@ -378,6 +464,17 @@ func cmps(c *CPU, u *uop) *Fault {
 			c.strYield()
 			break
 		}
+		if u.aux&strRep != 0 && step == uint64(s) && n > 1 && lim > 1 {
+			k := min(n, lim, strRunMax(si, di, as, s, false))
+			if k, a, b, stop := c.cmpsRun(c.linear(u.seg, si), c.linear(ES, di), k, s, u.aux&strRepNE != 0); k > 0 {
+				c.setFlagsSub(a, b, (a-b)&sizeMask[s], s)
+				si, di, n, lim = (si+k*step)&m, (di+k*step)&m, n-k, lim-k+1
+				if stop {
+					break
+				}
+				continue
+			}
+		}
 		var a, b uint64
 		if a, f = c.read(c.linear(u.seg, si), s); f != nil {
 			break
@@ -417,6 +514,17 @@ func scas(c *CPU, u *uop) *Fault {
 		if lim == 0 {
 			c.strYield()
 			break
+		}
+		if u.aux&strRep != 0 && step == uint64(s) && n > 1 && lim > 1 {
+			k := min(n, lim, strRunMax(di, di, as, s, false))
+			if k, v, stop := c.scasRun(c.linear(ES, di), k, s, a, u.aux&strRepNE != 0); k > 0 {
+				c.setFlagsSub(a, v, (a-v)&sizeMask[s], s)
+				di, n, lim = (di+k*step)&m, n-k, lim-k+1
+				if stop {
+					break
+				}
+				continue
+			}
 		}
 		var b uint64
 		if b, f = c.read(c.linear(ES, di), s); f != nil {
