@@ -46,9 +46,8 @@ void pg_close(int i, struct pg_context *c)
 
 /* A random ~25% of the regions plus the next quarter under the cursor, so
  * every region is checked at least once every four passes. */
-void pg_pass(struct pg_context *c, uint32_t trigger)
+uint32_t pg_pass(struct pg_context *c, uint32_t trigger)
 {
-	uint64_t t0 = rdtsc();
 	uint32_t n = c->nregions, quarter = (n + 3) / 4, checked = 0;
 	uint32_t from = c->cursor, to = c->cursor + quarter;
 	for (uint32_t i = 0; i < n; i++) {
@@ -64,8 +63,15 @@ void pg_pass(struct pg_context *c, uint32_t trigger)
 	c->cursor = n ? to % n : 0;
 	c->passes++;
 	pg.passes[c->id]++;
-	if (pg.telemetry) {
-		uint64_t args[6] = {c->id, checked, clock_ns(), rdtsc() - t0, c->passes, trigger};
-		event_post(KPP_EV_PG_PASS, args, 6, NULL);
-	}
+	return checked;
+}
+
+/* Telemetry of a pass, posted after the context is closed again; tsc0 is
+ * the TSC before it was opened (on kppemu the delta counts instructions). */
+void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger)
+{
+	if (!pg.telemetry)
+		return;
+	uint64_t args[6] = {id, checked, clock_ns(), rdtsc() - tsc0, pg.passes[id], trigger};
+	event_post(KPP_EV_PG_PASS, args, 6, NULL);
 }

@@ -125,7 +125,8 @@ bool pg_mapped(const void *p, size_t size);
 /* context.c */
 struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure */
 void pg_close(int i, struct pg_context *c);
-void pg_pass(struct pg_context *c, uint32_t trigger);
+uint32_t pg_pass(struct pg_context *c, uint32_t trigger); /* returns the regions checked */
+void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger);
 
 /* detect.c */
 NORETURN void pg_detect(struct pg_context *c, const void *record, uint64_t addr, uint32_t type);

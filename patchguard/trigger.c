@@ -9,6 +9,7 @@
  * routine and that its pass deadline has not passed; the timer path checks
  * that the housekeeping DPC still reaches the piggy-back. A missed deadline
  * is a detection of type 0x101. */
+#include <kpp/cpu.h>
 #include <kpp/time.h>
 #include "pg.h"
 
@@ -31,16 +32,20 @@ static void schedule(struct pg_context *c, uint64_t delay_ns)
 
 void pg_timer_dpc(struct dpc *d, void *arg)
 {
+	uint64_t tsc0 = rdtsc();
 	struct pg_context *c = pg_open(0);
 	if (ticks() > pg.piggy_beat + HOUSEKEEPING_TICKS + GRACE_TICKS)
 		pg_detect(c, (const void *)&pg.piggy_beat, (uint64_t)&pg.piggy_beat, KPP_PG_CHECKER_CONTEXT);
-	pg_pass(c, KPP_PG_TRIGGER_TIMER);
+	uint32_t checked = pg_pass(c, KPP_PG_TRIGGER_TIMER);
 	schedule(c, pg_uniform(&c->rng, pg.delay_min_ns, pg.delay_max_ns));
 	pg_close(0, c);
+	pg_telemetry(0, checked, tsc0, KPP_PG_TRIGGER_TIMER);
 }
 
 static void piggy_back(uint64_t run)
 {
+	uint64_t tsc0 = rdtsc();
+	uint32_t checked = 0;
 	pg.piggy_beat = ticks();
 	int w = watcher();
 	struct pg_context *c = pg_open(w);
@@ -52,10 +57,12 @@ static void piggy_back(uint64_t run)
 	if ((!t->armed && !d->queued) || ticks() > pg.timer_deadline)
 		pg_detect(c, t, (uint64_t)&pg.timer_deadline, KPP_PG_CHECKER_CONTEXT);
 	if (w == 1 && --pg.piggy_countdown == 0) {
-		pg_pass(c, KPP_PG_TRIGGER_PIGGY);
+		checked = pg_pass(c, KPP_PG_TRIGGER_PIGGY);
 		pg.piggy_countdown = (uint32_t)pg_uniform(&c->rng, pg.piggy_min, pg.piggy_max);
 	}
 	pg_close(w, c);
+	if (checked)
+		pg_telemetry(1, checked, tsc0, KPP_PG_TRIGGER_PIGGY);
 }
 
 /* Start both paths; every context already holds the private copies. */
