@@ -154,9 +154,12 @@ func chainForms() []dform {
 				name = "CHAIN/any->INC|DEC->" + rd.name
 			}
 			fs = append(fs, dform{name: name, weight: 40, gen: func(g *dgen) {
-				for {
+				for try := 0; ; try++ {
+					if try > 10000 {
+						panic("chain: no producer/reader combination found")
+					}
 					p := producers[g.n(len(producers))]
-					if !hostFeatures[p.need] {
+					if !hostHas(p.need) {
 						continue
 					}
 					g.newCase()

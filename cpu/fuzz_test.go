@@ -4,9 +4,9 @@ package cpu
 // bounded budget, ends in an architectural outcome (an Exit reason, possibly after
 // exceptions, halts or a triple fault), never a Go panic (ExitShutdown) or a hang.
 //
-// The starting state is chosen by len(code) % 3: 64-bit long mode at CPL 0 with 4-level
-// paging, the same at CPL 3, or 32-bit protected mode without paging (the Multiboot entry
-// state). General registers point into mapped data so memory operands mostly succeed.
+// The starting state is chosen by len(code) % 4: 64-bit long mode at CPL 0 with 4-level
+// paging, the same at CPL 3, 32-bit protected mode without paging (the Multiboot entry
+// state), or compatibility mode at CPL 3 (a 32-bit code segment under long mode). General registers point into mapped data so memory operands mostly succeed.
 //
 // The seed corpus is committed in testdata/fuzz/FuzzExecute (it is shared with
 // FuzzExecute in robust_test.go, which runs the same streams at CPL 0/3) and is generated
@@ -41,19 +41,27 @@ func FuzzExecuteStates(f *testing.F) {
 	f.Fuzz(func(t *testing.T, code []byte) { fuzzRun(t, code) })
 }
 
-// fuzzRun executes code from the state selected by len(code)%3.
+// fuzzStates is the number of starting states.
+const fuzzStates = 4
+
+// fuzzRun executes code from the state selected by len(code)%fuzzStates.
 func fuzzRun(t *testing.T, code []byte) {
 	if len(code) == 0 || len(code) > 4096 {
 		return
 	}
 	var e *testEnv
-	switch len(code) % 3 {
+	switch len(code) % fuzzStates {
 	case 0:
 		e = newTestEnv(t, 0)
 	case 1:
 		e = newTestEnv(t, 3)
-	default:
+	case 2:
 		e = newTestEnv32(t)
+	default:
+		e = newTestEnv(t, 3)
+		s := e.c.Snapshot()
+		s.Seg[CS] = segFromDesc(selUCode32|3, descUCode32)
+		e.c.Restore(s)
 	}
 	e.code(code...)
 	for i := range e.c.GPR {
@@ -173,7 +181,7 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seeds [][]byte
-	// Every differential form, three forms per entry, cycling through the three states.
+	// Every differential form, three forms per entry, cycling through the states.
 	forms := diffForms()
 	for i := 0; i < len(forms); i += 3 {
 		var code []byte
@@ -184,11 +192,11 @@ func TestWriteFuzzCorpus(t *testing.T) {
 			code = append(code, g.c.code...)
 		}
 		code = append(code, 0xF4)
-		seeds = append(seeds, padToState(code, len(seeds)%3))
+		seeds = append(seeds, padToState(code, len(seeds)%fuzzStates))
 	}
 	for k, s := range fuzzSystemSeeds {
-		for st := 0; st < 3; st++ {
-			seeds = append(seeds, padToState(append([]byte(nil), s...), (k+st)%3))
+		for st := 0; st < fuzzStates; st++ {
+			seeds = append(seeds, padToState(append([]byte(nil), s...), (k+st)%fuzzStates))
 		}
 	}
 	names := make([]string, 0, len(seeds))
@@ -204,9 +212,9 @@ func TestWriteFuzzCorpus(t *testing.T) {
 	t.Logf("wrote %d corpus entries", len(names))
 }
 
-// padToState appends NOPs until len(code)%3 selects state st.
+// padToState appends NOPs until len(code)%fuzzStates selects state st.
 func padToState(code []byte, st int) []byte {
-	for len(code)%3 != st {
+	for len(code)%fuzzStates != st {
 		code = append(code, 0x90)
 	}
 	return code
