@@ -143,6 +143,9 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 		if r.BugCheck != nil && r.BugCheck.Attribution != "" && (r.Outcome != Pass || countRuns(rep, r) == 1) {
 			details = append(details, fmt.Sprintf("%s: %s %s", id, fmtStop(r.BugCheck), r.BugCheck.Attribution))
 		}
+		if r.PGPasses > 0 && countRuns(rep, r) == 1 {
+			details = append(details, fmt.Sprintf("%s: %s", id, pgOverhead(r.PGPasses, r.PGInstructions, r.GuestNS)))
+		}
 		if r.Outcome == Fail && r.SerialTail != "" && len(rep.Results) <= 8 {
 			details = append(details, "  serial (last lines):\n    "+strings.ReplaceAll(r.SerialTail, "\n", "\n    "))
 		}
@@ -173,6 +176,17 @@ func countRuns(rep *Report, r *Result) int {
 
 func fmtStop(bc *BugCheck) string {
 	return fmt.Sprintf("0x%X(%#x, %#x, %#x, %#x)", bc.Code, bc.Params[0], bc.Params[1], bc.Params[2], bc.Params[3])
+}
+
+// pgOverhead renders PatchGuard's telemetry as a share of the guest's
+// nominal capacity (10^9 instructions per guest second).
+func pgOverhead(passes, instr, guestNS uint64) string {
+	perSec := 0.0
+	if guestNS > 0 {
+		perSec = float64(instr) / (float64(guestNS) / 1e9)
+	}
+	return fmt.Sprintf("PatchGuard telemetry: %d passes, %s instructions (%.0f per pass), %s per guest second = %.4f%% of the guest CPU",
+		passes, fmtCount(instr), float64(instr)/float64(max(passes, 1)), fmtCount(uint64(perSec)), perSec/1e9*100)
 }
 
 // writeCampaign prints the detection table and the latency histogram.

@@ -47,13 +47,17 @@ type Result struct {
 	BugCheck        *BugCheck `json:"bugcheck,omitempty"`
 	Flip            *FlipInfo `json:"flip,omitempty"`
 
-	Steps        []StepRecord `json:"steps,omitempty"`
-	Regions      int          `json:"regions"` // regions the guest announced
-	GuestNS      uint64       `json:"guest_ns"`
-	Instructions uint64       `json:"instructions"`
-	WallNS       int64        `json:"wall_ns"`
-	Stop         string       `json:"stop"`
-	SerialTail   string       `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
+	Steps   []StepRecord `json:"steps,omitempty"`
+	Regions int          `json:"regions"` // regions the guest announced
+	// PatchGuard telemetry (pg.telemetry=1): passes and the instructions
+	// they spent (the TSC delta each pass reports; one instruction per ns).
+	PGPasses       uint64 `json:"pg_passes,omitempty"`
+	PGInstructions uint64 `json:"pg_instructions,omitempty"`
+	GuestNS        uint64 `json:"guest_ns"`
+	Instructions   uint64 `json:"instructions"`
+	WallNS         int64  `json:"wall_ns"`
+	Stop           string `json:"stop"`
+	SerialTail     string `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
 }
 
 // BugCheck is the guest's bug-check event with its attribution.
@@ -147,6 +151,8 @@ type runner struct {
 	shellAt uint64
 	shell   bool
 	flip    *FlipInfo
+
+	pgPasses, pgInstr uint64
 }
 
 // RunJob runs one job to completion and judges it.
@@ -226,6 +232,11 @@ func (ru *runner) onEvent(e emu.Event) {
 	switch e.Type {
 	case abi.EvPGRegion:
 		ru.tr.announce(e)
+	case abi.EvPGPass:
+		ru.pgPasses++
+		if len(e.Args) >= 4 {
+			ru.pgInstr += e.Args[3]
+		}
 	case abi.EvModuleLoaded:
 		if len(e.Args) >= 2 {
 			name := strings.TrimSuffix(e.Text, ".ko")
@@ -601,6 +612,7 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 	r.GuestNS, r.Instructions = m.Now(), m.CPU.Instret
 	r.Stop = stop.String()
 	r.Regions = len(ru.tr.regions)
+	r.PGPasses, r.PGInstructions = ru.pgPasses, ru.pgInstr
 	r.Flip = ru.flip
 	var fails []string
 	for _, ss := range ru.steps {
