@@ -21,9 +21,9 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run attack and baseline scenarios (HCL files)",
-		ArgsUsage: "SCENARIO.hcl ...",
-		Description: "Runs every scenario of the files, one machine per run, in parallel across cores,\n" +
-			"and prints one row per scenario: outcome, expected vs observed, detection latency\n" +
+		ArgsUsage: "SCENARIO.hcl|DIR ...",
+		Description: "Runs every scenario of the files (a directory stands for its *.hcl files), one\n" +
+			"machine per run, in parallel across cores, and prints one row per scenario: outcome, expected vs observed, detection latency\n" +
 			"(guest time from the attack step to the bug check), instructions and wall time.\n" +
 			"Scenarios with several runs (a seed range, --repeat, restore_after variants) also\n" +
 			"print a campaign table (detection rate, latency median/p99/max per group) and a\n" +

@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -15,10 +17,20 @@ type Loaded struct {
 	Errors    []*FileError
 }
 
-// LoadFiles parses every file.
+// LoadFiles parses every file; a directory stands for the *.hcl files in
+// it (not recursively).
 func LoadFiles(files []string) Loaded {
 	var l Loaded
+	var expanded []string
 	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.IsDir() {
+			m, _ := filepath.Glob(filepath.Join(f, "*.hcl"))
+			expanded = append(expanded, m...)
+			continue
+		}
+		expanded = append(expanded, f)
+	}
+	for _, f := range expanded {
 		scs, errs := ParseFile(f)
 		l.Scenarios = append(l.Scenarios, scs...)
 		l.Errors = append(l.Errors, errs...)
