@@ -126,7 +126,7 @@ func (c *CPU) strLimit() uint64 {
 // faults on a resumed REP).
 func (c *CPU) strYield() {
 	c.RIP = c.ip0
-	if len(c.breakpoints) > 0 {
+	if len(c.breakpoints) > 0 && c.breakpoints[c.RIP+c.icBase] {
 		c.bpSkip, c.bpSkipValid = c.RIP+c.icBase, true
 	}
 }

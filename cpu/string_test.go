@@ -411,3 +411,18 @@ func TestRepScasCmpsModel(t *testing.T) {
 		}
 	}
 }
+
+func TestRepBreakpointFiresOnce(t *testing.T) {
+	// A host breakpoint on a long REP stops before it once, not again between chunks.
+	e := newTestEnv(t, 0)
+	e.c.GPR[RDI], e.c.GPR[RCX] = tData, 3*strChunk
+	e.code(0xF3, 0xAA, 0xF4)
+	e.c.SetBreakpoint(tCode)
+	if ex := e.c.Run(100); ex.Reason != ExitBreakpoint || e.c.GPR[RCX] != 3*strChunk {
+		t.Fatalf("first run: %v rcx %d", ex.Reason, e.c.GPR[RCX])
+	}
+	e.mustHalt(100)
+	if e.c.GPR[RCX] != 0 {
+		t.Fatalf("rcx %d", e.c.GPR[RCX])
+	}
+}
