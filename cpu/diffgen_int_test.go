@@ -62,6 +62,9 @@ func (g *dgen) genRM(s rmSpec) rmOut {
 	if a32 {
 		pfx = append(pfx, 0x67)
 	}
+	if s.mem {
+		pfx = append(g.segPrefix(), pfx...)
+	}
 	if s.mand != 0 {
 		pfx = append(pfx, s.mand)
 	}

@@ -160,6 +160,9 @@ func (g *dgen) genSSE(s sseSpec) (rm rmOperand, addr uint64) {
 	if a32 {
 		p = append(p, 0x67)
 	}
+	if useMem {
+		p = append(g.segPrefix(), p...)
+	}
 	if s.mand != 0 {
 		p = append(p, s.mand)
 	}

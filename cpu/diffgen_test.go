@@ -151,6 +151,9 @@ func (g *dgen) memAt(addr uint64, a32 bool) rmOperand {
 		rm.scale = uint8(g.n(4))
 		rm.disp = disp()
 		iv := int64(g.n(512)) - 256
+		if a32 && rm.scale > 0 && g.coin() {
+			iv += 1 << (32 - rm.scale) // the scaled index wraps around 2^32
+		}
 		if g.n(8) == 0 {
 			rm.mod = 2
 		}
@@ -165,6 +168,19 @@ func sizeMaskA(a32 bool) uint64 {
 		return 0xFFFFFFFF
 	}
 	return ^uint64(0)
+}
+
+// segPrefix returns, sometimes, a segment-override prefix for a memory operand: ES, CS,
+// SS or DS (ignored in 64-bit mode) or GS when the host's GS base is 0 like the
+// emulator's (FS holds the Go runtime's TLS base on the host).
+func (g *dgen) segPrefix() []byte {
+	if g.n(8) != 0 {
+		return nil
+	}
+	if hostGSZero && g.n(3) == 0 {
+		return []byte{0x65}
+	}
+	return []byte{[]byte{0x26, 0x2E, 0x36, 0x3E}[g.n(4)]}
 }
 
 // baseReg picks a base register; RSP is allowed (it needs a SIB byte) when free.
