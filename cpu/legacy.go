@@ -62,7 +62,7 @@ func loadFar(c *CPU, u *uop) *Fault {
 	if f != nil {
 		return f
 	}
-	sel, f := c.read(c.linearAdd(u, addr, uint64(s)), 2)
+	sel, f := c.read(c.linearAdd(addr, uint64(s)), 2)
 	if f != nil {
 		return f
 	}
@@ -75,7 +75,7 @@ func loadFar(c *CPU, u *uop) *Fault {
 
 // linearAdd returns the linear address n bytes after the memory operand at addr
 // (wrapping at 4 GiB outside 64-bit mode).
-func (c *CPU) linearAdd(u *uop, addr, n uint64) uint64 {
+func (c *CPU) linearAdd(addr, n uint64) uint64 {
 	if c.long {
 		return addr + n
 	}
@@ -131,7 +131,7 @@ func bound(c *CPU, u *uop) *Fault {
 	if f != nil {
 		return f
 	}
-	hi, f := c.read(c.linearAdd(u, addr, uint64(s)), s)
+	hi, f := c.read(c.linearAdd(addr, uint64(s)), s)
 	if f != nil {
 		return f
 	}
