@@ -129,6 +129,12 @@ func newDiffEnv(t testing.TB) *diffEnv {
 	e.m.FlushTLB()
 	d := &diffEnv{e: e, ram: e.m.RAM()}
 	d.base = e.c.Snapshot()
+	// The host's DS, ES, FS and GS selectors (0 on Linux): MOV r/m, Sreg and PUSH FS/GS
+	// read them. The bases stay 0 (FS's base on the host is never used by the snippets).
+	for i, sel := range hostDataSel {
+		d.base.Seg[[]int{ES, DS, FS, GS}[i]].Selector = sel
+	}
+	e.c.Restore(d.base)
 	return d
 }
 
@@ -202,6 +208,12 @@ func probeHost() error {
 	_, _, ecx81, _ := cpuid(0x80000001, 0)
 	hostFeatures[""] = true
 	hostGSZero = gsBaseZero()
+	// mov eax, es; mov ecx, ds; mov edx, fs; mov ebx, gs
+	in.GPR[RAX], in.GPR[RCX], in.GPR[RDX], in.GPR[RBX] = 0, 0, 0, 0
+	if err := native.Run([]byte{0x8C, 0xC0, 0x8C, 0xD9, 0x8C, 0xE2, 0x8C, 0xEB}, &in, &out); err != nil {
+		return err
+	}
+	hostDataSel = [4]uint16{uint16(out.GPR[RAX]), uint16(out.GPR[RCX]), uint16(out.GPR[RDX]), uint16(out.GPR[RBX])}
 	hostFeatures["cx16"] = ecx1>>13&1 != 0
 	hostFeatures["popcnt"] = ecx1>>23&1 != 0
 	hostFeatures["movbe"] = ecx1>>22&1 != 0
@@ -210,6 +222,9 @@ func probeHost() error {
 	hostFeatures["lahf"] = ecx81&1 != 0
 	return nil
 }
+
+// hostDataSel are the host's ES, DS, FS and GS selectors.
+var hostDataSel [4]uint16
 
 // hostGSZero: the host's GS base is 0, so GS-override forms address the same memory.
 var hostGSZero bool

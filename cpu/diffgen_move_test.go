@@ -104,6 +104,29 @@ func moveForms() []dform {
 			}
 		}
 	}
+	// Segment registers whose selectors are the same on both sides (ES DS FS GS).
+	for _, sr := range []struct {
+		name string
+		n    uint8
+	}{{"ES", 0}, {"DS", 3}, {"FS", 4}, {"GS", 5}} {
+		sr := sr
+		add("MOV/rm,"+sr.name, "MOV", 3, "", func(g *dgen) {
+			sz := []int{2, 4, 8}[g.n(3)]
+			mem := g.coin()
+			if mem {
+				sz = 2
+			}
+			g.genRM(rmSpec{op: []byte{0x8C}, size: sz, rmSize: sz, digit: int(sr.n), mem: mem, noA32: true})
+		})
+	}
+	add("PUSH/FS,GS", "PUSH", 3, "", func(g *dgen) {
+		g.spFree = false
+		var p []byte
+		if g.n(3) == 0 {
+			p = []byte{0x66}
+		}
+		g.emit(insn{pfx: p, op: []byte{0x0F, []byte{0xA0, 0xA8}[g.n(2)]}, opReg: -1}, 0)
+	})
 	add("MOVSXD/64,32", "MOVSXD", 5, "", func(g *dgen) {
 		g.genRM(rmSpec{op: []byte{0x63}, size: 8, rmSize: 4, digit: -1, mem: g.coin()})
 	})
