@@ -41,8 +41,53 @@ BAD_KOS     := $(foreach d,$(BAD_DEFECTS),$(IMG_BIN)/drivers/bad_$(subst -,_,$(d
 ALL_KOS     := $(sort $(DRIVER_KOS) $(BAD_KOS))
 IMG_GO      ?= go
 
+# Ring-3 programs: one C file each in images/programs, linked with the
+# runtime in images/programs/lib into a static ELF64 executable, non-PIE at
+# 0x400000 or (PROG_PIE) position-independent. No SSE or x87: the kernel
+# does not keep those registers across thread switches.
+PROG_C      := $(sort $(wildcard images/programs/*.c))
+PROG_NAMES  := $(patsubst images/programs/%.c,%,$(PROG_C))
+PROG_PIE    := hello spawn
+PROG_BINS   := $(addprefix $(IMG_BIN)/programs/,$(PROG_NAMES))
+PROG_HDRS   := $(wildcard images/programs/lib/*.h) $(KERNEL_HDRS)
+PROG_CFLAGS := -std=gnu11 -O2 -g0 -ffreestanding -fno-stack-protector -fno-builtin \
+	-fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-common -fno-ident -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 -mno-avx -mno-80387 \
+	-fcf-protection=none -Wall -Wextra -Wno-unused-parameter -Werror \
+	-nostdlib -nostdinc -isystem $(shell $(IMG_CC) -print-file-name=include) \
+	-Ikernel/include -Iimages/programs/lib $(IMG_PREFIX)
+PROG_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none -e _start
+PROG_LIB    := crt0 libc
+
 .PHONY: images images-clean images-check
-images: $(IMG_BIN)/kernel.elf $(ALL_KOS) $(IMG_BIN)/initrd.tar
+images: $(IMG_BIN)/kernel.elf $(ALL_KOS) $(PROG_BINS) $(IMG_BIN)/initrd.tar
+
+$(IMG_OBJ)/programs/%/crt0.o: images/programs/lib/crt0.S images.mk
+	@mkdir -p $(dir $@)
+	@echo "  AS $<"; $(IMG_CC) $(IMG_ASFLAGS) -c $< -o $@
+
+$(IMG_OBJ)/programs/nopie/%.o: images/programs/lib/%.c $(PROG_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(IMG_CC) $(PROG_CFLAGS) -fno-pic -fno-pie -c $< -o $@
+
+$(IMG_OBJ)/programs/pie/%.o: images/programs/lib/%.c $(PROG_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (pie)"; $(IMG_CC) $(PROG_CFLAGS) -fpie -c $< -o $@
+
+$(IMG_OBJ)/programs/nopie/%.o: images/programs/%.c $(PROG_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(IMG_CC) $(PROG_CFLAGS) -fno-pic -fno-pie -c $< -o $@
+
+$(IMG_OBJ)/programs/pie/%.o: images/programs/%.c $(PROG_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (pie)"; $(IMG_CC) $(PROG_CFLAGS) -fpie -c $< -o $@
+
+define PROG_RULE
+$(IMG_BIN)/programs/$(1): $(IMG_OBJ)/programs/$(2)/$(1).o $(addprefix $(IMG_OBJ)/programs/$(2)/,$(addsuffix .o,$(PROG_LIB)))
+	@mkdir -p $$(dir $$@)
+	@echo "  LD $$@"; $(IMG_LD) $(PROG_LDFLAGS) $(3) -o $$@ $$^
+endef
+$(foreach p,$(PROG_NAMES),$(eval $(call PROG_RULE,$(p),$(if $(filter $(p),$(PROG_PIE)),pie,nopie),$(if $(filter $(p),$(PROG_PIE)),-pie --no-dynamic-linker -z text,-static -Ttext-segment=0x400000))))
 
 $(IMG_BIN)/drivers/%.ko: images/drivers/%.c $(KERNEL_HDRS) images.mk
 	@mkdir -p $(dir $@)
@@ -51,11 +96,12 @@ $(IMG_BIN)/drivers/%.ko: images/drivers/%.c $(KERNEL_HDRS) images.mk
 $(BAD_KOS): $(IMG_BIN)/drivers/bad_%.ko: $(IMG_BIN)/drivers/hello.ko images/internal/mkbad/main.go
 	@echo "  BAD $@"; $(IMG_GO) run ./images/internal/mkbad -in $< -defect $(subst _,-,$*) -o $@
 
-# The initial module archive: every driver, by file name, with fixed
-# metadata so the bytes depend on the contents only.
-$(IMG_BIN)/initrd.tar: $(ALL_KOS)
+# The initial module archive: every driver (NAME.ko), then every program
+# (NAME), by file name, with fixed metadata so the bytes depend on the
+# contents only.
+$(IMG_BIN)/initrd.tar: $(ALL_KOS) $(PROG_BINS)
 	@echo "  TAR $@"; tar --format=ustar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-		--mode=0644 -C $(IMG_BIN)/drivers -cf $@ $(notdir $(ALL_KOS))
+		--mode=0644 -C $(IMG_BIN)/drivers -cf $@ $(notdir $(ALL_KOS)) -C ../programs $(PROG_NAMES)
 
 # Rebuild everything from clean and fail if images/bin changed.
 images-check:
@@ -84,4 +130,4 @@ $(IMG_BIN)/kernel.elf: $(KERNEL_OBJS) kernel/linker.ld
 	@echo "  LD $@"; $(IMG_LD) $(IMG_LDFLAGS) -T kernel/linker.ld -o $@ $(KERNEL_OBJS)
 
 images-clean:
-	rm -rf $(IMG_OBJ) $(IMG_BIN)/drivers $(IMG_BIN)/initrd.tar $(IMG_BIN)/kernel.elf
+	rm -rf $(IMG_OBJ) $(IMG_BIN)/drivers $(IMG_BIN)/programs $(IMG_BIN)/initrd.tar $(IMG_BIN)/kernel.elf

@@ -276,7 +276,7 @@ func TestQEMUDeterministic(t *testing.T) {
 }
 
 // TestArchiveMatchesDrivers checks that initrd.tar holds exactly the
-// embedded drivers, byte for byte.
+// embedded drivers (NAME.ko) and programs (NAME), byte for byte.
 func TestArchiveMatchesDrivers(t *testing.T) {
 	tr := tar.NewReader(bytes.NewReader(Archive()))
 	seen := map[string]bool{}
@@ -293,9 +293,13 @@ func TestArchiveMatchesDrivers(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := strings.TrimSuffix(h.Name, ".ko")
-		want, err := Driver(name)
+		get := Driver
+		if name == h.Name {
+			get, name = Program, "program "+name
+		}
+		want, err := get(strings.TrimPrefix(name, "program "))
 		if err != nil {
-			t.Errorf("archive member %s is not an embedded driver", h.Name)
+			t.Errorf("archive member %s is not an embedded driver or program", h.Name)
 			continue
 		}
 		if !bytes.Equal(data, want) {
@@ -309,6 +313,11 @@ func TestArchiveMatchesDrivers(t *testing.T) {
 	for _, d := range Drivers() {
 		if !seen[d] {
 			t.Errorf("driver %s missing from the archive", d)
+		}
+	}
+	for _, img := range List() {
+		if img.Kind == KindProgram && !seen["program "+img.Name] {
+			t.Errorf("program %s missing from the archive", img.Name)
 		}
 	}
 }

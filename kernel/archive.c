@@ -1,7 +1,8 @@
-/* Where driver images come from: Multiboot modules (an ELF object is named
- * after its file name without directory and ".ko") and the initial module
- * archive, a ustar archive passed as a Multiboot module whose members are
- * named NAME.ko. */
+/* Where driver and program images come from: Multiboot modules (an ELF
+ * object is named after its file name without directory and ".ko") and the
+ * initial module archive, a ustar archive passed as a Multiboot module
+ * whose members are drivers named NAME.ko and ring-3 programs named NAME
+ * (no extension). */
 #include <kpp/mm.h>
 #include <kpp/module.h>
 #include <kpp/multiboot.h>
@@ -44,6 +45,13 @@ static void base_name(const char *path, size_t len, char *out, size_t size)
 	out[n] = 0;
 }
 
+/* A driver member: its path ends in ".ko". */
+static bool is_driver_member(const uint8_t *h)
+{
+	size_t n = strnlen((const char *)h + TAR_NAME, 100);
+	return n >= 3 && !memcmp(h + TAR_NAME + n - 3, ".ko", 3);
+}
+
 static bool tar_find(const uint8_t *p, size_t size, const char *name, const void **data, size_t *dsize)
 {
 	for (size_t off = 0; off + TAR_BLOCK <= size;) {
@@ -53,7 +61,7 @@ static bool tar_find(const uint8_t *p, size_t size, const char *name, const void
 		uint64_t len = octal(h + TAR_SIZE, 12);
 		char n[MODULE_NAME_MAX];
 		base_name((const char *)h + TAR_NAME, 100, n, sizeof n);
-		if ((h[TAR_TYPE] == '0' || h[TAR_TYPE] == 0) && !strcmp(n, name) &&
+		if ((h[TAR_TYPE] == '0' || h[TAR_TYPE] == 0) && is_driver_member(h) && !strcmp(n, name) &&
 		    off + TAR_BLOCK + len <= size) {
 			*data = h + TAR_BLOCK;
 			*dsize = len;
@@ -93,7 +101,8 @@ bool image_find(const char *name, const void **data, size_t *size)
 	return false;
 }
 
-void archive_foreach(void (*fn)(const char *name, const void *data, size_t size, void *ctx), void *ctx)
+static void members(void (*fn)(const char *name, const void *data, size_t size, void *ctx), void *ctx,
+		    bool programs)
 {
 	for (uint32_t i = 0; i < boot_info.nmods; i++) {
 		const struct boot_module *m = &boot_info.mods[i];
@@ -110,11 +119,50 @@ void archive_foreach(void (*fn)(const char *name, const void *data, size_t size,
 				break;
 			char n[MODULE_NAME_MAX];
 			base_name((const char *)h + TAR_NAME, 100, n, sizeof n);
-			fn(n, h + TAR_BLOCK, len, ctx);
+			if (is_driver_member(h) == !programs)
+				fn(n, h + TAR_BLOCK, len, ctx);
 			off += TAR_BLOCK + ALIGN_UP(len, TAR_BLOCK);
 		}
 	}
 }
+
+void archive_foreach(void (*fn)(const char *name, const void *data, size_t size, void *ctx), void *ctx)
+{
+	members(fn, ctx, false);
+}
+
+struct program_query {
+	const char *name;
+	const void *data;
+	size_t size;
+	bool found;
+};
+
+static void match_program(const char *name, const void *data, size_t size, void *ctx)
+{
+	struct program_query *q = ctx;
+	if (!q->found && !strcmp(name, q->name)) {
+		q->data = data;
+		q->size = size;
+		q->found = true;
+	}
+}
+
+bool program_find(const char *name, const void **data, size_t *size)
+{
+	struct program_query q = {name, NULL, 0, false};
+	members(match_program, &q, true);
+	*data = q.data;
+	*size = q.size;
+	return q.found;
+}
+
+static void print_program(const char *name, const void *data, size_t size, void *ctx)
+{
+	printk("  %-20s %8lu bytes\n", name, (uint64_t)size);
+}
+
+void program_print(void) { members(print_program, NULL, true); }
 
 static void print_member(const char *name, const void *data, size_t size, void *ctx)
 {

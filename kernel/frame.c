@@ -4,6 +4,7 @@
  * layout is the same on every machine with the same memory map. */
 #include <kpp/kernel.h>
 #include <kpp/mm.h>
+#include <kpp/cpu.h>
 #include <kpp/multiboot.h>
 #include <kpp/string.h>
 
@@ -51,9 +52,11 @@ void frame_init(void)
 		reserve(boot_info.mods[i].start, boot_info.mods[i].end);
 }
 
+/* Threads allocate frames too: the bitmap changes with interrupts off. */
 uint64_t frame_alloc_contig(size_t n)
 {
 	uint64_t run = 0;
+	uint64_t flags = irq_save();
 	for (uint64_t f = hint; f < nframes; f++) {
 		if (used(f)) {
 			run = 0;
@@ -66,11 +69,13 @@ uint64_t frame_alloc_contig(size_t n)
 			nfree -= n;
 			if (n == 1 || first == hint)
 				hint = f + 1;
+			irq_restore(flags);
 			uint64_t pa = first * PAGE_SIZE;
 			memset(phys_to_virt(pa), 0, n * PAGE_SIZE);
 			return pa;
 		}
 	}
+	irq_restore(flags);
 	return 0;
 }
 
@@ -78,6 +83,7 @@ uint64_t frame_alloc(void) { return frame_alloc_contig(1); }
 
 void frame_free_contig(uint64_t pa, size_t n)
 {
+	uint64_t flags = irq_save();
 	for (size_t i = 0; i < n; i++) {
 		uint64_t f = pa / PAGE_SIZE + i;
 		if (f < nframes && used(f)) {
@@ -87,6 +93,7 @@ void frame_free_contig(uint64_t pa, size_t n)
 				hint = f;
 		}
 	}
+	irq_restore(flags);
 }
 
 void frame_free(uint64_t pa) { frame_free_contig(pa, 1); }

@@ -123,7 +123,13 @@ syscall_entry:
 	callq *(%r11,%rax,8)
 	jmp 2f
 1:	movl $KPP_STATUS_INVALID_SYSTEM_SERVICE, %eax
-2:	cli
+2:	/* A thread being terminated or suspended stops here, before ring 3. */
+	pushq %rax
+	pushq %rax
+	call process_return_to_user
+	popq %rax
+	popq %rax
+	cli
 	popq %rbp
 	popq %r11
 	popq %rcx

@@ -20,6 +20,8 @@
 #include <kpp/string.h>
 #include <kpp/trap.h>
 #include <kpp/time.h>
+#include <kpp/hooks.h>
+#include <kpp/sched.h>
 
 typedef struct {
 	uint8_t ident[16];
@@ -388,9 +390,23 @@ status_t module_load(const char *name, const void *image, size_t size, const cha
 	return module_load_ex(name, image, size, args, false);
 }
 
+/* Loads and unloads run one at a time (the shell and load_driver callers
+ * are threads now): loader_lock serialises them. */
+static struct mutex loader_lock = MUTEX_INIT;
+
+static status_t load_locked(const char *name, const void *image, size_t size, const char *args, bool check_only);
+
 status_t module_load_ex(const char *name, const void *image, size_t size, const char *args, bool check_only)
 {
-	static struct load_ctx ctx; /* big; loads run one at a time at PASSIVE */
+	mutex_lock(&loader_lock);
+	status_t st = load_locked(name, image, size, args, check_only);
+	mutex_unlock(&loader_lock);
+	return st;
+}
+
+static status_t load_locked(const char *name, const void *image, size_t size, const char *args, bool check_only)
+{
+	static struct load_ctx ctx; /* big; loads run one at a time (loader_lock) */
 	struct load_ctx *c = &ctx;
 	memset(c, 0, sizeof *c);
 	c->img = image;
@@ -489,7 +505,9 @@ status_t module_load_ex(const char *name, const void *image, size_t size, const 
 	*tail = m;
 	module_table[slot] = m;
 
-	status_t st = ((driver_entry_fn)entry)(&m->drv);
+	status_t st = hook_image_load(name, base, pages * PAGE_SIZE, 0, true);
+	if (NT_SUCCESS(st))
+		st = ((driver_entry_fn)entry)(&m->drv);
 	if (!NT_SUCCESS(st)) {
 		if (m->prev)
 			m->prev->next = m->next;
@@ -542,7 +560,17 @@ const struct driver_object *module_find(const char *name)
 	return m ? &m->drv : NULL;
 }
 
+static status_t unload_locked(const char *name);
+
 status_t module_unload(const char *name)
+{
+	mutex_lock(&loader_lock);
+	status_t st = unload_locked(name);
+	mutex_unlock(&loader_lock);
+	return st;
+}
+
+static status_t unload_locked(const char *name)
 {
 	struct module *m = module_lookup(name);
 	if (!m) {

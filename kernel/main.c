@@ -15,6 +15,8 @@
 #include <kpp/time.h>
 #include <kpp/shell.h>
 #include <kpp/syscall.h>
+#include <kpp/process.h>
+#include <kpp/sched.h>
 
 struct boot_info boot_info;
 
@@ -143,8 +145,10 @@ static void kmain_stage2(void *unused)
 	irq_register(KPP_COM1_IRQ, serial_irq);
 	serial_enable_rx_irq();
 	sti();
-	time_init();
 	syscall_init();
+	process_init();
+	sched_init(); /* before the tick: sched_tick needs the current thread */
+	time_init();
 
 	uint64_t args[2] = {KPP_KERNEL_VERSION, frames_total() * 4};
 	event_post(KPP_EV_BOOT_COMPLETE, args, 2, "kpp kernel");

@@ -147,6 +147,13 @@ void vprintk(const char *fmt, va_list ap)
 	spin_unlock_irqrestore(&console_lock, f);
 }
 
+void console_write(const char *s, size_t n)
+{
+	uint64_t f = spin_lock_irqsave(&console_lock);
+	serial_write(s, n);
+	spin_unlock_irqrestore(&console_lock, f);
+}
+
 void printk(const char *fmt, ...)
 {
 	va_list ap;

@@ -3,6 +3,7 @@
 #include <kpp/abi.h>
 #include <kpp/cpu.h>
 #include <kpp/printk.h>
+#include <kpp/sched.h>
 
 #define UART KPP_COM1_PORT
 #define REG_DATA 0
@@ -30,6 +31,7 @@
 
 static volatile uint8_t rx_ring[RX_RING];
 static volatile uint32_t rx_head, rx_tail;
+static struct wait_queue rx_wait = WAIT_QUEUE_INIT; /* threads waiting for input */
 
 void serial_init(void)
 {
@@ -81,6 +83,8 @@ void serial_irq(void)
 			rx_head = next;
 		}
 	}
+	if (rx_head != rx_tail && sched_running())
+		wait_wake_all(&rx_wait);
 }
 
 int serial_getc(void)
@@ -93,4 +97,32 @@ int serial_getc(void)
 	}
 	irq_restore(f);
 	return c;
+}
+
+int console_getc_wait(bool interruptible)
+{
+	for (;;) {
+		uint64_t f = irq_save();
+		int c = serial_getc();
+		if (c >= 0) {
+			irq_restore(f);
+			return c;
+		}
+		status_t st = wait_block(&rx_wait, interruptible);
+		irq_restore(f);
+		if (st != KPP_STATUS_SUCCESS)
+			return -1;
+	}
+}
+
+size_t console_read(char *buf, size_t n)
+{
+	int c = console_getc_wait(true);
+	if (c < 0)
+		return 0;
+	size_t got = 0;
+	buf[got++] = (char)c;
+	while (got < n && (c = serial_getc()) >= 0)
+		buf[got++] = (char)c;
+	return got;
 }

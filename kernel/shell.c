@@ -1,6 +1,7 @@
 /*
  * The serial shell. Commands: help, uptime, mem, lsmod, load, unload, pg,
- * bugcheck, timers, echo, sleep, halt/poweroff. Line editing: backspace,
+ * bugcheck, timers, echo, sleep, ps, run, start, wait, kill, programs,
+ * halt/poweroff. Line editing: backspace,
  * Ctrl-U (kill line), Ctrl-C (cancel line), Ctrl-L (redraw); CR, LF or CRLF
  * end a line. Commands from autorun= run first, each echoed after the
  * prompt, so a transcript reads the same whether typed or scripted.
@@ -19,9 +20,11 @@
 #include <kpp/string.h>
 #include <kpp/time.h>
 #include <kpp/usertest.h>
+#include <kpp/process.h>
+#include <kpp/sched.h>
 
 #define LINE_MAX 256
-#define MAX_ARGS 8
+#define MAX_ARGS 32
 #define HISTORY 8
 #define ESC 0x1B
 
@@ -166,8 +169,93 @@ static void cmd_sleep(int argc, char **argv)
 		printk("sleep: bad number \"%s\"\n", argv[1]);
 		return;
 	}
-	sleep_busy_ns(ms * 1000000);
+	thread_sleep_ns(ms * 1000000);
 }
+
+static bool parse_pid(const char *cmd, const char *s, uint32_t *pid)
+{
+	uint64_t v;
+	if (!parse_u64(s, &v) || v > 0xFFFFFFFFu) {
+		printk("%s: bad pid \"%s\"\n", cmd, s);
+		return false;
+	}
+	*pid = (uint32_t)v;
+	return true;
+}
+
+static void cmd_ps(int argc, char **argv) { process_print_list(); }
+
+/* Start argv[1] with the rest as its arguments; the shell (the system
+ * process) is its parent. */
+static bool start(const char *cmd, int argc, char **argv, uint32_t *pid)
+{
+	char args[KPP_USER_ARGS_MAX];
+	join(args, sizeof args, argc, argv, 2);
+	status_t st = process_spawn(argv[1], args, &system_process, pid);
+	if (st != KPP_STATUS_SUCCESS) {
+		printk("%s: %s: status 0x%08x\n", cmd, argv[1], st);
+		return false;
+	}
+	return true;
+}
+
+static void report_wait(const char *cmd, const char *name, uint32_t pid)
+{
+	uint32_t status;
+	status_t st = process_wait(pid, &status);
+	if (st == KPP_STATUS_SUCCESS)
+		printk("%s: %s (pid %u) exited, status 0x%x\n", cmd, name, pid, status);
+	else
+		printk("%s: pid %u: status 0x%08x\n", cmd, pid, st);
+}
+
+static void cmd_run(int argc, char **argv)
+{
+	uint32_t pid;
+	if (start("run", argc, argv, &pid))
+		report_wait("run", argv[1], pid);
+}
+
+static void cmd_start(int argc, char **argv)
+{
+	uint32_t pid;
+	if (start("start", argc, argv, &pid))
+		printk("start: %s is pid %u\n", argv[1], pid);
+}
+
+static void cmd_wait(int argc, char **argv)
+{
+	uint32_t pid;
+	if (!parse_pid("wait", argv[1], &pid))
+		return;
+	struct process *p = process_get(pid);
+	char name[KPP_PROCESS_NAME_MAX] = "?";
+	if (p) {
+		strlcpy(name, p->name, sizeof name);
+		obj_deref(&p->obj);
+	}
+	report_wait("wait", name, pid);
+}
+
+static void cmd_kill(int argc, char **argv)
+{
+	uint32_t pid;
+	if (!parse_pid("kill", argv[1], &pid))
+		return;
+	struct process *p = process_get(pid);
+	if (!p) {
+		printk("kill: no process %u\n", pid);
+		return;
+	}
+	status_t st = process_kill_and_wait(p, KPP_STATUS_PROCESS_KILLED);
+	if (st == KPP_STATUS_SUCCESS)
+		printk("kill: pid %u (%s) terminated\n", pid, p->name);
+	else
+		printk("kill: pid %u (%s): status 0x%08x\n", pid, p->name, st);
+	obj_deref(&p->obj);
+}
+
+static void cmd_programs(int argc, char **argv) { program_print(); }
 
 static void cmd_usertest(int argc, char **argv) { usertest_run(argc > 1 ? argv[1] : NULL); }
 
@@ -198,6 +286,12 @@ static const struct command commands[] = {
 	{"echo", "TEXT", "print TEXT", 0, cmd_echo},
 	{"sleep", "MS", "wait MS milliseconds", 1, cmd_sleep},
 	{"usertest", "[spin|fault|load]", "run a ring-3 program through SYSCALL", 0, cmd_usertest},
+	{"ps", "", "processes", 0, cmd_ps},
+	{"run", "PROGRAM [ARGS]", "run a program and wait for it", 1, cmd_run},
+	{"start", "PROGRAM [ARGS]", "start a program in the background", 1, cmd_start},
+	{"wait", "PID", "wait for a process to exit", 1, cmd_wait},
+	{"kill", "PID", "terminate a process", 1, cmd_kill},
+	{"programs", "", "programs in the module archive", 0, cmd_programs},
 	{"halt", "[STATUS]", "power off through isa-debug-exit", 0, cmd_poweroff},
 	{"poweroff", "[STATUS]", "power off through isa-debug-exit", 0, cmd_poweroff},
 };
@@ -243,15 +337,7 @@ bool shell_exec(char *line)
 	return false;
 }
 
-static int getc_wait(void)
-{
-	for (;;) {
-		int c = serial_getc();
-		if (c >= 0)
-			return c;
-		sti_hlt();
-	}
-}
+static int getc_wait(void) { return console_getc_wait(false); }
 
 static void erase(size_t *n)
 {

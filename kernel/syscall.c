@@ -1,7 +1,6 @@
 /* SYSCALL/SYSRET set-up, the system service table and user-memory access.
- * Implemented: write, getpid, load_driver, unload_driver (and exit for
- * usertest); the others come with the processes issue and return
- * KPP_STATUS_NOT_IMPLEMENTED until then. */
+ * write, load_driver and unload_driver live here; the services on
+ * processes, threads, handles and memory in procsys.c. */
 #include <kpp/abi.h>
 #include <kpp/cpu.h>
 #include <kpp/mm.h>
@@ -58,11 +57,6 @@ status_t string_from_user(char *dst, uint64_t usrc, size_t size)
 	return KPP_STATUS_INVALID_PARAMETER;
 }
 
-static uint64_t sys_not_implemented(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
-{
-	return KPP_STATUS_NOT_IMPLEMENTED;
-}
-
 static uint64_t sys_write(uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
 {
 	if (len > 4096 || !user_range_ok(buf, len))
@@ -73,22 +67,10 @@ static uint64_t sys_write(uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4, 
 		status_t st = copy_from_user(tmp, buf + off, n);
 		if (st != KPP_STATUS_SUCCESS)
 			return st;
-		serial_write(tmp, n);
+		console_write(tmp, n);
 		off += n;
 	}
 	return len;
-}
-
-static uint64_t sys_exit(uint64_t status, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
-{
-	if (usertest_active())
-		usertest_exit(status);
-	return KPP_STATUS_NOT_IMPLEMENTED;
-}
-
-static uint64_t sys_getpid(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
-{
-	return 0;
 }
 
 static uint64_t sys_load_driver(uint64_t uname, uint64_t uargs, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
@@ -111,28 +93,66 @@ static uint64_t sys_unload_driver(uint64_t uname, uint64_t a2, uint64_t a3, uint
 	return module_unload(name);
 }
 
-#define NI sys_not_implemented
+#define SERVICE(name) uint64_t name(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+SERVICE(sys_exit);
+SERVICE(sys_read);
+SERVICE(sys_spawn);
+SERVICE(sys_wait);
+SERVICE(sys_getpid);
+SERVICE(sys_sleep);
+SERVICE(sys_yield);
+SERVICE(sys_open_process);
+SERVICE(sys_duplicate_handle);
+SERVICE(sys_close);
+SERVICE(sys_terminate_process);
+SERVICE(sys_read_process_memory);
+SERVICE(sys_write_process_memory);
+SERVICE(sys_vm_alloc);
+SERVICE(sys_vm_protect);
+SERVICE(sys_vm_free);
+SERVICE(sys_process_list);
+SERVICE(sys_create_thread);
+SERVICE(sys_exit_thread);
+SERVICE(sys_query_process);
+SERVICE(sys_suspend_process);
+SERVICE(sys_resume_process);
+SERVICE(sys_set_process_name);
+
+/* The usertest program's exit (no process: it runs in the shell's thread). */
+static uint64_t sys_exit_or_usertest(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6)
+{
+	if (usertest_active())
+		usertest_exit(a1);
+	return sys_exit(a1, a2, a3, a4, a5, a6);
+}
+
 const service_fn service_table[KPP_SYS_COUNT] __attribute__((section(".service_table"))) = {
-	[KPP_SYS_EXIT] = sys_exit,
+	[KPP_SYS_EXIT] = sys_exit_or_usertest,
 	[KPP_SYS_WRITE] = sys_write,
-	[KPP_SYS_READ] = NI,
-	[KPP_SYS_SPAWN] = NI,
-	[KPP_SYS_WAIT] = NI,
+	[KPP_SYS_READ] = sys_read,
+	[KPP_SYS_SPAWN] = sys_spawn,
+	[KPP_SYS_WAIT] = sys_wait,
 	[KPP_SYS_GET_PID] = sys_getpid,
-	[KPP_SYS_SLEEP] = NI,
-	[KPP_SYS_YIELD] = NI,
-	[KPP_SYS_OPEN_PROCESS] = NI,
-	[KPP_SYS_DUPLICATE_HANDLE] = NI,
-	[KPP_SYS_CLOSE] = NI,
-	[KPP_SYS_TERMINATE_PROCESS] = NI,
-	[KPP_SYS_READ_PROCESS_MEMORY] = NI,
-	[KPP_SYS_WRITE_PROCESS_MEMORY] = NI,
-	[KPP_SYS_VM_ALLOC] = NI,
-	[KPP_SYS_VM_PROTECT] = NI,
-	[KPP_SYS_VM_FREE] = NI,
+	[KPP_SYS_SLEEP] = sys_sleep,
+	[KPP_SYS_YIELD] = sys_yield,
+	[KPP_SYS_OPEN_PROCESS] = sys_open_process,
+	[KPP_SYS_DUPLICATE_HANDLE] = sys_duplicate_handle,
+	[KPP_SYS_CLOSE] = sys_close,
+	[KPP_SYS_TERMINATE_PROCESS] = sys_terminate_process,
+	[KPP_SYS_READ_PROCESS_MEMORY] = sys_read_process_memory,
+	[KPP_SYS_WRITE_PROCESS_MEMORY] = sys_write_process_memory,
+	[KPP_SYS_VM_ALLOC] = sys_vm_alloc,
+	[KPP_SYS_VM_PROTECT] = sys_vm_protect,
+	[KPP_SYS_VM_FREE] = sys_vm_free,
 	[KPP_SYS_LOAD_DRIVER] = sys_load_driver,
 	[KPP_SYS_UNLOAD_DRIVER] = sys_unload_driver,
-	[KPP_SYS_PROCESS_LIST] = NI,
+	[KPP_SYS_PROCESS_LIST] = sys_process_list,
+	[KPP_SYS_CREATE_THREAD] = sys_create_thread,
+	[KPP_SYS_EXIT_THREAD] = sys_exit_thread,
+	[KPP_SYS_QUERY_PROCESS] = sys_query_process,
+	[KPP_SYS_SUSPEND_PROCESS] = sys_suspend_process,
+	[KPP_SYS_RESUME_PROCESS] = sys_resume_process,
+	[KPP_SYS_SET_PROCESS_NAME] = sys_set_process_name,
 };
 const uint64_t service_count = KPP_SYS_COUNT;
 

@@ -12,6 +12,7 @@
 #include <kpp/printk.h>
 #include <kpp/time.h>
 #include <kpp/trap.h>
+#include <kpp/sched.h>
 
 static volatile uint64_t tick_count;
 struct ktimer *timer_queue;
@@ -168,6 +169,7 @@ void time_tick(void)
 		}
 	}
 	spin_unlock_irqrestore(&time_lock, f);
+	sched_tick();
 	for (int i = 0; i < n; i++) {
 		if (fire[i]->queued) {
 			fire[i]->lost++;

@@ -9,6 +9,8 @@
 #include <kpp/time.h>
 #include <kpp/trap.h>
 #include <kpp/usertest.h>
+#include <kpp/process.h>
+#include <kpp/sched.h>
 
 volatile int current_irql = IRQL_PASSIVE;
 
@@ -64,6 +66,8 @@ void trap_dispatch(struct trap_frame *tf)
 		}
 		if ((tf->cs & 3) && usertest_active())
 			usertest_fault(tf);
+		if (tf->cs & 3)
+			process_user_fault(v, tf->error, tf->rip, v == VEC_PF ? read_cr2() : 0);
 		if (v == VEC_BP || v == VEC_DB) {
 			debug_routines.trap(tf); /* returns to resume the trapped code */
 			return;
@@ -97,6 +101,13 @@ void trap_dispatch(struct trap_frame *tf)
 	current_irql = old;
 	if (old == IRQL_PASSIVE && dpc_pending())
 		dpc_run_pending();
+	if (old == IRQL_PASSIVE)
+		sched_preempt_point();
+	if ((tf->cs & 3) && !usertest_active()) {
+		sti();
+		process_return_to_user();
+		cli();
+	}
 }
 
 void trap_print_frame(const struct trap_frame *tf)

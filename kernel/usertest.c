@@ -8,6 +8,7 @@
 #include <kpp/string.h>
 #include <kpp/trap.h>
 #include <kpp/usertest.h>
+#include <kpp/sched.h>
 
 #define USER_CODE_VA 0x400000ull
 #define USER_STACK_VA 0x800000ull
@@ -20,8 +21,9 @@ void user_return(uint64_t saved_rsp, uint64_t value) NORETURN;
 
 static uint64_t saved_rsp;
 static bool active;
+static struct thread *owner; /* the shell thread running the test */
 
-bool usertest_active(void) { return active; }
+bool usertest_active(void) { return active && current_thread() == owner; }
 
 void usertest_exit(uint64_t status) { user_return(saved_rsp, status & 0xFFFFFFFF); }
 
@@ -41,6 +43,7 @@ void usertest_run(const char *variant)
 	memcpy(phys_to_virt(code), user_code_start, (size_t)(user_code_end - user_code_start));
 	vm_map(USER_CODE_VA, code, VM_READ | VM_EXEC | VM_USER);
 	vm_map(USER_STACK_VA, stack, VM_READ | VM_WRITE | VM_USER);
+	owner = current_thread();
 	active = true;
 	uint64_t entry = USER_CODE_VA;
 	if (variant && !strcmp(variant, "fault"))

@@ -82,35 +82,45 @@ static void flush(uint64_t cr3, uint64_t va)
 		invlpg(va);
 }
 
+/* Page tables change with interrupts off: threads of one process (and the
+ * kernel's own stack and driver mappings) may race otherwise. */
 bool vm_map_in(uint64_t cr3, uint64_t va, uint64_t pa, unsigned rights)
 {
+	uint64_t f = irq_save();
 	uint64_t *e = walk(cr3, va, true);
-	if (!e)
-		return false;
-	*e = (pa & PTE_ADDR) | rights_to_pte(rights);
-	flush(cr3, va);
-	return true;
+	if (e) {
+		*e = (pa & PTE_ADDR) | rights_to_pte(rights);
+		flush(cr3, va);
+	}
+	irq_restore(f);
+	return e != NULL;
 }
 
 uint64_t vm_unmap_in(uint64_t cr3, uint64_t va)
 {
+	uint64_t f = irq_save();
 	uint64_t *e = walk(cr3, va, false);
-	if (!e || !(*e & PTE_P))
-		return 0;
-	uint64_t pa = *e & PTE_ADDR;
-	*e = 0;
-	flush(cr3, va);
+	uint64_t pa = 0;
+	if (e && (*e & PTE_P)) {
+		pa = *e & PTE_ADDR;
+		*e = 0;
+		flush(cr3, va);
+	}
+	irq_restore(f);
 	return pa;
 }
 
 bool vm_protect_in(uint64_t cr3, uint64_t va, unsigned rights)
 {
+	uint64_t f = irq_save();
 	uint64_t *e = walk(cr3, va, false);
-	if (!e || !(*e & PTE_P))
-		return false;
-	*e = (*e & PTE_ADDR) | rights_to_pte(rights);
-	flush(cr3, va);
-	return true;
+	bool ok = e && (*e & PTE_P);
+	if (ok) {
+		*e = (*e & PTE_ADDR) | rights_to_pte(rights);
+		flush(cr3, va);
+	}
+	irq_restore(f);
+	return ok;
 }
 
 uint64_t vm_pte_in(uint64_t cr3, uint64_t va)
@@ -204,14 +214,16 @@ void vm_init(void)
 
 uint64_t kstack_alloc(void)
 {
+	uint64_t f = irq_save();
 	uint64_t base = stack_next + PAGE_SIZE; /* guard page left unmapped */
+	stack_next = base + KPP_KERNEL_STACK_SIZE;
+	irq_restore(f);
 	for (uint64_t va = base; va < base + KPP_KERNEL_STACK_SIZE; va += PAGE_SIZE) {
 		uint64_t pa = frame_alloc();
 		if (!pa || !vm_map(va, pa, VM_READ | VM_WRITE))
 			return 0;
 	}
-	stack_next = base + KPP_KERNEL_STACK_SIZE;
-	return stack_next;
+	return base + KPP_KERNEL_STACK_SIZE;
 }
 
 uint64_t vm_map_mmio(uint64_t pa, size_t size)

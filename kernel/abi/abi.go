@@ -31,16 +31,16 @@ const (
 
 // Event types.
 const (
-	EvBootComplete   = 1 // args: version, memory KiB; text: banner
-	EvShellReady     = 2 // no args
-	EvModuleLoaded   = 3 // args: base, size; text: name
-	EvModuleRefused  = 4 // args: status, reason (Refuse*); text: name ": " reason
-	EvModuleUnloaded = 5 // args: base; text: name
-	EvBugCheck       = 6 // args: code, p1, p2, p3, p4
-	EvProcessCreated = 7 // args: pid, parent; text: image
-	EvProcessExited  = 8 // args: pid, status; text: image
-	EvThreadCreated  = 9 // args: pid, tid
-	EvThreadExited   = 10
+	EvBootComplete   = 1  // args: version, memory KiB; text: banner
+	EvShellReady     = 2  // no args
+	EvModuleLoaded   = 3  // args: base, size; text: name
+	EvModuleRefused  = 4  // args: status, reason (Refuse*); text: name ": " reason
+	EvModuleUnloaded = 5  // args: base; text: name
+	EvBugCheck       = 6  // args: code, p1, p2, p3, p4
+	EvProcessCreated = 7  // args: pid, parent; text: image
+	EvProcessExited  = 8  // args: pid, status; text: image
+	EvThreadCreated  = 9  // args: pid, tid
+	EvThreadExited   = 10 // args: pid, tid
 	EvPGArmed        = 11 // args: seed, regions, contexts, profile (PGProfile*), first-pass delay ns
 	EvPGPass         = 12 // args: context, regions checked, guest ns, instructions (TSC delta), pass number, trigger (PGTrigger*)
 	EvPGRegion       = 13 // args: base, size, type, kind (PGKind*), region index
@@ -83,21 +83,32 @@ const DriverMaxImageSize = 4 << 20
 
 // Status codes (NTSTATUS values).
 const (
-	StatusSuccess              = 0x00000000
-	StatusUnsuccessful         = 0xC0000001
-	StatusNotImplemented       = 0xC0000002
-	StatusAccessViolation      = 0xC0000005
-	StatusInvalidParameter     = 0xC000000D
-	StatusNoMemory             = 0xC0000017
-	StatusAccessDenied         = 0xC0000022
-	StatusObjectNameNotFound   = 0xC0000034
-	StatusObjectNameCollision  = 0xC0000035
-	StatusSectionTooBig        = 0xC0000040
-	StatusProcedureNotFound    = 0xC000007A
-	StatusInvalidImageFormat   = 0xC000007B
-	StatusNotSupported         = 0xC00000BB
-	StatusImageAlreadyLoaded   = 0xC000010E
-	StatusInvalidSystemService = 0xC000001C
+	StatusSuccess               = 0x00000000
+	StatusUnsuccessful          = 0xC0000001
+	StatusNotImplemented        = 0xC0000002
+	StatusAccessViolation       = 0xC0000005
+	StatusInvalidParameter      = 0xC000000D
+	StatusNoMemory              = 0xC0000017
+	StatusAccessDenied          = 0xC0000022
+	StatusObjectNameNotFound    = 0xC0000034
+	StatusObjectNameCollision   = 0xC0000035
+	StatusSectionTooBig         = 0xC0000040
+	StatusProcedureNotFound     = 0xC000007A
+	StatusInvalidImageFormat    = 0xC000007B
+	StatusNotSupported          = 0xC00000BB
+	StatusImageAlreadyLoaded    = 0xC000010E
+	StatusInvalidSystemService  = 0xC000001C
+	StatusInvalidHandle         = 0xC0000008
+	StatusInvalidCid            = 0xC000000B // no process with that pid
+	StatusConflictingAddresses  = 0xC0000018 // vm_alloc at an address already in use
+	StatusBufferTooSmall        = 0xC0000023
+	StatusProcessIsTerminating  = 0xC000010A
+	StatusIllegalInstruction    = 0xC000001D // exit status of a process killed by #UD
+	StatusIntegerDivideByZero   = 0xC0000094 // exit status of a process killed by #DE
+	StatusPrivilegedInstruction = 0xC0000096
+	StatusInsufficientResources = 0xC000009A
+	StatusInvalidPageProtection = 0xC0000045
+	StatusProcessKilled         = 0xC000013A // exit status of a process ended by the shell's kill
 )
 
 // Fixed hardware the guest relies on (the same on QEMU's pc machine).
@@ -227,7 +238,68 @@ const (
 	SysLoadDriver         = 17
 	SysUnloadDriver       = 18
 	SysProcessList        = 19
-	SysCount              = 20
+	SysCreateThread       = 20 // (process handle, entry, arg, stack top) -> tid; needs ProcessCreateThread
+	SysExitThread         = 21 // (status): ends the calling thread (the last one ends the process)
+	SysQueryProcess       = 22 // (handle, *ProcessInfo) needs ProcessQueryInformation
+	SysSuspendProcess     = 23 // (handle) needs ProcessSuspendResume
+	SysResumeProcess      = 24 // (handle) needs ProcessSuspendResume
+	SysSetProcessName     = 25 // (handle, name) needs ProcessSetInformation
+	SysCount              = 26
+)
+
+// Process access rights: the granted-access mask of a process handle (the
+// NT PROCESS_* values). Every system call that takes a handle checks the
+// right it needs and fails with StatusAccessDenied without it.
+const (
+	ProcessTerminate        = 0x0001
+	ProcessCreateThread     = 0x0002
+	ProcessVMOperation      = 0x0008 // vm_alloc/vm_protect/vm_free in another process
+	ProcessVMRead           = 0x0010
+	ProcessVMWrite          = 0x0020
+	ProcessDupHandle        = 0x0040 // duplicate_handle into that process
+	ProcessSetInformation   = 0x0200
+	ProcessQueryInformation = 0x0400
+	ProcessSuspendResume    = 0x0800
+	ProcessAllAccess        = 0x0E7B
+)
+
+// CurrentProcess is the pseudo-handle of the calling process (all access);
+// a handle argument of 0 means the same where the call says so.
+const CurrentProcess = 0xFFFFFFFFFFFFFFFF
+
+// Memory protections of vm_alloc/vm_protect (combine; 0 = no access).
+const (
+	ProtRead  = 0x1
+	ProtWrite = 0x2
+	ProtExec  = 0x4
+)
+
+// User address-space layout (per process; the kernel half is shared).
+const (
+	UserBase        = 0x0000000000010000 // lowest mappable user address
+	UserTop         = 0x0000800000000000 // first non-canonical address
+	UserImageBase   = 0x0000000000400000 // where non-PIE programs are linked
+	UserPIEBase     = 0x0000000040000000 // load bias of PIE programs
+	UserAllocBase   = 0x0000000100000000 // vm_alloc without an address starts here
+	UserStackTop    = 0x00007FFFFFFF0000 // initial RSP region (argv above it)
+	UserStackSize   = 0x10000            // 64 KiB, with an unmapped guard page below
+	UserMaxArgs     = 16                 // argv entries spawn accepts
+	UserArgsMax     = 256                // bytes of the argument string
+	UserMaxAlloc    = 0x1000000          // largest vm_alloc (16 MiB)
+	ProcessNameMax  = 16                 // ProcessInfo.name, NUL included
+	HandleTableSize = 64                 // handles per process
+	PidTableSize    = 64                 // live processes (PID table slots)
+	ThreadsPerProc  = 8
+)
+
+// ProcessInfo is the record process_list and query_process fill (64 bytes,
+// little-endian): u32 pid, u32 parent, u32 state (ProcState*), u32 threads,
+// u32 handles, u32 exit status, u64 flags (reserved), u64 pages (user pages
+// mapped), char name[ProcessNameMax], u64 reserved.
+const (
+	ProcessInfoSize  = 64
+	ProcStateRunning = 1
+	ProcStateExited  = 2 // exited, not yet waited for
 )
 
 // Parameter 2 of bug check 0x50: the kind of access that faulted.

@@ -49,7 +49,7 @@
 #define KPP_EV_PROCESS_CREATED 7         /* args: pid, parent; text: image */
 #define KPP_EV_PROCESS_EXITED 8          /* args: pid, status; text: image */
 #define KPP_EV_THREAD_CREATED 9          /* args: pid, tid */
-#define KPP_EV_THREAD_EXITED 10
+#define KPP_EV_THREAD_EXITED 10          /* args: pid, tid */
 #define KPP_EV_PG_ARMED 11               /* args: seed, regions, contexts, profile (PGProfile*), first-pass delay ns */
 #define KPP_EV_PG_PASS 12                /* args: context, regions checked, guest ns, instructions (TSC delta), pass number, trigger (PGTrigger*) */
 #define KPP_EV_PG_REGION 13              /* args: base, size, type, kind (PGKind*), region index */
@@ -109,6 +109,17 @@
 #define KPP_STATUS_NOT_SUPPORTED KPP_U(0xC00000BB)
 #define KPP_STATUS_IMAGE_ALREADY_LOADED KPP_U(0xC000010E)
 #define KPP_STATUS_INVALID_SYSTEM_SERVICE KPP_U(0xC000001C)
+#define KPP_STATUS_INVALID_HANDLE KPP_U(0xC0000008)
+#define KPP_STATUS_INVALID_CID KPP_U(0xC000000B) /* no process with that pid */
+#define KPP_STATUS_CONFLICTING_ADDRESSES KPP_U(0xC0000018) /* vm_alloc at an address already in use */
+#define KPP_STATUS_BUFFER_TOO_SMALL KPP_U(0xC0000023)
+#define KPP_STATUS_PROCESS_IS_TERMINATING KPP_U(0xC000010A)
+#define KPP_STATUS_ILLEGAL_INSTRUCTION KPP_U(0xC000001D) /* exit status of a process killed by #UD */
+#define KPP_STATUS_INTEGER_DIVIDE_BY_ZERO KPP_U(0xC0000094) /* exit status of a process killed by #DE */
+#define KPP_STATUS_PRIVILEGED_INSTRUCTION KPP_U(0xC0000096)
+#define KPP_STATUS_INSUFFICIENT_RESOURCES KPP_U(0xC000009A)
+#define KPP_STATUS_INVALID_PAGE_PROTECTION KPP_U(0xC0000045)
+#define KPP_STATUS_PROCESS_KILLED KPP_U(0xC000013A) /* exit status of a process ended by the shell's kill */
 
 /*
  * Fixed hardware the guest relies on (the same on QEMU's pc machine).
@@ -240,7 +251,70 @@
 #define KPP_SYS_LOAD_DRIVER 17
 #define KPP_SYS_UNLOAD_DRIVER 18
 #define KPP_SYS_PROCESS_LIST 19
-#define KPP_SYS_COUNT 20
+#define KPP_SYS_CREATE_THREAD 20         /* (process handle, entry, arg, stack top) -> tid; needs ProcessCreateThread */
+#define KPP_SYS_EXIT_THREAD 21           /* (status): ends the calling thread (the last one ends the process) */
+#define KPP_SYS_QUERY_PROCESS 22         /* (handle, *ProcessInfo) needs ProcessQueryInformation */
+#define KPP_SYS_SUSPEND_PROCESS 23       /* (handle) needs ProcessSuspendResume */
+#define KPP_SYS_RESUME_PROCESS 24        /* (handle) needs ProcessSuspendResume */
+#define KPP_SYS_SET_PROCESS_NAME 25      /* (handle, name) needs ProcessSetInformation */
+#define KPP_SYS_COUNT 26
+
+/*
+ * Process access rights: the granted-access mask of a process handle (the
+ * NT PROCESS_* values). Every system call that takes a handle checks the
+ * right it needs and fails with StatusAccessDenied without it.
+ */
+#define KPP_PROCESS_TERMINATE 1
+#define KPP_PROCESS_CREATE_THREAD 2
+#define KPP_PROCESS_VM_OPERATION 8       /* vm_alloc/vm_protect/vm_free in another process */
+#define KPP_PROCESS_VM_READ 16
+#define KPP_PROCESS_VM_WRITE 0x20
+#define KPP_PROCESS_DUP_HANDLE 0x40      /* duplicate_handle into that process */
+#define KPP_PROCESS_SET_INFORMATION 0x200
+#define KPP_PROCESS_QUERY_INFORMATION 0x400
+#define KPP_PROCESS_SUSPEND_RESUME 0x800
+#define KPP_PROCESS_ALL_ACCESS 0xE7B
+
+/*
+ * CurrentProcess is the pseudo-handle of the calling process (all access);
+ * a handle argument of 0 means the same where the call says so.
+ */
+#define KPP_CURRENT_PROCESS KPP_ULL(0xFFFFFFFFFFFFFFFF)
+
+/*
+ * Memory protections of vm_alloc/vm_protect (combine; 0 = no access).
+ */
+#define KPP_PROT_READ 1
+#define KPP_PROT_WRITE 2
+#define KPP_PROT_EXEC 4
+
+/*
+ * User address-space layout (per process; the kernel half is shared).
+ */
+#define KPP_USER_BASE 0x10000            /* lowest mappable user address */
+#define KPP_USER_TOP KPP_ULL(0x800000000000) /* first non-canonical address */
+#define KPP_USER_IMAGE_BASE 0x400000     /* where non-PIE programs are linked */
+#define KPP_USER_PIE_BASE 0x40000000     /* load bias of PIE programs */
+#define KPP_USER_ALLOC_BASE KPP_ULL(0x100000000) /* vm_alloc without an address starts here */
+#define KPP_USER_STACK_TOP KPP_ULL(0x7FFFFFFF0000) /* initial RSP region (argv above it) */
+#define KPP_USER_STACK_SIZE 0x10000      /* 64 KiB, with an unmapped guard page below */
+#define KPP_USER_MAX_ARGS 16             /* argv entries spawn accepts */
+#define KPP_USER_ARGS_MAX 0x100          /* bytes of the argument string */
+#define KPP_USER_MAX_ALLOC 0x1000000     /* largest vm_alloc (16 MiB) */
+#define KPP_PROCESS_NAME_MAX 16          /* ProcessInfo.name, NUL included */
+#define KPP_HANDLE_TABLE_SIZE 0x40       /* handles per process */
+#define KPP_PID_TABLE_SIZE 0x40          /* live processes (PID table slots) */
+#define KPP_THREADS_PER_PROC 8
+
+/*
+ * ProcessInfo is the record process_list and query_process fill (64 bytes,
+ * little-endian): u32 pid, u32 parent, u32 state (ProcState*), u32 threads,
+ * u32 handles, u32 exit status, u64 flags (reserved), u64 pages (user pages
+ * mapped), char name[ProcessNameMax], u64 reserved.
+ */
+#define KPP_PROCESS_INFO_SIZE 0x40
+#define KPP_PROC_STATE_RUNNING 1
+#define KPP_PROC_STATE_EXITED 2          /* exited, not yet waited for */
 
 /*
  * Parameter 2 of bug check 0x50: the kind of access that faulted.

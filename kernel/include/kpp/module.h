@@ -47,6 +47,9 @@ bool addr_describe(uint64_t addr, char *buf, size_t size);
 
 /* Image sources (archive.c). */
 bool image_find(const char *name, const void **data, size_t *size);
+/* A ring-3 program: an archive member named exactly NAME (no ".ko"). */
+bool program_find(const char *name, const void **data, size_t *size);
+void program_print(void);
 void archive_print(void);
 /* Call fn for every archive member, in archive order. */
 void archive_foreach(void (*fn)(const char *name, const void *data, size_t size, void *ctx), void *ctx);

@@ -10,6 +10,13 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format
 /* Print to the serial console (formats: %s %c %d %i %u %x %X %p %%, with l/ll/z, width, 0, -). */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintk(const char *fmt, va_list ap);
+/* Raw bytes under the console lock (a user write stays in one piece). */
+void console_write(const char *s, size_t n);
+/* Console input for threads: wait for a byte (-1 when an interruptible
+ * wait ends because the thread is being terminated); console_read returns
+ * what is buffered, at least one byte (0: terminated). */
+int console_getc_wait(bool interruptible);
+size_t console_read(char *buf, size_t n);
 /* For the bug-check path only (interrupts off, one CPU): release the
  * console lock a faulting holder can no longer release. */
 void printk_break_lock(void);

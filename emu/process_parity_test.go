@@ -1,0 +1,278 @@
+package emu
+
+import (
+	"bytes"
+	"context"
+
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/images/qemu"
+	"github.com/kppemu/kppemu/kernel/abi"
+)
+
+// Ring-3 processes (issue 5) on both machines: each script runs programs
+// from the module archive through the kernel shell on kppemu and on QEMU.
+// The transcripts must match (timing lines aside), no script may bug-check,
+// and each case checks what its programs prove on both machines' output.
+
+// processRun is one machine's result.
+type processRun struct {
+	machine string
+	serial  string
+	status  int
+	events  []Event // kppemu only
+}
+
+// bootProcesses boots the embedded kernel and archive with append on
+// kppemu and, when it is installed, on QEMU.
+func bootProcesses(t *testing.T, cmdline string) []processRun {
+	t.Helper()
+	var serial, logs bytes.Buffer
+	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &logs})
+	m, err := New(Config{Serial: &serial, Logger: logger})
+	require.NoError(t, err)
+	var events []Event
+	cancel := m.Subscribe(func(e Event) { events = append(events, e) })
+	defer cancel()
+	_, err = m.Boot(BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmdline,
+		Modules: []BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
+	require.NoError(t, err)
+	stop := m.RunFor(parityGuestLimit)
+	if stop.Reason != StopDebugExit {
+		cpuGate(t, logs.String(), stop)
+	}
+	require.Equal(t, StopDebugExit, stop.Reason, "kppemu stopped by %v\n%s", stop, serial.String())
+	runs := []processRun{{machine: "kppemu", serial: serial.String(), status: stop.Status, events: events}}
+
+	if !qemu.Available() {
+		if os.Getenv(qemu.RequireEnv) == "1" {
+			t.Fatalf("%s not found and %s=1", qemu.Binary, qemu.RequireEnv)
+		}
+		t.Logf("%s not installed: kppemu only", qemu.Binary)
+		return runs
+	}
+	dir := t.TempDir()
+	kpath, err := qemu.WriteTemp(dir, "kernel.elf", images.Kernel())
+	require.NoError(t, err)
+	apath, err := qemu.WriteTemp(dir, "initrd.tar", images.Archive())
+	require.NoError(t, err)
+	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: kpath, Modules: []qemu.Module{{Path: apath}},
+		Append: cmdline, Timeout: 90 * time.Second})
+	require.NoError(t, err)
+	require.False(t, res.TimedOut, "QEMU timed out; serial:\n%s", res.Serial)
+	runs = append(runs, processRun{machine: "qemu", serial: res.Serial, status: res.ExitCode})
+
+	want, got := transcript(res.Serial), transcript(serial.String())
+	for i := 0; i < max(len(want), len(got)); i++ {
+		var w, g string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w != g {
+			t.Fatalf("transcripts differ at line %d:\nqemu:   %q\nkppemu: %q\n\nqemu:\n%s\n\nkppemu:\n%s",
+				i+1, w, g, strings.Join(want, "\n"), strings.Join(got, "\n"))
+		}
+	}
+	return runs
+}
+
+// lineIndex returns the index of the first (or last) line containing s, or -1.
+func lineIndex(lines []string, s string, last bool) int {
+	idx := -1
+	for i, l := range lines {
+		if strings.Contains(l, s) {
+			idx = i
+			if !last {
+				break
+			}
+		}
+	}
+	return idx
+}
+
+func TestProcessParity(t *testing.T) {
+	cases := []struct {
+		name   string
+		script string
+		want   []string // in order, on unmarked or timing lines
+		check  func(t *testing.T, r processRun)
+	}{
+		{
+			// Two CPU-bound programs started together both make progress
+			// before either finishes (the tick preempts them); init reports
+			// in a fixed order, so the transcript does not depend on timing.
+			name:   "preemption",
+			script: "autorun=run init spin 12000000 a + spin 12000000 b;ps;poweroff",
+			want: []string{
+				"init: started 2 program(s)",
+				"init: spin (pid 2) exited, status 0x",
+				"init: spin (pid 3) exited, status 0x",
+				"run: init (pid 1) exited, status 0x0",
+			},
+			check: func(t *testing.T, r processRun) {
+				lines := qemu.Lines(r.serial)
+				aFirst, aLast := lineIndex(lines, "~ spin 2 a: round 1/10", false), lineIndex(lines, "~ spin 2 a: round 10/10", true)
+				bFirst, bLast := lineIndex(lines, "~ spin 3 b: round 1/10", false), lineIndex(lines, "~ spin 3 b: round 10/10", true)
+				require.True(t, aFirst >= 0 && aLast >= 0 && bFirst >= 0 && bLast >= 0, "%s: missing progress lines:\n%s", r.machine, r.serial)
+				require.True(t, bFirst < aLast && aFirst < bLast,
+					"%s: the spins did not overlap (a %d..%d, b %d..%d):\n%s", r.machine, aFirst, aLast, bFirst, bLast, r.serial)
+				sums := regexp.MustCompile(`init: spin \(pid \d\) exited, status (0x[0-9a-f]+)`).FindAllStringSubmatch(r.serial, -1)
+				require.Len(t, sums, 2)
+				require.Equal(t, sums[0][1], sums[1][1], "same work, same checksum")
+				if r.events != nil {
+					var created, exited int
+					for _, e := range r.events {
+						switch e.Type {
+						case abi.EvProcessCreated:
+							created++
+						case abi.EvProcessExited:
+							exited++
+						}
+					}
+					require.Equal(t, 3, created, "process-created events")
+					require.Equal(t, 3, exited, "process-exited events")
+				}
+			},
+		},
+		{
+			name:   "bad-pointer",
+			script: "autorun=run badptr;run hello after;ps;poweroff",
+			want: []string{
+				"badptr: write(kernel buffer)               0xc000000d invalid parameter",
+				"badptr: write(unmapped buffer)             0xc0000005 access violation",
+				"badptr: ok (0 wrong)",
+				"run: badptr (pid 1) exited, status 0x0",
+				"hello: argv[1] = \"after\"",
+				"run: hello (pid 2) exited, status 0x0",
+			},
+		},
+		{
+			// Faulting programs die alone: the service started before keeps
+			// running and answers the kill afterwards.
+			name:   "user-fault",
+			script: "autorun=start svc;sleep 50;run fault read;run fault stack;run fault ud;run fault gp;ps;kill 1;wait 1;poweroff",
+			want: []string{
+				"start: svc is pid 1",
+				"proc: pid 2 (fault) killed: page fault (read, not present) at 0x0, rip 0x",
+				"run: fault (pid 2) exited, status 0xc0000005",
+				"proc: pid 3 (fault) killed: page fault (write, not present) at 0x7ffffffdf",
+				"proc: pid 4 (fault) killed: invalid opcode",
+				"run: fault (pid 4) exited, status 0xc000001d",
+				"proc: pid 5 (fault) killed: general protection",
+				"    1      0 running        1       0 ",
+				"kill: pid 1 (svc) terminated",
+				"wait: svc (pid 1) exited, status 0xc000013a",
+			},
+		},
+		{
+			// A handle without the terminate right cannot kill; one with it can.
+			name:   "kill-access",
+			script: "autorun=start svc;sleep 50;run kill -a query 1;run kill -a query+read+write 1;ps;run kill 1;ps;wait 1;poweroff",
+			want: []string{
+				"kill: open pid 1 with access 0x400: status 0x0 success",
+				"kill: terminate pid 1: status 0xc0000022 access denied",
+				"run: kill (pid 2) exited, status 0x3",
+				"kill: terminate pid 1: status 0xc0000022 access denied",
+				"    1      0 running        1       0 ",
+				"kill: terminate pid 1: status 0x0 success",
+				"kill: pid 1 exited, status 0x1",
+				"    1      0 exited         0       0      0 svc",
+				"wait: svc (pid 1) exited, status 0x1",
+			},
+		},
+		{
+			// Cross-process memory: VM write lands in the service's mailbox;
+			// without the right the write is refused (the read still works
+			// with VM read), and a duplicate cannot add rights.
+			name:   "vm-write",
+			script: "autorun=start svc;sleep 50;run inject 1 hello-from-inject;sleep 100;run inject -a read 1 nope;run inject -a query 1 nope;kill 1;poweroff",
+			want: []string{
+				"inject: open pid 1 with access 0x30: status 0x0 success",
+				"inject: write \"hello-from-inject\" at 0x20000000: status 0x0 success",
+				"inject: read back \"hello-from-inject\"",
+				"inject: duplicate adding terminate: status 0xc0000022 access denied",
+				"~ svc 1: mailbox now \"hello-from-inject\"",
+				"inject: write \"nope\" at 0x20000000: status 0xc0000022 access denied",
+				"inject: read back \"hello-from-inject\"",
+				"inject: write \"nope\" at 0x20000000: status 0xc0000022 access denied",
+				"inject: read back: status 0xc0000022 access denied",
+				"kill: pid 1 (svc) terminated",
+			},
+		},
+		{
+			name:   "rwx",
+			script: "autorun=run jit;run jit nx;poweroff",
+			want: []string{
+				"jit: vm_alloc RWX: status 0x0 success",
+				"jit: RWX code returned 0x1234",
+				"jit: vm_protect RX: status 0x0 success",
+				"jit: RX code returned 0x5678",
+				"run: jit (pid 1) exited, status 0x0",
+				"jit: calling code in a no-execute page",
+				"proc: pid 2 (jit) killed: page fault (execute, protection) at 0x100002000, rip 0x100002000",
+				"run: jit (pid 2) exited, status 0xc0000005",
+			},
+		},
+		{
+			name: "programs",
+			script: "autorun=run hello a b;run spawn hello x;run threads 3;run ps;run loaddrv hello from-user;" +
+				"run loaddrv -u hello;run fault div;run fault exec;run fault write;run fault kernel;ps;poweroff",
+			want: []string{
+				"hello: pid 1, main at 0x40001000, 2 argument(s)",
+				"hello: argv[2] = \"b\"",
+				"spawn: hello (pid 3) exited, status 0x0",
+				"threads: 3 thread(s) done, total 600000",
+				"hello: driver hello, args \"from-user\"",
+				"loaddrv: load hello: status 0x0 success",
+				"loaddrv: unload hello: status 0x0 success",
+				"proc: pid 8 (fault) killed: divide error",
+				"run: fault (pid 8) exited, status 0xc0000094",
+				"killed: page fault (execute, protection)",
+				"killed: page fault (write, protection)",
+				"killed: page fault (read, not present) at 0xffffffff80000000",
+				"    0      0 running        2       0      0 system",
+			},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			for _, r := range bootProcesses(t, c.script) {
+				t.Run(r.machine, func(t *testing.T) {
+					require.NotContains(t, r.serial, "*** STOP", "bug check")
+					require.Equal(t, 1, r.status, "exit status (poweroff)")
+					expectLines(t, r.serial, c.want)
+					if c.check != nil {
+						c.check(t, r)
+					}
+				})
+			}
+		})
+	}
+}
+
+// expectLines checks that each wanted string occurs in a line, in order.
+func expectLines(t *testing.T, serial string, want []string) {
+	t.Helper()
+	lines := qemu.Lines(serial)
+	i := 0
+	for _, l := range lines {
+		if i < len(want) && strings.Contains(l, want[i]) {
+			i++
+		}
+	}
+	if i < len(want) {
+		t.Fatalf("serial output lacks %q (after %d matches):\n%s", want[i], i, strings.Join(lines, "\n"))
+	}
+}
