@@ -76,6 +76,8 @@ const (
 	RefuseNotFound     = 10 // no boot module or archive member of that name
 	RefuseNoMemory     = 11 // out of pool or frames
 	RefuseSymbolRange  = 12 // the symbol table is malformed
+	RefuseSignature    = 13 // signature missing or wrong (without testsigning) or malformed
+	RefuseBlocked      = 14 // vetoed by a vendor image gate (vendorapi)
 )
 
 // DriverMaxImageSize bounds a driver image file and its loaded size.
@@ -307,4 +309,50 @@ const (
 	PFAccessRead    = 0
 	PFAccessWrite   = 1
 	PFAccessExecute = 10
+)
+
+// Vendor callback APIs (vendorapi/, VENDORAPI.md). An EvAPIDenial record has
+// args: api (API*), policy (Policy*), subject 1, subject 2; text: the policy
+// owner (driver name) and a description. Subjects per policy: see below.
+const (
+	APIProcessNotify = 1 // process_notify_register (creation veto)
+	APIThreadNotify  = 2 // thread_notify_register
+	APIHandleFilter  = 3 // handle_filter_register
+	APIMemoryFilter  = 4 // memory_filter_register
+	APIImageNotify   = 5 // image_notify_register
+	APIImageGate     = 6 // image_gate_register
+
+	PolicyRegistration = 1 // a registration refused: subject 1 = status, 2 = callback address
+	PolicyStripRights  = 2 // handle rights stripped: subject 1 = target pid, 2 = rights removed
+	PolicyProcessVeto  = 3 // process creation vetoed: subject 1 = parent pid, 2 = status
+	PolicyImageBlocked = 4 // image load vetoed: subject 1 = pid (0: driver), 2 = status
+	PolicyMemory       = 5 // memory operation refused: subject 1 = target pid, 2 = operation (MemOp*)
+
+	VendorMaxEntries = 64 // entries per callback list
+)
+
+// Memory-filter operations (memory_filter_register op mask).
+const (
+	MemOpAllocExec   = 0x1 // vm_alloc with ProtExec
+	MemOpProtectExec = 0x2 // vm_protect to executable (or writable+executable)
+	MemOpWriteOther  = 0x4 // write_process_memory into another process
+	MemOpMapOther    = 0x8 // map into another process (vm_alloc/vm_protect through a handle)
+)
+
+// Handle-filter object types and operations.
+const (
+	ObjTypeProcess    = 1
+	ObjTypeThread     = 2
+	HandleOpCreate    = 0x1 // open_process / open_thread
+	HandleOpDuplicate = 0x2 // duplicate_handle
+)
+
+// Driver signatures: an ELF section SigSectionName of SigSize bytes: magic
+// SigMagic (8 bytes), key name (SigKeyNameMax bytes, NUL-padded), then the
+// HMAC-SHA-256 (32 bytes) over the whole file with those 32 bytes zeroed.
+const (
+	SigMagic      = "KPPSIG01"
+	SigKeyNameMax = 24
+	SigSize       = 64
+	SigMACOffset  = 32
 )

@@ -85,6 +85,8 @@
 #define KPP_REFUSE_NOT_FOUND 10          /* no boot module or archive member of that name */
 #define KPP_REFUSE_NO_MEMORY 11          /* out of pool or frames */
 #define KPP_REFUSE_SYMBOL_RANGE 12       /* the symbol table is malformed */
+#define KPP_REFUSE_SIGNATURE 13          /* signature missing or wrong (without testsigning) or malformed */
+#define KPP_REFUSE_BLOCKED 14            /* vetoed by a vendor image gate (vendorapi) */
 
 /*
  * DriverMaxImageSize bounds a driver image file and its loaded size.
@@ -322,5 +324,49 @@
 #define KPP_PF_ACCESS_READ 0
 #define KPP_PF_ACCESS_WRITE 1
 #define KPP_PF_ACCESS_EXECUTE 10
+
+/*
+ * Vendor callback APIs (vendorapi/, VENDORAPI.md). An EvAPIDenial record has
+ * args: api (API*), policy (Policy*), subject 1, subject 2; text: the policy
+ * owner (driver name) and a description. Subjects per policy: see below.
+ */
+#define KPP_API_PROCESS_NOTIFY 1         /* process_notify_register (creation veto) */
+#define KPP_API_THREAD_NOTIFY 2          /* thread_notify_register */
+#define KPP_API_HANDLE_FILTER 3          /* handle_filter_register */
+#define KPP_API_MEMORY_FILTER 4          /* memory_filter_register */
+#define KPP_API_IMAGE_NOTIFY 5           /* image_notify_register */
+#define KPP_API_IMAGE_GATE 6             /* image_gate_register */
+#define KPP_POLICY_REGISTRATION 1        /* a registration refused: subject 1 = status, 2 = callback address */
+#define KPP_POLICY_STRIP_RIGHTS 2        /* handle rights stripped: subject 1 = target pid, 2 = rights removed */
+#define KPP_POLICY_PROCESS_VETO 3        /* process creation vetoed: subject 1 = parent pid, 2 = status */
+#define KPP_POLICY_IMAGE_BLOCKED 4       /* image load vetoed: subject 1 = pid (0: driver), 2 = status */
+#define KPP_POLICY_MEMORY 5              /* memory operation refused: subject 1 = target pid, 2 = operation (MemOp*) */
+#define KPP_VENDOR_MAX_ENTRIES 0x40      /* entries per callback list */
+
+/*
+ * Memory-filter operations (memory_filter_register op mask).
+ */
+#define KPP_MEM_OP_ALLOC_EXEC 1          /* vm_alloc with ProtExec */
+#define KPP_MEM_OP_PROTECT_EXEC 2        /* vm_protect to executable (or writable+executable) */
+#define KPP_MEM_OP_WRITE_OTHER 4         /* write_process_memory into another process */
+#define KPP_MEM_OP_MAP_OTHER 8           /* map into another process (vm_alloc/vm_protect through a handle) */
+
+/*
+ * Handle-filter object types and operations.
+ */
+#define KPP_OBJ_TYPE_PROCESS 1
+#define KPP_OBJ_TYPE_THREAD 2
+#define KPP_HANDLE_OP_CREATE 1           /* open_process / open_thread */
+#define KPP_HANDLE_OP_DUPLICATE 2        /* duplicate_handle */
+
+/*
+ * Driver signatures: an ELF section SigSectionName of SigSize bytes: magic
+ * SigMagic (8 bytes), key name (SigKeyNameMax bytes, NUL-padded), then the
+ * HMAC-SHA-256 (32 bytes) over the whole file with those 32 bytes zeroed.
+ */
+#define KPP_SIG_MAGIC "KPPSIG01"
+#define KPP_SIG_KEY_NAME_MAX 24
+#define KPP_SIG_SIZE 0x40
+#define KPP_SIG_MAC_OFFSET 0x20
 
 #endif /* KPP_ABI_H */
