@@ -85,32 +85,35 @@ const DriverMaxImageSize = 4 << 20
 
 // Status codes (NTSTATUS values).
 const (
-	StatusSuccess               = 0x00000000
-	StatusUnsuccessful          = 0xC0000001
-	StatusNotImplemented        = 0xC0000002
-	StatusAccessViolation       = 0xC0000005
-	StatusInvalidParameter      = 0xC000000D
-	StatusNoMemory              = 0xC0000017
-	StatusAccessDenied          = 0xC0000022
-	StatusObjectNameNotFound    = 0xC0000034
-	StatusObjectNameCollision   = 0xC0000035
-	StatusSectionTooBig         = 0xC0000040
-	StatusProcedureNotFound     = 0xC000007A
-	StatusInvalidImageFormat    = 0xC000007B
-	StatusNotSupported          = 0xC00000BB
-	StatusImageAlreadyLoaded    = 0xC000010E
-	StatusInvalidSystemService  = 0xC000001C
-	StatusInvalidHandle         = 0xC0000008
-	StatusInvalidCid            = 0xC000000B // no process with that pid
-	StatusConflictingAddresses  = 0xC0000018 // vm_alloc at an address already in use
-	StatusBufferTooSmall        = 0xC0000023
-	StatusProcessIsTerminating  = 0xC000010A
-	StatusIllegalInstruction    = 0xC000001D // exit status of a process killed by #UD
-	StatusIntegerDivideByZero   = 0xC0000094 // exit status of a process killed by #DE
-	StatusPrivilegedInstruction = 0xC0000096
-	StatusInsufficientResources = 0xC000009A
-	StatusInvalidPageProtection = 0xC0000045
-	StatusProcessKilled         = 0xC000013A // exit status of a process ended by the shell's kill
+	StatusSuccess                      = 0x00000000
+	StatusUnsuccessful                 = 0xC0000001
+	StatusNotImplemented               = 0xC0000002
+	StatusAccessViolation              = 0xC0000005
+	StatusInvalidParameter             = 0xC000000D
+	StatusNoMemory                     = 0xC0000017
+	StatusAccessDenied                 = 0xC0000022
+	StatusObjectNameNotFound           = 0xC0000034
+	StatusObjectNameCollision          = 0xC0000035
+	StatusSectionTooBig                = 0xC0000040
+	StatusProcedureNotFound            = 0xC000007A
+	StatusInvalidImageFormat           = 0xC000007B
+	StatusNotSupported                 = 0xC00000BB
+	StatusImageAlreadyLoaded           = 0xC000010E
+	StatusInvalidSystemService         = 0xC000001C
+	StatusInvalidHandle                = 0xC0000008
+	StatusInvalidImageHash             = 0xC0000428 // a driver's signature is missing or wrong
+	StatusDriverBlocked                = 0xC000036B // a vendor image gate vetoed the load
+	StatusFltInstanceAltitudeCollision = 0xC01C0011 // two vendor filters at one altitude
+	StatusInvalidCid                   = 0xC000000B // no process with that pid
+	StatusConflictingAddresses         = 0xC0000018 // vm_alloc at an address already in use
+	StatusBufferTooSmall               = 0xC0000023
+	StatusProcessIsTerminating         = 0xC000010A
+	StatusIllegalInstruction           = 0xC000001D // exit status of a process killed by #UD
+	StatusIntegerDivideByZero          = 0xC0000094 // exit status of a process killed by #DE
+	StatusPrivilegedInstruction        = 0xC0000096
+	StatusInsufficientResources        = 0xC000009A
+	StatusInvalidPageProtection        = 0xC0000045
+	StatusProcessKilled                = 0xC000013A // exit status of a process ended by the shell's kill
 )
 
 // Fixed hardware the guest relies on (the same on QEMU's pc machine).

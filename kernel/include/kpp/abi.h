@@ -112,6 +112,9 @@
 #define KPP_STATUS_IMAGE_ALREADY_LOADED KPP_U(0xC000010E)
 #define KPP_STATUS_INVALID_SYSTEM_SERVICE KPP_U(0xC000001C)
 #define KPP_STATUS_INVALID_HANDLE KPP_U(0xC0000008)
+#define KPP_STATUS_INVALID_IMAGE_HASH KPP_U(0xC0000428) /* a driver's signature is missing or wrong */
+#define KPP_STATUS_DRIVER_BLOCKED KPP_U(0xC000036B) /* a vendor image gate vetoed the load */
+#define KPP_STATUS_FLT_INSTANCE_ALTITUDE_COLLISION KPP_U(0xC01C0011) /* two vendor filters at one altitude */
 #define KPP_STATUS_INVALID_CID KPP_U(0xC000000B) /* no process with that pid */
 #define KPP_STATUS_CONFLICTING_ADDRESSES KPP_U(0xC0000018) /* vm_alloc at an address already in use */
 #define KPP_STATUS_BUFFER_TOO_SMALL KPP_U(0xC0000023)
