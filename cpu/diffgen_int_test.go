@@ -250,6 +250,7 @@ func intForms() []dform {
 	fs = append(fs, bitForms()...)
 	fs = append(fs, moveForms()...)
 	fs = append(fs, stringForms()...)
+	fs = append(fs, longStringForms()...)
 	fs = append(fs, controlForms()...)
 	return fs
 }

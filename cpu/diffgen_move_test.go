@@ -348,6 +348,99 @@ func stringForms() []dform {
 	return fs
 }
 
+// longStringForms: REP string instructions over long runs (past the emulator's 1024-element
+// chunks and page boundaries), with overlapping source and destination (the byte-replicating
+// memset idiom and memmove in both directions), CMPS/SCAS over long equal prefixes.
+func longStringForms() []dform {
+	var fs []dform
+	for _, o := range []struct {
+		name  string
+		op    byte
+		src   bool
+		cmp   bool
+		mnems [4]string
+	}{
+		{"MOVS", 0xA4, true, false, [4]string{"MOVSB", "MOVSW", "MOVSD", "MOVSQ"}},
+		{"STOS", 0xAA, false, false, [4]string{"STOSB", "STOSW", "STOSD", "STOSQ"}},
+		{"CMPS", 0xA6, true, true, [4]string{"CMPSB", "CMPSW", "CMPSD", "CMPSQ"}},
+		{"SCAS", 0xAE, false, true, [4]string{"SCASB", "SCASW", "SCASD", "SCASQ"}},
+	} {
+		o := o
+		for si, sz := range allSizes {
+			sz, mn := sz, o.mnems[si]
+			fs = append(fs, dform{name: "REP " + o.name + "/" + sizeName(sz) + "/long", mnem: mn, weight: 6, gen: func(g *dgen) {
+				g.claim(RSI, RDI, RCX, RAX)
+				g.spFree = false
+				df := g.coin()
+				if df {
+					g.c.in.RFLAGS |= FlagDF
+				}
+				overlap := o.src && g.coin()
+				const margin = 16*8 + 8 // room for the overlap delta
+				maxBytes := native.ScratchSize/2 - 64
+				if overlap {
+					maxBytes = native.ScratchSize - 2*margin - 8
+				}
+				cnt := 1 + g.n(maxBytes/sz)
+				if g.coin() && 1030*sz < maxBytes {
+					cnt = 1020 + g.n(10) // around the chunk boundary
+				}
+				span := cnt * sz
+				var si, di int
+				if overlap {
+					delta := (g.n(33) - 16) * []int{1, sz}[g.n(2)]
+					lo := margin + g.n(native.ScratchSize-span-2*margin+1)
+					si, di = lo, lo+delta
+				} else {
+					si = g.n(native.ScratchSize/2 - span + 1)
+					di = native.ScratchSize/2 + g.n(native.ScratchSize/2-span+1)
+					if g.coin() {
+						si, di = di, si
+					}
+				}
+				if df { // start at the last element
+					si += span - sz
+					di += span - sz
+				}
+				g.c.in.GPR[RSI] = nativeScratch + uint64(si)
+				g.c.in.GPR[RDI] = nativeScratch + uint64(di)
+				g.c.in.GPR[RCX] = uint64(cnt)
+				g.setReg(RAX, g.val(sz))
+				var p []byte
+				if o.cmp {
+					// Equal for a long prefix, then (maybe) one difference.
+					k := cnt - g.n(min(cnt, 8))
+					step := sz
+					if df {
+						step = -sz
+					}
+					for j := 0; j < k; j++ {
+						d := nativeScratch + uint64(di+j*step)
+						if o.src {
+							g.putMem(d, sz, g.getMem(nativeScratch+uint64(si+j*step), sz))
+						} else {
+							g.putMem(d, sz, g.c.in.GPR[RAX])
+						}
+					}
+					if g.n(3) == 0 {
+						p = []byte{0xF2} // REPNE stops at once on equal data... or runs over the difference
+					} else {
+						p = []byte{0xF3}
+					}
+				} else {
+					p = []byte{0xF3}
+				}
+				sp, w := sizePfx(sz)
+				g.emit(insn{pfx: append(sp, p...), w: w, op: []byte{opSz(o.op, sz)}, opReg: -1}, 0)
+				if !o.cmp {
+					g.c.flags = flagsArith
+				}
+			}})
+		}
+	}
+	return fs
+}
+
 // controlForms: Jcc, LOOP*, JRCXZ, JMP, CALL, RET, PUSH/POP, PUSHF/POPF, ENTER/LEAVE.
 func controlForms() []dform {
 	var fs []dform
