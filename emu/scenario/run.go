@@ -51,13 +51,14 @@ type Result struct {
 	Regions int          `json:"regions"` // regions the guest announced
 	// PatchGuard telemetry (pg.telemetry=1): passes and the instructions
 	// they spent (the TSC delta each pass reports; one instruction per ns).
-	PGPasses       uint64 `json:"pg_passes,omitempty"`
-	PGInstructions uint64 `json:"pg_instructions,omitempty"`
-	GuestNS        uint64 `json:"guest_ns"`
-	Instructions   uint64 `json:"instructions"`
-	WallNS         int64  `json:"wall_ns"`
-	Stop           string `json:"stop"`
-	SerialTail     string `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
+	RegChanges     []RegChange `json:"register_changes,omitempty"` // protected registers changed after arming
+	PGPasses       uint64      `json:"pg_passes,omitempty"`
+	PGInstructions uint64      `json:"pg_instructions,omitempty"`
+	GuestNS        uint64      `json:"guest_ns"`
+	Instructions   uint64      `json:"instructions"`
+	WallNS         int64       `json:"wall_ns"`
+	Stop           string      `json:"stop"`
+	SerialTail     string      `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
 }
 
 // BugCheck is the guest's bug-check event with its attribution.
@@ -153,6 +154,7 @@ type runner struct {
 	flip    *FlipInfo
 
 	pgPasses, pgInstr uint64
+	rw                *regWatch
 }
 
 // RunJob runs one job to completion and judges it.
@@ -194,6 +196,8 @@ func RunJob(job Job) *Result {
 		rng: rand.New(rand.NewPCG(job.Seed, 0x6b7070656d75)), // "kppemu"
 	}
 	ru.tr = newTracker(m)
+	ru.rw = &regWatch{m: m}
+	m.SetHooks(emu.Hooks{Poll: ru.rw.sample})
 	for _, st := range sc.Steps {
 		ss := &stepState{st: st}
 		if st.Jitter > 0 {
@@ -232,6 +236,8 @@ func (ru *runner) onEvent(e emu.Event) {
 	switch e.Type {
 	case abi.EvPGRegion:
 		ru.tr.announce(e)
+	case abi.EvPGArmed:
+		ru.rw.arm()
 	case abi.EvPGPass:
 		ru.pgPasses++
 		if len(e.Args) >= 4 {
@@ -381,7 +387,9 @@ func (ru *runner) execDue(now uint64) {
 			continue
 		}
 		next.done, next.time = true, now
+		ru.rw.sample()
 		next.what, next.err = ru.exec(next)
+		ru.rw.sampleBy(next.st.Index)
 	}
 }
 
@@ -611,8 +619,16 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 	m := ru.m
 	r.GuestNS, r.Instructions = m.Now(), m.CPU.Instret
 	r.Stop = stop.String()
+	ru.rw.sample()
 	r.Regions = len(ru.tr.regions)
+	ru.nameRegChanges()
 	r.PGPasses, r.PGInstructions = ru.pgPasses, ru.pgInstr
+	for _, c := range ru.rw.changes {
+		if c.Where == "" {
+			c.Where = ru.res.Name(uint64(c.RIP))
+		}
+		r.RegChanges = append(r.RegChanges, c)
+	}
 	r.Flip = ru.flip
 	var fails []string
 	for _, ss := range ru.steps {
@@ -775,11 +791,18 @@ func (ru *runner) attribute(bc *BugCheck) {
 		reg, in := ru.tr.regionAt(addr)
 		switch {
 		case in && !reg.Memory:
-			bc.Attribution = fmt.Sprintf("%#x names a %s region (%s kind %d), not memory: writes to it are not tracked",
-				addr, RegionTypeName(reg.Type), kindName(reg.Kind), reg.Kind)
+			if c, ok := ru.rw.lastChange(reg.Kind, reg.Base); ok {
+				bc.Attribution = ru.regAttribution(c)
+			} else {
+				bc.Attribution = fmt.Sprintf("%#x names a %s region (%s kind %d), not memory; no change of its register was sampled",
+					addr, RegionTypeName(reg.Type), kindName(reg.Kind), reg.Kind)
+			}
 		case in:
 			bc.Attribution = fmt.Sprintf("no tracked write changed the region at %#x (%s) after it was announced: the change is elsewhere "+
 				"(a register pointing at it, a list link) or came before arming", addr, ru.res.Name(addr))
+			if c, ok := ru.rw.lastChange(abi.PGKindDescReg, 0); ok && (reg.Type == abi.PGGDT || reg.Type == abi.PGIDT) {
+				bc.Attribution = ru.regAttribution(c)
+			}
 		default:
 			bc.Attribution = fmt.Sprintf("%#x (%s) is not inside an announced memory region (a register, a list cross-walk or a pool object)", addr, ru.res.Name(addr))
 		}
@@ -793,6 +816,32 @@ func (ru *runner) attribute(bc *BugCheck) {
 	}
 	bc.LastWriter = &w
 	bc.Attribution = fmt.Sprintf("last written by %s (%s)", w.String(), how)
+}
+
+// nameRegChanges resolves the RIPs and callers of the register changes
+// (drivers are named once their module-loaded event has come).
+func (ru *runner) nameRegChanges() {
+	for i := range ru.rw.changes {
+		c := &ru.rw.changes[i]
+		if c.Where == "" {
+			c.Where = ru.res.Name(uint64(c.RIP))
+		}
+		for _, a := range c.Callers {
+			// Function pointers (symbol+0x0) are data, not return addresses.
+			// Only addresses inside a named function are return addresses.
+			if n := ru.res.Name(uint64(a)); strings.Contains(n, "!") && !strings.HasSuffix(n, "+0x0") && !slices.Contains(c.CallerNames, n) && len(c.CallerNames) < 2 {
+				c.CallerNames = append(c.CallerNames, n)
+			}
+		}
+	}
+}
+
+// regAttribution describes a sampled register change as the writer.
+func (ru *runner) regAttribution(c RegChange) string {
+	if c.Where == "" {
+		c.Where = ru.res.Name(uint64(c.RIP))
+	}
+	return "register " + c.String() + " (sampled between run slices: no CPU hook on register writes)"
 }
 
 func tail(s string, lines int) string {

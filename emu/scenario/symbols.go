@@ -41,10 +41,10 @@ func (s *Symbols) Containing(addr uint64) (Symbol, bool) {
 		return Symbol{}, false
 	}
 	sym := s.byAddr[i]
-	if sym.Size != 0 && addr >= sym.Addr+sym.Size {
-		// Past the end of a sized symbol: still name it, the nearest one
-		// below is what a stop screen would show too.
-		return sym, true
+	if sym.Size != 0 && addr-sym.Addr >= sym.Size+16 {
+		// Well past the end of a sized symbol (alignment padding aside):
+		// another section's bytes, not this function's.
+		return Symbol{}, false
 	}
 	return sym, true
 }
