@@ -63,6 +63,9 @@ func fuzzRun(t *testing.T, code []byte) {
 		s.Seg[CS] = segFromDesc(selUCode32|3, descUCode32)
 		e.c.Restore(s)
 	}
+	if len(code)%fuzzStates != 2 {
+		fuzzResumingStubs(e)
+	}
 	e.code(code...)
 	for i := range e.c.GPR {
 		if i != RSP {
@@ -91,6 +94,21 @@ func fuzzRun(t *testing.T, code []byte) {
 			// HLT with interrupts enabled: nothing will wake it here.
 			return
 		}
+	}
+}
+
+// fuzzResumingStubs rewrites the long-mode exception stubs to resume one byte after the
+// faulting RIP (add rsp, 8 for vectors with an error code; inc qword [rsp]; iretq), so a
+// fault does not end the run: execution continues mid-instruction, through more decoder
+// paths, until the budget runs out or delivery itself fails.
+func fuzzResumingStubs(e *testEnv) {
+	for v := 0; v < 256; v++ {
+		var stub []byte
+		if v < 32 && hasErrorCode(uint8(v)) {
+			stub = append(stub, 0x48, 0x83, 0xC4, 0x08)
+		}
+		stub = append(stub, 0x48, 0xFF, 0x04, 0x24, 0x48, 0xCF)
+		e.load(tStubs+16*uint64(v), stub)
 	}
 }
 
