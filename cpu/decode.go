@@ -329,6 +329,10 @@ func (c *CPU) decode(win []byte, short bool) (u *uop) {
 	if u := c.decodeSpecial(win); u != nil {
 		return u
 	}
+	var alias [15]byte
+	if c.aliasEncoding(win, alias[:]) {
+		win = alias[:len(win)]
+	}
 	var inst x86asm.Inst
 	var err error
 	ok := func() (ok bool) {
@@ -611,6 +615,64 @@ opcode:
 	return nil
 }
 
+// aliasEncoding rewrites into out the encodings x86asm refuses although the
+// hardware runs them as another, equivalent encoding of the same length, and
+// reports whether it did:
+//   - SAL (group-2 /6 of C0, C1, D0-D3) executes as SHL (/4) (SDM Vol. 2B "SAL/SAR/SHL/SHR").
+//   - NOP Ev with REX.W (48 0F 1F /0) is the multi-byte NOP; W changes nothing.
+//   - The reserved-NOP space 0F 19-0F 1D, 0F 18 /4-/7, 0F 1E with a memory
+//     operand and 0F 0D /0 and /2-/7 are NOPs on CPUs without the features
+//     that once claimed them (SDM Vol. 2B "NOP"; AMD APM "PREFETCH"): they become
+//     0F 1F /0 with the same addressing form, so x86asm still computes the length.
+func (c *CPU) aliasEncoding(win, out []byte) bool {
+	i := 0
+	for i < len(win) && i < 14 {
+		switch win[i] {
+		case 0x66, 0x67, 0xF0, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65:
+			i++
+			continue
+		}
+		break
+	}
+	rexAt := -1
+	if c.mode == 64 && i < len(win) && win[i]&0xF0 == 0x40 {
+		rexAt = i
+		i++
+	}
+	if i+1 >= len(win) {
+		return false
+	}
+	op := win[i]
+	switch {
+	case op == 0xC0 || op == 0xC1 || (op >= 0xD0 && op <= 0xD3):
+		if (win[i+1]>>3)&7 != 6 {
+			return false
+		}
+		copy(out, win)
+		out[i+1] = win[i+1]&^0x38 | 4<<3
+		return true
+	case op != 0x0F || i+2 >= len(win):
+		return false
+	}
+	op2, reg := win[i+1], (win[i+2]>>3)&7
+	switch {
+	case op2 == 0x1F && rexAt >= 0 && win[rexAt]&8 != 0:
+		copy(out, win)
+		out[rexAt] &^= 8
+		return true
+	case op2 >= 0x19 && op2 <= 0x1D, op2 == 0x18 && reg >= 4, op2 == 0x1E && win[i+2] < 0xC0,
+		op2 == 0x0D && reg != 1:
+		copy(out, win)
+		out[i+1] = 0x1F
+		out[i+2] &^= 0x38 // NOP Ev is /0; the reg field does not change the length
+		if rexAt >= 0 {
+			out[rexAt] &^= 8
+		}
+		return true
+	}
+	return false
+}
+
 // Disassemble returns the x86asm Intel-syntax text of the instruction in b (host tools).
 func Disassemble(b []byte, mode int) (text string, n int) {
 	var win [15]byte
@@ -636,6 +698,10 @@ func Disassemble(b []byte, mode int) (text string, n int) {
 			return fmt.Sprintf("rdseed (%d-bit) r%d", 8*u.osize, u.r[0]&15), int(u.len)
 		}
 		return "(bad)", 1
+	}
+	var alias [15]byte
+	if tmp.aliasEncoding(win[:], alias[:]) {
+		win = alias
 	}
 	inst, err := x86asm.Decode(win[:], mode)
 	if err != nil || inst.Op == 0 {
