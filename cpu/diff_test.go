@@ -223,6 +223,16 @@ func probeHost() error {
 	hostFeatures["cx16"] = ecx1>>13&1 != 0
 	hostFeatures["popcnt"] = ecx1>>23&1 != 0
 	hostFeatures["movbe"] = ecx1>>22&1 != 0
+	// MXCSR_MASK (FXSAVE bytes 28-31; 0 means the default 0xFFBF) says whether DAZ exists.
+	in.GPR[RBX] = native.ScratchAddr
+	if err := native.Run([]byte{0x0F, 0xAE, 0x03}, &in, &out); err != nil { // fxsave [rbx]
+		return err
+	}
+	mask := uint32(out.Mem[28]) | uint32(out.Mem[29])<<8 | uint32(out.Mem[30])<<16 | uint32(out.Mem[31])<<24
+	if mask == 0 {
+		mask = 0xFFBF
+	}
+	hostFeatures["daz"] = mask&0x40 != 0
 	hostFeatures["bmi1"] = ebx7>>3&1 != 0
 	hostFeatures["lzcnt"] = ecx81>>5&1 != 0
 	hostFeatures["lahf"] = ecx81&1 != 0

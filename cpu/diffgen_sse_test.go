@@ -130,6 +130,15 @@ func (g *dgen) lanes(e int) [2]uint64 {
 	return q
 }
 
+// daz returns MXCSR.DAZ (bit 6) half of the time when the host supports it (LDMXCSR of
+// an unsupported bit is #GP, which would kill the test process).
+func (g *dgen) daz() uint32 {
+	if hostHas("daz") {
+		return uint32(g.n(2)) << 6
+	}
+	return 0
+}
+
 // sseSpec describes one SSE instruction form.
 type sseSpec struct {
 	mand   byte   // mandatory prefix 66/F2/F3 or 0
@@ -152,7 +161,7 @@ func (g *dgen) genSSE(s sseSpec) (rm rmOperand, addr uint64) {
 	}
 	if s.elem != eInt && g.n(4) == 0 {
 		// Rounding mode, FTZ (bit 15), DAZ (bit 6); exceptions stay masked.
-		g.c.in.MXCSR = 0x1F80 | uint32(g.n(4))<<13 | uint32(g.n(2))<<15 | uint32(g.n(2))<<6
+		g.c.in.MXCSR = 0x1F80 | uint32(g.n(4))<<13 | uint32(g.n(2))<<15 | g.daz()
 	}
 	var p []byte
 	useMem := s.mem == 1 || s.mem == 2 && g.coin()
@@ -420,7 +429,7 @@ func sseForms() []dform {
 	// MXCSR.
 	fs = append(fs, dform{name: "LDMXCSR", mnem: "LDMXCSR", weight: 4, gen: func(g *dgen) {
 		addr := nativeScratch + uint64(g.memOff(4, 4))
-		g.putMem(addr, 4, 0x1F80|uint64(g.n(4))<<13|uint64(g.n(2))<<15|uint64(g.n(2))<<6|uint64(g.n(64)))
+		g.putMem(addr, 4, 0x1F80|uint64(g.n(4))<<13|uint64(g.n(2))<<15|uint64(g.daz())|uint64(g.n(64)))
 		g.emit(insn{op: x(0xAE), modrm: true, reg: 2, rm: g.memAt(addr, false), opReg: -1}, addr)
 	}})
 	fs = append(fs, dform{name: "STMXCSR", mnem: "STMXCSR", weight: 3, gen: func(g *dgen) {
