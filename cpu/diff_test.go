@@ -10,17 +10,25 @@ package cpu
 // register bits the SDM leaves undefined for that case (diffflags_test.go). Memory
 // operands address a scratch region at native.Base, which the host maps at that address
 // and this test maps at the same virtual address (user, 4-level paging) in a CPL-3
-// long-mode test environment. The host runs the snippet through a generated prologue and
-// epilogue; the emulator runs it from RIP = native.CodeAddr until RIP reaches its end.
+// long-mode test environment, where everything else is supervisor-only. The emulator runs
+// the snippet first, from RIP = native.CodeAddr until RIP reaches its end; if it takes an
+// exception the case is reported without running it on the host (a host fault would kill
+// the test process). Otherwise the host runs it through a generated prologue and
+// epilogue and the two final states are compared. Besides single instructions, "CHAIN"
+// forms follow every integer form with a flag reader, so readers see pending lazy flags.
 //
-// Reproducing: the run prints its seed; `go test ./cpu/ -run 'Diff/NAME' -args -seed N`
+// What the host cannot run at CPL 3 without dying (#DE, #UD from LOCK) is checked in the
+// emulator alone (TestDiffDivideError, TestDiffLockUD).
+//
+// Reproducing: the run prints its seed; `go test ./cpu/ -run 'TestDiff/NAME' -args -seed N`
 // replays the same cases for that form (each form has its own stream derived from the
-// seed and its name). `-args -long` runs ten times as many cases; -diffv logs every
-// mismatch instead of the first few per form.
+// seed and its name; a "/" in a form name is a subtest level for -run). `-args -long`
+// runs ten times as many cases (`-diffcases N` sets the total); -diffv logs every
+// mismatch instead of the first three per form. KPPEMU_REQUIRE_NATIVE=1 turns a host
+// that cannot run snippets into a failure instead of a skip.
 //
-// Forms the emulator does not implement yet (#UD where the host executes) are counted
-// and listed; once diffStrictUnimplemented is true they fail unless listed in
-// diffKnownGaps.
+// Forms the emulator does not implement (#UD where the host executes) fail unless
+// listed in diffKnownGaps (with diffStrictUnimplemented false they are only listed).
 
 import (
 	"encoding/binary"
