@@ -52,6 +52,7 @@ var pgTypeNames = map[uint64]string{
 	abi.PGGDT: "processor GDT", abi.PGDebugRoutine: "debug routine", abi.PGCriticalMSR: "critical MSR modification",
 	abi.PGServiceTable: "system service function", abi.PGImportTable: "import table",
 	abi.PGControlRegister: "processor control register", abi.PGLocalAPIC: "local APIC modification",
+	abi.PGProcessList: "process list corruption", abi.PGHandleTableList: "handle table list corruption",
 	abi.PGLoadedModuleList: "loaded module list", abi.PGNotificationCallout: "kernel notification callout", abi.PGDriverObject: "driver object corruption",
 	abi.PGCheckerContext: "checker context corruption or missed heartbeat",
 }
@@ -75,6 +76,7 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a5", types: []uint64{abi.PGGDT}},
 		{attack: "attack_a6", types: []uint64{abi.PGCriticalMSR}},
 		{attack: "attack_a7", types: []uint64{abi.PGControlRegister}},
+		{attack: "attack_a8", types: []uint64{abi.PGProcessList, abi.PGHandleTableList}},
 		{attack: "attack_a9", types: []uint64{abi.PGLoadedModuleList}, cmdline: "autorun=load hello;load attack_a9;sleep 3000;poweroff"},
 		{attack: "attack_a11", types: []uint64{abi.PGDriverObject}, cmdline: "autorun=load hello;load attack_a11;sleep 3000;poweroff"},
 		{attack: "attack_a12", types: []uint64{abi.PGImportTable}},
