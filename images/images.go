@@ -1,7 +1,8 @@
-// Package images embeds the guest images built from kernel/ and
-// images/drivers/ (rebuilt byte for byte by `make images`): the kernel (a
-// Multiboot v1 ELF file), the initial module archive (ustar) and the driver
-// objects (ELF64 relocatable, one per driver).
+// Package images embeds the guest images built from kernel/,
+// images/drivers/ and images/programs/ (rebuilt byte for byte by `make
+// images`): the kernel (a Multiboot v1 ELF file), the initial module archive
+// (ustar: drivers as NAME.ko, programs as NAME), the driver objects (ELF64
+// relocatable, one per driver) and the ring-3 programs (ELF64 executables).
 package images
 
 import (
@@ -22,7 +23,7 @@ type Kind string
 // Image kinds.
 const (
 	KindKernel  Kind = "kernel"  // bin/kernel.elf
-	KindArchive Kind = "archive" // bin/initrd.tar: drivers (and later programs) by name
+	KindArchive Kind = "archive" // bin/initrd.tar: drivers (NAME.ko) and programs (NAME)
 	KindDriver  Kind = "driver"  // bin/drivers/NAME.ko
 	KindProgram Kind = "program" // bin/programs/NAME
 )

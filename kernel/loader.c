@@ -538,9 +538,11 @@ status_t module_load_by_name(const char *name, const char *args)
 	size_t size;
 	if (!image_find(name, &data, &size)) {
 		static struct load_ctx c;
+		mutex_lock(&loader_lock);
 		memset(&c, 0, sizeof c);
 		c.reason = KPP_REFUSE_NOT_FOUND;
 		refuse(name, &c);
+		mutex_unlock(&loader_lock);
 		return reason_status(c.reason);
 	}
 	return module_load(name, data, size, args);

@@ -252,6 +252,10 @@ void thread_exit(uint32_t status)
 	if (detach_from_process(t))
 		process_last_thread_exit(p, status); /* switches to the kernel's address space */
 	cli();
+	/* Dropping the thread's reference may free the process and its PML4:
+	 * leave its address space first. */
+	if ((read_cr3() & PTE_ADDR) != kernel_cr3)
+		write_cr3(kernel_cr3);
 	t->process = &system_process;
 	obj_deref(&p->obj);
 	t->state = THREAD_DEAD;
