@@ -30,6 +30,7 @@ struct pg_context *pg_open(int i)
 	if (c->magic != PG_CONTEXT_MAGIC || c->selfhash != selfhash(c, s->size) ||
 	    c->nregions > c->capacity || sizeof *c + c->capacity * sizeof(struct pg_region) != s->size)
 		pg_detect(NULL, s, (uint64_t)c, KPP_PG_CHECKER_CONTEXT);
+	pg.open = c;
 	return c;
 }
 
@@ -41,6 +42,7 @@ void pg_close(int i, struct pg_context *c)
 	pg_crypt(c, s->size, key);
 	s->key = key;
 	s->enc = (uint64_t)c ^ rotl(key, SLOT_ROT);
+	pg.open = NULL;
 	pg.busy = false;
 }
 

@@ -81,6 +81,7 @@ struct pg_slot {
 struct pg_state {
 	bool armed, telemetry, late, off, kd;
 	volatile bool busy;              /* a context is open */
+	struct pg_context *open;         /* that context */
 	int profile;
 	uint64_t seed;
 	uint32_t nregions, ncontexts;

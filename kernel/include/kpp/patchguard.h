@@ -20,6 +20,11 @@ void pg_boot_late(void);
 void pg_print_status(void);
 bool pg_armed(void);
 
+/* Called by the stop path (bugcheck_frame) before any other bug check: a
+ * protected region found corrupted turns it into 0x109 (the corruption is
+ * the cause; the fault its symptom). Returns when nothing is found. */
+void pg_last_chance(uint32_t code);
+
 /* Sealing: a mutable array (e.g. a vendor callback array, type 0x18) is
  * enrolled with pg_seal_register and, after every legitimate change made
  * through its API, re-sealed with pg_seal_update; only a direct write then

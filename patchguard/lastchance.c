@@ -1,0 +1,30 @@
+/* The last-chance check. A corruption can bring the machine down before a
+ * pass sees it (a flipped GDT or IDT byte faults on the next interrupt, a
+ * patched instruction faults when it runs). The kernel's stop path calls
+ * pg_last_chance first: if PatchGuard is armed, every region whose check
+ * is exact at any moment is verified once more, and a mismatch turns the
+ * stop into 0x109 with the region's type, naming the corruption rather
+ * than its symptom. The cross-walks of lists are left out: a crash may
+ * interrupt a legitimate update half-way. */
+#include <kpp/patchguard.h>
+#include "pg.h"
+
+void pg_last_chance(uint32_t code)
+{
+	static bool ran;
+	if (!pg.armed || ran || code == KPP_BUG_CRITICAL_STRUCTURE_CORRUPTION)
+		return;
+	ran = true;
+	/* Stopping from inside a pass: that context is open already. */
+	struct pg_context *c = pg.busy ? pg.open : pg_open(0);
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->nregions; i++) {
+		struct pg_region *r = &c->r[i];
+		uint64_t addr;
+		if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST)
+			continue;
+		if (pg_check_region(c, r, &addr))
+			pg_detect(c, r, addr, r->type);
+	}
+}
