@@ -4,6 +4,7 @@
 #include <kpp/cpu.h>
 #include <kpp/event.h>
 #include <kpp/module.h>
+#include <kpp/patchguard.h>
 #include <kpp/printk.h>
 #include <kpp/trap.h>
 
@@ -48,6 +49,8 @@ NORETURN void bugcheck_frame(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p
 			     const struct trap_frame *tf)
 {
 	cli();
+	if (!in_bugcheck)
+		pg_last_chance(code); /* may stop with 0x109 instead */
 	if (in_bugcheck++) {
 		/* A fault while stopping: say so once, then stop for good. */
 		if (in_bugcheck == 2)
