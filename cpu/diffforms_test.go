@@ -4,6 +4,7 @@ package cpu
 func diffForms() []dform {
 	fs := intForms()
 	fs = append(fs, sseForms()...)
+	fs = append(fs, x87Forms()...)
 	fs = append(fs, chainForms()...)
 	return fs
 }
