@@ -49,8 +49,8 @@ func (g *dgen) x87Image(addr uint64) {
 		g.putMem(addr+uint64(i), 4, 0)
 	}
 	g.putMem(addr, 2, 0x37F&^uint64(g.n(64))|uint64(g.n(4))<<8|uint64(g.n(4))<<10) // FCW
-	g.putMem(addr+4, 2, g.r.Uint64()&0xFFFF)                                        // FSW
-	g.putMem(addr+8, 2, g.r.Uint64()&0xFFFF|uint64(0xFFFF*g.n(2)))                  // FTW
+	g.putMem(addr+4, 2, g.r.Uint64()&0xFFFF)                                       // FSW
+	g.putMem(addr+8, 2, g.r.Uint64()&0xFFFF|uint64(0xFFFF*g.n(2)))                 // FTW
 	for i := 0; i < 8; i++ {
 		m, se := g.f80()
 		g.putMem(addr+28+10*uint64(i), 8, m)
