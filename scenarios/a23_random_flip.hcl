@@ -16,5 +16,6 @@ scenario "a23_random_flip" {
     bugcheck    = "0x109"
     region_type = "flipped"
     within      = "100ms"
+    crash_ok    = true
   }
 }

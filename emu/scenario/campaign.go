@@ -144,7 +144,9 @@ type Stats struct {
 	Detected int    `json:"detected"`
 	// TypeMatch counts flip runs whose bug check named the flipped
 	// region's own type (the rest of Detected named another accepted one).
-	TypeMatch int      `json:"type_match"`
+	TypeMatch int `json:"type_match"`
+	// Crashed counts runs that went down another way first (crash_ok).
+	Crashed   int      `json:"crashed"`
 	Rate      float64  `json:"rate"`
 	MedianNS  uint64   `json:"median_ns"`
 	P99NS     uint64   `json:"p99_ns"`
@@ -211,6 +213,9 @@ func Summarize(results []*Result) []*Summary {
 		}
 		add := func(t *Stats) {
 			t.Runs++
+			if r.Crashed {
+				t.Crashed++
+			}
 			if r.Detected && r.LatencyNS != nil {
 				t.Detected++
 				t.Latencies = append(t.Latencies, *r.LatencyNS)

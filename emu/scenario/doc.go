@@ -77,7 +77,9 @@
 //	                             # step hit), "flipped|0x101"
 //	  within      = "150ms"      # of the attack step
 //	  measure     = true         # record detection and latency, never fail on a miss (A19)
-//	}
+//	  crash_ok    = true         # the machine going down another way first (another bug
+//	}                            # check, a triple fault) passes too, counted as "crashed
+//	                             # first", never as a detection (A23: a flip in hot code)
 //	expect { no_bugcheck_for = "60s" }            # since boot
 //	expect {
 //	  event = "api-denial"                        # seen (any time, or within of the attack)

@@ -148,6 +148,9 @@ type Expect struct {
 	Types   []uint64 // bugcheck: parameter 4 must be one of these (nil: any)
 	Within  uint64   // bugcheck/event: guest ns after the attack step (0: until the end)
 	Measure bool     // bugcheck: record detection and latency, never fail for a miss
+	// CrashOK: the machine going down another way within the bound
+	// (another bug check, a triple fault) passes too, counted as a crash.
+	CrashOK bool
 	// TypeFlipped: parameter 4 must be the type of the region a flip step hit.
 	TypeFlipped bool
 	For         uint64 // no_bugcheck: guest ns since boot
@@ -179,6 +182,9 @@ func (e *Expect) Describe() string {
 		}
 		if e.Measure {
 			s += " (measured)"
+		}
+		if e.CrashOK {
+			s += " (or a crash)"
 		}
 		return s
 	case ExpNoBugCheck:
@@ -877,6 +883,7 @@ func decodeExpect(blk *hclsyntax.Block, diags *hcl.Diagnostics) *Expect {
 			}
 		}
 		e.Measure, _ = b.boolean("measure")
+		e.CrashOK, _ = b.boolean("crash_ok")
 	}
 	if v, _, ok := b.dur("no_bugcheck_for"); ok {
 		kinds = append(kinds, "no_bugcheck_for")

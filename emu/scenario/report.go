@@ -122,6 +122,9 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 			lat = fmt.Sprintf("med %s max %s", fmtNS(s.All.MedianNS), fmtNS(s.All.MaxNS))
 		}
 		obs := fmt.Sprintf("detected %d/%d (%.1f%%)", s.All.Detected, s.All.Runs, 100*s.All.Rate)
+		if s.All.Crashed > 0 {
+			obs += fmt.Sprintf(", %d crashed first", s.All.Crashed)
+		}
 		if !s.first.ExpectsBugCheck {
 			obs = fmt.Sprintf("bug checks in %d/%d runs", s.BugChecks, s.Runs)
 		}
@@ -198,7 +201,7 @@ func (s *Summary) writeCampaign(w io.Writer) {
 		flips = flips || strings.HasPrefix(g.Group, "type ")
 	}
 	if flips {
-		fmt.Fprintln(tw, "group\truns\tdetected\trate\tsame type\tmedian\tp99\tmax\t")
+		fmt.Fprintln(tw, "group\truns\tdetected\trate\tsame type\tcrashed first\tmedian\tp99\tmax\t")
 	} else {
 		fmt.Fprintln(tw, "group\truns\tdetected\trate\tmedian\tp99\tmax\t")
 	}
@@ -210,7 +213,7 @@ func (s *Summary) writeCampaign(w io.Writer) {
 			med, p99, mx = fmtNS(g.MedianNS), fmtNS(g.P99NS), fmtNS(g.MaxNS)
 		}
 		if flips {
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%d\t%s\t%s\t%s\t\n", g.Group, g.Runs, g.Detected, 100*g.Rate, g.TypeMatch, med, p99, mx)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%d\t%d\t%s\t%s\t%s\t\n", g.Group, g.Runs, g.Detected, 100*g.Rate, g.TypeMatch, g.Crashed, med, p99, mx)
 		} else {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f%%\t%s\t%s\t%s\t\n", g.Group, g.Runs, g.Detected, 100*g.Rate, med, p99, mx)
 		}

@@ -41,11 +41,15 @@ type Result struct {
 	// Failures says why the run failed (or could not run), one line each.
 	Failures []string `json:"failures,omitempty"`
 
-	ExpectsBugCheck bool      `json:"expects_bugcheck"`
-	Detected        bool      `json:"detected"`
-	LatencyNS       *uint64   `json:"latency_ns,omitempty"` // guest time from the attack step to the bug check
-	BugCheck        *BugCheck `json:"bugcheck,omitempty"`
-	Flip            *FlipInfo `json:"flip,omitempty"`
+	ExpectsBugCheck bool `json:"expects_bugcheck"`
+	// Crashed: an expectation with crash_ok met another way down first
+	// (CrashedAs says which); not a detection.
+	Crashed   bool      `json:"crashed,omitempty"`
+	CrashedAs string    `json:"crashed_as,omitempty"`
+	Detected  bool      `json:"detected"`
+	LatencyNS *uint64   `json:"latency_ns,omitempty"` // guest time from the attack step to the bug check
+	BugCheck  *BugCheck `json:"bugcheck,omitempty"`
+	Flip      *FlipInfo `json:"flip,omitempty"`
 
 	Steps   []StepRecord `json:"steps,omitempty"`
 	Regions int          `json:"regions"` // regions the guest announced
@@ -650,12 +654,6 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		}
 		r.Steps = append(r.Steps, rec)
 	}
-	switch stop.Reason {
-	case emu.StopTripleFault, emu.StopDeadHalt, emu.StopError:
-		if _, ok := m.BugCheck(); !ok {
-			fails = append(fails, "machine stopped: "+stop.String())
-		}
-	}
 
 	bcEv, bugChecked := m.BugCheck()
 	var latency uint64
@@ -701,6 +699,12 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		at, _ := ru.attackTime(emu.Forever)
 		switch e.Kind {
 		case ExpBugCheck:
+			if e.CrashOK {
+				if how, ok := ru.crashedFirst(e, stop, at); ok {
+					r.Crashed, r.CrashedAs = true, how
+					continue
+				}
+			}
 			if !bugChecked {
 				if !e.Measure {
 					fails = append(fails, fmt.Sprintf("expected bug check %s, none came (ran %s)", e.Describe(), fmtNS(m.Now())))
@@ -747,8 +751,17 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 			}
 		}
 	}
+	switch stop.Reason {
+	case emu.StopTripleFault, emu.StopDeadHalt, emu.StopError:
+		if _, ok := m.BugCheck(); !ok && !r.Crashed {
+			fails = append(fails, "machine stopped: "+stop.String())
+		}
+	}
 	if ru.flip != nil {
 		obs = append(obs, fmt.Sprintf("flip in %s", RegionTypeName(ru.flip.RegionType)))
+	}
+	if r.Crashed {
+		obs = append(obs, "crashed before detection: "+r.CrashedAs)
 	}
 	r.Observed = strings.Join(obs, "; ")
 	r.Failures = fails
@@ -757,6 +770,38 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		r.Outcome = Fail
 		r.SerialTail = tail(serialText, 30)
 	}
+}
+
+// crashedFirst reports whether the machine went down some other way than
+// the expected bug check, within the expectation's bound of the attack
+// step: another bug check, a triple fault, a dead halt, or the bug-check
+// exit status without its event (the corruption hit the bug-check path).
+func (ru *runner) crashedFirst(e *Expect, stop emu.Stop, at uint64) (string, bool) {
+	var how string
+	var t uint64
+	if bc, ok := ru.m.BugCheck(); ok {
+		if len(bc.Args) > 0 && bc.Args[0] == e.Code {
+			return "", false
+		}
+		if len(bc.Args) > 0 {
+			how = fmt.Sprintf("bug check %#x", bc.Args[0])
+		}
+		t = bc.Time
+	} else {
+		switch {
+		case stop.Reason == emu.StopTripleFault, stop.Reason == emu.StopDeadHalt:
+			how = stop.Reason.String()
+		case stop.Reason == emu.StopDebugExit && stop.Status == 2*abi.ExitBugCheck+1:
+			how = "bug-check exit without a bug-check event"
+		default:
+			return "", false
+		}
+		t = stop.Time
+	}
+	if t < at || e.Within > 0 && t-at > e.Within {
+		return "", false
+	}
+	return how, true
 }
 
 func (ru *runner) eventSeen(e *Expect, at uint64) bool {

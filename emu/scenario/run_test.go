@@ -254,3 +254,35 @@ func TestScenarios(t *testing.T) {
 		}
 	}
 }
+
+// crash_ok: a machine that goes down another way first passes, counted as
+// a crash and not as a detection; without crash_ok it fails.
+func TestRunCrashOK(t *testing.T) {
+	src := `
+scenario "crash" {
+  append = "pg.profile=test"
+  step {
+    at     = "30ms"
+    attack = true
+    reg {
+      name  = "rip"
+      value = "0x10"
+    }
+  }
+  expect {
+    bugcheck = "0x109"
+    within   = "100ms"
+    %s
+  }
+}`
+	r := runOne(t, strings.Replace(src, "%s", "crash_ok = true", 1))
+	require.Equal(t, Pass, r.Outcome, "%v\n%s", r.Failures, r.SerialTail)
+	require.True(t, r.Crashed)
+	require.False(t, r.Detected)
+	require.NotEmpty(t, r.CrashedAs)
+	require.Contains(t, r.Observed, "crashed before detection")
+
+	r = runOne(t, strings.Replace(src, "%s", "", 1))
+	require.Equal(t, Fail, r.Outcome)
+	require.False(t, r.Crashed)
+}
