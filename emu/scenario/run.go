@@ -328,15 +328,17 @@ func (ru *runner) loop() emu.Stop {
 }
 
 // horizon is the guest time after which no expectation can change: known
-// once every step has run.
+// once every step has run (or a bug check came).
 func (ru *runner) horizon() uint64 {
+	if bc, bugChecked := ru.m.BugCheck(); bugChecked {
+		// The guest prints its stop screen and exits through isa-debug-exit;
+		// a second of guest time is plenty, should that path hang.
+		return bc.Time + 1_000_000_000
+	}
 	for _, ss := range ru.steps {
 		if !ss.done || ss.restore != nil && !ss.restore.done {
 			return emu.Forever
 		}
-	}
-	if _, bugChecked := ru.m.BugCheck(); bugChecked {
-		return emu.Forever // let the guest finish its stop screen
 	}
 	at, _ := ru.attackTime(emu.Forever)
 	// Expectations with a deadline set the horizon; serial text and
