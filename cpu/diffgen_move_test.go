@@ -236,6 +236,23 @@ func moveForms() []dform {
 			g.genRM(rmSpec{op: []byte{0x0F, 0x90 + byte(cc)}, size: 1, digit: 0, high: true})
 		})
 	}
+	// Hints and fences (no architectural effect beyond not faulting).
+	for d, mn := range []string{"PREFETCHNTA", "PREFETCHT0", "PREFETCHT1", "PREFETCHT2"} {
+		d := d
+		add(mn, mn, 1, "", func(g *dgen) {
+			g.genRM(rmSpec{op: []byte{0x0F, 0x18}, size: 4, digit: d, mem: true})
+		})
+	}
+	add("CLFLUSH", "CLFLUSH", 1, "", func(g *dgen) {
+		g.genRM(rmSpec{op: []byte{0x0F, 0xAE}, size: 4, rmSize: 1, digit: 7, mem: true})
+	})
+	for _, f := range []struct {
+		name  string
+		modrm byte
+	}{{"LFENCE", 0xE8}, {"MFENCE", 0xF0}, {"SFENCE", 0xF8}} {
+		f := f
+		add(f.name, f.name, 1, "", func(g *dgen) { g.emit(insn{op: []byte{0x0F, 0xAE, f.modrm}, opReg: -1}, 0) })
+	}
 	add("PAUSE", "PAUSE", 1, "", func(g *dgen) { g.emit(insn{pfx: []byte{0xF3}, op: []byte{0x90}, opReg: -1}, 0) })
 	add("ENDBR64", "", 1, "", func(g *dgen) { g.raw(0xF3, 0x0F, 0x1E, 0xFA) })
 	add("ENDBR32", "", 1, "", func(g *dgen) { g.raw(0xF3, 0x0F, 0x1E, 0xFB) })
