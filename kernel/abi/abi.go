@@ -104,6 +104,7 @@ const (
 	StatusInvalidImageHash             = 0xC0000428 // a driver's signature is missing or wrong
 	StatusDriverBlocked                = 0xC000036B // a vendor image gate vetoed the load
 	StatusFltInstanceAltitudeCollision = 0xC01C0011 // two vendor filters at one altitude
+	StatusInvalidDeviceState           = 0xC0000184 // a vendor list changed from inside its own callback
 	StatusInvalidCid                   = 0xC000000B // no process with that pid
 	StatusConflictingAddresses         = 0xC0000018 // vm_alloc at an address already in use
 	StatusBufferTooSmall               = 0xC0000023
@@ -350,12 +351,13 @@ const (
 	HandleOpDuplicate = 0x2 // duplicate_handle
 )
 
-// Driver signatures: an ELF section SigSectionName of SigSize bytes: magic
+// Driver signatures (`kppemu sign`): an ELF section SigSectionName (not allocated) of SigSize bytes: magic
 // SigMagic (8 bytes), key name (SigKeyNameMax bytes, NUL-padded), then the
 // HMAC-SHA-256 (32 bytes) over the whole file with those 32 bytes zeroed.
 const (
-	SigMagic      = "KPPSIG01"
-	SigKeyNameMax = 24
-	SigSize       = 64
-	SigMACOffset  = 32
+	SigSectionName = ".kpp.sig"
+	SigMagic       = "KPPSIG01"
+	SigKeyNameMax  = 24
+	SigSize        = 64
+	SigMACOffset   = 32
 )

@@ -115,6 +115,7 @@
 #define KPP_STATUS_INVALID_IMAGE_HASH KPP_U(0xC0000428) /* a driver's signature is missing or wrong */
 #define KPP_STATUS_DRIVER_BLOCKED KPP_U(0xC000036B) /* a vendor image gate vetoed the load */
 #define KPP_STATUS_FLT_INSTANCE_ALTITUDE_COLLISION KPP_U(0xC01C0011) /* two vendor filters at one altitude */
+#define KPP_STATUS_INVALID_DEVICE_STATE KPP_U(0xC0000184) /* a vendor list changed from inside its own callback */
 #define KPP_STATUS_INVALID_CID KPP_U(0xC000000B) /* no process with that pid */
 #define KPP_STATUS_CONFLICTING_ADDRESSES KPP_U(0xC0000018) /* vm_alloc at an address already in use */
 #define KPP_STATUS_BUFFER_TOO_SMALL KPP_U(0xC0000023)
@@ -363,10 +364,11 @@
 #define KPP_HANDLE_OP_DUPLICATE 2        /* duplicate_handle */
 
 /*
- * Driver signatures: an ELF section SigSectionName of SigSize bytes: magic
+ * Driver signatures (`kppemu sign`): an ELF section SigSectionName (not allocated) of SigSize bytes: magic
  * SigMagic (8 bytes), key name (SigKeyNameMax bytes, NUL-padded), then the
  * HMAC-SHA-256 (32 bytes) over the whole file with those 32 bytes zeroed.
  */
+#define KPP_SIG_SECTION_NAME ".kpp.sig"
 #define KPP_SIG_MAGIC "KPPSIG01"
 #define KPP_SIG_KEY_NAME_MAX 24
 #define KPP_SIG_SIZE 0x40
