@@ -22,6 +22,7 @@
 #include <kpp/time.h>
 #include <kpp/hooks.h>
 #include <kpp/sched.h>
+#include <kpp/vendorapi_loader.h>
 
 typedef struct {
 	uint8_t ident[16];
@@ -111,6 +112,8 @@ static const char *reason_text(uint32_t r)
 	case KPP_REFUSE_NOT_FOUND: return "not found";
 	case KPP_REFUSE_NO_MEMORY: return "out of memory";
 	case KPP_REFUSE_SYMBOL_RANGE: return "bad symbol table";
+	case KPP_REFUSE_SIGNATURE: return "bad signature";
+	case KPP_REFUSE_BLOCKED: return "blocked by an image gate";
 	}
 	return "refused";
 }
@@ -125,6 +128,8 @@ static status_t reason_status(uint32_t r)
 	case KPP_REFUSE_DUPLICATE: return KPP_STATUS_IMAGE_ALREADY_LOADED;
 	case KPP_REFUSE_NOT_FOUND: return KPP_STATUS_OBJECT_NAME_NOT_FOUND;
 	case KPP_REFUSE_NO_MEMORY: return KPP_STATUS_NO_MEMORY;
+	case KPP_REFUSE_SIGNATURE: return KPP_STATUS_INVALID_IMAGE_HASH;
+	case KPP_REFUSE_BLOCKED: return KPP_STATUS_DRIVER_BLOCKED;
 	}
 	return KPP_STATUS_INVALID_IMAGE_FORMAT;
 }
@@ -460,6 +465,10 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 	uint64_t entry;
 	if (!relocate(c) || !find_entry(c, &entry))
 		goto refused;
+	if (!NT_SUCCESS(vendorapi_verify_image(name, c->img, c->size, c->detail, sizeof c->detail))) {
+		c->reason = KPP_REFUSE_SIGNATURE;
+		goto refused;
+	}
 
 	if (check_only) {
 		printk("check: %s ok (%lu bytes)\n", name, (uint64_t)(pages * PAGE_SIZE));
@@ -506,7 +515,8 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 	module_table[slot] = m;
 
 	status_t st = hook_image_load(name, base, pages * PAGE_SIZE, 0, true);
-	if (NT_SUCCESS(st))
+	bool blocked = !NT_SUCCESS(st);
+	if (!blocked)
 		st = ((driver_entry_fn)entry)(&m->drv);
 	if (!NT_SUCCESS(st)) {
 		if (m->prev)
@@ -518,7 +528,8 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 		module_table[slot] = NULL;
 		pool_free(m);
 		m = NULL;
-		fail(c, KPP_REFUSE_ENTRY_FAILED, "status 0x%08x", st);
+		vendorapi_module_gone(base, pages * PAGE_SIZE);
+		fail(c, blocked ? KPP_REFUSE_BLOCKED : KPP_REFUSE_ENTRY_FAILED, "status 0x%08x", st);
 		goto refused;
 	}
 	printk("load: %s loaded at 0x%lx (%lu bytes)\n", name, base, (uint64_t)(pages * PAGE_SIZE));
@@ -581,6 +592,8 @@ static status_t unload_locked(const char *name)
 	}
 	if (m->drv.unload)
 		m->drv.unload(&m->drv);
+	if (!vendorapi_module_may_unload(name, m->base, m->pages * PAGE_SIZE))
+		return KPP_STATUS_INVALID_DEVICE_STATE;
 	/* A driver that leaves a timer armed would have its DPC run in unmapped
 	 * memory later: cancel what points into the image, and say so. */
 	unsigned left = timers_cancel_range(m->base, m->base + m->pages * PAGE_SIZE);
@@ -594,6 +607,7 @@ static status_t unload_locked(const char *name)
 		m->next->prev = m->prev;
 	module_table[m->slot] = NULL;
 	uint64_t base = m->base;
+	vendorapi_module_gone(m->base, m->pages * PAGE_SIZE);
 	vm_release_driver(m->base, m->pages);
 	printk("unload: %s unloaded\n", name);
 	event_post(KPP_EV_MODULE_UNLOADED, &base, 1, name);
