@@ -29,6 +29,10 @@ PG_C        := $(sort $(wildcard patchguard/*.c))
 PG_S        := $(sort $(wildcard patchguard/*.S))
 KERNEL_OBJS += $(patsubst patchguard/%.c,$(IMG_OBJ)/patchguard/%.o,$(PG_C)) \
 	$(patsubst patchguard/%.S,$(IMG_OBJ)/patchguard/%.o,$(PG_S))
+# The vendor callback APIs (vendorapi/) are linked into the kernel image.
+VAPI_C      := $(sort $(wildcard vendorapi/*.c))
+KERNEL_OBJS += $(patsubst vendorapi/%.c,$(IMG_OBJ)/vendorapi/%.o,$(VAPI_C))
+VAPI_HDRS   := $(wildcard vendorapi/*.h)
 KERNEL_HDRS := $(wildcard kernel/include/kpp/*.h)
 PG_HDRS     := $(wildcard patchguard/*.h)
 
@@ -90,6 +94,21 @@ endef
 $(foreach p,$(PROG_NAMES),$(eval $(call PROG_RULE,$(p),$(if $(filter $(p),$(PROG_PIE)),pie,nopie),$(if $(filter $(p),$(PROG_PIE)),-pie --no-dynamic-linker -z text,-static -Ttext-segment=0x400000))))
 
 $(IMG_BIN)/drivers/%.ko: images/drivers/%.c $(KERNEL_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
+	$(call sign_driver,$@,$*)
+
+# Driver signatures (VENDORAPI.md): every driver is signed with the kpp-test
+# key, vendor_* drivers with the vendor-sample key, *_unsigned* not at all.
+SIGN_TOOL   := $(IMG_OBJ)/kppsign
+sign_driver = @$(if $(findstring unsigned,$(2)),echo "  UNSIGNED $(1)",echo "  SIGN $(1)"; \
+	$(SIGN_TOOL) -key $(if $(filter vendor_%,$(2)),vendor-sample,kpp-test) $(1))
+$(ALL_KOS) $(DRIVER_KOS): $(SIGN_TOOL)
+$(SIGN_TOOL): $(wildcard images/sign/*.go images/sign/kppsign/*.go) kernel/abi/abi.go
+	@mkdir -p $(dir $@)
+	@echo "  GO $@"; $(IMG_GO) build -trimpath -o $@ ./images/sign/kppsign
+
+$(IMG_OBJ)/vendorapi/%.o: vendorapi/%.c $(KERNEL_HDRS) $(VAPI_HDRS) images.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
 
