@@ -31,9 +31,10 @@ type processRun struct {
 	events  []Event // kppemu only
 }
 
-// bootProcesses boots the embedded kernel and archive with append on
-// kppemu and, when it is installed, on QEMU.
-func bootProcesses(t *testing.T, cmdline string) []processRun {
+// bootProcesses boots the embedded kernel and archive with cmdline on
+// kppemu (twice when deterministic: the serial output must repeat byte for
+// byte) and, when it is installed, on QEMU.
+func bootProcesses(t *testing.T, cmdline string, deterministic bool) []processRun {
 	t.Helper()
 	var serial, logs bytes.Buffer
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &logs})
@@ -51,6 +52,18 @@ func bootProcesses(t *testing.T, cmdline string) []processRun {
 	}
 	require.Equal(t, StopDebugExit, stop.Reason, "kppemu stopped by %v\n%s", stop, serial.String())
 	runs := []processRun{{machine: "kppemu", serial: serial.String(), status: stop.Status, events: events}}
+	if deterministic {
+		// kppemu is deterministic: the same boot again gives the same
+		// serial bytes, timing lines (preemption points) included.
+		var again bytes.Buffer
+		m2, err := New(Config{Serial: &again, Logger: logger})
+		require.NoError(t, err)
+		_, err = m2.Boot(BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmdline,
+			Modules: []BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
+		require.NoError(t, err)
+		m2.RunFor(parityGuestLimit)
+		require.Equal(t, serial.String(), again.String(), "two kppemu runs differ")
+	}
 
 	if !qemu.Available() {
 		if os.Getenv(qemu.RequireEnv) == "1" {
@@ -211,6 +224,31 @@ func TestProcessParity(t *testing.T) {
 			},
 		},
 		{
+			// Process churn under PatchGuard's test profile (a pass every
+			// 5-15 ms walks the process list, the PID table and the
+			// handle-table list): no false positive.
+			name: "patchguard",
+			// Background programs print timing lines only; the foreground
+			// ones run one at a time.
+			script: "pg.profile=test autorun=start svc;start spin 4000000000 bg;run threads 4;run jit;run fault read;run badptr;" +
+				"run spawn hello;run inject 1 pg;run init spin 100000 + spin 100000 + spin 100000 + spin 100000 + spin 100000;" +
+				"kill 2;kill 1;wait 1;wait 2;pg;poweroff",
+			want: []string{
+				"pg: armed",
+				"threads: 4 thread(s) done",
+				"run: jit (pid 4) exited, status 0x0",
+				"run: fault (pid 5) exited, status 0xc0000005",
+				"badptr: ok (0 wrong)",
+				"spawn: hello (pid 8) exited, status 0x0",
+				"inject: read back \"pg\"",
+				"init: started 5 program(s)",
+				"run: init (pid 10) exited, status 0x0",
+				"wait: svc (pid 1) exited, status 0xc000013a",
+				"wait: spin (pid 2) exited, status 0xc000013a",
+				"pg: armed",
+			},
+		},
+		{
 			name:   "rwx",
 			script: "autorun=run jit;run jit nx;poweroff",
 			want: []string{
@@ -248,7 +286,7 @@ func TestProcessParity(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			for _, r := range bootProcesses(t, c.script) {
+			for _, r := range bootProcesses(t, c.script, c.name == "preemption") {
 				t.Run(r.machine, func(t *testing.T) {
 					require.NotContains(t, r.serial, "*** STOP", "bug check")
 					require.Equal(t, 1, r.status, "exit status (poweroff)")

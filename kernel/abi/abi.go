@@ -289,7 +289,7 @@ const (
 	UserAllocBase   = 0x0000000100000000 // vm_alloc without an address starts here
 	UserStackTop    = 0x00007FFFFFFF0000 // initial RSP region (argv above it)
 	UserStackSize   = 0x10000            // 64 KiB, with an unmapped guard page below
-	UserMaxArgs     = 16                 // argv entries spawn accepts
+	UserMaxArgs     = 32                 // argv entries spawn accepts
 	UserArgsMax     = 256                // bytes of the argument string
 	UserMaxAlloc    = 0x1000000          // largest vm_alloc (16 MiB)
 	ProcessNameMax  = 16                 // ProcessInfo.name, NUL included

@@ -304,7 +304,7 @@
 #define KPP_USER_ALLOC_BASE KPP_ULL(0x100000000) /* vm_alloc without an address starts here */
 #define KPP_USER_STACK_TOP KPP_ULL(0x7FFFFFFF0000) /* initial RSP region (argv above it) */
 #define KPP_USER_STACK_SIZE 0x10000      /* 64 KiB, with an unmapped guard page below */
-#define KPP_USER_MAX_ARGS 16             /* argv entries spawn accepts */
+#define KPP_USER_MAX_ARGS 0x20           /* argv entries spawn accepts */
 #define KPP_USER_ARGS_MAX 0x100          /* bytes of the argument string */
 #define KPP_USER_MAX_ALLOC 0x1000000     /* largest vm_alloc (16 MiB) */
 #define KPP_PROCESS_NAME_MAX 16          /* ProcessInfo.name, NUL included */
