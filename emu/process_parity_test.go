@@ -1,8 +1,13 @@
 package emu
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"io"
 
 	"os"
 	"regexp"
@@ -36,6 +41,12 @@ type processRun struct {
 // byte) and, when it is installed, on QEMU.
 func bootProcesses(t *testing.T, cmdline string, deterministic bool) []processRun {
 	t.Helper()
+	return bootProcessesWith(t, cmdline, images.Archive(), "", deterministic)
+}
+
+// bootProcessesWith is bootProcesses with a given archive and serial input.
+func bootProcessesWith(t *testing.T, cmdline string, archive []byte, input string, deterministic bool) []processRun {
+	t.Helper()
 	var serial, logs bytes.Buffer
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &logs})
 	m, err := New(Config{Serial: &serial, Logger: logger})
@@ -44,8 +55,11 @@ func bootProcesses(t *testing.T, cmdline string, deterministic bool) []processRu
 	cancel := m.Subscribe(func(e Event) { events = append(events, e) })
 	defer cancel()
 	_, err = m.Boot(BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmdline,
-		Modules: []BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
+		Modules: []BootModule{{Cmdline: "initrd.tar", Data: archive}}})
 	require.NoError(t, err)
+	if input != "" {
+		m.SerialInput([]byte(input))
+	}
 	stop := m.RunFor(parityGuestLimit)
 	if stop.Reason != StopDebugExit {
 		cpuGate(t, logs.String(), stop)
@@ -59,8 +73,11 @@ func bootProcesses(t *testing.T, cmdline string, deterministic bool) []processRu
 		m2, err := New(Config{Serial: &again, Logger: logger})
 		require.NoError(t, err)
 		_, err = m2.Boot(BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmdline,
-			Modules: []BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
+			Modules: []BootModule{{Cmdline: "initrd.tar", Data: archive}}})
 		require.NoError(t, err)
+		if input != "" {
+			m2.SerialInput([]byte(input))
+		}
 		m2.RunFor(parityGuestLimit)
 		require.Equal(t, serial.String(), again.String(), "two kppemu runs differ")
 	}
@@ -75,10 +92,10 @@ func bootProcesses(t *testing.T, cmdline string, deterministic bool) []processRu
 	dir := t.TempDir()
 	kpath, err := qemu.WriteTemp(dir, "kernel.elf", images.Kernel())
 	require.NoError(t, err)
-	apath, err := qemu.WriteTemp(dir, "initrd.tar", images.Archive())
+	apath, err := qemu.WriteTemp(dir, "initrd.tar", archive)
 	require.NoError(t, err)
 	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: kpath, Modules: []qemu.Module{{Path: apath}},
-		Append: cmdline, Timeout: 90 * time.Second})
+		Append: cmdline, Input: input, Timeout: 90 * time.Second})
 	require.NoError(t, err)
 	require.False(t, res.TimedOut, "QEMU timed out; serial:\n%s", res.Serial)
 	runs = append(runs, processRun{machine: "qemu", serial: res.Serial, status: res.ExitCode})
@@ -249,6 +266,17 @@ func TestProcessParity(t *testing.T) {
 			},
 		},
 		{
+			// The read system call: the program gets the line typed on
+			// the console.
+			name:   "console-read",
+			script: "autorun=run readln type-a-line;poweroff",
+			want: []string{
+				"type-a-line",
+				"readln: \"typed on the console\" (20 bytes)",
+				"run: readln (pid 1) exited, status 0x0",
+			},
+		},
+		{
 			name:   "rwx",
 			script: "autorun=run jit;run jit nx;poweroff",
 			want: []string{
@@ -286,7 +314,11 @@ func TestProcessParity(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			for _, r := range bootProcesses(t, c.script, c.name == "preemption") {
+			input := ""
+			if c.name == "console-read" {
+				input = "typed on the console\r"
+			}
+			for _, r := range bootProcessesWith(t, c.script, images.Archive(), input, c.name == "preemption") {
 				t.Run(r.machine, func(t *testing.T) {
 					require.NotContains(t, r.serial, "*** STOP", "bug check")
 					require.Equal(t, 1, r.status, "exit status (poweroff)")
@@ -312,5 +344,92 @@ func expectLines(t *testing.T, serial string, want []string) {
 	}
 	if i < len(want) {
 		t.Fatalf("serial output lacks %q (after %d matches):\n%s", want[i], i, strings.Join(lines, "\n"))
+	}
+}
+
+// TestProcessBadImages puts malformed programs into the module archive:
+// the kernel refuses each with STATUS_INVALID_IMAGE_FORMAT, creates no
+// process and keeps running programs.
+func TestProcessBadImages(t *testing.T) {
+	spin, err := images.Program("spin")
+	require.NoError(t, err)
+	hello, err := images.Program("hello") // a PIE
+	require.NoError(t, err)
+	f, err := elf.NewFile(bytes.NewReader(spin))
+	require.NoError(t, err)
+	le := binary.LittleEndian
+	const phoff = 32 // e_phoff in the ELF64 header
+	ph := int(le.Uint64(spin[phoff:]))
+	var load int = -1 // offset of the first PT_LOAD header
+	for i, p := range f.Progs {
+		if p.Type == elf.PT_LOAD {
+			load = ph + i*56
+			break
+		}
+	}
+	require.True(t, load > 0)
+	mut := func(base []byte, fn func(b []byte)) []byte {
+		b := bytes.Clone(base)
+		fn(b)
+		return b
+	}
+	bad := []struct {
+		name string
+		data []byte
+	}{
+		{"bad_empty", nil},
+		{"bad_truncated", spin[:100]},
+		{"bad_magic", mut(spin, func(b []byte) { b[0] = 0 })},
+		{"bad_class", mut(spin, func(b []byte) { b[4] = 1 })},
+		{"bad_type", mut(spin, func(b []byte) { le.PutUint16(b[16:], 1) })}, // ET_REL
+		{"bad_phoff", mut(spin, func(b []byte) { le.PutUint64(b[phoff:], 1<<40) })},
+		{"bad_phnum", mut(spin, func(b []byte) { le.PutUint16(b[56:], 0xFFFF) })},
+		{"bad_offset", mut(spin, func(b []byte) { le.PutUint64(b[load+8:], 1<<40) })},  // p_offset
+		{"bad_filesz", mut(spin, func(b []byte) { le.PutUint64(b[load+32:], 1<<40) })}, // p_filesz
+		{"bad_kernel", mut(spin, func(b []byte) { le.PutUint64(b[load+16:], 0xFFFFFFFF80000000) })},
+		{"bad_memsz", mut(spin, func(b []byte) { le.PutUint64(b[load+40:], 1<<46) })},
+		{"bad_entry", mut(spin, func(b []byte) { le.PutUint64(b[24:], 0x10) })},
+		{"bad_reloc", mut(hello, func(b []byte) {
+			hf, err := elf.NewFile(bytes.NewReader(hello))
+			require.NoError(t, err)
+			s := hf.Section(".rela.dyn")
+			require.NotNil(t, s, "hello has no .rela.dyn")
+			le.PutUint32(b[s.Offset+8:], uint32(elf.R_X86_64_64))
+		})},
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tr := tar.NewReader(bytes.NewReader(images.Archive()))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		data, err := io.ReadAll(tr)
+		require.NoError(t, err)
+		require.NoError(t, tw.WriteHeader(h))
+		_, err = tw.Write(data)
+		require.NoError(t, err)
+	}
+	var script []string
+	var want []string
+	for _, b := range bad {
+		require.NoError(t, tw.WriteHeader(&tar.Header{Name: b.name, Mode: 0o644, Size: int64(len(b.data)),
+			Typeflag: tar.TypeReg, Format: tar.FormatUSTAR}))
+		_, err := tw.Write(b.data)
+		require.NoError(t, err)
+		script = append(script, "run "+b.name)
+		want = append(want, fmt.Sprintf("run: %s: status 0x%08x", b.name, abi.StatusInvalidImageFormat))
+	}
+	require.NoError(t, tw.Close())
+	script = append(script, "run hello still-alive", "ps", "poweroff")
+	want = append(want, "hello: argv[1] = \"still-alive\"", "run: hello (pid ", "    0      0 running        2       0      0 system")
+	for _, r := range bootProcessesWith(t, "autorun="+strings.Join(script, ";"), buf.Bytes(), "", false) {
+		t.Run(r.machine, func(t *testing.T) {
+			require.NotContains(t, r.serial, "*** STOP", "bug check")
+			require.Equal(t, 1, r.status, "exit status (poweroff)")
+			expectLines(t, r.serial, want)
+		})
 	}
 }

@@ -330,8 +330,17 @@ status_t process_spawn(const char *name, const char *args, struct process *paren
 		st = hook_process_notify(p, p->pid, &info);
 	if (st == KPP_STATUS_SUCCESS && !NT_SUCCESS(info.creation_status))
 		st = info.creation_status;
-	if (st == KPP_STATUS_SUCCESS)
+	if (st == KPP_STATUS_SUCCESS) {
+		/* Posted before the first thread exists, so the host never sees
+		 * a process exit before it was created. */
+		uint64_t ev[2] = {p->pid, p->parent};
+		event_post(KPP_EV_PROCESS_CREATED, ev, 2, p->name);
 		st = process_start_thread(p, p->entry, p->user_rsp, p->user_argc, p->user_argv, NULL);
+		if (st != KPP_STATUS_SUCCESS) {
+			uint64_t ex[2] = {p->pid, st};
+			event_post(KPP_EV_PROCESS_EXITED, ex, 2, p->name);
+		}
+	}
 	if (st != KPP_STATUS_SUCCESS) {
 		p->state = KPP_PROC_STATE_EXITED;
 		process_free_user_memory(p);
@@ -339,8 +348,6 @@ status_t process_spawn(const char *name, const char *args, struct process *paren
 		obj_deref(&p->obj);
 		return st;
 	}
-	uint64_t ev[2] = {p->pid, p->parent};
-	event_post(KPP_EV_PROCESS_CREATED, ev, 2, p->name);
 	p->parent_ref = true; /* the creator's reference becomes the parent's */
 	*pid = p->pid;
 	return KPP_STATUS_SUCCESS;
