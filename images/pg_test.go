@@ -78,6 +78,7 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a7", types: []uint64{abi.PGControlRegister}},
 		{attack: "attack_a8", types: []uint64{abi.PGProcessList, abi.PGHandleTableList}},
 		{attack: "attack_a9", types: []uint64{abi.PGLoadedModuleList}, cmdline: "autorun=load hello;load attack_a9;sleep 3000;poweroff"},
+		{attack: "attack_a10", types: []uint64{abi.PGNotificationCallout}},
 		{attack: "attack_a11", types: []uint64{abi.PGDriverObject}, cmdline: "autorun=load hello;load attack_a11;sleep 3000;poweroff"},
 		{attack: "attack_a12", types: []uint64{abi.PGImportTable}},
 		{attack: "attack_a13", types: []uint64{abi.PGDebugRoutine}},
