@@ -142,8 +142,9 @@ type Stats struct {
 	Group    string `json:"group"`
 	Runs     int    `json:"runs"`
 	Detected int    `json:"detected"`
-	// TypeMatch counts flip runs whose bug check named the flipped
-	// region's own type (the rest of Detected named another accepted one).
+	// TypeMatch counts flip runs whose bug check named the type of the
+	// region the flip picked (the rest of Detected named another accepted
+	// one: 0x101, or an overlapping region's type).
 	TypeMatch int `json:"type_match"`
 	// Crashed counts runs that went down another way first (crash_ok).
 	Crashed   int      `json:"crashed"`
