@@ -37,7 +37,7 @@ var undefinedFlags = map[string]uint64{
 // count already masked to 5 (6 for 64-bit) bits (SDM "SAL/SAR/SHL/SHR", "RCL/RCR/ROL/ROR"):
 //   - count 0: no flag is affected (nothing is undefined);
 //   - shifts: AF is undefined for a non-zero count; OF is defined only for 1-bit shifts;
-//     CF is undefined for SHL/SHR when the count is >= the operand width (8/16-bit forms);
+//     CF is undefined for SHL/SAL/SHR when the count is >= the operand width (8/16-bit forms);
 //   - rotates: OF is defined only for 1-bit rotates (RCL/RCR: masked count 1; ROL/ROR:
 //     count 1 as well; Intel's pseudocode defines OF for masked count 1 only).
 func shiftUndefined(op string, count, width int) uint64 {
@@ -56,7 +56,7 @@ func shiftUndefined(op string, count, width int) uint64 {
 	if count != 1 {
 		u |= fOF
 	}
-	if (op == "SHL" || op == "SHR") && count >= width {
+	if (op == "SHL" || op == "SAL" || op == "SHR") && count >= width {
 		u |= fCF
 	}
 	return u

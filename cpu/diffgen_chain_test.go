@@ -139,7 +139,7 @@ func chainForms() []dform {
 		// RIP-relative targets and marker-skipping branches assume the producer is first,
 		// which it is; only forms that leave RSP off the private stack are avoided for PUSHFQ
 		// (checked by the reader).
-		if strings.HasPrefix(f.name, "ENDBR") {
+		if _, gap := diffKnownGaps[f.name]; gap || strings.HasPrefix(f.name, "ENDBR") {
 			continue
 		}
 		producers = append(producers, f)

@@ -321,7 +321,7 @@ func genDiv(g *dgen, sz, digit int, signed bool) {
 	}
 }
 
-var shiftNames = [8]string{"ROL", "ROR", "RCL", "RCR", "SHL", "SHR", "", "SAR"}
+var shiftNames = [8]string{"ROL", "ROR", "RCL", "RCR", "SHL", "SHR", "SAL", "SAR"}
 
 func shiftForms() []dform {
 	var fs []dform
@@ -355,7 +355,11 @@ func shiftForms() []dform {
 			}
 			for _, form := range []string{"1", "imm8", "CL"} {
 				form := form
-				fs = append(fs, dform{name: fmt.Sprintf("%s/%s/%d", name, form, width), mnem: name, weight: 8,
+				mnem := name
+				if name == "SAL" {
+					mnem = "" // x86asm does not decode the /6 alias
+				}
+				fs = append(fs, dform{name: fmt.Sprintf("%s/%s/%d", name, form, width), mnem: mnem, weight: 8,
 					gen: func(g *dgen) {
 						cnt := 1
 						s := rmSpec{size: sz, digit: d, mem: g.n(3) == 0, lock: false}

@@ -253,6 +253,24 @@ func moveForms() []dform {
 		f := f
 		add(f.name, f.name, 1, "", func(g *dgen) { g.emit(insn{op: []byte{0x0F, 0xAE, f.modrm}, opReg: -1}, 0) })
 	}
+	// The reserved-NOP space (hint NOPs on hosts without MPX/CET/CLDEMOTE) and REX.W NOP,
+	// which x86asm does not decode (no mnemonic check).
+	for _, op := range []byte{0x19, 0x1C, 0x1D, 0x1F} {
+		op := op
+		add(fmt.Sprintf("NOP/0F %02X /r", op), "", 2, "", func(g *dgen) {
+			p, w := sizePfx([]int{2, 4, 8}[g.n(3)])
+			in := insn{pfx: p, w: w, op: []byte{0x0F, op}, modrm: true, reg: uint8(g.n(8)), opReg: -1}
+			if g.coin() {
+				in.rm = g.memAt(g.r.Uint64(), false)
+			} else {
+				in.rm = regRM(uint8(g.n(16)))
+			}
+			g.emit(in, g.r.Uint64())
+		})
+	}
+	add("NOP/0F 18 reserved", "", 1, "", func(g *dgen) {
+		g.genRM(rmSpec{op: []byte{0x0F, 0x18}, size: 4, digit: 4 + g.n(4), mem: true})
+	})
 	add("PAUSE", "PAUSE", 1, "", func(g *dgen) { g.emit(insn{pfx: []byte{0xF3}, op: []byte{0x90}, opReg: -1}, 0) })
 	add("ENDBR64", "", 1, "", func(g *dgen) { g.raw(0xF3, 0x0F, 0x1E, 0xFA) })
 	add("ENDBR32", "", 1, "", func(g *dgen) { g.raw(0xF3, 0x0F, 0x1E, 0xFB) })
