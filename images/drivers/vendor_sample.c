@@ -8,6 +8,9 @@
  *                 into them from other processes are refused
  *   block=A,B     programs that may not start [badptr]
  *   drivers=A,B   driver images that may not load [attack_a1]
+ *   rights=MASK   the KPP_PROCESS_* rights stripped from handles to protected
+ *                 programs [0x21: terminate, VM write]; the memory filter
+ *                 still refuses cross-process writes when VM write is left
  *
  * It also refuses every RWX allocation and every change to writable +
  * executable memory, and logs every image load. Everything it refuses is
@@ -19,6 +22,8 @@
 #define ALTITUDE 320000
 #define LIST_MAX 96
 #define STRIPPED (KPP_PROCESS_TERMINATE | KPP_PROCESS_VM_WRITE)
+
+static uint32_t stripped = STRIPPED;
 
 static char protect[LIST_MAX] = "svc";
 static char block[LIST_MAX] = "badptr";
@@ -59,6 +64,17 @@ static void parse_args(const char *args)
 			dst = block, skip = 6;
 		else if (!strncmp(p, "drivers=", 8))
 			dst = drivers, skip = 8;
+		if (!strncmp(p, "rights=", 7)) {
+			char num[24];
+			size_t n = (size_t)(end - p) - 7;
+			if (n >= sizeof num)
+				n = sizeof num - 1;
+			memcpy(num, p + 7, n);
+			num[n] = 0;
+			uint64_t v;
+			if (parse_u64(num, &v))
+				stripped = (uint32_t)v;
+		}
 		if (dst) {
 			size_t n = (size_t)(end - p) - skip;
 			if (n >= LIST_MAX)
@@ -92,7 +108,7 @@ static void on_process(struct process *p, uint32_t pid, struct process_create_in
 static void on_handle(void *ctx, struct handle_pre_info *info)
 {
 	if (info->caller_pid != info->target_pid && listed(protect, info->target_name))
-		info->desired_access &= ~STRIPPED;
+		info->desired_access &= ~stripped;
 }
 
 static status_t on_memory(void *ctx, const struct memory_request *r)
@@ -168,6 +184,7 @@ status_t driver_entry(struct driver_object *drv)
 		return st;
 	}
 	drv->unload = sample_unload;
-	printk("vendor_sample: protecting %s; blocking programs %s and drivers %s\n", protect, block, drivers);
+	printk("vendor_sample: protecting %s (rights 0x%x stripped); blocking programs %s and drivers %s\n", protect,
+	       stripped, block, drivers);
 	return KPP_STATUS_SUCCESS;
 }

@@ -42,7 +42,13 @@ func transcript(serial string) []string {
 	return out
 }
 
-func bootKppemu(t *testing.T, cmdline string) run {
+// module is an extra boot module (a driver loaded at boot, by file name).
+type module struct {
+	file string
+	data []byte
+}
+
+func bootKppemu(t *testing.T, cmdline string, extra ...module) run {
 	t.Helper()
 	var serial, logs bytes.Buffer
 	m, err := emu.New(emu.Config{Serial: &serial, Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &logs})})
@@ -52,8 +58,11 @@ func bootKppemu(t *testing.T, cmdline string) run {
 	var events []emu.Event
 	cancel := m.Subscribe(func(e emu.Event) { events = append(events, e) })
 	defer cancel()
-	if _, err := m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmdline,
-		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}}); err != nil {
+	mods := []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}
+	for _, x := range extra {
+		mods = append(mods, emu.BootModule{Cmdline: x.file, Data: x.data})
+	}
+	if _, err := m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmdline, Modules: mods}); err != nil {
 		t.Fatal(err)
 	}
 	stop := m.RunFor(guestLimit)
@@ -63,7 +72,7 @@ func bootKppemu(t *testing.T, cmdline string) run {
 	return run{machine: "kppemu", serial: serial.String(), status: stop.Status, events: events}
 }
 
-func bootQEMU(t *testing.T, cmdline string) (run, bool) {
+func bootQEMU(t *testing.T, cmdline string, extra ...module) (run, bool) {
 	t.Helper()
 	if !qemu.Available() {
 		if os.Getenv(qemu.RequireEnv) == "1" {
@@ -81,7 +90,15 @@ func bootQEMU(t *testing.T, cmdline string) (run, bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: kpath, Modules: []qemu.Module{{Path: apath}},
+	mods := []qemu.Module{{Path: apath}}
+	for _, x := range extra {
+		p, err := qemu.WriteTemp(dir, x.file, x.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods = append(mods, qemu.Module{Path: p})
+	}
+	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: kpath, Modules: mods,
 		Append: cmdline, Timeout: 90 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -127,11 +144,11 @@ func (d denial) match(e emu.Event) bool {
 
 // bootBoth runs the script on both machines, compares the transcripts and
 // checks the wanted lines on each and the denial events on kppemu.
-func bootBoth(t *testing.T, cmdline string, wantStatus int, want []string, denials []denial) []run {
+func bootBoth(t *testing.T, cmdline string, wantStatus int, want []string, denials []denial, extra ...module) []run {
 	t.Helper()
-	k := bootKppemu(t, cmdline)
+	k := bootKppemu(t, cmdline, extra...)
 	runs := []run{k}
-	if q, ok := bootQEMU(t, cmdline); ok {
+	if q, ok := bootQEMU(t, cmdline, extra...); ok {
 		runs = append(runs, q)
 	}
 	// A bug check ends the transcript at a point that depends on the
@@ -189,7 +206,7 @@ func TestSampleDriverPolicies(t *testing.T) {
 	script := "pg.profile=test autorun=load vendor_sample;start svc;sleep 50;run kill 1;run inject 1;run jit;" +
 		"run badptr;run loaddrv attack_a1;load attack_a1;sleep 200;ps;unload vendor_sample;run jit;poweroff"
 	bootBoth(t, script, exitPowerOff, []string{
-		"vendor_sample: protecting svc; blocking programs badptr and drivers attack_a1",
+		"vendor_sample: protecting svc (rights 0x21 stripped); blocking programs badptr and drivers attack_a1",
 		"load: vendor_sample loaded",
 		"vendor_sample: image svc loaded at 0x400000 (program, pid 1, unsigned)",
 		// kill the service
@@ -303,4 +320,44 @@ func TestDirectWriteToCallbackArray(t *testing.T) {
 	if !found {
 		t.Errorf("kppemu: no bug-check event 0x109 type 0x18; events: %v", runs[0].events)
 	}
+}
+
+// Defence in depth: with only terminate stripped from handles to svc, inject
+// gets its VM-write handle and the memory filter refuses the write itself.
+func TestSampleDriverMemoryFilter(t *testing.T) {
+	script := "autorun=load vendor_sample rights=0x1;start svc;sleep 50;run inject 1;poweroff"
+	bootBoth(t, script, exitPowerOff, []string{
+		"vendor_sample: protecting svc (rights 0x1 stripped)",
+		"inject: open pid 1 with access 0x30: status 0x0 success",
+		"vendorapi: vendor_sample: refused a cross-process write by inject (pid 2) in svc (pid 1) at 0x20000000, status 0xc0000022",
+		"inject: write \"injected\" at 0x20000000: status 0xc0000022 access denied",
+		"power off",
+	}, []denial{
+		{abi.APIMemoryFilter, abi.PolicyMemory, 1, abi.MemOpWriteOther, "vendor_sample"},
+	})
+}
+
+// A driver whose bytes changed after signing is refused with a reason, with
+// or without testsigning for the wrong signature (it then loads unsigned).
+func TestTamperedSignature(t *testing.T) {
+	hello, err := images.Driver("hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), hello...)
+	bad[0x40] ^= 0xFF // inside the first section, not the signature
+	extra := module{"tampered.ko", bad}
+	t.Run("refused", func(t *testing.T) {
+		bootBoth(t, "autorun=lsmod;poweroff", exitPowerOff, []string{
+			"load: tampered refused: bad signature (signature mismatch, key kpp-test), status 0xc0000428",
+			"no modules loaded",
+			"power off",
+		}, nil, extra)
+	})
+	t.Run("testsigning", func(t *testing.T) {
+		bootBoth(t, "testsigning autorun=lsmod;poweroff", exitPowerOff, []string{
+			"load: tampered is not validly signed (signature mismatch); loading it unsigned (testsigning)",
+			"power off",
+		}, nil, extra)
+	})
 }
