@@ -42,3 +42,43 @@ scenario "baseline_windows_profile" {
   expect { no_bugcheck_for = "600s" }
   expect { event = "pg-pass" }
 }
+
+# Overhead (PATCHGUARD.md §4): the ring-3 `usertest spin` loop (60 million
+# instructions) with PatchGuard in each profile and with pg=off; the report
+# prints when its exit line came, so the slowdown is the ratio of the times
+# after the step.
+scenario "overhead_spin_pg_off" {
+  description = "usertest spin with pg=off (the reference time)"
+  append      = "pg=off"
+  step {
+    at     = "100ms"
+    attack = true
+    type   = "usertest spin"
+  }
+  expect { serial = "usertest: exit status 0x0 \\(ok\\)" }
+  expect { no_bugcheck_for = "1s" }
+}
+
+scenario "overhead_spin_pg_test" {
+  description = "usertest spin in the test profile (a pass every 5-15 ms)"
+  append      = "pg.profile=test pg.telemetry=1"
+  step {
+    at     = "100ms"
+    attack = true
+    type   = "usertest spin"
+  }
+  expect { serial = "usertest: exit status 0x0 \\(ok\\)" }
+  expect { no_bugcheck_for = "1s" }
+}
+
+scenario "overhead_spin_pg_fast" {
+  description = "usertest spin in the fast profile, started during the first passes"
+  append      = "pg.profile=fast pg.telemetry=1"
+  step {
+    at     = "3s"
+    attack = true
+    type   = "usertest spin"
+  }
+  expect { serial = "usertest: exit status 0x0 \\(ok\\)" }
+  expect { no_bugcheck_for = "4s" }
+}

@@ -146,6 +146,11 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 		if r.BugCheck != nil && r.BugCheck.Attribution != "" && (r.Outcome != Pass || countRuns(rep, r) == 1) {
 			details = append(details, fmt.Sprintf("%s: %s %s", id, fmtStop(r.BugCheck), r.BugCheck.Attribution))
 		}
+		for _, sm := range r.SerialMatches {
+			if countRuns(rep, r) == 1 {
+				details = append(details, fmt.Sprintf("%s: serial %q at %s (%s after the attack step)", id, sm.Pattern, fmtNS(sm.TimeNS), fmtNS(sm.AfterAttackNS)))
+			}
+		}
 		if r.PGPasses > 0 && countRuns(rep, r) == 1 {
 			details = append(details, fmt.Sprintf("%s: %s", id, pgOverhead(r.PGPasses, r.PGInstructions, r.GuestNS)))
 		}
@@ -195,6 +200,10 @@ func pgOverhead(passes, instr, guestNS uint64) string {
 // writeCampaign prints the detection table and the latency histogram.
 func (s *Summary) writeCampaign(w io.Writer) {
 	fmt.Fprintf(w, "campaign %s: %d runs, %d passed, %d failed, %d errors, %d skipped\n", s.Scenario, s.Runs, s.Pass, s.Fail, s.Errors, s.Skipped)
+	if !s.first.ExpectsBugCheck {
+		fmt.Fprintf(w, "bug checks in %d of %d runs\n", s.BugChecks, s.Runs)
+		return
+	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
 	flips := false
 	for _, g := range s.Groups {

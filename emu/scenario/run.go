@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -55,14 +56,15 @@ type Result struct {
 	Regions int          `json:"regions"` // regions the guest announced
 	// PatchGuard telemetry (pg.telemetry=1): passes and the instructions
 	// they spent (the TSC delta each pass reports; one instruction per ns).
-	RegChanges     []RegChange `json:"register_changes,omitempty"` // protected registers changed after arming
-	PGPasses       uint64      `json:"pg_passes,omitempty"`
-	PGInstructions uint64      `json:"pg_instructions,omitempty"`
-	GuestNS        uint64      `json:"guest_ns"`
-	Instructions   uint64      `json:"instructions"`
-	WallNS         int64       `json:"wall_ns"`
-	Stop           string      `json:"stop"`
-	SerialTail     string      `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
+	RegChanges     []RegChange   `json:"register_changes,omitempty"` // protected registers changed after arming
+	SerialMatches  []SerialMatch `json:"serial_matches,omitempty"`
+	PGPasses       uint64        `json:"pg_passes,omitempty"`
+	PGInstructions uint64        `json:"pg_instructions,omitempty"`
+	GuestNS        uint64        `json:"guest_ns"`
+	Instructions   uint64        `json:"instructions"`
+	WallNS         int64         `json:"wall_ns"`
+	Stop           string        `json:"stop"`
+	SerialTail     string        `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
 }
 
 // BugCheck is the guest's bug-check event with its attribution.
@@ -89,6 +91,13 @@ type FlipInfo struct {
 	New        byte   `json:"new"`
 }
 
+// SerialMatch says when a serial expectation's text came out.
+type SerialMatch struct {
+	Pattern       string `json:"pattern"`
+	TimeNS        uint64 `json:"time_ns"`
+	AfterAttackNS uint64 `json:"after_attack_ns"` // since the attack step (or the last step before it)
+}
+
 // StepRecord is what happened to a step.
 type StepRecord struct {
 	Index    int    `json:"index"`
@@ -110,9 +119,31 @@ const maxSerial = 8 << 20
 type capWriter struct {
 	buf     bytes.Buffer
 	dropped int
+	now     func() uint64 // guest clock, once the machine exists
+	marks   []serialMark  // guest time of each write, by offset
+}
+
+// serialMark: the bytes from off on were written at guest time t.
+type serialMark struct {
+	off int
+	t   uint64
+}
+
+// timeAt returns the guest time the byte at off was written.
+func (w *capWriter) timeAt(off int) uint64 {
+	i := sort.Search(len(w.marks), func(i int) bool { return w.marks[i].off > off }) - 1
+	if i < 0 {
+		return 0
+	}
+	return w.marks[i].t
 }
 
 func (w *capWriter) Write(p []byte) (int, error) {
+	if w.now != nil && len(p) > 0 {
+		if t := w.now(); len(w.marks) == 0 || w.marks[len(w.marks)-1].t != t {
+			w.marks = append(w.marks, serialMark{w.buf.Len(), t})
+		}
+	}
 	if room := maxSerial - w.buf.Len(); room < len(p) {
 		w.dropped += len(p) - max(room, 0)
 		p = p[:max(room, 0)]
@@ -195,6 +226,7 @@ func RunJob(job Job) *Result {
 	if _, err := m.Boot(img); err != nil {
 		return r.errorf("boot: %v", err)
 	}
+	serial.now = m.Now
 	ru := &runner{job: job, sc: sc, m: m, serial: serial, objects: objects,
 		res: newResolver(ksyms, objects),
 		rng: rand.New(rand.NewPCG(job.Seed, 0x6b7070656d75)), // "kppemu"
@@ -696,7 +728,8 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		}
 	}
 
-	serialText := strings.ReplaceAll(ru.serial.buf.String(), "\r", "")
+	rawSerial := ru.serial.buf.String()
+	serialText := strings.ReplaceAll(rawSerial, "\r", "")
 	for _, e := range ru.sc.Expects {
 		at, _ := ru.attackTime(emu.Forever)
 		switch e.Kind {
@@ -750,6 +783,13 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		case ExpSerial:
 			if !e.Serial.MatchString(serialText) {
 				fails = append(fails, fmt.Sprintf("serial output does not match %q", e.Serial.String()))
+				continue
+			}
+			// When did it first match? Timestamps are by offset in the raw
+			// transcript (with \r): match there when the pattern allows.
+			if loc := e.Serial.FindStringIndex(rawSerial); loc != nil {
+				t := ru.serial.timeAt(loc[1] - 1)
+				r.SerialMatches = append(r.SerialMatches, SerialMatch{Pattern: e.Serial.String(), TimeNS: t, AfterAttackNS: t - min(t, at)})
 			}
 		}
 	}
