@@ -277,6 +277,38 @@ func TestProcessParity(t *testing.T) {
 			},
 		},
 		{
+			// Query, set-name, suspend/resume and duplicate-into each need
+			// their right; a suspended service stops beating until resumed.
+			name: "process-rights",
+			script: "autorun=start svc;sleep 250;run pctl query 1;run pctl -a suspend query 1;run pctl -a query name 1;" +
+				"run pctl name 1 renamed;run pctl -a query resume 1;run pctl pause 1 400;sleep 250;run pctl -a query dup 1;" +
+				"run pctl dup 1;ps;kill 1;wait 1;poweroff",
+			want: []string{
+				"pctl: pid 1 \"svc\" parent 0 threads 1 handles 0 pages 20",
+				"pctl: query: status 0xc0000022 access denied",
+				"pctl: set name: status 0xc0000022 access denied",
+				"pctl: set name: status 0x0 success",
+				"pctl: resume: status 0xc0000022 access denied",
+				"pctl: suspend: status 0x0 success",
+				"pctl: resume: status 0x0 success",
+				"pctl: duplicate into it: status 0xc0000022 access denied",
+				"pctl: pid 1 now holds handle 0x4 to pid 9",
+				"    1      0 running        1       1     20 renamed",
+				"wait: renamed (pid 1) exited, status 0xc000013a",
+			},
+			check: func(t *testing.T, r processRun) {
+				lines := qemu.Lines(r.serial)
+				suspended := lineIndex(lines, "pctl: suspend: status 0x0", false)
+				resumed := lineIndex(lines, "pctl: resume: status 0x0", false)
+				require.True(t, suspended > 0 && resumed > suspended)
+				require.Greater(t, lineIndex(lines, "~ svc 1: heartbeat", false), 0, "%s: no heartbeat before", r.machine)
+				require.Greater(t, lineIndex(lines, "~ svc 1: heartbeat", true), resumed, "%s: no heartbeat after the resume", r.machine)
+				for _, l := range lines[suspended:resumed] {
+					require.NotContains(t, l, "~ svc 1:", "%s: the service ran while suspended", r.machine)
+				}
+			},
+		},
+		{
 			name:   "rwx",
 			script: "autorun=run jit;run jit nx;poweroff",
 			want: []string{
