@@ -1,6 +1,8 @@
 /* vendor_rules: exercises the registration rules of the vendor APIs
- * (VENDORAPI.md "Common rules") and prints one line per rule. Argument
- * "leak": keep a registration at unload (the unload is then refused). */
+ * (VENDORAPI.md "Common rules") and prints one line per rule. Its gates
+ * print what they see in altitude order; the lower one vetoes the program
+ * "fault"; its thread notify routine prints user threads. Argument "leak":
+ * keep a registration at unload (the unload is then refused). */
 #include <kpp/driver.h>
 #include <kpp/vendorapi.h>
 
@@ -8,7 +10,11 @@ static void *gate_hi, *gate_lo;
 static bool leak;
 
 static void on_image(const char *path, const struct image_info *info) {}
-static void on_thread(uint32_t pid, uint32_t tid, bool created) {}
+static void on_thread(uint32_t pid, uint32_t tid, bool created)
+{
+	if (pid)
+		printk("vendor_rules: thread %u of pid %u %s\n", tid, pid, created ? "created" : "exited");
+}
 
 static status_t gate_200(void *ctx, const char *path, const struct image_info *info)
 {
@@ -19,6 +25,8 @@ static status_t gate_200(void *ctx, const char *path, const struct image_info *i
 static status_t gate_100(void *ctx, const char *path, const struct image_info *info)
 {
 	printk("vendor_rules: gate at altitude 100 sees %s\n", path);
+	if (!info->kernel && !strcmp(path, "fault"))
+		return KPP_STATUS_ACCESS_DENIED;
 	return KPP_STATUS_SUCCESS;
 }
 

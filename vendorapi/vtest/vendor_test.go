@@ -247,7 +247,8 @@ func TestSampleDriverPolicies(t *testing.T) {
 // order, unregistering from inside one's own callback, no unload while
 // registered.
 func TestRegistrationRules(t *testing.T) {
-	script := "autorun=load vendor_rules;load hello;unload vendor_rules;load vendor_rules leak;unload vendor_rules;poweroff"
+	script := "autorun=load vendor_rules;load hello;run fault;run hello;unload vendor_rules;" +
+		"load vendor_rules leak;unload vendor_rules;poweroff"
 	bootBoth(t, script, exitPowerOff, []string{
 		"vendor_rules: image notify: status 0x00000000",
 		"vendor_rules: image notify again (duplicate): status 0xc000000d",
@@ -264,11 +265,24 @@ func TestRegistrationRules(t *testing.T) {
 		"vendor_rules: gate at altitude 100 sees hello",
 		"vendor_rules: unregister from inside the callback: status 0xc0000184",
 		"load: hello loaded",
+		// a gate vetoes a program: it is not created
+		"vendor_rules: gate at altitude 200 sees fault",
+		"vendor_rules: gate at altitude 100 sees fault",
+		"vendorapi: vendor_rules: blocked the program image fault, status 0xc0000022",
+		"run: fault: status 0xc0000022",
+		// thread notify, observe-only
+		"vendor_rules: gate at altitude 100 sees hello",
+		"vendor_rules: thread ",
+		" of pid 2 created",
+		"vendor_rules: thread ",
+		" of pid 2 exited",
 		"unload: vendor_rules unloaded",
 		"load: vendor_rules loaded",
 		"vendorapi: vendor_rules still has 1 registration(s); not unloaded",
 		"power off",
-	}, nil)
+	}, []denial{
+		{abi.APIImageGate, abi.PolicyImageBlocked, 1, abi.StatusAccessDenied, "vendor_rules: blocked the program image fault"},
+	})
 }
 
 // Signing: an unsigned driver is refused without testsigning; with it, it
