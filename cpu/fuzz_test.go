@@ -76,6 +76,7 @@ func fuzzRun(t *testing.T, code []byte) {
 	for i := range e.c.XMM {
 		e.c.XMM[i] = [2]uint64{0x3FF0000000000000 + uint64(i), 0x7FF8000000000000 - uint64(i)}
 	}
+	fuzzKnobs(e, code)
 	var hung atomic.Bool
 	c := e.c
 	dog := time.AfterFunc(10*time.Second, func() { hung.Store(true); c.RequestExit() })
@@ -110,6 +111,37 @@ func fuzzResumingStubs(e *testEnv) {
 		stub = append(stub, 0x48, 0xFF, 0x04, 0x24, 0x48, 0xCF)
 		e.load(tStubs+16*uint64(v), stub)
 	}
+}
+
+// fuzzKnobs varies the starting state with the last byte of longer inputs: single-step
+// (TF), a pending external interrupt with IF=1, a misaligned stack, alignment checking
+// (AC with CR0.AM), and a hardware execution breakpoint and data watchpoint (DR0/DR1, DR7).
+func fuzzKnobs(e *testEnv, code []byte) {
+	if len(code) < 16 {
+		return
+	}
+	k := code[len(code)-1]
+	s := e.c.Snapshot()
+	if k&1 != 0 {
+		s.RFLAGS |= FlagTF
+	}
+	if k&2 != 0 {
+		s.RFLAGS |= FlagIF
+		s.INTRLine = true
+	}
+	if k&4 != 0 {
+		s.GPR[RSP] -= 3
+	}
+	if k&8 != 0 {
+		s.RFLAGS |= FlagAC
+		s.CR0 |= CR0AM
+	}
+	if k&16 != 0 {
+		s.DR[0] = s.RIP + uint64(k>>5)
+		s.DR[1] = tData + 0x40
+		s.DR[7] = 1<<0 | 1<<2 | 3<<20 | 3<<22 // L0 exec; L1 read/write, 4 bytes
+	}
+	e.c.Restore(s)
 }
 
 // readFuzzCorpus reads the byte-slice inputs of a `go test fuzz v1` corpus directory.
