@@ -19,18 +19,25 @@
 
 /* --- registration --- */
 
-static status_t notify_register(int which, uint64_t fn)
+/* The calling driver: registrations belong to it, and only it may remove
+ * them (another driver cannot unregister a vendor's callbacks). */
+#define CALLER ((uint64_t)__builtin_return_address(0))
+
+static status_t notify_register(int which, uint64_t fn, uint64_t caller)
 {
 	struct va_entry e = {.fn = fn};
-	return va_add(which, &e, 1, NULL);
+	return va_add(which, &e, 1, NULL, caller);
 }
 
-status_t process_notify_register(process_notify_fn fn) { return notify_register(VA_PROCESS_NOTIFY, (uint64_t)fn); }
-status_t process_notify_unregister(process_notify_fn fn) { return va_remove(VA_PROCESS_NOTIFY, 0, (uint64_t)fn); }
-status_t thread_notify_register(thread_notify_fn fn) { return notify_register(VA_THREAD_NOTIFY, (uint64_t)fn); }
-status_t thread_notify_unregister(thread_notify_fn fn) { return va_remove(VA_THREAD_NOTIFY, 0, (uint64_t)fn); }
-status_t image_notify_register(image_notify_fn fn) { return notify_register(VA_IMAGE_NOTIFY, (uint64_t)fn); }
-status_t image_notify_unregister(image_notify_fn fn) { return va_remove(VA_IMAGE_NOTIFY, 0, (uint64_t)fn); }
+status_t process_notify_register(process_notify_fn fn)
+{
+	return notify_register(VA_PROCESS_NOTIFY, (uint64_t)fn, CALLER);
+}
+status_t process_notify_unregister(process_notify_fn fn) { return va_remove(VA_PROCESS_NOTIFY, 0, (uint64_t)fn, CALLER); }
+status_t thread_notify_register(thread_notify_fn fn) { return notify_register(VA_THREAD_NOTIFY, (uint64_t)fn, CALLER); }
+status_t thread_notify_unregister(thread_notify_fn fn) { return va_remove(VA_THREAD_NOTIFY, 0, (uint64_t)fn, CALLER); }
+status_t image_notify_register(image_notify_fn fn) { return notify_register(VA_IMAGE_NOTIFY, (uint64_t)fn, CALLER); }
+status_t image_notify_unregister(image_notify_fn fn) { return va_remove(VA_IMAGE_NOTIFY, 0, (uint64_t)fn, CALLER); }
 
 #define HANDLE_OPS_ALL (KPP_HANDLE_OP_CREATE | KPP_HANDLE_OP_DUPLICATE)
 
@@ -54,12 +61,12 @@ status_t handle_filter_register(const struct handle_filter_registration *reg, vo
 		es[i].ops = op->object_type << 16 | op->operations;
 		es[i].owner = 0;
 	}
-	return va_add(VA_HANDLE_FILTER, es, reg->count, cookie);
+	return va_add(VA_HANDLE_FILTER, es, reg->count, cookie, CALLER);
 }
 
 status_t handle_filter_unregister(void *cookie)
 {
-	return cookie ? va_remove(VA_HANDLE_FILTER, (uint64_t)cookie, 0) : KPP_STATUS_INVALID_PARAMETER;
+	return cookie ? va_remove(VA_HANDLE_FILTER, (uint64_t)cookie, 0, CALLER) : KPP_STATUS_INVALID_PARAMETER;
 }
 
 #define MEM_OPS_ALL (KPP_MEM_OP_ALLOC_EXEC | KPP_MEM_OP_PROTECT_EXEC | KPP_MEM_OP_WRITE_OTHER | KPP_MEM_OP_MAP_OTHER)
@@ -70,12 +77,12 @@ status_t memory_filter_register(uint32_t op_mask, memory_filter_fn fn, uint32_t 
 	if (!fn || !cookie || !op_mask || (op_mask & ~MEM_OPS_ALL))
 		return KPP_STATUS_INVALID_PARAMETER;
 	struct va_entry e = {.fn = (uint64_t)fn, .context = (uint64_t)context, .altitude = altitude, .ops = op_mask};
-	return va_add(VA_MEMORY_FILTER, &e, 1, cookie);
+	return va_add(VA_MEMORY_FILTER, &e, 1, cookie, CALLER);
 }
 
 status_t memory_filter_unregister(void *cookie)
 {
-	return cookie ? va_remove(VA_MEMORY_FILTER, (uint64_t)cookie, 0) : KPP_STATUS_INVALID_PARAMETER;
+	return cookie ? va_remove(VA_MEMORY_FILTER, (uint64_t)cookie, 0, CALLER) : KPP_STATUS_INVALID_PARAMETER;
 }
 
 status_t image_gate_register(image_gate_fn fn, uint32_t altitude, void *context, void **cookie)
@@ -83,12 +90,12 @@ status_t image_gate_register(image_gate_fn fn, uint32_t altitude, void *context,
 	if (!fn || !cookie)
 		return KPP_STATUS_INVALID_PARAMETER;
 	struct va_entry e = {.fn = (uint64_t)fn, .context = (uint64_t)context, .altitude = altitude};
-	return va_add(VA_IMAGE_GATE, &e, 1, cookie);
+	return va_add(VA_IMAGE_GATE, &e, 1, cookie, CALLER);
 }
 
 status_t image_gate_unregister(void *cookie)
 {
-	return cookie ? va_remove(VA_IMAGE_GATE, (uint64_t)cookie, 0) : KPP_STATUS_INVALID_PARAMETER;
+	return cookie ? va_remove(VA_IMAGE_GATE, (uint64_t)cookie, 0, CALLER) : KPP_STATUS_INVALID_PARAMETER;
 }
 
 EXPORT(handle_filter_register);

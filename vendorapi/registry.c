@@ -248,7 +248,7 @@ static status_t check_callbacks(struct va_list *l, const struct va_entry *es, ui
 	return KPP_STATUS_SUCCESS;
 }
 
-status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie)
+status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie, uint64_t caller)
 {
 	struct va_list *l = &va_lists[which];
 	va_seal_all();
@@ -285,7 +285,7 @@ status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie)
 		for (uint32_t i = 0; i < count; i++) {
 			struct va_entry e = es[i];
 			e.cookie = id;
-			e.owner = module_of(e.fn ? e.fn : e.fn2) ? module_of(e.fn ? e.fn : e.fn2)->base : 0;
+			e.owner = module_of(caller) ? module_of(caller)->base : 0;
 			uint32_t at = l->n;
 			if (l->filter)
 				for (at = 0; at < l->n && l->e[at].altitude >= e.altitude; at++)
@@ -301,10 +301,23 @@ status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie)
 	return st;
 }
 
-/* Remove the entries with cookie id (id != 0) or callback fn. */
-status_t va_remove(int which, uint64_t id, uint64_t fn)
+/* Remove the entries with cookie id (id != 0) or callback fn. Only the
+ * driver that registered them (or the kernel) may. */
+status_t va_remove(int which, uint64_t id, uint64_t fn, uint64_t caller)
 {
 	struct va_list *l = &va_lists[which];
+	struct module *cm = caller == VA_KERNEL ? NULL : module_of(caller);
+	for (uint32_t k = 0; cm && k < l->n; k++) {
+		const struct va_entry *e = &l->e[k];
+		if (((id && e->cookie == id) || (!id && e->fn == fn)) && e->owner != cm->base) {
+			char what[120];
+			snprintf(what, sizeof what, "may not unregister a %s registration of %s, status 0x%08x", l->name,
+				 e->owner ? va_owner_name(e->owner) : "the kernel", KPP_STATUS_ACCESS_DENIED);
+			va_deny(l->api, KPP_POLICY_REGISTRATION, KPP_STATUS_ACCESS_DENIED, e->fn ? e->fn : e->fn2, cm->name,
+				what);
+			return KPP_STATUS_ACCESS_DENIED;
+		}
+	}
 	status_t st = begin_write(l);
 	if (st != KPP_STATUS_SUCCESS)
 		return st;
@@ -324,15 +337,18 @@ status_t va_remove(int which, uint64_t id, uint64_t fn)
 
 /* --- the loader's side --- */
 
+static bool belongs(const struct va_entry *e, uint64_t base, uint64_t size)
+{
+	return e->owner == base || (e->fn >= base && e->fn < base + size) || (e->fn2 >= base && e->fn2 < base + size);
+}
+
 static uint32_t count_in(uint64_t base, uint64_t size)
 {
 	uint32_t n = 0;
 	for (int i = 0; i < VA_NLISTS; i++)
-		for (uint32_t k = 0; k < va_lists[i].n; k++) {
-			const struct va_entry *e = &va_lists[i].e[k];
-			if ((e->fn >= base && e->fn < base + size) || (e->fn2 >= base && e->fn2 < base + size))
+		for (uint32_t k = 0; k < va_lists[i].n; k++)
+			if (belongs(&va_lists[i].e[k], base, size))
 				n++;
-		}
 	return n;
 }
 
@@ -353,9 +369,9 @@ void vendorapi_module_gone(uint64_t base, uint64_t size)
 		struct va_list *l = &va_lists[i];
 		for (uint32_t k = 0; k < l->n;) {
 			const struct va_entry *e = &l->e[k];
-			if ((e->fn >= base && e->fn < base + size) || (e->fn2 >= base && e->fn2 < base + size)) {
+			if (belongs(e, base, size)) {
 				printk("vendorapi: dropped a %s registration of a driver that did not load\n", l->name);
-				if (va_remove(i, e->cookie, 0) != KPP_STATUS_SUCCESS)
+				if (va_remove(i, e->cookie, 0, VA_KERNEL) != KPP_STATUS_SUCCESS)
 					k++;
 			} else {
 				k++;

@@ -16,7 +16,7 @@ struct va_entry {
 	uint64_t cookie;   /* registration id */
 	uint32_t altitude; /* filters */
 	uint32_t ops;      /* handle filter: object type << 16 | op mask; memory filter: op mask */
-	uint64_t owner;    /* base of the owning driver (0: kernel) */
+	uint64_t owner;    /* base of the registering driver (0: kernel) */
 };
 _Static_assert(sizeof(struct va_entry) == 48, "va_entry");
 
@@ -38,8 +38,11 @@ struct va_list {
 extern struct va_list va_lists[VA_NLISTS];
 
 void va_seal_all(void);
-status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie);
-status_t va_remove(int which, uint64_t id, uint64_t fn);
+/* caller: the return address of the API call (its driver owns the entries);
+ * VA_KERNEL for the kernel's own clean-up. */
+#define VA_KERNEL 0
+status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie, uint64_t caller);
+status_t va_remove(int which, uint64_t id, uint64_t fn, uint64_t caller);
 int va_enter(struct va_list *l);
 void va_leave(struct va_list *l, int slot);
 void va_deny(uint32_t api, uint32_t policy, uint64_t s1, uint64_t s2, const char *owner, const char *what);

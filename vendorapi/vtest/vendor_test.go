@@ -375,3 +375,21 @@ func TestTamperedSignature(t *testing.T) {
 		}, nil, extra)
 	})
 }
+
+// Tamper protection of the registrations themselves: another driver cannot
+// unregister the vendor's filters (it guesses their cookies).
+func TestUnregisterByAnotherDriver(t *testing.T) {
+	script := "autorun=load vendor_sample;load vendor_thief;start svc;sleep 50;run kill 1;poweroff"
+	bootBoth(t, script, exitPowerOff, []string{
+		"vendorapi: vendor_thief: may not unregister a handle filter registration of vendor_sample, status 0xc0000022",
+		"vendor_thief: handle filters: 1 refused, 0 removed",
+		"vendor_thief: memory filters: 1 refused, 0 removed",
+		"vendor_thief: image gates: 1 refused, 0 removed",
+		"kill: terminate pid 1: status 0xc0000022 access denied",
+		"power off",
+	}, []denial{
+		{abi.APIHandleFilter, abi.PolicyRegistration, abi.StatusAccessDenied, -1, "vendor_thief"},
+		{abi.APIMemoryFilter, abi.PolicyRegistration, abi.StatusAccessDenied, -1, "vendor_thief"},
+		{abi.APIImageGate, abi.PolicyRegistration, abi.StatusAccessDenied, -1, "vendor_thief"},
+	})
+}
