@@ -47,8 +47,8 @@ IMG_GO      ?= go
 
 # Ring-3 programs: one C file each in images/programs, linked with the
 # runtime in images/programs/lib into a static ELF64 executable, non-PIE at
-# 0x400000 or (PROG_PIE) position-independent. No SSE or x87: the kernel
-# does not keep those registers across thread switches.
+# 0x400000 or (PROG_PIE) position-independent. No SSE or x87 code from the
+# compiler (programs may use SSE in assembly: the kernel switches its state).
 PROG_C      := $(sort $(wildcard images/programs/*.c))
 PROG_NAMES  := $(patsubst images/programs/%.c,%,$(PROG_C))
 PROG_PIE    := hello spawn

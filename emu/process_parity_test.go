@@ -309,6 +309,16 @@ func TestProcessParity(t *testing.T) {
 			},
 		},
 		{
+			// Each user thread keeps its own SSE registers across switches.
+			name:   "sse-state",
+			script: "autorun=run init ssechk 1 + ssechk 2 + ssechk 3;poweroff",
+			want: []string{
+				"init: ssechk (pid 2) exited, status 0x0",
+				"init: ssechk (pid 3) exited, status 0x0",
+				"init: ssechk (pid 4) exited, status 0x0",
+			},
+		},
+		{
 			name:   "rwx",
 			script: "autorun=run jit;run jit nx;poweroff",
 			want: []string{

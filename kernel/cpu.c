@@ -6,6 +6,8 @@ struct cpu_features cpu_features;
 
 #define CPUID1_EDX_APIC (1u << 9)
 #define CPUID1_EDX_PGE (1u << 13)
+#define CPUID1_EDX_FXSR (1u << 24)
+#define CPUID1_EDX_SSE (1u << 25)
 #define CPUID1_ECX_RDRAND (1u << 30)
 #define CPUID7_EBX_SMEP (1u << 7)
 #define CPUID7_EBX_SMAP (1u << 20)
@@ -25,6 +27,7 @@ void cpu_probe(void)
 		cpu_features.apic = d & CPUID1_EDX_APIC;
 		cpu_features.pge = d & CPUID1_EDX_PGE;
 		cpu_features.rdrand = c & CPUID1_ECX_RDRAND;
+		cpu_features.fxsr = (d & CPUID1_EDX_FXSR) && (d & CPUID1_EDX_SSE);
 	}
 	if (max >= 7) {
 		cpuid(7, 0, &a, &b, &c, &d);

@@ -261,6 +261,8 @@ static void user_thread_main(void *arg)
 	struct user_start s = *(struct user_start *)arg;
 	pool_free(arg);
 	t->user = true;
+	if (!thread_fpu_init())
+		thread_exit(KPP_STATUS_NO_MEMORY);
 	process_return_to_user(); /* terminated or suspended before its first instruction */
 	user_iret(s.entry, s.rsp, s.argc, s.argv);
 }

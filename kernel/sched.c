@@ -25,6 +25,13 @@
 #define SWITCH_FRAME_WORDS 7
 
 static struct thread boot_thread, idle_thread;
+#define FPU_TAG POOL_TAG('F', 'x', 'S', 'v')
+#define FXSAVE_SIZE 512
+#define FX_FCW 0             /* offsets in the FXSAVE image */
+#define FX_MXCSR 24
+#define FCW_DEFAULT 0x037F   /* FNINIT's control word */
+#define MXCSR_DEFAULT 0x1F80 /* all SIMD exceptions masked, round to nearest */
+
 static struct thread *current;
 static struct thread *ready_head, *ready_tail;
 static struct thread *sleepers;      /* through run_next, unsorted */
@@ -92,6 +99,7 @@ static void finish_switch(void)
 		struct thread *t = dead;
 		dead = t->run_next;
 		unlink_all(t);
+		pool_free(t->fpu);
 		if (stack_cached < STACK_CACHE_MAX)
 			stack_cache[stack_cached++] = t->stack_top;
 		/* else: the stack area is never reused; the frames stay mapped */
@@ -119,6 +127,12 @@ void schedule(void)
 		next->slice = SCHED_SLICE_TICKS;
 		current = next;
 		switches++;
+		/* The kernel never touches SSE/x87 registers (general registers
+		 * only), so what they hold here is the user state of prev. */
+		if (prev->fpu)
+			__asm__ volatile("fxsave64 %0" : "=m"(*(char(*)[FXSAVE_SIZE])prev->fpu));
+		if (next->fpu)
+			__asm__ volatile("fxrstor64 %0" ::"m"(*(const char(*)[FXSAVE_SIZE])next->fpu));
 		load_context(next);
 		switch_context(&prev->rsp, next->rsp);
 		finish_switch();
@@ -263,6 +277,25 @@ void thread_exit(uint32_t status)
 	PANIC("dead thread scheduled");
 	for (;;)
 		;
+}
+
+bool thread_fpu_init(void)
+{
+	struct thread *t = current;
+	if (!cpu_features.fxsr)
+		return true;
+	uint8_t *fx = pool_alloc(FXSAVE_SIZE, FPU_TAG); /* zeroed, 16-byte aligned */
+	if (!fx)
+		return false;
+	*(uint16_t *)(fx + FX_FCW) = FCW_DEFAULT;
+	*(uint32_t *)(fx + FX_MXCSR) = MXCSR_DEFAULT;
+	/* Load the clean state now (the registers still hold the previous
+	 * user thread's), with no switch in between. */
+	uint64_t f = irq_save();
+	t->fpu = fx;
+	__asm__ volatile("fxrstor64 %0" ::"m"(*(const char(*)[FXSAVE_SIZE])fx));
+	irq_restore(f);
+	return true;
 }
 
 status_t thread_sleep_ns(uint64_t ns)

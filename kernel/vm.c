@@ -209,6 +209,8 @@ void vm_init(void)
 	}
 	if (cpu_features.umip)
 		cr4 |= CR4_UMIP;
+	if (cpu_features.fxsr)
+		cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT; /* sched.c keeps each user thread's SSE/x87 state */
 	write_cr4(cr4);
 }
 

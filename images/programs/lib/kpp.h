@@ -1,9 +1,10 @@
 /*
  * The user-mode runtime of kpp programs: system-call wrappers, string
- * functions and a small printf. Programs are freestanding: no libc, no
- * floating point or SSE (the kernel does not save those registers across
- * a thread switch), built by images.mk. Status codes, access rights and
- * protections come from the kernel's generated ABI header.
+ * functions and a small printf. Programs are freestanding: no libc, and
+ * the compiler emits no floating point or SSE (SSE in assembly is fine:
+ * the kernel keeps each thread's state), built by images.mk. Status
+ * codes, access rights and protections come from the kernel's generated
+ * ABI header.
  */
 #ifndef KPP_USER_H
 #define KPP_USER_H

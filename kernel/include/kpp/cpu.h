@@ -20,6 +20,8 @@
 
 #define CR0_WP (1ul << 16)
 #define CR4_PGE (1ul << 7)
+#define CR4_OSFXSR (1ul << 9)
+#define CR4_OSXMMEXCPT (1ul << 10)
 #define CR4_UMIP (1ul << 11)
 #define CR4_SMEP (1ul << 20)
 #define CR4_SMAP (1ul << 21)
@@ -104,6 +106,7 @@ static inline void irq_restore(uint64_t f)
 /* CPU features the kernel probes with CPUID (set by cpu_probe). */
 struct cpu_features {
 	bool nx, smep, smap, pge, rdrand, apic, umip;
+	bool fxsr; /* FXSAVE/FXRSTOR and SSE: user threads' register state is switched */
 	char vendor[13];
 };
 extern struct cpu_features cpu_features;

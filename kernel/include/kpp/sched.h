@@ -46,6 +46,7 @@ struct thread {
 	bool terminate;            /* end at the next return to ring 3 / interruptible wait */
 	bool user;                 /* runs ring-3 code */
 	uint32_t exit_status;
+	void *fpu;                 /* user threads: FXSAVE area (512 bytes, 16-aligned), switched with the thread */
 	void (*fn)(void *);
 	void *arg;
 	char name[THREAD_NAME_MAX];
@@ -68,6 +69,8 @@ struct thread *current_thread(void);
 /* A kernel thread of process p (NULL: the system process), ready to run fn(arg). */
 struct thread *thread_create(struct process *p, const char *name, void (*fn)(void *), void *arg);
 void thread_exit(uint32_t status) NORETURN;
+/* Give the current thread its own SSE/x87 state (before it enters ring 3). */
+bool thread_fpu_init(void);
 void schedule(void);                   /* give up the CPU (the caller stays ready) */
 void sched_tick(void);                 /* from the tick interrupt */
 void sched_preempt_point(void);        /* at interrupt exit to PASSIVE: switch if the slice ran out */
