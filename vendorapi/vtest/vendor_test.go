@@ -393,3 +393,17 @@ func TestUnregisterByAnotherDriver(t *testing.T) {
 		{abi.APIImageGate, abi.PolicyRegistration, abi.StatusAccessDenied, -1, "vendor_thief"},
 	})
 }
+
+// Rundown: an unload while a thread is inside the driver's callback waits
+// until the callback has left before removing it (and freeing the image).
+func TestRundownOnUnregister(t *testing.T) {
+	script := "autorun=load vendor_rundown;start hello;sleep 50;unload vendor_rundown;poweroff"
+	bootBoth(t, script, exitPowerOff, []string{
+		"vendor_rundown: callback for pid 1 entered",
+		"vendor_rundown: unloading while a thread is inside the callback",
+		"vendor_rundown: callback for pid 1 left",
+		"vendor_rundown: unregistered: status 0x00000000, callback finished",
+		"unload: vendor_rundown unloaded",
+		"power off",
+	}, nil)
+}
