@@ -1,7 +1,8 @@
 /* vendor_rules: exercises the registration rules of the vendor APIs
  * (VENDORAPI.md "Common rules") and prints one line per rule. Its gates
  * print what they see in altitude order; the lower one vetoes the program
- * "fault"; its thread notify routine prints user threads. Argument "leak":
+ * "fault"; its process and thread notify routines print user processes and
+ * threads. Argument "leak":
  * keep a registration at unload (the unload is then refused). */
 #include <kpp/driver.h>
 #include <kpp/vendorapi.h>
@@ -14,6 +15,15 @@ static void on_thread(uint32_t pid, uint32_t tid, bool created)
 {
 	if (pid)
 		printk("vendor_rules: thread %u of pid %u %s\n", tid, pid, created ? "created" : "exited");
+}
+
+static void on_process(struct process *p, uint32_t pid, struct process_create_info *info)
+{
+	if (info)
+		printk("vendor_rules: process %s (pid %u) created by pid %u, parent %u, arguments \"%s\"\n", info->image,
+		       pid, info->creator_pid, info->parent_pid, info->cmdline);
+	else
+		printk("vendor_rules: process pid %u exiting\n", pid);
 }
 
 static status_t gate_200(void *ctx, const char *path, const struct image_info *info)
@@ -43,6 +53,7 @@ static void rules_unload(struct driver_object *drv)
 	image_gate_unregister(gate_hi);
 	image_gate_unregister(gate_lo);
 	image_notify_unregister(on_image_unregisters);
+	process_notify_unregister(on_process);
 	if (!leak)
 		thread_notify_unregister(on_thread);
 }
@@ -75,6 +86,7 @@ status_t driver_entry(struct driver_object *drv)
 	void *c;
 	SHOW("image gate at 200 again (altitude collision)", image_gate_register(gate_100, 200, NULL, &c));
 	SHOW("thread notify", thread_notify_register(on_thread));
+	SHOW("process notify", process_notify_register(on_process));
 	SHOW("image notify (unregisters itself)", image_notify_register(on_image_unregisters));
 	drv->unload = rules_unload;
 	return KPP_STATUS_SUCCESS;

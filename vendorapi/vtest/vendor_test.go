@@ -260,6 +260,7 @@ func TestRegistrationRules(t *testing.T) {
 		"vendor_rules: image gate at 200: status 0x00000000",
 		"vendor_rules: image gate at 200 again (altitude collision): status 0xc01c0011",
 		"vendor_rules: thread notify: status 0x00000000",
+		"vendor_rules: process notify: status 0x00000000",
 		"load: vendor_rules loaded",
 		"vendor_rules: gate at altitude 200 sees hello",
 		"vendor_rules: gate at altitude 100 sees hello",
@@ -270,12 +271,14 @@ func TestRegistrationRules(t *testing.T) {
 		"vendor_rules: gate at altitude 100 sees fault",
 		"vendorapi: vendor_rules: blocked the program image fault, status 0xc0000022",
 		"run: fault: status 0xc0000022",
-		// thread notify, observe-only
+		// process and thread notify
 		"vendor_rules: gate at altitude 100 sees hello",
+		"vendor_rules: process hello (pid 2) created by pid 0, parent 0, arguments \"hello\"",
 		"vendor_rules: thread ",
 		" of pid 2 created",
 		"vendor_rules: thread ",
 		" of pid 2 exited",
+		"vendor_rules: process pid 2 exiting",
 		"unload: vendor_rules unloaded",
 		"load: vendor_rules loaded",
 		"vendorapi: vendor_rules still has 1 registration(s); not unloaded",
