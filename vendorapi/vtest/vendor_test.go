@@ -410,3 +410,25 @@ func TestRundownOnUnregister(t *testing.T) {
 		"power off",
 	}, nil)
 }
+
+// Sealing follows PatchGuard's arming: with pg.arm=late the arrays are
+// sealed at the first vendor-API use after arming (A10 still detected);
+// with pg=off nothing is sealed and the APIs still enforce their policies.
+func TestSealingFollowsArming(t *testing.T) {
+	t.Run("late", func(t *testing.T) {
+		bootBoth(t, "pg.profile=test pg.arm=late autorun=load attack_a10;sleep 3000;poweroff", exitBugCheck, []string{
+			"attack_a10: notify array entry redirected by direct write",
+			"*** PatchGuard: kernel notification callout (region type 0x18)",
+			"*** STOP: 0x00000109",
+		}, nil)
+	})
+	t.Run("off", func(t *testing.T) {
+		bootBoth(t, "pg=off autorun=load vendor_sample;start svc;sleep 50;run kill 1;load attack_a10;sleep 500;poweroff",
+			exitPowerOff, []string{
+				"pg: disabled (pg=off)",
+				"kill: terminate pid 1: status 0xc0000022 access denied",
+				"attack_a10: notify array entry redirected by direct write",
+				"power off",
+			}, []denial{{abi.APIHandleFilter, abi.PolicyStripRights, 1, abi.ProcessTerminate, "vendor_sample"}})
+	})
+}
