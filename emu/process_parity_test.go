@@ -319,6 +319,22 @@ func TestProcessParity(t *testing.T) {
 			},
 		},
 		{
+			// The user-mode shell: typed lines run programs through spawn.
+			name:   "user-shell",
+			script: "autorun=run sh;poweroff",
+			want: []string{
+				"$ hello one two",
+				"hello: argv[2] = \"two\"",
+				"$ nosuch",
+				"sh: nosuch: status 0xc0000034 not found",
+				"$ fault read",
+				"proc: pid 3 (fault) killed: page fault (read, not present) at 0x0",
+				"sh: fault (pid 3) exited, status 0xc0000005",
+				"$ exit 7",
+				"run: sh (pid 1) exited, status 0x7",
+			},
+		},
+		{
 			name:   "rwx",
 			script: "autorun=run jit;run jit nx;poweroff",
 			want: []string{
@@ -357,8 +373,11 @@ func TestProcessParity(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			input := ""
-			if c.name == "console-read" {
+			switch c.name {
+			case "console-read":
 				input = "typed on the console\r"
+			case "user-shell":
+				input = "hello one two\rnosuch\rfault read\rexit 7\r"
 			}
 			for _, r := range bootProcessesWith(t, c.script, images.Archive(), input, c.name == "preemption") {
 				t.Run(r.machine, func(t *testing.T) {
