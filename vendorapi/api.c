@@ -58,7 +58,7 @@ status_t handle_filter_register(const struct handle_filter_registration *reg, vo
 		es[i].context = (uint64_t)reg->context;
 		es[i].cookie = 0;
 		es[i].altitude = reg->altitude;
-		es[i].ops = op->object_type << 16 | op->operations;
+		es[i].ops = VA_HANDLE_OPS(op->object_type, op->operations);
 		es[i].owner = 0;
 	}
 	return va_add(VA_HANDLE_FILTER, es, reg->count, cookie, CALLER);
@@ -185,13 +185,12 @@ uint32_t hook_handle_pre(int op, bool kernel_handle, struct object *target, uint
 	info.caller_name = self->name;
 	info.original_access = desired;
 	info.desired_access = desired;
-	uint32_t match = type << 16;
 	int slot = va_enter(l);
 	uint32_t stripped = 0;
 	uint64_t stripper = 0;
 	for (uint32_t i = 0; i < l->n; i++) {
 		const struct va_entry *e = &l->e[i];
-		if ((e->ops & 0xFFFF0000u) != match || !(e->ops & opbit) || !e->fn)
+		if (VA_HANDLE_TYPE(e->ops) != type || !(e->ops & opbit) || !e->fn)
 			continue;
 		uint32_t before = info.desired_access;
 		((handle_pre_fn)e->fn)((void *)e->context, &info);
@@ -207,7 +206,7 @@ uint32_t hook_handle_pre(int op, bool kernel_handle, struct object *target, uint
 	struct handle_post_info post = {opbit, type, target, info.target_pid, info.caller_pid, info.desired_access};
 	for (uint32_t i = l->n; i-- > 0;) {
 		const struct va_entry *e = &l->e[i];
-		if ((e->ops & 0xFFFF0000u) == match && (e->ops & opbit) && e->fn2)
+		if (VA_HANDLE_TYPE(e->ops) == type && (e->ops & opbit) && e->fn2)
 			((handle_post_fn)e->fn2)((void *)e->context, &post);
 	}
 	va_leave(l, slot);

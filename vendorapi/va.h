@@ -20,6 +20,11 @@ struct va_entry {
 };
 _Static_assert(sizeof(struct va_entry) == 48, "va_entry");
 
+/* A handle filter entry's ops: the object type above the operation mask. */
+#define VA_HANDLE_TYPE_SHIFT 16
+#define VA_HANDLE_OPS(type, mask) ((uint32_t)(type) << VA_HANDLE_TYPE_SHIFT | (mask))
+#define VA_HANDLE_TYPE(ops) ((ops) >> VA_HANDLE_TYPE_SHIFT)
+
 #define VA_MAX_READERS 16
 
 struct thread;
