@@ -45,7 +45,8 @@
 //
 //	  type  = "lsmod"                     # type a shell command (after the first prompt)
 //	  load  = "attack_a1 args"            # = type "load attack_a1 args"
-//	  start = "spin 3"                    # = type "run spin 3" (SKIP if spin is not built)
+//	  start = "svc"                       # = type "start svc": a program in the background
+//	                                      #   (SKIP if it is not built; type = "run X" waits)
 //	  poke {                              # write guest memory (as the host: attributed
 //	    symbol = "service_table"          #   to "host (scenario step N)"); where: a kernel
 //	    offset = 8                        #   symbol, "driver!symbol", addr = "0x..." (virtual)

@@ -60,7 +60,7 @@ func (s *Scenario) Variants() []string {
 const (
 	ActType  = "type"  // type a shell command
 	ActLoad  = "load"  // type "load NAME"
-	ActStart = "start" // type "run PROGRAM"
+	ActStart = "start" // type "start PROGRAM" (in the background)
 	ActPoke  = "poke"  // write guest memory
 	ActFlip  = "flip"  // flip a bit in a random protected region
 	ActMSR   = "msr"   // write an MSR

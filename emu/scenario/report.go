@@ -148,7 +148,7 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 		}
 		for _, sm := range r.SerialMatches {
 			if countRuns(rep, r) == 1 {
-				details = append(details, fmt.Sprintf("%s: serial %q at %s (%s after the attack step)", id, sm.Pattern, fmtNS(sm.TimeNS), fmtNS(sm.AfterAttackNS)))
+				details = append(details, fmt.Sprintf("%s: serial %q at %s (%s after its step)", id, sm.Pattern, fmtNS(sm.TimeNS), fmtNS(sm.AfterAttackNS)))
 			}
 		}
 		if r.PGPasses > 0 && countRuns(rep, r) == 1 {

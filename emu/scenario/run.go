@@ -95,7 +95,7 @@ type FlipInfo struct {
 type SerialMatch struct {
 	Pattern       string `json:"pattern"`
 	TimeNS        uint64 `json:"time_ns"`
-	AfterAttackNS uint64 `json:"after_attack_ns"` // since the attack step (or the last step before it)
+	AfterAttackNS uint64 `json:"after_attack_ns"` // since the attack step (else the last step before the match)
 }
 
 // StepRecord is what happened to a step.
@@ -445,7 +445,7 @@ func (ru *runner) exec(ss *stepState) (string, string) {
 	case ActLoad:
 		return typeLine("load " + st.Text)
 	case ActStart:
-		return typeLine("run " + st.Text)
+		return typeLine("start " + st.Text)
 	case ActPoke:
 		return ru.poke(ss)
 	case ActFlip:
@@ -789,7 +789,8 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 			// transcript (with \r): match there when the pattern allows.
 			if loc := e.Serial.FindStringIndex(rawSerial); loc != nil {
 				t := ru.serial.timeAt(loc[1] - 1)
-				r.SerialMatches = append(r.SerialMatches, SerialMatch{Pattern: e.Serial.String(), TimeNS: t, AfterAttackNS: t - min(t, at)})
+				st, _ := ru.attackTime(t)
+				r.SerialMatches = append(r.SerialMatches, SerialMatch{Pattern: e.Serial.String(), TimeNS: t, AfterAttackNS: t - min(t, st)})
 			}
 		}
 	}
