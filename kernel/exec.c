@@ -310,6 +310,10 @@ status_t process_vm_alloc(struct process *p, uint64_t *addr, uint64_t size, uint
 	if (start & (PAGE_SIZE - 1))
 		return KPP_STATUS_INVALID_PARAMETER;
 	if (start) {
+		/* Nothing is ever mapped at or above the stack's guard page: no
+		 * SYSCALL can sit at the top of the canonical half, so SYSRET
+		 * never returns to a non-canonical RIP (a #GP in ring 0 with the
+		 * user's RSP on some CPUs). */
 		if (!range_in_user(start, size) || start + size > KPP_USER_STACK_TOP - KPP_USER_STACK_SIZE - PAGE_SIZE)
 			return KPP_STATUS_INVALID_PARAMETER;
 		if (area_overlaps(p, start, start + size))
