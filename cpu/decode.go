@@ -619,8 +619,8 @@ opcode:
 // hardware runs them as another, equivalent encoding of the same length, and
 // reports whether it did:
 //   - SAL (group-2 /6 of C0, C1, D0-D3) executes as SHL (/4) (SDM Vol. 2B "SAL/SAR/SHL/SHR").
-//   - NOP Ev with REX.W (48 0F 1F /0) is the multi-byte NOP; W changes nothing.
-//   - The reserved-NOP space 0F 19-0F 1D, 0F 18 /4-/7, 0F 1E with a memory
+//   - The multi-byte NOP 0F 1F with REX.W or ModRM.reg 1-7, the reserved-NOP
+//     space 0F 19-0F 1D, 0F 18 /4-/7, 0F 1E with a memory
 //     operand and 0F 0D /0 and /2-/7 are NOPs on CPUs without the features
 //     that once claimed them (SDM Vol. 2B "NOP"; AMD APM "PREFETCH"): they become
 //     0F 1F /0 with the same addressing form, so x86asm still computes the length.
@@ -656,11 +656,7 @@ func (c *CPU) aliasEncoding(win, out []byte) bool {
 	}
 	op2, reg := win[i+1], (win[i+2]>>3)&7
 	switch {
-	case op2 == 0x1F && rexAt >= 0 && win[rexAt]&8 != 0:
-		copy(out, win)
-		out[rexAt] &^= 8
-		return true
-	case op2 >= 0x19 && op2 <= 0x1D, op2 == 0x18 && reg >= 4, op2 == 0x1E && win[i+2] < 0xC0,
+	case op2 >= 0x19 && op2 <= 0x1F, op2 == 0x18 && reg >= 4, op2 == 0x1E && win[i+2] < 0xC0,
 		op2 == 0x0D && reg != 1:
 		copy(out, win)
 		out[i+1] = 0x1F

@@ -67,9 +67,7 @@ var diffStrictUnimplemented = true
 
 // diffKnownGaps lists forms (by name) the emulator is known not to implement yet; they
 // are reported but do not fail even in strict mode. Keep it short.
-var diffKnownGaps = map[string]string{
-	"NOP/0F 1F /r": "F7: 0F 1F with ModRM.reg 1-7 (a NOP on the host) is #UD",
-}
+var diffKnownGaps = map[string]string{}
 
 // diffReported lists forms (name patterns) whose mismatches have been reported to the
 // instruction's owner (cpu/testdata/diff-findings.md) and are not fixed yet: they are
