@@ -1,10 +1,10 @@
 # Clean soak (PATCHGUARD.md §4, false positives): 20 seeds x 30 guest
-# minutes of the default (fast) profile with drivers loaded, a ring-3 test
-# program run through SYSCALL and drivers unloaded again. Zero bug checks
-# expected. (The ring-3 programs of images/programs are not built yet; add
-# start steps when they are.)
+# minutes of the default (fast) profile with drivers loaded (the vendor
+# sample among them, so its callbacks sit in sealed arrays), the svc
+# service running throughout, CPU-bound and ring-3 test programs run, and
+# a driver unloaded again. Zero bug checks expected.
 scenario "soak_fast_30min" {
-  description = "20 seeds x 30 guest minutes, fast profile, drivers and a user program"
+  description = "20 seeds x 30 guest minutes, fast profile, drivers and programs"
   append      = "pg.profile=fast pg.telemetry=1"
   seeds       = "1..20"
   step {
@@ -16,8 +16,24 @@ scenario "soak_fast_30min" {
     load = "ticktest 20"
   }
   step {
+    at   = "3s"
+    load = "vendor_sample"
+  }
+  step {
+    at    = "4s"
+    start = "svc"
+  }
+  step {
     at   = "5s"
     type = "usertest spin"
+  }
+  step {
+    at   = "6s"
+    type = "run spin"
+  }
+  step {
+    at   = "5m"
+    type = "run hello"
   }
   step {
     at   = "10m"
