@@ -18,7 +18,7 @@ IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
-	images bench lint parity testguest clean
+	images bench lint parity difftest-long testguest clean
 
 all: build
 
@@ -107,6 +107,11 @@ lint:
 # Boot parity with QEMU (KPPEMU_REQUIRE_QEMU=1 turns a missing QEMU into a failure).
 parity:
 	$(GO) test -count=1 -run 'Parity' -v ./emu/
+
+# The CPU's differential test against the host CPU at ten times the default
+# number of cases (about 2.5 million).
+difftest-long:
+	$(GO) test -count=1 -timeout 30m -run 'TestDiff$$' ./cpu/ -args -long
 
 clean:
 	rm -rf bin
