@@ -113,6 +113,25 @@
 // each changed byte (guest time, RIP of the writing instruction, CPL;
 // resolved to kernel!symbol+off or driver!symbol+off with the kernel's
 // ELF symbols and the drivers' layouts at the bases of their module-loaded
-// events). Register regions (MSRs, control registers, the local APIC) and
-// list cross-walks are not memory and are reported as such.
+// events). Register regions (MSRs, CR0/CR4, the local APIC, the
+// descriptor-table registers) are not memory: the CPU has no hook on WRMSR
+// or MOV to CR, so the runner samples those registers before every run
+// slice (slices end at each I/O write and device deadline) and reports the
+// last change with its time window, where the CPU was and the driver return
+// addresses on the kernel stack. List cross-walks and pool objects (driver
+// objects, checker contexts) are not announced as memory and are reported
+// as such.
+//
+// # Reports
+//
+// A run's result has the outcome, the expectations and what was observed,
+// the detection latency, the bug check with its attribution, every step's
+// time and effect, the flip's target, the guest time each serial
+// expectation first matched (for timings such as the spin overhead
+// baselines), PatchGuard's telemetry when pg.telemetry=1 (passes and
+// instructions: its share of the 10^9 instructions of a guest second), and
+// the instructions and wall time of the run. Runs of one scenario are
+// summarised: detection rate, "crashed first" count, latency median, p99
+// (nearest rank) and maximum per flipped region type or per variant, and
+// a latency histogram.
 package scenario
