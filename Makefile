@@ -18,7 +18,7 @@ IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
-	images bench lint parity difftest-long testguest clean
+	images bench gobench lint parity difftest-long testguest clean
 
 all: build
 
@@ -96,7 +96,13 @@ emu/testdata/timer.bin: emu/testdata/timer.S emu/testdata/timer.ld
 	$(OBJCOPY) -O binary -j .text emu/testdata/timer.elf $@
 	rm -f emu/testdata/timer.o emu/testdata/timer.elf
 
+# MIPS on the standard guest workloads (kppemu bench: the embedded kernel
+# runs images/programs/bench) and, when QEMU is installed, QEMU TCG's MIPS
+# on the same image and the ratio. The Go micro-benchmarks are gobench.
 bench:
+	$(GO) run ./cmd/kppemu bench
+
+gobench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 lint:

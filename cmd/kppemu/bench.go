@@ -1,0 +1,112 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kppemu/kppemu/emu/bench"
+	"github.com/kppemu/kppemu/images/qemu"
+)
+
+func benchCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "bench",
+		Usage:     "MIPS on the standard guest workloads, and the ratio to QEMU TCG",
+		ArgsUsage: " ",
+		Description: "Boots the embedded kernel and runs the ring-3 program bench (workloads: " +
+			strings.Join(bench.Names(), ", ") + ")\n" +
+			"from its shell, and a baseline boot that only powers off; the difference is the workload.\n" +
+			"kppemu's instructions are exact (Instret); QEMU's are kppemu's for the same work, approximately\n" +
+			"(timer interrupts follow each machine's clock). Wall times are medians of --runs boots.\n" +
+			"QEMU is measured when qemu-system-x86_64 is installed (--qemu=false skips it, --qemu requires it).",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "qemu", Usage: "measure QEMU TCG too (default: when it is installed)"},
+			&cli.IntFlag{Name: "runs", Value: 3, Usage: "boots per measurement `N` (the median is taken)"},
+			&cli.StringSliceFlag{Name: "workload", Usage: "workload `W` to run (repeatable; default: all)"},
+			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "multiply kppemu's rounds per workload by `F`"},
+			&cli.DurationFlag{Name: "qemu-time", Value: 1500 * time.Millisecond, Usage: "QEMU's work per workload `DURATION` (rounds are sized to it)"},
+			&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr"},
+		},
+		Action: benchAction,
+	}
+}
+
+func benchAction(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return &exitStatus{exitHostError, fmt.Sprintf("bench takes no arguments (got %q); use --workload W", c.Args().First())}
+	}
+	o := bench.Options{Runs: c.Int("runs"), Scale: c.Float64("scale"), QEMUTarget: c.Duration("qemu-time")}
+	if o.Runs < 1 {
+		return &exitStatus{exitHostError, "--runs must be at least 1"}
+	}
+	if o.Scale <= 0 {
+		return &exitStatus{exitHostError, "--scale must be positive"}
+	}
+	for _, v := range c.StringSlice("workload") {
+		for _, name := range strings.Split(v, ",") {
+			w, ok := bench.Lookup(strings.TrimSpace(name))
+			if !ok {
+				return &exitStatus{exitHostError, fmt.Sprintf("--workload %q: no such workload (have: %s)", name, strings.Join(bench.Names(), ", "))}
+			}
+			o.Workloads = append(o.Workloads, w)
+		}
+	}
+	if c.IsSet("qemu") {
+		o.QEMU = c.Bool("qemu")
+	} else {
+		o.QEMU = qemu.Available()
+	}
+	if !c.Bool("quiet") {
+		o.Progress = os.Stderr
+	}
+	results, err := bench.Run(o)
+	if len(results) > 0 {
+		printBench(os.Stdout, o, results)
+	}
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	return nil
+}
+
+// printBench writes the results table.
+func printBench(out io.Writer, o bench.Options, results []bench.Result) {
+	fmt.Fprintf(out, "kppemu bench: embedded kernel (%s) and initrd, program bench; median of %d boots minus a boot that only powers off\n",
+		"pg=off", o.Runs)
+	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
+	qemuCols := results[0].HasQEMU
+	if qemuCols {
+		fmt.Fprintln(w, "workload\trounds\tinstructions\tkppemu wall\tkppemu MIPS\tQEMU rounds\tQEMU instr (est.)\tQEMU wall\tQEMU MIPS\tkppemu/QEMU\t")
+	} else {
+		fmt.Fprintln(w, "workload\trounds\tinstructions\tkppemu wall\tkppemu MIPS\t")
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+	for _, r := range results {
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%.1f\t", r.Workload.Name, r.Rounds, r.Instr, ms(r.KWall), r.KMIPS)
+		if qemuCols {
+			fmt.Fprintf(w, "%d\t%d\t%s\t%.0f\t%.4f\t", r.QRounds, r.QInstr, ms(r.QWall), r.QMIPS, r.Ratio())
+		}
+		fmt.Fprintln(w)
+	}
+	k, q, ratio := bench.GeoMean(results)
+	fmt.Fprintf(w, "geomean\t\t\t\t%.1f\t", k)
+	if qemuCols && q > 0 {
+		fmt.Fprintf(w, "\t\t\t%.0f\t%.4f\t", q, ratio)
+	}
+	fmt.Fprintln(w)
+	w.Flush()
+	fmt.Fprintln(out, "checksums: every workload's line matched the host's reference on kppemu"+
+		map[bool]string{true: " and QEMU", false: ""}[qemuCols])
+	if qemuCols {
+		fmt.Fprintln(out, "QEMU instructions are kppemu's count for the same work, extrapolated to QEMU's rounds; approximate:\n"+
+			"timer interrupts (100 Hz of guest time) follow each machine's own clock.")
+	} else {
+		fmt.Fprintln(out, "QEMU: not measured ("+qemu.Binary+" not installed, or --qemu=false)")
+	}
+}

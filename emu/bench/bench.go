@@ -1,0 +1,526 @@
+// Package bench measures the emulator's speed in MIPS on standard guest
+// workloads and, when qemu-system-x86_64 is installed, QEMU TCG's speed on
+// the same image: the embedded kernel boots with the embedded initrd and
+// runs the ring-3 program bench (images/programs/bench.c) from its shell.
+//
+// A workload W with R rounds is measured as the difference of two boots:
+// "autorun=run bench W R;poweroff" and the baseline "autorun=poweroff", so
+// boot and power-off cancel out. kppemu counts instructions exactly (the
+// CPU's Instret at exit); QEMU cannot, so its count is kppemu's for the
+// same command line (same image, same work), which is approximate: the
+// timer interrupts (KPP_TICK_HZ per second of guest time) are counted at
+// kppemu's rate of one per 10^7 instructions, and QEMU's ticks follow the
+// host clock. Both boot with pg=off, so that no PatchGuard pass (whose
+// number also follows the clock) lands in the difference. QEMU runs many
+// more rounds than kppemu, so that its difference stands well above its
+// start-up noise; its instruction count is extrapolated linearly from
+// kppemu's counts at 1 and R rounds (each round is the same work).
+//
+// Wall times are medians over several boots of each command line. The
+// checksum line the program prints must match the one computed here, on
+// both machines.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/images/qemu"
+	"github.com/kppemu/kppemu/kernel/abi"
+)
+
+// Workload is one argument of the guest's bench program.
+type Workload struct {
+	Name   string
+	Rounds uint64 // rounds on kppemu: about 200 million instructions
+	Doc    string
+	want   func() string // the checksum line's value, computed on the host
+}
+
+// Workloads are the standard workloads, in table order.
+var Workloads = []Workload{
+	{"crc32", 400, "table-driven CRC-32 of 64 KiB", wantCRC32},
+	{"sha256", 40, "SHA-256 of 64 KiB", wantSHA256},
+	{"sieve", 12, "sieve of Eratosthenes below 2^20", wantSieve},
+	{"memcpy", 400, "memset and memcpy loops over 256 KiB", wantMemcpy},
+	{"qsort", 40, "quicksort of 32768 numbers", wantQsort},
+}
+
+// Lookup returns the workload called name.
+func Lookup(name string) (Workload, bool) {
+	for _, w := range Workloads {
+		if w.Name == name {
+			return w, true
+		}
+	}
+	return Workload{}, false
+}
+
+// Names returns the workloads' names.
+func Names() []string {
+	var n []string
+	for _, w := range Workloads {
+		n = append(n, w.Name)
+	}
+	return n
+}
+
+// Want returns the checksum the guest must print for w.
+func (w Workload) Want() string { return w.want() }
+
+// Options control a measurement.
+type Options struct {
+	Workloads []Workload
+	Runs      int     // boots per command line (median); default 3
+	Scale     float64 // multiplies every workload's kppemu rounds; default 1
+	// QEMU: also measure qemu-system-x86_64 (Run fails when it is missing).
+	QEMU bool
+	// QEMUTarget is the wall time each QEMU workload should take beyond
+	// its boot (default 1.5 s); QEMU's rounds are sized from a probe run.
+	QEMUTarget time.Duration
+	// Progress, when not nil, receives a line per boot.
+	Progress io.Writer
+}
+
+// Result is one workload's measurement.
+type Result struct {
+	Workload Workload
+	Checksum string // what the guest printed (kppemu)
+
+	Rounds   uint64        // kppemu rounds
+	Instr    uint64        // kppemu instructions of the workload (minus the baseline boot)
+	KWall    time.Duration // kppemu wall time of the workload (median minus the baseline's median)
+	KMIPS    float64
+	PerRound uint64 // kppemu instructions per round
+
+	HasQEMU bool
+	QRounds uint64
+	QInstr  uint64 // estimated from kppemu's counts
+	QWall   time.Duration
+	QMIPS   float64
+}
+
+// Ratio is kppemu's speed as a fraction of QEMU's (0 without QEMU).
+func (r Result) Ratio() float64 {
+	if !r.HasQEMU || r.QMIPS <= 0 {
+		return 0
+	}
+	return r.KMIPS / r.QMIPS
+}
+
+// Baseline is the command line of the reference boot; Cmdline(w, r) that of
+// a workload.
+const (
+	bootArgs = "pg=off"
+	Baseline = bootArgs + " autorun=poweroff"
+)
+
+// Cmdline is the kernel command line that runs w for rounds rounds.
+func Cmdline(w string, rounds uint64) string {
+	return fmt.Sprintf("%s autorun=run bench %s %d;poweroff", bootArgs, w, rounds)
+}
+
+// Boot is one boot's outcome.
+type Boot struct {
+	Serial string
+	Instr  uint64 // kppemu only
+	Wall   time.Duration
+}
+
+// guestLimit bounds one kppemu boot in guest time (instructions).
+const guestLimit = uint64(600 * time.Second)
+
+// wantStatus is the isa-debug-exit status of "poweroff".
+const wantStatus = abi.ExitPowerOff<<1 | 1
+
+// RunKppemu boots the embedded kernel and initrd with cmdline on a fresh
+// kppemu machine; Wall is the time of Machine.Run alone.
+func RunKppemu(cmdline string) (Boot, error) {
+	var serial bytes.Buffer
+	m, err := emu.New(emu.Config{Serial: &serial})
+	if err != nil {
+		return Boot{}, err
+	}
+	if _, err := m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmdline,
+		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}}); err != nil {
+		return Boot{}, err
+	}
+	start := time.Now()
+	stop := m.Run(guestLimit)
+	b := Boot{Serial: serial.String(), Instr: m.CPU.Instret, Wall: time.Since(start)}
+	if stop.Reason != emu.StopDebugExit || stop.Status != wantStatus {
+		return b, fmt.Errorf("kppemu %q: stopped by %v, not by poweroff\n%s", cmdline, stop, tail(b.Serial))
+	}
+	return b, nil
+}
+
+// qemuFiles writes the embedded kernel and initrd for QEMU.
+type qemuFiles struct{ kernel, initrd string }
+
+func writeQEMUFiles(dir string) (qemuFiles, error) {
+	k, err := qemu.WriteTemp(dir, "kernel.elf", images.Kernel())
+	if err != nil {
+		return qemuFiles{}, err
+	}
+	i, err := qemu.WriteTemp(dir, "initrd.tar", images.Archive())
+	return qemuFiles{k, i}, err
+}
+
+// RunQEMU boots the same image with cmdline on qemu-system-x86_64; Wall is
+// the whole process's.
+func runQEMU(f qemuFiles, cmdline string) (Boot, error) {
+	start := time.Now()
+	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: f.kernel,
+		Modules: []qemu.Module{{Path: f.initrd}}, Append: cmdline, Timeout: 5 * time.Minute})
+	b := Boot{Serial: res.Serial, Wall: time.Since(start)}
+	if err != nil {
+		return b, err
+	}
+	if res.TimedOut || res.ExitCode != wantStatus {
+		return b, fmt.Errorf("qemu %q: exit status %d (timed out: %v), not poweroff's %d\n%s",
+			cmdline, res.ExitCode, res.TimedOut, wantStatus, tail(b.Serial))
+	}
+	return b, nil
+}
+
+func tail(s string) string {
+	lines := qemu.Lines(s)
+	if len(lines) > 12 {
+		lines = lines[len(lines)-12:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Checksum returns the value of the guest's "bench W: VALUE" line and
+// checks that the program exited with status 0.
+func Checksum(serial, w string) (string, error) {
+	prefix := "bench " + w + ": "
+	var val string
+	found, exited := false, false
+	for _, l := range qemu.Transcript(serial) {
+		switch {
+		case strings.HasPrefix(l, prefix):
+			if found {
+				return "", fmt.Errorf("bench %s: more than one checksum line (a round disagreed?): %q", w, l)
+			}
+			val, found = strings.TrimPrefix(l, prefix), true
+		case strings.HasPrefix(l, "run: bench (pid "):
+			if !strings.HasSuffix(l, "exited, status 0x0") {
+				return "", fmt.Errorf("bench %s: %s", w, l)
+			}
+			exited = true
+		}
+	}
+	if !found || !exited {
+		return "", fmt.Errorf("bench %s: no checksum line or exit report in the transcript\n%s", w, tail(serial))
+	}
+	return val, nil
+}
+
+// checkOutput checks a workload boot's checksum against the host's.
+func checkOutput(machine, serial string, w Workload) (string, error) {
+	got, err := Checksum(serial, w.Name)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", machine, err)
+	}
+	if want := w.Want(); got != want {
+		return got, fmt.Errorf("%s: bench %s printed checksum %s, want %s", machine, w.Name, got, want)
+	}
+	return got, nil
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func mips(instr uint64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(instr) / d.Seconds() / 1e6
+}
+
+// series boots cmdline runs times and returns the wall times and the
+// last boot.
+func series(runs int, boot func() (Boot, error)) ([]time.Duration, Boot, error) {
+	var walls []time.Duration
+	var last Boot
+	for i := 0; i < runs; i++ {
+		b, err := boot()
+		if err != nil {
+			return nil, b, err
+		}
+		walls = append(walls, b.Wall)
+		last = b
+	}
+	return walls, last, nil
+}
+
+// Run measures every workload of o; results come in o.Workloads' order.
+func Run(o Options) ([]Result, error) {
+	if o.Runs <= 0 {
+		o.Runs = 3
+	}
+	if o.Scale <= 0 {
+		o.Scale = 1
+	}
+	if o.QEMUTarget <= 0 {
+		o.QEMUTarget = 1500 * time.Millisecond
+	}
+	if len(o.Workloads) == 0 {
+		o.Workloads = Workloads
+	}
+	progress := func(format string, args ...any) {
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, format+"\n", args...)
+		}
+	}
+	var qf qemuFiles
+	if o.QEMU {
+		if !qemu.Available() {
+			return nil, errors.New(qemu.Binary + " is not installed")
+		}
+		dir, err := os.MkdirTemp("", "kppemu-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		if qf, err = writeQEMUFiles(dir); err != nil {
+			return nil, err
+		}
+	}
+
+	// Baselines.
+	kBaseWalls, kBase, err := series(o.Runs, func() (Boot, error) { return RunKppemu(Baseline) })
+	if err != nil {
+		return nil, err
+	}
+	kBaseWall := median(kBaseWalls)
+	progress("kppemu baseline: %d instructions, %v", kBase.Instr, kBaseWall.Round(time.Millisecond))
+	var qBaseWall time.Duration
+	if o.QEMU {
+		walls, _, err := series(o.Runs, func() (Boot, error) { return runQEMU(qf, Baseline) })
+		if err != nil {
+			return nil, err
+		}
+		qBaseWall = median(walls)
+		progress("qemu baseline: %v", qBaseWall.Round(time.Millisecond))
+	}
+
+	var results []Result
+	for _, w := range o.Workloads {
+		rounds := uint64(math.Round(float64(w.Rounds) * o.Scale))
+		if rounds < 2 {
+			rounds = 2
+		}
+		r := Result{Workload: w, Rounds: rounds}
+		cmd := Cmdline(w.Name, rounds)
+		var instrs []uint64
+		walls, last, err := series(o.Runs, func() (Boot, error) {
+			b, err := RunKppemu(cmd)
+			instrs = append(instrs, b.Instr)
+			return b, err
+		})
+		if err != nil {
+			return results, err
+		}
+		if r.Checksum, err = checkOutput("kppemu", last.Serial, w); err != nil {
+			return results, err
+		}
+		for _, n := range instrs {
+			if n != instrs[0] {
+				return results, fmt.Errorf("kppemu %s: instruction counts differ between identical boots: %v", w.Name, instrs)
+			}
+		}
+		if last.Instr <= kBase.Instr {
+			return results, fmt.Errorf("kppemu %s: %d instructions, no more than the baseline's %d", w.Name, last.Instr, kBase.Instr)
+		}
+		r.Instr = last.Instr - kBase.Instr
+		r.KWall = median(walls) - kBaseWall
+		r.KMIPS = mips(r.Instr, r.KWall)
+		progress("kppemu %s: %d rounds, %d instructions, %v, %.1f MIPS", w.Name, rounds, r.Instr, r.KWall.Round(time.Millisecond), r.KMIPS)
+
+		if o.QEMU {
+			// Instructions per round, from one more kppemu boot at 1 round.
+			one, err := RunKppemu(Cmdline(w.Name, 1))
+			if err != nil {
+				return results, err
+			}
+			if last.Instr <= one.Instr {
+				return results, fmt.Errorf("kppemu %s: %d rounds took no more instructions than 1", w.Name, rounds)
+			}
+			r.PerRound = (last.Instr - one.Instr) / (rounds - 1)
+			instrAt := func(n uint64) uint64 { return r.Instr + (n-rounds)*r.PerRound }
+
+			// Size QEMU's rounds to the target from probe boots: the
+			// first at 10x kppemu's rounds, more until the difference
+			// stands above QEMU's start-up noise.
+			maxRounds := 10000 * rounds
+			probe := 10 * rounds
+			var d time.Duration
+			for {
+				pb, err := runQEMU(qf, Cmdline(w.Name, probe))
+				if err != nil {
+					return results, err
+				}
+				if _, err := checkOutput("qemu", pb.Serial, w); err != nil {
+					return results, err
+				}
+				d = max(pb.Wall-qBaseWall, 5*time.Millisecond)
+				if d >= 300*time.Millisecond || probe >= maxRounds {
+					break
+				}
+				grow := min(max(uint64(math.Ceil(0.4/d.Seconds())), 2), 100)
+				probe = min(probe*grow, maxRounds)
+			}
+			q := uint64(math.Ceil(float64(probe) * o.QEMUTarget.Seconds() / d.Seconds()))
+			q = min(max(q, rounds), maxRounds)
+			r.QRounds = q
+			qcmd := Cmdline(w.Name, q)
+			qwalls, qlast, err := series(o.Runs, func() (Boot, error) { return runQEMU(qf, qcmd) })
+			if err != nil {
+				return results, err
+			}
+			if _, err := checkOutput("qemu", qlast.Serial, w); err != nil {
+				return results, err
+			}
+			r.HasQEMU = true
+			r.QInstr = instrAt(q)
+			r.QWall = median(qwalls) - qBaseWall
+			r.QMIPS = mips(r.QInstr, r.QWall)
+			progress("qemu %s: %d rounds, ~%d instructions, %v, %.0f MIPS", w.Name, q, r.QInstr, r.QWall.Round(time.Millisecond), r.QMIPS)
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// GeoMean returns the geometric means of kppemu's MIPS, QEMU's MIPS and
+// the ratio over results (zeros when a value is missing).
+func GeoMean(results []Result) (k, q, ratio float64) {
+	if len(results) == 0 {
+		return 0, 0, 0
+	}
+	var lk, lq, lr float64
+	hasQ := true
+	for _, r := range results {
+		lk += math.Log(r.KMIPS)
+		if !r.HasQEMU {
+			hasQ = false
+			continue
+		}
+		lq += math.Log(r.QMIPS)
+		lr += math.Log(r.Ratio())
+	}
+	n := float64(len(results))
+	k = math.Exp(lk / n)
+	if hasQ {
+		q, ratio = math.Exp(lq/n), math.Exp(lr/n)
+	}
+	return k, q, ratio
+}
+
+// --- the host's reference answers (same algorithms and inputs as bench.c) ---
+
+const seed = 0x9E3779B97F4A7C15
+
+// fill returns words 8-byte words of the xorshift sequence from seed.
+func fill(words int) []uint64 {
+	x := uint64(seed)
+	out := make([]uint64, words)
+	for i := range out {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		out[i] = x
+	}
+	return out
+}
+
+func bytesOf(w []uint64) []byte {
+	b := make([]byte, 0, 8*len(w))
+	for _, v := range w {
+		b = binary.LittleEndian.AppendUint64(b, v)
+	}
+	return b
+}
+
+func fold(w []uint64) uint64 {
+	h := uint64(0xCBF29CE484222325)
+	for _, v := range w {
+		h = (h ^ v) * 0x100000001B3
+	}
+	return h
+}
+
+func wantCRC32() string {
+	return fmt.Sprintf("0x%08x", crc32.ChecksumIEEE(bytesOf(fill(64*1024/8))))
+}
+
+func wantSHA256() string {
+	s := sha256.Sum256(bytesOf(fill(64 * 1024 / 8)))
+	return hex.EncodeToString(s[:])
+}
+
+func wantSieve() string {
+	const n = 1 << 20
+	comp := make([]bool, n)
+	count := 0
+	for i := 2; i < n; i++ {
+		if comp[i] {
+			continue
+		}
+		count++
+		for j := i * i; j < n; j += i {
+			comp[j] = true
+		}
+	}
+	return fmt.Sprintf("%d primes", count)
+}
+
+func wantMemcpy() string {
+	const words = 256 * 1024 / 8
+	src := fill(words)
+	dst := make([]uint64, words)
+	for i := range dst {
+		dst[i] = 0x5A5A5A5A5A5A5A5A
+	}
+	copy(dst, src[:words*3/4])
+	return fmt.Sprintf("0x%016x", fold(dst))
+}
+
+func wantQsort() string {
+	const n = 32768
+	src := fill(n)
+	a := make([]uint32, n)
+	for i, v := range src {
+		a[i] = uint32(v >> 32)
+	}
+	sort.Slice(a, func(i, j int) bool { return a[i] < a[j] })
+	w := make([]uint64, n/2)
+	for i := range w {
+		w[i] = uint64(a[2*i]) | uint64(a[2*i+1])<<32
+	}
+	return fmt.Sprintf("0x%016x", fold(w))
+}

@@ -1,0 +1,48 @@
+package bench
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestRunTiny runs the machinery on one small workload on kppemu only: the
+// checksum line matches the host's and instructions are counted. No
+// assertion on time: speed is `make bench`'s business.
+func TestRunTiny(t *testing.T) {
+	w, ok := Lookup("crc32")
+	require.True(t, ok)
+	w.Rounds = 2
+	res, err := Run(Options{Workloads: []Workload{w}, Runs: 1})
+	require.NoError(t, err)
+	require.Len(t, res, 1)
+	r := res[0]
+	require.Equal(t, w.Want(), r.Checksum)
+	require.Greater(t, r.Instr, uint64(0))
+	require.False(t, r.HasQEMU)
+}
+
+// TestChecksumLine reads the program's line and exit report and refuses a
+// failed exit.
+func TestChecksumLine(t *testing.T) {
+	serial := "kpp> run bench sieve 2\r\n~ bench sieve: 2 rounds\r\nbench sieve: 82025 primes\r\n" +
+		"~ proc: pid 1 (bench) exited, status 0x0\r\nrun: bench (pid 1) exited, status 0x0\r\n"
+	got, err := Checksum(serial, "sieve")
+	require.NoError(t, err)
+	require.Equal(t, "82025 primes", got)
+	w, _ := Lookup("sieve")
+	require.Equal(t, w.Want(), got)
+
+	_, err = Checksum("bench sieve: 1 primes\nrun: bench (pid 1) exited, status 0x1\n", "sieve")
+	require.Error(t, err)
+	_, err = Checksum("run: bench (pid 1) exited, status 0x0\n", "sieve")
+	require.Error(t, err)
+}
+
+// TestWorkloadTable: every workload has a reference answer and rounds.
+func TestWorkloadTable(t *testing.T) {
+	for _, w := range Workloads {
+		require.NotEmpty(t, w.Want(), w.Name)
+		require.Greater(t, w.Rounds, uint64(1), w.Name)
+	}
+}
