@@ -16,7 +16,9 @@
 // start-up noise; its instruction count is extrapolated linearly from
 // kppemu's counts at 1 and R rounds (each round is the same work).
 //
-// Wall times are medians over several boots of each command line. The
+// Times are medians over several boots of each command line: wall time
+// by default, or the process's CPU time (Options.CPUTime), steadier on a
+// busy host. The
 // checksum line the program prints must match the one computed here, on
 // both machines.
 package bench
@@ -33,9 +35,12 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/exec"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kppemu/kppemu/emu"
@@ -93,7 +98,10 @@ type Options struct {
 	// QEMUTarget is the wall time each QEMU workload should take beyond
 	// its boot (default 1.5 s); QEMU's rounds are sized from a probe run.
 	QEMUTarget time.Duration
-	// Progress, when not nil, receives a line per boot.
+	// CPUTime: measure CPU time (user + system: kppemu's own process
+	// around Machine.Run, QEMU's child process) instead of wall time.
+	CPUTime bool
+	// Progress, when not nil, receives a line per measurement.
 	Progress io.Writer
 }
 
@@ -104,7 +112,7 @@ type Result struct {
 
 	Rounds   uint64        // kppemu rounds
 	Instr    uint64        // kppemu instructions of the workload (minus the baseline boot)
-	KWall    time.Duration // kppemu wall time of the workload (median minus the baseline's median)
+	KWall    time.Duration // kppemu time of the workload (median minus the baseline's median; wall or CPU)
 	KMIPS    float64
 	PerRound uint64 // kppemu instructions per round
 
@@ -140,6 +148,24 @@ type Boot struct {
 	Serial string
 	Instr  uint64 // kppemu only
 	Wall   time.Duration
+	CPU    time.Duration // user + system time
+}
+
+// time returns the boot's wall or CPU time.
+func (b Boot) time(cpu bool) time.Duration {
+	if cpu {
+		return b.CPU
+	}
+	return b.Wall
+}
+
+// cpuTime is this process's user + system time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // guestLimit bounds one kppemu boot in guest time (instructions).
@@ -149,7 +175,7 @@ const guestLimit = uint64(600 * time.Second)
 const wantStatus = abi.ExitPowerOff<<1 | 1
 
 // RunKppemu boots the embedded kernel and initrd with cmdline on a fresh
-// kppemu machine; Wall is the time of Machine.Run alone.
+// kppemu machine; Wall and CPU are the times of Machine.Run alone.
 func RunKppemu(cmdline string) (Boot, error) {
 	var serial bytes.Buffer
 	m, err := emu.New(emu.Config{Serial: &serial})
@@ -160,9 +186,12 @@ func RunKppemu(cmdline string) (Boot, error) {
 		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}}); err != nil {
 		return Boot{}, err
 	}
-	start := time.Now()
+	// The previous machines' RAM is garbage: collect it outside the
+	// measurement.
+	runtime.GC()
+	cpu0, start := cpuTime(), time.Now()
 	stop := m.Run(guestLimit)
-	b := Boot{Serial: serial.String(), Instr: m.CPU.Instret, Wall: time.Since(start)}
+	b := Boot{Serial: serial.String(), Instr: m.CPU.Instret, Wall: time.Since(start), CPU: cpuTime() - cpu0}
 	if stop.Reason != emu.StopDebugExit || stop.Status != wantStatus {
 		return b, fmt.Errorf("kppemu %q: stopped by %v, not by poweroff\n%s", cmdline, stop, tail(b.Serial))
 	}
@@ -181,19 +210,25 @@ func writeQEMUFiles(dir string) (qemuFiles, error) {
 	return qemuFiles{k, i}, err
 }
 
-// RunQEMU boots the same image with cmdline on qemu-system-x86_64; Wall is
-// the whole process's.
+// runQEMU boots the same image with cmdline on qemu-system-x86_64 (the
+// arguments of package qemu); Wall and CPU are the whole process's.
 func runQEMU(f qemuFiles, cmdline string) (Boot, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, qemu.Binary, qemu.Args(qemu.Config{Kernel: f.kernel,
+		Modules: []qemu.Module{{Path: f.initrd}}, Append: cmdline})...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()
-	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: f.kernel,
-		Modules: []qemu.Module{{Path: f.initrd}}, Append: cmdline, Timeout: 5 * time.Minute})
-	b := Boot{Serial: res.Serial, Wall: time.Since(start)}
-	if err != nil {
-		return b, err
+	err := cmd.Run()
+	b := Boot{Serial: out.String(), Wall: time.Since(start)}
+	if cmd.ProcessState == nil {
+		return b, fmt.Errorf("qemu: %w", err)
 	}
-	if res.TimedOut || res.ExitCode != wantStatus {
-		return b, fmt.Errorf("qemu %q: exit status %d (timed out: %v), not poweroff's %d\n%s",
-			cmdline, res.ExitCode, res.TimedOut, wantStatus, tail(b.Serial))
+	b.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	if code := cmd.ProcessState.ExitCode(); ctx.Err() != nil || code != wantStatus {
+		return b, fmt.Errorf("qemu %q: exit status %d (timed out: %v), not poweroff's %d: %s\n%s",
+			cmdline, code, ctx.Err() != nil, wantStatus, strings.TrimSpace(errb.String()), tail(b.Serial))
 	}
 	return b, nil
 }
@@ -261,9 +296,9 @@ func mips(instr uint64, d time.Duration) float64 {
 	return float64(instr) / d.Seconds() / 1e6
 }
 
-// series boots cmdline runs times and returns the wall times and the
-// last boot.
-func series(runs int, boot func() (Boot, error)) ([]time.Duration, Boot, error) {
+// series boots runs times and returns the wall or CPU times and the last
+// boot.
+func series(runs int, cpu bool, boot func() (Boot, error)) ([]time.Duration, Boot, error) {
 	var walls []time.Duration
 	var last Boot
 	for i := 0; i < runs; i++ {
@@ -271,7 +306,7 @@ func series(runs int, boot func() (Boot, error)) ([]time.Duration, Boot, error) 
 		if err != nil {
 			return nil, b, err
 		}
-		walls = append(walls, b.Wall)
+		walls = append(walls, b.time(cpu))
 		last = b
 	}
 	return walls, last, nil
@@ -312,7 +347,7 @@ func Run(o Options) ([]Result, error) {
 	}
 
 	// Baselines.
-	kBaseWalls, kBase, err := series(o.Runs, func() (Boot, error) { return RunKppemu(Baseline) })
+	kBaseWalls, kBase, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return RunKppemu(Baseline) })
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +355,7 @@ func Run(o Options) ([]Result, error) {
 	progress("kppemu baseline: %d instructions, %v", kBase.Instr, kBaseWall.Round(time.Millisecond))
 	var qBaseWall time.Duration
 	if o.QEMU {
-		walls, _, err := series(o.Runs, func() (Boot, error) { return runQEMU(qf, Baseline) })
+		walls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return runQEMU(qf, Baseline) })
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +372,7 @@ func Run(o Options) ([]Result, error) {
 		r := Result{Workload: w, Rounds: rounds}
 		cmd := Cmdline(w.Name, rounds)
 		var instrs []uint64
-		walls, last, err := series(o.Runs, func() (Boot, error) {
+		walls, last, err := series(o.Runs, o.CPUTime, func() (Boot, error) {
 			b, err := RunKppemu(cmd)
 			instrs = append(instrs, b.Instr)
 			return b, err
@@ -387,7 +422,7 @@ func Run(o Options) ([]Result, error) {
 				if _, err := checkOutput("qemu", pb.Serial, w); err != nil {
 					return results, err
 				}
-				d = max(pb.Wall-qBaseWall, 5*time.Millisecond)
+				d = max(pb.time(o.CPUTime)-qBaseWall, 5*time.Millisecond)
 				if d >= 300*time.Millisecond || probe >= maxRounds {
 					break
 				}
@@ -398,7 +433,7 @@ func Run(o Options) ([]Result, error) {
 			q = min(max(q, rounds), maxRounds)
 			r.QRounds = q
 			qcmd := Cmdline(w.Name, q)
-			qwalls, qlast, err := series(o.Runs, func() (Boot, error) { return runQEMU(qf, qcmd) })
+			qwalls, qlast, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return runQEMU(qf, qcmd) })
 			if err != nil {
 				return results, err
 			}
