@@ -18,7 +18,7 @@ IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
-	images bench gobench lint parity difftest-long testguest clean
+	images bench gobench lint parity difftest-long campaign testguest clean
 
 all: build
 
@@ -113,6 +113,11 @@ lint:
 # Boot parity with QEMU (KPPEMU_REQUIRE_QEMU=1 turns a missing QEMU into a failure).
 parity:
 	$(GO) test -count=1 -run 'Parity' -v ./emu/
+
+# The long attack campaigns (A23 over 1,000 flips, A19 against patch
+# duration, the clean soak): minutes, so not part of `make test`.
+campaign:
+	$(GO) run ./cmd/kppemu run scenarios/campaign
 
 # The CPU's differential test against the host CPU at ten times the default
 # number of cases (about 2.5 million).
