@@ -393,6 +393,9 @@ func Run(o Options) ([]Result, error) {
 		}
 		r.Instr = last.Instr - kBase.Instr
 		r.KWall = median(walls) - kBaseWall
+		if r.KWall <= 0 {
+			return results, fmt.Errorf("kppemu %s: the workload took no longer than the baseline boot: raise --scale", w.Name)
+		}
 		r.KMIPS = mips(r.Instr, r.KWall)
 		progress("kppemu %s: %d rounds, %d instructions, %v, %.1f MIPS", w.Name, rounds, r.Instr, r.KWall.Round(time.Millisecond), r.KMIPS)
 
@@ -443,6 +446,9 @@ func Run(o Options) ([]Result, error) {
 			r.HasQEMU = true
 			r.QInstr = instrAt(q)
 			r.QWall = median(qwalls) - qBaseWall
+			if r.QWall <= 0 {
+				return results, fmt.Errorf("qemu %s: the workload took no longer than the baseline boot: raise --qemu-time", w.Name)
+			}
 			r.QMIPS = mips(r.QInstr, r.QWall)
 			progress("qemu %s: %d rounds, ~%d instructions, %v, %.0f MIPS", w.Name, q, r.QInstr, r.QWall.Round(time.Millisecond), r.QMIPS)
 		}
