@@ -10,7 +10,8 @@
 // same command line (same image, same work), which is approximate: the
 // timer interrupts (KPP_TICK_HZ per second of guest time) are counted at
 // kppemu's rate of one per 10^7 instructions, and QEMU's ticks follow the
-// host clock. Both boot with pg=off, so that no PatchGuard pass (whose
+// host clock (a tick costs about 180 instructions, so the error is below
+// 0.01%). Both boot with pg=off, so that no PatchGuard pass (whose
 // number also follows the clock) lands in the difference. QEMU runs many
 // more rounds than kppemu, so that its difference stands well above its
 // start-up noise; its instruction count is extrapolated linearly from
@@ -18,9 +19,8 @@
 //
 // Times are medians over several boots of each command line: wall time
 // by default, or the process's CPU time (Options.CPUTime), steadier on a
-// busy host. The
-// checksum line the program prints must match the one computed here, on
-// both machines.
+// busy host. The checksum line the program prints must match the one
+// computed here, on both machines.
 package bench
 
 import (
