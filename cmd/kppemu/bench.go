@@ -93,20 +93,32 @@ func printBench(out io.Writer, o bench.Options, results []bench.Result) {
 		fmt.Fprintf(w, "workload\trounds\tinstructions\tkppemu %s\tkppemu MIPS\t\n", clock)
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+	// A value of 0: the workload did not stand out of the baseline's noise.
+	num := func(format string, v float64) string {
+		if v <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf(format, v)
+	}
+	noisy := false
 	for _, r := range results {
-		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%.1f\t", r.Workload.Name, r.Rounds, r.Instr, ms(r.KWall), r.KMIPS)
+		noisy = noisy || r.KMIPS <= 0 || (r.HasQEMU && r.QMIPS <= 0)
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t", r.Workload.Name, r.Rounds, r.Instr, ms(r.KWall), num("%.1f", r.KMIPS))
 		if qemuCols {
-			fmt.Fprintf(w, "%d\t%d\t%s\t%.0f\t%.4f\t", r.QRounds, r.QInstr, ms(r.QWall), r.QMIPS, r.Ratio())
+			fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t", r.QRounds, r.QInstr, ms(r.QWall), num("%.0f", r.QMIPS), num("%.4f", r.Ratio()))
 		}
 		fmt.Fprintln(w)
 	}
 	k, q, ratio := bench.GeoMean(results)
-	fmt.Fprintf(w, "geomean\t\t\t\t%.1f\t", k)
-	if qemuCols && q > 0 {
-		fmt.Fprintf(w, "\t\t\t%.0f\t%.4f\t", q, ratio)
+	fmt.Fprintf(w, "geomean\t\t\t\t%s\t", num("%.1f", k))
+	if qemuCols {
+		fmt.Fprintf(w, "\t\t\t%s\t%s\t", num("%.0f", q), num("%.4f", ratio))
 	}
 	fmt.Fprintln(w)
 	w.Flush()
+	if noisy {
+		fmt.Fprintln(out, "-: the workload took no longer than the baseline boot (noise); raise --scale or --qemu-time")
+	}
 	fmt.Fprintln(out, "checksums: every workload's line matched the host's reference on kppemu"+
 		map[bool]string{true: " and QEMU", false: ""}[qemuCols])
 	if qemuCols {
