@@ -581,10 +581,23 @@ func (ru *runner) doFlip(st *Step) (string, string) {
 	var b [1]byte
 	ru.m.ReadPhys(pa, b[:])
 	old := b[0]
+	// Only bits software owns: a bit the processor writes by itself is no
+	// protected value for any checker.
+	owned := ^hardwareOwnedBits(t, off)
 	if f.Byte {
-		b[0] ^= byte(1 + ru.rng.IntN(255))
+		x := byte(1 + ru.rng.IntN(255))
+		if x&owned == 0 {
+			x |= owned & -owned // keep the flip inside owned bits: add the lowest one
+		}
+		b[0] ^= x & owned
 	} else {
-		b[0] ^= 1 << ru.rng.IntN(8)
+		var bits []int
+		for i := 0; i < 8; i++ {
+			if owned&(1<<i) != 0 {
+				bits = append(bits, i)
+			}
+		}
+		b[0] ^= 1 << bits[ru.rng.IntN(len(bits))]
 	}
 	ru.tr.hostStep = st.Index
 	ru.m.WritePhys(pa, b[:])
@@ -592,6 +605,18 @@ func (ru *runner) doFlip(st *Step) (string, string) {
 	ru.flip = &FlipInfo{Step: st.Index, RegionType: t, RegionBase: Hex(reg.Base), RegionSize: reg.Size, Addr: Hex(va), Old: old, New: b[0]}
 	return fmt.Sprintf("flip %#x (%s, region %s +%#x of %#x): %02x -> %02x", va, RegionTypeName(t),
 		ru.res.Name(reg.Base), off, reg.Size, old, b[0]), ""
+}
+
+// hardwareOwnedBits returns the bits of the byte at offset off of a region
+// of type t that the processor itself writes, which a random flip must leave
+// alone. In the GDT that is the accessed bit of every descriptor (bit 40,
+// byte 5 bit 0), set by the CPU whenever it loads the segment (SDM Vol. 3A
+// 3.4.5.1), so PatchGuard treats it as always set.
+func hardwareOwnedBits(t, off uint64) byte {
+	if t == abi.PGGDT && off%8 == 5 {
+		return 0x01
+	}
+	return 0
 }
 
 func (ru *runner) setReg(w *RegWrite) (string, string) {
