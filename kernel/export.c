@@ -9,6 +9,7 @@
 #include <kpp/printk.h>
 #include <kpp/string.h>
 #include <kpp/module.h>
+#include <kpp/process.h>
 #include <kpp/time.h>
 
 #define EXPORT(sym)                                                                                        \
@@ -32,6 +33,7 @@ EXPORT(parse_u64);
 EXPORT(pool_alloc);
 EXPORT(pool_free);
 EXPORT(printk);
+EXPORT(process_object_type);
 EXPORT(snprintf);
 EXPORT(strcmp);
 EXPORT(strlcpy);

@@ -8,6 +8,7 @@
 #include <kpp/hooks.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
+#include <kpp/patchguard.h>
 #include <kpp/printk.h>
 #include <kpp/process.h>
 #include <kpp/string.h>
@@ -23,7 +24,41 @@ struct list_link process_list = {&process_list, &process_list};
 struct pid_entry pid_table[KPP_PID_TABLE_SIZE];
 struct list_link handle_table_list = {&handle_table_list, &handle_table_list};
 struct process system_process;
+struct protection_grant protection_granted[KPP_PID_TABLE_SIZE];
 static uint32_t next_pid = 1;
+
+static void process_delete(struct object *o);
+
+/* The object types (kpp/process.h). */
+struct object_type object_types[OBJ_TYPE_COUNT] = {
+	{"Process", OBJ_PROCESS, OBJ_TYPE_HANDLES, NULL, process_delete},
+	{"Thread", OBJ_THREAD, 0, NULL, NULL},
+};
+struct object_type *const process_object_type = &object_types[0];
+
+const struct object_type *object_type_of(const struct object *o)
+{
+	for (int i = 0; i < OBJ_TYPE_COUNT; i++)
+		if (object_types[i].tag == o->type)
+			return &object_types[i];
+	return NULL;
+}
+
+/* Interrupts off. Record (and re-seal) what slot's process was granted. */
+static void grant_set(uint32_t slot, uint32_t pid, uint32_t protection)
+{
+	protection_granted[slot].pid = pid;
+	protection_granted[slot].protection = protection;
+	pg_seal_update(protection_granted); /* false until PatchGuard is armed */
+}
+
+uint32_t process_protection_filter(const struct process *current, const struct object *target, uint32_t access)
+{
+	if (target->type == OBJ_PROCESS && (((const struct process *)target)->protection & PROC_PROTECTED) &&
+	    !(current->protection & PROC_PROTECTED) && current != &system_process)
+		access &= ~(uint32_t)PROCESS_PROTECTED_DENIED;
+	return access;
+}
 
 static void list_insert_tail(struct list_link *head, struct list_link *l)
 {
@@ -55,6 +90,7 @@ static bool publish(struct process *p)
 			pid_table[i].process = p;
 			p->pid_slot = i;
 			list_insert_tail(&process_list, &p->link);
+			grant_set(i, p->pid, p->protection);
 			return true;
 		}
 	return false;
@@ -83,6 +119,7 @@ static void process_free(struct process *p)
 	list_remove(&p->link);
 	pid_table[p->pid_slot].process = NULL;
 	pid_table[p->pid_slot].pid = 0;
+	grant_set(p->pid_slot, 0, 0);
 	irq_restore(f);
 	handle_table_free(p); /* normally gone at exit already */
 	if (p->cr3)
@@ -100,10 +137,14 @@ void obj_deref(struct object *o)
 		return;
 	if (n < 0)
 		bugcheck(KPP_BUG_BAD_POOL_CALLER, 0x4F42, (uint64_t)o, o->type, (uint64_t)n);
-	if (o->type == OBJ_PROCESS)
-		process_free((struct process *)o);
-	/* Threads are released by the scheduler once dead (their stack is in use until then). */
+	/* Threads have no delete: the scheduler releases them once dead (their
+	 * stack is in use until then). */
+	const struct object_type *t = object_type_of(o);
+	if (t && t->delete)
+		t->delete(o);
 }
+
+static void process_delete(struct object *o) { process_free((struct process *)o); }
 
 struct process *process_get(uint32_t pid)
 {
@@ -245,6 +286,9 @@ status_t handle_close(struct process *owner, uint64_t handle)
 	h->entries[i].access = 0;
 	h->count--;
 	irq_restore(f);
+	const struct object_type *t = object_type_of(o);
+	if (t && t->close)
+		t->close(owner, o);
 	obj_deref(o);
 	return KPP_STATUS_SUCCESS;
 }
@@ -291,6 +335,12 @@ status_t process_start_thread(struct process *p, uint64_t entry, uint64_t rsp, u
 
 status_t process_spawn(const char *name, const char *args, struct process *parent, uint32_t *pid)
 {
+	return process_spawn_protected(name, args, parent, 0, pid);
+}
+
+status_t process_spawn_protected(const char *name, const char *args, struct process *parent, uint32_t protection,
+				 uint32_t *pid)
+{
 	const void *image;
 	size_t size;
 	if (!program_find(name, &image, &size))
@@ -304,6 +354,7 @@ status_t process_spawn(const char *name, const char *args, struct process *paren
 	p->parent = parent->pid;
 	p->state = KPP_PROC_STATE_RUNNING;
 	p->alloc_next = KPP_USER_ALLOC_BASE;
+	p->protection = protection & PROC_PROTECTED;
 	strlcpy(p->name, name, sizeof p->name);
 	snprintf(p->cmdline, sizeof p->cmdline, "%s%s%s", name, args && args[0] ? " " : "", args ? args : "");
 	p->cr3 = vm_new_address_space();

@@ -111,6 +111,7 @@ SERVICE(sys_open_process)
 	if (!p)
 		return KPP_STATUS_INVALID_CID;
 	uint32_t access = hook_handle_pre(HANDLE_OP_OPEN, false, &p->obj, desired) & desired;
+	access = process_protection_filter(current_process(), &p->obj, access);
 	uint64_t h;
 	status_t st = handle_insert(current_process(), &p->obj, access, &h);
 	obj_deref(&p->obj);
@@ -141,6 +142,7 @@ SERVICE(sys_duplicate_handle)
 		return st;
 	}
 	uint32_t access = hook_handle_pre(HANDLE_OP_DUPLICATE, false, o, desired) & desired;
+	access = process_protection_filter(target, o, access);
 	uint64_t h;
 	st = handle_insert(target, o, access, &h);
 	obj_deref(o);

@@ -187,16 +187,22 @@ static void cmd_ps(int argc, char **argv) { process_print_list(); }
 
 /* Start argv[1] with the rest as its arguments; the shell (the system
  * process) is its parent. */
-static bool start(const char *cmd, int argc, char **argv, uint32_t *pid)
+static const char *start(const char *cmd, int argc, char **argv, uint32_t *pid)
 {
 	char args[KPP_USER_ARGS_MAX];
+	uint32_t protection = 0;
+	if (argc > 2 && !strcmp(argv[1], "-p")) { /* -p: a protected process */
+		protection = PROC_PROTECTED;
+		argc--;
+		argv++;
+	}
 	join(args, sizeof args, argc, argv, 2);
-	status_t st = process_spawn(argv[1], args, &system_process, pid);
+	status_t st = process_spawn_protected(argv[1], args, &system_process, protection, pid);
 	if (st != KPP_STATUS_SUCCESS) {
 		printk("%s: %s: status 0x%08x\n", cmd, argv[1], st);
-		return false;
+		return NULL;
 	}
-	return true;
+	return argv[1];
 }
 
 static void report_wait(const char *cmd, const char *name, uint32_t pid)
@@ -212,15 +218,17 @@ static void report_wait(const char *cmd, const char *name, uint32_t pid)
 static void cmd_run(int argc, char **argv)
 {
 	uint32_t pid;
-	if (start("run", argc, argv, &pid))
-		report_wait("run", argv[1], pid);
+	const char *name = start("run", argc, argv, &pid);
+	if (name)
+		report_wait("run", name, pid);
 }
 
 static void cmd_start(int argc, char **argv)
 {
 	uint32_t pid;
-	if (start("start", argc, argv, &pid))
-		printk("start: %s is pid %u\n", argv[1], pid);
+	const char *name = start("start", argc, argv, &pid);
+	if (name)
+		printk("start: %s is pid %u%s\n", name, pid, argc > 2 && !strcmp(argv[1], "-p") ? " (protected)" : "");
 }
 
 static void cmd_wait(int argc, char **argv)
@@ -287,8 +295,8 @@ static const struct command commands[] = {
 	{"sleep", "MS", "wait MS milliseconds", 1, cmd_sleep},
 	{"usertest", "[spin|fault|load]", "run a ring-3 program through SYSCALL", 0, cmd_usertest},
 	{"ps", "", "processes", 0, cmd_ps},
-	{"run", "PROGRAM [ARGS]", "run a program and wait for it", 1, cmd_run},
-	{"start", "PROGRAM [ARGS]", "start a program in the background", 1, cmd_start},
+	{"run", "[-p] PROGRAM [ARGS]", "run a program and wait for it (-p: protected)", 1, cmd_run},
+	{"start", "[-p] PROGRAM [ARGS]", "start a program in the background (-p: protected)", 1, cmd_start},
 	{"wait", "PID", "wait for a process to exit", 1, cmd_wait},
 	{"kill", "PID", "terminate a process", 1, cmd_kill},
 	{"programs", "", "programs in the module archive", 0, cmd_programs},

@@ -76,7 +76,8 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r)
 	case PG_CHECK_MODLIST:
 	case PG_CHECK_DRVOBJ:
 	case PG_CHECK_PROCLIST:
-	case PG_CHECK_HANDLELIST: r->expect = 0; break;
+	case PG_CHECK_HANDLELIST:
+	case PG_CHECK_PROTECTED: r->expect = 0; break;
 	default: r->expect = region_hash(c, r); break;
 	}
 }
@@ -281,6 +282,16 @@ bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)
 		*addr = a;
 		return bad;
 	}
+	case PG_CHECK_PROTECTED: {
+		uint64_t a = 0;
+		bool bad = confirm(r, pg_check_protected(c, r, &a));
+		*addr = a;
+		return bad;
+	}
+	case PG_CHECK_OBJTYPE:
+		if (pg_check_objtype(c, r, addr))
+			return true;
+		break;
 	case PG_CHECK_IDT: return check_idt(c, r, addr);
 	case PG_CHECK_GDT: return check_gdt(c, r, addr);
 	case PG_CHECK_SERVICE:

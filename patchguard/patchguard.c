@@ -96,7 +96,8 @@ static bool has_shadow(const struct pg_region *r)
 	case PG_CHECK_POINTERS:
 	case PG_CHECK_SERVICE:
 	case PG_CHECK_IDT:
-	case PG_CHECK_GDT: return true;
+	case PG_CHECK_GDT:
+	case PG_CHECK_OBJTYPE: return true;
 	}
 	return false;
 }

@@ -23,6 +23,8 @@ enum pg_check {
 	PG_CHECK_SEALED,   /* keyed hash updated through pg_seal_update */
 	PG_CHECK_PROCLIST, /* active process list vs. the PID table (base: list head, mask: table) */
 	PG_CHECK_HANDLELIST, /* handle-table list vs. the processes' tables (base: list head) */
+	PG_CHECK_OBJTYPE,  /* keyed hash, and every object type's methods point into kernel text (mask: stride) */
+	PG_CHECK_PROTECTED, /* every live process's protection vs. the granted table (base: it, mask: PID table) */
 };
 
 #define PG_NO_SHADOW (~0ull)
@@ -121,6 +123,8 @@ bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr);
 void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max);
 bool pg_check_proclist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
 bool pg_check_handlelist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+bool pg_check_objtype(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+bool pg_check_protected(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
 bool pg_mapped(const void *p, size_t size);
 
 /* context.c */

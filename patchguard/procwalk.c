@@ -17,13 +17,41 @@
 #pragma weak process_list
 #pragma weak pid_table
 #pragma weak handle_table_list
+#pragma weak object_types
+#pragma weak protection_granted
 
 #define WALK_LIMIT (KPP_PID_TABLE_SIZE + 1)
 
+static void add(struct pg_region *out, uint32_t *n, uint64_t base, uint64_t size, uint32_t type, uint32_t check,
+		uint64_t mask)
+{
+	struct pg_region *r = &out[(*n)++];
+	r->base = base;
+	r->size = size;
+	r->type = type;
+	r->check = check;
+	r->mask = mask;
+	r->expect = 0;
+	r->shadow = PG_NO_SHADOW;
+	r->suspect = 0;
+}
+
 void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max)
 {
-	if (!&process_list || !pid_table || !&handle_table_list || *n + 2 > max)
+	if (!&process_list || !pid_table || !&handle_table_list || *n + 5 > max)
 		return;
+	/* The object types (0x8), and the protection the kernel granted (0x1F):
+	 * the granted table is sealed (the kernel re-seals it at every process
+	 * creation and free), and each live process's flag is compared with it. */
+	if (object_types)
+		add(out, n, (uint64_t)object_types, sizeof(struct object_type) * OBJ_TYPE_COUNT, KPP_PG_OBJECT_TYPE,
+		    PG_CHECK_OBJTYPE, sizeof(struct object_type));
+	if (protection_granted) {
+		add(out, n, (uint64_t)protection_granted, sizeof(struct protection_grant) * KPP_PID_TABLE_SIZE,
+		    KPP_PG_PROTECTED_PROCESS, PG_CHECK_SEALED, 0);
+		add(out, n, (uint64_t)protection_granted, 0, KPP_PG_PROTECTED_PROCESS, PG_CHECK_PROTECTED,
+		    (uint64_t)pid_table);
+	}
 	struct pg_region *r = &out[(*n)++];
 	r->base = (uint64_t)&process_list;
 	r->size = 0;
@@ -124,10 +152,44 @@ bool pg_check_handlelist(const struct pg_context *c, const struct pg_region *r, 
 	return false;
 }
 
+/* Every object type's method pointers, when set, lie in kernel text. */
+bool pg_check_objtype(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	for (uint64_t off = 0; off + r->mask <= r->size; off += r->mask)
+		for (uint64_t k = 0; k < OBJ_TYPE_METHODS; k++) {
+			uint64_t a = r->base + off + OBJ_TYPE_METHODS_OFFSET + 8 * k;
+			uint64_t f = *(const uint64_t *)a;
+			if (f && (f < c->text_lo || f >= c->text_hi)) {
+				*addr = a;
+				return true;
+			}
+		}
+	return false;
+}
+
+/* Every live process carries exactly the protection granted to its slot. */
+bool pg_check_protected(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	const struct protection_grant *g = (const struct protection_grant *)r->base;
+	const struct pid_entry *table = (const struct pid_entry *)r->mask;
+	for (uint32_t i = 0; i < KPP_PID_TABLE_SIZE; i++) {
+		const struct process *p = table[i].process;
+		if (!p || !pg_mapped(p, sizeof *p))
+			continue; /* the process-list check reports a bad slot */
+		if (g[i].pid != p->pid || g[i].protection != p->protection) {
+			*addr = (uint64_t)&p->protection;
+			return true;
+		}
+	}
+	return false;
+}
+
 #else
 
 void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max) {}
 bool pg_check_proclist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
 bool pg_check_handlelist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
+bool pg_check_objtype(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
+bool pg_check_protected(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
 
 #endif

@@ -146,7 +146,8 @@ uint64_t pg_region_kind(const struct pg_region *r)
 	case PG_CHECK_MODLIST:
 	case PG_CHECK_DRVOBJ:
 	case PG_CHECK_PROCLIST:
-	case PG_CHECK_HANDLELIST: return KPP_PG_KIND_CROSS_WALK;
+	case PG_CHECK_HANDLELIST:
+	case PG_CHECK_PROTECTED: return KPP_PG_KIND_CROSS_WALK;
 	case PG_CHECK_SEALED: return KPP_PG_KIND_SEALED;
 	}
 	return KPP_PG_KIND_MEMORY;

@@ -47,6 +47,30 @@ struct list_link {
 	struct list_link *next, *prev;
 };
 
+struct process;
+
+/* Object types: one descriptor per kind of object, in kernel data that
+ * changes only at build time (PatchGuard region type 0x8: keyed hash, and
+ * every method pointer must lie in kernel text). obj_deref calls delete on
+ * the last reference; handle_close calls close (when set) before dropping
+ * the handle's reference. object_type_of finds an object's descriptor from
+ * its header's tag. */
+struct object_type {
+	const char *name;
+	uint32_t tag;   /* OBJ_*: the header's type */
+	uint32_t flags; /* OBJ_TYPE_* */
+	void (*close)(struct process *owner, struct object *o);
+	void (*delete)(struct object *o); /* NULL: freed elsewhere (threads: the scheduler) */
+};
+#define OBJ_TYPE_HANDLES 0x1 /* objects of this type can be opened by handle */
+#define OBJ_TYPE_COUNT 2
+#define OBJ_TYPE_METHODS_OFFSET 16 /* close, delete */
+#define OBJ_TYPE_METHODS 2
+_Static_assert(__builtin_offsetof(struct object_type, close) == OBJ_TYPE_METHODS_OFFSET, "object_type methods");
+extern struct object_type object_types[OBJ_TYPE_COUNT]; /* [0] process, [1] thread */
+extern struct object_type *const process_object_type;   /* exported, like PsProcessType */
+const struct object_type *object_type_of(const struct object *o);
+
 /* Handle values are (index + 1) * 4, as on NT; 0 is never a handle. */
 struct handle_entry {
 	struct object *object; /* NULL: free slot */
@@ -74,6 +98,24 @@ enum { VMA_FREE = 0, VMA_IMAGE, VMA_STACK, VMA_GUARD, VMA_ALLOC };
 #define PROC_FLAG_SYSTEM 0x1     /* the system process (kernel threads) */
 #define PROC_FLAG_PIE 0x2        /* loaded at KPP_USER_PIE_BASE */
 
+/* Protection, granted at creation only: a process started protected by the
+ * kernel itself (the shell's "start -p" / "run -p"; user-mode spawn never
+ * grants it). A handle to a protected process opened or duplicated by an
+ * unprotected one never carries PROCESS_PROTECTED_DENIED. The kernel keeps
+ * what it granted in protection_granted[pid_slot] (updated with the PID
+ * table, with interrupts off, and re-sealed through pg_seal_update);
+ * PatchGuard (region type 0x1F) hashes that table and compares every live
+ * process's protection field with it. */
+#define PROC_PROTECTED 0x1
+#define PROCESS_PROTECTED_DENIED \
+	(KPP_PROCESS_TERMINATE | KPP_PROCESS_CREATE_THREAD | KPP_PROCESS_VM_OPERATION | KPP_PROCESS_VM_WRITE | \
+	 KPP_PROCESS_DUP_HANDLE | KPP_PROCESS_SET_INFORMATION | KPP_PROCESS_SUSPEND_RESUME)
+
+struct protection_grant {
+	uint32_t pid;
+	uint32_t protection; /* PROC_PROTECTED or 0 */
+};
+
 struct process {
 	struct object obj;           /* OBJ_PROCESS */
 	struct list_link link;       /* active process list */
@@ -100,6 +142,7 @@ struct process {
 	bool memory_freed;           /* the user half is gone (exit) */
 	char name[KPP_PROCESS_NAME_MAX];
 	char cmdline[KPP_USER_ARGS_MAX];
+	uint32_t protection;         /* PROC_PROTECTED: granted at creation (see above) */
 };
 
 struct pid_entry {
@@ -120,6 +163,7 @@ extern struct list_link process_list;
 extern struct pid_entry pid_table[KPP_PID_TABLE_SIZE];
 extern struct list_link handle_table_list;
 extern struct process system_process;
+extern struct protection_grant protection_granted[KPP_PID_TABLE_SIZE];
 
 #define PROCESS_OF(l) ((struct process *)((char *)(l) - PROCESS_LINK_OFFSET))
 
@@ -133,6 +177,11 @@ struct process *process_get(uint32_t pid);
  * parent: the creating process. On success *pid is set and the process's
  * first thread is ready. */
 status_t process_spawn(const char *name, const char *args, struct process *parent, uint32_t *pid);
+/* The same, kernel callers only: protection (PROC_PROTECTED or 0) granted to the new process. */
+status_t process_spawn_protected(const char *name, const char *args, struct process *parent, uint32_t protection,
+				 uint32_t *pid);
+/* May a handle to target opened from current carry the rights in access? Returns the rights it may. */
+uint32_t process_protection_filter(const struct process *current, const struct object *target, uint32_t access);
 /* End every thread of p with status (the caller's own thread too, last). */
 status_t process_terminate(struct process *p, uint32_t status);
 /* Wait until the process with pid exits; its status in *status. Releases
