@@ -24,8 +24,10 @@ var (
 )
 
 // pgLatency returns the guest seconds between the attack's patch and the
-// detection, from their timing lines.
-func pgLatency(t *testing.T, serial string) float64 {
+// detection, from their timing lines; ok is false when the driver's "patched
+// at" line never got out because a pass stopped the machine between the
+// patch and the print (QEMU runs in real time, so that happens now and then).
+func pgLatency(t *testing.T, serial string) (lat float64, ok bool) {
 	t.Helper()
 	var patched, detected float64 = -1, -1
 	for _, l := range qemu.Lines(serial) {
@@ -36,10 +38,13 @@ func pgLatency(t *testing.T, serial string) float64 {
 			detected, _ = strconv.ParseFloat(m[1], 64)
 		}
 	}
-	if patched < 0 || detected < 0 {
-		t.Fatalf("no patch or detection time in the transcript:\n%s", serial)
+	if detected < 0 {
+		t.Fatalf("no detection time in the transcript:\n%s", serial)
 	}
-	return detected - patched
+	if patched < 0 {
+		return 0, false
+	}
+	return detected - patched, true
 }
 
 // stopLine is the end of the STOP line of a 0x109 of region type typ.
@@ -120,7 +125,11 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 			if bound < 0 {
 				return
 			}
-			lat := pgLatency(t, res.Serial)
+			lat, ok := pgLatency(t, res.Serial)
+			if !ok {
+				t.Logf("%s: detected before the driver printed its patch time; latency not measured", c.attack)
+				return
+			}
 			t.Logf("%s: detected %.1f ms (guest) after the patch", c.attack, lat*1000)
 			if lat < 0 || lat > bound {
 				t.Errorf("detection latency %.3f s outside [0, %.3f] s", lat, bound)
