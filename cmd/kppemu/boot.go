@@ -27,6 +27,9 @@ import (
 // when the embedded kernel boots (QEMU puts the -kernel path there).
 const defaultKernelPath = "kernel.elf"
 
+// defaultDrivers are the modules of a boot without --kernel or --driver.
+var defaultDrivers = []string{"initrd", "vendor_sample"}
+
 func bootCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "boot",
@@ -41,7 +44,7 @@ func bootCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kernel", Usage: "Multiboot kernel `FILE` (default: the embedded kernel)"},
 			&cli.StringSliceFlag{Name: "driver", Usage: "Multiboot module: an embedded driver `NAME` (or \"initrd\") or a FILE, " +
-				"optionally followed by a space and its arguments; repeatable (default: the embedded initrd archive)"},
+				"optionally followed by a space and its arguments; repeatable (default: the embedded initrd archive and vendor_sample)"},
 			&cli.StringFlag{Name: "append", Usage: "kernel command line `CMDLINE` (the guest sees \"<kernel path> CMDLINE\")"},
 			&cli.StringFlag{Name: "mem", Value: "128M", Usage: "guest RAM `SIZE` (K, M or G suffix; a plain number is MiB)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed `N` of the machine's randomness (RDRAND)"},
@@ -165,7 +168,9 @@ func bootAction(c *cli.Context) error {
 	}
 	drivers := c.StringSlice("driver")
 	if len(drivers) == 0 && c.String("kernel") == "" {
-		drivers = []string{"initrd"}
+		// The default guest: the module archive, and the sample security-vendor
+		// driver loaded at boot, policing through the callback APIs.
+		drivers = defaultDrivers
 	}
 	for _, d := range drivers {
 		mod, err := loadModule(d)
