@@ -63,10 +63,38 @@ func (m *MMU) walk4(va uint64, acc Access, cls int, setAD bool) (walkResult, uin
 	if !m.nxe {
 		rsvd |= pteXD
 	}
-	table := m.ctl.CR3 & addrMask
+	return m.walkTables(va, m.ctl.CR3&addrMask, 39, rsvd, acc, cls, setAD)
+}
+
+// walkPAE is PAE paging (SDM 4.4): the PDPTE comes from the PDPTE
+// registers loaded at the last CR3 write.
+func (m *MMU) walkPAE(va uint64, acc Access, cls int, setAD bool) (walkResult, uint32) {
+	va &= 0xFFFFFFFF
+	pdpte := m.pdpte[va>>30]
+	if pdpte&pteP == 0 {
+		return walkResult{}, m.faultCode(acc, cls, 0)
+	}
+	if pdpte&(rsvdPDPTEPAE|rsvdPhysPAE) != 0 {
+		// Real hardware refuses such a PDPTE at MOV CR3 (#GP); the CPU can
+		// check with PAEPDPTEsValid. Here the walk reports it.
+		return walkResult{}, m.faultCode(acc, cls, PFPresent|PFReserved)
+	}
+	rsvd := rsvdPhysPAE
+	if !m.nxe {
+		rsvd |= pteXD
+	}
+	return m.walkTables(va, pdpte&addrMask, 21, rsvd, acc, cls, setAD)
+}
+
+// walkTables walks tables of 8-byte entries (4-level and PAE paging) from
+// the table at physical address table, whose entries map va bits
+// top+8..top, down to the leaf. rsvd holds the reserved bits of every
+// entry; the level adds its own (PS in a PML4E, the low bits of 1 GiB and
+// 2 MiB pages).
+func (m *MMU) walkTables(va, table uint64, top uint, rsvd uint64, acc Access, cls int, setAD bool) (walkResult, uint32) {
 	allow := uint64(pteRW | pteUS) // AND of R/W and U/S over the levels
 	var xd uint64                  // OR of XD over the levels
-	for shift := uint(39); ; shift -= 9 {
+	for shift := top; ; shift -= 9 {
 		ea := table | (va>>shift&511)*8
 		e := m.readPTE(ea)
 		if e&pteP == 0 {
@@ -87,65 +115,6 @@ func (m *MMU) walk4(va uint64, acc Access, cls int, setAD bool) (walkResult, uin
 				r |= rsvdLarge2M
 				leaf = true
 			}
-		}
-		if e&r != 0 {
-			return walkResult{}, m.faultCode(acc, cls, PFPresent|PFReserved)
-		}
-		allow &= e
-		xd |= e
-		if !leaf {
-			if setAD && e&pteA == 0 {
-				m.writePTEByte(ea, uint8(e)|pteA8)
-			}
-			table = e & addrMask
-			continue
-		}
-		size := uint64(1) << shift
-		if !m.allowed(acc, cls, allow, m.nxe && xd&pteXD != 0) {
-			return walkResult{}, m.faultCode(acc, cls, PFPresent)
-		}
-		if setAD {
-			m.setLeafAD(ea, e, acc)
-		}
-		return walkResult{
-			pa:     e&addrMask&^(size-1) | va&(size-1),
-			shift:  uint8(shift),
-			global: m.pge && e&pteG != 0,
-		}, 0
-	}
-}
-
-// walkPAE is PAE paging (SDM 4.4): the PDPTE comes from the PDPTE
-// registers loaded at the last CR3 write.
-func (m *MMU) walkPAE(va uint64, acc Access, cls int, setAD bool) (walkResult, uint32) {
-	va &= 0xFFFFFFFF
-	pdpte := m.pdpte[va>>30]
-	if pdpte&pteP == 0 {
-		return walkResult{}, m.faultCode(acc, cls, 0)
-	}
-	if pdpte&(rsvdPDPTEPAE|rsvdPhysPAE) != 0 {
-		// Real hardware refuses such a PDPTE at MOV CR3 (#GP); the CPU can
-		// check with PAEPDPTEsValid. Here the walk reports it.
-		return walkResult{}, m.faultCode(acc, cls, PFPresent|PFReserved)
-	}
-	rsvd := rsvdPhysPAE
-	if !m.nxe {
-		rsvd |= pteXD
-	}
-	table := pdpte & addrMask
-	allow := uint64(pteRW | pteUS)
-	var xd uint64
-	for shift := uint(21); ; shift -= 9 {
-		ea := table | (va>>shift&511)*8
-		e := m.readPTE(ea)
-		if e&pteP == 0 {
-			return walkResult{}, m.faultCode(acc, cls, 0)
-		}
-		r := rsvd
-		leaf := shift == 12
-		if shift == 21 && e&ptePS != 0 {
-			r |= rsvdLarge2M
-			leaf = true
 		}
 		if e&r != 0 {
 			return walkResult{}, m.faultCode(acc, cls, PFPresent|PFReserved)
