@@ -420,7 +420,7 @@ func (c *CPU) pack(u *uop, inst *x86asm.Inst) bool {
 			hasMem = true
 			u.kind[i] = kMem
 			u.sz[i] = uint8(inst.MemBytes)
-			if !c.packMem(u, a) {
+			if !c.packMem(u, a, isMoffs(inst)) {
 				return false
 			}
 		case x86asm.Imm:
@@ -445,12 +445,21 @@ func (c *CPU) pack(u *uop, inst *x86asm.Inst) bool {
 	return true
 }
 
-// packMem fills the memory-operand fields.
-func (c *CPU) packMem(u *uop, m x86asm.Mem) bool {
+// isMoffs reports whether inst is MOV with a moffs operand (A0-A3): its address
+// is a full address-size offset, not a ModRM displacement.
+func isMoffs(inst *x86asm.Inst) bool {
+	return inst.Op == x86asm.MOV && inst.Opcode>>24 >= 0xA0 && inst.Opcode>>24 <= 0xA3
+}
+
+// packMem fills the memory-operand fields. moffs marks the A0-A3 forms,
+// whose offset is 64 bits wide with 64-bit addressing.
+func (c *CPU) packMem(u *uop, m x86asm.Mem, moffs bool) bool {
 	// x86asm reports a disp32 >= 2^31 as a positive Disp (it does not sign-extend it,
 	// unlike disp8): the ModRM displacement is always a signed 32-bit value.
 	u.disp = uint64(int64(int32(m.Disp)))
-	if u.asize == 4 {
+	if moffs && u.asize == 8 {
+		u.disp = uint64(m.Disp)
+	} else if u.asize == 4 {
 		u.disp = uint64(uint32(m.Disp))
 	} else if u.asize == 2 {
 		return false // 16-bit addressing is not supported

@@ -97,6 +97,8 @@ func reportedIndex(name string) int {
 const (
 	diffPT     = 0xEF0000 // page table mapping native.Base..+RegionSize
 	diffFrames = 0xF00000 // physical frames of the region, in order
+	diffMirPD  = 0xEE0000 // page directory and table of the scratch mirrors
+	diffMirPT  = 0xEE1000
 )
 
 // dcase is one generated test case.
@@ -137,6 +139,15 @@ func newDiffEnv(t testing.TB) *diffEnv {
 	e.poke64(0x3000+8*(native.Base>>21), diffPT|flags)
 	for i := uint64(0); i < native.RegionSize/4096; i++ {
 		e.poke64(diffPT+8*(native.Base>>12&511+i), (diffFrames+i*4096)|flags)
+	}
+	// The scratch mirrors: both lie at the same offset in their 1 GiB, so they share
+	// one page directory and table.
+	for _, m := range []uint64{native.Mirror32, native.Mirror64} {
+		e.poke64(0x2000+8*(m>>30&511), diffMirPD|flags)
+		e.poke64(diffMirPD+8*(m>>21&511), diffMirPT|flags)
+		for i := uint64(0); i < native.ScratchSize/4096; i++ {
+			e.poke64(diffMirPT+8*(m>>12&511+i), (diffFrames+i*4096)|flags)
+		}
 	}
 	// Everything but the shared region is supervisor-only, so a user access outside it
 	// faults in the emulator as it would on the host.

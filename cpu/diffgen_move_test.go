@@ -38,22 +38,7 @@ func moveForms() []dform {
 			}
 			g.emit(insn{pfx: p, w: w, rex: sz == 1 && r >= 4 && r < 8, op: []byte{op}, opReg: int8(r), imm: immN(g.val(sz), sz)}, 0)
 		})
-		add("MOV/moffs/"+sn, "MOV", 4, "", func(g *dgen) {
-			g.claim(RAX)
-			addr := uint64(native.ScratchAddr + g.memOff(sz, 1))
-			g.putMem(addr, sz, g.val(sz))
-			p, w := sizePfx(sz)
-			op := opSz(0xA0, sz)
-			if g.coin() {
-				op += 2 // store
-			}
-			a := imm64(addr)
-			if g.n(4) == 0 {
-				p = append(p, 0x67)
-				a = imm32(addr)
-			}
-			g.emit(insn{pfx: p, w: w, op: []byte{op}, opReg: -1, imm: a}, 0)
-		})
+		add("MOV/moffs/"+sn, "MOV", 6, "", func(g *dgen) { g.genMoffs(sz) })
 		add("XCHG/rm,r/"+sn, "XCHG", 6, "", func(g *dgen) {
 			g.genRM(rmSpec{op: []byte{opSz(0x86, sz)}, size: sz, digit: -1, mem: g.coin(), lock: true})
 		})
@@ -646,3 +631,42 @@ func genIndirect(g *dgen, digit uint8) {
 }
 
 var _ = binary.LittleEndian
+
+// genMoffs generates MOV AL/AX/EAX/RAX to or from moffs (A0-A3): 64-bit offsets in the
+// scratch area or its mirrors above 2 GiB and 4 GiB (an offset is never a sign-extended
+// displacement), 32-bit offsets (0x67) in the scratch area or the mirror below 4 GiB,
+// with 0x66, REX (with and without W, which A0/A2 ignore), and segment overrides.
+func (g *dgen) genMoffs(sz int) {
+	g.claim(RAX)
+	off := uint64(g.memOff(sz, 1))
+	addr := uint64(native.ScratchAddr) + off
+	g.putMem(addr, sz, g.val(sz))
+	g.c.memOp = addr
+	p, w := sizePfx(sz)
+	if sz == 1 && g.n(4) == 0 {
+		w = true // REX.W does not widen the byte forms
+	}
+	p = append(g.segPrefix(), p...)
+	op := opSz(0xA0, sz)
+	if g.coin() {
+		op += 2 // store
+	}
+	a32 := g.n(3) == 0
+	var a []byte
+	switch k := g.n(3); {
+	case a32 && k == 0:
+		a = imm32(native.Mirror32 + off)
+	case a32:
+		a = imm32(addr)
+	case k == 0:
+		a = imm64(native.Mirror32 + off)
+	case k == 1:
+		a = imm64(native.Mirror64 + off)
+	default:
+		a = imm64(addr)
+	}
+	if a32 {
+		p = append(p, 0x67)
+	}
+	g.emit(insn{pfx: p, w: w, rex: g.n(4) == 0, op: []byte{op}, opReg: -1, imm: a}, 0)
+}

@@ -10,6 +10,7 @@
 //	Base+0x3000 .. +0x4000  context block (native side only: inputs, outputs, saved host registers)
 //	Base+0x4000 .. +0x5000  the snippet (CodeAddr), followed by a JMP to the epilogue
 //	Base+0x5000 .. +0x6000  prologue and epilogue (native side only)
+//	Mirror32, Mirror64      the scratch data again (same memory)
 //
 // Run copies the memory image in, then calls the prologue, which saves the host's
 // callee-owned registers and MXCSR, loads RFLAGS, MXCSR, XMM0-15 and all sixteen GPRs (RSP
@@ -37,6 +38,15 @@ const (
 	MaxCode = 0x800
 	// RegionSize is the size of the whole region (what the emulator side must map).
 	RegionSize = 0x6000
+
+	// The scratch data is also visible at two mirror addresses (the same memory, so a
+	// store through a mirror shows in State.Mem): Mirror32 is below 4 GiB with bit 31
+	// set, Mirror64 above 4 GiB with bit 31 set, so a test can tell a zero-extended or
+	// full 64-bit address from one sign-extended from 32 bits. Their offset within a
+	// 1 GiB block differs from Base's, so a wrongly sign-extended address does not
+	// land on an alias of the region in a test's page tables either.
+	Mirror32 = 0xA0000000
+	Mirror64 = 0x12A0000000
 )
 
 // State is the register and memory state before or after a snippet.

@@ -27,6 +27,8 @@ const (
 	epilogueAddr = Base + 0x5800
 
 	mapFixedNoReplace = 0x100000
+	mremapMayMove     = 1
+	mremapFixed       = 2
 )
 
 func callEntry(entry uintptr)
@@ -45,9 +47,10 @@ func Available() error {
 }
 
 func setup() {
+	// Shared, so that mremap can create the scratch mirrors as second views of it.
 	addr, _, errno := syscall.Syscall6(syscall.SYS_MMAP, Base, RegionSize,
 		syscall.PROT_READ|syscall.PROT_WRITE|syscall.PROT_EXEC,
-		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|mapFixedNoReplace, ^uintptr(0), 0)
+		syscall.MAP_SHARED|syscall.MAP_ANONYMOUS|mapFixedNoReplace, ^uintptr(0), 0)
 	if errno != 0 {
 		initErr = fmt.Errorf("%w: mmap %#x: %v", ErrUnavailable, Base, errno)
 		return
@@ -58,10 +61,37 @@ func setup() {
 		initErr = fmt.Errorf("%w: region landed at %#x, not %#x", ErrUnavailable, addr, Base)
 		return
 	}
+	for _, m := range []uintptr{Mirror32, Mirror64} {
+		if err := mirror(m); err != nil {
+			initErr = err
+			return
+		}
+	}
 	// unsafe.Add from nil: the region is outside the Go heap, mapped above.
 	region = unsafe.Slice((*byte)(unsafe.Add(nil, addr)), RegionSize)
 	copy(region[prologueAddr-Base:], prologue())
 	copy(region[epilogueAddr-Base:], epilogue())
+}
+
+// mirror maps the scratch data a second time at addr: a placeholder mapping first
+// proves the range is free, then mremap with old size 0 duplicates the shared pages
+// over the placeholder.
+func mirror(at uintptr) error {
+	got, _, errno := syscall.Syscall6(syscall.SYS_MMAP, at, ScratchSize, syscall.PROT_NONE,
+		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|mapFixedNoReplace, ^uintptr(0), 0)
+	if errno != 0 {
+		return fmt.Errorf("%w: mmap mirror %#x: %v", ErrUnavailable, at, errno)
+	}
+	if got != at {
+		syscall.Syscall(syscall.SYS_MUNMAP, got, ScratchSize, 0)
+		return fmt.Errorf("%w: mirror landed at %#x, not %#x", ErrUnavailable, got, at)
+	}
+	got, _, errno = syscall.Syscall6(syscall.SYS_MREMAP, ScratchAddr, 0, ScratchSize,
+		mremapMayMove|mremapFixed, at, 0)
+	if errno != 0 || got != at {
+		return fmt.Errorf("%w: mremap mirror %#x: %v", ErrUnavailable, at, errno)
+	}
+	return nil
 }
 
 // Hand-assembled helpers for the prologue and epilogue: absolute [disp32] addressing

@@ -68,3 +68,27 @@ func TestUnavailableIsAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMirrors stores through both scratch mirrors and reads the stores back in State.Mem.
+func TestMirrors(t *testing.T) {
+	need(t)
+	var in, out State
+	in.GPR[4] = StackAddr + 0x800
+	in.MXCSR = 0x1F80
+	in.GPR[0] = 0x1122334455667788
+	// mov [Mirror32+0x10], rax (moffs, 32-bit address); movabs [Mirror64+0x1FF8], rax
+	code := []byte{0x67, 0x48, 0xA3, 0x10, 0, 0, 0xA0}
+	code = append(code, 0x48, 0xA3, 0xF8, 0x1F, 0, 0xA0, 0x12, 0, 0, 0)
+	if err := Run(code, &in, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, off := range []int{0x10, 0x1FF8} {
+		var v uint64
+		for i := 7; i >= 0; i-- {
+			v = v<<8 | uint64(out.Mem[off+i])
+		}
+		if v != in.GPR[0] {
+			t.Fatalf("mem[%#x] = %#x", off, v)
+		}
+	}
+}
