@@ -47,6 +47,7 @@ func (m *Machine) publish(e Event) {
 		ev := e
 		m.bugCheck = &ev
 	}
+	m.noteSymbols(e)
 	m.log.Debug("guest event", "event", e.String())
 	// Subscribers may unsubscribe from their callback: iterate a copy.
 	subs := m.subs

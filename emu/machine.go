@@ -85,6 +85,9 @@ type Machine struct {
 	nextSub  int
 	bugCheck *Event
 	boot     *BootInfo
+
+	syms        *Resolver         // Symbols
+	bootObjects map[string][]byte // driver objects among the boot modules, by name
 }
 
 type namedDevice struct {
@@ -202,6 +205,7 @@ func (m *Machine) Boot(img BootImage) (*BootInfo, error) {
 	s.GDTR = cpu.DTR{Base: multibootGDTAddr, Limit: 0x17}
 	m.CPU.Restore(s)
 	m.boot = info
+	m.bootSymbols(img)
 	m.log.Debug("multiboot image loaded", "file", img.Path, "format", info.Format,
 		"entry", fmt.Sprintf("%#x", info.Entry), "kernel", fmt.Sprintf("[%#x, %#x)", info.KernelStart, info.KernelEnd),
 		"modules", len(info.Modules))

@@ -21,6 +21,8 @@ type Snapshot struct {
 	Devices  []DeviceState
 	BugCheck *Event
 	Boot     *BootInfo
+	// Drivers are the module-loaded events seen so far (for symbols).
+	Drivers []DriverLoad
 }
 
 // DeviceState is one device's saved state.
@@ -51,6 +53,7 @@ func (m *Machine) Snapshot() (*Snapshot, error) {
 		b := *m.boot
 		s.Boot = &b
 	}
+	s.Drivers = append([]DriverLoad(nil), m.Symbols().loads...)
 	return s, nil
 }
 
@@ -86,6 +89,7 @@ func (m *Machine) Restore(s *Snapshot) error {
 		m.bugCheck = &e
 	}
 	m.boot = s.Boot
+	m.Symbols().setLoads(s.Drivers)
 	m.pending = nil
 	m.stopReq.Store(false)
 	return nil

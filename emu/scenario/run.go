@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/kppemu/kppemu/emu"
-	"github.com/kppemu/kppemu/images"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
@@ -228,7 +227,7 @@ func RunJob(job Job) *Result {
 	}
 	serial.now = m.Now
 	ru := &runner{job: job, sc: sc, m: m, serial: serial, objects: objects,
-		res: newResolver(ksyms, objects),
+		res: m.Symbols(),
 		rng: rand.New(rand.NewPCG(job.Seed, 0x6b7070656d75)), // "kppemu"
 	}
 	ru.tr = newTracker(m)
@@ -278,15 +277,6 @@ func (ru *runner) onEvent(e emu.Event) {
 		ru.pgPasses++
 		if len(e.Args) >= 4 {
 			ru.pgInstr += e.Args[3]
-		}
-	case abi.EvModuleLoaded:
-		if len(e.Args) >= 2 {
-			name := strings.TrimSuffix(e.Text, ".ko")
-			obj := ru.objects[name]
-			if obj == nil {
-				obj, _ = images.Driver(name)
-			}
-			ru.res.driverLoaded(name, e.Args[0], e.Args[1], obj)
 		}
 	case abi.EvShellReady:
 		if !ru.shell {
