@@ -98,7 +98,7 @@ $(IMG_BIN)/drivers/%.ko: images/drivers/%.c $(KERNEL_HDRS) images.mk
 	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
 	$(call sign_driver,$@,$*)
 
-# Driver signatures (VENDORAPI.md): every driver is signed with the kpp-test
+# Driver signatures (docs/vendorapi.md): every driver is signed with the kpp-test
 # key, vendor_* drivers with the vendor-sample key, *_unsigned* not at all.
 SIGN_TOOL   := $(IMG_OBJ)/kppsign
 sign_driver = @$(if $(findstring unsigned,$(2)),echo "  UNSIGNED $(1)",echo "  SIGN $(1)"; \

@@ -171,7 +171,7 @@ func register(name string, t translator) {
 // opName returns the mnemonic of a uop (diagnostics).
 func opName(u *uop) string { return x86asm.Op(u.op).String() }
 
-// Special forms that x86asm does not decode (X86ASM-NOTES.md).
+// Special forms that x86asm does not decode.
 var (
 	opCLAC     = uint16(4090) // private op numbers for diagnostics of our own forms
 	opSTAC     = uint16(4091)
@@ -567,7 +567,7 @@ func handleUD(c *CPU, u *uop) *Fault { return c.ud() }
 
 func handleNOP(c *CPU, u *uop) *Fault { return nil }
 
-// decodeSpecial recognises the encodings x86asm gets wrong (X86ASM-NOTES.md): ENDBR64/32
+// decodeSpecial recognises the encodings x86asm gets wrong: ENDBR64/32
 // and the rest of the 0F 1E hint-NOP space with a register operand, CLAC/STAC, RDRAND with
 // REX.W, RDSEED, and CLWB (#UD, not XSAVEOPT).
 func (c *CPU) decodeSpecial(win []byte) *uop {

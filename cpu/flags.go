@@ -2,7 +2,7 @@ package cpu
 
 import "math/bits"
 
-// Lazy arithmetic flags (STYLE.md §5).
+// Lazy arithmetic flags.
 //
 // An arithmetic instruction records its truncated result, a carry-out vector and its
 // operand size instead of computing CF/PF/AF/ZF/SF/OF. Bit i of the carry vector is the

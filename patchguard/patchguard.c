@@ -1,5 +1,5 @@
 /* PatchGuard: options, arming, the announcement for the host, the shell's
- * status and the sealing API. See PATCHGUARD.md and kpp/patchguard.h. */
+ * status and the sealing API. See docs/patchguard.md and kpp/patchguard.h. */
 #include <kpp/bugcheck.h>
 #include <kpp/cpu.h>
 #include <kpp/event.h>

@@ -1,4 +1,4 @@
-# A1 (PATCHGUARD.md §3): overwrite a system service table entry.
+# A1 (docs/patchguard.md): overwrite a system service table entry.
 # Expected: bug check 0x109, region type 0xa, within the test profile's bound.
 scenario "a01_service_table" {
   description = "A1: overwrite a system service table entry"

@@ -1,4 +1,4 @@
-# A2 (PATCHGUARD.md §3): inline hook (5-byte jmp) in a kernel function through CR0.WP=0.
+# A2 (docs/patchguard.md): inline hook (5-byte jmp) in a kernel function through CR0.WP=0.
 # Expected: bug check 0x109, region type 0x1, within the test profile's bound.
 scenario "a02_inline_hook" {
   description = "A2: inline hook (5-byte jmp) in a kernel function through CR0.WP=0"

@@ -1,4 +1,4 @@
-# A3 (PATCHGUARD.md §3): patch read-only kernel data.
+# A3 (docs/patchguard.md): patch read-only kernel data.
 # Expected: bug check 0x109, region type 0x0, within the test profile's bound.
 scenario "a03_rodata" {
   description = "A3: patch read-only kernel data"

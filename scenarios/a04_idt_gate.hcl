@@ -1,4 +1,4 @@
-# A4 (PATCHGUARD.md §3): replace an IDT gate (#PF) with a driver stub.
+# A4 (docs/patchguard.md): replace an IDT gate (#PF) with a driver stub.
 # Expected: bug check 0x109, region type 0x2, within the test profile's bound.
 scenario "a04_idt_gate" {
   description = "A4: replace an IDT gate (#PF) with a driver stub"

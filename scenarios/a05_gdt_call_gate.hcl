@@ -1,4 +1,4 @@
-# A5 (PATCHGUARD.md §3): add a call gate to the GDT (copied table, LGDT).
+# A5 (docs/patchguard.md): add a call gate to the GDT (copied table, LGDT).
 # Expected: bug check 0x109, region type 0x3, within the test profile's bound.
 scenario "a05_gdt_call_gate" {
   description = "A5: add a call gate to the GDT (copied table, LGDT)"

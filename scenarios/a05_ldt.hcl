@@ -1,4 +1,4 @@
-# A5 (PATCHGUARD.md §3): load a non-zero LDT.
+# A5 (docs/patchguard.md): load a non-zero LDT.
 # Expected: bug check 0x109, region type 0x3, within the test profile's bound.
 scenario "a05_ldt" {
   description = "A5: load a non-zero LDT"

@@ -1,4 +1,4 @@
-# A6 (PATCHGUARD.md §3): point LSTAR at driver code.
+# A6 (docs/patchguard.md): point LSTAR at driver code.
 # Expected: bug check 0x109, region type 0x7, within the test profile's bound.
 scenario "a06_lstar" {
   description = "A6: point LSTAR at driver code"

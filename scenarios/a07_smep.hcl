@@ -1,4 +1,4 @@
-# A7 (PATCHGUARD.md §3): clear CR4.SMEP.
+# A7 (docs/patchguard.md): clear CR4.SMEP.
 # Expected: bug check 0x109, region type 0x15, within the test profile's bound.
 scenario "a07_smep" {
   description = "A7: clear CR4.SMEP"

@@ -1,4 +1,4 @@
-# A7 (PATCHGUARD.md §3): leave CR0.WP clear.
+# A7 (docs/patchguard.md): leave CR0.WP clear.
 # Expected: bug check 0x109, region type 0x15, within the test profile's bound.
 scenario "a07_wp" {
   description = "A7: leave CR0.WP clear"

@@ -1,4 +1,4 @@
-# A8 (PATCHGUARD.md §3): unlink a process from the active process list
+# A8 (docs/patchguard.md): unlink a process from the active process list
 # (DKOM hide), leaving it in the PID table.
 # Expected: bug check 0x109, region type 0x4 (or 0x5).
 scenario "a08_process_list" {

@@ -1,4 +1,4 @@
-# A9 (PATCHGUARD.md §3): unlink a driver from the loaded-module list (DKOM).
+# A9 (docs/patchguard.md): unlink a driver from the loaded-module list (DKOM).
 # Expected: bug check 0x109, region type 0x19, within the test profile's bound.
 scenario "a09_module_list" {
   description = "A9: unlink a driver from the loaded-module list (DKOM)"

@@ -1,4 +1,4 @@
-# A10 (PATCHGUARD.md §3): redirect a vendor callback in a notify array by
+# A10 (docs/patchguard.md): redirect a vendor callback in a notify array by
 # direct write instead of through the API. The array is sealed.
 # Expected: bug check 0x109, region type 0x18.
 scenario "a10_notify_callback" {

@@ -1,4 +1,4 @@
-# A11 (PATCHGUARD.md §3): redirect a driver object's dispatch entry outside the driver.
+# A11 (docs/patchguard.md): redirect a driver object's dispatch entry outside the driver.
 # Expected: bug check 0x109, region type 0x1c, within the test profile's bound.
 scenario "a11_driver_object" {
   description = "A11: redirect a driver object's dispatch entry outside the driver"

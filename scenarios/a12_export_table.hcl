@@ -1,4 +1,4 @@
-# A12 (PATCHGUARD.md §3): redirect an export table entry.
+# A12 (docs/patchguard.md): redirect an export table entry.
 # Expected: bug check 0x109, region type 0xd, within the test profile's bound.
 scenario "a12_export_table" {
   description = "A12: redirect an export table entry"

@@ -1,4 +1,4 @@
-# A13 (PATCHGUARD.md §3): hook the bug-check routine pointer.
+# A13 (docs/patchguard.md): hook the bug-check routine pointer.
 # Expected: bug check 0x109, region type 0x6, within the test profile's bound.
 scenario "a13_bugcheck_pointer" {
   description = "A13: hook the bug-check routine pointer"

@@ -1,4 +1,4 @@
-# A13 (PATCHGUARD.md §3): hook the debug-trap routine pointer.
+# A13 (docs/patchguard.md): hook the debug-trap routine pointer.
 # Expected: bug check 0x109, region type 0x6, within the test profile's bound.
 scenario "a13_debug_trap" {
   description = "A13: hook the debug-trap routine pointer"

@@ -1,4 +1,4 @@
-# A14 (PATCHGUARD.md §3): hook the exported bug-check routine, then patch the service table.
+# A14 (docs/patchguard.md): hook the exported bug-check routine, then patch the service table.
 # Expected: bug check 0x109, region type 0xa|0x1, within the test profile's bound.
 scenario "a14_bugcheck_hook" {
   description = "A14: hook the exported bug-check routine, then patch the service table"

@@ -1,4 +1,4 @@
-# A15 (PATCHGUARD.md §3): find and cancel PatchGuard's timer; the piggy-back path notices the missed heartbeat.
+# A15 (docs/patchguard.md): find and cancel PatchGuard's timer; the piggy-back path notices the missed heartbeat.
 # Expected: bug check 0x109, region type 0x101.
 scenario "a15_cancel_timer" {
   description = "A15: find and cancel PatchGuard's timer; the piggy-back path notices the missed heartbeat"

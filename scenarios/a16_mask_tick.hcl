@@ -1,4 +1,4 @@
-# A16 (PATCHGUARD.md §3): mask the local APIC timer (LVT mask).
+# A16 (docs/patchguard.md): mask the local APIC timer (LVT mask).
 # Expected: bug check 0x109, region type 0x17|0x101.
 scenario "a16_mask_tick" {
   description = "A16: mask the local APIC timer (LVT mask)"

@@ -1,4 +1,4 @@
-# A17 (PATCHGUARD.md §3): patch PatchGuard's own check routine to return at once.
+# A17 (docs/patchguard.md): patch PatchGuard's own check routine to return at once.
 # Expected: bug check 0x109, region type 0x1|0x101.
 scenario "a17_patch_checker" {
   description = "A17: patch PatchGuard's own check routine to return at once"

@@ -1,4 +1,4 @@
-# A18 (PATCHGUARD.md §3): scan pool for the checker's context and overwrite it.
+# A18 (docs/patchguard.md): scan pool for the checker's context and overwrite it.
 # Expected: bug check 0x109, region type 0x101.
 scenario "a18_wipe_context" {
   description = "A18: scan pool for the checker's context and overwrite it"

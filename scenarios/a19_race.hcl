@@ -1,4 +1,4 @@
-# A19 (PATCHGUARD.md §3): patch, use, restore between passes (timing race).
+# A19 (docs/patchguard.md): patch, use, restore between passes (timing race).
 # By design detected only with some probability: these scenarios measure it
 # against the patch duration (the campaign table groups runs by duration).
 # Every run passes unless a bug check of another kind comes; `kppemu run

@@ -1,4 +1,4 @@
-# A20 (PATCHGUARD.md §3): overwrite a writable function pointer the checker
+# A20 (docs/patchguard.md): overwrite a writable function pointer the checker
 # does not enrol (the housekeeping timer's DPC routine). By design
 # undetected: a same-privilege checker cannot enrol every writable pointer.
 scenario "a20_unenrolled_pointer" {

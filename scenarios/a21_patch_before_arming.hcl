@@ -1,4 +1,4 @@
-# A21 (PATCHGUARD.md §3): patch before arming. With pg.arm=late the checker
+# A21 (docs/patchguard.md): patch before arming. With pg.arm=late the checker
 # arms after the boot modules, so attack_a21, loaded as one, hooks
 # module_find before the baseline is taken: by design undetected.
 scenario "a21_patch_before_arming" {

@@ -1,4 +1,4 @@
-# A22 (PATCHGUARD.md §3): kd=1 on the command line, then patch: the checker
+# A22 (docs/patchguard.md): kd=1 on the command line, then patch: the checker
 # never arms, so nothing is detected. The control run without kd=1 crashes.
 scenario "a22_kd_attached" {
   description = "A22: kernel debugger attached at boot, service table patched (no bug check)"

@@ -1,4 +1,4 @@
-# A23 (PATCHGUARD.md §3): a random bit flip anywhere in any protected memory
+# A23 (docs/patchguard.md): a random bit flip anywhere in any protected memory
 # region (a host-side poke). Every flip must be detected with that region's
 # type within the test profile's bound (about 80 ms). 0x101 is accepted too:
 # a flip in PatchGuard's own code or context makes the checker fail its

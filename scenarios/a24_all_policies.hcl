@@ -1,4 +1,4 @@
-# A24 (PATCHGUARD.md §3, VENDORAPI.md): every protection of the sample vendor
+# A24 (docs/patchguard.md, docs/vendorapi.md): every protection of the sample vendor
 # driver against the program that tries to defeat it, in one run, in the
 # default (fast) profile with PatchGuard passes every 1-3 s, then the
 # driver unloaded and the programs run again unopposed. Expected: each

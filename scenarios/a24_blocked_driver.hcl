@@ -1,4 +1,4 @@
-# A24 (PATCHGUARD.md §3, VENDORAPI.md): the vendor driver blocks a driver image on its block list through the image gate
+# A24 (docs/patchguard.md, docs/vendorapi.md): the vendor driver blocks a driver image on its block list through the image gate
 # The sample vendor driver does the job through the documented APIs:
 # expected: the denial (console line and api-denial event), no bug check.
 scenario "a24_blocked_driver" {

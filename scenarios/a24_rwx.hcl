@@ -1,4 +1,4 @@
-# A24 (PATCHGUARD.md §3, VENDORAPI.md): the vendor driver refuses an RWX allocation
+# A24 (docs/patchguard.md, docs/vendorapi.md): the vendor driver refuses an RWX allocation
 # The sample vendor driver does the job through the documented APIs:
 # expected: the denial (console line and api-denial event), no bug check.
 scenario "a24_rwx" {

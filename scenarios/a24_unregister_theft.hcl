@@ -1,4 +1,4 @@
-# A24 (PATCHGUARD.md §3, VENDORAPI.md): a driver tries to switch the vendor's
+# A24 (docs/patchguard.md, docs/vendorapi.md): a driver tries to switch the vendor's
 # protection off through the API instead of patching, by unregistering its
 # filters with guessed cookies. Expected: every attempt refused (api-denial,
 # policy "registration"), the protection still working, no bug check.

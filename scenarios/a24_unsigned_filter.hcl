@@ -1,4 +1,4 @@
-# A24 (PATCHGUARD.md §3, VENDORAPI.md): an unsigned driver (testsigning) is refused a handle filter; thread notify stays open
+# A24 (docs/patchguard.md, docs/vendorapi.md): an unsigned driver (testsigning) is refused a handle filter; thread notify stays open
 # The sample vendor driver does the job through the documented APIs:
 # expected: the denial (console line and api-denial event), no bug check.
 scenario "a24_unsigned_filter" {

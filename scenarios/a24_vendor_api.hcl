@@ -1,4 +1,4 @@
-# A24 (PATCHGUARD.md §3, VENDORAPI.md): a security-vendor driver doing the
+# A24 (docs/patchguard.md, docs/vendorapi.md): a security-vendor driver doing the
 # attackers' jobs through the supported callback APIs instead of patches.
 # Its policies are enforced (denials reported on the event port) and
 # PatchGuard has nothing to say: no bug check.

@@ -1,4 +1,4 @@
-# A25 (PATCHGUARD.md §1, object types): redirect a method of the process
+# A25 (docs/patchguard.md, object types): redirect a method of the process
 # object type (taken from the kernel's export process_object_type, as a
 # rootkit takes PsProcessType) to driver code that chains to the original.
 # Expected: bug check 0x109, region type 0x8.

@@ -1,4 +1,4 @@
-# A26 (PATCHGUARD.md §1, protected processes): start svc protected (the
+# A26 (docs/patchguard.md, protected processes): start svc protected (the
 # shell's "start -p": only the kernel grants protection), then clear its
 # protection by a direct write found by walking the active process list.
 # Expected: bug check 0x109, region type 0x1F.

@@ -43,7 +43,7 @@ scenario "baseline_windows_profile" {
   expect { event = "pg-pass" }
 }
 
-# Overhead (PATCHGUARD.md §4): the ring-3 `usertest spin` loop (60 million
+# Overhead (docs/patchguard.md): the ring-3 `usertest spin` loop (60 million
 # instructions) with PatchGuard in each profile and with pg=off; the report
 # prints when its exit line came, so the slowdown is the ratio of the times
 # after the step.

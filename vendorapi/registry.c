@@ -1,5 +1,5 @@
 /*
- * The vendor callback lists (VENDORAPI.md): registration rules, ordering,
+ * The vendor callback lists (docs/vendorapi.md): registration rules, ordering,
  * rundown protection, sealing through PatchGuard and denial reports.
  *
  * Each list is a fixed array of KPP_VENDOR_MAX_ENTRIES struct va_entry,

@@ -1,5 +1,5 @@
 /*
- * Driver signatures (VENDORAPI.md "Signing"; layout in kernel/abi): an ELF
+ * Driver signatures (docs/vendorapi.md "Signing"; layout in kernel/abi): an ELF
  * section KPP_SIG_SECTION_NAME of KPP_SIG_SIZE bytes holding a magic, a key
  * name and an HMAC-SHA-256 over the whole file with the MAC bytes zeroed,
  * keyed with that vendor key from keys.c. `kppemu sign` writes it.

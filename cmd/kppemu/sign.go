@@ -12,7 +12,7 @@ import (
 )
 
 // signCommand is `kppemu sign --key NAME FILE...`: add or replace a driver
-// image's signature (VENDORAPI.md "Signing"), or check it with --verify.
+// image's signature (docs/vendorapi.md "Signing"), or check it with --verify.
 func signCommand() *cli.Command {
 	var names []string
 	for _, k := range sign.Keys {

@@ -1,7 +1,7 @@
 // Package scenario reads attack and baseline scenarios (HCL files,
 // hashicorp/hcl/v2 native syntax), runs them on emu machines and judges
-// the outcome; `kppemu run` is its command line (ARCHITECTURE.md,
-// "Scenarios"; the attacks are PATCHGUARD.md §3).
+// the outcome; `kppemu run` is its command line. The language is described
+// for users in docs/scenarios.md; the attacks in docs/patchguard.md.
 //
 // The host only drives, pokes and observes: every detection is the guest
 // PatchGuard's, seen as its bug-check event. The runner adds two

@@ -63,7 +63,7 @@ func lapicReg(name string, off uint64) watchedReg {
 }
 
 // watchedRegs are the registers behind PatchGuard's register regions
-// (PATCHGUARD.md §1: critical MSRs, control registers, the local APIC,
+// (docs/patchguard.md: critical MSRs, control registers, the local APIC,
 // descriptor-table registers). CR3 is left out: it changes on every
 // address-space switch.
 var watchedRegs = []watchedReg{

@@ -1,4 +1,4 @@
-/* attack_a1 (PATCHGUARD.md A1): overwrite a system service table entry.
+/* attack_a1 (docs/patchguard.md A1): overwrite a system service table entry.
  * Finds the table by decoding SYSCALL's entry point (LSTAR), then points
  * the getpid entry at its own function through CR0.WP=0. Expected:
  * 0x109, type 0xA (system service function). */

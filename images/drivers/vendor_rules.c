@@ -1,5 +1,5 @@
 /* vendor_rules: exercises the registration rules of the vendor APIs
- * (VENDORAPI.md "Common rules") and prints one line per rule. Its gates
+ * (docs/vendorapi.md, "Rules") and prints one line per rule. Its gates
  * print what they see in altitude order; the lower one vetoes the program
  * "fault"; its process and thread notify routines print user processes and
  * threads. Argument "leak":

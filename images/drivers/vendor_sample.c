@@ -1,6 +1,6 @@
 /*
  * vendor_sample: a security-vendor driver built only on the documented
- * callback APIs (kpp/vendorapi.h, VENDORAPI.md), signed with the
+ * callback APIs (kpp/vendorapi.h, docs/vendorapi.md), signed with the
  * vendor-sample key. Arguments (defaults in brackets):
  *
  *   protect=A,B   programs it protects [svc]: other processes' handles to

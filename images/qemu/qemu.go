@@ -1,5 +1,5 @@
 // Package qemu boots guest images on qemu-system-x86_64, the reference
-// machine, with the command line from REFERENCE-MACHINES.md: serial on
+// machine, with one fixed command line: serial on
 // stdout and nothing else, isa-debug-exit at 0xF4, Multiboot modules and
 // command line as kppemu takes them. Tests use it to check the guest kernel
 // and the parity between QEMU and kppemu.

@@ -1,4 +1,4 @@
-// Package sign writes and checks driver signatures (VENDORAPI.md
+// Package sign writes and checks driver signatures (docs/vendorapi.md
 // "Signing"): an ELF section abi.SigSectionName of abi.SigSize bytes in a
 // driver image holding abi.SigMagic, the key name and an HMAC-SHA-256 over
 // the whole file with the 32 MAC bytes zeroed, keyed with a vendor key from

@@ -315,7 +315,7 @@ const (
 	PFAccessExecute = 10
 )
 
-// Vendor callback APIs (vendorapi/, VENDORAPI.md). An EvAPIDenial record has
+// Vendor callback APIs (vendorapi/, docs/vendorapi.md). An EvAPIDenial record has
 // args: api (API*), policy (Policy*), subject 1, subject 2; text: the policy
 // owner (driver name) and a description. Subjects per policy: see below.
 const (

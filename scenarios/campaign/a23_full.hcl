@@ -1,4 +1,4 @@
-# A23 campaign (PATCHGUARD.md §4): 1,000 random (seed, region, offset, bit)
+# A23 campaign (docs/patchguard.md): 1,000 random (seed, region, offset, bit)
 # flips across every announced memory region type, test profile. Not part
 # of `make test` (scenarios/a23_random_flip.hcl runs a 200-flip sample);
 # run with `kppemu run scenarios/campaign/a23_full.hcl`.

@@ -1,4 +1,4 @@
-# Clean soak (PATCHGUARD.md §4, false positives): 20 seeds x 30 guest
+# Clean soak (docs/patchguard.md, false positives): 20 seeds x 30 guest
 # minutes of the default (fast) profile with drivers loaded (the vendor
 # sample among them, so its callbacks sit in sealed arrays), the svc
 # service running throughout, CPU-bound and ring-3 test programs run, and

@@ -1,5 +1,5 @@
 // Package vtest boots the embedded kernel with the vendor drivers on kppemu
-// and on QEMU (VENDORAPI.md; PATCHGUARD.md A10 and A24). Each script pairs
+// and on QEMU (docs/vendorapi.md; docs/patchguard.md A10 and A24). Each script pairs
 // a protection of the sample vendor driver with the program that tries to
 // defeat it; both machines must print the same transcript (timing lines
 // aside), show the denial, and never bug-check unless the case expects it.

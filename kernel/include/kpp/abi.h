@@ -330,7 +330,7 @@
 #define KPP_PF_ACCESS_EXECUTE 10
 
 /*
- * Vendor callback APIs (vendorapi/, VENDORAPI.md). An EvAPIDenial record has
+ * Vendor callback APIs (vendorapi/, docs/vendorapi.md). An EvAPIDenial record has
  * args: api (API*), policy (Policy*), subject 1, subject 2; text: the policy
  * owner (driver name) and a description. Subjects per policy: see below.
  */

@@ -1,4 +1,4 @@
-/* Points where the vendor callback APIs (VENDORAPI.md) attach. The kernel
+/* Points where the vendor callback APIs (docs/vendorapi.md) attach. The kernel
  * calls these at the named moments; hooks.c holds weak defaults that allow
  * everything and observe nothing, and vendorapi/ provides the real ones.
  * All run at IRQL_PASSIVE in the context of the thread doing the

@@ -1,5 +1,5 @@
 /*
- * The vendor callback APIs (vendorapi/, specification VENDORAPI.md): what a
+ * The vendor callback APIs (vendorapi/, specification docs/vendorapi.md): what a
  * security-vendor driver uses instead of patching the kernel. Every routine
  * here is in the kernel's export table.
  *
