@@ -190,6 +190,14 @@ func TestBootErrors(t *testing.T) {
 func TestImages(t *testing.T) {
 	r := kppemu(t, "", "images")
 	require.Equal(t, 0, r.status, r.stderr)
+	require.Regexp(t, `(?m)^kernel\s+kernel\s+the guest kernel`, r.stdout)
+	require.Regexp(t, `(?m)^attack_a1\s+driver\s+A1: points a system service table entry`, r.stdout)
+	require.Regexp(t, `(?m)^svc\s+program\s+the protected service`, r.stdout)
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		require.LessOrEqual(t, len([]rune(line)), 100, line)
+	}
+	r = kppemu(t, "", "images", "--sha256")
+	require.Equal(t, 0, r.status, r.stderr)
 	require.Regexp(t, `(?m)^kernel\s+kernel\s+\d+\s+[0-9a-f]{64}$`, r.stdout)
 	require.Regexp(t, `(?m)^hello\s+driver\s+\d+\s+[0-9a-f]{64}$`, r.stdout)
 }
