@@ -9,8 +9,9 @@ IMG_BIN     := images/bin
 IMG_PREFIX  := -ffile-prefix-map=$(CURDIR)=. -ffile-prefix-map=$(CURDIR)/=
 
 # Flags shared by the kernel and drivers: no FPU/SSE/AVX, no CET, no red
-# zone, kernel code model, freestanding, reproducible.
-IMG_CFLAGS  := -std=gnu11 -O2 -g0 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+# zone, kernel code model, freestanding, reproducible; frame pointers kept
+# everywhere, leaves included, so that a debugger can walk the stack.
+IMG_CFLAGS  := -std=gnu11 -O2 -g0 -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-common -fno-ident \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 \
 	-mno-avx -mno-80387 -fcf-protection=none -fno-jump-tables \

@@ -361,3 +361,34 @@ const (
 	SigSize        = 64
 	SigMACOffset   = 32
 )
+
+// Debugger data: the kernel exports kdbg_data (kernel/kdbg.c), an array of
+// KdbgWords u64 values at that symbol, so that a host debugger finds the
+// kernel's module and process lists and the offsets of their fields without
+// debug information. Word KdbgMagicIdx holds KdbgMagic; the Kdbg*Off words
+// are byte offsets inside struct module or struct process; the *List words
+// are addresses.
+const (
+	KdbgMagic             = 0x314742444B50504B // "KPPKDBG1"
+	KdbgMagicIdx          = 0
+	KdbgModuleList        = 1  // &module_list (struct module *): singly linked through next
+	KdbgModuleNextOff     = 2  // struct module.next
+	KdbgModuleNameOff     = 3  // char name[KdbgModuleNameMax]
+	KdbgModuleNameMax     = 4  // MODULE_NAME_MAX
+	KdbgModuleBaseOff     = 5  // u64 base
+	KdbgModulePagesOff    = 6  // size_t pages
+	KdbgModuleArgsOff     = 7  // char args[KdbgModuleArgsMax]
+	KdbgModuleArgsMax     = 8  // MODULE_ARGS_MAX
+	KdbgProcessList       = 9  // &process_list: circular list_link sentinel
+	KdbgProcessLinkOff    = 10 // struct process.link
+	KdbgProcessPidOff     = 11 // u32 pid
+	KdbgProcessParentOff  = 12 // u32 parent
+	KdbgProcessStateOff   = 13 // u32 state (ProcState*)
+	KdbgProcessFlagsOff   = 14 // u32 flags (1: the system process)
+	KdbgProcessCR3Off     = 15 // u64 cr3
+	KdbgProcessThreadsOff = 16 // u32 nthreads
+	KdbgProcessNameOff    = 17 // char name[ProcessNameMax]
+	KdbgProcessProtOff    = 18 // u32 protection (1: protected)
+	KdbgProcessExitOff    = 19 // u32 exit_status
+	KdbgWords             = 20
+)

@@ -374,4 +374,35 @@
 #define KPP_SIG_SIZE 0x40
 #define KPP_SIG_MAC_OFFSET 0x20
 
+/*
+ * Debugger data: the kernel exports kdbg_data (kernel/kdbg.c), an array of
+ * KdbgWords u64 values at that symbol, so that a host debugger finds the
+ * kernel's module and process lists and the offsets of their fields without
+ * debug information. Word KdbgMagicIdx holds KdbgMagic; the Kdbg*Off words
+ * are byte offsets inside struct module or struct process; the *List words
+ * are addresses.
+ */
+#define KPP_KDBG_MAGIC KPP_ULL(0x314742444B50504B) /* "KPPKDBG1" */
+#define KPP_KDBG_MAGIC_IDX 0
+#define KPP_KDBG_MODULE_LIST 1           /* &module_list (struct module *): singly linked through next */
+#define KPP_KDBG_MODULE_NEXT_OFF 2       /* struct module.next */
+#define KPP_KDBG_MODULE_NAME_OFF 3       /* char name[KdbgModuleNameMax] */
+#define KPP_KDBG_MODULE_NAME_MAX 4       /* MODULE_NAME_MAX */
+#define KPP_KDBG_MODULE_BASE_OFF 5       /* u64 base */
+#define KPP_KDBG_MODULE_PAGES_OFF 6      /* size_t pages */
+#define KPP_KDBG_MODULE_ARGS_OFF 7       /* char args[KdbgModuleArgsMax] */
+#define KPP_KDBG_MODULE_ARGS_MAX 8       /* MODULE_ARGS_MAX */
+#define KPP_KDBG_PROCESS_LIST 9          /* &process_list: circular list_link sentinel */
+#define KPP_KDBG_PROCESS_LINK_OFF 10     /* struct process.link */
+#define KPP_KDBG_PROCESS_PID_OFF 11      /* u32 pid */
+#define KPP_KDBG_PROCESS_PARENT_OFF 12   /* u32 parent */
+#define KPP_KDBG_PROCESS_STATE_OFF 13    /* u32 state (ProcState*) */
+#define KPP_KDBG_PROCESS_FLAGS_OFF 14    /* u32 flags (1: the system process) */
+#define KPP_KDBG_PROCESS_CR3_OFF 15      /* u64 cr3 */
+#define KPP_KDBG_PROCESS_THREADS_OFF 16  /* u32 nthreads */
+#define KPP_KDBG_PROCESS_NAME_OFF 17     /* char name[ProcessNameMax] */
+#define KPP_KDBG_PROCESS_PROT_OFF 18     /* u32 protection (1: protected) */
+#define KPP_KDBG_PROCESS_EXIT_OFF 19     /* u32 exit_status */
+#define KPP_KDBG_WORDS 20
+
 #endif /* KPP_ABI_H */
