@@ -89,6 +89,15 @@ func (r ExitReason) String() string {
 type Exit struct {
 	Reason ExitReason
 	Diag   string
+	Watch  WatchHit // the access that hit a watchpoint (ExitWatchpoint)
+}
+
+// WatchHit is a data access that touched a watched range.
+type WatchHit struct {
+	Addr  uint64 // linear address of the access
+	Size  uint8  // bytes accessed
+	Write bool   // a write (else a read)
+	RIP   uint64 // the accessing instruction
 }
 
 // Bits of CPU.pending: the one word checked before every instruction.
@@ -374,7 +383,8 @@ func (c *CPU) checkWatch(addr uint64, size uint8, write bool) {
 			if write {
 				kind = "write"
 			}
-			c.stop(Exit{Reason: ExitWatchpoint, Diag: fmt.Sprintf("%s of %d bytes at %#x by instruction at %#x", kind, size, addr, c.ip0)})
+			c.stop(Exit{Reason: ExitWatchpoint, Diag: fmt.Sprintf("%s of %d bytes at %#x by instruction at %#x", kind, size, addr, c.ip0),
+				Watch: WatchHit{Addr: addr, Size: size, Write: write, RIP: c.ip0}})
 			return
 		}
 	}

@@ -60,7 +60,13 @@ type Stop struct {
 	Status int    // isa-debug-exit status (StopDebugExit)
 	Diag   string // one-line diagnosis
 	Time   uint64 // guest ns when the machine stopped
+	// Watch is the access that hit a watchpoint (StopWatchpoint), else nil.
+	Watch *WatchHit
 }
+
+// WatchHit is a data access that touched a watched range: its linear
+// address, size, kind and the instruction that made it.
+type WatchHit = cpu.WatchHit
 
 func (s Stop) String() string {
 	if s.Diag != "" {
@@ -181,7 +187,7 @@ func (m *Machine) Run(until uint64) (stop Stop) {
 		case cpu.ExitBreakpoint:
 			return Stop{Reason: StopBreakpoint, Time: m.CPU.Clock, Diag: ex.Diag}
 		case cpu.ExitWatchpoint:
-			return Stop{Reason: StopWatchpoint, Time: m.CPU.Clock, Diag: ex.Diag}
+			return watchStop(m.CPU.Clock, ex)
 		default:
 			return Stop{Reason: StopError, Time: m.CPU.Clock, Diag: fmt.Sprintf("cpu %s: %s", ex.Reason, ex.Diag)}
 		}
@@ -268,7 +274,7 @@ func (m *Machine) Step() (stop Stop) {
 	case cpu.ExitBreakpoint:
 		return Stop{Reason: StopBreakpoint, Time: m.CPU.Clock, Diag: ex.Diag}
 	case cpu.ExitWatchpoint:
-		return Stop{Reason: StopWatchpoint, Time: m.CPU.Clock, Diag: ex.Diag}
+		return watchStop(m.CPU.Clock, ex)
 	}
 	return Stop{Reason: StopError, Time: m.CPU.Clock, Diag: fmt.Sprintf("cpu %s: %s", ex.Reason, ex.Diag)}
 }
@@ -295,4 +301,10 @@ func tripleFaultDiag(d string) string {
 		return d
 	}
 	return "triple fault: " + d
+}
+
+// watchStop is the Stop for a CPU watchpoint exit.
+func watchStop(now uint64, ex cpu.Exit) Stop {
+	w := ex.Watch
+	return Stop{Reason: StopWatchpoint, Time: now, Diag: ex.Diag, Watch: &w}
 }

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/gdbstub"
 	"github.com/kppemu/kppemu/images"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
@@ -52,6 +53,10 @@ func bootCommand() *cli.Command {
 			&cli.StringFlag{Name: "events", Usage: "write the guest's events as JSON lines to `FILE` (- for stdout)"},
 			&cli.StringFlag{Name: "serial", Usage: "write serial output to `FILE` (- for stdout; default: the terminal)"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "log `LEVEL`: trace, debug, info, warn, error, off"},
+			&cli.StringFlag{Name: "gdb", Usage: "serve the GDB remote protocol on `HOST:PORT` (a port alone: loopback)"},
+			&cli.BoolFlag{Name: "gdb-wait", Usage: "with --gdb: stop before the first instruction until gdb attaches"},
+			&cli.BoolFlag{Name: "s", Usage: "shorthand for --gdb 127.0.0.1:1234 (as QEMU)"},
+			&cli.BoolFlag{Name: "S", Usage: "shorthand for --gdb-wait (as QEMU)"},
 		},
 		Action: bootAction,
 	}
@@ -241,7 +246,27 @@ func bootAction(c *cli.Context) error {
 	} else if d < 0 {
 		return &exitStatus{exitHostError, "--max-time must be positive"}
 	}
-	stop := m.Run(until)
+	var stop emu.Stop
+	if gdbAddr := gdbAddress(c); gdbAddr != "" {
+		ln, err := gdbstub.Listen(gdbAddr)
+		if err != nil {
+			return &exitStatus{exitHostError, err.Error()}
+		}
+		stub := gdbstub.New(m, ln, gdbstub.Options{Logger: logger})
+		defer stub.Close()
+		wait := c.Bool("gdb-wait") || c.Bool("S")
+		msg := "kppemu: gdb stub on %s\n"
+		if wait {
+			msg = "kppemu: gdb stub on %s, waiting for gdb before the first instruction\n"
+		}
+		fmt.Fprintf(stderr, msg, ln.Addr())
+		stop = stub.Run(until, wait)
+	} else {
+		if c.Bool("gdb-wait") || c.Bool("S") {
+			return &exitStatus{exitHostError, "--gdb-wait (-S) needs --gdb HOST:PORT (or -s)"}
+		}
+		stop = m.Run(until)
+	}
 	serial.Flush()
 	con.close()
 	stderr.raw.Store(false)
@@ -249,6 +274,17 @@ func bootAction(c *cli.Context) error {
 		return &exitStatus{exitInterrupted, "interrupted"}
 	}
 	return outcome(m, stop)
+}
+
+// gdbAddress is where the gdb stub listens: --gdb, or -s's 127.0.0.1:1234.
+func gdbAddress(c *cli.Context) string {
+	if a := c.String("gdb"); a != "" {
+		return a
+	}
+	if c.Bool("s") {
+		return "127.0.0.1:1234"
+	}
+	return ""
 }
 
 // crlfWriter writes "\r\n" for "\n" while raw is set (the terminal is in

@@ -1,0 +1,380 @@
+package gdbstub
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/images"
+)
+
+// bootMachine returns a machine at the embedded kernel's Multiboot entry.
+func bootMachine(t testing.TB) *emu.Machine {
+	t.Helper()
+	m, err := emu.New(emu.Config{Seed: 1})
+	require.NoError(t, err)
+	_, err = m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(),
+		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
+	require.NoError(t, err)
+	return m
+}
+
+// served is a stub running a machine on its own goroutine.
+type served struct {
+	stub *Stub
+	done chan emu.Stop
+}
+
+func serve(t *testing.T, m *emu.Machine, opts Options, until uint64, startStopped bool) *served {
+	t.Helper()
+	ln, err := Listen("127.0.0.1:0")
+	require.NoError(t, err)
+	s := &served{stub: New(m, ln, opts), done: make(chan emu.Stop, 1)}
+	go func() { s.done <- s.stub.Run(until, startStopped) }()
+	t.Cleanup(s.stub.Close)
+	return s
+}
+
+// wait returns Run's result (the test fails if it does not come).
+func (s *served) wait(t *testing.T) emu.Stop {
+	t.Helper()
+	select {
+	case st := <-s.done:
+		return st
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the stub's Run did not return")
+	}
+	return emu.Stop{}
+}
+
+// rsp is a minimal protocol client for the tests.
+type rsp struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func dial(t *testing.T, s *served) *rsp {
+	t.Helper()
+	conn, err := net.Dial("tcp", s.stub.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	return &rsp{t: t, conn: conn, r: bufio.NewReader(conn)}
+}
+
+func (c *rsp) raw(b string) {
+	c.t.Helper()
+	_, err := c.conn.Write([]byte(b))
+	require.NoError(c.t, err)
+}
+
+// reply reads the next packet's payload, skipping acks and console output.
+func (c *rsp) reply() string {
+	c.t.Helper()
+	require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(2*time.Minute)))
+	for {
+		b, err := c.r.ReadByte()
+		require.NoError(c.t, err)
+		if b != '$' {
+			continue
+		}
+		data, err := c.r.ReadString('#')
+		require.NoError(c.t, err)
+		sum := make([]byte, 2)
+		_, err = c.r.Read(sum[:1])
+		require.NoError(c.t, err)
+		_, err = c.r.Read(sum[1:])
+		require.NoError(c.t, err)
+		data = strings.TrimSuffix(data, "#")
+		if strings.HasPrefix(data, "O") && data != "OK" {
+			continue
+		}
+		return data
+	}
+}
+
+func (c *rsp) ask(payload string) string {
+	c.t.Helper()
+	c.raw(string(encodePacket(payload)))
+	return c.reply()
+}
+
+// TestPackets drives the stub packet by packet: registers in the 64-bit
+// layout at the 32-bit entry, memory, breakpoints that leave guest memory
+// alone, stepping, malformed and oversized packets, a second client, an
+// interrupt and kill.
+func TestPackets(t *testing.T) {
+	m := bootMachine(t)
+	entry := m.CPU.RIP
+	ref := bootMachine(t) // where the third instruction is
+	for range 3 {
+		ref.Step()
+	}
+	third := ref.CPU.RIP
+	s := serve(t, m, Options{}, emu.Forever, true)
+	c := dial(t, s)
+
+	require.Contains(t, c.ask("qSupported:multiprocess+;swbreak+;hwbreak+"), "qXfer:features:read+")
+	require.NotContains(t, c.ask("qSupported:swbreak+"), "ReverseStep+", "no recorder: no reverse execution")
+	require.Equal(t, "S05", c.ask("?"))
+	xml := c.ask("qXfer:features:read:target.xml:0,ffff")
+	require.True(t, strings.HasPrefix(xml, "l<?xml"), xml)
+	for _, want := range []string{"i386:x86-64", "org.gnu.gdb.i386.core", "org.gnu.gdb.i386.sse", `name="fs_base"`, `name="gs_base"`} {
+		require.Contains(t, xml, want)
+	}
+	require.Equal(t, "m<?xml", c.ask("qXfer:features:read:target.xml:0,5"))
+
+	// Registers: the 64-bit layout in 32-bit protected mode.
+	g := c.ask("g")
+	require.Len(t, g, 2*regBytes)
+	require.Equal(t, fmt.Sprintf("%016x", bswap(m.CPU.GPR[0])), g[:16], "rax = the Multiboot magic")
+	require.Equal(t, le64(entry), c.ask("p10"), "rip is register 16")
+	require.Equal(t, "08000000", c.ask("p12"), "cs")
+	require.Equal(t, errInval, c.ask("p999"))
+	require.Equal(t, "OK", c.ask("P3="+le64(0x1234)), "rdx")
+	require.Equal(t, uint64(0x1234), m.CPU.GPR[2])
+	require.Equal(t, errInval, c.ask("P3=12"), "short register value")
+
+	// Memory: the kernel's first bytes at the entry, an unmapped read, writes.
+	code := make([]byte, 8)
+	require.NoError(t, m.ReadVirt(entry, code))
+	require.Equal(t, fmt.Sprintf("%x", code), c.ask(fmt.Sprintf("m%x,8", entry)))
+	require.Equal(t, "OK", c.ask("M2000,2:abcd"))
+	require.Equal(t, "abcd", c.ask("m2000,2"))
+	require.Equal(t, "OK", c.ask("X2000,2:\x01\x02"))
+	require.Equal(t, "0102", c.ask("m2000,2"))
+
+	// Malformed requests get errors or empty replies and change nothing.
+	for _, p := range []string{"m", "mzz,4", "m10", "M10,4:zz", "X1,5:ab", "Z0", "Z9,1,1", "Hgzz", "vCont;q", "qXfer:features:read:other.xml:0,10", "G00", "P", "Tzz"} {
+		r := c.ask(p)
+		require.True(t, r == "" || strings.HasPrefix(r, "E"), "%q -> %q", p, r)
+	}
+	require.Equal(t, "", c.ask("unknown-packet"))
+	c.raw("$m0,4#00") // bad checksum: a nack
+	c.raw(string(encodePacket("?")))
+	require.Equal(t, "S05", c.reply())
+	c.raw("$" + strings.Repeat("a", MaxPacket+100) + "#00")
+	require.Equal(t, "E01", c.reply(), "an oversized packet is dropped with an error")
+	require.Equal(t, le64(entry), c.ask("p10"), "the connection and the machine are intact")
+
+	// A second client is refused, the first stays attached.
+	other, err := net.Dial("tcp", s.stub.Addr().String())
+	require.NoError(t, err)
+	require.NoError(t, other.SetReadDeadline(time.Now().Add(time.Minute)))
+	var refusal bytes.Buffer
+	_, _ = refusal.ReadFrom(other)
+	require.Contains(t, refusal.String(), "already attached")
+	other.Close()
+	require.Equal(t, le64(entry), c.ask("p10"))
+
+	// Host breakpoint: guest memory keeps its bytes.
+	before := c.ask(fmt.Sprintf("m%x,8", third))
+	require.Equal(t, "OK", c.ask(fmt.Sprintf("Z0,%x,1", third)))
+	require.Equal(t, before, c.ask(fmt.Sprintf("m%x,8", third)), "no int3 in guest memory")
+	// Step: one instruction.
+	require.Equal(t, "T05thread:01;", c.ask("s"))
+	require.NotEqual(t, le64(entry), c.ask("p10"))
+	// Continue to the breakpoint (a few instructions on).
+	require.Equal(t, "T05swbreak:;thread:01;", c.ask("c"))
+	require.Equal(t, le64(third), c.ask("p10"))
+	require.Equal(t, "OK", c.ask(fmt.Sprintf("z0,%x,1", third)))
+	require.Equal(t, "T05thread:01;", c.ask("vCont;s:1;c"))
+	require.Equal(t, "vCont;c;C;s;S;t", c.ask("vCont?"))
+
+	// Ctrl-C stops a running guest.
+	c.raw(string(encodePacket("vCont;c")))
+	time.Sleep(50 * time.Millisecond) // any moment will do; the reply waits for the stop
+	c.raw("\x03")
+	require.Equal(t, "T02thread:01;", c.reply())
+	require.Equal(t, errFault, c.ask("m7fff00000000,4"), "an unmapped page")
+	require.Equal(t, "m1", c.ask("qfThreadInfo"))
+	require.Equal(t, "l", c.ask("qsThreadInfo"))
+	require.Equal(t, "QC1", c.ask("qC"))
+	require.Equal(t, "1", c.ask("qAttached"))
+	require.Equal(t, "OK", c.ask("QStartNoAckMode"))
+	require.Equal(t, "OK", c.ask("vKill;1"))
+	st := s.wait(t)
+	require.Equal(t, emu.StopRequested, st.Reason)
+	require.Contains(t, st.Diag, "killed")
+}
+
+// TestDetachResumes: after D the guest runs on to its own stop.
+func TestDetachResumes(t *testing.T) {
+	m := bootMachine(t)
+	s := serve(t, m, Options{}, 50_000_000, true)
+	c := dial(t, s)
+	require.Equal(t, "OK", c.ask("D"))
+	st := s.wait(t)
+	require.Equal(t, emu.StopTimeLimit, st.Reason)
+	require.Equal(t, uint64(50_000_000), st.Time)
+}
+
+// TestMonitor: qRcmd runs the monitor callback and returns its output.
+func TestMonitor(t *testing.T) {
+	m := bootMachine(t)
+	var got string
+	mon := func(cmd string) (string, error) {
+		got = cmd
+		if cmd == "bad" {
+			return "", fmt.Errorf("unknown command %q", cmd)
+		}
+		return "rip " + le64(m.CPU.RIP) + "\n", nil
+	}
+	s := serve(t, m, Options{Monitor: mon}, emu.Forever, true)
+	c := dial(t, s)
+	c.raw(string(encodePacket("qRcmd," + fmt.Sprintf("%x", "regs"))))
+	// The output comes as console packets, then OK.
+	require.NoError(t, c.conn.SetReadDeadline(time.Now().Add(time.Minute)))
+	var out []string
+	for {
+		p := c.rawReply()
+		if p == "OK" {
+			break
+		}
+		require.True(t, strings.HasPrefix(p, "O"), p)
+		out = append(out, p[1:])
+	}
+	require.Equal(t, "regs", got)
+	require.Equal(t, []string{fmt.Sprintf("%x", "rip "+le64(m.CPU.RIP)+"\n")}, out)
+	c.raw(string(encodePacket("qRcmd," + fmt.Sprintf("%x", "bad"))))
+	require.True(t, strings.HasPrefix(c.rawReply(), "O"))
+	require.Equal(t, "E01", c.rawReply())
+	require.Equal(t, "OK", c.ask("vKill;1"))
+	s.wait(t)
+}
+
+// rawReply reads the next packet, console output included.
+func (c *rsp) rawReply() string {
+	c.t.Helper()
+	for {
+		b, err := c.r.ReadByte()
+		require.NoError(c.t, err)
+		if b != '$' {
+			continue
+		}
+		data, err := c.r.ReadString('#')
+		require.NoError(c.t, err)
+		_, _ = c.r.ReadByte()
+		_, _ = c.r.ReadByte()
+		return strings.TrimSuffix(data, "#")
+	}
+}
+
+func le64(v uint64) string { return fmt.Sprintf("%016x", bswap(v)) }
+
+func bswap(v uint64) uint64 {
+	var r uint64
+	for range 8 {
+		r = r<<8 | v&0xFF
+		v >>= 8
+	}
+	return r
+}
+
+// requireGDB returns the path of gdb, or skips when it is absent and the
+// environment does not require the reference tools.
+func requireGDB(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("gdb")
+	if err != nil {
+		if os.Getenv("KPPEMU_REQUIRE_QEMU") != "" {
+			t.Fatal("gdb is not installed (KPPEMU_REQUIRE_QEMU is set)")
+		}
+		t.Skip("gdb is not installed")
+	}
+	return p
+}
+
+// runGDB runs gdb in batch mode on the kernel ELF against the stub.
+func runGDB(t *testing.T, gdb string, s *served, script string) string {
+	t.Helper()
+	dir := t.TempDir()
+	elf := filepath.Join(dir, "kernel.elf")
+	require.NoError(t, os.WriteFile(elf, images.Kernel(), 0o644))
+	cmds := filepath.Join(dir, "cmds.gdb")
+	full := "set confirm off\nset pagination off\nset width 0\ntarget remote " + s.stub.Addr().String() + "\n" + script
+	require.NoError(t, os.WriteFile(cmds, []byte(full), 0o644))
+	cmd := exec.Command(gdb, "-nx", "-batch", "-x", cmds, elf)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return string(out)
+}
+
+// TestRealGDB: Debian's gdb in batch mode against the stub, from the
+// Multiboot entry: break on a kernel function, continue, registers,
+// disassembly, stepi, the three kinds of watchpoint with their stop
+// replies, monitor, detach.
+func TestRealGDB(t *testing.T) {
+	gdb := requireGDB(t)
+	m := bootMachine(t)
+	entry := m.CPU.RIP
+	mon := func(cmd string) (string, error) {
+		return fmt.Sprintf("monitor saw %q, rip=%#x\n", cmd, m.CPU.RIP), nil
+	}
+	s := serve(t, m, Options{Monitor: mon}, emu.Forever, true)
+	out := runGDB(t, gdb, s, `
+info registers rip
+break kmain
+continue
+info registers
+x/8i $pc
+stepi
+info registers rip
+watch *(long *)&tick_count
+continue
+delete
+rwatch *(long *)&tick_count
+continue
+delete
+awatch *(long *)&tick_count
+continue
+delete
+monitor regs
+detach
+`)
+	kmain := symbol(t, "kmain")
+	for _, re := range []string{
+		fmt.Sprintf(`rip +0x%x +0x%x`, entry, entry), // the 32-bit entry
+		`Breakpoint 1, 0x0*` + fmt.Sprintf("%x", kmain) + ` in kmain \(\)`,
+		`(?m)^rsp +0x[0-9a-f]+`, `(?m)^eflags +0x[0-9a-f]+ +\[`, `(?m)^fs_base +0x0`, `(?m)^cs +0x8 `,
+		`=> 0x0*` + fmt.Sprintf("%x", kmain) + ` <kmain>:\s+push`,
+		`(?m)^rip +0x0*` + fmt.Sprintf("%x", kmain+2) + ` .*<kmain\+2>`, // stepi over a 2-byte push
+		`Hardware watchpoint 2: \*\(long \*\)&tick_count\s+Old value = 0\s+New value = 1`,
+		`Hardware read watchpoint 3: \*\(long \*\)&tick_count\s+Value = 1`,
+		`Hardware access \(read/write\) watchpoint 4: \*\(long \*\)&tick_count\s+Value = 1`,
+		`monitor saw "regs", rip=0x[0-9a-f]+`,
+		`\[Inferior 1 \(Remote target\) detached\]`,
+	} {
+		require.Regexp(t, regexp.MustCompile(re), out)
+	}
+	require.Equal(t, 8, strings.Count(out[strings.Index(out, "=> "):], "<kmain")-strings.Count(out[strings.Index(out, "=> "):], "in kmain"), "x/8i shows 8 instructions of kmain:\n%s", out)
+	s.stub.Close()
+}
+
+// symbol returns a kernel symbol's address (through gdb's own reader would
+// need gdb; nm-like parsing of the ELF is in debug/elf).
+func symbol(t *testing.T, name string) uint64 {
+	t.Helper()
+	f, err := elfOpen(images.Kernel())
+	require.NoError(t, err)
+	syms, err := f.Symbols()
+	require.NoError(t, err)
+	for _, s := range syms {
+		if s.Name == name {
+			return s.Value
+		}
+	}
+	t.Fatalf("no symbol %s", name)
+	return 0
+}
