@@ -82,7 +82,7 @@ type client struct {
 	// running is set while the machine runs for this client; the reader
 	// then turns 0x03 into a stop request.
 	running atomic.Bool
-	cpu     int           // selected thread (vCPU index) for g/G/p/P/m/M
+	cpu     int // selected thread (vCPU index) for g/G/p/P/m/M
 }
 
 // New makes a stub serving the clients that ln accepts. Call Run to run
