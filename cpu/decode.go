@@ -627,6 +627,7 @@ opcode:
 // aliasEncoding rewrites into out the encodings x86asm refuses although the
 // hardware runs them as another, equivalent encoding of the same length, and
 // reports whether it did:
+//   - F3 with REX.B before 90 executes as XCHG r8-r15, rAX (x86asm decodes PAUSE).
 //   - SAL (group-2 /6 of C0, C1, D0-D3) executes as SHL (/4) (SDM Vol. 2B "SAL/SAR/SHL/SHR").
 //   - The multi-byte NOP 0F 1F with REX.W or ModRM.reg 1-7, the reserved-NOP
 //     space 0F 19-0F 1D, 0F 18 /4-/7, 0F 1E with a memory
@@ -659,6 +660,18 @@ func (c *CPU) aliasEncoding(win, out []byte) bool {
 		}
 		copy(out, win)
 		out[i+1] = win[i+1]&^0x38 | 4<<3
+		return true
+	case op == 0x90 && rexAt >= 0 && win[rexAt]&1 != 0:
+		// F3 REX.B 90 is XCHG r8, rAX, not PAUSE (x86asm says PAUSE): drop one F3 and
+		// write 87 C0 (the same exchange with a ModRM), keeping the length.
+		f3 := slices.Index(win[:rexAt], 0xF3)
+		if f3 < 0 {
+			return false
+		}
+		n := copy(out, win[:f3])
+		n += copy(out[n:], win[f3+1:i])
+		out[n], out[n+1] = 0x87, 0xC0
+		copy(out[n+2:], win[i+1:])
 		return true
 	case op != 0x0F || i+2 >= len(win):
 		return false

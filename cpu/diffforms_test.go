@@ -6,5 +6,6 @@ func diffForms() []dform {
 	fs = append(fs, sseForms()...)
 	fs = append(fs, x87Forms()...)
 	fs = append(fs, chainForms()...)
+	fs = append(fs, autoForms()...)
 	return fs
 }

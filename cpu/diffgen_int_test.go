@@ -482,7 +482,11 @@ func bitForms() []dform {
 					off = int64(g.n(sz * 8))
 				}
 				g.setReg(r, g.r.Uint64()&^sizeMask[sz]|uint64(off)&sizeMask[sz])
-				g.emit(insn{pfx: p, w: w, op: []byte{0x0F, 0xA3 + byte(i*8)}, modrm: true, reg: r, rm: g.memAt(addr, false), opReg: -1}, addr)
+				a32 := g.n(5) == 0
+				if a32 {
+					p = append(p, 0x67)
+				}
+				g.emit(insn{pfx: p, w: w, op: []byte{0x0F, 0xA3 + byte(i*8)}, modrm: true, reg: r, rm: g.memAt(addr, a32), opReg: -1}, addr)
 				g.c.flags = flagsArith &^ undefinedFlags["bt"]
 			})
 			add(name+"/rm,imm8/"+sizeName(sz), name, 8, "", func(g *dgen) {

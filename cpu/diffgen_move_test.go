@@ -284,7 +284,7 @@ func stringForms() []dform {
 		o := o
 		for si, sz := range allSizes {
 			sz, mn := sz, o.nameStems[si]
-			reps := []string{"", "REP"}
+			reps := []string{"", "REP", "REPNE"} // F2 repeats MOVS/STOS/LODS like F3
 			if o.cmp {
 				reps = []string{"", "REPE", "REPNE"}
 			}
@@ -564,6 +564,27 @@ func controlForms() []dform {
 		popVals(g)
 		g.genRM(rmSpec{op: []byte{0x8F}, size: 4, rmSize: 8, digit: 0, mem: true})
 	})
+	pushPop("PUSH/rm64/reg", 2, func(g *dgen) { g.genRM(rmSpec{op: []byte{0xFF}, size: 4, rmSize: 8, digit: 6}) })
+	pushPop("PUSH/rm16/reg", 2, func(g *dgen) { g.genRM(rmSpec{op: []byte{0xFF}, size: 2, digit: 6}) })
+	pushPop("POP/rm64/reg", 2, func(g *dgen) {
+		popVals(g)
+		g.genRM(rmSpec{op: []byte{0x8F}, size: 4, rmSize: 8, digit: 0})
+	})
+	pushPop("POP/rm16", 2, func(g *dgen) {
+		popVals(g)
+		g.genRM(rmSpec{op: []byte{0x8F}, size: 2, digit: 0, mem: g.coin()})
+	})
+	pushPop("PUSHF/16", 2, func(g *dgen) {
+		g.c.in.RFLAGS |= uint64(g.n(2)) * FlagDF
+		g.mnem = "PUSHF"
+		g.emit(insn{pfx: []byte{0x66}, op: []byte{0x9C}, opReg: -1}, 0)
+	})
+	pushPop("POPF/16", 2, func(g *dgen) {
+		// Only arithmetic flags and DF (TF would trap on the host).
+		g.putMem(g.c.in.GPR[RSP], 2, g.r.Uint64()&(flagsArith|FlagDF)|0x202)
+		g.mnem = "POPF"
+		g.emit(insn{pfx: []byte{0x66}, op: []byte{0x9D}, opReg: -1}, 0)
+	})
 	pushPop("PUSHFQ", 3, func(g *dgen) {
 		g.c.in.RFLAGS |= uint64(g.n(2)) * FlagDF
 		g.mnem = "PUSHFQ"
@@ -613,7 +634,8 @@ func genIndirect(g *dgen, digit uint8) {
 	var addr uint64
 	if mem {
 		addr = uint64(native.ScratchAddr + g.memOff(8, 1))
-		in = insn{op: []byte{0xFF}, modrm: true, reg: digit, rm: g.memAt(addr, false), opReg: -1}
+		a32, p := g.a32Pfx()
+		in = insn{pfx: p, op: []byte{0xFF}, modrm: true, reg: digit, rm: g.memAt(addr, a32), opReg: -1}
 	} else {
 		r := g.reg()
 		in = insn{op: []byte{0xFF}, modrm: true, reg: digit, rm: regRM(r), opReg: -1}

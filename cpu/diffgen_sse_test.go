@@ -407,7 +407,8 @@ func sseForms() []dform {
 		fs = append(fs, dform{name: mn, mnem: mn, weight: 4, gen: func(g *dgen) {
 			g.c.in.MXCSR = 0x1F80 | uint32(g.n(4))<<13 | uint32(g.n(64))
 			addr := nativeScratch + uint64(g.memOff(512, 16))
-			g.emit(insn{w: w, op: x(0xAE), modrm: true, reg: 0, rm: g.memAt(addr, false), opReg: -1}, addr)
+			a32, p := g.a32Pfx()
+			g.emit(insn{pfx: p, w: w, op: x(0xAE), modrm: true, reg: 0, rm: g.memAt(addr, a32), opReg: -1}, addr)
 			off := int(addr - native.MemAddr)
 			g.c.memIgn = append(g.c.memIgn, memRange{off + 5, 19}, memRange{off + 28, 132}, memRange{off + 416, 96})
 		}})
@@ -423,19 +424,22 @@ func sseForms() []dform {
 				g.putMem(addr+160+16*uint64(i), 8, l[0])
 				g.putMem(addr+168+16*uint64(i), 8, l[1])
 			}
-			g.emit(insn{w: w, op: x(0xAE), modrm: true, reg: 1, rm: g.memAt(addr, false), opReg: -1}, addr)
+			a32, p := g.a32Pfx()
+			g.emit(insn{pfx: p, w: w, op: x(0xAE), modrm: true, reg: 1, rm: g.memAt(addr, a32), opReg: -1}, addr)
 		}})
 	}
 	// MXCSR.
 	fs = append(fs, dform{name: "LDMXCSR", mnem: "LDMXCSR", weight: 4, gen: func(g *dgen) {
 		addr := nativeScratch + uint64(g.memOff(4, 4))
 		g.putMem(addr, 4, 0x1F80|uint64(g.n(4))<<13|uint64(g.n(2))<<15|uint64(g.daz())|uint64(g.n(64)))
-		g.emit(insn{op: x(0xAE), modrm: true, reg: 2, rm: g.memAt(addr, false), opReg: -1}, addr)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: x(0xAE), modrm: true, reg: 2, rm: g.memAt(addr, a32), opReg: -1}, addr)
 	}})
 	fs = append(fs, dform{name: "STMXCSR", mnem: "STMXCSR", weight: 3, gen: func(g *dgen) {
 		g.c.in.MXCSR = 0x1F80 | uint32(g.n(4))<<13 | uint32(g.n(64))
 		addr := nativeScratch + uint64(g.memOff(4, 1))
-		g.emit(insn{op: x(0xAE), modrm: true, reg: 3, rm: g.memAt(addr, false), opReg: -1}, addr)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: x(0xAE), modrm: true, reg: 3, rm: g.memAt(addr, a32), opReg: -1}, addr)
 	}})
 	return fs
 }

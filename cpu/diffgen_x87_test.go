@@ -74,15 +74,60 @@ func x87Forms() []dform {
 		a, b := place(g, 2), uint64(native.StackAddr+0x100)
 		g.putMem(a, 2, g.r.Uint64()&0xFFFF)
 		g.raw(x87Init...)
-		g.emit(insn{op: []byte{0xD9}, modrm: true, reg: 5, rm: g.memAt(a, false), opReg: -1}, a)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: []byte{0xD9}, modrm: true, reg: 5, rm: g.memAt(a, a32), opReg: -1}, a)
 		g.raw(x87Op(0xD9, 7, b)...)
+		g.raw(x87Init...)
+	})
+	add("FNSTCW", "FNSTCW", func(g *dgen) {
+		a, b := place(g, 2), place(g, 2)
+		g.putMem(a, 2, g.r.Uint64()&0xFFFF)
+		g.raw(x87Init...)
+		g.raw(x87Op(0xD9, 5, a)...)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: []byte{0xD9}, modrm: true, reg: 7, rm: g.memAt(b, a32), opReg: -1}, b)
+		g.raw(x87Init...)
+	})
+	add("FNSTSW/m16", "FNSTSW", func(g *dgen) {
+		a, b := place(g, 108), place(g, 2)
+		g.x87Image(a)
+		g.raw(x87Init...)
+		g.raw(x87Op(0xDD, 4, a)...)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: []byte{0xDD}, modrm: true, reg: 7, rm: g.memAt(b, a32), opReg: -1}, b)
+		g.raw(x87Init...)
+	})
+	add("FNSAVE", "FNSAVE", func(g *dgen) {
+		a, b := place(g, 108), place(g, 108)
+		g.x87Image(a)
+		g.raw(x87Init...)
+		g.raw(x87Op(0xDD, 4, a)...)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: []byte{0xDD}, modrm: true, reg: 6, rm: g.memAt(b, a32), opReg: -1}, b)
+		g.raw(x87Init...)
+		ignorePointers(g, b)
+	})
+	add("FNINIT", "FNINIT", func(g *dgen) {
+		a, b := place(g, 108), place(g, 108)
+		g.x87Image(a)
+		g.raw(x87Init...)
+		g.raw(x87Op(0xDD, 4, a)...)
+		g.emit(insn{op: x87Init, opReg: -1}, 0)
+		g.raw(x87Op(0xDD, 6, b)...)
+		g.raw(x87Init...)
+		ignorePointers(g, b)
+	})
+	add("FWAIT", "FWAIT", func(g *dgen) {
+		g.raw(x87Init...)
+		g.emit(insn{op: []byte{0x9B}, opReg: -1}, 0)
 		g.raw(x87Init...)
 	})
 	add("FRSTOR+FNSAVE", "FRSTOR", func(g *dgen) {
 		a, b := place(g, 108), uint64(native.StackAddr+0x100)
 		g.x87Image(a)
 		g.raw(x87Init...)
-		g.emit(insn{op: []byte{0xDD}, modrm: true, reg: 4, rm: g.memAt(a, false), opReg: -1}, a)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: []byte{0xDD}, modrm: true, reg: 4, rm: g.memAt(a, a32), opReg: -1}, a)
 		g.raw(x87Op(0xDD, 6, b)...)
 		g.raw(x87Init...)
 		ignorePointers(g, b)
@@ -93,7 +138,8 @@ func x87Forms() []dform {
 		g.claim(RAX)
 		g.raw(x87Init...)
 		g.raw(x87Op(0xDD, 4, a)...)
-		g.emit(insn{op: []byte{0xD9}, modrm: true, reg: 6, rm: absMem(b), opReg: -1}, b)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: []byte{0xD9}, modrm: true, reg: 6, rm: g.memAt(b, a32), opReg: -1}, b)
 		g.raw(x87StswA...)
 		g.raw(x87Init...)
 		ignorePointers(g, b)
@@ -111,7 +157,8 @@ func x87Forms() []dform {
 		g.putMem(a+4, 2, 0) // FLDENV waits: nothing may be pending before it
 		g.raw(x87Init...)
 		g.raw(x87Op(0xDD, 4, a)...) // registers with known contents
-		g.emit(insn{op: []byte{0xD9}, modrm: true, reg: 4, rm: g.memAt(e, false), opReg: -1}, e)
+		a32, p := g.a32Pfx()
+		g.emit(insn{pfx: p, op: []byte{0xD9}, modrm: true, reg: 4, rm: g.memAt(e, a32), opReg: -1}, e)
 		g.raw(x87Op(0xDD, 6, b)...)
 		g.raw(x87Init...)
 		ignorePointers(g, b)
@@ -150,4 +197,12 @@ func x87Forms() []dform {
 		ignorePointers(g, b)
 	})
 	return fs
+}
+
+// a32Pfx decides, one time in four, on a 32-bit address size and returns its prefix.
+func (g *dgen) a32Pfx() (bool, []byte) {
+	if g.n(4) == 0 {
+		return true, []byte{0x67}
+	}
+	return false, nil
 }

@@ -198,6 +198,7 @@ func fninit(c *CPU, u *uop) *Fault {
 	if f := c.fpuCheck(); f != nil {
 		return f
 	}
+	c.x87SetTop(0)
 	c.FCW, c.FSW, c.FTW = fcwDefault, 0, 0
 	return nil
 }

@@ -83,7 +83,9 @@ func (c *CPU) getEnv(b *x87Image, small bool) int {
 		step, n = 2, 14
 	}
 	c.FCW = (uint16(b[0])|uint16(b[1])<<8)&fcwWritable | fcwOnes
-	c.FSW = uint16(b[step]) | uint16(b[step+1])<<8
+	fsw := uint16(b[step]) | uint16(b[step+1])<<8
+	c.x87SetTop(int(fsw>>11) & 7)
+	c.FSW = fsw
 	c.FTW = abridgedTag(uint16(b[2*step]) | uint16(b[2*step+1])<<8)
 	c.x87SyncES()
 	return n
@@ -183,6 +185,7 @@ func fnsave(c *CPU, u *uop) *Fault {
 	if f := c.storeImage(c.ea(u), &b, n+80); f != nil {
 		return f
 	}
+	c.x87SetTop(0)
 	c.FCW, c.FSW, c.FTW = fcwDefault, 0, 0
 	return nil
 }
