@@ -114,6 +114,17 @@ func Drivers() []string {
 	return names
 }
 
+// Programs returns the names of the embedded ring-3 programs, sorted.
+func Programs() []string {
+	var names []string
+	for _, img := range List() {
+		if img.Kind == KindProgram {
+			names = append(names, img.Name)
+		}
+	}
+	return names
+}
+
 func mustRead(p string) []byte {
 	b, err := bin.ReadFile(p)
 	if err != nil {

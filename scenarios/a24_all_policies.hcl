@@ -6,6 +6,7 @@
 scenario "a24_all_policies" {
   description = "A24: the sample vendor driver's policies together, fast profile, 20 guest seconds"
   append      = "pg.profile=fast autorun=load vendor_sample;start svc;sleep 50;run kill 1;run inject 1;run jit;run badptr;run loaddrv attack_a1;sleep 5000;run kill 1;sleep 5000;unload vendor_sample;run jit;run kill 1;ps"
+  drivers     = ["initrd"] # vendor_sample is loaded by the scenario itself
   seeds       = "1..2"
   requires    = ["driver:vendor_sample", "driver:attack_a1", "program:svc", "program:kill", "program:inject", "program:jit", "program:badptr", "program:loaddrv"]
 

@@ -4,6 +4,7 @@
 scenario "a24_blocked_driver" {
   description = "A24: the vendor driver blocks a driver image on its block list through the image gate"
   append      = "pg.profile=test autorun=load vendor_sample;run loaddrv attack_a1;load attack_a1;lsmod"
+  drivers     = ["initrd"] # vendor_sample is loaded by the scenario itself
   requires    = ["driver:vendor_sample", "driver:attack_a1", "program:loaddrv"]
 
   expect {

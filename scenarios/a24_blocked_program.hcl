@@ -4,6 +4,7 @@
 scenario "a24_blocked_program" {
   description = "A24: the vendor driver vetoes a program on its block list"
   append      = "pg.profile=test autorun=load vendor_sample;run badptr"
+  drivers     = ["initrd"] # vendor_sample is loaded by the scenario itself
   requires    = ["driver:vendor_sample", "program:badptr"]
 
   expect {

@@ -4,6 +4,7 @@
 scenario "a24_inject_service" {
   description = "A24: the vendor driver protects its service: write into it"
   append      = "pg.profile=test autorun=load vendor_sample;start svc;sleep 50;run inject 1"
+  drivers     = ["initrd"] # vendor_sample is loaded by the scenario itself
   requires    = ["driver:vendor_sample", "program:svc", "program:inject"]
 
   expect {

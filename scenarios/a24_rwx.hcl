@@ -4,6 +4,7 @@
 scenario "a24_rwx" {
   description = "A24: the vendor driver refuses an RWX allocation"
   append      = "pg.profile=test autorun=load vendor_sample;run jit"
+  drivers     = ["initrd"] # vendor_sample is loaded by the scenario itself
   requires    = ["driver:vendor_sample", "program:jit"]
 
   expect {

@@ -5,6 +5,7 @@
 scenario "a24_unregister_theft" {
   description = "A24: another driver cannot unregister the vendor driver's filters"
   append      = "pg.profile=test autorun=load vendor_sample;load vendor_thief;start svc;sleep 50;run kill 1"
+  drivers     = ["initrd"] # vendor_sample is loaded by the scenario itself
   requires    = ["driver:vendor_sample", "driver:vendor_thief", "program:svc", "program:kill"]
 
   expect {

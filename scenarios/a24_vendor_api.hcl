@@ -5,6 +5,7 @@
 scenario "a24_vendor_api" {
   description = "A24: vendor_sample protects svc, blocks a program, a driver and RWX memory; no bug check"
   append      = "pg.profile=test"
+  drivers     = ["initrd"] # vendor_sample is loaded by the scenario itself
   requires    = ["driver:vendor_sample", "program:svc", "program:kill", "program:inject", "program:jit", "program:badptr"]
 
   step {

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -23,19 +26,28 @@ func runCommand() *cli.Command {
 		Usage:     "run attack and baseline scenarios (HCL files)",
 		ArgsUsage: "SCENARIO.hcl|DIR ...",
 		Description: "Runs every scenario of the files (a directory stands for its *.hcl files), one\n" +
-			"machine per run, in parallel across cores, and prints one row per scenario: outcome, expected vs observed, detection latency\n" +
-			"(guest time from the attack step to the bug check), instructions and wall time.\n" +
-			"Scenarios with several runs (a seed range, --repeat, restore_after variants) also\n" +
-			"print a campaign table (detection rate, latency median/p99/max per group) and a\n" +
-			"latency histogram. The language is described in package emu/scenario's documentation.\n\n" +
+			"machine per run, in parallel across cores, and prints one row per scenario: outcome,\n" +
+			"expected vs observed, detection latency (guest time from the attack step to the bug\n" +
+			"check), instructions and elapsed wall time, then a line of totals. Scenarios with\n" +
+			"several runs (a seed range, --repeat, restore_after variants) also print a campaign\n" +
+			"table and a latency histogram. docs/scenarios.md describes the language.\n\n" +
+			"--shard I/N runs the share of the campaign with job index i mod N == I (0 <= I < N);\n" +
+			"`kppemu report merge` combines the shards' --out files into the report one machine\n" +
+			"would have printed. SIGINT or SIGTERM (or --max-wall) stops the runs in flight and\n" +
+			"reports the ones that finished.\n\n" +
 			"Exit status: 0 when every expectation held (skipped scenarios included), 1 when one\n" +
-			"failed or a scenario could not run, 2 on a host error.",
+			"failed, a scenario could not run or --max-wall stopped the campaign, 2 on a host\n" +
+			"error (bad flag, unreadable file, failed write), 130 when interrupted.",
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "parallel", Aliases: []string{"j"}, Usage: "`N` machines at once (default: one per CPU)"},
+			&cli.IntFlag{Name: "parallel", Aliases: []string{"j"}, Usage: "`N` machines at once (0: one per CPU)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON (every run, summaries) instead of tables"},
+			&cli.StringFlag{Name: "out", Usage: "also write the report as JSON to `FILE` (what `kppemu report merge` reads)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "run every scenario with seed `N` instead of its own (the first of a --repeat)"},
 			&cli.IntFlag{Name: "repeat", Usage: "run each scenario `N` times with consecutive seeds (a campaign)"},
+			&cli.StringFlag{Name: "shard", Usage: "run only share `I/N` of the campaign (0 <= I < N)"},
+			&cli.DurationFlag{Name: "max-wall", Usage: "stop after `DURATION` of host time and report what finished"},
 			&cli.BoolFlag{Name: "all-runs", Usage: "print one row per run, not per scenario"},
+			&cli.BoolFlag{Name: "wide", Usage: "do not fit the table to 100 columns"},
 			&cli.BoolFlag{Name: "progress", Usage: "show a progress bar even when stderr is not a terminal"},
 			&cli.BoolFlag{Name: "list", Usage: "only parse the files and list the scenarios (and their errors)"},
 		},
@@ -44,7 +56,7 @@ func runCommand() *cli.Command {
 }
 
 // runValueFlags are the run flags that take a value.
-var runValueFlags = map[string]bool{"parallel": true, "j": true, "seed": true, "repeat": true}
+var runValueFlags = map[string]bool{"parallel": true, "j": true, "seed": true, "repeat": true, "out": true, "shard": true, "max-wall": true}
 
 // splitRunArgs separates flags written after the files (`kppemu run a.hcl
 // --parallel 4`, the documented order; urfave/cli stops parsing flags at the
@@ -87,13 +99,22 @@ func runAction(c *cli.Context) error {
 	if len(files) == 0 {
 		return &exitStatus{exitHostError, "run: name at least one scenario file"}
 	}
-	if c.Int("repeat") < 0 || c.Int("parallel") < 0 {
-		return &exitStatus{exitHostError, "--repeat and --parallel must not be negative"}
+	if c.Int("repeat") < 0 || c.Int("parallel") < 0 || c.Duration("max-wall") < 0 {
+		return &exitStatus{exitHostError, "--repeat, --parallel and --max-wall must not be negative"}
+	}
+	if c.Int("repeat") > scenario.MaxJobs {
+		return &exitStatus{exitHostError, fmt.Sprintf("--repeat %d: at most %d runs per campaign", c.Int("repeat"), scenario.MaxJobs)}
 	}
 	loaded := scenario.LoadFiles(files)
 	if c.Bool("list") {
 		for _, sc := range loaded.Scenarios {
-			fmt.Printf("%s\t%s\t%d seed(s) × %d variant(s)\t%s\n", sc.Pos, sc.Name, len(sc.Seeds), len(sc.Variants()), sc.Description)
+			line := fmt.Sprintf("%s\t%s\t%d seed(s) × %d variant(s)\t%s", sc.Pos, sc.Name, len(sc.Seeds), len(sc.Variants()), sc.Description)
+			if n := sc.MachineNote(); n != "" {
+				line += " [machine: " + n + "]"
+			}
+			if _, err := fmt.Println(line); err != nil {
+				return &exitStatus{exitHostError, "run --list: " + err.Error()}
+			}
 		}
 		for _, e := range loaded.Errors {
 			fmt.Fprintln(os.Stderr, e.Error())
@@ -108,7 +129,34 @@ func runAction(c *cli.Context) error {
 		s := c.Uint64("seed")
 		plan.Seed = &s
 	}
-	jobs := plan.Jobs(loaded.Scenarios)
+	all, err := plan.Jobs(loaded.Scenarios)
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	jobs := all
+	var shard *scenario.Shard
+	if c.IsSet("shard") {
+		sh, err := scenario.ParseShard(c.String("shard"))
+		if err != nil {
+			return &exitStatus{exitHostError, "--" + err.Error()}
+		}
+		shard = &sh
+		plan.Shard, plan.Shards = sh.Index, sh.Count
+		if jobs, err = plan.Jobs(loaded.Scenarios); err != nil {
+			return &exitStatus{exitHostError, err.Error()}
+		}
+	}
+
+	// SIGINT/SIGTERM and --max-wall stop the runs in flight; what finished
+	// is still reported.
+	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopSignals()
+	var wallCtx context.Context = ctx
+	if d := c.Duration("max-wall"); d > 0 {
+		var cancel context.CancelFunc
+		wallCtx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
 
 	var progress func(done, total int, r *scenario.Result)
 	if len(jobs) > 1 && (c.Bool("progress") || term.IsTerminal(int(os.Stderr.Fd()))) {
@@ -116,20 +164,69 @@ func runAction(c *cli.Context) error {
 		progress = bar.update
 		defer bar.finish()
 	}
-	results := append(loaded.ErrorResults(), scenario.RunAll(jobs, c.Int("parallel"), progress)...)
+	results := append(loaded.ErrorResults(), scenario.RunAllContext(wallCtx, jobs, c.Int("parallel"), progress)...)
 	if progress != nil {
 		fmt.Fprint(os.Stderr, "\r\033[K")
 	}
 	rep := scenario.NewReport(results)
-	if c.Bool("json") {
-		if err := rep.WriteJSON(os.Stdout); err != nil {
-			return &exitStatus{exitHostError, err.Error()}
+	rep.TotalJobs, rep.Shard = len(all), shard
+	var status *exitStatus
+	if wallCtx.Err() != nil {
+		finished := len(results) - len(loaded.ErrorResults())
+		if ctx.Err() != nil {
+			rep.Interrupted = fmt.Sprintf("interrupted after %d of %d runs", finished, len(jobs))
+			status = &exitStatus{exitInterrupted, rep.Interrupted}
+		} else {
+			rep.Interrupted = fmt.Sprintf("--max-wall %s reached after %d of %d runs", c.Duration("max-wall"), finished, len(jobs))
+			status = &exitStatus{exitScenarioFailed, rep.Interrupted}
 		}
-	} else {
-		rep.WriteText(os.Stdout, c.Bool("all-runs"))
+		rep.Passed = false
+	}
+	if err := writeReport(rep, os.Stdout, c.String("out"), c.Bool("json"), reportOptions(c)); err != nil {
+		return err
+	}
+	if status != nil {
+		return status
 	}
 	if !rep.Passed {
 		return &exitStatus{exitScenarioFailed, ""}
+	}
+	return nil
+}
+
+// reportOptions are the text report's options from the flags.
+func reportOptions(c *cli.Context) scenario.TextOptions {
+	opt := scenario.TextOptions{AllRuns: c.Bool("all-runs"), Width: scenario.DefaultWidth}
+	if c.Bool("wide") {
+		opt.Width = 0
+	}
+	return opt
+}
+
+// writeReport prints the report (JSON or text) and writes the JSON to out
+// when given; any write error is a host error.
+func writeReport(rep *scenario.Report, stdout io.Writer, out string, asJSON bool, opt scenario.TextOptions) error {
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			return &exitStatus{exitHostError, "--out: " + err.Error()}
+		}
+		err = rep.WriteJSON(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return &exitStatus{exitHostError, fmt.Sprintf("--out %s: %v", out, err)}
+		}
+	}
+	var err error
+	if asJSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout, opt)
+	}
+	if err != nil {
+		return &exitStatus{exitHostError, "writing the report: " + err.Error()}
 	}
 	return nil
 }

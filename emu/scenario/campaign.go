@@ -1,11 +1,15 @@
 package scenario
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -41,12 +45,12 @@ func LoadFiles(files []string) Loaded {
 // ErrorResults turns file errors into ERROR rows.
 func (l Loaded) ErrorResults() []*Result {
 	var out []*Result
-	for _, e := range l.Errors {
+	for i, e := range l.Errors {
 		name := e.Name
 		if name == "" {
 			name = e.File
 		}
-		r := &Result{Scenario: name, File: e.File, Outcome: Error, Observed: "invalid scenario"}
+		r := &Result{Scenario: name, File: e.File, Job: -(i + 1), Outcome: Error, Observed: "invalid scenario"}
 		for _, d := range e.Diags {
 			r.Failures = append(r.Failures, formatDiag(d))
 		}
@@ -54,6 +58,10 @@ func (l Loaded) ErrorResults() []*Result {
 	}
 	return out
 }
+
+// MaxJobs bounds the runs of one campaign (on one machine or across all
+// shards): a million runs of the shortest scenario take days of CPU time.
+const MaxJobs = 1_000_000
 
 // Plan says how to expand scenarios into jobs.
 type Plan struct {
@@ -63,11 +71,56 @@ type Plan struct {
 	// Repeat > 1 runs each scenario (and variant) with Repeat consecutive
 	// seeds starting at its first seed.
 	Repeat int
+	// Shard and Shards (> 1) keep only this machine's share of the
+	// campaign: the jobs whose index i has i mod Shards == Shard.
+	Shard, Shards int
 }
 
-// Jobs expands scenarios into runs: seeds x variants, in file order.
-func (p Plan) Jobs(scs []*Scenario) []Job {
+// Shard is one machine's share of a campaign.
+type Shard struct {
+	Index int `json:"index"` // 0-based
+	Count int `json:"count"`
+}
+
+// ParseShard reads "I/N" (0 <= I < N).
+func ParseShard(s string) (Shard, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil {
+		return Shard{}, fmt.Errorf("shard %q: want I/N, e.g. 0/4 (the first of four)", s)
+	}
+	if n < 1 || n > MaxJobs || i < 0 || i >= n {
+		return Shard{}, fmt.Errorf("shard %q: want 0 <= I < N (shards are numbered from 0, as a Kubernetes completion index)", s)
+	}
+	return Shard{Index: i, Count: n}, nil
+}
+
+// ErrTooManyJobs is returned by Jobs when a plan exceeds MaxJobs.
+var ErrTooManyJobs = errors.New("too many runs")
+
+// Jobs expands scenarios into runs: seeds x variants, in file order, each
+// with its index in that order; a sharded plan keeps its share of them.
+func (p Plan) Jobs(scs []*Scenario) ([]Job, error) {
+	if p.Repeat < 0 || p.Repeat > MaxJobs {
+		return nil, fmt.Errorf("%w: --repeat %d (at most %d)", ErrTooManyJobs, p.Repeat, MaxJobs)
+	}
+	total := 0
+	for _, sc := range scs {
+		n := len(sc.Seeds)
+		if p.Seed != nil {
+			n = 1
+		}
+		if p.Repeat > 1 {
+			n = p.Repeat
+		}
+		total += n * len(sc.Variants())
+		if total > MaxJobs {
+			return nil, fmt.Errorf("%w: the campaign has more than %d runs (seeds x variants x --repeat)", ErrTooManyJobs, MaxJobs)
+		}
+	}
 	var jobs []Job
+	index := 0
 	for _, sc := range scs {
 		seeds := sc.Seeds
 		if p.Seed != nil {
@@ -82,17 +135,27 @@ func (p Plan) Jobs(scs []*Scenario) []Job {
 		}
 		for v := range sc.Variants() {
 			for _, s := range seeds {
-				jobs = append(jobs, Job{Scenario: sc, Seed: s, Variant: v})
+				if p.Shards <= 1 || index%p.Shards == p.Shard {
+					jobs = append(jobs, Job{Scenario: sc, Seed: s, Variant: v, Index: index})
+				}
+				index++
 			}
 		}
 	}
-	return jobs
+	return jobs, nil
 }
 
 // RunAll runs jobs on parallel goroutines (one machine each; 0 = one per
 // CPU) and returns the results in job order. progress, if not nil, is
 // called after each run from the worker that finished it (serialised).
 func RunAll(jobs []Job, parallel int, progress func(done, total int, r *Result)) []*Result {
+	return RunAllContext(context.Background(), jobs, parallel, progress)
+}
+
+// RunAllContext is RunAll until ctx is done: then no job starts, the runs
+// in flight stop, and only the runs that finished are returned (in job
+// order).
+func RunAllContext(ctx context.Context, jobs []Job, parallel int, progress func(done, total int, r *Result)) []*Result {
 	if parallel <= 0 {
 		parallel = runtime.NumCPU()
 	}
@@ -107,10 +170,13 @@ func RunAll(jobs []Job, parallel int, progress func(done, total int, r *Result))
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(jobs) {
+				if i >= len(jobs) || ctx.Err() != nil {
 					return
 				}
-				r := runProtected(jobs[i])
+				r := runProtected(ctx, jobs[i])
+				if r.Interrupted() {
+					return
+				}
 				results[i] = r
 				if progress != nil {
 					mu.Lock()
@@ -122,20 +188,49 @@ func RunAll(jobs []Job, parallel int, progress func(done, total int, r *Result))
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		var done []*Result
+		for _, r := range results {
+			if r != nil {
+				done = append(done, r)
+			}
+		}
+		return done
+	}
 	return results
 }
 
 // runProtected runs a job; a host-side panic becomes an ERROR row instead
 // of taking the other runs down.
-func runProtected(j Job) (r *Result) {
+func runProtected(ctx context.Context, j Job) (r *Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			r = &Result{Scenario: j.Scenario.Name, File: j.Scenario.File, Seed: j.Seed, Outcome: Error,
+			r = &Result{Scenario: j.Scenario.Name, File: j.Scenario.File, Seed: j.Seed, Job: j.Index, Outcome: Error,
 				Observed: "internal error", Failures: []string{fmt.Sprintf("internal error: %v", p)}}
 		}
 	}()
-	return RunJob(j)
+	return RunJobContext(ctx, j)
 }
+
+// hostSpan is the host time a set of runs covered.
+type hostSpan struct {
+	from, to int64
+	any      bool
+}
+
+func (s *hostSpan) add(r *Result) {
+	if r.StartNS == 0 && r.WallNS == 0 {
+		return
+	}
+	end := r.StartNS + r.WallNS
+	if !s.any {
+		s.from, s.to, s.any = r.StartNS, end, true
+		return
+	}
+	s.from, s.to = min(s.from, r.StartNS), max(s.to, end)
+}
+
+func (s *hostSpan) ns() int64 { return s.to - s.from }
 
 // Stats is a latency distribution.
 type Stats struct {
@@ -168,8 +263,12 @@ type Summary struct {
 	Groups    []Stats `json:"groups,omitempty"` // per flipped region type, or per variant
 	BugChecks int     `json:"bugchecks"`        // runs that ended in a bug check
 	Instr     uint64  `json:"instructions"`
-	WallNS    int64   `json:"wall_ns"`
+	// WallNS is the elapsed host time from the first of the runs' start
+	// to the last one's end; MachineNS the sum of the runs' wall times.
+	WallNS    int64 `json:"wall_ns"`
+	MachineNS int64 `json:"machine_ns"`
 	first     *Result
+	hostSpan      hostSpan
 }
 
 // Summarize groups results by scenario (in first-seen order).
@@ -191,7 +290,9 @@ func Summarize(results []*Result) []*Summary {
 			s.BugChecks++
 		}
 		s.Instr += r.Instructions
-		s.WallNS += r.WallNS
+		s.MachineNS += r.WallNS
+		s.hostSpan.add(r)
+		s.WallNS = s.hostSpan.ns()
 		switch r.Outcome {
 		case Pass:
 			s.Pass++

@@ -3,8 +3,10 @@ package scenario
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/images"
@@ -29,14 +31,150 @@ func (s *Scenario) checkModule(v string) error {
 		}
 		return nil
 	}
-	if _, err := images.Driver(name); err != nil {
-		// Drivers another engineer has not built yet are a requirement, not an error.
-		if s.requires("driver:" + strings.TrimSuffix(name, ".ko")) {
+	return s.checkDriverName(name)
+}
+
+// checkDriverName reports whether an embedded driver (or a boot module
+// file of the scenario) has this name; a driver named in requires may be
+// missing (the run is then skipped).
+func (s *Scenario) checkDriverName(name string) error {
+	name = strings.TrimSuffix(name, ".ko")
+	if _, err := images.Driver(name); err == nil || s.requires("driver:"+name) {
+		return nil
+	}
+	for _, d := range s.Drivers {
+		file, _, _ := strings.Cut(d, " ")
+		if base := strings.TrimSuffix(filepath.Base(file), ".ko"); base == name && fileExists(s.path(file)) {
 			return nil
 		}
-		return fmt.Errorf("%q is neither a file nor an embedded driver (`kppemu images` lists them; requires = [\"driver:%s\"] skips the scenario while it is not built)", name, name)
 	}
-	return nil
+	msg := fmt.Sprintf("no driver %q", name)
+	if sg := suggest(name, images.Drivers()); sg != "" {
+		msg += fmt.Sprintf("; did you mean %q?", sg)
+	}
+	return fmt.Errorf("%s (`kppemu images` lists the drivers; requires = [\"driver:%s\"] skips the scenario while it is not built)", msg, name)
+}
+
+// checkProgram reports whether an embedded program has this name.
+func (s *Scenario) checkProgram(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty program name")
+	}
+	if _, err := images.Program(name); err == nil || s.requires("program:"+name) {
+		return nil
+	}
+	msg := fmt.Sprintf("no program %q", name)
+	if sg := suggest(name, images.Programs()); sg != "" {
+		msg += fmt.Sprintf("; did you mean %q?", sg)
+	}
+	return fmt.Errorf("%s (`kppemu images` lists the programs; requires = [\"program:%s\"] skips the scenario while it is not built)", msg, name)
+}
+
+var embeddedKernelSyms = sync.OnceValues(func() (*Symbols, error) { return KernelSymbols(images.Kernel()) })
+
+// checkSymbol reports whether a poke's symbol exists: a kernel symbol of
+// the embedded kernel, or "driver!symbol" of an embedded driver. Symbols
+// of kernel and driver files are resolved only when the run loads them.
+func (s *Scenario) checkSymbol(expr string) error {
+	expr = strings.TrimSpace(expr)
+	if expr == "" {
+		return fmt.Errorf("empty symbol")
+	}
+	if s.requires("symbol:" + expr) {
+		return nil
+	}
+	mod, sym, isDriver := strings.Cut(expr, "!")
+	if isDriver && mod != "kernel" {
+		obj, err := images.Driver(mod)
+		if err != nil {
+			if s.requires("driver:"+mod) || s.Kernel != "" {
+				return nil
+			}
+			for _, d := range s.Drivers {
+				file, _, _ := strings.Cut(d, " ")
+				if strings.TrimSuffix(filepath.Base(file), ".ko") == mod && fileExists(s.path(file)) {
+					return nil
+				}
+			}
+			return s.checkDriverName(mod)
+		}
+		if sym == "" {
+			return nil
+		}
+		syms, err := DriverSymbols(obj, 0)
+		if err != nil {
+			return nil // the run reports what is wrong with the object
+		}
+		if _, ok := syms.Lookup(sym); ok {
+			return nil
+		}
+		return unknownSymbol(fmt.Sprintf("driver %s has no symbol %q", mod, sym), sym, syms)
+	}
+	if isDriver {
+		expr = sym
+	}
+	if s.Kernel != "" {
+		return nil
+	}
+	syms, err := embeddedKernelSyms()
+	if err != nil {
+		return nil
+	}
+	if _, ok := syms.Lookup(expr); ok {
+		return nil
+	}
+	return unknownSymbol(fmt.Sprintf("the kernel has no symbol %q", expr), expr, syms)
+}
+
+func unknownSymbol(msg, name string, syms *Symbols) error {
+	var names []string
+	for _, s := range syms.All() {
+		names = append(names, s.Name)
+	}
+	if sg := suggest(name, names); sg != "" {
+		msg += fmt.Sprintf("; did you mean %q?", sg)
+	}
+	return fmt.Errorf("%s", msg)
+}
+
+// suggest returns the candidate closest to name by edit distance when it
+// is close enough to be a typo ("" otherwise).
+func suggest(name string, candidates []string) string {
+	best, bestD := "", 0
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(name), strings.ToLower(c))
+		if best == "" || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" || bestD == 0 || bestD > len(name)/3 {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	if len(a) > 256 || len(b) > 256 {
+		return max(len(a), len(b))
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func (s *Scenario) requires(q string) bool {
@@ -51,6 +189,37 @@ func (s *Scenario) requires(q string) bool {
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
+}
+
+// MachineNote says how the scenario's machine differs from the one
+// `kppemu boot` starts with no flags (the embedded kernel, 128 MiB, the
+// module archive and vendor_sample), or "" when it does not.
+func (s *Scenario) MachineNote() string {
+	var diffs []string
+	if s.Kernel != "" {
+		diffs = append(diffs, "kernel "+s.Kernel)
+	}
+	if s.MemBytes != 0 && s.MemBytes != emu.DefaultMemBytes {
+		diffs = append(diffs, fmt.Sprintf("%d MiB of RAM", s.MemBytes>>20))
+	}
+	names := map[string]bool{}
+	for _, d := range s.Drivers {
+		name, _, _ := strings.Cut(d, " ")
+		name = strings.TrimSuffix(filepath.Base(name), ".ko")
+		if name == "initrd.tar" {
+			name = "initrd"
+		}
+		names[name] = true
+		if !slices.Contains(DefaultDrivers, name) {
+			diffs = append(diffs, "boot module "+d)
+		}
+	}
+	for _, d := range DefaultDrivers {
+		if !names[d] {
+			diffs = append(diffs, "no "+d)
+		}
+	}
+	return strings.Join(diffs, ", ")
 }
 
 // bootImage builds the Multiboot image set of the scenario.

@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
@@ -19,6 +21,16 @@ import (
 
 // DefaultMaxTime is a scenario's guest-time limit when it names none.
 const DefaultMaxTime = 30_000_000_000
+
+// MaxGuestTime bounds every guest duration of a scenario (24 guest hours):
+// an idle guest runs an hour of guest time in seconds, but a typo such as
+// at = "100000h" would still keep a machine busy for days.
+const MaxGuestTime = 24 * 3600 * 1_000_000_000
+
+// DefaultDrivers are the boot modules of a scenario with the embedded
+// kernel that names none: the machine `kppemu boot` starts by default (the
+// module archive and the sample vendor driver).
+var DefaultDrivers = []string{"initrd", "vendor_sample"}
 
 // Scenario is one validated `scenario "NAME" { ... }` block.
 type Scenario struct {
@@ -30,6 +42,8 @@ type Scenario struct {
 
 	Kernel   string   // kernel file; "" = the embedded kernel
 	Drivers  []string // boot modules: "initrd", embedded driver names or files, each optionally followed by " ARGS"
+	// ExplicitDrivers: the file named its drivers (else DefaultDrivers).
+	ExplicitDrivers bool
 	Programs []string // programs the scenario starts (checked against the embedded images)
 	Append   string   // kernel command line
 	MemBytes uint64   // 0 = emu.DefaultMemBytes
@@ -61,6 +75,7 @@ const (
 	ActType  = "type"  // type a shell command
 	ActLoad  = "load"  // type "load NAME"
 	ActStart = "start" // type "start PROGRAM" (in the background)
+	ActKill  = "kill"  // type "kill PID" with the pid of a running program
 	ActPoke  = "poke"  // write guest memory
 	ActFlip  = "flip"  // flip a bit in a random protected region
 	ActMSR   = "msr"   // write an MSR
@@ -86,7 +101,7 @@ type Step struct {
 	Attack bool
 
 	Kind string
-	Text string // type, load, start: the shell command (load/start: the argument)
+	Text string // type, load, start, kill: the shell command (load/start: the argument; kill: a program name)
 	Poke *Poke
 	Flip *Flip
 	Reg  *RegWrite // msr and reg
@@ -147,6 +162,10 @@ type Expect struct {
 	Code    uint64   // bugcheck
 	Types   []uint64 // bugcheck: parameter 4 must be one of these (nil: any)
 	Within  uint64   // bugcheck/event: guest ns after the attack step (0: until the end)
+	// Grace: after a missed Within deadline the run goes on this long to
+	// report when (and whether) the bug check came; HasGrace when given.
+	Grace    uint64
+	HasGrace bool
 	Measure bool     // bugcheck: record detection and latency, never fail for a miss
 	// CrashOK: the machine going down another way within the bound
 	// (another bug check, a triple fault) passes too, counted as a crash.
@@ -249,6 +268,99 @@ func ParseFile(path string) ([]*Scenario, []*FileError) {
 	return Parse(path, src)
 }
 
+// The schema of a scenario file, decoded by gohcl: unknown attributes and
+// blocks, missing or extra labels and repeated attributes are the HCL
+// library's diagnostics (with its "Did you mean" suggestions). Attributes
+// are kept as *hcl.Attribute so that the values, checked below, keep their
+// positions for the messages.
+type fileHCL struct {
+	Scenarios []*scenarioHCL `hcl:"scenario,block"`
+}
+
+type scenarioHCL struct {
+	Name      string    `hcl:"name,label"`
+	TypeRange hcl.Range `hcl:",type_range"`
+	NameRange hcl.Range `hcl:"name,label_range"`
+
+	Description *hcl.Attribute `hcl:"description,optional"`
+	Kernel      *hcl.Attribute `hcl:"kernel,optional"`
+	Drivers     *hcl.Attribute `hcl:"drivers,optional"`
+	Programs    *hcl.Attribute `hcl:"programs,optional"`
+	Append      *hcl.Attribute `hcl:"append,optional"`
+	Mem         *hcl.Attribute `hcl:"mem,optional"`
+	Seed        *hcl.Attribute `hcl:"seed,optional"`
+	Seeds       *hcl.Attribute `hcl:"seeds,optional"`
+	MaxTime     *hcl.Attribute `hcl:"max_time,optional"`
+	Requires    *hcl.Attribute `hcl:"requires,optional"`
+
+	Steps   []*stepHCL   `hcl:"step,block"`
+	Expects []*expectHCL `hcl:"expect,block"`
+}
+
+type stepHCL struct {
+	TypeRange hcl.Range `hcl:",type_range"`
+
+	At        *hcl.Attribute `hcl:"at,optional"`
+	After     *hcl.Attribute `hcl:"after,optional"`
+	AfterText *hcl.Attribute `hcl:"after_text,optional"`
+	Jitter    *hcl.Attribute `hcl:"jitter,optional"`
+	Attack    *hcl.Attribute `hcl:"attack,optional"`
+
+	Type  *hcl.Attribute `hcl:"type,optional"`
+	Load  *hcl.Attribute `hcl:"load,optional"`
+	Start *hcl.Attribute `hcl:"start,optional"`
+	Kill  *hcl.Attribute `hcl:"kill,optional"`
+
+	Poke []*pokeHCL `hcl:"poke,block"`
+	Flip []*flipHCL `hcl:"flip,block"`
+	MSR  []*regHCL  `hcl:"msr,block"`
+	Reg  []*regHCL  `hcl:"reg,block"`
+}
+
+type pokeHCL struct {
+	TypeRange    hcl.Range      `hcl:",type_range"`
+	Symbol       *hcl.Attribute `hcl:"symbol,optional"`
+	Addr         *hcl.Attribute `hcl:"addr,optional"`
+	Phys         *hcl.Attribute `hcl:"phys,optional"`
+	Offset       *hcl.Attribute `hcl:"offset,optional"`
+	Bytes        *hcl.Attribute `hcl:"bytes,optional"`
+	Value        *hcl.Attribute `hcl:"value,optional"`
+	Xor          *hcl.Attribute `hcl:"xor,optional"`
+	Size         *hcl.Attribute `hcl:"size,optional"`
+	RestoreAfter *hcl.Attribute `hcl:"restore_after,optional"`
+}
+
+type flipHCL struct {
+	RegionType *hcl.Attribute `hcl:"region_type,optional"`
+	Mode       *hcl.Attribute `hcl:"mode,optional"`
+}
+
+// regHCL is an msr or a reg block (index for msr, name for reg).
+type regHCL struct {
+	TypeRange hcl.Range      `hcl:",type_range"`
+	Index     *hcl.Attribute `hcl:"index,optional"`
+	Name      *hcl.Attribute `hcl:"name,optional"`
+	Value     *hcl.Attribute `hcl:"value,optional"`
+	Set       *hcl.Attribute `hcl:"set,optional"`
+	Clear     *hcl.Attribute `hcl:"clear,optional"`
+}
+
+type expectHCL struct {
+	TypeRange hcl.Range `hcl:",type_range"`
+
+	BugCheck      *hcl.Attribute `hcl:"bugcheck,optional"`
+	RegionType    *hcl.Attribute `hcl:"region_type,optional"`
+	Within        *hcl.Attribute `hcl:"within,optional"`
+	Grace         *hcl.Attribute `hcl:"grace,optional"`
+	Measure       *hcl.Attribute `hcl:"measure,optional"`
+	CrashOK       *hcl.Attribute `hcl:"crash_ok,optional"`
+	NoBugCheckFor *hcl.Attribute `hcl:"no_bugcheck_for,optional"`
+	Event         *hcl.Attribute `hcl:"event,optional"`
+	Args          *hcl.Attribute `hcl:"args,optional"`
+	Text          *hcl.Attribute `hcl:"text,optional"`
+	Serial        *hcl.Attribute `hcl:"serial,optional"`
+}
+
 // Parse parses scenario source; filename names it in diagnostics and
 // anchors relative image paths. Each scenario block is validated on its
 // own: a broken one yields a FileError and the others are still returned.
@@ -259,35 +371,60 @@ func Parse(filename string, src []byte) ([]*Scenario, []*FileError) {
 	}
 	body, ok := f.Body.(*hclsyntax.Body)
 	if !ok {
-		return nil, []*FileError{{File: filename, Diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "not native HCL syntax"}}}}
+		return nil, []*FileError{{File: filename, Diags: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "not native HCL syntax",
+			Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}}}}}
+	}
+	// The top level first, block by block, so that one scenario's errors
+	// never hide another scenario.
+	var top hcl.Diagnostics
+	var blocks []*hclsyntax.Block
+	for _, a := range sortedAttrs(body) {
+		top = append(top, errAt(a.NameRange, "Unsupported argument",
+			fmt.Sprintf("%q: a scenario file holds only scenario \"NAME\" { ... } blocks", a.Name)))
+	}
+	for _, b := range body.Blocks {
+		if b.Type != "scenario" {
+			detail := fmt.Sprintf("%q: a scenario file holds only scenario \"NAME\" { ... } blocks", b.Type)
+			if s := suggest(b.Type, []string{"scenario"}); s != "" {
+				detail += fmt.Sprintf(". Did you mean %q?", s)
+			}
+			top = append(top, errAt(b.TypeRange, "Unsupported block type", detail))
+			continue
+		}
+		blocks = append(blocks, b)
 	}
 	var out []*Scenario
 	var errs []*FileError
-	var top hcl.Diagnostics
-	for _, a := range sortedAttrs(body) {
-		top = append(top, errAt(a.NameRange, "Unexpected attribute", fmt.Sprintf("%q: a scenario file holds only scenario \"NAME\" { ... } blocks", a.Name)))
-	}
 	seen := map[string]string{}
-	for _, b := range body.Blocks {
-		if b.Type != "scenario" {
-			top = append(top, errAt(b.TypeRange, "Unexpected block", fmt.Sprintf("%q: a scenario file holds only scenario \"NAME\" { ... } blocks", b.Type)))
+	for _, b := range blocks {
+		var one fileHCL
+		d := gohcl.DecodeBody(&hclsyntax.Body{Blocks: hclsyntax.Blocks{b}, SrcRange: b.Range(), EndRange: b.CloseBraceRange}, nil, &one)
+		if len(one.Scenarios) != 1 {
+			sortDiags(d)
+			name := ""
+			if len(b.Labels) > 0 {
+				name = b.Labels[0]
+			}
+			errs = append(errs, &FileError{File: filename, Name: name, Diags: d})
 			continue
 		}
-		if len(b.Labels) != 1 || b.Labels[0] == "" {
-			top = append(top, errAt(b.TypeRange, "Missing scenario name", `write scenario "NAME" { ... }`))
+		sh := one.Scenarios[0]
+		if sh.Name == "" {
+			errs = append(errs, &FileError{File: filename, Diags: hcl.Diagnostics{errAt(sh.NameRange, "Missing scenario name", `write scenario "NAME" { ... }`)}})
 			continue
 		}
-		name := b.Labels[0]
-		if prev, dup := seen[name]; dup {
-			errs = append(errs, &FileError{File: filename, Name: name, Diags: hcl.Diagnostics{errAt(b.LabelRanges[0],
-				"Duplicate scenario name", fmt.Sprintf("%q is already defined at %s", name, prev))}})
+		if prev, dup := seen[sh.Name]; dup {
+			errs = append(errs, &FileError{File: filename, Name: sh.Name, Diags: hcl.Diagnostics{errAt(sh.NameRange,
+				"Duplicate scenario name", fmt.Sprintf("%q is already defined at %s", sh.Name, prev))}})
 			continue
 		}
-		seen[name] = posOf(b.TypeRange)
-		sc, d := decodeScenario(filename, b)
+		seen[sh.Name] = posOf(sh.TypeRange)
+		// The schema's diagnostics (unknown names) and the values' together.
+		sc, vd := decodeScenario(filename, sh)
+		d = append(d, vd...)
 		sortDiags(d)
 		if d.HasErrors() {
-			errs = append(errs, &FileError{File: filename, Name: name, Diags: d})
+			errs = append(errs, &FileError{File: filename, Name: sh.Name, Diags: d})
 			continue
 		}
 		out = append(out, sc)
@@ -325,69 +462,36 @@ func sortedAttrs(b *hclsyntax.Body) []*hclsyntax.Attribute {
 	return attrs
 }
 
-// body is a block being decoded: it hands out attributes by name, records
-// which were used, and reports the rest as unexpected.
-type body struct {
-	b     *hclsyntax.Body
-	what  string
-	used  map[string]bool
+// conv turns decoded attributes into Go values, recording a diagnostic at
+// the value's position when one does not fit.
+type conv struct {
 	diags *hcl.Diagnostics
 }
 
-func newBody(b *hclsyntax.Body, what string, diags *hcl.Diagnostics) *body {
-	return &body{b: b, what: what, used: map[string]bool{}, diags: diags}
-}
-
-func (b *body) errf(r hcl.Range, summary, format string, args ...any) {
-	*b.diags = append(*b.diags, errAt(r, summary, fmt.Sprintf(format, args...)))
-}
-
-func (b *body) attr(name string) *hclsyntax.Attribute {
-	b.used[name] = true
-	return b.b.Attributes[name]
-}
-
-func (b *body) has(name string) bool { return b.b.Attributes[name] != nil }
-
-// finish reports attributes and blocks nobody asked for.
-func (b *body) finish(allowedBlocks ...string) {
-	for _, a := range sortedAttrs(b.b) {
-		if !b.used[a.Name] {
-			b.errf(a.NameRange, "Unsupported attribute", "%q is not an attribute of %s", a.Name, b.what)
-		}
-	}
-	for _, blk := range b.b.Blocks {
-		ok := false
-		for _, t := range allowedBlocks {
-			ok = ok || blk.Type == t
-		}
-		if !ok {
-			b.errf(blk.TypeRange, "Unsupported block", "%q blocks are not allowed in %s", blk.Type, b.what)
-		}
-	}
+func (c conv) errf(r hcl.Range, summary, format string, args ...any) {
+	*c.diags = append(*c.diags, errAt(r, summary, fmt.Sprintf(format, args...)))
 }
 
 // value evaluates an attribute (literals only: no variables or functions).
-func (b *body) value(a *hclsyntax.Attribute) (cty.Value, bool) {
+func (c conv) value(a *hcl.Attribute) (cty.Value, bool) {
 	v, d := a.Expr.Value(nil)
 	if d.HasErrors() {
-		*b.diags = append(*b.diags, d...)
+		*c.diags = append(*c.diags, d...)
 		return cty.NilVal, false
 	}
 	if v.IsNull() || !v.IsWhollyKnown() {
-		b.errf(a.Expr.Range(), "Invalid value", "%q must not be null", a.Name)
+		c.errf(a.Expr.Range(), "Invalid value", "%q must not be null", a.Name)
 		return cty.NilVal, false
 	}
 	return v, true
 }
 
 // str returns a string attribute ("" and false when absent or bad).
-func (b *body) str(name string) (string, hcl.Range, bool) {
-	a := b.attr(name)
+func (c conv) str(a *hcl.Attribute) (string, hcl.Range, bool) {
 	if a == nil {
 		return "", hcl.Range{}, false
 	}
-	v, ok := b.value(a)
+	v, ok := c.value(a)
 	if !ok {
 		return "", a.Expr.Range(), false
 	}
@@ -398,20 +502,19 @@ func (b *body) str(name string) (string, hcl.Range, bool) {
 		// Numbers are accepted where strings are (seed = 3, offset = 16).
 		return v.AsBigFloat().Text('f', -1), a.Expr.Range(), true
 	case v.Type() == cty.Bool:
-		b.errf(a.Expr.Range(), "Invalid value", "%q must be a string, not a bool", name)
+		c.errf(a.Expr.Range(), "Invalid value", "%q must be a string, not a bool", a.Name)
 	default:
-		b.errf(a.Expr.Range(), "Invalid value", "%q must be a string", name)
+		c.errf(a.Expr.Range(), "Invalid value", "%q must be a string", a.Name)
 	}
 	return "", a.Expr.Range(), false
 }
 
 // strs returns a string or a list of strings.
-func (b *body) strs(name string) ([]string, hcl.Range, bool) {
-	a := b.attr(name)
+func (c conv) strs(a *hcl.Attribute) ([]string, hcl.Range, bool) {
 	if a == nil {
 		return nil, hcl.Range{}, false
 	}
-	v, ok := b.value(a)
+	v, ok := c.value(a)
 	if !ok {
 		return nil, a.Expr.Range(), false
 	}
@@ -419,7 +522,7 @@ func (b *body) strs(name string) ([]string, hcl.Range, bool) {
 		return []string{v.AsString()}, a.Expr.Range(), true
 	}
 	if !v.Type().IsTupleType() && !v.Type().IsListType() {
-		b.errf(a.Expr.Range(), "Invalid value", "%q must be a string or a list of strings", name)
+		c.errf(a.Expr.Range(), "Invalid value", "%q must be a string or a list of strings", a.Name)
 		return nil, a.Expr.Range(), false
 	}
 	var out []string
@@ -427,38 +530,37 @@ func (b *body) strs(name string) ([]string, hcl.Range, bool) {
 		_, e := it.Element()
 		switch {
 		case e.IsNull():
-			b.errf(a.Expr.Range(), "Invalid value", "%q: list elements must not be null", name)
+			c.errf(a.Expr.Range(), "Invalid value", "%q: list elements must not be null", a.Name)
 			return nil, a.Expr.Range(), false
 		case e.Type() == cty.String:
 			out = append(out, e.AsString())
 		case e.Type() == cty.Number:
 			out = append(out, e.AsBigFloat().Text('f', -1))
 		default:
-			b.errf(a.Expr.Range(), "Invalid value", "%q: list elements must be strings", name)
+			c.errf(a.Expr.Range(), "Invalid value", "%q: list elements must be strings", a.Name)
 			return nil, a.Expr.Range(), false
 		}
 	}
 	return out, a.Expr.Range(), true
 }
 
-func (b *body) boolean(name string) (bool, bool) {
-	a := b.attr(name)
+func (c conv) boolean(a *hcl.Attribute) (bool, bool) {
 	if a == nil {
 		return false, false
 	}
-	v, ok := b.value(a)
+	v, ok := c.value(a)
 	if !ok {
 		return false, false
 	}
 	if v.Type() != cty.Bool {
-		b.errf(a.Expr.Range(), "Invalid value", "%q must be true or false", name)
+		c.errf(a.Expr.Range(), "Invalid value", "%q must be true or false", a.Name)
 		return false, false
 	}
 	return v.True(), true
 }
 
-func (b *body) num(name string) (uint64, hcl.Range, bool) {
-	s, r, ok := b.str(name)
+func (c conv) num(a *hcl.Attribute) (uint64, hcl.Range, bool) {
+	s, r, ok := c.str(a)
 	if !ok {
 		return 0, r, false
 	}
@@ -468,89 +570,96 @@ func (b *body) num(name string) (uint64, hcl.Range, bool) {
 		if f, _, e := big.ParseFloat(s, 10, 256, big.ToNearestEven); e == nil && !f.IsInt() {
 			err = fmt.Errorf("%s is not a whole number", s)
 		}
-		b.errf(r, "Invalid number", "%s: %v", name, err)
+		c.errf(r, "Invalid number", "%s: %v", a.Name, err)
 		return 0, r, false
 	}
 	return v, r, true
 }
 
-func (b *body) dur(name string) (uint64, hcl.Range, bool) {
-	s, r, ok := b.str(name)
+// dur reads a guest duration of at most MaxGuestTime.
+func (c conv) dur(a *hcl.Attribute) (uint64, hcl.Range, bool) {
+	s, r, ok := c.str(a)
 	if !ok {
 		return 0, r, false
 	}
 	v, err := parseGuestDuration(s)
 	if err != nil {
-		b.errf(r, "Invalid duration", "%s: %v", name, err)
+		c.errf(r, "Invalid duration", "%s: %v", a.Name, err)
 		return 0, r, false
 	}
 	return v, r, true
 }
 
-func (b *body) re(name string) (*regexp.Regexp, bool) {
-	s, r, ok := b.str(name)
+func (c conv) re(a *hcl.Attribute) (*regexp.Regexp, bool) {
+	s, r, ok := c.str(a)
 	if !ok {
 		return nil, false
 	}
 	x, err := regexp.Compile(s)
 	if err != nil {
-		b.errf(r, "Invalid regular expression", "%s: %v", name, err)
+		c.errf(r, "Invalid regular expression", "%s: %v", a.Name, err)
 		return nil, false
 	}
 	return x, true
 }
 
-func decodeScenario(filename string, blk *hclsyntax.Block) (*Scenario, hcl.Diagnostics) {
+func decodeScenario(filename string, sh *scenarioHCL) (*Scenario, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	b := newBody(blk.Body, fmt.Sprintf("scenario %q", blk.Labels[0]), &diags)
-	sc := &Scenario{Name: blk.Labels[0], File: filename, Dir: filepath.Dir(filename), Pos: posOf(blk.TypeRange), MaxTime: DefaultMaxTime}
-	sc.Description, _, _ = b.str("description")
-	if rs, r, ok := b.strs("requires"); ok {
+	c := conv{&diags}
+	sc := &Scenario{Name: sh.Name, File: filename, Dir: filepath.Dir(filename), Pos: posOf(sh.TypeRange), MaxTime: DefaultMaxTime}
+	sc.Description, _, _ = c.str(sh.Description)
+	if rs, r, ok := c.strs(sh.Requires); ok {
 		for _, q := range rs {
 			kind, _, found := strings.Cut(q, ":")
 			if !found || (kind != "driver" && kind != "program" && kind != "symbol") {
-				b.errf(r, "Invalid requirement", "%q: want driver:NAME, program:NAME or symbol:NAME", q)
+				c.errf(r, "Invalid requirement", "%q: want driver:NAME, program:NAME or symbol:NAME", q)
 			}
 		}
 		sc.Requires = rs
 	}
-	if k, r, ok := b.str("kernel"); ok && k != "embedded" && k != "" {
+	if k, r, ok := c.str(sh.Kernel); ok && k != "embedded" && k != "" {
 		sc.Kernel = k
 		if _, err := os.Stat(sc.path(k)); err != nil {
-			b.errf(r, "Kernel not found", "%v", err)
+			c.errf(r, "Kernel not found", "%v", err)
 		}
 	}
-	if ds, r, ok := b.strs("drivers"); ok {
+	if ds, r, ok := c.strs(sh.Drivers); ok {
 		for _, d := range ds {
 			if err := sc.checkModule(d); err != nil {
-				b.errf(r, "Unknown driver", "%v", err)
+				c.errf(r, "Unknown driver", "%v", err)
 			}
 		}
 		sc.Drivers = ds
+		sc.ExplicitDrivers = true
 	} else if sc.Kernel == "" {
-		sc.Drivers = []string{"initrd"}
+		sc.Drivers = slices.Clone(DefaultDrivers)
 	}
-	if ps, _, ok := b.strs("programs"); ok {
+	if ps, r, ok := c.strs(sh.Programs); ok {
+		for _, p := range ps {
+			if err := sc.checkProgram(p); err != nil {
+				c.errf(r, "Unknown program", "%v", err)
+			}
+		}
 		sc.Programs = ps
 	}
-	sc.Append, _, _ = b.str("append")
-	if s, r, ok := b.str("mem"); ok {
+	sc.Append, _, _ = c.str(sh.Append)
+	if s, r, ok := c.str(sh.Mem); ok {
 		v, err := parseMem(s)
 		if err != nil {
-			b.errf(r, "Invalid memory size", "%v", err)
+			c.errf(r, "Invalid memory size", "%v", err)
 		}
 		sc.MemBytes = v
 	}
-	if b.has("seed") && b.has("seeds") {
-		b.errf(b.b.Attributes["seeds"].NameRange, "Conflicting attributes", "give either seed or seeds, not both")
+	if sh.Seed != nil && sh.Seeds != nil {
+		c.errf(sh.Seeds.NameRange, "Conflicting attributes", "give either seed or seeds, not both")
 	}
-	if v, _, ok := b.num("seed"); ok {
+	if v, _, ok := c.num(sh.Seed); ok {
 		sc.Seeds = []uint64{v}
 	}
-	if s, r, ok := b.str("seeds"); ok {
+	if s, r, ok := c.str(sh.Seeds); ok {
 		v, err := parseSeeds(s)
 		if err != nil {
-			b.errf(r, "Invalid seeds", "%v (want e.g. \"1..20\" or \"1,5,9\")", err)
+			c.errf(r, "Invalid seeds", "%v (want e.g. \"1..20\" or \"1,5,9\")", err)
 		}
 		sc.Seeds = v
 	}
@@ -559,29 +668,25 @@ func decodeScenario(filename string, blk *hclsyntax.Block) (*Scenario, hcl.Diagn
 	}
 	var maxTimeRange hcl.Range
 	hasMax := false
-	if v, r, ok := b.dur("max_time"); ok {
+	if v, r, ok := c.dur(sh.MaxTime); ok {
 		if v == 0 {
-			b.errf(r, "Invalid duration", "max_time must be positive")
+			c.errf(r, "Invalid duration", "max_time must be positive")
 		}
 		sc.MaxTime, maxTimeRange, hasMax = v, r, true
 	}
-	b.finish("step", "expect")
 
-	for _, sb := range blk.Body.Blocks {
-		switch sb.Type {
-		case "step":
-			st := decodeStep(sb, len(sc.Steps)+1, &diags)
-			if st != nil {
-				sc.Steps = append(sc.Steps, st)
-			}
-		case "expect":
-			if e := decodeExpect(sb, &diags); e != nil {
-				sc.Expects = append(sc.Expects, e)
-			}
+	for _, sb := range sh.Steps {
+		if st := sc.decodeStep(sb, len(sc.Steps)+1, &diags); st != nil {
+			sc.Steps = append(sc.Steps, st)
+		}
+	}
+	for _, eb := range sh.Expects {
+		if e := decodeExpect(eb, &diags); e != nil {
+			sc.Expects = append(sc.Expects, e)
 		}
 	}
 	if len(sc.Expects) == 0 && !diags.HasErrors() {
-		diags = append(diags, errAt(blk.TypeRange, "No expectations", fmt.Sprintf("scenario %q has no expect { ... } block", sc.Name)))
+		diags = append(diags, errAt(sh.TypeRange, "No expectations", fmt.Sprintf("scenario %q has no expect { ... } block", sc.Name)))
 	}
 	nVariantSteps := 0
 	for _, st := range sc.Steps {
@@ -590,7 +695,7 @@ func decodeScenario(filename string, blk *hclsyntax.Block) (*Scenario, hcl.Diagn
 		}
 	}
 	if nVariantSteps > 1 {
-		diags = append(diags, errAt(blk.TypeRange, "Too many variant lists", "only one step may list several restore_after values"))
+		diags = append(diags, errAt(sh.TypeRange, "Too many variant lists", "only one step may list several restore_after values"))
 	}
 	// The run must last as long as the expectations look.
 	need := uint64(0)
@@ -608,7 +713,7 @@ func decodeScenario(filename string, blk *hclsyntax.Block) (*Scenario, hcl.Diagn
 		diags = append(diags, errAt(maxTimeRange, "max_time too short",
 			fmt.Sprintf("max_time %s ends before a step or expectation at %s", fmtNS(sc.MaxTime), fmtNS(need))))
 	} else if !hasMax && need >= sc.MaxTime {
-		sc.MaxTime = need + 1_000_000_000
+		sc.MaxTime = min(need+1_000_000_000, MaxGuestTime)
 	}
 	return sc, diags
 }
@@ -621,78 +726,87 @@ func (s *Scenario) path(p string) string {
 	return filepath.Join(s.Dir, p)
 }
 
-func decodeStep(blk *hclsyntax.Block, index int, diags *hcl.Diagnostics) *Step {
-	b := newBody(blk.Body, "a step", diags)
-	st := &Step{Index: index, Pos: posOf(blk.TypeRange)}
+// pidRefRE matches $pid(NAME) in typed commands.
+var pidRefRE = regexp.MustCompile(`\$pid\(([^)]*)\)`)
+
+func (sc *Scenario) decodeStep(sb *stepHCL, index int, diags *hcl.Diagnostics) *Step {
+	c := conv{diags}
+	st := &Step{Index: index, Pos: posOf(sb.TypeRange)}
 	nerr := len(*diags)
-	if len(blk.Labels) > 0 {
-		b.errf(blk.LabelRanges[0], "Unexpected label", "step blocks take no label")
-	}
-	if v, _, ok := b.dur("at"); ok {
+	if v, _, ok := c.dur(sb.At); ok {
 		st.HasAt, st.At = true, v
 	}
-	if s, r, ok := b.str("after"); ok {
+	if s, r, ok := c.str(sb.After); ok {
 		if st.HasAt {
-			b.errf(r, "Conflicting attributes", "give either at or after, not both")
+			c.errf(r, "Conflicting attributes", "give either at or after, not both")
 		}
 		ev, delay, _ := strings.Cut(s, "+")
 		t, err := parseEventType(ev)
 		if err != nil {
-			b.errf(r, "Invalid event", "after: %v", err)
+			c.errf(r, "Invalid event", "after: %v", err)
 		}
 		st.After, st.AfterName = t, strings.TrimSpace(ev)
 		if strings.TrimSpace(delay) != "" {
 			d, err := parseGuestDuration(delay)
 			if err != nil {
-				b.errf(r, "Invalid duration", "after: %v", err)
+				c.errf(r, "Invalid duration", "after: %v", err)
 			}
 			st.Delay = d
 		}
 	}
-	if x, ok := b.re("after_text"); ok {
+	if x, ok := c.re(sb.AfterText); ok {
 		st.AfterText = x
 		if st.After == 0 {
-			b.errf(blk.TypeRange, "Missing attribute", "after_text needs after")
+			c.errf(sb.TypeRange, "Missing attribute", "after_text needs after")
 		}
 	}
 	if !st.HasAt && st.After == 0 && len(*diags) == nerr {
-		b.errf(blk.TypeRange, "Missing time", "a step needs at = \"DURATION\" or after = \"EVENT [+ DURATION]\"")
+		c.errf(sb.TypeRange, "Missing time", "a step needs at = \"DURATION\" or after = \"EVENT [+ DURATION]\"")
 	}
-	st.Jitter, _, _ = b.dur("jitter")
-	st.Attack, _ = b.boolean("attack")
+	st.Jitter, _, _ = c.dur(sb.Jitter)
+	st.Attack, _ = c.boolean(sb.Attack)
 
 	var kinds []string
-	for _, k := range []string{ActType, ActLoad, ActStart} {
-		if s, r, ok := b.str(k); ok {
-			kinds = append(kinds, k)
-			st.Kind, st.Text = k, s
-			if strings.ContainsAny(s, "\r\n") {
-				b.errf(r, "Invalid command", "%s: one line, no newline characters", k)
-			}
-			if strings.TrimSpace(s) == "" {
-				b.errf(r, "Invalid command", "%s: empty", k)
-			}
-		}
-	}
-	for _, sub := range blk.Body.Blocks {
-		switch sub.Type {
-		case ActPoke:
-			st.Kind, st.Poke = ActPoke, decodePoke(sub, diags)
-		case ActFlip:
-			st.Kind, st.Flip = ActFlip, decodeFlip(sub, diags)
-		case ActMSR, ActReg:
-			st.Kind, st.Reg = sub.Type, decodeReg(sub, diags)
-		default:
+	for _, k := range []struct {
+		kind string
+		a    *hcl.Attribute
+	}{{ActType, sb.Type}, {ActLoad, sb.Load}, {ActStart, sb.Start}, {ActKill, sb.Kill}} {
+		s, r, ok := c.str(k.a)
+		if !ok {
 			continue
 		}
-		kinds = append(kinds, sub.Type)
+		kinds = append(kinds, k.kind)
+		st.Kind, st.Text = k.kind, s
+		if strings.ContainsAny(s, "\r\n") {
+			c.errf(r, "Invalid command", "%s: one line, no newline characters", k.kind)
+		}
+		if strings.TrimSpace(s) == "" {
+			c.errf(r, "Invalid command", "%s: empty", k.kind)
+			continue
+		}
+		sc.checkCommand(k.kind, s, r, c)
 	}
-	b.finish(ActPoke, ActFlip, ActMSR, ActReg)
+	for _, p := range sb.Poke {
+		st.Kind, st.Poke = ActPoke, sc.decodePoke(p, diags)
+		kinds = append(kinds, ActPoke)
+	}
+	for _, f := range sb.Flip {
+		st.Kind, st.Flip = ActFlip, decodeFlip(f, diags)
+		kinds = append(kinds, ActFlip)
+	}
+	for _, m := range sb.MSR {
+		st.Kind, st.Reg = ActMSR, decodeReg(ActMSR, m, diags)
+		kinds = append(kinds, ActMSR)
+	}
+	for _, m := range sb.Reg {
+		st.Kind, st.Reg = ActReg, decodeReg(ActReg, m, diags)
+		kinds = append(kinds, ActReg)
+	}
 	switch {
 	case len(kinds) == 0 && len(*diags) == nerr:
-		b.errf(blk.TypeRange, "Missing action", "a step needs one of: type, load, start (attributes) or poke, flip, msr, reg (blocks)")
+		c.errf(sb.TypeRange, "Missing action", "a step needs one of: type, load, start, kill (attributes) or poke, flip, msr, reg (blocks)")
 	case len(kinds) > 1:
-		b.errf(blk.TypeRange, "Several actions", "a step does one thing; this one has %s", strings.Join(kinds, ", "))
+		c.errf(sb.TypeRange, "Several actions", "a step does one thing; this one has %s", strings.Join(kinds, ", "))
 	}
 	if len(*diags) > nerr {
 		return nil
@@ -700,94 +814,149 @@ func decodeStep(blk *hclsyntax.Block, index int, diags *hcl.Diagnostics) *Step {
 	return st
 }
 
-func decodePoke(blk *hclsyntax.Block, diags *hcl.Diagnostics) *Poke {
-	b := newBody(blk.Body, "poke", diags)
+// checkCommand rejects typed commands that name a driver or program that
+// does not exist (unless a requirement says it may be missing).
+func (sc *Scenario) checkCommand(kind, s string, r hcl.Range, c conv) {
+	for _, m := range pidRefRE.FindAllStringSubmatch(s, -1) {
+		if err := sc.checkProgram(m[1]); err != nil {
+			c.errf(r, "Unknown program", "$pid(%s): %v", m[1], err)
+		}
+	}
+	if strings.Contains(strings.ReplaceAll(s, "$pid(", ""), "$") && kind != ActType {
+		c.errf(r, "Invalid command", "%s: the only substitution is $pid(PROGRAM)", kind)
+	}
+	words := strings.Fields(s)
+	switch kind {
+	case ActLoad:
+		if err := sc.checkDriverName(words[0]); err != nil {
+			c.errf(r, "Unknown driver", "load: %v", err)
+		}
+	case ActStart, ActKill:
+		name := words[0]
+		if kind == ActStart && name == "-p" && len(words) > 1 {
+			name = words[1]
+		}
+		if kind == ActKill && len(words) > 1 {
+			c.errf(r, "Invalid command", "kill: one program name (the newest running process of that program is killed)")
+		}
+		if err := sc.checkProgram(name); err != nil {
+			c.errf(r, "Unknown program", "%s: %v", kind, err)
+		}
+	case ActType:
+		// The shell commands that name a driver or a program.
+		if len(words) < 2 {
+			return
+		}
+		switch words[0] {
+		case "load":
+			if err := sc.checkDriverName(words[1]); err != nil {
+				c.errf(r, "Unknown driver", "type %q: %v", s, err)
+			}
+		case "run", "start":
+			name := words[1]
+			if name == "-p" && len(words) > 2 {
+				name = words[2]
+			}
+			if err := sc.checkProgram(name); err != nil {
+				c.errf(r, "Unknown program", "type %q: %v", s, err)
+			}
+		}
+	}
+}
+
+func (sc *Scenario) decodePoke(ph *pokeHCL, diags *hcl.Diagnostics) *Poke {
+	c := conv{diags}
 	p := &Poke{Size: 8}
 	where := 0
-	if s, _, ok := b.str("symbol"); ok {
+	if s, r, ok := c.str(ph.Symbol); ok {
 		p.Symbol = s
 		where++
+		if err := sc.checkSymbol(s); err != nil {
+			c.errf(r, "Unknown symbol", "%v", err)
+		}
 	}
-	if v, _, ok := b.num("addr"); ok {
+	if v, _, ok := c.num(ph.Addr); ok {
 		p.Virt = v
 		where++
 	}
-	if v, _, ok := b.num("phys"); ok {
+	if v, _, ok := c.num(ph.Phys); ok {
 		p.Phys, p.IsPhys = v, true
 		where++
 	}
 	if where != 1 {
-		b.errf(blk.TypeRange, "Invalid poke", "give exactly one of symbol, addr (virtual) or phys")
+		c.errf(ph.TypeRange, "Invalid poke", "give exactly one of symbol, addr (virtual) or phys")
 	}
-	p.Offset, _, _ = b.num("offset")
+	p.Offset, _, _ = c.num(ph.Offset)
 	what := 0
-	if s, r, ok := b.str("bytes"); ok {
+	if s, r, ok := c.str(ph.Bytes); ok {
 		raw, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
 		if err != nil || len(raw) == 0 {
-			b.errf(r, "Invalid bytes", "bytes: want hex bytes such as \"e9 00 00 00 00\"")
+			c.errf(r, "Invalid bytes", "bytes: want hex bytes such as \"e9 00 00 00 00\"")
 		}
 		p.Bytes = raw
 		what++
 	}
-	if s, r, ok := b.str("value"); ok {
+	if s, r, ok := c.str(ph.Value); ok {
 		if v, err := parseUint(s); err == nil {
 			p.Value = v
 		} else if s != "" && !strings.ContainsAny(s, " \t") {
 			p.ValueSym = s // a symbol's address, resolved at run time
+			name, _, _ := strings.Cut(s, "+")
+			if err := sc.checkSymbol(name); err != nil {
+				c.errf(r, "Unknown symbol", "value: %v", err)
+			}
 		} else {
-			b.errf(r, "Invalid value", "value: a number or a SYMBOL[+OFFSET]")
+			c.errf(r, "Invalid value", "value: a number or a SYMBOL[+OFFSET]")
 		}
 		what++
 	}
-	if v, _, ok := b.num("xor"); ok {
+	if v, _, ok := c.num(ph.Xor); ok {
 		p.Xor, p.IsXor = v, true
 		what++
 	}
-	if v, r, ok := b.num("size"); ok {
+	if v, r, ok := c.num(ph.Size); ok {
 		if v != 1 && v != 2 && v != 4 && v != 8 {
-			b.errf(r, "Invalid size", "size must be 1, 2, 4 or 8")
+			c.errf(r, "Invalid size", "size must be 1, 2, 4 or 8")
 		}
 		p.Size = int(v)
 	}
 	if what != 1 {
-		b.errf(blk.TypeRange, "Invalid poke", "give exactly one of bytes, value or xor")
+		c.errf(ph.TypeRange, "Invalid poke", "give exactly one of bytes, value or xor")
 	}
-	if ds, r, ok := b.strs("restore_after"); ok {
+	if ds, r, ok := c.strs(ph.RestoreAfter); ok {
 		for _, d := range ds {
 			v, err := parseGuestDuration(d)
 			if err != nil {
-				b.errf(r, "Invalid duration", "restore_after: %v", err)
+				c.errf(r, "Invalid duration", "restore_after: %v", err)
 			}
 			p.RestoreAfter = append(p.RestoreAfter, v)
 		}
 		if len(ds) == 0 {
-			b.errf(r, "Invalid duration", "restore_after: empty list")
+			c.errf(r, "Invalid duration", "restore_after: empty list")
 		}
 	}
-	b.finish()
 	return p
 }
 
-func decodeFlip(blk *hclsyntax.Block, diags *hcl.Diagnostics) *Flip {
-	b := newBody(blk.Body, "flip", diags)
+func decodeFlip(fh *flipHCL, diags *hcl.Diagnostics) *Flip {
+	c := conv{diags}
 	f := &Flip{}
-	if s, r, ok := b.str("region_type"); ok {
+	if s, r, ok := c.str(fh.RegionType); ok {
 		ts, err := parseTypeSet(s)
 		if err != nil {
-			b.errf(r, "Invalid region type", "%v", err)
+			c.errf(r, "Invalid region type", "%v", err)
 		}
 		f.Types = ts
 	}
-	if s, r, ok := b.str("mode"); ok {
+	if s, r, ok := c.str(fh.Mode); ok {
 		switch s {
 		case "bit":
 		case "byte":
 			f.Byte = true
 		default:
-			b.errf(r, "Invalid mode", "mode: bit or byte")
+			c.errf(r, "Invalid mode", "mode: bit or byte")
 		}
 	}
-	b.finish()
 	return f
 }
 
@@ -796,66 +965,76 @@ var regNames = []string{"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
 	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags", "cr0", "cr2", "cr3", "cr4", "cr8",
 	"dr0", "dr1", "dr2", "dr3", "dr6", "dr7"}
 
-func decodeReg(blk *hclsyntax.Block, diags *hcl.Diagnostics) *RegWrite {
-	b := newBody(blk.Body, blk.Type, diags)
-	w := &RegWrite{Name: blk.Type}
-	if blk.Type == ActMSR {
-		if v, r, ok := b.num("index"); ok {
+func decodeReg(kind string, rh *regHCL, diags *hcl.Diagnostics) *RegWrite {
+	c := conv{diags}
+	w := &RegWrite{Name: kind}
+	if kind == ActMSR {
+		if rh.Name != nil {
+			c.errf(rh.Name.NameRange, "Unsupported argument", "an msr block takes index, not name (a reg block takes name)")
+		}
+		if v, r, ok := c.num(rh.Index); ok {
 			if v >= 1<<32 {
-				b.errf(r, "Invalid MSR", "index %#x does not fit 32 bits", v)
+				c.errf(r, "Invalid MSR", "index %#x does not fit 32 bits", v)
 			}
 			w.Index = uint32(v)
-		} else {
-			b.errf(blk.TypeRange, "Missing attribute", "msr needs index")
+		} else if rh.Index == nil {
+			c.errf(rh.TypeRange, "Missing attribute", "msr needs index")
 		}
 	} else {
-		if s, r, ok := b.str("name"); ok {
+		if rh.Index != nil {
+			c.errf(rh.Index.NameRange, "Unsupported argument", "a reg block takes name, not index (an msr block takes index)")
+		}
+		if s, r, ok := c.str(rh.Name); ok {
 			w.Name = strings.ToLower(s)
-			found := false
-			for _, n := range regNames {
-				found = found || n == w.Name
+			if !slices.Contains(regNames, w.Name) {
+				detail := fmt.Sprintf("%q (known: %s)", s, strings.Join(regNames, ", "))
+				if sg := suggest(w.Name, regNames); sg != "" {
+					detail = fmt.Sprintf("%q; did you mean %q? (known: %s)", s, sg, strings.Join(regNames, ", "))
+				}
+				c.errf(r, "Unknown register", "%s", detail)
 			}
-			if !found {
-				b.errf(r, "Unknown register", "%q (known: %s)", s, strings.Join(regNames, ", "))
-			}
-		} else {
-			b.errf(blk.TypeRange, "Missing attribute", "reg needs name")
+		} else if rh.Name == nil {
+			c.errf(rh.TypeRange, "Missing attribute", "reg needs name")
 		}
 	}
 	hasValue := false
-	if v, _, ok := b.num("value"); ok {
+	if v, _, ok := c.num(rh.Value); ok {
 		w.Value, hasValue = v, true
 	}
-	if v, _, ok := b.num("set"); ok {
+	if v, _, ok := c.num(rh.Set); ok {
 		w.Set, w.RMW = v, true
 	}
-	if v, _, ok := b.num("clear"); ok {
+	if v, _, ok := c.num(rh.Clear); ok {
 		w.Clear, w.RMW = v, true
 	}
 	if hasValue == w.RMW {
-		b.errf(blk.TypeRange, "Invalid "+blk.Type, "give either value or set/clear")
+		c.errf(rh.TypeRange, "Invalid "+kind, "give either value or set/clear")
 	}
-	b.finish()
 	return w
 }
 
-func decodeExpect(blk *hclsyntax.Block, diags *hcl.Diagnostics) *Expect {
-	b := newBody(blk.Body, "expect", diags)
-	e := &Expect{Pos: posOf(blk.TypeRange)}
+func decodeExpect(eh *expectHCL, diags *hcl.Diagnostics) *Expect {
+	c := conv{diags}
+	e := &Expect{Pos: posOf(eh.TypeRange)}
 	nerr := len(*diags)
-	if len(blk.Labels) > 0 {
-		b.errf(blk.LabelRanges[0], "Unexpected label", "expect blocks take no label")
-	}
 	var kinds []string
-	if s, r, ok := b.str("bugcheck"); ok {
+	// only reports attributes that belong to another kind of expectation.
+	only := func(kind string, attrs ...*hcl.Attribute) {
+		for _, a := range attrs {
+			if a != nil && e.Kind != kind {
+				c.errf(a.NameRange, "Unsupported argument", "%q belongs to a %s expectation", a.Name, kind)
+			}
+		}
+	}
+	if s, r, ok := c.str(eh.BugCheck); ok {
 		kinds = append(kinds, "bugcheck")
 		e.Kind = ExpBugCheck
 		v, err := parseUint(s)
 		if err != nil {
-			b.errf(r, "Invalid bug-check code", "%v", err)
+			c.errf(r, "Invalid bug-check code", "%v", err)
 		}
 		e.Code = v
-		if ts, r, ok := b.str("region_type"); ok {
+		if ts, r, ok := c.str(eh.RegionType); ok {
 			// "flipped" (alone or among alternatives) stands for the type of
 			// the region a flip step hit.
 			var alts []string
@@ -867,37 +1046,37 @@ func decodeExpect(blk *hclsyntax.Block, diags *hcl.Diagnostics) *Expect {
 				}
 			}
 			ts = strings.Join(alts, "|")
+			var set []uint64
+			var err error
 			if e.TypeFlipped && ts == "" {
-				ts = "none"
-			}
-			set, err := parseTypeSet(ts)
-			if ts == "none" {
-				set, err = []uint64{}, nil
+				set = []uint64{}
+			} else {
+				set, err = parseTypeSet(ts)
 			}
 			if err != nil {
-				b.errf(r, "Invalid region type", "%v", err)
+				c.errf(r, "Invalid region type", "%v", err)
 			}
 			e.Types = set
 			if e.Code != abi.BugCriticalStructureCorruption && set != nil {
-				b.errf(r, "Invalid region type", "region_type applies to bug check 0x109 only")
+				c.errf(r, "Invalid region type", "region_type applies to bug check 0x109 only")
 			}
 		}
-		e.Measure, _ = b.boolean("measure")
-		e.CrashOK, _ = b.boolean("crash_ok")
+		e.Measure, _ = c.boolean(eh.Measure)
+		e.CrashOK, _ = c.boolean(eh.CrashOK)
 	}
-	if v, _, ok := b.dur("no_bugcheck_for"); ok {
+	if v, _, ok := c.dur(eh.NoBugCheckFor); ok {
 		kinds = append(kinds, "no_bugcheck_for")
 		e.Kind, e.For = ExpNoBugCheck, v
 	}
-	if s, r, ok := b.str("event"); ok {
+	if s, r, ok := c.str(eh.Event); ok {
 		kinds = append(kinds, "event")
 		e.Kind = ExpEvent
 		t, err := parseEventType(s)
 		if err != nil {
-			b.errf(r, "Invalid event", "%v", err)
+			c.errf(r, "Invalid event", "%v", err)
 		}
 		e.Event, e.EventName = t, s
-		if as, r, ok := b.strs("args"); ok {
+		if as, r, ok := c.strs(eh.Args); ok {
 			for _, a := range as {
 				if a == "*" || a == "_" {
 					e.Args = append(e.Args, nil)
@@ -905,26 +1084,40 @@ func decodeExpect(blk *hclsyntax.Block, diags *hcl.Diagnostics) *Expect {
 				}
 				v, err := parseUint(a)
 				if err != nil {
-					b.errf(r, "Invalid argument", "args: %v (or \"*\" for any)", err)
+					c.errf(r, "Invalid argument", "args: %v (or \"*\" for any)", err)
 				}
 				e.Args = append(e.Args, &v)
 			}
 		}
-		e.Text, _ = b.re("text")
+		e.Text, _ = c.re(eh.Text)
 	}
-	if x, ok := b.re("serial"); ok {
+	if x, ok := c.re(eh.Serial); ok {
 		kinds = append(kinds, "serial")
 		e.Kind, e.Serial = ExpSerial, x
 	}
-	if e.Kind == ExpBugCheck || e.Kind == ExpEvent {
-		e.Within, _, _ = b.dur("within")
+	if len(kinds) == 1 {
+		only(ExpBugCheck, eh.RegionType, eh.Measure, eh.CrashOK, eh.Grace)
+		only(ExpEvent, eh.Args, eh.Text)
+		if e.Kind != ExpBugCheck && e.Kind != ExpEvent {
+			only("bugcheck or event", eh.Within)
+		}
 	}
-	b.finish()
+	if e.Kind == ExpBugCheck || e.Kind == ExpEvent {
+		e.Within, _, _ = c.dur(eh.Within)
+	}
+	if e.Kind == ExpBugCheck {
+		if v, r, ok := c.dur(eh.Grace); ok {
+			e.Grace, e.HasGrace = v, true
+			if e.Within == 0 {
+				c.errf(r, "Invalid duration", "grace: needs within (the grace period follows the deadline)")
+			}
+		}
+	}
 	switch {
 	case len(kinds) == 0 && len(*diags) == nerr:
-		b.errf(blk.TypeRange, "Empty expectation", "an expect block needs one of: bugcheck, no_bugcheck_for, event, serial")
+		c.errf(eh.TypeRange, "Empty expectation", "an expect block needs one of: bugcheck, no_bugcheck_for, event, serial")
 	case len(kinds) > 1:
-		b.errf(blk.TypeRange, "Several expectations", "one expectation per expect block; this one has %s", strings.Join(kinds, ", "))
+		c.errf(eh.TypeRange, "Several expectations", "one expectation per expect block; this one has %s", strings.Join(kinds, ", "))
 	}
 	if len(*diags) > nerr {
 		return nil

@@ -63,7 +63,9 @@ func TestParseGood(t *testing.T) {
 	require.Equal(t, ExpSerial, ex[3].Kind)
 
 	min := scs[1]
-	require.Equal(t, []string{"initrd"}, min.Drivers, "the embedded kernel boots with the archive by default")
+	require.Equal(t, []string{"initrd", "vendor_sample"}, min.Drivers, "the embedded kernel boots the machine kppemu boot starts by default")
+	require.Equal(t, "", min.MachineNote())
+	require.Equal(t, "64 MiB of RAM, boot module hello a b, no vendor_sample", sc.MachineNote())
 	require.Equal(t, []uint64{1}, min.Seeds)
 	require.Equal(t, uint64(DefaultMaxTime), min.MaxTime)
 }

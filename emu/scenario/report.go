@@ -15,17 +15,63 @@ import (
 type Report struct {
 	Results   []*Result  `json:"results"`
 	Summaries []*Summary `json:"summaries"`
+	Totals    Totals     `json:"totals"`
 	Passed    bool       `json:"passed"`
+	// TotalJobs is the number of runs in the whole campaign; a shard's
+	// report holds only its share of them (Shard).
+	TotalJobs int    `json:"total_jobs"`
+	Shard     *Shard `json:"shard,omitempty"`
+	// Interrupted: the run was stopped (SIGINT, SIGTERM, --max-wall)
+	// before every job ran; Results hold the ones that finished.
+	Interrupted string `json:"interrupted,omitempty"`
+}
+
+// Totals sum up a report.
+type Totals struct {
+	Scenarios    int    `json:"scenarios"`
+	Runs         int    `json:"runs"`
+	Pass         int    `json:"pass"`
+	Fail         int    `json:"fail"`
+	Errors       int    `json:"errors"`
+	Skipped      int    `json:"skipped"`
+	Late         int    `json:"late"` // bug checks after their deadline, in the grace period
+	Instructions uint64 `json:"instructions"`
+	ElapsedNS    int64  `json:"elapsed_ns"` // host time from the first run's start to the last one's end
+	MachineNS    int64  `json:"machine_ns"` // the runs' wall times added up
 }
 
 // NewReport summarises results.
 func NewReport(results []*Result) *Report {
 	rep := &Report{Results: results, Summaries: Summarize(results), Passed: true}
+	var sp hostSpan
 	for _, r := range results {
 		if r.Outcome == Fail || r.Outcome == Error {
 			rep.Passed = false
 		}
+		t := &rep.Totals
+		t.Runs++
+		switch r.Outcome {
+		case Pass:
+			t.Pass++
+		case Fail:
+			t.Fail++
+		case Error:
+			t.Errors++
+		case Skip:
+			t.Skipped++
+		}
+		if r.Late {
+			t.Late++
+		}
+		t.Instructions += r.Instructions
+		t.MachineNS += r.WallNS
+		sp.add(r)
+		if r.Job >= 0 {
+			rep.TotalJobs = max(rep.TotalJobs, r.Job+1)
+		}
 	}
+	rep.Totals.ElapsedNS = sp.ns()
+	rep.Totals.Scenarios = len(rep.Summaries)
 	for _, s := range rep.Summaries {
 		sortGroups(s.Groups)
 	}
@@ -55,6 +101,109 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// ReadJSON reads a report WriteJSON wrote.
+func ReadJSON(r io.Reader) (*Report, error) {
+	var rep Report
+	dec := json.NewDecoder(io.LimitReader(r, maxReportBytes+1))
+	if err := dec.Decode(&rep); err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
+// maxReportBytes bounds a report file read back for merging (a million
+// runs take about 2 GB of JSON; a shard holds its share).
+const maxReportBytes = 4 << 30
+
+// Merge combines the reports of the shards of one campaign into the report
+// a single machine would have written: every run once, in campaign order.
+// It fails when the shards disagree on the campaign, overlap, or leave runs
+// out (a missing or interrupted shard); the partial report is still
+// returned with the error.
+func Merge(reps []*Report) (*Report, error) {
+	if len(reps) == 0 {
+		return nil, fmt.Errorf("no reports to merge")
+	}
+	total, count := reps[0].TotalJobs, 0
+	if reps[0].Shard != nil {
+		count = reps[0].Shard.Count
+	}
+	var results []*Result
+	seen := map[int]int{} // job -> report index
+	var problems []string
+	shards := map[int]bool{}
+	for i, rep := range reps {
+		c := 0
+		if rep.Shard != nil {
+			c = rep.Shard.Count
+			shards[rep.Shard.Index] = true
+		}
+		if rep.TotalJobs != total || c != count {
+			problems = append(problems, fmt.Sprintf("report %d is from another campaign (%d runs in %d shards; the first: %d runs in %d shards)",
+				i+1, rep.TotalJobs, c, total, count))
+			continue
+		}
+		if rep.Interrupted != "" {
+			problems = append(problems, fmt.Sprintf("report %d was interrupted (%s)", i+1, rep.Interrupted))
+		}
+		for _, r := range rep.Results {
+			if j, dup := seen[r.Job]; dup {
+				if r.Job >= 0 {
+					problems = append(problems, fmt.Sprintf("run %d (%s seed %d) is in reports %d and %d", r.Job, r.Scenario, r.Seed, j+1, i+1))
+				}
+				continue
+			}
+			seen[r.Job] = i
+			results = append(results, r)
+		}
+	}
+	sortResults(results)
+	merged := NewReport(results)
+	merged.TotalJobs = total
+	var missing []int
+	for j := 0; j < total; j++ {
+		if _, ok := seen[j]; !ok {
+			missing = append(missing, j)
+		}
+	}
+	if len(missing) > 0 {
+		merged.Passed = false
+		msg := fmt.Sprintf("%d of %d runs missing", len(missing), total)
+		if count > 1 {
+			var absent []string
+			for k := 0; k < count; k++ {
+				if !shards[k] {
+					absent = append(absent, fmt.Sprintf("%d/%d", k, count))
+				}
+			}
+			if len(absent) > 0 {
+				msg += " (no report from shard " + strings.Join(absent, ", ") + ")"
+			}
+		}
+		problems = append(problems, msg)
+	}
+	if len(problems) > 0 {
+		merged.Interrupted = strings.Join(problems, "; ")
+		return merged, fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return merged, nil
+}
+
+// sortResults puts results in campaign order: file errors first (Job < 0,
+// in their own order), then runs by job index.
+func sortResults(rs []*Result) {
+	sort.SliceStable(rs, func(i, j int) bool {
+		a, b := rs[i].Job, rs[j].Job
+		if (a < 0) != (b < 0) {
+			return a < 0
+		}
+		if a < 0 {
+			return a > b
+		}
+		return a < b
+	})
 }
 
 func fmtLatency(ns *uint64) string {
@@ -87,22 +236,59 @@ func clip(s string, n int) string {
 	return s[:n-1] + "…"
 }
 
+// TextOptions shape the text report.
+type TextOptions struct {
+	AllRuns bool // one row per run, not per scenario
+	// Width is the line width the table is fitted to (long expectations
+	// and observations wrap); 0 = no limit.
+	Width int
+}
+
+// DefaultWidth is the width of the text report.
+const DefaultWidth = 100
+
 // WriteText writes the table (one row per scenario), the details of
-// failures and bug checks, and for scenarios with several runs the
-// campaign table and a latency histogram. allRuns prints one row per run.
-func (rep *Report) WriteText(w io.Writer, allRuns bool) {
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tSEED\tOUTCOME\tEXPECTED\tOBSERVED\tLATENCY\tINSNS\tWALL")
+// failures and bug checks, for scenarios with several runs the campaign
+// table and a latency histogram, and a line of totals. It returns the
+// first write error.
+func (rep *Report) WriteText(w io.Writer, opt TextOptions) error {
+	ew := &errWriter{w: w}
+	rep.writeText(ew, opt)
+	return ew.err
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// lines splits a "; "-joined list into one item per line.
+func lines(s string) string { return strings.ReplaceAll(s, "; ", "\n") }
+
+func (rep *Report) writeText(w io.Writer, opt TextOptions) {
+	t := &table{header: []string{"SCENARIO", "SEED", "OUTCOME", "EXPECTED", "OBSERVED", "LATENCY", "INSNS", "WALL"},
+		wrap: []bool{false, false, false, true, true, false, false, false}}
 	for _, s := range rep.Summaries {
-		if s.Runs == 1 || allRuns {
+		if s.Runs == 1 || opt.AllRuns {
 			for _, r := range rep.Results {
 				if r.File == s.File && r.Scenario == s.Scenario {
 					name := r.Scenario
 					if r.Variant != "" {
-						name += " [" + r.Variant + "]"
+						name += "\n[" + r.Variant + "]"
 					}
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", name, r.Seed, r.Outcome, clip(r.Expected, 48),
-						clip(r.Observed, 64), fmtLatency(r.LatencyNS), fmtCount(r.Instructions), fmtWall(r.WallNS))
+					t.add(name, strconv.FormatUint(r.Seed, 10), r.Outcome, lines(r.Expected), lines(r.Observed),
+						fmtLatency(r.LatencyNS), fmtCount(r.Instructions), fmtWall(r.WallNS))
 				}
 			}
 			continue
@@ -119,7 +305,7 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 		outcome = fmt.Sprintf("%s %d/%d", outcome, s.Pass, s.Runs)
 		lat := "-"
 		if s.All.Detected > 0 {
-			lat = fmt.Sprintf("med %s max %s", fmtNS(s.All.MedianNS), fmtNS(s.All.MaxNS))
+			lat = fmt.Sprintf("med %s\nmax %s", fmtNS(s.All.MedianNS), fmtNS(s.All.MaxNS))
 		}
 		obs := fmt.Sprintf("detected %d/%d (%.1f%%)", s.All.Detected, s.All.Runs, 100*s.All.Rate)
 		if s.All.Crashed > 0 {
@@ -128,10 +314,9 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 		if !s.first.ExpectsBugCheck {
 			obs = fmt.Sprintf("bug checks in %d/%d runs", s.BugChecks, s.Runs)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Scenario, "×"+strconv.Itoa(s.Runs), outcome,
-			clip(s.first.Expected, 48), obs, lat, fmtCount(s.Instr), fmtWall(s.WallNS))
+		t.add(s.Scenario, "×"+strconv.Itoa(s.Runs), outcome, lines(s.first.Expected), obs, lat, fmtCount(s.Instr), fmtWall(s.WallNS))
 	}
-	tw.Flush()
+	t.write(w, opt.Width)
 
 	// Details: why runs failed, and who wrote what a bug check names.
 	var details []string
@@ -161,7 +346,7 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 	if len(details) > 0 {
 		fmt.Fprintln(w)
 		for _, d := range details {
-			fmt.Fprintln(w, d)
+			fmt.Fprintln(w, wrapText(d, opt.Width, "    "))
 		}
 	}
 
@@ -171,6 +356,46 @@ func (rep *Report) WriteText(w io.Writer, allRuns bool) {
 			s.writeCampaign(w)
 		}
 	}
+
+	// How the machines differ from `kppemu boot`'s, grouped by difference.
+	var notes []string
+	byNote := map[string][]string{}
+	for _, s := range rep.Summaries {
+		if n := s.first.Machine; n != "" {
+			if byNote[n] == nil {
+				notes = append(notes, n)
+			}
+			byNote[n] = append(byNote[n], s.Scenario)
+		}
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "machines that differ from `kppemu boot`'s default (embedded kernel, initrd, vendor_sample, 128 MiB):")
+		for _, n := range notes {
+			fmt.Fprintln(w, wrapText(fmt.Sprintf("  %s: %s", n, strings.Join(byNote[n], ", ")), opt.Width, "    "))
+		}
+	}
+
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, wrapText(rep.totalsLine(), opt.Width, "  "))
+}
+
+// totalsLine is the last line of the text report.
+func (rep *Report) totalsLine() string {
+	t := rep.Totals
+	s := fmt.Sprintf("%d scenario(s), %d run(s): %d passed, %d failed, %d error(s), %d skipped",
+		t.Scenarios, t.Runs, t.Pass, t.Fail, t.Errors, t.Skipped)
+	if t.Late > 0 {
+		s += fmt.Sprintf(" (%d detected late)", t.Late)
+	}
+	s += fmt.Sprintf("; %s instructions in %s (%s of machine time)", fmtCount(t.Instructions), fmtWall(t.ElapsedNS), fmtWall(t.MachineNS))
+	if rep.Shard != nil {
+		s += fmt.Sprintf("; shard %d/%d of %d runs", rep.Shard.Index, rep.Shard.Count, rep.TotalJobs)
+	}
+	if rep.Interrupted != "" {
+		s += "; INCOMPLETE: " + rep.Interrupted
+	}
+	return s
 }
 
 func countRuns(rep *Report, r *Result) int {

@@ -43,7 +43,7 @@ func TestSummarizeAndHistogram(t *testing.T) {
 	require.Equal(t, "type 0xa system service function", s.Groups[1].Group)
 
 	var b bytes.Buffer
-	rep.WriteText(&b, false)
+	require.NoError(t, rep.WriteText(&b, TextOptions{Width: DefaultWidth}))
 	out := b.String()
 	require.Contains(t, out, "FAIL 99/100")
 	require.Contains(t, out, "detected 99/100 (99.0%)")

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
@@ -27,6 +28,7 @@ type Job struct {
 	Scenario *Scenario
 	Seed     uint64
 	Variant  int
+	Index    int // in the whole campaign (Plan.Jobs order, before sharding)
 }
 
 // Result is the outcome of one run.
@@ -35,6 +37,12 @@ type Result struct {
 	File     string `json:"file"`
 	Seed     uint64 `json:"seed"`
 	Variant  string `json:"variant,omitempty"`
+	// Job is the run's index in the whole campaign (Plan.Jobs order), so
+	// that shards run on other machines merge back into the same order.
+	Job int `json:"job"`
+	// Machine says how the scenario's machine differs from the one
+	// `kppemu boot` starts by default ("" when it does not).
+	Machine  string `json:"machine,omitempty"`
 	Outcome  string `json:"outcome"`
 	Expected string `json:"expected"`
 	Observed string `json:"observed"`
@@ -47,6 +55,9 @@ type Result struct {
 	Crashed   bool      `json:"crashed,omitempty"`
 	CrashedAs string    `json:"crashed_as,omitempty"`
 	Detected  bool      `json:"detected"`
+	// Late: the bug check came after the expectation's deadline, during
+	// its grace period (LatencyNS says when).
+	Late      bool      `json:"late,omitempty"`
 	LatencyNS *uint64   `json:"latency_ns,omitempty"` // guest time from the attack step to the bug check
 	BugCheck  *BugCheck `json:"bugcheck,omitempty"`
 	Flip      *FlipInfo `json:"flip,omitempty"`
@@ -62,8 +73,15 @@ type Result struct {
 	GuestNS        uint64        `json:"guest_ns"`
 	Instructions   uint64        `json:"instructions"`
 	WallNS         int64         `json:"wall_ns"`
+	// StartNS is when the run started (Unix ns, host clock): with WallNS it
+	// gives the elapsed time of a campaign.
+	StartNS        int64         `json:"start_ns"`
 	Stop           string        `json:"stop"`
 	SerialTail     string        `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
+	// SerialDropped and EventsDropped count what the bounded capture of a
+	// run did not keep (a guest flooding the UART or the event port).
+	SerialDropped uint64 `json:"serial_dropped,omitempty"`
+	EventsDropped uint64 `json:"events_dropped,omitempty"`
 }
 
 // BugCheck is the guest's bug-check event with its attribution.
@@ -112,14 +130,26 @@ type Options struct {
 	KeepSerial bool
 }
 
-// maxSerial bounds the serial transcript a run keeps.
-const maxSerial = 8 << 20
+// maxSerial bounds the serial transcript a run keeps, maxMarks the
+// timestamps of it, maxEvents the events: whatever the guest writes, a
+// run's capture stays within a few tens of MiB.
+const (
+	maxSerial = 8 << 20
+	maxMarks  = 1 << 16
+	maxEvents = 100_000
+)
+
+// truncationMarker ends a transcript the cap cut short.
+const truncationMarker = "\n[kppemu: serial output truncated here: %d more bytes dropped]\n"
 
 type capWriter struct {
 	buf     bytes.Buffer
-	dropped int
+	dropped uint64
 	now     func() uint64 // guest clock, once the machine exists
-	marks   []serialMark  // guest time of each write, by offset
+	marks   []serialMark  // guest time of the bytes from each offset on
+	// spacing is the least number of bytes between two marks; it doubles
+	// (and every other mark goes) each time the marks fill up.
+	spacing int
 }
 
 // serialMark: the bytes from off on were written at guest time t.
@@ -138,17 +168,36 @@ func (w *capWriter) timeAt(off int) uint64 {
 }
 
 func (w *capWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := maxSerial - w.buf.Len(); room < len(p) {
+		w.dropped += uint64(len(p) - max(room, 0))
+		p = p[:max(room, 0)]
+	}
 	if w.now != nil && len(p) > 0 {
-		if t := w.now(); len(w.marks) == 0 || w.marks[len(w.marks)-1].t != t {
+		last := len(w.marks) - 1
+		if t := w.now(); last < 0 || w.marks[last].t != t && w.buf.Len()-w.marks[last].off >= w.spacing {
+			if len(w.marks) == maxMarks {
+				// Keep every other mark: timestamps get coarser, memory
+				// stays bounded.
+				for i := 0; i < maxMarks/2; i++ {
+					w.marks[i] = w.marks[2*i]
+				}
+				w.marks = w.marks[:maxMarks/2]
+				w.spacing = max(1, 2*w.spacing)
+			}
 			w.marks = append(w.marks, serialMark{w.buf.Len(), t})
 		}
 	}
-	if room := maxSerial - w.buf.Len(); room < len(p) {
-		w.dropped += len(p) - max(room, 0)
-		p = p[:max(room, 0)]
-	}
 	w.buf.Write(p)
-	return len(p), nil
+	return n, nil
+}
+
+// transcript is the kept serial output, with a marker where the cap cut it.
+func (w *capWriter) transcript() string {
+	if w.dropped == 0 {
+		return w.buf.String()
+	}
+	return w.buf.String() + fmt.Sprintf(truncationMarker, w.dropped)
 }
 
 type stepState struct {
@@ -172,12 +221,22 @@ type restore struct {
 	done  bool
 }
 
+// proc is a guest process the runner saw created.
+type proc struct {
+	pid  uint64
+	name string
+	live bool
+}
+
 type runner struct {
+	ctx     context.Context
 	job     Job
 	sc      *Scenario
 	m       *emu.Machine
 	serial  *capWriter
 	events  []emu.Event
+	dropped uint64 // events not kept (beyond maxEvents)
+	procs   []proc
 	tr      *tracker
 	res     *Resolver
 	objects map[string][]byte
@@ -191,11 +250,19 @@ type runner struct {
 	rw                *regWatch
 }
 
+// ErrInterrupted is the failure of a run stopped by its context.
+const interruptedText = "interrupted before the run ended"
+
 // RunJob runs one job to completion and judges it.
-func RunJob(job Job) *Result {
+func RunJob(job Job) *Result { return RunJobContext(context.Background(), job) }
+
+// RunJobContext runs one job; when ctx is done the machine stops at once
+// and the result is an ERROR that says it was interrupted.
+func RunJobContext(ctx context.Context, job Job) *Result {
 	start := time.Now()
 	sc := job.Scenario
-	r := &Result{Scenario: sc.Name, File: sc.File, Seed: job.Seed, Expected: expectedText(sc)}
+	r := &Result{Scenario: sc.Name, File: sc.File, Seed: job.Seed, Job: job.Index, Expected: expectedText(sc),
+		Machine: sc.MachineNote(), StartNS: start.UnixNano()}
 	for _, e := range sc.Expects {
 		r.ExpectsBugCheck = r.ExpectsBugCheck || e.Kind == ExpBugCheck
 	}
@@ -226,7 +293,7 @@ func RunJob(job Job) *Result {
 		return r.errorf("boot: %v", err)
 	}
 	serial.now = m.Now
-	ru := &runner{job: job, sc: sc, m: m, serial: serial, objects: objects,
+	ru := &runner{ctx: ctx, job: job, sc: sc, m: m, serial: serial, objects: objects,
 		res: m.Symbols(),
 		rng: rand.New(rand.NewPCG(job.Seed, 0x6b7070656d75)), // "kppemu"
 	}
@@ -244,9 +311,26 @@ func RunJob(job Job) *Result {
 		ru.steps = append(ru.steps, ss)
 	}
 	m.Subscribe(ru.onEvent)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			m.RequestStop()
+		case <-done:
+		}
+	}()
 	stop := ru.loop()
+	if ctx.Err() != nil {
+		return r.errorf("%s", interruptedText)
+	}
 	ru.judge(r, stop)
 	return r
+}
+
+// Interrupted reports whether the run was stopped by its context.
+func (r *Result) Interrupted() bool {
+	return r.Outcome == Error && len(r.Failures) > 0 && r.Failures[len(r.Failures)-1] == interruptedText
 }
 
 func (r *Result) errorf(format string, args ...any) *Result {
@@ -265,10 +349,22 @@ func expectedText(sc *Scenario) string {
 
 // onEvent runs on the machine's goroutine for every guest event.
 func (ru *runner) onEvent(e emu.Event) {
-	if len(ru.events) < 1_000_000 {
+	if len(ru.events) < maxEvents {
 		ru.events = append(ru.events, e)
+	} else {
+		ru.dropped++
 	}
 	switch e.Type {
+	case abi.EvProcessCreated:
+		if len(e.Args) >= 1 && len(ru.procs) < maxEvents {
+			ru.procs = append(ru.procs, proc{pid: e.Args[0], name: e.Text, live: true})
+		}
+	case abi.EvProcessExited:
+		for i := range ru.procs {
+			if len(e.Args) >= 1 && ru.procs[i].pid == e.Args[0] {
+				ru.procs[i].live = false
+			}
+		}
 	case abi.EvPGRegion:
 		ru.tr.announce(e)
 	case abi.EvPGArmed:
@@ -303,7 +399,7 @@ func (ru *runner) dueAt(ss *stepState) (uint64, bool) {
 		return 0, false
 	}
 	switch ss.st.Kind {
-	case ActType, ActLoad, ActStart:
+	case ActType, ActLoad, ActStart, ActKill:
 		// Typed commands wait for the shell's first prompt.
 		if !ru.shell {
 			return 0, false
@@ -318,12 +414,16 @@ func (ru *runner) dueAt(ss *stepState) (uint64, bool) {
 func (ru *runner) loop() emu.Stop {
 	m := ru.m
 	for {
+		if ru.ctx.Err() != nil {
+			return emu.Stop{Reason: emu.StopRequested, Time: m.Now()}
+		}
 		now := m.Now()
 		ru.execDue(now)
-		if now >= ru.sc.MaxTime {
+		maxTime := ru.maxTime()
+		if now >= maxTime {
 			return emu.Stop{Reason: emu.StopTimeLimit, Time: now}
 		}
-		limit := min(ru.sc.MaxTime, ru.horizon())
+		limit := min(maxTime, ru.horizon())
 		if now >= limit {
 			return emu.Stop{Reason: emu.StopTimeLimit, Time: now}
 		}
@@ -349,6 +449,38 @@ func (ru *runner) loop() emu.Stop {
 	}
 }
 
+// grace is how long the run goes on after a bug-check deadline passed
+// without the bug check: the expectation's grace, else its within bound
+// (none for measured expectations, which record misses as data).
+func (e *Expect) grace() uint64 {
+	switch {
+	case e.HasGrace:
+		return e.Grace
+	case e.Measure:
+		return 0
+	}
+	return e.Within
+}
+
+// maxTime is the run's guest-time limit: max_time, extended by the grace
+// period of a bug-check deadline that falls within it.
+func (ru *runner) maxTime() uint64 {
+	t := ru.sc.MaxTime
+	if _, bugChecked := ru.m.BugCheck(); bugChecked {
+		return t
+	}
+	at, idx := ru.attackTime(emu.Forever)
+	if idx == 0 {
+		return t
+	}
+	for _, e := range ru.sc.Expects {
+		if e.Kind == ExpBugCheck && e.Within > 0 && at+e.Within <= ru.sc.MaxTime {
+			t = max(t, min(at+e.Within+e.grace()+1, MaxGuestTime))
+		}
+	}
+	return t
+}
+
 // horizon is the guest time after which no expectation can change: known
 // once every step has run (or a bug check came).
 func (ru *runner) horizon() uint64 {
@@ -371,7 +503,9 @@ func (ru *runner) horizon() uint64 {
 		switch {
 		case e.Kind == ExpNoBugCheck:
 			h, bounded = max(h, e.For+1), true
-		case (e.Kind == ExpBugCheck || e.Kind == ExpEvent) && e.Within > 0:
+		case e.Kind == ExpBugCheck && e.Within > 0:
+			h, bounded = max(h, at+e.Within+e.grace()+1), true
+		case e.Kind == ExpEvent && e.Within > 0:
 			h, bounded = max(h, at+e.Within+1), true
 		case e.Kind == ExpBugCheck:
 			return emu.Forever
@@ -426,6 +560,10 @@ func (ru *runner) exec(ss *stepState) (string, string) {
 	st := ss.st
 	m := ru.m
 	typeLine := func(line string) (string, string) {
+		line, err := ru.substitute(line)
+		if err != nil {
+			return fmt.Sprintf("type %q", line), err.Error()
+		}
 		m.SerialInput([]byte(line + "\r"))
 		return fmt.Sprintf("type %q", line), ""
 	}
@@ -436,6 +574,8 @@ func (ru *runner) exec(ss *stepState) (string, string) {
 		return typeLine("load " + st.Text)
 	case ActStart:
 		return typeLine("start " + st.Text)
+	case ActKill:
+		return typeLine("kill $pid(" + strings.TrimSpace(st.Text) + ")")
 	case ActPoke:
 		return ru.poke(ss)
 	case ActFlip:
@@ -458,6 +598,25 @@ func (ru *runner) exec(ss *stepState) (string, string) {
 		return ru.setReg(st.Reg)
 	}
 	return st.Kind, "unknown action"
+}
+
+// substitute replaces each $pid(NAME) with the pid of the newest running
+// process of program NAME, as the guest's process-created events told.
+func (ru *runner) substitute(line string) (string, error) {
+	var err error
+	out := pidRefRE.ReplaceAllStringFunc(line, func(ref string) string {
+		name := pidRefRE.FindStringSubmatch(ref)[1]
+		for i := len(ru.procs) - 1; i >= 0; i-- {
+			if p := ru.procs[i]; p.live && p.name == name {
+				return fmt.Sprint(p.pid)
+			}
+		}
+		if err == nil {
+			err = fmt.Errorf("%s: no process of program %q is running", ref, name)
+		}
+		return ref
+	})
+	return out, err
 }
 
 func (ru *runner) poke(ss *stepState) (string, string) {
@@ -743,6 +902,7 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		}
 	}
 
+	r.SerialDropped, r.EventsDropped = ru.serial.dropped, ru.dropped
 	rawSerial := ru.serial.buf.String()
 	serialText := strings.ReplaceAll(rawSerial, "\r", "")
 	for _, e := range ru.sc.Expects {
@@ -757,7 +917,12 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 			}
 			if !bugChecked {
 				if !e.Measure {
-					fails = append(fails, fmt.Sprintf("expected bug check %s, none came (ran %s)", e.Describe(), fmtNS(m.Now())))
+					msg := fmt.Sprintf("expected bug check %s, none came (ran %s)", e.Describe(), fmtNS(m.Now()))
+					if e.Within > 0 && e.grace() > 0 && m.Now() > at+e.Within {
+						msg = fmt.Sprintf("expected bug check %s, none came by the deadline nor in the %s of grace after it (ran %s)",
+							e.Describe(), fmtNS(min(e.grace(), m.Now()-at-e.Within)), fmtNS(m.Now()))
+					}
+					fails = append(fails, msg)
 				}
 				continue
 			}
@@ -778,8 +943,10 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 			}
 			if ok && e.Within > 0 && latency > e.Within {
 				if !e.Measure {
-					fails = append(fails, fmt.Sprintf("bug check %s after the attack step, later than %s", fmtNS(latency), fmtNS(e.Within)))
+					fails = append(fails, fmt.Sprintf("bug check came late: %s after the attack step, %s past the %s bound",
+						fmtNS(latency), fmtNS(latency-e.Within), fmtNS(e.Within)))
 				}
+				r.Late = true
 				ok = false
 			}
 			if ok {
@@ -815,8 +982,17 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 			fails = append(fails, "machine stopped: "+stop.String())
 		}
 	}
+	if r.Late {
+		obs = append(obs, "late")
+	}
 	if ru.flip != nil {
 		obs = append(obs, fmt.Sprintf("flip in %s", RegionTypeName(ru.flip.RegionType)))
+	}
+	if r.SerialDropped > 0 {
+		obs = append(obs, fmt.Sprintf("serial truncated (%d bytes dropped)", r.SerialDropped))
+	}
+	if r.EventsDropped > 0 {
+		obs = append(obs, fmt.Sprintf("%d events not kept", r.EventsDropped))
 	}
 	if r.Crashed {
 		obs = append(obs, "crashed before detection: "+r.CrashedAs)
@@ -826,7 +1002,7 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 	r.Outcome = Pass
 	if len(fails) > 0 {
 		r.Outcome = Fail
-		r.SerialTail = tail(serialText, 30)
+		r.SerialTail = tail(strings.ReplaceAll(ru.serial.transcript(), "\r", ""), 30)
 	}
 }
 

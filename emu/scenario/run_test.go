@@ -24,6 +24,13 @@ func parseOne(t *testing.T, src string) []*Scenario {
 	return scs
 }
 
+func mustJobs(t *testing.T, p Plan, scs []*Scenario) []Job {
+	t.Helper()
+	jobs, err := p.Jobs(scs)
+	require.NoError(t, err)
+	return jobs
+}
+
 func runOne(t *testing.T, src string) *Result {
 	t.Helper()
 	scs := parseOne(t, src)
@@ -174,11 +181,11 @@ scenario "flip" {
 func TestRunAllWithBrokenFiles(t *testing.T) {
 	loaded := LoadFiles([]string{"testdata/bad/values.hcl", "testdata/missing.hcl"})
 	require.Len(t, loaded.Scenarios, 1)
-	results := append(loaded.ErrorResults(), RunAll(Plan{}.Jobs(loaded.Scenarios), testParallel(), nil)...)
+	results := append(loaded.ErrorResults(), RunAll(mustJobs(t, Plan{}, loaded.Scenarios), testParallel(), nil)...)
 	rep := NewReport(results)
 	require.False(t, rep.Passed)
 	var text bytes.Buffer
-	rep.WriteText(&text, false)
+	require.NoError(t, rep.WriteText(&text, TextOptions{Width: DefaultWidth}))
 	require.Contains(t, text.String(), "good_neighbour")
 	require.Contains(t, text.String(), "testdata/missing.hcl:1:1: cannot read scenario file")
 	require.Contains(t, text.String(), "testdata/bad/values.hcl:2:14: Invalid seeds")
@@ -213,7 +220,7 @@ scenario "race" {
     measure  = true
   }
 }`)
-	jobs := Plan{}.Jobs(scs)
+	jobs := mustJobs(t, Plan{}, scs)
 	require.Len(t, jobs, 6)
 	rep := NewReport(RunAll(jobs, testParallel(), nil))
 	require.True(t, rep.Passed, "%+v", rep.Results[0].Failures)
@@ -224,7 +231,7 @@ scenario "race" {
 	require.Equal(t, "restore_after=100µs", s.Groups[0].Group)
 	require.Equal(t, 3, s.Groups[1].Detected, "a 50 ms patch outlives several passes")
 	var text bytes.Buffer
-	rep.WriteText(&text, false)
+	require.NoError(t, rep.WriteText(&text, TextOptions{Width: DefaultWidth}))
 	require.Contains(t, text.String(), "campaign race: 6 runs")
 }
 
@@ -239,10 +246,10 @@ func TestScenarios(t *testing.T) {
 	for _, e := range loaded.Errors {
 		t.Error(e)
 	}
-	results := RunAll(Plan{}.Jobs(loaded.Scenarios), testParallel(), nil)
+	results := RunAll(mustJobs(t, Plan{}, loaded.Scenarios), testParallel(), nil)
 	rep := NewReport(results)
 	var text bytes.Buffer
-	rep.WriteText(&text, false)
+	require.NoError(t, rep.WriteText(&text, TextOptions{Width: DefaultWidth}))
 	t.Log("\n" + text.String())
 	for _, r := range results {
 		switch r.Outcome {

@@ -33,6 +33,9 @@ func parseGuestDuration(s string) (uint64, error) {
 	if d < 0 {
 		return 0, fmt.Errorf("duration %q is negative", s)
 	}
+	if uint64(d) > MaxGuestTime {
+		return 0, fmt.Errorf("duration %q is longer than %s of guest time, the limit of a scenario", s, fmtNS(MaxGuestTime))
+	}
 	return uint64(d), nil
 }
 
@@ -128,6 +131,9 @@ func parseEventType(s string) (uint32, error) {
 		if n := emu.EventTypeName(t); !strings.HasPrefix(n, "event-") {
 			names = append(names, n)
 		}
+	}
+	if sg := suggest(s, names); sg != "" {
+		return 0, fmt.Errorf("unknown event %q; did you mean %q? (known: %s)", s, sg, strings.Join(names, ", "))
 	}
 	return 0, fmt.Errorf("unknown event %q (known: %s)", s, strings.Join(names, ", "))
 }
