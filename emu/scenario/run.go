@@ -134,10 +134,12 @@ type Options struct {
 // timestamps of it, maxEvents the events: whatever the guest writes, a
 // run's capture stays within a few tens of MiB.
 const (
-	maxSerial = 8 << 20
 	maxMarks  = 1 << 16
 	maxEvents = 100_000
 )
+
+// maxSerial is a variable so that tests can flood it quickly.
+var maxSerial = 8 << 20
 
 // truncationMarker ends a transcript the cap cut short.
 const truncationMarker = "\n[kppemu: serial output truncated here: %d more bytes dropped]\n"

@@ -89,6 +89,7 @@ func TestRunDriverAttributed(t *testing.T) {
 	r := runOne(t, `
 scenario "a1" {
   append   = "pg.profile=test"
+  drivers  = ["initrd"] # vendor_sample would block attack_a1
   requires = ["driver:attack_a1"]
   step {
     at   = "20ms"
