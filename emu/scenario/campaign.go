@@ -268,7 +268,7 @@ type Summary struct {
 	WallNS    int64 `json:"wall_ns"`
 	MachineNS int64 `json:"machine_ns"`
 	first     *Result
-	hostSpan      hostSpan
+	hostSpan  hostSpan
 }
 
 // Summarize groups results by scenario (in first-seen order).

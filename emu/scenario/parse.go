@@ -40,16 +40,16 @@ type Scenario struct {
 	Pos         string // file:line:col of the block
 	Description string
 
-	Kernel   string   // kernel file; "" = the embedded kernel
-	Drivers  []string // boot modules: "initrd", embedded driver names or files, each optionally followed by " ARGS"
+	Kernel  string   // kernel file; "" = the embedded kernel
+	Drivers []string // boot modules: "initrd", embedded driver names or files, each optionally followed by " ARGS"
 	// ExplicitDrivers: the file named its drivers (else DefaultDrivers).
 	ExplicitDrivers bool
-	Programs []string // programs the scenario starts (checked against the embedded images)
-	Append   string   // kernel command line
-	MemBytes uint64   // 0 = emu.DefaultMemBytes
-	Seeds    []uint64 // one run per seed (and per variant)
-	MaxTime  uint64   // guest ns
-	Requires []string // "driver:NAME", "program:NAME", "symbol:NAME": missing -> SKIP
+	Programs        []string // programs the scenario starts (checked against the embedded images)
+	Append          string   // kernel command line
+	MemBytes        uint64   // 0 = emu.DefaultMemBytes
+	Seeds           []uint64 // one run per seed (and per variant)
+	MaxTime         uint64   // guest ns
+	Requires        []string // "driver:NAME", "program:NAME", "symbol:NAME": missing -> SKIP
 
 	Steps   []*Step
 	Expects []*Expect
@@ -159,14 +159,14 @@ type Expect struct {
 	Pos  string
 	Kind string
 
-	Code    uint64   // bugcheck
-	Types   []uint64 // bugcheck: parameter 4 must be one of these (nil: any)
-	Within  uint64   // bugcheck/event: guest ns after the attack step (0: until the end)
+	Code   uint64   // bugcheck
+	Types  []uint64 // bugcheck: parameter 4 must be one of these (nil: any)
+	Within uint64   // bugcheck/event: guest ns after the attack step (0: until the end)
 	// Grace: after a missed Within deadline the run goes on this long to
 	// report when (and whether) the bug check came; HasGrace when given.
 	Grace    uint64
 	HasGrace bool
-	Measure bool     // bugcheck: record detection and latency, never fail for a miss
+	Measure  bool // bugcheck: record detection and latency, never fail for a miss
 	// CrashOK: the machine going down another way within the bound
 	// (another bug check, a triple fault) passes too, counted as a crash.
 	CrashOK bool

@@ -52,9 +52,9 @@ type Result struct {
 	ExpectsBugCheck bool `json:"expects_bugcheck"`
 	// Crashed: an expectation with crash_ok met another way down first
 	// (CrashedAs says which); not a detection.
-	Crashed   bool      `json:"crashed,omitempty"`
-	CrashedAs string    `json:"crashed_as,omitempty"`
-	Detected  bool      `json:"detected"`
+	Crashed   bool   `json:"crashed,omitempty"`
+	CrashedAs string `json:"crashed_as,omitempty"`
+	Detected  bool   `json:"detected"`
 	// Late: the bug check came after the expectation's deadline, during
 	// its grace period (LatencyNS says when).
 	Late      bool      `json:"late,omitempty"`
@@ -75,9 +75,9 @@ type Result struct {
 	WallNS         int64         `json:"wall_ns"`
 	// StartNS is when the run started (Unix ns, host clock): with WallNS it
 	// gives the elapsed time of a campaign.
-	StartNS        int64         `json:"start_ns"`
-	Stop           string        `json:"stop"`
-	SerialTail     string        `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
+	StartNS    int64  `json:"start_ns"`
+	Stop       string `json:"stop"`
+	SerialTail string `json:"serial_tail,omitempty"` // last lines of serial output of a failed run
 	// SerialDropped and EventsDropped count what the bounded capture of a
 	// run did not keep (a guest flooding the UART or the event port).
 	SerialDropped uint64 `json:"serial_dropped,omitempty"`
