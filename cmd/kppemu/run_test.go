@@ -196,7 +196,9 @@ scenario "quiet" {
 	broken := writeScenario(t, "broken.hcl", "scenario \"x\" {\n  seeds = \"9..1\"\n  expect { no_bugcheck_for = \"1s\" }\n}\n")
 	dir := t.TempDir()
 	all := filepath.Join(dir, "all.json")
-	r := kppemu(t, "", "run", "-j", "2", "--out", all, f, broken)
+	// --wide: with wrapping, the WALL column's width (host time) could move
+	// a line break.
+	r := kppemu(t, "", "run", "-j", "2", "--wide", "--out", all, f, broken)
 	require.Equal(t, exitScenarioFailed, r.status, r.stderr) // the broken file
 	single := r.stdout
 	var parts []string
@@ -208,7 +210,7 @@ scenario "quiet" {
 		parts = append(parts, p)
 	}
 	merged := filepath.Join(dir, "merged.json")
-	r = kppemu(t, "", append([]string{"report", "merge", "--out", merged}, parts...)...)
+	r = kppemu(t, "", append([]string{"report", "merge", "--wide", "--out", merged}, parts...)...)
 	require.Equal(t, exitScenarioFailed, r.status, r.stderr)
 	require.Equal(t, withoutHostTimes(single), withoutHostTimes(r.stdout))
 	require.Equal(t, normalizedJSON(t, all), normalizedJSON(t, merged))
