@@ -349,7 +349,7 @@ detach
 		`Breakpoint 1, 0x0*` + fmt.Sprintf("%x", kmain) + ` in kmain \(\)`,
 		`(?m)^rsp +0x[0-9a-f]+`, `(?m)^eflags +0x[0-9a-f]+ +\[`, `(?m)^fs_base +0x0`, `(?m)^cs +0x8 `,
 		`=> 0x0*` + fmt.Sprintf("%x", kmain) + ` <kmain>:\s+push`,
-		`(?m)^rip +0x0*` + fmt.Sprintf("%x", kmain+2) + ` .*<kmain\+2>`, // stepi over a 2-byte push
+		`(?m)^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <kmain\+([1-9]|1[0-5])>`, // stepi over kmain's first instruction
 		`Hardware watchpoint 2: \*\(long \*\)&tick_count\s+Old value = 0\s+New value = 1`,
 		`Hardware read watchpoint 3: \*\(long \*\)&tick_count\s+Value = 1`,
 		`Hardware access \(read/write\) watchpoint 4: \*\(long \*\)&tick_count\s+Value = 1`,
