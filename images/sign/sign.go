@@ -47,9 +47,12 @@ func Lookup(name string) (Key, bool) {
 }
 
 const (
-	ehdrSize    = 64
-	shdrSize    = 64
-	shtProgbits = 1
+	ehdrSize     = 64
+	shdrSize     = 64
+	shtNull      = 0
+	shtProgbits  = 1
+	shtNobits    = 8
+	shnLoReserve = 0xFF00 // section indices from here on are special (SHN_LORESERVE)
 )
 
 type shdr struct {
@@ -67,32 +70,53 @@ type image struct {
 	sh      []shdr
 }
 
+// parse reads the ELF header and the section header table and checks that
+// every section's bytes and the section name table lie inside the file, so
+// that nothing after it indexes out of range. Errors name the offending
+// header and its file offset.
 func parse(b []byte) (*image, error) {
 	if len(b) < ehdrSize || !bytes.Equal(b[:4], []byte("\x7fELF")) || b[4] != 2 || b[5] != 1 {
 		return nil, errors.New("not an ELF64 little-endian file")
 	}
 	le := binary.LittleEndian
 	im := &image{b: b, shoff: le.Uint64(b[0x28:]), shnum: int(le.Uint16(b[0x3C:])), shstrnd: int(le.Uint16(b[0x3E:]))}
-	if le.Uint16(b[0x3A:]) != shdrSize || im.shnum == 0 || im.shstrnd >= im.shnum {
-		return nil, errors.New("bad section header table")
+	switch {
+	case le.Uint16(b[0x3A:]) != shdrSize:
+		return nil, fmt.Errorf("ELF header at offset 0x3a: section header size %d, want %d", le.Uint16(b[0x3A:]), shdrSize)
+	case im.shnum == 0:
+		return nil, errors.New("ELF header at offset 0x3c: no section headers")
+	case im.shnum >= shnLoReserve:
+		return nil, fmt.Errorf("ELF header at offset 0x3c: %d section headers, at most %d", im.shnum, shnLoReserve-1)
+	case im.shstrnd >= im.shnum:
+		return nil, fmt.Errorf("ELF header at offset 0x3e: section name table index %d, but only %d sections", im.shstrnd, im.shnum)
 	}
 	end := im.shoff + uint64(im.shnum)*shdrSize
 	if im.shoff > uint64(len(b)) || end > uint64(len(b)) || end < im.shoff {
-		return nil, errors.New("section header table out of range")
+		return nil, fmt.Errorf("ELF header at offset 0x28: section header table [%#x, %#x) beyond the end of the file (%#x bytes)",
+			im.shoff, end, len(b))
 	}
 	for i := 0; i < im.shnum; i++ {
+		at := im.shoff + uint64(i)*shdrSize
 		var s shdr
-		if err := binary.Read(bytes.NewReader(b[im.shoff+uint64(i)*shdrSize:]), le, &s); err != nil {
-			return nil, err
+		if err := binary.Read(bytes.NewReader(b[at:at+shdrSize]), le, &s); err != nil {
+			return nil, fmt.Errorf("section header %d at offset %#x: %v", i, at, err)
+		}
+		if s.Type != shtNull && s.Type != shtNobits && (s.Offset > uint64(len(b)) || s.Size > uint64(len(b))-s.Offset) {
+			return nil, fmt.Errorf("section header %d at offset %#x: data [%#x, +%#x) beyond the end of the file (%#x bytes)",
+				i, at, s.Offset, s.Size, len(b))
 		}
 		im.sh = append(im.sh, s)
+	}
+	if st := im.sh[im.shstrnd]; st.Type == shtNull || st.Type == shtNobits {
+		return nil, fmt.Errorf("section header %d at offset %#x: the section name table has no data (type %d)",
+			im.shstrnd, im.shoff+uint64(im.shstrnd)*shdrSize, st.Type)
 	}
 	return im, nil
 }
 
 func (im *image) name(s shdr) string {
-	st := im.sh[im.shstrnd]
-	if st.Offset > uint64(len(im.b)) || st.Size > uint64(len(im.b))-st.Offset || uint64(s.Name) >= st.Size {
+	st := im.sh[im.shstrnd] // in range: parse checked it
+	if uint64(s.Name) >= st.Size {
 		return ""
 	}
 	t := im.b[st.Offset+uint64(s.Name) : st.Offset+st.Size]

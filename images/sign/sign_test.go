@@ -2,8 +2,10 @@ package sign
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/kppemu/kppemu/images"
@@ -76,5 +78,49 @@ func TestShippedDriversSigned(t *testing.T) {
 				t.Errorf("%s: %q, %v", name, k, err)
 			}
 		}
+	}
+}
+
+// A malformed driver gets an error naming the header and offset, never a
+// panic: the section name table's size bit-flipped to 0x10000, a section
+// whose data runs past the end, a truncated header table, too many sections.
+func TestMalformedHeaders(t *testing.T) {
+	hello, err := images.Driver("hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	shoff := le.Uint64(hello[0x28:])
+	shstrnd := uint64(le.Uint16(hello[0x3E:]))
+	edit := func(f func(b []byte)) []byte {
+		b := append([]byte(nil), hello...)
+		f(b)
+		return b
+	}
+	cases := []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"shstrtab size 0x10000", edit(func(b []byte) { le.PutUint64(b[shoff+shstrnd*shdrSize+32:], 0x10000) }),
+			"beyond the end of the file"},
+		{"section offset past the end", edit(func(b []byte) { le.PutUint64(b[shoff+1*shdrSize+24:], 1<<40) }),
+			"section header 1 at offset"},
+		{"size overflows offset", edit(func(b []byte) { le.PutUint64(b[shoff+1*shdrSize+32:], ^uint64(0)) }),
+			"section header 1 at offset"},
+		{"header table truncated", hello[:shoff+shdrSize], "section header table"},
+		{"too many sections", edit(func(b []byte) { le.PutUint16(b[0x3C:], 0xFFFF) }), "section headers, at most"},
+		{"name table index 0", edit(func(b []byte) { le.PutUint16(b[0x3E:], 0) }), "section name table has no data"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Sign(c.b, "kpp-test")
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Sign: %v, want an error containing %q", err, c.want)
+			}
+			if _, err := Verify(c.b); err == nil {
+				t.Errorf("Verify accepted it")
+			}
+		})
 	}
 }
