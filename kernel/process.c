@@ -430,7 +430,8 @@ static void release_children(struct process *p)
 	}
 }
 
-/* Called by thread_exit in the process's last thread. */
+/* Called by thread_exit in the process's last thread; returns with
+ * interrupts disabled. */
 void process_last_thread_exit(struct process *p, uint32_t status)
 {
 	if (!p->terminating)
@@ -447,10 +448,13 @@ void process_last_thread_exit(struct process *p, uint32_t status)
 	printk("~ proc: pid %u (%s) exited, status 0x%x\n", p->pid, p->name, p->exit_status);
 	uint64_t ev[2] = {p->pid, p->exit_status};
 	event_post(KPP_EV_PROCESS_EXITED, ev, 2, p->name);
-	f = irq_save();
+	/* Interrupts stay off until the exiting thread has dropped its
+	 * reference and switched away (thread_exit): a waiter woken here must
+	 * not run first and still find the process, in an order that would
+	 * depend on where a timer tick falls. */
+	cli();
 	p->state = KPP_PROC_STATE_EXITED;
 	wait_wake_all(&p->exit_wait);
-	irq_restore(f);
 }
 
 status_t process_terminate(struct process *p, uint32_t status)

@@ -226,11 +226,17 @@ struct thread *thread_create(struct process *p, const char *name, void (*fn)(voi
 	p->threads = t;
 	p->nthreads++;
 	obj_ref(&p->obj);
-	ready_push(t);
 	irq_restore(f);
+	/* Report the thread before it can run: otherwise a timer tick between
+	 * making it ready and the notification lets its first output come
+	 * before its creation line, in an order that depends on where the
+	 * tick falls. */
 	uint64_t ev[2] = {p->pid, t->tid};
 	event_post(KPP_EV_THREAD_CREATED, ev, 2, t->name);
 	hook_thread_notify(p->pid, t->tid, true);
+	f = irq_save();
+	ready_push(t);
+	irq_restore(f);
 	return t;
 }
 
@@ -264,7 +270,7 @@ void thread_exit(uint32_t status)
 	event_post(KPP_EV_THREAD_EXITED, ev, 2, t->name);
 	hook_thread_notify(p->pid, t->tid, false);
 	if (detach_from_process(t))
-		process_last_thread_exit(p, status); /* switches to the kernel's address space */
+		process_last_thread_exit(p, status); /* kernel address space, interrupts off */
 	cli();
 	/* Dropping the thread's reference may free the process and its PML4:
 	 * leave its address space first. */
