@@ -105,3 +105,18 @@ func width(size int) int {
 	}
 	return 4
 }
+
+// PortRange is an attached range of ports (for a debugger's device list).
+type PortRange struct {
+	Base, Size uint16
+	Name       string
+}
+
+// Ranges returns the attached ranges in attach order.
+func (b *PortBus) Ranges() []PortRange {
+	out := make([]PortRange, len(b.ranges))
+	for i, r := range b.ranges {
+		out[i] = PortRange{r.base, r.size, r.name}
+	}
+	return out
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/debug"
+	"github.com/kppemu/kppemu/images"
+)
+
+func debugCommand() *cli.Command {
+	var flags []cli.Flag
+	for _, f := range bootCommand().Flags {
+		switch f.Names()[0] {
+		case "kernel", "driver", "append", "mem", "seed", "log-level", "serial":
+			flags = append(flags, f)
+		}
+	}
+	flags = append(flags,
+		&cli.BoolFlag{Name: "tui", Usage: "start in the full-screen view"},
+		&cli.BoolFlag{Name: "att", Usage: "disassemble in AT&T syntax (default Intel)"},
+		&cli.BoolFlag{Name: "no-record", Usage: "do not record (no reverse execution or whowrote; a little faster)"},
+		&cli.StringFlag{Name: "x", Usage: "run the commands in `FILE` first (as `source FILE`)"},
+		&cli.StringFlag{Name: "history", Usage: "keep the command history in `FILE` (default ~/.kppemu_history)"},
+	)
+	return &cli.Command{
+		Name:      "debug",
+		Usage:     "step-debug the guest from its first instruction",
+		ArgsUsage: " ",
+		Description: "Boots the image as `kppemu boot` does but stops before the first instruction and\n" +
+			"opens the debugger console (help lists its commands). On a terminal the console has\n" +
+			"line editing, history and completion; keys typed while the guest runs go to its\n" +
+			"serial port and Ctrl-C stops it. Otherwise stdin is a script, one command per line.",
+		Flags:  flags,
+		Action: debugAction,
+	}
+}
+
+// bootImage builds the Multiboot image set from the image flags.
+func bootImage(c *cli.Context) (emu.BootImage, error) {
+	img := emu.BootImage{Append: c.String("append")}
+	var err error
+	if p := c.String("kernel"); p != "" {
+		if img.Kernel, err = os.ReadFile(p); err != nil {
+			return img, err
+		}
+		img.Path = p
+	} else {
+		img.Kernel, img.Path = images.Kernel(), defaultKernelPath
+	}
+	drivers := c.StringSlice("driver")
+	if len(drivers) == 0 && c.String("kernel") == "" {
+		drivers = defaultDrivers
+	}
+	for _, d := range drivers {
+		mod, err := loadModule(d)
+		if err != nil {
+			return img, err
+		}
+		img.Modules = append(img.Modules, mod)
+	}
+	return img, nil
+}
+
+func debugAction(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return &exitStatus{exitHostError, fmt.Sprintf("debug takes no arguments (got %q)", c.Args().First())}
+	}
+	level := hclog.LevelFromString(c.String("log-level"))
+	if level == hclog.NoLevel {
+		return &exitStatus{exitHostError, fmt.Sprintf("bad --log-level %q", c.String("log-level"))}
+	}
+	interactive := term.IsTerminal(int(os.Stdin.Fd()))
+	stderr := &crlfWriter{w: os.Stderr}
+	stderr.raw.Store(interactive)
+	logger := hclog.New(&hclog.LoggerOptions{Name: "kppemu", Level: level, Output: stderr})
+	mem, err := parseSize(c.String("mem"))
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	img, err := bootImage(c)
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	serialOut := io.Writer(&crlfWriter{w: os.Stdout})
+	serialOut.(*crlfWriter).raw.Store(interactive)
+	closeSerial := func() error { return nil }
+	if p := c.String("serial"); p != "" {
+		if serialOut, closeSerial, err = openOutput(p); err != nil {
+			return &exitStatus{exitHostError, err.Error()}
+		}
+	}
+	defer closeSerial()
+	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serialOut})
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	if _, err := m.Boot(img); err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	return runDebugger(c, m, img.Kernel, serialOut, "", interactive)
+}
+
+// runDebugger opens the console on a machine (at its entry, or where a
+// run stopped) and runs it until the user quits.
+func runDebugger(c *cli.Context, m *emu.Machine, kernel []byte, serial io.Writer, why string, interactive bool) error {
+	s, err := debug.New(m, debug.Config{Kernel: kernel, Serial: serial, Record: !c.Bool("no-record"), ATT: c.Bool("att"), Interactive: interactive})
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	defer s.Close()
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	if x := c.String("x"); x != "" {
+		if err := s.Exec(out, "source "+x); err != nil {
+			fmt.Fprintf(out, "error: %v\n", err)
+		}
+		out.Flush()
+	}
+	hist := c.String("history")
+	if hist == "" {
+		if home, err := os.UserHomeDir(); err == nil {
+			hist = filepath.Join(home, ".kppemu_history")
+		}
+	}
+	intro := why
+	if intro == "" {
+		intro = "kppemu debugger: stopped at the entry point (help lists the commands)\n"
+	}
+	var where = func() string { str, _ := s.Monitor("disas $rip 1"); return str }()
+	intro += where
+	cfg := debug.ConsoleConfig{In: os.Stdin, Out: os.Stdout, Terminal: -1, HistoryFile: hist, Intro: intro,
+		Layout: func(s *debug.Session) error { return s.RunTUI() }}
+	if interactive {
+		cfg.Terminal = int(os.Stdin.Fd())
+		if c.Bool("tui") {
+			if err := s.RunTUI(); err != nil {
+				return &exitStatus{exitHostError, err.Error()}
+			}
+			if s.Quit() {
+				return nil
+			}
+		}
+	} else {
+		out.Flush()
+		cfg.Out = os.Stdout // unbuffered: in order with the serial output
+	}
+	if err := s.RunConsole(cfg); err != nil {
+		out.Flush()
+		return &exitStatus{1, err.Error()}
+	}
+	return nil
+}

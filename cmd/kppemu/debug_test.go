@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDebugScript: with stdin not a terminal, `kppemu debug` reads one
+// command per line and prints plain text; a failed command is reported
+// and the script goes on; the exit status says that one failed.
+func TestDebugScript(t *testing.T) {
+	script := "b kmain\nc\nbt\nnosuch\nregs\nq\n"
+	r := kppemu(t, script, "debug", "--no-record", "--serial", os.DevNull, "--history", filepath.Join(t.TempDir(), "h"))
+	require.Equal(t, 1, r.status, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Contains(t, r.stdout, "stopped at the entry point")
+	require.Contains(t, r.stdout, "Breakpoint 1, kernel!kmain+0x0")
+	require.Contains(t, r.stdout, "#1  0x")
+	require.Contains(t, r.stdout, `error: unknown command "nosuch"`)
+	require.Contains(t, r.stdout, "rflags")
+	require.Contains(t, r.stderr, "1 command(s) failed")
+}
+
+// ptyOut collects what the program writes to the terminal.
+type ptyOut struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (p *ptyOut) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.buf.Write(b)
+}
+
+func (p *ptyOut) String() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.buf.String()
+}
+
+// waitFor waits until the output holds want n times (the bound is only a
+// guard against a hang: nothing is timed).
+func (p *ptyOut) waitFor(t *testing.T, want string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for strings.Count(p.String(), want) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q (x%d) in the terminal output:\n%s", want, n, p.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDebugTerminal drives the console through a pseudo-terminal: tab
+// completion of a command and a symbol, history (up arrow), Ctrl-C
+// stopping a running guest, and the history file.
+func TestDebugTerminal(t *testing.T) {
+	home := t.TempDir()
+	hist := filepath.Join(home, "history")
+	cmd := exec.Command(kppemuBinary(t), "debug", "--no-record", "--serial", os.DevNull, "--history", hist)
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	require.NoError(t, err)
+	defer f.Close()
+	out := &ptyOut{}
+	go func() { _, _ = io.Copy(out, f) }()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	}()
+
+	out.waitFor(t, "(kppemu) ", 1)
+	send := func(s string) {
+		_, err := f.Write([]byte(s))
+		require.NoError(t, err)
+	}
+	send("regs\r")
+	out.waitFor(t, "rflags", 1)
+	out.waitFor(t, "(kppemu) ", 2)
+
+	// Completion: "disa" -> "disas" (disassemble also matches), "kmai" -> "kmain".
+	send("disa\t")
+	out.waitFor(t, "disas", 1)
+	send(" kmai\t")
+	out.waitFor(t, "kmain", 1)
+	send("\r")
+	out.waitFor(t, "kernel!kmain:", 1)
+	out.waitFor(t, "(kppemu) ", 3)
+
+	// History: the up arrow brings the last line back.
+	send("\x1b[A\r")
+	out.waitFor(t, "kernel!kmain:", 2)
+	out.waitFor(t, "(kppemu) ", 4)
+
+	// Ctrl-C stops the running guest (it idles at its shell otherwise).
+	send("c\r")
+	time.Sleep(200 * time.Millisecond)
+	send("\x03")
+	out.waitFor(t, "Interrupted at", 1)
+	out.waitFor(t, "(kppemu) ", 5)
+
+	send("q\r")
+	select {
+	case err := <-done:
+		require.NoError(t, err, out.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the debugger did not quit:\n%s", out.String())
+	}
+	b, err := os.ReadFile(hist)
+	require.NoError(t, err)
+	require.Contains(t, string(b), "regs\n")
+	require.Contains(t, string(b), "disas kmain")
+}

@@ -1,0 +1,175 @@
+package debug
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/images"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
+
+// testGuest is package emu's committed Multiboot test guest: small and
+// rebuilt only on purpose, so exact transcripts of it stay put.
+const testGuest = "../testdata/guest.elf"
+
+func newSession(t testing.TB, img emu.BootImage, cfg Config) *Session {
+	t.Helper()
+	m, err := emu.New(emu.Config{Seed: 1})
+	require.NoError(t, err)
+	_, err = m.Boot(img)
+	require.NoError(t, err)
+	cfg.Kernel = img.Kernel
+	s, err := New(m, cfg)
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func guestSession(t testing.TB) *Session {
+	k, err := os.ReadFile(testGuest)
+	require.NoError(t, err)
+	return newSession(t, emu.BootImage{Path: "guest.elf", Kernel: k}, Config{})
+}
+
+func kernelSession(t testing.TB, appendLine string, drivers ...string) *Session {
+	img := emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: appendLine,
+		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}}
+	for _, d := range drivers {
+		b, err := images.Driver(d)
+		require.NoError(t, err)
+		img.Modules = append(img.Modules, emu.BootModule{Cmdline: d + ".ko", Data: b})
+	}
+	return newSession(t, img, Config{})
+}
+
+// transcript runs commands as a script would and returns what it printed.
+func transcript(t testing.TB, s *Session, cmds ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, c := range cmds {
+		b.WriteString(Prompt + c + "\n")
+		if err := s.Exec(&b, c); err != nil {
+			b.WriteString("error: " + err.Error() + "\n")
+		}
+	}
+	return b.String()
+}
+
+var hexRe = regexp.MustCompile(`0x[0-9a-f]+|\b[0-9]{4,}\b`)
+
+// normalize hides addresses and times: for transcripts of the real kernel,
+// whose layout changes with every rebuild, only the structure and the
+// symbol names are compared.
+func normalize(s string) string { return hexRe.ReplaceAllString(s, "N") }
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run `go test ./emu/debug -run %s -update` to create it", t.Name())
+	require.Equal(t, string(want), got, "the transcript changed; if that is intended, run `go test ./emu/debug -run %s -update`", t.Name())
+}
+
+// TestGoldenGuest: exact transcripts of regs, disas, info tab and x on the
+// test guest, stopped at a breakpoint in long mode.
+func TestGoldenGuest(t *testing.T) {
+	s := guestSession(t)
+	got := transcript(t, s,
+		"b putc", "c", "regs", "disas", "disas puthex 4", "info tab putc", "info tab 0x40000000",
+		"x/4xg $rsp", "x/8xb hexdigits", "x/s msg_hello", "x/2i putc", "bt", "info break", "sym puts", "print putc+4")
+	golden(t, "guest.txt", got)
+}
+
+// TestBadInput: unknown commands, bad expressions, unknown symbols,
+// breakpoints where no code can be and unmapped memory each get a message,
+// and change nothing.
+func TestBadInput(t *testing.T) {
+	s := guestSession(t)
+	_ = transcript(t, s, "b putc", "c")
+	before, err := s.m.StateHash()
+	require.NoError(t, err)
+	cases := []struct{ cmd, msg string }{
+		{"frobnicate", `unknown command "frobnicate"`},
+		{"regz", "did you mean regs"},
+		{"b putcc", `did you mean putc`},
+		{"b 0x50000000", "is not mapped"},
+		{"b puts +", "expression ends too early"},
+		{"x/4xg 0x50000000", "cannot access 0x50000000"},
+		{"x/4q 0", "unknown size or format letter"},
+		{"xp 0x40000000", "not RAM"},
+		{"print 1/0", "division by zero"},
+		{"print (1", `missing ')'`},
+		{"print 1 +* 2 )", "unexpected"},
+		{"set rzx = 1", "no register"},
+		{"set rax = nosuch", `no symbol "nosuch"`},
+		{"watch x 0 8", "is not r, w or rw"},
+		{"watch w 0 0", "outside [1,"},
+		{"delete 99", "no breakpoint or watchpoint 99"},
+		{"s 0", "bad count"},
+		{"info nothing", "unknown subject"},
+		{"poke 0x50000000 90", "not mapped"},
+		{"poke putc zz", "not hex"},
+		{"trace maybe", "usage"},
+		{"type \\q", "unknown escape"},
+		{"source /nonexistent/file", "no such file"},
+		{"rs", "recording is off"},
+		{"whowrote putc", "recording is off"},
+		{"b " + strings.Repeat("(", 100) + "1", "nested deeper"},
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		err := s.Exec(&b, c.cmd)
+		require.Error(t, err, c.cmd)
+		require.Contains(t, err.Error(), c.msg, c.cmd)
+	}
+	after, err := s.m.StateHash()
+	require.NoError(t, err)
+	require.Equal(t, before, after, "a bad command changed the machine")
+	require.Len(t, s.bps, 1)
+	require.Empty(t, s.watches)
+}
+
+// TestNonExecutableBreakpoint: a breakpoint on NX data is refused.
+func TestNonExecutableBreakpoint(t *testing.T) {
+	s := kernelSession(t, "")
+	out := transcript(t, s, "b shell_run", "c")
+	require.Contains(t, out, "Breakpoint 1, kernel!shell_run+0x0")
+	var b strings.Builder
+	err := s.Exec(&b, "b process_list")
+	require.ErrorContains(t, err, "not executable")
+}
+
+// TestKernelTranscript: bt, lsmod, ps and pg on the real kernel at its
+// shell, compared after hiding addresses and times.
+func TestKernelTranscript(t *testing.T) {
+	s := kernelSession(t, "", "vendor_sample")
+	got := transcript(t, s, "b shell_run", "c", "bt", "lsmod", "ps", "pg", "delete", "b printk", "c", "finish")
+	if !strings.Contains(got, "Breakpoint 1") {
+		t.Fatalf("no breakpoint hit:\n%s", got)
+	}
+	golden(t, "kernel.txt", normalize(got))
+}
+
+// TestAnalyzeBugCheck: after attack A1 the console stops at the bug
+// check; analyze decodes 0x109 with the region type and the corrupted
+// address named, and bt shows how PatchGuard got there.
+func TestAnalyzeBugCheck(t *testing.T) {
+	s := kernelSession(t, "pg.profile=test autorun=load attack_a1")
+	got := transcript(t, s, "c", "analyze", "bt")
+	require.Contains(t, got, "CRITICAL_STRUCTURE_CORRUPTION")
+	require.Contains(t, got, "system service function")
+	require.Contains(t, got, "corrupted address: kernel!")
+	golden(t, "analyze.txt", normalize(got))
+}

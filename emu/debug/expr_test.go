@@ -1,0 +1,77 @@
+package debug
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fakeEnv has two registers, two symbols and memory that reads its address.
+type fakeEnv struct{}
+
+func (fakeEnv) reg(n string) (uint64, bool) {
+	switch n {
+	case "rax":
+		return 0x10, true
+	case "rsp":
+		return 0x8000, true
+	}
+	return 0, false
+}
+
+func (fakeEnv) sym(n string) (uint64, error) {
+	switch n {
+	case "kmain":
+		return 0xffffffff80100000, nil
+	case "hello!driver_entry":
+		return 0xffffffffa0000040, nil
+	}
+	return 0, errors.New("no symbol " + n)
+}
+
+func (fakeEnv) mem(a uint64) (uint64, error) {
+	if a >= 0x100000 {
+		return 0, errors.New("cannot access")
+	}
+	return a + 1, nil
+}
+
+func TestExpr(t *testing.T) {
+	cases := []struct {
+		src  string
+		want uint64
+	}{
+		{"1+2*3", 7}, {"(1+2)*3", 9}, {"0x10 << 4", 0x100}, {"1 << 64", 0}, {"-1", ^uint64(0)},
+		{"~0 >> 60", 0xF}, {"rax + $rsp", 0x8010}, {"kmain+0x10", 0xffffffff80100010},
+		{"hello!driver_entry", 0xffffffffa0000040}, {"*rsp", 0x8001}, {"[rsp+8]", 0x8009},
+		{"rax == 0x10 && rsp > 1", 1}, {"rax != 16 || 0", 0}, {"!rax", 0}, {"7 % 4", 3},
+		{"1_000", 1000}, {"0b101 | 0o10", 13}, {"5 & 3 ^ 1", 0}, {"2 <= 2", 1}, {"3 >= 4", 0},
+		{"0 && *0x200000", 0}, // && short-circuits: the bad read is never made
+	}
+	for _, c := range cases {
+		v, err := evalExpr(c.src, fakeEnv{})
+		require.NoError(t, err, c.src)
+		require.Equal(t, c.want, v, c.src)
+	}
+	for _, bad := range []string{"", "1 +", "(1", "[1", "1 2", "0xg", "nosuch", "$nosuch", "1/0", "1%0", "*0x200000", "#", "1 ++ ) 2"} {
+		_, err := evalExpr(bad, fakeEnv{})
+		require.Error(t, err, bad)
+	}
+}
+
+// FuzzExpr: no input makes the expression parser or evaluator panic or
+// recurse without bound.
+func FuzzExpr(f *testing.F) {
+	for _, s := range []string{"1+2*3", "kmain+0x10", "[rsp+8] == 0x109 && rdi", "((((1))))", "-~!*rax",
+		"hello!driver_entry + 4", "1 << 63 >> 1", "0x_1", "$rip", "a.b!c", "[", "*", "0o777 % 0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		n, err := parseExpr(src)
+		if err != nil {
+			return
+		}
+		_, _ = n.eval(fakeEnv{})
+	})
+}
