@@ -58,7 +58,8 @@ func computeFeatures() *cpuidFeat {
 	// FPU means an x87 that computes, not only its control state: FXSAVE and
 	// FNINIT/FLDCW work, FLD/FADD do not, so bit 0 waits for them.
 	f.edx1 = bit(registered("FLD") && registered("FADD"), 0) /* FPU */ | bit(true, 2) /* DE */ | bit(true, 3) /* PSE */ |
-		bit(true, 4) /* TSC */ | bit(true, 5) /* MSR */ | bit(true, 6) /* PAE */ |
+		bit(true, 4) /* TSC */ | bit(true, 5) /* MSR */ | bit(true, 6) /* PAE */ | bit(true, 7) /* MCE */ |
+		bit(true, 14) /* MCA: IA32_MCG_CAP reports zero banks */ |
 		bit(registered("CMPXCHG8B"), 8) | bit(true, 9) /* APIC */ | bit(true, 13) /* PGE */ |
 		bit(registered("CMOVE"), 15) | bit(true, 16) /* PAT */ | bit(true, 17) /* PSE-36 */ | bit(true, 19) /* CLFSH */ |
 		bit(fx, 24) | bit(sse, 25) | bit(sse2, 26)
@@ -89,7 +90,7 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 		return 0x000306A9, 0x00010800, ecx, f.edx1
 	case 7:
 		if sub == 0 {
-			return 0, f.ebx7, 1 << 2 /* UMIP */, 0
+			return 0, f.ebx7, 1<<2 /* UMIP */ | bit(hRDPID != nil, 22), 0
 		}
 		return 0, 0, 0, 0
 	case 0xD:

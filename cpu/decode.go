@@ -178,12 +178,13 @@ var (
 	opENDBR    = uint16(4092)
 	opRDRAND64 = uint16(4093)
 	opRDSEED   = uint16(4094)
+	opRDPID    = uint16(4089)
 )
 
 // Handlers for forms decoded here; set by the files that implement them.
 var (
 	hCLAC, hSTAC     handler
-	hRDRAND, hRDSEED handler
+	hRDRAND, hRDSEED, hRDPID handler
 )
 
 // codePage holds the decoded instructions of one physical page, by page offset.
@@ -569,17 +570,19 @@ func handleNOP(c *CPU, u *uop) *Fault { return nil }
 
 // decodeSpecial recognises the encodings x86asm gets wrong: ENDBR64/32
 // and the rest of the 0F 1E hint-NOP space with a register operand, CLAC/STAC, RDRAND with
-// REX.W, RDSEED, and CLWB (#UD, not XSAVEOPT).
+// REX.W, RDSEED, RDPID and CLWB (#UD, not XSAVEOPT).
 func (c *CPU) decodeSpecial(win []byte) *uop {
 	i := 0
 	rex := byte(0)
-	opsize := false
+	opsize, f3 := false, false
 	for i < len(win) && i < 14 {
 		b := win[i]
 		switch b {
 		case 0x66:
 			opsize = true
-		case 0x67, 0xF0, 0xF2, 0xF3, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65:
+		case 0xF3:
+			f3 = true
+		case 0x67, 0xF0, 0xF2, 0x2E, 0x36, 0x3E, 0x26, 0x64, 0x65:
 		default:
 			goto opcode
 		}
@@ -610,6 +613,10 @@ opcode:
 		return &uop{fn: hSTAC, len: n, op: opSTAC}
 	case op2 == 0xC7 && modrm >= 0xC0 && (modrm>>3)&7 == 6 && rex&8 != 0 && hRDRAND != nil:
 		return &uop{fn: hRDRAND, len: n, op: opRDRAND64, osize: 8, kind: [3]uint8{kReg},
+			r: [3]uint8{modrm&7 | (rex&1)<<3}, sz: [3]uint8{8}}
+	case op2 == 0xC7 && modrm >= 0xC0 && (modrm>>3)&7 == 7 && f3 && hRDPID != nil:
+		// RDPID r64 (F3 0F C7 /7): x86asm decodes nothing, and without F3 this is RDSEED.
+		return &uop{fn: hRDPID, len: n, op: opRDPID, osize: 8, kind: [3]uint8{kReg},
 			r: [3]uint8{modrm&7 | (rex&1)<<3}, sz: [3]uint8{8}}
 	case op2 == 0xC7 && modrm >= 0xC0 && (modrm>>3)&7 == 7 && hRDSEED != nil:
 		sz := uint8(4)
@@ -712,6 +719,8 @@ func Disassemble(b []byte, mode int) (text string, n int) {
 			return "stac", int(u.len)
 		case opRDRAND64:
 			return "rdrand " + gpr64Names[u.r[0]&15], int(u.len)
+		case opRDPID:
+			return "rdpid " + gpr64Names[u.r[0]&15], int(u.len)
 		case opRDSEED:
 			return fmt.Sprintf("rdseed (%d-bit) r%d", 8*u.osize, u.r[0]&15), int(u.len)
 		}
@@ -747,7 +756,7 @@ func Implemented() []string {
 			out = append(out, name)
 		}
 	}
-	out = append(out, "ENDBR32", "ENDBR64", "CLAC", "STAC", "RDSEED")
+	out = append(out, "ENDBR32", "ENDBR64", "CLAC", "STAC", "RDSEED", "RDPID")
 	slices.Sort(out)
 	return out
 }

@@ -195,7 +195,7 @@ func (c *CPU) deliverLong(vec uint8, code uint32, hasCode bool, kind int) *Fault
 	}
 	var frame [48]byte
 	n := 40
-	fl := c.Flags()
+	fl := c.frameFlags(vec, kind)
 	if hasCode {
 		n = 48
 		binary.LittleEndian.PutUint64(frame[0:], uint64(code))
@@ -320,7 +320,7 @@ func (c *CPU) deliverProt(vec uint8, code uint32, hasCode bool, kind int) *Fault
 	if a&0x4 == 0 {
 		newCPL = dpl
 	}
-	fl := c.Flags()
+	fl := c.frameFlags(vec, kind)
 	var buf [24]byte
 	b := buf[:0]
 	if hasCode {

@@ -111,7 +111,7 @@ func TestLretToOuterPrivilege(t *testing.T) {
 	if e.vector() != VecGP {
 		t.Fatalf("vector %d", e.vector())
 	}
-	eqFrame(t, e.frame(6), []uint64{0, tCode + 0x100, selUCode64 | 3, flagRsv1, tUStack, selUData | 3})
+	eqFrame(t, e.frame(6), []uint64{0, tCode + 0x100, selUCode64 | 3, flagRsv1 | FlagRF, tUStack, selUData | 3})
 }
 
 func TestPopfPrivilege(t *testing.T) {

@@ -10,6 +10,8 @@ const (
 	msrSysenterESP  = 0x175
 	msrSysenterEIP  = 0x176
 	msrMiscEnable   = 0x1A0
+	msrMCGCap       = 0x179
+	msrMCGStatus    = 0x17A
 	msrPAT          = 0x277
 	msrEFER         = 0xC0000080
 	msrSTAR         = 0xC0000081
@@ -67,6 +69,8 @@ func (c *CPU) ReadMSR(idx uint32) (uint64, bool) {
 		return c.SysenterESP, true
 	case msrSysenterEIP:
 		return c.SysenterEIP, true
+	case msrMCGCap, msrMCGStatus:
+		return 0, true // no banks, no MCG_CTL; no machine check is ever in progress
 	case msrMiscEnable:
 		return c.MiscEnable, true
 	case msrPAT:
@@ -126,6 +130,12 @@ func (c *CPU) WriteMSR(idx uint32, v uint64) bool {
 		case msrKernelGSBase:
 			c.KernelGSBase = v
 		}
+	case msrMCGCap:
+		return false // read-only
+	case msrMCGStatus:
+		// RIPV/EIPV/MCIP only mean something while a machine check is in progress, and
+		// none ever is: only 0 can be written.
+		return v == 0
 	case msrMiscEnable:
 		c.MiscEnable = v
 	case msrPAT:

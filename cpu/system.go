@@ -234,7 +234,7 @@ func init() {
 	reg0("UD1", handleUD)
 	reg0("UD0", handleUD)
 	hCLAC, hSTAC = clac, stac
-	hRDRAND, hRDSEED = rdrand, rdrand
+	hRDRAND, hRDSEED, hRDPID = rdrand, rdrand, rdpid
 }
 
 // privNop is a CPL-0-only instruction with no architectural effect here (INVD, WBINVD).

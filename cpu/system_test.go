@@ -33,7 +33,7 @@ func TestExceptionFrameSamePrivilege(t *testing.T) {
 	if e.c.GPR[RSP] != tKStack-40 {
 		t.Fatalf("rsp %#x", e.c.GPR[RSP])
 	}
-	eqFrame(t, e.frame(5), []uint64{tCode, selKCode64, flagRsv1, tKStack, selKData})
+	eqFrame(t, e.frame(5), []uint64{tCode, selKCode64, flagRsv1 | FlagRF, tKStack, selKData})
 }
 
 func TestExceptionFrameAlignsStack(t *testing.T) {
@@ -44,7 +44,7 @@ func TestExceptionFrameAlignsStack(t *testing.T) {
 	if e.c.GPR[RSP] != tKStack-16-40 {
 		t.Fatalf("rsp %#x", e.c.GPR[RSP])
 	}
-	eqFrame(t, e.frame(5), []uint64{tCode, selKCode64, flagRsv1, tKStack - 8, selKData})
+	eqFrame(t, e.frame(5), []uint64{tCode, selKCode64, flagRsv1 | FlagRF, tKStack - 8, selKData})
 }
 
 func TestInterruptFromRing3(t *testing.T) {
@@ -75,7 +75,7 @@ func TestSoftwareIntGateDPL(t *testing.T) {
 	if e.vector() != VecGP {
 		t.Fatalf("vector %d", e.vector())
 	}
-	eqFrame(t, e.frame(6), []uint64{0x80<<3 | 2, tCode, selUCode64 | 3, flagRsv1, tUStack, selUData | 3})
+	eqFrame(t, e.frame(6), []uint64{0x80<<3 | 2, tCode, selUCode64 | 3, flagRsv1 | FlagRF, tUStack, selUData | 3})
 }
 
 func TestPageFaultErrorCodes(t *testing.T) {
@@ -129,7 +129,7 @@ func TestISTStack(t *testing.T) {
 	if e.c.GPR[RSP] != tISTStack-40 {
 		t.Fatalf("rsp %#x", e.c.GPR[RSP])
 	}
-	eqFrame(t, e.frame(5), []uint64{tCode, selKCode64, flagRsv1, tKStack, selKData})
+	eqFrame(t, e.frame(5), []uint64{tCode, selKCode64, flagRsv1 | FlagRF, tKStack, selKData})
 }
 
 func TestDoubleFault(t *testing.T) {
@@ -251,7 +251,7 @@ func TestIretqToRing3(t *testing.T) {
 	if e.vector() != VecGP {
 		t.Fatalf("vector %d", e.vector())
 	}
-	eqFrame(t, e.frame(6), []uint64{0, tCode + 0x100, selUCode64 | 3, flagRsv1 | FlagIF, tUStack, selUData | 3})
+	eqFrame(t, e.frame(6), []uint64{0, tCode + 0x100, selUCode64 | 3, flagRsv1 | FlagIF | FlagRF, tUStack, selUData | 3})
 	if e.c.Seg[DS].Selector != 0 {
 		t.Fatalf("DS %#x not nulled on return to ring 3", e.c.Seg[DS].Selector)
 	}
@@ -478,7 +478,7 @@ func TestProtectedModeIDT(t *testing.T) {
 	if e.c.GPR[RSP] != tKStack-12 {
 		t.Fatalf("esp %#x", e.c.GPR[RSP])
 	}
-	if e.read32(tKStack-12) != tCode || e.read32(tKStack-8) != selKCode32 || e.read32(tKStack-4) != flagRsv1 {
+	if e.read32(tKStack-12) != tCode || e.read32(tKStack-8) != selKCode32 || e.read32(tKStack-4) != flagRsv1|FlagRF {
 		t.Fatalf("frame %#x %#x %#x", e.read32(tKStack-12), e.read32(tKStack-8), e.read32(tKStack-4))
 	}
 }
