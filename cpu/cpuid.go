@@ -101,7 +101,7 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 		case 0:
 			return 3, 576, 576, 0 // x87 | SSE, legacy area + header
 		case 1:
-			return 0, 0, 0, 0
+			return bit(registered("XSAVEOPT"), 0), 0, 0, 0
 		}
 		return 0, 0, 0, 0
 	case 0x80000000:

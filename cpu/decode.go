@@ -183,7 +183,7 @@ var (
 
 // Handlers for forms decoded here; set by the files that implement them.
 var (
-	hCLAC, hSTAC     handler
+	hCLAC, hSTAC             handler
 	hRDRAND, hRDSEED, hRDPID handler
 )
 

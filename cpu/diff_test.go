@@ -162,6 +162,10 @@ func newDiffEnv(t testing.TB) *diffEnv {
 	for i, sel := range hostDataSel {
 		d.base.Seg[[]int{ES, DS, FS, GS}[i]].Selector = sel
 	}
+	// XSAVE enabled for x87 and SSE state, as the host's kernel enables it (its XCR0 has
+	// more bits; the generators never request those).
+	d.base.CR4 |= CR4OSXSAVE
+	d.base.XCR0 = 3
 	e.c.Restore(d.base)
 	return d
 }
@@ -260,6 +264,9 @@ func probeHost() error {
 	hostFeatures["bmi1"] = ebx7>>3&1 != 0
 	hostFeatures["lzcnt"] = ecx81>>5&1 != 0
 	hostFeatures["lahf"] = ecx81&1 != 0
+	hostFeatures["xsave"] = ecx1>>27&1 != 0 // OSXSAVE: the host kernel enabled it
+	eaxD1, _, _, _ := cpuid(0xD, 1)
+	hostFeatures["xsaveopt"] = hostFeatures["xsave"] && eaxD1&1 != 0
 	return nil
 }
 
