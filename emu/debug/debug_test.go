@@ -159,7 +159,16 @@ func TestKernelTranscript(t *testing.T) {
 	if !strings.Contains(got, "Breakpoint 1") {
 		t.Fatalf("no breakpoint hit:\n%s", got)
 	}
-	golden(t, "kernel.txt", normalize(got))
+	// PatchGuard picks the functions it hashes at random from the kernel's
+	// layout: those rows change with every kernel build.
+	var keep []string
+	for _, l := range strings.Split(normalize(got), "\n") {
+		if !strings.Contains(l, "function modification") {
+			keep = append(keep, l)
+		}
+	}
+	require.Contains(t, got, "function modification")
+	golden(t, "kernel.txt", strings.Join(keep, "\n"))
 }
 
 // TestAnalyzeBugCheck: after attack A1 the console stops at the bug
