@@ -104,3 +104,38 @@ func BenchmarkSyscallLoop(b *testing.B) {
 	e.load(tCode+0x100, []byte{0x48, 0x0F, 0x07}) // sysretq
 	benchEnv(b, e, []byte{0x0F, 0x05, 0xEB, 0xFC})
 }
+
+// BenchmarkSystemLoop: system instructions in a loop, each repeated four times before the
+// back-edge (MIPS counts the back-edge too).
+func BenchmarkSystemLoop(b *testing.B) {
+	rep4 := func(ins ...byte) []byte {
+		var code []byte
+		for i := 0; i < 4; i++ {
+			code = append(code, ins...)
+		}
+		return append(code, 0xEB, byte(-(len(code) + 2))) // jmp L
+	}
+	for _, tc := range []struct {
+		name string
+		ins  []byte
+	}{
+		{"cpuid", []byte{0x31, 0xC0, 0x0F, 0xA2}},                          // xor eax, eax; cpuid
+		{"movcr8", []byte{0x44, 0x0F, 0x20, 0xC0, 0x44, 0x0F, 0x22, 0xC0}}, // mov rax, cr8; mov cr8, rax
+		{"movcr0", []byte{0x0F, 0x20, 0xC0}},                               // mov rax, cr0
+		{"movdr7", []byte{0x0F, 0x21, 0xF8}},                               // mov rax, dr7
+		{"rdtsc", []byte{0x0F, 0x31}},                                      // rdtsc
+		{"rdtscp", []byte{0x0F, 0x01, 0xF9}},                               // rdtscp
+		{"rdmsr", []byte{0xB9, 0x82, 0x00, 0x00, 0xC0, 0x0F, 0x32}},        // mov ecx, LSTAR; rdmsr
+		{"wrmsr", []byte{0xB9, 0x02, 0x01, 0x00, 0xC0, 0x0F, 0x30}},        // mov ecx, KERNEL_GS_BASE; wrmsr
+		{"in", []byte{0xE4, 0xE0}},                                         // in al, 0xE0
+		{"invlpg", []byte{0x0F, 0x01, 0x3B}},                               // invlpg [rbx]
+		{"clisti", []byte{0xFA, 0xFB}},                                     // cli; sti
+		{"pushfpopf", []byte{0x9C, 0x9D}},                                  // pushfq; popfq
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := newTestEnv(b, 0)
+			e.c.GPR[RAX], e.c.GPR[RDX] = 0, 0
+			benchEnv(b, e, rep4(tc.ins...))
+		})
+	}
+}

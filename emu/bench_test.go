@@ -3,6 +3,7 @@ package emu
 import (
 	"context"
 	"encoding/binary"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,4 +109,56 @@ func BenchmarkSnapshot(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSystemGuest measures system instructions through the machine's run
+// loop and devices: a 32-bit guest runs n iterations of four copies of an
+// instruction and a counted back-edge (mov $n, %esi; 1: I; I; I; I; dec %esi; jnz 1b).
+func BenchmarkSystemGuest(b *testing.B) {
+	const n = 2_000_000
+	for _, tc := range []struct {
+		name string
+		ins  []byte
+	}{
+		{"cpuid", []byte{0x31, 0xC0, 0x0F, 0xA2}}, // xor eax, eax; cpuid
+		{"rdtsc", []byte{0x0F, 0x31}},
+		{"in", []byte{0xE4, 0xE0}}, // in al, 0xE0 (unassigned)
+		{"nop", []byte{0x90}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var body []byte
+			for i := 0; i < 4; i++ {
+				body = append(body, tc.ins...)
+			}
+			body = append(body, 0x4E, 0x75, byte(-(len(body) + 3))) // dec esi; jnz
+			img := rawImage(code(binary.LittleEndian.AppendUint32([]byte{0xBE}, n), body,
+				movEAX(0), []byte{0xE7, 0xF4}, opCLI, opHLT)...)
+			m := newTestMachine(b)
+			var instr uint64
+			var elapsed time.Duration
+			for b.Loop() {
+				if _, err := m.Boot(BootImage{Path: "loop", Kernel: img}); err != nil {
+					b.Fatal(err)
+				}
+				before := m.CPU.Instret
+				start := cpuTime()
+				s := m.Run(Forever)
+				elapsed += cpuTime() - start
+				if s.Reason != StopDebugExit {
+					b.Fatalf("the loop did not finish: %v", s)
+				}
+				instr += m.CPU.Instret - before
+			}
+			b.ReportMetric(float64(instr)/elapsed.Seconds()/1e6, "MIPS/cpu-s")
+		})
+	}
+}
+
+// cpuTime returns the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,6 +34,7 @@ func benchCommand() *cli.Command {
 			&cli.DurationFlag{Name: "qemu-time", Value: 1500 * time.Millisecond, Usage: "QEMU's work per workload `DURATION` (rounds are sized to it)"},
 			&cli.BoolFlag{Name: "cpu-time", Usage: "measure CPU time (user + system) instead of wall time: steadier on a busy host"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr"},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the whole run to `FILE` (go tool pprof; kppemu's own time)"},
 		},
 		Action: benchAction,
 	}
@@ -66,6 +68,17 @@ func benchAction(c *cli.Context) error {
 	}
 	if !c.Bool("quiet") {
 		o.Progress = os.Stderr
+	}
+	if p := c.String("cpuprofile"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			return &exitStatus{exitHostError, err.Error()}
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return &exitStatus{exitHostError, err.Error()}
+		}
+		defer pprof.StopCPUProfile()
 	}
 	results, err := bench.Run(o)
 	if len(results) > 0 {
