@@ -108,10 +108,11 @@ const (
 	pendReq                // RequestExit (set from any goroutine)
 	pendTF                 // RFLAGS.TF=1: #DB after the next instruction
 	pendShadow             // interrupt shadow for the next instruction
-	pendBP                 // host breakpoints exist
+	pendBP                 // the current linear code page holds host breakpoints (markBP)
 	pendHalt               // halted
 	pendDRExec             // DR7 enables an instruction breakpoint
 	pendDBTrap             // a data breakpoint fired: #DB trap before the next instruction
+	pendResync             // paging, mode, privilege or code changed: leave the block (resync)
 )
 
 // CPU is one x86-64 logical processor. State is the architectural part; everything else is
@@ -142,10 +143,16 @@ type CPU struct {
 	icLin  uint64    // linear page of the current code page, or icInvalid
 	icPage *codePage // decoded entries of that page
 	icBase uint64    // CS base added to RIP to form the linear fetch address
+	blockArena
+	noBlocks bool // SetBlockDispatch(false): one instruction per run-loop iteration
 	udSeen map[string]bool
+	// quietUD: decoding ahead for a block; an undecodable instruction is not reported
+	// (it is reported if it ever runs).
+	quietUD bool
 
 	// Host debugging.
 	breakpoints map[uint64]bool
+	bpPages     map[uint64]int // linear page -> number of breakpoints in it
 	bpSkip      uint64 // linear RIP whose breakpoint the next instruction ignores (resume)
 	bpSkipValid bool
 	watches     []watch
@@ -171,6 +178,7 @@ func New(cfg Config) *CPU {
 	c.pages = make(map[uint64]*codePage)
 	c.udSeen = make(map[string]bool)
 	c.breakpoints = make(map[uint64]bool)
+	c.bpPages = make(map[uint64]int)
 	if c.mem != nil {
 		c.mem.SetCodeInvalidator(c.invalidateCode)
 	}
@@ -224,7 +232,7 @@ func (c *CPU) pushControl() {
 	if c.mem != nil {
 		c.mem.SetControl(mmu.Control{CR0: c.CR0, CR3: c.CR3, CR4: c.CR4, EFER: c.EFER})
 	}
-	c.icLin = icInvalid
+	c.resync()
 }
 
 // updateMode derives the decode mode from EFER.LMA and CS.L/CS.D; a change drops decoded code.
@@ -249,14 +257,14 @@ func (c *CPU) updateMode() {
 		c.mode = m
 		c.flushDecode()
 	}
-	c.icLin = icInvalid
+	c.resync()
 }
 
 // setCPL changes the current privilege level.
 func (c *CPU) setCPL(cpl uint8) {
 	c.CPL = cpl
 	c.user = cpl == 3
-	c.icLin = icInvalid
+	c.resync()
 	c.updateAC()
 }
 
@@ -294,10 +302,10 @@ func (c *CPU) syncPending() {
 	} else {
 		clr |= pendHalt
 	}
-	if len(c.breakpoints) > 0 {
-		set |= pendBP
-	} else {
-		clr |= pendBP
+	// Most calls (POPF, CLI/STI, a device re-asserting its line) change nothing: the
+	// atomic read-modify-writes are only needed when a bit flips.
+	if p := atomic.LoadUint32(&c.pending); p&set == set && p&clr == 0 {
+		return
 	}
 	atomic.AndUint32(&c.pending, ^clr)
 	atomic.OrUint32(&c.pending, set)
@@ -330,6 +338,11 @@ func (c *CPU) NMI() {
 // RequestExit ends the current Run after the current instruction. Safe from any goroutine.
 func (c *CPU) RequestExit() { atomic.OrUint32(&c.pending, pendReq) }
 
+// SetBlockDispatch turns block dispatch (block.go) on (the default) or off. Off, every
+// instruction is looked up on its own; the two must give the same execution, which the
+// machine's tests compare.
+func (c *CPU) SetBlockDispatch(on bool) { c.noBlocks = !on }
+
 // SetTPRHook registers f to be called with the new TPR (CR8[3:0]) on every MOV to CR8, so
 // the local APIC's TPR can mirror it.
 func (c *CPU) SetTPRHook(f func(tpr uint8)) { c.tprHook = f }
@@ -351,14 +364,24 @@ func (c *CPU) Restore(s State) {
 
 // SetBreakpoint sets a host breakpoint at linear address rip (no guest memory is written).
 func (c *CPU) SetBreakpoint(rip uint64) {
-	c.breakpoints[rip] = true
-	c.syncPending()
+	if !c.breakpoints[rip] {
+		c.breakpoints[rip] = true
+		c.bpPages[rip&^0xFFF]++
+	}
+	c.icLin = icInvalid // the next instruction checks its page's marks
+	c.clrPending(pendBP)
 }
 
 // ClearBreakpoint removes the host breakpoint at rip.
 func (c *CPU) ClearBreakpoint(rip uint64) {
-	delete(c.breakpoints, rip)
-	c.syncPending()
+	if c.breakpoints[rip] {
+		delete(c.breakpoints, rip)
+		if c.bpPages[rip&^0xFFF]--; c.bpPages[rip&^0xFFF] <= 0 {
+			delete(c.bpPages, rip&^0xFFF)
+		}
+	}
+	c.icLin = icInvalid
+	c.clrPending(pendBP)
 }
 
 // AddWatchpoint watches linear range [addr, addr+n) for reads and/or writes by instructions.
@@ -405,35 +428,44 @@ func (c *CPU) Run(budget uint64) (ex Exit) {
 	if c.bpSkipValid && c.bpSkip != c.RIP+c.icBase {
 		c.bpSkipValid = false // the debugger moved RIP away from the breakpoint it stopped at
 	}
-	for n := budget; n > 0; n-- {
+	// Each iteration runs one instruction (or the service path's work), or a block of
+	// them (block.go), and takes what it ran from the budget.
+	for n := budget; n > 0; {
 		if atomic.LoadUint32(&c.pending) != 0 {
-			if stop, done := c.service(); stop {
+			if len(c.bpPages) > 0 {
+				c.markBP()
+			}
+			stop, done := c.service()
+			if stop {
 				return c.takeExit()
-			} else if done {
+			}
+			n--
+			if !done {
+				c.execOne()
+			}
+			continue
+		}
+		lin := c.RIP + c.icBase
+		if lin&^0xFFF != c.icLin {
+			if len(c.bpPages) > 0 && c.markBP() {
+				continue // this page holds breakpoints: check every instruction
+			}
+			if !c.enterPage(lin) {
+				n--
+				c.execOne()
 				continue
 			}
 		}
-		// Fast path of execOne, inlined: a hit in the current code page.
-		rip := c.RIP
-		lin := rip + c.icBase
-		if lin&^0xFFF != c.icLin {
+		var b *block
+		if !c.noBlocks {
+			b = c.blockAt(lin & 0xFFF)
+		}
+		if b == nil || b.ops[0].cnt > n {
+			n--
 			c.execOne()
 			continue
 		}
-		p := c.icPage
-		u := p.u[lin&0xFFF]
-		if u == nil || u.gen != p.gen {
-			c.execOne()
-			continue
-		}
-		c.ip0 = rip
-		c.Clock++
-		c.Instret++
-		c.RIP = (rip + uint64(u.len)) & c.ipMask
-		if f := u.fn(c, u); f != nil {
-			c.RIP = rip
-			c.exception(f)
-		}
+		n = c.runBlock(b, n)
 	}
 	if atomic.LoadUint32(&c.pending)&(pendStop|pendReq) != 0 {
 		return c.takeExit()
@@ -461,6 +493,9 @@ func (c *CPU) takeExit() Exit {
 // instruction was executed here (single-step and shadow paths).
 func (c *CPU) service() (stop, done bool) {
 	p := atomic.LoadUint32(&c.pending)
+	if p&pendResync != 0 {
+		c.clrPending(pendResync)
+	}
 	if p&(pendStop|pendReq) != 0 {
 		return true, false
 	}

@@ -124,6 +124,8 @@ type uop struct {
 	aux uint8 // free for translators: sub-operation, condition code, ...
 	op  uint16
 
+	pair *uop // the conditional branch fused with this compare in a block (block.go)
+
 	// Decode-cache validation: gen is the codePage generation at which raw (the
 	// instruction's bytes) was last checked against memory.
 	gen uint32
@@ -171,6 +173,39 @@ func register(name string, t translator) {
 // opName returns the mnemonic of a uop (diagnostics).
 func opName(u *uop) string { return x86asm.Op(u.op).String() }
 
+// Ops the block builder looks at (block.go).
+var (
+	opCMP  = uint16(x86asm.CMP)
+	opTEST = uint16(x86asm.TEST)
+
+	// blockEnders are the control transfers and the instructions that stop or trap:
+	// nothing after them in the page is decoded into the same block.
+	blockEnders = func() (t [4096]bool) {
+		for _, n := range []string{"JMP", "CALL", "RET", "LJMP", "LCALL", "LRET", "IRET", "IRETD",
+			"IRETQ", "INT", "INTO", "SYSCALL", "SYSRET", "SYSENTER", "SYSEXIT", "HLT", "UD0", "UD1",
+			"UD2", "LOOP", "LOOPE", "LOOPNE", "JCXZ", "JECXZ", "JRCXZ", "JO", "JNO", "JB", "JAE", "JE",
+			"JNE", "JBE", "JA", "JS", "JNS", "JP", "JNP", "JL", "JGE", "JLE", "JG"} {
+			if op, ok := opByName[n]; ok {
+				t[op] = true
+			}
+		}
+		return t
+	}()
+	jccOps = func() (t [4096]bool) {
+		for _, n := range []string{"JO", "JNO", "JB", "JAE", "JE", "JNE", "JBE", "JA", "JS", "JNS",
+			"JP", "JNP", "JL", "JGE", "JLE", "JG"} {
+			t[opByName[n]] = true
+		}
+		return t
+	}()
+)
+
+// endsBlock reports whether u ends a block (block.go).
+func endsBlock(u *uop) bool { return blockEnders[u.op&4095] }
+
+// isJccOp reports whether op is a conditional near branch.
+func isJccOp(op uint16) bool { return jccOps[op&4095] }
+
 // Special forms that x86asm does not decode.
 var (
 	opCLAC     = uint16(4090) // private op numbers for diagnostics of our own forms
@@ -197,7 +232,8 @@ type codePage struct {
 	pfn  uint64
 	gen  uint32
 	u    [4096]*uop
-	deps []uint64 // pages holding instructions that continue into this page
+	blk  *[4096]*block // blocks by start offset (block.go), allocated on first use
+	deps []uint64      // pages holding instructions that continue into this page
 }
 
 const icInvalid = 1 // never a page-aligned linear address
@@ -230,19 +266,7 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 		return nil, c.pageFault(uint64(mf.Addr), mf.Code)
 	}
 	pfn := uint64(pa) >> 12
-	p := c.pages[pfn]
-	if p == nil {
-		if len(c.pages) >= maxCodePages {
-			// Bound the cache (32 KiB per page): start over rather than grow without limit.
-			c.flushDecode()
-		}
-		p = &codePage{pfn: pfn}
-		c.pages[pfn] = p
-	}
-	// The MMU clears the mark when it reports a write; marking again is idempotent.
-	c.mem.MarkCode(pfn)
-	c.icLin = lin &^ 0xFFF
-	c.icPage = p
+	p := c.setCodePage(lin, pfn)
 	old := p.u[lin&0xFFF]
 	if old != nil && old.gen == p.gen {
 		return old, nil
@@ -310,6 +334,8 @@ func (c *CPU) invalidateCode(pfn uint64) {
 			q.gen++
 		}
 	}
+	// The instruction being executed may have written the block it belongs to.
+	c.setPending(pendResync)
 }
 
 // flushDecode drops every decoded instruction (mode changes, Restore).
@@ -317,8 +343,8 @@ func (c *CPU) flushDecode() {
 	if len(c.pages) > 0 {
 		c.pages = make(map[uint64]*codePage)
 	}
-	c.icLin = icInvalid
 	c.icPage = nil
+	c.resync()
 }
 
 // InvalidateDecodeCache drops every decoded instruction (for host tools).
@@ -556,7 +582,7 @@ func (c *CPU) udUop(win []byte, n int, name string) *uop {
 	if n < 1 || n > len(win) {
 		n = 1
 	}
-	if !c.udSeen[name] {
+	if !c.udSeen[name] && !c.quietUD {
 		c.udSeen[name] = true
 		c.log.Warn("unimplemented or invalid instruction: #UD", "mnemonic", name,
 			"bytes", hex.EncodeToString(win[:n]), "rip", fmt.Sprintf("%#x", c.RIP))

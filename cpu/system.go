@@ -487,7 +487,10 @@ func invlpg(c *CPU, u *uop) *Fault {
 		return c.gp(0)
 	}
 	c.mem.Invlpg(mmuVAddr(c.ea(u)))
-	c.icLin = icInvalid
+	// The current code page stays current unless its own translation was dropped.
+	if c.icLin != icInvalid && !c.mem.ExecCached(mmuVAddr(c.icLin), c.user) {
+		c.resync()
+	}
 	return nil
 }
 

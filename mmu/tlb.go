@@ -70,7 +70,11 @@ func (m *MMU) flushAll() {
 	}
 	m.used = 0
 	m.haveLarge = false
+	clear(m.large)
 }
+
+// largeKey identifies the large mapping of shift bits that contains va.
+func largeKey(va uint64, shift uint8) uint64 { return va>>shift<<8 | uint64(shift) }
 
 func (m *MMU) flushNonGlobal() {
 	for k := range m.tlb {
@@ -115,6 +119,16 @@ func (m *MMU) invalidatePage(va uint64) {
 	if !m.haveLarge {
 		return
 	}
+	found := false
+	for _, shift := range [...]uint8{21, 22, 30} {
+		if _, ok := m.large[largeKey(va, shift)]; ok {
+			delete(m.large, largeKey(va, shift))
+			found = true
+		}
+	}
+	if !found {
+		return // no splinter of a large page holds va
+	}
 	for k := range m.tlb {
 		for c := range m.tlb[k] {
 			t := &m.tlb[k][c]
@@ -144,12 +158,25 @@ func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, gl
 	if shift != 12 {
 		e.flags |= entLarge
 		m.haveLarge = true
+		m.large[largeKey(va, shift)] = struct{}{}
 	}
 	e.page = m.ramPage(pa)
 	if acc == Write && e.page != nil && m.code[pa/PageSize] != 0 {
 		e.page = nil
 	}
 	return e
+}
+
+// ExecCached reports whether the TLB holds an instruction-fetch translation of the page
+// containing va for the given privilege (the CPU keeps its current code page while it
+// does).
+func (m *MMU) ExecCached(va VAddr, user bool) bool {
+	cls := clsSup
+	if user {
+		cls = clsUser
+	}
+	vpn := uint64(va) >> 12
+	return m.tlb[Exec][cls][vpn&(tlbSets-1)].tag == vpn
 }
 
 // unmapCodeWrites removes the fast-path pointer of every write entry that

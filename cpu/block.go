@@ -1,0 +1,317 @@
+package cpu
+
+import (
+	"sync/atomic"
+
+	"github.com/kppemu/kppemu/mmu"
+)
+
+// Block dispatch.
+//
+// The run loop executes straight-line runs of decoded instructions ("blocks") instead of
+// looking every instruction up in the decode cache. A block starts at a physical page
+// offset, holds the instructions that follow it in the same page up to the first control
+// transfer (or maxBlockOps), and is valid while its page's generation and the decode mode
+// are those it was built at; it is found through the current code page (codePage.blk),
+// so a block is keyed by physical address and mode.
+//
+// Every instruction still runs exactly as on the one-at-a-time path: ip0, Clock, Instret
+// and RIP are set before its handler runs, and after it the block is left when the
+// pending-work word is non-zero (interrupt, stop, single-step, code write, paging or mode
+// change: see pendResync) or when RIP is not the next instruction's (a branch taken, an
+// exception, a REP chunk). So interrupts are taken at the same instruction, faults are
+// precise and a write into the block being executed takes effect at the next
+// instruction, as before.
+//
+// A compare or test of registers followed by a conditional branch is fused into one step
+// that executes both (and counts both); it is always the last entry of its block and runs
+// only when the budget has room for both instructions.
+//
+// Host breakpoints cost nothing in pages that hold none: pendBP is set only while RIP is
+// in a linear page with a breakpoint (markBP, on every page change and with any other
+// pending work), and then every instruction of that page takes the checking path.
+
+// maxBlockOps bounds the length of a block.
+const maxBlockOps = 64
+
+// block is a decoded straight-line run of instructions in one physical page.
+type block struct {
+	gen  uint32 // codePage generation the block was built at
+	mode uint8  // decode mode it was built for
+	ops  []blockOp
+}
+
+// blockOp is one step of a block: an instruction, or a fused pair (cnt 2) whose second
+// instruction is u.pair.
+type blockOp struct {
+	fn  handler
+	u   *uop
+	cnt uint64
+}
+
+// runBlock executes b's instructions while the budget n lasts, then the blocks that follow
+// in the same code page, and returns what is left of the budget. It returns to the run
+// loop for pending work, a fault, a page change or a budget too small for a fused pair.
+func (c *CPU) runBlock(b *block, n uint64) uint64 {
+	for {
+		for i := range b.ops {
+			op := &b.ops[i]
+			if n < op.cnt {
+				return n
+			}
+			u := op.u
+			rip := c.RIP
+			c.ip0 = rip
+			c.Clock++
+			c.Instret++
+			next := (rip + uint64(u.len)) & c.ipMask
+			c.RIP = next
+			n -= op.cnt
+			if f := op.fn(c, u); f != nil {
+				c.RIP = c.ip0
+				c.exception(f)
+				return n
+			}
+			if atomic.LoadUint32(&c.pending) != 0 {
+				return n
+			}
+			if c.RIP != next {
+				break
+			}
+		}
+		// The successor, when it is in the same page: nothing pending means the
+		// current code page is still RIP's.
+		lin := c.RIP + c.icBase
+		if n == 0 || lin&^0xFFF != c.icLin {
+			return n
+		}
+		p := c.icPage
+		nb := p.blk[lin&0xFFF]
+		if nb == nil || nb.gen != p.gen || nb.mode != c.mode || len(nb.ops) == 0 {
+			return n
+		}
+		b = nb
+	}
+}
+
+// enterPage makes the page holding linear address lin the current code page; false when
+// its translation faults (the one-instruction path then delivers the fault).
+func (c *CPU) enterPage(lin uint64) bool {
+	if !c.long {
+		if lin > 0xFFFFFFFF {
+			return false
+		}
+	} else if !canonical(lin) {
+		return false
+	}
+	pa, _, mf := c.mem.Fetch(mmu.VAddr(lin), c.user)
+	if mf != nil {
+		return false
+	}
+	c.setCodePage(lin, uint64(pa)>>12)
+	return true
+}
+
+// setCodePage makes physical page pfn, at linear address lin, the current code page.
+func (c *CPU) setCodePage(lin, pfn uint64) *codePage {
+	p := c.pages[pfn]
+	if p == nil {
+		if len(c.pages) >= maxCodePages {
+			// Bound the cache (32 KiB per page): start over rather than grow without limit.
+			c.flushDecode()
+		}
+		p = &codePage{pfn: pfn}
+		c.pages[pfn] = p
+	}
+	// The MMU clears the mark when it reports a write; marking again is idempotent.
+	c.mem.MarkCode(pfn)
+	c.icLin = lin &^ 0xFFF
+	c.icPage = p
+	return p
+}
+
+// blockAt returns the block at offset off of the current code page, building it when
+// there is none or it is stale; nil when the instruction there must take the
+// one-instruction path (it crosses the page, is undecodable, the page is not RAM).
+func (c *CPU) blockAt(off uint64) *block {
+	p := c.icPage
+	if p.blk != nil {
+		if b := p.blk[off]; b != nil && b.gen == p.gen && b.mode == c.mode {
+			if len(b.ops) == 0 {
+				return nil
+			}
+			return b
+		}
+	}
+	b := c.buildBlock(p, off)
+	if p.blk == nil {
+		p.blk = new([4096]*block)
+	}
+	p.blk[off] = b
+	if len(b.ops) == 0 {
+		return nil
+	}
+	return b
+}
+
+// buildBlock decodes the block at offset off of page p. An empty block records that
+// nothing can start there (until the page is written).
+func (c *CPU) buildBlock(p *codePage, off uint64) *block {
+	b := c.newBlock()
+	b.gen, b.mode = p.gen, c.mode
+	ram := c.mem.RAM()
+	base := p.pfn << 12
+	if base+4096 > uint64(len(ram)) || base+4096 < base {
+		return b
+	}
+	page := ram[base : base+4096 : base+4096]
+	for o := off; o < 4096 && len(b.ops) < maxBlockOps; {
+		u := c.blockUop(p, o, page)
+		if u == nil {
+			break
+		}
+		o += uint64(u.len)
+		if fuse := fusedHandler(u); fuse != nil && o < 4096 {
+			if j := c.blockUop(p, o, page); j != nil && isJccRel(j) {
+				u.pair = j
+				b.ops = append(b.ops, blockOp{fn: fuse, u: u, cnt: 2})
+				break
+			}
+		}
+		b.ops = append(b.ops, blockOp{fn: u.fn, u: u, cnt: 1})
+		if endsBlock(u) {
+			break
+		}
+	}
+	c.blockArena.ops = c.blockArena.ops[len(b.ops):]
+	return b
+}
+
+// blockArena hands out blocks and their op slices from chunks, so that building blocks
+// allocates once per many blocks.
+type blockArena struct {
+	blocks []block
+	ops    []blockOp
+}
+
+// newBlock returns a zero block whose ops slice has room for maxBlockOps entries; the
+// builder takes what it used from the arena.
+func (c *CPU) newBlock() *block {
+	a := &c.blockArena
+	if len(a.blocks) == 0 {
+		a.blocks = make([]block, 256)
+	}
+	if len(a.ops) < maxBlockOps {
+		a.ops = make([]blockOp, 64*maxBlockOps)
+	}
+	b := &a.blocks[0]
+	a.blocks = a.blocks[1:]
+	b.ops = a.ops[:0:maxBlockOps]
+	return b
+}
+
+// blockUop returns the decoded instruction at offset off of page p (bytes page), from the
+// cache when it is valid or its bytes are unchanged, else decoded and cached; nil when it
+// does not fit in the page or does not decode to an implemented instruction.
+func (c *CPU) blockUop(p *codePage, off uint64, page []byte) *uop {
+	rem := page[off:]
+	if u := p.u[off]; u != nil {
+		if u.gen != p.gen {
+			if int(u.len) > len(rem) || string(u.raw[:u.len]) != string(rem[:u.len]) {
+				goto decode
+			}
+			u.gen = p.gen
+		}
+		if u.op == 0 || int(off)+int(u.len) > 4096 {
+			return nil
+		}
+		return u
+	}
+decode:
+	var win [15]byte
+	n := copy(win[:], rem)
+	c.quietUD = true
+	u := c.decode(win[:n], n < 15)
+	c.quietUD = false
+	if u == nil || u.op == 0 || int(u.len) > n {
+		return nil // not cached: the one-instruction path decodes (and reports) it
+	}
+	u.gen = p.gen
+	copy(u.raw[:], win[:u.len])
+	p.u[off] = u
+	return u
+}
+
+// fusedHandler returns the handler that runs u together with a following conditional
+// branch, or nil when u is not a register compare or test.
+func fusedHandler(u *uop) handler {
+	if u.op != opCMP && u.op != opTEST || u.kind[0] != kReg || u.r[0]&0x10 != 0 {
+		return nil
+	}
+	switch {
+	case u.kind[1] == kReg && u.r[1]&0x10 == 0:
+		return fusedCmpRRJcc
+	case u.kind[1] == kImm:
+		return fusedCmpRIJcc
+	}
+	return nil
+}
+
+// isJccRel reports whether u is a conditional near branch to a relative target.
+func isJccRel(u *uop) bool { return isJccOp(u.op) && u.kind[0] == kRel }
+
+// fusedCmpRRJcc is CMP/TEST r, r followed by Jcc rel.
+func fusedCmpRRJcc(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
+	if u.aux == aluTEST {
+		c.lf = lazyFlags{res: a & b, msb: s*8 - 1, kind: lfArith}
+	} else {
+		r := (a - b) & m
+		c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: s*8 - 1, kind: lfArith}
+	}
+	return c.fusedJcc(u.pair)
+}
+
+// fusedCmpRIJcc is CMP/TEST r, imm followed by Jcc rel.
+func fusedCmpRIJcc(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
+	if u.aux == aluTEST {
+		c.lf = lazyFlags{res: a & b, msb: s*8 - 1, kind: lfArith}
+	} else {
+		r := (a - b) & m
+		c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: s*8 - 1, kind: lfArith}
+	}
+	return c.fusedJcc(u.pair)
+}
+
+// fusedJcc starts the branch j of a fused pair as the run loop starts an instruction.
+func (c *CPU) fusedJcc(j *uop) *Fault {
+	rip := c.RIP
+	c.ip0 = rip
+	c.Clock++
+	c.Instret++
+	c.RIP = (rip + uint64(j.len)) & c.ipMask
+	return j.fn(c, j)
+}
+
+// markBP sets pendBP when RIP is in a linear page that holds a host breakpoint and clears
+// it otherwise; it reports whether it is set.
+func (c *CPU) markBP() bool {
+	if c.bpPages[c.LinearRIP()&^0xFFF] > 0 {
+		c.setPending(pendBP)
+		return true
+	}
+	c.clrPending(pendBP)
+	return false
+}
+
+// resync ends the current block after this instruction and makes the next fetch translate
+// RIP again (paging, mode, privilege or code changes).
+func (c *CPU) resync() {
+	c.icLin = icInvalid
+	c.setPending(pendResync)
+}
