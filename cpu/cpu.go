@@ -145,7 +145,7 @@ type CPU struct {
 	icBase uint64    // CS base added to RIP to form the linear fetch address
 	blockArena
 	noBlocks bool // SetBlockDispatch(false): one instruction per run-loop iteration
-	udSeen map[string]bool
+	udSeen   map[string]bool
 	// quietUD: decoding ahead for a block; an undecodable instruction is not reported
 	// (it is reported if it ever runs).
 	quietUD bool
@@ -153,7 +153,7 @@ type CPU struct {
 	// Host debugging.
 	breakpoints map[uint64]bool
 	bpPages     map[uint64]int // linear page -> number of breakpoints in it
-	bpSkip      uint64 // linear RIP whose breakpoint the next instruction ignores (resume)
+	bpSkip      uint64         // linear RIP whose breakpoint the next instruction ignores (resume)
 	bpSkipValid bool
 	watches     []watch
 	watchOn     bool
