@@ -18,7 +18,7 @@ OBJCOPY ?= objcopy
 # regenerated files with the committed ones and need git for that.
 IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 
-TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin
+TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
 	images bench gobench lint parity difftest-long difftest-coverage campaign testguest clean \
@@ -101,6 +101,14 @@ emu/testdata/guest.elf: emu/testdata/guest.S emu/testdata/guest.ld
 	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/guest64.elf emu/testdata/guest.o
 	$(OBJCOPY) -O elf32-i386 emu/testdata/guest64.elf $@
 	rm -f emu/testdata/guest.o emu/testdata/guest64.elf
+
+# xsave.elf: the XSAVE probe (CPUID/XCR0/OSXSAVE rules and an XSAVE/XRSTOR round
+# trip), linked like guest.elf.
+emu/testdata/xsave.elf: emu/testdata/xsave.S emu/testdata/guest.ld
+	$(AS) --64 -o emu/testdata/xsave.o $<
+	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/xsave64.elf emu/testdata/xsave.o
+	$(OBJCOPY) -O elf32-i386 emu/testdata/xsave64.elf $@
+	rm -f emu/testdata/xsave.o emu/testdata/xsave64.elf
 
 emu/testdata/timer.bin: emu/testdata/timer.S emu/testdata/timer.ld
 	$(AS) --32 -o emu/testdata/timer.o $<
