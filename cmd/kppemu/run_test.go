@@ -51,7 +51,7 @@ func TestRunCommand(t *testing.T) {
 	require.Regexp(t, `(?m)^poke_detected\s+4\s+PASS\s+0x109 type 0xa`, r.stdout)
 	flat := strings.Join(strings.Fields(r.stdout), " ")
 	require.Contains(t, flat, "last written by host (scenario step 1)")
-	require.Contains(t, flat, "1 scenario(s), 1 run(s): 1 passed, 0 failed, 0 error(s), 0 skipped;")
+	require.Contains(t, flat, "1 scenario, 1 run: 1 passed, 0 failed, 0 errors, 0 skipped;")
 	for _, line := range strings.Split(r.stdout, "\n") {
 		require.LessOrEqual(t, len([]rune(line)), 100, "line wider than 100 columns: %q", line)
 	}

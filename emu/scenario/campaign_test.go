@@ -3,12 +3,18 @@ package scenario
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/kernel/abi"
 )
 
 // Shards partition a campaign: every job in exactly one shard, with the
@@ -162,7 +168,7 @@ scenario "quiet" {
 			if i := strings.LastIndex(l, "  "); i > 0 && strings.HasSuffix(l, "s") {
 				l = l[:i]
 			}
-			if strings.HasPrefix(l, "3 scenario(s)") || strings.HasPrefix(l, "  (") {
+			if strings.HasPrefix(l, "3 scenarios") || strings.HasPrefix(l, "  (") {
 				l = "totals"
 			}
 			out = append(out, l)
@@ -302,4 +308,56 @@ scenario "late" {
 	var b bytes.Buffer
 	require.NoError(t, rep.WriteText(&b, TextOptions{Width: DefaultWidth}))
 	require.Contains(t, b.String(), "(1 detected late)")
+}
+
+// A guest that floods the event port: the run keeps the first maxEvents
+// events, counts the rest, and says so.
+func TestRunEventFloodBounded(t *testing.T) {
+	syms, err := KernelSymbols(images.Kernel())
+	require.NoError(t, err)
+	printk, ok := syms.Lookup("printk")
+	require.True(t, ok)
+	phys := printk.Addr - 0xFFFFFFFF80000000 // the kernel is linked at -2 GiB + 1 MiB and loaded at 1 MiB
+	const n = 150_000
+	code := []byte{0xb8, 0, 0, 0, 0, // mov eax, record
+		0x66, 0xba, abi.EventPort & 0xff, abi.EventPort >> 8, // mov dx, EventPort
+		0xb9, 0, 0, 0, 0, // mov ecx, n
+		0xef,       // 1: out dx, eax
+		0xff, 0xc9, // dec ecx
+		0x75, 0xfb, // jnz 1b
+		0xf4,       // 2: hlt
+		0xeb, 0xfd, // jmp 2b
+		0, 0}
+	binary.LittleEndian.PutUint32(code[1:], uint32(phys)+uint32(len(code)))
+	binary.LittleEndian.PutUint32(code[10:], n)
+	rec := make([]byte, abi.EventHeaderSize+5)
+	binary.LittleEndian.PutUint32(rec[0:], abi.EventMagic)
+	binary.LittleEndian.PutUint32(rec[4:], abi.EvLog)
+	binary.LittleEndian.PutUint32(rec[8:], uint32(len(rec)))
+	copy(rec[abi.EventHeaderSize:], "flood")
+	r := runOne(t, fmt.Sprintf(`
+scenario "event_flood" {
+  append   = "pg=off"
+  drivers  = ["initrd"]
+  max_time = "100ms"
+  step {
+    after = "shell-ready"
+    poke {
+      phys  = "%#x"
+      bytes = "%s"
+    }
+  }
+  step {
+    after = "shell-ready + 1us"
+    type  = "echo flood" # the shell's next printk floods
+  }
+  expect {
+    event = "log"
+    text  = "^flood$"
+  }
+}
+`, phys, hex.EncodeToString(append(code, rec...))))
+	require.Equal(t, Pass, r.Outcome, "%v %s", r.Failures, r.Observed)
+	require.GreaterOrEqual(t, r.EventsDropped, uint64(n-maxEvents))
+	require.Contains(t, r.Observed, "events not kept")
 }

@@ -89,6 +89,8 @@ type regWatch struct {
 	last    []uint64
 	lastT   uint64
 	changes []RegChange
+	// changesDropped counts the oldest changes dropped at the cap.
+	changesDropped int
 }
 
 func (w *regWatch) arm() {
@@ -99,6 +101,9 @@ func (w *regWatch) arm() {
 	}
 	w.lastT = w.m.Now()
 }
+
+// maxRegChanges bounds the register changes a run keeps.
+const maxRegChanges = 4096
 
 // sample compares the registers with the previous sample; hostStep > 0
 // names a scenario step that wrote them.
@@ -118,6 +123,12 @@ func (w *regWatch) sampleBy(hostStep int) {
 				c.RIP, c.Where = 0, fmt.Sprintf("host (scenario step %d)", hostStep)
 			} else {
 				c.Callers = w.driverFrames()
+			}
+			if len(w.changes) == maxRegChanges {
+				// A guest toggling a register forever: keep the latest
+				// changes (attribution looks at the last one).
+				w.changes = append(w.changes[:0], w.changes[maxRegChanges/2:]...)
+				w.changesDropped += maxRegChanges / 2
 			}
 			w.changes = append(w.changes, c)
 			w.last[i] = v

@@ -380,15 +380,22 @@ func (rep *Report) writeText(w io.Writer, opt TextOptions) {
 	fmt.Fprintln(w, wrapText(rep.totalsLine(), opt.Width, "  "))
 }
 
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
 // totalsLine is the last line of the text report.
 func (rep *Report) totalsLine() string {
 	t := rep.Totals
-	s := fmt.Sprintf("%d scenario(s), %d run(s): %d passed, %d failed, %d error(s), %d skipped",
-		t.Scenarios, t.Runs, t.Pass, t.Fail, t.Errors, t.Skipped)
+	s := fmt.Sprintf("%s, %s: %d passed, %d failed, %s, %d skipped",
+		plural(t.Scenarios, "scenario"), plural(t.Runs, "run"), t.Pass, t.Fail, plural(t.Errors, "error"), t.Skipped)
 	if t.Late > 0 {
 		s += fmt.Sprintf(" (%d detected late)", t.Late)
 	}
-	s += fmt.Sprintf("; %s instructions in %s (%s of machine time)", fmtCount(t.Instructions), fmtWall(t.ElapsedNS), fmtWall(t.MachineNS))
+	s += fmt.Sprintf("; %s insns, %s elapsed (%s machine time)", fmtCount(t.Instructions), fmtWall(t.ElapsedNS), fmtWall(t.MachineNS))
 	if rep.Shard != nil {
 		s += fmt.Sprintf("; shard %d/%d of %d runs", rep.Shard.Index, rep.Shard.Count, rep.TotalJobs)
 	}

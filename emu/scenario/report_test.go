@@ -61,3 +61,23 @@ func TestHistogramOneValue(t *testing.T) {
 	Histogram(&b, nil, 10, 20)
 	require.Empty(t, b.String())
 }
+
+// A campaign's WALL is the elapsed host time of its runs (they overlap when
+// run in parallel), not their sum; the sum is the machine time.
+func TestWallIsElapsed(t *testing.T) {
+	const s = int64(1e9)
+	results := []*Result{
+		{Scenario: "c", File: "f", Seed: 1, Outcome: Pass, StartNS: 100 * s, WallNS: 10 * s},
+		{Scenario: "c", File: "f", Seed: 2, Outcome: Pass, StartNS: 100 * s, WallNS: 12 * s},
+		{Scenario: "c", File: "f", Seed: 3, Outcome: Pass, StartNS: 110 * s, WallNS: 5 * s},
+	}
+	rep := NewReport(results)
+	require.Equal(t, 15*s, rep.Summaries[0].WallNS)
+	require.Equal(t, 27*s, rep.Summaries[0].MachineNS)
+	require.Equal(t, 15*s, rep.Totals.ElapsedNS)
+	require.Equal(t, 27*s, rep.Totals.MachineNS)
+	var b bytes.Buffer
+	require.NoError(t, rep.WriteText(&b, TextOptions{Width: DefaultWidth}))
+	require.Regexp(t, `(?m)^c\s+×3\s+PASS 3/3\s.*\s15s$`, b.String())
+	require.Contains(t, b.String(), "1 scenario, 3 runs: 3 passed, 0 failed, 0 errors, 0 skipped; 0 insns, 15s elapsed (27s machine time)")
+}

@@ -996,6 +996,12 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 	if r.EventsDropped > 0 {
 		obs = append(obs, fmt.Sprintf("%d events not kept", r.EventsDropped))
 	}
+	if ru.tr.ignored > 0 {
+		obs = append(obs, fmt.Sprintf("%d region announcements beyond %d ignored", ru.tr.ignored, maxRegions))
+	}
+	if ru.rw.changesDropped > 0 {
+		obs = append(obs, fmt.Sprintf("%d early register changes not kept", ru.rw.changesDropped))
+	}
 	if r.Crashed {
 		obs = append(obs, "crashed before detection: "+r.CrashedAs)
 	}

@@ -64,6 +64,10 @@ type tracker struct {
 	lastReg  []lastWrite          // per region: its latest change
 	hostStep int                  // > 0 while a host step writes
 	writes   uint64               // changed bytes recorded
+	// shadowBytes is the size of the shadow copies; ignored counts the
+	// announcements beyond maxRegions.
+	shadowBytes uint64
+	ignored     int
 }
 
 func newTracker(m *emu.Machine) *tracker {
@@ -73,6 +77,14 @@ func newTracker(m *emu.Machine) *tracker {
 	return t
 }
 
+// Bounds on what a guest's announcements can make the tracker keep: the
+// kernel announces about a hundred regions of a few hundred KiB in all.
+const (
+	maxRegions      = 1 << 14
+	maxShadowBytes  = 64 << 20 // shadow copies of announced memory
+	maxLastWriteLen = 1 << 20  // bytes with a recorded last writer
+)
+
 // announce adds a region from an EvPGRegion event.
 func (t *tracker) announce(e emu.Event) {
 	if len(e.Args) < 3 {
@@ -80,6 +92,10 @@ func (t *tracker) announce(e emu.Event) {
 	}
 	key := [3]uint64{e.Args[0], e.Args[1], e.Args[2]} // re-announcements (sealing) are not new regions
 	if t.seen[key] {
+		return
+	}
+	if len(t.regions) >= maxRegions {
+		t.ignored++
 		return
 	}
 	t.seen[key] = true
@@ -95,7 +111,8 @@ func (t *tracker) announce(e emu.Event) {
 		kind = e.Args[3]
 	}
 	r.Kind = kind
-	r.Memory = (kind == abi.PGKindMemory || kind == abi.PGKindSealed) && r.Base >= abi.DirectMapBase && r.Size > 0 && r.Size <= 64<<20 && r.Base+r.Size > r.Base
+	r.Memory = (kind == abi.PGKindMemory || kind == abi.PGKindSealed) && r.Base >= abi.DirectMapBase && r.Size > 0 && r.Size <= 64<<20 && r.Base+r.Size > r.Base &&
+		t.shadowBytes+r.Size <= maxShadowBytes
 	for va := r.Base; r.Memory && va < r.Base+r.Size; {
 		n := min(r.Base+r.Size-va, 4096-va%4096)
 		pa, err := t.m.VirtToPhys(va)
@@ -113,6 +130,7 @@ func (t *tracker) announce(e emu.Event) {
 	if !r.Memory {
 		return
 	}
+	t.shadowBytes += r.Size
 	for _, s := range spans {
 		pfn := s.pa / 4096
 		t.byPFN[pfn] = append(t.byPFN[pfn], len(t.spans))
@@ -142,7 +160,9 @@ func (t *tracker) pageWritten(pfn uint64) {
 			if cur[k] != s.shadow[k] {
 				lw := lastWrite{w: w, va: s.va + uint64(k)}
 				lw.w.Addr = Hex(lw.va)
-				t.last[s.pa+uint64(k)] = lw
+				if _, known := t.last[s.pa+uint64(k)]; known || len(t.last) < maxLastWriteLen {
+					t.last[s.pa+uint64(k)] = lw
+				}
 				t.lastReg[s.region] = lw
 				t.writes++
 			}
