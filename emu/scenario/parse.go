@@ -642,7 +642,18 @@ func decodeScenario(filename string, sh *scenarioHCL) (*Scenario, hcl.Diagnostic
 		}
 		sc.Programs = ps
 	}
-	sc.Append, _, _ = c.str(sh.Append)
+	if a, r, ok := c.str(sh.Append); ok {
+		sc.Append = a
+		// autorun= takes the rest of the command line: shell commands, which
+		// are checked like typed ones.
+		if i := strings.Index(" "+a, " autorun="); i >= 0 {
+			for _, cmd := range strings.Split(a[i+len("autorun="):], ";") {
+				if cmd = strings.TrimSpace(cmd); cmd != "" {
+					sc.checkCommand(ActType, cmd, r, c)
+				}
+			}
+		}
+	}
 	if s, r, ok := c.str(sh.Mem); ok {
 		v, err := parseMem(s)
 		if err != nil {

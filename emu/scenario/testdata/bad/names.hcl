@@ -3,6 +3,7 @@ scenario "names" {
   desciption = "a misspelt attribute"
   drivers    = ["initrd", "vendor_sampel"]
   programs   = ["svcc"]
+  append     = "pg.profile=test autorun=lsmod;run kil 1;start -p svc"
 
   step {
     at   = "10ms"
