@@ -19,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/debug"
 	"github.com/kppemu/kppemu/emu/gdbstub"
 	"github.com/kppemu/kppemu/images"
 	"github.com/kppemu/kppemu/kernel/abi"
@@ -37,7 +38,8 @@ func bootCommand() *cli.Command {
 		Usage:     "boot a Multiboot kernel with driver modules",
 		ArgsUsage: " ",
 		Description: "Boots the kernel (default: the embedded one) as qemu-system-x86_64 -kernel would.\n" +
-			"On a terminal the serial console is attached in raw mode; Ctrl-A X quits.\n" +
+			"On a terminal the serial console is attached in raw mode; Ctrl-A X quits and\n" +
+			"Ctrl-A C opens the debugger console on the stopped machine.\n" +
 			"Otherwise stdin feeds the UART.\n\n" +
 			"Exit status: the guest's isa-debug-exit status ((v<<1)|1) when it used it; 0 when\n" +
 			"--max-time stopped it; 3 after a bug check, 4 after a triple fault, 6 when the\n" +
@@ -57,6 +59,9 @@ func bootCommand() *cli.Command {
 			&cli.BoolFlag{Name: "gdb-wait", Usage: "with --gdb: stop before the first instruction until gdb attaches"},
 			&cli.BoolFlag{Name: "s", Usage: "shorthand for --gdb 127.0.0.1:1234 (as QEMU)"},
 			&cli.BoolFlag{Name: "S", Usage: "shorthand for --gdb-wait (as QEMU)"},
+			&cli.StringSliceFlag{Name: "debug-on", Usage: "open the debugger console instead of exiting on `STOP`: bugcheck, " +
+				"triple-fault or exit (isa-debug-exit, poweroff); repeatable; the run is recorded so that whowrote works"},
+			&cli.StringFlag{Name: "debug-x", Usage: "with --debug-on: run the debugger commands in `FILE` when the console opens"},
 		},
 		Action: bootAction,
 	}
@@ -246,13 +251,23 @@ func bootAction(c *cli.Context) error {
 	} else if d < 0 {
 		return &exitStatus{exitHostError, "--max-time must be positive"}
 	}
+	dbg, err := newDebugOn(c, m)
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	defer dbg.close()
 	var stop emu.Stop
 	if gdbAddr := gdbAddress(c); gdbAddr != "" {
 		ln, err := gdbstub.Listen(gdbAddr)
 		if err != nil {
 			return &exitStatus{exitHostError, err.Error()}
 		}
-		stub := gdbstub.New(m, ln, gdbstub.Options{Logger: logger})
+		mon, err := debug.New(m, debug.Config{Kernel: img.Kernel, Embedded: true})
+		if err != nil {
+			return &exitStatus{exitHostError, err.Error()}
+		}
+		defer mon.Close()
+		stub := gdbstub.New(m, ln, gdbstub.Options{Logger: logger, Monitor: mon.Monitor})
 		defer stub.Close()
 		wait := c.Bool("gdb-wait") || c.Bool("S")
 		msg := "kppemu: gdb stub on %s\n"
@@ -265,9 +280,20 @@ func bootAction(c *cli.Context) error {
 		if c.Bool("gdb-wait") || c.Bool("S") {
 			return &exitStatus{exitHostError, "--gdb-wait (-S) needs --gdb HOST:PORT (or -s)"}
 		}
-		stop = m.Run(until)
+		stop = dbg.run(until)
 	}
 	serial.Flush()
+	if why := dbg.reason(stop, con.debugWanted()); why != "" {
+		stderr.raw.Store(interactive)
+		m.SetSerialOutput(&crlfWriter{w: serialOut})
+		err := openDebugger(c, m, img.Kernel, serialOut, why, interactive, dbg.recorder(), con.reader())
+		con.close()
+		stderr.raw.Store(false)
+		if err != nil {
+			return err
+		}
+		return outcome(m, stop)
+	}
 	con.close()
 	stderr.raw.Store(false)
 	if interrupted.Load() && stop.Reason == emu.StopRequested {

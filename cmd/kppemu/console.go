@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/term"
@@ -29,6 +31,33 @@ type console struct {
 	eof         bool
 	flushed     uint64 // guest time of the last flush of serial output
 	stopOnce    sync.Once
+	debug       atomic.Bool // Ctrl-A C: open the debugger on the stopped machine
+}
+
+// debugWanted reports whether the user pressed Ctrl-A C.
+func (c *console) debugWanted() bool { return c.debug.Load() }
+
+// reader returns stdin's bytes as this console reads them (after the
+// Ctrl-A escape), for a debugger console that takes over the terminal.
+func (c *console) reader() io.Reader { return &chanReader{ch: c.input} }
+
+// chanReader reads the chunks of a channel.
+type chanReader struct {
+	ch   chan []byte
+	rest []byte
+}
+
+func (r *chanReader) Read(p []byte) (int, error) {
+	if len(r.rest) == 0 {
+		b, ok := <-r.ch
+		if !ok {
+			return 0, io.EOF
+		}
+		r.rest = b
+	}
+	n := copy(p, r.rest)
+	r.rest = r.rest[n:]
+	return n, nil
 }
 
 // stop ends the run: the machine stops and an idle wait for input ends.
@@ -104,11 +133,16 @@ func (c *console) read() {
 		if n > 0 {
 			chunk := append([]byte(nil), buf[:n]...)
 			if c.interactive {
-				var quit bool
-				chunk, quit = esc.filter(buf[:n])
+				var quit, dbg bool
+				chunk, quit, dbg = esc.filter(buf[:n])
 				if quit {
 					c.stop()
 					return
+				}
+				if dbg {
+					// Stop the machine; the debugger reads on through c.input.
+					c.debug.Store(true)
+					c.stop()
 				}
 			}
 			if len(chunk) > 0 {
@@ -122,18 +156,24 @@ func (c *console) read() {
 	}
 }
 
-// escape is the state of QEMU's console escape: Ctrl-A X quits, Ctrl-A
-// Ctrl-A sends one Ctrl-A, Ctrl-A and any other byte send both.
+// escape is the state of QEMU's console escape: Ctrl-A X quits, Ctrl-A C
+// opens the debugger (QEMU's monitor key), Ctrl-A Ctrl-A sends one Ctrl-A,
+// Ctrl-A and any other byte send both.
 type escape struct{ pending bool }
 
-// filter returns the bytes for the guest and whether the user asked to quit.
-func (e *escape) filter(in []byte) (out []byte, quit bool) {
+// filter returns the bytes for the guest and whether the user asked to
+// quit or to debug.
+func (e *escape) filter(in []byte) (out []byte, quit, debug bool) {
 	out = make([]byte, 0, len(in))
-	for _, b := range in {
+	for i, b := range in {
 		switch {
 		case e.pending && (b == 'x' || b == 'X'):
 			e.pending = false
-			return out, true
+			return out, true, false
+		case e.pending && (b == 'c' || b == 'C'):
+			e.pending = false
+			// What follows is the debugger's input.
+			return append(out, in[i+1:]...), false, true
 		case e.pending:
 			e.pending = false
 			if b != ctrlA {
@@ -146,7 +186,7 @@ func (e *escape) filter(in []byte) (out []byte, quit bool) {
 			out = append(out, b)
 		}
 	}
-	return out, false
+	return out, false, false
 }
 
 // poll feeds pending input to the UART and flushes serial output; it

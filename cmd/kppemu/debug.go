@@ -106,24 +106,46 @@ func debugAction(c *cli.Context) error {
 	if _, err := m.Boot(img); err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
-	return runDebugger(c, m, img.Kernel, serialOut, "", interactive)
+	return openDebugger(c, m, img.Kernel, serialOut, "", interactive, nil, os.Stdin)
 }
 
-// runDebugger opens the console on a machine (at its entry, or where a
-// run stopped) and runs it until the user quits.
-func runDebugger(c *cli.Context, m *emu.Machine, kernel []byte, serial io.Writer, why string, interactive bool) error {
-	s, err := debug.New(m, debug.Config{Kernel: kernel, Serial: serial, Record: !c.Bool("no-record"), ATT: c.Bool("att"), Interactive: interactive})
+// openDebugger opens the console on a machine (at its entry, or where a
+// run stopped) and runs it until the user quits. rec is the run's
+// recording (nil: the console starts its own unless --no-record); in
+// reads the terminal or the script.
+func openDebugger(c *cli.Context, m *emu.Machine, kernel []byte, serial io.Writer, why string, interactive bool, rec debug.Recorder, in io.Reader) error {
+	s, err := debug.New(m, debug.Config{Kernel: kernel, Serial: serial, Record: !c.Bool("no-record"), Recorder: rec,
+		ATT: c.Bool("att"), Interactive: interactive})
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
 	defer s.Close()
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
-	if x := c.String("x"); x != "" {
-		if err := s.Exec(out, "source "+x); err != nil {
-			fmt.Fprintf(out, "error: %v\n", err)
+	// Before the console runs, a terminal may be in raw mode already
+	// (boot's console): lines need "\r\n".
+	pre := out
+	if interactive {
+		cw := &crlfWriter{w: os.Stdout}
+		cw.raw.Store(true)
+		pre = bufio.NewWriter(cw)
+	}
+	intro := why
+	if intro == "" {
+		intro = "kppemu debugger: stopped at the entry point (help lists the commands)\n"
+	}
+	where, _ := s.Monitor("disas $rip 1")
+	fmt.Fprint(pre, intro+where)
+	pre.Flush()
+	x := c.String("x")
+	if x == "" {
+		x = c.String("debug-x")
+	}
+	if x != "" {
+		if err := s.Exec(pre, "source "+x); err != nil {
+			fmt.Fprintf(pre, "error: %v\n", err)
 		}
-		out.Flush()
+		pre.Flush()
 	}
 	hist := c.String("history")
 	if hist == "" {
@@ -131,13 +153,7 @@ func runDebugger(c *cli.Context, m *emu.Machine, kernel []byte, serial io.Writer
 			hist = filepath.Join(home, ".kppemu_history")
 		}
 	}
-	intro := why
-	if intro == "" {
-		intro = "kppemu debugger: stopped at the entry point (help lists the commands)\n"
-	}
-	var where = func() string { str, _ := s.Monitor("disas $rip 1"); return str }()
-	intro += where
-	cfg := debug.ConsoleConfig{In: os.Stdin, Out: os.Stdout, Terminal: -1, HistoryFile: hist, Intro: intro,
+	cfg := debug.ConsoleConfig{In: in, Out: os.Stdout, Terminal: -1, HistoryFile: hist,
 		Layout: func(s *debug.Session) error { return s.RunTUI() }}
 	if interactive {
 		cfg.Terminal = int(os.Stdin.Fd())

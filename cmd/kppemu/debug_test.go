@@ -124,3 +124,28 @@ func TestDebugTerminal(t *testing.T) {
 	require.Contains(t, string(b), "regs\n")
 	require.Contains(t, string(b), "disas kmain")
 }
+
+// TestBootDebugOnBugCheck: --debug-on bugcheck opens the console at the
+// bug check with the state as the guest left it; analyze names the
+// corrupted service-table entry; the exit status is still the bug check's.
+func TestBootDebugOnBugCheck(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "cmds")
+	require.NoError(t, os.WriteFile(script, []byte("analyze\nbt\nlsmod\n"), 0o644))
+	r := kppemu(t, "", "boot", "--driver", "initrd", "--append", "pg.profile=test autorun=load attack_a1",
+		"--debug-on", "bugcheck", "--debug-x", script, "--serial", os.DevNull)
+	require.Equal(t, exitBugCheck, r.status, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Contains(t, r.stdout, "the guest bug-checked at")
+	require.Contains(t, r.stdout, "CRITICAL_STRUCTURE_CORRUPTION")
+	require.Contains(t, r.stdout, "corrupted address: kernel!service_table+0x")
+	require.Contains(t, r.stdout, "region type: 0xa system service function")
+	require.Contains(t, r.stdout, "kernel!pg_crash+0x")
+	require.Contains(t, r.stdout, "attack_a1 ")
+}
+
+// TestBootDebugOnBadValue: a --debug-on value that is not a stop is a
+// host error naming the choices.
+func TestBootDebugOnBadValue(t *testing.T) {
+	r := kppemu(t, "", "boot", "--debug-on", "sometimes", "--max-time", "1ms")
+	require.Equal(t, exitHostError, r.status)
+	require.Contains(t, r.stderr, "want bugcheck, triple-fault or exit")
+}

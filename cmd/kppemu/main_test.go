@@ -235,15 +235,21 @@ func TestOutcome(t *testing.T) {
 
 func TestEscape(t *testing.T) {
 	var e escape
-	out, quit := e.filter([]byte("ab\x01\x01c\x01d"))
+	out, quit, dbg := e.filter([]byte("ab\x01\x01c\x01d"))
 	require.False(t, quit)
+	require.False(t, dbg)
 	require.Equal(t, "ab\x01c\x01d", string(out))
-	out, quit = e.filter([]byte("x\x01"))
+	out, quit, _ = e.filter([]byte("x\x01"))
 	require.False(t, quit)
 	require.Equal(t, "x", string(out))
-	out, quit = e.filter([]byte("Xignored"))
+	out, quit, _ = e.filter([]byte("Xignored"))
 	require.True(t, quit, "Ctrl-A X split across reads")
 	require.Empty(t, out)
+	// Ctrl-A C: the debugger; what follows is its input.
+	out, quit, dbg = e.filter([]byte("ls\x01cregs\r"))
+	require.False(t, quit)
+	require.True(t, dbg)
+	require.Equal(t, "lsregs\r", string(out))
 }
 
 // TestBootInterrupt: SIGINT stops the machine cleanly with status 130 and

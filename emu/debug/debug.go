@@ -64,6 +64,13 @@ type Config struct {
 	Kernel []byte
 	// Record starts recording at once (reverse execution, whowrote).
 	Record bool
+	// Recorder is a recording already running (the session uses it and
+	// does not close it); it overrides Record.
+	Recorder Recorder
+	// Embedded is a session that only serves commands for another front
+	// end (the gdb stub's monitor): it installs no machine hooks and does
+	// not break in on bug checks.
+	Embedded bool
 	// RecordConfig configures the recording.
 	RecordConfig record.Config
 	// NewRecorder starts a recording (nil: package record's).
@@ -81,10 +88,11 @@ type Config struct {
 // Session is a debugging session over one machine. Its methods run on the
 // machine's goroutine, except Interrupt and Type.
 type Session struct {
-	m   *emu.Machine
-	cfg Config
-	rec Recorder // the recording, or direct
-	on  bool     // recording
+	m        *emu.Machine
+	cfg      Config
+	rec      Recorder // the recording, or direct
+	on       bool     // recording
+	borrowed bool     // rec belongs to the caller: never closed here
 
 	out io.Writer // the current command's output
 
@@ -125,7 +133,7 @@ func New(m *emu.Machine, cfg Config) (*Session, error) {
 		nextID: 1, lastX: xFormat{count: 1, unit: 4, format: 'x'}, wake: make(chan struct{}, 1)}
 	s.execRange = kernelExecRanges(cfg.Kernel)
 	m.Subscribe(func(e emu.Event) {
-		if e.Type == abi.EvBugCheck {
+		if e.Type == abi.EvBugCheck && !cfg.Embedded {
 			// Like a kernel debugger, break in when the guest bug-checks.
 			s.bugStop = true
 			m.RequestStop()
@@ -136,9 +144,13 @@ func New(m *emu.Machine, cfg Config) (*Session, error) {
 			s.lost++
 		}
 	})
-	m.SetHooks(emu.Hooks{Poll: s.poll, Idle: s.idle})
+	if !cfg.Embedded {
+		m.SetHooks(emu.Hooks{Poll: s.poll, Idle: s.idle})
+	}
 	s.initCommands()
-	if cfg.Record {
+	if cfg.Recorder != nil {
+		s.rec, s.on, s.borrowed = cfg.Recorder, true, true
+	} else if cfg.Record {
 		if err := s.recordOn(); err != nil {
 			return nil, err
 		}
@@ -154,7 +166,9 @@ func (s *Session) cpu() *cpu.CPU { return s.m.CPU }
 
 // Close ends the recording and closes a trace file.
 func (s *Session) Close() {
-	s.rec.Close()
+	if !s.borrowed {
+		s.rec.Close()
+	}
 	s.rec, s.on = direct{s.m}, false
 	s.traceOff()
 }
@@ -334,7 +348,9 @@ func (s *Session) recordOn() error {
 // recordOff stops recording and forgets the history.
 func (s *Session) recordOff() {
 	if s.on {
-		s.rec.Close()
-		s.rec, s.on = direct{s.m}, false
+		if !s.borrowed {
+			s.rec.Close()
+		}
+		s.rec, s.on, s.borrowed = direct{s.m}, false, false
 	}
 }
