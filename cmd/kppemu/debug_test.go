@@ -149,3 +149,31 @@ func TestBootDebugOnBadValue(t *testing.T) {
 	require.Equal(t, exitHostError, r.status)
 	require.Contains(t, r.stderr, "want bugcheck, triple-fault or exit")
 }
+
+// TestDisasm: static disassembly of a driver function at the default
+// driver base (golden), of a kernel function, and the errors.
+func TestDisasm(t *testing.T) {
+	r := kppemu(t, "", "disasm", "--driver", "hello", "driver_entry")
+	require.Equal(t, 0, r.status, r.stderr)
+	want, err := os.ReadFile("testdata/disasm_hello.txt")
+	if os.Getenv("KPPEMU_UPDATE_GOLDEN") != "" {
+		require.NoError(t, os.MkdirAll("testdata", 0o755))
+		require.NoError(t, os.WriteFile("testdata/disasm_hello.txt", []byte(r.stdout), 0o644))
+		want, err = []byte(r.stdout), nil
+	}
+	require.NoError(t, err, "KPPEMU_UPDATE_GOLDEN=1 go test ./cmd/kppemu -run TestDisasm writes it")
+	require.Equal(t, string(want), r.stdout, "hello.ko changed? KPPEMU_UPDATE_GOLDEN=1 go test ./cmd/kppemu -run TestDisasm")
+
+	r = kppemu(t, "", "disasm", "--att", "kmain", "3")
+	require.Equal(t, 0, r.status, r.stderr)
+	require.Contains(t, r.stdout, "kernel!kmain:\n")
+	require.Contains(t, r.stdout, "push %rbp")
+	require.Equal(t, 4, strings.Count(r.stdout, "\n"))
+
+	r = kppemu(t, "", "disasm", "kmian")
+	require.Equal(t, exitHostError, r.status)
+	require.Contains(t, r.stderr, "did you mean kmain?")
+	r = kppemu(t, "", "disasm", "--driver", "nosuch")
+	require.Equal(t, exitHostError, r.status)
+	require.Contains(t, r.stderr, "no such file or embedded driver")
+}

@@ -35,7 +35,7 @@ func run(args []string) int {
 		Usage: "a full-system x86-64 emulator for a PatchGuard guest kernel",
 		Description: "kppemu boots a Multiboot v1 guest kernel on an emulated PC with virtual time:\n" +
 			"one instruction is one nanosecond, so a given image, seed and input always run the same way.",
-		Commands:        []*cli.Command{bootCommand(), runCommand(), reportCommand(), debugCommand(), imagesCommand(), signCommand(), benchCommand()},
+		Commands:        []*cli.Command{bootCommand(), runCommand(), reportCommand(), debugCommand(), disasmCommand(), imagesCommand(), signCommand(), benchCommand()},
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {},
 	}

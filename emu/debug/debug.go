@@ -277,6 +277,9 @@ func suggest(q string, names []string, n int) []string {
 	}
 	var cs []cand
 	limit := max(1, len(q)/3)
+	if len(q) >= 4 {
+		limit = max(2, limit) // a swapped pair of letters
+	}
 	for _, nm := range names {
 		d := editDistance(q, nm, limit)
 		if d <= limit {
