@@ -177,3 +177,15 @@ func TestDisasm(t *testing.T) {
 	require.Equal(t, exitHostError, r.status)
 	require.Contains(t, r.stderr, "no such file or embedded driver")
 }
+
+// TestRunDebugOnFail: a scenario that fails (it expects the wrong region
+// type) opens the console on its machine after the report.
+func TestRunDebugOnFail(t *testing.T) {
+	p := writeScenario(t, "wrong.hcl", strings.Replace(passingScenario, `region_type = "0xa"`, `region_type = "0x1"`, 1))
+	r := kppemu(t, "analyze\nlsmod\n", "run", "--debug-on-fail", p)
+	require.Equal(t, exitScenarioFailed, r.status, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Contains(t, r.stdout, "poke_detected (seed")
+	require.Contains(t, r.stdout, "expected region type 0x1")
+	require.Contains(t, r.stdout, "(kppemu) analyze")
+	require.Contains(t, r.stdout, "corrupted address: kernel!service_table+0x8")
+}

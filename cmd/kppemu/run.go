@@ -7,12 +7,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/emu/scenario"
 )
 
@@ -50,6 +52,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "wide", Usage: "do not fit the table to 100 columns"},
 			&cli.BoolFlag{Name: "progress", Usage: "show a progress bar even when stderr is not a terminal"},
 			&cli.BoolFlag{Name: "list", Usage: "only parse the files and list the scenarios (and their errors)"},
+			&cli.BoolFlag{Name: "debug-on-fail", Usage: "after the report, open the debugger console on the machine of the first run that failed, as the run left it"},
 		},
 		Action: runAction,
 	}
@@ -164,6 +167,25 @@ func runAction(c *cli.Context) error {
 		progress = bar.update
 		defer bar.finish()
 	}
+	var failed struct {
+		sync.Mutex
+		m *emu.Machine
+		r *scenario.Result
+	}
+	if c.Bool("debug-on-fail") {
+		for i := range jobs {
+			jobs[i].Inspect = func(m *emu.Machine, r *scenario.Result) {
+				if r.Outcome != scenario.Fail {
+					return
+				}
+				failed.Lock()
+				defer failed.Unlock()
+				if failed.m == nil || r.Job < failed.r.Job {
+					failed.m, failed.r = m, r
+				}
+			}
+		}
+	}
 	results := append(loaded.ErrorResults(), scenario.RunAllContext(wallCtx, jobs, c.Int("parallel"), progress)...)
 	if progress != nil {
 		fmt.Fprint(os.Stderr, "\r\033[K")
@@ -184,6 +206,15 @@ func runAction(c *cli.Context) error {
 	}
 	if err := writeReport(rep, os.Stdout, c.String("out"), c.Bool("json"), reportOptions(c)); err != nil {
 		return err
+	}
+	if failed.m != nil {
+		r := failed.r
+		why := fmt.Sprintf("kppemu: %s (seed %d) failed: %s\nThe machine is as the run left it at %d ns (analyze explains a bug check).\n",
+			r.Scenario, r.Seed, strings.Join(r.Failures, "; "), failed.m.Now())
+		interactive := term.IsTerminal(int(os.Stdin.Fd()))
+		if err := openDebugger(c, failed.m, nil, io.Discard, why, interactive, nil, os.Stdin); err != nil {
+			return err
+		}
 	}
 	if status != nil {
 		return status

@@ -29,6 +29,9 @@ type Job struct {
 	Seed     uint64
 	Variant  int
 	Index    int // in the whole campaign (Plan.Jobs order, before sharding)
+	// Inspect, when set, is called with the machine as the run left it,
+	// after judging (kppemu run --debug-on-fail keeps a failed one).
+	Inspect func(m *emu.Machine, r *Result)
 }
 
 // Result is the outcome of one run.
@@ -327,6 +330,9 @@ func RunJobContext(ctx context.Context, job Job) *Result {
 		return r.errorf("%s", interruptedText)
 	}
 	ru.judge(r, stop)
+	if job.Inspect != nil {
+		job.Inspect(m, r)
+	}
 	return r
 }
 
