@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -21,6 +19,7 @@ import (
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/emu/debug"
 	"github.com/kppemu/kppemu/emu/gdbstub"
+	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/images"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
@@ -38,12 +37,16 @@ func bootCommand() *cli.Command {
 		Usage:     "boot a Multiboot kernel with driver modules",
 		ArgsUsage: " ",
 		Description: "Boots the kernel (default: the embedded one) as qemu-system-x86_64 -kernel would.\n" +
-			"On a terminal the serial console is attached in raw mode; Ctrl-A X quits and\n" +
-			"Ctrl-A C opens the debugger console on the stopped machine.\n" +
+			"On a terminal the serial console is attached in raw mode; Ctrl-A X quits,\n" +
+			"Ctrl-A C opens the debugger console on the stopped machine, Ctrl-A H lists the escapes.\n" +
 			"Otherwise stdin feeds the UART.\n\n" +
 			"Exit status: the guest's isa-debug-exit status ((v<<1)|1) when it used it; 0 when\n" +
 			"--max-time stopped it; 3 after a bug check, 4 after a triple fault, 6 when the\n" +
-			"guest halted with interrupts off, 8 on a CPU internal error, 2 on a host error.",
+			"guest halted with interrupts off, 8 on a CPU internal error, 10 when --max-wall\n" +
+			"stopped it, 2 on a host error (an unreadable or refused file, a failed write of\n" +
+			"serial or event output), 130 after SIGINT or SIGTERM.\n\n" +
+			"Serial and event output are capped (--serial-limit, --events-limit): past the cap a\n" +
+			"marker line is written, and at the end a count of what was dropped.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kernel", Usage: "Multiboot kernel `FILE` (default: the embedded kernel)"},
 			&cli.StringSliceFlag{Name: "driver", Usage: "Multiboot module: an embedded driver `NAME` (or \"initrd\") or a FILE, " +
@@ -51,9 +54,12 @@ func bootCommand() *cli.Command {
 			&cli.StringFlag{Name: "append", Usage: "kernel command line `CMDLINE` (the guest sees \"<kernel path> CMDLINE\")"},
 			&cli.StringFlag{Name: "mem", Value: "128M", Usage: "guest RAM `SIZE` (K, M or G suffix; a plain number is MiB)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed `N` of the machine's randomness (RDRAND)"},
-			&cli.DurationFlag{Name: "max-time", Usage: "stop cleanly after `DURATION` of guest time (exit status 0)"},
+			&cli.DurationFlag{Name: "max-time", Usage: "stop cleanly after `DURATION` of guest time (exit status 0; at most 24h)"},
+			&cli.DurationFlag{Name: "max-wall", Usage: "stop after `DURATION` of host time, whatever the guest does (exit status 10)"},
 			&cli.StringFlag{Name: "events", Usage: "write the guest's events as JSON lines to `FILE` (- for stdout)"},
 			&cli.StringFlag{Name: "serial", Usage: "write serial output to `FILE` (- for stdout; default: the terminal)"},
+			&cli.StringFlag{Name: "serial-limit", Value: "256M", Usage: "cap the serial output at `SIZE`; the rest is dropped and counted (0: no cap)"},
+			&cli.StringFlag{Name: "events-limit", Value: "256M", Usage: "cap the JSON event output at `SIZE`; later events are dropped and counted (0: no cap)"},
 			&cli.StringFlag{Name: "log-level", Value: "warn", Usage: "log `LEVEL`: trace, debug, info, warn, error, off"},
 			&cli.StringFlag{Name: "gdb", Usage: "serve the GDB remote protocol on `HOST:PORT` (a port alone: loopback)"},
 			&cli.BoolFlag{Name: "gdb-wait", Usage: "with --gdb: stop before the first instruction until gdb attaches"},
@@ -67,30 +73,28 @@ func bootCommand() *cli.Command {
 	}
 }
 
-// parseSize reads "128M", "1G", "65536K" or a plain number of MiB.
+// parseSize reads a RAM size: "128M", "1G", "65536K" or a plain number
+// of MiB (QEMU's -m).
 func parseSize(s string) (uint64, error) {
-	s = strings.TrimSpace(s)
-	mult := uint64(1 << 20)
-	if n := len(s); n > 0 {
-		switch s[n-1] {
-		case 'K', 'k':
-			mult, s = 1<<10, s[:n-1]
-		case 'M', 'm':
-			mult, s = 1<<20, s[:n-1]
-		case 'G', 'g':
-			mult, s = 1<<30, s[:n-1]
-		}
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || v == 0 || v > (1<<40)/mult {
+	v, err := hostio.ParseSize(s, 1<<20)
+	if err != nil || v == 0 || v >= 1<<40 {
 		return 0, fmt.Errorf("bad memory size %q (want e.g. 128M or 1G)", s)
 	}
-	return v * mult, nil
+	return v, nil
+}
+
+// parseLimit reads an output cap flag (a plain number is bytes; 0: none).
+func parseLimit(c *cli.Context, flag string) (uint64, error) {
+	v, err := hostio.ParseSize(c.String(flag), 1)
+	if err != nil {
+		return 0, fmt.Errorf("--%s: %v", flag, err)
+	}
+	return v, nil
 }
 
 // loadModule resolves a --driver value: a file on disk, an embedded
 // driver name, or "initrd" (the embedded module archive).
-func loadModule(v string) (emu.BootModule, error) {
+func loadModule(v string, limit uint64, why string) (emu.BootModule, error) {
 	name, args, hasArgs := strings.Cut(v, " ")
 	if name == "" {
 		return emu.BootModule{}, fmt.Errorf("--driver %q: empty name", v)
@@ -102,7 +106,7 @@ func loadModule(v string) (emu.BootModule, error) {
 		return file
 	}
 	if st, err := os.Stat(name); err == nil && !st.IsDir() {
-		b, err := os.ReadFile(name)
+		b, err := hostio.ReadFile(name, limit, "--driver", why)
 		if err != nil {
 			return emu.BootModule{}, err
 		}
@@ -121,18 +125,6 @@ func loadModule(v string) (emu.BootModule, error) {
 	return emu.BootModule{Cmdline: withArgs(strings.TrimSuffix(name, ".ko") + ".ko"), Data: b}, nil
 }
 
-// openOutput opens FILE or "-" (stdout).
-func openOutput(name string) (io.Writer, func() error, error) {
-	if name == "-" {
-		return os.Stdout, func() error { return nil }, nil
-	}
-	f, err := os.Create(name)
-	if err != nil {
-		return nil, nil, err
-	}
-	return f, f.Close, nil
-}
-
 // jsonEvent is the JSON-lines form of a guest event. Arguments are hex
 // strings: many are 64-bit addresses, which JSON numbers (doubles to most
 // readers) cannot hold exactly.
@@ -142,7 +134,13 @@ type jsonEvent struct {
 	Code   uint32   `json:"code"`
 	Args   []string `json:"args,omitempty"`
 	Text   string   `json:"text,omitempty"`
+	// Dropped counts the events the cap dropped (type "truncated" only).
+	Dropped uint64 `json:"dropped,omitempty"`
 }
+
+// truncatedEventType is the type of the marker lines of a capped event
+// output; it is no guest event's name.
+const truncatedEventType = "truncated"
 
 func newJSONEvent(e emu.Event) jsonEvent {
 	j := jsonEvent{TimeNS: e.Time, Type: emu.EventTypeName(e.Type), Code: e.Type, Text: e.Text}
@@ -167,39 +165,50 @@ func bootAction(c *cli.Context) error {
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
-	img := emu.BootImage{Append: c.String("append")}
-	if p := c.String("kernel"); p != "" {
-		if img.Kernel, err = os.ReadFile(p); err != nil {
-			return &exitStatus{exitHostError, err.Error()}
-		}
-		img.Path = p
-	} else {
-		img.Kernel, img.Path = images.Kernel(), defaultKernelPath
+	if err := hostio.CheckGuestTime("--max-time", c.Duration("max-time")); err != nil {
+		return &exitStatus{exitHostError, err.Error()}
 	}
-	drivers := c.StringSlice("driver")
-	if len(drivers) == 0 && c.String("kernel") == "" {
-		// The default guest: the module archive, and the sample security-vendor
-		// driver loaded at boot, policing through the callback APIs.
-		drivers = defaultDrivers
+	if c.Duration("max-wall") < 0 {
+		return &exitStatus{exitHostError, "--max-wall must not be negative"}
 	}
-	for _, d := range drivers {
-		mod, err := loadModule(d)
-		if err != nil {
-			return &exitStatus{exitHostError, err.Error()}
-		}
-		img.Modules = append(img.Modules, mod)
+	serialLimit, err := parseLimit(c, "serial-limit")
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	eventsLimit, err := parseLimit(c, "events-limit")
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	img, err := bootImage(c, mem)
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
 	}
 
-	// Serial output: a file, stdout, or the terminal (stdout too).
-	serialOut := io.Writer(os.Stdout)
-	closeSerial := func() error { return nil }
+	// Serial output: a file, stdout, or the terminal (stdout too), capped.
+	serial := hostio.NewOutput("serial output to the terminal", os.Stdout, nil)
+	if !term.IsTerminal(int(os.Stdout.Fd())) {
+		serial.Name = "serial output to standard output"
+	}
 	if s := c.String("serial"); s != "" {
-		if serialOut, closeSerial, err = openOutput(s); err != nil {
+		if serial, err = hostio.Create("serial output", s); err != nil {
 			return &exitStatus{exitHostError, err.Error()}
 		}
 	}
-	serial := bufio.NewWriterSize(serialOut, 64<<10)
-	defer func() { serial.Flush(); closeSerial() }()
+	serial.Limit = serialLimit
+	serial.Marker = func(limit uint64) []byte {
+		return []byte(fmt.Sprintf("\r\n[kppemu: serial output truncated at %s (--serial-limit); the rest is dropped]\r\n",
+			hostio.FormatSize(limit)))
+	}
+	serial.Trailer = func(_, n uint64) []byte {
+		return []byte(fmt.Sprintf("[kppemu: %d byte(s) of serial output dropped]\r\n", n))
+	}
+	outputs := []*hostio.Output{serial}
+	// Every output is closed (flushed) once, on any return.
+	defer func() {
+		for _, o := range outputs {
+			o.Close()
+		}
+	}()
 
 	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serial})
 	if err != nil {
@@ -210,20 +219,36 @@ func bootAction(c *cli.Context) error {
 	}
 
 	if ev := c.String("events"); ev != "" {
-		w, closeEv, err := openOutput(ev)
+		events, err := hostio.Create("events", ev)
 		if err != nil {
 			return &exitStatus{exitHostError, err.Error()}
 		}
-		bw := bufio.NewWriter(w)
-		defer func() { bw.Flush(); closeEv() }()
-		enc := json.NewEncoder(bw)
+		outputs = append(outputs, events)
+		events.Limit, events.Records = eventsLimit, true
+		marker := func(j jsonEvent) []byte {
+			b, _ := json.Marshal(j)
+			return append(b, '\n')
+		}
+		events.Marker = func(limit uint64) []byte {
+			return marker(jsonEvent{TimeNS: m.Now(), Type: truncatedEventType,
+				Text: fmt.Sprintf("event output truncated at %s (--events-limit); later events are dropped", hostio.FormatSize(limit))})
+		}
+		events.Trailer = func(n, _ uint64) []byte {
+			return marker(jsonEvent{TimeNS: m.Now(), Type: truncatedEventType, Dropped: n,
+				Text: fmt.Sprintf("%d event(s) dropped", n)})
+		}
+		enc := json.NewEncoder(events)
 		m.Subscribe(func(e emu.Event) {
-			_ = enc.Encode(newJSONEvent(e))
+			if events.Full() {
+				events.Drop()
+				return
+			}
+			_ = enc.Encode(newJSONEvent(e)) // one Write per event; errors are the Output's
 		})
 	}
 
 	interactive := term.IsTerminal(int(os.Stdin.Fd()))
-	con, err := newConsole(m, serial, interactive)
+	con, err := newConsole(m, serial, interactive, stderr)
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
@@ -231,6 +256,12 @@ func bootAction(c *cli.Context) error {
 	// In raw mode the terminal no longer turns "\n" into "\r\n": logs must.
 	stderr.raw.Store(interactive)
 	defer stderr.raw.Store(false)
+
+	// A failed write (a full disk, a closed pipe) stops the machine: its
+	// output would be lost.
+	for _, o := range outputs {
+		o.OnError = func(error) { con.stop() }
+	}
 
 	// SIGINT/SIGTERM (not Ctrl-C on the raw terminal, which goes to the
 	// guest) stop the machine cleanly: output flushed, status 130.
@@ -244,12 +275,12 @@ func bootAction(c *cli.Context) error {
 			con.stop()
 		}
 	}()
+	wall := hostio.StartWallLimit(c.Duration("max-wall"), con.stop)
+	defer wall.Stop()
 
 	until := uint64(emu.Forever)
 	if d := c.Duration("max-time"); d > 0 {
 		until = uint64(d / time.Nanosecond)
-	} else if d < 0 {
-		return &exitStatus{exitHostError, "--max-time must be positive"}
 	}
 	dbg, err := newDebugOn(c, m)
 	if err != nil {
@@ -282,24 +313,60 @@ func bootAction(c *cli.Context) error {
 		}
 		stop = dbg.run(until)
 	}
-	serial.Flush()
+	wall.Stop()
 	if why := dbg.reason(stop, con.debugWanted()); why != "" {
+		// The debugger console writes through the serial output (unbuffered,
+		// still capped) and reads stdin through the console.
+		serial.Flush()
 		stderr.raw.Store(interactive)
-		m.SetSerialOutput(&crlfWriter{w: serialOut})
-		err := openDebugger(c, m, img.Kernel, serialOut, why, interactive, dbg.recorder(), con.reader())
+		out := serial.WriteThrough()
+		m.SetSerialOutput(&crlfWriter{w: out})
+		err := openDebugger(c, m, img.Kernel, out, why, interactive, dbg.recorder(), con.reader())
 		con.close()
 		stderr.raw.Store(false)
 		if err != nil {
 			return err
 		}
+		if err := closeOutputs(outputs, serial); err != nil {
+			return &exitStatus{exitHostError, err.Error()}
+		}
 		return outcome(m, stop)
 	}
 	con.close()
 	stderr.raw.Store(false)
-	if interrupted.Load() && stop.Reason == emu.StopRequested {
-		return &exitStatus{exitInterrupted, "interrupted"}
+	con.reportUndelivered(os.Stderr)
+	if err := closeOutputs(outputs, serial); err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	if stop.Reason == emu.StopRequested {
+		switch {
+		case interrupted.Load():
+			return &exitStatus{exitInterrupted, "interrupted"}
+		case wall.Hit():
+			return &exitStatus{exitWallLimit, fmt.Sprintf("stopped by --max-wall %v of host time, at %v of guest time",
+				wall.Limit(), time.Duration(stop.Time))}
+		}
 	}
 	return outcome(m, stop)
+}
+
+// closeOutputs closes the outputs (trailers, last flush), prints what their
+// caps dropped, and returns the first write error.
+func closeOutputs(outputs []*hostio.Output, serial *hostio.Output) error {
+	var first error
+	for _, o := range outputs {
+		if err := o.Close(); err != nil && first == nil {
+			first = err
+		}
+		flag := "--events-limit"
+		if o == serial {
+			flag = "--serial-limit"
+		}
+		if msg := o.Summary(flag); msg != "" {
+			fmt.Fprintln(os.Stderr, "kppemu:", msg)
+		}
+	}
+	return first
 }
 
 // gdbAddress is where the gdb stub listens: --gdb, or -s's 127.0.0.1:1234.

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -14,17 +14,30 @@ import (
 )
 
 // ctrlA is the console escape character (as in QEMU: Ctrl-A X quits,
-// Ctrl-A Ctrl-A sends a Ctrl-A).
+// Ctrl-A H prints the escapes, Ctrl-A Ctrl-A sends a Ctrl-A).
 const ctrlA = 0x01
+
+// escapeHelp is what Ctrl-A H prints (QEMU's wording where it has one).
+const escapeHelp = "\r\nC-a h    print this help\r\n" +
+	"C-a x    exit emulator\r\n" +
+	"C-a c    stop the machine and open the debugger\r\n" +
+	"C-a C-a  sends C-a\r\n"
+
+// flusher is the serial output as the console sees it.
+type flusher interface{ Flush() error }
 
 // console connects the host's stdin to the guest's UART while the machine
 // runs. stdin is read on its own goroutine; the bytes reach the UART on the
 // machine's goroutine through the run loop's hooks. On a terminal, stdin
-// is in raw mode and the guest's idle time is paced to the wall clock.
+// is in raw mode and the guest's idle time is paced to the wall clock;
+// so it is when a piped stdin stays open past the script window, so that
+// input arriving later reaches a guest that is still there.
 type console struct {
 	m           *emu.Machine
-	out         *bufio.Writer
+	out         flusher
+	notice      io.Writer // where the console's own notes go
 	interactive bool
+	paced       bool        // idle time follows the wall clock
 	input       chan []byte // closed at EOF
 	quit        chan struct{}
 	restore     func()
@@ -73,8 +86,8 @@ func (c *console) stop() {
 // output while the guest is busy (it is flushed whenever the guest idles).
 const flushEvery = 1_000_000
 
-func newConsole(m *emu.Machine, out *bufio.Writer, interactive bool) (*console, error) {
-	c := &console{m: m, out: out, interactive: interactive,
+func newConsole(m *emu.Machine, out flusher, interactive bool, notice io.Writer) (*console, error) {
+	c := &console{m: m, out: out, interactive: interactive, paced: interactive, notice: notice,
 		input: make(chan []byte, 64), quit: make(chan struct{}), restore: func() {}}
 	if interactive {
 		fd := int(os.Stdin.Fd())
@@ -99,7 +112,10 @@ const scriptWait = time.Second
 // prefill queues a scripted stdin on the UART before the guest runs: all
 // of it up to EOF, or what arrives within scriptWait. The guest then sees
 // the same input at the same guest time on every run, as QEMU's guests see
-// a piped stdin; later input still streams in as it comes.
+// a piped stdin. When stdin is still open after that, later input streams
+// in as it comes, and the guest's idle time is paced to the wall clock as
+// on a terminal: otherwise an idle guest would race through its guest time
+// (and any --max-time) before the input arrived.
 func (c *console) prefill() {
 	timeout := time.NewTimer(scriptWait)
 	defer timeout.Stop()
@@ -112,8 +128,36 @@ func (c *console) prefill() {
 			}
 			c.m.SerialInput(b)
 		case <-timeout.C:
+			c.paced = true
+			fmt.Fprintf(c.notice, "kppemu: stdin still open after %v: the guest's idle time now follows the host clock "+
+				"so that later input is delivered (close stdin for a reproducible run)\n", scriptWait)
 			return
 		}
+	}
+}
+
+// reportUndelivered says how much input the guest never read: bytes still
+// queued at the UART, and bytes that arrived after the machine stopped.
+// Call it after the run, and only when no debugger took over stdin.
+func (c *console) reportUndelivered(w io.Writer) {
+	late := 0
+	for !c.eof {
+		select {
+		case b, ok := <-c.input:
+			if !ok {
+				c.eof = true
+				break
+			}
+			late += len(b)
+			continue
+		default:
+		}
+		break
+	}
+	queued := c.m.UART.Pending()
+	if queued+late > 0 {
+		fmt.Fprintf(w, "kppemu: %d byte(s) of input not read by the guest before it stopped (%d queued at the UART, %d arrived after)\n",
+			queued+late, queued, late)
 	}
 }
 
@@ -127,7 +171,7 @@ func (c *console) close() {
 // terminal.
 func (c *console) read() {
 	buf := make([]byte, 4096)
-	var esc escape
+	esc := escape{help: func() { os.Stdout.WriteString(escapeHelp) }}
 	for {
 		n, err := os.Stdin.Read(buf)
 		if n > 0 {
@@ -157,9 +201,12 @@ func (c *console) read() {
 }
 
 // escape is the state of QEMU's console escape: Ctrl-A X quits, Ctrl-A C
-// opens the debugger (QEMU's monitor key), Ctrl-A Ctrl-A sends one Ctrl-A,
-// Ctrl-A and any other byte send both.
-type escape struct{ pending bool }
+// opens the debugger (QEMU's monitor key), Ctrl-A H calls help, Ctrl-A
+// Ctrl-A sends one Ctrl-A, Ctrl-A and any other byte send both.
+type escape struct {
+	pending bool
+	help    func() // nil: Ctrl-A H is ignored
+}
 
 // filter returns the bytes for the guest and whether the user asked to
 // quit or to debug.
@@ -170,6 +217,11 @@ func (e *escape) filter(in []byte) (out []byte, quit, debug bool) {
 		case e.pending && (b == 'x' || b == 'X'):
 			e.pending = false
 			return out, true, false
+		case e.pending && (b == 'h' || b == 'H'):
+			e.pending = false
+			if e.help != nil {
+				e.help()
+			}
 		case e.pending && (b == 'c' || b == 'C'):
 			e.pending = false
 			// What follows is the debugger's input.
@@ -209,14 +261,15 @@ func (c *console) poll() bool {
 	}
 	if now := c.m.Now(); now-c.flushed >= flushEvery {
 		c.flushed = now
-		_ = c.out.Flush()
+		_ = c.out.Flush() // an error stops the machine through the output's OnError
 	}
 	return fed
 }
 
 // idle runs while the guest halts with interrupts enabled. On a terminal
-// it lets the wall clock catch up with the guest's (waking early for
-// input); otherwise guest time skips ahead at once.
+// (or a piped stdin still open, see prefill) it lets the wall clock catch
+// up with the guest's (waking early for input); otherwise guest time skips
+// ahead at once.
 func (c *console) idle(now, next uint64, ok bool) (uint64, bool) {
 	_ = c.out.Flush()
 	if c.poll() {
@@ -224,7 +277,7 @@ func (c *console) idle(now, next uint64, ok bool) (uint64, bool) {
 	}
 	var timeout <-chan time.Time
 	if ok {
-		if !c.interactive {
+		if !c.paced || c.eof && !c.interactive {
 			return next, true
 		}
 		t := time.NewTimer(time.Duration(next - now))
@@ -249,7 +302,7 @@ func (c *console) idle(now, next uint64, ok bool) (uint64, bool) {
 	case <-timeout:
 		return next, true
 	}
-	if !c.interactive {
+	if !c.paced {
 		return now, true
 	}
 	return now + uint64(time.Since(start)), true

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/emu/debug"
+	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/images"
 )
 
@@ -44,27 +45,36 @@ func debugCommand() *cli.Command {
 	}
 }
 
-// bootImage builds the Multiboot image set from the image flags.
-func bootImage(c *cli.Context) (emu.BootImage, error) {
+// bootImage builds the Multiboot image set from the image flags. Every
+// file must fit in guest RAM (memBytes), and all of them together: sizes
+// are checked before anything is read.
+func bootImage(c *cli.Context, memBytes uint64) (emu.BootImage, error) {
 	img := emu.BootImage{Append: c.String("append")}
+	budget := memBytes
 	var err error
 	if p := c.String("kernel"); p != "" {
-		if img.Kernel, err = os.ReadFile(p); err != nil {
+		why := fmt.Sprintf("the guest's %s of RAM", hostio.FormatSize(memBytes))
+		if img.Kernel, err = hostio.ReadFile(p, budget, "--kernel", why); err != nil {
 			return img, err
 		}
 		img.Path = p
 	} else {
 		img.Kernel, img.Path = images.Kernel(), defaultKernelPath
 	}
+	budget -= min(budget, uint64(len(img.Kernel)))
 	drivers := c.StringSlice("driver")
 	if len(drivers) == 0 && c.String("kernel") == "" {
+		// The default guest: the module archive, and the sample security-vendor
+		// driver loaded at boot, policing through the callback APIs.
 		drivers = defaultDrivers
 	}
 	for _, d := range drivers {
-		mod, err := loadModule(d)
+		why := fmt.Sprintf("the %s of the guest's %s of RAM left for it", hostio.FormatSize(budget), hostio.FormatSize(memBytes))
+		mod, err := loadModule(d, budget, why)
 		if err != nil {
 			return img, err
 		}
+		budget -= min(budget, uint64(len(mod.Data)))
 		img.Modules = append(img.Modules, mod)
 	}
 	return img, nil
@@ -86,7 +96,7 @@ func debugAction(c *cli.Context) error {
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
-	img, err := bootImage(c)
+	img, err := bootImage(c, mem)
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
@@ -94,9 +104,12 @@ func debugAction(c *cli.Context) error {
 	serialOut.(*crlfWriter).raw.Store(interactive)
 	closeSerial := func() error { return nil }
 	if p := c.String("serial"); p != "" {
-		if serialOut, closeSerial, err = openOutput(p); err != nil {
+		o, err := hostio.Create("serial output", p)
+		if err != nil {
 			return &exitStatus{exitHostError, err.Error()}
 		}
+		o.Limit = hostio.DefaultSerialLimit
+		serialOut, closeSerial = o.WriteThrough(), o.Close
 	}
 	defer closeSerial()
 	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serialOut})
@@ -106,7 +119,11 @@ func debugAction(c *cli.Context) error {
 	if _, err := m.Boot(img); err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
-	return openDebugger(c, m, img.Kernel, serialOut, "", interactive, nil, os.Stdin)
+	err = openDebugger(c, m, img.Kernel, serialOut, "", interactive, nil, os.Stdin)
+	if cerr := closeSerial(); cerr != nil && err == nil {
+		return &exitStatus{exitHostError, cerr.Error()}
+	}
+	return err
 }
 
 // openDebugger opens the console on a machine (at its entry, or where a

@@ -18,9 +18,10 @@ const (
 	exitOK          = 0
 	exitHostError   = 2 // bad flags, unreadable or refused image, I/O error
 	exitTripleFault = 4
-	exitDeadHalt    = 6 // HLT with interrupts disabled: the guest can never continue
-	exitCPUError    = 8 // the CPU stopped on an internal error
-	exitBugCheck    = 3 // a bug check without an isa-debug-exit status (the guest's own code for it)
+	exitDeadHalt    = 6  // HLT with interrupts disabled: the guest can never continue
+	exitCPUError    = 8  // the CPU stopped on an internal error
+	exitWallLimit   = 10 // --max-wall: host time ran out before the guest finished
+	exitBugCheck    = 3  // a bug check without an isa-debug-exit status (the guest's own code for it)
 	exitInterrupted = 130
 )
 

@@ -250,6 +250,13 @@ func TestEscape(t *testing.T) {
 	require.False(t, quit)
 	require.True(t, dbg)
 	require.Equal(t, "lsregs\r", string(out))
+	// Ctrl-A H: help; the input around it still reaches the guest.
+	helped := 0
+	e = escape{help: func() { helped++ }}
+	out, quit, dbg = e.filter([]byte("a\x01hb"))
+	require.False(t, quit || dbg)
+	require.Equal(t, 1, helped)
+	require.Equal(t, "ab", string(out))
 }
 
 // TestBootInterrupt: SIGINT stops the machine cleanly with status 130 and

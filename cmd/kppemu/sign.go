@@ -8,8 +8,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/images/sign"
 )
+
+// maxDriverFile bounds what sign reads: the default guest RAM.
+const maxDriverFile = 128 << 20
 
 // signCommand is `kppemu sign --key NAME FILE...`: add or replace a driver
 // image's signature (docs/vendorapi.md "Signing"), or check it with --verify.
@@ -31,7 +35,7 @@ func signCommand() *cli.Command {
 				return errors.New("sign: no driver image given")
 			}
 			for _, f := range c.Args().Slice() {
-				b, err := os.ReadFile(f)
+				b, err := hostio.ReadFile(f, maxDriverFile, "driver", "the "+hostio.FormatSize(maxDriverFile)+" a driver image may have")
 				if err != nil {
 					return err
 				}
@@ -48,7 +52,7 @@ func signCommand() *cli.Command {
 					return fmt.Errorf("%s: %v", f, err)
 				}
 				if err := os.WriteFile(f, out, 0o644); err != nil {
-					return err
+					return fmt.Errorf("writing the signed image: %w", err)
 				}
 				fmt.Printf("%s: signed with %s\n", f, c.String("key"))
 			}
