@@ -224,6 +224,7 @@ func (c *CPU) stosRun(dst, k uint64, s uint8, v uint64, back bool) uint64 {
 	if !ok {
 		return 0
 	}
+	c.mem.PrepareWrite(mmu.PAddr(pd), nb) // a write tracker sees the old bytes
 	b := c.mem.RAM()[pd : pd+nb]
 	for i := uint8(0); i < s; i++ {
 		b[i] = byte(v >> (8 * i))

@@ -1,6 +1,7 @@
 package emu
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -88,7 +89,22 @@ type Machine struct {
 
 	syms        *Resolver         // Symbols
 	bootObjects map[string][]byte // driver objects among the boot modules, by name
+	inputObs    func(HostInput)
 }
+
+// HostInput is input from the host that changes the machine from outside
+// the guest: serial bytes queued on COM1, or a host write of guest memory
+// (a debugger's or a scenario's poke) at a physical address.
+type HostInput struct {
+	Serial []byte // bytes queued on COM1 (nil for a memory write)
+	Phys   uint64 // physical address of a memory write
+	Data   []byte // the bytes written
+}
+
+// ObserveInput sets the function called after each host input has taken
+// effect (SerialInput, WritePhys, WriteVirt), on the machine's goroutine;
+// nil removes it. A recorder logs the input there.
+func (m *Machine) ObserveInput(fn func(HostInput)) { m.inputObs = fn }
 
 type namedDevice struct {
 	name string
@@ -225,7 +241,12 @@ func (m *Machine) Logger() hclog.Logger { return m.log }
 func (m *Machine) Now() uint64 { return m.CPU.Clock }
 
 // SerialInput queues bytes on COM1's receive side.
-func (m *Machine) SerialInput(b []byte) { m.UART.PushInput(b) }
+func (m *Machine) SerialInput(b []byte) {
+	m.UART.PushInput(b)
+	if m.inputObs != nil && len(b) > 0 {
+		m.inputObs(HostInput{Serial: bytes.Clone(b)})
+	}
+}
 
 // SetSerialOutput redirects COM1's output.
 func (m *Machine) SetSerialOutput(w io.Writer) { m.UART.SetOutput(w) }

@@ -1,6 +1,7 @@
 package emu
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/kppemu/kppemu/mmu"
@@ -12,7 +13,12 @@ func (m *Machine) ReadPhys(pa uint64, buf []byte) { m.MMU.ReadPhys(mmu.PAddr(pa)
 
 // WritePhys writes guest-physical memory; decoded code on the pages it
 // touches is dropped, so a patched instruction takes effect at once.
-func (m *Machine) WritePhys(pa uint64, buf []byte) { m.MMU.WritePhys(mmu.PAddr(pa), buf) }
+func (m *Machine) WritePhys(pa uint64, buf []byte) {
+	m.MMU.WritePhys(mmu.PAddr(pa), buf)
+	if m.inputObs != nil && len(buf) > 0 {
+		m.inputObs(HostInput{Phys: pa, Data: bytes.Clone(buf)})
+	}
+}
 
 // ReadVirt reads guest-virtual memory through the CPU's current page
 // tables, as a supervisor access, without setting accessed/dirty bits.
@@ -47,7 +53,7 @@ func (m *Machine) virt(va uint64, buf []byte, write bool) error {
 	}
 	for _, p := range pieces {
 		if write {
-			m.MMU.WritePhys(mmu.PAddr(p.pa), buf[p.from:p.from+p.n])
+			m.WritePhys(p.pa, buf[p.from:p.from+p.n])
 		} else {
 			m.MMU.ReadPhys(mmu.PAddr(p.pa), buf[p.from:p.from+p.n])
 		}

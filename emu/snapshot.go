@@ -33,10 +33,20 @@ type DeviceState struct {
 
 // Snapshot saves the machine's state. Take it between runs.
 func (m *Machine) Snapshot() (*Snapshot, error) {
+	s, err := m.SaveState()
+	if err != nil {
+		return nil, err
+	}
+	s.RAM = bytes.Clone(m.MMU.RAM())
+	return s, nil
+}
+
+// SaveState is Snapshot without RAM (s.RAM is nil), for a recorder that
+// keeps RAM its own way. Take it between runs.
+func (m *Machine) SaveState() (*Snapshot, error) {
 	s := &Snapshot{
 		CPU: m.CPU.Snapshot(),
 		MMU: m.MMU.State(),
-		RAM: bytes.Clone(m.MMU.RAM()),
 	}
 	for _, d := range m.devices {
 		b, err := d.dev.SaveState()
@@ -65,15 +75,19 @@ func (m *Machine) Restore(s *Snapshot) error {
 	if len(s.RAM) != len(ram) {
 		return fmt.Errorf("restore: snapshot has %d bytes of RAM, the machine %d", len(s.RAM), len(ram))
 	}
-	if len(s.Devices) != len(m.devices) {
-		return fmt.Errorf("restore: snapshot has %d devices, the machine %d", len(s.Devices), len(m.devices))
-	}
-	for i, d := range m.devices {
-		if s.Devices[i].Name != d.name {
-			return fmt.Errorf("restore: snapshot device %d is %s, the machine's is %s", i, s.Devices[i].Name, d.name)
-		}
+	if err := m.checkDevices(s); err != nil {
+		return err
 	}
 	copy(ram, s.RAM)
+	return m.LoadState(s)
+}
+
+// LoadState is Restore without RAM: everything but RAM comes from s (a
+// SaveState or a Snapshot), RAM stays as it is. Decoded code is dropped.
+func (m *Machine) LoadState(s *Snapshot) error {
+	if err := m.checkDevices(s); err != nil {
+		return err
+	}
 	m.MMU.ClearCodeMarks()
 	m.MMU.SetState(s.MMU)
 	m.CPU.Restore(s.CPU)
@@ -92,6 +106,19 @@ func (m *Machine) Restore(s *Snapshot) error {
 	m.Symbols().setLoads(s.Drivers)
 	m.pending = nil
 	m.stopReq.Store(false)
+	return nil
+}
+
+// checkDevices checks that a snapshot's devices are the machine's.
+func (m *Machine) checkDevices(s *Snapshot) error {
+	if len(s.Devices) != len(m.devices) {
+		return fmt.Errorf("restore: snapshot has %d devices, the machine %d", len(s.Devices), len(m.devices))
+	}
+	for i, d := range m.devices {
+		if s.Devices[i].Name != d.name {
+			return fmt.Errorf("restore: snapshot device %d is %s, the machine's is %s", i, s.Devices[i].Name, d.name)
+		}
+	}
 	return nil
 }
 

@@ -132,7 +132,7 @@ func (m *MMU) access(va uint64, buf []byte, acc Access, user, ac bool) *Fault {
 // refreshWrite gives a write entry back its fast-path pointer once its page
 // no longer carries a code mark (the slow-path write has cleared it).
 func (m *MMU) refreshWrite(e *tlbEntry) {
-	if e.tag != invalidTag && e.page == nil && e.pa < uint64(len(m.ram)) && m.code[e.pa/PageSize] == 0 {
+	if e.tag != invalidTag && e.page == nil && e.pa < uint64(len(m.ram)) && m.fastWriteOK(e.pa/PageSize) {
 		e.page = m.ramPage(e.pa)
 	}
 }

@@ -156,6 +156,11 @@ type MMU struct {
 
 	invalidate func(pfn uint64)
 
+	// Write tracking (track.go).
+	track    []uint8 // per-pfn mark, RAM pages only
+	tracking bool    // some page may be marked
+	hook     WriteHook
+
 	mmio []mmioRange // sorted by base, non-overlapping
 
 	ctl   Control

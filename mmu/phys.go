@@ -119,6 +119,9 @@ func (m *MMU) WritePhys(pa PAddr, buf []byte) {
 		var n uint64
 		if p < uint64(len(m.ram)) {
 			n = min(uint64(len(buf)), uint64(len(m.ram))-p)
+			if m.tracking {
+				m.beforeWrite(p, n) // before the copy: the hook sees the old bytes
+			}
 			copy(m.ram[p:], buf[:n])
 			m.checkCode(p, n) // after the copy: the invalidator sees the new bytes
 		} else {

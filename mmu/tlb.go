@@ -161,7 +161,7 @@ func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, gl
 		m.large[largeKey(va, shift)] = struct{}{}
 	}
 	e.page = m.ramPage(pa)
-	if acc == Write && e.page != nil && m.code[pa/PageSize] != 0 {
+	if acc == Write && e.page != nil && !m.fastWriteOK(pa/PageSize) {
 		e.page = nil
 	}
 	return e

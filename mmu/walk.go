@@ -278,7 +278,7 @@ func (m *MMU) readPTE32(ea uint64) uint32 {
 // writePTEByte writes the low byte of an entry (where A and D live) through
 // the physical write path, so code marks and MMIO are honoured.
 func (m *MMU) writePTEByte(ea uint64, v uint8) {
-	if ea < uint64(len(m.ram)) && m.code[ea/PageSize] == 0 {
+	if ea < uint64(len(m.ram)) && m.fastWriteOK(ea/PageSize) {
 		m.ram[ea] = v
 		return
 	}

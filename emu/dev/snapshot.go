@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"reflect"
 )
 
 // saveGob encodes a device's State struct.
@@ -15,10 +16,15 @@ func saveGob(name string, v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// loadGob decodes a device's State struct.
+// loadGob decodes a device's State struct (v points to it). Gob leaves
+// fields that were zero when saved out of the stream, so the struct is
+// decoded into a zero value first: a field that was 0 then must be 0 now,
+// whatever the device held before the load.
 func loadGob(name string, b []byte, v any) error {
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(v); err != nil {
+	fresh := reflect.New(reflect.TypeOf(v).Elem())
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(fresh.Interface()); err != nil {
 		return fmt.Errorf("%s: load state: %w", name, err)
 	}
+	reflect.ValueOf(v).Elem().Set(fresh.Elem())
 	return nil
 }

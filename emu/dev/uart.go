@@ -160,6 +160,9 @@ func (u *UART) Reset() {
 // SetOutput sets where transmitted bytes go.
 func (u *UART) SetOutput(w io.Writer) { u.out = w }
 
+// Output returns the writer that receives transmitted bytes.
+func (u *UART) Output() io.Writer { return u.out }
+
 // PushInput queues bytes received from the host side of the line.
 func (u *UART) PushInput(b []byte) {
 	room := UARTMaxQueue - len(u.State.Queue)

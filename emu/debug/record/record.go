@@ -3,23 +3,32 @@
 //
 // A Recorder keeps checkpoints of the machine state (CPU, paging state,
 // devices) every Config.SnapshotEvery instructions and, for RAM, only the
-// pages that changed since the previous checkpoint: before the first write
-// to a page in an interval, from any path, the MMU hands the page's old
-// contents to the recorder (an undo log). Going back to checkpoint k
-// restores the pages saved by every later interval, newest first, then the
-// state of checkpoint k; from there the machine runs forward again, which
-// is exact because the machine is deterministic. Host input (serial bytes,
-// host writes of guest memory) starts a new checkpoint when it takes
-// effect and is logged with the guest time and instruction count, so that
-// no replay ever has to feed input again. The checkpoints live in a ring
+// pages that changed after each checkpoint: before the first write to a
+// page in an interval, from any path, the MMU hands the page to the
+// recorder, which keeps its old contents (an undo log; see mmu's write
+// tracking). Going back to checkpoint k puts back the pages saved by every
+// later interval, newest first, then loads the state of checkpoint k; from
+// there the machine runs forward again, which gives the same execution
+// because the machine is deterministic. Every host input (serial bytes,
+// host writes of guest memory, register changes made between runs) is
+// logged with the instruction count and guest time at which it took
+// effect; a replay that reaches that point applies it again, so the
+// recorded future survives going back. The checkpoints live in a ring
 // bounded by Config.BudgetBytes: the oldest go first.
+//
+// A point in the execution is (instructions retired, guest time): after
+// that many instructions, before anything pending (an interrupt) is
+// delivered; guest time tells points apart while the CPU halts.
 package record
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
+	"github.com/kppemu/kppemu/cpu"
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/mmu"
 )
 
 // Config sets how a Recorder records.
@@ -39,8 +48,10 @@ const (
 	DefaultBudget        = 512 << 20
 )
 
+const pageSize = 4096
+
 // ErrNoHistory is returned when a reverse operation would go back past
-// the oldest recorded point.
+// the oldest recorded point; the machine is then at that point.
 var ErrNoHistory = errors.New("no more reverse-execution history")
 
 // Write is the last write to a range of guest memory.
@@ -49,17 +60,65 @@ type Write struct {
 	Instret uint64 // instructions retired, counting the writing one
 	RIP     uint64 // the writing instruction
 	CPL     uint8
-	Insn    []byte // its bytes (up to 15)
+	Insn    []byte // its bytes (up to 15; fewer where unmapped)
 	Mode    int    // decode mode: 16, 32 or 64
 	Old     []byte // the range before the write
-	New     []byte // the range after it
+	New     []byte // the range after it (as it is now)
 	Host    bool   // a host write (debugger poke, scenario step), not an instruction
+}
+
+// Point is a point in the execution.
+type Point struct{ Instret, Time uint64 }
+
+func (p Point) before(q Point) bool {
+	return p.Instret < q.Instret || p.Instret == q.Instret && p.Time < q.Time
+}
+
+// InputKind says what a logged input was.
+type InputKind int
+
+// Input kinds.
+const (
+	InputSerial InputKind = iota // bytes queued on COM1
+	InputMemory                  // a host write of guest-physical memory
+	InputCPU                     // registers changed by the host between runs
+)
+
+// Input is one logged host input.
+type Input struct {
+	At   Point
+	Kind InputKind
+	Addr uint64    // InputMemory: physical address
+	Data []byte    // InputSerial, InputMemory
+	CPU  cpu.State // InputCPU: the state after the change
+}
+
+// checkpoint is a saved machine state (without RAM) and the old contents
+// of the pages written after it, until the next checkpoint.
+type checkpoint struct {
+	at     Point
+	state  *emu.Snapshot
+	undo   map[uint64][]byte // pfn -> the page as it was at this checkpoint
+	inputs int               // log entries applied before this checkpoint
+	size   uint64
 }
 
 // Recorder records a machine. All methods run on the machine's goroutine.
 type Recorder struct {
 	m   *emu.Machine
 	cfg Config
+
+	cps   []*checkpoint // oldest first; the last is the current interval's
+	log   []Input
+	next  int    // log entries applied so far (the rest is the recorded future)
+	bytes uint64 // memory held by cps
+
+	last     cpu.State // the CPU when the recorder last ran it
+	frontier Point     // the furthest point executed: output before it was printed already
+	applying bool      // a logged input is being applied (not logged again)
+	who      *whoSearch
+	closed   bool
+	err      error // a failure that ended recording
 }
 
 // New starts recording m at its current state.
@@ -70,18 +129,250 @@ func New(m *emu.Machine, cfg Config) (*Recorder, error) {
 	if cfg.BudgetBytes == 0 {
 		cfg.BudgetBytes = DefaultBudget
 	}
-	return &Recorder{m: m, cfg: cfg}, nil
+	r := &Recorder{m: m, cfg: cfg}
+	m.MMU.SetWriteHook(r.pageWrite)
+	m.ObserveInput(r.observe)
+	if err := r.checkpoint(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	r.last = m.CPU.Snapshot()
+	return r, nil
 }
 
 // Machine returns the recorded machine.
 func (r *Recorder) Machine() *emu.Machine { return r.m }
 
+// Close stops recording; the machine stays where it is.
+func (r *Recorder) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.m.MMU.SetWriteHook(nil)
+	r.m.MMU.UntrackAll()
+	r.m.ObserveInput(nil)
+	r.cps, r.log = nil, nil
+}
+
+// Oldest is the oldest point the recording can go back to.
+func (r *Recorder) Oldest() Point {
+	if len(r.cps) == 0 {
+		return r.now()
+	}
+	return r.cps[0].at
+}
+
+// Inputs returns the logged host inputs (the recorded future included).
+func (r *Recorder) Inputs() []Input { return r.log }
+
+// Checkpoints returns how many checkpoints the recording holds and their
+// memory in bytes.
+func (r *Recorder) Checkpoints() (n int, bytes uint64) { return len(r.cps), r.bytes }
+
+func (r *Recorder) now() Point { return Point{r.m.CPU.Instret, r.m.CPU.Clock} }
+
+// pageWrite is the MMU's write hook: it saves a page before its first
+// write in the current interval, and reports writes to whowrote's pages.
+func (r *Recorder) pageWrite(pa mmu.PAddr, n uint64) bool {
+	pfn := uint64(pa) / pageSize
+	cp := r.cps[len(r.cps)-1]
+	if _, ok := cp.undo[pfn]; !ok {
+		ram := r.m.MMU.RAM()
+		cp.undo[pfn] = bytes.Clone(ram[pfn*pageSize : (pfn+1)*pageSize])
+		cp.size += pageSize
+		r.bytes += pageSize
+	}
+	if r.who != nil && r.who.pages[pfn] {
+		r.who.write(r, uint64(pa), n)
+		return true
+	}
+	return false
+}
+
+// observe logs a host input (emu's input observer).
+func (r *Recorder) observe(in emu.HostInput) {
+	if r.applying || r.closed {
+		return
+	}
+	r.truncateFuture()
+	e := Input{At: r.now(), Kind: InputSerial, Data: in.Serial}
+	if in.Serial == nil {
+		e = Input{At: r.now(), Kind: InputMemory, Addr: in.Phys, Data: in.Data}
+	}
+	r.log = append(r.log, e)
+	r.next = len(r.log)
+}
+
+// truncateFuture drops the recorded future: new input starts a new one.
+func (r *Recorder) truncateFuture() {
+	if r.next < len(r.log) {
+		r.log = r.log[:r.next]
+	}
+}
+
+// sync notices registers the host changed since the recorder last ran
+// the machine and logs them as input.
+func (r *Recorder) sync() {
+	st := r.m.CPU.Snapshot()
+	if st == r.last {
+		return
+	}
+	r.truncateFuture()
+	r.log = append(r.log, Input{At: Point{r.last.Instret, r.last.Clock}, Kind: InputCPU, CPU: st})
+	r.next = len(r.log)
+	r.last = st
+}
+
+// checkpoint starts a new interval at the current point.
+func (r *Recorder) checkpoint() error {
+	st, err := r.m.SaveState()
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
+	}
+	size := uint64(4096) // the CPU state and bookkeeping, roughly
+	for _, d := range st.Devices {
+		size += uint64(len(d.Data))
+	}
+	r.cps = append(r.cps, &checkpoint{at: r.now(), state: st, undo: map[uint64][]byte{}, inputs: r.next, size: size})
+	r.bytes += size
+	r.m.MMU.TrackAll()
+	for r.bytes > r.cfg.BudgetBytes && len(r.cps) > 1 {
+		old := r.cps[0]
+		r.bytes -= old.size
+		r.cps[0] = nil
+		r.cps = r.cps[1:]
+	}
+	return nil
+}
+
+// applyInputs applies the logged inputs due at the current point.
+func (r *Recorder) applyInputs() {
+	for r.next < len(r.log) && !r.now().before(r.log[r.next].At) {
+		e := r.log[r.next]
+		if r.now() != e.At {
+			break // skipped past it: cannot happen with exact stops, never apply late
+		}
+		r.applying = true
+		switch e.Kind {
+		case InputSerial:
+			r.m.SerialInput(e.Data)
+		case InputMemory:
+			if r.who != nil {
+				r.who.host = true
+			}
+			r.m.WritePhys(e.Addr, e.Data)
+			if r.who != nil {
+				r.who.host = false
+			}
+		case InputCPU:
+			r.m.CPU.Restore(e.CPU)
+		}
+		r.applying = false
+		r.next++
+	}
+	r.last = r.m.CPU.Snapshot()
+}
+
+// limit is the guest time the next run may go to: at most until, and no
+// further than the next checkpoint or logged input (in instructions, one
+// per ns at least, so the run never overshoots them).
+func (r *Recorder) limit(until uint64) uint64 {
+	now := r.now()
+	lim := until
+	due := r.cps[len(r.cps)-1].at.Instret + r.cfg.SnapshotEvery
+	if due > now.Instret {
+		lim = min(lim, now.Time+(due-now.Instret))
+	}
+	stopAt := func(at Point) {
+		if at.Instret > now.Instret {
+			lim = min(lim, now.Time+(at.Instret-now.Instret))
+		} else {
+			lim = min(lim, at.Time)
+		}
+	}
+	if r.next < len(r.log) {
+		stopAt(r.log[r.next].At)
+	}
+	if now.before(r.frontier) {
+		stopAt(r.frontier)
+	}
+	return lim
+}
+
+// advanced notes how far the machine got and turns serial output back on
+// at the frontier (it is off while a replay repeats what was printed).
+func (r *Recorder) advanced() {
+	r.last = r.m.CPU.Snapshot()
+	now := r.now()
+	if r.frontier.before(now) {
+		r.frontier = now
+	}
+}
+
+// forward runs the machine once up to lim, with serial output off while
+// it repeats already executed guest time.
+func (r *Recorder) forward(lim uint64) emu.Stop {
+	if r.now().before(r.frontier) {
+		defer r.quiet()()
+	}
+	stop := r.m.Run(lim)
+	r.advanced()
+	return stop
+}
+
+// maybeCheckpoint starts a new interval when one is due.
+func (r *Recorder) maybeCheckpoint() error {
+	if r.now().Instret >= r.cps[len(r.cps)-1].at.Instret+r.cfg.SnapshotEvery {
+		return r.checkpoint()
+	}
+	return nil
+}
+
 // Run runs the machine forward while recording, until guest time until
-// or another stop (see emu.Machine.Run).
-func (r *Recorder) Run(until uint64) emu.Stop { return r.m.Run(until) }
+// or another stop (see emu.Machine.Run). Where the machine has been
+// before, logged input is applied again at its point.
+func (r *Recorder) Run(until uint64) emu.Stop {
+	if r.closed {
+		return r.m.Run(until)
+	}
+	r.sync()
+	for {
+		r.applyInputs()
+		if err := r.maybeCheckpoint(); err != nil {
+			return r.fail(err)
+		}
+		stop := r.forward(r.limit(until))
+		if stop.Reason == emu.StopTimeLimit && r.m.CPU.Clock < until {
+			continue
+		}
+		return stop
+	}
+}
+
+// fail reports a recording failure as a stop.
+func (r *Recorder) fail(err error) emu.Stop {
+	r.err = err
+	return emu.Stop{Reason: emu.StopError, Time: r.m.Now(), Diag: err.Error()}
+}
 
 // Step executes one instruction while recording (see emu.Machine.Step).
-func (r *Recorder) Step() emu.Stop { return r.m.Step() }
+func (r *Recorder) Step() emu.Stop {
+	if r.closed {
+		return r.m.Step()
+	}
+	r.sync()
+	r.applyInputs()
+	if err := r.maybeCheckpoint(); err != nil {
+		return r.fail(err)
+	}
+	if r.now().before(r.frontier) {
+		defer r.quiet()()
+	}
+	stop := r.m.Step()
+	r.advanced()
+	return stop
+}
 
 // Input delivers serial input to the guest and logs it.
 func (r *Recorder) Input(b []byte) { r.m.SerialInput(b) }
@@ -89,21 +380,356 @@ func (r *Recorder) Input(b []byte) { r.m.SerialInput(b) }
 // Poke writes guest-virtual memory as the host and logs it.
 func (r *Recorder) Poke(va uint64, b []byte) error { return r.m.WriteVirt(va, b) }
 
-// ReverseStep goes back n instructions.
+// restore goes back to checkpoint k: the pages saved by every later
+// interval go back, newest first, then checkpoint k's state; the later
+// checkpoints are dropped (replay makes them again) and the log's entries
+// after k become the future to replay.
+func (r *Recorder) restore(k int) error {
+	ram := r.m.MMU.RAM()
+	for j := len(r.cps) - 1; j >= k; j-- {
+		for pfn, page := range r.cps[j].undo {
+			copy(ram[pfn*pageSize:], page)
+		}
+	}
+	for j := len(r.cps) - 1; j > k; j-- {
+		r.bytes -= r.cps[j].size
+		r.cps[j] = nil
+	}
+	r.cps = r.cps[:k+1]
+	cp := r.cps[k]
+	r.bytes -= cp.size
+	cp.size -= uint64(len(cp.undo)) * pageSize
+	r.bytes += cp.size
+	cp.undo = map[uint64][]byte{}
+	if err := r.m.LoadState(cp.state); err != nil {
+		return fmt.Errorf("record: back to %d instructions: %w", cp.at.Instret, err)
+	}
+	r.m.MMU.TrackAll()
+	r.next = cp.inputs
+	r.last = r.m.CPU.Snapshot()
+	return nil
+}
+
+// latest returns the index of the last checkpoint at or before p.
+func (r *Recorder) latest(p Point) int {
+	k := 0
+	for i, cp := range r.cps {
+		if !p.before(cp.at) {
+			k = i
+		}
+	}
+	return k
+}
+
+// replay runs forward from the current point to p (which must not lie
+// behind it), applying logged input; breakpoints and watchpoints hit on
+// the way are reported to hit (nil: ignored) and passed. It returns the
+// stop that ended it early, if any.
+func (r *Recorder) replay(p Point, hit func(emu.Stop)) (emu.Stop, bool) {
+	for {
+		r.applyInputs()
+		if err := r.maybeCheckpoint(); err != nil {
+			return r.fail(err), true
+		}
+		now := r.now()
+		if !now.before(p) {
+			return emu.Stop{}, false
+		}
+		var lim uint64
+		if now.Instret < p.Instret {
+			lim = now.Time + (p.Instret - now.Instret)
+		} else {
+			lim = p.Time
+		}
+		lim = min(lim, r.limit(emu.Forever))
+		stop := r.forward(lim)
+		switch stop.Reason {
+		case emu.StopTimeLimit:
+		case emu.StopBreakpoint, emu.StopWatchpoint:
+			if hit != nil {
+				hit(stop)
+			}
+		default:
+			r.last = r.m.CPU.Snapshot()
+			return stop, true
+		}
+	}
+}
+
+// goTo moves the machine to point p of the recording (p before now).
+func (r *Recorder) goTo(p Point) (emu.Stop, error) {
+	if err := r.restore(r.latest(p)); err != nil {
+		return r.fail(err), err
+	}
+	if stop, early := r.replay(p, nil); early {
+		return stop, fmt.Errorf("record: the replay stopped early: %s", stop)
+	}
+	r.last = r.m.CPU.Snapshot()
+	return emu.Stop{Reason: emu.StopStep, Time: r.m.Now()}, nil
+}
+
+// ReverseStep goes back n instructions. Going back past the oldest
+// recorded point stops there with ErrNoHistory.
 func (r *Recorder) ReverseStep(n uint64) (emu.Stop, error) {
-	return emu.Stop{}, fmt.Errorf("reverse-stepi: %w", ErrNoHistory)
+	if r.closed {
+		return emu.Stop{}, fmt.Errorf("reverse-stepi: not recording")
+	}
+	r.sync()
+	defer r.quiet()()
+	now, oldest := r.now(), r.cps[0].at
+	if now.Instret-oldest.Instret < n || !oldest.before(now) {
+		stop, err := r.goTo(oldest)
+		if err == nil {
+			err = fmt.Errorf("reverse-stepi: %w (the recording starts at %d instructions)", ErrNoHistory, oldest.Instret)
+		}
+		return stop, err
+	}
+	// Of the points with that instruction count, the first: right after
+	// the instruction retired (later ones differ only by halted time).
+	target := Point{Instret: now.Instret - n}
+	if target.before(oldest) {
+		target = oldest
+	}
+	return r.goTo(target)
 }
 
-// ReverseContinue goes back to the previous breakpoint or watchpoint hit,
-// or to the oldest recorded point.
+// ReverseContinue goes back to the previous breakpoint or watchpoint hit:
+// for a breakpoint, to where the instruction is about to execute; for a
+// watchpoint, to just before the access (as gdb expects when it runs
+// backwards). With no hit in the recording it stops at the oldest point
+// with ErrNoHistory.
 func (r *Recorder) ReverseContinue() (emu.Stop, error) {
-	return emu.Stop{}, fmt.Errorf("reverse-continue: %w", ErrNoHistory)
+	if r.closed {
+		return emu.Stop{}, fmt.Errorf("reverse-continue: not recording")
+	}
+	r.sync()
+	defer r.quiet()()
+	end := r.now()
+	k := len(r.cps) - 1
+	for ; k >= 0 && !r.cps[k].at.before(end); k-- {
+	}
+	for ; k >= 0; k-- {
+		start := r.cps[k].at
+		if err := r.restore(k); err != nil {
+			return r.fail(err), err
+		}
+		var hits []emu.Stop
+		var points []Point
+		if stop, early := r.replay(end, func(s emu.Stop) {
+			if r.now().before(end) {
+				hits = append(hits, s)
+				points = append(points, r.now())
+			}
+		}); early {
+			return stop, fmt.Errorf("record: the replay stopped early: %s", stop)
+		}
+		if len(hits) > 0 {
+			return r.toHit(k, len(hits), hits[len(hits)-1], points[len(points)-1])
+		}
+		end = start
+	}
+	if _, err := r.goTo(r.cps[0].at); err != nil {
+		return r.fail(err), err
+	}
+	return emu.Stop{Reason: emu.StopStep, Time: r.m.Now()}, fmt.Errorf("reverse-continue: %w", ErrNoHistory)
 }
 
-// WhoWrote returns the last write to guest-virtual range [addr, addr+n).
+// toHit replays from checkpoint k to its n-th breakpoint or watchpoint
+// hit (a watchpoint: to the point before the accessing instruction).
+func (r *Recorder) toHit(k, n int, hit emu.Stop, at Point) (emu.Stop, error) {
+	if err := r.restore(k); err != nil {
+		return r.fail(err), err
+	}
+	if hit.Reason == emu.StopWatchpoint {
+		target := Point{Instret: at.Instret - 1}
+		if target.before(r.cps[k].at) {
+			target = r.cps[k].at
+		}
+		if _, err := r.goTo(target); err != nil {
+			return r.fail(err), err
+		}
+		hit.Time = r.m.Now()
+		return hit, nil
+	}
+	seen := 0
+	for {
+		r.applyInputs()
+		stop := r.forward(r.limit(emu.Forever))
+		switch stop.Reason {
+		case emu.StopTimeLimit:
+			if err := r.maybeCheckpoint(); err != nil {
+				return r.fail(err), err
+			}
+			continue
+		case emu.StopBreakpoint, emu.StopWatchpoint:
+			if seen++; seen == n {
+				r.last = r.m.CPU.Snapshot()
+				return stop, nil
+			}
+			continue
+		}
+		r.last = r.m.CPU.Snapshot()
+		return stop, fmt.Errorf("record: the replay stopped early: %s", stop)
+	}
+}
+
+// whoSearch collects the writes to a physical range during a replay.
+type whoSearch struct {
+	pages  map[uint64]bool
+	ranges []span
+	host   bool // a logged host write is being applied
+	found  bool
+	key    [3]uint64
+	w      Write
+}
+
+// span is a physical range.
+type span struct{ pa, n uint64 }
+
+// write is called (from the MMU's write hook) before a write of [pa,
+// pa+n) on a watched page changes it.
+func (s *whoSearch) write(r *Recorder, pa, n uint64) {
+	hit := false
+	for _, t := range s.ranges {
+		if pa < t.pa+t.n && pa+n > t.pa {
+			hit = true
+		}
+	}
+	if !hit {
+		return
+	}
+	c := r.m.CPU
+	key := [3]uint64{c.Instret, c.Clock, c.InstructionRIP()}
+	if s.found && key == s.key && !s.host {
+		return // the same instruction again (a bulk string store announces its run first)
+	}
+	s.found, s.key = true, key
+	w := Write{Time: c.Clock, Instret: c.Instret, RIP: c.InstructionRIP(), CPL: c.CPL, Mode: c.Mode(), Host: s.host}
+	for _, t := range s.ranges {
+		b := make([]byte, t.n)
+		r.m.ReadPhys(t.pa, b)
+		w.Old = append(w.Old, b...)
+	}
+	if !s.host {
+		lin := w.RIP
+		if c.Mode() != 64 {
+			lin = (lin + c.Seg[cpu.CS].Base) & 0xFFFFFFFF
+		}
+		w.Insn = readUpTo(r.m, lin, 15)
+	}
+	s.w = w
+}
+
+// readUpTo reads up to n bytes of guest-virtual memory at va, stopping at
+// the first unmapped page.
+func readUpTo(m *emu.Machine, va uint64, n int) []byte {
+	var out []byte
+	for n > 0 {
+		k := min(n, int(pageSize-va%pageSize))
+		b := make([]byte, k)
+		if m.ReadVirt(va, b) != nil {
+			break
+		}
+		out = append(out, b...)
+		va += uint64(k)
+		n -= k
+	}
+	return out
+}
+
+// MaxWhoWrote is the longest range WhoWrote takes.
+const MaxWhoWrote = pageSize
+
+// WhoWrote returns the last write to guest-virtual range [addr, addr+n)
+// (translated with the current page tables) in the recorded history:
+// the instruction (or host input) that last changed any of its bytes.
+// The machine ends where it was.
 func (r *Recorder) WhoWrote(addr, n uint64) (Write, error) {
-	return Write{}, fmt.Errorf("whowrote %#x: no write in the recorded history", addr)
+	if r.closed {
+		return Write{}, fmt.Errorf("whowrote: not recording")
+	}
+	if n == 0 {
+		n = 1
+	}
+	if n > MaxWhoWrote {
+		return Write{}, fmt.Errorf("whowrote: %d bytes is more than %d", n, MaxWhoWrote)
+	}
+	r.sync()
+	s := &whoSearch{pages: map[uint64]bool{}}
+	for done := uint64(0); done < n; {
+		a := addr + done
+		k := min(n-done, pageSize-a%pageSize)
+		pa, err := r.m.VirtToPhys(a)
+		if err != nil {
+			return Write{}, fmt.Errorf("whowrote: %w", err)
+		}
+		if pa+k > uint64(len(r.m.MMU.RAM())) {
+			return Write{}, fmt.Errorf("whowrote: %#x is not RAM (physical %#x)", a, pa)
+		}
+		s.ranges = append(s.ranges, span{pa, k})
+		s.pages[pa/pageSize] = true
+		done += k
+	}
+	var cur []byte
+	for _, t := range s.ranges {
+		b := make([]byte, t.n)
+		r.m.ReadPhys(t.pa, b)
+		cur = append(cur, b...)
+	}
+	back := r.now()
+	ends := make([]Point, len(r.cps))
+	for i := range r.cps {
+		if i+1 < len(r.cps) {
+			ends[i] = r.cps[i+1].at
+		} else {
+			ends[i] = back
+		}
+	}
+	restoreOut := r.quiet()
+	defer restoreOut()
+	moved := false
+	for k := len(r.cps) - 1; k >= 0 && !s.found; k-- {
+		written := false
+		for pfn := range s.pages {
+			if _, ok := r.cps[k].undo[pfn]; ok {
+				written = true
+			}
+		}
+		if !written {
+			continue
+		}
+		moved = true
+		if err := r.restore(k); err != nil {
+			return Write{}, err
+		}
+		for pfn := range s.pages {
+			r.m.MMU.Track(pfn)
+		}
+		r.who = s
+		stop, early := r.replay(ends[k], nil)
+		r.who = nil
+		r.m.MMU.TrackAll()
+		if early {
+			return Write{}, fmt.Errorf("whowrote: the replay stopped early: %s", stop)
+		}
+	}
+	if moved {
+		if stop, early := r.replay(back, nil); early {
+			return Write{}, fmt.Errorf("whowrote: the replay back to the present stopped early: %s", stop)
+		}
+		r.last = r.m.CPU.Snapshot()
+	}
+	if !s.found {
+		return Write{}, fmt.Errorf("whowrote %#x: no write in the recorded history (since %d instructions, %d ns)", addr, r.cps[0].at.Instret, r.cps[0].at.Time)
+	}
+	s.w.New = cur
+	return s.w, nil
 }
 
-// Close stops recording; the machine stays where it is.
-func (r *Recorder) Close() {}
+// quiet discards serial output while the recorder replays what the guest
+// has printed already, and returns the function that undoes it.
+func (r *Recorder) quiet() func() {
+	out := r.m.UART.Output()
+	r.m.SetSerialOutput(nil)
+	return func() { r.m.SetSerialOutput(out) }
+}
