@@ -137,6 +137,14 @@ func (m *Machine) RunFor(d uint64) Stop {
 // date after each slice, and skips the clock to the next deadline while
 // the guest halts with interrupts enabled.
 func (m *Machine) Run(until uint64) (stop Stop) {
+	return m.RunTo(until, Forever)
+}
+
+// RunTo is Run that also stops (with StopTimeLimit) as soon as the CPU has
+// retired instret instructions in all: before anything pending is
+// delivered, at the first guest time with that count. Replays use it to
+// reach an exact point of an earlier run.
+func (m *Machine) RunTo(until, instret uint64) (stop Stop) {
 	defer m.recoverStop(&stop)
 	for {
 		if s, ok := m.takeStop(); ok {
@@ -146,7 +154,7 @@ func (m *Machine) Run(until uint64) (stop Stop) {
 			m.hooks.Poll()
 		}
 		now := m.CPU.Clock
-		if now >= until {
+		if now >= until || m.CPU.Instret >= instret {
 			return Stop{Reason: StopTimeLimit, Time: now}
 		}
 		end := until
@@ -162,7 +170,8 @@ func (m *Machine) Run(until uint64) (stop Stop) {
 			}
 			end = min(end, t)
 		}
-		budget := min(end-now, MaxSlice)
+		// Each unit of budget retires at most one instruction.
+		budget := min(end-now, MaxSlice, instret-m.CPU.Instret)
 		if budget == 0 {
 			budget = 1
 		}

@@ -274,21 +274,23 @@ func (r *Recorder) applyInputs() {
 	r.last = r.m.CPU.Snapshot()
 }
 
-// limit is the guest time the next run may go to: at most until, and no
-// further than the next checkpoint or logged input (in instructions, one
-// per ns at least, so the run never overshoots them).
-func (r *Recorder) limit(until uint64) uint64 {
+// bound is how far a run may go: a guest time and an instruction count
+// (emu.Machine.RunTo).
+type bound struct{ time, instret uint64 }
+
+// limit is how far the next run may go: up to guest time until, and no
+// further than the next checkpoint, logged input or the frontier.
+func (r *Recorder) limit(until uint64) bound {
 	now := r.now()
-	lim := until
-	due := r.cps[len(r.cps)-1].at.Instret + r.cfg.SnapshotEvery
-	if due > now.Instret {
-		lim = min(lim, now.Time+(due-now.Instret))
+	b := bound{until, r.cps[len(r.cps)-1].at.Instret + r.cfg.SnapshotEvery}
+	if b.instret <= now.Instret {
+		b.instret = now.Instret + 1
 	}
 	stopAt := func(at Point) {
 		if at.Instret > now.Instret {
-			lim = min(lim, now.Time+(at.Instret-now.Instret))
+			b.instret = min(b.instret, at.Instret)
 		} else {
-			lim = min(lim, at.Time)
+			b.time = min(b.time, at.Time)
 		}
 	}
 	if r.next < len(r.log) {
@@ -297,7 +299,7 @@ func (r *Recorder) limit(until uint64) uint64 {
 	if now.before(r.frontier) {
 		stopAt(r.frontier)
 	}
-	return lim
+	return b
 }
 
 // advanced notes how far the machine got and turns serial output back on
@@ -312,11 +314,11 @@ func (r *Recorder) advanced() {
 
 // forward runs the machine once up to lim, with serial output off while
 // it repeats already executed guest time.
-func (r *Recorder) forward(lim uint64) emu.Stop {
+func (r *Recorder) forward(b bound) emu.Stop {
 	if r.now().before(r.frontier) {
 		defer r.quiet()()
 	}
-	stop := r.m.Run(lim)
+	stop := r.m.RunTo(b.time, b.instret)
 	r.advanced()
 	return stop
 }
@@ -332,9 +334,13 @@ func (r *Recorder) maybeCheckpoint() error {
 // Run runs the machine forward while recording, until guest time until
 // or another stop (see emu.Machine.Run). Where the machine has been
 // before, logged input is applied again at its point.
-func (r *Recorder) Run(until uint64) emu.Stop {
+func (r *Recorder) Run(until uint64) emu.Stop { return r.RunTo(until, emu.Forever) }
+
+// RunTo is Run that also stops once instret instructions have retired
+// (see emu.Machine.RunTo).
+func (r *Recorder) RunTo(until, instret uint64) emu.Stop {
 	if r.closed {
-		return r.m.Run(until)
+		return r.m.RunTo(until, instret)
 	}
 	r.sync()
 	for {
@@ -342,8 +348,10 @@ func (r *Recorder) Run(until uint64) emu.Stop {
 		if err := r.maybeCheckpoint(); err != nil {
 			return r.fail(err)
 		}
-		stop := r.forward(r.limit(until))
-		if stop.Reason == emu.StopTimeLimit && r.m.CPU.Clock < until {
+		b := r.limit(until)
+		b.instret = min(b.instret, instret)
+		stop := r.forward(b)
+		if stop.Reason == emu.StopTimeLimit && r.m.CPU.Clock < until && r.m.CPU.Instret < instret {
 			continue
 		}
 		return stop
@@ -435,22 +443,26 @@ func (r *Recorder) replay(p Point, hit func(emu.Stop)) (emu.Stop, bool) {
 		if !now.before(p) {
 			return emu.Stop{}, false
 		}
-		var lim uint64
+		b := r.limit(emu.Forever)
 		if now.Instret < p.Instret {
-			lim = now.Time + (p.Instret - now.Instret)
+			b.instret = min(b.instret, p.Instret)
 		} else {
-			lim = p.Time
+			// Only halted time separates now from p.
+			b.time = min(b.time, p.Time)
 		}
-		lim = min(lim, r.limit(emu.Forever))
-		stop := r.forward(lim)
+		stop := r.forward(b)
 		switch stop.Reason {
 		case emu.StopTimeLimit:
 		case emu.StopBreakpoint, emu.StopWatchpoint:
 			if hit != nil {
 				hit(stop)
 			}
+		case emu.StopDebugExit:
+			// The guest asked to exit; the machine went on when told to.
 		default:
-			r.last = r.m.CPU.Snapshot()
+			if !r.now().before(p) {
+				return emu.Stop{}, false // the stop that ended the recording, at p
+			}
 			return stop, true
 		}
 	}

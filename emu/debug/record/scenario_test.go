@@ -1,0 +1,155 @@
+package record
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/scenario"
+	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/kernel/abi"
+)
+
+// TestReverseInterrupts: a stretch of ticktest's periodic timers, where
+// most instructions run in interrupt handlers and DPCs.
+func TestReverseInterrupts(t *testing.T) {
+	const line = "autorun=load ticktest 100"
+	m := boot(t, line)
+	r, err := New(m, Config{SnapshotEvery: 1 << 20})
+	require.NoError(t, err)
+	defer r.Close()
+	require.Equal(t, emu.StopTimeLimit, r.Run(400_000_000).Reason)
+	from := m.CPU.Instret
+	require.Equal(t, emu.StopTimeLimit, r.Run(600_000_000).Reason)
+	n := m.CPU.Instret
+	atN := hash(t, m)
+	k := n - from
+
+	// The stretch holds timer interrupts: count the tick handler's entries
+	// on a fresh machine.
+	fresh := boot(t, line)
+	runTo(t, fresh, n-k)
+	tick := symbolAddr(t, "apic_tick")
+	fresh.SetBreakpoint(tick)
+	ticks := 0
+	for fresh.CPU.Instret < n {
+		st := fresh.RunTo(emu.Forever, n)
+		if st.Reason == emu.StopBreakpoint {
+			ticks++
+		}
+	}
+	require.GreaterOrEqual(t, ticks, 15, "timer interrupts in the stretch")
+	t.Logf("stretch of %d instructions with %d timer interrupts", k, ticks)
+
+	for _, back := range []uint64{1, k / 2, k} {
+		_, err := r.ReverseStep(back)
+		require.NoError(t, err)
+		f := boot(t, line)
+		runTo(t, f, n-back)
+		require.Equal(t, hash(t, f), hash(t, m), "k=%d", back)
+		// Forward again to where the run stopped (the CPU halted there).
+		require.Equal(t, emu.StopTimeLimit, r.Run(600_000_000).Reason)
+		require.Equal(t, atN, hash(t, m), "back at n after k=%d", back)
+	}
+}
+
+// TestReverseBugCheck: back from the stop after a 0x109 bug check.
+func TestReverseBugCheck(t *testing.T) {
+	const line = "pg.profile=test autorun=load attack_a1"
+	m := boot(t, line)
+	r, err := New(m, Config{SnapshotEvery: 1 << 20})
+	require.NoError(t, err)
+	defer r.Close()
+	st := r.Run(2_000_000_000)
+	bc, ok := m.BugCheck()
+	require.True(t, ok, "%s", st)
+	require.Equal(t, uint64(abi.BugCriticalStructureCorruption), bc.Args[0])
+	n := m.CPU.Instret
+	atN := hash(t, m)
+	for _, back := range []uint64{1, 300, 2_500_000} {
+		_, err := r.ReverseStep(back)
+		require.NoError(t, err)
+		f := boot(t, line)
+		runTo(t, f, n-back)
+		require.Equal(t, hash(t, f), hash(t, m), "k=%d", back)
+		recTo(t, r, n)
+		require.Equal(t, atN, hash(t, m))
+	}
+	// whowrote from the stop: the attack driver's write.
+	w, err := r.WhoWrote(bc.Args[3], 1)
+	require.NoError(t, err)
+	require.Equal(t, atN, hash(t, m), "whowrote leaves the machine where it was")
+	require.Equal(t, "attack_a1", moduleOf(m, w.RIP), "writer %+v", w)
+}
+
+// TestWhoWroteScenarios: after the A1, A2 and A4 attacks, whowrote on the
+// bug check's corrupted address names the same instruction (time, RIP,
+// CPL) as the scenario report's attribution.
+func TestWhoWroteScenarios(t *testing.T) {
+	for _, c := range []struct{ file, driver string }{
+		{"a01_service_table.hcl", "attack_a1"},
+		{"a02_inline_hook.hcl", "attack_a2"},
+		{"a04_idt_gate.hcl", "attack_a4"},
+	} {
+		t.Run(c.driver, func(t *testing.T) {
+			scs, errs := scenario.ParseFile("../../../scenarios/" + c.file)
+			require.Empty(t, errs)
+			sc := scs[0]
+			res := scenario.RunJob(scenario.Job{Scenario: sc, Seed: sc.Seeds[0]})
+			require.Equal(t, scenario.Pass, res.Outcome, "%v", res.Failures)
+			require.NotNil(t, res.BugCheck)
+			want := res.BugCheck.LastWriter
+			require.NotNil(t, want, "the report names a writer: %s", res.BugCheck.Attribution)
+
+			// The same run, recorded.
+			require.Len(t, sc.Steps, 1)
+			m, err := emu.New(emu.Config{MemBytes: sc.MemBytes, Seed: sc.Seeds[0]})
+			require.NoError(t, err)
+			_, err = m.Boot(emu.BootImage{Path: scenario.KernelPath, Kernel: images.Kernel(), Append: sc.Append,
+				Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
+			require.NoError(t, err)
+			r, err := New(m, Config{})
+			require.NoError(t, err)
+			defer r.Close()
+			require.Equal(t, emu.StopTimeLimit, r.Run(sc.Steps[0].At).Reason)
+			r.Input([]byte("load " + c.driver + "\r"))
+			st := r.Run(sc.Steps[0].At + 1_000_000_000)
+			bc, ok := m.BugCheck()
+			require.True(t, ok, "%s", st)
+			require.Equal(t, res.BugCheck.Params, [4]uint64(bc.Args[1:5]))
+
+			w, err := r.WhoWrote(bc.Args[3], 1)
+			require.NoError(t, err)
+			require.Equal(t, uint64(want.RIP), w.RIP, "RIP: whowrote %+v, report %+v", w, want)
+			require.Equal(t, want.Time, w.Time)
+			require.Equal(t, want.CPL, w.CPL)
+			require.False(t, w.Host)
+			require.Equal(t, c.driver, moduleOf(m, w.RIP))
+			require.NotEqual(t, w.Old, w.New)
+			require.NotEmpty(t, w.Insn)
+			t.Logf("%s: whowrote %#x = %s at %d ns (instret %d, CPL %d, insn % x, old % x, new % x); report: %s",
+				c.driver, bc.Args[3], m.Symbols().Name(w.RIP), w.Time, w.Instret, w.CPL, w.Insn, w.Old, w.New, res.BugCheck.Attribution)
+		})
+	}
+}
+
+// moduleOf names the module holding addr ("" if none).
+func moduleOf(m *emu.Machine, addr uint64) string {
+	mod, _, _, ok := m.Symbols().Where(addr)
+	if !ok {
+		return fmt.Sprintf("(%#x)", addr)
+	}
+	return mod
+}
+
+// symbolAddr is a kernel symbol's address.
+func symbolAddr(t *testing.T, name string) uint64 {
+	t.Helper()
+	syms, err := scenario.KernelSymbols(images.Kernel())
+	require.NoError(t, err)
+	s, ok := syms.Lookup(name)
+	require.True(t, ok, "no symbol %s", name)
+	return s.Addr
+}
