@@ -60,6 +60,7 @@ type Stub struct {
 	killed   bool
 
 	closeOnce sync.Once
+	closing   atomic.Bool
 	done      chan struct{}
 }
 
@@ -116,14 +117,14 @@ func Listen(addr string) (net.Listener, error) {
 // Addr is the address the stub listens on.
 func (s *Stub) Addr() net.Addr { return s.ln.Addr() }
 
-// Close stops listening and drops the client.
+// Close stops listening, drops the client and makes Run return (with
+// StopRequested) soon. Safe from any goroutine.
 func (s *Stub) Close() {
 	s.closeOnce.Do(func() {
+		s.closing.Store(true)
 		close(s.done)
 		s.ln.Close()
-		if s.cl != nil {
-			s.cl.conn.Close()
-		}
+		s.m.RequestStop()
 	})
 }
 
@@ -228,6 +229,10 @@ func (s *Stub) Run(until uint64, startStopped bool) emu.Stop {
 		}
 	}
 	for {
+		if s.closing.Load() {
+			s.detach()
+			return emu.Stop{Reason: emu.StopRequested, Time: s.m.Now(), Diag: "gdb stub closed"}
+		}
 		if s.cl == nil {
 			stop := s.runFree(until)
 			if s.cl == nil {
@@ -260,6 +265,9 @@ func (s *Stub) runFree(until uint64) emu.Stop {
 			}
 		}
 		stop := s.run(until)
+		if s.closing.Load() {
+			return stop
+		}
 		if stop.Reason == emu.StopRequested && s.ownStop() {
 			continue // for a client (perhaps one already attached, or refused)
 		}
@@ -293,6 +301,9 @@ func (s *Stub) serveStopped(until uint64) (stop emu.Stop, resumed, quit bool) {
 	c := s.cl
 	for {
 		select {
+		case <-s.done:
+			s.detach()
+			return emu.Stop{Reason: emu.StopRequested, Time: s.m.Now(), Diag: "gdb stub closed"}, false, true
 		case conn := <-s.newConn:
 			s.wantStop.Store(false)
 			refuse(conn)
@@ -354,6 +365,10 @@ func (s *Stub) serveStopped(until uint64) (stop emu.Stop, resumed, quit bool) {
 				stop, msg := s.resume(act, until)
 				s.lastStop = msg
 				if s.cl == nil {
+					return stop, true, true
+				}
+				if s.closing.Load() {
+					s.detach()
 					return stop, true, true
 				}
 				c.send(msg)
@@ -428,7 +443,7 @@ func (s *Stub) resume(act action, until uint64) (emu.Stop, string) {
 		c.running.Store(true)
 		for {
 			stop = s.run(until)
-			if stop.Reason == emu.StopRequested && s.ownStop() {
+			if stop.Reason == emu.StopRequested && s.ownStop() && !s.closing.Load() {
 				// A second client knocked while the guest ran: refuse it
 				// and go on for the first one.
 				select {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/debug/record"
 	"github.com/kppemu/kppemu/images"
 )
 
@@ -32,18 +33,33 @@ func bootMachine(t testing.TB) *emu.Machine {
 
 // served is a stub running a machine on its own goroutine.
 type served struct {
-	stub *Stub
-	done chan emu.Stop
+	stub     *Stub
+	done     chan emu.Stop
+	finished chan struct{}
 }
 
 func serve(t *testing.T, m *emu.Machine, opts Options, until uint64, startStopped bool) *served {
 	t.Helper()
 	ln, err := Listen("127.0.0.1:0")
 	require.NoError(t, err)
-	s := &served{stub: New(m, ln, opts), done: make(chan emu.Stop, 1)}
-	go func() { s.done <- s.stub.Run(until, startStopped) }()
-	t.Cleanup(s.stub.Close)
+	s := &served{stub: New(m, ln, opts), done: make(chan emu.Stop, 1), finished: make(chan struct{})}
+	go func() {
+		defer close(s.finished)
+		s.done <- s.stub.Run(until, startStopped)
+	}()
+	t.Cleanup(func() { s.close(t) })
 	return s
+}
+
+// close closes the stub and waits until its Run has returned (the machine
+// is then no longer running).
+func (s *served) close(t *testing.T) {
+	s.stub.Close()
+	select {
+	case <-s.finished:
+	case <-time.After(time.Minute):
+		t.Error("Run did not return after Close")
+	}
 }
 
 // wait returns Run's result (the test fails if it does not come).
@@ -349,7 +365,6 @@ detach
 		`Breakpoint 1, 0x0*` + fmt.Sprintf("%x", kmain) + ` in kmain \(\)`,
 		`(?m)^rsp +0x[0-9a-f]+`, `(?m)^eflags +0x[0-9a-f]+ +\[`, `(?m)^fs_base +0x0`, `(?m)^cs +0x8 `,
 		`=> 0x0*` + fmt.Sprintf("%x", kmain) + ` <kmain>:\s+push`,
-		`(?m)^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <kmain\+([1-9]|1[0-5])>`, // stepi over kmain's first instruction
 		`Hardware watchpoint 2: \*\(long \*\)&tick_count\s+Old value = 0\s+New value = 1`,
 		`Hardware read watchpoint 3: \*\(long \*\)&tick_count\s+Value = 1`,
 		`Hardware access \(read/write\) watchpoint 4: \*\(long \*\)&tick_count\s+Value = 1`,
@@ -358,8 +373,12 @@ detach
 	} {
 		require.Regexp(t, regexp.MustCompile(re), out)
 	}
+	s.close(t)
+	// stepi went to the second instruction x/8i showed.
+	second := regexp.MustCompile(`=> 0x[0-9a-f]+ <kmain>:[^\n]*\n\s+(0x[0-9a-f]+) <kmain\+(\d+)>`).FindStringSubmatch(out)
+	require.NotNil(t, second, out)
+	require.Regexp(t, `(?m)^rip +`+second[1]+` +`+second[1]+` <kmain\+`+second[2]+`>`, out)
 	require.Equal(t, 8, strings.Count(out[strings.Index(out, "=> "):], "<kmain")-strings.Count(out[strings.Index(out, "=> "):], "in kmain"), "x/8i shows 8 instructions of kmain:\n%s", out)
-	s.stub.Close()
 }
 
 // symbol returns a kernel symbol's address (through gdb's own reader would
@@ -377,4 +396,63 @@ func symbol(t *testing.T, name string) uint64 {
 	}
 	t.Fatalf("no symbol %s", name)
 	return 0
+}
+
+// TestRealGDBReverse: with a recorder, gdb's reverse-stepi and
+// reverse-continue (bs, bc) go back, to a breakpoint and to just before a
+// watched write.
+func TestRealGDBReverse(t *testing.T) {
+	gdb := requireGDB(t)
+	m := bootMachine(t)
+	rec, err := record.New(m, record.Config{SnapshotEvery: 1 << 20})
+	require.NoError(t, err)
+	s := serve(t, m, Options{Recorder: rec}, emu.Forever, true)
+	defer rec.Close()
+	defer s.close(t)
+	out := runGDB(t, gdb, s, `
+break kmain
+continue
+info registers rip
+stepi
+info registers rip
+stepi
+info registers rip
+stepi
+info registers rip
+reverse-stepi
+info registers rip
+reverse-stepi
+reverse-stepi
+info registers rip
+delete
+watch *(long *)&tick_count
+continue
+continue
+reverse-continue
+print *(long *)&tick_count
+delete
+reverse-continue
+info registers rip
+detach
+`)
+	kmain := symbol(t, "kmain")
+	var rips []string
+	for _, mt := range regexp.MustCompile(`(?m)^rip +(0x[0-9a-f]+)`).FindAllStringSubmatch(out, -1) {
+		rips = append(rips, mt[1])
+	}
+	require.Len(t, rips, 7, out)
+	require.Equal(t, fmt.Sprintf("%#x", kmain), rips[0], out)
+	require.Equal(t, rips[2], rips[4], "one reverse-stepi undoes one stepi:\n%s", out)
+	require.Equal(t, rips[0], rips[5], "three reverse-stepi undo three stepi:\n%s", out)
+	require.Equal(t, fmt.Sprintf("%#x", m.BootInfo().Entry), rips[6], "back to the first instruction recorded:\n%s", out)
+	for _, re := range []string{
+		`Old value = 0\s+New value = 1`,
+		`Old value = 1\s+New value = 2`,
+		// Backwards, the watchpoint stops before the write of 2: gdb sees 2 -> 1.
+		`Old value = 2\s+New value = 1`,
+		`\$1 = 1`,
+		`No more reverse-execution history`,
+	} {
+		require.Regexp(t, regexp.MustCompile(re), out)
+	}
 }

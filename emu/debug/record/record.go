@@ -528,7 +528,10 @@ func (r *Recorder) ReverseContinue() (emu.Stop, error) {
 		var hits []emu.Stop
 		var points []Point
 		if stop, early := r.replay(end, func(s emu.Stop) {
-			if r.now().before(end) {
+			// A breakpoint at end is where we are; a watched access that
+			// ends at end is the instruction just executed, and going back
+			// undoes it first.
+			if r.now().before(end) || s.Reason == emu.StopWatchpoint && r.now() == end {
 				hits = append(hits, s)
 				points = append(points, r.now())
 			}
