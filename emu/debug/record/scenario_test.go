@@ -107,8 +107,17 @@ func TestWhoWroteScenarios(t *testing.T) {
 			require.Len(t, sc.Steps, 1)
 			m, err := emu.New(emu.Config{MemBytes: sc.MemBytes, Seed: sc.Seeds[0]})
 			require.NoError(t, err)
-			_, err = m.Boot(emu.BootImage{Path: scenario.KernelPath, Kernel: images.Kernel(), Append: sc.Append,
-				Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
+			img := emu.BootImage{Path: scenario.KernelPath, Kernel: images.Kernel(), Append: sc.Append}
+			for _, d := range sc.Drivers { // the scenario's embedded modules, as its runner loads them
+				if d == "initrd" {
+					img.Modules = append(img.Modules, emu.BootModule{Cmdline: "initrd.tar", Data: images.Archive()})
+					continue
+				}
+				b, err := images.Driver(d)
+				require.NoError(t, err)
+				img.Modules = append(img.Modules, emu.BootModule{Cmdline: d + ".ko", Data: b})
+			}
+			_, err = m.Boot(img)
 			require.NoError(t, err)
 			r, err := New(m, Config{})
 			require.NoError(t, err)
