@@ -18,6 +18,7 @@ import (
 
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/emu/debug"
+	"github.com/kppemu/kppemu/emu/debug/record"
 	"github.com/kppemu/kppemu/emu/gdbstub"
 	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/images"
@@ -68,6 +69,7 @@ func bootCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "debug-on", Usage: "open the debugger console instead of exiting on `STOP`: bugcheck, " +
 				"triple-fault or exit (isa-debug-exit, poweroff); repeatable; the run is recorded so that whowrote works"},
 			&cli.StringFlag{Name: "debug-x", Usage: "with --debug-on: run the debugger commands in `FILE` when the console opens"},
+			&cli.BoolFlag{Name: "record", Value: true, Usage: "with --gdb: record the run, for gdb's reverse-stepi and reverse-continue (--record=false: off)"},
 		},
 		Action: bootAction,
 	}
@@ -293,12 +295,24 @@ func bootAction(c *cli.Context) error {
 		if err != nil {
 			return &exitStatus{exitHostError, err.Error()}
 		}
-		mon, err := debug.New(m, debug.Config{Kernel: img.Kernel, Embedded: true})
+		opts := gdbstub.Options{Logger: logger}
+		dcfg := debug.Config{Kernel: img.Kernel, Embedded: true}
+		if c.Bool("record") {
+			rec, err := record.New(m, record.Config{})
+			if err != nil {
+				return &exitStatus{exitHostError, err.Error()}
+			}
+			defer rec.Close()
+			opts.Recorder = rec
+			dcfg.Recorder = rec // the monitor's whowrote and reverse steps share it
+		}
+		mon, err := debug.New(m, dcfg)
 		if err != nil {
 			return &exitStatus{exitHostError, err.Error()}
 		}
 		defer mon.Close()
-		stub := gdbstub.New(m, ln, gdbstub.Options{Logger: logger, Monitor: mon.Monitor})
+		opts.Monitor = mon.Monitor
+		stub := gdbstub.New(m, ln, opts)
 		defer stub.Close()
 		wait := c.Bool("gdb-wait") || c.Bool("S")
 		msg := "kppemu: gdb stub on %s\n"
