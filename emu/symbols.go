@@ -243,6 +243,15 @@ func NewResolver(kernel *Symbols, objects func(name string) []byte) *Resolver {
 	return r
 }
 
+// Object returns the object file of the driver called name, as the
+// resolver finds it (nil: unknown).
+func (r *Resolver) Object(name string) []byte {
+	if r.objects == nil {
+		return nil
+	}
+	return r.objects(name)
+}
+
 // Kernel returns the kernel's symbols (nil when the kernel has none).
 func (r *Resolver) Kernel() *Symbols { return r.kernel }
 

@@ -110,7 +110,8 @@ type Session struct {
 	lost      int // events dropped beyond maxEvents
 	trace     io.Writer
 	traceFile io.Closer
-	execRange []addrRange // executable ranges of the kernel file
+	execRange []addrRange           // executable ranges of the kernel file
+	guessed   map[string]emu.Module // drivers found on the guest's module list before their event
 
 	inMu    sync.Mutex
 	inbox   [][]byte      // serial input typed while the guest runs

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/debug/record"
 	"github.com/kppemu/kppemu/images"
 )
 
@@ -181,4 +182,49 @@ func TestAnalyzeBugCheck(t *testing.T) {
 	require.Contains(t, got, "system service function")
 	require.Contains(t, got, "corrupted address: kernel!")
 	golden(t, "analyze.txt", normalize(got))
+}
+
+// TestWatchFindsWriter is the documented walk-through: a write watchpoint
+// on the service table stops in the attack driver's driver_entry (named
+// from the kernel's module list before its module-loaded event), and bt
+// shows the loader calling it.
+func TestWatchFindsWriter(t *testing.T) {
+	s := kernelSession(t, "pg.profile=test autorun=load attack_a1")
+	got := transcript(t, s, "watch w service_table 208", "c", "bt 2", "info break")
+	require.Contains(t, got, "Watchpoint 1: write of 1 bytes at 0x")
+	require.Contains(t, got, "<attack_a1!driver_entry+0x")
+	require.Contains(t, got, "#1  0x")
+	require.Contains(t, got, "kernel!load_locked+0x")
+	require.Regexp(t, `1\s+watch\s+0x[0-9a-f]+\s+1\s+208 bytes <kernel!service_table\+0x0>`, got)
+}
+
+// fakeRecorder answers whowrote with a fixed write.
+type fakeRecorder struct {
+	direct
+	w record.Write
+}
+
+func (f fakeRecorder) WhoWrote(addr, n uint64) (record.Write, error) { return f.w, nil }
+
+// TestWhoWroteFormat: the answer names the writer as module!symbol+off,
+// disassembles its instruction and shows the old and new bytes; analyze
+// asks it about the corrupted address.
+func TestWhoWroteFormat(t *testing.T) {
+	k, err := os.ReadFile(testGuest)
+	require.NoError(t, err)
+	m, err := emu.New(emu.Config{Seed: 1})
+	require.NoError(t, err)
+	_, err = m.Boot(emu.BootImage{Path: "guest.elf", Kernel: k})
+	require.NoError(t, err)
+	putc, err := m.Symbols().Address("putc")
+	require.NoError(t, err)
+	rec := fakeRecorder{direct{m}, record.Write{Time: 1234, Instret: 1200, RIP: putc + 0x10, CPL: 0,
+		Insn: []byte{0xee}, Mode: 64, Old: []byte{0x90}, New: []byte{0xcc}}}
+	s, err := New(m, Config{Recorder: rec})
+	require.NoError(t, err)
+	got := transcript(t, s, "whowrote hexdigits")
+	require.Equal(t, Prompt+"whowrote hexdigits\n"+
+		"0x1003d0 <kernel!hexdigits+0x0> was last written at 1234 ns, instruction 1200, by\n"+
+		"  0x0000000000100371 <kernel!putc+0x10> (CPL 0): out dx, al\n"+
+		"  old 90 -> new cc\n", got)
 }

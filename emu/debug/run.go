@@ -322,10 +322,28 @@ func (s *Session) reportStop(st emu.Stop) {
 	switch st.Reason {
 	case emu.StopStep, emu.StopBreakpoint:
 	case emu.StopWatchpoint:
-		for _, w := range s.watches {
-			w.hits++ // the CPU does not say which one; count against all that overlap
+		// The diagnosis names the accessed address: count the watchpoint
+		// that holds it.
+		id := 0
+		if _, rest, ok := strings.Cut(st.Diag, " at "); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				if a, err := strconv.ParseUint(f[0], 0, 64); err == nil {
+					for _, w := range s.watches {
+						if a >= w.addr && a < w.addr+w.n {
+							w.hits++
+							id = w.id
+							break
+						}
+					}
+				}
+			}
 		}
-		s.printf("Watchpoint: %s\n", s.nameDiag(st.Diag))
+		if id != 0 {
+			s.printf("Watchpoint %d: %s\n", id, s.nameDiag(st.Diag))
+		} else {
+			s.printf("Watchpoint: %s\n", s.nameDiag(st.Diag))
+		}
 	case emu.StopRequested:
 		if s.bugStop {
 			bc, _ := s.m.BugCheck()
@@ -786,8 +804,57 @@ func (s *Session) mem(addr uint64) (uint64, error) { return s.readU64(addr) }
 // evalAddr evaluates an expression (a symbol, a register, arithmetic).
 func (s *Session) evalAddr(src string) (uint64, error) { return evalExpr(src, s) }
 
-// name renders an address as module!symbol+off (or hex).
-func (s *Session) name(a uint64) string { return s.m.Symbols().Name(a) }
+// name renders an address as module!symbol+off (or hex). A driver the
+// guest has not reported yet (its driver_entry is running) is found on
+// the kernel's module list.
+func (s *Session) name(a uint64) string {
+	res := s.m.Symbols()
+	if _, _, _, ok := res.Where(a); ok || a < abi.DriverAreaBase || a-abi.DriverAreaBase >= abi.DriverAreaSize {
+		return res.Name(a)
+	}
+	if m, ok := s.guestModule(a); ok {
+		if sym, found := m.Syms.Containing(a); found && sym.Addr >= m.Base {
+			return fmt.Sprintf("%s!%s+%#x", m.Name, sym.Name, a-sym.Addr)
+		}
+		return fmt.Sprintf("%s+%#x", m.Name, a-m.Base)
+	}
+	return res.Name(a)
+}
+
+// guestModule finds the module holding a on the kernel's module list.
+func (s *Session) guestModule(a uint64) (emu.Module, bool) {
+	k, err := s.kdbg()
+	if err != nil {
+		return emu.Module{}, false
+	}
+	p, err := s.readU64(k[abi.KdbgModuleList])
+	for n := 0; err == nil && p != 0 && n < maxListWalk; n++ {
+		base, e1 := s.readU64(p + k[abi.KdbgModuleBaseOff])
+		pages, e2 := s.readU64(p + k[abi.KdbgModulePagesOff])
+		if e1 == nil && e2 == nil && a >= base && a-base < pages*4096 {
+			name, err := s.readString(p+k[abi.KdbgModuleNameOff], int(min(k[abi.KdbgModuleNameMax], 256)))
+			if err != nil {
+				return emu.Module{}, false
+			}
+			name = strings.TrimSuffix(name, ".ko")
+			key := fmt.Sprintf("%s@%#x", name, base)
+			m, ok := s.guessed[key]
+			if !ok {
+				m = emu.Module{Name: name, Base: base, Size: pages * 4096}
+				if obj := s.m.Symbols().Object(name); obj != nil {
+					m.Syms, _ = emu.DriverSymbols(obj, base)
+				}
+				if s.guessed == nil {
+					s.guessed = map[string]emu.Module{}
+				}
+				s.guessed[key] = m
+			}
+			return m, true
+		}
+		p, err = s.readU64(p + k[abi.KdbgModuleNextOff])
+	}
+	return emu.Module{}, false
+}
 
 // formatBugCheck renders a bug-check event as a stop code line.
 func formatBugCheck(e emu.Event) string {
