@@ -42,10 +42,11 @@ func TestBootGDB(t *testing.T) {
 	require.NoError(t, os.WriteFile(elf, images.Kernel(), 0o644))
 	out, err := exec.CommandContext(ctx, gdb, "-nx", "-batch",
 		"-ex", "target remote "+addr[1], "-ex", "break kmain", "-ex", "continue",
-		"-ex", "stepi", "-ex", "reverse-stepi", "-ex", "info registers rip", "-ex", "kill", elf).CombinedOutput()
+		"-ex", "stepi", "-ex", "reverse-stepi", "-ex", "info registers rip", "-ex", "monitor regs", "-ex", "kill", elf).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.Regexp(t, `Breakpoint 1, 0x[0-9a-f]+ in kmain \(\)`, string(out))
 	require.Regexp(t, `(?m)^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <kmain>`, string(out), "reverse-stepi is back at kmain (recording is on with --gdb)")
+	require.Regexp(t, `(?i)rip[ =:]+(0x)?0*ffffffff8010`, string(out), "monitor regs: the console's register dump")
 	err = cmd.Wait()
 	var ee *exec.ExitError
 	if err != nil {

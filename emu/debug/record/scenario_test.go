@@ -162,3 +162,63 @@ func symbolAddr(t *testing.T, name string) uint64 {
 	require.True(t, ok, "no symbol %s", name)
 	return s.Addr
 }
+
+// TestWhoWroteAcrossProcesses: two ring-3 processes preempt each other
+// while the timer interrupt updates tick_count; whowrote on it names the
+// same write (instruction count, RIP, CPL) that a CPU write watchpoint on a
+// fresh run of the same stretch sees last.
+func TestWhoWroteAcrossProcesses(t *testing.T) {
+	const line = "autorun=run init spin 4000000 a + spin 4000000 b"
+	m := boot(t, line)
+	r, err := New(m, Config{SnapshotEvery: 1 << 20})
+	require.NoError(t, err)
+	defer r.Close()
+	require.Equal(t, emu.StopTimeLimit, r.Run(700_000_000).Reason)
+	n := m.CPU.Instret
+	addr := symbolAddr(t, "tick_count")
+	w, err := r.WhoWrote(addr, 8)
+	require.NoError(t, err)
+	require.Equal(t, n, m.CPU.Instret, "whowrote leaves the machine where it was")
+
+	fresh := boot(t, line)
+	fresh.AddWatchpoint(addr, 8, false, true)
+	var last *emu.WatchHit
+	var lastInstret, lastTime uint64
+	spaces := map[uint64]bool{} // address spaces the tick interrupted
+	for fresh.CPU.Instret < n {
+		st := fresh.RunTo(emu.Forever, n)
+		if st.Reason == emu.StopWatchpoint {
+			last, lastInstret, lastTime = st.Watch, fresh.CPU.Instret, st.Time
+			spaces[fresh.CPU.CR3] = true
+		}
+	}
+	require.NotNil(t, last)
+	require.GreaterOrEqual(t, len(spaces), 3, "ticks in the kernel's and both processes' address spaces")
+	require.Equal(t, last.RIP, w.RIP)
+	require.Equal(t, lastInstret, w.Instret)
+	require.Equal(t, lastTime, w.Time)
+	require.Equal(t, uint8(0), w.CPL)
+	require.Equal(t, "kernel", moduleOf(m, w.RIP))
+	t.Logf("tick_count last written by %s at %d ns, instruction %d", m.Symbols().Name(w.RIP), w.Time, w.Instret)
+}
+
+// TestBudget: a small budget keeps the recording bounded; going back past
+// what it holds stops at the oldest checkpoint with ErrNoHistory.
+func TestBudget(t *testing.T) {
+	m := boot(t, "")
+	r, err := New(m, Config{SnapshotEvery: 1 << 19, BudgetBytes: 1 << 20})
+	require.NoError(t, err)
+	defer r.Close()
+	recTo(t, r, 10_000_000)
+	n, bytes := r.Checkpoints()
+	require.LessOrEqual(t, bytes, uint64(1<<20))
+	require.Greater(t, r.Oldest().Instret, uint64(0), "the oldest checkpoints were dropped")
+	t.Logf("%d checkpoints in %d KiB, oldest at %d instructions", n, bytes>>10, r.Oldest().Instret)
+	oldest := r.Oldest()
+	_, err = r.ReverseStep(10_000_000)
+	require.ErrorIs(t, err, ErrNoHistory)
+	require.Equal(t, oldest, r.now())
+	f := boot(t, "")
+	runTo(t, f, oldest.Instret)
+	require.Equal(t, hash(t, f), hash(t, m))
+}
