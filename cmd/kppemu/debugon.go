@@ -51,6 +51,9 @@ func newDebugOn(c *cli.Context, m *emu.Machine) (*debugOn, error) {
 			}
 		})
 	}
+	if gdbAddress(c) != "" {
+		return d, nil // the gdb stub runs the machine, and records it itself
+	}
 	rec, err := record.New(m, record.Config{})
 	if err != nil {
 		return nil, fmt.Errorf("--debug-on: %w", err)
