@@ -21,7 +21,7 @@ IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
-	images bench gobench lint parity difftest-long difftest-coverage campaign testguest clean \
+	images bench bench-check gobench lint parity difftest-long difftest-coverage campaign testguest clean \
 	fuzz-long binary
 
 # The kppemu binary that run, bench and campaign execute.
@@ -121,6 +121,13 @@ emu/testdata/timer.bin: emu/testdata/timer.S emu/testdata/timer.ld
 # on the same image and the ratio. The Go micro-benchmarks are gobench.
 bench: binary
 	./$(KPPEMU) bench $(ARGS)
+
+# The kppemu/QEMU ratios (CPU time) against the committed baseline
+# emu/bench/baseline.json, a `kppemu bench --json` report: fails when a
+# workload's ratio is more than 15% below the baseline's. A new baseline:
+# ./bin/kppemu bench --cpu-time --runs 5 --json > emu/bench/baseline.json
+bench-check: binary
+	./$(KPPEMU) bench --cpu-time --runs 5 --check emu/bench/baseline.json $(ARGS)
 
 gobench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,6 +1,6 @@
 /*
  * The serial shell. Commands: help, uptime, mem, lsmod, load, unload, pg,
- * bugcheck, timers, echo, sleep, ps, run, start, wait, kill, programs,
+ * bugcheck, timers, echo, sleep, sysloop, ps, run, start, wait, kill, programs,
  * halt/poweroff. Line editing: backspace,
  * Ctrl-U (kill line), Ctrl-C (cancel line), Ctrl-L (redraw); CR, LF or CRLF
  * end a line. Commands from autorun= run first, each echoed after the
@@ -172,6 +172,32 @@ static void cmd_sleep(int argc, char **argv)
 	thread_sleep_ns(ms * 1000000);
 }
 
+/* sysloop N: N rounds of system instructions for `kppemu bench`: CPUID,
+ * MOV from and back to CR8, RDTSC, IN from an unassigned port and INVLPG.
+ * The checksum line depends only on what the instructions return that is
+ * the same on every machine (CR8, the port's all-ones). */
+static void cmd_sysloop(int argc, char **argv)
+{
+	static volatile uint8_t probe; /* the page INVLPG drops */
+	uint64_t n, sum = 0;
+	if (!parse_u64(argv[1], &n)) {
+		printk("sysloop: bad number \"%s\"\n", argv[1]);
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t a = 0, b, c = 0, d, lo, hi;
+		uint64_t cr8;
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+		__asm__ volatile("mov %%cr8, %0" : "=r"(cr8));
+		__asm__ volatile("mov %0, %%cr8" ::"r"(cr8));
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		__asm__ volatile("invlpg (%0)" ::"r"(&probe) : "memory");
+		sum += cr8 + inb(KPP_UNASSIGNED_PORT);
+	}
+	printk("~ sysloop: %lu rounds\n", n);
+	printk("bench sysloop: 0x%lx per round\n", n ? sum / n : 0);
+}
+
 static bool parse_pid(const char *cmd, const char *s, uint32_t *pid)
 {
 	uint64_t v;
@@ -293,6 +319,7 @@ static const struct command commands[] = {
 	{"exports", "", "the kernel's export table", 0, cmd_exports},
 	{"echo", "TEXT", "print TEXT", 0, cmd_echo},
 	{"sleep", "MS", "wait MS milliseconds", 1, cmd_sleep},
+	{"sysloop", "N", "N rounds of system instructions (a benchmark)", 1, cmd_sysloop},
 	{"usertest", "[spin|fault|load]", "run a ring-3 program through SYSCALL", 0, cmd_usertest},
 	{"ps", "", "processes", 0, cmd_ps},
 	{"run", "[-p] PROGRAM [ARGS]", "run a program and wait for it (-p: protected)", 1, cmd_run},

@@ -34,6 +34,8 @@ func benchCommand() *cli.Command {
 			&cli.DurationFlag{Name: "qemu-time", Value: 1500 * time.Millisecond, Usage: "QEMU's work per workload `DURATION` (rounds are sized to it)"},
 			&cli.BoolFlag{Name: "cpu-time", Usage: "measure CPU time (user + system) instead of wall time: steadier on a busy host"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr"},
+			&cli.BoolFlag{Name: "json", Usage: "print the results as JSON instead of a table"},
+			&cli.StringFlag{Name: "check", Usage: "compare the kppemu/QEMU ratios with the baseline `FILE` (a --json report); fail on a workload more than 15% below it"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the whole run to `FILE` (go tool pprof; kppemu's own time)"},
 		},
 		Action: benchAction,
@@ -80,12 +82,34 @@ func benchAction(c *cli.Context) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	var base bench.Report
+	if p := c.String("check"); p != "" {
+		var err error
+		if base, err = bench.ReadReport(p); err != nil {
+			return &exitStatus{exitHostError, "--check: " + err.Error()}
+		}
+		if !o.QEMU {
+			return &exitStatus{exitHostError, "--check compares kppemu/QEMU ratios: it needs " + qemu.Binary}
+		}
+	}
 	results, err := bench.Run(o)
 	if len(results) > 0 {
-		printBench(os.Stdout, o, results)
+		if c.Bool("json") {
+			if err := bench.NewReport(o, results).WriteJSON(os.Stdout); err != nil {
+				return &exitStatus{exitHostError, err.Error()}
+			}
+		} else {
+			printBench(os.Stdout, o, results)
+		}
 	}
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
+	}
+	if c.String("check") != "" {
+		if bad := bench.Regressions(base, bench.NewReport(o, results), 0.15); len(bad) > 0 {
+			return &exitStatus{exitHostError, "bench check against " + c.String("check") + ":\n" + strings.Join(bad, "\n")}
+		}
+		fmt.Fprintf(os.Stderr, "bench check: every ratio within 15%% of %s\n", c.String("check"))
 	}
 	return nil
 }

@@ -49,21 +49,41 @@ import (
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
-// Workload is one argument of the guest's bench program.
+// Workload is one argument of the guest's bench program, a kernel shell
+// command that takes a number of rounds, or (Whole) a whole boot.
 type Workload struct {
 	Name   string
 	Rounds uint64 // rounds on kppemu: about 200 million instructions
 	Doc    string
 	want   func() string // the checksum line's value, computed on the host
+	// Shell is the kernel shell command, with %d for the rounds, of a
+	// workload that is not a ring-3 bench program (its checksum line is
+	// "bench NAME: VALUE" too, with no process exit line).
+	Shell string
+	// Whole: the workload is a boot with command line Args (no rounds, no
+	// baseline subtracted): boot-to-shell time, the PatchGuard soak. Its
+	// MIPS are the boot's instructions over its time, and QEMU's the same
+	// instructions over QEMU's time (which includes QEMU's own start-up,
+	// and waits in real time where kppemu skips idle time).
+	Whole bool
+	Args  string
 }
 
 // Workloads are the standard workloads, in table order.
 var Workloads = []Workload{
-	{"crc32", 400, "table-driven CRC-32 of 64 KiB", wantCRC32},
-	{"sha256", 40, "SHA-256 of 64 KiB", wantSHA256},
-	{"sieve", 12, "sieve of Eratosthenes below 2^20", wantSieve},
-	{"memcpy", 400, "memset and memcpy loops over 256 KiB", wantMemcpy},
-	{"qsort", 40, "quicksort of 32768 numbers", wantQsort},
+	{Name: "crc32", Rounds: 400, Doc: "table-driven CRC-32 of 64 KiB", want: wantCRC32},
+	{Name: "sha256", Rounds: 40, Doc: "SHA-256 of 64 KiB", want: wantSHA256},
+	{Name: "sieve", Rounds: 12, Doc: "sieve of Eratosthenes below 2^20", want: wantSieve},
+	{Name: "memcpy", Rounds: 400, Doc: "memset and memcpy loops over 256 KiB", want: wantMemcpy},
+	{Name: "qsort", Rounds: 40, Doc: "quicksort of 32768 numbers", want: wantQsort},
+	{Name: "syscall", Rounds: 100, Doc: "10000 getpid system calls per round (ring 3)",
+		want: func() string { return "10000 getpid calls" }},
+	{Name: "sysloop", Rounds: 4_000_000, Doc: "CPUID, MOV CR8, RDTSC, IN from an unassigned port, INVLPG (ring 0)",
+		want: func() string { return "0xff per round" }, Shell: "sysloop %d"},
+	{Name: "boot", Doc: "boot of the embedded kernel (PatchGuard on) to its shell, then power off",
+		Whole: true, Args: "autorun=poweroff"},
+	{Name: "pgsoak", Doc: "PatchGuard's test profile for 3 s of guest time, then power off",
+		Whole: true, Args: "pg.profile=test autorun=sleep 3000;poweroff"},
 }
 
 // Lookup returns the workload called name.
@@ -140,6 +160,9 @@ const (
 
 // Cmdline is the kernel command line that runs w for rounds rounds.
 func Cmdline(w string, rounds uint64) string {
+	if wl, ok := Lookup(w); ok && wl.Shell != "" {
+		return fmt.Sprintf("%s autorun=%s;poweroff", bootArgs, fmt.Sprintf(wl.Shell, rounds))
+	}
 	return fmt.Sprintf("%s autorun=run bench %s %d;poweroff", bootArgs, w, rounds)
 }
 
@@ -247,6 +270,9 @@ func Checksum(serial, w string) (string, error) {
 	prefix := "bench " + w + ": "
 	var val string
 	found, exited := false, false
+	if wl, ok := Lookup(w); ok && wl.Shell != "" {
+		exited = true // a kernel command: no process
+	}
 	for _, l := range qemu.Transcript(serial) {
 		switch {
 		case strings.HasPrefix(l, prefix):
@@ -367,6 +393,14 @@ func Run(o Options) ([]Result, error) {
 
 	var results []Result
 	for _, w := range o.Workloads {
+		if w.Whole {
+			r, err := runWhole(o, qf, w, progress)
+			if err != nil {
+				return results, err
+			}
+			results = append(results, r)
+			continue
+		}
 		rounds := uint64(math.Round(float64(w.Rounds) * o.Scale))
 		if rounds < 2 {
 			rounds = 2
@@ -451,6 +485,42 @@ func Run(o Options) ([]Result, error) {
 		results = append(results, r)
 	}
 	return results, nil
+}
+
+// runWhole measures a whole-boot workload on kppemu and, with o.QEMU, on QEMU.
+func runWhole(o Options, qf qemuFiles, w Workload, progress func(string, ...any)) (Result, error) {
+	r := Result{Workload: w, Rounds: 1}
+	var instrs []uint64
+	walls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) {
+		b, err := RunKppemu(w.Args)
+		instrs = append(instrs, b.Instr)
+		return b, err
+	})
+	if err != nil {
+		return r, err
+	}
+	for _, n := range instrs {
+		if n != instrs[0] {
+			return r, fmt.Errorf("kppemu %s: instruction counts differ between identical boots: %v", w.Name, instrs)
+		}
+	}
+	r.Instr = instrs[0]
+	r.KWall = median(walls)
+	r.KMIPS = mips(r.Instr, r.KWall)
+	progress("kppemu %s: %d instructions, %v, %.1f MIPS", w.Name, r.Instr, r.KWall.Round(time.Millisecond), r.KMIPS)
+	if o.QEMU {
+		qwalls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return runQEMU(qf, w.Args) })
+		if err != nil {
+			return r, err
+		}
+		r.HasQEMU = true
+		r.QRounds = 1
+		r.QInstr = r.Instr
+		r.QWall = median(qwalls)
+		r.QMIPS = mips(r.QInstr, r.QWall)
+		progress("qemu %s: %v", w.Name, r.QWall.Round(time.Millisecond))
+	}
+	return r, nil
 }
 
 // GeoMean returns the geometric means of kppemu's MIPS, QEMU's MIPS and

@@ -10,6 +10,7 @@
  *   sieve   primes below 2^20 (a byte per number)
  *   memcpy  memset then memcpy loops over 256 KiB (8-byte accesses)
  *   qsort   quicksort of 32768 32-bit numbers (branchy, recursive)
+ *   syscall 10000 getpid system calls (SYSCALL/SYSRET and the kernel's entry path)
  */
 #include "kpp.h"
 
@@ -242,6 +243,20 @@ static void sort_round(char *out, size_t n)
 	snprintf(out, n, "0x%016lx%s", fold((const uint64_t *)sort_work, SORT_N / 2), bad ? " unsorted" : "");
 }
 
+/* --- syscall --- */
+
+#define SYSCALLS 10000
+
+static void sys_init(void) {}
+
+static void sys_round(char *out, size_t n)
+{
+	uint32_t first = getpid(), changed = 0;
+	for (int i = 1; i < SYSCALLS; i++)
+		changed += getpid() != first;
+	snprintf(out, n, "%u getpid calls%s", SYSCALLS, changed ? " (the pid changed)" : "");
+}
+
 /* --- main --- */
 
 struct workload {
@@ -256,6 +271,7 @@ static const struct workload workloads[] = {
 	{"sieve", sieve_init, sieve_round},
 	{"memcpy", copy_init, copy_round},
 	{"qsort", sort_init, sort_round},
+	{"syscall", sys_init, sys_round},
 };
 
 int main(int argc, char **argv)
@@ -266,7 +282,7 @@ int main(int argc, char **argv)
 			w = &workloads[i];
 	uint64_t rounds = 1;
 	if (!w || (argc > 2 && (!parse_u64(argv[2], &rounds) || rounds == 0))) {
-		printf("usage: bench crc32|sha256|sieve|memcpy|qsort [ROUNDS]\n");
+		printf("usage: bench crc32|sha256|sieve|memcpy|qsort|syscall [ROUNDS]\n");
 		return 2;
 	}
 	static char first[80], cur[80];

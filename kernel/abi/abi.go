@@ -122,6 +122,7 @@ const (
 	COM1Port         = 0x3F8
 	COM1IRQ          = 4
 	DebugExitPort    = 0xF4 // isa-debug-exit: a 32-bit write of v exits with status (v<<1)|1
+	UnassignedPort   = 0xEA8 // no device on either machine: reads all ones (the sysloop benchmark)
 	ExitPowerOff     = 0    // halt/poweroff: exit status 1
 	ExitBugCheck     = 1    // after a bug check's stop screen: exit status 3
 	ExitTestFailed   = 2    // a test command failed: exit status 5

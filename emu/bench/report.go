@@ -1,0 +1,105 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Entry is one workload of a Report.
+type Entry struct {
+	Workload     string  `json:"workload"`
+	Rounds       uint64  `json:"rounds"`
+	Instructions uint64  `json:"instructions"`
+	KppemuSec    float64 `json:"kppemu_seconds"`
+	KppemuMIPS   float64 `json:"kppemu_mips"`
+	QEMURounds   uint64  `json:"qemu_rounds,omitempty"`
+	QEMUInstr    uint64  `json:"qemu_instructions,omitempty"`
+	QEMUSec      float64 `json:"qemu_seconds,omitempty"`
+	QEMUMIPS     float64 `json:"qemu_mips,omitempty"`
+	Ratio        float64 `json:"kppemu_per_qemu,omitempty"`
+}
+
+// Report is the JSON form of a measurement (kppemu bench --json), and the
+// format of the baseline that --check compares with.
+type Report struct {
+	Clock   string  `json:"clock"` // "wall" or "CPU"
+	Runs    int     `json:"runs"`
+	Entries []Entry `json:"workloads"`
+	GeoMean struct {
+		KppemuMIPS float64 `json:"kppemu_mips"`
+		QEMUMIPS   float64 `json:"qemu_mips,omitempty"`
+		Ratio      float64 `json:"kppemu_per_qemu,omitempty"`
+	} `json:"geomean"`
+}
+
+// NewReport turns results into a Report.
+func NewReport(o Options, results []Result) Report {
+	r := Report{Clock: "wall", Runs: o.Runs}
+	if o.CPUTime {
+		r.Clock = "CPU"
+	}
+	for _, x := range results {
+		e := Entry{Workload: x.Workload.Name, Rounds: x.Rounds, Instructions: x.Instr,
+			KppemuSec: x.KWall.Seconds(), KppemuMIPS: x.KMIPS}
+		if x.HasQEMU {
+			e.QEMURounds, e.QEMUInstr, e.QEMUSec, e.QEMUMIPS = x.QRounds, x.QInstr, x.QWall.Seconds(), x.QMIPS
+			e.Ratio = x.Ratio()
+		}
+		r.Entries = append(r.Entries, e)
+	}
+	r.GeoMean.KppemuMIPS, r.GeoMean.QEMUMIPS, r.GeoMean.Ratio = GeoMean(results)
+	return r
+}
+
+// WriteJSON writes r, indented.
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// ReadReport reads a Report written by WriteJSON.
+func ReadReport(path string) (Report, error) {
+	var r Report
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Regressions compares the kppemu/QEMU ratios of cur with those of base,
+// workload by workload (the ratio, unlike MIPS, carries over between
+// machines and loads), and returns a line for each workload whose ratio fell
+// by more than tolerance (0.15: 15%), and for each baseline workload that
+// cur lacks a ratio for. A workload the baseline has no ratio for is not
+// compared.
+func Regressions(base, cur Report, tolerance float64) []string {
+	have := map[string]Entry{}
+	for _, e := range cur.Entries {
+		have[e.Workload] = e
+	}
+	var out []string
+	for _, b := range base.Entries {
+		if b.Ratio <= 0 {
+			continue
+		}
+		c, ok := have[b.Workload]
+		if !ok {
+			continue // not measured this time (--workload)
+		}
+		switch {
+		case c.Ratio <= 0:
+			out = append(out, fmt.Sprintf("%s: no kppemu/QEMU ratio measured (baseline %.4f)", b.Workload, b.Ratio))
+		case c.Ratio < b.Ratio*(1-tolerance):
+			out = append(out, fmt.Sprintf("%s: kppemu/QEMU %.4f, %.0f%% below the baseline's %.4f",
+				b.Workload, c.Ratio, 100*(1-c.Ratio/b.Ratio), b.Ratio))
+		}
+	}
+	return out
+}
