@@ -39,10 +39,20 @@ func TestChecksumLine(t *testing.T) {
 	require.Error(t, err)
 }
 
-// TestWorkloadTable: every workload has a reference answer and rounds.
+// TestWorkloadTable: every workload has a reference answer and rounds, or is
+// a whole boot with a command line; names are unique.
 func TestWorkloadTable(t *testing.T) {
+	seen := map[string]bool{}
 	for _, w := range Workloads {
+		require.False(t, seen[w.Name], w.Name)
+		seen[w.Name] = true
+		if w.Whole {
+			require.NotEmpty(t, w.Args, w.Name)
+			continue
+		}
 		require.NotEmpty(t, w.Want(), w.Name)
 		require.Greater(t, w.Rounds, uint64(1), w.Name)
 	}
+	require.Contains(t, Cmdline("sysloop", 5), "autorun=sysloop 5;poweroff")
+	require.Contains(t, Cmdline("syscall", 5), "autorun=run bench syscall 5;poweroff")
 }
