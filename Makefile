@@ -35,8 +35,9 @@ build: binary
 	$(GO) build ./...
 
 # Only the kppemu binary (go's cache makes an unchanged rebuild cheap).
+# The commit goes into `kppemu --version`.
 binary:
-	$(GO) build -o $(KPPEMU) ./cmd/kppemu
+	$(GO) build -ldflags "-X main.buildCommit=$$(git describe --always --dirty 2>/dev/null)" -o $(KPPEMU) ./cmd/kppemu
 
 run: binary
 	./$(KPPEMU) boot $(ARGS)

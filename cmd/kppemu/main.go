@@ -5,11 +5,17 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"runtime/debug"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/kppemu/kppemu/images"
 )
 
 // Exit statuses of the host's own outcomes. The guest's isa-debug-exit
@@ -31,16 +37,33 @@ func main() {
 
 // run executes the CLI and returns the process exit status.
 func run(args []string) int {
+	cli.FlagStringer = flagString
+	var unknown string
 	app := &cli.App{
-		Name:  "kppemu",
-		Usage: "a full-system x86-64 emulator for a PatchGuard guest kernel",
+		Name:    "kppemu",
+		Usage:   "a full-system x86-64 emulator for a PatchGuard guest kernel",
+		Version: version(),
 		Description: "kppemu boots a Multiboot v1 guest kernel on an emulated PC with virtual time:\n" +
-			"one instruction is one nanosecond, so a given image, seed and input always run the same way.",
-		Commands:        []*cli.Command{bootCommand(), runCommand(), reportCommand(), debugCommand(), disasmCommand(), imagesCommand(), signCommand(), benchCommand()},
-		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {},
+			"one instruction is one nanosecond, so a given image, seed and input always run the same way.\n" +
+			"`kppemu help COMMAND` (or `kppemu COMMAND --help`) describes a command.",
+		Commands:       []*cli.Command{bootCommand(), runCommand(), reportCommand(), debugCommand(), disasmCommand(), imagesCommand(), signCommand(), benchCommand()},
+		ExitErrHandler: func(*cli.Context, error) {},
+		// `kppemu frob` and `kppemu help frob`: an error naming the commands.
+		CommandNotFound: func(_ *cli.Context, name string) { unknown = name },
 	}
 	err := app.Run(args)
+	if unknown != "" && err == nil {
+		var names []string
+		for _, c := range app.VisibleCommands() {
+			names = append(names, c.Name)
+		}
+		msg := fmt.Sprintf("unknown command %q", unknown)
+		if hint := nearest(names, unknown); hint != "" {
+			msg += fmt.Sprintf("; did you mean %q?", hint)
+		}
+		fmt.Fprintf(os.Stderr, "kppemu: %s (commands: %s; `kppemu help COMMAND` describes one)\n", msg, strings.Join(names, ", "))
+		return exitHostError
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -63,3 +86,105 @@ type exitStatus struct {
 }
 
 func (e *exitStatus) Error() string { return fmt.Sprintf("exit %d: %s", e.code, e.msg) }
+
+// buildCommit is the commit `make build` stamps into the binary
+// (-ldflags -X main.buildCommit=...); the Go toolchain's own VCS stamp is
+// used when it is empty.
+var buildCommit string
+
+// version is `kppemu --version`: the module version, the commit the binary
+// was built from, the Go version, and the embedded kernel's SHA-256 prefix
+// (which guest this binary boots by default).
+func version() string {
+	v := "(devel)"
+	kernel := fmt.Sprintf(", embedded kernel sha256 %x", sha256.Sum256(images.Kernel()))[:len(", embedded kernel sha256 ")+12]
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v + kernel
+	}
+	if info.Main.Version != "" {
+		v = info.Main.Version
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = ", modified"
+			}
+		}
+	}
+	if buildCommit != "" {
+		rev, modified = buildCommit, ""
+	}
+	if len(rev) > 12 && !strings.Contains(rev, "-") {
+		rev = rev[:12]
+	}
+	if rev != "" {
+		v += " (commit " + rev + modified + ")"
+	}
+	return v + ", " + info.GoVersion + kernel
+}
+
+// nearest returns the name within edit distance 2 of s (or having it as a
+// prefix), for "did you mean"; "" when none is that close.
+func nearest(names []string, s string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if len(s) >= 2 && strings.HasPrefix(n, s) {
+			return n
+		}
+		if d := editDistance(n, s); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// urfaveFlagString is urfave/cli's own flag renderer, which flagString
+// replaces.
+var urfaveFlagString = cli.FlagStringer
+
+// defaultSuffix is the "(default: V)" urfave/cli appends to a flag's help.
+var defaultSuffix = regexp.MustCompile(`\s*\(default: ([^()]*)\)$`)
+
+// flagString renders a flag's help line without a default that says
+// nothing (false, 0, 0s, "") or that the usage text already explains.
+func flagString(f cli.Flag) string {
+	s := urfaveFlagString(f)
+	m := defaultSuffix.FindStringSubmatchIndex(s)
+	if m == nil {
+		return s
+	}
+	value, usage := s[m[2]:m[3]], s[:m[0]]
+	switch {
+	case value == "false" || value == "0" || value == "0s" || value == `""` || value == "":
+		return usage
+	case strings.Contains(usage, "default") || strings.Contains(usage, "("+value+":"):
+		return usage
+	}
+	return s
+}
