@@ -104,25 +104,22 @@ func List() []Image {
 }
 
 // Drivers returns the names of the embedded drivers, sorted.
-func Drivers() []string {
-	var names []string
-	for _, img := range List() {
-		if img.Kind == KindDriver {
-			names = append(names, img.Name)
-		}
-	}
-	return names
-}
+func Drivers() []string { return names("bin/drivers", ".ko") }
 
 // Programs returns the names of the embedded ring-3 programs, sorted.
-func Programs() []string {
-	var names []string
-	for _, img := range List() {
-		if img.Kind == KindProgram {
-			names = append(names, img.Name)
+func Programs() []string { return names("bin/programs", "") }
+
+// names lists a directory of the embedded tree without reading the files.
+func names(dir, ext string) []string {
+	entries, _ := fs.ReadDir(bin, dir)
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ext) {
+			out = append(out, strings.TrimSuffix(e.Name(), ext))
 		}
 	}
-	return names
+	sort.Strings(out)
+	return out
 }
 
 func mustRead(p string) []byte {

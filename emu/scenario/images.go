@@ -140,14 +140,22 @@ func unknownSymbol(msg, name string, syms *Symbols) error {
 // suggest returns the candidate closest to name by edit distance when it
 // is close enough to be a typo ("" otherwise).
 func suggest(name string, candidates []string) string {
+	limit := len(name) / 3
+	if limit == 0 || len(name) > 64 {
+		return ""
+	}
 	best, bestD := "", 0
+	lname := strings.ToLower(name)
 	for _, c := range candidates {
-		d := editDistance(strings.ToLower(name), strings.ToLower(c))
+		if len(c) > len(name)+limit || len(c) < len(name)-limit {
+			continue // too long or too short to be within the limit
+		}
+		d := editDistance(lname, strings.ToLower(c))
 		if best == "" || d < bestD {
 			best, bestD = c, d
 		}
 	}
-	if best == "" || bestD == 0 || bestD > len(name)/3 {
+	if best == "" || bestD == 0 || bestD > limit {
 		return ""
 	}
 	return best
