@@ -191,7 +191,7 @@ func runAction(c *cli.Context) error {
 		fmt.Fprint(os.Stderr, "\r\033[K")
 	}
 	rep := scenario.NewReport(results)
-	rep.TotalJobs, rep.Shard = len(all), shard
+	rep.TotalJobs, rep.Shard, rep.Campaign = len(all), shard, scenario.Fingerprint(all)
 	var status *exitStatus
 	if wallCtx.Err() != nil {
 		finished := len(results) - len(loaded.ErrorResults())

@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -94,6 +96,18 @@ func ParseShard(s string) (Shard, error) {
 		return Shard{}, fmt.Errorf("shard %q: want 0 <= I < N (shards are numbered from 0, as a Kubernetes completion index)", s)
 	}
 	return Shard{Index: i, Count: n}, nil
+}
+
+// Fingerprint identifies a campaign by its jobs (scenario, position in its
+// file, expectations, seed, variant, index), so that shards of different
+// campaigns are never merged.
+func Fingerprint(jobs []Job) string {
+	h := sha256.New()
+	for _, j := range jobs {
+		fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%d\x00%d\n", j.Index, j.Scenario.Name, filepath.Base(j.Scenario.Pos),
+			expectedText(j.Scenario), j.Seed, j.Variant)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // ErrTooManyJobs is returned by Jobs when a plan exceeds MaxJobs.

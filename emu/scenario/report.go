@@ -21,6 +21,8 @@ type Report struct {
 	// report holds only its share of them (Shard).
 	TotalJobs int    `json:"total_jobs"`
 	Shard     *Shard `json:"shard,omitempty"`
+	// Campaign is the Fingerprint of the whole campaign's jobs.
+	Campaign string `json:"campaign,omitempty"`
 	// Interrupted: the run was stopped (SIGINT, SIGTERM, --max-wall)
 	// before every job ran; Results hold the ones that finished.
 	Interrupted string `json:"interrupted,omitempty"`
@@ -126,7 +128,7 @@ func Merge(reps []*Report) (*Report, error) {
 	if len(reps) == 0 {
 		return nil, fmt.Errorf("no reports to merge")
 	}
-	total, count := reps[0].TotalJobs, 0
+	total, count, campaign := reps[0].TotalJobs, 0, reps[0].Campaign
 	if reps[0].Shard != nil {
 		count = reps[0].Shard.Count
 	}
@@ -139,6 +141,10 @@ func Merge(reps []*Report) (*Report, error) {
 		if rep.Shard != nil {
 			c = rep.Shard.Count
 			shards[rep.Shard.Index] = true
+		}
+		if rep.Campaign != campaign {
+			problems = append(problems, fmt.Sprintf("report %d is from another campaign (fingerprint %s, the first report's %s)", i+1, rep.Campaign, campaign))
+			continue
 		}
 		if rep.TotalJobs != total || c != count {
 			problems = append(problems, fmt.Sprintf("report %d is from another campaign (%d runs in %d shards; the first: %d runs in %d shards)",
@@ -161,7 +167,7 @@ func Merge(reps []*Report) (*Report, error) {
 	}
 	sortResults(results)
 	merged := NewReport(results)
-	merged.TotalJobs = total
+	merged.TotalJobs, merged.Campaign = total, campaign
 	var missing []int
 	for j := 0; j < total; j++ {
 		if _, ok := seen[j]; !ok {
