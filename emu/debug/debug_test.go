@@ -228,3 +228,49 @@ func TestWhoWroteFormat(t *testing.T) {
 		"  0x0000000000100371 <kernel!putc+0x10> (CPL 0): out dx, al\n"+
 		"  old 90 -> new cc\n", got)
 }
+
+// TestRunControl: nexti runs a call to its return, finish returns to the
+// caller, until and tbreak stop once, a conditional breakpoint stops only
+// when its condition holds, set changes a register, trace writes one line
+// per instruction, and source runs a file of commands.
+func TestRunControl(t *testing.T) {
+	s := guestSession(t)
+	out := transcript(t, s, "b start64", "c", "n 7")
+	require.Contains(t, out, "Breakpoint 1, kernel!start64+0x0")
+	// Seven instructions on from start64, one of them `call serial_init`
+	// (run over): the next is `lea rsi, [msg_hello]`... then `call puts`.
+	require.Contains(t, out, "call 0x")
+
+	out = transcript(t, s, "s", "finish")
+	require.Contains(t, out, "Run till exit to kernel!start64+0x")
+	require.Contains(t, out, "Value returned: rax = 0x")
+	_, sym, _, _ := s.m.Symbols().Where(s.rip())
+	require.Equal(t, "start64", sym.Name)
+
+	// putc's argument is AL: stop only for a space.
+	out = transcript(t, s, "delete", "b putc if (rax & 0xff) == 0x20", "c", "p rax & 0xff", "info break")
+	require.Contains(t, out, "0x20 32")
+	require.Regexp(t, `2\s+breakpoint\s+0x0+100361\s+1\s+kernel!putc\+0x0 if \(rax & 0xff\) == 0x20`, out)
+
+	out = transcript(t, s, "delete", "tbreak newline", "c", "info break", "until puthex32", "set rax = 0x1234", "p $eax")
+	require.Contains(t, out, "Temporary breakpoint 3, kernel!newline+0x0")
+	require.Contains(t, out, "No breakpoints or watchpoints.")
+	require.Contains(t, out, "=> 0x")
+	require.Contains(t, out, "<kernel!puthex32+0x0>")
+	require.Contains(t, out, "0x1234 4660")
+
+	dir := t.TempDir()
+	trace := filepath.Join(dir, "trace.txt")
+	script := filepath.Join(dir, "cmds")
+	require.NoError(t, os.WriteFile(script, []byte("# a comment\ntrace on "+trace+"\ns 5\ntrace off\n"), 0o644))
+	out = transcript(t, s, "source "+script)
+	require.Contains(t, out, "Tracing off.")
+	b, err := os.ReadFile(trace)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 5)
+	for _, l := range lines {
+		require.Regexp(t, `^\s*\d+ 0x[0-9a-f]{16} kernel!\S+\s+\S`, l)
+	}
+	require.Contains(t, lines[0], "kernel!puthex32+0x0")
+}

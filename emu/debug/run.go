@@ -85,6 +85,9 @@ func (s *Session) syncWatchpoints() {
 // step executes one instruction, also when RIP sits on a breakpoint that
 // has not stopped the machine yet (after `set rip`).
 func (s *Session) step() emu.Stop {
+	if s.trace != nil {
+		s.traceLine()
+	}
 	before := s.cpu().Instret
 	st := s.rec.Step()
 	if st.Reason == emu.StopBreakpoint && s.cpu().Instret == before {
@@ -96,9 +99,6 @@ func (s *Session) step() emu.Stop {
 		if st.Reason == emu.StopTimeLimit {
 			st = emu.Stop{Reason: emu.StopStep, Time: s.m.Now()}
 		}
-	}
-	if s.trace != nil {
-		s.traceLine()
 	}
 	return st
 }
@@ -191,13 +191,11 @@ func (s *Session) frameReturn() (ret, above uint64, err error) {
 	slot := rbp + 8
 	if _, sym, hasSym, ok := s.m.Symbols().Where(rip); ok && hasSym {
 		var first [1]byte
-		if s.readVirt(sym.Addr, first[:]) == nil && first[0] == 0x55 { // push rbp
-			switch rip - sym.Addr {
-			case 0:
-				slot = rsp
-			case 1:
-				slot = rsp + 8
-			}
+		switch {
+		case rip == sym.Addr:
+			slot = rsp // nothing pushed yet, frame pointer or not
+		case rip == sym.Addr+1 && s.readVirt(sym.Addr, first[:]) == nil && first[0] == 0x55:
+			slot = rsp + 8 // after push rbp
 		}
 	}
 	ret, err = s.readU64(slot)

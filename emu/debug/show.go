@@ -416,11 +416,14 @@ func (s *Session) backtrace(limit int) []uint64 {
 	frames := []uint64{rip}
 	if _, sym, hasSym, ok := s.m.Symbols().Where(rip); ok && hasSym {
 		var first [1]byte
-		if s.readVirt(sym.Addr, first[:]) == nil && first[0] == 0x55 && rip-sym.Addr <= 1 {
-			slot := rsp
-			if rip-sym.Addr == 1 {
-				slot = rsp + 8
-			}
+		slot, found := uint64(0), false
+		switch {
+		case rip == sym.Addr:
+			slot, found = rsp, true
+		case rip == sym.Addr+1 && s.readVirt(sym.Addr, first[:]) == nil && first[0] == 0x55:
+			slot, found = rsp+8, true
+		}
+		if found {
 			if ret, err := s.readU64(slot); err == nil {
 				frames = append(frames, ret)
 			}
