@@ -41,6 +41,15 @@ func (m *Machine) Events(buffer int) (<-chan Event, func()) {
 	return ch, cancel
 }
 
+// MuteEvents stops (true) or resumes (false) delivering events to
+// subscribers; the machine still keeps what it remembers of them (the bug
+// check, the drivers for symbols). A recorder mutes them while it replays
+// guest time whose events were delivered already.
+func (m *Machine) MuteEvents(on bool) { m.eventsMuted = on }
+
+// EventsMuted reports whether MuteEvents(true) is in force.
+func (m *Machine) EventsMuted() bool { return m.eventsMuted }
+
 // publish is the event port's sink.
 func (m *Machine) publish(e Event) {
 	if e.Type == abi.EvBugCheck && m.bugCheck == nil {
@@ -49,6 +58,9 @@ func (m *Machine) publish(e Event) {
 	}
 	m.noteSymbols(e)
 	m.log.Debug("guest event", "event", e.String())
+	if m.eventsMuted {
+		return
+	}
 	// Subscribers may unsubscribe from their callback: iterate a copy.
 	subs := m.subs
 	for _, s := range subs {

@@ -90,6 +90,7 @@ type Machine struct {
 	syms        *Resolver         // Symbols
 	bootObjects map[string][]byte // driver objects among the boot modules, by name
 	inputObs    func(HostInput)
+	eventsMuted bool
 }
 
 // HostInput is input from the host that changes the machine from outside
@@ -99,10 +100,12 @@ type HostInput struct {
 	Serial []byte // bytes queued on COM1 (nil for a memory write)
 	Phys   uint64 // physical address of a memory write
 	Data   []byte // the bytes written
+	// Restored: Restore replaced the whole state (Serial and Data are nil).
+	Restored bool
 }
 
 // ObserveInput sets the function called after each host input has taken
-// effect (SerialInput, WritePhys, WriteVirt), on the machine's goroutine;
+// effect (SerialInput, WritePhys, WriteVirt, Restore), on the machine's goroutine;
 // nil removes it. A recorder logs the input there.
 func (m *Machine) ObserveInput(fn func(HostInput)) { m.inputObs = fn }
 

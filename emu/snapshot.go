@@ -79,7 +79,13 @@ func (m *Machine) Restore(s *Snapshot) error {
 		return err
 	}
 	copy(ram, s.RAM)
-	return m.LoadState(s)
+	if err := m.LoadState(s); err != nil {
+		return err
+	}
+	if m.inputObs != nil {
+		m.inputObs(HostInput{Restored: true})
+	}
+	return nil
 }
 
 // LoadState is Restore without RAM: everything but RAM comes from s (a

@@ -195,6 +195,12 @@ func (r *Recorder) observe(in emu.HostInput) {
 	if r.applying || r.closed {
 		return
 	}
+	if in.Restored {
+		// A whole new state: the history leads nowhere near it.
+		r.reset()
+		return
+	}
+	r.sync() // registers the host changed before this input
 	r.truncateFuture()
 	e := Input{At: r.now(), Kind: InputSerial, Data: in.Serial}
 	if in.Serial == nil {
@@ -202,6 +208,22 @@ func (r *Recorder) observe(in emu.HostInput) {
 	}
 	r.log = append(r.log, e)
 	r.next = len(r.log)
+	// What the input did to the CPU (a device raising INTR) is the input's
+	// doing, not a host change of registers.
+	r.last = r.m.CPU.Snapshot()
+}
+
+// reset forgets the recording and starts a new one at the current state.
+func (r *Recorder) reset() {
+	r.cps, r.log, r.next, r.bytes = nil, nil, 0, 0
+	r.frontier = Point{}
+	if err := r.checkpoint(); err != nil {
+		r.err = err
+		r.Close() // nothing to go back to: the machine runs on unrecorded
+		return
+	}
+	r.last = r.m.CPU.Snapshot()
+	r.frontier = r.now()
 }
 
 // truncateFuture drops the recorded future: new input starts a new one.
@@ -215,7 +237,10 @@ func (r *Recorder) truncateFuture() {
 // the machine and logs them as input.
 func (r *Recorder) sync() {
 	st := r.m.CPU.Snapshot()
-	if st == r.last {
+	// The INTR line is the devices' (input raises it), not the host's.
+	a, b := st, r.last
+	a.INTRLine, b.INTRLine = false, false
+	if a == b {
 		return
 	}
 	r.truncateFuture()
@@ -741,10 +766,15 @@ func (r *Recorder) WhoWrote(addr, n uint64) (Write, error) {
 	return s.w, nil
 }
 
-// quiet discards serial output while the recorder replays what the guest
-// has printed already, and returns the function that undoes it.
+// quiet discards serial output and mutes the machine's events while the
+// recorder replays what the guest has printed and reported already, and
+// returns the function that undoes it.
 func (r *Recorder) quiet() func() {
-	out := r.m.UART.Output()
+	out, muted := r.m.UART.Output(), r.m.EventsMuted()
 	r.m.SetSerialOutput(nil)
-	return func() { r.m.SetSerialOutput(out) }
+	r.m.MuteEvents(true)
+	return func() {
+		r.m.SetSerialOutput(out)
+		r.m.MuteEvents(muted)
+	}
 }

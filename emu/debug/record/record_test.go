@@ -1,6 +1,7 @@
 package record
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -90,6 +91,62 @@ func TestReverseStepAtStart(t *testing.T) {
 	_, err = r.ReverseStep(10)
 	require.ErrorIs(t, err, ErrNoHistory)
 	require.Equal(t, start, hash(t, m))
+	_, err = r.ReverseStep(1)
+	require.ErrorIs(t, err, ErrNoHistory)
+}
+
+// TestReplayInput: serial input and a host poke are logged where they took
+// effect; going back before them and forward again applies them again at
+// the same points (the state at the end is the same), and output already
+// printed is not printed twice.
+func TestReplayInput(t *testing.T) {
+	var out strings.Builder
+	m, err := emu.New(emu.Config{Seed: 1, Serial: &out})
+	require.NoError(t, err)
+	_, err = m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(),
+		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
+	require.NoError(t, err)
+	r, err := New(m, Config{SnapshotEvery: 1 << 20})
+	require.NoError(t, err)
+	defer r.Close()
+	require.Equal(t, emu.StopTimeLimit, r.Run(300_000_000).Reason)
+	start := m.CPU.Instret
+	r.Input([]byte("mem\r"))
+	require.Equal(t, emu.StopTimeLimit, r.Run(320_000_000).Reason)
+	scratch := symbolAddr(t, "tick_count")
+	require.NoError(t, r.Poke(scratch, []byte{0x55}))
+	require.Equal(t, emu.StopTimeLimit, r.Run(400_000_000).Reason)
+	require.Contains(t, out.String(), "kpp> mem")
+	printed := out.String()
+	end := hash(t, m)
+	require.Len(t, r.Inputs(), 2)
+	require.Equal(t, InputSerial, r.Inputs()[0].Kind)
+	require.Equal(t, InputMemory, r.Inputs()[1].Kind)
+
+	_, err = r.ReverseStep(m.CPU.Instret - start + 10)
+	require.NoError(t, err)
+	require.Equal(t, emu.StopTimeLimit, r.Run(400_000_000).Reason)
+	require.Equal(t, end, hash(t, m), "forward again: the logged input came back at its points")
+	require.Equal(t, printed, out.String(), "nothing printed twice")
+
+	// A registers change by the host is input too.
+	st := m.CPU.Snapshot()
+	st.GPR[0] ^= 1
+	m.CPU.Restore(st)
+	require.Equal(t, emu.StopTimeLimit, r.Run(410_000_000).Reason)
+	end = hash(t, m)
+	_, err = r.ReverseStep(5_000)
+	require.NoError(t, err)
+	require.Equal(t, emu.StopTimeLimit, r.Run(410_000_000).Reason)
+	require.Equal(t, end, hash(t, m))
+	require.Equal(t, InputCPU, r.Inputs()[len(r.Inputs())-1].Kind)
+
+	// Restore replaces the whole state: the recording starts again there.
+	snap, err := m.Snapshot()
+	require.NoError(t, err)
+	require.Equal(t, emu.StopTimeLimit, r.Run(420_000_000).Reason)
+	require.NoError(t, m.Restore(snap))
+	require.Equal(t, r.now(), r.Oldest())
 	_, err = r.ReverseStep(1)
 	require.ErrorIs(t, err, ErrNoHistory)
 }

@@ -59,10 +59,21 @@ func TestReverseInterrupts(t *testing.T) {
 func TestReverseBugCheck(t *testing.T) {
 	const line = "pg.profile=test autorun=load attack_a1"
 	m := boot(t, line)
+	// A front end that breaks in on a bug check, as the console does: a
+	// replay must not call it again.
+	bugChecks := 0
+	m.Subscribe(func(e emu.Event) {
+		if e.Type == abi.EvBugCheck {
+			bugChecks++
+			m.RequestStop()
+		}
+	})
 	r, err := New(m, Config{SnapshotEvery: 1 << 20})
 	require.NoError(t, err)
 	defer r.Close()
 	st := r.Run(2_000_000_000)
+	require.Equal(t, emu.StopRequested, st.Reason, "%s", st)
+	st = r.Run(2_000_000_000)
 	bc, ok := m.BugCheck()
 	require.True(t, ok, "%s", st)
 	require.Equal(t, uint64(abi.BugCriticalStructureCorruption), bc.Args[0])
@@ -77,6 +88,7 @@ func TestReverseBugCheck(t *testing.T) {
 		recTo(t, r, n)
 		require.Equal(t, atN, hash(t, m))
 	}
+	require.Equal(t, 1, bugChecks, "replays deliver no event twice")
 	// whowrote from the stop: the attack driver's write.
 	w, err := r.WhoWrote(bc.Args[3], 1)
 	require.NoError(t, err)
