@@ -274,3 +274,15 @@ func TestRunControl(t *testing.T) {
 	}
 	require.Contains(t, lines[0], "kernel!puthex32+0x0")
 }
+
+// TestAnalyzeWhoWrote: with the recording on (as `kppemu debug` starts),
+// analyze after attack A1 names the attack driver's store as the writer
+// of the corrupted service-table entry.
+func TestAnalyzeWhoWrote(t *testing.T) {
+	img := emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: "pg.profile=test autorun=load attack_a1",
+		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}}
+	s := newSession(t, img, Config{Record: true})
+	got := transcript(t, s, "c", "analyze")
+	require.Contains(t, got, "corrupted address: kernel!service_table+0x")
+	require.Regexp(t, `WHO WROTE 0x[0-9a-f]+:\n0x[0-9a-f]+ <kernel!service_table\+0x[0-9a-f]+> was last written at \d+ ns, instruction \d+, by\n  0x[0-9a-f]+ <attack_a1!driver_entry\+0x[0-9a-f]+> \(CPL 0\): mov byte ptr \[rdx\], cl`, got)
+}
