@@ -89,7 +89,8 @@ func TestGoldenGuest(t *testing.T) {
 	s := guestSession(t)
 	got := transcript(t, s,
 		"b putc", "c", "regs", "disas", "disas puthex 4", "info tab putc", "info tab 0x40000000",
-		"x/4xg $rsp", "x/8xb hexdigits", "x/s msg_hello", "x/2i putc", "bt", "info break", "sym puts", "print putc+4")
+		"x/4xg $rsp", "x/8xb hexdigits", "x/s msg_hello", "x/2i putc", "bt", "info break", "sym puts", "print putc+4",
+		"set syntax att", "disas putc 3", "set syntax intel")
 	golden(t, "guest.txt", got)
 }
 

@@ -165,6 +165,18 @@ func (s *Session) msrList() []struct {
 }
 
 func (s *Session) cmdSet(args string) error {
+	if f := strings.Fields(args); len(f) == 2 && (f[0] == "syntax" || f[0] == "disassembly-flavor") {
+		switch f[1] {
+		case "intel":
+			s.cfg.ATT = false
+		case "att":
+			s.cfg.ATT = true
+		default:
+			return fmt.Errorf("set syntax: %q is not intel or att", f[1])
+		}
+		s.printf("Disassembly in %s syntax.\n", f[1])
+		return nil
+	}
 	name, expr, ok := strings.Cut(args, "=")
 	name = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(name)), "$")
 	if !ok || name == "" || strings.TrimSpace(expr) == "" {
