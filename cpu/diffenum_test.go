@@ -486,10 +486,12 @@ func autoForms() []dform {
 		if handOnly[f.mnem] || f.implicit || f.mnem == "special" || f.mnem == "" || f.p.modrm < 0 && f.immN > 8 {
 			continue
 		}
+		f := f
 		if len(f.mnem) > 0 && f.mnem[0] == 'F' && x87Mnemonic(f.mnem) {
+			fs = append(fs, dform{name: "enum/" + f.key, mnem: f.mnem, cases: enumCases * 4,
+				gen: func(g *dgen) { g.genX87Enum(f) }})
 			continue
 		}
-		f := f
 		mnem := f.mnem
 		if inst, err := x86asm.Decode(f.bytes, 64); err != nil || inst.Op.String() != mnem || mnem == "NOP" {
 			// NOP: the random ModRM.reg often makes it a reserved-NOP encoding that
@@ -678,4 +680,62 @@ func TestDiffEnumerate(t *testing.T) {
 		}
 	}
 	_ = native.ScratchAddr
+}
+
+// genX87Enum generates a case of an x87 form: FNINIT, FRSTOR of a random state (any
+// precision and rounding control, usually every exception masked, random tags, TOP and
+// register contents including NaNs, infinities, denormals and unsupported encodings),
+// the instruction with an edge-biased memory operand, then FNSAVE of the result and
+// FNINIT. Nothing waits on an unmasked exception the instruction raises (FNSAVE and
+// FNINIT do not), so those run on the host too.
+func (g *dgen) genX87Enum(f *encTemplate) {
+	g.spFree = false
+	img, out := uint64(native.StackAddr+0x100), uint64(native.StackAddr+0x200)
+	g.x87Image(img)
+	fcw := uint64([]int{0, 2, 3, 3}[g.n(4)])<<8 | uint64(g.n(4))<<10 | 0x40 | 0x3F
+	if g.n(4) == 0 {
+		fcw &^= uint64(g.n(64))
+	}
+	g.putMem(img, 2, fcw)
+	g.putMem(img+4, 2, uint64(g.n(8))<<11|g.r.Uint64()&(fswC0|fswC1|fswC2|fswC3))
+	tw := uint64(0)
+	for i := 0; i < 8; i++ {
+		if g.n(3) == 0 {
+			tw |= 3 << (2 * i)
+		}
+	}
+	g.putMem(img+8, 2, tw)
+	// Unnormals and pseudo-infinities/NaNs (exponent non-zero, integer bit clear) are
+	// invalid operands on Intel CPUs but computed with on AMD hosts: not generated.
+	for i := 0; i < 8; i++ {
+		a := img + 28 + 10*uint64(i)
+		if se := g.getMem(a+8, 2); se&0x7FFF != 0 {
+			g.putMem(a, 8, g.getMem(a, 8)|1<<63)
+		}
+	}
+	g.raw(x87Init...)
+	g.raw(x87Op(0xDD, 4, img)...)
+	g.genEnum(f)
+	if a := g.c.memOp; a != 0 && f.p.mem {
+		n := f.memBytes
+		if n == 0 && (f.mnem == "FLD" || f.mnem == "FSTP") {
+			n = 10 // m80fp
+		}
+		switch n {
+		case 4:
+			g.putMem(a, 4, uint64(g.f32()))
+		case 8:
+			g.putMem(a, 8, g.f64())
+		case 10:
+			m, se := g.f80()
+			if se&0x7FFF != 0 {
+				m |= 1 << 63
+			}
+			g.putMem(a, 8, m)
+			g.putMem(a+8, 2, uint64(se))
+		}
+	}
+	g.raw(x87Op(0xDD, 6, out)...)
+	g.raw(x87Init...)
+	g.c.memIgn = append(g.c.memIgn, memRange{int(out-native.MemAddr) + 12, 16})
 }

@@ -275,9 +275,8 @@ func (c *CPU) x87SyncES() {
 }
 
 // x87Pending is the check a waiting x87 instruction makes first: a pending unmasked
-// exception (FSW.ES) raises #MF when CR0.NE=1. (With CR0.NE=0 the legacy FERR# path is not
-// modelled and the instruction proceeds.) Pending exceptions only arise from loaded state:
-// there is no x87 arithmetic.
+// exception (FSW.ES) raises #MF when CR0.NE=1. (With CR0.NE=0 the legacy FERR#/IRQ 13
+// path is not modelled and the instruction proceeds.)
 func (c *CPU) x87Pending() *Fault {
 	if c.FSW&fswES != 0 && c.CR0&CR0NE != 0 {
 		return c.raise(VecMF)
