@@ -13,6 +13,8 @@ func reportCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "report",
 		Usage: "work with the JSON reports of kppemu run",
+		Description: "kppemu report merge REPORT.json ... combines the --out reports of a campaign's\n" +
+			"shards (kppemu run --shard I/N) into the report of the whole campaign.",
 		Subcommands: []*cli.Command{{
 			Name:      "merge",
 			Usage:     "combine the reports of a campaign's shards into one",
