@@ -81,3 +81,28 @@ func TestWallIsElapsed(t *testing.T) {
 	require.Regexp(t, `(?m)^c\s+×3\s+PASS 3/3\s.*\s15s$`, b.String())
 	require.Contains(t, b.String(), "1 scenario, 3 runs: 3 passed, 0 failed, 0 errors, 0 skipped; 0 insns, 15s elapsed (27s machine time)")
 }
+
+// The report says which scenarios boot another machine than kppemu boot's
+// default, and how.
+func TestReportMachineNote(t *testing.T) {
+	scs := parseOne(t, `
+scenario "bare" {
+  drivers = ["initrd"]
+  expect { no_bugcheck_for = "1s" }
+}
+scenario "default" {
+  expect { no_bugcheck_for = "1s" }
+}
+`)
+	require.Equal(t, "no vendor_sample", scs[0].MachineNote())
+	require.Equal(t, "", scs[1].MachineNote())
+	rep := NewReport([]*Result{
+		{Scenario: "bare", File: "f", Outcome: Pass, Machine: scs[0].MachineNote()},
+		{Scenario: "default", File: "f", Outcome: Pass, Machine: scs[1].MachineNote()},
+	})
+	var b bytes.Buffer
+	require.NoError(t, rep.WriteText(&b, TextOptions{Width: DefaultWidth}))
+	require.Contains(t, b.String(), "machines that differ from `kppemu boot`'s default")
+	require.Contains(t, b.String(), "\n  no vendor_sample: bare\n")
+	require.NotContains(t, b.String(), "no vendor_sample: bare, default")
+}
