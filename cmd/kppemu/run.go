@@ -154,6 +154,10 @@ func runAction(c *cli.Context) error {
 	// is still reported.
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopSignals()
+	go func() {
+		<-ctx.Done()
+		stopSignals() // a second Ctrl-C ends the process at once
+	}()
 	var wallCtx context.Context = ctx
 	if d := c.Duration("max-wall"); d > 0 {
 		var cancel context.CancelFunc
