@@ -52,7 +52,8 @@ type Stub struct {
 	knocks   atomic.Uint64 // stop requests made for arriving clients
 	seen     uint64        // knocks already accounted for (machine goroutine)
 
-	cl *client // the attached client, or nil
+	cl       *client     // the attached client, or nil
+	attached atomic.Bool // cl != nil, for other goroutines
 
 	bps      map[uint64]int // breakpoint address -> insertions
 	watches  []watchpoint
@@ -114,6 +115,10 @@ func Listen(addr string) (net.Listener, error) {
 	return ln, nil
 }
 
+// Attached reports whether a debugger is attached. Safe from any
+// goroutine.
+func (s *Stub) Attached() bool { return s.attached.Load() }
+
 // Addr is the address the stub listens on.
 func (s *Stub) Addr() net.Addr { return s.ln.Addr() }
 
@@ -163,6 +168,7 @@ func refuse(conn net.Conn) {
 func (s *Stub) attach(conn net.Conn) {
 	c := &client{conn: conn, frames: make(chan frame, 64), w: bufio.NewWriter(conn), feats: map[string]bool{}}
 	s.cl = c
+	s.attached.Store(true)
 	s.log.Info("debugger attached", "remote", conn.RemoteAddr().String())
 	go c.read(s.m)
 }
@@ -211,6 +217,7 @@ func (s *Stub) detach() {
 	for range s.cl.frames { // let the reader finish
 	}
 	s.cl = nil
+	s.attached.Store(false)
 }
 
 // Run runs the machine under the debugger until guest time until. It

@@ -456,3 +456,31 @@ detach
 		require.Regexp(t, regexp.MustCompile(re), out)
 	}
 }
+
+// TestDisconnectMidPacket: a client that goes away in the middle of a
+// packet leaves the machine (and the recording) intact; it runs on, and
+// the next client attaches to it.
+func TestDisconnectMidPacket(t *testing.T) {
+	m := bootMachine(t)
+	rec, err := record.New(m, record.Config{SnapshotEvery: 1 << 20})
+	require.NoError(t, err)
+	s := serve(t, m, Options{Recorder: rec}, emu.Forever, true)
+	defer rec.Close()
+	defer s.close(t)
+	c := dial(t, s)
+	require.Equal(t, "T05thread:01;", c.ask("s"))
+	c.raw("$m10000") // no end
+	c.conn.Close()
+	for s.stub.Attached() { // until the stub has seen the connection end
+		time.Sleep(time.Millisecond)
+	}
+
+	c2 := dial(t, s)
+	require.Equal(t, "T02thread:01;", c2.ask("?"), "the guest ran on and stopped for the new client")
+	require.Contains(t, c2.ask("qSupported"), "ReverseStep+")
+	before := m.CPU.Instret
+	require.Equal(t, "T05thread:01;", c2.ask("bs"))
+	require.Equal(t, before-1, m.CPU.Instret, "the recording survived")
+	require.Equal(t, "OK", c2.ask("vKill;1"))
+	require.Equal(t, emu.StopRequested, s.wait(t).Reason)
+}
