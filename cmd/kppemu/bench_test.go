@@ -19,5 +19,5 @@ func TestBenchCommand(t *testing.T) {
 
 	r = kppemu(t, "", "bench", "--workload", "nosuch", "--qemu=false")
 	require.Equal(t, exitHostError, r.status)
-	require.Contains(t, r.stderr, `no such workload (have: crc32, sha256, sieve, memcpy, qsort)`)
+	require.Contains(t, r.stderr, `no such workload (have: crc32, sha256, sieve, memcpy, qsort,`)
 }
