@@ -28,7 +28,7 @@ func FuzzPackets(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s := &Stub{m: m, bps: map[uint64]int{}, lastStop: "S05",
+	s := &Stub{m: m, bps: map[uint64]int{}, hwbps: map[uint64]bool{}, lastStop: "S05",
 		opts: Options{Monitor: func(cmd string) (string, error) { return cmd, nil }}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s.cl = &client{w: bufio.NewWriter(io.Discard), feats: map[string]bool{}}

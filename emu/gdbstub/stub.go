@@ -55,7 +55,8 @@ type Stub struct {
 	cl       *client     // the attached client, or nil
 	attached atomic.Bool // cl != nil, for other goroutines
 
-	bps      map[uint64]int // breakpoint address -> insertions
+	bps      map[uint64]int  // breakpoint address -> insertions
+	hwbps    map[uint64]bool // addresses inserted with Z1 (reported as hwbreak)
 	watches  []watchpoint
 	lastStop string // the stop reply '?' repeats
 	killed   bool
@@ -91,7 +92,7 @@ type client struct {
 // the machine under it; Close to stop listening.
 func New(m *emu.Machine, ln net.Listener, opts Options) *Stub {
 	s := &Stub{m: m, opts: opts, ln: ln, newConn: make(chan net.Conn),
-		bps: map[uint64]int{}, done: make(chan struct{}), log: opts.Logger}
+		bps: map[uint64]int{}, hwbps: map[uint64]bool{}, done: make(chan struct{}), log: opts.Logger}
 	if s.log == nil {
 		s.log = hclog.NewNullLogger()
 	}
@@ -406,6 +407,7 @@ func (s *Stub) clearDebugState() {
 		s.m.ClearBreakpoint(a)
 	}
 	s.bps = map[uint64]int{}
+	s.hwbps = map[uint64]bool{}
 	if len(s.watches) > 0 {
 		s.watches = nil
 		s.m.ClearWatchpoints()
@@ -479,6 +481,9 @@ func (s *Stub) stopReply(stop emu.Stop) string {
 	case emu.StopRequested:
 		return "T02" + th
 	case emu.StopBreakpoint:
+		if s.hwbps[s.cpu().LinearRIP()] && s.cl.feats["hwbreak"] {
+			return "T05hwbreak:;" + th
+		}
 		if s.cl.feats["swbreak"] {
 			return "T05swbreak:;" + th
 		}
@@ -767,10 +772,12 @@ func (s *Stub) breakpoint(p string) string {
 	case '0', '1':
 		if insert {
 			s.bps[addr]++
+			s.hwbps[addr] = typ == '1'
 			s.m.SetBreakpoint(addr)
 		} else if s.bps[addr] > 0 {
 			if s.bps[addr]--; s.bps[addr] == 0 {
 				delete(s.bps, addr)
+				delete(s.hwbps, addr)
 				s.m.ClearBreakpoint(addr)
 			}
 		}

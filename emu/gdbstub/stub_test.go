@@ -205,6 +205,13 @@ func TestPackets(t *testing.T) {
 	require.Equal(t, "T05swbreak:;thread:01;", c.ask("c"))
 	require.Equal(t, le64(third), c.ask("p10"))
 	require.Equal(t, "OK", c.ask(fmt.Sprintf("z0,%x,1", third)))
+	// The same with a hardware breakpoint (Z1): the stop says so.
+	ref.Step()
+	fourth := ref.CPU.RIP
+	require.Equal(t, "OK", c.ask(fmt.Sprintf("Z1,%x,1", fourth)))
+	require.Equal(t, "T05hwbreak:;thread:01;", c.ask("c"))
+	require.Equal(t, le64(fourth), c.ask("p10"))
+	require.Equal(t, "OK", c.ask(fmt.Sprintf("z1,%x,1", fourth)))
 	require.Equal(t, "T05thread:01;", c.ask("vCont;s:1;c"))
 	require.Equal(t, "vCont;c;C;s;S;t", c.ask("vCont?"))
 
