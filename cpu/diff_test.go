@@ -97,6 +97,7 @@ const (
 	diffFrames = 0xF00000 // physical frames of the region, in order
 	diffMirPD  = 0xEE0000 // page directory and table of the scratch mirrors
 	diffMirPT  = 0xEE1000
+	diffFSBase = 0x00007F3A12345000 // the emulator's FS base in the differential test
 )
 
 // dcase is one generated test case.
@@ -166,6 +167,9 @@ func newDiffEnv(t testing.TB) *diffEnv {
 	// more bits; the generators never request those).
 	d.base.CR4 |= CR4OSXSAVE
 	d.base.XCR0 = 3
+	// A FS base unlike the host's (FS-relative operands reach the region through
+	// native.State.FSPatches, filled per side).
+	d.base.Seg[FS].Base = diffFSBase
 	e.c.Restore(d.base)
 	return d
 }
@@ -188,6 +192,9 @@ func (d *diffEnv) run(dc *dcase) emuResult {
 	copy(d.ram[memPhys:memPhys+native.MemSize], dc.in.Mem[:])
 	code := make([]byte, len(dc.code)+2)
 	copy(code, dc.code)
+	for _, p := range dc.in.FSPatches {
+		binary.LittleEndian.PutUint64(code[p.Off:], p.Addr-diffFSBase)
+	}
 	code[len(dc.code)], code[len(dc.code)+1] = 0x0F, 0x0B // ud2 after the end, never reached
 	d.e.load(diffFrames+(native.CodeAddr-native.Base), code)
 	d.e.c.Restore(s)
@@ -329,6 +336,7 @@ func (g *dgen) newCase() {
 	}
 	c.in.MXCSR = 0x1F80
 	c.in.Mem = diffPristine
+	c.in.FSPatches = c.in.FSPatches[:0]
 	g.used = 1 << RSP
 	g.spFree = true
 	g.mnem = ""

@@ -207,6 +207,6 @@ func (c *coverage) report(t *testing.T, e *enumResult, allRan bool) {
 	}
 }
 
-// hostFSUsable: FS-override operands can be generated (the host's FS base is known to
-// the case at run time).
-var hostFSUsable bool
+// hostFSUsable: FS-override operands can be generated (native.State.FSPatches gives the
+// host's FS base to the case at run time).
+var hostFSUsable = true

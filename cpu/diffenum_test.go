@@ -551,6 +551,7 @@ func (g *dgen) genEnum(f *encTemplate) {
 	}
 	var addr uint64
 	var rm rmOperand
+	fsReg := -1 // the FS-relative base register, which no other operand may name
 	if p.mem {
 		sz := f.memBytes
 		align := 1
@@ -564,7 +565,15 @@ func (g *dgen) genEnum(f *encTemplate) {
 			sz = 16 // LEA, NOP and prefetch: any scratch address
 		}
 		rm, addr = g.mem(sz, align, p.a32)
-		pfx = append(g.segPrefix(), pfx...)
+		// Not RAX (the implicit accumulator of CMPXCHG and others), not RSP, not LEA (no
+		// segment in its result).
+		if !p.a32 && rm.base > 0 && rm.base != RSP && !rm.ripRel && f.mnem != "LEA" && g.n(8) == 0 {
+			fsReg = int(rm.base)
+			g.fsBase(uint8(rm.base))
+			pfx = append([]byte{0x64}, pfx...)
+		} else {
+			pfx = append(g.segPrefix(), pfx...)
+		}
 	}
 	imm := make([]byte, f.immN)
 	for i := 0; i < f.immN; i += 8 {
@@ -603,6 +612,9 @@ func (g *dgen) genEnum(f *encTemplate) {
 		}
 		b, _ := in.encode()
 		k, _, ok := formKey(b)
+		if fsReg >= 0 && p.modrm >= 0 && (int(in.reg&7) == fsReg&7 || fsReg < 4 && int(in.reg) == fsReg+4) && try < 40 {
+			continue
+		}
 		if ok && k == f.key && !writesRSP(b) {
 			g.emit(in, addr)
 			break
@@ -738,4 +750,16 @@ func (g *dgen) genX87Enum(f *encTemplate) {
 	g.raw(x87Op(0xDD, 6, out)...)
 	g.raw(x87Init...)
 	g.c.memIgn = append(g.c.memIgn, memRange{int(out-native.MemAddr) + 12, 16})
+}
+
+// fsBase turns base register r of a memory operand into an FS-relative one: a MOVABS
+// before the instruction loads r with the operand's base minus the FS base, patched per
+// side (native.State.FSPatches); r's final value differs between the sides and is not
+// compared.
+func (g *dgen) fsBase(r uint8) {
+	want := g.c.in.GPR[r]
+	g.raw(0x48|r>>3, 0xB8+r&7)
+	g.c.in.FSPatches = append(g.c.in.FSPatches, native.Patch{Off: len(g.c.code), Addr: want})
+	g.raw(0, 0, 0, 0, 0, 0, 0, 0)
+	g.c.ignore[r] = ^uint64(0)
 }

@@ -56,6 +56,17 @@ type State struct {
 	XMM    [16][2]uint64
 	MXCSR  uint32 // inputs must keep every exception masked (bits 7..12 set)
 	Mem    [MemSize]byte
+	// FSPatches (inputs): 8-byte fields of the code that Run fills with Addr minus the
+	// FS base of the thread that runs the snippet, so an FS-relative operand can reach
+	// the shared region although the host's FS base (the Go runtime's TLS) is unknown
+	// in advance. The emulator side applies the same patches with its own FS base.
+	FSPatches []Patch
+}
+
+// Patch is one FS-relative 8-byte code field: code[Off:Off+8] = Addr - FS base.
+type Patch struct {
+	Off  int
+	Addr uint64
 }
 
 // LoadFlags are the RFLAGS bits Run loads from State.RFLAGS: CF PF AF ZF SF DF OF.

@@ -5,6 +5,7 @@ package native
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -27,6 +28,7 @@ const (
 	epilogueAddr = Base + 0x5800
 
 	mapFixedNoReplace = 0x100000
+	archGetFS         = 0x1003
 	mremapMayMove     = 1
 	mremapFixed       = 2
 )
@@ -184,9 +186,24 @@ func Run(code []byte, in, out *State) error {
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	// The FS base belongs to the OS thread: read it on the thread that runs the snippet.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	r := region
 	c := r[CodeAddr-Base:]
 	n := copy(c, code)
+	if len(in.FSPatches) > 0 {
+		var fsBase uint64
+		if _, _, errno := syscall.Syscall(syscall.SYS_ARCH_PRCTL, archGetFS, uintptr(unsafe.Pointer(&fsBase)), 0); errno != 0 {
+			return fmt.Errorf("native: arch_prctl(ARCH_GET_FS): %v", errno)
+		}
+		for _, p := range in.FSPatches {
+			if p.Off < 0 || p.Off+8 > n {
+				return fmt.Errorf("native: FS patch at %d outside the %d-byte snippet", p.Off, n)
+			}
+			binary.LittleEndian.PutUint64(c[p.Off:], p.Addr-fsBase)
+		}
+	}
 	c[n] = 0xE9
 	binary.LittleEndian.PutUint32(c[n+1:], uint32(int32(epilogueAddr-(CodeAddr+n+5))))
 	copy(r[MemAddr-Base:], in.Mem[:])

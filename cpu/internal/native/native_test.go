@@ -92,3 +92,21 @@ func TestMirrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFSPatch: an FS-relative load reaches the scratch area through a patched base.
+func TestFSPatch(t *testing.T) {
+	need(t)
+	var in, out State
+	in.GPR[4] = StackAddr + 0x800
+	in.MXCSR = 0x1F80
+	in.Mem[0x40] = 0x5A
+	// movabs rbx, <patched>; mov al, fs:[rbx]
+	code := []byte{0x48, 0xBB, 0, 0, 0, 0, 0, 0, 0, 0, 0x64, 0x8A, 0x03}
+	in.FSPatches = []Patch{{Off: 2, Addr: ScratchAddr + 0x40}}
+	if err := Run(code, &in, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.GPR[0]&0xFF != 0x5A {
+		t.Fatalf("al = %#x", out.GPR[0]&0xFF)
+	}
+}
