@@ -2,9 +2,14 @@ package debug
 
 import (
 	"errors"
+	"io"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/emu"
 )
 
 // fakeEnv has two registers, two symbols and memory that reads its address.
@@ -73,5 +78,64 @@ func FuzzExpr(f *testing.F) {
 			return
 		}
 		_, _ = n.eval(fakeEnv{})
+	})
+}
+
+// FuzzExec: no command line makes the console fail with an internal
+// error (a recovered panic). Commands that run the guest without a bound
+// or touch files are left out; the rest run on the test guest.
+func FuzzExec(f *testing.F) {
+	for _, s := range []string{"regs", "x/4xg $rsp", "xp/2b 0", "disas putc 3", "info tab putc", "info gdt",
+		"info idt", "info tss", "b putc if rax == 1", "watch rw 0x1000 8", "delete 1", "set rax = 5",
+		"print [rsp]+1", "sym putc", "poke hexdigits 30", "events 3", "pg", "lsmod", "bt 3", "s 2", "n", "help x",
+		"x/s msg_hello", "x/3c hexdigits", "x/2a $rsp", "type ab\\x41", "info break", "set syntax att", "time"} {
+		f.Add(s)
+	}
+	k, err := os.ReadFile(testGuest)
+	if err != nil {
+		f.Fatal(err)
+	}
+	m, err := emu.New(emu.Config{Seed: 1, MemBytes: emu.MinMemBytes})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := m.Boot(emu.BootImage{Path: "guest.elf", Kernel: k}); err != nil {
+		f.Fatal(err)
+	}
+	s, err := New(m, Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := s.Exec(io.Discard, "until putc"); err != nil {
+		f.Fatal(err)
+	}
+	base, err := m.Snapshot()
+	if err != nil {
+		f.Fatal(err)
+	}
+	skip := map[string]bool{"c": true, "cont": true, "continue": true, "finish": true, "until": true, "u": true,
+		"source": true, "trace": true, "q": true, "quit": true, "exit": true, "layout": true, "tui": true,
+		"s": true, "si": true, "step": true, "stepi": true, "n": true, "ni": true, "next": true, "nexti": true,
+		"record": true, "rc": true, "reverse-continue": true}
+	f.Fuzz(func(t *testing.T, line string) {
+		name, args := splitCommand(strings.TrimSpace(line))
+		if skip[name] {
+			// Stepping is allowed with small counts only.
+			if (name == "s" || name == "n") && len(args) <= 1 {
+				goto run
+			}
+			return
+		}
+	run:
+		if err := m.Restore(base); err != nil {
+			t.Fatal(err)
+		}
+		s.bps, s.watches = nil, nil
+		s.syncBreakpoints()
+		s.syncWatchpoints()
+		err := s.Exec(io.Discard, line)
+		if err != nil && strings.Contains(err.Error(), "internal error") {
+			t.Fatalf("%q: %v", line, err)
+		}
 	})
 }
