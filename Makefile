@@ -18,7 +18,8 @@ OBJCOPY ?= objcopy
 # regenerated files with the committed ones and need git for that.
 IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 
-TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf
+TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf \
+	emu/testdata/lowmem.bin emu/testdata/realmode.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
 	images bench bench-check gobench lint parity difftest-long difftest-coverage campaign testguest clean \
@@ -116,6 +117,14 @@ emu/testdata/timer.bin: emu/testdata/timer.S emu/testdata/timer.ld
 	$(LD) -m elf_i386 $(TG_LDFLAGS) -T emu/testdata/timer.ld -o emu/testdata/timer.elf emu/testdata/timer.o
 	$(OBJCOPY) -O binary -j .text emu/testdata/timer.elf $@
 	rm -f emu/testdata/timer.o emu/testdata/timer.elf
+
+# The QEMU-parity probe images: flat a.out-kludge Multiboot images, each
+# with its own linker script, sharing the serial helpers of probe.inc.
+emu/testdata/%.bin: emu/testdata/%.S emu/testdata/%.ld emu/testdata/probe.inc
+	$(AS) --32 -I emu/testdata -o emu/testdata/$*.o $<
+	$(LD) -m elf_i386 $(TG_LDFLAGS) -T emu/testdata/$*.ld -o emu/testdata/$*.elf emu/testdata/$*.o
+	$(OBJCOPY) -O binary -j .text emu/testdata/$*.elf $@
+	rm -f emu/testdata/$*.o emu/testdata/$*.elf
 
 # MIPS on the standard guest workloads (kppemu bench: the embedded kernel
 # runs images/programs/bench) and, when QEMU is installed, QEMU TCG's MIPS

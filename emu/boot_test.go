@@ -16,6 +16,12 @@ import (
 // testGuest is the committed Multiboot test guest (make testguest).
 const testGuest = "testdata/guest.elf"
 
+// lowmemGuest is the probe image that loads at 32 KiB (make testguest).
+const lowmemGuest = "testdata/lowmem.bin"
+
+// realmodeGuest is the real-mode probe image (make testguest).
+const realmodeGuest = "testdata/realmode.bin"
+
 // testMachine is a 128 MiB machine whose serial output and logs are kept.
 type testMachine struct {
 	*Machine
@@ -27,9 +33,17 @@ func newTestMachine(t testing.TB) *testMachine { return newSeededMachine(t, 1) }
 
 func newSeededMachine(t testing.TB, seed uint64) *testMachine {
 	t.Helper()
+	return newConfiguredMachine(t, Config{Seed: seed})
+}
+
+// newConfiguredMachine builds a machine from cfg with the test's serial
+// buffer and a logger writing to the test's log buffer.
+func newConfiguredMachine(t testing.TB, cfg Config) *testMachine {
+	t.Helper()
 	tm := &testMachine{}
-	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &tm.logs})
-	m, err := New(Config{Serial: &tm.serial, Seed: seed, Logger: logger})
+	cfg.Serial = &tm.serial
+	cfg.Logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: &tm.logs})
+	m, err := New(cfg)
 	require.NoError(t, err)
 	tm.Machine = m
 	return tm

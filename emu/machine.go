@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,9 @@ import (
 
 // DefaultMemBytes is the guest RAM size when Config.MemBytes is 0.
 const DefaultMemBytes = 128 << 20
+
+// MaxCPUs is the largest number of processors a machine can have.
+const MaxCPUs = 16
 
 // Fixed platform addresses (the same as QEMU's pc machine).
 const (
@@ -51,7 +55,15 @@ type Config struct {
 	// RTCBase is the wall-clock time at guest time 0 (zero:
 	// dev.DefaultRTCBase), so that the RTC too is deterministic.
 	RTCBase time.Time
+	// CPUs is the number of processors (0 means 1; at most MaxCPUs).
+	CPUs int
+	// Devices names optional devices to add, as QEMU's -device does
+	// (OptionalDevices lists them); none by default.
+	Devices []string
 }
+
+// OptionalDevices are the device names Config.Devices accepts.
+var OptionalDevices = []string{"pc-testdev"}
 
 // Event is a record the guest wrote to the event port, decoded.
 type Event = dev.Event
@@ -73,6 +85,7 @@ type Machine struct {
 	PCI       *dev.PCIConfig
 	EventPort *dev.EventPort
 	DebugExit *dev.DebugExit
+	TestDev   *dev.PCTestDev // pc-testdev, when Config.Devices asks for it
 
 	cfg     Config
 	log     hclog.Logger
@@ -126,6 +139,15 @@ func New(cfg Config) (*Machine, error) {
 	if cfg.MemBytes%pageSize != 0 {
 		return nil, fmt.Errorf("memory size %d is not a multiple of 4 KiB", cfg.MemBytes)
 	}
+	if cfg.CPUs == 0 {
+		cfg.CPUs = 1
+	}
+	if cfg.CPUs < 1 || cfg.CPUs > MaxCPUs {
+		return nil, fmt.Errorf("%d CPUs: the machine has 1 to %d", cfg.CPUs, MaxCPUs)
+	}
+	if cfg.CPUs > 1 {
+		return nil, fmt.Errorf("%d CPUs: only one CPU is supported yet", cfg.CPUs)
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = hclog.NewNullLogger()
 	}
@@ -148,6 +170,11 @@ func New(cfg Config) (*Machine, error) {
 	m.LAPIC = dev.NewLAPIC(clk, m.CPU.SetINTR, m.CPU.NMI)
 	m.PIC = dev.NewPIC(m.LAPIC.SetLINT0)
 	m.LAPIC.SetPIC(m.PIC)
+	// The 8259 pair as SeaBIOS leaves it on QEMU before a -kernel boot:
+	// vector bases 0x08/0x70, its masks and ELCR.
+	m.PIC.Program(dev.SeaBIOSPICMasterBase, dev.SeaBIOSPICSlaveBase, dev.SeaBIOSPICMask)
+	m.PIC.State.Chips[0].ELCR = uint8(dev.SeaBIOSELCR & 0xFF)
+	m.PIC.State.Chips[1].ELCR = uint8(dev.SeaBIOSELCR >> 8)
 	m.CPU.SetTPRHook(func(tpr uint8) { m.LAPIC.SetCR8(uint64(tpr)) })
 
 	m.UART = dev.NewUART(clk, m.PIC.IRQ(abi.COM1IRQ), cfg.Serial)
@@ -187,17 +214,57 @@ func New(cfg Config) (*Machine, error) {
 		return nil, fmt.Errorf("attach the local APIC: %w", err)
 	}
 
-	m.devices = []namedDevice{
+	if err := m.addOptionalDevices(); err != nil {
+		return nil, err
+	}
+
+	m.devices = append([]namedDevice{
 		{"pic", m.PIC}, {"lapic", m.LAPIC}, {"pit", m.PIT}, {"uart", m.UART},
 		{"cmos", m.CMOS}, {"fw_cfg", m.FwCfg}, {"pci", m.PCI},
 		{"eventport", m.EventPort}, {"debugexit", m.DebugExit},
-	}
+	}, m.devices...)
 	for _, d := range m.devices {
 		if t, ok := d.dev.(dev.Timed); ok {
 			m.timed = append(m.timed, t)
 		}
 	}
 	return m, nil
+}
+
+// addOptionalDevices attaches the devices named in Config.Devices.
+func (m *Machine) addOptionalDevices() error {
+	seen := map[string]bool{}
+	for _, name := range m.cfg.Devices {
+		if seen[name] {
+			return fmt.Errorf("device %q given twice", name)
+		}
+		seen[name] = true
+		switch name {
+		case "pc-testdev":
+			t := dev.NewPCTestDev(func(n int, level bool) { m.PIC.SetIRQ(n, level) })
+			for _, p := range []struct {
+				base, size uint16
+				name       string
+				d          dev.PortDevice
+			}{
+				{dev.TestDevPortIO, dev.TestDevPortIOSize, "pc-testdev-ioport", t.IOPort()},
+				{dev.TestDevPortFlush, dev.TestDevPortFlushSz, "pc-testdev-flush-page", t.Flush()},
+				{dev.TestDevPortIRQ, dev.TestDevIRQLines, "pc-testdev-irq", t.IRQPorts()},
+			} {
+				if err := m.Ports.Attach(p.base, p.size, p.name, p.d); err != nil {
+					return err
+				}
+			}
+			if err := m.MMU.AttachMMIO(dev.TestDevMemBase, dev.TestDevMemSize, t); err != nil {
+				return fmt.Errorf("attach pc-testdev: %w", err)
+			}
+			m.TestDev = t
+			m.devices = append(m.devices, namedDevice{"pc-testdev", t})
+		default:
+			return fmt.Errorf("unknown device %q (known: %s)", name, strings.Join(OptionalDevices, ", "))
+		}
+	}
+	return nil
 }
 
 // Boot loads a Multiboot image into RAM and puts the CPU in the Multiboot
@@ -221,7 +288,10 @@ func (m *Machine) Boot(img BootImage) (*BootInfo, error) {
 		s.Seg[i].Selector = 0x10
 	}
 	s.Seg[cpu.CS].Selector = 0x08
-	s.GDTR = cpu.DTR{Base: multibootGDTAddr, Limit: 0x17}
+	s.GDTR = cpu.DTR{Base: multibootGDTAddr, Limit: multibootGDTLimit}
+	// The IDT register still describes the real-mode IVT the firmware ran
+	// with, as on QEMU.
+	s.IDTR = cpu.DTR{Base: 0, Limit: 0x3FF}
 	m.CPU.Restore(s)
 	m.boot = info
 	m.bootSymbols(img)

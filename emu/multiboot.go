@@ -20,6 +20,15 @@ import (
 //     on its own page-aligned range;
 //   - the memory map at 0x9000 and the information structure at 0x9500.
 //
+// The order of the writes is QEMU's too: its option ROM writes the memory
+// map and the information structure first and then copies the kernel, the
+// module list, the command lines and the modules as one page-padded buffer
+// from the kernel's lowest address. A kernel that loads over 0x9000-0x9700
+// (at 32 KiB, say) therefore boots, and its own bytes (or the buffer's zero
+// padding) replace the information structure, exactly as on QEMU; EBX
+// still holds 0x9500. The command lines and modules always follow the
+// kernel, so they never overlap a loaded segment.
+//
 // QEMU refuses ELF64 kernels; this loader accepts them too.
 const (
 	// MultibootHeaderMagic starts the header in the image.
@@ -35,9 +44,13 @@ const (
 	MultibootInfoAddr = 0x9500
 	// multibootGDTAddr holds a flat GDT matching the entry segments
 	// (selector 0x08 code, 0x10 data), for kernels that reload a segment
-	// register before loading their own GDT.
-	multibootGDTAddr = 0x9600
-	// multibootAreaEnd bounds the area the loader owns below the kernel.
+	// register before loading their own GDT. It is where QEMU's option ROM
+	// leaves GDTR (base 0xCA2B8, limit 0x27, observed on QEMU 7.2), in the
+	// ROM area below 1 MiB that no e820 entry offers as RAM, so a kernel
+	// loaded low cannot overwrite it.
+	multibootGDTAddr  = 0xCA2B8
+	multibootGDTLimit = 0x27
+	// multibootAreaEnd bounds the area the loader writes below the kernel.
 	multibootAreaEnd = 0x9700
 
 	// BootloaderName is the boot_loader_name the guest sees (QEMU's says
@@ -212,17 +225,13 @@ func LoadMultiboot(ram []byte, img BootImage) (*BootInfo, error) {
 		return nil, fail("nothing to load")
 	}
 
-	// Every segment must lie in RAM, clear of the loader's area and of the
-	// other segments.
+	// Every segment must lie in RAM and clear of the other segments.
 	sort.SliceStable(segs, func(i, j int) bool { return segs[i].paddr < segs[j].paddr })
 	low, high := ^uint64(0), uint64(0)
 	for i, s := range segs {
 		end := s.paddr + s.memsz
 		if end < s.paddr || end > memBytes {
 			return nil, fail("%s [%#x, %#x) lies outside RAM (%d MiB)", s.description, s.paddr, s.paddr+s.memsz, memBytes>>20)
-		}
-		if s.paddr < multibootAreaEnd && end > MultibootMmapAddr {
-			return nil, fail("%s [%#x, %#x) overlaps the Multiboot information area [%#x, %#x)", s.description, s.paddr, end, MultibootMmapAddr, multibootAreaEnd)
 		}
 		if i > 0 {
 			p := segs[i-1]
@@ -274,12 +283,24 @@ func LoadMultiboot(ram []byte, img BootImage) (*BootInfo, error) {
 		next = low + pageAlign(end-low)
 	}
 
-	// Now write: nothing above failed, so RAM is only touched for a good image.
+	// Now write: nothing above failed, so RAM is only touched for a good
+	// image. The memory map, the information structure and the entry GDT
+	// go first; the kernel buffer [low, next) comes after and wins where
+	// they overlap.
+	info.MemoryMap = MemoryMap(memBytes)
+	info.MemLower = memLowerKiB
+	info.MemUpper = uint32((memBytes - acpiReserved - highMemBase) / 1024)
+	cmdAddr := uint32(cmdlines)
+	for _, m := range img.Modules {
+		cmdAddr += uint32(len(m.Cmdline)) + 1
+	}
+	writeMultibootInfo(ram, info, cmdAddr, uint32(nmods), uint32(modList), uint32(loaderName))
+
+	clear(ram[low:next])
 	for _, s := range segs {
 		copy(ram[s.paddr:], s.data)
 		clear(ram[s.paddr+uint64(len(s.data)) : s.paddr+s.memsz])
 	}
-	clear(ram[modList : loaderName+uint64(len(BootloaderName)+1)])
 	strs := cmdlines
 	putString := func(s string) uint32 {
 		at := strs
@@ -300,13 +321,15 @@ func LoadMultiboot(ram []byte, img BootImage) (*BootInfo, error) {
 		info.Modules = append(info.Modules, LoadedModule{Start: uint32(p.start), End: uint32(p.start) + uint32(len(p.data)), Cmdline: m.Cmdline})
 	}
 	info.Cmdline = img.Path + " " + img.Append
-	cmdAddr := putString(info.Cmdline)
+	putString(info.Cmdline)
 	strs = loaderName
-	nameAddr := putString(BootloaderName)
+	putString(BootloaderName)
+	return info, nil
+}
 
-	info.MemoryMap = MemoryMap(memBytes)
-	info.MemLower = memLowerKiB
-	info.MemUpper = uint32((memBytes - acpiReserved - highMemBase) / 1024)
+// writeMultibootInfo writes the memory map at MultibootMmapAddr, the
+// information structure at MultibootInfoAddr and the entry GDT.
+func writeMultibootInfo(ram []byte, info *BootInfo, cmdAddr, nmods, modList, nameAddr uint32) {
 	clear(ram[MultibootMmapAddr:multibootAreaEnd])
 	for i, r := range info.MemoryMap {
 		e := ram[MultibootMmapAddr+i*mbMmapEntry:]
@@ -322,16 +345,16 @@ func LoadMultiboot(ram []byte, img BootImage) (*BootInfo, error) {
 	binary.LittleEndian.PutUint32(mi[8:], info.MemUpper)
 	binary.LittleEndian.PutUint32(mi[12:], mbBootDevice)
 	binary.LittleEndian.PutUint32(mi[16:], cmdAddr)
-	binary.LittleEndian.PutUint32(mi[20:], uint32(nmods))
-	binary.LittleEndian.PutUint32(mi[24:], uint32(modList))
+	binary.LittleEndian.PutUint32(mi[20:], nmods)
+	binary.LittleEndian.PutUint32(mi[24:], modList)
 	binary.LittleEndian.PutUint32(mi[44:], uint32(len(info.MemoryMap)*mbMmapEntry))
 	binary.LittleEndian.PutUint32(mi[48:], MultibootMmapAddr)
 	binary.LittleEndian.PutUint32(mi[64:], nameAddr)
 
-	gdt := ram[multibootGDTAddr:]
+	gdt := ram[multibootGDTAddr : multibootGDTAddr+multibootGDTLimit+1]
+	clear(gdt)
 	binary.LittleEndian.PutUint64(gdt[0x08:], 0x00CF9A000000FFFF) // 32-bit code, flat
-	binary.LittleEndian.PutUint64(gdt[0x10:], 0x00CF92000000FFFF) // data, flat
-	return info, nil
+	binary.LittleEndian.PutUint64(gdt[0x10:], 0x00CF93000000FFFF) // data, flat, accessed
 }
 
 // moduleFile is the file name of a module command line ("file args").

@@ -32,6 +32,8 @@ type parityCase struct {
 	append  string
 	modules []parityModule
 	input   string
+	devices []string // optional devices on both machines
+	smp     int      // CPUs on both machines (0: one)
 }
 
 type parityModule struct {
@@ -83,7 +85,7 @@ func runParity(t *testing.T, c parityCase) {
 
 	// kppemu first: when the CPU cannot run the image yet there is no
 	// point in starting QEMU.
-	m := newTestMachine(t)
+	m := newConfiguredMachine(t, Config{Seed: 1, Devices: c.devices, CPUs: c.smp})
 	serial, logs := &m.serial, &m.logs
 	_, err = m.Boot(BootImage{Path: kpath, Kernel: c.image, Append: c.append, Modules: mods})
 	require.NoError(t, err)
@@ -97,6 +99,7 @@ func runParity(t *testing.T, c parityCase) {
 
 	res, err := qemu.Run(context.Background(), qemu.Config{
 		Kernel: kpath, Modules: qmods, Append: c.append, Input: c.input, Timeout: 90 * time.Second,
+		Devices: c.devices, SMP: c.smp,
 	})
 	require.NoError(t, err)
 	require.False(t, res.TimedOut, "QEMU timed out; serial:\n%s", res.Serial)
@@ -138,6 +141,22 @@ func TestParityTimerGuest(t *testing.T) {
 	k, err := os.ReadFile(timerGuest)
 	require.NoError(t, err)
 	runParity(t, parityCase{name: "timer", kernel: "timer.bin", image: k})
+}
+
+// TestParityLowMem: an image that loads at 32 KiB, over the Multiboot
+// information structure, and drives pc-testdev.
+func TestParityLowMem(t *testing.T) {
+	k, err := os.ReadFile(lowmemGuest)
+	require.NoError(t, err)
+	runParity(t, parityCase{name: "lowmem", kernel: "lowmem.bin", image: k, devices: []string{"pc-testdev"}})
+}
+
+// TestParityRealMode: real mode, 16-bit code, the IVT, the 8259 as the
+// firmware leaves it, unreal mode and the way back to protected mode.
+func TestParityRealMode(t *testing.T) {
+	k, err := os.ReadFile(realmodeGuest)
+	require.NoError(t, err)
+	runParity(t, parityCase{name: "realmode", kernel: "realmode.bin", image: k})
 }
 
 // TestParityKernel boots the embedded kernel with scripts that cover boot,

@@ -55,6 +55,8 @@ func bootCommand() *cli.Command {
 			&cli.StringFlag{Name: "append", Usage: "kernel command line `CMDLINE` (the guest sees \"<kernel path> CMDLINE\")"},
 			&cli.StringFlag{Name: "mem", Value: "128M", Usage: "guest RAM `SIZE` (K, M or G suffix; a plain number is MiB)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed `N` of the machine's randomness (RDRAND)"},
+			&cli.StringSliceFlag{Name: "device", Usage: "add the optional device `NAME` as QEMU's -device does (" +
+				strings.Join(emu.OptionalDevices, ", ") + "); repeatable"},
 			&cli.DurationFlag{Name: "max-time", Usage: "stop cleanly after `DURATION` of guest time (exit status 0; at most 24h)"},
 			&cli.DurationFlag{Name: "max-wall", Usage: "stop after `DURATION` of host time, whatever the guest does (exit status 10)"},
 			&cli.StringFlag{Name: "events", Usage: "write the guest's events as JSON lines to `FILE` (- for stdout)"},
@@ -212,7 +214,8 @@ func bootAction(c *cli.Context) error {
 		}
 	}()
 
-	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serial})
+	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serial,
+		Devices: c.StringSlice("device")})
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}

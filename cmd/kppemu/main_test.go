@@ -179,6 +179,7 @@ func TestBootErrors(t *testing.T) {
 		{[]string{"boot", "--mem", "12Q"}, "bad memory size"},
 		{[]string{"boot", "--mem", "1G", "--kernel", testGuest, "--log-level", "loud"}, "bad --log-level"},
 		{[]string{"boot", "--mem", "8G", "--kernel", testGuest}, "memory size"},
+		{[]string{"boot", "--kernel", testGuest, "--device", "sb16"}, `unknown device "sb16" (known: pc-testdev`},
 	} {
 		r := kppemu(t, "", tc.args...)
 		require.Equal(t, exitHostError, r.status, "%v: %s", tc.args, r.stderr)

@@ -46,6 +46,8 @@ type Config struct {
 	Append  string   // kernel command line (after the kernel path)
 	Input   string   // bytes fed to the serial port (stdin)
 	MemMiB  int      // default 128
+	SMP     int      // number of CPUs (-smp); 0 or 1: one
+	Devices []string // extra -device NAME arguments
 	Timeout time.Duration
 }
 
@@ -65,6 +67,12 @@ func Args(c Config) []string {
 	args := []string{"-accel", "tcg", "-cpu", "max", "-m", fmt.Sprint(mem), "-display", "none",
 		"-no-reboot", "-serial", "stdio", "-monitor", "none", "-nic", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", c.Kernel}
+	if c.SMP > 1 {
+		args = append(args, "-smp", fmt.Sprint(c.SMP))
+	}
+	for _, d := range c.Devices {
+		args = append(args, "-device", d)
+	}
 	if len(c.Modules) > 0 {
 		var mods []string
 		for _, m := range c.Modules {
