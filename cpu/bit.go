@@ -140,9 +140,7 @@ func btMR(c *CPU, u *uop) *Fault {
 		sh = 6
 	}
 	ea := c.offset(u) + uint64(off>>sh)*uint64(s)
-	if u.asize == 4 {
-		ea = uint64(uint32(ea))
-	}
+	ea &= sizeMask[u.asize]
 	addr := ea
 	if u.addSeg {
 		addr = c.linear(u.seg, ea)

@@ -1,8 +1,8 @@
 // Package cpu is the x86-64 processor core of kppemu (Intel SDM Vol. 1-3): registers, lazy
 // flags, a decode cache of translated micro-ops, the execution loop, exception and
-// interrupt delivery, system instructions, MSRs and CPUID. It runs 32-bit protected mode
-// (enough for a Multiboot entry stub), compatibility mode and 64-bit long mode; real mode
-// is out of scope.
+// interrupt delivery, system instructions, MSRs and CPUID. It runs real-address mode and
+// 16-bit code (realmode.go: AP trampolines, real-mode test images, unreal mode), 16- and
+// 32-bit protected mode, compatibility mode and 64-bit long mode.
 //
 // Files: cpu.go (CPU, Run loop), state.go (architectural State), decode.go (the only user of
 // x86asm; translation registry and decode cache), flags.go (lazy flags), operand.go
@@ -51,6 +51,8 @@ type Config struct {
 	MSR    MSRHandler
 	Seed   uint64
 	Logger hclog.Logger
+	// APICID is the processor's initial APIC ID (CPUID.1:EBX[31:24]).
+	APICID uint8
 }
 
 // ExitReason says why Run returned.
@@ -187,7 +189,8 @@ func New(cfg Config) *CPU {
 }
 
 // Reset puts the CPU in its power-on state, except that it starts in 32-bit protected mode
-// with flat 4 GiB segments (real mode is out of scope): CR0=PE|ET, paging off.
+// with flat 4 GiB segments, CR0=PE|ET, paging off: the state a Multiboot loader builds
+// on. InitReset gives the architectural INIT state (real mode, waiting for a SIPI).
 func (c *CPU) Reset() {
 	clock := c.Clock
 	c.State = State{}

@@ -75,6 +75,9 @@ func computeFeatures() *cpuidFeat {
 
 const brand = "kppemu virtual x86-64 CPU @ 1.00GHz"
 
+// cpuidSignature is CPUID.1:EAX (family 6, model 0x3A, stepping 9), also EDX after INIT.
+const cpuidSignature = 0x000306A9
+
 // CPUID returns the CPUID leaf/subleaf values.
 func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 	featuresOnce.Do(func() { features = computeFeatures() })
@@ -87,8 +90,9 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 		if c.CR4&CR4OSXSAVE != 0 && ecx&(1<<26) != 0 {
 			ecx |= 1 << 27
 		}
-		// Family 6, model 0x3A, stepping 9; CLFLUSH line 64 bytes, 1 logical CPU, APIC ID 0.
-		return 0x000306A9, 0x00010800, ecx, f.edx1
+		// Family 6, model 0x3A, stepping 9; CLFLUSH line 64 bytes, 1 logical CPU, the
+		// initial APIC ID in bits 31:24.
+		return cpuidSignature, 0x00010800 | uint32(c.cfg.APICID)<<24, ecx, f.edx1
 	case 7:
 		if sub == 0 {
 			return 0, f.ebx7, 1<<2 /* UMIP */ | bit(hRDPID != nil, 22), 0

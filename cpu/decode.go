@@ -489,7 +489,8 @@ func (c *CPU) packMem(u *uop, m x86asm.Mem, moffs bool) bool {
 	} else if u.asize == 4 {
 		u.disp = uint64(uint32(m.Disp))
 	} else if u.asize == 2 {
-		return false // 16-bit addressing is not supported
+		// 16-bit addressing (BX/BP/SI/DI forms): the sum wraps at 64 KiB.
+		u.disp = uint64(uint16(m.Disp))
 	}
 	hasBase := m.Base != 0
 	hasIndex := m.Index != 0

@@ -92,6 +92,9 @@ func (c *CPU) tripleFault(chain []Fault) {
 // and the checks. A fault while delivering is returned, with nothing changed.
 func (c *CPU) deliverEvent(vec uint8, code uint32, hasCode bool, kind int) *Fault {
 	c.wake()
+	if c.realMode() {
+		return c.deliverReal(vec)
+	}
 	if c.EFER&EFERLMA != 0 {
 		return c.deliverLong(vec, code, hasCode, kind)
 	}

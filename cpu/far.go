@@ -117,6 +117,9 @@ func (c *CPU) checkOffset(d uint64, off uint64) *Fault {
 
 // farTransfer is far JMP (call=false) or CALL to sel:off.
 func (c *CPU) farTransfer(sel uint16, off uint64, osize uint8, call bool) *Fault {
+	if c.realMode() {
+		return c.farReal(sel, off, osize, call)
+	}
 	if sel&^3 != 0 && c.EFER&EFERLMA != 0 {
 		if d, _, f := c.readDesc(sel); f == nil && descAttr(d)&(attrS|attrType) == sysCallGate {
 			return c.callGate(sel, call)
@@ -316,6 +319,9 @@ func (c *CPU) nullOuterSegs() {
 // lret is RET far [imm16].
 func lret(c *CPU, u *uop) *Fault {
 	sz := u.osize
+	if c.realMode() {
+		return c.lretReal(sz, u.imm)
+	}
 	sp := c.GPR[RSP]
 	ss := c.stackAddrSize()
 	off, f := c.readStack(sp&sizeMask[ss], sz)
@@ -389,6 +395,9 @@ func (c *CPU) popFlagsMask() uint64 {
 // iret is IRET/IRETD/IRETQ (protected and IA-32e mode; no task return, no virtual-8086).
 func iret(c *CPU, u *uop) *Fault {
 	sz := u.osize
+	if c.realMode() {
+		return c.iretReal(sz)
+	}
 	if c.RFLAGS&FlagNT != 0 {
 		return c.gp(0) // task return (and NT in IA-32e mode) is not supported
 	}

@@ -4,9 +4,10 @@ package cpu
 // bounded budget, ends in an architectural outcome (an Exit reason, possibly after
 // exceptions, halts or a triple fault), never a Go panic (ExitShutdown) or a hang.
 //
-// The starting state is chosen by len(code) % 4: 64-bit long mode at CPL 0 with 4-level
+// The starting state is chosen by len(code) % 5: 64-bit long mode at CPL 0 with 4-level
 // paging, the same at CPL 3, 32-bit protected mode without paging (the Multiboot entry
-// state), or compatibility mode at CPL 3 (a 32-bit code segment under long mode). General registers point into mapped data so memory operands mostly succeed.
+// state), compatibility mode at CPL 3 (a 32-bit code segment under long mode), or
+// real-address mode with 16-bit code (every interrupt vector resuming one byte on). General registers point into mapped data so memory operands mostly succeed.
 //
 // The seed corpus is committed in testdata/fuzz/FuzzExecute (it is shared with
 // FuzzExecute in robust_test.go, which runs the same streams at CPL 0/3) and is generated
@@ -42,7 +43,7 @@ func FuzzExecuteStates(f *testing.F) {
 }
 
 // fuzzStates is the number of starting states.
-const fuzzStates = 4
+const fuzzStates = 5
 
 // fuzzRun executes code from the state selected by len(code)%fuzzStates.
 func fuzzRun(t *testing.T, code []byte) {
@@ -57,16 +58,23 @@ func fuzzRun(t *testing.T, code []byte) {
 		e = newTestEnv(t, 3)
 	case 2:
 		e = newTestEnv32(t)
+	case 4:
+		e = newTestEnvReal(t)
+		// Every vector: push bp; mov bp, sp; inc word [bp+2]; pop bp; iret.
+		e.load(tRealStub, []byte{0x55, 0x89, 0xE5, 0xFF, 0x46, 0x02, 0x5D, 0xCF})
 	default:
 		e = newTestEnv(t, 3)
 		s := e.c.Snapshot()
 		s.Seg[CS] = segFromDesc(selUCode32|3, descUCode32)
 		e.c.Restore(s)
 	}
-	if len(code)%fuzzStates != 2 {
+	if st := len(code) % fuzzStates; st != 2 && st != 4 {
 		fuzzResumingStubs(e)
 	}
 	e.code(code...)
+	if len(code)%fuzzStates == 4 {
+		e.c.RIP = tRealIP
+	}
 	for i := range e.c.GPR {
 		if i != RSP {
 			e.c.GPR[i] = tData + 0x1000*uint64(i)

@@ -8,9 +8,6 @@ import "math/bits"
 
 func init() {
 	register("XLATB", func(u *uop, d *decodeInfo) bool {
-		if u.asize != 8 && u.asize != 4 {
-			return false
-		}
 		u.seg = srcSegment(d.bytes, d.mode)
 		u.fn = xlat
 		return true

@@ -76,6 +76,8 @@ func (c *CPU) ea(u *uop) uint64 {
 	}
 	if u.asize == 4 {
 		a = uint64(uint32(a))
+	} else if u.asize == 2 {
+		a = uint64(uint16(a))
 	}
 	if u.addSeg {
 		a += c.Seg[u.seg%6].Base
@@ -103,6 +105,8 @@ func (c *CPU) offset(u *uop) uint64 {
 	}
 	if u.asize == 4 {
 		a = uint64(uint32(a))
+	} else if u.asize == 2 {
+		a = uint64(uint16(a))
 	}
 	return a
 }

@@ -93,6 +93,10 @@ func segFromDesc(sel uint16, d uint64) Segment {
 // when not present. A null selector loads an unusable segment (not for SS outside 64-bit
 // mode, and in 64-bit mode only at CPL<3 or with RPL=CPL).
 func (c *CPU) loadDataSeg(seg uint8, sel uint16) *Fault {
+	if c.realMode() {
+		c.loadRealSeg(seg, sel)
+		return nil
+	}
 	rpl := uint8(sel & 3)
 	if sel&^3 == 0 {
 		if seg == SS && (!c.long || c.CPL == 3 || rpl != c.CPL) {

@@ -47,6 +47,7 @@ type State struct {
 	CPL         uint8
 	IntrShadow  bool // STI / MOV SS shadow: no interrupt before the next instruction completes
 	Halted      bool
+	WaitSIPI    bool   // after INIT: halted until a start-up IPI (StartupIPI)
 	Shutdown    bool   // after a triple fault: only Reset or Restore leaves it
 	ShutdownMsg string // the triple-fault diagnosis
 	NMIBlocked  bool   // between NMI delivery and the next IRET

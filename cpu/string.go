@@ -94,9 +94,6 @@ func srcSegment(b []byte, mode uint8) uint8 {
 }
 
 func xlateString(u *uop, d *decodeInfo, op, size uint8, fn handler) bool {
-	if u.asize != 8 && u.asize != 4 {
-		return false
-	}
 	u.osize = size
 	u.seg = srcSegment(d.bytes, d.mode)
 	u.aux = op
@@ -140,7 +137,8 @@ func strRunMax(si, di uint64, as, s uint8, back bool) uint64 {
 	case back:
 		return min(si/uint64(s), di/uint64(s)) + 1
 	}
-	return min((1<<32-si)/uint64(s), (1<<32-di)/uint64(s))
+	top := uint64(1) << (8 * uint64(as)) // 2^16 or 2^32: the index registers wrap there
+	return min((top-si)/uint64(s), (top-di)/uint64(s))
 }
 
 // ramRun translates a run of nb bytes at linear address lin that lies within one page

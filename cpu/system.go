@@ -60,9 +60,6 @@ func (c *CPU) writeCR(n uint8, v uint64) *Fault {
 			}
 			efer &^= EFERLMA
 		}
-		if v&CR0PE == 0 {
-			return c.gp(0) // real mode is not supported
-		}
 		c.CR0 = v
 		c.EFER = efer
 		c.updateAC()
@@ -342,6 +339,9 @@ func xlateSelRM(fn handler) translator {
 
 // lldt is LLDT r/m16.
 func lldt(c *CPU, u *uop) *Fault {
+	if c.realMode() {
+		return c.ud() // not recognised in real-address mode
+	}
 	if c.CPL != 0 {
 		return c.gp(0)
 	}
@@ -386,6 +386,9 @@ func (c *CPU) sysDesc(sel uint16) (lo, hi, addr uint64, f *Fault) {
 
 // ltr is LTR r/m16: loads TR from an available TSS descriptor and marks it busy.
 func ltr(c *CPU, u *uop) *Fault {
+	if c.realMode() {
+		return c.ud() // not recognised in real-address mode
+	}
 	if c.CPL != 0 {
 		return c.gp(0)
 	}
@@ -463,6 +466,9 @@ func xlateStoreSel(u *uop, d *decodeInfo) bool {
 
 // storeSel is SLDT/STR/SMSW r/m: memory stores 16 bits, registers get the operand size.
 func storeSel(c *CPU, u *uop) *Fault {
+	if u.aux != 2 && c.realMode() {
+		return c.ud() // SLDT and STR are not recognised in real-address mode
+	}
 	if c.CPL != 0 && c.CR4&CR4UMIP != 0 {
 		return c.gp(0)
 	}
@@ -663,6 +669,9 @@ func (c *CPU) selectorVisible(sel uint16) (d uint64, ok bool, f *Fault) {
 
 // larLsl is LAR r, r/m16 (access rights) and LSL r, r/m16 (segment limit).
 func larLsl(c *CPU, u *uop) *Fault {
+	if c.realMode() {
+		return c.ud() // not recognised in real-address mode
+	}
 	v, f := c.readArg(u, 1)
 	if f != nil {
 		return f
@@ -698,6 +707,9 @@ func larLsl(c *CPU, u *uop) *Fault {
 
 // verrw is VERR / VERW r/m16: ZF=1 when the segment is readable / writable from here.
 func verrw(c *CPU, u *uop) *Fault {
+	if c.realMode() {
+		return c.ud() // not recognised in real-address mode
+	}
 	v, f := c.readArg(u, 0)
 	if f != nil {
 		return f
