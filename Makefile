@@ -19,7 +19,7 @@ OBJCOPY ?= objcopy
 IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf \
-	emu/testdata/lowmem.bin emu/testdata/realmode.bin
+	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
 	images bench bench-check gobench lint parity difftest-long difftest-coverage campaign testguest clean \

@@ -22,6 +22,9 @@ const lowmemGuest = "testdata/lowmem.bin"
 // realmodeGuest is the real-mode probe image (make testguest).
 const realmodeGuest = "testdata/realmode.bin"
 
+// smpGuest is the SMP probe image (make testguest).
+const smpGuest = "testdata/smp.bin"
+
 // testMachine is a 128 MiB machine whose serial output and logs are kept.
 type testMachine struct {
 	*Machine

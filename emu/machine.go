@@ -23,6 +23,9 @@ const DefaultMemBytes = 128 << 20
 // MaxCPUs is the largest number of processors a machine can have.
 const MaxCPUs = 16
 
+// DefaultQuantum is the default Config.Quantum.
+const DefaultQuantum = 1000
+
 // Fixed platform addresses (the same as QEMU's pc machine).
 const (
 	PortPICMaster = 0x20
@@ -57,6 +60,9 @@ type Config struct {
 	RTCBase time.Time
 	// CPUs is the number of processors (0 means 1; at most MaxCPUs).
 	CPUs int
+	// Quantum is the number of instructions one processor runs before the
+	// next takes its turn (0: DefaultQuantum); only matters with CPUs > 1.
+	Quantum uint64
 	// Devices names optional devices to add, as QEMU's -device does
 	// (OptionalDevices lists them); none by default.
 	Devices []string
@@ -72,14 +78,25 @@ type Event = dev.Event
 // devices of package dev, driven by a virtual clock. All its methods run on
 // one goroutine except RequestStop.
 type Machine struct {
+	// CPU is the bootstrap processor, CPUs[0]; MMU and LAPIC are its MMU
+	// and local APIC.
 	CPU   *cpu.CPU
 	MMU   *mmu.MMU
 	Ports *PortBus
+
+	// CPUs are the processors (Config.CPUs of them), each with its own MMU
+	// (paging state and TLB on the shared memory) and local APIC.
+	CPUs   []*cpu.CPU
+	MMUs   []*mmu.MMU
+	LAPICs []*dev.LAPIC
 
 	UART      *dev.UART
 	PIC       *dev.PIC
 	PIT       *dev.PIT
 	LAPIC     *dev.LAPIC
+	IOAPIC    *dev.IOAPIC
+	APICBus   *dev.APICBus
+	ACPIPM    *dev.ACPIPM
 	CMOS      *dev.CMOS
 	FwCfg     *dev.FwCfg
 	PCI       *dev.PCIConfig
@@ -92,6 +109,11 @@ type Machine struct {
 	devices []namedDevice // snapshot order
 	timed   []dev.Timed
 	hooks   Hooks
+
+	cur      *cpu.CPU // the processor executing (device clock, MMIO, port I/O)
+	curIdx   int
+	nextCPU  int    // the processor whose turn it is (round-robin)
+	turnLeft uint64 // instructions left in its turn (0: a fresh turn)
 
 	pending  *Stop       // a stop decided by a device (isa-debug-exit)
 	stopReq  atomic.Bool // RequestStop
@@ -145,8 +167,8 @@ func New(cfg Config) (*Machine, error) {
 	if cfg.CPUs < 1 || cfg.CPUs > MaxCPUs {
 		return nil, fmt.Errorf("%d CPUs: the machine has 1 to %d", cfg.CPUs, MaxCPUs)
 	}
-	if cfg.CPUs > 1 {
-		return nil, fmt.Errorf("%d CPUs: only one CPU is supported yet", cfg.CPUs)
+	if cfg.Quantum == 0 {
+		cfg.Quantum = DefaultQuantum
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = hclog.NewNullLogger()
@@ -156,37 +178,74 @@ func New(cfg Config) (*Machine, error) {
 	}
 	m := &Machine{cfg: cfg, log: cfg.Logger.Named("emu"), Ports: &PortBus{}}
 	m.MMU = mmu.New(cfg.MemBytes)
-	m.CPU = cpu.New(cpu.Config{
-		Mem:    m.MMU,
-		IO:     m.Ports,
-		Intr:   intrAdapter{m},
-		MSR:    msrAdapter{m},
-		Seed:   cfg.Seed,
-		Logger: cfg.Logger.Named("cpu"),
-	})
-	clk := dev.ClockFunc(func() uint64 { return m.CPU.Clock })
+	m.MMUs = []*mmu.MMU{m.MMU}
+	for i := 1; i < cfg.CPUs; i++ {
+		m.MMUs = append(m.MMUs, m.MMU.NewSibling())
+	}
+	clk := dev.ClockFunc(func() uint64 { return m.cur.Clock })
+	for i := 0; i < cfg.CPUs; i++ {
+		name := "cpu"
+		seed := cfg.Seed
+		if i > 0 {
+			name = fmt.Sprintf("cpu%d", i)
+			seed = cfg.Seed + uint64(i)*0x9E3779B97F4A7C15 // RDRAND: one stream per processor
+		}
+		c := cpu.New(cpu.Config{
+			Mem:    m.MMUs[i],
+			IO:     m.Ports,
+			Intr:   intrAdapter{m, i},
+			MSR:    msrAdapter{m, i},
+			Seed:   seed,
+			Logger: cfg.Logger.Named(name),
+			APICID: uint8(i),
+		})
+		a := dev.NewLAPIC(clk, c.SetINTR, c.NMI)
+		a.SetID(uint8(i))
+		a.SetBSP(i == 0)
+		if i > 0 {
+			a.InitReset() // LINT0 masked: only the BSP passes the 8259 through
+		}
+		c.SetTPRHook(func(tpr uint8) { a.SetCR8(uint64(tpr)) })
+		m.CPUs = append(m.CPUs, c)
+		m.LAPICs = append(m.LAPICs, a)
+	}
+	m.CPU, m.LAPIC, m.cur = m.CPUs[0], m.LAPICs[0], m.CPUs[0]
 
-	// The interrupt path: devices -> PIC -> LAPIC LINT0 -> CPU INTR.
-	m.LAPIC = dev.NewLAPIC(clk, m.CPU.SetINTR, m.CPU.NMI)
-	m.PIC = dev.NewPIC(m.LAPIC.SetLINT0)
-	m.LAPIC.SetPIC(m.PIC)
+	// The interrupt path: devices -> PIC -> LAPIC LINT0 -> CPU INTR, and
+	// devices -> I/O APIC -> the APIC bus -> LAPICs.
+	if len(m.LAPICs) == 1 {
+		m.PIC = dev.NewPIC(m.LAPIC.SetLINT0)
+	} else {
+		m.PIC = dev.NewPIC(func(level bool) {
+			for _, a := range m.LAPICs {
+				a.SetLINT0(level)
+			}
+		})
+	}
+	for _, a := range m.LAPICs {
+		a.SetPIC(m.PIC)
+	}
+	m.APICBus = dev.NewAPICBus(m.LAPICs, m.initCPU, m.startupCPU)
+	m.IOAPIC = dev.NewIOAPIC(m.APICBus)
+	m.parkAPs()
 	// The 8259 pair as SeaBIOS leaves it on QEMU before a -kernel boot:
 	// vector bases 0x08/0x70, its masks and ELCR.
 	m.PIC.Program(dev.SeaBIOSPICMasterBase, dev.SeaBIOSPICSlaveBase, dev.SeaBIOSPICMask)
 	m.PIC.State.Chips[0].ELCR = uint8(dev.SeaBIOSELCR & 0xFF)
 	m.PIC.State.Chips[1].ELCR = uint8(dev.SeaBIOSELCR >> 8)
-	m.CPU.SetTPRHook(func(tpr uint8) { m.LAPIC.SetCR8(uint64(tpr)) })
 
-	m.UART = dev.NewUART(clk, m.PIC.IRQ(abi.COM1IRQ), cfg.Serial)
-	m.PIT = dev.NewPIT(clk, m.PIC.IRQ(0))
+	m.UART = dev.NewUART(clk, m.isaIRQ(abi.COM1IRQ), cfg.Serial)
+	m.PIT = dev.NewPIT(clk, m.isaIRQ(0))
 	m.CMOS = dev.NewCMOS(clk, cfg.MemBytes, cfg.RTCBase)
-	m.FwCfg = dev.NewFwCfg(cfg.MemBytes, 1)
+	m.FwCfg = dev.NewFwCfg(cfg.MemBytes, uint16(cfg.CPUs))
 	var seed [8]byte
 	binary.LittleEndian.PutUint64(seed[:], cfg.Seed)
 	m.FwCfg.AddFile("etc/kppemu/seed", seed[:])
 	m.PCI = dev.NewPCIConfig()
 	m.EventPort = dev.NewEventPort(clk, physReader{m.MMU}, m.publish, cfg.Logger)
 	m.DebugExit = dev.NewDebugExit(m.debugExit)
+	m.ACPIPM = dev.NewACPIPM(clk)
+	writeACPI(m.MMU.RAM(), cfg.CPUs)
 
 	ports := []struct {
 		base, size uint16
@@ -204,6 +263,9 @@ func New(cfg Config) (*Machine, error) {
 		{PortFwCfg, 2, "fw_cfg", m.FwCfg},
 		{PortPCIConfig, dev.PCIConfigSize, "pci-config", m.PCI},
 		{abi.EventPort, 4, "event-port", m.EventPort},
+		{dev.ACPIPMBase, dev.ACPIPMSize, "acpi-pm", m.ACPIPM},
+		{dev.ACPIGPE0Base, dev.ACPIGPE0Size, "acpi-gpe0", m.ACPIPM.GPE0()},
+		{dev.ACPIAPMPort, dev.ACPIAPMSize, "apm", m.ACPIPM.APM()},
 	}
 	for _, p := range ports {
 		if err := m.Ports.Attach(p.base, p.size, p.name, p.d); err != nil {
@@ -213,16 +275,24 @@ func New(cfg Config) (*Machine, error) {
 	if err := m.MMU.AttachMMIO(LAPICBase, LAPICSize, lapicMMIO{m}); err != nil {
 		return nil, fmt.Errorf("attach the local APIC: %w", err)
 	}
+	if err := m.MMU.AttachMMIO(dev.IOAPICBase, dev.IOAPICSize, m.IOAPIC); err != nil {
+		return nil, fmt.Errorf("attach the I/O APIC: %w", err)
+	}
 
 	if err := m.addOptionalDevices(); err != nil {
 		return nil, err
 	}
 
-	m.devices = append([]namedDevice{
+	base := []namedDevice{
 		{"pic", m.PIC}, {"lapic", m.LAPIC}, {"pit", m.PIT}, {"uart", m.UART},
 		{"cmos", m.CMOS}, {"fw_cfg", m.FwCfg}, {"pci", m.PCI},
-		{"eventport", m.EventPort}, {"debugexit", m.DebugExit},
-	}, m.devices...)
+		{"eventport", m.EventPort}, {"debugexit", m.DebugExit}, {"ioapic", m.IOAPIC},
+		{"acpi-pm", m.ACPIPM},
+	}
+	for i, a := range m.LAPICs[1:] {
+		base = append(base, namedDevice{fmt.Sprintf("lapic%d", i+1), a})
+	}
+	m.devices = append(base, m.devices...)
 	for _, d := range m.devices {
 		if t, ok := d.dev.(dev.Timed); ok {
 			m.timed = append(m.timed, t)
@@ -241,7 +311,13 @@ func (m *Machine) addOptionalDevices() error {
 		seen[name] = true
 		switch name {
 		case "pc-testdev":
-			t := dev.NewPCTestDev(func(n int, level bool) { m.PIC.SetIRQ(n, level) })
+			t := dev.NewPCTestDev(func(n int, level bool) {
+				if n < 16 {
+					m.isaIRQ(n).SetIRQ(level)
+				} else {
+					m.IOAPIC.SetIRQ(n, level)
+				}
+			})
 			for _, p := range []struct {
 				base, size uint16
 				name       string
@@ -338,30 +414,89 @@ func (m *Machine) debugExit(status int) {
 		m.pending = &Stop{Reason: StopDebugExit, Status: status, Time: m.CPU.Clock,
 			Diag: fmt.Sprintf("guest wrote %#x to isa-debug-exit", status>>1)}
 	}
-	m.CPU.RequestExit()
+	m.cur.RequestExit()
 }
 
-// intrAdapter is the CPU's interrupt controller: the local APIC.
-type intrAdapter struct{ m *Machine }
+// intrAdapter is a CPU's interrupt controller: its local APIC.
+type intrAdapter struct {
+	m *Machine
+	i int
+}
 
-func (a intrAdapter) Ack() uint8 { return a.m.LAPIC.Ack() }
+func (a intrAdapter) Ack() uint8 { return a.m.LAPICs[a.i].Ack() }
 
-// msrAdapter serves the platform MSRs: IA32_APIC_BASE.
-type msrAdapter struct{ m *Machine }
+// msrAdapter serves a CPU's platform MSRs: IA32_APIC_BASE.
+type msrAdapter struct {
+	m *Machine
+	i int
+}
 
-func (a msrAdapter) ReadMSR(idx uint32) (uint64, bool) { return a.m.LAPIC.ReadMSR(idx) }
+func (a msrAdapter) ReadMSR(idx uint32) (uint64, bool) { return a.m.LAPICs[a.i].ReadMSR(idx) }
 
-func (a msrAdapter) WriteMSR(idx uint32, v uint64) bool { return a.m.LAPIC.WriteMSR(idx, v) }
+func (a msrAdapter) WriteMSR(idx uint32, v uint64) bool { return a.m.LAPICs[a.i].WriteMSR(idx, v) }
 
-// lapicMMIO puts the local APIC on the MMIO bus and keeps the CPU's CR8
-// equal to TPR[7:4] when software writes TPR through MMIO.
+// lapicMMIO puts the local APIC on the MMIO bus: every processor sees its
+// own at the same address. It keeps the CPU's CR8 equal to TPR[7:4] when
+// software writes TPR through MMIO.
 type lapicMMIO struct{ m *Machine }
 
-func (l lapicMMIO) ReadMMIO(off uint64, data []byte) { l.m.LAPIC.ReadMMIO(off, data) }
+func (l lapicMMIO) ReadMMIO(off uint64, data []byte) { l.m.LAPICs[l.m.curIdx].ReadMMIO(off, data) }
 
 func (l lapicMMIO) WriteMMIO(off uint64, data []byte) {
-	l.m.LAPIC.WriteMMIO(off, data)
-	l.m.CPU.CR8 = l.m.LAPIC.CR8()
+	a, c := l.m.LAPICs[l.m.curIdx], l.m.cur
+	a.WriteMMIO(off, data)
+	c.CR8 = a.CR8()
+}
+
+// isaIRQ is ISA interrupt line n: it enters the 8259 pair at IRQ n and the
+// I/O APIC at its pin (IRQ 0 at pin 2).
+func (m *Machine) isaIRQ(n int) dev.IRQLine {
+	pin := dev.ISAPin(n)
+	return dev.IRQFunc(func(level bool) {
+		m.PIC.SetIRQ(n, level)
+		m.IOAPIC.SetIRQ(pin, level)
+	})
+}
+
+// parkStub is where the application processors wait after power-on, as
+// SeaBIOS leaves them on QEMU: halted with interrupts disabled until an
+// INIT puts them in the wait-for-SIPI state (a start-up IPI before that
+// is ignored). An NMI finds HLT; JMP $-1 there.
+const parkStub = 0xFFF00
+
+// parkAPs puts every application processor in the parked state.
+func (m *Machine) parkAPs() {
+	if len(m.CPUs) == 1 {
+		return
+	}
+	ram := m.MMU.RAM()
+	if parkStub+3 <= len(ram) {
+		copy(ram[parkStub:], []byte{0xF4, 0xEB, 0xFD})
+	}
+	for _, c := range m.CPUs[1:] {
+		c.InitReset()
+		s := c.Snapshot()
+		s.WaitSIPI = false
+		s.Halted = true
+		s.Seg[cpu.CS] = cpu.Segment{Selector: parkStub >> 4 & 0xF000, Base: parkStub &^ 0xFFFF, Limit: 0xFFFF, Attr: 0x9B}
+		s.RIP = parkStub & 0xFFFF
+		c.Restore(s)
+	}
+}
+
+// initCPU is the INIT signal to processor i.
+func (m *Machine) initCPU(i int) {
+	if i >= 0 && i < len(m.CPUs) {
+		m.CPUs[i].InitReset()
+		m.CPUs[i].Clock = m.cur.Clock
+	}
+}
+
+// startupCPU is a start-up IPI to processor i.
+func (m *Machine) startupCPU(i int, vector uint8) {
+	if i >= 0 && i < len(m.CPUs) {
+		m.CPUs[i].StartupIPI(vector)
+	}
 }
 
 // physReader adapts the MMU to dev.PhysReader.

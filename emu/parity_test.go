@@ -3,6 +3,7 @@ package emu
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -34,6 +35,7 @@ type parityCase struct {
 	input   string
 	devices []string // optional devices on both machines
 	smp     int      // CPUs on both machines (0: one)
+	noHPET  bool     // QEMU without its HPET (kppemu has none)
 }
 
 type parityModule struct {
@@ -99,7 +101,7 @@ func runParity(t *testing.T, c parityCase) {
 
 	res, err := qemu.Run(context.Background(), qemu.Config{
 		Kernel: kpath, Modules: qmods, Append: c.append, Input: c.input, Timeout: 90 * time.Second,
-		Devices: c.devices, SMP: c.smp,
+		Devices: c.devices, SMP: c.smp, NoHPET: c.noHPET,
 	})
 	require.NoError(t, err)
 	require.False(t, res.TimedOut, "QEMU timed out; serial:\n%s", res.Serial)
@@ -157,6 +159,18 @@ func TestParityRealMode(t *testing.T) {
 	k, err := os.ReadFile(realmodeGuest)
 	require.NoError(t, err)
 	runParity(t, parityCase{name: "realmode", kernel: "realmode.bin", image: k})
+}
+
+// TestParitySMP: APs started with INIT/SIPI check in, IPIs of every kind,
+// a spinlock and LOCK INC counter, on 2 and 4 processors.
+func TestParitySMP(t *testing.T) {
+	k, err := os.ReadFile(smpGuest)
+	require.NoError(t, err)
+	for _, n := range []int{2, 4} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			runParity(t, parityCase{name: "smp", kernel: "smp.bin", image: k, smp: n, noHPET: true})
+		})
+	}
 }
 
 // TestParityKernel boots the embedded kernel with scripts that cover boot,

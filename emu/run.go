@@ -96,7 +96,9 @@ func (m *Machine) SetHooks(h Hooks) { m.hooks = h }
 // RequestStop makes Run return StopRequested soon. Safe from any goroutine.
 func (m *Machine) RequestStop() {
 	m.stopReq.Store(true)
-	m.CPU.RequestExit()
+	for _, c := range m.CPUs {
+		c.RequestExit()
+	}
 }
 
 // nextDeadline is the earliest device deadline.
@@ -146,6 +148,9 @@ func (m *Machine) Run(until uint64) (stop Stop) {
 // reach an exact point of an earlier run.
 func (m *Machine) RunTo(until, instret uint64) (stop Stop) {
 	defer m.recoverStop(&stop)
+	if len(m.CPUs) > 1 {
+		return m.runSMP(until)
+	}
 	for {
 		if s, ok := m.takeStop(); ok {
 			return s
@@ -316,4 +321,174 @@ func tripleFaultDiag(d string) string {
 func watchStop(now uint64, ex cpu.Exit) Stop {
 	w := ex.Watch
 	return Stop{Reason: StopWatchpoint, Time: now, Diag: ex.Diag, Watch: &w}
+}
+
+// runSMP is Run with several processors. One host thread runs them in
+// turn, each for Config.Quantum instructions (less when a device deadline
+// comes first), so the interleaving depends only on the guest: the same
+// image, seed and input give the same run. Virtual time is one clock: each
+// instruction of any processor advances it by 1 ns, so a processor starts
+// its turn where the previous one stopped and devices see time move
+// forward only. A processor that halts ends its turn; halted processors
+// whose interrupts cannot arrive, processors waiting for a start-up IPI and
+// parked application processors get no turn. The clock skips to the next
+// deadline only when no processor can run.
+func (m *Machine) runSMP(until uint64) Stop {
+	defer m.setCurrent(0)
+	n := len(m.CPUs)
+	for {
+		if s, ok := m.takeStop(); ok {
+			return s
+		}
+		if m.hooks.Poll != nil {
+			m.hooks.Poll()
+		}
+		now := m.CPU.Clock
+		if now >= until {
+			return Stop{Reason: StopTimeLimit, Time: now}
+		}
+		end := until
+		if t, ok := m.nextDeadline(); ok {
+			if t <= now {
+				m.advance(now)
+				if t2, ok2 := m.nextDeadline(); ok2 && t2 <= now {
+					t = now + 1
+				} else {
+					continue
+				}
+			}
+			end = min(end, t)
+		}
+		start := now
+		requested := false
+		for k := 0; k <= n && now < end && !requested; k++ {
+			i := m.nextCPU
+			c := m.CPUs[i]
+			if !runnable(c) {
+				m.endTurn()
+				continue
+			}
+			if m.turnLeft == 0 {
+				m.turnLeft = m.cfg.Quantum
+			}
+			budget := min(end-now, m.turnLeft, MaxSlice)
+			m.setCurrent(i)
+			c.Clock = now
+			ex := c.Run(budget)
+			ran := c.Clock - now
+			now = c.Clock
+			m.syncClocks(now)
+			m.advance(now)
+			// A turn lasts Quantum instructions whatever cuts it into slices
+			// (deadlines, Run's limit, I/O), so where the host stops and
+			// resumes the machine does not change the interleaving.
+			m.turnLeft -= min(ran, m.turnLeft)
+			if m.turnLeft == 0 || c.Halted || c.WaitSIPI {
+				m.endTurn()
+			}
+			switch ex.Reason {
+			case cpu.ExitBudget, cpu.ExitHalt, cpu.ExitDeadHalt:
+			case cpu.ExitRequested:
+				requested = true
+			case cpu.ExitTripleFault:
+				return Stop{Reason: StopTripleFault, Time: now, Diag: cpuPrefix(i) + tripleFaultDiag(ex.Diag)}
+			case cpu.ExitBreakpoint:
+				return Stop{Reason: StopBreakpoint, Time: now, Diag: cpuPrefix(i) + ex.Diag}
+			case cpu.ExitWatchpoint:
+				st := watchStop(now, ex)
+				st.Diag = cpuPrefix(i) + st.Diag
+				return st
+			default:
+				return Stop{Reason: StopError, Time: now, Diag: fmt.Sprintf("%scpu %s: %s", cpuPrefix(i), ex.Reason, ex.Diag)}
+			}
+		}
+		if now != start || requested {
+			continue
+		}
+		// Nothing ran: every processor is halted or waiting.
+		if s, ok := m.takeStop(); ok {
+			return s
+		}
+		if s, stop := m.idleSMP(until); stop {
+			return s
+		}
+	}
+}
+
+// endTurn passes the turn to the next processor.
+func (m *Machine) endTurn() {
+	m.nextCPU = (m.nextCPU + 1) % len(m.CPUs)
+	m.turnLeft = 0
+}
+
+// cpuPrefix names processor i in a diagnosis.
+func cpuPrefix(i int) string { return fmt.Sprintf("cpu %d: ", i) }
+
+// runnable reports whether c would execute (or take an interrupt) if run.
+func runnable(c *cpu.CPU) bool {
+	if c.WaitSIPI || c.Shutdown {
+		return false
+	}
+	if !c.Halted {
+		return true
+	}
+	return c.PendingNMI && !c.NMIBlocked || c.INTRLine && c.RFLAGS&cpu.FlagIF != 0
+}
+
+// setCurrent makes processor i the one that devices, port I/O and MMIO see.
+func (m *Machine) setCurrent(i int) {
+	m.curIdx, m.cur = i, m.CPUs[i]
+}
+
+// syncClocks sets every processor's clock to now.
+func (m *Machine) syncClocks(now uint64) {
+	for _, c := range m.CPUs {
+		c.Clock = now
+	}
+}
+
+// idleSMP skips the clock while no processor can run: to the next device
+// deadline (or Run's limit), through the Idle hook like idle. With no
+// processor halted with interrupts enabled, nothing can ever wake the
+// machine: StopDeadHalt.
+func (m *Machine) idleSMP(until uint64) (Stop, bool) {
+	now := m.CPU.Clock
+	for _, c := range m.CPUs {
+		if runnable(c) {
+			return Stop{}, false
+		}
+	}
+	wakeable := false
+	for _, c := range m.CPUs {
+		if c.Halted && !c.WaitSIPI && !c.Shutdown && c.RFLAGS&cpu.FlagIF != 0 {
+			wakeable = true
+		}
+	}
+	if !wakeable {
+		return Stop{Reason: StopDeadHalt, Time: now,
+			Diag: fmt.Sprintf("every processor halted with interrupts disabled or waits for a start-up IPI (CPU 0 RIP %#x)", m.CPU.RIP)}, true
+	}
+	next, ok := m.nextDeadline()
+	if until != Forever && (!ok || until < next) {
+		next, ok = until, true
+	}
+	wake := next
+	if m.hooks.Idle != nil {
+		var cont bool
+		wake, cont = m.hooks.Idle(now, next, ok)
+		if !cont {
+			return Stop{Reason: StopIdle, Time: now, Diag: "guest idle"}, true
+		}
+		if ok && wake > next {
+			wake = next
+		}
+		if wake < now {
+			wake = now
+		}
+	} else if !ok {
+		return Stop{Reason: StopIdle, Time: now, Diag: "every processor halted and no timer armed"}, true
+	}
+	m.syncClocks(wake)
+	m.advance(wake)
+	return Stop{}, false
 }

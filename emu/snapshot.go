@@ -15,8 +15,14 @@ import (
 // the machine itself remembers. It is plain data (gob-encodable); wiring
 // (serial output, subscribers, hooks) is not part of it.
 type Snapshot struct {
-	CPU      cpu.State
-	MMU      mmu.State
+	CPU cpu.State // the bootstrap processor
+	MMU mmu.State
+	// APs and APMMUs are the application processors' states (empty with
+	// one CPU); NextCPU is the processor whose turn comes next.
+	APs      []cpu.State
+	APMMUs   []mmu.State
+	NextCPU  int
+	TurnLeft uint64
 	RAM      []byte
 	Devices  []DeviceState
 	BugCheck *Event
@@ -45,8 +51,14 @@ func (m *Machine) Snapshot() (*Snapshot, error) {
 // keeps RAM its own way. Take it between runs.
 func (m *Machine) SaveState() (*Snapshot, error) {
 	s := &Snapshot{
-		CPU: m.CPU.Snapshot(),
-		MMU: m.MMU.State(),
+		CPU:      m.CPU.Snapshot(),
+		MMU:      m.MMU.State(),
+		NextCPU:  m.nextCPU,
+		TurnLeft: m.turnLeft,
+	}
+	for i, c := range m.CPUs[1:] {
+		s.APs = append(s.APs, c.Snapshot())
+		s.APMMUs = append(s.APMMUs, m.MMUs[i+1].State())
 	}
 	for _, d := range m.devices {
 		b, err := d.dev.SaveState()
@@ -97,12 +109,20 @@ func (m *Machine) LoadState(s *Snapshot) error {
 	m.MMU.ClearCodeMarks()
 	m.MMU.SetState(s.MMU)
 	m.CPU.Restore(s.CPU)
+	for i, c := range m.CPUs[1:] {
+		m.MMUs[i+1].SetState(s.APMMUs[i])
+		c.Restore(s.APs[i])
+	}
+	m.nextCPU, m.turnLeft = s.NextCPU%len(m.CPUs), s.TurnLeft
+	m.setCurrent(0)
 	for i, d := range m.devices {
 		if err := d.dev.LoadState(s.Devices[i].Data); err != nil {
 			return fmt.Errorf("restore %s: %w", d.name, err)
 		}
 	}
-	m.MMU.FlushTLB()
+	for _, u := range m.MMUs {
+		u.FlushTLB()
+	}
 	m.bugCheck = nil
 	if s.BugCheck != nil {
 		e := *s.BugCheck
@@ -117,6 +137,9 @@ func (m *Machine) LoadState(s *Snapshot) error {
 
 // checkDevices checks that a snapshot's devices are the machine's.
 func (m *Machine) checkDevices(s *Snapshot) error {
+	if len(s.APs) != len(m.CPUs)-1 || len(s.APMMUs) != len(s.APs) {
+		return fmt.Errorf("restore: snapshot has %d processors, the machine %d", len(s.APs)+1, len(m.CPUs))
+	}
 	if len(s.Devices) != len(m.devices) {
 		return fmt.Errorf("restore: snapshot has %d devices, the machine %d", len(s.Devices), len(m.devices))
 	}

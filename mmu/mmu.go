@@ -155,6 +155,7 @@ type MMU struct {
 	code []uint8 // per-pfn "holds decoded code" mark, RAM pages only
 
 	invalidate func(pfn uint64)
+	group      *group // the MMUs of other processors on the same memory (nil: none)
 
 	// Write tracking (track.go).
 	track    []uint8 // per-pfn mark, RAM pages only

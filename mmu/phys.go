@@ -49,6 +49,11 @@ func (m *MMU) AttachMMIO(base PAddr, size uint64, d MMIO) error {
 	m.mmio = append(m.mmio, mmioRange{})
 	copy(m.mmio[i+1:], m.mmio[i:])
 	m.mmio[i] = mmioRange{base: b, end: end, dev: d}
+	if m.group != nil {
+		for _, s := range m.group.members {
+			s.mmio = m.mmio
+		}
+	}
 	// Cached translations of these addresses may point nowhere useful
 	// (unbacked); they need no fast-path pointer change since non-RAM
 	// entries have none.
@@ -155,6 +160,14 @@ func (m *MMU) checkCode(pa, n uint64) {
 // codeWritten clears the mark of pfn and calls the invalidator.
 func (m *MMU) codeWritten(pfn uint64) {
 	m.code[pfn] = 0
+	if m.group != nil {
+		for _, s := range m.group.members {
+			if s.invalidate != nil {
+				s.invalidate(pfn)
+			}
+		}
+		return
+	}
 	if m.invalidate != nil {
 		m.invalidate(pfn)
 	}
@@ -169,6 +182,12 @@ func (m *MMU) MarkCode(pfn uint64) {
 		return
 	}
 	m.code[pfn] = 1
+	if m.group != nil {
+		for _, s := range m.group.members {
+			s.unmapCodeWrites(pfn)
+		}
+		return
+	}
 	m.unmapCodeWrites(pfn)
 }
 

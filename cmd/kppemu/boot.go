@@ -55,6 +55,8 @@ func bootCommand() *cli.Command {
 			&cli.StringFlag{Name: "append", Usage: "kernel command line `CMDLINE` (the guest sees \"<kernel path> CMDLINE\")"},
 			&cli.StringFlag{Name: "mem", Value: "128M", Usage: "guest RAM `SIZE` (K, M or G suffix; a plain number is MiB)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed `N` of the machine's randomness (RDRAND)"},
+			&cli.IntFlag{Name: "smp", Value: 1, Usage: "number of processors `N` (1 to 16), as QEMU's -smp"},
+			&cli.Uint64Flag{Name: "quantum", Usage: "with --smp: instructions `N` each processor runs before the next takes its turn (default 1000)"},
 			&cli.StringSliceFlag{Name: "device", Usage: "add the optional device `NAME` as QEMU's -device does (" +
 				strings.Join(emu.OptionalDevices, ", ") + "); repeatable"},
 			&cli.DurationFlag{Name: "max-time", Usage: "stop cleanly after `DURATION` of guest time (exit status 0; at most 24h)"},
@@ -214,8 +216,12 @@ func bootAction(c *cli.Context) error {
 		}
 	}()
 
+	smp := c.Int("smp")
+	if smp < 1 || smp > emu.MaxCPUs {
+		return &exitStatus{exitHostError, fmt.Sprintf("--smp %d: the machine has 1 to %d processors", smp, emu.MaxCPUs)}
+	}
 	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serial,
-		Devices: c.StringSlice("device")})
+		Devices: c.StringSlice("device"), CPUs: smp, Quantum: c.Uint64("quantum")})
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}

@@ -180,6 +180,8 @@ func TestBootErrors(t *testing.T) {
 		{[]string{"boot", "--mem", "1G", "--kernel", testGuest, "--log-level", "loud"}, "bad --log-level"},
 		{[]string{"boot", "--mem", "8G", "--kernel", testGuest}, "memory size"},
 		{[]string{"boot", "--kernel", testGuest, "--device", "sb16"}, `unknown device "sb16" (known: pc-testdev`},
+		{[]string{"boot", "--kernel", testGuest, "--smp", "0"}, "--smp 0: the machine has 1 to 16 processors"},
+		{[]string{"boot", "--kernel", testGuest, "--smp", "1000"}, "--smp 1000: the machine has 1 to 16 processors"},
 	} {
 		r := kppemu(t, "", tc.args...)
 		require.Equal(t, exitHostError, r.status, "%v: %s", tc.args, r.stderr)

@@ -149,6 +149,7 @@ type LAPIC struct {
 	intr  func(level bool)
 	nmi   func()
 	pic   Acker
+	bus   *APICBus // the other processors' APICs and the I/O APIC (nil: alone)
 }
 
 // NewLAPIC returns the local APIC after reset. intr drives the CPU's INTR
@@ -186,14 +187,17 @@ func (a *LAPIC) SetNMI(nmi func()) { a.nmi = nmi }
 // the input levels are kept).
 func (a *LAPIC) resetRegs() {
 	s := &a.State
-	base, l0, l1 := s.Base, s.LINT0, s.LINT1
-	*s = LAPICState{Base: base, LINT0: l0, LINT1: l1, INTR: s.INTR}
+	base, id, l0, l1 := s.Base, s.ID, s.LINT0, s.LINT1
+	*s = LAPICState{Base: base, ID: id, LINT0: l0, LINT1: l1, INTR: s.INTR}
 	s.DFR = 0xFFFFFFFF
 	s.SVR = 0xFF
 	for i := range s.LVT {
 		s.LVT[i] = LAPICLVTMasked
 	}
-	s.LVT[lvtLINT0] = LAPICDelivExtINT
+	if base&APICBaseBSP != 0 {
+		// The bootstrap processor's LINT0 passes the 8259 through (QEMU).
+		s.LVT[lvtLINT0] = LAPICDelivExtINT
+	}
 	s.Shift = 1 // DCR 0: divide by 2
 }
 
@@ -521,8 +525,12 @@ func (a *LAPIC) writeReg(off uint64, v uint32) {
 		s.TPR = v & 0xFF
 	case off == LAPICEOI:
 		if vec := highest(&s.ISR); vec >= 0 {
+			level := testBit(&s.TMR, uint8(vec))
 			clrBit(&s.ISR, uint8(vec))
 			clrBit(&s.TMR, uint8(vec))
+			if level && a.bus != nil {
+				a.bus.eoi(uint8(vec))
+			}
 		}
 	case off == LAPICLDR:
 		s.LDR = v & 0xFF000000
@@ -570,6 +578,10 @@ func (a *LAPIC) writeReg(off uint64, v uint32) {
 
 // sendIPI delivers the IPI just written to ICR low.
 func (a *LAPIC) sendIPI() {
+	if a.bus != nil {
+		a.bus.send(a, a.State.ICRLo, a.State.ICRHi)
+		return
+	}
 	s := &a.State
 	icr := s.ICRLo
 	vec := uint8(icr)
@@ -720,4 +732,25 @@ func (a *LAPIC) LoadState(b []byte) error {
 		a.intr(s.INTR)
 	}
 	return nil
+}
+
+// SetID sets the APIC ID (ID register bits 31:24), as the machine numbers
+// its processors.
+func (a *LAPIC) SetID(id uint8) { a.State.ID = uint32(id) }
+
+// SetBSP sets or clears IA32_APIC_BASE.BSP: only the bootstrap processor's
+// APIC has it.
+func (a *LAPIC) SetBSP(bsp bool) {
+	if bsp {
+		a.State.Base |= APICBaseBSP
+	} else {
+		a.State.Base &^= APICBaseBSP
+	}
+}
+
+// InitReset is the APIC side of an INIT: every register returns to its
+// power-up value except the APIC ID and IA32_APIC_BASE.
+func (a *LAPIC) InitReset() {
+	a.resetRegs()
+	a.update()
 }

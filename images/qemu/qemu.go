@@ -48,6 +48,7 @@ type Config struct {
 	MemMiB  int      // default 128
 	SMP     int      // number of CPUs (-smp); 0 or 1: one
 	Devices []string // extra -device NAME arguments
+	NoHPET  bool     // -machine pc,hpet=off (kppemu has no HPET)
 	Timeout time.Duration
 }
 
@@ -64,9 +65,13 @@ func Args(c Config) []string {
 	if mem == 0 {
 		mem = 128
 	}
-	args := []string{"-accel", "tcg", "-cpu", "max", "-m", fmt.Sprint(mem), "-display", "none",
+	args := []string{}
+	if c.NoHPET {
+		args = append(args, "-machine", "pc,hpet=off")
+	}
+	args = append(args, "-accel", "tcg", "-cpu", "max", "-m", fmt.Sprint(mem), "-display", "none",
 		"-no-reboot", "-serial", "stdio", "-monitor", "none", "-nic", "none",
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", c.Kernel}
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", c.Kernel)
 	if c.SMP > 1 {
 		args = append(args, "-smp", fmt.Sprint(c.SMP))
 	}
