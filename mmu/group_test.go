@@ -35,5 +35,5 @@ func TestSiblingCodeMarks(t *testing.T) {
 
 type fakeMMIO struct{ reads int }
 
-func (f *fakeMMIO) ReadMMIO(off uint64, data []byte) { f.reads++ }
+func (f *fakeMMIO) ReadMMIO(off uint64, data []byte)  { f.reads++ }
 func (f *fakeMMIO) WriteMMIO(off uint64, data []byte) {}
