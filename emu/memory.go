@@ -23,7 +23,23 @@ func (m *Machine) WritePhys(pa uint64, buf []byte) {
 // ReadVirt reads guest-virtual memory through the CPU's current page
 // tables, as a supervisor access, without setting accessed/dirty bits.
 func (m *Machine) ReadVirt(va uint64, buf []byte) error {
-	return m.virt(va, buf, false)
+	return m.virt(m.MMU, va, buf, false)
+}
+
+// ReadVirtCPU is ReadVirt through processor i's page tables.
+func (m *Machine) ReadVirtCPU(i int, va uint64, buf []byte) error {
+	if i < 0 || i >= len(m.MMUs) {
+		return fmt.Errorf("no processor %d", i)
+	}
+	return m.virt(m.MMUs[i], va, buf, false)
+}
+
+// WriteVirtCPU is WriteVirt through processor i's page tables.
+func (m *Machine) WriteVirtCPU(i int, va uint64, buf []byte) error {
+	if i < 0 || i >= len(m.MMUs) {
+		return fmt.Errorf("no processor %d", i)
+	}
+	return m.virt(m.MMUs[i], va, buf, true)
 }
 
 // WriteVirt writes guest-virtual memory through the CPU's current page
@@ -31,10 +47,10 @@ func (m *Machine) ReadVirt(va uint64, buf []byte) error {
 // accessed/dirty bits. Every page is translated before anything is
 // written.
 func (m *Machine) WriteVirt(va uint64, buf []byte) error {
-	return m.virt(va, buf, true)
+	return m.virt(m.MMU, va, buf, true)
 }
 
-func (m *Machine) virt(va uint64, buf []byte, write bool) error {
+func (m *Machine) virt(u *mmu.MMU, va uint64, buf []byte, write bool) error {
 	type piece struct {
 		pa   uint64
 		from int
@@ -44,7 +60,7 @@ func (m *Machine) virt(va uint64, buf []byte, write bool) error {
 	for done := 0; done < len(buf); {
 		a := va + uint64(done)
 		n := min(len(buf)-done, int(pageSize-a%pageSize))
-		pa, f := m.MMU.Probe(mmu.VAddr(a), mmu.Read, false, false)
+		pa, f := u.Probe(mmu.VAddr(a), mmu.Read, false, false)
 		if f != nil {
 			return fmt.Errorf("virtual address %#x is not mapped (page fault, error code %#x)", a, f.Code)
 		}
@@ -55,7 +71,7 @@ func (m *Machine) virt(va uint64, buf []byte, write bool) error {
 		if write {
 			m.WritePhys(p.pa, buf[p.from:p.from+p.n])
 		} else {
-			m.MMU.ReadPhys(mmu.PAddr(p.pa), buf[p.from:p.from+p.n])
+			u.ReadPhys(mmu.PAddr(p.pa), buf[p.from:p.from+p.n])
 		}
 	}
 	return nil

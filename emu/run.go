@@ -60,6 +60,9 @@ type Stop struct {
 	Status int    // isa-debug-exit status (StopDebugExit)
 	Diag   string // one-line diagnosis
 	Time   uint64 // guest ns when the machine stopped
+	// CPU is the processor whose instruction stopped the machine
+	// (breakpoint, watchpoint, triple fault, step; 0 with one CPU).
+	CPU int
 	// Watch is the access that hit a watchpoint (StopWatchpoint), else nil.
 	Watch *WatchHit
 }
@@ -267,9 +270,24 @@ func (m *Machine) takeStop() (Stop, bool) {
 // Step executes one instruction (or delivers a pending interrupt and
 // executes the handler's first instruction) and brings the devices up to
 // date.
-func (m *Machine) Step() (stop Stop) {
+func (m *Machine) Step() (stop Stop) { return m.StepCPU(0) }
+
+// StepCPU is Step on processor i (the others do not run). Out-of-range
+// processors are a StopError.
+func (m *Machine) StepCPU(i int) (stop Stop) {
 	defer m.recoverStop(&stop)
-	ex := m.CPU.Step()
+	if i < 0 || i >= len(m.CPUs) {
+		return Stop{Reason: StopError, Time: m.CPU.Clock, Diag: fmt.Sprintf("no processor %d (the machine has %d)", i, len(m.CPUs))}
+	}
+	defer func() { stop.CPU = i }()
+	c := m.CPUs[i]
+	if i != 0 {
+		m.setCurrent(i)
+		defer m.setCurrent(0)
+		c.Clock = m.CPU.Clock
+	}
+	ex := c.Step()
+	m.syncClocks(c.Clock)
 	m.advance(m.CPU.Clock)
 	if s, ok := m.takeStop(); ok {
 		return s
@@ -294,20 +312,34 @@ func (m *Machine) Step() (stop Stop) {
 }
 
 // SetBreakpoint sets a host breakpoint at a linear address (guest memory
-// is not written).
-func (m *Machine) SetBreakpoint(linear uint64) { m.CPU.SetBreakpoint(linear) }
+// is not written), on every processor.
+func (m *Machine) SetBreakpoint(linear uint64) {
+	for _, c := range m.CPUs {
+		c.SetBreakpoint(linear)
+	}
+}
 
 // ClearBreakpoint removes a host breakpoint.
-func (m *Machine) ClearBreakpoint(linear uint64) { m.CPU.ClearBreakpoint(linear) }
+func (m *Machine) ClearBreakpoint(linear uint64) {
+	for _, c := range m.CPUs {
+		c.ClearBreakpoint(linear)
+	}
+}
 
 // AddWatchpoint watches the linear range [addr, addr+n) for reads and/or
-// writes.
+// writes, on every processor.
 func (m *Machine) AddWatchpoint(addr, n uint64, read, write bool) {
-	m.CPU.AddWatchpoint(addr, n, read, write)
+	for _, c := range m.CPUs {
+		c.AddWatchpoint(addr, n, read, write)
+	}
 }
 
 // ClearWatchpoints removes every watchpoint.
-func (m *Machine) ClearWatchpoints() { m.CPU.ClearWatchpoints() }
+func (m *Machine) ClearWatchpoints() {
+	for _, c := range m.CPUs {
+		c.ClearWatchpoints()
+	}
+}
 
 // tripleFaultDiag makes the CPU's diagnosis one line that says what happened.
 func tripleFaultDiag(d string) string {
@@ -391,15 +423,15 @@ func (m *Machine) runSMP(until uint64) Stop {
 			case cpu.ExitRequested:
 				requested = true
 			case cpu.ExitTripleFault:
-				return Stop{Reason: StopTripleFault, Time: now, Diag: cpuPrefix(i) + tripleFaultDiag(ex.Diag)}
+				return Stop{Reason: StopTripleFault, Time: now, CPU: i, Diag: cpuPrefix(i) + tripleFaultDiag(ex.Diag)}
 			case cpu.ExitBreakpoint:
-				return Stop{Reason: StopBreakpoint, Time: now, Diag: cpuPrefix(i) + ex.Diag}
+				return Stop{Reason: StopBreakpoint, Time: now, CPU: i, Diag: cpuPrefix(i) + ex.Diag}
 			case cpu.ExitWatchpoint:
 				st := watchStop(now, ex)
-				st.Diag = cpuPrefix(i) + st.Diag
+				st.Diag, st.CPU = cpuPrefix(i)+st.Diag, i
 				return st
 			default:
-				return Stop{Reason: StopError, Time: now, Diag: fmt.Sprintf("%scpu %s: %s", cpuPrefix(i), ex.Reason, ex.Diag)}
+				return Stop{Reason: StopError, Time: now, CPU: i, Diag: fmt.Sprintf("%scpu %s: %s", cpuPrefix(i), ex.Reason, ex.Diag)}
 			}
 		}
 		if now != start || requested {

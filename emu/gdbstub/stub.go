@@ -299,6 +299,9 @@ func (s *Stub) step() emu.Stop {
 	if r := s.opts.Recorder; r != nil {
 		return r.Step()
 	}
+	if s.cl != nil {
+		return s.m.StepCPU(s.cl.cpu)
+	}
 	return s.m.Step()
 }
 
@@ -472,6 +475,12 @@ func (s *Stub) resume(act action, until uint64) (emu.Stop, string) {
 
 // stopReply is the T/W packet for a stop.
 func (s *Stub) stopReply(stop emu.Stop) string {
+	switch stop.Reason {
+	case emu.StopBreakpoint, emu.StopWatchpoint, emu.StopStep, emu.StopTripleFault:
+		if stop.CPU >= 0 && stop.CPU < numCPUs(s.m) {
+			s.cl.cpu = stop.CPU // gdb reports the thread that stopped
+		}
+	}
 	th := fmt.Sprintf("thread:%02x;", s.cl.cpu+1)
 	switch stop.Reason {
 	case emu.StopDebugExit:
@@ -534,12 +543,14 @@ func (s *Stub) cpu() *cpu.CPU {
 
 // vcpu returns vCPU i of m; gdb's thread i+1.
 func vcpu(m *emu.Machine, i int) *cpu.CPU {
-	_ = i
-	return m.CPU
+	if i < 0 || i >= len(m.CPUs) {
+		return m.CPU
+	}
+	return m.CPUs[i]
 }
 
 // numCPUs is the number of vCPUs (gdb threads).
-func numCPUs(m *emu.Machine) int { return 1 }
+func numCPUs(m *emu.Machine) int { return len(m.CPUs) }
 
 // actionKind is what a packet asks the machine to do after the reply.
 type actionKind int
@@ -731,7 +742,7 @@ func (s *Stub) readMem(addr, n uint64) []byte {
 	for n > 0 {
 		k := min(n, 4096-addr%4096)
 		b := make([]byte, k)
-		if err := s.m.ReadVirt(addr, b); err != nil {
+		if err := s.m.ReadVirtCPU(s.cl.cpu, addr, b); err != nil {
 			break
 		}
 		out = append(out, b...)
@@ -747,7 +758,7 @@ func (s *Stub) writeMem(addr uint64, b []byte) string {
 	if len(b) == 0 {
 		return "OK"
 	}
-	if err := s.m.WriteVirt(addr, b); err != nil {
+	if err := s.m.WriteVirtCPU(s.cl.cpu, addr, b); err != nil {
 		return errFault
 	}
 	return "OK"

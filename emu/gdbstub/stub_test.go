@@ -3,6 +3,7 @@ package gdbstub
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
@@ -489,5 +490,31 @@ func TestDisconnectMidPacket(t *testing.T) {
 	require.Equal(t, "T05thread:01;", c2.ask("bs"))
 	require.Equal(t, before-1, m.CPU.Instret, "the recording survived")
 	require.Equal(t, "OK", c2.ask("vKill;1"))
+}
+
+// TestThreadsAreVCPUs: on a two-processor machine gdb sees two threads; the
+// second is the application processor, parked in real mode, and stepping
+// it leaves the first where it was.
+func TestThreadsAreVCPUs(t *testing.T) {
+	k, err := os.ReadFile("../testdata/smp.bin")
+	require.NoError(t, err)
+	m, err := emu.New(emu.Config{Seed: 1, CPUs: 2})
+	require.NoError(t, err)
+	_, err = m.Boot(emu.BootImage{Path: "smp.bin", Kernel: k})
+	require.NoError(t, err)
+	bspRIP := m.CPU.RIP
+	s := serve(t, m, Options{}, emu.Forever, true)
+	c := dial(t, s)
+	require.Equal(t, "m1,2", c.ask("qfThreadInfo"))
+	info, err := hex.DecodeString(c.ask("qThreadExtraInfo,2"))
+	require.NoError(t, err)
+	require.Equal(t, "vCPU 1, 16-bit, CPL 0", string(info))
+	require.Equal(t, "OK", c.ask("Hg2"))
+	require.Equal(t, "QC2", c.ask("qC"))
+	// A single step of thread 2 moves the AP only (it is parked: the step
+	// ends at once), and the reply names thread 2.
+	require.Equal(t, "T05thread:02;", c.ask("vCont;s:2"))
+	require.Equal(t, bspRIP, m.CPU.RIP)
+	require.Equal(t, "OK", c.ask("vKill;1"))
 	require.Equal(t, emu.StopRequested, s.wait(t).Reason)
 }
