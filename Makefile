@@ -19,7 +19,8 @@ OBJCOPY ?= objcopy
 IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf \
-	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin
+	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin \
+	emu/testdata/smpwork.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
 	images bench bench-check gobench lint parity difftest-long difftest-coverage campaign testguest clean \
@@ -131,6 +132,7 @@ emu/testdata/%.bin: emu/testdata/%.S emu/testdata/%.ld emu/testdata/probe.inc
 # on the same image and the ratio. The Go micro-benchmarks are gobench.
 bench: binary
 	./$(KPPEMU) bench $(ARGS)
+	$(GO) test -run '^$$' -bench SMPAggregate -benchtime 3x ./emu/
 
 # The kppemu/QEMU ratios (CPU time) against the committed baseline
 # emu/bench/baseline.json, a `kppemu bench --json` report: fails when a

@@ -25,6 +25,9 @@ const realmodeGuest = "testdata/realmode.bin"
 // smpGuest is the SMP probe image (make testguest).
 const smpGuest = "testdata/smp.bin"
 
+// smpworkGuest is the SMP speed probe (make testguest).
+const smpworkGuest = "testdata/smpwork.bin"
+
 // testMachine is a 128 MiB machine whose serial output and logs are kept.
 type testMachine struct {
 	*Machine

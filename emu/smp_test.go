@@ -1,8 +1,11 @@
 package emu
 
 import (
+	"fmt"
 	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -134,4 +137,44 @@ func FuzzSMPMachine(f *testing.F) {
 		stop := m.RunFor(20_000)
 		require.NotEqual(t, StopError, stop.Reason, "%v", stop)
 	})
+}
+
+// BenchmarkSMPAggregate boots the SMP speed probe (every processor runs the
+// same ALU loop) on 1, 2 and 4 processors and reports the aggregate MIPS:
+// all processors' retired instructions over the host CPU time (user +
+// system) of the run, the best of b.N runs (a busy host only ever slows a
+// run down). The switching cost of --smp N is the gap between the rows.
+func BenchmarkSMPAggregate(b *testing.B) {
+	k, err := os.ReadFile(smpworkGuest)
+	require.NoError(b, err)
+	for _, n := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("cpus=%d", n), func(b *testing.B) {
+			best := 0.0
+			for range b.N {
+				m, err := New(Config{CPUs: n, Seed: 1})
+				require.NoError(b, err)
+				_, err = m.Boot(BootImage{Path: "smpwork.bin", Kernel: k})
+				require.NoError(b, err)
+				t0 := processCPUTime()
+				stop := m.RunFor(10_000_000_000)
+				elapsed := processCPUTime() - t0
+				require.Equal(b, StopDebugExit, stop.Reason, "%v", stop)
+				var instr uint64
+				for _, c := range m.CPUs {
+					instr += c.Instret
+				}
+				best = max(best, float64(instr)/elapsed.Seconds()/1e6)
+			}
+			b.ReportMetric(best, "MIPS")
+		})
+	}
+}
+
+// processCPUTime is the process's user + system CPU time.
+func processCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -56,7 +56,7 @@ func bootCommand() *cli.Command {
 			&cli.StringFlag{Name: "mem", Value: "128M", Usage: "guest RAM `SIZE` (K, M or G suffix; a plain number is MiB)"},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed `N` of the machine's randomness (RDRAND)"},
 			&cli.IntFlag{Name: "smp", Value: 1, Usage: "number of processors `N` (1 to 16), as QEMU's -smp"},
-			&cli.Uint64Flag{Name: "quantum", Usage: "with --smp: instructions `N` each processor runs before the next takes its turn (default 1000)"},
+			&cli.Uint64Flag{Name: "quantum", Usage: "with --smp: instructions `N` each processor runs before the next takes its turn (default 4000)"},
 			&cli.StringSliceFlag{Name: "device", Usage: "add the optional device `NAME` as QEMU's -device does (" +
 				strings.Join(emu.OptionalDevices, ", ") + "); repeatable"},
 			&cli.DurationFlag{Name: "max-time", Usage: "stop cleanly after `DURATION` of guest time (exit status 0; at most 24h)"},
