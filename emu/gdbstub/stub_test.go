@@ -490,6 +490,7 @@ func TestDisconnectMidPacket(t *testing.T) {
 	require.Equal(t, "T05thread:01;", c2.ask("bs"))
 	require.Equal(t, before-1, m.CPU.Instret, "the recording survived")
 	require.Equal(t, "OK", c2.ask("vKill;1"))
+	require.Equal(t, emu.StopRequested, s.wait(t).Reason)
 }
 
 // TestThreadsAreVCPUs: on a two-processor machine gdb sees two threads; the
