@@ -170,11 +170,15 @@ func openDebugger(c *cli.Context, m *emu.Machine, kernel []byte, serial io.Write
 			hist = filepath.Join(home, ".kppemu_history")
 		}
 	}
-	cfg := debug.ConsoleConfig{In: in, Out: os.Stdout, Terminal: -1, HistoryFile: hist,
-		Layout: func(s *debug.Session) error { return s.RunTUI() }}
+	cfg := debug.ConsoleConfig{In: in, Out: os.Stdout, Terminal: -1, HistoryFile: hist}
+	if in == io.Reader(os.Stdin) {
+		// The full-screen view reads the terminal itself: only when nothing
+		// else (boot's serial console) is reading it.
+		cfg.Layout = func(s *debug.Session) error { return s.RunTUI() }
+	}
 	if interactive {
 		cfg.Terminal = int(os.Stdin.Fd())
-		if c.Bool("tui") {
+		if c.Bool("tui") && cfg.Layout != nil {
 			if err := s.RunTUI(); err != nil {
 				return &exitStatus{exitHostError, err.Error()}
 			}
