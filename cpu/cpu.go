@@ -10,8 +10,8 @@
 // triple fault), segments.go (descriptors), debugreg.go (DR0-DR7), msr.go, cpuid.go, and
 // one file per instruction group: movs.go, basicalu.go, branch.go, stack.go, far.go (far
 // transfers, IRET, INT, SYSCALL), flagsinstr.go, io.go, system.go; the integer and SSE
-// groups of the other engineers (alu.go, shift.go, muldiv.go, bit.go, movx.go, xchg.go,
-// string.go, sse*.go, ...) plug into the same registry.
+// groups (alu.go, shift.go, muldiv.go, bit.go, movx.go, xchg.go, string.go, sse*.go, ...)
+// plug into the same registry.
 //
 // The run loop checks one pending-work word per instruction (interrupts, NMI, stop
 // requests, single-step, interrupt shadow, breakpoints, halt); everything else is a hit

@@ -2,7 +2,7 @@ package cpu
 
 // Decoding and the decode cache. This is the only file that imports x86asm.
 //
-// How to add instructions (ALU, SSE, ... engineers): create a file named by instruction
+// How to add instructions (an ALU or SSE group, ...): create a file named by instruction
 // group and register a translator per x86asm mnemonic from its init():
 //
 //	func init() {

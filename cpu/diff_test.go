@@ -1,6 +1,6 @@
 package cpu
 
-// Differential tests: every ring-3-runnable instruction form of issue 2 runs on the host
+// Differential tests: every ring-3-runnable instruction form the CPU implements runs on the host
 // CPU (cpu/internal/native) and in this emulator from the same registers and memory, and
 // the results must agree: all GPRs, RIP, RFLAGS (the arithmetic flags the SDM defines for
 // the form, and DF), XMM0-15, MXCSR and the scratch and stack memory.

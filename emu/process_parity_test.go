@@ -23,7 +23,7 @@ import (
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
-// Ring-3 processes (issue 5) on both machines: each script runs programs
+// Ring-3 processes on both machines: each script runs programs
 // from the module archive through the kernel shell on kppemu and on QEMU.
 // The transcripts must match (timing lines aside), no script may bug-check,
 // and each case checks what its programs prove on both machines' output.

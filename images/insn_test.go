@@ -11,7 +11,7 @@ import (
 )
 
 // allowedOps is every instruction the kernel and the drivers may contain
-// (the CPU must implement them; see issue 2). A compiler change that emits
+// (the CPU must implement them). A compiler change that emits
 // anything else (SSE, x87, CET, a new system instruction) fails this test.
 var allowedOps = map[string]bool{}
 

@@ -1,6 +1,6 @@
 /*
- * Ring-3 round trip for the `usertest` shell command (usertest.c), until
- * the processes issue brings real ones. user_enter saves the kernel's
+ * Ring-3 round trip for the `usertest` shell command (usertest.c), a test
+ * of the entry and exit paths without a process. user_enter saves the kernel's
  * callee-saved registers and RFLAGS, IRETQs to ring 3, and returns when
  * user_return is called (from sys_exit or a ring-3 fault) with its value.
  */

@@ -1,6 +1,6 @@
 // Package native runs short x86-64 machine-code snippets on the host CPU, so the cpu
-// package's differential tests can use the host as the oracle (issue 2, "How it is
-// checked"). It is a test-only helper: nothing outside cpu tests imports it.
+// package's differential tests can use the host as the oracle. It is a test-only
+// helper: nothing outside cpu tests imports it.
 //
 // Convention. A fixed region of the host address space at Base holds, at the same
 // virtual addresses the emulator-side test maps:

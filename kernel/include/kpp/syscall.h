@@ -17,7 +17,7 @@ struct percpu {
 	struct percpu *self;   /* 0 */
 	uint64_t kernel_rsp;   /* 8: stack for SYSCALL entry */
 	uint64_t user_rsp;     /* 16: saved at SYSCALL entry */
-	uint64_t current;      /* 24: current thread (processes issue) */
+	uint64_t current;      /* 24: current thread */
 };
 
 extern struct percpu percpu;
