@@ -42,6 +42,52 @@ func transcript(serial string) []string {
 	return out
 }
 
+// sameTranscript compares the QEMU and kppemu transcripts of a script
+// (timing lines aside) line by line; it returns the first line that
+// differs.
+func sameTranscript(cmdline, qemuSerial, kppemuSerial string) (line int, q, k string, ok bool) {
+	a, b := transcript(qemuSerial), transcript(kppemuSerial)
+	if concurrent(cmdline) {
+		// A program started with `start` runs alongside the shell, which
+		// goes on echoing the next commands: where a tick falls decides
+		// how the two interleave. Each keeps its own order.
+		a, b = shellFirst(a), shellFirst(b)
+	}
+	for i := 0; i < max(len(a), len(b)); i++ {
+		var x, y string
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return i + 1, x, y, false
+		}
+	}
+	return 0, "", "", true
+}
+
+// concurrent reports whether a script starts a program that runs
+// alongside the shell.
+func concurrent(cmdline string) bool {
+	return strings.Contains(cmdline, "start ")
+}
+
+// shellFirst moves the shell's echoed commands ("kpp> ...") before the
+// other lines, each group in its own order.
+func shellFirst(lines []string) []string {
+	var shell, rest []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "kpp> ") {
+			shell = append(shell, l)
+		} else {
+			rest = append(rest, l)
+		}
+	}
+	return append(shell, rest...)
+}
+
 // module is an extra boot module (a driver loaded at boot, by file name).
 type module struct {
 	file string
@@ -154,19 +200,8 @@ func bootBoth(t *testing.T, cmdline string, wantStatus int, want []string, denia
 	// A bug check ends the transcript at a point that depends on the
 	// machine's timing; other scripts must match line for line.
 	if len(runs) == 2 && wantStatus != exitBugCheck {
-		q := runs[1]
-		a, b := transcript(q.serial), transcript(k.serial)
-		for i := 0; i < max(len(a), len(b)); i++ {
-			var x, y string
-			if i < len(a) {
-				x = a[i]
-			}
-			if i < len(b) {
-				y = b[i]
-			}
-			if x != y {
-				t.Fatalf("transcripts differ at line %d:\nqemu:   %q\nkppemu: %q\n\nkppemu:\n%s", i+1, x, y, k.serial)
-			}
+		if line, x, y, ok := sameTranscript(cmdline, runs[1].serial, k.serial); !ok {
+			t.Fatalf("transcripts differ at line %d:\nqemu:   %q\nkppemu: %q\n\nkppemu:\n%s", line, x, y, k.serial)
 		}
 	}
 	for _, r := range runs {
@@ -431,4 +466,26 @@ func TestSealingFollowsArming(t *testing.T) {
 				"power off",
 			}, []denial{{abi.APIHandleFilter, abi.PolicyStripRights, 1, abi.ProcessTerminate, "vendor_sample"}})
 	})
+}
+
+// The QEMU transcript of TestRundownOnUnregister when a tick let hello run
+// before the shell echoed its next command: the same transcript as far as
+// the comparison goes; a changed order within the program's lines is not.
+func TestTranscriptConcurrentStart(t *testing.T) {
+	script := "autorun=load vendor_rundown;start hello;sleep 50;unload vendor_rundown;poweroff"
+	k := "kpp> start hello\nstart: hello is pid 1\nkpp> sleep 50\nhello: pid 1\n" +
+		"vendor_rundown: callback for pid 1 entered\nkpp> unload vendor_rundown\n"
+	q := "kpp> start hello\nstart: hello is pid 1\nhello: pid 1\nkpp> sleep 50\n" +
+		"vendor_rundown: callback for pid 1 entered\nkpp> unload vendor_rundown\n"
+	if line, x, y, ok := sameTranscript(script, q, k); !ok {
+		t.Fatalf("line %d: %q vs %q", line, x, y)
+	}
+	swapped := "kpp> start hello\nhello: pid 1\nstart: hello is pid 1\nkpp> sleep 50\n" +
+		"vendor_rundown: callback for pid 1 entered\nkpp> unload vendor_rundown\n"
+	if _, _, _, ok := sameTranscript(script, swapped, k); ok {
+		t.Fatal("a changed order of the non-shell lines was accepted")
+	}
+	if _, _, _, ok := sameTranscript("autorun=run hello", q, k); ok {
+		t.Fatal("a script without start compared loosely")
+	}
 }
