@@ -203,6 +203,7 @@ func (c *CPU) Reset() {
 	c.XCR0 = 1
 	c.PAT = 0x0007040600070406
 	c.MiscEnable = 1
+	c.resetMTRRs()
 	c.DR[6] = 0xFFFF0FF0
 	c.DR[7] = 0x400
 	for i := range c.Seg {

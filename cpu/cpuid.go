@@ -53,7 +53,7 @@ func computeFeatures() *cpuidFeat {
 	fx := registered("FXSAVE") && registered("FXRSTOR")
 	sse := fx && registered("MOVAPS") && registered("ADDSS")
 	sse2 := sse && registered("MOVDQA") && registered("ADDSD") && registered("PXOR")
-	f.ecx1 = bit(registered("CMPXCHG16B"), 13) | bit(registered("POPCNT"), 23) | bit(registered("MOVBE"), 22) |
+	f.ecx1 = bit(true, 31) /* running under a hypervisor: leaf 0x40000000 */ | bit(registered("CMPXCHG16B"), 13) | bit(registered("POPCNT"), 23) | bit(registered("MOVBE"), 22) |
 		bit(true, 30) /* RDRAND */ | bit(registered("XSAVE") && registered("XRSTOR"), 26)
 	// FPU means the whole x87: loads, stores, arithmetic and comparisons exist, the
 	// transcendental instructions (FSIN, F2XM1, FPATAN, ...) do not yet, so bit 0
@@ -61,7 +61,7 @@ func computeFeatures() *cpuidFeat {
 	f.edx1 = bit(registered("FLD") && registered("FADD") && registered("FSIN") && registered("F2XM1"), 0) /* FPU */ | bit(true, 2) /* DE */ | bit(true, 3) /* PSE */ |
 		bit(true, 4) /* TSC */ | bit(true, 5) /* MSR */ | bit(true, 6) /* PAE */ | bit(true, 7) /* MCE */ |
 		bit(true, 14) /* MCA: IA32_MCG_CAP reports zero banks */ |
-		bit(registered("CMPXCHG8B"), 8) | bit(true, 9) /* APIC */ | bit(true, 13) /* PGE */ |
+		bit(registered("CMPXCHG8B"), 8) | bit(true, 9) /* APIC */ | bit(true, 12) /* MTRR */ | bit(true, 13) /* PGE */ |
 		bit(registered("CMOVE"), 15) | bit(true, 16) /* PAT */ | bit(true, 17) /* PSE-36 */ | bit(true, 19) /* CLFSH */ |
 		bit(fx, 24) | bit(sse, 25) | bit(sse2, 26)
 	f.ebx7 = bit(true, 7) /* SMEP */ | bit(true, 18) /* RDSEED */ | bit(true, 20) /* SMAP */ |
@@ -78,13 +78,29 @@ const brand = "kppemu virtual x86-64 CPU @ 1.00GHz"
 // cpuidSignature is CPUID.1:EAX (family 6, model 0x3A, stepping 9), also EDX after INIT.
 const cpuidSignature = 0x000306A9
 
+// CPUID ranges: the basic leaves end at cpuidMaxBasic, the hypervisor leaves (as
+// QEMU's TCG reports them: signature "TCGTCGTCGTCG", no hypervisor features) at
+// cpuidMaxHyper, the extended ones at cpuidMaxExt.
+const (
+	cpuidMaxBasic = 0xD
+	cpuidHyper    = 0x40000000
+	cpuidMaxHyper = 0x40000001
+	cpuidMaxExt   = 0x80000008
+)
+
 // CPUID returns the CPUID leaf/subleaf values.
 func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 	featuresOnce.Do(func() { features = computeFeatures() })
 	f := features
+	// A leaf above its range's maximum returns the highest basic leaf (SDM Vol. 2A,
+	// CPUID: "INPUT EAX = 0: Returns CPUID's Highest Value..."), as QEMU does.
+	if leaf > cpuidMaxBasic && (leaf < cpuidHyper || leaf > cpuidMaxHyper) &&
+		(leaf < 0x80000000 || leaf > cpuidMaxExt) {
+		leaf = cpuidMaxBasic
+	}
 	switch leaf {
 	case 0:
-		return 0xD, 0x756E6547, 0x6C65746E, 0x49656E69 // "GenuineIntel"
+		return cpuidMaxBasic, 0x756E6547, 0x6C65746E, 0x49656E69 // "GenuineIntel"
 	case 1:
 		ecx := f.ecx1
 		if c.CR4&CR4OSXSAVE != 0 && ecx&(1<<26) != 0 {
@@ -109,8 +125,10 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 			return bit(registered("XSAVEOPT"), 0), 0, 0, 0
 		}
 		return 0, 0, 0, 0
+	case cpuidHyper:
+		return cpuidMaxHyper, 0x54474354, 0x43544743, 0x47435447 // "TCGTCGTCGTCG"
 	case 0x80000000:
-		return 0x80000008, 0, 0, 0
+		return cpuidMaxExt, 0, 0, 0
 	case 0x80000001:
 		return 0, 0, f.ecx81, f.edx81
 	case 0x80000002, 0x80000003, 0x80000004:

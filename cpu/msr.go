@@ -97,6 +97,9 @@ func (c *CPU) ReadMSR(idx uint32) (uint64, bool) {
 	if idx >= msrK7PerfFirst && idx <= msrK7PerfLast {
 		return c.K7Perf[idx-msrK7PerfFirst], true
 	}
+	if v, ok := c.readMTRR(idx); ok {
+		return v, true
+	}
 	if c.cfg.MSR != nil {
 		return c.cfg.MSR.ReadMSR(idx)
 	}
@@ -170,6 +173,9 @@ func (c *CPU) WriteMSR(idx uint32, v uint64) bool {
 		if idx >= msrK7PerfFirst && idx <= msrK7PerfLast {
 			c.K7Perf[idx-msrK7PerfFirst] = v
 			return true
+		}
+		if handled, ok := c.writeMTRR(idx, v); handled {
+			return ok
 		}
 		if c.cfg.MSR != nil {
 			return c.cfg.MSR.WriteMSR(idx, v)

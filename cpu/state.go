@@ -28,7 +28,11 @@ type State struct {
 	SysenterESP, SysenterEIP  uint64
 	PAT                       uint64
 	MiscEnable                uint64
-	K7Perf                    [8]uint64 // MSR C001_0000..C001_0007: accepted and stored, no effect
+	K7Perf                    [8]uint64  // MSR C001_0000..C001_0007: accepted and stored, no effect
+	FeatureControl            uint64     // IA32_FEATURE_CONTROL
+	MTRRDefType               uint64     // IA32_MTRR_DEF_TYPE
+	MTRRFixed                 [11]uint64 // the fixed-range MTRRs: 64K_00000, 16K_80000/A0000, 4K_C0000..F8000
+	MTRRVar                   [16]uint64 // IA32_MTRR_PHYSBASE0/PHYSMASK0 .. PHYSBASE7/PHYSMASK7
 
 	// SSE / x87 state saved by FXSAVE.
 	XMM   [16][2]uint64
