@@ -118,6 +118,7 @@ type Recorder struct {
 	applying bool      // a logged input is being applied (not logged again)
 	who      *whoSearch
 	closed   bool
+	pinned   bool  // a reverse operation walks the checkpoints: do not trim
 	err      error // a failure that ended recording
 }
 
@@ -262,13 +263,30 @@ func (r *Recorder) checkpoint() error {
 	r.cps = append(r.cps, &checkpoint{at: r.now(), state: st, undo: map[uint64][]byte{}, inputs: r.next, size: size})
 	r.bytes += size
 	r.m.MMU.TrackAll()
+	if !r.pinned {
+		r.trim()
+	}
+	return nil
+}
+
+// trim drops the oldest checkpoints while the recording is over budget.
+func (r *Recorder) trim() {
 	for r.bytes > r.cfg.BudgetBytes && len(r.cps) > 1 {
 		old := r.cps[0]
 		r.bytes -= old.size
 		r.cps[0] = nil
 		r.cps = r.cps[1:]
 	}
-	return nil
+}
+
+// pin keeps checkpoint indices stable while a reverse operation walks
+// them (no trimming); the returned function trims again.
+func (r *Recorder) pin() func() {
+	r.pinned = true
+	return func() {
+		r.pinned = false
+		r.trim()
+	}
 }
 
 // applyInputs applies the logged inputs due at the current point.
@@ -513,6 +531,7 @@ func (r *Recorder) ReverseStep(n uint64) (emu.Stop, error) {
 	}
 	r.sync()
 	defer r.quiet()()
+	defer r.pin()()
 	now, oldest := r.now(), r.cps[0].at
 	if now.Instret-oldest.Instret < n || !oldest.before(now) {
 		stop, err := r.goTo(oldest)
@@ -541,6 +560,7 @@ func (r *Recorder) ReverseContinue() (emu.Stop, error) {
 	}
 	r.sync()
 	defer r.quiet()()
+	defer r.pin()()
 	end := r.now()
 	k := len(r.cps) - 1
 	for ; k >= 0 && !r.cps[k].at.before(end); k-- {
@@ -725,8 +745,8 @@ func (r *Recorder) WhoWrote(addr, n uint64) (Write, error) {
 			ends[i] = back
 		}
 	}
-	restoreOut := r.quiet()
-	defer restoreOut()
+	defer r.quiet()()
+	defer r.pin()()
 	moved := false
 	for k := len(r.cps) - 1; k >= 0 && !s.found; k-- {
 		written := false
