@@ -23,7 +23,7 @@ TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsav
 	emu/testdata/smpwork.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
-	images bench bench-check gobench lint parity difftest-long difftest-coverage campaign testguest clean \
+	images bench bench-check bench-deps gobench lint parity difftest-long difftest-coverage campaign testguest clean \
 	fuzz-long binary
 
 # The kppemu binary that run, bench and campaign execute.
@@ -133,6 +133,13 @@ emu/testdata/%.bin: emu/testdata/%.S emu/testdata/%.ld emu/testdata/probe.inc
 bench: binary
 	./$(KPPEMU) bench $(ARGS)
 	$(GO) test -run '^$$' -bench SMPAggregate -benchtime 3x ./emu/
+
+# What kppemu bench needs to measure Bochs too (Debian packages; CI does not
+# install them): Bochs with its BIOS, VGA BIOS and terminal display, and
+# grub-mkrescue with xorriso and mtools for the GRUB boot ISO.
+bench-deps:
+	apt-get install -y --no-install-recommends bochs bochsbios bochs-term vgabios \
+		grub-pc-bin grub-common xorriso mtools
 
 # The kppemu/QEMU ratios (CPU time) against the committed baseline
 # emu/bench/baseline.json, a `kppemu bench --json` report: fails when a

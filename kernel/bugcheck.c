@@ -36,6 +36,9 @@ NORETURN void machine_exit(uint32_t code)
 {
 	serial_flush();
 	outl(KPP_DEBUG_EXIT_PORT, code);
+	/* Still running: a machine without isa-debug-exit (Bochs) stops here. */
+	for (const char *s = "Shutdown"; *s; s++)
+		outb(KPP_BOCHS_SHUTDOWN_PORT, (uint8_t)*s);
 	for (;;) {
 		cli();
 		hlt();

@@ -34,6 +34,7 @@ func benchCommand() *cli.Command {
 			&cli.DurationFlag{Name: "qemu-time", Value: 1500 * time.Millisecond, Usage: "QEMU's work per workload `DURATION` (rounds are sized to it)"},
 			&cli.BoolFlag{Name: "cpu-time", Usage: "measure CPU time (user + system) instead of wall time: steadier on a busy host"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr"},
+			&cli.BoolFlag{Name: "bochs", Usage: "measure Bochs too, booted from a GRUB ISO (default: when it is installed; make bench-deps)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the results as JSON instead of a table"},
 			&cli.StringFlag{Name: "check", Usage: "compare the kppemu/QEMU ratios with the baseline `FILE` (a --json report); fail on a workload more than 15% below it"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the whole run to `FILE` (go tool pprof; kppemu's own time)"},
@@ -67,6 +68,11 @@ func benchAction(c *cli.Context) error {
 		o.QEMU = c.Bool("qemu")
 	} else {
 		o.QEMU = qemu.Available()
+	}
+	if c.IsSet("bochs") {
+		o.Bochs = c.Bool("bochs")
+	} else {
+		o.Bochs = bench.BochsAvailable()
 	}
 	if !c.Bool("quiet") {
 		o.Progress = os.Stderr
@@ -124,11 +130,15 @@ func printBench(out io.Writer, o bench.Options, results []bench.Result) {
 		"pg=off", clock, o.Runs)
 	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
 	qemuCols := results[0].HasQEMU
+	bochsCols := o.Bochs
+	fmt.Fprintf(w, "workload\trounds\tinstructions\tkppemu %s\tkppemu MIPS\t", clock)
 	if qemuCols {
-		fmt.Fprintf(w, "workload\trounds\tinstructions\tkppemu %s\tkppemu MIPS\tQEMU rounds\tQEMU instr (est.)\tQEMU %s\tQEMU MIPS\tkppemu/QEMU\t\n", clock, clock)
-	} else {
-		fmt.Fprintf(w, "workload\trounds\tinstructions\tkppemu %s\tkppemu MIPS\t\n", clock)
+		fmt.Fprintf(w, "QEMU rounds\tQEMU instr (est.)\tQEMU %s\tQEMU MIPS\tkppemu/QEMU\t", clock)
 	}
+	if bochsCols {
+		fmt.Fprintf(w, "Bochs %s\tBochs MIPS\tkppemu/Bochs\t", clock)
+	}
+	fmt.Fprintln(w)
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
 	// A value of 0: the workload did not stand out of the baseline's noise.
 	num := func(format string, v float64) string {
@@ -144,6 +154,13 @@ func printBench(out io.Writer, o bench.Options, results []bench.Result) {
 		if qemuCols {
 			fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t", r.QRounds, r.QInstr, ms(r.QWall), num("%.0f", r.QMIPS), num("%.4f", r.Ratio()))
 		}
+		if bochsCols {
+			if r.HasBochs {
+				fmt.Fprintf(w, "%s\t%s\t%s\t", ms(r.BWall), num("%.1f", r.BMIPS), num("%.2f", r.BochsRatio()))
+			} else {
+				fmt.Fprintf(w, "n/a\tn/a\tn/a\t")
+			}
+		}
 		fmt.Fprintln(w)
 	}
 	k, q, ratio := bench.GeoMean(results)
@@ -151,13 +168,21 @@ func printBench(out io.Writer, o bench.Options, results []bench.Result) {
 	if qemuCols {
 		fmt.Fprintf(w, "\t\t\t%s\t%s\t", num("%.0f", q), num("%.4f", ratio))
 	}
+	if bochsCols {
+		b, br := bench.BochsGeoMean(results)
+		fmt.Fprintf(w, "\t%s\t%s\t", num("%.1f", b), num("%.2f", br))
+	}
 	fmt.Fprintln(w)
 	w.Flush()
 	if noisy {
 		fmt.Fprintln(out, "-: the workload took no longer than the baseline boot (noise); raise --scale or --qemu-time")
 	}
 	fmt.Fprintln(out, "checksums: every workload's line matched the host's reference on kppemu"+
-		map[bool]string{true: " and QEMU", false: ""}[qemuCols])
+		map[bool]string{true: " and QEMU", false: ""}[qemuCols]+
+		map[bool]string{true: " (and on Bochs where it has numbers: n/a is a boot that failed there)", false: ""}[bochsCols])
+	if bochsCols {
+		fmt.Fprintln(out, "Bochs boots the same image from a GRUB ISO at kppemu's rounds; its instructions are kppemu's count.")
+	}
 	if qemuCols {
 		fmt.Fprintln(out, "QEMU instructions are kppemu's count for the same work, extrapolated to QEMU's rounds; approximate:\n"+
 			"timer interrupts (100 Hz) follow each machine's own clock (a tick costs ~200 instructions: < 0.01%).")

@@ -123,6 +123,9 @@ type Options struct {
 	// QEMUTarget is the wall time each QEMU workload should take beyond
 	// its boot (default 1.5 s); QEMU's rounds are sized from a probe run.
 	QEMUTarget time.Duration
+	// Bochs: also measure Bochs (BochsAvailable), booted from a GRUB ISO, at
+	// kppemu's rounds; a workload Bochs fails is reported without it.
+	Bochs bool
 	// CPUTime: measure CPU time (user + system: kppemu's own process
 	// around Machine.Run, QEMU's child process) instead of wall time.
 	CPUTime bool
@@ -146,6 +149,18 @@ type Result struct {
 	QInstr  uint64 // estimated from kppemu's counts
 	QWall   time.Duration
 	QMIPS   float64
+
+	HasBochs bool
+	BWall    time.Duration // Bochs time of the workload (its instructions are Instr)
+	BMIPS    float64
+}
+
+// BochsRatio is kppemu's speed as a fraction of Bochs's (0 without Bochs).
+func (r Result) BochsRatio() float64 {
+	if !r.HasBochs || r.BMIPS <= 0 || r.KMIPS <= 0 {
+		return 0
+	}
+	return r.KMIPS / r.BMIPS
 }
 
 // Ratio is kppemu's speed as a fraction of QEMU's (0 without QEMU).
@@ -396,12 +411,59 @@ func Run(o Options) ([]Result, error) {
 		progress("qemu baseline: %v", qBaseWall.Round(time.Millisecond))
 	}
 
+	var bm *bochsMachine
+	var bBaseWall time.Duration
+	if o.Bochs {
+		if !BochsAvailable() {
+			return nil, errors.New("bochs, grub-mkrescue, xorriso, mtools or script is not installed (make bench-deps)")
+		}
+		dir, err := os.MkdirTemp("", "kppemu-bochs-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		bm = &bochsMachine{dir: dir}
+		iso, err := bm.iso(Baseline)
+		if err != nil {
+			return nil, err
+		}
+		walls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return bm.run(iso) })
+		if err != nil {
+			return nil, err
+		}
+		bBaseWall = median(walls)
+		progress("bochs baseline: %v", bBaseWall.Round(time.Millisecond))
+	}
+	// bochs measures a workload on Bochs (cmdline; base is subtracted).
+	bochs := func(r *Result, cmdline string, base time.Duration) {
+		iso, err := bm.iso(cmdline)
+		if err != nil {
+			progress("bochs %s: %v", r.Workload.Name, err)
+			return
+		}
+		walls, last, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return bm.run(iso) })
+		if err == nil && !r.Workload.Whole {
+			_, err = checkOutput("bochs", last.Serial, r.Workload)
+		}
+		if err != nil {
+			progress("bochs %s: not measured: %v", r.Workload.Name, err)
+			return
+		}
+		r.HasBochs = true
+		r.BWall = median(walls) - base
+		r.BMIPS = mips(r.Instr, r.BWall)
+		progress("bochs %s: %v, %.1f MIPS", r.Workload.Name, r.BWall.Round(time.Millisecond), r.BMIPS)
+	}
+
 	var results []Result
 	for _, w := range o.Workloads {
 		if w.Whole {
 			r, err := runWhole(o, qf, w, progress)
 			if err != nil {
 				return results, err
+			}
+			if bm != nil {
+				bochs(&r, w.Args, 0)
 			}
 			results = append(results, r)
 			continue
@@ -487,6 +549,9 @@ func Run(o Options) ([]Result, error) {
 			r.QMIPS = mips(r.QInstr, r.QWall)
 			progress("qemu %s: %d rounds, ~%d instructions, %v, %.0f MIPS", w.Name, q, r.QInstr, r.QWall.Round(time.Millisecond), r.QMIPS)
 		}
+		if bm != nil {
+			bochs(&r, cmd, bBaseWall)
+		}
 		results = append(results, r)
 	}
 	return results, nil
@@ -526,6 +591,32 @@ func runWhole(o Options, qf qemuFiles, w Workload, progress func(string, ...any)
 		progress("qemu %s: %v", w.Name, r.QWall.Round(time.Millisecond))
 	}
 	return r, nil
+}
+
+// BochsGeoMean returns the geometric means of Bochs's MIPS and of
+// kppemu/Bochs over the results that have them.
+func BochsGeoMean(results []Result) (mipsGeo, ratio float64) {
+	var ms, rs []float64
+	for _, r := range results {
+		if r.HasBochs && r.BMIPS > 0 {
+			ms = append(ms, r.BMIPS)
+			if x := r.BochsRatio(); x > 0 {
+				rs = append(rs, x)
+			}
+		}
+	}
+	return geo(ms), geo(rs)
+}
+
+func geo(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, x := range v {
+		sum += math.Log(x)
+	}
+	return math.Exp(sum / float64(len(v)))
 }
 
 // GeoMean returns the geometric means of kppemu's MIPS, QEMU's MIPS and

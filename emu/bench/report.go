@@ -19,6 +19,9 @@ type Entry struct {
 	QEMUSec      float64 `json:"qemu_seconds,omitempty"`
 	QEMUMIPS     float64 `json:"qemu_mips,omitempty"`
 	Ratio        float64 `json:"kppemu_per_qemu,omitempty"`
+	BochsSec     float64 `json:"bochs_seconds,omitempty"`
+	BochsMIPS    float64 `json:"bochs_mips,omitempty"`
+	BochsRatio   float64 `json:"kppemu_per_bochs,omitempty"`
 }
 
 // Report is the JSON form of a measurement (kppemu bench --json), and the
@@ -46,6 +49,9 @@ func NewReport(o Options, results []Result) Report {
 		if x.HasQEMU {
 			e.QEMURounds, e.QEMUInstr, e.QEMUSec, e.QEMUMIPS = x.QRounds, x.QInstr, x.QWall.Seconds(), x.QMIPS
 			e.Ratio = x.Ratio()
+		}
+		if x.HasBochs {
+			e.BochsSec, e.BochsMIPS, e.BochsRatio = x.BWall.Seconds(), x.BMIPS, x.BochsRatio()
 		}
 		r.Entries = append(r.Entries, e)
 	}

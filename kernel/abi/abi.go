@@ -119,20 +119,21 @@ const (
 
 // Fixed hardware the guest relies on (the same on QEMU's pc machine).
 const (
-	COM1Port         = 0x3F8
-	COM1IRQ          = 4
-	DebugExitPort    = 0xF4 // isa-debug-exit: a 32-bit write of v exits with status (v<<1)|1
-	UnassignedPort   = 0xEA8 // no device on either machine: reads all ones (the sysloop benchmark)
-	ExitPowerOff     = 0    // halt/poweroff: exit status 1
-	ExitBugCheck     = 1    // after a bug check's stop screen: exit status 3
-	ExitTestFailed   = 2    // a test command failed: exit status 5
-	PICMasterBase    = 0x20 // vectors of the remapped 8259 pair
-	PICSlaveBase     = 0x28
-	VecAPICTimer     = 0x40
-	VecAPICError     = 0xFE
-	VecSpurious      = 0xFF
-	LAPICDefaultBase = 0xFEE00000
-	TickHz           = 100 // local APIC timer tick rate
+	COM1Port          = 0x3F8
+	COM1IRQ           = 4
+	DebugExitPort     = 0xF4   // isa-debug-exit: a 32-bit write of v exits with status (v<<1)|1
+	UnassignedPort    = 0xEA8  // no device on either machine: reads all ones (the sysloop benchmark)
+	BochsShutdownPort = 0x8900 // Bochs, which has no isa-debug-exit, stops when "Shutdown" is written here
+	ExitPowerOff      = 0      // halt/poweroff: exit status 1
+	ExitBugCheck      = 1      // after a bug check's stop screen: exit status 3
+	ExitTestFailed    = 2      // a test command failed: exit status 5
+	PICMasterBase     = 0x20   // vectors of the remapped 8259 pair
+	PICSlaveBase      = 0x28
+	VecAPICTimer      = 0x40
+	VecAPICError      = 0xFE
+	VecSpurious       = 0xFF
+	LAPICDefaultBase  = 0xFEE00000
+	TickHz            = 100 // local APIC timer tick rate
 )
 
 // Guest virtual memory layout (4-level paging, 4 KiB pages).

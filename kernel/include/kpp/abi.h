@@ -134,6 +134,7 @@
 #define KPP_COM1_IRQ 4
 #define KPP_DEBUG_EXIT_PORT 0xF4         /* isa-debug-exit: a 32-bit write of v exits with status (v<<1)|1 */
 #define KPP_UNASSIGNED_PORT 0xEA8        /* no device on either machine: reads all ones (the sysloop benchmark) */
+#define KPP_BOCHS_SHUTDOWN_PORT 0x8900   /* Bochs, which has no isa-debug-exit, stops when "Shutdown" is written here */
 #define KPP_EXIT_POWER_OFF 0             /* halt/poweroff: exit status 1 */
 #define KPP_EXIT_BUG_CHECK 1             /* after a bug check's stop screen: exit status 3 */
 #define KPP_EXIT_TEST_FAILED 2           /* a test command failed: exit status 5 */

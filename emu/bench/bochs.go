@@ -1,0 +1,133 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kppemu/kppemu/images"
+)
+
+// Bochs cannot load a Multiboot image itself: the same kernel and initrd
+// boot from a GRUB rescue ISO (grub-mkrescue, from grub-pc-bin, xorriso and
+// mtools) whose grub.cfg holds the command line, one ISO per command line.
+// Debian's Bochs has its debugger compiled in (an rc file with "c" starts
+// the run) and its only display library without X is term, which needs a
+// terminal: it runs under script(1). The serial port goes to a file; the
+// kernel's power-off writes "Shutdown" to port 0x8900, which ends Bochs.
+
+// bochsTools are the programs a Bochs measurement needs.
+var bochsTools = []string{"bochs", "grub-mkrescue", "xorriso", "mformat", "script"}
+
+// BochsAvailable reports whether Bochs and the tools to boot it are installed
+// (make bench-deps installs them).
+func BochsAvailable() bool {
+	for _, t := range bochsTools {
+		if _, err := exec.LookPath(t); err != nil {
+			return false
+		}
+	}
+	for _, f := range []string{"/usr/share/bochs/BIOS-bochs-latest", "/usr/share/bochs/VGABIOS-lgpl-latest"} {
+		if _, err := os.Stat(f); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// bochsMachine makes and boots GRUB ISOs in its directory.
+type bochsMachine struct {
+	dir string
+	n   int
+}
+
+// grubQuote quotes s as one word of grub.cfg (single quotes; a single quote
+// inside becomes '\'').
+func grubQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// grubWords quotes each space-separated word of cmdline on its own: GRUB
+// joins the words with spaces, but puts double quotes around a word that
+// holds a space.
+func grubWords(cmdline string) string {
+	var w []string
+	for _, f := range strings.Fields(cmdline) {
+		w = append(w, grubQuote(f))
+	}
+	return strings.Join(w, " ")
+}
+
+// iso writes a boot ISO whose kernel command line is cmdline. GRUB does not
+// pass the file name as the first word of the command line as QEMU does, so
+// it is written out.
+func (b *bochsMachine) iso(cmdline string) (string, error) {
+	b.n++
+	root := filepath.Join(b.dir, fmt.Sprintf("iso%d", b.n))
+	if err := os.MkdirAll(filepath.Join(root, "boot", "grub"), 0o755); err != nil {
+		return "", err
+	}
+	cfg := "set timeout=0\nset default=0\nmenuentry kpp {\n" +
+		"\tmultiboot /boot/kernel.elf /boot/kernel.elf " + grubWords(cmdline) + "\n" +
+		"\tmodule /boot/initrd.tar initrd.tar\n\tboot\n}\n"
+	for name, data := range map[string][]byte{"boot/kernel.elf": images.Kernel(),
+		"boot/initrd.tar": images.Archive(), "boot/grub/grub.cfg": []byte(cfg)} {
+		if err := os.WriteFile(filepath.Join(root, name), data, 0o644); err != nil {
+			return "", err
+		}
+	}
+	out := filepath.Join(b.dir, fmt.Sprintf("boot%d.iso", b.n))
+	cmd := exec.Command("grub-mkrescue", "-o", out, root)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("grub-mkrescue: %v: %s", err, bytes.TrimSpace(msg))
+	}
+	return out, os.RemoveAll(root)
+}
+
+// run boots iso on Bochs; Wall and CPU are the whole process's (with
+// script's), the transcript is what the guest wrote to COM1.
+func (b *bochsMachine) run(iso string) (Boot, error) {
+	serial := filepath.Join(b.dir, "serial.out")
+	os.Remove(serial)
+	rc := filepath.Join(b.dir, "bochsrc")
+	conf := "megs: 128\nromimage: file=/usr/share/bochs/BIOS-bochs-latest\n" +
+		"vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest\n" +
+		"ata0-master: type=cdrom, path=" + iso + ", status=inserted\nboot: cdrom\n" +
+		"display_library: term\ncom1: enabled=1, mode=file, dev=" + serial + "\n" +
+		"log: " + filepath.Join(b.dir, "bochs.log") + "\nspeaker: enabled=0\nsound: driver=dummy\nclock: sync=none\n"
+	cont := filepath.Join(b.dir, "continue.rc")
+	if err := os.WriteFile(rc, []byte(conf), 0o644); err != nil {
+		return Boot{}, err
+	}
+	if err := os.WriteFile(cont, []byte("c\n"), 0o644); err != nil {
+		return Boot{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "script", "-q", "-e", "-c",
+		"stty rows 25 cols 80; exec bochs -q -f "+rc+" -rc "+cont, "/dev/null")
+	cmd.Env = append(os.Environ(), "TERM=xterm")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	bt := Boot{Wall: time.Since(start)}
+	if cmd.ProcessState != nil {
+		bt.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	s, rerr := os.ReadFile(serial)
+	bt.Serial = string(s)
+	if ctx.Err() != nil {
+		return bt, fmt.Errorf("bochs: timed out\n%s", tail(bt.Serial))
+	}
+	if rerr != nil {
+		return bt, fmt.Errorf("bochs: no serial output (%v; %v)", rerr, err)
+	}
+	if !strings.Contains(bt.Serial, "power off") {
+		return bt, fmt.Errorf("bochs: the guest did not power off\n%s", tail(bt.Serial))
+	}
+	return bt, nil
+}
