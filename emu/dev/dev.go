@@ -1,5 +1,5 @@
 // Package dev holds the machine's devices: 16550A UART, 8259A PIC pair,
-// 8254 PIT, local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg, the
+// 8254 PIT, i8042 keyboard controller, local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg, the
 // guest event port and an empty PCI configuration space. Devices never
 // import the CPU: they see port or MMIO offsets within their own range
 // (rust-vmm style: off is relative to the attach base, len(data) is the
@@ -14,6 +14,8 @@
 //	0x4D0, 2   ELCR                                                  -> pic.ELCR()
 //	0x40, 4    PIT                pit := dev.NewPIT(clk, pic.IRQ(0))
 //	0x61, 1    port B (speaker)                                      -> pit.PortB()
+//	0x60, 0x64 i8042 (PS/2)       kbd := dev.NewI8042(pic.IRQ(1))    -> kbd.Data(), kbd.Command()
+//	0x92, 1    port A (A20)                                          -> kbd.Port92()
 //	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase); cmos.SetIRQ(pic.IRQ(8))
 //	0xF4, 4    isa-debug-exit     dev.NewDebugExit(func(status int) { ... })
 //	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("etc/kppemu/seed", b)

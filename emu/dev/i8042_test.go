@@ -1,0 +1,63 @@
+package dev
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestI8042: the status port as SeaBIOS leaves QEMU's controller, the controller
+// commands a kernel's start-up runs, keyboard reset and identify, IRQ 1 while the
+// output buffer is full, and port 0x92 with A20 on. The expected bytes were read on
+// QEMU 7.2.
+func TestI8042(t *testing.T) {
+	var irq []bool
+	k := NewI8042(IRQFunc(func(l bool) { irq = append(irq, l) }))
+	in := func(d PortDevice) byte { b := []byte{0}; d.ReadPort(0, b); return b[0] }
+	out := func(d PortDevice, v byte) { d.WritePort(0, []byte{v}) }
+	cmd, data := k.Command(), k.Data()
+
+	require.Equal(t, byte(0x1C), in(cmd))
+	require.Equal(t, byte(0xFA), in(data), "the last byte SeaBIOS read")
+	require.Equal(t, byte(0x02), in(k.Port92()))
+
+	seq := []struct {
+		port PortDevice
+		v    byte
+		want []byte
+	}{
+		{cmd, 0x20, []byte{0x61}},
+		{cmd, 0xAA, []byte{0x55}},
+		{cmd, 0xAB, []byte{0x00}},
+		{cmd, 0xD0, []byte{0xCF}},
+		{data, 0xFF, []byte{0xFA, 0xAA}},
+		{data, 0xF2, []byte{0xFA, 0xAB, 0x41}},
+		{data, 0xEE, []byte{0xEE}},
+		{data, 0xF4, []byte{0xFA}},
+	}
+	for _, s := range seq {
+		out(s.port, s.v)
+		for _, w := range s.want {
+			require.Equal(t, byte(0x1D), in(cmd), "status after %#x", s.v)
+			require.Equal(t, w, in(data), "after %#x", s.v)
+		}
+		require.Equal(t, byte(0x1C), in(cmd), "status after %#x", s.v)
+	}
+	require.Equal(t, byte(0xFA), in(data), "an empty buffer repeats the last byte")
+	require.NotEmpty(t, irq)
+	require.False(t, irq[len(irq)-1], "IRQ 1 lowered once the buffer is empty")
+
+	// Keyboard interrupt off: no IRQ; the configuration byte reads back.
+	out(cmd, 0x60)
+	out(data, 0x20)
+	n := len(irq)
+	out(cmd, 0x20)
+	require.Equal(t, byte(0x20), in(data))
+	require.Len(t, irq, n)
+
+	b, err := k.SaveState()
+	require.NoError(t, err)
+	k2 := NewI8042(nil)
+	require.NoError(t, k2.LoadState(b))
+	require.Equal(t, k.State.Config, k2.State.Config)
+}
