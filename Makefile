@@ -18,7 +18,7 @@ OBJCOPY ?= objcopy
 # regenerated files with the committed ones and need git for that.
 IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 
-TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf \
+TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf emu/testdata/pcprobe.elf \
 	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin \
 	emu/testdata/smpwork.bin
 
@@ -112,6 +112,12 @@ emu/testdata/xsave.elf: emu/testdata/xsave.S emu/testdata/guest.ld
 	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/xsave64.elf emu/testdata/xsave.o
 	$(OBJCOPY) -O elf32-i386 emu/testdata/xsave64.elf $@
 	rm -f emu/testdata/xsave.o emu/testdata/xsave64.elf
+
+emu/testdata/pcprobe.elf: emu/testdata/pcprobe.S emu/testdata/guest.ld
+	$(AS) --64 -o emu/testdata/pcprobe.o $<
+	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/pcprobe64.elf emu/testdata/pcprobe.o
+	$(OBJCOPY) -O elf32-i386 emu/testdata/pcprobe64.elf $@
+	rm -f emu/testdata/pcprobe.o emu/testdata/pcprobe64.elf
 
 emu/testdata/timer.bin: emu/testdata/timer.S emu/testdata/timer.ld
 	$(AS) --32 -o emu/testdata/timer.o $<

@@ -1,0 +1,618 @@
+/*
+ * The PC platform probe: a Multiboot v1 image (64-bit code in an ELF32 file, header
+ * flags without the a.out kludge, as CPU test suites ship theirs) that prints on COM1
+ * what bare-metal test kernels read from the machine at start-up: the i8042 status
+ * and its self-tests, port 0x80, the PIC masks SeaBIOS leaves, unassigned ports (all
+ * ones), CMOS status and memory-size registers, fw_cfg keys, VGA text memory read
+ * back, the MTRRs and other MSRs such images read, and CPUID's hypervisor leaf, what
+ * a leaf past its range returns and the feature bits they test. It prints only what
+ * QEMU TCG (-cpu max) and kppemu agree on by design, so the transcript is the same on
+ * both; it exits through isa-debug-exit with value 0 (exit status 1).
+ *
+ * An MSR read that may fault sets fault_resume first; the #GP handler records the
+ * vector in fault_vec and resumes there.
+ */
+
+	.set MB_MAGIC, 0x1BADB002
+	.set MB_FLAGS, 0x00000003
+	.set COM1, 0x3F8
+	.set DEBUG_EXIT, 0xF4
+
+	.section .multiboot, "a"
+	.balign 4
+	.long MB_MAGIC
+	.long MB_FLAGS
+	.long -(MB_MAGIC + MB_FLAGS)
+
+	.macro PMSR idx
+	movl $\idx, %ecx
+	call show_msr
+	.endm
+	.macro PIN8 port
+	movl $\port, %edx
+	call show_in8
+	.endm
+	.macro PIN16 port
+	movl $\port, %edx
+	call show_in16
+	.endm
+	.macro PIN32 port
+	movl $\port, %edx
+	call show_in32
+	.endm
+	.macro PCPUID leaf, sub
+	movl $\leaf, %eax
+	movl $\sub, %ecx
+	call show_cpuid
+	.endm
+	.macro PCMOS reg
+	movl $\reg, %eax
+	call show_cmos
+	.endm
+	.macro PFWCFG key, len
+	movl $\key, %eax
+	movl $\len, %ecx
+	call show_fwcfg
+	.endm
+
+	.text
+	.code32
+	.globl start32
+start32:
+	cli
+	movl $stack_top, %esp
+	movl $pdpt + 3, pml4
+	movl $pd + 3, pdpt
+	xorl %ecx, %ecx
+1:	movl %ecx, %eax
+	shll $21, %eax
+	orl $0x83, %eax
+	movl %eax, pd(,%ecx,8)
+	incl %ecx
+	cmpl $512, %ecx
+	jne 1b
+	movl %cr4, %eax
+	orl $0x20, %eax
+	movl %eax, %cr4
+	movl $pml4, %eax
+	movl %eax, %cr3
+	movl $0xC0000080, %ecx
+	rdmsr
+	orl $0x100, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $0x80000001, %eax
+	movl %eax, %cr0
+	lgdt gdtr
+	ljmp $0x08, $start64
+
+	.code64
+start64:
+	movw $0x10, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	movq $stack_top, %rsp
+	call idt_init
+	call serial_init
+	leaq msg_hello(%rip), %rsi
+	call puts
+	/* The i8042 as SeaBIOS leaves it, its self-tests and a keyboard reset. */
+	PIN8 0x64
+	PIN8 0x60
+	movb $0x20, %al
+	outb %al, $0x64
+	PIN8 0x64
+	PIN8 0x60
+	movb $0xAA, %al
+	outb %al, $0x64
+	PIN8 0x60
+	movb $0xAB, %al
+	outb %al, $0x64
+	PIN8 0x60
+	movb $0xD0, %al
+	outb %al, $0x64
+	PIN8 0x60
+	movb $0xFF, %al
+	outb %al, $0x60
+	PIN8 0x64
+	PIN8 0x60
+	PIN8 0x60
+	PIN8 0x64
+	movb $0xF2, %al
+	outb %al, $0x60
+	PIN8 0x60
+	PIN8 0x60
+	PIN8 0x60
+	movb $0xEE, %al
+	outb %al, $0x60
+	PIN8 0x60
+	PIN8 0x60
+	PIN8 0x92
+	/* Port 0x80, the PIC masks SeaBIOS leaves, unassigned ports (all ones). */
+	PIN8 0x80
+	PIN8 0x21
+	PIN8 0xA1
+	PIN8 0x1234
+	PIN8 0xE0
+	PIN8 0x402
+	PIN8 0xE9
+	PIN8 0x8900
+	PIN8 0x2F8
+	PIN16 0x1234
+	PIN32 0x1234
+	PIN32 0xB008
+	/* CMOS: the status registers and the memory sizes. */
+	PCMOS 0x0A
+	PCMOS 0x0B
+	PCMOS 0x0C
+	PCMOS 0x0D
+	PCMOS 0x0E
+	PCMOS 0x0F
+	PCMOS 0x12
+	PCMOS 0x15
+	PCMOS 0x16
+	PCMOS 0x17
+	PCMOS 0x18
+	PCMOS 0x30
+	PCMOS 0x31
+	PCMOS 0x34
+	PCMOS 0x35
+	PCMOS 0x5B
+	PCMOS 0x5C
+	PCMOS 0x5D
+	/* fw_cfg: signature, UUID, RAM size, CPUs, max CPUs, an absent key. */
+	PFWCFG 0x00, 4
+	PFWCFG 0x02, 4
+	PFWCFG 0x03, 8
+	PFWCFG 0x05, 2
+	PFWCFG 0x0E, 2
+	PFWCFG 0x0F, 2
+	PFWCFG 0x4242, 4
+	/* VGA text memory: write and read back. */
+	movq $0xB8000, %rdi
+	movw $0x1F41, (%rdi)
+	movw $0x0742, 158(%rdi)
+	movzwl (%rdi), %eax
+	movzwl 158(%rdi), %edx
+	shll $16, %edx
+	orl %edx, %eax
+	leaq msg_vga(%rip), %rsi
+	call puts
+	movl %eax, %edi
+	call puthex32
+	call newline
+
+	/* MSRs: APIC base, feature control, the MTRRs, PAT, EFER, TSC_AUX, K7 counter. */
+	PMSR 0x1B
+	PMSR 0x3A
+	PMSR 0xFE
+	PMSR 0x17A
+	PMSR 0x200
+	PMSR 0x201
+	PMSR 0x202
+	PMSR 0x203
+	PMSR 0x20E
+	PMSR 0x20F
+	PMSR 0x250
+	PMSR 0x258
+	PMSR 0x259
+	PMSR 0x268
+	PMSR 0x26F
+	PMSR 0x277
+	PMSR 0x2FF
+	PMSR 0xC0000080
+	PMSR 0xC0000103
+	PMSR 0xC0010000
+	/* MTRR writes read back. */
+	movl $0x202, %ecx
+	movl $0x00100006, %eax
+	xorl %edx, %edx
+	wrmsr
+	movl $0x203, %ecx
+	movl $0xFFF00800, %eax
+	movl $0xFF, %edx
+	wrmsr
+	movl $0x2FF, %ecx
+	movl $0x806, %eax
+	xorl %edx, %edx
+	wrmsr
+	PMSR 0x202
+	PMSR 0x203
+	PMSR 0x2FF
+	/* CPUID: the hypervisor leaf, what an out-of-range leaf returns, feature bits. */
+	PCPUID 0x40000000, 0
+	call cpuid_checks
+	leaq msg_bye(%rip), %rsi
+	call puts
+	movw $COM1+5, %dx
+1:	inb %dx, %al
+	testb $0x40, %al
+	jz 1b
+	movw $DEBUG_EXIT, %dx
+	xorl %eax, %eax
+	outl %eax, %dx
+2:	hlt
+	jmp 2b
+
+/* cpuid_checks: CPUID.1 hypervisor/MTRR/APIC/PAT bits, 0x80000008 address sizes, and
+ * whether leaves above each range return the highest basic leaf. */
+cpuid_checks:
+	leaq msg_cpuid_bits(%rip), %rsi
+	call puts
+	movl $1, %eax
+	cpuid
+	movl %edx, %r8d
+	movl %ecx, %edi
+	andl $0x80000000, %edi
+	call puthex32
+	movb $' ', %al
+	call putc
+	movl %r8d, %edi
+	andl $0x00011200, %edi
+	call puthex32
+	movb $' ', %al
+	call putc
+	movl $0x80000008, %eax
+	cpuid
+	movzwl %ax, %edi
+	andl $0xFF, %edi
+	call puthex32
+	call newline
+	xorl %eax, %eax
+	cpuid
+	movl %eax, %r12d
+	movl %eax, %r13d
+	leaq leaves(%rip), %r14
+1:	movl (%r14), %eax
+	testl %eax, %eax
+	jz 3f
+	leaq msg_leaf(%rip), %rsi
+	call puts
+	movl %eax, %edi
+	call puthex32
+	movl (%r14), %eax
+	xorl %ecx, %ecx
+	cpuid
+	movl %eax, %r8d
+	movl %ebx, %r9d
+	movl %ecx, %r10d
+	movl %edx, %r11d
+	movl %r13d, %eax
+	xorl %ecx, %ecx
+	cpuid
+	leaq msg_same(%rip), %rsi
+	cmpl %eax, %r8d
+	jne 2f
+	cmpl %ebx, %r9d
+	jne 2f
+	cmpl %ecx, %r10d
+	jne 2f
+	cmpl %edx, %r11d
+	je 4f
+2:	leaq msg_differs(%rip), %rsi
+4:	call puts
+	call newline
+	addq $4, %r14
+	jmp 1b
+3:	ret
+
+/* show_msr: "msr %ecx: value" or "#GP". */
+show_msr:
+	pushq %rcx
+	leaq msg_msr(%rip), %rsi
+	call puts
+	movl %ecx, %edi
+	call puthex32
+	movb $' ', %al
+	call putc
+	popq %rcx
+	leaq 1f(%rip), %rax
+	movq %rax, fault_resume(%rip)
+	movl $0, fault_vec(%rip)
+	xorl %eax, %eax
+	xorl %edx, %edx
+	rdmsr
+1:	cmpl $0, fault_vec(%rip)
+	jne putvec_nl
+	shlq $32, %rdx
+	orq %rax, %rdx
+	movq %rdx, %rdi
+	call puthex64
+	jmp newline
+putvec_nl:
+	leaq msg_vec(%rip), %rsi
+	call puts
+	movl fault_vec(%rip), %edi
+	call puthex32
+	jmp newline
+
+show_in8:
+	pushq %rdx
+	leaq msg_in8(%rip), %rsi
+	call puts
+	movl %edx, %edi
+	call puthex32
+	movb $' ', %al
+	call putc
+	popq %rdx
+	xorl %eax, %eax
+	inb %dx, %al
+	movl %eax, %edi
+	call puthex32
+	jmp newline
+show_in16:
+	pushq %rdx
+	leaq msg_in16(%rip), %rsi
+	call puts
+	movl %edx, %edi
+	call puthex32
+	movb $' ', %al
+	call putc
+	popq %rdx
+	xorl %eax, %eax
+	inw %dx, %ax
+	movl %eax, %edi
+	call puthex32
+	jmp newline
+show_in32:
+	pushq %rdx
+	leaq msg_in32(%rip), %rsi
+	call puts
+	movl %edx, %edi
+	call puthex32
+	movb $' ', %al
+	call putc
+	popq %rdx
+	inl %dx, %eax
+	movl %eax, %edi
+	call puthex32
+	jmp newline
+
+show_cmos:
+	pushq %rax
+	leaq msg_cmos(%rip), %rsi
+	call puts
+	movl %eax, %edi
+	call puthex32
+	movb $' ', %al
+	call putc
+	popq %rax
+	outb %al, $0x70
+	xorl %eax, %eax
+	inb $0x71, %al
+	movl %eax, %edi
+	call puthex32
+	jmp newline
+
+/* show_fwcfg: key %eax, %ecx bytes from the data port, printed in order. */
+show_fwcfg:
+	pushq %rcx
+	pushq %rax
+	leaq msg_fwcfg(%rip), %rsi
+	call puts
+	movl %eax, %edi
+	call puthex32
+	movb $' ', %al
+	call putc
+	popq %rax
+	movw $0x510, %dx
+	outw %ax, %dx
+	popq %rcx
+1:	pushq %rcx
+	movw $0x511, %dx
+	xorl %eax, %eax
+	inb %dx, %al
+	movl %eax, %edi
+	shlq $56, %rdi
+	movl $2, %ecx
+	call puthex
+	popq %rcx
+	decl %ecx
+	jnz 1b
+	jmp newline
+
+/* show_cpuid: leaf %eax, subleaf %ecx: eax ebx ecx edx. */
+show_cpuid:
+	pushq %rax
+	pushq %rcx
+	leaq msg_cpuid(%rip), %rsi
+	call puts
+	movl %eax, %edi
+	call puthex32
+	movb $'.', %al
+	call putc
+	movl (%rsp), %edi
+	call puthex32
+	movb $':', %al
+	call putc
+	popq %rcx
+	popq %rax
+	cpuid
+	movl %ebx, %r8d
+	movl %ecx, %r9d
+	movl %edx, %r10d
+	movb $' ', %r11b
+	movl %eax, %edi
+	call sp_hex
+	movl %r8d, %edi
+	call sp_hex
+	movl %r9d, %edi
+	call sp_hex
+	movl %r10d, %edi
+	call sp_hex
+	jmp newline
+sp_hex:
+	movb $' ', %al
+	call putc
+	jmp puthex32
+
+idt_init:
+	leaq idt(%rip), %rdi
+	leaq exc_ud(%rip), %rax
+	movl $6, %ecx
+	call set_gate
+	leaq exc_nm(%rip), %rax
+	movl $7, %ecx
+	call set_gate
+	leaq exc_gp(%rip), %rax
+	movl $13, %ecx
+	call set_gate
+	lidt idtr(%rip)
+	ret
+
+/* set_gate: IDT entry %ecx -> handler %rax (interrupt gate, CS 0x08). */
+set_gate:
+	shlq $4, %rcx
+	movw %ax, (%rdi,%rcx)
+	movw $0x08, 2(%rdi,%rcx)
+	movw $0x8E00, 4(%rdi,%rcx)
+	movq %rax, %rdx
+	shrq $16, %rdx
+	movw %dx, 6(%rdi,%rcx)
+	shrq $16, %rdx
+	movl %edx, 8(%rdi,%rcx)
+	movl $0, 12(%rdi,%rcx)
+	ret
+
+exc_ud:
+	movl $6, fault_vec(%rip)
+	jmp resume
+exc_nm:
+	movl $7, fault_vec(%rip)
+	jmp resume
+exc_gp:
+	movl $13, fault_vec(%rip)
+	addq $8, %rsp			/* the error code */
+resume:
+	pushq %rax
+	movq fault_resume(%rip), %rax
+	movq %rax, 8(%rsp)		/* the frame's RIP */
+	popq %rax
+	iretq
+
+serial_init:
+	movw $COM1+1, %dx		/* IER: no interrupts */
+	xorb %al, %al
+	outb %al, %dx
+	movw $COM1+3, %dx		/* LCR: DLAB */
+	movb $0x80, %al
+	outb %al, %dx
+	movw $COM1, %dx			/* divisor 1: 115200 baud */
+	movb $1, %al
+	outb %al, %dx
+	movw $COM1+1, %dx
+	xorb %al, %al
+	outb %al, %dx
+	movw $COM1+3, %dx		/* 8N1 */
+	movb $0x03, %al
+	outb %al, %dx
+	movw $COM1+2, %dx		/* FIFO on, cleared, 14-byte trigger */
+	movb $0xC7, %al
+	outb %al, %dx
+	ret
+
+/* putc: %al to COM1 once THR is empty. Preserves everything but flags. */
+putc:
+	pushq %rdx
+	pushq %rax
+	movw $COM1+5, %dx
+1:	inb %dx, %al
+	testb $0x20, %al
+	jz 1b
+	popq %rax
+	movw $COM1, %dx
+	outb %al, %dx
+	popq %rdx
+	ret
+
+/* puts: the NUL-terminated string at %rsi. */
+puts:
+	pushq %rax
+	pushq %rsi
+1:	movb (%rsi), %al
+	testb %al, %al
+	jz 2f
+	call putc
+	incq %rsi
+	jmp 1b
+2:	popq %rsi
+	popq %rax
+	ret
+
+newline:
+	pushq %rax
+	movb $'\r', %al
+	call putc
+	movb $'\n', %al
+	call putc
+	popq %rax
+	ret
+
+/* puthex64/puthex32: %rdi / %edi in hex with 16 / 8 digits. */
+puthex64:
+	movl $16, %ecx
+	jmp puthex
+puthex32:
+	movl %edi, %edi
+	movl $8, %ecx
+	shlq $32, %rdi
+puthex:
+	pushq %rax
+1:	rolq $4, %rdi
+	movl %edi, %eax
+	andl $0xF, %eax
+	leaq hexdigits(%rip), %rdx
+	movb (%rdx,%rax), %al
+	call putc
+	decl %ecx
+	jnz 1b
+	popq %rax
+	ret
+
+
+	.section .rodata
+hexdigits:	.ascii "0123456789abcdef"
+msg_hello:	.asciz "pc probe: long mode\r\n"
+msg_vga:	.asciz "vga b8000 "
+msg_msr:	.asciz "msr "
+msg_in8:	.asciz "inb "
+msg_in16:	.asciz "inw "
+msg_in32:	.asciz "inl "
+msg_cmos:	.asciz "cmos "
+msg_fwcfg:	.asciz "fw_cfg "
+msg_cpuid:	.asciz "cpuid "
+msg_vec:	.asciz "vector "
+msg_cpuid_bits:	.asciz "cpuid.1 ecx&hypervisor edx&(pat|mtrr|apic), physical address bits "
+msg_leaf:	.asciz "cpuid leaf "
+msg_same:	.asciz " = the highest basic leaf"
+msg_differs:	.asciz " differs from the highest basic leaf"
+	.balign 4
+leaves:	.long 0x14, 0x20, 0x40000010, 0x80000020, 0xC0000000, 0
+msg_bye:	.asciz "bye\r\n"
+	.balign 8
+gdt:
+	.quad 0
+	.quad 0x00AF9A000000FFFF
+	.quad 0x00CF92000000FFFF
+gdt_end:
+gdtr:
+	.word gdt_end - gdt - 1
+	.quad gdt
+idtr:
+	.word 256*16 - 1
+	.quad idt
+
+	.data
+	.balign 8
+fault_resume:	.quad 0
+fault_vec:	.long 0
+
+	.bss
+	.balign 4096
+pml4:	.skip 4096
+pdpt:	.skip 4096
+pd:	.skip 4096
+idt:	.skip 4096
+	.skip 16384
+stack_top:
