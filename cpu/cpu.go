@@ -53,6 +53,9 @@ type Config struct {
 	Logger hclog.Logger
 	// APICID is the processor's initial APIC ID (CPUID.1:EBX[31:24]).
 	APICID uint8
+	// Vendor selects the CPUID vendor string and the vendor-specific behaviours
+	// (vendor.go); the zero value is Intel.
+	Vendor Vendor
 }
 
 // ExitReason says why Run returned.

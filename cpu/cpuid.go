@@ -100,6 +100,9 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 	}
 	switch leaf {
 	case 0:
+		if c.cfg.Vendor == VendorAMD {
+			return cpuidMaxBasic, 0x68747541, 0x444D4163, 0x69746E65 // "AuthenticAMD"
+		}
 		return cpuidMaxBasic, 0x756E6547, 0x6C65746E, 0x49656E69 // "GenuineIntel"
 	case 1:
 		ecx := f.ecx1

@@ -214,12 +214,14 @@ var (
 	opRDRAND64 = uint16(4093)
 	opRDSEED   = uint16(4094)
 	opRDPID    = uint16(4089)
+	opSYSCALL  = uint16(4088) // SYSCALL outside 64-bit mode
 )
 
 // Handlers for forms decoded here; set by the files that implement them.
 var (
 	hCLAC, hSTAC             handler
 	hRDRAND, hRDSEED, hRDPID handler
+	hSYSCALL                 handler
 )
 
 // codePage holds the decoded instructions of one physical page, by page offset.
@@ -628,6 +630,10 @@ opcode:
 	op2, modrm := win[i+1], win[i+2]
 	n := uint8(i + 3)
 	switch {
+	case op2 == 0x05 && c.mode != 64 && hSYSCALL != nil:
+		// SYSCALL outside 64-bit mode, which x86asm refuses: the handler decides
+		// by vendor (#UD on Intel).
+		return &uop{fn: hSYSCALL, len: n - 1, op: opSYSCALL}
 	case op2 == 0xAE && opsize && modrm < 0xC0 && (modrm>>3)&7 == 6:
 		// CLWB (66 0F AE /6), which x86asm decodes as XSAVEOPT; not implemented.
 		return c.udUop(win, len(win), "CLWB")
@@ -746,6 +752,8 @@ func Disassemble(b []byte, mode int) (text string, n int) {
 			return "stac", int(u.len)
 		case opRDRAND64:
 			return "rdrand " + gpr64Names[u.r[0]&15], int(u.len)
+		case opSYSCALL:
+			return "syscall", int(u.len)
 		case opRDPID:
 			return "rdpid " + gpr64Names[u.r[0]&15], int(u.len)
 		case opRDSEED:

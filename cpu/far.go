@@ -500,9 +500,16 @@ func int1(c *CPU, u *uop) *Fault {
 	return c.deliverEvent(VecDB, 0, false, evTrap)
 }
 
-// syscallInsn is SYSCALL (SDM Vol. 2B): 64-bit mode only on Intel.
+// syscallInsn is SYSCALL (SDM Vol. 2B): 64-bit mode only on Intel; AMD CPUs also run it
+// in compatibility and legacy mode (syscallAMD).
 func syscallInsn(c *CPU, u *uop) *Fault {
-	if c.EFER&EFERSCE == 0 || !c.long {
+	if c.EFER&EFERSCE == 0 {
+		return c.ud()
+	}
+	if !c.long {
+		if c.cfg.Vendor == VendorAMD && c.Seg[CS].Attr&attrDB != 0 {
+			return c.syscallAMD()
+		}
 		return c.ud()
 	}
 	fl := c.Flags()

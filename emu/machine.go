@@ -59,6 +59,9 @@ type Config struct {
 	Logger hclog.Logger
 	// Serial receives COM1's output (nil: discarded).
 	Serial io.Writer
+	// CPUVendor is the vendor the CPU presents (CPUID, SYSCALL outside 64-bit
+	// mode); the zero value is Intel.
+	CPUVendor cpu.Vendor
 	// RTCBase is the wall-clock time at guest time 0 (zero:
 	// dev.DefaultRTCBase), so that the RTC too is deterministic.
 	RTCBase time.Time
@@ -203,6 +206,7 @@ func New(cfg Config) (*Machine, error) {
 			Seed:   seed,
 			Logger: cfg.Logger.Named(name),
 			APICID: uint8(i),
+			Vendor: cfg.CPUVendor,
 		})
 		a := dev.NewLAPIC(clk, c.SetINTR, c.NMI)
 		a.SetID(uint8(i))
