@@ -7,10 +7,12 @@ package cpu
 // The starting state is chosen by len(code) % 5: 64-bit long mode at CPL 0 with 4-level
 // paging, the same at CPL 3, 32-bit protected mode without paging (the Multiboot entry
 // state), compatibility mode at CPL 3 (a 32-bit code segment under long mode), or
-// real-address mode with 16-bit code (every interrupt vector resuming one byte on). General registers point into mapped data so memory operands mostly succeed.
+// real-address mode with 16-bit code (every interrupt vector resuming one byte on).
+// General registers point into mapped data so memory operands mostly succeed.
 //
-// The seed corpus is committed in testdata/fuzz/FuzzExecute (it is shared with
-// FuzzExecute in robust_test.go, which runs the same streams at CPL 0/3) and is generated
+// It is the CPU's one fuzz target (it covers the CPL 0 and CPL 3 long-mode runs a
+// separate target used to make). The seed corpus is committed in
+// testdata/fuzz/FuzzExecute and is generated
 // by `go test ./cpu/ -run TestWriteFuzzCorpus -args -writecorpus`: instructions of every
 // differential form plus hand-written system sequences. Plain `go test` runs every corpus
 // entry through this target too.

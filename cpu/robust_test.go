@@ -60,23 +60,6 @@ func TestRandomBytesNeverPanic(t *testing.T) {
 	}
 }
 
-func FuzzExecute(f *testing.F) {
-	f.Add([]byte{0x90, 0xF4})
-	f.Add([]byte{0x0F, 0x0B})
-	f.Add([]byte{0x48, 0xCF})
-	f.Add([]byte{0xC4})
-	f.Fuzz(func(t *testing.T, code []byte) {
-		if len(code) > 4000 {
-			return
-		}
-		e := newTestEnv(t, uint8(len(code)%2)*3)
-		e.code(code...)
-		if ex := e.c.Run(1000); ex.Reason == ExitShutdown {
-			t.Fatalf("%s", ex.Diag)
-		}
-	})
-}
-
 func TestSnapshotRoundTrip(t *testing.T) {
 	e := newTestEnv(t, 0)
 	// L: add rax, 3; xor rbx, rax; cmp rax, 300; jne L; hlt
