@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/emu/scenario"
 )
 
 // The CLI's conventions: --version, `help CMD` for every command, an
@@ -38,4 +41,18 @@ func TestCLIConventions(t *testing.T) {
 	require.Equal(t, exitHostError, r.status)
 	require.Contains(t, r.stderr, `unknown command "frobnicate" (commands: boot, run,`)
 	require.NotContains(t, r.stderr, "No help topic")
+}
+
+// The campaign progress bar counts runs and failures.
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgressBar(&buf, 3)
+	p.update(1, 3, &scenario.Result{Outcome: scenario.Pass})
+	p.update(2, 3, &scenario.Result{Outcome: scenario.Fail})
+	p.update(3, 3, &scenario.Result{Outcome: scenario.Pass})
+	require.Equal(t, 1, p.failed)
+	require.Equal(t, int64(3), p.bar.State().CurrentNum)
+	require.True(t, p.bar.IsFinished())
+	p.finish()
+	require.Contains(t, buf.String(), "(1/3)", "the first run is drawn at once")
 }

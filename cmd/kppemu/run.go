@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
@@ -266,38 +267,34 @@ func writeReport(rep *scenario.Report, stdout io.Writer, out string, asJSON bool
 	return nil
 }
 
-// progressBar draws "[####......] 120/200 runs, 3 failed, 12s, eta 8s" on
-// one terminal line, at most ten times a second.
+// progressBar shows a campaign's progress on one terminal line: "runs
+// (3 failed)  60% |██████    | (120/200) [12s:8s]". It is
+// github.com/schollz/progressbar: maintained, throttled redraws, ETA and
+// terminal-width handling, and nothing it draws reaches stdout.
 type progressBar struct {
-	w      io.Writer
-	total  int
+	bar    *progressbar.ProgressBar
 	failed int
-	start  time.Time
-	last   time.Time
 }
 
 func newProgressBar(w io.Writer, total int) *progressBar {
-	return &progressBar{w: w, total: total, start: time.Now()}
+	return &progressBar{bar: progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("runs"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionFullWidth(),
+		progressbar.OptionClearOnFinish(),
+	)}
 }
 
 func (p *progressBar) update(done, total int, r *scenario.Result) {
 	if r.Outcome == scenario.Fail || r.Outcome == scenario.Error {
 		p.failed++
+		p.bar.Describe(fmt.Sprintf("runs (%d failed)", p.failed))
 	}
-	now := time.Now()
-	if done < total && now.Sub(p.last) < 100*time.Millisecond {
-		return
-	}
-	p.last = now
-	const width = 30
-	fill := done * width / total
-	elapsed := now.Sub(p.start)
-	eta := time.Duration(0)
-	if done > 0 {
-		eta = elapsed * time.Duration(total-done) / time.Duration(done)
-	}
-	fmt.Fprintf(p.w, "\r\033[K[%s%s] %d/%d runs, %d failed, %s, eta %s", strings.Repeat("#", fill),
-		strings.Repeat(".", width-fill), done, total, p.failed, elapsed.Round(time.Second), eta.Round(time.Second))
+	_ = p.bar.Set(done)
 }
 
-func (p *progressBar) finish() {}
+func (p *progressBar) finish() { _ = p.bar.Finish() }
