@@ -26,6 +26,7 @@ const (
 	FwCfgFileFirst    = 0x20 // first selector of a named file
 
 	fwCfgEntryMask  = 0x3FFF // selector bits 14 (write) and 15 (arch-local) dropped
+	fwCfgArchLocal  = 0x8000 // the architecture's own table: none here, so it reads zeros
 	fwCfgMaxPath    = 56     // file name bytes, NUL included
 	fwCfgDirEntSize = 64     // u32 size, u16 select, u16 reserved, name[56]
 )
@@ -129,6 +130,9 @@ func (f *FwCfg) rebuildDir() {
 
 // item returns the blob of the selected key (nil when none).
 func (f *FwCfg) item(sel uint16) []byte {
+	if sel&fwCfgArchLocal != 0 {
+		return nil
+	}
 	key := sel & fwCfgEntryMask
 	if key >= FwCfgFileFirst {
 		i := int(key - FwCfgFileFirst)

@@ -26,6 +26,9 @@ func TestFwCfgWellKnownKeys(t *testing.T) {
 	// Reading past the end returns zeros; an unknown key reads zeros.
 	require.Equal(t, []byte{'Q', 'E', 'M', 'U', 0, 0}, fwRead(f, FwCfgKeySignature, 6))
 	require.Equal(t, []byte{0, 0, 0}, fwRead(f, 0x1234, 3))
+	// Arch-local keys are a table of their own (QEMU's x86 ACPI/SMBIOS/e820 entries),
+	// not an alias of the generic ones: absent here, they read zeros.
+	require.Equal(t, []byte{0, 0, 0, 0}, fwRead(f, 0x8000|FwCfgKeySignature, 4))
 	// Re-selecting resets the offset.
 	require.Equal(t, []byte("QE"), fwRead(f, FwCfgKeySignature, 2))
 	require.Equal(t, []byte("QE"), fwRead(f, FwCfgKeySignature, 2))

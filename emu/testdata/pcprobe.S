@@ -161,7 +161,7 @@ start64:
 	PCMOS 0x5B
 	PCMOS 0x5C
 	PCMOS 0x5D
-	/* fw_cfg: signature, UUID, RAM size, CPUs, max CPUs, an absent key. */
+	/* fw_cfg: signature, UUID, RAM size, CPUs, max CPUs, absent keys. */
 	PFWCFG 0x00, 4
 	PFWCFG 0x02, 4
 	PFWCFG 0x03, 8
@@ -169,6 +169,7 @@ start64:
 	PFWCFG 0x0E, 2
 	PFWCFG 0x0F, 2
 	PFWCFG 0x4242, 4
+	PFWCFG 0x8000, 4
 	/* VGA text memory: write and read back. */
 	movq $0xB8000, %rdi
 	movw $0x1F41, (%rdi)
