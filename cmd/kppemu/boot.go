@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -315,12 +316,16 @@ func bootAction(c *cli.Context) error {
 		dcfg := debug.Config{Kernel: img.Kernel, Embedded: true}
 		if c.Bool("record") {
 			rec, err := record.New(m, record.Config{})
-			if err != nil {
+			switch {
+			case errors.Is(err, record.ErrSMP):
+				fmt.Fprintf(stderr, "kppemu: %v: gdb runs it without reverse execution\n", err)
+			case err != nil:
 				return &exitStatus{exitHostError, err.Error()}
+			default:
+				defer rec.Close()
+				opts.Recorder = rec
+				dcfg.Recorder = rec // the monitor's whowrote and reverse steps share it
 			}
-			defer rec.Close()
-			opts.Recorder = rec
-			dcfg.Recorder = rec // the monitor's whowrote and reverse steps share it
 		}
 		mon, err := debug.New(m, dcfg)
 		if err != nil {

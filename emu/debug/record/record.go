@@ -50,6 +50,11 @@ const (
 
 const pageSize = 4096
 
+// ErrSMP is returned by New for a machine with more than one vCPU: its
+// processors take turns in quanta, and a replay cannot yet stop all of them
+// at an exact instruction.
+var ErrSMP = errors.New("recording needs a machine with one vCPU")
+
 // ErrNoHistory is returned when a reverse operation would go back past
 // the oldest recorded point; the machine is then at that point.
 var ErrNoHistory = errors.New("no more reverse-execution history")
@@ -129,6 +134,9 @@ func New(m *emu.Machine, cfg Config) (*Recorder, error) {
 	}
 	if cfg.BudgetBytes == 0 {
 		cfg.BudgetBytes = DefaultBudget
+	}
+	if len(m.CPUs) > 1 {
+		return nil, fmt.Errorf("record: %w (this one has %d)", ErrSMP, len(m.CPUs))
 	}
 	r := &Recorder{m: m, cfg: cfg}
 	m.MMU.SetWriteHook(r.pageWrite)

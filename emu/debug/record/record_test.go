@@ -150,3 +150,12 @@ func TestReplayInput(t *testing.T) {
 	_, err = r.ReverseStep(1)
 	require.ErrorIs(t, err, ErrNoHistory)
 }
+
+// TestRefusesSMP: a machine with several vCPUs is not recorded (a replay
+// could not stop them all at an exact instruction).
+func TestRefusesSMP(t *testing.T) {
+	m, err := emu.New(emu.Config{CPUs: 2})
+	require.NoError(t, err)
+	_, err = New(m, Config{})
+	require.ErrorIs(t, err, ErrSMP)
+}
