@@ -101,6 +101,7 @@ type Machine struct {
 	PIC       *dev.PIC
 	PIT       *dev.PIT
 	I8042     *dev.I8042
+	VGA       *dev.VGA
 	LAPIC     *dev.LAPIC
 	IOAPIC    *dev.IOAPIC
 	APICBus   *dev.APICBus
@@ -247,6 +248,7 @@ func New(cfg Config) (*Machine, error) {
 	m.PIT = dev.NewPIT(clk, m.isaIRQ(0))
 	m.CMOS = dev.NewCMOS(clk, cfg.MemBytes, cfg.RTCBase)
 	m.I8042 = dev.NewI8042(m.isaIRQ(1))
+	m.VGA = dev.NewVGA()
 	m.FwCfg = dev.NewFwCfg(cfg.MemBytes, uint16(cfg.CPUs))
 	var seed [8]byte
 	binary.LittleEndian.PutUint64(seed[:], cfg.Seed)
@@ -270,6 +272,9 @@ func New(cfg Config) (*Machine, error) {
 		{dev.I8042DataPort, 1, "i8042-data", m.I8042.Data()},
 		{dev.I8042CommandPort, 1, "i8042-command", m.I8042.Command()},
 		{dev.Port92, 1, "port-92", m.I8042.Port92()},
+		{dev.VGAPortBase, dev.VGAPortSize, "vga", m.VGA},
+		{dev.VGACRTCPort, 2, "vga-crtc", m.VGA.CRTC()},
+		{dev.VGAStatus1, 1, "vga-status", m.VGA.Status()},
 		{PortCMOS, 2, "cmos", m.CMOS},
 		{abi.DebugExitPort, 4, "isa-debug-exit", m.DebugExit},
 		{abi.COM1Port, dev.UARTSize, "com1", m.UART},
@@ -300,7 +305,7 @@ func New(cfg Config) (*Machine, error) {
 		{"pic", m.PIC}, {"lapic", m.LAPIC}, {"pit", m.PIT}, {"uart", m.UART},
 		{"cmos", m.CMOS}, {"fw_cfg", m.FwCfg}, {"pci", m.PCI},
 		{"eventport", m.EventPort}, {"debugexit", m.DebugExit}, {"ioapic", m.IOAPIC},
-		{"acpi-pm", m.ACPIPM}, {"i8042", m.I8042},
+		{"acpi-pm", m.ACPIPM}, {"i8042", m.I8042}, {"vga", m.VGA},
 	}
 	for i, a := range m.LAPICs[1:] {
 		base = append(base, namedDevice{fmt.Sprintf("lapic%d", i+1), a})

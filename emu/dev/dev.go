@@ -16,6 +16,7 @@
 //	0x61, 1    port B (speaker)                                      -> pit.PortB()
 //	0x60, 0x64 i8042 (PS/2)       kbd := dev.NewI8042(pic.IRQ(1))    -> kbd.Data(), kbd.Command()
 //	0x92, 1    port A (A20)                                          -> kbd.Port92()
+//	0x3C0, 16  VGA registers      vga := dev.NewVGA()                -> vga.CRTC() at 0x3D4, 2; vga.Status() at 0x3DA, 1
 //	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase); cmos.SetIRQ(pic.IRQ(8))
 //	0xF4, 4    isa-debug-exit     dev.NewDebugExit(func(status int) { ... })
 //	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("etc/kppemu/seed", b)

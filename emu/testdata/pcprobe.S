@@ -2,12 +2,13 @@
  * The PC platform probe: a Multiboot v1 image (64-bit code in an ELF32 file, header
  * flags without the a.out kludge, as CPU test suites ship theirs) that prints on COM1
  * what bare-metal test kernels read from the machine at start-up: the i8042 status
- * and its self-tests, port 0x80, the PIC masks SeaBIOS leaves, unassigned ports (all
- * ones), CMOS status and memory-size registers, fw_cfg keys, VGA text memory read
- * back, the MTRRs and other MSRs such images read, and CPUID's hypervisor leaf, what
- * a leaf past its range returns and the feature bits they test. It prints only what
- * QEMU TCG (-cpu max) and kppemu agree on by design, so the transcript is the same on
- * both; it exits through isa-debug-exit with value 0 (exit status 1).
+ * and its self-tests, the VGA registers (cursor, retrace), port 0x80, the PIC masks
+ * SeaBIOS leaves, unassigned ports (all ones), CMOS status and memory-size
+ * registers, fw_cfg keys, VGA text memory read back, the MTRRs and other MSRs such
+ * images read, and CPUID's hypervisor leaf, what a leaf past its range returns and
+ * the feature bits they test. It prints only what QEMU TCG (-cpu max) and kppemu
+ * agree on by design, so the transcript is the same on both; it exits through
+ * isa-debug-exit with value 0 (exit status 1).
  *
  * An MSR read that may fault sets fault_resume first; the #GP handler records the
  * vector in fault_vec and resumes there.
@@ -129,6 +130,56 @@ start64:
 	PIN8 0x60
 	PIN8 0x60
 	PIN8 0x92
+	/* VGA registers: indexes left by the firmware, retrace toggling, the cursor. */
+	PIN8 0x3D4
+	PIN8 0x3C4
+	PIN8 0x3CE
+	PIN8 0x3C0
+	PIN8 0x3CC
+	PIN8 0x3DA
+	PIN8 0x3DA
+	PIN8 0x3DA
+	PIN8 0x3BA
+	PIN8 0x3C0
+	movb $0xa, %al
+	movw $0x3D4, %dx
+	outb %al, %dx
+	PIN8 0x3D5
+	movb $0xb, %al
+	movw $0x3D4, %dx
+	outb %al, %dx
+	PIN8 0x3D5
+	movb $0xe, %al
+	movw $0x3D4, %dx
+	outb %al, %dx
+	PIN8 0x3D5
+	movb $0xf, %al
+	movw $0x3D4, %dx
+	outb %al, %dx
+	PIN8 0x3D5
+	movb $0x11, %al
+	movw $0x3D4, %dx
+	outb %al, %dx
+	PIN8 0x3D5
+	movb $0x41, %al
+	movw $0x3D4, %dx
+	outb %al, %dx
+	PIN8 0x3D5
+	movw $0x3D4, %dx
+	movw $0x340F, %ax
+	outw %ax, %dx
+	movw $0x550E, %ax
+	outw %ax, %dx
+	movw $0x3300, %ax
+	outw %ax, %dx
+	PIN8 0x3D5
+	movb $0x0F, %al
+	outb %al, %dx
+	PIN8 0x3D5
+	movb $0x0E, %al
+	movw $0x3D4, %dx
+	outb %al, %dx
+	PIN8 0x3D5
 	/* Port 0x80, the PIC masks SeaBIOS leaves, unassigned ports (all ones). */
 	PIN8 0x80
 	PIN8 0x21
