@@ -4,7 +4,8 @@
 // 16-bit code (realmode.go: AP trampolines, real-mode test images, unreal mode), 16- and
 // 32-bit protected mode, compatibility mode and 64-bit long mode.
 //
-// Files: cpu.go (CPU, Run loop), state.go (architectural State), decode.go (the only user of
+// Files: cpu.go (CPU, Run loop), block.go (block dispatch), state.go (architectural State),
+// decode.go (the only user of
 // x86asm; translation registry and decode cache), flags.go (lazy flags), operand.go
 // (register/memory/stack helpers), fault.go (Fault), exception.go (IDT delivery, #DF and
 // triple fault), segments.go (descriptors), debugreg.go (DR0-DR7), msr.go, cpuid.go, and
@@ -14,8 +15,9 @@
 // plug into the same registry.
 //
 // The run loop checks one pending-work word per instruction (interrupts, NMI, stop
-// requests, single-step, interrupt shadow, breakpoints, halt); everything else is a hit
-// in the current code page's decoded micro-ops followed by one indirect call.
+// requests, single-step, interrupt shadow, breakpoints in the current page, halt, code
+// and paging changes); otherwise it runs blocks of decoded instructions keyed by physical
+// address and mode (block.go), one indirect call per instruction, chained within a page.
 package cpu
 
 import (
