@@ -178,10 +178,13 @@ type MMU struct {
 	// haveLarge is set when a TLB entry from a page larger than 4 KiB was
 	// installed since the last full flush; INVLPG then scans the TLB.
 	haveLarge bool
-	// large records the large mappings (region va>>shift, with the shift in the
-	// low byte) that may have splinters in the TLB, so that INVLPG scans the
-	// TLB only when its address falls in one.
-	large map[uint64]struct{}
+	// large records, per large mapping that may have splinters in the TLB
+	// (key: region va>>shift, with the shift in the low byte), where they
+	// were installed, so that INVLPG visits only those entries.
+	large []splinters
+	// largeOverflow: more large mappings were cached than large tracks;
+	// INVLPG then scans the whole TLB, until the next full flush.
+	largeOverflow bool
 
 	scratch [16]byte // slow-path buffer for Read8..Write64
 	pteBuf  [8]byte  // buffer for page-table accesses outside RAM
@@ -194,9 +197,8 @@ type MMU struct {
 func New(ramBytes uint64) *MMU {
 	ramBytes = (ramBytes + pageMask) &^ pageMask
 	m := &MMU{
-		ram:   make([]byte, ramBytes),
-		code:  make([]uint8, ramBytes/PageSize),
-		large: make(map[uint64]struct{}),
+		ram:  make([]byte, ramBytes),
+		code: make([]uint8, ramBytes/PageSize),
 	}
 	for i := range m.unbacked {
 		m.unbacked[i] = 0xFF

@@ -70,11 +70,58 @@ func (m *MMU) flushAll() {
 	}
 	m.used = 0
 	m.haveLarge = false
-	clear(m.large)
+	m.large = m.large[:0]
+	m.largeOverflow = false
 }
 
 // largeKey identifies the large mapping of shift bits that contains va.
 func largeKey(va uint64, shift uint8) uint64 { return va>>shift<<8 | uint64(shift) }
+
+// splinters lists the TLB slots (array kind*numClasses+class in the high
+// byte, set in the low byte) where splinters of one large mapping were
+// installed; a slot may since hold another translation. Past
+// maxSplinterSlots the list gives up and INVLPG scans the whole TLB.
+type splinters struct {
+	key   uint64
+	slots []uint16
+	all   bool
+}
+
+const (
+	maxSplinterSlots = 256
+	maxLargeTracked  = 32 // large mappings tracked one by one (a linear search)
+)
+
+// trackSplinter records that a splinter of the large mapping key went to TLB
+// slot slot.
+func (m *MMU) trackSplinter(key uint64, slot uint16) {
+	i := m.findLarge(key)
+	if i < 0 {
+		if len(m.large) >= maxLargeTracked {
+			m.largeOverflow = true // INVLPG scans until the next full flush
+			return
+		}
+		m.large = append(m.large, splinters{key: key})
+		i = len(m.large) - 1
+	}
+	switch sp := &m.large[i]; {
+	case sp.all:
+	case len(sp.slots) >= maxSplinterSlots:
+		sp.all, sp.slots = true, nil
+	default:
+		sp.slots = append(sp.slots, slot)
+	}
+}
+
+// findLarge returns the index in m.large of key, or -1.
+func (m *MMU) findLarge(key uint64) int {
+	for i := range m.large {
+		if m.large[i].key == key {
+			return i
+		}
+	}
+	return -1
+}
 
 func (m *MMU) flushNonGlobal() {
 	for k := range m.tlb {
@@ -110,6 +157,9 @@ func (m *MMU) invalidatePage(va uint64) {
 	idx := vpn & (tlbSets - 1)
 	for k := range m.tlb {
 		for c := range m.tlb[k] {
+			if m.used&(1<<(k*numClasses+c)) == 0 {
+				continue // an array with no valid entry (most of them, usually)
+			}
 			e := &m.tlb[k][c][idx]
 			if e.tag == vpn {
 				*e = tlbEntry{tag: invalidTag}
@@ -119,15 +169,30 @@ func (m *MMU) invalidatePage(va uint64) {
 	if !m.haveLarge {
 		return
 	}
-	found := false
+	scan := m.largeOverflow
 	for _, shift := range [...]uint8{21, 22, 30} {
-		if _, ok := m.large[largeKey(va, shift)]; ok {
-			delete(m.large, largeKey(va, shift))
-			found = true
+		i := m.findLarge(largeKey(va, shift))
+		if i < 0 {
+			continue
+		}
+		sp := m.large[i]
+		last := len(m.large) - 1
+		m.large[i] = m.large[last]
+		m.large[last] = splinters{}
+		m.large = m.large[:last]
+		if sp.all {
+			scan = true
+			continue
+		}
+		for _, slot := range sp.slots {
+			e := &m.tlb[slot>>8/numClasses][slot>>8%numClasses][slot&0xFF]
+			if e.tag != invalidTag && e.flags&entLarge != 0 && e.shift == shift && (e.tag<<12)>>shift == va>>shift {
+				*e = tlbEntry{tag: invalidTag}
+			}
 		}
 	}
-	if !found {
-		return // no splinter of a large page holds va
+	if !scan {
+		return // every splinter of a large page holding va was visited
 	}
 	for k := range m.tlb {
 		for c := range m.tlb[k] {
@@ -158,7 +223,7 @@ func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, gl
 	if shift != 12 {
 		e.flags |= entLarge
 		m.haveLarge = true
-		m.large[largeKey(va, shift)] = struct{}{}
+		m.trackSplinter(largeKey(va, shift), uint16(int(acc)*numClasses+cls)<<8|uint16(vpn&(tlbSets-1)))
 	}
 	e.page = m.ramPage(pa)
 	if acc == Write && e.page != nil && !m.fastWriteOK(pa/PageSize) {

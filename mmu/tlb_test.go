@@ -228,3 +228,30 @@ func TestFreshTLBIsEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestTLBLargePageInvlpgMany: INVLPG drops the splinters of a 2 MiB page
+// both when it knows their slots and when more were installed than it
+// tracks (every 4 KiB page of it read, evicting each other).
+func TestTLBLargePageInvlpgMany(t *testing.T) {
+	for _, pages := range []uint64{8, 512} {
+		va := uint64(0x7f0000400000)
+		tb := newTables(t, 8<<20, Mode4Level, va, 0x200000, 2)
+		tb.set(pteRW, pteRW, pteRW)
+		tb.m.SetControl(tb.control(0, 0, 0))
+		for i := uint64(0); i < pages; i++ {
+			binary.LittleEndian.PutUint64(tb.m.ram[0x200000+i*0x1000:], 1)
+			binary.LittleEndian.PutUint64(tb.m.ram[0x400000+i*0x1000:], 2)
+			v, f := tb.m.Read64(VAddr(va+i*0x1000), false, false)
+			require.Nil(t, f)
+			require.Equal(t, uint64(1), v)
+		}
+		leaf := tb.entries[2]
+		tb.put(leaf, tb.get(leaf)&^addrMask|0x400000)
+		tb.m.Invlpg(VAddr(va + 0x3000))
+		for i := uint64(0); i < pages; i++ {
+			v, f := tb.m.Read64(VAddr(va+i*0x1000), false, false)
+			require.Nil(t, f)
+			require.Equal(t, uint64(2), v, "%d pages, page %d", pages, i)
+		}
+	}
+}
