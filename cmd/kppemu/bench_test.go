@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"testing"
+
+	"github.com/kppemu/kppemu/emu/bench"
 
 	"github.com/stretchr/testify/require"
 )
@@ -10,7 +13,7 @@ import (
 // a table with the workload's row and the checksum note (no timing
 // assertion: the MIPS figure may be "-" at this size).
 func TestBenchCommand(t *testing.T) {
-	r := kppemu(t, "", "bench", "--workload", "sieve", "--scale", "0.1", "--runs", "1", "--qemu=false", "--quiet")
+	r := kppemu(t, "", "bench", "--workload", "sieve", "--scale", "0.1", "--runs", "1", "--qemu=false", "--bochs=false", "--quiet")
 	require.Equal(t, 0, r.status, r.stderr)
 	require.Contains(t, r.stdout, "kppemu MIPS")
 	require.Regexp(t, `(?m)^\s+sieve\s+2\s+\d+\s`, r.stdout)
@@ -20,4 +23,20 @@ func TestBenchCommand(t *testing.T) {
 	r = kppemu(t, "", "bench", "--workload", "nosuch", "--qemu=false")
 	require.Equal(t, exitHostError, r.status)
 	require.Contains(t, r.stderr, `no such workload (have: crc32, sha256, sieve, memcpy, qsort,`)
+
+	// The kernel shell's sysloop, as JSON.
+	r = kppemu(t, "", "bench", "--workload", "sysloop", "--scale", "0.001", "--runs", "1", "--qemu=false",
+		"--bochs=false", "--quiet", "--json")
+	require.Equal(t, 0, r.status, r.stderr)
+	var rep bench.Report
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	require.Len(t, rep.Entries, 1)
+	require.Equal(t, "sysloop", rep.Entries[0].Workload)
+	require.Equal(t, uint64(4000), rep.Entries[0].Rounds)
+	require.Greater(t, rep.Entries[0].Instructions, uint64(4000*10))
+
+	// --check compares ratios with QEMU: without it, a clear error.
+	r = kppemu(t, "", "bench", "--workload", "sieve", "--qemu=false", "--check", "../../emu/bench/baseline.json")
+	require.Equal(t, exitHostError, r.status)
+	require.Contains(t, r.stderr, "--check compares kppemu/QEMU ratios")
 }
