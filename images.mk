@@ -94,7 +94,7 @@ $(IMG_BIN)/programs/$(1): $(IMG_OBJ)/programs/$(2)/$(1).o $(addprefix $(IMG_OBJ)
 endef
 $(foreach p,$(PROG_NAMES),$(eval $(call PROG_RULE,$(p),$(if $(filter $(p),$(PROG_PIE)),pie,nopie),$(if $(filter $(p),$(PROG_PIE)),-pie --no-dynamic-linker -z text,-static -Ttext-segment=0x400000))))
 
-$(IMG_BIN)/drivers/%.ko: images/drivers/%.c $(KERNEL_HDRS) images.mk
+$(IMG_BIN)/drivers/%.ko: images/drivers/%.c $(KERNEL_HDRS) $(PG_HDRS) $(wildcard images/drivers/*.h) images.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
 	$(call sign_driver,$@,$*)

@@ -60,20 +60,20 @@ var pgTypeNames = map[uint64]string{
 	abi.PGControlRegister: "processor control register", abi.PGLocalAPIC: "local APIC modification",
 	abi.PGProcessList: "process list corruption", abi.PGHandleTableList: "handle table list corruption",
 	abi.PGLoadedModuleList: "loaded module list", abi.PGNotificationCallout: "kernel notification callout", abi.PGDriverObject: "driver object corruption",
-	abi.PGCheckerContext: "checker context corruption or missed heartbeat",
+	abi.PGCheckerContext: "checker context corruption or missed heartbeat", abi.PGInterruptDispatch: "processor interrupt dispatch table",
+	abi.PGPageTables: "page table entries", abi.PGTaskState: "task state segment",
 }
 
 // TestQEMUPatchGuardAttacks loads each attack driver on QEMU with the test
 // profile and expects bug check 0x109 with one of the attack's region types,
-// within the profile's latency bound (heartbeat detections: the 1 s
-// housekeeping period plus its grace).
+// within the profile's latency bound.
 func TestQEMUPatchGuardAttacks(t *testing.T) {
-	const heartbeatBound = 3.5
 	cases := []struct {
 		attack  string
 		types   []uint64
 		cmdline string // after pg.profile=test; default: load the driver, wait
 		bound   float64
+		says    string // the driver's line prefix (default: attack + ": ")
 	}{
 		{attack: "attack_a1", types: []uint64{abi.PGServiceTable}},
 		{attack: "attack_a2", types: []uint64{abi.PGFunction}},
@@ -89,11 +89,20 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a12", types: []uint64{abi.PGImportTable}},
 		{attack: "attack_a13", types: []uint64{abi.PGDebugRoutine}},
 		{attack: "attack_a14", types: []uint64{abi.PGServiceTable, abi.PGFunction}},
-		{attack: "attack_a15", types: []uint64{abi.PGCheckerContext}, bound: heartbeatBound},
+		{attack: "attack_a15", types: []uint64{abi.PGCheckerContext}},
 		// The guest clock stops with the tick, so A16's latency is not measured.
 		{attack: "attack_a16", types: []uint64{abi.PGLocalAPIC, abi.PGCheckerContext}, bound: -1},
-		{attack: "attack_a17", types: []uint64{abi.PGFunction, abi.PGCheckerContext}, bound: heartbeatBound},
+		{attack: "attack_a17", types: []uint64{abi.PGFunction, abi.PGCheckerContext}},
 		{attack: "attack_a18", types: []uint64{abi.PGCheckerContext}},
+		// PatchGuard's own state and schedule, its time sources and the
+		// dispatch tables behind the IDT.
+		{attack: "attack_a27_rearm", types: []uint64{abi.PGCheckerContext}, says: "attack_a27: "},
+		{attack: "attack_a29_dpc_routine", types: []uint64{abi.PGCheckerContext}, says: "attack_a29: "},
+		{attack: "attack_a30_housekeeping", types: []uint64{abi.PGCheckerContext}, says: "attack_a30: "},
+		{attack: "attack_a31_pic_mask", types: []uint64{abi.PGLocalAPIC, abi.PGCheckerContext}, says: "attack_a31: "},
+		{attack: "attack_a32_apic_count", types: []uint64{abi.PGLocalAPIC}, says: "attack_a32: "},
+		{attack: "attack_a35_pit", types: []uint64{abi.PGLocalAPIC, abi.PGCheckerContext}, says: "attack_a35: "},
+		{attack: "attack_a36_irq_table", types: []uint64{abi.PGInterruptDispatch, abi.PGCheckerContext}, says: "attack_a36: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {
@@ -103,7 +112,11 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 				cmd = "autorun=load " + c.attack + ";sleep 3000;poweroff"
 			}
 			res := bootQEMU(t, "pg.profile=test "+cmd, "initrd")
-			expectInOrder(t, res.Serial, []string{"pg: armed, ", c.attack + ": ", "*** PatchGuard: ",
+			says := c.says
+			if says == "" {
+				says = c.attack + ": "
+			}
+			expectInOrder(t, res.Serial, []string{"pg: armed, ", says, "*** PatchGuard: ",
 				"*** STOP: 0x00000109 (", "*** CRITICAL_STRUCTURE_CORRUPTION", "*** system halted"})
 			matched := false
 			for _, typ := range c.types {
@@ -147,8 +160,8 @@ func TestQEMUPatchGuardByDesign(t *testing.T) {
 		modules       []string
 		want          []string
 	}{
-		{name: "a20", cmdline: "pg.profile=test autorun=load attack_a20;sleep 4000;pg;poweroff", modules: []string{"initrd"},
-			want: []string{"pg: armed, ", "attack_a20: housekeeping DPC routine hooked (chained)", "kpp> pg", "pg: armed, "}},
+		{name: "a20", cmdline: "pg.profile=test autorun=load ticktest 200;load attack_a20;sleep 4000;pg;poweroff", modules: []string{"initrd"},
+			want: []string{"pg: armed, ", "attack_a20: another driver's DPC routine hooked (chained)", "kpp> pg", "pg: armed, "}},
 		{name: "a21", cmdline: "pg.profile=test pg.arm=late autorun=sleep 3000;pg;poweroff", modules: []string{"attack_a21"},
 			want: []string{"pg: arming after the boot drivers (pg.arm=late)", "attack_a21: module_find hooked before PatchGuard armed",
 				"pg: armed, ", "kpp> pg", "pg: armed, "}},

@@ -200,6 +200,8 @@ void lapic_timer_start(void)
 	       1000 / KPP_TICK_HZ, per_10ms);
 }
 
+uint32_t lapic_timer_initial_count(void) { return timer_counts_per_tick; }
+
 uint64_t lapic_tick_progress_ns(void)
 {
 	if (!timer_counts_per_tick)

@@ -27,6 +27,14 @@ void irq_register(int irq, irq_handler_t fn)
 
 void vector_register(int vec, irq_handler_t fn) { vector_handlers[vec] = fn; }
 
+const void *irq_handler_tables(size_t *pic_size, const void **vectors, size_t *vec_size)
+{
+	*pic_size = sizeof pic_handlers;
+	*vectors = vector_handlers;
+	*vec_size = sizeof vector_handlers;
+	return pic_handlers;
+}
+
 /* NTSTATUS exception codes for bug check 0x1E. */
 #define EXC_ACCESS_VIOLATION 0xC0000005u
 #define EXC_ILLEGAL_INSTRUCTION 0xC000001Du

@@ -18,10 +18,23 @@ static uint64_t selfhash(const struct pg_context *c, uint64_t size)
 	return pg_siphash(c->key, from, size - (uint64_t)(from - (const uint8_t *)c));
 }
 
+/* The plain copies of the schedule and trigger state against the ones the
+ * context was armed with: a stretched delay, a second context switched off
+ * or a trigger object swapped is seen by the next pass of any path. */
+static void verify_state(struct pg_context *c)
+{
+	if (!pg.armed || !pg.live || pg.profile != (int)c->profile || pg.ncontexts != c->ncontexts ||
+	    pg.timer != c->timer || pg.dpc != c->dpc || pg.extra_dpc != c->extra_dpc ||
+	    pg.delay_min_ns != c->delay_min_ns || pg.delay_max_ns != c->delay_max_ns ||
+	    pg.grace_ticks != c->grace_ticks || pg.random_per_tick != c->random_per_tick ||
+	    pg.stride_mask != c->stride_mask ||
+	    pg.passes[c->id] != c->passes)
+		pg_detect(c, &pg, (uint64_t)&pg, KPP_PG_CHECKER_CONTEXT);
+}
+
 struct pg_context *pg_open(int i)
 {
 	struct pg_slot *s = &pg.slot[i];
-	pg.busy = true;
 	struct pg_context *c = (struct pg_context *)(s->enc ^ rotl(s->key, SLOT_ROT));
 	/* A slot an attacker rewrote must not make the checker fault. */
 	if (((uint64_t)c >> 47) != 0x1FFFF || !pg_mapped(c, s->size))
@@ -30,7 +43,13 @@ struct pg_context *pg_open(int i)
 	if (c->magic != PG_CONTEXT_MAGIC || c->selfhash != selfhash(c, s->size) ||
 	    c->nregions > c->capacity || sizeof *c + c->capacity * sizeof(struct pg_region) != s->size)
 		pg_detect(NULL, s, (uint64_t)c, KPP_PG_CHECKER_CONTEXT);
+	/* Open, then busy: a busy flag always has a decrypted context behind
+	 * it (the tick hook checks that). */
 	pg.open = c;
+	pg.busy_since = ticks();
+	pg.busy = true;
+	if (pg.live)
+		verify_state(c);
 	return c;
 }
 
@@ -38,31 +57,50 @@ void pg_close(int i, struct pg_context *c)
 {
 	struct pg_slot *s = &pg.slot[i];
 	uint64_t key = pg_next(&c->rng);
+	pg.busy = false;
 	c->selfhash = selfhash(c, s->size);
 	pg_crypt(c, s->size, key);
 	s->key = key;
 	s->enc = (uint64_t)c ^ rotl(key, SLOT_ROT);
 	pg.open = NULL;
-	pg.busy = false;
 }
 
-/* A random ~25% of the regions plus the next quarter under the cursor, so
- * every region is checked at least once every four passes. */
+static bool covered(const struct pg_context *c, uint32_t i) { return c->covered[i / 64] >> (i % 64) & 1; }
+
+/* Which regions a pass checks is drawn when it starts, from fresh entropy
+ * (not from anything stored): every region not yet checked in this round
+ * of PG_ROUND passes is taken with probability quota/left, so that the
+ * round's last pass takes whatever is left (each region at least once per
+ * round), and every other region with probability 1/extra_den. */
 uint32_t pg_pass(struct pg_context *c, uint32_t trigger)
 {
-	uint32_t n = c->nregions, quarter = (n + 3) / 4, checked = 0;
-	uint32_t from = c->cursor, to = c->cursor + quarter;
+	uint32_t n = c->nregions, checked = 0, left = 0;
+	uint64_t sel = pg_entropy() ^ pg_next(&c->rng);
+	for (uint32_t i = 0; i < n; i++)
+		left += !covered(c, i);
+	uint32_t passes_left = PG_ROUND - c->round_pass;
+	uint32_t quota = (left + passes_left - 1) / passes_left;
 	for (uint32_t i = 0; i < n; i++) {
-		/* Is i under the cursor window [from, to) taken modulo n? */
-		bool cursor = (i >= from && i < to) || (to > n && i < to - n);
-		if (!cursor && (pg_next(&c->rng) & 3))
+		bool take;
+		if (!covered(c, i)) {
+			take = pg_uniform(&sel, 0, left - 1) < quota;
+			left--;
+			quota -= take;
+		} else {
+			take = pg_next(&sel) % c->extra_den == 0;
+		}
+		if (!take)
 			continue;
+		c->covered[i / 64] |= 1ull << (i % 64);
 		uint64_t addr;
 		checked++;
 		if (pg_check_region(c, &c->r[i], &addr))
 			pg_detect(c, &c->r[i], addr, c->r[i].type);
 	}
-	c->cursor = n ? to % n : 0;
+	if (++c->round_pass == PG_ROUND) {
+		c->round_pass = 0;
+		c->covered[0] = c->covered[1] = 0;
+	}
 	c->passes++;
 	pg.passes[c->id]++;
 	return checked;
@@ -74,6 +112,9 @@ void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger
 {
 	if (!pg.telemetry)
 		return;
-	uint64_t args[6] = {id, checked, clock_ns(), rdtsc() - tsc0, pg.passes[id], trigger};
+	/* The instructions include those the tick hook and the watchdog spent
+	 * since the last report, so the share is PatchGuard's whole cost. */
+	uint64_t args[6] = {id, checked, clock_ns(), rdtsc() - tsc0 + pg.hook_cost, pg.passes[id], trigger};
+	pg.hook_cost = 0;
 	event_post(KPP_EV_PG_PASS, args, 6, NULL);
 }

@@ -15,10 +15,9 @@ void pg_last_chance(uint32_t code)
 	if (!pg.armed || ran || code == KPP_BUG_CRITICAL_STRUCTURE_CORRUPTION)
 		return;
 	ran = true;
-	/* Stopping from inside a pass: that context is open already. */
-	struct pg_context *c = pg.busy ? pg.open : pg_open(0);
-	if (!c)
-		return;
+	/* Stopping from inside a pass: that context is open already. A busy
+	 * flag without an open context (set by someone else) counts for nothing. */
+	struct pg_context *c = pg.busy && pg.open && pg.open->magic == PG_CONTEXT_MAGIC ? pg.open : pg_open(0);
 	for (uint32_t i = 0; i < c->nregions; i++) {
 		struct pg_region *r = &c->r[i];
 		uint64_t addr;

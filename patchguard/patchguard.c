@@ -14,7 +14,7 @@
 #include <kpp/time.h>
 #include "pg.h"
 
-#define MAX_REGIONS 96
+#define MAX_REGIONS PG_MAX_REGIONS
 #define SEAL_ROOM 16 /* records kept free for pg_seal_register */
 #define SECOND_CONTEXT_PER_MILLE 600
 #define SLACK_BYTES 512 /* room for a random offset inside a context's block */
@@ -28,19 +28,28 @@
 
 struct pg_state pg;
 
+/* grace: ticks a due pass may wait in the DPC queue; random: a random pass
+ * with probability 1/random per full tick-hook check (stride: the hook's
+ * full checks run on one tick in stride; mean interval random * stride
+ * ticks); extra:
+ * a region already checked in the current round joins a pass with
+ * probability 1/extra; stalls: watchdog interrupts without a tick. */
 static const struct {
 	const char *name;
 	uint64_t first_min, first_max, period_min, period_max;
 	uint32_t piggy_min, piggy_max;
+	uint64_t grace;
+	uint32_t random, extra, stalls, stride;
 } profiles[] = {
-	[KPP_PG_PROFILE_FAST] = {"fast", 2000 * MS, 4000 * MS, 1000 * MS, 3000 * MS, 1, 3},
-	[KPP_PG_PROFILE_WINDOWS] = {"windows", 120000 * MS, 130000 * MS, 120000 * MS, 130000 * MS, 120, 130},
-	[KPP_PG_PROFILE_TEST] = {"test", 10 * MS, 20 * MS, 5 * MS, 15 * MS, 1, 1},
+	[KPP_PG_PROFILE_FAST] = {"fast", 2000 * MS, 4000 * MS, 1000 * MS, 3000 * MS, 1, 3, 50, 100, 4, 4, 1},
+	[KPP_PG_PROFILE_WINDOWS] = {"windows", 120000 * MS, 130000 * MS, 120000 * MS, 130000 * MS, 120, 130, 200,
+				    3200, 4, 4, 8},
+	[KPP_PG_PROFILE_TEST] = {"test", 10 * MS, 20 * MS, 5 * MS, 15 * MS, 1, 1, 5, 2, 2, 2, 1},
 };
 
 struct pg_trigger_objects {
 	struct ktimer timer;
-	struct dpc dpc;
+	struct dpc dpc, extra;
 };
 
 static struct pg_region enumerated[MAX_REGIONS];
@@ -116,6 +125,15 @@ static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t
 	c->trigger = id == 0 ? KPP_PG_TRIGGER_TIMER : KPP_PG_TRIGGER_PIGGY;
 	c->nregions = n;
 	c->capacity = capacity;
+	c->extra_den = profiles[pg.profile].extra;
+	c->profile = (uint32_t)pg.profile;
+	c->ncontexts = pg.ncontexts;
+	c->random_per_tick = pg.random_per_tick;
+	c->delay_min_ns = pg.delay_min_ns;
+	c->delay_max_ns = pg.delay_max_ns;
+	c->grace_ticks = pg.grace_ticks;
+	c->stride_mask = pg.stride_mask;
+	c->extra_dpc = pg.extra_dpc;
 	c->stop = bugcheck_frame;
 	c->timer_set = timer_set;
 	c->lapic_read = lapic_read;
@@ -137,8 +155,6 @@ static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t
 	c->gdt_base = d.base;
 	c->gdt_limit = d.limit;
 	__asm__ volatile("str %0" : "=r"(c->tr));
-	/* Staggered cursors: the two contexts do not walk in step. */
-	c->cursor = n ? (uint32_t)pg_uniform(&pg.rng, 0, n - 1) : 0;
 	for (uint32_t i = 0; i < n; i++) {
 		c->r[i] = enumerated[i];
 		pg_seal_region(c, &c->r[i]);
@@ -175,6 +191,9 @@ static void arm(void)
 		printk("pg: not armed: SipHash self-test failed\n");
 		return;
 	}
+	uint32_t a, b, cx, d;
+	cpuid(1, 0, &a, &b, &cx, &d);
+	pg.rdrand = cx & CPUID1_ECX_RDRAND;
 	if (!seeded)
 		pg.seed = hw_random();
 	pg.rng = pg.seed;
@@ -183,8 +202,26 @@ static void arm(void)
 	pg.delay_max_ns = p->period_max;
 	pg.piggy_min = p->piggy_min;
 	pg.piggy_max = p->piggy_max;
+	pg.grace_ticks = p->grace;
+	pg.random_per_tick = p->random;
+	pg.wd_stalls_max = p->stalls;
+	pg.stride_mask = p->stride - 1;
+	pg.max_delay_ticks = (p->first_max > p->period_max ? p->first_max : p->period_max) / NSEC_PER_TICK + 1;
 	pg.first_delay_ns = pg_uniform(&pg.rng, p->first_min, p->first_max);
 	pg.ncontexts = pg_uniform(&pg.rng, 0, 999) < SECOND_CONTEXT_PER_MILLE ? 2 : 1;
+
+	/* The trigger objects and hook points first: the tables they enter
+	 * (housekeeping, the PIC's handlers) are sealed below. */
+	struct pg_trigger_objects *objs = pool_alloc(sizeof(struct pg_trigger_objects), TAG_TIMER);
+	if (!objs) {
+		printk("pg: not armed: out of memory\n");
+		return;
+	}
+	pg.timer = &objs->timer;
+	pg.dpc = &objs->dpc;
+	pg.extra_dpc = &objs->extra;
+	pg_triggers_init();
+	pg_watchdog_init();
 
 	uint32_t n = pg_enumerate(enumerated, MAX_REGIONS - SEAL_ROOM);
 	uint32_t capacity = n + SEAL_ROOM;
@@ -210,9 +247,8 @@ static void arm(void)
 	 * first use); which block holds which context is random. */
 	blk[swap] = pool_alloc(block, TAG_CONTEXT0);
 	blk[!swap] = pool_alloc(block, TAG_CONTEXT1);
-	struct pg_trigger_objects *objs = pool_alloc(sizeof *objs, TAG_TIMER);
 	uint8_t *shadow = pool_alloc(shadow_size, TAG_SHADOW);
-	if (!blk[0] || !blk[1] || !objs || !shadow) {
+	if (!blk[0] || !blk[1] || !shadow) {
 		printk("pg: not armed: out of memory\n");
 		return;
 	}
@@ -220,8 +256,6 @@ static void arm(void)
 		pg_crypt(blk[i], block, pg_next(&pg.rng));
 		ctx[i] = (struct pg_context *)(blk[i] + 16 * pg_uniform(&pg.rng, 0, SLACK_BYTES / 16));
 	}
-	pg.timer = &objs->timer;
-	pg.dpc = &objs->dpc;
 
 	uint64_t shadow_key = pg_next(&pg.rng);
 	for (uint32_t i = 0; i < n; i++)
@@ -246,10 +280,12 @@ static void arm(void)
 	printk("~ pg: %u context(s), seed 0x%lx, first pass in %lu ms\n", pg.ncontexts, pg.seed,
 	       pg.first_delay_ns / MS);
 	uint64_t f = irq_save();
-	pg_triggers_arm(ctx[0]);
+	pg_triggers_start(ctx[0]);
 	for (uint32_t i = 0; i < pg.ncontexts; i++)
 		pg_close((int)i, ctx[i]);
-	pg_watchdog_arm();
+	pg_watchdog_start();
+	pg_tick_start();
+	pg.live = true;
 	irq_restore(f);
 }
 

@@ -46,6 +46,8 @@ typedef void (*pg_timer_set_fn)(struct ktimer *t, uint64_t delay_ns, uint64_t pe
 typedef uint32_t (*pg_lapic_read_fn)(uint32_t reg);
 
 #define PG_CONTEXT_MAGIC 0x7478436B63684B50ull
+#define PG_ROUND 4          /* every region is checked at least once per PG_ROUND passes of a context */
+#define PG_MAX_REGIONS 128  /* the covered[] bitmap */
 
 /* A context: decrypted only while a pass runs. */
 struct pg_context {
@@ -56,8 +58,14 @@ struct pg_context {
 	uint64_t shadow_key;
 	uint8_t *shadow;
 	uint64_t shadow_size;
-	uint32_t id, trigger, nregions, capacity, cursor, pad;
+	uint32_t id, trigger, nregions, capacity, round_pass, extra_den;
 	uint64_t passes;
+	uint64_t covered[2]; /* regions checked in this round of PG_ROUND passes */
+	/* The schedule and the trigger state, as armed: the plain copies in
+	 * struct pg_state must match them whenever a context opens. */
+	uint32_t profile, ncontexts, random_per_tick, pad0;
+	uint64_t delay_min_ns, delay_max_ns, grace_ticks, stride_mask;
+	struct dpc *extra_dpc;
 	/* Private copies of everything the checker relies on. */
 	pg_stop_fn stop;
 	pg_timer_set_fn timer_set;
@@ -82,7 +90,10 @@ struct pg_slot {
 
 struct pg_state {
 	bool armed, telemetry, late, off, kd;
+	volatile bool live;              /* the triggers run (set last at arming) */
+	bool rdrand;
 	volatile bool busy;              /* a context is open */
+	volatile uint64_t busy_since;    /* tick it was opened */
 	struct pg_context *open;         /* that context */
 	int profile;
 	uint64_t seed;
@@ -99,6 +110,33 @@ struct pg_state {
 	uint64_t armed_at_tick;
 	uint64_t first_delay_ns;
 	uint64_t rng;
+	/* The tick hook (tick.c) and the random passes. */
+	struct dpc *extra_dpc;
+	uint32_t random_per_tick;         /* a random pass with probability 1/random_per_tick per tick */
+	uint32_t wd_stalls_max;
+	uint64_t grace_ticks;             /* lateness allowed to a queued pass */
+	uint64_t max_delay_ticks;         /* the longest the timer may be armed for */
+	volatile uint64_t tick_seen;      /* the tick count pg_tick saw last */
+	uint64_t idle_since;              /* timer neither armed, queued nor running since */
+	uint64_t tsc_mark, tick_mark, tsc_ref;
+	uint32_t window_calls, tsc_slow;
+	uint64_t stir;                    /* entropy fallback */
+	/* The watchdog and the time sources as armed. */
+	volatile uint64_t wd_beat;        /* tick of the last watchdog interrupt */
+	bool wd_armed;
+	irq_handler_t tick_handler;       /* vector_handlers[KPP_VEC_APIC_TIMER] */
+	irq_handler_t wd_handler;         /* pic_handlers[0] */
+	const irq_handler_t *pic_table, *vec_table;
+	const struct ktimer *hk_timer;    /* the housekeeping timer the piggy-back rides on */
+	struct dpc *hk_dpc;
+	dpc_fn hk_routine;
+	const unsigned *hk_count;
+	unsigned hk_count_armed;
+	struct { uint32_t reg, mask, expect; } lapic[6];
+	uint32_t nlapic;
+	uint64_t passes_random;
+	uint64_t stride_mask;             /* the tick hook's full checks run when (tick & stride_mask) == 0 */
+	uint64_t hook_cost;               /* TSC spent in the tick hook and the watchdog since the last telemetry */
 };
 extern struct pg_state pg;
 
@@ -138,14 +176,23 @@ NORETURN void pg_detect(struct pg_context *c, const void *record, uint64_t addr,
 NORETURN void pg_crash(pg_stop_fn stop, const uint64_t *args, uint64_t wipe_lo);
 
 /* trigger.c */
-void pg_triggers_arm(struct pg_context *c0);
+void pg_triggers_init(void);           /* objects and hooks, before the regions are sealed */
+void pg_triggers_start(struct pg_context *c0); /* interrupts off */
 void pg_timer_dpc(struct dpc *d, void *arg);
+void pg_random_dpc(struct dpc *d, void *arg);
+
+/* tick.c */
+uint64_t pg_entropy(void);             /* fresh: RDRAND, else TSC mixing */
+void pg_tick_start(void);              /* interrupts off */
+NORETURN void pg_fail(const volatile void *record, uint64_t addr, uint32_t type); /* detection outside a pass */
 
 /* selftest.c */
 void pg_selftest_seal(void);
 
 /* watchdog.c */
-void pg_watchdog_arm(void);
+void pg_watchdog_init(void);   /* before the regions are sealed */
+void pg_watchdog_start(void);  /* interrupts off */
+bool pg_lapic_ok(uint64_t *reg); /* the tick source's registers as armed */
 extern uint64_t pg_watchdog_irqs;
 
 #endif

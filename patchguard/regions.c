@@ -10,6 +10,8 @@
 #include <kpp/mm.h>
 #include <kpp/module.h>
 #include <kpp/syscall.h>
+#include <kpp/time.h>
+#include <kpp/trap.h>
 #include "pg.h"
 
 extern const char __exports_start[], __exports_end[];
@@ -23,8 +25,14 @@ extern const char __service_table_start[], __service_table_end[];
 #define CR0_PE (1ul << 0)
 #define CR0_PG (1ul << 31)
 #define CR4_PAE (1ul << 5)
+#define LAPIC_TPR 0x080
 #define LAPIC_SVR 0x0F0
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_DIV 0x3E0
+#define LVT_LINT_MASK 0x10700ul /* mask bit, delivery mode */
+#define DIV_MASK 0xBul
 #define LVT_TIMER_MASK 0x700FFul /* vector, mask bit, timer mode */
 #define SVR_MASK 0x1FFul         /* spurious vector, APIC enable */
 
@@ -124,11 +132,31 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	add(&b, 4, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR,
 	    CR4_PAE | (read_cr4() & (CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_UMIP)));
 
-	/* The local APIC's tick and spurious vector. */
+	/* The local APIC: the tick (LVT timer, initial count, divide), the task
+	 * priority that would hold it off, LINT0 (the PIC's virtual wire, which
+	 * the watchdog's interrupt takes) and the spurious vector. */
 	if (lapic_present) {
 		add(&b, LAPIC_LVT_TIMER, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, LVT_TIMER_MASK);
+		add(&b, LAPIC_TIMER_INIT, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, 0xFFFFFFFFul);
+		add(&b, LAPIC_TIMER_DIV, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, DIV_MASK);
+		add(&b, LAPIC_TPR, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, 0xFFul);
+		add(&b, LAPIC_LVT_LINT0, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, LVT_LINT_MASK);
 		add(&b, LAPIC_SVR, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, SVR_MASK);
 	}
+
+	/* The second-level dispatch behind the IDT (the PIC lines' and the
+	 * local-APIC vectors' handlers), and the housekeeping functions the
+	 * piggy-back trigger is one of, with their count: all registered
+	 * before arming, every entry in kernel text. */
+	size_t pic_size, vec_size, hk_size;
+	const void *vec;
+	const void *pic = irq_handler_tables(&pic_size, &vec, &vec_size);
+	add(&b, (uint64_t)pic, pic_size, KPP_PG_INTERRUPT_DISPATCH, PG_CHECK_POINTERS, 0);
+	add(&b, (uint64_t)vec, vec_size, KPP_PG_INTERRUPT_DISPATCH, PG_CHECK_POINTERS, 0);
+	const unsigned *hk_count;
+	const void *hk = housekeeping_table(&hk_size, &hk_count);
+	add(&b, (uint64_t)hk, hk_size, KPP_PG_CHECKER_CONTEXT, PG_CHECK_POINTERS, 0);
+	add(&b, (uint64_t)hk_count, sizeof *hk_count, KPP_PG_CHECKER_CONTEXT, PG_CHECK_HASH, 0);
 
 	/* Loaded modules and their driver objects. */
 	add(&b, (uint64_t)&module_list, 0, KPP_PG_LOADED_MODULE_LIST, PG_CHECK_MODLIST, 0);
@@ -174,6 +202,9 @@ const char *pg_type_name(uint32_t type)
 	case KPP_PG_DRIVER_OBJECT: return "driver object corruption";
 	case KPP_PG_PROTECTED_PROCESS: return "protected process";
 	case KPP_PG_CHECKER_CONTEXT: return "checker context corruption or missed heartbeat";
+	case KPP_PG_INTERRUPT_DISPATCH: return "processor interrupt dispatch table";
+	case KPP_PG_PAGE_TABLES: return "page table entries";
+	case KPP_PG_TASK_STATE: return "task state segment";
 	}
 	return "unknown region";
 }

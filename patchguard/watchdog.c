@@ -1,9 +1,13 @@
 /* The third trigger path: a watchdog on PIT channel 0 (IRQ 0, about 18 Hz),
- * independent of the local-APIC tick that drives the other two. When the
- * tick has not advanced for WATCHDOG_STALLS watchdog interrupts (timer
- * interrupt masked or re-vectored), nothing else of PatchGuard can run any
- * more: the watchdog checks the local-APIC regions (type 0x17) and, if they
- * look intact, reports the missed heartbeat (0x101). */
+ * independent of the local-APIC tick that drives the others. On every
+ * interrupt it records its heartbeat (the tick hook checks it, and that
+ * IRQ 0 stays unmasked at the PIC) and checks the tick's inputs directly:
+ * the local APIC's LVT timer, initial count, divide configuration, task
+ * priority and LINT0 (the virtual wire its own interrupt arrives through),
+ * and the tick's handler behind the IDT. It also checks that the tick hook
+ * saw the current tick, and when the tick has not advanced for
+ * wd_stalls_max of its interrupts (the timer stopped some other way),
+ * reports the missed heartbeat (0x101). */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
 #include <kpp/trap.h>
@@ -13,40 +17,107 @@
 #define PIT_CMD 0x43
 #define PIT_CMD_CH0_MODE2 0x34 /* channel 0, lobyte/hibyte, rate generator */
 #define PIT_COUNT_MAX 0        /* 65536: 1193182 Hz / 65536 = 18.2 Hz */
-#define WATCHDOG_STALLS 40     /* about 2.2 s without a tick */
 
-static uint64_t last_tick;
+#define LAPIC_TPR 0x080
+#define LAPIC_SVR 0x0F0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_DIV 0x3E0
+#define LVT_TIMER_MASK 0x700FFu /* vector, mask bit, timer mode */
+#define LVT_LINT_MASK 0x10700u  /* mask bit, delivery mode */
+#define SVR_MASK 0x1FFu
+#define DIV_MASK 0xBu
+
+static uint64_t last_tick, last_tsc;
 static uint32_t stalls;
 uint64_t pg_watchdog_irqs;
+
+bool pg_lapic_ok(uint64_t *reg)
+{
+	for (uint32_t i = 0; i < pg.nlapic; i++)
+		if ((lapic_read(pg.lapic[i].reg) & pg.lapic[i].mask) != pg.lapic[i].expect) {
+			*reg = pg.lapic[i].reg;
+			return false;
+		}
+	return true;
+}
+
+static void watch(uint64_t now)
+{
+	uint64_t reg;
+	if (!pg_lapic_ok(&reg))
+		pg_fail(&pg.lapic, reg, KPP_PG_LOCAL_APIC);
+	if (pg.vec_table[KPP_VEC_APIC_TIMER] != pg.tick_handler || pg.pic_table[0] != pg.wd_handler)
+		pg_fail(pg.vec_table, (uint64_t)&pg.vec_table[KPP_VEC_APIC_TIMER], KPP_PG_INTERRUPT_DISPATCH);
+	/* The tick hook runs inside every tick: a tick it did not see means it
+	 * was cut out. */
+	if (now != pg.tick_seen && now != pg.tick_seen + 1)
+		pg_fail(&pg.tick_seen, (uint64_t)&pg.tick_seen, KPP_PG_CHECKER_CONTEXT);
+	if (now != last_tick) {
+		last_tick = now;
+		last_tsc = rdtsc();
+		stalls = 0;
+		return;
+	}
+	/* A stall counts when a PIT period has passed by the TSC since the
+	 * last interrupt (a host that stalled the machine may deliver the
+	 * missed PIT interrupts back to back; the tick hook's window is 16
+	 * ticks, about three PIT periods). */
+	uint64_t tsc = rdtsc();
+	bool spaced = !pg.tsc_ref || tsc - last_tsc >= pg.tsc_ref / 6;
+	last_tsc = tsc;
+	if (!spaced || ++stalls < pg.wd_stalls_max)
+		return;
+	pg_fail(&last_tick, (uint64_t)&last_tick, KPP_PG_CHECKER_CONTEXT);
+}
 
 static void watchdog_irq(void)
 {
 	uint64_t now = ticks();
 	pg_watchdog_irqs++;
-	if (now != last_tick) {
-		last_tick = now;
-		stalls = 0;
+	pg.wd_beat = now;
+	if (!pg.live)
 		return;
-	}
-	if (++stalls < WATCHDOG_STALLS || pg.busy)
-		return;
-	int w = pg.ncontexts > 1 ? 1 : 0;
-	struct pg_context *c = pg_open(w);
-	for (uint32_t i = 0; i < c->nregions; i++) {
-		uint64_t addr;
-		if (c->r[i].check == PG_CHECK_LAPIC && pg_check_region(c, &c->r[i], &addr))
-			pg_detect(c, &c->r[i], addr, c->r[i].type);
-	}
-	pg_detect(c, &last_tick, (uint64_t)&last_tick, KPP_PG_CHECKER_CONTEXT);
+	uint64_t t0 = rdtsc();
+	watch(now);
+	pg.hook_cost += rdtsc() - t0;
 }
 
-void pg_watchdog_arm(void)
+static void add_reg(uint32_t reg, uint32_t mask)
 {
+	pg.lapic[pg.nlapic].reg = reg;
+	pg.lapic[pg.nlapic].mask = mask;
+	pg.lapic[pg.nlapic].expect = lapic_read(reg) & mask;
+	pg.nlapic++;
+}
+
+void pg_watchdog_init(void)
+{
+	size_t ps, vs;
+	const void *vec;
+	pg.pic_table = irq_handler_tables(&ps, &vec, &vs);
+	pg.vec_table = vec;
+	pg.tick_handler = pg.vec_table[KPP_VEC_APIC_TIMER];
 	if (!lapic_present)
 		return; /* the PIT is the tick itself */
-	last_tick = ticks();
+	add_reg(LAPIC_LVT_TIMER, LVT_TIMER_MASK);
+	add_reg(LAPIC_TIMER_INIT, ~0u);
+	add_reg(LAPIC_TIMER_DIV, DIV_MASK);
+	add_reg(LAPIC_TPR, 0xFFu);
+	add_reg(LAPIC_LVT_LINT0, LVT_LINT_MASK);
+	add_reg(LAPIC_SVR, SVR_MASK);
 	outb(PIT_CMD, PIT_CMD_CH0_MODE2);
 	outb(PIT_CH0, PIT_COUNT_MAX & 0xFF);
 	outb(PIT_CH0, PIT_COUNT_MAX >> 8);
 	irq_register(0, watchdog_irq);
+	pg.wd_handler = watchdog_irq;
+}
+
+void pg_watchdog_start(void)
+{
+	last_tick = ticks();
+	stalls = 0;
+	pg.wd_beat = last_tick;
+	pg.wd_armed = lapic_present;
 }

@@ -181,6 +181,7 @@ const (
 	PGDebugRoutine        = 0x06
 	PGCriticalMSR         = 0x07
 	PGObjectType          = 0x08
+	PGInterruptDispatch   = 0x09 // the per-vector handler tables behind the IDT
 	PGServiceTable        = 0x0A
 	PGImportTable         = 0x0D
 	PGControlRegister     = 0x15
@@ -190,6 +191,8 @@ const (
 	PGDriverObject        = 0x1C
 	PGProtectedProcess    = 0x1F
 	PGCheckerContext      = 0x101
+	PGPageTables          = 0x111 // ours: the page-table entries mapping protected regions, in every address space
+	PGTaskState           = 0x112 // ours: the TSS body (RSP0, IST pointers, I/O-permission map)
 )
 
 // PatchGuard bug-check 0x109 parameters: P1 = context address + PGContextKey,
@@ -222,6 +225,7 @@ const (
 	PGProfileTest    = 2 // first pass U[10,20] ms, then every U[5,15] ms
 	PGTriggerTimer   = 0 // the one-shot timer and its DPC
 	PGTriggerPiggy   = 1 // the piggy-back on the 1 s housekeeping DPC
+	PGTriggerRandom  = 2 // a pass the tick hook drew at random (fresh entropy each tick)
 )
 
 // System-call numbers (RAX at SYSCALL; arguments in RDI, RSI, RDX, R10, R8, R9).

@@ -194,6 +194,7 @@
 #define KPP_PG_DEBUG_ROUTINE 6
 #define KPP_PG_CRITICAL_MSR 7
 #define KPP_PG_OBJECT_TYPE 8
+#define KPP_PG_INTERRUPT_DISPATCH 9      /* the per-vector handler tables behind the IDT */
 #define KPP_PG_SERVICE_TABLE 10
 #define KPP_PG_IMPORT_TABLE 13
 #define KPP_PG_CONTROL_REGISTER 21
@@ -203,6 +204,8 @@
 #define KPP_PG_DRIVER_OBJECT 28
 #define KPP_PG_PROTECTED_PROCESS 31
 #define KPP_PG_CHECKER_CONTEXT 0x101
+#define KPP_PG_PAGE_TABLES 0x111         /* ours: the page-table entries mapping protected regions, in every address space */
+#define KPP_PG_TASK_STATE 0x112          /* ours: the TSS body (RSP0, IST pointers, I/O-permission map) */
 
 /*
  * PatchGuard bug-check 0x109 parameters: P1 = context address + PGContextKey,
@@ -235,6 +238,7 @@
 #define KPP_PG_PROFILE_TEST 2            /* first pass U[10,20] ms, then every U[5,15] ms */
 #define KPP_PG_TRIGGER_TIMER 0           /* the one-shot timer and its DPC */
 #define KPP_PG_TRIGGER_PIGGY 1           /* the piggy-back on the 1 s housekeeping DPC */
+#define KPP_PG_TRIGGER_RANDOM 2          /* a pass the tick hook drew at random (fresh entropy each tick) */
 
 /*
  * System-call numbers (RAX at SYSCALL; arguments in RDI, RSI, RDX, R10, R8, R9).

@@ -17,6 +17,8 @@ void lapic_timer_start(void); /* calibrate against the PIT, then periodic at KPP
 uint32_t lapic_read(uint32_t reg);
 /* Nanoseconds since the last tick, from the timer's current count (0 without an APIC timer). */
 uint64_t lapic_tick_progress_ns(void);
+/* The periodic timer's initial count (0 without an APIC timer). */
+uint32_t lapic_timer_initial_count(void);
 extern bool lapic_present;
 
 #endif

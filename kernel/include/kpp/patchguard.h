@@ -25,6 +25,11 @@ bool pg_armed(void);
  * the cause; the fault its symptom). Returns when nothing is found. */
 void pg_last_chance(uint32_t code);
 
+/* The tick hook: time_tick calls it on every tick (interrupts off) with the
+ * new tick count. It watches the checker's own trigger state and the time
+ * sources, and draws the random passes. */
+void pg_tick(uint64_t now);
+
 /* Sealing: a mutable array (e.g. a vendor callback array, type 0x18) is
  * enrolled with pg_seal_register and, after every legitimate change made
  * through its API, re-sealed with pg_seal_update; only a direct write then

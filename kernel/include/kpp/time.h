@@ -32,6 +32,7 @@ struct ktimer {
 
 void dpc_init(struct dpc *d, dpc_fn fn, void *ctx);
 bool dpc_queue(struct dpc *d);      /* false if already queued */
+bool dpc_queue_first(struct dpc *d); /* the same, ahead of every queued DPC */
 void dpc_run_pending(void);         /* called on interrupt exit at IRQL_PASSIVE */
 bool dpc_pending(void);
 
@@ -58,5 +59,10 @@ extern volatile uint64_t housekeeping_runs;
 #define HOUSEKEEPING_MAX 8
 typedef void (*housekeeping_fn)(uint64_t run);
 bool housekeeping_register(housekeeping_fn fn);
+/* For PatchGuard: the housekeeping timer, its DPC routine, and the table of
+ * registered functions (size in bytes) with its count. */
+const struct ktimer *housekeeping_timer_object(void);
+dpc_fn housekeeping_routine(void);
+const void *housekeeping_table(size_t *size, const unsigned **count);
 
 #endif

@@ -38,6 +38,9 @@ typedef void (*irq_handler_t)(void);
 /* Register the handler of PIC line irq (0-15) or of a local-APIC vector. */
 void irq_register(int irq, irq_handler_t fn);
 void vector_register(int vec, irq_handler_t fn);
+/* The second-level dispatch tables behind the IDT (for integrity checks):
+ * the PIC lines' handlers (returned) and the local-APIC vectors' handlers. */
+const void *irq_handler_tables(size_t *pic_size, const void **vectors, size_t *vec_size);
 
 void trap_dispatch(struct trap_frame *tf);
 void trap_print_frame(const struct trap_frame *tf);

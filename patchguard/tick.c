@@ -1,0 +1,166 @@
+/* The tick hook. time_tick calls pg_tick directly on every tick (a call in
+ * hashed kernel text: removing it is a text patch), with interrupts off. It
+ * is cheap and watches what would stop, delay or skip a pass:
+ *  - the tick count itself: exactly one more than last time (no rewind, no
+ *    skip), and the ticks against the TSC over windows of TICK_WINDOW ticks
+ *    (a tick slowed more than TSC_SLOW times against the fastest window
+ *    seen, twice running, is a detection);
+ *  - the timer path: its timer and DPC objects point at each other and at
+ *    PatchGuard's routine, the timer is armed no further out than the
+ *    profile's longest delay, it is armed, queued or running, and its pass
+ *    deadline has not passed;
+ *  - the random-pass DPC and the housekeeping DPC the piggy-back rides on
+ *    (object, routine, period, the piggy-back's own heartbeat);
+ *  - the busy flag: set only with a decrypted context open, and for no
+ *    longer than BUSY_MAX_TICKS;
+ *  - the watchdog: its interrupt unmasked at the PIC, PIT channel 0 still
+ *    programmed as it armed it (read-back status), and its heartbeat.
+ * Then it draws, from fresh entropy, whether a random pass runs now: that
+ * DPC goes to the head of the DPC queue, so no other DPC runs between the
+ * decision and the pass. An attacker reading every byte of memory on every
+ * tick sees the timer's due tick, but not when the next random pass comes
+ * nor (context.c) which regions it takes. */
+#include <kpp/cpu.h>
+#include <kpp/intr.h>
+#include <kpp/time.h>
+#include <kpp/trap.h>
+#include "pg.h"
+
+#define PIC1_DATA 0x21
+#define PIC_IRQ0 0x01
+#define TICK_WINDOW 16
+#define TSC_SLOW 8
+#define BUSY_MAX_TICKS 10       /* a pass takes well under one tick */
+#define IDLE_MAX_TICKS 2        /* between the DPC's dequeue and pg_open (in strides) */
+#define WATCHDOG_MAX_TICKS 8    /* PIT channel 0 interrupts every ~5.5 ticks */
+#define PIT_CH0 0x40
+#define PIT_CMD 0x43
+#define PIT_READ_BACK_STATUS_CH0 0xE2 /* read-back: status only, channel 0 */
+#define PIT_STATUS_SETUP 0x3F         /* access mode, operating mode, BCD */
+#define PIT_SETUP_WATCHDOG 0x34       /* lobyte/hibyte, mode 2, binary */
+#define HOUSEKEEPING_TICKS KPP_TICK_HZ
+#define HOUSEKEEPING_GRACE (KPP_TICK_HZ / 5)
+
+uint64_t pg_entropy(void)
+{
+	if (pg.rdrand) {
+		uint64_t v;
+		uint8_t ok;
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+		if (ok)
+			return v;
+	}
+	pg.stir = pg_mix64(pg.stir ^ rdtsc());
+	return pg.stir;
+}
+
+NORETURN void pg_fail(const volatile void *record, uint64_t addr, uint32_t type)
+{
+	pg_detect(NULL, (const void *)record, addr, type);
+}
+
+static void check_timer(uint64_t now)
+{
+	struct ktimer *t = pg.timer;
+	struct dpc *d = pg.dpc;
+	if (t->dpc != d)
+		pg_fail(t, (uint64_t)&t->dpc, KPP_PG_CHECKER_CONTEXT);
+	if (d->fn != pg_timer_dpc || d->ctx)
+		pg_fail(t, (uint64_t)&d->fn, KPP_PG_CHECKER_CONTEXT);
+	if (t->period)
+		pg_fail(t, (uint64_t)&t->period, KPP_PG_CHECKER_CONTEXT);
+	if (t->armed) {
+		if (t->due > now + pg.max_delay_ticks)
+			pg_fail(t, (uint64_t)&t->due, KPP_PG_CHECKER_CONTEXT);
+		pg.idle_since = 0;
+	} else if (!d->queued && !pg.busy) {
+		if (!pg.idle_since)
+			pg.idle_since = now;
+		else if (now - pg.idle_since > IDLE_MAX_TICKS * (pg.stride_mask + 1))
+			pg_fail(t, (uint64_t)&t->armed, KPP_PG_CHECKER_CONTEXT);
+	} else {
+		pg.idle_since = 0;
+	}
+	if (now > pg.timer_deadline)
+		pg_fail(t, (uint64_t)&pg.timer_deadline, KPP_PG_CHECKER_CONTEXT);
+	struct dpc *x = pg.extra_dpc;
+	if (x->fn != pg_random_dpc || x->ctx)
+		pg_fail(x, (uint64_t)x, KPP_PG_CHECKER_CONTEXT);
+	/* The housekeeping DPC and the piggy-back on it. */
+	const struct ktimer *h = pg.hk_timer;
+	if (h->dpc != pg.hk_dpc || pg.hk_dpc->fn != pg.hk_routine || h->period != HOUSEKEEPING_TICKS ||
+	    *pg.hk_count != pg.hk_count_armed)
+		pg_fail(h, (uint64_t)h->dpc, KPP_PG_CHECKER_CONTEXT);
+	if (now > pg.piggy_beat + HOUSEKEEPING_TICKS + HOUSEKEEPING_GRACE + pg.grace_ticks)
+		pg_fail(&pg.piggy_beat, (uint64_t)&pg.piggy_beat, KPP_PG_CHECKER_CONTEXT);
+}
+
+/* Ticks against the TSC: the fastest window seen is the reference (a stalled
+ * host only ever makes a window slower, never faster). */
+static void check_tsc(uint64_t now)
+{
+	if (++pg.window_calls < TICK_WINDOW / (pg.stride_mask + 1))
+		return;
+	uint64_t tsc = rdtsc();
+	if (pg.tick_mark) {
+		uint64_t dt = tsc - pg.tsc_mark;
+		if (now - pg.tick_mark != TICK_WINDOW || tsc < pg.tsc_mark)
+			pg_fail(&pg.tick_mark, (uint64_t)&pg.tick_mark, KPP_PG_CHECKER_CONTEXT);
+		if (!pg.tsc_ref || dt < pg.tsc_ref)
+			pg.tsc_ref = dt;
+		pg.tsc_slow = dt / TSC_SLOW > pg.tsc_ref ? pg.tsc_slow + 1 : 0;
+		if (pg.tsc_slow >= 2)
+			pg_fail(&pg.tsc_ref, (uint64_t)&pg.tsc_ref, KPP_PG_LOCAL_APIC);
+	}
+	pg.tsc_mark = tsc;
+	pg.tick_mark = now;
+	pg.window_calls = 0;
+}
+
+static void tick(uint64_t now)
+{
+	if (now != pg.tick_seen + 1)
+		pg_fail(&pg.tick_seen, (uint64_t)&pg.tick_seen, KPP_PG_CHECKER_CONTEXT);
+	pg.tick_seen = now;
+	/* The rest on one tick in stride_mask + 1 (every tick but in the
+	 * windows profile, whose overhead budget is a hundred times smaller). */
+	if (now & pg.stride_mask)
+		return;
+	check_timer(now);
+	if (pg.busy) {
+		const struct pg_context *o = pg.open;
+		if (!o || !pg_mapped(o, sizeof *o) || o->magic != PG_CONTEXT_MAGIC || now - pg.busy_since > BUSY_MAX_TICKS)
+			pg_fail(&pg.busy, (uint64_t)&pg.busy, KPP_PG_CHECKER_CONTEXT);
+	}
+	if (pg.wd_armed) {
+		/* The watchdog's interrupt: unmasked, and PIT channel 0 still the
+		 * rate generator it was set up as. */
+		if (inb(PIC1_DATA) & PIC_IRQ0)
+			pg_fail(&pg.wd_beat, PIC1_DATA, KPP_PG_LOCAL_APIC);
+		outb(PIT_CMD, PIT_READ_BACK_STATUS_CH0);
+		if ((inb(PIT_CH0) & PIT_STATUS_SETUP) != PIT_SETUP_WATCHDOG)
+			pg_fail(&pg.wd_beat, PIT_CH0, KPP_PG_LOCAL_APIC);
+		if (now > pg.wd_beat + WATCHDOG_MAX_TICKS)
+			pg_fail(&pg.wd_beat, (uint64_t)&pg.wd_beat, KPP_PG_CHECKER_CONTEXT);
+	}
+	check_tsc(now);
+	if (pg_entropy() % pg.random_per_tick == 0)
+		dpc_queue_first(pg.extra_dpc);
+}
+
+void pg_tick(uint64_t now)
+{
+	if (!pg.live)
+		return;
+	uint64_t t0 = rdtsc();
+	tick(now);
+	pg.hook_cost += rdtsc() - t0;
+}
+
+void pg_tick_start(void)
+{
+	pg.tick_seen = ticks();
+	pg.window_calls = 0;
+	pg.tick_mark = 0;
+	pg.stir ^= pg_next(&pg.rng);
+}
