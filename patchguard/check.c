@@ -77,7 +77,10 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r)
 	case PG_CHECK_DRVOBJ:
 	case PG_CHECK_PROCLIST:
 	case PG_CHECK_HANDLELIST:
-	case PG_CHECK_PROTECTED: r->expect = 0; break;
+	case PG_CHECK_PROTECTED:
+	case PG_CHECK_RSP0:
+	case PG_CHECK_ASPACES: r->expect = 0; break;
+	case PG_CHECK_PTES: r->expect = pg_pte_hash(c, r); break;
 	default: r->expect = region_hash(c, r); break;
 	}
 }
@@ -288,6 +291,14 @@ bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)
 		*addr = a;
 		return bad;
 	}
+	case PG_CHECK_ASPACES: {
+		uint64_t a = 0;
+		bool bad = confirm(r, pg_check_aspaces(c, r, &a));
+		*addr = a;
+		return bad;
+	}
+	case PG_CHECK_PTES: return pg_check_ptes(c, r, addr);
+	case PG_CHECK_RSP0: return pg_check_rsp0(r, addr);
 	case PG_CHECK_OBJTYPE:
 		if (pg_check_objtype(c, r, addr))
 			return true;

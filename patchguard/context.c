@@ -76,6 +76,7 @@ uint32_t pg_pass(struct pg_context *c, uint32_t trigger)
 {
 	uint32_t n = c->nregions, checked = 0, left = 0;
 	uint64_t sel = pg_entropy() ^ pg_next(&c->rng);
+	pg_flush_tlb(); /* no translation cached before now is used below */
 	for (uint32_t i = 0; i < n; i++)
 		left += !covered(c, i);
 	uint32_t passes_left = PG_ROUND - c->round_pass;

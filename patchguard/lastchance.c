@@ -21,7 +21,8 @@ void pg_last_chance(uint32_t code)
 	for (uint32_t i = 0; i < c->nregions; i++) {
 		struct pg_region *r = &c->r[i];
 		uint64_t addr;
-		if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST)
+		if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST ||
+		    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0)
 			continue;
 		if (pg_check_region(c, r, &addr))
 			pg_detect(c, r, addr, r->type);

@@ -25,6 +25,9 @@ enum pg_check {
 	PG_CHECK_HANDLELIST, /* handle-table list vs. the processes' tables (base: list head) */
 	PG_CHECK_OBJTYPE,  /* keyed hash, and every object type's methods point into kernel text (mask: stride) */
 	PG_CHECK_PROTECTED, /* every live process's protection vs. the granted table (base: it, mask: PID table) */
+	PG_CHECK_PTES,     /* page-table entries: keyed hash without A/D; mask: VA of the first entry (its meaning checked) */
+	PG_CHECK_RSP0,     /* TSS.RSP0 == the current thread's kernel stack top */
+	PG_CHECK_ASPACES,  /* every process's PML4 kernel half == the kernel's (base: the kernel's PML4) */
 };
 
 #define PG_NO_SHADOW (~0ull)
@@ -164,6 +167,16 @@ bool pg_check_handlelist(const struct pg_context *c, const struct pg_region *r, 
 bool pg_check_objtype(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
 bool pg_check_protected(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
 bool pg_mapped(const void *p, size_t size);
+
+/* pagetables.c */
+void pg_enumerate_translation(struct pg_region *out, uint32_t *n, uint32_t max);
+uint64_t pg_pte_hash(const struct pg_context *c, const struct pg_region *r);
+bool pg_check_ptes(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+bool pg_check_rsp0(const struct pg_region *r, uint64_t *addr);
+void pg_flush_tlb(void);
+/* procwalk.c */
+void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max);
+bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
 
 /* context.c */
 struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure */

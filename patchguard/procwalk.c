@@ -8,6 +8,7 @@
  *    on it.
  * The list heads and the table are linked weakly, so a kernel without
  * processes builds and simply has no such regions. */
+#include <kpp/mm.h>
 #include <kpp/types.h>
 #include "pg.h"
 
@@ -184,7 +185,43 @@ bool pg_check_protected(const struct pg_context *c, const struct pg_region *r, u
 	return false;
 }
 
+/* Every live process's PML4 holds the kernel's kernel half (a process
+ * whose copy points elsewhere sees a kernel of its own). */
+void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max)
+{
+	if (!&process_list || *n == max)
+		return;
+	add(out, n, (uint64_t)phys_to_virt(kernel_cr3), 0, KPP_PG_PAGE_TABLES, PG_CHECK_ASPACES, (uint64_t)&process_list);
+}
+
+#define KERNEL_HALF 256
+#define PTE_HW (PTE_A | PTE_D)
+
+bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	const uint64_t *kernel = (const uint64_t *)r->base;
+	const struct list_link *head = (const struct list_link *)r->mask;
+	uint32_t walked = 0;
+	for (const struct list_link *l = head->next; l != head && walked < WALK_LIMIT; l = l->next, walked++) {
+		const struct process *p = PROCESS_OF(l);
+		if (!pg_mapped(p, sizeof *p))
+			return false; /* the process-list check reports it */
+		if (!p->cr3 || p->cr3 == kernel_cr3)
+			continue;
+		const uint64_t *pml4 = phys_to_virt(p->cr3);
+		for (int i = KERNEL_HALF; i < 512; i++)
+			if ((pml4[i] & ~PTE_HW) != (kernel[i] & ~PTE_HW)) {
+				*addr = (uint64_t)&pml4[i];
+				return true;
+			}
+	}
+	return false;
+}
+
 #else
+
+void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max) {}
+bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
 
 void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max) {}
 bool pg_check_proclist(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }

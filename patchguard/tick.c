@@ -99,10 +99,17 @@ static void check_timer(uint64_t now)
  * host only ever makes a window slower, never faster). */
 static void check_tsc(uint64_t now)
 {
+	if (!pg.tick_mark) {
+		/* The first full check after arming starts the first window. */
+		pg.tick_mark = now;
+		pg.tsc_mark = rdtsc();
+		pg.window_calls = 0;
+		return;
+	}
 	if (++pg.window_calls < TICK_WINDOW / (pg.stride_mask + 1))
 		return;
 	uint64_t tsc = rdtsc();
-	if (pg.tick_mark) {
+	{
 		uint64_t dt = tsc - pg.tsc_mark;
 		if (now - pg.tick_mark != TICK_WINDOW || tsc < pg.tsc_mark)
 			pg_fail(&pg.tick_mark, (uint64_t)&pg.tick_mark, KPP_PG_CHECKER_CONTEXT);

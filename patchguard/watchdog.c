@@ -62,10 +62,11 @@ static void watch(uint64_t now)
 	}
 	/* A stall counts when a PIT period has passed by the TSC since the
 	 * last interrupt (a host that stalled the machine may deliver the
-	 * missed PIT interrupts back to back; the tick hook's window is 16
-	 * ticks, about three PIT periods). */
+	 * missed PIT interrupts back to back, and an interrupt left pending
+	 * from before arming comes at once; the tick hook's window is 16
+	 * ticks, about three PIT periods, and calibrates the TSC first). */
 	uint64_t tsc = rdtsc();
-	bool spaced = !pg.tsc_ref || tsc - last_tsc >= pg.tsc_ref / 6;
+	bool spaced = pg.tsc_ref && tsc - last_tsc >= pg.tsc_ref / 6;
 	last_tsc = tsc;
 	if (!spaced || ++stalls < pg.wd_stalls_max)
 		return;

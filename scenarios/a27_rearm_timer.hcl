@@ -1,4 +1,4 @@
-# A27: re-arm PatchGuard's timer an hour out and push its pass deadline.
+# A27 (docs/patchguard.md): re-arm PatchGuard's timer an hour out and push its pass deadline.
 # Expected: bug check 0x109, region type 0x101, within the test profile's bound.
 scenario "a27_rearm_timer" {
   description = "A27: re-arm PatchGuard's timer an hour out and push its pass deadline"

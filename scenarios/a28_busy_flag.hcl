@@ -1,4 +1,4 @@
-# A28: set PatchGuard's busy flag (a context looks open for ever).
+# A28 (docs/patchguard.md): set PatchGuard's busy flag (a context looks open for ever).
 # Expected: bug check 0x109, region type 0x101, within the test profile's bound.
 scenario "a28_busy_flag" {
   description = "A28: set PatchGuard's busy flag (a context looks open for ever)"

@@ -1,4 +1,4 @@
-# A29: point PatchGuard's DPC object at a routine that returns at once.
+# A29 (docs/patchguard.md): point PatchGuard's DPC object at a routine that returns at once.
 # Expected: bug check 0x109, region type 0x101, within the test profile's bound.
 scenario "a29_dpc_routine" {
   description = "A29: point PatchGuard's DPC object at a routine that returns at once"

@@ -1,4 +1,4 @@
-# A30: replace the housekeeping DPC routine so the piggy-back trigger starves.
+# A30 (docs/patchguard.md): replace the housekeeping DPC routine so the piggy-back trigger starves.
 # Expected: bug check 0x109, region type 0x101, within the test profile's bound.
 scenario "a30_housekeeping_dpc" {
   description = "A30: replace the housekeeping DPC routine so the piggy-back trigger starves"

@@ -1,4 +1,4 @@
-# A31: mask the watchdog's interrupt (IRQ 0) at the PIC.
+# A31 (docs/patchguard.md): mask the watchdog's interrupt (IRQ 0) at the PIC.
 # Expected: bug check 0x109, region type 0x17|0x101, within the test profile's bound.
 scenario "a31_pic_mask" {
   description = "A31: mask the watchdog's interrupt (IRQ 0) at the PIC"

@@ -1,4 +1,4 @@
-# A32: slow the tick 100 times (local-APIC initial count).
+# A32 (docs/patchguard.md): slow the tick 100 times (local-APIC initial count).
 # Expected: bug check 0x109, region type 0x17, within the test profile's bound.
 scenario "a32_apic_count" {
   description = "A32: slow the tick 100 times (local-APIC initial count)"

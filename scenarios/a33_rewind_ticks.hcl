@@ -1,4 +1,4 @@
-# A33: rewind the tick count (and PatchGuard's last-seen tick) on every tick.
+# A33 (docs/patchguard.md): rewind the tick count (and PatchGuard's last-seen tick) on every tick.
 # Expected: bug check 0x109, region type 0x101|0x17, within the test profile's bound.
 scenario "a33_rewind_ticks" {
   description = "A33: rewind the tick count (and PatchGuard's last-seen tick) on every tick"

@@ -1,4 +1,4 @@
-# A34: hook getpid and step out before every pass the timer queue announces.
+# A34 (docs/patchguard.md): hook getpid and step out before every pass the timer queue announces.
 # Expected: bug check 0x109, region type 0xa, within the test profile's bound.
 scenario "a34_step_out" {
   description = "A34: hook getpid and step out before every pass the timer queue announces"

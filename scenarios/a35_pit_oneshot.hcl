@@ -1,4 +1,4 @@
-# A35: reprogram PIT channel 0 (the watchdog) to one-shot.
+# A35 (docs/patchguard.md): reprogram PIT channel 0 (the watchdog) to one-shot.
 # Expected: bug check 0x109, region type 0x101|0x17, within the test profile's bound.
 scenario "a35_pit_oneshot" {
   description = "A35: reprogram PIT channel 0 (the watchdog) to one-shot"

@@ -1,4 +1,4 @@
-# A36: replace the watchdog's handler in the PIC-line table behind the IDT.
+# A36 (docs/patchguard.md): replace the watchdog's handler in the PIC-line table behind the IDT.
 # Expected: bug check 0x109, region type 0x9|0x101, within the test profile's bound.
 scenario "a36_irq_handler_table" {
   description = "A36: replace the watchdog's handler in the PIC-line table behind the IDT"

@@ -1,4 +1,4 @@
-# A37: replace the local-APIC timer's handler behind the IDT (time at half speed).
+# A37 (docs/patchguard.md): replace the local-APIC timer's handler behind the IDT (time at half speed).
 # Expected: bug check 0x109, region type 0x9, within the test profile's bound.
 scenario "a37_tick_handler" {
   description = "A37: replace the local-APIC timer's handler behind the IDT (time at half speed)"

@@ -768,10 +768,16 @@ func (ru *runner) doFlip(st *Step) (string, string) {
 // of type t that the processor itself writes, which a random flip must leave
 // alone. In the GDT that is the accessed bit of every descriptor (bit 40,
 // byte 5 bit 0), set by the CPU whenever it loads the segment (SDM Vol. 3A
-// 3.4.5.1), so PatchGuard treats it as always set.
+// 3.4.5.1), so PatchGuard treats it as always set; in page-table entries
+// the accessed and dirty bits, which PatchGuard leaves out of its hashes.
 func hardwareOwnedBits(t, off uint64) byte {
 	if t == abi.PGGDT && off%8 == 5 {
 		return 0x01
+	}
+	// Page-table entries: the accessed and dirty bits (5 and 6), set by the
+	// CPU on use (SDM Vol. 3A 4.8).
+	if t == abi.PGPageTables && off%8 == 0 {
+		return 0x60
 	}
 	return 0
 }

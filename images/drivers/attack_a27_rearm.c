@@ -1,4 +1,4 @@
-/* attack_a27 (A27): delay PatchGuard instead of stopping it. Finds its
+/* attack_a27_rearm (A27): delay PatchGuard instead of stopping it. Finds its
  * state (attack_pg.h), re-arms its own timer an hour out through the
  * exported timer_set, and pushes the pass deadline the other paths compare
  * against just as far, so the timer stays "armed" and no heartbeat is

@@ -1,4 +1,4 @@
-/* attack_a28 (A28): make PatchGuard believe a pass is running. Sets the
+/* attack_a28_busy (A28): make PatchGuard believe a pass is running. Sets the
  * "a context is open" flag of its state (attack_pg.h) and clears the open
  * context, so the watchdog skips its checks and the stop path's last-chance
  * check finds nothing to use. Expected: 0x109 type 0x101 (the tick hook

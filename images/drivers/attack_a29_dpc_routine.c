@@ -1,7 +1,6 @@
-/* attack_a29 (A29): point PatchGuard's DPC object at a routine of the
- * driver that returns at once, so its timer fires into nothing and is
- * never re-armed (the DPC object lives in pool memory, not in hashed
- * text). Expected: 0x109 type 0x101 at the next tick. */
+/* attack_a29_dpc_routine (A29): point PatchGuard's DPC at a no-op routine.
+ * Its timer then fires into nothing and is never re-armed (the DPC object
+ * lives in pool memory, not in hashed text). Expected: 0x109 type 0x101 at the next tick. */
 #include "attack_pg.h"
 
 static void nothing(struct dpc *d, void *ctx) {}

@@ -1,4 +1,4 @@
-/* attack_a30 (A30): starve the piggy-back trigger. Finds the kernel's 1 s
+/* attack_a30_housekeeping (A30): starve the piggy-back trigger. Finds the kernel's 1 s
  * housekeeping timer (as attack_a20) and replaces its DPC routine with one
  * that counts the run but calls none of the registered functions, so
  * PatchGuard's piggy-back never runs again while the housekeeping timer

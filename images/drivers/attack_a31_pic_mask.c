@@ -1,4 +1,4 @@
-/* attack_a31 (A31): silence the watchdog. Masks IRQ 0 (PIT channel 0, the
+/* attack_a31_pic_mask (A31): silence the watchdog. Masks IRQ 0 (PIT channel 0, the
  * watchdog's interrupt) at the master 8259, leaving the local-APIC tick
  * alone. Expected: 0x109 type 0x17 (the tick hook reads the PIC's mask). */
 #include "attack_pg.h"

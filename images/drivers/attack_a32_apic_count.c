@@ -1,4 +1,4 @@
-/* attack_a32 (A32): slow the tick down. Multiplies the local-APIC timer's
+/* attack_a32_apic_count (A32): slow the tick down. Multiplies the local-APIC timer's
  * initial count by 100 (the LVT entry stays as it was, unmasked and
  * periodic), so every timer and every pass comes a hundred times later.
  * Expected: 0x109 type 0x17 (the watchdog compares the initial count). */

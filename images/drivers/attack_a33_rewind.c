@@ -1,4 +1,4 @@
-/* attack_a33 (A33): stop time without touching the hardware. A periodic
+/* attack_a33_rewind (A33): stop time without touching the hardware. A periodic
  * timer of the driver takes the kernel's tick count (found in the code of
  * the exported ticks()) back by one on every tick, and with it the tick
  * PatchGuard saw last, so the count never moves, no timer ever comes due

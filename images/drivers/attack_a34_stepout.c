@@ -1,4 +1,4 @@
-/* attack_a34 (A34): step out of the way of every pass that can be seen
+/* attack_a34_stepout (A34): step out of the way of every pass that can be seen
  * coming. Hooks the getpid service (as attack_a1) and, from a timer of its
  * own that runs on every tick, takes the hook out whenever PatchGuard's
  * timer (attack_pg.h) or the housekeeping timer its piggy-back rides on

@@ -1,4 +1,4 @@
-/* attack_a35 (A35): stop the watchdog's clock. Reprograms PIT channel 0
+/* attack_a35_pit (A35): stop the watchdog's clock. Reprograms PIT channel 0
  * (the watchdog's interrupt source) to mode 0 with the longest count: one
  * last interrupt, then none. Expected: 0x109 type 0x101 (the tick hook
  * sees the watchdog's heartbeat stop). */

@@ -1,4 +1,4 @@
-/* attack_a36 (A36): unhook the watchdog behind the IDT. The IDT gate of
+/* attack_a36_irq_table (A36): unhook the watchdog behind the IDT. The IDT gate of
  * IRQ 0 stays as it was; the kernel's table of PIC-line handlers (found by
  * its shape, attack_pg.h) gets a routine of the driver for IRQ 0 that does
  * nothing. Expected: 0x109 type 0x9 (the watchdog's handler entry, checked

@@ -1,4 +1,4 @@
-/* attack_a37 (A37): halve the speed of time behind the IDT. The local-APIC
+/* attack_a37_tick_handler (A37): halve the speed of time behind the IDT. The local-APIC
  * timer vector's gate stays as it was; its entry in the kernel's table of
  * vector handlers (found as the pointer PatchGuard's state records for it,
  * attack_pg.h) is replaced by a routine of the driver that passes only

@@ -102,4 +102,37 @@ static inline uint8_t a_inb(uint16_t port)
 	return v;
 }
 
+/* The page-table entry mapping va in the current address space (level 0:
+ * the PTE, 1: the PDE, ...), through the direct map; NULL when a level on
+ * the way is missing or a large page ends the walk above level. */
+static inline uint64_t *a_pte_of(uint64_t va, int level)
+{
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t *t = (uint64_t *)(KPP_DIRECT_MAP_BASE + (cr3 & A_PTE_ADDR));
+	for (int l = 3; l > level; l--) {
+		uint64_t e = t[(va >> (12 + 9 * l)) & 511];
+		if (!(e & A_PTE_P) || (e & (1ull << 7)))
+			return NULL;
+		t = (uint64_t *)(KPP_DIRECT_MAP_BASE + (e & A_PTE_ADDR));
+	}
+	return &t[(va >> (12 + 9 * level)) & 511];
+}
+
+static inline void a_invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
+/* The TSS, from the task register and the GDT. */
+static inline uint8_t *a_find_tss(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdtr;
+	uint16_t tr;
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	__asm__ volatile("str %0" : "=r"(tr));
+	const uint64_t *d = (const uint64_t *)(gdtr.base + (tr & ~7u));
+	return (uint8_t *)(((d[0] >> 16) & 0xFFFFFF) | ((d[0] >> 56) << 24) | (d[1] << 32));
+}
+
 #endif
