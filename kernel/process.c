@@ -47,6 +47,7 @@ const struct object_type *object_type_of(const struct object *o)
 /* Interrupts off. Record (and re-seal) what slot's process was granted. */
 static void grant_set(uint32_t slot, uint32_t pid, uint32_t protection)
 {
+	pg_seal_verify(protection_granted);
 	protection_granted[slot].pid = pid;
 	protection_granted[slot].protection = protection;
 	pg_seal_update(protection_granted); /* false until PatchGuard is armed */

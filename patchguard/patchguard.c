@@ -393,3 +393,22 @@ bool pg_seal_register(const void *base, size_t size, uint32_t type)
 }
 
 bool pg_seal_update(const void *base) { return for_contexts(seal_update, base, 0, 0); }
+
+/* The region must still match its seal: a direct write since the last
+ * legitimate change is a detection here, before a new seal could take it
+ * in. */
+static bool seal_verify(struct pg_context *c, const void *base, size_t size, uint32_t type)
+{
+	for (uint32_t i = 0; i < c->nregions; i++) {
+		struct pg_region *r = &c->r[i];
+		uint64_t addr;
+		if (r->check == PG_CHECK_SEALED && r->base == (uint64_t)base) {
+			if (pg_check_region(c, r, &addr))
+				pg_detect(c, r, addr, r->type);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool pg_seal_verify(const void *base) { return for_contexts(seal_verify, base, 0, 0); }

@@ -61,7 +61,8 @@ void va_seal_all(void)
 	for (int i = 0; i < VA_NLISTS; i++) {
 		struct va_list *l = &va_lists[i];
 		l->sealed = pg_seal_register_callbacks(l->e, sizeof(struct va_entry) * KPP_VENDOR_MAX_ENTRIES,
-						       KPP_PG_NOTIFICATION_CALLOUT, sizeof(struct va_entry));
+						       KPP_PG_NOTIFICATION_CALLOUT, sizeof(struct va_entry)) &&
+			    pg_seal_register(l, VA_LIST_SEALED, KPP_PG_NOTIFICATION_CALLOUT);
 		if (!l->sealed)
 			printk("vendorapi: could not seal the %s list\n", l->name);
 	}
@@ -69,10 +70,12 @@ void va_seal_all(void)
 
 static void reseal(struct va_list *l)
 {
-	if (l->sealed)
+	if (l->sealed) {
 		pg_seal_update(l->e);
-	else
+		pg_seal_update(l);
+	} else {
 		va_seal_all();
+	}
 }
 
 /* --- images --- */
@@ -209,6 +212,11 @@ static status_t begin_write(struct va_list *l)
 		spin_unlock_irqrestore(&va_lock, f);
 		schedule();
 		f = spin_lock_irqsave(&va_lock);
+	}
+	/* What is there now must be what the last change sealed. */
+	if (l->sealed) {
+		pg_seal_verify(l->e);
+		pg_seal_verify(l);
 	}
 	spin_unlock_irqrestore(&va_lock, f);
 	return KPP_STATUS_SUCCESS;

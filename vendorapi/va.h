@@ -28,6 +28,8 @@ _Static_assert(sizeof(struct va_entry) == 48, "va_entry");
 #define VA_MAX_READERS 16
 
 struct thread;
+/* The first VA_LIST_SEALED bytes (everything the dispatchers read: the
+ * array pointer, the count, the flags) are sealed with the array. */
 struct va_list {
 	const char *name;
 	uint32_t api;       /* KPP_API_* */
@@ -41,6 +43,7 @@ struct va_list {
 	struct thread *reader[VA_MAX_READERS];
 };
 extern struct va_list va_lists[VA_NLISTS];
+#define VA_LIST_SEALED __builtin_offsetof(struct va_list, sealed)
 
 void va_seal_all(void);
 /* caller: the return address of the API call (its driver owns the entries);

@@ -40,5 +40,9 @@ void pg_tick(uint64_t now);
 bool pg_seal_register(const void *base, size_t size, uint32_t type);
 bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, size_t stride);
 bool pg_seal_update(const void *base);
+/* Before changing a sealed region: it must still match its seal (else
+ * 0x109 with the region's type), so a direct write cannot be laundered by
+ * the next legitimate change and its pg_seal_update. */
+bool pg_seal_verify(const void *base);
 
 #endif
