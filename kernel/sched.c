@@ -45,6 +45,13 @@ static uint64_t stack_cache[STACK_CACHE_MAX];
 static unsigned stack_cached;
 
 struct thread *current_thread(void) { return current; }
+
+void sched_lists(struct thread **all, struct thread **ready, struct thread **sleeping)
+{
+	*all = all_threads;
+	*ready = ready_head;
+	*sleeping = sleepers;
+}
 bool sched_running(void) { return running; }
 uint64_t sched_switches(void) { return switches; }
 

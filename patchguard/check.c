@@ -7,6 +7,7 @@
 #include <kpp/cpu.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
+#include <kpp/time.h>
 #include "pg.h"
 
 #define GATE_SIZE 16
@@ -79,7 +80,9 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r)
 	case PG_CHECK_HANDLELIST:
 	case PG_CHECK_PROTECTED:
 	case PG_CHECK_RSP0:
-	case PG_CHECK_ASPACES: r->expect = 0; break;
+	case PG_CHECK_ASPACES:
+	case PG_CHECK_THREADS:
+	case PG_CHECK_HIDDEN_CODE: r->expect = 0; break;
 	case PG_CHECK_PTES: r->expect = pg_pte_hash(c, r); break;
 	default: r->expect = region_hash(c, r); break;
 	}
@@ -207,6 +210,27 @@ static bool in_any_text(const struct pg_context *c, uint64_t f)
 	return false;
 }
 
+/* Code a driver left running stays visible after it unlinked itself from
+ * the module list and table: every armed timer's and queued DPC's routine
+ * must lie in kernel text or in a listed module's text. */
+static bool check_hidden_code(const struct pg_context *c, uint64_t *addr)
+{
+	uint64_t f = irq_save();
+	bool bad = false;
+	uint32_t walked = 0;
+	for (const struct ktimer *t = timer_queue; t && walked < 256 && !bad; t = t->next, walked++) {
+		if (!pg_mapped(t, sizeof *t))
+			break;
+		const struct dpc *d = t->dpc;
+		if (d && pg_mapped(d, sizeof *d) && !in_any_text(c, (uint64_t)d->fn)) {
+			*addr = (uint64_t)&d->fn;
+			bad = true;
+		}
+	}
+	irq_restore(f);
+	return bad;
+}
+
 static bool check_idt(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
 {
 	struct dtr d;
@@ -294,6 +318,18 @@ bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)
 	case PG_CHECK_ASPACES: {
 		uint64_t a = 0;
 		bool bad = confirm(r, pg_check_aspaces(c, r, &a));
+		*addr = a;
+		return bad;
+	}
+	case PG_CHECK_THREADS: {
+		uint64_t a = 0;
+		bool bad = confirm(r, pg_check_threads(c, r, &a));
+		*addr = a;
+		return bad;
+	}
+	case PG_CHECK_HIDDEN_CODE: {
+		uint64_t a = 0;
+		bool bad = confirm(r, check_hidden_code(c, &a));
 		*addr = a;
 		return bad;
 	}

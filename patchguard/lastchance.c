@@ -22,7 +22,8 @@ void pg_last_chance(uint32_t code)
 		struct pg_region *r = &c->r[i];
 		uint64_t addr;
 		if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST ||
-		    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0)
+		    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0 || r->check == PG_CHECK_THREADS ||
+		    r->check == PG_CHECK_HIDDEN_CODE)
 			continue;
 		if (pg_check_region(c, r, &addr))
 			pg_detect(c, r, addr, r->type);

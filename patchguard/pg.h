@@ -28,6 +28,8 @@ enum pg_check {
 	PG_CHECK_PTES,     /* page-table entries: keyed hash without A/D; mask: VA of the first entry (its meaning checked) */
 	PG_CHECK_RSP0,     /* TSS.RSP0 == the current thread's kernel stack top */
 	PG_CHECK_ASPACES,  /* every process's PML4 kernel half == the kernel's (base: the kernel's PML4) */
+	PG_CHECK_THREADS,  /* every scheduler thread's process is listed (base: the process list head) */
+	PG_CHECK_HIDDEN_CODE, /* every timer's and queued DPC's routine lies in kernel or listed-module text */
 };
 
 #define PG_NO_SHADOW (~0ull)
@@ -177,6 +179,8 @@ void pg_flush_tlb(void);
 /* procwalk.c */
 void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max);
 bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+void pg_enumerate_threads(struct pg_region *out, uint32_t *n, uint32_t max);
+bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
 
 /* context.c */
 struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure */

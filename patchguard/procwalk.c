@@ -8,7 +8,9 @@
  *    on it.
  * The list heads and the table are linked weakly, so a kernel without
  * processes builds and simply has no such regions. */
+#include <kpp/cpu.h>
 #include <kpp/mm.h>
+#include <kpp/sched.h>
 #include <kpp/types.h>
 #include "pg.h"
 
@@ -194,6 +196,67 @@ void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t ma
 	add(out, n, (uint64_t)phys_to_virt(kernel_cr3), 0, KPP_PG_PAGE_TABLES, PG_CHECK_ASPACES, (uint64_t)&process_list);
 }
 
+/* Views a hidden process cannot leave and keep running: every thread the
+ * scheduler knows (all threads, the ready queue, the sleepers, the running
+ * one) belongs to a process on the active list, and the address space
+ * loaded now is the kernel's or a listed process's. */
+void pg_enumerate_threads(struct pg_region *out, uint32_t *n, uint32_t max)
+{
+	if (!&process_list || *n == max)
+		return;
+	add(out, n, (uint64_t)&process_list, 0, KPP_PG_PROCESS_LIST, PG_CHECK_THREADS, 0);
+}
+
+#define THREAD_WALK_LIMIT 1024
+
+static bool thread_ok(const struct list_link *head, const struct thread *t)
+{
+	if (!pg_mapped(t, sizeof *t) || t->magic != OBJ_THREAD)
+		return true; /* freed or not a thread: nothing to say about a process */
+	const struct process *p = t->process;
+	return p && pg_mapped(p, sizeof *p) && on_list(head, &p->link);
+}
+
+bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	const struct list_link *head = (const struct list_link *)r->base;
+	uint64_t f = irq_save();
+	struct thread *lists[3];
+	sched_lists(&lists[0], &lists[1], &lists[2]);
+	bool bad = false;
+	const struct thread *cur = current_thread();
+	if (cur && !thread_ok(head, cur)) {
+		*addr = (uint64_t)&cur->process;
+		bad = true;
+	}
+	for (int k = 0; k < 3 && !bad; k++) {
+		uint32_t walked = 0;
+		for (const struct thread *t = lists[k]; t && walked < THREAD_WALK_LIMIT && !bad;
+		     t = k == 0 ? t->all_next : t->run_next, walked++) {
+			if (!pg_mapped(t, sizeof *t))
+				break;
+			if (!thread_ok(head, t)) {
+				*addr = (uint64_t)&t->process;
+				bad = true;
+			}
+		}
+	}
+	uint64_t cr3 = read_cr3() & PTE_ADDR;
+	if (!bad && cr3 != kernel_cr3) {
+		bool found = false;
+		uint32_t walked = 0;
+		for (const struct list_link *l = head->next; l != head && walked < WALK_LIMIT && !found;
+		     l = l->next, walked++)
+			found = pg_mapped(PROCESS_OF(l), sizeof(struct process)) && PROCESS_OF(l)->cr3 == cr3;
+		if (!found) {
+			*addr = cr3;
+			bad = true;
+		}
+	}
+	irq_restore(f);
+	return bad;
+}
+
 #define KERNEL_HALF 256
 #define PTE_HW (PTE_A | PTE_D)
 
@@ -220,6 +283,8 @@ bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uin
 
 #else
 
+void pg_enumerate_threads(struct pg_region *out, uint32_t *n, uint32_t max) {}
+bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
 void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max) {}
 bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
 

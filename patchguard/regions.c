@@ -161,7 +161,9 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	/* Loaded modules and their driver objects. */
 	add(&b, (uint64_t)&module_list, 0, KPP_PG_LOADED_MODULE_LIST, PG_CHECK_MODLIST, 0);
 	add(&b, (uint64_t)module_table, 0, KPP_PG_DRIVER_OBJECT, PG_CHECK_DRVOBJ, 0);
+	add(&b, (uint64_t)&timer_queue, 0, KPP_PG_LOADED_MODULE_LIST, PG_CHECK_HIDDEN_CODE, 0);
 	pg_enumerate_processes(b.out, &b.n, b.max);
+	pg_enumerate_threads(b.out, &b.n, b.max);
 	pg_enumerate_translation(b.out, &b.n, b.max);
 	return b.n;
 }
@@ -178,7 +180,9 @@ uint64_t pg_region_kind(const struct pg_region *r)
 	case PG_CHECK_HANDLELIST:
 	case PG_CHECK_PROTECTED:
 	case PG_CHECK_RSP0:
-	case PG_CHECK_ASPACES: return KPP_PG_KIND_CROSS_WALK;
+	case PG_CHECK_ASPACES:
+	case PG_CHECK_THREADS:
+	case PG_CHECK_HIDDEN_CODE: return KPP_PG_KIND_CROSS_WALK;
 	case PG_CHECK_SEALED: return KPP_PG_KIND_SEALED;
 	}
 	return KPP_PG_KIND_MEMORY;

@@ -87,6 +87,9 @@ void thread_interrupt(struct thread *t);
 void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 uint64_t sched_switches(void);
+/* For PatchGuard (interrupts off): the heads of every thread (through
+ * all_next), the ready queue and the sleepers (through run_next). */
+void sched_lists(struct thread **all, struct thread **ready, struct thread **sleeping);
 
 /* switch.S */
 void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
