@@ -34,6 +34,28 @@ static uint64_t shadow_word(const struct pg_context *c, uint64_t off)
 	return w ^ pg_mix64(c->shadow_key + (off / 8 + 1) * 0x9E3779B97F4A7C15ull);
 }
 
+/* Do the len bytes at addr (inside one hashed region with a shadow) still
+ * equal the copy taken at arming? */
+bool pg_bytes_sealed(const struct pg_context *c, uint64_t addr, uint64_t len)
+{
+	for (uint32_t i = 0; i < c->nregions; i++) {
+		const struct pg_region *r = &c->r[i];
+		if (r->shadow == PG_NO_SHADOW || !c->shadow || addr < r->base || addr >= r->base + r->size)
+			continue;
+		if (addr + len > r->base + r->size)
+			len = r->base + r->size - addr;
+		const uint8_t *p = (const uint8_t *)addr;
+		for (uint64_t k = 0; k < len; k++) {
+			uint64_t off = addr - r->base + k;
+			uint64_t w = shadow_word(c, r->shadow + (off & ~7ull));
+			if (p[k] != (uint8_t)(w >> (8 * (off & 7))))
+				return false;
+		}
+		return true;
+	}
+	return true;
+}
+
 /* The first byte of r that differs from its shadow copy, else r's start. */
 static uint64_t first_diff(const struct pg_context *c, const struct pg_region *r)
 {

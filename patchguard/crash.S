@@ -1,7 +1,7 @@
 /* pg_crash(stop, args, wipe_lo): zero the stack from wipe_lo up to the
  * stack pointer and every register the stop routine does not take, then
  * call stop(args[0..4], NULL). Never returns. */
-	.text
+	.section .text.pg_stop, "ax"
 	.global pg_crash
 	.type pg_crash, @function
 pg_crash:

@@ -134,7 +134,13 @@ static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t
 	c->grace_ticks = pg.grace_ticks;
 	c->stride_mask = pg.stride_mask;
 	c->extra_dpc = pg.extra_dpc;
-	c->stop = bugcheck_frame;
+	c->stop = pg_stop;
+	c->stop_lo = (uint64_t)__pg_stop_start;
+	c->stop_hi = (uint64_t)__pg_stop_end;
+	if (c->stop_hi - c->stop_lo <= PG_STOP_CODE_MAX)
+		memcpy(c->stop_code, __pg_stop_start, c->stop_hi - c->stop_lo);
+	else
+		c->stop_lo = c->stop_hi = 0;
 	c->timer_set = timer_set;
 	c->lapic_read = lapic_read;
 	c->timer_routine = pg_timer_dpc;

@@ -53,6 +53,7 @@ typedef uint32_t (*pg_lapic_read_fn)(uint32_t reg);
 #define PG_CONTEXT_MAGIC 0x7478436B63684B50ull
 #define PG_ROUND 4          /* every region is checked at least once per PG_ROUND passes of a context */
 #define PG_MAX_REGIONS 128  /* the covered[] bitmap */
+#define PG_STOP_CODE_MAX 2048 /* room for the stop path's text in a context */
 
 /* A context: decrypted only while a pass runs. */
 struct pg_context {
@@ -71,6 +72,9 @@ struct pg_context {
 	uint32_t profile, ncontexts, random_per_tick, pad0;
 	uint64_t delay_min_ns, delay_max_ns, grace_ticks, stride_mask;
 	struct dpc *extra_dpc;
+	/* The stop path's text as armed (.text.pg_stop), put back before use. */
+	uint64_t stop_lo, stop_hi;
+	uint8_t stop_code[PG_STOP_CODE_MAX];
 	/* Private copies of everything the checker relies on. */
 	pg_stop_fn stop;
 	pg_timer_set_fn timer_set;
@@ -161,6 +165,7 @@ const char *pg_type_name(uint32_t type);
 void pg_seal_region(struct pg_context *c, struct pg_region *r);
 /* Returns true and the corrupted address when the region fails. */
 bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr);
+bool pg_bytes_sealed(const struct pg_context *c, uint64_t addr, uint64_t len);
 
 /* procwalk.c: the process structures when the kernel has them. */
 void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max);
@@ -188,9 +193,40 @@ void pg_close(int i, struct pg_context *c);
 uint32_t pg_pass(struct pg_context *c, uint32_t trigger); /* returns the regions checked */
 void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger);
 
-/* detect.c */
-NORETURN void pg_detect(struct pg_context *c, const void *record, uint64_t addr, uint32_t type);
+/* stop.c: the stop path (section .text.pg_stop, between these symbols). */
+extern const char __pg_stop_start[], __pg_stop_end[];
+NORETURN void pg_report(struct pg_context *c, const void *record, uint64_t addr, uint32_t type);
 NORETURN void pg_crash(pg_stop_fn stop, const uint64_t *args, uint64_t wipe_lo);
+NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
+		      const struct trap_frame *tf);
+
+/* Put the stop path's bytes back from the context's copy when they differ
+ * (inlined into every detection site, so patching one routine cannot
+ * switch it off). */
+static inline void pg_stop_repair(const struct pg_context *c)
+{
+	if (!c || !c->stop_lo || c->stop_hi - c->stop_lo > PG_STOP_CODE_MAX)
+		return;
+	volatile uint8_t *live = (volatile uint8_t *)c->stop_lo;
+	uint64_t n = c->stop_hi - c->stop_lo, i = 0;
+	while (i < n && live[i] == c->stop_code[i])
+		i++;
+	if (i == n)
+		return;
+	uint64_t cr0;
+	__asm__ volatile("cli; mov %%cr0, %0" : "=r"(cr0)::"memory");
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0 & ~(1ull << 16)) : "memory");
+	for (i = 0; i < n; i++)
+		live[i] = c->stop_code[i];
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
+}
+
+/* A detection: repair the stop path, then report and stop. */
+#define pg_detect(c, record, addr, type)                                                                   \
+	do {                                                                                               \
+		pg_stop_repair(c);                                                                         \
+		pg_report((c), (record), (addr), (type));                                                  \
+	} while (0)
 
 /* trigger.c */
 void pg_triggers_init(void);           /* objects and hooks, before the regions are sealed */

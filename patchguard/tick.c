@@ -54,11 +54,6 @@ uint64_t pg_entropy(void)
 	return pg.stir;
 }
 
-NORETURN void pg_fail(const volatile void *record, uint64_t addr, uint32_t type)
-{
-	pg_detect(NULL, (const void *)record, addr, type);
-}
-
 static void check_timer(uint64_t now)
 {
 	struct ktimer *t = pg.timer;
