@@ -381,8 +381,19 @@ static bool seal_update(struct pg_context *c, const void *base, size_t size, uin
 	return false;
 }
 
+/* The sealing calls are the kernel's own: a caller outside kernel text (a
+ * driver that found them and calls them to re-seal its own write) is a
+ * detection. Callers inside kernel text are the residual, same-privilege
+ * limit (docs/patchguard.md). */
+static void seal_caller(uint64_t ret)
+{
+	if (pg.armed && (ret < (uint64_t)__text_start || ret >= (uint64_t)__text_end))
+		pg_fail(&pg, ret, KPP_PG_CHECKER_CONTEXT);
+}
+
 bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, size_t stride)
 {
+	seal_caller((uint64_t)__builtin_return_address(0));
 	seal_stride = stride;
 	bool ok = for_contexts(seal_add, base, size, type);
 	seal_stride = 0;
@@ -395,10 +406,15 @@ bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, si
 
 bool pg_seal_register(const void *base, size_t size, uint32_t type)
 {
+	seal_caller((uint64_t)__builtin_return_address(0));
 	return pg_seal_register_callbacks(base, size, type, 0);
 }
 
-bool pg_seal_update(const void *base) { return for_contexts(seal_update, base, 0, 0); }
+bool pg_seal_update(const void *base)
+{
+	seal_caller((uint64_t)__builtin_return_address(0));
+	return for_contexts(seal_update, base, 0, 0);
+}
 
 /* The region must still match its seal: a direct write since the last
  * legitimate change is a detection here, before a new seal could take it
@@ -417,4 +433,8 @@ static bool seal_verify(struct pg_context *c, const void *base, size_t size, uin
 	return false;
 }
 
-bool pg_seal_verify(const void *base) { return for_contexts(seal_verify, base, 0, 0); }
+bool pg_seal_verify(const void *base)
+{
+	seal_caller((uint64_t)__builtin_return_address(0));
+	return for_contexts(seal_verify, base, 0, 0);
+}
