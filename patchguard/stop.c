@@ -94,6 +94,9 @@ STOP_TEXT NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_
 	stop_record.text[len++] = 0;
 	stop_record.length = KPP_EVENT_HEADER_SIZE + 8 * 5 + len;
 	outl(KPP_EVENT_PORT, (uint32_t)((uint64_t)&stop_record - KPP_KERNEL_VIRT_BASE));
+	/* Where a host that stops at the event sees the machine: an
+	 * instruction that names no address, the same in every build. */
+	__asm__ volatile("nop" ::: "memory");
 	puts_raw("*** system halted\n");
 	while ((inb(UART + UART_LSR) & (LSR_THRE | LSR_TEMT)) != (LSR_THRE | LSR_TEMT))
 		;
