@@ -246,6 +246,10 @@ func New(cfg Config) (*Machine, error) {
 
 	m.UART = dev.NewUART(clk, m.isaIRQ(abi.COM1IRQ), cfg.Serial)
 	m.PIT = dev.NewPIT(clk, m.isaIRQ(0))
+	// SeaBIOS leaves channel 0 counting at 18.2 Hz: a guest that enables
+	// interrupts without programming the PIT takes IRQ 0 (vector 0x08
+	// through the 8259 as the firmware left it), as on QEMU.
+	m.PIT.SetupLikeBIOS()
 	m.CMOS = dev.NewCMOS(clk, cfg.MemBytes, cfg.RTCBase)
 	m.I8042 = dev.NewI8042(m.isaIRQ(1))
 	m.VGA = dev.NewVGA()

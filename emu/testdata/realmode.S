@@ -8,7 +8,8 @@
  *   - INT n and IRET through the interrupt vector table, #DE delivered
  *     through vector 0, a far CALL/RET into another segment;
  *   - the PIT's interrupt through the 8259 at the BIOS's vector base 0x08
- *     (IRQ 0 -> vector 8), without reprogramming the 8259;
+ *     (IRQ 0 -> vector 8), without reprogramming the 8259: first with the
+ *     PIT as the firmware left it (18.2 Hz), then programmed;
  *   - unreal mode: FS keeps a 4 GiB limit loaded in protected mode, so a
  *     32-bit address reaches 2 MiB from real mode;
  *   - back to 32-bit protected mode, where the value written at 2 MiB
@@ -139,14 +140,25 @@ de_insn:
 	call nl16
 
 	/* The PIT's IRQ 0 at the firmware's vector base 0x08. */
-	movw $s_irq, %si
-	call puts16
 	movw $tick, 8*4
 	movw %cs, 8*4+2
 	movb $0xFE, %al				/* only IRQ 0 from here on */
 	outb %al, $0x21
 	movb $0xFF, %al
 	outb %al, $0xA1
+	sti					/* first a tick of the firmware's PIT (18.2 Hz) */
+2:	hlt
+	cmpw $0, ticks
+	je 2b
+	cli
+	movw $s_fwtick, %si
+	call puts16
+	movw ticks, %ax
+	call hex16
+	call nl16
+	movw $0, ticks
+	movw $s_irq, %si
+	call puts16
 	movb $0x34, %al				/* channel 0, mode 2, ~1 ms */
 	outb %al, $0x43
 	movb $0xA9, %al
@@ -284,6 +296,7 @@ s_int:		.asciz "int 0x80: "
 s_de:		.asciz "#DE handled: "
 s_far:		.asciz "far call cs: "
 s_irq:		.asciz "timer ticks at vector 8: "
+s_fwtick:	.asciz "firmware timer tick at vector 8: "
 s_unreal:	.asciz "unreal fs: "
 s_back:		.asciz "protected mode again: "
 	.balign 8
