@@ -262,6 +262,7 @@ func New(cfg Config) (*Machine, error) {
 	m.DebugExit = dev.NewDebugExit(m.debugExit)
 	m.ACPIPM = dev.NewACPIPM(clk)
 	writeACPI(m.MMU.RAM(), cfg.CPUs)
+	writeBDA(m.MMU.RAM())
 
 	ports := []struct {
 		base, size uint16

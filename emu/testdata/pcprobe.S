@@ -4,11 +4,11 @@
  * what bare-metal test kernels read from the machine at start-up: the i8042 status
  * and its self-tests, the VGA registers (cursor, retrace), port 0x80, the PIC masks
  * SeaBIOS leaves, unassigned ports (all ones), CMOS status and memory-size
- * registers, fw_cfg keys, VGA text memory read back, the MTRRs and other MSRs such
- * images read, and CPUID's hypervisor leaf, what a leaf past its range returns and
- * the feature bits they test. It prints only what QEMU TCG (-cpu max) and kppemu
- * agree on by design, so the transcript is the same on both; it exits through
- * isa-debug-exit with value 0 (exit status 1).
+ * registers, fw_cfg keys, VGA text memory read back, the BIOS data area, the MTRRs
+ * and other MSRs such images read, and CPUID's hypervisor leaf, what a leaf past its
+ * range returns and the feature bits they test. It prints only what QEMU TCG (-cpu
+ * max) and kppemu agree on by design, so the transcript is the same on both; it
+ * exits through isa-debug-exit with value 0 (exit status 1).
  *
  * An MSR read that may fault sets fault_resume first; the #GP handler records the
  * vector in fault_vec and resumes there.
@@ -235,6 +235,135 @@ start64:
 	call puthex32
 	call newline
 
+	/* The BIOS data area, but for the time-of-day tick count at 0x46C. */
+	movq $0x400, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x408, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x410, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x418, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x420, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x428, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x430, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x438, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x440, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x448, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x450, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x458, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x460, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x468, %rdi
+	movl (%rdi), %edi
+	call puthex32
+	call newline
+	movq $0x470, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x478, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x480, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x488, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x490, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x498, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4a0, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4a8, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4b0, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4b8, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4c0, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4c8, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4d0, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4d8, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4e0, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4e8, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4f0, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
+	movq $0x4f8, %rdi
+	movq (%rdi), %rdi
+	call puthex64
+	call newline
 	/* MSRs: APIC base, feature control, the MTRRs, PAT, EFER, TSC_AUX, K7 counter. */
 	PMSR 0x1B
 	PMSR 0x3A
