@@ -193,10 +193,8 @@ start64:
 	PIN16 0x1234
 	PIN32 0x1234
 	PIN32 0xB008
-	/* CMOS: the status registers and the memory sizes. */
-	PCMOS 0x0A
+	/* CMOS: status registers B and D (A and C change with the clock on QEMU), the memory sizes. */
 	PCMOS 0x0B
-	PCMOS 0x0C
 	PCMOS 0x0D
 	PCMOS 0x0E
 	PCMOS 0x0F
