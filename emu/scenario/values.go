@@ -149,6 +149,7 @@ var regionTypeNames = map[uint64]string{
 	abi.PGDebugRoutine:        "debug routine",
 	abi.PGCriticalMSR:         "critical MSR",
 	abi.PGObjectType:          "object type",
+	abi.PGInterruptDispatch:   "interrupt dispatch table",
 	abi.PGServiceTable:        "system service function",
 	abi.PGImportTable:         "import table",
 	abi.PGControlRegister:     "processor control register",
@@ -158,6 +159,8 @@ var regionTypeNames = map[uint64]string{
 	abi.PGDriverObject:        "driver object",
 	abi.PGProtectedProcess:    "protected process",
 	abi.PGCheckerContext:      "checker context / heartbeat",
+	abi.PGPageTables:          "page table entries",
+	abi.PGTaskState:           "task state segment",
 }
 
 // RegionTypeName names a region type ("0x1 function modification").

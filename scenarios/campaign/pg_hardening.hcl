@@ -1,0 +1,512 @@
+# The long versions of A27-A48 (docs/patchguard.md): every row over 20
+# seeds (make campaign). Each must detect in every run, within its bound.
+
+scenario "a27_rearm_timer_seeds" {
+  seeds       = "1..20"
+  description = "A27: re-arm PatchGuard's timer an hour out and push its pass deadline"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a27_rearm"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a27_rearm"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a27: PatchGuard's timer re\\-armed an hour out, deadline pushed"
+  }
+}
+
+scenario "a28_busy_flag_seeds" {
+  seeds       = "1..20"
+  description = "A28: set PatchGuard's busy flag (a context looks open for ever)"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a28_busy"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a28_busy"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a28: PatchGuard's busy flag set"
+  }
+}
+
+scenario "a29_dpc_routine_seeds" {
+  seeds       = "1..20"
+  description = "A29: point PatchGuard's DPC object at a routine that returns at once"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a29_dpc_routine"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a29_dpc_routine"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a29: PatchGuard's DPC routine now returns at once"
+  }
+}
+
+scenario "a30_housekeeping_dpc_seeds" {
+  seeds       = "1..20"
+  description = "A30: replace the housekeeping DPC routine so the piggy-back trigger starves"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a30_housekeeping"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a30_housekeeping"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a30: housekeeping DPC routine replaced"
+  }
+}
+
+scenario "a31_pic_mask_seeds" {
+  seeds       = "1..20"
+  description = "A31: mask the watchdog's interrupt (IRQ 0) at the PIC"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a31_pic_mask"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a31_pic_mask"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17|0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a31: IRQ 0 masked at the PIC"
+  }
+}
+
+scenario "a32_apic_count_seeds" {
+  seeds       = "1..20"
+  description = "A32: slow the tick 100 times (local-APIC initial count)"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a32_apic_count"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a32_apic_count"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a32: local APIC timer initial count multiplied by 100"
+  }
+}
+
+scenario "a33_rewind_ticks_seeds" {
+  seeds       = "1..20"
+  description = "A33: rewind the tick count (and PatchGuard's last-seen tick) on every tick"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a33_rewind"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a33_rewind"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0x17"
+    within      = "200ms"
+  }
+  expect {
+    serial = "attack_a33: the tick count is rewound on every tick"
+  }
+}
+
+scenario "a34_step_out_seeds" {
+  seeds       = "1..20"
+  description = "A34: hook getpid and step out before every pass the timer queue announces"
+  append      = "pg.profile=fast"
+  requires    = ["driver:attack_a34_stepout"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a34_stepout"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0xa"
+    within      = "16s"
+  }
+  expect {
+    serial = "attack_a34: getpid hooked, stepping out before every visible pass"
+  }
+}
+
+scenario "a35_pit_oneshot_seeds" {
+  seeds       = "1..20"
+  description = "A35: reprogram PIT channel 0 (the watchdog) to one-shot"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a35_pit"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a35_pit"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0x17"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a35: PIT channel 0 set to one\\-shot"
+  }
+}
+
+scenario "a36_irq_handler_table_seeds" {
+  seeds       = "1..20"
+  description = "A36: replace the watchdog's handler in the PIC-line table behind the IDT"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a36_irq_table"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a36_irq_table"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x9|0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a36: IRQ 0 handler replaced behind the IDT"
+  }
+}
+
+scenario "a37_tick_handler_seeds" {
+  seeds       = "1..20"
+  description = "A37: replace the local-APIC timer's handler behind the IDT (time at half speed)"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a37_tick_handler"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a37_tick_handler"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x9"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a37: local\\-APIC timer handler replaced behind the IDT"
+  }
+}
+
+scenario "a38_pte_writable_seeds" {
+  seeds       = "1..20"
+  description = "A38: set the W bit in the PTE of a kernel text page"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a38_pte_writable"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a38_pte_writable"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x111"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a38: a kernel text page is writable in its PTE"
+  }
+}
+
+scenario "a39_direct_map_exec_seeds" {
+  seeds       = "1..20"
+  description = "A39: clear NX in a direct-map entry (an executable alias of RAM)"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a39_direct_map_exec"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a39_direct_map_exec"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x111"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a39: a direct\\-map entry is executable"
+  }
+}
+
+scenario "a40_tss_iomap_seeds" {
+  seeds       = "1..20"
+  description = "A40: move the TSS I/O-permission map inside the TSS (ports for ring 3)"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a40_tss_iomap"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a40_tss_iomap"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x112"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a40: TSS I/O\\-permission map moved inside the TSS"
+  }
+}
+
+scenario "a41_tss_ist_seeds" {
+  seeds       = "1..20"
+  description = "A41: point the double-fault IST stack into the driver"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a41_tss_ist"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a41_tss_ist"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x112"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a41: TSS IST1 points into the driver"
+  }
+}
+
+scenario "a42_vendor_count_seeds" {
+  seeds       = "1..20"
+  description = "A42: set the handle-filter list's count to 0 (vendor filters off, array untouched)"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a42_vendor_count", "driver:vendor_sample"]
+
+  step {
+    at   = "30ms"
+    load = "vendor_sample"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a42_vendor_count"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x18"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a42: handle\\-filter count set to 0"
+  }
+}
+
+scenario "a43_launder_seal_seeds" {
+  seeds       = "1..20"
+  description = "A43: write a notify entry directly, then re-seal it through one legitimate registration"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a43_launder"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a43_launder"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x18"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a43: notify array entry redirected, re\\-sealing through the API"
+  }
+}
+
+scenario "a44_hide_process_seeds" {
+  seeds       = "1..20"
+  description = "A44: hide a running process from the process list, the PID table and the handle-table list"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a44_hide_process", "program:svc"]
+
+  step {
+    at   = "30ms"
+    start = "svc"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a44_hide_process 1"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x4"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a44: process 1 hidden from the process list, the PID table and the handle\\-table list"
+  }
+}
+
+scenario "a45_hide_driver_seeds" {
+  seeds       = "1..20"
+  description = "A45: hide a working driver from the module list and the module table"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a45_hide_driver", "driver:hello"]
+
+  step {
+    at   = "30ms"
+    load = "hello"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a45_hide_driver"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x19"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a45: module record removed from the module list and table, a timer still running"
+  }
+}
+
+scenario "a46_stop_flag_seeds" {
+  seeds       = "1..20"
+  description = "A46: set the stop routine's in-progress flag, then patch the service table"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a46_stop_flag"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a46_stop_flag"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0xa"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a46: stop routine's in\\-progress flag set, service table patched"
+  }
+  expect {
+    serial = "\\*\\*\\* STOP: 0x00000109 .*\\n\\*\\*\\* CRITICAL_STRUCTURE_CORRUPTION\\n\\*\\*\\* system halted"
+  }
+}
+
+scenario "a47_printk_hang_seeds" {
+  seeds       = "1..20"
+  description = "A47: make printk spin for ever (the console a detection reports on)"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a47_printk_hang"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a47_printk_hang"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a47: printk now spins for ever"
+  }
+  expect {
+    serial = "\\*\\*\\* STOP: 0x00000109 .*\\n\\*\\*\\* CRITICAL_STRUCTURE_CORRUPTION\\n\\*\\*\\* system halted"
+  }
+}
+
+scenario "a48_reseal_call_seeds" {
+  seeds       = "1..20"
+  description = "A48: re-seal a direct write by calling pg_seal_update from a driver"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a48_reseal", "symbol:pg_seal_update"]
+
+  step {
+    at   = "30ms"
+    load = "attack_a48_reseal"
+  }
+  step {
+    at     = "60ms"
+    attack = true
+    poke {
+      symbol = "attack_a48_reseal!seal_update_at"
+      value  = "pg_seal_update"
+      size   = 8
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a48: notify entry redirected, re-sealing through pg_seal_update"
+  }
+}
