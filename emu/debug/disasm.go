@@ -65,7 +65,7 @@ func (d Disassembler) Decode(b []byte, addr uint64, mode int) Insn {
 			return "", 0
 		}
 	}
-	pc := addr + uint64(in.Len)
+	pc := addr // x86asm adds the instruction length itself for RIP-relative and branch targets
 	var text string
 	if d.ATT {
 		text = x86asm.GNUSyntax(in, pc, sym)
