@@ -7,9 +7,10 @@ import "encoding/binary"
 func (m *MMU) lookup(va uint64, acc Access, cls int) (*tlbEntry, *Fault) {
 	vpn := va >> 12
 	e := &m.tlb[acc][cls][vpn&(tlbSets-1)]
-	if e.tag == vpn {
+	if e.tag == vpn && e.pk&m.pkDeny(acc) == 0 {
 		return e, nil
 	}
+	// A miss, or a key the current PKRU denies: the walk reports the fault.
 	return m.miss(va, acc, cls)
 }
 
@@ -21,7 +22,7 @@ func (m *MMU) miss(va uint64, acc Access, cls int) (*tlbEntry, *Fault) {
 		m.invalidatePage(va)
 		return nil, &Fault{Addr: VAddr(va), Code: code &^ faultMarker}
 	}
-	return m.install(acc, cls, va, w.pa, w.shift, w.global), nil
+	return m.install(acc, cls, va, w.pa, w.shift, w.global, w.pk), nil
 }
 
 // classOf returns the privilege class for an access.
@@ -180,7 +181,7 @@ func (m *MMU) WriteN(va VAddr, size int, v uint64, user, ac bool) *Fault {
 func (m *MMU) Read8(va VAddr, user, ac bool) (uint64, *Fault) {
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag == vpn && e.page != nil {
+	if e.tag == vpn && e.page != nil && e.pk&m.pkDenyRead == 0 {
 		return uint64(e.page[va&pageMask]), nil
 	}
 	return m.readSlow(uint64(va), 1, user, ac)
@@ -191,7 +192,7 @@ func (m *MMU) Read16(va VAddr, user, ac bool) (uint64, *Fault) {
 	if off := uint64(va) & pageMask; off <= PageSize-2 {
 		vpn := uint64(va) >> 12
 		e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-		if e.tag == vpn && e.page != nil {
+		if e.tag == vpn && e.page != nil && e.pk&m.pkDenyRead == 0 {
 			return uint64(binary.LittleEndian.Uint16(e.page[off:])), nil
 		}
 	}
@@ -203,7 +204,7 @@ func (m *MMU) Read32(va VAddr, user, ac bool) (uint64, *Fault) {
 	if off := uint64(va) & pageMask; off <= PageSize-4 {
 		vpn := uint64(va) >> 12
 		e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-		if e.tag == vpn && e.page != nil {
+		if e.tag == vpn && e.page != nil && e.pk&m.pkDenyRead == 0 {
 			return uint64(binary.LittleEndian.Uint32(e.page[off:])), nil
 		}
 	}
@@ -215,7 +216,7 @@ func (m *MMU) Read64(va VAddr, user, ac bool) (uint64, *Fault) {
 	if off := uint64(va) & pageMask; off <= PageSize-8 {
 		vpn := uint64(va) >> 12
 		e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-		if e.tag == vpn && e.page != nil {
+		if e.tag == vpn && e.page != nil && e.pk&m.pkDenyRead == 0 {
 			return binary.LittleEndian.Uint64(e.page[off:]), nil
 		}
 	}
@@ -226,7 +227,7 @@ func (m *MMU) Read64(va VAddr, user, ac bool) (uint64, *Fault) {
 func (m *MMU) Write8(va VAddr, v uint64, user, ac bool) *Fault {
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag == vpn && e.page != nil {
+	if e.tag == vpn && e.page != nil && e.pk&m.pkDenyWrite == 0 {
 		e.page[va&pageMask] = byte(v)
 		return nil
 	}
@@ -238,7 +239,7 @@ func (m *MMU) Write16(va VAddr, v uint64, user, ac bool) *Fault {
 	if off := uint64(va) & pageMask; off <= PageSize-2 {
 		vpn := uint64(va) >> 12
 		e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-		if e.tag == vpn && e.page != nil {
+		if e.tag == vpn && e.page != nil && e.pk&m.pkDenyWrite == 0 {
 			binary.LittleEndian.PutUint16(e.page[off:], uint16(v))
 			return nil
 		}
@@ -251,7 +252,7 @@ func (m *MMU) Write32(va VAddr, v uint64, user, ac bool) *Fault {
 	if off := uint64(va) & pageMask; off <= PageSize-4 {
 		vpn := uint64(va) >> 12
 		e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-		if e.tag == vpn && e.page != nil {
+		if e.tag == vpn && e.page != nil && e.pk&m.pkDenyWrite == 0 {
 			binary.LittleEndian.PutUint32(e.page[off:], uint32(v))
 			return nil
 		}
@@ -264,7 +265,7 @@ func (m *MMU) Write64(va VAddr, v uint64, user, ac bool) *Fault {
 	if off := uint64(va) & pageMask; off <= PageSize-8 {
 		vpn := uint64(va) >> 12
 		e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-		if e.tag == vpn && e.page != nil {
+		if e.tag == vpn && e.page != nil && e.pk&m.pkDenyWrite == 0 {
 			binary.LittleEndian.PutUint64(e.page[off:], v)
 			return nil
 		}
@@ -332,7 +333,7 @@ func (m *MMU) Read128(va VAddr, user, ac bool) (lo, hi uint64, f *Fault) {
 	if off := uint64(va) & pageMask; off <= PageSize-16 {
 		vpn := uint64(va) >> 12
 		e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-		if e.tag == vpn && e.page != nil {
+		if e.tag == vpn && e.page != nil && e.pk&m.pkDenyRead == 0 {
 			return binary.LittleEndian.Uint64(e.page[off:]), binary.LittleEndian.Uint64(e.page[off+8:]), nil
 		}
 	}
@@ -349,7 +350,7 @@ func (m *MMU) Write128(va VAddr, lo, hi uint64, user, ac bool) *Fault {
 	if off := uint64(va) & pageMask; off <= PageSize-16 {
 		vpn := uint64(va) >> 12
 		e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-		if e.tag == vpn && e.page != nil {
+		if e.tag == vpn && e.page != nil && e.pk&m.pkDenyWrite == 0 {
 			binary.LittleEndian.PutUint64(e.page[off:], lo)
 			binary.LittleEndian.PutUint64(e.page[off+8:], hi)
 			return nil

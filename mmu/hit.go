@@ -18,7 +18,7 @@ import "encoding/binary"
 func (m *MMU) TryRead8(va VAddr, user, ac bool) (uint64, bool) {
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag != vpn || e.page == nil {
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyRead != 0 {
 		return 0, false
 	}
 	return uint64(e.page[va&pageMask]), true
@@ -29,7 +29,7 @@ func (m *MMU) TryRead16(va VAddr, user, ac bool) (uint64, bool) {
 	off := uint64(va) & pageMask
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag != vpn || e.page == nil || off > PageSize-2 {
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyRead != 0 || off > PageSize-2 {
 		return 0, false
 	}
 	return uint64(binary.LittleEndian.Uint16(e.page[off:])), true
@@ -40,7 +40,7 @@ func (m *MMU) TryRead32(va VAddr, user, ac bool) (uint64, bool) {
 	off := uint64(va) & pageMask
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag != vpn || e.page == nil || off > PageSize-4 {
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyRead != 0 || off > PageSize-4 {
 		return 0, false
 	}
 	return uint64(binary.LittleEndian.Uint32(e.page[off:])), true
@@ -51,7 +51,7 @@ func (m *MMU) TryRead64(va VAddr, user, ac bool) (uint64, bool) {
 	off := uint64(va) & pageMask
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag != vpn || e.page == nil || off > PageSize-8 {
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyRead != 0 || off > PageSize-8 {
 		return 0, false
 	}
 	return binary.LittleEndian.Uint64(e.page[off:]), true
@@ -61,7 +61,7 @@ func (m *MMU) TryRead64(va VAddr, user, ac bool) (uint64, bool) {
 func (m *MMU) TryWrite8(va VAddr, v uint64, user, ac bool) bool {
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag != vpn || e.page == nil {
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyWrite != 0 {
 		return false
 	}
 	e.page[va&pageMask] = byte(v)
@@ -73,7 +73,7 @@ func (m *MMU) TryWrite16(va VAddr, v uint64, user, ac bool) bool {
 	off := uint64(va) & pageMask
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag != vpn || e.page == nil || off > PageSize-2 {
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyWrite != 0 || off > PageSize-2 {
 		return false
 	}
 	binary.LittleEndian.PutUint16(e.page[off:], uint16(v))
@@ -85,7 +85,7 @@ func (m *MMU) TryWrite32(va VAddr, v uint64, user, ac bool) bool {
 	off := uint64(va) & pageMask
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag != vpn || e.page == nil || off > PageSize-4 {
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyWrite != 0 || off > PageSize-4 {
 		return false
 	}
 	binary.LittleEndian.PutUint32(e.page[off:], uint32(v))
@@ -97,7 +97,7 @@ func (m *MMU) TryWrite64(va VAddr, v uint64, user, ac bool) bool {
 	off := uint64(va) & pageMask
 	vpn := uint64(va) >> 12
 	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
-	if e.tag != vpn || e.page == nil || off > PageSize-8 {
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyWrite != 0 || off > PageSize-8 {
 		return false
 	}
 	binary.LittleEndian.PutUint64(e.page[off:], v)

@@ -64,6 +64,7 @@ const (
 	PFUser     = 1 << 2 // U/S: the access was a user-mode access
 	PFReserved = 1 << 3 // RSVD: a reserved bit was set in a paging-structure entry
 	PFFetch    = 1 << 4 // I/D: the access was an instruction fetch (only with NXE or SMEP)
+	PFPK       = 1 << 5 // PK: the access was denied by the protection key (PKRU)
 )
 
 // Fault is a #PF: error code (P=1,W=2,U=4,RSVD=8,I=16) and the linear address
@@ -87,6 +88,7 @@ const (
 	CR4_PGE  = 1 << 7
 	CR4_SMEP = 1 << 20
 	CR4_SMAP = 1 << 21
+	CR4_PKE  = 1 << 22
 
 	EFER_LME = 1 << 8
 	EFER_LMA = 1 << 10
@@ -170,6 +172,18 @@ type MMU struct {
 
 	// Derived from ctl.
 	wp, nxe, smep, smap, pge, pse bool
+	// pke: protection keys apply (CR4.PKE=1 with 4-level paging).
+	pke bool
+
+	// pkru is the PKRU register: for key i, bit 2i is AD (access disable)
+	// and bit 2i+1 WD (write disable) (SDM 4.6.2).
+	pkru uint32
+	// pkDenyRead and pkDenyWrite say which keys forbid a data read or write
+	// under the current PKRU and CR0.WP: bit i for user-mode accesses with
+	// key i, bit 16+i for supervisor-mode ones (see pkBit). TLB entries
+	// keep their page's key bit (tlbEntry.pk), so a PKRU change needs no
+	// flush: the hit paths test the entry's bit against these masks.
+	pkDenyRead, pkDenyWrite uint32
 
 	// used has bit kind*numClasses+class set when that TLB array may hold
 	// valid entries, so flushes skip the empty ones.
@@ -221,7 +235,7 @@ func (m *MMU) Mode() Mode { return m.mode }
 // SetControl installs new paging control registers and flushes the TLB as
 // the SDM requires (4.10.4.1): a CR3 write flushes non-global entries
 // (everything when CR4.PGE=0); a change of CR0.PG/WP, CR4.PGE/PAE/PSE/SMEP/
-// SMAP or EFER.NXE/LME flushes everything. A call with all four registers
+// SMAP/PKE or EFER.NXE/LME flushes everything. A call with all four registers
 // unchanged counts as a CR3 write (MOV CR3 of the same value flushes);
 // a change of other CR0/CR4/EFER bits alone (CR0.TS, ...) flushes nothing. In PAE mode the PDPTE registers
 // are (re)loaded from the table CR3 points to whenever CR3 or the mode
@@ -237,9 +251,11 @@ func (m *MMU) SetControl(c Control) {
 	m.smap = c.CR4&CR4_SMAP != 0
 	m.pge = c.CR4&CR4_PGE != 0
 	m.pse = c.CR4&CR4_PSE != 0
+	m.pke = c.CR4&CR4_PKE != 0 && m.mode == Mode4Level
+	m.updatePKDeny()
 
 	const cr0Bits = CR0_PG | CR0_WP
-	const cr4Bits = CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP
+	const cr4Bits = CR4_PGE | CR4_PAE | CR4_PSE | CR4_SMEP | CR4_SMAP | CR4_PKE
 	const eferBits = EFER_NXE | EFER_LME
 	modeChanged := (old.CR0^c.CR0)&cr0Bits != 0 || (old.CR4^c.CR4)&cr4Bits != 0 ||
 		(old.EFER^c.EFER)&eferBits != 0
@@ -287,6 +303,60 @@ func (m *MMU) Reset() {
 	m.mode = ModeNone
 	m.pdpte = [4]uint64{}
 	m.wp, m.nxe, m.smep, m.smap, m.pge, m.pse = false, false, false, false, false, false
+	m.pke = false
+	m.pkru = 0
+	m.updatePKDeny()
 	clear(m.code)
 	m.flushAll()
+}
+
+// PKRU returns the protection-key rights register.
+func (m *MMU) PKRU() uint32 { return m.pkru }
+
+// SetPKRU loads the protection-key rights register (WRPKRU, XRSTOR, state
+// restore). It takes effect for the next access without a TLB flush.
+func (m *MMU) SetPKRU(v uint32) {
+	m.pkru = v
+	m.updatePKDeny()
+}
+
+// updatePKDeny recomputes pkDeny from PKRU and CR0.WP (SDM 4.6.2): AD
+// forbids every data access to pages of the key; WD forbids user-mode
+// writes, and supervisor-mode writes when CR0.WP=1.
+func (m *MMU) updatePKDeny() {
+	var ad, wd uint16
+	for i := 0; i < 16; i++ {
+		if m.pkru>>(2*i)&1 != 0 {
+			ad |= 1 << i
+		}
+		if m.pkru>>(2*i+1)&1 != 0 {
+			wd |= 1 << i
+		}
+	}
+	supWD := uint16(0)
+	if m.wp {
+		supWD = wd
+	}
+	m.pkDenyRead = uint32(ad) | uint32(ad)<<16
+	m.pkDenyWrite = uint32(ad|wd) | uint32(ad|supWD)<<16
+}
+
+// pkDeny returns the key-deny mask for an access of kind acc (none for
+// instruction fetches, which protection keys do not restrict).
+func (m *MMU) pkDeny(acc Access) uint32 {
+	switch acc {
+	case Read:
+		return m.pkDenyRead
+	case Write:
+		return m.pkDenyWrite
+	}
+	return 0
+}
+
+// pkBit is the TLB-entry bit for protection key key in class cls.
+func pkBit(key uint64, cls int) uint32 {
+	if cls == clsUser {
+		return 1 << key
+	}
+	return 1 << (16 + key)
 }

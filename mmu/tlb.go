@@ -33,9 +33,13 @@ const (
 )
 
 type tlbEntry struct {
-	tag   uint64          // va >> 12, or invalidTag
-	page  *[PageSize]byte // RAM backing the page; nil for MMIO/unbacked/code-marked write entries
-	pa    uint64          // physical address of the 4 KiB page
+	tag  uint64          // va >> 12, or invalidTag
+	page *[PageSize]byte // RAM backing the page; nil for MMIO/unbacked/code-marked write entries
+	pa   uint64          // physical address of the 4 KiB page
+	// pk is pkBit of the page's protection key when protection keys apply
+	// to this data entry (a user page under CR4.PKE), else 0; a hit also
+	// needs pk&MMU.pkDeny(kind) == 0.
+	pk    uint32
 	flags uint8
 	// shift is log2 of the size of the whole mapping (12, 21, 22 or 30),
 	// used by Invlpg to find the splinters of a large page.
@@ -208,7 +212,7 @@ func (m *MMU) invalidatePage(va uint64) {
 }
 
 // install caches a successful translation of the page containing va.
-func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, global bool) *tlbEntry {
+func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, global bool, pk uint32) *tlbEntry {
 	vpn := va >> 12
 	e := &m.tlb[acc][cls][vpn&(tlbSets-1)]
 	m.used |= 1 << (int(acc)*numClasses + cls)
@@ -217,6 +221,7 @@ func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, gl
 	e.pa = pa
 	e.shift = shift
 	e.flags = 0
+	e.pk = pk
 	if global {
 		e.flags |= entGlobal
 	}

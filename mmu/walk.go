@@ -38,6 +38,7 @@ type walkResult struct {
 	pa     uint64 // physical address of va (full, with the offset)
 	shift  uint8  // log2 of the mapping's size (12 for 4 KiB)
 	global bool
+	pk     uint32 // pkBit of the key for a data access to a user page under CR4.PKE, else 0
 }
 
 // walk translates va for an access of kind acc in privilege class cls
@@ -129,8 +130,20 @@ func (m *MMU) walkTables(va, table uint64, top uint, rsvd uint64, acc Access, cl
 			continue
 		}
 		size := uint64(1) << shift
-		if !m.allowed(acc, cls, allow, m.nxe && xd&pteXD != 0) {
-			return walkResult{}, m.faultCode(acc, cls, PFPresent)
+		// Protection keys (SDM 4.6.2): data accesses to user-mode
+		// addresses take the key from leaf bits 62:59.
+		var pk uint32
+		pkFault := false
+		if m.pke && acc != Exec && cls != clsDebug && allow&pteUS != 0 {
+			pk = pkBit(e>>59&15, cls)
+			pkFault = m.pkDeny(acc)&pk != 0
+		}
+		if ok := m.allowed(acc, cls, allow, m.nxe && xd&pteXD != 0); !ok || pkFault {
+			bits := uint32(PFPresent)
+			if pkFault {
+				bits |= PFPK
+			}
+			return walkResult{}, m.faultCode(acc, cls, bits)
 		}
 		if setAD {
 			m.setLeafAD(ea, e, acc)
@@ -139,6 +152,7 @@ func (m *MMU) walkTables(va, table uint64, top uint, rsvd uint64, acc Access, cl
 			pa:     e&addrMask&^(size-1) | va&(size-1),
 			shift:  uint8(shift),
 			global: m.pge && e&pteG != 0,
+			pk:     pk,
 		}, 0
 	}
 }
