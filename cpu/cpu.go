@@ -240,6 +240,7 @@ func (c *CPU) afterStateLoad() {
 func (c *CPU) pushControl() {
 	if c.mem != nil {
 		c.mem.SetControl(mmu.Control{CR0: c.CR0, CR3: c.CR3, CR4: c.CR4, EFER: c.EFER})
+		c.mem.SetPKRU(c.PKRU)
 	}
 	c.resync()
 }

@@ -35,6 +35,9 @@ func hasXSAVE() bool {
 	return features.ecx1&(1<<26) != 0
 }
 
+// hasPKU reports whether protection keys are advertised (CR4.PKE may be set).
+func hasPKU() bool { return hRDPKRU != nil && hWRPKRU != nil }
+
 // hasFSGSBASE reports whether RDFSBASE & co. are advertised (CR4.FSGSBASE may be set).
 func hasFSGSBASE() bool {
 	featuresOnce.Do(func() { features = computeFeatures() })
@@ -114,7 +117,9 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 		return cpuidSignature, 0x00010800 | uint32(c.cfg.APICID)<<24, ecx, f.edx1
 	case 7:
 		if sub == 0 {
-			return 0, f.ebx7, 1<<2 /* UMIP */ | bit(hRDPID != nil, 22), 0
+			// ECX bit 3 PKU, bit 4 OSPKE (CR4.PKE as the OS set it).
+			return 0, f.ebx7, 1<<2 /* UMIP */ | bit(hasPKU(), 3) | bit(c.CR4&CR4PKE != 0, 4) |
+				bit(hRDPID != nil, 22), 0
 		}
 		return 0, 0, 0, 0
 	case 0xD:

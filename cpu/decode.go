@@ -215,6 +215,8 @@ var (
 	opRDSEED   = uint16(4094)
 	opRDPID    = uint16(4089)
 	opSYSCALL  = uint16(4088) // SYSCALL outside 64-bit mode
+	opRDPKRU   = uint16(4087)
+	opWRPKRU   = uint16(4086)
 )
 
 // Handlers for forms decoded here; set by the files that implement them.
@@ -222,6 +224,7 @@ var (
 	hCLAC, hSTAC             handler
 	hRDRAND, hRDSEED, hRDPID handler
 	hSYSCALL                 handler
+	hRDPKRU, hWRPKRU         handler
 )
 
 // codePage holds the decoded instructions of one physical page, by page offset.
@@ -640,6 +643,18 @@ opcode:
 	case op2 == 0x1E && modrm >= 0xC0:
 		// ENDBR64 (F3 0F 1E FA), ENDBR32 (F3 0F 1E FB), RDSSP: hint NOPs without CET.
 		return &uop{fn: handleNOP, len: n, op: opENDBR}
+	case op2 == 0x01 && (modrm == 0xEE || modrm == 0xEF) && hRDPKRU != nil:
+		// RDPKRU (NP 0F 01 EE) / WRPKRU (NP 0F 01 EF): a 66, F2 or F3
+		// prefix makes them #UD.
+		for _, b := range win[:i] {
+			if b == 0x66 || b == 0xF2 || b == 0xF3 {
+				return c.udUop(win, len(win), "RDPKRU/WRPKRU with a 66/F2/F3 prefix")
+			}
+		}
+		if modrm == 0xEE {
+			return &uop{fn: hRDPKRU, len: n, op: opRDPKRU}
+		}
+		return &uop{fn: hWRPKRU, len: n, op: opWRPKRU}
 	case op2 == 0x01 && modrm == 0xCA && hCLAC != nil:
 		return &uop{fn: hCLAC, len: n, op: opCLAC}
 	case op2 == 0x01 && modrm == 0xCB && hSTAC != nil:
@@ -756,6 +771,10 @@ func Disassemble(b []byte, mode int) (text string, n int) {
 			return "syscall", int(u.len)
 		case opRDPID:
 			return "rdpid " + gpr64Names[u.r[0]&15], int(u.len)
+		case opRDPKRU:
+			return "rdpkru", int(u.len)
+		case opWRPKRU:
+			return "wrpkru", int(u.len)
 		case opRDSEED:
 			return fmt.Sprintf("rdseed (%d-bit) r%d", 8*u.osize, u.r[0]&15), int(u.len)
 		}
@@ -791,7 +810,7 @@ func Implemented() []string {
 			out = append(out, name)
 		}
 	}
-	out = append(out, "ENDBR32", "ENDBR64", "CLAC", "STAC", "RDSEED", "RDPID")
+	out = append(out, "ENDBR32", "ENDBR64", "CLAC", "STAC", "RDSEED", "RDPID", "RDPKRU", "WRPKRU")
 	slices.Sort(out)
 	return out
 }

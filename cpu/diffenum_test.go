@@ -41,7 +41,7 @@ func init() {
 			"LMSW CLTS INVD WBINVD INVLPG RDMSR WRMSR SWAPGS SYSRET XSETBV MOV_CR MOV_DR CLAC STAC",
 		"control transfer out of the snippet": "LCALL LJMP LRET IRET IRETD IRETQ INT INTO ICEBP " +
 			"SYSCALL UD0 UD1 UD2 BOUND",
-		"result depends on the machine (CPUID, time, descriptor tables, random)": "CPUID RDTSC RDTSCP RDRAND RDSEED RDPID RDPMC " +
+		"result depends on the machine (CPUID, time, descriptor tables, random)": "CPUID RDTSC RDTSCP RDRAND RDSEED RDPID RDPMC RDPKRU WRPKRU " +
 			"XGETBV SGDT SIDT SLDT STR SMSW LAR LSL VERR VERW",
 		"loads a segment register from a selector": "LDS LES LFS LGS LSS MOV_SREG POP_SREG",
 		"not encodable in 64-bit mode":             "AAA AAD AAM AAS DAA DAS PUSHA PUSHAD POPA POPAD",
@@ -216,7 +216,8 @@ func formKey(b []byte) (key, mnem string, ok bool) {
 		mnem = "special"
 		if u := tmp.decodeSpecial(win[:]); u != nil {
 			mnem = map[uint16]string{opENDBR: "ENDBR64", opCLAC: "CLAC", opSTAC: "STAC",
-				opRDRAND64: "RDRAND", opRDSEED: "RDSEED", opRDPID: "RDPID"}[u.op]
+				opRDRAND64: "RDRAND", opRDSEED: "RDSEED", opRDPID: "RDPID",
+				opRDPKRU: "RDPKRU", opWRPKRU: "WRPKRU"}[u.op]
 		}
 		if p.modrm >= 0 {
 			op = append(op, byte(p.modrm))

@@ -18,6 +18,7 @@ type State struct {
 	DR                      [8]uint64 // DR0-DR7 (DR4/DR5 alias DR6/DR7 when CR4.DE=0)
 	EFER                    uint64
 	XCR0                    uint64
+	PKRU                    uint32 // protection-key rights (RDPKRU/WRPKRU)
 
 	// Model-specific registers the CPU implements itself (platform MSRs go to Config.MSR).
 	STAR, LSTAR, CSTAR, FMASK uint64
@@ -175,6 +176,7 @@ const (
 	CR4OSXSAVE    = 1 << 18
 	CR4SMEP       = 1 << 20
 	CR4SMAP       = 1 << 21
+	CR4PKE        = 1 << 22
 
 	EFERSCE = 1 << 0
 	EFERLME = 1 << 8

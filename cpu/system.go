@@ -20,7 +20,7 @@ func hlt(c *CPU, u *uop) *Fault {
 const (
 	cr0Writable = CR0PE | CR0MP | CR0EM | CR0TS | CR0ET | CR0NE | CR0WP | CR0AM | CR0NW | CR0CD | CR0PG
 	cr4Writable = CR4VME | CR4PVI | CR4TSD | CR4DE | CR4PSE | CR4PAE | CR4MCE | CR4PGE | CR4PCE |
-		CR4OSFXSR | CR4OSXMMEXCPT | CR4UMIP | CR4FSGSBASE | CR4OSXSAVE | CR4SMEP | CR4SMAP
+		CR4OSFXSR | CR4OSXMMEXCPT | CR4UMIP | CR4FSGSBASE | CR4OSXSAVE | CR4SMEP | CR4SMAP | CR4PKE
 )
 
 // movCRReg is MOV CRn, r.
@@ -81,7 +81,7 @@ func (c *CPU) writeCR(n uint8, v uint64) *Fault {
 			return c.gp(0)
 		}
 		if c.EFER&EFERLMA != 0 && v&CR4PAE == 0 || v&CR4OSXSAVE != 0 && !hasXSAVE() ||
-			v&CR4FSGSBASE != 0 && !hasFSGSBASE() {
+			v&CR4FSGSBASE != 0 && !hasFSGSBASE() || v&CR4PKE != 0 && !hasPKU() {
 			return c.gp(0)
 		}
 		c.CR4 = v
