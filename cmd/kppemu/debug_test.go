@@ -189,3 +189,18 @@ func TestRunDebugOnFail(t *testing.T) {
 	require.Contains(t, r.stdout, "(kppemu) analyze")
 	require.Contains(t, r.stdout, "corrupted address: kernel!service_table+0x8")
 }
+
+// TestDebugScriptSMP: `kppemu debug --smp 2` on the SMP probe, driven by a
+// script: the application processor's breakpoint hit names it, `cpu N`
+// and `info cpus` cover both processors.
+func TestDebugScriptSMP(t *testing.T) {
+	script := "info cpus\nb 0x105fe\nc\ninfo cpus\ncpu 0\nstepi\nc\nq\n"
+	r := kppemu(t, script, "debug", "--smp", "2", "--kernel", filepath.Join("..", "..", "emu", "testdata", "smp.bin"),
+		"--serial", os.DevNull, "--history", filepath.Join(t.TempDir(), "h"))
+	require.Equal(t, 0, r.status, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	require.Regexp(t, `  1 +1 +real 16-bit +halted, IF=0 `, r.stdout)
+	require.Contains(t, r.stdout, "Breakpoint 1, 0x105fe on cpu 1\n[cpu 1] => 0x00000000000105fe")
+	require.Regexp(t, `\* 1 +1 +protected 32-bit +running +0x0+105fe`, r.stdout)
+	require.Contains(t, r.stdout, "Selected cpu 0.\n[cpu 0] =>")
+	require.Contains(t, r.stdout, "The guest wrote isa-debug-exit: exit status 33")
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/kppemu/kppemu/cpu"
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/emu/debug/record"
+	"github.com/kppemu/kppemu/emu/dev"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
@@ -32,6 +33,7 @@ import (
 type Recorder interface {
 	Run(until uint64) emu.Stop
 	Step() emu.Stop
+	StepCPU(i int) emu.Stop
 	Input(b []byte)
 	Poke(va uint64, b []byte) error
 	ReverseStep(n uint64) (emu.Stop, error)
@@ -48,6 +50,7 @@ type direct struct{ m *emu.Machine }
 
 func (d direct) Run(until uint64) emu.Stop            { return d.m.Run(until) }
 func (d direct) Step() emu.Stop                       { return d.m.Step() }
+func (d direct) StepCPU(i int) emu.Stop               { return d.m.StepCPU(i) }
 func (d direct) Input(b []byte)                       { d.m.SerialInput(b) }
 func (d direct) Poke(va uint64, b []byte) error       { return d.m.WriteVirt(va, b) }
 func (d direct) ReverseStep(uint64) (emu.Stop, error) { return emu.Stop{}, ErrNotRecording }
@@ -95,6 +98,7 @@ type Session struct {
 	borrowed bool     // rec belongs to the caller: never closed here
 
 	out io.Writer // the current command's output
+	sel int       // the vCPU the commands act on (Machine.CPUs index)
 
 	bps       []*breakpoint
 	watches   []*watchpoint
@@ -151,7 +155,7 @@ func New(m *emu.Machine, cfg Config) (*Session, error) {
 	s.initCommands()
 	if cfg.Recorder != nil {
 		s.rec, s.on, s.borrowed = cfg.Recorder, true, true
-	} else if cfg.Record {
+	} else if cfg.Record && !s.smp() {
 		if err := s.recordOn(); err != nil {
 			return nil, err
 		}
@@ -162,8 +166,24 @@ func New(m *emu.Machine, cfg Config) (*Session, error) {
 // Machine returns the debugged machine.
 func (s *Session) Machine() *emu.Machine { return s.m }
 
-// cpu returns the vCPU the console shows and steps.
-func (s *Session) cpu() *cpu.CPU { return s.m.CPU }
+// cpu returns the vCPU the console shows and steps (`cpu N` selects it;
+// a stop selects the processor that stopped).
+func (s *Session) cpu() *cpu.CPU { return s.m.CPUs[s.sel] }
+
+// smp reports whether the machine has several processors.
+func (s *Session) smp() bool { return len(s.m.CPUs) > 1 }
+
+// SelectCPU makes processor i the one the commands act on.
+func (s *Session) SelectCPU(i int) error {
+	if i < 0 || i >= len(s.m.CPUs) {
+		return fmt.Errorf("no processor %d (the machine has %d: 0 to %d)", i, len(s.m.CPUs), len(s.m.CPUs)-1)
+	}
+	s.sel = i
+	return nil
+}
+
+// Selected returns the processor the commands act on.
+func (s *Session) Selected() int { return s.sel }
 
 // Close ends the recording and closes a trace file.
 func (s *Session) Close() {
@@ -337,6 +357,9 @@ func (s *Session) recordOn() error {
 	if s.on {
 		return nil
 	}
+	if s.smp() {
+		return fmt.Errorf("record on: recording covers one processor (this machine has %d); stepping and breakpoints work on every one", len(s.m.CPUs))
+	}
 	newRec := s.cfg.NewRecorder
 	if newRec == nil {
 		newRec = func(m *emu.Machine, cfg record.Config) (Recorder, error) { return record.New(m, cfg) }
@@ -358,3 +381,6 @@ func (s *Session) recordOff() {
 		s.rec, s.on, s.borrowed = direct{s.m}, false, false
 	}
 }
+
+// lapic returns the selected processor's local APIC.
+func (s *Session) lapic() *dev.LAPIC { return s.m.LAPICs[s.sel] }

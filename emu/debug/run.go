@@ -89,15 +89,15 @@ func (s *Session) step() emu.Stop {
 		s.traceLine()
 	}
 	before := s.cpu().Instret
-	st := s.rec.Step()
+	st := s.rec.StepCPU(s.sel)
 	if st.Reason == emu.StopBreakpoint && s.cpu().Instret == before {
-		st = s.rec.Step()
+		st = s.rec.StepCPU(s.sel)
 	}
 	if st.Reason == emu.StopIdle {
 		// HLT with interrupts on: let time pass to the next interrupt.
 		st = s.rec.Run(s.m.Now() + 1)
 		if st.Reason == emu.StopTimeLimit {
-			st = emu.Stop{Reason: emu.StopStep, Time: s.m.Now()}
+			st = emu.Stop{Reason: emu.StopStep, Time: s.m.Now(), CPU: s.sel}
 		}
 	}
 	return st
@@ -243,17 +243,22 @@ func (s *Session) cont(at func() bool) emu.Stop {
 		return s.contTraced(at)
 	}
 	// Leave a breakpoint we stand on: the CPU ignores it for one instruction.
+	// With several processors, an internal stop is the stepping
+	// processor's only; a user breakpoint selects the processor that hit it.
 	for {
 		st := s.rec.Run(emu.Forever)
 		if st.Reason != emu.StopBreakpoint {
 			return st
 		}
-		if at != nil && at() {
-			return emu.Stop{Reason: emu.StopStep, Time: st.Time}
+		if at != nil && st.CPU == s.sel && at() {
+			return emu.Stop{Reason: emu.StopStep, Time: st.Time, CPU: s.sel}
 		}
+		prev := s.sel
+		s.sel = st.CPU
 		if s.userBreak() {
 			return st
 		}
+		s.sel = prev
 	}
 }
 
@@ -272,7 +277,7 @@ func (s *Session) contTraced(at func() bool) emu.Stop {
 			continue
 		case emu.StopBreakpoint:
 			if at != nil && at() {
-				return emu.Stop{Reason: emu.StopStep, Time: st.Time}
+				return emu.Stop{Reason: emu.StopStep, Time: st.Time, CPU: s.sel}
 			}
 			if s.userBreak() {
 				return st
@@ -304,9 +309,9 @@ func (s *Session) userBreak() bool {
 		if b.temp {
 			s.bps = append(s.bps[:i:i], s.bps[i+1:]...)
 			s.syncBreakpoints()
-			s.printf("Temporary breakpoint %d, %s\n", b.id, s.name(rip))
+			s.printf("Temporary breakpoint %d, %s%s\n", b.id, s.name(rip), s.onCPU())
 		} else {
-			s.printf("Breakpoint %d, %s\n", b.id, s.name(rip))
+			s.printf("Breakpoint %d, %s%s\n", b.id, s.name(rip), s.onCPU())
 		}
 		return true
 	}
@@ -317,6 +322,16 @@ func (s *Session) userBreak() bool {
 func (s *Session) reportStop(st emu.Stop) {
 	s.lastStop, s.stopped = st, true
 	defer func() { s.bugStop = false }()
+	switch st.Reason {
+	case emu.StopBreakpoint, emu.StopWatchpoint, emu.StopTripleFault, emu.StopError:
+		// The processor whose instruction stopped the machine.
+		if st.CPU >= 0 && st.CPU < len(s.m.CPUs) {
+			s.sel = st.CPU
+		}
+	}
+	if s.smp() && st.Diag != "" && !strings.HasPrefix(st.Diag, "cpu ") {
+		st.Diag = fmt.Sprintf("cpu %d: %s", st.CPU, st.Diag)
+	}
 	switch st.Reason {
 	case emu.StopStep, emu.StopBreakpoint:
 	case emu.StopWatchpoint:
@@ -378,11 +393,23 @@ func (s *Session) nameDiag(d string) string {
 	return strings.Join(f, " ")
 }
 
-// printWhere prints the next instruction.
+// printWhere prints the next instruction (with several processors, on
+// which one).
 func (s *Session) printWhere() {
 	rip := s.rip()
 	line, _ := s.disasLine(rip, true)
+	if s.smp() {
+		s.printf("[cpu %d] ", s.sel)
+	}
 	s.printf("%s\n", line)
+}
+
+// onCPU names the selected processor on a machine with several.
+func (s *Session) onCPU() string {
+	if !s.smp() {
+		return ""
+	}
+	return fmt.Sprintf(" on cpu %d", s.sel)
 }
 
 func (s *Session) cmdBreak(args string) error  { return s.addBreak(args, false) }

@@ -141,7 +141,7 @@ func (s *Session) msrList() []struct {
 	v    uint64
 } {
 	st := s.cpu().Snapshot()
-	apic, _ := s.m.LAPIC.ReadMSR(msrAPICBase)
+	apic, _ := s.lapic().ReadMSR(msrAPICBase)
 	return []struct {
 		idx  uint32
 		name string
@@ -226,7 +226,7 @@ func (s *Session) cmdSet(args string) error {
 	}
 	s.cpu().Restore(st)
 	if name == "cr8" {
-		s.m.LAPIC.SetCR8(v & 0xF)
+		s.lapic().SetCR8(v & 0xF)
 	}
 	s.printf("%s = %#x\n", name, v)
 	return nil
@@ -475,8 +475,10 @@ func (s *Session) cmdInfo(args string) error {
 			s.printf("0x%08x %-20s 0x%016x\n", m.idx, m.name, m.v)
 		}
 		return nil
+	case "cpus", "threads":
+		return s.infoCPUs()
 	case "lapic":
-		s.printf("%s\n", s.m.LAPIC.String())
+		s.printf("%s\n", s.lapic().String())
 		return nil
 	case "pic":
 		s.printf("%s\n", s.m.PIC.String())
@@ -750,7 +752,13 @@ func (s *Session) cmdPoke(args string) error {
 	if err := s.readVirt(a, tmp); err != nil {
 		return fmt.Errorf("poke: %w", err)
 	}
-	if err := s.rec.Poke(a, b); err != nil {
+	poke := s.rec.Poke
+	if s.sel != 0 {
+		// Through the selected processor's page tables (the write still
+		// reaches the recording as host input).
+		poke = func(va uint64, b []byte) error { return s.m.WriteVirtCPU(s.sel, va, b) }
+	}
+	if err := poke(a, b); err != nil {
 		return fmt.Errorf("poke: %w", err)
 	}
 	s.printf("Wrote %d bytes at %#x <%s> (were % x)\n", len(b), a, s.name(a), tmp)

@@ -416,9 +416,12 @@ func (r *Recorder) fail(err error) emu.Stop {
 }
 
 // Step executes one instruction while recording (see emu.Machine.Step).
-func (r *Recorder) Step() emu.Stop {
+func (r *Recorder) Step() emu.Stop { return r.StepCPU(0) }
+
+// StepCPU is Step on processor i (see emu.Machine.StepCPU).
+func (r *Recorder) StepCPU(i int) emu.Stop {
 	if r.closed {
-		return r.m.Step()
+		return r.m.StepCPU(i)
 	}
 	r.sync()
 	r.applyInputs()
@@ -428,7 +431,7 @@ func (r *Recorder) Step() emu.Stop {
 	if r.now().before(r.frontier) {
 		defer r.quiet()()
 	}
-	stop := r.m.Step()
+	stop := r.m.StepCPU(i)
 	r.advanced()
 	return stop
 }
