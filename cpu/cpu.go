@@ -525,7 +525,13 @@ func (c *CPU) service() (stop, done bool) {
 		c.stop(Exit{Reason: ExitTripleFault, Diag: c.ShutdownMsg})
 		return true, false
 	}
-	if p&pendDBTrap != 0 {
+	// A MOV SS / POP SS shadow holds back the data-breakpoint trap of the
+	// load (and of the shadowed instruction) until after the instruction that
+	// follows it (SDM Vol. 3A §6.8.3). When that instruction is INT n, INT3,
+	// INTO, INT1 or SYSCALL, the trap is therefore taken on the first
+	// instruction of the handler it entered, as the SDM describes for
+	// debug exceptions deferred by MOV SS / POP SS.
+	if p&pendDBTrap != 0 && !(p&pendShadow != 0 && c.SSShadow) {
 		// Data breakpoints of the previous instruction: a trap, RIP at the next one.
 		c.clrPending(pendDBTrap)
 		c.DR[6] = c.DR[6]&^0xF | c.dr.trap
@@ -555,6 +561,7 @@ func (c *CPU) service() (stop, done bool) {
 	if p&pendShadow != 0 {
 		// The instruction after STI / MOV SS runs with interrupts blocked.
 		c.IntrShadow = false
+		c.SSShadow = false
 		c.clrPending(pendShadow)
 		c.execTraced()
 		return atomic.LoadUint32(&c.pending)&(pendStop|pendReq) != 0, true
@@ -617,6 +624,13 @@ func (c *CPU) execTraced() {
 	faulted := c.execOne()
 	if tf && !faulted && !c.noTrap {
 		c.DR[6] |= 1 << 14 // BS
+		if atomic.LoadUint32(&c.pending)&pendDBTrap != 0 {
+			// Data breakpoints hit by the same instruction (or held back by a
+			// MOV SS shadow) are reported in the same #DB.
+			c.clrPending(pendDBTrap)
+			c.DR[6] = c.DR[6]&^0xF | c.dr.trap
+			c.dr.trap = 0
+		}
 		if f := c.deliverEvent(VecDB, 0, false, evTrap); f != nil {
 			c.exception(f)
 		}

@@ -145,6 +145,7 @@ func movSregRM(c *CPU, u *uop) *Fault {
 	}
 	if u.r[0] == SS {
 		c.setShadow()
+		c.SSShadow = true
 		c.noTrap = true
 	}
 	return nil

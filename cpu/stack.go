@@ -107,6 +107,7 @@ func popSeg(c *CPU, u *uop) *Fault {
 	}
 	if u.r[0] == SS {
 		c.setShadow()
+		c.SSShadow = true
 		c.noTrap = true
 	}
 	return nil

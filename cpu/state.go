@@ -51,6 +51,7 @@ type State struct {
 
 	CPL         uint8
 	IntrShadow  bool // STI / MOV SS shadow: no interrupt before the next instruction completes
+	SSShadow    bool // the shadow comes from MOV SS / POP SS: it holds back debug traps too
 	Halted      bool
 	WaitSIPI    bool   // after INIT: halted until a start-up IPI (StartupIPI)
 	Shutdown    bool   // after a triple fault: only Reset or Restore leaves it
