@@ -82,7 +82,7 @@ func (s *Session) initCommands() {
 		{name: "reverse-continue", aliases: []string{"rc"}, usage: "reverse-continue",
 			help: "Go back to the previous breakpoint or watchpoint hit (recording).", run: (*Session).cmdReverseContinue},
 		{name: "whowrote", usage: "whowrote ADDR [LEN]",
-			help: "The last instruction that wrote [ADDR, ADDR+LEN) (default 1 byte): time, instruction\ncount, RIP, CPL, module!symbol+off, the instruction and the previous value.", run: (*Session).cmdWhoWrote},
+			help: "The last instruction that wrote any byte of [ADDR, ADDR+LEN) (default 1 byte): time,\ninstruction count, RIP, CPL, module!symbol+off, the instruction, and the bytes it wrote\n(where, their previous and their new values).", run: (*Session).cmdWhoWrote},
 		{name: "analyze", usage: "analyze",
 			help: "Explain the stop: the bug check decoded, the faulting context and who wrote\nthe corrupted bytes.", run: (*Session).cmdAnalyze},
 		{name: "layout", aliases: []string{"tui"}, usage: "layout",

@@ -187,6 +187,10 @@ func (s *Session) formatWrite(a uint64, w record.Write) string {
 		fmt.Fprintf(&b, "%#x <%s> was last written at %d ns, instruction %d, by\n", a, s.name(a), w.Time, w.Instret)
 		fmt.Fprintf(&b, "  0x%016x <%s> (CPL %d): %s\n", w.RIP, s.name(w.RIP), w.CPL, text)
 	}
-	fmt.Fprintf(&b, "  old % x -> new % x\n", w.Old, w.New)
+	if w.Off != 0 {
+		fmt.Fprintf(&b, "  at %#x: old % x -> new % x\n", a+w.Off, w.Old, w.New)
+	} else {
+		fmt.Fprintf(&b, "  old % x -> new % x\n", w.Old, w.New)
+	}
 	return b.String()
 }

@@ -67,8 +67,9 @@ type Write struct {
 	CPL     uint8
 	Insn    []byte // its bytes (up to 15; fewer where unmapped)
 	Mode    int    // decode mode: 16, 32 or 64
-	Old     []byte // the range before the write
-	New     []byte // the range after it (as it is now)
+	Off     uint64 // the first byte written, as an offset into the range asked about
+	Old     []byte // the bytes written (from Off on), before the write
+	New     []byte // the same bytes right after the write
 	Host    bool   // a host write (debugger poke, scenario step), not an instruction
 }
 
@@ -652,6 +653,19 @@ type whoSearch struct {
 	found  bool
 	key    [3]uint64
 	w      Write
+	// The written bytes whose new values are read at the next write to a
+	// watched page or at the end of the replay: the hook runs before a write.
+	pending  bool
+	after    span
+}
+
+// settle reads the new values of the last write found.
+func (s *whoSearch) settle(r *Recorder) {
+	if s.pending {
+		s.w.New = make([]byte, s.after.n)
+		r.m.ReadPhys(s.after.pa, s.w.New)
+		s.pending = false
+	}
 }
 
 // span is a physical range.
@@ -660,27 +674,30 @@ type span struct{ pa, n uint64 }
 // write is called (from the MMU's write hook) before a write of [pa,
 // pa+n) on a watched page changes it.
 func (s *whoSearch) write(r *Recorder, pa, n uint64) {
-	hit := false
-	for _, t := range s.ranges {
-		if pa < t.pa+t.n && pa+n > t.pa {
-			hit = true
-		}
-	}
-	if !hit {
-		return
-	}
 	c := r.m.CPU
 	key := [3]uint64{c.Instret, c.Clock, c.InstructionRIP()}
-	if s.found && key == s.key && !s.host {
+	same := s.found && key == s.key && !s.host
+	if !same {
+		// An earlier instruction's write is complete.
+		s.settle(r)
+	}
+	var hit span
+	var off, base uint64
+	for _, t := range s.ranges {
+		if pa < t.pa+t.n && pa+n > t.pa && hit.n == 0 {
+			lo, hi := max(pa, t.pa), min(pa+n, t.pa+t.n)
+			hit, off = span{lo, hi - lo}, base+lo-t.pa
+		}
+		base += t.n
+	}
+	if hit.n == 0 || same {
 		return // the same instruction again (a bulk string store announces its run first)
 	}
 	s.found, s.key = true, key
-	w := Write{Time: c.Clock, Instret: c.Instret, RIP: c.InstructionRIP(), CPL: c.CPL, Mode: c.Mode(), Host: s.host}
-	for _, t := range s.ranges {
-		b := make([]byte, t.n)
-		r.m.ReadPhys(t.pa, b)
-		w.Old = append(w.Old, b...)
-	}
+	w := Write{Time: c.Clock, Instret: c.Instret, RIP: c.InstructionRIP(), CPL: c.CPL, Mode: c.Mode(), Host: s.host, Off: off}
+	w.Old = make([]byte, hit.n)
+	r.m.ReadPhys(hit.pa, w.Old)
+	s.pending, s.after = true, hit
 	if !s.host {
 		lin := w.RIP
 		if c.Mode() != 64 {
@@ -741,12 +758,6 @@ func (r *Recorder) WhoWrote(addr, n uint64) (Write, error) {
 		s.pages[pa/pageSize] = true
 		done += k
 	}
-	var cur []byte
-	for _, t := range s.ranges {
-		b := make([]byte, t.n)
-		r.m.ReadPhys(t.pa, b)
-		cur = append(cur, b...)
-	}
 	back := r.now()
 	ends := make([]Point, len(r.cps))
 	for i := range r.cps {
@@ -778,6 +789,7 @@ func (r *Recorder) WhoWrote(addr, n uint64) (Write, error) {
 		}
 		r.who = s
 		stop, early := r.replay(ends[k], nil)
+		s.settle(r)
 		r.who = nil
 		r.m.MMU.TrackAll()
 		if early {
@@ -793,7 +805,6 @@ func (r *Recorder) WhoWrote(addr, n uint64) (Write, error) {
 	if !s.found {
 		return Write{}, fmt.Errorf("whowrote %#x: no write in the recorded history (since %d instructions, %d ns)", addr, r.cps[0].at.Instret, r.cps[0].at.Time)
 	}
-	s.w.New = cur
 	return s.w, nil
 }
 
