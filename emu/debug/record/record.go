@@ -655,8 +655,8 @@ type whoSearch struct {
 	w      Write
 	// The written bytes whose new values are read at the next write to a
 	// watched page or at the end of the replay: the hook runs before a write.
-	pending  bool
-	after    span
+	pending bool
+	after   span
 }
 
 // settle reads the new values of the last write found.
