@@ -188,6 +188,11 @@ func TestRunDebugOnFail(t *testing.T) {
 	require.Contains(t, r.stdout, "expected region type 0x1")
 	require.Contains(t, r.stdout, "(kppemu) analyze")
 	require.Contains(t, r.stdout, "corrupted address: kernel!service_table+0x8")
+	// The failed run was recorded from its start: analyze names the writer
+	// of the corrupted bytes (the scenario's host poke) with their values.
+	require.Contains(t, r.stdout, "WHO WROTE 0x")
+	require.Regexp(t, `kernel!service_table\+0x8> was last written by the host \(a poke\) at \d+ ns, instruction \d+\n  old [0-9a-f]{2} -> new [0-9a-f]{2}\n`, r.stdout)
+	require.NotContains(t, r.stdout, "no write in the recorded history")
 }
 
 // TestDebugScriptSMP: `kppemu debug --smp 2` on the SMP probe, driven by a

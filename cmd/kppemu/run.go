@@ -16,6 +16,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/debug"
+	"github.com/kppemu/kppemu/emu/debug/record"
 	"github.com/kppemu/kppemu/emu/scenario"
 )
 
@@ -174,20 +176,45 @@ func runAction(c *cli.Context) error {
 	}
 	var failed struct {
 		sync.Mutex
-		m *emu.Machine
-		r *scenario.Result
+		m    *emu.Machine
+		r    *scenario.Result
+		rec  *record.Recorder
+		recs map[*emu.Machine]*record.Recorder
 	}
+	failed.recs = map[*emu.Machine]*record.Recorder{}
 	if c.Bool("debug-on-fail") {
 		for i := range jobs {
-			jobs[i].Inspect = func(m *emu.Machine, r *scenario.Result) {
-				if r.Outcome != scenario.Fail {
-					return
+			// Every run is recorded, so that on the failed one the
+			// console's whowrote, analyze and reverse steps see its history;
+			// the recordings of the others are dropped as they end.
+			jobs[i].Start = func(m *emu.Machine) func(uint64) emu.Stop {
+				if len(m.CPUs) > 1 {
+					return m.Run // recording covers one processor
+				}
+				rec, err := record.New(m, record.Config{BudgetBytes: debugOnFailBudget})
+				if err != nil {
+					return m.Run
 				}
 				failed.Lock()
+				failed.recs[m] = rec
+				failed.Unlock()
+				return rec.Run
+			}
+			jobs[i].Inspect = func(m *emu.Machine, r *scenario.Result) {
+				failed.Lock()
 				defer failed.Unlock()
-				if failed.m == nil || r.Job < failed.r.Job {
-					failed.m, failed.r = m, r
+				rec := failed.recs[m]
+				delete(failed.recs, m)
+				if r.Outcome != scenario.Fail || failed.m != nil && r.Job > failed.r.Job {
+					if rec != nil {
+						rec.Close()
+					}
+					return
 				}
+				if failed.rec != nil {
+					failed.rec.Close()
+				}
+				failed.m, failed.r, failed.rec = m, r, rec
 			}
 		}
 	}
@@ -217,7 +244,12 @@ func runAction(c *cli.Context) error {
 		why := fmt.Sprintf("kppemu: %s (seed %d) failed: %s\nThe machine is as the run left it at %d ns (analyze explains a bug check).\n",
 			r.Scenario, r.Seed, strings.Join(r.Failures, "; "), failed.m.Now())
 		interactive := term.IsTerminal(int(os.Stdin.Fd()))
-		if err := openDebugger(c, failed.m, nil, io.Discard, why, interactive, nil, os.Stdin); err != nil {
+		var rec debug.Recorder
+		if failed.rec != nil {
+			rec = failed.rec
+			defer failed.rec.Close()
+		}
+		if err := openDebugger(c, failed.m, nil, io.Discard, why, interactive, rec, os.Stdin); err != nil {
 			return err
 		}
 	}
@@ -298,3 +330,6 @@ func (p *progressBar) update(done, total int, r *scenario.Result) {
 }
 
 func (p *progressBar) finish() { _ = p.bar.Finish() }
+
+// debugOnFailBudget bounds each run's recording under --debug-on-fail.
+const debugOnFailBudget = 128 << 20

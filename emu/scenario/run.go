@@ -32,6 +32,10 @@ type Job struct {
 	// Inspect, when set, is called with the machine as the run left it,
 	// after judging (kppemu run --debug-on-fail keeps a failed one).
 	Inspect func(m *emu.Machine, r *Result)
+	// Start, when set, is called with the booted machine before it runs
+	// and returns what runs it instead of Machine.Run (kppemu run
+	// --debug-on-fail records the runs this way).
+	Start func(m *emu.Machine) func(until uint64) emu.Stop
 }
 
 // Result is the outcome of one run.
@@ -247,6 +251,7 @@ type runner struct {
 	objects map[string][]byte
 	rng     *rand.Rand
 	steps   []*stepState
+	run     func(until uint64) emu.Stop // Machine.Run, or Job.Start's
 	shellAt uint64
 	shell   bool
 	flip    *FlipInfo
@@ -325,6 +330,10 @@ func RunJobContext(ctx context.Context, job Job) *Result {
 		case <-done:
 		}
 	}()
+	ru.run = m.Run
+	if job.Start != nil {
+		ru.run = job.Start(m)
+	}
 	stop := ru.loop()
 	if ctx.Err() != nil {
 		return r.errorf("%s", interruptedText)
@@ -448,7 +457,7 @@ func (ru *runner) loop() emu.Stop {
 				limit = min(limit, max(ss.restore.due, now+1))
 			}
 		}
-		s := m.Run(limit)
+		s := ru.run(limit)
 		switch s.Reason {
 		case emu.StopTimeLimit, emu.StopRequested:
 			continue
