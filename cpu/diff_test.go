@@ -110,10 +110,17 @@ type dcase struct {
 	mainN  int        // its length
 	memOp  uint64     // address of its memory operand, or 0
 	memIgn []memRange // memory whose contents are undefined or model-specific (not compared)
+	bitIgn []memBits  // single bits of memory that are not compared
 }
 
 // memRange is a range of the shared region, as offsets from native.MemAddr.
 type memRange struct{ off, n int }
+
+// memBits is a set of bits of one byte of the snippet's memory.
+type memBits struct {
+	off  int
+	mask byte
+}
 
 // dform is one instruction form with its generator.
 type dform struct {
@@ -326,6 +333,7 @@ func (g *dgen) newCase() {
 	c.ignore = [16]uint64{}
 	c.main, c.mainN, c.memOp = 0, 0, 0
 	c.memIgn = c.memIgn[:0]
+	c.bitIgn = c.bitIgn[:0]
 	for i := range c.in.GPR {
 		c.in.GPR[i] = g.val(8)
 	}
@@ -522,6 +530,9 @@ func compareDiff(dc *dcase, nat, emu *native.State, res emuResult) string {
 	}
 	for _, r := range dc.memIgn {
 		copy(emu.Mem[r.off:r.off+r.n], nat.Mem[r.off:r.off+r.n])
+	}
+	for _, r := range dc.bitIgn {
+		emu.Mem[r.off] = emu.Mem[r.off]&^r.mask | nat.Mem[r.off]&r.mask
 	}
 	if nat.Mem != emu.Mem {
 		n := 0
