@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -25,11 +26,25 @@ func imagesCommand() *cli.Command {
 			} else {
 				fmt.Fprintln(w, "NAME\tKIND\tDESCRIPTION")
 			}
-			for _, img := range images.List() {
+			list := images.List()
+			// The description column wraps so that a line fits in
+			// imagesWidth columns whatever the longest name.
+			nameW, kindW := len("NAME"), len("KIND")
+			for _, img := range list {
+				nameW, kindW = max(nameW, len(img.Name)), max(kindW, len(img.Kind))
+			}
+			descW := max(imagesWidth-nameW-kindW-4, 30)
+			for _, img := range list {
 				if c.Bool("sha256") {
 					fmt.Fprintf(w, "%s\t%s\t%d\t%x\n", img.Name, img.Kind, len(img.Bytes), sha256.Sum256(img.Bytes))
-				} else {
-					fmt.Fprintf(w, "%s\t%s\t%s\n", img.Name, img.Kind, images.Describe(img))
+					continue
+				}
+				for i, part := range wrapWords(images.Describe(img), descW) {
+					if i == 0 {
+						fmt.Fprintf(w, "%s\t%s\t%s\n", img.Name, img.Kind, part)
+					} else {
+						fmt.Fprintf(w, "\t\t%s\n", part)
+					}
 				}
 			}
 			if err := w.Flush(); err != nil {
@@ -38,4 +53,26 @@ func imagesCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// imagesWidth is the width `kppemu images` keeps its lines within.
+const imagesWidth = 100
+
+// wrapWords splits text into lines of at most width runes at spaces (a
+// word longer than width gets a line of its own).
+func wrapWords(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = word
+		case len([]rune(line))+1+len([]rune(word)) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	return append(lines, line)
 }
