@@ -47,7 +47,7 @@ type bochsMachine struct {
 }
 
 // grubQuote quotes s as one word of grub.cfg (single quotes; a single quote
-// inside becomes '\'').
+// inside becomes '\”).
 func grubQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // grubWords quotes each space-separated word of cmdline on its own: GRUB
