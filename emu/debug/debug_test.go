@@ -64,9 +64,9 @@ func transcript(t testing.TB, s *Session, cmds ...string) string {
 	return b.String()
 }
 
-var hexRe = regexp.MustCompile(`0x[0-9a-f]+|\b[0-9]{4,}\b`)
+var hexRe = regexp.MustCompile(`0x[0-9a-f]+|\b[0-9]+\b`)
 
-// normalize hides addresses and times: for transcripts of the real kernel,
+// normalize hides addresses, times, sizes and counts: for transcripts of the real kernel,
 // whose layout changes with every rebuild, only the structure and the
 // symbol names are compared.
 func normalize(s string) string {
