@@ -1044,6 +1044,16 @@ func (ru *runner) flipTypes() map[uint64]bool {
 			ts[r.Type] = true
 		}
 	}
+	if ru.flip.RegionType == abi.PGPageTables {
+		// A flipped page-table entry changes what the protected ranges in
+		// the page it maps read as: the check of such a range may see it
+		// before the check of the entry itself.
+		for _, r := range ru.tr.regions {
+			if r.Memory {
+				ts[r.Type] = true
+			}
+		}
+	}
 	return ts
 }
 
