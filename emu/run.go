@@ -217,26 +217,10 @@ func (m *Machine) idle(until uint64) (Stop, bool) {
 	if m.CPU.PendingNMI || m.CPU.INTRLine && m.CPU.RFLAGS&cpu.FlagIF != 0 {
 		return Stop{}, false // a device raised an interrupt during the slice
 	}
-	next, ok := m.nextDeadline()
-	if until != Forever && (!ok || until < next) {
-		next, ok = until, true
-	}
-	wake := next
-	if m.hooks.Idle != nil {
-		var cont bool
-		wake, cont = m.hooks.Idle(now, next, ok)
-		if !cont {
-			return Stop{Reason: StopIdle, Time: now, Diag: "guest idle"}, true
-		}
-		if ok && wake > next {
-			wake = next
-		}
-		if wake < now {
-			wake = now
-		}
-	} else if !ok {
-		return Stop{Reason: StopIdle, Time: now,
-			Diag: fmt.Sprintf("guest halted with interrupts enabled and no timer armed (RIP %#x)", m.CPU.RIP)}, true
+	wake, stop, halt := m.wakeTime(now, until,
+		fmt.Sprintf("guest halted with interrupts enabled and no timer armed (RIP %#x)", m.CPU.RIP))
+	if halt {
+		return stop, true
 	}
 	m.CPU.Clock = wake
 	m.advance(wake)
@@ -500,27 +484,35 @@ func (m *Machine) idleSMP(until uint64) (Stop, bool) {
 		return Stop{Reason: StopDeadHalt, Time: now,
 			Diag: fmt.Sprintf("every processor halted with interrupts disabled or waits for a start-up IPI (CPU 0 RIP %#x)", m.CPU.RIP)}, true
 	}
-	next, ok := m.nextDeadline()
-	if until != Forever && (!ok || until < next) {
-		next, ok = until, true
-	}
-	wake := next
-	if m.hooks.Idle != nil {
-		var cont bool
-		wake, cont = m.hooks.Idle(now, next, ok)
-		if !cont {
-			return Stop{Reason: StopIdle, Time: now, Diag: "guest idle"}, true
-		}
-		if ok && wake > next {
-			wake = next
-		}
-		if wake < now {
-			wake = now
-		}
-	} else if !ok {
-		return Stop{Reason: StopIdle, Time: now, Diag: "every processor halted and no timer armed"}, true
+	wake, stop, halt := m.wakeTime(now, until, "every processor halted and no timer armed")
+	if halt {
+		return stop, true
 	}
 	m.syncClocks(wake)
 	m.advance(wake)
 	return Stop{}, false
+}
+
+// wakeTime picks the guest time at which halted processors wake: the next
+// device deadline or Run's limit, as the Idle hook (if any) allows. halt is
+// true when nothing will wake them (noTimer says why) or the hook stops Run.
+func (m *Machine) wakeTime(now, until uint64, noTimer string) (wake uint64, stop Stop, halt bool) {
+	next, ok := m.nextDeadline()
+	if until != Forever && (!ok || until < next) {
+		next, ok = until, true
+	}
+	if m.hooks.Idle == nil {
+		if !ok {
+			return 0, Stop{Reason: StopIdle, Time: now, Diag: noTimer}, true
+		}
+		return next, Stop{}, false
+	}
+	wake, cont := m.hooks.Idle(now, next, ok)
+	if !cont {
+		return 0, Stop{Reason: StopIdle, Time: now, Diag: "guest idle"}, true
+	}
+	if ok && wake > next {
+		wake = next
+	}
+	return max(wake, now), Stop{}, false
 }
