@@ -159,6 +159,19 @@ func (c *CPU) stackUnderflow() bool {
 	return c.x87Except(fswIE | fswSF)
 }
 
+// st0Underflow handles an empty ST(0) for an instruction that replaces it:
+// a stack underflow, whose masked response loads the indefinite. It reports
+// whether ST(0) was empty (the instruction is then complete).
+func (c *CPU) st0Underflow() bool {
+	if !c.stEmpty(0) {
+		return false
+	}
+	if !c.stackUnderflow() {
+		c.setST(0, f80Indefinite)
+	}
+	return true
+}
+
 // x87Load pushes v (FLD, FILD, constants): an occupied ST(7) is a stack overflow.
 func (c *CPU) x87Load(v f80, flags uint16) {
 	if !c.stEmpty(7) {
@@ -550,11 +563,7 @@ func farith(op int, pop, integer bool) handler {
 // fsign is FCHS/FABS.
 func fsign(fn func(f80) f80) handler {
 	return func(c *CPU, u *uop) *Fault {
-		if c.stEmpty(0) {
-			if c.stackUnderflow() {
-				return nil
-			}
-			c.setST(0, f80Indefinite)
+		if c.st0Underflow() {
 			return nil
 		}
 		c.setC1(false)
@@ -592,11 +601,7 @@ func fxch(c *CPU, u *uop) *Fault {
 
 // fsqrt is FSQRT.
 func fsqrt(c *CPU, u *uop) *Fault {
-	if c.stEmpty(0) {
-		if c.stackUnderflow() {
-			return nil
-		}
-		c.setST(0, f80Indefinite)
+	if c.st0Underflow() {
 		return nil
 	}
 	v := c.st(0)
@@ -642,11 +647,7 @@ func fsqrt(c *CPU, u *uop) *Fault {
 
 // frndint is FRNDINT: ST(0) rounded to an integer with the rounding control.
 func frndint(c *CPU, u *uop) *Fault {
-	if c.stEmpty(0) {
-		if c.stackUnderflow() {
-			return nil
-		}
-		c.setST(0, f80Indefinite)
+	if c.st0Underflow() {
 		return nil
 	}
 	v := c.st(0)
