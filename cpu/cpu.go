@@ -151,7 +151,8 @@ type CPU struct {
 	icPage *codePage // decoded entries of that page
 	icBase uint64    // CS base added to RIP to form the linear fetch address
 	blockArena
-	noBlocks bool // SetBlockDispatch(false): one instruction per run-loop iteration
+	noBlocks bool  // SetBlockDispatch(false): one instruction per run-loop iteration
+	accel    Accel // execution tier (accel.go)
 	udSeen   map[string]bool
 	// quietUD: decoding ahead for a block; an undecodable instruction is not reported
 	// (it is reported if it ever runs).

@@ -99,6 +99,14 @@ func newTestEnv(t testing.TB, cpl uint8) *testEnv {
 	m := mmu.New(tRAM)
 	e := &testEnv{t: t, m: m, bus: &testBus{}, intr: &testIntr{vec: 0x20}}
 	e.c = New(Config{Mem: m, IO: e.bus, Intr: e.intr, Seed: 1})
+	// KPPEMU_ACCEL runs every CPU test in the tier it names.
+	accel, err := AccelFromEnv()
+	if err == nil {
+		err = e.c.SetAccel(accel)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.buildTables()
 	s := e.c.Snapshot()
 	s.CR0 = CR0PE | CR0PG | CR0ET | CR0NE | CR0MP

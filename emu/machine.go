@@ -73,6 +73,11 @@ type Config struct {
 	// Devices names optional devices to add, as QEMU's -device does
 	// (OptionalDevices lists them); none by default.
 	Devices []string
+	// Accel names the execution tier of every processor: "interp" or "jit"
+	// (cpu.ParseAccel). Empty: the tier the environment variable
+	// KPPEMU_ACCEL names, or "interp" when that is unset; an unknown name
+	// in either is an error of New.
+	Accel string
 }
 
 // OptionalDevices are the device names Config.Devices accepts.
@@ -185,6 +190,11 @@ func New(cfg Config) (*Machine, error) {
 	if cfg.RTCBase.IsZero() {
 		cfg.RTCBase = dev.DefaultRTCBase
 	}
+	accel, err := resolveAccel(cfg.Accel)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Accel = accel.String()
 	m := &Machine{cfg: cfg, log: cfg.Logger.Named("emu"), Ports: &PortBus{}}
 	m.MMU = mmu.New(cfg.MemBytes)
 	m.MMUs = []*mmu.MMU{m.MMU}
@@ -216,6 +226,9 @@ func New(cfg Config) (*Machine, error) {
 			a.InitReset() // LINT0 masked: only the BSP passes the 8259 through
 		}
 		c.SetTPRHook(func(tpr uint8) { a.SetCR8(uint64(tpr)) })
+		if err := c.SetAccel(accel); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 		m.CPUs = append(m.CPUs, c)
 		m.LAPICs = append(m.LAPICs, a)
 	}

@@ -27,6 +27,7 @@ func benchCommand() *cli.Command {
 			"(timer interrupts follow each machine's clock). Wall times are medians of --runs boots.\n" +
 			"QEMU is measured when qemu-system-x86_64 is installed (--qemu=false skips it, --qemu requires it).",
 		Flags: []cli.Flag{
+			accelFlag(),
 			&cli.BoolFlag{Name: "qemu", Usage: "measure QEMU TCG too (default: when it is installed)"},
 			&cli.IntFlag{Name: "runs", Value: 3, Usage: "boots per measurement `N` (the median is taken)"},
 			&cli.StringSliceFlag{Name: "workload", Usage: "workload `W` to run (repeatable; default: all)"},
@@ -47,7 +48,11 @@ func benchAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return &exitStatus{exitHostError, fmt.Sprintf("bench takes no arguments (got %q); use --workload W", c.Args().First())}
 	}
-	o := bench.Options{Runs: c.Int("runs"), Scale: c.Float64("scale"), QEMUTarget: c.Duration("qemu-time"),
+	accel, err := accelName(c)
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
+	o := bench.Options{Runs: c.Int("runs"), Scale: c.Float64("scale"), QEMUTarget: c.Duration("qemu-time"), Accel: accel,
 		CPUTime: c.Bool("cpu-time")}
 	if o.Runs < 1 {
 		return &exitStatus{exitHostError, "--runs must be at least 1"}
@@ -126,8 +131,9 @@ func printBench(out io.Writer, o bench.Options, results []bench.Result) {
 	if o.CPUTime {
 		clock = "CPU"
 	}
-	fmt.Fprintf(out, "kppemu bench: embedded kernel (%s) and initrd, program bench; %s time, median of %d boots minus that of a boot that only powers off\n",
-		"pg=off", clock, o.Runs)
+	accel, _ := bench.ResolveAccel(o.Accel) // bench.Run has checked it
+	fmt.Fprintf(out, "kppemu bench: embedded kernel (%s) and initrd, program bench, --accel %s; %s time, median of %d boots minus that of a boot that only powers off\n",
+		"pg=off", accel, clock, o.Runs)
 	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
 	qemuCols := results[0].HasQEMU
 	bochsCols := o.Bochs

@@ -61,6 +61,7 @@ func bootCommand() *cli.Command {
 			&cli.Uint64Flag{Name: "quantum", Usage: "with --smp: instructions `N` each processor runs before the next takes its turn (default 4000)"},
 			&cli.StringSliceFlag{Name: "device", Usage: "add the optional device `NAME` as QEMU's -device does (" +
 				strings.Join(emu.OptionalDevices, ", ") + "); repeatable"},
+			accelFlag(),
 			&cli.StringFlag{Name: "cpu-vendor", Value: "intel", Usage: "CPU vendor `NAME` the guest sees: intel or amd " +
 				"(CPUID vendor string; SYSCALL outside 64-bit mode is #UD on intel, runs on amd)"},
 			&cli.DurationFlag{Name: "max-time", Usage: "stop cleanly after `DURATION` of guest time (exit status 0; at most 24h)"},
@@ -179,6 +180,10 @@ func bootAction(c *cli.Context) error {
 	if err != nil {
 		return &exitStatus{exitHostError, "--cpu-vendor: " + err.Error()}
 	}
+	accel, err := accelName(c)
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
 	if err := hostio.CheckGuestTime("--max-time", c.Duration("max-time")); err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
@@ -229,7 +234,7 @@ func bootAction(c *cli.Context) error {
 		return &exitStatus{exitHostError, fmt.Sprintf("--smp %d: the machine has 1 to %d processors", smp, emu.MaxCPUs)}
 	}
 	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serial,
-		Devices: c.StringSlice("device"), CPUs: smp, Quantum: c.Uint64("quantum"), CPUVendor: vendor})
+		Devices: c.StringSlice("device"), CPUs: smp, Quantum: c.Uint64("quantum"), CPUVendor: vendor, Accel: accel})
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}

@@ -21,7 +21,7 @@ func debugCommand() *cli.Command {
 	var flags []cli.Flag
 	for _, f := range bootCommand().Flags {
 		switch f.Names()[0] {
-		case "kernel", "driver", "append", "mem", "seed", "log-level", "serial", "smp", "quantum":
+		case "kernel", "driver", "append", "mem", "seed", "log-level", "serial", "smp", "quantum", "accel":
 			flags = append(flags, f)
 		}
 	}
@@ -112,12 +112,16 @@ func debugAction(c *cli.Context) error {
 		serialOut, closeSerial = o.WriteThrough(), o.Close
 	}
 	defer closeSerial()
+	accel, err := accelName(c)
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
+	}
 	smp := c.Int("smp")
 	if smp < 1 || smp > emu.MaxCPUs {
 		return &exitStatus{exitHostError, fmt.Sprintf("--smp %d: the machine has 1 to %d processors", smp, emu.MaxCPUs)}
 	}
 	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serialOut,
-		CPUs: smp, Quantum: c.Uint64("quantum")})
+		CPUs: smp, Quantum: c.Uint64("quantum"), Accel: accel})
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}

@@ -55,6 +55,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "wide", Usage: "do not fit the table to 100 columns"},
 			&cli.BoolFlag{Name: "progress", Usage: "show a progress bar even when stderr is not a terminal"},
 			&cli.BoolFlag{Name: "list", Usage: "only parse the files and list the scenarios (and their errors)"},
+			accelFlag(),
 			&cli.BoolFlag{Name: "debug-on-fail", Usage: "after the report, open the debugger console on the machine of the first run that failed, as the run left it"},
 		},
 		Action: runAction,
@@ -62,7 +63,7 @@ func runCommand() *cli.Command {
 }
 
 // runValueFlags are the run flags that take a value.
-var runValueFlags = map[string]bool{"parallel": true, "j": true, "seed": true, "repeat": true, "out": true, "shard": true, "max-wall": true}
+var runValueFlags = map[string]bool{"parallel": true, "j": true, "seed": true, "repeat": true, "out": true, "shard": true, "max-wall": true, "accel": true}
 
 // splitRunArgs separates flags written after the files (`kppemu run a.hcl
 // --parallel 4`, the documented order; urfave/cli stops parsing flags at the
@@ -110,6 +111,10 @@ func runAction(c *cli.Context) error {
 	}
 	if c.Int("repeat") > scenario.MaxJobs {
 		return &exitStatus{exitHostError, fmt.Sprintf("--repeat %d: at most %d runs per campaign", c.Int("repeat"), scenario.MaxJobs)}
+	}
+	accel, err := accelName(c)
+	if err != nil {
+		return &exitStatus{exitHostError, err.Error()}
 	}
 	loaded := scenario.LoadFiles(files)
 	if c.Bool("list") {
@@ -168,6 +173,9 @@ func runAction(c *cli.Context) error {
 		defer cancel()
 	}
 
+	for i := range jobs {
+		jobs[i].Accel = accel
+	}
 	var progress func(done, total int, r *scenario.Result)
 	if len(jobs) > 1 && (c.Bool("progress") || term.IsTerminal(int(os.Stderr.Fd()))) {
 		bar := newProgressBar(os.Stderr, len(jobs))

@@ -43,6 +43,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kppemu/kppemu/cpu"
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/images"
 	"github.com/kppemu/kppemu/images/qemu"
@@ -131,6 +132,9 @@ type Options struct {
 	CPUTime bool
 	// Progress, when not nil, receives a line per measurement.
 	Progress io.Writer
+	// Accel is kppemu's execution tier (emu.Config.Accel; "": the
+	// environment's KPPEMU_ACCEL, else the interpreter).
+	Accel string
 }
 
 // Result is one workload's measurement.
@@ -211,6 +215,17 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// ResolveAccel returns the name of the tier accel names, or, when it is
+// empty, the one KPPEMU_ACCEL names (the interpreter when unset).
+func ResolveAccel(accel string) (string, error) {
+	if accel == "" {
+		a, err := cpu.AccelFromEnv()
+		return a.String(), err
+	}
+	a, err := cpu.ParseAccel(accel)
+	return a.String(), err
+}
+
 // guestLimit bounds one kppemu boot in guest time (instructions).
 const guestLimit = uint64(600 * time.Second)
 
@@ -218,10 +233,11 @@ const guestLimit = uint64(600 * time.Second)
 const wantStatus = abi.ExitPowerOff<<1 | 1
 
 // RunKppemu boots the embedded kernel and initrd with cmdline on a fresh
-// kppemu machine; Wall and CPU are the times of Machine.Run alone.
-func RunKppemu(cmdline string) (Boot, error) {
+// kppemu machine in tier accel (emu.Config.Accel); Wall and CPU are the
+// times of Machine.Run alone.
+func RunKppemu(cmdline, accel string) (Boot, error) {
 	var serial bytes.Buffer
-	m, err := emu.New(emu.Config{Serial: &serial})
+	m, err := emu.New(emu.Config{Serial: &serial, Accel: accel})
 	if err != nil {
 		return Boot{}, err
 	}
@@ -374,6 +390,11 @@ func Run(o Options) ([]Result, error) {
 	if len(o.Workloads) == 0 {
 		o.Workloads = Workloads
 	}
+	accel, err := ResolveAccel(o.Accel)
+	if err != nil {
+		return nil, err
+	}
+	o.Accel = accel
 	progress := func(format string, args ...any) {
 		if o.Progress != nil {
 			fmt.Fprintf(o.Progress, format+"\n", args...)
@@ -395,7 +416,7 @@ func Run(o Options) ([]Result, error) {
 	}
 
 	// Baselines.
-	kBaseWalls, kBase, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return RunKppemu(Baseline) })
+	kBaseWalls, kBase, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return RunKppemu(Baseline, o.Accel) })
 	if err != nil {
 		return nil, err
 	}
@@ -476,7 +497,7 @@ func Run(o Options) ([]Result, error) {
 		cmd := Cmdline(w.Name, rounds)
 		var instrs []uint64
 		walls, last, err := series(o.Runs, o.CPUTime, func() (Boot, error) {
-			b, err := RunKppemu(cmd)
+			b, err := RunKppemu(cmd, o.Accel)
 			instrs = append(instrs, b.Instr)
 			return b, err
 		})
@@ -501,7 +522,7 @@ func Run(o Options) ([]Result, error) {
 
 		if o.QEMU {
 			// Instructions per round, from one more kppemu boot at 1 round.
-			one, err := RunKppemu(Cmdline(w.Name, 1))
+			one, err := RunKppemu(Cmdline(w.Name, 1), o.Accel)
 			if err != nil {
 				return results, err
 			}
@@ -562,7 +583,7 @@ func runWhole(o Options, qf qemuFiles, w Workload, progress func(string, ...any)
 	r := Result{Workload: w, Rounds: 1}
 	var instrs []uint64
 	walls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) {
-		b, err := RunKppemu(w.Args)
+		b, err := RunKppemu(w.Args, o.Accel)
 		instrs = append(instrs, b.Instr)
 		return b, err
 	})

@@ -29,6 +29,7 @@ type Entry struct {
 type Report struct {
 	Clock   string  `json:"clock"` // "wall" or "CPU"
 	Runs    int     `json:"runs"`
+	Accel   string  `json:"accel,omitempty"` // kppemu's tier: "interp" or "jit"
 	Entries []Entry `json:"workloads"`
 	GeoMean struct {
 		KppemuMIPS float64 `json:"kppemu_mips"`
@@ -39,7 +40,8 @@ type Report struct {
 
 // NewReport turns results into a Report.
 func NewReport(o Options, results []Result) Report {
-	r := Report{Clock: "wall", Runs: o.Runs}
+	accel, _ := ResolveAccel(o.Accel) // Run has checked it
+	r := Report{Clock: "wall", Runs: o.Runs, Accel: accel}
 	if o.CPUTime {
 		r.Clock = "CPU"
 	}

@@ -36,6 +36,9 @@ type Job struct {
 	// and returns what runs it instead of Machine.Run (kppemu run
 	// --debug-on-fail records the runs this way).
 	Start func(m *emu.Machine) func(until uint64) emu.Stop
+	// Accel is the machine's execution tier (emu.Config.Accel; "": the
+	// environment's KPPEMU_ACCEL, else the interpreter).
+	Accel string
 }
 
 // Result is the outcome of one run.
@@ -295,7 +298,7 @@ func RunJobContext(ctx context.Context, job Job) *Result {
 		return r
 	}
 	serial := &capWriter{}
-	m, err := emu.New(emu.Config{MemBytes: sc.MemBytes, Seed: job.Seed, Serial: serial})
+	m, err := emu.New(emu.Config{MemBytes: sc.MemBytes, Seed: job.Seed, Serial: serial, Accel: job.Accel})
 	if err != nil {
 		return r.errorf("machine: %v", err)
 	}
