@@ -39,8 +39,11 @@ type Bus interface {
 // the vector of the pending external interrupt.
 type IntrController interface{ Ack() uint8 }
 
-// MSRHandler serves platform MSRs (IA32_APIC_BASE = 0x1B, ...). false -> #GP(0).
+// MSRHandler serves platform MSRs (IA32_APIC_BASE = 0x1B, the x2APIC registers, ...).
+// HasMSR reports whether idx is one of them in the platform's configuration; for those,
+// false from ReadMSR or WriteMSR is #GP(0).
 type MSRHandler interface {
+	HasMSR(idx uint32) bool
 	ReadMSR(idx uint32) (uint64, bool)
 	WriteMSR(idx uint32, v uint64) bool
 }
@@ -55,6 +58,13 @@ type Config struct {
 	Logger hclog.Logger
 	// APICID is the processor's initial APIC ID (CPUID.1:EBX[31:24]).
 	APICID uint8
+	// CPUs is the number of processors of the machine (0 counts as 1): the topology
+	// CPUID reports (leaves 1, 0xB, 0x80000008) is one package of CPUs cores with one
+	// thread each, as QEMU's -smp CPUs.
+	CPUs int
+	// X2APIC and TSCDeadline advertise the local APIC's x2APIC mode and TSC-deadline
+	// timer (CPUID.1:ECX bits 21 and 24); the platform's APIC must implement them.
+	X2APIC, TSCDeadline bool
 	// Vendor selects the CPUID vendor string and the vendor-specific behaviours
 	// (vendor.go); the zero value is Intel.
 	Vendor Vendor

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"math/bits"
 	"sync"
 
 	"github.com/kppemu/kppemu/mmu"
@@ -112,9 +113,17 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 		if c.CR4&CR4OSXSAVE != 0 && ecx&(1<<26) != 0 {
 			ecx |= 1 << 27
 		}
-		// Family 6, model 0x3A, stepping 9; CLFLUSH line 64 bytes, 1 logical CPU, the
-		// initial APIC ID in bits 31:24.
-		return cpuidSignature, 0x00010800 | uint32(c.cfg.APICID)<<24, ecx, f.edx1
+		ecx |= bit(c.cfg.X2APIC, 21) | bit(c.cfg.TSCDeadline, 24)
+		// Family 6, model 0x3A, stepping 9; CLFLUSH line 64 bytes; the initial APIC ID
+		// in bits 31:24. With more than one processor, bits 23:16 count the package's
+		// logical processors and EDX.HTT says that field is valid (QEMU leaves both
+		// clear for one).
+		ebx, edx := uint32(0x800)|uint32(c.cfg.APICID)<<24, f.edx1
+		if n := c.cpus(); n > 1 {
+			ebx |= uint32(n) << 16
+			edx |= 1 << 28
+		}
+		return cpuidSignature, ebx, ecx, edx
 	case 7:
 		if sub == 0 {
 			// ECX bit 3 PKU, bit 4 OSPKE (CR4.PKE as the OS set it).
@@ -122,6 +131,19 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 				bit(hRDPID != nil, 22), 0
 		}
 		return 0, 0, 0, 0
+	case 0xB:
+		// Extended topology (SDM Vol. 2A, CPUID leaf 0BH): level 0 is the SMT level
+		// (one thread per core), level 1 the core level (all processors in one
+		// package); EDX is the x2APIC ID. QEMU reports this leaf whether or not
+		// x2APIC is advertised.
+		ecx, edx := sub&0xFF, uint32(c.cfg.APICID)
+		switch sub {
+		case 0:
+			return 0, 1, ecx | 1<<8, edx
+		case 1:
+			return c.pkgShift(), uint32(c.cpus()), ecx | 2<<8, edx
+		}
+		return 0, 0, ecx, edx
 	case 0xD:
 		if f.ecx1&(1<<26) == 0 {
 			return 0, 0, 0, 0
@@ -152,7 +174,21 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 	case 0x80000007:
 		return 0, 0, 0, 1 << 8 // invariant TSC: it is the virtual clock
 	case 0x80000008:
-		return mmu.CPUIDAddressSizes, 0, 0, 0 // MAXPHYADDR 40, 48-bit linear
+		// MAXPHYADDR 40, 48-bit linear; ECX: APIC ID bits for the core number
+		// (15:12) and the number of cores less one (7:0).
+		return mmu.CPUIDAddressSizes, 0, c.pkgShift()<<12 | uint32(c.cpus()-1), 0
 	}
 	return 0, 0, 0, 0
 }
+
+// cpus is the number of processors in the package.
+func (c *CPU) cpus() int {
+	if c.cfg.CPUs < 1 {
+		return 1
+	}
+	return c.cfg.CPUs
+}
+
+// pkgShift is the number of APIC ID bits that number the processors of the package
+// (the core level's shift in leaf 0xB).
+func (c *CPU) pkgShift() uint32 { return uint32(bits.Len(uint(c.cpus() - 1))) }

@@ -1,11 +1,20 @@
 package cpu
 
 // RDMSR / WRMSR and the MSRs the CPU implements itself (SDM Vol. 4). Platform MSRs
-// (IA32_APIC_BASE, ...) go to Config.MSR; anything else is #GP(0).
+// (IA32_APIC_BASE, ...) go to Config.MSR.
+//
+// An MSR that neither implements reads as zero and ignores writes, as on QEMU's TCG
+// (7.2, -cpu max), the machine images are written against: test kernels read MSRs a
+// CPU model may lack (IA32_PLATFORM_ID, IA32_SPEC_CTRL, IA32_ARCH_CAPABILITIES, the
+// performance counters, model-specific ranges, arbitrary indices up to 0xFFFFFFFF) and
+// get 0 there, not #GP. Implemented MSRs keep the SDM's #GP for reserved bits and
+// read-only registers.
 
 // MSR indices.
 const (
 	msrTSC          = 0x10
+	msrCoreThreads  = 0x35 // MSR_CORE_THREAD_COUNT
+	msrBIOSSignID   = 0x8B // IA32_BIOS_SIGN_ID: the microcode revision
 	msrSysenterCS   = 0x174
 	msrSysenterESP  = 0x175
 	msrSysenterEIP  = 0x176
@@ -63,6 +72,15 @@ func (c *CPU) ReadMSR(idx uint32) (uint64, bool) {
 	switch idx {
 	case msrTSC:
 		return c.Clock + c.TSCOffset, true
+	case msrCoreThreads:
+		// Threads (15:0) and cores (31:16) of the package: one thread per core.
+		return uint64(c.cpus())<<16 | uint64(c.cpus()), true
+	case msrBIOSSignID:
+		// The revision in bits 63:32 on Intel, in bits 31:0 on AMD, with QEMU's values.
+		if c.cfg.Vendor == VendorAMD {
+			return 0x01000065, true
+		}
+		return 0x1_0000_0000, true
 	case msrSysenterCS:
 		return c.SysenterCS, true
 	case msrSysenterESP:
@@ -100,10 +118,10 @@ func (c *CPU) ReadMSR(idx uint32) (uint64, bool) {
 	if v, ok := c.readMTRR(idx); ok {
 		return v, true
 	}
-	if c.cfg.MSR != nil {
+	if c.cfg.MSR != nil && c.cfg.MSR.HasMSR(idx) {
 		return c.cfg.MSR.ReadMSR(idx)
 	}
-	return 0, false
+	return 0, true // not implemented: reads as zero
 }
 
 // WriteMSR writes an MSR as WRMSR would (false: #GP).
@@ -169,6 +187,11 @@ func (c *CPU) WriteMSR(idx uint32, v uint64) bool {
 			return false
 		}
 		c.TSCAux = v
+	case msrCoreThreads:
+		return false // read-only
+	case msrBIOSSignID:
+		// Writing 0 before CPUID is how software asks for the revision: nothing to
+		// load, the value stays.
 	default:
 		if idx >= msrK7PerfFirst && idx <= msrK7PerfLast {
 			c.K7Perf[idx-msrK7PerfFirst] = v
@@ -177,10 +200,10 @@ func (c *CPU) WriteMSR(idx uint32, v uint64) bool {
 		if handled, ok := c.writeMTRR(idx, v); handled {
 			return ok
 		}
-		if c.cfg.MSR != nil {
+		if c.cfg.MSR != nil && c.cfg.MSR.HasMSR(idx) {
 			return c.cfg.MSR.WriteMSR(idx, v)
 		}
-		return false
+		// Not implemented: the write is ignored.
 	}
 	return true
 }

@@ -3,6 +3,8 @@ package cpu
 import (
 	"strings"
 	"testing"
+
+	"github.com/kppemu/kppemu/mmu"
 )
 
 // frame returns n quadwords from the top of the current stack.
@@ -491,8 +493,8 @@ func TestMSRs(t *testing.T) {
 	if e.c.LSTAR != 0xFFFFFFFF11223344 {
 		t.Fatalf("lstar %#x", e.c.LSTAR)
 	}
-	// Non-canonical LSTAR and unknown MSRs -> #GP(0).
-	for _, ecx := range []uint64{0xC0000082, 0x12345} {
+	// Non-canonical LSTAR and read-only MSRs -> #GP(0).
+	for _, ecx := range []uint64{0xC0000082, msrCoreThreads, msrMTRRCap} {
 		e := newTestEnv(t, 0)
 		e.c.GPR[RCX] = ecx
 		e.c.GPR[RDX] = 0x00008000
@@ -500,6 +502,19 @@ func TestMSRs(t *testing.T) {
 		e.run(10)
 		if e.vector() != VecGP {
 			t.Fatalf("msr %#x: vector %d", ecx, e.vector())
+		}
+	}
+	// MSRs this CPU does not implement read as 0 and ignore writes, as on QEMU.
+	for _, ecx := range []uint64{0, 0x17, 0x48, 0x10A, 0x6E0, 0x802, 0x12345, 0x12345678, 0xFFFFFFFF} {
+		e := newTestEnv(t, 0)
+		e.c.GPR[RCX] = ecx
+		e.c.GPR[RDX] = 0x00008000
+		e.c.GPR[RAX] = 5
+		// wrmsr; mov eax, -1; mov edx, eax; rdmsr; hlt
+		e.code(0x0F, 0x30, 0xB8, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0xC2, 0x0F, 0x32, 0xF4)
+		e.mustHalt(10)
+		if e.c.GPR[RAX] != 0 || e.c.GPR[RDX] != 0 {
+			t.Fatalf("msr %#x: %#x:%#x", ecx, e.c.GPR[RDX], e.c.GPR[RAX])
 		}
 	}
 	e = newTestEnv(t, 0)
@@ -521,7 +536,7 @@ func TestCPUIDCoherent(t *testing.T) {
 	}
 	_, _, ecx1, _ := c.CPUID(1, 0)
 	if ecx1&(1<<21) != 0 || ecx1&(1<<24) != 0 {
-		t.Fatalf("x2APIC or TSC-deadline advertised: %#x", ecx1)
+		t.Fatalf("x2APIC or TSC-deadline advertised without the platform's word: %#x", ecx1)
 	}
 	_, _, _, edx81 := c.CPUID(0x80000001, 0)
 	for _, b := range []uint{11, 20, 26, 27, 29} {
@@ -566,5 +581,44 @@ func TestSegmentLoadChecks(t *testing.T) {
 				t.Fatalf("error code %#x", e.frame(1)[0])
 			}
 		})
+	}
+}
+
+// TestCPUIDTopology: leaves 1, 0xB and 0x80000008 and MSR_CORE_THREAD_COUNT describe one
+// package of n single-threaded cores, with the values QEMU 7.2 reports for -smp n.
+func TestCPUIDTopology(t *testing.T) {
+	type want struct {
+		ebx1, htt       uint32
+		b0, b1, b2      [4]uint32
+		ecx88, coreThrd uint64
+	}
+	cases := []struct {
+		n, id int
+		w     want
+	}{
+		{1, 0, want{0x800, 0, [4]uint32{0, 1, 0x100, 0}, [4]uint32{0, 1, 0x201, 0}, [4]uint32{0, 0, 2, 0}, 0, 0x10001}},
+		{4, 0, want{0x40800, 1 << 28, [4]uint32{0, 1, 0x100, 0}, [4]uint32{2, 4, 0x201, 0}, [4]uint32{0, 0, 2, 0}, 0x2003, 0x40004}},
+		{4, 3, want{0x3040800, 1 << 28, [4]uint32{0, 1, 0x100, 3}, [4]uint32{2, 4, 0x201, 3}, [4]uint32{0, 0, 2, 3}, 0x2003, 0x40004}},
+		{5, 4, want{0x4050800, 1 << 28, [4]uint32{0, 1, 0x100, 4}, [4]uint32{3, 5, 0x201, 4}, [4]uint32{0, 0, 2, 4}, 0x3004, 0x50005}},
+		{16, 15, want{0xF100800, 1 << 28, [4]uint32{0, 1, 0x100, 15}, [4]uint32{4, 16, 0x201, 15}, [4]uint32{0, 0, 2, 15}, 0x400F, 0x100010}},
+	}
+	for _, tc := range cases {
+		c := New(Config{Mem: mmu.New(1 << 20), APICID: uint8(tc.id), CPUs: tc.n})
+		_, b, _, d := c.CPUID(1, 0)
+		if b != tc.w.ebx1 || d&(1<<28) != tc.w.htt {
+			t.Errorf("n=%d id=%d: leaf 1 ebx %#x edx %#x", tc.n, tc.id, b, d)
+		}
+		for sub, w := range [][4]uint32{tc.w.b0, tc.w.b1, tc.w.b2} {
+			a, b, cx, d := c.CPUID(0xB, uint32(sub))
+			if got := [4]uint32{a, b, cx, d}; got != w {
+				t.Errorf("n=%d id=%d: leaf 0xB.%d = %#x, want %#x", tc.n, tc.id, sub, got, w)
+			}
+		}
+		if _, _, cx, _ := c.CPUID(0x80000008, 0); uint64(cx) != tc.w.ecx88 {
+			t.Errorf("n=%d: 0x80000008 ecx %#x", tc.n, cx)
+		}
+		if v, ok := c.ReadMSR(msrCoreThreads); !ok || v != tc.w.coreThrd {
+			t.Errorf("n=%d: MSR 0x35 %#x", tc.n, v)
+		}
 	}
 }

@@ -217,6 +217,7 @@ func New(cfg Config) (*Machine, error) {
 			Seed:   seed,
 			Logger: cfg.Logger.Named(name),
 			APICID: uint8(i),
+			CPUs:   cfg.CPUs,
 			Vendor: cfg.CPUVendor,
 		})
 		a := dev.NewLAPIC(clk, c.SetINTR, c.NMI)
@@ -466,6 +467,8 @@ type msrAdapter struct {
 	m *Machine
 	i int
 }
+
+func (a msrAdapter) HasMSR(idx uint32) bool { return a.m.LAPICs[a.i].HasMSR(idx) }
 
 func (a msrAdapter) ReadMSR(idx uint32) (uint64, bool) { return a.m.LAPICs[a.i].ReadMSR(idx) }
 

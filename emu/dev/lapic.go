@@ -380,6 +380,9 @@ func (a *LAPIC) SetTPR(v uint8) {
 	a.update()
 }
 
+// HasMSR reports whether idx is an MSR of the local APIC: IA32_APIC_BASE.
+func (a *LAPIC) HasMSR(idx uint32) bool { return idx == MSRAPICBase }
+
 // ReadMSR handles IA32_APIC_BASE; other MSRs return ok=false.
 func (a *LAPIC) ReadMSR(idx uint32) (uint64, bool) {
 	if idx != MSRAPICBase {
