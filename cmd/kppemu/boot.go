@@ -46,8 +46,9 @@ func bootCommand() *cli.Command {
 			"Exit status: the guest's isa-debug-exit status ((v<<1)|1) when it used it; 0 when\n" +
 			"--max-time stopped it; 3 after a bug check, 4 after a triple fault, 6 when the\n" +
 			"guest halted with interrupts off, 8 on a CPU internal error, 10 when --max-wall\n" +
-			"stopped it, 2 on a host error (an unreadable or refused file, a failed write of\n" +
-			"serial or event output), 130 after SIGINT or SIGTERM.\n\n" +
+			"stopped it, 12 when --accel-check found the tiers differing, 2 on a host error\n" +
+			"(an unreadable or refused file, a failed write of serial or event output), 130 after\n" +
+			"SIGINT or SIGTERM.\n\n" +
 			"Serial and event output are capped (--serial-limit, --events-limit): past the cap a\n" +
 			"marker line is written, and at the end a count of what was dropped.",
 		Flags: []cli.Flag{
@@ -62,6 +63,10 @@ func bootCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "device", Usage: "add the optional device `NAME` as QEMU's -device does (" +
 				strings.Join(emu.OptionalDevices, ", ") + "); repeatable"},
 			accelFlag(),
+			&cli.Uint64Flag{Name: "accel-check", Usage: "run the guest on two machines, in the --accel tier and in --accel-ref, comparing " +
+				"their whole state and serial output every `N` instructions; report the first difference (exit status 12)"},
+			&cli.StringFlag{Name: "accel-ref", Usage: "with --accel-check: the reference `TIER`: interp, or step (the interpreter one " +
+				"instruction at a time) (default: interp for --accel jit, step for --accel interp)"},
 			&cli.StringFlag{Name: "cpu-vendor", Value: "intel", Usage: "CPU vendor `NAME` the guest sees: intel or amd " +
 				"(CPUID vendor string; SYSCALL outside 64-bit mode is #UD on intel, runs on amd)"},
 			&cli.DurationFlag{Name: "max-time", Usage: "stop cleanly after `DURATION` of guest time (exit status 0; at most 24h)"},
@@ -233,8 +238,12 @@ func bootAction(c *cli.Context) error {
 	if smp < 1 || smp > emu.MaxCPUs {
 		return &exitStatus{exitHostError, fmt.Sprintf("--smp %d: the machine has 1 to %d processors", smp, emu.MaxCPUs)}
 	}
-	m, err := emu.New(emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serial,
-		Devices: c.StringSlice("device"), CPUs: smp, Quantum: c.Uint64("quantum"), CPUVendor: vendor, Accel: accel})
+	cfg := emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serial,
+		Devices: c.StringSlice("device"), CPUs: smp, Quantum: c.Uint64("quantum"), CPUVendor: vendor, Accel: accel}
+	if c.IsSet("accel-check") || c.IsSet("accel-ref") {
+		return bootAccelCheck(c, cfg, img, serial, stderr)
+	}
+	m, err := emu.New(cfg)
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}

@@ -27,6 +27,7 @@ const (
 	exitDeadHalt    = 6  // HLT with interrupts disabled: the guest can never continue
 	exitCPUError    = 8  // the CPU stopped on an internal error
 	exitWallLimit   = 10 // --max-wall: host time ran out before the guest finished
+	exitDiverged    = 12 // --accel-check: the two execution tiers' machines differed
 	exitBugCheck    = 3  // a bug check without an isa-debug-exit status (the guest's own code for it)
 	exitInterrupted = 130
 )
