@@ -150,9 +150,17 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 		}
 		switch sub {
 		case 0:
-			return 3, 576, 576, 0 // x87 | SSE, legacy area + header
+			// Supported XCR0 bits; the area size for the bits XCR0 enables and for
+			// all supported ones (legacy area + header, PKRU at 0xA80).
+			m := xcr0Supported()
+			return uint32(m), xsaveSize(c.XCR0), xsaveSize(m), uint32(m >> 32)
 		case 1:
-			return bit(registered("XSAVEOPT"), 0), 0, 0, 0
+			// XSAVEOPT; XGETBV with ECX = 1.
+			return bit(registered("XSAVEOPT"), 0) | 1<<2, 0, 0, 0
+		case 9:
+			if hasPKU() {
+				return xsPKRUSize, xsPKRU, 0, 0
+			}
 		}
 		return 0, 0, 0, 0
 	case cpuidHyper:

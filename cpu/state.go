@@ -42,7 +42,7 @@ type State struct {
 	FSW   uint16 // x87 status word
 	FTW   uint8  // abridged tag word (FXSAVE format)
 	FPR   [8][2]uint64
-	// XInit: the XSAVE components (bit 0 x87, bit 1 SSE) XRSTOR last put in their initial
+	// XInit: the XSAVE components (bit 0 x87, bit 1 SSE, bit 9 PKRU) XRSTOR last put in their initial
 	// configuration; XSAVE reports them not in use while they still are (xsave.go).
 	XInit uint64
 

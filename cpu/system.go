@@ -506,20 +506,28 @@ func clflush(c *CPU, u *uop) *Fault {
 	return f
 }
 
-// xgetbv is XGETBV: EDX:EAX = XCR[ECX].
+// xgetbv is XGETBV: EDX:EAX = XCR0 (ECX = 0), or XCR0 & XINUSE (ECX = 1, advertised by
+// CPUID.(EAX=0DH,ECX=1):EAX[2]).
 func xgetbv(c *CPU, u *uop) *Fault {
 	if c.CR4&CR4OSXSAVE == 0 {
 		return c.ud()
 	}
-	if uint32(c.GPR[RCX]) != 0 {
+	var v uint64
+	switch uint32(c.GPR[RCX]) {
+	case 0:
+		v = c.XCR0
+	case 1:
+		v = c.XCR0 & c.xinuse()
+	default:
 		return c.gp(0)
 	}
-	c.GPR[RAX] = c.XCR0 & 0xFFFFFFFF
-	c.GPR[RDX] = c.XCR0 >> 32
+	c.GPR[RAX] = v & 0xFFFFFFFF
+	c.GPR[RDX] = v >> 32
 	return nil
 }
 
-// xsetbv is XSETBV: XCR[ECX] = EDX:EAX; only x87 and SSE state exist.
+// xsetbv is XSETBV: XCR[ECX] = EDX:EAX. XCR0 holds x87 (always set), SSE and, with
+// protection keys, PKRU; other bits are #GP(0).
 func xsetbv(c *CPU, u *uop) *Fault {
 	if c.CR4&CR4OSXSAVE == 0 {
 		return c.ud()
@@ -528,7 +536,7 @@ func xsetbv(c *CPU, u *uop) *Fault {
 		return c.gp(0)
 	}
 	v := c.GPR[RDX]<<32 | c.GPR[RAX]&0xFFFFFFFF
-	if v&1 == 0 || v&^3 != 0 {
+	if v&xcr0x87 == 0 || v&^xcr0Supported() != 0 {
 		return c.gp(0)
 	}
 	c.XCR0 = v

@@ -1,16 +1,38 @@
 package cpu
 
-// XSAVE, XRSTOR and XSAVEOPT for the two state components this CPU has: x87 (bit 0) and
-// SSE (bit 1), in the standard (non-compacted) format: the FXSAVE layout in bytes 0-511
-// and the XSAVE header at 512 (XSTATE_BV, then XCOMP_BV and reserved bytes that must be
-// zero). SDM Vol. 1 ch. 13.
+// XSAVE, XRSTOR and XSAVEOPT for the state components this CPU has: x87 (bit 0), SSE
+// (bit 1) and, when protection keys are advertised, PKRU (bit 9), in the standard
+// (non-compacted) format: the FXSAVE layout in bytes 0-511, the XSAVE header at 512
+// (XSTATE_BV, then XCOMP_BV and reserved bytes that must be zero), and PKRU at its
+// architectural offset 0xA80 (CPUID.(EAX=0DH,ECX=9)), past the offsets of the AVX, MPX
+// and AVX-512 components this CPU does not have. SDM Vol. 1 ch. 13.
 
 const (
 	xsHeader   = 512
 	xsAreaSize = 576
 	xcr0x87    = 1
 	xcr0SSE    = 2
+	xcr0PKRU   = 1 << 9
+	// xsPKRU and xsPKRUSize place the PKRU component in the standard format.
+	xsPKRU     = 0xA80
+	xsPKRUSize = 8
 )
+
+// xcr0Supported is the mask of XCR0 bits XSETBV accepts (CPUID.(EAX=0DH,ECX=0):EAX).
+func xcr0Supported() uint64 {
+	if hasPKU() {
+		return xcr0x87 | xcr0SSE | xcr0PKRU
+	}
+	return xcr0x87 | xcr0SSE
+}
+
+// xsaveSize is the size of a standard-format XSAVE area holding the components of mask.
+func xsaveSize(mask uint64) uint32 {
+	if mask&xcr0PKRU != 0 {
+		return xsPKRU + xsPKRUSize
+	}
+	return xsAreaSize
+}
 
 func init() {
 	mem := func(fn handler) translator {
@@ -63,6 +85,9 @@ func (c *CPU) xinuse() uint64 {
 	if c.XInit&xcr0SSE != 0 && c.XMM == [16][2]uint64{} {
 		v &^= xcr0SSE
 	}
+	if hasPKU() && (c.XInit&xcr0PKRU == 0 || c.PKRU != 0) {
+		v |= xcr0PKRU
+	}
 	return v
 }
 
@@ -80,6 +105,11 @@ func (c *CPU) xsaveOp(u *uop, opt bool) *Fault {
 	}
 	if f := c.probeWrite(addr, xsAreaSize); f != nil {
 		return f
+	}
+	if rfbm&xcr0PKRU != 0 {
+		if f := c.probeWrite(addr+xsPKRU, xsPKRUSize); f != nil {
+			return f
+		}
 	}
 	inuse := c.xinuse()
 	save := rfbm
@@ -124,6 +154,11 @@ func (c *CPU) xsaveOp(u *uop, opt bool) *Fault {
 			}
 		}
 	}
+	if save&xcr0PKRU != 0 {
+		if f := c.write(addr+xsPKRU, 8, uint64(c.PKRU)); f != nil {
+			return f
+		}
+	}
 	bv, f := c.read(addr+xsHeader, 8)
 	if f != nil {
 		return f
@@ -161,7 +196,21 @@ func xrstor(c *CPU, u *uop) *Fault {
 	if rfbm&xcr0SSE != 0 && mx&^mxcsrMask != 0 {
 		return c.gp(0)
 	}
-	c.XInit = rfbm &^ bv & (xcr0x87 | xcr0SSE)
+	var pkru uint64
+	if rfbm&bv&xcr0PKRU != 0 {
+		if pkru, f = c.read(addr+xsPKRU, 4); f != nil {
+			return f
+		}
+	}
+	// Components outside RFBM keep their state and their in-use tracking.
+	c.XInit = c.XInit&^rfbm | rfbm&^bv&(xcr0x87|xcr0SSE|xcr0PKRU)
+	if rfbm&xcr0PKRU != 0 {
+		// Bits 63:32 of the component are reserved and ignored; the initial PKRU is 0.
+		c.PKRU = uint32(pkru)
+		if c.mem != nil {
+			c.mem.SetPKRU(c.PKRU)
+		}
+	}
 	if rfbm&xcr0x87 != 0 {
 		if bv&xcr0x87 != 0 {
 			c.FCW = uint16(q[0])&fcwWritable | fcwOnes

@@ -25,3 +25,12 @@ func TestParityCPUProbe(t *testing.T) {
 		})
 	}
 }
+
+// TestParityPKRUProbe boots the PKRU state-component probe (testdata/pkru.S) on QEMU and
+// kppemu: XCR0 bit 9, leaf 0xD's component 9 and sizes, and XSAVE/XSAVEOPT/XRSTOR of
+// PKRU give the same transcript on both.
+func TestParityPKRUProbe(t *testing.T) {
+	k, err := os.ReadFile("testdata/pkru.elf")
+	require.NoError(t, err)
+	runParity(t, parityCase{name: "pkru", kernel: "pkru.elf", image: k})
+}
