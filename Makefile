@@ -21,7 +21,7 @@ IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf emu/testdata/pcprobe.elf \
 	emu/testdata/cpuprobe.elf emu/testdata/pkru.elf \
 	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin \
-	emu/testdata/smpwork.bin
+	emu/testdata/smpwork.bin emu/testdata/pciprobe.bin
 
 .PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
 	images bench bench-check bench-deps gobench lint parity difftest-long difftest-coverage campaign testguest clean \

@@ -1,6 +1,10 @@
 package emu
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/kppemu/kppemu/emu/dev"
+)
 
 // ACPI tables as SeaBIOS leaves them on QEMU 7.2's pc machine for a -kernel
 // boot (observed with a probe image): an ACPI 1.0 RSDP (revision 0, OEM
@@ -88,9 +92,9 @@ func writeACPI(ram []byte, ncpus int) {
 	le32(fadt, 48, 0xB2)
 	set(fadt, 52, 0xF1)
 	set(fadt, 53, 0xF0)
-	le32(fadt, 56, 0x600)
-	le32(fadt, 64, 0x604)
-	le32(fadt, 76, 0x608)
+	le32(fadt, 56, dev.ACPIPMBase)
+	le32(fadt, 64, dev.ACPIPMBase+4)
+	le32(fadt, 76, dev.ACPIPMTimer)
 	le32(fadt, 80, 0xAFE0)
 	set(fadt, 88, 4) // PM1_EVT_LEN
 	set(fadt, 89, 2) // PM1_CNT_LEN

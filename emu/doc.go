@@ -35,7 +35,11 @@
 // QEMU's pc machine as far as the guest can tell: COM1 16550A at 0x3F8
 // (IRQ 4), the 8259A pair (0x20, 0xA0, ELCR 0x4D0), the 8254 (0x40, port B
 // 0x61), CMOS/RTC (0x70), isa-debug-exit (0xF4, 4 bytes), fw_cfg (0x510),
-// an empty PCI configuration space (0xCF8), the guest event port
+// the PCI bus (configuration mechanism #1 at 0xCF8, reset control at
+// 0xCF9; i440FX, PIIX3 with IDE, PIIX4 PM and VGA functions as SeaBIOS
+// leaves them, the PM registers where PIIX4's PMBA puts them, and a PCI
+// window from the top of RAM to 0xFEC00000 where memory BARs decode and
+// unclaimed bus memory reads 0), the guest event port
 // (kernel/abi.EventPort) and the local APIC at 0xFEE00000. Interrupts go
 // devices -> PIC -> LAPIC LINT0 (ExtINT) -> CPU INTR; the CPU's INTA is the
 // LAPIC's Ack; IA32_APIC_BASE is the LAPIC's MSR and CR8 mirrors TPR[7:4]

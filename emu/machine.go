@@ -81,7 +81,17 @@ type Config struct {
 }
 
 // OptionalDevices are the device names Config.Devices accepts.
-var OptionalDevices = []string{"pc-testdev"}
+var OptionalDevices = []string{"pc-testdev", "pci-testdev"}
+
+// OptionalDeviceHelp says in a line what each optional device is.
+var OptionalDeviceHelp = map[string]string{
+	"pc-testdev":  "QEMU's ISA test device: echo port 0xE0, IRQ lines at 0x2000+n, memory at 0xFF000000",
+	"pci-testdev": "QEMU's PCI test device 1b36:0005 in slot 00:03.0: memory and I/O BAR test protocol",
+}
+
+// firstOptionalPCISlot is the slot QEMU gives the first -device that goes
+// on the PCI bus (after the VGA at 00:02.0, with -nic none).
+const firstOptionalPCISlot = 3
 
 // Event is a record the guest wrote to the event port, decoded.
 type Event = dev.Event
@@ -113,10 +123,11 @@ type Machine struct {
 	ACPIPM    *dev.ACPIPM
 	CMOS      *dev.CMOS
 	FwCfg     *dev.FwCfg
-	PCI       *dev.PCIConfig
+	PCI       *dev.PCIBus
 	EventPort *dev.EventPort
 	DebugExit *dev.DebugExit
-	TestDev   *dev.PCTestDev // pc-testdev, when Config.Devices asks for it
+	TestDev   *dev.PCTestDev  // pc-testdev, when Config.Devices asks for it
+	PCITest   *dev.PCITestDev // pci-testdev, when Config.Devices asks for it
 
 	cfg     Config
 	log     hclog.Logger
@@ -271,7 +282,6 @@ func New(cfg Config) (*Machine, error) {
 	var seed [8]byte
 	binary.LittleEndian.PutUint64(seed[:], cfg.Seed)
 	m.FwCfg.AddFile("etc/kppemu/seed", seed[:])
-	m.PCI = dev.NewPCIConfig()
 	m.EventPort = dev.NewEventPort(clk, physReader{m.MMU}, m.publish, cfg.Logger)
 	m.DebugExit = dev.NewDebugExit(m.debugExit)
 	m.ACPIPM = dev.NewACPIPM(clk)
@@ -298,9 +308,7 @@ func New(cfg Config) (*Machine, error) {
 		{abi.DebugExitPort, 4, "isa-debug-exit", m.DebugExit},
 		{abi.COM1Port, dev.UARTSize, "com1", m.UART},
 		{PortFwCfg, 2, "fw_cfg", m.FwCfg},
-		{PortPCIConfig, dev.PCIConfigSize, "pci-config", m.PCI},
 		{abi.EventPort, 4, "event-port", m.EventPort},
-		{dev.ACPIPMBase, dev.ACPIPMSize, "acpi-pm", m.ACPIPM},
 		{dev.ACPIGPE0Base, dev.ACPIGPE0Size, "acpi-gpe0", m.ACPIPM.GPE0()},
 		{dev.ACPIAPMPort, dev.ACPIAPMSize, "apm", m.ACPIPM.APM()},
 	}
@@ -316,7 +324,11 @@ func New(cfg Config) (*Machine, error) {
 		return nil, fmt.Errorf("attach the I/O APIC: %w", err)
 	}
 
-	if err := m.addOptionalDevices(); err != nil {
+	pciExtra, err := m.addOptionalDevices()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.addPCI(pciExtra); err != nil {
 		return nil, err
 	}
 
@@ -338,12 +350,46 @@ func New(cfg Config) (*Machine, error) {
 	return m, nil
 }
 
-// addOptionalDevices attaches the devices named in Config.Devices.
-func (m *Machine) addOptionalDevices() error {
+// addPCI builds the PCI bus: configuration mechanism #1 at 0xCF8, the pc
+// machine's functions and extra, and the PCI window over bus memory from
+// the top of RAM to dev.PCIWindowEnd.
+func (m *Machine) addPCI(extra []*dev.PCIFunction) error {
+	m.PCI = dev.NewPCIBus(m.Ports, m.resetRequest, m.cfg.MemBytes, dev.PCIWindowEnd-m.cfg.MemBytes)
+	if err := m.Ports.Attach(PortPCIConfig, dev.PCIConfigSize, "pci-config", m.PCI); err != nil {
+		return err
+	}
+	for _, f := range dev.PCMachineFunctions(m.ACPIPM, extra...) {
+		if err := m.PCI.Add(f); err != nil {
+			return err
+		}
+	}
+	if n, err := m.PCI.MapErrors(); n > 0 {
+		return fmt.Errorf("place the PCI functions' ranges: %w", err)
+	}
+	if err := m.MMU.AttachMMIO(mmu.PAddr(m.cfg.MemBytes), dev.PCIWindowEnd-m.cfg.MemBytes, m.PCI.Window()); err != nil {
+		return fmt.Errorf("attach the PCI window: %w", err)
+	}
+	return nil
+}
+
+// resetRequest is the PIIX3 reset control register's RST_CPU: the machine
+// stops, as QEMU does with -no-reboot.
+func (m *Machine) resetRequest() {
+	if m.pending == nil {
+		m.pending = &Stop{Reason: StopReset, Time: m.CPU.Clock,
+			Diag: "guest wrote RST_CPU to the reset control register (0xCF9)"}
+	}
+	m.cur.RequestExit()
+}
+
+// addOptionalDevices attaches the devices named in Config.Devices and
+// returns the PCI functions among them, in their slots.
+func (m *Machine) addOptionalDevices() ([]*dev.PCIFunction, error) {
+	var pci []*dev.PCIFunction
 	seen := map[string]bool{}
 	for _, name := range m.cfg.Devices {
 		if seen[name] {
-			return fmt.Errorf("device %q given twice", name)
+			return nil, fmt.Errorf("device %q given twice", name)
 		}
 		seen[name] = true
 		switch name {
@@ -365,19 +411,24 @@ func (m *Machine) addOptionalDevices() error {
 				{dev.TestDevPortIRQ, dev.TestDevIRQLines, "pc-testdev-irq", t.IRQPorts()},
 			} {
 				if err := m.Ports.Attach(p.base, p.size, p.name, p.d); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			if err := m.MMU.AttachMMIO(dev.TestDevMemBase, dev.TestDevMemSize, t); err != nil {
-				return fmt.Errorf("attach pc-testdev: %w", err)
+				return nil, fmt.Errorf("attach pc-testdev: %w", err)
 			}
 			m.TestDev = t
 			m.devices = append(m.devices, namedDevice{"pc-testdev", t})
+		case "pci-testdev":
+			t := dev.NewPCITestDev()
+			pci = append(pci, t.Function(uint8(firstOptionalPCISlot+len(pci))))
+			m.PCITest = t
+			m.devices = append(m.devices, namedDevice{"pci-testdev", t})
 		default:
-			return fmt.Errorf("unknown device %q (known: %s)", name, strings.Join(OptionalDevices, ", "))
+			return nil, fmt.Errorf("unknown device %q (known: %s)", name, strings.Join(OptionalDevices, ", "))
 		}
 	}
-	return nil
+	return pci, nil
 }
 
 // Boot loads a Multiboot image into RAM and puts the CPU in the Multiboot

@@ -35,12 +35,38 @@ func (b *PortBus) Attach(base, size uint16, name string, d dev.PortDevice) error
 				base, uint32(base)+uint32(size), name, r.name, r.base, uint32(r.base)+uint32(r.size))
 		}
 	}
-	b.ranges = append(b.ranges, portRange{base, size, name, d})
-	id := uint16(len(b.ranges))
+	slot := len(b.ranges)
+	for i, r := range b.ranges {
+		if r.dev == nil { // a detached range's place
+			slot = i
+			break
+		}
+	}
+	if slot == len(b.ranges) {
+		b.ranges = append(b.ranges, portRange{})
+	}
+	b.ranges[slot] = portRange{base, size, name, d}
+	id := uint16(slot + 1)
 	for p := uint32(base); p < uint32(base)+uint32(size); p++ {
 		b.index[p] = id
 	}
 	return nil
+}
+
+// Detach removes the range attached under name (nothing if there is none):
+// its ports read all-ones again. The PCI bus moves BAR ranges this way.
+func (b *PortBus) Detach(name string) {
+	for i := range b.ranges {
+		r := &b.ranges[i]
+		if r.dev == nil || r.name != name {
+			continue
+		}
+		for p := uint32(r.base); p < uint32(r.base)+uint32(r.size); p++ {
+			b.index[p] = 0
+		}
+		*r = portRange{}
+		return
+	}
 }
 
 // In implements cpu.Bus: a read of size bytes (1, 2 or 4) at port.
@@ -112,11 +138,14 @@ type PortRange struct {
 	Name       string
 }
 
-// Ranges returns the attached ranges in attach order.
+// Ranges returns the attached ranges in attach order (a range attached
+// after a detach may take the detached one's place).
 func (b *PortBus) Ranges() []PortRange {
-	out := make([]PortRange, len(b.ranges))
-	for i, r := range b.ranges {
-		out[i] = PortRange{r.base, r.size, r.name}
+	out := make([]PortRange, 0, len(b.ranges))
+	for _, r := range b.ranges {
+		if r.dev != nil {
+			out = append(out, PortRange{r.base, r.size, r.name})
+		}
 	}
 	return out
 }

@@ -43,9 +43,12 @@ const (
 	StopError
 	// StopStep: Step executed its instruction.
 	StopStep
+	// StopReset: the guest asked for a machine reset (the reset control
+	// register at 0xCF9); like QEMU with -no-reboot, the machine stops.
+	StopReset
 )
 
-var stopNames = [...]string{"time-limit", "debug-exit", "triple-fault", "dead-halt", "idle", "requested", "breakpoint", "watchpoint", "error", "step"}
+var stopNames = [...]string{"time-limit", "debug-exit", "triple-fault", "dead-halt", "idle", "requested", "breakpoint", "watchpoint", "error", "step", "reset"}
 
 func (r StopReason) String() string {
 	if int(r) < len(stopNames) {

@@ -61,7 +61,7 @@ func bootCommand() *cli.Command {
 			&cli.IntFlag{Name: "smp", Value: 1, Usage: "number of processors `N` (1 to 16), as QEMU's -smp"},
 			&cli.Uint64Flag{Name: "quantum", Usage: "with --smp: instructions `N` each processor runs before the next takes its turn (default 4000)"},
 			&cli.StringSliceFlag{Name: "device", Usage: "add the optional device `NAME` as QEMU's -device does (" +
-				strings.Join(emu.OptionalDevices, ", ") + "); repeatable"},
+				strings.Join(emu.OptionalDevices, ", ") + "; help lists them); repeatable"},
 			accelFlag(),
 			&cli.Uint64Flag{Name: "accel-check", Usage: "run the guest on two machines, in the --accel tier and in --accel-ref, comparing " +
 				"their whole state and serial output every `N` instructions; report the first difference (exit status 12)"},
@@ -169,6 +169,14 @@ func newJSONEvent(e emu.Event) jsonEvent {
 func bootAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return &exitStatus{exitHostError, fmt.Sprintf("boot takes no arguments (got %q); use --kernel FILE", c.Args().First())}
+	}
+	for _, d := range c.StringSlice("device") {
+		if d == "help" { // as QEMU's -device help: list them and stop
+			for _, name := range emu.OptionalDevices {
+				fmt.Fprintf(c.App.Writer, "%-12s %s\n", name, emu.OptionalDeviceHelp[name])
+			}
+			return nil
+		}
 	}
 	level := hclog.LevelFromString(c.String("log-level"))
 	if level == hclog.NoLevel {
@@ -470,6 +478,9 @@ func outcome(m *emu.Machine, s emu.Stop) error {
 		return nil
 	case emu.StopTripleFault:
 		return &exitStatus{exitTripleFault, s.Diag}
+	case emu.StopReset:
+		fmt.Fprintln(os.Stderr, "kppemu: the guest reset the machine; stopping")
+		return nil
 	case emu.StopDeadHalt:
 		if bugChecked {
 			return &exitStatus{exitBugCheck, bugMsg}

@@ -179,7 +179,7 @@ func TestBootErrors(t *testing.T) {
 		{[]string{"boot", "--mem", "12Q"}, "bad memory size"},
 		{[]string{"boot", "--mem", "1G", "--kernel", testGuest, "--log-level", "loud"}, "bad --log-level"},
 		{[]string{"boot", "--mem", "8G", "--kernel", testGuest}, "memory size"},
-		{[]string{"boot", "--kernel", testGuest, "--device", "sb16"}, `unknown device "sb16" (known: pc-testdev`},
+		{[]string{"boot", "--kernel", testGuest, "--device", "sb16"}, `unknown device "sb16" (known: pc-testdev, pci-testdev)`},
 		{[]string{"boot", "--kernel", testGuest, "--smp", "0"}, "--smp 0: the machine has 1 to 16 processors"},
 		{[]string{"boot", "--kernel", testGuest, "--smp", "1000"}, "--smp 1000: the machine has 1 to 16 processors"},
 	} {
@@ -284,4 +284,13 @@ func TestBootInterrupt(t *testing.T) {
 	got.Write(rest)
 	err = cmd.Wait()
 	require.Equal(t, exitInterrupted, cmd.ProcessState.ExitCode(), "%v; output %q", err, got.String())
+}
+
+func TestBootDeviceHelp(t *testing.T) {
+	r := kppemu(t, "", "boot", "--device", "help")
+	require.Equal(t, 0, r.status, r.stderr)
+	for _, name := range emu.OptionalDevices {
+		require.Contains(t, r.stdout, name+" ")
+	}
+	require.Contains(t, r.stdout, "1b36:0005")
 }

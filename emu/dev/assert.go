@@ -26,6 +26,6 @@ var (
 	_ Snapshotter = (*FwCfg)(nil)
 	_ PortDevice  = (*EventPort)(nil)
 	_ Snapshotter = (*EventPort)(nil)
-	_ PortDevice  = (*PCIConfig)(nil)
-	_ Snapshotter = (*PCIConfig)(nil)
+	_ PortDevice  = (*PCIBus)(nil)
+	_ Snapshotter = (*PCIBus)(nil)
 )

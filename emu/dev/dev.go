@@ -1,6 +1,6 @@
 // Package dev holds the machine's devices: 16550A UART, 8259A PIC pair,
 // 8254 PIT, i8042 keyboard controller, local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg, the
-// guest event port and an empty PCI configuration space. Devices never
+// guest event port, the PCI bus of QEMU's pc machine and pci-testdev. Devices never
 // import the CPU: they see port or MMIO offsets within their own range
 // (rust-vmm style: off is relative to the attach base, len(data) is the
 // access width), an IRQ line and the virtual clock.
@@ -20,7 +20,9 @@
 //	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase); cmos.SetIRQ(pic.IRQ(8))
 //	0xF4, 4    isa-debug-exit     dev.NewDebugExit(func(status int) { ... })
 //	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("etc/kppemu/seed", b)
-//	0xCF8, 8   PCI config         dev.NewPCIConfig()
+//	0xCF8, 8   PCI config         pci := dev.NewPCIBus(ports, reset, ramBytes, dev.PCIWindowEnd-ramBytes)
+//	                              pci.Add(f) for f in dev.PCMachineFunctions(acpiPM, extra...)
+//	MMIO ramBytes..0xFEC00000    PCI window                         -> pci.Window()
 //	abi.EventPort, 4  event port  dev.NewEventPort(clk, mem, sink, logger)
 //	MMIO 0xFEE00000, 0x1000       apic := dev.NewLAPIC(clk, cpu.SetINTR, cpu.NMI)
 //
