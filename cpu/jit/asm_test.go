@@ -1,0 +1,112 @@
+package jit
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// TestEncodings decodes what the emitter writes and compares the disassembly.
+func TestEncodings(t *testing.T) {
+	cases := []struct {
+		emit func(a *Asm)
+		want string
+	}{
+		{func(a *Asm) { a.MovRR(8, RAX, R9) }, "mov rax, r9"},
+		{func(a *Asm) { a.MovRR(1, RSI, RAX) }, "mov sil, al"},
+		{func(a *Asm) { a.MovRR(2, R10, RDX) }, "mov r10w, dx"},
+		{func(a *Asm) { a.Load(8, RCX, M(RBX, 0x10)) }, "mov rcx, qword ptr [rbx+0x10]"},
+		{func(a *Asm) { a.Load(4, R8, M(R12, 0)) }, "mov r8d, dword ptr [r12]"},
+		{func(a *Asm) { a.Load(8, RAX, M(R13, 0)) }, "mov rax, qword ptr [r13]"},
+		{func(a *Asm) { a.Load(1, RDI, MI(RDX, RCX, 0, 0)) }, "mov dil, byte ptr [rdx+rcx]"},
+		{func(a *Asm) { a.Store(2, M(RBX, 0x1000), RAX) }, "mov word ptr [rbx+0x1000], ax"},
+		{func(a *Asm) { a.Store(1, M(RBX, 1), RAX) }, "mov byte ptr [rbx+0x1], al"},
+		{func(a *Asm) { a.StoreImm(8, M(RBX, 8), -1) }, "mov qword ptr [rbx+0x8], -0x1"},
+		{func(a *Asm) { a.MovImm(R11, 0x123456789) }, "mov r11, 0x123456789"},
+		{func(a *Asm) { a.MovImm(RAX, 0xFFFFFFFFFFFFFFFF) }, "mov rax, -0x1"},
+		{func(a *Asm) { a.MovImm(RDX, 7) }, "mov edx, 0x7"},
+		{func(a *Asm) { a.MovImmSized(2, RAX, 0x1234) }, "mov ax, 0x1234"},
+		{func(a *Asm) { a.MovImmSized(1, RCX, 0x12) }, "mov cl, 0x12"},
+		{func(a *Asm) { a.AluRR(8, ADD, RAX, RCX) }, "add rax, rcx"},
+		{func(a *Asm) { a.AluRR(1, SUB, RAX, RCX) }, "sub al, cl"},
+		{func(a *Asm) { a.AluRM(4, XOR, RDX, M(RBX, 0x20)) }, "xor edx, dword ptr [rbx+0x20]"},
+		{func(a *Asm) { a.AluMR(8, CMP, M(RBX, 0x20), R9) }, "cmp qword ptr [rbx+0x20], r9"},
+		{func(a *Asm) { a.AluRI(8, AND, RAX, -16) }, "and rax, -0x10"},
+		{func(a *Asm) { a.AluRI(4, OR, RCX, 0x12345) }, "or ecx, 0x12345"},
+		{func(a *Asm) { a.AluRI(2, ADC, RCX, 0x1234) }, "adc cx, 0x1234"},
+		{func(a *Asm) { a.AluRI(1, SBB, RDX, 5) }, "sbb dl, 0x5"},
+		{func(a *Asm) { a.AluMI(8, SUB, M(RBX, 0x80), 1) }, "sub qword ptr [rbx+0x80], 0x1"},
+		{func(a *Asm) { a.TestRR(8, RAX, RCX) }, "test rax, rcx"},
+		{func(a *Asm) { a.TestRI(1, RAX, 0x40) }, "test al, 0x40"},
+		{func(a *Asm) { a.TestMI(2, M(RBX, 0x88), 0x8C5) }, "test word ptr [rbx+0x88], 0x8c5"},
+		{func(a *Asm) { a.Movzx(1, RAX, RSI) }, "movzx eax, sil"},
+		{func(a *Asm) { a.Movzx(2, R8, RAX) }, "movzx r8d, ax"},
+		{func(a *Asm) { a.LoadZx(1, RAX, M(RBX, 1)) }, "movzx eax, byte ptr [rbx+0x1]"},
+		{func(a *Asm) { a.Movsx(8, 4, RAX, RCX) }, "movsxd rax, ecx"},
+		{func(a *Asm) { a.Movsx(8, 1, RAX, RDI) }, "movsx rax, dil"},
+		{func(a *Asm) { a.Movsx(4, 2, RAX, R9) }, "movsx eax, r9w"},
+		{func(a *Asm) { a.Lea(8, RAX, MI(RAX, RCX, 3, -8)) }, "lea rax, ptr [rax+8*rcx-0x8]"},
+		{func(a *Asm) { a.Lea(4, RAX, M(RSP, 8)) }, "lea eax, ptr [rsp+0x8]"},
+		{func(a *Asm) { a.ShiftRI(8, SHL, RAX, 3) }, "shl rax, 0x3"},
+		{func(a *Asm) { a.ShiftRI(4, SAR, RDX, 1) }, "sar edx, 0x1"},
+		{func(a *Asm) { a.ShiftRCL(2, SHR, RAX) }, "shr ax, cl"},
+		{func(a *Asm) { a.ImulRR(8, RAX, R10) }, "imul rax, r10"},
+		{func(a *Asm) { a.ImulRRI(4, RAX, RCX, 1000) }, "imul eax, ecx, 0x3e8"},
+		{func(a *Asm) { a.Setcc(CondNE, RSI) }, "setnz sil"},
+		{func(a *Asm) { a.Cmovcc(8, CondL, RAX, RCX) }, "cmovl rax, rcx"},
+		{func(a *Asm) { a.Not(8, R15) }, "not r15"},
+		{func(a *Asm) { a.Neg(1, RAX) }, "neg al"},
+		{func(a *Asm) { a.Inc(4, RCX) }, "inc ecx"},
+		{func(a *Asm) { a.Dec(2, RCX) }, "dec cx"},
+		{func(a *Asm) { a.BtMI(8, M(RBX, 0x88), 0) }, "bt qword ptr [rbx+0x88], 0x0"},
+		{func(a *Asm) { a.Bswap(4, R9) }, "bswap r9d"},
+		{func(a *Asm) { a.Xchg(8, RAX, RCX) }, "xchg rcx, rax"},
+		{func(a *Asm) { a.Push(R12) }, "push r12"},
+		{func(a *Asm) { a.Pop(RCX) }, "pop rcx"},
+		{func(a *Asm) { a.Pushfq() }, "pushfq"},
+		{func(a *Asm) { a.JmpReg(RAX) }, "jmp rax"},
+	}
+	for _, c := range cases {
+		var a Asm
+		c.emit(&a)
+		code, err := a.Finish()
+		if err != nil {
+			t.Errorf("%s: %v", c.want, err)
+			continue
+		}
+		inst, err := x86asm.Decode(code, 64)
+		if err != nil {
+			t.Errorf("%s: % x does not decode: %v", c.want, code, err)
+			continue
+		}
+		got := strings.ToLower(x86asm.IntelSyntax(inst, 0, nil))
+		if inst.Len != len(code) || got != c.want {
+			t.Errorf("% x = %q (len %d of %d), want %q", code, got, inst.Len, len(code), c.want)
+		}
+	}
+}
+
+func TestLabels(t *testing.T) {
+	var a Asm
+	l := a.NewLabel()
+	back := a.NewLabel()
+	a.Bind(back)
+	a.Jcc(CondE, l)
+	a.Jmp(back)
+	a.Bind(l)
+	a.Ret()
+	code, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{0x0F, 0x84, 5, 0, 0, 0, 0xE9, 0xF5, 0xFF, 0xFF, 0xFF, 0xC3}
+	if string(code) != string(want) {
+		t.Fatalf("% x, want % x", code, want)
+	}
+	var b Asm
+	b.Jmp(b.NewLabel())
+	if _, err := b.Finish(); err == nil {
+		t.Fatal("unbound label accepted")
+	}
+}

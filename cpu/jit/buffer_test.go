@@ -1,0 +1,74 @@
+//go:build linux && amd64
+
+package jit
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// TestEnter runs generated code that reads and writes the state it is given and
+// returns an exit code and the budget register.
+func TestEnter(t *testing.T) {
+	buf, err := NewBuffer(1 << 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Free()
+	var a Asm
+	// state[1] = state[0] + budget; budget -= 3; return 42.
+	a.Load(8, RAX, M(RBX, 0))
+	a.AluRR(8, ADD, RAX, R12)
+	a.Store(8, M(RBX, 8), RAX)
+	a.Pushfq()
+	a.Pop(RCX)
+	a.AluRI(8, SUB, R12, 3)
+	a.MovImm(RAX, 42)
+	a.Ret()
+	code, err := a.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := buf.Write(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := [2]uint64{100, 0}
+	exit, rest := Enter(entry, uintptr(unsafe.Pointer(&state)), 10)
+	if exit != 42 || rest != 7 || state[1] != 110 {
+		t.Fatalf("exit %d rest %d state %v", exit, rest, state)
+	}
+	// A second piece of code lands in the same page: the first still runs.
+	a.Reset()
+	a.MovImm(RAX, 7)
+	a.Ret()
+	code, _ = a.Finish()
+	e2, err := buf.Write(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x, _ := Enter(e2, 0, 0); x != 7 {
+		t.Fatalf("second piece returned %d", x)
+	}
+	if x, _ := Enter(entry, uintptr(unsafe.Pointer(&state)), 1); x != 42 || state[1] != 101 {
+		t.Fatalf("first piece after the second: %d %v", x, state)
+	}
+	// Patch the second piece's immediate.
+	if err := buf.Patch(e2+1, []byte{9, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if x, _ := Enter(e2, 0, 0); x != 9 {
+		t.Fatalf("patched piece returned %d", x)
+	}
+	if err := buf.Patch(e2+100, []byte{1}); err == nil {
+		t.Fatal("patch past the written code accepted")
+	}
+	buf.Reset()
+	if buf.Used() != 0 || buf.Epoch() != 1 {
+		t.Fatal("reset")
+	}
+	big := make([]byte, 1<<16+1)
+	if _, err := buf.Write(big); err != ErrFull {
+		t.Fatalf("oversized write: %v", err)
+	}
+}
