@@ -39,6 +39,7 @@ type block struct {
 	gen  uint32 // codePage generation the block was built at
 	mode uint8  // decode mode it was built for
 	ops  []blockOp
+	jit  *jitBlock // translation (jit_hook.go), made on first dispatch with the tier on
 }
 
 // blockOp is one step of a block: an instruction, or a fused pair (cnt 2) whose second

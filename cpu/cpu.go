@@ -163,6 +163,7 @@ type CPU struct {
 	blockArena
 	noBlocks bool  // SetBlockDispatch(false): one instruction per run-loop iteration
 	accel    Accel // execution tier (accel.go)
+	jit      jitState
 	udSeen   map[string]bool
 	// quietUD: decoding ahead for a block; an undecodable instruction is not reported
 	// (it is reported if it ever runs).
@@ -485,6 +486,12 @@ func (c *CPU) Run(budget uint64) (ex Exit) {
 			n--
 			c.execOne()
 			continue
+		}
+		if c.accel == AccelJIT {
+			if m, ok := c.jitDispatch(b, n); ok {
+				n = m
+				continue
+			}
 		}
 		n = c.runBlock(b, n)
 	}

@@ -1,17 +1,127 @@
 package cpu
 
 import (
-	"errors"
 	"runtime"
+	"unsafe"
+
+	"github.com/kppemu/kppemu/cpu/jit"
+	"github.com/kppemu/kppemu/mmu"
 )
 
-// errNoJIT is SetAccel(AccelJIT)'s error while this build has no
-// translating tier.
-var errNoJIT = errors.New("accelerator jit: the translating tier is not available in this build (" +
-	runtime.GOOS + "/" + runtime.GOARCH + "); use interp")
+// The translating tier (AccelJIT).
+//
+// A decoded block (block.go) is translated to amd64 code the first time the run loop
+// dispatches it with the tier on; the translation hangs off the block, so it lives and
+// dies with it: a write to the block's page, a mode change or a decode-cache flush
+// drops the block and with it the translation. The generated code reads and writes the
+// guest registers, RIP and RFLAGS in the CPU struct directly, probes the MMU's TLB
+// inline for memory operands, and returns to Go (jitDispatch) with an exit code:
+//
+//   - jitExitEnd: the block ran to its end; RIP is the next instruction's.
+//   - jitExitSlow: an instruction needs the interpreter (a TLB miss, a page-crossing,
+//     MMIO or code-page access, a non-canonical address, ...): nothing of it has
+//     happened; RIP points at it and it runs through execOne, which takes the fault,
+//     fills the TLB, invalidates code or ends the slice exactly as the interpreter
+//     does.
+//
+// Instruction counting is exact: a translation runs only when the whole block fits
+// the budget (else the interpreter steps), and an exit in the middle gives back the
+// instructions that did not run. Clock and Instret advance by what ran. Generated code
+// never reads the lazy flags: they are materialised into RFLAGS before it runs, and it
+// leaves RFLAGS complete. Guest code that sets pending work can only do so through an
+// instruction the translator leaves to the interpreter.
+//
+// The tier steps aside (the interpreter runs) outside 64-bit mode and while anything
+// watches individual instructions or accesses: host breakpoints, watchpoints, debug
+// registers and alignment checking (all of which force the checking paths).
+
+// Exit codes of generated code.
+const (
+	jitExitEnd  = 0
+	jitExitSlow = 1
+)
+
+// jitArenaSize is the code arena of one processor; when it is full every translation
+// is dropped and translation starts over.
+const jitArenaSize = 32 << 20
+
+// jitState is the translating tier's part of the CPU. The fields up to flagSlot are read
+// and written by generated code (at fixed offsets from the CPU pointer).
+type jitState struct {
+	tlbR, tlbW       uintptr // TLB arrays for data reads and writes at the current privilege
+	pkDenyR, pkDenyW uint32  // protection-key masks (mmu.PKDeny)
+	flagSlot         uint64  // host RFLAGS captured after a flag-setting instruction
+
+	buf   *jit.Buffer
+	asm   jit.Asm
+	x     xlator
+	arena []jitBlock // translations are handed out from chunks, like blocks
+
+	// Counters for tests and profiles.
+	translated, untranslatable, entries, slowExits uint64
+}
+
+// jitBlock is the translation of a block.
+type jitBlock struct {
+	entry uintptr // code address; 0: nothing at the start of the block is translated
+	epoch uint64  // arena epoch of entry
+	lin   uint64  // linear address the block was translated at (RIP-relative operands and branch targets depend on it)
+	cnt   uint64  // guest instructions the code runs to its end
+}
 
 // enableJIT prepares the translating tier for SetAccel(AccelJIT).
-func (c *CPU) enableJIT() error { return errNoJIT }
+func (c *CPU) enableJIT() error {
+	if c.jit.buf != nil {
+		return nil
+	}
+	buf, err := jit.NewBuffer(jitArenaSize)
+	if err != nil {
+		return err
+	}
+	c.jit.buf = buf
+	// The arena is unmapped when the CPU is garbage.
+	runtime.AddCleanup(c, func(b *jit.Buffer) { b.Free() }, buf)
+	return nil
+}
 
-// disableJIT releases what enableJIT prepared (SetAccel(AccelInterp)).
-func (c *CPU) disableJIT() {}
+// disableJIT releases what enableJIT prepared (SetAccel(AccelInterp)). Translations
+// still attached to blocks become stale through the arena's epoch.
+func (c *CPU) disableJIT() {
+	if c.jit.buf != nil {
+		c.jit.buf.Reset()
+	}
+}
+
+// jitDispatch runs the translation of block b (at RIP) with budget n instead of
+// interpreting it and returns the budget left; false when b has no translation that
+// fits, and the interpreter runs it.
+func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
+	if c.accel != AccelJIT || !c.long || c.memSlow || len(c.bpPages) != 0 || c.jit.buf == nil {
+		return n, false
+	}
+	x := b.jit
+	if x == nil || x.epoch != c.jit.buf.Epoch() || x.lin != c.RIP {
+		x = c.jitTranslate(b)
+		b.jit = x
+	}
+	if x.entry == 0 || x.cnt > n {
+		return n, false
+	}
+	c.materialize()
+	ac := c.RFLAGS&FlagAC != 0
+	c.jit.tlbR = uintptr(c.mem.TLBTable(mmu.Read, c.user, ac))
+	c.jit.tlbW = uintptr(c.mem.TLBTable(mmu.Write, c.user, ac))
+	c.jit.pkDenyR, c.jit.pkDenyW = c.mem.PKDeny()
+	c.jit.entries++
+	exit, rest := jit.Enter(x.entry, uintptr(unsafe.Pointer(c)), n)
+	ran := n - rest
+	c.Clock += ran
+	c.Instret += ran
+	n = rest
+	if exit == jitExitSlow && n > 0 {
+		c.jit.slowExits++
+		n--
+		c.execOne()
+	}
+	return n, true
+}

@@ -31,7 +31,8 @@ const (
 )
 
 // Mem is a memory operand [Base + Index<<Scale + Disp]. Index NoReg: none.
-// Base must be a register (no RIP-relative or absolute forms).
+// Base NoReg with an index is [Index<<Scale + disp32]; there are no
+// RIP-relative or absolute forms.
 type Mem struct {
 	Base  Reg
 	Index Reg
@@ -147,6 +148,19 @@ func (a *Asm) Bind(l Label) {
 	a.labels[l] = len(a.b)
 }
 
+// Mark is a position of the assembler that Rollback returns to.
+type Mark struct{ b, labels, fixups int }
+
+// Mark returns the current position.
+func (a *Asm) Mark() Mark { return Mark{len(a.b), len(a.labels), len(a.fixups)} }
+
+// Rollback forgets everything assembled since m (code, labels and jumps).
+func (a *Asm) Rollback(m Mark) {
+	a.b = a.b[:m.b]
+	a.labels = a.labels[:m.labels]
+	a.fixups = a.fixups[:m.fixups]
+}
+
 // Offset returns the position l is bound to, or -1.
 func (a *Asm) Offset(l Label) int { return a.labels[l] }
 
@@ -221,7 +235,14 @@ func (a *Asm) modrmReg(reg byte, rm Reg) { a.byte1(0xC0 | (reg&7)<<3 | lowBit(rm
 func (a *Asm) modrmMem(reg byte, m Mem) {
 	reg = (reg & 7) << 3
 	if m.Base == NoReg {
-		a.fail("memory operand without base")
+		// [index<<scale + disp32]: SIB with no base.
+		if m.Index == NoReg || m.Index == RSP {
+			a.fail("memory operand without base or index")
+			return
+		}
+		a.byte1(reg | 4)
+		a.byte1(m.Scale<<6 | lowBit(m.Index)<<3 | 5)
+		a.u32(uint32(m.Disp))
 		return
 	}
 	var mod byte

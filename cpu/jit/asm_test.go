@@ -48,6 +48,7 @@ func TestEncodings(t *testing.T) {
 		{func(a *Asm) { a.Movsx(4, 2, RAX, R9) }, "movsx eax, r9w"},
 		{func(a *Asm) { a.Lea(8, RAX, MI(RAX, RCX, 3, -8)) }, "lea rax, ptr [rax+8*rcx-0x8]"},
 		{func(a *Asm) { a.Lea(4, RAX, M(RSP, 8)) }, "lea eax, ptr [rsp+0x8]"},
+		{func(a *Asm) { a.Lea(8, RAX, MI(NoReg, R9, 2, 0x40)) }, "lea rax, ptr [4*r9+0x40]"},
 		{func(a *Asm) { a.ShiftRI(8, SHL, RAX, 3) }, "shl rax, 0x3"},
 		{func(a *Asm) { a.ShiftRI(4, SAR, RDX, 1) }, "sar edx, 0x1"},
 		{func(a *Asm) { a.ShiftRCL(2, SHR, RAX) }, "shr ax, cl"},

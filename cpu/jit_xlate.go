@@ -1,0 +1,1050 @@
+package cpu
+
+import (
+	"unsafe"
+
+	"github.com/kppemu/kppemu/cpu/jit"
+	"github.com/kppemu/kppemu/mmu"
+)
+
+// Translation of decoded blocks to amd64 code (see jit_hook.go for the tier's contract).
+//
+// Host registers in generated code: RBX points at the CPU, R12 holds the instruction
+// budget left; RAX, RCX, RDX, RSI, RDI and R8-R11 are scratch. Guest registers live in
+// c.GPR and are loaded and stored around each instruction.
+//
+// Flags: a flag-setting guest instruction runs as the same host instruction, and the
+// host RFLAGS it leaves are captured (PUSHFQ; POP) into jitState.flagSlot; the flags
+// that instruction defines identically on every x86 host ("mask") are folded into the
+// guest RFLAGS when the block ends or exits, or before a later instruction needs a
+// flag the slot does not hold. Flags the interpreter computes in its own way where the
+// architecture leaves them undefined (AF after logic operations, OF after multi-bit
+// shifts, SF/ZF/PF after IMUL) are computed explicitly, so both tiers agree bit for
+// bit. While the host flags still hold what the slot holds, a conditional branch,
+// SETcc or CMOVcc uses them directly.
+//
+// Precise exceptions: every instruction probes the TLB for all of its memory accesses
+// before it changes anything; a probe that misses exits to Go with RIP at the
+// instruction and the flags folded in, and the interpreter runs that instruction.
+
+// Offsets in the CPU struct of what generated code reads and writes.
+var (
+	offGPR      = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.GPR))
+	offRIP      = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.RIP))
+	offRFLAGS   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.RFLAGS))
+	offSegBase  = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.Seg) + unsafe.Offsetof(Segment{}.Base))
+	segSize     = int32(unsafe.Sizeof(Segment{}))
+	offTLBR     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbR))
+	offTLBW     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbW))
+	offPKDenyR  = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkDenyR))
+	offPKDenyW  = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkDenyW))
+	offFlagSlot = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.flagSlot))
+)
+
+// Host registers with a fixed role.
+const (
+	hCPU    = jit.RBX
+	hBudget = jit.R12
+)
+
+// Flag masks.
+const (
+	fArith  = FlagCF | FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
+	fLogic  = FlagCF | FlagPF | FlagZF | FlagSF | FlagOF // AF is zero in the interpreter
+	fIncDec = FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
+	fRot    = FlagCF | FlagOF
+)
+
+// Mnemonic numbers the translator recognises (x86asm op values, looked up by name).
+var (
+	jopMOV, jopLEA, jopNOP, jopMOVZX, jopMOVSX, jopMOVSXD         = jop("MOV"), jop("LEA"), jop("NOP"), jop("MOVZX"), jop("MOVSX"), jop("MOVSXD")
+	jopADD, jopOR, jopADC, jopSBB, jopAND, jopSUB, jopXOR, jopCMP = jop("ADD"), jop("OR"), jop("ADC"), jop("SBB"), jop("AND"), jop("SUB"), jop("XOR"), jop("CMP")
+	jopTEST, jopINC, jopDEC, jopNEG, jopNOT                       = jop("TEST"), jop("INC"), jop("DEC"), jop("NEG"), jop("NOT")
+	jopPUSH, jopPOP, jopCALL, jopRET, jopJMP                      = jop("PUSH"), jop("POP"), jop("CALL"), jop("RET"), jop("JMP")
+	jopSHL, jopSHR, jopSAR, jopROL, jopROR, jopIMUL               = jop("SHL"), jop("SHR"), jop("SAR"), jop("ROL"), jop("ROR"), jop("IMUL")
+	jopJcc, jopSETcc, jopCMOVcc                                   = ccOps("J"), ccOps("SET"), ccOps("CMOV")
+)
+
+func jop(name string) uint16 { return uint16(opByName[name]) }
+
+// ccOps maps the ops prefix+cc (JO, JNO, ... JG) to their condition code + 1.
+func ccOps(prefix string) map[uint16]uint8 {
+	m := make(map[uint16]uint8)
+	for i, n := range []string{"O", "NO", "B", "AE", "E", "NE", "BE", "A", "S", "NS", "P", "NP", "L", "GE", "LE", "G"} {
+		if op, ok := opByName[prefix+n]; ok {
+			m[uint16(op)] = uint8(i) + 1
+		}
+	}
+	return m
+}
+
+// ccFlags are the flags condition code pair cc>>1 reads.
+var ccFlags = [8]uint32{FlagOF, FlagCF, FlagZF, FlagCF | FlagZF, FlagSF, FlagPF, FlagSF | FlagOF, FlagSF | FlagOF | FlagZF}
+
+// flagState is where the guest's arithmetic flags are during translation.
+type flagState struct {
+	slot bool   // flagSlot holds the flags in mask (RFLAGS holds the others)
+	mask uint32 // flags the slot holds
+	zero uint32 // flags the pending instruction clears (folded in with the slot)
+	host bool   // the host RFLAGS still hold what the slot holds
+}
+
+// xlStub is an out-of-line exit to the interpreter.
+type xlStub struct {
+	l    jit.Label
+	ip   uint64 // RIP of the instruction that exits
+	rest uint64 // instructions translated before it (the budget gets back the others)
+	fl   flagState
+}
+
+// xlator holds the state of one block translation.
+type xlator struct {
+	c     *CPU
+	a     *jit.Asm
+	fl    flagState
+	stubs []xlStub
+	done  uint64 // instructions translated before the current one
+	ip    uint64 // RIP of the current instruction
+	next  uint64 // RIP after it
+	cntAt int    // offset of the entry's budget immediate
+	end   bool   // the current instruction ended the block (wrote RIP and exited)
+}
+
+// jitTranslate translates as much of block b (at RIP) as it can.
+func (c *CPU) jitTranslate(b *block) *jitBlock {
+	x := &c.jit.x
+	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0]}
+	a := x.a
+	a.Reset()
+	if len(c.jit.arena) == 0 {
+		c.jit.arena = make([]jitBlock, 256)
+	}
+	res := &c.jit.arena[0]
+	c.jit.arena = c.jit.arena[1:]
+	*res = jitBlock{epoch: c.jit.buf.Epoch(), lin: c.RIP}
+	// sub r12, imm32 (patched with the count at the end)
+	a.AluRI(8, jit.SUB, hBudget, 0x7FFFFFFF)
+	x.cntAt = a.Len() - 4
+	x.ip = c.RIP
+	var ops [2]*uop
+	for i := range b.ops {
+		ops[0], ops[1] = b.ops[i].u, nil
+		if b.ops[i].cnt == 2 {
+			ops[1] = b.ops[i].u.pair
+		}
+		stop := false
+		for _, u := range ops {
+			if u == nil {
+				break
+			}
+			x.next = x.ip + uint64(u.len)
+			mark := a.Mark()
+			nstubs := len(x.stubs)
+			fl := x.fl
+			if !x.insn(u) {
+				a.Rollback(mark)
+				x.stubs = x.stubs[:nstubs]
+				x.fl = fl
+				stop = true
+				break
+			}
+			x.done++
+			x.ip = x.next
+			if x.end {
+				stop = true
+				break
+			}
+		}
+		if stop {
+			break
+		}
+	}
+	if x.done == 0 {
+		c.jit.untranslatable++
+		return res
+	}
+	if !x.end {
+		x.exitTo(x.ip, jitExitEnd)
+	}
+	for _, s := range x.stubs {
+		a.Bind(s.l)
+		x.foldFlags(s.fl)
+		a.AluRI(8, jit.ADD, hBudget, int64(x.done-s.rest))
+		x.setRIP(s.ip)
+		a.MovImm(jit.RAX, jitExitSlow)
+		a.Ret()
+	}
+	code, err := a.Finish()
+	if err != nil {
+		c.log.Error("jit: assembling a block", "rip", c.RIP, "err", err)
+		c.jit.untranslatable++
+		return res
+	}
+	putU32(code[x.cntAt:], uint32(x.done))
+	entry, err := c.jit.buf.Write(code)
+	if err == jit.ErrFull {
+		c.jit.buf.Reset()
+		res.epoch = c.jit.buf.Epoch()
+		entry, err = c.jit.buf.Write(code)
+	}
+	if err != nil {
+		c.log.Error("jit: writing a block", "rip", c.RIP, "err", err)
+		return res
+	}
+	c.jit.translated++
+	res.entry, res.cnt = entry, x.done
+	return res
+}
+
+func putU32(b []byte, v uint32) {
+	_ = b[3]
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+// exitTo folds the flags, sets RIP to ip and returns code to Go.
+func (x *xlator) exitTo(ip uint64, code uint64) {
+	x.foldFlags(x.fl)
+	x.setRIP(ip)
+	x.a.MovImm(jit.RAX, code)
+	x.a.Ret()
+}
+
+func (x *xlator) setRIP(ip uint64) {
+	if int64(ip) == int64(int32(ip)) {
+		x.a.StoreImm(8, jit.M(hCPU, offRIP), int64(ip))
+		return
+	}
+	x.a.MovImm(jit.RAX, ip)
+	x.a.Store(8, jit.M(hCPU, offRIP), jit.RAX)
+}
+
+// foldFlags emits the merge of the flag slot (state fl) into the guest RFLAGS.
+// It clobbers RCX, RDX and the host flags.
+func (x *xlator) foldFlags(fl flagState) {
+	if !fl.slot {
+		return
+	}
+	a := x.a
+	a.Load(8, jit.RCX, jit.M(hCPU, offFlagSlot))
+	a.AluRI(4, jit.AND, jit.RCX, int64(fl.mask))
+	a.Load(8, jit.RDX, jit.M(hCPU, offRFLAGS))
+	a.AluRI(8, jit.AND, jit.RDX, int64(^uint64(fl.mask|fl.zero)))
+	a.AluRR(8, jit.OR, jit.RDX, jit.RCX)
+	a.Store(8, jit.M(hCPU, offRFLAGS), jit.RDX)
+}
+
+// flush folds a pending slot into RFLAGS now (the flags then live in RFLAGS only).
+func (x *xlator) flush() {
+	if x.fl.slot {
+		x.foldFlags(x.fl)
+		x.fl = flagState{}
+	}
+}
+
+// clobber notes that the host flags no longer hold the guest's.
+func (x *xlator) clobber() { x.fl.host = false }
+
+// willWrite prepares for an instruction that writes the flags in w: a pending slot
+// whose flags are not all rewritten is folded first.
+func (x *xlator) willWrite(w uint32) {
+	if x.fl.slot && (x.fl.mask|x.fl.zero)&^w != 0 {
+		x.flush()
+	}
+}
+
+// captured records that the host flags now hold the flags in mask (the others of the
+// instruction's write set being zero), and spills them to the slot.
+func (x *xlator) captured(mask, zero uint32) {
+	x.a.Pushfq()
+	x.a.Pop(jit.RCX)
+	x.a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
+	x.fl = flagState{slot: true, mask: mask, zero: zero, host: true}
+}
+
+// capturedFix is captured for instructions whose flags need a fix-up: the host flags
+// are in RCX when fix runs, and what it leaves in RCX is the flags word.
+func (x *xlator) capturedFix(mask uint32, fix func()) {
+	x.a.Pushfq()
+	x.a.Pop(jit.RCX)
+	fix()
+	x.a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
+	x.fl = flagState{slot: true, mask: mask}
+}
+
+// cond emits what evaluates guest condition cc and returns the host condition to test
+// right after it.
+func (x *xlator) cond(cc uint8) jit.Cond {
+	need := ccFlags[cc>>1]
+	if x.fl.host && x.fl.mask&need == need && x.fl.zero&need == 0 {
+		return jit.Cond(cc)
+	}
+	x.flush()
+	a := x.a
+	a.Load(4, jit.RCX, jit.M(hCPU, offRFLAGS))
+	switch cc >> 1 {
+	case 6, 7: // L, LE: SF != OF (OF is bit 11, SF bit 7)
+		a.MovRR(4, jit.RDX, jit.RCX)
+		a.ShiftRI(4, jit.SHR, jit.RDX, 4)
+		a.AluRR(4, jit.XOR, jit.RDX, jit.RCX)
+		a.AluRI(4, jit.AND, jit.RDX, FlagSF)
+		if cc>>1 == 7 {
+			a.AluRI(4, jit.AND, jit.RCX, FlagZF)
+			a.AluRR(4, jit.OR, jit.RDX, jit.RCX)
+		}
+	default:
+		a.AluRI(4, jit.AND, jit.RCX, int64(need))
+	}
+	x.clobber()
+	if cc&1 != 0 {
+		return jit.CondE
+	}
+	return jit.CondNE
+}
+
+// gpr returns the memory operand of guest register r (packed as in uop.r) at size.
+func gpr(r, size uint8) jit.Mem {
+	if size == 1 && r&0x10 != 0 {
+		return jit.M(hCPU, offGPR+8*int32(r&3)+1)
+	}
+	return jit.M(hCPU, offGPR+8*int32(r&15))
+}
+
+// loadReg loads guest register r at size into h, zero-extended.
+func (x *xlator) loadReg(h jit.Reg, r, size uint8) {
+	switch size {
+	case 8, 4:
+		x.a.Load(size, h, gpr(r, size))
+	default:
+		x.a.LoadZx(size, h, gpr(r, size))
+	}
+}
+
+// storeReg stores h to guest register r at size (a 4-byte store writes the whole
+// register: h must hold a zero-extended value).
+func (x *xlator) storeReg(r, size uint8, h jit.Reg) {
+	if size == 4 {
+		size = 8
+	}
+	x.a.Store(size, gpr(r, size), h)
+}
+
+// loadMem loads size bytes at [p] into h, zero-extended.
+func (x *xlator) loadMem(h jit.Reg, p jit.Reg, size uint8) {
+	switch size {
+	case 8, 4:
+		x.a.Load(size, h, jit.M(p, 0))
+	default:
+		x.a.LoadZx(size, h, jit.M(p, 0))
+	}
+}
+
+// stub returns the label of an exit to the interpreter for the current instruction.
+func (x *xlator) stub() jit.Label {
+	l := x.a.NewLabel()
+	x.stubs = append(x.stubs, xlStub{l: l, ip: x.ip, rest: x.done, fl: x.fl})
+	return l
+}
+
+// ea emits the computation of u's memory operand address into RAX (linear when
+// seg, else the offset, as LEA wants). false: a form the translator leaves alone.
+func (x *xlator) ea(u *uop, seg bool) bool {
+	a := x.a
+	if u.asize != 8 && u.asize != 4 {
+		return false
+	}
+	disp := u.disp
+	if u.asize == 4 {
+		disp = uint64(int64(int32(uint32(disp))))
+	}
+	switch u.eaForm {
+	case eaDisp, eaRIP:
+		v := u.disp
+		if u.eaForm == eaRIP {
+			v += x.next
+		}
+		if u.asize == 4 {
+			v = uint64(uint32(v))
+		}
+		a.MovImm(jit.RAX, v)
+	case eaBase:
+		a.Load(8, jit.RAX, gpr(u.base, 8))
+		if disp != 0 || u.asize == 4 {
+			a.Lea(u.asize, jit.RAX, jit.M(jit.RAX, int32(disp)))
+		}
+	case eaBaseIndex:
+		a.Load(8, jit.RAX, gpr(u.base, 8))
+		a.Load(8, jit.RCX, gpr(u.index, 8))
+		a.Lea(u.asize, jit.RAX, jit.MI(jit.RAX, jit.RCX, u.scale, int32(disp)))
+	case eaIndex:
+		a.Load(8, jit.RCX, gpr(u.index, 8))
+		a.Lea(u.asize, jit.RAX, jit.MI(jit.NoReg, jit.RCX, u.scale, int32(disp)))
+	default:
+		return false
+	}
+	if seg && u.addSeg {
+		if u.seg != FS && u.seg != GS {
+			return false
+		}
+		a.Load(8, jit.RCX, jit.M(hCPU, offSegBase+segSize*int32(u.seg)))
+		a.Lea(8, jit.RAX, jit.MI(jit.RAX, jit.RCX, 0, 0))
+	}
+	return true
+}
+
+// probe emits the inline TLB hit test of a size-byte access of kind acc at the linear
+// address in RAX, leaving the host address in out (RSI or RDI) or exiting to the
+// interpreter. It clobbers RCX, RDX, out and the host flags; RAX is kept.
+func (x *xlator) probe(acc mmu.Access, size uint8, out jit.Reg) {
+	a := x.a
+	x.clobber()
+	slow := x.stub()
+	// Canonical: bits 63..47 all equal.
+	a.MovRR(8, jit.RCX, jit.RAX)
+	a.ShiftRI(8, jit.SAR, jit.RCX, 47)
+	a.AluRI(8, jit.ADD, jit.RCX, 1)
+	a.AluRI(8, jit.CMP, jit.RCX, 1)
+	a.Jcc(jit.CondA, slow)
+	a.MovRR(8, jit.RDX, jit.RAX)
+	a.ShiftRI(8, jit.SHR, jit.RDX, 12)
+	a.MovRR(4, jit.RCX, jit.RDX)
+	a.AluRI(4, jit.AND, jit.RCX, mmu.TLBSets-1)
+	a.ImulRRI(4, jit.RCX, jit.RCX, int64(mmu.TLBEntrySize))
+	tbl, pk := offTLBR, offPKDenyR
+	if acc == mmu.Write {
+		tbl, pk = offTLBW, offPKDenyW
+	}
+	a.AluRM(8, jit.ADD, jit.RCX, jit.M(hCPU, tbl))
+	a.AluRM(8, jit.CMP, jit.RDX, jit.M(jit.RCX, int32(mmu.TLBTagOffset)))
+	a.Jcc(jit.CondNE, slow)
+	a.Load(4, jit.RDX, jit.M(jit.RCX, int32(mmu.TLBPKOffset)))
+	a.AluRM(4, jit.AND, jit.RDX, jit.M(hCPU, pk))
+	a.Jcc(jit.CondNE, slow)
+	a.Load(8, out, jit.M(jit.RCX, int32(mmu.TLBPageOffset)))
+	a.TestRR(8, out, out)
+	a.Jcc(jit.CondE, slow)
+	a.MovRR(4, jit.RDX, jit.RAX)
+	a.AluRI(4, jit.AND, jit.RDX, 0xFFF)
+	if size > 1 {
+		a.AluRI(4, jit.CMP, jit.RDX, int64(4096-int(size)))
+		a.Jcc(jit.CondA, slow)
+	}
+	a.Lea(8, out, jit.MI(out, jit.RDX, 0, 0))
+}
+
+// canonicalCheck exits to the interpreter unless the value in r is a canonical address.
+// It clobbers RDX and the host flags.
+func (x *xlator) canonicalCheck(r jit.Reg) {
+	a := x.a
+	x.clobber()
+	slow := x.stub()
+	a.MovRR(8, jit.RDX, r)
+	a.ShiftRI(8, jit.SAR, jit.RDX, 47)
+	a.AluRI(8, jit.ADD, jit.RDX, 1)
+	a.AluRI(8, jit.CMP, jit.RDX, 1)
+	a.Jcc(jit.CondA, slow)
+}
+
+func isInt(s uint8) bool { return s == 1 || s == 2 || s == 4 || s == 8 }
+
+// insn translates one instruction; false when it is left to the interpreter (nothing
+// has been emitted that matters: the caller rolls back).
+func (x *xlator) insn(u *uop) bool {
+	branch := u.op == jopCALL || u.op == jopRET || u.op == jopJMP || jopJcc[u.op] != 0
+	if u.lock || (u.rep || u.repne) && !branch {
+		return false
+	}
+	switch {
+	case u.op == jopNOP:
+		return true
+	case u.op == jopMOV:
+		return x.mov(u)
+	case u.op == jopLEA:
+		return x.lea(u)
+	case u.op == jopMOVZX || u.op == jopMOVSX || u.op == jopMOVSXD:
+		return x.movx(u)
+	case u.op == jopADD || u.op == jopOR || u.op == jopADC || u.op == jopSBB || u.op == jopAND ||
+		u.op == jopSUB || u.op == jopXOR || u.op == jopCMP || u.op == jopTEST:
+		return x.alu(u)
+	case u.op == jopINC || u.op == jopDEC || u.op == jopNEG || u.op == jopNOT:
+		return x.unary(u)
+	case u.op == jopSHL || u.op == jopSHR || u.op == jopSAR || u.op == jopROL || u.op == jopROR:
+		return x.shift(u)
+	case u.op == jopIMUL:
+		return x.imul(u)
+	case u.op == jopPUSH:
+		return x.push(u)
+	case u.op == jopPOP:
+		return x.pop(u)
+	case u.op == jopJMP:
+		return x.jmp(u)
+	case u.op == jopCALL:
+		return x.call(u)
+	case u.op == jopRET:
+		return x.ret(u)
+	case jopJcc[u.op] != 0:
+		return x.jcc(u, jopJcc[u.op]-1)
+	case jopSETcc[u.op] != 0:
+		return x.setcc(u, jopSETcc[u.op]-1)
+	case jopCMOVcc[u.op] != 0:
+		return x.cmov(u, jopCMOVcc[u.op]-1)
+	}
+	return false
+}
+
+// mov translates MOV between registers, memory and immediates.
+func (x *xlator) mov(u *uop) bool {
+	a := x.a
+	k0, k1 := u.kind[0], u.kind[1]
+	s := u.sz[0]
+	if !isInt(s) || k1 != kImm && !isInt(u.sz[1]) {
+		return false
+	}
+	switch {
+	case k0 == kReg && k1 == kReg:
+		x.loadReg(jit.RAX, u.r[1], s)
+		x.storeReg(u.r[0], s, jit.RAX)
+	case k0 == kReg && k1 == kImm:
+		v := u.imm & sizeMask[s]
+		if s >= 4 {
+			a.MovImm(jit.RAX, v)
+			x.storeReg(u.r[0], s, jit.RAX)
+		} else {
+			a.StoreImm(s, gpr(u.r[0], s), int64(v))
+		}
+	case k0 == kReg && k1 == kMem:
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Read, s, jit.RSI)
+		x.loadMem(jit.RCX, jit.RSI, s)
+		x.storeReg(u.r[0], s, jit.RCX)
+	case k0 == kMem && k1 == kReg:
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Write, s, jit.RDI)
+		x.loadReg(jit.RCX, u.r[1], s)
+		a.Store(s, jit.M(jit.RDI, 0), jit.RCX)
+	case k0 == kMem && k1 == kImm:
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Write, s, jit.RDI)
+		v := int64(u.imm & sizeMask[s])
+		if s == 8 {
+			v = int64(u.imm)
+			if v != int64(int32(v)) {
+				return false
+			}
+		}
+		a.StoreImm(s, jit.M(jit.RDI, 0), v)
+	default:
+		return false
+	}
+	return true
+}
+
+// lea translates LEA r, m.
+func (x *xlator) lea(u *uop) bool {
+	s := u.sz[0]
+	if u.kind[0] != kReg || u.kind[1] != kMem || s < 2 || !isInt(s) {
+		return false
+	}
+	if !x.ea(u, false) {
+		return false
+	}
+	if s == 4 {
+		x.a.MovRR(4, jit.RAX, jit.RAX) // zero-extend
+	}
+	x.storeReg(u.r[0], s, jit.RAX)
+	return true
+}
+
+// movx translates MOVZX, MOVSX and MOVSXD.
+func (x *xlator) movx(u *uop) bool {
+	a := x.a
+	d, s := u.sz[0], u.sz[1]
+	if u.kind[0] != kReg || !isInt(d) || !isInt(s) || d < 2 {
+		return false
+	}
+	switch u.kind[1] {
+	case kReg:
+		x.loadReg(jit.RAX, u.r[1], s)
+	case kMem:
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Read, s, jit.RSI)
+		x.loadMem(jit.RAX, jit.RSI, s)
+	default:
+		return false
+	}
+	sx := u.aux != 0
+	if sx && s < d {
+		ds := d
+		if ds == 2 {
+			ds = 4 // the low word is what is stored
+		}
+		a.Movsx(ds, s, jit.RAX, jit.RAX)
+	}
+	x.storeReg(u.r[0], d, jit.RAX)
+	return true
+}
+
+// aluOps maps the ALU mnemonics to host ALU operations (TEST: 8).
+func aluOp(op uint16) (jit.ALU, bool) {
+	switch op {
+	case jopADD:
+		return jit.ADD, true
+	case jopOR:
+		return jit.OR, true
+	case jopADC:
+		return jit.ADC, true
+	case jopSBB:
+		return jit.SBB, true
+	case jopAND:
+		return jit.AND, true
+	case jopSUB:
+		return jit.SUB, true
+	case jopXOR:
+		return jit.XOR, true
+	case jopCMP:
+		return jit.CMP, true
+	}
+	return 0, false
+}
+
+// needCF puts the guest CF in the host CF (ADC, SBB).
+func (x *xlator) needCF() {
+	if x.fl.host && x.fl.mask&FlagCF != 0 {
+		return
+	}
+	if x.fl.slot && x.fl.mask&FlagCF != 0 {
+		x.a.BtMI(8, jit.M(hCPU, offFlagSlot), 0)
+		return
+	}
+	x.flush()
+	x.a.BtMI(8, jit.M(hCPU, offRFLAGS), 0)
+}
+
+// alu translates ADD, OR, ADC, SBB, AND, SUB, XOR, CMP and TEST.
+func (x *xlator) alu(u *uop) bool {
+	a := x.a
+	test := u.op == jopTEST
+	op, _ := aluOp(u.op)
+	s := u.sz[0]
+	k0, k1 := u.kind[0], u.kind[1]
+	if !isInt(s) || k1 != kImm && !isInt(u.sz[1]) {
+		return false
+	}
+	logic := test || op == jit.AND || op == jit.OR || op == jit.XOR
+	writes := !test && op != jit.CMP
+	carry := op == jit.ADC || op == jit.SBB
+	imm := int64(u.imm & sizeMask[s])
+	if s == 8 {
+		imm = int64(u.imm)
+		if imm != int64(int32(imm)) {
+			return false
+		}
+	}
+	emit := func(dst, src jit.Reg, useImm bool) {
+		switch {
+		case test && useImm:
+			a.TestRI(s, dst, imm)
+		case test:
+			a.TestRR(s, dst, src)
+		case useImm:
+			a.AluRI(s, op, dst, imm)
+		default:
+			a.AluRR(s, op, dst, src)
+		}
+	}
+	x.willWrite(fArith)
+	switch {
+	case k0 == kReg && (k1 == kReg || k1 == kImm):
+		if carry {
+			x.needCF() // before the loads: it may clobber RCX and RDX
+		}
+		x.loadReg(jit.RAX, u.r[0], s)
+		if k1 == kReg {
+			x.loadReg(jit.RCX, u.r[1], s)
+		}
+		emit(jit.RAX, jit.RCX, k1 == kImm)
+	case k0 == kReg && k1 == kMem:
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Read, s, jit.RSI)
+		if carry {
+			x.needCF()
+		}
+		x.loadMem(jit.RCX, jit.RSI, s)
+		x.loadReg(jit.RAX, u.r[0], s)
+		emit(jit.RAX, jit.RCX, false)
+	case k0 == kMem && (k1 == kReg || k1 == kImm):
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Read, s, jit.RSI)
+		if writes {
+			x.probe(mmu.Write, s, jit.RDI)
+		}
+		if carry {
+			x.needCF()
+		}
+		x.loadMem(jit.RAX, jit.RSI, s)
+		if k1 == kReg {
+			x.loadReg(jit.RCX, u.r[1], s)
+		}
+		emit(jit.RAX, jit.RCX, k1 == kImm)
+	default:
+		return false
+	}
+	if logic {
+		x.captured(fLogic, FlagAF)
+	} else {
+		x.captured(fArith, 0)
+	}
+	if writes {
+		if k0 == kReg {
+			x.storeReg(u.r[0], s, jit.RAX)
+		} else {
+			a.Store(s, jit.M(jit.RDI, 0), jit.RAX)
+		}
+	}
+	return true
+}
+
+// unary translates INC, DEC, NEG and NOT on a register or memory.
+func (x *xlator) unary(u *uop) bool {
+	a := x.a
+	s := u.sz[0]
+	if u.nargs != 1 || !isInt(s) {
+		return false
+	}
+	flags := u.op != jopNOT
+	w := uint32(fArith)
+	if u.op == jopINC || u.op == jopDEC {
+		w = fIncDec
+	}
+	if flags {
+		x.willWrite(w)
+	}
+	switch u.kind[0] {
+	case kReg:
+		x.loadReg(jit.RAX, u.r[0], s)
+	case kMem:
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Read, s, jit.RSI)
+		x.probe(mmu.Write, s, jit.RDI)
+		x.loadMem(jit.RAX, jit.RSI, s)
+	default:
+		return false
+	}
+	switch u.op {
+	case jopINC:
+		a.Inc(s, jit.RAX)
+	case jopDEC:
+		a.Dec(s, jit.RAX)
+	case jopNEG:
+		a.Neg(s, jit.RAX)
+	default:
+		a.Not(s, jit.RAX)
+	}
+	if flags {
+		x.captured(w, 0)
+	}
+	if u.kind[0] == kReg {
+		x.storeReg(u.r[0], s, jit.RAX)
+	} else {
+		a.Store(s, jit.M(jit.RDI, 0), jit.RAX)
+	}
+	return true
+}
+
+// shift translates SHL, SHR, SAR, ROL and ROR of a register by an immediate count.
+func (x *xlator) shift(u *uop) bool {
+	a := x.a
+	s := u.sz[0]
+	if u.kind[0] != kReg || u.kind[1] != kImm || !isInt(s) {
+		return false
+	}
+	w := uint64(s) * 8
+	n := u.imm & 31
+	if s == 8 {
+		n = u.imm & 63
+	}
+	rot := u.op == jopROL || u.op == jopROR
+	if n >= w || rot && s < 4 {
+		return false // the architecturally undefined corners stay with the interpreter
+	}
+	if n == 0 {
+		if s == 4 {
+			x.loadReg(jit.RAX, u.r[0], 4)
+			x.storeReg(u.r[0], 4, jit.RAX)
+		}
+		return true
+	}
+	var op jit.Shift
+	switch u.op {
+	case jopSHL:
+		op = jit.SHL
+	case jopSHR:
+		op = jit.SHR
+	case jopSAR:
+		op = jit.SAR
+	case jopROL:
+		op = jit.ROL
+	default:
+		op = jit.ROR
+	}
+	msb := uint8(w - 1)
+	if rot {
+		x.willWrite(fRot)
+	} else {
+		x.willWrite(fArith)
+	}
+	x.loadReg(jit.RAX, u.r[0], s)
+	if op == jit.SHR {
+		x.a.MovRR(8, jit.R8, jit.RAX) // OF is the original sign bit
+	}
+	a.ShiftRI(s, op, jit.RAX, uint8(n))
+	// setOF sets RCX's OF (bit 11) to bit 0 of R9.
+	setOF := func() {
+		a.AluRI(4, jit.AND, jit.R9, 1)
+		a.ShiftRI(4, jit.SHL, jit.R9, 11)
+		a.AluRI(4, jit.AND, jit.RCX, ^int64(FlagOF|FlagAF))
+		a.AluRR(4, jit.OR, jit.RCX, jit.R9)
+	}
+	switch op {
+	case jit.SHL, jit.ROL: // OF = MSB(result) ^ CF
+		mask := uint32(fArith)
+		if rot {
+			mask = fRot
+		}
+		x.capturedFix(mask, func() {
+			a.MovRR(8, jit.R9, jit.RAX)
+			a.ShiftRI(8, jit.SHR, jit.R9, msb)
+			a.AluRR(4, jit.XOR, jit.R9, jit.RCX)
+			setOF()
+		})
+	case jit.SHR: // OF = MSB(original)
+		x.capturedFix(fArith, func() {
+			a.MovRR(8, jit.R9, jit.R8)
+			a.ShiftRI(8, jit.SHR, jit.R9, msb)
+			setOF()
+		})
+	case jit.SAR: // OF = 0
+		x.capturedFix(fArith, func() {
+			a.AluRI(4, jit.AND, jit.RCX, ^int64(FlagOF|FlagAF))
+		})
+	case jit.ROR: // OF = MSB(result) ^ MSB-1(result)
+		x.capturedFix(fRot, func() {
+			a.MovRR(8, jit.R9, jit.RAX)
+			a.ShiftRI(8, jit.SHR, jit.R9, msb-1)
+			a.MovRR(8, jit.R10, jit.R9)
+			a.ShiftRI(8, jit.SHR, jit.R10, 1)
+			a.AluRR(4, jit.XOR, jit.R9, jit.R10)
+			setOF()
+		})
+	}
+	x.storeReg(u.r[0], s, jit.RAX)
+	return true
+}
+
+// imul translates the two- and three-operand IMUL forms.
+func (x *xlator) imul(u *uop) bool {
+	a := x.a
+	s := u.sz[0]
+	if u.kind[0] != kReg || s < 2 || !isInt(s) || u.nargs < 2 || u.nargs > 3 {
+		return false
+	}
+	three := u.nargs == 3
+	if three && u.kind[2] != kImm {
+		return false
+	}
+	imm := int64(u.imm & sizeMask[s])
+	if three {
+		imm = int64(signExt(u.imm&sizeMask[s], s))
+		if imm != int64(int32(imm)) {
+			return false
+		}
+	}
+	x.willWrite(fArith)
+	switch u.kind[1] {
+	case kReg:
+		x.loadReg(jit.RCX, u.r[1], s)
+	case kMem:
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Read, s, jit.RSI)
+		x.loadMem(jit.RCX, jit.RSI, s)
+	default:
+		return false
+	}
+	if three {
+		a.ImulRRI(s, jit.RAX, jit.RCX, imm)
+	} else {
+		x.loadReg(jit.RAX, u.r[0], s)
+		a.ImulRR(s, jit.RAX, jit.RCX)
+	}
+	// CF = OF from the host; SF, ZF, PF from the (truncated) result; AF = 0.
+	x.capturedFix(fArith, func() {
+		a.AluRI(4, jit.AND, jit.RCX, FlagCF|FlagOF)
+		a.TestRR(s, jit.RAX, jit.RAX)
+		a.Pushfq()
+		a.Pop(jit.RDX)
+		a.AluRI(4, jit.AND, jit.RDX, FlagSF|FlagZF|FlagPF)
+		a.AluRR(4, jit.OR, jit.RCX, jit.RDX)
+	})
+	if s == 2 {
+		x.storeReg(u.r[0], 2, jit.RAX)
+	} else {
+		if s == 4 {
+			a.MovRR(4, jit.RAX, jit.RAX)
+		}
+		x.storeReg(u.r[0], s, jit.RAX)
+	}
+	return true
+}
+
+// push translates PUSH r64 / PUSH imm (64-bit operand size).
+func (x *xlator) push(u *uop) bool {
+	a := x.a
+	if u.osize != 8 || u.kind[0] != kReg && u.kind[0] != kImm {
+		return false
+	}
+	a.Load(8, jit.RAX, gpr(RSP, 8))
+	a.Lea(8, jit.RAX, jit.M(jit.RAX, -8))
+	x.probe(mmu.Write, 8, jit.RDI)
+	if u.kind[0] == kReg {
+		x.loadReg(jit.RCX, u.r[0], 8)
+		a.Store(8, jit.M(jit.RDI, 0), jit.RCX)
+	} else {
+		v := int64(u.imm)
+		if v != int64(int32(v)) {
+			return false
+		}
+		a.StoreImm(8, jit.M(jit.RDI, 0), v)
+	}
+	a.Store(8, gpr(RSP, 8), jit.RAX)
+	return true
+}
+
+// pop translates POP r64.
+func (x *xlator) pop(u *uop) bool {
+	a := x.a
+	if u.osize != 8 || u.kind[0] != kReg {
+		return false
+	}
+	a.Load(8, jit.RAX, gpr(RSP, 8))
+	x.probe(mmu.Read, 8, jit.RSI)
+	a.Load(8, jit.RCX, jit.M(jit.RSI, 0))
+	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
+	a.Store(8, gpr(RSP, 8), jit.RAX)
+	x.storeReg(u.r[0], 8, jit.RCX)
+	return true
+}
+
+// relTarget returns the target of a relative branch; false when it is not canonical
+// (the interpreter raises the #GP).
+func (x *xlator) relTarget(u *uop) (uint64, bool) {
+	if u.kind[0] != kRel || u.osize != 8 {
+		return 0, false
+	}
+	t := x.next + u.imm
+	return t, canonical(t)
+}
+
+// jmp translates JMP rel.
+func (x *xlator) jmp(u *uop) bool {
+	t, ok := x.relTarget(u)
+	if !ok {
+		return false
+	}
+	x.exitTo(t, jitExitEnd)
+	x.end = true
+	return true
+}
+
+// jcc translates Jcc rel: both ways end the block.
+func (x *xlator) jcc(u *uop, cc uint8) bool {
+	t, ok := x.relTarget(u)
+	if !ok {
+		return false
+	}
+	a := x.a
+	taken := a.NewLabel()
+	a.Jcc(x.cond(cc), taken)
+	x.exitTo(x.next, jitExitEnd)
+	a.Bind(taken)
+	x.exitTo(t, jitExitEnd)
+	x.end = true
+	return true
+}
+
+// call translates CALL rel.
+func (x *xlator) call(u *uop) bool {
+	a := x.a
+	t, ok := x.relTarget(u)
+	if !ok {
+		return false
+	}
+	a.Load(8, jit.RAX, gpr(RSP, 8))
+	a.Lea(8, jit.RAX, jit.M(jit.RAX, -8))
+	x.probe(mmu.Write, 8, jit.RDI)
+	a.MovImm(jit.RCX, x.next)
+	a.Store(8, jit.M(jit.RDI, 0), jit.RCX)
+	a.Store(8, gpr(RSP, 8), jit.RAX)
+	x.exitTo(t, jitExitEnd)
+	x.end = true
+	return true
+}
+
+// ret translates RET (near, no immediate).
+func (x *xlator) ret(u *uop) bool {
+	a := x.a
+	if u.osize != 8 || u.imm != 0 {
+		return false
+	}
+	a.Load(8, jit.RAX, gpr(RSP, 8))
+	x.probe(mmu.Read, 8, jit.RSI)
+	a.Load(8, jit.R8, jit.M(jit.RSI, 0))
+	x.canonicalCheck(jit.R8)
+	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
+	a.Store(8, gpr(RSP, 8), jit.RAX)
+	a.Store(8, jit.M(hCPU, offRIP), jit.R8)
+	x.foldFlags(x.fl)
+	a.MovImm(jit.RAX, jitExitEnd)
+	a.Ret()
+	x.end = true
+	return true
+}
+
+// setcc translates SETcc r8.
+func (x *xlator) setcc(u *uop, cc uint8) bool {
+	if u.kind[0] != kReg || u.sz[0] != 1 {
+		return false
+	}
+	hc := x.cond(cc)
+	x.a.Setcc(hc, jit.RAX)
+	x.a.Store(1, gpr(u.r[0], 1), jit.RAX)
+	return true
+}
+
+// cmov translates CMOVcc r, r.
+func (x *xlator) cmov(u *uop, cc uint8) bool {
+	s := u.sz[0]
+	if u.kind[0] != kReg || u.kind[1] != kReg || s < 2 || !isInt(s) {
+		return false
+	}
+	hc := x.cond(cc) // may clobber RCX and RDX
+	x.loadReg(jit.RAX, u.r[0], s)
+	x.loadReg(jit.R8, u.r[1], s)
+	x.a.Cmovcc(s, hc, jit.RAX, jit.R8)
+	x.storeReg(u.r[0], s, jit.RAX)
+	return true
+}

@@ -1,0 +1,32 @@
+package mmu
+
+import "unsafe"
+
+// The TLB as seen by generated code that probes it directly (the CPU's
+// translating tier). A data access of kind acc by the current privilege
+// hits when the entry at index (va>>12)&(TLBSets-1) of TLBTable(acc, ...)
+// has tag va>>12, a non-nil page pointer and pk&PKDeny(acc) == 0, and the
+// access does not cross the page; the bytes are then page[va&0xFFF:]. That
+// is exactly the TryRead/TryWrite hit test, so the probe needs nothing
+// else: write entries of code-marked or write-tracked pages carry no page
+// pointer, and MMIO pages have none.
+const (
+	TLBSets       = tlbSets
+	TLBEntrySize  = unsafe.Sizeof(tlbEntry{})
+	TLBTagOffset  = unsafe.Offsetof(tlbEntry{}.tag)
+	TLBPageOffset = unsafe.Offsetof(tlbEntry{}.page)
+	TLBPKOffset   = unsafe.Offsetof(tlbEntry{}.pk)
+)
+
+// TLBTable returns the address of the first entry of the TLB array that a
+// data access of kind acc (Read or Write) probes for the given privilege
+// (user: CPL 3; ac: RFLAGS.AC). It stays valid as long as the MMU does; its
+// entries change with every fill and flush.
+func (m *MMU) TLBTable(acc Access, user, ac bool) unsafe.Pointer {
+	return unsafe.Pointer(&m.tlb[acc][m.class(user, ac)][0])
+}
+
+// PKDeny returns the protection-key masks a hit is tested against: a data
+// access of kind acc hits only when the entry's pk word ANDed with it is 0.
+// They change with PKRU and CR0.WP.
+func (m *MMU) PKDeny() (read, write uint32) { return m.pkDenyRead, m.pkDenyWrite }
