@@ -88,6 +88,13 @@ func TestPortBus(t *testing.T) {
 	d.reads = nil
 	require.Equal(t, uint32(0xFFFF3020), b.In(0x102, 4))
 	require.Equal(t, []string{"r2", "r3"}, d.reads)
+
+	// Detach frees the ports; a later range takes the detached one's place.
+	b.Detach("dev")
+	b.Detach("nothing")
+	require.Equal(t, uint32(0xFFFFFFFF), b.In(0x100, 4))
+	require.NoError(t, b.Attach(0x102, 8, "moved", d))
+	require.Equal(t, []PortRange{{0x102, 8, "moved"}, {0xFFFF, 1, "last"}}, b.Ranges())
 }
 
 func TestMachinePorts(t *testing.T) {

@@ -24,6 +24,7 @@ func TestParityPCIProbe(t *testing.T) {
 	}{
 		{"plain", nil},
 		{"pci-testdev", []string{"pci-testdev"}},
+		{"both-testdevs", []string{"pc-testdev", "pci-testdev"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			runParity(t, parityCase{name: "pciprobe", kernel: "pciprobe.bin", image: k, devices: c.devices})
