@@ -485,7 +485,7 @@ func (s *Stub) stopReply(stop emu.Stop) string {
 	switch stop.Reason {
 	case emu.StopDebugExit:
 		return fmt.Sprintf("W%02x", stop.Status&0xFF)
-	case emu.StopTimeLimit:
+	case emu.StopTimeLimit, emu.StopReset:
 		return "W00"
 	case emu.StopRequested:
 		return "T02" + th

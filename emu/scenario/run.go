@@ -1003,7 +1003,7 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 		}
 	}
 	switch stop.Reason {
-	case emu.StopTripleFault, emu.StopDeadHalt, emu.StopError:
+	case emu.StopTripleFault, emu.StopDeadHalt, emu.StopError, emu.StopReset:
 		if _, ok := m.BugCheck(); !ok && !r.Crashed {
 			fails = append(fails, "machine stopped: "+stop.String())
 		}
