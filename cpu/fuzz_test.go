@@ -52,6 +52,32 @@ func fuzzRun(t *testing.T, code []byte) {
 	if len(code) == 0 || len(code) > 4096 {
 		return
 	}
+	e := fuzzEnv(t, code)
+	var hung atomic.Bool
+	c := e.c
+	dog := time.AfterFunc(10*time.Second, func() { hung.Store(true); c.RequestExit() })
+	defer dog.Stop()
+	for lap := 0; lap < 4; lap++ {
+		ex := c.Run(500)
+		if hung.Load() {
+			t.Fatalf("run took more than 10 s (RIP %#x) for code % x", c.RIP, code)
+		}
+		switch ex.Reason {
+		case ExitShutdown:
+			t.Fatalf("internal error: %s\ncode % x", ex.Diag, code)
+		case ExitTripleFault, ExitDeadHalt:
+			return
+		case ExitHalt:
+			// HLT with interrupts enabled: nothing will wake it here.
+			return
+		}
+	}
+}
+
+// fuzzEnv builds the CPU and memory fuzzRun starts code (1 to 4096 bytes) from: the
+// state len(code)%fuzzStates selects, the code loaded, registers pointing into data,
+// fuzzKnobs applied.
+func fuzzEnv(t *testing.T, code []byte) *testEnv {
 	var e *testEnv
 	switch len(code) % fuzzStates {
 	case 0:
@@ -87,25 +113,7 @@ func fuzzRun(t *testing.T, code []byte) {
 		e.c.XMM[i] = [2]uint64{0x3FF0000000000000 + uint64(i), 0x7FF8000000000000 - uint64(i)}
 	}
 	fuzzKnobs(e, code)
-	var hung atomic.Bool
-	c := e.c
-	dog := time.AfterFunc(10*time.Second, func() { hung.Store(true); c.RequestExit() })
-	defer dog.Stop()
-	for lap := 0; lap < 4; lap++ {
-		ex := c.Run(500)
-		if hung.Load() {
-			t.Fatalf("run took more than 10 s (RIP %#x) for code % x", c.RIP, code)
-		}
-		switch ex.Reason {
-		case ExitShutdown:
-			t.Fatalf("internal error: %s\ncode % x", ex.Diag, code)
-		case ExitTripleFault, ExitDeadHalt:
-			return
-		case ExitHalt:
-			// HLT with interrupts enabled: nothing will wake it here.
-			return
-		}
-	}
+	return e
 }
 
 // fuzzResumingStubs rewrites the long-mode exception stubs to resume one byte after the
