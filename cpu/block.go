@@ -38,16 +38,23 @@ const maxBlockOps = 64
 type block struct {
 	gen  uint32 // codePage generation the block was built at
 	mode uint8  // decode mode it was built for
+	off  uint16 // page offset of its first instruction
+	cnt  uint64 // instructions in the whole block (a fused pair counts two)
 	ops  []blockOp
 	jit  *jitBlock // translation (jit_hook.go), made on first dispatch with the tier on
+	// succ caches the blocks that followed this one in the same page (the fall-through
+	// and a branch target), so that chaining skips the page's block table; an entry is
+	// used only while its generation and mode are current.
+	succ [2]*block
 }
 
 // blockOp is one step of a block: an instruction, or a fused pair (cnt 2) whose second
-// instruction is u.pair.
+// instruction is u.pair. The uop is a copy of the decode cache's, kept in the block so
+// that a block's instructions sit next to each other in memory.
 type blockOp struct {
-	fn  handler
-	u   *uop
-	cnt uint64
+	u    uop
+	cnt  uint64 // instructions this step executes
+	done uint64 // instructions of the block up to and including this step
 }
 
 // runBlock executes b's instructions while the budget n lasts, then the blocks that follow
@@ -55,44 +62,91 @@ type blockOp struct {
 // loop for pending work, a fault, a page change or a budget too small for a fused pair.
 func (c *CPU) runBlock(b *block, n uint64) uint64 {
 	for {
-		for i := range b.ops {
-			op := &b.ops[i]
-			if n < op.cnt {
-				return n
-			}
-			u := op.u
+		if b.cnt > n {
+			return c.runPartial(b, n)
+		}
+		ops := b.ops
+		for i := range ops {
+			op := &ops[i]
+			u := &op.u
 			rip := c.RIP
 			c.ip0 = rip
 			c.Clock++
 			c.Instret++
 			next := (rip + uint64(u.len)) & c.ipMask
 			c.RIP = next
-			n -= op.cnt
-			if f := op.fn(c, u); f != nil {
+			if f := u.fn(c, u); f != nil {
 				c.RIP = c.ip0
 				c.exception(f)
-				return n
+				return n - op.done
 			}
 			if atomic.LoadUint32(&c.pending) != 0 {
-				return n
+				return n - op.done
 			}
 			if c.RIP != next {
-				break
+				n -= op.done
+				goto chain
 			}
 		}
+		n -= b.cnt
+	chain:
 		// The successor, when it is in the same page: nothing pending means the
 		// current code page is still RIP's.
 		lin := c.RIP + c.icBase
 		if n == 0 || lin&^0xFFF != c.icLin {
 			return n
 		}
+		off := uint16(lin & 0xFFF)
 		p := c.icPage
-		nb := p.blk[lin&0xFFF]
-		if nb == nil || nb.gen != p.gen || nb.mode != c.mode || len(nb.ops) == 0 {
+		nb := b.succ[0]
+		if nb == nil || nb.off != off {
+			nb = b.succ[1]
+			if nb == nil || nb.off != off {
+				if p.blk == nil {
+					return n
+				}
+				nb = p.blk[off]
+				if nb == nil {
+					return n
+				}
+				// The newest successor replaces the older entry.
+				b.succ[1] = b.succ[0]
+				b.succ[0] = nb
+			}
+		}
+		if nb.gen != p.gen || nb.mode != c.mode || nb.cnt == 0 {
 			return n
 		}
 		b = nb
 	}
+}
+
+// runPartial executes the first instructions of b that fit in the budget n (less than the
+// whole block) and returns what is left of it.
+func (c *CPU) runPartial(b *block, n uint64) uint64 {
+	for i := range b.ops {
+		op := &b.ops[i]
+		if n < op.cnt {
+			return n
+		}
+		u := &op.u
+		rip := c.RIP
+		c.ip0 = rip
+		c.Clock++
+		c.Instret++
+		next := (rip + uint64(u.len)) & c.ipMask
+		c.RIP = next
+		n -= op.cnt
+		if f := u.fn(c, u); f != nil {
+			c.RIP = c.ip0
+			c.exception(f)
+			return n
+		}
+		if atomic.LoadUint32(&c.pending) != 0 || c.RIP != next {
+			return n
+		}
+	}
+	return n
 }
 
 // enterPage makes the page holding linear address lin the current code page; false when
@@ -159,7 +213,7 @@ func (c *CPU) blockAt(off uint64) *block {
 // nothing can start there (until the page is written).
 func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 	b := c.newBlock()
-	b.gen, b.mode = p.gen, c.mode
+	b.gen, b.mode, b.off = p.gen, c.mode, uint16(off)
 	ram := c.mem.RAM()
 	base := p.pfn << 12
 	if base+4096 > uint64(len(ram)) || base+4096 < base {
@@ -174,15 +228,20 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		o += uint64(u.len)
 		if fuse := fusedHandler(u); fuse != nil && o < 4096 {
 			if j := c.blockUop(p, o, page); j != nil && isJccRel(j) {
-				u.pair = j
-				b.ops = append(b.ops, blockOp{fn: fuse, u: u, cnt: 2})
+				b.ops = append(b.ops, blockOp{u: *u, cnt: 2})
+				f := &b.ops[len(b.ops)-1].u
+				f.inner, f.fn, f.pair = u.fn, fuse, j
 				break
 			}
 		}
-		b.ops = append(b.ops, blockOp{fn: u.fn, u: u, cnt: 1})
+		b.ops = append(b.ops, blockOp{u: *u, cnt: 1})
 		if endsBlock(u) {
 			break
 		}
+	}
+	for i := range b.ops {
+		b.cnt += b.ops[i].cnt
+		b.ops[i].done = b.cnt
 	}
 	c.blockArena.ops = c.blockArena.ops[len(b.ops):]
 	return b
@@ -244,22 +303,43 @@ decode:
 }
 
 // fusedHandler returns the handler that runs u together with a following conditional
-// branch, or nil when u is not a register compare or test.
+// branch, or nil when u is not a flag-setting register instruction that cannot fault.
 func fusedHandler(u *uop) handler {
-	if u.op != opCMP && u.op != opTEST || u.kind[0] != kReg || u.r[0]&0x10 != 0 {
+	if u.kind[0] != kReg || u.lock {
 		return nil
 	}
-	switch {
-	case u.kind[1] == kReg && u.r[1]&0x10 == 0:
-		return fusedCmpRRJcc
-	case u.kind[1] == kImm:
-		return fusedCmpRIJcc
+	switch u.op {
+	case opCMP, opTEST:
+		if u.r[0]&0x10 != 0 {
+			return nil
+		}
+		switch {
+		case u.kind[1] == kReg && u.r[1]&0x10 == 0:
+			return fusedCmpRRJcc
+		case u.kind[1] == kImm:
+			return fusedCmpRIJcc
+		}
+	case opADD, opSUB, opAND, opOR, opXOR, opADC, opSBB:
+		if u.kind[1] == kReg || u.kind[1] == kImm {
+			return fusedOpJcc
+		}
+	case opINC, opDEC:
+		if u.nargs == 1 {
+			return fusedOpJcc
+		}
 	}
 	return nil
 }
 
 // isJccRel reports whether u is a conditional near branch to a relative target.
 func isJccRel(u *uop) bool { return isJccOp(u.op) && u.kind[0] == kRel }
+
+// fusedOpJcc is a register ALU instruction (u.inner, which cannot fault) followed by Jcc
+// rel.
+func fusedOpJcc(c *CPU, u *uop) *Fault {
+	u.inner(c, u)
+	return c.fusedJcc(u.pair)
+}
 
 // fusedCmpRRJcc is CMP/TEST r, r followed by Jcc rel.
 func fusedCmpRRJcc(c *CPU, u *uop) *Fault {
@@ -289,14 +369,24 @@ func fusedCmpRIJcc(c *CPU, u *uop) *Fault {
 	return c.fusedJcc(u.pair)
 }
 
-// fusedJcc starts the branch j of a fused pair as the run loop starts an instruction.
+// fusedJcc starts the branch j of a fused pair as the run loop starts an instruction and
+// executes it (jccRel inlined).
 func (c *CPU) fusedJcc(j *uop) *Fault {
 	rip := c.RIP
 	c.ip0 = rip
 	c.Clock++
 	c.Instret++
-	c.RIP = (rip + uint64(j.len)) & c.ipMask
-	return j.fn(c, j)
+	next := (rip + uint64(j.len)) & c.ipMask
+	c.RIP = next
+	if !c.cond(j.aux) {
+		return nil
+	}
+	t := c.jmpTarget(next+j.imm, j.osize)
+	if c.long && !canonical(t) {
+		return c.gp(0)
+	}
+	c.RIP = t
+	return nil
 }
 
 // markBP sets pendBP when RIP is in a linear page that holds a host breakpoint and clears

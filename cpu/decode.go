@@ -124,7 +124,10 @@ type uop struct {
 	aux uint8 // free for translators: sub-operation, condition code, ...
 	op  uint16
 
-	pair *uop // the conditional branch fused with this compare in a block (block.go)
+	// In a block's copy of a fused pair (block.go): the conditional branch, and the
+	// first instruction's own handler when fn runs both.
+	pair  *uop
+	inner handler
 
 	// Decode-cache validation: gen is the codePage generation at which raw (the
 	// instruction's bytes) was last checked against memory.
@@ -177,6 +180,27 @@ func opName(u *uop) string { return x86asm.Op(u.op).String() }
 var (
 	opCMP  = uint16(x86asm.CMP)
 	opTEST = uint16(x86asm.TEST)
+	opADD  = uint16(x86asm.ADD)
+	opSUB  = uint16(x86asm.SUB)
+	opAND  = uint16(x86asm.AND)
+	opOR   = uint16(x86asm.OR)
+	opXOR  = uint16(x86asm.XOR)
+	opADC  = uint16(x86asm.ADC)
+	opSBB  = uint16(x86asm.SBB)
+	opINC  = uint16(x86asm.INC)
+	opDEC  = uint16(x86asm.DEC)
+
+	// Ops whose commonest forms have specialised handlers (hot.go).
+	opMOV    = uint16(x86asm.MOV)
+	opMOVZX  = uint16(x86asm.MOVZX)
+	opMOVSXD = uint16(x86asm.MOVSXD)
+	opNOT    = uint16(x86asm.NOT)
+	opLEA    = uint16(x86asm.LEA)
+	opSHL    = uint16(x86asm.SHL)
+	opSHR    = uint16(x86asm.SHR)
+	opSAR    = uint16(x86asm.SAR)
+	opROL    = uint16(x86asm.ROL)
+	opROR    = uint16(x86asm.ROR)
 
 	// blockEnders are the control transfers and the instructions that stop or trap:
 	// nothing after them in the page is decoded into the same block.
@@ -395,6 +419,7 @@ func (c *CPU) decode(win []byte, short bool) (u *uop) {
 	if !t(u, &d) || u.fn == nil {
 		return c.udUop(win, inst.Len, inst.Op.String())
 	}
+	specialise(u)
 	return u
 }
 

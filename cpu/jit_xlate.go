@@ -128,7 +128,7 @@ func (c *CPU) jitTranslate(b *block) *jitBlock {
 	x.ip = c.RIP
 	var ops [2]*uop
 	for i := range b.ops {
-		ops[0], ops[1] = b.ops[i].u, nil
+		ops[0], ops[1] = &b.ops[i].u, nil
 		if b.ops[i].cnt == 2 {
 			ops[1] = b.ops[i].u.pair
 		}

@@ -1,0 +1,327 @@
+package cpu
+
+import "github.com/kppemu/kppemu/mmu"
+
+// Specialised handlers for the forms that dominate compiled integer code.
+//
+// A translator picks a handler that is right for every form of its mnemonic; specialise
+// then replaces it, for the commonest forms (32- and 64-bit register, immediate and
+// register-memory ALU operations, MOV, shifts and rotates by an immediate, MOVZX, NOT,
+// LEA), by one that does the same thing without switching on the operation or operand
+// size at run time. Each specialised handler computes exactly what the general one does;
+// the differential tests run both (specialiseOn false keeps the general ones).
+
+// specialiseOn selects the specialised handlers (tests turn it off to compare).
+var specialiseOn = true
+
+// specialise replaces u's handler by a specialised one when u has a form listed above.
+func specialise(u *uop) {
+	if !specialiseOn || u.lock || u.nargs == 0 || u.kind[0] != kReg {
+		return
+	}
+	s := u.sz[0]
+	if s != 4 && s != 8 || u.r[0]&0x10 != 0 {
+		return
+	}
+	k1 := u.kind[1]
+	switch u.op {
+	case opADD, opSUB, opAND, opOR, opXOR, opCMP, opTEST:
+		if u.nargs != 2 || u.aux > aluTEST || u.aux == aluADC || u.aux == aluSBB {
+			return
+		}
+		switch {
+		case k1 == kReg && u.sz[1] == s:
+			u.fn = pick(s, aluRR32Fns[u.aux], aluRR64Fns[u.aux])
+		case k1 == kImm:
+			u.fn = pick(s, aluRI32Fns[u.aux], aluRI64Fns[u.aux])
+		case k1 == kMem && u.sz[1] == s:
+			u.fn = pick(s, aluRM32Fns[u.aux], aluRM64Fns[u.aux])
+		}
+	case opMOV:
+		switch {
+		case k1 == kReg && u.sz[1] == s:
+			u.fn = pick(s, movRR32, movRR64)
+		case k1 == kImm:
+			u.fn = movRI64 // u.imm is already truncated to the operand size
+		case k1 == kMem && u.sz[1] == s:
+			u.fn = pick(s, movRM32, movRM64)
+		}
+	case opMOVZX:
+		switch {
+		case k1 == kReg && u.sz[1] == 1 && u.r[1]&0x10 == 0:
+			u.fn = movzxRR8q
+		case k1 == kMem && u.sz[1] == 1:
+			u.fn = movzxRM8
+		case k1 == kMem && u.sz[1] == 2:
+			u.fn = movzxRM16
+		}
+	case opMOVSXD:
+		if s == 8 && k1 == kReg && u.sz[1] == 4 {
+			u.fn = movsxdRR
+		}
+	case opNOT:
+		if u.nargs == 1 {
+			u.fn = pick(s, notR32, notR64)
+		}
+	case opLEA:
+		if k1 == kMem && u.asize == 8 && s == 8 {
+			u.fn = leaQ
+		}
+	case opSHL, opSHR, opSAR, opROL, opROR:
+		if u.nargs != 2 || k1 != kImm || u.imm == 0 {
+			return
+		}
+		switch u.aux {
+		case shSHL:
+			u.fn = pick(s, shlRI32, shlRI64)
+		case shSHR:
+			u.fn = pick(s, shrRI32, shrRI64)
+		case shSAR:
+			u.fn = pick(s, sarRI32, sarRI64)
+		case shROL:
+			u.fn = pick(s, rolRI32, rolRI64)
+		case shROR:
+			u.fn = pick(s, rorRI32, rorRI64)
+		}
+	}
+}
+
+func pick(size uint8, h32, h64 handler) handler {
+	if size == 8 {
+		return h64
+	}
+	return h32
+}
+
+// load32 and load64 are c.read at a fixed size (the TLB-hit path first).
+func (c *CPU) load32(addr uint64) (uint64, *Fault) {
+	if !c.memSlow && canonical(addr) {
+		if v, ok := c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0); ok {
+			return v, nil
+		}
+	}
+	return c.readSlow(addr, 4)
+}
+
+func (c *CPU) load64(addr uint64) (uint64, *Fault) {
+	if !c.memSlow && canonical(addr) {
+		if v, ok := c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0); ok {
+			return v, nil
+		}
+	}
+	return c.readSlow(addr, 8)
+}
+
+// movRR32 is MOV r32, r32 (the upper half cleared).
+func movRR32(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = c.GPR[u.r[1]&15] & 0xFFFFFFFF
+	return nil
+}
+
+// movRI64 is MOV r32/r64, imm (imm already truncated: a 32-bit write clears the upper half).
+func movRI64(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = u.imm
+	return nil
+}
+
+// movRM32 is MOV r32, m32.
+func movRM32(c *CPU, u *uop) *Fault {
+	v, f := c.load32(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = v
+	return nil
+}
+
+// movzxRR8q is MOVZX r32/r64, r8 (not AH..BH).
+func movzxRR8q(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = c.GPR[u.r[1]&15] & 0xFF
+	return nil
+}
+
+// movzxRM8 is MOVZX r32/r64, m8.
+func movzxRM8(c *CPU, u *uop) *Fault {
+	addr := c.ea(u)
+	if !c.memSlow && canonical(addr) {
+		if v, ok := c.mem.TryRead8(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0); ok {
+			c.GPR[u.r[0]&15] = v
+			return nil
+		}
+	}
+	v, f := c.readSlow(addr, 1)
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = v
+	return nil
+}
+
+// movzxRM16 is MOVZX r32/r64, m16.
+func movzxRM16(c *CPU, u *uop) *Fault {
+	addr := c.ea(u)
+	if !c.memSlow && canonical(addr) {
+		if v, ok := c.mem.TryRead16(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0); ok {
+			c.GPR[u.r[0]&15] = v
+			return nil
+		}
+	}
+	v, f := c.readSlow(addr, 2)
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = v
+	return nil
+}
+
+// movsxdRR is MOVSXD r64, r32.
+func movsxdRR(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = uint64(int64(int32(c.GPR[u.r[1]&15])))
+	return nil
+}
+
+// notR32 and notR64 are NOT r (no flags).
+func notR32(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = ^c.GPR[u.r[0]&15] & 0xFFFFFFFF
+	return nil
+}
+
+func notR64(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = ^c.GPR[u.r[0]&15]
+	return nil
+}
+
+// leaQ is LEA r64, m with a 64-bit address size.
+func leaQ(c *CPU, u *uop) *Fault {
+	var a uint64
+	switch u.eaForm {
+	case eaBase:
+		a = c.GPR[u.base&15] + u.disp
+	case eaBaseIndex:
+		a = c.GPR[u.base&15] + c.GPR[u.index&15]<<u.scale + u.disp
+	case eaRIP:
+		a = c.RIP + u.disp
+	case eaIndex:
+		a = c.GPR[u.index&15]<<u.scale + u.disp
+	default:
+		a = u.disp
+	}
+	c.GPR[u.r[0]&15] = a
+	return nil
+}
+
+// Shifts and rotates of a register by an immediate count (already masked, not zero), with
+// the flags of shift (shift.go).
+
+func shlRI32(c *CPU, u *uop) *Fault {
+	n := u.imm
+	a := c.GPR[u.r[0]&15] & 0xFFFFFFFF
+	r := (a << n) & 0xFFFFFFFF
+	cf := (a << (n - 1)) >> 31 & 1
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: cf<<31 | (r>>31)<<30, msb: 31, kind: lfArith}
+	return nil
+}
+
+func shlRI64(c *CPU, u *uop) *Fault {
+	n := u.imm
+	a := c.GPR[u.r[0]&15]
+	r := a << n
+	cf := (a << (n - 1)) >> 63
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: cf<<63 | (r>>63)<<62, msb: 63, kind: lfArith}
+	return nil
+}
+
+func shrRI32(c *CPU, u *uop) *Fault {
+	n := u.imm
+	a := c.GPR[u.r[0]&15] & 0xFFFFFFFF
+	r := a >> n
+	cf := a >> (n - 1) & 1
+	of := a >> 31
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: cf<<31 | (cf^of)<<30, msb: 31, kind: lfArith}
+	return nil
+}
+
+func shrRI64(c *CPU, u *uop) *Fault {
+	n := u.imm
+	a := c.GPR[u.r[0]&15]
+	r := a >> n
+	cf := a >> (n - 1) & 1
+	of := a >> 63
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: cf<<63 | (cf^of)<<62, msb: 63, kind: lfArith}
+	return nil
+}
+
+func sarRI32(c *CPU, u *uop) *Fault {
+	n := u.imm
+	sa := int64(int32(c.GPR[u.r[0]&15]))
+	r := uint64(sa>>n) & 0xFFFFFFFF
+	cf := uint64(sa>>(n-1)) & 1
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: cf<<31 | cf<<30, msb: 31, kind: lfArith}
+	return nil
+}
+
+func sarRI64(c *CPU, u *uop) *Fault {
+	n := u.imm
+	sa := int64(c.GPR[u.r[0]&15])
+	r := uint64(sa >> n)
+	cf := uint64(sa>>(n-1)) & 1
+	c.GPR[u.r[0]&15] = r
+	c.lf = lazyFlags{res: r, cv: cf<<63 | cf<<62, msb: 63, kind: lfArith}
+	return nil
+}
+
+// setCFOF sets CF and OF (0 or 1) and keeps every other arithmetic flag, without
+// materialising lazy flags: in a lazy state the carry vector's bits msb and msb-1 carry
+// CF and OF, and AF (bit 3) and the result are untouched.
+func (c *CPU) setCFOF(cf, of uint64) {
+	if c.lf.kind == lfNone {
+		c.RFLAGS = c.RFLAGS&^(FlagCF|FlagOF) | cf*FlagCF | of*FlagOF
+		return
+	}
+	m := c.lf.msb
+	c.lf.cv = c.lf.cv&^(3<<(m-1)) | cf<<m | (cf^of)<<(m-1)
+	c.lf.kind = lfArith
+}
+
+func rolRI32(c *CPU, u *uop) *Fault {
+	k := u.imm & 31
+	a := c.GPR[u.r[0]&15] & 0xFFFFFFFF
+	r := (a<<k | a>>(32-k)) & 0xFFFFFFFF
+	c.GPR[u.r[0]&15] = r
+	cf := r & 1
+	c.setCFOF(cf, r>>31^cf)
+	return nil
+}
+
+func rolRI64(c *CPU, u *uop) *Fault {
+	k := u.imm & 63
+	a := c.GPR[u.r[0]&15]
+	r := a<<k | a>>(64-k)
+	c.GPR[u.r[0]&15] = r
+	cf := r & 1
+	c.setCFOF(cf, r>>63^cf)
+	return nil
+}
+
+func rorRI32(c *CPU, u *uop) *Fault {
+	k := u.imm & 31
+	a := c.GPR[u.r[0]&15] & 0xFFFFFFFF
+	r := (a>>k | a<<(32-k)) & 0xFFFFFFFF
+	c.GPR[u.r[0]&15] = r
+	c.setCFOF(r>>31, (r>>31^r>>30)&1)
+	return nil
+}
+
+func rorRI64(c *CPU, u *uop) *Fault {
+	k := u.imm & 63
+	a := c.GPR[u.r[0]&15]
+	r := a>>k | a<<(64-k)
+	c.GPR[u.r[0]&15] = r
+	c.setCFOF(r>>63, (r>>63^r>>62)&1)
+	return nil
+}
