@@ -73,14 +73,15 @@ const (
 
 	// PCIROMSlot is the index of the expansion ROM among a function's BARs.
 	PCIROMSlot = 6
-	pciBARs    = 7
+	// PCINumBARs counts a function's BARs: six and the ROM.
+	PCINumBARs = 7
 )
 
 // PCIBAR describes one base address register: its size and what answers
 // at the address the guest gives it. A BAR with no device is sized and
 // programmed like any other, but nothing is placed at its address.
 type PCIBAR struct {
-	Size     uint32 // a power of two; 0: not implemented (reads 0)
+	Size     uint32 // a power of two, at least 4 (I/O) or 16 (memory); 0: not implemented (reads 0)
 	IO       bool
 	Prefetch bool
 	Ports    PortDevice // the I/O range's device
@@ -92,8 +93,8 @@ type PCIBAR struct {
 type PCIFunction struct {
 	Name     string // for the port list and diagnostics
 	Dev, Fn  uint8
-	Config   [PCIConfigSpace]byte // the registers at reset (the firmware's values)
-	BARs     [pciBARs]PCIBAR
+	Config   [PCIConfigSpace]byte // the registers now
+	BARs     [PCINumBARs]PCIBAR
 	wmask    [PCIConfigSpace]byte
 	extra    func(cfg *[PCIConfigSpace]byte) []pciRegion // device-specific decoders
 	regions  []pciRegion                                 // what is placed now (cache)
@@ -115,7 +116,7 @@ type pciRegion struct {
 // The write mask is QEMU's for a conventional function: command bits
 // I/O, memory, bus master, SERR and INTx disable, the cache line size, the
 // interrupt line, the BARs' address bits and 0x40-0xFF.
-func NewPCIFunction(name string, dev, fn uint8, cfg [PCIConfigSpace]byte, bars [pciBARs]PCIBAR) *PCIFunction {
+func NewPCIFunction(name string, dev, fn uint8, cfg [PCIConfigSpace]byte, bars [PCINumBARs]PCIBAR) *PCIFunction {
 	f := &PCIFunction{Name: name, Dev: dev & 31, Fn: fn & 7, Config: cfg, BARs: bars}
 	f.wmask[PCICommand] = pciCmdWritable & 0xFF
 	f.wmask[PCICommand+1] = byte(pciCmdWritable >> 8)
@@ -362,6 +363,7 @@ func (p *PCIBus) WritePort(off uint16, data []byte) {
 		n := min(len(data), PCIConfigSpace-reg)
 		f.write(reg, uint32(getLE(data)), n)
 		p.update(f)
+		p.retry(f)
 	}
 }
 
@@ -382,6 +384,30 @@ func (p *PCIBus) update(f *PCIFunction) {
 			continue
 		}
 		f.regions = append(f.regions, r)
+	}
+}
+
+// retry places again what the other functions decode but could not place
+// (a range that overlapped one f has just moved away).
+func (p *PCIBus) retry(f *PCIFunction) {
+	for _, g := range p.fns {
+		if g != f && len(g.regions) != len(g.decode()) {
+			p.update(g)
+		}
+	}
+}
+
+// replaceAll removes every function's ranges and places what each decodes
+// now, so that no stale range stands in the way of another's new place.
+func (p *PCIBus) replaceAll() {
+	for _, f := range p.fns {
+		for _, r := range f.regions {
+			p.unplace(r)
+		}
+		f.regions = nil
+	}
+	for _, f := range p.fns {
+		p.update(f)
 	}
 }
 
@@ -438,8 +464,8 @@ func (p *PCIBus) Reset() {
 	p.State.Address, p.State.RCR = 0, 0
 	for _, f := range p.fns {
 		f.Config = f.resetCfg
-		p.update(f)
 	}
+	p.replaceAll()
 }
 
 // Window returns the MMIO device for the PCI window: attach it at
@@ -506,7 +532,7 @@ func (p *PCIBus) LoadState(b []byte) error {
 	p.State = s
 	for j, f := range p.fns {
 		f.Config = s.Config[j]
-		p.update(f)
 	}
+	p.replaceAll()
 	return nil
 }

@@ -99,7 +99,7 @@ func PCMachineFunctions(pm PortDevice, extra ...*PCIFunction) []*PCIFunction {
 
 	vga := pciConfig(PCIVendorQEMU, 0x1111, 0x030000, 0x02, 0x00, 0x0000)
 
-	var none [pciBARs]PCIBAR
+	var none [PCINumBARs]PCIBAR
 	ideBARs := none
 	ideBARs[4] = PCIBAR{Size: 16, IO: true}
 	vgaBARs := none

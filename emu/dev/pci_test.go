@@ -372,6 +372,10 @@ func TestPCIBARMapping(t *testing.T) {
 	require.Equal(t, []string{"acpi-pm@0x600+0xc"}, ports.names(), "over a fixed range: not placed")
 	n, _ := bus.MapErrors()
 	require.Equal(t, 1, n)
+	cfgWrite(bus, 0x0B, 0x40, 4, 0xB001) // the PM block moves away: the BAR takes its place
+	require.Equal(t, []string{"acpi-pm@0xb000+0xc", "pci-testdev BAR1@0x600+0x100"}, ports.names())
+	cfgWrite(bus, 0x0B, 0x40, 4, ACPIPMBase|1) // and back: the BAR keeps it
+	require.Equal(t, []string{"pci-testdev BAR1@0x600+0x100"}, ports.names())
 	cfgWrite(bus, td, 0x14, 4, 0xE000)
 	require.Equal(t, []string{"acpi-pm@0x600+0xc", "pci-testdev BAR1@0xe000+0x100"}, ports.names())
 
@@ -516,6 +520,15 @@ func TestPCISnapshot(t *testing.T) {
 	require.Equal(t, uint8(PCIRCRSysReset), in8(bus2, PCIResetControl))
 	require.Equal(t, uint32(0xD001), cfgRead(bus2, 0x18, 0x14, 4))
 	roundTrip(t, bus, bus2)
+
+	// Restoring swaps two ranges' places: neither stands in the other's way.
+	cfgWrite(bus, 0x18, 0x14, 4, 0xB000)
+	cfgWrite(bus, 0x0B, 0x40, 4, 0xD001)
+	swapped, err := bus.SaveState()
+	require.NoError(t, err)
+	require.NoError(t, bus2.LoadState(swapped))
+	require.Equal(t, []string{"acpi-pm@0xd000+0xc", "pci-testdev BAR1@0xb000+0x100"}, ports2.names())
+	require.NoError(t, bus2.LoadState(b))
 
 	small, _, _ := newPCMachineBus(t, false)
 	require.ErrorContains(t, small.LoadState(b), "6 functions saved, the bus has 5")

@@ -63,7 +63,7 @@ func NewPCITestDev() *PCITestDev { return &PCITestDev{} }
 // Function returns the device's PCI function in slot dev (function 0).
 func (t *PCITestDev) Function(dev uint8) *PCIFunction {
 	cfg := pciConfig(PCITestDevVendor, PCITestDevDevice, 0x00FF00, 0x00, 0x00, 0x0000)
-	var bars [pciBARs]PCIBAR
+	var bars [PCINumBARs]PCIBAR
 	bars[0] = PCIBAR{Size: PCITestDevMemSize, Mem: testdevMem{t}}
 	bars[1] = PCIBAR{Size: PCITestDevIOSize, IO: true, Ports: testdevPorts{t}}
 	return NewPCIFunction("pci-testdev", dev, 0, cfg, bars)
