@@ -17,9 +17,11 @@ package dev
 // offsets 0x800-0x802, through BAR1 portio-... at 0x83-0x85. Past the
 // name, and with no test selected, reads return 0.
 //
-// The device handles bytes: a wider access is split into byte accesses,
-// and one at an address that is not a multiple of its width is dropped
-// (reads 0). A write of the data byte at the offset adds one to count,
+// The device handles bytes: a wider access is split into byte accesses.
+// One at an address that is not a multiple of its width is dropped (reads
+// 0) through the I/O BAR; through the memory BAR it reads the bytes it
+// covers and writes them one by one, each a single-byte write (QEMU TCG
+// splits misaligned memory accesses). A write of the data byte at the offset adds one to count,
 // whatever the value for the wildcard test. The two eventfd tests exist to
 // check ioeventfds, which take matching writes before the device sees
 // them: on QEMU TCG a single-byte write at the test's offset, through the
@@ -114,11 +116,12 @@ func (t *PCITestDev) header(off uint64) byte {
 	return 0
 }
 
-func (t *PCITestDev) read(off uint64, data []byte) {
+// read is an access through BAR bar (0 memory, 1 I/O).
+func (t *PCITestDev) read(bar int, off uint64, data []byte) {
 	if len(data) == 0 {
 		return
 	}
-	if off%uint64(len(data)) != 0 {
+	if bar == 1 && off%uint64(len(data)) != 0 {
 		fill(data, 0)
 		return
 	}
@@ -129,7 +132,15 @@ func (t *PCITestDev) read(off uint64, data []byte) {
 
 // write is an access through BAR bar (0 memory, 1 I/O).
 func (t *PCITestDev) write(bar int, off uint64, data []byte) {
-	if len(data) == 0 || off%uint64(len(data)) != 0 {
+	if len(data) == 0 {
+		return
+	}
+	if off%uint64(len(data)) != 0 {
+		if bar == 0 {
+			for i := range data {
+				t.write(bar, off+uint64(i), data[i:i+1])
+			}
+		}
 		return
 	}
 	if n := t.State.Current - 1; n >= 0 && n < len(testdevNames) && len(data) == 1 &&
@@ -164,12 +175,12 @@ func (t *PCITestDev) writeByte(bar int, off uint64, v byte) {
 
 type testdevMem struct{ t *PCITestDev }
 
-func (m testdevMem) ReadMMIO(off uint64, data []byte)  { m.t.read(off, data) }
+func (m testdevMem) ReadMMIO(off uint64, data []byte)  { m.t.read(0, off, data) }
 func (m testdevMem) WriteMMIO(off uint64, data []byte) { m.t.write(0, off, data) }
 
 type testdevPorts struct{ t *PCITestDev }
 
-func (p testdevPorts) ReadPort(off uint16, data []byte)  { p.t.read(uint64(off), data) }
+func (p testdevPorts) ReadPort(off uint16, data []byte)  { p.t.read(1, uint64(off), data) }
 func (p testdevPorts) WritePort(off uint16, data []byte) { p.t.write(1, uint64(off), data) }
 
 // SaveState implements Snapshotter.

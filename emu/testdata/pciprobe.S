@@ -11,8 +11,8 @@
  *     fields), the original value restored after each;
  *   - pci-testdev (-device pci-testdev) when present: every test of its
  *     memory and I/O BARs (header fields, the count after writes of each
- *     width and value, the name), then its BARs moved and decoding turned
- *     off and on again;
+ *     width and value, the name), misaligned accesses through each BAR,
+ *     then its BARs moved and decoding turned off and on again;
  *   - the PIIX4 power-management I/O enable and the PM timer port.
  * Exit status 0x21 (value 0x10) when done.
  */
@@ -657,6 +657,55 @@ testdev:
 	call hex32
 	call newline
 
+	/* Misaligned accesses: through memory they are split (writes byte by
+	 * byte, each a single-byte access), through ports dropped. */
+	movl $s_misaligned, %esi
+	call puts
+	movl membase, %edi
+	movb $0, (%edi)			/* mmio-no-eventfd */
+	movw $0xFA00, 0x7FF(%edi)
+	movl $0x0000FA00, 0x7FF(%edi)
+	movl $0xFA000000, 0x7FD(%edi)
+	movl $0x00FA0000, 0x7FE(%edi)
+	movl 12(%edi), %eax
+	call hex32
+	call space
+	movb $1, (%edi)			/* mmio-wildcard-eventfd */
+	movw $0xCECE, 0x801(%edi)
+	movl 12(%edi), %eax
+	call hex32
+	call space
+	movw $0xCECE, 0x800(%edi)
+	movl 12(%edi), %eax
+	call hex32
+	call space
+	movl 3(%edi), %eax
+	call hex32
+	call space
+	movzwl 5(%edi), %eax
+	call hex32
+	call space
+	movl 0xFFE(%edi), %eax
+	call hex32
+	call space
+	movl iobase, %edx
+	xorl %eax, %eax
+	outb %al, %dx			/* portio-no-eventfd */
+	addl $0x83, %edx
+	movw $0xFAFA, %ax
+	outw %ax, %dx
+	movl iobase, %edx
+	addl $12, %edx
+	inl %dx, %eax
+	call hex32
+	call space
+	movl iobase, %edx
+	incl %edx
+	inw %dx, %ax
+	movzwl %ax, %eax
+	call hex32
+	call newline
+
 	/* Move the BARs. */
 	movl $s_moved, %esi
 	call puts
@@ -794,6 +843,7 @@ s_tmem:		.asciz "mem "
 s_tio:		.asciz "io  "
 s_cross:	.asciz "cross: "
 s_moved:	.asciz "moved: "
+s_misaligned:	.asciz "misaligned: "
 s_decode:	.asciz "decode: "
 s_back:		.asciz "back: "
 s_pm:		.asciz "pm: "
