@@ -119,6 +119,13 @@ func (c *CPU) CPUID(leaf, sub uint32) (a, b, cx, d uint32) {
 		// logical processors and EDX.HTT says that field is valid (QEMU leaves both
 		// clear for one).
 		ebx, edx := uint32(0x800)|uint32(c.cfg.APICID)<<24, f.edx1
+		// EDX.APIC follows IA32_APIC_BASE.EN: a globally disabled APIC is not
+		// reported (SDM Vol. 3A §11.4.3; QEMU does the same).
+		if c.cfg.MSR != nil && c.cfg.MSR.HasMSR(msrAPICBase) {
+			if base, ok := c.cfg.MSR.ReadMSR(msrAPICBase); ok && base&(1<<11) == 0 {
+				edx &^= 1 << 9
+			}
+		}
 		if n := c.cpus(); n > 1 {
 			ebx |= uint32(n) << 16
 			edx |= 1 << 28

@@ -13,6 +13,7 @@ package cpu
 // MSR indices.
 const (
 	msrTSC          = 0x10
+	msrAPICBase     = 0x1B // IA32_APIC_BASE, served by the platform
 	msrCoreThreads  = 0x35 // MSR_CORE_THREAD_COUNT
 	msrBIOSSignID   = 0x8B // IA32_BIOS_SIGN_ID: the microcode revision
 	msrSysenterCS   = 0x174

@@ -73,6 +73,11 @@ type Config struct {
 	// Devices names optional devices to add, as QEMU's -device does
 	// (OptionalDevices lists them); none by default.
 	Devices []string
+	// CPUFeatures names optional processor features to advertise and provide
+	// (OptionalCPUFeatures lists them); none by default, as QEMU 7.2's TCG
+	// offers neither: x2apic (the local APIC's x2APIC mode), tsc-deadline
+	// (its TSC-deadline timer).
+	CPUFeatures []string
 	// Accel names the execution tier of every processor: "interp" or "jit"
 	// (cpu.ParseAccel). Empty: the tier the environment variable
 	// KPPEMU_ACCEL names, or "interp" when that is unset; an unknown name
@@ -92,6 +97,25 @@ var OptionalDeviceHelp = map[string]string{
 // firstOptionalPCISlot is the slot QEMU gives the first -device that goes
 // on the PCI bus (after the VGA at 00:02.0, with -nic none).
 const firstOptionalPCISlot = 3
+
+// OptionalCPUFeatures are the feature names Config.CPUFeatures accepts.
+var OptionalCPUFeatures = []string{"x2apic", "tsc-deadline"}
+
+// cpuFeatures checks Config.CPUFeatures and returns whether x2APIC and the
+// TSC-deadline timer are on.
+func cpuFeatures(names []string) (x2apic, deadline bool, err error) {
+	for _, n := range names {
+		switch n {
+		case "x2apic":
+			x2apic = true
+		case "tsc-deadline":
+			deadline = true
+		default:
+			return false, false, fmt.Errorf("unknown CPU feature %q (known: %s)", n, strings.Join(OptionalCPUFeatures, ", "))
+		}
+	}
+	return x2apic, deadline, nil
+}
 
 // Event is a record the guest wrote to the event port, decoded.
 type Event = dev.Event
@@ -195,6 +219,10 @@ func New(cfg Config) (*Machine, error) {
 	if cfg.Quantum == 0 {
 		cfg.Quantum = DefaultQuantum
 	}
+	x2apic, deadline, err := cpuFeatures(cfg.CPUFeatures)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = hclog.NewNullLogger()
 	}
@@ -230,8 +258,17 @@ func New(cfg Config) (*Machine, error) {
 			APICID: uint8(i),
 			CPUs:   cfg.CPUs,
 			Vendor: cfg.CPUVendor,
+
+			X2APIC:      x2apic,
+			TSCDeadline: deadline,
 		})
 		a := dev.NewLAPIC(clk, c.SetINTR, c.NMI)
+		if x2apic {
+			a.EnableX2APIC()
+		}
+		if deadline {
+			a.EnableTSCDeadline(func() uint64 { return c.TSCOffset })
+		}
 		a.SetID(uint8(i))
 		a.SetBSP(i == 0)
 		if i > 0 {
@@ -523,7 +560,16 @@ func (a msrAdapter) HasMSR(idx uint32) bool { return a.m.LAPICs[a.i].HasMSR(idx)
 
 func (a msrAdapter) ReadMSR(idx uint32) (uint64, bool) { return a.m.LAPICs[a.i].ReadMSR(idx) }
 
-func (a msrAdapter) WriteMSR(idx uint32, v uint64) bool { return a.m.LAPICs[a.i].WriteMSR(idx, v) }
+// WriteMSR writes an APIC MSR; a TPR write in x2APIC mode also sets the
+// CPU's CR8, as an MMIO one does.
+func (a msrAdapter) WriteMSR(idx uint32, v uint64) bool {
+	l := a.m.LAPICs[a.i]
+	ok := l.WriteMSR(idx, v)
+	if ok && idx == dev.MSRX2APICBase+dev.LAPICTPR>>4 {
+		a.m.CPUs[a.i].CR8 = l.CR8()
+	}
+	return ok
+}
 
 // lapicMMIO puts the local APIC on the MMIO bus: every processor sees its
 // own at the same address. It keeps the CPU's CR8 equal to TPR[7:4] when

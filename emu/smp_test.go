@@ -106,7 +106,8 @@ func TestSMPConfig(t *testing.T) {
 // protected mode with EBX at the local APIC and ESI at the I/O APIC, while
 // the AP runs the same bytes in real mode at 0x8000. Whatever they do to
 // each other, the APICs and the I/O APIC, the machine ends in an
-// architectural outcome, never an internal error.
+// architectural outcome, never an internal error. Inputs of odd length run
+// with x2APIC and the TSC-deadline timer.
 func FuzzSMPMachine(f *testing.F) {
 	for _, seed := range [][]byte{
 		{0xF4},
@@ -115,6 +116,11 @@ func FuzzSMPMachine(f *testing.F) {
 		{0xC7, 0x83, 0x00, 0x03, 0x00, 0x00, 0x00, 0x45, 0x04, 0x00, 0xF4}, // INIT to self
 		{0xF0, 0x0F, 0xC1, 0x03, 0xEB, 0xFB},
 		{0x0F, 0x20, 0xC0, 0x24, 0xFE, 0x0F, 0x22, 0xC0, 0xCD, 0x10, 0xEB, 0xFE},
+		// x2APIC mode, then a broadcast through the 64-bit ICR and a TSC deadline
+		// (odd length: the machine has both features).
+		{0xB9, 0x1B, 0x00, 0x00, 0x00, 0xB8, 0x00, 0x0D, 0xE0, 0xFE, 0x31, 0xD2, 0x0F, 0x30,
+			0xB9, 0x30, 0x08, 0x00, 0x00, 0xBA, 0xFF, 0xFF, 0xFF, 0xFF, 0xB8, 0x40, 0x00, 0x00, 0x00, 0x0F, 0x30,
+			0xB9, 0xE0, 0x06, 0x00, 0x00, 0x0F, 0x30, 0xFB, 0xEB, 0xFE},
 	} {
 		f.Add(seed)
 	}
@@ -129,7 +135,11 @@ func FuzzSMPMachine(f *testing.F) {
 			0xBE, 0x00, 0x00, 0xC0, 0xFE, // mov esi, 0xFEC00000
 		}
 		img := aoutImage(append(prologue, code...), 0)
-		m, err := New(Config{CPUs: 2, Quantum: 7, Seed: 3, MemBytes: 4 << 20})
+		var feats []string
+		if len(code)%2 == 1 {
+			feats = OptionalCPUFeatures
+		}
+		m, err := New(Config{CPUs: 2, Quantum: 7, Seed: 3, MemBytes: 4 << 20, CPUFeatures: feats})
 		require.NoError(t, err)
 		_, err = m.Boot(BootImage{Path: "fuzz", Kernel: img})
 		require.NoError(t, err)

@@ -67,6 +67,8 @@ func bootCommand() *cli.Command {
 				"their whole state and serial output every `N` instructions; report the first difference (exit status 12)"},
 			&cli.StringFlag{Name: "accel-ref", Usage: "with --accel-check: the reference `TIER`: interp, or step (the interpreter one " +
 				"instruction at a time) (default: interp for --accel jit, step for --accel interp)"},
+			&cli.StringSliceFlag{Name: "cpu-feature", Usage: "advertise and provide the optional processor feature `NAME` (" +
+				strings.Join(emu.OptionalCPUFeatures, ", ") + "; QEMU 7.2's TCG has neither); repeatable"},
 			&cli.StringFlag{Name: "cpu-vendor", Value: "intel", Usage: "CPU vendor `NAME` the guest sees: intel or amd " +
 				"(CPUID vendor string; SYSCALL outside 64-bit mode is #UD on intel, runs on amd)"},
 			&cli.DurationFlag{Name: "max-time", Usage: "stop cleanly after `DURATION` of guest time (exit status 0; at most 24h)"},
@@ -247,7 +249,8 @@ func bootAction(c *cli.Context) error {
 		return &exitStatus{exitHostError, fmt.Sprintf("--smp %d: the machine has 1 to %d processors", smp, emu.MaxCPUs)}
 	}
 	cfg := emu.Config{MemBytes: mem, Seed: c.Uint64("seed"), Logger: logger, Serial: serial,
-		Devices: c.StringSlice("device"), CPUs: smp, Quantum: c.Uint64("quantum"), CPUVendor: vendor, Accel: accel}
+		Devices: c.StringSlice("device"), CPUs: smp, Quantum: c.Uint64("quantum"), CPUVendor: vendor, Accel: accel,
+		CPUFeatures: c.StringSlice("cpu-feature")}
 	if c.IsSet("accel-check") || c.IsSet("accel-ref") {
 		return bootAccelCheck(c, cfg, img, serial, stderr)
 	}

@@ -40,23 +40,40 @@ func NewAPICBus(apics []*LAPIC, init func(i int), sipi func(i int, vector uint8)
 }
 
 // matches reports whether APIC a is addressed by dest in the given mode.
-func (a *LAPIC) matches(dest uint8, logical bool) bool {
+// x2 says dest is a 32-bit x2APIC destination (from an APIC in x2APIC
+// mode; 0xFFFFFFFF is the broadcast), else an 8-bit one (0xFF). An APIC in
+// x2APIC mode reads an 8-bit logical destination as cluster (7:4) and
+// members (3:0).
+func (a *LAPIC) matches(dest uint32, logical, x2 bool) bool {
 	s := &a.State
-	if !logical {
-		return dest == 0xFF || uint32(dest) == s.ID&0xFF
-	}
-	if dest == 0xFF {
+	if x2 && dest == 0xFFFFFFFF || !x2 && dest == 0xFF {
 		return true
 	}
-	ldr := uint8(s.LDR >> 24)
+	if a.X2APICMode() {
+		if !logical {
+			return dest == s.ID
+		}
+		if !x2 {
+			dest = (dest>>4)<<16 | dest&0xF
+		}
+		return dest>>16 == s.LDR>>16 && dest&s.LDR&0xFFFF != 0
+	}
+	if dest > 0xFF {
+		return false
+	}
+	if !logical {
+		return dest == s.ID&0xFF
+	}
+	ldr := uint32(uint8(s.LDR >> 24))
 	if s.DFR>>28 == 0xF { // flat model
 		return dest&ldr != 0
 	}
 	return dest>>4 == ldr>>4 && dest&ldr&0xF != 0 // cluster model
 }
 
-// targets returns the APICs an ICR value addresses.
-func (b *APICBus) targets(src *LAPIC, lo, hi uint32) []*LAPIC {
+// targets returns the APICs an ICR value addresses (dest and x2 as for
+// matches).
+func (b *APICBus) targets(src *LAPIC, lo, dest uint32, x2 bool) []*LAPIC {
 	var out []*LAPIC
 	short := (lo >> LAPICICRShortShift) & 3
 	for _, a := range b.APICs {
@@ -69,7 +86,7 @@ func (b *APICBus) targets(src *LAPIC, lo, hi uint32) []*LAPIC {
 		case LAPICShortOthers:
 			hit = a != src
 		default:
-			hit = a.matches(uint8(hi>>24), lo&LAPICICRLogical != 0)
+			hit = a.matches(dest, lo&LAPICICRLogical != 0, x2)
 		}
 		if hit {
 			out = append(out, a)
@@ -78,8 +95,14 @@ func (b *APICBus) targets(src *LAPIC, lo, hi uint32) []*LAPIC {
 	return out
 }
 
-// send delivers the IPI src wrote to its ICR.
-func (b *APICBus) send(src *LAPIC, lo, hi uint32) {
+// send delivers the IPI src wrote to its ICR in xAPIC mode.
+func (b *APICBus) send(src *LAPIC, lo, hi uint32) { b.sendDest(src, lo, hi>>24, false) }
+
+// sendX2 delivers the IPI src wrote to its ICR in x2APIC mode (hi: the
+// 32-bit destination).
+func (b *APICBus) sendX2(src *LAPIC, lo, hi uint32) { b.sendDest(src, lo, hi, true) }
+
+func (b *APICBus) sendDest(src *LAPIC, lo, dest uint32, x2 bool) {
 	mode := lo & lapicDelivMask
 	vec := uint8(lo)
 	if (mode == LAPICDelivFixed || mode == LAPICDelivLowest) && vec < 16 {
@@ -88,7 +111,7 @@ func (b *APICBus) send(src *LAPIC, lo, hi uint32) {
 	if mode == LAPICDelivINIT && lo&(1<<14) == 0 && lo&LAPICLVTLevel != 0 {
 		return // INIT level de-assert: an arbitration-ID sync on old processors
 	}
-	b.deliver(b.targets(src, lo, hi), mode, vec, lo&LAPICLVTLevel != 0)
+	b.deliver(b.targets(src, lo, dest, x2), mode, vec, lo&LAPICLVTLevel != 0)
 }
 
 // deliver sends an interrupt message to dests.
@@ -162,7 +185,7 @@ func (b *APICBus) eoi(vec uint8) {
 func (b *APICBus) Message(dest uint8, logical bool, mode uint32, vec uint8, level bool) {
 	var out []*LAPIC
 	for _, a := range b.APICs {
-		if a.matches(dest, logical) {
+		if a.matches(uint32(dest), logical, false) {
 			out = append(out, a)
 		}
 	}

@@ -42,7 +42,7 @@ const LAPICVersionValue = 0x00050014
 const (
 	MSRAPICBase       = 0x1B
 	APICBaseBSP       = 1 << 8
-	APICBaseEXTD      = 1 << 10 // x2APIC, not supported
+	APICBaseEXTD      = 1 << 10 // x2APIC mode (x2apic.go)
 	APICBaseEN        = 1 << 11
 	apicBaseAddrMask  = 0x000F_FFFF_FFFF_F000 // 52-bit physical addresses
 	APICBaseResetBits = LAPICBase | APICBaseBSP | APICBaseEN
@@ -108,6 +108,9 @@ type LAPICState struct {
 	TimerNext    uint64 // guest ns of that expiry
 	LINT0, LINT1 bool   // input levels
 	INTR         bool   // last level of the INTR output
+	// TSCDeadline is IA32_TSC_DEADLINE in TSC-deadline mode: the armed deadline
+	// (TSC units), 0 when disarmed.
+	TSCDeadline uint64
 }
 
 // LVT indexes in LAPICState.LVT.
@@ -137,8 +140,9 @@ const (
 // stays at 0xFEE00000.
 //
 // The timer counts at LAPICTimerHz divided by the DCR setting; one-shot
-// and periodic modes (TSC-deadline is not advertised and counts as
-// stopped). The current count is computed from the clock. ICR delivers
+// and periodic modes, and TSC-deadline mode when enabled (x2apic.go;
+// otherwise that mode counts as stopped). The current count is computed
+// from the clock. ICR delivers
 // fixed, lowest-priority and NMI IPIs to this CPU when it is addressed
 // (self, all-including-self, physical ID or 0xFF, logical LDR/DFR match);
 // INIT and STARTUP have no other CPU to reach and are dropped. The
@@ -150,6 +154,10 @@ type LAPIC struct {
 	nmi   func()
 	pic   Acker
 	bus   *APICBus // the other processors' APICs and the I/O APIC (nil: alone)
+
+	x2Supported       bool          // x2APIC mode may be enabled (x2apic.go)
+	deadlineSupported bool          // TSC-deadline timer mode exists
+	tscOffset         func() uint64 // the processor's TSC minus the clock
 }
 
 // NewLAPIC returns the local APIC after reset. intr drives the CPU's INTR
@@ -199,6 +207,9 @@ func (a *LAPIC) resetRegs() {
 		s.LVT[lvtLINT0] = LAPICDelivExtINT
 	}
 	s.Shift = 1 // DCR 0: divide by 2
+	if a.X2APICMode() {
+		s.LDR = x2LDR(s.ID)
+	}
 }
 
 func (a *LAPIC) now() uint64 {
@@ -380,38 +391,51 @@ func (a *LAPIC) SetTPR(v uint8) {
 	a.update()
 }
 
-// HasMSR reports whether idx is an MSR of the local APIC: IA32_APIC_BASE.
-func (a *LAPIC) HasMSR(idx uint32) bool { return idx == MSRAPICBase }
-
-// ReadMSR handles IA32_APIC_BASE; other MSRs return ok=false.
-func (a *LAPIC) ReadMSR(idx uint32) (uint64, bool) {
-	if idx != MSRAPICBase {
-		return 0, false
+// HasMSR reports whether idx is an MSR of the local APIC: IA32_APIC_BASE,
+// and with their features enabled the x2APIC registers and
+// IA32_TSC_DEADLINE.
+func (a *LAPIC) HasMSR(idx uint32) bool {
+	switch {
+	case idx == MSRAPICBase:
+		return true
+	case idx == MSRTSCDeadline:
+		return a.deadlineSupported
+	case idx >= MSRX2APICBase && idx <= MSRX2APICLast:
+		return a.x2Supported
 	}
-	return a.State.Base, true
+	return false
 }
 
-// WriteMSR handles IA32_APIC_BASE: reserved bits or x2APIC mode return
-// false (#GP). BSP is read-only.
+// ReadMSR reads one of the APIC's MSRs (false: #GP, or not one of them).
+func (a *LAPIC) ReadMSR(idx uint32) (uint64, bool) {
+	if !a.HasMSR(idx) {
+		return 0, false
+	}
+	switch idx {
+	case MSRAPICBase:
+		return a.State.Base, true
+	case MSRTSCDeadline:
+		return a.readDeadline(), true
+	}
+	return a.x2Read(idx)
+}
+
+// WriteMSR writes one of the APIC's MSRs (false: #GP, or not one of
+// them). In IA32_APIC_BASE, reserved bits and illegal mode changes are
+// #GP and BSP is read-only.
 func (a *LAPIC) WriteMSR(idx uint32, v uint64) bool {
-	if idx != MSRAPICBase {
+	if !a.HasMSR(idx) {
 		return false
 	}
-	if v&^(apicBaseAddrMask|APICBaseBSP|APICBaseEN) != 0 {
-		return false
+	switch idx {
+	case MSRAPICBase:
+		return a.setBase(v)
+	case MSRTSCDeadline:
+		a.writeDeadline(v)
+		a.update()
+		return true
 	}
-	s := &a.State
-	wasOn := a.hwEnabled()
-	s.Base = v&(apicBaseAddrMask|APICBaseEN) | s.Base&APICBaseBSP
-	switch on := a.hwEnabled(); {
-	case wasOn && !on:
-		s.SVR &^= LAPICSVREnable
-		s.TimerOn = false
-	case !wasOn && on:
-		a.resetRegs()
-	}
-	a.update()
-	return true
+	return a.x2Write(idx, v)
 }
 
 // LVT register offset -> index.
@@ -485,6 +509,9 @@ func (a *LAPIC) readReg(off uint64) uint32 {
 	case off == LAPICTimerICR:
 		return s.Initial
 	case off == LAPICTimerCCR:
+		if a.deadlineMode() {
+			return 0
+		}
 		return a.currentCount(a.now())
 	case off == LAPICTimerDCR:
 		return s.DCR
@@ -495,8 +522,13 @@ func (a *LAPIC) readReg(off uint64) uint32 {
 }
 
 // ReadMMIO implements MMIODevice. Narrow reads return the bytes of the
-// enclosing 32-bit register.
+// enclosing 32-bit register. In x2APIC mode the page is not decoded: reads
+// return all ones.
 func (a *LAPIC) ReadMMIO(off uint64, data []byte) {
+	if a.X2APICMode() {
+		fill(data, 0xFF)
+		return
+	}
 	fill(data, 0)
 	for i := range data {
 		o := off + uint64(i)
@@ -509,9 +541,10 @@ func (a *LAPIC) ReadMMIO(off uint64, data []byte) {
 }
 
 // WriteMMIO implements MMIODevice. Only 32-bit (or wider, low dword)
-// writes at a register's offset take effect, as in QEMU.
+// writes at a register's offset take effect, as in QEMU; none in x2APIC
+// mode.
 func (a *LAPIC) WriteMMIO(off uint64, data []byte) {
-	if len(data) < 4 || off&0xF != 0 || off >= LAPICSize {
+	if len(data) < 4 || off&0xF != 0 || off >= LAPICSize || a.X2APICMode() {
 		return
 	}
 	a.writeReg(off, uint32(getLE(data[:4])))
@@ -545,7 +578,11 @@ func (a *LAPIC) writeReg(off uint64, v uint32) {
 		s.ESR, s.ESRPending = s.ESRPending, 0
 	case off == LAPICICRLo:
 		s.ICRLo = v &^ LAPICICRBusy
-		a.sendIPI()
+		if a.bus != nil {
+			a.bus.send(a, s.ICRLo, s.ICRHi)
+		} else {
+			a.sendIPI()
+		}
 	case off == LAPICICRHi:
 		s.ICRHi = v & 0xFF000000
 	case lvtIndex(off) >= 0:
@@ -554,11 +591,20 @@ func (a *LAPIC) writeReg(off uint64, v uint32) {
 		if i == lvtLINT0 || i == lvtLINT1 {
 			v |= s.LVT[i] & LAPICLVTRemoteIRR
 		}
+		old := s.LVT[i]
 		s.LVT[i] = v
 		if i == lvtTimer {
+			if a.deadlineSupported && (old^v)&lapicTimerModeMask != 0 &&
+				(old&lapicTimerModeMask == LAPICLVTTSCDeadline || v&lapicTimerModeMask == LAPICLVTTSCDeadline) {
+				// Entering or leaving TSC-deadline mode disarms the timer.
+				s.TSCDeadline, s.Initial, s.First, s.TimerOn = 0, 0, 0, false
+			}
 			a.rearm(now)
 		}
 	case off == LAPICTimerICR:
+		if a.deadlineMode() {
+			break // the initial count is ignored in TSC-deadline mode
+		}
 		s.Initial, s.First, s.Start = v, v, now
 		a.rearm(now)
 	case off == LAPICTimerDCR:
@@ -579,12 +625,8 @@ func (a *LAPIC) writeReg(off uint64, v uint32) {
 	}
 }
 
-// sendIPI delivers the IPI just written to ICR low.
+// sendIPI delivers the IPI just written to ICR of an APIC alone (no bus).
 func (a *LAPIC) sendIPI() {
-	if a.bus != nil {
-		a.bus.send(a, a.State.ICRLo, a.State.ICRHi)
-		return
-	}
 	s := &a.State
 	icr := s.ICRLo
 	vec := uint8(icr)
@@ -599,16 +641,10 @@ func (a *LAPIC) sendIPI() {
 	case LAPICShortOthers:
 		self = false
 	default:
-		dest := s.ICRHi >> 24
-		if icr&LAPICICRLogical == 0 {
-			self = dest == 0xFF || dest == s.ID&0xFF
+		if a.X2APICMode() {
+			self = a.matches(s.ICRHi, icr&LAPICICRLogical != 0, true)
 		} else {
-			ldr := s.LDR >> 24
-			if s.DFR>>28 == 0xF { // flat model
-				self = dest&ldr != 0
-			} else { // cluster model
-				self = dest>>4 == ldr>>4 && dest&ldr&0xF != 0 || dest == 0xFF
-			}
+			self = a.matches(s.ICRHi>>24, icr&LAPICICRLogical != 0, false)
 		}
 	}
 	if !self {
@@ -686,6 +722,10 @@ func (a *LAPIC) nextExpiry(now uint64) (uint64, bool) {
 // that passed while the LVT was masked are lost, as on hardware.
 func (a *LAPIC) rearm(now uint64) {
 	s := &a.State
+	if a.deadlineMode() {
+		a.armDeadline(now)
+		return
+	}
 	if s.Initial != 0 && now == s.Start {
 		// A fresh start: the first expiry is First ticks from now.
 		s.TimerNext, s.TimerOn = s.Start+uint64(s.First)<<s.Shift, true
@@ -700,7 +740,11 @@ func (a *LAPIC) rearm(now uint64) {
 // NextDeadline implements Timed: the timer's next expiry when unmasked.
 func (a *LAPIC) NextDeadline() (uint64, bool) {
 	s := &a.State
-	if !s.TimerOn || s.LVT[lvtTimer]&LAPICLVTMasked != 0 || !a.hwEnabled() {
+	if !s.TimerOn || !a.hwEnabled() {
+		return 0, false
+	}
+	// A TSC deadline expires (and disarms) even while the LVT is masked.
+	if s.LVT[lvtTimer]&LAPICLVTMasked != 0 && !a.deadlineMode() {
 		return 0, false
 	}
 	return s.TimerNext, true
@@ -716,7 +760,11 @@ func (a *LAPIC) Advance(now uint64) {
 	if l := s.LVT[lvtTimer]; l&LAPICLVTMasked == 0 && a.hwEnabled() {
 		a.accept(uint8(l), false)
 	}
-	s.TimerNext, s.TimerOn = a.nextExpiry(now)
+	if a.deadlineMode() {
+		s.TSCDeadline, s.TimerOn = 0, false
+	} else {
+		s.TimerNext, s.TimerOn = a.nextExpiry(now)
+	}
 	a.update()
 }
 

@@ -5,7 +5,8 @@
  * count, HTT and APIC ID, the extended topology leaf 0xB, leaf 0x80000008's
  * core count, MSR_CORE_THREAD_COUNT, and what RDMSR and WRMSR do with MSRs the
  * CPU model does not implement (QEMU's TCG: they read 0 and ignore writes, for
- * any index). It runs on any number of processors (the BSP alone prints) and
+ * any index), and CPUID.1:EDX.APIC clearing when software disables the local
+ * APIC. It runs on any number of processors (the BSP alone prints) and
  * exits through isa-debug-exit with value 0 (exit status 1).
  */
 	.set MB_MAGIC, 0x1BADB002
@@ -123,12 +124,28 @@ start64:
 	PMSR 0xC0011029
 	PWRMSR 0x4B564D00, 0, 1
 	PWRMSR 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF
+	/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN. */
+	call show_apic_bit
+	PWRMSR 0x1B, 0, 0xFEE00100
+	call show_apic_bit
 	leaq msg_bye(%rip), %rsi
 	call puts
 	xorl %eax, %eax
 	jmp exit
 
+/* show_apic_bit: "cpuid.1 edx&apic B". */
+show_apic_bit:
+	leaq msg_apic(%rip), %rsi
+	call puts
+	movl $1, %eax
+	cpuid
+	movl %edx, %edi
+	andl $1<<9, %edi
+	call puthex32
+	jmp newline
+
 	.section .rodata
+msg_apic:	.asciz "cpuid.1 edx&apic "
 msg_hello:	.asciz "cpu probe: long mode\r\n"
 msg_leaf1:	.asciz "cpuid.1 ebx&~ff edx&htt ecx&(x2apic|tsc-deadline) "
 msg_ext8:	.asciz "cpuid.80000008 ecx "
