@@ -7,8 +7,7 @@
  * with INIT and two start-up IPIs (vector 0x11: the real-mode trampoline at
  * 0x11000, which enters 32-bit protected mode), waits until every one has
  * checked in, then checks:
- *   - each AP's APIC ID against its CPUID initial APIC ID and the x2APIC ID
- *     of CPUID leaf 0xB;
+ *   - each AP's APIC ID against its CPUID initial APIC ID;
  *   - IPI ping-pong: fixed IPIs to each AP by physical destination, each
  *     answered by a fixed IPI back to the BSP;
  *   - an NMI IPI to each AP, a broadcast to all but self, a logical
@@ -117,9 +116,6 @@ entry:
 	call hex32
 	call space
 	movl ap_cs(,%ebx,4), %eax
-	call hex32
-	call space
-	movl ap_x2id(,%ebx,4), %eax
 	call hex32
 	call newline
 	incl %ebx
@@ -505,12 +501,6 @@ ap_main:
 	shrl $24, %ebx
 	call my_id
 	movl %ebx, ap_cpuid(,%eax,4)
-	pushl %eax
-	movl $0xB, %eax			/* the x2APIC ID of the topology leaf */
-	xorl %ecx, %ecx
-	cpuid
-	popl %eax
-	movl %edx, ap_x2id(,%eax,4)
 	movzwl tramp_cs - tramp + 0x11000, %edx
 	movl %edx, ap_cs(,%eax,4)
 	lock incl checkins
@@ -597,7 +587,6 @@ pings:		.skip 4*MAXCPU
 nmis:		.skip 4*MAXCPU
 ap_cpuid:	.skip 4*MAXCPU
 ap_cs:		.skip 4*MAXCPU
-ap_x2id:	.skip 4*MAXCPU
 idt:		.skip 256*8
 	.balign 4096
 stacks:		.skip 4096*(MAXCPU+1)
