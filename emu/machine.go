@@ -314,6 +314,7 @@ func New(cfg Config) (*Machine, error) {
 	m.PIT.SetupLikeBIOS()
 	m.CMOS = dev.NewCMOS(clk, cfg.MemBytes, cfg.RTCBase)
 	m.I8042 = dev.NewI8042(m.isaIRQ(1))
+	m.I8042.SetReset(func() { m.resetRequest("the keyboard controller's reset line (port 0x64 or 0x92)") })
 	m.VGA = dev.NewVGA()
 	m.FwCfg = dev.NewFwCfg(cfg.MemBytes, uint16(cfg.CPUs))
 	var seed [8]byte
@@ -391,7 +392,8 @@ func New(cfg Config) (*Machine, error) {
 // machine's functions and extra, and the PCI window over bus memory from
 // the top of RAM to dev.PCIWindowEnd.
 func (m *Machine) addPCI(extra []*dev.PCIFunction) error {
-	m.PCI = dev.NewPCIBus(m.Ports, m.resetRequest, m.cfg.MemBytes, dev.PCIWindowEnd-m.cfg.MemBytes)
+	m.PCI = dev.NewPCIBus(m.Ports, func() { m.resetRequest("RST_CPU to the reset control register (0xCF9)") },
+		m.cfg.MemBytes, dev.PCIWindowEnd-m.cfg.MemBytes)
 	if err := m.Ports.Attach(PortPCIConfig, dev.PCIConfigSize, "pci-config", m.PCI); err != nil {
 		return err
 	}
@@ -409,12 +411,11 @@ func (m *Machine) addPCI(extra []*dev.PCIFunction) error {
 	return nil
 }
 
-// resetRequest is the PIIX3 reset control register's RST_CPU: the machine
-// stops, as QEMU does with -no-reboot.
-func (m *Machine) resetRequest() {
+// resetRequest is a reset the guest asked for (how says through what):
+// the machine stops, as QEMU does with -no-reboot.
+func (m *Machine) resetRequest(how string) {
 	if m.pending == nil {
-		m.pending = &Stop{Reason: StopReset, Time: m.CPU.Clock,
-			Diag: "guest wrote RST_CPU to the reset control register (0xCF9)"}
+		m.pending = &Stop{Reason: StopReset, Time: m.CPU.Clock, Diag: "guest reset the machine: " + how}
 	}
 	m.cur.RequestExit()
 }

@@ -70,6 +70,13 @@ func TestMachinePCI(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, StopReset, s.Reason)
 	require.Contains(t, s.Diag, "0xCF9")
+
+	// So does the keyboard controller's reset line.
+	k := newTestMachine(t)
+	k.Ports.Out(0x64, 1, 0xFE)
+	s, ok = k.takeStop()
+	require.True(t, ok)
+	require.Equal(t, Stop{Reason: StopReset, Diag: "guest reset the machine: the keyboard controller's reset line (port 0x64 or 0x92)"}, s)
 }
 
 // TestFADTPMBlock: the FADT's PM registers are where the PIIX4's PMBA

@@ -10,6 +10,19 @@ package dev
 type I8042 struct {
 	State I8042State
 	irq   IRQLine
+	reset func()
+}
+
+// SetReset sets the function called when the guest pulls the reset line:
+// controller command 0xFE (or any 0xF0-0xFF pulse with bit 0 clear), an
+// output-port write (0xD1) with bit 0 clear, or port 0x92 bit 0 set. QEMU
+// resets the machine then (and with -no-reboot exits).
+func (k *I8042) SetReset(fn func()) { k.reset = fn }
+
+func (k *I8042) pullReset() {
+	if k.reset != nil {
+		k.reset()
+	}
 }
 
 // I8042State is the controller's snapshot state.
@@ -86,7 +99,10 @@ func (p i8042Port) WritePort(off uint16, data []byte) {
 	case I8042DataPort:
 		k.data(v)
 	case Port92:
-		k.State.Port92 = v&^1 | port92A20 // bit 0 would reset the machine: not modelled
+		k.State.Port92 = v&^1 | port92A20 // bit 0 (fast reset) reads back 0
+		if v&1 != 0 {
+			k.pullReset()
+		}
 	}
 }
 
@@ -104,6 +120,10 @@ func (k *I8042) command(v uint8) {
 		k.push(0x55)
 	case 0xD0: // read the output port
 		k.push(i8042OutputPort)
+	default:
+		if v >= 0xF0 && v&1 == 0 { // pulse output port bits, bit 0 (reset) among them
+			k.pullReset()
+		}
 	}
 }
 
@@ -118,7 +138,10 @@ func (k *I8042) data(v uint8) {
 		s.Config = v
 		k.update()
 		return
-	case 0xD1: // output port: A20 stays on
+	case 0xD1: // output port: A20 stays on; bit 0 low resets
+		if v&1 == 0 {
+			k.pullReset()
+		}
 		return
 	case 0xD2, 0xD3: // echo as if from the keyboard / mouse
 		k.push(v)

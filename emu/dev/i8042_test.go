@@ -61,3 +61,33 @@ func TestI8042(t *testing.T) {
 	require.NoError(t, k2.LoadState(b))
 	require.Equal(t, k.State.Config, k2.State.Config)
 }
+
+// TestI8042Reset: the ways a guest pulls the reset line, as QEMU 7.2 takes
+// them (each made QEMU with -no-reboot exit), and writes that do not.
+func TestI8042Reset(t *testing.T) {
+	k := NewI8042(nil)
+	resets := 0
+	k.SetReset(func() { resets++ })
+	cmd, data, p92 := k.Command(), k.Data(), k.Port92()
+	for _, c := range []struct {
+		name  string
+		do    func()
+		reset bool
+	}{
+		{"command 0xFE", func() { out8(cmd, 0, 0xFE) }, true},
+		{"pulse 0xF0", func() { out8(cmd, 0, 0xF0) }, true},
+		{"pulse 0xF1 (bit 0 kept high)", func() { out8(cmd, 0, 0xF1) }, false},
+		{"pulse 0xFF", func() { out8(cmd, 0, 0xFF) }, false},
+		{"output port 0xFE", func() { out8(cmd, 0, 0xD1); out8(data, 0, 0xFE) }, true},
+		{"output port 0xDF (A20 on)", func() { out8(cmd, 0, 0xD1); out8(data, 0, 0xDF) }, false},
+		{"port 0x92 bit 0", func() { out8(p92, 0, 0x03) }, true},
+		{"port 0x92 A20", func() { out8(p92, 0, 0x02) }, false},
+		{"keyboard reset 0xFF on 0x60", func() { out8(data, 0, 0xFF) }, false},
+	} {
+		resets = 0
+		c.do()
+		require.Equal(t, c.reset, resets == 1, c.name)
+		require.LessOrEqual(t, resets, 1, c.name)
+	}
+	require.Equal(t, uint8(port92A20), in8(p92, 0), "bit 0 reads back 0")
+}
