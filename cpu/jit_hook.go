@@ -49,6 +49,7 @@ const jitArenaSize = 32 << 20
 // and written by generated code (at fixed offsets from the CPU pointer).
 type jitState struct {
 	tlbR, tlbW       uintptr // TLB arrays for data reads and writes at the current privilege
+	tlbX             uintptr // TLB array for instruction fetches
 	pkDenyR, pkDenyW uint32  // protection-key masks (mmu.PKDeny)
 	flagSlot         uint64  // host RFLAGS captured after a flag-setting instruction
 
@@ -57,16 +58,27 @@ type jitState struct {
 	x     xlator
 	arena []jitBlock // translations are handed out from chunks, like blocks
 
+	// Chaining: a block that ends with a jump to a known target returns the address of
+	// the jump's rel32 field (a site) the first time; the next dispatch, if it is of
+	// the target with nothing run in between, links the site to the target's code.
+	sites       map[uintptr]uint64 // unlinked sites -> linear page of their block
+	linkSite    uintptr
+	linkRIP     uint64
+	linkInstret uint64
+	keep        []*codePage // code pages whose generation linked code reads
+
 	// Counters for tests and profiles.
-	translated, untranslatable, entries, slowExits uint64
+	translated, untranslatable, entries, slowExits, links, ran uint64
 }
 
 // jitBlock is the translation of a block.
 type jitBlock struct {
-	entry uintptr // code address; 0: nothing at the start of the block is translated
-	epoch uint64  // arena epoch of entry
-	lin   uint64  // linear address the block was translated at (RIP-relative operands and branch targets depend on it)
-	cnt   uint64  // guest instructions the code runs to its end
+	entry  uintptr   // code address; 0: nothing at the start of the block is translated
+	xentry uintptr   // checked entry for chains from another page
+	page   *codePage // the code page the block was translated from
+	epoch  uint64    // arena epoch of entry
+	lin    uint64    // linear address the block was translated at (RIP-relative operands and branch targets depend on it)
+	cnt    uint64    // guest instructions the code runs to its end
 }
 
 // enableJIT prepares the translating tier for SetAccel(AccelJIT).
@@ -79,6 +91,7 @@ func (c *CPU) enableJIT() error {
 		return err
 	}
 	c.jit.buf = buf
+	c.jit.sites = make(map[uintptr]uint64)
 	// The arena is unmapped when the CPU is garbage.
 	runtime.AddCleanup(c, func(b *jit.Buffer) { b.Free() }, buf)
 	return nil
@@ -88,7 +101,7 @@ func (c *CPU) enableJIT() error {
 // still attached to blocks become stale through the arena's epoch.
 func (c *CPU) disableJIT() {
 	if c.jit.buf != nil {
-		c.jit.buf.Reset()
+		c.jitReset()
 	}
 }
 
@@ -104,24 +117,99 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 		x = c.jitTranslate(b)
 		b.jit = x
 	}
-	if x.entry == 0 || x.cnt > n {
+	if x.entry == 0 {
+		// Nothing to translate here: the interpreter runs this one instruction, and
+		// the next dispatch looks for a translation again.
+		if jitMissHook != nil {
+			jitMissHook(&b.ops[0].u)
+		}
+		n--
+		c.execOne()
+		return n, true
+	}
+	if x.cnt > n {
 		return n, false
 	}
 	c.materialize()
 	ac := c.RFLAGS&FlagAC != 0
 	c.jit.tlbR = uintptr(c.mem.TLBTable(mmu.Read, c.user, ac))
 	c.jit.tlbW = uintptr(c.mem.TLBTable(mmu.Write, c.user, ac))
+	c.jit.tlbX = uintptr(c.mem.TLBExecTable(c.user))
+	if c.jit.linkSite != 0 {
+		c.jitLink(x)
+	}
 	c.jit.pkDenyR, c.jit.pkDenyW = c.mem.PKDeny()
 	c.jit.entries++
 	exit, rest := jit.Enter(x.entry, uintptr(unsafe.Pointer(c)), n)
 	ran := n - rest
+	c.jit.ran += ran
 	c.Clock += ran
 	c.Instret += ran
 	n = rest
-	if exit == jitExitSlow && n > 0 {
-		c.jit.slowExits++
-		n--
-		c.execOne()
+	switch {
+	case exit == jitExitSlow:
+		if n > 0 {
+			c.jit.slowExits++
+			n--
+			c.execOne()
+		}
+	case exit > jitExitSlow:
+		c.jit.linkSite, c.jit.linkRIP, c.jit.linkInstret = uintptr(exit), c.RIP, c.Instret
 	}
 	return n, true
+}
+
+// jitLink links the chain site that the last exit asked for to translation x, when x is
+// what that jump reaches: the dispatch is of the site's target and nothing ran since.
+func (c *CPU) jitLink(x *jitBlock) {
+	site := c.jit.linkSite
+	c.jit.linkSite = 0
+	if c.jit.linkRIP != c.RIP || c.jit.linkInstret != c.Instret {
+		return
+	}
+	from, ok := c.jit.sites[site]
+	if !ok {
+		return
+	}
+	target := x.entry
+	if from != c.RIP&^0xFFF {
+		target = x.xentry
+		c.jit.keep = append(c.jit.keep, x.page)
+	}
+	rel, ok := jit.Rel32(site, target)
+	if !ok {
+		return
+	}
+	if err := c.jit.buf.Patch(site, rel[:]); err != nil {
+		c.log.Error("jit: linking", "err", err)
+		return
+	}
+	delete(c.jit.sites, site)
+	c.jit.links++
+}
+
+// jitMissHook, when set (diagnostics), sees every instruction that the interpreter
+// runs because the translator left it alone.
+var jitMissHook func(u *uop)
+
+// JITStats counts what the translating tier did (for profiles and tests).
+type JITStats struct {
+	Translated     uint64 // blocks translated
+	Untranslatable uint64 // blocks whose first instruction is left to the interpreter
+	Entries        uint64 // entries into generated code from Go
+	SlowExits      uint64 // instructions handed to the interpreter by generated code
+	Links          uint64 // jumps between blocks linked
+	Ran            uint64 // instructions run by generated code
+	CodeBytes      int    // bytes of code in the arena
+}
+
+// JITStats returns the translating tier's counters.
+func (c *CPU) JITStats() JITStats {
+	j := &c.jit
+	s := JITStats{Translated: j.translated, Untranslatable: j.untranslatable, Entries: j.entries,
+		SlowExits: j.slowExits, Links: j.links, Ran: j.ran}
+	if j.buf != nil {
+		s.CodeBytes = j.buf.Used()
+	}
+	return s
 }

@@ -15,16 +15,18 @@ import (
 // handles (and a few it does not), with R15 fixed as a pointer into the data area so
 // that memory operands land in mapped memory, some of them across a page boundary.
 type jitGen struct {
-	r   *rand.Rand
-	out []byte
+	r    *rand.Rand
+	out  []byte
+	imms []int // offsets of the imm32 of MOV r32, imm32 instructions (targets for code writes)
 }
 
 func (g *jitGen) reg() uint8 { return uint8(g.r.Intn(16)) }
 
-// dst is a register that may be written: not RSP (the stack stays usable) nor R15.
+// dst is a register that may be written: not RSP (the stack stays usable), R15 (the
+// data pointer) nor R14 (the loop counter).
 func (g *jitGen) dst() uint8 {
 	for {
-		if r := g.reg(); r != RSP && r != R15 {
+		if r := g.reg(); r != RSP && r != R15 && r != R14 {
 			return r
 		}
 	}
@@ -203,7 +205,9 @@ func (g *jitGen) insn() {
 			g.emit(0xB8|d&7, byte(g.r.Intn(256)), byte(g.r.Intn(256)))
 		case 4:
 			v := g.r.Uint32()
-			g.emit(0xB8|d&7, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+			g.emit(0xB8 | d&7)
+			g.imms = append(g.imms, len(g.out))
+			g.emit(byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
 		default:
 			v := g.r.Uint64()
 			g.emit(0xB8 | d&7)
@@ -215,12 +219,36 @@ func (g *jitGen) insn() {
 		d, s := g.dst(), g.reg()
 		g.rex(sz.w, s, d)
 		g.emit([]byte{0x10, 0x18}[g.r.Intn(2)]|ob, 0xC0|(s&7)<<3|d&7)
-	case 20: // CALL to the next instruction, or a POP of what it pushed
+	case 20: // CALL to the next instruction, or a write into the code (an earlier MOV's immediate)
 		g.out = g.out[:len(g.out)-len(sz.pre)]
-		g.emit(0xE8, 0, 0, 0, 0)
+		if len(g.imms) == 0 || g.r.Intn(2) == 0 {
+			g.emit(0xE8, 0, 0, 0, 0)
+			return
+		}
+		// add byte [rip+disp32], imm8
+		at := g.imms[g.r.Intn(len(g.imms))] + g.r.Intn(4)
+		disp := int32(at - (len(g.out) + 7))
+		g.emit(0x80, 0x05, byte(disp), byte(disp>>8), byte(disp>>16), byte(disp>>24), byte(1+g.r.Intn(255)))
 	default: // something the translator leaves to the interpreter: CLC/STC/CMC, CPUID-free
 		g.out = g.out[:len(g.out)-len(sz.pre)]
 		g.emit([]byte{0xF8, 0xF9, 0xF5, 0x9C, 0x58}[g.r.Intn(4)])
+	}
+}
+
+// loop emits a counted loop (R14) around n random instructions.
+func (g *jitGen) loop(n int) {
+	iters := byte(1 + g.r.Intn(20))
+	g.emit(0x41, 0xBE, iters, 0, 0, 0) // mov r14d, iters
+	top := len(g.out)
+	for i := 0; i < n; i++ {
+		g.insn()
+	}
+	g.emit(0x41, 0xFF, 0xCE) // dec r14d
+	if d := top - (len(g.out) + 2); d >= -128 {
+		g.emit(0x75, byte(int8(d))) // jnz top
+	} else {
+		d := int32(top - (len(g.out) + 6))
+		g.emit(0x0F, 0x85, byte(d), byte(d>>8), byte(d>>16), byte(d>>24))
 	}
 }
 
@@ -328,24 +356,34 @@ func TestJITMatchesInterpreter(t *testing.T) {
 	if testing.Short() {
 		seeds = 60
 	}
-	var translated, entries, slow uint64
+	var translated, entries, slow, links uint64
 	for seed := 0; seed < seeds; seed++ {
 		r := rand.New(rand.NewSource(int64(seed)))
 		g := &jitGen{r: r}
-		for i := 0; i < 60; i++ {
-			g.insn()
+		// Code starts anywhere in its page, so that blocks and chains cross pages.
+		pad := r.Intn(4096)
+		for i := 0; i < pad; i++ {
+			g.emit(0x90)
 		}
-		g.emit(0xF4) // HLT: the stub of nothing; IF=0 stops the run
+		for i := 0; i < 6; i++ {
+			if r.Intn(2) == 0 {
+				g.loop(1 + r.Intn(12))
+			} else {
+				g.insn()
+			}
+		}
+		g.emit(0xF4) // HLT: IF=0 stops the run (at CPL 3 the #GP handler's HLT does)
 		p := newJITPair(t, uint8(3*(seed%2)))
 		p.setup(g.out, r, r.Uint64())
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			p.t = t
-			p.run(r, 2000)
+			p.run(r, 5000)
 		})
 		j := &p.envs[1].c.jit
 		translated += j.translated
 		entries += j.entries
 		slow += j.slowExits
+		links += j.links
 		if t.Failed() {
 			t.Logf("code: % x", g.out)
 			break
@@ -354,5 +392,8 @@ func TestJITMatchesInterpreter(t *testing.T) {
 	if translated == 0 || entries == 0 {
 		t.Fatalf("nothing ran translated (%d blocks, %d entries)", translated, entries)
 	}
-	t.Logf("%d blocks translated, %d entries, %d exits to the interpreter", translated, entries, slow)
+	t.Logf("%d blocks translated, %d entries, %d exits to the interpreter, %d links", translated, entries, slow, links)
+	if links == 0 {
+		t.Fatal("no block was chained to another")
+	}
 }

@@ -36,6 +36,8 @@ var (
 	segSize     = int32(unsafe.Sizeof(Segment{}))
 	offTLBR     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbR))
 	offTLBW     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbW))
+	offTLBX     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbX))
+	offPending  = int32(unsafe.Offsetof(CPU{}.pending))
 	offPKDenyR  = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkDenyR))
 	offPKDenyW  = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkDenyW))
 	offFlagSlot = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.flagSlot))
@@ -99,72 +101,145 @@ type xlStub struct {
 
 // xlator holds the state of one block translation.
 type xlator struct {
-	c     *CPU
-	a     *jit.Asm
-	fl    flagState
-	stubs []xlStub
-	done  uint64 // instructions translated before the current one
-	ip    uint64 // RIP of the current instruction
-	next  uint64 // RIP after it
-	cntAt int    // offset of the entry's budget immediate
-	end   bool   // the current instruction ended the block (wrote RIP and exited)
+	c      *CPU
+	a      *jit.Asm
+	fl     flagState
+	stubs  []xlStub
+	done   uint64 // instructions translated before the current one
+	ip     uint64 // RIP of the current instruction
+	next   uint64 // RIP after it
+	end    bool   // the current instruction ended the block (wrote RIP and exited)
+	exitL  jit.Label
+	entryL jit.Label
+	chains []xlChain
 }
 
-// jitTranslate translates as much of block b (at RIP) as it can.
+// xlChain is a jump at the end of a block that the Go side links to its target.
+type xlChain struct {
+	stub  jit.Label // returns the site's address to Go
+	siteL jit.Label // the rel32 field of the jump
+	site  int       // its offset in the code
+	imm   int       // offset of the stub's address immediate
+}
+
+// jitTranslate translates as much of block b (at RIP, in the current code page) as it
+// can.
 func (c *CPU) jitTranslate(b *block) *jitBlock {
-	x := &c.jit.x
-	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0]}
-	a := x.a
-	a.Reset()
 	if len(c.jit.arena) == 0 {
 		c.jit.arena = make([]jitBlock, 256)
 	}
 	res := &c.jit.arena[0]
 	c.jit.arena = c.jit.arena[1:]
 	*res = jitBlock{epoch: c.jit.buf.Epoch(), lin: c.RIP}
-	// sub r12, imm32 (patched with the count at the end)
+	code := c.jitAssemble(b)
+	if code == nil {
+		c.jit.untranslatable++
+		return res
+	}
+	base, ok := c.jit.buf.Next(len(code))
+	if !ok {
+		c.jitReset()
+		res.epoch = c.jit.buf.Epoch()
+		if base, ok = c.jit.buf.Next(len(code)); !ok {
+			return res
+		}
+	}
+	x := &c.jit.x
+	for _, s := range x.chains {
+		site := base + uintptr(s.site)
+		putU64(code[s.imm:], uint64(site))
+		c.jit.sites[site] = c.RIP &^ 0xFFF
+	}
+	entry, err := c.jit.buf.Write(code)
+	if err != nil || entry != base {
+		c.log.Error("jit: writing a block", "rip", c.RIP, "err", err)
+		return res
+	}
+	c.jit.translated++
+	res.xentry = entry
+	res.entry = entry + uintptr(x.a.Offset(x.entryL))
+	res.cnt = x.done
+	res.page = c.icPage
+	return res
+}
+
+// jitReset drops every translation (the arena is full, or the tier is turned off).
+func (c *CPU) jitReset() {
+	c.jit.buf.Reset()
+	clear(c.jit.sites)
+	c.jit.keep = nil
+	c.jit.linkSite = 0
+}
+
+// jitAssemble assembles the code of block b; nil when its first instruction is not
+// translated.
+func (c *CPU) jitAssemble(b *block) []byte {
+	x := &c.jit.x
+	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0], chains: x.chains[:0]}
+	a := x.a
+	a.Reset()
+	x.exitL = a.NewLabel()
+	x.entryL = a.NewLabel()
+	// The checked entry, for chains from other pages: RIP's page must still be
+	// translated (instruction TLB) to the physical page the block was built from, and
+	// that page must be unchanged since.
+	vpn := c.RIP >> 12
+	slot := int32(vpn&(mmu.TLBSets-1)) * int32(mmu.TLBEntrySize)
+	a.Load(8, jit.RCX, jit.M(hCPU, offTLBX))
+	a.MovImm(jit.RAX, vpn)
+	a.AluRM(8, jit.CMP, jit.RAX, jit.M(jit.RCX, slot+int32(mmu.TLBTagOffset)))
+	a.Jcc(jit.CondNE, x.exitL)
+	a.MovImm(jit.RAX, c.icPage.pfn<<12)
+	a.AluRM(8, jit.CMP, jit.RAX, jit.M(jit.RCX, slot+int32(mmu.TLBPAOffset)))
+	a.Jcc(jit.CondNE, x.exitL)
+	a.MovImm(jit.RAX, uint64(uintptr(unsafe.Pointer(&c.icPage.gen))))
+	a.AluMI(4, jit.CMP, jit.M(jit.RAX, 0), int64(int32(b.gen)))
+	a.Jcc(jit.CondNE, x.exitL)
+	// The entry: the whole block must fit in the budget.
+	a.Bind(x.entryL)
+	a.AluRI(8, jit.CMP, hBudget, 0x7FFFFFFF)
+	cmpAt := a.Len() - 4
+	a.Jcc(jit.CondB, x.exitL)
 	a.AluRI(8, jit.SUB, hBudget, 0x7FFFFFFF)
-	x.cntAt = a.Len() - 4
+	subAt := a.Len() - 4
 	x.ip = c.RIP
 	var ops [2]*uop
+	stopped := false // the block ends at an instruction left to the interpreter
 	for i := range b.ops {
 		ops[0], ops[1] = &b.ops[i].u, nil
 		if b.ops[i].cnt == 2 {
 			ops[1] = b.ops[i].u.pair
 		}
-		stop := false
 		for _, u := range ops {
-			if u == nil {
+			if u == nil || stopped || x.end {
 				break
 			}
 			x.next = x.ip + uint64(u.len)
 			mark := a.Mark()
-			nstubs := len(x.stubs)
+			nstubs, nchains := len(x.stubs), len(x.chains)
 			fl := x.fl
 			if !x.insn(u) {
 				a.Rollback(mark)
-				x.stubs = x.stubs[:nstubs]
+				x.stubs, x.chains = x.stubs[:nstubs], x.chains[:nchains]
 				x.fl = fl
-				stop = true
+				stopped = true
 				break
 			}
 			x.done++
 			x.ip = x.next
-			if x.end {
-				stop = true
-				break
-			}
 		}
-		if stop {
+		if stopped || x.end {
 			break
 		}
 	}
 	if x.done == 0 {
-		c.jit.untranslatable++
-		return res
+		return nil
 	}
-	if !x.end {
+	switch {
+	case stopped:
 		x.exitTo(x.ip, jitExitEnd)
+	case !x.end:
+		x.chain(x.ip)
 	}
 	for _, s := range x.stubs {
 		a.Bind(s.l)
@@ -174,26 +249,41 @@ func (c *CPU) jitTranslate(b *block) *jitBlock {
 		a.MovImm(jit.RAX, jitExitSlow)
 		a.Ret()
 	}
+	for i := range x.chains {
+		a.Bind(x.chains[i].stub)
+		x.chains[i].imm = a.MovImm64(jit.RAX, 0)
+		a.Ret()
+	}
+	a.Bind(x.exitL)
+	a.MovImm(jit.RAX, jitExitEnd)
+	a.Ret()
 	code, err := a.Finish()
 	if err != nil {
 		c.log.Error("jit: assembling a block", "rip", c.RIP, "err", err)
-		c.jit.untranslatable++
-		return res
+		return nil
 	}
-	putU32(code[x.cntAt:], uint32(x.done))
-	entry, err := c.jit.buf.Write(code)
-	if err == jit.ErrFull {
-		c.jit.buf.Reset()
-		res.epoch = c.jit.buf.Epoch()
-		entry, err = c.jit.buf.Write(code)
+	for i := range x.chains {
+		x.chains[i].site = a.Offset(x.chains[i].siteL)
 	}
-	if err != nil {
-		c.log.Error("jit: writing a block", "rip", c.RIP, "err", err)
-		return res
-	}
-	c.jit.translated++
-	res.entry, res.cnt = entry, x.done
-	return res
+	putU32(code[cmpAt:], uint32(x.done))
+	putU32(code[subAt:], uint32(x.done))
+	return code
+}
+
+// chain ends the block with a jump to the block at target: RIP is set, and unless work
+// is pending the jump goes on to the target's code once the Go side has linked it (the
+// first time through, the jump returns the site's address to be linked).
+func (x *xlator) chain(target uint64) {
+	a := x.a
+	x.foldFlags(x.fl)
+	x.setRIP(target)
+	a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
+	a.Jcc(jit.CondNE, x.exitL)
+	site, stub := a.NewLabel(), a.NewLabel()
+	a.Jmp(stub)
+	// The rel32 field of that JMP is the site.
+	a.BindAt(site, a.Len()-4)
+	x.chains = append(x.chains, xlChain{stub: stub, siteL: site})
 }
 
 func putU32(b []byte, v uint32) {
@@ -965,7 +1055,7 @@ func (x *xlator) jmp(u *uop) bool {
 	if !ok {
 		return false
 	}
-	x.exitTo(t, jitExitEnd)
+	x.chain(t)
 	x.end = true
 	return true
 }
@@ -979,9 +1069,9 @@ func (x *xlator) jcc(u *uop, cc uint8) bool {
 	a := x.a
 	taken := a.NewLabel()
 	a.Jcc(x.cond(cc), taken)
-	x.exitTo(x.next, jitExitEnd)
+	x.chain(x.next)
 	a.Bind(taken)
-	x.exitTo(t, jitExitEnd)
+	x.chain(t)
 	x.end = true
 	return true
 }
@@ -999,7 +1089,7 @@ func (x *xlator) call(u *uop) bool {
 	a.MovImm(jit.RCX, x.next)
 	a.Store(8, jit.M(jit.RDI, 0), jit.RCX)
 	a.Store(8, gpr(RSP, 8), jit.RAX)
-	x.exitTo(t, jitExitEnd)
+	x.chain(t)
 	x.end = true
 	return true
 }

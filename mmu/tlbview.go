@@ -30,3 +30,17 @@ func (m *MMU) TLBTable(acc Access, user, ac bool) unsafe.Pointer {
 // access of kind acc hits only when the entry's pk word ANDed with it is 0.
 // They change with PKRU and CR0.WP.
 func (m *MMU) PKDeny() (read, write uint32) { return m.pkDenyRead, m.pkDenyWrite }
+
+// TLBPAOffset is the offset of an entry's physical page address (page aligned).
+const TLBPAOffset = unsafe.Offsetof(tlbEntry{}.pa)
+
+// TLBExecTable returns the address of the first entry of the TLB array that
+// instruction fetches at the given privilege probe (Fetch hits when the
+// entry's tag is va>>12, and then fetches from the entry's physical page).
+func (m *MMU) TLBExecTable(user bool) unsafe.Pointer {
+	cls := clsSup
+	if user {
+		cls = clsUser
+	}
+	return unsafe.Pointer(&m.tlb[Exec][cls][0])
+}

@@ -161,6 +161,14 @@ func (a *Asm) Rollback(m Mark) {
 	a.fixups = a.fixups[:m.fixups]
 }
 
+// BindAt binds l to offset off of the code assembled so far.
+func (a *Asm) BindAt(l Label, off int) {
+	if a.labels[l] >= 0 {
+		a.fail("label %d bound twice", l)
+	}
+	a.labels[l] = off
+}
+
 // Offset returns the position l is bound to, or -1.
 func (a *Asm) Offset(l Label) int { return a.labels[l] }
 
@@ -362,6 +370,16 @@ func (a *Asm) MovImm(dst Reg, v uint64) {
 		a.byte1(0xB8 + lowBit(dst))
 		a.u64(v)
 	}
+}
+
+// MovImm64 emits MOV dst, imm64 in its 10-byte form and returns the offset
+// of the immediate, so that it can be filled in later.
+func (a *Asm) MovImm64(dst Reg, v uint64) int {
+	a.byte1(0x48 | highBit(dst))
+	a.byte1(0xB8 + lowBit(dst))
+	at := len(a.b)
+	a.u64(v)
+	return at
 }
 
 // MovImmSized emits MOV dst, imm at size (8-bit and 16-bit forms leave the rest

@@ -21,6 +21,7 @@ func NewBuffer(size int) (*Buffer, error) { return nil, errUnsupported }
 func (b *Buffer) Epoch() uint64                       { return 0 }
 func (b *Buffer) Used() int                           { return 0 }
 func (b *Buffer) Size() int                           { return 0 }
+func (b *Buffer) Next(n int) (uintptr, bool)          { return 0, false }
 func (b *Buffer) Write(code []byte) (uintptr, error)  { return 0, errUnsupported }
 func (b *Buffer) Patch(at uintptr, code []byte) error { return errUnsupported }
 func (b *Buffer) Reset()                              {}

@@ -50,6 +50,16 @@ func (b *Buffer) Used() int { return b.used }
 // Size returns the arena's capacity in bytes.
 func (b *Buffer) Size() int { return len(b.mem) }
 
+// Next returns the address at which Write would place n bytes of code, and
+// false when they do not fit.
+func (b *Buffer) Next(n int) (uintptr, bool) {
+	start := (b.used + 15) &^ 15
+	if start+n > len(b.mem) {
+		return 0, false
+	}
+	return uintptr(unsafe.Pointer(&b.mem[0])) + uintptr(start), true
+}
+
 // Write copies code into the arena, 16-byte aligned, and returns its address.
 func (b *Buffer) Write(code []byte) (uintptr, error) {
 	start := (b.used + 15) &^ 15
