@@ -59,9 +59,8 @@ func computeFeatures() *cpuidFeat {
 	sse2 := sse && registered("MOVDQA") && registered("ADDSD") && registered("PXOR")
 	f.ecx1 = bit(true, 31) /* running under a hypervisor: leaf 0x40000000 */ | bit(registered("CMPXCHG16B"), 13) | bit(registered("POPCNT"), 23) | bit(registered("MOVBE"), 22) |
 		bit(true, 30) /* RDRAND */ | bit(registered("XSAVE") && registered("XRSTOR"), 26)
-	// FPU means the whole x87: loads, stores, arithmetic and comparisons exist, the
-	// transcendental instructions (FSIN, F2XM1, FPATAN, ...) do not yet, so bit 0
-	// waits for them.
+	// FPU means the whole x87: loads, stores, arithmetic, comparisons and the
+	// transcendental instructions.
 	f.edx1 = bit(registered("FLD") && registered("FADD") && registered("FSIN") && registered("F2XM1"), 0) /* FPU */ | bit(true, 2) /* DE */ | bit(true, 3) /* PSE */ |
 		bit(true, 4) /* TSC */ | bit(true, 5) /* MSR */ | bit(true, 6) /* PAE */ | bit(true, 7) /* MCE */ |
 		bit(true, 14) /* MCA: IA32_MCG_CAP reports zero banks */ |

@@ -111,6 +111,7 @@ type dcase struct {
 	memOp  uint64     // address of its memory operand, or 0
 	memIgn []memRange // memory whose contents are undefined or model-specific (not compared)
 	bitIgn []memBits  // single bits of memory that are not compared
+	x87Tol x87Tol     // x87 registers compared within a tolerance (transcendental results)
 }
 
 // memRange is a range of the shared region, as offsets from native.MemAddr.
@@ -334,6 +335,7 @@ func (g *dgen) newCase() {
 	c.main, c.mainN, c.memOp = 0, 0, 0
 	c.memIgn = c.memIgn[:0]
 	c.bitIgn = c.bitIgn[:0]
+	c.x87Tol = x87Tol{}
 	for i := range c.in.GPR {
 		c.in.GPR[i] = g.val(8)
 	}
@@ -493,6 +495,7 @@ func TestDiff(t *testing.T) {
 	if len(skipped) > 0 {
 		t.Logf("skipped forms:\n  %s", strings.Join(skipped, "\n  "))
 	}
+	logX87Tol(t)
 	cov.report(t, enumerate(t), allRan)
 }
 
@@ -528,6 +531,7 @@ func compareDiff(dc *dcase, nat, emu *native.State, res emuResult) string {
 	if nat.MXCSR != emu.MXCSR {
 		fmt.Fprintf(&b, "  MXCSR: host %#x emu %#x\n", nat.MXCSR, emu.MXCSR)
 	}
+	x87Note := dc.x87Tol.apply(nat, emu)
 	for _, r := range dc.memIgn {
 		copy(emu.Mem[r.off:r.off+r.n], nat.Mem[r.off:r.off+r.n])
 	}
@@ -548,6 +552,7 @@ func compareDiff(dc *dcase, nat, emu *native.State, res emuResult) string {
 		if n > 8 {
 			fmt.Fprintf(&b, "  ... %d bytes differ\n", n)
 		}
+		b.WriteString(x87Note)
 	}
 	return b.String()
 }

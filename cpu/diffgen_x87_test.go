@@ -196,7 +196,7 @@ func x87Forms() []dform {
 		g.raw(x87Init...)
 		ignorePointers(g, b)
 	})
-	return fs
+	return append(fs, x87MathForms()...)
 }
 
 // a32Pfx decides, one time in four, on a 32-bit address size and returns its prefix.

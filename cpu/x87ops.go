@@ -7,8 +7,8 @@ package cpu
 // masked response; an unmasked IE, DE or ZE leaves the destination alone, an unmasked
 // OE or UE stores the result with its exponent scaled; either way FSW.ES is set and the
 // next waiting x87 instruction raises #MF (CR0.NE=1). The instruction and data
-// pointers and the opcode are not tracked (FNSAVE stores them as zero).
-// Transcendental instructions (FSIN, FPTAN, F2XM1, ...) are not implemented.
+// pointers and the opcode are not tracked (FNSAVE stores them as zero). The
+// transcendental instructions are in x87trans.go.
 
 import "math/big"
 
