@@ -751,8 +751,9 @@ func (g *dgen) genX87Enum(f *encTemplate) {
 	g.raw(x87Op(0xDD, 6, out)...)
 	g.raw(x87Init...)
 	g.c.memIgn = append(g.c.memIgn, memRange{int(out-native.MemAddr) + 12, 16})
+	g.c.x87Tol = x87Tol{name: "enum/" + f.mnem, off: int(out - native.MemAddr)}
 	if x87TransMnem[f.mnem] {
-		g.c.x87Tol = x87Tol{name: "enum/" + f.mnem, off: int(out - native.MemAddr), ulps: x87TransUlps}
+		g.c.x87Tol.ulps = x87TransUlps
 	}
 }
 

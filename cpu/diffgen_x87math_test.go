@@ -83,6 +83,9 @@ func (t x87Tol) apply(nat, emu *native.State) string {
 	if t.name == "" {
 		return ""
 	}
+	if t.ulps == 0 {
+		return t.describe(nat, emu)
+	}
 	x87TolStats.Lock()
 	st := x87TolStats.m[t.name]
 	if st == nil {
@@ -118,6 +121,11 @@ func (t x87Tol) apply(nat, emu *native.State) string {
 		x87TolStats.Unlock()
 		emu.Mem[t.off+5] = emu.Mem[t.off+5]&^(fswC1>>8) | nat.Mem[t.off+5]&(fswC1>>8)
 	}
+	return t.describe(nat, emu)
+}
+
+// describe returns both FNSAVE images decoded when they differ (pointers aside).
+func (t x87Tol) describe(nat, emu *native.State) string {
 	hi, ei := nat.Mem[t.off:t.off+108], emu.Mem[t.off:t.off+108]
 	if string(hi[:12]) == string(ei[:12]) && string(hi[28:]) == string(ei[28:]) {
 		return ""
@@ -162,13 +170,6 @@ func logX87Tol(t *testing.T) {
 // x87TransMnem lists the instructions whose results are compared within the tolerance.
 var x87TransMnem = map[string]bool{"FSIN": true, "FCOS": true, "FSINCOS": true, "FPTAN": true,
 	"FPATAN": true, "F2XM1": true, "FYL2X": true, "FYL2XP1": true}
-
-// f80Of packs a finite big.Float (rounded to nearest at 64 bits; the caller keeps it in
-// range).
-func f80Of(x *big.Float) f80 {
-	r, _ := roundOp(func(z *big.Float) { z.Set(x) }, fmtExtended, 64, big.ToNearestEven, true, true)
-	return f80FromRounded(r)
-}
 
 // f80Rand is a random normal value with an unbiased exponent in [lo, hi] and either sign.
 func (g *dgen) f80Rand(lo, hi int) f80 {
@@ -222,6 +223,11 @@ func (g *dgen) x87Control() uint16 {
 // FNSAVE and FNINIT. The instruction's results are compared within the tolerance when
 // mnem is transcendental.
 func (g *dgen) x87Case(mnem string, op []byte, fcw uint16, st ...f80) {
+	g.x87CaseInsn(mnem, insn{op: op, opReg: -1}, 0, fcw, st...)
+}
+
+// x87CaseInsn is x87Case for an instruction with a memory operand at memAddr.
+func (g *dgen) x87CaseInsn(mnem string, in insn, memAddr uint64, fcw uint16, st ...f80) {
 	g.spFree = false
 	img, out := uint64(native.StackAddr+0x100), uint64(native.StackAddr+0x200)
 	for i := 0; i < 108; i += 4 {
@@ -248,12 +254,13 @@ func (g *dgen) x87Case(mnem string, op []byte, fcw uint16, st ...f80) {
 	}
 	g.raw(x87Init...)
 	g.raw(x87Op(0xDD, 4, img)...)
-	g.emit(insn{op: op, opReg: -1}, 0)
+	g.emit(in, memAddr)
 	g.raw(x87Op(0xDD, 6, out)...)
 	g.raw(x87Init...)
 	g.c.memIgn = append(g.c.memIgn, memRange{int(out-native.MemAddr) + 12, 16})
+	g.c.x87Tol = x87Tol{name: mnem, off: int(out - native.MemAddr)}
 	if x87TransMnem[mnem] {
-		g.c.x87Tol = x87Tol{name: mnem, off: int(out - native.MemAddr), ulps: x87TransUlps}
+		g.c.x87Tol.ulps = x87TransUlps
 	}
 }
 
@@ -387,5 +394,103 @@ func x87MathForms() []dform {
 		}
 		return []f80{x, y}
 	})
+	fs = append(fs, x87ScaleForms()...)
+	return fs
+}
+
+// x87ScaleForms are FSCALE, FXTRACT, FPREM, FPREM1, FBLD and FBSTP with operands chosen
+// for them (compared exactly).
+func x87ScaleForms() []dform {
+	var fs []dform
+	add := func(name, mnem string, op []byte, gen func(g *dgen) []f80) {
+		fs = append(fs, dform{name: "x87/" + name, mnem: mnem, cases: 1000, gen: func(g *dgen) {
+			g.x87Case(mnem, op, g.x87Control(), gen(g)...)
+		}})
+	}
+	num := func(g *dgen) f80 {
+		switch g.n(10) {
+		case 0:
+			return g.f80Special()
+		case 1:
+			return g.f80Rand(-16382, 16383)
+		case 2:
+			return g.f80Rand(-16382, -16300)
+		}
+		return g.f80Rand(-70, 70)
+	}
+	add("FSCALE", "FSCALE", []byte{0xD9, 0xFD}, func(g *dgen) []f80 {
+		a := num(g)
+		var s f80
+		switch g.n(6) {
+		case 0:
+			s = num(g)
+		case 1:
+			s = g.f80Rand(14, 20) // beyond the exponent range
+		case 2:
+			s = f80FromInt(int64(g.n(40000)) - 20000)
+		default:
+			s = g.f80Rand(-3, 15)
+		}
+		return []f80{a, s}
+	})
+	add("FXTRACT", "FXTRACT", []byte{0xD9, 0xF4}, func(g *dgen) []f80 { return []f80{num(g)} })
+	rem := func(g *dgen) []f80 {
+		a, b := num(g), num(g)
+		switch g.n(4) {
+		case 0:
+			// Exponents 64 or more apart: partial remainders.
+			a = g.f80Rand(64, 4000)
+			b = g.f80Rand(-200, 10)
+		case 1:
+			a, b = g.f80Rand(-10, 70), g.f80Rand(-10, 10)
+		}
+		return []f80{a, b}
+	}
+	add("FPREM", "FPREM", []byte{0xD9, 0xF8}, rem)
+	add("FPREM1", "FPREM1", []byte{0xD9, 0xF5}, rem)
+	fs = append(fs, dform{name: "x87/FBLD", mnem: "FBLD", cases: 1000, gen: func(g *dgen) {
+		a := uint64(native.ScratchAddr + g.memOff(10, 1))
+		var lo, hi uint64
+		nd := g.n(19)
+		for d := 0; d < nd; d++ {
+			nib := uint64(g.n(10))
+			if g.n(20) == 0 {
+				nib = uint64(10 + g.n(6)) // not a decimal digit
+			}
+			if d < 16 {
+				lo |= nib << (4 * uint(d))
+			} else {
+				hi |= nib << (4 * uint(d-16))
+			}
+		}
+		hi |= uint64(g.n(2)) << 15
+		if g.n(4) == 0 {
+			hi |= uint64(g.n(128)) << 8 // ignored sign-byte bits
+		}
+		g.putMem(a, 8, lo)
+		g.putMem(a+8, 2, hi)
+		a32, p := g.a32Pfx()
+		g.x87CaseInsn("FBLD", insn{pfx: p, op: []byte{0xDF}, modrm: true, reg: 4, rm: g.memAt(a, a32), opReg: -1},
+			a, g.x87Control(), g.f80Rand(-5, 5))
+	}})
+	fs = append(fs, dform{name: "x87/FBSTP", mnem: "FBSTP", cases: 1000, gen: func(g *dgen) {
+		a := uint64(native.ScratchAddr + g.memOff(10, 1))
+		var v f80
+		switch g.n(6) {
+		case 0:
+			v = num(g)
+		case 1:
+			// Around 10^18, the first value out of range.
+			v = f80FromInt(1000000000000000000 + int64(g.n(2000)) - 1000)
+			v.man += uint64(g.n(3)) - 1
+		case 2:
+			v = g.f80Rand(-2, 10) // fractions to round
+		default:
+			v = g.f80Rand(0, 60)
+		}
+		a32, p := g.a32Pfx()
+		g.x87CaseInsn("FBSTP", insn{pfx: p, op: []byte{0xDF}, modrm: true, reg: 6, rm: g.memAt(a, a32), opReg: -1},
+			a, g.x87Control(), v)
+	}})
 	return fs
 }
