@@ -253,9 +253,9 @@ func (c *CPU) premValue(a, b f80, round1 bool) (r f80, fl uint16, q uint64, part
 		partial = true
 		n := fremPartialBits + (d-fremPartialBits)%fremPartialBits
 		sc := new(big.Float).SetMantExp(ay, d-n)
-		qv := new(big.Float).SetPrec(uint(d + 64)).Quo(ax, sc)
+		qv := new(big.Float).SetPrec(uint(d+64)).Quo(ax, sc)
 		qi, _ := qv.Int(nil)
-		rem := new(big.Float).SetPrec(uint(d + 192)).Mul(new(big.Float).SetInt(qi), sc)
+		rem := new(big.Float).SetPrec(uint(d+192)).Mul(new(big.Float).SetInt(qi), sc)
 		rem.Sub(new(big.Float).SetPrec(uint(d+192)).Set(ax), rem)
 		if a.sign() {
 			rem.Neg(rem)

@@ -203,7 +203,7 @@ func f2xm1(c *CPU, u *uop) *Fault {
 			}
 			d = -1
 		default:
-			z = expm1Big(newF(transPrec + 32).Mul(x, constLn2()))
+			z = expm1Big(newF(transPrec+32).Mul(x, constLn2()))
 		}
 		var f uint16
 		r, f, c1 = c.transRound(z, d)
