@@ -19,7 +19,8 @@ OBJCOPY ?= objcopy
 IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf emu/testdata/pcprobe.elf \
-	emu/testdata/cpuprobe.elf emu/testdata/pkru.elf emu/testdata/x2apic.elf \
+	emu/testdata/cpuprobe.elf emu/testdata/pkru.elf emu/testdata/x2apic.elf emu/testdata/x87.elf \
+	emu/testdata/x87ferr.elf \
 	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin \
 	emu/testdata/smpwork.bin emu/testdata/pciprobe.bin
 
@@ -121,11 +122,18 @@ emu/testdata/pcprobe.elf: emu/testdata/pcprobe.S emu/testdata/guest.ld
 	rm -f emu/testdata/pcprobe.o emu/testdata/pcprobe64.elf
 
 # The long-mode probes that share probe64.inc, linked like guest.elf.
-emu/testdata/cpuprobe.elf emu/testdata/pkru.elf emu/testdata/x2apic.elf: emu/testdata/%.elf: emu/testdata/%.S emu/testdata/probe64.inc emu/testdata/guest.ld
+emu/testdata/cpuprobe.elf emu/testdata/pkru.elf emu/testdata/x2apic.elf emu/testdata/x87.elf: emu/testdata/%.elf: emu/testdata/%.S emu/testdata/probe64.inc emu/testdata/guest.ld
 	$(AS) --64 -I emu/testdata -o emu/testdata/$*.o $<
 	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/$*64.elf emu/testdata/$*.o
 	$(OBJCOPY) -O elf32-i386 emu/testdata/$*64.elf $@
 	rm -f emu/testdata/$*.o emu/testdata/$*64.elf
+
+# x87ferr.elf: the x87 probe with its CR0.NE=0 (FERR#, IRQ 13, IGNNE#) part.
+emu/testdata/x87ferr.elf: emu/testdata/x87.S emu/testdata/probe64.inc emu/testdata/guest.ld
+	$(AS) --64 -I emu/testdata --defsym FERR=1 -o emu/testdata/x87ferr.o $<
+	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/x87ferr64.elf emu/testdata/x87ferr.o
+	$(OBJCOPY) -O elf32-i386 emu/testdata/x87ferr64.elf $@
+	rm -f emu/testdata/x87ferr.o emu/testdata/x87ferr64.elf
 
 emu/testdata/timer.bin: emu/testdata/timer.S emu/testdata/timer.ld
 	$(AS) --32 -o emu/testdata/timer.o $<

@@ -181,6 +181,8 @@ type CPU struct {
 
 	// tprHook mirrors CR8 writes to the local APIC TPR.
 	tprHook func(tpr uint8)
+	// ferrHook drives the FERR# output (x87ferr.go).
+	ferrHook func(level bool)
 }
 
 type watch struct {

@@ -183,6 +183,7 @@ func fxrstor(c *CPU, u *uop) *Fault {
 	c.FSW = uint16(q[0] >> 16)
 	c.FTW = uint8(q[0] >> 32)
 	c.x87SyncES()
+	c.x87StatusLoaded()
 	c.MXCSR = mx
 	for i := 0; i < 8; i++ {
 		c.FPR[i] = [2]uint64{q[fxST/8+2*i], q[fxST/8+2*i+1] & 0xFFFF}
@@ -275,11 +276,14 @@ func (c *CPU) x87SyncES() {
 }
 
 // x87Pending is the check a waiting x87 instruction makes first: a pending unmasked
-// exception (FSW.ES) raises #MF when CR0.NE=1. (With CR0.NE=0 the legacy FERR#/IRQ 13
-// path is not modelled and the instruction proceeds.)
+// exception (FSW.ES) raises #MF when CR0.NE=1; with CR0.NE=0 it signals FERR# (unless
+// IGNNE# is asserted) and the instruction proceeds (x87ferr.go).
 func (c *CPU) x87Pending() *Fault {
-	if c.FSW&fswES != 0 && c.CR0&CR0NE != 0 {
-		return c.raise(VecMF)
+	if c.FSW&fswES != 0 {
+		if c.CR0&CR0NE != 0 {
+			return c.raise(VecMF)
+		}
+		c.signalFERR()
 	}
 	return nil
 }

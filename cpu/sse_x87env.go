@@ -88,6 +88,7 @@ func (c *CPU) getEnv(b *x87Image, small bool) int {
 	c.FSW = fsw
 	c.FTW = abridgedTag(uint16(b[2*step]) | uint16(b[2*step+1])<<8)
 	c.x87SyncES()
+	c.x87StatusLoaded()
 	return n
 }
 

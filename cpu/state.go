@@ -59,6 +59,7 @@ type State struct {
 	NMIBlocked  bool   // between NMI delivery and the next IRET
 	PendingNMI  bool
 	INTRLine    bool   // level of the INTR input
+	IGNNE       bool   // IGNNE# input asserted: a pending x87 exception does not signal FERR#
 	RandState   uint64 // RDRAND/RDSEED generator state (seeded from Config.Seed)
 }
 

@@ -224,6 +224,7 @@ func xrstor(c *CPU, u *uop) *Fault {
 			c.FPR = [8][2]uint64{}
 		}
 		c.x87SyncES()
+		c.x87StatusLoaded()
 	}
 	if rfbm&xcr0SSE != 0 {
 		c.MXCSR = mx

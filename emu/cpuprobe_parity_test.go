@@ -78,3 +78,49 @@ func TestCPUFeatureNames(t *testing.T) {
 	_, err := New(Config{CPUFeatures: []string{"x2apic", "avx512"}})
 	require.ErrorContains(t, err, `unknown CPU feature "avx512"`)
 }
+
+// TestParityX87Probe boots the x87 error-reporting probe (testdata/x87.S) on QEMU and
+// kppemu: CPUID's FPU bit, #MF from FWAIT with CR0.NE=1, FERR# as IRQ 13 with CR0.NE=0,
+// IGNNE# from a write to port F0h and its release by FLDENV, and a few exact results
+// give the same transcript on both.
+func TestParityX87Probe(t *testing.T) {
+	k, err := os.ReadFile("testdata/x87.elf")
+	require.NoError(t, err)
+	runParity(t, parityCase{name: "x87", kernel: "x87.elf", image: k})
+}
+
+// TestX87FERRProbe boots the x87 probe with its CR0.NE=0 part (testdata/x87ferr.elf) on
+// kppemu alone (QEMU 7.2 aborts when FERR# raises IRQ 13: its CPU thread does not hold
+// the lock the interrupt needs) and checks QEMU's model of the legacy path: the first
+// FWAIT with an exception pending delivers IRQ 13; after the handler's write to port
+// F0h (IGNNE#) another FWAIT delivers nothing; FLDENV of a clean status word releases
+// IGNNE# and the next exception interrupts again; without the F0h write the line stays
+// up and a second FWAIT adds no interrupt.
+func TestX87FERRProbe(t *testing.T) {
+	k, err := os.ReadFile("testdata/x87ferr.elf")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	kpath := dir + "/x87ferr.elf"
+	require.NoError(t, os.WriteFile(kpath, k, 0o644))
+	m := newConfiguredMachine(t, Config{Seed: 1})
+	_, err = m.Boot(BootImage{Path: kpath, Kernel: k})
+	require.NoError(t, err)
+	stop := m.runWatched(t, parityGuestLimit)
+	require.Equal(t, StopDebugExit, stop.Reason, "%v\n%s", stop, m.serial.String())
+	want := []string{
+		"x87 probe: long mode",
+		"cpuid.1 edx&(fxsr|fpu) 01000001",
+		"ne=1 fwait: vector 00000010 fsw 00008084",
+		"ne=0 fwait: irq13 count 00000001 fsw 00008084",
+		"ignne fwait: irq13 count 00000001 fsw 00008084",
+		"after fldenv: irq13 count 00000002 fsw 00008084",
+		"no f0 write: irq13 count 00000003 fsw 00008084",
+		"00000003 fsw 00008084",
+		"fxtract 10: 00000001 00000003",
+		"fscale 3*2^5: 00000060",
+		"fprem 10,3: 00000001 00004200",
+		"fbstp -1234567.5: 0000000001234568 00008000",
+		"bye",
+	}
+	require.Equal(t, want, transcript(m.serial.String()))
+}

@@ -37,6 +37,7 @@ const (
 	PortELCR      = 0x4D0
 	PortPIT       = 0x40
 	PortPortB     = 0x61
+	PortIGNNE     = 0xF0 // a write clears the x87 error interrupt (IRQ 13)
 	PortCMOS      = 0x70
 	PortFwCfg     = 0x510
 	PortPCIConfig = 0xCF8
@@ -297,6 +298,10 @@ func New(cfg Config) (*Machine, error) {
 	for _, a := range m.LAPICs {
 		a.SetPIC(m.PIC)
 	}
+	// FERR# of every processor drives ISA IRQ 13, as QEMU wires it (x87ferr.go).
+	for _, c := range m.CPUs {
+		c.SetFERRHook(func(level bool) { m.isaIRQ(ferrIRQ).SetIRQ(level) })
+	}
 	m.APICBus = dev.NewAPICBus(m.LAPICs, m.initCPU, m.startupCPU)
 	m.IOAPIC = dev.NewIOAPIC(m.APICBus)
 	m.parkAPs()
@@ -349,6 +354,7 @@ func New(cfg Config) (*Machine, error) {
 		{abi.EventPort, 4, "event-port", m.EventPort},
 		{dev.ACPIGPE0Base, dev.ACPIGPE0Size, "acpi-gpe0", m.ACPIPM.GPE0()},
 		{dev.ACPIAPMPort, dev.ACPIAPMSize, "apm", m.ACPIPM.APM()},
+		{PortIGNNE, 1, "ignne", ignnePort{m}},
 	}
 	for _, p := range ports {
 		if err := m.Ports.Attach(p.base, p.size, p.name, p.d); err != nil {
@@ -640,3 +646,21 @@ func (m *Machine) startupCPU(i int, vector uint8) {
 type physReader struct{ m *mmu.MMU }
 
 func (p physReader) ReadPhys(pa uint64, buf []byte) { p.m.ReadPhys(mmu.PAddr(pa), buf) }
+
+// ferrIRQ is the ISA line of the x87 FERR# output.
+const ferrIRQ = 13
+
+// ignnePort is port F0h: a write asserts IGNNE# on the bootstrap processor and drops
+// IRQ 13 (QEMU's chipset model); a read returns all ones.
+type ignnePort struct{ m *Machine }
+
+func (p ignnePort) ReadPort(off uint16, data []byte) {
+	for i := range data {
+		data[i] = 0xFF
+	}
+}
+
+func (p ignnePort) WritePort(off uint16, data []byte) {
+	p.m.CPUs[0].SetIGNNE()
+	p.m.isaIRQ(ferrIRQ).SetIRQ(false)
+}
