@@ -49,6 +49,11 @@ type Config struct {
 	SMP     int      // number of CPUs (-smp); 0 or 1: one
 	Devices []string // extra -device NAME arguments
 	NoHPET  bool     // -machine pc,hpet=off (kppemu has no HPET)
+	// ICount drives QEMU's virtual clock by its instruction count (one
+	// nanosecond per instruction, idle time skipped) instead of the host
+	// clock, as kppemu's clock is driven: where the guest's timer ticks fall
+	// relative to its instructions then no longer depends on host load.
+	ICount  bool
 	Timeout time.Duration
 }
 
@@ -69,7 +74,11 @@ func Args(c Config) []string {
 	if c.NoHPET {
 		args = append(args, "-machine", "pc,hpet=off")
 	}
-	args = append(args, "-accel", "tcg", "-cpu", "max", "-m", fmt.Sprint(mem), "-display", "none",
+	args = append(args, "-accel", "tcg")
+	if c.ICount {
+		args = append(args, "-icount", "shift=0,sleep=off")
+	}
+	args = append(args, "-cpu", "max", "-m", fmt.Sprint(mem), "-display", "none",
 		"-no-reboot", "-serial", "stdio", "-monitor", "none", "-nic", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", c.Kernel)
 	if c.SMP > 1 {
