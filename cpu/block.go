@@ -169,7 +169,11 @@ func (c *CPU) enterPage(lin uint64) bool {
 
 // setCodePage makes physical page pfn, at linear address lin, the current code page.
 func (c *CPU) setCodePage(lin, pfn uint64) *codePage {
-	p := c.pages[pfn]
+	slot := &c.pageCache[pfn%uint64(len(c.pageCache))]
+	p := *slot
+	if p == nil || p.pfn != pfn {
+		p = c.pages[pfn]
+	}
 	if p == nil {
 		if len(c.pages) >= maxCodePages {
 			// Bound the cache (32 KiB per page): start over rather than grow without limit.
@@ -177,7 +181,9 @@ func (c *CPU) setCodePage(lin, pfn uint64) *codePage {
 		}
 		p = &codePage{pfn: pfn}
 		c.pages[pfn] = p
+		slot = &c.pageCache[pfn%uint64(len(c.pageCache))]
 	}
+	*slot = p
 	// The MMU clears the mark when it reports a write; marking again is idempotent.
 	c.mem.MarkCode(pfn)
 	c.icLin = lin &^ 0xFFF

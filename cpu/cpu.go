@@ -156,10 +156,13 @@ type CPU struct {
 	ipMask  uint64 // RIP wrap mask: all ones in 64-bit mode, 0xFFFFFFFF otherwise
 
 	// Decode cache (decode.go).
-	pages  map[uint64]*codePage
-	icLin  uint64    // linear page of the current code page, or icInvalid
-	icPage *codePage // decoded entries of that page
-	icBase uint64    // CS base added to RIP to form the linear fetch address
+	pages map[uint64]*codePage
+	// pageCache is a direct-mapped cache of pages by frame number in front of the map
+	// (a page change costs a map lookup otherwise); flushDecode clears it with the map.
+	pageCache [64]*codePage
+	icLin     uint64    // linear page of the current code page, or icInvalid
+	icPage    *codePage // decoded entries of that page
+	icBase    uint64    // CS base added to RIP to form the linear fetch address
 	blockArena
 	noBlocks bool  // SetBlockDispatch(false): one instruction per run-loop iteration
 	accel    Accel // execution tier (accel.go)

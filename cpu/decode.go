@@ -372,6 +372,7 @@ func (c *CPU) flushDecode() {
 	if len(c.pages) > 0 {
 		c.pages = make(map[uint64]*codePage)
 	}
+	c.pageCache = [len(c.pageCache)]*codePage{}
 	c.icPage = nil
 	c.resync()
 }
