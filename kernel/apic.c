@@ -34,6 +34,7 @@
 #define PIT_HZ 1193182u
 #define PIT_CMD_CH2_MODE0 0xB0 /* channel 2, lobyte/hibyte, mode 0 */
 #define PIT_CMD_CH0_MODE2 0x34 /* channel 0, lobyte/hibyte, mode 2 */
+#define PIT_CMD_CH0_MODE0 0x30 /* channel 0, lobyte/hibyte, mode 0 */
 #define CALIBRATE_MS 10
 #define NOMINAL_COUNTS_PER_TICK (1000000000u / 16 / KPP_TICK_HZ) /* 1 GHz bus, divide by 16 */
 
@@ -86,6 +87,17 @@ void pic_unmask(int irq)
 		pic_mask1 &= ~(1 << irq);
 	}
 	outb(PIC1_DATA, pic_mask1);
+}
+
+void pic_mask(int irq)
+{
+	if (irq >= 8) {
+		pic_mask2 |= 1 << (irq - 8);
+		outb(PIC2_DATA, pic_mask2);
+	} else {
+		pic_mask1 |= 1 << irq;
+		outb(PIC1_DATA, pic_mask1);
+	}
 }
 
 void pic_eoi(int irq)
@@ -198,6 +210,29 @@ void lapic_timer_start(void)
 	timer_counts_per_tick = per_tick;
 	printk("~ time: local APIC timer %u counts per %u ms tick (%u per 10 ms)\n", per_tick,
 	       1000 / KPP_TICK_HZ, per_10ms);
+}
+
+/* PIT channel 0 as a second interrupt source while the local APIC timer
+ * ticks: periodic (mode 2) at hz on IRQ 0 with fn as its handler; hz 0
+ * masks IRQ 0 again and leaves the channel in one-shot mode 0, so that it
+ * stops interrupting once its last count ends. */
+bool pit_periodic(uint32_t hz, void (*fn)(void))
+{
+	if (!lapic_present || hz > PIT_HZ)
+		return false;
+	if (!hz) {
+		pic_mask(0);
+		outb(PIT_CMD, PIT_CMD_CH0_MODE0);
+		outb(PIT_CH0, 0xFF);
+		outb(PIT_CH0, 0xFF);
+		return true;
+	}
+	uint32_t div = PIT_HZ / hz;
+	outb(PIT_CMD, PIT_CMD_CH0_MODE2);
+	outb(PIT_CH0, div & 0xFF);
+	outb(PIT_CH0, div >> 8);
+	irq_register(0, fn);
+	return true;
 }
 
 uint32_t lapic_timer_initial_count(void) { return timer_counts_per_tick; }

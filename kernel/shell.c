@@ -1,6 +1,6 @@
 /*
  * The serial shell. Commands: help, uptime, mem, lsmod, load, unload, pg,
- * bugcheck, timers, echo, sleep, sysloop, ps, run, start, wait, kill, programs,
+ * bugcheck, timers, echo, sleep, sysloop, irqloop, ps, run, start, wait, kill, programs,
  * halt/poweroff. Line editing: backspace,
  * Ctrl-U (kill line), Ctrl-C (cancel line), Ctrl-L (redraw); CR, LF or CRLF
  * end a line. Commands from autorun= run first, each echoed after the
@@ -198,6 +198,55 @@ static void cmd_sysloop(int argc, char **argv)
 	printk("bench sysloop: 0x%lx per round\n", n ? sum / n : 0);
 }
 
+/* irqloop N: N rounds of integer work, each ending in a critical section
+ * that saves and restores the interrupt flag around shared state as kernel
+ * code does, while PIT channel 0 interrupts at KPP_BENCH_IRQ_HZ beside the
+ * local APIC tick (a benchmark of interrupt delivery under load). Every
+ * round does the same work (from a seed read through a volatile, so the
+ * compiler cannot hoist it), so the checksum depends neither on the number
+ * of rounds nor on the interrupts, whose number follows each machine's
+ * clock and is a timing line. */
+static volatile uint64_t irqloop_ticks;
+static volatile uint64_t irqloop_seed = 0x9E3779B97F4A7C15ull;
+
+static void irqloop_tick(void) { irqloop_ticks++; }
+
+static void cmd_irqloop(int argc, char **argv)
+{
+	static volatile uint64_t last, differ;
+	uint64_t n;
+	if (!parse_u64(argv[1], &n)) {
+		printk("irqloop: bad number \"%s\"\n", argv[1]);
+		return;
+	}
+	irqloop_ticks = 0;
+	last = differ = 0;
+	if (!pit_periodic(KPP_BENCH_IRQ_HZ, irqloop_tick)) {
+		printk("irqloop: no local APIC timer (the PIT is the tick)\n");
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t x = irqloop_seed, r = 0;
+		for (int j = 0; j < 32; j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			r += x;
+		}
+		uint64_t f = irq_save();
+		if (i && r != last)
+			differ++;
+		last = r;
+		irq_restore(f);
+	}
+	pit_periodic(0, NULL);
+	printk("~ irqloop: %lu rounds, %lu interrupts\n", n, irqloop_ticks);
+	if (differ)
+		printk("bench irqloop: %lu rounds differ\n", differ);
+	else
+		printk("bench irqloop: 0x%016lx per round\n", last);
+}
+
 static bool parse_pid(const char *cmd, const char *s, uint32_t *pid)
 {
 	uint64_t v;
@@ -320,6 +369,7 @@ static const struct command commands[] = {
 	{"echo", "TEXT", "print TEXT", 0, cmd_echo},
 	{"sleep", "MS", "wait MS milliseconds", 1, cmd_sleep},
 	{"sysloop", "N", "N rounds of system instructions (a benchmark)", 1, cmd_sysloop},
+	{"irqloop", "N", "N rounds of work under a 10 kHz timer interrupt (a benchmark)", 1, cmd_irqloop},
 	{"usertest", "[spin|fault|load]", "run a ring-3 program through SYSCALL", 0, cmd_usertest},
 	{"ps", "", "processes", 0, cmd_ps},
 	{"run", "[-p] PROGRAM [ARGS]", "run a program and wait for it (-p: protected)", 1, cmd_run},

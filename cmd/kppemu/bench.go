@@ -191,7 +191,8 @@ func printBench(out io.Writer, o bench.Options, results []bench.Result) {
 	}
 	if qemuCols {
 		fmt.Fprintln(out, "QEMU instructions are kppemu's count for the same work, extrapolated to QEMU's rounds; approximate:\n"+
-			"timer interrupts (100 Hz) follow each machine's own clock (a tick costs ~200 instructions: < 0.01%).")
+			"timer interrupts (100 Hz; irqloop's 10 kHz) follow each machine's own clock (a tick costs ~200\n"+
+			"instructions: < 0.01%; irqloop's interrupts up to ~0.5% of its instructions).")
 	} else {
 		fmt.Fprintln(out, "QEMU: not measured ("+qemu.Binary+" not installed, or --qemu=false)")
 	}

@@ -11,7 +11,8 @@
 // timer interrupts (KPP_TICK_HZ per second of guest time) are counted at
 // kppemu's rate of one per 10^7 instructions, and QEMU's ticks follow the
 // host clock (a tick costs about 180 instructions, so the error is below
-// 0.01%). Both boot with pg=off, so that no PatchGuard pass (whose
+// 0.01%; irqloop's 10 kHz interrupts, a few hundred instructions each, make
+// it up to about 0.5% there). Both boot with pg=off, so that no PatchGuard pass (whose
 // number also follows the clock) lands in the difference. QEMU runs many
 // more rounds than kppemu, so that its difference stands well above its
 // start-up noise; its instruction count is extrapolated linearly from
@@ -81,6 +82,8 @@ var Workloads = []Workload{
 		want: func() string { return "10000 getpid calls" }},
 	{Name: "sysloop", Rounds: 4_000_000, Doc: "CPUID, MOV CR8, RDTSC, IN from an unassigned port, INVLPG (ring 0)",
 		want: func() string { return "0xff per round" }, Shell: "sysloop %d"},
+	{Name: "irqloop", Rounds: 500_000, Doc: "integer work with IRQ-safe critical sections under a 10 kHz PIT interrupt (ring 0)",
+		want: wantIRQLoop, Shell: "irqloop %d"},
 	{Name: "boot", Doc: "boot of the embedded kernel (PatchGuard on) to its shell, then power off",
 		Whole: true, Args: "autorun=poweroff"},
 	{Name: "pgsoak", Doc: "PatchGuard's test profile for 3 s of guest time, then power off",
@@ -703,6 +706,18 @@ func wantCRC32() string {
 func wantSHA256() string {
 	s := sha256.Sum256(bytesOf(fill(64 * 1024 / 8)))
 	return hex.EncodeToString(s[:])
+}
+
+// wantIRQLoop is the work of one irqloop round (kernel/shell.c).
+func wantIRQLoop() string {
+	x, r := uint64(seed), uint64(0)
+	for j := 0; j < 32; j++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		r += x
+	}
+	return fmt.Sprintf("0x%016x per round", r)
 }
 
 func wantSieve() string {

@@ -54,5 +54,20 @@ func TestWorkloadTable(t *testing.T) {
 		require.Greater(t, w.Rounds, uint64(1), w.Name)
 	}
 	require.Contains(t, Cmdline("sysloop", 5), "autorun=sysloop 5;poweroff")
+	require.Contains(t, Cmdline("irqloop", 5), "autorun=irqloop 5;poweroff")
 	require.Contains(t, Cmdline("syscall", 5), "autorun=run bench syscall 5;poweroff")
+}
+
+// TestIRQLoop runs the interrupt workload briefly on kppemu: its checksum
+// matches the host's and the 10 kHz interrupts arrived (about one per 10^5
+// instructions of guest time).
+func TestIRQLoop(t *testing.T) {
+	w, ok := Lookup("irqloop")
+	require.True(t, ok)
+	b, err := RunKppemu(Cmdline("irqloop", 3000), "")
+	require.NoError(t, err)
+	got, err := Checksum(b.Serial, "irqloop")
+	require.NoError(t, err)
+	require.Equal(t, w.Want(), got)
+	require.Regexp(t, `~ irqloop: 3000 rounds, [1-9][0-9]* interrupts`, b.Serial)
 }

@@ -145,6 +145,7 @@
 #define KPP_VEC_SPURIOUS 0xFF
 #define KPP_LAPIC_DEFAULT_BASE KPP_U(0xFEE00000)
 #define KPP_TICK_HZ 0x64                 /* local APIC timer tick rate */
+#define KPP_BENCH_IRQ_HZ 0x2710          /* PIT channel 0 rate of the irqloop benchmark (IRQ 0; the tick stays on the APIC timer) */
 
 /*
  * Guest virtual memory layout (4-level paging, 4 KiB pages).

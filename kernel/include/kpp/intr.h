@@ -8,6 +8,7 @@
 
 void pic_init(void);
 void pic_unmask(int irq);
+void pic_mask(int irq);
 void pic_eoi(int irq);
 bool pic_spurious(int irq); /* IRQ 7/15 with its ISR bit clear */
 
@@ -20,5 +21,9 @@ uint64_t lapic_tick_progress_ns(void);
 /* The periodic timer's initial count (0 without an APIC timer). */
 uint32_t lapic_timer_initial_count(void);
 extern bool lapic_present;
+/* PIT channel 0 periodic at hz on IRQ 0 with fn as its handler, beside the
+ * local APIC tick (hz 0 stops it); false without a local APIC (the PIT is
+ * the tick then) or for a rate the PIT cannot make. */
+bool pit_periodic(uint32_t hz, void (*fn)(void));
 
 #endif
