@@ -24,7 +24,7 @@ TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsav
 	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin \
 	emu/testdata/smpwork.bin emu/testdata/pciprobe.bin
 
-.PHONY: all build run test unit vet fresh fresh-abi fresh-images fresh-testguest \
+.PHONY: all build run test unit unit-jit vet fresh fresh-abi fresh-images fresh-testguest \
 	images bench bench-check bench-deps gobench lint parity difftest-long difftest-coverage campaign testguest clean \
 	fuzz-long binary
 
@@ -46,16 +46,33 @@ binary:
 run: binary
 	./$(KPPEMU) boot $(ARGS)
 
-# Every test: vet, the Go tests, and the checks that generated and built
-# files (the C view of kernel/abi, the guest images, the test guest) match
-# their sources.
-test: vet fresh unit
+# Every test: vet, the Go tests (in the interpreter, then those that run
+# guest code again in the translating tier), and the checks that generated
+# and built files (the C view of kernel/abi, the guest images, the test
+# guest) match their sources.
+test: vet fresh unit unit-jit
 
 vet:
 	$(GO) vet ./...
 
+# The test suite in the interpreter (KPPEMU_ACCEL picks the tier of every
+# machine and CPU the tests build).
 unit:
-	$(GO) test -timeout 14m ./...
+	KPPEMU_ACCEL=interp $(GO) test -timeout 14m ./...
+
+# The packages whose tests run guest code on kppemu (machines, the CPU, the
+# kppemu binary): unit-jit runs them again in the translating tier. A test
+# of cmd/kppemu checks that no such package is missing here.
+JIT_PKGS := ./cpu ./emu ./emu/accelcheck ./emu/bench ./emu/debug ./emu/debug/record \
+	./emu/gdbstub ./emu/scenario ./vendorapi/vtest ./cmd/kppemu
+GOHOST := $(shell $(GO) env GOOS)/$(shell $(GO) env GOARCH)
+
+unit-jit:
+ifeq ($(GOHOST),linux/amd64)
+	KPPEMU_ACCEL=jit $(GO) test -timeout 14m $(JIT_PKGS)
+else
+	@echo "unit-jit: not run: the translating tier (--accel jit) exists on linux/amd64 hosts only and this is $(GOHOST); unit ran every test in the interpreter"
+endif
 
 fresh: fresh-abi fresh-images fresh-testguest
 

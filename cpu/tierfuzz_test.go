@@ -3,8 +3,8 @@ package cpu
 // The execution tiers against each other. Every test here runs the same code from the
 // same state on one CPU per tier and compares, after each of several runs with the same
 // budgets, the whole outcome: the Run exit, the architectural state (registers, flags,
-// Clock and Instret included), all of RAM, the port I/O and the interrupt
-// acknowledgements. The reference is the interpreter one instruction at a time (block
+// Clock and Instret included), the port I/O and the interrupt acknowledgements, and
+// after the last run all of RAM. The reference is the interpreter one instruction at a time (block
 // dispatch off); the others are the interpreter's block dispatch and, where the host
 // can run it, the translating tier. They are written against the Accel API only, so
 // they hold whatever the translator covers: code it does not translate runs in the
@@ -17,8 +17,13 @@ package cpu
 import (
 	"bytes"
 	"encoding/binary"
+	"flag"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,6 +78,16 @@ func TestTierPairs(t *testing.T) {
 	}
 }
 
+// skipSecondPass skips a comparison of every tier in a test run whose environment
+// selects the translating tier: the comparison sets each CPU's tier itself, so it is
+// the same in every pass, and `make test` has run it in the interpreter's.
+func skipSecondPass(t *testing.T) {
+	if a, err := AccelFromEnv(); err == nil && a != AccelInterp {
+		t.Skipf("%s=%v: this test compares every tier whatever the environment says; it runs with %s=interp",
+			AccelEnv, a, AccelEnv)
+	}
+}
+
 // tierRun is one tier's CPU and what it did.
 type tierRun struct {
 	side  tierSide
@@ -81,11 +96,13 @@ type tierRun struct {
 }
 
 // runTiers builds one environment per tier with build (which must build the same one
-// each time), then runs each through budgets, comparing them after every run. It stops
+// each time), then runs each through budgets, comparing them after every run (RAM
+// after the last). It stops
 // early when the reference stops for good (a dead halt, a triple fault, a HLT nothing
 // will wake). It fails the test on the first difference, naming the input.
 func runTiers(t *testing.T, input []byte, build func() *testEnv, budgets []uint64) {
 	t.Helper()
+	skipSecondPass(t)
 	var runs []*tierRun
 	for _, side := range comparedTiers() {
 		e := build()
@@ -115,21 +132,27 @@ func runTiers(t *testing.T, input []byte, build func() *testEnv, budgets []uint6
 			t.Fatalf("runs took more than 20 s; input % x", input)
 		}
 		ref := runs[0]
+		last := lap == len(budgets)-1
+		switch ref.exits[lap].Reason {
+		case ExitTripleFault, ExitDeadHalt, ExitHalt:
+			last = true
+		}
 		for _, r := range runs[1:] {
-			if d := diffTierRuns(ref, r); d != "" {
+			if d := diffTierRuns(ref, r, last); d != "" {
 				t.Fatalf("tiers %s and %s differ after run %d (budgets %v):\n%s\ninput % x",
 					r.side.name, ref.side.name, lap, budgets[:lap+1], d, input)
 			}
 		}
-		switch ref.exits[lap].Reason {
-		case ExitTripleFault, ExitDeadHalt, ExitHalt:
+		if last {
 			return
 		}
 	}
 }
 
-// diffTierRuns describes how r's outcome differs from ref's ("" when it does not).
-func diffTierRuns(ref, r *tierRun) string {
+// diffTierRuns describes how r's outcome differs from ref's ("" when it does not); RAM
+// is compared when withRAM is set (reading all of it is most of a comparison's cost, so
+// runTiers compares it after the last run only).
+func diffTierRuns(ref, r *tierRun, withRAM bool) string {
 	var out []string
 	a, b := ref.exits[len(ref.exits)-1], r.exits[len(r.exits)-1]
 	if a.Reason != b.Reason || a.Watch != b.Watch {
@@ -137,7 +160,7 @@ func diffTierRuns(ref, r *tierRun) string {
 	}
 	out = append(out, diffStates(r.e.c.Snapshot(), ref.e.c.Snapshot())...)
 	ra, rb := r.e.m.RAM(), ref.e.m.RAM()
-	if !bytes.Equal(ra, rb) {
+	if withRAM && !bytes.Equal(ra, rb) {
 		for p := 0; p < len(ra) && len(out) < 24; p += 4096 {
 			if !bytes.Equal(ra[p:p+4096], rb[p:p+4096]) {
 				i := p
@@ -507,6 +530,7 @@ func FuzzTierFault(f *testing.F) {
 // same state, and the fault must be precise: #PF at the faulting instruction with CR2
 // at the access.
 func TestTierFaultEveryPosition(t *testing.T) {
+	skipSecondPass(t)
 	pairs := []byte{0, 0, 14, 0, 1, 8, 2, 16, 3, 0, 15, 1, 4, 0, 5, 8, 6, 0, 16, 2, 7, 0, 8, 0,
 		9, 8, 17, 3, 10, 0, 11, 8, 12, 0, 13, 0}
 	_, bases, _, offs := faultBlock(pairs)
@@ -574,17 +598,80 @@ func TestDiffTierRuns(t *testing.T) {
 		return &tierRun{side: tierSide{name: "x"}, e: e, exits: []Exit{e.c.Run(10)}}
 	}
 	a, b := build(), build()
-	if d := diffTierRuns(a, b); d != "" {
+	if d := diffTierRuns(a, b, true); d != "" {
 		t.Fatalf("equal runs differ:\n%s", d)
 	}
 	b.e.c.GPR[RDX]++
 	b.e.load(tData+5, []byte{1})
 	b.e.bus.Out(0x80, 1, 7)
 	b.exits[0].Reason = ExitBudget
-	d := diffTierRuns(a, b)
+	d := diffTierRuns(a, b, true)
 	for _, want := range []string{"exit: ", "RDX: ", "RAM at 0x200005: ", "port output: "} {
 		if !strings.Contains(d, want) {
 			t.Errorf("the difference does not mention %q:\n%s", want, d)
 		}
+	}
+}
+
+var flagWriteTierCorpus = flag.Bool("writetiercorpus", false, "regenerate cpu/testdata/fuzz/FuzzTier{SMC,PageCross,Fault}")
+
+// TestWriteTierCorpus regenerates the committed seed corpora of FuzzTierSMC,
+// FuzzTierPageCross and FuzzTierFault (only with -writetiercorpus): differential
+// instruction forms as self-modified bodies and as code across a page boundary under
+// each page condition, and fault blocks under each fault kind, privilege and alignment.
+func TestWriteTierCorpus(t *testing.T) {
+	if !*flagWriteTierCorpus {
+		t.Skip("regenerates testdata/fuzz/FuzzTier*; run with -args -writetiercorpus")
+	}
+	forms := diffForms()
+	formCode := func(i int) []byte {
+		g := &dgen{r: rand.New(rand.NewPCG(formSeed(13, forms[i].name), 5))}
+		g.newCase()
+		forms[i].gen(g)
+		return g.c.code
+	}
+	r := rand.New(rand.NewPCG(12, 34))
+	var smc, cross, fault [][]byte
+	for i := 0; i < len(forms); i += len(forms) / 96 {
+		code := formCode(i)
+		// Page crossing: code 1 to 16 bytes before the boundary, every page condition.
+		k := byte(i%16) | byte(len(cross)%8)<<4 | byte(len(cross)/8%2)<<7
+		cross = append(cross, append([]byte{k}, append(code, 0xF4)...))
+		// Self-modifying: 1 to 4 patches into the form's bytes, half through the alias.
+		n := len(smc) % 4
+		in := []byte{byte(n) | byte(len(smc)/4%2)<<2}
+		for j := 0; j <= n; j++ {
+			in = append(in, byte(r.IntN(len(code))))
+		}
+		smc = append(smc, append(in, code...))
+	}
+	for kind := 0; kind < faultKinds; kind++ {
+		for cpl := 0; cpl < 2; cpl++ {
+			for _, back := range []byte{0, 1, 4, 7} {
+				for rep := 0; rep < 3; rep++ {
+					in := []byte{byte(r.IntN(13)), byte(kind) | byte(cpl)<<2 | back<<3}
+					for j := 0; j < 4+r.IntN(12); j++ {
+						in = append(in, byte(r.IntN(len(faultForms))), byte(r.IntN(256)))
+					}
+					fault = append(fault, in)
+				}
+			}
+		}
+	}
+	for name, seeds := range map[string][][]byte{"FuzzTierSMC": smc, "FuzzTierPageCross": cross, "FuzzTierFault": fault} {
+		dir := filepath.Join("testdata", "fuzz", name)
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range seeds {
+			body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(s)) + ")\n"
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%04d", i)), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Logf("%s: %d entries", dir, len(seeds))
 	}
 }
