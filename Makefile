@@ -20,7 +20,7 @@ IN_GIT := $(shell git rev-parse --is-inside-work-tree 2>/dev/null)
 
 TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsave.elf emu/testdata/pcprobe.elf \
 	emu/testdata/cpuprobe.elf emu/testdata/pkru.elf emu/testdata/x2apic.elf emu/testdata/x87.elf \
-	emu/testdata/x87ferr.elf \
+	emu/testdata/x87ferr.elf emu/firmware/bios.bin emu/testdata/biosprobe.bin \
 	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin \
 	emu/testdata/smpwork.bin emu/testdata/pciprobe.bin
 
@@ -137,6 +137,14 @@ emu/testdata/pcprobe.elf: emu/testdata/pcprobe.S emu/testdata/guest.ld
 	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/pcprobe64.elf emu/testdata/pcprobe.o
 	$(OBJCOPY) -O elf32-i386 emu/testdata/pcprobe64.elf $@
 	rm -f emu/testdata/pcprobe.o emu/testdata/pcprobe64.elf
+
+# The machine's real-mode BIOS services (package emu/firmware embeds them):
+# 16-bit code linked at offset 0x6000 of segment 0xF000.
+emu/firmware/bios.bin: firmware/bios.S firmware/bios.ld
+	$(AS) --32 -o emu/firmware/bios.o $<
+	$(LD) -m elf_i386 -nostdlib --build-id=none -T firmware/bios.ld -o emu/firmware/bios.elf emu/firmware/bios.o
+	$(OBJCOPY) -O binary -j .text emu/firmware/bios.elf $@
+	rm -f emu/firmware/bios.o emu/firmware/bios.elf
 
 # The long-mode probes that share probe64.inc, linked like guest.elf.
 emu/testdata/cpuprobe.elf emu/testdata/pkru.elf emu/testdata/x2apic.elf emu/testdata/x87.elf: emu/testdata/%.elf: emu/testdata/%.S emu/testdata/probe64.inc emu/testdata/guest.ld

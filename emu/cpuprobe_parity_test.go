@@ -124,3 +124,12 @@ func TestX87FERRProbe(t *testing.T) {
 	}
 	require.Equal(t, want, transcript(m.serial.String()))
 }
+
+// TestParityBIOSProbe boots the BIOS services probe (testdata/biosprobe.S) on QEMU and
+// kppemu: INT 10h, 11h-16h and 1Ah called from real mode after a -kernel boot give
+// the same transcript on both (SeaBIOS on QEMU, firmware/bios.S on kppemu).
+func TestParityBIOSProbe(t *testing.T) {
+	k, err := os.ReadFile("testdata/biosprobe.bin")
+	require.NoError(t, err)
+	runParity(t, parityCase{name: "biosprobe", kernel: "biosprobe.bin", image: k})
+}

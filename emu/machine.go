@@ -330,6 +330,9 @@ func New(cfg Config) (*Machine, error) {
 	m.ACPIPM = dev.NewACPIPM(clk)
 	writeACPI(m.MMU.RAM(), cfg.CPUs)
 	writeBDA(m.MMU.RAM())
+	if err := writeBIOS(m.MMU.RAM(), cfg.MemBytes); err != nil {
+		return nil, err
+	}
 
 	ports := []struct {
 		base, size uint16
