@@ -16,7 +16,7 @@
  *   INT 13h  disk: no drives (AH=01h, CF=1)
  *   INT 14h  serial ports: init, send, receive, status
  *   INT 15h  E820 memory map, E801h, 88h, the A20 functions 2400h-2403h
- *            (port 0x92), C0h configuration table
+ *            (port 0x92), 86h wait, C0h configuration table
  *   INT 16h  keyboard: read, check, shift flags, store
  *   INT 1Ah  tick count get/set, RTC time and date
  *   others   IRET; hardware IRQs without a handler send the 8259 EOI
@@ -613,6 +613,8 @@ int15:
 	je s_a20
 	cmpb $0xC0, %ah
 	je s_config
+	cmpb $0x86, %ah
+	je s_wait
 s_unsupported:
 	movb $0x86, F_AX+1(%bp)
 	call f_setcf
@@ -753,6 +755,36 @@ s_a20:
 	jmp s_ok
 3:	movw $3, F_BX(%bp)
 	jmp s_ok
+
+/* 86h: wait CX:DX microseconds, counting the ~15 us half-periods of the
+ * refresh toggle of port 0x61 (bit 4). */
+s_wait:
+	pushl %eax
+	pushl %ecx
+	pushl %edx
+	movw F_CX(%bp), %ax
+	shll $16, %eax
+	movw F_DX(%bp), %ax
+	xorl %edx, %edx
+	movl $15, %ecx
+	divl %ecx
+	incl %eax
+	movl %eax, %ecx
+	inb $0x61, %al
+	andb $0x10, %al
+	movb %al, %ah
+1:	inb $0x61, %al
+	andb $0x10, %al
+	cmpb %al, %ah
+	je 1b
+	movb %al, %ah
+	decl %ecx
+	jnz 1b
+	popl %edx
+	popl %ecx
+	popl %eax
+	call f_clrcf			/* AH stays 86h, as SeaBIOS leaves it */
+	LEAVE_FRAME
 
 /* C0h: ES:BX = the configuration table. */
 s_config:

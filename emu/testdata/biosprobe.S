@@ -3,7 +3,8 @@
  * leaves protected mode and calls the BIOS as the firmware left it for a
  * -kernel boot, printing what each service returns:
  *   - INT 15h: the E820 memory map (every entry, the continuation values),
- *     E801h, 88h, the A20 functions 2403h/2402h/2401h, C0h's table pointer;
+ *     E801h, 88h, the A20 functions 2403h/2402h/2401h, C0h's table pointer,
+ *     86h (a 2 ms wait);
  *   - INT 11h, INT 12h, INT 13h AH=08h (no disks);
  *   - INT 1Ah: the RTC time call, and the tick count advancing with IRQ 0
  *     (not its value: on QEMU it is the time of day);
@@ -171,6 +172,19 @@ real:
 	call nl16
 	popw %es
 	.endr
+	movw $s_86, %si			/* INT 15h 86h: wait 2 ms */
+	call puts16
+	movw $0x8600, %ax
+	xorw %cx, %cx
+	movw $2000, %dx
+	int $0x15
+	pushf
+	call hex16
+	call space16
+	popw %ax
+	andw $1, %ax
+	call hex16
+	call nl16
 	movw $s_11, %si
 	call puts16
 	int $0x11
@@ -574,6 +588,7 @@ s_e820:	.asciz "e820 "
 s_e801:	.asciz "e801 "
 s_88:	.asciz "int15/88 "
 s_a20:	.asciz "int15 a20 "
+s_86:	.asciz "int15/86 "
 s_11:	.asciz "int11 "
 s_12:	.asciz "int12 "
 s_1a2:	.asciz "int1a/02 cf "
