@@ -133,3 +133,37 @@ func TestParityBIOSProbe(t *testing.T) {
 	require.NoError(t, err)
 	runParity(t, parityCase{name: "biosprobe", kernel: "biosprobe.bin", image: k})
 }
+
+// TestX2APICStartsAP: with x2APIC, the bootstrap processor starts the other one with
+// INIT and STARTUP through the 64-bit ICR (destination x2APIC ID 1), and the AP runs
+// its real-mode trampoline.
+func TestX2APICStartsAP(t *testing.T) {
+	bsp := []byte{
+		0xB9, 0x1B, 0x00, 0x00, 0x00, // mov ecx, IA32_APIC_BASE
+		0xB8, 0x00, 0x0D, 0xE0, 0xFE, // mov eax, 0xFEE00D00 (EN, EXTD, BSP)
+		0x31, 0xD2, // xor edx, edx
+		0x0F, 0x30, // wrmsr
+		0xB9, 0x30, 0x08, 0x00, 0x00, // mov ecx, ICR
+		0xBA, 0x01, 0x00, 0x00, 0x00, // mov edx, 1 (x2APIC ID 1)
+		0xB8, 0x00, 0x45, 0x00, 0x00, // mov eax, INIT, level assert
+		0x0F, 0x30, // wrmsr
+		0xB8, 0x08, 0x46, 0x00, 0x00, // mov eax, STARTUP vector 8 (0x8000)
+		0x0F, 0x30, // wrmsr
+		0x66, 0x81, 0x3D, 0x00, 0x90, 0x00, 0x00, 0x34, 0x12, // cmp word [0x9000], 0x1234
+		0x75, 0xF5, // jne back to the cmp
+		0x66, 0xBA, 0xF4, 0x00, // mov dx, 0xF4
+		0xB8, 0x10, 0x00, 0x00, 0x00, // mov eax, 0x10
+		0xEF, // out dx, eax
+		0xF4, // hlt
+	}
+	ap := []byte{0xC7, 0x06, 0x00, 0x90, 0x34, 0x12, 0xFA, 0xF4} // mov word [0x9000], 0x1234; cli; hlt
+	m := newConfiguredMachine(t, Config{Seed: 1, CPUs: 2, CPUFeatures: []string{"x2apic"}})
+	_, err := m.Boot(BootImage{Path: "x2ap", Kernel: aoutImage(bsp, 0)})
+	require.NoError(t, err)
+	m.WritePhys(0x8000, ap)
+	stop := m.RunFor(50_000_000)
+	require.Equal(t, StopDebugExit, stop.Reason, "%v", stop)
+	require.Equal(t, 0x21, stop.Status)
+	require.True(t, m.LAPICs[0].X2APICMode())
+	require.False(t, m.LAPICs[1].X2APICMode(), "the AP's APIC stays in xAPIC mode until its own software changes it")
+}

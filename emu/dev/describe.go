@@ -56,6 +56,12 @@ func (a *LAPIC) String() string {
 	if t, ok := a.NextDeadline(); ok {
 		fmt.Fprintf(&b, " next=%dns", t)
 	}
+	if a.deadlineMode() {
+		fmt.Fprintf(&b, " tsc-deadline=%#x", s.TSCDeadline)
+	}
+	if a.X2APICMode() {
+		fmt.Fprintf(&b, "\nx2apic ldr=%#x icr=%#x", s.LDR, uint64(s.ICRHi)<<32|uint64(s.ICRLo))
+	}
 	return b.String()
 }
 

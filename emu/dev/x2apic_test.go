@@ -322,3 +322,16 @@ func FuzzX2APICMSRs(f *testing.F) {
 		}
 	})
 }
+
+// TestX2APICDescribe: the debugger's summary names x2APIC mode and the armed deadline.
+func TestX2APICDescribe(t *testing.T) {
+	a := NewLAPIC(&fakeClock{}, nil, nil)
+	a.EnableX2APIC()
+	a.EnableTSCDeadline(nil)
+	require.NotContains(t, a.String(), "x2apic")
+	require.True(t, a.WriteMSR(MSRAPICBase, baseX2APIC))
+	require.True(t, a.WriteMSR(x2msr(LAPICLVTTimer), LAPICLVTTSCDeadline|0x30))
+	require.True(t, a.WriteMSR(MSRTSCDeadline, 0x1234))
+	require.Contains(t, a.String(), "tsc-deadline=0x1234")
+	require.Contains(t, a.String(), "x2apic ldr=0x1")
+}
