@@ -121,6 +121,10 @@ func bootAccelCheck(c *cli.Context, cfg emu.Config, img emu.BootImage, serial *h
 	}
 	fmt.Fprintf(stderr, "kppemu: accel-check: %v and %v agree: %d chunk(s), %d instructions, %d ns of guest time, %d byte(s) of serial output\n",
 		test, ref, res.Chunks, res.Instructions, res.Time, res.SerialBytes)
+	if test.Accel == cpu.AccelJIT && res.Instructions > 0 {
+		fmt.Fprintf(stderr, "kppemu: accel-check: %d instructions (%.1f%%) ran in translated code\n",
+			res.JITRan, 100*float64(res.JITRan)/float64(res.Instructions))
+	}
 	if res.Stop.Reason == emu.StopRequested {
 		switch {
 		case interrupted.Load():

@@ -199,6 +199,10 @@ type Result struct {
 	// up to Time.
 	Instructions uint64
 	SerialBytes  uint64 // serial output compared and found equal
+	// JITRan is how many of Instructions the test machine ran in generated
+	// code (the translating tier; 0 in the interpreter): what the check
+	// actually compared against the reference.
+	JITRan uint64
 	// Divergence is the first difference, or nil when the machines agreed.
 	Divergence *Divergence
 }
@@ -248,6 +252,10 @@ func (k *Checker) Run(until uint64) (Result, error) {
 		k.chunk++
 		res.Chunks, res.Time = k.chunk, k.Test.Now()
 		res.Instructions = instret(k.Test)
+		res.JITRan = 0
+		for _, c := range k.Test.CPUs {
+			res.JITRan += c.JITStats().Ran
+		}
 		res.SerialBytes = k.out[0].seen
 		if k.cfg.Progress != nil {
 			k.cfg.Progress(k.chunk, res.Time)

@@ -146,3 +146,29 @@ func TestDifferentMachines(t *testing.T) {
 	}})
 	require.ErrorContains(t, err, "built two different machines")
 }
+
+// The translating tier against the interpreter over the boot of
+// TestInterpAgainstStep plus the bench workloads: they agree, and most of
+// the instructions compared ran in generated code.
+func TestJITAgainstInterp(t *testing.T) {
+	probe, err := emu.New(emu.Config{MemBytes: 8 << 20, Accel: "interp"})
+	require.NoError(t, err)
+	if err := probe.SetAccel(cpu.AccelJIT); err != nil {
+		t.Skipf("no translating tier on this host: %v", err)
+	}
+	var serial bytes.Buffer
+	k, err := New(Config{Machine: kernel("autorun=load hello;run jit;run fault ud;run bench crc32 1;run bench qsort 1;poweroff"),
+		Test: TierJIT, Ref: TierInterp, Every: 4_000_000, Serial: &serial})
+	require.NoError(t, err)
+	res, err := k.Run(emu.Forever)
+	require.NoError(t, err)
+	if res.Divergence != nil {
+		var b strings.Builder
+		res.Divergence.Report(&b)
+		t.Fatal(b.String())
+	}
+	require.Equal(t, emu.StopDebugExit, res.Stop.Reason, "%v\n%s", res.Stop, serial.String())
+	require.Contains(t, serial.String(), "qsort")
+	t.Logf("%d of %d instructions ran in generated code", res.JITRan, res.Instructions)
+	require.Greater(t, res.JITRan, res.Instructions/2, "most of the work ran in generated code")
+}
