@@ -61,7 +61,9 @@ type jitState struct {
 	// Chaining: a block that ends with a jump to a known target returns the address of
 	// the jump's rel32 field (a site) the first time; the next dispatch, if it is of
 	// the target with nothing run in between, links the site to the target's code.
-	sites       map[uintptr]uint64 // unlinked sites -> linear page of their block
+	sites       map[uintptr]jitSite // unlinked slots by address
+	slots       [][]uintptr         // chunks of link slots (generated code holds their addresses)
+	slotFree    []uintptr
 	linkSite    uintptr
 	linkRIP     uint64
 	linkInstret uint64
@@ -69,6 +71,12 @@ type jitState struct {
 
 	// Counters for tests and profiles.
 	translated, untranslatable, entries, slowExits, links, ran uint64
+}
+
+// jitSite is a chain jump's slot not linked yet.
+type jitSite struct {
+	slot *uintptr
+	from uint64 // linear page of the block it ends
 }
 
 // jitBlock is the translation of a block.
@@ -91,7 +99,7 @@ func (c *CPU) enableJIT() error {
 		return err
 	}
 	c.jit.buf = buf
-	c.jit.sites = make(map[uintptr]uint64)
+	c.jit.sites = make(map[uintptr]jitSite)
 	// The arena is unmapped when the CPU is garbage.
 	runtime.AddCleanup(c, func(b *jit.Buffer) { b.Free() }, buf)
 	return nil
@@ -167,23 +175,16 @@ func (c *CPU) jitLink(x *jitBlock) {
 	if c.jit.linkRIP != c.RIP || c.jit.linkInstret != c.Instret {
 		return
 	}
-	from, ok := c.jit.sites[site]
+	s, ok := c.jit.sites[site]
 	if !ok {
 		return
 	}
 	target := x.entry
-	if from != c.RIP&^0xFFF {
+	if s.from != c.RIP&^0xFFF {
 		target = x.xentry
 		c.jit.keep = append(c.jit.keep, x.page)
 	}
-	rel, ok := jit.Rel32(site, target)
-	if !ok {
-		return
-	}
-	if err := c.jit.buf.Patch(site, rel[:]); err != nil {
-		c.log.Error("jit: linking", "err", err)
-		return
-	}
+	*s.slot = target
 	delete(c.jit.sites, site)
 	c.jit.links++
 }

@@ -116,10 +116,9 @@ type xlator struct {
 
 // xlChain is a jump at the end of a block that the Go side links to its target.
 type xlChain struct {
-	stub  jit.Label // returns the site's address to Go
-	siteL jit.Label // the rel32 field of the jump
-	site  int       // its offset in the code
-	imm   int       // offset of the stub's address immediate
+	stub    jit.Label // returns the slot's address to Go
+	stubOff int
+	slot    *uintptr // where the jump finds its target
 }
 
 // jitTranslate translates as much of block b (at RIP, in the current code page) as it
@@ -146,9 +145,9 @@ func (c *CPU) jitTranslate(b *block) *jitBlock {
 	}
 	x := &c.jit.x
 	for _, s := range x.chains {
-		site := base + uintptr(s.site)
-		putU64(code[s.imm:], uint64(site))
-		c.jit.sites[site] = c.RIP &^ 0xFFF
+		// Until it is linked, the jump goes to the stub that asks Go to link it.
+		*s.slot = base + uintptr(s.stubOff)
+		c.jit.sites[uintptr(unsafe.Pointer(s.slot))] = jitSite{slot: s.slot, from: c.RIP &^ 0xFFF}
 	}
 	entry, err := c.jit.buf.Write(code)
 	if err != nil || entry != base {
@@ -169,6 +168,7 @@ func (c *CPU) jitReset() {
 	clear(c.jit.sites)
 	c.jit.keep = nil
 	c.jit.linkSite = 0
+	c.jit.slots = nil
 }
 
 // jitAssemble assembles the code of block b; nil when its first instruction is not
@@ -251,7 +251,7 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	}
 	for i := range x.chains {
 		a.Bind(x.chains[i].stub)
-		x.chains[i].imm = a.MovImm64(jit.RAX, 0)
+		a.MovImm(jit.RAX, uint64(uintptr(unsafe.Pointer(x.chains[i].slot))))
 		a.Ret()
 	}
 	a.Bind(x.exitL)
@@ -263,7 +263,7 @@ func (c *CPU) jitAssemble(b *block) []byte {
 		return nil
 	}
 	for i := range x.chains {
-		x.chains[i].site = a.Offset(x.chains[i].siteL)
+		x.chains[i].stubOff = a.Offset(x.chains[i].stub)
 	}
 	putU32(code[cmpAt:], uint32(x.done))
 	putU32(code[subAt:], uint32(x.done))
@@ -271,19 +271,31 @@ func (c *CPU) jitAssemble(b *block) []byte {
 }
 
 // chain ends the block with a jump to the block at target: RIP is set, and unless work
-// is pending the jump goes on to the target's code once the Go side has linked it (the
-// first time through, the jump returns the site's address to be linked).
+// is pending the jump goes through a slot (a word outside the code) to the target's code
+// once the Go side has linked it. Until then the slot leads to a stub that returns the
+// slot's address, asking for the link.
 func (x *xlator) chain(target uint64) {
 	a := x.a
 	x.foldFlags(x.fl)
 	x.setRIP(target)
 	a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
 	a.Jcc(jit.CondNE, x.exitL)
-	site, stub := a.NewLabel(), a.NewLabel()
-	a.Jmp(stub)
-	// The rel32 field of that JMP is the site.
-	a.BindAt(site, a.Len()-4)
-	x.chains = append(x.chains, xlChain{stub: stub, siteL: site})
+	slot := x.c.jitSlot()
+	a.MovImm(jit.RAX, uint64(uintptr(unsafe.Pointer(slot))))
+	a.JmpMem(jit.M(jit.RAX, 0))
+	x.chains = append(x.chains, xlChain{stub: a.NewLabel(), slot: slot})
+}
+
+// jitSlot returns a new link slot. Slots come in chunks that never move.
+func (c *CPU) jitSlot() *uintptr {
+	if len(c.jit.slotFree) == 0 {
+		chunk := make([]uintptr, 4096)
+		c.jit.slots = append(c.jit.slots, chunk)
+		c.jit.slotFree = chunk
+	}
+	s := &c.jit.slotFree[0]
+	c.jit.slotFree = c.jit.slotFree[1:]
+	return s
 }
 
 func putU32(b []byte, v uint32) {

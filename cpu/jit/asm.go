@@ -659,6 +659,9 @@ func (a *Asm) JmpSite(l Label) int {
 	return at
 }
 
+// JmpMem emits JMP qword [m].
+func (a *Asm) JmpMem(m Mem) { a.opXM(4, []byte{0xFF}, 4, m) }
+
 // JmpReg emits JMP r.
 func (a *Asm) JmpReg(r Reg) { a.opXR(4, []byte{0xFF}, 4, r) }
 

@@ -67,6 +67,7 @@ func TestEncodings(t *testing.T) {
 		{func(a *Asm) { a.Pop(RCX) }, "pop rcx"},
 		{func(a *Asm) { a.Pushfq() }, "pushfq"},
 		{func(a *Asm) { a.JmpReg(RAX) }, "jmp rax"},
+		{func(a *Asm) { a.JmpMem(M(RAX, 0)) }, "jmp qword ptr [rax]"},
 	}
 	for _, c := range cases {
 		var a Asm
