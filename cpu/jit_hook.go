@@ -48,10 +48,8 @@ const jitArenaSize = 32 << 20
 // jitState is the translating tier's part of the CPU. The fields up to flagSlot are read
 // and written by generated code (at fixed offsets from the CPU pointer).
 type jitState struct {
-	tlbR, tlbW       uintptr // TLB arrays for data reads and writes at the current privilege
-	tlbX             uintptr // TLB array for instruction fetches
-	pkDenyR, pkDenyW uint32  // protection-key masks (mmu.PKDeny)
-	flagSlot         uint64  // host RFLAGS captured after a flag-setting instruction
+	tlbX     uintptr // TLB array for instruction fetches
+	flagSlot uint64  // the guest's arithmetic flags while generated code runs
 
 	buf   *jit.Buffer
 	asm   jit.Asm
@@ -140,15 +138,17 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 	}
 	c.materialize()
 	ac := c.RFLAGS&FlagAC != 0
-	c.jit.tlbR = uintptr(c.mem.TLBTable(mmu.Read, c.user, ac))
-	c.jit.tlbW = uintptr(c.mem.TLBTable(mmu.Write, c.user, ac))
+	pkR, pkW := c.mem.PKDeny()
+	regs := [4]uintptr{uintptr(c.mem.TLBTable(mmu.Read, c.user, ac)), uintptr(c.mem.TLBTable(mmu.Write, c.user, ac)),
+		uintptr(pkR), uintptr(pkW)}
 	c.jit.tlbX = uintptr(c.mem.TLBExecTable(c.user))
 	if c.jit.linkSite != 0 {
 		c.jitLink(x)
 	}
-	c.jit.pkDenyR, c.jit.pkDenyW = c.mem.PKDeny()
 	c.jit.entries++
-	exit, rest := jit.Enter(x.entry, uintptr(unsafe.Pointer(c)), n)
+	c.jit.flagSlot = c.RFLAGS
+	exit, rest := jit.Enter(x.entry, uintptr(unsafe.Pointer(c)), n, &regs)
+	c.RFLAGS = c.RFLAGS&^flagsArith | c.jit.flagSlot&flagsArith
 	ran := n - rest
 	c.jit.ran += ran
 	c.Clock += ran

@@ -10,18 +10,20 @@ import (
 // Translation of decoded blocks to amd64 code (see jit_hook.go for the tier's contract).
 //
 // Host registers in generated code: RBX points at the CPU, R12 holds the instruction
-// budget left; RAX, RCX, RDX, RSI, RDI and R8-R11 are scratch. Guest registers live in
-// c.GPR and are loaded and stored around each instruction.
+// budget left, R13 and R14 the TLB arrays for data reads and writes, R15 and R11 the
+// protection-key masks for reads and writes (set by the trampoline from jitDispatch);
+// RAX, RCX, RDX, RSI, RDI and R8-R10 are scratch. Guest registers live in c.GPR and
+// are loaded and stored around each instruction.
 //
-// Flags: a flag-setting guest instruction runs as the same host instruction, and the
-// host RFLAGS it leaves are captured (PUSHFQ; POP) into jitState.flagSlot; the flags
-// that instruction defines identically on every x86 host ("mask") are folded into the
-// guest RFLAGS when the block ends or exits, or before a later instruction needs a
-// flag the slot does not hold. Flags the interpreter computes in its own way where the
-// architecture leaves them undefined (AF after logic operations, OF after multi-bit
-// shifts, SF/ZF/PF after IMUL) are computed explicitly, so both tiers agree bit for
-// bit. While the host flags still hold what the slot holds, a conditional branch,
-// SETcc or CMOVcc uses them directly.
+// Flags: while generated code runs, the guest's arithmetic flags live in
+// jitState.flagSlot (the Go side copies them in from RFLAGS before entering and back
+// after). A flag-setting guest instruction runs as the same host instruction, and the
+// host flags it leaves are spilled to the slot (PUSHFQ; POP), unless a later
+// instruction of the block overwrites them all before anything can see them. Flags the
+// interpreter computes in its own way where the architecture leaves them undefined (AF
+// after logic operations, OF after multi-bit shifts, SF/ZF/PF after IMUL) are computed
+// explicitly, so both tiers agree bit for bit. While the host flags still hold the
+// guest's, a conditional branch, SETcc, CMOVcc or ADC/SBB uses them directly.
 //
 // Precise exceptions: every instruction probes the TLB for all of its memory accesses
 // before it changes anything; a probe that misses exits to Go with RIP at the
@@ -34,12 +36,8 @@ var (
 	offRFLAGS   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.RFLAGS))
 	offSegBase  = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.Seg) + unsafe.Offsetof(Segment{}.Base))
 	segSize     = int32(unsafe.Sizeof(Segment{}))
-	offTLBR     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbR))
-	offTLBW     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbW))
 	offTLBX     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbX))
 	offPending  = int32(unsafe.Offsetof(CPU{}.pending))
-	offPKDenyR  = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkDenyR))
-	offPKDenyW  = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkDenyW))
 	offFlagSlot = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.flagSlot))
 )
 
@@ -47,14 +45,16 @@ var (
 const (
 	hCPU    = jit.RBX
 	hBudget = jit.R12
+	hTLBR   = jit.R13
+	hTLBW   = jit.R14
+	hPKR    = jit.R15
+	hPKW    = jit.R11
 )
 
 // Flag masks.
 const (
-	fArith  = FlagCF | FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
-	fLogic  = FlagCF | FlagPF | FlagZF | FlagSF | FlagOF // AF is zero in the interpreter
-	fIncDec = FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
-	fRot    = FlagCF | FlagOF
+	fArith = FlagCF | FlagPF | FlagAF | FlagZF | FlagSF | FlagOF
+	fRot   = FlagCF | FlagOF
 )
 
 // Mnemonic numbers the translator recognises (x86asm op values, looked up by name).
@@ -83,12 +83,11 @@ func ccOps(prefix string) map[uint16]uint8 {
 // ccFlags are the flags condition code pair cc>>1 reads.
 var ccFlags = [8]uint32{FlagOF, FlagCF, FlagZF, FlagCF | FlagZF, FlagSF, FlagPF, FlagSF | FlagOF, FlagSF | FlagOF | FlagZF}
 
-// flagState is where the guest's arithmetic flags are during translation.
+// flagState is what translation knows about the guest's arithmetic flags. They live in
+// jitState.flagSlot (RFLAGS' arithmetic bits are stale while generated code runs).
 type flagState struct {
-	slot bool   // flagSlot holds the flags in mask (RFLAGS holds the others)
-	mask uint32 // flags the slot holds
-	zero uint32 // flags the pending instruction clears (folded in with the slot)
-	host bool   // the host RFLAGS still hold what the slot holds
+	host    bool // the host flags hold the guest's (AF aside)
+	afDirty bool // the slot's AF is the host's after a logic instruction: clear it on exit
 }
 
 // xlStub is an out-of-line exit to the interpreter.
@@ -109,6 +108,10 @@ type xlator struct {
 	ip     uint64 // RIP of the current instruction
 	next   uint64 // RIP after it
 	end    bool   // the current instruction ended the block (wrote RIP and exited)
+	ops    []*uop // the block's instructions (a fused pair's two)
+	i      int    // index of the current one
+	limit  int    // instructions the translation covers (the first pass finds out)
+	start  uint64 // RIP of the block
 	exitL  jit.Label
 	entryL jit.Label
 	chains []xlChain
@@ -175,7 +178,7 @@ func (c *CPU) jitReset() {
 // translated.
 func (c *CPU) jitAssemble(b *block) []byte {
 	x := &c.jit.x
-	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0], chains: x.chains[:0]}
+	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0], chains: x.chains[:0], ops: x.ops[:0]}
 	a := x.a
 	a.Reset()
 	x.exitL = a.NewLabel()
@@ -202,35 +205,26 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	a.Jcc(jit.CondB, x.exitL)
 	a.AluRI(8, jit.SUB, hBudget, 0x7FFFFFFF)
 	subAt := a.Len() - 4
-	x.ip = c.RIP
-	var ops [2]*uop
-	stopped := false // the block ends at an instruction left to the interpreter
+	x.start = c.RIP
+	x.ops = x.ops[:0]
 	for i := range b.ops {
-		ops[0], ops[1] = &b.ops[i].u, nil
+		x.ops = append(x.ops, &b.ops[i].u)
 		if b.ops[i].cnt == 2 {
-			ops[1] = b.ops[i].u.pair
+			x.ops = append(x.ops, b.ops[i].u.pair)
 		}
-		for _, u := range ops {
-			if u == nil || stopped || x.end {
-				break
-			}
-			x.next = x.ip + uint64(u.len)
-			mark := a.Mark()
-			nstubs, nchains := len(x.stubs), len(x.chains)
-			fl := x.fl
-			if !x.insn(u) {
-				a.Rollback(mark)
-				x.stubs, x.chains = x.stubs[:nstubs], x.chains[:nchains]
-				x.fl = fl
-				stopped = true
-				break
-			}
-			x.done++
-			x.ip = x.next
-		}
-		if stopped || x.end {
-			break
-		}
+	}
+	// The first pass finds how many instructions translate; the second, knowing where
+	// the block ends, may leave out flag spills that nothing can see.
+	body := a.Mark()
+	x.limit = len(x.ops)
+	stopped := x.body()
+	n := x.done
+	a.Rollback(body)
+	x.stubs, x.chains, x.fl, x.end, x.done = x.stubs[:0], x.chains[:0], flagState{}, false, 0
+	x.limit = int(n)
+	if st := x.body(); x.done != n || st != stopped {
+		c.log.Error("jit: the two passes disagree", "rip", c.RIP)
+		return nil
 	}
 	if x.done == 0 {
 		return nil
@@ -243,7 +237,7 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	}
 	for _, s := range x.stubs {
 		a.Bind(s.l)
-		x.foldFlags(s.fl)
+		x.fixAF(s.fl)
 		a.AluRI(8, jit.ADD, hBudget, int64(x.done-s.rest))
 		x.setRIP(s.ip)
 		a.MovImm(jit.RAX, jitExitSlow)
@@ -270,16 +264,43 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	return code
 }
 
+// body translates the instructions of the block up to x.limit; it reports whether
+// it stopped at one it does not translate.
+func (x *xlator) body() (stopped bool) {
+	a := x.a
+	x.ip = x.start
+	for x.i = 0; x.i < x.limit && !x.end; x.i++ {
+		u := x.ops[x.i]
+		x.next = x.ip + uint64(u.len)
+		mark := a.Mark()
+		nstubs, nchains := len(x.stubs), len(x.chains)
+		fl := x.fl
+		if !x.insn(u) {
+			a.Rollback(mark)
+			x.stubs, x.chains = x.stubs[:nstubs], x.chains[:nchains]
+			x.fl = fl
+			return true
+		}
+		x.done++
+		x.ip = x.next
+	}
+	return x.i < len(x.ops) && !x.end
+}
+
 // chain ends the block with a jump to the block at target: RIP is set, and unless work
 // is pending the jump goes through a slot (a word outside the code) to the target's code
 // once the Go side has linked it. Until then the slot leads to a stub that returns the
 // slot's address, asking for the link.
 func (x *xlator) chain(target uint64) {
 	a := x.a
-	x.foldFlags(x.fl)
+	x.fixAF(x.fl)
 	x.setRIP(target)
 	a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
 	a.Jcc(jit.CondNE, x.exitL)
+	if target == x.start {
+		a.Jmp(x.entryL) // a loop onto itself
+		return
+	}
 	slot := x.c.jitSlot()
 	a.MovImm(jit.RAX, uint64(uintptr(unsafe.Pointer(slot))))
 	a.JmpMem(jit.M(jit.RAX, 0))
@@ -303,9 +324,9 @@ func putU32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
 
-// exitTo folds the flags, sets RIP to ip and returns code to Go.
+// exitTo sets RIP to ip and returns code to Go.
 func (x *xlator) exitTo(ip uint64, code uint64) {
-	x.foldFlags(x.fl)
+	x.fixAF(x.fl)
 	x.setRIP(ip)
 	x.a.MovImm(jit.RAX, code)
 	x.a.Ret()
@@ -320,69 +341,110 @@ func (x *xlator) setRIP(ip uint64) {
 	x.a.Store(8, jit.M(hCPU, offRIP), jit.RAX)
 }
 
-// foldFlags emits the merge of the flag slot (state fl) into the guest RFLAGS.
-// It clobbers RCX, RDX and the host flags.
-func (x *xlator) foldFlags(fl flagState) {
-	if !fl.slot {
-		return
-	}
-	a := x.a
-	a.Load(8, jit.RCX, jit.M(hCPU, offFlagSlot))
-	a.AluRI(4, jit.AND, jit.RCX, int64(fl.mask))
-	a.Load(8, jit.RDX, jit.M(hCPU, offRFLAGS))
-	a.AluRI(8, jit.AND, jit.RDX, int64(^uint64(fl.mask|fl.zero)))
-	a.AluRR(8, jit.OR, jit.RDX, jit.RCX)
-	a.Store(8, jit.M(hCPU, offRFLAGS), jit.RDX)
-}
-
-// flush folds a pending slot into RFLAGS now (the flags then live in RFLAGS only).
-func (x *xlator) flush() {
-	if x.fl.slot {
-		x.foldFlags(x.fl)
-		x.fl = flagState{}
+// fixAF clears the slot's AF when the last flag-setting instruction was a logic one
+// (the host leaves AF undefined there, the interpreter clears it). It clobbers the host
+// flags.
+func (x *xlator) fixAF(fl flagState) {
+	if fl.afDirty {
+		x.a.AluMI(4, jit.AND, jit.M(hCPU, offFlagSlot), ^int64(FlagAF))
 	}
 }
 
 // clobber notes that the host flags no longer hold the guest's.
 func (x *xlator) clobber() { x.fl.host = false }
 
-// willWrite prepares for an instruction that writes the flags in w: a pending slot
-// whose flags are not all rewritten is folded first.
-func (x *xlator) willWrite(w uint32) {
-	if x.fl.slot && (x.fl.mask|x.fl.zero)&^w != 0 {
-		x.flush()
+// capture spills the host flags, which hold all the guest's arithmetic flags (AF
+// aside, when afDirty), to the slot. It leaves the host flags alone. When nothing can
+// see the flags before the next instruction that rewrites them all, it does nothing.
+func (x *xlator) capture(afDirty bool) {
+	if x.flagsDead() {
+		x.fl = flagState{afDirty: x.fl.afDirty}
+		return
 	}
+	x.a.Pushfq()
+	x.a.PopMem(jit.M(hCPU, offFlagSlot))
+	x.fl = flagState{host: true, afDirty: afDirty}
 }
 
-// captured records that the host flags now hold the flags in mask (the others of the
-// instruction's write set being zero), and spills them to the slot.
-func (x *xlator) captured(mask, zero uint32) {
-	x.a.Pushfq()
-	x.a.Pop(jit.RCX)
-	x.a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
-	x.fl = flagState{slot: true, mask: mask, zero: zero, host: true}
-}
-
-// capturedFix is captured for instructions whose flags need a fix-up: the host flags
-// are in RCX when fix runs, and what it leaves in RCX is the flags word.
-func (x *xlator) capturedFix(mask uint32, fix func()) {
-	x.a.Pushfq()
-	x.a.Pop(jit.RCX)
+// captureFix spills the host flags after fix has corrected them in RCX (which holds
+// them when it runs); mask is the flags the instruction writes (the others keep
+// their values from the slot).
+func (x *xlator) captureFix(mask uint32, fix func()) {
+	a := x.a
+	if x.flagsDead() {
+		x.fl = flagState{afDirty: x.fl.afDirty}
+		return
+	}
+	a.Pushfq()
+	a.Pop(jit.RCX)
 	fix()
-	x.a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
-	x.fl = flagState{slot: true, mask: mask}
+	if mask != fArith {
+		a.AluRI(4, jit.AND, jit.RCX, int64(mask))
+		a.Load(8, jit.RDX, jit.M(hCPU, offFlagSlot))
+		a.AluRI(4, jit.AND, jit.RDX, ^int64(mask))
+		a.AluRR(4, jit.OR, jit.RCX, jit.RDX)
+		a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
+		x.fl = flagState{afDirty: x.fl.afDirty}
+		return
+	}
+	a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
+	x.fl = flagState{}
+}
+
+// flagsDead reports whether the flags the current instruction sets are overwritten
+// by a later instruction of the block before anything reads them or the block can be
+// left (an exit to Go needs them in the slot).
+func (x *xlator) flagsDead() bool {
+	for k := x.i + 1; k < x.limit; k++ {
+		switch flagUse(x.ops[k]) {
+		case flagsKill:
+			return true
+		case flagsUse:
+			return false
+		}
+	}
+	return false
+}
+
+// What an instruction does with the flags, for flagsDead.
+const (
+	flagsNone = iota // neither reads nor writes them, and cannot exit the block
+	flagsKill        // writes all of them before anything can exit, without reading them
+	flagsUse         // anything else (reads, may exit, or unknown)
+)
+
+// flagUse classifies u for flagsDead; it must only say flagsKill or flagsNone of forms
+// the translator translates (the block is known to include u).
+func flagUse(u *uop) int {
+	regs := u.kind[0] == kReg && (u.nargs < 2 || u.kind[1] == kReg || u.kind[1] == kImm) &&
+		(u.nargs < 3 || u.kind[2] == kImm)
+	switch {
+	case !regs:
+		if u.op == jopLEA || u.op == jopNOP {
+			return flagsNone
+		}
+		return flagsUse
+	case u.op == jopMOV || u.op == jopMOVZX || u.op == jopMOVSX || u.op == jopMOVSXD || u.op == jopNOT:
+		return flagsNone
+	case u.op == jopADD || u.op == jopSUB || u.op == jopAND || u.op == jopOR || u.op == jopXOR ||
+		u.op == jopCMP || u.op == jopTEST || u.op == jopNEG || u.op == jopIMUL:
+		return flagsKill
+	case u.op == jopSHL || u.op == jopSHR || u.op == jopSAR:
+		if u.kind[1] == kImm && u.imm&31 != 0 {
+			return flagsKill
+		}
+	}
+	return flagsUse
 }
 
 // cond emits what evaluates guest condition cc and returns the host condition to test
 // right after it.
 func (x *xlator) cond(cc uint8) jit.Cond {
-	need := ccFlags[cc>>1]
-	if x.fl.host && x.fl.mask&need == need && x.fl.zero&need == 0 {
+	if x.fl.host {
 		return jit.Cond(cc)
 	}
-	x.flush()
 	a := x.a
-	a.Load(4, jit.RCX, jit.M(hCPU, offRFLAGS))
+	a.Load(4, jit.RCX, jit.M(hCPU, offFlagSlot))
 	switch cc >> 1 {
 	case 6, 7: // L, LE: SF != OF (OF is bit 11, SF bit 7)
 		a.MovRR(4, jit.RDX, jit.RCX)
@@ -394,7 +456,7 @@ func (x *xlator) cond(cc uint8) jit.Cond {
 			a.AluRR(4, jit.OR, jit.RDX, jit.RCX)
 		}
 	default:
-		a.AluRI(4, jit.AND, jit.RCX, int64(need))
+		a.AluRI(4, jit.AND, jit.RCX, int64(ccFlags[cc>>1]))
 	}
 	x.clobber()
 	if cc&1 != 0 {
@@ -496,41 +558,39 @@ func (x *xlator) ea(u *uop, seg bool) bool {
 // probe emits the inline TLB hit test of a size-byte access of kind acc at the linear
 // address in RAX, leaving the host address in out (RSI or RDI) or exiting to the
 // interpreter. It clobbers RCX, RDX, out and the host flags; RAX is kept.
+//
+// The tag compared is that of the access's last byte: an access that crosses into the
+// next page (or out of the canonical range, whose tags the TLB never holds) misses.
 func (x *xlator) probe(acc mmu.Access, size uint8, out jit.Reg) {
 	a := x.a
 	x.clobber()
 	slow := x.stub()
-	// Canonical: bits 63..47 all equal.
-	a.MovRR(8, jit.RCX, jit.RAX)
-	a.ShiftRI(8, jit.SAR, jit.RCX, 47)
-	a.AluRI(8, jit.ADD, jit.RCX, 1)
-	a.AluRI(8, jit.CMP, jit.RCX, 1)
-	a.Jcc(jit.CondA, slow)
-	a.MovRR(8, jit.RDX, jit.RAX)
-	a.ShiftRI(8, jit.SHR, jit.RDX, 12)
-	a.MovRR(4, jit.RCX, jit.RDX)
-	a.AluRI(4, jit.AND, jit.RCX, mmu.TLBSets-1)
-	a.ImulRRI(4, jit.RCX, jit.RCX, int64(mmu.TLBEntrySize))
-	tbl, pk := offTLBR, offPKDenyR
+	tbl, pk := hTLBR, hPKR
 	if acc == mmu.Write {
-		tbl, pk = offTLBW, offPKDenyW
+		tbl, pk = hTLBW, hPKW
 	}
-	a.AluRM(8, jit.ADD, jit.RCX, jit.M(hCPU, tbl))
+	a.Lea(8, jit.RDX, jit.M(jit.RAX, int32(size)-1))
+	a.ShiftRI(8, jit.SHR, jit.RDX, 12)
+	a.MovRR(4, jit.RCX, jit.RAX)
+	if mmu.TLBEntrySize == 32 {
+		a.ShiftRI(4, jit.SHR, jit.RCX, 12-5)
+		a.AluRI(4, jit.AND, jit.RCX, (mmu.TLBSets-1)<<5)
+	} else {
+		a.ShiftRI(4, jit.SHR, jit.RCX, 12)
+		a.AluRI(4, jit.AND, jit.RCX, mmu.TLBSets-1)
+		a.ImulRRI(4, jit.RCX, jit.RCX, int64(mmu.TLBEntrySize))
+	}
+	a.AluRR(8, jit.ADD, jit.RCX, tbl)
 	a.AluRM(8, jit.CMP, jit.RDX, jit.M(jit.RCX, int32(mmu.TLBTagOffset)))
 	a.Jcc(jit.CondNE, slow)
-	a.Load(4, jit.RDX, jit.M(jit.RCX, int32(mmu.TLBPKOffset)))
-	a.AluRM(4, jit.AND, jit.RDX, jit.M(hCPU, pk))
+	a.TestMR(4, jit.M(jit.RCX, int32(mmu.TLBPKOffset)), pk)
 	a.Jcc(jit.CondNE, slow)
 	a.Load(8, out, jit.M(jit.RCX, int32(mmu.TLBPageOffset)))
 	a.TestRR(8, out, out)
 	a.Jcc(jit.CondE, slow)
 	a.MovRR(4, jit.RDX, jit.RAX)
 	a.AluRI(4, jit.AND, jit.RDX, 0xFFF)
-	if size > 1 {
-		a.AluRI(4, jit.CMP, jit.RDX, int64(4096-int(size)))
-		a.Jcc(jit.CondA, slow)
-	}
-	a.Lea(8, out, jit.MI(out, jit.RDX, 0, 0))
+	a.AluRR(8, jit.ADD, out, jit.RDX)
 }
 
 // canonicalCheck exits to the interpreter unless the value in r is a canonical address.
@@ -716,17 +776,11 @@ func aluOp(op uint16) (jit.ALU, bool) {
 	return 0, false
 }
 
-// needCF puts the guest CF in the host CF (ADC, SBB).
+// needCF puts the guest CF in the host CF (ADC, SBB, INC, DEC).
 func (x *xlator) needCF() {
-	if x.fl.host && x.fl.mask&FlagCF != 0 {
-		return
-	}
-	if x.fl.slot && x.fl.mask&FlagCF != 0 {
+	if !x.fl.host {
 		x.a.BtMI(8, jit.M(hCPU, offFlagSlot), 0)
-		return
 	}
-	x.flush()
-	x.a.BtMI(8, jit.M(hCPU, offRFLAGS), 0)
 }
 
 // alu translates ADD, OR, ADC, SBB, AND, SUB, XOR, CMP and TEST.
@@ -761,7 +815,6 @@ func (x *xlator) alu(u *uop) bool {
 			a.AluRR(s, op, dst, src)
 		}
 	}
-	x.willWrite(fArith)
 	switch {
 	case k0 == kReg && (k1 == kReg || k1 == kImm):
 		if carry {
@@ -802,11 +855,7 @@ func (x *xlator) alu(u *uop) bool {
 	default:
 		return false
 	}
-	if logic {
-		x.captured(fLogic, FlagAF)
-	} else {
-		x.captured(fArith, 0)
-	}
+	x.capture(logic)
 	if writes {
 		if k0 == kReg {
 			x.storeReg(u.r[0], s, jit.RAX)
@@ -825,13 +874,7 @@ func (x *xlator) unary(u *uop) bool {
 		return false
 	}
 	flags := u.op != jopNOT
-	w := uint32(fArith)
-	if u.op == jopINC || u.op == jopDEC {
-		w = fIncDec
-	}
-	if flags {
-		x.willWrite(w)
-	}
+	incdec := u.op == jopINC || u.op == jopDEC
 	switch u.kind[0] {
 	case kReg:
 		x.loadReg(jit.RAX, u.r[0], s)
@@ -845,6 +888,9 @@ func (x *xlator) unary(u *uop) bool {
 	default:
 		return false
 	}
+	if incdec {
+		x.needCF() // INC and DEC keep CF: the host's must be the guest's
+	}
 	switch u.op {
 	case jopINC:
 		a.Inc(s, jit.RAX)
@@ -856,7 +902,7 @@ func (x *xlator) unary(u *uop) bool {
 		a.Not(s, jit.RAX)
 	}
 	if flags {
-		x.captured(w, 0)
+		x.capture(false)
 	}
 	if u.kind[0] == kReg {
 		x.storeReg(u.r[0], s, jit.RAX)
@@ -903,11 +949,6 @@ func (x *xlator) shift(u *uop) bool {
 		op = jit.ROR
 	}
 	msb := uint8(w - 1)
-	if rot {
-		x.willWrite(fRot)
-	} else {
-		x.willWrite(fArith)
-	}
 	x.loadReg(jit.RAX, u.r[0], s)
 	if op == jit.SHR {
 		x.a.MovRR(8, jit.R8, jit.RAX) // OF is the original sign bit
@@ -926,24 +967,24 @@ func (x *xlator) shift(u *uop) bool {
 		if rot {
 			mask = fRot
 		}
-		x.capturedFix(mask, func() {
+		x.captureFix(mask, func() {
 			a.MovRR(8, jit.R9, jit.RAX)
 			a.ShiftRI(8, jit.SHR, jit.R9, msb)
 			a.AluRR(4, jit.XOR, jit.R9, jit.RCX)
 			setOF()
 		})
 	case jit.SHR: // OF = MSB(original)
-		x.capturedFix(fArith, func() {
+		x.captureFix(fArith, func() {
 			a.MovRR(8, jit.R9, jit.R8)
 			a.ShiftRI(8, jit.SHR, jit.R9, msb)
 			setOF()
 		})
 	case jit.SAR: // OF = 0
-		x.capturedFix(fArith, func() {
+		x.captureFix(fArith, func() {
 			a.AluRI(4, jit.AND, jit.RCX, ^int64(FlagOF|FlagAF))
 		})
 	case jit.ROR: // OF = MSB(result) ^ MSB-1(result)
-		x.capturedFix(fRot, func() {
+		x.captureFix(fRot, func() {
 			a.MovRR(8, jit.R9, jit.RAX)
 			a.ShiftRI(8, jit.SHR, jit.R9, msb-1)
 			a.MovRR(8, jit.R10, jit.R9)
@@ -974,7 +1015,6 @@ func (x *xlator) imul(u *uop) bool {
 			return false
 		}
 	}
-	x.willWrite(fArith)
 	switch u.kind[1] {
 	case kReg:
 		x.loadReg(jit.RCX, u.r[1], s)
@@ -994,7 +1034,7 @@ func (x *xlator) imul(u *uop) bool {
 		a.ImulRR(s, jit.RAX, jit.RCX)
 	}
 	// CF = OF from the host; SF, ZF, PF from the (truncated) result; AF = 0.
-	x.capturedFix(fArith, func() {
+	x.captureFix(fArith, func() {
 		a.AluRI(4, jit.AND, jit.RCX, FlagCF|FlagOF)
 		a.TestRR(s, jit.RAX, jit.RAX)
 		a.Pushfq()
@@ -1119,7 +1159,7 @@ func (x *xlator) ret(u *uop) bool {
 	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
 	a.Store(8, gpr(RSP, 8), jit.RAX)
 	a.Store(8, jit.M(hCPU, offRIP), jit.R8)
-	x.foldFlags(x.fl)
+	x.fixAF(x.fl)
 	a.MovImm(jit.RAX, jitExitEnd)
 	a.Ret()
 	x.end = true

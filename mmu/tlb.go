@@ -214,6 +214,16 @@ func (m *MMU) invalidatePage(va uint64) {
 // install caches a successful translation of the page containing va.
 func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, global bool, pk uint32) *tlbEntry {
 	vpn := va >> 12
+	if m.mode == Mode4Level && (va+1<<47)>>48 != 0 {
+		// A non-canonical address (a host tool's access; the CPU faults them before
+		// translating) is translated but never cached, so that a tag match implies a
+		// canonical address (generated code relies on it, see TLBTable).
+		m.nonCanon = tlbEntry{tag: invalidTag, pa: pa &^ pageMask, page: m.ramPage(pa &^ pageMask), pk: pk, shift: shift}
+		if acc == Write && m.nonCanon.page != nil && !m.fastWriteOK(pa/PageSize) {
+			m.nonCanon.page = nil
+		}
+		return &m.nonCanon
+	}
 	e := &m.tlb[acc][cls][vpn&(tlbSets-1)]
 	m.used |= 1 << (int(acc)*numClasses + cls)
 	pa &^= pageMask

@@ -9,7 +9,10 @@ import "unsafe"
 // access does not cross the page; the bytes are then page[va&0xFFF:]. That
 // is exactly the TryRead/TryWrite hit test, so the probe needs nothing
 // else: write entries of code-marked or write-tracked pages carry no page
-// pointer, and MMIO pages have none.
+// pointer, and MMIO pages have none. Under 4-level paging no entry holds the
+// tag of a non-canonical address, so a hit also means the address (and, when
+// the tag compared is that of the access's last byte, the whole access) is
+// canonical.
 const (
 	TLBSets       = tlbSets
 	TLBEntrySize  = unsafe.Sizeof(tlbEntry{})

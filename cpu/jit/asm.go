@@ -514,6 +514,9 @@ func (a *Asm) AluMI(size uint8, op ALU, m Mem, v int64) {
 // TestRR emits TEST a, b.
 func (a *Asm) TestRR(size uint8, x, y Reg) { a.opRR(size, byteOp(size, 0x84), y, x) }
 
+// TestMR emits TEST [m], r.
+func (a *Asm) TestMR(size uint8, m Mem, r Reg) { a.opRM(size, byteOp(size, 0x84), r, m) }
+
 // TestRI emits TEST r, imm.
 func (a *Asm) TestRI(size uint8, r Reg, v int64) {
 	a.opXR(size, byteOp(size, 0xF6), 0, r)
@@ -619,6 +622,9 @@ func (a *Asm) Pop(r Reg) {
 	}
 	a.byte1(0x58 + lowBit(r))
 }
+
+// PopMem emits POP qword [m].
+func (a *Asm) PopMem(m Mem) { a.opXM(4, []byte{0x8F}, 0, m) }
 
 // Pushfq emits PUSHFQ.
 func (a *Asm) Pushfq() { a.byte1(0x9C) }

@@ -66,6 +66,8 @@ func TestEncodings(t *testing.T) {
 		{func(a *Asm) { a.Push(R12) }, "push r12"},
 		{func(a *Asm) { a.Pop(RCX) }, "pop rcx"},
 		{func(a *Asm) { a.Pushfq() }, "pushfq"},
+		{func(a *Asm) { a.PopMem(M(RBX, 0x300)) }, "pop qword ptr [rbx+0x300]"},
+		{func(a *Asm) { a.TestMR(4, M(RCX, 24), R15) }, "test dword ptr [rcx+0x18], r15d"},
 		{func(a *Asm) { a.JmpReg(RAX) }, "jmp rax"},
 		{func(a *Asm) { a.JmpMem(M(RAX, 0)) }, "jmp qword ptr [rax]"},
 	}

@@ -28,4 +28,6 @@ func (b *Buffer) Reset()                              {}
 func (b *Buffer) Free() error                         { return nil }
 
 // Enter is never called on this host (NewBuffer fails first).
-func Enter(code, state uintptr, budget uint64) (uint64, uint64) { panic(errUnsupported) }
+func Enter(code, state uintptr, budget uint64, regs *[4]uintptr) (uint64, uint64) {
+	panic(errUnsupported)
+}

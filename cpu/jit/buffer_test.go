@@ -16,9 +16,13 @@ func TestEnter(t *testing.T) {
 	}
 	defer buf.Free()
 	var a Asm
-	// state[1] = state[0] + budget; budget -= 3; return 42.
+	// state[1] = state[0] + budget + R13..R11; budget -= 3; return 42.
 	a.Load(8, RAX, M(RBX, 0))
 	a.AluRR(8, ADD, RAX, R12)
+	a.AluRR(8, ADD, RAX, R13)
+	a.AluRR(8, ADD, RAX, R14)
+	a.AluRR(8, ADD, RAX, R15)
+	a.AluRR(8, ADD, RAX, R11)
 	a.Store(8, M(RBX, 8), RAX)
 	a.Pushfq()
 	a.Pop(RCX)
@@ -34,8 +38,9 @@ func TestEnter(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := [2]uint64{100, 0}
-	exit, rest := Enter(entry, uintptr(unsafe.Pointer(&state)), 10)
-	if exit != 42 || rest != 7 || state[1] != 110 {
+	regs := [4]uintptr{1000, 20000, 300000, 4000000}
+	exit, rest := Enter(entry, uintptr(unsafe.Pointer(&state)), 10, &regs)
+	if exit != 42 || rest != 7 || state[1] != 4321110 {
 		t.Fatalf("exit %d rest %d state %v", exit, rest, state)
 	}
 	// A second piece of code lands in the same page: the first still runs.
@@ -47,17 +52,18 @@ func TestEnter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x, _ := Enter(e2, 0, 0); x != 7 {
+	var zero [4]uintptr
+	if x, _ := Enter(e2, 0, 0, &zero); x != 7 {
 		t.Fatalf("second piece returned %d", x)
 	}
-	if x, _ := Enter(entry, uintptr(unsafe.Pointer(&state)), 1); x != 42 || state[1] != 101 {
+	if x, _ := Enter(entry, uintptr(unsafe.Pointer(&state)), 1, &zero); x != 42 || state[1] != 101 {
 		t.Fatalf("first piece after the second: %d %v", x, state)
 	}
 	// Patch the second piece's immediate.
 	if err := buf.Patch(e2+1, []byte{9, 0, 0, 0}); err != nil {
 		t.Fatal(err)
 	}
-	if x, _ := Enter(e2, 0, 0); x != 9 {
+	if x, _ := Enter(e2, 0, 0, &zero); x != 9 {
 		t.Fatalf("patched piece returned %d", x)
 	}
 	if err := buf.Patch(e2+100, []byte{1}); err == nil {

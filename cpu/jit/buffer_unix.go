@@ -119,15 +119,16 @@ func (b *Buffer) Free() error {
 	return err
 }
 
-// Enter runs the generated code at code with RBX = state and R12 = budget,
-// and returns the exit code the code left in RAX and the value it left in R12.
+// enter runs the generated code at code with RBX = state, R12 = budget and
+// R13, R14, R15, R11 = regs[0..3], and returns the exit code the code left in
+// RAX and the value it left in R12.
 //
 //go:noescape
-func enter(code, state, budget uintptr) (exit, rest uintptr)
+func enter(code, state, budget uintptr, regs *[4]uintptr) (exit, rest uintptr)
 
 // Enter runs generated code: see enter. state must stay reachable from Go
 // (the caller holds it) for the duration of the call.
-func Enter(code, state uintptr, budget uint64) (exit uint64, rest uint64) {
-	e, r := enter(code, state, uintptr(budget))
+func Enter(code, state uintptr, budget uint64, regs *[4]uintptr) (exit uint64, rest uint64) {
+	e, r := enter(code, state, uintptr(budget), regs)
 	return uint64(e), uint64(r)
 }
