@@ -14,7 +14,7 @@
 //	0x4D0, 2   ELCR                                                  -> pic.ELCR()
 //	0x40, 4    PIT                pit := dev.NewPIT(clk, pic.IRQ(0))
 //	0x61, 1    port B (speaker)                                      -> pit.PortB()
-//	0x60, 0x64 i8042 (PS/2)       kbd := dev.NewI8042(pic.IRQ(1))    -> kbd.Data(), kbd.Command()
+//	0x60, 0x64 i8042 (PS/2)       kbd := dev.NewI8042(pic.IRQ(1))    -> kbd.Data(), kbd.Command(); kbd.SetReset(fn)
 //	0x92, 1    port A (A20)                                          -> kbd.Port92()
 //	0x3C0, 16  VGA registers      vga := dev.NewVGA()                -> vga.CRTC() at 0x3D4, 2; vga.Status() at 0x3DA, 1
 //	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase); cmos.SetIRQ(pic.IRQ(8))
