@@ -145,9 +145,24 @@ $(IMG_OBJ)/patchguard/%.o: patchguard/%.S $(KERNEL_HDRS) images.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"; $(IMG_CC) $(IMG_ASFLAGS) -c $< -o $@
 
-$(IMG_BIN)/kernel.elf: $(KERNEL_OBJS) kernel/linker.ld
+# The kernel is linked three times: with --emit-relocs to list the image's
+# absolute self-references (mkkreloc), again with that table at the end of
+# .data (checked against that link's own relocations), and once more the
+# same way without the relocation records, which is the image. The table
+# lets the boot code move the kernel to a per-boot random base (kaslr=1).
+KRELOC_TOOL := $(IMG_OBJ)/mkkreloc
+$(KRELOC_TOOL): images/internal/mkkreloc/main.go
 	@mkdir -p $(dir $@)
-	@echo "  LD $@"; $(IMG_LD) $(IMG_LDFLAGS) -T kernel/linker.ld -o $@ $(KERNEL_OBJS)
+	@echo "  GO $@"; $(IMG_GO) build -trimpath -o $@ ./images/internal/mkkreloc
+
+$(IMG_BIN)/kernel.elf: $(KERNEL_OBJS) kernel/linker.ld $(KRELOC_TOOL)
+	@mkdir -p $(dir $@) $(IMG_OBJ)/kreloc
+	@echo "  LD $@"; $(IMG_LD) $(IMG_LDFLAGS) --emit-relocs -T kernel/linker.ld -o $(IMG_OBJ)/kreloc/pass1.elf $(KERNEL_OBJS)
+	@$(KRELOC_TOOL) -in $(IMG_OBJ)/kreloc/pass1.elf -o $(IMG_OBJ)/kreloc/kreloc.S
+	@$(IMG_CC) $(IMG_ASFLAGS) -c $(IMG_OBJ)/kreloc/kreloc.S -o $(IMG_OBJ)/kreloc/kreloc.o
+	@$(IMG_LD) $(IMG_LDFLAGS) --emit-relocs -T kernel/linker.ld -o $(IMG_OBJ)/kreloc/pass2.elf $(KERNEL_OBJS) $(IMG_OBJ)/kreloc/kreloc.o
+	@$(KRELOC_TOOL) -check -in $(IMG_OBJ)/kreloc/pass2.elf
+	@$(IMG_LD) $(IMG_LDFLAGS) -T kernel/linker.ld -o $@ $(KERNEL_OBJS) $(IMG_OBJ)/kreloc/kreloc.o
 
 images-clean:
 	rm -rf $(IMG_OBJ) $(IMG_BIN)/drivers $(IMG_BIN)/programs $(IMG_BIN)/initrd.tar $(IMG_BIN)/kernel.elf

@@ -29,6 +29,8 @@ type Snapshot struct {
 	Boot     *BootInfo
 	// Drivers are the module-loaded events seen so far (for symbols).
 	Drivers []DriverLoad
+	// KernelSlide is where the guest put its image (for symbols).
+	KernelSlide uint64
 }
 
 // DeviceState is one device's saved state.
@@ -76,6 +78,7 @@ func (m *Machine) SaveState() (*Snapshot, error) {
 		s.Boot = &b
 	}
 	s.Drivers = append([]DriverLoad(nil), m.Symbols().loads...)
+	s.KernelSlide = m.Symbols().KernelSlide()
 	return s, nil
 }
 
@@ -130,6 +133,7 @@ func (m *Machine) LoadState(s *Snapshot) error {
 	}
 	m.boot = s.Boot
 	m.Symbols().setLoads(s.Drivers)
+	m.Symbols().SetKernelSlide(s.KernelSlide)
 	m.pending = nil
 	m.stopReq.Store(false)
 	return nil

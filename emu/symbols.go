@@ -212,13 +212,15 @@ type DriverLoad struct {
 }
 
 // Resolver names guest addresses as module!symbol+offset and resolves
-// symbol expressions: the kernel's ELF symbols plus each driver at the base
-// the guest reported when it loaded it (unloaded drivers stay, so that
-// what they wrote still has a name).
+// symbol expressions: the kernel's ELF symbols, moved by the slide the
+// guest reported when it put its image at a random base (kaslr=1), plus
+// each driver at the base the guest reported when it loaded it (unloaded
+// drivers stay, so that what they wrote still has a name).
 type Resolver struct {
 	kernel  *Symbols
-	kStart  uint64
+	kStart  uint64 // link addresses of the image
 	kEnd    uint64
+	slide   uint64 // where the guest put the image, from its link address
 	modules []Module
 	loads   []DriverLoad
 	objects func(name string) []byte
@@ -254,6 +256,15 @@ func (r *Resolver) Object(name string) []byte {
 
 // Kernel returns the kernel's symbols (nil when the kernel has none).
 func (r *Resolver) Kernel() *Symbols { return r.kernel }
+
+// KernelSlide returns the distance of the running kernel image from its
+// link address, as the guest reported it (0 before it did, and without
+// kaslr).
+func (r *Resolver) KernelSlide() uint64 { return r.slide }
+
+// SetKernelSlide records where the guest put its image: every kernel
+// symbol lies slide bytes above its ELF value from now on.
+func (r *Resolver) SetKernelSlide(slide uint64) { r.slide = slide }
 
 // Modules returns the drivers in load order.
 func (r *Resolver) Modules() []Module { return r.modules }
@@ -299,8 +310,9 @@ func (r *Resolver) Where(addr uint64) (mod string, sym Symbol, hasSym, ok bool) 
 			return m.Name, Symbol{Addr: m.Base}, false, true
 		}
 	}
-	if r.kernel != nil && addr >= r.kStart && addr < r.kEnd {
-		if s, found := r.kernel.Containing(addr); found {
+	if link := addr - r.slide; r.kernel != nil && link >= r.kStart && link < r.kEnd {
+		if s, found := r.kernel.Containing(link); found {
+			s.Addr += r.slide
 			return "kernel", s, true, true
 		}
 	}
@@ -359,7 +371,7 @@ func (r *Resolver) Address(expr string) (uint64, error) {
 		name = sym
 	}
 	if s, ok := r.kernel.Lookup(name); ok {
-		return s.Addr + off, nil
+		return s.Addr + r.slide + off, nil
 	}
 	return 0, fmt.Errorf("the kernel has no symbol %q: %w", name, ErrNoSymbol)
 }
@@ -456,6 +468,9 @@ func addArchiveDrivers(to map[string][]byte, archive []byte) {
 
 // noteSymbols keeps the resolver in step with the guest's module events.
 func (m *Machine) noteSymbols(e Event) {
+	if e.Type == abi.EvKernelBase && len(e.Args) >= 2 {
+		m.Symbols().SetKernelSlide(e.Args[1])
+	}
 	if e.Type == abi.EvModuleLoaded && len(e.Args) >= 2 {
 		m.Symbols().DriverLoaded(strings.TrimSuffix(e.Text, ".ko"), e.Args[0], e.Args[1])
 	}

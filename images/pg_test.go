@@ -151,6 +151,30 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 	}
 }
 
+// TestQEMUPatchGuardKASLR: with the kernel at a random base (kaslr=1),
+// drivers still link against the export table and find what they attack,
+// and PatchGuard still stops each patch with its region type.
+func TestQEMUPatchGuardKASLR(t *testing.T) {
+	for _, c := range []struct {
+		attack string
+		typ    uint64
+	}{
+		{"attack_a1", abi.PGServiceTable},
+		{"attack_a2", abi.PGFunction},
+		{"attack_a38_pte_writable", abi.PGPageTables},
+	} {
+		t.Run(c.attack, func(t *testing.T) {
+			t.Parallel()
+			res := bootQEMU(t, "kaslr=1 pg.profile=test autorun=load "+c.attack+";sleep 3000;poweroff", "initrd")
+			head := fmt.Sprintf("*** PatchGuard: %s (region type 0x%x)", pgTypeNames[c.typ], c.typ)
+			expectInOrder(t, res.Serial, []string{"pg: armed, ", head, "*** STOP: 0x00000109 (", "*** system halted"})
+			if !strings.Contains(res.Serial, stopLine(c.typ)) || res.ExitCode != exitBugCheck {
+				t.Errorf("exit status %d; serial:\n%s", res.ExitCode, res.Serial)
+			}
+		})
+	}
+}
+
 // TestQEMUPatchGuardByDesign covers the attacks a same-privilege checker
 // cannot see by design: an unenrolled writable pointer (A20), a patch made
 // before a late arming (A21), a patch with the checker never armed (A22).

@@ -2,9 +2,13 @@
  * Multiboot v1 entry. The loader (QEMU -kernel, kppemu) enters _start32 in
  * 32-bit protected mode with paging off, EAX = 0x2BADB002 and EBX = the
  * physical address of the Multiboot information. We zero .bss, map the first
- * GiB twice (identity and at KERNEL_VIRT_BASE) with 2 MiB pages, enable PAE,
- * EFER.LME and paging, far-jump to 64-bit code and call kmain on the boot
- * stack. kmain replaces these page tables with the real ones.
+ * GiB at its own address and the first 4 MiB (the image) at its link address
+ * KERNEL_VIRT_BASE + physical, with 2 MiB pages, enable PAE, EFER.LME and
+ * paging and far-jump to 64-bit code. There kaslr_setup (kaslr.c) may move
+ * the image to a random base: it maps the image there too and adds the
+ * slide to every absolute self-reference, this code's among them, so the
+ * jump that follows enters kmain at the new base on the new boot stack.
+ * kmain replaces these page tables with the real ones.
  */
 #include <kpp/abi.h>
 
@@ -69,8 +73,13 @@ _start32:
 	cmpl $512, %ecx
 	jne 1b
 
+	/* boot_pd_high: the image at its link address (physical 0..4 MiB). */
+	movl $(PTE_P | PTE_W | PTE_PS), PHYS(boot_pd_high)
+	movl $(0x200000 | PTE_P | PTE_W | PTE_PS), PHYS(boot_pd_high) + 8
+
 	movl $(PHYS(boot_pd) + PTE_P + PTE_W), %eax
 	movl %eax, PHYS(boot_pdpt_low)
+	movl $(PHYS(boot_pd_high) + PTE_P + PTE_W), %eax
 	movl %eax, PHYS(boot_pdpt_high) + 510 * 8
 	movl $(PHYS(boot_pdpt_low) + PTE_P + PTE_W), %eax
 	movl %eax, PHYS(boot_pml4)
@@ -108,6 +117,14 @@ long_entry:
 high_entry:
 	movabsq $boot_stack_top, %rsp
 	xorl %ebp, %ebp
+	movl boot_mb_info(%rip), %edi
+	call kaslr_setup
+	/* Both immediates below now carry the slide (none without kaslr). */
+	movabsq $slid_entry, %rax
+	jmpq *%rax
+slid_entry:
+	movabsq $boot_stack_top, %rsp
+	xorl %ebp, %ebp
 	movl boot_mb_magic(%rip), %edi
 	movl boot_mb_info(%rip), %esi
 	call kmain
@@ -135,7 +152,7 @@ boot_mb_info:
 
 	.section .bss
 	.align 4096
-	.global boot_pml4
+	.global boot_pml4, boot_pd_high
 boot_pml4:
 	.skip 4096
 boot_pdpt_low:
@@ -143,6 +160,8 @@ boot_pdpt_low:
 boot_pdpt_high:
 	.skip 4096
 boot_pd:
+	.skip 4096
+boot_pd_high:
 	.skip 4096
 	.global boot_stack_top
 boot_stack:

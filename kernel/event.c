@@ -4,6 +4,7 @@
 #include <kpp/abi.h>
 #include <kpp/cpu.h>
 #include <kpp/event.h>
+#include <kpp/kernel.h>
 #include <kpp/lock.h>
 #include <kpp/string.h>
 
@@ -35,7 +36,7 @@ void event_post(uint32_t type, const uint64_t *args, uint32_t nargs, const char 
 		t[len++] = 0;
 	}
 	record.length = (uint32_t)(KPP_EVENT_HEADER_SIZE + 8 * nargs + len);
-	outl(KPP_EVENT_PORT, (uint32_t)((uint64_t)&record - KPP_KERNEL_VIRT_BASE));
+	outl(KPP_EVENT_PORT, (uint32_t)KERNEL_PHYS(&record));
 	spin_unlock_irqrestore(&event_lock, f);
 }
 

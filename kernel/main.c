@@ -21,8 +21,8 @@
 struct boot_info boot_info;
 
 /* Before the kernel page tables exist, physical memory below 1 GiB is
- * reachable at KPP_KERNEL_VIRT_BASE + phys (boot.S's mapping). */
-static const void *early_phys(uint64_t pa) { return (const void *)(pa + KPP_KERNEL_VIRT_BASE); }
+ * reachable at its own address (boot.S's identity map). */
+static const void *early_phys(uint64_t pa) { return (const void *)pa; }
 
 static void copy_cmdline(char *dst, size_t size, uint64_t pa, bool drop_path)
 {
@@ -99,6 +99,9 @@ static void kmain_stage2(void *unused);
 
 void kmain(uint32_t magic, uint32_t info_phys)
 {
+	/* First, so that the host names addresses right from here on. */
+	uint64_t base[2] = {(uint64_t)__kernel_start, kernel_slide};
+	event_post(KPP_EV_KERNEL_BASE, base, 2, NULL);
 	serial_init();
 	printk("\nkpp kernel %u.%u.%u\n", KPP_KERNEL_VERSION >> 16, (KPP_KERNEL_VERSION >> 8) & 0xFF,
 	       KPP_KERNEL_VERSION & 0xFF);

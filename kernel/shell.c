@@ -7,6 +7,7 @@
  * prompt, so a transcript reads the same whether typed or scripted.
  */
 #include <kpp/abi.h>
+#include <kpp/kernel.h>
 #include <kpp/bugcheck.h>
 #include <kpp/cpu.h>
 #include <kpp/event.h>
@@ -150,9 +151,10 @@ static void cmd_timers(int argc, char **argv)
 
 static void cmd_exports(int argc, char **argv)
 {
+	/* Offsets from the image's start: the same wherever kaslr put it. */
 	const struct kexport *e = export_table();
 	for (size_t i = 0; i < export_count(); i++)
-		printk("  %-20s 0x%016lx\n", e[i].name, e[i].addr);
+		printk("  %-20s kernel+0x%lx\n", e[i].name, e[i].addr - (uint64_t)__kernel_start);
 }
 
 static void cmd_echo(int argc, char **argv)

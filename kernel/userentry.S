@@ -138,7 +138,7 @@ user_code_spin:
 	jnz 4b
 	jmp user_code_start
 user_code_fault:
-	movabsq $KPP_KERNEL_VIRT_BASE + 0x100000, %rax
+	movabsq $__kernel_start, %rax /* wherever kaslr put the image */
 	movq (%rax), %rax /* a supervisor page: #PF with U=1 */
 	ud2
 user_msg:

@@ -18,7 +18,7 @@
 
 uint64_t kernel_cr3;
 uint8_t smap_enabled; /* read by isr.S: CLAC on every trap entry */
-static uint64_t phys_window = KPP_KERNEL_VIRT_BASE; /* boot map until vm_init switches */
+static uint64_t phys_window; /* boot.S's identity map until vm_init switches */
 static uint64_t pte_nx, pte_g;
 static uint64_t stack_next = KPP_STACK_AREA_BASE;
 static uint64_t mmio_next = KPP_MMIO_AREA_BASE;

@@ -19,6 +19,7 @@
 #include <kpp/cpu.h>
 #include <kpp/event.h>
 #include <kpp/intr.h>
+#include <kpp/kernel.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
 #include <kpp/printk.h>
@@ -93,7 +94,7 @@ STOP_TEXT NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_
 	}
 	stop_record.text[len++] = 0;
 	stop_record.length = KPP_EVENT_HEADER_SIZE + 8 * 5 + len;
-	outl(KPP_EVENT_PORT, (uint32_t)((uint64_t)&stop_record - KPP_KERNEL_VIRT_BASE));
+	outl(KPP_EVENT_PORT, (uint32_t)KERNEL_PHYS(&stop_record));
 	/* Where a host that stops at the event sees the machine: an
 	 * instruction that names no address, the same in every build. */
 	__asm__ volatile("nop" ::: "memory");

@@ -36,6 +36,7 @@ var eventNames = [...]string{
 	abi.EvPGRegion:       "pg-region",
 	abi.EvAPIDenial:      "api-denial",
 	abi.EvLog:            "log",
+	abi.EvKernelBase:     "kernel-base",
 }
 
 // EventTypeName returns the name of an event type ("bug-check"), or

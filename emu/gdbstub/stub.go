@@ -879,6 +879,14 @@ func (s *Stub) query(p string) (string, action) {
 		return s.monitor(string(cmd)), action{}
 	case name == "qSymbol":
 		return "OK", action{}
+	case name == "qOffsets":
+		// A kernel booted with kaslr=1 runs above its link address; gdb
+		// moves the ELF's symbols by what the guest reported (before it
+		// did, or without kaslr: nothing to move).
+		if sl := s.m.Symbols().KernelSlide(); sl != 0 {
+			return fmt.Sprintf("Text=%x;Data=%x;Bss=%x", sl, sl, sl), action{}
+		}
+		return "", action{}
 	}
 	return "", action{}
 }

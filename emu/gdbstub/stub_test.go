@@ -519,3 +519,22 @@ func TestThreadsAreVCPUs(t *testing.T) {
 	require.Equal(t, "OK", c.ask("vKill;1"))
 	require.Equal(t, emu.StopRequested, s.wait(t).Reason)
 }
+
+// TestQOffsets: gdb learns how far the guest moved its kernel image from
+// its link address (kaslr=1), and nothing when it did not.
+func TestQOffsets(t *testing.T) {
+	m := bootMachine(t)
+	s := serve(t, m, Options{}, 50_000_000, true)
+	c := dial(t, s)
+	require.Equal(t, "", c.ask("qOffsets"))
+	require.Equal(t, "OK", c.ask("D"))
+	s.wait(t)
+
+	m = bootMachine(t)
+	m.Symbols().SetKernelSlide(0x1234000)
+	s = serve(t, m, Options{}, 50_000_000, true)
+	c = dial(t, s)
+	require.Equal(t, "Text=1234000;Data=1234000;Bss=1234000", c.ask("qOffsets"))
+	require.Equal(t, "OK", c.ask("D"))
+	s.wait(t)
+}

@@ -46,6 +46,7 @@ const (
 	EvPGRegion       = 13 // args: base, size, type, kind (PGKind*), region index
 	EvAPIDenial      = 14 // args: api, policy, subject1, subject2; text: owner
 	EvLog            = 15 // text only
+	EvKernelBase     = 16 // args: address of the image's first byte (__kernel_start), slide from the link address
 )
 
 // Bug-check codes (the Windows values, so a stop screen reads like one).

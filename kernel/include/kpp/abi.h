@@ -55,6 +55,7 @@
 #define KPP_EV_PG_REGION 13              /* args: base, size, type, kind (PGKind*), region index */
 #define KPP_EV_API_DENIAL 14             /* args: api, policy, subject1, subject2; text: owner */
 #define KPP_EV_LOG 15                    /* text only */
+#define KPP_EV_KERNEL_BASE 16            /* args: address of the image's first byte (__kernel_start), slide from the link address */
 
 /*
  * Bug-check codes (the Windows values, so a stop screen reads like one).
