@@ -92,10 +92,11 @@ type flagState struct {
 
 // xlStub is an out-of-line exit to the interpreter.
 type xlStub struct {
-	l    jit.Label
-	ip   uint64 // RIP of the instruction that exits
-	rest uint64 // instructions translated before it (the budget gets back the others)
-	fl   flagState
+	l     jit.Label
+	ip    uint64 // RIP of the instruction that exits
+	rest  uint64 // instructions translated before it (the budget gets back the others)
+	fl    flagState
+	dirty uint16 // cached registers to store back
 }
 
 // xlator holds the state of one block translation.
@@ -114,7 +115,9 @@ type xlator struct {
 	start  uint64 // RIP of the block
 	exitL  jit.Label
 	entryL jit.Label
+	loopL  jit.Label // after the cached registers are loaded
 	chains []xlChain
+	rc     regCache
 }
 
 // xlChain is a jump at the end of a block that the Go side links to its target.
@@ -198,13 +201,6 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	a.MovImm(jit.RAX, uint64(uintptr(unsafe.Pointer(&c.icPage.gen))))
 	a.AluMI(4, jit.CMP, jit.M(jit.RAX, 0), int64(int32(b.gen)))
 	a.Jcc(jit.CondNE, x.exitL)
-	// The entry: the whole block must fit in the budget.
-	a.Bind(x.entryL)
-	a.AluRI(8, jit.CMP, hBudget, 0x7FFFFFFF)
-	cmpAt := a.Len() - 4
-	a.Jcc(jit.CondB, x.exitL)
-	a.AluRI(8, jit.SUB, hBudget, 0x7FFFFFFF)
-	subAt := a.Len() - 4
 	x.start = c.RIP
 	x.ops = x.ops[:0]
 	for i := range b.ops {
@@ -213,15 +209,24 @@ func (c *CPU) jitAssemble(b *block) []byte {
 			x.ops = append(x.ops, b.ops[i].u.pair)
 		}
 	}
+	a.Bind(x.entryL)
 	// The first pass finds how many instructions translate; the second, knowing where
-	// the block ends, may leave out flag spills that nothing can see.
+	// the block ends, caches the registers it uses most and leaves out flag spills that
+	// nothing can see.
 	body := a.Mark()
 	x.limit = len(x.ops)
+	x.rc = regCache{}
+	for i := range x.rc.host {
+		x.rc.host[i] = jit.NoReg
+	}
+	x.prologue()
 	stopped := x.body()
 	n := x.done
 	a.Rollback(body)
 	x.stubs, x.chains, x.fl, x.end, x.done = x.stubs[:0], x.chains[:0], flagState{}, false, 0
 	x.limit = int(n)
+	x.allocRegs()
+	cmpAt, subAt := x.prologue()
 	if st := x.body(); x.done != n || st != stopped {
 		c.log.Error("jit: the two passes disagree", "rip", c.RIP)
 		return nil
@@ -237,6 +242,7 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	}
 	for _, s := range x.stubs {
 		a.Bind(s.l)
+		x.writeBack(s.dirty)
 		x.fixAF(s.fl)
 		a.AluRI(8, jit.ADD, hBudget, int64(x.done-s.rest))
 		x.setRIP(s.ip)
@@ -264,6 +270,19 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	return code
 }
 
+// prologue emits the budget check at the top of the block (where it loops onto
+// itself too) and returns the offsets of the count immediates.
+func (x *xlator) prologue() (cmpAt, subAt int) {
+	a := x.a
+	x.loopL = a.NewLabel()
+	a.Bind(x.loopL)
+	a.AluRI(8, jit.CMP, hBudget, 0x7FFFFFFF)
+	cmpAt = a.Len() - 4
+	a.Jcc(jit.CondB, x.exitL)
+	a.AluRI(8, jit.SUB, hBudget, 0x7FFFFFFF)
+	return cmpAt, a.Len() - 4
+}
+
 // body translates the instructions of the block up to x.limit; it reports whether
 // it stopped at one it does not translate.
 func (x *xlator) body() (stopped bool) {
@@ -274,11 +293,11 @@ func (x *xlator) body() (stopped bool) {
 		x.next = x.ip + uint64(u.len)
 		mark := a.Mark()
 		nstubs, nchains := len(x.stubs), len(x.chains)
-		fl := x.fl
+		fl, rc := x.fl, x.rc
 		if !x.insn(u) {
 			a.Rollback(mark)
 			x.stubs, x.chains = x.stubs[:nstubs], x.chains[:nchains]
-			x.fl = fl
+			x.fl, x.rc = fl, rc
 			return true
 		}
 		x.done++
@@ -293,12 +312,13 @@ func (x *xlator) body() (stopped bool) {
 // slot's address, asking for the link.
 func (x *xlator) chain(target uint64) {
 	a := x.a
+	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
 	x.setRIP(target)
 	a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
 	a.Jcc(jit.CondNE, x.exitL)
 	if target == x.start {
-		a.Jmp(x.entryL) // a loop onto itself
+		a.Jmp(x.loopL) // a loop onto itself: the cached registers are current
 		return
 	}
 	slot := x.c.jitSlot()
@@ -326,6 +346,7 @@ func putU32(b []byte, v uint32) {
 
 // exitTo sets RIP to ip and returns code to Go.
 func (x *xlator) exitTo(ip uint64, code uint64) {
+	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
 	x.setRIP(ip)
 	x.a.MovImm(jit.RAX, code)
@@ -473,8 +494,62 @@ func gpr(r, size uint8) jit.Mem {
 	return jit.M(hCPU, offGPR+8*int32(r&15))
 }
 
+// Register cache: the guest registers a block uses most live in host registers
+// (cacheRegs) for the whole block, loaded at its entry and stored back, when written,
+// wherever the block can be left (its end, and every exit to the interpreter). Every
+// access to a guest register goes through loadReg, storeReg and storeRegImm.
+
+// cacheRegs are the host registers that hold cached guest registers.
+var cacheRegs = [...]jit.Reg{jit.R8, jit.R9, jit.R10}
+
+// regCache maps guest registers to host registers during a translation.
+type regCache struct {
+	host  [16]jit.Reg // cacheRegs member, or jit.NoReg
+	dirty uint16      // guest registers written since the block's entry
+}
+
+// cached returns the host register holding guest register r (as packed in uop.r) for
+// an access of size bytes, or NoReg. High-byte registers (AH..BH) are never accessed
+// in a host register: syncHigh handles them.
+func (x *xlator) cached(r, size uint8) jit.Reg {
+	if size == 1 && r&0x10 != 0 {
+		return jit.NoReg
+	}
+	return x.rc.host[r&15]
+}
+
+// syncHigh makes the memory copy of the register under high-byte register r current
+// before a memory access to it; write: the access writes it, so the cached copy is
+// reloaded after (see reloadHigh).
+func (x *xlator) syncHigh(r uint8) {
+	g := r & 3
+	if h := x.rc.host[g]; h != jit.NoReg && x.rc.dirty&(1<<g) != 0 {
+		x.a.Store(8, gpr(g, 8), h)
+		x.rc.dirty &^= 1 << g
+	}
+}
+
+func (x *xlator) reloadHigh(r uint8) {
+	g := r & 3
+	if h := x.rc.host[g]; h != jit.NoReg {
+		x.a.Load(8, h, gpr(g, 8))
+	}
+}
+
 // loadReg loads guest register r at size into h, zero-extended.
 func (x *xlator) loadReg(h jit.Reg, r, size uint8) {
+	if c := x.cached(r, size); c != jit.NoReg {
+		switch size {
+		case 8, 4:
+			x.a.MovRR(size, h, c)
+		default:
+			x.a.Movzx(size, h, c)
+		}
+		return
+	}
+	if size == 1 && r&0x10 != 0 {
+		x.syncHigh(r)
+	}
 	switch size {
 	case 8, 4:
 		x.a.Load(size, h, gpr(r, size))
@@ -489,7 +564,89 @@ func (x *xlator) storeReg(r, size uint8, h jit.Reg) {
 	if size == 4 {
 		size = 8
 	}
+	if c := x.cached(r, size); c != jit.NoReg {
+		x.a.MovRR(size, c, h)
+		x.rc.dirty |= 1 << (r & 15)
+		return
+	}
+	if size == 1 && r&0x10 != 0 {
+		x.syncHigh(r)
+		x.a.Store(1, gpr(r, 1), h)
+		x.reloadHigh(r)
+		return
+	}
 	x.a.Store(size, gpr(r, size), h)
+}
+
+// storeRegImm writes the constant v to guest register r at size 1 or 2.
+func (x *xlator) storeRegImm(r, size uint8, v int64) {
+	if c := x.cached(r, size); c != jit.NoReg {
+		x.a.MovImmSized(size, c, v)
+		x.rc.dirty |= 1 << (r & 15)
+		return
+	}
+	if size == 1 && r&0x10 != 0 {
+		x.syncHigh(r)
+		x.a.StoreImm(1, gpr(r, 1), v)
+		x.reloadHigh(r)
+		return
+	}
+	x.a.StoreImm(size, gpr(r, size), v)
+}
+
+// writeBack stores the cached registers in dirty to memory.
+func (x *xlator) writeBack(dirty uint16) {
+	for g := 0; g < 16; g++ {
+		if dirty&(1<<g) != 0 {
+			x.a.Store(8, gpr(uint8(g), 8), x.rc.host[g])
+		}
+	}
+}
+
+// allocRegs picks the guest registers the block uses most (at least twice) for the
+// host registers of the cache and loads them.
+func (x *xlator) allocRegs() {
+	for i := range x.rc.host {
+		x.rc.host[i] = jit.NoReg
+	}
+	x.rc.dirty = 0
+	var uses [16]int
+	for _, u := range x.ops[:x.limit] {
+		for i := 0; i < int(u.nargs) && i < 3; i++ {
+			if u.kind[i] == kReg {
+				if u.sz[i] == 1 && u.r[i]&0x10 != 0 {
+					uses[u.r[i]&3] -= 100 // high-byte accesses go through memory
+				} else {
+					uses[u.r[i]&15]++
+				}
+			}
+			if u.kind[i] == kMem {
+				if u.eaForm == eaBase || u.eaForm == eaBaseIndex {
+					uses[u.base&15]++
+				}
+				if u.eaForm == eaIndex || u.eaForm == eaBaseIndex {
+					uses[u.index&15]++
+				}
+			}
+		}
+		if u.op == jopPUSH || u.op == jopPOP || u.op == jopCALL || u.op == jopRET {
+			uses[RSP] += 2
+		}
+	}
+	for _, h := range cacheRegs {
+		best := -1
+		for g := range uses {
+			if uses[g] >= 2 && x.rc.host[g] == jit.NoReg && (best < 0 || uses[g] > uses[best]) {
+				best = g
+			}
+		}
+		if best < 0 {
+			break
+		}
+		x.rc.host[best] = h
+		x.a.Load(8, h, gpr(uint8(best), 8))
+		uses[best] = -1
+	}
 }
 
 // loadMem loads size bytes at [p] into h, zero-extended.
@@ -505,7 +662,7 @@ func (x *xlator) loadMem(h jit.Reg, p jit.Reg, size uint8) {
 // stub returns the label of an exit to the interpreter for the current instruction.
 func (x *xlator) stub() jit.Label {
 	l := x.a.NewLabel()
-	x.stubs = append(x.stubs, xlStub{l: l, ip: x.ip, rest: x.done, fl: x.fl})
+	x.stubs = append(x.stubs, xlStub{l: l, ip: x.ip, rest: x.done, fl: x.fl, dirty: x.rc.dirty})
 	return l
 }
 
@@ -531,16 +688,16 @@ func (x *xlator) ea(u *uop, seg bool) bool {
 		}
 		a.MovImm(jit.RAX, v)
 	case eaBase:
-		a.Load(8, jit.RAX, gpr(u.base, 8))
+		x.loadReg(jit.RAX, u.base, 8)
 		if disp != 0 || u.asize == 4 {
 			a.Lea(u.asize, jit.RAX, jit.M(jit.RAX, int32(disp)))
 		}
 	case eaBaseIndex:
-		a.Load(8, jit.RAX, gpr(u.base, 8))
-		a.Load(8, jit.RCX, gpr(u.index, 8))
+		x.loadReg(jit.RAX, u.base, 8)
+		x.loadReg(jit.RCX, u.index, 8)
 		a.Lea(u.asize, jit.RAX, jit.MI(jit.RAX, jit.RCX, u.scale, int32(disp)))
 	case eaIndex:
-		a.Load(8, jit.RCX, gpr(u.index, 8))
+		x.loadReg(jit.RCX, u.index, 8)
 		a.Lea(u.asize, jit.RAX, jit.MI(jit.NoReg, jit.RCX, u.scale, int32(disp)))
 	default:
 		return false
@@ -671,7 +828,7 @@ func (x *xlator) mov(u *uop) bool {
 			a.MovImm(jit.RAX, v)
 			x.storeReg(u.r[0], s, jit.RAX)
 		} else {
-			a.StoreImm(s, gpr(u.r[0], s), int64(v))
+			x.storeRegImm(u.r[0], s, int64(v))
 		}
 	case k0 == kReg && k1 == kMem:
 		if !x.ea(u, true) {
@@ -951,15 +1108,15 @@ func (x *xlator) shift(u *uop) bool {
 	msb := uint8(w - 1)
 	x.loadReg(jit.RAX, u.r[0], s)
 	if op == jit.SHR {
-		x.a.MovRR(8, jit.R8, jit.RAX) // OF is the original sign bit
+		x.a.MovRR(8, jit.RSI, jit.RAX) // OF is the original sign bit
 	}
 	a.ShiftRI(s, op, jit.RAX, uint8(n))
-	// setOF sets RCX's OF (bit 11) to bit 0 of R9.
+	// setOF sets RCX's OF (bit 11) to bit 0 of RDI.
 	setOF := func() {
-		a.AluRI(4, jit.AND, jit.R9, 1)
-		a.ShiftRI(4, jit.SHL, jit.R9, 11)
+		a.AluRI(4, jit.AND, jit.RDI, 1)
+		a.ShiftRI(4, jit.SHL, jit.RDI, 11)
 		a.AluRI(4, jit.AND, jit.RCX, ^int64(FlagOF|FlagAF))
-		a.AluRR(4, jit.OR, jit.RCX, jit.R9)
+		a.AluRR(4, jit.OR, jit.RCX, jit.RDI)
 	}
 	switch op {
 	case jit.SHL, jit.ROL: // OF = MSB(result) ^ CF
@@ -968,15 +1125,15 @@ func (x *xlator) shift(u *uop) bool {
 			mask = fRot
 		}
 		x.captureFix(mask, func() {
-			a.MovRR(8, jit.R9, jit.RAX)
-			a.ShiftRI(8, jit.SHR, jit.R9, msb)
-			a.AluRR(4, jit.XOR, jit.R9, jit.RCX)
+			a.MovRR(8, jit.RDI, jit.RAX)
+			a.ShiftRI(8, jit.SHR, jit.RDI, msb)
+			a.AluRR(4, jit.XOR, jit.RDI, jit.RCX)
 			setOF()
 		})
 	case jit.SHR: // OF = MSB(original)
 		x.captureFix(fArith, func() {
-			a.MovRR(8, jit.R9, jit.R8)
-			a.ShiftRI(8, jit.SHR, jit.R9, msb)
+			a.MovRR(8, jit.RDI, jit.RSI)
+			a.ShiftRI(8, jit.SHR, jit.RDI, msb)
 			setOF()
 		})
 	case jit.SAR: // OF = 0
@@ -985,11 +1142,11 @@ func (x *xlator) shift(u *uop) bool {
 		})
 	case jit.ROR: // OF = MSB(result) ^ MSB-1(result)
 		x.captureFix(fRot, func() {
-			a.MovRR(8, jit.R9, jit.RAX)
-			a.ShiftRI(8, jit.SHR, jit.R9, msb-1)
-			a.MovRR(8, jit.R10, jit.R9)
-			a.ShiftRI(8, jit.SHR, jit.R10, 1)
-			a.AluRR(4, jit.XOR, jit.R9, jit.R10)
+			a.MovRR(8, jit.RDI, jit.RAX)
+			a.ShiftRI(8, jit.SHR, jit.RDI, msb-1)
+			a.MovRR(8, jit.RDX, jit.RDI)
+			a.ShiftRI(8, jit.SHR, jit.RDX, 1)
+			a.AluRR(4, jit.XOR, jit.RDI, jit.RDX)
 			setOF()
 		})
 	}
@@ -1059,7 +1216,7 @@ func (x *xlator) push(u *uop) bool {
 	if u.osize != 8 || u.kind[0] != kReg && u.kind[0] != kImm {
 		return false
 	}
-	a.Load(8, jit.RAX, gpr(RSP, 8))
+	x.loadReg(jit.RAX, RSP, 8)
 	a.Lea(8, jit.RAX, jit.M(jit.RAX, -8))
 	x.probe(mmu.Write, 8, jit.RDI)
 	if u.kind[0] == kReg {
@@ -1072,7 +1229,7 @@ func (x *xlator) push(u *uop) bool {
 		}
 		a.StoreImm(8, jit.M(jit.RDI, 0), v)
 	}
-	a.Store(8, gpr(RSP, 8), jit.RAX)
+	x.storeReg(RSP, 8, jit.RAX)
 	return true
 }
 
@@ -1082,11 +1239,11 @@ func (x *xlator) pop(u *uop) bool {
 	if u.osize != 8 || u.kind[0] != kReg {
 		return false
 	}
-	a.Load(8, jit.RAX, gpr(RSP, 8))
+	x.loadReg(jit.RAX, RSP, 8)
 	x.probe(mmu.Read, 8, jit.RSI)
 	a.Load(8, jit.RCX, jit.M(jit.RSI, 0))
 	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
-	a.Store(8, gpr(RSP, 8), jit.RAX)
+	x.storeReg(RSP, 8, jit.RAX)
 	x.storeReg(u.r[0], 8, jit.RCX)
 	return true
 }
@@ -1135,12 +1292,12 @@ func (x *xlator) call(u *uop) bool {
 	if !ok {
 		return false
 	}
-	a.Load(8, jit.RAX, gpr(RSP, 8))
+	x.loadReg(jit.RAX, RSP, 8)
 	a.Lea(8, jit.RAX, jit.M(jit.RAX, -8))
 	x.probe(mmu.Write, 8, jit.RDI)
 	a.MovImm(jit.RCX, x.next)
 	a.Store(8, jit.M(jit.RDI, 0), jit.RCX)
-	a.Store(8, gpr(RSP, 8), jit.RAX)
+	x.storeReg(RSP, 8, jit.RAX)
 	x.chain(t)
 	x.end = true
 	return true
@@ -1152,13 +1309,14 @@ func (x *xlator) ret(u *uop) bool {
 	if u.osize != 8 || u.imm != 0 {
 		return false
 	}
-	a.Load(8, jit.RAX, gpr(RSP, 8))
+	x.loadReg(jit.RAX, RSP, 8)
 	x.probe(mmu.Read, 8, jit.RSI)
-	a.Load(8, jit.R8, jit.M(jit.RSI, 0))
-	x.canonicalCheck(jit.R8)
+	a.Load(8, jit.RDI, jit.M(jit.RSI, 0))
+	x.canonicalCheck(jit.RDI)
 	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
-	a.Store(8, gpr(RSP, 8), jit.RAX)
-	a.Store(8, jit.M(hCPU, offRIP), jit.R8)
+	x.storeReg(RSP, 8, jit.RAX)
+	a.Store(8, jit.M(hCPU, offRIP), jit.RDI)
+	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
 	a.MovImm(jit.RAX, jitExitEnd)
 	a.Ret()
@@ -1173,7 +1331,7 @@ func (x *xlator) setcc(u *uop, cc uint8) bool {
 	}
 	hc := x.cond(cc)
 	x.a.Setcc(hc, jit.RAX)
-	x.a.Store(1, gpr(u.r[0], 1), jit.RAX)
+	x.storeReg(u.r[0], 1, jit.RAX)
 	return true
 }
 
@@ -1185,8 +1343,8 @@ func (x *xlator) cmov(u *uop, cc uint8) bool {
 	}
 	hc := x.cond(cc) // may clobber RCX and RDX
 	x.loadReg(jit.RAX, u.r[0], s)
-	x.loadReg(jit.R8, u.r[1], s)
-	x.a.Cmovcc(s, hc, jit.RAX, jit.R8)
+	x.loadReg(jit.RSI, u.r[1], s)
+	x.a.Cmovcc(s, hc, jit.RAX, jit.RSI)
 	x.storeReg(u.r[0], s, jit.RAX)
 	return true
 }
