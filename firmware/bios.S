@@ -11,7 +11,7 @@
  *   INT 09h  keyboard: scan code set 1 to ASCII into the BDA key buffer
  *   INT 10h  video, 80x25 text: set mode, cursor shape/position, page,
  *            scroll up/down, read/write character, teletype, get mode,
- *            display combination
+ *            EGA information, write string, display combination
  *   INT 11h  equipment word; INT 12h base memory size
  *   INT 13h  disk: no drives (AH=01h, CF=1)
  *   INT 14h  serial ports: init, send, receive, status
@@ -225,6 +225,10 @@ int10:
 	je v_writec
 	cmpb $0x1A, %ah
 	je v_dcc
+	cmpb $0x13, %ah
+	je v_string
+	cmpb $0x12, %ah
+	je v_alt
 v_done:
 	LEAVE_FRAME
 
@@ -358,14 +362,67 @@ v_dcc:					/* AL=0: the display combination */
 	movw $0x0008, F_BX(%bp)		/* VGA with a colour display */
 	jmp v_done
 
-/* Teletype: AL on the active page; BEL ignored; BS, CR, LF; the character
- * keeps the cell's attribute; past the last column the line wraps, past the
- * last row the page scrolls up with a blank line of attribute 7. */
+/* AH=0Eh teletype: AL on the active page, the cell's attribute kept. */
 v_tty:
 	movb 0x62, %bh
+	xorb %bl, %bl
+	call tty_put
+	jmp v_done
+
+/* AH=13h: write the string ES:BP of CX characters (AL bit 1: pairs of
+ * character and attribute, else attribute BL) on page BH from row DH,
+ * column DL as teletype output; AL bit 0: leave the cursor after it. */
+v_string:
+	movzbw %bh, %si
+	andw $7, %si
+	shlw $1, %si
+	pushw 0x50(%si)			/* the page's cursor before */
+	call v_setcursor
+	pushw %cx
+	movw F_BP(%bp), %si
+1:	popw %cx
+	jcxz 3f
+	decw %cx
+	pushw %cx
+	pushw %ds
+	movw F_ES(%bp), %ds
+	lodsb
+	movb %bl, %ah
+	testb $2, F_AX(%bp)
+	jz 2f
+	movb (%si), %ah
+	incw %si
+2:	popw %ds
+	pushw %bx
+	pushw %si
+	movb $1, %bl			/* write the attribute too */
+	call tty_put
+	popw %si
+	popw %bx
+	jmp 1b
+3:	popw %dx
+	testb $1, F_AX(%bp)
+	jnz 4f
+	call v_setcursor
+4:	jmp v_done
+
+/* AH=12h BL=10h: EGA information: colour, 256 KiB, the switch settings. */
+v_alt:
+	cmpb $0x10, %bl
+	jne v_done
+	movw $0x0003, F_BX(%bp)
+	movw $0x0009, F_CX(%bp)
+	jmp v_done
+
+/* tty_put: AL on page BH as teletype output: BEL ignored; BS, CR, LF move
+ * the cursor; a character is written (with attribute AH when BL is not 0,
+ * else keeping the cell's), past the last column the line wraps, past the
+ * last row the page scrolls up with a blank line of attribute 7. AX, CX,
+ * DX, DI are clobbered. */
+tty_put:
 	cmpb $0x07, %al
-	je v_done
-	movb %al, %cl
+	je 9f
+	movw %ax, %cx			/* CL character, CH attribute */
 	call v_cursor
 	cmpb $0x08, %cl
 	je 5f
@@ -374,7 +431,10 @@ v_tty:
 	cmpb $0x0A, %cl
 	je 7f
 	movb %cl, %es:(%di)
-	incb %dl
+	testb %bl, %bl
+	jz 1f
+	movb %ch, %es:1(%di)
+1:	incb %dl
 	cmpb 0x4A, %dl
 	jb 8f
 	xorb %dl, %dl
@@ -390,6 +450,7 @@ v_tty:
 	jbe 8f
 	decb %dh
 	pushw %dx
+	pushw %bx
 	movb $1, %al			/* one line up, the whole page, attribute 7 */
 	movb $6, %ah
 	xorw %cx, %cx
@@ -398,9 +459,10 @@ v_tty:
 	decb %dl
 	movb $0x07, %bl
 	call v_scrollwin
+	popw %bx
 	popw %dx
 8:	call v_setcursor
-	jmp v_done
+9:	ret
 
 /* AH=06h/07h: scroll the window CH,CL - DH,DL of the active page up (06h)
  * or down (07h) by AL lines (0: clear it), new lines blank with attribute BH. */

@@ -12,7 +12,8 @@
  *   - INT 10h: the mode, the cursor, teletype output read back from text
  *     memory, set mode 3, cursor position, write character (and attribute),
  *     read character, scrolling a window up and down, teletype wrapping and
- *     scrolling at the last row, the display combination;
+ *     scrolling at the last row, the display combination, EGA information,
+ *     write string (with one attribute or character/attribute pairs);
  *   - INT 14h: COM1's status and a character sent through it;
  * then returns to protected mode. Exit status 0x21 (value 0x10).
  */
@@ -456,6 +457,82 @@ real:
 	andw $0xFF00, %ax
 	call hex16
 	call nl16
+	/* INT 10h 12h BL=10h: EGA information. */
+	movw $s_10x, %si
+	call puts16
+	movw $0x1200, %ax
+	movw $0x0010, %bx
+	movw $0xFFFF, %cx
+	int $0x10
+	call hex16
+	call space16
+	movw %bx, %ax
+	call hex16
+	call space16
+	movw %cx, %ax
+	call hex16
+	call nl16
+	/* AH=13h: attribute 0x4F, the cursor updated, from row 5 column 70: wraps, then CR LF. */
+	movw $s_10y, %si
+	call puts16
+	pushw %es
+	pushw %bp
+	pushw %cs
+	popw %es
+	movw $str13, %bp
+	movw $0x1301, %ax
+	movw $0x004F, %bx
+	movw $12, %cx
+	movw $0x0546, %dx
+	int $0x10
+	popw %bp
+	popw %es
+	movb $0x03, %ah
+	xorb %bh, %bh
+	int $0x10
+	movw %dx, %ax
+	call hex16
+	call space16
+	movw $(5*160+70*2), %di
+	call vga_word
+	call space16
+	movw $(5*160+79*2), %di
+	call vga_word
+	call space16
+	movw $(6*160+0*2), %di
+	call vga_word
+	call space16
+	movw $(7*160+0*2), %di
+	call vga_word
+	call space16
+	movw $(7*160+1*2), %di
+	call vga_word
+	call nl16
+	/* AH=13h with character/attribute pairs, the cursor kept. */
+	pushw %es
+	pushw %bp
+	pushw %cs
+	popw %es
+	movw $str13b, %bp
+	movw $0x1302, %ax
+	movw $0x0000, %bx
+	movw $2, %cx
+	movw $0x0A00, %dx
+	int $0x10
+	popw %bp
+	popw %es
+	movb $0x03, %ah
+	xorb %bh, %bh
+	int $0x10
+	movw %dx, %ax
+	call hex16
+	call space16
+	movw $(10*160), %di
+	call vga_word
+	call space16
+	movw $(10*160+2), %di
+	call vga_word
+	call nl16
 	/* Unreal mode: FS still spans 4 GiB. */
 	movw $s_unreal, %si
 	call puts16
@@ -589,6 +666,10 @@ s_e801:	.asciz "e801 "
 s_88:	.asciz "int15/88 "
 s_a20:	.asciz "int15 a20 "
 s_86:	.asciz "int15/86 "
+s_10x:	.asciz "int10/12 bl=10 "
+s_10y:	.asciz "int10/13 "
+str13:	.ascii "abcdefghij\r\n"
+str13b:	.byte 'X', 0x1C, 'Y', 0x2D
 s_11:	.asciz "int11 "
 s_12:	.asciz "int12 "
 s_1a2:	.asciz "int1a/02 cf "
