@@ -241,6 +241,8 @@ var (
 	opSYSCALL  = uint16(4088) // SYSCALL outside 64-bit mode
 	opRDPKRU   = uint16(4087)
 	opWRPKRU   = uint16(4086)
+	opFNENI    = uint16(4085) // FNENI, FNDISI, FNSETPM: 8087/80287 controls, no-ops since the 387
+	opFSTP1    = uint16(4084) // D9 D8+i: FSTP ST(i) without the empty-register check
 )
 
 // Handlers for forms decoded here; set by the files that implement them.
@@ -249,6 +251,7 @@ var (
 	hRDRAND, hRDSEED, hRDPID handler
 	hSYSCALL                 handler
 	hRDPKRU, hWRPKRU         handler
+	hFNENI, hFSTP1           handler
 )
 
 // codePage holds the decoded instructions of one physical page, by page offset.
@@ -653,6 +656,14 @@ opcode:
 		rex = win[i]
 		i++
 	}
+	if i+2 <= len(win) && win[i] == 0xDB && (win[i+1] == 0xE0 || win[i+1] == 0xE1 || win[i+1] == 0xE4) &&
+		hFNENI != nil {
+		return &uop{fn: hFNENI, len: uint8(i + 2), op: opFNENI}
+	}
+	if i+2 <= len(win) && win[i] == 0xD9 && win[i+1]&0xF8 == 0xD8 && hFSTP1 != nil {
+		return &uop{fn: hFSTP1, len: uint8(i + 2), op: opFSTP1, nargs: 1, kind: [3]uint8{kST},
+			r: [3]uint8{win[i+1] & 7}, sz: [3]uint8{10}}
+	}
 	if i+3 > len(win) || win[i] != 0x0F {
 		return nil
 	}
@@ -715,6 +726,10 @@ opcode:
 //     operand and 0F 0D /0 and /2-/7 are NOPs on CPUs without the features
 //     that once claimed them (SDM Vol. 2B "NOP"; AMD APM "PREFETCH"): they become
 //     0F 1F /0 with the same addressing form, so x86asm still computes the length.
+//   - The x87 register forms the SDM leaves out but every x87 since the 387 runs as
+//     another instruction: DF D0+i/D8+i (FSTP8/9) are FSTP ST(i) (DD D8+i), DD C8+i
+//     (FXCH4) is FXCH (D9 C8+i), DC D0+i (FCOM2) is FCOM (D8 D0+i), DC D8+i and DE D0+i
+//     (FCOMP3/5) are FCOMP (D8 D8+i). (D9 D8+i differs: decodeSpecial.)
 func (c *CPU) aliasEncoding(win, out []byte) bool {
 	i := 0
 	for i < len(win) && i < 14 {
@@ -734,6 +749,25 @@ func (c *CPU) aliasEncoding(win, out []byte) bool {
 		return false
 	}
 	op := win[i]
+	if op >= 0xD9 && op <= 0xDF {
+		m := win[i+1]
+		var to [2]byte
+		switch {
+		case op == 0xDF && (m&0xF8 == 0xD0 || m&0xF8 == 0xD8):
+			to = [2]byte{0xDD, 0xD8 | m&7}
+		case op == 0xDD && m&0xF8 == 0xC8:
+			to = [2]byte{0xD9, 0xC8 | m&7}
+		case op == 0xDC && m&0xF8 == 0xD0:
+			to = [2]byte{0xD8, 0xD0 | m&7}
+		case op == 0xDC && m&0xF8 == 0xD8, op == 0xDE && m&0xF8 == 0xD0:
+			to = [2]byte{0xD8, 0xD8 | m&7}
+		default:
+			return false
+		}
+		copy(out, win)
+		out[i], out[i+1] = to[0], to[1]
+		return true
+	}
 	switch {
 	case op == 0xC0 || op == 0xC1 || (op >= 0xD0 && op <= 0xD3):
 		if (win[i+1]>>3)&7 != 6 {
@@ -801,6 +835,10 @@ func Disassemble(b []byte, mode int) (text string, n int) {
 			return "rdpkru", int(u.len)
 		case opWRPKRU:
 			return "wrpkru", int(u.len)
+		case opFNENI:
+			return "fnop (fneni/fndisi/fnsetpm)", int(u.len)
+		case opFSTP1:
+			return fmt.Sprintf("fstp1 st%d", u.r[0]), int(u.len)
 		case opRDSEED:
 			return fmt.Sprintf("rdseed (%d-bit) r%d", 8*u.osize, u.r[0]&15), int(u.len)
 		}
@@ -837,6 +875,9 @@ func Implemented() []string {
 		}
 	}
 	out = append(out, "ENDBR32", "ENDBR64", "CLAC", "STAC", "RDSEED", "RDPID", "RDPKRU", "WRPKRU")
+	if hFNENI != nil {
+		out = append(out, "FNENI", "FNDISI", "FNSETPM", "FSTP1")
+	}
 	slices.Sort(out)
 	return out
 }

@@ -217,7 +217,7 @@ func formKey(b []byte) (key, mnem string, ok bool) {
 		if u := tmp.decodeSpecial(win[:]); u != nil {
 			mnem = map[uint16]string{opENDBR: "ENDBR64", opCLAC: "CLAC", opSTAC: "STAC",
 				opRDRAND64: "RDRAND", opRDSEED: "RDSEED", opRDPID: "RDPID",
-				opRDPKRU: "RDPKRU", opWRPKRU: "WRPKRU"}[u.op]
+				opRDPKRU: "RDPKRU", opWRPKRU: "WRPKRU", opFNENI: "FNENI", opFSTP1: "FSTP1"}[u.op]
 		}
 		if p.modrm >= 0 {
 			op = append(op, byte(p.modrm))
@@ -489,7 +489,11 @@ func autoForms() []dform {
 		}
 		f := f
 		if len(f.mnem) > 0 && f.mnem[0] == 'F' && x87Mnemonic(f.mnem) {
-			fs = append(fs, dform{name: "enum/" + f.key, mnem: f.mnem, cases: enumCases * 4,
+			mnem := f.mnem
+			if inst, err := x86asm.Decode(f.bytes, 64); err != nil || inst.Op.String() != mnem {
+				mnem = "" // an alias only the emulator decodes (FSTP1, FNENI, ...)
+			}
+			fs = append(fs, dform{name: "enum/" + f.key, mnem: mnem, cases: enumCases * 4,
 				gen: func(g *dgen) { g.genX87Enum(f) }})
 			continue
 		}

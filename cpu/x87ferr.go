@@ -8,6 +8,23 @@ package cpu
 // asserted until software loads a status word with no exception pending (FLDENV,
 // FRSTOR, FXRSTOR, XRSTOR), and only the bootstrap processor sees it.
 
+func init() {
+	// FNENI, FNDISI and FNSETPM (DB E0, E1, E4) controlled the 8087's interrupt and the
+	// 80287's protected mode; since the 387 they do nothing, without waiting (checked on
+	// the reference hosts: no #MF with an exception pending), but #NM applies.
+	hFNENI = func(c *CPU, u *uop) *Fault { return c.fpuCheck() }
+	// D9 D8+i stores ST(0) into ST(i) and pops like FSTP ST(i), but an empty ST(0) is no
+	// stack underflow: ST(i) is left alone and the stack just pops (as the reference
+	// hosts run it).
+	hFSTP1 = x87Wrap(func(c *CPU, u *uop) *Fault {
+		if !c.stEmpty(0) {
+			c.setST(int(u.r[0]), c.st(0))
+		}
+		c.x87Pop()
+		return nil
+	})
+}
+
 // SetFERRHook registers f as the FERR# output: it is called with true when a waiting
 // x87 instruction finds an unmasked exception pending with CR0.NE=0 and IGNNE# clear.
 // The machine wires it to IRQ 13 and lowers the line itself (SetIGNNE).
