@@ -1,5 +1,7 @@
 package cpu
 
+import "sync/atomic"
+
 // CLI, STI, PUSHF, POPF: the flag instructions with privilege rules (SDM Vol. 2A/2B).
 // CLC/STC/CMC/CLD/STD/LAHF/SAHF belong to the integer group files.
 
@@ -30,7 +32,9 @@ func cli(c *CPU, u *uop) *Fault {
 		return c.gp(0)
 	}
 	c.RFLAGS &^= FlagIF
-	c.clrPending(pendIntr)
+	if atomic.LoadUint32(&c.pending)&pendIntr != 0 {
+		c.clrPending(pendIntr)
+	}
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package cpu
 
 // Port I/O: IN, OUT, INS, OUTS (with REP). Access is allowed when CPL <= IOPL, else
-// through the TSS I/O permission bitmap (SDM Vol. 1 §19.5). Every OUT ends the Run slice
-// after the instruction so the machine can recompute device deadlines.
+// through the TSS I/O permission bitmap (SDM Vol. 1 §19.5). An OUT that reaches a device
+// ends the Run slice after the instruction so the machine can recompute device deadlines;
+// one to a port no device decodes (the Bus says so through PortDecoder) changes nothing
+// outside the CPU and does not.
 
 import "github.com/kppemu/kppemu/mmu"
 
@@ -87,9 +89,18 @@ func (c *CPU) portIn(port uint16, size uint8) uint64 {
 
 func (c *CPU) portOut(port uint16, size uint8, v uint64) {
 	if c.cfg.IO != nil {
+		if d, ok := c.cfg.IO.(PortDecoder); ok && !d.Decodes(port, int(size)) {
+			return
+		}
 		c.cfg.IO.Out(port, int(size), uint32(v))
 	}
 	c.stop(Exit{Reason: ExitBudget, Diag: "io"})
+}
+
+// PortDecoder is an optional interface of a Bus: Decodes reports whether a device
+// decodes any of the size ports from port.
+type PortDecoder interface {
+	Decodes(port uint16, size int) bool
 }
 
 // in_ is IN AL/AX/EAX, imm8/DX.

@@ -46,6 +46,11 @@ func (c *CPU) writeCR(n uint8, v uint64) *Fault {
 			return c.gp(0)
 		}
 		v |= CR0ET
+		if v == c.CR0 {
+			// Nothing changes: no mode, paging or TLB effect (the TLB is flushed only
+			// when CR0.PG changes, SDM Vol. 3A §4.10.4.1).
+			return nil
+		}
 		efer := c.EFER
 		if v&CR0PG != 0 && c.CR0&CR0PG == 0 && efer&EFERLME != 0 {
 			// Activating IA-32e mode (SDM Vol. 3A §10.8.5).
@@ -491,6 +496,9 @@ func storeSel(c *CPU, u *uop) *Fault {
 func invlpg(c *CPU, u *uop) *Fault {
 	if c.CPL != 0 {
 		return c.gp(0)
+	}
+	if c.CR0&CR0PG == 0 {
+		return nil // no translation to drop: without paging the TLB holds none that matters
 	}
 	c.mem.Invlpg(mmuVAddr(c.ea(u)))
 	// The current code page stays current unless its own translation was dropped.

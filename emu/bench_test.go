@@ -112,8 +112,10 @@ func BenchmarkSnapshot(b *testing.B) {
 }
 
 // BenchmarkSystemGuest measures system instructions through the machine's run
-// loop and devices: a 32-bit guest runs n iterations of four copies of an
-// instruction and a counted back-edge (mov $n, %esi; 1: I; I; I; I; dec %esi; jnz 1b).
+// loop and devices: a 32-bit guest (paging off) runs n iterations of four copies
+// of an instruction and a counted back-edge (mov $n, %esi; 1: I; I; I; I; dec %esi;
+// jnz 1b). MIPS count the back-edge; CR8 is a 64-bit register (cpu's
+// BenchmarkSystemLoop covers it).
 func BenchmarkSystemGuest(b *testing.B) {
 	const n = 2_000_000
 	for _, tc := range []struct {
@@ -122,7 +124,17 @@ func BenchmarkSystemGuest(b *testing.B) {
 	}{
 		{"cpuid", []byte{0x31, 0xC0, 0x0F, 0xA2}}, // xor eax, eax; cpuid
 		{"rdtsc", []byte{0x0F, 0x31}},
-		{"in", []byte{0xE4, 0xE0}}, // in al, 0xE0 (unassigned)
+		{"rdtscp", []byte{0x0F, 0x01, 0xF9}},
+		{"in", []byte{0xE4, 0xE0}},                                                          // in al, 0xE0 (unassigned)
+		{"out", []byte{0xE6, 0xE0}},                                                         // out 0xE0, al (unassigned)
+		{"movcr0", []byte{0x0F, 0x20, 0xC0}},                                                // mov eax, cr0
+		{"movcr0w", []byte{0x0F, 0x20, 0xC0, 0x0F, 0x22, 0xC0}},                             // mov eax, cr0; mov cr0, eax
+		{"movdr7", []byte{0x0F, 0x21, 0xF8}},                                                // mov eax, dr7
+		{"rdmsr", []byte{0xB9, 0x10, 0x00, 0x00, 0x00, 0x0F, 0x32}},                         // mov ecx, IA32_TSC; rdmsr
+		{"wrmsr", []byte{0xB9, 0x02, 0x01, 0x00, 0xC0, 0x31, 0xC0, 0x31, 0xD2, 0x0F, 0x30}}, // KERNEL_GS_BASE = 0
+		{"invlpg", []byte{0x0F, 0x01, 0x38}},                                                // invlpg [eax]
+		{"clisti", []byte{0xFA, 0xFB}},
+		{"pushfpopf", []byte{0x9C, 0x9D}},
 		{"nop", []byte{0x90}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
@@ -130,8 +142,9 @@ func BenchmarkSystemGuest(b *testing.B) {
 			for i := 0; i < 4; i++ {
 				body = append(body, tc.ins...)
 			}
-			body = append(body, 0x4E, 0x75, byte(-(len(body) + 3))) // dec esi; jnz
-			img := rawImage(code(binary.LittleEndian.AppendUint32([]byte{0xBE}, n), body,
+			body = append(body, 0x4E, 0x75, byte(-(len(body) + 3)))    // dec esi; jnz
+			img := rawImage(code([]byte{0xBC, 0x00, 0x00, 0x08, 0x00}, // mov esp, 0x80000
+				binary.LittleEndian.AppendUint32([]byte{0xBE}, n), body,
 				movEAX(0), []byte{0xE7, 0xF4}, opCLI, opHLT)...)
 			m := newTestMachine(b)
 			var instr uint64

@@ -115,6 +115,17 @@ func (b *PortBus) Out(port uint16, size int, v uint32) {
 	}
 }
 
+// Decodes reports whether a device claims any of the size ports from port
+// (cpu.PortDecoder: a write no device decodes does not end the CPU's slice).
+func (b *PortBus) Decodes(port uint16, size int) bool {
+	for k := 0; k < width(size); k++ {
+		if b.index[port+uint16(k)] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func le32(d []byte) uint32 {
 	var v uint32
 	for k := len(d) - 1; k >= 0; k-- {
