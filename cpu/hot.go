@@ -6,8 +6,8 @@ import "github.com/kppemu/kppemu/mmu"
 //
 // A translator picks a handler that is right for every form of its mnemonic; specialise
 // then replaces it, for the commonest forms (32- and 64-bit register, immediate and
-// register-memory ALU operations, MOV, shifts and rotates by an immediate, MOVZX, NOT,
-// LEA), by one that does the same thing without switching on the operation or operand
+// register-memory ALU operations, MOV loads and stores, shifts and rotates by an
+// immediate, MOVZX, NOT, LEA), by one that does the same thing without switching on the operation or operand
 // size at run time. Each specialised handler computes exactly what the general one does;
 // the differential tests run both (specialiseOn false keeps the general ones).
 
@@ -16,7 +16,24 @@ var specialiseOn = true
 
 // specialise replaces u's handler by a specialised one when u has a form listed above.
 func specialise(u *uop) {
-	if !specialiseOn || u.lock || u.nargs == 0 || u.kind[0] != kReg {
+	if !specialiseOn || u.lock || u.nargs == 0 {
+		return
+	}
+	if u.kind[0] == kMem {
+		// Stores: MOV m32/m64, r and MOV m32/m64, imm.
+		s := u.sz[0]
+		if u.op != opMOV || u.nargs != 2 || s != 4 && s != 8 {
+			return
+		}
+		switch {
+		case u.kind[1] == kReg && u.sz[1] == s:
+			u.fn = pick(s, movMR32, movMR64)
+		case u.kind[1] == kImm:
+			u.fn = pick(s, movMI32, movMI64)
+		}
+		return
+	}
+	if u.kind[0] != kReg {
 		return
 	}
 	s := u.sz[0]
@@ -39,12 +56,12 @@ func specialise(u *uop) {
 		}
 	case opMOV:
 		switch {
+		case k1 == kMem && u.sz[1] == s:
+			u.fn = pick(s, movRM32, movRM64)
 		case k1 == kReg && u.sz[1] == s:
 			u.fn = pick(s, movRR32, movRR64)
 		case k1 == kImm:
 			u.fn = movRI64 // u.imm is already truncated to the operand size
-		case k1 == kMem && u.sz[1] == s:
-			u.fn = pick(s, movRM32, movRM64)
 		}
 	case opMOVZX:
 		switch {
@@ -325,3 +342,30 @@ func rorRI64(c *CPU, u *uop) *Fault {
 	c.setCFOF(r>>63, (r>>63^r>>62)&1)
 	return nil
 }
+
+// store32 and store64 are c.write at a fixed size (the TLB-hit path first).
+func (c *CPU) store32(addr, v uint64) *Fault {
+	if !c.memSlow && canonical(addr) {
+		if c.mem.TryWrite32(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0) {
+			return nil
+		}
+	}
+	return c.writeSlow(addr, 4, v)
+}
+
+func (c *CPU) store64(addr, v uint64) *Fault {
+	if !c.memSlow && canonical(addr) {
+		if c.mem.TryWrite64(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0) {
+			return nil
+		}
+	}
+	return c.writeSlow(addr, 8, v)
+}
+
+// movMR32 is MOV m32, r32.
+func movMR32(c *CPU, u *uop) *Fault { return c.store32(c.ea(u), c.GPR[u.r[1]&15]&0xFFFFFFFF) }
+
+// movMI32 and movMI64 are MOV m, imm (imm already truncated or sign-extended to the size).
+func movMI32(c *CPU, u *uop) *Fault { return c.store32(c.ea(u), u.imm) }
+
+func movMI64(c *CPU, u *uop) *Fault { return c.store64(c.ea(u), u.imm) }
