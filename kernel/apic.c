@@ -124,6 +124,7 @@ bool pic_spurious(int irq)
 }
 
 uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
+volatile uint32_t *lapic_regs(void) { return lapic; }
 static void lapic_write(uint32_t reg, uint32_t v) { lapic[reg / 4] = v; }
 
 void lapic_eoi(void)

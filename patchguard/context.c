@@ -1,7 +1,8 @@
 /* Contexts at rest and in a pass. A context lives encrypted in pool memory
  * (XOR stream under a key that changes every pass); opening it decrypts it
- * in place and verifies its magic and its keyed self-hash, so a context an
- * attacker found and overwrote is itself a detection (0x101). */
+ * in place and verifies its magic and its keyed checksum (computed in the
+ * same loop), so a context an attacker found and overwrote is itself a
+ * detection (0x101). */
 #include <kpp/bugcheck.h>
 #include <kpp/cpu.h>
 #include <kpp/event.h>
@@ -12,11 +13,8 @@
 
 static uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
 
-static uint64_t selfhash(const struct pg_context *c, uint64_t size)
-{
-	const uint8_t *from = (const uint8_t *)&c->key;
-	return pg_siphash(c->key, from, size - (uint64_t)(from - (const uint8_t *)c));
-}
+/* The words the checksum covers: everything after the selfhash field. */
+#define SUM_FROM (offsetof(struct pg_context, key) / 8)
 
 /* The plain copies of the schedule and trigger state against the ones the
  * context was armed with: a stretched delay, a second context switched off
@@ -27,7 +25,7 @@ static void verify_state(struct pg_context *c)
 	    pg.timer != c->timer || pg.dpc != c->dpc || pg.extra_dpc != c->extra_dpc ||
 	    pg.delay_min_ns != c->delay_min_ns || pg.delay_max_ns != c->delay_max_ns ||
 	    pg.grace_ticks != c->grace_ticks || pg.random_per_tick != c->random_per_tick ||
-	    pg.stride_mask != c->stride_mask ||
+	    pg.stride_mask != c->stride_mask || pg.lapic_mmio != c->lapic_mmio ||
 	    pg.passes[c->id] != c->passes)
 		pg_detect(c, &pg, (uint64_t)&pg, KPP_PG_CHECKER_CONTEXT);
 }
@@ -39,8 +37,9 @@ struct pg_context *pg_open(int i)
 	/* A slot an attacker rewrote must not make the checker fault. */
 	if (((uint64_t)c >> 47) != 0x1FFFF || !pg_mapped(c, s->size))
 		pg_detect(NULL, s, (uint64_t)s, KPP_PG_CHECKER_CONTEXT);
-	pg_crypt(c, s->size, s->key);
-	if (c->magic != PG_CONTEXT_MAGIC || c->selfhash != selfhash(c, s->size) ||
+	pg_crypt(c, SUM_FROM * 8, s->key);
+	uint64_t sum = pg_crypt_sum(c, s->size / 8, SUM_FROM, s->key, true);
+	if (c->magic != PG_CONTEXT_MAGIC || c->selfhash != sum ||
 	    c->nregions > c->capacity || sizeof *c + c->capacity * sizeof(struct pg_region) != s->size)
 		pg_detect(NULL, s, (uint64_t)c, KPP_PG_CHECKER_CONTEXT);
 	/* Open, then busy: a busy flag always has a decrypted context behind
@@ -58,8 +57,8 @@ void pg_close(int i, struct pg_context *c)
 	struct pg_slot *s = &pg.slot[i];
 	uint64_t key = pg_next(&c->rng);
 	pg.busy = false;
-	c->selfhash = selfhash(c, s->size);
-	pg_crypt(c, s->size, key);
+	c->selfhash = pg_crypt_sum(c, s->size / 8, SUM_FROM, key, false);
+	pg_crypt(c, SUM_FROM * 8, key);
 	s->key = key;
 	s->enc = (uint64_t)c ^ rotl(key, SLOT_ROT);
 	pg.open = NULL;

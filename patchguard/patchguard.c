@@ -43,7 +43,7 @@ static const struct {
 } profiles[] = {
 	[KPP_PG_PROFILE_FAST] = {"fast", 2000 * MS, 4000 * MS, 1000 * MS, 3000 * MS, 1, 3, 50, 100, 4, 4, 1},
 	[KPP_PG_PROFILE_WINDOWS] = {"windows", 120000 * MS, 130000 * MS, 120000 * MS, 130000 * MS, 120, 130, 200,
-				    3200, 4, 4, 8},
+				    1600, 8, 4, 16},
 	[KPP_PG_PROFILE_TEST] = {"test", 10 * MS, 20 * MS, 5 * MS, 15 * MS, 1, 1, 5, 2, 2, 2, 1},
 };
 
@@ -143,6 +143,7 @@ static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t
 		c->stop_lo = c->stop_hi = 0;
 	c->timer_set = timer_set;
 	c->lapic_read = lapic_read;
+	c->lapic_mmio = pg.lapic_mmio;
 	c->timer_routine = pg_timer_dpc;
 	c->timer = pg.timer;
 	c->dpc = pg.dpc;

@@ -58,7 +58,7 @@ typedef uint32_t (*pg_lapic_read_fn)(uint32_t reg);
 /* A context: decrypted only while a pass runs. */
 struct pg_context {
 	uint64_t magic;
-	uint64_t selfhash;  /* keyed hash of everything after this field */
+	uint64_t selfhash;  /* keyed checksum of everything after this field (pg_crypt_sum) */
 	uint64_t key[2];    /* region hash key */
 	uint64_t rng;       /* schedule and selection */
 	uint64_t shadow_key;
@@ -79,6 +79,7 @@ struct pg_context {
 	pg_stop_fn stop;
 	pg_timer_set_fn timer_set;
 	pg_lapic_read_fn lapic_read;
+	volatile uint32_t *lapic_mmio;
 	dpc_fn timer_routine;
 	struct ktimer *timer;
 	struct dpc *dpc;
@@ -142,6 +143,7 @@ struct pg_state {
 	const unsigned *hk_count;
 	unsigned hk_count_armed;
 	struct { uint32_t reg, mask, expect; } lapic[6];
+	volatile uint32_t *lapic_mmio;   /* the local APIC's registers, as mapped at arming */
 	uint32_t nlapic;
 	uint64_t passes_random;
 	uint64_t stride_mask;             /* the tick hook's full checks run when (tick & stride_mask) == 0 */
@@ -155,6 +157,15 @@ uint64_t pg_mix64(uint64_t x);
 uint64_t pg_next(uint64_t *state);
 uint64_t pg_uniform(uint64_t *state, uint64_t lo, uint64_t hi); /* inclusive */
 void pg_crypt(void *buf, size_t len, uint64_t key);
+/* The TSC's low half: what the hooks spend is far below 2^32 counts, and
+ * the high half would cost them two instructions more per read. */
+static inline uint32_t pg_rdtsc32(void)
+{
+	uint32_t lo;
+	__asm__ volatile("rdtsc" : "=a"(lo)::"edx");
+	return lo;
+}
+uint64_t pg_crypt_sum(void *buf, size_t words, size_t from, uint64_t key, bool plain);
 
 /* regions.c */
 uint32_t pg_enumerate(struct pg_region *out, uint32_t max);

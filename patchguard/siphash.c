@@ -6,6 +6,7 @@
 
 #define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 #define GOLDEN 0x9E3779B97F4A7C15ull
+#define SUM_MUL 0xD6E8FEB86659FD93ull /* odd */
 
 #define SIPROUND                                                                                           \
 	do {                                                                                               \
@@ -72,6 +73,32 @@ uint64_t pg_uniform(uint64_t *state, uint64_t lo, uint64_t hi)
 	if (hi <= lo)
 		return lo;
 	return lo + pg_next(state) % (hi - lo + 1);
+}
+
+/* pg_crypt on words [from, words) of buf, with a checksum of their plaintext
+ * keyed by the same keystream: the contexts' integrity check, in the loop
+ * that decrypts (plain = true: the words become plaintext) or encrypts
+ * them. Every word goes through a bijection of the running value (XOR,
+ * multiplication by an odd constant, addition of its keystream word), so
+ * a change of any word, made without the keystream, changes the result.
+ * It guards against blind overwrites only, like any check whose key lies
+ * in memory the attacker can read (docs/patchguard.md, limits). */
+uint64_t pg_crypt_sum(void *buf, size_t words, size_t from, uint64_t key, bool plain)
+{
+	uint64_t *w = buf, h = key ^ 0x636F6E7465787473ull; /* "contexts" */
+	if (plain)
+		for (size_t i = from; i < words; i++) {
+			uint64_t ks = pg_mix64(key + (i + 1) * GOLDEN), p = w[i] ^ ks;
+			w[i] = p;
+			h = (h ^ p) * SUM_MUL + ks;
+		}
+	else
+		for (size_t i = from; i < words; i++) {
+			uint64_t ks = pg_mix64(key + (i + 1) * GOLDEN), p = w[i];
+			w[i] = p ^ ks;
+			h = (h ^ p) * SUM_MUL + ks;
+		}
+	return pg_mix64(h);
 }
 
 /* XOR with a keystream: word i gets mix(key + i * GOLDEN). Its own inverse. */

@@ -35,8 +35,11 @@ uint64_t pg_watchdog_irqs;
 
 bool pg_lapic_ok(uint64_t *reg)
 {
+	/* Straight from the register page as mapped at arming (the contexts
+	 * keep that address too): no call per register. */
+	uint64_t regs = (uint64_t)pg.lapic_mmio; /* reg: a byte offset, 16-byte aligned */
 	for (uint32_t i = 0; i < pg.nlapic; i++)
-		if ((lapic_read(pg.lapic[i].reg) & pg.lapic[i].mask) != pg.lapic[i].expect) {
+		if ((*(volatile uint32_t *)(regs + pg.lapic[i].reg) & pg.lapic[i].mask) != pg.lapic[i].expect) {
 			*reg = pg.lapic[i].reg;
 			return false;
 		}
@@ -80,9 +83,9 @@ static void watchdog_irq(void)
 	pg.wd_beat = now;
 	if (!pg.live)
 		return;
-	uint64_t t0 = rdtsc();
+	uint32_t t0 = pg_rdtsc32();
 	watch(now);
-	pg.hook_cost += rdtsc() - t0;
+	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
 }
 
 static void add_reg(uint32_t reg, uint32_t mask)
@@ -102,6 +105,7 @@ void pg_watchdog_init(void)
 	pg.tick_handler = pg.vec_table[KPP_VEC_APIC_TIMER];
 	if (!lapic_present)
 		return; /* the PIT is the tick itself */
+	pg.lapic_mmio = lapic_regs();
 	add_reg(LAPIC_LVT_TIMER, LVT_TIMER_MASK);
 	add_reg(LAPIC_TIMER_INIT, ~0u);
 	add_reg(LAPIC_TIMER_DIV, DIV_MASK);

@@ -16,6 +16,7 @@ void lapic_init(void);       /* map, enable, LINT0 ExtINT, LINT1 NMI */
 void lapic_eoi(void);
 void lapic_timer_start(void); /* calibrate against the PIT, then periodic at KPP_TICK_HZ */
 uint32_t lapic_read(uint32_t reg);
+volatile uint32_t *lapic_regs(void); /* the register page's mapping (NULL: no local APIC) */
 /* Nanoseconds since the last tick, from the timer's current count (0 without an APIC timer). */
 uint64_t lapic_tick_progress_ns(void);
 /* The periodic timer's initial count (0 without an APIC timer). */
