@@ -229,12 +229,7 @@ func FuzzTierCode(f *testing.F) {
 	for _, seed := range readFuzzCorpus(f, fuzzCorpusDir) {
 		f.Add(seed)
 	}
-	f.Fuzz(func(t *testing.T, code []byte) {
-		if len(code) == 0 || len(code) > 4096 {
-			return
-		}
-		runTiers(t, code, func() *testEnv { return fuzzEnv(t, code) }, lapBudgets(code))
-	})
+	f.Fuzz(tierCodeCase)
 }
 
 // Self-modifying code.
@@ -293,19 +288,7 @@ func FuzzTierSMC(f *testing.F) {
 	f.Add([]byte{0x03, 0x00, 0x01, 0x02, 0x03, 0x90, 0x90, 0x90, 0x90})       // four patches on NOPs, which become XCHGs
 	f.Add([]byte{0x01, 0x05, 0x00, 0x31, 0xC0, 0x74, 0x02, 0xEB, 0x00})       // a branch's target moves
 	f.Add([]byte{0x06, 0x00, 0x04, 0xB9, 0x02, 0x00, 0x00, 0x00, 0xE2, 0xFE}) // loop count and a LOOP
-	f.Fuzz(func(t *testing.T, in []byte) {
-		prog := smcProgram(in)
-		if prog == nil || len(prog) > 4096 {
-			return
-		}
-		runTiers(t, in, func() *testEnv {
-			e := newTestEnv(t, 0)
-			fuzzResumingStubs(e)
-			e.code(prog...)
-			e.c.GPR[RCX] = 7
-			return e
-		}, lapBudgets(in[1:]))
-	})
+	f.Fuzz(tierSMCCase)
 }
 
 // pte is the physical address of the page-table entry that maps linear address a
@@ -324,41 +307,7 @@ func FuzzTierPageCross(f *testing.F) {
 	f.Add([]byte{0x41, 0x66, 0x0F, 0x3A, 0x0F, 0xC1, 0x08, 0xEB, 0xF8})       // CPL 3, palignr; a jump back
 	f.Add([]byte{0x81, 0xF3, 0x48, 0xA5, 0x0F, 0x05, 0xE8, 0, 0, 0, 0, 0xC3}) // rep movsq, syscall, call/ret
 	f.Add([]byte{0x90, 0x74, 0x02, 0x0F, 0x0B, 0xEB, 0xFA, 0x90, 0x90, 0x90}) // resume through an absent page
-	f.Fuzz(func(t *testing.T, in []byte) {
-		if len(in) < 2 || len(in) > 256 {
-			return
-		}
-		k, code := in[0], in[1:]
-		start := uint64(tCode) + 0x1000 - uint64(k&15) - 1
-		next := uint64(tCode) + 0x1000
-		runTiers(t, in, func() *testEnv {
-			cpl := uint8(0)
-			if k&0x40 != 0 {
-				cpl = 3
-			}
-			e := newTestEnv(t, cpl)
-			if k&0x80 != 0 {
-				fuzzResumingStubs(e)
-			}
-			e.load(start, code)
-			v := e.read64(pte(next))
-			if k&0x10 != 0 {
-				v &^= 1
-			}
-			if k&0x20 != 0 {
-				v |= 1 << 63
-			}
-			e.poke64(pte(next), v)
-			e.c.RIP = start
-			for i := range e.c.GPR {
-				if i != RSP {
-					e.c.GPR[i] = tData + 0x1000*uint64(i)
-				}
-			}
-			e.c.GPR[RCX] = 3
-			return e
-		}, lapBudgets(code))
-	})
+	f.Fuzz(tierPageCrossCase)
 }
 
 // Faults at each position of a block.
@@ -504,23 +453,7 @@ func FuzzTierFault(f *testing.F) {
 	f.Add([]byte{1, 4 | 2, 9, 0, 10, 8, 0, 0})
 	f.Add([]byte{2, 0x18, 6, 0, 7, 0, 8, 0, 13, 0})
 	f.Add([]byte{5, 1 | 0x28, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 15, 2, 16, 1, 17, 3})
-	f.Fuzz(func(t *testing.T, in []byte) {
-		if len(in) < 4 || len(in) > 64 {
-			return
-		}
-		pairs := in[2:]
-		_, bases, _, _ := faultBlock(pairs)
-		kind := int(in[1]&3) % faultKinds
-		cpl := uint8(0)
-		if in[1]&4 != 0 {
-			cpl = 3
-		}
-		back := uint64(in[1] >> 3 & 7)
-		fault := int(in[0]) % (len(bases) + 1) // len(bases): no access faults
-		runTiers(t, in, func() *testEnv {
-			return faultEnv(t, pairs, fault, kind, back, cpl)
-		}, []uint64{uint64(len(bases)) + 40})
-	})
+	f.Fuzz(tierFaultCase)
 }
 
 // TestTierFaultEveryPosition: in one block of 12 memory instructions (reads, writes,
@@ -674,4 +607,141 @@ func TestWriteTierCorpus(t *testing.T) {
 		}
 		t.Logf("%s: %d entries", dir, len(seeds))
 	}
+}
+
+// tierCodeCase is one input of the fuzz target of that name.
+func tierCodeCase(t *testing.T, code []byte) {
+	if len(code) == 0 || len(code) > 4096 {
+		return
+	}
+	runTiers(t, code, func() *testEnv { return fuzzEnv(t, code) }, lapBudgets(code))
+}
+
+// tierSMCCase is one input of the fuzz target of that name.
+func tierSMCCase(t *testing.T, in []byte) {
+	prog := smcProgram(in)
+	if prog == nil || len(prog) > 4096 {
+		return
+	}
+	runTiers(t, in, func() *testEnv {
+		e := newTestEnv(t, 0)
+		fuzzResumingStubs(e)
+		e.code(prog...)
+		e.c.GPR[RCX] = 7
+		return e
+	}, lapBudgets(in[1:]))
+}
+
+// tierPageCrossCase is one input of the fuzz target of that name.
+func tierPageCrossCase(t *testing.T, in []byte) {
+	if len(in) < 2 || len(in) > 256 {
+		return
+	}
+	k, code := in[0], in[1:]
+	start := uint64(tCode) + 0x1000 - uint64(k&15) - 1
+	next := uint64(tCode) + 0x1000
+	runTiers(t, in, func() *testEnv {
+		cpl := uint8(0)
+		if k&0x40 != 0 {
+			cpl = 3
+		}
+		e := newTestEnv(t, cpl)
+		if k&0x80 != 0 {
+			fuzzResumingStubs(e)
+		}
+		e.load(start, code)
+		v := e.read64(pte(next))
+		if k&0x10 != 0 {
+			v &^= 1
+		}
+		if k&0x20 != 0 {
+			v |= 1 << 63
+		}
+		e.poke64(pte(next), v)
+		e.c.RIP = start
+		for i := range e.c.GPR {
+			if i != RSP {
+				e.c.GPR[i] = tData + 0x1000*uint64(i)
+			}
+		}
+		e.c.GPR[RCX] = 3
+		return e
+	}, lapBudgets(code))
+}
+
+// tierFaultCase is one input of the fuzz target of that name.
+func tierFaultCase(t *testing.T, in []byte) {
+	if len(in) < 4 || len(in) > 64 {
+		return
+	}
+	pairs := in[2:]
+	_, bases, _, _ := faultBlock(pairs)
+	kind := int(in[1]&3) % faultKinds
+	cpl := uint8(0)
+	if in[1]&4 != 0 {
+		cpl = 3
+	}
+	back := uint64(in[1] >> 3 & 7)
+	fault := int(in[0]) % (len(bases) + 1) // len(bases): no access faults
+	runTiers(t, in, func() *testEnv {
+		return faultEnv(t, pairs, fault, kind, back, cpl)
+	}, []uint64{uint64(len(bases)) + 40})
+}
+
+var flagTierRandom = flag.Duration("tierrandom", 0, "run TestTierRandom for this long")
+
+// TestTierRandom (only with -tierrandom DURATION) mutates the committed corpora of the
+// four FuzzTier targets at random (bytes flipped, inserted, deleted; a fixed seed, so a
+// failure repeats) and runs each mutant through its target until the time is up: a
+// quick hunt for differences between the tiers without the fuzzing engine's coverage
+// pass over every corpus entry first.
+func TestTierRandom(t *testing.T) {
+	if *flagTierRandom <= 0 {
+		t.Skip("a long random hunt; run with -args -tierrandom 60s")
+	}
+	skipSecondPass(t)
+	targets := []struct {
+		name string
+		run  func(*testing.T, []byte)
+	}{
+		{"FuzzTierSMC", tierSMCCase}, {"FuzzTierPageCross", tierPageCrossCase},
+		{"FuzzTierFault", tierFaultCase}, {"FuzzTierCode", tierCodeCase},
+	}
+	corpora := make([][][]byte, len(targets))
+	for i, tg := range targets {
+		dir := filepath.Join("testdata", "fuzz", tg.name)
+		if tg.name == "FuzzTierCode" {
+			dir = fuzzCorpusDir
+		}
+		corpora[i] = readFuzzCorpus(t, dir)
+		if len(corpora[i]) == 0 {
+			t.Fatalf("no corpus in %s", dir)
+		}
+	}
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	seed := r.Uint64()
+	t.Logf("seed %#x", seed)
+	r = rand.New(rand.NewPCG(seed, 2))
+	end := time.Now().Add(*flagTierRandom)
+	n := 0
+	for ; time.Now().Before(end); n++ {
+		i := r.IntN(len(targets))
+		in := bytes.Clone(corpora[i][r.IntN(len(corpora[i]))])
+		for m := 1 + r.IntN(4); m > 0 && len(in) > 0; m-- {
+			at := r.IntN(len(in))
+			switch r.IntN(3) {
+			case 0:
+				in[at] = byte(r.Uint32())
+			case 1:
+				in = append(in[:at], append([]byte{byte(r.Uint32())}, in[at:]...)...)
+			default:
+				in = append(in[:at], in[at+1:]...)
+			}
+		}
+		targets[i].run(t, in)
+		if t.Failed() {
+			t.Fatalf("%s input %q", targets[i].name, in)
+		}
+	}
+	t.Logf("%d mutants", n)
 }
