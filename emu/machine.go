@@ -151,8 +151,9 @@ type Machine struct {
 	PCI       *dev.PCIBus
 	EventPort *dev.EventPort
 	DebugExit *dev.DebugExit
-	TestDev   *dev.PCTestDev  // pc-testdev, when Config.Devices asks for it
-	PCITest   *dev.PCITestDev // pci-testdev, when Config.Devices asks for it
+	IDE       [2]*dev.IDEChannel // the legacy IDE channels: primary (empty), secondary (CD-ROM, no medium)
+	TestDev   *dev.PCTestDev     // pc-testdev, when Config.Devices asks for it
+	PCITest   *dev.PCITestDev    // pci-testdev, when Config.Devices asks for it
 
 	cfg     Config
 	log     hclog.Logger
@@ -328,6 +329,7 @@ func New(cfg Config) (*Machine, error) {
 	m.EventPort = dev.NewEventPort(clk, physReader{m.MMU}, m.publish, cfg.Logger)
 	m.DebugExit = dev.NewDebugExit(m.debugExit)
 	m.ACPIPM = dev.NewACPIPM(clk)
+	m.IDE = [2]*dev.IDEChannel{dev.NewIDEPrimary(m.isaIRQ(dev.IDEPrimaryIRQ)), dev.NewIDESecondary(m.isaIRQ(dev.IDESecondaryIRQ))}
 	writeACPI(m.MMU.RAM(), cfg.CPUs)
 	writeBDA(m.MMU.RAM())
 	if err := writeBIOS(m.MMU.RAM(), cfg.MemBytes); err != nil {
@@ -358,6 +360,10 @@ func New(cfg Config) (*Machine, error) {
 		{dev.ACPIGPE0Base, dev.ACPIGPE0Size, "acpi-gpe0", m.ACPIPM.GPE0()},
 		{dev.ACPIAPMPort, dev.ACPIAPMSize, "apm", m.ACPIPM.APM()},
 		{PortIGNNE, 1, "ignne", ignnePort{m}},
+		{dev.IDEPrimaryBase, dev.IDECommandSize, "ide0", m.IDE[0]},
+		{dev.IDEPrimaryCtl, 1, "ide0-control", m.IDE[0].Control()},
+		{dev.IDESecondaryBase, dev.IDECommandSize, "ide1", m.IDE[1]},
+		{dev.IDESecondaryCtl, 1, "ide1-control", m.IDE[1].Control()},
 	}
 	for _, p := range ports {
 		if err := m.Ports.Attach(p.base, p.size, p.name, p.d); err != nil {
@@ -384,6 +390,7 @@ func New(cfg Config) (*Machine, error) {
 		{"cmos", m.CMOS}, {"fw_cfg", m.FwCfg}, {"pci", m.PCI},
 		{"eventport", m.EventPort}, {"debugexit", m.DebugExit}, {"ioapic", m.IOAPIC},
 		{"acpi-pm", m.ACPIPM}, {"i8042", m.I8042}, {"vga", m.VGA},
+		{"ide0", m.IDE[0]}, {"ide1", m.IDE[1]},
 	}
 	for i, a := range m.LAPICs[1:] {
 		base = append(base, namedDevice{fmt.Sprintf("lapic%d", i+1), a})

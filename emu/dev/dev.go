@@ -1,5 +1,6 @@
 // Package dev holds the machine's devices: 16550A UART, 8259A PIC pair,
-// 8254 PIT, i8042 keyboard controller, local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg, the
+// 8254 PIT, i8042 keyboard controller, the legacy IDE channels (an empty
+// primary, a CD-ROM without a medium on the secondary), local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg, the
 // guest event port, the PCI bus of QEMU's pc machine and pci-testdev. Devices never
 // import the CPU: they see port or MMIO offsets within their own range
 // (rust-vmm style: off is relative to the attach base, len(data) is the
@@ -18,6 +19,8 @@
 //	0x92, 1    port A (A20)                                          -> kbd.Port92()
 //	0x3C0, 16  VGA registers      vga := dev.NewVGA()                -> vga.CRTC() at 0x3D4, 2; vga.Status() at 0x3DA, 1
 //	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase); cmos.SetIRQ(pic.IRQ(8))
+//	0x1F0, 8   IDE primary        ide0 := dev.NewIDEPrimary(pic.IRQ(14))    -> ide0.Control() at 0x3F6, 1
+//	0x170, 8   IDE secondary      ide1 := dev.NewIDESecondary(pic.IRQ(15))  -> ide1.Control() at 0x376, 1
 //	0xF4, 4    isa-debug-exit     dev.NewDebugExit(func(status int) { ... })
 //	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("etc/kppemu/seed", b)
 //	0xCF8, 8   PCI config         pci := dev.NewPCIBus(ports, reset, ramBytes, dev.PCIWindowEnd-ramBytes)

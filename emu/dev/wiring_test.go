@@ -126,8 +126,10 @@ func FuzzDevicesNoPanic(f *testing.F) {
 		cm := NewCMOS(m.clk, 128<<20, DefaultRTCBase)
 		fw := NewFwCfg(128<<20, 1)
 		ep := NewEventPort(m.clk, fakeMem(prog), nil, nil)
-		ports := []PortDevice{m.uart, m.pic.Master(), m.pic.Slave(), m.pic.ELCR(), m.pit, m.pit.PortB(), cm, fw, ep, NewPCIConfig()}
-		sizes := []uint16{8, 2, 2, 2, 4, 1, 2, 2, 4, 8}
+		ide0, ide1 := NewIDEPrimary(NoIRQ), NewIDESecondary(NoIRQ)
+		ports := []PortDevice{m.uart, m.pic.Master(), m.pic.Slave(), m.pic.ELCR(), m.pit, m.pit.PortB(), cm, fw, ep, NewPCIConfig(),
+			ide0, ide0.Control(), ide1, ide1.Control()}
+		sizes := []uint16{8, 2, 2, 2, 4, 1, 2, 2, 4, 8, 8, 1, 8, 1}
 		for i := 0; i+3 <= len(prog); i += 3 {
 			op, a, v := prog[i], prog[i+1], prog[i+2]
 			width := []int{1, 2, 4, 1}[op>>6]
