@@ -22,7 +22,7 @@ TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsav
 	emu/testdata/cpuprobe.elf emu/testdata/pkru.elf emu/testdata/x2apic.elf emu/testdata/x87.elf \
 	emu/testdata/x87ferr.elf emu/firmware/bios.bin emu/testdata/biosprobe.bin \
 	emu/testdata/lowmem.bin emu/testdata/realmode.bin emu/testdata/smp.bin \
-	emu/testdata/smpwork.bin emu/testdata/pciprobe.bin emu/testdata/ideprobe.bin
+	emu/testdata/smpwork.bin emu/testdata/pciprobe.bin emu/testdata/ideprobe.bin emu/testdata/legacyprobe.bin
 
 .PHONY: all build run test unit unit-jit vet fresh fresh-abi fresh-images fresh-testguest \
 	images bench bench-check bench-deps gobench lint parity difftest-long difftest-coverage campaign testguest clean \

@@ -152,6 +152,9 @@ type Machine struct {
 	EventPort *dev.EventPort
 	DebugExit *dev.DebugExit
 	IDE       [2]*dev.IDEChannel // the legacy IDE channels: primary (empty), secondary (CD-ROM, no medium)
+	FDC       *dev.FDC           // the floppy controller, no disk
+	LPT       *dev.LPT           // LPT1, nothing attached
+	DMA       *dev.DMA           // the 8237 pair and page registers
 	TestDev   *dev.PCTestDev     // pc-testdev, when Config.Devices asks for it
 	PCITest   *dev.PCITestDev    // pci-testdev, when Config.Devices asks for it
 
@@ -330,6 +333,9 @@ func New(cfg Config) (*Machine, error) {
 	m.DebugExit = dev.NewDebugExit(m.debugExit)
 	m.ACPIPM = dev.NewACPIPM(clk)
 	m.IDE = [2]*dev.IDEChannel{dev.NewIDEPrimary(m.isaIRQ(dev.IDEPrimaryIRQ)), dev.NewIDESecondary(m.isaIRQ(dev.IDESecondaryIRQ))}
+	m.FDC = dev.NewFDC(m.isaIRQ(dev.FDCIRQ))
+	m.LPT = dev.NewLPT(m.isaIRQ(dev.LPT1IRQ))
+	m.DMA = dev.NewDMA()
 	writeACPI(m.MMU.RAM(), cfg.CPUs)
 	writeBDA(m.MMU.RAM())
 	if err := writeBIOS(m.MMU.RAM(), cfg.MemBytes); err != nil {
@@ -364,6 +370,12 @@ func New(cfg Config) (*Machine, error) {
 		{dev.IDEPrimaryCtl, 1, "ide0-control", m.IDE[0].Control()},
 		{dev.IDESecondaryBase, dev.IDECommandSize, "ide1", m.IDE[1]},
 		{dev.IDESecondaryCtl, 1, "ide1-control", m.IDE[1].Control()},
+		{dev.FDCBase, dev.FDCSize, "fdc", m.FDC},
+		{dev.FDCDIRPort, 1, "fdc-dir", m.FDC.DIR()},
+		{dev.LPT1Base, dev.LPT1Size, "lpt1", m.LPT},
+		{dev.DMA1Base, dev.DMA1Size, "dma1", m.DMA.DMA1()},
+		{dev.DMA2Base, dev.DMA2Size, "dma2", m.DMA.DMA2()},
+		{dev.DMAPageBase, dev.DMAPageSize, "dma-page", m.DMA.Pages()},
 	}
 	for _, p := range ports {
 		if err := m.Ports.Attach(p.base, p.size, p.name, p.d); err != nil {
@@ -390,7 +402,7 @@ func New(cfg Config) (*Machine, error) {
 		{"cmos", m.CMOS}, {"fw_cfg", m.FwCfg}, {"pci", m.PCI},
 		{"eventport", m.EventPort}, {"debugexit", m.DebugExit}, {"ioapic", m.IOAPIC},
 		{"acpi-pm", m.ACPIPM}, {"i8042", m.I8042}, {"vga", m.VGA},
-		{"ide0", m.IDE[0]}, {"ide1", m.IDE[1]},
+		{"ide0", m.IDE[0]}, {"ide1", m.IDE[1]}, {"fdc", m.FDC}, {"lpt1", m.LPT}, {"dma", m.DMA},
 	}
 	for i, a := range m.LAPICs[1:] {
 		base = append(base, namedDevice{fmt.Sprintf("lapic%d", i+1), a})

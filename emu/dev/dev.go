@@ -1,6 +1,7 @@
 // Package dev holds the machine's devices: 16550A UART, 8259A PIC pair,
 // 8254 PIT, i8042 keyboard controller, the legacy IDE channels (an empty
-// primary, a CD-ROM without a medium on the secondary), local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg, the
+// primary, a CD-ROM without a medium on the secondary), the floppy controller
+// without a disk, LPT1, the 8237 DMA pair, local APIC (xAPIC), isa-debug-exit, CMOS/RTC, fw_cfg, the
 // guest event port, the PCI bus of QEMU's pc machine and pci-testdev. Devices never
 // import the CPU: they see port or MMIO offsets within their own range
 // (rust-vmm style: off is relative to the attach base, len(data) is the
@@ -21,6 +22,9 @@
 //	0x70, 2    CMOS/RTC           cmos := dev.NewCMOS(clk, ramBytes, dev.DefaultRTCBase); cmos.SetIRQ(pic.IRQ(8))
 //	0x1F0, 8   IDE primary        ide0 := dev.NewIDEPrimary(pic.IRQ(14))    -> ide0.Control() at 0x3F6, 1
 //	0x170, 8   IDE secondary      ide1 := dev.NewIDESecondary(pic.IRQ(15))  -> ide1.Control() at 0x376, 1
+//	0x3F1, 5   floppy controller  fdc := dev.NewFDC(pic.IRQ(6))             -> fdc.DIR() at 0x3F7, 1
+//	0x378, 3   LPT1               lpt := dev.NewLPT(pic.IRQ(7))
+//	0x00, 16   DMA 0-3            dma := dev.NewDMA()                       -> dma.DMA1(); dma.DMA2() at 0xC0, 32; dma.Pages() at 0x80, 16
 //	0xF4, 4    isa-debug-exit     dev.NewDebugExit(func(status int) { ... })
 //	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("etc/kppemu/seed", b)
 //	0xCF8, 8   PCI config         pci := dev.NewPCIBus(ports, reset, ramBytes, dev.PCIWindowEnd-ramBytes)

@@ -127,9 +127,10 @@ func FuzzDevicesNoPanic(f *testing.F) {
 		fw := NewFwCfg(128<<20, 1)
 		ep := NewEventPort(m.clk, fakeMem(prog), nil, nil)
 		ide0, ide1 := NewIDEPrimary(NoIRQ), NewIDESecondary(NoIRQ)
+		fdc, dma := NewFDC(NoIRQ), NewDMA()
 		ports := []PortDevice{m.uart, m.pic.Master(), m.pic.Slave(), m.pic.ELCR(), m.pit, m.pit.PortB(), cm, fw, ep, NewPCIConfig(),
-			ide0, ide0.Control(), ide1, ide1.Control()}
-		sizes := []uint16{8, 2, 2, 2, 4, 1, 2, 2, 4, 8, 8, 1, 8, 1}
+			ide0, ide0.Control(), ide1, ide1.Control(), fdc, NewLPT(NoIRQ), dma.DMA1(), dma.DMA2(), dma.Pages()}
+		sizes := []uint16{8, 2, 2, 2, 4, 1, 2, 2, 4, 8, 8, 1, 8, 1, FDCSize, LPT1Size, DMA1Size, DMA2Size, DMAPageSize}
 		for i := 0; i+3 <= len(prog); i += 3 {
 			op, a, v := prog[i], prog[i+1], prog[i+2]
 			width := []int{1, 2, 4, 1}[op>>6]

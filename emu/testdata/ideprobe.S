@@ -8,7 +8,7 @@
  *   - the registers as found, then with master and slave selected, after
  *     writes of the count/LBA registers;
  *   - IDENTIFY DEVICE, IDENTIFY PACKET DEVICE, EXECUTE DEVICE DIAGNOSTIC,
- *     SET FEATURES, CHECK POWER MODE, NOP and READ SECTORS on every drive
+ *     SET FEATURES, CHECK POWER MODE, NOP, READ SECTORS and DEVICE RESET on every drive
  *     position, with the data words of IDENTIFY PACKET DEVICE;
  *   - ATAPI packets to the CD-ROM: TEST UNIT READY, REQUEST SENSE, INQUIRY,
  *     READ CAPACITY, an unknown opcode, with the data they return;
@@ -409,7 +409,8 @@ srst:
 
 idtr:	.word 256*8-1
 	.long idt
-cmdlist: .byte 0xEC, 0xA1, 0x90, 0xEF, 0xE5, 0x00, 0x20, 0xE7, 0x08, 0xFF
+/* Not FLUSH CACHE: QEMU completes it on the CD-ROM some time later. */
+cmdlist: .byte 0xEC, 0xA1, 0x90, 0xEF, 0xE5, 0x00, 0x20, 0x08, 0xFF
 packets:
 	.byte 0x00,0,0,0,0,0,0,0,0,0,0,0	/* TEST UNIT READY */
 	.byte 0x03,0,0,0,18,0,0,0,0,0,0,0	/* REQUEST SENSE */
