@@ -92,6 +92,11 @@ func (c *CPU) tripleFault(chain []Fault) {
 // and the checks. A fault while delivering is returned, with nothing changed.
 func (c *CPU) deliverEvent(vec uint8, code uint32, hasCode bool, kind int) *Fault {
 	c.wake()
+	if vec == VecDB && kind != evSoftware {
+		// Entering the #DB handler clears DR7.GD, so that the handler
+		// itself can use the debug registers (SDM Vol. 3B 17.2.4).
+		c.DR[7] &^= dr7GD
+	}
 	if c.realMode() {
 		return c.deliverReal(vec)
 	}

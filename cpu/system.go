@@ -155,13 +155,33 @@ func (c *CPU) drIndex(n uint8) (uint8, *Fault) {
 	return 0, c.ud()
 }
 
-// movDRReg is MOV DRn, r. Hardware breakpoints are stored but not armed.
+// generalDetect is the general-detect condition of MOV to or from a debug
+// register (SDM Vol. 3B 17.2.4): with DR7.GD=1 the access is a fault-class
+// #DB before the instruction runs, with DR6.BD set and B0-B3 clear. The
+// processor clears GD when it enters the #DB handler (deliverEvent).
+func (c *CPU) generalDetect() *Fault {
+	if c.DR[7]&dr7GD == 0 {
+		return nil
+	}
+	c.DR[6] = c.DR[6]&^0xF | dr6BD
+	return c.raise(VecDB)
+}
+
+const (
+	dr7GD = 1 << 13 // DR7 general detect enable
+	dr6BD = 1 << 13 // DR6 debug-register access detected
+)
+
+// movDRReg is MOV DRn, r.
 func movDRReg(c *CPU, u *uop) *Fault {
 	if c.CPL != 0 {
 		return c.gp(0)
 	}
 	n, f := c.drIndex(u.r[0])
 	if f != nil {
+		return f
+	}
+	if f := c.generalDetect(); f != nil {
 		return f
 	}
 	v := c.reg(u.r[1], u.sz[1])
@@ -189,6 +209,9 @@ func movRegDR(c *CPU, u *uop) *Fault {
 	}
 	n, f := c.drIndex(u.r[1])
 	if f != nil {
+		return f
+	}
+	if f := c.generalDetect(); f != nil {
 		return f
 	}
 	c.setReg(u.r[0], u.sz[0], c.DR[n])
