@@ -272,8 +272,7 @@ func (p *PIT) ReadPort(off uint16, data []byte) {
 		return
 	}
 	if off >= PITControl {
-		data[0] = 0xFF // the control word register is write-only
-		return
+		return // the control word register is write-only: reads give 0, as on QEMU
 	}
 	data[0] = p.readCounter(int(off))
 }

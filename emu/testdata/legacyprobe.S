@@ -3,6 +3,7 @@
  * looks at the ISA devices of QEMU's pc machine beyond the interrupt
  * controllers and timers, as the firmware leaves them before a -kernel
  * boot, and prints what each read returns:
+ *   - the 8254's control port (write-only);
  *   - the 8237 DMA controllers (0x00-0x0F, 0xC0-0xDF) and the page
  *     registers (0x80-0x8F): as found, the address and count registers
  *     through the flip-flop, the mask register after each way of writing
@@ -41,6 +42,11 @@ header:
 entry:
 	movl $stack_top, %esp
 	call irq_init
+	movl $s_pit, %esi
+	call puts
+	movl $0x43, %edx	/* the PIT's write-only control port */
+	call rd
+	call newline
 	call dma
 	call lpt
 	call fdc
@@ -430,6 +436,7 @@ fdc_cmds:
 	.byte 4, 0x13, 0x00, 0x57, 0x00	/* CONFIGURE */
 	.byte 1, 0x0E			/* DUMPREG */
 	.byte 0xFF
+s_pit:      .asciz "pit control:"
 s_dma:      .asciz "dma: as found\n"
 s_dma_rw:   .asciz "dma: after address/count/page writes\n"
 s_dma_ff:   .asciz "dma: flip-flop left high\n"
