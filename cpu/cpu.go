@@ -551,9 +551,9 @@ func (c *CPU) service() (stop, done bool) {
 	// A MOV SS / POP SS shadow holds back the data-breakpoint trap of the
 	// load (and of the shadowed instruction) until after the instruction that
 	// follows it (SDM Vol. 3A §6.8.3). When that instruction is INT n, INT3,
-	// INTO, INT1 or SYSCALL, the trap is therefore taken on the first
-	// instruction of the handler it entered, as the SDM describes for
-	// debug exceptions deferred by MOV SS / POP SS.
+	// INTO or SYSCALL, the trap is therefore taken on the first instruction
+	// of the handler it entered, as the SDM describes for debug exceptions
+	// deferred by MOV SS / POP SS; INT1 reports it in its own #DB (int1).
 	if p&pendDBTrap != 0 && !(p&pendShadow != 0 && c.SSShadow) {
 		// Data breakpoints of the previous instruction: a trap, RIP at the next one.
 		c.clrPending(pendDBTrap)

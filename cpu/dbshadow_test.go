@@ -48,7 +48,7 @@ func TestMovSSDelaysDataBreakpoint(t *testing.T) {
 }
 
 // TestMovSSThenIntDeliversInHandler: when the instruction after MOV SS is
-// INT n, INT3, INT1 or SYSCALL, the held-back #DB is taken on the first
+// INT n, INT3 or SYSCALL, the held-back #DB is taken on the first
 // instruction of the handler it entered (RIP = handler, CPL 0), after the
 // handler's frame has been pushed.
 func TestMovSSThenIntDeliversInHandler(t *testing.T) {

@@ -494,9 +494,16 @@ func into(c *CPU, u *uop) *Fault {
 	return nil
 }
 
-// int1 is INT1/ICEBP (F1): a #DB trap without the gate-DPL check.
+// int1 is INT1/ICEBP (F1): a #DB trap without the gate-DPL check. A data
+// breakpoint trap held back by a MOV SS / POP SS shadow is reported by this
+// #DB (its B bits in DR6) rather than by a second one in the handler.
 func int1(c *CPU, u *uop) *Fault {
 	c.noTrap = true
+	if c.dr.trap != 0 {
+		c.DR[6] = c.DR[6]&^0xF | c.dr.trap
+		c.dr.trap = 0
+		c.clrPending(pendDBTrap)
+	}
 	return c.deliverEvent(VecDB, 0, false, evTrap)
 }
 
