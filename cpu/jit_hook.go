@@ -50,11 +50,17 @@ const jitArenaSize = 32 << 20
 type jitState struct {
 	tlbX     uintptr // TLB array for instruction fetches
 	flagSlot uint64  // the guest's arithmetic flags while generated code runs
+	jcBase   uintptr // &jcache[0]
 
 	buf   *jit.Buffer
 	asm   jit.Asm
 	x     xlator
 	arena []jitBlock // translations are handed out from chunks, like blocks
+
+	// jcache maps linear addresses to the checked entry of their translation, for
+	// returns and indirect jumps (filled on every dispatch from Go).
+	jcache []jitJC
+	jcPage []*codePage // the code page behind each entry, kept alive for its checked entry
 
 	// Chaining: a block that ends with a jump to a known target returns the address of
 	// the jump's rel32 field (a site) the first time; the next dispatch, if it is of
@@ -70,6 +76,18 @@ type jitState struct {
 	// Counters for tests and profiles.
 	translated, untranslatable, entries, slowExits, links, ran uint64
 }
+
+// jitJC is a jump-cache entry (generated code reads lin at +0 and entry at +8).
+type jitJC struct {
+	lin   uint64
+	entry uintptr
+}
+
+// jitJCSize is the number of jump-cache entries (a power of two).
+const jitJCSize = 4096
+
+// jcIndex is the jump-cache slot of linear address lin (generated code hashes alike).
+func jcIndex(lin uint64) uint64 { return (lin ^ lin>>12) & (jitJCSize - 1) }
 
 // jitSite is a chain jump's slot not linked yet.
 type jitSite struct {
@@ -98,6 +116,9 @@ func (c *CPU) enableJIT() error {
 	}
 	c.jit.buf = buf
 	c.jit.sites = make(map[uintptr]jitSite)
+	c.jit.jcache = make([]jitJC, jitJCSize)
+	c.jit.jcPage = make([]*codePage, jitJCSize)
+	c.jit.jcBase = uintptr(unsafe.Pointer(&c.jit.jcache[0]))
 	// The arena is unmapped when the CPU is garbage.
 	runtime.AddCleanup(c, func(b *jit.Buffer) { b.Free() }, buf)
 	return nil
@@ -146,6 +167,9 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 		c.jitLink(x)
 	}
 	c.jit.entries++
+	jc := jcIndex(c.RIP)
+	c.jit.jcache[jc] = jitJC{lin: c.RIP, entry: x.xentry}
+	c.jit.jcPage[jc] = x.page
 	c.jit.flagSlot = c.RFLAGS
 	exit, rest := jit.Enter(x.entry, uintptr(unsafe.Pointer(c)), n, &regs)
 	c.RFLAGS = c.RFLAGS&^flagsArith | c.jit.flagSlot&flagsArith

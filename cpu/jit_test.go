@@ -71,7 +71,7 @@ func (g *jitGen) insn() {
 		ob = 0
 	}
 	g.emit(sz.pre...)
-	switch g.r.Intn(22) {
+	switch g.r.Intn(23) {
 	case 0, 1, 2: // ALU r/m, r (register)
 		d, s := g.dst(), g.reg()
 		g.rex(sz.w, s, d)
@@ -229,6 +229,19 @@ func (g *jitGen) insn() {
 		at := g.imms[g.r.Intn(len(g.imms))] + g.r.Intn(4)
 		disp := int32(at - (len(g.out) + 7))
 		g.emit(0x80, 0x05, byte(disp), byte(disp>>8), byte(disp>>16), byte(disp>>24), byte(1+g.r.Intn(255)))
+	case 21: // returns and indirect jumps
+		g.out = g.out[:len(g.out)-len(sz.pre)]
+		switch g.r.Intn(3) {
+		case 0: // call L; jmp over; L: op; ret; over:
+			d, s := g.dst(), g.reg()
+			g.emit(0xE8, 2, 0, 0, 0, 0xEB, 4)
+			g.rex(true, s, d)
+			g.emit(0x01, 0xC0|(s&7)<<3|d&7, 0xC3) // REX.W is always there: 3 bytes and RET
+		case 1: // lea rax, [rip+4]; jmp rax; hlt; hlt
+			g.emit(0x48, 0x8D, 0x05, 4, 0, 0, 0, 0xFF, 0xE0, 0xF4, 0xF4)
+		default: // lea rax, [rip+4]; call rax; jmp over; ret
+			g.emit(0x48, 0x8D, 0x05, 4, 0, 0, 0, 0xFF, 0xD0, 0xEB, 0x01, 0xC3)
+		}
 	default: // something the translator leaves to the interpreter: CLC/STC/CMC, CPUID-free
 		g.out = g.out[:len(g.out)-len(sz.pre)]
 		g.emit([]byte{0xF8, 0xF9, 0xF5, 0x9C, 0x58}[g.r.Intn(4)])
@@ -395,5 +408,37 @@ func TestJITMatchesInterpreter(t *testing.T) {
 	t.Logf("%d blocks translated, %d entries, %d exits to the interpreter, %d links", translated, entries, slow, links)
 	if links == 0 {
 		t.Fatal("no block was chained to another")
+	}
+}
+
+// TestJITCallsStayInGeneratedCode runs a loop of calls and returns: the returns go
+// through the jump cache and the calls are linked, so generated code is entered from
+// Go only a handful of times, and the state matches the interpreter's.
+func TestJITCallsStayInGeneratedCode(t *testing.T) {
+	code := []byte{
+		0x41, 0xBE, 0xE8, 0x03, 0, 0, // mov r14d, 1000
+		0xE8, 0x08, 0, 0, 0, // L: call F
+		0x41, 0xFF, 0xCE, // dec r14d
+		0x75, 0xF6, // jnz L
+		0xF4,             // hlt
+		0x90, 0x90, 0x90, // padding
+		0x48, 0x83, 0xC0, 0x03, // F: add rax, 3
+		0xC3, // ret
+	}
+	p := newJITPair(t, 0)
+	p.setup(code, rand.New(rand.NewSource(1)), 0)
+	for i, e := range p.envs {
+		e.c.GPR[RAX] = 0
+		if ex := e.c.Run(100000); ex.Reason != ExitDeadHalt {
+			t.Fatalf("tier %d: %v", i, ex)
+		}
+	}
+	p.compare("after the loop")
+	if p.envs[1].c.GPR[RAX] != 3000 {
+		t.Fatalf("RAX %d", p.envs[1].c.GPR[RAX])
+	}
+	st := p.envs[1].c.JITStats()
+	if st.Ran < 4000 || st.Entries > 50 {
+		t.Fatalf("generated code ran %d instructions in %d entries from Go", st.Ran, st.Entries)
 	}
 }

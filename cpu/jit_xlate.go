@@ -38,6 +38,7 @@ var (
 	segSize     = int32(unsafe.Sizeof(Segment{}))
 	offTLBX     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbX))
 	offPending  = int32(unsafe.Offsetof(CPU{}.pending))
+	offJCache   = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.jcBase))
 	offFlagSlot = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.flagSlot))
 )
 
@@ -101,23 +102,31 @@ type xlStub struct {
 
 // xlator holds the state of one block translation.
 type xlator struct {
-	c      *CPU
-	a      *jit.Asm
-	fl     flagState
-	stubs  []xlStub
-	done   uint64 // instructions translated before the current one
-	ip     uint64 // RIP of the current instruction
-	next   uint64 // RIP after it
-	end    bool   // the current instruction ended the block (wrote RIP and exited)
-	ops    []*uop // the block's instructions (a fused pair's two)
-	i      int    // index of the current one
-	limit  int    // instructions the translation covers (the first pass finds out)
-	start  uint64 // RIP of the block
-	exitL  jit.Label
-	entryL jit.Label
-	loopL  jit.Label // after the cached registers are loaded
-	chains []xlChain
-	rc     regCache
+	c       *CPU
+	a       *jit.Asm
+	fl      flagState
+	stubs   []xlStub
+	done    uint64 // instructions translated before the current one
+	ip      uint64 // RIP of the current instruction
+	next    uint64 // RIP after it
+	end     bool   // the current instruction ended the block (wrote RIP and exited)
+	ops     []*uop // the block's instructions (a fused pair's two)
+	i       int    // index of the current one
+	limit   int    // instructions the translation covers (the first pass finds out)
+	start   uint64 // RIP of the block
+	exitL   jit.Label
+	entryL  jit.Label
+	loopL   jit.Label // after the cached registers are loaded
+	budgetL jit.Label // the budget does not cover the block
+	pend    []xlPend  // exits for pending work at backward jumps
+	chains  []xlChain
+	rc      regCache
+}
+
+// xlPend is the exit of a backward jump that finds work pending.
+type xlPend struct {
+	l  jit.Label
+	ip uint64 // the jump's target
 }
 
 // xlChain is a jump at the end of a block that the Go side links to its target.
@@ -125,6 +134,7 @@ type xlChain struct {
 	stub    jit.Label // returns the slot's address to Go
 	stubOff int
 	slot    *uintptr // where the jump finds its target
+	target  uint64
 }
 
 // jitTranslate translates as much of block b (at RIP, in the current code page) as it
@@ -155,6 +165,9 @@ func (c *CPU) jitTranslate(b *block) *jitBlock {
 		*s.slot = base + uintptr(s.stubOff)
 		c.jit.sites[uintptr(unsafe.Pointer(s.slot))] = jitSite{slot: s.slot, from: c.RIP &^ 0xFFF}
 	}
+	if jitDumpHook != nil {
+		jitDumpHook(c.RIP, code)
+	}
 	entry, err := c.jit.buf.Write(code)
 	if err != nil || entry != base {
 		c.log.Error("jit: writing a block", "rip", c.RIP, "err", err)
@@ -175,13 +188,14 @@ func (c *CPU) jitReset() {
 	c.jit.keep = nil
 	c.jit.linkSite = 0
 	c.jit.slots = nil
+	clear(c.jit.jcache)
 }
 
 // jitAssemble assembles the code of block b; nil when its first instruction is not
 // translated.
 func (c *CPU) jitAssemble(b *block) []byte {
 	x := &c.jit.x
-	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0], chains: x.chains[:0], ops: x.ops[:0]}
+	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0], chains: x.chains[:0], ops: x.ops[:0], pend: x.pend[:0]}
 	a := x.a
 	a.Reset()
 	x.exitL = a.NewLabel()
@@ -223,10 +237,10 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	stopped := x.body()
 	n := x.done
 	a.Rollback(body)
-	x.stubs, x.chains, x.fl, x.end, x.done = x.stubs[:0], x.chains[:0], flagState{}, false, 0
+	x.stubs, x.chains, x.pend, x.fl, x.end, x.done = x.stubs[:0], x.chains[:0], x.pend[:0], flagState{}, false, 0
 	x.limit = int(n)
 	x.allocRegs()
-	cmpAt, subAt := x.prologue()
+	subAt := x.prologue()
 	if st := x.body(); x.done != n || st != stopped {
 		c.log.Error("jit: the two passes disagree", "rip", c.RIP)
 		return nil
@@ -251,12 +265,26 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	}
 	for i := range x.chains {
 		a.Bind(x.chains[i].stub)
+		x.setRIP(x.chains[i].target)
 		a.MovImm(jit.RAX, uint64(uintptr(unsafe.Pointer(x.chains[i].slot))))
 		a.Ret()
 	}
+	// The exit before the block starts (checked entry failed, budget too small): RIP is
+	// the block's start (jumps into the block do not store it).
 	a.Bind(x.exitL)
+	x.setRIP(x.start)
 	a.MovImm(jit.RAX, jitExitEnd)
 	a.Ret()
+	a.Bind(x.budgetL)
+	a.AluRI(8, jit.ADD, hBudget, 0x7FFFFFFF)
+	addAt := a.Len() - 4
+	a.Jmp(x.exitL)
+	for _, p := range x.pend {
+		a.Bind(p.l)
+		x.setRIP(p.ip)
+		a.MovImm(jit.RAX, jitExitEnd)
+		a.Ret()
+	}
 	code, err := a.Finish()
 	if err != nil {
 		c.log.Error("jit: assembling a block", "rip", c.RIP, "err", err)
@@ -265,22 +293,22 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	for i := range x.chains {
 		x.chains[i].stubOff = a.Offset(x.chains[i].stub)
 	}
-	putU32(code[cmpAt:], uint32(x.done))
 	putU32(code[subAt:], uint32(x.done))
+	putU32(code[addAt:], uint32(x.done))
 	return code
 }
 
 // prologue emits the budget check at the top of the block (where it loops onto
-// itself too) and returns the offsets of the count immediates.
-func (x *xlator) prologue() (cmpAt, subAt int) {
+// itself too) and returns the offset of the count immediate.
+func (x *xlator) prologue() (subAt int) {
 	a := x.a
 	x.loopL = a.NewLabel()
+	x.budgetL = a.NewLabel()
 	a.Bind(x.loopL)
-	a.AluRI(8, jit.CMP, hBudget, 0x7FFFFFFF)
-	cmpAt = a.Len() - 4
-	a.Jcc(jit.CondB, x.exitL)
 	a.AluRI(8, jit.SUB, hBudget, 0x7FFFFFFF)
-	return cmpAt, a.Len() - 4
+	subAt = a.Len() - 4
+	a.Jcc(jit.CondB, x.budgetL)
+	return subAt
 }
 
 // body translates the instructions of the block up to x.limit; it reports whether
@@ -292,11 +320,11 @@ func (x *xlator) body() (stopped bool) {
 		u := x.ops[x.i]
 		x.next = x.ip + uint64(u.len)
 		mark := a.Mark()
-		nstubs, nchains := len(x.stubs), len(x.chains)
+		nstubs, nchains, npend := len(x.stubs), len(x.chains), len(x.pend)
 		fl, rc := x.fl, x.rc
 		if !x.insn(u) {
 			a.Rollback(mark)
-			x.stubs, x.chains = x.stubs[:nstubs], x.chains[:nchains]
+			x.stubs, x.chains, x.pend = x.stubs[:nstubs], x.chains[:nchains], x.pend[:npend]
 			x.fl, x.rc = fl, rc
 			return true
 		}
@@ -306,17 +334,22 @@ func (x *xlator) body() (stopped bool) {
 	return x.i < len(x.ops) && !x.end
 }
 
-// chain ends the block with a jump to the block at target: RIP is set, and unless work
-// is pending the jump goes through a slot (a word outside the code) to the target's code
-// once the Go side has linked it. Until then the slot leads to a stub that returns the
-// slot's address, asking for the link.
+// chain ends the block with a jump to the block at target, through a slot (a word
+// outside the code) that the Go side links to the target's code; until then the slot
+// leads to a stub that sets RIP and returns the slot's address, asking for the link.
+// RIP is not stored on the way: the target's own exits store it. A backward jump
+// first checks for pending work (a request from another goroutine; everything else
+// that sets it runs in Go), so that a loop cannot run past it for the whole budget.
 func (x *xlator) chain(target uint64) {
 	a := x.a
 	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
-	x.setRIP(target)
-	a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
-	a.Jcc(jit.CondNE, x.exitL)
+	if target <= x.ip {
+		l := a.NewLabel()
+		a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
+		a.Jcc(jit.CondNE, l)
+		x.pend = append(x.pend, xlPend{l: l, ip: target})
+	}
 	if target == x.start {
 		a.Jmp(x.loopL) // a loop onto itself: the cached registers are current
 		return
@@ -324,7 +357,30 @@ func (x *xlator) chain(target uint64) {
 	slot := x.c.jitSlot()
 	a.MovImm(jit.RAX, uint64(uintptr(unsafe.Pointer(slot))))
 	a.JmpMem(jit.M(jit.RAX, 0))
-	x.chains = append(x.chains, xlChain{stub: a.NewLabel(), slot: slot})
+	x.chains = append(x.chains, xlChain{stub: a.NewLabel(), slot: slot, target: target})
+}
+
+// jumpIndirect ends the block with a jump to the address in RDI (canonical, already
+// stored in RIP), through the jump cache: a hit goes to the checked entry of the block
+// translated for that address, a miss returns to Go.
+func (x *xlator) jumpIndirect() {
+	a := x.a
+	x.writeBack(x.rc.dirty)
+	x.fixAF(x.fl)
+	a.MovRR(8, jit.RCX, jit.RDI)
+	a.ShiftRI(8, jit.SHR, jit.RCX, 12)
+	a.AluRR(8, jit.XOR, jit.RCX, jit.RDI)
+	a.AluRI(4, jit.AND, jit.RCX, jitJCSize-1)
+	a.ShiftRI(4, jit.SHL, jit.RCX, 4)
+	a.AluRM(8, jit.ADD, jit.RCX, jit.M(hCPU, offJCache))
+	a.AluRM(8, jit.CMP, jit.RDI, jit.M(jit.RCX, 0))
+	miss := a.NewLabel()
+	a.Jcc(jit.CondNE, miss)
+	a.JmpMem(jit.M(jit.RCX, 8))
+	a.Bind(miss)
+	a.MovImm(jit.RAX, jitExitEnd)
+	a.Ret()
+	x.end = true
 }
 
 // jitSlot returns a new link slot. Slots come in chunks that never move.
@@ -794,10 +850,12 @@ func (x *xlator) insn(u *uop) bool {
 		return x.push(u)
 	case u.op == jopPOP:
 		return x.pop(u)
-	case u.op == jopJMP:
+	case u.op == jopJMP && u.kind[0] == kRel:
 		return x.jmp(u)
-	case u.op == jopCALL:
+	case u.op == jopCALL && u.kind[0] == kRel:
 		return x.call(u)
+	case u.op == jopJMP || u.op == jopCALL:
+		return x.jmpInd(u, u.op == jopCALL)
 	case u.op == jopRET:
 		return x.ret(u)
 	case jopJcc[u.op] != 0:
@@ -1316,11 +1374,39 @@ func (x *xlator) ret(u *uop) bool {
 	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
 	x.storeReg(RSP, 8, jit.RAX)
 	a.Store(8, jit.M(hCPU, offRIP), jit.RDI)
-	x.writeBack(x.rc.dirty)
-	x.fixAF(x.fl)
-	a.MovImm(jit.RAX, jitExitEnd)
-	a.Ret()
-	x.end = true
+	x.jumpIndirect()
+	return true
+}
+
+// jmpInd translates JMP r/m64 and CALL r/m64.
+func (x *xlator) jmpInd(u *uop, call bool) bool {
+	a := x.a
+	if u.osize != 8 || u.sz[0] != 8 {
+		return false
+	}
+	switch u.kind[0] {
+	case kReg:
+		x.loadReg(jit.RDI, u.r[0], 8)
+	case kMem:
+		if !x.ea(u, true) {
+			return false
+		}
+		x.probe(mmu.Read, 8, jit.RSI)
+		a.Load(8, jit.RDI, jit.M(jit.RSI, 0))
+	default:
+		return false
+	}
+	x.canonicalCheck(jit.RDI)
+	if call {
+		x.loadReg(jit.RAX, RSP, 8)
+		a.Lea(8, jit.RAX, jit.M(jit.RAX, -8))
+		x.probe(mmu.Write, 8, jit.RSI) // RDI (the target) is kept
+		a.MovImm(jit.RCX, x.next)
+		a.Store(8, jit.M(jit.RSI, 0), jit.RCX)
+		x.storeReg(RSP, 8, jit.RAX)
+	}
+	a.Store(8, jit.M(hCPU, offRIP), jit.RDI)
+	x.jumpIndirect()
 	return true
 }
 
@@ -1348,3 +1434,6 @@ func (x *xlator) cmov(u *uop, cc uint8) bool {
 	x.storeReg(u.r[0], s, jit.RAX)
 	return true
 }
+
+// jitDumpHook, when set (diagnostics), sees the code of every translation.
+var jitDumpHook func(rip uint64, code []byte)
