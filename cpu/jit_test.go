@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/kppemu/kppemu/mmu"
@@ -368,6 +370,10 @@ func TestJITMatchesInterpreter(t *testing.T) {
 	seeds := 300
 	if testing.Short() {
 		seeds = 60
+	}
+	// KPPEMU_JIT_SEEDS runs more programs (a longer soak).
+	if n, err := strconv.Atoi(os.Getenv("KPPEMU_JIT_SEEDS")); err == nil && n > 0 {
+		seeds = n
 	}
 	var translated, entries, slow, links uint64
 	for seed := 0; seed < seeds; seed++ {

@@ -102,31 +102,34 @@ type xlStub struct {
 
 // xlator holds the state of one block translation.
 type xlator struct {
-	c       *CPU
-	a       *jit.Asm
-	fl      flagState
-	stubs   []xlStub
-	done    uint64 // instructions translated before the current one
-	ip      uint64 // RIP of the current instruction
-	next    uint64 // RIP after it
-	end     bool   // the current instruction ended the block (wrote RIP and exited)
-	ops     []*uop // the block's instructions (a fused pair's two)
-	i       int    // index of the current one
-	limit   int    // instructions the translation covers (the first pass finds out)
-	start   uint64 // RIP of the block
-	exitL   jit.Label
-	entryL  jit.Label
-	loopL   jit.Label // after the cached registers are loaded
-	budgetL jit.Label // the budget does not cover the block
-	pend    []xlPend  // exits for pending work at backward jumps
-	chains  []xlChain
-	rc      regCache
+	c         *CPU
+	a         *jit.Asm
+	fl        flagState
+	stubs     []xlStub
+	done      uint64 // instructions translated before the current one
+	ip        uint64 // RIP of the current instruction
+	next      uint64 // RIP after it
+	end       bool   // the current instruction ended the block (wrote RIP and exited)
+	ops       []*uop // the block's instructions (a fused pair's two)
+	i         int    // index of the current one
+	limit     int    // instructions the translation covers (the first pass finds out)
+	start     uint64 // RIP of the block
+	selfLoop  bool   // the block jumps to its own start
+	loopDirty uint16 // cached registers dirty at the top of the block
+	exitL     jit.Label
+	entryL    jit.Label
+	loopL     jit.Label // after the cached registers are loaded
+	budgetL   jit.Label // the budget does not cover the block
+	pend      []xlPend  // exits for pending work at backward jumps
+	chains    []xlChain
+	rc        regCache
 }
 
 // xlPend is the exit of a backward jump that finds work pending.
 type xlPend struct {
-	l  jit.Label
-	ip uint64 // the jump's target
+	l     jit.Label
+	ip    uint64 // the jump's target
+	dirty uint16 // cached registers to store back
 }
 
 // xlChain is a jump at the end of a block that the Go side links to its target.
@@ -235,11 +238,21 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	}
 	x.prologue()
 	stopped := x.body()
-	n := x.done
+	n, self := x.done, x.selfLoop
 	a.Rollback(body)
 	x.stubs, x.chains, x.pend, x.fl, x.end, x.done = x.stubs[:0], x.chains[:0], x.pend[:0], flagState{}, false, 0
 	x.limit = int(n)
 	x.allocRegs()
+	if self {
+		// Around the loop the cached registers are not stored back: wherever the block
+		// is left, all of them may be dirty.
+		for g, h := range x.rc.host {
+			if h != jit.NoReg {
+				x.rc.dirty |= 1 << g
+			}
+		}
+	}
+	x.loopDirty = x.rc.dirty
 	subAt := x.prologue()
 	if st := x.body(); x.done != n || st != stopped {
 		c.log.Error("jit: the two passes disagree", "rip", c.RIP)
@@ -276,11 +289,13 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	a.MovImm(jit.RAX, jitExitEnd)
 	a.Ret()
 	a.Bind(x.budgetL)
+	x.writeBack(x.loopDirty) // a loop onto itself comes back here with its registers
 	a.AluRI(8, jit.ADD, hBudget, 0x7FFFFFFF)
 	addAt := a.Len() - 4
 	a.Jmp(x.exitL)
 	for _, p := range x.pend {
 		a.Bind(p.l)
+		x.writeBack(p.dirty)
 		x.setRIP(p.ip)
 		a.MovImm(jit.RAX, jitExitEnd)
 		a.Ret()
@@ -342,16 +357,23 @@ func (x *xlator) body() (stopped bool) {
 // that sets it runs in Go), so that a loop cannot run past it for the whole budget.
 func (x *xlator) chain(target uint64) {
 	a := x.a
-	x.writeBack(x.rc.dirty)
+	self := target == x.start
+	if self {
+		x.selfLoop = true
+	} else {
+		x.writeBack(x.rc.dirty)
+	}
 	x.fixAF(x.fl)
 	if target <= x.ip {
 		l := a.NewLabel()
 		a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
 		a.Jcc(jit.CondNE, l)
-		x.pend = append(x.pend, xlPend{l: l, ip: target})
+		x.pend = append(x.pend, xlPend{l: l, ip: target, dirty: x.rc.dirty})
 	}
-	if target == x.start {
-		a.Jmp(x.loopL) // a loop onto itself: the cached registers are current
+	if self {
+		// A loop onto itself keeps its registers in the host registers: the block
+		// then starts with every cached register dirty (see jitAssemble).
+		a.Jmp(x.loopL)
 		return
 	}
 	slot := x.c.jitSlot()
@@ -876,6 +898,16 @@ func (x *xlator) mov(u *uop) bool {
 	if !isInt(s) || k1 != kImm && !isInt(u.sz[1]) {
 		return false
 	}
+	if d := x.cached(u.r[0], s); k0 == kReg && d != jit.NoReg && s >= 4 && (k1 == kReg || k1 == kImm) {
+		// A 32/64-bit move into a cached register: straight into its host register.
+		if k1 == kReg {
+			x.loadReg(d, u.r[1], s)
+		} else {
+			a.MovImm(d, u.imm&sizeMask[s])
+		}
+		x.rc.dirty |= 1 << (u.r[0] & 15)
+		return true
+	}
 	switch {
 	case k0 == kReg && k1 == kReg:
 		x.loadReg(jit.RAX, u.r[1], s)
@@ -1029,6 +1061,27 @@ func (x *xlator) alu(u *uop) bool {
 		default:
 			a.AluRR(s, op, dst, src)
 		}
+	}
+	if d := x.cached(u.r[0], s); k0 == kReg && d != jit.NoReg && (k1 == kReg || k1 == kImm) {
+		// The destination lives in a host register: operate on it directly (a host
+		// 32-bit operation zero-extends and an 8/16-bit one merges, as the guest's do).
+		src := jit.RCX
+		if k1 == kReg {
+			if sc := x.cached(u.r[1], s); sc != jit.NoReg {
+				src = sc
+			} else {
+				x.loadReg(jit.RCX, u.r[1], s)
+			}
+		}
+		if carry {
+			x.needCF()
+		}
+		emit(d, src, k1 == kImm)
+		x.capture(logic)
+		if writes {
+			x.rc.dirty |= 1 << (u.r[0] & 15)
+		}
+		return true
 	}
 	switch {
 	case k0 == kReg && (k1 == kReg || k1 == kImm):
