@@ -114,7 +114,10 @@ func (s *Session) analyzeContext() {
 	s.printf("  %s\n", line)
 	s.printf("  stack (frame pointers):\n")
 	for i, f := range s.backtrace(16) {
-		s.printf("    #%-2d 0x%016x %s\n", i, f, s.name(f))
+		if f.entry != "" {
+			s.printf("        <%s>\n", f.entry)
+		}
+		s.printf("    #%-2d 0x%016x %s\n", i, f.addr, s.name(f.addr))
 	}
 	if last := s.lastEvent(abi.EvModuleLoaded); last != nil {
 		s.printf("  last driver loaded: %s at %#x (%d ns)\n", last.Text, last.Args[0], last.Time)

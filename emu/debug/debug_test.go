@@ -293,3 +293,22 @@ func TestAnalyzeWhoWrote(t *testing.T) {
 	require.Contains(t, got, "corrupted address: kernel!service_table+0x")
 	require.Regexp(t, `WHO WROTE 0x[0-9a-f]+:\n0x[0-9a-f]+ <kernel!service_table\+0x[0-9a-f]+> was last written at \d+ ns, instruction \d+, by\n  0x[0-9a-f]+ <attack_a1!driver_entry\+0x[0-9a-f]+> \(CPL 0\): mov byte ptr \[rdx\], cl`, got)
 }
+
+// TestBacktraceThroughEntries: bt walks through the kernel's interrupt
+// entry to the interrupted code and on to its callers, and through the
+// system-call entry to the user RIP, where the walk ends.
+func TestBacktraceThroughEntries(t *testing.T) {
+	s := kernelSession(t, "")
+	got := transcript(t, s, "b time_tick", "c", "bt")
+	require.Regexp(t, `#2  0x[0-9a-f]+ in kernel!isr_common\+0x[0-9a-f]+\n`+
+		`    <interrupt, vector 0x[0-9a-f]+, error 0x0, from CPL 0>\n`+
+		`#3  0x[0-9a-f]+ in kernel!\w+\+0x[0-9a-f]+\n`, got)
+	require.Regexp(t, `in kernel!(call_on_stack|thread_start)\+0x[0-9a-f]+\n$`, got, "the walk reaches the stack's first frame")
+
+	s = kernelSession(t, "autorun=run hello")
+	got = transcript(t, s, "b sys_write", "c", "bt")
+	require.Regexp(t, `#0  0x[0-9a-f]+ in kernel!sys_write\+0x0\n`+
+		`#1  0x[0-9a-f]+ in kernel!syscall_entry\+0x[0-9a-f]+\n`+
+		`    <system call from CPL 3>\n`+
+		`#2  0x00000000400[0-9a-f]{5} in 0x400[0-9a-f]{5}\n$`, got)
+}

@@ -405,7 +405,9 @@ func formatUnit(v uint64, f xFormat, s *Session) string {
 // cmdBt walks the frame-pointer chain: each frame's saved RBP at [rbp] and
 // its return address at [rbp+8]. At a function's first instruction (push
 // rbp not executed yet) the caller's return address is at [rsp], right
-// after it at [rsp+8], and RBP still holds the caller's frame.
+// after it at [rsp+8], and RBP still holds the caller's frame. The walk
+// goes on through the kernel's interrupt, exception and system-call
+// entries (see entryFrame), from the registers they saved.
 func (s *Session) cmdBt(args string) error {
 	limit := uint64(64)
 	if args != "" {
@@ -415,45 +417,140 @@ func (s *Session) cmdBt(args string) error {
 		}
 	}
 	for i, f := range s.backtrace(int(min(limit, 1024))) {
-		s.printf("#%-2d 0x%016x in %s\n", i, f, s.name(f))
+		if f.entry != "" {
+			s.printf("    <%s>\n", f.entry)
+		}
+		s.printf("#%-2d 0x%016x in %s\n", i, f.addr, s.name(f.addr))
 	}
 	return nil
 }
 
-// backtrace returns the return addresses of the frames, innermost first
-// (frame 0 is RIP).
-func (s *Session) backtrace(limit int) []uint64 {
+// A btFrame is one frame of a backtrace: a code address (RIP for the
+// innermost, a return address or an interrupted RIP for the others) and,
+// for a frame the kernel entered through an interrupt, exception or system
+// call, what entered it.
+type btFrame struct {
+	addr  uint64
+	entry string
+}
+
+// The kernel's entry paths, as a debugger walks through them (kernel/isr.S,
+// struct trap_frame in kpp/trap.h). isr_common pushes the general
+// registers below the CPU's frame and calls trap_dispatch with RSP, so the
+// trap frame starts 16 bytes above trap_dispatch's frame pointer (its
+// saved RBP and return address); syscall_entry pushes the user RSP, RIP
+// (RCX), RFLAGS (R11) and RBP, then calls the service, whose frame pointer
+// is 16 bytes below the saved RBP.
+const (
+	isrEntrySym     = "isr_common"
+	syscallEntrySym = "syscall_entry"
+
+	trapFrameRBP    = 8 * 8
+	trapFrameVector = 15 * 8
+	trapFrameError  = 16 * 8
+	trapFrameRIP    = 17 * 8
+	trapFrameCS     = 18 * 8
+	trapFrameRSP    = 20 * 8
+
+	syscallFrameRBP = 0
+	syscallFrameRIP = 16
+	syscallFrameRSP = 24
+)
+
+// backtrace returns the frames, innermost first (frame 0 is RIP).
+func (s *Session) backtrace(limit int) []btFrame {
 	c := s.cpu()
-	rip, rsp, rbp := s.rip(), c.GPR[cpu.RSP], c.GPR[cpu.RBP]
-	frames := []uint64{rip}
-	if _, sym, hasSym, ok := s.m.Symbols().Where(rip); ok && hasSym {
-		var first [1]byte
+	return s.walkFrames(nil, btFrame{addr: s.rip()}, c.GPR[cpu.RSP], c.GPR[cpu.RBP], limit)
+}
+
+// walkFrames appends the frames from a code address with its RSP and RBP.
+func (s *Session) walkFrames(frames []btFrame, first btFrame, rsp, rbp uint64, limit int) []btFrame {
+	frames = append(frames, first)
+	if _, sym, hasSym, ok := s.m.Symbols().Where(first.addr); ok && hasSym && len(frames) < limit {
+		var b [1]byte
 		slot, found := uint64(0), false
 		switch {
-		case rip == sym.Addr:
+		case first.addr == sym.Addr:
 			slot, found = rsp, true
-		case rip == sym.Addr+1 && s.readVirt(sym.Addr, first[:]) == nil && first[0] == 0x55:
+		case first.addr == sym.Addr+1 && s.readVirt(sym.Addr, b[:]) == nil && b[0] == 0x55:
 			slot, found = rsp+8, true
 		}
 		if found {
 			if ret, err := s.readU64(slot); err == nil {
-				frames = append(frames, ret)
+				frames = append(frames, btFrame{addr: ret})
+				if f, rsp2, rbp2, ok := s.entryFrame(ret, slot+8); ok && len(frames) < limit {
+					return s.walkFrames(frames, f, rsp2, rbp2, limit)
+				}
 			}
 		}
 	}
+	// Kernel code is in the upper half: a kernel frame whose return
+	// address is not has left the kernel's stack (RBP still held a
+	// value of the caller's, not a frame).
+	kernel := first.addr >= 1<<63
 	for len(frames) < limit && rbp != 0 {
 		next, err1 := s.readU64(rbp)
 		ret, err2 := s.readU64(rbp + 8)
-		if err1 != nil || err2 != nil || ret == 0 {
+		if err1 != nil || err2 != nil || ret == 0 || kernel && ret < 1<<63 {
 			break
 		}
-		frames = append(frames, ret)
+		frames = append(frames, btFrame{addr: ret})
+		if len(frames) < limit {
+			if f, rsp2, rbp2, ok := s.entryFrame(ret, rbp+16); ok {
+				return s.walkFrames(frames, f, rsp2, rbp2, limit)
+			}
+		}
 		if next <= rbp {
 			break // the chain must go up the stack
 		}
 		rbp = next
 	}
 	return frames
+}
+
+// entryFrame recognises a return address into the kernel's interrupt or
+// system-call entry; saved is where the entry's saved registers start. It
+// returns the interrupted code's frame with its RSP and RBP; from ring 3
+// the RBP is 0: programs keep no frame pointers, the walk ends there.
+func (s *Session) entryFrame(ret, saved uint64) (f btFrame, rsp, rbp uint64, ok bool) {
+	_, sym, hasSym, found := s.m.Symbols().Where(ret)
+	if !found || !hasSym {
+		return f, 0, 0, false
+	}
+	read := func(off uint64) uint64 {
+		v, err := s.readU64(saved + off)
+		if err != nil {
+			ok = false
+		}
+		return v
+	}
+	ok = true
+	switch sym.Name {
+	case isrEntrySym:
+		vec, code, cs := read(trapFrameVector), read(trapFrameError), read(trapFrameCS)
+		f = btFrame{addr: read(trapFrameRIP), entry: fmt.Sprintf("%s, error %#x, from CPL %d", vectorName(vec), code, cs&3)}
+		rsp, rbp = read(trapFrameRSP), read(trapFrameRBP)
+		if cs&3 != 0 {
+			rbp = 0
+		}
+	case syscallEntrySym:
+		f = btFrame{addr: read(syscallFrameRIP), entry: "system call from CPL 3"}
+		rsp = read(syscallFrameRSP)
+	default:
+		return f, 0, 0, false
+	}
+	return f, rsp, rbp, ok
+}
+
+// vectorName names an interrupt vector: the exception's mnemonic or the
+// number.
+func vectorName(v uint64) string {
+	names := [...]string{"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "", "#TS", "#NP", "#SS",
+		"#GP", "#PF", "", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP"}
+	if v < uint64(len(names)) && names[v] != "" {
+		return fmt.Sprintf("exception %s (vector %d)", names[v], v)
+	}
+	return fmt.Sprintf("interrupt, vector %#x", v)
 }
 
 func (s *Session) cmdInfo(args string) error {
