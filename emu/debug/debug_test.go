@@ -312,3 +312,37 @@ func TestBacktraceThroughEntries(t *testing.T) {
 		`    <system call from CPL 3>\n`+
 		`#2  0x00000000400[0-9a-f]{5} in 0x400[0-9a-f]{5}\n$`, got)
 }
+
+// TestBacktraceFromStops: bt from the bug-check stops walks through the
+// exception or interrupt that led there. A kernel page fault (wxtest null)
+// shows the #PF frame and the faulting driver; a double fault on its IST
+// stack (wxtest stack) the frames of the overflowing recursion; PatchGuard's
+// 0x109, whose stop path zeroes RBP, the detecting pass, its timer DPC and
+// the interrupted idle loop.
+func TestBacktraceFromStops(t *testing.T) {
+	frame := `#\d+ +0x[0-9a-f]+ in `
+	for _, c := range []struct{ cmdline, want string }{
+		{"autorun=load wxtest null", frame + `kernel!isr_common\+0x[0-9a-f]+\n` +
+			`    <exception #PF \(vector 14\), error 0x0, from CPL 0>\n` +
+			frame + `wxtest!driver_entry\+0x[0-9a-f]+\n` +
+			frame + `kernel!load_locked\+0x[0-9a-f]+\n`},
+		{"autorun=load wxtest stack", frame + `kernel!isr_common\+0x[0-9a-f]+\n` +
+			`    <exception #DF \(vector 8\), error 0x0, from CPL 0>\n` +
+			frame + `wxtest!recurse[.\w]*\+0x[0-9a-f]+\n` +
+			`(` + frame + `wxtest!recurse[.\w]*\+0x[0-9a-f]+\n)+` +
+			frame + `wxtest!driver_entry\+0x[0-9a-f]+\n`},
+		{"pg.profile=test autorun=load attack_a1", `#0  0x[0-9a-f]+ in kernel!pg_stop\+0x[0-9a-f]+\n` +
+			`#1  0x[0-9a-f]+ in kernel!pg_crash\+0x[0-9a-f]+\n` +
+			`#2  0x[0-9a-f]+ in kernel!pg_report\+0x[0-9a-f]+\n` +
+			`(` + frame + `kernel!\w+\+0x[0-9a-f]+\n)*` +
+			frame + `kernel!isr_common\+0x[0-9a-f]+\n` +
+			`    <interrupt, vector 0x[0-9a-f]+, error 0x0, from CPL 0>\n` +
+			frame + `kernel!\w+\+0x[0-9a-f]+\n`},
+	} {
+		s := kernelSession(t, c.cmdline)
+		got := transcript(t, s, "c", "bt")
+		require.Contains(t, got, "The guest bug-checked", c.cmdline)
+		require.Regexp(t, c.want, got, c.cmdline)
+		require.Regexp(t, `in kernel!(call_on_stack|thread_start)\+0x[0-9a-f]+\n$`, got, "%s: the walk reaches the stack's first frame", c.cmdline)
+	}
+}

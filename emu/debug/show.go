@@ -500,6 +500,13 @@ func (s *Session) walkFrames(frames []btFrame, first btFrame, rsp, rbp uint64, l
 				return s.walkFrames(frames, f, rsp2, rbp2, limit)
 			}
 		}
+		if next == 0 && kernel && len(frames) < limit {
+			if more, rbp2, ok := s.overFrameless(ret, rbp+8, limit-len(frames)); ok && rbp2 > rbp {
+				frames = append(frames, more...)
+				rbp = rbp2
+				continue
+			}
+		}
 		if next <= rbp {
 			break // the chain must go up the stack
 		}
