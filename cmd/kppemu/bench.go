@@ -6,10 +6,11 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/kppemu/kppemu/emu/bench"
 	"github.com/kppemu/kppemu/images/qemu"
@@ -34,7 +35,9 @@ func benchCommand() *cli.Command {
 			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "multiply kppemu's rounds per workload by `F`"},
 			&cli.DurationFlag{Name: "qemu-time", Value: 1500 * time.Millisecond, Usage: "QEMU's work per workload `DURATION` (rounds are sized to it)"},
 			&cli.BoolFlag{Name: "cpu-time", Usage: "measure CPU time (user + system) instead of wall time: steadier on a busy host"},
-			&cli.BoolFlag{Name: "quiet", Usage: "no progress lines on stderr"},
+			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar or progress lines on stderr"},
+			&cli.BoolFlag{Name: "progress", Usage: "show a progress bar even when stderr is not a terminal"},
+			&cli.BoolFlag{Name: "wide", Usage: wideUsage},
 			&cli.BoolFlag{Name: "bochs", Usage: "measure Bochs too, booted from a GRUB ISO (default: when it is installed; make bench-deps)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the results as JSON instead of a table"},
 			&cli.StringFlag{Name: "check", Usage: "compare the kppemu/QEMU ratios with the baseline `FILE` (a --json report); fail on a workload more than 15% below it"},
@@ -81,6 +84,11 @@ func benchAction(c *cli.Context) error {
 	}
 	if !c.Bool("quiet") {
 		o.Progress = os.Stderr
+		if c.Bool("progress") || term.IsTerminal(int(os.Stderr.Fd())) {
+			bar := newBenchBar(os.Stderr)
+			o.Progress, o.Status = bar, bar.status
+			defer bar.finish()
+		}
 	}
 	if p := c.String("cpuprofile"); p != "" {
 		f, err := os.Create(p)
@@ -109,8 +117,8 @@ func benchAction(c *cli.Context) error {
 			if err := bench.NewReport(o, results).WriteJSON(os.Stdout); err != nil {
 				return &exitStatus{exitHostError, err.Error()}
 			}
-		} else {
-			printBench(os.Stdout, o, results)
+		} else if err := bench.WriteText(os.Stdout, o, results, tableWidth(c, bench.DefaultWidth)); err != nil {
+			return &exitStatus{exitHostError, "writing the results: " + err.Error()}
 		}
 	}
 	if err != nil {
@@ -125,75 +133,40 @@ func benchAction(c *cli.Context) error {
 	return nil
 }
 
-// printBench writes the results table.
-func printBench(out io.Writer, o bench.Options, results []bench.Result) {
-	clock := "wall"
-	if o.CPUTime {
-		clock = "CPU"
+// benchBar is bench's progress on stderr: a progress bar over the
+// measurements that names the one running ("kppemu sieve  40% |████  |
+// (4/10) [20s:30s]"), with each finished measurement's line printed above
+// it.
+type benchBar struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func newBenchBar(w io.Writer) *benchBar { return &benchBar{w: w} }
+
+func (b *benchBar) status(done, total int, doing string) {
+	if b.bar == nil {
+		// Measurements take seconds: every change is drawn.
+		b.bar = newBar(b.w, total, doing, 0)
 	}
-	accel, _ := bench.ResolveAccel(o.Accel) // bench.Run has checked it
-	fmt.Fprintf(out, "kppemu bench: embedded kernel (%s) and initrd, program bench, --accel %s; %s time, median of %d boots minus that of a boot that only powers off\n",
-		"pg=off", accel, clock, o.Runs)
-	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
-	qemuCols := results[0].HasQEMU
-	bochsCols := o.Bochs
-	fmt.Fprintf(w, "workload\trounds\tinstructions\tkppemu %s\tkppemu MIPS\t", clock)
-	if qemuCols {
-		fmt.Fprintf(w, "QEMU rounds\tQEMU instr (est.)\tQEMU %s\tQEMU MIPS\tkppemu/QEMU\t", clock)
+	b.bar.Describe(doing)
+	_ = b.bar.Set(done)
+}
+
+// Write prints a progress line above the bar.
+func (b *benchBar) Write(p []byte) (int, error) {
+	if b.bar != nil {
+		_ = b.bar.Clear()
 	}
-	if bochsCols {
-		fmt.Fprintf(w, "Bochs %s\tBochs MIPS\tkppemu/Bochs\t", clock)
+	n, err := b.w.Write(p)
+	if b.bar != nil {
+		_ = b.bar.RenderBlank()
 	}
-	fmt.Fprintln(w)
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
-	// A value of 0: the workload did not stand out of the baseline's noise.
-	num := func(format string, v float64) string {
-		if v <= 0 {
-			return "-"
-		}
-		return fmt.Sprintf(format, v)
-	}
-	noisy := false
-	for _, r := range results {
-		noisy = noisy || r.KMIPS <= 0 || (r.HasQEMU && r.QMIPS <= 0)
-		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\t", r.Workload.Name, r.Rounds, r.Instr, ms(r.KWall), num("%.1f", r.KMIPS))
-		if qemuCols {
-			fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t", r.QRounds, r.QInstr, ms(r.QWall), num("%.0f", r.QMIPS), num("%.4f", r.Ratio()))
-		}
-		if bochsCols {
-			if r.HasBochs {
-				fmt.Fprintf(w, "%s\t%s\t%s\t", ms(r.BWall), num("%.1f", r.BMIPS), num("%.2f", r.BochsRatio()))
-			} else {
-				fmt.Fprintf(w, "n/a\tn/a\tn/a\t")
-			}
-		}
-		fmt.Fprintln(w)
-	}
-	k, q, ratio := bench.GeoMean(results)
-	fmt.Fprintf(w, "geomean\t\t\t\t%s\t", num("%.1f", k))
-	if qemuCols {
-		fmt.Fprintf(w, "\t\t\t%s\t%s\t", num("%.0f", q), num("%.4f", ratio))
-	}
-	if bochsCols {
-		b, br := bench.BochsGeoMean(results)
-		fmt.Fprintf(w, "\t%s\t%s\t", num("%.1f", b), num("%.2f", br))
-	}
-	fmt.Fprintln(w)
-	w.Flush()
-	if noisy {
-		fmt.Fprintln(out, "-: the workload took no longer than the baseline boot (noise); raise --scale or --qemu-time")
-	}
-	fmt.Fprintln(out, "checksums: every workload's line matched the host's reference on kppemu"+
-		map[bool]string{true: " and QEMU", false: ""}[qemuCols]+
-		map[bool]string{true: " (and on Bochs where it has numbers: n/a is a boot that failed there)", false: ""}[bochsCols])
-	if bochsCols {
-		fmt.Fprintln(out, "Bochs boots the same image from a GRUB ISO at kppemu's rounds; its instructions are kppemu's count.")
-	}
-	if qemuCols {
-		fmt.Fprintln(out, "QEMU instructions are kppemu's count for the same work, extrapolated to QEMU's rounds; approximate:\n"+
-			"timer interrupts (100 Hz; irqloop's 10 kHz) follow each machine's own clock (a tick costs ~200\n"+
-			"instructions: < 0.01%; irqloop's interrupts up to ~0.5% of its instructions).")
-	} else {
-		fmt.Fprintln(out, "QEMU: not measured ("+qemu.Binary+" not installed, or --qemu=false)")
+	return n, err
+}
+
+func (b *benchBar) finish() {
+	if b.bar != nil {
+		_ = b.bar.Finish()
 	}
 }

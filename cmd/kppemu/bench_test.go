@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/kppemu/kppemu/emu/bench"
@@ -16,7 +17,10 @@ func TestBenchCommand(t *testing.T) {
 	r := kppemu(t, "", "bench", "--workload", "sieve", "--scale", "0.1", "--runs", "1", "--qemu=false", "--bochs=false", "--quiet")
 	require.Equal(t, 0, r.status, r.stderr)
 	require.Contains(t, r.stdout, "kppemu MIPS")
-	require.Regexp(t, `(?m)^\s+sieve\s+2\s+\d+\s`, r.stdout)
+	require.Regexp(t, `(?m)^sieve\s+2\s+\d+\s`, r.stdout)
+	for _, l := range strings.Split(r.stdout, "\n") {
+		require.LessOrEqual(t, len([]rune(l)), 100, "wider than 100 columns on a pipe: %q", l)
+	}
 	require.Contains(t, r.stdout, "matched the host's reference on kppemu")
 	require.Empty(t, r.stderr)
 
@@ -34,6 +38,21 @@ func TestBenchCommand(t *testing.T) {
 	require.Equal(t, "sysloop", rep.Entries[0].Workload)
 	require.Equal(t, uint64(4000), rep.Entries[0].Rounds)
 	require.Greater(t, rep.Entries[0].Instructions, uint64(4000*10))
+
+	// Progress on stderr: lines on a pipe; with --progress (as on a
+	// terminal) a bar over the measurements, never on stdout (JSON here).
+	r = kppemu(t, "", "bench", "--workload", "sieve", "--scale", "0.1", "--runs", "1", "--qemu=false", "--bochs=false")
+	require.Equal(t, 0, r.status, r.stderr)
+	require.Regexp(t, `(?m)^kppemu baseline: \d+ instructions`, r.stderr)
+	require.Regexp(t, `(?m)^kppemu sieve: 2 rounds`, r.stderr)
+	require.NotContains(t, r.stderr, "\r", "a bar on a pipe")
+	r = kppemu(t, "", "bench", "--workload", "sieve", "--scale", "0.1", "--runs", "1", "--qemu=false", "--bochs=false",
+		"--progress", "--json")
+	require.Equal(t, 0, r.status, r.stderr)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &rep), r.stdout)
+	require.Contains(t, r.stderr, "kppemu sieve")
+	require.Regexp(t, `kppemu sieve +50% \|.*\| \(1/2\)`, r.stderr)
+	require.Contains(t, r.stderr, "kppemu sieve: 2 rounds", "the measurement's line, above the bar")
 
 	// --check compares ratios with QEMU: without it, a clear error.
 	r = kppemu(t, "", "bench", "--workload", "sieve", "--qemu=false", "--check", "../../emu/bench/baseline.json")

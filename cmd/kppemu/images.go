@@ -4,12 +4,12 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/internal/textwrap"
 )
 
 func imagesCommand() *cli.Command {
@@ -39,7 +39,7 @@ func imagesCommand() *cli.Command {
 					fmt.Fprintf(w, "%s\t%s\t%d\t%x\n", img.Name, img.Kind, len(img.Bytes), sha256.Sum256(img.Bytes))
 					continue
 				}
-				for i, part := range wrapWords(images.Describe(img), descW) {
+				for i, part := range textwrap.Words(images.Describe(img), descW) {
 					if i == 0 {
 						fmt.Fprintf(w, "%s\t%s\t%s\n", img.Name, img.Kind, part)
 					} else {
@@ -57,22 +57,3 @@ func imagesCommand() *cli.Command {
 
 // imagesWidth is the width `kppemu images` keeps its lines within.
 const imagesWidth = 100
-
-// wrapWords splits text into lines of at most width runes at spaces (a
-// word longer than width gets a line of its own).
-func wrapWords(text string, width int) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(text) {
-		switch {
-		case line == "":
-			line = word
-		case len([]rune(line))+1+len([]rune(word)) <= width:
-			line += " " + word
-		default:
-			lines = append(lines, line)
-			line = word
-		}
-	}
-	return append(lines, line)
-}

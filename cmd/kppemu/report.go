@@ -28,7 +28,7 @@ func reportCommand() *cli.Command {
 				&cli.BoolFlag{Name: "json", Usage: "print the merged report as JSON"},
 				&cli.StringFlag{Name: "out", Usage: "also write the merged report as JSON to `FILE`"},
 				&cli.BoolFlag{Name: "all-runs", Usage: "print one row per run, not per scenario"},
-				&cli.BoolFlag{Name: "wide", Usage: "do not fit the table to 100 columns"},
+				&cli.BoolFlag{Name: "wide", Usage: wideUsage},
 			},
 			Action: reportMergeAction,
 		}},

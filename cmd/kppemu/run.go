@@ -52,7 +52,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "shard", Usage: "run only share `I/N` of the campaign (0 <= I < N)"},
 			&cli.DurationFlag{Name: "max-wall", Usage: "stop after `DURATION` of host time and report what finished"},
 			&cli.BoolFlag{Name: "all-runs", Usage: "print one row per run, not per scenario"},
-			&cli.BoolFlag{Name: "wide", Usage: "do not fit the table to 100 columns"},
+			&cli.BoolFlag{Name: "wide", Usage: wideUsage},
 			&cli.BoolFlag{Name: "progress", Usage: "show a progress bar even when stderr is not a terminal"},
 			&cli.BoolFlag{Name: "list", Usage: "only parse the files and list the scenarios (and their errors)"},
 			accelFlag(),
@@ -272,11 +272,26 @@ func runAction(c *cli.Context) error {
 
 // reportOptions are the text report's options from the flags.
 func reportOptions(c *cli.Context) scenario.TextOptions {
-	opt := scenario.TextOptions{AllRuns: c.Bool("all-runs"), Width: scenario.DefaultWidth}
+	return scenario.TextOptions{AllRuns: c.Bool("all-runs"), Width: tableWidth(c, scenario.DefaultWidth)}
+}
+
+// wideUsage is the help of the --wide flag of the commands that print
+// tables.
+const wideUsage = "do not fit the output to the terminal's width (100 columns when stdout is not a terminal)"
+
+// tableWidth is the width a table printed on stdout fits: none with
+// --wide, the terminal's when stdout is one, def otherwise (a pipe or a
+// file).
+func tableWidth(c *cli.Context, def int) int {
 	if c.Bool("wide") {
-		opt.Width = 0
+		return 0
 	}
-	return opt
+	if fd := int(os.Stdout.Fd()); term.IsTerminal(fd) {
+		if w, _, err := term.GetSize(fd); err == nil && w >= 40 {
+			return w
+		}
+	}
+	return def
 }
 
 // writeReport prints the report (JSON or text) and writes the JSON to out
@@ -316,17 +331,23 @@ type progressBar struct {
 	failed int
 }
 
-func newProgressBar(w io.Writer, total int) *progressBar {
-	return &progressBar{bar: progressbar.NewOptions(total,
+// newBar is the progress bar of run and bench on w (stderr), with its
+// description first, redrawn at most once per throttle.
+func newBar(w io.Writer, total int, desc string, throttle time.Duration) *progressbar.ProgressBar {
+	return progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("runs"),
+		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionSetElapsedTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(throttle),
 		progressbar.OptionFullWidth(),
 		progressbar.OptionClearOnFinish(),
-	)}
+	)
+}
+
+func newProgressBar(w io.Writer, total int) *progressBar {
+	return &progressBar{bar: newBar(w, total, "runs", 100*time.Millisecond)}
 }
 
 func (p *progressBar) update(done, total int, r *scenario.Result) {

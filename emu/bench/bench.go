@@ -138,6 +138,11 @@ type Options struct {
 	// Accel is kppemu's execution tier (emu.Config.Accel; "": the
 	// environment's KPPEMU_ACCEL, else the interpreter).
 	Accel string
+	// Status, when not nil, is told as each measurement begins how many
+	// of the total are done and what runs now ("kppemu sieve"), and once
+	// at the end (done == total, doing ""). A measurement is the boots of
+	// one machine for one workload or baseline.
+	Status func(done, total int, doing string)
 }
 
 // Result is one workload's measurement.
@@ -403,6 +408,23 @@ func Run(o Options) ([]Result, error) {
 			fmt.Fprintf(o.Progress, format+"\n", args...)
 		}
 	}
+	machines := 1
+	if o.QEMU {
+		machines++
+	}
+	if o.Bochs {
+		machines++
+	}
+	total, done := (1+len(o.Workloads))*machines, 0
+	begin := func(what string) {
+		if o.Status != nil {
+			o.Status(done, total, what)
+		}
+		done++
+	}
+	if o.Status != nil {
+		defer func() { o.Status(total, total, "") }()
+	}
 	var qf qemuFiles
 	if o.QEMU {
 		if !qemu.Available() {
@@ -419,6 +441,7 @@ func Run(o Options) ([]Result, error) {
 	}
 
 	// Baselines.
+	begin("kppemu baseline")
 	kBaseWalls, kBase, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return RunKppemu(Baseline, o.Accel) })
 	if err != nil {
 		return nil, err
@@ -427,6 +450,7 @@ func Run(o Options) ([]Result, error) {
 	progress("kppemu baseline: %d instructions, %v", kBase.Instr, kBaseWall.Round(time.Millisecond))
 	var qBaseWall time.Duration
 	if o.QEMU {
+		begin("qemu baseline")
 		walls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return runQEMU(qf, Baseline) })
 		if err != nil {
 			return nil, err
@@ -451,6 +475,7 @@ func Run(o Options) ([]Result, error) {
 		if err != nil {
 			return nil, err
 		}
+		begin("bochs baseline")
 		walls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return bm.run(iso) })
 		if err != nil {
 			return nil, err
@@ -460,6 +485,7 @@ func Run(o Options) ([]Result, error) {
 	}
 	// bochs measures a workload on Bochs (cmdline; base is subtracted).
 	bochs := func(r *Result, cmdline string, base time.Duration) {
+		begin("bochs " + r.Workload.Name)
 		iso, err := bm.iso(cmdline)
 		if err != nil {
 			progress("bochs %s: %v", r.Workload.Name, err)
@@ -482,7 +508,7 @@ func Run(o Options) ([]Result, error) {
 	var results []Result
 	for _, w := range o.Workloads {
 		if w.Whole {
-			r, err := runWhole(o, qf, w, progress)
+			r, err := runWhole(o, qf, w, progress, begin)
 			if err != nil {
 				return results, err
 			}
@@ -499,6 +525,7 @@ func Run(o Options) ([]Result, error) {
 		r := Result{Workload: w, Rounds: rounds}
 		cmd := Cmdline(w.Name, rounds)
 		var instrs []uint64
+		begin("kppemu " + w.Name)
 		walls, last, err := series(o.Runs, o.CPUTime, func() (Boot, error) {
 			b, err := RunKppemu(cmd, o.Accel)
 			instrs = append(instrs, b.Instr)
@@ -524,6 +551,7 @@ func Run(o Options) ([]Result, error) {
 		progress("kppemu %s: %d rounds, %d instructions, %v, %.1f MIPS", w.Name, rounds, r.Instr, r.KWall.Round(time.Millisecond), r.KMIPS)
 
 		if o.QEMU {
+			begin("qemu " + w.Name)
 			// Instructions per round, from one more kppemu boot at 1 round.
 			one, err := RunKppemu(Cmdline(w.Name, 1), o.Accel)
 			if err != nil {
@@ -582,9 +610,10 @@ func Run(o Options) ([]Result, error) {
 }
 
 // runWhole measures a whole-boot workload on kppemu and, with o.QEMU, on QEMU.
-func runWhole(o Options, qf qemuFiles, w Workload, progress func(string, ...any)) (Result, error) {
+func runWhole(o Options, qf qemuFiles, w Workload, progress func(string, ...any), begin func(string)) (Result, error) {
 	r := Result{Workload: w, Rounds: 1}
 	var instrs []uint64
+	begin("kppemu " + w.Name)
 	walls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) {
 		b, err := RunKppemu(w.Args, o.Accel)
 		instrs = append(instrs, b.Instr)
@@ -603,6 +632,7 @@ func runWhole(o Options, qf qemuFiles, w Workload, progress func(string, ...any)
 	r.KMIPS = mips(r.Instr, r.KWall)
 	progress("kppemu %s: %d instructions, %v, %.1f MIPS", w.Name, r.Instr, r.KWall.Round(time.Millisecond), r.KMIPS)
 	if o.QEMU {
+		begin("qemu " + w.Name)
 		qwalls, _, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return runQEMU(qf, w.Args) })
 		if err != nil {
 			return r, err

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/kppemu/kppemu/internal/textwrap"
 )
 
 // Report is everything `kppemu run` prints.
@@ -352,7 +354,7 @@ func (rep *Report) writeText(w io.Writer, opt TextOptions) {
 	if len(details) > 0 {
 		fmt.Fprintln(w)
 		for _, d := range details {
-			fmt.Fprintln(w, wrapText(d, opt.Width, "    "))
+			fmt.Fprintln(w, textwrap.Text(d, opt.Width, "    "))
 		}
 	}
 
@@ -378,12 +380,12 @@ func (rep *Report) writeText(w io.Writer, opt TextOptions) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "machines that differ from `kppemu boot`'s default (embedded kernel, initrd, vendor_sample, 128 MiB):")
 		for _, n := range notes {
-			fmt.Fprintln(w, wrapText(fmt.Sprintf("  %s: %s", n, strings.Join(byNote[n], ", ")), opt.Width, "    "))
+			fmt.Fprintln(w, textwrap.Text(fmt.Sprintf("  %s: %s", n, strings.Join(byNote[n], ", ")), opt.Width, "    "))
 		}
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, wrapText(rep.totalsLine(), opt.Width, "  "))
+	fmt.Fprintln(w, textwrap.Text(rep.totalsLine(), opt.Width, "  "))
 }
 
 func plural(n int, word string) string {

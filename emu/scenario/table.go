@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/kppemu/kppemu/internal/textwrap"
 )
 
 // table lays out rows of cells in columns that fit a line width: cells may
@@ -24,13 +25,11 @@ const colGap = 2
 // minWrapWidth is the narrowest a wrapped column gets.
 const minWrapWidth = 12
 
-func textWidth(s string) int { return utf8.RuneCountInString(s) }
-
 // natural is the width of a cell's longest line.
 func natural(cell string) int {
 	w := 0
 	for _, l := range strings.Split(cell, "\n") {
-		w = max(w, textWidth(l))
+		w = max(w, textwrap.Width(l))
 	}
 	return w
 }
@@ -115,7 +114,7 @@ func (t *table) write(out io.Writer, width int) {
 				c = r[i]
 			}
 			for _, l := range strings.Split(c, "\n") {
-				cells[i] = append(cells[i], wrapWords(l, w[i])...)
+				cells[i] = append(cells[i], textwrap.Words(l, w[i])...)
 			}
 			height = max(height, len(cells[i]))
 		}
@@ -127,7 +126,7 @@ func (t *table) write(out io.Writer, width int) {
 					l = cells[i][k]
 				}
 				if i < len(w)-1 {
-					b.WriteString(l + strings.Repeat(" ", w[i]-textWidth(l)+colGap))
+					b.WriteString(l + strings.Repeat(" ", w[i]-textwrap.Width(l)+colGap))
 				} else {
 					b.WriteString(l)
 				}
@@ -135,63 +134,4 @@ func (t *table) write(out io.Writer, width int) {
 			fmt.Fprintln(out, strings.TrimRight(b.String(), " "))
 		}
 	}
-}
-
-// wrapWords breaks a line into lines of at most width runes, at spaces
-// where it can, inside a word where it must.
-func wrapWords(s string, width int) []string {
-	if width <= 0 || textWidth(s) <= width {
-		return []string{s}
-	}
-	var out []string
-	cur := ""
-	for _, word := range strings.Fields(s) {
-		for textWidth(word) > width {
-			if cur != "" {
-				out = append(out, cur)
-				cur = ""
-			}
-			r := []rune(word)
-			out = append(out, string(r[:width]))
-			word = string(r[width:])
-		}
-		switch {
-		case cur == "":
-			cur = word
-		case textWidth(cur)+1+textWidth(word) <= width:
-			cur += " " + word
-		default:
-			out = append(out, cur)
-			cur = word
-		}
-	}
-	if cur != "" || len(out) == 0 {
-		out = append(out, cur)
-	}
-	return out
-}
-
-// wrapText wraps each line of s to width (0: no limit), continuing wrapped
-// lines with indent.
-func wrapText(s string, width int, indent string) string {
-	if width <= 0 {
-		return s
-	}
-	var out []string
-	for _, line := range strings.Split(s, "\n") {
-		if textWidth(line) <= width {
-			out = append(out, line)
-			continue
-		}
-		lead := line[:len(line)-len(strings.TrimLeft(line, " "))]
-		parts := wrapWords(strings.TrimLeft(line, " "), width-textWidth(lead))
-		out = append(out, lead+parts[0])
-		if len(parts) > 1 {
-			rest := wrapWords(strings.Join(parts[1:], " "), width-textWidth(indent))
-			for _, p := range rest {
-				out = append(out, indent+p)
-			}
-		}
-	}
-	return strings.Join(out, "\n")
 }
