@@ -66,8 +66,12 @@ PROG_CFLAGS := -std=gnu11 -O2 -g0 -ffreestanding -fno-stack-protector -fno-built
 	-fcf-protection=none -Wall -Wextra -Wno-unused-parameter -Werror \
 	-nostdlib -nostdinc -isystem $(shell $(IMG_CC) -print-file-name=include) \
 	-Ikernel/include -Iimages/programs/lib $(IMG_PREFIX)
-PROG_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none -e _start
+PROG_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none -e _start --gc-sections
 PROG_LIB    := crt0 libc $(addprefix klib-,$(KLIB_NAMES))
+# kernel/lib holds routines a program may not use: one section each, and
+# the linker drops what no program code reaches (--gc-sections), so that
+# a program is no larger than it needs to be.
+KLIB_PROG_CFLAGS := -ffunction-sections -fdata-sections
 
 .PHONY: images images-clean images-check
 images: $(IMG_BIN)/kernel.elf $(ALL_KOS) $(PROG_BINS) $(IMG_BIN)/initrd.tar
@@ -86,11 +90,11 @@ $(IMG_OBJ)/programs/pie/%.o: images/programs/lib/%.c $(PROG_HDRS) images.mk
 
 $(IMG_OBJ)/programs/nopie/klib-%.o: kernel/lib/%.c $(PROG_HDRS) images.mk
 	@mkdir -p $(dir $@)
-	@echo "  CC $<"; $(IMG_CC) $(PROG_CFLAGS) -fno-pic -fno-pie -c $< -o $@
+	@echo "  CC $<"; $(IMG_CC) $(PROG_CFLAGS) $(KLIB_PROG_CFLAGS) -fno-pic -fno-pie -c $< -o $@
 
 $(IMG_OBJ)/programs/pie/klib-%.o: kernel/lib/%.c $(PROG_HDRS) images.mk
 	@mkdir -p $(dir $@)
-	@echo "  CC $< (pie)"; $(IMG_CC) $(PROG_CFLAGS) -fpie -c $< -o $@
+	@echo "  CC $< (pie)"; $(IMG_CC) $(PROG_CFLAGS) $(KLIB_PROG_CFLAGS) -fpie -c $< -o $@
 
 $(IMG_OBJ)/programs/nopie/%.o: images/programs/%.c $(PROG_HDRS) images.mk
 	@mkdir -p $(dir $@)
