@@ -357,7 +357,7 @@ func bootAction(c *cli.Context) error {
 			return &exitStatus{exitHostError, err.Error()}
 		}
 		defer mon.Close()
-		opts.Monitor = mon.Monitor
+		opts.Monitor = mon.MonitorCPU
 		stub := gdbstub.New(m, ln, opts)
 		defer stub.Close()
 		wait := c.Bool("gdb-wait") || c.Bool("S")

@@ -266,6 +266,15 @@ func (s *Session) Monitor(cmd string) (string, error) {
 	return b.String(), err
 }
 
+// MonitorCPU is Monitor on processor i: the gdb stub's monitor acts on
+// gdb's current thread, whatever a console command selected before.
+func (s *Session) MonitorCPU(i int, cmd string) (string, error) {
+	if err := s.SelectCPU(i); err != nil {
+		return "", err
+	}
+	return s.Monitor(cmd)
+}
+
 // splitCommand splits "x/8xg $rsp" into "x" and "/8xg $rsp".
 func splitCommand(line string) (name, args string) {
 	end := strings.IndexAny(line, " \t/")

@@ -29,7 +29,7 @@ func FuzzPackets(f *testing.F) {
 		f.Fatal(err)
 	}
 	s := &Stub{m: m, bps: map[uint64]int{}, hwbps: map[uint64]bool{}, lastStop: "S05",
-		opts: Options{Monitor: func(cmd string) (string, error) { return cmd, nil }}}
+		opts: Options{Monitor: func(_ int, cmd string) (string, error) { return cmd, nil }}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s.cl = &client{w: bufio.NewWriter(io.Discard), feats: map[string]bool{}}
 		var fr framer

@@ -30,9 +30,11 @@ import (
 
 // Options configure a Stub.
 type Options struct {
-	// Monitor runs a "monitor CMD" (qRcmd) command and returns its output.
-	// Nil: monitor commands answer that none are available.
-	Monitor func(cmd string) (string, error)
+	// Monitor runs a "monitor CMD" (qRcmd) command on vCPU cpu, that of
+	// gdb's current thread (the one Hg selected, or the one that stopped),
+	// and returns its output. Nil: monitor commands answer that none are
+	// available.
+	Monitor func(cpu int, cmd string) (string, error)
 	// Recorder, when set, runs the machine (recording) and serves
 	// reverse-stepi and reverse-continue.
 	Recorder *record.Recorder
@@ -923,7 +925,7 @@ func (s *Stub) safeMonitor(cmd string) (out string, err error) {
 			err = fmt.Errorf("monitor %q failed: %v", cmd, r)
 		}
 	}()
-	return s.opts.Monitor(cmd)
+	return s.opts.Monitor(s.cl.cpu, cmd)
 }
 
 // vPacket handles v packets: vCont, vKill, vMustReplyEmpty.

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/debug"
 	"github.com/kppemu/kppemu/emu/debug/record"
 	"github.com/kppemu/kppemu/images"
 )
@@ -248,7 +249,7 @@ func TestDetachResumes(t *testing.T) {
 func TestMonitor(t *testing.T) {
 	m := bootMachine(t)
 	var got string
-	mon := func(cmd string) (string, error) {
+	mon := func(_ int, cmd string) (string, error) {
 		got = cmd
 		if cmd == "bad" {
 			return "", fmt.Errorf("unknown command %q", cmd)
@@ -343,7 +344,7 @@ func TestRealGDB(t *testing.T) {
 	gdb := requireGDB(t)
 	m := bootMachine(t)
 	entry := m.CPU.RIP
-	mon := func(cmd string) (string, error) {
+	mon := func(_ int, cmd string) (string, error) {
 		return fmt.Sprintf("monitor saw %q, rip=%#x\n", cmd, m.CPU.RIP), nil
 	}
 	s := serve(t, m, Options{Monitor: mon}, emu.Forever, true)
@@ -536,5 +537,55 @@ func TestQOffsets(t *testing.T) {
 	c = dial(t, s)
 	require.Equal(t, "Text=1234000;Data=1234000;Bss=1234000", c.ask("qOffsets"))
 	require.Equal(t, "OK", c.ask("D"))
+	s.wait(t)
+}
+
+// monitorOut runs a monitor command and returns its console output.
+func (c *rsp) monitorOut(cmd string) string {
+	c.t.Helper()
+	c.raw(string(encodePacket("qRcmd," + hex.EncodeToString([]byte(cmd)))))
+	var out strings.Builder
+	for {
+		p := c.rawReply()
+		if p == "OK" {
+			return out.String()
+		}
+		require.True(c.t, strings.HasPrefix(p, "O"), "%q: %s", cmd, p)
+		b, err := hex.DecodeString(p[1:])
+		require.NoError(c.t, err)
+		out.Write(b)
+	}
+}
+
+// TestMonitorFollowsThread: monitor commands act on gdb's current thread
+// (Hg), not on the processor a console command selected before.
+func TestMonitorFollowsThread(t *testing.T) {
+	k, err := os.ReadFile("../testdata/smp.bin")
+	require.NoError(t, err)
+	m, err := emu.New(emu.Config{Seed: 1, CPUs: 2})
+	require.NoError(t, err)
+	_, err = m.Boot(emu.BootImage{Path: "smp.bin", Kernel: k})
+	require.NoError(t, err)
+	var cpus []int
+	mon, err := debug.New(m, debug.Config{Embedded: true})
+	require.NoError(t, err)
+	defer mon.Close()
+	s := serve(t, m, Options{Monitor: func(i int, cmd string) (string, error) {
+		cpus = append(cpus, i)
+		return mon.MonitorCPU(i, cmd)
+	}}, emu.Forever, true)
+	c := dial(t, s)
+	rip := func(i int) string { return fmt.Sprintf("rip    0x%016x", m.CPUs[i].RIP) }
+	require.NotEqual(t, rip(0), rip(1), "the processors must be told apart")
+
+	require.Contains(t, c.monitorOut("regs"), rip(0))
+	require.Equal(t, "OK", c.ask("Hg2"))
+	require.Contains(t, c.monitorOut("regs"), rip(1))
+	// The console's own selection lasts one command: gdb's thread wins.
+	require.Equal(t, "OK", c.ask("Hg1"))
+	c.monitorOut("cpu 1")
+	require.Contains(t, c.monitorOut("regs"), rip(0))
+	require.Equal(t, []int{0, 1, 0, 0}, cpus)
+	require.Equal(t, "OK", c.ask("vKill;1"))
 	s.wait(t)
 }
