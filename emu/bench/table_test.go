@@ -59,7 +59,7 @@ func TestWriteTextWithoutQEMU(t *testing.T) {
 	require.NotContains(t, b.String(), "QEMU MIPS")
 	require.NotContains(t, b.String(), "Bochs")
 	require.Contains(t, b.String(), "QEMU: not measured")
-	require.Contains(t, b.String(), "wall time, median of 1 boots")
+	require.Contains(t, b.String(), "--accel interp; wall time, median\n  of 1 boots")
 }
 
 type failWriter struct{}
