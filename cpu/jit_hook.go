@@ -145,14 +145,14 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 		b.jit = x
 	}
 	if x.entry == 0 {
-		// Nothing to translate here: the interpreter runs this one instruction, and
-		// the next dispatch looks for a translation again.
+		// Nothing to translate at the start of this block.
 		if jitMissHook != nil {
 			jitMissHook(&b.ops[0].u)
 		}
-		n--
-		c.execOne()
-		return n, true
+		// The interpreter runs this block, and only this block (its budget ends
+		// with the block), so that the next one is dispatched here again.
+		k := min(n, b.cnt)
+		return n - (k - c.runBlock(b, k)), true
 	}
 	if x.cnt > n {
 		return n, false

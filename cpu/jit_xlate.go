@@ -184,6 +184,10 @@ func (c *CPU) jitTranslate(b *block) *jitBlock {
 	return res
 }
 
+// jitMinPrefix is the fewest instructions translated in front of one that is not for the
+// translation to be used.
+const jitMinPrefix = 4
+
 // jitReset drops every translation (the arena is full, or the tier is turned off).
 func (c *CPU) jitReset() {
 	c.jit.buf.Reset()
@@ -258,7 +262,9 @@ func (c *CPU) jitAssemble(b *block) []byte {
 		c.log.Error("jit: the two passes disagree", "rip", c.RIP)
 		return nil
 	}
-	if x.done == 0 {
+	if x.done == 0 || stopped && x.done < jitMinPrefix {
+		// A short run of translated code in front of an instruction the interpreter
+		// must run costs more to enter and leave than it saves.
 		return nil
 	}
 	switch {
