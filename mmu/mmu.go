@@ -204,7 +204,7 @@ type MMU struct {
 	// nonCanon is the translation of a non-canonical address under 4-level
 	// paging, handed to the caller without entering the TLB (install).
 	nonCanon tlbEntry
-	pteBuf  [8]byte  // buffer for page-table accesses outside RAM
+	pteBuf   [8]byte // buffer for page-table accesses outside RAM
 
 	unbacked [PageSize]byte // all 0xFF: what Fetch returns for unbacked pages
 }
