@@ -53,9 +53,16 @@ type Config struct {
 	// nanosecond per instruction, idle time skipped) instead of the host
 	// clock, as kppemu's clock is driven: where the guest's timer ticks fall
 	// relative to its instructions then no longer depends on host load.
-	ICount  bool
+	ICount bool
+	// Timeout bounds the CPU time (user + system) QEMU may use, 60 s when
+	// 0: a guest that never powers off is stopped, while a QEMU that a
+	// loaded host starves of CPU is not (wall time is bounded too, at
+	// wallFactor times Timeout, against a QEMU that hangs without running).
 	Timeout time.Duration
 }
+
+// wallFactor bounds a run's wall time as a multiple of its CPU-time budget.
+const wallFactor = 20
 
 // Result of a boot.
 type Result struct {
@@ -104,6 +111,33 @@ func Args(c Config) []string {
 	return args
 }
 
+// cpuTime returns the user + system CPU time process pid has used so far
+// (/proc/PID/stat, in clock ticks of 1/100 s as Linux reports them).
+func cpuTime(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name (field 2) is in parentheses and may hold spaces:
+	// the fields counted here start after its closing parenthesis.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 { // utime and stime are fields 14 and 15: 12 and 13 here
+		return 0, false
+	}
+	var ut, st int64
+	if _, err := fmt.Sscan(f[11], &ut); err != nil {
+		return 0, false
+	}
+	if _, err := fmt.Sscan(f[12], &st); err != nil {
+		return 0, false
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond, true
+}
+
 // Run boots c and returns the serial output and exit status. An exit through
 // isa-debug-exit is not an error.
 func Run(ctx context.Context, c Config) (Result, error) {
@@ -111,7 +145,7 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, wallFactor*timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Binary, Args(c)...)
 	var out, errb bytes.Buffer
@@ -121,7 +155,27 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	if c.Input == "" {
 		cmd.Stdin = nil
 	}
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return Result{}, fmt.Errorf("qemu: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if used, ok := cpuTime(cmd.Process.Pid); ok && used > timeout {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
 	res := Result{Serial: out.String(), ExitCode: cmd.ProcessState.ExitCode()}
 	if ctx.Err() != nil {
 		res.TimedOut = true
