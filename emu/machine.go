@@ -543,6 +543,25 @@ func (m *Machine) Logger() hclog.Logger { return m.log }
 // Now returns the guest time in nanoseconds.
 func (m *Machine) Now() uint64 { return m.CPU.Clock }
 
+// Instret is the number of instructions the machine has retired: every
+// processor's count added up. The processors take turns in fixed quanta,
+// so with the guest time it names one point of the execution, whatever
+// the number of processors (RunTo stops there).
+func (m *Machine) Instret() uint64 {
+	if len(m.CPUs) == 1 {
+		return m.CPU.Instret
+	}
+	var n uint64
+	for _, c := range m.CPUs {
+		n += c.Instret
+	}
+	return n
+}
+
+// Executing returns the processor that is executing (or executed last):
+// the one whose instruction a memory-write hook or a device sees.
+func (m *Machine) Executing() (int, *cpu.CPU) { return m.curIdx, m.cur }
+
 // SerialInput queues bytes on COM1's receive side.
 func (m *Machine) SerialInput(b []byte) {
 	m.UART.PushInput(b)

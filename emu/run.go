@@ -148,14 +148,15 @@ func (m *Machine) Run(until uint64) (stop Stop) {
 	return m.RunTo(until, Forever)
 }
 
-// RunTo is Run that also stops (with StopTimeLimit) as soon as the CPU has
-// retired instret instructions in all: before anything pending is
-// delivered, at the first guest time with that count. Replays use it to
-// reach an exact point of an earlier run.
+// RunTo is Run that also stops (with StopTimeLimit) as soon as the machine
+// has retired instret instructions in all (Instret: every processor's
+// count): before anything pending is delivered, at the first guest time
+// with that count. Replays use it to reach an exact point of an earlier
+// run.
 func (m *Machine) RunTo(until, instret uint64) (stop Stop) {
 	defer m.recoverStop(&stop)
 	if len(m.CPUs) > 1 {
-		return m.runSMP(until)
+		return m.runSMP(until, instret)
 	}
 	for {
 		if s, ok := m.takeStop(); ok {
@@ -352,9 +353,10 @@ func watchStop(now uint64, ex cpu.Exit) Stop {
 // whose interrupts cannot arrive, processors waiting for a start-up IPI and
 // parked application processors get no turn. The clock skips to the next
 // deadline only when no processor can run.
-func (m *Machine) runSMP(until uint64) Stop {
+func (m *Machine) runSMP(until, instret uint64) Stop {
 	defer m.setCurrent(0)
 	n := len(m.CPUs)
+	retired := m.Instret()
 	for {
 		if s, ok := m.takeStop(); ok {
 			return s
@@ -363,7 +365,7 @@ func (m *Machine) runSMP(until uint64) Stop {
 			m.hooks.Poll()
 		}
 		now := m.CPU.Clock
-		if now >= until {
+		if now >= until || retired >= instret {
 			return Stop{Reason: StopTimeLimit, Time: now}
 		}
 		end := until
@@ -380,7 +382,7 @@ func (m *Machine) runSMP(until uint64) Stop {
 		}
 		start := now
 		requested := false
-		for k := 0; k <= n && now < end && !requested; k++ {
+		for k := 0; k <= n && now < end && !requested && retired < instret; k++ {
 			i := m.nextCPU
 			c := m.CPUs[i]
 			if !runnable(c) {
@@ -390,10 +392,13 @@ func (m *Machine) runSMP(until uint64) Stop {
 			if m.turnLeft == 0 {
 				m.turnLeft = m.cfg.Quantum
 			}
-			budget := min(end-now, m.turnLeft, MaxSlice)
+			// Each unit of budget retires at most one instruction.
+			budget := min(end-now, m.turnLeft, MaxSlice, instret-retired)
 			m.setCurrent(i)
 			c.Clock = now
+			before := c.Instret
 			ex := c.Run(budget)
+			retired += c.Instret - before
 			ran := c.Clock - now
 			now = c.Clock
 			m.syncClocks(now)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -341,16 +340,12 @@ func bootAction(c *cli.Context) error {
 		dcfg := debug.Config{Kernel: img.Kernel, Embedded: true}
 		if c.Bool("record") {
 			rec, err := record.New(m, record.Config{})
-			switch {
-			case errors.Is(err, record.ErrSMP):
-				fmt.Fprintf(stderr, "kppemu: %v: gdb runs it without reverse execution\n", err)
-			case err != nil:
+			if err != nil {
 				return &exitStatus{exitHostError, err.Error()}
-			default:
-				defer rec.Close()
-				opts.Recorder = rec
-				dcfg.Recorder = rec // the monitor's whowrote and reverse steps share it
 			}
+			defer rec.Close()
+			opts.Recorder = rec
+			dcfg.Recorder = rec // the monitor's whowrote and reverse steps share it
 		}
 		mon, err := debug.New(m, dcfg)
 		if err != nil {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -57,10 +55,6 @@ func newDebugOn(c *cli.Context, m *emu.Machine) (*debugOn, error) {
 		return d, nil // the gdb stub runs the machine, and records it itself
 	}
 	rec, err := record.New(m, record.Config{})
-	if errors.Is(err, record.ErrSMP) {
-		fmt.Fprintf(os.Stderr, "kppemu: --debug-on: %v: the console will have no whowrote or reverse steps\n", err)
-		return d, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("--debug-on: %w", err)
 	}

@@ -196,9 +196,6 @@ func runAction(c *cli.Context) error {
 			// console's whowrote, analyze and reverse steps see its history;
 			// the recordings of the others are dropped as they end.
 			jobs[i].Start = func(m *emu.Machine) func(uint64) emu.Stop {
-				if len(m.CPUs) > 1 {
-					return m.Run // recording covers one processor
-				}
 				rec, err := record.New(m, record.Config{BudgetBytes: debugOnFailBudget})
 				if err != nil {
 					return m.Run

@@ -155,7 +155,7 @@ func New(m *emu.Machine, cfg Config) (*Session, error) {
 	s.initCommands()
 	if cfg.Recorder != nil {
 		s.rec, s.on, s.borrowed = cfg.Recorder, true, true
-	} else if cfg.Record && !s.smp() {
+	} else if cfg.Record {
 		if err := s.recordOn(); err != nil {
 			return nil, err
 		}
@@ -365,9 +365,6 @@ func editDistance(a, b string, limit int) int {
 func (s *Session) recordOn() error {
 	if s.on {
 		return nil
-	}
-	if s.smp() {
-		return fmt.Errorf("record on: recording covers one processor (this machine has %d); stepping and breakpoints work on every one", len(s.m.CPUs))
 	}
 	newRec := s.cfg.NewRecorder
 	if newRec == nil {

@@ -185,7 +185,11 @@ func (s *Session) formatWrite(a uint64, w record.Write) string {
 			text = s.disassembler().Decode(w.Insn, w.RIP, mode).Text
 		}
 		fmt.Fprintf(&b, "%#x <%s> was last written at %d ns, instruction %d, by\n", a, s.name(a), w.Time, w.Instret)
-		fmt.Fprintf(&b, "  0x%016x <%s> (CPL %d): %s\n", w.RIP, s.name(w.RIP), w.CPL, text)
+		who := fmt.Sprintf("CPL %d", w.CPL)
+		if s.smp() {
+			who = fmt.Sprintf("cpu %d, CPL %d", w.CPU, w.CPL)
+		}
+		fmt.Fprintf(&b, "  0x%016x <%s> (%s): %s\n", w.RIP, s.name(w.RIP), who, text)
 	}
 	if w.Off != 0 {
 		fmt.Fprintf(&b, "  at %#x: old % x -> new % x\n", a+w.Off, w.Old, w.New)

@@ -18,7 +18,12 @@
 //
 // A point in the execution is (instructions retired, guest time): after
 // that many instructions, before anything pending (an interrupt) is
-// delivered; guest time tells points apart while the CPU halts.
+// delivered; guest time tells points apart while the CPU halts. With
+// several processors the count is all of theirs (emu.Machine.Instret):
+// they take turns in fixed quanta, so the count still names one point, and
+// a replay stops there as exactly as on one processor. A processor stepped
+// alone (StepCPU) leaves that schedule, so the step is logged as an input
+// and replayed as one.
 package record
 
 import (
@@ -50,11 +55,6 @@ const (
 
 const pageSize = 4096
 
-// ErrSMP is returned by New for a machine with more than one vCPU: its
-// processors take turns in quanta, and a replay cannot yet stop all of them
-// at an exact instruction.
-var ErrSMP = errors.New("recording needs a machine with one vCPU")
-
 // ErrNoHistory is returned when a reverse operation would go back past
 // the oldest recorded point; the machine is then at that point.
 var ErrNoHistory = errors.New("no more reverse-execution history")
@@ -65,6 +65,7 @@ type Write struct {
 	Instret uint64 // instructions retired, counting the writing one
 	RIP     uint64 // the writing instruction
 	CPL     uint8
+	CPU     int    // the processor that executed it
 	Insn    []byte // its bytes (up to 15; fewer where unmapped)
 	Mode    int    // decode mode: 16, 32 or 64
 	Off     uint64 // the first byte written, as an offset into the range asked about
@@ -88,6 +89,7 @@ const (
 	InputSerial InputKind = iota // bytes queued on COM1
 	InputMemory                  // a host write of guest-physical memory
 	InputCPU                     // registers changed by the host between runs
+	InputStep                    // one processor stepped alone (several processors)
 )
 
 // Input is one logged host input.
@@ -97,6 +99,7 @@ type Input struct {
 	Addr uint64    // InputMemory: physical address
 	Data []byte    // InputSerial, InputMemory
 	CPU  cpu.State // InputCPU: the state after the change
+	Proc int       // InputCPU, InputStep: the processor
 }
 
 // checkpoint is a saved machine state (without RAM) and the old contents
@@ -119,8 +122,9 @@ type Recorder struct {
 	next  int    // log entries applied so far (the rest is the recorded future)
 	bytes uint64 // memory held by cps
 
-	last     cpu.State // the CPU when the recorder last ran it
-	frontier Point     // the furthest point executed: output before it was printed already
+	last     []cpu.State // each processor when the recorder last ran the machine
+	lastAt   Point       // the point then
+	frontier Point       // the furthest point executed: output before it was printed already
 	applying bool      // a logged input is being applied (not logged again)
 	who      *whoSearch
 	closed   bool
@@ -136,18 +140,35 @@ func New(m *emu.Machine, cfg Config) (*Recorder, error) {
 	if cfg.BudgetBytes == 0 {
 		cfg.BudgetBytes = DefaultBudget
 	}
-	if len(m.CPUs) > 1 {
-		return nil, fmt.Errorf("record: %w (this one has %d)", ErrSMP, len(m.CPUs))
-	}
 	r := &Recorder{m: m, cfg: cfg}
-	m.MMU.SetWriteHook(r.pageWrite)
+	for _, u := range m.MMUs {
+		u.SetWriteHook(r.pageWrite)
+	}
 	m.ObserveInput(r.observe)
 	if err := r.checkpoint(); err != nil {
 		r.Close()
 		return nil, err
 	}
-	r.last = m.CPU.Snapshot()
+	r.noteLast()
 	return r, nil
+}
+
+// noteLast keeps the processors' state as the recorder leaves them: a
+// later difference is the host's doing (sync).
+func (r *Recorder) noteLast() {
+	r.last = r.last[:0]
+	for _, c := range r.m.CPUs {
+		r.last = append(r.last, c.Snapshot())
+	}
+	r.lastAt = r.now()
+}
+
+// trackAll marks every RAM page in every processor's MMU: each has its
+// own marks, and the first write through any of them reaches pageWrite.
+func (r *Recorder) trackAll() {
+	for _, u := range r.m.MMUs {
+		u.TrackAll()
+	}
 }
 
 // Machine returns the recorded machine.
@@ -159,8 +180,10 @@ func (r *Recorder) Close() {
 		return
 	}
 	r.closed = true
-	r.m.MMU.SetWriteHook(nil)
-	r.m.MMU.UntrackAll()
+	for _, u := range r.m.MMUs {
+		u.SetWriteHook(nil)
+		u.UntrackAll()
+	}
 	r.m.ObserveInput(nil)
 	r.cps, r.log = nil, nil
 }
@@ -180,7 +203,7 @@ func (r *Recorder) Inputs() []Input { return r.log }
 // memory in bytes.
 func (r *Recorder) Checkpoints() (n int, bytes uint64) { return len(r.cps), r.bytes }
 
-func (r *Recorder) now() Point { return Point{r.m.CPU.Instret, r.m.CPU.Clock} }
+func (r *Recorder) now() Point { return Point{r.m.Instret(), r.m.CPU.Clock} }
 
 // pageWrite is the MMU's write hook: it saves a page before its first
 // write in the current interval, and reports writes to whowrote's pages.
@@ -220,7 +243,7 @@ func (r *Recorder) observe(in emu.HostInput) {
 	r.next = len(r.log)
 	// What the input did to the CPU (a device raising INTR) is the input's
 	// doing, not a host change of registers.
-	r.last = r.m.CPU.Snapshot()
+	r.noteLast()
 }
 
 // reset forgets the recording and starts a new one at the current state.
@@ -232,7 +255,7 @@ func (r *Recorder) reset() {
 		r.Close() // nothing to go back to: the machine runs on unrecorded
 		return
 	}
-	r.last = r.m.CPU.Snapshot()
+	r.noteLast()
 	r.frontier = r.now()
 }
 
@@ -246,17 +269,19 @@ func (r *Recorder) truncateFuture() {
 // sync notices registers the host changed since the recorder last ran
 // the machine and logs them as input.
 func (r *Recorder) sync() {
-	st := r.m.CPU.Snapshot()
-	// The INTR line is the devices' (input raises it), not the host's.
-	a, b := st, r.last
-	a.INTRLine, b.INTRLine = false, false
-	if a == b {
-		return
+	for i, c := range r.m.CPUs {
+		st := c.Snapshot()
+		// The INTR line is the devices' (input raises it), not the host's.
+		a, b := st, r.last[i]
+		a.INTRLine, b.INTRLine = false, false
+		if a == b {
+			continue
+		}
+		r.truncateFuture()
+		r.log = append(r.log, Input{At: r.lastAt, Kind: InputCPU, CPU: st, Proc: i})
+		r.next = len(r.log)
+		r.last[i] = st
 	}
-	r.truncateFuture()
-	r.log = append(r.log, Input{At: Point{r.last.Instret, r.last.Clock}, Kind: InputCPU, CPU: st})
-	r.next = len(r.log)
-	r.last = st
 }
 
 // checkpoint starts a new interval at the current point.
@@ -271,7 +296,7 @@ func (r *Recorder) checkpoint() error {
 	}
 	r.cps = append(r.cps, &checkpoint{at: r.now(), state: st, undo: map[uint64][]byte{}, inputs: r.next, size: size})
 	r.bytes += size
-	r.m.MMU.TrackAll()
+	r.trackAll()
 	if !r.pinned {
 		r.trim()
 	}
@@ -318,12 +343,14 @@ func (r *Recorder) applyInputs() {
 				r.who.host = false
 			}
 		case InputCPU:
-			r.m.CPU.Restore(e.CPU)
+			r.m.CPUs[e.Proc].Restore(e.CPU)
+		case InputStep:
+			r.m.StepCPU(e.Proc)
 		}
 		r.applying = false
 		r.next++
 	}
-	r.last = r.m.CPU.Snapshot()
+	r.noteLast()
 }
 
 // bound is how far a run may go: a guest time and an instruction count
@@ -357,7 +384,7 @@ func (r *Recorder) limit(until uint64) bound {
 // advanced notes how far the machine got and turns serial output back on
 // at the frontier (it is off while a replay repeats what was printed).
 func (r *Recorder) advanced() {
-	r.last = r.m.CPU.Snapshot()
+	r.noteLast()
 	now := r.now()
 	if r.frontier.before(now) {
 		r.frontier = now
@@ -403,7 +430,7 @@ func (r *Recorder) RunTo(until, instret uint64) emu.Stop {
 		b := r.limit(until)
 		b.instret = min(b.instret, instret)
 		stop := r.forward(b)
-		if stop.Reason == emu.StopTimeLimit && r.m.CPU.Clock < until && r.m.CPU.Instret < instret {
+		if stop.Reason == emu.StopTimeLimit && r.m.CPU.Clock < until && r.m.Instret() < instret {
 			continue
 		}
 		return stop
@@ -419,7 +446,10 @@ func (r *Recorder) fail(err error) emu.Stop {
 // Step executes one instruction while recording (see emu.Machine.Step).
 func (r *Recorder) Step() emu.Stop { return r.StepCPU(0) }
 
-// StepCPU is Step on processor i (see emu.Machine.StepCPU).
+// StepCPU is Step on processor i (see emu.Machine.StepCPU). On a machine
+// with several processors the step is outside their schedule: it is logged
+// as an input, and taken where the recording has been before it starts a
+// new future there (the recorded one did not step processor i alone).
 func (r *Recorder) StepCPU(i int) emu.Stop {
 	if r.closed {
 		return r.m.StepCPU(i)
@@ -429,7 +459,17 @@ func (r *Recorder) StepCPU(i int) emu.Stop {
 	if err := r.maybeCheckpoint(); err != nil {
 		return r.fail(err)
 	}
-	if r.now().before(r.frontier) {
+	if len(r.m.CPUs) > 1 {
+		if i < 0 || i >= len(r.m.CPUs) {
+			return r.m.StepCPU(i) // the machine's error
+		}
+		r.truncateFuture()
+		if now := r.now(); now.before(r.frontier) {
+			r.frontier = now
+		}
+		r.log = append(r.log, Input{At: r.now(), Kind: InputStep, Proc: i})
+		r.next = len(r.log)
+	} else if r.now().before(r.frontier) {
 		defer r.quiet()()
 	}
 	stop := r.m.StepCPU(i)
@@ -467,9 +507,9 @@ func (r *Recorder) restore(k int) error {
 	if err := r.m.LoadState(cp.state); err != nil {
 		return fmt.Errorf("record: back to %d instructions: %w", cp.at.Instret, err)
 	}
-	r.m.MMU.TrackAll()
+	r.trackAll()
 	r.next = cp.inputs
-	r.last = r.m.CPU.Snapshot()
+	r.noteLast()
 	return nil
 }
 
@@ -531,7 +571,7 @@ func (r *Recorder) goTo(p Point) (emu.Stop, error) {
 	if stop, early := r.replay(p, nil); early {
 		return stop, fmt.Errorf("record: the replay stopped early: %s", stop)
 	}
-	r.last = r.m.CPU.Snapshot()
+	r.noteLast()
 	return emu.Stop{Reason: emu.StopStep, Time: r.m.Now()}, nil
 }
 
@@ -635,12 +675,12 @@ func (r *Recorder) toHit(k, n int, hit emu.Stop, at Point) (emu.Stop, error) {
 			continue
 		case emu.StopBreakpoint, emu.StopWatchpoint:
 			if seen++; seen == n {
-				r.last = r.m.CPU.Snapshot()
+				r.noteLast()
 				return stop, nil
 			}
 			continue
 		}
-		r.last = r.m.CPU.Snapshot()
+		r.noteLast()
 		return stop, fmt.Errorf("record: the replay stopped early: %s", stop)
 	}
 }
@@ -674,8 +714,8 @@ type span struct{ pa, n uint64 }
 // write is called (from the MMU's write hook) before a write of [pa,
 // pa+n) on a watched page changes it.
 func (s *whoSearch) write(r *Recorder, pa, n uint64) {
-	c := r.m.CPU
-	key := [3]uint64{c.Instret, c.Clock, c.InstructionRIP()}
+	proc, c := r.m.Executing()
+	key := [3]uint64{r.m.Instret(), c.Clock, c.InstructionRIP()}
 	same := s.found && key == s.key && !s.host
 	if !same {
 		// An earlier instruction's write is complete.
@@ -694,7 +734,7 @@ func (s *whoSearch) write(r *Recorder, pa, n uint64) {
 		return // the same instruction again (a bulk string store announces its run first)
 	}
 	s.found, s.key = true, key
-	w := Write{Time: c.Clock, Instret: c.Instret, RIP: c.InstructionRIP(), CPL: c.CPL, Mode: c.Mode(), Host: s.host, Off: off}
+	w := Write{Time: c.Clock, Instret: key[0], RIP: c.InstructionRIP(), CPL: c.CPL, CPU: proc, Mode: c.Mode(), Host: s.host, Off: off}
 	w.Old = make([]byte, hit.n)
 	r.m.ReadPhys(hit.pa, w.Old)
 	s.pending, s.after = true, hit
@@ -785,13 +825,15 @@ func (r *Recorder) WhoWrote(addr, n uint64) (Write, error) {
 			return Write{}, err
 		}
 		for pfn := range s.pages {
-			r.m.MMU.Track(pfn)
+			for _, u := range r.m.MMUs {
+				u.Track(pfn)
+			}
 		}
 		r.who = s
 		stop, early := r.replay(ends[k], nil)
 		s.settle(r)
 		r.who = nil
-		r.m.MMU.TrackAll()
+		r.trackAll()
 		if early {
 			return Write{}, fmt.Errorf("whowrote: the replay stopped early: %s", stop)
 		}
@@ -800,7 +842,7 @@ func (r *Recorder) WhoWrote(addr, n uint64) (Write, error) {
 		if stop, early := r.replay(back, nil); early {
 			return Write{}, fmt.Errorf("whowrote: the replay back to the present stopped early: %s", stop)
 		}
-		r.last = r.m.CPU.Snapshot()
+		r.noteLast()
 	}
 	if !s.found {
 		return Write{}, fmt.Errorf("whowrote %#x: no write in the recorded history (since %d instructions, %d ns)", addr, r.cps[0].at.Instret, r.cps[0].at.Time)

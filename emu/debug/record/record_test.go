@@ -1,6 +1,7 @@
 package record
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -151,11 +152,87 @@ func TestReplayInput(t *testing.T) {
 	require.ErrorIs(t, err, ErrNoHistory)
 }
 
-// TestRefusesSMP: a machine with several vCPUs is not recorded (a replay
-// could not stop them all at an exact instruction).
-func TestRefusesSMP(t *testing.T) {
-	m, err := emu.New(emu.Config{CPUs: 2})
+// bootSMP returns a machine with n processors at the SMP probe's entry
+// (it starts the application processors and has them all take a spinlock
+// and count, then exits).
+func bootSMP(t testing.TB, n int) *emu.Machine {
+	t.Helper()
+	k, err := os.ReadFile("../../testdata/smp.bin")
 	require.NoError(t, err)
-	_, err = New(m, Config{})
-	require.ErrorIs(t, err, ErrSMP)
+	m, err := emu.New(emu.Config{Seed: 7, CPUs: n})
+	require.NoError(t, err)
+	_, err = m.Boot(emu.BootImage{Path: "smp.bin", Kernel: k})
+	require.NoError(t, err)
+	return m
+}
+
+// smpTo runs m (or, with r, the recorder) until the machine has retired
+// exactly n instructions, all processors counted.
+func smpTo(t testing.TB, m *emu.Machine, r *Recorder, n uint64) {
+	t.Helper()
+	for m.Instret() < n {
+		var st emu.Stop
+		if r != nil {
+			st = r.RunTo(emu.Forever, n)
+		} else {
+			st = m.RunTo(emu.Forever, n)
+		}
+		require.Equal(t, emu.StopTimeLimit, st.Reason, "%s", st)
+	}
+	require.Equal(t, n, m.Instret())
+}
+
+// TestReverseSMP: with several processors the recording's points count
+// every processor's instructions; after n of them and k reverse steps the
+// state hash equals that of a fresh machine run to n-k, the application
+// processors running (the probe's spinlock section) on the way.
+func TestReverseSMP(t *testing.T) {
+	const n = 500_000 // the probe exits after about 570,000
+	m := bootSMP(t, 2)
+	r, err := New(m, Config{SnapshotEvery: 1 << 15})
+	require.NoError(t, err)
+	defer r.Close()
+	smpTo(t, m, r, n)
+	require.NotZero(t, m.CPUs[1].Instret, "the application processor ran")
+	require.Less(t, m.CPUs[1].Instret, m.CPUs[0].Instret+n)
+	atN := hash(t, m)
+	for _, k := range []uint64{1, 2, 4001, 200_000, n - 1} {
+		_, err := r.ReverseStep(k)
+		require.NoError(t, err)
+		require.Equal(t, n-k, m.Instret())
+		got := hash(t, m)
+		fresh := bootSMP(t, 2)
+		smpTo(t, fresh, nil, n-k)
+		require.Equal(t, hash(t, fresh), got, "k=%d", k)
+		smpTo(t, m, r, n)
+		require.Equal(t, atN, hash(t, m), "back at n after k=%d", k)
+	}
+}
+
+// TestSMPStepIsInput: a processor stepped alone leaves the machine's
+// schedule; the step is logged, and a replay through it takes it again.
+func TestSMPStepIsInput(t *testing.T) {
+	m := bootSMP(t, 2)
+	r, err := New(m, Config{SnapshotEvery: 1 << 15})
+	require.NoError(t, err)
+	defer r.Close()
+	smpTo(t, m, r, 300_000)
+	require.False(t, m.CPUs[1].WaitSIPI, "the application processor runs")
+	for range 3 {
+		r.StepCPU(1)
+	}
+	var steps int
+	for _, in := range r.Inputs() {
+		if in.Kind == InputStep {
+			require.Equal(t, 1, in.Proc)
+			steps++
+		}
+	}
+	require.Equal(t, 3, steps)
+	smpTo(t, m, r, 450_000)
+	end := hash(t, m)
+	_, err = r.ReverseStep(200_000)
+	require.NoError(t, err)
+	smpTo(t, m, r, 450_000)
+	require.Equal(t, end, hash(t, m), "the replay stepped processor 1 alone where the recording did")
 }
