@@ -55,7 +55,10 @@ func bootQEMUInput(t *testing.T, cmdline, input string, modules ...string) qemu.
 		mods = append(mods, qemu.Module{Path: p, Args: args})
 	}
 	res, err := qemu.Run(context.Background(), qemu.Config{
-		Kernel: kernel, Modules: mods, Append: cmdline, Input: input, Timeout: 90 * time.Second,
+		// QEMU's clock follows its instruction count: PatchGuard's watchdog
+		// compares the tick with the TSC, and a loaded host that starves
+		// QEMU's timer thread would otherwise look like a stopped tick.
+		Kernel: kernel, Modules: mods, Append: cmdline, Input: input, ICount: true, Timeout: 90 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
