@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/kppemu/kppemu/cpu/jit"
 )
 
 // Accel selects the execution tier of a CPU: the interpreter (decoded
@@ -15,11 +17,23 @@ import (
 type Accel uint8
 
 const (
-	// AccelInterp is the interpreter, the reference tier and the default.
+	// AccelInterp is the interpreter, the reference tier, and the default
+	// where the translating tier cannot run.
 	AccelInterp Accel = iota
-	// AccelJIT is the translating tier (linux/amd64 hosts only).
+	// AccelJIT is the translating tier (linux/amd64 hosts only), the
+	// default where it can run.
 	AccelJIT
 )
+
+// DefaultAccel is the tier of a machine when neither a flag nor
+// KPPEMU_ACCEL names one: the translating tier on hosts that run it, the
+// interpreter elsewhere.
+func DefaultAccel() Accel {
+	if jit.Supported {
+		return AccelJIT
+	}
+	return AccelInterp
+}
 
 // AccelEnv is the environment variable that names the default tier of
 // every machine a program builds ("interp" or "jit"), so that a whole test
@@ -49,12 +63,12 @@ func ParseAccel(s string) (Accel, error) {
 }
 
 // AccelFromEnv returns the tier named by the environment variable
-// KPPEMU_ACCEL, or AccelInterp when it is unset or empty. An unknown value
+// KPPEMU_ACCEL, or DefaultAccel() when it is unset or empty. An unknown value
 // is an error that names the variable.
 func AccelFromEnv() (Accel, error) {
 	s := os.Getenv(AccelEnv)
 	if s == "" {
-		return AccelInterp, nil
+		return DefaultAccel(), nil
 	}
 	a, err := ParseAccel(s)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kppemu/kppemu/cpu/jit"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -25,7 +27,12 @@ func TestAccelFromEnv(t *testing.T) {
 	t.Setenv(AccelEnv, "")
 	a, err := AccelFromEnv()
 	require.NoError(t, err)
-	require.Equal(t, AccelInterp, a)
+	require.Equal(t, DefaultAccel(), a)
+	if jit.Supported {
+		require.Equal(t, AccelJIT, a, "the translating tier is the default where it runs")
+	} else {
+		require.Equal(t, AccelInterp, a)
+	}
 
 	t.Setenv(AccelEnv, "interp")
 	a, err = AccelFromEnv()

@@ -81,7 +81,7 @@ type Config struct {
 	CPUFeatures []string
 	// Accel names the execution tier of every processor: "interp" or "jit"
 	// (cpu.ParseAccel). Empty: the tier the environment variable
-	// KPPEMU_ACCEL names, or "interp" when that is unset; an unknown name
+	// KPPEMU_ACCEL names, or cpu.DefaultAccel() when that is unset; an unknown name
 	// in either is an error of New.
 	Accel string
 }
