@@ -125,7 +125,7 @@ type Recorder struct {
 	last     []cpu.State // each processor when the recorder last ran the machine
 	lastAt   Point       // the point then
 	frontier Point       // the furthest point executed: output before it was printed already
-	applying bool      // a logged input is being applied (not logged again)
+	applying bool        // a logged input is being applied (not logged again)
 	who      *whoSearch
 	closed   bool
 	pinned   bool  // a reverse operation walks the checkpoints: do not trim
