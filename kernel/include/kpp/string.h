@@ -1,11 +1,8 @@
-/* Freestanding string and memory routines (kernel/lib/string.c), shared by
- * the kernel and the ring-3 runtime. */
+/* Freestanding string and memory routines (kernel/string.c). */
 #ifndef KPP_STRING_H
 #define KPP_STRING_H
 
-#include <stddef.h>
-#include <stdint.h>
-#include <stdbool.h>
+#include <kpp/types.h>
 
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
