@@ -141,7 +141,7 @@ func bootQEMU(t *testing.T, cmdline string, extra ...module) (run, bool) {
 		mods = append(mods, qemu.Module{Path: p})
 	}
 	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: kpath, Modules: mods,
-		Append: cmdline, Timeout: 90 * time.Second})
+		Append: cmdline, ICount: true, Timeout: 90 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
