@@ -134,7 +134,7 @@ const (
 	VecAPICError      = 0xFE
 	VecSpurious       = 0xFF
 	LAPICDefaultBase  = 0xFEE00000
-	TickHz            = 100 // local APIC timer tick rate
+	TickHz            = 100   // local APIC timer tick rate
 	BenchIRQHz        = 10000 // PIT channel 0 rate of the irqloop benchmark (IRQ 0; the tick stays on the APIC timer)
 )
 
