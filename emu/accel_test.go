@@ -14,9 +14,9 @@ func TestConfigAccel(t *testing.T) {
 	t.Setenv(cpu.AccelEnv, "")
 	m, err := New(Config{MemBytes: 8 << 20, CPUs: 3})
 	require.NoError(t, err)
-	require.Equal(t, "interp", m.Config().Accel)
+	require.Equal(t, cpu.DefaultAccel().String(), m.Config().Accel)
 	for _, c := range m.CPUs {
-		require.Equal(t, cpu.AccelInterp, c.Accel())
+		require.Equal(t, cpu.DefaultAccel(), c.Accel())
 	}
 
 	_, err = New(Config{MemBytes: 8 << 20, Accel: "tcg"})

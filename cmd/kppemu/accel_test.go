@@ -41,7 +41,7 @@ func TestAccelFlag(t *testing.T) {
 // boot --accel-check runs the guest on two machines and says they agree;
 // misuse is a host error that says why.
 func TestBootAccelCheck(t *testing.T) {
-	t.Setenv(cpu.AccelEnv, "")
+	t.Setenv(cpu.AccelEnv, "interp") // the tier under test; the default's is cpu.DefaultAccel's
 	r := kppemu(t, "", "boot", "--accel-check", "3000000", "--driver", "initrd", "--mem", "32M",
 		"--append", "autorun=run jit;poweroff")
 	require.Equal(t, 1, r.status, r.stderr)
