@@ -55,7 +55,7 @@ func TestWriteTextWithoutQEMU(t *testing.T) {
 	r := tableResults()[:1]
 	r[0].HasQEMU, r[0].HasBochs = false, false
 	var b bytes.Buffer
-	require.NoError(t, WriteText(&b, Options{Runs: 1}, r, 100))
+	require.NoError(t, WriteText(&b, Options{Runs: 1, Accel: "interp"}, r, 100))
 	require.NotContains(t, b.String(), "QEMU MIPS")
 	require.NotContains(t, b.String(), "Bochs")
 	require.Contains(t, b.String(), "QEMU: not measured")
