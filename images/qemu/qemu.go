@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/kppemu/kppemu/internal/cputime"
 )
 
 // Binary is the QEMU executable.
@@ -111,33 +113,6 @@ func Args(c Config) []string {
 	return args
 }
 
-// cpuTime returns the user + system CPU time process pid has used so far
-// (/proc/PID/stat, in clock ticks of 1/100 s as Linux reports them).
-func cpuTime(pid int) (time.Duration, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// The command name (field 2) is in parentheses and may hold spaces:
-	// the fields counted here start after its closing parenthesis.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 { // utime and stime are fields 14 and 15: 12 and 13 here
-		return 0, false
-	}
-	var ut, st int64
-	if _, err := fmt.Sscan(f[11], &ut); err != nil {
-		return 0, false
-	}
-	if _, err := fmt.Sscan(f[12], &st); err != nil {
-		return 0, false
-	}
-	return time.Duration(ut+st) * 10 * time.Millisecond, true
-}
-
 // Run boots c and returns the serial output and exit status. An exit through
 // isa-debug-exit is not an error.
 func Run(ctx context.Context, c Config) (Result, error) {
@@ -158,24 +133,9 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	if err := cmd.Start(); err != nil {
 		return Result{}, fmt.Errorf("qemu: %w", err)
 	}
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if used, ok := cpuTime(cmd.Process.Pid); ok && used > timeout {
-					cancel()
-					return
-				}
-			}
-		}
-	}()
+	end := cputime.Guard(func() (time.Duration, bool) { return cputime.Process(cmd.Process.Pid) }, timeout, cancel)
 	err := cmd.Wait()
-	close(done)
+	end()
 	res := Result{Serial: out.String(), ExitCode: cmd.ProcessState.ExitCode()}
 	if ctx.Err() != nil {
 		res.TimedOut = true

@@ -1,0 +1,5 @@
+package cputime
+
+import "syscall"
+
+func gettid() int { return syscall.Gettid() }

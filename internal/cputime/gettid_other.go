@@ -1,0 +1,5 @@
+//go:build !linux
+
+package cputime
+
+func gettid() int { return 0 }
