@@ -3,6 +3,7 @@ package emu
 import (
 	"bytes"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kppemu/kppemu/internal/cputime"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
@@ -55,19 +57,23 @@ func newConfiguredMachine(t testing.TB, cfg Config) *testMachine {
 	return tm
 }
 
-// wallLimit bounds a test run in host time, so that a guest that spins
-// where it should idle fails the test instead of stalling it.
-const wallLimit = 3 * time.Minute
+// cpuLimit bounds a test run in host CPU time (of the thread that runs
+// the guest), so that a guest that spins where it should idle fails the
+// test instead of stalling it, after the same work on a loaded host as on
+// an idle one.
+const cpuLimit = 3 * time.Minute
 
-// runWatched runs for d ns of guest time, or until wallLimit of host time
-// has passed (then the stop is StopRequested and the test fails).
+// runWatched runs for d ns of guest time, or until the run has used
+// cpuLimit of host CPU time (then the stop is StopRequested and the test
+// fails).
 func (tm *testMachine) runWatched(t testing.TB, d uint64) Stop {
 	t.Helper()
-	w := time.AfterFunc(wallLimit, tm.RequestStop)
-	defer w.Stop()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	end := cputime.Guard(cputime.CurrentThread(), cpuLimit, tm.RequestStop)
 	s := tm.RunFor(d)
-	if s.Reason == StopRequested {
-		t.Fatalf("no result after %v of host time (guest time %d ns); serial:\n%s", wallLimit, tm.Now(), tm.serial.String())
+	if end() && s.Reason == StopRequested {
+		t.Fatalf("no result after %v of host CPU time (guest time %d ns); serial:\n%s", cpuLimit, tm.Now(), tm.serial.String())
 	}
 	return s
 }
