@@ -105,10 +105,20 @@ func TestDebugTerminal(t *testing.T) {
 	out.waitFor(t, "kernel!kmain:", 2)
 	out.waitFor(t, "(kppemu) ", 4)
 
-	// Ctrl-C stops the running guest (it idles at its shell otherwise).
+	// Ctrl-C stops the running guest (it idles at its shell otherwise). A
+	// Ctrl-C that reaches the console before the command has started is
+	// taken at the prompt (it drops the line being typed): it is typed
+	// again until the guest is interrupted, however late a loaded host
+	// starts the command.
 	send("c\r")
-	time.Sleep(200 * time.Millisecond)
-	send("\x03")
+	deadline := time.Now().Add(2 * time.Minute) // a guard against a hang
+	for !strings.Contains(out.String(), "Interrupted at") {
+		if time.Now().After(deadline) {
+			t.Fatalf("Ctrl-C did not interrupt the guest:\n%s", out.String())
+		}
+		send("\x03")
+		time.Sleep(100 * time.Millisecond)
+	}
 	out.waitFor(t, "Interrupted at", 1)
 	out.waitFor(t, "(kppemu) ", 5)
 

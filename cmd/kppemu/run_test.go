@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -260,15 +259,23 @@ func normalizedJSON(t *testing.T, path string) string {
 }
 
 // SIGINT stops the runs in flight; the report of the finished ones is
-// printed and written, and the status is 130.
+// printed and written, and the status is 130. The signal goes once the
+// progress bar shows a finished run (the handler is in place then,
+// however long a loaded host took to get there).
 func TestRunInterrupt(t *testing.T) {
 	f := writeScenario(t, "long.hcl", "scenario \"long\" {\n  seeds = \"1..50\"\n  expect { no_bugcheck_for = \"20s\" }\n}\n")
 	out := filepath.Join(t.TempDir(), "partial.json")
-	cmd := exec.Command(kppemuBinary(t), "run", "-j", "1", "--out", out, f)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd := exec.Command(kppemuBinary(t), "run", "-j", "1", "--progress", "--out", out, f)
+	var stdout strings.Builder
+	stderr := &ptyOut{}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	require.NoError(t, cmd.Start())
-	time.Sleep(2 * time.Second)
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	}()
+	stderr.waitFor(t, "/50)", 1)
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 	err := cmd.Wait()
 	var ee *exec.ExitError

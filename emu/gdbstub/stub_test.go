@@ -217,11 +217,30 @@ func TestPackets(t *testing.T) {
 	require.Equal(t, "T05thread:01;", c.ask("vCont;s:1;c"))
 	require.Equal(t, "vCont;c;C;s;S;t", c.ask("vCont?"))
 
-	// Ctrl-C stops a running guest.
+	// Ctrl-C stops a running guest. An interrupt that arrives before the
+	// stub has started the machine is dropped (it stops only a running
+	// guest), so it is sent again until the stop comes, however late a
+	// loaded host starts the run; once stopped, the repeats are ignored.
 	c.raw(string(encodePacket("vCont;c")))
-	time.Sleep(50 * time.Millisecond) // any moment will do; the reply waits for the stop
-	c.raw("\x03")
-	require.Equal(t, "T02thread:01;", c.reply())
+	stopped := make(chan struct{})
+	interrupter := make(chan struct{})
+	go func() {
+		defer close(interrupter)
+		for {
+			if _, err := c.conn.Write([]byte{0x03}); err != nil {
+				return
+			}
+			select {
+			case <-stopped:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	reply := c.reply()
+	close(stopped)
+	<-interrupter
+	require.Equal(t, "T02thread:01;", reply)
 	require.Equal(t, errFault, c.ask("m7fff00000000,4"), "an unmapped page")
 	require.Equal(t, "m1", c.ask("qfThreadInfo"))
 	require.Equal(t, "l", c.ask("qsThreadInfo"))
