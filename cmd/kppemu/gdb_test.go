@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -26,12 +25,13 @@ func TestBootGDB(t *testing.T) {
 		}
 		t.Skip("gdb is not installed")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, kppemuBinary(t), "boot", "--gdb", "127.0.0.1:0", "--gdb-wait", "--serial", os.DevNull)
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
+	defer guardCPU(cmd.Process.Pid, cancel)()
 	line, err := bufio.NewReader(stderr).ReadString('\n')
 	require.NoError(t, err)
 	addr := regexp.MustCompile(`gdb stub on (127\.0\.0\.1:\d+), waiting`).FindStringSubmatch(line)

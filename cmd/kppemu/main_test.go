@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/internal/cputime"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
@@ -47,6 +48,19 @@ func kppemuBinary(t *testing.T) string {
 	return binPath
 }
 
+// cliCPULimit is the hang guard of a command run by the tests: every run
+// here is bounded in guest time and takes seconds of CPU time. The guard
+// counts the CPU time the process uses, not wall time, which a loaded host
+// stretches: a command blocked without using CPU is left to go test's
+// -timeout.
+const cliCPULimit = 3 * time.Minute
+
+// guardCPU calls stop when process pid has used cliCPULimit of CPU time;
+// the returned function ends the watch and reports whether it fired.
+func guardCPU(pid int, stop func()) func() bool {
+	return cputime.Guard(func() (time.Duration, bool) { return cputime.Process(pid) }, cliCPULimit, stop)
+}
+
 type result struct {
 	stdout, stderr string
 	status         int
@@ -55,18 +69,18 @@ type result struct {
 // kppemu runs the binary as a user would, with stdin from a script.
 func kppemu(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
-	// A guard against a hang, not a measure of speed: every run here is
-	// bounded in guest time, and a loaded host may take minutes over it.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, kppemuBinary(t), args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
+	require.NoError(t, cmd.Start())
+	end := guardCPU(cmd.Process.Pid, cancel)
+	err := cmd.Wait()
 	var ee *exec.ExitError
-	if ctx.Err() != nil {
-		t.Fatalf("kppemu %v: no result after 10 minutes; stdout:\n%s", args, out.String())
+	if end() {
+		t.Fatalf("kppemu %v: no result after %v of CPU time; stdout:\n%s", args, cliCPULimit, out.String())
 	}
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatal(err)
