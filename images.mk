@@ -18,6 +18,11 @@ IMG_CFLAGS  := -std=gnu11 -O2 -g0 -fno-omit-frame-pointer -mno-omit-leaf-frame-p
 	-Wall -Wextra -Wno-unused-parameter -Werror \
 	-nostdlib -nostdinc -isystem $(shell $(IMG_CC) -print-file-name=include) \
 	-Ikernel/include $(IMG_PREFIX)
+# The code linked into the kernel image also gets call-frame information
+# for debuggers: -g1 without unwind tables puts it in .debug_frame (debug
+# information does not change the generated code); kernel/linker.ld keeps
+# .debug_frame in kernel.elf, outside the loaded image, and drops the rest.
+IMG_KCFLAGS := $(IMG_CFLAGS) -g1
 IMG_ASFLAGS := -D__ASSEMBLER__ -Ikernel/include $(IMG_PREFIX)
 IMG_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none -static
 
@@ -111,7 +116,7 @@ $(SIGN_TOOL): $(wildcard images/sign/*.go images/sign/kppsign/*.go) kernel/abi/a
 
 $(IMG_OBJ)/vendorapi/%.o: vendorapi/%.c $(KERNEL_HDRS) $(VAPI_HDRS) images.mk
 	@mkdir -p $(dir $@)
-	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
+	@echo "  CC $<"; $(IMG_CC) $(IMG_KCFLAGS) -c $< -o $@
 
 $(BAD_KOS): $(IMG_BIN)/drivers/bad_%.ko: $(IMG_BIN)/drivers/hello.ko images/internal/mkbad/main.go
 	@echo "  BAD $@"; $(IMG_GO) run ./images/internal/mkbad -in $< -defect $(subst _,-,$*) -o $@
@@ -131,7 +136,7 @@ images-check:
 
 $(IMG_OBJ)/kernel/%.o: kernel/%.c $(KERNEL_HDRS) images.mk
 	@mkdir -p $(dir $@)
-	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
+	@echo "  CC $<"; $(IMG_CC) $(IMG_KCFLAGS) -c $< -o $@
 
 $(IMG_OBJ)/kernel/%.o: kernel/%.S $(KERNEL_HDRS) images.mk
 	@mkdir -p $(dir $@)
@@ -139,7 +144,7 @@ $(IMG_OBJ)/kernel/%.o: kernel/%.S $(KERNEL_HDRS) images.mk
 
 $(IMG_OBJ)/patchguard/%.o: patchguard/%.c $(KERNEL_HDRS) $(PG_HDRS) images.mk
 	@mkdir -p $(dir $@)
-	@echo "  CC $<"; $(IMG_CC) $(IMG_CFLAGS) -c $< -o $@
+	@echo "  CC $<"; $(IMG_CC) $(IMG_KCFLAGS) -c $< -o $@
 
 $(IMG_OBJ)/patchguard/%.o: patchguard/%.S $(KERNEL_HDRS) images.mk
 	@mkdir -p $(dir $@)

@@ -4,27 +4,76 @@
  * does not push one, then its vector, and jumps to isr_common, which saves
  * the general registers into a struct trap_frame (kpp/trap.h) and calls
  * trap_dispatch(frame). SWAPGS runs when the trap came from ring 3.
+ *
+ * Call-frame information (in .debug_frame, which is not loaded: the code
+ * bytes do not depend on it) lets a debugger unwind through an interrupt:
+ * the CFA is the address just above the hardware frame (RIP, CS, RFLAGS,
+ * RSP, SS), every saved register is described where it lies, and the
+ * frames are signal frames, so the interrupted RIP is taken as it is (not
+ * as a return address) and the interrupted code may be on another stack.
  */
 #include <kpp/abi.h>
+
+	.cfi_sections .debug_frame
+
+/* DWARF register numbers of RFLAGS, CS and SS (x86-64 psABI). */
+#define DW_RFLAGS 49
+#define DW_CS 51
+#define DW_SS 52
+
+/* The rules for the hardware frame, the CFA being just above it. */
+	.macro cfi_hw_frame
+	.cfi_offset %rip, -40
+	.cfi_offset DW_CS, -32
+	.cfi_offset DW_RFLAGS, -24
+	.cfi_offset %rsp, -16
+	.cfi_offset DW_SS, -8
+	.endm
+
+	.macro push_cfi reg
+	pushq \reg
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset \reg, 0
+	.endm
+
+	.macro pop_cfi reg
+	popq \reg
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore \reg
+	.endm
 
 	.section .text
 	.align 16
 	.global isr_stubs
 isr_stubs:
+	.cfi_startproc simple
+	.cfi_signal_frame
+	.cfi_def_cfa %rsp, 40
+	cfi_hw_frame
 	.set vec, 0
 	.rept 256
 	.align 16
 	.if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+	.cfi_def_cfa_offset 48 /* the CPU pushed an error code */
 	.else
+	.cfi_def_cfa_offset 40
 	pushq $0
+	.cfi_adjust_cfa_offset 8
 	.endif
 	pushq $vec
+	.cfi_adjust_cfa_offset 8
 	jmp isr_common
 	.set vec, vec + 1
 	.endr
+	.cfi_endproc
 
 	.align 16
 isr_common:
+	/* Here: vector and error code, then the hardware frame. */
+	.cfi_startproc simple
+	.cfi_signal_frame
+	.cfi_def_cfa %rsp, 56
+	cfi_hw_frame
 	/* A trap inside a STAC window (copy_user) must not run its handler
 	 * with SMAP off; IRETQ restores the interrupted AC. */
 	testb $1, smap_enabled(%rip)
@@ -33,57 +82,64 @@ isr_common:
 0:	testb $3, 24(%rsp)
 	jz 1f
 	swapgs
-1:	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+1:	push_cfi %rax
+	push_cfi %rbx
+	push_cfi %rcx
+	push_cfi %rdx
+	push_cfi %rsi
+	push_cfi %rdi
+	push_cfi %rbp
+	push_cfi %r8
+	push_cfi %r9
+	push_cfi %r10
+	push_cfi %r11
+	push_cfi %r12
+	push_cfi %r13
+	push_cfi %r14
+	push_cfi %r15
 	movq %rsp, %rdi
 	cld
 	call trap_dispatch
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	pop_cfi %r15
+	pop_cfi %r14
+	pop_cfi %r13
+	pop_cfi %r12
+	pop_cfi %r11
+	pop_cfi %r10
+	pop_cfi %r9
+	pop_cfi %r8
+	pop_cfi %rbp
+	pop_cfi %rdi
+	pop_cfi %rsi
+	pop_cfi %rdx
+	pop_cfi %rcx
+	pop_cfi %rbx
+	pop_cfi %rax
 	testb $3, 24(%rsp)
 	jz 2f
 	swapgs
 2:	addq $16, %rsp
+	.cfi_adjust_cfa_offset -16
 	iretq
+	.cfi_endproc
 
 /* void call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg): never returns. */
 	.global call_on_stack
 call_on_stack:
+	.cfi_startproc
 	movq %rdi, %rsp
+	/* The caller's stack is abandoned: the outermost frame. */
+	.cfi_undefined %rip
 	xorl %ebp, %ebp
 	movq %rdx, %rdi
 	call *%rsi
 	ud2
+	.cfi_endproc
 
 /* void gdt_reload(const void *gdtr): load the GDT and reload every segment. */
 	.global gdt_reload
 gdt_reload:
+	.cfi_startproc
 	lgdt (%rdi)
 	movw $KPP_SEL_KERNEL_DATA, %ax
 	movw %ax, %ds
@@ -93,9 +149,15 @@ gdt_reload:
 	movw %ax, %fs
 	movw %ax, %gs
 	popq %rax
+	.cfi_adjust_cfa_offset -8
+	.cfi_register %rip, %rax
 	pushq $KPP_SEL_KERNEL_CODE
+	.cfi_adjust_cfa_offset 8
 	pushq %rax
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rip, -16
 	lretq
+	.cfi_endproc
 
 /*
  * SYSCALL entry: RCX = user RIP, R11 = user RFLAGS, RAX = service number.
@@ -108,13 +170,30 @@ gdt_reload:
 	.global syscall_entry
 	.align 16
 syscall_entry:
+	/* The caller is the program: its RSP is the CFA, its RIP in RCX
+	 * and its RFLAGS in R11, then on the kernel stack. */
+	.cfi_startproc simple
+	.cfi_def_cfa %rsp, 0
+	.cfi_register %rip, %rcx
+	.cfi_register DW_RFLAGS, %r11
 	swapgs
 	movq %rsp, %gs:PERCPU_USER_RSP
 	movq %gs:PERCPU_KERNEL_RSP, %rsp
+	/* For one instruction the program's RSP is only in the per-CPU area. */
+	.cfi_undefined %rip
 	pushq %gs:PERCPU_USER_RSP
+	.cfi_def_cfa %rsp, 8
+	.cfi_offset %rsp, -8
+	.cfi_register %rip, %rcx
 	pushq %rcx
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rip, -16
 	pushq %r11
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset DW_RFLAGS, -24
 	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rbp, -32
 	sti
 	movq %r10, %rcx
 	cmpq service_count(%rip), %rax
@@ -125,14 +204,27 @@ syscall_entry:
 1:	movl $KPP_STATUS_INVALID_SYSTEM_SERVICE, %eax
 2:	/* A thread being terminated or suspended stops here, before ring 3. */
 	pushq %rax
+	.cfi_adjust_cfa_offset 8
 	pushq %rax
+	.cfi_adjust_cfa_offset 8
 	call process_return_to_user
 	popq %rax
+	.cfi_adjust_cfa_offset -8
 	popq %rax
+	.cfi_adjust_cfa_offset -8
 	cli
 	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_same_value %rbp
 	popq %r11
+	.cfi_adjust_cfa_offset -8
+	.cfi_register DW_RFLAGS, %r11
 	popq %rcx
+	.cfi_adjust_cfa_offset -8
+	.cfi_register %rip, %rcx
 	popq %rsp
+	.cfi_def_cfa %rsp, 0
+	.cfi_same_value %rsp
 	swapgs
 	sysretq
+	.cfi_endproc

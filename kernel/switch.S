@@ -8,6 +8,10 @@
  */
 #include <kpp/abi.h>
 
+/* Call-frame information for debuggers, in .debug_frame (not loaded). */
+	.cfi_sections .debug_frame
+#define DW_RFLAGS 49
+
 #define RFLAGS_IF 0x200
 #define RFLAGS_RESERVED 0x2
 
@@ -15,31 +19,66 @@
 /* void switch_context(uint64_t *save_rsp, uint64_t new_rsp) */
 	.global switch_context
 switch_context:
+	.cfi_startproc
 	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
 	pushq %rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbx, 0
 	pushq %r12
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r12, 0
 	pushq %r13
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r13, 0
 	pushq %r14
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r14, 0
 	pushq %r15
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r15, 0
 	pushfq
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset DW_RFLAGS, 0
 	movq %rsp, (%rdi)
+	/* The new thread's stack holds the same set at the same places. */
 	movq %rsi, %rsp
 	popfq
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore DW_RFLAGS
 	popq %r15
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r15
 	popq %r14
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r14
 	popq %r13
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r13
 	popq %r12
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r12
 	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbx
 	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbp
 	ret
+	.cfi_endproc
 
 /* First code of every thread: thread_entry() never returns. */
 	.global thread_start
 thread_start:
+	/* The outermost frame of every thread. */
+	.cfi_startproc
+	.cfi_undefined %rip
 	andq $-16, %rsp
 	xorl %ebp, %ebp
 	call thread_entry
 	ud2
+	.cfi_endproc
 
 /*
  * void user_iret(uint64_t rip, uint64_t rsp, uint64_t arg0, uint64_t arg1):
@@ -49,12 +88,18 @@ thread_start:
  */
 	.global user_iret
 user_iret:
+	.cfi_startproc
 	cli
 	pushq $(KPP_SEL_USER_DATA | 3)
+	.cfi_adjust_cfa_offset 8
 	pushq %rsi
+	.cfi_adjust_cfa_offset 8
 	pushq $(RFLAGS_IF | RFLAGS_RESERVED)
+	.cfi_adjust_cfa_offset 8
 	pushq $(KPP_SEL_USER_CODE | 3)
+	.cfi_adjust_cfa_offset 8
 	pushq %rdi
+	.cfi_adjust_cfa_offset 8
 	movq %rdx, %rdi
 	movq %rcx, %rsi
 	xorl %eax, %eax
@@ -72,3 +117,4 @@ user_iret:
 	xorl %r15d, %r15d
 	swapgs
 	iretq
+	.cfi_endproc

@@ -6,26 +6,50 @@
  */
 #include <kpp/abi.h>
 
+/* Call-frame information for debuggers, in .debug_frame (not loaded). */
+	.cfi_sections .debug_frame
+#define DW_RFLAGS 49
+
 #define RFLAGS_IF 0x200
 
 	.section .text
 /* uint64_t user_enter(uint64_t rip, uint64_t rsp, uint64_t *saved_rsp) */
 	.global user_enter
 user_enter:
+	.cfi_startproc
 	pushfq
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset DW_RFLAGS, 0
 	pushq %rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbx, 0
 	pushq %rbp
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %rbp, 0
 	pushq %r12
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r12, 0
 	pushq %r13
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r13, 0
 	pushq %r14
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r14, 0
 	pushq %r15
+	.cfi_adjust_cfa_offset 8
+	.cfi_rel_offset %r15, 0
 	movq %rsp, (%rdx)
 	cli
 	pushq $(KPP_SEL_USER_DATA | 3)
+	.cfi_adjust_cfa_offset 8
 	pushq %rsi
+	.cfi_adjust_cfa_offset 8
 	pushq $RFLAGS_IF
+	.cfi_adjust_cfa_offset 8
 	pushq $(KPP_SEL_USER_CODE | 3)
+	.cfi_adjust_cfa_offset 8
 	pushq %rdi
+	.cfi_adjust_cfa_offset 8
 	xorl %eax, %eax
 	xorl %ebx, %ebx
 	xorl %ecx, %ecx
@@ -43,20 +67,46 @@ user_enter:
 	xorl %r15d, %r15d
 	swapgs
 	iretq
+	.cfi_endproc
 
 /* void user_return(uint64_t saved_rsp, uint64_t value): back into user_enter's caller. */
 	.global user_return
 user_return:
+	.cfi_startproc
 	movq %rdi, %rsp
+	/* From here the frame is user_enter's, as it saved it. */
+	.cfi_def_cfa_offset 64
+	.cfi_offset %r15, -64
+	.cfi_offset %r14, -56
+	.cfi_offset %r13, -48
+	.cfi_offset %r12, -40
+	.cfi_offset %rbp, -32
+	.cfi_offset %rbx, -24
+	.cfi_offset DW_RFLAGS, -16
 	movq %rsi, %rax
 	popq %r15
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r15
 	popq %r14
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r14
 	popq %r13
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r13
 	popq %r12
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %r12
 	popq %rbp
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbp
 	popq %rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbx
 	popfq
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore DW_RFLAGS
 	ret
+	.cfi_endproc
 
 /*
  * size_t copy_user(void *dst, const void *src, size_t n): copy with REP
@@ -68,12 +118,14 @@ user_return:
 	.section .text
 	.global copy_user, copy_user_insn, copy_user_done
 copy_user:
+	.cfi_startproc
 	movq %rdx, %rcx
 copy_user_insn:
 	rep movsb
 copy_user_done:
 	movq %rcx, %rax
 	ret
+	.cfi_endproc
 
 /*
  * The ring-3 program, copied to a user page. It writes a greeting, checks
