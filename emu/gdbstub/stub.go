@@ -13,6 +13,7 @@ package gdbstub
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -85,8 +86,12 @@ type client struct {
 	last         []byte // the last packet sent (resent on '-')
 	feats        map[string]bool
 	// running is set while the machine runs for this client; the reader
-	// then turns 0x03 into a stop request.
+	// then turns 0x03 into a stop request. So does it while resumes (the
+	// packets that may continue the machine, queued by the reader and not
+	// yet taken up) is above zero: an interrupt typed right after
+	// "continue" stops the run it follows, however late the run starts.
 	running atomic.Bool
+	resumes atomic.Int32
 	cpu     int // selected thread (vCPU index) for g/G/p/P/m/M
 }
 
@@ -192,10 +197,15 @@ func (c *client) read(m *emu.Machine) {
 			continue
 		}
 		if fr.kind == frameInterrupt {
-			if c.running.Load() {
+			// resumes first: the loop marks the machine running before it
+			// counts a resume packet as taken up.
+			if c.resumes.Load() > 0 || c.running.Load() {
 				m.RequestStop()
 			}
 			continue
+		}
+		if fr.kind == framePacket && mayContinue(fr.data) {
+			c.resumes.Add(1)
 		}
 		c.frames <- fr
 	}
@@ -355,6 +365,12 @@ func (s *Stub) serveStopped(until uint64) (stop emu.Stop, resumed, quit bool) {
 				c.w.WriteByte('+')
 			}
 			reply, act := s.handle(string(fr.data))
+			if mayContinue(fr.data) {
+				if act.kind == actContinue {
+					c.running.Store(true) // resume keeps it set for the run
+				}
+				c.resumes.Add(-1)
+			}
 			switch act.kind {
 			case actNone:
 				c.send(reply)
@@ -393,6 +409,29 @@ func (s *Stub) serveStopped(until uint64) (stop emu.Stop, resumed, quit bool) {
 			}
 		}
 	}
+}
+
+// mayContinue reports whether a packet may continue the machine (c, C, or
+// vCont with a c or C action): an interrupt that follows it is meant for
+// the run it starts.
+func mayContinue(p []byte) bool {
+	if len(p) == 0 {
+		return false
+	}
+	switch p[0] {
+	case 'c', 'C':
+		return true
+	}
+	rest, ok := bytes.CutPrefix(p, []byte("vCont;"))
+	if !ok {
+		return false
+	}
+	for _, a := range bytes.Split(rest, []byte(";")) {
+		if len(a) > 0 && (a[0] == 'c' || a[0] == 'C') {
+			return true
+		}
+	}
+	return false
 }
 
 // ownStop reports (once) whether the stub asked the machine to stop for an
