@@ -853,10 +853,12 @@ func isInt(s uint8) bool { return s == 1 || s == 2 || s == 4 || s == 8 }
 // has been emitted that matters: the caller rolls back).
 func (x *xlator) insn(u *uop) bool {
 	branch := u.op == jopCALL || u.op == jopRET || u.op == jopJMP || jopJcc[u.op] != 0
-	if u.lock || (u.rep || u.repne) && !branch {
+	if u.lock && !jitLockOK(u) || (u.rep || u.repne) && !branch {
 		return false
 	}
 	switch {
+	case x.aluOwns(u):
+		return x.aluInsn(u)
 	case u.op == jopNOP:
 		return true
 	case u.op == jopMOV:

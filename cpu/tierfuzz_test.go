@@ -352,6 +352,13 @@ var faultForms = []struct {
 	{true, []byte{0x31}, 0, nil, false, false, 0},               // xor r, rax
 	{true, []byte{0x11}, 1, nil, false, false, 0},               // adc r, rcx
 	{true, []byte{0xC1}, 4, []byte{0x03}, false, false, 0},      // shl r, 3
+	{true, []byte{0xF7}, 4, nil, true, false, 8},                // mul qword [b+d]
+	{true, []byte{0xD3}, 4, nil, true, true, 8},                 // shl qword [b+d], cl
+	{true, []byte{0x0F, 0xA4}, 2, []byte{0x05}, true, true, 8},  // shld [b+d], rdx, 5
+	{true, []byte{0x0F, 0xBC}, 0, nil, true, false, 8},          // bsf rax, [b+d]
+	{true, []byte{0xF0, 0x01}, 2, nil, true, true, 8},           // lock add [b+d], rdx
+	{false, []byte{0xF0, 0x0F, 0xC1}, 1, nil, true, true, 4},    // lock xadd [b+d], ecx
+	{false, []byte{0xF7}, 6, nil, true, false, 4},               // div dword [b+d]
 }
 
 // faultBlock assembles a block from (form, displacement) pairs, then a HLT. It returns
@@ -370,6 +377,11 @@ func faultBlock(pairs []byte) (code []byte, bases []int, disps, offs []uint64) {
 		} else {
 			rm = int(pairs[i+1]) % 3 // RAX, RCX or RDX
 		}
+		op := f.op
+		if op[0] == 0xF0 {
+			code = append(code, 0xF0) // LOCK goes before REX
+			op = op[1:]
+		}
 		rex := byte(0)
 		if f.rexW {
 			rex |= 0x48
@@ -380,7 +392,7 @@ func faultBlock(pairs []byte) (code []byte, bases []int, disps, offs []uint64) {
 		if rex != 0 {
 			code = append(code, rex)
 		}
-		code = append(code, f.op...)
+		code = append(code, op...)
 		if f.mem {
 			code = append(code, 0x40|f.reg<<3|byte(rm&7)) // [base+disp8]
 			if rm&7 == 4 {
@@ -463,11 +475,23 @@ func FuzzTierFault(f *testing.F) {
 // same state, and the fault must be precise: #PF at the faulting instruction with CR2
 // at the access.
 func TestTierFaultEveryPosition(t *testing.T) {
+	faultEveryPosition(t, []byte{0, 0, 14, 0, 1, 8, 2, 16, 3, 0, 15, 1, 4, 0, 5, 8, 6, 0, 16, 2, 7, 0, 8, 0,
+		9, 8, 17, 3, 10, 0, 11, 8, 12, 0, 13, 0}, 12)
+}
+
+// TestTierFaultEveryPositionALU is TestTierFaultEveryPosition with multiplies, shifts by
+// CL, double shifts, bit scans, bit tests, exchanges and LOCK forms.
+func TestTierFaultEveryPositionALU(t *testing.T) {
+	faultEveryPosition(t, []byte{18, 0, 19, 8, 14, 0, 20, 16, 21, 0, 15, 1, 22, 8, 23, 0, 12, 8, 13, 0,
+		8, 0, 17, 2, 19, 0, 22, 0}, 11)
+}
+
+// faultEveryPosition runs the block of pairs (see faultBlock), of n memory
+// instructions, with the access at each position faulting in turn.
+func faultEveryPosition(t *testing.T, pairs []byte, n int) {
 	skipSecondPass(t)
-	pairs := []byte{0, 0, 14, 0, 1, 8, 2, 16, 3, 0, 15, 1, 4, 0, 5, 8, 6, 0, 16, 2, 7, 0, 8, 0,
-		9, 8, 17, 3, 10, 0, 11, 8, 12, 0, 13, 0}
 	_, bases, _, offs := faultBlock(pairs)
-	if len(bases) != 12 {
+	if len(bases) != n {
 		t.Fatalf("%d memory instructions", len(bases))
 	}
 	var forms []int // the form of each memory instruction

@@ -682,3 +682,83 @@ func Rel32(site, target uintptr) ([4]byte, bool) {
 	binary.LittleEndian.PutUint32(b[:], uint32(int32(d)))
 	return b, true
 }
+
+// Group-3 operations (F6/F7 /digit) that take RAX (and RDX) implicitly.
+const (
+	grpMUL  = 4
+	grpIMUL = 5
+	grpDIV  = 6
+	grpIDIV = 7
+)
+
+// Mul emits MUL r: RDX:RAX (AX for size 1) = RAX * r, unsigned.
+func (a *Asm) Mul(size uint8, r Reg) { a.opXR(size, byteOp(size, 0xF6), grpMUL, r) }
+
+// Imul1 emits the one-operand IMUL r: RDX:RAX (AX for size 1) = RAX * r, signed.
+func (a *Asm) Imul1(size uint8, r Reg) { a.opXR(size, byteOp(size, 0xF6), grpIMUL, r) }
+
+// Div emits DIV r (unsigned divide of RDX:RAX, AX for size 1). It faults (#DE) on a
+// zero divisor or a quotient that does not fit: the caller must rule both out.
+func (a *Asm) Div(size uint8, r Reg) { a.opXR(size, byteOp(size, 0xF6), grpDIV, r) }
+
+// Idiv emits IDIV r (signed divide of RDX:RAX, AX for size 1); see Div.
+func (a *Asm) Idiv(size uint8, r Reg) { a.opXR(size, byteOp(size, 0xF6), grpIDIV, r) }
+
+// Bit-test operations, in the order of their /digit in 0F BA (minus 4).
+type BitOp uint8
+
+// Bit-test operations.
+const (
+	BT BitOp = iota
+	BTS
+	BTR
+	BTC
+)
+
+// BitRR emits op r, bit (BT/BTS/BTR/BTC with a register bit offset; size 2, 4 or 8).
+func (a *Asm) BitRR(size uint8, op BitOp, r, bit Reg) {
+	a.opRR(size, []byte{0x0F, 0xA3 | byte(op)<<3}, bit, r)
+}
+
+// BitRI emits op r, imm8 (BT/BTS/BTR/BTC; size 2, 4 or 8).
+func (a *Asm) BitRI(size uint8, op BitOp, r Reg, bit uint8) {
+	a.opXR(size, []byte{0x0F, 0xBA}, 4+byte(op), r)
+	a.byte1(bit)
+}
+
+// Bsf emits BSF dst, src (size 2, 4 or 8).
+func (a *Asm) Bsf(size uint8, dst, src Reg) { a.opRR(size, []byte{0x0F, 0xBC}, dst, src) }
+
+// Bsr emits BSR dst, src (size 2, 4 or 8).
+func (a *Asm) Bsr(size uint8, dst, src Reg) { a.opRR(size, []byte{0x0F, 0xBD}, dst, src) }
+
+// Popcnt emits POPCNT dst, src (size 2, 4 or 8; the host must have it).
+func (a *Asm) Popcnt(size uint8, dst, src Reg) {
+	rs := size
+	if size == 2 {
+		a.byte1(0x66)
+		rs = 4 // the REX of a 32-bit operation: the 66 prefix is out already
+	}
+	a.byte1(0xF3)
+	a.prefix(rs, dst, src, NoReg, true, true)
+	a.b = append(a.b, 0x0F, 0xB8)
+	a.modrmReg(byte(dst), src)
+}
+
+// ShldRI emits SHLD dst, src, count (size 2, 4 or 8).
+func (a *Asm) ShldRI(size uint8, dst, src Reg, count uint8) {
+	a.opRR(size, []byte{0x0F, 0xA4}, src, dst)
+	a.byte1(count)
+}
+
+// ShrdRI emits SHRD dst, src, count (size 2, 4 or 8).
+func (a *Asm) ShrdRI(size uint8, dst, src Reg, count uint8) {
+	a.opRR(size, []byte{0x0F, 0xAC}, src, dst)
+	a.byte1(count)
+}
+
+// ShldRCL emits SHLD dst, src, CL (size 2, 4 or 8).
+func (a *Asm) ShldRCL(size uint8, dst, src Reg) { a.opRR(size, []byte{0x0F, 0xA5}, src, dst) }
+
+// ShrdRCL emits SHRD dst, src, CL (size 2, 4 or 8).
+func (a *Asm) ShrdRCL(size uint8, dst, src Reg) { a.opRR(size, []byte{0x0F, 0xAD}, src, dst) }
