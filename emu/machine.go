@@ -54,7 +54,7 @@ type Config struct {
 	// MaxMemBytes, all of it below the 3 GiB PCI hole).
 	MemBytes uint64
 	// Seed seeds everything random in the machine (the CPU's RDRAND; the
-	// guest can read it from fw_cfg file etc/kppemu/seed).
+	// guest can read it from fw_cfg file opt/kppemu/seed).
 	Seed uint64
 	// Logger receives the machine's logs (nil: none).
 	Logger hclog.Logger
@@ -328,7 +328,7 @@ func New(cfg Config) (*Machine, error) {
 	m.FwCfg = dev.NewFwCfg(cfg.MemBytes, uint16(cfg.CPUs))
 	var seed [8]byte
 	binary.LittleEndian.PutUint64(seed[:], cfg.Seed)
-	m.FwCfg.AddFile("etc/kppemu/seed", seed[:])
+	m.FwCfg.AddFile("opt/kppemu/seed", seed[:])
 	m.EventPort = dev.NewEventPort(clk, physReader{m.MMU}, m.publish, cfg.Logger)
 	m.DebugExit = dev.NewDebugExit(m.debugExit)
 	m.ACPIPM = dev.NewACPIPM(clk)

@@ -36,6 +36,9 @@ type parityCase struct {
 	devices []string // optional devices on both machines
 	smp     int      // CPUs on both machines (0: one)
 	noHPET  bool     // QEMU without its HPET (kppemu has none)
+	// noSeed: QEMU without kppemu's seed (fw_cfg), as a plain
+	// qemu-system-x86_64 -kernel boots: the kernel draws another base.
+	noSeed bool
 }
 
 type parityModule struct {
@@ -87,7 +90,8 @@ func runParity(t *testing.T, c parityCase) {
 
 	// kppemu first: when the CPU cannot run the image yet there is no
 	// point in starting QEMU.
-	m := newConfiguredMachine(t, Config{Seed: 1, Devices: c.devices, CPUs: c.smp})
+	const machineSeed = 1
+	m := newConfiguredMachine(t, Config{Seed: machineSeed, Devices: c.devices, CPUs: c.smp})
 	serial, logs := &m.serial, &m.logs
 	_, err = m.Boot(BootImage{Path: kpath, Kernel: c.image, Append: c.append, Modules: mods})
 	require.NoError(t, err)
@@ -102,10 +106,15 @@ func runParity(t *testing.T, c parityCase) {
 	// QEMU's clock follows its instruction count, as kppemu's does: where
 	// the timer ticks fall relative to the guest's instructions (the
 	// watchdog's view of them, what a sleep spans) then does not depend on
-	// how much CPU a loaded host gives QEMU.
+	// how much CPU a loaded host gives QEMU. The same seed, so the kernel
+	// runs at the same base there.
+	seed := qemu.SeedPtr(machineSeed)
+	if c.noSeed {
+		seed = nil
+	}
 	res, err := qemu.Run(context.Background(), qemu.Config{
 		Kernel: kpath, Modules: qmods, Append: c.append, Input: c.input, ICount: true, Timeout: 90 * time.Second,
-		Devices: c.devices, SMP: c.smp, NoHPET: c.noHPET,
+		Devices: c.devices, SMP: c.smp, NoHPET: c.noHPET, Seed: seed,
 	})
 	require.NoError(t, err)
 	require.False(t, res.TimedOut, "QEMU timed out; serial:\n%s", res.Serial)
@@ -199,10 +208,13 @@ func TestParityKernel(t *testing.T) {
 		{name: "commands", append: "autorun=help;pg;check;lsmod -a;exports;timers;poweroff",
 			modules: []parityModule{initrd}},
 		{name: "interactive", input: "echo hx\x7fi there\r\nbogus\rpoweroff 2\r"},
-		// The image at a random base: QEMU draws it with RDRAND, kppemu
-		// from its seed; nothing on the console may tell them apart.
-		{name: "kaslr", append: "kaslr=1 autorun=lsmod;load hello x y;exports;usertest;usertest fault;pg;check;mem;unload hello;poweroff",
+		// QEMU without kppemu's seed: the kernel draws its base with
+		// RDRAND there, from the seed on kppemu; nothing an ordinary boot
+		// prints may tell them apart.
+		{name: "no-seed", noSeed: true, append: "kaslr=1 autorun=lsmod;load hello x y;exports;timers;usertest;usertest fault;pg;check;mem;unload hello;poweroff",
 			modules: []parityModule{initrd}},
+		// The image at its link address (the opt-out).
+		{name: "nokaslr", append: "nokaslr autorun=load hello;usertest fault;pg;poweroff", modules: []parityModule{initrd}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -98,7 +98,7 @@ func bootProcessesWith(t *testing.T, cmdline string, archive []byte, input strin
 	// follow its instruction count, so that a loaded host cannot starve the
 	// tick (and with it the preemption the cases check).
 	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: kpath, Modules: []qemu.Module{{Path: apath}},
-		Append: cmdline, Input: input, ICount: true, Timeout: 90 * time.Second})
+		Append: cmdline, Input: input, ICount: true, Timeout: 90 * time.Second, Seed: qemu.SeedPtr(0)})
 	require.NoError(t, err)
 	require.False(t, res.TimedOut, "QEMU timed out; serial:\n%s", res.Serial)
 	runs = append(runs, processRun{machine: "qemu", serial: res.Serial, status: res.ExitCode})

@@ -31,6 +31,8 @@ type Snapshot struct {
 	Drivers []DriverLoad
 	// KernelSlide is where the guest put its image (for symbols).
 	KernelSlide uint64
+	// KernelBased: the guest had reported its base (KernelSlide holds it).
+	KernelBased bool
 }
 
 // DeviceState is one device's saved state.
@@ -79,6 +81,7 @@ func (m *Machine) SaveState() (*Snapshot, error) {
 	}
 	s.Drivers = append([]DriverLoad(nil), m.Symbols().loads...)
 	s.KernelSlide = m.Symbols().KernelSlide()
+	s.KernelBased = m.Symbols().KernelBaseKnown()
 	return s, nil
 }
 
@@ -133,7 +136,11 @@ func (m *Machine) LoadState(s *Snapshot) error {
 	}
 	m.boot = s.Boot
 	m.Symbols().setLoads(s.Drivers)
-	m.Symbols().SetKernelSlide(s.KernelSlide)
+	if s.KernelBased || s.KernelSlide != 0 {
+		m.Symbols().SetKernelSlide(s.KernelSlide)
+	} else {
+		m.Symbols().forgetKernelBase()
+	}
 	m.pending = nil
 	m.stopReq.Store(false)
 	return nil

@@ -221,6 +221,7 @@ type Resolver struct {
 	kStart  uint64 // link addresses of the image
 	kEnd    uint64
 	slide   uint64 // where the guest put the image, from its link address
+	based   bool   // the guest reported its base (slide is known)
 	modules []Module
 	loads   []DriverLoad
 	objects func(name string) []byte
@@ -258,13 +259,33 @@ func (r *Resolver) Object(name string) []byte {
 func (r *Resolver) Kernel() *Symbols { return r.kernel }
 
 // KernelSlide returns the distance of the running kernel image from its
-// link address, as the guest reported it (0 before it did, and without
-// kaslr).
+// link address, as the guest reported it (0 before it did, and with
+// kaslr=0).
 func (r *Resolver) KernelSlide() uint64 { return r.slide }
 
 // SetKernelSlide records where the guest put its image: every kernel
 // symbol lies slide bytes above its ELF value from now on.
-func (r *Resolver) SetKernelSlide(slide uint64) { r.slide = slide }
+func (r *Resolver) SetKernelSlide(slide uint64) { r.slide, r.based = slide, true }
+
+// KernelBaseKnown reports whether the guest has reported where its image
+// runs (the kernel-base event): before, kernel symbols name link
+// addresses, where the image may not stay.
+func (r *Resolver) KernelBaseKnown() bool { return r.based }
+
+// forgetKernelBase returns to the state before the guest reported a base.
+func (r *Resolver) forgetKernelBase() { r.slide, r.based = 0, false }
+
+// KernelLinkRange returns the link addresses of the kernel image
+// [start, end) (zero when the kernel has no symbols).
+func (r *Resolver) KernelLinkRange() (start, end uint64) { return r.kStart, r.kEnd }
+
+// KernelReportsBase reports whether the kernel is one that may move its
+// image at boot and reports where (it has kaslr_report, which posts the
+// kernel-base event before kmain).
+func (r *Resolver) KernelReportsBase() bool {
+	_, ok := r.kernel.Lookup("kaslr_report")
+	return ok
+}
 
 // Modules returns the drivers in load order.
 func (r *Resolver) Modules() []Module { return r.modules }

@@ -101,7 +101,7 @@ func TestQEMULoaderFuzz(t *testing.T) {
 	}
 	res, err := qemu.Run(context.Background(), qemu.Config{
 		Kernel: kernel, Modules: []qemu.Module{{Path: fuzz}}, Append: "autorun=check fuzz;mem;poweroff",
-		ICount: true, Timeout: 120 * time.Second,
+		ICount: true, Timeout: 120 * time.Second, Seed: qemu.SeedPtr(qemuSeed),
 	})
 	if err != nil {
 		t.Fatal(err)

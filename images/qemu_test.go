@@ -15,6 +15,11 @@ import (
 	"github.com/kppemu/kppemu/images/qemu"
 )
 
+// qemuSeed is the machine seed QEMU offers the guest (fw_cfg): the kernel
+// draws its base from it, so that a stop screen naming a kernel address
+// reads the same on every run.
+const qemuSeed = 1
+
 // bootQEMU runs the embedded kernel on QEMU with the given command line and
 // modules (names of embedded images: "initrd" or a driver name, optionally
 // followed by arguments); it skips when QEMU is missing unless
@@ -59,6 +64,7 @@ func bootQEMUInput(t *testing.T, cmdline, input string, modules ...string) qemu.
 		// compares the tick with the TSC, and a loaded host that starves
 		// QEMU's timer thread would otherwise look like a stopped tick.
 		Kernel: kernel, Modules: mods, Append: cmdline, Input: input, ICount: true, Timeout: 90 * time.Second,
+		Seed: qemu.SeedPtr(qemuSeed),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,8 @@
  * paging and far-jump to 64-bit code. There kaslr_setup (kaslr.c) may move
  * the image to a random base: it maps the image there too and adds the
  * slide to every absolute self-reference, this code's among them, so the
- * jump that follows enters kmain at the new base on the new boot stack.
+ * jump that follows enters the new base on the new boot stack, where
+ * kaslr_report tells the host before kmain starts.
  * kmain replaces these page tables with the real ones.
  */
 #include <kpp/abi.h>
@@ -125,6 +126,7 @@ high_entry:
 slid_entry:
 	movabsq $boot_stack_top, %rsp
 	xorl %ebp, %ebp
+	call kaslr_report
 	movl boot_mb_magic(%rip), %edi
 	movl boot_mb_info(%rip), %esi
 	call kmain

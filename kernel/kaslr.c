@@ -10,13 +10,15 @@
  * relocation records (images/internal/mkkreloc). While it patches, both
  * views of the image are mapped, so its own code, which it patches too,
  * works whichever address an instruction carries. boot.S then jumps to
- * the new base; vm_init maps only that one.
+ * the new base, where kaslr_report tells the host before kmain runs;
+ * vm_init maps only the new base.
  *
  * Entropy: the machine's seed when the firmware offers one (fw_cfg file
- * etc/kppemu/seed: kppemu always, QEMU when given one), so the same seed
+ * opt/kppemu/seed: kppemu always, QEMU when given one), so the same seed
  * gives the same base on either machine; else RDRAND; else the TSC. */
 #include <kpp/abi.h>
 #include <kpp/cpu.h>
+#include <kpp/event.h>
 #include <kpp/kernel.h>
 #include <kpp/mm.h>
 #include <kpp/multiboot.h>
@@ -34,7 +36,7 @@
 #define FW_CFG_DATA 0x511
 #define FW_CFG_SIGNATURE 0x0000
 #define FW_CFG_FILE_DIR 0x0019
-#define FW_CFG_SEED_FILE "etc/kppemu/seed"
+#define FW_CFG_SEED_FILE "opt/kppemu/seed"
 
 extern uint64_t boot_pd_high[512];
 extern const uint32_t __kreloc_start[], __kreloc_end[];
@@ -114,8 +116,17 @@ static uint64_t boot_entropy(void)
 	return z;
 }
 
-/* Whether the Multiboot command line holds the word `kaslr=1` (the last
- * `kaslr=` word counts). Read through the identity map of the boot tables. */
+static bool word_is(const char *w, uint64_t n, const char *want)
+{
+	uint64_t i = 0;
+	while (i < n && want[i] && w[i] == want[i])
+		i++;
+	return i == n && !want[i];
+}
+
+/* Whether the image moves: when the Multiboot command line holds the word
+ * `kaslr=1` (of it, `kaslr=0` and `nokaslr`, the last counts). Read through
+ * the identity map of the boot tables. */
 static bool kaslr_wanted(uint32_t info_phys)
 {
 	const struct mb_info *mbi = (const struct mb_info *)(uint64_t)info_phys;
@@ -129,8 +140,11 @@ static bool kaslr_wanted(uint32_t info_phys)
 		const char *w = s;
 		while (*s && *s != ' ')
 			s++;
-		if (s - w == 7 && w[0] == 'k' && w[1] == 'a' && w[2] == 's' && w[3] == 'l' && w[4] == 'r' && w[5] == '=')
-			on = w[6] == '1';
+		uint64_t n = (uint64_t)(s - w);
+		if (word_is(w, n, "kaslr=1"))
+			on = true;
+		else if (word_is(w, n, "kaslr=0") || word_is(w, n, "nokaslr"))
+			on = false;
 	}
 	return on;
 }
@@ -206,4 +220,13 @@ void kaslr_setup(uint32_t info_phys)
 		}
 	}
 	kernel_slide = slide;
+}
+
+/* At the final base, before kmain: the first event, so that the host names
+ * addresses, and moves breakpoints set by symbol, before any code of the
+ * kernel runs there. */
+void kaslr_report(void)
+{
+	uint64_t base[2] = {(uint64_t)__kernel_start, kernel_slide};
+	event_post(KPP_EV_KERNEL_BASE, base, 2, NULL);
 }

@@ -99,9 +99,6 @@ static void kmain_stage2(void *unused);
 
 void kmain(uint32_t magic, uint32_t info_phys)
 {
-	/* First, so that the host names addresses right from here on. */
-	uint64_t base[2] = {(uint64_t)__kernel_start, kernel_slide};
-	event_post(KPP_EV_KERNEL_BASE, base, 2, NULL);
 	serial_init();
 	printk("\nkpp kernel %u.%u.%u\n", KPP_KERNEL_VERSION >> 16, (KPP_KERNEL_VERSION >> 8) & 0xFF,
 	       KPP_KERNEL_VERSION & 0xFF);

@@ -266,7 +266,7 @@ func RunKppemu(cmdline, accel string) (Boot, error) {
 }
 
 // qemuFiles writes the embedded kernel and initrd for QEMU.
-type qemuFiles struct{ kernel, initrd string }
+type qemuFiles struct{ kernel, initrd, seed string }
 
 func writeQEMUFiles(dir string) (qemuFiles, error) {
 	k, err := qemu.WriteTemp(dir, "kernel.elf", images.Kernel())
@@ -274,7 +274,13 @@ func writeQEMUFiles(dir string) (qemuFiles, error) {
 		return qemuFiles{}, err
 	}
 	i, err := qemu.WriteTemp(dir, "initrd.tar", images.Archive())
-	return qemuFiles{k, i}, err
+	if err != nil {
+		return qemuFiles{}, err
+	}
+	// kppemu's machines here have seed 0: the same seed puts the kernel
+	// at the same base on QEMU.
+	s, err := qemu.WriteSeed(dir, 0)
+	return qemuFiles{k, i, s}, err
 }
 
 // runQEMU boots the same image with cmdline on qemu-system-x86_64 (the
@@ -283,7 +289,7 @@ func runQEMU(f qemuFiles, cmdline string) (Boot, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, qemu.Binary, qemu.Args(qemu.Config{Kernel: f.kernel,
-		Modules: []qemu.Module{{Path: f.initrd}}, Append: cmdline})...)
+		Modules: []qemu.Module{{Path: f.initrd}}, Append: cmdline, SeedFile: f.seed})...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

@@ -123,6 +123,7 @@ type Session struct {
 	layout  bool          // the front end should switch to the full-screen view
 	quit    bool
 	bugStop bool // the guest reported a bug check: the stop is that
+	placing bool // the kernel reported its base: pending breakpoints move
 
 	commands    map[string]*command
 	sourceDepth int
@@ -143,6 +144,12 @@ func New(m *emu.Machine, cfg Config) (*Session, error) {
 			s.bugStop = true
 			m.RequestStop()
 		}
+		if e.Type == abi.EvKernelBase && !cfg.Embedded && s.hasPending() {
+			// Stop soon (the event comes before kmain) to move the
+			// breakpoints set by symbol before the kernel chose its base.
+			s.placing = true
+			m.RequestStop()
+		}
 		if len(s.events) < maxEvents {
 			s.events = append(s.events, e)
 		} else {
@@ -161,6 +168,22 @@ func New(m *emu.Machine, cfg Config) (*Session, error) {
 		}
 	}
 	return s, nil
+}
+
+// hasPending reports whether a breakpoint or watchpoint waits for the
+// kernel's base.
+func (s *Session) hasPending() bool {
+	for _, b := range s.bps {
+		if b.pending {
+			return true
+		}
+	}
+	for _, w := range s.watches {
+		if w.pending {
+			return true
+		}
+	}
+	return false
 }
 
 // Machine returns the debugged machine.

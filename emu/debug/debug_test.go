@@ -2,6 +2,7 @@ package debug
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -345,4 +346,45 @@ func TestBacktraceFromStops(t *testing.T) {
 		require.Regexp(t, c.want, got, c.cmdline)
 		require.Regexp(t, `in kernel!(call_on_stack|thread_start)\+0x[0-9a-f]+\n$`, got, "%s: the walk reaches the stack's first frame", c.cmdline)
 	}
+}
+
+// TestPendingBreakpoints: a breakpoint set by symbol before the kernel
+// chose its base stops both where that code runs before the image moves
+// (the boot code, at link addresses) and, moved by the reported slide,
+// where it runs afterwards; a watchpoint set then is armed at the moved
+// data. With nokaslr nothing moves.
+func TestPendingBreakpoints(t *testing.T) {
+	s := kernelSession(t, "kaslr=1 autorun=poweroff")
+	out := transcript(t, s, "b kaslr_setup", "b kmain", "watch w boot_mb_info 4", "info break")
+	require.Contains(t, out, "Breakpoint 1 at 0x")
+	require.Contains(t, out, "<kernel!kmain+0x0> (pending: moves with the kernel's base when the kernel reports it)")
+	require.Regexp(t, `3\s+watch\s+0x[0-9a-f]+\s+0\s+4 bytes <kernel!boot_mb_info\+0x0> \(pending: armed at the kernel's base\)`, out)
+	linkSetup, err := s.m.Symbols().Address("kaslr_setup")
+	require.NoError(t, err)
+
+	out = transcript(t, s, "c")
+	require.Contains(t, out, "Breakpoint 1, kernel!kaslr_setup+0x0")
+	require.Equal(t, linkSetup, s.rip(), "the boot code runs kaslr_setup at its link address")
+	require.False(t, s.m.Symbols().KernelBaseKnown())
+
+	out = transcript(t, s, "c", "info break")
+	slide := s.m.Symbols().KernelSlide()
+	require.NotZero(t, slide)
+	kmain, err := s.m.Symbols().Address("kmain")
+	require.NoError(t, err)
+	require.Contains(t, out, fmt.Sprintf("Breakpoint 2 moved with the kernel's base to %#x <kernel!kmain+0x0>", kmain))
+	require.Contains(t, out, "Watchpoint 3 armed at the kernel's base")
+	require.Contains(t, out, "Breakpoint 2, kernel!kmain+0x0")
+	require.Equal(t, kmain, s.rip())
+	require.NotContains(t, out, "pending")
+	// The one that stopped the boot code moved too: it names a symbol.
+	require.Regexp(t, fmt.Sprintf(`1\s+breakpoint\s+0x%016x\s+1\s+kernel!kaslr_setup\+0x0`, linkSetup+slide), out)
+
+	// No base moves with nokaslr: the kernel reports a zero slide.
+	s = kernelSession(t, "nokaslr autorun=poweroff")
+	out = transcript(t, s, "b kmain", "c")
+	require.Contains(t, out, "Breakpoint 1, kernel!kmain+0x0")
+	require.NotContains(t, out, "moved")
+	require.Zero(t, s.m.Symbols().KernelSlide())
+	require.True(t, s.m.Symbols().KernelBaseKnown())
 }

@@ -22,6 +22,10 @@ type breakpoint struct {
 	condS string
 	temp  bool
 	hits  int
+	// pending: set in the kernel image before the kernel reported its
+	// base; addr is a link address (where the boot code runs before it
+	// moves the image) and moves with the image when the base arrives.
+	pending bool
 }
 
 // watchpoint is a user watchpoint.
@@ -30,6 +34,10 @@ type watchpoint struct {
 	addr, n     uint64
 	read, write bool
 	hits        int
+	// pending: set in the kernel image before the kernel reported its
+	// base; armed only then, at the image's new place (what the boot
+	// code writes at the link addresses is the image being relocated).
+	pending bool
 }
 
 // maxSteps bounds one stepi/nexti count.
@@ -78,6 +86,9 @@ func (s *Session) syncBreakpoints() {
 func (s *Session) syncWatchpoints() {
 	s.m.ClearWatchpoints()
 	for _, w := range s.watches {
+		if w.pending {
+			continue
+		}
 		s.m.AddWatchpoint(w.addr, w.n, w.read, w.write)
 	}
 }
@@ -92,6 +103,9 @@ func (s *Session) step() emu.Stop {
 	st := s.rec.StepCPU(s.sel)
 	if st.Reason == emu.StopBreakpoint && s.cpu().Instret == before {
 		st = s.rec.StepCPU(s.sel)
+	}
+	if s.placedStop(st) {
+		st = emu.Stop{Reason: emu.StopStep, Time: st.Time, CPU: s.sel}
 	}
 	if st.Reason == emu.StopIdle {
 		// HLT with interrupts on: let time pass to the next interrupt.
@@ -247,6 +261,9 @@ func (s *Session) cont(at func() bool) emu.Stop {
 	// processor's only; a user breakpoint selects the processor that hit it.
 	for {
 		st := s.rec.Run(emu.Forever)
+		if s.placedStop(st) {
+			continue
+		}
 		if st.Reason != emu.StopBreakpoint {
 			return st
 		}
@@ -435,7 +452,7 @@ func (s *Session) addBreak(args string, temp bool) error {
 			return err
 		}
 	}
-	b := &breakpoint{id: s.nextID, addr: a, spec: spec, cond: cond, condS: condS, temp: temp}
+	b := &breakpoint{id: s.nextID, addr: a, spec: spec, cond: cond, condS: condS, temp: temp, pending: s.inUnplacedKernel(a)}
 	s.nextID++
 	s.bps = append(s.bps, b)
 	s.syncBreakpoints()
@@ -447,8 +464,63 @@ func (s *Session) addBreak(args string, temp bool) error {
 	if condS != "" {
 		s.printf(" if %s", condS)
 	}
+	if b.pending {
+		s.printf(" (pending: moves with the kernel's base when the kernel reports it)")
+	}
 	s.printf("\n")
 	return nil
+}
+
+// inUnplacedKernel reports whether a lies in the kernel image's link
+// addresses while the kernel has not reported where it runs: the image
+// may move away from there (kaslr) once it has started.
+func (s *Session) inUnplacedKernel(a uint64) bool {
+	r := s.m.Symbols()
+	start, end := r.KernelLinkRange()
+	return !r.KernelBaseKnown() && r.KernelReportsBase() && start < end && a >= start && a < end
+}
+
+// kernelPlaced moves the pending breakpoints by the slide the kernel just
+// reported, so that a breakpoint set by symbol before boot stops where
+// that code runs now.
+func (s *Session) kernelPlaced() {
+	slide := s.m.Symbols().KernelSlide()
+	for _, b := range s.bps {
+		if !b.pending {
+			continue
+		}
+		b.pending = false
+		if slide == 0 {
+			continue
+		}
+		b.addr += slide
+		s.printf("Breakpoint %d moved with the kernel's base to %#x <%s>\n", b.id, b.addr, s.name(b.addr))
+	}
+	for _, w := range s.watches {
+		if !w.pending {
+			continue
+		}
+		w.pending = false
+		if slide == 0 {
+			continue
+		}
+		w.addr += slide
+		s.printf("Watchpoint %d armed at the kernel's base: [%#x, %#x) <%s>\n", w.id, w.addr, w.addr+w.n, s.name(w.addr))
+	}
+	s.syncBreakpoints()
+	s.syncWatchpoints()
+}
+
+// placedStop handles a stop that only served to move the pending
+// breakpoints (the kernel reported its base): it moves them and reports
+// whether the stop is otherwise nothing.
+func (s *Session) placedStop(st emu.Stop) bool {
+	if !s.placing {
+		return false
+	}
+	s.placing = false
+	s.kernelPlaced()
+	return st.Reason == emu.StopRequested && !s.bugStop
 }
 
 // codeAddr resolves a breakpoint location and checks that it can hold an
@@ -558,11 +630,15 @@ func (s *Session) cmdWatch(args string) error {
 	if a+w.n < a {
 		return fmt.Errorf("watch: [%#x, +%d) wraps around", a, w.n)
 	}
-	w.addr, w.id = a, s.nextID
+	w.addr, w.id, w.pending = a, s.nextID, s.inUnplacedKernel(a)
 	s.nextID++
 	s.watches = append(s.watches, w)
 	s.syncWatchpoints()
-	s.printf("Watchpoint %d: %s [%#x, %#x) <%s>\n", w.id, f[0], a, a+w.n, s.name(a))
+	s.printf("Watchpoint %d: %s [%#x, %#x) <%s>", w.id, f[0], a, a+w.n, s.name(a))
+	if w.pending {
+		s.printf(" (pending: armed at the kernel's base when the kernel reports it)")
+	}
+	s.printf("\n")
 	return nil
 }
 
@@ -581,11 +657,18 @@ func (s *Session) infoBreak() error {
 		if b.condS != "" {
 			s.printf(" if %s", b.condS)
 		}
+		if b.pending {
+			s.printf(" (pending: moves with the kernel's base)")
+		}
 		s.printf("\n")
 	}
 	for _, w := range s.watches {
 		kind := map[[2]bool]string{{true, false}: "read watch", {false, true}: "watch", {true, true}: "acc watch"}[[2]bool{w.read, w.write}]
-		s.printf("%-4d %-11s 0x%016x  %-4d  %d bytes <%s>\n", w.id, kind, w.addr, w.hits, w.n, s.name(w.addr))
+		s.printf("%-4d %-11s 0x%016x  %-4d  %d bytes <%s>", w.id, kind, w.addr, w.hits, w.n, s.name(w.addr))
+		if w.pending {
+			s.printf(" (pending: armed at the kernel's base)")
+		}
+		s.printf("\n")
 	}
 	return nil
 }

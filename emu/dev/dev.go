@@ -26,7 +26,7 @@
 //	0x378, 3   LPT1               lpt := dev.NewLPT(pic.IRQ(7))
 //	0x00, 16   DMA 0-3            dma := dev.NewDMA()                       -> dma.DMA1(); dma.DMA2() at 0xC0, 32; dma.Pages() at 0x80, 16
 //	0xF4, 4    isa-debug-exit     dev.NewDebugExit(func(status int) { ... })
-//	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("etc/kppemu/seed", b)
+//	0x510, 2   fw_cfg             fw := dev.NewFwCfg(ramBytes, 1); fw.AddFile("opt/kppemu/seed", b)
 //	0xCF8, 8   PCI config         pci := dev.NewPCIBus(ports, reset, ramBytes, dev.PCIWindowEnd-ramBytes)
 //	                              pci.Add(f) for f in dev.PCMachineFunctions(acpiPM, extra...)
 //	MMIO ramBytes..0xFEC00000    PCI window                         -> pci.Window()

@@ -89,7 +89,7 @@ func (f *FwCfg) SetItem(key uint16, data []byte) {
 	sort.Slice(f.State.Items, func(i, j int) bool { return f.State.Items[i].Key < f.State.Items[j].Key })
 }
 
-// AddFile adds (or replaces) a named file such as "etc/kppemu/seed".
+// AddFile adds (or replaces) a named file such as "opt/kppemu/seed".
 // Selectors are assigned in name order, as the directory lists them.
 func (f *FwCfg) AddFile(name string, data []byte) error {
 	if name == "" || len(name) >= fwCfgMaxPath {

@@ -44,7 +44,7 @@ func TestFwCfgWellKnownKeys(t *testing.T) {
 func TestFwCfgFileDirectory(t *testing.T) {
 	f := NewFwCfg(64<<20, 1)
 	require.Equal(t, []byte{0, 0, 0, 0}, fwRead(f, FwCfgKeyFileDir, 4), "empty directory")
-	require.NoError(t, f.AddFile("etc/kppemu/seed", []byte{1, 2, 3, 4, 5, 6, 7, 8}))
+	require.NoError(t, f.AddFile("opt/kppemu/seed", []byte{1, 2, 3, 4, 5, 6, 7, 8}))
 	require.NoError(t, f.AddFile("etc/a", []byte("hello")))
 	require.Error(t, f.AddFile("", nil))
 	require.Error(t, f.AddFile(string(make([]byte, 56)), nil))
@@ -67,7 +67,7 @@ func TestFwCfgFileDirectory(t *testing.T) {
 		require.Equal(t, uint16(0), binary.BigEndian.Uint16(e[6:]))
 		got = append(got, ent{binary.BigEndian.Uint32(e[0:]), binary.BigEndian.Uint16(e[4:]), string(name[:n])})
 	}
-	require.Equal(t, []ent{{5, 0x20, "etc/a"}, {8, 0x21, "etc/kppemu/seed"}}, got, "sorted by name")
+	require.Equal(t, []ent{{5, 0x20, "etc/a"}, {8, 0x21, "opt/kppemu/seed"}}, got, "sorted by name")
 	require.Equal(t, []byte("hello"), fwRead(f, 0x20, 5))
 	require.Equal(t, []byte{1, 2, 3, 4, 5, 6, 7, 8}, fwRead(f, 0x21, 8))
 	// Replacing keeps the selector and updates the size.

@@ -27,6 +27,7 @@ import (
 	"github.com/kppemu/kppemu/cpu"
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/emu/debug/record"
+	"github.com/kppemu/kppemu/kernel/abi"
 )
 
 // Options configure a Stub.
@@ -63,6 +64,12 @@ type Stub struct {
 	watches  []watchpoint
 	lastStop string // the stop reply '?' repeats
 	killed   bool
+	// ahead: the slide the kernel will report, foreseen when the stub was
+	// made (emu.Machine.AheadKernelSlide); told: qOffsets answered with it
+	// before the kernel reported its base.
+	aheadOK    bool
+	aheadSlide uint64
+	told       bool
 
 	closeOnce sync.Once
 	closing   atomic.Bool
@@ -104,6 +111,19 @@ func New(m *emu.Machine, ln net.Listener, opts Options) *Stub {
 		s.log = hclog.NewNullLogger()
 	}
 	s.lastStop = "S05"
+	// Foreseen here, before any debugger can attach: gdb waits only a
+	// couple of seconds for each reply, qOffsets's included.
+	slide, ok, err := m.AheadKernelSlide()
+	if err != nil {
+		s.log.Warn("could not run ahead to the kernel's base", "err", err)
+	}
+	s.aheadSlide, s.aheadOK = slide, ok
+	m.Subscribe(func(e emu.Event) {
+		if e.Type == abi.EvKernelBase && len(e.Args) >= 2 && s.told && e.Args[1] != s.aheadSlide {
+			s.log.Warn("the kernel reported another base than the one gdb was given (qOffsets): reconnect gdb to load its symbols there",
+				"told", fmt.Sprintf("%#x", s.aheadSlide), "slide", fmt.Sprintf("%#x", e.Args[1]))
+		}
+	})
 	go s.accept()
 	return s
 }
@@ -921,10 +941,18 @@ func (s *Stub) query(p string) (string, action) {
 	case name == "qSymbol":
 		return "OK", action{}
 	case name == "qOffsets":
-		// A kernel booted with kaslr=1 runs above its link address; gdb
-		// moves the ELF's symbols by what the guest reported (before it
-		// did, or without kaslr: nothing to move).
-		if sl := s.m.Symbols().KernelSlide(); sl != 0 {
+		// The kernel runs above its link address (kaslr); gdb moves the
+		// ELF's symbols by what the guest reported. gdb asks once, when it
+		// attaches: before the kernel has reported its base (-S holds the
+		// machine at its first instruction) the slide comes from a copy of
+		// the machine run ahead to the report, so that a breakpoint set by
+		// symbol before `continue` stops where the code will run. The boot
+		// code that runs before the image moves is then not at its symbols.
+		sl := s.m.Symbols().KernelSlide()
+		if !s.m.Symbols().KernelBaseKnown() && s.aheadOK {
+			sl, s.told = s.aheadSlide, true
+		}
+		if sl != 0 {
 			return fmt.Sprintf("Text=%x;Data=%x;Bss=%x", sl, sl, sl), action{}
 		}
 		return "", action{}

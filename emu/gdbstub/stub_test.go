@@ -20,14 +20,15 @@ import (
 	"github.com/kppemu/kppemu/emu/debug"
 	"github.com/kppemu/kppemu/emu/debug/record"
 	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/kernel/abi"
 )
 
 // bootMachine returns a machine at the embedded kernel's Multiboot entry.
-func bootMachine(t testing.TB) *emu.Machine {
+func bootMachine(t testing.TB, appendLine ...string) *emu.Machine {
 	t.Helper()
 	m, err := emu.New(emu.Config{Seed: 1})
 	require.NoError(t, err)
-	_, err = m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(),
+	_, err = m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: strings.Join(appendLine, " "),
 		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}})
 	require.NoError(t, err)
 	return m
@@ -528,16 +529,39 @@ func TestThreadsAreVCPUs(t *testing.T) {
 }
 
 // TestQOffsets: gdb learns how far the guest moved its kernel image from
-// its link address (kaslr=1), and nothing when it did not.
+// its link address (kaslr=1), and nothing when it did not. Asked before
+// the kernel reported its base, the stub runs a copy of the machine ahead
+// to the report: the machine itself stays at its first instruction and
+// then reports the same slide.
 func TestQOffsets(t *testing.T) {
-	m := bootMachine(t)
+	m := bootMachine(t, "kaslr=1")
+	rip := m.CPU.RIP
+	var reported []uint64
+	m.Subscribe(func(e emu.Event) {
+		if e.Type == abi.EvKernelBase {
+			reported = append(reported, e.Args[1])
+		}
+	})
 	s := serve(t, m, Options{}, 50_000_000, true)
 	c := dial(t, s)
-	require.Equal(t, "", c.ask("qOffsets"))
+	off := c.ask("qOffsets")
+	require.Regexp(t, `^Text=[0-9a-f]+;Data=[0-9a-f]+;Bss=[0-9a-f]+$`, off)
+	require.Equal(t, rip, m.CPU.RIP, "the machine did not move")
+	require.False(t, m.Symbols().KernelBaseKnown())
+	require.Empty(t, reported, "the copy's events stay its own")
+	require.Equal(t, "OK", c.ask("D"))
+	s.wait(t)
+	require.Len(t, reported, 1)
+	require.Equal(t, off, fmt.Sprintf("Text=%x;Data=%x;Bss=%x", reported[0], reported[0], reported[0]))
+
+	m = bootMachine(t, "kaslr=0")
+	s = serve(t, m, Options{}, 50_000_000, true)
+	c = dial(t, s)
+	require.Equal(t, "", c.ask("qOffsets"), "kaslr=0: the kernel stays at its link address")
 	require.Equal(t, "OK", c.ask("D"))
 	s.wait(t)
 
-	m = bootMachine(t)
+	m = bootMachine(t, "")
 	m.Symbols().SetKernelSlide(0x1234000)
 	s = serve(t, m, Options{}, 50_000_000, true)
 	c = dial(t, s)

@@ -8,6 +8,7 @@ package qemu
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -56,6 +57,16 @@ type Config struct {
 	// clock, as kppemu's clock is driven: where the guest's timer ticks fall
 	// relative to its instructions then no longer depends on host load.
 	ICount bool
+	// Seed, when not nil, is offered to the guest as the 8-byte
+	// little-endian fw_cfg file opt/kppemu/seed, as kppemu offers its
+	// machine's seed: the kernel draws its base from it (kernel/kaslr.c),
+	// so QEMU given kppemu's seed runs the kernel at the same base and a
+	// stop screen naming a kernel address reads the same. Without it the
+	// kernel draws the base from RDRAND. Run writes the file; a caller of
+	// Args sets SeedFile instead (WriteSeed).
+	Seed *uint64
+	// SeedFile is the path of that file for Args (Run fills it from Seed).
+	SeedFile string
 	// Timeout bounds the CPU time (user + system) QEMU may use, 60 s when
 	// 0: a guest that never powers off is stopped, while a QEMU that a
 	// loaded host starves of CPU is not (wall time is bounded too, at
@@ -110,8 +121,25 @@ func Args(c Config) []string {
 	if c.Append != "" {
 		args = append(args, "-append", c.Append)
 	}
+	if c.SeedFile != "" {
+		args = append(args, "-fw_cfg", "name="+SeedFileName+",file="+strings.ReplaceAll(c.SeedFile, ",", ",,"))
+	}
 	return args
 }
+
+// SeedFileName is the fw_cfg file that carries a machine's seed.
+const SeedFileName = "opt/kppemu/seed"
+
+// WriteSeed writes seed as the contents of the fw_cfg seed file (8 bytes,
+// little-endian) to a file in dir and returns its path.
+func WriteSeed(dir string, seed uint64) (string, error) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], seed)
+	return WriteTemp(dir, "kppemu-seed", b[:])
+}
+
+// SeedPtr returns a pointer to seed, for Config.Seed.
+func SeedPtr(seed uint64) *uint64 { return &seed }
 
 // Run boots c and returns the serial output and exit status. An exit through
 // isa-debug-exit is not an error.
@@ -119,6 +147,16 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	timeout := c.Timeout
 	if timeout == 0 {
 		timeout = 60 * time.Second
+	}
+	if c.Seed != nil && c.SeedFile == "" {
+		dir, err := os.MkdirTemp("", "kppemu-qemu-")
+		if err != nil {
+			return Result{}, fmt.Errorf("qemu: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		if c.SeedFile, err = WriteSeed(dir, *c.Seed); err != nil {
+			return Result{}, fmt.Errorf("qemu: %w", err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, wallFactor*timeout)
 	defer cancel()

@@ -140,8 +140,9 @@ func bootQEMU(t *testing.T, cmdline string, extra ...module) (run, bool) {
 		}
 		mods = append(mods, qemu.Module{Path: p})
 	}
+	// kppemu's seed (0 here) on QEMU too: the kernel at the same base.
 	res, err := qemu.Run(context.Background(), qemu.Config{Kernel: kpath, Modules: mods,
-		Append: cmdline, ICount: true, Timeout: 90 * time.Second})
+		Append: cmdline, ICount: true, Timeout: 90 * time.Second, Seed: qemu.SeedPtr(0)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ extern char __data_start[], __data_end[], __bss_start[], __bss_end[];
 /* The image's offset from its link address (kaslr.c; 0: not moved). */
 extern uint64_t kernel_slide;
 void kaslr_setup(uint32_t info_phys);
+void kaslr_report(void);
 
 void kmain(uint32_t magic, uint32_t info_phys);
 
