@@ -51,6 +51,10 @@ type jitState struct {
 	tlbX     uintptr // TLB array for instruction fetches
 	flagSlot uint64  // the guest's arithmetic flags while generated code runs
 	jcBase   uintptr // &jcache[0]
+	tlbR     uintptr // TLB array for data reads
+	tlbW     uintptr // TLB array for data writes
+	pkR      uint32  // protection keys that deny reads (mmu.MMU.PKDeny)
+	pkW      uint32  // protection keys that deny writes
 
 	buf   *jit.Buffer
 	asm   jit.Asm
@@ -159,10 +163,11 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 	}
 	c.materialize()
 	ac := c.RFLAGS&FlagAC != 0
-	pkR, pkW := c.mem.PKDeny()
-	regs := [4]uintptr{uintptr(c.mem.TLBTable(mmu.Read, c.user, ac)), uintptr(c.mem.TLBTable(mmu.Write, c.user, ac)),
-		uintptr(pkR), uintptr(pkW)}
+	c.jit.pkR, c.jit.pkW = c.mem.PKDeny()
+	c.jit.tlbR = uintptr(c.mem.TLBTable(mmu.Read, c.user, ac))
+	c.jit.tlbW = uintptr(c.mem.TLBTable(mmu.Write, c.user, ac))
 	c.jit.tlbX = uintptr(c.mem.TLBExecTable(c.user))
+	var regs [4]uintptr // the registers the trampoline can preset: generated code presets none
 	if c.jit.linkSite != 0 {
 		c.jitLink(x)
 	}

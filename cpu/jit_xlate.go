@@ -10,10 +10,11 @@ import (
 // Translation of decoded blocks to amd64 code (see jit_hook.go for the tier's contract).
 //
 // Host registers in generated code: RBX points at the CPU, R12 holds the instruction
-// budget left, R13 and R14 the TLB arrays for data reads and writes, R15 and R11 the
-// protection-key masks for reads and writes (set by the trampoline from jitDispatch);
-// RAX, RCX, RDX, RSI, RDI and R8-R10 are scratch. Guest registers live in c.GPR and
-// are loaded and stored around each instruction.
+// budget left; RAX, RCX, RDX, RSI and RDI are scratch; R8-R11 and R13-R15 hold the
+// guest registers a block uses most (the register cache, below). The TLB arrays for
+// data reads and writes and the protection-key masks are in jitState, set by
+// jitDispatch. Other guest registers live in c.GPR and are loaded and stored around
+// each instruction.
 //
 // Flags: while generated code runs, the guest's arithmetic flags live in
 // jitState.flagSlot (the Go side copies them in from RFLAGS before entering and back
@@ -40,16 +41,16 @@ var (
 	offPending  = int32(unsafe.Offsetof(CPU{}.pending))
 	offJCache   = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.jcBase))
 	offFlagSlot = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.flagSlot))
+	offTLBR     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbR))
+	offTLBW     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbW))
+	offPKR      = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkR))
+	offPKW      = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkW))
 )
 
 // Host registers with a fixed role.
 const (
 	hCPU    = jit.RBX
 	hBudget = jit.R12
-	hTLBR   = jit.R13
-	hTLBW   = jit.R14
-	hPKR    = jit.R15
-	hPKW    = jit.R11
 )
 
 // Flag masks.
@@ -513,7 +514,7 @@ func (x *xlator) flagsDead() bool {
 
 // What an instruction does with the flags, for flagsDead.
 const (
-	flagsNone = iota // neither reads nor writes them, and cannot exit the block
+	flagsNone = iota // does not read them and cannot exit the block (it may write some, see ROL)
 	flagsKill        // writes all of them before anything can exit, without reading them
 	flagsUse         // anything else (reads, may exit, or unknown)
 )
@@ -537,6 +538,13 @@ func flagUse(u *uop) int {
 	case u.op == jopSHL || u.op == jopSHR || u.op == jopSAR:
 		if u.kind[1] == kImm && u.imm&31 != 0 {
 			return flagsKill
+		}
+	case u.op == jopROL || u.op == jopROR:
+		if u.kind[1] == kImm {
+			// CF and OF only, read from nothing: when the flags of an earlier
+			// instruction are dead past it, so are its own (the same later
+			// instruction kills both), and it leaves the slot alone.
+			return flagsNone
 		}
 	}
 	return flagsUse
@@ -584,7 +592,7 @@ func gpr(r, size uint8) jit.Mem {
 // access to a guest register goes through loadReg, storeReg and storeRegImm.
 
 // cacheRegs are the host registers that hold cached guest registers.
-var cacheRegs = [...]jit.Reg{jit.R8, jit.R9, jit.R10}
+var cacheRegs = [...]jit.Reg{jit.R8, jit.R9, jit.R10, jit.R11, jit.R13, jit.R14, jit.R15}
 
 // regCache maps guest registers to host registers during a translation.
 type regCache struct {
@@ -806,9 +814,9 @@ func (x *xlator) probe(acc mmu.Access, size uint8, out jit.Reg) {
 	a := x.a
 	x.clobber()
 	slow := x.stub()
-	tbl, pk := hTLBR, hPKR
+	tbl, pk := offTLBR, offPKR
 	if acc == mmu.Write {
-		tbl, pk = hTLBW, hPKW
+		tbl, pk = offTLBW, offPKW
 	}
 	a.Lea(8, jit.RDX, jit.M(jit.RAX, int32(size)-1))
 	a.ShiftRI(8, jit.SHR, jit.RDX, 12)
@@ -821,10 +829,11 @@ func (x *xlator) probe(acc mmu.Access, size uint8, out jit.Reg) {
 		a.AluRI(4, jit.AND, jit.RCX, mmu.TLBSets-1)
 		a.ImulRRI(4, jit.RCX, jit.RCX, int64(mmu.TLBEntrySize))
 	}
-	a.AluRR(8, jit.ADD, jit.RCX, tbl)
+	a.AluRM(8, jit.ADD, jit.RCX, jit.M(hCPU, tbl))
 	a.AluRM(8, jit.CMP, jit.RDX, jit.M(jit.RCX, int32(mmu.TLBTagOffset)))
 	a.Jcc(jit.CondNE, slow)
-	a.TestMR(4, jit.M(jit.RCX, int32(mmu.TLBPKOffset)), pk)
+	a.Load(4, jit.RDX, jit.M(hCPU, pk))
+	a.TestMR(4, jit.M(jit.RCX, int32(mmu.TLBPKOffset)), jit.RDX)
 	a.Jcc(jit.CondNE, slow)
 	a.Load(8, out, jit.M(jit.RCX, int32(mmu.TLBPageOffset)))
 	a.TestRR(8, out, out)
