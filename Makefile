@@ -116,34 +116,11 @@ images:
 	@echo "images: no images.mk yet (the guest kernel's build provides it)"
 endif
 
-# The test guests of package emu (committed, rebuilt here):
-# guest.elf proves the boot path without the real kernel: 64-bit code
-# assembled and linked as ELF64, then converted to ELF32 because QEMU's
-# Multiboot loader refuses ELF64 files. timer.bin is a flat a.out-kludge
-# image for the run-loop tests.
+# The test guests of package emu (committed, rebuilt here); timer.bin is
+# a flat a.out-kludge image for the run-loop tests.
 testguest: $(TESTGUEST_BIN)
 
 TG_LDFLAGS := -nostdlib --build-id=none --no-warn-rwx-segments -z max-page-size=0x1000
-
-emu/testdata/guest.elf: emu/testdata/guest.S emu/testdata/guest.ld
-	$(AS) --64 -o emu/testdata/guest.o $<
-	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/guest64.elf emu/testdata/guest.o
-	$(OBJCOPY) -O elf32-i386 emu/testdata/guest64.elf $@
-	rm -f emu/testdata/guest.o emu/testdata/guest64.elf
-
-# xsave.elf: the XSAVE probe (CPUID/XCR0/OSXSAVE rules and an XSAVE/XRSTOR round
-# trip), linked like guest.elf.
-emu/testdata/xsave.elf: emu/testdata/xsave.S emu/testdata/guest.ld
-	$(AS) --64 -o emu/testdata/xsave.o $<
-	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/xsave64.elf emu/testdata/xsave.o
-	$(OBJCOPY) -O elf32-i386 emu/testdata/xsave64.elf $@
-	rm -f emu/testdata/xsave.o emu/testdata/xsave64.elf
-
-emu/testdata/pcprobe.elf: emu/testdata/pcprobe.S emu/testdata/guest.ld
-	$(AS) --64 -o emu/testdata/pcprobe.o $<
-	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/pcprobe64.elf emu/testdata/pcprobe.o
-	$(OBJCOPY) -O elf32-i386 emu/testdata/pcprobe64.elf $@
-	rm -f emu/testdata/pcprobe.o emu/testdata/pcprobe64.elf
 
 # The machine's real-mode BIOS services (package emu/firmware embeds them):
 # 16-bit code linked at offset 0x6000 of segment 0xF000.
@@ -153,8 +130,13 @@ emu/firmware/bios.bin: firmware/bios.S firmware/bios.ld
 	$(OBJCOPY) -O binary -j .text emu/firmware/bios.elf $@
 	rm -f emu/firmware/bios.o emu/firmware/bios.elf
 
-# The long-mode probes that share probe64.inc, linked like guest.elf.
-emu/testdata/cpuprobe.elf emu/testdata/pkru.elf emu/testdata/x2apic.elf emu/testdata/x87.elf: emu/testdata/%.elf: emu/testdata/%.S emu/testdata/probe64.inc emu/testdata/guest.ld
+# The long-mode test guests share probe64.inc (start-up, serial output,
+# fault handling). guest.elf proves the boot path without the real kernel;
+# xsave.elf probes CPUID/XCR0/OSXSAVE rules and an XSAVE/XRSTOR round trip.
+# Each is 64-bit code assembled and linked as ELF64, then converted to
+# ELF32 because QEMU's Multiboot loader refuses ELF64 files.
+GUEST64 := guest xsave pcprobe cpuprobe pkru x2apic x87
+$(patsubst %,emu/testdata/%.elf,$(GUEST64)): emu/testdata/%.elf: emu/testdata/%.S emu/testdata/probe64.inc emu/testdata/guest.ld
 	$(AS) --64 -I emu/testdata -o emu/testdata/$*.o $<
 	$(LD) -m elf_x86_64 $(TG_LDFLAGS) -T emu/testdata/guest.ld -o emu/testdata/$*64.elf emu/testdata/$*.o
 	$(OBJCOPY) -O elf32-i386 emu/testdata/$*64.elf $@
@@ -174,12 +156,16 @@ emu/testdata/timer.bin: emu/testdata/timer.S emu/testdata/timer.ld
 	rm -f emu/testdata/timer.o emu/testdata/timer.elf
 
 # The QEMU-parity probe images: flat a.out-kludge Multiboot images, each
-# with its own linker script, sharing the serial helpers of probe.inc.
+# with its own linker script, sharing the Multiboot header and the serial
+# helpers of probe.inc; those that run 16-bit code share probe16.inc's, the
+# SMP probes their start-up (smp.inc).
 emu/testdata/%.bin: emu/testdata/%.S emu/testdata/%.ld emu/testdata/probe.inc
 	$(AS) --32 -I emu/testdata -o emu/testdata/$*.o $<
 	$(LD) -m elf_i386 $(TG_LDFLAGS) -T emu/testdata/$*.ld -o emu/testdata/$*.elf emu/testdata/$*.o
 	$(OBJCOPY) -O binary -j .text emu/testdata/$*.elf $@
 	rm -f emu/testdata/$*.o emu/testdata/$*.elf
+emu/testdata/biosprobe.bin emu/testdata/realmode.bin: emu/testdata/probe16.inc
+emu/testdata/smp.bin emu/testdata/smpwork.bin: emu/testdata/smp.inc
 
 # MIPS on the standard guest workloads (kppemu bench: the embedded kernel
 # runs images/programs/bench) and, when QEMU is installed, QEMU TCG's MIPS

@@ -19,55 +19,11 @@
  */
 	.set LOAD, 0x8000
 	.set MB_FLAGS, 0x00010003
-	.set CODE16, 0x08
-	.set DATA16, 0x10
-	.set FLAT, 0x18
-	.set CODE32, 0x20
-	.set BIG, 0x200000
 
-	.code32
-	.text
-	.globl _start
-_start:
-header:
-	.long 0x1BADB002
-	.long MB_FLAGS
-	.long -(0x1BADB002 + MB_FLAGS)
-	.long header
-	.long LOAD
-	.long 0
-	.long bss_end
-	.long entry
+	.include "probe.inc"
+	.include "probe16.inc"
 
-entry:
-	movl $0x7000, %esp
-	movl $s_start, %esi
-	call puts
-	movl $0, BIG
-	lgdt gdtr
-	/* FS: a 4 GiB data segment, kept through real mode. */
-	movw $FLAT, %ax
-	movw %ax, %fs
-	ljmp $CODE16, $pm16
-
-	.code16
-pm16:
-	movw $DATA16, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movl %cr0, %eax
-	andl $~1, %eax
-	movl %eax, %cr0
-	ljmp $0, $real
-
-real:
-	xorw %ax, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movw $0x7000, %sp
-	lidt ivtr
+	REAL_ENTRY
 
 
 	/* E820 */
@@ -125,31 +81,31 @@ real:
 	xorw %dx, %dx
 	int $0x15
 	pushf
-	call hex16
+	call hexw16
 	call space16
 	movw %bx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw %cx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw %dx, %ax
-	call hex16
+	call hexw16
 	call space16
 	popw %ax
 	andw $1, %ax
-	call hex16
+	call hexw16
 	call nl16
 	movw $s_88, %si
 	call puts16
 	movb $0x88, %ah
 	int $0x15
 	pushf
-	call hex16
+	call hexw16
 	call space16
 	popw %ax
 	andw $1, %ax
-	call hex16
+	call hexw16
 	call nl16
 	.irp fn, 0x2403, 0x2402, 0x2401, 0x2402, 0xC000
 	movw $s_a20, %si
@@ -159,17 +115,17 @@ real:
 	pushw %es
 	int $0x15
 	pushf
-	call hex16
+	call hexw16
 	call space16
 	movw %bx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw %es, %ax
-	call hex16
+	call hexw16
 	call space16
 	popw %ax
 	andw $1, %ax
-	call hex16
+	call hexw16
 	call nl16
 	popw %es
 	.endr
@@ -180,21 +136,21 @@ real:
 	movw $2000, %dx
 	int $0x15
 	pushf
-	call hex16
+	call hexw16
 	call space16
 	popw %ax
 	andw $1, %ax
-	call hex16
+	call hexw16
 	call nl16
 	movw $s_11, %si
 	call puts16
 	int $0x11
-	call hex16
+	call hexw16
 	call nl16
 	movw $s_12, %si
 	call puts16
 	int $0x12
-	call hex16
+	call hexw16
 	call nl16
 	/* INT 1Ah 02h: the RTC time (CF only: the time differs). */
 	movw $s_1a2, %si
@@ -204,7 +160,7 @@ real:
 	pushf
 	popw %ax
 	andw $1, %ax
-	call hex16
+	call hexw16
 	call nl16
 	/* INT 16 */
 	movw $s_16, %si
@@ -212,41 +168,41 @@ real:
 	movb $0x01, %ah
 	int $0x16
 	pushf
-	call hex16
+	call hexw16
 	call space16
 	popw %ax
 	andw $0x40, %ax
-	call hex16
+	call hexw16
 	call space16
 	movb $0x02, %ah
 	int $0x16
-	call hex16
+	call hexw16
 	call space16
 	movb $0x11, %ah
 	int $0x16
 	pushf
 	popw %ax
 	andw $0x40, %ax
-	call hex16
+	call hexw16
 	call nl16
 	/* INT 10 */
 	movw $s_10, %si
 	call puts16
 	movb $0x0F, %ah
 	int $0x10
-	call hex16
+	call hexw16
 	call space16
 	movw %bx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movb $0x03, %ah
 	xorb %bh, %bh
 	int $0x10
 	movw %dx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw %cx, %ax
-	call hex16
+	call hexw16
 	call nl16
 	movw $0x0E48, %ax
 	movw $0x0007, %bx
@@ -263,10 +219,10 @@ real:
 	xorb %bh, %bh
 	int $0x10
 	movw %dx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw 0x450, %ax
-	call hex16
+	call hexw16
 	call space16
 	pushw %ds
 	movw $0xB800, %ax
@@ -274,10 +230,10 @@ real:
 	movw 320, %ax
 	movw 322, %bx
 	popw %ds
-	call hex16
+	call hexw16
 	call space16
 	movw %bx, %ax
-	call hex16
+	call hexw16
 	call nl16
 	/* INT 13 get params drive 0x80 */
 	movw $s_13, %si
@@ -286,11 +242,11 @@ real:
 	movb $0x80, %dl
 	int $0x13
 	pushf
-	call hex16
+	call hexw16
 	call space16
 	popw %ax
 	andw $1, %ax
-	call hex16
+	call hexw16
 	call nl16
 
 	/* INT 1Ah 00h: the tick count advances with IRQ 0 (its value is the time of
@@ -316,7 +272,7 @@ real:
 	cmpw $1, %ax
 	jb 3f
 	movw $1, %ax
-3:	call hex16
+3:	call hexw16
 	call nl16
 	/* INT 14h: COM1 status, a character sent through the BIOS. */
 	movw $s_14, %si
@@ -325,7 +281,7 @@ real:
 	xorw %dx, %dx
 	int $0x14
 	andw $0x6000, %ax
-	call hex16
+	call hexw16
 	movw $0x0158, %ax
 	xorw %dx, %dx
 	int $0x14
@@ -336,13 +292,13 @@ real:
 	 * scroll a window up and down, teletype past the last row. */
 	movw $0x0003, %ax
 	int $0x10
-	call hex16
+	call hexw16
 	call space16
 	movb $0x03, %ah
 	xorb %bh, %bh
 	int $0x10
 	movw %dx, %ax
-	call hex16
+	call hexw16
 	call space16
 	call vga_word0
 	call nl16
@@ -363,7 +319,7 @@ real:
 	movb $0x08, %ah
 	xorb %bh, %bh
 	int $0x10
-	call hex16
+	call hexw16
 	call space16
 	movw $(3*160+5*2), %di
 	call vga_word
@@ -374,7 +330,7 @@ real:
 	movb $0x03, %ah
 	int $0x10
 	movw %dx, %ax
-	call hex16
+	call hexw16
 	call nl16
 	movw $s_10s, %si
 	call puts16
@@ -426,7 +382,7 @@ real:
 	xorb %bh, %bh
 	int $0x10
 	movw %dx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw $(23*160+78*2), %di
 	call vga_word
@@ -444,18 +400,18 @@ real:
 	call puts16
 	movw $0x1A00, %ax
 	int $0x10
-	call hex16
+	call hexw16
 	call space16
 	movw %bx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movb $0x0F, %ah
 	int $0x10
-	call hex16
+	call hexw16
 	call space16
 	movw %bx, %ax
 	andw $0xFF00, %ax
-	call hex16
+	call hexw16
 	call nl16
 	/* INT 10h 12h BL=10h: EGA information. */
 	movw $s_10x, %si
@@ -464,13 +420,13 @@ real:
 	movw $0x0010, %bx
 	movw $0xFFFF, %cx
 	int $0x10
-	call hex16
+	call hexw16
 	call space16
 	movw %bx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw %cx, %ax
-	call hex16
+	call hexw16
 	call nl16
 	/* AH=13h: attribute 0x4F, the cursor updated, from row 5 column 70: wraps, then CR LF. */
 	movw $s_10y, %si
@@ -491,7 +447,7 @@ real:
 	xorb %bh, %bh
 	int $0x10
 	movw %dx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw $(5*160+70*2), %di
 	call vga_word
@@ -525,7 +481,7 @@ real:
 	xorb %bh, %bh
 	int $0x10
 	movw %dx, %ax
-	call hex16
+	call hexw16
 	call space16
 	movw $(10*160), %di
 	call vga_word
@@ -533,47 +489,7 @@ real:
 	movw $(10*160+2), %di
 	call vga_word
 	call nl16
-	/* Unreal mode: FS still spans 4 GiB. */
-	movw $s_unreal, %si
-	call puts16
-	movl $BIG, %ebx
-	movl $0xCAFEF00D, %eax
-	addr32 movl %eax, %fs:(%ebx)
-	addr32 movl %fs:(%ebx), %eax
-	call hex32_16
-	call nl16
-
-	/* Back to protected mode. */
-	lgdt gdtr
-	movl %cr0, %eax
-	orl $1, %eax
-	movl %eax, %cr0
-	ljmpl $CODE32, $pm32
-
-int80:
-	addw $0x2222, %ax
-	iret
-
-de_handler:
-	incw de_count
-	pushw %bp
-	movw %sp, %bp
-	addw $2, 2(%bp)				/* skip the 2-byte DIV */
-	popw %bp
-	iret
-
-farfunc:
-	movw %cs, %ax
-	lret
-
-tick:
-	pushw %ax
-	incw ticks
-	movb $0x20, %al
-	outb %al, $0x20
-	popw %ax
-	iret
-
+	REAL_EXIT
 
 /* vga_word: AX = the text cell at 0xB8000 + DI; vga_word0 at offset 0 too. */
 vga_word0:
@@ -584,81 +500,11 @@ vga_word:
 	movw %ax, %ds
 	movw (%di), %ax
 	popw %ds
-	jmp hex16
+	jmp hexw16
 
-/* 16-bit serial helpers. */
-putc16:
-	pushw %dx
-	pushw %ax
-	movw $0x3FD, %dx
-1:	inb %dx, %al
-	testb $0x20, %al
-	jz 1b
-	popw %ax
-	movw $0x3F8, %dx
-	outb %al, %dx
-	popw %dx
-	ret
+	PROBE16_ROUTINES
 
-puts16:
-	pushw %si
-1:	lodsb
-	testb %al, %al
-	jz 2f
-	call putc16
-	jmp 1b
-2:	popw %si
-	ret
-
-hex16:
-	pushw %cx
-	pushw %bx
-	movw %ax, %bx
-	movw $4, %cx
-1:	rolw $4, %bx
-	movw %bx, %ax
-	andw $0xF, %ax
-	pushw %si
-	movw %ax, %si
-	movb hexdigits(%si), %al
-	popw %si
-	call putc16
-	loop 1b
-	popw %bx
-	popw %cx
-	ret
-
-hex32_16:
-	pushl %eax
-	shrl $16, %eax
-	call hex16
-	popl %eax
-	jmp hex16
-
-nl16:
-	movb $'\n', %al
-	jmp putc16
-
-space16:
-	movb $' ', %al
-	jmp putc16
-
-	.code32
-pm32:
-	movw $FLAT, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movl $0x7000, %esp
-	movl $s_back, %esi
-	call puts
-	movl BIG, %eax
-	call hex32
-	call newline
-	movl $0x10, %eax
-	call finish
-
-	.include "probe.inc"
+	PROBE_ROUTINES
 
 s_start:	.asciz "bios probe: protected mode\n"
 s_e820:	.asciz "e820 "
@@ -687,31 +533,7 @@ vecs:	.byte 0,1,2,3,4,5,6,7,8,9,0xa,0xb,0xc,0xd,0xe,0xf,0x10,0x11,0x12,0x13,0x14
 	.balign 4
 e820buf: .skip 32
 
-s_pic:		.asciz "8259 masks: "
-s_addr:		.asciz "addressing: "
-s_int:		.asciz "int 0x80: "
-s_de:		.asciz "#DE handled: "
-s_far:		.asciz "far call cs: "
-s_irq:		.asciz "timer ticks at vector 8: "
-s_fwtick:	.asciz "firmware timer tick at vector 8: "
-s_unreal:	.asciz "unreal fs: "
-s_back:		.asciz "protected mode again: "
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00009A000000FFFF	/* 0x08: 16-bit code, base 0, 64 KiB */
-	.quad 0x000092000000FFFF	/* 0x10: 16-bit data, base 0, 64 KiB */
-	.quad 0x00CF92000000FFFF	/* 0x18: flat 4 GiB data */
-	.quad 0x00CF9A000000FFFF	/* 0x20: flat 32-bit code */
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.long gdt
-ivtr:
-	.word 0x3FF
-	.long 0
-ticks:		.word 0
-de_count:	.word 0
+	REAL_DATA
 
 	.bss
 	.skip 16

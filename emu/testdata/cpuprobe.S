@@ -9,60 +9,12 @@
  * APIC. It runs on any number of processors (the BSP alone prints) and
  * exits through isa-debug-exit with value 0 (exit status 1).
  */
-	.set MB_MAGIC, 0x1BADB002
-	.set MB_FLAGS, 0x00000003
-
-	.section .multiboot, "a"
-	.balign 4
-	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
 
 	.include "probe64.inc"
 
 	.text
-	.code32
-	.globl start32
-start32:
-	cli
-	movl $stack_top, %esp
-	movl $pdpt + 3, pml4
-	movl $pd + 3, pdpt
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $21, %eax
-	orl $0x83, %eax
-	movl %eax, pd(,%ecx,8)
-	incl %ecx
-	cmpl $512, %ecx
-	jne 1b
-	movl %cr4, %eax
-	orl $0x20, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $0xC0000080, %ecx
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80000001, %eax
-	movl %eax, %cr0
-	lgdt gdtr
-	ljmp $0x08, $start64
-
 	.code64
-start64:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movq $stack_top, %rsp
-	call idt_init
-	call serial_init
-	leaq msg_hello(%rip), %rsi
-	call puts
-
+main:
 	/* Leaf 1: EBX (CLFLUSH size, logical processors, APIC ID), EDX.HTT, and the
 	 * x2APIC and TSC-deadline bits (neither is advertised by default). */
 	leaq msg_leaf1(%rip), %rsi
@@ -128,10 +80,7 @@ start64:
 	call show_apic_bit
 	PWRMSR 0x1B, 0, 0xFEE00100
 	call show_apic_bit
-	leaq msg_bye(%rip), %rsi
-	call puts
-	xorl %eax, %eax
-	jmp exit
+	jmp bye
 
 /* show_apic_bit: "cpuid.1 edx&apic B". */
 show_apic_bit:
@@ -149,7 +98,6 @@ msg_apic:	.asciz "cpuid.1 edx&apic "
 msg_hello:	.asciz "cpu probe: long mode\r\n"
 msg_leaf1:	.asciz "cpuid.1 ebx&~ff edx&htt ecx&(x2apic|tsc-deadline) "
 msg_ext8:	.asciz "cpuid.80000008 ecx "
-msg_bye:	.asciz "bye\r\n"
 	.balign 4
 /* IA32_P5_MC_ADDR/TYPE, PLATFORM_ID, SMM_MONITOR_CTL, SPEC_CTRL, PRED_CMD, PMC0, PLATFORM_INFO,
  * MPERF, APERF, ARCH_CAPABILITIES, FLUSH_CMD, TSX_CTRL, MISC_FEATURES_ENABLES, PERFEVTSEL0,
@@ -160,21 +108,3 @@ unknown:	.long 0x0, 0x1, 0x17, 0x9B, 0x48, 0x49, 0xC1, 0xCE, 0xE7, 0xE8, 0x10A, 
 	.long 0x186, 0x1D9, 0x1DB, 0x345, 0x38F, 0x480, 0x611, 0x6E0, 0x800, 0x802, 0x803, 0x808
 	.long 0x80F, 0x830, 0x83F, 0x8FF, 0xD90, 0xDA0, 0x1234, 0x12345678, 0x40000000, 0x4B564D00
 	.long 0xC0000104, 0xC0010015, 0xC0011029, 0xC0010114, 0xC0010117, 0xC0010112, 0xFFFFFFFF
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00AF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.quad gdt
-
-	.bss
-	.balign 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
-idt:	.skip 4096
-	.skip 16384
-stack_top:

@@ -25,19 +25,7 @@
 	.set VEC14, 0x76	/* IRQ 14 through the 8259 as the firmware left it */
 	.set VEC15, 0x77
 
-	.code32
-	.text
-	.globl _start
-_start:
-header:
-	.long 0x1BADB002
-	.long MB_FLAGS
-	.long -(0x1BADB002 + MB_FLAGS)
-	.long header
-	.long LOAD
-	.long 0
-	.long bss_end
-	.long entry
+	.include "probe.inc"
 
 entry:
 	movl $stack_top, %esp
@@ -87,13 +75,7 @@ irq_init:
 	outb %al, $0xA1
 	sti
 	ret
-gate:
-	movw %ax, idt(%ecx)
-	movw %cs, idt+2(%ecx)
-	movw $0x8E00, idt+4(%ecx)
-	shrl $16, %eax
-	movw %ax, idt+6(%ecx)
-	ret
+	PROBE_IRQ_HELPERS
 irq14:
 	incl n14
 	jmp eoi
@@ -107,32 +89,6 @@ eoi:
 	popl %eax
 	iret
 
-/* settle gives a raised interrupt time to arrive. */
-settle:
-	pushl %ecx
-	movl $200, %ecx
-1:	loop 1b
-	popl %ecx
-	ret
-
-/* ---- output ---- */
-hex8:
-	pushl %eax
-	shrl $4, %eax
-	andl $0xF, %eax
-	movb hexdigits(%eax), %al
-	call putc
-	popl %eax
-	andl $0xF, %eax
-	movb hexdigits(%eax), %al
-	jmp putc
-
-hex16:
-	pushl %eax
-	shrl $8, %eax
-	call hex8
-	popl %eax
-	jmp hex8
 
 /* dump prints the channel at %ebx (control block %edi): the device/head
  * register, error, count, LBA low/mid/high, alternate status, status (the
@@ -405,7 +361,7 @@ srst:
 	call dump
 	ret
 
-	.include "probe.inc"
+	PROBE_ROUTINES
 
 idtr:	.word 256*8-1
 	.long idt

@@ -25,19 +25,7 @@
 	.set FDC_FIFO, 0x3F5
 	.set FDC_DOR, 0x3F2
 
-	.code32
-	.text
-	.globl _start
-_start:
-header:
-	.long 0x1BADB002
-	.long MB_FLAGS
-	.long -(0x1BADB002 + MB_FLAGS)
-	.long header
-	.long LOAD
-	.long 0
-	.long bss_end
-	.long entry
+	.include "probe.inc"
 
 entry:
 	movl $stack_top, %esp
@@ -70,13 +58,7 @@ irq_init:
 	outb %al, $0xA1
 	sti
 	ret
-gate:
-	movw %ax, idt(%ecx)
-	movw %cs, idt+2(%ecx)
-	movw $0x8E00, idt+4(%ecx)
-	shrl $16, %eax
-	movw %ax, idt+6(%ecx)
-	ret
+	PROBE_IRQ_HELPERS
 irq6:
 	incl n6
 	jmp eoi
@@ -89,12 +71,6 @@ eoi:
 	popl %eax
 	iret
 
-settle:
-	pushl %ecx
-	movl $200, %ecx
-1:	loop 1b
-	popl %ecx
-	ret
 
 /* irqs prints the interrupts counted since the last call. */
 irqs:
@@ -113,25 +89,6 @@ irqs:
 	call newline
 	popl %esi
 	ret
-
-/* ---- output ---- */
-hex8:
-	pushl %eax
-	shrl $4, %eax
-	andl $0xF, %eax
-	movb hexdigits(%eax), %al
-	call putc
-	popl %eax
-	andl $0xF, %eax
-	movb hexdigits(%eax), %al
-	jmp putc
-
-hex16:
-	pushl %eax
-	shrl $8, %eax
-	call hex8
-	popl %eax
-	jmp hex8
 
 /* rd prints " vv", the byte read from port %edx. */
 rd:
@@ -398,7 +355,7 @@ fdc_cmd:
 	popl %ecx
 	ret
 
-	.include "probe.inc"
+	PROBE_ROUTINES
 
 idtr:	.word 256*8-1
 	.long idt

@@ -10,19 +10,7 @@
 	.set LOAD, 0x8000
 	.set MB_FLAGS, 0x00010003
 
-	.code32
-	.text
-	.globl _start
-_start:
-header:
-	.long 0x1BADB002
-	.long MB_FLAGS
-	.long -(0x1BADB002 + MB_FLAGS)
-	.long header
-	.long LOAD
-	.long 0
-	.long bss_end
-	.long entry
+	.include "probe.inc"
 
 entry:
 	movl $stack_top, %esp
@@ -139,7 +127,7 @@ irq5:
 	popl %eax
 	iret
 
-	.include "probe.inc"
+	PROBE_ROUTINES
 
 s_hello:	.asciz "lowmem: ebx="
 s_info:		.asciz " info="

@@ -26,19 +26,7 @@
 	.set NEW_IO, 0xD000
 	.set NEW_MEM, 0xFEB00000
 
-	.code32
-	.text
-	.globl _start
-_start:
-header:
-	.long 0x1BADB002
-	.long MB_FLAGS
-	.long -(0x1BADB002 + MB_FLAGS)
-	.long header
-	.long LOAD
-	.long 0
-	.long bss_end
-	.long entry
+	.include "probe.inc"
 
 entry:
 	movl $stack_top, %esp
@@ -91,25 +79,6 @@ rd8:	call sel
 wr8:	call sel
 	outb %al, %dx
 	ret
-
-/* Print helpers beyond probe.inc. */
-hex8:
-	pushl %eax
-	shrl $4, %eax
-	andl $0xF, %eax
-	movb hexdigits(%eax), %al
-	call putc
-	popl %eax
-	andl $0xF, %eax
-	movb hexdigits(%eax), %al
-	jmp putc
-
-hex16:
-	pushl %eax
-	shrl $8, %eax
-	call hex8
-	popl %eax
-	jmp hex8
 
 /* bdf prints %ebx as bb:dd.f */
 bdf:
@@ -825,7 +794,7 @@ pm_enable:
 	call newline
 	ret
 
-	.include "probe.inc"
+	PROBE_ROUTINES
 
 s_cf8:		.asciz "cf8: "
 s_cfc:		.asciz "cfc: "

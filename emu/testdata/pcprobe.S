@@ -14,21 +14,8 @@
  * vector in fault_vec and resumes there.
  */
 
-	.set MB_MAGIC, 0x1BADB002
-	.set MB_FLAGS, 0x00000003
-	.set COM1, 0x3F8
-	.set DEBUG_EXIT, 0xF4
+	.include "probe64.inc"
 
-	.section .multiboot, "a"
-	.balign 4
-	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
-
-	.macro PMSR idx
-	movl $\idx, %ecx
-	call show_msr
-	.endm
 	.macro PIN8 port
 	movl $\port, %edx
 	call show_in8
@@ -41,11 +28,6 @@
 	movl $\port, %edx
 	call show_in32
 	.endm
-	.macro PCPUID leaf, sub
-	movl $\leaf, %eax
-	movl $\sub, %ecx
-	call show_cpuid
-	.endm
 	.macro PCMOS reg
 	movl $\reg, %eax
 	call show_cmos
@@ -57,47 +39,8 @@
 	.endm
 
 	.text
-	.code32
-	.globl start32
-start32:
-	cli
-	movl $stack_top, %esp
-	movl $pdpt + 3, pml4
-	movl $pd + 3, pdpt
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $21, %eax
-	orl $0x83, %eax
-	movl %eax, pd(,%ecx,8)
-	incl %ecx
-	cmpl $512, %ecx
-	jne 1b
-	movl %cr4, %eax
-	orl $0x20, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $0xC0000080, %ecx
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80000001, %eax
-	movl %eax, %cr0
-	lgdt gdtr
-	ljmp $0x08, $start64
-
 	.code64
-start64:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movq $stack_top, %rsp
-	call idt_init
-	call serial_init
-	leaq msg_hello(%rip), %rsi
-	call puts
+main:
 	/* The i8042 as SeaBIOS leaves it, its self-tests and a keyboard reset. */
 	PIN8 0x64
 	PIN8 0x60
@@ -402,17 +345,7 @@ start64:
 	/* CPUID: the hypervisor leaf, what an out-of-range leaf returns, feature bits. */
 	PCPUID 0x40000000, 0
 	call cpuid_checks
-	leaq msg_bye(%rip), %rsi
-	call puts
-	movw $COM1+5, %dx
-1:	inb %dx, %al
-	testb $0x40, %al
-	jz 1b
-	movw $DEBUG_EXIT, %dx
-	xorl %eax, %eax
-	outl %eax, %dx
-2:	hlt
-	jmp 2b
+	jmp bye
 
 /* cpuid_checks: CPUID.1 hypervisor/MTRR/APIC/PAT bits, 0x80000008 address sizes, and
  * whether leaves above each range return the highest basic leaf. */
@@ -475,36 +408,6 @@ cpuid_checks:
 	addq $4, %r14
 	jmp 1b
 3:	ret
-
-/* show_msr: "msr %ecx: value" or "#GP". */
-show_msr:
-	pushq %rcx
-	leaq msg_msr(%rip), %rsi
-	call puts
-	movl %ecx, %edi
-	call puthex32
-	movb $' ', %al
-	call putc
-	popq %rcx
-	leaq 1f(%rip), %rax
-	movq %rax, fault_resume(%rip)
-	movl $0, fault_vec(%rip)
-	xorl %eax, %eax
-	xorl %edx, %edx
-	rdmsr
-1:	cmpl $0, fault_vec(%rip)
-	jne putvec_nl
-	shlq $32, %rdx
-	orq %rax, %rdx
-	movq %rdx, %rdi
-	call puthex64
-	jmp newline
-putvec_nl:
-	leaq msg_vec(%rip), %rsi
-	call puts
-	movl fault_vec(%rip), %edi
-	call puthex32
-	jmp newline
 
 show_in8:
 	pushq %rdx
@@ -591,207 +494,22 @@ show_fwcfg:
 	jnz 1b
 	jmp newline
 
-/* show_cpuid: leaf %eax, subleaf %ecx: eax ebx ecx edx. */
-show_cpuid:
-	pushq %rax
-	pushq %rcx
-	leaq msg_cpuid(%rip), %rsi
-	call puts
-	movl %eax, %edi
-	call puthex32
-	movb $'.', %al
-	call putc
-	movl (%rsp), %edi
-	call puthex32
-	movb $':', %al
-	call putc
-	popq %rcx
-	popq %rax
-	cpuid
-	movl %ebx, %r8d
-	movl %ecx, %r9d
-	movl %edx, %r10d
-	movb $' ', %r11b
-	movl %eax, %edi
-	call sp_hex
-	movl %r8d, %edi
-	call sp_hex
-	movl %r9d, %edi
-	call sp_hex
-	movl %r10d, %edi
-	call sp_hex
-	jmp newline
-sp_hex:
-	movb $' ', %al
-	call putc
-	jmp puthex32
-
-idt_init:
-	leaq idt(%rip), %rdi
-	leaq exc_ud(%rip), %rax
-	movl $6, %ecx
-	call set_gate
-	leaq exc_nm(%rip), %rax
-	movl $7, %ecx
-	call set_gate
-	leaq exc_gp(%rip), %rax
-	movl $13, %ecx
-	call set_gate
-	lidt idtr(%rip)
-	ret
-
-/* set_gate: IDT entry %ecx -> handler %rax (interrupt gate, CS 0x08). */
-set_gate:
-	shlq $4, %rcx
-	movw %ax, (%rdi,%rcx)
-	movw $0x08, 2(%rdi,%rcx)
-	movw $0x8E00, 4(%rdi,%rcx)
-	movq %rax, %rdx
-	shrq $16, %rdx
-	movw %dx, 6(%rdi,%rcx)
-	shrq $16, %rdx
-	movl %edx, 8(%rdi,%rcx)
-	movl $0, 12(%rdi,%rcx)
-	ret
-
-exc_ud:
-	movl $6, fault_vec(%rip)
-	jmp resume
-exc_nm:
-	movl $7, fault_vec(%rip)
-	jmp resume
-exc_gp:
-	movl $13, fault_vec(%rip)
-	addq $8, %rsp			/* the error code */
-resume:
-	pushq %rax
-	movq fault_resume(%rip), %rax
-	movq %rax, 8(%rsp)		/* the frame's RIP */
-	popq %rax
-	iretq
-
-serial_init:
-	movw $COM1+1, %dx		/* IER: no interrupts */
-	xorb %al, %al
-	outb %al, %dx
-	movw $COM1+3, %dx		/* LCR: DLAB */
-	movb $0x80, %al
-	outb %al, %dx
-	movw $COM1, %dx			/* divisor 1: 115200 baud */
-	movb $1, %al
-	outb %al, %dx
-	movw $COM1+1, %dx
-	xorb %al, %al
-	outb %al, %dx
-	movw $COM1+3, %dx		/* 8N1 */
-	movb $0x03, %al
-	outb %al, %dx
-	movw $COM1+2, %dx		/* FIFO on, cleared, 14-byte trigger */
-	movb $0xC7, %al
-	outb %al, %dx
-	ret
-
-/* putc: %al to COM1 once THR is empty. Preserves everything but flags. */
-putc:
-	pushq %rdx
-	pushq %rax
-	movw $COM1+5, %dx
-1:	inb %dx, %al
-	testb $0x20, %al
-	jz 1b
-	popq %rax
-	movw $COM1, %dx
-	outb %al, %dx
-	popq %rdx
-	ret
-
-/* puts: the NUL-terminated string at %rsi. */
-puts:
-	pushq %rax
-	pushq %rsi
-1:	movb (%rsi), %al
-	testb %al, %al
-	jz 2f
-	call putc
-	incq %rsi
-	jmp 1b
-2:	popq %rsi
-	popq %rax
-	ret
-
-newline:
-	pushq %rax
-	movb $'\r', %al
-	call putc
-	movb $'\n', %al
-	call putc
-	popq %rax
-	ret
-
-/* puthex64/puthex32: %rdi / %edi in hex with 16 / 8 digits. */
-puthex64:
-	movl $16, %ecx
-	jmp puthex
-puthex32:
-	movl %edi, %edi
-	movl $8, %ecx
-	shlq $32, %rdi
-puthex:
-	pushq %rax
-1:	rolq $4, %rdi
-	movl %edi, %eax
-	andl $0xF, %eax
-	leaq hexdigits(%rip), %rdx
-	movb (%rdx,%rax), %al
-	call putc
-	decl %ecx
-	jnz 1b
-	popq %rax
-	ret
-
-
 	.section .rodata
-hexdigits:	.ascii "0123456789abcdef"
 msg_hello:	.asciz "pc probe: long mode\r\n"
 msg_vga:	.asciz "vga b8000 "
-msg_msr:	.asciz "msr "
 msg_in8:	.asciz "inb "
 msg_in16:	.asciz "inw "
 msg_in32:	.asciz "inl "
 msg_cmos:	.asciz "cmos "
 msg_fwcfg:	.asciz "fw_cfg "
-msg_cpuid:	.asciz "cpuid "
-msg_vec:	.asciz "vector "
 msg_cpuid_bits:	.asciz "cpuid.1 ecx&hypervisor edx&(pat|mtrr|apic), physical address bits "
 msg_leaf:	.asciz "cpuid leaf "
 msg_same:	.asciz " = the highest basic leaf"
 msg_differs:	.asciz " differs from the highest basic leaf"
 	.balign 4
 leaves:	.long 0x14, 0x20, 0x40000010, 0x80000020, 0xC0000000, 0
-msg_bye:	.asciz "bye\r\n"
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00AF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.quad gdt
-idtr:
-	.word 256*16 - 1
-	.quad idt
 
 	.data
-	.balign 8
-fault_resume:	.quad 0
-fault_vec:	.long 0
 
 	.bss
 	.balign 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
-idt:	.skip 4096
-	.skip 16384
-stack_top:

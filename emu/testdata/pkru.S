@@ -8,61 +8,13 @@
  * what the architecture fixes, so the transcript is the same on QEMU (-cpu max)
  * and kppemu; it exits through isa-debug-exit with value 0 (exit status 1).
  */
-	.set MB_MAGIC, 0x1BADB002
-	.set MB_FLAGS, 0x00000003
 	.set CR4_PKE, 0x400000
-
-	.section .multiboot, "a"
-	.balign 4
-	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
 
 	.include "probe64.inc"
 
 	.text
-	.code32
-	.globl start32
-start32:
-	cli
-	movl $stack_top, %esp
-	movl $pdpt + 3, pml4
-	movl $pd + 3, pdpt
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $21, %eax
-	orl $0x83, %eax
-	movl %eax, pd(,%ecx,8)
-	incl %ecx
-	cmpl $512, %ecx
-	jne 1b
-	movl %cr4, %eax
-	orl $0x20, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $0xC0000080, %ecx
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80000001, %eax
-	movl %eax, %cr0
-	lgdt gdtr
-	ljmp $0x08, $start64
-
 	.code64
-start64:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movq $stack_top, %rsp
-	call idt_init
-	call serial_init
-	leaq msg_hello(%rip), %rsi
-	call puts
-
+main:
 	/* SSE and XSAVE on. */
 	movq %cr0, %rax
 	andq $~0xC, %rax
@@ -176,10 +128,7 @@ start64:
 	call puthex32
 	call newline
 	call show_pkru
-	leaq msg_bye(%rip), %rsi
-	call puts
-	xorl %eax, %eax
-	jmp exit
+	jmp bye
 
 /* show_pk_bits: CPUID.7.0:ECX bits 3 (PKU) and 4 (OSPKE). */
 show_pk_bits:
@@ -265,23 +214,7 @@ msg_inuse:	.asciz "xgetbv 1 &200 "
 msg_area:	.asciz "xstate_bv&200 pkru image "
 msg_pkru:	.asciz "pkru "
 msg_badbv:	.asciz "xrstor xstate_bv[9] without xcr0[9]: vector "
-msg_bye:	.asciz "bye\r\n"
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00AF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.quad gdt
 
 	.bss
 	.balign 4096
 area:	.skip 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
-idt:	.skip 4096
-	.skip 16384
-stack_top:

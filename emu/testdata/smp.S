@@ -39,28 +39,12 @@
 	.set V_SELF, 0x45
 	.set V_WAKE, 0x46
 
-	.code32
-	.text
-	.globl _start
-_start:
-header:
-	.long 0x1BADB002
-	.long MB_FLAGS
-	.long -(0x1BADB002 + MB_FLAGS)
-	.long header
-	.long LOAD
-	.long 0
-	.long bss_end
-	.long entry
+	.include "smp.inc"
+
+	.include "probe.inc"
 
 entry:
-	movl $stacks + 4096, %esp
-	lgdt gdtr
-	ljmp $0x08, $1f
-1:	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
+	SMP_ENTRY
 	movb $0xFF, %al			/* the 8259s stay out of this */
 	outb %al, $0x21
 	outb %al, $0xA1
@@ -68,17 +52,7 @@ entry:
 	lidt idtr
 	movl $0x1FF, LAPIC + L_SVR	/* software-enable, spurious vector 0xFF */
 
-	/* The CPU count from fw_cfg. */
-	movw $0x05, %ax
-	movw $0x510, %dx
-	outw %ax, %dx
-	movw $0x511, %dx
-	inb %dx, %al
-	movb %al, %cl
-	inb %dx, %al
-	movb %al, %ch
-	movzwl %cx, %eax
-	movl %eax, ncpus
+	FWCFG_NCPUS
 	movl $s_ncpus, %esi
 	call puts
 	movl ncpus, %eax
@@ -478,16 +452,7 @@ spurious_handler:
 
 /* The application processors' 32-bit entry. */
 ap_main:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movl LAPIC + L_ID, %ebx		/* no stack yet: no call */
-	shrl $24, %ebx
-	movl %ebx, %eax
-	incl %eax
-	shll $12, %eax
-	leal stacks+4096(%eax), %esp
+	AP_ENTRY
 	lidt idtr
 	movl $0x1FF, LAPIC + L_SVR
 	movl $0xFFFFFFFF, LAPIC + L_DFR	/* flat model, LDR bit = APIC ID */
@@ -514,7 +479,7 @@ ap_main:
 3:	hlt
 	jmp 3b
 
-	.include "probe.inc"
+	PROBE_ROUTINES
 
 s_ncpus:	.asciz "smp: fw_cfg cpus "
 s_checkin:	.asciz "aps checked in "
@@ -529,39 +494,10 @@ s_madt:		.asciz "madt: lapic address, entries by type, ioapic "
 s_pmtmr:	.asciz "fadt: pm timer port, counts "
 
 	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00CF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.long gdt
-	.balign 8
 idtr:
 	.word 256*8 - 1
 	.long idt
-
-/* The real-mode trampoline, copied nowhere: it is linked at 0x11000. */
-	.org 0x1000
-tramp:
-	.code16
-	cli
-	movw %cs, %ax
-	movw %ax, %ds
-	movw %ax, tramp_cs - tramp
-	lgdtl gdtr_copy - tramp
-	movl %cr0, %eax
-	orl $1, %eax
-	movl %eax, %cr0
-	ljmpl $0x08, $ap_main
-	.balign 4
-tramp_cs:	.word 0
-	.balign 8
-gdtr_copy:
-	.word gdt_end - gdt - 1
-	.long gdt
-	.code32
+	SMP_TRAMPOLINE
 
 	.balign 4
 ncpus:		.long 0

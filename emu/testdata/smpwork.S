@@ -12,38 +12,13 @@
 	.set LAPIC, 0xFEE00000
 	.set WORK, 2000000
 
-	.code32
-	.text
-	.globl _start
-_start:
-header:
-	.long 0x1BADB002
-	.long MB_FLAGS
-	.long -(0x1BADB002 + MB_FLAGS)
-	.long header
-	.long LOAD
-	.long 0
-	.long bss_end
-	.long entry
+	.include "smp.inc"
+
+	.include "probe.inc"
 
 entry:
-	movl $stacks + 4096, %esp
-	lgdt gdtr
-	ljmp $0x08, $1f
-1:	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movw $0x05, %ax			/* fw_cfg: the CPU count */
-	movw $0x510, %dx
-	outw %ax, %dx
-	movw $0x511, %dx
-	inb %dx, %al
-	movb %al, %cl
-	inb %dx, %al
-	movb %al, %ch
-	movzwl %cx, %eax
-	movl %eax, ncpus
+	SMP_ENTRY
+	FWCFG_NCPUS
 	cmpl $1, %eax
 	je 3f
 	movl $0, LAPIC + 0x310
@@ -74,49 +49,16 @@ work:
 	ret
 
 ap_main:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movl LAPIC + 0x20, %eax
-	shrl $24, %eax
-	incl %eax
-	shll $12, %eax
-	leal stacks+4096(%eax), %esp
+	AP_ENTRY
 	call work
 1:	cli
 	hlt
 	jmp 1b
 
-	.include "probe.inc"
+	PROBE_ROUTINES
 
 s_done:	.asciz "smpwork: done\n"
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00CF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.long gdt
-
-	.org 0x1000
-tramp:
-	.code16
-	cli
-	movw %cs, %ax
-	movw %ax, %ds
-	lgdtl gdtr_copy - tramp
-	movl %cr0, %eax
-	orl $1, %eax
-	movl %eax, %cr0
-	ljmpl $0x08, $ap_main
-	.balign 8
-gdtr_copy:
-	.word gdt_end - gdt - 1
-	.long gdt
-	.code32
+	SMP_TRAMPOLINE
 
 	.balign 4
 ncpus:	.long 0

@@ -11,60 +11,12 @@
  * kppemu --cpu-feature x2apic --cpu-feature tsc-deadline it follows the SDM.
  * It exits through isa-debug-exit with value 0 (exit status 1).
  */
-	.set MB_MAGIC, 0x1BADB002
-	.set MB_FLAGS, 0x00000003
-
-	.section .multiboot, "a"
-	.balign 4
-	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
 
 	.include "probe64.inc"
 
 	.text
-	.code32
-	.globl start32
-start32:
-	cli
-	movl $stack_top, %esp
-	movl $pdpt + 3, pml4
-	movl $pd + 3, pdpt
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $21, %eax
-	orl $0x83, %eax
-	movl %eax, pd(,%ecx,8)
-	incl %ecx
-	cmpl $512, %ecx
-	jne 1b
-	movl %cr4, %eax
-	orl $0x20, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $0xC0000080, %ecx
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80000001, %eax
-	movl %eax, %cr0
-	lgdt gdtr
-	ljmp $0x08, $start64
-
 	.code64
-start64:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movq $stack_top, %rsp
-	call idt_init
-	call serial_init
-	leaq msg_hello(%rip), %rsi
-	call puts
-
+main:
 	/* Map the APIC page (3-4 GiB through a second page directory, uncached). */
 	leaq pd2(%rip), %rax
 	orq $3, %rax
@@ -240,10 +192,7 @@ x2apic:
 	call puthex32
 	call newline
 done:
-	leaq msg_bye(%rip), %rsi
-	call puts
-	xorl %eax, %eax
-	jmp exit
+	jmp bye
 
 /* show_counts: "interrupts 50 51 52 53 timer deadline". */
 show_counts:
@@ -309,7 +258,6 @@ msg_mmio:	.asciz "mmio fee00030 "
 msg_cr8:	.asciz "cr8 "
 msg_armed:	.asciz "deadline armed "
 msg_counts:	.asciz "interrupts 50 51 52 53 timer deadline"
-msg_bye:	.asciz "bye\r\n"
 
 	.data
 	.balign 4
@@ -317,22 +265,7 @@ n_ipi:		.long 0, 0, 0, 0
 n_timer:	.long 0
 n_deadline:	.long 0
 n_spurious:	.long 0
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00AF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.quad gdt
 
 	.bss
 	.balign 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
 pd2:	.skip 4096
-idt:	.skip 4096
-	.skip 16384
-stack_top:

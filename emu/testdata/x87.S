@@ -11,16 +11,8 @@
  * prints a few exactly defined results (FXTRACT, FSCALE, FPREM, FBSTP) and exits
  * through isa-debug-exit with value 0 (exit status 1).
  */
-	.set MB_MAGIC, 0x1BADB002
-	.set MB_FLAGS, 0x00000003
 	.set CR0_NE, 0x20
 	.set IRQ13_VEC, 0x75
-
-	.section .multiboot, "a"
-	.balign 4
-	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
 
 	.include "probe64.inc"
 
@@ -34,44 +26,8 @@
 	.endm
 
 	.text
-	.code32
-	.globl start32
-start32:
-	cli
-	movl $stack_top, %esp
-	movl $pdpt + 3, pml4
-	movl $pd + 3, pdpt
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $21, %eax
-	orl $0x83, %eax
-	movl %eax, pd(,%ecx,8)
-	incl %ecx
-	cmpl $512, %ecx
-	jne 1b
-	movl %cr4, %eax
-	orl $0x20, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $0xC0000080, %ecx
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80000001, %eax
-	movl %eax, %cr0
-	lgdt gdtr
-	ljmp $0x08, $start64
-
 	.code64
-start64:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movq $stack_top, %rsp
-	call idt_init
+main:
 	leaq idt(%rip), %rdi
 	leaq exc_mf(%rip), %rax
 	movl $16, %ecx
@@ -79,9 +35,6 @@ start64:
 	leaq irq13(%rip), %rax
 	movl $IRQ13_VEC, %ecx
 	call set_gate
-	call serial_init
-	leaq msg_hello(%rip), %rsi
-	call puts
 
 	/* CPUID.1 EDX: FPU (bit 0) and FXSR (bit 24). */
 	leaq msg_cpuid1(%rip), %rsi
@@ -204,10 +157,7 @@ start64:
 	call sp_hex
 	call newline
 
-	leaq msg_bye(%rip), %rsi
-	call puts
-	xorl %eax, %eax
-	jmp exit
+	jmp bye
 
 /* wait_irq: enable interrupts around an FWAIT and a short loop, then print how
  * many IRQ 13s arrived so far and the status word. */
@@ -262,21 +212,12 @@ msg_xtract:	.asciz "fxtract 10: "
 msg_scale:	.asciz "fscale 3*2^5: "
 msg_prem:	.asciz "fprem 10,3: "
 msg_bcd:	.asciz "fbstp -1234567.5: "
-msg_bye:	.asciz "bye\r\n"
 	.balign 8
 cw_ze:	.word 0x037B
 ten:	.long 10
 five:	.long 5
 three:	.long 3
 bcdval:	.double -1234567.5
-gdt:
-	.quad 0
-	.quad 0x00AF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.quad gdt
 
 	.data
 irq_count:	.long 0
@@ -284,11 +225,5 @@ no_ack:		.byte 0
 
 	.bss
 	.balign 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
-idt:	.skip 4096
 env:	.skip 32
 out:	.skip 16
-	.skip 16384
-stack_top:

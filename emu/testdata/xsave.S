@@ -10,10 +10,6 @@
  * handlers record the vector in fault_vec and resume there.
  */
 
-	.set MB_MAGIC, 0x1BADB002
-	.set MB_FLAGS, 0x00000003
-	.set COM1, 0x3F8
-	.set DEBUG_EXIT, 0xF4
 	.set CR4_OSFXSR, 0x200
 	.set CR4_OSXMMEXCPT, 0x400
 	.set CR4_OSXSAVE, 0x40000
@@ -21,55 +17,11 @@
 	.set CR0_EM, 0x4
 	.set CR0_MP, 0x2
 
-	.section .multiboot, "a"
-	.balign 4
-	.long MB_MAGIC
-	.long MB_FLAGS
-	.long -(MB_MAGIC + MB_FLAGS)
+	.include "probe64.inc"
 
 	.text
-	.code32
-	.globl start32
-start32:
-	cli
-	movl $stack_top, %esp
-	movl $pdpt + 3, pml4
-	movl $pd + 3, pdpt
-	xorl %ecx, %ecx
-1:	movl %ecx, %eax
-	shll $21, %eax
-	orl $0x83, %eax
-	movl %eax, pd(,%ecx,8)
-	incl %ecx
-	cmpl $512, %ecx
-	jne 1b
-	movl %cr4, %eax
-	orl $0x20, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $0xC0000080, %ecx
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80000001, %eax
-	movl %eax, %cr0
-	lgdt gdtr
-	ljmp $0x08, $start64
-
 	.code64
-start64:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movq $stack_top, %rsp
-	call idt_init
-	call serial_init
-	leaq msg_hello(%rip), %rsi
-	call puts
-
+main:
 	/* SSE on, x87 as after reset: CR0.EM clear, MP set. */
 	movq %cr0, %rax
 	andq $~(CR0_EM | CR0_TS), %rax
@@ -224,14 +176,7 @@ start64:
 	leaq area1+16(%rip), %rdi
 	xsave (%rdi)
 1:	call putvec
-	leaq msg_bye(%rip), %rsi
-	call puts
-	movw $DEBUG_EXIT, %dx
-	xorl %eax, %eax
-	outl %eax, %dx
-	cli
-2:	hlt
-	jmp 2b
+	jmp bye
 
 /* cpuid1_xsave_bits: %edi = CPUID.1:ECX bits 27:26 as a 2-bit value. */
 cpuid1_xsave_bits:
@@ -374,131 +319,7 @@ area_sum:
 	movq %rax, %rdi
 	jmp puthex64
 
-idt_init:
-	leaq idt(%rip), %rdi
-	leaq exc_ud(%rip), %rax
-	movl $6, %ecx
-	call set_gate
-	leaq exc_nm(%rip), %rax
-	movl $7, %ecx
-	call set_gate
-	leaq exc_gp(%rip), %rax
-	movl $13, %ecx
-	call set_gate
-	lidt idtr(%rip)
-	ret
-
-/* set_gate: IDT entry %ecx -> handler %rax (interrupt gate, CS 0x08). */
-set_gate:
-	shlq $4, %rcx
-	movw %ax, (%rdi,%rcx)
-	movw $0x08, 2(%rdi,%rcx)
-	movw $0x8E00, 4(%rdi,%rcx)
-	movq %rax, %rdx
-	shrq $16, %rdx
-	movw %dx, 6(%rdi,%rcx)
-	shrq $16, %rdx
-	movl %edx, 8(%rdi,%rcx)
-	movl $0, 12(%rdi,%rcx)
-	ret
-
-exc_ud:
-	movl $6, fault_vec(%rip)
-	jmp resume
-exc_nm:
-	movl $7, fault_vec(%rip)
-	jmp resume
-exc_gp:
-	movl $13, fault_vec(%rip)
-	addq $8, %rsp			/* the error code */
-resume:
-	pushq %rax
-	movq fault_resume(%rip), %rax
-	movq %rax, 8(%rsp)		/* the frame's RIP */
-	popq %rax
-	iretq
-
-serial_init:
-	movw $COM1+1, %dx		/* IER: no interrupts */
-	xorb %al, %al
-	outb %al, %dx
-	movw $COM1+3, %dx		/* LCR: DLAB */
-	movb $0x80, %al
-	outb %al, %dx
-	movw $COM1, %dx			/* divisor 1: 115200 baud */
-	movb $1, %al
-	outb %al, %dx
-	movw $COM1+1, %dx
-	xorb %al, %al
-	outb %al, %dx
-	movw $COM1+3, %dx		/* 8N1 */
-	movb $0x03, %al
-	outb %al, %dx
-	movw $COM1+2, %dx		/* FIFO on, cleared, 14-byte trigger */
-	movb $0xC7, %al
-	outb %al, %dx
-	ret
-
-/* putc: %al to COM1 once THR is empty. Preserves everything but flags. */
-putc:
-	pushq %rdx
-	pushq %rax
-	movw $COM1+5, %dx
-1:	inb %dx, %al
-	testb $0x20, %al
-	jz 1b
-	popq %rax
-	movw $COM1, %dx
-	outb %al, %dx
-	popq %rdx
-	ret
-
-/* puts: the NUL-terminated string at %rsi. */
-puts:
-	pushq %rax
-	pushq %rsi
-1:	movb (%rsi), %al
-	testb %al, %al
-	jz 2f
-	call putc
-	incq %rsi
-	jmp 1b
-2:	popq %rsi
-	popq %rax
-	ret
-
-newline:
-	pushq %rax
-	movb $'\r', %al
-	call putc
-	movb $'\n', %al
-	call putc
-	popq %rax
-	ret
-
-/* puthex64/puthex32: %rdi / %edi in hex with 16 / 8 digits. */
-puthex64:
-	movl $16, %ecx
-	jmp puthex
-puthex32:
-	movl %edi, %edi
-	movl $8, %ecx
-	shlq $32, %rdi
-puthex:
-	pushq %rax
-1:	rolq $4, %rdi
-	movl %edi, %eax
-	andl $0xF, %eax
-	leaq hexdigits(%rip), %rdx
-	movb (%rdx,%rax), %al
-	call putc
-	decl %ecx
-	jnz 1b
-	popq %rax
-	ret
-
 	.section .rodata
-hexdigits:	.ascii "0123456789abcdef"
 msg_hello:	.asciz "xsave probe: long mode\r\n"
 msg_cpuid1:	.asciz "cpuid.1:"
 msg_xsavebit:	.asciz " xsave="
@@ -508,7 +329,6 @@ msg_xgetbv_bad:	.asciz "xgetbv xcr 0x55: "
 msg_xcr0:	.asciz "xcr0 at reset "
 msg_leafd:	.asciz "cpuid.d.0 eax&3 "
 msg_xsetbv:	.asciz "xsetbv "
-msg_vec:	.asciz "vector "
 msg_size:	.asciz "xsave size for xcr0 "
 msg_bv:		.asciz "xstate_bv "
 msg_sum1:	.asciz "xsave sum "
@@ -516,7 +336,6 @@ msg_sum2:	.asciz "after xrstor, xsaveopt sum "
 msg_init:	.asciz "xrstor sse init: xmm5 mxcsr "
 msg_badbv:	.asciz "xrstor xstate_bv 4: "
 msg_misalign:	.asciz "xsave misaligned: "
-msg_bye:	.asciz "bye\r\n"
 
 	.balign 16
 /* An FNSAVE image: FCW 037F with RC=up, TOP=3, a tag word with two empty
@@ -540,34 +359,13 @@ x87img:
 	.quad 0x8000000000000000
 	.word 0x7FFF
 
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00AF9A000000FFFF
-	.quad 0x00CF92000000FFFF
-gdt_end:
-gdtr:
-	.word gdt_end - gdt - 1
-	.quad gdt
-idtr:
-	.word 256*16 - 1
-	.quad idt
 
 	.data
-	.balign 8
-fault_resume:	.quad 0
-fault_vec:	.long 0
 	.balign 16
 scratch:	.skip 16
 
 	.bss
 	.balign 4096
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4096
-idt:	.skip 4096
 	.balign 64
 area1:	.skip 1024
 area2:	.skip 1024
-	.skip 16384
-stack_top:
