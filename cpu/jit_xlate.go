@@ -460,15 +460,25 @@ func (x *xlator) fixAF(fl flagState) {
 func (x *xlator) clobber() { x.fl.host = false }
 
 // capture spills the host flags, which hold all the guest's arithmetic flags (AF
-// aside, when afDirty), to the slot. It leaves the host flags alone. When nothing can
-// see the flags before the next instruction that rewrites them all, it does nothing.
+// aside, when afDirty), to the slot. It leaves the host flags alone and clobbers RAX
+// and RCX (the caller has stored what they held). When nothing can see the flags
+// before the next instruction that rewrites them all, it does nothing.
+//
+// The spill is LAHF and SETO composed into the slot's layout (bits 0-7 and OF at bit
+// 11; the slot's other bits are not the guest's and are never read): a few simple
+// instructions where PUSHFQ is a slow one.
 func (x *xlator) capture(afDirty bool) {
 	if x.flagsDead() {
 		x.fl = flagState{afDirty: x.fl.afDirty}
 		return
 	}
-	x.a.Pushfq()
-	x.a.PopMem(jit.M(hCPU, offFlagSlot))
+	a := x.a
+	a.Lahf()
+	a.Setcc(jit.CondO, jit.RAX)
+	a.MovzxAH(jit.RCX)
+	a.Lea(4, jit.RAX, jit.MI(jit.NoReg, jit.RAX, 3, 0)) // AL = OF << 3
+	a.MovToHigh8(jit.RCX, jit.RAX)
+	a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
 	x.fl = flagState{host: true, afDirty: afDirty}
 }
 
@@ -1140,7 +1150,6 @@ func (x *xlator) alu(u *uop) bool {
 	default:
 		return false
 	}
-	x.capture(logic)
 	if writes {
 		if k0 == kReg {
 			x.storeReg(u.r[0], s, jit.RAX)
@@ -1148,6 +1157,7 @@ func (x *xlator) alu(u *uop) bool {
 			a.Store(s, jit.M(jit.RDI, 0), jit.RAX)
 		}
 	}
+	x.capture(logic)
 	return true
 }
 
@@ -1186,13 +1196,13 @@ func (x *xlator) unary(u *uop) bool {
 	default:
 		a.Not(s, jit.RAX)
 	}
-	if flags {
-		x.capture(false)
-	}
 	if u.kind[0] == kReg {
 		x.storeReg(u.r[0], s, jit.RAX)
 	} else {
 		a.Store(s, jit.M(jit.RDI, 0), jit.RAX)
+	}
+	if flags {
+		x.capture(false)
 	}
 	return true
 }

@@ -375,13 +375,13 @@ func (x *xlator) xadd(u *uop) bool {
 	x.loadReg(jit.RCX, u.r[1], s)
 	a.MovRR(8, jit.RDX, jit.RAX)
 	a.AluRR(s, jit.ADD, jit.RAX, jit.RCX)
-	x.capture(false)
 	x.storeReg(u.r[1], s, jit.RDX)
 	if u.kind[0] == kReg {
 		x.storeReg(u.r[0], s, jit.RAX)
 	} else {
 		a.Store(s, jit.M(jit.RDI, 0), jit.RAX)
 	}
+	x.capture(false)
 	return true
 }
 
@@ -399,17 +399,17 @@ func (x *xlator) cmpxchg(u *uop) bool {
 	}
 	switch u.kind[0] {
 	case kReg:
-		x.loadReg(jit.RCX, u.r[0], s)
+		x.loadReg(jit.RSI, u.r[0], s)
 	case kMem:
-		if !x.rmwMem(u, s, true, jit.RCX) {
+		if !x.rmwMem(u, s, true, jit.RSI) {
 			return false
 		}
 	default:
 		return false
 	}
 	x.loadReg(jit.RAX, RAX, s)
-	a.AluRR(s, jit.CMP, jit.RAX, jit.RCX)
-	x.capture(false)
+	a.AluRR(s, jit.CMP, jit.RAX, jit.RSI)
+	x.capture(false) // clobbers RAX and RCX
 	ne, done := a.NewLabel(), a.NewLabel()
 	a.Jcc(jit.CondNE, ne)
 	b := x.fork()
@@ -423,7 +423,7 @@ func (x *xlator) cmpxchg(u *uop) bool {
 	eq := x.fork()
 	x.rc, x.fl = b.rc, b.fl
 	a.Bind(ne)
-	x.storeReg(RAX, s, jit.RCX)
+	x.storeReg(RAX, s, jit.RSI)
 	a.Bind(done)
 	fl := x.fl
 	x.join(eq)
@@ -837,8 +837,8 @@ func (x *xlator) bitScan(u *uop) bool {
 		// The host's POPCNT sets the flags as the interpreter does: ZF = the source is
 		// zero, the others clear.
 		a.Popcnt(hs, jit.RAX, jit.RSI)
-		x.capture(false)
 		x.storeReg(u.r[0], s, jit.RAX)
+		x.capture(false)
 	}
 	return true
 }

@@ -762,3 +762,20 @@ func (a *Asm) ShldRCL(size uint8, dst, src Reg) { a.opRR(size, []byte{0x0F, 0xA5
 
 // ShrdRCL emits SHRD dst, src, CL (size 2, 4 or 8).
 func (a *Asm) ShrdRCL(size uint8, dst, src Reg) { a.opRR(size, []byte{0x0F, 0xAD}, src, dst) }
+
+// MovzxAH emits MOVZX dst(32-bit), AH. dst must be one of RAX..RDI (no REX).
+func (a *Asm) MovzxAH(dst Reg) {
+	if dst >= R8 {
+		a.fail("movzx %d, ah needs a register without REX", dst)
+	}
+	a.b = append(a.b, 0x0F, 0xB6, 0xC0|lowBit(dst)<<3|4)
+}
+
+// MovToHigh8 emits MOV hi8, src8, where hi8 is the second byte (AH, CH, DH or BH) of
+// hi (one of RAX..RBX) and src8 the low byte of src (one of RAX..RBX): no REX.
+func (a *Asm) MovToHigh8(hi, src Reg) {
+	if hi > RBX || src > RBX {
+		a.fail("mov to a high byte register from %d to %d", src, hi)
+	}
+	a.b = append(a.b, 0x88, 0xC0|lowBit(src)<<3|(4+lowBit(hi)))
+}

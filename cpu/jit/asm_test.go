@@ -95,6 +95,12 @@ func TestEncodings(t *testing.T) {
 		{func(a *Asm) { a.ShrdRI(2, RAX, RDX, 3) }, "shrd ax, dx, 0x3"},
 		{func(a *Asm) { a.ShldRCL(4, RAX, RDX) }, "shld eax, edx, cl"},
 		{func(a *Asm) { a.ShrdRCL(8, RAX, R9) }, "shrd rax, r9, cl"},
+		{func(a *Asm) { a.MovzxAH(RCX) }, "movzx ecx, ah"},
+		{func(a *Asm) { a.MovzxAH(RDI) }, "movzx edi, ah"},
+		{func(a *Asm) { a.MovToHigh8(RCX, RAX) }, "mov ch, al"},
+		{func(a *Asm) { a.MovToHigh8(RAX, RDX) }, "mov ah, dl"},
+		{func(a *Asm) { a.Lahf() }, "lahf"},
+		{func(a *Asm) { a.Lea(4, RAX, MI(NoReg, RAX, 3, 0)) }, "lea eax, ptr [8*rax]"},
 	}
 	for _, c := range cases {
 		var a Asm
