@@ -273,8 +273,21 @@ func TestJITALUMatchesInterpreter(t *testing.T) {
 	if testing.Short() {
 		seeds = 100
 	}
+	jitALURandom(t, 0, seeds)
+}
+
+// TestJITFlagsWithPUSHFQ runs some of the same programs with the flags spilled the way
+// a host without LAHF in 64-bit mode gets.
+func TestJITFlagsWithPUSHFQ(t *testing.T) {
+	defer func(v bool) { jitHostLAHF = v }(jitHostLAHF)
+	jitHostLAHF = false
+	jitALURandom(t, 1000, 1060)
+}
+
+// jitALURandom runs the programs of seeds [from, to).
+func jitALURandom(t *testing.T, from, to int) {
 	var ran, slow uint64
-	for seed := 0; seed < seeds; seed++ {
+	for seed := from; seed < to; seed++ {
 		r := rand.New(rand.NewSource(int64(seed)))
 		g := aluGen{&jitGen{r: r}}
 		code := g.program()

@@ -466,13 +466,20 @@ func (x *xlator) clobber() { x.fl.host = false }
 //
 // The spill is LAHF and SETO composed into the slot's layout (bits 0-7 and OF at bit
 // 11; the slot's other bits are not the guest's and are never read): a few simple
-// instructions where PUSHFQ is a slow one.
+// instructions where PUSHFQ is a slow one (the early amd64 processors without LAHF in
+// 64-bit mode get PUSHFQ).
 func (x *xlator) capture(afDirty bool) {
 	if x.flagsDead() {
 		x.fl = flagState{afDirty: x.fl.afDirty}
 		return
 	}
 	a := x.a
+	if !jitHostLAHF {
+		a.Pushfq()
+		a.PopMem(jit.M(hCPU, offFlagSlot))
+		x.fl = flagState{host: true, afDirty: afDirty}
+		return
+	}
 	a.Lahf()
 	a.Setcc(jit.CondO, jit.RAX)
 	a.MovzxAH(jit.RCX)

@@ -26,6 +26,9 @@ var (
 	jopXCHG, jopXADD, jopCMPXCHG                              = jop("XCHG"), jop("XADD"), jop("CMPXCHG")
 )
 
+// jitHostLAHF: the host runs LAHF in 64-bit mode (capture uses it).
+var jitHostLAHF = hostcpu.X86.HasLAHF
+
 // jitLockOK reports whether u is a LOCK form the translator runs as the plain
 // instruction: a read-modify-write of memory by an instruction that allows the prefix.
 func jitLockOK(u *uop) bool {
