@@ -54,8 +54,15 @@ kill
 // the faulting instruction, the system call's service routine, the system
 // call entry and the program's RIP.
 func TestRealGDBBacktraceThroughFault(t *testing.T) {
+	t.Run("link-address", func(t *testing.T) { backtraceThroughFault(t, "") })
+	// With the image moved, gdb relocates the call-frame information by
+	// the offsets qOffsets gives, as it does the symbols.
+	t.Run("kaslr", func(t *testing.T) { backtraceThroughFault(t, "kaslr=1 ") })
+}
+
+func backtraceThroughFault(t *testing.T, append string) {
 	gdb := requireGDB(t)
-	m := bootMachineAppend(t, "autorun=usertest;poweroff")
+	m := bootMachineAppend(t, append+"autorun=usertest;poweroff")
 	s := serve(t, m, Options{}, emu.Forever, true)
 	out := runGDB(t, gdb, s, `
 break *(isr_stubs + 16*14)
@@ -79,7 +86,7 @@ kill
 	require.Regexp(t, `#0  <signal handler called>\n#1  `+chain, out)
 	// In the interrupted frame, RSP and RIP are the faulting instruction's:
 	// copy_user's return address on top of the stack.
-	require.Regexp(t, `(?m)^0x[0-9a-f]+:\s+0xffffffff8[0-9a-f]+ <copy_from_user\+\d+>$`, out)
+	require.Regexp(t, `(?m)^0x[0-9a-f]+:\s+0xffffffff[89][0-9a-f]+ <copy_from_user\+\d+>$`, out)
 	require.Regexp(t, `(?m)^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <copy_user_insn>$`, out)
 	// From the C code that handles the fault.
 	require.Regexp(t, `#0  0x[0-9a-f]+ in trap_dispatch \(\)\n#1  <signal handler called>\n#2  `+chain, out)
