@@ -8,6 +8,7 @@
 #include <kpp/mm.h>
 #include <kpp/module.h>
 #include <kpp/time.h>
+#include <kpp/trap.h>
 #include "pg.h"
 
 #define GATE_SIZE 16
@@ -27,7 +28,7 @@ struct dtr {
 
 static bool in_text(const struct pg_context *c, uint64_t a) { return a >= c->text_lo && a < c->text_hi; }
 
-static uint64_t shadow_word(const struct pg_context *c, uint64_t off)
+uint64_t pg_shadow_word(const struct pg_context *c, uint64_t off)
 {
 	uint64_t w;
 	__builtin_memcpy(&w, c->shadow + off, 8);
@@ -47,7 +48,7 @@ bool pg_bytes_sealed(const struct pg_context *c, uint64_t addr, uint64_t len)
 		const uint8_t *p = (const uint8_t *)addr;
 		for (uint64_t k = 0; k < len; k++) {
 			uint64_t off = addr - r->base + k;
-			uint64_t w = shadow_word(c, r->shadow + (off & ~7ull));
+			uint64_t w = pg_shadow_word(c, r->shadow + (off & ~7ull));
 			if (p[k] != (uint8_t)(w >> (8 * (off & 7))))
 				return false;
 		}
@@ -63,7 +64,7 @@ static uint64_t first_diff(const struct pg_context *c, const struct pg_region *r
 		return r->base;
 	const uint8_t *p = (const uint8_t *)r->base;
 	for (uint64_t off = 0; off < r->size; off += 8) {
-		uint64_t w = shadow_word(c, r->shadow + off), now = 0;
+		uint64_t w = pg_shadow_word(c, r->shadow + off), now = 0;
 		for (uint64_t i = 0; i < 8 && off + i < r->size; i++)
 			now |= (uint64_t)p[off + i] << (8 * i);
 		if (r->check == PG_CHECK_GDT) {
@@ -268,8 +269,11 @@ static bool check_idt(const struct pg_context *c, const struct pg_region *r, uin
 		uint64_t target = (uint64_t)(g[0] | g[1] << 8) | (uint64_t)(g[6] | g[7] << 8) << 16 |
 				  (uint64_t)(g[8] | g[9] << 8 | g[10] << 16 | (uint32_t)g[11] << 24) << 32;
 		uint8_t type = attr & GATE_TYPE_MASK;
+		/* The double fault goes to PatchGuard's own mapping (rescue.c) when it has one. */
+		bool target_ok = c->rescue_entry && off == VEC_DF * GATE_SIZE ? target == c->rescue_entry
+									      : in_text(c, target);
 		if (sel != KPP_SEL_KERNEL_CODE || !(attr & GATE_PRESENT) || (g[4] & ~7) ||
-		    (type != GATE_TYPE_INTERRUPT && type != GATE_TYPE_TRAP) || !in_text(c, target)) {
+		    (type != GATE_TYPE_INTERRUPT && type != GATE_TYPE_TRAP) || !target_ok) {
 			*addr = r->base + off;
 			return true;
 		}

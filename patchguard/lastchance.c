@@ -15,17 +15,28 @@ void pg_last_chance(uint32_t code)
 	if (!pg.armed || ran || code == KPP_BUG_CRITICAL_STRUCTURE_CORRUPTION)
 		return;
 	ran = true;
+	/* The page tables first, through a mapping of their own: the direct
+	 * map everything below reads through may be what broke. */
+	pg_rescue_check();
 	/* Stopping from inside a pass: that context is open already. A busy
 	 * flag without an open context (set by someone else) counts for nothing. */
 	struct pg_context *c = pg.busy && pg.open && pg.open->magic == PG_CONTEXT_MAGIC ? pg.open : pg_open(0);
-	for (uint32_t i = 0; i < c->nregions; i++) {
-		struct pg_region *r = &c->r[i];
-		uint64_t addr;
-		if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST ||
-		    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0 || r->check == PG_CHECK_THREADS ||
-		    r->check == PG_CHECK_HIDDEN_CODE)
-			continue;
-		if (pg_check_region(c, r, &addr))
-			pg_detect(c, r, addr, r->type);
+	/* The page tables first (put back when they fail, so the report has
+	 * code to run), then everything else. */
+	for (int ptes = 1; ptes >= 0; ptes--) {
+		for (uint32_t i = 0; i < c->nregions; i++) {
+			struct pg_region *r = &c->r[i];
+			uint64_t addr;
+			if ((r->check == PG_CHECK_PTES) != ptes)
+				continue;
+			if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST ||
+			    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0 || r->check == PG_CHECK_THREADS ||
+			    r->check == PG_CHECK_HIDDEN_CODE)
+				continue;
+			if (pg_check_region(c, r, &addr)) {
+				pg_ptes_repair(c, r);
+				pg_detect(c, r, addr, r->type);
+			}
+		}
 	}
 }

@@ -57,6 +57,7 @@ static uint64_t *table_of(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR
 void pg_enumerate_translation(struct pg_region *out, uint32_t *n, uint32_t max)
 {
 	uint64_t *pml4 = phys_to_virt(kernel_cr3);
+	uint32_t first = *n;
 	add(out, n, max, (uint64_t)&pml4[KERNEL_PML4_FIRST], (512 - KERNEL_PML4_FIRST) * 8, KPP_PG_PAGE_TABLES,
 	    PG_CHECK_PTES, 0);
 	/* The image: its PDPT entry, PD entries and PTEs, one PT page at a time. */
@@ -74,14 +75,25 @@ void pg_enumerate_translation(struct pg_region *out, uint32_t *n, uint32_t max)
 		    va);
 		va = stop;
 	}
-	/* The direct map's 2 MiB entries (all in one page directory up to 1 GiB). */
+	/* The direct map: its PDPT entries (one per GiB of RAM) and their 2 MiB
+	 * entries (RAM in use is mapped from physical 0 up). */
 	uint64_t dm = KPP_DIRECT_MAP_BASE;
-	uint64_t *dpd = table_of(table_of(pml4[IDX(dm, 3)])[IDX(dm, 2)]);
-	uint32_t large = 0;
-	while (large < 512 && (dpd[large] & PTE_P) && (dpd[large] & PTE_PS))
-		large++;
-	if (large)
-		add(out, n, max, (uint64_t)dpd, large * 8, KPP_PG_PAGE_TABLES, PG_CHECK_PTES, 0);
+	uint64_t *dpdpt = table_of(pml4[IDX(dm, 3)]);
+	uint32_t gibs = 0;
+	while (gibs < 512 && (dpdpt[IDX(dm, 2) + gibs] & PTE_P) && !(dpdpt[IDX(dm, 2) + gibs] & PTE_PS))
+		gibs++;
+	if (gibs)
+		add(out, n, max, (uint64_t)&dpdpt[IDX(dm, 2)], gibs * 8, KPP_PG_PAGE_TABLES, PG_CHECK_PTES, 0);
+	for (uint32_t g = 0; g < gibs; g++) {
+		uint64_t *dpd = table_of(dpdpt[IDX(dm, 2) + g]);
+		uint32_t large = 0;
+		while (large < 512 && (dpd[large] & PTE_P) && (dpd[large] & PTE_PS))
+			large++;
+		if (large)
+			add(out, n, max, (uint64_t)dpd, large * 8, KPP_PG_PAGE_TABLES, PG_CHECK_PTES, 0);
+	}
+	/* A double-fault path that runs without any of these translations. */
+	pg_rescue_enroll(out, first, n, max);
 	/* Every address space's copy of the kernel half. */
 	pg_enumerate_address_spaces(out, n, max);
 	/* The TSS. */
@@ -125,6 +137,13 @@ static bool pte_meaning(const struct pg_region *r, uint64_t *addr)
 	return false;
 }
 
+/* The entries as sealed: the shadow copy (the CPU's accessed and dirty
+ * bits taken from the live entry). */
+static uint64_t sealed_entry(const struct pg_context *c, const struct pg_region *r, uint64_t i, uint64_t live)
+{
+	return (pg_shadow_word(c, r->shadow + i * 8) & ~PTE_HW_BITS) | (live & PTE_HW_BITS);
+}
+
 /* The first entry whose meaningful bits differ from the shadow copy. */
 bool pg_check_ptes(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
 {
@@ -133,7 +152,33 @@ bool pg_check_ptes(const struct pg_context *c, const struct pg_region *r, uint64
 	if (pg_pte_hash(c, r) == r->expect)
 		return false;
 	*addr = r->base;
+	if (r->shadow != PG_NO_SHADOW && c->shadow) {
+		const uint64_t *e = (const uint64_t *)r->base;
+		for (uint64_t i = 0; i < r->size / 8; i++)
+			if (e[i] != sealed_entry(c, r, i, e[i])) {
+				*addr = (uint64_t)&e[i];
+				break;
+			}
+	}
 	return true;
+}
+
+/* A page-table region that failed its check: its entries go back to what
+ * was sealed and the TLB is flushed before anything reports it, since the
+ * report and the stop path run through those translations (a flipped
+ * entry above the kernel image leaves no kernel code to run once its last
+ * cached translation is gone). */
+void pg_ptes_repair(const struct pg_context *c, const struct pg_region *r)
+{
+	if (r->check != PG_CHECK_PTES || r->shadow == PG_NO_SHADOW || !c || !c->shadow)
+		return;
+	volatile uint64_t *e = (volatile uint64_t *)r->base;
+	for (uint64_t i = 0; i < r->size / 8; i++) {
+		uint64_t live = e[i], want = sealed_entry(c, r, i, live);
+		if (live != want)
+			e[i] = want;
+	}
+	pg_flush_tlb();
 }
 
 bool pg_check_rsp0(const struct pg_region *r, uint64_t *addr)

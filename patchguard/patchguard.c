@@ -106,7 +106,8 @@ static bool has_shadow(const struct pg_region *r)
 	case PG_CHECK_SERVICE:
 	case PG_CHECK_IDT:
 	case PG_CHECK_GDT:
-	case PG_CHECK_OBJTYPE: return true;
+	case PG_CHECK_OBJTYPE:
+	case PG_CHECK_PTES: return true;
 	}
 	return false;
 }
@@ -158,6 +159,7 @@ static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t
 	__asm__ volatile("sidt %0" : "=m"(d));
 	c->idt_base = d.base;
 	c->idt_limit = d.limit;
+	c->rescue_entry = pg_rescue_entry;
 	__asm__ volatile("sgdt %0" : "=m"(d));
 	c->gdt_base = d.base;
 	c->gdt_limit = d.limit;

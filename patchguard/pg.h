@@ -87,6 +87,7 @@ struct pg_context {
 	void *modtable;      /* module_table */
 	uint64_t text_lo, text_hi;
 	uint64_t idt_base, gdt_base;
+	uint64_t rescue_entry; /* the double-fault gate's target (rescue.c), 0 when not installed */
 	uint16_t idt_limit, gdt_limit, tr, pad2;
 	struct pg_region r[];
 };
@@ -177,6 +178,7 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r);
 /* Returns true and the corrupted address when the region fails. */
 bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr);
 bool pg_bytes_sealed(const struct pg_context *c, uint64_t addr, uint64_t len);
+uint64_t pg_shadow_word(const struct pg_context *c, uint64_t off); /* the plain qword at shadow offset off */
 
 /* procwalk.c: the process structures when the kernel has them. */
 void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max);
@@ -190,8 +192,14 @@ bool pg_mapped(const void *p, size_t size);
 void pg_enumerate_translation(struct pg_region *out, uint32_t *n, uint32_t max);
 uint64_t pg_pte_hash(const struct pg_context *c, const struct pg_region *r);
 bool pg_check_ptes(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+void pg_ptes_repair(const struct pg_context *c, const struct pg_region *r);
 bool pg_check_rsp0(const struct pg_region *r, uint64_t *addr);
 void pg_flush_tlb(void);
+/* rescue.c */
+void pg_rescue_enroll(struct pg_region *out, uint32_t first, uint32_t *n, uint32_t max);
+NORETURN void pg_rescued(uint64_t addr);
+void pg_rescue_check(void); /* compare, put back and report the rescued entries */
+extern uint64_t pg_rescue_entry;
 /* procwalk.c */
 void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max);
 bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);

@@ -1,0 +1,234 @@
+/* A double-fault path that does not run on the translations it checks
+ * (rescue_df.S). A bit flipped in a page-table entry above the kernel image
+ * (its PML4, PDPT or PD entry, or the PTE of a page the exception path
+ * uses) unmaps the kernel's code at once: while its translations stay
+ * cached the kernel runs on, and at the first miss no exception handler
+ * can be fetched. The page faults that follow exhaust the stack and end in
+ * a double fault, which the IDT sends to a copy of rescue_df.S's page mapped
+ * under a kernel-half PML4 entry of its own (chosen at random among the
+ * unused ones, so its tables are shared by every address space), on an
+ * IST stack in that same mapping. Beside the code it maps the sealed
+ * values of every page-table entry PatchGuard protects and the page-table
+ * pages holding them, so it can compare and put them back without any of
+ * the kernel's own translations; then the kernel's code runs again and
+ * reports the entry (pg_rescued).
+ *
+ * The mapping is announced and sealed like the kernel's: its PDPT, PD and
+ * PT entries as page-table regions, the block of sealed values as a hashed
+ * region, and the double-fault gate's target is checked to be this entry
+ * and no other. */
+#include <kpp/cpu.h>
+#include <kpp/kernel.h>
+#include <kpp/mm.h>
+#include <kpp/string.h>
+#include <kpp/trap.h>
+#include "pg.h"
+
+#define KERNEL_PML4_FIRST 256
+#define IDX(va, level) (((va) >> (12 + 9 * (level))) & 511)
+#define RESCUE_STACK_PAGES (KPP_KERNEL_STACK_SIZE / PAGE_SIZE)
+#define RESCUE_DATA_PAGES 8
+#define RESCUE_TABLES 16 /* page-table pages the rescue can reach */
+
+extern const char pg_rescue_start[], pg_rescue_end[];
+void pg_rescue_df(void);
+
+struct pg_rescue_run {
+	uint64_t alias;  /* the first entry, through the rescue mapping */
+	uint64_t real;   /* the same entry where PatchGuard reads it (the region's address) */
+	uint64_t count;
+	uint64_t values; /* the sealed values, through the rescue mapping */
+};
+
+struct pg_rescue_data {
+	uint64_t normal; /* the kernel's own double-fault entry */
+	uint64_t report; /* pg_rescued */
+	uint64_t cr3;    /* the kernel's page tables */
+	uint64_t nruns;
+	struct pg_rescue_run run[];
+};
+
+static struct {
+	uint64_t va;            /* the mapping's base (the code page) */
+	uint64_t *pdpt_entry, *pd_entry, *pt;
+	uint32_t pt_used;       /* PT entries in use */
+	struct pg_rescue_data *data;   /* the block, through the direct map */
+	uint64_t data_bytes;
+	uint64_t tables[RESCUE_TABLES]; /* physical page-table pages mapped */
+	uint64_t table_va[RESCUE_TABLES];
+	uint32_t ntables;
+} rescue;
+
+uint64_t pg_rescue_entry; /* the double-fault gate's target, 0 when not installed */
+
+static uint64_t *table_of(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR); }
+
+/* No-execute where the CPU has it (the bit is reserved otherwise). */
+static uint64_t nx(void) { return rdmsr(MSR_EFER) & EFER_NXE ? PTE_NX : 0; }
+
+static bool empty(const uint64_t *table)
+{
+	for (int i = 0; i < 512; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
+static uint64_t pt_map(uint64_t pa, uint64_t flags)
+{
+	uint32_t i = rescue.pt_used++;
+	rescue.pt[i] = (pa & PTE_ADDR) | flags | (read_cr4() & CR4_PGE ? PTE_G : 0);
+	return rescue.va + (uint64_t)i * PAGE_SIZE;
+}
+
+/* The rescue mapping's address of the qword at physical pa. */
+static uint64_t alias_of(uint64_t pa)
+{
+	uint64_t page = pa & PTE_ADDR;
+	for (uint32_t i = 0; i < rescue.ntables; i++)
+		if (rescue.tables[i] == page)
+			return rescue.table_va[i] + (pa & (PAGE_SIZE - 1));
+	if (rescue.ntables == RESCUE_TABLES || rescue.pt_used == 512)
+		return 0;
+	rescue.tables[rescue.ntables] = page;
+	rescue.table_va[rescue.ntables] = pt_map(page, PTE_P | PTE_W | nx());
+	return rescue.table_va[rescue.ntables++] + (pa & (PAGE_SIZE - 1));
+}
+
+/* Build the mapping: code, data block, guard, stack, guard; the page-table
+ * pages follow as pg_rescue_enroll finds them. */
+static bool build(void)
+{
+	if ((uint64_t)(pg_rescue_end - pg_rescue_start) > PAGE_SIZE || ((uint64_t)pg_rescue_start & (PAGE_SIZE - 1)))
+		return false;
+	uint64_t *pml4 = phys_to_virt(kernel_cr3);
+	uint32_t candidates = 0;
+	for (int i = KERNEL_PML4_FIRST; i < 512; i++)
+		candidates += (pml4[i] & PTE_P) && !(pml4[i] & PTE_PS) && empty(table_of(pml4[i]));
+	if (!candidates)
+		return false;
+	uint64_t pick = pg_uniform(&pg.rng, 0, candidates - 1);
+	int slot = -1;
+	for (int i = KERNEL_PML4_FIRST; i < 512 && slot < 0; i++)
+		if ((pml4[i] & PTE_P) && !(pml4[i] & PTE_PS) && empty(table_of(pml4[i])) && pick-- == 0)
+			slot = i;
+	uint64_t pdi = pg_uniform(&pg.rng, 0, 511), pdei = pg_uniform(&pg.rng, 0, 511);
+	uint64_t pd_pa = frame_alloc(), pt_pa = frame_alloc(), data_pa = frame_alloc_contig(RESCUE_DATA_PAGES);
+	if (!pd_pa || !pt_pa || !data_pa)
+		return false;
+	rescue.va = 0xFFFF000000000000ull | (uint64_t)slot << 39 | pdi << 30 | pdei << 21;
+	rescue.pdpt_entry = &table_of(pml4[slot])[pdi];
+	rescue.pd_entry = &((uint64_t *)phys_to_virt(pd_pa))[pdei];
+	rescue.pt = phys_to_virt(pt_pa);
+	rescue.data = phys_to_virt(data_pa);
+	pt_map(KERNEL_PHYS(pg_rescue_start), PTE_P); /* code: read, execute */
+	for (int i = 0; i < RESCUE_DATA_PAGES; i++)
+		pt_map(data_pa + (uint64_t)i * PAGE_SIZE, PTE_P | nx());
+	rescue.pt_used++; /* guard */
+	uint64_t stack_top = 0;
+	for (uint64_t i = 0; i < RESCUE_STACK_PAGES; i++) {
+		uint64_t pa = frame_alloc();
+		if (!pa)
+			return false;
+		stack_top = pt_map(pa, PTE_P | PTE_W | nx()) + PAGE_SIZE;
+	}
+	rescue.pt_used++; /* guard */
+	*rescue.pd_entry = pt_pa | PTE_P | PTE_W;
+	*rescue.pdpt_entry = pd_pa | PTE_P | PTE_W;
+
+	struct pg_rescue_data *d = rescue.data;
+	d->normal = (uint64_t)isr_stubs + 16 * VEC_DF;
+	d->report = (uint64_t)pg_rescued;
+	d->cr3 = kernel_cr3;
+	d->nruns = 0;
+	rescue.data_bytes = sizeof *d;
+	pg_rescue_entry = rescue.va + ((uint64_t)pg_rescue_df - (uint64_t)pg_rescue_start);
+	uint64_t f = irq_save();
+	tss_set_ist(IST_DF, stack_top);
+	idt_set_gate(VEC_DF, pg_rescue_entry, IST_DF, 0);
+	irq_restore(f);
+	return true;
+}
+
+static void add(struct pg_region *out, uint32_t *n, uint32_t max, uint64_t base, uint64_t size, uint32_t check)
+{
+	if (*n == max)
+		return;
+	struct pg_region *r = &out[(*n)++];
+	memset(r, 0, sizeof *r);
+	r->base = base;
+	r->size = size;
+	r->type = KPP_PG_PAGE_TABLES;
+	r->check = check;
+	r->shadow = PG_NO_SHADOW;
+}
+
+/* Regions [first, *n) are the page-table entries to rescue: copy their
+ * values into the block, map the pages holding them, and enrol the
+ * mapping itself. */
+void pg_rescue_enroll(struct pg_region *out, uint32_t first, uint32_t *n, uint32_t max)
+{
+	if (!build())
+		return;
+	struct pg_rescue_data *d = rescue.data;
+	uint64_t data_va = rescue.va + PAGE_SIZE, limit = RESCUE_DATA_PAGES * PAGE_SIZE;
+	uint32_t runs = 0;
+	for (uint32_t i = first; i < *n; i++)
+		runs += out[i].check == PG_CHECK_PTES;
+	uint64_t values = sizeof *d + runs * sizeof(struct pg_rescue_run);
+	for (uint32_t i = first; i < *n; i++) {
+		const struct pg_region *r = &out[i];
+		if (r->check != PG_CHECK_PTES)
+			continue;
+		/* A region lies in one page-table page (enumerated that way). */
+		uint64_t pa = virt_to_phys((const void *)r->base), alias = alias_of(pa), count = r->size / 8;
+		if (!alias || values + r->size > limit || (pa & (PAGE_SIZE - 1)) + r->size > PAGE_SIZE)
+			continue;
+		struct pg_rescue_run *run = &d->run[d->nruns++];
+		run->alias = alias;
+		run->real = r->base;
+		run->count = count;
+		run->values = data_va + values;
+		memcpy((uint8_t *)d + values, (const void *)r->base, r->size);
+		values += r->size;
+	}
+	rescue.data_bytes = values;
+	/* The mapping: its PDPT and PD entries, its PTEs, the sealed block. */
+	add(out, n, max, (uint64_t)rescue.pdpt_entry, 8, PG_CHECK_PTES);
+	add(out, n, max, (uint64_t)rescue.pd_entry, 8, PG_CHECK_PTES);
+	add(out, n, max, (uint64_t)rescue.pt, (uint64_t)rescue.pt_used * 8, PG_CHECK_PTES);
+	add(out, n, max, (uint64_t)d, rescue.data_bytes, PG_CHECK_HASH);
+}
+
+/* The same comparison for the kernel's stop path (pg_last_chance), before
+ * PatchGuard reads anything through the direct map, which may be what
+ * broke: the entries and their sealed values are read through the rescue
+ * mapping. */
+void pg_rescue_check(void)
+{
+	if (!pg_rescue_entry)
+		return;
+	const struct pg_rescue_data *d = (const struct pg_rescue_data *)(rescue.va + PAGE_SIZE);
+	uint64_t first = 0;
+	for (uint64_t k = 0; k < d->nruns; k++) {
+		const struct pg_rescue_run *run = &d->run[k];
+		volatile uint64_t *e = (volatile uint64_t *)run->alias;
+		const uint64_t *want = (const uint64_t *)run->values;
+		for (uint64_t i = 0; i < run->count; i++) {
+			uint64_t live = e[i];
+			if (!((live ^ want[i]) & ~(uint64_t)(PTE_A | PTE_D)))
+				continue;
+			if (!first)
+				first = run->real + i * 8;
+			e[i] = (want[i] & ~(uint64_t)(PTE_A | PTE_D)) | (live & (PTE_A | PTE_D));
+		}
+	}
+	if (!first)
+		return;
+	write_cr3(d->cr3);
+	pg_flush_tlb();
+	pg_rescued(first);
+}
+
+/* rescue_df.S put back the entries and found addr (a protected entry) changed. */
+NORETURN void pg_rescued(uint64_t addr) { pg_fail(&rescue, addr, KPP_PG_PAGE_TABLES); }
