@@ -190,7 +190,14 @@ bool pg_check_rsp0(const struct pg_region *r, uint64_t *addr)
 	return t && rsp0 != t->stack_top;
 }
 
-/* Flush every translation, global ones included. */
+/* Bring a page's translation back into the TLB. */
+static void touch(const void *p) { (void)*(const volatile uint8_t *)p; }
+
+/* Flush every translation, global ones included. The IDT, the GDT and the
+ * TSS, which delivering an exception reads before any handler runs, are
+ * read again before interrupts are back on: an entry above them flipped
+ * later then finds their translations cached, and the double fault that
+ * follows reaches the rescue path instead of shutting the processor down. */
 void pg_flush_tlb(void)
 {
 	uint64_t f = irq_save();
@@ -201,5 +208,9 @@ void pg_flush_tlb(void)
 	} else {
 		write_cr3(read_cr3());
 	}
+	size_t size;
+	touch(idt_table(&size));
+	touch(gdt_table(&size));
+	touch(tss_block(&size));
 	irq_restore(f);
 }
