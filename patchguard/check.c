@@ -5,6 +5,7 @@
  * apart) before they count, so a list caught between two stores of a
  * legitimate load or unload is not a detection. */
 #include <kpp/cpu.h>
+#include <kpp/kernel.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
 #include <kpp/time.h>
@@ -301,6 +302,26 @@ static bool check_gdt(const struct pg_context *c, const struct pg_region *r, uin
 		return true;
 	}
 	return false;
+}
+
+/* Which regions a pass (and the last-chance check) takes before all others:
+ * first the text chunks of the code the checks run on (the hash, the
+ * page-table checks), so a flip there is reported as the change of code it
+ * is, not as a mismatch of whatever region the broken code hashes first;
+ * then the page tables, while the translations in use are still cached. */
+int pg_early(const struct pg_region *r)
+{
+	static const uint64_t self[] = {(uint64_t)pg_siphash, (uint64_t)pg_mix64, (uint64_t)pg_pte_hash,
+					(uint64_t)pg_check_ptes, (uint64_t)pg_shadow_word, (uint64_t)pg_check_region,
+					(uint64_t)pg_ptes_repair};
+	if (r->check == PG_CHECK_PTES)
+		return 2;
+	if (r->type != KPP_PG_FUNCTION || r->check != PG_CHECK_HASH)
+		return 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(self); i++)
+		if (self[i] >= r->base && self[i] < r->base + r->size)
+			return 1;
+	return 0;
 }
 
 bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)

@@ -21,13 +21,14 @@ void pg_last_chance(uint32_t code)
 	/* Stopping from inside a pass: that context is open already. A busy
 	 * flag without an open context (set by someone else) counts for nothing. */
 	struct pg_context *c = pg.busy && pg.open && pg.open->magic == PG_CONTEXT_MAGIC ? pg.open : pg_open(0);
-	/* The page tables first (put back when they fail, so the report has
-	 * code to run), then everything else. */
-	for (int ptes = 1; ptes >= 0; ptes--) {
+	/* The text the checks run on, the page tables (put back when they
+	 * fail, so the report has code to run), then everything else. */
+	for (int phase = 1; phase <= 3; phase++) {
 		for (uint32_t i = 0; i < c->nregions; i++) {
 			struct pg_region *r = &c->r[i];
 			uint64_t addr;
-			if ((r->check == PG_CHECK_PTES) != ptes)
+			int early = pg_early(r);
+			if ((early ? early : 3) != phase)
 				continue;
 			if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST ||
 			    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0 || r->check == PG_CHECK_THREADS ||
