@@ -304,11 +304,11 @@ static bool check_gdt(const struct pg_context *c, const struct pg_region *r, uin
 	return false;
 }
 
-/* Which regions a pass (and the last-chance check) takes before all others:
- * first the text chunks of the code the checks run on (the hash, the
- * page-table checks), so a flip there is reported as the change of code it
- * is, not as a mismatch of whatever region the broken code hashes first;
- * then the page tables, while the translations in use are still cached. */
+/* Regions that come first: the page tables (2), checked on every pass
+ * before its TLB flush, and the text chunks of the code those checks run
+ * on (1: the hash, the page-table checks), verified before a page-table
+ * mismatch is reported, so a flip in that code is reported as the change
+ * of code it is, not as a mismatch of whatever the broken code hashed. */
 int pg_early(const struct pg_region *r)
 {
 	static const uint64_t self[] = {(uint64_t)pg_siphash, (uint64_t)pg_mix64, (uint64_t)pg_pte_hash,

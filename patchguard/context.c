@@ -64,6 +64,18 @@ void pg_close(int i, struct pg_context *c)
 	pg.open = NULL;
 }
 
+/* Before a mismatch is reported as the page tables: the code that found it
+ * (a flip in the hash makes every region it hashes mismatch), reported as
+ * the change of code it is when that is what changed. */
+void pg_check_self(struct pg_context *c)
+{
+	for (uint32_t i = 0; i < c->nregions; i++) {
+		uint64_t addr;
+		if (pg_early(&c->r[i]) == 1 && pg_check_region(c, &c->r[i], &addr))
+			pg_detect(c, &c->r[i], addr, c->r[i].type);
+	}
+}
+
 static bool covered(const struct pg_context *c, uint32_t i) { return c->covered[i / 64] >> (i % 64) & 1; }
 
 /* Which regions a pass checks is drawn when it starts, from fresh entropy
@@ -75,24 +87,22 @@ uint32_t pg_pass(struct pg_context *c, uint32_t trigger)
 {
 	uint32_t n = c->nregions, checked = 0, left = 0;
 	uint64_t sel = pg_entropy() ^ pg_next(&c->rng);
-	/* On every pass, before the others: the text the checks run on, then
-	 * the page tables, while the TLB still holds the translations in use
-	 * (an entry that broke a mapping the kernel, and this pass, runs on is
-	 * put back and reported here, where the flush below would leave no
-	 * code to report it with). */
-	for (int phase = 1; phase <= 2; phase++) {
-			for (uint32_t i = 0; i < n; i++) {
-				struct pg_region *r = &c->r[i];
-				uint64_t addr;
-				if (pg_early(r) != phase)
-					continue;
-				c->covered[i / 64] |= 1ull << (i % 64);
-				checked++;
-				if (pg_check_region(c, r, &addr)) {
-					pg_ptes_repair(c, r);
-					pg_detect(c, r, addr, r->type);
-				}
-			}
+	/* The page tables first, on every pass and while the TLB still holds
+	 * the translations in use: an entry that broke a mapping the kernel
+	 * (and this pass) runs on is put back and reported here, where the
+	 * flush below would leave no code to report it with. */
+	for (uint32_t i = 0; i < n; i++) {
+		struct pg_region *r = &c->r[i];
+		uint64_t addr;
+		if (pg_early(r) != 2)
+			continue;
+		c->covered[i / 64] |= 1ull << (i % 64);
+		checked++;
+		if (pg_check_region(c, r, &addr)) {
+			pg_check_self(c);
+			pg_ptes_repair(c, r);
+			pg_detect(c, r, addr, r->type);
+		}
 	}
 	pg_flush_tlb(); /* no translation cached before now is used below */
 	for (uint32_t i = 0; i < n; i++)
@@ -101,7 +111,7 @@ uint32_t pg_pass(struct pg_context *c, uint32_t trigger)
 	uint32_t quota = (left + passes_left - 1) / passes_left;
 	for (uint32_t i = 0; i < n; i++) {
 		bool take;
-		if (pg_early(&c->r[i]))
+		if (pg_early(&c->r[i]) == 2)
 			continue;
 		if (!covered(c, i)) {
 			take = pg_uniform(&sel, 0, left - 1) < quota;

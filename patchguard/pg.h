@@ -178,6 +178,7 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r);
 /* Returns true and the corrupted address when the region fails. */
 bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr);
 int pg_early(const struct pg_region *r); /* 1: the checks' own code, 2: page tables, 0: neither */
+void pg_check_self(struct pg_context *c); /* the regions of kind 1, reported when they fail */
 bool pg_bytes_sealed(const struct pg_context *c, uint64_t addr, uint64_t len);
 uint64_t pg_shadow_word(const struct pg_context *c, uint64_t off); /* the plain qword at shadow offset off */
 
