@@ -11,7 +11,11 @@ import (
 // The translating tier (AccelJIT).
 //
 // A decoded block (block.go) is translated to amd64 code the first time the run loop
-// dispatches it with the tier on; the translation hangs off the block, so it lives and
+// dispatches it with the tier on, and the interpreter runs it that time: the code is
+// only staged in the arena (jit.Buffer), and the next dispatch of any staged block
+// commits everything staged since (one mprotect for the batch) before it runs. Chain
+// links and jump-cache entries are only made to translations about to run, so
+// committed code never reaches staged code. The translation hangs off the block, so it lives and
 // dies with it: a write to the block's page, a mode change or a decode-cache flush
 // drops the block and with it the translation. The generated code reads and writes the
 // guest registers, RIP and RFLAGS in the CPU struct directly, probes the MMU's TLB
@@ -78,7 +82,7 @@ type jitState struct {
 	keep        []*codePage // code pages whose generation linked code reads
 
 	// Counters for tests and profiles.
-	translated, untranslatable, entries, slowExits, links, ran uint64
+	translated, untranslatable, entries, slowExits, links, ran, commits uint64
 }
 
 // jitJC is a jump-cache entry (generated code reads lin at +0 and entry at +8).
@@ -144,22 +148,34 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 		return n, false
 	}
 	x := b.jit
+	fresh := false
 	if x == nil || x.epoch != c.jit.buf.Epoch() || x.lin != c.RIP {
 		x = c.jitTranslate(b)
 		b.jit = x
+		fresh = true
 	}
-	if x.entry == 0 {
-		// Nothing to translate at the start of this block.
-		if jitMissHook != nil {
+	if x.entry == 0 || fresh {
+		// Nothing to translate at the start of this block, or its translation was just
+		// staged: the interpreter runs this block, and only this block (its budget ends
+		// with the block), so that the next one is dispatched here again.
+		if x.entry == 0 && jitMissHook != nil {
 			jitMissHook(&b.ops[0].u)
 		}
-		// The interpreter runs this block, and only this block (its budget ends
-		// with the block), so that the next one is dispatched here again.
 		k := min(n, b.cnt)
 		return n - (k - c.runBlock(b, k)), true
 	}
 	if x.cnt > n {
 		return n, false
+	}
+	if !c.jit.buf.Executable(x.entry) {
+		// A staged translation runs for the second time: everything staged since the
+		// last commit becomes executable at once (one protection change for all).
+		c.jit.commits++
+		if err := c.jit.buf.Commit(); err != nil {
+			c.log.Error("jit: committing code", "err", err)
+			c.jitReset()
+			return n, false
+		}
 	}
 	c.materialize()
 	ac := c.RFLAGS&FlagAC != 0
@@ -230,6 +246,8 @@ type JITStats struct {
 	SlowExits      uint64 // instructions handed to the interpreter by generated code
 	Links          uint64 // jumps between blocks linked
 	Ran            uint64 // instructions run by generated code
+	Commits        uint64 // batches of staged code made executable
+	Protects       uint64 // protection changes of the code arena (mprotect calls)
 	CodeBytes      int    // bytes of code in the arena
 }
 
@@ -237,9 +255,10 @@ type JITStats struct {
 func (c *CPU) JITStats() JITStats {
 	j := &c.jit
 	s := JITStats{Translated: j.translated, Untranslatable: j.untranslatable, Entries: j.entries,
-		SlowExits: j.slowExits, Links: j.links, Ran: j.ran}
+		SlowExits: j.slowExits, Links: j.links, Ran: j.ran, Commits: j.commits}
 	if j.buf != nil {
 		s.CodeBytes = j.buf.Used()
+		s.Protects = j.buf.Protects()
 	}
 	return s
 }

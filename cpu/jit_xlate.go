@@ -172,7 +172,7 @@ func (c *CPU) jitTranslate(b *block) *jitBlock {
 	if jitDumpHook != nil {
 		jitDumpHook(c.RIP, code)
 	}
-	entry, err := c.jit.buf.Write(code)
+	entry, err := c.jit.buf.Stage(code)
 	if err != nil || entry != base {
 		c.log.Error("jit: writing a block", "rip", c.RIP, "err", err)
 		return res

@@ -23,6 +23,11 @@ func (b *Buffer) Used() int                           { return 0 }
 func (b *Buffer) Size() int                           { return 0 }
 func (b *Buffer) Next(n int) (uintptr, bool)          { return 0, false }
 func (b *Buffer) Write(code []byte) (uintptr, error)  { return 0, errUnsupported }
+func (b *Buffer) Stage(code []byte) (uintptr, error)  { return 0, errUnsupported }
+func (b *Buffer) Commit() error                       { return errUnsupported }
+func (b *Buffer) Pending() bool                       { return false }
+func (b *Buffer) Executable(at uintptr) bool          { return false }
+func (b *Buffer) Protects() uint64                    { return 0 }
 func (b *Buffer) Patch(at uintptr, code []byte) error { return errUnsupported }
 func (b *Buffer) Reset()                              {}
 func (b *Buffer) Free() error                         { return nil }

@@ -78,3 +78,81 @@ func TestEnter(t *testing.T) {
 		t.Fatalf("oversized write: %v", err)
 	}
 }
+
+// TestStageCommit: staged pieces are not executable until a Commit, which makes all
+// of them executable with one protection change; later pieces start on a writable
+// page, and a Reset makes the arena writable again.
+func TestStageCommit(t *testing.T) {
+	buf, err := NewBuffer(1 << 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Free()
+	piece := func(v uint64) []byte {
+		var a Asm
+		a.MovImm(RAX, v)
+		a.Ret()
+		code, err := a.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]byte(nil), code...)
+	}
+	var entries []uintptr
+	for i := range 3 {
+		at, err := buf.Stage(piece(uint64(10 + i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if buf.Executable(at) || !buf.Pending() {
+			t.Fatalf("piece %d executable before the commit", i)
+		}
+		entries = append(entries, at)
+	}
+	if buf.Protects() != 0 {
+		t.Fatalf("%d protection changes before a commit", buf.Protects())
+	}
+	if err := buf.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Protects() != 1 || buf.Pending() {
+		t.Fatalf("commit: %d protection changes, pending %v", buf.Protects(), buf.Pending())
+	}
+	var zero [4]uintptr
+	for i, at := range entries {
+		if !buf.Executable(at) {
+			t.Fatalf("piece %d not executable after the commit", i)
+		}
+		if x, _ := Enter(at, 0, 0, &zero); x != uint64(10+i) {
+			t.Fatalf("piece %d returned %d", i, x)
+		}
+	}
+	// The next piece goes to a fresh page; the committed ones still run after its commit.
+	at, err := buf.Stage(piece(99))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (at-entries[0])%pageSize != 0 || at <= entries[2] {
+		t.Fatalf("piece after a commit at %#x, first at %#x", at, entries[0])
+	}
+	if err := buf.Patch(at+1, []byte{98}); err != nil {
+		t.Fatal(err)
+	}
+	if err := buf.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if x, _ := Enter(at, 0, 0, &zero); x != 98 {
+		t.Fatalf("patched staged piece returned %d", x)
+	}
+	if x, _ := Enter(entries[1], 0, 0, &zero); x != 11 {
+		t.Fatalf("first batch after the second commit: %d", x)
+	}
+	buf.Reset()
+	if buf.Protects() != 3 || buf.Used() != 0 || buf.Executable(entries[0]) {
+		t.Fatalf("reset: %d protection changes", buf.Protects())
+	}
+	at, _ = buf.Write(piece(5))
+	if x, _ := Enter(at, 0, 0, &zero); x != 5 || at != entries[0] {
+		t.Fatalf("after reset: %d at %#x", x, at)
+	}
+}
