@@ -920,6 +920,8 @@ func (x *xlator) insn(u *uop) bool {
 		return x.setcc(u, jopSETcc[u.op]-1)
 	case jopCMOVcc[u.op] != 0:
 		return x.cmov(u, jopCMOVcc[u.op]-1)
+	case jitSysOp(u):
+		return x.sys(u)
 	}
 	return false
 }

@@ -779,3 +779,10 @@ func (a *Asm) MovToHigh8(hi, src Reg) {
 	}
 	a.b = append(a.b, 0x88, 0xC0|lowBit(src)<<3|(4+lowBit(hi)))
 }
+
+// LockAluMI emits LOCK op [m], imm (an atomic read-modify-write of memory that
+// other threads write too).
+func (a *Asm) LockAluMI(size uint8, op ALU, m Mem, v int64) {
+	a.byte1(0xF0)
+	a.AluMI(size, op, m, v)
+}

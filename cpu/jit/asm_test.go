@@ -145,3 +145,32 @@ func TestLabels(t *testing.T) {
 		t.Fatal("unbound label accepted")
 	}
 }
+
+// TestEncodingsSys checks the instructions the system and string translations use.
+func TestEncodingsSys(t *testing.T) {
+	cases := []struct {
+		emit func(a *Asm)
+		want string
+	}{
+		{func(a *Asm) { a.LockAluMI(4, OR, M(RBX, 0x123), 0x20) }, "lock or dword ptr [rbx+0x123], 0x20"},
+		{func(a *Asm) { a.LockAluMI(4, OR, M(RBX, 8), 0x400) }, "lock or dword ptr [rbx+0x8], 0x400"},
+	}
+	for _, c := range cases {
+		var a Asm
+		c.emit(&a)
+		code, err := a.Finish()
+		if err != nil {
+			t.Errorf("%s: %v", c.want, err)
+			continue
+		}
+		inst, err := x86asm.Decode(code, 64)
+		if err != nil {
+			t.Errorf("%s: % x does not decode: %v", c.want, code, err)
+			continue
+		}
+		got := strings.ToLower(x86asm.IntelSyntax(inst, 0, nil))
+		if inst.Len != len(code) || got != c.want {
+			t.Errorf("% x = %q (len %d of %d), want %q", code, got, inst.Len, len(code), c.want)
+		}
+	}
+}

@@ -1,0 +1,198 @@
+//go:build linux && amd64
+
+package cpu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"testing"
+)
+
+// The flag instructions with privilege rules (PUSHF, POPF, CLI, STI) in both tiers:
+// random loops of them among flag-setting instructions, popping values that change IF,
+// DF, TF, AC and IOPL, at CPL 0 and 3 with IOPL 0 or 3, while the INTR line goes up
+// and down between runs, so that interrupts become deliverable at POPF and STI (with
+// its shadow) and are taken by a handler that counts them. Both tiers must agree after
+// every run, interrupt acknowledgements included.
+
+// sysGen writes the programs.
+type sysGen struct {
+	r   *rand.Rand
+	out []byte
+}
+
+func (g *sysGen) emit(b ...byte) { g.out = append(g.out, b...) }
+
+// flagsValue is a value for POPF: random arithmetic flags, and now and then IF, DF, TF,
+// AC, IOPL, NT or ID.
+func (g *sysGen) flagsValue() uint32 {
+	v := uint32(g.r.Intn(1<<12)) & uint32(flagsArith)
+	for _, f := range []uint32{FlagIF, FlagDF, FlagNT, FlagID} {
+		if g.r.Intn(3) == 0 {
+			v |= f
+		}
+	}
+	if g.r.Intn(2) == 0 {
+		v |= FlagIF
+	}
+	if g.r.Intn(12) == 0 {
+		v |= FlagTF
+	}
+	if g.r.Intn(8) == 0 {
+		v |= FlagAC
+	}
+	if g.r.Intn(6) == 0 {
+		v |= uint32(g.r.Intn(4)) << 12
+	}
+	return v
+}
+
+func (g *sysGen) insn() {
+	switch g.r.Intn(12) {
+	case 0: // pushfq; popfq
+		g.emit(0x9C, 0x9D)
+	case 1:
+		g.emit(0xFA) // cli
+	case 2:
+		g.emit(0xFB) // sti
+	case 3: // pushfq; cli; add rax, rcx; popfq
+		g.emit(0x9C, 0xFA, 0x48, 0x01, 0xC8, 0x9D)
+	case 4: // push imm32; popfq
+		v := g.flagsValue()
+		g.emit(0x68)
+		g.out = binary.LittleEndian.AppendUint32(g.out, v)
+		g.emit(0x9D)
+	case 5: // add/sub/cmp/adc rax, rcx (flags)
+		g.emit(0x48, []byte{0x01, 0x29, 0x39, 0x11}[g.r.Intn(4)], 0xC8)
+	case 6: // and/or/xor: AF is the interpreter's 0; then pushfq; pop rdx
+		g.emit(0x48, []byte{0x21, 0x09, 0x31}[g.r.Intn(3)], 0xC8, 0x9C, 0x5A)
+	case 7: // pushfq; pop rdx (whatever the flags are)
+		g.emit(0x9C, 0x5A)
+	case 8: // sti; nop (the shadow), or sti; cli (an empty window)
+		g.emit(0xFB, []byte{0x90, 0xFA}[g.r.Intn(2)])
+	case 9: // pushfq; or qword [rsp], TF / IF / DF / AC; popfq
+		g.emit(0x9C, 0x48, 0x81, 0x0C, 0x24)
+		g.out = binary.LittleEndian.AppendUint32(g.out, []uint32{FlagTF, FlagIF, FlagDF, FlagAC}[g.r.Intn(4)])
+		g.emit(0x9D)
+	case 10: // pushfq; and qword [rsp], ~IF; popfq
+		g.emit(0x9C, 0x48, 0x81, 0x24, 0x24)
+		g.out = binary.LittleEndian.AppendUint32(g.out, ^uint32(FlagIF))
+		g.emit(0x9D)
+	default: // inc rcx; dec rax
+		g.emit(0x48, 0xFF, 0xC1, 0x48, 0xFF, 0xC8)
+	}
+}
+
+// program writes a few counted loops (R14) of random instructions, then HLT.
+func (g *sysGen) program() {
+	for k := 0; k < 3; k++ {
+		g.emit(0x41, 0xBE, byte(1+g.r.Intn(30)), 0, 0, 0) // mov r14d, n
+		top := len(g.out)
+		for i := 0; i < 2+g.r.Intn(10); i++ {
+			g.insn()
+		}
+		g.emit(0x41, 0xFF, 0xCE) // dec r14d
+		d := int32(top - (len(g.out) + 6))
+		g.emit(0x0F, 0x85)
+		g.out = binary.LittleEndian.AppendUint32(g.out, uint32(d))
+	}
+	g.emit(0xF4)
+}
+
+// sysHandler is the interrupt handler: inc qword [tData+0x800]; iretq.
+var sysHandler = []byte{0x48, 0xFF, 0x04, 0x25, 0x00, 0x08, 0x20, 0x00, 0x48, 0xCF}
+
+func TestJITFlagInstructions(t *testing.T) {
+	seeds := 200
+	if testing.Short() {
+		seeds = 40
+	}
+	var ran uint64
+	for seed := 0; seed < seeds; seed++ {
+		r := rand.New(rand.NewSource(int64(seed)))
+		g := &sysGen{r: r}
+		g.program()
+		cpl := uint8(3 * (seed % 2))
+		p := newJITPair(t, cpl)
+		flags := uint64(r.Intn(1<<12)) & flagsArith
+		if r.Intn(2) == 0 {
+			flags |= FlagIF
+		}
+		if seed%4 >= 2 {
+			flags |= FlagIOPL
+		}
+		p.setup(g.out, r, flags)
+		for _, e := range p.envs {
+			e.load(tCode+0x2000, sysHandler)
+			e.setGate(0x20, tCode+0x2000, sysIntGate, 0, 0)
+			s := e.c.Snapshot()
+			s.RFLAGS = flagRsv1 | flags
+			e.c.Restore(s)
+		}
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			p.t = t
+			for total := 0; total < 3000; {
+				line := r.Intn(4) == 0
+				budget := uint64(1 + r.Intn(60))
+				var ex [2]Exit
+				for i, e := range p.envs {
+					e.c.SetINTR(line)
+					ex[i] = e.c.Run(budget)
+				}
+				if ex[0].Reason != ex[1].Reason {
+					t.Fatalf("exit %v (interp) vs %v (jit)", ex[0], ex[1])
+				}
+				p.compare(fmt.Sprintf("after %d+%d instructions (INTR %v)", total, budget, line))
+				if a, b := p.envs[0].intr.acks, p.envs[1].intr.acks; a != b {
+					t.Fatalf("interrupts acknowledged: interp %d jit %d", a, b)
+				}
+				total += int(budget)
+				if ex[0].Reason != ExitBudget && !line {
+					break
+				}
+			}
+		})
+		ran += p.envs[1].c.jit.ran
+		if t.Failed() {
+			t.Logf("code: % x", g.out)
+			break
+		}
+	}
+	if ran == 0 {
+		t.Fatal("nothing ran translated")
+	}
+}
+
+// TestJITFlagInstructionsTranslated: a loop of PUSHF, CLI, POPF and STI at CPL 0 runs in
+// generated code (the block does not stop at them) and ends like the interpreter.
+func TestJITFlagInstructionsTranslated(t *testing.T) {
+	code := []byte{
+		0x41, 0xBE, 0xE8, 0x03, 0, 0, // mov r14d, 1000
+		0x9C,             // L: pushfq
+		0xFA,             // cli
+		0x48, 0x01, 0xC8, // add rax, rcx
+		0x9D,       // popfq
+		0xFA,       // cli
+		0xFB,       // sti (IF was 1 before the cli: a shadow, the block ends)
+		0x9C, 0x5A, // pushfq; pop rdx
+		0x41, 0xFF, 0xCE, // dec r14d
+		0x75, 0xF1, // jnz L
+		0xFA, 0xF4, // cli; hlt
+	}
+	p := newJITPair(t, 0)
+	p.setup(code, rand.New(rand.NewSource(1)), FlagIF)
+	for i, e := range p.envs {
+		s := e.c.Snapshot()
+		s.RFLAGS = flagRsv1 | FlagIF
+		e.c.Restore(s)
+		if ex := e.c.Run(100000); ex.Reason != ExitDeadHalt {
+			t.Fatalf("tier %d: %v", i, ex)
+		}
+	}
+	p.compare("after the loop")
+	st := p.envs[1].c.JITStats()
+	if st.Ran < 6000 || st.SlowExits > 10 {
+		t.Fatalf("generated code ran %d instructions, %d exits to the interpreter", st.Ran, st.SlowExits)
+	}
+}

@@ -1,0 +1,208 @@
+package cpu
+
+import (
+	"unsafe"
+
+	"github.com/kppemu/kppemu/cpu/jit"
+	"github.com/kppemu/kppemu/mmu"
+)
+
+// Translation of the flag instructions with privilege rules (PUSHF, POPF, CLI, STI)
+// and of the string instructions. Each checks at run time what the interpreter
+// would check (CPL against IOPL, a pending request, DF, the TLB) and leaves the
+// instruction to the interpreter, before anything of it has happened, whenever the
+// outcome is not the plain one: a fault, a change of TF or AC (which change how
+// every later instruction runs), an interrupt that becomes deliverable. Where an
+// instruction makes work pending (STI's interrupt shadow), the block ends right after
+// it and the run loop takes the pending work at exactly the interpreter's instruction.
+
+// Offsets in the CPU struct of the state these translations read and write.
+var (
+	offCPL        = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.CPL))
+	offINTRLine   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.INTRLine))
+	offIntrShadow = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.IntrShadow))
+)
+
+// Mnemonics of this file's instructions (the dispatch in jit_xlate.go looks them up
+// here).
+var (
+	jopPUSHF = opSet("PUSHF", "PUSHFQ")
+	jopPOPF  = opSet("POPF", "POPFQ")
+	jopCLI   = jop("CLI")
+	jopSTI   = jop("STI")
+)
+
+func opSet(names ...string) map[uint16]bool {
+	m := make(map[uint16]bool)
+	for _, n := range names {
+		if op, ok := opByName[n]; ok {
+			m[uint16(op)] = true
+		}
+	}
+	return m
+}
+
+// jitSysOp reports whether u is one of the instructions of this file.
+func jitSysOp(u *uop) bool {
+	return jopPUSHF[u.op] || jopPOPF[u.op] || u.op == jopCLI || u.op == jopSTI
+}
+
+// sys translates the instructions of this file.
+func (x *xlator) sys(u *uop) bool {
+	switch {
+	case jopPUSHF[u.op]:
+		return x.pushf(u)
+	case jopPOPF[u.op]:
+		return x.popf(u)
+	case u.op == jopCLI:
+		return x.cli()
+	case u.op == jopSTI:
+		return x.sti()
+	}
+	return false
+}
+
+// exitAfter emits an exit to Go after the current instruction (it has run: RIP is
+// the next one's, and the budget gets back the instructions of the block after it).
+// It is emitted inline; the code that falls through continues the block.
+func (x *xlator) exitAfter() {
+	a := x.a
+	x.writeBack(x.rc.dirty)
+	x.fixAF(x.fl)
+	if rest := int64(x.limit) - int64(x.done) - 1; rest > 0 {
+		a.AluRI(8, jit.ADD, hBudget, rest)
+	}
+	x.setRIP(x.next)
+	a.MovImm(jit.RAX, jitExitEnd)
+	a.Ret()
+}
+
+// privCheck exits to the interpreter (which raises the #GP) when CPL > IOPL. It leaves
+// RFLAGS in RCX.
+func (x *xlator) privCheck() {
+	a := x.a
+	x.clobber()
+	slow := x.stub()
+	a.LoadZx(1, jit.RAX, jit.M(hCPU, offCPL))
+	a.Load(8, jit.RCX, jit.M(hCPU, offRFLAGS))
+	a.MovRR(4, jit.RDX, jit.RCX)
+	a.ShiftRI(4, jit.SHR, jit.RDX, 12)
+	a.AluRI(4, jit.AND, jit.RDX, 3)
+	a.AluRR(4, jit.CMP, jit.RAX, jit.RDX)
+	a.Jcc(jit.CondA, slow)
+}
+
+// cli translates CLI. Interrupts cannot be pending when IF is 1 in generated code
+// (the run loop takes them before it enters), so clearing IF is all there is to it,
+// unless another goroutine has asked for something in between: then the interpreter
+// runs it.
+func (x *xlator) cli() bool {
+	a := x.a
+	x.privCheck()
+	a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
+	a.Jcc(jit.CondNE, x.stubs[len(x.stubs)-1].l)
+	a.AluRI(8, jit.AND, jit.RCX, ^int64(FlagIF))
+	a.Store(8, jit.M(hCPU, offRFLAGS), jit.RCX)
+	return true
+}
+
+// sti translates STI: nothing when IF is already 1; else IF is set, the interrupt
+// shadow covers the next instruction (pendShadow, and pendIntr when INTR is asserted,
+// as syncPending sets them), and the block ends so that the run loop runs that
+// instruction through its shadow path.
+func (x *xlator) sti() bool {
+	a := x.a
+	x.privCheck()
+	done := a.NewLabel()
+	a.TestRI(4, jit.RCX, FlagIF)
+	a.Jcc(jit.CondNE, done)
+	a.AluRI(8, jit.OR, jit.RCX, FlagIF)
+	a.Store(8, jit.M(hCPU, offRFLAGS), jit.RCX)
+	a.StoreImm(1, jit.M(hCPU, offIntrShadow), 1)
+	a.LockAluMI(4, jit.OR, jit.M(hCPU, offPending), pendShadow)
+	noIntr := a.NewLabel()
+	a.AluMI(1, jit.CMP, jit.M(hCPU, offINTRLine), 0)
+	a.Jcc(jit.CondE, noIntr)
+	a.LockAluMI(4, jit.OR, jit.M(hCPU, offPending), pendIntr)
+	a.Bind(noIntr)
+	x.exitAfter()
+	a.Bind(done)
+	return true
+}
+
+// pushf translates PUSHFQ: RFLAGS with the arithmetic flags from the slot, VM and RF
+// as 0.
+func (x *xlator) pushf(u *uop) bool {
+	a := x.a
+	if u.osize != 8 {
+		return false
+	}
+	x.loadReg(jit.RAX, RSP, 8)
+	a.Lea(8, jit.RAX, jit.M(jit.RAX, -8))
+	x.probe(mmu.Write, 8, jit.RDI)
+	arith := int64(fArith)
+	if x.fl.afDirty {
+		arith &^= FlagAF // the slot's AF is the host's: the guest's is 0
+	}
+	a.Load(8, jit.RCX, jit.M(hCPU, offFlagSlot))
+	a.AluRI(4, jit.AND, jit.RCX, arith)
+	a.Load(8, jit.RDX, jit.M(hCPU, offRFLAGS))
+	a.AluRI(8, jit.AND, jit.RDX, ^int64(fArith|FlagVM|FlagRF))
+	a.AluRR(8, jit.OR, jit.RCX, jit.RDX)
+	a.Store(8, jit.M(jit.RDI, 0), jit.RCX)
+	x.storeReg(RSP, 8, jit.RAX)
+	return true
+}
+
+// popf translates POPFQ when it leaves TF, AC and IOPL as they are, and IF too unless
+// it may change it (CPL <= IOPL) and no interrupt becomes deliverable: setting IF with
+// INTR asserted, or clearing it with work pending, is left to the interpreter. The
+// other flags it may write (the arithmetic ones, DF, NT, ID) it writes; RF it clears.
+func (x *xlator) popf(u *uop) bool {
+	a := x.a
+	if u.osize != 8 {
+		return false
+	}
+	x.loadReg(jit.RAX, RSP, 8)
+	x.probe(mmu.Read, 8, jit.RSI)
+	slow := x.stubs[len(x.stubs)-1].l
+	a.Load(8, jit.RSI, jit.M(jit.RSI, 0)) // the popped value
+	a.Load(8, jit.RCX, jit.M(hCPU, offRFLAGS))
+	a.MovRR(8, jit.RDX, jit.RSI)
+	a.AluRR(8, jit.XOR, jit.RDX, jit.RCX) // what would change
+	a.TestRI(4, jit.RDX, FlagTF|FlagAC|FlagIOPL)
+	a.Jcc(jit.CondNE, slow)
+	write := int64(fArith | FlagDF | FlagNT | FlagID)
+	ifSame := a.NewLabel()
+	a.TestRI(4, jit.RDX, FlagIF)
+	a.Jcc(jit.CondE, ifSame)
+	// IF differs: it is written only when CPL <= IOPL; the interpreter takes the
+	// other case, and the cases that make an interrupt deliverable or drop one.
+	a.LoadZx(1, jit.RDI, jit.M(hCPU, offCPL))
+	a.MovRR(4, jit.RDX, jit.RCX)
+	a.ShiftRI(4, jit.SHR, jit.RDX, 12)
+	a.AluRI(4, jit.AND, jit.RDX, 3)
+	a.AluRR(4, jit.CMP, jit.RDI, jit.RDX)
+	a.Jcc(jit.CondA, slow)
+	a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
+	a.Jcc(jit.CondNE, slow)
+	toOne := a.NewLabel()
+	a.TestRI(4, jit.RSI, FlagIF)
+	a.Jcc(jit.CondNE, toOne)
+	a.AluRI(8, jit.AND, jit.RCX, ^int64(FlagIF)) // 1 -> 0: nothing was pending
+	a.Jmp(ifSame)
+	a.Bind(toOne)
+	a.AluMI(1, jit.CMP, jit.M(hCPU, offINTRLine), 0)
+	a.Jcc(jit.CondNE, slow)
+	a.AluRI(8, jit.OR, jit.RCX, FlagIF)
+	a.Bind(ifSame)
+	a.AluRI(4, jit.AND, jit.RSI, write)
+	a.AluRI(8, jit.AND, jit.RCX, ^(write | FlagRF))
+	a.AluRR(8, jit.OR, jit.RCX, jit.RSI)
+	a.Store(8, jit.M(hCPU, offRFLAGS), jit.RCX)
+	a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
+	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
+	x.storeReg(RSP, 8, jit.RAX)
+	x.fl = flagState{}
+	return true
+}
