@@ -81,6 +81,10 @@ type jitState struct {
 	linkInstret uint64
 	keep        []*codePage // code pages whose generation linked code reads
 
+	// eager (tests): a translation is committed and runs at its first dispatch, so that
+	// code that runs once (a fault at its first run, say) runs translated.
+	eager bool
+
 	// Counters for tests and profiles.
 	translated, untranslatable, entries, slowExits, links, ran, commits uint64
 }
@@ -154,7 +158,7 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 		b.jit = x
 		fresh = true
 	}
-	if x.entry == 0 || fresh {
+	if x.entry == 0 || fresh && !c.jit.eager {
 		// Nothing to translate at the start of this block, or its translation was just
 		// staged: the interpreter runs this block, and only this block (its budget ends
 		// with the block), so that the next one is dispatched here again.

@@ -879,7 +879,7 @@ func isInt(s uint8) bool { return s == 1 || s == 2 || s == 4 || s == 8 }
 // has been emitted that matters: the caller rolls back).
 func (x *xlator) insn(u *uop) bool {
 	branch := u.op == jopCALL || u.op == jopRET || u.op == jopJMP || jopJcc[u.op] != 0
-	if u.lock && !jitLockOK(u) || (u.rep || u.repne) && !branch {
+	if u.lock && !jitLockOK(u) || (u.rep || u.repne) && !branch && !jitRepOK(u) {
 		return false
 	}
 	switch {
@@ -902,6 +902,8 @@ func (x *xlator) insn(u *uop) bool {
 		return x.shift(u)
 	case u.op == jopIMUL:
 		return x.imul(u)
+	case u.op == jopPUSH && u.kind[0] == kMem:
+		return x.pushMem(u)
 	case u.op == jopPUSH:
 		return x.push(u)
 	case u.op == jopPOP:

@@ -21,15 +21,18 @@ var (
 	offCPL        = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.CPL))
 	offINTRLine   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.INTRLine))
 	offIntrShadow = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.IntrShadow))
+	offKernelGS   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.KernelGSBase))
 )
 
 // Mnemonics of this file's instructions (the dispatch in jit_xlate.go looks them up
 // here).
 var (
-	jopPUSHF = opSet("PUSHF", "PUSHFQ")
-	jopPOPF  = opSet("POPF", "POPFQ")
-	jopCLI   = jop("CLI")
-	jopSTI   = jop("STI")
+	jopPUSHF  = opSet("PUSHF", "PUSHFQ")
+	jopPOPF   = opSet("POPF", "POPFQ")
+	jopCLI    = jop("CLI")
+	jopSTI    = jop("STI")
+	jopPAUSE  = jop("PAUSE")
+	jopSWAPGS = jop("SWAPGS")
 )
 
 func opSet(names ...string) map[uint16]bool {
@@ -44,8 +47,13 @@ func opSet(names ...string) map[uint16]bool {
 
 // jitSysOp reports whether u is one of the instructions of this file.
 func jitSysOp(u *uop) bool {
-	return jopPUSHF[u.op] || jopPOPF[u.op] || u.op == jopCLI || u.op == jopSTI
+	return jopPUSHF[u.op] || jopPOPF[u.op] || u.op == jopCLI || u.op == jopSTI || u.op == jopPAUSE ||
+		u.op == jopSWAPGS
 }
+
+// jitRepOK reports whether an instruction with a repeat prefix may be translated:
+// PAUSE (F3 90) is one.
+func jitRepOK(u *uop) bool { return u.op == jopPAUSE }
 
 // sys translates the instructions of this file.
 func (x *xlator) sys(u *uop) bool {
@@ -58,6 +66,10 @@ func (x *xlator) sys(u *uop) bool {
 		return x.cli()
 	case u.op == jopSTI:
 		return x.sti()
+	case u.op == jopPAUSE:
+		return true // a spin-wait hint: nothing else happens (as in the interpreter)
+	case u.op == jopSWAPGS:
+		return x.swapgs()
 	}
 	return false
 }
@@ -204,5 +216,40 @@ func (x *xlator) popf(u *uop) bool {
 	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
 	x.storeReg(RSP, 8, jit.RAX)
 	x.fl = flagState{}
+	return true
+}
+
+// swapgs translates SWAPGS (CPL 0; in 64-bit mode, where generated code runs): GS's
+// base and KernelGSBase trade places. Memory operands read GS's base afresh each time.
+func (x *xlator) swapgs() bool {
+	a := x.a
+	x.clobber()
+	slow := x.stub()
+	a.AluMI(1, jit.CMP, jit.M(hCPU, offCPL), 0)
+	a.Jcc(jit.CondNE, slow)
+	gs := jit.M(hCPU, offSegBase+segSize*GS)
+	a.Load(8, jit.RAX, gs)
+	a.Load(8, jit.RCX, jit.M(hCPU, offKernelGS))
+	a.Store(8, gs, jit.RCX)
+	a.Store(8, jit.M(hCPU, offKernelGS), jit.RAX)
+	return true
+}
+
+// pushMem translates PUSH m64: the read comes first (its fault wins), then the write.
+func (x *xlator) pushMem(u *uop) bool {
+	a := x.a
+	if u.osize != 8 || u.sz[0] != 8 {
+		return false
+	}
+	if !x.ea(u, true) {
+		return false
+	}
+	x.probe(mmu.Read, 8, jit.RSI)
+	a.Load(8, jit.RSI, jit.M(jit.RSI, 0))
+	x.loadReg(jit.RAX, RSP, 8)
+	a.Lea(8, jit.RAX, jit.M(jit.RAX, -8))
+	x.probe(mmu.Write, 8, jit.RDI)
+	a.Store(8, jit.M(jit.RDI, 0), jit.RSI)
+	x.storeReg(RSP, 8, jit.RAX)
 	return true
 }

@@ -36,6 +36,10 @@ type tierSide struct {
 	name  string
 	accel Accel
 	step  bool // block dispatch off
+	// eager: the translating tier runs a translation at its first dispatch (rather
+	// than interpreting that run and committing translations in batches), so that code
+	// that runs once, up to a fault say, runs translated.
+	eager bool
 }
 
 var (
@@ -55,9 +59,9 @@ func jitAvailable() error {
 
 // comparedTiers are the tiers the comparisons run, the reference first.
 func comparedTiers() []tierSide {
-	tiers := []tierSide{{"step", AccelInterp, true}, {"interp", AccelInterp, false}}
+	tiers := []tierSide{{"step", AccelInterp, true, false}, {"interp", AccelInterp, false, false}}
 	if jitAvailable() == nil {
-		tiers = append(tiers, tierSide{"jit", AccelJIT, false})
+		tiers = append(tiers, tierSide{"jit", AccelJIT, false, true})
 	}
 	return tiers
 }
@@ -110,6 +114,7 @@ func runTiers(t *testing.T, input []byte, build func() *testEnv, budgets []uint6
 			t.Fatalf("tier %s: %v", side.name, err)
 		}
 		e.c.SetBlockDispatch(!side.step)
+		e.c.jit.eager = side.eager
 		runs = append(runs, &tierRun{side: side, e: e})
 	}
 	var hung atomic.Bool
