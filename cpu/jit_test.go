@@ -285,6 +285,9 @@ func newJITPair(t *testing.T, cpl uint8) *jitPair {
 			t.Fatal(err)
 		}
 	}
+	// A translation runs at its first dispatch (not interpreted that once while it is
+	// staged), so that code that runs once runs translated.
+	p.envs[1].c.jit.eager = true
 	return p
 }
 
