@@ -270,7 +270,10 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	}
 	switch {
 	case stopped:
-		x.exitTo(x.ip, jitExitEnd)
+		// The instruction left to the interpreter runs at once (execOne, as after a
+		// missed probe), and the run loop dispatches the one after it: the rest of the
+		// block is translated on its own rather than interpreted behind it.
+		x.exitTo(x.ip, jitExitSlow)
 	case !x.end:
 		x.chain(x.ip)
 	}
