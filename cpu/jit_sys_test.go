@@ -3,6 +3,7 @@
 package cpu
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/rand"
@@ -247,5 +248,140 @@ func TestJITSyscallEntryTranslated(t *testing.T) {
 	st := p.envs[1].c.JITStats()
 	if st.Ran < 15000 || st.SlowExits > 10 {
 		t.Fatalf("generated code ran %d instructions, %d exits to the interpreter", st.Ran, st.SlowExits)
+	}
+}
+
+// TestJITStrings: MOVS and STOS of every size, with and without REP (F3 or F2), with
+// DF 0 or 1, counts around the 1024-element execution, ranges that cross pages, overlap
+// (forward and backward), run into a page that is not present, or rewrite the code
+// ahead of them, in both tiers; compared after runs of random budgets, ending inside
+// REP executions.
+func TestJITStrings(t *testing.T) {
+	seeds := 150
+	if testing.Short() {
+		seeds = 30
+	}
+	const absent = tData + 0x4000 // not present in some seeds
+	var ran uint64
+	for seed := 0; seed < seeds; seed++ {
+		r := rand.New(rand.NewSource(int64(seed)))
+		var code []byte
+		emit := func(b ...byte) { code = append(code, b...) }
+		mov64 := func(reg byte, v uint64) { // mov r64, imm64 (RAX..RDI)
+			emit(0x48, 0xB8|reg)
+			code = binary.LittleEndian.AppendUint64(code, v)
+		}
+		emit(0x41, 0xBE, byte(1+r.Intn(4)), 0, 0, 0) // mov r14d, n
+		top := len(code)
+		for i := 0; i < 2+r.Intn(5); i++ {
+			base := uint64(tData - 0x1000)
+			near := func() uint64 { // near a page's end now and then
+				if r.Intn(3) == 0 {
+					return base + uint64(r.Intn(5))<<12 + 0x1000 - uint64(r.Intn(64))
+				}
+				return base + uint64(r.Intn(0x5000))
+			}
+			dst, src := near(), near()
+			if r.Intn(3) == 0 {
+				src = dst + uint64(r.Intn(24)) - 12 // overlapping
+			}
+			mov64(7, dst) // rdi
+			mov64(6, src) // rsi
+			n := uint64(r.Intn(40))
+			switch r.Intn(3) {
+			case 0:
+				n = uint64(1000 + r.Intn(1100)) // more than one execution
+			case 1:
+				n = uint64(r.Intn(300))
+			}
+			mov64(1, n) // rcx
+			if r.Intn(5) == 0 {
+				emit(0xFD) // std
+			}
+			switch r.Intn(4) {
+			case 0:
+				emit(0xF3)
+			case 1:
+				emit(0xF2)
+			case 2:
+				emit(0xF3)
+			}
+			size := r.Intn(4)
+			switch size {
+			case 1:
+				emit(0x66)
+			case 3:
+				emit(0x48)
+			}
+			op := []byte{0xA4, 0xAA}[r.Intn(2)]
+			if size > 0 {
+				op++
+			}
+			emit(op, 0xFC) // movs/stos; cld
+		}
+		if r.Intn(4) == 0 {
+			// rep stosb of NOPs over the code ahead: lea rdi, [rip+3]; mov ecx, 3; mov al, 0x90;
+			// rep stosb; then three bytes that become NOPs (inc r14d would loop forever).
+			emit(0x48, 0x8D, 0x3D, 9, 0, 0, 0, 0xB9, 3, 0, 0, 0, 0xB0, 0x90, 0xF3, 0xAA, 0x41, 0xFF, 0xC6)
+		}
+		emit(0x41, 0xFF, 0xCE) // dec r14d
+		d := int32(top - (len(code) + 6))
+		emit(0x0F, 0x85)
+		code = binary.LittleEndian.AppendUint32(code, uint32(d))
+		emit(0xF4)
+		p := newJITPair(t, uint8(3*(seed%2)))
+		p.envs[1].c.jit.eager = seed%5 != 0
+		p.setup(code, r, 0)
+		big := make([]byte, 0x6000)
+		r.Read(big)
+		for _, e := range p.envs {
+			e.load(tData-0x1000, big)
+			if seed%4 == 1 {
+				e.poke64(pte(absent), e.read64(pte(absent))&^1)
+			}
+			// Linear tData+0x2000 and tData+0x3000 trade physical pages: a run that
+			// crosses into either does not continue in the next physical page.
+			v2, v3 := e.read64(pte(tData+0x2000)), e.read64(pte(tData+0x3000))
+			e.poke64(pte(tData+0x2000), v3)
+			e.poke64(pte(tData+0x3000), v2)
+		}
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			p.t = t
+			for total := 0; total < 400; {
+				budget := uint64(1 + r.Intn(20))
+				var ex [2]Exit
+				for i, e := range p.envs {
+					ex[i] = e.c.Run(budget)
+				}
+				if ex[0].Reason != ex[1].Reason {
+					t.Fatalf("exit %v (interp) vs %v (jit)", ex[0], ex[1])
+				}
+				p.compare(fmt.Sprintf("after %d+%d instructions", total, budget))
+				a, b := make([]byte, 0x8000), make([]byte, 0x8000)
+				p.envs[0].m.ReadPhys(tData-0x2000, a)
+				p.envs[1].m.ReadPhys(tData-0x2000, b)
+				if !bytes.Equal(a, b) {
+					t.Fatalf("after %d+%d instructions: data differs", total, budget)
+				}
+				a, b = make([]byte, 0x1000), make([]byte, 0x1000)
+				p.envs[0].m.ReadPhys(tCode, a)
+				p.envs[1].m.ReadPhys(tCode, b)
+				if !bytes.Equal(a, b) {
+					t.Fatalf("after %d+%d instructions: code differs", total, budget)
+				}
+				total += int(budget)
+				if ex[0].Reason != ExitBudget {
+					break
+				}
+			}
+		})
+		ran += p.envs[1].c.jit.ran
+		if t.Failed() {
+			t.Logf("code: % x", code)
+			break
+		}
+	}
+	if ran == 0 {
+		t.Fatal("nothing ran translated")
 	}
 }

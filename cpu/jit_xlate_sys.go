@@ -33,6 +33,7 @@ var (
 	jopSTI    = jop("STI")
 	jopPAUSE  = jop("PAUSE")
 	jopSWAPGS = jop("SWAPGS")
+	jopString = opSet("MOVSB", "MOVSW", "MOVSD", "MOVSQ", "STOSB", "STOSW", "STOSD", "STOSQ")
 )
 
 func opSet(names ...string) map[uint16]bool {
@@ -48,12 +49,12 @@ func opSet(names ...string) map[uint16]bool {
 // jitSysOp reports whether u is one of the instructions of this file.
 func jitSysOp(u *uop) bool {
 	return jopPUSHF[u.op] || jopPOPF[u.op] || u.op == jopCLI || u.op == jopSTI || u.op == jopPAUSE ||
-		u.op == jopSWAPGS
+		u.op == jopSWAPGS || jopString[u.op]
 }
 
 // jitRepOK reports whether an instruction with a repeat prefix may be translated:
-// PAUSE (F3 90) is one.
-func jitRepOK(u *uop) bool { return u.op == jopPAUSE }
+// PAUSE (F3 90), REP MOVS and REP STOS.
+func jitRepOK(u *uop) bool { return u.op == jopPAUSE || jopString[u.op] }
 
 // sys translates the instructions of this file.
 func (x *xlator) sys(u *uop) bool {
@@ -70,6 +71,8 @@ func (x *xlator) sys(u *uop) bool {
 		return true // a spin-wait hint: nothing else happens (as in the interpreter)
 	case u.op == jopSWAPGS:
 		return x.swapgs()
+	case jopString[u.op]:
+		return x.str(u)
 	}
 	return false
 }
@@ -77,14 +80,18 @@ func (x *xlator) sys(u *uop) bool {
 // exitAfter emits an exit to Go after the current instruction (it has run: RIP is
 // the next one's, and the budget gets back the instructions of the block after it).
 // It is emitted inline; the code that falls through continues the block.
-func (x *xlator) exitAfter() {
+func (x *xlator) exitAfter() { x.exitRan(x.next) }
+
+// exitRan emits an exit to Go, with RIP at ip, after the current instruction has run
+// (a REP instruction with elements left runs again: ip is its own address).
+func (x *xlator) exitRan(ip uint64) {
 	a := x.a
 	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
 	if rest := int64(x.limit) - int64(x.done) - 1; rest > 0 {
 		a.AluRI(8, jit.ADD, hBudget, rest)
 	}
-	x.setRIP(x.next)
+	x.setRIP(ip)
 	a.MovImm(jit.RAX, jitExitEnd)
 	a.Ret()
 }
@@ -252,4 +259,119 @@ func (x *xlator) pushMem(u *uop) bool {
 	a.Store(8, jit.M(jit.RDI, 0), jit.RSI)
 	x.storeReg(RSP, 8, jit.RAX)
 	return true
+}
+
+// str translates MOVS and STOS, with or without REP, of 64-bit addresses. One
+// execution moves what the interpreter's does: one element, or with REP min(RCX,
+// strChunk) elements, after which RIP stays on the instruction while RCX is not 0 (the
+// block ends there and the next dispatch resumes it). It runs in generated code only
+// when DF is 0 and each of its ranges lies in one page that hits the TLB (no fault,
+// device or code page possible); otherwise the interpreter runs it, from the start of
+// the execution. The copy is the host's REP MOVS/STOS, whose element-by-element result
+// on overlapping ranges is the guest's.
+func (x *xlator) str(u *uop) bool {
+	a := x.a
+	op, s := u.aux&0xF, u.osize
+	rep := u.aux&strRep != 0
+	if u.asize != 8 || !isInt(s) || op != strMOVS && op != strSTOS || op == strMOVS && (u.seg == FS || u.seg == GS) {
+		return false
+	}
+	sh := uint8(0)
+	for 1<<sh < s {
+		sh++
+	}
+	x.clobber()
+	slow := x.stub()
+	done := a.NewLabel()
+	a.TestMI(4, jit.M(hCPU, offRFLAGS), FlagDF)
+	a.Jcc(jit.CondNE, slow)
+	// RDX: the bytes this execution moves.
+	if rep {
+		x.loadReg(jit.RDX, RCX, 8)
+		a.TestRR(8, jit.RDX, jit.RDX)
+		a.Jcc(jit.CondE, done) // no iteration: nothing happens
+		a.MovImm(jit.RSI, strChunk)
+		a.AluRR(8, jit.CMP, jit.RDX, jit.RSI)
+		a.Cmovcc(8, jit.CondA, jit.RDX, jit.RSI)
+		if sh > 0 {
+			a.ShiftRI(8, jit.SHL, jit.RDX, sh)
+		}
+	} else {
+		a.MovImm(jit.RDX, uint64(s))
+	}
+	if op == strMOVS {
+		x.loadReg(jit.RAX, RSI, 8)
+		x.probeRange(mmu.Read, jit.RSI, slow)
+	}
+	x.loadReg(jit.RAX, RDI, 8)
+	x.probeRange(mmu.Write, jit.RDI, slow)
+	a.MovRR(8, jit.RCX, jit.RDX)
+	if sh > 0 {
+		a.ShiftRI(8, jit.SHR, jit.RCX, sh)
+	}
+	if op == strSTOS {
+		x.loadReg(jit.RAX, RAX, 8)
+		a.RepStos(s)
+	} else {
+		a.RepMovs(s)
+	}
+	x.loadReg(jit.RAX, RDI, 8)
+	a.AluRR(8, jit.ADD, jit.RAX, jit.RDX)
+	x.storeReg(RDI, 8, jit.RAX)
+	if op == strMOVS {
+		x.loadReg(jit.RAX, RSI, 8)
+		a.AluRR(8, jit.ADD, jit.RAX, jit.RDX)
+		x.storeReg(RSI, 8, jit.RAX)
+	}
+	if rep {
+		if sh > 0 {
+			a.ShiftRI(8, jit.SHR, jit.RDX, sh)
+		}
+		x.loadReg(jit.RAX, RCX, 8)
+		a.AluRR(8, jit.SUB, jit.RAX, jit.RDX)
+		x.storeReg(RCX, 8, jit.RAX) // a move: the flags stay the SUB's
+		a.Jcc(jit.CondE, done)
+		x.exitRan(x.ip)
+	}
+	a.Bind(done)
+	return true
+}
+
+// probeRange is probe for a run of RDX bytes (1 or more) at the linear address in
+// RAX, which must lie in one page: it leaves the host address in out or exits to the
+// interpreter through slow. It clobbers RCX, out and the host flags; RAX and RDX are
+// kept.
+func (x *xlator) probeRange(acc mmu.Access, out jit.Reg, slow jit.Label) {
+	a := x.a
+	tbl, pk := offTLBR, offPKR
+	if acc == mmu.Write {
+		tbl, pk = offTLBW, offPKW
+	}
+	a.Lea(8, jit.RCX, jit.MI(jit.RAX, jit.RDX, 0, -1))
+	a.AluRR(8, jit.XOR, jit.RCX, jit.RAX)
+	a.ShiftRI(8, jit.SHR, jit.RCX, 12)
+	a.Jcc(jit.CondNE, slow) // the run crosses a page boundary (or wraps)
+	a.MovRR(8, out, jit.RAX)
+	a.ShiftRI(8, jit.SHR, out, 12)
+	a.MovRR(4, jit.RCX, jit.RAX)
+	if mmu.TLBEntrySize == 32 {
+		a.ShiftRI(4, jit.SHR, jit.RCX, 12-5)
+		a.AluRI(4, jit.AND, jit.RCX, (mmu.TLBSets-1)<<5)
+	} else {
+		a.ShiftRI(4, jit.SHR, jit.RCX, 12)
+		a.AluRI(4, jit.AND, jit.RCX, mmu.TLBSets-1)
+		a.ImulRRI(4, jit.RCX, jit.RCX, int64(mmu.TLBEntrySize))
+	}
+	a.AluRM(8, jit.ADD, jit.RCX, jit.M(hCPU, tbl))
+	a.AluRM(8, jit.CMP, out, jit.M(jit.RCX, int32(mmu.TLBTagOffset)))
+	a.Jcc(jit.CondNE, slow)
+	a.Load(4, out, jit.M(hCPU, pk))
+	a.TestMR(4, jit.M(jit.RCX, int32(mmu.TLBPKOffset)), out)
+	a.Jcc(jit.CondNE, slow)
+	a.Load(8, out, jit.M(jit.RCX, int32(mmu.TLBPageOffset)))
+	a.TestRR(8, out, out)
+	a.Jcc(jit.CondE, slow)
+	a.MovRR(4, jit.RCX, jit.RAX)
+	a.AluRI(4, jit.AND, jit.RCX, 0xFFF)
+	a.AluRR(8, jit.ADD, out, jit.RCX)
 }

@@ -786,3 +786,30 @@ func (a *Asm) LockAluMI(size uint8, op ALU, m Mem, v int64) {
 	a.byte1(0xF0)
 	a.AluMI(size, op, m, v)
 }
+
+// stringOp emits a REP-prefixed string instruction of the given element size whose
+// byte form is op (the other sizes are op+1, with 66h or REX.W).
+func (a *Asm) stringOp(size uint8, op byte) {
+	if !checkSize(size) {
+		a.fail("string element size %d", size)
+		return
+	}
+	if size == 2 {
+		a.byte1(0x66)
+	}
+	a.byte1(0xF3)
+	if size == 8 {
+		a.byte1(0x48)
+	}
+	if size == 1 {
+		a.byte1(op)
+	} else {
+		a.byte1(op + 1)
+	}
+}
+
+// RepMovs emits REP MOVS of size-byte elements: RCX elements from [RSI] to [RDI].
+func (a *Asm) RepMovs(size uint8) { a.stringOp(size, 0xA4) }
+
+// RepStos emits REP STOS of size-byte elements: RCX copies of AL/AX/EAX/RAX to [RDI].
+func (a *Asm) RepStos(size uint8) { a.stringOp(size, 0xAA) }

@@ -154,6 +154,16 @@ func TestEncodingsSys(t *testing.T) {
 	}{
 		{func(a *Asm) { a.LockAluMI(4, OR, M(RBX, 0x123), 0x20) }, "lock or dword ptr [rbx+0x123], 0x20"},
 		{func(a *Asm) { a.LockAluMI(4, OR, M(RBX, 8), 0x400) }, "lock or dword ptr [rbx+0x8], 0x400"},
+		{func(a *Asm) { a.RepMovs(1) }, "rep movsb byte ptr [rdi], byte ptr [rsi]"},
+		{func(a *Asm) { a.RepMovs(2) }, "rep movsw word ptr [rdi], word ptr [rsi]"},
+		{func(a *Asm) { a.RepMovs(4) }, "rep movsd dword ptr [rdi], dword ptr [rsi]"},
+		{func(a *Asm) { a.RepMovs(8) }, "rep movsq qword ptr [rdi], qword ptr [rsi]"},
+		{func(a *Asm) { a.RepStos(1) }, "rep stosb byte ptr [rdi]"},
+		{func(a *Asm) { a.RepStos(2) }, "rep stosw word ptr [rdi]"},
+		{func(a *Asm) { a.RepStos(4) }, "rep stosd dword ptr [rdi]"},
+		{func(a *Asm) { a.RepStos(8) }, "rep stosq qword ptr [rdi]"},
+		{func(a *Asm) { a.Cmovcc(8, CondA, RDX, RSI) }, "cmovnbe rdx, rsi"},
+		{func(a *Asm) { a.Lea(8, RCX, MI(RAX, RDX, 0, -1)) }, "lea rcx, ptr [rax+rdx-0x1]"},
 	}
 	for _, c := range cases {
 		var a Asm
