@@ -32,6 +32,8 @@
 #define MSR_EFER 0xC0000080
 #define EFER_LME 0x100
 
+	.cfi_sections .debug_frame
+
 	.section .multiboot, "a"
 	.align 4
 multiboot_header:
@@ -116,6 +118,11 @@ long_entry:
 	jmpq *%rax
 
 high_entry:
+	/* The outermost frame, for a debugger's backtrace (call-frame
+	 * information in .debug_frame, not loaded). */
+	.cfi_startproc simple
+	.cfi_def_cfa %rsp, 0
+	.cfi_undefined %rip
 	movabsq $boot_stack_top, %rsp
 	xorl %ebp, %ebp
 	movl boot_mb_info(%rip), %edi
@@ -133,6 +140,7 @@ slid_entry:
 2:	cli
 	hlt
 	jmp 2b
+	.cfi_endproc
 
 	.section .rodata
 	.align 16

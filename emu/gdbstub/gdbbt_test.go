@@ -1,6 +1,7 @@
 package gdbstub
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -23,18 +24,25 @@ func bootMachineAppend(t testing.TB, append string) *emu.Machine {
 // TestRealGDBBacktraceInInterrupt: gdb unwinds from the timer's tick
 // handler through the interrupt entry (the kernel's call-frame information
 // describes isr_common's frame as a signal frame) into the interrupted code
-// and its callers; the session goes on after the backtrace.
+// and its callers; the session goes on after the backtrace. The boot
+// path's first frame ends a backtrace from kmain.
 func TestRealGDBBacktraceInInterrupt(t *testing.T) {
 	gdb := requireGDB(t)
 	m := bootMachine(t)
 	s := serve(t, m, Options{}, emu.Forever, true)
 	out := runGDB(t, gdb, s, `
+break kmain
+continue
+bt 8
+delete
 break time_tick
 continue
 bt 8
 info registers rip
 kill
 `)
+	// The boot path's frame is the outermost: nothing after it.
+	require.Regexp(t, `#0  0x[0-9a-f]+ in kmain \(\)\n#1  0x[0-9a-f]+ in slid_entry \(\)\nBreakpoint 2 at`, out)
 	// Past the signal frame: the interrupted kernel function, its
 	// caller, and so on to a thread's or the boot path's outermost frame.
 	require.Regexp(t, `#0  0x[0-9a-f]+ in time_tick \(\)\n`+
@@ -44,7 +52,11 @@ kill
 		`#4  0xffffffff8[0-9a-f]+ in [a-z_0-9]+ \(\)\n`, out)
 	require.NotContains(t, out, "Backtrace stopped")
 	require.NotRegexp(t, `#\d+ +0x[0-9a-f]+ in \?\?`, out, "a frame without a name")
-	require.Regexp(t, `(?m)^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <time_tick>`, out, "the backtrace left the registers alone")
+	// Where the breakpoint was (once paging maps the kernel, gdb reads
+	// the prologue and puts the breakpoint after it).
+	require.Regexp(t, `Breakpoint 2, (0x[0-9a-f]+) in time_tick \(\)\n#0  0x[0-9a-f]+ in time_tick \(\)`, out)
+	bp := regexp.MustCompile(`Breakpoint 2, (0x[0-9a-f]+) in time_tick`).FindStringSubmatch(out)[1]
+	require.Regexp(t, `(?m)^rip +`+bp+` +`+bp+` <time_tick(\+\d+)?>`, out, "the backtrace left the registers alone")
 	require.Contains(t, out, "[Inferior 1 (Remote target) killed]")
 }
 
