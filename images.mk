@@ -30,6 +30,11 @@ KERNEL_C    := $(sort $(wildcard kernel/*.c))
 KERNEL_S    := $(sort $(wildcard kernel/*.S))
 KERNEL_OBJS := $(patsubst kernel/%.c,$(IMG_OBJ)/kernel/%.o,$(KERNEL_C)) \
 	$(patsubst kernel/%.S,$(IMG_OBJ)/kernel/%.o,$(KERNEL_S))
+# kernel/lib: the string routines and the formatter, built into the kernel
+# and, from the same sources, into every ring-3 program.
+KLIB_C      := $(sort $(wildcard kernel/lib/*.c))
+KLIB_NAMES  := $(patsubst kernel/lib/%.c,%,$(KLIB_C))
+KERNEL_OBJS += $(patsubst kernel/lib/%.c,$(IMG_OBJ)/kernel/lib/%.o,$(KLIB_C))
 # PatchGuard (patchguard/) is linked into the kernel image.
 PG_C        := $(sort $(wildcard patchguard/*.c))
 PG_S        := $(sort $(wildcard patchguard/*.S))
@@ -66,8 +71,12 @@ PROG_CFLAGS := -std=gnu11 -O2 -g0 -ffreestanding -fno-stack-protector -fno-built
 	-fcf-protection=none -Wall -Wextra -Wno-unused-parameter -Werror \
 	-nostdlib -nostdinc -isystem $(shell $(IMG_CC) -print-file-name=include) \
 	-Ikernel/include -Iimages/programs/lib $(IMG_PREFIX)
-PROG_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none -e _start
-PROG_LIB    := crt0 libc
+PROG_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none -e _start --gc-sections
+PROG_LIB    := crt0 libc $(addprefix klib-,$(KLIB_NAMES))
+# kernel/lib holds routines a program may not use: one section each, and
+# the linker drops what no program code reaches (--gc-sections), so that
+# a program is no larger than it needs to be.
+KLIB_PROG_CFLAGS := -ffunction-sections -fdata-sections
 
 .PHONY: images images-clean images-check
 images: $(IMG_BIN)/kernel.elf $(ALL_KOS) $(PROG_BINS) $(IMG_BIN)/initrd.tar
@@ -83,6 +92,14 @@ $(IMG_OBJ)/programs/nopie/%.o: images/programs/lib/%.c $(PROG_HDRS) images.mk
 $(IMG_OBJ)/programs/pie/%.o: images/programs/lib/%.c $(PROG_HDRS) images.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (pie)"; $(IMG_CC) $(PROG_CFLAGS) -fpie -c $< -o $@
+
+$(IMG_OBJ)/programs/nopie/klib-%.o: kernel/lib/%.c $(PROG_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"; $(IMG_CC) $(PROG_CFLAGS) $(KLIB_PROG_CFLAGS) -fno-pic -fno-pie -c $< -o $@
+
+$(IMG_OBJ)/programs/pie/klib-%.o: kernel/lib/%.c $(PROG_HDRS) images.mk
+	@mkdir -p $(dir $@)
+	@echo "  CC $< (pie)"; $(IMG_CC) $(PROG_CFLAGS) $(KLIB_PROG_CFLAGS) -fpie -c $< -o $@
 
 $(IMG_OBJ)/programs/nopie/%.o: images/programs/%.c $(PROG_HDRS) images.mk
 	@mkdir -p $(dir $@)

@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 	if (st)
 		return 2;
 	st = write_process_memory(h, MAILBOX, text, strlen(text) + 1);
-	printf("inject: write \"%s\" at %p: status 0x%x %s\n", text, (void *)MAILBOX, st, status_name(st));
+	printf("inject: write \"%s\" at 0x%lx: status 0x%x %s\n", text, (uint64_t)MAILBOX, st, status_name(st));
 	char back[64];
 	memset(back, 0, sizeof back);
 	status_t rst = read_process_memory(h, MAILBOX, back, sizeof back - 1);

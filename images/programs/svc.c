@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 	strlcpy((char *)mail, "empty", 64);
 	char last[64];
 	strlcpy(last, "empty", sizeof last);
-	printf("~ svc %u: running, mailbox at %p\n", getpid(), (void *)mb);
+	printf("~ svc %u: running, mailbox at 0x%lx\n", getpid(), mb);
 	for (uint64_t beat = 1; !beats || beat <= beats; beat++) {
 		sleep_ms(BEAT_MS);
 		if (strncmp(last, (const char *)mail, sizeof last - 1)) {

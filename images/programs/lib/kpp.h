@@ -15,6 +15,9 @@
 #include <stdarg.h>
 #include <kpp/abi.h>
 #include <kpp/uapi.h>
+/* Strings and memory, and the formatter: the kernel's own (kernel/lib). */
+#include <kpp/string.h>
+#include <kpp/format.h>
 
 typedef uint32_t status_t;
 typedef uint64_t handle_t;
@@ -54,22 +57,7 @@ static inline status_t suspend_process(handle_t h) { return SYS(KPP_SYS_SUSPEND_
 static inline status_t resume_process(handle_t h) { return SYS(KPP_SYS_RESUME_PROCESS, h, 0, 0, 0, 0); }
 static inline status_t set_process_name(handle_t h, const char *name) { return SYS(KPP_SYS_SET_PROCESS_NAME, h, name, 0, 0, 0); }
 
-/* Strings and memory. */
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-void *memmove(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-char *strchr(const char *s, int c);
-size_t strlcpy(char *d, const char *s, size_t n);
-/* Decimal or 0x-hex; false on junk. */
-bool parse_u64(const char *s, uint64_t *out);
-
 /* Output: one write system call per printf (keep a line in one call). */
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A short name for a status code ("access denied"), or "" when unknown. */
 const char *status_name(status_t st);

@@ -4,10 +4,9 @@
 #define KPP_PRINTK_H
 
 #include <kpp/types.h>
+#include <kpp/format.h>
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Print to the serial console (formats: %s %c %d %i %u %x %X %p %%, with l/ll/z, width, 0, -). */
+/* Print to the serial console (the formats of kpp/format.h). */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintk(const char *fmt, va_list ap);
 /* Raw bytes under the console lock (a user write stays in one piece). */

@@ -1,8 +1,11 @@
-/* Freestanding string and memory routines (kernel/string.c). */
+/* Freestanding string and memory routines (kernel/lib/string.c), shared by
+ * the kernel and the ring-3 runtime. */
 #ifndef KPP_STRING_H
 #define KPP_STRING_H
 
-#include <kpp/types.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
 
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);

@@ -1,5 +1,6 @@
-/* Freestanding string and memory routines. gcc may emit calls to memset,
- * memcpy, memmove and memcmp on its own, so these have the libc names. */
+/* Freestanding string and memory routines of the kernel and the ring-3
+ * runtime. gcc may emit calls to memset, memcpy, memmove and memcmp on its
+ * own, so these have the libc names. */
 #include <kpp/string.h>
 
 /* REP STOSB/MOVSB: one instruction for the whole block on both machines
