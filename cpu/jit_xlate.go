@@ -19,7 +19,7 @@ import (
 // Flags: while generated code runs, the guest's arithmetic flags live in
 // jitState.flagSlot (the Go side copies them in from RFLAGS before entering and back
 // after). A flag-setting guest instruction runs as the same host instruction, and the
-// host flags it leaves are spilled to the slot (PUSHFQ; POP), unless a later
+// host flags it leaves are spilled to the slot (LAHF, SETO; see capture), unless a later
 // instruction of the block overwrites them all before anything can see them. Flags the
 // interpreter computes in its own way where the architecture leaves them undefined (AF
 // after logic operations, OF after multi-bit shifts, SF/ZF/PF after IMUL) are computed
