@@ -464,12 +464,12 @@ func (x *xlator) clobber() { x.fl.host = false }
 
 // capture spills the host flags, which hold all the guest's arithmetic flags (AF
 // aside, when afDirty), to the slot. It leaves the host flags alone and clobbers RAX
-// and RCX (the caller has stored what they held). When nothing can see the flags
+// and RCX (the caller has stored what they held; RCX is kept free for other spills). When nothing can see the flags
 // before the next instruction that rewrites them all, it does nothing.
 //
-// The spill is LAHF and SETO composed into the slot's layout (bits 0-7 and OF at bit
-// 11; the slot's other bits are not the guest's and are never read): a few simple
-// instructions where PUSHFQ is a slow one (the early amd64 processors without LAHF in
+// The spill is LAHF and SETO stored into the slot's two low bytes in its layout (bits
+// 0-7, and OF at bit 11 with bits 8-10 clear; the slot's other bits are not the
+// guest's and are never read): a few simple instructions where PUSHFQ is a slow one (the early amd64 processors without LAHF in
 // 64-bit mode get PUSHFQ).
 func (x *xlator) capture(afDirty bool) {
 	if x.flagsDead() {
@@ -485,10 +485,9 @@ func (x *xlator) capture(afDirty bool) {
 	}
 	a.Lahf()
 	a.Setcc(jit.CondO, jit.RAX)
-	a.MovzxAH(jit.RCX)
+	a.StoreAH(jit.M(hCPU, offFlagSlot))
 	a.Lea(4, jit.RAX, jit.MI(jit.NoReg, jit.RAX, 3, 0)) // AL = OF << 3
-	a.MovToHigh8(jit.RCX, jit.RAX)
-	a.Store(8, jit.M(hCPU, offFlagSlot), jit.RCX)
+	a.Store(1, jit.M(hCPU, offFlagSlot+1), jit.RAX)
 	x.fl = flagState{host: true, afDirty: afDirty}
 }
 

@@ -813,3 +813,12 @@ func (a *Asm) RepMovs(size uint8) { a.stringOp(size, 0xA4) }
 
 // RepStos emits REP STOS of size-byte elements: RCX copies of AL/AX/EAX/RAX to [RDI].
 func (a *Asm) RepStos(size uint8) { a.stringOp(size, 0xAA) }
+
+// StoreAH emits MOV byte [m], AH. m's registers must be RAX..RDI (no REX).
+func (a *Asm) StoreAH(m Mem) {
+	if m.Base != NoReg && m.Base >= R8 || m.Index != NoReg && m.Index >= R8 {
+		a.fail("mov [m], ah with a register that needs REX")
+	}
+	a.byte1(0x88)
+	a.modrmMem(4, m)
+}

@@ -100,6 +100,7 @@ func TestEncodings(t *testing.T) {
 		{func(a *Asm) { a.MovToHigh8(RCX, RAX) }, "mov ch, al"},
 		{func(a *Asm) { a.MovToHigh8(RAX, RDX) }, "mov ah, dl"},
 		{func(a *Asm) { a.Lahf() }, "lahf"},
+		{func(a *Asm) { a.StoreAH(M(RBX, 0x8a8)) }, "mov byte ptr [rbx+0x8a8], ah"},
 		{func(a *Asm) { a.Lea(4, RAX, MI(NoReg, RAX, 3, 0)) }, "lea eax, ptr [8*rax]"},
 	}
 	for _, c := range cases {
