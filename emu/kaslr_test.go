@@ -14,7 +14,7 @@ import (
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
-// TestKASLR: with kaslr=1 the kernel runs at a random 4 KiB-aligned base
+// TestKASLR: by default the kernel runs at a random 4 KiB-aligned base
 // drawn from the machine's seed (the same for one seed, another for
 // another), tells the host where before anything else, and the host's
 // symbols follow it; the console reads as with the image at its link
@@ -49,7 +49,7 @@ func TestKASLR(t *testing.T) {
 	for _, c := range []struct {
 		append string
 		seed   uint64
-	}{{"kaslr=1 " + script, 3}, {"kaslr=1 " + script, 4}, {"nokaslr kaslr=1 " + script, 3}} {
+	}{{script, 3}, {script, 4}, {"nokaslr kaslr=1 " + script, 3}} {
 		m, evs := run(c.append, c.seed)
 		require.Equal(t, uint32(abi.EvKernelBase), evs[0].Type, "the first event")
 		base, slide := evs[0].Args[0], evs[0].Args[1]
@@ -73,7 +73,7 @@ func TestKASLR(t *testing.T) {
 		require.NoError(t, m.Restore(snap))
 		require.Equal(t, slide, m.Symbols().KernelSlide())
 	}
-	require.Len(t, slides, 2, "two seeds, two bases; kaslr=1 after nokaslr as kaslr=1 alone")
+	require.Len(t, slides, 2, "two seeds, two bases; kaslr=1 after nokaslr as by default")
 }
 
 // TestParityStopScreenKASLR: a 0x109 stop screen names the changed
@@ -83,7 +83,7 @@ func TestKASLR(t *testing.T) {
 // there and only that address differs.
 func TestParityStopScreenKASLR(t *testing.T) {
 	requireQEMU(t)
-	const cmd = "kaslr=1 pg.profile=test pg.seed=7 autorun=load attack_a1;sleep 3000;poweroff"
+	const cmd = "pg.profile=test pg.seed=7 autorun=load attack_a1;sleep 3000;poweroff"
 	const seed = 5
 	m := bootKernel(t, cmd, seed)
 	s := m.runWatched(t, parityGuestLimit)

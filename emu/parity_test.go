@@ -211,7 +211,7 @@ func TestParityKernel(t *testing.T) {
 		// QEMU without kppemu's seed: the kernel draws its base with
 		// RDRAND there, from the seed on kppemu; nothing an ordinary boot
 		// prints may tell them apart.
-		{name: "no-seed", noSeed: true, append: "kaslr=1 autorun=lsmod;load hello x y;exports;timers;usertest;usertest fault;pg;check;mem;unload hello;poweroff",
+		{name: "no-seed", noSeed: true, append: "autorun=lsmod;load hello x y;exports;timers;usertest;usertest fault;pg;check;mem;unload hello;poweroff",
 			modules: []parityModule{initrd}},
 		// The image at its link address (the opt-out).
 		{name: "nokaslr", append: "nokaslr autorun=load hello;usertest fault;pg;poweroff", modules: []parityModule{initrd}},

@@ -2,7 +2,6 @@ package emu
 
 import (
 	"bytes"
-	"debug/elf"
 	"encoding/binary"
 	"regexp"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/kppemu/kppemu/cpu"
 	"github.com/kppemu/kppemu/emu/dev"
 	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/kernel/abi"
 )
 
 // On QEMU the timer ticks by the host's clock, so a tick may land on any
@@ -20,24 +20,30 @@ import (
 // tests jump the clock to the next timer deadline there and check that the
 // transcript keeps its order.
 
-// kernelSymbol returns the address of a symbol of the embedded kernel.
-func kernelSymbol(t *testing.T, name string) uint64 {
+// runToKernelBase runs a booted kernel until it reports where its image
+// runs (the kernel-base event, before kmain): from then on its symbols
+// name the addresses its code runs at.
+func runToKernelBase(t *testing.T, m *Machine) {
 	t.Helper()
-	f, err := elf.NewFile(bytes.NewReader(images.Kernel()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	syms, err := f.Symbols()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range syms {
-		if s.Name == name {
-			return s.Value
+	cancel := m.Subscribe(func(e Event) {
+		if e.Type == abi.EvKernelBase {
+			m.RequestStop()
 		}
+	})
+	defer cancel()
+	if s := m.RunFor(parityGuestLimit); s.Reason != StopRequested || !m.Symbols().KernelBaseKnown() {
+		t.Fatalf("no kernel-base event: %v", s)
 	}
-	t.Fatalf("kernel has no symbol %s", name)
-	return 0
+}
+
+// kernelSymbol returns the address of a symbol of the running kernel.
+func kernelSymbol(t *testing.T, m *Machine, name string) uint64 {
+	t.Helper()
+	a, err := m.Symbols().Address(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // tickNow moves the clock to the next timer deadline (LAPIC or PIT): the
@@ -57,10 +63,10 @@ func tickNow(t *testing.T, m *Machine) {
 }
 
 // runTickingAt boots the embedded kernel with cmdline and runs it to its
-// isa-debug-exit. Whenever the guest reaches the breakpoint bp, at decides:
+// isa-debug-exit. Whenever the guest reaches the breakpoint at symbol sym, at decides:
 // tick lands a timer tick there, and a non-zero next moves the breakpoint.
 // It returns the serial output and how many ticks were landed.
-func runTickingAt(t *testing.T, cmdline string, bp uint64, at func(m *Machine) (tick bool, next uint64)) (string, int) {
+func runTickingAt(t *testing.T, cmdline, sym string, at func(m *Machine) (tick bool, next uint64)) (string, int) {
 	t.Helper()
 	var serial bytes.Buffer
 	m, err := New(Config{Serial: &serial})
@@ -71,6 +77,8 @@ func runTickingAt(t *testing.T, cmdline string, bp uint64, at func(m *Machine) (
 	if _, err := m.Boot(BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmdline, Modules: mods}); err != nil {
 		t.Fatal(err)
 	}
+	runToKernelBase(t, m)
+	bp := kernelSymbol(t, m, sym)
 	ticks := 0
 	m.SetBreakpoint(bp)
 	for {
@@ -99,8 +107,7 @@ func runTickingAt(t *testing.T, cmdline string, bp uint64, at func(m *Machine) (
 // The created-thread notification runs before the new thread can run: a
 // tick at the notification's entry must not let hello print first.
 func TestTickAtThreadNotify(t *testing.T) {
-	hook := kernelSymbol(t, "hook_thread_notify")
-	out, ticks := runTickingAt(t, "autorun=load vendor_rules;run hello;poweroff", hook, func(m *Machine) (bool, uint64) {
+	out, ticks := runTickingAt(t, "autorun=load vendor_rules;run hello;poweroff", "hook_thread_notify", func(m *Machine) (bool, uint64) {
 		// hook_thread_notify(pid, tid, created): a user thread being created.
 		return m.CPU.GPR[cpu.RDI] != 0 && m.CPU.GPR[cpu.RDX]&0xFF == 1, 0
 	})
@@ -118,9 +125,8 @@ func TestTickAtThreadNotify(t *testing.T) {
 // right after the last thread woke the shell must not let ps see hello
 // (its exiting thread still holding a reference).
 func TestTickAfterProcessExit(t *testing.T) {
-	exit := kernelSymbol(t, "process_last_thread_exit")
 	ret := uint64(0)
-	out, ticks := runTickingAt(t, "autorun=run hello;ps;poweroff", exit, func(m *Machine) (bool, uint64) {
+	out, ticks := runTickingAt(t, "autorun=run hello;ps;poweroff", "process_last_thread_exit", func(m *Machine) (bool, uint64) {
 		if ret == 0 {
 			var b [8]byte
 			if err := m.ReadVirt(m.CPU.GPR[cpu.RSP], b[:]); err != nil {

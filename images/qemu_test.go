@@ -180,7 +180,9 @@ func TestQEMUScripts(t *testing.T) {
 			exit: exitBugCheck,
 		},
 		{
-			name: "wx-text", cmdline: "autorun=load wxtest text", modules: []string{"initrd"},
+			// At the link address (nokaslr), where the stop screen names
+			// printk by its ELF value.
+			name: "wx-text", cmdline: "nokaslr autorun=load wxtest text", modules: []string{"initrd"},
 			want: []string{"wxtest: writing kernel text", "*** STOP: 0x00000050 (" + kernelSymbol("printk") + ",0x0000000000000001,0xffffffffa0",
 				"*** PAGE_FAULT_IN_NONPAGED_AREA", "*** at wxtest+0x"},
 			exit: exitBugCheck,

@@ -1,6 +1,7 @@
-/* Kernel address-space layout randomization: with `kaslr=1` on the command
- * line the image runs at KPP_KERNEL_VIRT_BASE + slide + physical instead of
- * its link address, the slide a multiple of 4 KiB drawn per boot.
+/* Kernel address-space layout randomization: unless the command line says
+ * `kaslr=0` or `nokaslr`, the image runs at KPP_KERNEL_VIRT_BASE + slide +
+ * physical instead of its link address, the slide a multiple of 4 KiB drawn
+ * per boot.
  *
  * kaslr_setup runs once, from boot.S, at the link address on the boot page
  * tables, before anything else of the kernel. It maps the image a second
@@ -124,16 +125,16 @@ static bool word_is(const char *w, uint64_t n, const char *want)
 	return i == n && !want[i];
 }
 
-/* Whether the image moves: when the Multiboot command line holds the word
- * `kaslr=1` (of it, `kaslr=0` and `nokaslr`, the last counts). Read through
- * the identity map of the boot tables. */
+/* Whether the image moves: yes, unless the Multiboot command line opts out
+ * with the word `kaslr=0` or `nokaslr` (of those and `kaslr=1`, the last
+ * counts). Read through the identity map of the boot tables. */
 static bool kaslr_wanted(uint32_t info_phys)
 {
 	const struct mb_info *mbi = (const struct mb_info *)(uint64_t)info_phys;
 	if (!info_phys || !(mbi->flags & MB_INFO_CMDLINE) || !mbi->cmdline)
-		return false;
+		return true;
 	const char *s = (const char *)(uint64_t)mbi->cmdline;
-	bool on = false;
+	bool on = true;
 	while (*s) {
 		while (*s == ' ')
 			s++;

@@ -358,7 +358,7 @@ func TestBacktraceFromStops(t *testing.T) {
 // where it runs afterwards; a watchpoint set then is armed at the moved
 // data. With nokaslr nothing moves.
 func TestPendingBreakpoints(t *testing.T) {
-	s := kernelSession(t, "kaslr=1 autorun=poweroff")
+	s := kernelSession(t, "autorun=poweroff")
 	out := transcript(t, s, "b kaslr_setup", "b kmain", "watch w boot_mb_info 4", "info break")
 	require.Contains(t, out, "Breakpoint 1 at 0x")
 	require.Contains(t, out, "<kernel!kmain+0x0> (pending: moves with the kernel's base when the kernel reports it)")

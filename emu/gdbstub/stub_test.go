@@ -350,6 +350,7 @@ func runGDB(t *testing.T, gdb string, s *served, script string) string {
 func TestRealGDB(t *testing.T) {
 	gdb := requireGDB(t)
 	m := bootMachine(t)
+	kmain := movedSymbol(t, m, "kmain")
 	entry := m.CPU.RIP
 	mon := func(_ int, cmd string) (string, error) {
 		return fmt.Sprintf("monitor saw %q, rip=%#x\n", cmd, m.CPU.RIP), nil
@@ -375,7 +376,6 @@ delete
 monitor regs
 detach
 `)
-	kmain := symbol(t, "kmain")
 	for _, re := range []string{
 		fmt.Sprintf(`rip +0x%x +0x%x`, entry, entry), // the 32-bit entry
 		`Breakpoint 1, 0x0*` + fmt.Sprintf("%x", kmain) + ` in kmain \(\)`,
@@ -395,6 +395,17 @@ detach
 	require.NotNil(t, second, out)
 	require.Regexp(t, `(?m)^rip +`+second[1]+` +`+second[1]+` <kmain\+`+second[2]+`>`, out)
 	require.Equal(t, 8, strings.Count(out[strings.Index(out, "=> "):], "<kmain")-strings.Count(out[strings.Index(out, "=> "):], "in kmain"), "x/8i shows 8 instructions of kmain:\n%s", out)
+}
+
+// movedSymbol returns where the kernel of m, not started yet, will run a
+// symbol: its ELF address plus the slide the kernel will report (found by
+// running a copy of m ahead, as the stub does for qOffsets).
+func movedSymbol(t *testing.T, m *emu.Machine, name string) uint64 {
+	t.Helper()
+	slide, ok, err := m.AheadKernelSlide()
+	require.NoError(t, err)
+	require.True(t, ok, "the kernel reports no base")
+	return symbol(t, name) + slide
 }
 
 // symbol returns a kernel symbol's address (through gdb's own reader would
@@ -420,6 +431,7 @@ func symbol(t *testing.T, name string) uint64 {
 func TestRealGDBReverse(t *testing.T) {
 	gdb := requireGDB(t)
 	m := bootMachine(t)
+	kmain := movedSymbol(t, m, "kmain")
 	rec, err := record.New(m, record.Config{SnapshotEvery: 1 << 20})
 	require.NoError(t, err)
 	s := serve(t, m, Options{Recorder: rec}, emu.Forever, true)
@@ -451,7 +463,6 @@ reverse-continue
 info registers rip
 detach
 `)
-	kmain := symbol(t, "kmain")
 	var rips []string
 	for _, mt := range regexp.MustCompile(`(?m)^rip +(0x[0-9a-f]+)`).FindAllStringSubmatch(out, -1) {
 		rips = append(rips, mt[1])

@@ -114,7 +114,7 @@ func TestReplayInput(t *testing.T) {
 	start := m.CPU.Instret
 	r.Input([]byte("mem\r"))
 	require.Equal(t, emu.StopTimeLimit, r.Run(320_000_000).Reason)
-	scratch := symbolAddr(t, "housekeeping_runs")
+	scratch := symbolAddr(t, m, "housekeeping_runs")
 	require.NoError(t, r.Poke(scratch, []byte{0x55}))
 	require.Equal(t, emu.StopTimeLimit, r.Run(400_000_000).Reason)
 	require.Contains(t, out.String(), "kpp> mem")

@@ -32,7 +32,7 @@ func TestReverseInterrupts(t *testing.T) {
 	// on a fresh machine.
 	fresh := boot(t, line)
 	runTo(t, fresh, n-k)
-	tick := symbolAddr(t, "apic_tick")
+	tick := symbolAddr(t, fresh, "apic_tick")
 	fresh.SetBreakpoint(tick)
 	ticks := 0
 	for fresh.CPU.Instret < n {
@@ -181,14 +181,14 @@ func moduleOf(m *emu.Machine, addr uint64) string {
 	return mod
 }
 
-// symbolAddr is a kernel symbol's address.
-func symbolAddr(t *testing.T, name string) uint64 {
+// symbolAddr is a kernel symbol's address in m, where the kernel has
+// reported its base (it may run its image away from the link address).
+func symbolAddr(t *testing.T, m *emu.Machine, name string) uint64 {
 	t.Helper()
-	syms, err := scenario.KernelSymbols(images.Kernel())
+	require.True(t, m.Symbols().KernelBaseKnown(), "the kernel has not reported its base yet")
+	a, err := m.Symbols().Address(name)
 	require.NoError(t, err)
-	s, ok := syms.Lookup(name)
-	require.True(t, ok, "no symbol %s", name)
-	return s.Addr
+	return a
 }
 
 // TestWhoWroteAcrossProcesses: two ring-3 processes preempt each other
@@ -203,7 +203,7 @@ func TestWhoWroteAcrossProcesses(t *testing.T) {
 	defer r.Close()
 	require.Equal(t, emu.StopTimeLimit, r.Run(700_000_000).Reason)
 	n := m.CPU.Instret
-	addr := symbolAddr(t, "tick_count")
+	addr := symbolAddr(t, m, "tick_count")
 	w, err := r.WhoWrote(addr, 8)
 	require.NoError(t, err)
 	require.Equal(t, n, m.CPU.Instret, "whowrote leaves the machine where it was")

@@ -21,7 +21,7 @@ func TestWhoWroteWiderRange(t *testing.T) {
 
 	// pic_mask1 is a byte the kernel stores with one MOV when it unmasks
 	// an ISA interrupt.
-	mask := symbolAddr(t, "pic_mask1")
+	mask := symbolAddr(t, m, "pic_mask1")
 	one, err := r.WhoWrote(mask, 1)
 	require.NoError(t, err)
 	require.False(t, one.Host)
@@ -36,7 +36,7 @@ func TestWhoWroteWiderRange(t *testing.T) {
 	require.Equal(t, one.New, wide.New, "the byte written, after")
 
 	// A host poke of one byte in the middle of the range.
-	a := symbolAddr(t, "tick_count")
+	a := symbolAddr(t, m, "tick_count")
 	before := make([]byte, 8)
 	require.NoError(t, m.ReadVirt(a, before))
 	require.NoError(t, r.Poke(a+6, []byte{before[6] ^ 0x55}))
