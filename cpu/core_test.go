@@ -222,3 +222,35 @@ func TestDecodeCacheBounded(t *testing.T) {
 		t.Fatalf("%d code pages cached", n)
 	}
 }
+
+// An instruction that ends at the last byte of a page does not touch the
+// next page: its page-table entry keeps a clear accessed bit, whether the
+// instructions run one at a time or in a block.
+func TestFetchAtPageEndLeavesNextPage(t *testing.T) {
+	for _, steps := range []bool{true, false} {
+		e := newTestEnv(t, 0)
+		start := uint64(tCode + 0x1000 - 3)
+		e.load(start, []byte{0x90, 0x90, 0xF4}) // nop; nop; hlt
+		e.c.RIP = start
+		pte := uint64(0x4000 + 8*((tCode+0x1000)>>12))
+		if e.read64(pte)&0x20 != 0 {
+			t.Fatalf("accessed bit set before the run")
+		}
+		if steps {
+			for range 3 {
+				e.c.Step()
+			}
+		} else {
+			e.run(10)
+		}
+		if !e.c.Halted {
+			t.Fatalf("steps=%v: not halted at RIP %#x", steps, e.c.RIP)
+		}
+		if e.read64(pte)&0x20 != 0 {
+			t.Fatalf("steps=%v: the next page's accessed bit was set", steps)
+		}
+		if e.read64(uint64(0x4000+8*(start>>12)))&0x20 == 0 {
+			t.Fatalf("steps=%v: the code page's accessed bit is clear", steps)
+		}
+	}
+}

@@ -307,7 +307,10 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 	n := copy(win[:], b)
 	var f2 *Fault
 	pfn2 := ^uint64(0)
-	if n < 15 {
+	// The next page only for an instruction that runs into it: translating
+	// it sets its accessed bit (and may fault), which an instruction that
+	// ends on this page must not do, as on the block path.
+	if n < 15 && c.decode(win[:n], true) == nil {
 		next := (lin | 0xFFF) + 1
 		if !c.long {
 			next &= 0xFFFFFFFF
