@@ -56,7 +56,7 @@ func bootCommand() *cli.Command {
 				"optionally followed by a space and its arguments; repeatable (default: the embedded initrd archive and vendor_sample)"},
 			&cli.StringFlag{Name: "append", Usage: "kernel command line `CMDLINE` (the guest sees \"<kernel path> CMDLINE\")"},
 			&cli.StringFlag{Name: "mem", Value: "128M", Usage: "guest RAM `SIZE` (K, M or G suffix; a plain number is MiB)"},
-			&cli.Uint64Flag{Name: "seed", Usage: "seed `N` of the machine's randomness (RDRAND)"},
+			&cli.Uint64Flag{Name: "seed", Usage: "seed `N` of the machine's randomness (RDRAND; the kernel's per-boot base, through fw_cfg)"},
 			&cli.IntFlag{Name: "smp", Value: 1, Usage: "number of processors `N` (1 to 16), as QEMU's -smp"},
 			&cli.Uint64Flag{Name: "quantum", Usage: "with --smp: instructions `N` each processor runs before the next takes its turn (default 4000)"},
 			&cli.StringSliceFlag{Name: "device", Usage: "add the optional device `NAME` as QEMU's -device does (" +
