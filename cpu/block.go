@@ -42,10 +42,21 @@ type block struct {
 	cnt  uint64 // instructions in the whole block (a fused pair counts two)
 	ops  []blockOp
 	jit  *jitBlock // translation (jit_hook.go), made on first dispatch with the tier on
-	// succ caches the blocks that followed this one in the same page (the fall-through
-	// and a branch target), so that chaining skips the page's block table; an entry is
-	// used only while its generation and mode are current.
-	succ [2]*block
+	// succ caches the blocks that followed this one (the fall-through and a branch
+	// target, in this page or another), so that chaining skips the run loop, the page
+	// translation and the page's block table; an entry is used only while its
+	// generation and mode are current and, for another page, while the TLB still
+	// translates its linear page to the entry's frame.
+	succ [2]blockLink
+}
+
+// blockLink is a cached successor of a block: block b, which starts at linear address
+// lin in code page p, as the decode cache of epoch dec holds it.
+type blockLink struct {
+	b   *block
+	p   *codePage
+	lin uint64
+	dec uint32
 }
 
 // blockOp is one step of a block: an instruction, or a fused pair (cnt 2) whose second
@@ -58,8 +69,9 @@ type blockOp struct {
 }
 
 // runBlock executes b's instructions while the budget n lasts, then the blocks that follow
-// in the same code page, and returns what is left of the budget. It returns to the run
-// loop for pending work, a fault, a page change or a budget too small for a fused pair.
+// it (block links), and returns what is left of the budget. It returns to the run loop
+// for pending work, a fault, a successor it cannot link or a budget too small for a
+// fused pair.
 func (c *CPU) runBlock(b *block, n uint64) uint64 {
 	for {
 		if b.cnt > n {
@@ -80,8 +92,31 @@ func (c *CPU) runBlock(b *block, n uint64) uint64 {
 				c.exception(f)
 				return n - op.done
 			}
-			if atomic.LoadUint32(&c.pending) != 0 {
-				return n - op.done
+			if p := atomic.LoadUint32(&c.pending); p != 0 {
+				switch p {
+				case pendShadow:
+					// The next instruction runs in the interrupt shadow of this one
+					// (STI, MOV SS) with nothing else pending. When it is the next
+					// step of this block (which fits the budget) it runs here, as the
+					// run loop's service path would run it, and the shadow ends;
+					// otherwise the run loop takes it.
+					if i+1 == len(ops) || c.RIP != next {
+						return n - op.done
+					}
+					c.IntrShadow = false
+					c.SSShadow = false
+					c.clrPending(pendShadow)
+					continue
+				case pendResync:
+					// Paging, mode, privilege or code changed: the rest of this block
+					// may be stale; the successor is looked up (and checked) afresh.
+					c.clrPending(pendResync)
+					c.icLin = icInvalid // re-entering the page renews its code mark
+					n -= op.done
+					goto chain
+				default:
+					return n - op.done
+				}
 			}
 			if c.RIP != next {
 				n -= op.done
@@ -90,35 +125,74 @@ func (c *CPU) runBlock(b *block, n uint64) uint64 {
 		}
 		n -= b.cnt
 	chain:
-		// The successor, when it is in the same page: nothing pending means the
-		// current code page is still RIP's.
-		lin := c.RIP + c.icBase
-		if n == 0 || lin&^0xFFF != c.icLin {
+		if n == 0 {
 			return n
 		}
-		off := uint16(lin & 0xFFF)
-		p := c.icPage
-		nb := b.succ[0]
-		if nb == nil || nb.off != off {
-			nb = b.succ[1]
-			if nb == nil || nb.off != off {
-				if p.blk == nil {
+		lin := c.RIP + c.icBase
+		l := &b.succ[0]
+		if l.lin != lin || l.dec != c.decEpoch {
+			l = &b.succ[1]
+			if l.lin != lin || l.dec != c.decEpoch {
+				if l = c.link(b, lin); l == nil {
 					return n
 				}
-				nb = p.blk[off]
-				if nb == nil {
-					return n
-				}
-				// The newest successor replaces the older entry.
-				b.succ[1] = b.succ[0]
-				b.succ[0] = nb
 			}
 		}
-		if nb.gen != p.gen || nb.mode != c.mode || nb.cnt == 0 {
+		if (lin&^0xFFF != c.icLin || l.p != c.icPage) && !c.enterLinked(l, lin) {
+			return n
+		}
+		nb := l.b
+		if nb.gen != l.p.gen || nb.mode != c.mode || nb.cnt == 0 {
 			return n
 		}
 		b = nb
 	}
+}
+
+// link finds the block at linear address lin for chaining from b (translating lin's page
+// when it is not the current code page, and building the block when there is none) and
+// caches it as b's newest successor; nil when the run loop must take over (the page does
+// not translate, holds host breakpoints, nothing can start at lin, or the translating
+// tier is on and the block is not built yet, so that its dispatch translates it).
+func (c *CPU) link(b *block, lin uint64) *blockLink {
+	var nb *block
+	if c.accel == AccelJIT {
+		if lin&^0xFFF != c.icLin || c.icPage.blk == nil {
+			return nil
+		}
+		if nb = c.icPage.blk[lin&0xFFF]; nb == nil {
+			return nil
+		}
+	} else {
+		if lin&^0xFFF != c.icLin && (len(c.bpPages) > 0 || !c.enterPage(lin)) {
+			return nil
+		}
+		if nb = c.blockAt(lin & 0xFFF); nb == nil {
+			return nil
+		}
+	}
+	b.succ[1] = b.succ[0]
+	b.succ[0] = blockLink{b: nb, p: c.icPage, lin: lin, dec: c.decEpoch}
+	return &b.succ[0]
+}
+
+// enterLinked makes the page of the cached successor l, at linear address lin, the
+// current code page, as enterPage would, when the TLB still translates lin's page to
+// l's frame (a fetch there would hit and find that frame) and nothing else needs the
+// run loop; it reports whether it did. The frame's code mark needs no renewal: it was
+// set when the block was built, and a write that clears it also changes the page's
+// generation, which the caller checks.
+func (c *CPU) enterLinked(l *blockLink, lin uint64) bool {
+	if len(c.bpPages) > 0 || c.accel == AccelJIT {
+		return false
+	}
+	pa, ok := c.mem.ExecHit(mmu.VAddr(lin), c.user)
+	if !ok || pa>>12 != l.p.pfn {
+		return false
+	}
+	c.icLin = lin &^ 0xFFF
+	c.icPage = l.p
+	return true
 }
 
 // runPartial executes the first instructions of b that fit in the budget n (less than the

@@ -163,6 +163,7 @@ type CPU struct {
 	icLin     uint64    // linear page of the current code page, or icInvalid
 	icPage    *codePage // decoded entries of that page
 	icBase    uint64    // CS base added to RIP to form the linear fetch address
+	decEpoch  uint32    // counts decode-cache flushes: a block link of another epoch is stale
 	blockArena
 	noBlocks bool  // SetBlockDispatch(false): one instruction per run-loop iteration
 	accel    Accel // execution tier (accel.go)
@@ -458,7 +459,12 @@ func (c *CPU) Run(budget uint64) (ex Exit) {
 	// Each iteration runs one instruction (or the service path's work), or a block of
 	// them (block.go), and takes what it ran from the budget.
 	for n := budget; n > 0; {
-		if atomic.LoadUint32(&c.pending) != 0 {
+		if p := atomic.LoadUint32(&c.pending); p == pendResync && len(c.bpPages) == 0 {
+			// Nothing to service: the page is translated again (which renews its
+			// code mark) and the instruction runs on the block path.
+			c.clrPending(pendResync)
+			c.icLin = icInvalid
+		} else if p != 0 {
 			if len(c.bpPages) > 0 {
 				c.markBP()
 			}

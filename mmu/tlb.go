@@ -259,6 +259,20 @@ func (m *MMU) ExecCached(va VAddr, user bool) bool {
 	return m.tlb[Exec][cls][vpn&(tlbSets-1)].tag == vpn
 }
 
+// ExecHit returns the physical address of the page containing va as the
+// TLB's instruction-fetch translation for the given privilege holds it, and
+// whether it holds one: when it does, Fetch of an address in that page hits
+// and returns the same frame (no walk, nothing written).
+func (m *MMU) ExecHit(va VAddr, user bool) (uint64, bool) {
+	cls := clsSup
+	if user {
+		cls = clsUser
+	}
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Exec][cls][vpn&(tlbSets-1)]
+	return e.pa, e.tag == vpn
+}
+
 // unmapCodeWrites removes the fast-path pointer of every write entry that
 // maps physical page pfn, so the next write to it takes the slow path.
 func (m *MMU) unmapCodeWrites(pfn uint64) {
