@@ -1,5 +1,7 @@
 package mmu
 
+import "math/bits"
+
 // The TLB caches successful translations, split by access kind (read, write,
 // execute) and privilege class, so that a hit already implies the access is
 // permitted: the fast paths compare one tag and use the page pointer.
@@ -159,15 +161,12 @@ func (m *MMU) Invlpg(va VAddr) {
 func (m *MMU) invalidatePage(va uint64) {
 	vpn := va >> 12
 	idx := vpn & (tlbSets - 1)
-	for k := range m.tlb {
-		for c := range m.tlb[k] {
-			if m.used&(1<<(k*numClasses+c)) == 0 {
-				continue // an array with no valid entry (most of them, usually)
-			}
-			e := &m.tlb[k][c][idx]
-			if e.tag == vpn {
-				*e = tlbEntry{tag: invalidTag}
-			}
+	// Only the arrays that hold a valid entry (a few of them, usually) are visited.
+	for used := m.used & (1<<(len(m.tlb)*numClasses) - 1); used != 0; used &= used - 1 {
+		a := bits.TrailingZeros16(used)
+		e := &m.tlb[a/numClasses][a%numClasses][idx]
+		if e.tag == vpn {
+			*e = tlbEntry{tag: invalidTag}
 		}
 	}
 	if !m.haveLarge {
