@@ -484,5 +484,7 @@ func (c *CPU) markBP() bool {
 // RIP again (paging, mode, privilege or code changes).
 func (c *CPU) resync() {
 	c.icLin = icInvalid
-	c.setPending(pendResync)
+	if atomic.LoadUint32(&c.pending)&pendResync == 0 {
+		c.setPending(pendResync)
+	}
 }

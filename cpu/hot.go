@@ -369,3 +369,29 @@ func movMR32(c *CPU, u *uop) *Fault { return c.store32(c.ea(u), c.GPR[u.r[1]&15]
 func movMI32(c *CPU, u *uop) *Fault { return c.store32(c.ea(u), u.imm) }
 
 func movMI64(c *CPU, u *uop) *Fault { return c.store64(c.ea(u), u.imm) }
+
+// pushR64 is PUSH r64 in 64-bit mode (the TLB-hit path first). A non-canonical stack
+// address never hits (the TLB holds canonical translations only), so push raises its #SS.
+func pushR64(c *CPU, u *uop) *Fault {
+	v := c.GPR[u.r[0]&15]
+	sp := c.GPR[RSP] - 8
+	if !c.memSlow && c.mem.TryWrite64(mmu.VAddr(sp), v, c.user, c.RFLAGS&FlagAC != 0) {
+		c.GPR[RSP] = sp
+		return nil
+	}
+	return c.push(v, 8)
+}
+
+// popR64 is POP r64 in 64-bit mode (the TLB-hit path first); POP RSP loads the popped
+// value, as popR does.
+func popR64(c *CPU, u *uop) *Fault {
+	sp := c.GPR[RSP]
+	if !c.memSlow {
+		if v, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0); ok {
+			c.GPR[RSP] = sp + 8
+			c.GPR[u.r[0]&15] = v
+			return nil
+		}
+	}
+	return popR(c, u)
+}

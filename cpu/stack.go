@@ -23,6 +23,9 @@ func xlatePUSH(u *uop, d *decodeInfo) bool {
 	switch u.kind[0] {
 	case kReg:
 		u.fn = pushR
+		if d.mode == 64 && u.osize == 8 && specialiseOn {
+			u.fn = pushR64
+		}
 	case kMem:
 		u.fn = pushM
 	case kImm:
@@ -59,6 +62,9 @@ func xlatePOP(u *uop, d *decodeInfo) bool {
 	switch u.kind[0] {
 	case kReg:
 		u.fn = popR
+		if d.mode == 64 && u.osize == 8 && specialiseOn {
+			u.fn = popR64
+		}
 	case kMem:
 		u.fn = popM
 	case kSeg:
