@@ -25,7 +25,7 @@ TESTGUEST_BIN := emu/testdata/guest.elf emu/testdata/timer.bin emu/testdata/xsav
 	emu/testdata/smpwork.bin emu/testdata/pciprobe.bin emu/testdata/ideprobe.bin emu/testdata/legacyprobe.bin
 
 .PHONY: all build run test unit unit-jit vet fresh fresh-abi fresh-images fresh-testguest \
-	images bench bench-check bench-deps gobench lint parity difftest-long difftest-coverage campaign testguest clean \
+	images bench bench-check bench-deps pgo gobench lint parity difftest-long difftest-coverage campaign testguest clean \
 	fuzz-long binary
 
 # The kppemu binary that run, bench and campaign execute.
@@ -187,6 +187,15 @@ bench-deps:
 # ./bin/kppemu bench --cpu-time --runs 5 --json > emu/bench/baseline.json
 bench-check: binary
 	./$(KPPEMU) bench --cpu-time --runs 5 --check emu/bench/baseline.json $(ARGS)
+
+# The profile that go build uses for kppemu (profile-guided optimisation:
+# cmd/kppemu/default.pgo): a CPU profile of the interpreter on the standard
+# workloads. Rebuilding it after large changes to the run loop keeps it
+# representative; a stale profile only optimises less.
+pgo: binary
+	./$(KPPEMU) bench --accel interp --runs 1 --qemu=false --bochs=false --cpu-time --quiet \
+		--workload crc32 --workload sha256 --workload qsort --workload syscall \
+		--workload sysloop --workload irqloop --workload boot --cpuprofile cmd/kppemu/default.pgo
 
 gobench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
