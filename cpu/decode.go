@@ -305,24 +305,6 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 	}
 	var win [15]byte
 	n := copy(win[:], b)
-	if n < 15 {
-		// An instruction that ends in this page is taken from this page's bytes alone,
-		// as block decoding takes it: the next page is translated (its accessed bit
-		// set, its fault taken) only for an instruction that may run into it.
-		if old != nil && int(old.len) <= n && string(old.raw[:old.len]) == string(win[:old.len]) {
-			old.gen = p.gen
-			return old, nil
-		}
-		c.quietUD = true
-		u := c.decode(win[:n], true)
-		c.quietUD = false
-		if u != nil && u.op != 0 && int(u.len) <= n {
-			u.gen = p.gen
-			copy(u.raw[:], win[:u.len])
-			p.u[lin&0xFFF] = u
-			return u, nil
-		}
-	}
 	var f2 *Fault
 	pfn2 := ^uint64(0)
 	// The next page only for an instruction that runs into it: translating
