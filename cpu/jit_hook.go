@@ -98,6 +98,18 @@ type jitJC struct {
 // jitJCSize is the number of jump-cache entries (a power of two).
 const jitJCSize = 4096
 
+// jcEmpty marks a free jump-cache slot: a non-canonical address, which generated code
+// never looks up (a target is canonical before the lookup), where 0 would match a jump
+// to address 0 and enter code at address 0 of the host.
+const jcEmpty = 1 << 63
+
+// jitClearJC empties the jump cache.
+func (c *CPU) jitClearJC() {
+	for i := range c.jit.jcache {
+		c.jit.jcache[i] = jitJC{lin: jcEmpty}
+	}
+}
+
 // jcIndex is the jump-cache slot of linear address lin (generated code hashes alike).
 func jcIndex(lin uint64) uint64 { return (lin ^ lin>>12) & (jitJCSize - 1) }
 
@@ -129,6 +141,7 @@ func (c *CPU) enableJIT() error {
 	c.jit.buf = buf
 	c.jit.sites = make(map[uintptr]jitSite)
 	c.jit.jcache = make([]jitJC, jitJCSize)
+	c.jitClearJC()
 	c.jit.jcPage = make([]*codePage, jitJCSize)
 	c.jit.jcBase = uintptr(unsafe.Pointer(&c.jit.jcache[0]))
 	// The arena is unmapped when the CPU is garbage.

@@ -451,3 +451,34 @@ func TestJITCallsStayInGeneratedCode(t *testing.T) {
 		t.Fatalf("generated code ran %d instructions in %d entries from Go", st.Ran, st.Entries)
 	}
 }
+
+// TestJITJumpToZero jumps, calls and returns to address 0 in both tiers: an empty
+// jump-cache slot must not look like the translation of address 0.
+func TestJITJumpToZero(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		code []byte
+	}{
+		{"jmp", []byte{0x31, 0xC0, 0xFF, 0xE0}},                                // xor eax, eax; jmp rax
+		{"call", []byte{0x31, 0xC0, 0xFF, 0xD0}},                               // xor eax, eax; call rax
+		{"call-mem", []byte{0x31, 0xC0, 0x50, 0xFF, 0x14, 0x24}},               // xor eax, eax; push rax; call [rsp]
+		{"ret", []byte{0x31, 0xC0, 0x50, 0xC3}},                                // xor eax, eax; push rax; ret
+		{"loop", []byte{0xB9, 3, 0, 0, 0, 0xE2, 0xFE, 0x31, 0xC0, 0xFF, 0xE0}}, // mov ecx, 3; loop $; xor eax, eax; jmp rax
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newJITPair(t, 0)
+			p.setup(tc.code, rand.New(rand.NewSource(1)), 0)
+			var ex [2]Exit
+			for i, e := range p.envs {
+				ex[i] = e.c.Run(1000)
+			}
+			if ex[0].Reason != ex[1].Reason {
+				t.Fatalf("exit %v (interp) vs %v (jit)", ex[0], ex[1])
+			}
+			p.compare(tc.name)
+			if p.envs[1].c.jit.entries == 0 {
+				t.Fatal("nothing ran translated")
+			}
+		})
+	}
+}

@@ -196,7 +196,7 @@ func (c *CPU) jitReset() {
 	c.jit.keep = nil
 	c.jit.linkSite = 0
 	c.jit.slots = nil
-	clear(c.jit.jcache)
+	c.jitClearJC()
 }
 
 // jitAssemble assembles the code of block b; nil when its first instruction is not
