@@ -365,14 +365,7 @@ func (x *xlator) xadd(u *uop) bool {
 	if !isInt(s) {
 		return false
 	}
-	switch u.kind[0] {
-	case kReg:
-		x.loadReg(jit.RAX, u.r[0], s)
-	case kMem:
-		if !x.rmwMem(u, s, true, jit.RAX) {
-			return false
-		}
-	default:
+	if !x.loadDst(u, s) {
 		return false
 	}
 	x.loadReg(jit.RCX, u.r[1], s)
@@ -473,24 +466,11 @@ func (x *xlator) shiftAny(u *uop) bool {
 		return false // the interpreter's own results for an 8/16-bit shift by its width or more
 	}
 	mem := u.kind[0] == kMem
-	switch u.kind[0] {
-	case kReg:
-		x.loadReg(jit.RAX, u.r[0], s)
-	case kMem:
-		if !x.rmwMem(u, s, true, jit.RAX) {
-			return false
-		}
-	default:
+	if !x.loadDst(u, s) {
 		return false
 	}
-	// zeroCount: nothing changes, but a 32-bit register destination is still written.
-	zeroCount := func() {
-		if !mem && s == 4 {
-			x.storeReg(u.r[0], 4, jit.RAX)
-		}
-	}
 	if !byCL && n == 0 {
-		zeroCount()
+		x.zeroCount(u, s)
 		return true
 	}
 	var skip jit.Label
@@ -591,7 +571,7 @@ func (x *xlator) shiftAny(u *uop) bool {
 		shifted := x.fork()
 		x.rc, x.fl = before.rc, before.fl
 		a.Bind(skip)
-		zeroCount()
+		x.zeroCount(u, s)
 		a.Bind(done)
 		x.join(shifted)
 	}
@@ -618,23 +598,11 @@ func (x *xlator) shiftDouble(u *uop) bool {
 		return false
 	}
 	mem := u.kind[0] == kMem
-	switch u.kind[0] {
-	case kReg:
-		x.loadReg(jit.RAX, u.r[0], s)
-	case kMem:
-		if !x.rmwMem(u, s, true, jit.RAX) {
-			return false
-		}
-	default:
+	if !x.loadDst(u, s) {
 		return false
 	}
-	zeroCount := func() {
-		if !mem && s == 4 {
-			x.storeReg(u.r[0], 4, jit.RAX)
-		}
-	}
 	if !byCL && n == 0 {
-		zeroCount()
+		x.zeroCount(u, s)
 		return true
 	}
 	x.loadReg(jit.RDX, u.r[1], s)
@@ -686,7 +654,7 @@ func (x *xlator) shiftDouble(u *uop) bool {
 		shifted := x.fork()
 		x.rc, x.fl = before.rc, before.fl
 		a.Bind(skip)
-		zeroCount()
+		x.zeroCount(u, s)
 		a.Bind(done)
 		x.join(shifted)
 	}
@@ -844,4 +812,26 @@ func (x *xlator) bitScan(u *uop) bool {
 		x.capture(false)
 	}
 	return true
+}
+
+// loadDst loads the destination operand of a read-modify-write instruction into RAX (a
+// memory destination through the TLB-hit path, which keeps its address for the store).
+func (x *xlator) loadDst(u *uop, s uint8) bool {
+	switch u.kind[0] {
+	case kReg:
+		x.loadReg(jit.RAX, u.r[0], s)
+	case kMem:
+		return x.rmwMem(u, s, true, jit.RAX)
+	default:
+		return false
+	}
+	return true
+}
+
+// zeroCount ends a shift by a zero count: nothing changes, but a 32-bit register
+// destination is still written (its upper half cleared).
+func (x *xlator) zeroCount(u *uop, s uint8) {
+	if u.kind[0] == kReg && s == 4 {
+		x.storeReg(u.r[0], 4, jit.RAX)
+	}
 }
