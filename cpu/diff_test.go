@@ -35,6 +35,7 @@ package cpu
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"hash/fnv"
@@ -419,10 +420,14 @@ func TestDiff(t *testing.T) {
 				if res.vector >= 0 || res.exit != "" {
 					diffs = compareDiff(&g.c, &nout, &d.out, res) + "  (not run on the host)\n"
 				} else {
-					if err := native.Run(g.c.code, &g.c.in, &nout); err != nil {
+					var f *native.Fault
+					if err := native.Run(g.c.code, &g.c.in, &nout); errors.As(err, &f) {
+						diffs = fmt.Sprintf("  host: %v; emulator: no exception\n", f)
+					} else if err != nil {
 						t.Fatal(err)
+					} else {
+						diffs = compareDiff(&g.c, &nout, &d.out, res)
 					}
-					diffs = compareDiff(&g.c, &nout, &d.out, res)
 				}
 				if diffs != "" {
 					st.mismatch++
@@ -494,6 +499,9 @@ func TestDiff(t *testing.T) {
 	}
 	if len(skipped) > 0 {
 		t.Logf("skipped forms:\n  %s", strings.Join(skipped, "\n  "))
+	}
+	if n := native.Retries(); n > 0 {
+		t.Logf("%d host faults went away when the case was run again (see native.Attempts)", n)
 	}
 	logX87Tol(t)
 	cov.report(t, enumerate(t), allRan)

@@ -17,11 +17,40 @@
 // included: it normally points into the private stack) and jumps to the snippet. The
 // snippet falls through into a JMP to the epilogue, which stores every register, RFLAGS
 // and MXCSR, restores the host's state (DF cleared, X15 zeroed as Go's ABI expects) and
-// returns. The snippet must not fault, must not change segment or FS/GS state and must
-// not leave the region; generators guarantee that (a fault would kill the test process).
+// returns. The snippet must not change segment or FS/GS state and must not leave the
+// region; generators guarantee that.
+//
+// Host faults. While a snippet runs, SIGILL, SIGBUS, SIGFPE and SIGSEGV go to a small
+// handler in the region: a fault whose instruction lies in the region is recorded and
+// the snippet abandoned through an epilogue that restores the host's state, so Run
+// returns a *Fault instead of the test process dying; a fault anywhere else puts the
+// Go runtime's own handler back and lets the instruction fault again. A snippet that
+// faults is run again (up to Attempts times in all) before the fault is reported: some
+// virtualised hosts emulate an ordinary memory access on first touch of a page and
+// raise #UD for instructions their emulator lacks (x87 loads, for one), a fault the
+// same instruction does not take when run again.
 package native
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
+
+// Attempts is how many times Run runs a snippet that takes a host fault.
+const Attempts = 3
+
+// Fault is a host exception taken by a snippet on every attempt.
+type Fault struct {
+	Signal int    // SIGILL 4, SIGBUS 7, SIGFPE 8, SIGSEGV 11
+	Code   int    // si_code (e.g. ILL_ILLOPN 2, SEGV_MAPERR 1)
+	Addr   uint64 // si_addr: the faulting instruction or data address
+	RIP    uint64 // the instruction that faulted
+}
+
+func (f *Fault) Error() string {
+	return fmt.Sprintf("native: host signal %d (code %d, address %#x) at %#x (offset %#x of the snippet) on each of %d attempts",
+		f.Signal, f.Code, f.Addr, f.RIP, int64(f.RIP)-CodeAddr, Attempts)
+}
 
 // Addresses of the shared region (identical on the host and in the emulator).
 const (

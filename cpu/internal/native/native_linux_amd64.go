@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -23,9 +24,19 @@ const (
 	ctxOutMXCSR = 0x288
 	ctxOutXMM   = 0x300
 	ctxHost     = 0x400 // RSP RBP RBX R12 R13 R14 R15, then MXCSR at +0x38
+	ctxFault    = 0x440 // signal (0: none), si_code, si_addr, RIP of a host fault
+	ctxSaved    = 0x800 // the Go runtime's sigaction for signal n at +32*n
 
-	prologueAddr = Base + 0x5000
-	epilogueAddr = Base + 0x5800
+	prologueAddr      = Base + 0x5000
+	epilogueAddr      = Base + 0x5800
+	faultEpilogueAddr = Base + 0x5C00
+	handlerAddr       = Base + 0x5D00
+	restorerAddr      = Base + 0x5F00
+
+	saSiginfo  = 0x4
+	saOnstack  = 0x08000000
+	saRestorer = 0x04000000
+	ucRIP      = 40 + 16*8 // uc_mcontext.gregs[REG_RIP] in the kernel's ucontext
 
 	mapFixedNoReplace = 0x100000
 	archGetFS         = 0x1003
@@ -40,7 +51,12 @@ var (
 	initErr error
 	region  []byte
 	mu      sync.Mutex
+	retries atomic.Uint64
 )
+
+// Retries is how many snippet runs so far took a host fault that a later attempt did
+// not take.
+func Retries() uint64 { return retries.Load() }
 
 // Available reports whether snippets can run here (maps the region on first use).
 func Available() error {
@@ -73,6 +89,10 @@ func setup() {
 	region = unsafe.Slice((*byte)(unsafe.Add(nil, addr)), RegionSize)
 	copy(region[prologueAddr-Base:], prologue())
 	copy(region[epilogueAddr-Base:], epilogue())
+	copy(region[faultEpilogueAddr-Base:], faultEpilogue())
+	copy(region[handlerAddr-Base:], handler())
+	// The restorer: rt_sigreturn.
+	copy(region[restorerAddr-Base:], []byte{0xB8, 15, 0, 0, 0, 0x0F, 0x05})
 }
 
 // mirror maps the scratch data a second time at addr: a placeholder mapping first
@@ -163,6 +183,12 @@ func epilogue() []byte {
 	for x := byte(0); x < 16; x++ {
 		b = movdqu(b, x, ctxAddr+ctxOutXMM+16*uint32(x), true)
 	}
+	return restoreHost(b)
+}
+
+// restoreHost is the common tail of both epilogues: MXCSR, DF and the callee-owned
+// registers back as the host had them, X15 zeroed, return to callEntry.
+func restoreHost(b []byte) []byte {
 	b = abs(append(b, 0x0F, 0xAE), 2, ctxAddr+ctxHost+0x38) // ldmxcsr host
 	b = append(b, 0xFC)                                     // cld
 	for i, r := range hostRegs {
@@ -170,6 +196,84 @@ func epilogue() []byte {
 	}
 	b = append(b, 0x45, 0x0F, 0x57, 0xFF) // xorps xmm15, xmm15
 	return append(b, 0xC3)                // ret
+}
+
+// faultEpilogue is where the signal handler sends an abandoned snippet: the x87 unit
+// reset (the snippet may have left it in any state), then the host's state back.
+func faultEpilogue() []byte {
+	return restoreHost([]byte{0xDB, 0xE3}) // fninit
+}
+
+// handler is the signal handler (SA_SIGINFO: RDI signal, RSI siginfo, RDX ucontext).
+// A fault at an instruction inside the region is recorded in the context block and
+// the interrupted RIP replaced by the fault epilogue; any other fault puts back the
+// Go runtime's saved sigaction for the signal and returns, so the instruction faults
+// again into the runtime's handler.
+func handler() []byte {
+	b := []byte{0x48, 0x8B, 0x82, ucRIP, 0, 0, 0}                                 // mov rax, [rdx+RIP]
+	b = append(b, 0x48, 0x89, 0xC1)                                               // mov rcx, rax
+	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0x81, 0xE9), Base)       // sub rcx, Base
+	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0x81, 0xF9), RegionSize) // cmp rcx, RegionSize
+	jae := len(b)
+	b = append(b, 0x73, 0)                  // jae chain
+	b = movStore(b, 0, ctxAddr+ctxFault+24) // RIP
+	b = movStore(b, 7, ctxAddr+ctxFault)    // signal
+	b = append(b, 0x8B, 0x4E, 0x08)         // mov ecx, [rsi+8]: si_code
+	b = movStore(b, 1, ctxAddr+ctxFault+8)
+	b = append(b, 0x48, 0x8B, 0x4E, 0x10) // mov rcx, [rsi+16]: si_addr
+	b = movStore(b, 1, ctxAddr+ctxFault+16)
+	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0xC7, 0xC1), faultEpilogueAddr) // mov rcx, imm
+	b = append(b, 0x48, 0x89, 0x8A, ucRIP, 0, 0, 0, 0xC3)                                // mov [rdx+RIP], rcx; ret
+	b[jae+1] = byte(len(b) - (jae + 2))
+	// chain: rt_sigaction(signal, &saved[signal], NULL, 8)
+	b = append(b, 0x89, 0xF8, 0xC1, 0xE0, 0x05)                             // mov eax, edi; shl eax, 5
+	b = binary.LittleEndian.AppendUint32(append(b, 0x05), ctxAddr+ctxSaved) // add eax, imm
+	b = append(b, 0x48, 0x89, 0xC6, 0x31, 0xD2)                             // mov rsi, rax; xor edx, edx
+	b = append(b, 0x41, 0xBA, 8, 0, 0, 0)                                   // mov r10d, 8
+	b = append(b, 0xB8, byte(syscall.SYS_RT_SIGACTION), 0, 0, 0)            // mov eax, nr
+	return append(b, 0x0F, 0x05, 0xC3)                                      // syscall; ret
+}
+
+// faultSignals are the signals a snippet's own exceptions raise.
+var faultSignals = []int{int(syscall.SIGILL), int(syscall.SIGBUS), int(syscall.SIGFPE), int(syscall.SIGSEGV)}
+
+// sigaction is the kernel's struct sigaction on x86-64.
+type sigaction struct {
+	handler, flags, restorer uintptr
+	mask                     uint64
+}
+
+func rtSigaction(sig int, act, old unsafe.Pointer) error {
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(act), uintptr(old), 8, 0, 0); errno != 0 {
+		return fmt.Errorf("native: rt_sigaction(%d): %v", sig, errno)
+	}
+	return nil
+}
+
+func savedAction(sig int) unsafe.Pointer {
+	return unsafe.Pointer(&region[ctxAddr-Base+ctxSaved+32*sig])
+}
+
+// catchFaults points the fault signals at the region's handler, keeping the runtime's
+// actions in the context block, and returns the function that puts them back.
+func catchFaults() (func(), error) {
+	act := sigaction{handler: handlerAddr, flags: saSiginfo | saOnstack | saRestorer, restorer: restorerAddr}
+	done := 0
+	restore := func() {
+		for _, sig := range faultSignals[:done] {
+			if err := rtSigaction(sig, savedAction(sig), nil); err != nil {
+				panic(err) // the runtime's own handler could not be put back
+			}
+		}
+	}
+	for _, sig := range faultSignals {
+		if err := rtSigaction(sig, unsafe.Pointer(&act), savedAction(sig)); err != nil {
+			restore()
+			return nil, err
+		}
+		done++
+	}
+	return restore, nil
 }
 
 // Run executes code on the host with the registers and memory of in and stores the
@@ -206,18 +310,22 @@ func Run(code []byte, in, out *State) error {
 	}
 	c[n] = 0xE9
 	binary.LittleEndian.PutUint32(c[n+1:], uint32(int32(epilogueAddr-(CodeAddr+n+5))))
-	copy(r[MemAddr-Base:], in.Mem[:])
+	restore, err := catchFaults()
+	if err != nil {
+		return err
+	}
+	defer restore()
 	x := r[ctxAddr-Base:]
-	for i, v := range in.GPR {
-		binary.LittleEndian.PutUint64(x[ctxInGPR+8*i:], v)
+	var f *Fault
+	for try := range Attempts {
+		if f = runOnce(r, in); f == nil {
+			retries.Add(uint64(try))
+			break
+		}
 	}
-	binary.LittleEndian.PutUint64(x[ctxInFlags:], in.RFLAGS&LoadFlags|0x202)
-	binary.LittleEndian.PutUint32(x[ctxInMXCSR:], in.MXCSR)
-	for i, v := range in.XMM {
-		binary.LittleEndian.PutUint64(x[ctxInXMM+16*i:], v[0])
-		binary.LittleEndian.PutUint64(x[ctxInXMM+16*i+8:], v[1])
+	if f != nil {
+		return f
 	}
-	callEntry(prologueAddr)
 	for i := range out.GPR {
 		out.GPR[i] = binary.LittleEndian.Uint64(x[ctxOutGPR+8*i:])
 	}
@@ -229,4 +337,32 @@ func Run(code []byte, in, out *State) error {
 	}
 	copy(out.Mem[:], r[MemAddr-Base:MemAddr-Base+MemSize])
 	return nil
+}
+
+// runOnce loads the inputs (memory included: an abandoned attempt may have written
+// some of it) and runs the snippet placed in the region, returning its host fault.
+func runOnce(r []byte, in *State) *Fault {
+	copy(r[MemAddr-Base:], in.Mem[:])
+	x := r[ctxAddr-Base:]
+	for i, v := range in.GPR {
+		binary.LittleEndian.PutUint64(x[ctxInGPR+8*i:], v)
+	}
+	binary.LittleEndian.PutUint64(x[ctxInFlags:], in.RFLAGS&LoadFlags|0x202)
+	binary.LittleEndian.PutUint32(x[ctxInMXCSR:], in.MXCSR)
+	for i, v := range in.XMM {
+		binary.LittleEndian.PutUint64(x[ctxInXMM+16*i:], v[0])
+		binary.LittleEndian.PutUint64(x[ctxInXMM+16*i+8:], v[1])
+	}
+	binary.LittleEndian.PutUint64(x[ctxFault:], 0)
+	callEntry(prologueAddr)
+	sig := binary.LittleEndian.Uint64(x[ctxFault:])
+	if sig == 0 {
+		return nil
+	}
+	return &Fault{
+		Signal: int(sig),
+		Code:   int(int32(binary.LittleEndian.Uint32(x[ctxFault+8:]))),
+		Addr:   binary.LittleEndian.Uint64(x[ctxFault+16:]),
+		RIP:    binary.LittleEndian.Uint64(x[ctxFault+24:]),
+	}
 }

@@ -7,3 +7,6 @@ func Available() error { return ErrUnavailable }
 
 // Run reports ErrUnavailable.
 func Run(code []byte, in, out *State) error { return ErrUnavailable }
+
+// Retries is 0: nothing runs.
+func Retries() uint64 { return 0 }

@@ -1,0 +1,85 @@
+//go:build linux && amd64
+
+package native
+
+import (
+	"errors"
+	"testing"
+	"unsafe"
+)
+
+func TestHostFaults(t *testing.T) {
+	need(t)
+	cases := []struct {
+		name string
+		code []byte
+		sig  int
+		at   int // offset of the faulting instruction
+	}{
+		// mov byte [rbx], 1; ud2
+		{"ud2", []byte{0xC6, 0x03, 0x01, 0x0F, 0x0B}, 4, 3},
+		// xor ecx, ecx; div ecx
+		{"divide", []byte{0x31, 0xC9, 0xF7, 0xF1}, 8, 2},
+		// nop; mov rax, [8]
+		{"unmapped", []byte{0x90, 0x48, 0x8B, 0x04, 0x25, 0x08, 0, 0, 0}, 11, 1},
+	}
+	for _, c := range cases {
+		var in, out State
+		in.GPR[3] = ScratchAddr + 0x40
+		in.GPR[4] = StackAddr + 0x800
+		in.MXCSR = 0x1F80
+		out.GPR[0] = 0x55
+		err := Run(c.code, &in, &out)
+		var f *Fault
+		if !errors.As(err, &f) {
+			t.Fatalf("%s: got %v, want a host fault", c.name, err)
+		}
+		if f.Signal != c.sig || f.RIP != CodeAddr+uint64(c.at) {
+			t.Fatalf("%s: %v, want signal %d at offset %d", c.name, f, c.sig, c.at)
+		}
+		if out.GPR[0] != 0x55 {
+			t.Fatalf("%s: the output state was written after a fault", c.name)
+		}
+	}
+	// The host's state came back intact: an ordinary snippet still works, and the
+	// runtime handles its own faults again.
+	TestAddAndFlags(t)
+	if !goFaultRecovers() {
+		t.Fatal("a nil dereference in Go code did not become a panic")
+	}
+}
+
+// goFaultRecovers dereferences a nil pointer in Go code and reports whether the
+// runtime turned the fault into a recoverable panic.
+func goFaultRecovers() (ok bool) {
+	defer func() { ok = recover() != nil }()
+	var p *int
+	return *p == 0x1234 && false
+}
+
+// TestForeignFaultChains takes a fault in Go code while the snippet handler is
+// installed: the handler must put back the runtime's action, so the fault still
+// becomes a Go panic.
+func TestForeignFaultChains(t *testing.T) {
+	need(t)
+	restore, err := catchFaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := goFaultRecovers()
+	// The handler saw the fault and put the runtime's SIGSEGV action back.
+	var cur sigaction
+	if err := rtSigaction(11, nil, unsafe.Pointer(&cur)); err != nil {
+		t.Fatal(err)
+	}
+	restore()
+	if !ok {
+		t.Fatal("a nil dereference under the snippet handler did not become a panic")
+	}
+	if cur != *(*sigaction)(savedAction(11)) || cur.handler == handlerAddr {
+		t.Fatalf("SIGSEGV action after the fault: %+v, want the runtime's %+v", cur, *(*sigaction)(savedAction(11)))
+	}
+	if !goFaultRecovers() {
+		t.Fatal("a nil dereference after restore did not become a panic")
+	}
+}
