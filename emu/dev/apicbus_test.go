@@ -170,3 +170,57 @@ func TestIOAPIC(t *testing.T) {
 	require.NoError(t, io2.LoadState(snap))
 	require.Equal(t, io.State, io2.State)
 }
+
+// A redirection entry in NMI delivery mode (the PIT's pin, as a watchdog
+// routes it): every rising edge of the input is one NMI at the destination,
+// nothing enters IRR, an edge entry latches no remote IRR, and a masked
+// entry delivers nothing. A software-disabled local APIC still takes the
+// NMI (Intel SDM Vol. 3A §11.4.7.2), as QEMU's bus delivers it.
+func TestIOAPICNMIDelivery(t *testing.T) {
+	r := newBusRig(2)
+	io := r.io
+	write := func(reg, v uint32) {
+		io.WriteMMIO(IOAPICRegSel, le32(reg))
+		io.WriteMMIO(IOAPICWin, le32(v))
+	}
+	read := func(reg uint32) uint32 {
+		io.WriteMMIO(IOAPICRegSel, le32(reg))
+		b := make([]byte, 4)
+		io.ReadMMIO(IOAPICWin, b)
+		return uint32(getLE(b))
+	}
+	pin := ISAPin(0)
+	pulse := func() { io.SetIRQ(pin, true); io.SetIRQ(pin, false) }
+	redir := uint32(0x10 + 2*pin)
+
+	write(redir+1, 0<<24)
+	write(redir, LAPICDelivNMI) // physical APIC 0, edge, active high, unmasked
+	for i := 0; i < 3; i++ {
+		pulse()
+	}
+	require.Equal(t, []int{0, 0, 0}, r.nmis, "one NMI per edge, at APIC 0 only")
+	for _, a := range r.apics {
+		require.Equal(t, [8]uint32{}, a.State.IRR, "an NMI is no fixed interrupt")
+	}
+	require.Zero(t, read(redir)&ioapicRemoteIRR)
+	io.SetIRQ(pin, true)
+	io.SetIRQ(pin, true) // held high: no new edge
+	io.SetIRQ(pin, false)
+	require.Len(t, r.nmis, 4)
+
+	// Re-routed to APIC 1.
+	write(redir+1, 1<<24)
+	pulse()
+	require.Equal(t, []int{0, 0, 0, 0, 1}, r.nmis)
+
+	// Software-disabled APIC: the NMI still comes.
+	r.apics[1].writeReg(LAPICSVR, 0xFF)
+	pulse()
+	require.Len(t, r.nmis, 6)
+
+	// Masked: the watchdog is silent.
+	write(redir, LAPICDelivNMI|ioapicMasked)
+	pulse()
+	require.Len(t, r.nmis, 6)
+	require.Equal(t, uint32(LAPICDelivNMI|ioapicMasked), read(redir))
+}
