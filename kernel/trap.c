@@ -5,6 +5,7 @@
 #include <kpp/bugcheck.h>
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
+#include <kpp/patchguard.h>
 #include <kpp/printk.h>
 #include <kpp/time.h>
 #include <kpp/trap.h>
@@ -69,7 +70,9 @@ void trap_dispatch(struct trap_frame *tf)
 	uint64_t v = tf->vector;
 	if (v < 32) {
 		if (v == VEC_NMI) {
-			printk("~ nmi at %p\n", (void *)tf->rip);
+			/* PatchGuard's watchdog; nothing here may take a lock the
+			 * interrupted code could hold. */
+			pg_nmi(tf);
 			return;
 		}
 		if ((tf->cs & 3) && usertest_active())

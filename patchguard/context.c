@@ -32,6 +32,7 @@ static void verify_state(struct pg_context *c)
 
 struct pg_context *pg_open(int i)
 {
+	pg.hold++; /* the NMI watchdog waits */
 	struct pg_slot *s = &pg.slot[i];
 	struct pg_context *c = (struct pg_context *)(s->enc ^ rotl(s->key, SLOT_ROT));
 	/* A slot an attacker rewrote must not make the checker fault. */
@@ -47,6 +48,7 @@ struct pg_context *pg_open(int i)
 	pg.open = c;
 	pg.busy_since = ticks();
 	pg.busy = true;
+	pg.hold--;
 	if (pg.live)
 		verify_state(c);
 	return c;
@@ -56,12 +58,14 @@ void pg_close(int i, struct pg_context *c)
 {
 	struct pg_slot *s = &pg.slot[i];
 	uint64_t key = pg_next(&c->rng);
+	pg.hold++;
 	pg.busy = false;
 	c->selfhash = pg_crypt_sum(c, s->size / 8, SUM_FROM, key, false);
 	pg_crypt(c, SUM_FROM * 8, key);
 	s->key = key;
 	s->enc = (uint64_t)c ^ rotl(key, SLOT_ROT);
 	pg.open = NULL;
+	pg.hold--;
 }
 
 /* Before a mismatch is reported as the page tables: the code that found it

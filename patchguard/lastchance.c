@@ -21,8 +21,16 @@ void pg_last_chance(uint32_t code)
 	/* Stopping from inside a pass: that context is open already. A busy
 	 * flag without an open context (set by someone else) counts for nothing. */
 	struct pg_context *c = pg.busy && pg.open && pg.open->magic == PG_CONTEXT_MAGIC ? pg.open : pg_open(0);
-	/* The text the checks run on, the page tables (put back when they
-	 * fail, so the report has code to run), then everything else. */
+	pg_check_exact(c, false);
+}
+
+/* The text the checks run on, the page tables (put back when they fail, so
+ * the report has code to run), then everything else. interrupted: called
+ * from an NMI, which may fall between a legitimate change of a sealed
+ * array or protection grant and its re-seal, or inside a driver's load or
+ * unload; those are left out. */
+void pg_check_exact(struct pg_context *c, bool interrupted)
+{
 	for (int phase = 1; phase <= 3; phase++) {
 		for (uint32_t i = 0; i < c->nregions; i++) {
 			struct pg_region *r = &c->r[i];
@@ -33,6 +41,9 @@ void pg_last_chance(uint32_t code)
 			if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST ||
 			    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0 || r->check == PG_CHECK_THREADS ||
 			    r->check == PG_CHECK_HIDDEN_CODE)
+				continue;
+			if (interrupted && (r->check == PG_CHECK_SEALED || r->check == PG_CHECK_PROTECTED ||
+					    r->check == PG_CHECK_DRVOBJ))
 				continue;
 			if (pg_check_region(c, r, &addr)) {
 				pg_ptes_repair(c, r);

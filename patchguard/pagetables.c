@@ -203,8 +203,10 @@ void pg_flush_tlb(void)
 	uint64_t f = irq_save();
 	uint64_t cr4 = read_cr4();
 	if (cr4 & CR4_PGE) {
+		pg.hold++; /* the NMI watchdog's CR4 compare waits */
 		write_cr4(cr4 & ~CR4_PGE);
 		write_cr4(cr4);
+		pg.hold--;
 	} else {
 		write_cr3(read_cr3());
 	}

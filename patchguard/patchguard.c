@@ -33,18 +33,27 @@ struct pg_state pg;
  * full checks run on one tick in stride; mean interval random * stride
  * ticks); extra:
  * a region already checked in the current round joins a pass with
- * probability 1/extra; stalls: watchdog interrupts without a tick. */
+ * probability 1/extra; stalls: watchdog interrupts without a tick; pit:
+ * PIT channel 0's count (the watchdog's and the NMI's period: 65536 is
+ * 18.2 Hz); spacing: the TSC of 16 ticks over this is half a PIT period;
+ * nmi_idle: NMIs without a finished pass before the NMI watchdog reports
+ * one missed (twice the profile's worst-case latency). */
 static const struct {
 	const char *name;
 	uint64_t first_min, first_max, period_min, period_max;
 	uint32_t piggy_min, piggy_max;
 	uint64_t grace;
 	uint32_t random, extra, stalls, stride;
+	uint32_t pit, spacing, nmi_idle;
 } profiles[] = {
-	[KPP_PG_PROFILE_FAST] = {"fast", 2000 * MS, 4000 * MS, 1000 * MS, 3000 * MS, 1, 3, 50, 100, 4, 4, 1},
+	[KPP_PG_PROFILE_FAST] = {"fast", 2000 * MS, 4000 * MS, 1000 * MS, 3000 * MS, 1, 3, 50, 100, 4, 4, 1,
+				 65536, 6, 583},
 	[KPP_PG_PROFILE_WINDOWS] = {"windows", 120000 * MS, 130000 * MS, 120000 * MS, 130000 * MS, 120, 130, 200,
-				    1600, 8, 4, 16},
-	[KPP_PG_PROFILE_TEST] = {"test", 10 * MS, 20 * MS, 5 * MS, 15 * MS, 1, 1, 5, 2, 2, 2, 1},
+				    1600, 8, 4, 16, 65536, 6, 19660},
+	/* Four times the PIT rate (72.8 Hz): the NMI watchdog answers a hang
+	 * with interrupts masked within the tests' bounds; eight stalls are
+	 * the two of the other profiles' PIT period. */
+	[KPP_PG_PROFILE_TEST] = {"test", 10 * MS, 20 * MS, 5 * MS, 15 * MS, 1, 1, 5, 2, 2, 8, 1, 16384, 24, 22},
 };
 
 struct pg_trigger_objects {
@@ -214,6 +223,9 @@ static void arm(void)
 	pg.grace_ticks = p->grace;
 	pg.random_per_tick = p->random;
 	pg.wd_stalls_max = p->stalls;
+	pg.pit_count = p->pit;
+	pg.wd_spacing = p->spacing;
+	pg.nmi_idle_max = p->nmi_idle;
 	pg.stride_mask = p->stride - 1;
 	pg.max_delay_ticks = (p->first_max > p->period_max ? p->first_max : p->period_max) / NSEC_PER_TICK + 1;
 	pg.first_delay_ns = pg_uniform(&pg.rng, p->first_min, p->first_max);
@@ -231,6 +243,7 @@ static void arm(void)
 	pg.extra_dpc = &objs->extra;
 	pg_triggers_init();
 	pg_watchdog_init();
+	pg_nmi_init();
 
 	uint32_t n = pg_enumerate(enumerated, MAX_REGIONS - SEAL_ROOM);
 	uint32_t capacity = n + SEAL_ROOM;
@@ -293,6 +306,7 @@ static void arm(void)
 	for (uint32_t i = 0; i < pg.ncontexts; i++)
 		pg_close((int)i, ctx[i]);
 	pg_watchdog_start();
+	pg_nmi_start();
 	pg_tick_start();
 	pg.live = true;
 	irq_restore(f);

@@ -33,6 +33,7 @@ enum pg_check {
 };
 
 #define PG_NO_SHADOW (~0ull)
+#define PG_IOAPIC_NMI_REG 0x14 /* the I/O APIC register of pin 2's NMI entry (reported as the address) */
 
 struct pg_region {
 	uint64_t base;   /* address; MSR index; CR number; LAPIC register offset */
@@ -149,6 +150,17 @@ struct pg_state {
 	uint64_t passes_random;
 	uint64_t stride_mask;             /* the tick hook's full checks run when (tick & stride_mask) == 0 */
 	uint64_t hook_cost;               /* TSC spent in the tick hook and the watchdog since the last telemetry */
+	uint32_t pit_count;               /* PIT channel 0's count (the watchdog's and the NMI's period) */
+	uint32_t wd_spacing;              /* tsc_ref / wd_spacing: half a PIT period */
+	volatile uint32_t tick_tsc;       /* low half of the TSC when the tick hook last ran */
+	/* The NMI watchdog (nmi.c). */
+	bool nmi_armed;
+	volatile uint32_t hold;           /* PatchGuard is changing what its checks read (a context, CR4) */
+	volatile bool stopping;           /* PatchGuard's stop path has begun */
+	volatile uint64_t nmi_beat;       /* tick of the last NMI */
+	uint32_t nmi_idle_max;            /* NMIs without a finished pass that make one missed */
+	volatile uint32_t *ioapic;        /* the I/O APIC's registers, as mapped at arming */
+	uint32_t ioapic_lo, ioapic_hi;    /* the NMI's redirection entry as programmed */
 };
 extern struct pg_state pg;
 
@@ -235,11 +247,13 @@ static inline void pg_stop_repair(const struct pg_context *c)
 	if (i == n)
 		return;
 	uint64_t cr0;
+	pg.hold++;
 	__asm__ volatile("cli; mov %%cr0, %0" : "=r"(cr0)::"memory");
 	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0 & ~(1ull << 16)) : "memory");
 	for (i = 0; i < n; i++)
 		live[i] = c->stop_code[i];
 	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
+	pg.hold--;
 }
 
 /* A detection: repair the stop path, then report and stop. */
@@ -259,6 +273,12 @@ void pg_random_dpc(struct dpc *d, void *arg);
 uint64_t pg_entropy(void);             /* fresh: RDRAND, else TSC mixing */
 void pg_tick_start(void);              /* interrupts off */
 NORETURN void pg_fail(const volatile void *record, uint64_t addr, uint32_t type); /* detection outside a pass */
+
+/* nmi.c */
+void pg_nmi_init(void);   /* before the regions are sealed */
+void pg_nmi_start(void);  /* interrupts off */
+bool pg_ioapic_ok(void);  /* the NMI's redirection entry as armed; interrupts off */
+void pg_check_exact(struct pg_context *c, bool interrupted); /* every region exact at any moment */
 
 /* selftest.c */
 void pg_selftest_seal(void);

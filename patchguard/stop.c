@@ -4,9 +4,10 @@
  * first puts them back (pg_stop_repair, inlined into the caller), so a
  * patched stop path is repaired before it is used, not trusted.
  *
- * pg_detect breaks the console and event locks (an attacker holding them
- * cannot freeze it), names the region on the console through printk only
- * when the text of every routine that report needs still hashes as sealed
+ * pg_detect takes no lock (an attacker holding one, or code interrupted
+ * while holding one, cannot freeze it): it names the region on the UART
+ * itself, formatted by the kernel's snprintf, only when the entry of every
+ * routine that report needs still hashes as sealed
  * (else it skips the report rather than run patched code), stores the
  * arguments in static storage, and pg_crash (crash.S) wipes the stack below
  * the frame and the registers before calling the context's private copy of
@@ -18,6 +19,7 @@
 #include <kpp/bugcheck.h>
 #include <kpp/cpu.h>
 #include <kpp/event.h>
+#include <kpp/format.h>
 #include <kpp/intr.h>
 #include <kpp/kernel.h>
 #include <kpp/mm.h>
@@ -33,6 +35,7 @@
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define EVENT_TEXT 64
+#define REPORT_LINE 192
 
 static uint64_t stop_args[5];
 
@@ -113,10 +116,8 @@ STOP_TEXT NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_
 
 static bool report_text_ok(struct pg_context *c)
 {
-	const uint64_t fns[] = {(uint64_t)printk, (uint64_t)vprintk, (uint64_t)vsnprintf, (uint64_t)serial_write,
-				(uint64_t)serial_putc, (uint64_t)addr_describe, (uint64_t)clock_ns,
-				(uint64_t)lapic_tick_progress_ns, (uint64_t)lapic_read, (uint64_t)pg_type_name,
-				(uint64_t)printk_break_lock, (uint64_t)event_break_lock};
+	const uint64_t fns[] = {(uint64_t)snprintf, (uint64_t)vsnprintf, (uint64_t)addr_describe, (uint64_t)clock_ns,
+				(uint64_t)lapic_tick_progress_ns, (uint64_t)lapic_read, (uint64_t)pg_type_name};
 	if (!c)
 		return true;
 	for (unsigned k = 0; k < ARRAY_SIZE(fns); k++)
@@ -128,9 +129,7 @@ static bool report_text_ok(struct pg_context *c)
 STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint64_t addr, uint32_t type)
 {
 	cli();
-	/* Whoever holds them, nobody else runs now. */
-	printk_break_lock();
-	event_break_lock();
+	pg.stopping = true; /* the NMI watchdog stands aside */
 	/* A context that failed its own verification has no trustworthy
 	 * pointers: fall back to the routine linked here. */
 	pg_stop_fn stop = c ? c->stop : pg_stop;
@@ -140,15 +139,23 @@ STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint
 	stop_args[3] = addr;
 	stop_args[4] = type;
 
+	/* Formatted here and written to the UART directly: the console lock
+	 * may be held by the interrupted code (or never released again, when
+	 * that is what the corruption did), and printk is not needed. */
 	if (report_text_ok(c)) {
-		char where[64];
+		char where[64], line[REPORT_LINE];
 		if (addr_describe(addr, where, sizeof where))
-			printk("\n*** PatchGuard: %s (region type 0x%x) at %s\n", pg_type_name(type), type, where);
+			snprintf(line, sizeof line, "\n*** PatchGuard: %s (region type 0x%x) at %s\n", pg_type_name(type),
+				 type, where);
 		else
-			printk("\n*** PatchGuard: %s (region type 0x%x) at 0x%lx\n", pg_type_name(type), type, addr);
+			snprintf(line, sizeof line, "\n*** PatchGuard: %s (region type 0x%x) at 0x%lx\n", pg_type_name(type),
+				 type, addr);
+		puts_raw(line);
 		uint64_t ns = clock_ns();
-		printk("~ pg: detected at %lu.%06lu s guest time, after %lu timer and %lu piggy-back passes\n",
-		       ns / 1000000000ul, ns % 1000000000ul / 1000, pg.passes[0], pg.passes[1]);
+		snprintf(line, sizeof line,
+			 "~ pg: detected at %lu.%06lu s guest time, after %lu timer and %lu piggy-back passes\n",
+			 ns / 1000000000ul, ns % 1000000000ul / 1000, pg.passes[0], pg.passes[1]);
+		puts_raw(line);
 	}
 
 	uint64_t sp = (uint64_t)__builtin_frame_address(0);

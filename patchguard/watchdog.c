@@ -1,10 +1,12 @@
-/* The third trigger path: a watchdog on PIT channel 0 (IRQ 0, about 18 Hz),
+/* The third trigger path: a watchdog on PIT channel 0 (IRQ 0, 18.2 Hz; 72.8 in the test profile),
  * independent of the local-APIC tick that drives the others. On every
  * interrupt it records its heartbeat (the tick hook checks it, and that
  * IRQ 0 stays unmasked at the PIC) and checks the tick's inputs directly:
  * the local APIC's LVT timer, initial count, divide configuration, task
  * priority and LINT0 (the virtual wire its own interrupt arrives through),
- * and the tick's handler behind the IDT. It also checks that the tick hook
+ * and the tick's handler behind the IDT, and the I/O APIC's redirection
+ * entry that turns the same PIT edge into the NMI watchdog's NMI (nmi.c).
+ * It also checks that the tick hook
  * saw the current tick, and when the tick has not advanced for
  * wd_stalls_max of its interrupts (the timer stopped some other way),
  * reports the missed heartbeat (0x101). */
@@ -16,7 +18,6 @@
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
 #define PIT_CMD_CH0_MODE2 0x34 /* channel 0, lobyte/hibyte, rate generator */
-#define PIT_COUNT_MAX 0        /* 65536: 1193182 Hz / 65536 = 18.2 Hz */
 
 #define LAPIC_TPR 0x080
 #define LAPIC_SVR 0x0F0
@@ -51,6 +52,10 @@ static void watch(uint64_t now)
 	uint64_t reg;
 	if (!pg_lapic_ok(&reg))
 		pg_fail(&pg.lapic, reg, KPP_PG_LOCAL_APIC);
+	/* The same PIT edge as NMI: masked or re-routed, no NMI comes. Only
+	 * here (interrupts off) is the I/O APIC's register window used. */
+	if (pg.nmi_armed && !pg_ioapic_ok())
+		pg_fail(&pg.ioapic_lo, PG_IOAPIC_NMI_REG, KPP_PG_LOCAL_APIC);
 	if (pg.vec_table[KPP_VEC_APIC_TIMER] != pg.tick_handler || pg.pic_table[0] != pg.wd_handler)
 		pg_fail(pg.vec_table, (uint64_t)&pg.vec_table[KPP_VEC_APIC_TIMER], KPP_PG_INTERRUPT_DISPATCH);
 	/* The tick hook runs inside every tick: a tick it did not see means it
@@ -69,7 +74,7 @@ static void watch(uint64_t now)
 	 * from before arming comes at once; the tick hook's window is 16
 	 * ticks, about three PIT periods, and calibrates the TSC first). */
 	uint64_t tsc = rdtsc();
-	bool spaced = pg.tsc_ref && tsc - last_tsc >= pg.tsc_ref / 6;
+	bool spaced = pg.tsc_ref && tsc - last_tsc >= pg.tsc_ref / pg.wd_spacing;
 	last_tsc = tsc;
 	if (!spaced || ++stalls < pg.wd_stalls_max)
 		return;
@@ -113,8 +118,8 @@ void pg_watchdog_init(void)
 	add_reg(LAPIC_LVT_LINT0, LVT_LINT_MASK);
 	add_reg(LAPIC_SVR, SVR_MASK);
 	outb(PIT_CMD, PIT_CMD_CH0_MODE2);
-	outb(PIT_CH0, PIT_COUNT_MAX & 0xFF);
-	outb(PIT_CH0, PIT_COUNT_MAX >> 8);
+	outb(PIT_CH0, pg.pit_count & 0xFF); /* 65536 is written as 0 */
+	outb(PIT_CH0, (pg.pit_count >> 8) & 0xFF);
 	irq_register(0, watchdog_irq);
 	pg.wd_handler = watchdog_irq;
 }

@@ -30,6 +30,11 @@ void pg_last_chance(uint32_t code);
  * sources, and draws the random passes. */
 void pg_tick(uint64_t now);
 
+/* The NMI handler (trap_dispatch, vector 2, on its own IST stack): the
+ * watchdog that runs while interrupts are masked (patchguard/nmi.c). */
+struct trap_frame;
+void pg_nmi(const struct trap_frame *tf);
+
 /* Sealing: a mutable array (e.g. a vendor callback array, type 0x18) is
  * enrolled with pg_seal_register and, after every legitimate change made
  * through its API, re-sealed with pg_seal_update; only a direct write then
