@@ -13,6 +13,8 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/internal/cputime"
 )
 
 // TestDebugScript: with stdin not a terminal, `kppemu debug` reads one
@@ -30,10 +32,13 @@ func TestDebugScript(t *testing.T) {
 	require.Contains(t, r.stderr, "1 command(s) failed")
 }
 
-// ptyOut collects what the program writes to the terminal.
+// ptyOut collects what the program writes to the terminal. Its waits are
+// guarded by the CPU time of the program (pid, once started), which does
+// the work waited for.
 type ptyOut struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
+	pid int
 }
 
 func (p *ptyOut) Write(b []byte) (int, error) {
@@ -48,16 +53,19 @@ func (p *ptyOut) String() string {
 	return p.buf.String()
 }
 
-// waitFor waits until the output holds want n times (the bound is only a
-// guard against a hang: nothing is timed).
+// used reads the program's CPU time; once the program has ended, the
+// reading fails and the guard waits on (go test's -timeout then ends a
+// wait for output that cannot come any more).
+func (p *ptyOut) used() (time.Duration, bool) {
+	return cputime.Process(p.pid)
+}
+
+// waitFor waits until the output holds want n times (the bound, in the
+// program's CPU time, is only a guard against a hang: nothing is timed).
 func (p *ptyOut) waitFor(t *testing.T, want string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for strings.Count(p.String(), want) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q (x%d) in the terminal output:\n%s", want, n, p.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !cputime.Until(func() bool { return strings.Count(p.String(), want) >= n }, 20*time.Millisecond, p.used, cliCPULimit) {
+		t.Fatalf("no %q (x%d) in the terminal output after %v of the program's CPU time:\n%s", want, n, cliCPULimit, p.String())
 	}
 }
 
@@ -72,7 +80,7 @@ func TestDebugTerminal(t *testing.T) {
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
 	require.NoError(t, err)
 	defer f.Close()
-	out := &ptyOut{}
+	out := &ptyOut{pid: cmd.Process.Pid}
 	go func() { _, _ = io.Copy(out, f) }()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -111,24 +119,22 @@ func TestDebugTerminal(t *testing.T) {
 	// again until the guest is interrupted, however late a loaded host
 	// starts the command.
 	send("c\r")
-	deadline := time.Now().Add(2 * time.Minute) // a guard against a hang
-	for !strings.Contains(out.String(), "Interrupted at") {
-		if time.Now().After(deadline) {
-			t.Fatalf("Ctrl-C did not interrupt the guest:\n%s", out.String())
+	if !cputime.Until(func() bool {
+		if strings.Contains(out.String(), "Interrupted at") {
+			return true
 		}
 		send("\x03")
-		time.Sleep(100 * time.Millisecond)
+		return false
+	}, 100*time.Millisecond, out.used, cliCPULimit) {
+		t.Fatalf("Ctrl-C did not interrupt the guest (%v of its CPU time):\n%s", cliCPULimit, out.String())
 	}
 	out.waitFor(t, "Interrupted at", 1)
 	out.waitFor(t, "(kppemu) ", 5)
 
 	send("q\r")
-	select {
-	case err := <-done:
-		require.NoError(t, err, out.String())
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the debugger did not quit:\n%s", out.String())
-	}
+	err, ok := cputime.Receive(done, out.used, cliCPULimit)
+	require.True(t, ok, "the debugger did not quit:\n%s", out.String())
+	require.NoError(t, err, out.String())
 	b, err := os.ReadFile(hist)
 	require.NoError(t, err)
 	require.Contains(t, string(b), "regs\n")

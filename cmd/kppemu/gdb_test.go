@@ -58,7 +58,9 @@ func bootGDB(t *testing.T, gdb, appendLine string, moved bool) {
 	dir := t.TempDir()
 	elf := filepath.Join(dir, "kernel.elf")
 	require.NoError(t, os.WriteFile(elf, images.Kernel(), 0o644))
-	out, err := exec.CommandContext(ctx, gdb, "-nx", "-batch",
+	// remotetimeout: gdb gives up on a reply after 2 s of wall time by
+	// default, which a loaded host can stretch a reply past.
+	out, err := exec.CommandContext(ctx, gdb, "-nx", "-batch", "-ex", "set remotetimeout 3600",
 		"-ex", "target remote "+addr[1], "-ex", "break kmain", "-ex", "continue",
 		"-ex", "stepi", "-ex", "reverse-stepi", "-ex", "info registers rip", "-ex", "monitor regs", "-ex", "kill", elf).CombinedOutput()
 	require.NoError(t, err, "%s", out)

@@ -270,6 +270,7 @@ func TestRunInterrupt(t *testing.T) {
 	stderr := &ptyOut{}
 	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	require.NoError(t, cmd.Start())
+	stderr.pid = cmd.Process.Pid
 	defer func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()

@@ -8,7 +8,13 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/internal/cputime"
 )
+
+// waitCPU bounds each of the view test's waits in CPU time (of this
+// process): a guard against a hang, far above the milliseconds each takes.
+const waitCPU = time.Minute
 
 // screenText returns the simulated screen's characters, row by row.
 func screenText(sc tcell.SimulationScreen) string {
@@ -39,19 +45,18 @@ func TestTUI(t *testing.T) {
 	sc := tcell.NewSimulationScreen("UTF-8")
 	done := make(chan error, 1)
 	go func() { done <- s.runTUI(sc) }()
+	// The waits are guarded by this process's CPU time (the view and the
+	// guest run here), which a loaded host does not stretch.
 	waitScreen := func(want string) string {
 		t.Helper()
-		deadline := time.Now().Add(time.Minute) // a guard against a hang, not a timing
-		for {
-			txt := screenText(sc)
-			if strings.Contains(txt, want) {
-				return txt
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("no %q on the screen:\n%s", want, txt)
-			}
-			time.Sleep(10 * time.Millisecond)
+		var txt string
+		if !cputime.Until(func() bool {
+			txt = screenText(sc)
+			return strings.Contains(txt, want)
+		}, 10*time.Millisecond, cputime.Self, waitCPU) {
+			t.Fatalf("no %q on the screen after %v of CPU time:\n%s", want, waitCPU, txt)
 		}
+		return txt
 	}
 	waitScreen("kernel!putc+0x0")
 	// The view initialises the screen at 80x25: make it larger.
@@ -68,11 +73,8 @@ func TestTUI(t *testing.T) {
 	waitScreen("(kppemu) stepi 2")
 	sc.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	sc.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(time.Minute):
-		t.Fatal("the view did not close on q")
-	}
+	err, ok := cputime.Receive(done, cputime.Self, waitCPU)
+	require.True(t, ok, "the view did not close on q")
+	require.NoError(t, err)
 	require.Equal(t, putc+2, s.cpu().RIP)
 }

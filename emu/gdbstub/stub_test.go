@@ -20,8 +20,15 @@ import (
 	"github.com/kppemu/kppemu/emu/debug"
 	"github.com/kppemu/kppemu/emu/debug/record"
 	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/internal/cputime"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
+
+// waitCPU bounds each wait of the tests for the stub (a reply, the end of
+// a run) in CPU time of this process, where the stub and the guest run: a
+// guard against a hang that a loaded host, which stretches wall time, does
+// not trip.
+const waitCPU = 2 * time.Minute
 
 // bootMachine returns a machine at the embedded kernel's Multiboot entry.
 func bootMachine(t testing.TB, appendLine ...string) *emu.Machine {
@@ -58,23 +65,19 @@ func serve(t *testing.T, m *emu.Machine, opts Options, until uint64, startStoppe
 // is then no longer running).
 func (s *served) close(t *testing.T) {
 	s.stub.Close()
-	select {
-	case <-s.finished:
-	case <-time.After(time.Minute):
-		t.Error("Run did not return after Close")
+	if _, ok := cputime.Receive(s.finished, cputime.Self, waitCPU); !ok {
+		t.Errorf("Run did not return after Close (%v of CPU time)", waitCPU)
 	}
 }
 
 // wait returns Run's result (the test fails if it does not come).
 func (s *served) wait(t *testing.T) emu.Stop {
 	t.Helper()
-	select {
-	case st := <-s.done:
-		return st
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the stub's Run did not return")
+	st, ok := cputime.Receive(s.done, cputime.Self, waitCPU)
+	if !ok {
+		t.Fatalf("the stub's Run did not return (%v of CPU time)", waitCPU)
 	}
-	return emu.Stop{}
+	return st
 }
 
 // rsp is a minimal protocol client for the tests.
@@ -98,10 +101,31 @@ func (c *rsp) raw(b string) {
 	require.NoError(c.t, err)
 }
 
+// guardRead bounds the client's reads from here until the returned
+// function is called by waitCPU of this process's CPU time (the stub and
+// the guest run here): then a read fails at once. The returned function
+// marks the test failed, saying why, when the guard fired.
+func (c *rsp) guardRead() (end func()) {
+	c.t.Helper()
+	return guardConn(c.t, c.conn)
+}
+
+func guardConn(t *testing.T, conn net.Conn) (end func()) {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Time{}))
+	stop := cputime.Guard(cputime.Self, waitCPU, func() { _ = conn.SetReadDeadline(time.Unix(1, 0)) })
+	return func() {
+		t.Helper()
+		if stop() {
+			t.Errorf("no reply after %v of CPU time", waitCPU)
+		}
+	}
+}
+
 // reply reads the next packet's payload, skipping acks and console output.
 func (c *rsp) reply() string {
 	c.t.Helper()
-	require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(2*time.Minute)))
+	defer c.guardRead()()
 	for {
 		b, err := c.r.ReadByte()
 		require.NoError(c.t, err)
@@ -190,9 +214,10 @@ func TestPackets(t *testing.T) {
 	// A second client is refused, the first stays attached.
 	other, err := net.Dial("tcp", s.stub.Addr().String())
 	require.NoError(t, err)
-	require.NoError(t, other.SetReadDeadline(time.Now().Add(time.Minute)))
+	end := guardConn(t, other)
 	var refusal bytes.Buffer
 	_, _ = refusal.ReadFrom(other)
+	end()
 	require.Contains(t, refusal.String(), "already attached")
 	other.Close()
 	require.Equal(t, le64(entry), c.ask("p10"))
@@ -267,7 +292,7 @@ func TestMonitor(t *testing.T) {
 	c := dial(t, s)
 	c.raw(string(encodePacket("qRcmd," + fmt.Sprintf("%x", "regs"))))
 	// The output comes as console packets, then OK.
-	require.NoError(t, c.conn.SetReadDeadline(time.Now().Add(time.Minute)))
+	end := c.guardRead()
 	var out []string
 	for {
 		p := c.rawReply()
@@ -277,6 +302,7 @@ func TestMonitor(t *testing.T) {
 		require.True(t, strings.HasPrefix(p, "O"), p)
 		out = append(out, p[1:])
 	}
+	end()
 	require.Equal(t, "regs", got)
 	require.Equal(t, []string{fmt.Sprintf("%x", "rip "+le64(m.CPU.RIP)+"\n")}, out)
 	c.raw(string(encodePacket("qRcmd," + fmt.Sprintf("%x", "bad"))))
@@ -335,7 +361,9 @@ func runGDB(t *testing.T, gdb string, s *served, script string) string {
 	elf := filepath.Join(dir, "kernel.elf")
 	require.NoError(t, os.WriteFile(elf, images.Kernel(), 0o644))
 	cmds := filepath.Join(dir, "cmds.gdb")
-	full := "set confirm off\nset pagination off\nset width 0\ntarget remote " + s.stub.Addr().String() + "\n" + script
+	// remotetimeout: gdb gives up on a reply after 2 s of wall time by
+	// default, which a loaded host can stretch a reply past.
+	full := "set confirm off\nset pagination off\nset width 0\nset remotetimeout 3600\ntarget remote " + s.stub.Addr().String() + "\n" + script
 	require.NoError(t, os.WriteFile(cmds, []byte(full), 0o644))
 	cmd := exec.Command(gdb, "-nx", "-batch", "-x", cmds, elf)
 	out, err := cmd.CombinedOutput()

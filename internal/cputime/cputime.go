@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -126,4 +127,49 @@ func Guard(used func() (time.Duration, bool), limit time.Duration, stop func()) 
 		}
 		return fired
 	}
+}
+
+// Self returns the CPU time this process has used so far (all threads).
+func Self() (time.Duration, bool) {
+	return readStat("/proc/self/stat")
+}
+
+// Receive waits for a value from ch until used reports that more than
+// limit of CPU time has gone by since the call: the hang guard of a wait
+// for work measured in CPU time, which a loaded host does not stretch as
+// it stretches wall time. ok is false when the limit came first. A wait
+// blocked without anyone using CPU is not ended here (where used cannot
+// be read, the wall time counts instead, as in Guard).
+func Receive[T any](ch <-chan T, used func() (time.Duration, bool), limit time.Duration) (v T, ok bool) {
+	fired := make(chan struct{})
+	end := Guard(used, limit, func() { close(fired) })
+	defer end()
+	select {
+	case v = <-ch:
+		return v, true
+	case <-fired:
+		// A value that came at the same moment still counts.
+		select {
+		case v = <-ch:
+			return v, true
+		default:
+		}
+		return v, false
+	}
+}
+
+// Until calls cond every poll until it returns true, and reports false
+// when used shows more than limit of CPU time gone by first (cond is then
+// called once more, so that a condition met at the last moment counts).
+func Until(cond func() bool, poll time.Duration, used func() (time.Duration, bool), limit time.Duration) bool {
+	var fired atomic.Bool
+	end := Guard(used, limit, func() { fired.Store(true) })
+	defer end()
+	for !cond() {
+		if fired.Load() {
+			return cond()
+		}
+		time.Sleep(poll)
+	}
+	return true
 }

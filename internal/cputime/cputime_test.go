@@ -131,3 +131,42 @@ func TestGuardReadingLost(t *testing.T) {
 		t.Fatalf("stopped %d times on a lost reading", stops.Load())
 	}
 }
+
+// Receive returns the value that comes; when CPU time runs out first it
+// reports so, however little wall time that took.
+func TestReceive(t *testing.T) {
+	// Every reading finds another hour of CPU time used: the first poll
+	// after the call is over any limit.
+	var used atomic.Int64
+	read := func() (time.Duration, bool) { return time.Duration(used.Add(int64(time.Hour))), true }
+	ch := make(chan int, 1)
+	ch <- 7
+	if v, ok := Receive(ch, read, time.Second); !ok || v != 7 {
+		t.Fatalf("Receive = %d, %v; want 7, true", v, ok)
+	}
+	if v, ok := Receive(ch, read, time.Second); ok {
+		t.Fatalf("Receive on an empty channel = %d, true after the limit", v)
+	}
+}
+
+func TestUntil(t *testing.T) {
+	var used, step atomic.Int64
+	read := func() (time.Duration, bool) { return time.Duration(used.Add(step.Load())), true }
+	calls := 0
+	if !Until(func() bool { calls++; return calls == 3 }, time.Millisecond, read, time.Second) || calls != 3 {
+		t.Fatalf("Until ended after %d calls of a condition that holds at the third", calls)
+	}
+	step.Store(int64(time.Hour)) // each reading: another hour used
+	if Until(func() bool { return false }, time.Millisecond, read, time.Second) {
+		t.Fatal("Until reported a condition that never held")
+	}
+}
+
+func TestSelf(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this host")
+	}
+	if _, ok := Self(); !ok {
+		t.Fatal("cannot read this process's CPU time")
+	}
+}
