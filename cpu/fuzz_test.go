@@ -25,12 +25,15 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kppemu/kppemu/internal/cputime"
 )
 
 const fuzzCorpusDir = "testdata/fuzz/FuzzExecute"
@@ -44,6 +47,20 @@ func FuzzExecuteStates(f *testing.F) {
 	f.Fuzz(func(t *testing.T, code []byte) { fuzzRun(t, code) })
 }
 
+// watchCPU calls stop once the calling goroutine has used more than limit
+// of CPU time (it stays locked to its OS thread until the returned function
+// is called, on the same goroutine): the hang guard of a fuzz run, counted
+// in CPU time, which a loaded host does not stretch as it stretches wall
+// time.
+func watchCPU(limit time.Duration, stop func()) (end func()) {
+	runtime.LockOSThread()
+	endGuard := cputime.Guard(cputime.CurrentThread(), limit, stop)
+	return func() {
+		endGuard()
+		runtime.UnlockOSThread()
+	}
+}
+
 // fuzzStates is the number of starting states.
 const fuzzStates = 5
 
@@ -55,12 +72,11 @@ func fuzzRun(t *testing.T, code []byte) {
 	e := fuzzEnv(t, code)
 	var hung atomic.Bool
 	c := e.c
-	dog := time.AfterFunc(10*time.Second, func() { hung.Store(true); c.RequestExit() })
-	defer dog.Stop()
+	defer watchCPU(10*time.Second, func() { hung.Store(true); c.RequestExit() })()
 	for lap := 0; lap < 4; lap++ {
 		ex := c.Run(500)
 		if hung.Load() {
-			t.Fatalf("run took more than 10 s (RIP %#x) for code % x", c.RIP, code)
+			t.Fatalf("run took more than 10 s of CPU time (RIP %#x) for code % x", c.RIP, code)
 		}
 		switch ex.Reason {
 		case ExitShutdown:

@@ -118,13 +118,12 @@ func runTiers(t *testing.T, input []byte, build func() *testEnv, budgets []uint6
 		runs = append(runs, &tierRun{side: side, e: e})
 	}
 	var hung atomic.Bool
-	dog := time.AfterFunc(20*time.Second, func() {
+	defer watchCPU(20*time.Second, func() {
 		hung.Store(true)
 		for _, r := range runs {
 			r.e.c.RequestExit()
 		}
-	})
-	defer dog.Stop()
+	})()
 	for lap, budget := range budgets {
 		for _, r := range runs {
 			ex := r.e.c.Run(budget)
@@ -134,7 +133,7 @@ func runTiers(t *testing.T, input []byte, build func() *testEnv, budgets []uint6
 			r.exits = append(r.exits, ex)
 		}
 		if hung.Load() {
-			t.Fatalf("runs took more than 20 s; input % x", input)
+			t.Fatalf("runs took more than 20 s of CPU time; input % x", input)
 		}
 		ref := runs[0]
 		last := lap == len(budgets)-1
