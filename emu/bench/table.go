@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/images/qemu"
 	"github.com/kppemu/kppemu/internal/textwrap"
 )
@@ -30,25 +31,9 @@ const colGap = 2
 // own below the first, each starting with the workload column again. It
 // returns the first write error.
 func WriteText(out io.Writer, o Options, results []Result, width int) error {
-	ew := &errWriter{w: out}
+	ew := &hostio.ErrWriter{W: out}
 	writeText(ew, o, results, width)
-	return ew.err
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	if err != nil {
-		e.err = err
-	}
-	return n, err
+	return ew.Err
 }
 
 func writeText(out io.Writer, o Options, results []Result, width int) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,4 +162,37 @@ func TestLimits(t *testing.T) {
 	if none.Hit() {
 		t.Error("zero limit hit")
 	}
+}
+
+// ErrWriter keeps the first write error and writes nothing after it.
+func TestErrWriter(t *testing.T) {
+	var b bytes.Buffer
+	w := &ErrWriter{W: &b}
+	fmt.Fprint(w, "one ")
+	if w.Err != nil || b.String() != "one " {
+		t.Fatalf("after a good write: %q, %v", b.String(), w.Err)
+	}
+	full := &ErrWriter{W: &limitWriter{w: &b, n: 2}}
+	fmt.Fprint(full, "ab")
+	fmt.Fprint(full, "cd")
+	fmt.Fprint(full, "ef")
+	if !errors.Is(full.Err, errFull) || b.String() != "one ab" {
+		t.Fatalf("past the failing write: %q, %v", b.String(), full.Err)
+	}
+}
+
+var errFull = errors.New("no space left")
+
+// limitWriter accepts n bytes, then fails.
+type limitWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if len(p) > l.n {
+		return 0, errFull
+	}
+	l.n -= len(p)
+	return l.w.Write(p)
 }

@@ -232,3 +232,22 @@ func (w writeThrough) Write(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// ErrWriter passes writes on to W until one fails; from then on it writes
+// nothing and returns that first error, which Err keeps: a report printed
+// in many small writes checks for an error once, at its end.
+type ErrWriter struct {
+	W   io.Writer
+	Err error
+}
+
+func (e *ErrWriter) Write(p []byte) (int, error) {
+	if e.Err != nil {
+		return 0, e.Err
+	}
+	n, err := e.W.Write(p)
+	if err != nil {
+		e.Err = err
+	}
+	return n, err
+}

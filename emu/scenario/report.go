@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/internal/textwrap"
 )
 
@@ -260,25 +261,9 @@ const DefaultWidth = 100
 // table and a latency histogram, and a line of totals. It returns the
 // first write error.
 func (rep *Report) WriteText(w io.Writer, opt TextOptions) error {
-	ew := &errWriter{w: w}
+	ew := &hostio.ErrWriter{W: w}
 	rep.writeText(ew, opt)
-	return ew.err
-}
-
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	if err != nil {
-		e.err = err
-	}
-	return n, err
+	return ew.Err
 }
 
 // lines splits a "; "-joined list into one item per line.
