@@ -66,18 +66,26 @@ type result struct {
 	status         int
 }
 
-// kppemu runs the binary as a user would, with stdin from a script.
+// kppemu runs the binary as a user would, with stdin from a script. The
+// script is a file: the whole of it and its end are there when kppemu
+// starts, as kppemu's scripted-input window wants, however late a loaded
+// host would run a goroutine copying it into a pipe.
 func kppemu(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cmd := exec.CommandContext(ctx, kppemuBinary(t), args...)
-	cmd.Stdin = strings.NewReader(stdin)
+	in := filepath.Join(t.TempDir(), "stdin")
+	require.NoError(t, os.WriteFile(in, []byte(stdin), 0o644))
+	f, err := os.Open(in)
+	require.NoError(t, err)
+	defer f.Close()
+	cmd.Stdin = f
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	require.NoError(t, cmd.Start())
 	end := guardCPU(cmd.Process.Pid, cancel)
-	err := cmd.Wait()
+	err = cmd.Wait()
 	var ee *exec.ExitError
 	if end() {
 		t.Fatalf("kppemu %v: no result after %v of CPU time; stdout:\n%s", args, cliCPULimit, out.String())
