@@ -2,8 +2,8 @@
  * Writes a jump-to-itself over the entry of the exported printk (through
  * CR0.WP=0), so the next line anyone prints spins for ever with
  * interrupts on, PatchGuard's report of the patch included. Expected:
- * 0x109 type 0x1 with its stop screen (the report sees the hooked entry
- * and goes straight to the stop, which writes the UART itself). */
+ * 0x109 type 0x1 with its report and stop screen (neither uses printk:
+ * both write the UART themselves). */
 #include "attack_pg.h"
 
 status_t driver_entry(struct driver_object *drv)

@@ -1,4 +1,4 @@
-# The long versions of A27-A48 (docs/patchguard.md): every row over 20
+# The long versions of A27-A49 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -508,5 +508,82 @@ scenario "a48_reseal_call_seeds" {
   }
   expect {
     serial = "attack_a48: notify entry redirected, re-sealing through pg_seal_update"
+  }
+}
+
+scenario "a49_cli_spin_seeds" {
+  seeds       = "1..20"
+  description = "A49: interrupts off, inline hook, spin for ever with IF=0"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a49_cli_spin"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a49_cli_spin"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1"
+    within      = "150ms"
+  }
+}
+
+scenario "a49_console_lock_seeds" {
+  seeds       = "1..20"
+  description = "A49: the console lock's release patched out, the next printk spins with IF=0"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a49_cli_spin"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a49_cli_spin lock"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1"
+    within      = "150ms"
+  }
+}
+
+scenario "a49_nmi_mask_seeds" {
+  seeds       = "1..20"
+  description = "A49: the NMI watchdog's I/O APIC entry masked"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a49_cli_spin"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a49_cli_spin mask"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17|0x101"
+    within      = "150ms"
+  }
+}
+
+# A49 in the default (fast) profile: the NMI comes at the PIT's 18.2 Hz.
+scenario "a49_cli_spin_fast_seeds" {
+  seeds       = "1..5"
+  description = "A49: interrupts off, inline hook, spin with IF=0 (fast profile)"
+  append      = "pg.profile=fast"
+  requires    = ["driver:attack_a49_cli_spin"]
+
+  step {
+    at     = "3s"
+    load   = "attack_a49_cli_spin"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1"
+    within      = "1s"
   }
 }
