@@ -162,3 +162,36 @@ func FuzzDevicesNoPanic(f *testing.F) {
 		}
 	})
 }
+
+// PIT channel 0 as a watchdog uses it: the line enters the 8259 at IRQ 0
+// and the I/O APIC at pin 2 (package emu's isaIRQ), whose entry delivers
+// NMI. Every period brings one NMI, whatever the CPU's IF, and the PIC's
+// interrupt as before; a masked entry leaves only the latter.
+func TestWiringPITAsNMIThroughIOAPIC(t *testing.T) {
+	m := newMachine()
+	bus := NewAPICBus([]*LAPIC{m.apic}, nil, nil)
+	io := NewIOAPIC(bus)
+	m.pit = NewPIT(m.clk, IRQFunc(func(level bool) {
+		m.pic.SetIRQ(0, level)
+		io.SetIRQ(ISAPin(0), level)
+	}))
+	redir := func(v uint32) {
+		io.WriteMMIO(IOAPICRegSel, le32(uint32(0x10+2*ISAPin(0))))
+		io.WriteMMIO(IOAPICWin, le32(v))
+	}
+	redir(LAPICDelivNMI)
+	out8(m.pit, PITControl, 0x34)
+	out8(m.pit, PITChannel0, 0)
+	out8(m.pit, PITChannel0, 0) // 65536: 18.2 Hz
+	for i := 1; i <= 4; i++ {
+		require.True(t, m.runTo())
+		require.Equal(t, i, m.cpu.nmis)
+		require.True(t, m.cpu.intr)
+		require.Equal(t, uint8(0x20), m.apic.Ack())
+		out8(m.pic.Master(), PICCommand, PICOCW2NonSpecificEOI)
+	}
+	redir(LAPICDelivNMI | ioapicMasked)
+	require.True(t, m.runTo())
+	require.Equal(t, 4, m.cpu.nmis, "masked: no NMI")
+	require.True(t, m.cpu.intr, "the PIC's IRQ 0 still comes")
+}
