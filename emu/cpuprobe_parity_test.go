@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/kppemu/kppemu/images/qemu"
 )
 
 // cpuProbeGuest is the CPU identification probe (testdata/cpuprobe.S, built by make
@@ -122,7 +124,7 @@ func TestX87FERRProbe(t *testing.T) {
 		"fbstp -1234567.5: 0000000001234568 00008000",
 		"bye",
 	}
-	require.Equal(t, want, transcript(m.serial.String()))
+	require.Equal(t, want, qemu.Transcript(m.serial.String()))
 }
 
 // TestParityBIOSProbe boots the BIOS services probe (testdata/biosprobe.S) on QEMU and

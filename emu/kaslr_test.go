@@ -32,7 +32,7 @@ func TestKASLR(t *testing.T) {
 	}
 	strip := func(s string) []string {
 		var out []string
-		for _, l := range transcript(s) {
+		for _, l := range qemu.Transcript(s) {
 			if !strings.HasPrefix(l, "boot: command line") {
 				out = append(out, l)
 			}
@@ -100,7 +100,7 @@ func TestParityStopScreenKASLR(t *testing.T) {
 	// The stop screen and the lines that name the region.
 	stop := func(serial string) []string {
 		var out []string
-		for _, l := range transcript(serial) {
+		for _, l := range qemu.Transcript(serial) {
 			if strings.HasPrefix(l, "***") {
 				out = append(out, l)
 			}

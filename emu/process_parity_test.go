@@ -103,19 +103,10 @@ func bootProcessesWith(t *testing.T, cmdline string, archive []byte, input strin
 	require.False(t, res.TimedOut, "QEMU timed out; serial:\n%s", res.Serial)
 	runs = append(runs, processRun{machine: "qemu", serial: res.Serial, status: res.ExitCode})
 
-	want, got := transcript(res.Serial), transcript(serial.String())
-	for i := 0; i < max(len(want), len(got)); i++ {
-		var w, g string
-		if i < len(want) {
-			w = want[i]
-		}
-		if i < len(got) {
-			g = got[i]
-		}
-		if w != g {
-			t.Fatalf("transcripts differ at line %d:\nqemu:   %q\nkppemu: %q\n\nqemu:\n%s\n\nkppemu:\n%s",
-				i+1, w, g, strings.Join(want, "\n"), strings.Join(got, "\n"))
-		}
+	want, got := qemu.Transcript(res.Serial), qemu.Transcript(serial.String())
+	if i, w, g := qemu.FirstDifference(want, got); i > 0 {
+		t.Fatalf("transcripts differ at line %d:\nqemu:   %q\nkppemu: %q\n\nqemu:\n%s\n\nkppemu:\n%s",
+			i, w, g, strings.Join(want, "\n"), strings.Join(got, "\n"))
 	}
 	return runs
 }

@@ -80,14 +80,7 @@ func bootQEMUInput(t *testing.T, cmdline, input string, modules ...string) qemu.
 func expectInOrder(t *testing.T, serial string, want []string) {
 	t.Helper()
 	lines := qemu.Lines(serial)
-	i := 0
-	for _, l := range lines {
-		for i < len(want) && strings.Contains(l, want[i]) {
-			l = l[strings.Index(l, want[i])+len(want[i]):]
-			i++
-		}
-	}
-	if i < len(want) {
+	if i := qemu.InOrder(lines, want); i < len(want) {
 		t.Errorf("serial output lacks %q (after %q); got:\n%s", want[i], want[:i], strings.Join(lines, "\n"))
 	}
 }

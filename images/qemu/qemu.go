@@ -212,6 +212,39 @@ func Transcript(serial string) []string {
 	return out
 }
 
+// FirstDifference compares two transcripts line by line: it returns the
+// number (from 1) of the first line that differs and the two lines there
+// ("" past the end of one), or 0 when they are the same.
+func FirstDifference(a, b []string) (line int, x, y string) {
+	for i := 0; i < max(len(a), len(b)); i++ {
+		x, y = "", ""
+		if i < len(a) {
+			x = a[i]
+		}
+		if i < len(b) {
+			y = b[i]
+		}
+		if x != y {
+			return i + 1, x, y
+		}
+	}
+	return 0, "", ""
+}
+
+// InOrder returns how many of want, from the first, occur in lines in
+// order: each after the end of the previous one, several in one line
+// allowed. It returns len(want) when all of them do.
+func InOrder(lines, want []string) int {
+	i := 0
+	for _, l := range lines {
+		for i < len(want) && strings.Contains(l, want[i]) {
+			l = l[strings.Index(l, want[i])+len(want[i]):]
+			i++
+		}
+	}
+	return i
+}
+
 // WriteTemp writes data to a file called name in dir and returns its path.
 func WriteTemp(dir, name string, data []byte) (string, error) {
 	p := filepath.Join(dir, name)

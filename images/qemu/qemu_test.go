@@ -21,3 +21,23 @@ func TestSeedArgs(t *testing.T) {
 	args := Args(Config{Kernel: "k", SeedFile: "/a,b"})
 	require.Equal(t, []string{"-fw_cfg", "name=opt/kppemu/seed,file=/a,,b"}, args[len(args)-2:])
 }
+
+func TestFirstDifference(t *testing.T) {
+	line, x, y := FirstDifference([]string{"a", "b"}, []string{"a", "b"})
+	require.Equal(t, 0, line)
+	require.Empty(t, x+y)
+	line, x, y = FirstDifference([]string{"a", "b", "c"}, []string{"a", "x", "c"})
+	require.Equal(t, []any{2, "b", "x"}, []any{line, x, y})
+	line, x, y = FirstDifference([]string{"a"}, []string{"a", "more"})
+	require.Equal(t, []any{2, "", "more"}, []any{line, x, y})
+}
+
+func TestInOrder(t *testing.T) {
+	lines := []string{"boot: one two", "three", "one"}
+	require.Equal(t, 3, InOrder(lines, []string{"one", "two", "three"}))
+	// Each match starts after the previous one, in the same line too.
+	require.Equal(t, 1, InOrder([]string{"two one"}, []string{"one", "two"}))
+	require.Equal(t, 4, InOrder(lines, []string{"one", "two", "three", "one"}))
+	require.Equal(t, 2, InOrder(lines, []string{"one", "two", "four"}))
+	require.Equal(t, 0, InOrder(nil, []string{"x"}))
+}

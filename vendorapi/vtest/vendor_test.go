@@ -33,21 +33,11 @@ type run struct {
 	events  []emu.Event // kppemu only
 }
 
-func transcript(serial string) []string {
-	var out []string
-	for _, l := range qemu.Lines(serial) {
-		if !strings.HasPrefix(l, abi.TimingLinePrefix) {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // sameTranscript compares the QEMU and kppemu transcripts of a script
 // (timing lines aside) line by line; it returns the first line that
 // differs.
 func sameTranscript(cmdline, qemuSerial, kppemuSerial string) (line int, q, k string, ok bool) {
-	a, b := transcript(qemuSerial), transcript(kppemuSerial)
+	a, b := qemu.Transcript(qemuSerial), qemu.Transcript(kppemuSerial)
 	if concurrent(cmdline) {
 		// A program started with `start` runs alongside the shell, which
 		// goes on reporting the start and echoing the next commands: where
@@ -56,19 +46,8 @@ func sameTranscript(cmdline, qemuSerial, kppemuSerial string) (line int, q, k st
 		// wanted lines, checked on both machines by expectInOrder.
 		a, b = sorted(a), sorted(b)
 	}
-	for i := 0; i < max(len(a), len(b)); i++ {
-		var x, y string
-		if i < len(a) {
-			x = a[i]
-		}
-		if i < len(b) {
-			y = b[i]
-		}
-		if x != y {
-			return i + 1, x, y, false
-		}
-	}
-	return 0, "", "", true
+	line, q, k = qemu.FirstDifference(a, b)
+	return line, q, k, line == 0
 }
 
 // concurrent reports whether a script starts a program that runs
@@ -156,14 +135,7 @@ func bootQEMU(t *testing.T, cmdline string, extra ...module) (run, bool) {
 func expectInOrder(t *testing.T, r run, want []string) {
 	t.Helper()
 	lines := qemu.Lines(r.serial)
-	i := 0
-	for _, l := range lines {
-		for i < len(want) && strings.Contains(l, want[i]) {
-			l = l[strings.Index(l, want[i])+len(want[i]):]
-			i++
-		}
-	}
-	if i < len(want) {
+	if i := qemu.InOrder(lines, want); i < len(want) {
 		t.Errorf("%s: serial output lacks %q (after %q); got:\n%s", r.machine, want[i], want[:i], strings.Join(lines, "\n"))
 	}
 }
