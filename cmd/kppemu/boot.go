@@ -23,7 +23,6 @@ import (
 	"github.com/kppemu/kppemu/emu/gdbstub"
 	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/images"
-	"github.com/kppemu/kppemu/kernel/abi"
 )
 
 // defaultKernelPath is the kernel's file name on the guest's command line
@@ -458,7 +457,7 @@ func outcome(m *emu.Machine, s emu.Stop) error {
 	bc, bugChecked := m.BugCheck()
 	bugMsg := ""
 	if bugChecked {
-		bugMsg = "bug check " + formatBugCheck(bc)
+		bugMsg = "bug check " + debug.FormatBugCheck(bc)
 	}
 	switch s.Reason {
 	case emu.StopDebugExit:
@@ -486,27 +485,4 @@ func outcome(m *emu.Machine, s emu.Stop) error {
 		return &exitStatus{exitDeadHalt, "guest stopped: " + s.Diag}
 	}
 	return &exitStatus{exitCPUError, s.String()}
-}
-
-// formatBugCheck renders a bug-check event as Windows prints a stop code.
-func formatBugCheck(e emu.Event) string {
-	if len(e.Args) == 0 {
-		return "(no code)"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "0x%08X", e.Args[0])
-	if len(e.Args) > 1 {
-		b.WriteString(" (")
-		for i, a := range e.Args[1:] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "0x%016X", a)
-		}
-		b.WriteString(")")
-	}
-	if e.Args[0] == abi.BugCriticalStructureCorruption {
-		b.WriteString(" CRITICAL_STRUCTURE_CORRUPTION")
-	}
-	return b.String()
 }

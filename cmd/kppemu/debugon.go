@@ -77,7 +77,7 @@ func (d *debugOn) reason(st emu.Stop, asked bool) string {
 	case asked:
 		return fmt.Sprintf("kppemu: Ctrl-A C: the machine stopped at %d ns\n", st.Time)
 	case d.bugcheck && (d.bugStopped || bugChecked):
-		return fmt.Sprintf("kppemu: the guest bug-checked at %d ns: %s (analyze explains it)\n", bc.Time, formatBugCheck(bc))
+		return fmt.Sprintf("kppemu: the guest bug-checked at %d ns: %s (analyze explains it)\n", bc.Time, debug.FormatBugCheck(bc))
 	case d.triple && st.Reason == emu.StopTripleFault:
 		return fmt.Sprintf("kppemu: %s\n", st.Diag)
 	case d.exit && st.Reason == emu.StopDebugExit:

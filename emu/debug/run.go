@@ -377,7 +377,7 @@ func (s *Session) reportStop(st emu.Stop) {
 	case emu.StopRequested:
 		if s.bugStop {
 			bc, _ := s.m.BugCheck()
-			s.printf("The guest bug-checked at %d ns: %s\n(analyze explains it; continue shows the stop screen)\n", bc.Time, formatBugCheck(bc))
+			s.printf("The guest bug-checked at %d ns: %s\n(analyze explains it; continue shows the stop screen)\n", bc.Time, FormatBugCheck(bc))
 		} else {
 			s.printf("Interrupted at %d ns\n", st.Time)
 		}
@@ -385,7 +385,7 @@ func (s *Session) reportStop(st emu.Stop) {
 		s.printf("The guest wrote isa-debug-exit: exit status %d\n", st.Status)
 	case emu.StopDeadHalt:
 		if bc, ok := s.m.BugCheck(); ok {
-			s.printf("The guest bug-checked: %s (analyze explains it)\n", formatBugCheck(bc))
+			s.printf("The guest bug-checked: %s (analyze explains it)\n", FormatBugCheck(bc))
 		} else {
 			s.printf("Stopped: %s\n", st.Diag)
 		}
@@ -964,8 +964,9 @@ func (s *Session) guestModule(a uint64) (emu.Module, bool) {
 	return emu.Module{}, false
 }
 
-// formatBugCheck renders a bug-check event as a stop code line.
-func formatBugCheck(e emu.Event) string {
+// FormatBugCheck renders a bug-check event as Windows prints a stop code:
+// the code, the parameters in parentheses and the code's name.
+func FormatBugCheck(e emu.Event) string {
 	if len(e.Args) == 0 {
 		return "(no code)"
 	}
@@ -977,7 +978,7 @@ func formatBugCheck(e emu.Event) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%#x", a)
+			fmt.Fprintf(&b, "0x%016X", a)
 		}
 		b.WriteString(")")
 	}

@@ -912,7 +912,7 @@ func (s *Session) formatEvent(e emu.Event) string {
 		fmt.Fprintf(&b, " %q", e.Text)
 	}
 	if e.Type == abi.EvBugCheck {
-		b.WriteString("  " + formatBugCheck(e))
+		b.WriteString("  " + FormatBugCheck(e))
 	}
 	return b.String()
 }
