@@ -4,11 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"sync/atomic"
-	"syscall"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -87,26 +83,12 @@ func bootAccelCheck(c *cli.Context, cfg emu.Config, img emu.BootImage, serial *h
 			}
 		}
 	}()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	var interrupted atomic.Bool
-	go func() {
-		if _, ok := <-sigs; ok {
-			interrupted.Store(true)
-			k.RequestStop()
-		}
-	}()
-	wall := hostio.StartWallLimit(c.Duration("max-wall"), k.RequestStop)
-	defer wall.Stop()
+	host := watchHostStops(c, k.RequestStop)
+	defer host.close()
 
-	until := uint64(emu.Forever)
-	if d := c.Duration("max-time"); d > 0 {
-		until = uint64(d / time.Nanosecond)
-	}
 	fmt.Fprintf(stderr, "kppemu: accel-check: %v against %v, compared every %d instructions\n", test, ref, every)
-	res, err := k.Run(until)
-	wall.Stop()
+	res, err := k.Run(guestLimit(c))
+	host.runEnded()
 	if cerr := closeOutputs([]*hostio.Output{serial}, serial); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -125,14 +107,8 @@ func bootAccelCheck(c *cli.Context, cfg emu.Config, img emu.BootImage, serial *h
 		fmt.Fprintf(stderr, "kppemu: accel-check: %d instructions (%.1f%%) ran in translated code\n",
 			res.JITRan, 100*float64(res.JITRan)/float64(res.Instructions))
 	}
-	if res.Stop.Reason == emu.StopRequested {
-		switch {
-		case interrupted.Load():
-			return &exitStatus{exitInterrupted, "interrupted"}
-		case wall.Hit():
-			return &exitStatus{exitWallLimit, fmt.Sprintf("stopped by --max-wall %v of host time, at %v of guest time",
-				wall.Limit(), time.Duration(res.Stop.Time))}
-		}
+	if err := host.status(res.Stop); err != nil {
+		return err
 	}
 	return outcome(k.Test, res.Stop)
 }

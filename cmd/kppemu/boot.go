@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 	"sync/atomic"
-	"syscall"
-	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/urfave/cli/v2"
@@ -305,25 +302,10 @@ func bootAction(c *cli.Context) error {
 		o.OnError = func(error) { con.stop() }
 	}
 
-	// SIGINT/SIGTERM (not Ctrl-C on the raw terminal, which goes to the
-	// guest) stop the machine cleanly: output flushed, status 130.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	var interrupted atomic.Bool
-	go func() {
-		if _, ok := <-sigs; ok {
-			interrupted.Store(true)
-			con.stop()
-		}
-	}()
-	wall := hostio.StartWallLimit(c.Duration("max-wall"), con.stop)
-	defer wall.Stop()
-
-	until := uint64(emu.Forever)
-	if d := c.Duration("max-time"); d > 0 {
-		until = uint64(d / time.Nanosecond)
-	}
+	// SIGINT/SIGTERM stop the machine cleanly: output flushed, status 130.
+	host := watchHostStops(c, con.stop)
+	defer host.close()
+	until := guestLimit(c)
 	dbg, err := newDebugOn(c, m)
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
@@ -367,7 +349,7 @@ func bootAction(c *cli.Context) error {
 		}
 		stop = dbg.run(until)
 	}
-	wall.Stop()
+	host.runEnded()
 	if why := dbg.reason(stop, con.debugWanted()); why != "" {
 		// The debugger console writes through the serial output (unbuffered,
 		// still capped) and reads stdin through the console.
@@ -392,14 +374,8 @@ func bootAction(c *cli.Context) error {
 	if err := closeOutputs(outputs, serial); err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
-	if stop.Reason == emu.StopRequested {
-		switch {
-		case interrupted.Load():
-			return &exitStatus{exitInterrupted, "interrupted"}
-		case wall.Hit():
-			return &exitStatus{exitWallLimit, fmt.Sprintf("stopped by --max-wall %v of host time, at %v of guest time",
-				wall.Limit(), time.Duration(stop.Time))}
-		}
+	if err := host.status(stop); err != nil {
+		return err
 	}
 	return outcome(m, stop)
 }
