@@ -978,7 +978,7 @@ func FormatBugCheck(e emu.Event) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "0x%016X", a)
+			fmt.Fprintf(&b, "0x%016x", a)
 		}
 		b.WriteString(")")
 	}
