@@ -16,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/internal/editdist"
 )
 
 // Exit statuses of the host's own outcomes. The guest's isa-debug-exit
@@ -137,32 +138,11 @@ func nearest(names []string, s string) string {
 		if len(s) >= 2 && strings.HasPrefix(n, s) {
 			return n
 		}
-		if d := editDistance(n, s); d < bestD {
+		if d := editdist.Distance(n, s, bestD-1); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // urfaveFlagString is urfave/cli's own flag renderer, which flagString

@@ -24,6 +24,7 @@ import (
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/emu/debug/record"
 	"github.com/kppemu/kppemu/emu/dev"
+	"github.com/kppemu/kppemu/internal/editdist"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
@@ -334,7 +335,7 @@ func suggest(q string, names []string, n int) []string {
 		limit = max(2, limit) // a swapped pair of letters
 	}
 	for _, nm := range names {
-		d := editDistance(q, nm, limit)
+		d := editdist.Distance(q, nm, limit)
 		if d <= limit {
 			cs = append(cs, cand{nm, d})
 		} else if len(q) >= 3 && strings.Contains(nm, q) {
@@ -352,36 +353,6 @@ func suggest(q string, names []string, n int) []string {
 		out = append(out, cs[i].name)
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance of a and b, or limit+1 once it
-// is known to exceed limit.
-func editDistance(a, b string, limit int) int {
-	if d := len(a) - len(b); d > limit || -d > limit {
-		return limit + 1
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			best = min(best, cur[j])
-		}
-		if best > limit {
-			return limit + 1
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // recordOn starts recording at the current point.

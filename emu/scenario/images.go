@@ -10,6 +10,7 @@ import (
 
 	"github.com/kppemu/kppemu/emu"
 	"github.com/kppemu/kppemu/images"
+	"github.com/kppemu/kppemu/internal/editdist"
 )
 
 // KernelPath is the kernel's name on the guest command line when the
@@ -150,7 +151,7 @@ func suggest(name string, candidates []string) string {
 		if len(c) > len(name)+limit || len(c) < len(name)-limit {
 			continue // too long or too short to be within the limit
 		}
-		d := editDistance(lname, strings.ToLower(c))
+		d := editdist.Distance(lname, strings.ToLower(c), limit)
 		if best == "" || d < bestD {
 			best, bestD = c, d
 		}
@@ -159,30 +160,6 @@ func suggest(name string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	if len(a) > 256 || len(b) > 256 {
-		return max(len(a), len(b))
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (s *Scenario) requires(q string) bool {
