@@ -68,6 +68,27 @@ void pg_close(int i, struct pg_context *c)
 	pg.hold--;
 }
 
+/* The pass count inside context i, read through its slot without opening
+ * it (two words of keystream): the count only a pass increments, under the
+ * stream key only a close sets. ~0 when the slot leads to no context (its
+ * magic). Not while a context is being opened or closed (pg.hold). */
+uint64_t pg_slot_passes(int i)
+{
+	volatile struct pg_slot *s = &pg.slot[i];
+	const uint64_t w = offsetof(struct pg_context, passes) / 8;
+	uint64_t key, enc;
+	/* An NMI that borrows a context may close it between the two loads. */
+	do {
+		key = s->key;
+		enc = s->enc;
+	} while (key != s->key);
+	const uint64_t *c = (const uint64_t *)(enc ^ rotl(key, SLOT_ROT));
+	if (((uint64_t)c >> 47) != 0x1FFFF || !pg_mapped(c, s->size) ||
+	    (c[0] ^ pg_mix64(key + PG_GOLDEN)) != PG_CONTEXT_MAGIC)
+		return ~0ull;
+	return c[w] ^ pg_mix64(key + (w + 1) * PG_GOLDEN);
+}
+
 /* Before any mismatch is reported: the code that found it (a flip in the
  * hash makes every region it hashes mismatch, one in the dispatch on the
  * check kind sends a sound region down the wrong check), reported as the

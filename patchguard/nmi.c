@@ -23,8 +23,14 @@
  *    which needs no lock the interrupted code may hold. While the stall
  *    lasts, the check is repeated every RECHECK_NMIS NMIs;
  *  - no pass for too long: no pass of any trigger has finished for
- *    nmi_idle_max NMIs (twice the profile's worst-case latency): the same
- *    check, then 0x101 whatever it found (every trigger was stopped).
+ *    nmi_idle_max NMIs (twice the profile's worst-case latency), by each
+ *    context's own pass count read through its slot (context.c), not by
+ *    the plain counters: the same check, then 0x101 whatever it found
+ *    (every trigger was stopped);
+ *  - switched off: once started, the NMI keeps its own record of that and
+ *    of the idle limit; PatchGuard's "live" or the NMI's "armed" flag found
+ *    cleared on two NMIs running (the tick hook, the PIT watchdog and the
+ *    piggy-back return at once when "live" is clear) is 0x101.
  * The interrupted code may be anywhere, PatchGuard included: a context
  * that is open is used as it is; while PatchGuard itself changes what the
  * checks read (a context being decrypted or encrypted, CR4.PGE toggled to
@@ -59,9 +65,9 @@
 #define DEFER_MAX 8
 #define STOP_MAX 64
 
-static uint64_t nmi_tick, nmi_passes;
-static uint32_t nmi_idle, nmi_since_check, nmi_deferred, nmi_waited;
-static bool nmi_due;
+static uint64_t nmi_tick, nmi_passes[2], nmi_count, nmi_stride;
+static uint32_t nmi_idle, nmi_since_check, nmi_deferred, nmi_waited, nmi_idle_limit, nmi_off;
+static bool nmi_due, nmi_on, nmi_dead;
 
 static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
 {
@@ -100,7 +106,7 @@ static void nmi_check(void)
 		c = pg_open(0);
 	}
 	pg_check_exact(c, true);
-	if (nmi_idle >= pg.nmi_idle_max)
+	if (nmi_idle >= nmi_idle_limit || nmi_dead)
 		pg_detect(c, (const void *)&pg.passes, (uint64_t)&pg.passes, KPP_PG_CHECKER_CONTEXT);
 	if (mine)
 		pg_close(0, c);
@@ -110,16 +116,30 @@ void pg_nmi(const struct trap_frame *tf)
 {
 	uint64_t now = ticks();
 	pg.nmi_beat = now;
-	if (!pg.nmi_armed)
+	if (!nmi_on)
 		return;
 	uint32_t t0 = pg_rdtsc32();
-	uint64_t passes = pg.passes[0] + pg.passes[1] + pg.passes_random;
-	if (passes != nmi_passes) {
-		nmi_passes = passes;
+	/* Started, so armed and live (pg_nmi_start runs just before "live" is
+	 * set: one NMI may fall between). */
+	nmi_off = pg.nmi_armed && pg.live ? 0 : nmi_off + 1;
+	if (nmi_off >= 2)
+		nmi_dead = nmi_due = true;
+	/* The slots are read on one NMI in nmi_stride + 1 (a 64th of the idle
+	 * limit at most: the windows profile's budget), and not while a context is being opened, used or
+	 * closed (the NMI after it sees the count moved). */
+	bool moved = false;
+	if (!(++nmi_count & nmi_stride) && !pg.hold && !pg.busy)
+		for (uint32_t i = 0; i < 2 && i < pg.ncontexts; i++) {
+			uint64_t n = pg_slot_passes((int)i);
+			if (n != nmi_passes[i]) {
+				nmi_passes[i] = n;
+				moved = true;
+			}
+		}
+	if (moved)
 		nmi_idle = 0;
-	} else if (++nmi_idle >= pg.nmi_idle_max) {
+	else if (++nmi_idle >= nmi_idle_limit)
 		nmi_due = true;
-	}
 	bool frozen = now == nmi_tick;
 	if (!frozen) {
 		nmi_tick = now;
@@ -160,9 +180,17 @@ void pg_nmi_init(void)
 void pg_nmi_start(void)
 {
 	nmi_tick = ticks();
-	nmi_passes = 0;
+	for (uint32_t i = 0; i < 2; i++)
+		nmi_passes[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
 	nmi_idle = 0;
+	nmi_idle_limit = pg.nmi_idle_max;
+	nmi_stride = 0; /* a power of two minus one, up to a 64th of the idle limit */
+	while ((nmi_stride + 1) * 128 <= nmi_idle_limit)
+		nmi_stride = nmi_stride * 2 + 1;
+	nmi_count = 0;
+	nmi_off = 0;
 	nmi_since_check = RECHECK_NMIS;
 	pg.nmi_beat = nmi_tick;
 	pg.nmi_armed = pg.ioapic != NULL;
+	nmi_on = pg.nmi_armed;
 }

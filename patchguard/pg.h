@@ -168,6 +168,7 @@ extern struct pg_state pg;
 uint64_t pg_siphash(const uint64_t key[2], const void *data, size_t len);
 uint64_t pg_mix64(uint64_t x);
 uint64_t pg_next(uint64_t *state);
+#define PG_GOLDEN 0x9E3779B97F4A7C15ull /* the XOR stream's word step (siphash.c) */
 uint64_t pg_uniform(uint64_t *state, uint64_t lo, uint64_t hi); /* inclusive */
 void pg_crypt(void *buf, size_t len, uint64_t key);
 /* The TSC's low half: what the hooks spend is far below 2^32 counts, and
@@ -223,6 +224,7 @@ bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uin
 /* context.c */
 struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure */
 void pg_close(int i, struct pg_context *c);
+uint64_t pg_slot_passes(int i); /* context i's own pass count, ~0 when the slot leads to no context */
 uint32_t pg_pass(struct pg_context *c, uint32_t trigger); /* returns the regions checked */
 void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger);
 

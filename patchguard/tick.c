@@ -15,7 +15,13 @@
  *    longer than BUSY_MAX_TICKS;
  *  - the watchdog: its interrupt unmasked at the PIC, PIT channel 0 still
  *    programmed as it armed it (read-back status), and its heartbeat;
- *  - the NMI watchdog's heartbeat (nmi.c).
+ *  - the NMI watchdog's heartbeat (nmi.c);
+ *  - that passes happen at all: each context's own pass count, read
+ *    through its slot (context.c), must move at least once per the
+ *    longest delay of the schedule plus its grace. Every flag, deadline,
+ *    countdown, rate and counter above is plain data an attacker can set
+ *    consistently; that count lives inside the encrypted contexts, under
+ *    a stream key only a close sets.
  * Then it draws, from fresh entropy, whether a random pass runs now: that
  * DPC goes to the head of the DPC queue, so no other DPC runs between the
  * decision and the pass. An attacker reading every byte of memory on every
@@ -53,6 +59,42 @@ uint64_t pg_entropy(void)
 	}
 	pg.stir = pg_mix64(pg.stir ^ rdtsc());
 	return pg.stir;
+}
+
+/* Passes: looked at on one tick in pass_mask + 1 (a power of two up to
+ * half the grace of a due pass, so the windows profile pays for it rarely),
+ * and the armed limit (the longest delay, the grace, that interval and a
+ * tick for the hook to see it: the timer path's deadline already requires
+ * a pass that soon), kept here, apart from the schedule's plain copies in
+ * struct pg_state. */
+static uint64_t pass_max_ticks, max_delay_armed, pass_tick, hold_since, pass_mask;
+static uint64_t pass_seen[2];
+
+static void check_passes(uint64_t now)
+{
+	if (pg.max_delay_ticks != max_delay_armed)
+		pg_fail(&pg.max_delay_ticks, (uint64_t)&pg.max_delay_ticks, KPP_PG_CHECKER_CONTEXT);
+	/* A context being opened or closed: its slot and bytes are in
+	 * flight. A pass takes well under BUSY_MAX_TICKS. */
+	if (pg.hold || pg.busy) {
+		if (!hold_since)
+			hold_since = now;
+		else if (now - hold_since > BUSY_MAX_TICKS)
+			pg_fail(&pg.hold, (uint64_t)&pg.hold, KPP_PG_CHECKER_CONTEXT);
+		return;
+	}
+	hold_since = 0;
+	for (uint32_t i = 0; i < 2 && i < pg.ncontexts; i++) {
+		uint64_t n = pg_slot_passes((int)i);
+		if (n == ~0ull)
+			pg_fail(&pg.slot[i], (uint64_t)&pg.slot[i], KPP_PG_CHECKER_CONTEXT);
+		if (n != pass_seen[i]) {
+			pass_seen[i] = n;
+			pass_tick = now;
+		}
+	}
+	if (now - pass_tick > pass_max_ticks)
+		pg_fail(&pg.passes, (uint64_t)&pg.passes, KPP_PG_CHECKER_CONTEXT);
 }
 
 static void check_timer(uint64_t now)
@@ -147,6 +189,8 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 	if (pg.nmi_armed && now > pg.nmi_beat + WATCHDOG_MAX_TICKS)
 		pg_fail(&pg.nmi_beat, (uint64_t)&pg.nmi_beat, KPP_PG_CHECKER_CONTEXT);
 	check_tsc(now);
+	if (!(now & pass_mask))
+		check_passes(now);
 	if (pg_entropy() % pg.random_per_tick == 0)
 		dpc_queue_first(pg.extra_dpc);
 }
@@ -171,4 +215,13 @@ void pg_tick_start(void)
 	pg.window_calls = 0;
 	pg.tick_mark = 0;
 	pg.stir ^= pg_next(&pg.rng);
+	max_delay_armed = pg.max_delay_ticks;
+	pass_mask = pg.stride_mask;
+	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
+		pass_mask = pass_mask * 2 + 1;
+	pass_max_ticks = pg.max_delay_ticks + pg.grace_ticks + pass_mask + 2;
+	pass_tick = pg.tick_seen;
+	hold_since = 0;
+	for (uint32_t i = 0; i < 2; i++)
+		pass_seen[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
 }
