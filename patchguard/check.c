@@ -236,7 +236,15 @@ static bool in_any_text(const struct pg_context *c, uint64_t f)
 
 /* Code a driver left running stays visible after it unlinked itself from
  * the module list and table: every armed timer's and queued DPC's routine
- * must lie in kernel text or in a listed module's text. */
+ * must lie in a listed module's text, or be one of the kernel's own timer
+ * routines (the housekeeping and PatchGuard's): anywhere else in kernel
+ * text it is a borrowed instruction (a `jmp rsi` reaches the DPC's
+ * context, which can be any code). */
+static bool kernel_routine(const struct pg_context *c, uint64_t f)
+{
+	return f == (uint64_t)c->timer_routine || f == (uint64_t)pg_random_dpc || f == (uint64_t)pg.hk_routine;
+}
+
 static bool check_hidden_code(const struct pg_context *c, uint64_t *addr)
 {
 	uint64_t f = irq_save();
@@ -246,7 +254,8 @@ static bool check_hidden_code(const struct pg_context *c, uint64_t *addr)
 		if (!pg_mapped(t, sizeof *t))
 			break;
 		const struct dpc *d = t->dpc;
-		if (d && pg_mapped(d, sizeof *d) && !in_any_text(c, (uint64_t)d->fn)) {
+		uint64_t fn = d && pg_mapped(d, sizeof *d) ? (uint64_t)d->fn : 0;
+		if (fn && (in_text(c, fn) ? !kernel_routine(c, fn) : !in_any_text(c, fn))) {
 			*addr = (uint64_t)&d->fn;
 			bad = true;
 		}
