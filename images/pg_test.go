@@ -103,6 +103,15 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a32_apic_count", types: []uint64{abi.PGLocalAPIC}, says: "attack_a32: "},
 		{attack: "attack_a35_pit", types: []uint64{abi.PGLocalAPIC, abi.PGCheckerContext}, says: "attack_a35: "},
 		{attack: "attack_a36_irq_table", types: []uint64{abi.PGInterruptDispatch, abi.PGCheckerContext}, says: "attack_a36: "},
+		// Every trigger starved through state the checks used to trust
+		// (flags, the DPCs' queued flags, a timer rolled ahead): seen by the
+		// passes counted inside the contexts. Their latency is measured in
+		// the scenarios (a50-a52); QEMU's guest clock follows the host.
+		{attack: "attack_a50_freeze", types: []uint64{abi.PGCheckerContext, abi.PGServiceTable}, says: "attack_a50: "},
+		{attack: "attack_a51_dpc_queued", types: []uint64{abi.PGCheckerContext, abi.PGServiceTable}, says: "attack_a51: ", bound: -1},
+		{attack: "attack_a52_rolling", types: []uint64{abi.PGCheckerContext, abi.PGServiceTable}, says: "attack_a52: ", bound: -1},
+		{attack: "attack_a53_hide_gadget", types: []uint64{abi.PGLoadedModuleList}, says: "attack_a53: ",
+			cmdline: "autorun=load hello;load attack_a53_hide_gadget;sleep 3000;poweroff"},
 		// Interrupts masked for ever after the patch: only the NMI watchdog
 		// (PIT channel 0 through the I/O APIC as NMI) runs. The guest clock
 		// stops with the tick, so the latency is not measured.

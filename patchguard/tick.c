@@ -68,11 +68,15 @@ uint64_t pg_entropy(void)
  * a pass that soon), kept here, apart from the schedule's plain copies in
  * struct pg_state. */
 static uint64_t pass_max_ticks, max_delay_armed, pass_tick, hold_since, pass_mask;
+/* Started: the hook's own record (set with interrupts off just before
+ * "live"), so clearing the plain flag is a detection, not an off switch;
+ * and whether the watchdogs were. */
+static bool tick_started, wd_armed, nmi_armed;
 static uint64_t pass_seen[2];
 
 static void check_passes(uint64_t now)
 {
-	if (pg.max_delay_ticks != max_delay_armed)
+	if (pg.max_delay_ticks != max_delay_armed || pg.wd_armed != wd_armed || pg.nmi_armed != nmi_armed)
 		pg_fail(&pg.max_delay_ticks, (uint64_t)&pg.max_delay_ticks, KPP_PG_CHECKER_CONTEXT);
 	/* A context being opened or closed: its slot and bytes are in
 	 * flight. A pass takes well under BUSY_MAX_TICKS. */
@@ -197,8 +201,11 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 
 void pg_tick(uint64_t now)
 {
-	if (!pg.live)
+	if (!pg.live) {
+		if (tick_started)
+			pg_fail(&pg.live, (uint64_t)&pg.live, KPP_PG_CHECKER_CONTEXT);
 		return;
+	}
 	uint32_t t0 = pg_rdtsc32();
 	pg.tick_tsc = t0;
 	if (now != pg.tick_seen + 1)
@@ -216,6 +223,9 @@ void pg_tick_start(void)
 	pg.tick_mark = 0;
 	pg.stir ^= pg_next(&pg.rng);
 	max_delay_armed = pg.max_delay_ticks;
+	tick_started = true;
+	wd_armed = pg.wd_armed; /* the watchdogs start before the hook */
+	nmi_armed = pg.nmi_armed;
 	pass_mask = pg.stride_mask;
 	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;

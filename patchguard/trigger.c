@@ -56,10 +56,15 @@ void pg_random_dpc(struct dpc *d, void *arg)
 	pg_telemetry((uint32_t)i, checked, tsc0, KPP_PG_TRIGGER_RANDOM);
 }
 
+static bool piggy_started; /* its own record, so clearing "live" is seen */
+
 static void piggy_back(uint64_t run)
 {
-	if (!pg.live)
+	if (!pg.live) {
+		if (piggy_started)
+			pg_fail(&pg.live, (uint64_t)&pg.live, KPP_PG_CHECKER_CONTEXT);
 		return;
+	}
 	uint64_t tsc0 = rdtsc();
 	uint32_t checked = 0;
 	pg.piggy_beat = ticks();
@@ -102,5 +107,6 @@ void pg_triggers_init(void)
 void pg_triggers_start(struct pg_context *c0)
 {
 	pg.piggy_beat = ticks();
+	piggy_started = true;
 	schedule(c0, pg.first_delay_ns);
 }

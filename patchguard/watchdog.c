@@ -31,6 +31,7 @@
 #define DIV_MASK 0xBu
 
 static uint64_t last_tick, last_tsc;
+static bool wd_started; /* its own record, so clearing "live" is seen */
 static uint32_t stalls;
 uint64_t pg_watchdog_irqs;
 
@@ -86,8 +87,11 @@ static void watchdog_irq(void)
 	uint64_t now = ticks();
 	pg_watchdog_irqs++;
 	pg.wd_beat = now;
-	if (!pg.live)
+	if (!pg.live) {
+		if (wd_started)
+			pg_fail(&pg.live, (uint64_t)&pg.live, KPP_PG_CHECKER_CONTEXT);
 		return;
+	}
 	uint32_t t0 = pg_rdtsc32();
 	watch(now);
 	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
@@ -130,4 +134,5 @@ void pg_watchdog_start(void)
 	stalls = 0;
 	pg.wd_beat = last_tick;
 	pg.wd_armed = lapic_present;
+	wd_started = true;
 }
