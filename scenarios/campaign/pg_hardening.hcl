@@ -1,4 +1,4 @@
-# The long versions of A27-A49 (docs/patchguard.md): every row over 20
+# The long versions of A27-A53 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -585,5 +585,187 @@ scenario "a49_cli_spin_fast_seeds" {
     bugcheck    = "0x109"
     region_type = "0x1"
     within      = "1s"
+  }
+}
+
+# A50-A53: PatchGuard starved through its flags, DPC marks and a rolling timer, and a driver hidden behind a kernel jmp rsi.
+
+scenario "a50_freeze_flags_seeds" {
+  seeds       = "1..20"
+  description = "A50: clear PatchGuard's live and armed flags, cancel its timer, hook getpid"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a50_freeze"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a50_freeze"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0xa"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a50: PatchGuard's live and armed flags cleared, its timer cancelled, getpid hooked"
+  }
+}
+
+scenario "a50_freeze_flags_fast_seeds" {
+  seeds       = "1..20"
+  description = "A50: clear PatchGuard's live and armed flags, cancel its timer, hook getpid"
+  append      = "pg.profile=fast"
+  requires    = ["driver:attack_a50_freeze"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a50_freeze"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0xa"
+    within      = "16s"
+  }
+  expect {
+    serial = "attack_a50: PatchGuard's live and armed flags cleared, its timer cancelled, getpid hooked"
+  }
+}
+
+scenario "a50_freeze_nmi_masked_seeds" {
+  seeds       = "1..20"
+  description = "A50: clear PatchGuard's live flag, mask the NMI's I/O APIC entry, cancel its timer, hook getpid"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a50_freeze"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a50_freeze nmi"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0xa"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a50: PatchGuard's live flag cleared, the NMI's I/O APIC entry masked, its timer cancelled, getpid hooked"
+  }
+}
+
+scenario "a51_dpc_queued_seeds" {
+  seeds       = "1..20"
+  description = "A51: mark PatchGuard's DPCs queued, push its countdown, deadline and NMI idle limit, hook getpid"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a51_dpc_queued"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a51_dpc_queued"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0xa"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a51: PatchGuard's DPCs marked queued, countdown, deadline and idle limit pushed, getpid hooked"
+  }
+}
+
+scenario "a51_dpc_queued_fast_seeds" {
+  seeds       = "1..20"
+  description = "A51: mark PatchGuard's DPCs queued, push its countdown, deadline and NMI idle limit, hook getpid"
+  append      = "pg.profile=fast"
+  requires    = ["driver:attack_a51_dpc_queued"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a51_dpc_queued"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0xa"
+    within      = "16s"
+  }
+  expect {
+    serial = "attack_a51: PatchGuard's DPCs marked queued, countdown, deadline and idle limit pushed, getpid hooked"
+  }
+}
+
+scenario "a52_rolling_rearm_seeds" {
+  seeds       = "1..20"
+  description = "A52: re-arm PatchGuard's timer ahead on every tick, switch off random passes and the piggy-back, hook getpid"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a52_rolling"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a52_rolling"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0xa"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a52: PatchGuard's timer rolled ahead on every tick, random passes and piggy-back off, getpid hooked"
+  }
+}
+
+scenario "a52_rolling_rearm_fast_seeds" {
+  seeds       = "1..20"
+  description = "A52: re-arm PatchGuard's timer ahead on every tick, switch off random passes and the piggy-back, hook getpid"
+  append      = "pg.profile=fast"
+  requires    = ["driver:attack_a52_rolling"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a52_rolling"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0xa"
+    within      = "16s"
+  }
+  expect {
+    serial = "attack_a52: PatchGuard's timer rolled ahead on every tick, random passes and piggy-back off, getpid hooked"
+  }
+}
+
+scenario "a53_hide_gadget_seeds" {
+  seeds       = "1..20"
+  description = "A53: hide a driver whose timer's routine is a jmp rsi found in kernel text"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a53_hide_gadget", "driver:hello"]
+
+  step {
+    at   = "30ms"
+    load = "hello"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a53_hide_gadget"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x19"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a53: module record removed from the module list and table, its timer routed through a kernel jmp rsi"
   }
 }
