@@ -1,5 +1,5 @@
-/* attack_a53_hide_gadget (A53): hide a driver whose timer still runs, with
- * a routine that lies in kernel text. Finds a `jmp rsi` (FF E6) in the
+/* attack_a53_hide_gadget (A53): hide a driver whose timer runs through a
+ * kernel jmp rsi. Its routine then lies in kernel text. Finds a `jmp rsi` (FF E6) in the
  * kernel's text pages and makes it its periodic timer's DPC routine, with
  * its own routine as the DPC's context: the DPC is called as fn(dpc, ctx),
  * so the gadget jumps to it with the same arguments. Then removes its
