@@ -229,7 +229,7 @@ void pg_tick_start(void)
 	pass_mask = pg.stride_mask;
 	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;
-	pass_max_ticks = pg.max_delay_ticks + pg.grace_ticks + pass_mask + 2;
+	pass_max_ticks = pg.max_delay_ticks + pg.grace_ticks + pass_mask + 1;
 	pass_tick = pg.tick_seen;
 	hold_since = 0;
 	for (uint32_t i = 0; i < 2; i++)
