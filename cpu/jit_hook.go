@@ -85,6 +85,8 @@ type jitState struct {
 	// code that runs once (a fault at its first run, say) runs translated.
 	eager bool
 
+	prof *JITProfile // when not nil, counts what the interpreter runs (jit_profile.go)
+
 	// Counters for tests and profiles.
 	translated, untranslatable, entries, slowExits, links, ran, commits uint64
 }
@@ -162,6 +164,9 @@ func (c *CPU) disableJIT() {
 // fits, and the interpreter runs it.
 func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 	if c.accel != AccelJIT || !c.long || c.memSlow || len(c.bpPages) != 0 || c.jit.buf == nil {
+		if c.jit.prof != nil {
+			return c.jitProfRun(b, n, MissTierOff), true
+		}
 		return n, false
 	}
 	x := b.jit
@@ -179,9 +184,22 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 			jitMissHook(&b.ops[0].u)
 		}
 		k := min(n, b.cnt)
+		if p := c.jit.prof; p != nil {
+			r := MissStaged
+			if x.entry == 0 {
+				r = MissUntranslated
+				if _, short := p.shorts[c.RIP]; short {
+					r = MissShort
+				}
+			}
+			return n - (k - c.jitProfRun(b, k, r)), true
+		}
 		return n - (k - c.runBlock(b, k)), true
 	}
 	if x.cnt > n {
+		if c.jit.prof != nil {
+			return c.jitProfRun(b, n, MissBudget), true
+		}
 		return n, false
 	}
 	if !c.jit.buf.Executable(x.entry) {
@@ -221,7 +239,11 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 		if n > 0 {
 			c.jit.slowExits++
 			n--
-			c.execOne()
+			if c.jit.prof != nil {
+				c.jitProfOne()
+			} else {
+				c.execOne()
+			}
 		}
 	case exit > jitExitSlow:
 		c.jit.linkSite, c.jit.linkRIP, c.jit.linkInstret = uintptr(exit), c.RIP, c.Instret
@@ -278,4 +300,39 @@ func (c *CPU) JITStats() JITStats {
 		s.Protects = j.buf.Protects()
 	}
 	return s
+}
+
+// jitProfRun runs block b in the interpreter as the run loop would (runBlock), counting
+// what ran for the profile.
+func (c *CPU) jitProfRun(b *block, n uint64, r JITMissReason) uint64 {
+	p := c.jit.prof
+	stop := -1
+	if r == MissShort {
+		// The translation in front of the stop instruction is too short: that one is the
+		// untranslated instruction.
+		stop = int(p.shorts[c.RIP])
+	}
+	start := c.Instret
+	rest := c.runBlock(b, n)
+	p.block(b, r, c.Instret-start, stop)
+	return rest
+}
+
+// jitProfOne runs the instruction at RIP, which generated code left to the interpreter,
+// through execOne and counts it for the profile.
+func (c *CPU) jitProfOne() {
+	p := c.jit.prof
+	rip := c.RIP
+	r := MissSlowPath
+	if p.stops[rip] {
+		r = MissUntranslated
+	}
+	c.execOne()
+	var u *uop
+	if pg := c.icPage; pg != nil {
+		if v := pg.u[rip&0xFFF]; v != nil && v.gen == pg.gen {
+			u = v
+		}
+	}
+	p.add(u, r, 1)
 }

@@ -124,6 +124,7 @@ type xlator struct {
 	pend      []xlPend  // exits for pending work at backward jumps
 	chains    []xlChain
 	rc        regCache
+	stopped   bool // the translation stops in front of an instruction it does not translate
 }
 
 // xlPend is the exit of a backward jump that finds work pending.
@@ -151,6 +152,12 @@ func (c *CPU) jitTranslate(b *block) *jitBlock {
 	c.jit.arena = c.jit.arena[1:]
 	*res = jitBlock{epoch: c.jit.buf.Epoch(), lin: c.RIP}
 	code := c.jitAssemble(b)
+	if p := c.jit.prof; p != nil && c.jit.x.stopped {
+		p.stops[c.jit.x.ip] = true
+		if code == nil && c.jit.x.done > 0 {
+			p.shorts[c.RIP] = c.jit.x.done
+		}
+	}
 	if code == nil {
 		c.jit.untranslatable++
 		return res
@@ -259,6 +266,7 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	}
 	x.loopDirty = x.rc.dirty
 	subAt := x.prologue()
+	x.stopped = stopped
 	if st := x.body(); x.done != n || st != stopped {
 		c.log.Error("jit: the two passes disagree", "rip", c.RIP)
 		return nil

@@ -42,6 +42,7 @@ func benchCommand() *cli.Command {
 			&cli.BoolFlag{Name: "json", Usage: "print the results as JSON instead of a table"},
 			&cli.StringFlag{Name: "check", Usage: "compare the kppemu/QEMU ratios with the baseline `FILE` (a --json report); fail on a workload more than 15% below it"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the whole run to `FILE` (go tool pprof; kppemu's own time)"},
+			&cli.IntFlag{Name: "jit-profile", Usage: "instead of measuring speed, boot each workload once in the translating tier and list the `N` instructions the interpreter runs most instead of generated code"},
 		},
 		Action: benchAction,
 	}
@@ -100,6 +101,9 @@ func benchAction(c *cli.Context) error {
 			return &exitStatus{exitHostError, err.Error()}
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if n := c.Int("jit-profile"); n > 0 {
+		return benchJITProfile(os.Stdout, o, n)
 	}
 	var base bench.Report
 	if p := c.String("check"); p != "" {
@@ -169,4 +173,30 @@ func (b *benchBar) finish() {
 	if b.bar != nil {
 		_ = b.bar.Finish()
 	}
+}
+
+// benchJITProfile prints, per workload, the share of instructions the
+// interpreter runs in the translating tier and the top instructions among them.
+func benchJITProfile(w io.Writer, o bench.Options, top int) error {
+	ws := o.Workloads
+	if len(ws) == 0 {
+		ws = bench.Workloads
+	}
+	if o.Status != nil {
+		defer o.Status(len(ws), len(ws), "")
+	}
+	for i, wl := range ws {
+		if o.Status != nil {
+			o.Status(i, len(ws), "profile "+wl.Name)
+		}
+		r, err := bench.ProfileTier(wl, o.Scale)
+		if err != nil {
+			return &exitStatus{exitHostError, err.Error()}
+		}
+		interp := r.Instr - r.Ran
+		fmt.Fprintf(w, "%s: %d instructions, %.2f%% interpreted (%d attributed below, %d by the run loop itself)\n",
+			wl.Name, r.Instr, 100*float64(interp)/float64(max(r.Instr, 1)), r.Profile.Total(), interp-min(interp, r.Profile.Total()))
+		r.Profile.Write(w, r.Instr, top)
+	}
+	return nil
 }

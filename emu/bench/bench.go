@@ -797,3 +797,46 @@ func wantQsort() string {
 	}
 	return fmt.Sprintf("0x%016x", fold(w))
 }
+
+// TierProfile is what ProfileTier measured of one workload.
+type TierProfile struct {
+	Workload Workload
+	Instr    uint64 // instructions of the boot
+	Ran      uint64 // of them, run by generated code
+	Profile  *cpu.JITProfile
+}
+
+// ProfileTier boots workload w once in the translating tier (at its rounds times
+// scale; a whole boot as it is) with a profile of the instructions the interpreter
+// runs instead of generated code. The boot's baseline (boot and power-off) is
+// included.
+func ProfileTier(w Workload, scale float64) (TierProfile, error) {
+	cmd := w.Args
+	if !w.Whole {
+		rounds := uint64(math.Round(float64(w.Rounds) * scale))
+		cmd = Cmdline(w.Name, max(rounds, 2))
+	}
+	var serial bytes.Buffer
+	m, err := emu.New(emu.Config{Serial: &serial, Accel: cpu.AccelJIT.String()})
+	if err != nil {
+		return TierProfile{}, err
+	}
+	if _, err := m.Boot(emu.BootImage{Path: "kernel.elf", Kernel: images.Kernel(), Append: cmd,
+		Modules: []emu.BootModule{{Cmdline: "initrd.tar", Data: images.Archive()}}}); err != nil {
+		return TierProfile{}, err
+	}
+	p := cpu.NewJITProfile()
+	for _, c := range m.CPUs {
+		c.SetJITProfile(p)
+	}
+	stop := m.Run(guestLimit)
+	if stop.Reason != emu.StopDebugExit || stop.Status != wantStatus {
+		return TierProfile{}, fmt.Errorf("kppemu %q: stopped by %v, not by poweroff\n%s", cmd, stop, tail(serial.String()))
+	}
+	r := TierProfile{Workload: w, Profile: p}
+	for _, c := range m.CPUs {
+		r.Instr += c.Instret
+		r.Ran += c.JITStats().Ran
+	}
+	return r, nil
+}
