@@ -59,6 +59,9 @@ type jitState struct {
 	tlbW     uintptr // TLB array for data writes
 	pkR      uint32  // protection keys that deny reads (mmu.MMU.PKDeny)
 	pkW      uint32  // protection keys that deny writes
+	// The TLB arrays of CPL 0 and CPL 3 (RFLAGS.AC clear), which SYSCALL and SYSRET
+	// switch to. They are the MMU's, fixed for its lifetime.
+	tlbSup, tlbUsr jitTLBSet
 
 	buf   *jit.Buffer
 	asm   jit.Asm
@@ -146,6 +149,15 @@ func (c *CPU) enableJIT() error {
 	c.jitClearJC()
 	c.jit.jcPage = make([]*codePage, jitJCSize)
 	c.jit.jcBase = uintptr(unsafe.Pointer(&c.jit.jcache[0]))
+	for i, user := range []bool{false, true} {
+		set := jitTLBSet{uintptr(c.mem.TLBTable(mmu.Read, user, false)), uintptr(c.mem.TLBTable(mmu.Write, user, false)),
+			uintptr(c.mem.TLBExecTable(user))}
+		if i == 0 {
+			c.jit.tlbSup = set
+		} else {
+			c.jit.tlbUsr = set
+		}
+	}
 	// The arena is unmapped when the CPU is garbage.
 	runtime.AddCleanup(c, func(b *jit.Buffer) { b.Free() }, buf)
 	return nil

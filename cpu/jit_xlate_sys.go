@@ -49,7 +49,7 @@ func opSet(names ...string) map[uint16]bool {
 // jitSysOp reports whether u is one of the instructions of this file.
 func jitSysOp(u *uop) bool {
 	return jopPUSHF[u.op] || jopPOPF[u.op] || u.op == jopCLI || u.op == jopSTI || u.op == jopPAUSE ||
-		u.op == jopSWAPGS || jopString[u.op]
+		u.op == jopSWAPGS || jopString[u.op] || u.op == jopSYSCALL || u.op == jopSYSRET
 }
 
 // jitRepOK reports whether an instruction with a repeat prefix may be translated:
@@ -73,6 +73,10 @@ func (x *xlator) sys(u *uop) bool {
 		return x.swapgs()
 	case jopString[u.op]:
 		return x.str(u)
+	case u.op == jopSYSCALL:
+		return x.syscall()
+	case u.op == jopSYSRET:
+		return x.sysret(u)
 	}
 	return false
 }
@@ -125,10 +129,14 @@ func (x *xlator) cli() bool {
 	return true
 }
 
-// sti translates STI: nothing when IF is already 1; else IF is set, the interrupt
-// shadow covers the next instruction (pendShadow, and pendIntr when INTR is asserted,
-// as syncPending sets them), and the block ends so that the run loop runs that
-// instruction through its shadow path.
+// sti translates STI: nothing when IF is already 1; else IF is set and the interrupt
+// shadow covers the next instruction. When INTR is low and the next instruction is in
+// this translation, it runs right after this one without the run loop in between (or
+// exits to the interpreter, which runs it at once, the budget covering it): the shadow
+// has nothing to hold back, as no interrupt can become pending in between, and it ends
+// with that instruction, so the block goes on as if there were none. Otherwise the shadow is set as the interpreter sets it (pendShadow, and
+// pendIntr when INTR is asserted, as syncPending sets them), and the block ends so that
+// the run loop runs the next instruction through its shadow path.
 func (x *xlator) sti() bool {
 	a := x.a
 	x.privCheck()
@@ -137,13 +145,22 @@ func (x *xlator) sti() bool {
 	a.Jcc(jit.CondNE, done)
 	a.AluRI(8, jit.OR, jit.RCX, FlagIF)
 	a.Store(8, jit.M(hCPU, offRFLAGS), jit.RCX)
+	next := x.i+1 < x.limit
+	if next {
+		a.AluMI(1, jit.CMP, jit.M(hCPU, offINTRLine), 0)
+		a.Jcc(jit.CondE, done)
+	}
 	a.StoreImm(1, jit.M(hCPU, offIntrShadow), 1)
 	a.LockAluMI(4, jit.OR, jit.M(hCPU, offPending), pendShadow)
-	noIntr := a.NewLabel()
-	a.AluMI(1, jit.CMP, jit.M(hCPU, offINTRLine), 0)
-	a.Jcc(jit.CondE, noIntr)
-	a.LockAluMI(4, jit.OR, jit.M(hCPU, offPending), pendIntr)
-	a.Bind(noIntr)
+	if !next {
+		noIntr := a.NewLabel()
+		a.AluMI(1, jit.CMP, jit.M(hCPU, offINTRLine), 0)
+		a.Jcc(jit.CondE, noIntr)
+		a.LockAluMI(4, jit.OR, jit.M(hCPU, offPending), pendIntr)
+		a.Bind(noIntr)
+	} else {
+		a.LockAluMI(4, jit.OR, jit.M(hCPU, offPending), pendIntr)
+	}
 	x.exitAfter()
 	a.Bind(done)
 	return true
