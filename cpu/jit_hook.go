@@ -60,7 +60,7 @@ type jitState struct {
 	pkR      uint32  // protection keys that deny reads (mmu.MMU.PKDeny)
 	pkW      uint32  // protection keys that deny writes
 	// The TLB arrays of CPL 0 and CPL 3 (RFLAGS.AC clear), which SYSCALL and SYSRET
-	// switch to. They are the MMU's, fixed for its lifetime.
+	// switch to.
 	tlbSup, tlbUsr jitTLBSet
 
 	buf   *jit.Buffer
@@ -149,15 +149,6 @@ func (c *CPU) enableJIT() error {
 	c.jitClearJC()
 	c.jit.jcPage = make([]*codePage, jitJCSize)
 	c.jit.jcBase = uintptr(unsafe.Pointer(&c.jit.jcache[0]))
-	for i, user := range []bool{false, true} {
-		set := jitTLBSet{uintptr(c.mem.TLBTable(mmu.Read, user, false)), uintptr(c.mem.TLBTable(mmu.Write, user, false)),
-			uintptr(c.mem.TLBExecTable(user))}
-		if i == 0 {
-			c.jit.tlbSup = set
-		} else {
-			c.jit.tlbUsr = set
-		}
-	}
 	// The arena is unmapped when the CPU is garbage.
 	runtime.AddCleanup(c, func(b *jit.Buffer) { b.Free() }, buf)
 	return nil
@@ -230,6 +221,10 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 	c.jit.tlbR = uintptr(c.mem.TLBTable(mmu.Read, c.user, ac))
 	c.jit.tlbW = uintptr(c.mem.TLBTable(mmu.Write, c.user, ac))
 	c.jit.tlbX = uintptr(c.mem.TLBExecTable(c.user))
+	c.jit.tlbSup = jitTLBSet{uintptr(c.mem.TLBTable(mmu.Read, false, false)), uintptr(c.mem.TLBTable(mmu.Write, false, false)),
+		uintptr(c.mem.TLBExecTable(false))}
+	c.jit.tlbUsr = jitTLBSet{uintptr(c.mem.TLBTable(mmu.Read, true, false)), uintptr(c.mem.TLBTable(mmu.Write, true, false)),
+		uintptr(c.mem.TLBExecTable(true))}
 	var regs [4]uintptr // the registers the trampoline can preset: generated code presets none
 	if c.jit.linkSite != 0 {
 		c.jitLink(x)

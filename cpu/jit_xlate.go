@@ -484,6 +484,12 @@ func (x *xlator) capture(afDirty bool) {
 		x.fl = flagState{afDirty: x.fl.afDirty}
 		return
 	}
+	x.spill(afDirty)
+}
+
+// spill is capture without the liveness test: for an instruction that may itself leave
+// the block after setting the flags (a repeated compare-string instruction).
+func (x *xlator) spill(afDirty bool) {
 	a := x.a
 	if !jitHostLAHF {
 		a.Pushfq()

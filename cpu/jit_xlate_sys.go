@@ -7,8 +7,8 @@ import (
 	"github.com/kppemu/kppemu/mmu"
 )
 
-// Translation of the flag instructions with privilege rules (PUSHF, POPF, CLI, STI)
-// and of the string instructions. Each checks at run time what the interpreter
+// Translation of the flag instructions with privilege rules (PUSHF, POPF, CLI, STI),
+// of CLD and STD, and of the string instructions. Each checks at run time what the interpreter
 // would check (CPL against IOPL, a pending request, DF, the TLB) and leaves the
 // instruction to the interpreter, before anything of it has happened, whenever the
 // outcome is not the plain one: a fault, a change of TF or AC (which change how
@@ -33,7 +33,10 @@ var (
 	jopSTI    = jop("STI")
 	jopPAUSE  = jop("PAUSE")
 	jopSWAPGS = jop("SWAPGS")
-	jopString = opSet("MOVSB", "MOVSW", "MOVSD", "MOVSQ", "STOSB", "STOSW", "STOSD", "STOSQ")
+	jopCLD    = jop("CLD")
+	jopSTD    = jop("STD")
+	jopString = opSet("MOVSB", "MOVSW", "MOVSD", "MOVSQ", "STOSB", "STOSW", "STOSD", "STOSQ",
+		"LODSB", "LODSW", "LODSD", "LODSQ", "CMPSB", "CMPSW", "CMPSD", "CMPSQ", "SCASB", "SCASW", "SCASD", "SCASQ")
 )
 
 func opSet(names ...string) map[uint16]bool {
@@ -49,11 +52,12 @@ func opSet(names ...string) map[uint16]bool {
 // jitSysOp reports whether u is one of the instructions of this file.
 func jitSysOp(u *uop) bool {
 	return jopPUSHF[u.op] || jopPOPF[u.op] || u.op == jopCLI || u.op == jopSTI || u.op == jopPAUSE ||
-		u.op == jopSWAPGS || jopString[u.op] || u.op == jopSYSCALL || u.op == jopSYSRET
+		u.op == jopSWAPGS || jopString[u.op] || u.op == jopSYSCALL || u.op == jopSYSRET ||
+		u.op == jopCLD || u.op == jopSTD
 }
 
 // jitRepOK reports whether an instruction with a repeat prefix may be translated:
-// PAUSE (F3 90), REP MOVS and REP STOS.
+// PAUSE (F3 90) and the string instructions.
 func jitRepOK(u *uop) bool { return u.op == jopPAUSE || jopString[u.op] }
 
 // sys translates the instructions of this file.
@@ -73,6 +77,14 @@ func (x *xlator) sys(u *uop) bool {
 		return x.swapgs()
 	case jopString[u.op]:
 		return x.str(u)
+	case u.op == jopCLD:
+		x.a.AluMI(8, jit.AND, jit.M(hCPU, offRFLAGS), ^int64(FlagDF))
+		x.clobber()
+		return true
+	case u.op == jopSTD:
+		x.a.AluMI(8, jit.OR, jit.M(hCPU, offRFLAGS), FlagDF)
+		x.clobber()
+		return true
 	case u.op == jopSYSCALL:
 		return x.syscall()
 	case u.op == jopSYSRET:
@@ -290,7 +302,16 @@ func (x *xlator) str(u *uop) bool {
 	a := x.a
 	op, s := u.aux&0xF, u.osize
 	rep := u.aux&strRep != 0
-	if u.asize != 8 || !isInt(s) || op != strMOVS && op != strSTOS || op == strMOVS && (u.seg == FS || u.seg == GS) {
+	if u.asize != 8 || !isInt(s) || op != strSTOS && (u.seg == FS || u.seg == GS) {
+		return false
+	}
+	switch op {
+	case strLODS:
+		return x.lods(s, rep)
+	case strCMPS, strSCAS:
+		return x.strCompare(op, s, rep, u.aux&strRepNE != 0)
+	case strMOVS, strSTOS:
+	default:
 		return false
 	}
 	sh := uint8(0)
@@ -391,4 +412,154 @@ func (x *xlator) probeRange(acc mmu.Access, out jit.Reg, slow jit.Label) {
 	a.MovRR(4, jit.RCX, jit.RAX)
 	a.AluRI(4, jit.AND, jit.RCX, 0xFFF)
 	a.AluRR(8, jit.ADD, out, jit.RCX)
+}
+
+// strBytes starts a string translation: it exits through a new stub unless DF is 0, and,
+// with REP, jumps to done when RCX is 0 (no iteration: nothing happens); it leaves in
+// RDX the bytes this execution covers: one element, or with REP min(RCX, strChunk)
+// elements of s = 1<<sh bytes. It returns the stub.
+func (x *xlator) strBytes(s, sh uint8, rep bool, done jit.Label) jit.Label {
+	a := x.a
+	x.clobber()
+	slow := x.stub()
+	a.TestMI(4, jit.M(hCPU, offRFLAGS), FlagDF)
+	a.Jcc(jit.CondNE, slow)
+	if !rep {
+		a.MovImm(jit.RDX, uint64(s))
+		return slow
+	}
+	x.loadReg(jit.RDX, RCX, 8)
+	a.TestRR(8, jit.RDX, jit.RDX)
+	a.Jcc(jit.CondE, done)
+	a.MovImm(jit.RSI, strChunk)
+	a.AluRR(8, jit.CMP, jit.RDX, jit.RSI)
+	a.Cmovcc(8, jit.CondA, jit.RDX, jit.RSI)
+	if sh > 0 {
+		a.ShiftRI(8, jit.SHL, jit.RDX, sh)
+	}
+	return slow
+}
+
+// addReg adds host register v to guest register g (64-bit; the host flags change).
+func (x *xlator) addReg(g uint8, v jit.Reg, tmp jit.Reg) {
+	x.loadReg(tmp, g, 8)
+	x.a.AluRR(8, jit.ADD, tmp, v)
+	x.storeReg(g, 8, tmp)
+}
+
+// lods translates LODS, with or without REP, of 64-bit addresses: the accumulator gets
+// the last element of the execution (one, or with REP min(RCX, strChunk)), RSI moves
+// past them. Like str, it runs when DF is 0 and the range lies in one page that hits the
+// TLB, else the interpreter runs the execution.
+func (x *xlator) lods(s uint8, rep bool) bool {
+	a := x.a
+	sh := log2Size(s)
+	done := a.NewLabel()
+	slow := x.strBytes(s, sh, rep, done)
+	x.loadReg(jit.RAX, RSI, 8)
+	x.probeRange(mmu.Read, jit.RSI, slow)
+	// The last element: at RSI + bytes - s.
+	a.AluRR(8, jit.ADD, jit.RSI, jit.RDX)
+	a.Lea(8, jit.RSI, jit.M(jit.RSI, -int32(s)))
+	x.loadMem(jit.RCX, jit.RSI, s)
+	x.storeReg(RAX, s, jit.RCX)
+	x.addReg(RSI, jit.RDX, jit.RAX)
+	if rep {
+		if sh > 0 {
+			a.ShiftRI(8, jit.SHR, jit.RDX, sh)
+		}
+		x.loadReg(jit.RAX, RCX, 8)
+		a.AluRR(8, jit.SUB, jit.RAX, jit.RDX)
+		x.storeReg(RCX, 8, jit.RAX)
+		a.Jcc(jit.CondE, done)
+		x.exitRan(x.ip)
+	}
+	a.Bind(done)
+	return true
+}
+
+// strCompare translates CMPS and SCAS, with or without REPE/REPNE, of 64-bit addresses,
+// with the host's instruction of the same name: one execution compares up to the
+// elements the interpreter's does (one, or with a repeat prefix min(RCX, strChunk)),
+// stopping where the repeat condition fails, and leaves the flags of the last
+// comparison. With elements left and the condition holding, RIP stays on the
+// instruction (the block ends there). It runs when DF is 0 and each range it could
+// read lies in one page that hits the TLB, else the interpreter runs the execution.
+func (x *xlator) strCompare(op, s uint8, rep, repne bool) bool {
+	a := x.a
+	sh := log2Size(s)
+	done := a.NewLabel()
+	slow := x.strBytes(s, sh, rep, done)
+	if op == strCMPS {
+		x.loadReg(jit.RAX, RSI, 8)
+		x.probeRange(mmu.Read, jit.RSI, slow)
+	}
+	x.loadReg(jit.RAX, RDI, 8)
+	x.probeRange(mmu.Read, jit.RDI, slow)
+	if op == strSCAS {
+		x.loadReg(jit.RAX, RAX, s)
+	}
+	if !rep {
+		// One element: the pointers move by s, then the comparison sets the flags.
+		x.loadReg(jit.RCX, RDI, 8)
+		a.Lea(8, jit.RCX, jit.M(jit.RCX, int32(s)))
+		x.storeReg(RDI, 8, jit.RCX)
+		if op == strCMPS {
+			x.loadReg(jit.RCX, RSI, 8)
+			a.Lea(8, jit.RCX, jit.M(jit.RCX, int32(s)))
+			x.storeReg(RSI, 8, jit.RCX)
+			a.Cmps(s, jit.RepNone)
+		} else {
+			a.Scas(s, jit.RepNone)
+		}
+		x.capture(false)
+		a.Bind(done)
+		return true
+	}
+	a.MovRR(8, jit.RCX, jit.RDX)
+	if sh > 0 {
+		a.ShiftRI(8, jit.SHR, jit.RCX, sh)
+	}
+	a.MovRR(8, jit.RDX, jit.RCX) // RDX: the elements this execution may compare
+	prefix, stop := jit.RepE, jit.CondNE
+	if repne {
+		prefix, stop = jit.RepNE, jit.CondE
+	}
+	if op == strCMPS {
+		a.Cmps(s, prefix)
+	} else {
+		a.Scas(s, prefix)
+	}
+	// SIL: the repeat condition ended the scan; RDI: the elements not compared.
+	a.Setcc(stop, jit.RSI)
+	a.MovRR(8, jit.RDI, jit.RCX)
+	x.spill(false)
+	x.clobber()
+	a.AluRR(8, jit.SUB, jit.RDX, jit.RDI) // compared
+	x.loadReg(jit.RAX, RCX, 8)
+	a.AluRR(8, jit.SUB, jit.RAX, jit.RDX)
+	x.storeReg(RCX, 8, jit.RAX)
+	if sh > 0 {
+		a.ShiftRI(8, jit.SHL, jit.RDX, sh)
+	}
+	x.addReg(RDI, jit.RDX, jit.RCX)
+	if op == strCMPS {
+		x.addReg(RSI, jit.RDX, jit.RCX)
+	}
+	a.TestRR(1, jit.RSI, jit.RSI)
+	a.Jcc(jit.CondNE, done)
+	a.TestRR(8, jit.RAX, jit.RAX)
+	a.Jcc(jit.CondE, done)
+	x.exitRan(x.ip)
+	a.Bind(done)
+	return true
+}
+
+// log2Size returns log2 of an element size (1, 2, 4 or 8).
+func log2Size(s uint8) uint8 {
+	sh := uint8(0)
+	for 1<<sh < s {
+		sh++
+	}
+	return sh
 }

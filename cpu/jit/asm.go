@@ -787,9 +787,10 @@ func (a *Asm) LockAluMI(size uint8, op ALU, m Mem, v int64) {
 	a.AluMI(size, op, m, v)
 }
 
-// stringOp emits a REP-prefixed string instruction of the given element size whose
-// byte form is op (the other sizes are op+1, with 66h or REX.W).
-func (a *Asm) stringOp(size uint8, op byte) {
+// stringOp emits a string instruction of the given element size whose byte form is op
+// (the other sizes are op+1, with 66h or REX.W), with repeat prefix rep (0: none, F3h
+// REP/REPE or F2h REPNE).
+func (a *Asm) stringOp(size uint8, op, rep byte) {
 	if !checkSize(size) {
 		a.fail("string element size %d", size)
 		return
@@ -797,7 +798,9 @@ func (a *Asm) stringOp(size uint8, op byte) {
 	if size == 2 {
 		a.byte1(0x66)
 	}
-	a.byte1(0xF3)
+	if rep != 0 {
+		a.byte1(rep)
+	}
 	if size == 8 {
 		a.byte1(0x48)
 	}
@@ -808,11 +811,26 @@ func (a *Asm) stringOp(size uint8, op byte) {
 	}
 }
 
+// Repeat prefixes of the compare-string instructions.
+const (
+	RepNone byte = 0
+	RepE    byte = 0xF3 // repeat while equal (ZF=1)
+	RepNE   byte = 0xF2 // repeat while not equal (ZF=0)
+)
+
+// Cmps emits CMPS of size-byte elements (flags of [RSI] - [RDI]) with repeat prefix rep
+// (RepNone, RepE or RepNE: up to RCX elements).
+func (a *Asm) Cmps(size uint8, rep byte) { a.stringOp(size, 0xA6, rep) }
+
+// Scas emits SCAS of size-byte elements (flags of AL/AX/EAX/RAX - [RDI]) with repeat
+// prefix rep (RepNone, RepE or RepNE: up to RCX elements).
+func (a *Asm) Scas(size uint8, rep byte) { a.stringOp(size, 0xAE, rep) }
+
 // RepMovs emits REP MOVS of size-byte elements: RCX elements from [RSI] to [RDI].
-func (a *Asm) RepMovs(size uint8) { a.stringOp(size, 0xA4) }
+func (a *Asm) RepMovs(size uint8) { a.stringOp(size, 0xA4, 0xF3) }
 
 // RepStos emits REP STOS of size-byte elements: RCX copies of AL/AX/EAX/RAX to [RDI].
-func (a *Asm) RepStos(size uint8) { a.stringOp(size, 0xAA) }
+func (a *Asm) RepStos(size uint8) { a.stringOp(size, 0xAA, 0xF3) }
 
 // StoreAH emits MOV byte [m], AH. m's registers must be RAX..RDI (no REX).
 func (a *Asm) StoreAH(m Mem) {

@@ -163,6 +163,17 @@ func TestEncodingsSys(t *testing.T) {
 		{func(a *Asm) { a.RepStos(2) }, "rep stosw word ptr [rdi]"},
 		{func(a *Asm) { a.RepStos(4) }, "rep stosd dword ptr [rdi]"},
 		{func(a *Asm) { a.RepStos(8) }, "rep stosq qword ptr [rdi]"},
+		// (x86asm spells F3h "rep" on every string instruction, REPE included.)
+		{func(a *Asm) { a.Cmps(1, RepNone) }, "cmpsb byte ptr [rsi], byte ptr [rdi]"},
+		{func(a *Asm) { a.Cmps(2, RepE) }, "rep cmpsw word ptr [rsi], word ptr [rdi]"},
+		{func(a *Asm) { a.Cmps(4, RepNE) }, "repne cmpsd dword ptr [rsi], dword ptr [rdi]"},
+		{func(a *Asm) { a.Cmps(8, RepE) }, "rep cmpsq qword ptr [rsi], qword ptr [rdi]"},
+		{func(a *Asm) { a.Scas(1, RepNE) }, "repne scasb byte ptr [rdi]"},
+		{func(a *Asm) { a.Scas(2, RepNone) }, "scasw word ptr [rdi]"},
+		{func(a *Asm) { a.Scas(4, RepE) }, "rep scasd dword ptr [rdi]"},
+		{func(a *Asm) { a.Scas(8, RepNE) }, "repne scasq qword ptr [rdi]"},
+		{func(a *Asm) { a.TestRR(1, RSI, RSI) }, "test sil, sil"},
+		{func(a *Asm) { a.Setcc(CondE, RSI) }, "setz sil"},
 		{func(a *Asm) { a.Cmovcc(8, CondA, RDX, RSI) }, "cmovnbe rdx, rsi"},
 		{func(a *Asm) { a.Lea(8, RCX, MI(RAX, RDX, 0, -1)) }, "lea rcx, ptr [rax+rdx-0x1]"},
 	}
