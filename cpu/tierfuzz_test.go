@@ -328,7 +328,10 @@ var faultBases = []int{RBX, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15}
 // faultForms are instruction templates: opcode bytes (after an optional REX) whose
 // ModRM byte is completed with the base register ([base+disp8]) or, for register forms,
 // with RAX, RCX or RDX (never a base register), and followed by tail. mem: the form
-// accesses memory once (size bytes; 0: not checked); write: that access writes.
+// accesses memory once (size bytes; 0: not checked); write: that access writes. A
+// string form (reg strForm|index) is MOV index, base, then the opcode bytes, a string
+// instruction that accesses [index] (no displacement); the fault is the string
+// instruction's.
 var faultForms = []struct {
 	rexW  bool
 	op    []byte
@@ -363,7 +366,14 @@ var faultForms = []struct {
 	{true, []byte{0xF0, 0x01}, 2, nil, true, true, 8},           // lock add [b+d], rdx
 	{false, []byte{0xF0, 0x0F, 0xC1}, 1, nil, true, true, 4},    // lock xadd [b+d], ecx
 	{false, []byte{0xF7}, 6, nil, true, false, 4},               // div dword [b+d]
+	{true, []byte{0xAD}, strForm | RSI, nil, true, false, 8},    // mov rsi, b; lodsq
+	{false, []byte{0xAE}, strForm | RDI, nil, true, false, 1},   // mov rdi, b; scasb
+	{false, []byte{0xA7}, strForm | RSI, nil, true, false, 4},   // mov rsi, b; cmpsd (and [rdi])
+	{true, []byte{0xAB}, strForm | RDI, nil, true, true, 8},     // mov rdi, b; stosq
 }
+
+// strForm marks a string form of faultForms.
+const strForm = 0x80
 
 // faultBlock assembles a block from (form, displacement) pairs, then a HLT. It returns
 // the code and, per memory instruction, its base register, displacement and offset in
@@ -373,6 +383,19 @@ func faultBlock(pairs []byte) (code []byte, bases []int, disps, offs []uint64) {
 		f := faultForms[int(pairs[i])%len(faultForms)]
 		disp := pairs[i+1] & 0x38
 		var rm int
+		if f.mem && f.reg&strForm != 0 {
+			// mov index, base (89 /r), then the string instruction.
+			rm = faultBases[len(bases)]
+			bases = append(bases, rm)
+			code = append(code, 0x48|byte(rm>>3&1)<<2, 0x89, 0xC0|byte(rm&7)<<3|f.reg&7)
+			disps = append(disps, 0)
+			offs = append(offs, uint64(len(code)))
+			if f.rexW {
+				code = append(code, 0x48)
+			}
+			code = append(code, f.op...)
+			continue
+		}
 		if f.mem {
 			rm = faultBases[len(bases)]
 			bases = append(bases, rm)
@@ -488,6 +511,13 @@ func TestTierFaultEveryPosition(t *testing.T) {
 func TestTierFaultEveryPositionALU(t *testing.T) {
 	faultEveryPosition(t, []byte{18, 0, 19, 8, 14, 0, 20, 16, 21, 0, 15, 1, 22, 8, 23, 0, 12, 8, 13, 0,
 		8, 0, 17, 2, 19, 0, 22, 0}, 11)
+}
+
+// TestTierFaultEveryPositionString is TestTierFaultEveryPosition with the string
+// instructions LODS, CMPS, SCAS and STOS (after the accesses through RSI and RDI as
+// base registers, and CMPS, which reads [RDI] too, before the others change RDI).
+func TestTierFaultEveryPositionString(t *testing.T) {
+	faultEveryPosition(t, []byte{0, 0, 3, 8, 1, 0, 8, 0, 25, 0, 14, 0, 27, 0, 2, 8, 26, 0, 15, 1, 28, 0, 25, 0}, 10)
 }
 
 // faultEveryPosition runs the block of pairs (see faultBlock), of n memory
