@@ -142,26 +142,7 @@ func TestJITFlagInstructions(t *testing.T) {
 		}
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			p.t = t
-			for total := 0; total < 3000; {
-				line := r.Intn(4) == 0
-				budget := uint64(1 + r.Intn(60))
-				var ex [2]Exit
-				for i, e := range p.envs {
-					e.c.SetINTR(line)
-					ex[i] = e.c.Run(budget)
-				}
-				if ex[0].Reason != ex[1].Reason {
-					t.Fatalf("exit %v (interp) vs %v (jit)", ex[0], ex[1])
-				}
-				p.compare(fmt.Sprintf("after %d+%d instructions (INTR %v)", total, budget, line))
-				if a, b := p.envs[0].intr.acks, p.envs[1].intr.acks; a != b {
-					t.Fatalf("interrupts acknowledged: interp %d jit %d", a, b)
-				}
-				total += int(budget)
-				if ex[0].Reason != ExitBudget && !line {
-					break
-				}
-			}
+			p.runINTR(r, 3000, 60)
 		})
 		ran += p.envs[1].c.jit.ran
 		if t.Failed() {
@@ -383,5 +364,33 @@ func TestJITStrings(t *testing.T) {
 	}
 	if ran == 0 {
 		t.Fatal("nothing ran translated")
+	}
+}
+
+// runINTR runs both machines through random budgets of 1 to maxBudget instructions,
+// about total in all, with the INTR line up or down (at random) before each run,
+// comparing them after every run, interrupt acknowledgements included. It stops when a
+// run ends otherwise than by its budget with the line down.
+func (p *jitPair) runINTR(r *rand.Rand, total, maxBudget int) {
+	p.t.Helper()
+	for done := 0; done < total; {
+		line := r.Intn(4) == 0
+		budget := uint64(1 + r.Intn(maxBudget))
+		var ex [2]Exit
+		for i, e := range p.envs {
+			e.c.SetINTR(line)
+			ex[i] = e.c.Run(budget)
+		}
+		if ex[0].Reason != ex[1].Reason {
+			p.t.Fatalf("exit %v (interp) vs %v (jit)", ex[0], ex[1])
+		}
+		p.compare(fmt.Sprintf("after %d+%d instructions (INTR %v)", done, budget, line))
+		if a, b := p.envs[0].intr.acks, p.envs[1].intr.acks; a != b {
+			p.t.Fatalf("interrupts acknowledged: interp %d jit %d", a, b)
+		}
+		done += int(budget)
+		if ex[0].Reason != ExitBudget && !line {
+			break
+		}
 	}
 }

@@ -181,26 +181,7 @@ func TestJITSyscallSysret(t *testing.T) {
 		}
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			p.t = t
-			for total := 0; total < 4000; {
-				line := r.Intn(4) == 0
-				budget := uint64(1 + r.Intn(80))
-				var ex [2]Exit
-				for i, e := range p.envs {
-					e.c.SetINTR(line)
-					ex[i] = e.c.Run(budget)
-				}
-				if ex[0].Reason != ex[1].Reason {
-					t.Fatalf("exit %v (interp) vs %v (jit)", ex[0], ex[1])
-				}
-				p.compare(fmt.Sprintf("after %d+%d instructions (INTR %v)", total, budget, line))
-				if a, b := p.envs[0].intr.acks, p.envs[1].intr.acks; a != b {
-					t.Fatalf("interrupts acknowledged: interp %d jit %d", a, b)
-				}
-				total += int(budget)
-				if ex[0].Reason != ExitBudget && !line {
-					break
-				}
-			}
+			p.runINTR(r, 4000, 80)
 		})
 		ran += p.envs[1].c.jit.ran
 		translated += p.envs[1].c.jit.translated

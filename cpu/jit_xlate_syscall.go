@@ -128,11 +128,7 @@ func (x *xlator) syscall() bool {
 	a.TestMI(4, jit.M(hCPU, offEFER), EFERSCE)
 	a.Jcc(jit.CondE, slow)
 	a.Load(8, jit.RDI, jit.M(hCPU, offLSTAR))
-	a.MovRR(8, jit.RDX, jit.RDI)
-	a.ShiftRI(8, jit.SAR, jit.RDX, 47)
-	a.AluRI(8, jit.ADD, jit.RDX, 1)
-	a.AluRI(8, jit.CMP, jit.RDX, 1)
-	a.Jcc(jit.CondA, slow)
+	x.canonicalCheck(jit.RDI)
 	x.fullFlags()
 	// RSI: the new RFLAGS, RCX &^ (FMASK | RF).
 	a.Load(8, jit.RSI, jit.M(hCPU, offFMASK))
@@ -147,18 +143,10 @@ func (x *xlator) syscall() bool {
 	x.storeReg(R11, 8, jit.RCX)
 	a.MovImm(jit.RAX, x.next)
 	x.storeReg(RCX, 8, jit.RAX)
-	a.Store(8, jit.M(hCPU, offRFLAGS), jit.RSI)
-	a.Store(8, jit.M(hCPU, offFlagSlot), jit.RSI)
-	x.fl = flagState{}
-	a.Load(8, jit.RAX, jit.M(hCPU, offSTAR))
-	a.ShiftRI(8, jit.SHR, jit.RAX, 32)
-	a.AluRI(4, jit.AND, jit.RAX, 0xFFFC)
-	x.loadSeg(CS, sysCSAttr)
-	a.AluRI(4, jit.ADD, jit.RAX, 8)
-	x.loadSeg(SS, sysSSAttr)
-	x.switchPrivilege(0, offTLBSupR)
-	a.Store(8, jit.M(hCPU, offRIP), jit.RDI)
-	x.jumpIndirect()
+	x.sysTransfer(0, func() {
+		a.ShiftRI(8, jit.SHR, jit.RAX, 32)
+		a.AluRI(4, jit.AND, jit.RAX, 0xFFFC)
+	}, 8, sysCSAttr, sysSSAttr, offTLBSupR)
 	return true
 }
 
@@ -175,28 +163,35 @@ func (x *xlator) sysret(u *uop) bool {
 	a.AluMI(1, jit.CMP, jit.M(hCPU, offCPL), 0)
 	a.Jcc(jit.CondNE, slow)
 	x.loadReg(jit.RDI, RCX, 8)
-	a.MovRR(8, jit.RDX, jit.RDI)
-	a.ShiftRI(8, jit.SAR, jit.RDX, 47)
-	a.AluRI(8, jit.ADD, jit.RDX, 1)
-	a.AluRI(8, jit.CMP, jit.RDX, 1)
-	a.Jcc(jit.CondA, slow)
+	x.canonicalCheck(jit.RDI)
 	x.loadReg(jit.RSI, R11, 8)
 	a.AluRI(8, jit.AND, jit.RSI, sysretFlags)
 	a.AluRI(8, jit.OR, jit.RSI, flagRsv1)
 	x.newFlagsCheck(slow)
 	// Nothing can fail from here on.
+	x.sysTransfer(3, func() {
+		a.ShiftRI(8, jit.SHR, jit.RAX, 48)
+		a.AluRI(4, jit.ADD, jit.RAX, 16)
+		a.AluRI(4, jit.OR, jit.RAX, 3)
+	}, -8, sysUCSAttr, sysUSSAttr, offTLBUsrR)
+	return true
+}
+
+// sysTransfer ends SYSCALL or SYSRETQ once nothing can fail: RFLAGS (and the flag slot)
+// from RSI; CS with the selector sel computes in RAX from STAR, and attributes csAttr;
+// SS with CS's selector plus ssDelta and attributes ssAttr; privilege cpl with the TLB
+// arrays at tlb; then the jump to the target in RDI.
+func (x *xlator) sysTransfer(cpl uint8, sel func(), ssDelta int64, csAttr, ssAttr uint16, tlb int32) {
+	a := x.a
 	a.Store(8, jit.M(hCPU, offRFLAGS), jit.RSI)
 	a.Store(8, jit.M(hCPU, offFlagSlot), jit.RSI)
 	x.fl = flagState{}
 	a.Load(8, jit.RAX, jit.M(hCPU, offSTAR))
-	a.ShiftRI(8, jit.SHR, jit.RAX, 48)
-	a.AluRI(4, jit.ADD, jit.RAX, 16)
-	a.AluRI(4, jit.OR, jit.RAX, 3)
-	x.loadSeg(CS, sysUCSAttr)
-	a.AluRI(4, jit.SUB, jit.RAX, 8)
-	x.loadSeg(SS, sysUSSAttr)
-	x.switchPrivilege(3, offTLBUsrR)
+	sel()
+	x.loadSeg(CS, csAttr)
+	a.AluRI(4, jit.ADD, jit.RAX, ssDelta)
+	x.loadSeg(SS, ssAttr)
+	x.switchPrivilege(cpl, tlb)
 	a.Store(8, jit.M(hCPU, offRIP), jit.RDI)
 	x.jumpIndirect()
-	return true
 }
