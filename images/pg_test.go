@@ -112,6 +112,9 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a52_rolling", types: []uint64{abi.PGCheckerContext, abi.PGServiceTable}, says: "attack_a52: ", bound: -1},
 		{attack: "attack_a53_hide_gadget", types: []uint64{abi.PGLoadedModuleList}, says: "attack_a53: ",
 			cmdline: "autorun=load hello;load attack_a53_hide_gadget;sleep 3000;poweroff"},
+		// The report walks the module list to name an address: a cycle
+		// there must not swallow the stop.
+		{attack: "attack_a54_report_loop", types: []uint64{abi.PGLoadedModuleList}, says: "attack_a54: "},
 		// Interrupts masked for ever after the patch: only the NMI watchdog
 		// (PIT channel 0 through the I/O APIC as NMI) runs. The guest clock
 		// stops with the tick, so the latency is not measured.

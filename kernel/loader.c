@@ -633,10 +633,16 @@ bool addr_describe(uint64_t addr, char *buf, size_t size)
 		snprintf(buf, size, "kernel+0x%lx", addr - (uint64_t)__kernel_start);
 		return true;
 	}
-	for (struct module *m = module_list; m; m = m->next)
+	/* Bounded, and through mapped records only: PatchGuard's report names
+	 * an address with this, also when the list is what was corrupted. */
+	unsigned walked = 0;
+	for (struct module *m = module_list; m && walked < MODULE_TABLE_SIZE; m = m->next, walked++) {
+		if (!(vm_pte((uint64_t)m) & PTE_P) || !(vm_pte((uint64_t)(m + 1) - 1) & PTE_P))
+			break;
 		if (addr >= m->base && addr < m->base + m->pages * PAGE_SIZE) {
 			snprintf(buf, size, "%s+0x%lx", m->name, addr - m->base);
 			return true;
 		}
+	}
 	return false;
 }

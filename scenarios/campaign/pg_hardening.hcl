@@ -1,4 +1,4 @@
-# The long versions of A27-A53 (docs/patchguard.md): every row over 20
+# The long versions of A27-A54 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -767,5 +767,27 @@ scenario "a53_hide_gadget_seeds" {
   }
   expect {
     serial = "attack_a53: module record removed from the module list and table, its timer routed through a kernel jmp rsi"
+  }
+}
+
+scenario "a54_report_loop_seeds" {
+  seeds       = "1..20"
+  description = "A54: link a module record to itself, so the detection's report would walk the module list for ever"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a54_report_loop"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a54_report_loop"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x19"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a54: own module record linked to itself, the module list is a cycle"
   }
 }
