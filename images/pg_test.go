@@ -121,6 +121,8 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a49_cli_spin", types: []uint64{abi.PGFunction}, says: "attack_a49: ", bound: -1},
 		{attack: "attack_a49_cli_spin lock", types: []uint64{abi.PGFunction}, says: "attack_a49: console lock held", bound: -1},
 		{attack: "attack_a49_cli_spin mask", types: []uint64{abi.PGLocalAPIC, abi.PGCheckerContext}, says: "attack_a49: "},
+		// As A49, with PatchGuard's "stop path begun" flag set first.
+		{attack: "attack_a55_stopping_spin", types: []uint64{abi.PGFunction}, says: "attack_a55: ", bound: -1},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

@@ -63,7 +63,7 @@
 #define STALL_TICKS 3
 #define RECHECK_NMIS 8
 #define DEFER_MAX 8
-#define STOP_MAX 64
+#define STOP_MAX 4 /* a stop path writes its screen in far less than 4 PIT periods (A55) */
 
 static uint64_t nmi_tick, nmi_passes[2], nmi_count, nmi_stride;
 static uint32_t nmi_idle, nmi_since_check, nmi_deferred, nmi_waited, nmi_idle_limit, nmi_off;

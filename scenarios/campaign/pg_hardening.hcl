@@ -1,4 +1,4 @@
-# The long versions of A27-A54 (docs/patchguard.md): every row over 20
+# The long versions of A27-A55 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -789,5 +789,27 @@ scenario "a54_report_loop_seeds" {
   }
   expect {
     serial = "attack_a54: own module record linked to itself, the module list is a cycle"
+  }
+}
+
+scenario "a55_stopping_spin_seeds" {
+  seeds       = "1..20"
+  description = "A55: PatchGuard's stopping flag set, interrupts off, inline hook, spin for ever with IF=0"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a55_stopping_spin"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a55_stopping_spin"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a55: PatchGuard's stopping flag set, interrupts off, module_find patched, spinning"
   }
 }
