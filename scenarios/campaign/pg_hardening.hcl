@@ -1,4 +1,4 @@
-# The long versions of A27-A55 (docs/patchguard.md): every row over 20
+# The long versions of A27-A56 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -811,5 +811,71 @@ scenario "a55_stopping_spin_seeds" {
   }
   expect {
     serial = "attack_a55: PatchGuard's stopping flag set, interrupts off, module_find patched, spinning"
+  }
+}
+
+scenario "a56_apic_divide_seeds" {
+  seeds       = "1..20"
+  description = "A56: the local-APIC timer's divide configuration set to 128"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a56_apic_timer"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a56_apic_timer"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17|0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a56: timer divide set to 128"
+  }
+}
+
+scenario "a56_apic_lvt_mask_seeds" {
+  seeds       = "1..20"
+  description = "A56: the LVT timer masked"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a56_apic_timer"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a56_apic_timer mask"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17|0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a56: LVT timer masked"
+  }
+}
+
+scenario "a56_apic_oneshot_seeds" {
+  seeds       = "1..20"
+  description = "A56: the LVT timer switched to one-shot"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a56_apic_timer"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a56_apic_timer oneshot"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17|0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a56: LVT timer switched to one\\-shot"
   }
 }
