@@ -66,6 +66,13 @@ type blockOp struct {
 	u    uop
 	cnt  uint64 // instructions this step executes
 	done uint64 // instructions of the block up to and including this step
+	rel  uint64 // offset of the step's first instruction from the block's start
+	at   uint64 // instructions of the block up to and including the step's first one
+	// pure: a register-only instruction that cannot fault, reads neither RIP nor the
+	// clock and sets no pending work (pureUop). The block runs it without the
+	// per-instruction bookkeeping; the next step that is not pure, or the end of the
+	// block, brings RIP, ip0, Clock and Instret up to date first.
+	pure bool
 }
 
 // runBlock executes b's instructions while the budget n lasts, then the blocks that follow
@@ -77,51 +84,23 @@ func (c *CPU) runBlock(b *block, n uint64) uint64 {
 		if b.cnt > n {
 			return c.runPartial(b, n)
 		}
-		ops := b.ops
-		for i := range ops {
-			op := &ops[i]
-			u := &op.u
-			rip := c.RIP
+		c.blkRIP, c.blkClock, c.blkInstret = c.RIP, c.Clock, c.Instret
+		i, how := c.runOps(b.ops)
+		switch how {
+		case opsOut:
+			return n - b.ops[i].done
+		case opsChain:
+			n -= b.ops[i].done
+			goto chain
+		}
+		if last := &b.ops[len(b.ops)-1]; last.pure {
+			// The block ended in a pure step (its length limit, the page's end or an
+			// instruction that is not in it): nothing has set the state after it.
+			c.Clock = c.blkClock + b.cnt
+			c.Instret = c.blkInstret + b.cnt
+			rip := (c.blkRIP + last.rel) & c.ipMask
 			c.ip0 = rip
-			c.Clock++
-			c.Instret++
-			next := (rip + uint64(u.len)) & c.ipMask
-			c.RIP = next
-			if f := u.fn(c, u); f != nil {
-				c.RIP = c.ip0
-				c.exception(f)
-				return n - op.done
-			}
-			if p := atomic.LoadUint32(&c.pending); p != 0 {
-				switch p {
-				case pendShadow:
-					// The next instruction runs in the interrupt shadow of this one
-					// (STI, MOV SS) with nothing else pending. When it is the next
-					// step of this block (which fits the budget) it runs here, as the
-					// run loop's service path would run it, and the shadow ends;
-					// otherwise the run loop takes it.
-					if i+1 == len(ops) || c.RIP != next {
-						return n - op.done
-					}
-					c.IntrShadow = false
-					c.SSShadow = false
-					c.clrPending(pendShadow)
-					continue
-				case pendResync:
-					// Paging, mode, privilege or code changed: the rest of this block
-					// may be stale; the successor is looked up (and checked) afresh.
-					c.clrPending(pendResync)
-					c.icLin = icInvalid // re-entering the page renews its code mark
-					n -= op.done
-					goto chain
-				default:
-					return n - op.done
-				}
-			}
-			if c.RIP != next {
-				n -= op.done
-				goto chain
-			}
+			c.RIP = (rip + uint64(last.u.len)) & c.ipMask
 		}
 		n -= b.cnt
 	chain:
@@ -147,6 +126,69 @@ func (c *CPU) runBlock(b *block, n uint64) uint64 {
 		}
 		b = nb
 	}
+}
+
+// How runOps ended.
+const (
+	opsEnd   = iota // every step ran
+	opsChain        // step i moved RIP elsewhere or asked for a resync: chain from RIP
+	opsOut          // step i faulted or left work for the run loop
+)
+
+// runOps runs the steps of a block that fits the budget, from c.blkRIP, c.blkClock and
+// c.blkInstret, and reports the step it ended at. RIP, ip0, Clock and Instret follow from
+// the block's start and each step's offset and count, so a step that is not pure sees
+// exactly the state the one-instruction path gives it; pure steps skip that work (see
+// blockOp). It is a function of its own so that its loop keeps only c, ops and i live
+// across the handler calls.
+func (c *CPU) runOps(ops []blockOp) (int, int) {
+	for i := 0; i < len(ops); i++ {
+		op := &ops[i]
+		if op.pure {
+			op.u.fn(c, &op.u)
+			continue
+		}
+		c.Clock = c.blkClock + op.at
+		c.Instret = c.blkInstret + op.at
+		rip := (c.blkRIP + op.rel) & c.ipMask
+		c.ip0 = rip
+		next := (rip + uint64(op.u.len)) & c.ipMask
+		c.RIP = next
+		if f := op.u.fn(c, &op.u); f != nil {
+			c.RIP = c.ip0
+			c.exception(f)
+			return i, opsOut
+		}
+		if p := atomic.LoadUint32(&c.pending); p != 0 {
+			switch p {
+			case pendShadow:
+				// The next instruction runs in the interrupt shadow of this one
+				// (STI, MOV SS) with nothing else pending. When it is the next
+				// step of this block (which fits the budget) it runs here, as the
+				// run loop's service path would run it, and the shadow ends;
+				// otherwise the run loop takes it.
+				if i+1 == len(ops) || c.RIP != next {
+					return i, opsOut
+				}
+				c.IntrShadow = false
+				c.SSShadow = false
+				c.clrPending(pendShadow)
+				continue
+			case pendResync:
+				// Paging, mode, privilege or code changed: the rest of this block
+				// may be stale; the successor is looked up (and checked) afresh.
+				c.clrPending(pendResync)
+				c.icLin = icInvalid // re-entering the page renews its code mark
+				return i, opsChain
+			default:
+				return i, opsOut
+			}
+		}
+		if c.RIP != next {
+			return i, opsChain
+		}
+	}
+	return len(ops), opsEnd
 }
 
 // link finds the block at linear address lin for chaining from b (translating lin's page
@@ -305,21 +347,23 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		if u == nil {
 			break
 		}
+		rel := o - off
 		o += uint64(u.len)
 		if fuse := fusedHandler(u); fuse != nil && o < 4096 {
 			if j := c.blockUop(p, o, page); j != nil && isJccRel(j) {
-				b.ops = append(b.ops, blockOp{u: *u, cnt: 2})
+				b.ops = append(b.ops, blockOp{u: *u, cnt: 2, rel: rel})
 				f := &b.ops[len(b.ops)-1].u
 				f.inner, f.fn, f.pair = u.fn, fuse, j
 				break
 			}
 		}
-		b.ops = append(b.ops, blockOp{u: *u, cnt: 1})
+		b.ops = append(b.ops, blockOp{u: *u, cnt: 1, rel: rel, pure: pureUop(u)})
 		if endsBlock(u) {
 			break
 		}
 	}
 	for i := range b.ops {
+		b.ops[i].at = b.cnt + 1
 		b.cnt += b.ops[i].cnt
 		b.ops[i].done = b.cnt
 	}
@@ -409,6 +453,42 @@ func fusedHandler(u *uop) handler {
 		}
 	}
 	return nil
+}
+
+// pureOps are the mnemonics whose register and immediate forms only compute: they
+// cannot fault, do not read RIP, ip0 or the clock, and set no pending work.
+var pureOps = func() (t [4096]bool) {
+	for _, n := range []string{"ADD", "ADC", "SUB", "SBB", "AND", "OR", "XOR", "CMP", "TEST",
+		"MOV", "MOVZX", "MOVSX", "MOVSXD", "LEA", "NOT", "NEG", "INC", "DEC", "SHL", "SHR",
+		"SAR", "ROL", "ROR", "IMUL", "XCHG", "BSWAP", "NOP", "CBW", "CWDE", "CDQE", "CWD",
+		"CDQ", "CQO", "BT", "CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE",
+		"CMOVA", "CMOVS", "CMOVNS", "CMOVP", "CMOVNP", "CMOVL", "CMOVGE", "CMOVLE", "CMOVG",
+		"SETO", "SETNO", "SETB", "SETAE", "SETE", "SETNE", "SETBE", "SETA", "SETS", "SETNS",
+		"SETP", "SETNP", "SETL", "SETGE", "SETLE", "SETG"} {
+		t[opByName[n]] = true
+	}
+	return t
+}()
+
+// pureUop reports whether u is a pure step of a block (blockOp): one of pureOps whose
+// arguments are general registers and immediates (LEA's memory operand is only an
+// address; one relative to RIP reads RIP), or NOP, which ignores its operand.
+func pureUop(u *uop) bool {
+	if !pureOps[u.op&4095] || u.lock {
+		return false
+	}
+	switch u.op {
+	case opNOP:
+		return true
+	case opLEA:
+		return u.nargs == 2 && u.kind[0] == kReg && u.kind[1] == kMem && u.eaForm != eaRIP
+	}
+	for i := 0; i < int(u.nargs) && i < len(u.kind); i++ {
+		if k := u.kind[i]; k != kReg && k != kImm {
+			return false
+		}
+	}
+	return true
 }
 
 // isJccRel reports whether u is a conditional near branch to a relative target.

@@ -165,7 +165,9 @@ type CPU struct {
 	icBase    uint64    // CS base added to RIP to form the linear fetch address
 	decEpoch  uint32    // counts decode-cache flushes: a block link of another epoch is stale
 	blockArena
-	noBlocks bool  // SetBlockDispatch(false): one instruction per run-loop iteration
+	// The running block's start (runOps): RIP, Clock and Instret before its first step.
+	blkRIP, blkClock, blkInstret uint64
+	noBlocks                     bool  // SetBlockDispatch(false): one instruction per run-loop iteration
 	accel    Accel // execution tier (accel.go)
 	jit      jitState
 	udSeen   map[string]bool

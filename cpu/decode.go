@@ -196,6 +196,7 @@ var (
 	opMOVSXD = uint16(x86asm.MOVSXD)
 	opNOT    = uint16(x86asm.NOT)
 	opLEA    = uint16(x86asm.LEA)
+	opNOP    = uint16(x86asm.NOP)
 	opSHL    = uint16(x86asm.SHL)
 	opSHR    = uint16(x86asm.SHR)
 	opSAR    = uint16(x86asm.SAR)
