@@ -68,12 +68,21 @@ type blockOp struct {
 	done uint64 // instructions of the block up to and including this step
 	rel  uint64 // offset of the step's first instruction from the block's start
 	at   uint64 // instructions of the block up to and including the step's first one
-	// pure: a register-only instruction that cannot fault, reads neither RIP nor the
-	// clock and sets no pending work (pureUop). The block runs it without the
-	// per-instruction bookkeeping; the next step that is not pure, or the end of the
-	// block, brings RIP, ip0, Clock and Instret up to date first.
-	pure bool
+	kind uint8 // stepFull, stepPure or stepLazy
 }
+
+// Kinds of block steps. A full step's RIP, ip0, Clock and Instret are set before its
+// handler runs, as on the one-instruction path. A pure step (pureUop: a register-only
+// instruction that cannot fault, reads neither RIP nor the clock and sets no pending
+// work) runs without them: the next step that is not pure, or the end of the block,
+// brings them up to date first. A lazy step (uop.lazy: a load or store whose TLB-hit
+// path needs none of them) runs without them too, and its slow path, the only one that
+// can fault, touch a device, write code or set pending work, calls syncLazy first.
+const (
+	stepFull = iota
+	stepPure
+	stepLazy
+)
 
 // runBlock executes b's instructions while the budget n lasts, then the blocks that follow
 // it (block links), and returns what is left of the budget. It returns to the run loop
@@ -87,14 +96,18 @@ func (c *CPU) runBlock(b *block, n uint64) uint64 {
 		c.blkRIP, c.blkClock, c.blkInstret = c.RIP, c.Clock, c.Instret
 		i, how := c.runOps(b.ops)
 		switch how {
+		case opsFault:
+			// What ran up to and including the faulting instruction (the first one
+			// of a fused pair can fault).
+			return n - (c.Clock - c.blkClock)
 		case opsOut:
 			return n - b.ops[i].done
 		case opsChain:
 			n -= b.ops[i].done
 			goto chain
 		}
-		if last := &b.ops[len(b.ops)-1]; last.pure {
-			// The block ended in a pure step (its length limit, the page's end or an
+		if last := &b.ops[len(b.ops)-1]; last.kind != stepFull {
+			// The block ended in a pure or lazy step (its length limit, the page's end or an
 			// instruction that is not in it): nothing has set the state after it.
 			c.Clock = c.blkClock + b.cnt
 			c.Instret = c.blkInstret + b.cnt
@@ -132,33 +145,45 @@ func (c *CPU) runBlock(b *block, n uint64) uint64 {
 const (
 	opsEnd   = iota // every step ran
 	opsChain        // step i moved RIP elsewhere or asked for a resync: chain from RIP
-	opsOut          // step i faulted or left work for the run loop
+	opsOut          // step i left work for the run loop
+	opsFault        // step i faulted (the exception is delivered)
 )
 
 // runOps runs the steps of a block that fits the budget, from c.blkRIP, c.blkClock and
 // c.blkInstret, and reports the step it ended at. RIP, ip0, Clock and Instret follow from
-// the block's start and each step's offset and count, so a step that is not pure sees
-// exactly the state the one-instruction path gives it; pure steps skip that work (see
-// blockOp). It is a function of its own so that its loop keeps only c, ops and i live
-// across the handler calls.
+// the block's start and each step's offset and count (setStep), so a full step sees
+// exactly the state the one-instruction path gives it; pure and lazy steps skip that
+// work (see stepFull). It is a function of its own so that its loop keeps only c, ops
+// and i live across the handler calls.
 func (c *CPU) runOps(ops []blockOp) (int, int) {
 	for i := 0; i < len(ops); i++ {
 		op := &ops[i]
-		if op.pure {
+		var f *Fault
+		switch op.kind {
+		case stepPure:
 			op.u.fn(c, &op.u)
 			continue
+		case stepLazy:
+			c.lazyOp = op
+			f = op.u.fn(c, &op.u)
+			if c.lazyOp != nil {
+				if f == nil {
+					// The TLB-hit path: nothing but registers, flags and RAM changed.
+					c.lazyOp = nil
+					continue
+				}
+				c.syncLazy()
+			}
+		default:
+			c.setStep(op)
+			f = op.u.fn(c, &op.u)
 		}
-		c.Clock = c.blkClock + op.at
-		c.Instret = c.blkInstret + op.at
-		rip := (c.blkRIP + op.rel) & c.ipMask
-		c.ip0 = rip
-		next := (rip + uint64(op.u.len)) & c.ipMask
-		c.RIP = next
-		if f := op.u.fn(c, &op.u); f != nil {
+		if f != nil {
 			c.RIP = c.ip0
 			c.exception(f)
-			return i, opsOut
+			return i, opsFault
 		}
+		next := (c.ip0 + uint64(op.u.len)) & c.ipMask
 		if p := atomic.LoadUint32(&c.pending); p != 0 {
 			switch p {
 			case pendShadow:
@@ -189,6 +214,25 @@ func (c *CPU) runOps(ops []blockOp) (int, int) {
 		}
 	}
 	return len(ops), opsEnd
+}
+
+// setStep sets RIP (to the next instruction), ip0, Clock and Instret as they are when
+// block step op of the running block starts.
+func (c *CPU) setStep(op *blockOp) {
+	c.Clock = c.blkClock + op.at
+	c.Instret = c.blkInstret + op.at
+	rip := (c.blkRIP + op.rel) & c.ipMask
+	c.ip0 = rip
+	c.RIP = (rip + uint64(op.u.len)) & c.ipMask
+}
+
+// syncLazy sets the state a lazy block step skipped (stepLazy) when one is running; the
+// slow paths of lazy handlers call it before anything that reads or changes it.
+func (c *CPU) syncLazy() {
+	if op := c.lazyOp; op != nil {
+		c.lazyOp = nil
+		c.setStep(op)
+	}
 }
 
 // link finds the block at linear address lin for chaining from b (translating lin's page
@@ -248,6 +292,7 @@ func (c *CPU) runPartial(b *block, n uint64) uint64 {
 		u := &op.u
 		rip := c.RIP
 		c.ip0 = rip
+		clk := c.Clock
 		c.Clock++
 		c.Instret++
 		next := (rip + uint64(u.len)) & c.ipMask
@@ -256,7 +301,8 @@ func (c *CPU) runPartial(b *block, n uint64) uint64 {
 		if f := u.fn(c, u); f != nil {
 			c.RIP = c.ip0
 			c.exception(f)
-			return n
+			// A fused pair whose first instruction faulted ran one instruction.
+			return n + op.cnt - (c.Clock - clk)
 		}
 		if atomic.LoadUint32(&c.pending) != 0 || c.RIP != next {
 			return n
@@ -357,7 +403,7 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 				break
 			}
 		}
-		b.ops = append(b.ops, blockOp{u: *u, cnt: 1, rel: rel, pure: pureUop(u)})
+		b.ops = append(b.ops, blockOp{u: *u, cnt: 1, rel: rel, kind: stepKind(u)})
 		if endsBlock(u) {
 			break
 		}
@@ -427,8 +473,15 @@ decode:
 }
 
 // fusedHandler returns the handler that runs u together with a following conditional
-// branch, or nil when u is not a flag-setting register instruction that cannot fault.
+// branch, or nil when u is not a flag-setting register instruction that cannot fault or
+// a compare or test with memory.
 func fusedHandler(u *uop) handler {
+	if u.op == opCMP || u.op == opTEST {
+		if !u.lock && u.nargs == 2 && (u.kind[0] == kMem && (u.kind[1] == kReg || u.kind[1] == kImm) ||
+			u.kind[0] == kReg && u.kind[1] == kMem) {
+			return fusedMemJcc
+		}
+	}
 	if u.kind[0] != kReg || u.lock {
 		return nil
 	}
@@ -470,6 +523,17 @@ var pureOps = func() (t [4096]bool) {
 	return t
 }()
 
+// stepKind returns the kind of block step u makes on its own (stepFull).
+func stepKind(u *uop) uint8 {
+	switch {
+	case pureUop(u):
+		return stepPure
+	case u.lazy:
+		return stepLazy
+	}
+	return stepFull
+}
+
 // pureUop reports whether u is a pure step of a block (blockOp): one of pureOps whose
 // arguments are general registers and immediates (LEA's memory operand is only an
 // address; one relative to RIP reads RIP), or NOP, which ignores its operand.
@@ -498,6 +562,16 @@ func isJccRel(u *uop) bool { return isJccOp(u.op) && u.kind[0] == kRel }
 // rel.
 func fusedOpJcc(c *CPU, u *uop) *Fault {
 	u.inner(c, u)
+	return c.fusedJcc(u.pair)
+}
+
+// fusedMemJcc is CMP/TEST with a memory operand (u.inner) followed by Jcc rel. When the
+// compare faults the branch has not started: one instruction ran (runOps and runPartial
+// count it from the clock).
+func fusedMemJcc(c *CPU, u *uop) *Fault {
+	if f := u.inner(c, u); f != nil {
+		return f
+	}
 	return c.fusedJcc(u.pair)
 }
 

@@ -167,7 +167,10 @@ type CPU struct {
 	blockArena
 	// The running block's start (runOps): RIP, Clock and Instret before its first step.
 	blkRIP, blkClock, blkInstret uint64
-	noBlocks                     bool  // SetBlockDispatch(false): one instruction per run-loop iteration
+	// lazyOp is the lazy block step being run (block.go), until syncLazy sets the state
+	// it skipped; nil otherwise.
+	lazyOp   *blockOp
+	noBlocks bool  // SetBlockDispatch(false): one instruction per run-loop iteration
 	accel    Accel // execution tier (accel.go)
 	jit      jitState
 	udSeen   map[string]bool
@@ -451,6 +454,7 @@ func (c *CPU) Step() Exit { return c.Run(1) }
 func (c *CPU) Run(budget uint64) (ex Exit) {
 	defer func() {
 		if r := recover(); r != nil {
+			c.lazyOp = nil
 			ex = Exit{Reason: ExitShutdown, Diag: fmt.Sprintf("internal error at RIP %#x: %v\n%s", c.ip0, r, debug.Stack())}
 			c.log.Error("cpu internal error", "rip", fmt.Sprintf("%#x", c.ip0), "err", r)
 		}

@@ -123,6 +123,9 @@ type uop struct {
 
 	aux uint8 // free for translators: sub-operation, condition code, ...
 	op  uint16
+	// lazy: the handler reads RIP, ip0, Clock and Instret only after c.syncLazy (its
+	// slow path), so a block may run it without setting them first (block.go).
+	lazy bool
 
 	// In a block's copy of a fused pair (block.go): the conditional branch, and the
 	// first instruction's own handler when fn runs both.
@@ -429,6 +432,7 @@ func (c *CPU) decode(win []byte, short bool) (u *uop) {
 		return c.udUop(win, inst.Len, inst.Op.String())
 	}
 	specialise(u)
+	markLazy(u)
 	return u
 }
 

@@ -103,6 +103,37 @@ func specialise(u *uop) {
 	}
 }
 
+// lazyOps are the mnemonics whose forms with one memory operand and register or
+// immediate others have handlers that reach memory only through c.read, c.write and
+// their TLB-hit shortcuts (readSlow and writeSlow call syncLazy), and read no other
+// state that a lazy block step skips (block.go).
+var lazyOps = func() (t [4096]bool) {
+	for _, n := range []string{"ADD", "ADC", "SUB", "SBB", "AND", "OR", "XOR", "CMP", "TEST",
+		"MOV", "MOVZX", "MOVSX", "MOVSXD"} {
+		t[opByName[n]] = true
+	}
+	return t
+}()
+
+// markLazy sets u.lazy for the forms lazyOps describes whose address does not depend on
+// RIP. A LOCK prefix is left out.
+func markLazy(u *uop) {
+	if !lazyOps[u.op&4095] || u.lock || u.nargs != 2 || u.eaForm == eaRIP {
+		return
+	}
+	mem := 0
+	for i := 0; i < 2; i++ {
+		switch u.kind[i] {
+		case kMem:
+			mem++
+		case kReg, kImm:
+		default:
+			return
+		}
+	}
+	u.lazy = mem == 1
+}
+
 func pick(size uint8, h32, h64 handler) handler {
 	if size == 8 {
 		return h64
@@ -379,6 +410,7 @@ func pushR64(c *CPU, u *uop) *Fault {
 		c.GPR[RSP] = sp
 		return nil
 	}
+	c.syncLazy()
 	return c.push(v, 8)
 }
 
@@ -393,5 +425,6 @@ func popR64(c *CPU, u *uop) *Fault {
 			return nil
 		}
 	}
+	c.syncLazy()
 	return popR(c, u)
 }

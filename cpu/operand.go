@@ -149,6 +149,7 @@ func (c *CPU) read(addr uint64, size uint8) (uint64, *Fault) {
 
 // readSlow is read's TLB-miss, split, MMIO, checking and watchpoint path.
 func (c *CPU) readSlow(addr uint64, size uint8) (uint64, *Fault) {
+	c.syncLazy()
 	if c.long && !canonical(addr) {
 		return 0, c.gp(0)
 	}
@@ -204,6 +205,7 @@ func (c *CPU) write(addr uint64, size uint8, v uint64) *Fault {
 
 // writeSlow is write's TLB-miss, split, MMIO, code-page, checking and watchpoint path.
 func (c *CPU) writeSlow(addr uint64, size uint8, v uint64) *Fault {
+	c.syncLazy()
 	if c.long && !canonical(addr) {
 		return c.gp(0)
 	}

@@ -25,6 +25,7 @@ func xlatePUSH(u *uop, d *decodeInfo) bool {
 		u.fn = pushR
 		if d.mode == 64 && u.osize == 8 && specialiseOn {
 			u.fn = pushR64
+			u.lazy = true
 		}
 	case kMem:
 		u.fn = pushM
@@ -64,6 +65,7 @@ func xlatePOP(u *uop, d *decodeInfo) bool {
 		u.fn = popR
 		if d.mode == 64 && u.osize == 8 && specialiseOn {
 			u.fn = popR64
+			u.lazy = true
 		}
 	case kMem:
 		u.fn = popM
