@@ -114,6 +114,10 @@ type uop struct {
 	seg    uint8 // segment register (default or override)
 	segOvr bool  // segment came from an override prefix (or is fixed, as ES for string dst)
 	addSeg bool  // add the segment base: always outside 64-bit mode, FS/GS in 64-bit mode
+	// eaFlat: a 64-bit address without a segment base or RIP; ea computes it as
+	// base&bmask + (index&imask)<<scale + disp, without switching on eaForm.
+	eaFlat       bool
+	bmask, imask uint64
 
 	// Prefixes.
 	lock  bool
@@ -433,6 +437,7 @@ func (c *CPU) decode(win []byte, short bool) (u *uop) {
 	}
 	specialise(u)
 	markLazy(u)
+	flatEA(u)
 	return u
 }
 

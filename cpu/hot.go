@@ -241,6 +241,10 @@ func notR64(c *CPU, u *uop) *Fault {
 
 // leaQ is LEA r64, m with a 64-bit address size.
 func leaQ(c *CPU, u *uop) *Fault {
+	if u.eaFlat {
+		c.GPR[u.r[0]&15] = c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<u.scale + u.disp
+		return nil
+	}
 	var a uint64
 	switch u.eaForm {
 	case eaBase:

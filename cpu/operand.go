@@ -61,6 +61,38 @@ func canonical(a uint64) bool { return (a+(1<<47))>>48 == 0 }
 
 // ea returns the linear address of u's memory operand.
 func (c *CPU) ea(u *uop) uint64 {
+	if u.eaFlat {
+		return c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<u.scale + u.disp
+	}
+	return c.eaAny(u)
+}
+
+// flatEA sets u.eaFlat and the masks for a memory operand with a 64-bit address, no
+// segment base and no RIP (set after translation: translators may change the segment).
+func flatEA(u *uop) {
+	mem := false
+	for i := 0; i < int(u.nargs) && i < len(u.kind); i++ {
+		mem = mem || u.kind[i] == kMem
+	}
+	if !mem || u.asize != 8 || u.addSeg {
+		return
+	}
+	switch u.eaForm {
+	case eaBase:
+		u.bmask = ^uint64(0)
+	case eaBaseIndex:
+		u.bmask, u.imask = ^uint64(0), ^uint64(0)
+	case eaIndex:
+		u.imask = ^uint64(0)
+	case eaDisp:
+	default:
+		return
+	}
+	u.eaFlat = true
+}
+
+// eaAny is ea for every form.
+func (c *CPU) eaAny(u *uop) uint64 {
 	var a uint64
 	switch u.eaForm {
 	case eaBase:
