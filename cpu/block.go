@@ -68,7 +68,7 @@ type blockOp struct {
 	done uint64 // instructions of the block up to and including this step
 	rel  uint64 // offset of the step's first instruction from the block's start
 	at   uint64 // instructions of the block up to and including the step's first one
-	kind uint8 // stepFull, stepPure or stepLazy
+	kind uint8  // stepFull, stepPure or stepLazy
 }
 
 // Kinds of block steps. A full step's RIP, ip0, Clock and Instret are set before its
