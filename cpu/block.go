@@ -89,36 +89,106 @@ const (
 // for pending work, a fault, a successor it cannot link or a budget too small for a
 // fused pair.
 func (c *CPU) runBlock(b *block, n uint64) uint64 {
+	c.runLeft = n
+	c.runChain(b)
+	return c.runLeft
+}
+
+// runChain is runBlock with the budget in c.runLeft, so that its loops keep only c, b,
+// the steps and the step index live across the handler calls.
+//
+// Within a block RIP, ip0, Clock and Instret follow from the block's start (c.blkRIP,
+// c.blkClock, c.blkInstret) and each step's offset and count (setStep), so a full step
+// sees exactly the state the one-instruction path gives it; pure and lazy steps skip that
+// work (see stepFull).
+func (c *CPU) runChain(b *block) {
 	for {
-		if b.cnt > n {
-			return c.runPartial(b, n)
+		if b.cnt > c.runLeft {
+			c.runLeft = c.runPartial(b, c.runLeft)
+			return
 		}
 		c.blkRIP, c.blkClock, c.blkInstret = c.RIP, c.Clock, c.Instret
-		i, how := c.runOps(b.ops)
-		switch how {
-		case opsFault:
-			// What ran up to and including the faulting instruction (the first one
-			// of a fused pair can fault).
-			return n - (c.Clock - c.blkClock)
-		case opsOut:
-			return n - b.ops[i].done
-		case opsChain:
-			n -= b.ops[i].done
-			goto chain
+		ops := b.ops
+		for i := 0; i < len(ops); i++ {
+			op := &ops[i]
+			var f *Fault
+			switch op.kind {
+			case stepPure:
+				op.u.fn(c, &op.u)
+				continue
+			case stepLazy:
+				c.lazyOp = op
+				f = op.u.fn(c, &op.u)
+				if c.lazyOp != nil {
+					if f == nil {
+						// The TLB-hit path: nothing but registers, flags and RAM
+						// changed.
+						c.lazyOp = nil
+						continue
+					}
+					c.syncLazy()
+				}
+			default:
+				c.setStep(op)
+				f = op.u.fn(c, &op.u)
+			}
+			if f != nil {
+				c.RIP = c.ip0
+				c.exception(f)
+				// What ran up to and including the faulting instruction (the first
+				// one of a fused pair can fault).
+				c.runLeft -= c.Clock - c.blkClock
+				return
+			}
+			next := (c.ip0 + uint64(op.u.len)) & c.ipMask
+			if p := atomic.LoadUint32(&c.pending); p != 0 {
+				switch p {
+				case pendShadow:
+					// The next instruction runs in the interrupt shadow of this one
+					// (STI, MOV SS) with nothing else pending. When it is the next
+					// step of this block (which fits the budget) it runs here, as
+					// the run loop's service path would run it, and the shadow ends;
+					// otherwise the run loop takes it.
+					if i+1 == len(ops) || c.RIP != next {
+						c.runLeft -= op.done
+						return
+					}
+					c.IntrShadow = false
+					c.SSShadow = false
+					c.clrPending(pendShadow)
+					continue
+				case pendResync:
+					// Paging, mode, privilege or code changed: the rest of this
+					// block may be stale; the successor is looked up (and checked)
+					// afresh.
+					c.clrPending(pendResync)
+					c.icLin = icInvalid // re-entering the page renews its code mark
+					c.runLeft -= op.done
+					goto chain
+				default:
+					c.runLeft -= op.done
+					return
+				}
+			}
+			if c.RIP != next {
+				c.runLeft -= op.done
+				goto chain
+			}
 		}
-		if last := &b.ops[len(b.ops)-1]; last.kind != stepFull {
-			// The block ended in a pure or lazy step (its length limit, the page's end or an
-			// instruction that is not in it): nothing has set the state after it.
+		if last := &ops[len(ops)-1]; last.kind != stepFull {
+			// The block ended in a pure or lazy step (its length limit, the page's
+			// end or an instruction that is not in it): nothing has set the state
+			// after it.
 			c.Clock = c.blkClock + b.cnt
 			c.Instret = c.blkInstret + b.cnt
 			rip := (c.blkRIP + last.rel) & c.ipMask
 			c.ip0 = rip
 			c.RIP = (rip + uint64(last.u.len)) & c.ipMask
 		}
-		n -= b.cnt
+		c.runLeft -= b.cnt
 	chain:
-		if n == 0 {
-			return n
+		if c.runLeft == 0 {
+			return
 		}
 		lin := c.RIP + c.icBase
 		l := &b.succ[0]
@@ -126,94 +196,19 @@ func (c *CPU) runBlock(b *block, n uint64) uint64 {
 			l = &b.succ[1]
 			if l.lin != lin || l.dec != c.decEpoch {
 				if l = c.link(b, lin); l == nil {
-					return n
+					return
 				}
 			}
 		}
 		if (lin&^0xFFF != c.icLin || l.p != c.icPage) && !c.enterLinked(l, lin) {
-			return n
+			return
 		}
 		nb := l.b
 		if nb.gen != l.p.gen || nb.mode != c.mode || nb.cnt == 0 {
-			return n
+			return
 		}
 		b = nb
 	}
-}
-
-// How runOps ended.
-const (
-	opsEnd   = iota // every step ran
-	opsChain        // step i moved RIP elsewhere or asked for a resync: chain from RIP
-	opsOut          // step i left work for the run loop
-	opsFault        // step i faulted (the exception is delivered)
-)
-
-// runOps runs the steps of a block that fits the budget, from c.blkRIP, c.blkClock and
-// c.blkInstret, and reports the step it ended at. RIP, ip0, Clock and Instret follow from
-// the block's start and each step's offset and count (setStep), so a full step sees
-// exactly the state the one-instruction path gives it; pure and lazy steps skip that
-// work (see stepFull). It is a function of its own so that its loop keeps only c, ops
-// and i live across the handler calls.
-func (c *CPU) runOps(ops []blockOp) (int, int) {
-	for i := 0; i < len(ops); i++ {
-		op := &ops[i]
-		var f *Fault
-		switch op.kind {
-		case stepPure:
-			op.u.fn(c, &op.u)
-			continue
-		case stepLazy:
-			c.lazyOp = op
-			f = op.u.fn(c, &op.u)
-			if c.lazyOp != nil {
-				if f == nil {
-					// The TLB-hit path: nothing but registers, flags and RAM changed.
-					c.lazyOp = nil
-					continue
-				}
-				c.syncLazy()
-			}
-		default:
-			c.setStep(op)
-			f = op.u.fn(c, &op.u)
-		}
-		if f != nil {
-			c.RIP = c.ip0
-			c.exception(f)
-			return i, opsFault
-		}
-		next := (c.ip0 + uint64(op.u.len)) & c.ipMask
-		if p := atomic.LoadUint32(&c.pending); p != 0 {
-			switch p {
-			case pendShadow:
-				// The next instruction runs in the interrupt shadow of this one
-				// (STI, MOV SS) with nothing else pending. When it is the next
-				// step of this block (which fits the budget) it runs here, as the
-				// run loop's service path would run it, and the shadow ends;
-				// otherwise the run loop takes it.
-				if i+1 == len(ops) || c.RIP != next {
-					return i, opsOut
-				}
-				c.IntrShadow = false
-				c.SSShadow = false
-				c.clrPending(pendShadow)
-				continue
-			case pendResync:
-				// Paging, mode, privilege or code changed: the rest of this block
-				// may be stale; the successor is looked up (and checked) afresh.
-				c.clrPending(pendResync)
-				c.icLin = icInvalid // re-entering the page renews its code mark
-				return i, opsChain
-			default:
-				return i, opsOut
-			}
-		}
-		if c.RIP != next {
-			return i, opsChain
-		}
-	}
-	return len(ops), opsEnd
 }
 
 // setStep sets RIP (to the next instruction), ip0, Clock and Instret as they are when
@@ -566,7 +561,7 @@ func fusedOpJcc(c *CPU, u *uop) *Fault {
 }
 
 // fusedMemJcc is CMP/TEST with a memory operand (u.inner) followed by Jcc rel. When the
-// compare faults the branch has not started: one instruction ran (runOps and runPartial
+// compare faults the branch has not started: one instruction ran (runChain and runPartial
 // count it from the clock).
 func fusedMemJcc(c *CPU, u *uop) *Fault {
 	if f := u.inner(c, u); f != nil {

@@ -165,8 +165,9 @@ type CPU struct {
 	icBase    uint64    // CS base added to RIP to form the linear fetch address
 	decEpoch  uint32    // counts decode-cache flushes: a block link of another epoch is stale
 	blockArena
-	// The running block's start (runOps): RIP, Clock and Instret before its first step.
+	// The running block's start (runChain): RIP, Clock and Instret before its first step.
 	blkRIP, blkClock, blkInstret uint64
+	runLeft                      uint64 // the budget left to runChain
 	// lazyOp is the lazy block step being run (block.go), until syncLazy sets the state
 	// it skipped; nil otherwise.
 	lazyOp   *blockOp

@@ -20,9 +20,35 @@ func specialise(u *uop) {
 		return
 	}
 	if u.kind[0] == kMem {
-		// Stores: MOV m32/m64, r and MOV m32/m64, imm.
 		s := u.sz[0]
-		if u.op != opMOV || u.nargs != 2 || s != 4 && s != 8 {
+		if u.nargs != 2 {
+			return
+		}
+		if (u.op == opCMP || u.op == opTEST) && u.kind[1] == kImm {
+			// CMP/TEST m8/m32/m64, imm.
+			test := u.op == opTEST
+			switch s {
+			case 1:
+				u.fn = pickTest(test, cmpMI8, testMI8)
+			case 4:
+				u.fn = pickTest(test, cmpMI32, testMI32)
+			case 8:
+				u.fn = pickTest(test, cmpMI64, testMI64)
+			}
+			return
+		}
+		if u.op == opMOV && s == 1 {
+			// Byte stores: MOV m8, imm8 and MOV m8, r8 (not AH..BH).
+			switch {
+			case u.kind[1] == kImm:
+				u.fn = movMI8
+			case u.kind[1] == kReg && u.r[1]&0x10 == 0:
+				u.fn = movMR8
+			}
+			return
+		}
+		// Stores: MOV m32/m64, r and MOV m32/m64, imm.
+		if u.op != opMOV || s != 4 && s != 8 {
 			return
 		}
 		switch {
@@ -132,6 +158,13 @@ func markLazy(u *uop) {
 		}
 	}
 	u.lazy = mem == 1
+}
+
+func pickTest(test bool, cmp, tst handler) handler {
+	if test {
+		return tst
+	}
+	return cmp
 }
 
 func pick(size uint8, h32, h64 handler) handler {
@@ -431,4 +464,91 @@ func popR64(c *CPU, u *uop) *Fault {
 	}
 	c.syncLazy()
 	return popR(c, u)
+}
+
+// load8 and store8 are c.read and c.write of a byte (the TLB-hit path first).
+func (c *CPU) load8(addr uint64) (uint64, *Fault) {
+	if !c.memSlow && canonical(addr) {
+		if v, ok := c.mem.TryRead8(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0); ok {
+			return v, nil
+		}
+	}
+	return c.readSlow(addr, 1)
+}
+
+func (c *CPU) store8(addr, v uint64) *Fault {
+	if !c.memSlow && canonical(addr) {
+		if c.mem.TryWrite8(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0) {
+			return nil
+		}
+	}
+	return c.writeSlow(addr, 1, v)
+}
+
+// movMI8 is MOV m8, imm8.
+func movMI8(c *CPU, u *uop) *Fault { return c.store8(c.ea(u), u.imm) }
+
+// movMR8 is MOV m8, r8 (AL..R15B).
+func movMR8(c *CPU, u *uop) *Fault { return c.store8(c.ea(u), c.GPR[u.r[1]&15]&0xFF) }
+
+// cmpMI8, cmpMI32 and cmpMI64 are CMP m, imm (imm truncated to the size).
+func cmpMI8(c *CPU, u *uop) *Fault {
+	a, f := c.load8(c.ea(u))
+	if f != nil {
+		return f
+	}
+	b := u.imm
+	r := (a - b) & 0xFF
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: 7, kind: lfArith}
+	return nil
+}
+
+func cmpMI32(c *CPU, u *uop) *Fault {
+	a, f := c.load32(c.ea(u))
+	if f != nil {
+		return f
+	}
+	b := u.imm
+	r := (a - b) & 0xFFFFFFFF
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: 31, kind: lfArith}
+	return nil
+}
+
+func cmpMI64(c *CPU, u *uop) *Fault {
+	a, f := c.load64(c.ea(u))
+	if f != nil {
+		return f
+	}
+	b := u.imm
+	r := a - b
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: 63, kind: lfArith}
+	return nil
+}
+
+// testMI8, testMI32 and testMI64 are TEST m, imm.
+func testMI8(c *CPU, u *uop) *Fault {
+	a, f := c.load8(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.lf = lazyFlags{res: a & u.imm, msb: 7, kind: lfArith}
+	return nil
+}
+
+func testMI32(c *CPU, u *uop) *Fault {
+	a, f := c.load32(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.lf = lazyFlags{res: a & u.imm, msb: 31, kind: lfArith}
+	return nil
+}
+
+func testMI64(c *CPU, u *uop) *Fault {
+	a, f := c.load64(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.lf = lazyFlags{res: a & u.imm, msb: 63, kind: lfArith}
+	return nil
 }
