@@ -194,8 +194,9 @@ bench-check: binary
 # representative; a stale profile only optimises less.
 pgo: binary
 	./$(KPPEMU) bench --accel interp --runs 1 --qemu=false --bochs=false --cpu-time --quiet \
-		--workload crc32 --workload sha256 --workload qsort --workload syscall \
-		--workload sysloop --workload irqloop --workload boot --cpuprofile cmd/kppemu/default.pgo
+		--workload crc32 --workload sha256 --workload sieve --workload memcpy --workload qsort \
+		--workload syscall --workload sysloop --workload irqloop --workload boot --workload pgsoak \
+		--cpuprofile cmd/kppemu/default.pgo
 
 gobench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
