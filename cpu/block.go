@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"math/bits"
 	"sync/atomic"
 
 	"github.com/kppemu/kppemu/mmu"
@@ -575,13 +576,16 @@ func fusedCmpRRJcc(c *CPU, u *uop) *Fault {
 	s := u.sz[0]
 	m := sizeMask[s]
 	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
+	msb := s*8 - 1
+	var r, cv uint64
 	if u.aux == aluTEST {
-		c.lf = lazyFlags{res: a & b, msb: s*8 - 1, kind: lfArith}
+		r = a & b
 	} else {
-		r := (a - b) & m
-		c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: s*8 - 1, kind: lfArith}
+		r = (a - b) & m
+		cv = (^a & b) | (^(a ^ b) & r)
 	}
-	return c.fusedJcc(u.pair)
+	c.lf = lazyFlags{res: r, cv: cv, msb: msb, kind: lfArith}
+	return c.fusedJccIf(u.pair, condArith(u.pair.aux, r, cv, msb))
 }
 
 // fusedCmpRIJcc is CMP/TEST r, imm followed by Jcc rel.
@@ -589,25 +593,56 @@ func fusedCmpRIJcc(c *CPU, u *uop) *Fault {
 	s := u.sz[0]
 	m := sizeMask[s]
 	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
+	msb := s*8 - 1
+	var r, cv uint64
 	if u.aux == aluTEST {
-		c.lf = lazyFlags{res: a & b, msb: s*8 - 1, kind: lfArith}
+		r = a & b
 	} else {
-		r := (a - b) & m
-		c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: s*8 - 1, kind: lfArith}
+		r = (a - b) & m
+		cv = (^a & b) | (^(a ^ b) & r)
 	}
-	return c.fusedJcc(u.pair)
+	c.lf = lazyFlags{res: r, cv: cv, msb: msb, kind: lfArith}
+	return c.fusedJccIf(u.pair, condArith(u.pair.aux, r, cv, msb))
 }
 
 // fusedJcc starts the branch j of a fused pair as the run loop starts an instruction and
 // executes it (jccRel inlined).
-func (c *CPU) fusedJcc(j *uop) *Fault {
+func (c *CPU) fusedJcc(j *uop) *Fault { return c.fusedJccIf(j, c.cond(j.aux)) }
+
+// condArith is c.cond(cc) for arithmetic lazy flags (kind lfArith) held in res, cv and
+// msb (flags.go), without reading them back from the CPU.
+func condArith(cc uint8, res, cv uint64, msb uint8) bool {
+	var r bool
+	switch cc >> 1 {
+	case 0: // O
+		r = (cv>>msb^cv>>(msb-1))&1 != 0
+	case 1: // B
+		r = cv>>msb&1 != 0
+	case 2: // E
+		r = res == 0
+	case 3: // BE
+		r = cv>>msb&1 != 0 || res == 0
+	case 4: // S
+		r = res>>msb&1 != 0
+	case 5: // P
+		r = bits.OnesCount8(uint8(res))&1 == 0
+	case 6: // L: SF != OF
+		r = (res>>msb^cv>>msb^cv>>(msb-1))&1 != 0
+	case 7: // LE: ZF or SF != OF
+		r = res == 0 || (res>>msb^cv>>msb^cv>>(msb-1))&1 != 0
+	}
+	return r != (cc&1 != 0)
+}
+
+// fusedJccIf is fusedJcc with the branch's condition already evaluated (taken).
+func (c *CPU) fusedJccIf(j *uop, taken bool) *Fault {
 	rip := c.RIP
 	c.ip0 = rip
 	c.Clock++
 	c.Instret++
 	next := (rip + uint64(j.len)) & c.ipMask
 	c.RIP = next
-	if !c.cond(j.aux) {
+	if !taken {
 		return nil
 	}
 	t := c.jmpTarget(next+j.imm, j.osize)
