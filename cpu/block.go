@@ -17,16 +17,18 @@ import (
 // so a block is keyed by physical address and mode.
 //
 // Every instruction still runs exactly as on the one-at-a-time path: ip0, Clock, Instret
-// and RIP are set before its handler runs, and after it the block is left when the
-// pending-work word is non-zero (interrupt, stop, single-step, code write, paging or mode
-// change: see pendResync) or when RIP is not the next instruction's (a branch taken, an
-// exception, a REP chunk). So interrupts are taken at the same instruction, faults are
-// precise and a write into the block being executed takes effect at the next
-// instruction, as before.
+// and RIP are what they would be there whenever anything can look at them (they follow
+// from the block's start and the step's offset and count; register-only instructions and
+// the TLB-hit paths of loads and stores skip setting them: see stepFull), and after an
+// instruction that can the block is left when the pending-work word is non-zero
+// (interrupt, stop, single-step, code write, paging or mode change: see pendResync) or
+// when RIP is not the next instruction's (a branch taken, an exception, a REP chunk). So
+// interrupts are taken at the same instruction, faults are precise and a write into the
+// block being executed takes effect at the next instruction, as before.
 //
-// A compare or test of registers followed by a conditional branch is fused into one step
-// that executes both (and counts both); it is always the last entry of its block and runs
-// only when the budget has room for both instructions.
+// A compare or test (of registers, or with memory) followed by a conditional branch is
+// fused into one step that executes both (and counts both); it is always the last entry
+// of its block and runs only when the budget has room for both instructions.
 //
 // Host breakpoints cost nothing in pages that hold none: pendBP is set only while RIP is
 // in a linear page with a breakpoint (markBP, on every page change and with any other

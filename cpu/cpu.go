@@ -17,7 +17,8 @@
 // The run loop checks one pending-work word per instruction (interrupts, NMI, stop
 // requests, single-step, interrupt shadow, breakpoints in the current page, halt, code
 // and paging changes); otherwise it runs blocks of decoded instructions keyed by physical
-// address and mode (block.go), one indirect call per instruction, chained within a page.
+// address and mode (block.go), one indirect call per instruction, chained to their
+// successors.
 package cpu
 
 import (
