@@ -12,7 +12,10 @@
 void pg_last_chance(uint32_t code)
 {
 	static bool ran;
-	if (!pg.armed || ran || code == KPP_BUG_CRITICAL_STRUCTURE_CORRUPTION)
+	if (!pg.armed || code == KPP_BUG_CRITICAL_STRUCTURE_CORRUPTION)
+		return;
+	pg_report_faulted(); /* the report of a detection faulted: stop as detected */
+	if (ran)
 		return;
 	ran = true;
 	/* The page tables first, through a mapping of their own: the direct

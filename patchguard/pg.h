@@ -232,6 +232,7 @@ void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger
 extern const char __pg_stop_start[], __pg_stop_end[];
 NORETURN void pg_report(struct pg_context *c, const void *record, uint64_t addr, uint32_t type);
 NORETURN void pg_crash(pg_stop_fn stop, const uint64_t *args, uint64_t wipe_lo);
+void pg_report_faulted(void); /* a fault inside the report: stop as stored; returns when no report is under way */
 NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
 		      const struct trap_frame *tf);
 

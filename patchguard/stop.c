@@ -38,6 +38,7 @@
 #define REPORT_LINE 192
 
 static uint64_t stop_args[5];
+static pg_stop_fn stop_with; /* set, with stop_args, before the report */
 
 static struct {
 	uint32_t magic, type, length, nargs;
@@ -138,6 +139,7 @@ STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint
 	stop_args[2] = (uint64_t)record + KPP_PG_RECORD_KEY;
 	stop_args[3] = addr;
 	stop_args[4] = type;
+	stop_with = stop;
 
 	/* Formatted here and written to the UART directly: the console lock
 	 * may be held by the interrupted code (or never released again, when
@@ -163,6 +165,20 @@ STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint
 	if (!(vm_pte(lo) & PTE_P))
 		lo = sp & ~(uint64_t)(PAGE_SIZE - 1);
 	pg_crash(stop, stop_args, lo & ~7ull);
+}
+
+/* The report faulted (a corruption inside the formatter it shares with
+ * the kernel) and the kernel's stop path asked the last-chance check:
+ * stop with the arguments the detection stored, without the report. */
+STOP_TEXT void pg_report_faulted(void)
+{
+	if (!pg.stopping || !stop_with || stop_args[0] != KPP_BUG_CRITICAL_STRUCTURE_CORRUPTION)
+		return;
+	uint64_t sp = (uint64_t)__builtin_frame_address(0);
+	uint64_t lo = sp - WIPE_BYTES;
+	if (!(vm_pte(lo) & PTE_P))
+		lo = sp & ~(uint64_t)(PAGE_SIZE - 1);
+	pg_crash(stop_with, stop_args, lo & ~7ull);
 }
 
 /* Outside a pass (the tick hook, the watchdog): the open context, or
