@@ -330,9 +330,11 @@ nien:
 	call dump
 	ret
 
-/* srst resets the channel's drives with interrupts off (nIEN): the reset
- * completes some time after SRST is set on QEMU, so the probe waits for
- * BSY to clear and then some before looking. */
+/* srst resets the channel's drives with interrupts off (nIEN). QEMU ends
+ * the reset some host time after SRST is set, and again after it is
+ * cleared (a loaded host can leave BSY set for many guest instructions),
+ * so the probe waits for BSY to clear both times, and then some, before
+ * looking. */
 srst:
 	movl $s_srst, %esi
 	call puts
@@ -348,9 +350,13 @@ srst:
 	loop 2b
 	movb $0x02, %al
 	outb %al, %dx
-	movl $20000, %ecx
+	movl $10000000, %ecx
 3:	inb %dx, %al
-	loop 3b
+	testb $0x80, %al
+	loopnz 3b
+	movl $20000, %ecx
+4:	inb %dx, %al
+	loop 4b
 	movb $0xA0, %al
 	movl $6, %edx
 	call wreg
