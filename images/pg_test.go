@@ -123,6 +123,11 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a49_cli_spin mask", types: []uint64{abi.PGLocalAPIC, abi.PGCheckerContext}, says: "attack_a49: "},
 		// As A49, with PatchGuard's "stop path begun" flag set first.
 		{attack: "attack_a55_stopping_spin", types: []uint64{abi.PGFunction}, says: "attack_a55: ", bound: -1},
+		// Code kept running through a callback of a hidden driver, and a
+		// driver object pointed at instructions borrowed from kernel text.
+		{attack: "attack_a57_hidden_callback", types: []uint64{abi.PGNotificationCallout}, says: "attack_a57: "},
+		{attack: "attack_a58_dispatch_gadget", types: []uint64{abi.PGDriverObject}, says: "attack_a58: ",
+			cmdline: "autorun=load hello;load attack_a58_dispatch_gadget;sleep 3000;poweroff"},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

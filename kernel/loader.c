@@ -519,6 +519,9 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 	if (!blocked)
 		st = ((driver_entry_fn)entry)(&m->drv);
 	if (!NT_SUCCESS(st)) {
+		/* Its registrations go first: PatchGuard holds each to a listed
+		 * owner. */
+		vendorapi_module_gone(base, pages * PAGE_SIZE);
 		if (m->prev)
 			m->prev->next = m->next;
 		else
@@ -528,7 +531,6 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 		module_table[slot] = NULL;
 		pool_free(m);
 		m = NULL;
-		vendorapi_module_gone(base, pages * PAGE_SIZE);
 		fail(c, blocked ? KPP_REFUSE_BLOCKED : KPP_REFUSE_ENTRY_FAILED, "status 0x%08x", st);
 		goto refused;
 	}

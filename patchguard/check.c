@@ -211,7 +211,9 @@ static bool check_drvobj(const struct pg_context *c, uint64_t *addr)
 		}
 		for (int k = 0; k <= DRIVER_DISPATCH_MAX; k++) {
 			uint64_t f = k < DRIVER_DISPATCH_MAX ? (uint64_t)m->drv.dispatch[k] : (uint64_t)m->drv.unload;
-			if (!f || in_text(c, f) || (f >= m->text && f < m->text + m->text_size))
+			/* Its own text only: an entry in kernel text is a borrowed
+			 * instruction (A58), no routine the driver wrote. */
+			if (!f || (f >= m->text && f < m->text + m->text_size))
 				continue;
 			*addr = k < DRIVER_DISPATCH_MAX ? (uint64_t)&m->drv.dispatch[k] : (uint64_t)&m->drv.unload;
 			return true;
@@ -262,6 +264,47 @@ static bool check_hidden_code(const struct pg_context *c, uint64_t *addr)
 	}
 	irq_restore(f);
 	return bad;
+}
+
+/* The listed module whose image starts at base, or NULL. */
+static const struct module *listed_module(const struct pg_context *c, uint64_t base)
+{
+	struct module **table = c->modtable;
+	for (uint32_t i = 0; base && i < MODULE_TABLE_SIZE; i++) {
+		const struct module *m = table[i];
+		if (m && mapped(m, sizeof *m) && m->base == base)
+			return m;
+	}
+	return NULL;
+}
+
+/* A sealed callback array (mask: PG_SEAL_LAYOUT). Every routine of an
+ * entry in use lies in its owner's text when the entries record an owner:
+ * a driver that unlinked its module record keeps no callback (A57), and a
+ * routine borrowed from kernel text or another driver is no driver's own
+ * code; else (the self-test's array) in kernel or listed-module text. */
+static bool check_callbacks(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
+{
+	uint64_t stride = PG_SEAL_STRIDE(r->mask), second = PG_SEAL_SECOND(r->mask), owner = PG_SEAL_OWNER(r->mask);
+	for (uint64_t off = 0; stride && off + stride <= r->size; off += stride) {
+		const uint8_t *e = (const uint8_t *)(r->base + off);
+		uint64_t fns[2] = {*(const uint64_t *)e, second ? *(const uint64_t *)(e + second) : 0};
+		if (!fns[0] && !fns[1])
+			continue;
+		const struct module *m = owner ? listed_module(c, *(const uint64_t *)(e + owner)) : NULL;
+		if (owner && !m) {
+			*addr = r->base + off + owner;
+			return true;
+		}
+		for (int k = 0; k < 2; k++) {
+			uint64_t f = fns[k];
+			if (f && (m ? f < m->text || f >= m->text + m->text_size : !in_any_text(c, f))) {
+				*addr = r->base + off + (k ? second : 0);
+				return true;
+			}
+		}
+	}
+	return false;
 }
 
 static bool check_idt(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
@@ -408,16 +451,8 @@ bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)
 		break;
 	}
 	case PG_CHECK_SEALED:
-		/* mask: the stride of callback entries whose first qword is a
-		 * routine pointer (0: no pointers). */
-		if (r->mask)
-			for (uint64_t off = 0; off + 8 <= r->size; off += r->mask) {
-				uint64_t f = *(const uint64_t *)(r->base + off);
-				if (f && !in_any_text(c, f)) {
-					*addr = r->base + off;
-					return true;
-				}
-			}
+		if (r->mask && check_callbacks(c, r, addr))
+			return true;
 		break;
 	default: break;
 	}

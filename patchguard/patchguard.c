@@ -370,7 +370,7 @@ static bool for_contexts(bool (*fn)(struct pg_context *c, const void *base, size
 	return ok;
 }
 
-static size_t seal_stride;
+static uint64_t seal_stride; /* PG_SEAL_LAYOUT of the callbacks being enrolled */
 
 static bool seal_add(struct pg_context *c, const void *base, size_t size, uint32_t type)
 {
@@ -408,10 +408,16 @@ static void seal_caller(uint64_t ret)
 		pg_fail(&pg, ret, KPP_PG_CHECKER_CONTEXT);
 }
 
-bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, size_t stride)
+bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, const struct pg_callback_layout *layout)
 {
 	seal_caller((uint64_t)__builtin_return_address(0));
-	seal_stride = stride;
+	seal_stride = 0;
+	if (layout) {
+		if (layout->stride < 8 || layout->stride > 0xFFFF || layout->second + 8 > layout->stride ||
+		    layout->owner + 8 > layout->stride)
+			return false;
+		seal_stride = PG_SEAL_LAYOUT(layout->stride, layout->second, layout->owner);
+	}
 	bool ok = for_contexts(seal_add, base, size, type);
 	seal_stride = 0;
 	if (!ok)
@@ -424,7 +430,7 @@ bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, si
 bool pg_seal_register(const void *base, size_t size, uint32_t type)
 {
 	seal_caller((uint64_t)__builtin_return_address(0));
-	return pg_seal_register_callbacks(base, size, type, 0);
+	return pg_seal_register_callbacks(base, size, type, NULL);
 }
 
 bool pg_seal_update(const void *base)

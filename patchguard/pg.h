@@ -32,6 +32,14 @@ enum pg_check {
 	PG_CHECK_HIDDEN_CODE, /* every timer's and queued DPC's routine lies in kernel or listed-module text */
 };
 
+/* A sealed callback array's layout in its region's mask: the entry
+ * stride, the offset of a second routine and of the owner's base (0:
+ * none; struct pg_callback_layout); a mask of 0 is a plain sealed region. */
+#define PG_SEAL_LAYOUT(stride, second, owner) ((uint64_t)(stride) | (uint64_t)(second) << 16 | (uint64_t)(owner) << 32)
+#define PG_SEAL_STRIDE(mask) ((mask) & 0xFFFF)
+#define PG_SEAL_SECOND(mask) (((mask) >> 16) & 0xFFFF)
+#define PG_SEAL_OWNER(mask) (((mask) >> 32) & 0xFFFF)
+
 #define PG_NO_SHADOW (~0ull)
 #define PG_IOAPIC_NMI_REG 0x14 /* the I/O APIC register of pin 2's NMI entry (reported as the address) */
 

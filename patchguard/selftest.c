@@ -20,7 +20,8 @@ static void second(void) {}
 void pg_selftest_seal(void)
 {
 	callbacks[0].fn = first;
-	if (!pg_seal_register_callbacks(callbacks, sizeof callbacks, KPP_PG_NOTIFICATION_CALLOUT, sizeof callbacks[0])) {
+	static const struct pg_callback_layout layout = {sizeof callbacks[0], 0, 0};
+	if (!pg_seal_register_callbacks(callbacks, sizeof callbacks, KPP_PG_NOTIFICATION_CALLOUT, &layout)) {
 		printk("pg: self-test: sealing failed\n");
 		return;
 	}

@@ -4,8 +4,8 @@
  *
  * Each list is a fixed array of KPP_VENDOR_MAX_ENTRIES struct va_entry,
  * kept compact (entries 0..n-1 in use, the rest zero). Filters are sorted
- * by descending altitude. The first qword of an entry is its primary
- * callback, which PatchGuard requires to point into kernel or module text;
+ * by descending altitude. PatchGuard requires every callback of an entry
+ * to lie in the text of the listed driver that owns it;
  * the whole array is sealed (type 0x18) and re-sealed after every change
  * made here, so only a direct write mismatches.
  *
@@ -60,8 +60,10 @@ void va_seal_all(void)
 	all_sealed = true;
 	for (int i = 0; i < VA_NLISTS; i++) {
 		struct va_list *l = &va_lists[i];
+		static const struct pg_callback_layout layout = {sizeof(struct va_entry), __builtin_offsetof(struct va_entry, fn2),
+								 __builtin_offsetof(struct va_entry, owner)};
 		l->sealed = pg_seal_register_callbacks(l->e, sizeof(struct va_entry) * KPP_VENDOR_MAX_ENTRIES,
-						       KPP_PG_NOTIFICATION_CALLOUT, sizeof(struct va_entry)) &&
+						       KPP_PG_NOTIFICATION_CALLOUT, &layout) &&
 			    pg_seal_register(l, VA_LIST_SEALED, KPP_PG_NOTIFICATION_CALLOUT);
 		if (!l->sealed)
 			printk("vendorapi: could not seal the %s list\n", l->name);
@@ -232,11 +234,14 @@ static void end_write(struct va_list *l)
 
 /* --- registration --- */
 
-/* Every callback of the new entries must be code; lists that can deny
- * need it in a loaded, signed driver. */
-static status_t check_callbacks(struct va_list *l, const struct va_entry *es, uint32_t count, const char **owner)
+/* Every callback of the new entries must be code of the calling driver
+ * (PatchGuard holds every entry to its owner's text); lists that can deny
+ * need that driver signed. */
+static status_t check_callbacks(struct va_list *l, const struct va_entry *es, uint32_t count, uint64_t caller,
+				const char **owner)
 {
 	*owner = "unknown";
+	struct module *cm = module_of(caller);
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t fns[2] = {es[i].fn, es[i].fn2};
 		if (!fns[0] && !fns[1])
@@ -249,7 +254,7 @@ static status_t check_callbacks(struct va_list *l, const struct va_entry *es, ui
 			*owner = va_owner_name(fns[k]);
 			if (l->needs_signed && (!m || !va_image_signed(m->base)))
 				return KPP_STATUS_ACCESS_DENIED;
-			if (!code)
+			if (!code || !m || m != cm)
 				return l->needs_signed ? KPP_STATUS_ACCESS_DENIED : KPP_STATUS_INVALID_PARAMETER;
 		}
 	}
@@ -263,10 +268,10 @@ status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie, u
 	if (count == 0 || count > KPP_VENDOR_MAX_ENTRIES)
 		return KPP_STATUS_INVALID_PARAMETER;
 	const char *owner;
-	status_t st = check_callbacks(l, es, count, &owner);
+	status_t st = check_callbacks(l, es, count, caller, &owner);
 	if (st == KPP_STATUS_ACCESS_DENIED) {
 		char what[120];
-		snprintf(what, sizeof what, "%s registration refused: callback 0x%lx is not in a signed driver, status 0x%08x",
+		snprintf(what, sizeof what, "%s registration refused: callback 0x%lx is not in the calling signed driver, status 0x%08x",
 			 l->name, es[0].fn ? es[0].fn : es[0].fn2, st);
 		va_deny(l->api, KPP_POLICY_REGISTRATION, st, es[0].fn ? es[0].fn : es[0].fn2, owner, what);
 	}

@@ -38,12 +38,20 @@ void pg_nmi(const struct trap_frame *tf);
 /* Sealing: a mutable array (e.g. a vendor callback array, type 0x18) is
  * enrolled with pg_seal_register and, after every legitimate change made
  * through its API, re-sealed with pg_seal_update; only a direct write then
- * mismatches. pg_seal_register_callbacks also requires the first qword of
- * every stride-byte entry, when not null, to point into the kernel's text
- * or a loaded module's (a callback target). All return false when the
- * checker is not armed or has no room (16 sealed regions). */
+ * mismatches. pg_seal_register_callbacks also checks the routines of every
+ * stride-byte entry (layout below): with an owner field, every routine of
+ * an entry in use must lie in the text of the listed module whose base the
+ * owner field holds (kernel text does not count: the kernel registers no
+ * callbacks there); without one, in the kernel's text or a listed
+ * module's. All return false when the checker is not armed or has no room
+ * (16 sealed regions). */
+struct pg_callback_layout {
+	size_t stride; /* bytes per entry; the first qword is a routine */
+	size_t second; /* offset of a second routine (0: none) */
+	size_t owner;  /* offset of the owning module's base (0: none) */
+};
 bool pg_seal_register(const void *base, size_t size, uint32_t type);
-bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, size_t stride);
+bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, const struct pg_callback_layout *layout);
 bool pg_seal_update(const void *base);
 /* Before changing a sealed region: it must still match its seal (else
  * 0x109 with the region's type), so a direct write cannot be laundered by
