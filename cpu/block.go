@@ -71,7 +71,18 @@ type blockOp struct {
 	done uint64 // instructions of the block up to and including this step
 	rel  uint64 // offset of the step's first instruction from the block's start
 	at   uint64 // instructions of the block up to and including the step's first one
-	kind uint8  // stepFull, stepPure or stepLazy
+	kind uint8  // stepFull, stepPure, stepLazy or stepBranch
+
+	// A branch step (stepBranch), the block's last: br runs it without the
+	// bookkeeping of a full step and returns brTaken when the branch (a Jcc or JMP
+	// relative, alone or the second instruction of a fused pair) is taken; jrel is the
+	// branch's offset from the block's start, jlen its length, jimm its displacement
+	// and josz its operand size.
+	br   handler
+	jrel uint64
+	jimm uint64
+	jlen uint8
+	josz uint8
 }
 
 // Kinds of block steps. A full step's RIP, ip0, Clock and Instret are set before its
@@ -81,11 +92,22 @@ type blockOp struct {
 // brings them up to date first. A lazy step (uop.lazy: a load or store whose TLB-hit
 // path needs none of them) runs without them too, and its slow path, the only one that
 // can fault, touch a device, write code or set pending work, calls syncLazy first.
+//
+// A branch step (stepBranch) is a block's last step when it is a relative JMP or Jcc,
+// alone or fused with the compare or ALU instruction before it: its handler (blockOp.br)
+// computes the condition only, runs lazily (its memory slow path calls syncLazy), and
+// the run loop sets RIP, ip0, Clock and Instret for the end of the block. A block that
+// branches back to its own start runs again without looking up its successor.
 const (
 	stepFull = iota
 	stepPure
 	stepLazy
+	stepBranch
 )
+
+// brTaken is what a branch step's handler returns for a taken branch; it is never
+// delivered as a fault.
+var brTaken = &Fault{Vector: 0xFF}
 
 // runBlock executes b's instructions while the budget n lasts, then the blocks that follow
 // it (block links), and returns what is left of the budget. It returns to the run loop
@@ -105,6 +127,7 @@ func (c *CPU) runBlock(b *block, n uint64) uint64 {
 // sees exactly the state the one-instruction path gives it; pure and lazy steps skip that
 // work (see stepFull).
 func (c *CPU) runChain(b *block) {
+blocks:
 	for {
 		if b.cnt > c.runLeft {
 			c.runLeft = c.runPartial(b, c.runLeft)
@@ -131,6 +154,45 @@ func (c *CPU) runChain(b *block) {
 					}
 					c.syncLazy()
 				}
+			case stepBranch:
+				c.lazyOp = op
+				f = op.br(c, &op.u)
+				c.lazyOp = nil
+				if f != nil && f != brTaken {
+					break
+				}
+				// The block's end: its last instruction is the branch.
+				c.Clock = c.blkClock + b.cnt
+				c.Instret = c.blkInstret + b.cnt
+				jip := (c.blkRIP + op.jrel) & c.ipMask
+				c.ip0 = jip
+				next := (jip + uint64(op.jlen)) & c.ipMask
+				if f == brTaken {
+					next = c.jmpTarget(next+op.jimm, op.josz)
+					if c.long && !canonical(next) {
+						c.RIP = jip
+						c.exception(c.gp(0))
+						c.runLeft -= b.cnt
+						return
+					}
+				}
+				c.RIP = next
+				c.runLeft -= b.cnt
+				if p := atomic.LoadUint32(&c.pending); p != 0 {
+					if p != pendResync {
+						return
+					}
+					c.clrPending(pendResync)
+					c.icLin = icInvalid
+					goto chain
+				}
+				if next == c.blkRIP && c.accel != AccelJIT {
+					// A loop within the block: nothing changed that could make the
+					// block stale (that sets pending work). (The translating tier
+					// looks at every block it dispatches.)
+					continue blocks
+				}
+				goto chain
 			default:
 				c.setStep(op)
 				f = op.u.fn(c, &op.u)
@@ -393,16 +455,26 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		}
 		rel := o - off
 		o += uint64(u.len)
-		if fuse := fusedHandler(u); fuse != nil && o < 4096 {
+		if fuse, br := fusedHandler(u); fuse != nil && o < 4096 {
 			if j := c.blockUop(p, o, page); j != nil && isJccRel(j) {
 				b.ops = append(b.ops, blockOp{u: *u, cnt: 2, rel: rel})
-				f := &b.ops[len(b.ops)-1].u
+				op := &b.ops[len(b.ops)-1]
+				f := &op.u
 				f.inner, f.fn, f.pair = u.fn, fuse, j
+				if br != nil {
+					op.kind, op.br = stepBranch, br
+					op.jrel, op.jlen, op.jimm, op.josz = o-off, j.len, j.imm, j.osize
+				}
 				break
 			}
 		}
 		b.ops = append(b.ops, blockOp{u: *u, cnt: 1, rel: rel, kind: stepKind(u)})
 		if endsBlock(u) {
+			if br := branchStep(u); br != nil {
+				op := &b.ops[len(b.ops)-1]
+				op.kind, op.br = stepBranch, br
+				op.jrel, op.jlen, op.jimm, op.josz = rel, u.len, u.imm, u.osize
+			}
 			break
 		}
 	}
@@ -472,38 +544,42 @@ decode:
 
 // fusedHandler returns the handler that runs u together with a following conditional
 // branch, or nil when u is not a flag-setting register instruction that cannot fault or
-// a compare or test with memory.
-func fusedHandler(u *uop) handler {
+// a compare or test with memory; br is the pair's branch-step handler (blockOp.br), nil
+// when the pair needs the full bookkeeping (a memory operand without a lazy handler).
+func fusedHandler(u *uop) (fn, br handler) {
 	if u.op == opCMP || u.op == opTEST {
 		if !u.lock && u.nargs == 2 && (u.kind[0] == kMem && (u.kind[1] == kReg || u.kind[1] == kImm) ||
 			u.kind[0] == kReg && u.kind[1] == kMem) {
-			return fusedMemJcc
+			if u.lazy {
+				return fusedMemJcc, fusedMemBr
+			}
+			return fusedMemJcc, nil
 		}
 	}
 	if u.kind[0] != kReg || u.lock {
-		return nil
+		return nil, nil
 	}
 	switch u.op {
 	case opCMP, opTEST:
 		if u.r[0]&0x10 != 0 {
-			return nil
+			return nil, nil
 		}
 		switch {
 		case u.kind[1] == kReg && u.r[1]&0x10 == 0:
-			return fusedCmpRRJcc
+			return fusedCmpRRJcc, fusedCmpRRBr
 		case u.kind[1] == kImm:
-			return fusedCmpRIJcc
+			return fusedCmpRIJcc, fusedCmpRIBr
 		}
 	case opADD, opSUB, opAND, opOR, opXOR, opADC, opSBB:
 		if u.kind[1] == kReg || u.kind[1] == kImm {
-			return fusedOpJcc
+			return fusedOpJcc, fusedOpBr
 		}
 	case opINC, opDEC:
 		if u.nargs == 1 {
-			return fusedOpJcc
+			return fusedOpJcc, fusedOpBr
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // pureOps are the mnemonics whose register and immediate forms only compute: they
@@ -555,6 +631,109 @@ func pureUop(u *uop) bool {
 
 // isJccRel reports whether u is a conditional near branch to a relative target.
 func isJccRel(u *uop) bool { return isJccOp(u.op) && u.kind[0] == kRel }
+
+// branchStep returns the branch-step handler (blockOp.br) of u when it is a relative
+// JMP or Jcc, else nil.
+func branchStep(u *uop) handler {
+	if u.kind[0] != kRel || u.nargs != 1 {
+		return nil
+	}
+	switch {
+	case u.op == opJMP:
+		return jmpBr
+	case isJccOp(u.op):
+		switch u.aux {
+		case 4:
+			return jeBr
+		case 5:
+			return jneBr
+		}
+		return jccBr
+	}
+	return nil
+}
+
+// Branch-step handlers: they compute what the pair's first instruction computes and
+// report whether the branch is taken (brTaken); the run loop does the rest.
+
+func jmpBr(c *CPU, u *uop) *Fault { return brTaken }
+
+func jccBr(c *CPU, u *uop) *Fault {
+	if c.cond(u.aux) {
+		return brTaken
+	}
+	return nil
+}
+
+func jeBr(c *CPU, u *uop) *Fault {
+	if c.zf() {
+		return brTaken
+	}
+	return nil
+}
+
+func jneBr(c *CPU, u *uop) *Fault {
+	if !c.zf() {
+		return brTaken
+	}
+	return nil
+}
+
+func fusedOpBr(c *CPU, u *uop) *Fault {
+	u.inner(c, u)
+	if c.cond(u.pair.aux) {
+		return brTaken
+	}
+	return nil
+}
+
+func fusedMemBr(c *CPU, u *uop) *Fault {
+	if f := u.inner(c, u); f != nil {
+		return f
+	}
+	if c.cond(u.pair.aux) {
+		return brTaken
+	}
+	return nil
+}
+
+func fusedCmpRRBr(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
+	msb := s*8 - 1
+	var r, cv uint64
+	if u.aux == aluTEST {
+		r = a & b
+	} else {
+		r = (a - b) & m
+		cv = (^a & b) | (^(a ^ b) & r)
+	}
+	c.lf = lazyFlags{res: r, cv: cv, msb: msb, kind: lfArith}
+	if condArith(u.pair.aux, r, cv, msb) {
+		return brTaken
+	}
+	return nil
+}
+
+func fusedCmpRIBr(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
+	msb := s*8 - 1
+	var r, cv uint64
+	if u.aux == aluTEST {
+		r = a & b
+	} else {
+		r = (a - b) & m
+		cv = (^a & b) | (^(a ^ b) & r)
+	}
+	c.lf = lazyFlags{res: r, cv: cv, msb: msb, kind: lfArith}
+	if condArith(u.pair.aux, r, cv, msb) {
+		return brTaken
+	}
+	return nil
+}
 
 // fusedOpJcc is a register ALU instruction (u.inner, which cannot fault) followed by Jcc
 // rel.

@@ -186,6 +186,7 @@ func opName(u *uop) string { return x86asm.Op(u.op).String() }
 // Ops the block builder looks at (block.go).
 var (
 	opCMP  = uint16(x86asm.CMP)
+	opJMP  = uint16(x86asm.JMP)
 	opTEST = uint16(x86asm.TEST)
 	opADD  = uint16(x86asm.ADD)
 	opSUB  = uint16(x86asm.SUB)
