@@ -66,12 +66,20 @@ type blockLink struct {
 // instruction is u.pair. The uop is a copy of the decode cache's, kept in the block so
 // that a block's instructions sit next to each other in memory.
 type blockOp struct {
+	kind uint8 // stepFull, stepPure, stepLazy, stepBranch or an inline kind (stepMov...)
+
+	// An inline step (stepMov and after) is run by the loop itself: destination
+	// register d, source register s masked with sm plus imm (sm 0 for an immediate),
+	// result mask m and its most significant bit msb.
+	d, s, msb uint8
+	m, sm     uint64
+	imm       uint64
+
 	u    uop
 	cnt  uint64 // instructions this step executes
 	done uint64 // instructions of the block up to and including this step
 	rel  uint64 // offset of the step's first instruction from the block's start
 	at   uint64 // instructions of the block up to and including the step's first one
-	kind uint8  // stepFull, stepPure, stepLazy or stepBranch
 
 	// A branch step (stepBranch), the block's last: br runs it without the
 	// bookkeeping of a full step and returns brTaken when the branch (a Jcc or JMP
@@ -98,12 +106,83 @@ type blockOp struct {
 // computes the condition only, runs lazily (its memory slow path calls syncLazy), and
 // the run loop sets RIP, ip0, Clock and Instret for the end of the block. A block that
 // branches back to its own start runs again without looking up its successor.
+//
+// The commonest pure steps are inline steps: the loop computes them itself, without a
+// call (see inlineKind).
 const (
 	stepFull = iota
 	stepPure
 	stepLazy
 	stepBranch
+	stepMov // MOV r32/r64 from a register, a zero-extended register or an immediate
+	stepAdd
+	stepSub
+	stepAnd
+	stepOr
+	stepXor
+	stepLea // LEA r64 with a flat 64-bit address (uop.eaFlat)
 )
+
+// inlineKind returns the inline step kind of pure step u and sets op's operands for it,
+// or returns stepPure when u has no inline form. The inline steps compute exactly what
+// the specialised handlers (hot.go, hot_alu.go) compute.
+func inlineKind(op *blockOp, u *uop) uint8 {
+	if !specialiseOn || u.kind[0] != kReg || u.r[0]&0x10 != 0 || u.nargs != 2 {
+		return stepPure
+	}
+	sz := u.sz[0]
+	if sz != 4 && sz != 8 {
+		return stepPure
+	}
+	op.d = u.r[0] & 15
+	op.m = sizeMask[sz]
+	op.msb = sz*8 - 1
+	op.s, op.sm, op.imm = 0, 0, 0
+	k1 := u.kind[1]
+	src := func() bool {
+		switch {
+		case k1 == kReg && u.sz[1] == sz && u.r[1]&0x10 == 0:
+			op.s, op.sm = u.r[1]&15, op.m
+		case k1 == kImm:
+			op.imm = u.imm
+		default:
+			return false
+		}
+		return true
+	}
+	switch u.op {
+	case opMOV:
+		if src() {
+			return stepMov
+		}
+	case opMOVZX:
+		if k1 == kReg && (u.sz[1] == 1 && u.r[1]&0x10 == 0 || u.sz[1] == 2) {
+			op.s, op.sm = u.r[1]&15, sizeMask[u.sz[1]]
+			return stepMov
+		}
+	case opLEA:
+		if k1 == kMem && u.asize == 8 && sz == 8 && u.eaFlat {
+			return stepLea
+		}
+	case opADD, opSUB, opAND, opOR, opXOR:
+		if !src() {
+			return stepPure
+		}
+		switch u.aux {
+		case aluADD:
+			return stepAdd
+		case aluSUB:
+			return stepSub
+		case aluAND:
+			return stepAnd
+		case aluOR:
+			return stepOr
+		case aluXOR:
+			return stepXor
+		}
+	}
+	return stepPure
+}
 
 // brTaken is what a branch step's handler returns for a taken branch; it is never
 // delivered as a fault.
@@ -139,6 +218,40 @@ blocks:
 			op := &ops[i]
 			var f *Fault
 			switch op.kind {
+			case stepMov:
+				c.GPR[op.d&15] = c.GPR[op.s&15]&op.sm + op.imm
+				continue
+			case stepAdd:
+				a, b := c.GPR[op.d&15]&op.m, c.GPR[op.s&15]&op.sm+op.imm
+				r := (a + b) & op.m
+				c.GPR[op.d&15] = r
+				c.lf = lazyFlags{res: r, cv: (a & b) | ((a | b) &^ r), msb: op.msb, kind: lfArith}
+				continue
+			case stepSub:
+				a, b := c.GPR[op.d&15]&op.m, c.GPR[op.s&15]&op.sm+op.imm
+				r := (a - b) & op.m
+				c.GPR[op.d&15] = r
+				c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: op.msb, kind: lfArith}
+				continue
+			case stepAnd:
+				r := c.GPR[op.d&15] & op.m & (c.GPR[op.s&15]&op.sm + op.imm)
+				c.GPR[op.d&15] = r
+				c.lf = lazyFlags{res: r, msb: op.msb, kind: lfArith}
+				continue
+			case stepOr:
+				r := c.GPR[op.d&15]&op.m | (c.GPR[op.s&15]&op.sm + op.imm)
+				c.GPR[op.d&15] = r
+				c.lf = lazyFlags{res: r, msb: op.msb, kind: lfArith}
+				continue
+			case stepXor:
+				r := c.GPR[op.d&15]&op.m ^ (c.GPR[op.s&15]&op.sm + op.imm)
+				c.GPR[op.d&15] = r
+				c.lf = lazyFlags{res: r, msb: op.msb, kind: lfArith}
+				continue
+			case stepLea:
+				u := &op.u
+				c.GPR[op.d&15] = c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+				continue
 			case stepPure:
 				op.u.fn(c, &op.u)
 				continue
@@ -468,7 +581,9 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 				break
 			}
 		}
-		b.ops = append(b.ops, blockOp{u: *u, cnt: 1, rel: rel, kind: stepKind(u)})
+		b.ops = append(b.ops, blockOp{u: *u, cnt: 1, rel: rel})
+		op := &b.ops[len(b.ops)-1]
+		op.kind = stepKind(op, &op.u)
 		if endsBlock(u) {
 			if br := branchStep(u); br != nil {
 				op := &b.ops[len(b.ops)-1]
@@ -597,11 +712,12 @@ var pureOps = func() (t [4096]bool) {
 	return t
 }()
 
-// stepKind returns the kind of block step u makes on its own (stepFull).
-func stepKind(u *uop) uint8 {
+// stepKind returns the kind of block step u makes on its own (stepFull), and sets op's
+// operands for an inline step.
+func stepKind(op *blockOp, u *uop) uint8 {
 	switch {
 	case pureUop(u):
-		return stepPure
+		return inlineKind(op, u)
 	case u.lazy:
 		return stepLazy
 	}
