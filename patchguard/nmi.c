@@ -39,7 +39,8 @@
  * aside (at most STOP_MAX NMIs). The sealed arrays and the protection
  * grants are left out: the kernel changes them and re-seals them in two
  * steps that an NMI can fall between. The NMI costs a few dozen
- * instructions when nothing is due. */
+ * instructions when nothing is due. In the windows profile it also runs
+ * the PIT watchdog's checks on every fourth NMI (watchdog.c). */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
 #include <kpp/mm.h>
@@ -64,10 +65,11 @@
 #define RECHECK_NMIS 8
 #define DEFER_MAX 8
 #define STOP_MAX 4 /* a stop path writes its screen in far less than 4 PIT periods (A55) */
+#define WATCH_NMIS 4 /* with wd_on_nmi: the watchdog's checks on one NMI in this many */
 
 static uint64_t nmi_tick, nmi_passes[2], nmi_count, nmi_stride;
 static uint32_t nmi_idle, nmi_since_check, nmi_deferred, nmi_waited, nmi_idle_limit, nmi_off;
-static bool nmi_due, nmi_on, nmi_dead;
+static bool nmi_due, nmi_on, nmi_dead, nmi_watch;
 
 static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
 {
@@ -155,6 +157,13 @@ void pg_nmi(const struct trap_frame *tf)
 		nmi_due = true;
 	if (nmi_due)
 		nmi_check();
+	/* The watchdog's checks (wd_on_nmi), not while PatchGuard changes
+	 * what they read or its stop path runs: the next NMI does them. */
+	if (nmi_watch) {
+		pg.wd_beat = now;
+		if (!(nmi_count & (WATCH_NMIS - 1)) && !pg.hold && !pg.stopping)
+			pg_watchdog_nmi(now);
+	}
 	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
 }
 
@@ -193,4 +202,5 @@ void pg_nmi_start(void)
 	pg.nmi_beat = nmi_tick;
 	pg.nmi_armed = pg.ioapic != NULL;
 	nmi_on = pg.nmi_armed;
+	nmi_watch = nmi_on && pg.wd_on_nmi;
 }

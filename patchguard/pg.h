@@ -144,6 +144,7 @@ struct pg_state {
 	/* The watchdog and the time sources as armed. */
 	volatile uint64_t wd_beat;        /* tick of the last watchdog interrupt */
 	bool wd_armed;
+	bool wd_on_nmi;                   /* the watchdog's checks ride on the NMI (IRQ 0 stays masked) */
 	irq_handler_t tick_handler;       /* vector_handlers[KPP_VEC_APIC_TIMER] */
 	irq_handler_t wd_handler;         /* pic_handlers[0] */
 	const irq_handler_t *pic_table, *vec_table;
@@ -298,6 +299,7 @@ void pg_selftest_seal(void);
 void pg_watchdog_init(void);   /* before the regions are sealed */
 void pg_watchdog_start(void);  /* interrupts off */
 bool pg_lapic_ok(uint64_t *reg); /* the tick source's registers as armed */
+void pg_watchdog_nmi(uint64_t now); /* the watchdog's checks, from the NMI (wd_on_nmi) */
 extern uint64_t pg_watchdog_irqs;
 
 #endif

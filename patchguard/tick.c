@@ -13,8 +13,9 @@
  *    (object, routine, period, the piggy-back's own heartbeat);
  *  - the busy flag: set only with a decrypted context open, and for no
  *    longer than BUSY_MAX_TICKS;
- *  - the watchdog: its interrupt unmasked at the PIC, PIT channel 0 still
- *    programmed as it armed it (read-back status), and its heartbeat;
+ *  - the watchdog: its interrupt unmasked at the PIC (unless its checks
+ *    ride on the NMI), PIT channel 0 still programmed as it armed it
+ *    (read-back status), and its heartbeat;
  *  - the NMI watchdog's heartbeat (nmi.c);
  *  - that passes happen at all: each context's own pass count, read
  *    through its slot (context.c), must move at least once per the
@@ -71,12 +72,13 @@ static uint64_t pass_max_ticks, max_delay_armed, pass_tick, hold_since, pass_mas
 /* Started: the hook's own record (set with interrupts off just before
  * "live"), so clearing the plain flag is a detection, not an off switch;
  * and whether the watchdogs were. */
-static bool tick_started, wd_armed, nmi_armed;
+static bool tick_started, wd_armed, nmi_armed, wd_nmi;
 static uint64_t pass_seen[2];
 
 static void check_passes(uint64_t now)
 {
-	if (pg.max_delay_ticks != max_delay_armed || pg.wd_armed != wd_armed || pg.nmi_armed != nmi_armed)
+	if (pg.max_delay_ticks != max_delay_armed || pg.wd_armed != wd_armed || pg.nmi_armed != nmi_armed ||
+	    pg.wd_on_nmi != wd_nmi)
 		pg_fail(&pg.max_delay_ticks, (uint64_t)&pg.max_delay_ticks, KPP_PG_CHECKER_CONTEXT);
 	/* A context being opened or closed: its slot and bytes are in
 	 * flight. A pass takes well under BUSY_MAX_TICKS. */
@@ -171,6 +173,7 @@ static void check_tsc(uint64_t now)
  * of line, so that the other ticks pay for no register saves. */
 static __attribute__((noinline)) void tick_full(uint64_t now)
 {
+	uint32_t t0 = pg_rdtsc32();
 	check_timer(now);
 	if (pg.busy) {
 		const struct pg_context *o = pg.open;
@@ -180,7 +183,7 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 	if (pg.wd_armed) {
 		/* The watchdog's interrupt: unmasked, and PIT channel 0 still the
 		 * rate generator it was set up as. */
-		if (inb(PIC1_DATA) & PIC_IRQ0)
+		if (!wd_nmi && (inb(PIC1_DATA) & PIC_IRQ0))
 			pg_fail(&pg.wd_beat, PIC1_DATA, KPP_PG_LOCAL_APIC);
 		outb(PIT_CMD, PIT_READ_BACK_STATUS_CH0);
 		if ((inb(PIT_CH0) & PIT_STATUS_SETUP) != PIT_SETUP_WATCHDOG)
@@ -197,23 +200,33 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		check_passes(now);
 	if (pg_entropy() % pg.random_per_tick == 0)
 		dpc_queue_first(pg.extra_dpc);
+	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
 }
 
-void pg_tick(uint64_t now)
+static __attribute__((noinline)) void tick_odd(uint64_t now)
 {
 	if (!pg.live) {
 		if (tick_started)
 			pg_fail(&pg.live, (uint64_t)&pg.live, KPP_PG_CHECKER_CONTEXT);
 		return;
 	}
-	uint32_t t0 = pg_rdtsc32();
-	pg.tick_tsc = t0;
+	pg.tick_tsc = pg_rdtsc32();
 	if (now != pg.tick_seen + 1)
 		pg_fail(&pg.tick_seen, (uint64_t)&pg.tick_seen, KPP_PG_CHECKER_CONTEXT);
 	pg.tick_seen = now;
-	if (!(now & pg.stride_mask))
-		tick_full(now);
-	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
+	tick_full(now);
+}
+
+/* Every tick: a dozen instructions on the ticks without full checks (not
+ * counted by the telemetry: measuring them would double them). */
+void pg_tick(uint64_t now)
+{
+	if (pg.live && now == pg.tick_seen + 1 && (now & pg.stride_mask)) {
+		pg.tick_tsc = pg_rdtsc32();
+		pg.tick_seen = now;
+		return;
+	}
+	tick_odd(now);
 }
 
 void pg_tick_start(void)
@@ -226,6 +239,7 @@ void pg_tick_start(void)
 	tick_started = true;
 	wd_armed = pg.wd_armed; /* the watchdogs start before the hook */
 	nmi_armed = pg.nmi_armed;
+	wd_nmi = pg.wd_on_nmi;
 	pass_mask = pg.stride_mask;
 	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;

@@ -82,3 +82,35 @@ scenario "overhead_spin_pg_fast" {
   expect { serial = "usertest: exit status 0x0 \\(ok\\)" }
   expect { no_bugcheck_for = "4s" }
 }
+
+# Whole-machine overhead (docs/patchguard.md): ten idle guest minutes after
+# the first, against the same machine and seed with pg=off. The report's
+# "whole machine" line counts every instruction PatchGuard adds (its
+# interrupts' entries and exits, the idle loop's extra wake-ups, the passes
+# and hooks), where pg.telemetry counts only the work inside PatchGuard's
+# own routines. `kppemu run --repeat N` compares N seeds.
+scenario "overhead_idle_windows" {
+  description  = "windows profile, idle: every instruction more than overhead_idle_pg_off (budget 0.001%)"
+  append       = "pg.profile=windows pg.telemetry=1"
+  max_time     = "660s"
+  measure_from = "60s"
+  compare_with = "overhead_idle_pg_off"
+  expect { no_bugcheck_for = "660s" }
+}
+
+scenario "overhead_idle_fast" {
+  description  = "fast profile, idle: every instruction more than overhead_idle_pg_off (budget 0.1%)"
+  append       = "pg.profile=fast pg.telemetry=1"
+  max_time     = "660s"
+  measure_from = "60s"
+  compare_with = "overhead_idle_pg_off"
+  expect { no_bugcheck_for = "660s" }
+}
+
+scenario "overhead_idle_pg_off" {
+  description  = "the reference of the overhead_idle rows: the same machine with pg=off"
+  append       = "pg=off"
+  max_time     = "660s"
+  measure_from = "60s"
+  expect { no_bugcheck_for = "660s" }
+}

@@ -50,6 +50,13 @@ type Scenario struct {
 	Seeds           []uint64 // one run per seed (and per variant)
 	MaxTime         uint64   // guest ns
 	Requires        []string // "driver:NAME", "program:NAME", "symbol:NAME": missing -> SKIP
+	// MeasureFrom: guest time at which the run notes the machine's
+	// instruction count (0: not noted); CompareWith: the scenario of the
+	// same file whose run of the same seed is the reference for the
+	// instructions from then to the end (overhead against pg=off).
+	MeasureFrom  uint64
+	CompareWith  string
+	compareRange hcl.Range
 
 	Steps   []*Step
 	Expects []*Expect
@@ -292,6 +299,8 @@ type scenarioHCL struct {
 	Seeds       *hcl.Attribute `hcl:"seeds,optional"`
 	MaxTime     *hcl.Attribute `hcl:"max_time,optional"`
 	Requires    *hcl.Attribute `hcl:"requires,optional"`
+	MeasureFrom *hcl.Attribute `hcl:"measure_from,optional"`
+	CompareWith *hcl.Attribute `hcl:"compare_with,optional"`
 
 	Steps   []*stepHCL   `hcl:"step,block"`
 	Expects []*expectHCL `hcl:"expect,block"`
@@ -429,6 +438,26 @@ func Parse(filename string, src []byte) ([]*Scenario, []*FileError) {
 		}
 		out = append(out, sc)
 	}
+	// A reference must be a scenario of the file measured over the same
+	// guest time.
+	valid := out[:0:0]
+	for _, sc := range out {
+		i := slices.IndexFunc(out, func(o *Scenario) bool { return o.Name == sc.CompareWith })
+		var why string
+		switch {
+		case sc.CompareWith == "":
+		case i < 0:
+			why = fmt.Sprintf("no scenario %q in this file", sc.CompareWith)
+		case out[i].MaxTime != sc.MaxTime || out[i].MeasureFrom != sc.MeasureFrom:
+			why = fmt.Sprintf("%q must have the same max_time and measure_from", sc.CompareWith)
+		}
+		if why == "" {
+			valid = append(valid, sc)
+			continue
+		}
+		errs = append(errs, &FileError{File: filename, Name: sc.Name, Diags: hcl.Diagnostics{errAt(sc.compareRange, "Invalid reference", why)}})
+	}
+	out = valid
 	if len(top) > 0 {
 		errs = append([]*FileError{{File: filename, Diags: top}}, errs...)
 	}
@@ -684,6 +713,21 @@ func decodeScenario(filename string, sh *scenarioHCL) (*Scenario, hcl.Diagnostic
 			c.errf(r, "Invalid duration", "max_time must be positive")
 		}
 		sc.MaxTime, maxTimeRange, hasMax = v, r, true
+	}
+	if v, r, ok := c.dur(sh.MeasureFrom); ok {
+		if v >= sc.MaxTime {
+			c.errf(r, "Invalid duration", "measure_from must come before max_time (%s)", fmtNS(sc.MaxTime))
+		}
+		sc.MeasureFrom = v
+	}
+	if s, r, ok := c.str(sh.CompareWith); ok {
+		if s == sh.Name {
+			c.errf(r, "Invalid reference", "a scenario cannot be its own reference")
+		}
+		if !hasMax {
+			c.errf(r, "Missing max_time", "compare_with needs max_time: both runs must end at the same guest time")
+		}
+		sc.CompareWith, sc.compareRange = s, r
 	}
 
 	for _, sb := range sh.Steps {

@@ -332,6 +332,9 @@ func (rep *Report) writeText(w io.Writer, opt TextOptions) {
 		if r.PGPasses > 0 && countRuns(rep, r) == 1 {
 			details = append(details, fmt.Sprintf("%s: %s", id, pgOverhead(r.PGPasses, r.PGInstructions, r.GuestNS)))
 		}
+		if r.CompareWith != "" {
+			details = append(details, fmt.Sprintf("%s: %s", id, rep.wholeMachine(r)))
+		}
 		if r.Outcome == Fail && r.SerialTail != "" && len(rep.Results) <= 8 {
 			details = append(details, "  serial (last lines):\n    "+strings.ReplaceAll(r.SerialTail, "\n", "\n    "))
 		}
@@ -420,6 +423,40 @@ func pgOverhead(passes, instr, guestNS uint64) string {
 	}
 	return fmt.Sprintf("PatchGuard telemetry: %d passes, %s instructions (%.0f per pass), %s per guest second = %.4f%% of the guest CPU",
 		passes, fmtCount(instr), float64(instr)/float64(max(passes, 1)), fmtCount(uint64(perSec)), perSec/1e9*100)
+}
+
+// wholeMachine compares a run's instructions from measure_from to its end
+// with those of its reference run (compare_with: same file, seed and
+// variant, the same guest time): the whole machine's extra work, interrupt
+// entries and idle wake-ups included, per guest second.
+func (rep *Report) wholeMachine(r *Result) string {
+	var ref *Result
+	for _, o := range rep.Results {
+		if o.File == r.File && o.Scenario == r.CompareWith && o.Seed == r.Seed && o.Variant == r.Variant {
+			ref = o
+		}
+	}
+	switch {
+	case ref == nil:
+		return fmt.Sprintf("whole machine: no run of %s with this seed to compare with", r.CompareWith)
+	case r.GuestNS <= r.MeasureFromNS || ref.GuestNS <= ref.MeasureFromNS:
+		return "whole machine: a run ended before measure_from"
+	case r.GuestNS != ref.GuestNS || r.MeasureFromNS != ref.MeasureFromNS:
+		return fmt.Sprintf("whole machine: not comparable with %s (it ran %s to %s, this run %s to %s)", r.CompareWith,
+			fmtNS(ref.MeasureFromNS), fmtNS(ref.GuestNS), fmtNS(r.MeasureFromNS), fmtNS(r.GuestNS))
+	}
+	extra := float64(r.Instructions-r.InstructionsAtMark) - float64(ref.Instructions-ref.InstructionsAtMark)
+	perSec := extra / (float64(r.GuestNS-r.MeasureFromNS) / 1e9)
+	return fmt.Sprintf("whole machine from %s to %s: %s instructions (%s) against %s's %s = %.0f per guest second = %.5f%% of the guest CPU",
+		fmtNS(r.MeasureFromNS), fmtNS(r.GuestNS), fmtCount(r.Instructions-r.InstructionsAtMark), fmtSigned(extra), r.CompareWith,
+		fmtCount(ref.Instructions-ref.InstructionsAtMark), perSec, perSec/1e9*100)
+}
+
+func fmtSigned(v float64) string {
+	if v < 0 {
+		return "-" + fmtCount(uint64(-v))
+	}
+	return "+" + fmtCount(uint64(v))
 }
 
 // writeCampaign prints the detection table and the latency histogram.

@@ -82,6 +82,12 @@ type Result struct {
 	PGInstructions uint64        `json:"pg_instructions,omitempty"`
 	GuestNS        uint64        `json:"guest_ns"`
 	Instructions   uint64        `json:"instructions"`
+	// The instruction count at measure_from (guest ns; 0 when the run
+	// ended before it), and the scenario whose run of the same seed is the reference
+	// for the instructions after it (compare_with).
+	MeasureFromNS      uint64 `json:"measure_from_ns,omitempty"`
+	InstructionsAtMark uint64 `json:"instructions_at_mark,omitempty"`
+	CompareWith        string `json:"compare_with,omitempty"`
 	WallNS         int64         `json:"wall_ns"`
 	// StartNS is when the run started (Unix ns, host clock): with WallNS it
 	// gives the elapsed time of a campaign.
@@ -261,6 +267,8 @@ type runner struct {
 
 	pgPasses, pgInstr uint64
 	rw                *regWatch
+	marked            bool   // measure_from reached
+	markInstr         uint64 // the instruction count then
 }
 
 // ErrInterrupted is the failure of a run stopped by its context.
@@ -438,6 +446,9 @@ func (ru *runner) loop() emu.Stop {
 			return emu.Stop{Reason: emu.StopRequested, Time: m.Now()}
 		}
 		now := m.Now()
+		if from := ru.sc.MeasureFrom; from > 0 && !ru.marked && now >= from {
+			ru.marked, ru.markInstr = true, m.CPU.Instret
+		}
 		ru.execDue(now)
 		maxTime := ru.maxTime()
 		if now >= maxTime {
@@ -446,6 +457,9 @@ func (ru *runner) loop() emu.Stop {
 		limit := min(maxTime, ru.horizon())
 		if now >= limit {
 			return emu.Stop{Reason: emu.StopTimeLimit, Time: now}
+		}
+		if from := ru.sc.MeasureFrom; from > now && !ru.marked {
+			limit = min(limit, from)
 		}
 		for _, ss := range ru.steps {
 			if ss.done {
@@ -861,6 +875,8 @@ func (ru *runner) judge(r *Result, stop emu.Stop) {
 	r.Regions = len(ru.tr.regions)
 	ru.nameRegChanges()
 	r.PGPasses, r.PGInstructions = ru.pgPasses, ru.pgInstr
+	r.CompareWith = ru.sc.CompareWith
+	r.MeasureFromNS, r.InstructionsAtMark = ru.sc.MeasureFrom, ru.markInstr
 	for _, c := range ru.rw.changes {
 		if c.Where == "" {
 			c.Where = ru.res.Name(uint64(c.RIP))
