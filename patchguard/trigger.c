@@ -83,8 +83,10 @@ static void piggy_back(uint64_t run)
 		pg_fail(t, (uint64_t)t, KPP_PG_CHECKER_CONTEXT);
 	if ((!t->armed && !d->queued) || pg.piggy_beat > pg.timer_deadline)
 		pg_fail(t, (uint64_t)&pg.timer_deadline, KPP_PG_CHECKER_CONTEXT);
-	if (--pg.piggy_countdown != 0 && pg.piggy_countdown <= pg.piggy_max)
+	if (--pg.piggy_countdown != 0 && pg.piggy_countdown <= pg.piggy_max) {
+		pg.hook_cost += rdtsc() - tsc0;
 		return;
+	}
 	int w = watcher();
 	struct pg_context *c = pg_open(w);
 	t = c->timer;
@@ -99,6 +101,8 @@ static void piggy_back(uint64_t run)
 	pg_close(w, c);
 	if (checked)
 		pg_telemetry(1, checked, tsc0, KPP_PG_TRIGGER_PIGGY);
+	else
+		pg.hook_cost += rdtsc() - tsc0;
 }
 
 /* The objects and the hook points: before the regions are enumerated and

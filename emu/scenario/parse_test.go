@@ -151,3 +151,50 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// compare_with names a scenario of the same file measured over the same
+// guest time.
+func TestParseCompareWith(t *testing.T) {
+	const ref = `
+scenario "ref" {
+  append       = "pg=off"
+  max_time     = "10s"
+  measure_from = "2s"
+  expect { no_bugcheck_for = "10s" }
+}
+`
+	scs, errs := Parse("cmp.hcl", []byte(ref+`
+scenario "on" {
+  max_time     = "10s"
+  measure_from = "2s"
+  compare_with = "ref"
+  expect { no_bugcheck_for = "10s" }
+}`))
+	require.Empty(t, errs)
+	require.Len(t, scs, 2)
+	require.Equal(t, "ref", scs[1].CompareWith)
+	require.Equal(t, uint64(2e9), scs[1].MeasureFrom)
+
+	for _, c := range []struct{ body, want string }{
+		{`max_time = "10s"
+  measure_from = "2s"
+  compare_with = "nope"`, `no scenario "nope" in this file`},
+		{`max_time = "10s"
+  measure_from = "3s"
+  compare_with = "ref"`, `"ref" must have the same max_time and measure_from`},
+		{`measure_from = "2s"
+  compare_with = "ref"`, "compare_with needs max_time"},
+		{`max_time = "10s"
+  measure_from = "10s"`, "measure_from must come before max_time"},
+	} {
+		scs, errs := Parse("cmp.hcl", []byte(ref+`
+scenario "on" {
+  `+c.body+`
+  expect { no_bugcheck_for = "10s" }
+}`))
+		require.Len(t, scs, 1, c.want)
+		require.Len(t, errs, 1, c.want)
+		require.Contains(t, errs[0].Error(), c.want)
+		require.Contains(t, errs[0].Error(), "cmp.hcl:", "the error names its place")
+	}
+}

@@ -106,3 +106,30 @@ scenario "default" {
 	require.Contains(t, b.String(), "\n  no vendor_sample: bare\n")
 	require.NotContains(t, b.String(), "no vendor_sample: bare, default")
 }
+
+// The whole-machine line: instructions after measure_from against the
+// reference run of the same seed, per guest second.
+func TestWholeMachine(t *testing.T) {
+	on := &Result{Scenario: "on", File: "f.hcl", Seed: 2, Outcome: Pass, CompareWith: "off",
+		MeasureFromNS: 60e9, InstructionsAtMark: 16_000_000, GuestNS: 660e9, Instructions: 21_000_000}
+	off := &Result{Scenario: "off", File: "f.hcl", Seed: 2, Outcome: Pass,
+		MeasureFromNS: 60e9, InstructionsAtMark: 12_000_000, GuestNS: 660e9, Instructions: 14_000_000}
+	other := &Result{Scenario: "off", File: "f.hcl", Seed: 3, Outcome: Pass,
+		MeasureFromNS: 60e9, InstructionsAtMark: 1, GuestNS: 660e9, Instructions: 2}
+	rep := NewReport([]*Result{on, other, off})
+	line := rep.wholeMachine(on)
+	require.Contains(t, line, "whole machine from 1m0s to 11m0s")
+	require.Contains(t, line, "+3000.0k", "5M after the mark against the reference's 2M")
+	require.Contains(t, line, "= 5000 per guest second = 0.00050% of the guest CPU")
+	var text bytes.Buffer
+	require.NoError(t, rep.WriteText(&text, TextOptions{Width: 200}))
+	require.Contains(t, text.String(), "on seed 2: whole machine")
+
+	short := *off
+	short.GuestNS = 300e9
+	require.Contains(t, NewReport([]*Result{on, &short}).wholeMachine(on), "not comparable with off")
+	early := *on
+	early.GuestNS, early.InstructionsAtMark = 30e9, 0
+	require.Contains(t, NewReport([]*Result{&early, off}).wholeMachine(&early), "ended before measure_from")
+	require.Contains(t, NewReport([]*Result{on}).wholeMachine(on), "no run of off with this seed")
+}
