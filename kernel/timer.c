@@ -83,6 +83,17 @@ bool dpc_queue_first(struct dpc *d)
 
 bool dpc_pending(void) { return dpc_head != NULL; }
 
+/* With interrupts off (the queue changes under time_lock only); a queue
+ * longer than any real one, or a cycle, counts as not found. */
+bool dpc_on_queue(const struct dpc *d)
+{
+	unsigned n = 0;
+	for (const struct dpc *q = dpc_head; q && n < 4096; q = q->next, n++)
+		if (q == d)
+			return true;
+	return false;
+}
+
 void dpc_run_pending(void)
 {
 	int old = current_irql;

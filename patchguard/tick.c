@@ -7,8 +7,10 @@
  *    seen, twice running, is a detection);
  *  - the timer path: its timer and DPC objects point at each other and at
  *    PatchGuard's routine, the timer is armed no further out than the
- *    profile's longest delay, it is armed, queued or running, and its pass
- *    deadline has not passed;
+ *    profile's longest delay and not long past its due tick, its due tick
+ *    moves later only after a pass of context 0 (the timer path re-arms
+ *    after its pass), it is armed, queued or running, a DPC marked queued
+ *    is on the DPC queue, and its pass deadline has not passed;
  *  - the random-pass DPC and the housekeeping DPC the piggy-back rides on
  *    (object, routine, period, the piggy-back's own heartbeat);
  *  - the busy flag: set only with a decrypted context open, and for no
@@ -74,6 +76,10 @@ static uint64_t pass_max_ticks, max_delay_armed, pass_tick, hold_since, pass_mas
  * and whether the watchdogs were. */
 static bool tick_started, wd_armed, nmi_armed, wd_nmi;
 static uint64_t pass_seen[2];
+/* The timer's due tick as last seen, and context 0's pass count then: the
+ * timer path re-arms only after a pass, so a due tick that moved later
+ * with no pass of context 0 in between is a re-arm from elsewhere (A52). */
+static uint64_t due_seen, due_passes;
 
 static void check_passes(uint64_t now)
 {
@@ -114,8 +120,17 @@ static void check_timer(uint64_t now)
 	if (t->period)
 		pg_fail(t, (uint64_t)&t->period, KPP_PG_CHECKER_CONTEXT);
 	if (t->armed) {
-		if (t->due > now + pg.max_delay_ticks)
+		/* Armed too far out, or long past its due tick (unlinked from
+		 * the timer queue with "armed" left set). */
+		if (t->due > now + pg.max_delay_ticks || t->due + pg.grace_ticks < now)
 			pg_fail(t, (uint64_t)&t->due, KPP_PG_CHECKER_CONTEXT);
+		if (t->due != due_seen && !pg.busy && !pg.hold) {
+			uint64_t n = pg_slot_passes(0);
+			if (t->due > due_seen && n == due_passes)
+				pg_fail(t, (uint64_t)&t->due, KPP_PG_CHECKER_CONTEXT);
+			due_seen = t->due;
+			due_passes = n;
+		}
 		pg.idle_since = 0;
 	} else if (!d->queued && !pg.busy) {
 		if (!pg.idle_since)
@@ -130,6 +145,13 @@ static void check_timer(uint64_t now)
 	struct dpc *x = pg.extra_dpc;
 	if (x->fn != pg_random_dpc || x->ctx)
 		pg_fail(x, (uint64_t)x, KPP_PG_CHECKER_CONTEXT);
+	/* A DPC marked queued is on the DPC queue (A51: marked, never
+	 * queued, so neither the timer's expiry nor the random draw queues
+	 * it); the tick interrupts no change of the queue. */
+	if (d->queued && !dpc_on_queue(d))
+		pg_fail(d, (uint64_t)&d->queued, KPP_PG_CHECKER_CONTEXT);
+	if (x->queued && !dpc_on_queue(x))
+		pg_fail(x, (uint64_t)&x->queued, KPP_PG_CHECKER_CONTEXT);
 	/* The housekeeping DPC and the piggy-back on it. */
 	const struct ktimer *h = pg.hk_timer;
 	if (h->dpc != pg.hk_dpc || pg.hk_dpc->fn != pg.hk_routine || h->period != HOUSEKEEPING_TICKS ||
@@ -248,4 +270,6 @@ void pg_tick_start(void)
 	hold_since = 0;
 	for (uint32_t i = 0; i < 2; i++)
 		pass_seen[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
+	due_seen = pg.timer->due;
+	due_passes = pass_seen[0];
 }

@@ -35,6 +35,7 @@ bool dpc_queue(struct dpc *d);      /* false if already queued */
 bool dpc_queue_first(struct dpc *d); /* the same, ahead of every queued DPC */
 void dpc_run_pending(void);         /* called on interrupt exit at IRQL_PASSIVE */
 bool dpc_pending(void);
+bool dpc_on_queue(const struct dpc *d); /* d is linked on the DPC queue (interrupts off) */
 
 void timer_init(struct ktimer *t, struct dpc *d);
 /* Arm: first expiry after delay_ns (rounded up to ticks, at least one tick),
