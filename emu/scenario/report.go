@@ -329,7 +329,7 @@ func (rep *Report) writeText(w io.Writer, opt TextOptions) {
 				details = append(details, fmt.Sprintf("%s: serial %q at %s (%s after its step)", id, sm.Pattern, fmtNS(sm.TimeNS), fmtNS(sm.AfterAttackNS)))
 			}
 		}
-		if r.PGPasses > 0 && countRuns(rep, r) == 1 {
+		if r.PGPasses > 0 && (countRuns(rep, r) == 1 || r.CompareWith != "") {
 			details = append(details, fmt.Sprintf("%s: %s", id, pgOverhead(r.PGPasses, r.PGInstructions, r.GuestNS)))
 		}
 		if r.CompareWith != "" {
