@@ -430,7 +430,20 @@ func pgOverhead(passes, instr, guestNS uint64) string {
 // variant, the same guest time): the whole machine's extra work, interrupt
 // entries and idle wake-ups included, per guest second.
 func (rep *Report) wholeMachine(r *Result) string {
-	var ref *Result
+	perSec, ref, why := rep.WholeMachine(r)
+	if why != "" {
+		return "whole machine: " + why
+	}
+	extra := float64(r.Instructions-r.InstructionsAtMark) - float64(ref.Instructions-ref.InstructionsAtMark)
+	return fmt.Sprintf("whole machine from %s to %s: %s instructions (%s) against %s's %s = %.0f per guest second = %.5f%% of the guest CPU",
+		fmtNS(r.MeasureFromNS), fmtNS(r.GuestNS), fmtCount(r.Instructions-r.InstructionsAtMark), fmtSigned(extra), r.CompareWith,
+		fmtCount(ref.Instructions-ref.InstructionsAtMark), perSec, perSec/1e9*100)
+}
+
+// WholeMachine is a compare_with run's extra instructions per guest second
+// against its reference run, and that run; why says what kept them from
+// being compared ("" when they were).
+func (rep *Report) WholeMachine(r *Result) (perSec float64, ref *Result, why string) {
 	for _, o := range rep.Results {
 		if o.File == r.File && o.Scenario == r.CompareWith && o.Seed == r.Seed && o.Variant == r.Variant {
 			ref = o
@@ -438,18 +451,15 @@ func (rep *Report) wholeMachine(r *Result) string {
 	}
 	switch {
 	case ref == nil:
-		return fmt.Sprintf("whole machine: no run of %s with this seed to compare with", r.CompareWith)
+		return 0, nil, fmt.Sprintf("no run of %s with this seed to compare with", r.CompareWith)
 	case r.GuestNS <= r.MeasureFromNS || ref.GuestNS <= ref.MeasureFromNS:
-		return "whole machine: a run ended before measure_from"
+		return 0, ref, "a run ended before measure_from"
 	case r.GuestNS != ref.GuestNS || r.MeasureFromNS != ref.MeasureFromNS:
-		return fmt.Sprintf("whole machine: not comparable with %s (it ran %s to %s, this run %s to %s)", r.CompareWith,
+		return 0, ref, fmt.Sprintf("not comparable with %s (it ran %s to %s, this run %s to %s)", r.CompareWith,
 			fmtNS(ref.MeasureFromNS), fmtNS(ref.GuestNS), fmtNS(r.MeasureFromNS), fmtNS(r.GuestNS))
 	}
 	extra := float64(r.Instructions-r.InstructionsAtMark) - float64(ref.Instructions-ref.InstructionsAtMark)
-	perSec := extra / (float64(r.GuestNS-r.MeasureFromNS) / 1e9)
-	return fmt.Sprintf("whole machine from %s to %s: %s instructions (%s) against %s's %s = %.0f per guest second = %.5f%% of the guest CPU",
-		fmtNS(r.MeasureFromNS), fmtNS(r.GuestNS), fmtCount(r.Instructions-r.InstructionsAtMark), fmtSigned(extra), r.CompareWith,
-		fmtCount(ref.Instructions-ref.InstructionsAtMark), perSec, perSec/1e9*100)
+	return extra / (float64(r.GuestNS-r.MeasureFromNS) / 1e9), ref, ""
 }
 
 func fmtSigned(v float64) string {

@@ -264,6 +264,21 @@ func TestScenarios(t *testing.T) {
 			t.Errorf("%s seed %d %s: %s: %s\n%s", r.Scenario, r.Seed, r.Variant, r.Outcome, strings.Join(r.Failures, "; "), r.SerialTail)
 		}
 	}
+	// PatchGuard's overhead budgets (docs/patchguard.md), whole machine
+	// against pg=off: instruction counts, the same on every host.
+	budget := map[string]float64{"overhead_idle_windows": 10_000, "overhead_idle_fast": 1_000_000}
+	for _, r := range results {
+		limit, ok := budget[r.Scenario]
+		if !ok || r.Outcome != Pass {
+			continue
+		}
+		delete(budget, r.Scenario)
+		perSec, _, why := rep.WholeMachine(r)
+		require.Empty(t, why, r.Scenario)
+		require.Less(t, perSec, limit, "%s: instructions per guest second more than pg=off", r.Scenario)
+		require.Greater(t, perSec, 0.0, "%s: PatchGuard costs something", r.Scenario)
+	}
+	require.Empty(t, budget, "the overhead rows of scenarios/baseline.hcl ran")
 }
 
 // crash_ok: a machine that goes down another way first passes, counted as
