@@ -22,6 +22,16 @@
  *    here, and a mismatch is reported through PatchGuard's own stop path,
  *    which needs no lock the interrupted code may hold. While the stall
  *    lasts, the check is repeated every RECHECK_NMIS NMIs;
+ *  - a split view of kernel text: every 220 ms (880 ms in the windows
+ *    profile) one page of kernel text, every page once per round, is
+ *    probed through instruction fetch (probe.S): a `ret` drawn
+ *    at random from the page's (found at arming) is
+ *    overwritten through the page's own frame in the direct map with
+ *    `mov eax, imm; ret` and called. A processor that executes another
+ *    frame there (a PTE pointed at a copy, the instruction TLB filled, the
+ *    PTE put back: A59) returns something else: 0x109 type 0x111. With
+ *    NMIs blocked and interrupts masked nothing else runs while the bytes
+ *    are changed;
  *  - no pass for too long: no pass of any trigger has finished for
  *    nmi_idle_max NMIs (twice the profile's worst-case latency), by each
  *    context's own pass count read through its slot (context.c), not by
@@ -43,6 +53,7 @@
  * the PIT watchdog's checks on every eighth NMI (watchdog.c). */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
+#include <kpp/kernel.h>
 #include <kpp/mm.h>
 #include <kpp/patchguard.h>
 #include <kpp/time.h>
@@ -90,6 +101,124 @@ bool pg_ioapic_ok(void)
 	       (ioapic_read(io, NMI_REDIR + 1) & REDIR_HI_MASK) == pg.ioapic_hi;
 }
 
+uint32_t pg_probe_exec(uint8_t *alias, uint64_t va, uint32_t imm);
+extern char pg_probe_start[], pg_probe_end[];
+
+/* One page is probed every 220 ms of guest time (on every fourth NMI of
+ * the fast profile's PIT rate, every sixteenth of the test profile's) and
+ * every 880 ms in windows (every sixteenth NMI): every page once per
+ * round, in an order drawn afresh for each round (page a*i + b of the
+ * round's i-th probe, a prime to the page count). A round of a 25-page
+ * kernel text takes 5.5 s (22 s in windows). Each probe rewrites code,
+ * which an emulator pays for in the decoded or translated blocks of that
+ * page, so the rate is low: a split is probed within two rounds, inside
+ * the fast profile's bound, and found then unless a flush removed it
+ * since the attacker last set it up (which it has to do on every tick to
+ * keep it). */
+#define PROBE_STRIDE_FAST 4
+#define PROBE_STRIDE_OTHER 16
+#define PROBE_PAGES 64 /* 256 KiB of text; the kernel's is about 100 */
+#define PROBE_SITES 8 /* per page */
+
+/* The sites: the `ret` bytes of each text page (up to PROBE_SITES, spread
+ * over the page) with the eight bytes from each inside kernel text and
+ * outside the probe's own code, found at arming; hashed as a region
+ * (type 0x101, the pages in use), so emptying it is a detection. */
+struct probe_page {
+	uint16_t n;
+	uint16_t off[PROBE_SITES];
+};
+static struct {
+	uint64_t first, pages;
+	struct probe_page page[PROBE_PAGES];
+} probe;
+static uint64_t probe_a, probe_b, probe_i, probe_nmis;
+
+const void *pg_probe_table(size_t *size)
+{
+	*size = __builtin_offsetof(__typeof__(probe), page) + probe.pages * sizeof(struct probe_page);
+	return &probe;
+}
+
+static bool has_c3(uint64_t w)
+{
+	uint64_t x = w ^ 0xC3C3C3C3C3C3C3C3ull;
+	return ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0;
+}
+
+static void probe_init(void)
+{
+	uint64_t lo = (uint64_t)__text_start, hi = (uint64_t)__text_end;
+	uint64_t own_lo = (uint64_t)pg_probe_start, own_hi = (uint64_t)pg_probe_end;
+	probe.first = lo & ~(PAGE_SIZE - 1);
+	probe.pages = (hi - probe.first + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (probe.pages > PROBE_PAGES)
+		probe.pages = PROBE_PAGES;
+	for (uint64_t p = 0; p < probe.pages; p++) {
+		uint64_t page = probe.first + p * PAGE_SIZE, found = 0;
+		for (int pass = 0; pass < 2; pass++) {
+			/* Every step-th site, so the ones kept cover the page. */
+			uint64_t step = pass ? (found + PROBE_SITES - 1) / PROBE_SITES : 1, k = 0;
+			for (uint64_t w = page; w < page + PAGE_SIZE; w += 8) {
+				if (w + 8 <= lo || w >= hi || !has_c3(*(const uint64_t *)w))
+					continue;
+				for (uint64_t va = w; va < w + 8; va++) {
+					if (va < lo || va + 8 > hi || va + 8 > page + PAGE_SIZE || (va + 8 > own_lo && va < own_hi) ||
+					    *(const uint8_t *)va != 0xC3)
+						continue;
+					if (!pass)
+						found++;
+					else if (k++ % step == 0 && probe.page[p].n < PROBE_SITES)
+						probe.page[p].off[probe.page[p].n++] = (uint16_t)(va - page);
+				}
+			}
+		}
+	}
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Probe the instruction fetch of a kernel text page (probe.S). */
+static void nmi_probe(void)
+{
+	if (pg.hold || pg.stopping || !probe.pages)
+		return;
+	uint64_t pages = probe.pages;
+	uint64_t stride = pg.profile == KPP_PG_PROFILE_FAST ? PROBE_STRIDE_FAST : PROBE_STRIDE_OTHER;
+	if (++probe_nmis % stride)
+		return;
+	uint64_t r = pg_entropy();
+	if (probe_i % pages == 0) { /* a new round, a new order */
+		probe_i = 0;
+		probe_b = r % pages;
+		probe_a = 1 + (r >> 20) % pages;
+		while (gcd(probe_a, pages) != 1)
+			probe_a++;
+		r = pg_mix64(r);
+	}
+	uint64_t p = (probe_a * probe_i++ + probe_b) % pages;
+	if (!probe.page[p].n)
+		return;
+	uint64_t va = probe.first + p * PAGE_SIZE + probe.page[p].off[r % probe.page[p].n];
+	/* The page's frame as the kernel's tables hold it (every pass checks
+	 * that entry against the image's frame). */
+	uint64_t pte = vm_pte(va);
+	if (!(pte & PTE_P))
+		return;
+	uint8_t *alias = (uint8_t *)(KPP_DIRECT_MAP_BASE + (pte & PTE_ADDR) + (va & (PAGE_SIZE - 1)));
+	uint32_t imm = (uint32_t)(r >> 32) | 1;
+	if (pg_probe_exec(alias, va, imm) != imm)
+		pg_fail((const void *)va, va, KPP_PG_PAGE_TABLES);
+}
+
 /* The check an NMI runs: from the context open in the interrupted code, or
  * context 0 opened (and closed again) here. */
 static void nmi_check(void)
@@ -121,6 +250,7 @@ void pg_nmi(const struct trap_frame *tf)
 	if (!nmi_on)
 		return;
 	uint32_t t0 = pg_rdtsc32();
+	nmi_probe();
 	/* Started, so armed and live (pg_nmi_start runs just before "live" is
 	 * set: one NMI may fall between). */
 	nmi_off = pg.nmi_armed && pg.live ? 0 : nmi_off + 1;
@@ -171,6 +301,7 @@ void pg_nmi(const struct trap_frame *tf)
  * APIC (the PIT is the tick itself) or an I/O APIC there is no watchdog. */
 void pg_nmi_init(void)
 {
+	probe_init();
 	if (!lapic_present)
 		return;
 	volatile uint32_t *io = (volatile uint32_t *)vm_map_mmio(IOAPIC_PHYS, PAGE_SIZE);

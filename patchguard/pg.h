@@ -290,6 +290,7 @@ NORETURN void pg_fail(const volatile void *record, uint64_t addr, uint32_t type)
 void pg_nmi_init(void);   /* before the regions are sealed */
 void pg_nmi_start(void);  /* interrupts off */
 bool pg_ioapic_ok(void);  /* the NMI's redirection entry as armed; interrupts off */
+const void *pg_probe_table(size_t *size); /* the instruction-fetch probe's sites (a region) */
 void pg_check_exact(struct pg_context *c, bool interrupted); /* every region exact at any moment */
 
 /* selftest.c */

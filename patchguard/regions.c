@@ -157,6 +157,10 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	const void *hk = housekeeping_table(&hk_size, &hk_count);
 	add(&b, (uint64_t)hk, hk_size, KPP_PG_CHECKER_CONTEXT, PG_CHECK_POINTERS, 0);
 	add(&b, (uint64_t)hk_count, sizeof *hk_count, KPP_PG_CHECKER_CONTEXT, PG_CHECK_HASH, 0);
+	/* The NMI's instruction-fetch probe sites (nmi.c). */
+	size_t probe_size;
+	const void *probe = pg_probe_table(&probe_size);
+	add(&b, (uint64_t)probe, probe_size, KPP_PG_CHECKER_CONTEXT, PG_CHECK_HASH, 0);
 
 	/* Loaded modules and their driver objects. */
 	add(&b, (uint64_t)&module_list, 0, KPP_PG_LOADED_MODULE_LIST, PG_CHECK_MODLIST, 0);

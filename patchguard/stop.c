@@ -46,6 +46,29 @@ static struct {
 	char text[EVENT_TEXT];
 } stop_record __attribute__((aligned(16)));
 
+/* COM1 as the kernel set it up (kernel/serial.c): 115200 baud, 8N1, FIFO
+ * off, DTR, RTS and OUT2, no interrupts. Set again before the report and
+ * the stop screen: a driver that opened the divisor latch or switched on
+ * loopback would otherwise have them written nowhere (A60). */
+#define UART_IER 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LCR_DLAB 0x80
+#define UART_LCR_8N1 0x03
+#define UART_MCR_DTR_RTS_OUT2 0x0B
+
+STOP_TEXT static void uart_reset(void)
+{
+	outb(UART + UART_IER, 0);
+	outb(UART + UART_LCR, UART_LCR_DLAB);
+	outb(UART + 0, 1); /* divisor: 115200 baud */
+	outb(UART + 1, 0);
+	outb(UART + UART_LCR, UART_LCR_8N1);
+	outb(UART + UART_FCR, 0);
+	outb(UART + UART_MCR, UART_MCR_DTR_RTS_OUT2);
+}
+
 STOP_TEXT static void put(char c)
 {
 	while (!(inb(UART + UART_LSR) & LSR_THRE))
@@ -74,6 +97,7 @@ STOP_TEXT NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_
 {
 	static const char name[] = "CRITICAL_STRUCTURE_CORRUPTION";
 	cli();
+	uart_reset();
 	uint64_t p[5] = {code, p1, p2, p3, p4};
 	puts_raw("\n*** STOP: 0x");
 	hex(code, 8);
@@ -144,6 +168,7 @@ STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint
 	/* Formatted here and written to the UART directly: the console lock
 	 * may be held by the interrupted code (or never released again, when
 	 * that is what the corruption did), and printk is not needed. */
+	uart_reset();
 	if (report_text_ok(c)) {
 		char where[64], line[REPORT_LINE];
 		if (addr_describe(addr, where, sizeof where))

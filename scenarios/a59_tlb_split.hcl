@@ -1,0 +1,27 @@
+# A59 (docs/patchguard.md): a TLB split of a kernel text page, set up again on every tick.
+# Expected: bug check 0x109, region type 0x111, within the fast profile's bound (the
+# instruction-fetch probe visits one text page every 220 ms of guest time).
+scenario "a59_tlb_split" {
+  description = "A59: getpid's text page executes a copy through a TLB split renewed on every tick"
+  max_time    = "30s"
+  requires    = ["driver:attack_a59_tlb_split", "program:svc"]
+
+  step {
+    at    = "100ms"
+    start = "svc"
+  }
+  step {
+    at     = "200ms"
+    load   = "attack_a59_tlb_split"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x111"
+    within      = "16s"
+  }
+  expect {
+    serial = "attack_a59: getpid's text page split: execution runs a copy, reads and the PTE the original"
+  }
+}
