@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"runtime"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/kppemu/kppemu/cpu/jit"
@@ -43,6 +44,11 @@ import (
 const (
 	jitExitEnd  = 0
 	jitExitSlow = 1
+	// jitExitHelper: the instruction at RIP runs through the interpreter (execOne, as
+	// for jitExitSlow), and when it leaves nothing for the run loop to do (no fault, no
+	// jump, nothing pending, the same mode and code) generated code goes on after it at
+	// jitState.resume, with RIP at jitState.resumeRIP.
+	jitExitHelper = 2
 )
 
 // jitArenaSize is the code arena of one processor; when it is full every translation
@@ -59,6 +65,9 @@ type jitState struct {
 	tlbW     uintptr // TLB array for data writes
 	pkR      uint32  // protection keys that deny reads (mmu.MMU.PKDeny)
 	pkW      uint32  // protection keys that deny writes
+	// A helper exit's way back: the code after the instruction, and its RIP.
+	resume    uintptr
+	resumeRIP uint64
 	// The TLB arrays of CPL 0 and CPL 3 (RFLAGS.AC clear), which SYSCALL and SYSRET
 	// switch to.
 	tlbSup, tlbUsr jitTLBSet
@@ -91,7 +100,7 @@ type jitState struct {
 	prof *JITProfile // when not nil, counts what the interpreter runs (jit_profile.go)
 
 	// Counters for tests and profiles.
-	translated, untranslatable, entries, slowExits, links, ran, commits uint64
+	translated, untranslatable, entries, slowExits, links, ran, commits, helpers, resumes uint64
 }
 
 // jitJC is a jump-cache entry (generated code reads lin at +0 and entry at +8).
@@ -234,13 +243,25 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 	c.jit.jcache[jc] = jitJC{lin: c.RIP, entry: x.xentry}
 	c.jit.jcPage[jc] = x.page
 	c.jit.flagSlot = c.RFLAGS
-	exit, rest := jit.Enter(x.entry, uintptr(unsafe.Pointer(c)), n, &regs)
-	c.RFLAGS = c.RFLAGS&^flagsArith | c.jit.flagSlot&flagsArith
-	ran := n - rest
-	c.jit.ran += ran
-	c.Clock += ran
-	c.Instret += ran
-	n = rest
+	entry := x.entry
+	var exit uint64
+	for {
+		var rest uint64
+		exit, rest = jit.Enter(entry, uintptr(unsafe.Pointer(c)), n, &regs)
+		c.RFLAGS = c.RFLAGS&^flagsArith | c.jit.flagSlot&flagsArith
+		ran := n - rest
+		c.jit.ran += ran
+		c.Clock += ran
+		c.Instret += ran
+		n = rest
+		if exit != jitExitHelper {
+			break
+		}
+		if entry = c.jitHelper(); entry == 0 {
+			return n - 1, true
+		}
+		n--
+	}
 	switch {
 	case exit == jitExitSlow:
 		if n > 0 {
@@ -256,6 +277,47 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 		c.jit.linkSite, c.jit.linkRIP, c.jit.linkInstret = uintptr(exit), c.RIP, c.Instret
 	}
 	return n, true
+}
+
+// jitHelper runs the instruction of a helper exit (at RIP; the budget covers it) and
+// returns where generated code goes on after it, or 0 when the run loop must take
+// over: the instruction faulted or jumped, made work pending (an interrupt, a code
+// write, a paging, mode or privilege change: see resync), or switched on what the tier
+// stands aside for. These are the interpreter's own conditions for going on with a
+// block (runChain); the translation's other inputs, the TLB arrays and protection-key
+// masks, are read again when the instruction may have changed them.
+func (c *CPU) jitHelper() uintptr {
+	c.jit.helpers++
+	resume, next := c.jit.resume, c.jit.resumeRIP
+	user, ac := c.user, c.RFLAGS&FlagAC
+	if p := c.jit.prof; p != nil {
+		p.add(c.uopAt(c.RIP), MissHelper, 1)
+	}
+	c.execOne()
+	if atomic.LoadUint32(&c.pending) != 0 || c.RIP != next || !c.long || c.memSlow || len(c.bpPages) != 0 {
+		return 0
+	}
+	c.materialize()
+	c.jit.flagSlot = c.RFLAGS
+	if c.user != user || c.RFLAGS&FlagAC != ac {
+		acOn := c.RFLAGS&FlagAC != 0
+		c.jit.tlbR = uintptr(c.mem.TLBTable(mmu.Read, c.user, acOn))
+		c.jit.tlbW = uintptr(c.mem.TLBTable(mmu.Write, c.user, acOn))
+		c.jit.tlbX = uintptr(c.mem.TLBExecTable(c.user))
+	}
+	c.jit.pkR, c.jit.pkW = c.mem.PKDeny()
+	c.jit.resumes++
+	return resume
+}
+
+// uopAt returns the decoded instruction at rip in the current code page, or nil.
+func (c *CPU) uopAt(rip uint64) *uop {
+	if pg := c.icPage; pg != nil && (rip+c.icBase)&^0xFFF == c.icLin {
+		if v := pg.u[rip&0xFFF]; v != nil && v.gen == pg.gen {
+			return v
+		}
+	}
+	return nil
 }
 
 // jitLink links the chain site that the last exit asked for to translation x, when x is
@@ -293,6 +355,8 @@ type JITStats struct {
 	Links          uint64 // jumps between blocks linked
 	Ran            uint64 // instructions run by generated code
 	Commits        uint64 // batches of staged code made executable
+	Helpers        uint64 // helper exits (instructions generated code hands to the interpreter)
+	Resumes        uint64 // helper exits after which generated code went on
 	Protects       uint64 // protection changes of the code arena (mprotect calls)
 	CodeBytes      int    // bytes of code in the arena
 }
@@ -301,7 +365,8 @@ type JITStats struct {
 func (c *CPU) JITStats() JITStats {
 	j := &c.jit
 	s := JITStats{Translated: j.translated, Untranslatable: j.untranslatable, Entries: j.entries,
-		SlowExits: j.slowExits, Links: j.links, Ran: j.ran, Commits: j.commits}
+		SlowExits: j.slowExits, Links: j.links, Ran: j.ran, Commits: j.commits,
+		Helpers: j.helpers, Resumes: j.resumes}
 	if j.buf != nil {
 		s.CodeBytes = j.buf.Used()
 		s.Protects = j.buf.Protects()

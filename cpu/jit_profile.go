@@ -32,10 +32,14 @@ const (
 	// MissShort: a translation shorter than the translator accepts in front of an
 	// untranslated instruction (the whole block is interpreted).
 	MissShort
+	// MissHelper: generated code handed the instruction to the interpreter's handler
+	// and went on after it (a helper exit: system instructions and the forms the
+	// translator does not generate code for).
+	MissHelper
 	nMissReasons
 )
 
-var missNames = [nMissReasons]string{"untranslated", "slow path", "staged", "budget", "tier off", "short prefix"}
+var missNames = [nMissReasons]string{"untranslated", "slow path", "staged", "budget", "tier off", "short prefix", "helper"}
 
 // String names the reason.
 func (r JITMissReason) String() string {

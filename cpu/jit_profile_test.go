@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// TestJITProfile: a loop whose block stops at CPUID (untranslated) runs with a profile
-// installed exactly as without one, and the profile puts every CPUID on the
-// untranslated instruction and what ran in generated code outside it.
+// TestJITProfile: a loop whose block has a helper exit at CPUID runs with a profile
+// installed exactly as without one, and the profile puts every CPUID on the helper
+// exits (the first runs on the staged block) and what ran in generated code outside it.
 func TestJITProfile(t *testing.T) {
 	code := []byte{
 		0x41, 0xBE, 0x64, 0, 0, 0, // mov r14d, 100
@@ -39,8 +39,8 @@ func TestJITProfile(t *testing.T) {
 	e := prof.ByOp["CPUID"]
 	// The first runs of the loop's blocks are interpreted while their translations are
 	// staged.
-	if e == nil || e[MissUntranslated]+e[MissStaged] != 100 || e[MissUntranslated] < 95 {
-		t.Fatalf("CPUID: %v, want 100 untranslated or staged", e)
+	if e == nil || e[MissHelper]+e[MissStaged] != 100 || e[MissHelper] < 95 {
+		t.Fatalf("CPUID: %v, want 100 helper exits or staged", e)
 	}
 	c := p.envs[1].c
 	if st := c.JITStats(); st.Ran+prof.Total() > c.Instret || st.Ran < 500 {
@@ -48,7 +48,7 @@ func TestJITProfile(t *testing.T) {
 	}
 	var b bytes.Buffer
 	prof.Write(&b, c.Instret, 3)
-	if !strings.Contains(b.String(), "CPUID") || !strings.Contains(b.String(), "untranslated 9") {
+	if !strings.Contains(b.String(), "CPUID") || !strings.Contains(b.String(), "helper 9") {
 		t.Fatalf("report:\n%s", b.String())
 	}
 }

@@ -73,7 +73,7 @@ func (g *jitGen) insn() {
 		ob = 0
 	}
 	g.emit(sz.pre...)
-	switch g.r.Intn(23) {
+	switch g.r.Intn(24) {
 	case 0, 1, 2: // ALU r/m, r (register)
 		d, s := g.dst(), g.reg()
 		g.rex(sz.w, s, d)
@@ -244,10 +244,58 @@ func (g *jitGen) insn() {
 		default: // lea rax, [rip+4]; call rax; jmp over; ret
 			g.emit(0x48, 0x8D, 0x05, 4, 0, 0, 0, 0xFF, 0xD0, 0xEB, 0x01, 0xC3)
 		}
+	case 22: // forms generated code hands to the interpreter (helper exits)
+		g.out = g.out[:len(g.out)-len(sz.pre)]
+		g.helper()
 	default: // something the translator leaves to the interpreter: CLC/STC/CMC, CPUID-free
 		g.out = g.out[:len(g.out)-len(sz.pre)]
 		g.emit([]byte{0xF8, 0xF9, 0xF5, 0x9C, 0x58}[g.r.Intn(4)])
 	}
+}
+
+// helper emits an instruction the translator leaves to a helper exit: system
+// instructions (at CPL 3 most of them #GP), flag and accumulator instructions, and
+// memory forms of the interpreter's own (FNSTCW, MOVNTI: faults and page crossings in
+// a helper).
+func (g *jitGen) helper() {
+	switch g.r.Intn(12) {
+	case 0:
+		g.emit(0x0F, 0xA2) // cpuid
+	case 1:
+		g.emit(0x0F, 0x31) // rdtsc
+	case 2:
+		g.emit(0x44, 0x0F, 0x20, 0xC0|g.dst()&7) // mov r, cr8 (REX.R: CR8; r in 0-7)
+	case 3:
+		g.emit(0x44, 0x0F, 0x22, 0xC0) // mov cr8, rax (#GP unless RAX < 16)
+	case 4:
+		g.emit(0xE4, byte(0x80+g.r.Intn(8))) // in al, imm8
+	case 5:
+		g.emit(0x41, 0x0F, 0x01, 0xBF) // invlpg [r15+disp32]
+		g.disp32()
+	case 6:
+		g.emit(0x41, 0xD9, 0xBF) // fnstcw [r15+disp32]
+		g.disp32()
+	case 7:
+		g.emit(0x49, 0x0F, 0xC3, 0x87|(g.dst()&7)<<3) // movnti [r15+disp32], r
+		g.disp32()
+	case 8:
+		g.emit(0x48, 0x99) // cqo
+	case 9:
+		g.emit([]byte{0x98, 0x9F, 0x9E}[g.r.Intn(3)]) // cwde, lahf, sahf
+	case 10:
+		g.emit(0x0F, 0x01, 0xF9) // rdtscp
+	default:
+		g.emit(0xE6, byte(0x80+g.r.Intn(8))) // out imm8, al
+	}
+}
+
+// disp32 emits the displacement of a [R15+disp32] operand (see modrmMem).
+func (g *jitGen) disp32() {
+	disp := int32(g.r.Intn(4096+64)) - 32
+	if g.r.Intn(4) == 0 {
+		disp = 0xFFF - int32(g.r.Intn(8))
+	}
+	g.emit(byte(disp), byte(disp>>8), byte(disp>>16), byte(disp>>24))
 }
 
 // loop emits a counted loop (R14) around n random instructions.
@@ -378,7 +426,7 @@ func TestJITMatchesInterpreter(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("KPPEMU_JIT_SEEDS")); err == nil && n > 0 {
 		seeds = n
 	}
-	var translated, entries, slow, links uint64
+	var translated, entries, slow, links, helpers, resumes uint64
 	for seed := 0; seed < seeds; seed++ {
 		r := rand.New(rand.NewSource(int64(seed)))
 		g := &jitGen{r: r}
@@ -406,6 +454,8 @@ func TestJITMatchesInterpreter(t *testing.T) {
 		entries += j.entries
 		slow += j.slowExits
 		links += j.links
+		helpers += j.helpers
+		resumes += j.resumes
 		if t.Failed() {
 			t.Logf("code: % x", g.out)
 			break
@@ -414,9 +464,13 @@ func TestJITMatchesInterpreter(t *testing.T) {
 	if translated == 0 || entries == 0 {
 		t.Fatalf("nothing ran translated (%d blocks, %d entries)", translated, entries)
 	}
-	t.Logf("%d blocks translated, %d entries, %d exits to the interpreter, %d links", translated, entries, slow, links)
+	t.Logf("%d blocks translated, %d entries, %d exits to the interpreter, %d links, %d helper exits (%d went on)",
+		translated, entries, slow, links, helpers, resumes)
 	if links == 0 {
 		t.Fatal("no block was chained to another")
+	}
+	if resumes == 0 || resumes == helpers {
+		t.Fatalf("%d helper exits, %d went on in generated code: want both outcomes", helpers, resumes)
 	}
 }
 

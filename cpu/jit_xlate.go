@@ -45,6 +45,8 @@ var (
 	offTLBW     = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbW))
 	offPKR      = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkR))
 	offPKW      = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.pkW))
+	offResume   = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.resume))
+	offResumeIP = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.resumeRIP))
 )
 
 // Host registers with a fixed role.
@@ -124,7 +126,9 @@ type xlator struct {
 	pend      []xlPend  // exits for pending work at backward jumps
 	chains    []xlChain
 	rc        regCache
-	stopped   bool // the translation stops in front of an instruction it does not translate
+	stopped   bool   // the translation stops in front of an instruction it does not translate
+	helper    []bool // by op index: the instruction is a helper exit (see helper)
+	nhelp     int    // helper exits in the translation
 }
 
 // xlPend is the exit of a backward jump that finds work pending.
@@ -210,7 +214,7 @@ func (c *CPU) jitReset() {
 // translated.
 func (c *CPU) jitAssemble(b *block) []byte {
 	x := &c.jit.x
-	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0], chains: x.chains[:0], ops: x.ops[:0], pend: x.pend[:0]}
+	*x = xlator{c: c, a: &c.jit.asm, stubs: x.stubs[:0], chains: x.chains[:0], ops: x.ops[:0], pend: x.pend[:0], helper: x.helper[:0]}
 	a := x.a
 	a.Reset()
 	x.exitL = a.NewLabel()
@@ -238,6 +242,9 @@ func (c *CPU) jitAssemble(b *block) []byte {
 			x.ops = append(x.ops, b.ops[i].u.pair)
 		}
 	}
+	for range x.ops {
+		x.helper = append(x.helper, false)
+	}
 	a.Bind(x.entryL)
 	// The first pass finds how many instructions translate; the second, knowing where
 	// the block ends, caches the registers it uses most and leaves out flag spills that
@@ -252,7 +259,7 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	stopped := x.body()
 	n, self := x.done, x.selfLoop
 	a.Rollback(body)
-	x.stubs, x.chains, x.pend, x.fl, x.end, x.done = x.stubs[:0], x.chains[:0], x.pend[:0], flagState{}, false, 0
+	x.stubs, x.chains, x.pend, x.fl, x.end, x.done, x.nhelp = x.stubs[:0], x.chains[:0], x.pend[:0], flagState{}, false, 0, 0
 	x.limit = int(n)
 	x.allocRegs()
 	if self {
@@ -271,9 +278,10 @@ func (c *CPU) jitAssemble(b *block) []byte {
 		c.log.Error("jit: the two passes disagree", "rip", c.RIP)
 		return nil
 	}
-	if x.done == 0 || stopped && x.done < jitMinPrefix {
+	if x.done == 0 || stopped && x.done < jitMinPrefix || x.nhelp*jitHelperCost > int(x.done) {
 		// A short run of translated code in front of an instruction the interpreter
-		// must run costs more to enter and leave than it saves.
+		// must run, or one with helper exits between few others, costs more to enter
+		// and leave than it saves.
 		return nil
 	}
 	switch {
@@ -359,12 +367,68 @@ func (x *xlator) body() (stopped bool) {
 			a.Rollback(mark)
 			x.stubs, x.chains, x.pend = x.stubs[:nstubs], x.chains[:nchains], x.pend[:npend]
 			x.fl, x.rc = fl, rc
-			return true
+			if !x.helperExit(u) {
+				return true
+			}
 		}
 		x.done++
 		x.ip = x.next
 	}
 	return x.i < len(x.ops) && !x.end
+}
+
+// jitHelperCost is the instructions of generated code one helper exit must be worth:
+// a block with more helper exits than that allows is left to the interpreter.
+const jitHelperCost = 4
+
+// helperExit emits a helper exit for u, an instruction the translator does not generate
+// code for, when the interpreter may run it in the middle of a translation: everything
+// but the control transfers and the instructions that stop or trap (block enders; a
+// repeated string instruction with elements left stays at its RIP, which ends the
+// translation's run as a jump would). The registers and flags go to the CPU, RIP is u's and the
+// budget gets back u and what follows it; Go runs u (jitHelper) and, when nothing
+// stands in the way, enters the code after the exit again, which charges the budget
+// for the rest of the block once more and reloads the cached registers (u may have
+// written any of them).
+func (x *xlator) helperExit(u *uop) bool {
+	if !jitHelperOK(u) {
+		return false
+	}
+	a := x.a
+	x.writeBack(x.rc.dirty)
+	x.fixAF(x.fl)
+	rest := int64(x.limit) - int64(x.done) // u and the instructions after it
+	a.AluRI(8, jit.ADD, hBudget, rest)
+	x.setRIP(x.ip)
+	resume := a.NewLabel()
+	a.LeaLabel(jit.RAX, resume)
+	a.Store(8, jit.M(hCPU, offResume), jit.RAX)
+	if int64(x.next) == int64(int32(x.next)) {
+		a.StoreImm(8, jit.M(hCPU, offResumeIP), int64(x.next))
+	} else {
+		a.MovImm(jit.RAX, x.next)
+		a.Store(8, jit.M(hCPU, offResumeIP), jit.RAX)
+	}
+	a.MovImm(jit.RAX, jitExitHelper)
+	a.Ret()
+	a.Bind(resume)
+	if rest > 1 {
+		a.AluRI(8, jit.SUB, hBudget, rest-1)
+	}
+	for g, h := range x.rc.host {
+		if h != jit.NoReg {
+			a.Load(8, h, gpr(uint8(g), 8))
+		}
+	}
+	x.fl = flagState{}
+	x.helper[x.i] = true
+	x.nhelp++
+	return true
+}
+
+// jitHelperOK reports whether u may run as a helper exit (see helperExit).
+func jitHelperOK(u *uop) bool {
+	return !endsBlock(u) && u.op != 0
 }
 
 // chain ends the block with a jump to the block at target, through a slot (a word
@@ -535,6 +599,11 @@ func (x *xlator) captureFix(mask uint32, fix func()) {
 // left (an exit to Go needs them in the slot).
 func (x *xlator) flagsDead() bool {
 	for k := x.i + 1; k < x.limit; k++ {
+		if x.helper[k] {
+			// The interpreter may read them, and the block is left there (for good
+			// when the run loop must take over), whatever flagUse says of the form.
+			return false
+		}
 		switch flagUse(x.ops[k]) {
 		case flagsKill:
 			return true

@@ -370,6 +370,9 @@ var faultForms = []struct {
 	{false, []byte{0xAE}, strForm | RDI, nil, true, false, 1},   // mov rdi, b; scasb
 	{false, []byte{0xA7}, strForm | RSI, nil, true, false, 4},   // mov rsi, b; cmpsd (and [rdi])
 	{true, []byte{0xAB}, strForm | RDI, nil, true, true, 8},     // mov rdi, b; stosq
+	{false, []byte{0xD9}, 7, nil, true, true, 2},                // fnstcw [b+d] (a helper exit in the translating tier)
+	{true, []byte{0x0F, 0xC3}, 1, nil, true, true, 8},           // movnti [b+d], rcx (a helper exit)
+	{false, []byte{0xD9}, 5, nil, true, false, 2},               // fldcw [b+d] (a helper exit)
 }
 
 // strForm marks a string form of faultForms.
@@ -518,6 +521,14 @@ func TestTierFaultEveryPositionALU(t *testing.T) {
 // base registers, and CMPS, which reads [RDI] too, before the others change RDI).
 func TestTierFaultEveryPositionString(t *testing.T) {
 	faultEveryPosition(t, []byte{0, 0, 3, 8, 1, 0, 8, 0, 25, 0, 14, 0, 27, 0, 2, 8, 26, 0, 15, 1, 28, 0, 25, 0}, 10)
+}
+
+// TestTierFaultEveryPositionHelper is TestTierFaultEveryPosition with memory forms the
+// translating tier hands to the interpreter in the middle of a block (helper exits:
+// FNSTCW, MOVNTI, FLDCW) between translated ones.
+func TestTierFaultEveryPositionHelper(t *testing.T) {
+	faultEveryPosition(t, []byte{0, 0, 29, 8, 1, 0, 14, 0, 15, 1, 2, 8, 16, 2, 30, 0, 3, 0, 17, 3, 14, 0, 5, 8,
+		6, 0, 31, 16, 7, 0, 15, 0, 8, 0}, 11)
 }
 
 // faultEveryPosition runs the block of pairs (see faultBlock), of n memory

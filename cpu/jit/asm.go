@@ -665,6 +665,14 @@ func (a *Asm) JmpSite(l Label) int {
 	return at
 }
 
+// LeaLabel emits LEA dst, [RIP+rel32]: the address of label l.
+func (a *Asm) LeaLabel(dst Reg, l Label) {
+	a.byte1(0x48 | highBit(dst)<<2)
+	a.byte1(0x8D)
+	a.byte1(0x05 | lowBit(dst)<<3)
+	a.rel(l)
+}
+
 // JmpMem emits JMP qword [m].
 func (a *Asm) JmpMem(m Mem) { a.opXM(4, []byte{0xFF}, 4, m) }
 

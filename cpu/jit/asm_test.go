@@ -102,6 +102,8 @@ func TestEncodings(t *testing.T) {
 		{func(a *Asm) { a.Lahf() }, "lahf"},
 		{func(a *Asm) { a.StoreAH(M(RBX, 0x8a8)) }, "mov byte ptr [rbx+0x8a8], ah"},
 		{func(a *Asm) { a.Lea(4, RAX, MI(NoReg, RAX, 3, 0)) }, "lea eax, ptr [8*rax]"},
+		{func(a *Asm) { l := a.NewLabel(); a.LeaLabel(RAX, l); a.Bind(l) }, "lea rax, ptr [rip]"},
+		{func(a *Asm) { l := a.NewLabel(); a.Bind(l); a.LeaLabel(R9, l) }, "lea r9, ptr [rip+0xfffffff9]"},
 	}
 	for _, c := range cases {
 		var a Asm
