@@ -261,7 +261,7 @@ func (c *CPU) jitAssemble(b *block) []byte {
 	a.Rollback(body)
 	x.stubs, x.chains, x.pend, x.fl, x.end, x.done, x.nhelp = x.stubs[:0], x.chains[:0], x.pend[:0], flagState{}, false, 0, 0
 	x.limit = int(n)
-	x.allocRegs()
+	x.allocRegs(self)
 	if self {
 		// Around the loop the cached registers are not stored back: wherever the block
 		// is left, all of them may be dirty.
@@ -797,9 +797,14 @@ func (x *xlator) writeBack(dirty uint16) {
 	}
 }
 
-// allocRegs picks the guest registers the block uses most (at least twice) for the
+// allocRegs picks the guest registers the block uses most (at least twice, or once
+// in a block that loops onto itself, where the loads stay outside the loop) for the
 // host registers of the cache and loads them.
-func (x *xlator) allocRegs() {
+func (x *xlator) allocRegs(self bool) {
+	least := 2
+	if self {
+		least = 1
+	}
 	for i := range x.rc.host {
 		x.rc.host[i] = jit.NoReg
 	}
@@ -830,7 +835,7 @@ func (x *xlator) allocRegs() {
 	for _, h := range cacheRegs {
 		best := -1
 		for g := range uses {
-			if uses[g] >= 2 && x.rc.host[g] == jit.NoReg && (best < 0 || uses[g] > uses[best]) {
+			if uses[g] >= least && x.rc.host[g] == jit.NoReg && (best < 0 || uses[g] > uses[best]) {
 				best = g
 			}
 		}
@@ -1340,6 +1345,14 @@ func (x *xlator) shift(u *uop) bool {
 		op = jit.ROR
 	}
 	msb := uint8(w - 1)
+	if h := x.cached(u.r[0], s); h != jit.NoReg && s >= 4 && x.flagsDead() {
+		// Nothing sees the flags: the host shifts the cached register in place (a
+		// 32-bit shift clears the upper half, as the guest's does).
+		a.ShiftRI(s, op, h, uint8(n))
+		x.rc.dirty |= 1 << (u.r[0] & 15)
+		x.fl = flagState{afDirty: x.fl.afDirty}
+		return true
+	}
 	x.loadReg(jit.RAX, u.r[0], s)
 	if op == jit.SHR {
 		x.a.MovRR(8, jit.RSI, jit.RAX) // OF is the original sign bit
