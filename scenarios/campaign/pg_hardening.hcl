@@ -879,3 +879,87 @@ scenario "a56_apic_oneshot_seeds" {
     serial = "attack_a56: LVT timer switched to one\\-shot"
   }
 }
+
+# A57-A60: hidden callbacks, borrowed dispatch, a TLB split renewed on every
+# tick (fast profile: the probe visits one text page every 220 ms), COM1
+# switched off before the stop screen.
+scenario "a57_hidden_callback_seeds" {
+  seeds       = "1..20"
+  description = "A57: hide a driver that keeps a handle filter's post-callback (no timer)"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a57_hidden_callback", "driver:hello"]
+  step {
+    at   = "30ms"
+    load = "hello"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a57_hidden_callback"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x18"
+    within      = "150ms"
+  }
+}
+
+scenario "a58_dispatch_gadget_seeds" {
+  seeds       = "1..20"
+  description = "A58: hello's dispatch entry 0 and unload routine pointed at kernel text"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a58_dispatch_gadget", "driver:hello"]
+  step {
+    at   = "30ms"
+    load = "hello"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a58_dispatch_gadget"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1C"
+    within      = "150ms"
+  }
+}
+
+scenario "a59_tlb_split_seeds" {
+  seeds       = "1..20"
+  description = "A59: getpid's text page executes a copy through a TLB split renewed on every tick"
+  max_time    = "30s"
+  requires    = ["driver:attack_a59_tlb_split", "program:svc"]
+  step {
+    at    = "100ms"
+    start = "svc"
+  }
+  step {
+    at     = "200ms"
+    load   = "attack_a59_tlb_split"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x111"
+    within      = "16s"
+  }
+}
+
+scenario "a60_uart_seeds" {
+  seeds       = "1..20"
+  description = "A60: getpid hooked, COM1's divisor latch left open"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a60_uart"]
+  step {
+    at     = "30ms"
+    load   = "attack_a60_uart"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0xA"
+    within      = "150ms"
+  }
+  expect { serial = "\\*\\*\\* STOP: 0x00000109" }
+}
