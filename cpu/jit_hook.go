@@ -290,10 +290,11 @@ func (c *CPU) jitHelper() uintptr {
 	c.jit.helpers++
 	resume, next := c.jit.resume, c.jit.resumeRIP
 	user, ac := c.user, c.RFLAGS&FlagAC
-	if p := c.jit.prof; p != nil {
-		p.add(c.uopAt(c.RIP), MissHelper, 1)
-	}
+	rip := c.RIP
 	c.execOne()
+	if p := c.jit.prof; p != nil {
+		p.add(c.uopAt(rip), MissHelper, 1) // the fetch made its page the current one
+	}
 	if atomic.LoadUint32(&c.pending) != 0 || c.RIP != next || !c.long || c.memSlow || len(c.bpPages) != 0 {
 		return 0
 	}
