@@ -107,14 +107,13 @@ extern char pg_probe_start[], pg_probe_end[];
 /* One page is probed every 220 ms of guest time (on every fourth NMI of
  * the fast profile's PIT rate, every sixteenth of the test profile's) and
  * every 880 ms in windows (every sixteenth NMI): every page once per
- * round, in an order drawn afresh for each round (page a*i + b of the
- * round's i-th probe, a prime to the page count). A round of a 25-page
- * kernel text takes 5.5 s (22 s in windows). Each probe rewrites code,
- * which an emulator pays for in the decoded or translated blocks of that
- * page, so the rate is low: a split is probed within two rounds, inside
- * the fast profile's bound, and found then unless a flush removed it
- * since the attacker last set it up (which it has to do on every tick to
- * keep it). */
+ * round, each probe's page drawn at that moment from fresh entropy among
+ * the pages the round has not probed yet. A round of a 25-page kernel
+ * text takes 5.5 s (22 s in windows). Each probe rewrites code, which an
+ * emulator pays for in the decoded or translated blocks of that page, so
+ * the rate is low: a split is probed within two rounds, inside the fast
+ * profile's bound, and found then unless a flush removed it since the
+ * attacker last set it up (which it has to do on every tick to keep it). */
 #define PROBE_STRIDE_FAST 4
 #define PROBE_STRIDE_OTHER 16
 #define PROBE_PAGES 64 /* 256 KiB of text; the kernel's is about 100 */
@@ -132,7 +131,7 @@ static struct {
 	uint64_t first, pages;
 	struct probe_page page[PROBE_PAGES];
 } probe;
-static uint64_t probe_a, probe_b, probe_i, probe_nmis;
+static uint64_t probe_done[PROBE_PAGES / 64], probe_left, probe_nmis;
 
 const void *pg_probe_table(size_t *size)
 {
@@ -176,16 +175,6 @@ static void probe_init(void)
 	}
 }
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /* Probe the instruction fetch of a kernel text page (probe.S). */
 static void nmi_probe(void)
 {
@@ -196,15 +185,24 @@ static void nmi_probe(void)
 	if (++probe_nmis % stride)
 		return;
 	uint64_t r = pg_entropy();
-	if (probe_i % pages == 0) { /* a new round, a new order */
-		probe_i = 0;
-		probe_b = r % pages;
-		probe_a = 1 + (r >> 20) % pages;
-		while (gcd(probe_a, pages) != 1)
-			probe_a++;
-		r = pg_mix64(r);
+	/* The page: drawn now, from fresh entropy, among those not probed yet
+	 * in this round; nothing stored tells which one comes next. */
+	if (probe_left == 0 || probe_left > pages) {
+		for (unsigned k = 0; k < PROBE_PAGES / 64; k++)
+			probe_done[k] = 0;
+		probe_left = pages;
 	}
-	uint64_t p = (probe_a * probe_i++ + probe_b) % pages;
+	uint64_t j = r % probe_left, p = 0;
+	for (; p < pages; p++)
+		if (!(probe_done[p / 64] >> (p % 64) & 1) && j-- == 0)
+			break;
+	if (p == pages) { /* the round's record does not add up: a new round */
+		probe_left = 0;
+		return;
+	}
+	probe_done[p / 64] |= 1ull << (p % 64);
+	probe_left--;
+	r = pg_mix64(r);
 	if (!probe.page[p].n)
 		return;
 	uint64_t va = probe.first + p * PAGE_SIZE + probe.page[p].off[r % probe.page[p].n];
