@@ -121,7 +121,76 @@ const (
 	stepOr
 	stepXor
 	stepLea // LEA r64 with a flat 64-bit address (uop.eaFlat)
+
+	// Loads and stores at a flat 64-bit address (uop.eaFlat): MOV r32/r64 from m32/m64,
+	// MOVZX r32/r64 from m8/m16, MOV m8/m32/m64 from a register or an immediate. The loop
+	// runs their TLB-hit path; anything else runs their handler as a lazy step.
+	stepLd8
+	stepLd16
+	stepLd32
+	stepLd64
+	stepSt8
+	stepSt32
+	stepSt64
 )
+
+// memKind returns the inline kind of lazy step u (a load or store at a flat address) and
+// sets op's operands for it, or returns stepLazy.
+func memKind(op *blockOp, u *uop) uint8 {
+	if !specialiseOn || !u.eaFlat || u.nargs != 2 || u.lock {
+		return stepLazy
+	}
+	k0, k1 := u.kind[0], u.kind[1]
+	switch {
+	case k0 == kReg && k1 == kMem && u.r[0]&0x10 == 0 && (u.sz[0] == 4 || u.sz[0] == 8):
+		op.d = u.r[0] & 15
+		switch {
+		case u.op == opMOV && u.sz[1] == u.sz[0]:
+			if u.sz[0] == 4 {
+				return stepLd32
+			}
+			return stepLd64
+		case u.op == opMOVZX && u.sz[1] == 1:
+			return stepLd8
+		case u.op == opMOVZX && u.sz[1] == 2:
+			return stepLd16
+		}
+	case k0 == kMem && u.op == opMOV && (u.sz[0] == 1 || u.sz[0] == 4 || u.sz[0] == 8):
+		sz := u.sz[0]
+		switch {
+		case k1 == kReg && u.sz[1] == sz && u.r[1]&0x10 == 0:
+			op.s, op.sm, op.imm = u.r[1]&15, sizeMask[sz], 0
+		case k1 == kImm:
+			op.s, op.sm, op.imm = 0, 0, u.imm&sizeMask[sz]
+		default:
+			return stepLazy
+		}
+		switch sz {
+		case 1:
+			return stepSt8
+		case 4:
+			return stepSt32
+		}
+		return stepSt64
+	}
+	return stepLazy
+}
+
+// lazyMiss runs inline load or store step op by its handler, as a lazy step (the access
+// was not a TLB hit); hit reports that it completed without leaving its TLB-hit path
+// after all (nothing to check after it).
+func (c *CPU) lazyMiss(op *blockOp) (f *Fault, hit bool) {
+	c.lazyOp = op
+	f = op.u.fn(c, &op.u)
+	if c.lazyOp != nil {
+		if f == nil {
+			c.lazyOp = nil
+			return nil, true
+		}
+		c.syncLazy()
+	}
+	return f, false
+}
 
 // inlineKind returns the inline step kind of pure step u and sets op's operands for it,
 // or returns stepPure when u has no inline form. The inline steps compute exactly what
@@ -252,6 +321,53 @@ blocks:
 				u := &op.u
 				c.GPR[op.d&15] = c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
 				continue
+			case stepLd8, stepLd16, stepLd32, stepLd64:
+				u := &op.u
+				addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+				if !c.memSlow && canonical(addr) {
+					var v uint64
+					var ok bool
+					switch op.kind {
+					case stepLd32:
+						v, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					case stepLd64:
+						v, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					case stepLd8:
+						v, ok = c.mem.TryRead8(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					default:
+						v, ok = c.mem.TryRead16(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					}
+					if ok {
+						c.GPR[op.d&15] = v
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepSt8, stepSt32, stepSt64:
+				u := &op.u
+				addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+				if !c.memSlow && canonical(addr) {
+					v := c.GPR[op.s&15]&op.sm + op.imm
+					var ok bool
+					switch op.kind {
+					case stepSt64:
+						ok = c.mem.TryWrite64(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0)
+					case stepSt32:
+						ok = c.mem.TryWrite32(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0)
+					default:
+						ok = c.mem.TryWrite8(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0)
+					}
+					if ok {
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
 			case stepPure:
 				op.u.fn(c, &op.u)
 				continue
@@ -719,7 +835,7 @@ func stepKind(op *blockOp, u *uop) uint8 {
 	case pureUop(u):
 		return inlineKind(op, u)
 	case u.lazy:
-		return stepLazy
+		return memKind(op, u)
 	}
 	return stepFull
 }
