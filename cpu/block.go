@@ -72,6 +72,7 @@ type blockOp struct {
 	// register d, source register s masked with sm plus imm (sm 0 for an immediate),
 	// result mask m and its most significant bit msb.
 	d, s, msb uint8
+	cc        uint8 // the condition of an inline fused branch
 	m, sm     uint64
 	imm       uint64
 
@@ -132,6 +133,11 @@ const (
 	stepSt8
 	stepSt32
 	stepSt64
+
+	// CMP or TEST of a register with a register or an immediate, fused with a Jcc
+	// (condition op.cc): a branch step run inline.
+	stepCmpBr
+	stepTestBr
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
@@ -286,6 +292,8 @@ blocks:
 		for i := 0; i < len(ops); i++ {
 			op := &ops[i]
 			var f *Fault
+			var taken bool
+			var next, jip uint64
 			switch op.kind {
 			case stepMov:
 				c.GPR[op.d&15] = c.GPR[op.s&15]&op.sm + op.imm
@@ -383,6 +391,18 @@ blocks:
 					}
 					c.syncLazy()
 				}
+			case stepCmpBr, stepTestBr:
+				a, bv := c.GPR[op.d&15]&op.m, c.GPR[op.s&15]&op.sm+op.imm
+				var r, cv uint64
+				if op.kind == stepTestBr {
+					r = a & bv
+				} else {
+					r = (a - bv) & op.m
+					cv = (^a & bv) | (^(a ^ bv) & r)
+				}
+				c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
+				taken = condArith(op.cc, r, cv, op.msb)
+				goto branch
 			case stepBranch:
 				c.lazyOp = op
 				f = op.br(c, &op.u)
@@ -390,38 +410,8 @@ blocks:
 				if f != nil && f != brTaken {
 					break
 				}
-				// The block's end: its last instruction is the branch.
-				c.Clock = c.blkClock + b.cnt
-				c.Instret = c.blkInstret + b.cnt
-				jip := (c.blkRIP + op.jrel) & c.ipMask
-				c.ip0 = jip
-				next := (jip + uint64(op.jlen)) & c.ipMask
-				if f == brTaken {
-					next = c.jmpTarget(next+op.jimm, op.josz)
-					if c.long && !canonical(next) {
-						c.RIP = jip
-						c.exception(c.gp(0))
-						c.runLeft -= b.cnt
-						return
-					}
-				}
-				c.RIP = next
-				c.runLeft -= b.cnt
-				if p := atomic.LoadUint32(&c.pending); p != 0 {
-					if p != pendResync {
-						return
-					}
-					c.clrPending(pendResync)
-					c.icLin = icInvalid
-					goto chain
-				}
-				if next == c.blkRIP && c.accel != AccelJIT {
-					// A loop within the block: nothing changed that could make the
-					// block stale (that sets pending work). (The translating tier
-					// looks at every block it dispatches.)
-					continue blocks
-				}
-				goto chain
+				taken = f == brTaken
+				goto branch
 			default:
 				c.setStep(op)
 				f = op.u.fn(c, &op.u)
@@ -434,7 +424,7 @@ blocks:
 				c.runLeft -= c.Clock - c.blkClock
 				return
 			}
-			next := (c.ip0 + uint64(op.u.len)) & c.ipMask
+			next = (c.ip0 + uint64(op.u.len)) & c.ipMask
 			if p := atomic.LoadUint32(&c.pending); p != 0 {
 				switch p {
 				case pendShadow:
@@ -468,6 +458,40 @@ blocks:
 				c.runLeft -= op.done
 				goto chain
 			}
+			continue
+		branch:
+			// The block's end (a branch step): its last instruction is the branch.
+			c.Clock = c.blkClock + b.cnt
+			c.Instret = c.blkInstret + b.cnt
+			jip = (c.blkRIP + op.jrel) & c.ipMask
+			c.ip0 = jip
+			next = (jip + uint64(op.jlen)) & c.ipMask
+			if taken {
+				next = c.jmpTarget(next+op.jimm, op.josz)
+				if c.long && !canonical(next) {
+					c.RIP = jip
+					c.exception(c.gp(0))
+					c.runLeft -= b.cnt
+					return
+				}
+			}
+			c.RIP = next
+			c.runLeft -= b.cnt
+			if p := atomic.LoadUint32(&c.pending); p != 0 {
+				if p != pendResync {
+					return
+				}
+				c.clrPending(pendResync)
+				c.icLin = icInvalid
+				goto chain
+			}
+			if next == c.blkRIP && c.accel != AccelJIT {
+				// A loop within the block: nothing changed that could make the block
+				// stale (that sets pending work). (The translating tier looks at every
+				// block it dispatches.)
+				continue blocks
+			}
+			goto chain
 		}
 		if last := &ops[len(ops)-1]; last.kind != stepFull {
 			// The block ended in a pure or lazy step (its length limit, the page's
@@ -693,6 +717,7 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 				if br != nil {
 					op.kind, op.br = stepBranch, br
 					op.jrel, op.jlen, op.jimm, op.josz = o-off, j.len, j.imm, j.osize
+					cmpBranch(op, f)
 				}
 				break
 			}
@@ -863,6 +888,28 @@ func pureUop(u *uop) bool {
 
 // isJccRel reports whether u is a conditional near branch to a relative target.
 func isJccRel(u *uop) bool { return isJccOp(u.op) && u.kind[0] == kRel }
+
+// cmpBranch makes fused branch step op an inline one (stepCmpBr, stepTestBr) when its
+// first instruction is CMP or TEST of a register with a register or an immediate.
+func cmpBranch(op *blockOp, u *uop) {
+	if !specialiseOn || u.op != opCMP && u.op != opTEST || u.kind[0] != kReg || u.r[0]&0x10 != 0 {
+		return
+	}
+	sz := u.sz[0]
+	op.d, op.m, op.msb, op.cc = u.r[0]&15, sizeMask[sz], sz*8-1, u.pair.aux
+	switch {
+	case u.kind[1] == kReg && u.r[1]&0x10 == 0:
+		op.s, op.sm, op.imm = u.r[1]&15, op.m, 0
+	case u.kind[1] == kImm:
+		op.s, op.sm, op.imm = 0, 0, u.imm&op.m
+	default:
+		return
+	}
+	op.kind = stepCmpBr
+	if u.aux == aluTEST {
+		op.kind = stepTestBr
+	}
+}
 
 // branchStep returns the branch-step handler (blockOp.br) of u when it is a relative
 // JMP or Jcc, else nil.
