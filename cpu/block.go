@@ -72,7 +72,9 @@ type blockOp struct {
 	// register d, source register s masked with sm plus imm (sm 0 for an immediate),
 	// result mask m and its most significant bit msb.
 	d, s, msb uint8
-	cc        uint8 // the condition of an inline fused branch
+	cc        uint8 // the condition of an inline fused branch, or a group-1 operation
+	jcc       uint8 // the condition of stepCmpMBr
+	memFirst  bool  // stepCmpMBr: memory is the first operand (else the second)
 	m, sm     uint64
 	imm       uint64
 
@@ -138,6 +140,20 @@ const (
 	// (condition op.cc): a branch step run inline.
 	stepCmpBr
 	stepTestBr
+
+	// More inline steps: a taken JMP rel (a branch step); shifts and rotates of a
+	// 32/64-bit register by an immediate count (op.imm, not zero); a group-1 operation
+	// (op.cc) of a 32/64-bit register with memory at a flat address; CMP or TEST (op.cc:
+	// aluCMP or aluTEST) of memory at a flat address with an immediate, or of a register
+	// with memory, fused with a Jcc (condition in op.jcc): a branch step.
+	stepJmp
+	stepShl
+	stepShr
+	stepSar
+	stepRol
+	stepRor
+	stepAluRM
+	stepCmpMBr
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
@@ -160,6 +176,10 @@ func memKind(op *blockOp, u *uop) uint8 {
 			return stepLd8
 		case u.op == opMOVZX && u.sz[1] == 2:
 			return stepLd16
+		case u.sz[1] == u.sz[0] && (u.op == opADD || u.op == opSUB || u.op == opAND || u.op == opOR ||
+			u.op == opXOR || u.op == opCMP || u.op == opTEST) && u.aux <= aluTEST && u.aux != aluADC && u.aux != aluSBB:
+			op.cc, op.m, op.msb = u.aux, sizeMask[u.sz[0]], u.sz[0]*8-1
+			return stepAluRM
 		}
 	case k0 == kMem && u.op == opMOV && (u.sz[0] == 1 || u.sz[0] == 4 || u.sz[0] == 8):
 		sz := u.sz[0]
@@ -236,8 +256,25 @@ func inlineKind(op *blockOp, u *uop) uint8 {
 			return stepMov
 		}
 	case opLEA:
-		if k1 == kMem && u.asize == 8 && sz == 8 && u.eaFlat {
+		if k1 == kMem && u.asize == 8 && u.eaFlat {
 			return stepLea
+		}
+	case opSHL, opSHR, opSAR, opROL, opROR:
+		if k1 != kImm || u.imm == 0 {
+			return stepPure
+		}
+		op.imm = u.imm
+		switch u.aux {
+		case shSHL:
+			return stepShl
+		case shSHR:
+			return stepShr
+		case shSAR:
+			return stepSar
+		case shROL:
+			return stepRol
+		case shROR:
+			return stepRor
 		}
 	case opADD, opSUB, opAND, opOR, opXOR:
 		if !src() {
@@ -327,8 +364,95 @@ blocks:
 				continue
 			case stepLea:
 				u := &op.u
-				c.GPR[op.d&15] = c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+				c.GPR[op.d&15] = (c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp) & op.m
 				continue
+			case stepShl:
+				n, msb := op.imm&63, op.msb&63
+				a := c.GPR[op.d&15] & op.m
+				r := (a << n) & op.m
+				cf := (a << ((n - 1) & 63)) >> msb & 1
+				c.GPR[op.d&15] = r
+				c.lf = lazyFlags{res: r, cv: cf<<msb | (r>>msb)<<(msb-1), msb: op.msb, kind: lfArith}
+				continue
+			case stepShr:
+				n, msb := op.imm&63, op.msb&63
+				a := c.GPR[op.d&15] & op.m
+				r := a >> n
+				cf := a >> ((n - 1) & 63) & 1
+				of := a >> msb
+				c.GPR[op.d&15] = r
+				c.lf = lazyFlags{res: r, cv: cf<<msb | (cf^of)<<(msb-1), msb: op.msb, kind: lfArith}
+				continue
+			case stepSar:
+				n, msb := op.imm&63, op.msb&63
+				sa := int64(c.GPR[op.d&15]<<(63-msb)) >> (63 - msb)
+				r := uint64(sa>>n) & op.m
+				cf := uint64(sa>>((n-1)&63)) & 1
+				c.GPR[op.d&15] = r
+				c.lf = lazyFlags{res: r, cv: cf<<msb | cf<<(msb-1), msb: op.msb, kind: lfArith}
+				continue
+			case stepRol:
+				msb := op.msb & 63
+				k := op.imm & uint64(msb)
+				a := c.GPR[op.d&15] & op.m
+				r := (a<<k | a>>((uint64(msb)+1-k)&127)) & op.m
+				c.GPR[op.d&15] = r
+				cf := r & 1
+				c.setCFOF(cf, r>>msb^cf)
+				continue
+			case stepRor:
+				msb := op.msb & 63
+				k := op.imm & uint64(msb)
+				a := c.GPR[op.d&15] & op.m
+				r := (a>>k | a<<((uint64(msb)+1-k)&127)) & op.m
+				c.GPR[op.d&15] = r
+				c.setCFOF(r>>msb, (r>>msb^r>>(msb-1))&1)
+				continue
+			case stepAluRM:
+				u := &op.u
+				addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+				if !c.memSlow && canonical(addr) {
+					var bv uint64
+					var ok bool
+					if op.msb == 31 {
+						bv, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					} else {
+						bv, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					}
+					if ok {
+						a := c.GPR[op.d&15] & op.m
+						var r, cv uint64
+						switch op.cc {
+						case aluADD:
+							r = (a + bv) & op.m
+							cv = (a & bv) | ((a | bv) &^ r)
+							c.GPR[op.d&15] = r
+						case aluSUB, aluCMP:
+							r = (a - bv) & op.m
+							cv = (^a & bv) | (^(a ^ bv) & r)
+							if op.cc == aluSUB {
+								c.GPR[op.d&15] = r
+							}
+						case aluAND, aluTEST:
+							r = a & bv
+							if op.cc == aluAND {
+								c.GPR[op.d&15] = r
+							}
+						case aluOR:
+							r = a | bv
+							c.GPR[op.d&15] = r
+						default: // aluXOR
+							r = a ^ bv
+							c.GPR[op.d&15] = r
+						}
+						c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
 			case stepLd8, stepLd16, stepLd32, stepLd64:
 				u := &op.u
 				addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
@@ -402,6 +526,49 @@ blocks:
 				}
 				c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
 				taken = condArith(op.cc, r, cv, op.msb)
+				goto branch
+			case stepCmpMBr:
+				u := &op.u
+				addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+				if !c.memSlow && canonical(addr) {
+					var mv uint64
+					var ok bool
+					switch op.msb {
+					case 7:
+						mv, ok = c.mem.TryRead8(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					case 31:
+						mv, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					default:
+						mv, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					}
+					if ok {
+						a, bv := mv, c.GPR[op.s&15]&op.sm+op.imm
+						if !op.memFirst {
+							a, bv = bv, mv
+						}
+						var r, cv uint64
+						if op.cc == aluTEST {
+							r = a & bv
+						} else {
+							r = (a - bv) & op.m
+							cv = (^a & bv) | (^(a ^ bv) & r)
+						}
+						c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
+						taken = condArith(op.jcc, r, cv, op.msb)
+						goto branch
+					}
+				}
+				// Not a TLB hit: the pair's handler, as a lazy branch step.
+				c.lazyOp = op
+				f = op.br(c, &op.u)
+				c.lazyOp = nil
+				if f != nil && f != brTaken {
+					break
+				}
+				taken = f == brTaken
+				goto branch
+			case stepJmp:
+				taken = true
 				goto branch
 			case stepBranch:
 				c.lazyOp = op
@@ -730,6 +897,9 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 				op := &b.ops[len(b.ops)-1]
 				op.kind, op.br = stepBranch, br
 				op.jrel, op.jlen, op.jimm, op.josz = rel, u.len, u.imm, u.osize
+				if u.op == opJMP && specialiseOn {
+					op.kind = stepJmp
+				}
 			}
 			break
 		}
@@ -892,7 +1062,26 @@ func isJccRel(u *uop) bool { return isJccOp(u.op) && u.kind[0] == kRel }
 // cmpBranch makes fused branch step op an inline one (stepCmpBr, stepTestBr) when its
 // first instruction is CMP or TEST of a register with a register or an immediate.
 func cmpBranch(op *blockOp, u *uop) {
-	if !specialiseOn || u.op != opCMP && u.op != opTEST || u.kind[0] != kReg || u.r[0]&0x10 != 0 {
+	if !specialiseOn || u.op != opCMP && u.op != opTEST {
+		return
+	}
+	if u.eaFlat && u.lazy && u.nargs == 2 {
+		// With memory: CMP/TEST m8/m32/m64, imm and CMP/TEST r32/r64, m (the forms of
+		// cmpMI*, testMI*, cmpRM*, testRM*).
+		sz := u.sz[0]
+		switch {
+		case u.kind[0] == kMem && u.kind[1] == kImm && (sz == 1 || sz == 4 || sz == 8):
+			op.memFirst, op.s, op.sm, op.imm = true, 0, 0, u.imm
+		case u.kind[0] == kReg && u.kind[1] == kMem && u.r[0]&0x10 == 0 && (sz == 4 || sz == 8) && u.sz[1] == sz:
+			op.memFirst, op.s, op.sm, op.imm = false, u.r[0]&15, sizeMask[sz], 0
+		default:
+			return
+		}
+		op.m, op.msb, op.cc, op.jcc = sizeMask[sz], sz*8-1, u.aux, u.pair.aux
+		op.kind = stepCmpMBr
+		return
+	}
+	if u.kind[0] != kReg || u.r[0]&0x10 != 0 {
 		return
 	}
 	sz := u.sz[0]

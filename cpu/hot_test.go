@@ -31,6 +31,13 @@ var hotForms = [][]byte{
 	{0x48, 0xC1, 0xE0, 0x05}, {0x48, 0xC1, 0xE8, 0x05}, {0x48, 0xC1, 0xF8, 0x05}, {0x48, 0xC1, 0xC0, 0x05},
 	{0x48, 0xC1, 0xC8, 0x05}, {0x48, 0xD1, 0xE0}, {0x48, 0xD1, 0xE8}, {0x48, 0xD1, 0xF8}, {0x48, 0xD1, 0xC0},
 	{0x48, 0xD1, 0xC8}, {0x48, 0xC1, 0xC8, 0x3F}, {0x48, 0xC1, 0xE0, 0x3F},
+	{0xC1, 0xE8, 0x1F}, {0xC1, 0xF8, 0x1F}, {0xC1, 0xC0, 0x1F}, {0x48, 0xC1, 0xE8, 0x3F}, {0x48, 0xC1, 0xF8, 0x3F},
+	{0x48, 0xC1, 0xC0, 0x3F}, {0x41, 0xC1, 0xC9, 0x0D},
+	// LEA r32, MOVZX r, r16, byte stores, TEST r, m, CMP r, m with REX registers.
+	{0x8D, 0x44, 0x8B, 0x10}, {0x8D, 0x04, 0x0B}, {0x0F, 0xB7, 0xC3}, {0x48, 0x0F, 0xB7, 0xC3},
+	{0xC6, 0x04, 0x8B, 0x5A}, {0x88, 0x04, 0x8B}, {0x88, 0x54, 0x8B, 0x10}, {0x85, 0x04, 0x8B},
+	{0x48, 0x85, 0x04, 0x8B}, {0x4C, 0x3B, 0x44, 0x8B, 0x08}, {0x44, 0x33, 0x0C, 0x8B}, {0x4C, 0x8B, 0x14, 0x8B},
+	{0x4C, 0x89, 0x1C, 0x8B}, {0x45, 0x01, 0xD9}, {0x4D, 0x29, 0xD1}, {0x41, 0x81, 0xF1, 0x78, 0x56, 0x34, 0x12},
 }
 
 // hotPrefixes leave the flags eager, lazy (ADD) or lazy with CF in RFLAGS (INC).
@@ -80,6 +87,127 @@ func TestSpecialisedHandlers(t *testing.T) {
 					t.Fatalf("% x after % x: specialised\n GPR %x RFLAGS %#x\ngeneral\n GPR %x RFLAGS %#x",
 						code, prefix, got.GPR, got.RFLAGS, want.GPR, want.RFLAGS)
 				}
+			}
+		}
+	}
+}
+
+// TestFusedMemoryPairs checks that a compare or test with memory at [rbx+rcx*4] fused
+// with a conditional branch runs exactly as the two instructions one at a time, for
+// every condition code.
+func TestFusedMemoryPairs(t *testing.T) {
+	firsts := [][]byte{
+		{0x80, 0x3C, 0x8B, 0x00}, {0x80, 0x7C, 0x8B, 0x10, 0x7F}, {0xF6, 0x04, 0x8B, 0x0F}, {0x83, 0x3C, 0x8B, 0x05},
+		{0x81, 0x3C, 0x8B, 0x78, 0x56, 0x34, 0x92}, {0x48, 0x83, 0x3C, 0x8B, 0xFB}, {0xF7, 0x04, 0x8B, 0x78, 0x56, 0x34, 0x12},
+		{0x48, 0xF7, 0x04, 0x8B, 0x78, 0x56, 0x34, 0x92}, {0x3B, 0x04, 0x8B}, {0x48, 0x3B, 0x04, 0x8B},
+		{0x4C, 0x3B, 0x04, 0x8B}, {0x85, 0x04, 0x8B}, {0x48, 0x85, 0x04, 0x8B}, {0x39, 0x04, 0x8B},
+		{0x66, 0x83, 0x3C, 0x8B, 0x05},
+	}
+	rng := rand.New(rand.NewSource(11))
+	envs := [2]*testEnv{newTestEnv(t, 0), newTestEnv(t, 0)}
+	envs[1].c.SetBlockDispatch(false)
+	base := envs[0].c.Snapshot()
+	for _, first := range firsts {
+		for cc := byte(0); cc < 16; cc++ {
+			code := append(append([]byte{0x90}, first...), 0x70|cc, 0x01, 0xF4, 0xF4)
+			for i := 0; i < 20; i++ {
+				s := base
+				for r := range s.GPR {
+					s.GPR[r] = rng.Uint64()
+					if rng.Intn(3) == 0 {
+						s.GPR[r] = uint64(rng.Intn(5)) - 2
+					}
+				}
+				s.GPR[RSP] = tKStack
+				s.GPR[RBX] = tData
+				s.GPR[RCX] = uint64(rng.Intn(64))
+				s.RFLAGS = flagRsv1 | uint64(rng.Intn(1<<12))&flagsArith
+				data := make([]byte, 512)
+				rng.Read(data)
+				if rng.Intn(3) == 0 {
+					clear(data[s.GPR[RCX]*4 : s.GPR[RCX]*4+24])
+				}
+				var states [2]State
+				for k, e := range envs {
+					e.load(tData, data)
+					e.code(code...)
+					s.RIP = tCode
+					e.c.Restore(s)
+					e.mustHalt(10)
+					states[k] = e.c.Snapshot()
+				}
+				if states[0].GPR != states[1].GPR || states[0].RFLAGS != states[1].RFLAGS || states[0].RIP != states[1].RIP ||
+					states[0].Instret != states[1].Instret {
+					t.Fatalf("% x then J%d: blocks RIP %#x RFLAGS %#x, one at a time RIP %#x RFLAGS %#x",
+						first, cc, states[0].RIP, states[0].RFLAGS, states[1].RIP, states[1].RFLAGS)
+				}
+			}
+		}
+	}
+}
+
+// TestBlockLoops runs loops (a block that branches to its own start, loops of two blocks,
+// a JMP back) with block dispatch in budgets of random sizes, and one instruction at a
+// time in one run: registers, flags, RIP, the instruction count and memory agree.
+func TestBlockLoops(t *testing.T) {
+	loops := [][]byte{
+		// mov ecx, 57; l: add rax, rcx; ror rax, 5; mov [rbx+rcx*4], eax; sub ecx, 1; jnz l; hlt
+		{0xB9, 57, 0, 0, 0, 0x48, 0x01, 0xC8, 0x48, 0xC1, 0xC8, 0x05, 0x89, 0x04, 0x8B, 0x83, 0xE9, 0x01, 0x75, 0xF1, 0xF4},
+		// mov ecx, 40; l: movzx edx, byte [rbx+rcx]; xor eax, edx; shr edx, 3; add rsi, rdx;
+		// cmp ecx, 1; lea ecx, [rcx-1]; jmp m; m: test ecx, ecx; jne l; hlt
+		{0xB9, 40, 0, 0, 0, 0x0F, 0xB6, 0x14, 0x0B, 0x31, 0xD0, 0xC1, 0xEA, 0x03, 0x48, 0x01, 0xD6,
+			0x83, 0xF9, 0x01, 0x8D, 0x49, 0xFF, 0xEB, 0x00, 0x85, 0xC9, 0x75, 0xE8, 0xF4},
+		// mov ecx, 30; l: cmp byte [rbx+rcx], 0x80; jb s; add eax, 3; s: sub ecx, 1; jae l; hlt
+		{0xB9, 30, 0, 0, 0, 0x80, 0x3C, 0x0B, 0x80, 0x72, 0x03, 0x83, 0xC0, 0x03, 0x83, 0xE9, 0x01, 0x73, 0xF2, 0xF4},
+	}
+	rng := rand.New(rand.NewSource(13))
+	envs := [2]*testEnv{newTestEnv(t, 0), newTestEnv(t, 0)}
+	envs[1].c.SetBlockDispatch(false)
+	base := envs[0].c.Snapshot()
+	for n, code := range loops {
+		for i := 0; i < 30; i++ {
+			s := base
+			for r := range s.GPR {
+				s.GPR[r] = rng.Uint64()
+			}
+			s.GPR[RSP] = tKStack
+			s.GPR[RBX] = tData
+			s.RFLAGS = flagRsv1
+			data := make([]byte, 512)
+			rng.Read(data)
+			var states [2]State
+			var mem [2][]byte
+			for k, e := range envs {
+				e.load(tData, data)
+				e.code(code...)
+				s.RIP = tCode
+				e.c.Restore(s)
+				if k == 0 {
+					for j := 0; ; j++ {
+						if j > 10000 {
+							t.Fatalf("loop %d did not halt", n)
+						}
+						k, in0 := uint64(1+rng.Intn(12)), e.c.Instret
+						ex := e.run(k)
+						halt := ex.Reason == ExitHalt || ex.Reason == ExitDeadHalt
+						if e.c.Instret-in0 > k || !halt && e.c.Instret-in0 != k {
+							t.Fatalf("loop %d: a budget of %d ran %d instructions", n, k, e.c.Instret-in0)
+						}
+						if halt {
+							break
+						}
+					}
+				} else {
+					e.mustHalt(100000)
+				}
+				states[k] = e.c.Snapshot()
+				mem[k] = make([]byte, len(data))
+				e.m.ReadPhys(tData, mem[k])
+			}
+			if states[0].GPR != states[1].GPR || states[0].RFLAGS != states[1].RFLAGS || states[0].RIP != states[1].RIP ||
+				states[0].Instret != states[1].Instret || string(mem[0]) != string(mem[1]) {
+				t.Fatalf("loop %d: blocks RIP %#x Instret %d GPR %x, one at a time RIP %#x Instret %d GPR %x",
+					n, states[0].RIP, states[0].Instret, states[0].GPR, states[1].RIP, states[1].Instret, states[1].GPR)
 			}
 		}
 	}
