@@ -72,8 +72,8 @@ type blockOp struct {
 	// register d, source register s masked with sm plus imm (sm 0 for an immediate),
 	// result mask m and its most significant bit msb.
 	d, s, msb uint8
-	cc        uint8 // the condition of an inline fused branch, or a group-1 operation
-	jcc       uint8 // the condition of stepCmpMBr
+	cc        uint8 // a group-1 operation (stepAluRM, stepCmpMBr)
+	jcc       uint8 // the condition of an inline fused branch
 	memFirst  bool  // stepCmpMBr: memory is the first operand (else the second)
 	m, sm     uint64
 	imm       uint64
@@ -137,7 +137,7 @@ const (
 	stepSt64
 
 	// CMP or TEST of a register with a register or an immediate, fused with a Jcc
-	// (condition op.cc): a branch step run inline.
+	// (condition op.jcc): a branch step run inline.
 	stepCmpBr
 	stepTestBr
 
@@ -154,11 +154,23 @@ const (
 	stepRor
 	stepAluRM
 	stepCmpMBr
+
+	// PUSH and POP of a 64-bit register in 64-bit mode (pushR64, popR64).
+	stepPush
+	stepPop
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
 // sets op's operands for it, or returns stepLazy.
 func memKind(op *blockOp, u *uop) uint8 {
+	if specialiseOn && (u.op == opPUSH || u.op == opPOP) && u.nargs == 1 && u.kind[0] == kReg && u.osize == 8 {
+		// The lazy forms of PUSH and POP are those of pushR64 and popR64.
+		op.d = u.r[0] & 15
+		if u.op == opPUSH {
+			return stepPush
+		}
+		return stepPop
+	}
 	if !specialiseOn || !u.eaFlat || u.nargs != 2 || u.lock {
 		return stepLazy
 	}
@@ -331,6 +343,7 @@ blocks:
 			var f *Fault
 			var taken bool
 			var next, jip uint64
+			var fr, fcv uint64 // an inline fused compare's result and carry vector
 			switch op.kind {
 			case stepMov:
 				c.GPR[op.d&15] = c.GPR[op.s&15]&op.sm + op.imm
@@ -517,16 +530,36 @@ blocks:
 				}
 			case stepCmpBr, stepTestBr:
 				a, bv := c.GPR[op.d&15]&op.m, c.GPR[op.s&15]&op.sm+op.imm
-				var r, cv uint64
 				if op.kind == stepTestBr {
-					r = a & bv
+					fr, fcv = a&bv, 0
 				} else {
-					r = (a - bv) & op.m
-					cv = (^a & bv) | (^(a ^ bv) & r)
+					fr = (a - bv) & op.m
+					fcv = (^a & bv) | (^(a ^ bv) & fr)
 				}
-				c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
-				taken = condArith(op.cc, r, cv, op.msb)
-				goto branch
+				goto cond
+			case stepPush:
+				sp := c.GPR[RSP] - 8
+				if !c.memSlow && c.mem.TryWrite64(mmu.VAddr(sp), c.GPR[op.d&15], c.user, c.RFLAGS&FlagAC != 0) {
+					c.GPR[RSP] = sp
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepPop:
+				sp := c.GPR[RSP]
+				if !c.memSlow {
+					if v, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0); ok {
+						c.GPR[RSP] = sp + 8
+						c.GPR[op.d&15] = v
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
 			case stepCmpMBr:
 				u := &op.u
 				addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
@@ -546,16 +579,13 @@ blocks:
 						if !op.memFirst {
 							a, bv = bv, mv
 						}
-						var r, cv uint64
 						if op.cc == aluTEST {
-							r = a & bv
+							fr, fcv = a&bv, 0
 						} else {
-							r = (a - bv) & op.m
-							cv = (^a & bv) | (^(a ^ bv) & r)
+							fr = (a - bv) & op.m
+							fcv = (^a & bv) | (^(a ^ bv) & fr)
 						}
-						c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
-						taken = condArith(op.jcc, r, cv, op.msb)
-						goto branch
+						goto cond
 					}
 				}
 				// Not a TLB hit: the pair's handler, as a lazy branch step.
@@ -626,6 +656,33 @@ blocks:
 				goto chain
 			}
 			continue
+		cond:
+			// An inline fused compare and branch: its flags, and its condition (op.jcc)
+			// from them (condArith, inlined).
+			c.lf = lazyFlags{res: fr, cv: fcv, msb: op.msb, kind: lfArith}
+			{
+				msb := op.msb & 63
+				var t bool
+				switch op.jcc >> 1 {
+				case 0: // O
+					t = (fcv>>msb^fcv>>(msb-1))&1 != 0
+				case 1: // B
+					t = fcv>>msb&1 != 0
+				case 2: // E
+					t = fr == 0
+				case 3: // BE
+					t = fcv>>msb&1 != 0 || fr == 0
+				case 4: // S
+					t = fr>>msb&1 != 0
+				case 5: // P
+					t = bits.OnesCount8(uint8(fr))&1 == 0
+				case 6: // L: SF != OF
+					t = (fr>>msb^fcv>>msb^fcv>>(msb-1))&1 != 0
+				default: // LE: ZF or SF != OF
+					t = fr == 0 || (fr>>msb^fcv>>msb^fcv>>(msb-1))&1 != 0
+				}
+				taken = t != (op.jcc&1 != 0)
+			}
 		branch:
 			// The block's end (a branch step): its last instruction is the branch.
 			c.Clock = c.blkClock + b.cnt
@@ -1085,7 +1142,7 @@ func cmpBranch(op *blockOp, u *uop) {
 		return
 	}
 	sz := u.sz[0]
-	op.d, op.m, op.msb, op.cc = u.r[0]&15, sizeMask[sz], sz*8-1, u.pair.aux
+	op.d, op.m, op.msb, op.jcc = u.r[0]&15, sizeMask[sz], sz*8-1, u.pair.aux
 	switch {
 	case u.kind[1] == kReg && u.r[1]&0x10 == 0:
 		op.s, op.sm, op.imm = u.r[1]&15, op.m, 0

@@ -187,6 +187,8 @@ func opName(u *uop) string { return x86asm.Op(u.op).String() }
 var (
 	opCMP  = uint16(x86asm.CMP)
 	opJMP  = uint16(x86asm.JMP)
+	opPUSH = uint16(x86asm.PUSH)
+	opPOP  = uint16(x86asm.POP)
 	opTEST = uint16(x86asm.TEST)
 	opADD  = uint16(x86asm.ADD)
 	opSUB  = uint16(x86asm.SUB)
