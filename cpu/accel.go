@@ -96,6 +96,10 @@ func (c *CPU) SetAccel(a Accel) error {
 	default:
 		return fmt.Errorf("unknown accelerator %v", a)
 	}
+	if a != c.accel {
+		// Blocks are built for a tier (the interpreter's follow direct jumps).
+		c.flushDecode()
+	}
 	c.accel = a
 	return nil
 }

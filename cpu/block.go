@@ -158,6 +158,10 @@ const (
 	// PUSH and POP of a 64-bit register in 64-bit mode (pushR64, popR64).
 	stepPush
 	stepPop
+
+	// A JMP rel to the same page in the middle of a block (64-bit mode, the interpreter
+	// only): the block's next step is at the target, so there is nothing to do.
+	stepJmpOn
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
@@ -600,6 +604,8 @@ blocks:
 			case stepJmp:
 				taken = true
 				goto branch
+			case stepJmpOn:
+				continue
 			case stepBranch:
 				c.lazyOp = op
 				f = op.br(c, &op.u)
@@ -949,6 +955,18 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		b.ops = append(b.ops, blockOp{u: *u, cnt: 1, rel: rel})
 		op := &b.ops[len(b.ops)-1]
 		op.kind = stepKind(op, &op.u)
+		if u.op == opJMP && u.kind[0] == kRel && c.mode == 64 && c.accel != AccelJIT && specialiseOn &&
+			len(b.ops) < maxBlockOps-1 {
+			// A direct jump within the page: the block goes on at its target (a step that
+			// only counts). The translating tier translates a block from its start to its
+			// first control transfer, so its blocks end here.
+			if t := int64(o) + int64(u.imm); t >= 0 && t < 4096 {
+				op.kind, op.br = stepJmpOn, jmpBr
+				op.jrel, op.jlen, op.jimm, op.josz = rel, u.len, u.imm, u.osize
+				o = uint64(t)
+				continue
+			}
+		}
 		if endsBlock(u) {
 			if br := branchStep(u); br != nil {
 				op := &b.ops[len(b.ops)-1]
@@ -960,6 +978,10 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 			}
 			break
 		}
+	}
+	if n := len(b.ops); n > 0 && b.ops[n-1].kind == stepJmpOn {
+		// Nothing could be decoded at the target: the jump ends the block.
+		b.ops[n-1].kind = stepJmp
 	}
 	for i := range b.ops {
 		b.ops[i].at = b.cnt + 1
