@@ -690,9 +690,13 @@ blocks:
 				taken = t != (op.jcc&1 != 0)
 			}
 		branch:
-			// The block's end (a branch step): its last instruction is the branch.
-			c.Clock = c.blkClock + b.cnt
-			c.Instret = c.blkInstret + b.cnt
+			// A branch step: a conditional branch not taken in the middle of a block goes
+			// on with the block's next step; otherwise the block ends with this step.
+			if !taken && i+1 < len(ops) && atomic.LoadUint32(&c.pending) == 0 {
+				continue
+			}
+			c.Clock = c.blkClock + op.done
+			c.Instret = c.blkInstret + op.done
 			jip = (c.blkRIP + op.jrel) & c.ipMask
 			c.ip0 = jip
 			next = (jip + uint64(op.jlen)) & c.ipMask
@@ -701,12 +705,12 @@ blocks:
 				if c.long && !canonical(next) {
 					c.RIP = jip
 					c.exception(c.gp(0))
-					c.runLeft -= b.cnt
+					c.runLeft -= op.done
 					return
 				}
 			}
 			c.RIP = next
-			c.runLeft -= b.cnt
+			c.runLeft -= op.done
 			if p := atomic.LoadUint32(&c.pending); p != 0 {
 				if p != pendResync {
 					return
@@ -822,6 +826,13 @@ func (c *CPU) enterLinked(l *blockLink, lin uint64) bool {
 	c.icLin = lin &^ 0xFFF
 	c.icPage = l.p
 	return true
+}
+
+// superblock reports whether blocks being built go on after a conditional branch (whose
+// step then leaves the block only when the branch is taken): in 64-bit mode, in the
+// interpreter (the translating tier translates a block up to its first control transfer).
+func (c *CPU) superblock() bool {
+	return c.mode == 64 && c.accel != AccelJIT && specialiseOn
 }
 
 // runPartial executes the first instructions of b that fit in the budget n (less than the
@@ -948,6 +959,9 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 					op.kind, op.br = stepBranch, br
 					op.jrel, op.jlen, op.jimm, op.josz = o-off, j.len, j.imm, j.osize
 					cmpBranch(op, f)
+					if o += uint64(j.len); c.superblock() && o < 4096 {
+						continue // the block goes on after the branch
+					}
 				}
 				break
 			}
@@ -974,6 +988,8 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 				op.jrel, op.jlen, op.jimm, op.josz = rel, u.len, u.imm, u.osize
 				if u.op == opJMP && specialiseOn {
 					op.kind = stepJmp
+				} else if c.superblock() {
+					continue // a Jcc: the block goes on after it
 				}
 			}
 			break
