@@ -68,6 +68,9 @@ type jitState struct {
 	// A helper exit's way back: the code after the instruction, and its RIP.
 	resume    uintptr
 	resumeRIP uint64
+	// entryBudget is the budget of the last entry into generated code (RDTSC counts
+	// the instructions run since from it).
+	entryBudget uint64
 	// The TLB arrays of CPL 0 and CPL 3 (RFLAGS.AC clear), which SYSCALL and SYSRET
 	// switch to.
 	tlbSup, tlbUsr jitTLBSet
@@ -247,6 +250,7 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 	var exit uint64
 	for {
 		var rest uint64
+		c.jit.entryBudget = n
 		exit, rest = jit.Enter(entry, uintptr(unsafe.Pointer(c)), n, &regs)
 		c.RFLAGS = c.RFLAGS&^flagsArith | c.jit.flagSlot&flagsArith
 		ran := n - rest

@@ -8,7 +8,7 @@ import (
 )
 
 // Translation of the flag instructions with privilege rules (PUSHF, POPF, CLI, STI),
-// of CLD and STD, and of the string instructions. Each checks at run time what the interpreter
+// of CLD and STD, of RDTSC, and of the string instructions. Each checks at run time what the interpreter
 // would check (CPL against IOPL, a pending request, DF, the TLB) and leaves the
 // instruction to the interpreter, before anything of it has happened, whenever the
 // outcome is not the plain one: a fault, a change of TF or AC (which change how
@@ -18,10 +18,14 @@ import (
 
 // Offsets in the CPU struct of the state these translations read and write.
 var (
-	offCPL        = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.CPL))
-	offINTRLine   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.INTRLine))
-	offIntrShadow = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.IntrShadow))
-	offKernelGS   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.KernelGSBase))
+	offCPL         = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.CPL))
+	offINTRLine    = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.INTRLine))
+	offIntrShadow  = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.IntrShadow))
+	offKernelGS    = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.KernelGSBase))
+	offCR4         = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.CR4))
+	offClock       = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.Clock))
+	offTSCOffset   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.TSCOffset))
+	offEntryBudget = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.entryBudget))
 )
 
 // Mnemonics of this file's instructions (the dispatch in jit_xlate.go looks them up
@@ -35,6 +39,7 @@ var (
 	jopSWAPGS = jop("SWAPGS")
 	jopCLD    = jop("CLD")
 	jopSTD    = jop("STD")
+	jopRDTSC  = jop("RDTSC")
 	jopString = opSet("MOVSB", "MOVSW", "MOVSD", "MOVSQ", "STOSB", "STOSW", "STOSD", "STOSQ",
 		"LODSB", "LODSW", "LODSD", "LODSQ", "CMPSB", "CMPSW", "CMPSD", "CMPSQ", "SCASB", "SCASW", "SCASD", "SCASQ")
 )
@@ -53,7 +58,7 @@ func opSet(names ...string) map[uint16]bool {
 func jitSysOp(u *uop) bool {
 	return jopPUSHF[u.op] || jopPOPF[u.op] || u.op == jopCLI || u.op == jopSTI || u.op == jopPAUSE ||
 		u.op == jopSWAPGS || jopString[u.op] || u.op == jopSYSCALL || u.op == jopSYSRET ||
-		u.op == jopCLD || u.op == jopSTD
+		u.op == jopCLD || u.op == jopSTD || u.op == jopRDTSC
 }
 
 // jitRepOK reports whether an instruction with a repeat prefix may be translated:
@@ -85,12 +90,46 @@ func (x *xlator) sys(u *uop) bool {
 		x.a.AluMI(8, jit.OR, jit.M(hCPU, offRFLAGS), FlagDF)
 		x.clobber()
 		return true
+	case u.op == jopRDTSC:
+		return x.rdtsc()
 	case u.op == jopSYSCALL:
 		return x.syscall()
 	case u.op == jopSYSRET:
 		return x.sysret(u)
 	}
 	return false
+}
+
+// rdtsc translates RDTSC: EDX:EAX = Clock + TSCOffset, Clock being this instruction's
+// (as the interpreter counts it, the instruction included). Go's Clock is that of the
+// last entry into generated code, and the budget tells how many instructions ran since:
+// Go entered with jitState.entryBudget, and every translation charges its whole count
+// at its top (a helper exit's way back charges what is left of it), so before this
+// instruction entryBudget - R12 - (the translation's instructions from this one on)
+// ran. With CR4.TSD set outside CPL 0 the interpreter raises the #GP.
+func (x *xlator) rdtsc() bool {
+	a := x.a
+	x.clobber()
+	slow := x.stub()
+	ok := a.NewLabel()
+	a.TestMI(4, jit.M(hCPU, offCR4), CR4TSD)
+	a.Jcc(jit.CondE, ok)
+	a.AluMI(1, jit.CMP, jit.M(hCPU, offCPL), 0)
+	a.Jcc(jit.CondNE, slow)
+	a.Bind(ok)
+	a.Load(8, jit.RAX, jit.M(hCPU, offClock))
+	a.AluRM(8, jit.ADD, jit.RAX, jit.M(hCPU, offTSCOffset))
+	a.AluRM(8, jit.ADD, jit.RAX, jit.M(hCPU, offEntryBudget))
+	a.AluRR(8, jit.SUB, jit.RAX, hBudget)
+	if k := 1 - (int64(x.limit) - int64(x.done)); k != 0 {
+		a.AluRI(8, jit.ADD, jit.RAX, k)
+	}
+	a.MovRR(8, jit.RDX, jit.RAX)
+	a.ShiftRI(8, jit.SHR, jit.RDX, 32)
+	a.MovRR(4, jit.RAX, jit.RAX)
+	x.storeReg(RAX, 8, jit.RAX)
+	x.storeReg(RDX, 8, jit.RDX)
+	return true
 }
 
 // exitAfter emits an exit to Go after the current instruction (it has run: RIP is
