@@ -196,7 +196,10 @@ void va_leave(struct va_list *l, int slot)
 	spin_unlock_irqrestore(&va_lock, f);
 }
 
-static status_t begin_write(struct va_list *l)
+/* On success the lock stays held, interrupts off, until end_write: the
+ * change and its re-seal are one step for PatchGuard, whose passes run
+ * from DPCs and would otherwise find a changed array not yet re-sealed. */
+static status_t begin_write(struct va_list *l, uint64_t *flags)
 {
 	struct thread *t = current_thread();
 	uint64_t f = spin_lock_irqsave(&va_lock);
@@ -220,13 +223,12 @@ static status_t begin_write(struct va_list *l)
 		pg_seal_verify(l->e);
 		pg_seal_verify(l);
 	}
-	spin_unlock_irqrestore(&va_lock, f);
+	*flags = f;
 	return KPP_STATUS_SUCCESS;
 }
 
-static void end_write(struct va_list *l)
+static void end_write(struct va_list *l, uint64_t f)
 {
-	uint64_t f = spin_lock_irqsave(&va_lock);
 	reseal(l);
 	l->writing = false;
 	spin_unlock_irqrestore(&va_lock, f);
@@ -277,7 +279,8 @@ status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie, u
 	}
 	if (st != KPP_STATUS_SUCCESS)
 		return st;
-	if ((st = begin_write(l)) != KPP_STATUS_SUCCESS)
+	uint64_t f;
+	if ((st = begin_write(l, &f)) != KPP_STATUS_SUCCESS)
 		return st;
 	uint64_t id = next_cookie++;
 	for (uint32_t i = 0; i < count && st == KPP_STATUS_SUCCESS; i++)
@@ -310,7 +313,7 @@ status_t va_add(int which, struct va_entry *es, uint32_t count, void **cookie, u
 		if (cookie)
 			*cookie = (void *)id;
 	}
-	end_write(l);
+	end_write(l, f);
 	return st;
 }
 
@@ -331,7 +334,8 @@ status_t va_remove(int which, uint64_t id, uint64_t fn, uint64_t caller)
 			return KPP_STATUS_ACCESS_DENIED;
 		}
 	}
-	status_t st = begin_write(l);
+	uint64_t f;
+	status_t st = begin_write(l, &f);
 	if (st != KPP_STATUS_SUCCESS)
 		return st;
 	uint32_t kept = 0, removed = 0;
@@ -344,7 +348,7 @@ status_t va_remove(int which, uint64_t id, uint64_t fn, uint64_t caller)
 	}
 	memset(&l->e[kept], 0, (l->n - kept) * sizeof l->e[0]);
 	l->n = kept;
-	end_write(l);
+	end_write(l, f);
 	return removed ? KPP_STATUS_SUCCESS : KPP_STATUS_INVALID_PARAMETER;
 }
 
