@@ -22,7 +22,7 @@
  *    here, and a mismatch is reported through PatchGuard's own stop path,
  *    which needs no lock the interrupted code may hold. While the stall
  *    lasts, the check is repeated every RECHECK_NMIS NMIs;
- *  - a split view of kernel text: every 220 ms (880 ms in the windows
+ *  - a split view of kernel text: every 220 ms (3.5 s in the windows
  *    profile) one page of kernel text, every page once per round, is
  *    probed through instruction fetch (probe.S): a `ret` drawn
  *    at random from the page's (found at arming) is
@@ -106,16 +106,19 @@ extern char pg_probe_start[], pg_probe_end[];
 
 /* One page is probed every 220 ms of guest time (on every fourth NMI of
  * the fast profile's PIT rate, every sixteenth of the test profile's) and
- * every 880 ms in windows (every sixteenth NMI): every page once per
- * round, each probe's page drawn at that moment from fresh entropy among
- * the pages the round has not probed yet. A round of a 25-page kernel
- * text takes 5.5 s (22 s in windows). Each probe rewrites code, which an
+/* One page is probed every 220 ms of guest time (on every fourth NMI of
+ * the fast profile's PIT rate, every sixteenth of the test profile's) and
+ * every 3.5 s in windows (every 64th NMI): every page once per round,
+ * each probe's page drawn at that moment from fresh entropy among the
+ * pages the round has not probed yet. A round of a 25-page kernel text
+ * takes 5.5 s (88 s in windows). Each probe rewrites code, which an
  * emulator pays for in the decoded or translated blocks of that page, so
  * the rate is low: a split is probed within two rounds, inside the fast
  * profile's bound, and found then unless a flush removed it since the
  * attacker last set it up (which it has to do on every tick to keep it). */
 #define PROBE_STRIDE_FAST 4
-#define PROBE_STRIDE_OTHER 16
+#define PROBE_STRIDE_TEST 16
+#define PROBE_STRIDE_WINDOWS 64 /* 3.5 s: the profile's budget is a hundred times smaller */
 #define PROBE_PAGES 64 /* 256 KiB of text; the kernel's is about 100 */
 #define PROBE_SITES 8 /* per page */
 
@@ -131,7 +134,7 @@ static struct {
 	uint64_t first, pages;
 	struct probe_page page[PROBE_PAGES];
 } probe;
-static uint64_t probe_done[PROBE_PAGES / 64], probe_left, probe_nmis;
+static uint64_t probe_done[PROBE_PAGES / 64], probe_left, probe_nmis, probe_mask;
 
 const void *pg_probe_table(size_t *size)
 {
@@ -175,15 +178,14 @@ static void probe_init(void)
 	}
 }
 
-/* Probe the instruction fetch of a kernel text page (probe.S). */
-static void nmi_probe(void)
+/* Probe the instruction fetch of a kernel text page (probe.S), on one NMI
+ * in probe_mask + 1; out of line, so the other NMIs pay for no register
+ * saves. */
+static __attribute__((noinline)) void nmi_probe(void)
 {
 	if (pg.hold || pg.stopping || !probe.pages)
 		return;
 	uint64_t pages = probe.pages;
-	uint64_t stride = pg.profile == KPP_PG_PROFILE_FAST ? PROBE_STRIDE_FAST : PROBE_STRIDE_OTHER;
-	if (++probe_nmis % stride)
-		return;
 	uint64_t r = pg_entropy();
 	/* The page: drawn now, from fresh entropy, among those not probed yet
 	 * in this round; nothing stored tells which one comes next. */
@@ -248,7 +250,8 @@ void pg_nmi(const struct trap_frame *tf)
 	if (!nmi_on)
 		return;
 	uint32_t t0 = pg_rdtsc32();
-	nmi_probe();
+	if (!(++probe_nmis & probe_mask))
+		nmi_probe();
 	/* Started, so armed and live (pg_nmi_start runs just before "live" is
 	 * set: one NMI may fall between). */
 	nmi_off = pg.nmi_armed && pg.live ? 0 : nmi_off + 1;
@@ -322,6 +325,11 @@ void pg_nmi_start(void)
 		nmi_passes[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
 	nmi_idle = 0;
 	nmi_idle_limit = pg.nmi_idle_max;
+	probe_mask = (pg.profile == KPP_PG_PROFILE_FAST	     ? PROBE_STRIDE_FAST
+		      : pg.profile == KPP_PG_PROFILE_WINDOWS ? PROBE_STRIDE_WINDOWS
+							     : PROBE_STRIDE_TEST) -
+		     1;
+	probe_nmis = 0;
 	nmi_stride = 0; /* a power of two minus one, up to a 64th of the idle limit */
 	while ((nmi_stride + 1) * 128 <= nmi_idle_limit)
 		nmi_stride = nmi_stride * 2 + 1;
