@@ -106,8 +106,6 @@ extern char pg_probe_start[], pg_probe_end[];
 
 /* One page is probed every 220 ms of guest time (on every fourth NMI of
  * the fast profile's PIT rate, every sixteenth of the test profile's) and
-/* One page is probed every 220 ms of guest time (on every fourth NMI of
- * the fast profile's PIT rate, every sixteenth of the test profile's) and
  * every 3.5 s in windows (every 64th NMI): every page once per round,
  * each probe's page drawn at that moment from fresh entropy among the
  * pages the round has not probed yet. A round of a 25-page kernel text
