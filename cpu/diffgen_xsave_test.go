@@ -71,6 +71,13 @@ func xsaveForms() []dform {
 				g.emit(insn{pfx: p, w: w, op: []byte{0x0F, 0xAE}, modrm: true, reg: v.digit, rm: g.memAt(a, a32), opReg: -1}, a)
 				g.raw(x87Init...)
 				ignore(g, a)
+				if v.digit == 6 && g.c.in.XMM == ([16][2]uint64{}) {
+					// XMM registers in their initial configuration: XSAVEOPT
+					// skips them when the host's XINUSE[1] is clear, which a
+					// preemption can change (see above), so whether the host
+					// writes bytes 160-415 is not the snippet's to decide.
+					g.c.memIgn = append(g.c.memIgn, memRange{int(a-native.MemAddr) + 160, 256})
+				}
 			})
 		}
 	}
