@@ -88,7 +88,7 @@ type Result struct {
 	MeasureFromNS      uint64 `json:"measure_from_ns,omitempty"`
 	InstructionsAtMark uint64 `json:"instructions_at_mark,omitempty"`
 	CompareWith        string `json:"compare_with,omitempty"`
-	WallNS         int64         `json:"wall_ns"`
+	WallNS             int64  `json:"wall_ns"`
 	// StartNS is when the run started (Unix ns, host clock): with WallNS it
 	// gives the elapsed time of a campaign.
 	StartNS    int64  `json:"start_ns"`
