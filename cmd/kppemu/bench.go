@@ -114,6 +114,9 @@ func benchAction(c *cli.Context) error {
 		if !o.QEMU {
 			return &exitStatus{exitHostError, "--check compares kppemu/QEMU ratios: it needs " + qemu.Binary}
 		}
+		if tier, err := bench.ResolveAccel(o.Accel); err == nil && base.Accel != "" && base.Accel != tier {
+			return &exitStatus{exitHostError, fmt.Sprintf("--check: %s measured the %s tier, this run measures %s (--accel %s)", p, base.Accel, tier, base.Accel)}
+		}
 	}
 	results, err := bench.Run(o)
 	if len(results) > 0 {

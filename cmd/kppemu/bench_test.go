@@ -2,10 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/kppemu/kppemu/emu/bench"
+	"github.com/kppemu/kppemu/images/qemu"
 
 	"github.com/stretchr/testify/require"
 )
@@ -58,4 +60,11 @@ func TestBenchCommand(t *testing.T) {
 	r = kppemu(t, "", "bench", "--workload", "sieve", "--qemu=false", "--check", "../../emu/bench/baseline.json")
 	require.Equal(t, exitHostError, r.status)
 	require.Contains(t, r.stderr, "--check compares kppemu/QEMU ratios")
+
+	// A baseline of one tier does not check another: refused before anything runs.
+	if _, err := exec.LookPath(qemu.Binary); err == nil {
+		r = kppemu(t, "", "bench", "--workload", "sieve", "--accel", "jit", "--check", "../../emu/bench/baseline.json")
+		require.Equal(t, exitHostError, r.status)
+		require.Contains(t, r.stderr, "baseline.json measured the interp tier, this run measures jit (--accel interp)")
+	}
 }
