@@ -16,9 +16,15 @@ import (
 // process): a guard against a hang, far above the milliseconds each takes.
 const waitCPU = time.Minute
 
-// screenText returns the simulated screen's characters, row by row.
+// screenText returns the simulated screen's characters, row by row, or ""
+// while the view is still initialising the screen (tcell's Init sets the
+// size before it allocates the cells, so a reader can see one without the
+// other).
 func screenText(sc tcell.SimulationScreen) string {
 	cells, w, h := sc.GetContents()
+	if len(cells) < w*h {
+		return ""
+	}
 	var b strings.Builder
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
