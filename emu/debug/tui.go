@@ -44,9 +44,14 @@ func (t *tuiSerial) text() string {
 
 // RunTUI runs the full-screen view on the terminal until the user leaves
 // it (q, quit, or Ctrl-D on an empty command line).
-func (s *Session) RunTUI() error { return s.runTUI(nil) }
+func (s *Session) RunTUI() error { return s.runTUI(nil, nil) }
 
-func (s *Session) runTUI(screen tcell.Screen) error {
+// runTUI runs the view on screen (the terminal when nil). ready, when not
+// nil, receives the application once the screen is initialised and before
+// the view's event loop starts: the loop is the only goroutine that draws,
+// so whatever reads the screen must do it through the application's
+// QueueUpdate.
+func (s *Session) runTUI(screen tcell.Screen, ready func(*tview.Application)) error {
 	app := tview.NewApplication()
 	if screen != nil {
 		app.SetScreen(screen)
@@ -128,8 +133,13 @@ func (s *Session) runTUI(screen tcell.Screen) error {
 				outBuf.WriteString(rest)
 			}
 			outMu.Unlock()
-			busy.Store(false)
-			app.QueueUpdateDraw(func() { refresh(&before) })
+			// The next command may start only once the panels have been
+			// read from the stopped machine: busy is cleared on the view's
+			// goroutine, after the refresh.
+			app.QueueUpdateDraw(func() {
+				refresh(&before)
+				busy.Store(false)
+			})
 		}()
 	})
 	app.SetInputCapture(func(ev *tcell.EventKey) *tcell.EventKey {
@@ -176,7 +186,11 @@ func (s *Session) runTUI(screen tcell.Screen) error {
 	root := tview.NewFlex().SetDirection(tview.FlexRow).
 		AddItem(top, 0, 3, false).AddItem(mid, 0, 2, false).AddItem(bottom, 0, 2, false).
 		AddItem(cmd, 1, 0, true)
-	return app.SetRoot(root, true).SetFocus(cmd).Run()
+	app.SetRoot(root, true).SetFocus(cmd)
+	if ready != nil {
+		ready(app)
+	}
+	return app.Run()
 }
 
 // tuiCode disassembles around RIP: from the start of its function when
