@@ -103,7 +103,7 @@ func benchAction(c *cli.Context) error {
 		defer pprof.StopCPUProfile()
 	}
 	if n := c.Int("jit-profile"); n > 0 {
-		return benchJITProfile(os.Stdout, o, n)
+		return benchJITProfile(stdout, o, n)
 	}
 	var base bench.Report
 	if p := c.String("check"); p != "" {
@@ -121,10 +121,10 @@ func benchAction(c *cli.Context) error {
 	results, err := bench.Run(o)
 	if len(results) > 0 {
 		if c.Bool("json") {
-			if err := bench.NewReport(o, results).WriteJSON(os.Stdout); err != nil {
+			if err := bench.NewReport(o, results).WriteJSON(stdout); err != nil {
 				return &exitStatus{exitHostError, err.Error()}
 			}
-		} else if err := bench.WriteText(os.Stdout, o, results, tableWidth(c, bench.DefaultWidth)); err != nil {
+		} else if err := bench.WriteText(stdout, o, results, tableWidth(c, bench.DefaultWidth)); err != nil {
 			return &exitStatus{exitHostError, "writing the results: " + err.Error()}
 		}
 	}

@@ -171,7 +171,7 @@ func (c *console) close() {
 // terminal.
 func (c *console) read() {
 	buf := make([]byte, 4096)
-	esc := escape{help: func() { os.Stdout.WriteString(escapeHelp) }}
+	esc := escape{help: func() { io.WriteString(stdout, escapeHelp) }}
 	for {
 		n, err := os.Stdin.Read(buf)
 		if n > 0 {

@@ -100,7 +100,7 @@ func debugAction(c *cli.Context) error {
 	if err != nil {
 		return &exitStatus{exitHostError, err.Error()}
 	}
-	serialOut := io.Writer(&crlfWriter{w: os.Stdout})
+	serialOut := io.Writer(&crlfWriter{w: stdout})
 	serialOut.(*crlfWriter).raw.Store(interactive)
 	closeSerial := func() error { return nil }
 	if p := c.String("serial"); p != "" {
@@ -146,13 +146,13 @@ func openDebugger(c *cli.Context, m *emu.Machine, kernel []byte, serial io.Write
 		return &exitStatus{exitHostError, err.Error()}
 	}
 	defer s.Close()
-	out := bufio.NewWriter(os.Stdout)
+	out := bufio.NewWriter(stdout)
 	defer out.Flush()
 	// Before the console runs, a terminal may be in raw mode already
 	// (boot's console): lines need "\r\n".
 	pre := out
 	if interactive {
-		cw := &crlfWriter{w: os.Stdout}
+		cw := &crlfWriter{w: stdout}
 		cw.raw.Store(true)
 		pre = bufio.NewWriter(cw)
 	}
@@ -179,7 +179,7 @@ func openDebugger(c *cli.Context, m *emu.Machine, kernel []byte, serial io.Write
 			hist = filepath.Join(home, ".kppemu_history")
 		}
 	}
-	cfg := debug.ConsoleConfig{In: in, Out: os.Stdout, Terminal: -1, HistoryFile: hist}
+	cfg := debug.ConsoleConfig{In: in, Out: stdout, Terminal: -1, HistoryFile: hist}
 	if in == io.Reader(os.Stdin) {
 		// The full-screen view reads the terminal itself: only when nothing
 		// else (boot's serial console) is reading it.
@@ -197,7 +197,7 @@ func openDebugger(c *cli.Context, m *emu.Machine, kernel []byte, serial io.Write
 		}
 	} else {
 		out.Flush()
-		cfg.Out = os.Stdout // unbuffered: in order with the serial output
+		cfg.Out = stdout // unbuffered: in order with the serial output
 	}
 	if err := s.RunConsole(cfg); err != nil {
 		out.Flush()

@@ -74,7 +74,7 @@ func disasmAction(c *cli.Context) error {
 		}
 		n = v
 	}
-	w := bufio.NewWriter(os.Stdout)
+	w := bufio.NewWriter(stdout)
 	defer w.Flush()
 	if err := img.Disasm(w, c.Args().First(), n, c.Bool("att")); err != nil {
 		return &exitStatus{exitHostError, err.Error()}

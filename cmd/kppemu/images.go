@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -20,7 +19,7 @@ func imagesCommand() *cli.Command {
 			&cli.BoolFlag{Name: "sha256", Usage: "print each image's size and SHA-256 instead of its description"},
 		},
 		Action: func(c *cli.Context) error {
-			w := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
+			w := tabwriter.NewWriter(stdout, 0, 8, 2, ' ', 0)
 			if c.Bool("sha256") {
 				fmt.Fprintln(w, "NAME\tKIND\tSIZE\tSHA-256")
 			} else {

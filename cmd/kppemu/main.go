@@ -40,8 +40,10 @@ func main() {
 // run executes the CLI and returns the process exit status.
 func run(args []string) int {
 	cli.FlagStringer = flagString
+	stdout = &stdoutWriter{w: os.Stdout}
 	var unknown string
 	app := &cli.App{
+		Writer:  stdout,
 		Name:    "kppemu",
 		Usage:   "a full-system x86-64 emulator for a PatchGuard guest kernel",
 		Version: version(),
@@ -53,7 +55,20 @@ func run(args []string) int {
 		// `kppemu frob` and `kppemu help frob`: an error naming the commands.
 		CommandNotFound: func(_ *cli.Context, name string) { unknown = name },
 	}
+	status := runApp(app, args, &unknown)
+	// A command that failed has said why (its own write errors included);
+	// one that succeeded but lost output fails here.
+	if werr := stdout.failed(); werr != nil && status == exitOK {
+		fmt.Fprintf(os.Stderr, "kppemu: writing to standard output: %v\n", werr)
+		status = exitHostError
+	}
+	return status
+}
+
+// runApp runs the command line and returns its exit status.
+func runApp(app *cli.App, args []string, unknownName *string) int {
 	err := app.Run(args)
+	unknown := *unknownName
 	if unknown != "" && err == nil {
 		var names []string
 		for _, c := range app.VisibleCommands() {

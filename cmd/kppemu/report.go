@@ -53,7 +53,7 @@ func reportMergeAction(c *cli.Context) error {
 		reps = append(reps, rep)
 	}
 	merged, mergeErr := scenario.Merge(reps)
-	if err := writeReport(merged, os.Stdout, c.String("out"), c.Bool("json"), reportOptions(c)); err != nil {
+	if err := writeReport(merged, stdout, c.String("out"), c.Bool("json"), reportOptions(c)); err != nil {
 		return err
 	}
 	if mergeErr != nil {

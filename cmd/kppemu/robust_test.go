@@ -108,6 +108,39 @@ func TestBootWriteErrors(t *testing.T) {
 	require.Contains(t, r.stderr, "writing events to /dev/full")
 }
 
+// Output written to a standard output that fails (a full disk) ends in a
+// message and status 2, whichever command wrote it.
+func TestStdoutWriteErrors(t *testing.T) {
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full")
+	}
+	defer full.Close()
+	drv := filepath.Join(t.TempDir(), "hello.ko")
+	b, err := os.ReadFile("../../images/bin/drivers/hello.ko")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(drv, b, 0o644))
+	for _, args := range [][]string{
+		{"--version"},
+		{"help", "run"},
+		{"boot", "--help"},
+		{"boot", "--device", "help"},
+		{"disasm", "--kernel", testGuest},
+		{"sign", "--verify", drv},
+		{"debug", "--kernel", testGuest, "--no-record"},
+	} {
+		cmd := exec.Command(kppemuBinary(t), args...)
+		cmd.Stdin = strings.NewReader("info registers\n")
+		cmd.Stdout = full
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		_ = cmd.Run()
+		require.Equal(t, exitHostError, cmd.ProcessState.ExitCode(), "kppemu %v; stderr: %s", args, stderr.String())
+		require.Contains(t, stderr.String(), "no space left on device", "kppemu %v", args)
+		require.NotContains(t, stderr.String(), "panic", "kppemu %v", args)
+	}
+}
+
 // Files are checked against guest RAM before they are read; guest time
 // is bounded.
 func TestBootInputLimits(t *testing.T) {
@@ -150,7 +183,7 @@ func TestBootMaxWall(t *testing.T) {
 // there to echo it.
 func TestBootLateInput(t *testing.T) {
 	cmd := exec.Command(kppemuBinary(t), "boot", "--kernel", testGuest, "--append", "echo",
-		"--max-time", "20s", "--max-wall", "2m")
+		"--max-time", "2m", "--max-wall", "10m")
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	defer stdin.Close()

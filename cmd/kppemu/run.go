@@ -241,7 +241,7 @@ func runAction(c *cli.Context) error {
 		}
 		rep.Passed = false
 	}
-	if err := writeReport(rep, os.Stdout, c.String("out"), c.Bool("json"), reportOptions(c)); err != nil {
+	if err := writeReport(rep, stdout, c.String("out"), c.Bool("json"), reportOptions(c)); err != nil {
 		return err
 	}
 	if failed.m != nil {

@@ -44,7 +44,7 @@ func signCommand() *cli.Command {
 					if err != nil {
 						return fmt.Errorf("%s: %v", f, err)
 					}
-					fmt.Printf("%s: signed with %s\n", f, k)
+					fmt.Fprintf(c.App.Writer, "%s: signed with %s\n", f, k)
 					continue
 				}
 				out, err := sign.Sign(b, c.String("key"))
@@ -54,7 +54,7 @@ func signCommand() *cli.Command {
 				if err := os.WriteFile(f, out, 0o644); err != nil {
 					return fmt.Errorf("writing the signed image: %w", err)
 				}
-				fmt.Printf("%s: signed with %s\n", f, c.String("key"))
+				fmt.Fprintf(c.App.Writer, "%s: signed with %s\n", f, c.String("key"))
 			}
 			return nil
 		},
