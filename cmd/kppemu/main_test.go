@@ -39,7 +39,11 @@ func kppemuBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "kppemu")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		args := []string{"build", "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
 			buildErr = errors.New(string(out))
 		}
