@@ -516,9 +516,9 @@ func TestDisconnectMidPacket(t *testing.T) {
 	require.Equal(t, "T05thread:01;", c.ask("s"))
 	c.raw("$m10000") // no end
 	c.conn.Close()
-	for s.stub.Attached() { // until the stub has seen the connection end
-		time.Sleep(time.Millisecond)
-	}
+	// Until the stub has seen the connection end (a hang guard in CPU time).
+	require.True(t, cputime.Until(func() bool { return !s.stub.Attached() }, time.Millisecond, cputime.Self, waitCPU),
+		"the stub did not see the client go")
 
 	c2 := dial(t, s)
 	require.Equal(t, "T02thread:01;", c2.ask("?"), "the guest ran on and stopped for the new client")

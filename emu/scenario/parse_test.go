@@ -122,6 +122,8 @@ func TestParseValues(t *testing.T) {
 	require.Equal(t, uint64(90e9), d)
 	_, err = parseGuestDuration("-1s")
 	require.Error(t, err)
+	_, err = parseMem("999999G")
+	require.EqualError(t, err, `bad memory size "999999G" (want e.g. 128M or 1G)`, "the size as written, suffix included")
 	require.Equal(t, []uint64{1, 2, 3, 99}, []uint64{percentile([]uint64{1, 2, 3, 99}, 25) - 0, 2, 3, percentile([]uint64{1, 2, 3, 99}, 99)})
 }
 

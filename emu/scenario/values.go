@@ -86,8 +86,8 @@ func parseSeeds(s string) ([]uint64, error) {
 }
 
 // parseMem reads "128M", "1G", "65536K" or a plain number of MiB.
-func parseMem(s string) (uint64, error) {
-	s = strings.TrimSpace(s)
+func parseMem(text string) (uint64, error) {
+	s := strings.TrimSpace(text)
 	mult := uint64(1 << 20)
 	if n := len(s); n > 0 {
 		switch s[n-1] {
@@ -101,7 +101,7 @@ func parseMem(s string) (uint64, error) {
 	}
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || v == 0 || v > (1<<40)/mult {
-		return 0, fmt.Errorf("bad memory size %q (want e.g. 128M or 1G)", s)
+		return 0, fmt.Errorf("bad memory size %q (want e.g. 128M or 1G)", text)
 	}
 	return v * mult, nil
 }
