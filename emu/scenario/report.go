@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -115,12 +116,44 @@ func ReadJSON(r io.Reader) (*Report, error) {
 	if err := dec.Decode(&rep); err != nil {
 		return nil, err
 	}
+	if err := rep.check(); err != nil {
+		return nil, err
+	}
 	return &rep, nil
+}
+
+// check refuses a report no run could have written: a campaign size or
+// shard outside the limits, a null result, or a run beyond the campaign.
+// Merge relies on it (it counts every run of the campaign).
+func (rep *Report) check() error {
+	if rep.TotalJobs < 0 || rep.TotalJobs > hostio.MaxRuns {
+		return fmt.Errorf("total_jobs %d is outside 0..%d", rep.TotalJobs, hostio.MaxRuns)
+	}
+	if sh := rep.Shard; sh != nil && (sh.Count < 1 || sh.Count > hostio.MaxRuns || sh.Index < 0 || sh.Index >= sh.Count) {
+		return fmt.Errorf("shard %d/%d is not I/N with 0 <= I < N <= %d", sh.Index, sh.Count, hostio.MaxRuns)
+	}
+	for i, r := range rep.Results {
+		switch {
+		case r == nil:
+			return fmt.Errorf("results[%d] is null", i)
+		case r.Job >= rep.TotalJobs:
+			return fmt.Errorf("results[%d] is run %d of a campaign of %d", i, r.Job, rep.TotalJobs)
+		}
+	}
+	for i, sm := range rep.Summaries {
+		if sm == nil {
+			return fmt.Errorf("summaries[%d] is null", i)
+		}
+	}
+	return nil
 }
 
 // maxReportBytes bounds a report file read back for merging (a million
 // runs take about 2 GB of JSON; a shard holds its share).
 const maxReportBytes = 4 << 30
+
+// maxListed bounds the runs and shards a merge's problems name one by one.
+const maxListed = 10
 
 // Merge combines the reports of the shards of one campaign into the report
 // a single machine would have written: every run once, in campaign order.
@@ -135,9 +168,17 @@ func Merge(reps []*Report) (*Report, error) {
 	if reps[0].Shard != nil {
 		count = reps[0].Shard.Count
 	}
+	for i, rep := range reps {
+		if err := rep.check(); err != nil {
+			merged := NewReport(nil)
+			merged.Passed, merged.Interrupted = false, fmt.Sprintf("report %d: %v", i+1, err)
+			return merged, errors.New(merged.Interrupted)
+		}
+	}
 	var results []*Result
 	seen := map[int]int{} // job -> report index
 	var problems []string
+	dups := 0
 	shards := map[int]bool{}
 	for i, rep := range reps {
 		c := 0
@@ -160,7 +201,10 @@ func Merge(reps []*Report) (*Report, error) {
 		for _, r := range rep.Results {
 			if j, dup := seen[r.Job]; dup {
 				if r.Job >= 0 {
-					problems = append(problems, fmt.Sprintf("run %d (%s seed %d) is in reports %d and %d", r.Job, r.Scenario, r.Seed, j+1, i+1))
+					if dups < maxListed {
+						problems = append(problems, fmt.Sprintf("run %d (%s seed %d) is in reports %d and %d", r.Job, r.Scenario, r.Seed, j+1, i+1))
+					}
+					dups++
 				}
 				continue
 			}
@@ -168,24 +212,34 @@ func Merge(reps []*Report) (*Report, error) {
 			results = append(results, r)
 		}
 	}
+	if dups > maxListed {
+		problems = append(problems, fmt.Sprintf("%d more runs are in more than one report", dups-maxListed))
+	}
 	sortResults(results)
 	merged := NewReport(results)
 	merged.TotalJobs, merged.Campaign = total, campaign
-	var missing []int
+	missing := 0
 	for j := 0; j < total; j++ {
 		if _, ok := seen[j]; !ok {
-			missing = append(missing, j)
+			missing++
 		}
 	}
-	if len(missing) > 0 {
+	if missing > 0 {
 		merged.Passed = false
-		msg := fmt.Sprintf("%d of %d runs missing", len(missing), total)
+		msg := fmt.Sprintf("%d of %d runs missing", missing, total)
 		if count > 1 {
 			var absent []string
+			n := 0
 			for k := 0; k < count; k++ {
-				if !shards[k] {
+				if shards[k] {
+					continue
+				}
+				if n++; n <= maxListed {
 					absent = append(absent, fmt.Sprintf("%d/%d", k, count))
 				}
+			}
+			if n > maxListed {
+				absent = append(absent, fmt.Sprintf("and %d more", n-maxListed))
 			}
 			if len(absent) > 0 {
 				msg += " (no report from shard " + strings.Join(absent, ", ") + ")"

@@ -133,3 +133,68 @@ func TestWholeMachine(t *testing.T) {
 	require.Contains(t, NewReport([]*Result{&early, off}).wholeMachine(&early), "ended before measure_from")
 	require.Contains(t, NewReport([]*Result{on}).wholeMachine(on), "no run of off with this seed")
 }
+
+// Report files are host input: ReadJSON refuses one no run could have
+// written (merging a null result dereferenced it; a total_jobs of four
+// thousand million had Merge list as many missing runs).
+func TestReadJSONRefusesImpossibleReports(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"results":[null],"total_jobs":1}`:                           "results[0] is null",
+		`{"results":[],"total_jobs":4000000000}`:                      "total_jobs 4000000000 is outside 0..1000000",
+		`{"results":[],"total_jobs":-5}`:                              "total_jobs -5 is outside",
+		`{"results":[],"total_jobs":3,"shard":{"index":9,"count":2}}`: "shard 9/2 is not I/N",
+		`{"results":[],"total_jobs":3,"shard":{"index":0,"count":0}}`: "shard 0/0 is not I/N",
+		`{"results":[{"job":7}],"total_jobs":3}`:                      "results[0] is run 7 of a campaign of 3",
+		`{"results":[],"summaries":[null],"total_jobs":0}`:            "summaries[0] is null",
+	} {
+		_, err := ReadJSON(strings.NewReader(in))
+		require.ErrorContains(t, err, want, in)
+	}
+	rep, err := ReadJSON(strings.NewReader(`{"results":[{"job":-1,"outcome":"ERROR"},{"job":2}],"total_jobs":3,"shard":{"index":1,"count":2}}`))
+	require.NoError(t, err)
+	// Merge checks reports it did not read itself too.
+	merged, err := Merge([]*Report{rep, {Results: []*Result{nil}, TotalJobs: 1}})
+	require.ErrorContains(t, err, "report 2: results[0] is null")
+	require.False(t, merged.Passed)
+
+	// A merge's problems name ten shards, and ten duplicated runs, at most.
+	many := &Report{TotalJobs: 1000, Shard: &Shard{Index: 0, Count: 1000}}
+	for j := 0; j < 1000; j += 1000 / 50 {
+		many.Results = append(many.Results, &Result{Job: j})
+	}
+	_, err = Merge([]*Report{many, many})
+	require.ErrorContains(t, err, "run 180 (")
+	require.NotContains(t, err.Error(), "run 200 (")
+	require.ErrorContains(t, err, "40 more runs are in more than one report")
+	require.ErrorContains(t, err, "1000 runs missing (no report from shard 1/1000, ")
+	require.ErrorContains(t, err, "10/1000, and 989 more)")
+}
+
+// FuzzReadJSON: no report file makes reading, merging or printing it
+// panic, and what ReadJSON accepts merges within the campaign's limits.
+func FuzzReadJSON(f *testing.F) {
+	rep := NewReport([]*Result{
+		{Scenario: "a", File: "a.hcl", Seed: 1, Job: 0, Outcome: Pass, LatencyNS: lat(5e6), ExpectsBugCheck: true, Detected: true},
+		{Scenario: "a", File: "a.hcl", Seed: 2, Job: 2, Outcome: Fail, Failures: []string{"no bug check"}},
+		{Scenario: "b", File: "b.hcl", Job: -1, Outcome: Error, Observed: "invalid scenario"},
+	})
+	rep.TotalJobs, rep.Shard, rep.Campaign = 4, &Shard{Index: 0, Count: 2}, "fp"
+	var b bytes.Buffer
+	require.NoError(f, rep.WriteJSON(&b))
+	f.Add(b.Bytes())
+	f.Add([]byte(`{"results":[null],"total_jobs":1}`))
+	f.Add([]byte(`{"results":[],"total_jobs":4000000000}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rep, err := ReadJSON(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		merged, _ := Merge([]*Report{rep, rep})
+		if merged == nil {
+			t.Fatal("Merge returned no report")
+		}
+		var out bytes.Buffer
+		_ = merged.WriteText(&out, TextOptions{Width: DefaultWidth, AllRuns: true})
+		_ = merged.WriteJSON(&out)
+	})
+}
