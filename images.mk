@@ -71,6 +71,9 @@ PROG_CFLAGS := -std=gnu11 -O2 -g0 -ffreestanding -fno-stack-protector -fno-built
 	-fcf-protection=none -Wall -Wextra -Wno-unused-parameter -Werror \
 	-nostdlib -nostdinc -isystem $(shell $(IMG_CC) -print-file-name=include) \
 	-Ikernel/include -Iimages/programs/lib $(IMG_PREFIX)
+# benchfp is ordinary compiled C with floating point: SSE2 and x87 code from
+# the compiler (square roots as instructions: no errno).
+PROG_FP_CFLAGS := $(filter-out -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 -mno-80387,$(PROG_CFLAGS)) -fno-math-errno
 PROG_LDFLAGS := -nostdlib -z max-page-size=0x1000 -z noexecstack --build-id=none -e _start --gc-sections
 PROG_LIB    := crt0 libc $(addprefix klib-,$(KLIB_NAMES))
 # kernel/lib holds routines a program may not use: one section each, and
@@ -108,6 +111,8 @@ $(IMG_OBJ)/programs/nopie/%.o: images/programs/%.c $(PROG_HDRS) images.mk
 $(IMG_OBJ)/programs/pie/%.o: images/programs/%.c $(PROG_HDRS) images.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC $< (pie)"; $(IMG_CC) $(PROG_CFLAGS) -fpie -c $< -o $@
+
+$(IMG_OBJ)/programs/nopie/benchfp.o: PROG_CFLAGS := $(PROG_FP_CFLAGS)
 
 define PROG_RULE
 $(IMG_BIN)/programs/$(1): $(IMG_OBJ)/programs/$(2)/$(1).o $(addprefix $(IMG_OBJ)/programs/$(2)/,$(addsuffix .o,$(PROG_LIB)))

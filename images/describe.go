@@ -81,7 +81,8 @@ var descriptions = map[string]string{
 	"ssechk":  "checks that SSE registers survive thread switches",
 	"readln":  "reads one console line and prints it",
 	"pctl":    "one handle operation on a process: query, name, suspend, resume, dup",
-	"bench":   "CPU work for kppemu bench: crc32, sha256, sieve, memcpy, qsort",
+	"bench":   "CPU work for kppemu bench: crc32, sha256, sieve, memcpy, qsort, syscall, str, vm",
+	"benchfp": "floating-point and vector work for kppemu bench: fp, vec, x87",
 }
 
 // programDescriptions are the programs whose name a driver also has.

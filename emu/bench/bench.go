@@ -69,6 +69,17 @@ type Workload struct {
 	// and waits in real time where kppemu skips idle time).
 	Whole bool
 	Args  string
+	// Prog is the ring-3 program that runs the workload: "bench" when
+	// empty, "benchfp" for the floating-point and vector workloads.
+	Prog string
+}
+
+// program returns the ring-3 program of w.
+func (w Workload) program() string {
+	if w.Prog == "" {
+		return "bench"
+	}
+	return w.Prog
 }
 
 // Workloads are the standard workloads, in table order.
@@ -80,6 +91,16 @@ var Workloads = []Workload{
 	{Name: "qsort", Rounds: 40, Doc: "quicksort of 32768 numbers", want: wantQsort},
 	{Name: "syscall", Rounds: 100, Doc: "10000 getpid system calls per round (ring 3)",
 		want: func() string { return "10000 getpid calls" }},
+	{Name: "fp", Rounds: 100, Doc: "n-body and a numeric integral in double precision (scalar SSE2)",
+		want: wantFP, Prog: "benchfp"},
+	{Name: "vec", Rounds: 400, Doc: "integer, float and double loops vectorised by gcc -O3 (packed SSE2)",
+		want: wantVec, Prog: "benchfp"},
+	{Name: "x87", Rounds: 40, Doc: "a long double loop on the x87 (FILD, FMUL, FADD, FDIV, FSQRT)",
+		want: wantX87, Prog: "benchfp"},
+	{Name: "str", Rounds: 400, Doc: "REP STOSB/MOVSB/MOVSQ over 64 KiB, strlen and strcmp loops",
+		want: wantStr},
+	{Name: "vm", Rounds: 100, Doc: "vm_alloc, write and vm_free of 64 pages, 16 times per round (ring 3 and the kernel's page tables)",
+		want: wantVM},
 	{Name: "sysloop", Rounds: 4_000_000, Doc: "CPUID, MOV CR8, RDTSC, IN from an unassigned port, INVLPG (ring 0)",
 		want: func() string { return "0xff per round" }, Shell: "sysloop %d"},
 	{Name: "irqloop", Rounds: 500_000, Doc: "integer work with IRQ-safe critical sections under a 10 kHz PIT interrupt (ring 0)",
@@ -195,7 +216,11 @@ func Cmdline(w string, rounds uint64) string {
 	if wl, ok := Lookup(w); ok && wl.Shell != "" {
 		return fmt.Sprintf("%s autorun=%s;poweroff", bootArgs, fmt.Sprintf(wl.Shell, rounds))
 	}
-	return fmt.Sprintf("%s autorun=run bench %s %d;poweroff", bootArgs, w, rounds)
+	prog := "bench"
+	if wl, ok := Lookup(w); ok {
+		prog = wl.program()
+	}
+	return fmt.Sprintf("%s autorun=run %s %s %d;poweroff", bootArgs, prog, w, rounds)
 }
 
 // Boot is one boot's outcome.
@@ -320,8 +345,12 @@ func Checksum(serial, w string) (string, error) {
 	prefix := "bench " + w + ": "
 	var val string
 	found, exited := false, false
-	if wl, ok := Lookup(w); ok && wl.Shell != "" {
-		exited = true // a kernel command: no process
+	prog := "bench"
+	if wl, ok := Lookup(w); ok {
+		prog = wl.program()
+		if wl.Shell != "" {
+			exited = true // a kernel command: no process
+		}
 	}
 	for _, l := range qemu.Transcript(serial) {
 		switch {
@@ -330,7 +359,7 @@ func Checksum(serial, w string) (string, error) {
 				return "", fmt.Errorf("bench %s: more than one checksum line (a round disagreed?): %q", w, l)
 			}
 			val, found = strings.TrimPrefix(l, prefix), true
-		case strings.HasPrefix(l, "run: bench (pid "):
+		case strings.HasPrefix(l, "run: "+prog+" (pid "):
 			if !strings.HasSuffix(l, "exited, status 0x0") {
 				return "", fmt.Errorf("bench %s: %s", w, l)
 			}

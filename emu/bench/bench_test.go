@@ -56,6 +56,24 @@ func TestWorkloadTable(t *testing.T) {
 	require.Contains(t, Cmdline("sysloop", 5), "autorun=sysloop 5;poweroff")
 	require.Contains(t, Cmdline("irqloop", 5), "autorun=irqloop 5;poweroff")
 	require.Contains(t, Cmdline("syscall", 5), "autorun=run bench syscall 5;poweroff")
+	require.Contains(t, Cmdline("fp", 5), "autorun=run benchfp fp 5;poweroff")
+}
+
+// TestGuestWorkloads runs each workload of the programs briefly (2 rounds) on kppemu,
+// in the tier the environment selects: the guest's checksum matches the host's
+// reference (the floating-point ones bit for bit).
+func TestGuestWorkloads(t *testing.T) {
+	for _, name := range []string{"fp", "vec", "x87", "str", "vm"} {
+		t.Run(name, func(t *testing.T) {
+			w, ok := Lookup(name)
+			require.True(t, ok)
+			b, err := RunKppemu(Cmdline(name, 2), "")
+			require.NoError(t, err)
+			got, err := Checksum(b.Serial, name)
+			require.NoError(t, err)
+			require.Equal(t, w.Want(), got)
+		})
+	}
 }
 
 // TestIRQLoop runs the interrupt workload briefly on kppemu: its checksum

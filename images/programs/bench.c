@@ -11,6 +11,11 @@
  *   memcpy  memset then memcpy loops over 256 KiB (8-byte accesses)
  *   qsort   quicksort of 32768 32-bit numbers (branchy, recursive)
  *   syscall 10000 getpid system calls (SYSCALL/SYSRET and the kernel's entry path)
+ *   str     REP STOSB/MOVSB/MOVSQ over 64 KiB, then strlen and strcmp byte loops
+ *   vm      vm_alloc 64 pages, write each, vm_free, 16 times (page-table
+ *           writes and TLB invalidation in the kernel)
+ *
+ * Floating-point and vector work is in benchfp (compiled with SSE).
  */
 #include "kpp.h"
 #include <kpp/sha256.h>
@@ -220,6 +225,76 @@ static void sys_round(char *out, size_t n)
 	snprintf(out, n, "%u getpid calls%s", SYSCALLS, changed ? " (the pid changed)" : "");
 }
 
+/* --- str --- */
+
+#define STR_BYTES (64 * 1024)
+static uint8_t str_src[STR_BYTES], str_dst[STR_BYTES];
+
+static void str_init(void)
+{
+	fill((uint64_t *)str_src, STR_BYTES / 8, SEED);
+	/* NUL-terminated strings of 64 bytes on average. */
+	for (size_t i = 0; i < STR_BYTES; i++)
+		if (!(str_src[i] & 63))
+			str_src[i] = 0;
+	str_src[STR_BYTES - 1] = 0;
+}
+
+static void str_round(char *out, size_t n)
+{
+	memset(str_dst, 0x41, STR_BYTES);                  /* rep stosb */
+	memcpy(str_dst + 3, str_src + 1, STR_BYTES - 8);    /* rep movsb, misaligned */
+	void *d = str_dst + STR_BYTES / 2, *s = str_src;
+	size_t words = STR_BYTES / 16;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+	str_dst[STR_BYTES - 1] = 0;
+	BARRIER();
+	/* Every string of the destination: its length, and its order against
+	 * the source at the same place less 2 (equal in the first half). */
+	uint64_t total = 0, strings = 0;
+	int64_t order = 0;
+	for (size_t q = 3; q < STR_BYTES - 1;) {
+		size_t l = strlen((const char *)str_dst + q);
+		int c = strcmp((const char *)str_dst + q, (const char *)str_src + q - 2);
+		order += c < 0 ? -1 : c > 0;
+		total += l;
+		strings++;
+		q += l + 1;
+	}
+	snprintf(out, n, "0x%016lx %lu strings %lu bytes order %ld", fold((const uint64_t *)str_dst, STR_BYTES / 8),
+		 strings, total, order);
+}
+
+/* --- vm --- */
+
+#define VM_PAGES 64
+#define VM_LOOPS 16
+#define VM_BASE 0x10000000ull
+
+static void vm_init(void) {}
+
+static void vm_round(char *out, size_t n)
+{
+	uint64_t sum = 0;
+	unsigned failed = 0;
+	for (int l = 0; l < VM_LOOPS; l++) {
+		uint64_t a = VM_BASE;
+		if (vm_alloc(&a, VM_PAGES * PAGE_SIZE, KPP_PROT_READ | KPP_PROT_WRITE, 0) != KPP_STATUS_SUCCESS) {
+			failed++;
+			continue;
+		}
+		for (int i = 0; i < VM_PAGES; i++) {
+			volatile uint64_t *p = (volatile uint64_t *)(a + (uint64_t)i * PAGE_SIZE + 8 * (i & 7));
+			sum += *p; /* a fresh page reads zero */
+			*p = (uint64_t)i + 1;
+			sum += *p;
+		}
+		if (vm_free(a, VM_PAGES * PAGE_SIZE, 0) != KPP_STATUS_SUCCESS)
+			failed++;
+	}
+	snprintf(out, n, "%u pages sum %lu%s", VM_LOOPS * VM_PAGES, sum, failed ? " (a vm call failed)" : "");
+}
+
 /* --- main --- */
 
 struct workload {
@@ -235,6 +310,8 @@ static const struct workload workloads[] = {
 	{"memcpy", copy_init, copy_round},
 	{"qsort", sort_init, sort_round},
 	{"syscall", sys_init, sys_round},
+	{"str", str_init, str_round},
+	{"vm", vm_init, vm_round},
 };
 
 int main(int argc, char **argv)
@@ -245,7 +322,7 @@ int main(int argc, char **argv)
 			w = &workloads[i];
 	uint64_t rounds = 1;
 	if (!w || (argc > 2 && (!parse_u64(argv[2], &rounds) || rounds == 0))) {
-		printf("usage: bench crc32|sha256|sieve|memcpy|qsort|syscall [ROUNDS]\n");
+		printf("usage: bench crc32|sha256|sieve|memcpy|qsort|syscall|str|vm [ROUNDS]\n");
 		return 2;
 	}
 	static char first[80], cur[80];
