@@ -129,6 +129,7 @@ type xlator struct {
 	stopped   bool   // the translation stops in front of an instruction it does not translate
 	helper    []bool // by op index: the instruction is a helper exit (see helper)
 	nhelp     int    // helper exits in the translation
+	sseOK     bool   // an SSE instruction has checked CR0 and CR4 on the way here (jit_xlate_sse.go)
 }
 
 // xlPend is the exit of a backward jump that finds work pending.
@@ -357,16 +358,17 @@ func (x *xlator) prologue() (subAt int) {
 func (x *xlator) body() (stopped bool) {
 	a := x.a
 	x.ip = x.start
+	x.sseOK = false
 	for x.i = 0; x.i < x.limit && !x.end; x.i++ {
 		u := x.ops[x.i]
 		x.next = x.ip + uint64(u.len)
 		mark := a.Mark()
 		nstubs, nchains, npend := len(x.stubs), len(x.chains), len(x.pend)
-		fl, rc := x.fl, x.rc
+		fl, rc, sseOK := x.fl, x.rc, x.sseOK
 		if !x.insn(u) {
 			a.Rollback(mark)
 			x.stubs, x.chains, x.pend = x.stubs[:nstubs], x.chains[:nchains], x.pend[:npend]
-			x.fl, x.rc = fl, rc
+			x.fl, x.rc, x.sseOK = fl, rc, sseOK
 			if !x.helperExit(u) {
 				return true
 			}
@@ -421,6 +423,7 @@ func (x *xlator) helperExit(u *uop) bool {
 		}
 	}
 	x.fl = flagState{}
+	x.sseOK = false // the instruction may have changed CR0 or CR4
 	x.helper[x.i] = true
 	x.nhelp++
 	return true
@@ -968,6 +971,10 @@ func isInt(s uint8) bool { return s == 1 || s == 2 || s == 4 || s == 8 }
 // insn translates one instruction; false when it is left to the interpreter (nothing
 // has been emitted that matters: the caller rolls back).
 func (x *xlator) insn(u *uop) bool {
+	if _, ok := jitSSEOps[u.op]; ok {
+		// Before the prefix checks: F2 and F3 are these instructions' opcode bytes.
+		return !u.lock && x.sse(u)
+	}
 	branch := u.op == jopCALL || u.op == jopRET || u.op == jopJMP || jopJcc[u.op] != 0
 	if u.lock && !jitLockOK(u) || (u.rep || u.repne) && !branch && !jitRepOK(u) {
 		return false
@@ -1013,6 +1020,7 @@ func (x *xlator) insn(u *uop) bool {
 	case jopCMOVcc[u.op] != 0:
 		return x.cmov(u, jopCMOVcc[u.op]-1)
 	case jitSysOp(u):
+		x.sseOK = false
 		return x.sys(u)
 	}
 	return false

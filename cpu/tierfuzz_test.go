@@ -373,6 +373,16 @@ var faultForms = []struct {
 	{false, []byte{0xD9}, 7, nil, true, true, 2},                // fnstcw [b+d] (a helper exit in the translating tier)
 	{true, []byte{0x0F, 0xC3}, 1, nil, true, true, 8},           // movnti [b+d], rcx (a helper exit)
 	{false, []byte{0xD9}, 5, nil, true, false, 2},               // fldcw [b+d] (a helper exit)
+	{false, []byte{0xF3, 0x0F, 0x6F}, 0, nil, true, false, 16},  // movdqu xmm0, [b+d]
+	{false, []byte{0x0F, 0x11}, 1, nil, true, true, 16},         // movups [b+d], xmm1
+	{false, []byte{0xF2, 0x0F, 0x58}, 2, nil, true, false, 8},   // addsd xmm2, [b+d]
+	{false, []byte{0xF2, 0x0F, 0x11}, 0, nil, true, true, 8},    // movsd [b+d], xmm0
+	{true, []byte{0xF2, 0x0F, 0x2A}, 1, nil, true, false, 8},    // cvtsi2sd xmm1, qword [b+d]
+	{false, []byte{0x66, 0x0F, 0x2E}, 0, nil, true, false, 8},   // ucomisd xmm0, [b+d]
+	{false, []byte{0x66, 0x0F, 0xEF}, 0, nil, false, false, 0},  // pxor xmm0, xmm0-2
+	{false, []byte{0xF2, 0x0F, 0x59}, 1, nil, false, false, 0},  // mulsd xmm1, xmm0-2
+	{false, []byte{0x66, 0x0F, 0x7E}, 2, nil, true, true, 4},    // movd [b+d], xmm2
+	{false, []byte{0xF3, 0x0F, 0x7E}, 1, nil, true, false, 8},   // movq xmm1, [b+d]
 }
 
 // strForm marks a string form of faultForms.
@@ -408,8 +418,8 @@ func faultBlock(pairs []byte) (code []byte, bases []int, disps, offs []uint64) {
 			rm = int(pairs[i+1]) % 3 // RAX, RCX or RDX
 		}
 		op := f.op
-		if op[0] == 0xF0 {
-			code = append(code, 0xF0) // LOCK goes before REX
+		if op[0] == 0xF0 || op[0] == 0x66 || op[0] == 0xF2 || op[0] == 0xF3 {
+			code = append(code, op[0]) // LOCK and the mandatory prefixes go before REX
 			op = op[1:]
 		}
 		rex := byte(0)
@@ -529,6 +539,13 @@ func TestTierFaultEveryPositionString(t *testing.T) {
 func TestTierFaultEveryPositionHelper(t *testing.T) {
 	faultEveryPosition(t, []byte{0, 0, 29, 8, 1, 0, 14, 0, 15, 1, 2, 8, 16, 2, 30, 0, 3, 0, 17, 3, 14, 0, 5, 8,
 		6, 0, 31, 16, 7, 0, 15, 0, 8, 0}, 11)
+}
+
+// TestTierFaultEveryPositionSSE is TestTierFaultEveryPosition with SSE loads, stores,
+// arithmetic, conversions and compares (translated, in the translating tier) between
+// the integer forms.
+func TestTierFaultEveryPositionSSE(t *testing.T) {
+	faultEveryPosition(t, []byte{32, 0, 38, 1, 34, 8, 33, 0, 35, 8, 39, 2, 36, 0, 37, 8, 40, 0, 41, 8, 0, 0, 1, 8}, 10)
 }
 
 // faultEveryPosition runs the block of pairs (see faultBlock), of n memory

@@ -848,3 +848,66 @@ func (a *Asm) StoreAH(m Mem) {
 	a.byte1(0x88)
 	a.modrmMem(4, m)
 }
+
+// XReg is an XMM register (X0..X15) in encoding order.
+type XReg uint8
+
+// The XMM registers generated code uses as scratch (X15 is the Go runtime's zero
+// register: the trampoline's ABI0 wrapper restores it, but nothing here needs it).
+const (
+	X0 XReg = iota
+	X1
+	X2
+)
+
+// sse emits the mandatory prefix pfx (0: none), REX (W when w, R from reg, X and B
+// from index and base) and the opcode bytes op of a legacy-SSE instruction.
+func (a *Asm) sse(pfx byte, w bool, op []byte, reg byte, base, index Reg) {
+	if pfx != 0 {
+		a.byte1(pfx)
+	}
+	var rex byte
+	if w {
+		rex |= 8
+	}
+	rex |= reg >> 3 & 1 << 2
+	if index != NoReg {
+		rex |= highBit(index) << 1
+	}
+	if base != NoReg {
+		rex |= highBit(base)
+	}
+	if rex != 0 {
+		a.byte1(0x40 | rex)
+	}
+	a.b = append(a.b, op...)
+}
+
+// SSERR emits a legacy-SSE instruction (prefix pfx, REX.W when w, opcode bytes op,
+// starting with 0F) with ModRM reg=reg and r/m the register rm; reg and rm are register
+// numbers, XMM or general as the instruction defines them.
+func (a *Asm) SSERR(pfx byte, w bool, op []byte, reg, rm byte) {
+	a.sse(pfx, w, op, reg, Reg(rm), NoReg)
+	a.byte1(0xC0 | (reg&7)<<3 | rm&7)
+}
+
+// SSERM is SSERR with the memory operand m as r/m.
+func (a *Asm) SSERM(pfx byte, w bool, op []byte, reg byte, m Mem) {
+	a.sse(pfx, w, op, reg, m.Base, m.Index)
+	a.modrmMem(reg, m)
+}
+
+// Imm8 emits an immediate byte (after an instruction that takes one).
+func (a *Asm) Imm8(v byte) { a.byte1(v) }
+
+// MovupsLoad emits MOVUPS x, [m].
+func (a *Asm) MovupsLoad(x XReg, m Mem) { a.SSERM(0, false, []byte{0x0F, 0x10}, byte(x), m) }
+
+// MovupsStore emits MOVUPS [m], x.
+func (a *Asm) MovupsStore(m Mem, x XReg) { a.SSERM(0, false, []byte{0x0F, 0x11}, byte(x), m) }
+
+// Ldmxcsr emits LDMXCSR [m].
+func (a *Asm) Ldmxcsr(m Mem) { a.SSERM(0, false, []byte{0x0F, 0xAE}, 2, m) }
+
+// Stmxcsr emits STMXCSR [m].
+func (a *Asm) Stmxcsr(m Mem) { a.SSERM(0, false, []byte{0x0F, 0xAE}, 3, m) }
