@@ -459,6 +459,11 @@ func (c *CPU) x87Arith(op int, a, b f80, memDE bool) (f80, uint16, bool) {
 	if deStop {
 		return f80{}, fl, false
 	}
+	if ca == fcNormal && cb == fcNormal && c.x87FastOK() && x87Fast {
+		if r, rf, c1, ok := x87FastArith(op, a, b); ok {
+			return r, fl | rf, c1
+		}
+	}
 	x, y := a.toBig(), b.toBig()
 	var fn func(z *big.Float)
 	switch op {
@@ -630,6 +635,14 @@ func fsqrt(c *CPU, u *uop) *Fault {
 			if fswDE&^c.FCW != 0 {
 				c.x87Except(fl)
 				return nil
+			}
+		}
+		if v.class() == fcNormal && c.x87FastOK() && x87Fast {
+			var rf uint16
+			var ok bool
+			if r, rf, c1, ok = x87FastSqrt(v); ok {
+				fl |= rf
+				break
 			}
 		}
 		x := v.toBig()
