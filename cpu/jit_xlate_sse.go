@@ -271,6 +271,12 @@ func (x *xlator) sse(u *uop) bool {
 			return false
 		}
 		if sz == 16 && flags&sseU == 0 {
+			// The host faults on a misaligned operand too: guest RAM, the only memory
+			// the TLB gives host addresses for, must start 16-byte aligned (a large
+			// allocation always does).
+			if ram := x.c.mem.RAM(); len(ram) == 0 || uintptr(unsafe.Pointer(&ram[0]))&15 != 0 {
+				return false
+			}
 			x.clobber()
 			slow := x.stub()
 			a.TestRI(1, jit.RAX, 15)
