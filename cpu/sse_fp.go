@@ -201,6 +201,46 @@ func signOf(x float64) int {
 	return 0
 }
 
+// fast64 is arith64's common case: rounding to nearest, both operands and the
+// result normal and far from overflow and underflow (so that DAZ, FTZ, UE, OE and DE
+// cannot arise and the residuals below are exact): the host's arithmetic, PE when the
+// residual is not zero.
+func (e *fpEnv) fast64(op int, a, b uint64) (uint64, bool) {
+	const lo, hi = 1023 - 900, 1023 + 1000 // biased exponents of 2^-900 and 2^1000
+	ea, eb := a>>52&0x7FF, b>>52&0x7FF
+	if e.mx&mxRCBits != 0 || ea-lo >= hi-lo || eb-lo >= hi-lo {
+		return 0, false
+	}
+	x, y := math.Float64frombits(a), math.Float64frombits(b)
+	var r float64
+	var inexact bool
+	switch op {
+	case fopAdd, fopSub:
+		if op == fopSub {
+			y = -y
+		}
+		r = x + y
+		bb := r - x
+		inexact = (x-(r-bb))+(y-bb) != 0
+	case fopMul:
+		r = x * y
+		inexact = math.FMA(x, y, -r) != 0
+	case fopDiv:
+		r = x / y
+		inexact = math.FMA(-r, y, x) != 0
+	default:
+		return 0, false
+	}
+	u := math.Float64bits(r)
+	if er := u >> 52 & 0x7FF; er-lo >= hi-lo {
+		return 0, false
+	}
+	if inexact {
+		e.flags |= mxPE
+	}
+	return u, true
+}
+
 // twoSumErr returns the sign of (x + y) - s where s is the rounded sum (Knuth's TwoSum).
 func twoSumErr(x, y, s float64) int {
 	bb := s - x
@@ -243,6 +283,9 @@ func sqrtErr(x, r float64) int {
 
 // arith64 is a double-precision ADD/SUB/MUL/DIV.
 func (e *fpEnv) arith64(op int, a, b uint64) uint64 {
+	if r, ok := e.fast64(op, a, b); ok {
+		return r
+	}
 	if r, ok := e.nan64(a, b); ok {
 		return r
 	}
