@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kppemu/kppemu/emu/debug"
+	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/images"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
@@ -45,7 +46,7 @@ func disasmAction(c *cli.Context) error {
 	case d != "":
 		var obj []byte
 		if st, e := os.Stat(d); e == nil && !st.IsDir() {
-			obj, err = os.ReadFile(d)
+			obj, err = hostio.ReadFile(d, maxDriverFile, "--driver", "the "+hostio.FormatSize(maxDriverFile)+" a driver image may have")
 		} else if obj, err = images.Driver(d); err != nil {
 			err = fmt.Errorf("--driver %s: no such file or embedded driver (embedded: %s)", d, strings.Join(images.Drivers(), ", "))
 		}
@@ -57,7 +58,7 @@ func disasmAction(c *cli.Context) error {
 		k, path := images.Kernel(), defaultKernelPath
 		if p := c.String("kernel"); p != "" {
 			k, path = nil, p
-			k, err = os.ReadFile(p)
+			k, err = hostio.ReadFile(p, maxDriverFile, "--kernel", "the guest's "+hostio.FormatSize(maxDriverFile)+" of RAM")
 		}
 		if err == nil {
 			img, err = debug.KernelImage(path, k)

@@ -141,6 +141,19 @@ func TestStdoutWriteErrors(t *testing.T) {
 	}
 }
 
+// disasm reads a kernel or driver file up to the guest's RAM size.
+func TestDisasmBoundedRead(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	for _, flag := range []string{"--kernel", "--driver"} {
+		r := kppemu(t, "", "disasm", flag, "/dev/zero")
+		require.Equal(t, exitHostError, r.status, "stderr: %s", r.stderr)
+		require.Contains(t, r.stderr, flag+" /dev/zero: more than 128 MiB", flag)
+		require.Contains(t, r.stderr, "refused after reading that much", flag)
+	}
+}
+
 // Files are checked against guest RAM before they are read; guest time
 // is bounded.
 func TestBootInputLimits(t *testing.T) {

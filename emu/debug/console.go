@@ -300,12 +300,33 @@ type history struct {
 	lines []string // oldest first
 }
 
+// maxHistoryFile bounds what is read of the history file.
+const maxHistoryFile = 1 << 20
+
+// readTail reads a file's last limit bytes (a file that cannot seek, such
+// as a device, its first limit bytes).
+func readTail(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+		if _, err := f.Seek(st.Size()-limit, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	return io.ReadAll(io.LimitReader(f, limit))
+}
+
 func newHistory(path string) *history {
 	h := &history{path: path}
 	if path == "" {
 		return h
 	}
-	if b, err := os.ReadFile(path); err == nil {
+	// The file keeps historySize lines; its last maxHistoryFile bytes are
+	// plenty (whatever else the path names, /dev/zero included).
+	if b, err := readTail(path, maxHistoryFile); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if strings.TrimSpace(l) != "" {
 				h.lines = append(h.lines, l)

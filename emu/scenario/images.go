@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/kppemu/kppemu/emu"
+	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/images"
 	"github.com/kppemu/kppemu/internal/editdist"
 )
@@ -211,8 +212,15 @@ func (s *Scenario) MachineNote() string {
 func (s *Scenario) bootImage() (emu.BootImage, map[string][]byte, error) {
 	img := emu.BootImage{Append: s.Append}
 	drivers := map[string][]byte{} // driver name -> object, for symbols
+	// Files named by the scenario are checked against the guest's RAM
+	// before they are read.
+	ram := s.MemBytes
+	if ram == 0 {
+		ram = emu.DefaultMemBytes
+	}
+	why := "the guest's " + hostio.FormatSize(ram) + " of RAM"
 	if s.Kernel != "" {
-		b, err := os.ReadFile(s.path(s.Kernel))
+		b, err := hostio.ReadFile(s.path(s.Kernel), ram, "kernel", why)
 		if err != nil {
 			return img, nil, err
 		}
@@ -232,7 +240,7 @@ func (s *Scenario) bootImage() (emu.BootImage, map[string][]byte, error) {
 		case name == "initrd" || name == "initrd.tar":
 			img.Modules = append(img.Modules, emu.BootModule{Cmdline: with("initrd.tar"), Data: images.Archive()})
 		case fileExists(s.path(name)):
-			b, err := os.ReadFile(s.path(name))
+			b, err := hostio.ReadFile(s.path(name), ram, "driver", why)
 			if err != nil {
 				return img, nil, err
 			}

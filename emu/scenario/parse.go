@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/kppemu/kppemu/emu/hostio"
 	"github.com/kppemu/kppemu/kernel/abi"
 )
 
@@ -264,9 +265,13 @@ func posOf(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
+// maxScenarioFile bounds a scenario file (the largest shipped is a few
+// KiB): /dev/zero or a stray binary is refused, not read into memory.
+const maxScenarioFile = 16 << 20
+
 // ParseFile reads and parses a scenario file.
 func ParseFile(path string) ([]*Scenario, []*FileError) {
-	src, err := os.ReadFile(path)
+	src, err := hostio.ReadFile(path, maxScenarioFile, "scenario file", "the "+hostio.FormatSize(maxScenarioFile)+" a scenario file may have")
 	if err != nil {
 		return nil, []*FileError{{File: path, Diags: hcl.Diagnostics{{Severity: hcl.DiagError,
 			Summary: "cannot read scenario file", Detail: err.Error(),

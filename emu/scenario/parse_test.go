@@ -200,3 +200,26 @@ scenario "on" {
 		require.Contains(t, errs[0].Error(), "cmp.hcl:", "the error names its place")
 	}
 }
+
+// A scenario file, and the kernel and driver files a scenario names, are
+// read up to a bound: /dev/zero is refused, not read until memory runs out.
+func TestFilesReadBounded(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, errs := ParseFile("/dev/zero")
+	require.Len(t, errs, 1)
+	require.Contains(t, formatDiag(errs[0].Diags[0]), "/dev/zero:1:1: cannot read scenario file: scenario file /dev/zero: more than 16 MiB")
+
+	for _, attr := range []string{`kernel = "/dev/zero"`, `drivers = ["/dev/zero"]`} {
+		f := filepath.Join(t.TempDir(), "zero.hcl")
+		src := "scenario \"zero\" {\n  mem = \"2M\"\n  " + attr + "\n  expect { no_bugcheck_for = \"1ms\" }\n}\n"
+		require.NoError(t, os.WriteFile(f, []byte(src), 0o644))
+		scs, errs := ParseFile(f)
+		require.Empty(t, errs, attr)
+		require.Len(t, scs, 1)
+		r := RunJob(Job{Scenario: scs[0], Seed: 1})
+		require.Equal(t, Error, r.Outcome, attr)
+		require.Contains(t, r.Observed, "/dev/zero: more than 2 MiB, larger than the guest's 2 MiB of RAM; refused after reading that much", attr)
+	}
+}
