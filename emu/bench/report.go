@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/kppemu/kppemu/emu/hostio"
 )
 
 // Entry is one workload of a Report.
@@ -68,10 +69,13 @@ func (r Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
+// maxReportFile bounds a bench report read back (one is a few KiB).
+const maxReportFile = 16 << 20
+
 // ReadReport reads a Report written by WriteJSON.
 func ReadReport(path string) (Report, error) {
 	var r Report
-	b, err := os.ReadFile(path)
+	b, err := hostio.ReadFile(path, maxReportFile, "bench report", "the "+hostio.FormatSize(maxReportFile)+" a bench report may have")
 	if err != nil {
 		return r, err
 	}

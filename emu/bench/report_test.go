@@ -46,6 +46,11 @@ func TestReportRoundTrip(t *testing.T) {
 	back, err := ReadReport(p)
 	require.NoError(t, err)
 	require.Equal(t, r, back)
+	// A baseline that never ends is refused, not read into memory.
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		_, err = ReadReport("/dev/zero")
+		require.ErrorContains(t, err, "refused after reading that much")
+	}
 }
 
 func writeFile(p string, b []byte) error { return os.WriteFile(p, b, 0o644) }
