@@ -8,8 +8,21 @@
  * entry that turns the same PIT edge into the NMI watchdog's NMI (nmi.c).
  * It also checks that the tick hook
  * saw the current tick, and when the tick has not advanced for
- * wd_stalls_max of its interrupts (the timer stopped some other way),
- * reports the missed heartbeat (0x101).
+ * wd_stalls_max of its interrupts at least half a PIT period apart (the
+ * timer stopped some other way), reports the missed heartbeat (0x101).
+ *
+ * Its clock is the ACPI PM timer (3.579545 MHz, port 0x608 on the PC
+ * kppemu and QEMU model), not the TSC: WRMSR sets the TSC, so a driver
+ * that holds the TSC back while it holds back the tick (A62: restarting
+ * the local-APIC timer's count with the value it already holds, just
+ * before it runs out, changes no register) made the stalls look
+ * unspaced and the tick hook's window see ticks keep pace. Nothing sets
+ * the PM timer; a PM timer that reads all ones or stands still counts as
+ * spaced. Over windows of PM time the watchdog also requires ticks at
+ * more than an eighth of their rate (the tick hook's tolerance against
+ * the TSC, which a host that stalls a machine on host time needs), twice
+ * running; that needs the tick's calibration to have found the nominal
+ * timer base (a 1 GHz bus: kppemu, QEMU), else the window is off.
  *
  * In the windows profile the same checks ride on the NMI watchdog (nmi.c)
  * instead, on every eighth NMI: the PIT edge then costs one interrupt, not
@@ -37,10 +50,53 @@
 #define SVR_MASK 0x1FFu
 #define DIV_MASK 0xBu
 
+#define PM_TIMER 0x608
+#define PM_HZ 3579545u
+#define PM_MASK 0xFFFFFFu
+#define PIT_HZ 1193182u
+#define NOMINAL_COUNTS_PER_TICK (1000000000u / 16 / KPP_TICK_HZ)
+#define PACE_TICKS 16 /* a window: 16 ticks of PM time */
+#define PACE_SLOW 8   /* ticks slower than this, twice running */
+
 static uint64_t last_tick, last_tsc;
 static bool wd_started; /* its own record, so clearing "live" is seen */
 static uint32_t stalls;
 uint64_t pg_watchdog_irqs;
+/* The PM timer: present at start, its last reading, and the pace window
+ * (start tick, PM counts since). */
+static bool pm_on, pace_on;
+static uint32_t pm_last, pace_slow;
+static uint64_t pace_tick, pace_pm;
+
+/* PM counts since the last call (the timer wraps in 4.7 s, far more than
+ * the watchdog's period), or ~0 when it reads all ones or stood still. */
+static uint64_t pm_elapsed(void)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)PM_TIMER));
+	if (v == ~0u || v == pm_last)
+		return ~0ull;
+	uint64_t d = (v - pm_last) & PM_MASK;
+	pm_last = v;
+	return d;
+}
+
+/* Ticks against the PM timer over windows of PACE_TICKS ticks' worth. */
+static void check_pace(uint64_t now, uint64_t pm)
+{
+	if (!pace_on || pm == ~0ull)
+		return;
+	pace_pm += pm;
+	const uint64_t tick_pm = PM_HZ / KPP_TICK_HZ;
+	if (pace_pm < PACE_TICKS * tick_pm)
+		return;
+	bool slow = (now - pace_tick) * PACE_SLOW * tick_pm < pace_pm;
+	pace_slow = slow ? pace_slow + 1 : 0;
+	pace_tick = now;
+	pace_pm = 0;
+	if (pace_slow >= 2)
+		pg_fail(&pg.lapic, LAPIC_TIMER_INIT, KPP_PG_LOCAL_APIC); /* the tick held back */
+}
 
 bool pg_lapic_ok(uint64_t *reg)
 {
@@ -70,6 +126,8 @@ static void watch(uint64_t now)
 	 * was cut out. */
 	if (now != pg.tick_seen && now != pg.tick_seen + 1)
 		pg_fail(&pg.tick_seen, (uint64_t)&pg.tick_seen, KPP_PG_CHECKER_CONTEXT);
+	uint64_t pm = pm_on ? pm_elapsed() : 0;
+	check_pace(now, pm);
 	if (now != last_tick) {
 		last_tick = now;
 		last_tsc = rdtsc();
@@ -82,7 +140,8 @@ static void watch(uint64_t now)
 	 * from before arming comes at once; the tick hook's window is 16
 	 * ticks, about three PIT periods, and calibrates the TSC first). */
 	uint64_t tsc = rdtsc();
-	bool spaced = pg.tsc_ref && tsc - last_tsc >= pg.tsc_ref / pg.wd_spacing;
+	bool spaced = pm_on ? pm >= (uint64_t)pg.pit_count * PM_HZ / PIT_HZ / 2
+			    : pg.tsc_ref && tsc - last_tsc >= pg.tsc_ref / pg.wd_spacing;
 	last_tsc = tsc;
 	if (!spaced || ++stalls < pg.wd_stalls_max)
 		return;
@@ -153,5 +212,13 @@ void pg_watchdog_start(void)
 	stalls = 0;
 	pg.wd_beat = last_tick;
 	pg.wd_armed = lapic_present;
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)PM_TIMER));
+	pm_on = v != ~0u && !(v & ~PM_MASK);
+	pm_last = v;
+	pace_on = pm_on && lapic_present && lapic_timer_initial_count() == NOMINAL_COUNTS_PER_TICK;
+	pace_tick = last_tick;
+	pace_pm = 0;
+	pace_slow = 0;
 	wd_started = true;
 }
