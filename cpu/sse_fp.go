@@ -241,6 +241,55 @@ func (e *fpEnv) fast64(op int, a, b uint64) (uint64, bool) {
 	return u, true
 }
 
+// fast32 is arith32's common case: rounding to nearest, operands normal with
+// exponents within 2^±60 (products and quotients stay in range) and a normal
+// result: computed in double precision, exactly for the sum (exponents at most 28
+// apart) and the product, correctly rounded for the quotient (53 bits are enough for
+// rounding to single afterwards to be the correct rounding), then rounded to single;
+// PE when the single result differs from the exact value.
+func (e *fpEnv) fast32(op int, a, b uint32) (uint32, bool) {
+	const lo, hi = 127 - 60, 127 + 60
+	ea, eb := a>>23&0xFF, b>>23&0xFF
+	if e.mx&mxRCBits != 0 || ea-lo > hi-lo || eb-lo > hi-lo {
+		return 0, false
+	}
+	x := float64(math.Float32frombits(a))
+	y := float64(math.Float32frombits(b))
+	var v float64
+	var r float32
+	var inexact bool
+	switch op {
+	case fopAdd, fopSub:
+		if d := int(ea) - int(eb); d > 28 || d < -28 {
+			return 0, false
+		}
+		if op == fopSub {
+			y = -y
+		}
+		v = x + y
+		r = float32(v)
+		inexact = float64(r) != v
+	case fopMul:
+		v = x * y
+		r = float32(v)
+		inexact = float64(r) != v
+	case fopDiv:
+		v = x / y
+		r = float32(v)
+		inexact = math.FMA(-float64(r), y, x) != 0
+	default:
+		return 0, false
+	}
+	u := math.Float32bits(r)
+	if er := u >> 23 & 0xFF; er == 0 || er == 0xFF {
+		return 0, false
+	}
+	if inexact {
+		e.flags |= mxPE
+	}
+	return u, true
+}
+
 // twoSumErr returns the sign of (x + y) - s where s is the rounded sum (Knuth's TwoSum).
 func twoSumErr(x, y, s float64) int {
 	bb := s - x
@@ -486,6 +535,9 @@ func (e *fpEnv) step(r float64, err int) float64 {
 // arith32 is a single-precision ADD/SUB/MUL/DIV: computed in double precision (exactly for
 // MUL, with the error sign otherwise) and rounded to single.
 func (e *fpEnv) arith32(op int, a, b uint32) uint32 {
+	if r, ok := e.fast32(op, a, b); ok {
+		return r
+	}
 	if r, ok := e.nan32(a, b); ok {
 		return r
 	}
