@@ -139,6 +139,9 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// with the TSC held back too: the watchdog's stall count is
 		// spaced by the ACPI PM timer. The guest clock is the held tick.
 		{attack: "attack_a62_dilate tsc", types: []uint64{abi.PGCheckerContext, abi.PGLocalAPIC}, says: "attack_a62: ", bound: -1},
+		// The per-CPU block's GS bases are critical MSRs.
+		{attack: "attack_a63_percpu", types: []uint64{abi.PGCriticalMSR}, says: "attack_a63: "},
+		{attack: "attack_a63_percpu kgs", types: []uint64{abi.PGCriticalMSR}, says: "attack_a63: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

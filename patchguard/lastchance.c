@@ -6,6 +6,7 @@
  * stop into 0x109 with the region's type, naming the corruption rather
  * than its symptom. The cross-walks of lists are left out: a crash may
  * interrupt a legitimate update half-way. */
+#include <kpp/cpu.h>
 #include <kpp/patchguard.h>
 #include "pg.h"
 
@@ -32,6 +33,13 @@ void pg_last_chance(uint32_t code)
  * from an NMI, which may fall between a legitimate change of a sealed
  * array or protection grant and its re-seal, or inside a driver's load or
  * unload; those are left out. */
+/* The GS bases, which SWAPGS exchanges on the way in from ring 3 and out:
+ * an NMI may find them swapped. */
+static bool pg_swapped_msr(const struct pg_region *r)
+{
+	return r->check == PG_CHECK_MSR && (r->base == MSR_GS_BASE || r->base == MSR_KERNEL_GS_BASE);
+}
+
 void pg_check_exact(struct pg_context *c, bool interrupted)
 {
 	for (int phase = 1; phase <= 3; phase++) {
@@ -46,7 +54,7 @@ void pg_check_exact(struct pg_context *c, bool interrupted)
 			    r->check == PG_CHECK_HIDDEN_CODE)
 				continue;
 			if (interrupted && (r->check == PG_CHECK_SEALED || r->check == PG_CHECK_PROTECTED ||
-					    r->check == PG_CHECK_DRVOBJ))
+					    r->check == PG_CHECK_DRVOBJ || pg_swapped_msr(r)))
 				continue;
 			if (pg_check_region(c, r, &addr)) {
 				pg_ptes_repair(c, r);

@@ -126,6 +126,13 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	add(&b, MSR_SYSENTER_CS, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
 	add(&b, MSR_SYSENTER_ESP, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
 	add(&b, MSR_SYSENTER_EIP, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+	/* The per-CPU block (the SYSCALL entry's stack pointer): in the
+	 * kernel the GS base is the block and the program's GS base, which
+	 * SWAPGS keeps in KERNEL_GS_BASE, is 0 (nothing gives a program
+	 * another). Not from the NMI, which may land between an entry and its
+	 * SWAPGS. */
+	add(&b, MSR_GS_BASE, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
+	add(&b, MSR_KERNEL_GS_BASE, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
 
 	/* Control registers: the protection bits that are on now. */
 	add(&b, 0, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR, CR0_PE | CR0_PG | (read_cr0() & CR0_WP));
