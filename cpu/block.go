@@ -811,16 +811,18 @@ func (c *CPU) link(b *block, lin uint64) *blockLink {
 
 // enterLinked makes the page of the cached successor l, at linear address lin, the
 // current code page, as enterPage would, when the TLB still translates lin's page to
-// l's frame (a fetch there would hit and find that frame) and nothing else needs the
-// run loop; it reports whether it did. The frame's code mark needs no renewal: it was
-// set when the block was built, and a write that clears it also changes the page's
-// generation, which the caller checks.
+// l's frame (a fetch there would hit and find that frame), l's block is current and
+// nothing else needs the run loop; it reports whether it did. The frame's code mark
+// needs no renewal: it was set when the block was built, and a write that clears it
+// also changes the page's generation. A stale block must leave the page as it was: the
+// run loop would otherwise build blocks in a page whose mark a write has cleared, and
+// the next write there would not reach them.
 func (c *CPU) enterLinked(l *blockLink, lin uint64) bool {
 	if len(c.bpPages) > 0 || c.accel == AccelJIT {
 		return false
 	}
 	pa, ok := c.mem.ExecHit(mmu.VAddr(lin), c.user)
-	if !ok || pa>>12 != l.p.pfn {
+	if !ok || pa>>12 != l.p.pfn || l.b.gen != l.p.gen {
 		return false
 	}
 	c.icLin = lin &^ 0xFFF

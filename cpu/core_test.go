@@ -254,3 +254,40 @@ func TestFetchAtPageEndLeavesNextPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSMCThroughAliasAfterChain: a routine in one page is called from a loop in
+// another, whose block keeps a cached link to it; the loop rewrites the routine's
+// immediate through another linear mapping of the same frame before each call. Every
+// call must return the immediate written last. (Once, a chain to the stale cached block
+// switched the current code page without renewing its code mark; the block rebuilt
+// there then outlived the next write.)
+func TestSMCThroughAliasAfterChain(t *testing.T) {
+	e := newTestEnv(t, 0)
+	const f = tCode + 0x1000
+	e.load(f, []byte{0xB8, 0x00, 0x00, 0x00, 0x00, 0xC3}) // f: mov eax, 0; ret
+	alias := uint64(tHigh + f + 1)
+	code := []byte{
+		0xB9, 0x05, 0x00, 0x00, 0x00, // mov ecx, 5
+		0x45, 0x31, 0xC0, // xor r8d, r8d
+		0x48, 0xBA, // mov rdx, alias of f's immediate
+		byte(alias), byte(alias >> 8), byte(alias >> 16), byte(alias >> 24),
+		byte(alias >> 32), byte(alias >> 40), byte(alias >> 48), byte(alias >> 56),
+	}
+	loop := len(code)
+	code = append(code, 0xE8, 0, 0, 0, 0) // L: call f
+	rel := int32(f - (tCode + uint64(len(code))))
+	code[loop+1], code[loop+2], code[loop+3], code[loop+4] = byte(rel), byte(rel>>8), byte(rel>>16), byte(rel>>24)
+	code = append(code,
+		0x49, 0xC1, 0xE0, 0x08, // shl r8, 8
+		0x49, 0x01, 0xC0, // add r8, rax
+		0x88, 0x0A, // mov [rdx], cl
+		0xFF, 0xC9, // dec ecx
+		0x75, 0x00, // jnz L
+		0xF4) // hlt
+	code[len(code)-2] = byte(loop - (len(code) - 1))
+	e.code(code...)
+	e.mustHalt(1000)
+	if got := e.c.GPR[R8]; got != 0x05040302 {
+		t.Fatalf("r8=%#x want 0x05040302 (each call returns the immediate written before it)", got)
+	}
+}
