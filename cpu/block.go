@@ -45,6 +45,9 @@ type block struct {
 	cnt  uint64 // instructions in the whole block (a fused pair counts two)
 	ops  []blockOp
 	jit  *jitBlock // translation (jit_hook.go), made on first dispatch with the tier on
+	// lo, hi bound the page offsets of the bytes the block was decoded from (codePage.drop).
+	lo, hi  uint16
+	jitSeen bool // dispatched once with the tier on (not translated then)
 	// succ caches the blocks that followed this one (the fall-through and a branch
 	// target, in this page or another), so that chaining skips the run loop, the page
 	// translation and the page's block table; an entry is used only while its
@@ -1007,6 +1010,7 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		b.ops[i].done = b.cnt
 	}
 	c.blockArena.ops = c.blockArena.ops[len(b.ops):]
+	p.addBlock(b)
 	return b
 }
 
@@ -1044,6 +1048,7 @@ func (c *CPU) blockUop(p *codePage, off uint64, page []byte) *uop {
 				goto decode
 			}
 			u.gen = p.gen
+			p.use(off, uint64(u.len))
 		}
 		if u.op == 0 || int(off)+int(u.len) > 4096 {
 			return nil
@@ -1062,6 +1067,7 @@ decode:
 	u.gen = p.gen
 	copy(u.raw[:], win[:u.len])
 	p.u[off] = u
+	p.use(off, uint64(u.len))
 	return u
 }
 

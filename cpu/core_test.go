@@ -291,3 +291,105 @@ func TestSMCThroughAliasAfterChain(t *testing.T) {
 		t.Fatalf("r8=%#x want 0x05040302 (each call returns the immediate written before it)", got)
 	}
 }
+
+// TestSMCSamePageChain: a routine jumps to a second one in its page, whose
+// immediate a loop in another page rewrites (through another mapping of the frame)
+// after the last calls, once both are decoded, chained and, in the translating tier,
+// translated and linked. Every call must see the immediate written last.
+func TestSMCSamePageChain(t *testing.T) {
+	e := newTestEnv(t, 0)
+	const f, g = tCode + 0x1000, tCode + 0x1010
+	e.load(f, []byte{0xB8, 0x01, 0x00, 0x00, 0x00, 0xEB, byte(g - (f + 7))}) // f: mov eax, 1; jmp g
+	e.load(g, []byte{0x83, 0xC0, 0x00, 0xC3})                                // g: add eax, 0; ret
+	alias := uint64(tHigh + g + 2)
+	code := []byte{
+		0xB9, 0x0A, 0x00, 0x00, 0x00, // mov ecx, 10
+		0x45, 0x31, 0xC0, // xor r8d, r8d
+		0x48, 0xBA, // mov rdx, alias of g's immediate
+		byte(alias), byte(alias >> 8), byte(alias >> 16), byte(alias >> 24),
+		byte(alias >> 32), byte(alias >> 40), byte(alias >> 48), byte(alias >> 56),
+	}
+	loop := len(code)
+	code = append(code, 0xE8, 0, 0, 0, 0) // L: call f
+	rel := int32(f - (tCode + uint64(len(code))))
+	code[loop+1], code[loop+2], code[loop+3], code[loop+4] = byte(rel), byte(rel>>8), byte(rel>>16), byte(rel>>24)
+	code = append(code,
+		0x49, 0x01, 0xC0, // add r8, rax
+		0x83, 0xF9, 0x03, // cmp ecx, 3
+		0x77, 0x02, // ja +2 (the first calls leave g alone: both get translated and linked)
+		0x88, 0x0A, // mov [rdx], cl
+		0xFF, 0xC9, // dec ecx
+		0x75, 0x00, // jnz L
+		0xF4) // hlt
+	code[len(code)-2] = byte(loop - (len(code) - 1))
+	e.code(code...)
+	e.mustHalt(1000)
+	// Calls return 1 + the immediate: 0 eight times, then 3 and 2.
+	if got := e.c.GPR[R8]; got != 15 {
+		t.Fatalf("r8=%d want 15", got)
+	}
+}
+
+// TestCodeWriteOutsideDecoded: a write to bytes of a code page that no decoded
+// instruction came from keeps the page's decoded code and generation; a write into
+// an instruction drops what was decoded from it, and the new bytes run.
+func TestCodeWriteOutsideDecoded(t *testing.T) {
+	e := newTestEnv(t, 0)
+	// mov eax, 7; hlt; then data in the same page.
+	e.code(0xB8, 0x07, 0x00, 0x00, 0x00, 0xF4)
+	e.mustHalt(10)
+	p := e.c.pages[tCode>>12]
+	if p == nil || p.u[0] == nil {
+		t.Fatal("the code was not decoded")
+	}
+	gen, u := p.gen, p.u[0]
+	e.m.WritePhys(tCode+0x800, []byte{1, 2, 3, 4})
+	if p.gen != gen || p.u[0] != u || !e.m.IsCode(tCode>>12) {
+		t.Fatalf("a write outside the decoded bytes dropped code: gen %d->%d, mark %v", gen, p.gen, e.m.IsCode(tCode>>12))
+	}
+	e.m.WritePhys(tCode+1, []byte{0x09})
+	if p.u[0] != nil {
+		t.Fatal("the instruction written is still cached")
+	}
+	e.c.RIP, e.c.Halted = tCode, false
+	e.c.syncPending()
+	e.mustHalt(10)
+	if e.c.GPR[RAX] != 9 {
+		t.Fatalf("rax=%d want 9", e.c.GPR[RAX])
+	}
+}
+
+// TestSMCIndirectAfterWarm: a routine in another page, called indirectly (the
+// translating tier's jump cache) until it is translated, then rewritten through
+// another mapping of its frame before the last calls.
+func TestSMCIndirectAfterWarm(t *testing.T) {
+	e := newTestEnv(t, 0)
+	f := uint64(tCode + 0x1000)
+	e.load(f, []byte{0xB8, 0x00, 0x00, 0x00, 0x00, 0xC3}) // f: mov eax, 0; ret
+	alias := tHigh + f + 1
+	code := []byte{
+		0xB9, 0x0A, 0x00, 0x00, 0x00, // mov ecx, 10
+		0x45, 0x31, 0xC0, // xor r8d, r8d
+		0xBB, byte(f), byte(f >> 8), byte(f >> 16), byte(f >> 24), // mov ebx, f
+		0x48, 0xBA, // mov rdx, alias of f's immediate
+		byte(alias), byte(alias >> 8), byte(alias >> 16), byte(alias >> 24),
+		byte(alias >> 32), byte(alias >> 40), byte(alias >> 48), byte(alias >> 56),
+	}
+	loop := len(code)
+	code = append(code,
+		0xFF, 0xD3, // L: call rbx
+		0x49, 0x01, 0xC0, // add r8, rax
+		0x83, 0xF9, 0x03, // cmp ecx, 3
+		0x77, 0x02, // ja +2
+		0x88, 0x0A, // mov [rdx], cl
+		0xFF, 0xC9, // dec ecx
+		0x75, 0x00, // jnz L
+		0xF4) // hlt
+	code[len(code)-2] = byte(loop - (len(code) - 1))
+	e.code(code...)
+	e.mustHalt(1000)
+	// Calls return the immediate: 0 eight times, then 3 and 2.
+	if got := e.c.GPR[R8]; got != 5 {
+		t.Fatalf("r8=%d want 5", got)
+	}
+}

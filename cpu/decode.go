@@ -271,12 +271,98 @@ var (
 // dropping the entries: an entry whose gen is behind is revalidated against the bytes in
 // memory on its next fetch (Blink's approach), so data that shares a page with code
 // (drivers in pool memory) costs a byte compare per instruction, not a re-decode.
+//
+// A write drops only what was decoded from the bytes it wrote (drop), and one that
+// touches none of the bytes decoded in the current generation (the bitmap used)
+// leaves everything as it is; the generation changes only for a write into the first
+// bytes of a page that instructions of another page run into (deps).
 type codePage struct {
-	pfn  uint64
-	gen  uint32
-	u    [4096]*uop
-	blk  *[4096]*block // blocks by start offset (block.go), allocated on first use
-	deps []uint64      // pages holding instructions that continue into this page
+	pfn   uint64
+	gen   uint32
+	u     [4096]*uop
+	blk   *[4096]*block // blocks by start offset (block.go), allocated on first use
+	deps  []uint64      // pages holding instructions that continue into this page
+	used  *[64]uint64   // bytes decoded in this generation (a superset), allocated on first use
+	built []*block      // blocks built in this generation and not dropped
+}
+
+// use records that bytes [off, off+n) of the page (clipped to it) were decoded.
+func (p *codePage) use(off, n uint64) {
+	if p.used == nil {
+		p.used = new([64]uint64)
+	}
+	for o, end := off, min(off+n, 4096); o < end; o++ {
+		p.used[o/64] |= 1 << (o % 64)
+	}
+}
+
+// touches reports whether any byte of [off, off+n) was decoded in this generation.
+func (p *codePage) touches(off, n uint64) bool {
+	if p.used == nil {
+		return false
+	}
+	for o, end := off, min(off+n, 4096); o < end; o++ {
+		if p.used[o/64]>>(o%64)&1 != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// addBlock records block b, just built, with the extent of its bytes.
+func (p *codePage) addBlock(b *block) {
+	lo, hi := uint64(b.off), min(uint64(b.off)+15, 4096) // an empty block: nothing decodes at off
+	if len(b.ops) > 0 {
+		lo, hi = 4096, 0
+	}
+	for i := range b.ops {
+		op := &b.ops[i]
+		s := uint64(b.off) + op.rel // the instruction's page offset (rel wraps for a jump back)
+		e := s + uint64(op.u.len)
+		if op.cnt == 2 && op.u.pair != nil {
+			e += uint64(op.u.pair.len)
+		}
+		lo, hi = min(lo, s), max(hi, e)
+	}
+	b.lo, b.hi = uint16(lo), uint16(min(hi, 4096))
+	p.use(lo, hi-lo)
+	p.built = append(p.built, b)
+}
+
+// newGen starts a new generation of the page: everything decoded from it must be
+// checked against memory before it runs again.
+func (p *codePage) newGen() {
+	p.gen++
+	if p.used != nil {
+		clear(p.used[:])
+	}
+	clear(p.built)
+	p.built = p.built[:0]
+}
+
+// drop drops the cached instructions and blocks decoded from bytes [off, off+n) of
+// the page (and unlinks their translations), leaving the rest of the page as it is.
+func (c *CPU) drop(p *codePage, off, n uint64) {
+	end := off + n
+	keep := p.built[:0]
+	for _, b := range p.built {
+		if uint64(b.lo) < end && off < uint64(b.hi) {
+			b.gen = p.gen - 1 // never the page's generation again
+			if p.blk != nil && p.blk[b.off] == b {
+				p.blk[b.off] = nil
+			}
+			c.jitUnlink(b.jit)
+			continue
+		}
+		keep = append(keep, b)
+	}
+	clear(p.built[len(keep):])
+	p.built = keep
+	for o := max(off, 14) - 14; o < end && o < 4096; o++ {
+		if u := p.u[o]; u != nil && o+uint64(u.len) > off {
+			p.u[o] = nil
+		}
+	}
 }
 
 const icInvalid = 1 // never a page-aligned linear address
@@ -338,6 +424,7 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 	if old != nil && int(old.len) <= n && string(old.raw[:old.len]) == string(win[:old.len]) {
 		// Written page, unchanged instruction.
 		old.gen = p.gen
+		p.use(lin&0xFFF, uint64(old.len))
 		if pfn2 != ^uint64(0) && int(lin&0xFFF)+int(old.len) > 4096 {
 			c.mem.MarkCode(pfn2)
 		}
@@ -364,24 +451,39 @@ func (c *CPU) fetchSlow(lin uint64) (*uop, *Fault) {
 	u.gen = p.gen
 	copy(u.raw[:], win[:u.len])
 	p.u[lin&0xFFF] = u
+	p.use(lin&0xFFF, uint64(u.len))
 	return u, nil
 }
 
-// invalidateCode is the MMU's code-write callback: the decoded instructions of pfn (and
-// of pages whose instructions run into it) must be revalidated before they run again.
-func (c *CPU) invalidateCode(pfn uint64) {
+// invalidateCode is the MMU's code-write callback for n bytes written at offset off of
+// page pfn: what was decoded from them (and the instructions of pages that run into the
+// page, for a write at its start) must not run again unchecked. It keeps the page's
+// code mark while the page still holds decoded code the write did not reach.
+func (c *CPU) invalidateCode(pfn, off, n uint64) bool {
 	p := c.pages[pfn]
 	if p == nil {
-		return
+		return false
 	}
-	p.gen++
-	for _, d := range p.deps {
-		if q := c.pages[d]; q != nil {
-			q.gen++
+	changed := false
+	if off < 15 {
+		// An instruction of another page that runs into this one ends in its first
+		// 14 bytes.
+		for _, d := range p.deps {
+			if q := c.pages[d]; q != nil {
+				q.newGen()
+				changed = true
+			}
 		}
 	}
-	// The instruction being executed may have written the block it belongs to.
-	c.setPending(pendResync)
+	if p.touches(off, n) {
+		c.drop(p, off, n)
+		changed = true
+	}
+	if changed {
+		// The instruction being executed may have written the block it belongs to.
+		c.setPending(pendResync)
+	}
+	return true
 }
 
 // flushDecode drops every decoded instruction (mode changes, Restore).

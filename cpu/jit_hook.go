@@ -145,6 +145,34 @@ type jitBlock struct {
 	epoch  uint64    // arena epoch of entry
 	lin    uint64    // linear address the block was translated at (RIP-relative operands and branch targets depend on it)
 	cnt    uint64    // guest instructions the code runs to its end
+	in     []jitIn   // chain slots linked to this translation
+}
+
+// jitIn is a chain slot linked to a translation, with the stub it jumped to before.
+type jitIn struct {
+	slot *uintptr
+	stub uintptr
+	from uint64
+}
+
+// jitUnlink makes translation x unreachable from other generated code, for a block
+// that is dropped while its page's generation stays (codePage.drop): the chain slots
+// linked to it go back to their stubs, which ask Go to link them again, and its
+// jump-cache entry is emptied. Only dispatch from Go (jitDispatch) reached it besides,
+// through the block.
+func (c *CPU) jitUnlink(x *jitBlock) {
+	if x == nil || c.jit.buf == nil || x.epoch != c.jit.buf.Epoch() {
+		return // the arena was reset since: nothing links to it
+	}
+	for _, in := range x.in {
+		*in.slot = in.stub
+		c.jit.sites[uintptr(unsafe.Pointer(in.slot))] = jitSite{slot: in.slot, from: in.from}
+	}
+	x.in = nil
+	if jc := jcIndex(x.lin); x.xentry != 0 && c.jit.jcache[jc].entry == x.xentry {
+		c.jit.jcache[jc] = jitJC{lin: jcEmpty}
+		c.jit.jcPage[jc] = nil
+	}
 }
 
 // enableJIT prepares the translating tier for SetAccel(AccelJIT).
@@ -187,7 +215,20 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 	}
 	x := b.jit
 	fresh := false
+	if x == nil && !b.jitSeen && !c.jit.eager {
+		// A block's first dispatch runs it in the interpreter: code that runs once
+		// (a stub written, called and put back) is never translated.
+		b.jitSeen = true
+		k := min(n, b.cnt)
+		if c.jit.prof != nil {
+			return n - (k - c.jitProfRun(b, k, MissStaged)), true
+		}
+		return n - (k - c.runBlock(b, k)), true
+	}
 	if x == nil || x.epoch != c.jit.buf.Epoch() || x.lin != c.RIP {
+		// A translation for another linear address: nothing may reach it once the
+		// block holds the new one (a drop of the block finds only that).
+		c.jitUnlink(x)
 		x = c.jitTranslate(b)
 		b.jit = x
 		fresh = true
@@ -343,6 +384,7 @@ func (c *CPU) jitLink(x *jitBlock) {
 		target = x.xentry
 		c.jit.keep = append(c.jit.keep, x.page)
 	}
+	x.in = append(x.in, jitIn{slot: s.slot, stub: *s.slot, from: s.from})
 	*s.slot = target
 	delete(c.jit.sites, site)
 	c.jit.links++

@@ -14,7 +14,7 @@ func TestDebugAccess(t *testing.T) {
 	tb.m.SetControl(tb.control(CR0_WP, CR4_SMEP|CR4_SMAP, EFER_NXE))
 	copy(tb.m.ram[0x9ffe:], []byte{1, 2})
 	var calls []uint64
-	tb.m.SetCodeInvalidator(func(pfn uint64) { calls = append(calls, pfn) })
+	tb.m.SetCodeInvalidator(func(pfn, _, _ uint64) bool { calls = append(calls, pfn); return false })
 	tb.m.MarkCode(9)
 
 	pa, f := tb.m.DebugTranslate(VAddr(va + 0x123))

@@ -57,10 +57,12 @@
 // MarkCode(pfn) marks a RAM page as holding decoded instructions; write
 // entries for it lose their fast-path pointer. Any later write to the page
 // (virtual writes, WritePhys, A/D-bit updates of page tables living there)
-// clears the mark and calls the invalidator set by SetCodeInvalidator once
-// with the page frame number, after the bytes are written (so anything the
-// invalidator re-decodes is already the new code). MMIO and
-// unbacked addresses are never marked.
+// calls the invalidator set by SetCodeInvalidator with the page frame number
+// and the offset and length of the bytes written in that page, after the
+// bytes are written (so anything the invalidator re-decodes is already the
+// new code), and clears the mark unless the invalidator keeps it (the write
+// touched none of the code it decoded there). MMIO and unbacked addresses
+// are never marked.
 //
 // # Physical space
 //

@@ -40,7 +40,7 @@ func FuzzWalk(f *testing.F) {
 		m := New(1 << 20)
 		dev := &fakeDev{tag: 1}
 		_ = m.AttachMMIO(0x200000, 0x1000, dev)
-		m.SetCodeInvalidator(func(uint64) {})
+		m.SetCodeInvalidator(func(uint64, uint64, uint64) bool { return false })
 		// Tables: the fuzzer's bytes replicated over the first 64 KiB, so
 		// every level finds something wherever it points.
 		if len(tablesBytes) > 0 {

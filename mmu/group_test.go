@@ -12,8 +12,8 @@ func TestSiblingCodeMarks(t *testing.T) {
 	a := New(1 << 20)
 	b := a.NewSibling()
 	var gotA, gotB []uint64
-	a.SetCodeInvalidator(func(pfn uint64) { gotA = append(gotA, pfn) })
-	b.SetCodeInvalidator(func(pfn uint64) { gotB = append(gotB, pfn) })
+	a.SetCodeInvalidator(func(pfn, _, _ uint64) bool { gotA = append(gotA, pfn); return false })
+	b.SetCodeInvalidator(func(pfn, _, _ uint64) bool { gotB = append(gotB, pfn); return false })
 	// b caches a writable translation of page 5 first.
 	require.True(t, b.TryWrite32(0x5000, 1, false, false) || b.Write32(0x5000, 1, false, false) == nil)
 	require.True(t, b.TryWrite32(0x5004, 2, false, false))

@@ -7,4 +7,4 @@ package mmu
 // invalidator after the bytes are written, which makes MarkCode usable as a
 // page-granular write watch (the scenario runner's attribution of writes to
 // PatchGuard-protected regions relies on this).
-func (m *MMU) CodeInvalidator() func(pfn uint64) { return m.invalidate }
+func (m *MMU) CodeInvalidator() func(pfn, off, n uint64) bool { return m.invalidate }

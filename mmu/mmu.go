@@ -156,7 +156,7 @@ type MMU struct {
 	ram  []byte
 	code []uint8 // per-pfn "holds decoded code" mark, RAM pages only
 
-	invalidate func(pfn uint64)
+	invalidate func(pfn, off, n uint64) bool
 	group      *group // the MMUs of other processors on the same memory (nil: none)
 
 	// Write tracking (track.go).

@@ -152,24 +152,29 @@ func (m *MMU) checkCode(pa, n uint64) {
 	}
 	for pfn, last := pa/PageSize, (pa+n-1)/PageSize; pfn <= last; pfn++ {
 		if m.code[pfn] != 0 {
-			m.codeWritten(pfn)
+			lo, hi := max(pa, pfn*PageSize), min(pa+n, (pfn+1)*PageSize)
+			m.codeWritten(pfn, lo-pfn*PageSize, hi-lo)
 		}
 	}
 }
 
-// codeWritten clears the mark of pfn and calls the invalidator.
-func (m *MMU) codeWritten(pfn uint64) {
+// codeWritten calls the invalidator for the n bytes written at offset off of
+// page pfn and clears the page's mark, unless an invalidator asks to keep it
+// (it still holds decoded code that the write did not touch).
+func (m *MMU) codeWritten(pfn, off, n uint64) {
 	m.code[pfn] = 0
+	keep := false
 	if m.group != nil {
 		for _, s := range m.group.members {
-			if s.invalidate != nil {
-				s.invalidate(pfn)
+			if s.invalidate != nil && s.invalidate(pfn, off, n) {
+				keep = true
 			}
 		}
-		return
+	} else if m.invalidate != nil {
+		keep = m.invalidate(pfn, off, n)
 	}
-	if m.invalidate != nil {
-		m.invalidate(pfn)
+	if keep {
+		m.code[pfn] = 1 // its write entries lost their fast path when it was marked
 	}
 }
 
@@ -200,6 +205,8 @@ func (m *MMU) IsCode(pfn uint64) bool {
 // (for a CPU that has flushed its whole decode cache).
 func (m *MMU) ClearCodeMarks() { clear(m.code) }
 
-// SetCodeInvalidator sets the function called with the page frame number
-// when a code-marked page is written.
-func (m *MMU) SetCodeInvalidator(f func(pfn uint64)) { m.invalidate = f }
+// SetCodeInvalidator sets the function called when a code-marked page is
+// written, with its page frame number and the offset and length of the bytes
+// written in it; it returns true to keep the page's mark (the next write
+// calls it again), false to clear it.
+func (m *MMU) SetCodeInvalidator(f func(pfn, off, n uint64) bool) { m.invalidate = f }

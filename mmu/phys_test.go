@@ -261,7 +261,7 @@ func TestCodeInvalidation(t *testing.T) {
 			binary.LittleEndian.PutUint64(tb.m.ram[tb.entries[3]-8:], 0x8000|pteP|pteRW)
 			tb.m.SetControl(tb.control(0, 0, 0))
 			var calls []uint64
-			tb.m.SetCodeInvalidator(func(pfn uint64) { calls = append(calls, pfn) })
+			tb.m.SetCodeInvalidator(func(pfn, _, _ uint64) bool { calls = append(calls, pfn); return false })
 			// Warm the write TLB first so marking must take the fast path away.
 			require.Nil(t, tb.m.Write64(VAddr(va+0x800), 0, false, false))
 			require.Nil(t, tb.m.Write64(VAddr(va-0x800), 0, false, false))
@@ -284,7 +284,7 @@ func TestCodeInvalidationOtherPaths(t *testing.T) {
 	// Two marked pages in one write: both reported, in order.
 	m := New(1 << 20)
 	var calls []uint64
-	m.SetCodeInvalidator(func(pfn uint64) { calls = append(calls, pfn) })
+	m.SetCodeInvalidator(func(pfn, _, _ uint64) bool { calls = append(calls, pfn); return false })
 	m.MarkCode(3)
 	m.MarkCode(4)
 	m.MarkCode(1 << 40) // outside RAM: ignored
@@ -297,7 +297,7 @@ func TestCodeInvalidationOtherPaths(t *testing.T) {
 	tb.set(pteRW, pteRW, pteRW, pteRW)
 	tb.m.SetControl(tb.control(0, 0, 0))
 	calls = nil
-	tb.m.SetCodeInvalidator(func(pfn uint64) { calls = append(calls, pfn) })
+	tb.m.SetCodeInvalidator(func(pfn, _, _ uint64) bool { calls = append(calls, pfn); return false })
 	ptPage := tb.entries[3] / PageSize
 	tb.m.MarkCode(ptPage)
 	require.Nil(t, tb.m.Write8(VAddr(va), 1, false, false))
@@ -373,8 +373,31 @@ func TestReadWriteSizes(t *testing.T) {
 func TestInvalidatorSeesNewBytes(t *testing.T) {
 	m := New(1 << 20)
 	var seen byte
-	m.SetCodeInvalidator(func(pfn uint64) { seen = m.RAM()[pfn*PageSize+5] })
+	m.SetCodeInvalidator(func(pfn, _, _ uint64) bool { seen = m.RAM()[pfn*PageSize+5]; return false })
 	m.MarkCode(2)
 	require.Nil(t, m.Write8(0x2005, 0xcc, false, false))
 	require.Equal(t, byte(0xcc), seen)
+}
+
+func TestCodeInvalidationRangeAndKeep(t *testing.T) {
+	// The invalidator sees each marked page's share of the write; returning true
+	// keeps the mark, so the next write to the page reaches it again.
+	m := New(1 << 20)
+	type call struct{ pfn, off, n uint64 }
+	var calls []call
+	keep := true
+	m.SetCodeInvalidator(func(pfn, off, n uint64) bool { calls = append(calls, call{pfn, off, n}); return keep })
+	m.MarkCode(3)
+	m.MarkCode(4)
+	m.WritePhys(0x3ffe, []byte{1, 2, 3, 4})
+	require.Equal(t, []call{{3, 0xffe, 2}, {4, 0, 2}}, calls)
+	require.True(t, m.IsCode(3))
+	require.True(t, m.IsCode(4))
+	keep = false
+	calls = nil
+	m.WritePhys(0x3010, []byte{5})
+	require.Nil(t, m.Write(0x4020, []byte{6, 7, 8}, false, false))
+	require.Equal(t, []call{{3, 0x10, 1}, {4, 0x20, 3}}, calls)
+	require.False(t, m.IsCode(3))
+	require.False(t, m.IsCode(4))
 }

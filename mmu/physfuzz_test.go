@@ -59,7 +59,7 @@ func FuzzPhys(f *testing.F) {
 			}{base, d.b})
 		}
 		var calls int
-		m.SetCodeInvalidator(func(uint64) { calls++ })
+		m.SetCodeInvalidator(func(uint64, uint64, uint64) bool { calls++; return false })
 		m.MarkCode(1)
 		for len(data) >= 6 {
 			op := data[0]

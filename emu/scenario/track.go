@@ -55,7 +55,7 @@ type lastWrite struct {
 // marks the page again. Detection is none of its business (the guest's).
 type tracker struct {
 	m        *emu.Machine
-	prev     func(pfn uint64)
+	prev     func(pfn, off, n uint64) bool
 	regions  []Region
 	seen     map[[3]uint64]bool
 	spans    []span
@@ -139,14 +139,16 @@ func (t *tracker) announce(e emu.Event) {
 	}
 }
 
-// pageWritten is the chained code invalidator.
-func (t *tracker) pageWritten(pfn uint64) {
+// pageWritten is the chained code invalidator; it keeps the page's mark when
+// the previous invalidator does.
+func (t *tracker) pageWritten(pfn, off, n uint64) bool {
+	keep := false
 	if t.prev != nil {
-		t.prev(pfn)
+		keep = t.prev(pfn, off, n)
 	}
 	idx, ok := t.byPFN[pfn]
 	if !ok {
-		return
+		return keep
 	}
 	ram := t.m.MMU.RAM()
 	for _, i := range idx {
@@ -171,6 +173,7 @@ func (t *tracker) pageWritten(pfn uint64) {
 	}
 	// The mark was cleared before the invalidator ran: watch the next write too.
 	t.m.MMU.MarkCode(pfn)
+	return true
 }
 
 func (t *tracker) writer() Writer {
