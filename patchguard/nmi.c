@@ -22,12 +22,12 @@
  *    here, and a mismatch is reported through PatchGuard's own stop path,
  *    which needs no lock the interrupted code may hold. While the stall
  *    lasts, the check is repeated every RECHECK_NMIS NMIs;
- *  - a split view of kernel text: every 220 ms (3.5 s in the windows
- *    profile) one page of kernel text, every page once per round, is
- *    probed through instruction fetch (probe.S): a `ret` drawn
- *    at random from the page's (found at arming) is
- *    overwritten through the page's own frame in the direct map with
- *    `mov eax, imm; ret` and called. A processor that executes another
+ *  - a split view of kernel text: every page of kernel text is probed
+ *    through instruction fetch once per round (14 ms in the test profile,
+ *    0.71 s in fast, 88 s in windows; below): a `ret` drawn at random from
+ *    the page's (found at arming, followed by padding where the page has
+ *    such) is overwritten through the page's own frame in the direct map
+ *    with `mov eax, imm; ret` (probe.S) and called. A processor that executes another
  *    frame there (a PTE pointed at a copy, the instruction TLB filled, the
  *    PTE put back: A59) returns something else: 0x109 type 0x111. With
  *    NMIs blocked and interrupts masked nothing else runs while the bytes
@@ -104,19 +104,19 @@ bool pg_ioapic_ok(void)
 uint32_t pg_probe_exec(uint8_t *alias, uint64_t va, uint32_t imm);
 extern char pg_probe_start[], pg_probe_end[];
 
-/* One page is probed every 220 ms of guest time (on every fourth NMI of
- * the fast profile's PIT rate, every sixteenth of the test profile's) and
- * every 3.5 s in windows (every 64th NMI): every page once per round,
- * each probe's page drawn at that moment from fresh entropy among the
- * pages the round has not probed yet. A round of a 25-page kernel text
- * takes 5.5 s (88 s in windows). Each probe rewrites code, which an
- * emulator pays for in the decoded or translated blocks of that page, so
- * the rate is low: a split is probed within two rounds, inside the fast
- * profile's bound, and found then unless a flush removed it since the
- * attacker last set it up (which it has to do on every tick to keep it). */
-#define PROBE_STRIDE_FAST 4
-#define PROBE_STRIDE_TEST 16
-#define PROBE_STRIDE_WINDOWS 64 /* 3.5 s: the profile's budget is a hundred times smaller */
+/* Every page of kernel text is probed once per round, each probe's page
+ * drawn at that moment from fresh entropy among the pages the round has
+ * not probed yet: a round is one NMI in the test profile (14 ms at its
+ * PIT rate: every page), 13 in fast (0.71 s, 2 pages an NMI for a 25-page
+ * text); in windows, whose budget is a hundred times smaller, one
+ * page on every 64th NMI (3.5 s; 88 s a round). A probe costs the guest a
+ * few hundred instructions; it writes six bytes of code, which an emulator
+ * that drops only the decoded code those bytes held (kppemu does) pays
+ * for in that code alone. A split kept up by setting it again after every
+ * flush is found within two rounds. */
+#define PROBE_ROUND_TEST 1
+#define PROBE_ROUND_FAST 13
+#define PROBE_STRIDE_WINDOWS 64
 #define PROBE_PAGES 64 /* 256 KiB of text; the kernel's is about 100 */
 #define PROBE_SITES 8 /* per page */
 
@@ -132,7 +132,7 @@ static struct {
 	uint64_t first, pages;
 	struct probe_page page[PROBE_PAGES];
 } probe;
-static uint64_t probe_done[PROBE_PAGES / 64], probe_left, probe_nmis, probe_mask;
+static uint64_t probe_done[PROBE_PAGES / 64], probe_left, probe_nmis, probe_mask, probe_per;
 
 const void *pg_probe_table(size_t *size)
 {
@@ -146,40 +146,71 @@ static bool has_c3(uint64_t w)
 	return ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0;
 }
 
+/* A `ret` the probe can use: followed by at least PROBE_PAD bytes of the
+ * padding the compiler puts between functions (no-operation encodings up
+ * to the next 16-byte boundary), so the six bytes it writes hold no other
+ * code; all inside kernel text and this page, none in the probe's own. */
+#define PROBE_PAD 5
+static bool probe_site(uint64_t va, uint64_t page, uint64_t lo, uint64_t hi, bool padded)
+{
+	uint64_t end = padded ? (va + 16) & ~15ull : va + 1 + PROBE_PAD;
+	uint64_t own_lo = (uint64_t)pg_probe_start, own_hi = (uint64_t)pg_probe_end;
+	if (*(const uint8_t *)va != 0xC3 || end - va - 1 < PROBE_PAD || va < lo || end > hi || end > page + PAGE_SIZE ||
+	    (end > own_lo && va < own_hi))
+		return false;
+	for (uint64_t p = va + 1; padded && p < end; p++)
+		switch (*(const uint8_t *)p) {
+		case 0x00: case 0x0F: case 0x1F: case 0x2E: case 0x40: case 0x44:
+		case 0x66: case 0x80: case 0x84: case 0x90: case 0xCC: break;
+		default: return false;
+		}
+	return true;
+}
+
 static void probe_init(void)
 {
 	uint64_t lo = (uint64_t)__text_start, hi = (uint64_t)__text_end;
-	uint64_t own_lo = (uint64_t)pg_probe_start, own_hi = (uint64_t)pg_probe_end;
 	probe.first = lo & ~(PAGE_SIZE - 1);
 	probe.pages = (hi - probe.first + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (probe.pages > PROBE_PAGES)
 		probe.pages = PROBE_PAGES;
 	for (uint64_t p = 0; p < probe.pages; p++) {
-		uint64_t page = probe.first + p * PAGE_SIZE, found = 0;
-		for (int pass = 0; pass < 2; pass++) {
-			/* Every step-th site, so the ones kept cover the page. */
-			uint64_t step = pass ? (found + PROBE_SITES - 1) / PROBE_SITES : 1, k = 0;
-			for (uint64_t w = page; w < page + PAGE_SIZE; w += 8) {
-				if (w + 8 <= lo || w >= hi || !has_c3(*(const uint64_t *)w))
-					continue;
-				for (uint64_t va = w; va < w + 8; va++) {
-					if (va < lo || va + 8 > hi || va + 8 > page + PAGE_SIZE || (va + 8 > own_lo && va < own_hi) ||
-					    *(const uint8_t *)va != 0xC3)
+		uint64_t page = probe.first + p * PAGE_SIZE;
+		/* Padded `ret`s; in a page with none, any `ret`. */
+		for (int padded = 1; padded >= 0 && !probe.page[p].n; padded--) {
+			uint64_t found = 0;
+			for (int pass = 0; pass < 2 && (!pass || found); pass++) {
+				/* Every step-th site, so the ones kept cover the page. */
+				uint64_t step = pass ? (found + PROBE_SITES - 1) / PROBE_SITES : 1, k = 0;
+				for (uint64_t w = page; w < page + PAGE_SIZE; w += 8) {
+					if (w + 8 <= lo || w >= hi || !has_c3(*(const uint64_t *)w))
 						continue;
-					if (!pass)
-						found++;
-					else if (k++ % step == 0 && probe.page[p].n < PROBE_SITES)
-						probe.page[p].off[probe.page[p].n++] = (uint16_t)(va - page);
+					for (uint64_t va = w; va < w + 8; va++) {
+						if (!probe_site(va, page, lo, hi, padded))
+							continue;
+						if (!pass)
+							found++;
+						else if (k++ % step == 0 && probe.page[p].n < PROBE_SITES)
+							probe.page[p].off[probe.page[p].n++] = (uint16_t)(va - page);
+					}
 				}
 			}
 		}
 	}
 }
 
-/* Probe the instruction fetch of a kernel text page (probe.S), on one NMI
- * in probe_mask + 1; out of line, so the other NMIs pay for no register
- * saves. */
+static void probe_page(void);
+
+/* The probes of one NMI (one in probe_mask + 1): probe_per pages. Out of
+ * line, so the other NMIs pay for no register saves. */
 static __attribute__((noinline)) void nmi_probe(void)
+{
+	for (uint64_t i = 0; i < probe_per; i++)
+		probe_page();
+}
+
+/* Probe the instruction fetch of one kernel text page (probe.S). */
+static void probe_page(void)
 {
 	if (pg.hold || pg.stopping || !probe.pages)
 		return;
@@ -323,10 +354,11 @@ void pg_nmi_start(void)
 		nmi_passes[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
 	nmi_idle = 0;
 	nmi_idle_limit = pg.nmi_idle_max;
-	probe_mask = (pg.profile == KPP_PG_PROFILE_FAST	     ? PROBE_STRIDE_FAST
-		      : pg.profile == KPP_PG_PROFILE_WINDOWS ? PROBE_STRIDE_WINDOWS
-							     : PROBE_STRIDE_TEST) -
-		     1;
+	/* A round: every page once over PROBE_ROUND_* NMIs; in windows one page
+	 * on every PROBE_STRIDE_WINDOWS-th NMI. */
+	uint64_t round = pg.profile == KPP_PG_PROFILE_FAST ? PROBE_ROUND_FAST : PROBE_ROUND_TEST;
+	probe_mask = pg.profile == KPP_PG_PROFILE_WINDOWS ? PROBE_STRIDE_WINDOWS - 1 : 0;
+	probe_per = pg.profile == KPP_PG_PROFILE_WINDOWS ? 1 : (probe.pages + round - 1) / round;
 	probe_nmis = 0;
 	nmi_stride = 0; /* a power of two minus one, up to a 64th of the idle limit */
 	while ((nmi_stride + 1) * 128 <= nmi_idle_limit)

@@ -946,6 +946,27 @@ scenario "a59_tlb_split_seeds" {
   }
 }
 
+scenario "a59_tlb_split_test_seeds" {
+  seeds       = "1..20"
+  description = "A59 in the test profile: a TLB split renewed on every tick"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a59_tlb_split", "program:svc"]
+  step {
+    at    = "30ms"
+    start = "svc"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a59_tlb_split"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x111"
+    within      = "150ms"
+  }
+}
+
 scenario "a60_uart_seeds" {
   seeds       = "1..20"
   description = "A60: getpid hooked, COM1's divisor latch left open"
