@@ -208,6 +208,14 @@ func TestDataWriteOnCodePageKeepsDecodedCode(t *testing.T) {
 	if p.u[0] != first {
 		t.Fatalf("instruction re-decoded")
 	}
+	// Past quietWrites such writes in a row the page gets a new generation and
+	// loses its mark (its instruction is revalidated, not decoded again).
+	e.c.RIP, e.c.Halted, e.c.GPR[RCX] = tCode, false, quietWrites
+	e.c.syncPending()
+	e.mustHalt(4 * quietWrites)
+	if p.gen != 1 || p.u[0] != first {
+		t.Fatalf("page gen %d after %d more writes (want 1), instruction kept %v", p.gen, quietWrites, p.u[0] == first)
+	}
 }
 
 func TestDecodeCacheBounded(t *testing.T) {

@@ -284,7 +284,15 @@ type codePage struct {
 	deps  []uint64      // pages holding instructions that continue into this page
 	used  *[64]uint64   // bytes decoded in this generation (a superset), allocated on first use
 	built []*block      // blocks built in this generation and not dropped
+	quiet uint32        // writes in a row that touched no decoded byte
 }
+
+// quietWrites is how many writes in a row may miss a page's decoded code before the
+// page gets a new generation and loses its code mark: data written often next to code
+// then costs what it did when every write dropped the page's code (the stores after
+// the first run on the fast path until code of the page runs again), not a slow
+// store each time.
+const quietWrites = 256
 
 // use records that bytes [off, off+n) of the page (clipped to it) were decoded.
 func (p *codePage) use(off, n uint64) {
@@ -333,6 +341,7 @@ func (p *codePage) addBlock(b *block) {
 // checked against memory before it runs again.
 func (p *codePage) newGen() {
 	p.gen++
+	p.quiet = 0
 	if p.used != nil {
 		clear(p.used[:])
 	}
@@ -475,15 +484,21 @@ func (c *CPU) invalidateCode(pfn, off, n uint64) bool {
 			}
 		}
 	}
+	keep := true
 	if p.touches(off, n) {
 		c.drop(p, off, n)
+		p.quiet = 0
+		changed = true
+	} else if p.quiet++; p.quiet >= quietWrites {
+		p.newGen()
+		keep = false
 		changed = true
 	}
 	if changed {
 		// The instruction being executed may have written the block it belongs to.
 		c.setPending(pendResync)
 	}
-	return true
+	return keep
 }
 
 // flushDecode drops every decoded instruction (mode changes, Restore).
