@@ -81,7 +81,7 @@ var descriptions = map[string]string{
 	"ssechk":  "checks that SSE registers survive thread switches",
 	"readln":  "reads one console line and prints it",
 	"pctl":    "one handle operation on a process: query, name, suspend, resume, dup",
-	"bench":   "CPU work for kppemu bench: crc32, sha256, sieve, memcpy, qsort, syscall, str, vm",
+	"bench":   "integer, string and system-call work for kppemu bench",
 	"benchfp": "floating-point and vector work for kppemu bench: fp, vec, x87",
 }
 
