@@ -146,7 +146,13 @@ func newDiffEnv(t testing.TB) *diffEnv {
 	e := newTestEnv(t, 3)
 	flags := uint64(0x7) // P RW US
 	e.poke64(0x3000+8*(native.Base>>21), diffPT|flags)
+	// The host's context block and its prologue and epilogue are not the snippet's:
+	// absent here, so a snippet that reaches them faults in the emulator and never
+	// runs on the host, where it would corrupt the way back to Go.
 	for i := uint64(0); i < native.RegionSize/4096; i++ {
+		if a := native.Base + i*4096; a >= native.MemAddr+native.MemSize && a < native.CodeAddr || a >= native.CodeAddr+4096 {
+			continue
+		}
 		e.poke64(diffPT+8*(native.Base>>12&511+i), (diffFrames+i*4096)|flags)
 	}
 	// The scratch mirrors: both lie at the same offset in their 1 GiB, so they share
@@ -199,19 +205,27 @@ func (d *diffEnv) run(dc *dcase) emuResult {
 	s.MXCSR = dc.in.MXCSR
 	memPhys := diffFrames + (native.MemAddr - native.Base)
 	copy(d.ram[memPhys:memPhys+native.MemSize], dc.in.Mem[:])
-	code := make([]byte, len(dc.code)+2)
+	// The code page as the host has it: the snippet, then HLT (a #GP at CPL 3) where
+	// the host has its closing JMP and fill, so running past the end faults on both.
+	code := make([]byte, 4096)
 	copy(code, dc.code)
 	for _, p := range dc.in.FSPatches {
 		binary.LittleEndian.PutUint64(code[p.Off:], p.Addr-diffFSBase)
 	}
-	code[len(dc.code)], code[len(dc.code)+1] = 0x0F, 0x0B // ud2 after the end, never reached
+	for i := len(dc.code); i < len(code); i++ {
+		code[i] = 0xF4
+	}
 	d.e.load(diffFrames+(native.CodeAddr-native.Base), code)
 	d.e.c.Restore(s)
 	end := uint64(native.CodeAddr + len(dc.code))
-	res := emuResult{vector: -1}
+	res := emuResult{vector: -1, exit: "step limit (20000 instructions)"}
 	c := d.e.c
-	for i := 0; i < 20000; i++ {
+	for i := 0; ; i++ {
 		if c.RIP == end && c.CPL == 3 {
+			res.exit = ""
+			break
+		}
+		if i == 20000 {
 			break
 		}
 		ex := c.Run(1)

@@ -83,3 +83,52 @@ func TestForeignFaultChains(t *testing.T) {
 		t.Fatal("a nil dereference after restore did not become a panic")
 	}
 }
+
+// TestRunaway covers the snippets that would otherwise hang or corrupt the way back to
+// Go: an endless loop, a store over the epilogue and a jump past the snippet's end.
+func TestRunaway(t *testing.T) {
+	need(t)
+	cases := []struct {
+		name string
+		code []byte
+		sig  int
+		at   int
+	}{
+		// jmp $
+		{"loop", []byte{0xEB, 0xFE}, TimeoutSignal, 0},
+		// mov rax, epilogue; mov byte [rax], 0xCC
+		{"store over the epilogue", append(append([]byte{0x48, 0xB8}, le64(epilogueAddr)...), 0xC6, 0x00, 0xCC), 11, 10},
+		// jmp +16 (over the closing JMP, into the fill)
+		{"past the end", []byte{0xEB, 0x10}, 11, 0x12},
+	}
+	for _, c := range cases {
+		var in, out State
+		in.GPR[4] = StackAddr + 0x800
+		in.MXCSR = 0x1F80
+		err := Run(c.code, &in, &out)
+		var f *Fault
+		if !errors.As(err, &f) {
+			t.Fatalf("%s: got %v, want a fault", c.name, err)
+		}
+		if f.Signal != c.sig || (c.sig != TimeoutSignal && f.RIP != CodeAddr+uint64(c.at)) {
+			t.Fatalf("%s: %v, want signal %d at offset %#x", c.name, f, c.sig, c.at)
+		}
+		if c.sig == TimeoutSignal && (f.RIP < CodeAddr || f.RIP >= CodeAddr+uint64(len(c.code))) {
+			t.Fatalf("%s: stopped at %#x, outside the snippet", c.name, f.RIP)
+		}
+		t.Logf("%s: %v", c.name, f)
+	}
+	// The region's own code is intact and the runtime handles its faults again.
+	TestAddAndFlags(t)
+	if !goFaultRecovers() {
+		t.Fatal("a nil dereference in Go code did not become a panic")
+	}
+}
+
+func le64(v uint64) []byte {
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	return b
+}

@@ -24,7 +24,11 @@
 // handler in the region: a fault whose instruction lies in the region is recorded and
 // the snippet abandoned through an epilogue that restores the host's state, so Run
 // returns a *Fault instead of the test process dying; a fault anywhere else puts the
-// Go runtime's own handler back and lets the instruction fault again. A snippet that
+// Go runtime's own handler back and lets the instruction fault again. The bytes after
+// the snippet's closing JMP are HLT (a fault at CPL 3), the prologue and epilogue
+// pages are read-only, and a snippet still running after TimeoutSeconds of CPU time
+// is stopped by a timer signal the same way, so no snippet can hang or corrupt the
+// way back to Go. A snippet that
 // faults is run again (up to Attempts times in all) before the fault is reported: some
 // virtualised hosts emulate an ordinary memory access on first touch of a page and
 // raise #UD for instructions their emulator lacks (x87 loads, for one), a fault the
@@ -39,6 +43,13 @@ import (
 // Attempts is how many times Run runs a snippet that takes a host fault.
 const Attempts = 3
 
+// A snippet still running after TimeoutSeconds of its thread's CPU time is abandoned
+// and reported as a Fault with Signal TimeoutSignal (SIGALRM), without a second attempt.
+const (
+	TimeoutSignal  = 14
+	TimeoutSeconds = 2
+)
+
 // Fault is a host exception taken by a snippet on every attempt.
 type Fault struct {
 	Signal int    // SIGILL 4, SIGBUS 7, SIGFPE 8, SIGSEGV 11
@@ -48,6 +59,10 @@ type Fault struct {
 }
 
 func (f *Fault) Error() string {
+	if f.Signal == TimeoutSignal {
+		return fmt.Sprintf("native: snippet still running after %d s of CPU time, at %#x (offset %#x of the snippet)",
+			TimeoutSeconds, f.RIP, int64(f.RIP)-CodeAddr)
+	}
 	return fmt.Sprintf("native: host signal %d (code %d, address %#x) at %#x (offset %#x of the snippet) on each of %d attempts",
 		f.Signal, f.Code, f.Addr, f.RIP, int64(f.RIP)-CodeAddr, Attempts)
 }

@@ -31,7 +31,17 @@ const (
 	epilogueAddr      = Base + 0x5800
 	faultEpilogueAddr = Base + 0x5C00
 	handlerAddr       = Base + 0x5D00
+	timerHandlerAddr  = Base + 0x5E00
 	restorerAddr      = Base + 0x5F00
+
+	// timerSignal ends a snippet that is still running after cpuLimit of its thread's
+	// CPU time (a loop the emulator did not take, or a jump out of the snippet).
+	timerSignal = TimeoutSignal
+	cpuLimit    = TimeoutSeconds
+
+	clockThreadCPUTime = 3
+	sigevThreadID      = 4
+	hlt                = 0xF4 // privileged at CPL 3: #GP, a SIGSEGV the handler takes
 
 	saSiginfo  = 0x4
 	saOnstack  = 0x08000000
@@ -90,9 +100,16 @@ func setup() {
 	copy(region[prologueAddr-Base:], prologue())
 	copy(region[epilogueAddr-Base:], epilogue())
 	copy(region[faultEpilogueAddr-Base:], faultEpilogue())
-	copy(region[handlerAddr-Base:], handler())
+	copy(region[handlerAddr-Base:], handler(true))
+	copy(region[timerHandlerAddr-Base:], handler(false))
 	// The restorer: rt_sigreturn.
 	copy(region[restorerAddr-Base:], []byte{0xB8, 15, 0, 0, 0, 0x0F, 0x05})
+	// The prologue, epilogues and handlers are read-only from here on: a snippet
+	// that stores there faults instead of corrupting the way back to Go.
+	if _, _, errno := syscall.Syscall(syscall.SYS_MPROTECT, prologueAddr, RegionSize-(prologueAddr-Base),
+		syscall.PROT_READ|syscall.PROT_EXEC); errno != 0 {
+		initErr = fmt.Errorf("%w: mprotect %#x: %v", ErrUnavailable, prologueAddr, errno)
+	}
 }
 
 // mirror maps the scratch data a second time at addr: a placeholder mapping first
@@ -205,11 +222,13 @@ func faultEpilogue() []byte {
 }
 
 // handler is the signal handler (SA_SIGINFO: RDI signal, RSI siginfo, RDX ucontext).
-// A fault at an instruction inside the region is recorded in the context block and
-// the interrupted RIP replaced by the fault epilogue; any other fault puts back the
-// Go runtime's saved sigaction for the signal and returns, so the instruction faults
-// again into the runtime's handler.
-func handler() []byte {
+// A signal taken at an instruction inside the region is recorded in the context block
+// and the interrupted RIP replaced by the fault epilogue. With chain, any other fault
+// puts back the Go runtime's saved sigaction for the signal and returns, so the
+// instruction faults again into the runtime's handler; without (the CPU-time timer's
+// handler), a signal taken outside the region is dropped: the snippet has already
+// returned.
+func handler(chain bool) []byte {
 	b := []byte{0x48, 0x8B, 0x82, ucRIP, 0, 0, 0}                                 // mov rax, [rdx+RIP]
 	b = append(b, 0x48, 0x89, 0xC1)                                               // mov rcx, rax
 	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0x81, 0xE9), Base)       // sub rcx, Base
@@ -225,6 +244,9 @@ func handler() []byte {
 	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0xC7, 0xC1), faultEpilogueAddr) // mov rcx, imm
 	b = append(b, 0x48, 0x89, 0x8A, ucRIP, 0, 0, 0, 0xC3)                                // mov [rdx+RIP], rcx; ret
 	b[jae+1] = byte(len(b) - (jae + 2))
+	if !chain {
+		return append(b, 0xC3) // ret
+	}
 	// chain: rt_sigaction(signal, &saved[signal], NULL, 8)
 	b = append(b, 0x89, 0xF8, 0xC1, 0xE0, 0x05)                             // mov eax, edi; shl eax, 5
 	b = binary.LittleEndian.AppendUint32(append(b, 0x05), ctxAddr+ctxSaved) // add eax, imm
@@ -259,21 +281,61 @@ func savedAction(sig int) unsafe.Pointer {
 func catchFaults() (func(), error) {
 	act := sigaction{handler: handlerAddr, flags: saSiginfo | saOnstack | saRestorer, restorer: restorerAddr}
 	done := 0
+	timer := act
+	timer.handler = timerHandlerAddr
+	sigs := append(faultSignals[:len(faultSignals):len(faultSignals)], timerSignal)
 	restore := func() {
-		for _, sig := range faultSignals[:done] {
+		for _, sig := range sigs[:done] {
 			if err := rtSigaction(sig, savedAction(sig), nil); err != nil {
 				panic(err) // the runtime's own handler could not be put back
 			}
 		}
 	}
-	for _, sig := range faultSignals {
-		if err := rtSigaction(sig, unsafe.Pointer(&act), savedAction(sig)); err != nil {
+	for _, sig := range sigs {
+		a := &act
+		if sig == timerSignal {
+			a = &timer
+		}
+		if err := rtSigaction(sig, unsafe.Pointer(a), savedAction(sig)); err != nil {
 			restore()
 			return nil, err
 		}
 		done++
 	}
 	return restore, nil
+}
+
+// sigevent is the kernel's struct sigevent for SIGEV_THREAD_ID.
+type sigevent struct {
+	value  uint64
+	signo  int32
+	notify int32
+	tid    int32
+	_      [44]byte
+}
+
+type itimerspec struct {
+	interval, value syscall.Timespec
+}
+
+// cpuTimer arms a one-shot timer on the calling thread's CPU-time clock that sends
+// timerSignal to this thread after cpuLimit seconds, and returns the function that
+// deletes it.
+func cpuTimer() (func(), error) {
+	ev := sigevent{signo: int32(timerSignal), notify: sigevThreadID, tid: int32(syscall.Gettid())}
+	var id int32
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_TIMER_CREATE, clockThreadCPUTime,
+		uintptr(unsafe.Pointer(&ev)), uintptr(unsafe.Pointer(&id))); errno != 0 {
+		return nil, fmt.Errorf("native: timer_create: %v", errno)
+	}
+	del := func() { syscall.RawSyscall(syscall.SYS_TIMER_DELETE, uintptr(id), 0, 0) }
+	spec := itimerspec{value: syscall.Timespec{Sec: cpuLimit}}
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_TIMER_SETTIME, uintptr(id), 0,
+		uintptr(unsafe.Pointer(&spec)), 0, 0, 0); errno != 0 {
+		del()
+		return nil, fmt.Errorf("native: timer_settime: %v", errno)
+	}
+	return del, nil
 }
 
 // Run executes code on the host with the registers and memory of in and stores the
@@ -310,17 +372,29 @@ func Run(code []byte, in, out *State) error {
 	}
 	c[n] = 0xE9
 	binary.LittleEndian.PutUint32(c[n+1:], uint32(int32(epilogueAddr-(CodeAddr+n+5))))
+	// What follows faults at once: no earlier snippet's bytes are left to run.
+	for i := n + 5; i < prologueAddr-CodeAddr; i++ {
+		c[i] = hlt
+	}
 	restore, err := catchFaults()
 	if err != nil {
 		return err
 	}
 	defer restore()
+	stop, err := cpuTimer()
+	if err != nil {
+		return err
+	}
+	defer stop()
 	x := r[ctxAddr-Base:]
 	var f *Fault
 	for try := range Attempts {
 		if f = runOnce(r, in); f == nil {
 			retries.Add(uint64(try))
 			break
+		}
+		if f.Signal == timerSignal {
+			break // not a fault that a second attempt could avoid
 		}
 	}
 	if f != nil {
