@@ -1268,30 +1268,17 @@ func fusedMemBr(c *CPU, u *uop) *Fault {
 	return nil
 }
 
-func fusedCmpRRBr(c *CPU, u *uop) *Fault {
-	s := u.sz[0]
-	m := sizeMask[s]
-	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
-	msb := s*8 - 1
-	var r, cv uint64
-	if u.aux == aluTEST {
-		r = a & b
-	} else {
-		r = (a - b) & m
-		cv = (^a & b) | (^(a ^ b) & r)
-	}
-	c.lf = lazyFlags{res: r, cv: cv, msb: msb, kind: lfArith}
-	if condArith(u.pair.aux, r, cv, msb) {
-		return brTaken
-	}
-	return nil
-}
+func fusedCmpRRBr(c *CPU, u *uop) *Fault { return c.cmpBr(u, c.GPR[u.r[1]&15]) }
 
-func fusedCmpRIBr(c *CPU, u *uop) *Fault {
-	s := u.sz[0]
-	m := sizeMask[s]
-	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
-	msb := s*8 - 1
+func fusedCmpRIBr(c *CPU, u *uop) *Fault { return c.cmpBr(u, u.imm) }
+
+// cmpBr is CMP or TEST (u.aux) of register u.r[0] with b at size u.sz[0], then the
+// condition of the pair's Jcc.
+func (c *CPU) cmpBr(u *uop, b uint64) *Fault {
+	m := sizeMask[u.sz[0]]
+	a := c.GPR[u.r[0]&15] & m
+	b &= m
+	msb := u.sz[0]*8 - 1
 	var r, cv uint64
 	if u.aux == aluTEST {
 		r = a & b

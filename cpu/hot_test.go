@@ -103,47 +103,7 @@ func TestFusedMemoryPairs(t *testing.T) {
 		{0x4C, 0x3B, 0x04, 0x8B}, {0x85, 0x04, 0x8B}, {0x48, 0x85, 0x04, 0x8B}, {0x39, 0x04, 0x8B},
 		{0x66, 0x83, 0x3C, 0x8B, 0x05},
 	}
-	rng := rand.New(rand.NewSource(11))
-	envs := [2]*testEnv{newTestEnv(t, 0), newTestEnv(t, 0)}
-	envs[1].c.SetBlockDispatch(false)
-	base := envs[0].c.Snapshot()
-	for _, first := range firsts {
-		for cc := byte(0); cc < 16; cc++ {
-			code := append(append([]byte{0x90}, first...), 0x70|cc, 0x01, 0xF4, 0xF4)
-			for i := 0; i < 20; i++ {
-				s := base
-				for r := range s.GPR {
-					s.GPR[r] = rng.Uint64()
-					if rng.Intn(3) == 0 {
-						s.GPR[r] = uint64(rng.Intn(5)) - 2
-					}
-				}
-				s.GPR[RSP] = tKStack
-				s.GPR[RBX] = tData
-				s.GPR[RCX] = uint64(rng.Intn(64))
-				s.RFLAGS = flagRsv1 | uint64(rng.Intn(1<<12))&flagsArith
-				data := make([]byte, 512)
-				rng.Read(data)
-				if rng.Intn(3) == 0 {
-					clear(data[s.GPR[RCX]*4 : s.GPR[RCX]*4+24])
-				}
-				var states [2]State
-				for k, e := range envs {
-					e.load(tData, data)
-					e.code(code...)
-					s.RIP = tCode
-					e.c.Restore(s)
-					e.mustHalt(10)
-					states[k] = e.c.Snapshot()
-				}
-				if states[0].GPR != states[1].GPR || states[0].RFLAGS != states[1].RFLAGS || states[0].RIP != states[1].RIP ||
-					states[0].Instret != states[1].Instret {
-					t.Fatalf("% x then J%d: blocks RIP %#x RFLAGS %#x, one at a time RIP %#x RFLAGS %#x",
-						first, cc, states[0].RIP, states[0].RFLAGS, states[1].RIP, states[1].RFLAGS)
-				}
-			}
-		}
-	}
+	checkFusedPairs(t, firsts, 11, 20, true)
 }
 
 // TestBlockLoops runs loops (a block that branches to its own start, loops of two blocks,
@@ -231,16 +191,24 @@ func TestFusedPairs(t *testing.T) {
 		{0x39, 0x05, 0, 0, 0, 0}, {0x3B, 0x05, 0, 0, 0, 0}, {0x80, 0x3D, 0, 0, 0, 0, 0x74},
 		{0xF6, 0x05, 0, 0, 0, 0, 0x0F}, {0x48, 0x83, 0x3D, 0, 0, 0, 0, 0x05}, {0x48, 0x85, 0x05, 0, 0, 0, 0},
 	}
-	rng := rand.New(rand.NewSource(9))
+	checkFusedPairs(t, firsts, 9, 30, false)
+}
+
+// checkFusedPairs runs each of firsts followed by every Jcc (nop; first; jcc +1; hlt;
+// hlt: the branch lands on the second HLT; the NOP runs on the run loop's service
+// path after Restore, so the pair starts a block) from n random states each, with
+// block dispatch and one instruction at a time: registers, flags, RIP and the
+// instruction count must agree. With data, RBX points at 512 random bytes (zeroed at
+// [rbx+rcx*4] a third of the time) that the pair may read.
+func checkFusedPairs(t *testing.T, firsts [][]byte, seed int64, n int, data bool) {
+	rng := rand.New(rand.NewSource(seed))
 	envs := [2]*testEnv{newTestEnv(t, 0), newTestEnv(t, 0)}
 	envs[1].c.SetBlockDispatch(false)
 	base := envs[0].c.Snapshot()
 	for _, first := range firsts {
 		for cc := byte(0); cc < 16; cc++ {
-			// nop; first; jcc +1; hlt; hlt: the branch lands on the second HLT. (The NOP
-			// runs on the run loop's service path after Restore; the pair starts a block.)
 			code := append(append([]byte{0x90}, first...), 0x70|cc, 0x01, 0xF4, 0xF4)
-			for i := 0; i < 30; i++ {
+			for i := 0; i < n; i++ {
 				s := base
 				for r := range s.GPR {
 					s.GPR[r] = rng.Uint64()
@@ -249,9 +217,24 @@ func TestFusedPairs(t *testing.T) {
 					}
 				}
 				s.GPR[RSP] = tKStack
+				var mem []byte
+				if data {
+					s.GPR[RBX] = tData
+					s.GPR[RCX] = uint64(rng.Intn(64))
+				}
 				s.RFLAGS = flagRsv1 | uint64(rng.Intn(1<<12))&flagsArith
+				if data {
+					mem = make([]byte, 512)
+					rng.Read(mem)
+					if rng.Intn(3) == 0 {
+						clear(mem[s.GPR[RCX]*4 : s.GPR[RCX]*4+24])
+					}
+				}
 				var states [2]State
 				for k, e := range envs {
+					if data {
+						e.load(tData, mem)
+					}
 					e.code(code...)
 					s.RIP = tCode
 					e.c.Restore(s)
