@@ -17,21 +17,8 @@
  *
  * Floating-point and vector work is in benchfp (compiled with SSE).
  */
-#include "kpp.h"
+#include "bench.h"
 #include <kpp/sha256.h>
-
-#define SEED 0x9E3779B97F4A7C15ull
-
-/* A compiler barrier: the work of every round is done, in order. */
-#define BARRIER() __asm__ volatile("" ::: "memory")
-
-static uint64_t xorshift(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
 
 /* fill: 8-byte little-endian words of the xorshift sequence from seed. */
 static void fill(uint64_t *p, size_t words, uint64_t seed)
@@ -39,15 +26,6 @@ static void fill(uint64_t *p, size_t words, uint64_t seed)
 	uint64_t x = seed;
 	for (size_t i = 0; i < words; i++)
 		p[i] = xorshift(&x);
-}
-
-/* fold: an FNV-1a-style hash of 8-byte words. */
-static uint64_t fold(const uint64_t *p, size_t words)
-{
-	uint64_t h = 0xCBF29CE484222325ull;
-	for (size_t i = 0; i < words; i++)
-		h = (h ^ p[i]) * 0x100000001B3ull;
-	return h;
 }
 
 #define DATA_BYTES (64 * 1024)
@@ -297,12 +275,6 @@ static void vm_round(char *out, size_t n)
 
 /* --- main --- */
 
-struct workload {
-	const char *name;
-	void (*init)(void);
-	void (*round)(char *out, size_t n);
-};
-
 static const struct workload workloads[] = {
 	{"crc32", crc_init, crc_round},
 	{"sha256", sha_init, sha_round},
@@ -316,27 +288,6 @@ static const struct workload workloads[] = {
 
 int main(int argc, char **argv)
 {
-	const struct workload *w = NULL;
-	for (size_t i = 0; argc > 1 && i < ARRAY_SIZE(workloads); i++)
-		if (!strcmp(argv[1], workloads[i].name))
-			w = &workloads[i];
-	uint64_t rounds = 1;
-	if (!w || (argc > 2 && (!parse_u64(argv[2], &rounds) || rounds == 0))) {
-		printf("usage: bench crc32|sha256|sieve|memcpy|qsort|syscall|str|vm [ROUNDS]\n");
-		return 2;
-	}
-	static char first[80], cur[80];
-	w->init();
-	int status = 0;
-	for (uint64_t r = 0; r < rounds; r++) {
-		BARRIER();
-		w->round(r ? cur : first, sizeof cur);
-		if (r && strcmp(cur, first)) {
-			printf("bench %s: round %lu gave %s\n", w->name, r + 1, cur);
-			status = 1;
-		}
-	}
-	printf("~ bench %s: %lu rounds\n", w->name, rounds);
-	printf("bench %s: %s\n", w->name, first);
-	return status;
+	return bench_main(argc, argv, workloads, ARRAY_SIZE(workloads),
+			  "usage: bench crc32|sha256|sieve|memcpy|qsort|syscall|str|vm [ROUNDS]");
 }

@@ -14,27 +14,7 @@
  *   x87  a long double loop (FILD, FMUL, FADD, FDIV, FSQRT, FISTP) whose
  *        results are whole numbers below 2^64, exact at any precision
  */
-#include "kpp.h"
-
-#define SEED 0x9E3779B97F4A7C15ull
-
-#define BARRIER() __asm__ volatile("" ::: "memory")
-
-static uint64_t xorshift(uint64_t *x)
-{
-	*x ^= *x << 13;
-	*x ^= *x >> 7;
-	*x ^= *x << 17;
-	return *x;
-}
-
-static uint64_t fold(const uint64_t *p, size_t words)
-{
-	uint64_t h = 0xCBF29CE484222325ull;
-	for (size_t i = 0; i < words; i++)
-		h = (h ^ p[i]) * 0x100000001B3ull;
-	return h;
-}
+#include "bench.h"
 
 static uint64_t bits(double d)
 {
@@ -191,12 +171,6 @@ static void x87_round(char *out, size_t n)
 
 /* --- main --- */
 
-struct workload {
-	const char *name;
-	void (*init)(void);
-	void (*round)(char *out, size_t n);
-};
-
 static const struct workload workloads[] = {
 	{"fp", fp_init, fp_round},
 	{"vec", vec_init, vec_round},
@@ -205,27 +179,6 @@ static const struct workload workloads[] = {
 
 int main(int argc, char **argv)
 {
-	const struct workload *w = NULL;
-	for (size_t i = 0; argc > 1 && i < ARRAY_SIZE(workloads); i++)
-		if (!strcmp(argv[1], workloads[i].name))
-			w = &workloads[i];
-	uint64_t rounds = 1;
-	if (!w || (argc > 2 && (!parse_u64(argv[2], &rounds) || rounds == 0))) {
-		printf("usage: benchfp fp|vec|x87 [ROUNDS]\n");
-		return 2;
-	}
-	static char first[96], cur[96];
-	w->init();
-	int status = 0;
-	for (uint64_t r = 0; r < rounds; r++) {
-		BARRIER();
-		w->round(r ? cur : first, sizeof cur);
-		if (r && strcmp(cur, first)) {
-			printf("bench %s: round %lu gave %s\n", w->name, r + 1, cur);
-			status = 1;
-		}
-	}
-	printf("~ bench %s: %lu rounds\n", w->name, rounds);
-	printf("bench %s: %s\n", w->name, first);
-	return status;
+	return bench_main(argc, argv, workloads, ARRAY_SIZE(workloads),
+			  "usage: benchfp fp|vec|x87 [ROUNDS]");
 }
