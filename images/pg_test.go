@@ -142,6 +142,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// The per-CPU block's GS bases are critical MSRs.
 		{attack: "attack_a63_percpu", types: []uint64{abi.PGCriticalMSR}, says: "attack_a63: "},
 		{attack: "attack_a63_percpu kgs", types: []uint64{abi.PGCriticalMSR}, says: "attack_a63: "},
+		// The kernel formatter's sink hooked past every routine entry to
+		// swallow or rename the report: the report uses no kernel routine.
+		{attack: "attack_a66_report_hook", types: []uint64{abi.PGServiceTable, abi.PGFunction}, says: "attack_a66: "},
+		{attack: "attack_a66_report_hook garble", types: []uint64{abi.PGServiceTable, abi.PGFunction}, says: "attack_a66: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

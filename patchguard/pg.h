@@ -62,7 +62,7 @@ typedef uint32_t (*pg_lapic_read_fn)(uint32_t reg);
 #define PG_CONTEXT_MAGIC 0x7478436B63684B50ull
 #define PG_ROUND 4          /* every region is checked at least once per PG_ROUND passes of a context */
 #define PG_MAX_REGIONS 128  /* the covered[] bitmap */
-#define PG_STOP_CODE_MAX 2048 /* room for the stop path's text in a context */
+#define PG_STOP_CODE_MAX 4096 /* room for the stop path's text in a context */
 
 /* A context: decrypted only while a pass runs. */
 struct pg_context {
@@ -193,7 +193,6 @@ uint64_t pg_crypt_sum(void *buf, size_t words, size_t from, uint64_t key, bool p
 /* regions.c */
 uint32_t pg_enumerate(struct pg_region *out, uint32_t max);
 uint64_t pg_region_kind(const struct pg_region *r);
-const char *pg_type_name(uint32_t type);
 
 /* check.c */
 void pg_seal_region(struct pg_context *c, struct pg_region *r);
@@ -238,6 +237,7 @@ uint32_t pg_pass(struct pg_context *c, uint32_t trigger); /* returns the regions
 void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger);
 
 /* stop.c: the stop path (section .text.pg_stop, between these symbols). */
+const char *pg_type_name(uint32_t type);
 extern const char __pg_stop_start[], __pg_stop_end[];
 NORETURN void pg_report(struct pg_context *c, const void *record, uint64_t addr, uint32_t type);
 NORETURN void pg_crash(pg_stop_fn stop, const uint64_t *args, uint64_t wipe_lo);

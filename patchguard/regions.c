@@ -198,31 +198,3 @@ uint64_t pg_region_kind(const struct pg_region *r)
 	}
 	return KPP_PG_KIND_MEMORY;
 }
-
-const char *pg_type_name(uint32_t type)
-{
-	switch (type) {
-	case KPP_PG_GENERIC_DATA: return "generic data region";
-	case KPP_PG_FUNCTION: return "function modification";
-	case KPP_PGIDT: return "processor IDT";
-	case KPP_PGGDT: return "processor GDT";
-	case KPP_PG_PROCESS_LIST: return "process list corruption";
-	case KPP_PG_HANDLE_TABLE_LIST: return "handle table list corruption";
-	case KPP_PG_DEBUG_ROUTINE: return "debug routine";
-	case KPP_PG_CRITICAL_MSR: return "critical MSR modification";
-	case KPP_PG_OBJECT_TYPE: return "object type";
-	case KPP_PG_SERVICE_TABLE: return "system service function";
-	case KPP_PG_IMPORT_TABLE: return "import table";
-	case KPP_PG_CONTROL_REGISTER: return "processor control register";
-	case KPP_PG_LOCAL_APIC: return "local APIC modification";
-	case KPP_PG_NOTIFICATION_CALLOUT: return "kernel notification callout";
-	case KPP_PG_LOADED_MODULE_LIST: return "loaded module list";
-	case KPP_PG_DRIVER_OBJECT: return "driver object corruption";
-	case KPP_PG_PROTECTED_PROCESS: return "protected process";
-	case KPP_PG_CHECKER_CONTEXT: return "checker context corruption or missed heartbeat";
-	case KPP_PG_INTERRUPT_DISPATCH: return "processor interrupt dispatch table";
-	case KPP_PG_PAGE_TABLES: return "page table entries";
-	case KPP_PG_TASK_STATE: return "task state segment";
-	}
-	return "unknown region";
-}

@@ -1,41 +1,44 @@
 /* The detection and stop path, from the first console line to the exit,
- * in one section of text (.text.pg_stop: pg_detect, pg_crash, pg_stop).
- * Every context keeps a copy of that section's bytes; every detection site
- * first puts them back (pg_stop_repair, inlined into the caller), so a
- * patched stop path is repaired before it is used, not trusted.
+ * in one section of text (.text.pg_stop: pg_report, pg_crash, pg_stop,
+ * their formatter and UART writer, and the constant text they print in
+ * .pg_stop_rodata, linked right after it). Every context keeps a copy of
+ * that section's bytes; every detection site first puts them back
+ * (pg_stop_repair, inlined into the caller), so a patched stop path is
+ * repaired before it is used, not trusted.
  *
- * pg_detect takes no lock (an attacker holding one, or code interrupted
- * while holding one, cannot freeze it): it names the region on the UART
- * itself, formatted by the kernel's snprintf, only when the entry of every
- * routine that report needs still hashes as sealed
- * (else it skips the report rather than run patched code), stores the
- * arguments in static storage, and pg_crash (crash.S) wipes the stack below
- * the frame and the registers before calling the context's private copy of
- * the stop routine. That routine, pg_stop, prints the stop screen on the
- * UART itself, posts the bug-check event from its own record and exits
- * through isa-debug-exit: no kernel data an attacker can set (a "bug check
- * in progress" flag, a lock, a function pointer) stands between a
- * detection and the stop screen. */
+ * Nothing on the path is the kernel's: pg_report takes no lock (an
+ * attacker holding one, or code interrupted while holding one, cannot
+ * freeze it) and calls no kernel routine. It names the region on the UART
+ * itself with its own formatter (the region's name, the address as
+ * kernel+offset or a module's name+offset, read from the module table
+ * through mapped records only, and the time from the tick PatchGuard last
+ * saw and the local-APIC timer's progress through PatchGuard's own
+ * mapping), stores the arguments in static storage, and pg_crash (crash.S)
+ * wipes the stack below the frame and the registers before calling the
+ * context's private copy of the stop routine. That routine, pg_stop,
+ * prints the stop screen on the UART itself, posts the bug-check event
+ * from its own record and exits through isa-debug-exit: no kernel code or
+ * data an attacker can set (a "bug check in progress" flag, a lock, a
+ * function pointer, the console's or the formatter's code) stands between
+ * a detection and the stop screen. */
 #include <kpp/bugcheck.h>
 #include <kpp/cpu.h>
 #include <kpp/event.h>
-#include <kpp/format.h>
 #include <kpp/intr.h>
 #include <kpp/kernel.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
-#include <kpp/printk.h>
 #include <kpp/time.h>
 #include "pg.h"
 
 #define STOP_TEXT __attribute__((section(".text.pg_stop"), noinline))
+#define STOP_DATA __attribute__((section(".pg_stop_rodata")))
 #define WIPE_BYTES 2048
 #define UART KPP_COM1_PORT
 #define UART_LSR 5
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define EVENT_TEXT 64
-#define REPORT_LINE 192
 
 static uint64_t stop_args[5];
 static pg_stop_fn stop_with; /* set, with stop_args, before the report */
@@ -69,9 +72,13 @@ STOP_TEXT static void uart_reset(void)
 	outb(UART + UART_MCR, UART_MCR_DTR_RTS_OUT2);
 }
 
+/* At most this many status reads per character: a UART that never says
+ * ready does not hold the stop for ever (no machine we run on has one). */
+#define UART_SPIN (1u << 20)
+
 STOP_TEXT static void put(char c)
 {
-	while (!(inb(UART + UART_LSR) & LSR_THRE))
+	for (uint32_t n = 0; n < UART_SPIN && !(inb(UART + UART_LSR) & LSR_THRE); n++)
 		;
 	outb(UART, (uint8_t)c);
 }
@@ -85,31 +92,172 @@ STOP_TEXT static void puts_raw(const char *s)
 	}
 }
 
+/* The formatter: what the report needs of printf's conversions (%x and
+ * %lx: lowercase hex without leading zeros; %lu; %06lu), written straight
+ * to the UART. */
+static const char hexdigits[] STOP_DATA = "0123456789abcdef";
+
 STOP_TEXT static void hex(uint64_t v, int digits)
 {
 	for (int i = digits - 1; i >= 0; i--)
-		put("0123456789abcdef"[(v >> (4 * i)) & 0xF]);
+		put(hexdigits[(v >> (4 * i)) & 0xF]);
+}
+
+STOP_TEXT static void put_hex(uint64_t v)
+{
+	int digits = 1;
+	while (digits < 16 && v >> (4 * digits))
+		digits++;
+	hex(v, digits);
+}
+
+STOP_TEXT static void put_dec(uint64_t v, int width)
+{
+	char d[20];
+	int n = 0;
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < 20);
+	while (n < width && n < 20)
+		d[n++] = '0';
+	while (n)
+		put(d[--n]);
+}
+
+/* The region types' names, in order, each ending in a zero byte; the last
+ * is the name of any other type. */
+static const uint32_t type_codes[] STOP_DATA = {
+	KPP_PG_GENERIC_DATA, KPP_PG_FUNCTION, KPP_PGIDT, KPP_PGGDT, KPP_PG_PROCESS_LIST,
+	KPP_PG_HANDLE_TABLE_LIST, KPP_PG_DEBUG_ROUTINE, KPP_PG_CRITICAL_MSR, KPP_PG_OBJECT_TYPE,
+	KPP_PG_SERVICE_TABLE, KPP_PG_IMPORT_TABLE, KPP_PG_CONTROL_REGISTER, KPP_PG_LOCAL_APIC,
+	KPP_PG_NOTIFICATION_CALLOUT, KPP_PG_LOADED_MODULE_LIST, KPP_PG_DRIVER_OBJECT,
+	KPP_PG_PROTECTED_PROCESS, KPP_PG_CHECKER_CONTEXT, KPP_PG_INTERRUPT_DISPATCH, KPP_PG_PAGE_TABLES,
+	KPP_PG_TASK_STATE,
+};
+static const char type_names[] STOP_DATA = "generic data region\0"
+					   "function modification\0"
+					   "processor IDT\0"
+					   "processor GDT\0"
+					   "process list corruption\0"
+					   "handle table list corruption\0"
+					   "debug routine\0"
+					   "critical MSR modification\0"
+					   "object type\0"
+					   "system service function\0"
+					   "import table\0"
+					   "processor control register\0"
+					   "local APIC modification\0"
+					   "kernel notification callout\0"
+					   "loaded module list\0"
+					   "driver object corruption\0"
+					   "protected process\0"
+					   "checker context corruption or missed heartbeat\0"
+					   "processor interrupt dispatch table\0"
+					   "page table entries\0"
+					   "task state segment\0"
+					   "unknown region";
+
+STOP_TEXT const char *pg_type_name(uint32_t type)
+{
+	const char *s = type_names;
+	for (unsigned i = 0; i < ARRAY_SIZE(type_codes) && type_codes[i] != type; i++)
+		while (*s++)
+			;
+	return s;
+}
+
+/* Whether va is mapped, by the page tables in CR3 through the direct map
+ * (the kernel half is the same in every address space). */
+STOP_TEXT static bool mapped(uint64_t va)
+{
+	if ((uint64_t)((int64_t)(va << 16) >> 16) != va)
+		return false;
+	uint64_t e;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(e));
+	for (int level = 3; level >= 0; level--) {
+		const volatile uint64_t *t = (const volatile uint64_t *)(KPP_DIRECT_MAP_BASE + (e & PTE_ADDR));
+		e = t[(va >> (12 + 9 * level)) & 511];
+		if (!(e & PTE_P))
+			return false;
+		if ((level == 1 || level == 2) && (e & PTE_PS))
+			return true;
+	}
+	return true;
+}
+
+/* Where addr lies: kernel+offset, a loaded module's name+offset (the
+ * module table, through mapped records only; the table is bounded, a list
+ * could be a cycle: A54), or the address itself. */
+STOP_TEXT static void put_where(const struct pg_context *c, uint64_t addr)
+{
+	static const char kernel[] STOP_DATA = "kernel+0x", plus[] STOP_DATA = "+0x", zx[] STOP_DATA = "0x";
+	if (addr >= (uint64_t)__kernel_start && addr < (uint64_t)__kernel_end) {
+		puts_raw(kernel);
+		put_hex(addr - (uint64_t)__kernel_start);
+		return;
+	}
+	struct module *const *table = c ? (struct module *const *)c->modtable : module_table;
+	for (unsigned i = 0; i < MODULE_TABLE_SIZE; i++) {
+		if (!mapped((uint64_t)&table[i]))
+			break;
+		const struct module *m = table[i];
+		if (!m || !mapped((uint64_t)m) || !mapped((uint64_t)(m + 1) - 1))
+			continue;
+		if (addr >= m->base && addr - m->base < m->pages * PAGE_SIZE) {
+			for (unsigned k = 0; k < MODULE_NAME_MAX && m->name[k]; k++)
+				put(m->name[k]);
+			puts_raw(plus);
+			put_hex(addr - m->base);
+			return;
+		}
+	}
+	puts_raw(zx);
+	put_hex(addr);
+}
+
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+
+/* Guest time as the kernel's clock counts it: the tick PatchGuard last saw
+ * and the local-APIC timer's progress within it, read through the mapping
+ * taken at arming. */
+STOP_TEXT static uint64_t stop_clock_ns(const struct pg_context *c)
+{
+	volatile uint32_t *apic = c ? c->lapic_mmio : pg.lapic_mmio;
+	uint64_t ns = pg.tick_seen * NSEC_PER_TICK;
+	if (apic && mapped((uint64_t)apic)) {
+		uint32_t init = apic[LAPIC_TIMER_INIT / 4], cur = apic[LAPIC_TIMER_CUR / 4];
+		if (cur > init)
+			cur = init;
+		if (init)
+			ns += (uint64_t)(init - cur) * NSEC_PER_TICK / init;
+	}
+	return ns;
 }
 
 /* The stop screen, the event and the exit, with nothing but the ports. */
 STOP_TEXT NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
 				 const struct trap_frame *tf)
 {
-	static const char name[] = "CRITICAL_STRUCTURE_CORRUPTION";
+	static const char name[] STOP_DATA = "CRITICAL_STRUCTURE_CORRUPTION";
+	static const char stop[] STOP_DATA = "\n*** STOP: 0x", open[] STOP_DATA = " (", zx[] STOP_DATA = "0x",
+			  comma[] STOP_DATA = ",", close[] STOP_DATA = ")\n", stars[] STOP_DATA = "*** ",
+			  nl[] STOP_DATA = "\n", halted[] STOP_DATA = "*** system halted\n";
 	cli();
 	uart_reset();
 	uint64_t p[5] = {code, p1, p2, p3, p4};
-	puts_raw("\n*** STOP: 0x");
+	puts_raw(stop);
 	hex(code, 8);
-	puts_raw(" (");
+	puts_raw(open);
 	for (int i = 1; i < 5; i++) {
-		puts_raw("0x");
+		puts_raw(zx);
 		hex(p[i], 16);
-		puts_raw(i < 4 ? "," : ")\n");
+		puts_raw(i < 4 ? comma : close);
 	}
-	puts_raw("*** ");
+	puts_raw(stars);
 	puts_raw(name);
-	puts_raw("\n");
+	puts_raw(nl);
 	stop_record.magic = KPP_EVENT_MAGIC;
 	stop_record.type = KPP_EV_BUG_CHECK;
 	stop_record.nargs = 5;
@@ -126,33 +274,30 @@ STOP_TEXT NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_
 	/* Where a host that stops at the event sees the machine: an
 	 * instruction that names no address, the same in every build. */
 	__asm__ volatile("nop" ::: "memory");
-	puts_raw("*** system halted\n");
-	while ((inb(UART + UART_LSR) & (LSR_THRE | LSR_TEMT)) != (LSR_THRE | LSR_TEMT))
+	puts_raw(halted);
+	for (uint32_t n = 0; n < UART_SPIN && (inb(UART + UART_LSR) & (LSR_THRE | LSR_TEMT)) != (LSR_THRE | LSR_TEMT);
+	     n++)
 		;
 	outl(KPP_DEBUG_EXIT_PORT, KPP_EXIT_BUG_CHECK);
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
 
-/* The kernel routines the console report calls: their entries (where a
- * hook goes) must still be the bytes sealed at arming, or the report is
- * skipped rather than run through a hook. */
-#define ENTRY_BYTES 32
-
-static bool report_text_ok(struct pg_context *c)
+/* The lowest address of the stack to wipe below a frame at sp. */
+STOP_TEXT static uint64_t wipe_from(uint64_t sp)
 {
-	const uint64_t fns[] = {(uint64_t)snprintf, (uint64_t)vsnprintf, (uint64_t)addr_describe, (uint64_t)clock_ns,
-				(uint64_t)lapic_tick_progress_ns, (uint64_t)lapic_read, (uint64_t)pg_type_name};
-	if (!c)
-		return true;
-	for (unsigned k = 0; k < ARRAY_SIZE(fns); k++)
-		if (!pg_bytes_sealed(c, fns[k], ENTRY_BYTES))
-			return false;
-	return true;
+	uint64_t lo = sp - WIPE_BYTES;
+	if (!mapped(lo))
+		lo = sp & ~(uint64_t)(PAGE_SIZE - 1);
+	return lo & ~7ull;
 }
 
 STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint64_t addr, uint32_t type)
 {
+	static const char head[] STOP_DATA = "\n*** PatchGuard: ", typed[] STOP_DATA = " (region type 0x",
+			  at[] STOP_DATA = ") at ", nl[] STOP_DATA = "\n", when[] STOP_DATA = "~ pg: detected at ",
+			  dot[] STOP_DATA = ".", after[] STOP_DATA = " s guest time, after ",
+			  timer[] STOP_DATA = " timer and ", piggy[] STOP_DATA = " piggy-back passes\n";
 	cli();
 	pg.stopping = true; /* the NMI watchdog stands aside */
 	/* A context that failed its own verification has no trustworthy
@@ -165,45 +310,40 @@ STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint
 	stop_args[4] = type;
 	stop_with = stop;
 
-	/* Formatted here and written to the UART directly: the console lock
-	 * may be held by the interrupted code (or never released again, when
-	 * that is what the corruption did), and printk is not needed. */
+	/* Written to the UART directly: the console lock may be held by the
+	 * interrupted code (or never released again, when that is what the
+	 * corruption did), and neither printk nor the kernel's formatter is
+	 * needed. */
 	uart_reset();
-	if (report_text_ok(c)) {
-		char where[64], line[REPORT_LINE];
-		if (addr_describe(addr, where, sizeof where))
-			snprintf(line, sizeof line, "\n*** PatchGuard: %s (region type 0x%x) at %s\n", pg_type_name(type),
-				 type, where);
-		else
-			snprintf(line, sizeof line, "\n*** PatchGuard: %s (region type 0x%x) at 0x%lx\n", pg_type_name(type),
-				 type, addr);
-		puts_raw(line);
-		uint64_t ns = clock_ns();
-		snprintf(line, sizeof line,
-			 "~ pg: detected at %lu.%06lu s guest time, after %lu timer and %lu piggy-back passes\n",
-			 ns / 1000000000ul, ns % 1000000000ul / 1000, pg.passes[0], pg.passes[1]);
-		puts_raw(line);
-	}
+	puts_raw(head);
+	puts_raw(pg_type_name(type));
+	puts_raw(typed);
+	put_hex(type);
+	puts_raw(at);
+	put_where(c, addr);
+	puts_raw(nl);
+	uint64_t ns = stop_clock_ns(c);
+	puts_raw(when);
+	put_dec(ns / 1000000000ul, 1);
+	puts_raw(dot);
+	put_dec(ns % 1000000000ul / 1000, 6);
+	puts_raw(after);
+	put_dec(pg.passes[0], 1);
+	puts_raw(timer);
+	put_dec(pg.passes[1], 1);
+	puts_raw(piggy);
 
-	uint64_t sp = (uint64_t)__builtin_frame_address(0);
-	uint64_t lo = sp - WIPE_BYTES;
-	if (!(vm_pte(lo) & PTE_P))
-		lo = sp & ~(uint64_t)(PAGE_SIZE - 1);
-	pg_crash(stop, stop_args, lo & ~7ull);
+	pg_crash(stop, stop_args, wipe_from((uint64_t)__builtin_frame_address(0)));
 }
 
-/* The report faulted (a corruption inside the formatter it shares with
- * the kernel) and the kernel's stop path asked the last-chance check:
- * stop with the arguments the detection stored, without the report. */
+/* The report faulted and the kernel's stop path asked the last-chance
+ * check: stop with the arguments the detection stored, without the
+ * report. */
 STOP_TEXT void pg_report_faulted(void)
 {
 	if (!pg.stopping || !stop_with || stop_args[0] != KPP_BUG_CRITICAL_STRUCTURE_CORRUPTION)
 		return;
-	uint64_t sp = (uint64_t)__builtin_frame_address(0);
-	uint64_t lo = sp - WIPE_BYTES;
-	if (!(vm_pte(lo) & PTE_P))
-		lo = sp & ~(uint64_t)(PAGE_SIZE - 1);
-	pg_crash(stop_with, stop_args, lo & ~7ull);
+	pg_crash(stop_with, stop_args, wipe_from((uint64_t)__builtin_frame_address(0)));
 }
 
 /* Outside a pass (the tick hook, the watchdog): the open context, or

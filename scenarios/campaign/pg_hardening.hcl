@@ -1,4 +1,4 @@
-# The long versions of A27-A56 (docs/patchguard.md): every row over 20
+# The long versions of A27-A66 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -982,5 +982,196 @@ scenario "a60_uart_seeds" {
     region_type = "0xA"
     within      = "150ms"
   }
+  expect { serial = "\\*\\*\\* STOP: 0x00000109" }
+}
+
+scenario "a62_dilate_tsc_seeds" {
+  seeds       = "1..20"
+  description = "A62: the tick stretched by 40 and the TSC held back with WRMSR"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a62_dilate"]
+  step {
+    at     = "30ms"
+    load   = "attack_a62_dilate tsc"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0x17"
+    within      = "150ms"
+  }
+}
+
+scenario "a62_dilate_tsc_fast_seeds" {
+  seeds       = "1..20"
+  description = "A62: the tick stretched by 40 and the TSC held back with WRMSR (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a62_dilate"]
+  step {
+    at     = "5s"
+    load   = "attack_a62_dilate tsc"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0x17"
+    within      = "16s"
+  }
+}
+
+scenario "a62_dilate_pit_seeds" {
+  seeds       = "1..20"
+  description = "A62: PIT channel 0 (the watchdog and the NMI) held by restarting its count"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a62_dilate"]
+  step {
+    at     = "30ms"
+    load   = "attack_a62_dilate pit"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0x17"
+    within      = "150ms"
+  }
+}
+
+scenario "a62_dilate_pit_fast_seeds" {
+  seeds       = "1..20"
+  description = "A62: PIT channel 0 held by restarting its count (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a62_dilate"]
+  step {
+    at     = "5s"
+    load   = "attack_a62_dilate pit"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0x17"
+    within      = "16s"
+  }
+}
+
+scenario "a63_percpu_gs_seeds" {
+  seeds       = "1..20"
+  description = "A63: the per-CPU block moved to the driver through IA32_GS_BASE"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a63_percpu", "program:svc"]
+  step {
+    at    = "20ms"
+    start = "svc"
+  }
+  step {
+    at     = "40ms"
+    load   = "attack_a63_percpu"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x7"
+    within      = "150ms"
+  }
+}
+
+scenario "a63_percpu_kgs_seeds" {
+  seeds       = "1..20"
+  description = "A63: IA32_KERNEL_GS_BASE pointed at the driver's copy of the per-CPU block"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a63_percpu"]
+  step {
+    at     = "30ms"
+    load   = "attack_a63_percpu kgs"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x7"
+    within      = "150ms"
+  }
+}
+
+scenario "a63_percpu_gs_fast_seeds" {
+  seeds       = "1..20"
+  description = "A63: the per-CPU block moved to the driver through IA32_GS_BASE (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a63_percpu", "program:svc"]
+  step {
+    at    = "4s"
+    start = "svc"
+  }
+  step {
+    at     = "5s"
+    load   = "attack_a63_percpu"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x7"
+    within      = "16s"
+  }
+}
+
+scenario "a63_percpu_kgs_fast_seeds" {
+  seeds       = "1..20"
+  description = "A63: IA32_KERNEL_GS_BASE pointed at the driver's copy of the per-CPU block (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a63_percpu"]
+  step {
+    at     = "5s"
+    load   = "attack_a63_percpu kgs"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x7"
+    within      = "16s"
+  }
+}
+
+scenario "a66_report_swallowed_seeds" {
+  seeds       = "1..20"
+  description = "A66: the formatter's sink hooked to swallow PatchGuard's report, then getpid hooked"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a66_report_hook"]
+  step {
+    at     = "30ms"
+    load   = "attack_a66_report_hook"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0xA|0x1"
+    within      = "150ms"
+  }
+  expect { serial = "\\*\\*\\* PatchGuard: (system service function \\(region type 0xa\\)|function modification \\(region type 0x1\\))" }
+  expect { serial = "\\*\\*\\* STOP: 0x00000109" }
+}
+
+scenario "a66_report_swallowed_fast_seeds" {
+  seeds       = "1..20"
+  description = "A66: the formatter's sink hooked to swallow PatchGuard's report (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a66_report_hook"]
+  step {
+    at     = "5s"
+    load   = "attack_a66_report_hook"
+    attack = true
+  }
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0xA|0x1"
+    within      = "16s"
+  }
+  expect { serial = "\\*\\*\\* PatchGuard: (system service function \\(region type 0xa\\)|function modification \\(region type 0x1\\))" }
   expect { serial = "\\*\\*\\* STOP: 0x00000109" }
 }
