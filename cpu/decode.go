@@ -136,6 +136,10 @@ type uop struct {
 	pair  *uop
 	inner handler
 
+	// slow: the general handler of an SSE form whose fn is a specialised one (hot_sse.go),
+	// which runs it for anything but the common case.
+	slow handler
+
 	// Decode-cache validation: gen is the codePage generation at which raw (the
 	// instruction's bytes) was last checked against memory.
 	gen uint32

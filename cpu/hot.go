@@ -19,6 +19,9 @@ func specialise(u *uop) {
 	if !specialiseOn || u.lock || u.nargs == 0 {
 		return
 	}
+	if specialiseSSE(u) {
+		return
+	}
 	if u.kind[0] == kMem {
 		s := u.sz[0]
 		if u.nargs != 2 {

@@ -83,11 +83,24 @@ func xlateXmm(op xop) translator {
 		op(&c.XMM[u.r[0]&15], s0, s1)
 		return nil
 	}
+	// The specialised handler (hot_sse.go): a register or a TLB-hit m128 source.
+	fast := func(c *CPU, u *uop) *Fault {
+		if c.sseOn() {
+			if s0, s1, ok := c.xmmSrc128(u); ok {
+				op(&c.XMM[u.r[0]&15], s0, s1)
+				return nil
+			}
+		}
+		return c.sseSlow(u)
+	}
 	return func(u *uop, d *decodeInfo) bool {
 		if u.nargs != 2 || u.kind[0] != kXMM || !xmmOrMem(u, 1) {
 			return false
 		}
 		u.fn = h
+		if u.kind[1] == kXMM || u.sz[1] == 16 {
+			specialiseWith(u, fast)
+		}
 		return true
 	}
 }
@@ -108,11 +121,23 @@ func xlateXmmImm(op xopImm) translator {
 		op(&c.XMM[u.r[0]&15], s0, s1, uint8(u.imm))
 		return nil
 	}
+	fast := func(c *CPU, u *uop) *Fault {
+		if c.sseOn() {
+			if s0, s1, ok := c.xmmSrc128(u); ok {
+				op(&c.XMM[u.r[0]&15], s0, s1, uint8(u.imm))
+				return nil
+			}
+		}
+		return c.sseSlow(u)
+	}
 	return func(u *uop, d *decodeInfo) bool {
 		if u.nargs != 3 || u.kind[0] != kXMM || !xmmOrMem(u, 1) || u.kind[2] != kImm {
 			return false
 		}
 		u.fn = h
+		if u.kind[1] == kXMM || u.sz[1] == 16 {
+			specialiseWith(u, fast)
+		}
 		return true
 	}
 }

@@ -323,6 +323,7 @@ func xlatePShift(w uint, kind uint8) translator {
 		case u.kind[1] == kImm:
 			u.imm &= 0xFF
 			u.fn = pshiftImm
+			specialiseWith(u, pshiftImmFast)
 		case xmmOrMem(u, 1):
 			u.fn = pshiftXmm
 		default:

@@ -103,3 +103,29 @@ func (m *MMU) TryWrite64(va VAddr, v uint64, user, ac bool) bool {
 	binary.LittleEndian.PutUint64(e.page[off:], v)
 	return true
 }
+
+// TryRead128 is the TLB-hit case of Read128 (lo = bytes 0-7).
+func (m *MMU) TryRead128(va VAddr, user, ac bool) (lo, hi uint64, ok bool) {
+	off := uint64(va) & pageMask
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Read][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyRead != 0 || off > PageSize-16 {
+		return 0, 0, false
+	}
+	p := e.page[off : off+16]
+	return binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint64(p[8:]), true
+}
+
+// TryWrite128 is the TLB-hit case of Write128.
+func (m *MMU) TryWrite128(va VAddr, lo, hi uint64, user, ac bool) bool {
+	off := uint64(va) & pageMask
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.page == nil || e.pk&m.pkDenyWrite != 0 || off > PageSize-16 {
+		return false
+	}
+	p := e.page[off : off+16]
+	binary.LittleEndian.PutUint64(p, lo)
+	binary.LittleEndian.PutUint64(p[8:], hi)
+	return true
+}

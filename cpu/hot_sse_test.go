@@ -1,0 +1,175 @@
+package cpu
+
+import (
+	randv2 "math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// hotSSEForms are encodings of the SSE forms with specialised handlers (hot_sse.go), each
+// with a register operand (ModRM 0xCA: reg xmm1, r/m xmm2; 0xC8/0xC2 with a general
+// register) and a memory operand [rbx] (ModRM 0x0B or 0x03). Scalar and packed float
+// forms are listed with the element type their operands get.
+var hotSSEForms = func() []struct {
+	code []byte
+	elem int
+} {
+	var fs []struct {
+		code []byte
+		elem int
+	}
+	add := func(elem int, b ...byte) {
+		fs = append(fs, struct {
+			code []byte
+			elem int
+		}{b, elem})
+	}
+	both := func(elem int, modReg, modMem byte, pfx ...byte) {
+		add(elem, append(append([]byte{}, pfx...), modReg)...)
+		add(elem, append(append([]byte{}, pfx...), modMem)...)
+	}
+	for _, op := range []byte{0x58, 0x59, 0x5C, 0x5E} {
+		both(ePD, 0xCA, 0x0B, 0xF2, 0x0F, op)
+		both(ePD, 0xCA, 0x0B, 0x66, 0x0F, op)
+		both(ePS, 0xCA, 0x0B, 0xF3, 0x0F, op)
+		both(ePS, 0xCA, 0x0B, 0x0F, op)
+	}
+	both(ePD, 0xCA, 0x0B, 0xF2, 0x0F, 0x51)       // SQRTSD
+	both(ePD, 0xCA, 0x0B, 0x66, 0x0F, 0x2F)       // COMISD
+	both(ePD, 0xCA, 0x0B, 0x66, 0x0F, 0x2E)       // UCOMISD
+	both(ePS, 0xCA, 0x0B, 0x0F, 0x2F)             // COMISS
+	both(ePS, 0xCA, 0x0B, 0x0F, 0x2E)             // UCOMISS
+	both(ePD, 0xC8, 0x0B, 0xF2, 0x0F, 0x2A)       // CVTSI2SD xmm1, eax/[rbx]
+	both(ePD, 0xC8, 0x0B, 0xF2, 0x48, 0x0F, 0x2A) // CVTSI2SD xmm1, rax/[rbx]
+	both(ePD, 0xC2, 0x03, 0xF2, 0x0F, 0x2C)       // CVTTSD2SI eax, xmm2/[rbx]
+	both(ePD, 0xC2, 0x03, 0xF2, 0x48, 0x0F, 0x2C) // CVTTSD2SI rax, xmm2/[rbx]
+	for _, m := range [][]byte{{0xF2, 0x0F, 0x10}, {0xF2, 0x0F, 0x11}, {0xF3, 0x0F, 0x10}, {0xF3, 0x0F, 0x11},
+		{0x66, 0x0F, 0x28}, {0x66, 0x0F, 0x29}, {0x0F, 0x28}, {0x0F, 0x29}, {0x0F, 0x10}, {0x0F, 0x11},
+		{0x66, 0x0F, 0x10}, {0x66, 0x0F, 0x11}, {0x66, 0x0F, 0x6F}, {0x66, 0x0F, 0x7F}, {0xF3, 0x0F, 0x6F},
+		{0xF3, 0x0F, 0x7F}, {0xF3, 0x0F, 0x7E}, {0x66, 0x0F, 0xD6}} {
+		both(eInt, 0xCA, 0x0B, m...)
+	}
+	for _, m := range [][]byte{{0x66, 0x0F, 0x6E}, {0x66, 0x48, 0x0F, 0x6E}, {0x66, 0x0F, 0x7E}, {0x66, 0x48, 0x0F, 0x7E}} {
+		both(eInt, 0xC8, 0x0B, m...) // MOVD/MOVQ with eax/rax or [rbx]
+	}
+	for _, op := range []byte{0x12, 0x13, 0x16, 0x17} {
+		add(eInt, 0x66, 0x0F, op, 0x0B) // MOVLPD/MOVHPD
+		add(eInt, 0x0F, op, 0x0B)       // MOVLPS/MOVHPS
+	}
+	for _, op := range []byte{0xEF, 0xFE, 0xDB, 0x62, 0x57, 0x54, 0x14, 0x66, 0xFA, 0xD4, 0xFB, 0x6C} {
+		both(eInt, 0xCA, 0x0B, 0x66, 0x0F, op) // PXOR, PADDD, PAND, PUNPCKLDQ, XORPD, ...
+	}
+	both(eInt, 0xCA, 0x0B, 0x66, 0x0F, 0x70)
+	fs[len(fs)-2].code = append(fs[len(fs)-2].code, 0x1B) // PSHUFD xmm1, xmm2, 0x1B
+	fs[len(fs)-1].code = append(fs[len(fs)-1].code, 0xB1)
+	for _, op := range []byte{0x71, 0x72, 0x73} {
+		for _, digit := range []byte{2, 4, 6} {
+			if op == 0x73 && digit == 4 {
+				continue
+			}
+			for _, n := range []byte{0, 1, 5, 15, 16, 31, 32, 63, 64, 200} {
+				add(eInt, 0x66, 0x0F, op, 0xC1|digit<<3, n) // PSRL/PSRA/PSLL xmm1, imm8
+			}
+		}
+	}
+	return fs
+}()
+
+// TestSpecialisedSSE checks that every specialised SSE handler leaves the whole state
+// (registers, flags, MXCSR, RIP, the clock, any exception taken) and memory exactly as
+// the general handler of the same instruction does, from corner operands, every rounding
+// mode, DAZ and FTZ, flags already set, unmasked exceptions, CR0.TS or CR4.OSFXSR clear,
+// and memory operands misaligned, across a page end or into an absent page.
+func TestSpecialisedSSE(t *testing.T) {
+	defer func() { specialiseOn = true }()
+	g := &dgen{r: randv2.New(randv2.NewPCG(12, 34))}
+	on, off := newTestEnv(t, 0), newTestEnv(t, 0)
+	base := on.c.Snapshot()
+	const dataPages = 2
+	pteNext := uint64(0x4000 + 8*((tData+0x1000)>>12))
+	for _, f := range hotSSEForms {
+		for i := 0; i < 150; i++ {
+			s := base
+			for r := range s.GPR {
+				s.GPR[r] = g.val(8)
+			}
+			if g.n(3) == 0 {
+				s.GPR[RAX] = uint64(int64(g.n(1<<20)) - 1<<19)
+			}
+			offs := []uint64{uint64(g.n(0x1000)) &^ 15, uint64(g.n(0x1000)) &^ 7, uint64(g.n(0x2000 - 16)),
+				0x1000 - uint64(g.n(17))}
+			s.GPR[RBX] = tData + offs[g.n(len(offs))]
+			s.GPR[RSP] = tKStack
+			s.RFLAGS = flagRsv1 | uint64(g.n(1<<12))&flagsArith
+			for r := range s.XMM {
+				s.XMM[r] = g.lanes(f.elem)
+			}
+			s.MXCSR = 0x1F80
+			if g.coin() {
+				s.MXCSR |= uint32(g.n(4))<<13 | uint32(g.n(2))<<15 | uint32(g.n(2))<<6 | uint32(g.n(64))*uint32(g.n(2))
+			}
+			if g.n(4) == 0 {
+				s.MXCSR &^= 1 << (7 + g.n(6)) // an exception unmasked
+			}
+			switch g.n(25) {
+			case 0:
+				s.CR0 |= CR0TS
+			case 1:
+				s.CR4 &^= CR4OSFXSR
+			}
+			data := make([]byte, dataPages*4096)
+			for k := 0; k < len(data); k += 8 {
+				var v uint64
+				switch f.elem {
+				case ePD:
+					v = g.f64()
+				case ePS:
+					v = uint64(g.f32()) | uint64(g.f32())<<32
+				default:
+					v = g.val(8)
+				}
+				for b := 0; b < 8; b++ {
+					data[k+b] = byte(v >> (8 * b))
+				}
+			}
+			absent := g.n(5) == 0
+			prefix := hotPrefixes[g.n(len(hotPrefixes))]
+			var got, want State
+			var gotMem, wantMem []byte
+			var gotV, wantV int
+			for _, side := range []struct {
+				e    *testEnv
+				on   bool
+				st   *State
+				mem  *[]byte
+				vect *int
+			}{{on, true, &got, &gotMem, &gotV}, {off, false, &want, &wantMem, &wantV}} {
+				e := side.e
+				e.poke64(pteNext, (tData+0x1000)|7)
+				if absent {
+					e.poke64(pteNext, 0)
+				}
+				e.m.FlushTLB()
+				specialiseOn = side.on
+				e.load(tData, data)
+				// The instruction in the middle of a block, then again after a register
+				// step that reads its result's neighbours.
+				code := append(append(append(append([]byte{}, prefix...), f.code...), 0x48, 0x01, 0xF2), f.code...)
+				e.code(append(code, 0xF4)...)
+				st := s
+				st.RIP = tCode
+				e.c.Restore(st)
+				e.run(20)
+				*side.st = e.c.Snapshot()
+				*side.vect = e.vector()
+				*side.mem = make([]byte, len(data))
+				e.m.ReadPhys(tData, *side.mem)
+			}
+			if !reflect.DeepEqual(got, want) || string(gotMem) != string(wantMem) || gotV != wantV {
+				t.Fatalf("% x (case %d, rbx %#x, mxcsr %#x, absent %v): specialised\n vector %d RIP %#x GPR %x\n XMM %x\n MXCSR %#x RFLAGS %#x\ngeneral\n vector %d RIP %#x GPR %x\n XMM %x\n MXCSR %#x RFLAGS %#x\nmemory equal: %v",
+					f.code, i, s.GPR[RBX], s.MXCSR, absent, gotV, got.RIP, got.GPR, got.XMM, got.MXCSR, got.RFLAGS,
+					wantV, want.RIP, want.GPR, want.XMM, want.MXCSR, want.RFLAGS, string(gotMem) == string(wantMem))
+			}
+		}
+	}
+}
