@@ -53,6 +53,10 @@ var sseSpecial = func() (t [4096]func(u *uop) handler) {
 	set(xx(sqrtsd), "SQRTSD")
 	set(xx(comisdFast), "COMISD", "UCOMISD")
 	set(xx(comissFast), "COMISS", "UCOMISS")
+	set(xx(cvtdq2pdFast), "CVTDQ2PD")
+	set(xx(cvtdq2psFast), "CVTDQ2PS")
+	set(xx(cvtss2sdFast), "CVTSS2SD")
+	set(xx(cvtsd2ssFast), "CVTSD2SS")
 	set(func(u *uop) handler {
 		if u.kind[0] == kXMM && (u.kind[1] == kReg || u.kind[1] == kMem) && (u.sz[1] == 4 || u.sz[1] == 8) {
 			return cvtsi2sdFast
@@ -232,11 +236,18 @@ func sdArith(op int) handler {
 		if c.sseNear() {
 			if b, ok := c.xmmSrc64(u); ok {
 				d := &c.XMM[u.r[0]&15]
-				e := fpEnv{mx: c.MXCSR}
-				if r, ok := e.fast64(op, d[0], b); ok {
-					c.MXCSR |= e.flags
-					d[0] = r
-					return nil
+				if c.MXCSR&mxPE != 0 {
+					if r, ok := quick64(op, d[0], b); ok {
+						d[0] = r
+						return nil
+					}
+				} else {
+					e := fpEnv{mx: c.MXCSR}
+					if r, ok := e.fast64(op, d[0], b); ok {
+						c.MXCSR |= e.flags
+						d[0] = r
+						return nil
+					}
 				}
 			}
 		}
@@ -251,8 +262,15 @@ func pdArith(op int) handler {
 			if b0, b1, ok := c.xmmSrc128(u); ok {
 				d := &c.XMM[u.r[0]&15]
 				e := fpEnv{mx: c.MXCSR}
-				r0, ok0 := e.fast64(op, d[0], b0)
-				r1, ok1 := e.fast64(op, d[1], b1)
+				var r0, r1 uint64
+				var ok0, ok1 bool
+				if c.MXCSR&mxPE != 0 {
+					r0, ok0 = quick64(op, d[0], b0)
+					r1, ok1 = quick64(op, d[1], b1)
+				} else {
+					r0, ok0 = e.fast64(op, d[0], b0)
+					r1, ok1 = e.fast64(op, d[1], b1)
+				}
 				if ok0 && ok1 {
 					c.MXCSR |= e.flags
 					d[0], d[1] = r0, r1
@@ -262,6 +280,33 @@ func pdArith(op int) handler {
 		}
 		return c.sseSlow(u)
 	}
+}
+
+// quick64 is fpEnv.fast64 when MXCSR.PE is already set (the flag it would compute is
+// then of no consequence): the host's operation on operands and a result in its range.
+// (x - y is x + (-y) exactly, as fast64 computes it.)
+func quick64(op int, a, b uint64) (uint64, bool) {
+	const lo, hi = 1023 - 900, 1023 + 1000
+	if (a>>52&0x7FF)-lo >= hi-lo || (b>>52&0x7FF)-lo >= hi-lo {
+		return 0, false
+	}
+	x, y := math.Float64frombits(a), math.Float64frombits(b)
+	var r float64
+	switch op {
+	case fopAdd:
+		r = x + y
+	case fopSub:
+		r = x - y
+	case fopMul:
+		r = x * y
+	default:
+		r = x / y
+	}
+	u := math.Float64bits(r)
+	if (u>>52&0x7FF)-lo >= hi-lo {
+		return 0, false
+	}
+	return u, true
 }
 
 // ssArith is ADDSS/SUBSS/MULSS/DIVSS xmm, xmm/m32.
@@ -313,7 +358,7 @@ func sqrtsd(c *CPU, u *uop) *Fault {
 		if b, ok := c.xmmSrc64(u); ok && b>>63 == 0 && (b>>52)-lo < hi-lo {
 			x := math.Float64frombits(b)
 			r := math.Sqrt(x)
-			if math.FMA(r, r, -x) != 0 {
+			if c.MXCSR&mxPE == 0 && math.FMA(r, r, -x) != 0 {
 				c.MXCSR |= mxPE
 			}
 			c.XMM[u.r[0]&15][0] = math.Float64bits(r)
@@ -638,4 +683,71 @@ func pshiftImmFast(c *CPU, u *uop) *Fault {
 	m := rep * (ones >> n)
 	d[0], d[1] = d[0]>>n&m, d[1]>>n&m
 	return nil
+}
+
+// cvtdq2pdFast is CVTDQ2PD xmm, xmm/m64 (always exact).
+func cvtdq2pdFast(c *CPU, u *uop) *Fault {
+	if c.sseOn() {
+		if v, ok := c.xmmSrc64(u); ok {
+			c.XMM[u.r[0]&15] = [2]uint64{math.Float64bits(float64(int32(v))), math.Float64bits(float64(int32(v >> 32)))}
+			return nil
+		}
+	}
+	return c.sseSlow(u)
+}
+
+// cvtdq2psFast is CVTDQ2PS xmm, xmm/m128 rounding to nearest (the host's conversion), PE
+// when a lane does not convert exactly.
+func cvtdq2psFast(c *CPU, u *uop) *Fault {
+	if c.sseNear() {
+		if s0, s1, ok := c.xmmSrc128(u); ok {
+			var r [4]float32
+			inexact := false
+			for i, v := range [4]int32{int32(s0), int32(s0 >> 32), int32(s1), int32(s1 >> 32)} {
+				r[i] = float32(v)
+				inexact = inexact || int64(r[i]) != int64(v)
+			}
+			if inexact {
+				c.MXCSR |= mxPE
+			}
+			c.XMM[u.r[0]&15] = [2]uint64{
+				uint64(math.Float32bits(r[0])) | uint64(math.Float32bits(r[1]))<<32,
+				uint64(math.Float32bits(r[2])) | uint64(math.Float32bits(r[3]))<<32,
+			}
+			return nil
+		}
+	}
+	return c.sseSlow(u)
+}
+
+// cvtss2sdFast is CVTSS2SD xmm, xmm/m32 for a normal source or a zero (exact, no flag).
+func cvtss2sdFast(c *CPU, u *uop) *Fault {
+	if c.sseOn() {
+		if v, ok := c.xmmSrc32(u); ok && plain32(uint32(v)) {
+			c.XMM[u.r[0]&15][0] = math.Float64bits(float64(math.Float32frombits(uint32(v))))
+			return nil
+		}
+	}
+	return c.sseSlow(u)
+}
+
+// cvtsd2ssFast is CVTSD2SS xmm, xmm/m64 rounding to nearest for a zero or a source within
+// single precision's normal range [2^-125, 2^127), PE when it is not exact.
+func cvtsd2ssFast(c *CPU, u *uop) *Fault {
+	const lo, hi = 1023 - 125, 1023 + 127
+	if c.sseNear() {
+		if a, ok := c.xmmSrc64(u); ok {
+			if e := a >> 52 & 0x7FF; e-lo < hi-lo || a<<1 == 0 {
+				x := math.Float64frombits(a)
+				r := float32(x)
+				if float64(r) != x {
+					c.MXCSR |= mxPE
+				}
+				d := &c.XMM[u.r[0]&15]
+				d[0] = d[0]&^0xFFFFFFFF | uint64(math.Float32bits(r))
+				return nil
+			}
+		}
+	}
+	return c.sseSlow(u)
 }
