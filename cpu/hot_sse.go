@@ -45,11 +45,14 @@ var sseSpecial = func() (t [4096]func(u *uop) handler) {
 		name string
 		op   int
 	}{{"ADD", fopAdd}, {"SUB", fopSub}, {"MUL", fopMul}, {"DIV", fopDiv}} {
-		set(xx(sdArith(o.op)), o.name+"SD")
 		set(xx(pdArith(o.op)), o.name+"PD")
 		set(xx(ssArith(o.op)), o.name+"SS")
 		set(xx(psArith(o.op)), o.name+"PS")
 	}
+	set(xx(addsdFast), "ADDSD")
+	set(xx(subsdFast), "SUBSD")
+	set(xx(mulsdFast), "MULSD")
+	set(xx(divsdFast), "DIVSD")
 	set(xx(sqrtsd), "SQRTSD")
 	set(xx(comisdFast), "COMISD", "UCOMISD")
 	set(xx(comissFast), "COMISS", "UCOMISS")
@@ -146,6 +149,22 @@ func sseLazy(u *uop) bool {
 	return true
 }
 
+// lazyRegForm makes a register form of an SSE instruction a lazy block step (when
+// specialised handlers are on): the general handlers of register forms reach no memory,
+// read no RIP or clock, and fault only by returning the fault (sseCheck, fpCommit), which
+// the block's run loop raises after setting that state.
+func lazyRegForm(u *uop) {
+	if !specialiseOn || u.lock {
+		return
+	}
+	for i := 0; i < int(u.nargs) && i < len(u.kind); i++ {
+		if u.kind[i] == kMem {
+			return
+		}
+	}
+	u.lazy = true
+}
+
 // sseOn reports that SSE instructions run (no #UD or #NM).
 func (c *CPU) sseOn() bool { return c.CR0&(CR0EM|CR0TS) == 0 && c.CR4&CR4OSFXSR != 0 }
 
@@ -230,29 +249,81 @@ func (c *CPU) xmmSrc128(u *uop) (lo, hi uint64, ok bool) {
 	return c.xmmLd128(u)
 }
 
-// sdArith is ADDSD/SUBSD/MULSD/DIVSD xmm, xmm/m64.
-func sdArith(op int) handler {
-	return func(c *CPU, u *uop) *Fault {
-		if c.sseNear() {
-			if b, ok := c.xmmSrc64(u); ok {
-				d := &c.XMM[u.r[0]&15]
-				if c.MXCSR&mxPE != 0 {
-					if r, ok := quick64(op, d[0], b); ok {
-						d[0] = r
-						return nil
-					}
-				} else {
-					e := fpEnv{mx: c.MXCSR}
-					if r, ok := e.fast64(op, d[0], b); ok {
-						c.MXCSR |= e.flags
-						d[0] = r
-						return nil
-					}
-				}
+// addsdFast, subsdFast, mulsdFast and divsdFast are ADDSD/SUBSD/MULSD/DIVSD xmm, xmm/m64,
+// one function each so that each has its own straight-line arithmetic (and branch
+// history): when MXCSR.PE is set, the host's operation on operands and a result in
+// fast64's range (the flag it would compute is then of no consequence); otherwise
+// sdArith.
+func addsdFast(c *CPU, u *uop) *Fault {
+	if d, a, b, ok := c.sdQuick(u); ok {
+		if r := math.Float64bits(math.Float64frombits(a) + math.Float64frombits(b)); inFast64(r) {
+			d[0] = r
+			return nil
+		}
+	}
+	return c.sdArith(u, fopAdd)
+}
+
+func subsdFast(c *CPU, u *uop) *Fault {
+	if d, a, b, ok := c.sdQuick(u); ok {
+		if r := math.Float64bits(math.Float64frombits(a) - math.Float64frombits(b)); inFast64(r) {
+			d[0] = r
+			return nil
+		}
+	}
+	return c.sdArith(u, fopSub)
+}
+
+func mulsdFast(c *CPU, u *uop) *Fault {
+	if d, a, b, ok := c.sdQuick(u); ok {
+		if r := math.Float64bits(math.Float64frombits(a) * math.Float64frombits(b)); inFast64(r) {
+			d[0] = r
+			return nil
+		}
+	}
+	return c.sdArith(u, fopMul)
+}
+
+func divsdFast(c *CPU, u *uop) *Fault {
+	if d, a, b, ok := c.sdQuick(u); ok {
+		if r := math.Float64bits(math.Float64frombits(a) / math.Float64frombits(b)); inFast64(r) {
+			d[0] = r
+			return nil
+		}
+	}
+	return c.sdArith(u, fopDiv)
+}
+
+// sdQuick returns the destination and the two low-quadword operands of a scalar double
+// operation when the quick case holds: SSE on, MXCSR rounding to nearest with PE masked
+// and already set, the source a register or a TLB hit, both operands in fast64's range.
+func (c *CPU) sdQuick(u *uop) (d *[2]uint64, a, b uint64, ok bool) {
+	if c.MXCSR&(mxRCBits|mxPM|mxPE) != mxPM|mxPE || !c.sseOn() {
+		return nil, 0, 0, false
+	}
+	if b, ok = c.xmmSrc64(u); !ok || !inFast64(b) {
+		return nil, 0, 0, false
+	}
+	d = &c.XMM[u.r[0]&15]
+	a = d[0]
+	return d, a, b, inFast64(a)
+}
+
+// sdArith is a scalar double operation with the residual for PE (fast64), or the general
+// handler.
+func (c *CPU) sdArith(u *uop, op int) *Fault {
+	if c.sseNear() {
+		if b, ok := c.xmmSrc64(u); ok {
+			d := &c.XMM[u.r[0]&15]
+			e := fpEnv{mx: c.MXCSR}
+			if r, ok := e.fast64(op, d[0], b); ok {
+				c.MXCSR |= e.flags
+				d[0] = r
+				return nil
 			}
 		}
-		return c.sseSlow(u)
 	}
+	return c.sseSlow(u)
 }
 
 // pdArith is ADDPD/SUBPD/MULPD/DIVPD xmm, xmm/m128.
@@ -286,8 +357,7 @@ func pdArith(op int) handler {
 // then of no consequence): the host's operation on operands and a result in its range.
 // (x - y is x + (-y) exactly, as fast64 computes it.)
 func quick64(op int, a, b uint64) (uint64, bool) {
-	const lo, hi = 1023 - 900, 1023 + 1000
-	if (a>>52&0x7FF)-lo >= hi-lo || (b>>52&0x7FF)-lo >= hi-lo {
+	if !inFast64(a) || !inFast64(b) {
 		return 0, false
 	}
 	x, y := math.Float64frombits(a), math.Float64frombits(b)
@@ -303,11 +373,14 @@ func quick64(op int, a, b uint64) (uint64, bool) {
 		r = x / y
 	}
 	u := math.Float64bits(r)
-	if (u>>52&0x7FF)-lo >= hi-lo {
+	if !inFast64(u) {
 		return 0, false
 	}
 	return u, true
 }
+
+// inFast64 reports a double whose magnitude is in [2^-900, 2^1000) (fast64's range).
+func inFast64(a uint64) bool { return (a>>52&0x7FF)-(1023-900) < 1900 }
 
 // ssArith is ADDSS/SUBSS/MULSS/DIVSS xmm, xmm/m32.
 func ssArith(op int) handler {

@@ -43,6 +43,7 @@ func xlateFP(op fpOp, memSize uint8, withImm bool) translator {
 			u.sz[1] = memSize
 		}
 		u.fn = h
+		lazyRegForm(u)
 		return true
 	}
 }
@@ -164,6 +165,7 @@ func init() {
 				u.aux |= 4 // signalling on QNaN too
 			}
 			u.fn = comis
+			lazyRegForm(u)
 			return true
 		})
 	}

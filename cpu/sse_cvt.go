@@ -193,6 +193,7 @@ func xlateCvtI2F(double bool) translator {
 			u.aux |= 2
 		}
 		u.fn = cvtsi2s
+		lazyRegForm(u)
 		return true
 	}
 }
@@ -245,6 +246,7 @@ func xlateCvtF2I(double, trunc bool) translator {
 			u.aux |= 4
 		}
 		u.fn = cvts2si
+		lazyRegForm(u)
 		return true
 	}
 }

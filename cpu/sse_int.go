@@ -133,6 +133,7 @@ func init() {
 			return false
 		}
 		u.fn = pextrw
+		lazyRegForm(u)
 		return true
 	})
 	register("PINSRW", func(u *uop, d *decodeInfo) bool {
@@ -143,6 +144,7 @@ func init() {
 			u.sz[1] = 2
 		}
 		u.fn = pinsrw
+		lazyRegForm(u)
 		return true
 	})
 }
@@ -326,6 +328,7 @@ func xlatePShift(w uint, kind uint8) translator {
 			specialiseWith(u, pshiftImmFast)
 		case xmmOrMem(u, 1):
 			u.fn = pshiftXmm
+			lazyRegForm(u)
 		default:
 			return false
 		}
@@ -368,6 +371,7 @@ func xlateByteShift(u *uop, d *decodeInfo) bool {
 		u.imm2 = 1
 	}
 	u.fn = pByteShift
+	lazyRegForm(u)
 	return true
 }
 

@@ -225,6 +225,7 @@ func xlateMovHL(u *uop, d *decodeInfo) bool {
 	} else {
 		u.fn = movlhps
 	}
+	lazyRegForm(u)
 	return true
 }
 
@@ -267,6 +268,7 @@ func xlateMovMsk(u *uop, d *decodeInfo) bool {
 	default:
 		u.fn = pmovmskb
 	}
+	lazyRegForm(u)
 	return true
 }
 
