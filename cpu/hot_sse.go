@@ -45,10 +45,13 @@ var sseSpecial = func() (t [4096]func(u *uop) handler) {
 		name string
 		op   int
 	}{{"ADD", fopAdd}, {"SUB", fopSub}, {"MUL", fopMul}, {"DIV", fopDiv}} {
-		set(xx(pdArith(o.op)), o.name+"PD")
 		set(xx(ssArith(o.op)), o.name+"SS")
 		set(xx(psArith(o.op)), o.name+"PS")
 	}
+	set(xx(addpdFast), "ADDPD")
+	set(xx(subpdFast), "SUBPD")
+	set(xx(mulpdFast), "MULPD")
+	set(xx(divpdFast), "DIVPD")
 	set(xx(addsdFast), "ADDSD")
 	set(xx(subsdFast), "SUBSD")
 	set(xx(mulsdFast), "MULSD")
@@ -326,57 +329,87 @@ func (c *CPU) sdArith(u *uop, op int) *Fault {
 	return c.sseSlow(u)
 }
 
-// pdArith is ADDPD/SUBPD/MULPD/DIVPD xmm, xmm/m128.
-func pdArith(op int) handler {
-	return func(c *CPU, u *uop) *Fault {
-		if c.sseNear() {
-			if b0, b1, ok := c.xmmSrc128(u); ok {
-				d := &c.XMM[u.r[0]&15]
-				e := fpEnv{mx: c.MXCSR}
-				var r0, r1 uint64
-				var ok0, ok1 bool
-				if c.MXCSR&mxPE != 0 {
-					r0, ok0 = quick64(op, d[0], b0)
-					r1, ok1 = quick64(op, d[1], b1)
-				} else {
-					r0, ok0 = e.fast64(op, d[0], b0)
-					r1, ok1 = e.fast64(op, d[1], b1)
-				}
-				if ok0 && ok1 {
-					c.MXCSR |= e.flags
-					d[0], d[1] = r0, r1
-					return nil
-				}
-			}
+// addpdFast, subpdFast, mulpdFast and divpdFast are ADDPD/SUBPD/MULPD/DIVPD xmm,
+// xmm/m128, as addsdFast and the others on both lanes.
+func addpdFast(c *CPU, u *uop) *Fault {
+	if d, a0, a1, b0, b1, ok := c.pdQuick(u); ok {
+		r0 := math.Float64bits(math.Float64frombits(a0) + math.Float64frombits(b0))
+		r1 := math.Float64bits(math.Float64frombits(a1) + math.Float64frombits(b1))
+		if inFast64(r0) && inFast64(r1) {
+			d[0], d[1] = r0, r1
+			return nil
 		}
-		return c.sseSlow(u)
 	}
+	return c.pdArith(u, fopAdd)
 }
 
-// quick64 is fpEnv.fast64 when MXCSR.PE is already set (the flag it would compute is
-// then of no consequence): the host's operation on operands and a result in its range.
-// (x - y is x + (-y) exactly, as fast64 computes it.)
-func quick64(op int, a, b uint64) (uint64, bool) {
-	if !inFast64(a) || !inFast64(b) {
-		return 0, false
+func subpdFast(c *CPU, u *uop) *Fault {
+	if d, a0, a1, b0, b1, ok := c.pdQuick(u); ok {
+		r0 := math.Float64bits(math.Float64frombits(a0) - math.Float64frombits(b0))
+		r1 := math.Float64bits(math.Float64frombits(a1) - math.Float64frombits(b1))
+		if inFast64(r0) && inFast64(r1) {
+			d[0], d[1] = r0, r1
+			return nil
+		}
 	}
-	x, y := math.Float64frombits(a), math.Float64frombits(b)
-	var r float64
-	switch op {
-	case fopAdd:
-		r = x + y
-	case fopSub:
-		r = x - y
-	case fopMul:
-		r = x * y
-	default:
-		r = x / y
+	return c.pdArith(u, fopSub)
+}
+
+func mulpdFast(c *CPU, u *uop) *Fault {
+	if d, a0, a1, b0, b1, ok := c.pdQuick(u); ok {
+		r0 := math.Float64bits(math.Float64frombits(a0) * math.Float64frombits(b0))
+		r1 := math.Float64bits(math.Float64frombits(a1) * math.Float64frombits(b1))
+		if inFast64(r0) && inFast64(r1) {
+			d[0], d[1] = r0, r1
+			return nil
+		}
 	}
-	u := math.Float64bits(r)
-	if !inFast64(u) {
-		return 0, false
+	return c.pdArith(u, fopMul)
+}
+
+func divpdFast(c *CPU, u *uop) *Fault {
+	if d, a0, a1, b0, b1, ok := c.pdQuick(u); ok {
+		r0 := math.Float64bits(math.Float64frombits(a0) / math.Float64frombits(b0))
+		r1 := math.Float64bits(math.Float64frombits(a1) / math.Float64frombits(b1))
+		if inFast64(r0) && inFast64(r1) {
+			d[0], d[1] = r0, r1
+			return nil
+		}
 	}
-	return u, true
+	return c.pdArith(u, fopDiv)
+}
+
+// pdQuick is sdQuick for both lanes of a packed double operation (the source a register
+// or an aligned TLB-hit m128).
+func (c *CPU) pdQuick(u *uop) (d *[2]uint64, a0, a1, b0, b1 uint64, ok bool) {
+	if c.MXCSR&(mxRCBits|mxPM|mxPE) != mxPM|mxPE || !c.sseOn() {
+		return nil, 0, 0, 0, 0, false
+	}
+	if b0, b1, ok = c.xmmSrc128(u); !ok || !inFast64(b0) || !inFast64(b1) {
+		return nil, 0, 0, 0, 0, false
+	}
+	d = &c.XMM[u.r[0]&15]
+	a0, a1 = d[0], d[1]
+	return d, a0, a1, b0, b1, inFast64(a0) && inFast64(a1)
+}
+
+// pdArith is a packed double operation with the residuals for PE (fast64), or the
+// general handler.
+func (c *CPU) pdArith(u *uop, op int) *Fault {
+	if c.sseNear() {
+		if b0, b1, ok := c.xmmSrc128(u); ok {
+			d := &c.XMM[u.r[0]&15]
+			e := fpEnv{mx: c.MXCSR}
+			r0, ok0 := e.fast64(op, d[0], b0)
+			r1, ok1 := e.fast64(op, d[1], b1)
+			if ok0 && ok1 {
+				c.MXCSR |= e.flags
+				d[0], d[1] = r0, r1
+				return nil
+			}
+		}
+	}
+	return c.sseSlow(u)
 }
 
 // inFast64 reports a double whose magnitude is in [2^-900, 2^1000) (fast64's range).
