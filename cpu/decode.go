@@ -132,13 +132,11 @@ type uop struct {
 	lazy bool
 
 	// In a block's copy of a fused pair (block.go): the conditional branch, and the
-	// first instruction's own handler when fn runs both.
+	// first instruction's own handler when fn runs both. In an SSE form with a
+	// specialised handler (hot_sse.go, never part of a fused pair), inner is the general
+	// handler, which fn runs for anything but the common case.
 	pair  *uop
 	inner handler
-
-	// slow: the general handler of an SSE form whose fn is a specialised one (hot_sse.go),
-	// which runs it for anything but the common case.
-	slow handler
 
 	// Decode-cache validation: gen is the codePage generation at which raw (the
 	// instruction's bytes) was last checked against memory.

@@ -17,7 +17,7 @@ import (
 // (fpEnv.fast64, fast32) with MXCSR at round to nearest and the precision exception
 // masked, so that PE is the only flag it can raise. Anything else (a fault, a miss, a NaN,
 // a denormal, an infinity, a zero where it matters, directed rounding, an unmasked
-// exception) goes to the general handler (u.slow) with nothing changed, which computes it
+// exception) goes to the general handler (u.inner) with nothing changed, which computes it
 // exactly as before. They are lazy block steps (block.go): their fast path reads no RIP or
 // clock and cannot fault, and the fallback calls syncLazy first. Forms with a RIP-relative
 // operand are not lazy (the address needs RIP).
@@ -127,7 +127,7 @@ var sseSpecial = func() (t [4096]func(u *uop) handler) {
 }()
 
 // specialiseSSE installs the specialised handler of an SSE form listed in sseSpecial
-// (the general one becomes u.slow) and makes it a lazy step; it reports whether u is
+// (the general one becomes u.inner) and makes it a lazy step; it reports whether u is
 // such a form.
 func specialiseSSE(u *uop) bool {
 	pick := sseSpecial[u.op&4095]
@@ -135,7 +135,7 @@ func specialiseSSE(u *uop) bool {
 		return false
 	}
 	if h := pick(u); h != nil {
-		u.slow, u.fn = u.fn, h
+		u.inner, u.fn = u.fn, h
 		u.lazy = sseLazy(u)
 	}
 	return true
@@ -179,7 +179,7 @@ func (c *CPU) sseNear() bool {
 // sseSlow runs u's general handler (after the state a lazy step skipped).
 func (c *CPU) sseSlow(u *uop) *Fault {
 	c.syncLazy()
-	return u.slow(c, u)
+	return u.inner(c, u)
 }
 
 // xmmLd32, xmmLd64 and xmmLd128 are the TLB-hit paths of u's memory operand (ok false:
@@ -745,12 +745,12 @@ func movHalfStoreFast(c *CPU, u *uop) *Fault {
 }
 
 // specialiseWith makes fast, a handler that follows the contract above, u's handler
-// (when specialised handlers are on) and the general one u.slow.
+// (when specialised handlers are on) and the general one u.inner.
 func specialiseWith(u *uop, fast handler) {
 	if !specialiseOn || u.lock {
 		return
 	}
-	u.slow, u.fn = u.fn, fast
+	u.inner, u.fn = u.fn, fast
 	u.lazy = sseLazy(u)
 }
 
