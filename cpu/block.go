@@ -1120,7 +1120,8 @@ var pureOps = func() (t [4096]bool) {
 		"CDQ", "CQO", "BT", "CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE",
 		"CMOVA", "CMOVS", "CMOVNS", "CMOVP", "CMOVNP", "CMOVL", "CMOVGE", "CMOVLE", "CMOVG",
 		"SETO", "SETNO", "SETB", "SETAE", "SETE", "SETNE", "SETBE", "SETA", "SETS", "SETNS",
-		"SETP", "SETNP", "SETL", "SETGE", "SETLE", "SETG"} {
+		"SETP", "SETNP", "SETL", "SETGE", "SETLE", "SETG", "BSF", "BSR", "LZCNT", "TZCNT", "POPCNT",
+		"BTS", "BTR", "BTC", "SHLD", "SHRD", "RCL", "RCR", "XADD", "CMPXCHG", "MUL"} {
 		t[opByName[n]] = true
 	}
 	return t

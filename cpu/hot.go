@@ -16,7 +16,7 @@ var specialiseOn = true
 
 // specialise replaces u's handler by a specialised one when u has a form listed above.
 func specialise(u *uop) {
-	if !specialiseOn || u.lock || u.nargs == 0 {
+	if !specialiseOn || u.nargs == 0 || specialiseInt(u) || u.lock {
 		return
 	}
 	if specialiseSSE(u) {
@@ -147,6 +147,7 @@ var lazyOps = func() (t [4096]bool) {
 // markLazy sets u.lazy for the forms lazyOps describes whose address does not depend on
 // RIP. A LOCK prefix is left out.
 func markLazy(u *uop) {
+	markLazyInt(u)
 	if !lazyOps[u.op&4095] || u.lock || u.nargs != 2 || u.eaForm == eaRIP {
 		return
 	}

@@ -63,7 +63,7 @@ func TestSpecialisedHandlers(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	on, off := newTestEnv(t, 0), newTestEnv(t, 0)
 	base := on.c.Snapshot()
-	for _, code := range hotForms {
+	for _, code := range append(append([][]byte{}, hotForms...), hotIntForms...) {
 		for _, prefix := range hotPrefixes {
 			for i := 0; i < 40; i++ {
 				s := base

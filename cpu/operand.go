@@ -62,7 +62,7 @@ func canonical(a uint64) bool { return (a+(1<<47))>>48 == 0 }
 // ea returns the linear address of u's memory operand.
 func (c *CPU) ea(u *uop) uint64 {
 	if u.eaFlat {
-		return c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<u.scale + u.disp
+		return c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
 	}
 	return c.eaAny(u)
 }

@@ -341,48 +341,62 @@ var faultForms = []struct {
 	write bool
 	size  uint64
 }{
-	{true, []byte{0x8B}, 0, nil, true, false, 8},                // mov rax, [b+d]
-	{true, []byte{0x89}, 1, nil, true, true, 8},                 // mov [b+d], rcx
-	{true, []byte{0x01}, 2, nil, true, true, 8},                 // add [b+d], rdx
-	{true, []byte{0x03}, 0, nil, true, false, 8},                // add rax, [b+d]
-	{false, []byte{0xC6}, 0, []byte{0x5A}, true, true, 1},       // mov byte [b+d], 0x5a
-	{true, []byte{0x83}, 7, []byte{0x07}, true, false, 8},       // cmp qword [b+d], 7
-	{false, []byte{0xFF}, 0, nil, true, true, 4},                // inc dword [b+d]
-	{false, []byte{0x0F, 0xB7}, 0, nil, true, false, 2},         // movzx eax, word [b+d]
-	{true, []byte{0x87}, 0, nil, true, true, 8},                 // xchg [b+d], rax
-	{false, []byte{0xFF}, 6, nil, true, false, 8},               // push qword [b+d]
-	{false, []byte{0x8F}, 0, nil, true, true, 8},                // pop qword [b+d]
-	{true, []byte{0x0F, 0xB1}, 1, nil, true, true, 8},           // cmpxchg [b+d], rcx
-	{true, []byte{0x0F, 0xC1}, 2, nil, true, true, 8},           // xadd [b+d], rdx
-	{false, []byte{0x0F, 0xBA}, 5, []byte{0x03}, true, true, 0}, // bts dword [b+d], 3
-	{true, []byte{0x01}, 1, nil, false, false, 0},               // add r, rcx
-	{true, []byte{0x31}, 0, nil, false, false, 0},               // xor r, rax
-	{true, []byte{0x11}, 1, nil, false, false, 0},               // adc r, rcx
-	{true, []byte{0xC1}, 4, []byte{0x03}, false, false, 0},      // shl r, 3
-	{true, []byte{0xF7}, 4, nil, true, false, 8},                // mul qword [b+d]
-	{true, []byte{0xD3}, 4, nil, true, true, 8},                 // shl qword [b+d], cl
-	{true, []byte{0x0F, 0xA4}, 2, []byte{0x05}, true, true, 8},  // shld [b+d], rdx, 5
-	{true, []byte{0x0F, 0xBC}, 0, nil, true, false, 8},          // bsf rax, [b+d]
-	{true, []byte{0xF0, 0x01}, 2, nil, true, true, 8},           // lock add [b+d], rdx
-	{false, []byte{0xF0, 0x0F, 0xC1}, 1, nil, true, true, 4},    // lock xadd [b+d], ecx
-	{false, []byte{0xF7}, 6, nil, true, false, 4},               // div dword [b+d]
-	{true, []byte{0xAD}, strForm | RSI, nil, true, false, 8},    // mov rsi, b; lodsq
-	{false, []byte{0xAE}, strForm | RDI, nil, true, false, 1},   // mov rdi, b; scasb
-	{false, []byte{0xA7}, strForm | RSI, nil, true, false, 4},   // mov rsi, b; cmpsd (and [rdi])
-	{true, []byte{0xAB}, strForm | RDI, nil, true, true, 8},     // mov rdi, b; stosq
-	{false, []byte{0xD9}, 7, nil, true, true, 2},                // fnstcw [b+d] (a helper exit in the translating tier)
-	{true, []byte{0x0F, 0xC3}, 1, nil, true, true, 8},           // movnti [b+d], rcx (a helper exit)
-	{false, []byte{0xD9}, 5, nil, true, false, 2},               // fldcw [b+d] (a helper exit)
-	{false, []byte{0xF3, 0x0F, 0x6F}, 0, nil, true, false, 16},  // movdqu xmm0, [b+d]
-	{false, []byte{0x0F, 0x11}, 1, nil, true, true, 16},         // movups [b+d], xmm1
-	{false, []byte{0xF2, 0x0F, 0x58}, 2, nil, true, false, 8},   // addsd xmm2, [b+d]
-	{false, []byte{0xF2, 0x0F, 0x11}, 0, nil, true, true, 8},    // movsd [b+d], xmm0
-	{true, []byte{0xF2, 0x0F, 0x2A}, 1, nil, true, false, 8},    // cvtsi2sd xmm1, qword [b+d]
-	{false, []byte{0x66, 0x0F, 0x2E}, 0, nil, true, false, 8},   // ucomisd xmm0, [b+d]
-	{false, []byte{0x66, 0x0F, 0xEF}, 0, nil, false, false, 0},  // pxor xmm0, xmm0-2
-	{false, []byte{0xF2, 0x0F, 0x59}, 1, nil, false, false, 0},  // mulsd xmm1, xmm0-2
-	{false, []byte{0x66, 0x0F, 0x7E}, 2, nil, true, true, 4},    // movd [b+d], xmm2
-	{false, []byte{0xF3, 0x0F, 0x7E}, 1, nil, true, false, 8},   // movq xmm1, [b+d]
+	{true, []byte{0x8B}, 0, nil, true, false, 8},                      // mov rax, [b+d]
+	{true, []byte{0x89}, 1, nil, true, true, 8},                       // mov [b+d], rcx
+	{true, []byte{0x01}, 2, nil, true, true, 8},                       // add [b+d], rdx
+	{true, []byte{0x03}, 0, nil, true, false, 8},                      // add rax, [b+d]
+	{false, []byte{0xC6}, 0, []byte{0x5A}, true, true, 1},             // mov byte [b+d], 0x5a
+	{true, []byte{0x83}, 7, []byte{0x07}, true, false, 8},             // cmp qword [b+d], 7
+	{false, []byte{0xFF}, 0, nil, true, true, 4},                      // inc dword [b+d]
+	{false, []byte{0x0F, 0xB7}, 0, nil, true, false, 2},               // movzx eax, word [b+d]
+	{true, []byte{0x87}, 0, nil, true, true, 8},                       // xchg [b+d], rax
+	{false, []byte{0xFF}, 6, nil, true, false, 8},                     // push qword [b+d]
+	{false, []byte{0x8F}, 0, nil, true, true, 8},                      // pop qword [b+d]
+	{true, []byte{0x0F, 0xB1}, 1, nil, true, true, 8},                 // cmpxchg [b+d], rcx
+	{true, []byte{0x0F, 0xC1}, 2, nil, true, true, 8},                 // xadd [b+d], rdx
+	{false, []byte{0x0F, 0xBA}, 5, []byte{0x03}, true, true, 0},       // bts dword [b+d], 3
+	{true, []byte{0x01}, 1, nil, false, false, 0},                     // add r, rcx
+	{true, []byte{0x31}, 0, nil, false, false, 0},                     // xor r, rax
+	{true, []byte{0x11}, 1, nil, false, false, 0},                     // adc r, rcx
+	{true, []byte{0xC1}, 4, []byte{0x03}, false, false, 0},            // shl r, 3
+	{true, []byte{0xF7}, 4, nil, true, false, 8},                      // mul qword [b+d]
+	{true, []byte{0xD3}, 4, nil, true, true, 8},                       // shl qword [b+d], cl
+	{true, []byte{0x0F, 0xA4}, 2, []byte{0x05}, true, true, 8},        // shld [b+d], rdx, 5
+	{true, []byte{0x0F, 0xBC}, 0, nil, true, false, 8},                // bsf rax, [b+d]
+	{true, []byte{0xF0, 0x01}, 2, nil, true, true, 8},                 // lock add [b+d], rdx
+	{false, []byte{0xF0, 0x0F, 0xC1}, 1, nil, true, true, 4},          // lock xadd [b+d], ecx
+	{false, []byte{0xF7}, 6, nil, true, false, 4},                     // div dword [b+d]
+	{true, []byte{0xAD}, strForm | RSI, nil, true, false, 8},          // mov rsi, b; lodsq
+	{false, []byte{0xAE}, strForm | RDI, nil, true, false, 1},         // mov rdi, b; scasb
+	{false, []byte{0xA7}, strForm | RSI, nil, true, false, 4},         // mov rsi, b; cmpsd (and [rdi])
+	{true, []byte{0xAB}, strForm | RDI, nil, true, true, 8},           // mov rdi, b; stosq
+	{false, []byte{0xD9}, 7, nil, true, true, 2},                      // fnstcw [b+d] (a helper exit in the translating tier)
+	{true, []byte{0x0F, 0xC3}, 1, nil, true, true, 8},                 // movnti [b+d], rcx (a helper exit)
+	{false, []byte{0xD9}, 5, nil, true, false, 2},                     // fldcw [b+d] (a helper exit)
+	{false, []byte{0xF3, 0x0F, 0x6F}, 0, nil, true, false, 16},        // movdqu xmm0, [b+d]
+	{false, []byte{0x0F, 0x11}, 1, nil, true, true, 16},               // movups [b+d], xmm1
+	{false, []byte{0xF2, 0x0F, 0x58}, 2, nil, true, false, 8},         // addsd xmm2, [b+d]
+	{false, []byte{0xF2, 0x0F, 0x11}, 0, nil, true, true, 8},          // movsd [b+d], xmm0
+	{true, []byte{0xF2, 0x0F, 0x2A}, 1, nil, true, false, 8},          // cvtsi2sd xmm1, qword [b+d]
+	{false, []byte{0x66, 0x0F, 0x2E}, 0, nil, true, false, 8},         // ucomisd xmm0, [b+d]
+	{false, []byte{0x66, 0x0F, 0xEF}, 0, nil, false, false, 0},        // pxor xmm0, xmm0-2
+	{false, []byte{0xF2, 0x0F, 0x59}, 1, nil, false, false, 0},        // mulsd xmm1, xmm0-2
+	{false, []byte{0x66, 0x0F, 0x7E}, 2, nil, true, true, 4},          // movd [b+d], xmm2
+	{false, []byte{0xF3, 0x0F, 0x7E}, 1, nil, true, false, 8},         // movq xmm1, [b+d]
+	{false, []byte{0xF7}, 3, nil, true, true, 4},                      // neg dword [b+d]
+	{true, []byte{0xF7}, 2, nil, true, true, 8},                       // not qword [b+d]
+	{false, []byte{0xFE}, 1, nil, true, true, 1},                      // dec byte [b+d]
+	{false, []byte{0x66, 0x81}, 0, []byte{0x34, 0x12}, true, true, 2}, // add word [b+d], 0x1234
+	{false, []byte{0x28}, 1, nil, true, true, 1},                      // sub byte [b+d], cl
+	{false, []byte{0x66, 0x89}, 2, nil, true, true, 2},                // mov word [b+d], dx
+	{true, []byte{0x0F, 0xBF}, 0, nil, true, false, 2},                // movsx rax, word [b+d]
+	{true, []byte{0x0F, 0x4C}, 0, nil, true, false, 8},                // cmovl rax, [b+d]
+	{true, []byte{0x0F, 0xAF}, 2, nil, true, false, 8},                // imul rdx, [b+d]
+	{false, []byte{0x8A}, 1, nil, true, false, 1},                     // mov cl, [b+d]
+	{true, []byte{0x11}, 0, nil, true, true, 8},                       // adc [b+d], rax
+	{false, []byte{0xF0, 0xFF}, 0, nil, true, true, 4},                // lock inc dword [b+d]
+	{true, []byte{0xF3, 0x0F, 0xB8}, 0, nil, true, false, 8},          // popcnt rax, [b+d]
+	{false, []byte{0x00}, 4, nil, false, false, 0},                    // add r8 (AL, CL, DL), ah
 }
 
 // strForm marks a string form of faultForms.
@@ -539,6 +553,14 @@ func TestTierFaultEveryPositionString(t *testing.T) {
 func TestTierFaultEveryPositionHelper(t *testing.T) {
 	faultEveryPosition(t, []byte{0, 0, 29, 8, 1, 0, 14, 0, 15, 1, 2, 8, 16, 2, 30, 0, 3, 0, 17, 3, 14, 0, 5, 8,
 		6, 0, 31, 16, 7, 0, 15, 0, 8, 0}, 11)
+}
+
+// TestTierFaultEveryPositionNarrow is TestTierFaultEveryPosition with read-modify-writes
+// of every size (NEG, NOT, DEC, ADD, SUB, ADC, LOCK INC), word stores, sign-extending
+// and byte loads, CMOVcc and IMUL from memory, and 8-bit register arithmetic.
+func TestTierFaultEveryPositionNarrow(t *testing.T) {
+	faultEveryPosition(t, []byte{42, 0, 43, 8, 55, 1, 44, 0, 45, 16, 46, 0, 55, 2, 47, 8, 48, 0, 49, 8,
+		50, 0, 51, 0, 52, 8, 53, 0}, 12)
 }
 
 // TestTierFaultEveryPositionSSE is TestTierFaultEveryPosition with SSE loads, stores,

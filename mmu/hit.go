@@ -129,3 +129,18 @@ func (m *MMU) TryWrite128(va VAddr, lo, hi uint64, user, ac bool) bool {
 	binary.LittleEndian.PutUint64(p[8:], hi)
 	return true
 }
+
+// TryWritePage is the TLB-hit case of a write of size bytes at va that stays inside one
+// page: it returns the RAM page behind va, or nil when a write there would take the full
+// method's path (miss, fault, MMIO, code mark, page crossing, protection key). A write
+// hit implies that a read of the same bytes would succeed (a write entry is installed by
+// a write walk, which set the accessed and dirty bits; every writable page is readable and
+// a key that forbids reading forbids writing), so a read-modify-write needs one probe.
+func (m *MMU) TryWritePage(va VAddr, size uint64, user, ac bool) *[PageSize]byte {
+	vpn := uint64(va) >> 12
+	e := &m.tlb[Write][m.class(user, ac)][vpn&(tlbSets-1)]
+	if e.tag != vpn || e.pk&m.pkDenyWrite != 0 || uint64(va)&pageMask > PageSize-size {
+		return nil
+	}
+	return e.page
+}

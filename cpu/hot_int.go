@@ -1,0 +1,1188 @@
+package cpu
+
+import (
+	"encoding/binary"
+	"math/bits"
+
+	"github.com/kppemu/kppemu/mmu"
+)
+
+// Specialised handlers for the integer forms beyond hot.go's: read-modify-write of
+// memory at every size (group-1 operations, INC, DEC, NEG, NOT, XADD) through one TLB
+// probe, 8- and 16-bit register arithmetic, ADC and SBB, CMOVcc, SETcc, IMUL, MOVSX,
+// shifts and rotates by CL, bit scans and counts, BT, and byte and word moves. Each
+// computes exactly what the general handler of its instruction computes (the general
+// handler is its fallback off the TLB-hit path); the differential tests run both.
+
+// lazyIntOps are the mnemonics, besides lazyOps', whose handlers with one memory operand
+// reach memory only through c.read and c.write (or their TLB-hit shortcuts) and read no
+// state a lazy block step skips, so markLazy may mark them.
+var lazyIntOps = func() (t [4096]bool) {
+	for _, n := range []string{"INC", "DEC", "NEG", "NOT", "XADD", "XCHG", "CMPXCHG", "IMUL",
+		"BT", "BTS", "BTR", "BTC", "BSF", "BSR", "LZCNT", "TZCNT", "POPCNT", "SHL", "SHR", "SAR",
+		"ROL", "ROR", "CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE", "CMOVA",
+		"CMOVS", "CMOVNS", "CMOVP", "CMOVNP", "CMOVL", "CMOVGE", "CMOVLE", "CMOVG", "SETO", "SETNO",
+		"SETB", "SETAE", "SETE", "SETNE", "SETBE", "SETA", "SETS", "SETNS", "SETP", "SETNP", "SETL",
+		"SETGE", "SETLE", "SETG"} {
+		t[opByName[n]] = true
+	}
+	return t
+}()
+
+// markLazyInt sets u.lazy for the forms of lazyIntOps with exactly one memory operand
+// (not RIP-relative) and register or immediate others; a LOCK prefix changes nothing in
+// these handlers.
+func markLazyInt(u *uop) {
+	if !lazyIntOps[u.op&4095] || u.nargs == 0 || u.eaForm == eaRIP {
+		return
+	}
+	mem := 0
+	for i := 0; i < int(u.nargs) && i < len(u.kind); i++ {
+		switch u.kind[i] {
+		case kMem:
+			mem++
+		case kReg, kImm:
+		default:
+			return
+		}
+	}
+	u.lazy = mem == 1
+}
+
+var (
+	opNEG     = uint16(opByName["NEG"])
+	opXADD    = uint16(opByName["XADD"])
+	opIMUL    = uint16(opByName["IMUL"])
+	opMOVSX   = uint16(opByName["MOVSX"])
+	opBT      = uint16(opByName["BT"])
+	opBSF     = uint16(opByName["BSF"])
+	opBSR     = uint16(opByName["BSR"])
+	opTZCNT   = uint16(opByName["TZCNT"])
+	opLZCNT   = uint16(opByName["LZCNT"])
+	opPOPCNT  = uint16(opByName["POPCNT"])
+	opXCHG    = uint16(opByName["XCHG"])
+	isCMOVOp  = intOpSet("CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE", "CMOVA", "CMOVS", "CMOVNS", "CMOVP", "CMOVNP", "CMOVL", "CMOVGE", "CMOVLE", "CMOVG")
+	isSETccOp = intOpSet("SETO", "SETNO", "SETB", "SETAE", "SETE", "SETNE", "SETBE", "SETA", "SETS", "SETNS", "SETP", "SETNP", "SETL", "SETGE", "SETLE", "SETG")
+)
+
+func intOpSet(names ...string) (t [4096]bool) {
+	for _, n := range names {
+		t[opByName[n]] = true
+	}
+	return t
+}
+
+// specialiseInt picks a handler of this file for u and reports whether it did.
+func specialiseInt(u *uop) bool {
+	if u.nargs == 0 || u.nargs > 3 {
+		return false
+	}
+	var fn handler
+	k0, k1 := u.kind[0], u.kind[1]
+	s := u.sz[0]
+	low0 := k0 == kReg && u.r[0]&0x10 == 0
+	low1 := k1 == kReg && u.r[1]&0x10 == 0
+	switch u.op {
+	case opADD, opOR, opADC, opSBB, opAND, opSUB, opXOR, opCMP, opTEST:
+		if u.nargs != 2 || u.aux > aluTEST {
+			return false
+		}
+		switch {
+		case k0 == kMem && k1 == kReg && u.aux < aluCMP:
+			fn = aluMRh
+			if low1 && rmwMRFns[u.aux] != nil {
+				fn = rmwMRFns[u.aux]
+			}
+		case k0 == kMem && k1 == kImm && u.aux < aluCMP:
+			fn = aluMIh
+			if rmwMIFns[u.aux] != nil {
+				fn = rmwMIFns[u.aux]
+			}
+		case u.lock:
+			return false
+		case u.aux == aluADC || u.aux == aluSBB:
+			if !low0 || k1 != kImm && !(low1 && u.sz[1] == s) {
+				return false
+			}
+			switch {
+			case u.aux == aluADC && k1 == kReg:
+				fn = adcRR
+			case u.aux == aluADC:
+				fn = adcRI
+			case k1 == kReg:
+				fn = sbbRR
+			default:
+				fn = sbbRI
+			}
+		case low0 && (s == 1 || s == 2):
+			switch {
+			case low1 && u.sz[1] == s:
+				fn = aluRRnFns[u.aux]
+			case k1 == kImm:
+				fn = aluRInFns[u.aux]
+			}
+		}
+	case opINC, opDEC:
+		if u.nargs != 1 {
+			return false
+		}
+		switch {
+		case k0 == kMem && u.op == opINC:
+			fn = incMh
+		case k0 == kMem:
+			fn = decMh
+		case low0 && (s == 1 || s == 2) && !u.lock:
+			fn = incDecRn
+		}
+	case opNEG, opNOT:
+		if u.nargs != 1 {
+			return false
+		}
+		switch {
+		case k0 == kMem && u.op == opNEG:
+			fn = negMh
+		case k0 == kMem:
+			fn = notMh
+		case u.lock || !low0:
+		case u.op == opNEG:
+			fn = negRh
+		case s == 1 || s == 2:
+			fn = notRn
+		}
+	case opXADD:
+		if u.nargs == 2 && k0 == kMem && k1 == kReg {
+			fn = xaddMh
+		}
+	case opPUSH:
+		if u.nargs == 1 && u.osize == 8 && !u.lock && (k0 == kImm || k0 == kMem && u.eaForm != eaRIP) {
+			// PUSH imm and PUSH m in 64-bit mode reach memory only through c.push and
+			// c.read, as pushR64 does.
+			u.lazy = true
+			if k0 == kImm {
+				fn = pushI64
+			}
+		}
+	case opPOP:
+		if u.nargs == 1 && u.osize == 8 && !u.lock && k0 == kMem && u.eaForm != eaRIP {
+			u.lazy = true
+		}
+	}
+	if fn != nil {
+		u.fn = fn
+		return true
+	}
+	if u.lock {
+		return false
+	}
+	switch {
+	case isCMOVOp[u.op&4095]:
+		if u.nargs == 2 && k0 == kReg && (s == 4 || s == 8) {
+			switch k1 {
+			case kReg:
+				fn = pick(s, cmovRR32, cmovRR64)
+			case kMem:
+				fn = pick(s, cmovRM32, cmovRM64)
+			}
+		}
+	case isSETccOp[u.op&4095]:
+		if u.nargs == 1 && low0 {
+			fn = setccRh
+		}
+	case u.op == opIMUL:
+		if k0 != kReg || s != 4 && s != 8 {
+			break
+		}
+		switch {
+		case u.nargs == 2 && k1 == kReg && s == 4:
+			fn = imulRR32
+		case u.nargs == 2 && k1 == kMem:
+			fn = pick(s, imulRM32, imulRM64)
+		case u.nargs == 3 && u.kind[2] == kImm && k1 == kReg:
+			fn = pick(s, imulRRI32, imulRRI64)
+		}
+	case u.op == opMOVSX:
+		if u.nargs != 2 || k0 != kReg || s != 4 && s != 8 {
+			break
+		}
+		switch {
+		case k1 == kReg && low1 && u.sz[1] == 1:
+			fn = pick(s, movsxRR8d, movsxRR8q)
+		case k1 == kReg && u.sz[1] == 2:
+			fn = pick(s, movsxRR16d, movsxRR16q)
+		case k1 == kMem && u.sz[1] == 1:
+			fn = pick(s, movsxRM8d, movsxRM8q)
+		case k1 == kMem && u.sz[1] == 2:
+			fn = pick(s, movsxRM16d, movsxRM16q)
+		}
+	case u.op == opMOVSXD:
+		if u.nargs == 2 && k0 == kReg && s == 8 && k1 == kMem && u.sz[1] == 4 {
+			fn = movsxdRM
+		}
+	case u.op == opMOV:
+		if u.nargs != 2 {
+			break
+		}
+		switch {
+		case s == 1 && low0 && low1:
+			fn = movRR8
+		case s == 2 && k0 == kReg && k1 == kReg:
+			fn = movRR16
+		case s == 1 && low0 && k1 == kMem:
+			fn = movRM8
+		case s == 2 && k0 == kReg && k1 == kMem:
+			fn = movRM16
+		case s == 2 && k0 == kMem && k1 == kReg:
+			fn = movMR16
+		case s == 2 && k0 == kMem && k1 == kImm:
+			fn = movMI16
+		case s == 1 && low0 && k1 == kImm:
+			fn = movRI8
+		case s == 2 && k0 == kReg && k1 == kImm:
+			fn = movRI16
+		}
+	case u.op == opSHL || u.op == opSHR || u.op == opSAR || u.op == opROL || u.op == opROR:
+		if u.nargs == 2 && k0 == kReg && k1 == kReg && (s == 4 || s == 8) {
+			fn = shiftCLFns[u.aux&7][s>>3]
+		}
+	case u.op == opBSF || u.op == opBSR || u.op == opTZCNT || u.op == opLZCNT || u.op == opPOPCNT:
+		if u.nargs == 2 && k0 == kReg && (s == 4 || s == 8) && (k1 == kReg || k1 == kMem) {
+			fn = scanFns[u.aux][s>>3]
+		}
+	case u.op == opBT:
+		if u.nargs == 2 && k0 == kReg && (s == 4 || s == 8) {
+			switch k1 {
+			case kReg:
+				fn = btRRh
+			case kImm:
+				fn = btRIh
+			}
+		}
+	case u.op == opXCHG:
+		if u.nargs == 2 && k0 == kReg && k1 == kReg && s == 4 {
+			fn = xchgRR32
+		}
+	}
+	if fn == nil {
+		return false
+	}
+	u.fn = fn
+	return true
+}
+
+// ldPage and stPage read and write size bytes at offset off of page p (off+size <= 4096).
+func ldPage(p *[4096]byte, off uint64, size uint8) uint64 {
+	switch size {
+	case 8:
+		return binary.LittleEndian.Uint64(p[off&0xFFF:])
+	case 4:
+		return uint64(binary.LittleEndian.Uint32(p[off&0xFFF:]))
+	case 2:
+		return uint64(binary.LittleEndian.Uint16(p[off&0xFFF:]))
+	}
+	return uint64(p[off&0xFFF])
+}
+
+func stPage(p *[4096]byte, off uint64, size uint8, v uint64) {
+	switch size {
+	case 8:
+		binary.LittleEndian.PutUint64(p[off&0xFFF:], v)
+	case 4:
+		binary.LittleEndian.PutUint32(p[off&0xFFF:], uint32(v))
+	case 2:
+		binary.LittleEndian.PutUint16(p[off&0xFFF:], uint16(v))
+	default:
+		p[off&0xFFF] = byte(v)
+	}
+}
+
+// aluMRh is OP m, r (ADD, OR, ADC, SBB, AND, SUB, XOR) with one TLB probe on a hit.
+func aluMRh(c *CPU, u *uop) *Fault {
+	s := u.sz[1]
+	if p, off := c.rmwAt(u, s); p != nil {
+		stPage(p, off, s, c.alu(u.aux, ldPage(p, off, s), c.reg(u.r[1], s), s))
+		return nil
+	}
+	return aluMR(c, u)
+}
+
+// aluMIh is OP m, imm (ADD, OR, ADC, SBB, AND, SUB, XOR).
+func aluMIh(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	if p, off := c.rmwAt(u, s); p != nil {
+		stPage(p, off, s, c.alu(u.aux, ldPage(p, off, s), u.imm, s))
+		return nil
+	}
+	return aluMI(c, u)
+}
+
+// rmwAt returns the RAM page and page offset of u's memory operand for a size-byte
+// read-modify-write that is a TLB hit, else nil.
+func (c *CPU) rmwAt(u *uop, size uint8) (*[4096]byte, uint64) {
+	var addr uint64
+	if u.eaFlat {
+		addr = c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+	} else {
+		addr = c.eaAny(u)
+	}
+	if c.memSlow || !canonical(addr) {
+		return nil, 0
+	}
+	return c.mem.TryWritePage(mmu.VAddr(addr), uint64(size), c.user, c.RFLAGS&FlagAC != 0), addr & 0xFFF
+}
+
+// ADD, SUB, AND, OR and XOR of memory with a register (not AH..BH) or an immediate, at
+// every size, one handler per operation.
+
+func addMRr(c *CPU, u *uop) *Fault {
+	s := u.sz[1]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMR(c, u)
+	}
+	a, b := ldPage(p, off, s), c.GPR[u.r[1]&15]&sizeMask[s]
+	r := (a + b) & sizeMask[s]
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, cv: (a & b) | ((a | b) &^ r), msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func addMIr(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMI(c, u)
+	}
+	a, b := ldPage(p, off, s), u.imm
+	r := (a + b) & sizeMask[s]
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, cv: (a & b) | ((a | b) &^ r), msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func subMRr(c *CPU, u *uop) *Fault {
+	s := u.sz[1]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMR(c, u)
+	}
+	a, b := ldPage(p, off, s), c.GPR[u.r[1]&15]&sizeMask[s]
+	r := (a - b) & sizeMask[s]
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func subMIr(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMI(c, u)
+	}
+	a, b := ldPage(p, off, s), u.imm
+	r := (a - b) & sizeMask[s]
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func andMRr(c *CPU, u *uop) *Fault {
+	s := u.sz[1]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMR(c, u)
+	}
+	r := ldPage(p, off, s) & c.GPR[u.r[1]&15] & sizeMask[s]
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func andMIr(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMI(c, u)
+	}
+	r := ldPage(p, off, s) & u.imm
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func orMRr(c *CPU, u *uop) *Fault {
+	s := u.sz[1]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMR(c, u)
+	}
+	r := (ldPage(p, off, s) | c.GPR[u.r[1]&15]) & sizeMask[s]
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func orMIr(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMI(c, u)
+	}
+	r := ldPage(p, off, s) | u.imm
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func xorMRr(c *CPU, u *uop) *Fault {
+	s := u.sz[1]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMR(c, u)
+	}
+	r := (ldPage(p, off, s) ^ c.GPR[u.r[1]&15]) & sizeMask[s]
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func xorMIr(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	p, off := c.rmwAt(u, s)
+	if p == nil {
+		return aluMI(c, u)
+	}
+	r := ldPage(p, off, s) ^ u.imm
+	stPage(p, off, s, r)
+	c.lf = lazyFlags{res: r, msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+// rmwMRFns and rmwMIFns are those handlers by group-1 operation (nil: aluMRh, aluMIh).
+var rmwMRFns = [...]handler{aluADD: addMRr, aluSUB: subMRr, aluAND: andMRr, aluOR: orMRr, aluXOR: xorMRr, aluTEST: nil}
+
+var rmwMIFns = [...]handler{aluADD: addMIr, aluSUB: subMIr, aluAND: andMIr, aluOR: orMIr, aluXOR: xorMIr, aluTEST: nil}
+
+// pushI64 is PUSH imm in 64-bit mode (the TLB-hit path first).
+func pushI64(c *CPU, u *uop) *Fault {
+	sp := c.GPR[RSP] - 8
+	if !c.memSlow && c.mem.TryWrite64(mmu.VAddr(sp), u.imm, c.user, c.RFLAGS&FlagAC != 0) {
+		c.GPR[RSP] = sp
+		return nil
+	}
+	c.syncLazy()
+	return pushI(c, u)
+}
+
+// incMh and decMh are INC m and DEC m.
+func incMh(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	if p, off := c.rmwAt(u, s); p != nil {
+		a := ldPage(p, off, s)
+		r := (a + 1) & sizeMask[s]
+		stPage(p, off, s, r)
+		c.setFlagsInc(a, r, s)
+		return nil
+	}
+	return incDecM(c, u)
+}
+
+func decMh(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	if p, off := c.rmwAt(u, s); p != nil {
+		a := ldPage(p, off, s)
+		r := (a - 1) & sizeMask[s]
+		stPage(p, off, s, r)
+		c.setFlagsDec(a, r, s)
+		return nil
+	}
+	return incDecM(c, u)
+}
+
+// negMh and notMh are NEG m and NOT m.
+func negMh(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	if p, off := c.rmwAt(u, s); p != nil {
+		a := ldPage(p, off, s)
+		r := -a & sizeMask[s]
+		stPage(p, off, s, r)
+		c.setFlagsSub(0, a, r, s)
+		return nil
+	}
+	return negM(c, u)
+}
+
+func notMh(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	if p, off := c.rmwAt(u, s); p != nil {
+		stPage(p, off, s, ^ldPage(p, off, s))
+		return nil
+	}
+	return notM(c, u)
+}
+
+// xaddMh is XADD m, r.
+func xaddMh(c *CPU, u *uop) *Fault {
+	s := u.sz[1]
+	if p, off := c.rmwAt(u, s); p != nil {
+		a := ldPage(p, off, s)
+		b := c.reg(u.r[1], s)
+		r := (a + b) & sizeMask[s]
+		stPage(p, off, s, r)
+		c.setReg(u.r[1], s, a)
+		c.setFlagsAdd(a, b, r, s)
+		return nil
+	}
+	return xaddMR(c, u)
+}
+
+// Register forms at 8 and 16 bits (AL..R15B, not AH..BH; AX..R15W): the result merges
+// into the low bits of the destination.
+
+// putN writes the low bits m of v into register r, keeping the others.
+func (c *CPU) putN(r uint8, m, v uint64) { c.GPR[r&15] = c.GPR[r&15]&^m | v&m }
+
+func addRRn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
+	r := (a + b) & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, cv: (a & b) | ((a | b) &^ r), msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func addRIn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
+	r := (a + b) & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, cv: (a & b) | ((a | b) &^ r), msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func subRRn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
+	r := (a - b) & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func subRIn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
+	r := (a - b) & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func cmpRRn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
+	r := (a - b) & m
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func cmpRIn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
+	r := (a - b) & m
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func andRRn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	r := c.GPR[u.r[0]&15] & c.GPR[u.r[1]&15] & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func andRIn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	r := c.GPR[u.r[0]&15] & u.imm & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func testRRn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	c.lf = lazyFlags{res: c.GPR[u.r[0]&15] & c.GPR[u.r[1]&15] & m, msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func testRIn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	c.lf = lazyFlags{res: c.GPR[u.r[0]&15] & u.imm & m, msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func orRRn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	r := (c.GPR[u.r[0]&15] | c.GPR[u.r[1]&15]) & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func orRIn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	r := (c.GPR[u.r[0]&15] | u.imm) & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func xorRRn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	r := (c.GPR[u.r[0]&15] ^ c.GPR[u.r[1]&15]) & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+func xorRIn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	r := (c.GPR[u.r[0]&15] ^ u.imm) & m
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, msb: u.sz[0]*8 - 1, kind: lfArith}
+	return nil
+}
+
+// aluRRnFns and aluRInFns are the 8/16-bit register forms by group-1 operation (ADC and
+// SBB have their own).
+var aluRRnFns = [...]handler{
+	aluADD: addRRn, aluOR: orRRn, aluADC: adcRR, aluSBB: sbbRR, aluAND: andRRn, aluSUB: subRRn,
+	aluXOR: xorRRn, aluCMP: cmpRRn, aluTEST: testRRn,
+}
+
+var aluRInFns = [...]handler{
+	aluADD: addRIn, aluOR: orRIn, aluADC: adcRI, aluSBB: sbbRI, aluAND: andRIn, aluSUB: subRIn,
+	aluXOR: xorRIn, aluCMP: cmpRIn, aluTEST: testRIn,
+}
+
+// putSized writes v (already truncated to size s) into register r (not AH..BH) as
+// setReg does: a 32-bit write clears the upper half, 8- and 16-bit writes merge.
+func (c *CPU) putSized(r, s uint8, v uint64) {
+	if s >= 4 {
+		c.GPR[r&15] = v
+		return
+	}
+	c.putN(r, sizeMask[s], v)
+}
+
+// adcRR, adcRI, sbbRR and sbbRI are ADC and SBB of a register (not AH..BH) with a
+// register or an immediate, at every size.
+func adcRR(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
+	r := (a + b + b2u(c.cf())) & m
+	c.putSized(u.r[0], s, r)
+	c.lf = lazyFlags{res: r, cv: (a & b) | ((a | b) &^ r), msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func adcRI(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
+	r := (a + b + b2u(c.cf())) & m
+	c.putSized(u.r[0], s, r)
+	c.lf = lazyFlags{res: r, cv: (a & b) | ((a | b) &^ r), msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func sbbRR(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a, b := c.GPR[u.r[0]&15]&m, c.GPR[u.r[1]&15]&m
+	r := (a - b - b2u(c.cf())) & m
+	c.putSized(u.r[0], s, r)
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+func sbbRI(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a, b := c.GPR[u.r[0]&15]&m, u.imm&m
+	r := (a - b - b2u(c.cf())) & m
+	c.putSized(u.r[0], s, r)
+	c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+// incDecRn is INC/DEC r8/r16 (u.aux 1: DEC).
+func incDecRn(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a := c.GPR[u.r[0]&15] & m
+	c.keepCF()
+	var r, cv uint64
+	if u.aux == 1 {
+		r = (a - 1) & m
+		cv = (^a & 1) | (^(a ^ 1) & r)
+	} else {
+		r = (a + 1) & m
+		cv = (a & 1) | ((a | 1) &^ r)
+	}
+	c.putN(u.r[0], m, r)
+	c.lf = lazyFlags{res: r, cv: cv, msb: s*8 - 1, kind: lfKeepCF}
+	return nil
+}
+
+// negRh is NEG r (not AH..BH) at every size.
+func negRh(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	m := sizeMask[s]
+	a := c.GPR[u.r[0]&15] & m
+	r := -a & m
+	c.putSized(u.r[0], s, r)
+	c.lf = lazyFlags{res: r, cv: a | r, msb: s*8 - 1, kind: lfArith}
+	return nil
+}
+
+// notRn is NOT r8/r16.
+func notRn(c *CPU, u *uop) *Fault {
+	m := sizeMask[u.sz[0]]
+	c.GPR[u.r[0]&15] ^= m
+	return nil
+}
+
+// CMOVcc r32/r64, r/m: the source is read (and may fault) whatever the condition; a
+// 32-bit destination is zero-extended even when the condition is false.
+
+func cmovRR32(c *CPU, u *uop) *Fault {
+	d := u.r[0] & 15
+	v := c.GPR[d]
+	if c.cond(u.aux) {
+		v = c.GPR[u.r[1]&15]
+	}
+	c.GPR[d] = v & 0xFFFFFFFF
+	return nil
+}
+
+func cmovRR64(c *CPU, u *uop) *Fault {
+	if c.cond(u.aux) {
+		c.GPR[u.r[0]&15] = c.GPR[u.r[1]&15]
+	}
+	return nil
+}
+
+func cmovRM32(c *CPU, u *uop) *Fault {
+	v, f := c.load32(c.ea(u))
+	if f != nil {
+		return f
+	}
+	d := u.r[0] & 15
+	if !c.cond(u.aux) {
+		v = c.GPR[d] & 0xFFFFFFFF
+	}
+	c.GPR[d] = v
+	return nil
+}
+
+func cmovRM64(c *CPU, u *uop) *Fault {
+	v, f := c.load64(c.ea(u))
+	if f != nil {
+		return f
+	}
+	if c.cond(u.aux) {
+		c.GPR[u.r[0]&15] = v
+	}
+	return nil
+}
+
+// setccRh is SETcc r8 (not AH..BH).
+func setccRh(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = c.GPR[u.r[0]&15]&^0xFF | b2u(c.cond(u.aux))
+	return nil
+}
+
+// IMUL r32/r64 forms: CF = OF = the product does not fit, SF/ZF/PF from the result, AF 0.
+
+func (c *CPU) imulFlags32(p int64) uint64 {
+	r := uint64(p) & 0xFFFFFFFF
+	ovf := p != int64(int32(p))
+	c.setFlagsCO(r, 4, ovf, ovf, false)
+	return r
+}
+
+func (c *CPU) imulFlags64(a, b uint64) uint64 {
+	hi, lo := imul64(a, b)
+	ovf := hi != uint64(int64(lo)>>63)
+	c.setFlagsCO(lo, 8, ovf, ovf, false)
+	return lo
+}
+
+func imulRR32(c *CPU, u *uop) *Fault {
+	p := int64(int32(c.GPR[u.r[0]&15])) * int64(int32(c.GPR[u.r[1]&15]))
+	c.GPR[u.r[0]&15] = c.imulFlags32(p)
+	return nil
+}
+
+func imulRRI32(c *CPU, u *uop) *Fault {
+	p := int64(int32(c.GPR[u.r[1]&15])) * int64(int32(u.imm))
+	c.GPR[u.r[0]&15] = c.imulFlags32(p)
+	return nil
+}
+
+func imulRRI64(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = c.imulFlags64(c.GPR[u.r[1]&15], u.imm)
+	return nil
+}
+
+func imulRM32(c *CPU, u *uop) *Fault {
+	b, f := c.load32(c.ea(u))
+	if f != nil {
+		return f
+	}
+	p := int64(int32(c.GPR[u.r[0]&15])) * int64(int32(b))
+	c.GPR[u.r[0]&15] = c.imulFlags32(p)
+	return nil
+}
+
+func imulRM64(c *CPU, u *uop) *Fault {
+	b, f := c.load64(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = c.imulFlags64(c.GPR[u.r[0]&15], b)
+	return nil
+}
+
+// MOVSX r32/r64 from r8 (not AH..BH), r16, m8 and m16, and MOVSXD r64, m32.
+
+func movsxRR8d(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = uint64(uint32(int32(int8(c.GPR[u.r[1]&15]))))
+	return nil
+}
+
+func movsxRR8q(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = uint64(int64(int8(c.GPR[u.r[1]&15])))
+	return nil
+}
+
+func movsxRR16d(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = uint64(uint32(int32(int16(c.GPR[u.r[1]&15]))))
+	return nil
+}
+
+func movsxRR16q(c *CPU, u *uop) *Fault {
+	c.GPR[u.r[0]&15] = uint64(int64(int16(c.GPR[u.r[1]&15])))
+	return nil
+}
+
+func movsxRM8d(c *CPU, u *uop) *Fault {
+	v, f := c.load8(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = uint64(uint32(int32(int8(v))))
+	return nil
+}
+
+func movsxRM8q(c *CPU, u *uop) *Fault {
+	v, f := c.load8(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = uint64(int64(int8(v)))
+	return nil
+}
+
+func movsxRM16d(c *CPU, u *uop) *Fault {
+	v, f := c.load16(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = uint64(uint32(int32(int16(v))))
+	return nil
+}
+
+func movsxRM16q(c *CPU, u *uop) *Fault {
+	v, f := c.load16(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = uint64(int64(int16(v)))
+	return nil
+}
+
+func movsxdRM(c *CPU, u *uop) *Fault {
+	v, f := c.load32(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = uint64(int64(int32(v)))
+	return nil
+}
+
+// load16 and store16 are c.read and c.write of a word (the TLB-hit path first).
+func (c *CPU) load16(addr uint64) (uint64, *Fault) {
+	if !c.memSlow && canonical(addr) {
+		if v, ok := c.mem.TryRead16(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0); ok {
+			return v, nil
+		}
+	}
+	return c.readSlow(addr, 2)
+}
+
+func (c *CPU) store16(addr, v uint64) *Fault {
+	if !c.memSlow && canonical(addr) {
+		if c.mem.TryWrite16(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0) {
+			return nil
+		}
+	}
+	return c.writeSlow(addr, 2, v)
+}
+
+// Byte and word moves: MOV r8, r8/m8/imm (not AH..BH), MOV r16, r16/m16/imm, MOV m16, r16/imm.
+
+func movRR8(c *CPU, u *uop) *Fault {
+	c.putN(u.r[0], 0xFF, c.GPR[u.r[1]&15])
+	return nil
+}
+
+func movRR16(c *CPU, u *uop) *Fault {
+	c.putN(u.r[0], 0xFFFF, c.GPR[u.r[1]&15])
+	return nil
+}
+
+func movRI8(c *CPU, u *uop) *Fault {
+	c.putN(u.r[0], 0xFF, u.imm)
+	return nil
+}
+
+func movRI16(c *CPU, u *uop) *Fault {
+	c.putN(u.r[0], 0xFFFF, u.imm)
+	return nil
+}
+
+func movRM8(c *CPU, u *uop) *Fault {
+	v, f := c.load8(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.putN(u.r[0], 0xFF, v)
+	return nil
+}
+
+func movRM16(c *CPU, u *uop) *Fault {
+	v, f := c.load16(c.ea(u))
+	if f != nil {
+		return f
+	}
+	c.putN(u.r[0], 0xFFFF, v)
+	return nil
+}
+
+func movMR16(c *CPU, u *uop) *Fault { return c.store16(c.ea(u), c.GPR[u.r[1]&15]&0xFFFF) }
+
+func movMI16(c *CPU, u *uop) *Fault { return c.store16(c.ea(u), u.imm&0xFFFF) }
+
+// Shifts and rotates of a 32/64-bit register by CL (shift.go's rules: a masked count of
+// 0 changes no flag, but a 32-bit destination is still written).
+
+func shlRC(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	d := u.r[0] & 15
+	m := sizeMask[s]
+	msb := uint64(s)*8 - 1
+	a := c.GPR[d] & m
+	n := c.GPR[RCX] & msb
+	if n == 0 {
+		c.GPR[d] = a
+		return nil
+	}
+	r := (a << n) & m
+	cf := (a << (n - 1)) >> msb & 1
+	c.GPR[d] = r
+	c.lf = lazyFlags{res: r, cv: cf<<msb | (r>>msb)<<(msb-1), msb: uint8(msb), kind: lfArith}
+	return nil
+}
+
+func shrRC(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	d := u.r[0] & 15
+	m := sizeMask[s]
+	msb := uint64(s)*8 - 1
+	a := c.GPR[d] & m
+	n := c.GPR[RCX] & msb
+	if n == 0 {
+		c.GPR[d] = a
+		return nil
+	}
+	r := a >> n
+	cf := a >> (n - 1) & 1
+	of := a >> msb
+	c.GPR[d] = r
+	c.lf = lazyFlags{res: r, cv: cf<<msb | (cf^of)<<(msb-1), msb: uint8(msb), kind: lfArith}
+	return nil
+}
+
+func sarRC(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	d := u.r[0] & 15
+	m := sizeMask[s]
+	msb := uint64(s)*8 - 1
+	n := c.GPR[RCX] & msb
+	if n == 0 {
+		c.GPR[d] &= m
+		return nil
+	}
+	sa := int64(c.GPR[d]<<(63-msb)) >> (63 - msb)
+	r := uint64(sa>>n) & m
+	cf := uint64(sa>>(n-1)) & 1
+	c.GPR[d] = r
+	c.lf = lazyFlags{res: r, cv: cf<<msb | cf<<(msb-1), msb: uint8(msb), kind: lfArith}
+	return nil
+}
+
+func rolRC(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	d := u.r[0] & 15
+	m := sizeMask[s]
+	msb := uint64(s)*8 - 1
+	a := c.GPR[d] & m
+	k := c.GPR[RCX] & msb
+	if k == 0 {
+		c.GPR[d] = a
+		return nil
+	}
+	r := (a<<k | a>>(msb+1-k)) & m
+	c.GPR[d] = r
+	cf := r & 1
+	c.setCFOF(cf, r>>msb^cf)
+	return nil
+}
+
+func rorRC(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	d := u.r[0] & 15
+	m := sizeMask[s]
+	msb := uint64(s)*8 - 1
+	a := c.GPR[d] & m
+	k := c.GPR[RCX] & msb
+	if k == 0 {
+		c.GPR[d] = a
+		return nil
+	}
+	r := (a>>k | a<<(msb+1-k)) & m
+	c.GPR[d] = r
+	c.setCFOF(r>>msb, (r>>msb^r>>(msb-1))&1)
+	return nil
+}
+
+// shiftCLFns are the by-CL handlers by group-2 operation and size (index size>>3: 4
+// bytes 0, 8 bytes 1); nil where the general handler stays.
+var shiftCLFns = [8][2]handler{
+	shROL: {rolRC, rolRC}, shROR: {rorRC, rorRC}, shSHL: {shlRC, shlRC}, shSHR: {shrRC, shrRC},
+	shSAR: {sarRC, sarRC},
+}
+
+// Bit scans and counts of a 32/64-bit register or memory source (bit.go's rules).
+
+func (c *CPU) scanSrc(u *uop) (uint64, *Fault) {
+	if u.kind[1] == kReg {
+		return c.GPR[u.r[1]&15] & sizeMask[u.sz[0]], nil
+	}
+	if u.sz[0] == 8 {
+		return c.load64(c.ea(u))
+	}
+	return c.load32(c.ea(u))
+}
+
+func bsfH(c *CPU, u *uop) *Fault {
+	v, f := c.scanSrc(u)
+	if f != nil {
+		return f
+	}
+	c.lf = lazyFlags{res: v, msb: u.sz[0]*8 - 1, kind: lfArith}
+	if v != 0 {
+		c.GPR[u.r[0]&15] = uint64(bits.TrailingZeros64(v))
+	}
+	return nil
+}
+
+func bsrH(c *CPU, u *uop) *Fault {
+	v, f := c.scanSrc(u)
+	if f != nil {
+		return f
+	}
+	c.lf = lazyFlags{res: v, msb: u.sz[0]*8 - 1, kind: lfArith}
+	if v != 0 {
+		c.GPR[u.r[0]&15] = uint64(bits.Len64(v) - 1)
+	}
+	return nil
+}
+
+func tzcntH(c *CPU, u *uop) *Fault {
+	v, f := c.scanSrc(u)
+	if f != nil {
+		return f
+	}
+	s := u.sz[0]
+	r := uint64(s) * 8
+	if v != 0 {
+		r = uint64(bits.TrailingZeros64(v))
+	}
+	c.GPR[u.r[0]&15] = r
+	c.setFlagsCO(r, s, v == 0, false, false)
+	return nil
+}
+
+func lzcntH(c *CPU, u *uop) *Fault {
+	v, f := c.scanSrc(u)
+	if f != nil {
+		return f
+	}
+	s := u.sz[0]
+	r := uint64(s)*8 - uint64(bits.Len64(v))
+	c.GPR[u.r[0]&15] = r
+	c.setFlagsCO(r, s, v == 0, false, false)
+	return nil
+}
+
+// popcntH is POPCNT: every arithmetic flag cleared but ZF (source zero), eagerly.
+func popcntH(c *CPU, u *uop) *Fault {
+	v, f := c.scanSrc(u)
+	if f != nil {
+		return f
+	}
+	c.GPR[u.r[0]&15] = uint64(bits.OnesCount64(v))
+	c.lf.kind = lfNone
+	c.RFLAGS = c.RFLAGS&^flagsArith | b2u(v == 0)*FlagZF
+	return nil
+}
+
+// scanFns are the bit-scan handlers by scan operation and size (index size>>3).
+var scanFns = [...][2]handler{
+	scanBSF: {bsfH, bsfH}, scanBSR: {bsrH, bsrH}, scanLZCNT: {lzcntH, lzcntH},
+	scanTZCNT: {tzcntH, tzcntH}, scanPOPCNT: {popcntH, popcntH},
+}
+
+// btRRh and btRIh are BT r32/r64, r/imm: CF the selected bit, ZF kept.
+func btRRh(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	n := c.GPR[u.r[1]&15] & (uint64(s)*8 - 1)
+	c.setCFOnly(c.GPR[u.r[0]&15] >> n)
+	return nil
+}
+
+func btRIh(c *CPU, u *uop) *Fault {
+	c.setCFOnly(c.GPR[u.r[0]&15] >> (u.imm & 63))
+	return nil
+}
+
+// xchgRR32 is XCHG r32, r32 (both upper halves cleared).
+func xchgRR32(c *CPU, u *uop) *Fault {
+	a, b := u.r[0]&15, u.r[1]&15
+	c.GPR[a], c.GPR[b] = c.GPR[b]&0xFFFFFFFF, c.GPR[a]&0xFFFFFFFF
+	return nil
+}
