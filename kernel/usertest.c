@@ -10,8 +10,6 @@
 #include <kpp/usertest.h>
 #include <kpp/sched.h>
 
-#define USER_CODE_VA 0x400000ull
-#define USER_STACK_VA 0x800000ull
 #define USER_FAULTED 0xFFFFFFFFull
 
 extern const char user_code_start[], user_code_end[];
@@ -41,21 +39,21 @@ void usertest_run(const char *variant)
 		return;
 	}
 	memcpy(phys_to_virt(code), user_code_start, (size_t)(user_code_end - user_code_start));
-	vm_map(USER_CODE_VA, code, VM_READ | VM_EXEC | VM_USER);
-	vm_map(USER_STACK_VA, stack, VM_READ | VM_WRITE | VM_USER);
+	vm_map(USERTEST_CODE_VA, code, VM_READ | VM_EXEC | VM_USER);
+	vm_map(USERTEST_STACK_VA, stack, VM_READ | VM_WRITE | VM_USER);
 	owner = current_thread();
 	active = true;
-	uint64_t entry = USER_CODE_VA;
+	uint64_t entry = USERTEST_CODE_VA;
 	if (variant && !strcmp(variant, "fault"))
 		entry += user_code_fault_offset;
 	else if (variant && !strcmp(variant, "spin"))
 		entry += user_code_spin_offset;
 	else if (variant && !strcmp(variant, "load"))
 		entry += user_code_load_offset;
-	uint64_t st = user_enter(entry, USER_STACK_VA + PAGE_SIZE, &saved_rsp);
+	uint64_t st = user_enter(entry, USERTEST_STACK_VA + PAGE_SIZE, &saved_rsp);
 	active = false;
-	vm_unmap(USER_CODE_VA);
-	vm_unmap(USER_STACK_VA);
+	vm_unmap(USERTEST_CODE_VA);
+	vm_unmap(USERTEST_STACK_VA);
 	frame_free(code);
 	frame_free(stack);
 	if (st == USER_FAULTED)

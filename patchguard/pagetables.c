@@ -20,11 +20,14 @@
  * TSS. The IST pointers, RSP1/RSP2 and the I/O-permission map base (which,
  * moved inside the TSS limit, would hand ring 3 the ports whose bits read
  * zero there) are hashed; RSP0 changes at every thread switch and must be
- * the current thread's kernel stack top. */
+ * the current thread's kernel stack top, as must the per-CPU block's SYSCALL
+ * stack pointer, and every thread's stack top must be one of the kernel's
+ * stacks. */
 #include <kpp/cpu.h>
 #include <kpp/kernel.h>
 #include <kpp/mm.h>
 #include <kpp/sched.h>
+#include <kpp/syscall.h>
 #include <kpp/trap.h>
 #include "pg.h"
 
@@ -187,7 +190,15 @@ bool pg_check_rsp0(const struct pg_region *r, uint64_t *addr)
 	uint64_t rsp0;
 	__builtin_memcpy(&rsp0, (const void *)r->base, 8);
 	*addr = r->base;
-	return t && rsp0 != t->stack_top;
+	if (!t)
+		return false;
+	if (rsp0 != t->stack_top)
+		return true;
+	if (percpu.kernel_rsp != rsp0) {
+		*addr = (uint64_t)&percpu.kernel_rsp;
+		return true;
+	}
+	return pg_thread_stacks_bad(addr);
 }
 
 /* Bring a page's translation back into the TLB. */

@@ -228,6 +228,9 @@ void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t ma
 bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
 void pg_enumerate_threads(struct pg_region *out, uint32_t *n, uint32_t max);
 bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+/* A thread the scheduler knows whose kernel stack top is not one the kernel
+ * allocates (true, *addr = where the top is kept). */
+bool pg_thread_stacks_bad(uint64_t *addr);
 
 /* context.c */
 struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure */

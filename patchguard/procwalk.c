@@ -12,6 +12,7 @@
 #include <kpp/mm.h>
 #include <kpp/sched.h>
 #include <kpp/types.h>
+#include <kpp/usertest.h>
 #include "pg.h"
 
 #if __has_include(<kpp/process.h>)
@@ -22,6 +23,7 @@
 #pragma weak handle_table_list
 #pragma weak object_types
 #pragma weak protection_granted
+#pragma weak system_process
 
 #define WALK_LIMIT (KPP_PID_TABLE_SIZE + 1)
 
@@ -188,7 +190,10 @@ bool pg_check_protected(const struct pg_context *c, const struct pg_region *r, u
 }
 
 /* Every live process's PML4 holds the kernel's kernel half (a process
- * whose copy points elsewhere sees a kernel of its own). */
+ * whose copy points elsewhere sees a kernel of its own), and the kernel's
+ * own tables map nothing in the user half but the ring-3 test's two pages
+ * (kernel threads would otherwise run beside a program's memory: a
+ * program hidden inside the system process). */
 void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max)
 {
 	if (!&process_list || *n == max)
@@ -198,13 +203,17 @@ void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t ma
 
 /* Views a hidden process cannot leave and keep running: every thread the
  * scheduler knows (all threads, the ready queue, the sleepers, the running
- * one) belongs to a process on the active list, and the address space
- * loaded now is the kernel's or a listed process's. */
+ * one) belongs to a process on the active list, no thread that runs ring-3
+ * code belongs to the system process, the system process's address space
+ * is the kernel's as armed (mask), and the address space loaded now is the
+ * kernel's or a listed process's. A process hidden inside the system
+ * process, with its address space made the system process's, would pass
+ * every other view. */
 void pg_enumerate_threads(struct pg_region *out, uint32_t *n, uint32_t max)
 {
 	if (!&process_list || *n == max)
 		return;
-	add(out, n, (uint64_t)&process_list, 0, KPP_PG_PROCESS_LIST, PG_CHECK_THREADS, 0);
+	add(out, n, (uint64_t)&process_list, 0, KPP_PG_PROCESS_LIST, PG_CHECK_THREADS, kernel_cr3);
 }
 
 #define THREAD_WALK_LIMIT 1024
@@ -214,6 +223,8 @@ static bool thread_ok(const struct list_link *head, const struct thread *t)
 	if (!pg_mapped(t, sizeof *t) || t->magic != OBJ_THREAD)
 		return true; /* freed or not a thread: nothing to say about a process */
 	const struct process *p = t->process;
+	if (t->user && p == &system_process && t->state != THREAD_DEAD)
+		return false; /* an exiting thread is handed to the system process just before it dies */
 	return p && pg_mapped(p, sizeof *p) && on_list(head, &p->link);
 }
 
@@ -225,7 +236,10 @@ bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uin
 	sched_lists(&lists[0], &lists[1], &lists[2]);
 	bool bad = false;
 	const struct thread *cur = current_thread();
-	if (cur && !thread_ok(head, cur)) {
+	if (&system_process && (system_process.cr3 & PTE_ADDR) != r->mask) {
+		*addr = (uint64_t)&system_process.cr3;
+		bad = true;
+	} else if (cur && !thread_ok(head, cur)) {
 		*addr = (uint64_t)&cur->process;
 		bad = true;
 	}
@@ -242,7 +256,7 @@ bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uin
 		}
 	}
 	uint64_t cr3 = read_cr3() & PTE_ADDR;
-	if (!bad && cr3 != kernel_cr3) {
+	if (!bad && cr3 != r->mask) {
 		bool found = false;
 		uint32_t walked = 0;
 		for (const struct list_link *l = head->next; l != head && walked < WALK_LIMIT && !found;
@@ -257,19 +271,97 @@ bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uin
 	return bad;
 }
 
+/* Kernel stacks come from the stack area, each 16 KiB above a guard page:
+ * a stack top elsewhere (a driver's buffer) is where every system call
+ * and interrupt from ring 3 of that thread would run. */
+static bool stack_top_ok(uint64_t top)
+{
+	const uint64_t stride = PAGE_SIZE + KPP_KERNEL_STACK_SIZE;
+	return top > KPP_STACK_AREA_BASE && top <= KPP_MMIO_AREA_BASE && (top - KPP_STACK_AREA_BASE) % stride == 0;
+}
+
+bool pg_thread_stacks_bad(uint64_t *addr)
+{
+	uint64_t f = irq_save();
+	struct thread *lists[4];
+	sched_lists(&lists[0], &lists[1], &lists[2]);
+	lists[3] = current_thread();
+	bool bad = false;
+	for (int k = 0; k < 4 && !bad; k++) {
+		uint32_t walked = 0;
+		for (const struct thread *t = lists[k]; t && walked < THREAD_WALK_LIMIT && !bad;
+		     t = k == 0 ? t->all_next : k == 3 ? NULL : t->run_next, walked++) {
+			if (!pg_mapped(t, sizeof *t))
+				break;
+			if (t->magic == OBJ_THREAD && t->state != THREAD_DEAD && !stack_top_ok(t->stack_top)) {
+				*addr = (uint64_t)&t->stack_top;
+				bad = true;
+			}
+		}
+	}
+	irq_restore(f);
+	return bad;
+}
+
 #define KERNEL_HALF 256
 #define PTE_HW (PTE_A | PTE_D)
+
+static const uint64_t *table_at(uint64_t entry)
+{
+	const uint64_t *t = phys_to_virt(entry & PTE_ADDR);
+	return pg_mapped(t, PAGE_SIZE) ? t : NULL;
+}
+
+/* A present mapping in the user half of the kernel's PML4 other than the
+ * ring-3 test's pages (4 KiB each). */
+static bool kernel_user_half_bad(const uint64_t *pml4, uint64_t *addr)
+{
+	for (uint64_t i = 0; i < KERNEL_HALF; i++) {
+		if (!(pml4[i] & PTE_P))
+			continue;
+		const uint64_t *pdpt = table_at(pml4[i]);
+		*addr = (uint64_t)&pml4[i];
+		if (!pdpt)
+			return true;
+		for (uint64_t j = 0; j < 512; j++) {
+			if (!(pdpt[j] & PTE_P))
+				continue;
+			const uint64_t *pd = table_at(pdpt[j]);
+			*addr = (uint64_t)&pdpt[j];
+			if ((pdpt[j] & PTE_PS) || !pd)
+				return true;
+			for (uint64_t k = 0; k < 512; k++) {
+				if (!(pd[k] & PTE_P))
+					continue;
+				const uint64_t *pt = table_at(pd[k]);
+				*addr = (uint64_t)&pd[k];
+				if ((pd[k] & PTE_PS) || !pt)
+					return true;
+				for (uint64_t l = 0; l < 512; l++) {
+					uint64_t va = i << 39 | j << 30 | k << 21 | l << 12;
+					if ((pt[l] & PTE_P) && va != USERTEST_CODE_VA && va != USERTEST_STACK_VA) {
+						*addr = (uint64_t)&pt[l];
+						return true;
+					}
+				}
+			}
+		}
+	}
+	return false;
+}
 
 bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
 {
 	const uint64_t *kernel = (const uint64_t *)r->base;
 	const struct list_link *head = (const struct list_link *)r->mask;
+	if (kernel_user_half_bad(kernel, addr))
+		return true;
 	uint32_t walked = 0;
 	for (const struct list_link *l = head->next; l != head && walked < WALK_LIMIT; l = l->next, walked++) {
 		const struct process *p = PROCESS_OF(l);
 		if (!pg_mapped(p, sizeof *p))
 			return false; /* the process-list check reports it */
-		if (!p->cr3 || p->cr3 == kernel_cr3)
+		if (!p->cr3 || phys_to_virt(p->cr3) == kernel)
 			continue;
 		const uint64_t *pml4 = phys_to_virt(p->cr3);
 		for (int i = KERNEL_HALF; i < 512; i++)
@@ -283,6 +375,7 @@ bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uin
 
 #else
 
+bool pg_thread_stacks_bad(uint64_t *addr) { return false; }
 void pg_enumerate_threads(struct pg_region *out, uint32_t *n, uint32_t max) {}
 bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
 void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max) {}

@@ -6,6 +6,11 @@
 
 struct trap_frame;
 
+/* The test's two user pages, mapped in the kernel's own address space
+ * while it runs (the only user-half mappings the kernel's tables hold). */
+#define USERTEST_CODE_VA 0x400000ull
+#define USERTEST_STACK_VA 0x800000ull
+
 void usertest_run(const char *variant); /* NULL, "spin", "fault" or "load" */
 bool usertest_active(void);
 void usertest_exit(uint64_t status) NORETURN;
