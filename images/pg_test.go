@@ -153,6 +153,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// swallow or rename the report: the report uses no kernel routine.
 		{attack: "attack_a66_report_hook", types: []uint64{abi.PGServiceTable, abi.PGFunction}, says: "attack_a66: "},
 		{attack: "attack_a66_report_hook garble", types: []uint64{abi.PGServiceTable, abi.PGFunction}, says: "attack_a66: "},
+		// PatchGuard's plain state the hooks trusted: the tick hook's
+		// stride; what the tick hook compares the housekeeping DPC with.
+		{attack: "attack_a68_stride", types: []uint64{abi.PGFunction, abi.PGCheckerContext}, says: "attack_a68: "},
+		{attack: "attack_a69_piggy", types: []uint64{abi.PGCheckerContext}, says: "attack_a69: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

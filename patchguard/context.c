@@ -17,8 +17,18 @@ static uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
 #define SUM_FROM (offsetof(struct pg_context, key) / 8)
 
 /* The plain copies of the schedule and trigger state against the ones the
- * context was armed with: a stretched delay, a second context switched off
- * or a trigger object swapped is seen by the next pass of any path. */
+ * context was armed with: a stretched delay, a second context switched off,
+ * a trigger object swapped or what a hook compares with rewritten is seen
+ * by the next pass of any path. */
+static bool lapic_same(const struct pg_context *c)
+{
+	for (uint32_t i = 0; i < 6; i++)
+		if (pg.lapic[i].reg != c->lapic[i].reg || pg.lapic[i].mask != c->lapic[i].mask ||
+		    pg.lapic[i].expect != c->lapic[i].expect)
+			return false;
+	return true;
+}
+
 static void verify_state(struct pg_context *c)
 {
 	if (!pg.armed || !pg.live || pg.profile != (int)c->profile || pg.ncontexts != c->ncontexts ||
@@ -26,7 +36,12 @@ static void verify_state(struct pg_context *c)
 	    pg.delay_min_ns != c->delay_min_ns || pg.delay_max_ns != c->delay_max_ns ||
 	    pg.grace_ticks != c->grace_ticks || pg.random_per_tick != c->random_per_tick ||
 	    pg.stride_mask != c->stride_mask || pg.lapic_mmio != c->lapic_mmio ||
-	    pg.passes[c->id] != c->passes)
+	    pg.passes[c->id] != c->passes || pg.hk_timer != c->hk_timer || pg.hk_dpc != c->hk_dpc ||
+	    pg.hk_routine != c->hk_routine || pg.hk_count != c->hk_count || pg.hk_count_armed != c->hk_count_armed ||
+	    pg.tick_handler != c->tick_handler || pg.wd_handler != c->wd_handler || pg.pic_table != c->pic_table ||
+	    pg.vec_table != c->vec_table || pg.nlapic != c->nlapic || !lapic_same(c) ||
+	    pg.ioapic != c->ioapic || pg.ioapic_lo != c->ioapic_lo || pg.ioapic_hi != c->ioapic_hi ||
+	    pg.nmi_idle_max != c->nmi_idle_max || pg.pit_count != c->pit_count)
 		pg_detect(c, &pg, (uint64_t)&pg, KPP_PG_CHECKER_CONTEXT);
 }
 

@@ -81,6 +81,20 @@ struct pg_context {
 	uint32_t profile, ncontexts, random_per_tick, pad0;
 	uint64_t delay_min_ns, delay_max_ns, grace_ticks, stride_mask;
 	struct dpc *extra_dpc;
+	/* What the tick hook, the watchdogs and the NMI compare the machine
+	 * with, as armed: the housekeeping timer the piggy-back rides on, the
+	 * handler tables and entries, the local APIC's expected registers, the
+	 * I/O APIC's NMI entry (A69). */
+	const struct ktimer *hk_timer;
+	struct dpc *hk_dpc;
+	dpc_fn hk_routine;
+	const unsigned *hk_count;
+	unsigned hk_count_armed, nlapic;
+	irq_handler_t tick_handler, wd_handler;
+	const irq_handler_t *pic_table, *vec_table;
+	struct { uint32_t reg, mask, expect; } lapic[6];
+	volatile uint32_t *ioapic;
+	uint32_t ioapic_lo, ioapic_hi, nmi_idle_max, pit_count;
 	/* The stop path's text as armed (.text.pg_stop), put back before use. */
 	uint64_t stop_lo, stop_hi;
 	uint8_t stop_code[PG_STOP_CODE_MAX];

@@ -71,6 +71,9 @@ uint64_t pg_entropy(void)
  * a pass that soon), kept here, apart from the schedule's plain copies in
  * struct pg_state. */
 static uint64_t pass_max_ticks, max_delay_armed, pass_tick, hold_since, pass_mask;
+/* The stride as armed: pg.stride_mask is plain data, and a stride made
+ * long enough would skip every full check (A68); the contexts compare it. */
+static uint64_t stride;
 /* Started: the hook's own record (set with interrupts off just before
  * "live"), so clearing the plain flag is a detection, not an off switch;
  * and whether the watchdogs were. */
@@ -135,7 +138,7 @@ static void check_timer(uint64_t now)
 	} else if (!d->queued && !pg.busy) {
 		if (!pg.idle_since)
 			pg.idle_since = now;
-		else if (now - pg.idle_since > IDLE_MAX_TICKS * (pg.stride_mask + 1))
+		else if (now - pg.idle_since > IDLE_MAX_TICKS * (stride + 1))
 			pg_fail(t, (uint64_t)&t->armed, KPP_PG_CHECKER_CONTEXT);
 	} else {
 		pg.idle_since = 0;
@@ -172,7 +175,7 @@ static void check_tsc(uint64_t now)
 		pg.window_calls = 0;
 		return;
 	}
-	if (++pg.window_calls < TICK_WINDOW / (pg.stride_mask + 1))
+	if (++pg.window_calls < TICK_WINDOW / (stride + 1))
 		return;
 	uint64_t tsc = rdtsc();
 	{
@@ -243,7 +246,7 @@ static __attribute__((noinline)) void tick_odd(uint64_t now)
  * counted by the telemetry: measuring them would double them). */
 void pg_tick(uint64_t now)
 {
-	if (pg.live && now == pg.tick_seen + 1 && (now & pg.stride_mask)) {
+	if (pg.live && now == pg.tick_seen + 1 && (now & stride)) {
 		pg.tick_tsc = pg_rdtsc32();
 		pg.tick_seen = now;
 		return;
@@ -262,7 +265,8 @@ void pg_tick_start(void)
 	wd_armed = pg.wd_armed; /* the watchdogs start before the hook */
 	nmi_armed = pg.nmi_armed;
 	wd_nmi = pg.wd_on_nmi;
-	pass_mask = pg.stride_mask;
+	stride = pg.stride_mask;
+	pass_mask = stride;
 	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;
 	pass_max_ticks = pg.max_delay_ticks + pg.grace_ticks + pass_mask + 1;
