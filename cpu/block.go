@@ -165,6 +165,10 @@ const (
 	// A JMP rel to the same page in the middle of a block (64-bit mode, the interpreter
 	// only): the block's next step is at the target, so there is nothing to do.
 	stepJmpOn
+
+	// ADD, SUB, AND, OR or XOR (op.cc) of memory at a flat address with a register or an
+	// immediate, at every size (memKindInt).
+	stepRmw
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
@@ -200,6 +204,8 @@ func memKind(op *blockOp, u *uop) uint8 {
 			op.cc, op.m, op.msb = u.aux, sizeMask[u.sz[0]], u.sz[0]*8-1
 			return stepAluRM
 		}
+	case k0 == kMem && u.op != opMOV:
+		return memKindInt(op, u)
 	case k0 == kMem && u.op == opMOV && (u.sz[0] == 1 || u.sz[0] == 4 || u.sz[0] == 8):
 		sz := u.sz[0]
 		switch {
@@ -515,6 +521,14 @@ blocks:
 					if ok {
 						continue
 					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepRmw:
+				if c.rmwStep(op) {
+					continue
 				}
 				var hit bool
 				if f, hit = c.lazyMiss(op); hit {

@@ -1186,3 +1186,63 @@ func xchgRR32(c *CPU, u *uop) *Fault {
 	c.GPR[a], c.GPR[b] = c.GPR[b]&0xFFFFFFFF, c.GPR[a]&0xFFFFFFFF
 	return nil
 }
+
+// memKindInt returns the inline step kind of lazy step u, whose first operand is memory
+// at a flat address, and sets op's operands for it, or returns stepLazy.
+func memKindInt(op *blockOp, u *uop) uint8 {
+	if u.nargs != 2 || u.lock || u.aux > aluXOR || u.aux == aluADC || u.aux == aluSBB {
+		return stepLazy
+	}
+	switch u.op {
+	case opADD, opSUB, opAND, opOR, opXOR:
+	default:
+		return stepLazy
+	}
+	sz := u.sz[0]
+	switch {
+	case sz != 1 && sz != 2 && sz != 4 && sz != 8:
+		return stepLazy
+	case u.kind[1] == kReg && u.sz[1] == sz && u.r[1]&0x10 == 0:
+		op.s, op.sm, op.imm = u.r[1]&15, sizeMask[sz], 0
+	case u.kind[1] == kImm:
+		op.s, op.sm, op.imm = 0, 0, u.imm&sizeMask[sz]
+	default:
+		return stepLazy
+	}
+	op.cc, op.m, op.msb = u.aux, sizeMask[sz], sz*8-1
+	return stepRmw
+}
+
+// rmwStep runs inline step op (stepRmw) when its access is a TLB hit, and reports
+// whether it did; it computes what addMRr, addMIr and the others compute.
+func (c *CPU) rmwStep(op *blockOp) bool {
+	u := &op.u
+	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+	if c.memSlow || !canonical(addr) {
+		return false
+	}
+	sz := op.msb>>3 + 1
+	p := c.mem.TryWritePage(mmu.VAddr(addr), uint64(sz), c.user, c.RFLAGS&FlagAC != 0)
+	if p == nil {
+		return false
+	}
+	a, b := ldPage(p, addr, sz), c.GPR[op.s&15]&op.sm+op.imm
+	var r, cv uint64
+	switch op.cc {
+	case aluADD:
+		r = (a + b) & op.m
+		cv = (a & b) | ((a | b) &^ r)
+	case aluSUB:
+		r = (a - b) & op.m
+		cv = (^a & b) | (^(a ^ b) & r)
+	case aluAND:
+		r = a & b
+	case aluOR:
+		r = a | b
+	default: // aluXOR
+		r = a ^ b
+	}
+	stPage(p, addr, sz, r)
+	c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
+	return true
+}
