@@ -25,6 +25,7 @@ static struct ktimer housekeeping_timer;
 static struct dpc housekeeping_dpc;
 
 uint64_t ticks(void) { return tick_count; }
+const volatile uint64_t *const tick_counter = &tick_count;
 /* Ticks plus the progress of the current tick from the APIC timer's count,
  * clamped so the clock never goes back (a tick whose interrupt is still
  * pending shows as a reloaded count before tick_count moves). */

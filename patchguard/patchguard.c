@@ -167,10 +167,14 @@ static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t
 	c->stop = pg_stop;
 	c->stop_lo = (uint64_t)__pg_stop_start;
 	c->stop_hi = (uint64_t)__pg_stop_end;
-	if (c->stop_hi - c->stop_lo <= PG_STOP_CODE_MAX)
+	c->stop_data_lo = (uint64_t)__pg_stop_data_start;
+	c->stop_data_hi = (uint64_t)__pg_stop_data_end;
+	if (c->stop_hi - c->stop_lo <= PG_STOP_CODE_MAX && c->stop_data_hi - c->stop_data_lo <= PG_STOP_DATA_MAX) {
 		memcpy(c->stop_code, __pg_stop_start, c->stop_hi - c->stop_lo);
-	else
+		memcpy(c->stop_data, __pg_stop_data_start, c->stop_data_hi - c->stop_data_lo);
+	} else {
 		c->stop_lo = c->stop_hi = 0;
+	}
 	c->timer_set = timer_set;
 	c->lapic_read = lapic_read;
 	c->lapic_mmio = pg.lapic_mmio;

@@ -62,7 +62,8 @@ typedef uint32_t (*pg_lapic_read_fn)(uint32_t reg);
 #define PG_CONTEXT_MAGIC 0x7478436B63684B50ull
 #define PG_ROUND 4          /* every region is checked at least once per PG_ROUND passes of a context */
 #define PG_MAX_REGIONS 128  /* the covered[] bitmap */
-#define PG_STOP_CODE_MAX 4096 /* room for the stop path's text in a context */
+#define PG_STOP_CODE_MAX 3072 /* room for the stop path's text in a context */
+#define PG_STOP_DATA_MAX 1536 /* and for the constant text it prints */
 
 /* A context: decrypted only while a pass runs. */
 struct pg_context {
@@ -95,9 +96,11 @@ struct pg_context {
 	struct { uint32_t reg, mask, expect; } lapic[6];
 	volatile uint32_t *ioapic;
 	uint32_t ioapic_lo, ioapic_hi, nmi_idle_max, pit_count;
-	/* The stop path's text as armed (.text.pg_stop), put back before use. */
-	uint64_t stop_lo, stop_hi;
+	/* The stop path's text as armed (.text.pg_stop) and the constant text
+	 * it prints (.pg_stop_rodata), put back before use. */
+	uint64_t stop_lo, stop_hi, stop_data_lo, stop_data_hi;
 	uint8_t stop_code[PG_STOP_CODE_MAX];
+	uint8_t stop_data[PG_STOP_DATA_MAX];
 	/* Private copies of everything the checker relies on. */
 	pg_stop_fn stop;
 	pg_timer_set_fn timer_set;
@@ -255,23 +258,20 @@ void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger
 
 /* stop.c: the stop path (section .text.pg_stop, between these symbols). */
 const char *pg_type_name(uint32_t type);
-extern const char __pg_stop_start[], __pg_stop_end[];
+extern const char __pg_stop_start[], __pg_stop_end[], __pg_stop_data_start[], __pg_stop_data_end[];
 NORETURN void pg_report(struct pg_context *c, const void *record, uint64_t addr, uint32_t type);
 NORETURN void pg_crash(pg_stop_fn stop, const uint64_t *args, uint64_t wipe_lo);
 void pg_report_faulted(void); /* a fault inside the report: stop as stored; returns when no report is under way */
 NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
 		      const struct trap_frame *tf);
 
-/* Put the stop path's bytes back from the context's copy when they differ
- * (inlined into every detection site, so patching one routine cannot
- * switch it off). */
-static inline void pg_stop_repair(const struct pg_context *c)
+/* Put bytes [lo, hi) back from copy when they differ (write-protected
+ * text or read-only data: CR0.WP off meanwhile). */
+static inline void pg_bytes_repair(uint64_t lo, uint64_t hi, const uint8_t *copy)
 {
-	if (!c || !c->stop_lo || c->stop_hi - c->stop_lo > PG_STOP_CODE_MAX)
-		return;
-	volatile uint8_t *live = (volatile uint8_t *)c->stop_lo;
-	uint64_t n = c->stop_hi - c->stop_lo, i = 0;
-	while (i < n && live[i] == c->stop_code[i])
+	volatile uint8_t *live = (volatile uint8_t *)lo;
+	uint64_t n = hi - lo, i = 0;
+	while (i < n && live[i] == copy[i])
 		i++;
 	if (i == n)
 		return;
@@ -280,9 +280,21 @@ static inline void pg_stop_repair(const struct pg_context *c)
 	__asm__ volatile("cli; mov %%cr0, %0" : "=r"(cr0)::"memory");
 	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0 & ~(1ull << 16)) : "memory");
 	for (i = 0; i < n; i++)
-		live[i] = c->stop_code[i];
+		live[i] = copy[i];
 	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
 	pg.hold--;
+}
+
+/* Put the stop path's bytes and its constant text back from the
+ * context's copy when they differ (inlined into every detection site, so
+ * patching one routine cannot switch it off). */
+static inline void pg_stop_repair(const struct pg_context *c)
+{
+	if (!c || !c->stop_lo || c->stop_hi - c->stop_lo > PG_STOP_CODE_MAX ||
+	    c->stop_data_hi - c->stop_data_lo > PG_STOP_DATA_MAX)
+		return;
+	pg_bytes_repair(c->stop_lo, c->stop_hi, c->stop_code);
+	pg_bytes_repair(c->stop_data_lo, c->stop_data_hi, c->stop_data);
 }
 
 /* A detection: repair the stop path, then report and stop. */

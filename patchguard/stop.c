@@ -1,8 +1,8 @@
 /* The detection and stop path, from the first console line to the exit,
  * in one section of text (.text.pg_stop: pg_report, pg_crash, pg_stop,
- * their formatter and UART writer, and the constant text they print in
- * .pg_stop_rodata, linked right after it). Every context keeps a copy of
- * that section's bytes; every detection site first puts them back
+ * their formatter and UART writer; the constant text they print is in
+ * .pg_stop_rodata, at the start of read-only data). Every context keeps a
+ * copy of both; every detection site first puts them back
  * (pg_stop_repair, inlined into the caller), so a patched stop path is
  * repaired before it is used, not trusted.
  *
@@ -11,9 +11,8 @@
  * freeze it) and calls no kernel routine. It names the region on the UART
  * itself with its own formatter (the region's name, the address as
  * kernel+offset or a module's name+offset, read from the module table
- * through mapped records only, and the time from the tick PatchGuard last
- * saw and the local-APIC timer's progress through PatchGuard's own
- * mapping), stores the arguments in static storage, and pg_crash (crash.S)
+ * through mapped records only, and the time from the tick count and the
+ * local-APIC timer's progress through PatchGuard's own mapping), stores the arguments in static storage, and pg_crash (crash.S)
  * wipes the stack below the frame and the registers before calling the
  * context's private copy of the stop routine. That routine, pg_stop,
  * prints the stop screen on the UART itself, posts the bug-check event
@@ -219,13 +218,13 @@ STOP_TEXT static void put_where(const struct pg_context *c, uint64_t addr)
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
 
-/* Guest time as the kernel's clock counts it: the tick PatchGuard last saw
- * and the local-APIC timer's progress within it, read through the mapping
- * taken at arming. */
+/* Guest time as the kernel's clock counts it: the tick count (read, not
+ * asked of a routine) and the local-APIC timer's progress within the
+ * tick, read through the mapping taken at arming. */
 STOP_TEXT static uint64_t stop_clock_ns(const struct pg_context *c)
 {
 	volatile uint32_t *apic = c ? c->lapic_mmio : pg.lapic_mmio;
-	uint64_t ns = pg.tick_seen * NSEC_PER_TICK;
+	uint64_t ns = (mapped((uint64_t)tick_counter) ? *tick_counter : pg.tick_seen) * NSEC_PER_TICK;
 	if (apic && mapped((uint64_t)apic)) {
 		uint32_t init = apic[LAPIC_TIMER_INIT / 4], cur = apic[LAPIC_TIMER_CUR / 4];
 		if (cur > init)

@@ -51,6 +51,9 @@ extern struct ktimer *timer_queue;
 void time_init(void);     /* start the tick; arm the housekeeping DPC */
 void time_tick(void);     /* tick interrupt body */
 uint64_t ticks(void);
+/* The tick count itself, for a reader that must call no kernel routine
+ * (PatchGuard's stop path); a constant pointer in read-only data. */
+extern const volatile uint64_t *const tick_counter;
 uint64_t clock_ns(void);  /* monotonic: ticks plus the APIC timer's progress within the tick */
 void sleep_busy_ns(uint64_t ns); /* PASSIVE only: waits with HLT */
 extern volatile uint64_t housekeeping_runs;
