@@ -79,6 +79,9 @@ type Config struct {
 	// offers neither: x2apic (the local APIC's x2APIC mode), tsc-deadline
 	// (its TSC-deadline timer).
 	CPUFeatures []string
+	// LAPICTimerHz is the local APIC timer's input clock before its
+	// divider (0: dev.LAPICTimerHz, 1 GHz, as on QEMU).
+	LAPICTimerHz uint64
 	// Accel names the execution tier of every processor: "interp" or "jit"
 	// (cpu.ParseAccel). Empty: the tier the environment variable
 	// KPPEMU_ACCEL names, or cpu.DefaultAccel() when that is unset; an unknown name
@@ -209,6 +212,9 @@ func New(cfg Config) (*Machine, error) {
 	if cfg.MemBytes == 0 {
 		cfg.MemBytes = DefaultMemBytes
 	}
+	if cfg.LAPICTimerHz != 0 && (cfg.LAPICTimerHz < 1_000_000 || cfg.LAPICTimerHz > 10_000_000_000) {
+		return nil, fmt.Errorf("local APIC timer clock %d Hz is outside [1 MHz, 10 GHz]", cfg.LAPICTimerHz)
+	}
 	if cfg.MemBytes < MinMemBytes || cfg.MemBytes > MaxMemBytes {
 		return nil, fmt.Errorf("memory size %d bytes is outside [%d MiB, %d MiB]", cfg.MemBytes, MinMemBytes>>20, MaxMemBytes>>20)
 	}
@@ -268,6 +274,7 @@ func New(cfg Config) (*Machine, error) {
 			TSCDeadline: deadline,
 		})
 		a := dev.NewLAPIC(clk, c.SetINTR, c.NMI)
+		a.SetTimerHz(cfg.LAPICTimerHz)
 		if x2apic {
 			a.EnableX2APIC()
 		}

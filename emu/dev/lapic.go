@@ -1,6 +1,9 @@
 package dev
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // Local APIC register offsets (Intel SDM Vol. 3A, Table 11-1), relative to
 // the MMIO base 0xFEE00000. Registers are 32 bits on 16-byte boundaries.
@@ -139,7 +142,7 @@ const (
 // the same on both machines. Moving the APIC base is recorded but the MMIO range
 // stays at 0xFEE00000.
 //
-// The timer counts at LAPICTimerHz divided by the DCR setting; one-shot
+// The timer counts at LAPICTimerHz (or SetTimerHz's) divided by the DCR setting; one-shot
 // and periodic modes, and TSC-deadline mode when enabled (x2apic.go;
 // otherwise that mode counts as stopped). The current count is computed
 // from the clock. ICR delivers
@@ -155,6 +158,7 @@ type LAPIC struct {
 	pic   Acker
 	bus   *APICBus // the other processors' APICs and the I/O APIC (nil: alone)
 
+	timerHz           uint64        // the timer's input clock; 0: LAPICTimerHz
 	x2Supported       bool          // x2APIC mode may be enabled (x2apic.go)
 	deadlineSupported bool          // TSC-deadline timer mode exists
 	tscOffset         func() uint64 // the processor's TSC minus the clock
@@ -168,6 +172,50 @@ func NewLAPIC(clk Clock, intr func(level bool), nmi func()) *LAPIC {
 	a.State.Base = APICBaseResetBits
 	a.resetRegs()
 	return a
+}
+
+// SetTimerHz sets the timer's input clock before the divider (0:
+// LAPICTimerHz). Real processors' run at 25 to 200 MHz, Bochs's at 4 MHz;
+// a guest that calibrates its tick against another clock finds the
+// difference. Set it before the guest runs.
+func (a *LAPIC) SetTimerHz(hz uint64) {
+	if hz == LAPICTimerHz {
+		hz = 0
+	}
+	a.timerHz = hz
+}
+
+// countsIn is the number of timer counts in d ns at the current divider.
+func (a *LAPIC) countsIn(d uint64) uint64 {
+	s := &a.State
+	if a.timerHz == 0 {
+		return d >> s.Shift
+	}
+	hi, lo := bits.Mul64(d, a.timerHz)
+	den := uint64(LAPICTimerHz) << s.Shift
+	if hi >= den {
+		return math.MaxUint64
+	}
+	q, _ := bits.Div64(hi, lo, den)
+	return q
+}
+
+// nsFor is the time n counts take at the current divider, rounded up (the
+// count has run out by then, not before).
+func (a *LAPIC) nsFor(n uint64) uint64 {
+	s := &a.State
+	if a.timerHz == 0 {
+		return n << s.Shift
+	}
+	hi, lo := bits.Mul64(n<<s.Shift, LAPICTimerHz)
+	if hi >= a.timerHz {
+		return math.MaxUint64 / 2
+	}
+	q, r := bits.Div64(hi, lo, a.timerHz)
+	if r != 0 {
+		q++
+	}
+	return q
 }
 
 // SetupLikeBIOS leaves the APIC as SeaBIOS hands it to a kernel on QEMU
@@ -674,7 +722,7 @@ func (a *LAPIC) timerRunning(now uint64) bool {
 	if s.LVT[lvtTimer]&lapicTimerModeMask == LAPICLVTPeriodic {
 		return true
 	}
-	return (now-s.Start)>>s.Shift < uint64(s.First)
+	return a.countsIn(now-s.Start) < uint64(s.First)
 }
 
 // currentCount computes the timer's current count at now.
@@ -683,7 +731,7 @@ func (a *LAPIC) currentCount(now uint64) uint32 {
 	if s.Initial == 0 || now < s.Start {
 		return s.First
 	}
-	e := (now - s.Start) >> s.Shift
+	e := a.countsIn(now - s.Start)
 	if e < uint64(s.First) {
 		return s.First - uint32(e)
 	}
@@ -706,12 +754,23 @@ func (a *LAPIC) nextExpiry(now uint64) (uint64, bool) {
 	if mode != 0 && mode != LAPICLVTPeriodic {
 		return 0, false // TSC-deadline: not supported
 	}
-	first := s.Start + uint64(s.First)<<s.Shift
+	first := s.Start + a.nsFor(uint64(s.First))
 	if now < first {
 		return first, true
 	}
 	if mode != LAPICLVTPeriodic {
 		return 0, false
+	}
+	if a.timerHz != 0 {
+		// In counts, so the expiries stay where the current count says.
+		k := (a.countsIn(now-s.Start)-uint64(s.First))/uint64(s.Initial) + 1
+		for {
+			next := s.Start + a.nsFor(uint64(s.First)+k*uint64(s.Initial))
+			if next > now {
+				return next, true
+			}
+			k++
+		}
 	}
 	period := uint64(s.Initial) << s.Shift
 	k := (now-first)/period + 1
@@ -728,7 +787,7 @@ func (a *LAPIC) rearm(now uint64) {
 	}
 	if s.Initial != 0 && now == s.Start {
 		// A fresh start: the first expiry is First ticks from now.
-		s.TimerNext, s.TimerOn = s.Start+uint64(s.First)<<s.Shift, true
+		s.TimerNext, s.TimerOn = s.Start+a.nsFor(uint64(s.First)), true
 		if s.First == 0 {
 			s.TimerOn = false
 		}

@@ -379,3 +379,39 @@ func TestLAPICSetupLikeBIOS(t *testing.T) {
 	wmmio32(a, LAPICSVR, 0xFF)
 	require.Equal(t, uint32(0x8700), mmio32(a, LAPICLVTLINT0))
 }
+
+// The timer on another input clock: 250 MHz divided by 16 is one count
+// every 64 ns; expiries fall where the current count runs out.
+func TestLAPICTimerOtherClock(t *testing.T) {
+	lt := newLAPICTest()
+	a := lt.a
+	a.SetTimerHz(250_000_000)
+	lt.enable()
+	wmmio32(a, LAPICTimerDCR, 0x3) // divide by 16
+	wmmio32(a, LAPICLVTTimer, LAPICLVTPeriodic|0x31)
+	wmmio32(a, LAPICTimerICR, 100) // period 6400 ns
+	for i := uint64(1); i <= 3; i++ {
+		dl, ok := a.NextDeadline()
+		require.True(t, ok)
+		require.Equal(t, i*6400, dl)
+		lt.clk.t = dl
+		a.Advance(dl)
+		require.Equal(t, uint8(0x31), a.Ack())
+		wmmio32(a, LAPICEOI, 0)
+	}
+	lt.clk.t = 3*6400 + 64*10 + 63
+	require.Equal(t, uint32(90), mmio32(a, LAPICTimerCCR))
+	// A clock that does not divide 1 GHz: 3 MHz / 2 is a count every
+	// 666.67 ns; the expiry is the first ns at which the count is out.
+	b := newLAPICTest()
+	b.a.SetTimerHz(3_000_000)
+	b.enable()
+	wmmio32(b.a, LAPICTimerDCR, 0x0) // divide by 2
+	wmmio32(b.a, LAPICLVTTimer, 0x32)
+	wmmio32(b.a, LAPICTimerICR, 3)
+	dl, ok := b.a.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, uint64(2000), dl)
+	b.clk.t = 1999
+	require.Equal(t, uint32(1), mmio32(b.a, LAPICTimerCCR))
+}
