@@ -119,8 +119,9 @@ func fxsave(c *CPU, u *uop) *Fault {
 	q[fxFCW/8] = uint64(c.FCW) | uint64(c.FSW)<<16 | uint64(c.FTW)<<32
 	q[fxMXCSR/8] = uint64(c.MXCSR) | mxcsrMask<<32
 	for i := 0; i < 8; i++ {
-		q[fxST/8+2*i] = c.FPR[i][0]
-		q[fxST/8+2*i+1] = c.FPR[i][1] & 0xFFFF
+		r := c.ST(i)
+		q[fxST/8+2*i] = r[0]
+		q[fxST/8+2*i+1] = r[1] & 0xFFFF
 	}
 	for i := 0; i < n; i++ {
 		q[fxXMM/8+2*i] = c.XMM[i][0]
@@ -186,7 +187,7 @@ func fxrstor(c *CPU, u *uop) *Fault {
 	c.x87StatusLoaded()
 	c.MXCSR = mx
 	for i := 0; i < 8; i++ {
-		c.FPR[i] = [2]uint64{q[fxST/8+2*i], q[fxST/8+2*i+1] & 0xFFFF}
+		*c.ST(i) = [2]uint64{q[fxST/8+2*i], q[fxST/8+2*i+1] & 0xFFFF}
 	}
 	for i := 0; i < n; i++ {
 		c.XMM[i] = [2]uint64{q[fxXMM/8+2*i], q[fxXMM/8+2*i+1]}

@@ -477,7 +477,7 @@ func TestFXSAVE(t *testing.T) {
 	e.c.FCW = 0x027F
 	e.c.FSW = 0x3800
 	e.c.FTW = 0x81
-	e.c.FPR[7] = [2]uint64{0x8000000000000000, 0x3FFF}
+	*e.c.ST(7) = [2]uint64{0x8000000000000000, 0x3FFF}
 	for i := 0; i < 512; i += 8 {
 		e.poke64(tData+uint64(i), 0xAAAAAAAAAAAAAAAA)
 	}

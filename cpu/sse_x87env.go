@@ -23,14 +23,13 @@ func init() {
 
 // fullTag expands the abridged tag word to the x87 tag word: 11 empty, and for a
 // non-empty physical register 00 valid, 01 zero, 10 special (NaN, infinity, denormal,
-// unsupported), from its contents (FPR holds ST(i); physical register p is ST(p-TOP)).
+// unsupported), from its contents.
 func (c *CPU) fullTag() uint16 {
-	top := int(c.FSW>>11) & 7
 	var tw uint16
 	for p := 0; p < 8; p++ {
 		t := uint16(3)
 		if c.FTW>>p&1 != 0 {
-			r := c.FPR[(p-top)&7]
+			r := c.FPR[p]
 			exp, man := r[1]&0x7FFF, r[0]
 			switch {
 			case exp == 0 && man == 0:
@@ -177,7 +176,7 @@ func fnsave(c *CPU, u *uop) *Fault {
 	var b x87Image
 	n := c.putEnv(&b, u.osize == 2)
 	for i := 0; i < 8; i++ {
-		r := c.FPR[i]
+		r := c.ST(i)
 		for k := 0; k < 8; k++ {
 			b[n+10*i+k] = byte(r[0] >> (8 * k))
 		}
@@ -214,7 +213,7 @@ func frstor(c *CPU, u *uop) *Fault {
 		for k := 7; k >= 0; k-- {
 			m = m<<8 | uint64(b[n+10*i+k])
 		}
-		c.FPR[i] = [2]uint64{m, uint64(b[n+10*i+8]) | uint64(b[n+10*i+9])<<8}
+		*c.ST(i) = [2]uint64{m, uint64(b[n+10*i+8]) | uint64(b[n+10*i+9])<<8}
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func TestFNSTENV(t *testing.T) {
 func TestFNSAVE(t *testing.T) {
 	e := sseEnv(t)
 	e.c.FCW, e.c.FSW, e.c.FTW = 0x027F, 0x3800, 0x80
-	e.c.FPR[0] = [2]uint64{0x8000000000000000, 0x3FFF} // ST(0) = 1.0 in physical register 7
+	e.c.FPR[7] = [2]uint64{0x8000000000000000, 0x3FFF} // ST(0) = 1.0 in physical register 7
 	e.runSSE(0xdd, 0x33)                               // fnsave [rbx]
 	if e.read32(tData) != 0xFFFF027F || e.read32(tData+4) != 0xFFFF3800 || e.read32(tData+8) != 0xFFFF3FFF {
 		t.Fatalf("env % x", e.readBytes(tData, 28))
@@ -63,8 +63,8 @@ func TestFNSAVE(t *testing.T) {
 		t.Fatalf("fnsave did not reinitialise: fcw %#x", e.c.FCW)
 	}
 	e.runSSE(0xdd, 0x23) // frstor [rbx]
-	if e.c.FCW != 0x027F || e.c.FSW != 0x3800 || e.c.FTW != 0x80 || e.c.FPR[0] != [2]uint64{0x8000000000000000, 0x3FFF} {
-		t.Fatalf("frstor: fcw %#x fsw %#x ftw %#x st0 %#x", e.c.FCW, e.c.FSW, e.c.FTW, e.c.FPR[0])
+	if e.c.FCW != 0x027F || e.c.FSW != 0x3800 || e.c.FTW != 0x80 || e.c.FPR[7] != [2]uint64{0x8000000000000000, 0x3FFF} {
+		t.Fatalf("frstor: fcw %#x fsw %#x ftw %#x st0 %#x", e.c.FCW, e.c.FSW, e.c.FTW, e.c.FPR[7])
 	}
 }
 

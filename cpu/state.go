@@ -41,7 +41,10 @@ type State struct {
 	FCW   uint16 // x87 control word
 	FSW   uint16 // x87 status word
 	FTW   uint8  // abridged tag word (FXSAVE format)
-	FPR   [8][2]uint64
+	// FPR holds the eight physical x87 registers (significand, sign and exponent);
+	// ST(i) is FPR[(TOP+i) mod 8] (State.ST). FXSAVE, FNSAVE and XSAVE store them in
+	// stack order.
+	FPR [8][2]uint64
 	// XInit: the XSAVE components (bit 0 x87, bit 1 SSE, bit 9 PKRU) XRSTOR last put in their initial
 	// configuration; XSAVE reports them not in use while they still are (xsave.go).
 	XInit uint64

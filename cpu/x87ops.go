@@ -1,8 +1,8 @@
 package cpu
 
 // x87 data transfer, arithmetic and comparison instructions (SDM Vol. 1 ch. 8, Vol. 2
-// instruction pages). The register stack: FPR holds ST(0)..ST(7) and the abridged tag
-// word FTW marks the physical registers (ST(i) is physical (TOP+i) mod 8) in use.
+// instruction pages). The register stack: FPR holds the physical registers (ST(i) is
+// physical (TOP+i) mod 8) and the abridged tag word FTW marks those in use.
 // Exceptions: a masked one sets its FSW flag and the instruction completes with the
 // masked response; an unmasked IE, DE or ZE leaves the destination alone, an unmasked
 // OE or UE stores the result with its exponent scaled; either way FSW.ES is set and the
@@ -117,11 +117,15 @@ func (c *CPU) stTag(i int, full bool) {
 	}
 }
 
-func (c *CPU) st(i int) f80 { r := c.FPR[i&7]; return f80{man: r[0], se: uint16(r[1])} }
+func (c *CPU) st(i int) f80 {
+	r := &c.FPR[(int(c.FSW>>11)+i)&7]
+	return f80{man: r[0], se: uint16(r[1])}
+}
 
 func (c *CPU) setST(i int, v f80) {
-	c.FPR[i&7] = [2]uint64{v.man, uint64(v.se)}
-	c.stTag(i, true)
+	p := (int(c.FSW>>11) + i) & 7
+	c.FPR[p] = [2]uint64{v.man, uint64(v.se)}
+	c.FTW |= 1 << p
 }
 
 // x87Push makes room for a new ST(0) (the physical registers keep their contents).

@@ -129,10 +129,11 @@ func (c *CPU) xsaveOp(u *uop, opt bool) *Fault {
 		}
 		for i := 0; i < 8; i++ {
 			a := addr + fxST + 16*uint64(i)
-			if f := c.write(a, 8, c.FPR[i][0]); f != nil {
+			r := c.ST(i)
+			if f := c.write(a, 8, r[0]); f != nil {
 				return f
 			}
-			if f := c.write(a+8, 8, c.FPR[i][1]&0xFFFF); f != nil {
+			if f := c.write(a+8, 8, r[1]&0xFFFF); f != nil {
 				return f
 			}
 		}
@@ -217,7 +218,7 @@ func xrstor(c *CPU, u *uop) *Fault {
 			c.FSW = uint16(q[0] >> 16)
 			c.FTW = uint8(q[0] >> 32)
 			for i := 0; i < 8; i++ {
-				c.FPR[i] = [2]uint64{q[fxST/8+2*i], q[fxST/8+2*i+1] & 0xFFFF}
+				*c.ST(i) = [2]uint64{q[fxST/8+2*i], q[fxST/8+2*i+1] & 0xFFFF}
 			}
 		} else {
 			c.FCW, c.FSW, c.FTW = fcwDefault, 0, 0

@@ -126,9 +126,10 @@ func getReg(s *cpu.State, d regDef, out []byte) []byte {
 	case rSeg:
 		v = uint64(s.Seg[d.index].Selector)
 	case rST:
-		// FXSAVE's order: FPR[i] is st(i).
-		out = binary.LittleEndian.AppendUint64(out, s.FPR[d.index][0])
-		return binary.LittleEndian.AppendUint16(out, uint16(s.FPR[d.index][1]))
+		// Stack order: st(i) is physical register (TOP+i) mod 8.
+		r := s.ST(d.index)
+		out = binary.LittleEndian.AppendUint64(out, r[0])
+		return binary.LittleEndian.AppendUint16(out, uint16(r[1]))
 	case rFPUCtl:
 		switch d.index {
 		case fFCTRL:
@@ -178,8 +179,7 @@ func setReg(s *cpu.State, d regDef, b []byte) error {
 		// the CPU loaded it.
 		s.Seg[d.index].Selector = uint16(v)
 	case rST:
-		s.FPR[d.index][0] = binary.LittleEndian.Uint64(b)
-		s.FPR[d.index][1] = uint64(binary.LittleEndian.Uint16(b[8:]))
+		*s.ST(d.index) = [2]uint64{binary.LittleEndian.Uint64(b), uint64(binary.LittleEndian.Uint16(b[8:]))}
 	case rFPUCtl:
 		switch d.index {
 		case fFCTRL:
@@ -214,14 +214,13 @@ func setReg(s *cpu.State, d regDef, b []byte) error {
 
 // fullTagWord expands FXSAVE's abridged tag byte into the x87 tag word:
 // per physical register 00 valid, 01 zero, 10 special, 11 empty. Tags are
-// by physical register, FPR by stack position (physical = top + i).
+// by physical register, as FPR is.
 func fullTagWord(s *cpu.State) uint16 {
 	var w uint16
-	top := int(s.FSW >> 11 & 7)
 	for i := range 8 {
 		tag := uint16(3)
 		if s.FTW>>i&1 != 0 {
-			r := s.FPR[(i-top)&7]
+			r := s.FPR[i]
 			mant, exp := r[0], uint16(r[1])&0x7FFF
 			switch {
 			case exp == 0x7FFF:
