@@ -83,3 +83,97 @@ func TestX87FastMatchesBig(t *testing.T) {
 		t.Fatalf("the fast path answered %d of %d", answered, n)
 	}
 }
+
+// x87ConvOperand is a value for the conversions: a normal one whose exponent is near
+// the ends of the single and double ranges, near the integer sizes' limits or
+// anywhere, with a significand at the corners of rounding, or a zero or a denormal.
+func x87ConvOperand(r *rand.Rand) f80 {
+	v := x87FastOperand(r, 16383)
+	ends := []int{-126, 127, -1022, 1023, -1, 0, 14, 15, 30, 31, 62, 63, -64, -66}
+	switch r.IntN(8) {
+	case 0:
+		v.se = v.se&0x8000 | uint16(16383+ends[r.IntN(len(ends))]+r.IntN(5)-2)
+	case 1:
+		v.se = v.se&0x8000 | uint16(16383+r.IntN(140)-70)
+	case 2:
+		v.man, v.se = 0, v.se&0x8000
+	case 3:
+		v.man, v.se = r.Uint64()>>uint(r.IntN(64)), v.se&0x8000
+	case 4:
+		// A significand that rounds at the 24th, 53rd or an integer's last bit.
+		v.se = v.se&0x8000 | uint16(16383+r.IntN(64))
+		k := uint(1 + r.IntN(63))
+		v.man = 1<<63 | (r.Uint64()>>k)<<k | uint64(r.IntN(2))<<(k-1)
+	}
+	return v
+}
+
+// TestX87ConvertFastMatchesBig compares the conversions of FST m32fp/m64fp, FIST and
+// FISTTP and the comparison without math/big (f80ToFloat, f80ToInt, x87Order) with the
+// general path, under every rounding control: the same result, flags and C1.
+func TestX87ConvertFastMatchesBig(t *testing.T) {
+	n := 400000
+	if testing.Short() {
+		n = 100000
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	c := New(Config{})
+	defer func() { x87Fast = true }()
+	answered := 0
+	for i := 0; i < n; i++ {
+		v := x87ConvOperand(r)
+		c.FCW = 0x037F | uint16(r.IntN(4))<<10
+		rc := c.FCW >> 10 & 3
+		bits := []int{32, 64}[r.IntN(2)]
+		x87Fast = false
+		wout, wfl, wc1 := c.floatFromF80(v, bits)
+		x87Fast = true
+		if out, pe, c1, ok := f80ToFloat(v, bits, rc); ok {
+			answered++
+			gfl := uint16(0)
+			if pe {
+				gfl = fswPE
+			}
+			if out != wout || gfl != wfl || c1 != wc1 {
+				t.Fatalf("f%d rc %d of %#x:%#x: fast %#x fl %#x c1 %v, big %#x fl %#x c1 %v",
+					bits, rc, v.se, v.man, out, gfl, c1, wout, wfl, wc1)
+			}
+		}
+		size := []int{2, 4, 8}[r.IntN(3)]
+		trunc := r.IntN(4) == 0
+		x87Fast = false
+		wi, wfl, wc1 := c.intFromF80(v, size, trunc)
+		x87Fast = true
+		irc := rc
+		if trunc {
+			irc = 3
+		}
+		if out, pe, c1, ok := f80ToInt(v, size, irc); ok {
+			answered++
+			gfl := uint16(0)
+			if pe {
+				gfl = fswPE
+			}
+			if out != wi || gfl != wfl || c1 != wc1 {
+				t.Fatalf("int%d rc %d of %#x:%#x: fast %#x fl %#x c1 %v, big %#x fl %#x c1 %v",
+					size*8, irc, v.se, v.man, out, gfl, c1, wi, wfl, wc1)
+			}
+		} else if wfl&fswIE == 0 && v.class() != fcDenormal && v.exp()-16383 < 63 {
+			t.Fatalf("int%d rc %d of %#x:%#x in range (%#x) but not converted", size*8, irc, v.se, v.man, wi)
+		}
+		w := x87ConvOperand(r)
+		if r.IntN(4) == 0 {
+			w = v
+			w.se ^= uint16(r.IntN(2)) << 15
+		}
+		x87Fast = false
+		wres, wfl2 := x87Compare(v, w, true)
+		x87Fast = true
+		if res, fl := x87Compare(v, w, true); res != wres || fl != wfl2 {
+			t.Fatalf("compare %#x:%#x with %#x:%#x: fast %d fl %#x, big %d fl %#x", v.se, v.man, w.se, w.man, res, fl, wres, wfl2)
+		}
+	}
+	if answered < n/2 {
+		t.Fatalf("the fast conversions answered %d of %d", answered, 2*n)
+	}
+}

@@ -6,6 +6,7 @@ package cpu
 
 import (
 	"math/big"
+	"math/bits"
 )
 
 // f80 is an extended-precision value: the 64-bit significand (explicit integer bit)
@@ -326,7 +327,14 @@ func (c *CPU) floatFromF80(v f80, bits int) (out uint64, flags uint16, c1 bool) 
 		// The default NaN.
 		return 1<<uint(bits-1) | expAll<<uint(fb) | 1<<uint(fb-1), fswIE, false
 	}
-	flags = 0
+	if x87Fast {
+		if out, pe, c1, ok := f80ToFloat(v, bits, c.FCW>>10&3); ok {
+			if pe {
+				flags = fswPE
+			}
+			return out, flags, c1
+		}
+	}
 	x := v.toBig()
 	r, fl := roundOp(func(z *big.Float) { z.Set(x) }, f, f.prec, c.roundMode(), c.FCW&fswUE != 0, c.FCW&fswOE != 0)
 	flags |= fl
@@ -353,6 +361,18 @@ func (c *CPU) intFromF80(v f80, size int, trunc bool) (uint64, uint16, bool) {
 		return indefinite, fswIE, false
 	}
 	var flags uint16
+	if x87Fast {
+		rc := c.FCW >> 10 & 3
+		if trunc {
+			rc = 3
+		}
+		if out, pe, c1, ok := f80ToInt(v, size, rc); ok {
+			if pe {
+				flags = fswPE
+			}
+			return out, flags, c1
+		}
+	}
 	x := v.toBig()
 	m := c.roundMode()
 	if trunc {
@@ -413,12 +433,8 @@ func f80FromInt(i int64) f80 {
 	if i < 0 {
 		s, u = 0x8000, uint64(-i)
 	}
-	e := 16383 + 63
-	for u>>63 == 0 {
-		u <<= 1
-		e--
-	}
-	return f80{man: u, se: s | uint16(e)}
+	n := bits.LeadingZeros64(u)
+	return f80{man: u << uint(n), se: s | uint16(16383+63-n)}
 }
 
 // sqrtOp returns an op for roundOp computing the square root of x >= 0 correctly

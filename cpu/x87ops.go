@@ -19,7 +19,11 @@ func init() {
 				return false
 			}
 			u.fn = fn(u)
-			return u.fn != nil
+			if u.fn == nil {
+				return false
+			}
+			x87Specialise(name, u)
+			return true
 		})
 	}
 	// x86asm reports no memory size for m80fp (DB /5, DB /7).
@@ -734,6 +738,9 @@ func x87Compare(a, b f80, ordered bool) (int, uint16) {
 	}
 	if ca == fcDenormal || cb == fcDenormal {
 		fl |= fswDE
+	}
+	if x87Fast {
+		return x87Order(a, b), fl
 	}
 	val := func(v f80, cl int) *big.Float {
 		if cl == fcInf {
