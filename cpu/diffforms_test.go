@@ -5,6 +5,7 @@ func diffForms() []dform {
 	fs := intForms()
 	fs = append(fs, sseForms()...)
 	fs = append(fs, x87Forms()...)
+	fs = append(fs, x87HotForms()...)
 	fs = append(fs, xsaveForms()...)
 	fs = append(fs, chainForms()...)
 	fs = append(fs, autoForms()...)
