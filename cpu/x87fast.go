@@ -163,20 +163,24 @@ func x87FastSqrt(v f80) (r f80, fl uint16, c1, ok bool) {
 		s = 63
 	}
 	nh, nl := v.man>>(64-s), v.man<<s
-	// An estimate from float64 (within about 2^12 of the root), one Newton step in
-	// 128-bit integers (then within one), and the exact integer root.
-	f := math.Sqrt(math.Ldexp(float64(nh), 64) + float64(nl))
+	// An estimate from float64 (within about 2^11 of the root), then one Newton step
+	// q + (N - q*q) / 2q with the residual in 128-bit integers and the quotient in
+	// float64 (it is below 2^13: within one of the root), then the exact integer root.
 	q := uint64(math.MaxUint64)
-	if f < 0x1p64 {
+	if f := math.Sqrt(float64(nh) * 0x1p64); f < 0x1p64 {
 		q = max(uint64(f), 1<<63)
 	}
-	qh, r1 := bits.Div64(0, nh, q)
-	ql, _ := bits.Div64(r1, nl, q)
-	lo, carry := bits.Add64(q, ql, 0)
-	if hi := qh + carry; hi > 1 {
-		q = math.MaxUint64
+	h0, l0 := bits.Mul64(q, q)
+	rl0, b0 := bits.Sub64(nl, l0, 0)
+	rh0, _ := bits.Sub64(nh, h0, b0)
+	if d := (float64(int64(rh0))*0x1p64 + float64(rl0)) / (2 * float64(q)); d >= 0 {
+		if nq := q + uint64(d); nq >= q {
+			q = nq
+		} else {
+			q = math.MaxUint64
+		}
 	} else {
-		q = hi<<63 | lo>>1
+		q -= min(uint64(-d), q-1<<63)
 	}
 	sq := func(q uint64) (uint64, uint64) { return bits.Mul64(q, q) }
 	above := func(q uint64) bool { // q*q > N
