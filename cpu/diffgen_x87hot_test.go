@@ -32,7 +32,7 @@ func (g *dgen) x87HotControl() uint16 {
 // x87HotValue is a register operand: mostly normal with an exponent near 0, else
 // anywhere, near the ends of the range, or special.
 func (g *dgen) x87HotValue() f80 {
-	switch g.n(12) {
+	switch g.n(14) {
 	case 0:
 		return g.f80Special()
 	case 1:
@@ -45,6 +45,20 @@ func (g *dgen) x87HotValue() f80 {
 		// Near the ends of the double and single ranges and of the integers.
 		e := []int{-1022, 1023, -126, 127, 15, 31, 63, -1}[g.n(8)]
 		return g.f80Rand(e-2, e+1)
+	case 6, 7:
+		// Halfway (or one unit either side of it) between two singles, doubles or
+		// integers: the ties of rounding to nearest.
+		v := g.f80Rand(-3, 40)
+		k := uint([]int{40, 11, 62 - (v.exp() - 16383)}[g.n(3)]) // the bits below the kept ones
+		if k < 1 || k > 63 {
+			k = 11
+		}
+		v.man = v.man&(^uint64(0)<<k) | 1<<(k-1)
+		v.man += uint64(g.n(3)) - 1
+		if v.man>>63 == 0 {
+			v.man |= 1 << 63
+		}
+		return v
 	case 5:
 		// An integer, or an integer and a half.
 		v := g.f80Rand(-1, 20)
