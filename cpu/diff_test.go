@@ -131,6 +131,9 @@ type dform struct {
 	weight int    // relative number of cases
 	cases  int    // a fixed number of cases instead (times 10 with -long)
 	need   string // host CPU feature required ("", "popcnt", "lzcnt", "bmi1", "cx16", "lahf", "movbe")
+	// blocks: each case runs on the emulator a second time as whole blocks (one Run of
+	// the case's instruction count), which must end in the same state.
+	blocks bool
 	gen    func(g *dgen)
 }
 
@@ -194,9 +197,40 @@ type emuResult struct {
 	vector int // exception vector taken, or -1
 	exit   string
 	rip    uint64
+	steps  uint64 // instructions run
 }
 
 func (d *diffEnv) run(dc *dcase) emuResult {
+	d.load(dc)
+	end := uint64(native.CodeAddr + len(dc.code))
+	res := emuResult{vector: -1, exit: "step limit (20000 instructions)"}
+	c := d.e.c
+	for i := 0; ; i++ {
+		if c.RIP == end && c.CPL == 3 {
+			res.exit = ""
+			break
+		}
+		if i == 20000 {
+			break
+		}
+		ex := c.Run(1)
+		res.steps++
+		if ex.Reason != ExitBudget {
+			res.exit = ex.Reason.String()
+			if ex.Reason == ExitShutdown {
+				res.exit += ": " + ex.Diag
+			}
+			res.vector = d.e.vector()
+			break
+		}
+	}
+	res.rip = c.RIP
+	d.collect()
+	return res
+}
+
+// load sets the emulator up for case dc.
+func (d *diffEnv) load(dc *dcase) {
 	s := d.base
 	s.GPR = dc.in.GPR
 	s.RIP = native.CodeAddr
@@ -217,35 +251,46 @@ func (d *diffEnv) run(dc *dcase) emuResult {
 	}
 	d.e.load(diffFrames+(native.CodeAddr-native.Base), code)
 	d.e.c.Restore(s)
-	end := uint64(native.CodeAddr + len(dc.code))
-	res := emuResult{vector: -1, exit: "step limit (20000 instructions)"}
+}
+
+// collect copies the emulator's results into d.out.
+func (d *diffEnv) collect() {
 	c := d.e.c
-	for i := 0; ; i++ {
-		if c.RIP == end && c.CPL == 3 {
-			res.exit = ""
-			break
-		}
-		if i == 20000 {
-			break
-		}
-		ex := c.Run(1)
-		if ex.Reason != ExitBudget {
-			res.exit = ex.Reason.String()
-			if ex.Reason == ExitShutdown {
-				res.exit += ": " + ex.Diag
-			}
-			res.vector = d.e.vector()
-			break
-		}
-	}
-	res.rip = c.RIP
+	memPhys := diffFrames + (native.MemAddr - native.Base)
 	o := &d.out
 	o.GPR = c.GPR
 	o.RFLAGS = c.Flags()
 	o.XMM = c.XMM
 	o.MXCSR = c.MXCSR
 	copy(o.Mem[:], d.ram[memPhys:memPhys+native.MemSize])
-	return res
+}
+
+// runBlocks runs a case that d.run completed in steps instructions again, followed by a
+// JMP out of the page (which ends a block), with one c.Run(steps+1) (so whole blocks
+// run, their lazy steps included), and describes how its state (but for the JMP's RIP
+// and count), memory and the end of the run differ from d.run's (d.out and want).
+func (d *diffEnv) runBlocks(dc *dcase, steps uint64, want State) string {
+	ref := d.out
+	d.load(dc)
+	d.e.load(diffFrames+(native.CodeAddr-native.Base)+uint64(len(dc.code)), []byte{0xE9, 0x00, 0x10, 0x00, 0x00})
+	var diffs string
+	if ex := d.e.c.Run(steps + 1); ex.Reason != ExitBudget {
+		diffs += fmt.Sprintf("  blocks: exit %v (%s)\n", ex.Reason, ex.Diag)
+	}
+	d.collect()
+	got := d.e.c.Snapshot()
+	if end := uint64(native.CodeAddr + len(dc.code)); got.RIP == end+5+0x1000 {
+		got.RIP = end
+	}
+	got.Clock--
+	got.Instret--
+	if got != want {
+		diffs += fmt.Sprintf("  blocks: state differs from one instruction at a time:\n    got  %+v\n    want %+v\n", got, want)
+	}
+	if d.out.GPR != ref.GPR || d.out.RFLAGS != ref.RFLAGS || d.out.XMM != ref.XMM || d.out.MXCSR != ref.MXCSR || d.out.Mem != ref.Mem {
+		diffs += "  blocks: registers or memory differ from one instruction at a time\n"
+	}
+	return diffs
 }
 
 // hostFeatures are the CPUID bits the generators depend on, read by running CPUID natively.
@@ -421,6 +466,10 @@ func TestDiff(t *testing.T) {
 				// so an exception means the host would fault too (and a fault on the host
 				// kills the test process); such a case is reported without running it natively.
 				res := d.run(&g.c)
+				var blockDiffs string
+				if f.blocks && res.vector < 0 && res.exit == "" {
+					blockDiffs = d.runBlocks(&g.c, res.steps, d.e.c.Snapshot())
+				}
 				st.cases++
 				cov.record(&g.c)
 				if res.vector == VecUD && !strings.HasPrefix(res.exit, "shutdown") {
@@ -443,6 +492,7 @@ func TestDiff(t *testing.T) {
 						diffs = compareDiff(&g.c, &nout, &d.out, res)
 					}
 				}
+				diffs += blockDiffs
 				if diffs != "" {
 					st.mismatch++
 					if len(st.examples) < 3 || *flagDiffV {

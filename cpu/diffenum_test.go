@@ -493,7 +493,7 @@ func autoForms() []dform {
 			if inst, err := x86asm.Decode(f.bytes, 64); err != nil || inst.Op.String() != mnem {
 				mnem = "" // an alias only the emulator decodes (FSTP1, FNENI, ...)
 			}
-			fs = append(fs, dform{name: "enum/" + f.key, mnem: mnem, cases: enumCases * 4,
+			fs = append(fs, dform{name: "enum/" + f.key, mnem: mnem, cases: enumCases * 4, blocks: true,
 				gen: func(g *dgen) { g.genX87Enum(f) }})
 			continue
 		}

@@ -151,7 +151,7 @@ func x87HotForms() []dform {
 			mnem = name([]byte{op, modrm})
 		}
 		key := fmt.Sprintf("x87hot/%s_%02X%02X", mnem, op, modrm)
-		fs = append(fs, dform{name: key, mnem: mnem, cases: 300, gen: func(g *dgen) {
+		fs = append(fs, dform{name: key, mnem: mnem, cases: 300, blocks: true, gen: func(g *dgen) {
 			i := 0
 			if indexed {
 				i = g.n(8)
@@ -173,18 +173,18 @@ func x87HotForms() []dform {
 			reg(0xDE, m, true, atLeast2) // the popping forms
 		}
 	}
-	reg(0xDE, 0xD9, false, two)     // FCOMPP
-	reg(0xDA, 0xE9, false, two)     // FUCOMPP
-	reg(0xDD, 0xE0, true, atLeast2) // FUCOM
-	reg(0xDD, 0xE8, true, atLeast2) // FUCOMP
-	reg(0xDB, 0xF0, true, atLeast2) // FCOMI
-	reg(0xDB, 0xE8, true, atLeast2) // FUCOMI
-	reg(0xDF, 0xF0, true, atLeast2) // FCOMIP
-	reg(0xDF, 0xE8, true, atLeast2) // FUCOMIP
-	for _, b := range []byte{0xE0, 0xE1, 0xFA} {          // FCHS, FABS, FSQRT
+	reg(0xDE, 0xD9, false, two)                  // FCOMPP
+	reg(0xDA, 0xE9, false, two)                  // FUCOMPP
+	reg(0xDD, 0xE0, true, atLeast2)              // FUCOM
+	reg(0xDD, 0xE8, true, atLeast2)              // FUCOMP
+	reg(0xDB, 0xF0, true, atLeast2)              // FCOMI
+	reg(0xDB, 0xE8, true, atLeast2)              // FUCOMI
+	reg(0xDF, 0xF0, true, atLeast2)              // FCOMIP
+	reg(0xDF, 0xE8, true, atLeast2)              // FUCOMIP
+	for _, b := range []byte{0xE0, 0xE1, 0xFA} { // FCHS, FABS, FSQRT
 		b := b
 		mnem := name([]byte{0xD9, b})
-		fs = append(fs, dform{name: fmt.Sprintf("x87hot/%s", mnem), mnem: mnem, cases: 300, gen: func(g *dgen) {
+		fs = append(fs, dform{name: fmt.Sprintf("x87hot/%s", mnem), mnem: mnem, cases: 300, blocks: true, gen: func(g *dgen) {
 			st := g.x87HotStack(1)
 			if b == 0xFA && len(st) > 0 && g.n(4) != 0 {
 				st[0].se &^= 0x8000 // mostly a positive radicand
@@ -195,7 +195,7 @@ func x87HotForms() []dform {
 	for _, b := range []byte{0xE8, 0xEE} { // FLD1, FLDZ
 		b := b
 		mnem := name([]byte{0xD9, b})
-		fs = append(fs, dform{name: fmt.Sprintf("x87hot/%s", mnem), mnem: mnem, cases: 100, gen: func(g *dgen) {
+		fs = append(fs, dform{name: fmt.Sprintf("x87hot/%s", mnem), mnem: mnem, cases: 100, blocks: true, gen: func(g *dgen) {
 			g.x87Case(mnem, []byte{0xD9, b}, g.x87HotControl(), g.x87HotStack(g.n(8))...)
 		}})
 	}
@@ -204,7 +204,7 @@ func x87HotForms() []dform {
 	mem := func(op, digit byte, kind byte, size int, reads int) {
 		mnem := name([]byte{op, digit << 3})
 		key := fmt.Sprintf("x87hot/%s_m%d_%02X/%d", mnem, size*8, op, digit)
-		fs = append(fs, dform{name: key, mnem: mnem, cases: 300, gen: func(g *dgen) {
+		fs = append(fs, dform{name: key, mnem: mnem, cases: 300, blocks: true, gen: func(g *dgen) {
 			a := uint64(native.ScratchAddr + g.memOff(size, 1))
 			g.x87HotMem(a, kind, size)
 			a32, p := g.a32Pfx()
@@ -223,6 +223,7 @@ func x87HotForms() []dform {
 	mem(0xD9, 3, 's', 4, 1)  // FSTP m32fp
 	mem(0xDD, 2, 's', 8, 1)  // FST m64fp
 	mem(0xDD, 3, 's', 8, 1)  // FSTP m64fp
+	mem(0xDB, 7, 's', 10, 1) // FSTP m80fp
 	mem(0xDF, 2, 's', 2, 1)  // FIST m16int
 	mem(0xDF, 3, 's', 2, 1)  // FISTP m16int
 	mem(0xDB, 2, 's', 4, 1)  // FIST m32int

@@ -22,15 +22,27 @@ func init() {
 	register("FXSAVE64", memOnly(fxsave))
 	register("FXRSTOR", memOnly(fxrstor))
 	register("FXRSTOR64", memOnly(fxrstor))
-	register("FLDCW", memOnly(fldcw))
-	register("FNSTCW", memOnly(fnstcw))
-	register("FNSTSW", func(u *uop, d *decodeInfo) bool {
+	// FLDCW, FNSTCW and FNSTSW run as lazy block steps (x87hot.go): they reach memory
+	// through c.read and c.write, a fault is their only other exit, and FLDCW's
+	// pending-exception check (which may signal FERR#) is left to its general form.
+	lazy := func(t translator) translator {
+		return func(u *uop, d *decodeInfo) bool {
+			if !t(u, d) {
+				return false
+			}
+			u.lazy = specialiseOn
+			return true
+		}
+	}
+	register("FLDCW", lazy(memOnly(fldcwLazy)))
+	register("FNSTCW", lazy(memOnly(fnstcw)))
+	register("FNSTSW", lazy(func(u *uop, d *decodeInfo) bool {
 		if u.kind[0] == kReg && u.r[0] == RAX && u.sz[0] == 2 || u.kind[0] == kMem {
 			u.fn = fnstsw
 			return true
 		}
 		return false
-	})
+	}))
 	noArgs := func(fn handler) translator {
 		return func(u *uop, d *decodeInfo) bool {
 			u.fn = fn
@@ -222,7 +234,7 @@ func fldcw(c *CPU, u *uop) *Fault {
 	if f := c.x87Pending(); f != nil {
 		return f
 	}
-	v, f := c.read(c.ea(u), 2)
+	v, f := c.read(c.x87Addr(u), 2)
 	if f != nil {
 		return f
 	}
@@ -231,12 +243,21 @@ func fldcw(c *CPU, u *uop) *Fault {
 	return nil
 }
 
+// fldcwLazy is fldcw as a lazy step: with an exception pending the state the block
+// skipped is synced first.
+func fldcwLazy(c *CPU, u *uop) *Fault {
+	if c.FSW&fswES != 0 {
+		c.syncLazy()
+	}
+	return fldcw(c, u)
+}
+
 // fnstcw is FNSTCW m16.
 func fnstcw(c *CPU, u *uop) *Fault {
 	if f := c.fpuCheck(); f != nil {
 		return f
 	}
-	return c.write(c.ea(u), 2, uint64(c.FCW))
+	return c.write(c.x87Addr(u), 2, uint64(c.FCW))
 }
 
 // fnstsw is FNSTSW m16 / FNSTSW AX.
@@ -248,7 +269,7 @@ func fnstsw(c *CPU, u *uop) *Fault {
 		c.setReg(RAX, 2, uint64(c.FSW))
 		return nil
 	}
-	return c.write(c.ea(u), 2, uint64(c.FSW))
+	return c.write(c.x87Addr(u), 2, uint64(c.FSW))
 }
 
 // fwait is FWAIT: #NM when CR0.MP and CR0.TS are both set, else the pending-exception check.

@@ -17,9 +17,10 @@ import "github.com/kppemu/kppemu/mmu"
 // everything else has been decided. So each computes exactly what the general handler
 // does (the differential tests run both: specialiseOn false keeps the general ones).
 //
-// The handlers read neither RIP (but for a RIP-relative operand), nor the clock, nor
-// Instret, and set no pending work: they run as lazy block steps (uop.lazy), and their
-// fallback syncs the state the block skipped (syncLazy) before the general handler runs.
+// The handlers read neither RIP (x87Addr computes a RIP-relative operand's address from
+// the block step), nor the clock, nor Instret, and set no pending work: they run as lazy
+// block steps (uop.lazy), and their fallback syncs the state the block skipped
+// (syncLazy) before the general handler runs.
 
 // x87Ready reports whether a waiting x87 instruction starts without a check of its own.
 func (c *CPU) x87Ready() bool {
@@ -69,6 +70,8 @@ func x87Specialise(name string, u *uop) {
 			fn = fstSTFast(pop, slow)
 		case mem && (u.sz[0] == 4 || u.sz[0] == 8):
 			fn = fstMFast(pop, slow)
+		case mem && u.sz[0] == 10 && pop:
+			fn = fstpM80Fast(slow)
 		}
 	case "FIST", "FISTP", "FISTTP":
 		if mem && (u.sz[0] == 2 || u.sz[0] == 4 || u.sz[0] == 8) {
@@ -106,7 +109,7 @@ func x87Specialise(name string, u *uop) {
 		return
 	}
 	u.fn = fn
-	u.lazy = !mem || u.eaForm != eaRIP
+	u.lazy = true
 }
 
 // fldSTFast is FLD ST(i).
@@ -198,10 +201,19 @@ func (c *CPU) x87ReadIntFast(u *uop, addr uint64) (v f80, ok bool) {
 	return f80FromInt(int64(raw)), ok
 }
 
-// x87Addr is the address of u's memory operand in a lazy step or a full one.
+// x87Addr is the address of u's memory operand in a lazy step or a full one: a lazy
+// step's RIP (for a RIP-relative operand) follows from its block's start and its offset,
+// as setStep sets it.
 func (c *CPU) x87Addr(u *uop) uint64 {
 	if u.eaFlat {
 		return c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<u.scale + u.disp
+	}
+	if op := c.lazyOp; op != nil && u.eaForm == eaRIP {
+		rip := c.RIP
+		c.RIP = (c.blkRIP + op.rel + uint64(u.len)) & c.ipMask
+		a := c.eaAny(u)
+		c.RIP = rip
+		return a
 	}
 	return c.eaAny(u)
 }
@@ -297,6 +309,31 @@ func fstMFast(pop bool, slow handler) handler {
 			return f
 		}
 		c.x87Done(fsw, pe, c1, pop, top)
+		return nil
+	}
+}
+
+// fstpM80Fast is FSTP m80fp within a page, through the TLB-hit path.
+func fstpM80Fast(slow handler) handler {
+	return func(c *CPU, u *uop) *Fault {
+		fsw := c.FSW
+		top := int(fsw>>11) & 7
+		addr := c.x87Addr(u)
+		if !c.x87Ready() || c.FTW>>top&1 == 0 || c.memSlow || !canonical(addr) || addr&0xFFF > 0xFF6 {
+			return c.x87Slow(slow, u)
+		}
+		r := &c.FPR[top]
+		ac := c.RFLAGS&FlagAC != 0
+		if !c.mem.TryWrite64(mmu.VAddr(addr), r[0], c.user, ac) {
+			return c.x87Slow(slow, u)
+		}
+		// The same page and TLB entry: the second part is a hit too.
+		if !c.mem.TryWrite16(mmu.VAddr(addr+8), r[1]&0xFFFF, c.user, ac) {
+			if f := c.write(addr+8, 2, r[1]&0xFFFF); f != nil {
+				return f
+			}
+		}
+		c.x87Done(fsw, false, false, true, top)
 		return nil
 	}
 }
