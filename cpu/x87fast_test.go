@@ -112,9 +112,9 @@ func x87ConvOperand(r *rand.Rand) f80 {
 // FISTTP and the comparison without math/big (f80ToFloat, f80ToInt, x87Order) with the
 // general path, under every rounding control: the same result, flags and C1.
 func TestX87ConvertFastMatchesBig(t *testing.T) {
-	n := 400000
+	n := 200000
 	if testing.Short() {
-		n = 100000
+		n = 50000
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	c := New(Config{})
