@@ -98,22 +98,18 @@ func (g *dgen) x87HotMem(a uint64, kind byte, size int) {
 			v = g.f80Rand(-30, 30)
 		}
 		switch size {
-		case 4:
+		case 4, 8:
 			if g.n(3) == 0 {
-				g.putMem(a, 4, uint64(g.f32()))
+				if size == 4 {
+					g.putMem(a, 4, uint64(g.f32()))
+				} else {
+					g.putMem(a, 8, g.f64())
+				}
 				return
 			}
 			var c CPU
-			out, _, _ := c.floatFromF80(v, 32)
-			g.putMem(a, 4, out)
-		case 8:
-			if g.n(3) == 0 {
-				g.putMem(a, 8, g.f64())
-				return
-			}
-			var c CPU
-			out, _, _ := c.floatFromF80(v, 64)
-			g.putMem(a, 8, out)
+			out, _, _ := c.floatFromF80(v, 8*size)
+			g.putMem(a, size, out)
 		case 10:
 			if g.n(5) == 0 {
 				m, se := g.f80()
