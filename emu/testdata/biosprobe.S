@@ -259,7 +259,7 @@
 	movb $0xFE, %al
 	outb %al, $0x21
 	sti
-	movw $2000, %cx
+	xorw %cx, %cx		/* up to 65536 waits: any wake-up but IRQ 0's costs one */
 1:	xorb %ah, %ah
 	int $0x1A
 	cmpw %dx, %bx
