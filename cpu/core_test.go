@@ -403,3 +403,42 @@ func TestSMCIndirectAfterWarm(t *testing.T) {
 		t.Fatalf("r8=%d want 5", got)
 	}
 }
+
+// TestRestoreDropsTranslations: Restore after RAM changed behind the MMU (as a
+// snapshot restore or the recorder's rewind puts pages back) runs the bytes RAM
+// holds now, not code decoded or translated from what it held before, also where
+// generated code reaches a block through the jump cache (the return from a call
+// into another page).
+func TestRestoreDropsTranslations(t *testing.T) {
+	e := newTestEnv(t, 0)
+	var f uint64 = tCode + 0x1000
+	e.load(f, []byte{0xB8, 0x01, 0x00, 0x00, 0x00, 0xC3}) // f: mov eax, 1; ret
+	code := []byte{
+		0xB9, 0x20, 0x00, 0x00, 0x00, // mov ecx, 32
+		0x48, 0xBB, // mov rbx, f
+		byte(f), byte(f >> 8), byte(f >> 16), byte(f >> 24), byte(f >> 32), byte(f >> 40), byte(f >> 48), byte(f >> 56),
+		0x45, 0x31, 0xC0, // xor r8d, r8d
+		// L:
+		0xFF, 0xD3, // call rbx
+		0x49, 0x01, 0xC0, // add r8, rax (the return lands here)
+		0xFF, 0xC9, // dec ecx
+		0x75, 0xF7, // jnz L
+		0xF4, // hlt
+	}
+	e.code(code...)
+	start := e.c.Snapshot()
+	e.mustHalt(1000)
+	if got := e.c.GPR[R8]; got != 32 {
+		t.Fatalf("first run: r8=%d want 32", got)
+	}
+	// Behind the MMU, as a restore writes RAM: f returns 2 and the code after the
+	// call subtracts.
+	ram := e.m.RAM()
+	ram[f+1] = 0x02
+	ram[tCode+21] = 0x29 // sub r8, rax
+	e.c.Restore(start)
+	e.mustHalt(1000)
+	if got := int64(e.c.GPR[R8]); got != -64 {
+		t.Fatalf("after the restore: r8=%d want -64 (code decoded or translated before the restore ran)", got)
+	}
+}

@@ -506,7 +506,17 @@ func (c *CPU) invalidateCode(pfn, off, n uint64) bool {
 // flushDecode drops every decoded instruction (mode changes, Restore).
 func (c *CPU) flushDecode() {
 	if len(c.pages) > 0 {
+		// Translations baked in a pointer to their page's generation: a new one makes
+		// their checked entries fail, so none runs bytes RAM may no longer hold (a
+		// restore puts back RAM behind the MMU's back).
+		for _, p := range c.pages {
+			p.gen++
+		}
 		c.pages = make(map[uint64]*codePage)
+	}
+	if c.jit.jcache != nil {
+		c.jitClearJC()
+		clear(c.jit.jcPage)
 	}
 	c.pageCache = [len(c.pageCache)]*codePage{}
 	c.icPage = nil

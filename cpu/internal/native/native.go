@@ -44,7 +44,8 @@ import (
 const Attempts = 3
 
 // A snippet still running after TimeoutSeconds of its thread's CPU time is abandoned
-// and reported as a Fault with Signal TimeoutSignal (SIGALRM), without a second attempt.
+// like one that faults (and run again, up to Attempts in all) and reported as a Fault
+// with Signal TimeoutSignal (SIGALRM).
 const (
 	TimeoutSignal  = 14
 	TimeoutSeconds = 2

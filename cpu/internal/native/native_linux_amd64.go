@@ -229,10 +229,17 @@ func faultEpilogue() []byte {
 // handler), a signal taken outside the region is dropped: the snippet has already
 // returned.
 func handler(chain bool) []byte {
-	b := []byte{0x48, 0x8B, 0x82, ucRIP, 0, 0, 0}                                 // mov rax, [rdx+RIP]
-	b = append(b, 0x48, 0x89, 0xC1)                                               // mov rcx, rax
-	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0x81, 0xE9), Base)       // sub rcx, Base
-	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0x81, 0xF9), RegionSize) // cmp rcx, RegionSize
+	// The timer's handler acts only on the snippet's page: taken in the prologue, an
+	// epilogue or inside another handler (whose frame must unwind through its own
+	// return), it lets the next period come.
+	lo, size := uint32(Base), uint32(RegionSize)
+	if !chain {
+		lo, size = CodeAddr, prologueAddr-CodeAddr
+	}
+	b := []byte{0x48, 0x8B, 0x82, ucRIP, 0, 0, 0}                           // mov rax, [rdx+RIP]
+	b = append(b, 0x48, 0x89, 0xC1)                                         // mov rcx, rax
+	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0x81, 0xE9), lo)   // sub rcx, lo
+	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0x81, 0xF9), size) // cmp rcx, size
 	jae := len(b)
 	b = append(b, 0x73, 0)                  // jae chain
 	b = movStore(b, 0, ctxAddr+ctxFault+24) // RIP
@@ -318,9 +325,9 @@ type itimerspec struct {
 	interval, value syscall.Timespec
 }
 
-// cpuTimer arms a one-shot timer on the calling thread's CPU-time clock that sends
-// timerSignal to this thread after cpuLimit seconds, and returns the function that
-// deletes it.
+// cpuTimer arms a timer on the calling thread's CPU-time clock that sends timerSignal
+// to this thread after cpuLimit seconds and every second after that, and returns the
+// function that deletes it.
 func cpuTimer() (func(), error) {
 	ev := sigevent{signo: int32(timerSignal), notify: sigevThreadID, tid: int32(syscall.Gettid())}
 	var id int32
@@ -329,7 +336,7 @@ func cpuTimer() (func(), error) {
 		return nil, fmt.Errorf("native: timer_create: %v", errno)
 	}
 	del := func() { syscall.RawSyscall(syscall.SYS_TIMER_DELETE, uintptr(id), 0, 0) }
-	spec := itimerspec{value: syscall.Timespec{Sec: cpuLimit}}
+	spec := itimerspec{value: syscall.Timespec{Sec: cpuLimit}, interval: syscall.Timespec{Sec: 1}}
 	if _, _, errno := syscall.RawSyscall6(syscall.SYS_TIMER_SETTIME, uintptr(id), 0,
 		uintptr(unsafe.Pointer(&spec)), 0, 0, 0); errno != 0 {
 		del()
@@ -381,20 +388,20 @@ func Run(code []byte, in, out *State) error {
 		return err
 	}
 	defer restore()
-	stop, err := cpuTimer()
-	if err != nil {
-		return err
-	}
-	defer stop()
 	x := r[ctxAddr-Base:]
 	var f *Fault
 	for try := range Attempts {
-		if f = runOnce(r, in); f == nil {
+		// Each attempt has its own CPU-time bound; one that ran out is tried again
+		// like a fault (a timer that went off for another reason costs one attempt).
+		stop, err := cpuTimer()
+		if err != nil {
+			return err
+		}
+		f = runOnce(r, in)
+		stop()
+		if f == nil {
 			retries.Add(uint64(try))
 			break
-		}
-		if f.Signal == timerSignal {
-			break // not a fault that a second attempt could avoid
 		}
 	}
 	if f != nil {
