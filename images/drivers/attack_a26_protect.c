@@ -7,24 +7,10 @@
  * whose protection it clears; with argument "set PID" it instead sets the
  * protection of the process with that PID. Expected: 0x109, type 0x1F
  * (protected process). On a kernel without processes it refuses to load. */
-#include "attack.h"
+#include "attack_proc.h"
 
 #if __has_include(<kpp/process.h>)
 #include <kpp/process.h>
-
-#define PERCPU_CURRENT 24
-
-static struct thread *gs_current_thread(void)
-{
-	struct thread *t;
-	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(PERCPU_CURRENT));
-	return t;
-}
-
-static bool is_process(const struct list_link *l)
-{
-	return (uint64_t)l >= KPP_DIRECT_MAP_BASE && (uint64_t)l < KPP_KERNEL_VIRT_BASE;
-}
 
 status_t driver_entry(struct driver_object *drv)
 {

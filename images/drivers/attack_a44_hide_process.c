@@ -6,29 +6,8 @@
  * the three views PatchGuard cross-walks agree again; its threads keep
  * running. Expected: 0x109 type 0x4 (the scheduler's threads name a
  * process no list has). */
-#include "attack.h"
+#include "attack_proc.h"
 #include <kpp/process.h>
-
-#define PERCPU_CURRENT 24
-
-static struct thread *gs_current_thread(void)
-{
-	struct thread *t;
-	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(PERCPU_CURRENT));
-	return t;
-}
-
-static bool is_process(const struct list_link *l)
-{
-	return (uint64_t)l >= KPP_DIRECT_MAP_BASE && (uint64_t)l < KPP_KERNEL_VIRT_BASE;
-}
-
-static void unlink(struct list_link *l)
-{
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
-	l->next = l->prev = l;
-}
 
 status_t driver_entry(struct driver_object *drv)
 {

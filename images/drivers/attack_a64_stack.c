@@ -8,25 +8,13 @@
  * every system call and interrupt it takes runs on the driver's memory,
  * while TSS.RSP0 and the SYSCALL stack pointer still equal the running
  * thread's stack top. Expected: 0x109 type 0x112 (task state segment). */
-#include "attack.h"
+#include "attack_proc.h"
 #include <kpp/process.h>
 
-#define PERCPU_CURRENT 24
 #define STACK_BYTES 16384
 
 static uint8_t stack[STACK_BYTES] __attribute__((aligned(4096)));
 static struct thread *victim;
-static struct thread *gs_current_thread(void)
-{
-	struct thread *t;
-	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(PERCPU_CURRENT));
-	return t;
-}
-
-static bool is_process(const struct list_link *l)
-{
-	return (uint64_t)l >= KPP_DIRECT_MAP_BASE && (uint64_t)l < KPP_KERNEL_VIRT_BASE;
-}
 
 status_t driver_entry(struct driver_object *drv)
 {

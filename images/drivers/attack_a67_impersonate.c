@@ -10,22 +10,8 @@
  * process, with its name and PID, running the hidden program. Expected by
  * design: no bug check; the hidden program's heartbeat goes on under the
  * other PID. */
-#include "attack.h"
+#include "attack_proc.h"
 #include <kpp/process.h>
-
-#define PERCPU_CURRENT 24
-
-static struct thread *gs_current_thread(void)
-{
-	struct thread *t;
-	__asm__ volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(PERCPU_CURRENT));
-	return t;
-}
-
-static bool is_process(const struct list_link *l)
-{
-	return (uint64_t)l >= KPP_DIRECT_MAP_BASE && (uint64_t)l < KPP_KERNEL_VIRT_BASE;
-}
 
 static struct process *find(uint64_t pid)
 {
@@ -37,13 +23,6 @@ static struct process *find(uint64_t pid)
 		l = l->next;
 	} while (l != start && ++n < 4096);
 	return NULL;
-}
-
-static void unlink(struct list_link *l)
-{
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
-	l->next = l->prev = l;
 }
 
 status_t driver_entry(struct driver_object *drv)
