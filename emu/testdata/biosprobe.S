@@ -260,8 +260,10 @@
 	outb %al, $0x21
 	sti
 	xorw %cx, %cx		/* up to 65536 waits: any wake-up but IRQ 0's costs one */
-1:	xorb %ah, %ah
+1:	pushw %cx		/* INT 1Ah returns the count's high word in CX */
+	xorb %ah, %ah
 	int $0x1A
+	popw %cx
 	cmpw %dx, %bx
 	jne 2f
 	hlt
