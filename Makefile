@@ -190,13 +190,11 @@ bench-check: binary
 	./$(KPPEMU) bench --accel interp --cpu-time --runs 5 --check emu/bench/baseline.json $(ARGS)
 
 # The profile that go build uses for kppemu (profile-guided optimisation:
-# cmd/kppemu/default.pgo): a CPU profile of the interpreter on the standard
-# workloads. Rebuilding it after large changes to the run loop keeps it
+# cmd/kppemu/default.pgo): a CPU profile of the interpreter on every standard
+# workload. Rebuilding it after large changes to the run loop keeps it
 # representative; a stale profile only optimises less.
 pgo: binary
 	./$(KPPEMU) bench --accel interp --runs 1 --qemu=false --bochs=false --cpu-time --quiet \
-		--workload crc32 --workload sha256 --workload sieve --workload memcpy --workload qsort \
-		--workload syscall --workload sysloop --workload irqloop --workload boot --workload pgsoak \
 		--cpuprofile cmd/kppemu/default.pgo
 
 gobench:

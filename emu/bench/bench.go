@@ -148,9 +148,16 @@ type Options struct {
 	// QEMUTarget is the wall time each QEMU workload should take beyond
 	// its boot (default 1.5 s); QEMU's rounds are sized from a probe run.
 	QEMUTarget time.Duration
-	// Bochs: also measure Bochs (BochsAvailable), booted from a GRUB ISO, at
-	// kppemu's rounds; a workload Bochs fails is reported without it.
+	// Bochs: also measure Bochs (BochsAvailable), booted from a GRUB ISO; a
+	// workload Bochs fails is reported without it.
 	Bochs bool
+	// BochsTarget is the time each Bochs workload should take beyond its
+	// boot (default 8 s): Bochs's boot (BIOS, GRUB, the guest's idle
+	// waits, all at one instruction per nanosecond of guest time) costs
+	// seconds and varies by about one, so a workload much shorter than that
+	// would be mostly the noise of the subtraction. Its rounds are sized
+	// from a probe boot at kppemu's rounds.
+	BochsTarget time.Duration
 	// CPUTime: measure CPU time (user + system: kppemu's own process
 	// around Machine.Run, QEMU's child process) instead of wall time.
 	CPUTime bool
@@ -184,7 +191,9 @@ type Result struct {
 	QMIPS   float64
 
 	HasBochs bool
-	BWall    time.Duration // Bochs time of the workload (its instructions are Instr)
+	BRounds  uint64        // Bochs rounds (kppemu's for a whole-boot workload)
+	BInstr   uint64        // estimated from kppemu's counts, as QInstr
+	BWall    time.Duration // Bochs time of the workload
 	BMIPS    float64
 }
 
@@ -427,6 +436,9 @@ func Run(o Options) ([]Result, error) {
 	if o.Scale <= 0 {
 		o.Scale = 1
 	}
+	if o.BochsTarget <= 0 {
+		o.BochsTarget = 8 * time.Second
+	}
 	if o.QEMUTarget <= 0 {
 		o.QEMUTarget = 1500 * time.Millisecond
 	}
@@ -518,26 +530,46 @@ func Run(o Options) ([]Result, error) {
 		bBaseWall = median(walls)
 		progress("bochs baseline: %v", bBaseWall.Round(time.Millisecond))
 	}
-	// bochs measures a workload on Bochs (cmdline; base is subtracted).
-	bochs := func(r *Result, cmdline string, base time.Duration) {
+	// bochs measures a workload on Bochs: cmdline(n) is its command line at
+	// n rounds and instrAt(n) its instructions there; base is subtracted.
+	// Rounds are sized to o.BochsTarget from a probe boot at kppemu's, unless
+	// the workload is a whole boot (its rounds are fixed).
+	bochs := func(r *Result, cmdline func(uint64) string, instrAt func(uint64) uint64, base time.Duration) {
 		begin("bochs " + r.Workload.Name)
-		iso, err := bm.iso(cmdline)
-		if err != nil {
-			progress("bochs %s: %v", r.Workload.Name, err)
-			return
+		fail := func(err error) { progress("bochs %s: not measured: %v", r.Workload.Name, err) }
+		boot := func(n uint64, runs int) ([]time.Duration, Boot, error) {
+			iso, err := bm.iso(cmdline(n))
+			if err != nil {
+				return nil, Boot{}, err
+			}
+			walls, last, err := series(runs, o.CPUTime, func() (Boot, error) { return bm.run(iso) })
+			if err == nil && !r.Workload.Whole {
+				_, err = checkOutput("bochs", last.Serial, r.Workload)
+			}
+			return walls, last, err
 		}
-		walls, last, err := series(o.Runs, o.CPUTime, func() (Boot, error) { return bm.run(iso) })
-		if err == nil && !r.Workload.Whole {
-			_, err = checkOutput("bochs", last.Serial, r.Workload)
+		n := r.Rounds
+		if !r.Workload.Whole {
+			_, pb, err := boot(n, 1)
+			if err != nil {
+				fail(err)
+				return
+			}
+			d := max(pb.time(o.CPUTime)-base, 50*time.Millisecond)
+			if d < o.BochsTarget {
+				n = min(uint64(math.Ceil(float64(n)*o.BochsTarget.Seconds()/d.Seconds())), 100*r.Rounds)
+			}
 		}
+		walls, _, err := boot(n, o.Runs)
 		if err != nil {
-			progress("bochs %s: not measured: %v", r.Workload.Name, err)
+			fail(err)
 			return
 		}
 		r.HasBochs = true
+		r.BRounds, r.BInstr = n, instrAt(n)
 		r.BWall = median(walls) - base
-		r.BMIPS = mips(r.Instr, r.BWall)
-		progress("bochs %s: %v, %.1f MIPS", r.Workload.Name, r.BWall.Round(time.Millisecond), r.BMIPS)
+		r.BMIPS = mips(r.BInstr, r.BWall)
+		progress("bochs %s: %d rounds, ~%d instructions, %v, %.1f MIPS", r.Workload.Name, n, r.BInstr, r.BWall.Round(time.Millisecond), r.BMIPS)
 	}
 
 	var results []Result
@@ -548,7 +580,7 @@ func Run(o Options) ([]Result, error) {
 				return results, err
 			}
 			if bm != nil {
-				bochs(&r, w.Args, 0)
+				bochs(&r, func(uint64) string { return w.Args }, func(uint64) uint64 { return r.Instr }, 0)
 			}
 			results = append(results, r)
 			continue
@@ -585,9 +617,10 @@ func Run(o Options) ([]Result, error) {
 		r.KMIPS = mips(r.Instr, r.KWall)
 		progress("kppemu %s: %d rounds, %d instructions, %v, %.1f MIPS", w.Name, rounds, r.Instr, r.KWall.Round(time.Millisecond), r.KMIPS)
 
-		if o.QEMU {
-			begin("qemu " + w.Name)
-			// Instructions per round, from one more kppemu boot at 1 round.
+		// The other machines run other round counts: instructions per
+		// round, from one more kppemu boot at 1 round.
+		instrAt := func(n uint64) uint64 { return r.Instr + (n-rounds)*r.PerRound }
+		if o.QEMU || bm != nil {
 			one, err := RunKppemu(Cmdline(w.Name, 1), o.Accel)
 			if err != nil {
 				return results, err
@@ -596,7 +629,9 @@ func Run(o Options) ([]Result, error) {
 				return results, fmt.Errorf("kppemu %s: %d rounds took no more instructions than 1", w.Name, rounds)
 			}
 			r.PerRound = (last.Instr - one.Instr) / (rounds - 1)
-			instrAt := func(n uint64) uint64 { return r.Instr + (n-rounds)*r.PerRound }
+		}
+		if o.QEMU {
+			begin("qemu " + w.Name)
 
 			// Size QEMU's rounds to the target from probe boots: the
 			// first at 10x kppemu's rounds, more until the difference
@@ -637,7 +672,7 @@ func Run(o Options) ([]Result, error) {
 			progress("qemu %s: %d rounds, ~%d instructions, %v, %.0f MIPS", w.Name, q, r.QInstr, r.QWall.Round(time.Millisecond), r.QMIPS)
 		}
 		if bm != nil {
-			bochs(&r, cmd, bBaseWall)
+			bochs(&r, func(n uint64) string { return Cmdline(w.Name, n) }, instrAt, bBaseWall)
 		}
 		results = append(results, r)
 	}

@@ -20,6 +20,8 @@ type Entry struct {
 	QEMUSec      float64 `json:"qemu_seconds,omitempty"`
 	QEMUMIPS     float64 `json:"qemu_mips,omitempty"`
 	Ratio        float64 `json:"kppemu_per_qemu,omitempty"`
+	BochsRounds  uint64  `json:"bochs_rounds,omitempty"`
+	BochsInstr   uint64  `json:"bochs_instructions,omitempty"`
 	BochsSec     float64 `json:"bochs_seconds,omitempty"`
 	BochsMIPS    float64 `json:"bochs_mips,omitempty"`
 	BochsRatio   float64 `json:"kppemu_per_bochs,omitempty"`
@@ -54,6 +56,7 @@ func NewReport(o Options, results []Result) Report {
 			e.Ratio = x.Ratio()
 		}
 		if x.HasBochs {
+			e.BochsRounds, e.BochsInstr = x.BRounds, x.BInstr
 			e.BochsSec, e.BochsMIPS, e.BochsRatio = x.BWall.Seconds(), x.BMIPS, x.BochsRatio()
 		}
 		r.Entries = append(r.Entries, e)
