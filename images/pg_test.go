@@ -157,6 +157,11 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// stride; what the tick hook compares the housekeeping DPC with.
 		{attack: "attack_a68_stride", types: []uint64{abi.PGFunction, abi.PGCheckerContext}, says: "attack_a68: "},
 		{attack: "attack_a69_piggy", types: []uint64{abi.PGCheckerContext}, says: "attack_a69: "},
+		// The interrupt controllers' register pages mapped to RAM that
+		// reads as the registers did; PIT channel 0's reload doubled.
+		{attack: "attack_a80_mmio_pte", types: []uint64{abi.PGPageTables}, says: "attack_a80: "},
+		{attack: "attack_a80_mmio_pte lapic", types: []uint64{abi.PGPageTables}, says: "attack_a80: "},
+		{attack: "attack_a81_pit_reload", types: []uint64{abi.PGLocalAPIC}, says: "attack_a81: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

@@ -60,7 +60,6 @@
 #include <kpp/trap.h>
 #include "pg.h"
 
-#define IOAPIC_PHYS 0xFEC00000ull
 #define IOAPIC_SEL 0       /* IOREGSEL, in dwords */
 #define IOAPIC_WIN 4       /* IOWIN (offset 0x10) */
 #define IOAPIC_REG_VER 0x01
@@ -334,7 +333,7 @@ void pg_nmi_init(void)
 	probe_init();
 	if (!lapic_present)
 		return;
-	volatile uint32_t *io = (volatile uint32_t *)vm_map_mmio(IOAPIC_PHYS, PAGE_SIZE);
+	volatile uint32_t *io = (volatile uint32_t *)vm_map_mmio(PG_IOAPIC_FRAME, PAGE_SIZE);
 	if (!io)
 		return;
 	uint32_t ver = ioapic_read(io, IOAPIC_REG_VER);

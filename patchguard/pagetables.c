@@ -57,6 +57,31 @@ static void add(struct pg_region *out, uint32_t *n, uint32_t max, uint64_t base,
 
 static uint64_t *table_of(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR); }
 
+/* Is the entry at addr part of a page-table region already? */
+static bool enrolled(const struct pg_region *out, uint32_t first, uint32_t n, uint64_t addr)
+{
+	for (uint32_t i = first; i < n; i++)
+		if (out[i].check == PG_CHECK_PTES && addr >= out[i].base && addr < out[i].base + out[i].size)
+			return true;
+	return false;
+}
+
+/* The PDPT entry, PD entry and PTE that map the register page at va (the
+ * PML4 entry is in the kernel half): pointed at RAM, they would hand the
+ * checks that read the registers values of the attacker's choosing. */
+static void add_mapping(struct pg_region *out, uint32_t first, uint32_t *n, uint32_t max, uint64_t va)
+{
+	uint64_t *t = phys_to_virt(kernel_cr3);
+	for (int level = 3; level >= 0; level--) {
+		uint64_t *e = &t[IDX(va, level)];
+		if (level < 3 && !enrolled(out, first, *n, (uint64_t)e))
+			add(out, n, max, (uint64_t)e, 8, KPP_PG_PAGE_TABLES, PG_CHECK_PTES, 0);
+		if (!(*e & PTE_P) || (level && (*e & PTE_PS)))
+			return;
+		t = table_of(*e);
+	}
+}
+
 void pg_enumerate_translation(struct pg_region *out, uint32_t *n, uint32_t max)
 {
 	uint64_t *pml4 = phys_to_virt(kernel_cr3);
@@ -97,6 +122,11 @@ void pg_enumerate_translation(struct pg_region *out, uint32_t *n, uint32_t max)
 	}
 	/* A double-fault path that runs without any of these translations. */
 	pg_rescue_enroll(out, first, n, max);
+	/* The local APIC's and the I/O APIC's register pages, as mapped. */
+	if (pg.lapic_mmio)
+		add_mapping(out, first, n, max, (uint64_t)pg.lapic_mmio & ~(uint64_t)(PAGE_SIZE - 1));
+	if (pg.ioapic)
+		add_mapping(out, first, n, max, (uint64_t)pg.ioapic & ~(uint64_t)(PAGE_SIZE - 1));
 	/* Every address space's copy of the kernel half. */
 	pg_enumerate_address_spaces(out, n, max);
 	/* The TSS. */

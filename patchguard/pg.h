@@ -41,6 +41,7 @@ enum pg_check {
 #define PG_SEAL_OWNER(mask) (((mask) >> 32) & 0xFFFF)
 
 #define PG_NO_SHADOW (~0ull)
+#define PG_IOAPIC_FRAME 0xFEC00000ull /* the I/O APIC's registers (the PC's, QEMU's and kppemu's) */
 #define PG_IOAPIC_NMI_REG 0x14 /* the I/O APIC register of pin 2's NMI entry (reported as the address) */
 
 struct pg_region {

@@ -17,7 +17,7 @@
  *    longer than BUSY_MAX_TICKS;
  *  - the watchdog: its interrupt unmasked at the PIC (unless its checks
  *    ride on the NMI), PIT channel 0 still programmed as it armed it
- *    (read-back status), and its heartbeat;
+ *    (read-back status, and a count no larger than its reload), and its heartbeat;
  *  - the NMI watchdog's heartbeat (nmi.c);
  *  - that passes happen at all: each context's own pass count, read
  *    through its slot (context.c), must move at least once per the
@@ -45,7 +45,7 @@
 #define WATCHDOG_MAX_TICKS 8    /* PIT channel 0 interrupts every ~5.5 ticks (1.4 in the test profile) */
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
-#define PIT_READ_BACK_STATUS_CH0 0xE2 /* read-back: status only, channel 0 */
+#define PIT_READ_BACK_CH0 0xC2 /* read-back: status and count, channel 0 */
 #define PIT_STATUS_SETUP 0x3F         /* access mode, operating mode, BCD */
 #define PIT_SETUP_WATCHDOG 0x34       /* lobyte/hibyte, mode 2, binary */
 #define HOUSEKEEPING_TICKS KPP_TICK_HZ
@@ -210,8 +210,13 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		 * rate generator it was set up as. */
 		if (!wd_nmi && (inb(PIC1_DATA) & PIC_IRQ0))
 			pg_fail(&pg.wd_beat, PIC1_DATA, KPP_PG_LOCAL_APIC);
-		outb(PIT_CMD, PIT_READ_BACK_STATUS_CH0);
-		if ((inb(PIT_CH0) & PIT_STATUS_SETUP) != PIT_SETUP_WATCHDOG)
+		outb(PIT_CMD, PIT_READ_BACK_CH0);
+		uint32_t status = inb(PIT_CH0), count = inb(PIT_CH0);
+		count |= (uint32_t)inb(PIT_CH0) << 8;
+		/* A rate generator counts down from its reload count to 1; a
+		 * count above the one it was set up with (0 reads as 65536) is
+		 * a reload made larger: the watchdog and the NMI slowed. */
+		if ((status & PIT_STATUS_SETUP) != PIT_SETUP_WATCHDOG || (count ? count : 0x10000) > pg.pit_count)
 			pg_fail(&pg.wd_beat, PIT_CH0, KPP_PG_LOCAL_APIC);
 		if (now > pg.wd_beat + WATCHDOG_MAX_TICKS)
 			pg_fail(&pg.wd_beat, (uint64_t)&pg.wd_beat, KPP_PG_CHECKER_CONTEXT);

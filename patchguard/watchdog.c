@@ -32,6 +32,7 @@
  * after arming. */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
+#include <kpp/mm.h>
 #include <kpp/trap.h>
 #include "pg.h"
 
@@ -49,6 +50,8 @@
 #define LVT_LINT_MASK 0x10700u  /* mask bit, delivery mode */
 #define SVR_MASK 0x1FFu
 #define DIV_MASK 0xBu
+
+#define APIC_BASE_FRAME 0xFFFFFF000ull
 
 #define PM_TIMER 0x608
 #define PM_HZ 3579545u
@@ -111,9 +114,31 @@ bool pg_lapic_ok(uint64_t *reg)
 	return true;
 }
 
+/* The entry that maps the register page at va in the loaded address space
+ * (whose kernel half is the kernel's) when it does not map frame, else
+ * NULL: a PTE pointed at RAM would have the compares below read values of
+ * an attacker's choosing while the real registers say otherwise. */
+static const uint64_t *remapped(const volatile void *va, uint64_t frame)
+{
+	uint64_t *t = phys_to_virt(read_cr3() & PTE_ADDR);
+	for (int level = 3;; level--) {
+		const uint64_t *e = &t[((uint64_t)va >> (12 + 9 * level)) & 511];
+		if (!(*e & PTE_P) || (level && (*e & PTE_PS)))
+			return e;
+		if (!level)
+			return (*e & PTE_ADDR) == frame ? NULL : e;
+		t = phys_to_virt(*e & PTE_ADDR);
+	}
+}
+
 static void watch(uint64_t now)
 {
 	uint64_t reg;
+	const uint64_t *e = pg.lapic_mmio ? remapped(pg.lapic_mmio, rdmsr(MSR_APIC_BASE) & APIC_BASE_FRAME) : NULL;
+	if (!e && pg.nmi_armed)
+		e = remapped(pg.ioapic, PG_IOAPIC_FRAME);
+	if (e)
+		pg_fail(e, (uint64_t)e, KPP_PG_PAGE_TABLES);
 	if (!pg_lapic_ok(&reg))
 		pg_fail(&pg.lapic, reg, KPP_PG_LOCAL_APIC);
 	/* The same PIT edge as NMI: masked or re-routed, no NMI comes. Only
