@@ -1,12 +1,12 @@
-/* attack_a81_pit_reload (A81): PIT channel 0 (the watchdog's interrupt and
- * the NMI watchdog's edge) left the rate generator it was set up as, with
- * its reload count changed by a small factor: by default doubled (the
- * watchdog and the NMI come half as often; a count already at the
- * channel's largest, 65536, stays), with `fast` halved. The mode, which the
- * tick hook reads back, does not change. Its count is PatchGuard's (from
- * patchguard/pg.h, as an attacker who has read it finds it). Expected:
- * 0x109 type 0x17 (the count the channel counts down from exceeds the one
- * it was set up with). */
+/* attack_a81_pit_reload (A81): PIT channel 0's reload count changed.
+ * PIT channel 0 (the watchdog's interrupt and the NMI watchdog's edge) left
+ * the rate generator it was set up as, with its reload count changed by a
+ * small factor: by default doubled (the watchdog and the NMI come half as
+ * often; a count already at the channel's largest, 65536, stays), with
+ * `fast` halved. The mode, which the tick hook reads back, does not change.
+ * Its count is PatchGuard's (from patchguard/pg.h, as an attacker who has
+ * read it finds it). Expected: 0x109 type 0x17 (the count the channel
+ * counts down from exceeds the one it was set up with). */
 #include "attack_pg.h"
 
 #define PIT_CH0 0x40

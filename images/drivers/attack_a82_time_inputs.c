@@ -1,14 +1,14 @@
-/* attack_a82_time_inputs (A82): one input of the tick or the watchdogs
- * changed at a time, each in a way that keeps it running rather than
- * stopping it: `lvt_vector` moves the local-APIC timer's vector to the
- * next one (the tick arrives at a gate that is not the tick's); `div2`
- * doubles its divide configuration (every tick twice as late); `cr8`
- * raises the task priority through CR8 above the tick's class; `pic_base`
- * initialises the master PIC again with its vectors 8 higher (IRQ 0, the
- * watchdog, arrives at the slave's first vector), its mask as it was;
- * `ioapic_dest` sends the NMI watchdog's redirection entry to another
- * APIC ID; `ioapic_level` makes it level-triggered.
- * Expected: 0x109 type 0x17 or 0x101. */
+/* attack_a82_time_inputs (A82): the tick's and the watchdogs' inputs.
+ * One input of the tick or the watchdogs changed at a time, each in a way
+ * that keeps it running rather than stopping it: `lvt_vector` moves the
+ * local-APIC timer's vector to the next one (the tick arrives at a gate
+ * that is not the tick's); `div2` doubles its divide configuration (every
+ * tick twice as late); `cr8` raises the task priority through CR8 above the
+ * tick's class; `pic_base` initialises the master PIC again with its
+ * vectors 8 higher (IRQ 0, the watchdog, arrives at the slave's first
+ * vector), its mask as it was; `ioapic_dest` sends the NMI watchdog's
+ * redirection entry to another APIC ID; `ioapic_level` makes it
+ * level-triggered. Expected: 0x109 type 0x17 or 0x101. */
 #include "attack_pg.h"
 
 #define LAPIC_LVT_TIMER (0x320 / 4)

@@ -1,12 +1,12 @@
-/* attack_a83_descriptors (A83): descriptor-table and TSS edits other than
- * a gate or a loaded copy: `gdt_dpl` makes the 64-bit user code segment
- * DPL 0 in place; `tss_limit` extends the TSS descriptor's limit by 8 KiB
- * and loads TR again (busy bit cleared), so the I/O-permission map at the
- * end of the TSS becomes the kernel data that follows it, whose zero bits
- * open ports to ring 3; `ist_swap` exchanges the first two IST pointers;
- * `vec_entry` fills an empty slot of the kernel's per-vector handler table
- * (vector 0x80) with a `ret` in kernel text. Expected: 0x109 type 0x3, 0x112
- * or 0x9. */
+/* attack_a83_descriptors (A83): descriptor-table and TSS edits in place.
+ * Descriptor-table and TSS edits other than a gate or a loaded copy:
+ * `gdt_dpl` makes the 64-bit user code segment DPL 0 in place; `tss_limit`
+ * extends the TSS descriptor's limit by 8 KiB and loads TR again (busy bit
+ * cleared), so the I/O-permission map at the end of the TSS becomes the
+ * kernel data that follows it, whose zero bits open ports to ring 3;
+ * `ist_swap` exchanges the first two IST pointers; `vec_entry` fills an
+ * empty slot of the kernel's per-vector handler table (vector 0x80) with a
+ * `ret` in kernel text. Expected: 0x109 type 0x3, 0x112 or 0x9. */
 #include "attack_pg.h"
 
 #define SEL_USER_CODE 0x28
