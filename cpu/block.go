@@ -169,6 +169,17 @@ const (
 	// ADD, SUB, AND, OR or XOR (op.cc) of memory at a flat address with a register or an
 	// immediate, at every size (memKindInt).
 	stepRmw
+
+	// Near control transfers in 64-bit mode with a 64-bit stack (ctlKind): CALL rel
+	// (stepCallOn: to the same page in the middle of a block, which goes on at the
+	// target; the interpreter only), RET and RET imm16 (op.imm), and JMP or CALL (op.cc 1)
+	// through a register (op.d) or memory at a flat address (op.memFirst). Each runs on
+	// TLB hits for its stack and memory accesses with a canonical target, else as a full
+	// step by its handler.
+	stepCall
+	stepCallOn
+	stepRet
+	stepInd
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
@@ -181,6 +192,9 @@ func memKind(op *blockOp, u *uop) uint8 {
 			return stepPush
 		}
 		return stepPop
+	}
+	if specialiseOn && u.eaFlat && u.kind[0] == kMem && u.op != opMOV {
+		return memKindInt(op, u)
 	}
 	if !specialiseOn || !u.eaFlat || u.nargs != 2 || u.lock {
 		return stepLazy
@@ -204,8 +218,6 @@ func memKind(op *blockOp, u *uop) uint8 {
 			op.cc, op.m, op.msb = u.aux, sizeMask[u.sz[0]], u.sz[0]*8-1
 			return stepAluRM
 		}
-	case k0 == kMem && u.op != opMOV:
-		return memKindInt(op, u)
 	case k0 == kMem && u.op == opMOV && (u.sz[0] == 1 || u.sz[0] == 4 || u.sz[0] == 8):
 		sz := u.sz[0]
 		switch {
@@ -623,6 +635,46 @@ blocks:
 				goto branch
 			case stepJmpOn:
 				continue
+			case stepCall, stepCallOn:
+				jip = c.blkRIP + op.jrel
+				next = jip + uint64(op.jlen)
+				if sp := c.GPR[RSP] - 8; canonical(next+op.jimm) && !c.memSlow &&
+					c.mem.TryWrite64(mmu.VAddr(sp), next, c.user, c.RFLAGS&FlagAC != 0) {
+					c.GPR[RSP] = sp
+					if op.kind == stepCallOn {
+						continue
+					}
+					taken = true
+					goto branch
+				}
+				c.setStep(op)
+				f = op.u.fn(c, &op.u)
+			case stepRet:
+				if sp := c.GPR[RSP]; !c.memSlow {
+					if t, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0); ok && canonical(t) {
+						c.GPR[RSP] = sp + 8 + op.imm
+						jip, next = c.blkRIP+op.jrel, t
+						goto leave
+					}
+				}
+				c.setStep(op)
+				f = op.u.fn(c, &op.u)
+			case stepInd:
+				if t, ok := c.indTarget(op); ok {
+					jip = c.blkRIP + op.jrel
+					next = jip + uint64(op.jlen)
+					if op.cc == 0 {
+						next = t
+						goto leave
+					}
+					if sp := c.GPR[RSP] - 8; c.mem.TryWrite64(mmu.VAddr(sp), next, c.user, c.RFLAGS&FlagAC != 0) {
+						c.GPR[RSP] = sp
+						next = t
+						goto leave
+					}
+				}
+				c.setStep(op)
+				f = op.u.fn(c, &op.u)
 			case stepBranch:
 				c.lazyOp = op
 				f = op.br(c, &op.u)
@@ -712,20 +764,25 @@ blocks:
 			if !taken && i+1 < len(ops) && atomic.LoadUint32(&c.pending) == 0 {
 				continue
 			}
-			c.Clock = c.blkClock + op.done
-			c.Instret = c.blkInstret + op.done
 			jip = (c.blkRIP + op.jrel) & c.ipMask
-			c.ip0 = jip
 			next = (jip + uint64(op.jlen)) & c.ipMask
 			if taken {
 				next = c.jmpTarget(next+op.jimm, op.josz)
 				if c.long && !canonical(next) {
+					c.Clock = c.blkClock + op.done
+					c.Instret = c.blkInstret + op.done
+					c.ip0 = jip
 					c.RIP = jip
 					c.exception(c.gp(0))
 					c.runLeft -= op.done
 					return
 				}
 			}
+		leave:
+			// The block ends with branch step op, at jip, going to next.
+			c.Clock = c.blkClock + op.done
+			c.Instret = c.blkInstret + op.done
+			c.ip0 = jip
 			c.RIP = next
 			c.runLeft -= op.done
 			if p := atomic.LoadUint32(&c.pending); p != 0 {
@@ -1000,6 +1057,16 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 				continue
 			}
 		}
+		if endsBlock(u) && c.mode == 64 && specialiseOn {
+			if op.kind = ctlKind(op, u, rel); op.kind == stepCall && c.accel != AccelJIT && len(b.ops) < maxBlockOps-1 {
+				// A CALL within the page: the block goes on at its target, as after a JMP.
+				if t := int64(o) + int64(u.imm); t >= 0 && t < 4096 {
+					op.kind = stepCallOn
+					o = uint64(t)
+					continue
+				}
+			}
+		}
 		if endsBlock(u) {
 			if br := branchStep(u); br != nil {
 				op := &b.ops[len(b.ops)-1]
@@ -1017,6 +1084,8 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 	if n := len(b.ops); n > 0 && b.ops[n-1].kind == stepJmpOn {
 		// Nothing could be decoded at the target: the jump ends the block.
 		b.ops[n-1].kind = stepJmp
+	} else if n > 0 && b.ops[n-1].kind == stepCallOn {
+		b.ops[n-1].kind = stepCall
 	}
 	for i := range b.ops {
 		b.ops[i].at = b.cnt + 1

@@ -145,10 +145,10 @@ var lazyOps = func() (t [4096]bool) {
 }()
 
 // markLazy sets u.lazy for the forms lazyOps describes whose address does not depend on
-// RIP. A LOCK prefix is left out.
+// RIP (with a LOCK prefix too: the handlers are the same).
 func markLazy(u *uop) {
 	markLazyInt(u)
-	if !lazyOps[u.op&4095] || u.lock || u.nargs != 2 || u.eaForm == eaRIP {
+	if !lazyOps[u.op&4095] || u.nargs != 2 || u.eaForm == eaRIP {
 		return
 	}
 	mem := 0

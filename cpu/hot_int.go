@@ -1187,34 +1187,80 @@ func xchgRR32(c *CPU, u *uop) *Fault {
 	return nil
 }
 
+// Operations of stepRmw (op.cc) besides the group-1 ones.
+const (
+	rmwINC = 16 + iota
+	rmwDEC
+	rmwNEG
+	rmwNOT
+	rmwXADD    // XADD m, r (op.d: the register)
+	rmwCMPXCHG // CMPXCHG m, r (op.s: the source register)
+)
+
+var opCMPXCHG = uint16(opByName["CMPXCHG"])
+
 // memKindInt returns the inline step kind of lazy step u, whose first operand is memory
-// at a flat address, and sets op's operands for it, or returns stepLazy.
+// at a flat address, and sets op's operands for it, or returns stepLazy. A LOCK prefix
+// changes nothing: the processors of a machine run one at a time, each instruction
+// whole.
 func memKindInt(op *blockOp, u *uop) uint8 {
-	if u.nargs != 2 || u.lock || u.aux > aluXOR || u.aux == aluADC || u.aux == aluSBB {
+	sz := u.sz[0]
+	if sz != 1 && sz != 2 && sz != 4 && sz != 8 {
+		return stepLazy
+	}
+	op.s, op.sm, op.imm = 0, 0, 0
+	op.m, op.msb = sizeMask[sz], sz*8-1
+	if u.nargs == 1 {
+		switch u.op {
+		case opINC:
+			op.cc = rmwINC
+		case opDEC:
+			op.cc = rmwDEC
+		case opNEG:
+			op.cc = rmwNEG
+		case opNOT:
+			op.cc = rmwNOT
+		default:
+			return stepLazy
+		}
+		return stepRmw
+	}
+	if u.nargs != 2 {
+		return stepLazy
+	}
+	switch {
+	case u.kind[1] == kReg && u.sz[1] == sz && u.r[1]&0x10 == 0:
+		op.s, op.sm = u.r[1]&15, sizeMask[sz]
+	case u.kind[1] == kImm:
+		op.imm = u.imm & sizeMask[sz]
+	default:
 		return stepLazy
 	}
 	switch u.op {
-	case opADD, opSUB, opAND, opOR, opXOR:
+	case opADD, opSUB, opAND, opOR, opXOR, opADC, opSBB:
+		if u.aux > aluXOR {
+			return stepLazy
+		}
+		op.cc = u.aux
+	case opXADD:
+		if u.kind[1] != kReg {
+			return stepLazy
+		}
+		op.cc, op.d = rmwXADD, op.s
+	case opCMPXCHG:
+		if u.kind[1] != kReg {
+			return stepLazy
+		}
+		op.cc = rmwCMPXCHG
 	default:
 		return stepLazy
 	}
-	sz := u.sz[0]
-	switch {
-	case sz != 1 && sz != 2 && sz != 4 && sz != 8:
-		return stepLazy
-	case u.kind[1] == kReg && u.sz[1] == sz && u.r[1]&0x10 == 0:
-		op.s, op.sm, op.imm = u.r[1]&15, sizeMask[sz], 0
-	case u.kind[1] == kImm:
-		op.s, op.sm, op.imm = 0, 0, u.imm&sizeMask[sz]
-	default:
-		return stepLazy
-	}
-	op.cc, op.m, op.msb = u.aux, sizeMask[sz], sz*8-1
 	return stepRmw
 }
 
 // rmwStep runs inline step op (stepRmw) when its access is a TLB hit, and reports
-// whether it did; it computes what addMRr, addMIr and the others compute.
+// whether it did; it computes what the handlers of its instruction compute (addMRr,
+// incMh, xaddMh, cmpxchgMR and the others).
 func (c *CPU) rmwStep(op *blockOp) bool {
 	u := &op.u
 	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
@@ -1228,6 +1274,7 @@ func (c *CPU) rmwStep(op *blockOp) bool {
 	}
 	a, b := ldPage(p, addr, sz), c.GPR[op.s&15]&op.sm+op.imm
 	var r, cv uint64
+	kind := uint8(lfArith)
 	switch op.cc {
 	case aluADD:
 		r = (a + b) & op.m
@@ -1239,10 +1286,106 @@ func (c *CPU) rmwStep(op *blockOp) bool {
 		r = a & b
 	case aluOR:
 		r = a | b
-	default: // aluXOR
+	case aluXOR:
 		r = a ^ b
+	case aluADC:
+		r = (a + b + b2u(c.cf())) & op.m
+		cv = (a & b) | ((a | b) &^ r)
+	case aluSBB:
+		r = (a - b - b2u(c.cf())) & op.m
+		cv = (^a & b) | (^(a ^ b) & r)
+	case rmwINC:
+		c.keepCF()
+		r = (a + 1) & op.m
+		cv, kind = (a&1)|((a|1)&^r), lfKeepCF
+	case rmwDEC:
+		c.keepCF()
+		r = (a - 1) & op.m
+		cv, kind = (^a&1)|(^(a^1)&r), lfKeepCF
+	case rmwNEG:
+		r = -a & op.m
+		cv = (^uint64(0) & a) | (^a & r)
+	case rmwNOT:
+		stPage(p, addr, sz, ^a)
+		return true
+	case rmwXADD:
+		r = (a + b) & op.m
+		cv = (a & b) | ((a | b) &^ r)
+		c.putSized(op.d, sz, a)
+	default: // rmwCMPXCHG: the flags of the accumulator minus the destination
+		acc := c.GPR[RAX] & op.m
+		r = a
+		if acc == a {
+			r = b
+		} else {
+			c.putSized(RAX, sz, a)
+		}
+		stPage(p, addr, sz, r)
+		d := (acc - a) & op.m
+		c.lf = lazyFlags{res: d, cv: (^acc & a) | (^(acc ^ a) & d), msb: op.msb, kind: lfArith}
+		return true
 	}
 	stPage(p, addr, sz, r)
-	c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
+	c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: kind}
 	return true
+}
+
+var (
+	opCALL = uint16(opByName["CALL"])
+	opRET  = uint16(opByName["RET"])
+)
+
+// ctlKind returns the inline step kind of control transfer u, at offset rel of a block
+// built in 64-bit mode, and sets op's operands for it, or returns op.kind unchanged.
+// (A 64-bit mode stack is flat and 64 bits wide; a near branch's operand size is 64.)
+func ctlKind(op *blockOp, u *uop, rel uint64) uint8 {
+	if u.osize != 8 || u.lock {
+		return op.kind
+	}
+	op.jrel, op.jlen, op.jimm, op.josz = rel, u.len, u.imm, 8
+	switch {
+	case u.op == opCALL && u.nargs == 1 && u.kind[0] == kRel:
+		return stepCall
+	case u.op == opRET && (u.nargs == 0 || u.nargs == 1 && u.kind[0] == kImm):
+		op.imm = 0
+		if u.nargs == 1 {
+			op.imm = u.imm
+		}
+		return stepRet
+	case (u.op == opCALL || u.op == opJMP) && u.nargs == 1 && u.sz[0] == 8:
+		op.cc = 0
+		if u.op == opCALL {
+			op.cc = 1
+		}
+		switch {
+		case u.kind[0] == kReg && u.r[0]&0x10 == 0:
+			op.d, op.memFirst = u.r[0]&15, false
+		case u.kind[0] == kMem && u.eaFlat:
+			op.memFirst = true
+		default:
+			return op.kind
+		}
+		return stepInd
+	}
+	return op.kind
+}
+
+// indTarget returns the target of indirect branch step op (stepInd) when reading it
+// needs nothing but a TLB hit and it is canonical; ok is false otherwise (and whenever
+// memory accesses take the checking path).
+func (c *CPU) indTarget(op *blockOp) (t uint64, ok bool) {
+	if c.memSlow {
+		return 0, false
+	}
+	if !op.memFirst {
+		t = c.GPR[op.d&15]
+		return t, canonical(t)
+	}
+	u := &op.u
+	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+	if !canonical(addr) {
+		return 0, false
+	}
+	t, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+	return t, ok && canonical(t)
 }

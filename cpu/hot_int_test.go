@@ -135,6 +135,20 @@ var hotIntForms = [][]byte{
 	{0x48, 0x21, 0x44, 0x8B, 0x10},             // and qword ptr [rbx+rcx*4+0x10], rax
 	{0x28, 0x54, 0x8B, 0x10},                   // sub byte ptr [rbx+rcx*4+0x10], dl
 	{0x66, 0x09, 0x34, 0x8B},                   // or word ptr [rbx+rcx*4], si
+	{0x48, 0x0F, 0xB1, 0x14, 0x8B},             // cmpxchg QWORD PTR [rbx+rcx*4],rdx
+	{0x0F, 0xB0, 0x54, 0x8B, 0x10},             // cmpxchg BYTE PTR [rbx+rcx*4+0x10],dl
+	{0x66, 0xF0, 0x0F, 0xB1, 0x34, 0x8B},       // lock cmpxchg WORD PTR [rbx+rcx*4],si
+	// mov rax, [rbx+rcx*4]; cmpxchg [rbx+rcx*4], rdx (equal)
+	{0x48, 0x8B, 0x04, 0x8B, 0x48, 0x0F, 0xB1, 0x14, 0x8B},
+	// mov eax, [rbx+rcx*4+16]; lock cmpxchg [rbx+rcx*4+16], esi (equal)
+	{0x8B, 0x44, 0x8B, 0x10, 0xF0, 0x0F, 0xB1, 0x74, 0x8B, 0x10},
+	{0xF0, 0x29, 0x04, 0x8B},                   // lock sub DWORD PTR [rbx+rcx*4],eax
+	{0xF0, 0x80, 0x0C, 0x8B, 0x81},             // lock or BYTE PTR [rbx+rcx*4],0x81
+	{0xF0, 0x48, 0xFF, 0x0C, 0x8B},             // lock dec QWORD PTR [rbx+rcx*4]
+	{0xF0, 0xF6, 0x1C, 0x8B},                   // lock neg BYTE PTR [rbx+rcx*4]
+	{0x66, 0xF0, 0xF7, 0x54, 0x8B, 0x10},       // lock not WORD PTR [rbx+rcx*4+0x10]
+	{0xF0, 0x48, 0x83, 0x54, 0x8B, 0x10, 0xFD}, // lock adc QWORD PTR [rbx+rcx*4+0x10],-3
+	{0x80, 0x1C, 0x8B, 0x7F},                   // sbb BYTE PTR [rbx+rcx*4],0x7f
 }
 
 // TestIntFastPathFaults runs each form of hotIntForms twice in one run: first at an
@@ -221,8 +235,9 @@ func TestIntFastPathCodeWrite(t *testing.T) {
 		k := byte(len(code) - 5 - 7) // the immediate's offset from the LEA's end
 		code[9], code[12], code[17] = k, k, k+2
 		e.code(code...)
-		e.c.Run(10000) // warm: decode the block and fill the TLB
+		e.c.Run(4) // warm: decode the block and fill the TLB (not up to the HLT, which stays halted)
 		e.code(code...)
+		e.c.GPR[RAX] = 0
 		e.mustHalt(20)
 		if got, want := e.c.GPR[RAX], uint64(0x40302013)^0xFFFF0000; got != want {
 			t.Fatalf("specialise %v: EAX %#x, want %#x", on, got, want)

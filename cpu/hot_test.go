@@ -43,13 +43,18 @@ var hotForms = [][]byte{
 // hotPrefixes leave the flags eager, lazy (ADD) or lazy with CF in RFLAGS (INC).
 var hotPrefixes = [][]byte{{}, {0x48, 0x01, 0xF2}, {0xFF, 0xC2}, {0x80, 0xC2, 0x7F}}
 
-// runHot runs prefix, code and HLT in e from state s and returns the state after.
+// hotWarm fills the TLB's read and write entries of the data page without changing any
+// register, flag or byte of it (push qword [rbx]; pop qword [rbx]), so that the memory
+// forms after it take their TLB-hit paths (restoring a state flushes the TLB).
+var hotWarm = []byte{0xFF, 0x33, 0x8F, 0x03}
+
+// runHot runs hotWarm, prefix, code and HLT in e from state s and returns the state after.
 func runHot(e *testEnv, s State, prefix, code []byte, data []byte) (State, []byte) {
 	e.load(tData, data)
-	e.code(append(append(append([]byte{}, prefix...), code...), 0xF4)...)
+	e.code(append(append(append(append([]byte{}, hotWarm...), prefix...), code...), 0xF4)...)
 	s.RIP = tCode
 	e.c.Restore(s)
-	e.mustHalt(10)
+	e.mustHalt(12)
 	out := make([]byte, len(data))
 	e.m.ReadPhys(tData, out)
 	return e.c.Snapshot(), out

@@ -23,6 +23,8 @@ package cpu
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 
 	"github.com/kppemu/kppemu/mmu"
 )
@@ -308,6 +310,16 @@ func (c *CPU) cmpsRun(src, dst, k uint64, s uint8, repne bool) (uint64, uint64, 
 	ram := c.mem.RAM()
 	bs, bd := ram[ps:ps+nb], ram[pd:pd+nb]
 	var a, v uint64
+	if !repne {
+		// REPE CMPS (memcmp): the first differing byte decides, found eight bytes at a
+		// time.
+		j := mismatch(bs, bd) / uint64(s)
+		if j == k {
+			j = k - 1
+		}
+		a, v = leN(bs[j*uint64(s):], s), leN(bd[j*uint64(s):], s)
+		return j + 1, a, v, a != v
+	}
 	for j := uint64(0); j < k; j++ {
 		a, v = leN(bs[j*uint64(s):], s), leN(bd[j*uint64(s):], s)
 		if (a == v) == repne {
@@ -315,6 +327,21 @@ func (c *CPU) cmpsRun(src, dst, k uint64, s uint8, repne bool) (uint64, uint64, 
 		}
 	}
 	return k, a, v, false
+}
+
+// mismatch returns the index of the first byte where a and b (of equal length) differ,
+// or their length.
+func mismatch(a, b []byte) uint64 {
+	n := uint64(len(a))
+	i := uint64(0)
+	for ; i+8 <= n; i += 8 {
+		if x := binary.LittleEndian.Uint64(a[i:]) ^ binary.LittleEndian.Uint64(b[i:]); x != 0 {
+			return i + uint64(bits.TrailingZeros64(x)>>3)
+		}
+	}
+	for ; i < n && a[i] == b[i]; i++ {
+	}
+	return i
 }
 
 // movs is MOVS m, m.
