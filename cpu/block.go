@@ -180,14 +180,23 @@ const (
 	stepCallOn
 	stepRet
 	stepInd
+
+	// A load at a flat address of op.msb+1 bits into register op.d, merged, sign-extended
+	// or moved on a condition (ldx, memKindLdx).
+	stepLdx
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
 // sets op's operands for it, or returns stepLazy.
 func memKind(op *blockOp, u *uop) uint8 {
+	if specialiseOn && u.op == opLEAVE && u.osize == 8 {
+		// LEAVE in 64-bit mode pops RBP from where RBP points.
+		op.d, op.s = RBP, RBP
+		return stepPop
+	}
 	if specialiseOn && (u.op == opPUSH || u.op == opPOP) && u.nargs == 1 && u.kind[0] == kReg && u.osize == 8 {
 		// The lazy forms of PUSH and POP are those of pushR64 and popR64.
-		op.d = u.r[0] & 15
+		op.d, op.s = u.r[0]&15, RSP
 		if u.op == opPUSH {
 			return stepPush
 		}
@@ -236,7 +245,7 @@ func memKind(op *blockOp, u *uop) uint8 {
 		}
 		return stepSt64
 	}
-	return stepLazy
+	return memKindLdx(op, u)
 }
 
 // lazyMiss runs inline load or store step op by its handler, as a lazy step (the access
@@ -538,6 +547,31 @@ blocks:
 				if f, hit = c.lazyMiss(op); hit {
 					continue
 				}
+			case stepLdx:
+				u := &op.u
+				addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+				if !c.memSlow && canonical(addr) {
+					var v uint64
+					var ok bool
+					switch op.msb {
+					case 7:
+						v, ok = c.mem.TryRead8(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					case 15:
+						v, ok = c.mem.TryRead16(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					case 31:
+						v, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					default:
+						v, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					}
+					if ok {
+						c.ldx(op, v)
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
 			case stepRmw:
 				if c.rmwStep(op) {
 					continue
@@ -581,7 +615,7 @@ blocks:
 					continue
 				}
 			case stepPop:
-				sp := c.GPR[RSP]
+				sp := c.GPR[op.s&15]
 				if !c.memSlow {
 					if v, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0); ok {
 						c.GPR[RSP] = sp + 8
@@ -602,6 +636,8 @@ blocks:
 					switch op.msb {
 					case 7:
 						mv, ok = c.mem.TryRead8(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+					case 15:
+						mv, ok = c.mem.TryRead16(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
 					case 31:
 						mv, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
 					default:
@@ -1257,9 +1293,13 @@ func cmpBranch(op *blockOp, u *uop) {
 		// cmpMI*, testMI*, cmpRM*, testRM*).
 		sz := u.sz[0]
 		switch {
-		case u.kind[0] == kMem && u.kind[1] == kImm && (sz == 1 || sz == 4 || sz == 8):
-			op.memFirst, op.s, op.sm, op.imm = true, 0, 0, u.imm
-		case u.kind[0] == kReg && u.kind[1] == kMem && u.r[0]&0x10 == 0 && (sz == 4 || sz == 8) && u.sz[1] == sz:
+		case sz != 1 && sz != 2 && sz != 4 && sz != 8:
+			return
+		case u.kind[0] == kMem && u.kind[1] == kImm:
+			op.memFirst, op.s, op.sm, op.imm = true, 0, 0, u.imm&sizeMask[sz]
+		case u.kind[0] == kMem && u.kind[1] == kReg && u.r[1]&0x10 == 0 && u.sz[1] == sz:
+			op.memFirst, op.s, op.sm, op.imm = true, u.r[1]&15, sizeMask[sz], 0
+		case u.kind[0] == kReg && u.kind[1] == kMem && u.r[0]&0x10 == 0 && u.sz[1] == sz:
 			op.memFirst, op.s, op.sm, op.imm = false, u.r[0]&15, sizeMask[sz], 0
 		default:
 			return

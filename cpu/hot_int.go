@@ -31,8 +31,13 @@ var lazyIntOps = func() (t [4096]bool) {
 
 // markLazyInt sets u.lazy for the forms of lazyIntOps with exactly one memory operand
 // (not RIP-relative) and register or immediate others; a LOCK prefix changes nothing in
-// these handlers.
+// these handlers. LEAVE in 64-bit mode is lazy too: its handler reaches memory only
+// through c.pop.
 func markLazyInt(u *uop) {
+	if u.op == opLEAVE && u.osize == 8 {
+		u.lazy = true
+		return
+	}
 	if !lazyIntOps[u.op&4095] || u.nargs == 0 || u.eaForm == eaRIP {
 		return
 	}
@@ -50,6 +55,7 @@ func markLazyInt(u *uop) {
 }
 
 var (
+	opLEAVE   = uint16(opByName["LEAVE"])
 	opNEG     = uint16(opByName["NEG"])
 	opXADD    = uint16(opByName["XADD"])
 	opIMUL    = uint16(opByName["IMUL"])
@@ -193,8 +199,8 @@ func specialiseInt(u *uop) bool {
 			break
 		}
 		switch {
-		case u.nargs == 2 && k1 == kReg && s == 4:
-			fn = imulRR32
+		case u.nargs == 2 && k1 == kReg:
+			fn = pick(s, imulRR32, imulRR64)
 		case u.nargs == 2 && k1 == kMem:
 			fn = pick(s, imulRM32, imulRM64)
 		case u.nargs == 3 && u.kind[2] == kImm && k1 == kReg:
@@ -1195,6 +1201,7 @@ const (
 	rmwNOT
 	rmwXADD    // XADD m, r (op.d: the register)
 	rmwCMPXCHG // CMPXCHG m, r (op.s: the source register)
+	rmwXCHG    // XCHG m, r (op.d: the register)
 )
 
 var opCMPXCHG = uint16(opByName["CMPXCHG"])
@@ -1252,6 +1259,11 @@ func memKindInt(op *blockOp, u *uop) uint8 {
 			return stepLazy
 		}
 		op.cc = rmwCMPXCHG
+	case opXCHG:
+		if u.kind[1] != kReg {
+			return stepLazy
+		}
+		op.cc, op.d = rmwXCHG, op.s
 	default:
 		return stepLazy
 	}
@@ -1307,6 +1319,10 @@ func (c *CPU) rmwStep(op *blockOp) bool {
 		cv = (^uint64(0) & a) | (^a & r)
 	case rmwNOT:
 		stPage(p, addr, sz, ^a)
+		return true
+	case rmwXCHG:
+		stPage(p, addr, sz, b)
+		c.putSized(op.d, sz, a)
 		return true
 	case rmwXADD:
 		r = (a + b) & op.m
@@ -1388,4 +1404,63 @@ func (c *CPU) indTarget(op *blockOp) (t uint64, ok bool) {
 	}
 	t, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
 	return t, ok && canonical(t)
+}
+
+// Loads of stepLdx (op.cc).
+const (
+	ldxMerge  = iota // MOV r8/r16, m: the low bits op.m of op.d
+	ldxSext32        // MOVSX r32, m8/m16
+	ldxSext64        // MOVSX r64, m8/m16, MOVSXD r64, m32
+	ldxCmov32        // CMOVcc r32, m32 (condition op.jcc)
+	ldxCmov64        // CMOVcc r64, m64
+)
+
+// memKindLdx returns stepLdx for a lazy load u into a register that memKind leaves (MOV
+// r8/r16, MOVSX, MOVSXD, CMOVcc from memory at a flat address) and sets op's operands
+// for it, or returns stepLazy.
+func memKindLdx(op *blockOp, u *uop) uint8 {
+	if u.nargs != 2 || u.kind[0] != kReg || u.kind[1] != kMem || !u.eaFlat || u.r[0]&0x10 != 0 {
+		return stepLazy
+	}
+	s, ms := u.sz[0], u.sz[1]
+	switch {
+	case u.op == opMOV && (s == 1 || s == 2) && ms == s:
+		op.cc, op.m = ldxMerge, sizeMask[s]
+	case (u.op == opMOVSX && (ms == 1 || ms == 2) || u.op == opMOVSXD && ms == 4) && s == 8:
+		op.cc = ldxSext64
+	case u.op == opMOVSX && (ms == 1 || ms == 2) && s == 4:
+		op.cc = ldxSext32
+	case isCMOVOp[u.op&4095] && (s == 4 || s == 8) && ms == s:
+		op.cc, op.jcc = ldxCmov32, u.aux
+		if s == 8 {
+			op.cc = ldxCmov64
+		}
+	default:
+		return stepLazy
+	}
+	op.d, op.msb = u.r[0]&15, ms*8-1
+	return stepLdx
+}
+
+// ldx completes load step op (stepLdx) with the value v it read; it computes what movRM8,
+// movRM16, movsxRM8d and the other handlers of those forms compute.
+func (c *CPU) ldx(op *blockOp, v uint64) {
+	sh := 63 - op.msb&63
+	switch op.cc {
+	case ldxMerge:
+		c.GPR[op.d&15] = c.GPR[op.d&15]&^op.m | v
+	case ldxSext32:
+		c.GPR[op.d&15] = uint64(uint32(int64(v<<sh) >> sh))
+	case ldxSext64:
+		c.GPR[op.d&15] = uint64(int64(v<<sh) >> sh)
+	case ldxCmov32:
+		if !c.cond(op.jcc) {
+			v = c.GPR[op.d&15] & 0xFFFFFFFF
+		}
+		c.GPR[op.d&15] = v
+	default:
+		if c.cond(op.jcc) {
+			c.GPR[op.d&15] = v
+		}
+	}
 }

@@ -106,7 +106,8 @@ func TestFusedMemoryPairs(t *testing.T) {
 		{0x81, 0x3C, 0x8B, 0x78, 0x56, 0x34, 0x92}, {0x48, 0x83, 0x3C, 0x8B, 0xFB}, {0xF7, 0x04, 0x8B, 0x78, 0x56, 0x34, 0x12},
 		{0x48, 0xF7, 0x04, 0x8B, 0x78, 0x56, 0x34, 0x92}, {0x3B, 0x04, 0x8B}, {0x48, 0x3B, 0x04, 0x8B},
 		{0x4C, 0x3B, 0x04, 0x8B}, {0x85, 0x04, 0x8B}, {0x48, 0x85, 0x04, 0x8B}, {0x39, 0x04, 0x8B},
-		{0x66, 0x83, 0x3C, 0x8B, 0x05},
+		{0x66, 0x83, 0x3C, 0x8B, 0x05}, {0x38, 0x04, 0x8B}, {0x66, 0x39, 0x04, 0x8B}, {0x3A, 0x04, 0x8B},
+		{0x66, 0x3B, 0x04, 0x8B}, {0x84, 0x04, 0x8B}, {0x48, 0x39, 0x04, 0x8B}, {0x66, 0x85, 0x04, 0x8B},
 	}
 	checkFusedPairs(t, firsts, 11, 20, true)
 }
@@ -201,7 +202,8 @@ func TestFusedPairs(t *testing.T) {
 
 // checkFusedPairs runs each of firsts followed by every Jcc (nop; first; jcc +1; hlt;
 // hlt: the branch lands on the second HLT; the NOP runs on the run loop's service
-// path after Restore, so the pair starts a block) from n random states each, with
+// path after Restore, so the pair starts a block; with data hotWarm replaces the NOP)
+// from n random states each, with
 // block dispatch and one instruction at a time: registers, flags, RIP and the
 // instruction count must agree. With data, RBX points at 512 random bytes (zeroed at
 // [rbx+rcx*4] a third of the time) that the pair may read.
@@ -210,9 +212,13 @@ func checkFusedPairs(t *testing.T, firsts [][]byte, seed int64, n int, data bool
 	envs := [2]*testEnv{newTestEnv(t, 0), newTestEnv(t, 0)}
 	envs[1].c.SetBlockDispatch(false)
 	base := envs[0].c.Snapshot()
+	lead := []byte{0x90}
+	if data {
+		lead = hotWarm // the pair's memory access is then a TLB hit
+	}
 	for _, first := range firsts {
 		for cc := byte(0); cc < 16; cc++ {
-			code := append(append([]byte{0x90}, first...), 0x70|cc, 0x01, 0xF4, 0xF4)
+			code := append(append(append([]byte{}, lead...), first...), 0x70|cc, 0x01, 0xF4, 0xF4)
 			for i := 0; i < n; i++ {
 				s := base
 				for r := range s.GPR {
