@@ -182,7 +182,7 @@ const (
 	stepInd
 
 	// A load at a flat address of op.msb+1 bits into register op.d, merged, sign-extended
-	// or moved on a condition (ldx, memKindLdx).
+	// or moved on a condition, or LEAVE in 64-bit mode (ldxStep, memKindLdx).
 	stepLdx
 )
 
@@ -190,13 +190,12 @@ const (
 // sets op's operands for it, or returns stepLazy.
 func memKind(op *blockOp, u *uop) uint8 {
 	if specialiseOn && u.op == opLEAVE && u.osize == 8 {
-		// LEAVE in 64-bit mode pops RBP from where RBP points.
-		op.d, op.s = RBP, RBP
-		return stepPop
+		op.cc = ldxLeave
+		return stepLdx
 	}
 	if specialiseOn && (u.op == opPUSH || u.op == opPOP) && u.nargs == 1 && u.kind[0] == kReg && u.osize == 8 {
 		// The lazy forms of PUSH and POP are those of pushR64 and popR64.
-		op.d, op.s = u.r[0]&15, RSP
+		op.d = u.r[0] & 15
 		if u.op == opPUSH {
 			return stepPush
 		}
@@ -548,25 +547,8 @@ blocks:
 					continue
 				}
 			case stepLdx:
-				u := &op.u
-				addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
-				if !c.memSlow && canonical(addr) {
-					var v uint64
-					var ok bool
-					switch op.msb {
-					case 7:
-						v, ok = c.mem.TryRead8(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
-					case 15:
-						v, ok = c.mem.TryRead16(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
-					case 31:
-						v, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
-					default:
-						v, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
-					}
-					if ok {
-						c.ldx(op, v)
-						continue
-					}
+				if c.ldxStep(op) {
+					continue
 				}
 				var hit bool
 				if f, hit = c.lazyMiss(op); hit {
@@ -615,7 +597,7 @@ blocks:
 					continue
 				}
 			case stepPop:
-				sp := c.GPR[op.s&15]
+				sp := c.GPR[RSP]
 				if !c.memSlow {
 					if v, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0); ok {
 						c.GPR[RSP] = sp + 8
@@ -672,11 +654,7 @@ blocks:
 			case stepJmpOn:
 				continue
 			case stepCall, stepCallOn:
-				jip = c.blkRIP + op.jrel
-				next = jip + uint64(op.jlen)
-				if sp := c.GPR[RSP] - 8; canonical(next+op.jimm) && !c.memSlow &&
-					c.mem.TryWrite64(mmu.VAddr(sp), next, c.user, c.RFLAGS&FlagAC != 0) {
-					c.GPR[RSP] = sp
+				if c.callStep(op) {
 					if op.kind == stepCallOn {
 						continue
 					}
@@ -685,29 +663,10 @@ blocks:
 				}
 				c.setStep(op)
 				f = op.u.fn(c, &op.u)
-			case stepRet:
-				if sp := c.GPR[RSP]; !c.memSlow {
-					if t, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0); ok && canonical(t) {
-						c.GPR[RSP] = sp + 8 + op.imm
-						jip, next = c.blkRIP+op.jrel, t
-						goto leave
-					}
-				}
-				c.setStep(op)
-				f = op.u.fn(c, &op.u)
-			case stepInd:
-				if t, ok := c.indTarget(op); ok {
+			case stepRet, stepInd:
+				if next = c.retStep(op); next != 0 {
 					jip = c.blkRIP + op.jrel
-					next = jip + uint64(op.jlen)
-					if op.cc == 0 {
-						next = t
-						goto leave
-					}
-					if sp := c.GPR[RSP] - 8; c.mem.TryWrite64(mmu.VAddr(sp), next, c.user, c.RFLAGS&FlagAC != 0) {
-						c.GPR[RSP] = sp
-						next = t
-						goto leave
-					}
+					goto leave
 				}
 				c.setStep(op)
 				f = op.u.fn(c, &op.u)

@@ -1386,6 +1386,49 @@ func ctlKind(op *blockOp, u *uop, rel uint64) uint8 {
 	return op.kind
 }
 
+// callStep pushes the return address of CALL rel step op (stepCall, stepCallOn) when
+// the push is a TLB hit and the target canonical, and reports whether it did.
+func (c *CPU) callStep(op *blockOp) bool {
+	next := c.blkRIP + op.jrel + uint64(op.jlen)
+	sp := c.GPR[RSP] - 8
+	if !canonical(next+op.jimm) || c.memSlow || !c.mem.TryWrite64(mmu.VAddr(sp), next, c.user, c.RFLAGS&FlagAC != 0) {
+		return false
+	}
+	c.GPR[RSP] = sp
+	return true
+}
+
+// retStep runs RET or indirect branch step op (stepRet, stepInd) when its memory
+// accesses are TLB hits and its target is canonical, and returns the target; 0 when it
+// did not run (0 is never the target: a step whose target is 0 takes its handler).
+func (c *CPU) retStep(op *blockOp) uint64 {
+	if op.kind == stepRet {
+		sp := c.GPR[RSP]
+		if c.memSlow {
+			return 0
+		}
+		t, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0)
+		if !ok || !canonical(t) || t == 0 {
+			return 0
+		}
+		c.GPR[RSP] = sp + 8 + op.imm
+		return t
+	}
+	t, ok := c.indTarget(op)
+	if !ok || t == 0 {
+		return 0
+	}
+	if op.cc != 0 {
+		next := c.blkRIP + op.jrel + uint64(op.jlen)
+		sp := c.GPR[RSP] - 8
+		if !c.mem.TryWrite64(mmu.VAddr(sp), next, c.user, c.RFLAGS&FlagAC != 0) {
+			return 0
+		}
+		c.GPR[RSP] = sp
+	}
+	return t
+}
+
 // indTarget returns the target of indirect branch step op (stepInd) when reading it
 // needs nothing but a TLB hit and it is canonical; ok is false otherwise (and whenever
 // memory accesses take the checking path).
@@ -1413,6 +1456,7 @@ const (
 	ldxSext64        // MOVSX r64, m8/m16, MOVSXD r64, m32
 	ldxCmov32        // CMOVcc r32, m32 (condition op.jcc)
 	ldxCmov64        // CMOVcc r64, m64
+	ldxLeave         // LEAVE in 64-bit mode: RBP popped from where RBP points
 )
 
 // memKindLdx returns stepLdx for a lazy load u into a register that memKind leaves (MOV
@@ -1442,9 +1486,42 @@ func memKindLdx(op *blockOp, u *uop) uint8 {
 	return stepLdx
 }
 
-// ldx completes load step op (stepLdx) with the value v it read; it computes what movRM8,
-// movRM16, movsxRM8d and the other handlers of those forms compute.
-func (c *CPU) ldx(op *blockOp, v uint64) {
+// ldxStep runs load step op (stepLdx) when its access is a TLB hit and reports whether
+// it did; it computes what movRM8, movRM16, movsxRM8d, cmovRM32, leave and the other
+// handlers of those forms compute.
+func (c *CPU) ldxStep(op *blockOp) bool {
+	if c.memSlow {
+		return false
+	}
+	if op.cc == ldxLeave {
+		sp := c.GPR[RBP]
+		v, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0)
+		if ok {
+			c.GPR[RSP] = sp + 8
+			c.GPR[RBP] = v
+		}
+		return ok
+	}
+	u := &op.u
+	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+	if !canonical(addr) {
+		return false
+	}
+	var v uint64
+	var ok bool
+	switch op.msb {
+	case 7:
+		v, ok = c.mem.TryRead8(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+	case 15:
+		v, ok = c.mem.TryRead16(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+	case 31:
+		v, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+	default:
+		v, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+	}
+	if !ok {
+		return false
+	}
 	sh := 63 - op.msb&63
 	switch op.cc {
 	case ldxMerge:
@@ -1463,4 +1540,5 @@ func (c *CPU) ldx(op *blockOp, v uint64) {
 			c.GPR[op.d&15] = v
 		}
 	}
+	return true
 }
