@@ -162,6 +162,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a80_mmio_pte", types: []uint64{abi.PGPageTables}, says: "attack_a80: "},
 		{attack: "attack_a80_mmio_pte lapic", types: []uint64{abi.PGPageTables}, says: "attack_a80: "},
 		{attack: "attack_a81_pit_reload", types: []uint64{abi.PGLocalAPIC}, says: "attack_a81: "},
+		// IOPL 3 in the RFLAGS a sleeping program's return to ring 3
+		// restores (it sleeps 3 s before it reads a port).
+		{attack: "attack_a84_iopl", types: []uint64{abi.PGTaskState}, says: "attack_a84: ",
+			cmdline: "autorun=start fault port;sleep 20;load attack_a84_iopl 1;sleep 3000;poweroff"},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

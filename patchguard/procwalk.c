@@ -280,6 +280,28 @@ static bool stack_top_ok(uint64_t top)
 	return top > KPP_STACK_AREA_BASE && top <= KPP_MMIO_AREA_BASE && (top - KPP_STACK_AREA_BASE) % stride == 0;
 }
 
+/* The RFLAGS a user thread's return to ring 3 restores: at the top of its
+ * kernel stack, the third word down, in both frames that get there (an
+ * interrupt or exception from ring 3: SS, RSP, RFLAGS, CS, RIP; a system
+ * call: the program's RSP, RIP, then R11, its RFLAGS). Before its first
+ * entry the thread's top word is 0 and the frame is neither. Ring 3
+ * cannot raise its own I/O privilege level (POPF there leaves it); IOPL
+ * above 0 in a saved frame is a driver handing the program every port. */
+#define RFLAGS_IOPL 0x3000ull
+static bool user_iopl(const struct thread *t, uint64_t *addr)
+{
+	const uint64_t *top = (const uint64_t *)t->stack_top;
+	if (!t->user || !pg_mapped(top - 4, 4 * 8))
+		return false;
+	bool intr = top[-1] == (KPP_SEL_USER_DATA | 3) && top[-4] == (KPP_SEL_USER_CODE | 3);
+	bool sys = top[-1] && top[-2] && top[-1] < KPP_USER_TOP && top[-2] < KPP_USER_TOP;
+	if ((intr || sys) && (top[-3] & RFLAGS_IOPL)) {
+		*addr = (uint64_t)&top[-3];
+		return true;
+	}
+	return false;
+}
+
 bool pg_thread_stacks_bad(uint64_t *addr)
 {
 	uint64_t f = irq_save();
@@ -296,6 +318,8 @@ bool pg_thread_stacks_bad(uint64_t *addr)
 			if (t->magic == OBJ_THREAD && t->state != THREAD_DEAD && !stack_top_ok(t->stack_top)) {
 				*addr = (uint64_t)&t->stack_top;
 				bad = true;
+			} else if (t->magic == OBJ_THREAD && t->state != THREAD_DEAD) {
+				bad = user_iopl(t, addr);
 			}
 		}
 	}

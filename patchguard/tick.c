@@ -17,7 +17,8 @@
  *    longer than BUSY_MAX_TICKS;
  *  - the watchdog: its interrupt unmasked at the PIC (unless its checks
  *    ride on the NMI), PIT channel 0 still programmed as it armed it
- *    (read-back status, and a count no larger than its reload), and its heartbeat;
+ *    (read-back status, and a count no larger than its reload and in its
+ *    phase against the PM timer), and its heartbeat;
  *  - the NMI watchdog's heartbeat (nmi.c);
  *  - that passes happen at all: each context's own pass count, read
  *    through its slot (context.c), must move at least once per the
@@ -48,6 +49,13 @@
 #define PIT_READ_BACK_CH0 0xC2 /* read-back: status and count, channel 0 */
 #define PIT_STATUS_SETUP 0x3F         /* access mode, operating mode, BCD */
 #define PIT_SETUP_WATCHDOG 0x34       /* lobyte/hibyte, mode 2, binary */
+#define PM_TIMER 0x608
+#define PM_MASK 0xFFFFFFu
+#define PM_HZ 3579545u
+#define PIT_HZ 1193182u
+#define PHASE_TOL 256   /* PIT counts (215 us): an NMI between the two reads */
+#define PHASE_WINDOW 32 /* samples */
+#define PHASE_MISSES 6  /* of them off, and the reload is not the one set up */
 #define HOUSEKEEPING_TICKS KPP_TICK_HZ
 #define HOUSEKEEPING_GRACE (KPP_TICK_HZ / 5)
 
@@ -83,6 +91,11 @@ static uint64_t pass_seen[2];
  * timer path re-arms only after a pass, so a due tick that moved later
  * with no pass of context 0 in between is a re-arm from elsewhere (A52). */
 static uint64_t due_seen, due_passes;
+/* PIT channel 0's phase against the ACPI PM timer (both run off the
+ * machine's one clock; no instruction sets the PM timer): the previous
+ * sample, the last PHASE_WINDOW outcomes and how many of them missed. */
+static bool phase_on;
+static uint32_t phase_pm, phase_pos, phase_bits, phase_misses;
 
 static void check_passes(uint64_t now)
 {
@@ -193,6 +206,37 @@ static void check_tsc(uint64_t now)
 	pg.window_calls = 0;
 }
 
+static uint32_t pm_read(void)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)PM_TIMER));
+	return v;
+}
+
+/* A rate generator's count, from n down to 1, as a position in [0, n). */
+static uint32_t pit_pos(uint32_t count) { return (count ? count : 0x10000) % pg.pit_count; }
+
+/* Where the count should be now, from where it was and the PM time since,
+ * if the channel still counts down from pg.pit_count: a shorter reload
+ * (the watchdog and the NMI sped up, their stall count blinded) wraps
+ * earlier, a restart moves the phase. Off by more than an NMI could
+ * delay one read on PHASE_MISSES of PHASE_WINDOW samples is 0x17; a host
+ * that stalled the guest moves both clocks alike. */
+static void check_phase(uint32_t pm, uint32_t count)
+{
+	uint32_t n = pg.pit_count, pos = pit_pos(count);
+	uint64_t e = (uint64_t)((pm - phase_pm) & PM_MASK) * PIT_HZ / PM_HZ;
+	uint32_t want = (uint32_t)((phase_pos + n - e % n) % n);
+	uint32_t d = want > pos ? want - pos : pos - want;
+	uint32_t miss = (n - d < d ? n - d : d) > PHASE_TOL;
+	phase_misses += miss - (phase_bits >> (PHASE_WINDOW - 1));
+	phase_bits = phase_bits << 1 | miss;
+	phase_pm = pm;
+	phase_pos = pos;
+	if (phase_misses >= PHASE_MISSES)
+		pg_fail(&pg.wd_beat, PIT_CH0, KPP_PG_LOCAL_APIC);
+}
+
 /* The full checks, on one tick in stride_mask + 1 (every tick but in the
  * windows profile, whose overhead budget is a hundred times smaller). Out
  * of line, so that the other ticks pay for no register saves. */
@@ -210,9 +254,12 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		 * rate generator it was set up as. */
 		if (!wd_nmi && (inb(PIC1_DATA) & PIC_IRQ0))
 			pg_fail(&pg.wd_beat, PIC1_DATA, KPP_PG_LOCAL_APIC);
+		uint32_t pm = phase_on ? pm_read() : 0;
 		outb(PIT_CMD, PIT_READ_BACK_CH0);
 		uint32_t status = inb(PIT_CH0), count = inb(PIT_CH0);
 		count |= (uint32_t)inb(PIT_CH0) << 8;
+		if (phase_on)
+			check_phase(pm, count);
 		/* A rate generator counts down from its reload count to 1; a
 		 * count above the one it was set up with (0 reads as 65536) is
 		 * a reload made larger: the watchdog and the NMI slowed. */
@@ -281,4 +328,15 @@ void pg_tick_start(void)
 		pass_seen[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
 	due_seen = pg.timer->due;
 	due_passes = pass_seen[0];
+	if (wd_armed && pg.pit_count) {
+		uint32_t pm = pm_read();
+		outb(PIT_CMD, PIT_READ_BACK_CH0);
+		(void)inb(PIT_CH0);
+		uint32_t count = inb(PIT_CH0);
+		count |= (uint32_t)inb(PIT_CH0) << 8;
+		phase_on = pm != ~0u && !(pm & ~PM_MASK);
+		phase_pm = pm;
+		phase_pos = pit_pos(count);
+		phase_bits = phase_misses = 0;
+	}
 }

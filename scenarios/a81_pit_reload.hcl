@@ -24,3 +24,49 @@ scenario "a81_pit_slow" {
     serial = "attack_a81: PIT channel 0's count doubled"
   }
 }
+
+scenario "a81_pit_fast" {
+  description = "A81: PIT channel 0's count halved"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a81_pit_reload"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a81_pit_reload fast"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a81: PIT channel 0's count halved"
+  }
+}
+
+# In the fast profile the channel's count is already its largest (65536):
+# only a shorter one is left to the attacker.
+scenario "a81_pit_fast_profile" {
+  description = "A81: PIT channel 0's count halved, fast profile"
+  append      = "pg.profile=fast"
+  max_time    = "8s"
+  requires    = ["driver:attack_a81_pit_reload"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a81_pit_reload fast"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17"
+    within      = "2s"
+  }
+  expect {
+    serial = "attack_a81: PIT channel 0's count halved"
+  }
+}

@@ -1,4 +1,4 @@
-/* fault [read|write|exec|kernel|ud|div|gp|stack]: do something ring 3 may
+/* fault [read|write|exec|kernel|ud|div|gp|stack|port]: do something ring 3 may
  * not do; the kernel kills only this process with a console line. */
 #include "kpp.h"
 
@@ -36,6 +36,14 @@ int main(int argc, char **argv)
 		__asm__ volatile("cli");
 	else if (!strcmp(what, "stack"))
 		sink = (uint64_t)recurse(0);
+	else if (!strcmp(what, "port")) {
+		/* Port I/O: no bit of the TSS's I/O map, IOPL 0. Asleep first,
+		 * so a driver has time to edit what the return restores. */
+		sleep_ms(3000);
+		uint8_t v;
+		__asm__ volatile("inb $0x61, %0" : "=a"(v));
+		sink = v;
+	}
 	printf("fault: survived\n");
 	return 1;
 }
