@@ -43,6 +43,7 @@ static void verify_state(struct pg_context *c)
 	    pg.ioapic != c->ioapic || pg.ioapic_lo != c->ioapic_lo || pg.ioapic_hi != c->ioapic_hi ||
 	    pg.nmi_idle_max != c->nmi_idle_max || pg.pit_count != c->pit_count)
 		pg_detect(c, &pg, (uint64_t)&pg, KPP_PG_CHECKER_CONTEXT);
+	pg_records_check();
 }
 
 struct pg_context *pg_open(int i)
@@ -64,7 +65,7 @@ struct pg_context *pg_open(int i)
 	pg.busy_since = ticks();
 	pg.busy = true;
 	pg.hold--;
-	if (pg.live)
+	if (pg.live || pg_records_armed())
 		verify_state(c);
 	return c;
 }

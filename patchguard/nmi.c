@@ -80,6 +80,16 @@
 static uint64_t nmi_tick, nmi_passes[2], nmi_count, nmi_stride;
 static uint32_t nmi_idle, nmi_since_check, nmi_deferred, nmi_waited, nmi_idle_limit, nmi_off;
 static bool nmi_due, nmi_on, nmi_dead, nmi_watch;
+/* The running counts above and the probe's round, hashed under the own key
+ * (records.c) at the end of every NMI and verified at the start of the
+ * next (not in the windows profile, as sealed at arming); the constant
+ * records are compared on every NMI in the test profile, on one in
+ * RECORDS_FAST (drawn) in fast and one in RECORDS_WINDOWS in windows (by
+ * the NMI's count: the windows profile's budget leaves no room for a
+ * draw on every NMI). */
+#define RECORDS_FAST 4
+#define RECORDS_WINDOWS 256
+static uint64_t nmi_tag;
 
 static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
 {
@@ -131,7 +141,39 @@ static struct {
 	uint64_t first, pages;
 	struct probe_page page[PROBE_PAGES];
 } probe;
-static uint64_t probe_done[PROBE_PAGES / 64], probe_left, probe_nmis, probe_mask, probe_per;
+/* The pages the round has probed: each word XORed with a pad drawn from
+ * the own key and the round's number, so that memory does not tell which
+ * pages the round has yet to visit. */
+static uint64_t probe_done[PROBE_PAGES / 64], probe_left, probe_nmis, probe_mask, probe_per, probe_round;
+
+static uint64_t probe_pad(uint64_t own, unsigned k) { return pg_mix64(own + (probe_round * 4 + k + 1) * PG_GOLDEN); }
+
+static uint64_t nmi_state_tag(void)
+{
+	const uint64_t w[] = {nmi_tick,
+			      nmi_passes[0],
+			      nmi_passes[1],
+			      nmi_count,
+			      nmi_idle | (uint64_t)nmi_since_check << 32,
+			      nmi_deferred | (uint64_t)nmi_waited << 32,
+			      nmi_off | (uint64_t)nmi_due << 32 | (uint64_t)nmi_dead << 40,
+			      probe_done[0],
+			      probe_left,
+			      probe_nmis,
+			      probe_round};
+	return pg_tag(w, sizeof w);
+}
+
+uint32_t pg_nmi_records(uint64_t *w)
+{
+	w[0] = nmi_idle_limit | (uint64_t)nmi_on << 32 | (uint64_t)nmi_watch << 33;
+	w[1] = probe_per;
+	w[2] = probe_mask;
+	w[3] = nmi_stride;
+	w[4] = probe.first;
+	w[5] = probe.pages;
+	return 6;
+}
 
 const void *pg_probe_table(size_t *size)
 {
@@ -214,23 +256,25 @@ static void probe_page(void)
 	if (pg.hold || pg.stopping || !probe.pages)
 		return;
 	uint64_t pages = probe.pages;
-	uint64_t r = pg_entropy();
+	uint64_t r = pg_entropy(), own = pg_own_key();
 	/* The page: drawn now, from fresh entropy, among those not probed yet
-	 * in this round; nothing stored tells which one comes next. */
+	 * in this round; nothing stored tells which one comes next, nor (the
+	 * pad) which ones the round has left. */
 	if (probe_left == 0 || probe_left > pages) {
+		probe_round++;
 		for (unsigned k = 0; k < PROBE_PAGES / 64; k++)
-			probe_done[k] = 0;
+			probe_done[k] = probe_pad(own, k);
 		probe_left = pages;
 	}
 	uint64_t j = r % probe_left, p = 0;
 	for (; p < pages; p++)
-		if (!(probe_done[p / 64] >> (p % 64) & 1) && j-- == 0)
+		if (!((probe_done[p / 64] ^ probe_pad(own, p / 64)) >> (p % 64) & 1) && j-- == 0)
 			break;
 	if (p == pages) { /* the round's record does not add up: a new round */
 		probe_left = 0;
 		return;
 	}
-	probe_done[p / 64] |= 1ull << (p % 64);
+	probe_done[p / 64] ^= 1ull << (p % 64);
 	probe_left--;
 	r = pg_mix64(r);
 	if (!probe.page[p].n)
@@ -275,9 +319,19 @@ void pg_nmi(const struct trap_frame *tf)
 {
 	uint64_t now = ticks();
 	pg.nmi_beat = now;
+	uint32_t t0 = pg_rdtsc32();
+	/* No flag decides whether this runs: an NMI comes only once
+	 * PatchGuard has routed it (pg_nmi_route, last at arming). The
+	 * records first, so a cleared "on" or a changed limit is seen here. */
+	uint64_t profile = pg_sealed_profile();
+	bool sealed = profile != KPP_PG_PROFILE_WINDOWS;
+	if (sealed ? profile == KPP_PG_PROFILE_TEST || pg_entropy() % RECORDS_FAST == 0
+		   : !(nmi_count & (RECORDS_WINDOWS - 1)))
+		pg_records_check();
+	if (sealed && nmi_state_tag() != nmi_tag)
+		pg_fail(&nmi_tag, (uint64_t)&nmi_tag, KPP_PG_CHECKER_CONTEXT);
 	if (!nmi_on)
 		return;
-	uint32_t t0 = pg_rdtsc32();
 	if (!(++probe_nmis & probe_mask))
 		nmi_probe();
 	/* Started, so armed and live (pg_nmi_start runs just before "live" is
@@ -323,6 +377,8 @@ void pg_nmi(const struct trap_frame *tf)
 		if (!(nmi_count & (WATCH_NMIS - 1)) && !pg.hold && !pg.stopping)
 			pg_watchdog_nmi(now);
 	}
+	if (sealed)
+		nmi_tag = nmi_state_tag();
 	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
 }
 
@@ -342,8 +398,18 @@ void pg_nmi_init(void)
 	pg.ioapic = io;
 	pg.ioapic_hi = lapic_read(LAPIC_ID) & REDIR_HI_MASK;
 	pg.ioapic_lo = REDIR_NMI;
-	ioapic_write(io, NMI_REDIR + 1, pg.ioapic_hi);
-	ioapic_write(io, NMI_REDIR, pg.ioapic_lo);
+}
+
+/* The route itself, the last step of arming (interrupts off): no NMI
+ * comes before every record it checks is in place and sealed. */
+void pg_nmi_route(void)
+{
+	if (pg_sealed_checks())
+		nmi_tag = nmi_state_tag();
+	if (!pg.ioapic)
+		return;
+	ioapic_write(pg.ioapic, NMI_REDIR + 1, pg.ioapic_hi);
+	ioapic_write(pg.ioapic, NMI_REDIR, pg.ioapic_lo);
 }
 
 void pg_nmi_start(void)

@@ -335,6 +335,12 @@ static void arm(void)
 	pg_nmi_start();
 	pg_tick_start();
 	pg.live = true;
+	/* The triggers' own records sealed under the own key, whose cell is
+	 * in the random bytes of a context's block; then the NMI's route. */
+	pg_records_arm(blk[0], blk[0] + block, ctx[0], size);
+	pg_tick_seal();
+	pg_watchdog_seal();
+	pg_nmi_route();
 	irq_restore(f);
 }
 

@@ -323,6 +323,34 @@ bool pg_ioapic_ok(void);  /* the NMI's redirection entry as armed; interrupts of
 const void *pg_probe_table(size_t *size); /* the instruction-fetch probe's sites (a region) */
 void pg_check_exact(struct pg_context *c, bool interrupted); /* every region exact at any moment */
 
+/* records.c: the triggers' own records, sealed under the own key */
+#define PG_RECORDS 64
+#define PG_CELL_ROT 23
+uint64_t pg_own_key(void);
+bool pg_sealed_checks(void);                /* not the windows profile, by the profile sealed at arming */
+/* The profile sealed at arming, from the own key's cell (records.c);
+ * ~0 when the cell is gone. */
+extern uint64_t pg_cell_enc, pg_cell_key;
+static inline uint64_t pg_sealed_profile(void)
+{
+	uint64_t k = pg_cell_key, a = pg_cell_enc ^ ((k << PG_CELL_ROT) | (k >> (64 - PG_CELL_ROT)));
+	if ((a >> 47) != 0x1FFFF || (a & 7))
+		return ~0ull;
+	return ((const volatile uint64_t *)a)[1] ^ k;
+}
+uint64_t pg_tag(const void *p, size_t len); /* keyed hash under the own key */
+uint32_t pg_records(uint64_t *w);           /* the constant records, at most PG_RECORDS words */
+void pg_records_arm(uint8_t *lo, uint8_t *hi, const void *c, uint64_t size);
+void pg_records_check(void);                /* 0x101 when a constant record changed */
+bool pg_records_armed(void);
+uint32_t pg_tick_records(uint64_t *w);
+uint32_t pg_nmi_records(uint64_t *w);
+uint32_t pg_watchdog_records(uint64_t *w);
+uint32_t pg_trigger_records(uint64_t *w);
+void pg_tick_seal(void);                    /* the tick hook's running counts, hashed again */
+void pg_watchdog_seal(void);                /* the PIT watchdog's stall and pace counts, hashed again */
+void pg_nmi_route(void);                    /* the NMI's I/O APIC route, last at arming */
+
 /* selftest.c */
 void pg_selftest_seal(void);
 

@@ -96,8 +96,31 @@ static uint64_t due_seen, due_passes;
  * sample, the last PHASE_WINDOW outcomes and how many of them missed. */
 static bool phase_on;
 static uint32_t phase_pm, phase_pos, phase_bits, phase_misses;
+/* The pass counts last seen and the tick they last moved, hashed under
+ * the own key (records.c) after every look at the passes and verified
+ * before the next (not in the windows profile, as sealed at arming): set
+ * from elsewhere, they are a detection, not a way to make passes look as
+ * if they happened. */
+static uint64_t tick_tag;
 
-static void check_passes(uint64_t now)
+static uint64_t tick_state_tag(void)
+{
+	const uint64_t w[] = {pass_seen[0], pass_seen[1], pass_tick, hold_since};
+	return pg_tag(w, sizeof w);
+}
+
+void pg_tick_seal(void) { tick_tag = pg_sealed_checks() ? tick_state_tag() : 0; }
+
+uint32_t pg_tick_records(uint64_t *w)
+{
+	w[0] = tick_started | (uint64_t)wd_armed << 1 | (uint64_t)nmi_armed << 2 | (uint64_t)wd_nmi << 3;
+	w[1] = pass_max_ticks;
+	w[2] = max_delay_armed;
+	w[3] = pass_mask;
+	return 4;
+}
+
+static void pass_check(uint64_t now)
 {
 	if (pg.max_delay_ticks != max_delay_armed || pg.wd_armed != wd_armed || pg.nmi_armed != nmi_armed ||
 	    pg.wd_on_nmi != wd_nmi)
@@ -123,6 +146,16 @@ static void check_passes(uint64_t now)
 	}
 	if (now - pass_tick > pass_max_ticks)
 		pg_fail(&pg.passes, (uint64_t)&pg.passes, KPP_PG_CHECKER_CONTEXT);
+}
+
+static void check_passes(uint64_t now)
+{
+	bool sealed = pg_sealed_checks();
+	if (sealed && tick_state_tag() != tick_tag)
+		pg_fail(&tick_tag, (uint64_t)&tick_tag, KPP_PG_CHECKER_CONTEXT);
+	pass_check(now);
+	if (sealed)
+		tick_tag = tick_state_tag();
 }
 
 static void check_timer(uint64_t now)

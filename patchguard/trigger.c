@@ -58,6 +58,12 @@ void pg_random_dpc(struct dpc *d, void *arg)
 
 static bool piggy_started; /* its own record, so clearing "live" is seen */
 
+uint32_t pg_trigger_records(uint64_t *w)
+{
+	w[0] = piggy_started;
+	return 1;
+}
+
 /* Every run: the timer path by the plain objects (cancelled, re-pointed or
  * late), as the tick hook compares them, at no cost of a context. Every
  * U[piggy_min, piggy_max] runs (every run in the test profile): the same

@@ -1,4 +1,4 @@
-# The long versions of A27-A66 (docs/patchguard.md): every row over 20
+# The long versions of A27-A72 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1174,4 +1174,139 @@ scenario "a66_report_swallowed_fast_seeds" {
   }
   expect { serial = "\\*\\*\\* PatchGuard: (system service function \\(region type 0xa\\)|function modification \\(region type 0x1\\))" }
   expect { serial = "\\*\\*\\* STOP: 0x00000109" }
+}
+
+scenario "a71_records_cleared_seeds" {
+  seeds       = "1..20"
+  description = "A71: every trigger's started record cleared from the host, then A50"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a50_freeze", "symbol:tick_started", "symbol:wd_started", "symbol:piggy_started", "symbol:nmi_on"]
+
+  step {
+    at     = "29ms"
+    attack = true
+    poke {
+      symbol = "tick_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "29ms"
+    poke {
+      symbol = "wd_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "29ms"
+    poke {
+      symbol = "piggy_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "29ms"
+    poke {
+      symbol = "nmi_on"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at   = "30ms"
+    load = "attack_a50_freeze"
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+}
+
+scenario "a71_records_cleared_fast_seeds" {
+  seeds       = "1..20"
+  description = "A71: every trigger's started record cleared from the host, then A50 (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a50_freeze", "symbol:tick_started", "symbol:wd_started", "symbol:piggy_started", "symbol:nmi_on"]
+
+  step {
+    at     = "5s"
+    attack = true
+    poke {
+      symbol = "tick_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "5s"
+    poke {
+      symbol = "wd_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "5s"
+    poke {
+      symbol = "piggy_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "5s"
+    poke {
+      symbol = "nmi_on"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at   = "5001ms"
+    load = "attack_a50_freeze"
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "16s"
+  }
+}
+
+scenario "a72_probe_off_seeds" {
+  seeds       = "1..20"
+  description = "A72: the instruction-fetch probe's rate set to zero pages, then A59's TLB split (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a59_tlb_split", "program:svc", "symbol:probe_per"]
+
+  step {
+    at    = "100ms"
+    start = "svc"
+  }
+  step {
+    at     = "199ms"
+    attack = true
+    poke {
+      symbol = "probe_per"
+      value  = 0
+    }
+  }
+  step {
+    at   = "200ms"
+    load = "attack_a59_tlb_split"
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "16s"
+  }
 }
