@@ -8,6 +8,8 @@
 #include <kpp/kernel.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
+#include <kpp/process.h>
+#include <kpp/sched.h>
 #include <kpp/time.h>
 #include <kpp/trap.h>
 #include "pg.h"
@@ -247,10 +249,97 @@ static bool kernel_routine(const struct pg_context *c, uint64_t f)
 	return f == (uint64_t)c->timer_routine || f == (uint64_t)pg_random_dpc || f == (uint64_t)pg.hk_routine;
 }
 
+/* Is a inside a listed module's image (text or data)? */
+static bool in_listed_image(const struct pg_context *c, uint64_t a)
+{
+	struct module **table = c->modtable;
+	for (uint32_t i = 0; i < MODULE_TABLE_SIZE; i++) {
+		const struct module *m = table[i];
+		if (m && mapped(m, sizeof *m) && a >= m->base && a - m->base < (uint64_t)m->pages * PAGE_SIZE)
+			return true;
+	}
+	return false;
+}
+
+/* A return address into driver code no listed module holds: a word in the
+ * driver area, mapped, outside every listed module's image, whose bytes
+ * before it are a call (E8 rel32, or FF /2 of 2 to 7 bytes). Unloaded
+ * drivers' pages are unmapped, so a stale word of theirs does not count. */
+static bool hidden_return(const struct pg_context *c, uint64_t a)
+{
+	if (a - KPP_DRIVER_AREA_BASE >= KPP_DRIVER_AREA_SIZE || in_listed_image(c, a) || !(vm_pte(a - 7) & PTE_P) ||
+	    !(vm_pte(a - 1) & PTE_P))
+		return false;
+	const uint8_t *p = (const uint8_t *)a;
+	if (p[-5] == 0xE8)
+		return true;
+	for (int k = 2; k <= 7; k++)
+		if (p[-k] == 0xFF && ((p[-k + 1] >> 3) & 7) == 2)
+			return true;
+	return false;
+}
+
+/* The return addresses of a thread's call chain, by its frame pointers
+ * (the kernel and drivers keep them) from rbp while they stay inside its
+ * kernel stack and go up; the chain of a thread not running starts at the
+ * frame switch_context saved (SWITCH_RBP). Only return addresses count:
+ * other words on a stack can be stale (a pointer the loader held into an
+ * image it had not listed yet). */
+#define SWITCH_RBP 6 /* rflags, r15, r14, r13, r12, rbx, rbp, return */
+#define CHAIN_MAX 64
+
+static bool hidden_chain(const struct pg_context *c, const struct thread *t, uint64_t rbp, uint64_t *addr)
+{
+	uint64_t top = t->stack_top, bottom = top - KPP_KERNEL_STACK_SIZE;
+	for (int n = 0; n < CHAIN_MAX && rbp >= bottom && rbp + 16 <= top && !(rbp & 7); n++) {
+		const uint64_t *f = (const uint64_t *)rbp;
+		if (!mapped(f, 16))
+			return false;
+		if (hidden_return(c, f[1])) {
+			*addr = (uint64_t)&f[1];
+			return true;
+		}
+		if (f[0] <= rbp)
+			return false;
+		rbp = f[0];
+	}
+	return false;
+}
+
+/* A thread the scheduler knows (every thread, the ready queue, the
+ * sleepers) whose call chain returns into hidden driver code: a kernel
+ * thread started on a driver's routine cannot block or be preempted
+ * without one, whatever its fields say. Interrupts are off. */
+static bool hidden_thread(const struct pg_context *c, uint64_t *addr)
+{
+	struct thread *lists[3];
+	sched_lists(&lists[0], &lists[1], &lists[2]);
+	const struct thread *cur = current_thread();
+	for (int k = 0; k < 3; k++) {
+		uint32_t walked = 0;
+		for (const struct thread *t = lists[k]; t && walked < 1024; t = k == 0 ? t->all_next : t->run_next, walked++) {
+			if (!mapped(t, sizeof *t))
+				break;
+			if (t->magic != OBJ_THREAD || t->state == THREAD_DEAD)
+				continue;
+			uint64_t rbp = (uint64_t)__builtin_frame_address(0);
+			if (t != cur) {
+				const uint64_t *saved = (const uint64_t *)t->rsp;
+				if (!mapped(saved, 8 * (SWITCH_RBP + 1)))
+					continue;
+				rbp = saved[SWITCH_RBP];
+			}
+			if (hidden_chain(c, t, rbp, addr))
+				return true;
+		}
+	}
+	return false;
+}
+
 static bool check_hidden_code(const struct pg_context *c, uint64_t *addr)
 {
 	uint64_t f = irq_save();
-	bool bad = false;
+	bool bad = hidden_thread(c, addr);
 	uint32_t walked = 0;
 	for (const struct ktimer *t = timer_queue; t && walked < 256 && !bad; t = t->next, walked++) {
 		if (!pg_mapped(t, sizeof *t))

@@ -1,6 +1,7 @@
 # A71 (docs/patchguard.md): the triggers' own records, found by their symbols in the built image
 # and cleared from the host in one step: the tick hook's, the PIT watchdog's and the piggy-back's
-# "started" records and the NMI's "on"; then attack_a50_freeze clears PatchGuard's live and armed
+# "started" records and the NMI's "on"; then attack_a50_freeze (typed at the shell at the same guest
+# time, so it acts after the pokes) clears PatchGuard's live and armed
 # flags, cancels its timer and hooks getpid.
 # Expected: bug check 0x109, region type 0x101 (the records differ from their sealed hash), within
 # each profile's bound.
@@ -10,6 +11,10 @@ scenario "a71_records_cleared" {
   max_time    = "1s"
   requires    = ["driver:attack_a50_freeze", "symbol:tick_started", "symbol:wd_started", "symbol:piggy_started", "symbol:nmi_on"]
 
+  step {
+    at   = "29ms"
+    load = "attack_a50_freeze"
+  }
   step {
     at     = "29ms"
     attack = true
@@ -42,10 +47,6 @@ scenario "a71_records_cleared" {
       value  = 0
       size   = 1
     }
-  }
-  step {
-    at   = "30ms"
-    load = "attack_a50_freeze"
   }
 
   expect {
@@ -62,6 +63,10 @@ scenario "a71_records_cleared_fast" {
   requires    = ["driver:attack_a50_freeze", "symbol:tick_started", "symbol:wd_started", "symbol:piggy_started", "symbol:nmi_on"]
 
   step {
+    at   = "5s"
+    load = "attack_a50_freeze"
+  }
+  step {
     at     = "5s"
     attack = true
     poke {
@@ -93,10 +98,6 @@ scenario "a71_records_cleared_fast" {
       value  = 0
       size   = 1
     }
-  }
-  step {
-    at   = "5001ms"
-    load = "attack_a50_freeze"
   }
 
   expect {

@@ -1,4 +1,4 @@
-# The long versions of A27-A72 (docs/patchguard.md): every row over 20
+# The long versions of A27-A73 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1184,6 +1184,10 @@ scenario "a71_records_cleared_seeds" {
   requires    = ["driver:attack_a50_freeze", "symbol:tick_started", "symbol:wd_started", "symbol:piggy_started", "symbol:nmi_on"]
 
   step {
+    at   = "29ms"
+    load = "attack_a50_freeze"
+  }
+  step {
     at     = "29ms"
     attack = true
     poke {
@@ -1215,10 +1219,6 @@ scenario "a71_records_cleared_seeds" {
       value  = 0
       size   = 1
     }
-  }
-  step {
-    at   = "30ms"
-    load = "attack_a50_freeze"
   }
 
   expect {
@@ -1236,6 +1236,10 @@ scenario "a71_records_cleared_fast_seeds" {
   requires    = ["driver:attack_a50_freeze", "symbol:tick_started", "symbol:wd_started", "symbol:piggy_started", "symbol:nmi_on"]
 
   step {
+    at   = "5s"
+    load = "attack_a50_freeze"
+  }
+  step {
     at     = "5s"
     attack = true
     poke {
@@ -1267,10 +1271,6 @@ scenario "a71_records_cleared_fast_seeds" {
       value  = 0
       size   = 1
     }
-  }
-  step {
-    at   = "5001ms"
-    load = "attack_a50_freeze"
   }
 
   expect {
@@ -1307,6 +1307,94 @@ scenario "a72_probe_off_seeds" {
   expect {
     bugcheck    = "0x109"
     region_type = "0x101"
+    within      = "16s"
+  }
+}
+
+scenario "a73_hidden_thread_seeds" {
+  seeds       = "1..20"
+  description = "A73: a hidden driver's code kept running on a kernel thread of its own"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a73_hidden_thread", "symbol:thread_create", "symbol:thread_sleep_ns"]
+
+  step {
+    at   = "30ms"
+    load = "attack_a73_hidden_thread"
+  }
+  step {
+    at = "40ms"
+    poke {
+      symbol = "attack_a73_hidden_thread!printk_at"
+      value  = "printk"
+      size   = 8
+    }
+  }
+  step {
+    at = "41ms"
+    poke {
+      symbol = "attack_a73_hidden_thread!thread_sleep_at"
+      value  = "thread_sleep_ns"
+      size   = 8
+    }
+  }
+  step {
+    at     = "42ms"
+    attack = true
+    poke {
+      symbol = "attack_a73_hidden_thread!thread_create_at"
+      value  = "thread_create"
+      size   = 8
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x19"
+    within      = "150ms"
+  }
+}
+
+scenario "a73_hidden_thread_fast_seeds" {
+  seeds       = "1..20"
+  description = "A73: a hidden driver's code kept running on a kernel thread of its own (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a73_hidden_thread", "symbol:thread_create", "symbol:thread_sleep_ns"]
+
+  step {
+    at   = "30ms"
+    load = "attack_a73_hidden_thread"
+  }
+  step {
+    at = "40ms"
+    poke {
+      symbol = "attack_a73_hidden_thread!printk_at"
+      value  = "printk"
+      size   = 8
+    }
+  }
+  step {
+    at = "41ms"
+    poke {
+      symbol = "attack_a73_hidden_thread!thread_sleep_at"
+      value  = "thread_sleep_ns"
+      size   = 8
+    }
+  }
+  step {
+    at     = "42ms"
+    attack = true
+    poke {
+      symbol = "attack_a73_hidden_thread!thread_create_at"
+      value  = "thread_create"
+      size   = 8
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x19"
     within      = "16s"
   }
 }
