@@ -330,6 +330,12 @@ void pg_nmi(const struct trap_frame *tf)
 		pg_records_check();
 	if (sealed && nmi_state_tag() != nmi_tag)
 		pg_fail(&nmi_tag, (uint64_t)&nmi_tag, KPP_PG_CHECKER_CONTEXT);
+	/* The stop path masks interrupts before it says it has begun and
+	 * never unmasks them: "stopping" over code that runs with interrupts
+	 * enabled is a flag set from elsewhere, to make the probe and the
+	 * watchdog stand aside. */
+	if (pg.stopping && (tf->rflags & RFLAGS_IF))
+		pg_fail(&pg.stopping, (uint64_t)&pg.stopping, KPP_PG_CHECKER_CONTEXT);
 	if (!nmi_on)
 		return;
 	if (!(++probe_nmis & probe_mask))

@@ -440,6 +440,8 @@ static void seal_caller(uint64_t ret)
 		pg_fail(&pg, ret, KPP_PG_CHECKER_CONTEXT);
 }
 
+static bool seal_verify(struct pg_context *c, const void *base, size_t size, uint32_t type);
+
 bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, const struct pg_callback_layout *layout)
 {
 	seal_caller((uint64_t)__builtin_return_address(0));
@@ -450,10 +452,14 @@ bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, co
 			return false;
 		seal_stride = PG_SEAL_LAYOUT(layout->stride, layout->second, layout->owner);
 	}
-	bool ok = for_contexts(seal_add, base, size, type);
+	/* A base already enrolled is not enrolled again: its bytes must still
+	 * match its seal (a second region over a directly written array would
+	 * seal the write in). */
+	bool known = for_contexts(seal_verify, base, 0, 0);
+	bool ok = !known && for_contexts(seal_add, base, size, type);
 	seal_stride = 0;
 	if (!ok)
-		return false;
+		return known;
 	uint64_t a[5] = {(uint64_t)base, size, type, KPP_PG_KIND_SEALED, pg.nregions++};
 	event_post(KPP_EV_PG_REGION, a, 5, pg_type_name(type));
 	return true;

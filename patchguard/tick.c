@@ -122,6 +122,10 @@ uint32_t pg_tick_records(uint64_t *w)
 
 static void pass_check(uint64_t now)
 {
+	/* A tick runs, so no stop path does (it masks interrupts first and
+	 * never returns): "stopping" is a flag set from elsewhere. */
+	if (pg.stopping)
+		pg_fail(&pg.stopping, (uint64_t)&pg.stopping, KPP_PG_CHECKER_CONTEXT);
 	if (pg.max_delay_ticks != max_delay_armed || pg.wd_armed != wd_armed || pg.nmi_armed != nmi_armed ||
 	    pg.wd_on_nmi != wd_nmi)
 		pg_fail(&pg.max_delay_ticks, (uint64_t)&pg.max_delay_ticks, KPP_PG_CHECKER_CONTEXT);

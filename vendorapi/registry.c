@@ -70,14 +70,13 @@ void va_seal_all(void)
 	}
 }
 
+/* By what PatchGuard has enrolled, not by the list's own flags (plain
+ * data): a list it knows is re-sealed, any other is enrolled. */
 static void reseal(struct va_list *l)
 {
-	if (l->sealed) {
-		pg_seal_update(l->e);
-		pg_seal_update(l);
-	} else {
+	bool known = pg_seal_update(l->e);
+	if (!(pg_seal_update(l) && known))
 		va_seal_all();
-	}
 }
 
 /* --- images --- */
@@ -218,11 +217,10 @@ static status_t begin_write(struct va_list *l, uint64_t *flags)
 		schedule();
 		f = spin_lock_irqsave(&va_lock);
 	}
-	/* What is there now must be what the last change sealed. */
-	if (l->sealed) {
-		pg_seal_verify(l->e);
-		pg_seal_verify(l);
-	}
+	/* What is there now must be what the last change sealed (whatever
+	 * the list's "sealed" flag says: a list not enrolled is a no-op). */
+	pg_seal_verify(l->e);
+	pg_seal_verify(l);
 	*flags = f;
 	return KPP_STATUS_SUCCESS;
 }

@@ -1,4 +1,4 @@
-# The long versions of A27-A73 (docs/patchguard.md): every row over 20
+# The long versions of A27-A75 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1395,6 +1395,117 @@ scenario "a73_hidden_thread_fast_seeds" {
   expect {
     bugcheck    = "0x109"
     region_type = "0x19"
+    within      = "16s"
+  }
+}
+
+scenario "a74_vendor_launder_swap_seeds" {
+  seeds       = "1..20"
+  description = "A74: the image-notify list changed directly (swap), then re-sealed by one legitimate registration"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a74_vendor_launder"]
+
+  step {
+    at     = "31ms"
+    load   = "attack_a74_vendor_launder swap"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x18"
+    within      = "150ms"
+  }
+}
+
+scenario "a74_vendor_launder_count_seeds" {
+  seeds       = "1..20"
+  description = "A74: the image-notify list changed directly (count), then re-sealed by one legitimate registration"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a74_vendor_launder"]
+
+  step {
+    at     = "31ms"
+    load   = "attack_a74_vendor_launder count"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x18"
+    within      = "150ms"
+  }
+}
+
+scenario "a74_vendor_launder_sealed_seeds" {
+  seeds       = "1..20"
+  description = "A74: the image-notify list changed directly (sealed), then re-sealed by one legitimate registration"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a74_vendor_launder", "symbol:all_sealed"]
+
+  step {
+    at     = "30ms"
+    poke {
+      symbol = "all_sealed"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "31ms"
+    load   = "attack_a74_vendor_launder sealed"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x18"
+    within      = "150ms"
+  }
+}
+
+scenario "a75_stand_aside_seeds" {
+  seeds       = "1..20"
+  description = "A75: PatchGuard's stopping flag set with interrupts on, then A59's TLB split"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a75_stand_aside", "program:svc"]
+
+  step {
+    at    = "30ms"
+    start = "svc"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a75_stand_aside"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+}
+
+scenario "a75_stand_aside_fast_seeds" {
+  seeds       = "1..20"
+  description = "A75 in the fast profile"
+  max_time    = "20s"
+  requires    = ["driver:attack_a75_stand_aside", "program:svc"]
+
+  step {
+    at    = "100ms"
+    start = "svc"
+  }
+  step {
+    at     = "200ms"
+    load   = "attack_a75_stand_aside"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
     within      = "16s"
   }
 }
