@@ -117,7 +117,8 @@ uint32_t pg_tick_records(uint64_t *w)
 	w[1] = pass_max_ticks;
 	w[2] = max_delay_armed;
 	w[3] = pass_mask;
-	return 4;
+	w[4] = stride;
+	return 5;
 }
 
 static void pass_check(uint64_t now)

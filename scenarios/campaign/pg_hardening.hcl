@@ -1,4 +1,4 @@
-# The long versions of A27-A75 (docs/patchguard.md): every row over 20
+# The long versions of A27-A76 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1501,6 +1501,60 @@ scenario "a75_stand_aside_fast_seeds" {
     at     = "200ms"
     load   = "attack_a75_stand_aside"
     attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "16s"
+  }
+}
+
+scenario "a76_armed_stride_seeds" {
+  seeds       = "1..20"
+  description = "A76: the tick hook's armed stride set to 2^40 ticks, then A27"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a27_rearm", "symbol:stride"]
+
+  step {
+    at   = "30ms"
+    load = "attack_a27_rearm"
+  }
+  step {
+    at     = "30ms"
+    attack = true
+    poke {
+      symbol = "stride"
+      value  = "0xffffffffff"
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+}
+
+scenario "a76_armed_stride_fast_seeds" {
+  seeds       = "1..20"
+  description = "A76: the tick hook's armed stride set to 2^40 ticks, then A27 (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a27_rearm", "symbol:stride"]
+
+  step {
+    at   = "5s"
+    load = "attack_a27_rearm"
+  }
+  step {
+    at     = "5s"
+    attack = true
+    poke {
+      symbol = "stride"
+      value  = "0xffffffffff"
+    }
   }
 
   expect {
