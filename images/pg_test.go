@@ -157,6 +157,15 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// stride; what the tick hook compares the housekeeping DPC with.
 		{attack: "attack_a68_stride", types: []uint64{abi.PGFunction, abi.PGCheckerContext}, says: "attack_a68: "},
 		{attack: "attack_a69_piggy", types: []uint64{abi.PGCheckerContext}, says: "attack_a69: "},
+		// A vendor list's array pointer moved to a driver's copy, laundered
+		// at once by one legitimate registration: the update path checks
+		// the previous seal first.
+		{attack: "attack_a74_vendor_launder", types: []uint64{abi.PGNotificationCallout}, says: "attack_a74: "},
+		{attack: "attack_a74_vendor_launder sealed", types: []uint64{abi.PGNotificationCallout}, says: "attack_a74: "},
+		// PatchGuard's "stop path begun" flag set with interrupts enabled
+		// (the probe stood aside), then A59's TLB split.
+		{attack: "attack_a75_stand_aside", types: []uint64{abi.PGCheckerContext, abi.PGPageTables}, says: "attack_a59: ",
+			cmdline: "autorun=start svc;sleep 20;load attack_a75_stand_aside;sleep 3000;poweroff"},
 		// The interrupt controllers' register pages mapped to RAM that
 		// reads as the registers did; PIT channel 0's reload doubled.
 		{attack: "attack_a80_mmio_pte", types: []uint64{abi.PGPageTables}, says: "attack_a80: "},
