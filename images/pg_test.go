@@ -166,6 +166,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// (the probe stood aside), then A59's TLB split.
 		{attack: "attack_a75_stand_aside", types: []uint64{abi.PGCheckerContext, abi.PGPageTables}, says: "attack_a59: ",
 			cmdline: "autorun=start svc;sleep 20;load attack_a75_stand_aside;sleep 3000;poweroff"},
+		// PatchGuard's open-context pointer set to a driver's context
+		// (its own stop routine), then A49's spin: the NMI's detection
+		// must still stop through PatchGuard's own routine.
+		{attack: "attack_a77_fake_context", types: []uint64{abi.PGFunction, abi.PGCheckerContext}, says: "attack_a77: ", bound: -1},
 		// The interrupt controllers' register pages mapped to RAM that
 		// reads as the registers did; PIT channel 0's reload doubled.
 		{attack: "attack_a80_mmio_pte", types: []uint64{abi.PGPageTables}, says: "attack_a80: "},

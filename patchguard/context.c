@@ -84,6 +84,24 @@ void pg_close(int i, struct pg_context *c)
 	pg.hold--;
 }
 
+/* The context the interrupted code has open: pg.open when "busy" is set
+ * and a slot leads to it, else NULL. "open" and "busy" are plain data: a
+ * pointer set from elsewhere would choose the context whose checks run
+ * and whose private stop routine a detection calls. */
+struct pg_context *pg_open_now(void)
+{
+	struct pg_context *c = pg.open;
+	if (!pg.busy || !c)
+		return NULL;
+	for (uint32_t i = 0; i < 2 && i < pg.ncontexts; i++) {
+		const volatile struct pg_slot *s = &pg.slot[i];
+		if ((uint64_t)c == (s->enc ^ rotl(s->key, SLOT_ROT)) && pg_mapped(c, sizeof *c) &&
+		    c->magic == PG_CONTEXT_MAGIC)
+			return c;
+	}
+	return NULL;
+}
+
 /* The pass count inside context i, read through its slot without opening
  * it (two words of keystream): the count only a pass increments, under the
  * stream key only a close sets. ~0 when the slot leads to no context (its

@@ -23,8 +23,11 @@ void pg_last_chance(uint32_t code)
 	 * map everything below reads through may be what broke. */
 	pg_rescue_check();
 	/* Stopping from inside a pass: that context is open already. A busy
-	 * flag without an open context (set by someone else) counts for nothing. */
-	struct pg_context *c = pg.busy && pg.open && pg.open->magic == PG_CONTEXT_MAGIC ? pg.open : pg_open(0);
+	 * flag or an open pointer no slot leads to (set by someone else)
+	 * counts for nothing. */
+	struct pg_context *c = pg_open_now();
+	if (!c)
+		c = pg_open(0);
 	pg_check_exact(c, false);
 }
 

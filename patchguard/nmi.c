@@ -302,8 +302,8 @@ static void nmi_check(void)
 	nmi_deferred = 0;
 	nmi_due = false;
 	nmi_since_check = 0;
-	struct pg_context *c = pg.open;
-	bool mine = !(c && pg_mapped(c, sizeof *c) && c->magic == PG_CONTEXT_MAGIC);
+	struct pg_context *c = pg_open_now();
+	bool mine = !c;
 	if (mine) {
 		pg_rescue_check();
 		c = pg_open(0);

@@ -252,6 +252,7 @@ bool pg_thread_stacks_bad(uint64_t *addr);
 
 /* context.c */
 struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure */
+struct pg_context *pg_open_now(void); /* the open context, when a slot leads to it; else NULL */
 void pg_close(int i, struct pg_context *c);
 uint64_t pg_slot_passes(int i); /* context i's own pass count, ~0 when the slot leads to no context */
 uint32_t pg_pass(struct pg_context *c, uint32_t trigger); /* returns the regions checked */

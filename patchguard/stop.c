@@ -351,9 +351,8 @@ STOP_TEXT void pg_report_faulted(void)
 NORETURN void pg_fail(const volatile void *record, uint64_t addr, uint32_t type)
 {
 	cli();
-	struct pg_context *c = pg.busy && pg.open && pg_mapped(pg.open, sizeof *pg.open) &&
-					       pg.open->magic == PG_CONTEXT_MAGIC
-				       ? pg.open
-				       : pg_open(0);
+	struct pg_context *c = pg_open_now();
+	if (!c)
+		c = pg_open(0);
 	pg_detect(c, (const void *)record, addr, type);
 }

@@ -1,4 +1,4 @@
-# The long versions of A27-A76 (docs/patchguard.md): every row over 20
+# The long versions of A27-A77 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1560,6 +1560,45 @@ scenario "a76_armed_stride_fast_seeds" {
   expect {
     bugcheck    = "0x109"
     region_type = "0x101"
+    within      = "16s"
+  }
+}
+
+scenario "a77_fake_context_seeds" {
+  seeds       = "1..20"
+  description = "A77: PatchGuard's open context pointed at a driver's (its stop routine), then A49's spin"
+  append      = "pg.profile=test"
+  max_time    = "2s"
+  requires    = ["driver:attack_a77_fake_context"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a77_fake_context"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1|0x101"
+    within      = "150ms"
+  }
+}
+
+scenario "a77_fake_context_fast_seeds" {
+  seeds       = "1..20"
+  description = "A77 in the fast profile"
+  max_time    = "30s"
+  requires    = ["driver:attack_a77_fake_context"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a77_fake_context"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1|0x101"
     within      = "16s"
   }
 }
