@@ -1,6 +1,7 @@
-/* attack_a74_vendor_launder (A74): a direct change of a vendor list that
- * the dispatchers would follow, laundered by one legitimate registration
- * made at once with interrupts off (no pass in between). The image-notify
+/* attack_a74_vendor_launder (A74): launder a vendor list's descriptor.
+ * A direct change of a vendor list that the dispatchers would follow,
+ * laundered by one legitimate registration made at once with interrupts
+ * off (no pass in between). The image-notify
  * list's descriptor is found through its name string (as attack_a42).
  * Variants (the driver's argument):
  *   swap    the array pointer moved to the driver's own copy of the array,

@@ -1,5 +1,6 @@
-/* attack_a75_stand_aside (A75): make the probe and the watchdog stand
- * aside, then split a text page's translation. Sets PatchGuard's "stop
+/* attack_a75_stand_aside (A75): a TLB split with the probe stood aside.
+ * Makes the probe and the watchdog stand aside, then splits a text page's
+ * translation. Sets PatchGuard's "stop
  * path begun" flag (attack_pg.h; the NMI's instruction-fetch probe and its
  * watchdog checks stand aside while a stop path runs) with interrupts
  * enabled, and keeps running; then does what attack_a59 does (its code,
