@@ -184,11 +184,17 @@ const (
 	// A load at a flat address of op.msb+1 bits into register op.d, merged, sign-extended
 	// or moved on a condition, or LEAVE in 64-bit mode (ldxStep, memKindLdx).
 	stepLdx
+
+	// An x87 instruction of the forms x87Run runs (sub-kind in op.cc; x87inline.go).
+	stepX87
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
 // sets op's operands for it, or returns stepLazy.
 func memKind(op *blockOp, u *uop) uint8 {
+	if k := x87Kind(op, u); k != stepLazy {
+		return k
+	}
 	if specialiseOn && u.op == opLEAVE && u.osize == 8 {
 		op.cc = ldxLeave
 		return stepLdx
@@ -558,6 +564,20 @@ blocks:
 				if c.rmwStep(op) {
 					continue
 				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepX87:
+				// A run of them (op.imm steps) in one call.
+				n := int(op.imm)
+				k := c.x87Run(ops[i : i+n])
+				if k == n {
+					i += n - 1
+					continue
+				}
+				i += k
+				op = &ops[i]
 				var hit bool
 				if f, hit = c.lazyMiss(op); hit {
 					continue
@@ -1087,6 +1107,7 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		b.cnt += b.ops[i].cnt
 		b.ops[i].done = b.cnt
 	}
+	x87Runs(b.ops)
 	c.blockArena.ops = c.blockArena.ops[len(b.ops):]
 	p.addBlock(b)
 	return b

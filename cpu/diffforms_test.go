@@ -6,6 +6,7 @@ func diffForms() []dform {
 	fs = append(fs, sseForms()...)
 	fs = append(fs, x87Forms()...)
 	fs = append(fs, x87HotForms()...)
+	fs = append(fs, x87SeqForms()...)
 	fs = append(fs, xsaveForms()...)
 	fs = append(fs, chainForms()...)
 	fs = append(fs, autoForms()...)

@@ -228,6 +228,11 @@ func (g *dgen) x87Case(mnem string, op []byte, fcw uint16, st ...f80) {
 
 // x87CaseInsn is x87Case for an instruction with a memory operand at memAddr.
 func (g *dgen) x87CaseInsn(mnem string, in insn, memAddr uint64, fcw uint16, st ...f80) {
+	g.x87CaseBody(mnem, func() { g.emit(in, memAddr) }, fcw, st...)
+}
+
+// x87CaseBody is x87Case with the instructions body emits.
+func (g *dgen) x87CaseBody(mnem string, body func(), fcw uint16, st ...f80) {
 	g.spFree = false
 	img, out := uint64(native.StackAddr+0x100), uint64(native.StackAddr+0x200)
 	for i := 0; i < 108; i += 4 {
@@ -254,7 +259,7 @@ func (g *dgen) x87CaseInsn(mnem string, in insn, memAddr uint64, fcw uint16, st 
 	}
 	g.raw(x87Init...)
 	g.raw(x87Op(0xDD, 4, img)...)
-	g.emit(in, memAddr)
+	body()
 	g.raw(x87Op(0xDD, 6, out)...)
 	g.raw(x87Init...)
 	g.c.memIgn = append(g.c.memIgn, memRange{int(out-native.MemAddr) + 12, 16})

@@ -163,46 +163,65 @@ func x87FastSqrt(v f80) (r f80, fl uint16, c1, ok bool) {
 		s = 63
 	}
 	nh, nl := v.man>>(64-s), v.man<<s
-	// An estimate from float64 (within about 2^11 of the root), then one Newton step
-	// q + (N - q*q) / 2q with the residual in 128-bit integers and the quotient in
-	// float64 (it is below 2^13: within one of the root), then the exact integer root.
-	q := uint64(math.MaxUint64)
-	if f := math.Sqrt(float64(nh) * 0x1p64); f < 0x1p64 {
-		q = max(uint64(f), 1<<63)
+	// An estimate q0 from float64 (within 3074 of the root, as float64(N) is within
+	// 2^-53 of N and the root of it within 1.5*2^-53 of sqrt(N)), then one Newton step
+	// in float64, d = (N - q0*q0) / 2q0 with the residual exact in 128-bit integers and
+	// the reciprocal computed alongside it: q0 + d is within 2^-38 of sqrt(N) (the step
+	// leaves (q0-sqrt(N))^2/2q0 < 2^-40, the float64 arithmetic less than 2^-39).
+	y := math.Sqrt(float64(nh) * 0x1p64)
+	inv := 0.5 / y
+	q0 := uint64(math.MaxUint64)
+	if y < 0x1p64 {
+		q0 = uint64(y)
 	}
-	h0, l0 := bits.Mul64(q, q)
+	h0, l0 := bits.Mul64(q0, q0)
 	rl0, b0 := bits.Sub64(nl, l0, 0)
 	rh0, _ := bits.Sub64(nh, h0, b0)
-	if d := (float64(int64(rh0))*0x1p64 + float64(rl0)) / (2 * float64(q)); d >= 0 {
-		if nq := q + uint64(d); nq >= q {
-			q = nq
-		} else {
-			q = math.MaxUint64
-		}
-	} else {
-		q -= min(uint64(-d), q-1<<63)
-	}
-	sq := func(q uint64) (uint64, uint64) { return bits.Mul64(q, q) }
-	above := func(q uint64) bool { // q*q > N
-		h, l := sq(q)
-		return h > nh || h == nh && l > nl
-	}
-	for above(q) {
-		q--
-	}
-	for q != math.MaxUint64 && !above(q+1) {
-		q++
-	}
-	// The remainder N - q*q decides the rounding: above q it is past the half
-	// (sqrt(N) > q + 1/2 exactly when N - q*q > q; never equal to the half).
-	h, l := sq(q)
-	rl, b := bits.Sub64(nl, l, 0)
-	rh, _ := bits.Sub64(nh, h, b)
+	d := (float64(int64(rh0))*0x1p64 + float64(rl0)) * inv
+	fi := math.Floor(d)
+	frac := d - fi
+	q := q0 + uint64(int64(fi))
+	// The fraction of sqrt(N) decides the rounding (it is never exactly a half: N - q*q
+	// would be q + 1/4). Well away from 0, 1/2 and 1 (2^-30, far beyond the error) d
+	// tells it; near a half or an integer the exact remainder does.
+	const eps = 0x1p-30
 	var rem uint64
-	if rh != 0 || rl > q {
-		rem = 1<<63 | 1
-	} else if rl != 0 {
+	switch {
+	case frac > eps && frac < 0.5-eps:
 		rem = 1
+	case frac > 0.5+eps && frac < 1-eps:
+		rem = 1<<63 | 1
+	case frac > 0.25 && frac < 0.75:
+		// Near the half: q is the root's integer part, and the root is past the half
+		// exactly when N - q*q > q.
+		h, l := bits.Mul64(q, q)
+		rl, b := bits.Sub64(nl, l, 0)
+		rh, _ := bits.Sub64(nh, h, b)
+		rem = 1
+		if rh != 0 || rl > q {
+			rem = 1<<63 | 1
+		}
+	default:
+		// Near an integer: q becomes the nearest one; the root is q exactly, a little
+		// above it, or a little below it (its integer part q-1, past the half).
+		if frac > 0.5 {
+			if q == math.MaxUint64 {
+				return r, 0, false, false
+			}
+			q++
+		}
+		h, l := bits.Mul64(q, q)
+		switch {
+		case h == nh && l == nl:
+		case h < nh || h == nh && l < nl:
+			rem = 1
+		default:
+			q--
+			rem = 1<<63 | 1
+		}
+	}
+	if q>>63 == 0 {
+		return r, 0, false, false
 	}
 	r, pe, c1, ok := x87Pack(false, (E-int(s))/2+63, q, rem)
 	if !ok {

@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math/big"
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 )
@@ -175,5 +176,51 @@ func TestX87ConvertFastMatchesBig(t *testing.T) {
 	}
 	if answered < n/2 {
 		t.Fatalf("the fast conversions answered %d of %d", answered, 2*n)
+	}
+}
+
+// TestX87FastSqrtCorners compares the fast square root with the general path where its
+// float64 estimate alone cannot decide the rounding: exact squares (k*k), integers next
+// to them (k*k +- 1), those next to the halves between roots (k*k + k, whose root is
+// just below k + 1/2, and k*k + k + 1, just above), and significands of all ones or a
+// single bit, each at an even and an odd exponent; the fast path must answer them all.
+func TestX87FastSqrtCorners(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	check := func(m uint64, e int) {
+		t.Helper()
+		if m == 0 {
+			return
+		}
+		n := bits.LeadingZeros64(m)
+		a := f80{man: m << uint(n), se: uint16(16383 + 63 - n + e)}
+		got, gfl, gc1, ok := x87FastSqrt(a)
+		if !ok {
+			t.Fatalf("sqrt %#x:%#x: the fast path did not answer", a.se, a.man)
+		}
+		rr, rf := roundOp(sqrtOp(a.toBig()), fmtExtended, 64, big.ToNearestEven, true, true)
+		want, wfl, wc1 := f80FromRounded(rr), rf&^fswUE, rr.c1
+		if got != want || gfl != wfl || gc1 != wc1 {
+			t.Fatalf("sqrt %#x:%#x: fast %#x:%#x fl %#x c1 %v, big %#x:%#x fl %#x c1 %v",
+				a.se, a.man, got.se, got.man, gfl, gc1, want.se, want.man, wfl, wc1)
+		}
+	}
+	n := 100000
+	if testing.Short() {
+		n = 20000
+	}
+	for i := 0; i < n; i++ {
+		// k up to 2^32-1 (k*k + k + 1 fits in 64 bits), of any length.
+		k := r.Uint64() >> uint(32+r.IntN(32))
+		e := r.IntN(200) - 100
+		for _, m := range []uint64{k * k, k*k - 1, k*k + 1, k*k + k, k*k + k + 1} {
+			check(m, e)
+			check(m, e+1)
+		}
+		check(^uint64(0)-uint64(r.IntN(8)), e)
+		check(1<<uint(r.IntN(64)), e)
+		// Roots just below an integer: sqrt(2^126 + j*2^64) = 2^63 + j - j^2*2^-64...
+		j := uint64(r.IntN(1 << uint(r.IntN(20))))
+		check(1<<63|j, 2*e+1)
+		check(1<<63|j, 2*e)
 	}
 }
