@@ -163,21 +163,24 @@ func x87FastSqrt(v f80) (r f80, fl uint16, c1, ok bool) {
 		s = 63
 	}
 	nh, nl := v.man>>(64-s), v.man<<s
-	// An estimate q0 from float64 (within 3074 of the root, as float64(N) is within
-	// 2^-53 of N and the root of it within 1.5*2^-53 of sqrt(N)), then one Newton step
-	// in float64, d = (N - q0*q0) / 2q0 with the residual exact in 128-bit integers and
-	// the reciprocal computed alongside it: q0 + d is within 2^-38 of sqrt(N) (the step
-	// leaves (q0-sqrt(N))^2/2q0 < 2^-40, the float64 arithmetic less than 2^-39).
-	y := math.Sqrt(float64(nh) * 0x1p64)
-	inv := 0.5 / y
+	// An estimate q0 from float64 (within 3080 of the root, as x, N's top 63 bits
+	// rounded to float64, is within (1+2^-9)*2^-53 of N and the root of it within
+	// 1.5*(1+2^-9)*2^-53 of sqrt(N)), then one Newton step in float64, d = (N - q0*q0) / 2q0
+	// with the residual exact in 128-bit integers (below 2^77 in magnitude; its bits
+	// from 2^16 up, a signed 62-bit integer, go to float64) and 1/2q0 as y/2x, 1/x
+	// computed alongside the root: q0 + d is within 2^-38 of sqrt(N) (the step leaves
+	// (q0-sqrt(N))^2/2q0 < 2^-40, the float64 arithmetic less than 2^-39).
+	x := float64(int64(nh>>1)) * 0x1p65
+	y := math.Sqrt(x)
+	rx := 1 / x
 	q0 := uint64(math.MaxUint64)
 	if y < 0x1p64 {
-		q0 = uint64(y)
+		q0 = uint64(int64(y-0x1p63)) | 1<<63 // y is at least 2^63
 	}
 	h0, l0 := bits.Mul64(q0, q0)
 	rl0, b0 := bits.Sub64(nl, l0, 0)
 	rh0, _ := bits.Sub64(nh, h0, b0)
-	d := (float64(int64(rh0))*0x1p64 + float64(rl0)) * inv
+	d := float64(int64(rh0<<48|rl0>>16)) * (y * rx * 0x1p15)
 	fi := math.Floor(d)
 	frac := d - fi
 	q := q0 + uint64(int64(fi))
