@@ -5,9 +5,9 @@ import "github.com/kppemu/kppemu/cpu/internal/native"
 // x87SeqForms: runs of two to twelve x87 instructions of the forms the block loop runs
 // inline (x87inline.go: FXCH, FLD, FST and FSTP of registers, the register arithmetic,
 // FSQRT, FCHS, FABS, FLDZ, FLD1, and FLD, FILD, FST, FSTP and the arithmetic of memory
-// through a base register), mixed with a few that are not inline (FLDCW, which changes the
-// control word inside the block, FCOMI, FNSTSW, FSTP m80fp, an integer ADD). One such run
-// is one block: a step that leaves the common case (an operand that is not normal, a
+// through a base register, FLD and FSTP of m80fp, the register comparisons), mixed with a
+// few that are not inline (FLDCW, which changes the control word inside the block,
+// FNSTSW, an integer ADD). One such run is one block: a step that leaves the common case (an operand that is not normal, a
 // stack fault, another precision or rounding control, an unmasked exception, a page-
 // crossing operand) stops the inline run in its middle, and the rest of the block must
 // go on from the state that step left. Every exception is masked (an unmasked one raises
@@ -22,13 +22,14 @@ func x87SeqForms() []dform {
 		at := func(a uint64) rmOperand {
 			return rmOperand{mem: true, base: int8(base), index: -1, mod: -1, disp: int32(a - native.ScratchAddr)}
 		}
-		// Memory operands at distinct offsets, some across the page in the middle of
-		// the scratch area.
-		next := 0
+		// Memory operands at distinct offsets, one of them sometimes across the page in
+		// the middle of the scratch area.
+		next, crossed := 0, false
 		operand := func(kind byte, size int) uint64 {
 			var a uint64
-			if g.n(8) == 0 {
+			if !crossed && g.n(8) == 0 {
 				a = uint64(native.ScratchAddr + 0x1000 - size + g.n(2*size))
+				crossed = true
 			} else {
 				a = uint64(native.ScratchAddr + 0x20 + 16*(next%128))
 				next++
@@ -92,11 +93,22 @@ func x87SeqForms() []dform {
 					g.putMem(a, 2, uint64(g.x87HotControl()|0x3F))
 					g.emit(insn{op: []byte{0xD9}, modrm: true, reg: 5, rm: at(a), opReg: -1}, 0)
 				case 18:
-					g.raw(0xDB, 0xF0|i) // FCOMI ST(i)
+					// FCOMI, FUCOMI, FCOMIP, FUCOMIP, FCOM, FCOMP, FUCOM, FUCOMP ST(i),
+					// FCOMPP, FUCOMPP.
+					c := [][2]byte{{0xDB, 0xF0}, {0xDB, 0xE8}, {0xDF, 0xF0}, {0xDF, 0xE8}, {0xD8, 0xD0},
+						{0xD8, 0xD8}, {0xDD, 0xE0}, {0xDD, 0xE8}, {0xDE, 0xD9}, {0xDA, 0xE9}}[g.n(10)]
+					if c[1]&7 == 0 {
+						c[1] |= i
+					}
+					g.raw(c[0], c[1])
 				case 19:
 					g.raw(0xDF, 0xE0) // FNSTSW AX
 				case 20:
-					g.emit(insn{op: []byte{0xDB}, modrm: true, reg: 7, rm: at(operand('s', 10)), opReg: -1}, 0) // FSTP m80fp
+					if g.coin() {
+						g.emit(insn{op: []byte{0xDB}, modrm: true, reg: 7, rm: at(operand('s', 10)), opReg: -1}, 0) // FSTP m80fp
+					} else {
+						g.emit(insn{op: []byte{0xDB}, modrm: true, reg: 5, rm: at(operand('f', 10)), opReg: -1}, 0) // FLD m80fp
+					}
 				case 21:
 					g.raw(0x48, 0x83, 0xC0, byte(g.n(256))) // ADD RAX, imm8
 				default:

@@ -20,22 +20,26 @@ import (
 // (opAdd, opSub, opMul, opDiv), op.msb 1 when its operands are reversed (FSUBR, FDIVR),
 // op.sm the memory operand's size in bytes.
 const (
-	x87sFxch   = iota // FXCH ST(d)
-	x87sFldST         // FLD ST(d)
-	x87sFstST         // FST ST(d)
-	x87sFstpST        // FSTP ST(d)
-	x87sArith         // ST(d) = ST(d) op ST(s)
-	x87sArithP        // the same, then pop
-	x87sSqrt          // FSQRT
-	x87sChs           // FCHS
-	x87sAbs           // FABS
-	x87sLdz           // FLDZ
-	x87sLd1           // FLD1
-	x87sFldM          // FLD m32fp/m64fp
-	x87sFildM         // FILD m16int/m32int/m64int
-	x87sFstM          // FST m32fp/m64fp
-	x87sFstpM         // FSTP m32fp/m64fp
-	x87sArithM        // ST(0) = ST(0) op m32fp/m64fp
+	x87sFxch    = iota // FXCH ST(d)
+	x87sFldST          // FLD ST(d)
+	x87sFstST          // FST ST(d)
+	x87sFstpST         // FSTP ST(d)
+	x87sArith          // ST(d) = ST(d) op ST(s)
+	x87sArithP         // the same, then pop
+	x87sSqrt           // FSQRT
+	x87sChs            // FCHS
+	x87sAbs            // FABS
+	x87sLdz            // FLDZ
+	x87sLd1            // FLD1
+	x87sFldM           // FLD m32fp/m64fp
+	x87sFildM          // FILD m16int/m32int/m64int
+	x87sFstM           // FST m32fp/m64fp
+	x87sFstpM          // FSTP m32fp/m64fp
+	x87sArithM         // ST(0) = ST(0) op m32fp/m64fp
+	x87sFldM80         // FLD m80fp
+	x87sFstpM80        // FSTP m80fp
+	x87sCom            // FCOM, FUCOM ST(d), popping op.s times
+	x87sComi           // FCOMI, FUCOMI ST(d), popping op.s times
 )
 
 // x87Names maps the mnemonics with inline forms to their sub-kind (x87Kind refines it
@@ -55,6 +59,12 @@ var x87Names = func() (t [4096]uint8) {
 	set(x86asm.FABS, x87sAbs)
 	set(x86asm.FLDZ, x87sLdz)
 	set(x86asm.FLD1, x87sLd1)
+	for _, op := range []x86asm.Op{x86asm.FCOM, x86asm.FCOMP, x86asm.FCOMPP, x86asm.FUCOM, x86asm.FUCOMP, x86asm.FUCOMPP} {
+		set(op, x87sCom)
+	}
+	for _, op := range []x86asm.Op{x86asm.FCOMI, x86asm.FCOMIP, x86asm.FUCOMI, x86asm.FUCOMIP} {
+		set(op, x87sComi)
+	}
 	for _, op := range []x86asm.Op{x86asm.FADD, x86asm.FSUB, x86asm.FSUBR, x86asm.FMUL, x86asm.FDIV,
 		x86asm.FDIVR, x86asm.FADDP, x86asm.FSUBP, x86asm.FSUBRP, x86asm.FMULP, x86asm.FDIVP, x86asm.FDIVRP} {
 		set(op, x87sArith)
@@ -110,10 +120,16 @@ func x87Kind(op *blockOp, u *uop) uint8 {
 		switch k {
 		case x87sFldST:
 			k = x87sFldM
+			if sz == 10 {
+				k = x87sFldM80
+			}
 		case x87sFstST:
 			k = x87sFstM
 		case x87sFstpST:
 			k = x87sFstpM
+			if sz == 10 {
+				k = x87sFstpM80
+			}
 		case x87sArith:
 			if _, _, pop := x87ArithOf(u.op); pop {
 				return stepLazy
@@ -128,6 +144,7 @@ func x87Kind(op *blockOp, u *uop) uint8 {
 			if sz != 2 && sz != 4 && sz != 8 {
 				return stepLazy
 			}
+		case x87sFldM80, x87sFstpM80:
 		default:
 			if sz != 4 && sz != 8 {
 				return stepLazy
@@ -152,6 +169,16 @@ func x87Kind(op *blockOp, u *uop) uint8 {
 			op.d, op.s = u.aux>>3&7, u.aux&7
 		case x87sFildM:
 			return stepLazy
+		case x87sCom, x87sComi:
+			// fcomFast's index; the pops.
+			op.d = u.aux & 7
+			op.s = 0
+			switch x86asm.Op(u.op) {
+			case x86asm.FCOMP, x86asm.FUCOMP, x86asm.FCOMIP, x86asm.FUCOMIP:
+				op.s = 1
+			case x86asm.FCOMPP, x86asm.FUCOMPP:
+				op.s = 2
+			}
 		default:
 			if u.nargs != 0 {
 				return stepLazy
@@ -363,6 +390,70 @@ func (c *CPU) x87Run(ops []blockOp) int {
 			}
 			rd[0], rd[1] = r.man, uint64(r.se)
 			fsw = x87Status(fsw, fl, c1)
+		case x87sFldM80:
+			n := (top + 7) & 7
+			u := &op.u
+			addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+			if ftw>>n&1 != 0 {
+				goto stop
+			}
+			v, ok := c.x87ReadFast(u, addr)
+			if !ok {
+				goto stop
+			}
+			c.FPR[n][0], c.FPR[n][1] = v.man, uint64(v.se)
+			ftw |= 1 << n
+			fsw = x87TopPush(fsw)
+		case x87sFstpM80:
+			u := &op.u
+			addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+			if ftw>>top&1 == 0 || c.memSlow || !canonical(addr) || addr&0xFFF > 0xFF6 {
+				goto stop
+			}
+			// Both parts in one page, through one TLB entry: the second write is a hit
+			// when the first is. (Were it not, the general handler would write the
+			// same ten bytes again, into a page the first write found writable.)
+			ac := c.RFLAGS&FlagAC != 0
+			if !c.mem.TryWrite16(mmu.VAddr(addr+8), c.FPR[top][1]&0xFFFF, c.user, ac) ||
+				!c.mem.TryWrite64(mmu.VAddr(addr), c.FPR[top][0], c.user, ac) {
+				goto stop
+			}
+			ftw &^= 1 << top
+			fsw = x87TopPop(fsw)
+		case x87sCom, x87sComi:
+			// fcomFast's common case: zero, normal and infinite operands.
+			p := (top + uint(op.d)) & 7
+			if ftw>>top&(ftw>>p)&1 == 0 {
+				goto stop
+			}
+			a := f80{man: c.FPR[top][0], se: uint16(c.FPR[top][1])}
+			b := f80{man: c.FPR[p][0], se: uint16(c.FPR[p][1])}
+			if !x87Ordinary(a) || !x87Ordinary(b) {
+				goto stop
+			}
+			res := x87Order(a, b)
+			if op.cc == x87sComi {
+				var fl uint64
+				switch res {
+				case -1:
+					fl = FlagCF
+				case 0:
+					fl = FlagZF
+				}
+				c.setFlagsBits(fl, FlagZF|FlagPF|FlagCF|FlagOF|FlagSF|FlagAF)
+			} else {
+				fsw &^= fswC3 | fswC2 | fswC1 | fswC0
+				switch res {
+				case -1:
+					fsw |= fswC0
+				case 0:
+					fsw |= fswC3
+				}
+			}
+			for i := uint8(0); i < op.s; i++ {
+				ftw &^= 1 << (uint(fsw>>11) & 7)
+				fsw = fsw&^0x3800 | (fsw+0x800)&0x3800
+			}
 		default:
 			goto stop
 		}
