@@ -113,7 +113,7 @@ func writeText(out io.Writer, o Options, results []Result, width int) {
 	note(s)
 	if bochsCols {
 		note("Bochs boots the same image from a GRUB ISO, its rounds sized to about --bochs-time of work beyond its boot " +
-			"(a whole-boot workload at kppemu's); its instructions are kppemu's count, extrapolated as for QEMU.")
+			"(whole boots run as on kppemu); its instructions are kppemu's count, extrapolated as for QEMU.")
 	}
 	if qemuCols {
 		note("QEMU instructions are kppemu's count for the same work, extrapolated to QEMU's rounds; approximate: " +
