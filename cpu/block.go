@@ -48,6 +48,7 @@ type block struct {
 	// lo, hi bound the page offsets of the bytes the block was decoded from (codePage.drop).
 	lo, hi  uint16
 	jitSeen bool // dispatched once with the tier on (not translated then)
+	sse     bool // the block has inline SSE steps (stepXmov to stepXsqrtsd): runChain checks sseGate
 	// succ caches the blocks that followed this one (the fall-through and a branch
 	// target, in this page or another), so that chaining skips the run loop, the page
 	// translation and the page's block table; an entry is used only while its
@@ -187,6 +188,32 @@ const (
 
 	// An x87 instruction of the forms x87Run runs (sub-kind in op.cc; x87inline.go).
 	stepX87
+
+	// SSE/SSE2 forms (sseKind, hot_sse.go): XMM destination op.d, source XMM op.s or memory
+	// at a flat address (op.memFirst), on their common case when the block's SSE gate
+	// allows it (sseGate); else the uop's handler runs as a lazy step.
+	stepXmov    // MOVAPS/MOVDQA/MOVUPD... xmm, xmm/m128
+	stepXst     // MOVAPS/MOVDQA/MOVUPD... m128, xmm
+	stepXmovl   // MOVSS/MOVSD xmm, xmm (the low element's mask in op.m)
+	stepXld     // MOVSS/MOVSD/MOVD/MOVQ xmm, m32/m64 and MOVQ xmm, xmm (the rest zeroed)
+	stepXst64   // MOVSS/MOVSD/MOVD/MOVQ m32/m64, xmm
+	stepXsd     // ADDSD, SUBSD, MULSD, DIVSD (op.cc)
+	stepXpd     // ADDPD, SUBPD, MULPD, DIVPD (op.cc)
+	stepXss     // ADDSS, SUBSS, MULSS, DIVSS (op.cc)
+	stepXps     // ADDPS, SUBPS, MULPS, DIVPS (op.cc)
+	stepXlogic  // AND, ANDN, OR, XOR of 128 bits (op.cc)
+	stepXlanes  // PADD, PSUB of B/W/D/Q lanes (op.imm)
+	stepXunpck  // UNPCKLPD/PUNPCKLQDQ (op.cc 0), UNPCKHPD/PUNPCKHQDQ (op.cc 1)
+	stepXminmax // MINSD, MAXSD xmm, xmm (op.cc 0, 1)
+	stepXshift  // PSLL/PSRL/PSRA W/D/Q xmm, imm8
+	stepXgpr    // MOVD/MOVQ xmm, r32/r64 (op.cc 0) and r32/r64, xmm (op.cc 1): size mask op.m
+	stepXcomi   // COMISD, UCOMISD (op.msb 63), COMISS, UCOMISS (op.msb 31)
+	stepXcvtsi  // CVTSI2SD xmm, r/m32 (op.msb 31) or r/m64
+	stepXcvttsd // CVTTSD2SI r32/r64 (size mask op.m), xmm/m64
+	stepXcvtdq  // CVTDQ2PD (op.cc 0), CVTDQ2PS (op.cc 1)
+	stepXpshufd // PSHUFD xmm, xmm/m128, imm8 (op.imm)
+	stepXileave // PUNPCKL/PUNPCKH BW, WD, DQ, UNPCKLPS/UNPCKHPS (op.imm)
+	stepXsqrtsd // SQRTSD xmm, xmm/m64 (the last inline SSE step)
 )
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
@@ -376,6 +403,10 @@ blocks:
 			return
 		}
 		c.blkRIP, c.blkClock, c.blkInstret = c.RIP, c.Clock, c.Instret
+		var sse uint8
+		if b.sse {
+			sse = c.sseGate()
+		}
 		ops := b.ops
 		for i := 0; i < len(ops); i++ {
 			op := &ops[i]
@@ -699,9 +730,220 @@ blocks:
 				}
 				taken = f == brTaken
 				goto branch
+			case stepXmov:
+				if sse != 0 {
+					if !op.memFirst {
+						c.XMM[op.d&15] = c.XMM[op.s&15]
+						continue
+					}
+					if lo, hi, ok := c.xmmHit128(op); ok {
+						c.XMM[op.d&15] = [2]uint64{lo, hi}
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXst, stepXst64:
+				if sse != 0 && c.xmmStore(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXmovl:
+				if sse != 0 {
+					d := &c.XMM[op.d&15]
+					d[0] = d[0]&^op.m | c.XMM[op.s&15][0]&op.m
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXld:
+				if sse != 0 {
+					if v, ok := c.xmmHit64(op); ok {
+						c.XMM[op.d&15] = [2]uint64{v, 0}
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXsd:
+				if sse&sseGateArith != 0 && c.sdStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXpd:
+				if sse&sseGateArith != 0 && c.pdStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXss:
+				if sse&sseGateArith != 0 && c.ssStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXps:
+				if sse&sseGateArith != 0 && c.psStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXlogic:
+				if sse != 0 {
+					if s0, s1, ok := c.xmmHit128(op); ok {
+						d := &c.XMM[op.d&15]
+						switch op.cc {
+						case xlAnd:
+							d[0], d[1] = d[0]&s0, d[1]&s1
+						case xlAndn:
+							d[0], d[1] = ^d[0]&s0, ^d[1]&s1
+						case xlOr:
+							d[0], d[1] = d[0]|s0, d[1]|s1
+						default:
+							d[0], d[1] = d[0]^s0, d[1]^s1
+						}
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXlanes:
+				if sse != 0 && c.lanesStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXunpck:
+				if sse != 0 {
+					if s0, s1, ok := c.xmmHit128(op); ok {
+						d := &c.XMM[op.d&15]
+						if op.cc == 0 {
+							d[1] = s0
+						} else {
+							d[0], d[1] = d[1], s1
+						}
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXminmax:
+				if sse != 0 && c.minmaxStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXshift:
+				if sse != 0 {
+					pshiftLanes(&c.XMM[op.d&15], op.u.imm2, op.u.imm)
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXgpr:
+				if sse != 0 {
+					if op.cc == 0 {
+						c.XMM[op.d&15] = [2]uint64{c.GPR[op.s&15] & op.m, 0}
+					} else {
+						c.GPR[op.d&15] = c.XMM[op.s&15][0] & op.m
+					}
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXcomi:
+				if sse != 0 && c.comiStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXcvtsi:
+				if sse != 0 && c.cvtsiStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXcvttsd:
+				if sse != 0 && c.cvttStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXcvtdq:
+				if sse != 0 && c.cvtdqStep(op, sse) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXpshufd:
+				if sse != 0 && c.pshufdStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXileave:
+				if sse != 0 && c.ileaveStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXsqrtsd:
+				if sse&sseGateArith != 0 && c.sqrtStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
 			default:
 				c.setStep(op)
 				f = op.u.fn(c, &op.u)
+				// A full step may change what the SSE gate depends on.
+				if b.sse {
+					sse = c.sseGate()
+				}
 			}
 			if f != nil {
 				c.RIP = c.ip0
@@ -1106,6 +1348,7 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		b.ops[i].at = b.cnt + 1
 		b.cnt += b.ops[i].cnt
 		b.ops[i].done = b.cnt
+		b.sse = b.sse || b.ops[i].kind >= stepXmov && b.ops[i].kind <= stepXsqrtsd
 	}
 	x87Runs(b.ops)
 	c.blockArena.ops = c.blockArena.ops[len(b.ops):]
@@ -1233,6 +1476,9 @@ func stepKind(op *blockOp, u *uop) uint8 {
 	case pureUop(u):
 		return inlineKind(op, u)
 	case u.lazy:
+		if k := sseKind(op, u); k != stepLazy {
+			return k
+		}
 		return memKind(op, u)
 	}
 	return stepFull

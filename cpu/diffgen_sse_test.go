@@ -227,7 +227,7 @@ const nativeScratch = uint64(native.ScratchAddr)
 func sseForms() []dform {
 	var fs []dform
 	add := func(name, mnem string, w int, s sseSpec) {
-		fs = append(fs, dform{name: name, mnem: mnem, weight: w, gen: func(g *dgen) { g.genSSE(s) }})
+		fs = append(fs, dform{name: name, mnem: mnem, weight: w, blocks: true, gen: func(g *dgen) { g.genSSE(s) }})
 	}
 	x := func(op ...byte) []byte { return append([]byte{0x0F}, op...) }
 	rnd8 := func(g *dgen) byte { return byte(g.n(256)) }
@@ -323,7 +323,7 @@ func sseForms() []dform {
 			}
 			return uint64(g.n(256))
 		}
-		fs = append(fs, dform{name: o.name + "/xmm", mnem: o.name, weight: 5, gen: func(g *dgen) {
+		fs = append(fs, dform{name: o.name + "/xmm", mnem: o.name, weight: 5, blocks: true, gen: func(g *dgen) {
 			rm, addr := g.genSSE(sseSpec{mand: 0x66, op: x(o.op), digit: -1, memSz: 16, align: 16, mem: 2})
 			// The count is the low quadword of the source: make it interesting.
 			if rm.mem {
@@ -404,7 +404,7 @@ func sseForms() []dform {
 		if w {
 			mn, rs = "FXSAVE64", "FXRSTOR64"
 		}
-		fs = append(fs, dform{name: mn, mnem: mn, weight: 4, gen: func(g *dgen) {
+		fs = append(fs, dform{name: mn, mnem: mn, weight: 4, blocks: true, gen: func(g *dgen) {
 			g.c.in.MXCSR = 0x1F80 | uint32(g.n(4))<<13 | uint32(g.n(64))
 			addr := nativeScratch + uint64(g.memOff(512, 16))
 			a32, p := g.a32Pfx()
@@ -412,7 +412,7 @@ func sseForms() []dform {
 			off := int(addr - native.MemAddr)
 			g.c.memIgn = append(g.c.memIgn, memRange{off + 5, 19}, memRange{off + 28, 132}, memRange{off + 416, 96})
 		}})
-		fs = append(fs, dform{name: rs, mnem: rs, weight: 4, gen: func(g *dgen) {
+		fs = append(fs, dform{name: rs, mnem: rs, weight: 4, blocks: true, gen: func(g *dgen) {
 			addr := nativeScratch + uint64(g.memOff(512, 16))
 			for i := 0; i < 512; i += 8 {
 				g.putMem(addr+uint64(i), 8, 0)
@@ -429,13 +429,13 @@ func sseForms() []dform {
 		}})
 	}
 	// MXCSR.
-	fs = append(fs, dform{name: "LDMXCSR", mnem: "LDMXCSR", weight: 4, gen: func(g *dgen) {
+	fs = append(fs, dform{name: "LDMXCSR", mnem: "LDMXCSR", weight: 4, blocks: true, gen: func(g *dgen) {
 		addr := nativeScratch + uint64(g.memOff(4, 4))
 		g.putMem(addr, 4, 0x1F80|uint64(g.n(4))<<13|uint64(g.n(2))<<15|uint64(g.daz())|uint64(g.n(64)))
 		a32, p := g.a32Pfx()
 		g.emit(insn{pfx: p, op: x(0xAE), modrm: true, reg: 2, rm: g.memAt(addr, a32), opReg: -1}, addr)
 	}})
-	fs = append(fs, dform{name: "STMXCSR", mnem: "STMXCSR", weight: 3, gen: func(g *dgen) {
+	fs = append(fs, dform{name: "STMXCSR", mnem: "STMXCSR", weight: 3, blocks: true, gen: func(g *dgen) {
 		g.c.in.MXCSR = 0x1F80 | uint32(g.n(4))<<13 | uint32(g.n(64))
 		addr := nativeScratch + uint64(g.memOff(4, 1))
 		a32, p := g.a32Pfx()

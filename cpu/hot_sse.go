@@ -760,12 +760,17 @@ func pshiftImmFast(c *CPU, u *uop) *Fault {
 	if !c.sseOn() {
 		return c.sseSlow(u)
 	}
-	d := &c.XMM[u.r[0]&15]
-	w, k, n := uint(u.imm2&0xFF), uint8(u.imm2>>8), u.imm
+	pshiftLanes(&c.XMM[u.r[0]&15], u.imm2, u.imm)
+	return nil
+}
+
+// pshiftLanes shifts the lanes of d by n (lanes: lane width | kind<<8).
+func pshiftLanes(d *[2]uint64, lanes, n uint64) {
+	w, k := uint(lanes&0xFF), uint8(lanes>>8)
 	if w == 64 {
 		d[0] = sseShiftLanes(d[0], n, w, k)
 		d[1] = sseShiftLanes(d[1], n, w, k)
-		return nil
+		return
 	}
 	ones := uint64(1)<<w - 1
 	rep := ^uint64(0) / ones // 1 in the low bit of every lane
@@ -775,20 +780,19 @@ func pshiftImmFast(c *CPU, u *uop) *Fault {
 		top := ones &^ (ones >> n) // a negative lane's sign fill
 		d[0] = d[0]>>n&m | (d[0]>>(w-1)&rep)*top
 		d[1] = d[1]>>n&m | (d[1]>>(w-1)&rep)*top
-		return nil
+		return
 	}
 	if n >= uint64(w) {
 		d[0], d[1] = 0, 0
-		return nil
+		return
 	}
 	if k == pshLeft {
 		m := rep * (ones << n & ones)
 		d[0], d[1] = d[0]<<n&m, d[1]<<n&m
-		return nil
+		return
 	}
 	m := rep * (ones >> n)
 	d[0], d[1] = d[0]>>n&m, d[1]>>n&m
-	return nil
 }
 
 // cvtdq2pdFast is CVTDQ2PD xmm, xmm/m64 (always exact).
@@ -856,4 +860,628 @@ func cvtsd2ssFast(c *CPU, u *uop) *Fault {
 		}
 	}
 	return c.sseSlow(u)
+}
+
+// Inline SSE steps: block.go's run loop computes the commonest forms itself, without a
+// call (stepXmov and after), on their common case exactly as the specialised handlers
+// above do; anything else runs the uop's handler as a lazy step (lazyMiss).
+//
+// The state they need is checked when a block is entered and again after each full step
+// (sseGate): only full steps change CR0, CR4 or MXCSR's controls (MOV CRn, CLTS, LMSW,
+// LDMXCSR, FXRSTOR, XRSTOR, a task switch), and anything that delivers an exception or an
+// interrupt leaves the block. Lazy steps change MXCSR's flags at most.
+
+// sseGate bits.
+const (
+	sseGateOn    = 1 // SSE instructions run (sseOn)
+	sseGateArith = 2 // and MXCSR rounds to nearest with PE masked
+)
+
+// sseGate returns what the state allows inline SSE steps (sseGateOn, sseGateArith).
+func (c *CPU) sseGate() uint8 {
+	if c.CR0&(CR0EM|CR0TS) != 0 || c.CR4&CR4OSFXSR == 0 {
+		return 0
+	}
+	if c.MXCSR&(mxRCBits|mxPM) == mxPM {
+		return sseGateOn | sseGateArith
+	}
+	return sseGateOn
+}
+
+// Classes of the SSE mnemonics with inline forms (sseKind).
+const (
+	xcNone = iota
+	xcMov128
+	xcMovScalar // MOVSD (the SSE2 move), MOVSS
+	xcMovQD     // MOVQ, MOVD
+	xcSD        // ADDSD, SUBSD, MULSD, DIVSD
+	xcPD        // ADDPD, SUBPD, MULPD, DIVPD
+	xcSS        // ADDSS, SUBSS, MULSS, DIVSS
+	xcPS        // ADDPS, SUBPS, MULPS, DIVPS
+	xcLogic     // AND, ANDN, OR, XOR of 128 bits (op.cc: xlAnd...)
+	xcLanes     // PADD, PSUB of B/W/D/Q lanes
+	xcUnpck     // UNPCKLPD, PUNPCKLQDQ (op.cc 0); UNPCKHPD, PUNPCKHQDQ (op.cc 1)
+	xcMinMax    // MINSD (op.cc 0), MAXSD (op.cc 1)
+	xcShift     // PSLL/PSRL/PSRA W/D/Q xmm, imm8
+	xcComi      // COMISD, UCOMISD, COMISS, UCOMISS
+	xcCvtsi2sd  // CVTSI2SD
+	xcCvttsd2si // CVTTSD2SI
+	xcSqrtsd    // SQRTSD
+	xcCvtdq     // CVTDQ2PD (op.cc 0), CVTDQ2PS (op.cc 1)
+	xcPshufd    // PSHUFD
+	xcIleave    // PUNPCKL/PUNPCKH BW, WD, DQ, UNPCKLPS, UNPCKHPS (op.imm: lane width, op.cc 1: high)
+)
+
+// Logic operations of xcLogic (op.cc).
+const (
+	xlAnd = iota
+	xlAndn
+	xlOr
+	xlXor
+)
+
+// sseClass maps a mnemonic to its class, and sseSub to the step's operation within it
+// (fopAdd..fopDiv, xlAnd.., 0/1 for the unpacks and min/max, or the lanes' top bits for
+// xcLanes with sseSubtract for PSUB).
+var sseClass, sseSub = func() (cls [4096]uint8, sub [4096]uint64) {
+	set := func(c uint8, s uint64, names ...string) {
+		for _, n := range names {
+			cls[opByName[n]&4095], sub[opByName[n]&4095] = c, s
+		}
+	}
+	set(xcMov128, 0, "MOVDQA", "MOVAPS", "MOVAPD", "MOVDQU", "MOVUPS", "MOVUPD")
+	set(xcMovScalar, 0, "MOVSD_XMM", "MOVSS")
+	set(xcMovQD, 0, "MOVQ", "MOVD")
+	for _, o := range []struct {
+		name string
+		op   uint64
+	}{{"ADD", fopAdd}, {"SUB", fopSub}, {"MUL", fopMul}, {"DIV", fopDiv}} {
+		set(xcSD, o.op, o.name+"SD")
+		set(xcPD, o.op, o.name+"PD")
+		set(xcSS, o.op, o.name+"SS")
+		set(xcPS, o.op, o.name+"PS")
+	}
+	set(xcLogic, xlAnd, "PAND", "ANDPS", "ANDPD")
+	set(xcLogic, xlAndn, "PANDN", "ANDNPS", "ANDNPD")
+	set(xcLogic, xlOr, "POR", "ORPS", "ORPD")
+	set(xcLogic, xlXor, "PXOR", "XORPS", "XORPD")
+	const hB, hW, hD, hQ = 0x8080808080808080, 0x8000800080008000, 0x8000000080000000, 1 << 63
+	set(xcLanes, hB, "PADDB")
+	set(xcLanes, hW, "PADDW")
+	set(xcLanes, hD, "PADDD")
+	set(xcLanes, hQ, "PADDQ")
+	set(xcLanes, hB|1, "PSUBB") // bit 0: subtract (no lane's top bit)
+	set(xcLanes, hW|1, "PSUBW")
+	set(xcLanes, hD|1, "PSUBD")
+	set(xcLanes, hQ|1, "PSUBQ")
+	set(xcUnpck, 0, "UNPCKLPD", "PUNPCKLQDQ")
+	set(xcUnpck, 1, "UNPCKHPD", "PUNPCKHQDQ")
+	set(xcMinMax, 0, "MINSD")
+	set(xcMinMax, 1, "MAXSD")
+	set(xcComi, 0, "COMISD", "UCOMISD", "COMISS", "UCOMISS")
+	set(xcCvtsi2sd, 0, "CVTSI2SD")
+	set(xcCvttsd2si, 0, "CVTTSD2SI")
+	set(xcSqrtsd, 0, "SQRTSD")
+	set(xcCvtdq, 0, "CVTDQ2PD")
+	set(xcCvtdq, 1, "CVTDQ2PS")
+	set(xcPshufd, 0, "PSHUFD")
+	set(xcIleave, 8, "PUNPCKLBW")
+	set(xcIleave, 16, "PUNPCKLWD")
+	set(xcIleave, 32, "PUNPCKLDQ", "UNPCKLPS")
+	set(xcIleave, 8|1, "PUNPCKHBW") // bit 0: the high halves
+	set(xcIleave, 16|1, "PUNPCKHWD")
+	set(xcIleave, 32|1, "PUNPCKHDQ", "UNPCKHPS")
+	set(xcShift, 0, "PSLLW", "PSLLD", "PSLLQ", "PSRLW", "PSRLD", "PSRLQ", "PSRAW", "PSRAD")
+	return
+}()
+
+// sseKind returns the inline step kind of lazy step u when it is an SSE form listed in
+// sseClass, and sets op's operands for it: destination XMM d, source XMM s, or memory
+// (op.memFirst) at a flat address, 16-byte aligned when op.sm is 15; op.cc or op.imm the
+// operation (sseSub). Else stepLazy.
+func sseKind(op *blockOp, u *uop) uint8 {
+	cls := sseClass[u.op&4095]
+	if !specialiseOn || cls == xcNone || u.lock || !u.lazy || u.nargs < 2 {
+		return stepLazy
+	}
+	k0, k1 := u.kind[0], u.kind[1]
+	mem := k0 == kMem || k1 == kMem
+	if mem && !u.eaFlat {
+		return stepLazy
+	}
+	op.memFirst = mem
+	op.d, op.s = u.r[0]&15, u.r[1]&15
+	op.sm = 0
+	align := func() {
+		if u.aux&sseUnaligned == 0 {
+			op.sm = 15
+		}
+	}
+	sub := sseSub[u.op&4095]
+	op.cc, op.imm = uint8(sub), sub
+	// The forms with a specialised handler have it in u.fn and the general one in u.inner.
+	special := u.inner != nil
+	switch cls {
+	case xcMov128:
+		switch {
+		case !special || u.nargs != 2:
+		case k0 == kXMM && k1 == kXMM:
+			return stepXmov
+		case k0 == kXMM && k1 == kMem && u.sz[1] == 16:
+			align()
+			return stepXmov
+		case k0 == kMem && k1 == kXMM && u.sz[0] == 16:
+			align()
+			return stepXst
+		}
+	case xcMovScalar, xcMovQD:
+		switch {
+		case !special || u.nargs != 2:
+		case k0 == kXMM && k1 == kXMM && cls == xcMovScalar:
+			op.m = u.imm2
+			return stepXmovl
+		case k0 == kXMM && k1 == kXMM: // MOVQ xmm, xmm
+			op.msb = 63
+			return stepXld
+		case k0 == kXMM && k1 == kMem && (u.sz[1] == 4 || u.sz[1] == 8):
+			op.msb = u.sz[1]*8 - 1
+			return stepXld
+		case k0 == kMem && k1 == kXMM && (u.sz[0] == 4 || u.sz[0] == 8):
+			op.msb = u.sz[0]*8 - 1
+			return stepXst64
+		case cls == xcMovQD && k0 == kXMM && k1 == kReg && (u.sz[1] == 4 || u.sz[1] == 8):
+			op.m, op.cc = sizeMask[u.sz[1]], 0
+			return stepXgpr
+		case cls == xcMovQD && k0 == kReg && k1 == kXMM && (u.sz[0] == 4 || u.sz[0] == 8):
+			op.m, op.cc = sizeMask[u.sz[0]], 1
+			return stepXgpr
+		}
+	case xcComi:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem) && (u.sz[1] == 4 || u.sz[1] == 8) {
+			op.msb = u.sz[1]*8 - 1
+			return stepXcomi
+		}
+	case xcCvtsi2sd:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kReg || k1 == kMem) && (u.sz[1] == 4 || u.sz[1] == 8) {
+			op.msb = u.sz[1]*8 - 1
+			return stepXcvtsi
+		}
+	case xcCvttsd2si:
+		if special && u.nargs == 2 && k0 == kReg && (k1 == kXMM || k1 == kMem && u.sz[1] == 8) && (u.sz[0] == 4 || u.sz[0] == 8) {
+			op.msb = 63
+			op.m = sizeMask[u.sz[0]]
+			return stepXcvttsd
+		}
+	case xcCvtdq:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 8 && op.cc == 0 ||
+			k1 == kMem && u.sz[1] == 16 && op.cc == 1) {
+			op.msb = 63
+			align()
+			return stepXcvtdq
+		}
+	case xcPshufd:
+		if special && u.nargs == 3 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) && u.kind[2] == kImm {
+			align()
+			op.imm = u.imm & 0xFF
+			return stepXpshufd
+		}
+	case xcIleave:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
+			align()
+			return stepXileave
+		}
+	case xcSqrtsd:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 8) {
+			op.msb = 63
+			return stepXsqrtsd
+		}
+	case xcSD:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 8) {
+			return stepXsd
+		}
+	case xcPD:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
+			align()
+			return stepXpd
+		}
+	case xcSS:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 4) {
+			op.msb = 31
+			return stepXss
+		}
+	case xcPS:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
+			align()
+			return stepXps
+		}
+	case xcLogic, xcLanes, xcUnpck:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
+			align()
+			switch cls {
+			case xcLogic:
+				return stepXlogic
+			case xcLanes:
+				return stepXlanes
+			}
+			return stepXunpck
+		}
+	case xcMinMax:
+		// The register form, whose general handler runs as a lazy step.
+		if u.nargs == 2 && k0 == kXMM && k1 == kXMM {
+			return stepXminmax
+		}
+	case xcShift:
+		if special && u.nargs == 2 && k0 == kXMM && k1 == kImm {
+			return stepXshift
+		}
+	}
+	return stepLazy
+}
+
+// xmmAddr is the flat address of inline SSE step op's memory operand.
+func (c *CPU) xmmAddr(op *blockOp) uint64 {
+	u := &op.u
+	return c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+}
+
+// xmmHit64 is the low quadword of inline step op's source: XMM s, or m64 (m32 when op.msb
+// is 31) on a TLB hit.
+func (c *CPU) xmmHit64(op *blockOp) (uint64, bool) {
+	if !op.memFirst {
+		return c.XMM[op.s&15][0], true
+	}
+	addr := c.xmmAddr(op)
+	if c.memSlow || !canonical(addr) {
+		return 0, false
+	}
+	if op.msb == 31 {
+		return c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+	}
+	return c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+}
+
+// xmmHit128 is inline step op's 128-bit source: XMM s, or m128 on a TLB hit (aligned
+// when op.sm is 15).
+func (c *CPU) xmmHit128(op *blockOp) (lo, hi uint64, ok bool) {
+	if !op.memFirst {
+		x := &c.XMM[op.s&15]
+		return x[0], x[1], true
+	}
+	addr := c.xmmAddr(op)
+	if c.memSlow || !canonical(addr) || addr&op.sm != 0 {
+		return 0, 0, false
+	}
+	return c.mem.TryRead128(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+}
+
+// xmmStore is the TLB-hit path of inline store step op (stepXst, stepXst64).
+func (c *CPU) xmmStore(op *blockOp) bool {
+	addr := c.xmmAddr(op)
+	if c.memSlow || !canonical(addr) || addr&op.sm != 0 {
+		return false
+	}
+	x := &c.XMM[op.s&15]
+	switch op.msb {
+	case 31:
+		return c.mem.TryWrite32(mmu.VAddr(addr), x[0]&0xFFFFFFFF, c.user, c.RFLAGS&FlagAC != 0)
+	case 63:
+		return c.mem.TryWrite64(mmu.VAddr(addr), x[0], c.user, c.RFLAGS&FlagAC != 0)
+	}
+	return c.mem.TryWrite128(mmu.VAddr(addr), x[0], x[1], c.user, c.RFLAGS&FlagAC != 0)
+}
+
+// sdStep is inline step stepXsd on its quick case: both operands and the result in
+// fast64's range, where the host's arithmetic rounds as MXCSR asks; PE, when it is not set
+// yet, from the exact residual (fast64's).
+func (c *CPU) sdStep(op *blockOp) bool {
+	b, ok := c.xmmHit64(op)
+	if !ok || !inFast64(b) {
+		return false
+	}
+	d := &c.XMM[op.d&15]
+	a := d[0]
+	if !inFast64(a) {
+		return false
+	}
+	x, y := math.Float64frombits(a), math.Float64frombits(b)
+	r := arith64(op.cc, x, y)
+	rb := math.Float64bits(r)
+	if !inFast64(rb) {
+		return false
+	}
+	if c.MXCSR&mxPE == 0 && inexact64(op.cc, x, y, r) {
+		c.MXCSR |= mxPE
+	}
+	d[0] = rb
+	return true
+}
+
+// pdStep is inline step stepXpd on its quick case, as sdStep in both lanes.
+func (c *CPU) pdStep(op *blockOp) bool {
+	b0, b1, ok := c.xmmHit128(op)
+	if !ok || !inFast64(b0) || !inFast64(b1) {
+		return false
+	}
+	d := &c.XMM[op.d&15]
+	a0, a1 := d[0], d[1]
+	if !inFast64(a0) || !inFast64(a1) {
+		return false
+	}
+	x0, x1 := math.Float64frombits(a0), math.Float64frombits(a1)
+	y0, y1 := math.Float64frombits(b0), math.Float64frombits(b1)
+	r0, r1 := arith64(op.cc, x0, y0), arith64(op.cc, x1, y1)
+	rb0, rb1 := math.Float64bits(r0), math.Float64bits(r1)
+	if !inFast64(rb0) || !inFast64(rb1) {
+		return false
+	}
+	if c.MXCSR&mxPE == 0 && (inexact64(op.cc, x0, y0, r0) || inexact64(op.cc, x1, y1, r1)) {
+		c.MXCSR |= mxPE
+	}
+	d[0], d[1] = rb0, rb1
+	return true
+}
+
+// arith64 is the host's operation o (fopAdd...fopDiv) on x and y.
+func arith64(o uint8, x, y float64) float64 {
+	switch o {
+	case fopAdd:
+		return x + y
+	case fopSub:
+		return x - y
+	case fopMul:
+		return x * y
+	}
+	return x / y
+}
+
+// inexact64 reports whether r, the host's result of operation o on x and y (all in
+// fast64's range), is not exact: the residual of the sum (TwoSum), the product or the
+// quotient (FMA) is not zero.
+func inexact64(o uint8, x, y, r float64) bool {
+	switch o {
+	case fopSub:
+		y = -y
+		fallthrough
+	case fopAdd:
+		bb := r - x
+		return (x-(r-bb))+(y-bb) != 0
+	case fopMul:
+		return math.FMA(x, y, -r) != 0
+	}
+	return math.FMA(-r, y, x) != 0
+}
+
+// ssStep is inline step stepXss (ADDSS...DIVSS xmm, xmm/m32) on fast32's case.
+func (c *CPU) ssStep(op *blockOp) bool {
+	b, ok := c.xmmHit64(op)
+	if !ok {
+		return false
+	}
+	d := &c.XMM[op.d&15]
+	e := fpEnv{mx: c.MXCSR}
+	r, ok := e.fast32(int(op.cc), uint32(d[0]), uint32(b))
+	if ok {
+		c.MXCSR |= e.flags
+		d[0] = d[0]&^0xFFFFFFFF | uint64(r)
+	}
+	return ok
+}
+
+// psStep is inline step stepXps (ADDPS...DIVPS xmm, xmm/m128) on fast32's case in every
+// lane.
+func (c *CPU) psStep(op *blockOp) bool {
+	b0, b1, ok := c.xmmHit128(op)
+	if !ok {
+		return false
+	}
+	d := &c.XMM[op.d&15]
+	e := fpEnv{mx: c.MXCSR}
+	o := int(op.cc)
+	r0, ok0 := e.fast32(o, uint32(d[0]), uint32(b0))
+	r1, ok1 := e.fast32(o, uint32(d[0]>>32), uint32(b0>>32))
+	r2, ok2 := e.fast32(o, uint32(d[1]), uint32(b1))
+	r3, ok3 := e.fast32(o, uint32(d[1]>>32), uint32(b1>>32))
+	if ok0 && ok1 && ok2 && ok3 {
+		c.MXCSR |= e.flags
+		d[0], d[1] = uint64(r0)|uint64(r1)<<32, uint64(r2)|uint64(r3)<<32
+		return true
+	}
+	return false
+}
+
+// minmaxStep is MINSD/MAXSD xmm, xmm (op.cc 0, 1) for operands that are normal numbers
+// or zeros (no flag; equal operands or zeros of either sign give the source, as
+// fpEnv.minmax64).
+func (c *CPU) minmaxStep(op *blockOp) bool {
+	d := &c.XMM[op.d&15]
+	a, b := d[0], c.XMM[op.s&15][0]
+	if !plain64(a) || !plain64(b) {
+		return false
+	}
+	x, y := math.Float64frombits(a), math.Float64frombits(b)
+	if op.cc == 0 && !(x < y) || op.cc != 0 && !(x > y) {
+		d[0] = b
+	}
+	return true
+}
+
+// lanesStep is PADD/PSUB B/W/D/Q (op.imm: the lanes' top bits, bit 0 set for PSUB) on a
+// register or TLB-hit source.
+func (c *CPU) lanesStep(op *blockOp) bool {
+	s0, s1, ok := c.xmmHit128(op)
+	if !ok {
+		return false
+	}
+	d := &c.XMM[op.d&15]
+	h := op.imm &^ 1
+	if op.imm&1 == 0 {
+		d[0], d[1] = sseAddLanes(d[0], s0, h), sseAddLanes(d[1], s1, h)
+	} else {
+		d[0], d[1] = sseSubLanes(d[0], s0, h), sseSubLanes(d[1], s1, h)
+	}
+	return true
+}
+
+// comiStep is COMISD/UCOMISD (op.msb 63) and COMISS/UCOMISS (op.msb 31) for operands that
+// are neither NaNs nor denormals (comisdFast, comissFast).
+func (c *CPU) comiStep(op *blockOp) bool {
+	b, ok := c.xmmHit64(op)
+	if !ok {
+		return false
+	}
+	a := c.XMM[op.d&15][0]
+	if op.msb == 31 {
+		a32, b32 := uint32(a), uint32(b)
+		if !plain32(a32) || !plain32(b32) {
+			return false
+		}
+		x, y := math.Float32frombits(a32), math.Float32frombits(b32)
+		c.comisFlags(x < y, x == y)
+		return true
+	}
+	if !plain64(a) || !plain64(b) {
+		return false
+	}
+	x, y := math.Float64frombits(a), math.Float64frombits(b)
+	c.comisFlags(x < y, x == y)
+	return true
+}
+
+// cvtsiStep is CVTSI2SD xmm, r/m32|64 (op.msb 31, 63) for an integer of at most 53
+// significant bits (cvtsi2sdFast).
+func (c *CPU) cvtsiStep(op *blockOp) bool {
+	var v uint64
+	if !op.memFirst {
+		v = c.GPR[op.s&15]
+	} else {
+		addr := c.xmmAddr(op)
+		if c.memSlow || !canonical(addr) {
+			return false
+		}
+		var ok bool
+		if op.msb == 31 {
+			v, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+		} else {
+			v, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+		}
+		if !ok {
+			return false
+		}
+	}
+	n := int64(v)
+	if op.msb == 31 {
+		n = int64(int32(v))
+	}
+	if n < -1<<53 || n > 1<<53 {
+		return false
+	}
+	c.XMM[op.d&15][0] = math.Float64bits(float64(n))
+	return true
+}
+
+// cvttStep is CVTTSD2SI r32|64 (op.m), xmm/m64 for a normal source or a zero whose
+// truncation fits (cvttsd2siFast).
+func (c *CPU) cvttStep(op *blockOp) bool {
+	a, ok := c.xmmHit64(op)
+	if !ok {
+		return false
+	}
+	lim := uint64(1023 + 31)
+	if op.m == ^uint64(0) {
+		lim = 1023 + 63
+	}
+	e := a >> 52 & 0x7FF
+	if e >= lim || e == 0 && a<<1 != 0 {
+		return false
+	}
+	x := math.Float64frombits(a)
+	r := int64(x)
+	if float64(r) != x {
+		if c.MXCSR&mxPM == 0 {
+			return false
+		}
+		c.MXCSR |= mxPE
+	}
+	c.GPR[op.d&15] = uint64(r) & op.m
+	return true
+}
+
+// sqrtStep is SQRTSD xmm, xmm/m64 for a positive normal source within 2^±900 (sqrtsd).
+func (c *CPU) sqrtStep(op *blockOp) bool {
+	const lo, hi = 1023 - 900, 1023 + 1000
+	b, ok := c.xmmHit64(op)
+	if !ok || b>>63 != 0 || (b>>52)-lo >= hi-lo {
+		return false
+	}
+	x := math.Float64frombits(b)
+	r := math.Sqrt(x)
+	if c.MXCSR&mxPE == 0 && math.FMA(r, r, -x) != 0 {
+		c.MXCSR |= mxPE
+	}
+	c.XMM[op.d&15][0] = math.Float64bits(r)
+	return true
+}
+
+// cvtdqStep is CVTDQ2PD xmm, xmm/m64 (op.cc 0; exact) and CVTDQ2PS xmm, xmm/m128 (op.cc 1,
+// rounding to nearest: the gate's arithmetic bit) with PE when a lane is not exact
+// (cvtdq2pdFast, cvtdq2psFast).
+func (c *CPU) cvtdqStep(op *blockOp, gate uint8) bool {
+	if op.cc == 0 {
+		v, ok := c.xmmHit64(op)
+		if !ok {
+			return false
+		}
+		c.XMM[op.d&15] = [2]uint64{math.Float64bits(float64(int32(v))), math.Float64bits(float64(int32(v >> 32)))}
+		return true
+	}
+	if gate&sseGateArith == 0 {
+		return false
+	}
+	s0, s1, ok := c.xmmHit128(op)
+	if !ok {
+		return false
+	}
+	var r [4]float32
+	inexact := false
+	for i, v := range [4]int32{int32(s0), int32(s0 >> 32), int32(s1), int32(s1 >> 32)} {
+		r[i] = float32(v)
+		inexact = inexact || int64(r[i]) != int64(v)
+	}
+	if inexact {
+		c.MXCSR |= mxPE
+	}
+	c.XMM[op.d&15] = [2]uint64{
+		uint64(math.Float32bits(r[0])) | uint64(math.Float32bits(r[1]))<<32,
+		uint64(math.Float32bits(r[2])) | uint64(math.Float32bits(r[3]))<<32,
+	}
+	return true
+}
+
+// pshufdStep is PSHUFD xmm, xmm/m128, imm8 (op.imm).
+func (c *CPU) pshufdStep(op *blockOp) bool {
+	s0, s1, ok := c.xmmHit128(op)
+	if !ok {
+		return false
+	}
+	s := [4]uint64{s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32}
+	m := op.imm
+	c.XMM[op.d&15] = [2]uint64{s[m&3] | s[m>>2&3]<<32, s[m>>4&3] | s[m>>6&3]<<32}
+	return true
+}
+
+// ileaveStep is PUNPCKL/PUNPCKH BW, WD, DQ and UNPCKLPS/UNPCKHPS (op.imm: lane width, bit 0
+// the high halves).
+func (c *CPU) ileaveStep(op *blockOp) bool {
+	s0, s1, ok := c.xmmHit128(op)
+	if !ok {
+		return false
+	}
+	d := &c.XMM[op.d&15]
+	w := uint(op.imm &^ 1)
+	if op.imm&1 == 0 {
+		*d = sseInterleave(d[0], s0, w)
+	} else {
+		*d = sseInterleave(d[1], s1, w)
+	}
+	return true
 }

@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"encoding/binary"
+	"fmt"
 	randv2 "math/rand/v2"
 	"reflect"
 	"testing"
@@ -60,9 +62,12 @@ var hotSSEForms = func() []struct {
 		add(eInt, 0x66, 0x0F, op, 0x0B) // MOVLPD/MOVHPD
 		add(eInt, 0x0F, op, 0x0B)       // MOVLPS/MOVHPS
 	}
-	for _, op := range []byte{0xEF, 0xFE, 0xDB, 0x62, 0x57, 0x54, 0x14, 0x66, 0xFA, 0xD4, 0xFB, 0x6C} {
+	for _, op := range []byte{0xEF, 0xFE, 0xDB, 0x62, 0x57, 0x54, 0x14, 0x66, 0xFA, 0xD4, 0xFB, 0x6C,
+		0x60, 0x61, 0x68, 0x69, 0x6A, 0x6D, 0x15, 0xFC, 0xFD, 0xF8, 0xF9, 0xDF, 0xEB, 0x55, 0x56} {
 		both(eInt, 0xCA, 0x0B, 0x66, 0x0F, op) // PXOR, PADDD, PAND, PUNPCKLDQ, XORPD, ...
 	}
+	both(eInt, 0xCA, 0x0B, 0x0F, 0x14) // UNPCKLPS
+	both(eInt, 0xCA, 0x0B, 0x0F, 0x15) // UNPCKHPS
 	both(eInt, 0xCA, 0x0B, 0x66, 0x0F, 0x70)
 	fs[len(fs)-2].code = append(fs[len(fs)-2].code, 0x1B) // PSHUFD xmm1, xmm2, 0x1B
 	fs[len(fs)-1].code = append(fs[len(fs)-1].code, 0xB1)
@@ -109,7 +114,6 @@ func TestSpecialisedSSE(t *testing.T) {
 	on, off := newTestEnv(t, 0), newTestEnv(t, 0)
 	base := on.c.Snapshot()
 	const dataPages = 2
-	pteNext := uint64(0x4000 + 8*((tData+0x1000)>>12))
 	for _, f := range hotSSEForms {
 		for i := 0; i < 150; i++ {
 			s := base
@@ -157,42 +161,124 @@ func TestSpecialisedSSE(t *testing.T) {
 			}
 			absent := g.n(5) == 0
 			prefix := hotPrefixes[g.n(len(hotPrefixes))]
-			var got, want State
-			var gotMem, wantMem []byte
-			var gotV, wantV int
-			for _, side := range []struct {
-				e    *testEnv
-				on   bool
-				st   *State
-				mem  *[]byte
-				vect *int
-			}{{on, true, &got, &gotMem, &gotV}, {off, false, &want, &wantMem, &wantV}} {
-				e := side.e
-				e.poke64(pteNext, (tData+0x1000)|7)
-				if absent {
-					e.poke64(pteNext, 0)
+			// The instruction in the middle of a block, then again after a register step
+			// that reads its result's neighbours.
+			code := append(append(append(append([]byte{}, prefix...), f.code...), 0x48, 0x01, 0xF2), f.code...)
+			sseBothWays(t, on, off, s, data, code, absent, fmt.Sprintf("% x (case %d)", f.code, i))
+		}
+	}
+}
+
+// sseBothWays runs code and HLT from state s, with data at tData (its second page absent
+// when absent), once with the specialised handlers and inline steps (in on) and once with
+// the general handlers (in off), and fails the test when the state, the memory or the
+// exception taken differ.
+func sseBothWays(t *testing.T, on, off *testEnv, s State, data, code []byte, absent bool, what string) {
+	t.Helper()
+	pteNext := uint64(0x4000 + 8*((tData+0x1000)>>12))
+	var got, want State
+	var gotMem, wantMem []byte
+	var gotV, wantV int
+	for _, side := range []struct {
+		e    *testEnv
+		on   bool
+		st   *State
+		mem  *[]byte
+		vect *int
+	}{{on, true, &got, &gotMem, &gotV}, {off, false, &want, &wantMem, &wantV}} {
+		e := side.e
+		e.poke64(pteNext, (tData+0x1000)|7)
+		if absent {
+			e.poke64(pteNext, 0)
+		}
+		e.m.FlushTLB()
+		specialiseOn = side.on
+		e.load(tData, data)
+		e.code(append(append([]byte{}, code...), 0xF4)...)
+		st := s
+		st.RIP = tCode
+		e.c.Restore(st)
+		e.run(40)
+		*side.st = e.c.Snapshot()
+		*side.vect = e.vector()
+		*side.mem = make([]byte, len(data))
+		e.m.ReadPhys(tData, *side.mem)
+	}
+	specialiseOn = true
+	if !reflect.DeepEqual(got, want) || string(gotMem) != string(wantMem) || gotV != wantV {
+		t.Fatalf("%s (code % x, rbx %#x, mxcsr %#x, absent %v): specialised\n vector %d RIP %#x GPR %x\n XMM %x\n MXCSR %#x RFLAGS %#x CR0 %#x\ngeneral\n vector %d RIP %#x GPR %x\n XMM %x\n MXCSR %#x RFLAGS %#x CR0 %#x\nmemory equal: %v",
+			what, code, s.GPR[RBX], s.MXCSR, absent, gotV, got.RIP, got.GPR, got.XMM, got.MXCSR, got.RFLAGS, got.CR0,
+			wantV, want.RIP, want.GPR, want.XMM, want.MXCSR, want.RFLAGS, want.CR0, string(gotMem) == string(wantMem))
+	}
+}
+
+// TestSSEGateInBlock checks the inline SSE steps when an instruction in the middle of their
+// block changes what they depend on: LDMXCSR (rounding, PE cleared, exceptions unmasked,
+// DAZ, FTZ, an invalid value), MOV CR0 setting TS and MOV CR4 clearing OSFXSR, each between
+// two runs of a specialised form, which must leave the state the general handlers leave.
+func TestSSEGateInBlock(t *testing.T) {
+	defer func() { specialiseOn = true }()
+	g := &dgen{r: randv2.New(randv2.NewPCG(56, 78))}
+	on, off := newTestEnv(t, 0), newTestEnv(t, 0)
+	base := on.c.Snapshot()
+	const mxAt = tData + 0xFF8 // LDMXCSR's operand
+	for _, f := range hotSSEForms {
+		for i := 0; i < 40; i++ {
+			s := base
+			for r := range s.GPR {
+				s.GPR[r] = g.val(8)
+			}
+			s.GPR[RBX] = tData + uint64(g.n(0x800))&^15
+			s.GPR[RSP] = tKStack
+			s.RFLAGS = flagRsv1 | uint64(g.n(1<<12))&flagsArith
+			for r := range s.XMM {
+				s.XMM[r] = g.lanes(f.elem)
+			}
+			// Mostly the state the arithmetic's inline path needs (PE set).
+			s.MXCSR = 0x1FA0
+			if g.n(4) == 0 {
+				s.MXCSR = 0x1F80
+			}
+			data := make([]byte, 2*4096)
+			for k := 0; k < len(data); k += 8 {
+				var v uint64
+				switch f.elem {
+				case ePD:
+					v = g.f64()
+				case ePS:
+					v = uint64(g.f32()) | uint64(g.f32())<<32
+				default:
+					v = g.val(8)
 				}
-				e.m.FlushTLB()
-				specialiseOn = side.on
-				e.load(tData, data)
-				// The instruction in the middle of a block, then again after a register
-				// step that reads its result's neighbours.
-				code := append(append(append(append([]byte{}, prefix...), f.code...), 0x48, 0x01, 0xF2), f.code...)
-				e.code(append(code, 0xF4)...)
-				st := s
-				st.RIP = tCode
-				e.c.Restore(st)
-				e.run(20)
-				*side.st = e.c.Snapshot()
-				*side.vect = e.vector()
-				*side.mem = make([]byte, len(data))
-				e.m.ReadPhys(tData, *side.mem)
+				binary.LittleEndian.PutUint64(data[k:], v)
 			}
-			if !reflect.DeepEqual(got, want) || string(gotMem) != string(wantMem) || gotV != wantV {
-				t.Fatalf("% x (case %d, rbx %#x, mxcsr %#x, absent %v): specialised\n vector %d RIP %#x GPR %x\n XMM %x\n MXCSR %#x RFLAGS %#x\ngeneral\n vector %d RIP %#x GPR %x\n XMM %x\n MXCSR %#x RFLAGS %#x\nmemory equal: %v",
-					f.code, i, s.GPR[RBX], s.MXCSR, absent, gotV, got.RIP, got.GPR, got.XMM, got.MXCSR, got.RFLAGS,
-					wantV, want.RIP, want.GPR, want.XMM, want.MXCSR, want.RFLAGS, string(gotMem) == string(wantMem))
+			var mid []byte
+			switch g.n(3) {
+			case 0:
+				mx := uint32(0x1F80)
+				switch g.n(6) {
+				case 0:
+					mx |= uint32(1+g.n(3)) << 13 // directed rounding
+				case 1:
+					mx &^= 1 << (7 + g.n(6)) // an exception unmasked
+				case 2:
+					mx |= 1<<6 | 1<<15 // DAZ, FTZ
+				case 3:
+					mx |= 1 << 16 // reserved: #GP
+				case 4:
+					mx |= 0x20 // PE set
+				}
+				binary.LittleEndian.PutUint32(data[mxAt-tData:], mx)
+				mid = binary.LittleEndian.AppendUint32([]byte{0x0F, 0xAE, 0x14, 0x25}, mxAt) // LDMXCSR [mxAt]
+			case 1:
+				s.GPR[RAX] = s.CR0 | CR0TS
+				mid = []byte{0x0F, 0x22, 0xC0} // MOV CR0, RAX
+			default:
+				s.GPR[RAX] = s.CR4 &^ CR4OSFXSR
+				mid = []byte{0x0F, 0x22, 0xE0} // MOV CR4, RAX
 			}
+			code := append(append(append([]byte{}, f.code...), mid...), f.code...)
+			sseBothWays(t, on, off, s, data, code, false, fmt.Sprintf("% x then % x (case %d)", f.code, mid, i))
 		}
 	}
 }
