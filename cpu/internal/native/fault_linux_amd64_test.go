@@ -132,3 +132,39 @@ func le64(v uint64) []byte {
 	}
 	return b
 }
+
+// TestHostStateAfterStrayWrites: a snippet that leaves AC set (Go's unaligned loads
+// would fault) or stores over the context block's saved state, then faults, still
+// returns to Go with RFLAGS and MXCSR as Go runs, and a fault in the fault epilogue
+// itself cannot loop.
+func TestHostStateAfterStrayWrites(t *testing.T) {
+	need(t)
+	buf := make([]byte, 16)
+	unaligned := func() uint64 { return *(*uint64)(unsafe.Pointer(&buf[3])) }
+	cases := []struct {
+		name  string
+		code  []byte
+		fault bool
+	}{
+		// push 0x40202; popfq (AC set)
+		{"ac", []byte{0x68, 0x02, 0x02, 0x04, 0x00, 0x9D}, false},
+		// push 0x40602; popfq (AC and DF set); ud2
+		{"ac-fault", []byte{0x68, 0x02, 0x06, 0x04, 0x00, 0x9D, 0x0F, 0x0B}, true},
+		// mov dword [ctxAddr+0x438], -1 (over where the host's MXCSR was kept); ud2
+		{"context", []byte{0xC7, 0x04, 0x25, 0x38, 0x34, 0x00, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x0B}, true},
+	}
+	for _, c := range cases {
+		var in, out State
+		in.GPR[4] = StackAddr + 0x800
+		in.MXCSR = 0x1F80
+		err := Run(c.code, &in, &out)
+		var f *Fault
+		if got := errors.As(err, &f); got != c.fault {
+			t.Fatalf("%s: %v, want a fault: %v", c.name, err, c.fault)
+		}
+		if unaligned() != 0 {
+			t.Fatalf("%s: the buffer changed", c.name)
+		}
+	}
+	TestAddAndFlags(t)
+}

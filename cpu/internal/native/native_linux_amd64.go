@@ -23,7 +23,7 @@ const (
 	ctxOutFlags = 0x280
 	ctxOutMXCSR = 0x288
 	ctxOutXMM   = 0x300
-	ctxHost     = 0x400 // RSP RBP RBX R12 R13 R14 R15, then MXCSR at +0x38
+	ctxHost     = 0x400 // RSP RBP RBX R12 R13 R14 R15
 	ctxFault    = 0x440 // signal (0: none), si_code, si_addr, RIP of a host fault
 	ctxSaved    = 0x800 // the Go runtime's sigaction for signal n at +32*n
 
@@ -33,6 +33,7 @@ const (
 	handlerAddr       = Base + 0x5D00
 	timerHandlerAddr  = Base + 0x5E00
 	restorerAddr      = Base + 0x5F00
+	hostMXCSRAddr     = Base + 0x5FF0 // read-only: the MXCSR Go code runs with
 
 	// timerSignal ends a snippet that is still running after cpuLimit of its thread's
 	// CPU time (a loop the emulator did not take, or a jump out of the snippet).
@@ -41,7 +42,8 @@ const (
 
 	clockThreadCPUTime = 3
 	sigevThreadID      = 4
-	hlt                = 0xF4 // privileged at CPL 3: #GP, a SIGSEGV the handler takes
+	hlt                = 0xF4   // privileged at CPL 3: #GP, a SIGSEGV the handler takes
+	goMXCSR            = 0x1F80 // every exception masked, round to nearest: Go's ABI
 
 	saSiginfo  = 0x4
 	saOnstack  = 0x08000000
@@ -104,6 +106,7 @@ func setup() {
 	copy(region[timerHandlerAddr-Base:], handler(false))
 	// The restorer: rt_sigreturn.
 	copy(region[restorerAddr-Base:], []byte{0xB8, 15, 0, 0, 0, 0x0F, 0x05})
+	binary.LittleEndian.PutUint32(region[hostMXCSRAddr-Base:], goMXCSR)
 	// The prologue, epilogues and handlers are read-only from here on: a snippet
 	// that stores there faults instead of corrupting the way back to Go.
 	if _, _, errno := syscall.Syscall(syscall.SYS_MPROTECT, prologueAddr, RegionSize-(prologueAddr-Base),
@@ -174,7 +177,6 @@ func prologue() []byte {
 	for i, r := range hostRegs {
 		b = movStore(b, r, ctxAddr+ctxHost+uint32(8*i))
 	}
-	b = abs(append(b, 0x0F, 0xAE), 3, ctxAddr+ctxHost+0x38) // stmxcsr host
 	b = movRSPImm(b, ctxAddr+ctxInFlags)
 	b = append(b, 0x9D)                                   // popfq
 	b = abs(append(b, 0x0F, 0xAE), 2, ctxAddr+ctxInMXCSR) // ldmxcsr
@@ -203,16 +205,19 @@ func epilogue() []byte {
 	return restoreHost(b)
 }
 
-// restoreHost is the common tail of both epilogues: MXCSR, DF and the callee-owned
-// registers back as the host had them, X15 zeroed, return to callEntry.
+// restoreHost is the common tail of both epilogues: MXCSR (from the read-only page: a
+// snippet's stray store cannot make it fault) and the callee-owned registers back as
+// the host had them, RFLAGS as Go code runs (IF only: the snippet's AC would make
+// Go's unaligned accesses fault, its DF would break the ABI), X15 zeroed, return to
+// callEntry.
 func restoreHost(b []byte) []byte {
-	b = abs(append(b, 0x0F, 0xAE), 2, ctxAddr+ctxHost+0x38) // ldmxcsr host
-	b = append(b, 0xFC)                                     // cld
+	b = abs(append(b, 0x0F, 0xAE), 2, hostMXCSRAddr) // ldmxcsr
 	for i, r := range hostRegs {
 		b = movLoad(b, r, ctxAddr+ctxHost+uint32(8*i))
 	}
-	b = append(b, 0x45, 0x0F, 0x57, 0xFF) // xorps xmm15, xmm15
-	return append(b, 0xC3)                // ret
+	b = append(b, 0x68, 0x02, 0x02, 0, 0, 0x9D) // push 0x202; popfq
+	b = append(b, 0x45, 0x0F, 0x57, 0xFF)       // xorps xmm15, xmm15
+	return append(b, 0xC3)                      // ret
 }
 
 // faultEpilogue is where the signal handler sends an abandoned snippet: the x87 unit
@@ -222,20 +227,16 @@ func faultEpilogue() []byte {
 }
 
 // handler is the signal handler (SA_SIGINFO: RDI signal, RSI siginfo, RDX ucontext).
-// A signal taken at an instruction inside the region is recorded in the context block
-// and the interrupted RIP replaced by the fault epilogue. With chain, any other fault
-// puts back the Go runtime's saved sigaction for the signal and returns, so the
-// instruction faults again into the runtime's handler; without (the CPU-time timer's
-// handler), a signal taken outside the region is dropped: the snippet has already
-// returned.
+// A signal taken at an instruction on the snippet's page is recorded in the context
+// block and the interrupted RIP replaced by the fault epilogue. With chain, any other
+// fault (one in the prologue or an epilogue too: sent back to the fault epilogue it
+// would fault again, for ever) puts back the Go runtime's saved sigaction for the
+// signal and returns, so the instruction faults again into the runtime's handler;
+// without (the CPU-time timer's handler), a signal taken elsewhere is dropped: in the
+// prologue, an epilogue or inside another handler (whose frame must unwind through its
+// own return), it lets the next period come.
 func handler(chain bool) []byte {
-	// The timer's handler acts only on the snippet's page: taken in the prologue, an
-	// epilogue or inside another handler (whose frame must unwind through its own
-	// return), it lets the next period come.
-	lo, size := uint32(Base), uint32(RegionSize)
-	if !chain {
-		lo, size = CodeAddr, prologueAddr-CodeAddr
-	}
+	lo, size := uint32(CodeAddr), uint32(prologueAddr-CodeAddr)
 	b := []byte{0x48, 0x8B, 0x82, ucRIP, 0, 0, 0}                           // mov rax, [rdx+RIP]
 	b = append(b, 0x48, 0x89, 0xC1)                                         // mov rcx, rax
 	b = binary.LittleEndian.AppendUint32(append(b, 0x48, 0x81, 0xE9), lo)   // sub rcx, lo
@@ -356,6 +357,9 @@ func Run(code []byte, in, out *State) error {
 	}
 	if in.MXCSR&0x1F80 != 0x1F80 {
 		return fmt.Errorf("native: MXCSR %#x unmasks an exception", in.MXCSR)
+	}
+	if in.MXCSR&^0xFFFF != 0 {
+		return fmt.Errorf("native: MXCSR %#x sets reserved bits", in.MXCSR)
 	}
 	mu.Lock()
 	defer mu.Unlock()
