@@ -548,9 +548,11 @@ func Run(o Options) ([]Result, error) {
 			}
 			return walls, last, err
 		}
+		// A probe boot already at the size used counts as the first run.
 		n := r.Rounds
+		var walls []time.Duration
 		if !r.Workload.Whole {
-			_, pb, err := boot(n, 1)
+			probe, pb, err := boot(n, 1)
 			if err != nil {
 				fail(err)
 				return
@@ -559,11 +561,17 @@ func Run(o Options) ([]Result, error) {
 			if d < o.BochsTarget {
 				n = min(uint64(math.Ceil(float64(n)*o.BochsTarget.Seconds()/d.Seconds())), 100*r.Rounds)
 			}
+			if n == r.Rounds {
+				walls = probe
+			}
 		}
-		walls, _, err := boot(n, o.Runs)
-		if err != nil {
-			fail(err)
-			return
+		if len(walls) < o.Runs {
+			more, _, err := boot(n, o.Runs-len(walls))
+			if err != nil {
+				fail(err)
+				return
+			}
+			walls = append(walls, more...)
 		}
 		r.HasBochs = true
 		r.BRounds, r.BInstr = n, instrAt(n)
