@@ -154,38 +154,46 @@ func x87FastArith(op int, a, b f80) (r f80, fl uint16, c1, ok bool) {
 
 // x87FastSqrt is the square root of a positive normal v; ok=false leaves it to the
 // general path.
+//
+// v = x * 2^(2k) with x = m'/2^63 in [1, 4) (m' the significand m, or 2m when v's
+// exponent is odd), so sqrt(v) = sqrt(x) * 2^k, and the result's significand is
+// q = floor(sqrt(N)) with N = m' * 2^63, q in [2^63, 2^64). x is split exactly into xh
+// (m's top 53 bits) and xl (its other 11) as float64 values. y = sqrt(xh) rounded to
+// float64 lies in [1, 2) (sqrt(4 - 2^-51) is below 2 - 2^-53, so it never rounds to
+// 2), and xh - y*y is a float64 exactly (the remainder of a correctly rounded square
+// root is), so FMA gives it exactly: the residual x - y*y is xh - y*y + xl, exact when
+// it is zero (the root is then y itself, no rounding) and otherwise within 2^-53 of
+// itself. The root's distance from y, in units of the result's last place, is
+// t = (x - y*y)/(2y) * 2^63, computed as (x - y*y) * y * (1/xh) * 2^62 with 1/xh
+// computed alongside the root: |t| < 2^12, and the relative errors (below 2^-50 from
+// 1/(2y) ~ y/2xh, 2^-52 from dropping the higher terms of the series, 2^-52 from the
+// roundings) leave t within 2^-36 of its true value.
 func x87FastSqrt(v f80) (r f80, fl uint16, c1, ok bool) {
-	// v = m * 2^E with E = exp-63; N = m << s (s 63 or 64, making E-s even) lies in
-	// [2^126, 2^128), and sqrt(v) = sqrt(N) * 2^((E-s)/2) with sqrt(N) in [2^63, 2^64).
-	E := v.exp() - 16383 - 63
-	s := uint(64)
-	if (E-64)&1 != 0 {
-		s = 63
+	e := v.exp() - 16383
+	m := v.man
+	odd := e & 1
+	unit := float64(1 + odd) // x = m'/2^63 = unit * m/2^63
+	xh := float64(int64(m>>11)) * (0x1p-52 * unit)
+	xl := float64(int64(m&0x7FF)) * (0x1p-63 * unit)
+	y := math.Sqrt(xh)
+	rx := 1 / xh
+	res := math.FMA(-y, y, xh) + xl
+	// y's significand at the result's scale: its 53 bits, then 11 zeros.
+	q := (math.Float64bits(y)&(1<<52-1) | 1<<52) << 11
+	if res == 0 {
+		return f80{man: q, se: uint16(e>>1 + 16383)}, 0, false, true
 	}
-	nh, nl := v.man>>(64-s), v.man<<s
-	// An estimate q0 from float64 (within 3080 of the root, as x, N's top 63 bits
-	// rounded to float64, is within (1+2^-9)*2^-53 of N and the root of it within
-	// 1.5*(1+2^-9)*2^-53 of sqrt(N)), then one Newton step in float64, d = (N - q0*q0) / 2q0
-	// with the residual exact in 128-bit integers (below 2^77 in magnitude; its bits
-	// from 2^16 up, a signed 62-bit integer, go to float64) and 1/2q0 as y/2x, 1/x
-	// computed alongside the root: q0 + d is within 2^-38 of sqrt(N) (the step leaves
-	// (q0-sqrt(N))^2/2q0 < 2^-40, the float64 arithmetic less than 2^-39).
-	x := float64(int64(nh>>1)) * 0x1p65
-	y := math.Sqrt(x)
-	rx := 1 / x
-	q0 := uint64(math.MaxUint64)
-	if y < 0x1p64 {
-		q0 = uint64(int64(y-0x1p63)) | 1<<63 // y is at least 2^63
+	t := res * (y * rx * 0x1p62)
+	fi := math.Floor(t)
+	frac := t - fi
+	q += uint64(int64(fi))
+	// N = m' * 2^63 for the exact comparisons below.
+	nh, nl := m>>1, m<<63
+	if odd != 0 {
+		nh, nl = m, 0
 	}
-	h0, l0 := bits.Mul64(q0, q0)
-	rl0, b0 := bits.Sub64(nl, l0, 0)
-	rh0, _ := bits.Sub64(nh, h0, b0)
-	d := float64(int64(rh0<<48|rl0>>16)) * (y * rx * 0x1p15)
-	fi := math.Floor(d)
-	frac := d - fi
-	q := q0 + uint64(int64(fi))
 	// The fraction of sqrt(N) decides the rounding (it is never exactly a half: N - q*q
-	// would be q + 1/4). Well away from 0, 1/2 and 1 (2^-30, far beyond the error) d
+	// would be q + 1/4). Well away from 0, 1/2 and 1 (2^-30, far beyond the error) t
 	// tells it; near a half or an integer the exact remainder does.
 	const eps = 0x1p-30
 	var rem uint64
@@ -226,7 +234,7 @@ func x87FastSqrt(v f80) (r f80, fl uint16, c1, ok bool) {
 	if q>>63 == 0 {
 		return r, 0, false, false
 	}
-	r, pe, c1, ok := x87Pack(false, (E-int(s))/2+63, q, rem)
+	r, pe, c1, ok := x87Pack(false, e>>1, q, rem)
 	if !ok {
 		return r, 0, false, false
 	}

@@ -224,3 +224,85 @@ func TestX87FastSqrtCorners(t *testing.T) {
 		check(1<<63|j, 2*e)
 	}
 }
+
+// x87SqrtExact is the square root of a positive normal v rounded to nearest at 64
+// bits, from integers alone: q = floor(sqrt(N)) by bisection, and the remainder
+// N - q*q against q for the round bit.
+func x87SqrtExact(v f80) (r f80, fl uint16, c1 bool) {
+	e := v.exp() - 16383
+	m := v.man
+	nh, nl := m>>1, m<<63
+	if e&1 != 0 {
+		nh, nl = m, 0
+	}
+	lo, hi := uint64(1<<63), ^uint64(0)
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if h, l := bits.Mul64(mid, mid); h < nh || h == nh && l <= nl {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	h, l := bits.Mul64(lo, lo)
+	rl, b := bits.Sub64(nl, l, 0)
+	rh, _ := bits.Sub64(nh, h, b)
+	var rem uint64
+	if rh != 0 || rl != 0 {
+		rem = 1
+		if rh != 0 || rl > lo {
+			rem = 1<<63 | 1
+		}
+	}
+	r, pe, c1, _ := x87Pack(false, e>>1, lo, rem)
+	if pe {
+		fl = fswPE
+	}
+	return r, fl, c1
+}
+
+// TestX87FastSqrtExact compares the fast square root with x87SqrtExact on significands
+// where its float64 residual is exact or nearly so: those of doubles (the low 11 bits
+// clear), exact squares and their neighbours, the halves between roots, and runs of
+// ones and zeros, at even and odd exponents; it must answer every one.
+func TestX87FastSqrtExact(t *testing.T) {
+	n := 400000
+	if testing.Short() {
+		n = 100000
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	for i := 0; i < n; i++ {
+		var m uint64
+		k := r.Uint64() >> uint(32+r.IntN(32))
+		switch r.IntN(7) {
+		case 0:
+			m = k*k + uint64(r.IntN(5)) - 2
+		case 1:
+			m = r.Uint64() &^ 0x7FF
+		case 2:
+			m = k*k + k + uint64(r.IntN(3)) - 1
+		case 3:
+			m = (k * k) << uint(r.IntN(12))
+		case 4:
+			m = 1<<63 | uint64(r.IntN(1<<uint(r.IntN(30))))
+		case 5:
+			m = ^uint64(0) - uint64(r.IntN(1<<uint(r.IntN(30))))
+		default:
+			m = r.Uint64() >> uint(r.IntN(64))
+		}
+		if m == 0 {
+			continue
+		}
+		z := bits.LeadingZeros64(m)
+		a := f80{man: m << uint(z), se: uint16(16383 + 63 - z + r.IntN(400) - 200)}
+		got, gfl, gc1, ok := x87FastSqrt(a)
+		if !ok {
+			t.Fatalf("sqrt %#x:%#x: the fast path did not answer", a.se, a.man)
+		}
+		want, wfl, wc1 := x87SqrtExact(a)
+		if got != want || gfl != wfl || gc1 != wc1 {
+			t.Fatalf("sqrt %#x:%#x: fast %#x:%#x fl %#x c1 %v, exact %#x:%#x fl %#x c1 %v",
+				a.se, a.man, got.se, got.man, gfl, gc1, want.se, want.man, wfl, wc1)
+		}
+	}
+}
