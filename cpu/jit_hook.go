@@ -65,7 +65,6 @@ type jitState struct {
 	tlbW     uintptr // TLB array for data writes
 	pkR      uint32  // protection keys that deny reads (mmu.MMU.PKDeny)
 	pkW      uint32  // protection keys that deny writes
-	mxTmp    uint32  // MXCSR on its way to and from the host's (LDMXCSR/STMXCSR take memory)
 	// A helper exit's way back: the code after the instruction, and its RIP.
 	resume    uintptr
 	resumeRIP uint64

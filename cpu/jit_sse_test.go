@@ -229,12 +229,28 @@ func (g sseGen) form(f sseTestForm, memory bool) {
 	}
 }
 
-// insn emits a random SSE instruction, or now and then an integer one or a
-// conditional branch over the next instruction.
+// insn emits a random SSE instruction, or now and then an integer one, a conditional
+// branch over the next instruction, or STMXCSR or LDMXCSR between floating-point ones
+// (helper exits: the first must see the flags the stretch before it raised, the
+// second changes the controls the next one runs under).
 func (g sseGen) insn() {
-	switch g.r.Intn(12) {
+	switch g.r.Intn(13) {
 	case 0:
 		g.jitGen.insn()
+	case 12:
+		if g.r.Intn(2) == 0 {
+			g.emit(0x41, 0x0F, 0xAE, 0x9F, 0x00, 0x08, 0x00, 0x00) // stmxcsr [r15+0x800]
+			break
+		}
+		mx := uint32(0x1F80) | uint32(g.r.Intn(4))<<13 | uint32(g.r.Intn(64))
+		if g.r.Intn(4) == 0 {
+			mx |= mxDAZ | mxFZ
+		}
+		if g.r.Intn(8) == 0 {
+			mx &^= 1 << (7 + g.r.Intn(6)) // an exception unmasked
+		}
+		g.emit(0x41, 0xC7, 0x87, 0x04, 0x08, 0x00, 0x00, byte(mx), byte(mx>>8), byte(mx>>16), byte(mx>>24)) // mov dword [r15+0x804], mx
+		g.emit(0x41, 0x0F, 0xAE, 0x97, 0x04, 0x08, 0x00, 0x00)                                              // ldmxcsr [r15+0x804]
 	case 1:
 		// jcc over a short instruction: reads the flags a COMIS may have set
 		g.emit(0x70|byte(g.r.Intn(16)), 3)

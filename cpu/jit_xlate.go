@@ -101,6 +101,7 @@ type xlStub struct {
 	rest  uint64 // instructions translated before it (the budget gets back the others)
 	fl    flagState
 	dirty uint16 // cached registers to store back
+	mx    bool   // x.mx when it was made: the exit stores the host's MXCSR (flushMX)
 }
 
 // xlator holds the state of one block translation.
@@ -130,6 +131,7 @@ type xlator struct {
 	helper    []bool // by op index: the instruction is a helper exit (see helper)
 	nhelp     int    // helper exits in the translation
 	sseOK     bool   // an SSE instruction has checked CR0 and CR4 on the way here (jit_xlate_sse.go)
+	mx        bool   // the host's MXCSR is the guest's, with the flags raised since (flushMX)
 }
 
 // xlPend is the exit of a backward jump that finds work pending.
@@ -298,6 +300,7 @@ func (c *CPU) jitAssemble(b *block) []byte {
 		a.Bind(s.l)
 		x.writeBack(s.dirty)
 		x.fixAF(s.fl)
+		x.flushMX(s.mx)
 		a.AluRI(8, jit.ADD, hBudget, int64(x.done-s.rest))
 		x.setRIP(s.ip)
 		a.MovImm(jit.RAX, jitExitSlow)
@@ -358,17 +361,17 @@ func (x *xlator) prologue() (subAt int) {
 func (x *xlator) body() (stopped bool) {
 	a := x.a
 	x.ip = x.start
-	x.sseOK = false
+	x.sseOK, x.mx = false, false
 	for x.i = 0; x.i < x.limit && !x.end; x.i++ {
 		u := x.ops[x.i]
 		x.next = x.ip + uint64(u.len)
 		mark := a.Mark()
 		nstubs, nchains, npend := len(x.stubs), len(x.chains), len(x.pend)
-		fl, rc, sseOK := x.fl, x.rc, x.sseOK
+		fl, rc, sseOK, mx := x.fl, x.rc, x.sseOK, x.mx
 		if !x.insn(u) {
 			a.Rollback(mark)
 			x.stubs, x.chains, x.pend = x.stubs[:nstubs], x.chains[:nchains], x.pend[:npend]
-			x.fl, x.rc, x.sseOK = fl, rc, sseOK
+			x.fl, x.rc, x.sseOK, x.mx = fl, rc, sseOK, mx
 			if !x.helperExit(u) {
 				return true
 			}
@@ -399,6 +402,7 @@ func (x *xlator) helperExit(u *uop) bool {
 	a := x.a
 	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
+	x.flushMX(x.mx)
 	rest := int64(x.limit) - int64(x.done) // u and the instructions after it
 	a.AluRI(8, jit.ADD, hBudget, rest)
 	x.setRIP(x.ip)
@@ -424,6 +428,7 @@ func (x *xlator) helperExit(u *uop) bool {
 	}
 	x.fl = flagState{}
 	x.sseOK = false // the instruction may have changed CR0 or CR4
+	x.mx = false    // Go ran with its own MXCSR
 	x.helper[x.i] = true
 	x.nhelp++
 	return true
@@ -449,6 +454,7 @@ func (x *xlator) chain(target uint64) {
 		x.writeBack(x.rc.dirty)
 	}
 	x.fixAF(x.fl)
+	x.flushMX(x.mx)
 	if target <= x.ip {
 		l := a.NewLabel()
 		a.AluMI(4, jit.CMP, jit.M(hCPU, offPending), 0)
@@ -474,6 +480,7 @@ func (x *xlator) jumpIndirect() {
 	a := x.a
 	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
+	x.flushMX(x.mx)
 	a.MovRR(8, jit.RCX, jit.RDI)
 	a.ShiftRI(8, jit.SHR, jit.RCX, 12)
 	a.AluRR(8, jit.XOR, jit.RCX, jit.RDI)
@@ -511,6 +518,7 @@ func putU32(b []byte, v uint32) {
 func (x *xlator) exitTo(ip uint64, code uint64) {
 	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
+	x.flushMX(x.mx)
 	x.setRIP(ip)
 	x.a.MovImm(jit.RAX, code)
 	x.a.Ret()
@@ -531,6 +539,17 @@ func (x *xlator) setRIP(ip uint64) {
 func (x *xlator) fixAF(fl flagState) {
 	if fl.afDirty {
 		x.a.AluMI(4, jit.AND, jit.M(hCPU, offFlagSlot), ^int64(FlagAF))
+	}
+}
+
+// flushMX stores the host's MXCSR into the guest's when mx (x.mx where the code
+// leaves for Go or another block): since the first SSE floating-point instruction of
+// the stretch loaded the guest's MXCSR into the host (sse), the host's holds the
+// guest's controls and its flags with those raised since ORed in, exactly what the
+// guest's must become. The trampoline gives the host its own back on the way to Go.
+func (x *xlator) flushMX(mx bool) {
+	if mx {
+		x.a.Stmxcsr(jit.M(hCPU, offMXCSR))
 	}
 }
 
@@ -864,7 +883,7 @@ func (x *xlator) loadMem(h jit.Reg, p jit.Reg, size uint8) {
 // stub returns the label of an exit to the interpreter for the current instruction.
 func (x *xlator) stub() jit.Label {
 	l := x.a.NewLabel()
-	x.stubs = append(x.stubs, xlStub{l: l, ip: x.ip, rest: x.done, fl: x.fl, dirty: x.rc.dirty})
+	x.stubs = append(x.stubs, xlStub{l: l, ip: x.ip, rest: x.done, fl: x.fl, dirty: x.rc.dirty, mx: x.mx})
 	return l
 }
 

@@ -16,9 +16,13 @@ import (
 // host is the reference for these instructions' results, and the interpreter's
 // software floating point reproduces it; the operand plumbing is all that differs.
 //
-// Floating-point instructions run under the guest's MXCSR controls (rounding, DAZ,
-// FTZ) with its flags cleared; the flags the host raises are ORed into the guest's
-// MXCSR after. They run only while the guest masks every exception: otherwise the
+// Floating-point instructions run under the guest's MXCSR (its controls: rounding,
+// DAZ, FTZ): the first of a stretch of generated code loads it into the host's, the
+// flags the host raises accumulate there (sticky, as the guest's are), and every way
+// out of the stretch (an exit to Go, a jump to another block or the top of this one)
+// stores the host's back into the guest's (flushMX). Nothing inside a stretch reads or
+// changes the guest's MXCSR (LDMXCSR, STMXCSR, FXSAVE and the like are helper exits,
+// which end it). They run only while the guest masks every exception: otherwise the
 // instruction exits to the interpreter, which delivers #XM/#UD exactly. The trampoline
 // restores the host's MXCSR when generated code returns.
 //
@@ -31,7 +35,6 @@ var (
 	offXMM   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.XMM))
 	offMXCSR = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.MXCSR))
 	offCR0   = int32(unsafe.Offsetof(CPU{}.State) + unsafe.Offsetof(State{}.CR0))
-	offMxTmp = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.mxTmp))
 )
 
 // What the translator knows of an SSE mnemonic.
@@ -250,8 +253,9 @@ func (x *xlator) sse(u *uop) bool {
 	}
 
 	x.sseCheck()
-	if flags&sseMX != 0 {
-		// Only while the guest masks every exception.
+	if flags&sseMX != 0 && !x.mx {
+		// Only while the guest masks every exception (the first floating-point
+		// instruction of a stretch checks: nothing in the stretch changes MXCSR).
 		x.clobber()
 		slow := x.stub()
 		a.Load(4, jit.RAX, jit.M(hCPU, offMXCSR))
@@ -310,11 +314,12 @@ func (x *xlator) sse(u *uop) bool {
 			x.loadReg(jit.Reg(hostReg(i)), u.r[i], 8)
 		}
 	}
-	if flags&sseMX != 0 {
-		a.Load(4, jit.RAX, jit.M(hCPU, offMXCSR))
-		a.AluRI(4, jit.AND, jit.RAX, 0xFFC0)
-		a.Store(4, jit.M(hCPU, offMxTmp), jit.RAX)
-		a.Ldmxcsr(jit.M(hCPU, offMxTmp))
+	if flags&sseMX != 0 && !x.mx {
+		// The host runs the stretch under the guest's MXCSR, its flags included: the
+		// flags the instructions raise accumulate there, and the exits store it back
+		// (flushMX).
+		a.Ldmxcsr(jit.M(hCPU, offMXCSR))
+		x.mx = true
 	}
 	var reg byte
 	switch {
@@ -341,13 +346,6 @@ func (x *xlator) sse(u *uop) bool {
 		}
 	} else {
 		x.capture(false)
-	}
-	if flags&sseMX != 0 {
-		a.Stmxcsr(jit.M(hCPU, offMxTmp))
-		a.Load(4, jit.RAX, jit.M(hCPU, offMxTmp))
-		a.AluRI(4, jit.AND, jit.RAX, 0x3F)
-		a.AluMR(4, jit.OR, jit.M(hCPU, offMXCSR), jit.RAX)
-		x.clobber()
 	}
 	return true
 }

@@ -143,6 +143,7 @@ func (x *xlator) exitRan(ip uint64) {
 	a := x.a
 	x.writeBack(x.rc.dirty)
 	x.fixAF(x.fl)
+	x.flushMX(x.mx)
 	if rest := int64(x.limit) - int64(x.done) - 1; rest > 0 {
 		a.AluRI(8, jit.ADD, hBudget, rest)
 	}
