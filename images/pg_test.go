@@ -179,6 +179,13 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// restores (it sleeps 3 s before it reads a port).
 		{attack: "attack_a84_iopl", types: []uint64{abi.PGTaskState}, says: "attack_a84: ",
 			cmdline: "autorun=start fault port;sleep 20;load attack_a84_iopl 1;sleep 3000;poweroff"},
+		// The same written one tick before the program wakes (no pass can
+		// look before its SYSRET), and VIP in a preempted program's IRET
+		// frame: the kernel's returns to ring 3 check what they restore.
+		{attack: "attack_a85_user_return", types: []uint64{abi.PGTaskState}, says: "attack_a85: ",
+			cmdline: "autorun=start fault port;sleep 20;load attack_a85_user_return 1;sleep 5000;poweroff"},
+		{attack: "attack_a85_user_return vip now", types: []uint64{abi.PGTaskState}, says: "attack_a85: ",
+			cmdline: "autorun=start spin 1000000000;sleep 40;load attack_a85_user_return 1 vip now;sleep 3000;poweroff"},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

@@ -16,6 +16,26 @@
 
 	.cfi_sections .debug_frame
 
+/* RFLAGS a return to ring 3 must have as shown: IF set; IOPL, VM, VIF and
+ * VIP clear. Ring 3 sets none of them (NT, AC, ID, DF and TF are the
+ * program's own, RF the processor's), so a frame that carries them was
+ * written by a driver (A85): pg_user_return reports it. */
+#define RFLAGS_IF 0x200
+#define USER_RFLAGS_NEVER (0x3000 | 0x20000 | 0x80000 | 0x100000)
+/* The trap frame (kpp/trap.h): RFLAGS of the hardware frame, and the
+ * registers a call may change. */
+#define TF_R11 32
+#define TF_R10 40
+#define TF_R9 48
+#define TF_R8 56
+#define TF_RDI 72
+#define TF_RSI 80
+#define TF_RDX 88
+#define TF_RCX 96
+#define TF_RAX 112
+#define TF_REGS 120
+#define TF_RFLAGS 152
+
 /* DWARF register numbers of RFLAGS, CS and SS (x86-64 psABI). */
 #define DW_RFLAGS 49
 #define DW_CS 51
@@ -115,12 +135,37 @@ isr_common:
 	pop_cfi %rcx
 	pop_cfi %rbx
 	pop_cfi %rax
+	.cfi_remember_state
 	testb $3, 24(%rsp)
 	jz 2f
-	swapgs
+	testl $USER_RFLAGS_NEVER, 32(%rsp)
+	jnz 4f
+	testl $RFLAGS_IF, 32(%rsp)
+	jz 4f
+3:	swapgs
 2:	addq $16, %rsp
 	.cfi_adjust_cfa_offset -16
 	iretq
+4:	/* The registers are still below RSP (interrupts are off; the NMI
+	 * has a stack of its own). */
+	.cfi_restore_state
+	subq $TF_REGS, %rsp
+	.cfi_adjust_cfa_offset TF_REGS
+	leaq TF_RFLAGS(%rsp), %rdi
+	xorl %esi, %esi
+	call pg_user_return /* returns only when PatchGuard is not armed */
+	movq TF_R11(%rsp), %r11
+	movq TF_R10(%rsp), %r10
+	movq TF_R9(%rsp), %r9
+	movq TF_R8(%rsp), %r8
+	movq TF_RDI(%rsp), %rdi
+	movq TF_RSI(%rsp), %rsi
+	movq TF_RDX(%rsp), %rdx
+	movq TF_RCX(%rsp), %rcx
+	movq TF_RAX(%rsp), %rax
+	addq $TF_REGS, %rsp
+	.cfi_adjust_cfa_offset -TF_REGS
+	jmp 3b
 	.cfi_endproc
 
 /* void call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg): never returns. */
@@ -222,9 +267,29 @@ syscall_entry:
 	popq %rcx
 	.cfi_adjust_cfa_offset -8
 	.cfi_register %rip, %rcx
-	popq %rsp
+	/* What SYSRET restores: RFLAGS as isr_common checks them, in one
+	 * test: less IF, bit 9 is clear exactly when IF was set (else the
+	 * borrow sets it) and the bits above it are as they were. R10 is the
+	 * service's scratch. */
+	leal -RFLAGS_IF(%r11), %r10d
+	testl $(RFLAGS_IF | USER_RFLAGS_NEVER), %r10d
+	jnz 4f
+	.cfi_remember_state
+3:	popq %rsp
 	.cfi_def_cfa %rsp, 0
 	.cfi_same_value %rsp
 	swapgs
 	sysretq
+4:	/* The frame is still below RSP: RBP, R11, RCX, the program's RSP. */
+	.cfi_restore_state
+	subq $24, %rsp
+	.cfi_adjust_cfa_offset 24
+	leaq 8(%rsp), %rdi
+	movl $1, %esi
+	call pg_user_return /* returns only when PatchGuard is not armed */
+	movq 8(%rsp), %r11
+	movq 16(%rsp), %rcx
+	addq $24, %rsp
+	.cfi_adjust_cfa_offset -24
+	jmp 3b
 	.cfi_endproc

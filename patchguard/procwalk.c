@@ -302,6 +302,25 @@ static bool user_iopl(const struct thread *t, uint64_t *addr)
 	return false;
 }
 
+/* The kernel's two returns to ring 3 (isr.S: IRET from a trap frame,
+ * SYSRET at the end of a system call) come here when the RFLAGS they are
+ * about to restore are nothing ring 3 can have made: an I/O privilege
+ * level, a virtual-8086 or virtual-interrupt flag, or interrupts
+ * disabled. saved is their slot in the frame. The passes find such a
+ * frame only while its thread waits (A84); here it is seen on its way
+ * out, before ring 3 runs an instruction with it (A85). Not armed
+ * (pg=off, kd=1, by the own key's cell and the records' hash, either of
+ * which cleared is a detection at the next NMI that compares the
+ * records): the return goes on as it is, as nothing else is checked
+ * then. */
+void pg_user_return(const uint64_t *saved, int sysret)
+{
+	(void)sysret;
+	if (pg_sealed_profile() == ~0ull && !pg_records_armed())
+		return;
+	pg_fail(saved, (uint64_t)saved, KPP_PG_TASK_STATE);
+}
+
 bool pg_thread_stacks_bad(uint64_t *addr)
 {
 	uint64_t f = irq_save();
@@ -398,6 +417,25 @@ bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uin
 }
 
 #else
+
+/* The kernel's two returns to ring 3 (isr.S: IRET from a trap frame,
+ * SYSRET at the end of a system call) come here when the RFLAGS they are
+ * about to restore are nothing ring 3 can have made: an I/O privilege
+ * level, a virtual-8086 or virtual-interrupt flag, or interrupts
+ * disabled. saved is their slot in the frame. The passes find such a
+ * frame only while its thread waits (A84); here it is seen on its way
+ * out, before ring 3 runs an instruction with it (A85). Not armed
+ * (pg=off, kd=1, by the own key's cell and the records' hash, either of
+ * which cleared is a detection at the next NMI that compares the
+ * records): the return goes on as it is, as nothing else is checked
+ * then. */
+void pg_user_return(const uint64_t *saved, int sysret)
+{
+	(void)sysret;
+	if (pg_sealed_profile() == ~0ull && !pg_records_armed())
+		return;
+	pg_fail(saved, (uint64_t)saved, KPP_PG_TASK_STATE);
+}
 
 bool pg_thread_stacks_bad(uint64_t *addr) { return false; }
 void pg_enumerate_threads(struct pg_region *out, uint32_t *n, uint32_t max) {}

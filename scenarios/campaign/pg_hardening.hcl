@@ -1,4 +1,4 @@
-# The long versions of A27-A77 (docs/patchguard.md): every row over 20
+# The long versions of A27-A85 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1600,5 +1600,83 @@ scenario "a77_fake_context_fast_seeds" {
     bugcheck    = "0x109"
     region_type = "0x1|0x101"
     within      = "16s"
+  }
+}
+
+scenario "a85_wake_iopl_seeds" {
+  seeds       = "1..20"
+  description = "A85: IOPL 3 written one tick before a program wakes, fast profile"
+  append      = "pg.profile=fast"
+  max_time    = "6s"
+  requires    = ["driver:attack_a85_user_return", "program:fault"]
+
+  step {
+    at    = "20ms"
+    start = "fault port"
+  }
+  step {
+    at     = "2950ms"
+    load   = "attack_a85_user_return 1"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x112"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a85: process 1's saved RFLAGS changed \\(iopl\\) before its return to ring 3\\n(?:[^f].*\\n|\\n)*\\*\\*\\* PatchGuard"
+  }
+}
+
+scenario "a85_wake_iopl_test_seeds" {
+  seeds       = "1..20"
+  description = "A85 in the test profile"
+  append      = "pg.profile=test"
+  max_time    = "4s"
+  requires    = ["driver:attack_a85_user_return", "program:fault"]
+
+  step {
+    at    = "20ms"
+    start = "fault port"
+  }
+  step {
+    at     = "2950ms"
+    load   = "attack_a85_user_return 1"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x112"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a85: process 1's saved RFLAGS changed \\(iopl\\) before its return to ring 3\\n(?:[^f].*\\n|\\n)*\\*\\*\\* PatchGuard"
+  }
+}
+
+scenario "a85_spin_vip_seeds" {
+  seeds       = "1..20"
+  description = "A85: VIP in a preempted program's IRET frame"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a85_user_return", "program:spin"]
+
+  step {
+    at    = "20ms"
+    start = "spin 1000000000"
+  }
+  step {
+    at     = "60ms"
+    load   = "attack_a85_user_return 1 vip now"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x112"
+    within      = "150ms"
   }
 }

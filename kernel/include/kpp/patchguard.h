@@ -35,6 +35,12 @@ void pg_tick(uint64_t now);
 struct trap_frame;
 void pg_nmi(const struct trap_frame *tf);
 
+/* The kernel's returns to ring 3 (isr.S; sysret: the system call's) call
+ * this when the RFLAGS they would restore (at saved) carry what ring 3
+ * cannot set: 0x109 type 0x112 when PatchGuard is armed, else it returns
+ * and the return goes on. */
+void pg_user_return(const uint64_t *saved, int sysret);
+
 /* Sealing: a mutable array (e.g. a vendor callback array, type 0x18) is
  * enrolled with pg_seal_register and, after every legitimate change made
  * through its API, re-sealed with pg_seal_update; only a direct write then
