@@ -93,9 +93,23 @@ static uint64_t pass_seen[2];
 static uint64_t due_seen, due_passes;
 /* PIT channel 0's phase against the ACPI PM timer (both run off the
  * machine's one clock; no instruction sets the PM timer): the previous
- * sample, the last PHASE_WINDOW outcomes and how many of them missed. */
+ * sample, the last PHASE_WINDOW outcomes and how many of them missed.
+ * Whether the check is on (a PM timer was found at arming) is among the
+ * constant records; the running state is hashed under the own key after
+ * every sample and verified before the next (not in the windows
+ * profile), with the tick of the sample, which must be the previous full
+ * check's: cleared, reset or put back to an earlier sample's state from
+ * elsewhere, the check is a detection, not an off switch (A86). */
 static bool phase_on;
 static uint32_t phase_pm, phase_pos, phase_bits, phase_misses;
+static uint64_t phase_tick, phase_tag;
+
+static uint64_t phase_state_tag(void)
+{
+	const uint64_t w[] = {phase_pm | (uint64_t)phase_pos << 32, phase_bits | (uint64_t)phase_misses << 32,
+			      phase_tick};
+	return pg_tag(w, sizeof w);
+}
 /* The pass counts last seen and the tick they last moved, hashed under
  * the own key (records.c) after every look at the passes and verified
  * before the next (not in the windows profile, as sealed at arming): set
@@ -109,11 +123,17 @@ static uint64_t tick_state_tag(void)
 	return pg_tag(w, sizeof w);
 }
 
-void pg_tick_seal(void) { tick_tag = pg_sealed_checks() ? tick_state_tag() : 0; }
+void pg_tick_seal(void)
+{
+	bool sealed = pg_sealed_checks();
+	tick_tag = sealed ? tick_state_tag() : 0;
+	phase_tag = sealed ? phase_state_tag() : 0;
+}
 
 uint32_t pg_tick_records(uint64_t *w)
 {
-	w[0] = tick_started | (uint64_t)wd_armed << 1 | (uint64_t)nmi_armed << 2 | (uint64_t)wd_nmi << 3;
+	w[0] = tick_started | (uint64_t)wd_armed << 1 | (uint64_t)nmi_armed << 2 | (uint64_t)wd_nmi << 3 |
+	       (uint64_t)phase_on << 4;
 	w[1] = pass_max_ticks;
 	w[2] = max_delay_armed;
 	w[3] = pass_mask;
@@ -296,8 +316,15 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		outb(PIT_CMD, PIT_READ_BACK_CH0);
 		uint32_t status = inb(PIT_CH0), count = inb(PIT_CH0);
 		count |= (uint32_t)inb(PIT_CH0) << 8;
-		if (phase_on)
+		if (phase_on) {
+			bool sealed = pg_sealed_checks();
+			if (sealed && (phase_state_tag() != phase_tag || now - phase_tick > stride + 1))
+				pg_fail(&phase_tag, (uint64_t)&phase_tag, KPP_PG_CHECKER_CONTEXT);
 			check_phase(pm, count);
+			phase_tick = now;
+			if (sealed)
+				phase_tag = phase_state_tag();
+		}
 		/* A rate generator counts down from its reload count to 1; a
 		 * count above the one it was set up with (0 reads as 65536) is
 		 * a reload made larger: the watchdog and the NMI slowed. */
@@ -376,5 +403,6 @@ void pg_tick_start(void)
 		phase_pm = pm;
 		phase_pos = pit_pos(count);
 		phase_bits = phase_misses = 0;
+		phase_tick = pg.tick_seen;
 	}
 }

@@ -1,4 +1,4 @@
-# The long versions of A27-A85 (docs/patchguard.md): every row over 20
+# The long versions of A27-A86 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1678,5 +1678,155 @@ scenario "a85_spin_vip_seeds" {
     bugcheck    = "0x109"
     region_type = "0x112"
     within      = "150ms"
+  }
+}
+
+scenario "a86_phase_off_seeds" {
+  seeds       = "1..20"
+  description = "A86: the PIT phase check's \"on\" cleared from the host, then A81 fast"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a81_pit_reload", "symbol:phase_on"]
+
+  step {
+    at     = "30ms"
+    attack = true
+    poke {
+      symbol = "phase_on"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at   = "30ms"
+    load = "attack_a81_pit_reload fast"
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a81: PIT channel 0's count halved"
+  }
+}
+
+scenario "a86_phase_off_fast_seeds" {
+  seeds       = "1..20"
+  description = "A86: the PIT phase check's \"on\" cleared, then A81 fast, fast profile"
+  append      = "pg.profile=fast"
+  max_time    = "8s"
+  requires    = ["driver:attack_a81_pit_reload", "symbol:phase_on"]
+
+  step {
+    at     = "5s"
+    attack = true
+    poke {
+      symbol = "phase_on"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at   = "5s"
+    load = "attack_a81_pit_reload fast"
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "2s"
+  }
+}
+
+scenario "a86_phase_misses_seeds" {
+  seeds       = "1..20"
+  description = "A86: the PIT phase check's misses zeroed on every tick, PIT channel 0 halved"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a86_pit_phase", "symbol:phase_misses", "symbol:phase_bits"]
+
+  step {
+    at   = "30ms"
+    load = "attack_a86_pit_phase"
+  }
+  step {
+    at = "40ms"
+    poke {
+      symbol = "attack_a86_pit_phase!printk_at"
+      value  = "printk"
+      size   = 8
+    }
+  }
+  step {
+    at = "41ms"
+    poke {
+      symbol = "attack_a86_pit_phase!bits_at"
+      value  = "phase_bits"
+      size   = 8
+    }
+  }
+  step {
+    at     = "42ms"
+    attack = true
+    poke {
+      symbol = "attack_a86_pit_phase!misses_at"
+      value  = "phase_misses"
+      size   = 8
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a86: PIT channel 0's count halved, its phase misses zeroed on every tick"
+  }
+}
+
+scenario "a86_phase_misses_fast_seeds" {
+  seeds       = "1..20"
+  description = "A86: the PIT phase check's misses zeroed on every tick, fast profile"
+  append      = "pg.profile=fast"
+  max_time    = "8s"
+  requires    = ["driver:attack_a86_pit_phase", "symbol:phase_misses", "symbol:phase_bits"]
+
+  step {
+    at   = "5s"
+    load = "attack_a86_pit_phase"
+  }
+  step {
+    at = "5010ms"
+    poke {
+      symbol = "attack_a86_pit_phase!printk_at"
+      value  = "printk"
+      size   = 8
+    }
+  }
+  step {
+    at = "5011ms"
+    poke {
+      symbol = "attack_a86_pit_phase!bits_at"
+      value  = "phase_bits"
+      size   = 8
+    }
+  }
+  step {
+    at     = "5012ms"
+    attack = true
+    poke {
+      symbol = "attack_a86_pit_phase!misses_at"
+      value  = "phase_misses"
+      size   = 8
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "2s"
   }
 }
