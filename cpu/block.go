@@ -186,6 +186,11 @@ const (
 	// or moved on a condition, or LEAVE in 64-bit mode (ldxStep, memKindLdx).
 	stepLdx
 
+	// SHLD (op.cc 0) or SHRD (op.cc 1) of a 32/64-bit register op.d or of memory at a
+	// flat address (op.memFirst) with register op.s, by op.imm or by CL (masked with
+	// op.sm) (shdStep, hot_int.go).
+	stepShd
+
 	// An x87 instruction of the forms x87Run runs (sub-kind in op.cc; x87inline.go).
 	stepX87
 
@@ -300,6 +305,9 @@ func (c *CPU) lazyMiss(op *blockOp) (f *Fault, hit bool) {
 // or returns stepPure when u has no inline form. The inline steps compute exactly what
 // the specialised handlers (hot.go, hot_alu.go) compute.
 func inlineKind(op *blockOp, u *uop) uint8 {
+	if u.nargs == 3 {
+		return inlineKindInt(op, u)
+	}
 	if !specialiseOn || u.kind[0] != kReg || u.r[0]&0x10 != 0 || u.nargs != 2 {
 		return stepPure
 	}
@@ -593,6 +601,14 @@ blocks:
 				}
 			case stepRmw:
 				if c.rmwStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepShd:
+				if c.shdStep(op) {
 					continue
 				}
 				var hit bool

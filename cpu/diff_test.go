@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/kppemu/kppemu/cpu/internal/native"
+	"github.com/kppemu/kppemu/mmu"
 )
 
 var (
@@ -268,28 +269,47 @@ func (d *diffEnv) collect() {
 // runBlocks runs a case that d.run completed in steps instructions again, followed by a
 // JMP out of the page (which ends a block), with one c.Run(steps+1) (so whole blocks
 // run, their lazy steps included), and describes how its state (but for the JMP's RIP
-// and count), memory and the end of the run differ from d.run's (d.out and want).
+// and count), memory and the end of the run differ from d.run's (d.out and want). A
+// case with a memory operand runs twice: from a cold TLB (restoring a state flushes
+// it), and with the operand's pages already in the TLB for reads and writes, as after
+// an earlier access, so that the inline steps take their TLB-hit paths.
 func (d *diffEnv) runBlocks(dc *dcase, steps uint64, want State) string {
 	ref := d.out
-	d.load(dc)
-	d.e.load(diffFrames+(native.CodeAddr-native.Base)+uint64(len(dc.code)), []byte{0xE9, 0x00, 0x10, 0x00, 0x00})
 	var diffs string
-	if ex := d.e.c.Run(steps + 1); ex.Reason != ExitBudget {
-		diffs += fmt.Sprintf("  blocks: exit %v (%s)\n", ex.Reason, ex.Diag)
+	for _, warm := range []bool{false, true} {
+		if warm && dc.memOp == 0 {
+			break
+		}
+		d.load(dc)
+		d.e.load(diffFrames+(native.CodeAddr-native.Base)+uint64(len(dc.code)), []byte{0xE9, 0x00, 0x10, 0x00, 0x00})
+		what := "blocks"
+		if warm {
+			what = "blocks, warm TLB"
+			c := d.e.c
+			for _, a := range []uint64{dc.memOp, dc.memOp + 15} {
+				for _, acc := range []mmu.Access{mmu.Read, mmu.Write} {
+					c.mem.Translate(mmu.VAddr(a), acc, c.user, c.RFLAGS&FlagAC != 0)
+				}
+			}
+		}
+		if ex := d.e.c.Run(steps + 1); ex.Reason != ExitBudget {
+			diffs += fmt.Sprintf("  %s: exit %v (%s)\n", what, ex.Reason, ex.Diag)
+		}
+		d.collect()
+		got := d.e.c.Snapshot()
+		if end := uint64(native.CodeAddr + len(dc.code)); got.RIP == end+5+0x1000 {
+			got.RIP = end
+		}
+		got.Clock--
+		got.Instret--
+		if got != want {
+			diffs += fmt.Sprintf("  %s: state differs from one instruction at a time:\n    got  %+v\n    want %+v\n", what, got, want)
+		}
+		if d.out.GPR != ref.GPR || d.out.RFLAGS != ref.RFLAGS || d.out.XMM != ref.XMM || d.out.MXCSR != ref.MXCSR || d.out.Mem != ref.Mem {
+			diffs += "  " + what + ": registers or memory differ from one instruction at a time\n"
+		}
 	}
-	d.collect()
-	got := d.e.c.Snapshot()
-	if end := uint64(native.CodeAddr + len(dc.code)); got.RIP == end+5+0x1000 {
-		got.RIP = end
-	}
-	got.Clock--
-	got.Instret--
-	if got != want {
-		diffs += fmt.Sprintf("  blocks: state differs from one instruction at a time:\n    got  %+v\n    want %+v\n", got, want)
-	}
-	if d.out.GPR != ref.GPR || d.out.RFLAGS != ref.RFLAGS || d.out.XMM != ref.XMM || d.out.MXCSR != ref.MXCSR || d.out.Mem != ref.Mem {
-		diffs += "  blocks: registers or memory differ from one instruction at a time\n"
-	}
+	d.out = ref
 	return diffs
 }
 

@@ -428,7 +428,7 @@ func shiftForms() []dform {
 				if cl {
 					form = "CL"
 				}
-				fs = append(fs, dform{name: fmt.Sprintf("%s/%s/%d", sh.name, form, width), mnem: sh.name, weight: 8,
+				fs = append(fs, dform{name: fmt.Sprintf("%s/%s/%d", sh.name, form, width), mnem: sh.name, weight: 8, blocks: true,
 					gen: func(g *dgen) {
 						cnt := count(g)
 						s := rmSpec{op: []byte{0x0F, sh.op}, size: sz, digit: -1, mem: g.coin()}

@@ -20,7 +20,7 @@ import (
 var lazyIntOps = func() (t [4096]bool) {
 	for _, n := range []string{"INC", "DEC", "NEG", "NOT", "XADD", "XCHG", "CMPXCHG", "IMUL",
 		"BT", "BTS", "BTR", "BTC", "BSF", "BSR", "LZCNT", "TZCNT", "POPCNT", "SHL", "SHR", "SAR",
-		"ROL", "ROR", "CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE", "CMOVA",
+		"ROL", "ROR", "SHLD", "SHRD", "CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE", "CMOVA",
 		"CMOVS", "CMOVNS", "CMOVP", "CMOVNP", "CMOVL", "CMOVGE", "CMOVLE", "CMOVG", "SETO", "SETNO",
 		"SETB", "SETAE", "SETE", "SETNE", "SETBE", "SETA", "SETS", "SETNS", "SETP", "SETNP", "SETL",
 		"SETGE", "SETLE", "SETG"} {
@@ -1211,6 +1211,9 @@ var opCMPXCHG = uint16(opByName["CMPXCHG"])
 // changes nothing: the processors of a machine run one at a time, each instruction
 // whole.
 func memKindInt(op *blockOp, u *uop) uint8 {
+	if u.nargs == 3 {
+		return inlineKindInt(op, u)
+	}
 	sz := u.sz[0]
 	if sz != 1 && sz != 2 && sz != 4 && sz != 8 {
 		return stepLazy
@@ -1541,4 +1544,90 @@ func (c *CPU) ldxStep(op *blockOp) bool {
 		}
 	}
 	return true
+}
+
+var (
+	opSHLD = uint16(opByName["SHLD"])
+	opSHRD = uint16(opByName["SHRD"])
+)
+
+// inlineKindInt returns the inline step kind of u, an instruction with three operands,
+// among this file's kinds, and sets op's operands for it: SHLD and SHRD of a 32/64-bit
+// register, or of memory at a flat address (a lazy step), by an immediate or CL. Else it
+// returns stepPure for a register form and stepLazy for a memory form.
+func inlineKindInt(op *blockOp, u *uop) uint8 {
+	none := uint8(stepPure)
+	if u.kind[0] == kMem {
+		none = stepLazy
+	}
+	sz := u.sz[0]
+	if !specialiseOn || u.nargs != 3 || u.op != opSHLD && u.op != opSHRD || sz != 4 && sz != 8 || u.lock ||
+		u.kind[1] != kReg || u.sz[1] != sz {
+		return none
+	}
+	switch {
+	case u.kind[0] == kReg:
+		op.d, op.memFirst = u.r[0]&15, false
+	case u.kind[0] == kMem && u.eaFlat && u.lazy:
+		op.memFirst = true
+	default:
+		return none
+	}
+	op.s, op.m, op.msb, op.cc = u.r[1]&15, sizeMask[sz], sz*8-1, u.aux&1
+	op.sm, op.imm = 0, u.imm
+	if u.aux&2 != 0 { // by CL
+		op.sm, op.imm = countMask(sz), 0
+	}
+	return stepShd
+}
+
+// shdStep runs SHLD/SHRD step op (stepShd) and reports whether it did (a memory form
+// only on a TLB hit); it computes what shiftDR and shiftDM compute. A count of 0 changes
+// no flag and no byte, but a 32-bit register is written (its upper half cleared).
+func (c *CPU) shdStep(op *blockOp) bool {
+	n := c.GPR[RCX]&op.sm + op.imm
+	if !op.memFirst {
+		d := op.d & 15
+		a := c.GPR[d] & op.m
+		if n != 0 {
+			a = c.shd(op, a, n)
+		}
+		c.GPR[d] = a
+		return true
+	}
+	u := &op.u
+	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+	if c.memSlow || !canonical(addr) {
+		return false
+	}
+	sz := op.msb>>3 + 1
+	p := c.mem.TryWritePage(mmu.VAddr(addr), uint64(sz), c.user, c.RFLAGS&FlagAC != 0)
+	if p == nil {
+		return false
+	}
+	if n != 0 {
+		stPage(p, addr, sz, c.shd(op, ldPage(p, addr, sz), n))
+	}
+	return true
+}
+
+// shd shifts a (32 or 64 bits, op.msb) left (SHLD, op.cc 0) or right by n (1 to op.msb)
+// bit positions filled from register op.s, sets the flags as shiftD does and returns
+// the result.
+func (c *CPU) shd(op *blockOp, a, n uint64) uint64 {
+	msb := uint64(op.msb & 63)
+	n &= 63
+	k := (msb + 1 - n) & 63 // the source's bits that move in (n < msb+1)
+	src := c.GPR[op.s&15] & op.m
+	var r, cf uint64
+	if op.cc == 0 {
+		r = (a<<n | src>>k) & op.m
+		cf = a >> k & 1
+	} else {
+		r = (a>>n | src<<k) & op.m
+		cf = a >> ((n - 1) & 63) & 1
+	}
+	of := (r ^ a) >> msb & 1
+	c.lf = lazyFlags{res: r, cv: cf<<msb | (cf^of)<<((msb-1)&63), msb: op.msb, kind: lfArith}
+	return r
 }

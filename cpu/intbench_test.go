@@ -31,3 +31,53 @@ func BenchmarkIntegerMemory(b *testing.B) {
 		0xEB, 0xE7, // jmp L
 	})
 }
+
+// BenchmarkIntForms: one integer form at a time, eight copies of it before the back-edge
+// (MIPS counts the back-edge and any reset instruction too); memory operands at [rbx]
+// (tData, warm in the TLB).
+func BenchmarkIntForms(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		ins   []byte
+		reset []byte // after the eight copies, before the back-edge
+	}{
+		{"shld_r_imm", []byte{0x48, 0x0F, 0xA4, 0xC2, 0x05}, nil},                       // shld rdx, rax, 5
+		{"shrd_r_cl", []byte{0x0F, 0xAD, 0xC2}, nil},                                    // shrd edx, eax, cl
+		{"shld_m_imm", []byte{0x48, 0x0F, 0xA4, 0x03, 0x05}, nil},                       // shld [rbx], rax, 5
+		{"shrd_m_cl", []byte{0x0F, 0xAD, 0x03}, nil},                                    // shrd [rbx], eax, cl
+		{"bts_m_imm", []byte{0x0F, 0xBA, 0x2B, 0x05}, nil},                              // bts dword [rbx], 5
+		{"btr_m_r", []byte{0x48, 0x0F, 0xB3, 0x0B}, nil},                                // btr [rbx], rcx
+		{"bt_m_imm", []byte{0x0F, 0xBA, 0x23, 0x05}, nil},                               // bt dword [rbx], 5
+		{"shl_m_1", []byte{0xD1, 0x23}, nil},                                            // shl dword [rbx], 1
+		{"shr_m_imm", []byte{0x48, 0xC1, 0x2B, 0x03}, nil},                              // shr qword [rbx], 3
+		{"sar_m_cl", []byte{0xD3, 0x3B}, nil},                                           // sar dword [rbx], cl
+		{"push_pop_m", []byte{0xFF, 0x33, 0x8F, 0x43, 0x08}, nil},                       // push [rbx]; pop [rbx+8]
+		{"imul_r_m", []byte{0x48, 0x0F, 0xAF, 0x03}, nil},                               // imul rax, [rbx]
+		{"imul_r_m_imm", []byte{0x6B, 0x03, 0x07}, nil},                                 // imul eax, [rbx], 7
+		{"adc_m_r", []byte{0x48, 0x11, 0x03}, nil},                                      // adc [rbx], rax
+		{"adc_r_m", []byte{0x48, 0x13, 0x03}, nil},                                      // adc rax, [rbx]
+		{"sbb_r_m", []byte{0x1B, 0x03}, nil},                                            // sbb eax, [rbx]
+		{"movbe_r_m", []byte{0x0F, 0x38, 0xF0, 0x03}, nil},                              // movbe eax, [rbx]
+		{"movbe_m_r", []byte{0x48, 0x0F, 0x38, 0xF1, 0x03}, nil},                        // movbe [rbx], rax
+		{"lodsb", []byte{0xAC}, []byte{0x48, 0x89, 0xDE}},                               // lodsb (mov rsi, rbx)
+		{"stosd", []byte{0xAB}, []byte{0x48, 0x89, 0xDF}},                               // stosd (mov rdi, rbx)
+		{"movsq", []byte{0x48, 0xA5}, []byte{0x48, 0x89, 0xDE, 0x48, 0x8D, 0x7B, 0x40}}, // movsq (rsi, rdi reset)
+		{"bswap", []byte{0x48, 0x0F, 0xC8}, nil},                                        // bswap rax
+		{"mul_r", []byte{0x48, 0xF7, 0xE3}, nil},                                        // mul rbx
+		{"setcc_m", []byte{0x0F, 0x94, 0x03}, nil},                                      // sete [rbx]
+		{"test_m_r", []byte{0x85, 0x03}, nil},                                           // test [rbx], eax
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var code []byte
+			for i := 0; i < 8; i++ {
+				code = append(code, tc.ins...)
+			}
+			code = append(code, tc.reset...)
+			code = append(code, 0xEB, byte(-(len(code) + 2))) // jmp L
+			e := newTestEnv(b, 0)
+			e.c.GPR[RAX], e.c.GPR[RCX], e.c.GPR[RDX] = 0x1234, 3, 0x55
+			e.c.GPR[RSI] = tData
+			benchEnv(b, e, code)
+		})
+	}
+}
