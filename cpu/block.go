@@ -191,6 +191,10 @@ const (
 	// op.sm) (shdStep, hot_int.go).
 	stepShd
 
+	// BT, BTS, BTR or BTC (op.cc) of memory at a flat address with an immediate bit
+	// offset or a register one (btStep, hot_int.go).
+	stepBt
+
 	// An x87 instruction of the forms x87Run runs (sub-kind in op.cc; x87inline.go).
 	stepX87
 
@@ -242,7 +246,7 @@ func memKind(op *blockOp, u *uop) uint8 {
 	if specialiseOn && u.eaFlat && u.kind[0] == kMem && u.op != opMOV {
 		return memKindInt(op, u)
 	}
-	if !specialiseOn || !u.eaFlat || u.nargs != 2 || u.lock {
+	if !specialiseOn || !u.eaFlat || u.nargs != 2 && u.nargs != 3 || u.lock {
 		return stepLazy
 	}
 	k0, k1 := u.kind[0], u.kind[1]
@@ -609,6 +613,14 @@ blocks:
 				}
 			case stepShd:
 				if c.shdStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepBt:
+				if c.btStep(op) {
 					continue
 				}
 				var hit bool

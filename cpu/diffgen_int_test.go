@@ -252,6 +252,11 @@ func intForms() []dform {
 	fs = append(fs, stringForms()...)
 	fs = append(fs, longStringForms()...)
 	fs = append(fs, controlForms()...)
+	// Every integer form runs as whole blocks too (from a cold and a warm TLB): the block
+	// loop has inline steps for most of them.
+	for i := range fs {
+		fs[i].blocks = true
+	}
 	return fs
 }
 
@@ -428,7 +433,7 @@ func shiftForms() []dform {
 				if cl {
 					form = "CL"
 				}
-				fs = append(fs, dform{name: fmt.Sprintf("%s/%s/%d", sh.name, form, width), mnem: sh.name, weight: 8, blocks: true,
+				fs = append(fs, dform{name: fmt.Sprintf("%s/%s/%d", sh.name, form, width), mnem: sh.name, weight: 8,
 					gen: func(g *dgen) {
 						cnt := count(g)
 						s := rmSpec{op: []byte{0x0F, sh.op}, size: sz, digit: -1, mem: g.coin()}

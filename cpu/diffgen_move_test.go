@@ -338,6 +338,14 @@ func stringForms() []dform {
 						if g.n(8) == 0 && !a32 {
 							g.c.in.GPR[RCX] = 0
 						}
+						if a32 && cnt == 0 {
+							// With a 32-bit address size and ECX 0, whether the upper
+							// halves of RCX, RSI and RDI are cleared is model-specific:
+							// some hosts clear them, the emulator (as QEMU) does not.
+							for _, r := range []uint8{RCX, RSI, RDI} {
+								g.c.ignore[r] |= 0xFFFFFFFF00000000
+							}
+						}
 					}
 					g.setReg(RAX, g.val(sz))
 					if o.cmp {

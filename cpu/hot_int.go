@@ -20,7 +20,7 @@ import (
 var lazyIntOps = func() (t [4096]bool) {
 	for _, n := range []string{"INC", "DEC", "NEG", "NOT", "XADD", "XCHG", "CMPXCHG", "IMUL",
 		"BT", "BTS", "BTR", "BTC", "BSF", "BSR", "LZCNT", "TZCNT", "POPCNT", "SHL", "SHR", "SAR",
-		"ROL", "ROR", "SHLD", "SHRD", "CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE", "CMOVA",
+		"ROL", "ROR", "RCL", "RCR", "SHLD", "SHRD", "MOVBE", "CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE", "CMOVA",
 		"CMOVS", "CMOVNS", "CMOVP", "CMOVNP", "CMOVL", "CMOVGE", "CMOVLE", "CMOVG", "SETO", "SETNO",
 		"SETB", "SETAE", "SETE", "SETNE", "SETBE", "SETA", "SETS", "SETNS", "SETP", "SETNP", "SETL",
 		"SETGE", "SETLE", "SETG"} {
@@ -1202,6 +1202,9 @@ const (
 	rmwXADD    // XADD m, r (op.d: the register)
 	rmwCMPXCHG // CMPXCHG m, r (op.s: the source register)
 	rmwXCHG    // XCHG m, r (op.d: the register)
+	rmwSHIFT   // group-2 operation op.jcc of memory by the count op.s&op.sm+op.imm (CL or an immediate)
+	rmwMOVBE   // MOVBE m, r (op.s: the register)
+	rmwSETCC   // SETcc m8 (condition op.jcc)
 )
 
 var opCMPXCHG = uint16(opByName["CMPXCHG"])
@@ -1211,8 +1214,19 @@ var opCMPXCHG = uint16(opByName["CMPXCHG"])
 // changes nothing: the processors of a machine run one at a time, each instruction
 // whole.
 func memKindInt(op *blockOp, u *uop) uint8 {
+	if u.kind[0] != kMem {
+		return memKindLdx(op, u)
+	}
 	if u.nargs == 3 {
 		return inlineKindInt(op, u)
+	}
+	if (u.op == opPUSH || u.op == opPOP) && u.nargs == 1 && u.osize == 8 && !u.lock {
+		// PUSH m64 and POP m64 (64-bit mode).
+		op.cc = ldxPush
+		if u.op == opPOP {
+			op.cc = ldxPop
+		}
+		return stepLdx
 	}
 	sz := u.sz[0]
 	if sz != 1 && sz != 2 && sz != 4 && sz != 8 {
@@ -1221,15 +1235,17 @@ func memKindInt(op *blockOp, u *uop) uint8 {
 	op.s, op.sm, op.imm = 0, 0, 0
 	op.m, op.msb = sizeMask[sz], sz*8-1
 	if u.nargs == 1 {
-		switch u.op {
-		case opINC:
+		switch {
+		case u.op == opINC:
 			op.cc = rmwINC
-		case opDEC:
+		case u.op == opDEC:
 			op.cc = rmwDEC
-		case opNEG:
+		case u.op == opNEG:
 			op.cc = rmwNEG
-		case opNOT:
+		case u.op == opNOT:
 			op.cc = rmwNOT
+		case isSETccOp[u.op&4095] && sz == 1 && !u.lock:
+			op.cc, op.jcc = rmwSETCC, u.aux
 		default:
 			return stepLazy
 		}
@@ -1237,6 +1253,9 @@ func memKindInt(op *blockOp, u *uop) uint8 {
 	}
 	if u.nargs != 2 {
 		return stepLazy
+	}
+	if k := memKindInt2(op, u); k != stepLazy || !specialiseOn {
+		return k
 	}
 	switch {
 	case u.kind[1] == kReg && u.sz[1] == sz && u.r[1]&0x10 == 0:
@@ -1331,6 +1350,37 @@ func (c *CPU) rmwStep(op *blockOp) bool {
 		r = (a + b) & op.m
 		cv = (a & b) | ((a | b) &^ r)
 		c.putSized(op.d, sz, a)
+	case rmwSHIFT:
+		// A count of 0 changes no flag and no byte. SHL, SHR and SAR by a count within
+		// the operand's width compute here what shift computes (as stepShl, stepShr,
+		// stepSar do); rotates and longer counts take shift.
+		msb := uint64(op.msb & 63)
+		switch {
+		case b == 0:
+			return true
+		case b > msb || op.jcc < shSHL:
+			stPage(p, addr, sz, c.shift(op.jcc, a, b, sz))
+			return true
+		case op.jcc == shSHR:
+			r = a >> b
+			cf := a >> ((b - 1) & 63) & 1
+			cv = cf<<msb | (cf^a>>msb)<<((msb-1)&63)
+		case op.jcc == shSAR:
+			sa := int64(a<<(63-msb)) >> (63 - msb)
+			r = uint64(sa>>b) & op.m
+			cf := uint64(sa>>((b-1)&63)) & 1
+			cv = cf<<msb | cf<<((msb-1)&63)
+		default: // SHL, SAL
+			r = (a << b) & op.m
+			cf := (a << ((b - 1) & 63)) >> msb & 1
+			cv = cf<<msb | (r>>msb)<<((msb-1)&63)
+		}
+	case rmwMOVBE:
+		stPage(p, addr, sz, byteSwap(b, sz))
+		return true
+	case rmwSETCC:
+		stPage(p, addr, 1, b2u(c.cond(op.jcc)))
+		return true
 	default: // rmwCMPXCHG: the flags of the accumulator minus the destination
 		acc := c.GPR[RAX] & op.m
 		r = a
@@ -1459,17 +1509,38 @@ const (
 	ldxSext64        // MOVSX r64, m8/m16, MOVSXD r64, m32
 	ldxCmov32        // CMOVcc r32, m32 (condition op.jcc)
 	ldxCmov64        // CMOVcc r64, m64
+	ldxAdc           // ADC r32/r64, m
+	ldxSbb           // SBB r32/r64, m
+	ldxImul          // IMUL r32/r64, m
+	ldxImulI         // IMUL r32/r64, m, imm (op.imm)
+	ldxBswap         // MOVBE r16/r32/r64, m
 	ldxLeave         // LEAVE in 64-bit mode: RBP popped from where RBP points
+	ldxPush          // PUSH m64 (64-bit mode)
+	ldxPop           // POP m64 (64-bit mode): the address is computed after RSP is incremented
 )
+
+// The loads of stepLdx from ldxLeave on access the stack.
 
 // memKindLdx returns stepLdx for a lazy load u into a register that memKind leaves (MOV
 // r8/r16, MOVSX, MOVSXD, CMOVcc from memory at a flat address) and sets op's operands
 // for it, or returns stepLazy.
 func memKindLdx(op *blockOp, u *uop) uint8 {
-	if u.nargs != 2 || u.kind[0] != kReg || u.kind[1] != kMem || !u.eaFlat || u.r[0]&0x10 != 0 {
+	if u.kind[0] != kReg || u.kind[1] != kMem || !u.eaFlat || u.r[0]&0x10 != 0 || u.lock {
 		return stepLazy
 	}
 	s, ms := u.sz[0], u.sz[1]
+	if u.nargs == 3 {
+		// IMUL r32/r64, m, imm.
+		if u.op != opIMUL || u.kind[2] != kImm || s != 4 && s != 8 || ms != s {
+			return stepLazy
+		}
+		op.cc, op.imm = ldxImulI, u.imm
+		op.d, op.msb = u.r[0]&15, ms*8-1
+		return stepLdx
+	}
+	if u.nargs != 2 {
+		return stepLazy
+	}
 	switch {
 	case u.op == opMOV && (s == 1 || s == 2) && ms == s:
 		op.cc, op.m = ldxMerge, sizeMask[s]
@@ -1482,6 +1553,15 @@ func memKindLdx(op *blockOp, u *uop) uint8 {
 		if s == 8 {
 			op.cc = ldxCmov64
 		}
+	case (u.op == opADC || u.op == opSBB) && (u.aux == aluADC || u.aux == aluSBB) && (s == 4 || s == 8) && ms == s:
+		op.cc, op.m = ldxAdc, sizeMask[s]
+		if u.aux == aluSBB {
+			op.cc = ldxSbb
+		}
+	case u.op == opIMUL && (s == 4 || s == 8) && ms == s:
+		op.cc = ldxImul
+	case u.op == opMOVBE && (s == 2 || s == 4 || s == 8) && ms == s:
+		op.cc = ldxBswap
 	default:
 		return stepLazy
 	}
@@ -1496,7 +1576,10 @@ func (c *CPU) ldxStep(op *blockOp) bool {
 	if c.memSlow {
 		return false
 	}
-	if op.cc == ldxLeave {
+	if op.cc >= ldxLeave {
+		if op.cc != ldxLeave {
+			return c.ldxStack(op)
+		}
 		sp := c.GPR[RBP]
 		v, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, c.RFLAGS&FlagAC != 0)
 		if ok {
@@ -1538,10 +1621,75 @@ func (c *CPU) ldxStep(op *blockOp) bool {
 			v = c.GPR[op.d&15] & 0xFFFFFFFF
 		}
 		c.GPR[op.d&15] = v
-	default:
+	case ldxCmov64:
 		if c.cond(op.jcc) {
 			c.GPR[op.d&15] = v
 		}
+	default:
+		c.ldxArith(op, v)
+	}
+	return true
+}
+
+// ldxArith finishes load step op (ADC, SBB, IMUL, MOVBE: ldxAdc to ldxBswap) with v,
+// the value read; it computes what the general handlers of those forms compute.
+func (c *CPU) ldxArith(op *blockOp, v uint64) {
+	d := op.d & 15
+	switch op.cc {
+	case ldxAdc:
+		a := c.GPR[d] & op.m
+		r := (a + v + b2u(c.cf())) & op.m
+		c.GPR[d] = r
+		c.lf = lazyFlags{res: r, cv: (a & v) | ((a | v) &^ r), msb: op.msb, kind: lfArith}
+	case ldxSbb:
+		a := c.GPR[d] & op.m
+		r := (a - v - b2u(c.cf())) & op.m
+		c.GPR[d] = r
+		c.lf = lazyFlags{res: r, cv: (^a & v) | (^(a ^ v) & r), msb: op.msb, kind: lfArith}
+	case ldxImul, ldxImulI:
+		a := c.GPR[d]
+		if op.cc == ldxImulI {
+			a = op.imm
+		}
+		if op.msb == 31 {
+			c.GPR[d] = c.imulFlags32(int64(int32(a)) * int64(int32(v)))
+		} else {
+			c.GPR[d] = c.imulFlags64(a, v)
+		}
+	default: // ldxBswap
+		s := op.msb>>3 + 1
+		c.putSized(d, s, byteSwap(v, s))
+	}
+}
+
+// ldxStack runs PUSH m64 and POP m64 (ldxPush, ldxPop) when both of their accesses are
+// TLB hits, and reports whether it did (nothing changed when it did not); it computes
+// what pushM and popM compute.
+func (c *CPU) ldxStack(op *blockOp) bool {
+	u := &op.u
+	sp := c.GPR[RSP]
+	ac := c.RFLAGS&FlagAC != 0
+	if op.cc == ldxPush {
+		addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+		if !canonical(addr) {
+			return false
+		}
+		v, ok := c.mem.TryRead64(mmu.VAddr(addr), c.user, ac)
+		if !ok || !c.mem.TryWrite64(mmu.VAddr(sp-8), v, c.user, ac) {
+			return false
+		}
+		c.GPR[RSP] = sp - 8
+		return true
+	}
+	v, ok := c.mem.TryRead64(mmu.VAddr(sp), c.user, ac)
+	if !ok {
+		return false
+	}
+	c.GPR[RSP] = sp + 8
+	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+	if !canonical(addr) || !c.mem.TryWrite64(mmu.VAddr(addr), v, c.user, ac) {
+		c.GPR[RSP] = sp
+		return false
 	}
 	return true
 }
@@ -1630,4 +1778,114 @@ func (c *CPU) shd(op *blockOp, a, n uint64) uint64 {
 	of := (r ^ a) >> msb & 1
 	c.lf = lazyFlags{res: r, cv: cf<<msb | (cf^of)<<((msb-1)&63), msb: op.msb, kind: lfArith}
 	return r
+}
+
+var (
+	opRCL   = uint16(opByName["RCL"])
+	opRCR   = uint16(opByName["RCR"])
+	opBTS   = uint16(opByName["BTS"])
+	opBTR   = uint16(opByName["BTR"])
+	opBTC   = uint16(opByName["BTC"])
+	opMOVBE = uint16(opByName["MOVBE"])
+)
+
+// memKindInt2 returns the inline step kind of lazy step u, whose first operand of two is
+// memory at a flat address, for the forms memKindInt leaves to it: shifts and rotates of
+// memory by an immediate or CL, the bit tests with an immediate or a register bit offset,
+// MOVBE m, r and TEST m, r; it sets op's operands for it, or returns stepLazy. op.m and
+// op.msb are the operand's already.
+func memKindInt2(op *blockOp, u *uop) uint8 {
+	sz := u.sz[0]
+	k1 := u.kind[1]
+	switch u.op {
+	case opSHL, opSHR, opSAR, opROL, opROR, opRCL, opRCR:
+		switch {
+		case k1 == kImm:
+			op.imm = u.imm
+		case k1 == kReg && u.r[1] == RCX:
+			op.s, op.sm = RCX, countMask(sz)
+		default:
+			return stepLazy
+		}
+		op.cc, op.jcc = rmwSHIFT, u.aux
+		return stepRmw
+	case opBT, opBTS, opBTR, opBTC:
+		if sz == 1 {
+			return stepLazy
+		}
+		switch {
+		case k1 == kImm:
+			op.imm, op.memFirst = u.imm, false
+		case k1 == kReg && u.sz[1] == sz:
+			op.s, op.memFirst = u.r[1]&15, true
+		default:
+			return stepLazy
+		}
+		op.cc = u.aux
+		return stepBt
+	case opMOVBE:
+		if k1 != kReg || u.sz[1] != sz || sz == 1 {
+			return stepLazy
+		}
+		op.s, op.sm, op.cc = u.r[1]&15, sizeMask[sz], rmwMOVBE
+		return stepRmw
+	case opTEST:
+		// TEST m, r is TEST r, m.
+		if k1 != kReg || u.sz[1] != sz || sz != 4 && sz != 8 || u.aux != aluTEST {
+			return stepLazy
+		}
+		op.d, op.cc = u.r[1]&15, aluTEST
+		return stepAluRM
+	}
+	return stepLazy
+}
+
+// btStep runs bit-test step op (stepBt: BT, BTS, BTR or BTC, op.cc, of memory at a flat
+// address with the bit offset op.imm, or the signed offset in register op.s when
+// op.memFirst, which moves the address by whole operands) when its access is a TLB hit,
+// and reports whether it did; it computes what btMI and btMR compute.
+func (c *CPU) btStep(op *blockOp) bool {
+	if c.memSlow {
+		return false
+	}
+	u := &op.u
+	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+	msb := uint64(op.msb & 63)
+	sz := op.msb>>3 + 1
+	n := op.imm
+	if op.memFirst {
+		sh := 63 - msb
+		off := int64(c.GPR[op.s&15]<<sh) >> sh
+		addr += uint64(off>>bits.Len64(msb)) * uint64(sz)
+		n = uint64(off) & msb
+	}
+	if !canonical(addr) {
+		return false
+	}
+	ac := c.RFLAGS&FlagAC != 0
+	if op.cc == btTest {
+		var v uint64
+		var ok bool
+		switch sz {
+		case 2:
+			v, ok = c.mem.TryRead16(mmu.VAddr(addr), c.user, ac)
+		case 4:
+			v, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, ac)
+		default:
+			v, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, ac)
+		}
+		if !ok {
+			return false
+		}
+		c.setCFOnly(v >> n)
+		return true
+	}
+	p := c.mem.TryWritePage(mmu.VAddr(addr), uint64(sz), c.user, ac)
+	if p == nil {
+		return false
+	}
+	a := ldPage(p, addr, sz)
+	stPage(p, addr, sz, btApply(op.cc, a, n))
+	c.setCFOnly(a >> n)
+	return true
 }

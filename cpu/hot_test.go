@@ -80,9 +80,12 @@ func TestSpecialisedHandlers(t *testing.T) {
 				}
 				s.GPR[RBX] = tData
 				s.GPR[RCX] = uint64(rng.Intn(64))
-				s.GPR[RSP] = tKStack
+				// The stack in the data page (which hotWarm brings into the TLB), so
+				// that pushes and pops take their TLB-hit paths and what they store
+				// is compared.
+				s.GPR[RSP] = tData + 0x3F0
 				s.RFLAGS = flagRsv1 | uint64(rng.Intn(1<<12))&flagsArith
-				data := make([]byte, 512)
+				data := make([]byte, 1024)
 				rng.Read(data)
 				specialiseOn = true
 				got, gotMem := runHot(on, s, prefix, code, data)
