@@ -84,11 +84,20 @@ static bool nmi_due, nmi_on, nmi_dead, nmi_watch;
  * (records.c) at the end of every NMI and verified at the start of the
  * next (not in the windows profile, as sealed at arming); the constant
  * records are compared on every NMI in the test profile, on one in
- * RECORDS_FAST (drawn) in fast and one in RECORDS_WINDOWS in windows (by
- * the NMI's count: the windows profile's budget leaves no room for a
- * draw on every NMI). */
+ * RECORDS_FAST (drawn) in fast and one in 512 in windows (by the TSC's low
+ * bits: the windows profile's budget leaves no room for a draw of fresh
+ * entropy on every NMI). */
 #define RECORDS_FAST 4
-#define RECORDS_WINDOWS 256
+/* In windows (the profile in the own key's cell), one NMI in 512, drawn
+ * from the TSC as the NMI reads it (scattered by a multiply: its low bits,
+ * which no driver steers from a timer of its own, decide). Not by the
+ * NMI's count (A90): the windows profile leaves it unsealed, and it stops
+ * with the NMI's "on" record, so a count set once to no multiple of 256
+ * skipped the compare for good. The profile in the cell is XORed with the
+ * cell's plain key alone: an NMI that goes by windows where the plain
+ * profile (one of the records) is another was given windows in place
+ * (A91). */
+#define TSC_SCATTER 0x9E3779B1u
 static uint64_t nmi_tag;
 
 static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
@@ -325,8 +334,10 @@ void pg_nmi(const struct trap_frame *tf)
 	 * records first, so a cleared "on" or a changed limit is seen here. */
 	uint64_t profile = pg_sealed_profile();
 	bool sealed = profile != KPP_PG_PROFILE_WINDOWS;
+	if (!sealed && pg.profile != KPP_PG_PROFILE_WINDOWS)
+		pg_fail(&pg_cell_enc, (uint64_t)&pg_cell_enc, KPP_PG_CHECKER_CONTEXT);
 	if (sealed ? profile == KPP_PG_PROFILE_TEST || pg_entropy() % RECORDS_FAST == 0
-		   : !(nmi_count & (RECORDS_WINDOWS - 1)))
+		   : (uint32_t)(t0 * TSC_SCATTER) < (1u << 23))
 		pg_records_check();
 	if (sealed && nmi_state_tag() != nmi_tag)
 		pg_fail(&nmi_tag, (uint64_t)&nmi_tag, KPP_PG_CHECKER_CONTEXT);

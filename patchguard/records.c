@@ -17,7 +17,9 @@
  * nothing but the hardware starts (its I/O APIC route is programmed last,
  * so every NMI that comes finds PatchGuard armed): on every NMI in the
  * test profile, on one in 4 (drawn from fresh entropy) in fast and one in
- * 256 in windows, by the profile the cell holds. The running counts of
+ * 512 (drawn from the TSC) in windows, by the profile the cell holds; an
+ * NMI that goes by windows on a machine whose plain profile is another is
+ * a detection (A91). The running counts of
  * the tick hook, the PIT watchdog and the NMI are hashed again after
  * every change and verified before each use (not in the windows profile,
  * whose budget is a hundred times smaller). Setting any of them without

@@ -1,4 +1,4 @@
-# The long versions of A27-A86 (docs/patchguard.md): every row over 20
+# The long versions of A27-A86, A90 and A91 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1828,5 +1828,147 @@ scenario "a86_phase_misses_fast_seeds" {
     bugcheck    = "0x109"
     region_type = "0x101"
     within      = "2s"
+  }
+}
+
+scenario "a90_windows_records_seeds" {
+  seeds       = "1..20"
+  description = "A90: A71 in the windows profile, the NMI's count set so it never draws the records' compare"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  requires    = ["driver:attack_a50_freeze", "symbol:tick_started", "symbol:wd_started", "symbol:piggy_started", "symbol:nmi_on", "symbol:nmi_count"]
+
+  step {
+    at   = "5s"
+    load = "attack_a50_freeze"
+  }
+  step {
+    at     = "5s"
+    attack = true
+    poke {
+      symbol = "nmi_count"
+      value  = 1
+      size   = 8
+    }
+  }
+  step {
+    at     = "5s"
+    poke {
+      symbol = "tick_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "5s"
+    poke {
+      symbol = "wd_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "5s"
+    poke {
+      symbol = "piggy_started"
+      value  = 0
+      size   = 1
+    }
+  }
+  step {
+    at     = "5s"
+    poke {
+      symbol = "nmi_on"
+      value  = 0
+      size   = 1
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "9m"
+  }
+  expect {
+    serial = "attack_a50: PatchGuard's live and armed flags cleared, its timer cancelled, getpid hooked"
+  }
+}
+
+scenario "a91_profile_cell_seeds" {
+  seeds       = "1..20"
+  description = "A91: the own key's cell says windows, then A71 (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "60s"
+  requires    = ["driver:attack_a91_profile", "symbol:pg_cell_enc", "symbol:pg_cell_key", "symbol:nmi_count", "symbol:tick_started", "symbol:wd_started", "symbol:piggy_started", "symbol:nmi_on"]
+
+  step {
+    at   = "5s"
+    load = "attack_a91_profile"
+  }
+  step {
+    at = "5100ms"
+    poke {
+      symbol = "attack_a91_profile!printk_at"
+      value  = "printk"
+    }
+  }
+  step {
+    at = "5100ms"
+    poke {
+      symbol = "attack_a91_profile!cell_enc_at"
+      value  = "pg_cell_enc"
+    }
+  }
+  step {
+    at = "5100ms"
+    poke {
+      symbol = "attack_a91_profile!cell_key_at"
+      value  = "pg_cell_key"
+    }
+  }
+  step {
+    at = "5100ms"
+    poke {
+      symbol = "attack_a91_profile!tick_started_at"
+      value  = "tick_started"
+    }
+  }
+  step {
+    at = "5100ms"
+    poke {
+      symbol = "attack_a91_profile!wd_started_at"
+      value  = "wd_started"
+    }
+  }
+  step {
+    at = "5100ms"
+    poke {
+      symbol = "attack_a91_profile!piggy_started_at"
+      value  = "piggy_started"
+    }
+  }
+  step {
+    at = "5100ms"
+    poke {
+      symbol = "attack_a91_profile!nmi_on_at"
+      value  = "nmi_on"
+    }
+  }
+  step {
+    at = "5100ms"
+    attack = true
+    poke {
+      symbol = "attack_a91_profile!nmi_count_at"
+      value  = "nmi_count"
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "16s"
+  }
+  expect {
+    serial = "attack_a91: the sealed profile in the own key's cell set to windows, the NMI's count to 1, the triggers' records and PatchGuard's flags cleared, its timer cancelled, getpid hooked"
   }
 }
