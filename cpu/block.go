@@ -1078,10 +1078,10 @@ blocks:
 				c.icLin = icInvalid
 				goto chain
 			}
-			if next == c.blkRIP && c.accel != AccelJIT {
+			if next == c.blkRIP && (c.accel != AccelJIT || c.jitStays(b, next)) {
 				// A loop within the block: nothing changed that could make the block
 				// stale (that sets pending work). (The translating tier looks at every
-				// block it dispatches.)
+				// block it dispatches, but for those it leaves to the interpreter.)
 				continue blocks
 			}
 			goto chain
@@ -1115,7 +1115,7 @@ blocks:
 			return
 		}
 		nb := l.b
-		if nb.gen != l.p.gen || nb.mode != c.mode || nb.cnt == 0 {
+		if nb.gen != l.p.gen || nb.mode != c.mode || nb.cnt == 0 || c.accel == AccelJIT && !c.jitStays(nb, c.RIP) {
 			return
 		}
 		b = nb

@@ -250,6 +250,11 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 			}
 			return n - (k - c.jitProfRun(b, k, r)), true
 		}
+		if x.entry == 0 {
+			// Nothing to translate: the interpreter goes on by itself from this block to
+			// the ones after it that have nothing translated either (jitStays).
+			return c.runBlock(b, n), true
+		}
 		return n - (k - c.runBlock(b, k)), true
 	}
 	if x.cnt > n {
@@ -322,6 +327,16 @@ func (c *CPU) jitDispatch(b *block, n uint64) (uint64, bool) {
 		c.jit.linkSite, c.jit.linkRIP, c.jit.linkInstret = uintptr(exit), c.RIP, c.Instret
 	}
 	return n, true
+}
+
+// jitStays reports whether block b, starting at rip, would run in the interpreter if
+// it were dispatched now: its translation is current and has nothing at its start (and
+// no profile is taken, which counts every dispatch). The interpreter's block loop then
+// goes on with it itself, as jitDispatch would have it run it.
+func (c *CPU) jitStays(b *block, rip uint64) bool {
+	x := b.jit
+	return x != nil && x.entry == 0 && x.lin == rip && c.jit.prof == nil && c.jit.buf != nil &&
+		x.epoch == c.jit.buf.Epoch()
 }
 
 // jitHelper runs the instruction of a helper exit (at RIP; the budget covers it) and
