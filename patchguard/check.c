@@ -261,22 +261,15 @@ static bool in_listed_image(const struct pg_context *c, uint64_t a)
 	return false;
 }
 
-/* A return address into driver code no listed module holds: a word in the
- * driver area, mapped, outside every listed module's image, whose bytes
- * before it are a call (E8 rel32, or FF /2 of 2 to 7 bytes). Unloaded
- * drivers' pages are unmapped, so a stale word of theirs does not count. */
+/* A return address into driver code no listed module holds: a frame's
+ * return slot in the driver area, mapped, outside every listed module's
+ * image. The bytes before it need not be a call: code that pushes its own
+ * return address and jumps leaves one all the same (A92), and the slots
+ * walked are those of a frame chain, not stray words. Unloaded drivers'
+ * pages are unmapped, so a stale word of theirs does not count. */
 static bool hidden_return(const struct pg_context *c, uint64_t a)
 {
-	if (a - KPP_DRIVER_AREA_BASE >= KPP_DRIVER_AREA_SIZE || in_listed_image(c, a) || !(vm_pte(a - 7) & PTE_P) ||
-	    !(vm_pte(a - 1) & PTE_P))
-		return false;
-	const uint8_t *p = (const uint8_t *)a;
-	if (p[-5] == 0xE8)
-		return true;
-	for (int k = 2; k <= 7; k++)
-		if (p[-k] == 0xFF && ((p[-k + 1] >> 3) & 7) == 2)
-			return true;
-	return false;
+	return a - KPP_DRIVER_AREA_BASE < KPP_DRIVER_AREA_SIZE && !in_listed_image(c, a) && (vm_pte(a - 1) & PTE_P);
 }
 
 /* The return addresses of a thread's call chain, by its frame pointers

@@ -1,4 +1,4 @@
-# The long versions of A27-A86, A90 and A91 (docs/patchguard.md): every row over 20
+# The long versions of A27-A86 and A90-A92 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1970,5 +1970,96 @@ scenario "a91_profile_cell_seeds" {
   }
   expect {
     serial = "attack_a91: the sealed profile in the own key's cell set to windows, the NMI's count to 1, the triggers' records and PatchGuard's flags cleared, its timer cancelled, getpid hooked"
+  }
+}
+
+scenario "a92_jmp_thread_seeds" {
+  seeds       = "1..20"
+  description = "A92: a hidden driver's kernel thread that calls the kernel by jumps"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a92_jmp_thread", "symbol:thread_create", "symbol:thread_sleep_ns"]
+
+  step {
+    at   = "30ms"
+    load = "attack_a92_jmp_thread"
+  }
+  step {
+    at = "40ms"
+    poke {
+      symbol = "attack_a92_jmp_thread!printk_at"
+      value  = "printk"
+      size   = 8
+    }
+  }
+  step {
+    at = "41ms"
+    poke {
+      symbol = "attack_a92_jmp_thread!thread_sleep_at"
+      value  = "thread_sleep_ns"
+      size   = 8
+    }
+  }
+  step {
+    at     = "42ms"
+    attack = true
+    poke {
+      symbol = "attack_a92_jmp_thread!thread_create_at"
+      value  = "thread_create"
+      size   = 8
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x19"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a92: a kernel thread runs the driver's code, calling by jumps; the driver hidden from the module list and table"
+  }
+}
+
+scenario "a92_jmp_thread_fast_seeds" {
+  seeds       = "1..20"
+  description = "A92: a hidden driver's kernel thread that calls the kernel by jumps (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  requires    = ["driver:attack_a92_jmp_thread", "symbol:thread_create", "symbol:thread_sleep_ns"]
+
+  step {
+    at   = "30ms"
+    load = "attack_a92_jmp_thread"
+  }
+  step {
+    at = "40ms"
+    poke {
+      symbol = "attack_a92_jmp_thread!printk_at"
+      value  = "printk"
+      size   = 8
+    }
+  }
+  step {
+    at = "41ms"
+    poke {
+      symbol = "attack_a92_jmp_thread!thread_sleep_at"
+      value  = "thread_sleep_ns"
+      size   = 8
+    }
+  }
+  step {
+    at     = "42ms"
+    attack = true
+    poke {
+      symbol = "attack_a92_jmp_thread!thread_create_at"
+      value  = "thread_create"
+      size   = 8
+    }
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x19"
+    within      = "16s"
   }
 }
