@@ -1074,7 +1074,7 @@ scenario "a63_percpu_gs_seeds" {
   }
   expect {
     bugcheck    = "0x109"
-    region_type = "0x7"
+    region_type = "0x7|0x112"
     within      = "150ms"
   }
 }
@@ -1114,7 +1114,7 @@ scenario "a63_percpu_gs_fast_seeds" {
   }
   expect {
     bugcheck    = "0x109"
-    region_type = "0x7"
+    region_type = "0x7|0x112"
     within      = "16s"
   }
 }
