@@ -50,7 +50,7 @@
  * grants are left out: the kernel changes them and re-seals them in two
  * steps that an NMI can fall between. The NMI costs a few dozen
  * instructions when nothing is due. In the windows profile it also runs
- * the PIT watchdog's checks on every eighth NMI (watchdog.c). */
+ * the PIT watchdog's checks on every sixteenth NMI (watchdog.c). */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
 #include <kpp/kernel.h>
@@ -75,7 +75,7 @@
 #define RECHECK_NMIS 8
 #define DEFER_MAX 8
 #define STOP_MAX 4 /* a stop path writes its screen in far less than 4 PIT periods (A55) */
-#define WATCH_NMIS 8 /* with wd_on_nmi: the watchdog's checks on one NMI in this many */
+#define WATCH_NMIS 16 /* with wd_on_nmi (windows): the watchdog's checks on one NMI in this many (0.88 s) */
 
 static uint64_t nmi_tick, nmi_passes[2], nmi_count, nmi_stride;
 static uint32_t nmi_idle, nmi_since_check, nmi_deferred, nmi_waited, nmi_idle_limit, nmi_off;

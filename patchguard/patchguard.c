@@ -38,7 +38,7 @@ struct pg_state pg;
  * 18.2 Hz); spacing: the TSC of 16 ticks over this is half a PIT period;
  * nmi_idle: NMIs without a finished pass before the NMI watchdog reports
  * one missed (twice the profile's worst-case latency); wd_on_nmi: the
- * watchdog's checks run from every eighth NMI instead of a maskable
+ * watchdog's checks run from every sixteenth NMI instead of a maskable
  * interrupt of their own (the windows profile: one interrupt per PIT period
  * instead of two). */
 static const struct {

@@ -103,6 +103,10 @@ static uint64_t due_seen, due_passes;
 static bool phase_on;
 static uint32_t phase_pm, phase_pos, phase_bits, phase_misses;
 static uint64_t phase_tick, phase_tag;
+/* The phase is sampled on ticks with none of these bits set: every full
+ * check, and every other one in the windows profile (whose budget is a
+ * hundred times smaller: twice the time to 6 misses of 32). */
+static uint64_t phase_mask;
 
 static uint64_t phase_state_tag(void)
 {
@@ -138,7 +142,8 @@ uint32_t pg_tick_records(uint64_t *w)
 	w[2] = max_delay_armed;
 	w[3] = pass_mask;
 	w[4] = stride;
-	return 5;
+	w[5] = phase_mask;
+	return 6;
 }
 
 static void pass_check(uint64_t now)
@@ -312,13 +317,14 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		 * rate generator it was set up as. */
 		if (!wd_nmi && (inb(PIC1_DATA) & PIC_IRQ0))
 			pg_fail(&pg.wd_beat, PIC1_DATA, KPP_PG_LOCAL_APIC);
-		uint32_t pm = phase_on ? pm_read() : 0;
+		bool phase = phase_on && !(now & phase_mask);
+		uint32_t pm = phase ? pm_read() : 0;
 		outb(PIT_CMD, PIT_READ_BACK_CH0);
 		uint32_t status = inb(PIT_CH0), count = inb(PIT_CH0);
 		count |= (uint32_t)inb(PIT_CH0) << 8;
-		if (phase_on) {
+		if (phase) {
 			bool sealed = pg_sealed_checks();
-			if (sealed && (phase_state_tag() != phase_tag || now - phase_tick > stride + 1))
+			if (sealed && (phase_state_tag() != phase_tag || now - phase_tick > phase_mask + 1))
 				pg_fail(&phase_tag, (uint64_t)&phase_tag, KPP_PG_CHECKER_CONTEXT);
 			check_phase(pm, count);
 			phase_tick = now;
@@ -383,6 +389,7 @@ void pg_tick_start(void)
 	nmi_armed = pg.nmi_armed;
 	wd_nmi = pg.wd_on_nmi;
 	stride = pg.stride_mask;
+	phase_mask = pg.profile == KPP_PG_PROFILE_WINDOWS ? stride * 2 + 1 : stride;
 	pass_mask = stride;
 	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;
