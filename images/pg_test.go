@@ -184,6 +184,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// frame: the kernel's returns to ring 3 check what they restore.
 		{attack: "attack_a85_user_return", types: []uint64{abi.PGTaskState}, says: "attack_a85: ",
 			cmdline: "autorun=start fault port;sleep 20;load attack_a85_user_return 1;sleep 5000;poweroff"},
+		// The local APIC's other local interrupt entries (LINT1, the
+		// performance counters) rewritten.
+		{attack: "attack_a87_lvt", types: []uint64{abi.PGLocalAPIC}, says: "attack_a87: "},
+		{attack: "attack_a87_lvt perf", types: []uint64{abi.PGLocalAPIC}, says: "attack_a87: "},
 		{attack: "attack_a85_user_return vip now", types: []uint64{abi.PGTaskState}, says: "attack_a85: ",
 			cmdline: "autorun=start spin 1000000000;sleep 40;load attack_a85_user_return 1 vip now;sleep 3000;poweroff"},
 	}

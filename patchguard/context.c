@@ -22,7 +22,7 @@ static uint64_t rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
  * by the next pass of any path. */
 static bool lapic_same(const struct pg_context *c)
 {
-	for (uint32_t i = 0; i < 6; i++)
+	for (uint32_t i = 0; i < PG_LAPIC_REGS; i++)
 		if (pg.lapic[i].reg != c->lapic[i].reg || pg.lapic[i].mask != c->lapic[i].mask ||
 		    pg.lapic[i].expect != c->lapic[i].expect)
 			return false;

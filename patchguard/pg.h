@@ -43,6 +43,7 @@ enum pg_check {
 #define PG_NO_SHADOW (~0ull)
 #define PG_IOAPIC_FRAME 0xFEC00000ull /* the I/O APIC's registers (the PC's, QEMU's and kppemu's) */
 #define PG_IOAPIC_NMI_REG 0x14 /* the I/O APIC register of pin 2's NMI entry (reported as the address) */
+#define PG_LAPIC_REGS 10 /* the local-APIC registers the watchdog compares (watchdog.c) */
 
 struct pg_region {
 	uint64_t base;   /* address; MSR index; CR number; LAPIC register offset */
@@ -94,7 +95,7 @@ struct pg_context {
 	unsigned hk_count_armed, nlapic;
 	irq_handler_t tick_handler, wd_handler;
 	const irq_handler_t *pic_table, *vec_table;
-	struct { uint32_t reg, mask, expect; } lapic[6];
+	struct { uint32_t reg, mask, expect; } lapic[PG_LAPIC_REGS];
 	volatile uint32_t *ioapic;
 	uint32_t ioapic_lo, ioapic_hi, nmi_idle_max, pit_count;
 	/* The stop path's text as armed (.text.pg_stop) and the constant text
@@ -171,7 +172,7 @@ struct pg_state {
 	dpc_fn hk_routine;
 	const unsigned *hk_count;
 	unsigned hk_count_armed;
-	struct { uint32_t reg, mask, expect; } lapic[6];
+	struct { uint32_t reg, mask, expect; } lapic[PG_LAPIC_REGS];
 	volatile uint32_t *lapic_mmio;   /* the local APIC's registers, as mapped at arming */
 	uint32_t nlapic;
 	uint64_t passes_random;

@@ -95,7 +95,7 @@ uint32_t pg_records(uint64_t *w)
 	w[n++] = (uint64_t)pg.wd_handler;
 	w[n++] = (uint64_t)pg.pic_table;
 	w[n++] = (uint64_t)pg.vec_table;
-	for (uint32_t i = 0; i < 6; i++) {
+	for (uint32_t i = 0; i < PG_LAPIC_REGS; i++) {
 		w[n++] = (uint64_t)pg.lapic[i].reg | (uint64_t)pg.lapic[i].mask << 32;
 		w[n++] = pg.lapic[i].expect;
 	}

@@ -35,6 +35,13 @@ extern const char __service_table_start[], __service_table_end[];
 #define DIV_MASK 0xBul
 #define LVT_TIMER_MASK 0x700FFul /* vector, mask bit, timer mode */
 #define SVR_MASK 0x1FFul         /* spurious vector, APIC enable */
+#define LAPIC_LVT_THERMAL 0x330
+#define LAPIC_LVT_PERF 0x340
+#define LAPIC_LVT_LINT1 0x360
+#define LAPIC_LVT_ERROR 0x370
+#define LVT_ALL_MASK 0x1A7FFul   /* mask, trigger, polarity, delivery mode, vector */
+#define LVT_ERROR_MASK 0x100FFul /* mask, vector */
+#define LVT_LOCAL_MASK 0x107FFul /* thermal, performance counters: mask, delivery mode, vector */
 
 struct builder {
 	struct pg_region *out;
@@ -149,6 +156,10 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 		add(&b, LAPIC_TPR, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, 0xFFul);
 		add(&b, LAPIC_LVT_LINT0, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, LVT_LINT_MASK);
 		add(&b, LAPIC_SVR, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, SVR_MASK);
+		add(&b, LAPIC_LVT_LINT1, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, LVT_ALL_MASK);
+		add(&b, LAPIC_LVT_ERROR, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, LVT_ERROR_MASK);
+		add(&b, LAPIC_LVT_THERMAL, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, LVT_LOCAL_MASK);
+		add(&b, LAPIC_LVT_PERF, 4, KPP_PG_LOCAL_APIC, PG_CHECK_LAPIC, LVT_LOCAL_MASK);
 	}
 
 	/* The second-level dispatch behind the IDT (the PIC lines' and the

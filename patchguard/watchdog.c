@@ -43,11 +43,18 @@
 #define LAPIC_TPR 0x080
 #define LAPIC_SVR 0x0F0
 #define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_THERMAL 0x330
+#define LAPIC_LVT_PERF 0x340
 #define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LAPIC_LVT_ERROR 0x370
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_DIV 0x3E0
 #define LVT_TIMER_MASK 0x700FFu /* vector, mask bit, timer mode */
 #define LVT_LINT_MASK 0x10700u  /* mask bit, delivery mode */
+#define LVT_ALL_MASK 0x1A7FFu   /* mask, trigger, polarity, delivery mode, vector */
+#define LVT_ERROR_MASK 0x100FFu /* mask, vector */
+#define LVT_LOCAL_MASK 0x107FFu /* thermal, performance counters: mask, delivery mode, vector */
 #define SVR_MASK 0x1FFu
 #define DIV_MASK 0xBu
 
@@ -253,6 +260,15 @@ void pg_watchdog_init(void)
 	add_reg(LAPIC_TPR, 0xFFu);
 	add_reg(LAPIC_LVT_LINT0, LVT_LINT_MASK);
 	add_reg(LAPIC_SVR, SVR_MASK);
+	/* The other local interrupts: LINT1 (the NMI pin, as the kernel set
+	 * it up), the error, thermal and performance-counter entries
+	 * (masked, or the kernel's vector): re-routed or unmasked, they
+	 * deliver what the attacker chooses, masked, what the kernel set up
+	 * is lost (A87). */
+	add_reg(LAPIC_LVT_LINT1, LVT_ALL_MASK);
+	add_reg(LAPIC_LVT_ERROR, LVT_ERROR_MASK);
+	add_reg(LAPIC_LVT_THERMAL, LVT_LOCAL_MASK);
+	add_reg(LAPIC_LVT_PERF, LVT_LOCAL_MASK);
 	outb(PIT_CMD, PIT_CMD_CH0_MODE2);
 	outb(PIT_CH0, pg.pit_count & 0xFF); /* 65536 is written as 0 */
 	outb(PIT_CH0, (pg.pit_count >> 8) & 0xFF);

@@ -1,4 +1,8 @@
 # The long versions of A27-A86 and A90-A92 (docs/patchguard.md): every row over 20
+
+# The long versions of A27-A87, A90 and A91 (docs/patchguard.md): every row over 20
+
+# The long versions of A27-A87 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -1882,6 +1886,18 @@ scenario "a90_windows_records_seeds" {
       value  = 0
       size   = 1
     }
+
+scenario "a87_lint1_seeds" {
+  seeds       = "1..20"
+  description = "A87: LINT1 (the NMI pin) masked"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a87_lvt"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a87_lvt lint1"
+    attack = true
   }
 
   expect {
@@ -1961,6 +1977,72 @@ scenario "a91_profile_cell_seeds" {
       symbol = "attack_a91_profile!nmi_count_at"
       value  = "nmi_count"
     }
+
+    region_type = "0x17"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a87: local APIC entry rewritten \\(lint1\\)"
+  }
+}
+
+scenario "a87_lint1_fixed_seeds" {
+  seeds       = "1..20"
+  description = "A87: LINT1 turned into a fixed interrupt at vector 0x80"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a87_lvt"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a87_lvt lint1_fixed"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a87: local APIC entry rewritten \\(lint1_fixed\\)"
+  }
+}
+
+scenario "a87_perf_seeds" {
+  seeds       = "1..20"
+  description = "A87: the performance-counter entry unmasked with NMI delivery"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a87_lvt"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a87_lvt perf"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a87: local APIC entry rewritten \\(perf\\)"
+  }
+}
+
+scenario "a87_lint1_fast_seeds" {
+  seeds       = "1..20"
+  description = "A87: LINT1 masked, fast profile"
+  append      = "pg.profile=fast"
+  max_time    = "8s"
+  requires    = ["driver:attack_a87_lvt"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a87_lvt lint1"
+    attack = true
   }
 
   expect {
@@ -1970,6 +2052,9 @@ scenario "a91_profile_cell_seeds" {
   }
   expect {
     serial = "attack_a91: the sealed profile in the own key's cell set to windows, the NMI's count to 1, the triggers' records and PatchGuard's flags cleared, its timer cancelled, getpid hooked"
+
+    region_type = "0x17"
+    within      = "2s"
   }
 }
 
