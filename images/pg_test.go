@@ -188,6 +188,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// performance counters) rewritten.
 		{attack: "attack_a87_lvt", types: []uint64{abi.PGLocalAPIC}, says: "attack_a87: "},
 		{attack: "attack_a87_lvt perf", types: []uint64{abi.PGLocalAPIC}, says: "attack_a87: "},
+		// An unsigned driver (testsigning) writes itself into the vendor
+		// API's signed images, then registers a signed-only filter.
+		{attack: "attack_a88_unsigned", types: []uint64{abi.PGNotificationCallout}, says: "attack_a88: ",
+			cmdline: "testsigning autorun=load hello;load attack_a88_unsigned;sleep 3000;poweroff"},
 		{attack: "attack_a85_user_return vip now", types: []uint64{abi.PGTaskState}, says: "attack_a85: ",
 			cmdline: "autorun=start spin 1000000000;sleep 40;load attack_a85_user_return 1 vip now;sleep 3000;poweroff"},
 	}

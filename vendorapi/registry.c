@@ -46,12 +46,34 @@ static spinlock_t va_lock = SPINLOCK_INIT;
 static uint64_t next_cookie = 1;
 static bool all_sealed;
 
-/* Signed driver images, by base (recorded at hook_image_load). */
+/* Signed driver images, by base (recorded at hook_image_load), and the
+ * verdict of the last vendorapi_verify_image: what the signed-only APIs
+ * trust. Sealed (type 0x18) and changed only here, each change verifying
+ * the previous seal and re-sealing with interrupts off (a pass between
+ * the two would see the change unsealed), so a driver loaded under
+ * testsigning that writes itself in is a detection, not a signature
+ * (A88); looking an image up verifies the seal first. */
 #define VA_MAX_IMAGES 64
 static struct {
-	uint64_t base, size;
-} signed_images[VA_MAX_IMAGES];
-static bool pending_signed; /* the verdict of the last vendorapi_verify_image */
+	struct {
+		uint64_t base, size;
+	} image[VA_MAX_IMAGES];
+	uint64_t pending;
+} signed_images __attribute__((aligned(64)));
+
+static uint64_t signed_begin(void)
+{
+	uint64_t f = irq_save();
+	pg_seal_verify(&signed_images);
+	return f;
+}
+
+static void signed_end(uint64_t f)
+{
+	if (!pg_seal_update(&signed_images))
+		va_seal_all();
+	irq_restore(f);
+}
 
 void va_seal_all(void)
 {
@@ -68,6 +90,8 @@ void va_seal_all(void)
 		if (!l->sealed)
 			printk("vendorapi: could not seal the %s list\n", l->name);
 	}
+	if (!pg_seal_register(&signed_images, sizeof signed_images, KPP_PG_NOTIFICATION_CALLOUT))
+		printk("vendorapi: could not seal the signed images\n");
 }
 
 /* By what PatchGuard has enrolled, not by the list's own flags (plain
@@ -81,7 +105,12 @@ static void reseal(struct va_list *l)
 
 /* --- images --- */
 
-void va_set_pending_signed(bool s) { pending_signed = s; }
+void va_set_pending_signed(bool s)
+{
+	uint64_t f = signed_begin();
+	signed_images.pending = s;
+	signed_end(f);
+}
 
 static struct module *module_of(uint64_t addr)
 {
@@ -106,32 +135,41 @@ static bool in_text(uint64_t addr, struct module **owner)
 
 bool va_image_signed(uint64_t base)
 {
+	pg_seal_verify(&signed_images);
 	for (int i = 0; i < VA_MAX_IMAGES; i++)
-		if (signed_images[i].size && signed_images[i].base == base)
+		if (signed_images.image[i].size && signed_images.image[i].base == base)
 			return true;
 	return false;
 }
 
-static void forget_image(uint64_t base, uint64_t size)
+static void forget_locked(uint64_t base, uint64_t size)
 {
 	for (int i = 0; i < VA_MAX_IMAGES; i++)
-		if (signed_images[i].size && signed_images[i].base < base + size &&
-		    base < signed_images[i].base + signed_images[i].size)
-			signed_images[i].size = 0;
+		if (signed_images.image[i].size && signed_images.image[i].base < base + size &&
+		    base < signed_images.image[i].base + signed_images.image[i].size)
+			signed_images.image[i].size = 0;
+}
+
+static void forget_image(uint64_t base, uint64_t size)
+{
+	uint64_t f = signed_begin();
+	forget_locked(base, size);
+	signed_end(f);
 }
 
 void va_record_driver(uint64_t base, uint64_t size)
 {
-	forget_image(base, size);
-	if (!pending_signed)
-		return;
-	pending_signed = false;
-	for (int i = 0; i < VA_MAX_IMAGES; i++)
-		if (!signed_images[i].size) {
-			signed_images[i].base = base;
-			signed_images[i].size = size;
-			return;
+	uint64_t f = signed_begin();
+	forget_locked(base, size);
+	bool pending = signed_images.pending;
+	signed_images.pending = false;
+	for (int i = 0; pending && i < VA_MAX_IMAGES; i++)
+		if (!signed_images.image[i].size) {
+			signed_images.image[i].base = base;
+			signed_images.image[i].size = size;
+			break;
 		}
+	signed_end(f);
 }
 
 const char *va_owner_name(uint64_t addr)

@@ -3,6 +3,8 @@
 # The long versions of A27-A87, A90 and A91 (docs/patchguard.md): every row over 20
 
 # The long versions of A27-A87 (docs/patchguard.md): every row over 20
+
+# The long versions of A27-A88 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
@@ -2093,6 +2095,18 @@ scenario "a92_jmp_thread_seeds" {
       value  = "thread_create"
       size   = 8
     }
+
+scenario "a88_signed_images_seeds" {
+  seeds       = "1..20"
+  description = "A88: an unsigned driver writes itself into the signed images, then registers a filter"
+  append      = "pg.profile=test testsigning"
+  max_time    = "1s"
+  requires    = ["driver:attack_a88_unsigned"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a88_unsigned"
+    attack = true
   }
 
   expect {
@@ -2140,11 +2154,34 @@ scenario "a92_jmp_thread_fast_seeds" {
       value  = "thread_create"
       size   = 8
     }
+
+    region_type = "0x18"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a88: written in as a signed image"
+  }
+}
+
+scenario "a88_signed_images_fast_seeds" {
+  seeds       = "1..20"
+  description = "A88 in the fast profile"
+  append      = "pg.profile=fast testsigning"
+  max_time    = "8s"
+  requires    = ["driver:attack_a88_unsigned"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a88_unsigned"
+    attack = true
   }
 
   expect {
     bugcheck    = "0x109"
     region_type = "0x19"
     within      = "16s"
+
+    region_type = "0x18"
+    within      = "2s"
   }
 }
