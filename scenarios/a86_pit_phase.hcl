@@ -1,8 +1,9 @@
 # A86 (docs/patchguard.md): PIT channel 0's phase check (A81) switched off
-# or blinded. `on`: the tick hook's "phase check on" found by its symbol
-# in the built image and cleared from the host, then attack_a81_pit_reload
-# halves the channel's reload (the shorter reload only the phase check
-# saw). `misses`: attack_a86_pit_phase gets the addresses of the check's
+# or blinded. `on`: attack_a81_pit_reload halves the channel's reload
+# (the shorter reload only the phase check sees), then the tick hook's
+# "phase check on", found by its symbol in the built image, is cleared
+# from the host 2 ms later (the check would otherwise see the reload
+# within 81 ms). `misses`: attack_a86_pit_phase gets the addresses of the check's
 # count of misses and window of outcomes from the host (with printk's, for
 # the kernel's random base), zeroes both from a timer of its own on every
 # tick, and halves the reload.
@@ -15,17 +16,17 @@ scenario "a86_phase_off" {
   requires    = ["driver:attack_a81_pit_reload", "symbol:phase_on"]
 
   step {
-    at     = "30ms"
+    at   = "30ms"
+    load = "attack_a81_pit_reload fast"
+  }
+  step {
+    at     = "32ms"
     attack = true
     poke {
       symbol = "phase_on"
       value  = 0
       size   = 1
     }
-  }
-  step {
-    at   = "30ms"
-    load = "attack_a81_pit_reload fast"
   }
 
   expect {
@@ -45,17 +46,17 @@ scenario "a86_phase_off_fast" {
   requires    = ["driver:attack_a81_pit_reload", "symbol:phase_on"]
 
   step {
-    at     = "5s"
+    at   = "5s"
+    load = "attack_a81_pit_reload fast"
+  }
+  step {
+    at     = "5002ms"
     attack = true
     poke {
       symbol = "phase_on"
       value  = 0
       size   = 1
     }
-  }
-  step {
-    at   = "5s"
-    load = "attack_a81_pit_reload fast"
   }
 
   expect {

@@ -1695,17 +1695,17 @@ scenario "a86_phase_off_seeds" {
   requires    = ["driver:attack_a81_pit_reload", "symbol:phase_on"]
 
   step {
-    at     = "30ms"
+    at   = "30ms"
+    load = "attack_a81_pit_reload fast"
+  }
+  step {
+    at     = "32ms"
     attack = true
     poke {
       symbol = "phase_on"
       value  = 0
       size   = 1
     }
-  }
-  step {
-    at   = "30ms"
-    load = "attack_a81_pit_reload fast"
   }
 
   expect {
@@ -1726,17 +1726,17 @@ scenario "a86_phase_off_fast_seeds" {
   requires    = ["driver:attack_a81_pit_reload", "symbol:phase_on"]
 
   step {
-    at     = "5s"
+    at   = "5s"
+    load = "attack_a81_pit_reload fast"
+  }
+  step {
+    at     = "5002ms"
     attack = true
     poke {
       symbol = "phase_on"
       value  = 0
       size   = 1
     }
-  }
-  step {
-    at   = "5s"
-    load = "attack_a81_pit_reload fast"
   }
 
   expect {
