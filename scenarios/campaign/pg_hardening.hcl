@@ -1,10 +1,4 @@
-# The long versions of A27-A86 and A90-A92 (docs/patchguard.md): every row over 20
-
-# The long versions of A27-A87, A90 and A91 (docs/patchguard.md): every row over 20
-
-# The long versions of A27-A87 (docs/patchguard.md): every row over 20
-
-# The long versions of A27-A88 (docs/patchguard.md): every row over 20
+# The long versions of A27-A88 and A90-A92 (docs/patchguard.md): every row over 20
 # seeds (make campaign). Each must detect in every run, within its bound.
 
 scenario "a27_rearm_timer_seeds" {
