@@ -194,6 +194,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 			cmdline: "testsigning autorun=load hello;load attack_a88_unsigned;sleep 3000;poweroff"},
 		{attack: "attack_a85_user_return vip now", types: []uint64{abi.PGTaskState}, says: "attack_a85: ",
 			cmdline: "autorun=start spin 1000000000;sleep 40;load attack_a85_user_return 1 vip now;sleep 3000;poweroff"},
+		// Both watchdogs silenced (IRQ 0 moved to another vector at the
+		// PIC, the NMI's entry masked) with their plain heartbeats forged:
+		// the tick hook requires their sealed counts to move.
+		{attack: "attack_a95_silence", types: []uint64{abi.PGCheckerContext}, says: "attack_a95: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

@@ -173,6 +173,25 @@ static uint64_t nmi_state_tag(void)
 	return pg_tag(w, sizeof w);
 }
 
+/* The NMI's count, ~0 when its sealed state does not verify: for the tick
+ * hook (interrupts off, but an NMI may come meanwhile: every NMI writes a
+ * new tag at its end, so a tag that changed under the hash is read again).
+ * The tick hook requires the count to move (A95: the plain heartbeat,
+ * pg.nmi_beat, is data a driver writes from a timer of its own while the
+ * NMI's entry is masked). */
+uint64_t pg_nmi_progress(void)
+{
+	uint64_t t, n, s;
+	do {
+		t = *(volatile uint64_t *)&nmi_tag;
+		__asm__ volatile("" ::: "memory");
+		n = nmi_count;
+		s = nmi_state_tag();
+		__asm__ volatile("" ::: "memory");
+	} while (*(volatile uint64_t *)&nmi_tag != t);
+	return s == t ? n : ~0ull;
+}
+
 uint32_t pg_nmi_records(uint64_t *w)
 {
 	w[0] = nmi_idle_limit | (uint64_t)nmi_on << 32 | (uint64_t)nmi_watch << 33;

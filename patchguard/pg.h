@@ -323,6 +323,7 @@ void pg_nmi_init(void);   /* before the regions are sealed */
 void pg_nmi_start(void);  /* interrupts off */
 bool pg_ioapic_ok(void);  /* the NMI's redirection entry as armed; interrupts off */
 const void *pg_probe_table(size_t *size); /* the instruction-fetch probe's sites (a region) */
+uint64_t pg_nmi_progress(void); /* the NMI's sealed count, ~0 when its state does not verify */
 void pg_check_exact(struct pg_context *c, bool interrupted); /* every region exact at any moment */
 
 /* records.c: the triggers' own records, sealed under the own key */
@@ -362,5 +363,6 @@ void pg_watchdog_start(void);  /* interrupts off */
 bool pg_lapic_ok(uint64_t *reg); /* the tick source's registers as armed */
 void pg_watchdog_nmi(uint64_t now); /* the watchdog's checks, from the NMI (wd_on_nmi) */
 extern uint64_t pg_watchdog_irqs;
+uint64_t pg_watchdog_progress(void); /* the watchdog's sealed count, ~0 when its state does not verify */
 
 #endif

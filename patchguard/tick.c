@@ -120,11 +120,34 @@ static uint64_t phase_state_tag(void)
  * from elsewhere, they are a detection, not a way to make passes look as
  * if they happened. */
 static uint64_t tick_tag;
+/* The watchdogs' own sealed counts as last seen here, and the tick they
+ * last moved (A95): their plain heartbeats (pg.wd_beat, pg.nmi_beat) are
+ * data a driver keeps fresh from a timer of its own once IRQ 0 goes to
+ * another vector and the NMI's entry is masked; the counts move only when
+ * the watchdog and the NMI run, and only they re-seal them. Kept with the
+ * pass counts (sealed profiles only). */
+static uint64_t wd_seen = ~0ull, nmi_seen = ~0ull, wd_seen_tick, nmi_seen_tick;
 
 static uint64_t tick_state_tag(void)
 {
-	const uint64_t w[] = {pass_seen[0], pass_seen[1], pass_tick, hold_since};
+	const uint64_t w[] = {pass_seen[0], pass_seen[1], pass_tick, hold_since,
+			      wd_seen,      nmi_seen,     wd_seen_tick, nmi_seen_tick};
 	return pg_tag(w, sizeof w);
+}
+
+/* A watchdog's sealed count: verified, and moved within its heartbeat's
+ * limit (the tick of the look that saw it move is no earlier than the
+ * move: no stricter than the plain heartbeat's check). */
+static void progress(uint64_t n, uint64_t *seen, uint64_t *seen_tick, uint64_t now, volatile uint64_t *beat)
+{
+	if (n == ~0ull)
+		pg_fail(beat, (uint64_t)beat, KPP_PG_CHECKER_CONTEXT);
+	if (n != *seen) {
+		*seen = n;
+		*seen_tick = now;
+	} else if (now - *seen_tick > WATCHDOG_MAX_TICKS) {
+		pg_fail(beat, (uint64_t)beat, KPP_PG_CHECKER_CONTEXT);
+	}
 }
 
 void pg_tick_seal(void)
@@ -155,6 +178,12 @@ static void pass_check(uint64_t now)
 	if (pg.max_delay_ticks != max_delay_armed || pg.wd_armed != wd_armed || pg.nmi_armed != nmi_armed ||
 	    pg.wd_on_nmi != wd_nmi)
 		pg_fail(&pg.max_delay_ticks, (uint64_t)&pg.max_delay_ticks, KPP_PG_CHECKER_CONTEXT);
+	if (pg_sealed_checks()) {
+		if (wd_armed && !wd_nmi)
+			progress(pg_watchdog_progress(), &wd_seen, &wd_seen_tick, now, &pg.wd_beat);
+		if (nmi_armed)
+			progress(pg_nmi_progress(), &nmi_seen, &nmi_seen_tick, now, &pg.nmi_beat);
+	}
 	/* A context being opened or closed: its slot and bytes are in
 	 * flight. A pass takes well under BUSY_MAX_TICKS. */
 	if (pg.hold || pg.busy) {
@@ -396,6 +425,7 @@ void pg_tick_start(void)
 	pass_max_ticks = pg.max_delay_ticks + pg.grace_ticks + pass_mask + 1;
 	pass_tick = pg.tick_seen;
 	hold_since = 0;
+	wd_seen_tick = nmi_seen_tick = pg.tick_seen;
 	for (uint32_t i = 0; i < 2; i++)
 		pass_seen[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
 	due_seen = pg.timer->due;

@@ -149,14 +149,24 @@ static const uint64_t *remapped(const volatile void *va, uint64_t frame)
  * profile, as sealed at arming): reset from elsewhere to keep a held-back
  * tick unseen (A62), they are a detection. */
 static uint64_t wd_tag;
+/* Interrupts that ran the checks, among the sealed counts: the tick hook
+ * requires it to move (A95: the watchdog's plain heartbeat, pg.wd_beat, is
+ * data a driver writes from a timer of its own while IRQ 0 goes elsewhere). */
+static uint64_t wd_count;
 
 static uint64_t wd_state_tag(void)
 {
-	const uint64_t w[] = {last_tick, last_tsc, stalls | (uint64_t)pace_slow << 32, pm_last, pace_tick, pace_pm};
+	const uint64_t w[] = {last_tick, last_tsc, stalls | (uint64_t)pace_slow << 32, pm_last, pace_tick, pace_pm,
+			      wd_count};
 	return pg_tag(w, sizeof w);
 }
 
 void pg_watchdog_seal(void) { wd_tag = pg_sealed_checks() ? wd_state_tag() : 0; }
+
+/* The count of watchdog interrupts, ~0 when the sealed counts do not
+ * verify (the tick hook, interrupts off: no watchdog interrupt comes
+ * between; only in the profiles that seal them). */
+uint64_t pg_watchdog_progress(void) { return wd_state_tag() == wd_tag ? wd_count : ~0ull; }
 
 static void watch_counts(uint64_t now);
 
@@ -165,6 +175,7 @@ static void watch(uint64_t now)
 	bool sealed = pg_sealed_checks();
 	if (sealed && wd_state_tag() != wd_tag)
 		pg_fail(&wd_tag, (uint64_t)&wd_tag, KPP_PG_CHECKER_CONTEXT);
+	wd_count++;
 	watch_counts(now);
 	if (sealed)
 		wd_tag = wd_state_tag();
