@@ -279,11 +279,23 @@ static bool hidden_return(const struct pg_context *c, uint64_t a)
  * other words on a stack can be stale (a pointer the loader held into an
  * image it had not listed yet). */
 #define SWITCH_RBP 6 /* rflags, r15, r14, r13, r12, rbx, rbp, return */
+
+/* The top of the kernel stack holding sp (the stack area: stacks of
+ * KPP_KERNEL_STACK_SIZE, each above an unmapped guard page), 0 when sp is
+ * in none. */
+static uint64_t stack_of(uint64_t sp)
+{
+	const uint64_t stride = PAGE_SIZE + KPP_KERNEL_STACK_SIZE;
+	if (sp <= KPP_STACK_AREA_BASE || sp >= KPP_MMIO_AREA_BASE)
+		return 0;
+	uint64_t top = KPP_STACK_AREA_BASE + (sp - KPP_STACK_AREA_BASE + stride - 1) / stride * stride;
+	return sp >= top - KPP_KERNEL_STACK_SIZE && top <= KPP_MMIO_AREA_BASE ? top : 0;
+}
 #define CHAIN_MAX 64
 
-static bool hidden_chain(const struct pg_context *c, const struct thread *t, uint64_t rbp, uint64_t *addr)
+static bool hidden_chain(const struct pg_context *c, uint64_t top, uint64_t rbp, uint64_t *addr)
 {
-	uint64_t top = t->stack_top, bottom = top - KPP_KERNEL_STACK_SIZE;
+	uint64_t bottom = top - KPP_KERNEL_STACK_SIZE;
 	for (int n = 0; n < CHAIN_MAX && rbp >= bottom && rbp + 16 <= top && !(rbp & 7); n++) {
 		const uint64_t *f = (const uint64_t *)rbp;
 		if (!mapped(f, 16))
@@ -316,13 +328,26 @@ static bool hidden_thread(const struct pg_context *c, uint64_t *addr)
 			if (t->magic != OBJ_THREAD || t->state == THREAD_DEAD)
 				continue;
 			uint64_t rbp = (uint64_t)__builtin_frame_address(0);
+			/* The kernel stack its stack pointer (saved by the switch,
+			 * or this frame's for the running one) is in, which the
+			 * walk follows: one of the kernel's (the stack area),
+			 * not necessarily the one its stack top names (the boot
+			 * context's is the ring-3 self-test's RSP0). A thread
+			 * that moved to memory of its own keeps every frame, and
+			 * every return address into hidden code, where the walk
+			 * never went (A96). */
+			uint64_t top = stack_of(t == cur ? rbp : t->rsp);
+			if (!top) {
+				*addr = (uint64_t)&t->rsp;
+				return true;
+			}
 			if (t != cur) {
 				const uint64_t *saved = (const uint64_t *)t->rsp;
 				if (!mapped(saved, 8 * (SWITCH_RBP + 1)))
 					continue;
 				rbp = saved[SWITCH_RBP];
 			}
-			if (hidden_chain(c, t, rbp, addr))
+			if (hidden_chain(c, top, rbp, addr))
 				return true;
 		}
 	}
