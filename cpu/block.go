@@ -222,6 +222,8 @@ const (
 	stepXcvtdq  // CVTDQ2PD (op.cc 0), CVTDQ2PS (op.cc 1)
 	stepXpshufd // PSHUFD xmm, xmm/m128, imm8 (op.imm)
 	stepXileave // PUNPCKL/PUNPCKH BW, WD, DQ, UNPCKLPS/UNPCKHPS (op.imm)
+	stepXpcmp   // PCMPEQ/PCMPGT B, W, D (pcmpStep: op.cc 1 for GT, lanes' top bits op.imm)
+	stepXpack   // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
 	stepXsqrtsd // SQRTSD xmm, xmm/m64 (the last inline SSE step)
 )
 
@@ -889,7 +891,8 @@ blocks:
 				}
 			case stepXshift:
 				if sse != 0 {
-					pshiftLanes(&c.XMM[op.d&15], op.u.imm2, op.u.imm)
+					d := &c.XMM[op.d&15]
+					d[0], d[1] = pshiftInline(d[0], op), pshiftInline(d[1], op)
 					continue
 				}
 				var hit bool
@@ -951,6 +954,22 @@ blocks:
 				}
 			case stepXileave:
 				if sse != 0 && c.ileaveStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXpcmp:
+				if sse != 0 && c.pcmpStep(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXpack:
+				if sse != 0 && c.packStep(op) {
 					continue
 				}
 				var hit bool

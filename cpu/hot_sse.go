@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"math"
+	"math/bits"
 
 	"github.com/kppemu/kppemu/mmu"
 )
@@ -910,6 +911,8 @@ const (
 	xcCvtdq     // CVTDQ2PD (op.cc 0), CVTDQ2PS (op.cc 1)
 	xcPshufd    // PSHUFD
 	xcIleave    // PUNPCKL/PUNPCKH BW, WD, DQ, UNPCKLPS, UNPCKHPS (op.imm: lane width, op.cc 1: high)
+	xcPcmp      // PCMPEQ B/W/D, PCMPGT B/W/D (the lanes' top bits, bit 0 set for GT)
+	xcPack      // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
 )
 
 // Logic operations of xcLogic (op.cc).
@@ -971,6 +974,15 @@ var sseClass, sseSub = func() (cls [4096]uint8, sub [4096]uint64) {
 	set(xcIleave, 8|1, "PUNPCKHBW") // bit 0: the high halves
 	set(xcIleave, 16|1, "PUNPCKHWD")
 	set(xcIleave, 32|1, "PUNPCKHDQ", "UNPCKHPS")
+	set(xcPcmp, hB, "PCMPEQB")
+	set(xcPcmp, hW, "PCMPEQW")
+	set(xcPcmp, hD, "PCMPEQD")
+	set(xcPcmp, hB|1, "PCMPGTB") // bit 0: greater than
+	set(xcPcmp, hW|1, "PCMPGTW")
+	set(xcPcmp, hD|1, "PCMPGTD")
+	set(xcPack, 0, "PACKUSWB")
+	set(xcPack, 1, "PACKSSWB")
+	set(xcPack, 2, "PACKSSDW")
 	set(xcShift, 0, "PSLLW", "PSLLD", "PSLLQ", "PSRLW", "PSRLD", "PSRLQ", "PSRAW", "PSRAD")
 	return
 }()
@@ -1112,7 +1124,21 @@ func sseKind(op *blockOp, u *uop) uint8 {
 		}
 	case xcShift:
 		if special && u.nargs == 2 && k0 == kXMM && k1 == kImm {
+			pshiftOperands(op, u.imm2, u.imm&0xFF)
 			return stepXshift
+		}
+	case xcPcmp:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
+			align()
+			op.cc = uint8(sub & 1)
+			op.imm = sub &^ 1
+			op.msb = uint8(bits.TrailingZeros64(op.imm))
+			return stepXpcmp
+		}
+	case xcPack:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
+			align()
+			return stepXpack
 		}
 	}
 	return stepLazy
@@ -1482,6 +1508,109 @@ func (c *CPU) ileaveStep(op *blockOp) bool {
 		*d = sseInterleave(d[0], s0, w)
 	} else {
 		*d = sseInterleave(d[1], s1, w)
+	}
+	return true
+}
+
+// pshiftOperands sets inline step op (stepXshift) for a lane shift (lanes: lane width |
+// kind<<8, as u.imm2) by n: op.cc the kind, op.imm the count and op.m the mask of the bits
+// that stay in each lane, as pshiftLanes computes them; for pshArith, op.sm the lanes' sign
+// bits and the count at most the lane width less 1. An arithmetic shift by 0 is a left
+// shift by 0 (nothing changes).
+func pshiftOperands(op *blockOp, lanes, n uint64) {
+	w, k := uint(lanes&0xFF), uint8(lanes>>8)
+	ones := ^uint64(0)
+	if w < 64 {
+		ones = uint64(1)<<w - 1
+	}
+	rep := ^uint64(0) / ones // 1 in the low bit of every lane
+	op.cc, op.imm, op.sm = k, n, 0
+	switch {
+	case k == pshArith && n == 0:
+		op.cc, op.m = pshLeft, ^uint64(0)
+	case k == pshArith:
+		op.imm = min(n, uint64(w-1))
+		op.m = rep * (ones >> op.imm)
+		op.sm = rep << (w - 1)
+	case n >= uint64(w):
+		op.m = 0
+	case k == pshLeft:
+		op.m = rep * (ones << n & ones)
+	default:
+		op.m = rep * (ones >> n)
+	}
+}
+
+// pshiftInline is quadword v shifted as inline step op (stepXshift) asks: op.cc the kind,
+// op.imm the count, op.m the mask, op.sm the sign bits (pshiftOperands). A negative
+// lane's sign fill is its sign bit t's t<<1 - t>>(n-1), the n bits below and at it (mod
+// 2^64 for the top lane).
+func pshiftInline(v uint64, op *blockOp) uint64 {
+	n := op.imm
+	switch op.cc {
+	case pshLeft:
+		return v << n & op.m
+	case pshRight:
+		return v >> n & op.m
+	}
+	t := v & op.sm
+	return v>>n&op.m | (t<<1 - t>>(n-1))
+}
+
+// pcmpStep is PCMPEQ B/W/D (op.cc 0) and PCMPGT B/W/D (op.cc 1) of lanes whose top bits
+// are op.imm.
+func (c *CPU) pcmpStep(op *blockOp) bool {
+	s0, s1, ok := c.xmmHit128(op)
+	if !ok {
+		return false
+	}
+	d := &c.XMM[op.d&15]
+	h := op.imm
+	if op.cc == 0 {
+		d[0], d[1] = sseEqMask(d[0], s0, h, op.msb), sseEqMask(d[1], s1, h, op.msb)
+	} else {
+		d[0], d[1] = sseGtMask(d[0], s0, h, op.msb), sseGtMask(d[1], s1, h, op.msb)
+	}
+	return true
+}
+
+// sseEqMask returns all-ones lanes where a and b are equal (lanes of w bits marked by their
+// top bits in h, s = w-1; sseEqLanes without a multiplication).
+func sseEqMask(a, b, h uint64, s uint8) uint64 {
+	t := a ^ b
+	low := ^h
+	z := ((t&low)+low|t)&h ^ h // top bit set in every equal lane
+	return sseFill(z, s)
+}
+
+// sseGtMask returns all-ones lanes where a's signed lane is greater than b's (lanes marked
+// by their top bits in h, s = w-1): with the sign bits flipped the compare is unsigned,
+// and a > b is the borrow out of each lane of b - a.
+func sseGtMask(a, b, h uint64, s uint8) uint64 {
+	x, y := b^h, a^h
+	r := sseSubLanes(x, y, h)
+	bo := (^x&y | ^(x^y)&r) & h
+	return sseFill(bo, s)
+}
+
+// sseFill turns each set top bit of a w-bit lane (s = w-1) into an all-ones lane: t<<1
+// less the lane's low bit, mod 2^64.
+func sseFill(t uint64, s uint8) uint64 { return t<<1 - t>>s }
+
+// packStep is PACKUSWB (op.cc 0), PACKSSWB (1) and PACKSSDW (2).
+func (c *CPU) packStep(op *blockOp) bool {
+	s0, s1, ok := c.xmmHit128(op)
+	if !ok {
+		return false
+	}
+	d := &c.XMM[op.d&15]
+	switch op.cc {
+	case 0:
+		*d = [2]uint64{ssePackUS16(d[0]) | ssePackUS16(d[1])<<32, ssePackUS16(s0) | ssePackUS16(s1)<<32}
+	case 1:
+		*d = [2]uint64{ssePackSS16(d[0]) | ssePackSS16(d[1])<<32, ssePackSS16(s0) | ssePackSS16(s1)<<32}
+	default:
+		*d = [2]uint64{ssePackSS32(d[0]) | ssePackSS32(d[1])<<32, ssePackSS32(s0) | ssePackSS32(s1)<<32}
 	}
 	return true
 }

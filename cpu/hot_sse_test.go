@@ -63,8 +63,9 @@ var hotSSEForms = func() []struct {
 		add(eInt, 0x0F, op, 0x0B)       // MOVLPS/MOVHPS
 	}
 	for _, op := range []byte{0xEF, 0xFE, 0xDB, 0x62, 0x57, 0x54, 0x14, 0x66, 0xFA, 0xD4, 0xFB, 0x6C,
-		0x60, 0x61, 0x68, 0x69, 0x6A, 0x6D, 0x15, 0xFC, 0xFD, 0xF8, 0xF9, 0xDF, 0xEB, 0x55, 0x56} {
-		both(eInt, 0xCA, 0x0B, 0x66, 0x0F, op) // PXOR, PADDD, PAND, PUNPCKLDQ, XORPD, ...
+		0x60, 0x61, 0x68, 0x69, 0x6A, 0x6D, 0x15, 0xFC, 0xFD, 0xF8, 0xF9, 0xDF, 0xEB, 0x55, 0x56,
+		0x74, 0x75, 0x76, 0x64, 0x65, 0x63, 0x67, 0x6B} {
+		both(eInt, 0xCA, 0x0B, 0x66, 0x0F, op) // PXOR, PADDD, PAND, PUNPCKLDQ, XORPD, PCMPEQB, PACKUSWB, ...
 	}
 	both(eInt, 0xCA, 0x0B, 0x0F, 0x14) // UNPCKLPS
 	both(eInt, 0xCA, 0x0B, 0x0F, 0x15) // UNPCKHPS
@@ -279,6 +280,65 @@ func TestSSEGateInBlock(t *testing.T) {
 			}
 			code := append(append(append([]byte{}, f.code...), mid...), f.code...)
 			sseBothWays(t, on, off, s, data, code, false, fmt.Sprintf("% x then % x (case %d)", f.code, mid, i))
+		}
+	}
+}
+
+// TestInlineLaneHelpers checks the inline steps' lane compares (sseEqMask, sseGtMask) and
+// immediate shifts (pshiftOperands and the run loop's formulas) against the general
+// handlers' lane-by-lane code (sseLanes, sseEqLanes, sseShiftLanes), on lanes drawn from
+// a few values so that equal lanes, sign changes and lane extremes are common.
+func TestInlineLaneHelpers(t *testing.T) {
+	r := randv2.New(randv2.NewPCG(5, 6))
+	picks := []uint64{0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF}
+	val := func(w uint) uint64 {
+		var v uint64
+		for i := uint(0); i < 64; i += w {
+			x := r.Uint64()
+			if r.IntN(3) != 0 {
+				x = picks[r.IntN(len(picks))] ^ uint64(r.IntN(2))
+			}
+			v |= x & (1<<w - 1) << i
+		}
+		return v
+	}
+	for _, w := range []uint{8, 16, 32} {
+		h := ^uint64(0) / (1<<w - 1) << (w - 1)
+		gt := sseLanes(func(a, b uint64) uint64 {
+			return laneMask(int64(a<<(64-w))>>(64-w) > int64(b<<(64-w))>>(64-w))
+		}, w)
+		for i := 0; i < 20000; i++ {
+			a, b := val(w), val(w)
+			if r.IntN(4) == 0 {
+				b = a ^ val(w)&val(w)&val(w)
+			}
+			if got, want := sseEqMask(a, b, h, uint8(w-1)), sseEqLanes(a, b, h, w); got != want {
+				t.Fatalf("eq w %d: %#x %#x: %#x, want %#x", w, a, b, got, want)
+			}
+			var d [2]uint64
+			d[0] = a
+			gt(&d, b, 0)
+			if got := sseGtMask(a, b, h, uint8(w-1)); got != d[0] {
+				t.Fatalf("gt w %d: %#x %#x: %#x, want %#x", w, a, b, got, d[0])
+			}
+		}
+	}
+	for _, w := range []uint{16, 32, 64} {
+		for _, k := range []uint8{pshLeft, pshRight, pshArith} {
+			if k == pshArith && w == 64 {
+				continue
+			}
+			for n := uint64(0); n < 256; n++ {
+				var op blockOp
+				pshiftOperands(&op, uint64(w)|uint64(k)<<8, n)
+				for i := 0; i < 64; i++ {
+					v := val(w)
+					got := pshiftInline(v, &op)
+					if want := sseShiftLanes(v, n, w, k); got != want {
+						t.Fatalf("shift w %d kind %d n %d: %#x: %#x, want %#x", w, k, n, v, got, want)
+					}
+				}
+			}
 		}
 	}
 }

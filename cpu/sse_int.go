@@ -224,34 +224,36 @@ func psadbw(a, b uint64) uint64 {
 
 // sseInterleave alternates the w-bit elements of a and b (a first) into 128 bits.
 func sseInterleave(a, b uint64, w uint) [2]uint64 {
-	var r [2]uint64
-	m := uint64(1)<<w - 1
-	p := uint(0)
-	for i := uint(0); i < 64; i += w {
-		r[p/64] |= (a >> i & m) << (p % 64)
-		p += w
-		r[p/64] |= (b >> i & m) << (p % 64)
-		p += w
+	switch w {
+	case 8:
+		return [2]uint64{sseSpread8(a) | sseSpread8(b)<<8, sseSpread8(a>>32) | sseSpread8(b>>32)<<8}
+	case 16:
+		return [2]uint64{sseSpread16(a) | sseSpread16(b)<<16, sseSpread16(a>>32) | sseSpread16(b>>32)<<16}
+	case 32:
+		return [2]uint64{a&0xFFFFFFFF | b<<32, a>>32 | b&^0xFFFFFFFF}
 	}
-	return r
+	return [2]uint64{a, b}
+}
+
+// sseSpread16 moves the two low words of v to bits 0-15 and 32-47.
+func sseSpread16(v uint64) uint64 { return v&0xFFFF | v&0xFFFF0000<<16 }
+
+// sseSpread8 moves the four low bytes of v to bits 0, 16, 32 and 48.
+func sseSpread8(v uint64) uint64 {
+	v = sseSpread16(v)
+	return (v | v<<8) & 0x00FF00FF00FF00FF
 }
 
 // ssePackSS16 packs four signed words into four signed-saturated bytes.
 func ssePackSS16(v uint64) uint64 {
-	var r uint64
-	for i := uint(0); i < 4; i++ {
-		r |= uint64(uint8(sseSat8(int64(int16(v>>(16*i)))))) << (8 * i)
-	}
-	return r
+	s := func(x uint64) uint64 { return uint64(uint8(max(min(int16(x), 127), -128))) }
+	return s(v) | s(v>>16)<<8 | s(v>>32)<<16 | s(v>>48)<<24
 }
 
 // ssePackUS16 packs four signed words into four unsigned-saturated bytes.
 func ssePackUS16(v uint64) uint64 {
-	var r uint64
-	for i := uint(0); i < 4; i++ {
-		r |= uint64(max(min(int64(int16(v>>(16*i))), 255), 0)) << (8 * i)
-	}
-	return r
+	s := func(x uint64) uint64 { return uint64(max(min(int16(x), 255), 0)) }
+	return s(v) | s(v>>16)<<8 | s(v>>32)<<16 | s(v>>48)<<24
 }
 
 // ssePackSS32 packs two signed dwords into two signed-saturated words.
