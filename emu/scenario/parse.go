@@ -58,6 +58,9 @@ type Scenario struct {
 	MeasureFrom  uint64
 	CompareWith  string
 	compareRange hcl.Range
+	// From: file:line:col of the scenario this one was made from (a
+	// `from` reference), "" for a scenario written out in full.
+	From string
 
 	Steps   []*Step
 	Expects []*Expect
@@ -307,6 +310,12 @@ type scenarioHCL struct {
 	MeasureFrom *hcl.Attribute `hcl:"measure_from,optional"`
 	CompareWith *hcl.Attribute `hcl:"compare_with,optional"`
 
+	// A scenario made from another: From names it, Within and ShiftSteps
+	// change its bound and step times (decodeFrom).
+	From       *hcl.Attribute `hcl:"from,optional"`
+	Within     *hcl.Attribute `hcl:"within,optional"`
+	ShiftSteps *hcl.Attribute `hcl:"shift_steps,optional"`
+
 	Steps   []*stepHCL   `hcl:"step,block"`
 	Expects []*expectHCL `hcl:"expect,block"`
 }
@@ -379,6 +388,19 @@ type expectHCL struct {
 // anchors relative image paths. Each scenario block is validated on its
 // own: a broken one yields a FileError and the others are still returned.
 func Parse(filename string, src []byte) ([]*Scenario, []*FileError) {
+	return parse(filename, src, map[string]*refFile{})
+}
+
+// refFile is a file that `from` references name, parsed once per Parse.
+type refFile struct {
+	scs  []*Scenario
+	errs []*FileError
+}
+
+// parse parses one file; refs holds the files referenced so far (nil while
+// parsing a referenced file: a scenario made from another cannot itself be
+// the source of one, so references never chain or loop).
+func parse(filename string, src []byte, refs map[string]*refFile) ([]*Scenario, []*FileError) {
 	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, []*FileError{{File: filename, Diags: diags}}
@@ -434,7 +456,13 @@ func Parse(filename string, src []byte) ([]*Scenario, []*FileError) {
 		}
 		seen[sh.Name] = posOf(sh.TypeRange)
 		// The schema's diagnostics (unknown names) and the values' together.
-		sc, vd := decodeScenario(filename, sh)
+		var sc *Scenario
+		var vd hcl.Diagnostics
+		if sh.From != nil {
+			sc, vd = decodeFrom(filename, sh, refs)
+		} else {
+			sc, vd = decodeScenario(filename, sh)
+		}
 		d = append(d, vd...)
 		sortDiags(d)
 		if d.HasErrors() {
@@ -676,49 +704,16 @@ func decodeScenario(filename string, sh *scenarioHCL) (*Scenario, hcl.Diagnostic
 		}
 		sc.Programs = ps
 	}
-	if a, r, ok := c.str(sh.Append); ok {
-		sc.Append = a
-		// autorun= takes the rest of the command line: shell commands, which
-		// are checked like typed ones.
-		if i := strings.Index(" "+a, " autorun="); i >= 0 {
-			for _, cmd := range strings.Split(a[i+len("autorun="):], ";") {
-				if cmd = strings.TrimSpace(cmd); cmd != "" {
-					sc.checkCommand(ActType, cmd, r, c)
-				}
-			}
-		}
-	}
-	if s, r, ok := c.str(sh.Mem); ok {
-		v, err := parseMem(s)
-		if err != nil {
-			c.errf(r, "Invalid memory size", "%v", err)
-		}
-		sc.MemBytes = v
-	}
-	if sh.Seed != nil && sh.Seeds != nil {
-		c.errf(sh.Seeds.NameRange, "Conflicting attributes", "give either seed or seeds, not both")
-	}
-	if v, _, ok := c.num(sh.Seed); ok {
-		sc.Seeds = []uint64{v}
-	}
-	if s, r, ok := c.str(sh.Seeds); ok {
-		v, err := parseSeeds(s)
-		if err != nil {
-			c.errf(r, "Invalid seeds", "%v (want e.g. \"1..20\" or \"1,5,9\")", err)
-		}
-		sc.Seeds = v
-	}
+	sc.decodeMachine(sh, c)
 	if len(sc.Seeds) == 0 {
 		sc.Seeds = []uint64{1}
 	}
-	var maxTimeRange hcl.Range
-	hasMax := false
-	if v, r, ok := c.dur(sh.MaxTime); ok {
-		if v == 0 {
-			c.errf(r, "Invalid duration", "max_time must be positive")
+	for _, a := range []*hcl.Attribute{sh.Within, sh.ShiftSteps} {
+		if a != nil {
+			c.errf(a.NameRange, "Unsupported argument", "%q goes only with from (it changes the scenario named there)", a.Name)
 		}
-		sc.MaxTime, maxTimeRange, hasMax = v, r, true
 	}
+	maxTimeRange, hasMax := sc.decodeMaxTime(sh, c)
 	if v, r, ok := c.dur(sh.MeasureFrom); ok {
 		if v >= sc.MaxTime {
 			c.errf(r, "Invalid duration", "measure_from must come before max_time (%s)", fmtNS(sc.MaxTime))
@@ -757,7 +752,64 @@ func decodeScenario(filename string, sh *scenarioHCL) (*Scenario, hcl.Diagnostic
 	if nVariantSteps > 1 {
 		diags = append(diags, errAt(sh.TypeRange, "Too many variant lists", "only one step may list several restore_after values"))
 	}
-	// The run must last as long as the expectations look.
+	sc.fitMaxTime(hasMax, maxTimeRange, c)
+	return sc, diags
+}
+
+// decodeMachine reads the attributes a scenario made from another may
+// also give: the command line, memory and seeds.
+func (sc *Scenario) decodeMachine(sh *scenarioHCL, c conv) {
+	if a, r, ok := c.str(sh.Append); ok {
+		sc.Append = a
+		// autorun= takes the rest of the command line: shell commands, which
+		// are checked like typed ones.
+		if i := strings.Index(" "+a, " autorun="); i >= 0 {
+			for _, cmd := range strings.Split(a[i+len("autorun="):], ";") {
+				if cmd = strings.TrimSpace(cmd); cmd != "" {
+					sc.checkCommand(ActType, cmd, r, c)
+				}
+			}
+		}
+	}
+	if s, r, ok := c.str(sh.Mem); ok {
+		v, err := parseMem(s)
+		if err != nil {
+			c.errf(r, "Invalid memory size", "%v", err)
+		}
+		sc.MemBytes = v
+	}
+	if sh.Seed != nil && sh.Seeds != nil {
+		c.errf(sh.Seeds.NameRange, "Conflicting attributes", "give either seed or seeds, not both")
+	}
+	if v, _, ok := c.num(sh.Seed); ok {
+		sc.Seeds = []uint64{v}
+	}
+	if s, r, ok := c.str(sh.Seeds); ok {
+		v, err := parseSeeds(s)
+		if err != nil {
+			c.errf(r, "Invalid seeds", "%v (want e.g. \"1..20\" or \"1,5,9\")", err)
+		}
+		sc.Seeds = v
+	}
+}
+
+// decodeMaxTime reads max_time: whether it was given, and where.
+func (sc *Scenario) decodeMaxTime(sh *scenarioHCL, c conv) (hcl.Range, bool) {
+	v, r, ok := c.dur(sh.MaxTime)
+	if !ok {
+		return r, false
+	}
+	if v == 0 {
+		c.errf(r, "Invalid duration", "max_time must be positive")
+	}
+	sc.MaxTime = v
+	return r, true
+}
+
+// fitMaxTime makes the run last as long as the steps and expectations
+// look: a given max_time that ends earlier is an error, a default one is
+// raised to a second past them.
+func (sc *Scenario) fitMaxTime(given bool, r hcl.Range, c conv) {
 	need := uint64(0)
 	for _, st := range sc.Steps {
 		if st.HasAt {
@@ -769,13 +821,137 @@ func decodeScenario(filename string, sh *scenarioHCL) (*Scenario, hcl.Diagnostic
 			need = max(need, e.For)
 		}
 	}
-	if hasMax && need > sc.MaxTime {
-		diags = append(diags, errAt(maxTimeRange, "max_time too short",
-			fmt.Sprintf("max_time %s ends before a step or expectation at %s", fmtNS(sc.MaxTime), fmtNS(need))))
-	} else if !hasMax && need >= sc.MaxTime {
+	if given && need > sc.MaxTime {
+		c.errf(r, "max_time too short", "max_time %s ends before a step or expectation at %s", fmtNS(sc.MaxTime), fmtNS(need))
+	} else if !given && need >= sc.MaxTime {
 		sc.MaxTime = min(need+1_000_000_000, MaxGuestTime)
 	}
-	return sc, diags
+}
+
+// decodeFrom makes a scenario from another one, named by from =
+// "FILE#NAME" (FILE relative to this file; "#NAME" may be left out when
+// FILE holds one scenario): its machine, steps and expectations, with this
+// block's name and, where given, its description, seeds, command line,
+// memory and max_time; within replaces the bound of every bug-check
+// expectation that has one, shift_steps moves every step given by `at`
+// that much later. The scenario it names must be written out in full.
+func decodeFrom(filename string, sh *scenarioHCL, refs map[string]*refFile) (*Scenario, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	c := conv{&diags}
+	ref, r, ok := c.str(sh.From)
+	if !ok {
+		return nil, diags
+	}
+	for _, a := range []*hcl.Attribute{sh.Kernel, sh.Drivers, sh.Programs, sh.Requires, sh.MeasureFrom, sh.CompareWith} {
+		if a != nil {
+			c.errf(a.NameRange, "Unsupported argument", "%q comes with the scenario that from names; a scenario made from another gives only description, seed or seeds, append, mem, max_time, within and shift_steps", a.Name)
+		}
+	}
+	for _, b := range sh.Steps {
+		c.errf(b.TypeRange, "Unexpected step block", "a scenario made from another has that scenario's steps (shift_steps moves them)")
+	}
+	for _, b := range sh.Expects {
+		c.errf(b.TypeRange, "Unexpected expect block", "a scenario made from another has that scenario's expectations (within changes their bound)")
+	}
+	if refs == nil {
+		c.errf(sh.From.NameRange, "Chained from", "this scenario is named by another's from; the scenario from names must be written out in full")
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	file, name, _ := strings.Cut(ref, "#")
+	if file == "" {
+		c.errf(r, "Invalid from", "%q: want \"FILE#SCENARIO\" (FILE relative to this file)", ref)
+		return nil, diags
+	}
+	path := file
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(filename), file)
+	}
+	rf := refs[path]
+	if rf == nil {
+		src, err := hostio.ReadFile(path, maxScenarioFile, "scenario file", "the "+hostio.FormatSize(maxScenarioFile)+" a scenario file may have")
+		if err != nil {
+			c.errf(r, "Invalid from", "%v", err)
+			return nil, diags
+		}
+		rf = &refFile{}
+		rf.scs, rf.errs = parse(path, src, nil)
+		refs[path] = rf
+	}
+	var names []string
+	var src *Scenario
+	for _, o := range rf.scs {
+		names = append(names, o.Name)
+		if o.Name == name || (name == "" && len(rf.scs) == 1) {
+			src = o
+		}
+	}
+	for _, fe := range rf.errs {
+		if fe.Name == name || fe.Name == "" {
+			c.errf(r, "Invalid from", "%s: %s", file, strings.TrimSpace(fe.Error()))
+			return nil, diags
+		}
+		names = append(names, fe.Name)
+	}
+	if src == nil {
+		detail := fmt.Sprintf("%s has no scenario %q", file, name)
+		if name == "" {
+			detail = fmt.Sprintf("%s holds %d scenarios: name one (\"%s#NAME\")", file, len(names), file)
+		} else if s := suggest(name, names); s != "" {
+			detail += fmt.Sprintf("; did you mean %q?", s)
+		}
+		c.errf(r, "Invalid from", "%s", detail)
+		return nil, diags
+	}
+	if src.CompareWith != "" {
+		c.errf(r, "Invalid from", "%s: %q is measured against %q of its own file (compare_with); make it from that file", file, src.Name, src.CompareWith)
+		return nil, diags
+	}
+	sc := *src
+	sc.Name, sc.File, sc.Pos, sc.From = sh.Name, filename, posOf(sh.TypeRange), src.Pos
+	if d, _, ok := c.str(sh.Description); ok {
+		sc.Description = d
+	}
+	sc.Seeds = nil
+	sc.decodeMachine(sh, c)
+	if len(sc.Seeds) == 0 {
+		sc.Seeds = src.Seeds
+	}
+	maxTimeRange, hasMax := sc.decodeMaxTime(sh, c)
+	if v, wr, ok := c.dur(sh.Within); ok {
+		if v == 0 {
+			c.errf(wr, "Invalid duration", "within must be positive")
+		}
+		sc.Expects = make([]*Expect, len(src.Expects))
+		n := 0
+		for i, e := range src.Expects {
+			cp := *e
+			if e.Kind == ExpBugCheck && e.Within > 0 {
+				cp.Within = v
+				n++
+			}
+			sc.Expects[i] = &cp
+		}
+		if n == 0 {
+			c.errf(wr, "Invalid within", "%q has no bug-check expectation with a within bound to change", src.Name)
+		}
+	}
+	if v, _, ok := c.dur(sh.ShiftSteps); ok {
+		sc.Steps = make([]*Step, len(src.Steps))
+		for i, st := range src.Steps {
+			cp := *st
+			if cp.HasAt {
+				cp.At += v
+			}
+			sc.Steps[i] = &cp
+		}
+	}
+	if !hasMax {
+		sc.MaxTime = src.MaxTime
+	}
+	sc.fitMaxTime(hasMax, maxTimeRange, c)
+	return &sc, diags
 }
 
 // path resolves a file name relative to the scenario file.

@@ -223,3 +223,61 @@ func TestFilesReadBounded(t *testing.T) {
 		require.Contains(t, r.Observed, "/dev/zero: more than 2 MiB, larger than the guest's 2 MiB of RAM; refused after reading that much", attr)
 	}
 }
+
+// TestParseFrom checks scenarios made from others: the same runs as the
+// scenario named, with only what the block changes changed.
+func TestParseFrom(t *testing.T) {
+	base, errs := ParseFile("testdata/good.hcl")
+	require.Empty(t, errs)
+	scs, errs := ParseFile("testdata/from/good.hcl")
+	for _, e := range errs {
+		t.Error(e)
+	}
+	require.Len(t, scs, 3)
+	src, same, changed, only := base[0], scs[0], scs[1], scs[2]
+
+	require.Equal(t, "same", same.Name)
+	require.Equal(t, "testdata/from/good.hcl:2:1", same.Pos)
+	require.Equal(t, "testdata/good.hcl:2:1", same.From)
+	require.Equal(t, "testdata", same.Dir, "relative paths still start at the named scenario's file")
+	for _, sc := range []*Scenario{same, src} {
+		sc.Name, sc.File, sc.Pos, sc.From = "", "", "", ""
+	}
+	require.Equal(t, src, same, "without changes, the named scenario's runs")
+
+	require.Equal(t, "everything, 20 seeds in the fast profile", changed.Description)
+	require.Len(t, changed.Seeds, 20)
+	require.Equal(t, "pg.profile=fast", changed.Append)
+	require.Equal(t, uint64(64<<20), changed.MemBytes)
+	require.Equal(t, uint64(30e9), changed.MaxTime)
+	require.Len(t, changed.Steps, len(src.Steps))
+	for i, st := range changed.Steps {
+		want := src.Steps[i].At
+		if st.HasAt {
+			want += 5e9
+		}
+		require.Equal(t, want, st.At, "step %d", i+1)
+		require.Equal(t, src.Steps[i].Kind, st.Kind)
+	}
+	require.Equal(t, uint64(20e6), src.Steps[0].At, "the named scenario is left alone")
+	require.Equal(t, "0x109 type 0x4|0x5 within 16s (measured)", changed.Expects[0].Describe())
+	require.Equal(t, "0x109 type 0x4|0x5 within 100ms (measured)", src.Expects[0].Describe())
+	require.Equal(t, src.Expects[1:], changed.Expects[1:])
+
+	require.Equal(t, "testdata/from/one.hcl:2:1", only.From)
+	require.Equal(t, []uint64{4}, only.Seeds, "the named scenario's seeds unless the block gives its own")
+	require.Equal(t, uint64(DefaultMaxTime), only.MaxTime)
+}
+
+// TestCampaignFiles: the long campaigns (make campaign, not run by make
+// test) load without an error, their references included.
+func TestCampaignFiles(t *testing.T) {
+	files, err := filepath.Glob("../../scenarios/campaign/*.hcl")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	loaded := LoadFiles(files)
+	for _, e := range loaded.Errors {
+		t.Error(e)
+	}
+	require.NotEmpty(t, loaded.Scenarios)
+}
