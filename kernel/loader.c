@@ -16,6 +16,7 @@
 #include <kpp/kernel.h>
 #include <kpp/mm.h>
 #include <kpp/module.h>
+#include <kpp/patchguard.h>
 #include <kpp/printk.h>
 #include <kpp/string.h>
 #include <kpp/trap.h>
@@ -482,9 +483,19 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 	for (uint64_t va = c->group_base[GROUP_RODATA]; va < c->group_base[GROUP_DATA]; va += PAGE_SIZE)
 		vm_protect(va, VM_READ);
 
+	/* The text pages, whole (the slack past the section's end too), as
+	 * relocated: PatchGuard hashes them from now on (A93). */
+	uint64_t text_lo = c->group_base[GROUP_TEXT], text_hi = c->group_base[GROUP_RODATA];
 	m = pool_alloc(sizeof *m, MODULE_TAG);
 	if (!m) {
 		fail(c, KPP_REFUSE_NO_MEMORY, "module record");
+		goto refused;
+	}
+	if (!pg_module_text(text_lo, text_hi, true)) {
+		pg_module_text(text_lo, text_hi, false);
+		pool_free(m);
+		m = NULL;
+		fail(c, KPP_REFUSE_NO_MEMORY, "PatchGuard's table of driver text full");
 		goto refused;
 	}
 	strlcpy(m->name, name, sizeof m->name);
@@ -531,6 +542,7 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 		module_table[slot] = NULL;
 		pool_free(m);
 		m = NULL;
+		pg_module_text(text_lo, text_hi, false);
 		fail(c, blocked ? KPP_REFUSE_BLOCKED : KPP_REFUSE_ENTRY_FAILED, "status 0x%08x", st);
 		goto refused;
 	}
@@ -610,6 +622,7 @@ static status_t unload_locked(const char *name)
 	module_table[m->slot] = NULL;
 	uint64_t base = m->base;
 	vendorapi_module_gone(m->base, m->pages * PAGE_SIZE);
+	pg_module_text(m->text, m->rodata, false);
 	vm_release_driver(m->base, m->pages);
 	printk("unload: %s unloaded\n", name);
 	event_post(KPP_EV_MODULE_UNLOADED, &base, 1, name);

@@ -110,6 +110,7 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r)
 	case PG_CHECK_THREADS:
 	case PG_CHECK_HIDDEN_CODE: r->expect = 0; break;
 	case PG_CHECK_PTES: r->expect = pg_pte_hash(c, r); break;
+	case PG_CHECK_MODTEXT: r->expect = pg_modtext_seal(c, r); break;
 	default: r->expect = region_hash(c, r); break;
 	}
 }
@@ -540,6 +541,7 @@ bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr)
 		return bad;
 	}
 	case PG_CHECK_PTES: return pg_check_ptes(c, r, addr);
+	case PG_CHECK_MODTEXT: return pg_check_modtext(c, r, addr);
 	case PG_CHECK_RSP0: return pg_check_rsp0(r, addr);
 	case PG_CHECK_OBJTYPE:
 		if (pg_check_objtype(c, r, addr))

@@ -34,8 +34,8 @@ void pg_last_chance(uint32_t code)
 /* The text the checks run on, the page tables (put back when they fail, so
  * the report has code to run), then everything else. interrupted: called
  * from an NMI, which may fall between a legitimate change of a sealed
- * array or protection grant and its re-seal, or inside a driver's load or
- * unload; those are left out. */
+ * array, protection grant or driver-text table and its re-seal, or inside
+ * a driver's load or unload; those are left out. */
 /* The GS bases, which SWAPGS exchanges on the way in from ring 3 and out:
  * an NMI may find them swapped. */
 static bool pg_swapped_msr(const struct pg_region *r)
@@ -56,8 +56,8 @@ void pg_check_exact(struct pg_context *c, bool interrupted)
 			    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0 || r->check == PG_CHECK_THREADS ||
 			    r->check == PG_CHECK_HIDDEN_CODE)
 				continue;
-			if (interrupted && (r->check == PG_CHECK_SEALED || r->check == PG_CHECK_PROTECTED ||
-					    r->check == PG_CHECK_DRVOBJ || pg_swapped_msr(r)))
+			if (interrupted && (r->check == PG_CHECK_SEALED || r->check == PG_CHECK_MODTEXT ||
+					    r->check == PG_CHECK_PROTECTED || r->check == PG_CHECK_DRVOBJ || pg_swapped_msr(r)))
 				continue;
 			if (pg_check_region(c, r, &addr)) {
 				pg_ptes_repair(c, r);

@@ -199,6 +199,8 @@ static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t
 	__asm__ volatile("str %0" : "=r"(c->tr));
 	for (uint32_t i = 0; i < n; i++) {
 		c->r[i] = enumerated[i];
+		if (c->r[i].check == PG_CHECK_MODTEXT)
+			pg_modtext_arm(c, &c->r[i]);
 		pg_seal_region(c, &c->r[i]);
 	}
 }
@@ -434,7 +436,7 @@ static bool seal_update(struct pg_context *c, const void *base, size_t size, uin
  * driver that found them and calls them to re-seal its own write) is a
  * detection. Callers inside kernel text are the residual, same-privilege
  * limit (docs/patchguard.md). */
-static void seal_caller(uint64_t ret)
+void pg_seal_caller(uint64_t ret)
 {
 	if (pg.armed && (ret < (uint64_t)__text_start || ret >= (uint64_t)__text_end))
 		pg_fail(&pg, ret, KPP_PG_CHECKER_CONTEXT);
@@ -444,7 +446,7 @@ static bool seal_verify(struct pg_context *c, const void *base, size_t size, uin
 
 bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, const struct pg_callback_layout *layout)
 {
-	seal_caller((uint64_t)__builtin_return_address(0));
+	pg_seal_caller((uint64_t)__builtin_return_address(0));
 	seal_stride = 0;
 	if (layout) {
 		if (layout->stride < 8 || layout->stride > 0xFFFF || layout->second + 8 > layout->stride ||
@@ -467,13 +469,13 @@ bool pg_seal_register_callbacks(const void *base, size_t size, uint32_t type, co
 
 bool pg_seal_register(const void *base, size_t size, uint32_t type)
 {
-	seal_caller((uint64_t)__builtin_return_address(0));
+	pg_seal_caller((uint64_t)__builtin_return_address(0));
 	return pg_seal_register_callbacks(base, size, type, NULL);
 }
 
 bool pg_seal_update(const void *base)
 {
-	seal_caller((uint64_t)__builtin_return_address(0));
+	pg_seal_caller((uint64_t)__builtin_return_address(0));
 	return for_contexts(seal_update, base, 0, 0);
 }
 
@@ -496,6 +498,6 @@ static bool seal_verify(struct pg_context *c, const void *base, size_t size, uin
 
 bool pg_seal_verify(const void *base)
 {
-	seal_caller((uint64_t)__builtin_return_address(0));
+	pg_seal_caller((uint64_t)__builtin_return_address(0));
 	return for_contexts(seal_verify, base, 0, 0);
 }

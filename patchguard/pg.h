@@ -30,6 +30,7 @@ enum pg_check {
 	PG_CHECK_ASPACES,  /* every process's PML4 kernel half == the kernel's (base: the kernel's PML4) */
 	PG_CHECK_THREADS,  /* every scheduler thread's process is listed (base: the process list head) */
 	PG_CHECK_HIDDEN_CODE, /* every timer's and queued DPC's routine lies in kernel or listed-module text */
+	PG_CHECK_MODTEXT,  /* every loaded driver's text pages vs. their hashes at load (base: the context's table, modtext.c) */
 };
 
 /* A sealed callback array's layout in its region's mask: the entry
@@ -353,6 +354,13 @@ uint32_t pg_trigger_records(uint64_t *w);
 void pg_tick_seal(void);                    /* the tick hook's running counts, hashed again */
 void pg_watchdog_seal(void);                /* the PIT watchdog's stall and pace counts, hashed again */
 void pg_nmi_route(void);                    /* the NMI's I/O APIC route, last at arming */
+
+/* modtext.c: loaded drivers' text pages, sealed by the loader's path */
+void pg_modtext_enroll(struct pg_region *out, uint32_t *n, uint32_t max);
+void pg_modtext_arm(const struct pg_context *c, struct pg_region *r);
+uint64_t pg_modtext_seal(const struct pg_context *c, const struct pg_region *r);
+bool pg_check_modtext(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);
+void pg_seal_caller(uint64_t ret); /* a sealing call from outside kernel text is a detection */
 
 /* selftest.c */
 void pg_selftest_seal(void);

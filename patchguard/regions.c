@@ -184,6 +184,7 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	add(&b, (uint64_t)&module_list, 0, KPP_PG_LOADED_MODULE_LIST, PG_CHECK_MODLIST, 0);
 	add(&b, (uint64_t)module_table, 0, KPP_PG_DRIVER_OBJECT, PG_CHECK_DRVOBJ, 0);
 	add(&b, (uint64_t)&timer_queue, 0, KPP_PG_LOADED_MODULE_LIST, PG_CHECK_HIDDEN_CODE, 0);
+	pg_modtext_enroll(b.out, &b.n, b.max);
 	pg_enumerate_processes(b.out, &b.n, b.max);
 	pg_enumerate_threads(b.out, &b.n, b.max);
 	pg_enumerate_translation(b.out, &b.n, b.max);
@@ -205,7 +206,8 @@ uint64_t pg_region_kind(const struct pg_region *r)
 	case PG_CHECK_ASPACES:
 	case PG_CHECK_THREADS:
 	case PG_CHECK_HIDDEN_CODE: return KPP_PG_KIND_CROSS_WALK;
-	case PG_CHECK_SEALED: return KPP_PG_KIND_SEALED;
+	case PG_CHECK_SEALED:
+	case PG_CHECK_MODTEXT: return KPP_PG_KIND_SEALED;
 	}
 	return KPP_PG_KIND_MEMORY;
 }

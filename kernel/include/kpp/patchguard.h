@@ -64,4 +64,10 @@ bool pg_seal_update(const void *base);
  * the next legitimate change and its pg_seal_update. */
 bool pg_seal_verify(const void *base);
 
+/* The loader's path: the text pages [lo, hi) of a driver it has relocated
+ * and made read-only are hashed (add; false when PatchGuard's table of
+ * driver text pages is full) or, before the pages are released, taken out
+ * (patchguard/modtext.c). True when the checker is not armed. */
+bool pg_module_text(uint64_t lo, uint64_t hi, bool add);
+
 #endif
