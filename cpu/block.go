@@ -630,7 +630,8 @@ blocks:
 					continue
 				}
 			case stepX87:
-				// A run of them (op.imm steps) in one call.
+				// A run of them (op.imm steps, with the integer steps between them
+				// that x87Run runs too: x87Runs) in one call.
 				n := int(op.imm)
 				k := c.x87Run(ops[i : i+n])
 				if k == n {
@@ -639,6 +640,12 @@ blocks:
 				}
 				i += k
 				op = &ops[i]
+				if op.kind != stepX87 {
+					// An integer step of the run off its TLB-hit path: the loop
+					// runs it as its own kind.
+					i--
+					continue
+				}
 				var hit bool
 				if f, hit = c.lazyMiss(op); hit {
 					continue

@@ -7,7 +7,8 @@ import "github.com/kppemu/kppemu/cpu/internal/native"
 // FSQRT, FCHS, FABS, FLDZ, FLD1, and FLD, FILD, FST, FSTP and the arithmetic of memory
 // through a base register, FLD and FSTP of m80fp, the register comparisons), mixed with a
 // few that are not inline (FLDCW, which changes the control word inside the block,
-// FNSTSW, an integer ADD). One such run is one block: a step that leaves the common case (an operand that is not normal, a
+// FNSTSW), and integer steps the inline runs take in (ADD, MOV to and from memory and
+// registers: x87Int). One such run is one block: a step that leaves the common case (an operand that is not normal, a
 // stack fault, another precision or rounding control, an unmasked exception, a page-
 // crossing operand) stops the inline run in its middle, and the rest of the block must
 // go on from the state that step left. Every exception is masked (an unmasked one raises
@@ -41,7 +42,7 @@ func x87SeqForms() []dform {
 			n := 2 + g.n(11)
 			for k := 0; k < n; k++ {
 				i := byte(g.n(8))
-				switch g.n(24) {
+				switch g.n(27) {
 				case 0, 1, 2:
 					g.raw(0xD9, 0xC8|i) // FXCH ST(i)
 				case 3, 4:
@@ -111,6 +112,16 @@ func x87SeqForms() []dform {
 					}
 				case 21:
 					g.raw(0x48, 0x83, 0xC0, byte(g.n(256))) // ADD RAX, imm8
+				case 22:
+					// MOV m32/m64, EAX/RAX: an integer store inside an x87 run (x87Int).
+					size := 4 << g.n(2)
+					g.emit(insn{w: size == 8, op: []byte{0x89}, modrm: true, reg: RAX, rm: at(operand('s', size)), opReg: -1}, 0)
+				case 23:
+					// MOV EAX/RAX, m32/m64: an integer load inside an x87 run.
+					size := 4 << g.n(2)
+					g.emit(insn{w: size == 8, op: []byte{0x8B}, modrm: true, reg: RAX, rm: at(operand('i', size)), opReg: -1}, 0)
+				case 24:
+					g.raw(0x89, 0xC0|byte(g.n(8))<<3) // MOV EAX, r32 (a register move inside an x87 run)
 				default:
 					g.raw(0xDE, 0xC0|i) // FADDP ST(i), ST(0)
 				}

@@ -40,6 +40,9 @@ const (
 	x87sFstpM80        // FSTP m80fp
 	x87sCom            // FCOM, FUCOM ST(d), popping op.s times
 	x87sComi           // FCOMI, FUCOMI ST(d), popping op.s times
+
+	// An integer inline step (op.kind x87Passable) inside a run of x87 steps (x87Runs).
+	x87sInt
 )
 
 // x87Names maps the mnemonics with inline forms to their sub-kind (x87Kind refines it
@@ -201,21 +204,110 @@ func x87Kind(op *blockOp, u *uop) uint8 {
 }
 
 // x87Runs sets the run length (op.imm) of every inline x87 step of a block: the steps
-// from it to the next step that is not one, which x87Run runs in one call.
+// from it to the last inline x87 step before a step that is neither one nor an integer
+// step x87Run runs too (x87Passable), which x87Run runs in one call. A store of a
+// counter between two x87 loads or the loop's counter update does not end the run.
 func x87Runs(ops []blockOp) {
-	n := uint64(0)
+	n, gap := uint64(0), uint64(0)
 	for i := len(ops) - 1; i >= 0; i-- {
-		if ops[i].kind != stepX87 {
-			n = 0
-			continue
+		switch {
+		case ops[i].kind == stepX87:
+			if n == 0 {
+				n = 1
+			} else {
+				n += gap + 1
+			}
+			gap = 0
+			ops[i].imm = n
+		case x87Passable(ops[i].kind):
+			gap++
+			if n != 0 {
+				ops[i].cc = x87sInt // its kind's operands do not use cc
+			}
+		default:
+			n, gap = 0, 0
 		}
-		n++
-		ops[i].imm = n
 	}
 }
 
-// x87Run runs the inline x87 steps ops in order and returns how many completed; the
-// step it stopped at has changed nothing (the loop runs it by its handler). The
+// x87Passable reports whether x87Run runs integer inline steps of kind k (x87Int).
+func x87Passable(k uint8) bool {
+	switch k {
+	case stepMov, stepAdd, stepSub, stepAnd, stepOr, stepXor, stepLea, stepLd32, stepLd64, stepSt32, stepSt64:
+		return true
+	}
+	return false
+}
+
+// x87Int runs integer inline step op (x87Passable) inside a run of x87 steps, exactly as
+// the block loop does (runChain), and reports whether it completed: a load or store that
+// is not a TLB hit has changed nothing, and the block loop runs it.
+func (c *CPU) x87Int(op *blockOp) bool {
+	switch op.kind {
+	case stepMov:
+		c.GPR[op.d&15] = c.GPR[op.s&15]&op.sm + op.imm
+	case stepAdd:
+		a, b := c.GPR[op.d&15]&op.m, c.GPR[op.s&15]&op.sm+op.imm
+		r := (a + b) & op.m
+		c.GPR[op.d&15] = r
+		c.lf = lazyFlags{res: r, cv: (a & b) | ((a | b) &^ r), msb: op.msb, kind: lfArith}
+	case stepSub:
+		a, b := c.GPR[op.d&15]&op.m, c.GPR[op.s&15]&op.sm+op.imm
+		r := (a - b) & op.m
+		c.GPR[op.d&15] = r
+		c.lf = lazyFlags{res: r, cv: (^a & b) | (^(a ^ b) & r), msb: op.msb, kind: lfArith}
+	case stepAnd:
+		r := c.GPR[op.d&15] & op.m & (c.GPR[op.s&15]&op.sm + op.imm)
+		c.GPR[op.d&15] = r
+		c.lf = lazyFlags{res: r, msb: op.msb, kind: lfArith}
+	case stepOr:
+		r := c.GPR[op.d&15]&op.m | (c.GPR[op.s&15]&op.sm + op.imm)
+		c.GPR[op.d&15] = r
+		c.lf = lazyFlags{res: r, msb: op.msb, kind: lfArith}
+	case stepXor:
+		r := c.GPR[op.d&15]&op.m ^ (c.GPR[op.s&15]&op.sm + op.imm)
+		c.GPR[op.d&15] = r
+		c.lf = lazyFlags{res: r, msb: op.msb, kind: lfArith}
+	case stepLea:
+		u := &op.u
+		c.GPR[op.d&15] = (c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp) & op.m
+	case stepLd32, stepLd64:
+		u := &op.u
+		addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+		if c.memSlow || !canonical(addr) {
+			return false
+		}
+		var v uint64
+		var ok bool
+		if op.kind == stepLd32 {
+			v, ok = c.mem.TryRead32(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+		} else {
+			v, ok = c.mem.TryRead64(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
+		}
+		if !ok {
+			return false
+		}
+		c.GPR[op.d&15] = v
+	case stepSt32, stepSt64:
+		u := &op.u
+		addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+		if c.memSlow || !canonical(addr) {
+			return false
+		}
+		v := c.GPR[op.s&15]&op.sm + op.imm
+		if op.kind == stepSt32 {
+			return c.mem.TryWrite32(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0)
+		}
+		return c.mem.TryWrite64(mmu.VAddr(addr), v, c.user, c.RFLAGS&FlagAC != 0)
+	default:
+		return false
+	}
+	return true
+}
+
+// x87Run runs the inline x87 steps ops (and the integer steps between them, x87Int) in
+// order and returns how many completed; the step it stopped at has changed nothing (the
+// loop runs it: an x87 step by its handler, an integer step as its own kind). The
 // conditions every step shares are checked once: CR0.EM and CR0.TS clear, no exception
 // pending (FSW.ES and B clear; no step here sets them), and for the arithmetic and FSQRT
 // the control word's precision at 64 bits with rounding to nearest (no step here
@@ -232,6 +324,11 @@ func (c *CPU) x87Run(ops []blockOp) int {
 		op := &ops[k]
 		top := uint(fsw>>11) & 7
 		switch op.cc {
+		case x87sInt:
+			// An integer step between x87 steps (x87Runs).
+			if !c.x87Int(op) {
+				goto stop
+			}
 		case x87sFxch:
 			p := (top + uint(op.d)) & 7
 			if ftw>>top&(ftw>>p)&1 == 0 {
