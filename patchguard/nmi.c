@@ -146,8 +146,10 @@ struct probe_page {
 	uint16_t n;
 	uint16_t off[PROBE_SITES];
 };
+#define PROBE_DATA 32 /* data pages compared (A98) */
 static struct {
 	uint64_t first, pages;
+	uint64_t ndata, data[PROBE_DATA];
 	struct probe_page page[PROBE_PAGES];
 } probe;
 /* The pages the round has probed: each word XORed with a pad drawn from
@@ -236,8 +238,45 @@ static bool probe_site(uint64_t va, uint64_t page, uint64_t lo, uint64_t hi, boo
 	return true;
 }
 
+/* A page of the kernel image whose reads the data probe compares (A98). */
+static void probe_data_add(uint64_t va)
+{
+	va &= ~(PAGE_SIZE - 1);
+	for (uint64_t i = 0; i < probe.ndata; i++)
+		if (probe.data[i] == va)
+			return;
+	if (probe.ndata < PROBE_DATA)
+		probe.data[probe.ndata++] = va;
+}
+
+/* The pages of the kernel's read-only data, its initialised data, and of
+ * the tables and state PatchGuard protects or runs on in the rest. */
+static void probe_data_init(void)
+{
+	for (uint64_t va = (uint64_t)__rodata_start; va < (uint64_t)__data_end; va += PAGE_SIZE)
+		probe_data_add(va);
+	size_t size, vs;
+	const void *vec, *t = idt_table(&size);
+	probe_data_add((uint64_t)t);
+	probe_data_add((uint64_t)t + size - 1);
+	t = gdt_table(&size);
+	probe_data_add((uint64_t)t);
+	t = tss_block(&size);
+	probe_data_add((uint64_t)t);
+	probe_data_add((uint64_t)t + size - 1);
+	t = irq_handler_tables(&size, &vec, &vs);
+	probe_data_add((uint64_t)t);
+	probe_data_add((uint64_t)vec);
+	probe_data_add((uint64_t)vec + vs - 1);
+	probe_data_add((uint64_t)&pg);
+	probe_data_add((uint64_t)&pg + sizeof pg - 1);
+	probe_data_add((uint64_t)&probe);
+	probe_data_add((uint64_t)&probe + sizeof probe - 1);
+}
+
 static void probe_init(void)
 {
+	probe_data_init();
 	uint64_t lo = (uint64_t)__text_start, hi = (uint64_t)__text_end;
 	probe.first = lo & ~(PAGE_SIZE - 1);
 	probe.pages = (hi - probe.first + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -269,6 +308,7 @@ static void probe_init(void)
 }
 
 static void probe_page(void);
+static void probe_at(uint64_t p, uint64_t r);
 
 /* The probes of one NMI (one in probe_mask + 1): probe_per pages. Out of
  * line, so the other NMIs pay for no register saves. */
@@ -304,7 +344,12 @@ static void probe_page(void)
 	}
 	probe_done[p / 64] ^= 1ull << (p % 64);
 	probe_left--;
-	r = pg_mix64(r);
+	probe_at(p, pg_mix64(r));
+}
+
+/* Probe a site of page p drawn by r. */
+static void probe_at(uint64_t p, uint64_t r)
+{
 	if (!probe.page[p].n)
 		return;
 	uint64_t va = probe.first + p * PAGE_SIZE + probe.page[p].off[r % probe.page[p].n];
@@ -317,6 +362,67 @@ static void probe_page(void)
 	uint32_t imm = (uint32_t)(r >> 32) | 1;
 	if (pg_probe_exec(alias, va, imm) != imm)
 		pg_fail((const void *)va, va, KPP_PG_PAGE_TABLES);
+}
+
+/* Probes at moments no driver can tell (A97). The NMI comes on PIT channel
+ * 0's edge, whose count any driver latches: a split dropped from the TLB
+ * before each edge and set up again after it was never there when a probe
+ * looked. So the tick hook also asks for a probe on ticks drawn from fresh
+ * entropy (tick.c: 1 in 8 in fast, every other one in test; not
+ * in windows), by an NMI the local APIC sends to this processor at once:
+ * the split a driver set up after the previous tick is still in the TLB at
+ * this one (nothing of the driver runs between the tick and its hook), and
+ * the probe runs, as the others, with NMIs blocked. Each such NMI probes
+ * one page drawn from all of them (not from the round's rest: a page the
+ * round probed while the split was dropped is not done with), and one
+ * page of data (probe_data), and touches none of the NMI's counts. */
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define ICR_NMI 0x4400u /* delivery mode NMI, assert, edge, physical, no shorthand */
+static volatile uint32_t probe_asked;
+
+void pg_probe_request(void)
+{
+	if (!pg.lapic_mmio || !nmi_on || pg.hold || pg.stopping || !probe.pages)
+		return;
+	probe_asked = 1;
+	volatile uint32_t *icr = (volatile uint32_t *)((uint64_t)pg.lapic_mmio + LAPIC_ICR_HI);
+	*icr = pg.ioapic_hi; /* this processor's APIC ID */
+	icr = (volatile uint32_t *)((uint64_t)pg.lapic_mmio + LAPIC_ICR_LO);
+	*icr = ICR_NMI;
+}
+
+/* A page of data read through its own address and through the frame its
+ * PTE names (the direct map): a TLB that maps the page to a copy while the
+ * PTE names the original (A98: the service table's page, the split set up
+ * again on every tick; every pass flushes the TLB before it reads) shows
+ * the copy to the kernel and to the first read. NMIs blocked and
+ * interrupts masked: nothing writes the page between the two reads. */
+static void probe_data(uint64_t i)
+{
+	uint64_t va = probe.data[i], pte = vm_pte(va);
+	if (!(pte & PTE_P))
+		return;
+	const volatile uint64_t *a = (const volatile uint64_t *)va;
+	const volatile uint64_t *b = (const volatile uint64_t *)(KPP_DIRECT_MAP_BASE + (pte & PTE_ADDR));
+	for (uint64_t i = 0; i < PAGE_SIZE / 8; i++)
+		if (a[i] != b[i])
+			pg_fail((const void *)va, va + i * 8, KPP_PG_PAGE_TABLES);
+}
+
+static __attribute__((noinline)) void probe_any(void)
+{
+	if (pg.hold || pg.stopping)
+		return;
+	uint64_t r = pg_entropy();
+	probe_at(r % probe.pages, pg_mix64(r));
+	/* One data page drawn in fast; every one in test (no budget there,
+	 * and its bound is 150 ms). */
+	if (pg.profile == KPP_PG_PROFILE_TEST)
+		for (uint64_t i = 0; i < probe.ndata; i++)
+			probe_data(i);
+	else if (probe.ndata)
+		probe_data(pg_mix64(r ^ PG_GOLDEN) % probe.ndata);
 }
 
 /* The check an NMI runs: from the context open in the interrupted code, or
@@ -355,6 +461,14 @@ void pg_nmi(const struct trap_frame *tf)
 	bool sealed = profile != KPP_PG_PROFILE_WINDOWS;
 	if (!sealed && pg.profile != KPP_PG_PROFILE_WINDOWS)
 		pg_fail(&pg_cell_enc, (uint64_t)&pg_cell_enc, KPP_PG_CHECKER_CONTEXT);
+	/* A probe the tick hook asked for (its flag set from elsewhere makes
+	 * the PIT's NMIs stop here: their count stands still, which the tick
+	 * hook sees, A95). */
+	if (sealed && probe_asked) {
+		probe_asked = 0;
+		probe_any();
+		return;
+	}
 	if (sealed ? profile == KPP_PG_PROFILE_TEST || pg_entropy() % RECORDS_FAST == 0
 		   : (uint32_t)(t0 * TSC_SCATTER) < (1u << 23))
 		pg_records_check();

@@ -107,6 +107,11 @@ static uint64_t phase_tick, phase_tag;
  * check, and every other one in the windows profile (whose budget is a
  * hundred times smaller: twice the time to 6 misses of 32). */
 static uint64_t phase_mask;
+/* The ticks that ask the NMI for a probe (nmi.c): one in probe_tick_mask + 1
+ * drawn (~0: none, the windows profile). Among the constant records. */
+#define PROBE_TICKS_FAST 7
+#define PROBE_TICKS_TEST 1
+static uint64_t probe_tick_mask = ~0ull;
 
 static uint64_t phase_state_tag(void)
 {
@@ -166,7 +171,8 @@ uint32_t pg_tick_records(uint64_t *w)
 	w[3] = pass_mask;
 	w[4] = stride;
 	w[5] = phase_mask;
-	return 6;
+	w[6] = probe_tick_mask;
+	return 7;
 }
 
 static void pass_check(uint64_t now)
@@ -375,8 +381,12 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 	check_tsc(now);
 	if (!(now & pass_mask))
 		check_passes(now);
-	if (pg_entropy() % pg.random_per_tick == 0)
+	uint64_t r = pg_entropy();
+	if (r % pg.random_per_tick == 0)
 		dpc_queue_first(pg.extra_dpc);
+	/* An instruction-fetch probe now, on ticks drawn here (A97; nmi.c). */
+	if (probe_tick_mask != ~0ull && !((r >> 40) & probe_tick_mask))
+		pg_probe_request();
 	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
 }
 
@@ -419,6 +429,9 @@ void pg_tick_start(void)
 	wd_nmi = pg.wd_on_nmi;
 	stride = pg.stride_mask;
 	phase_mask = pg.profile == KPP_PG_PROFILE_WINDOWS ? stride * 2 + 1 : stride;
+	probe_tick_mask = pg.profile == KPP_PG_PROFILE_FAST   ? PROBE_TICKS_FAST
+			  : pg.profile == KPP_PG_PROFILE_TEST ? PROBE_TICKS_TEST
+							      : ~0ull;
 	pass_mask = stride;
 	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;

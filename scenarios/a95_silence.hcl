@@ -7,8 +7,9 @@
 # only the NMI's instruction-fetch probe saw). Before: no bug check in 2 s (test) and
 # 29 s (fast), `svc` printed pid 4242. Expected: bug check 0x109, region type 0x101
 # (the tick hook requires the watchdog's and the NMI's own counts, sealed under
-# PatchGuard's own key, to move within the heartbeat's 8 ticks), within each
-# profile's bound.
+# PatchGuard's own key, to move within the heartbeat's 8 ticks), or 0x111 when an
+# instruction-fetch probe the tick hook asks for (A97) finds the split first, within each
+# profile's bound; `nosplit` (the watchdogs alone): 0x101.
 scenario "a95_silence" {
   description = "A95: both watchdogs silenced, their heartbeats forged, then A59's split (test profile)"
   append      = "pg.profile=test"
@@ -27,7 +28,7 @@ scenario "a95_silence" {
 
   expect {
     bugcheck    = "0x109"
-    region_type = "0x101"
+    region_type = "0x101|0x111"
     within      = "150ms"
   }
   expect {
@@ -52,10 +53,50 @@ scenario "a95_silence_fast" {
 
   expect {
     bugcheck    = "0x109"
-    region_type = "0x101"
+    region_type = "0x101|0x111"
     within      = "2s"
   }
   expect {
     serial = "attack_a95: both watchdogs silenced, their heartbeats forged on every tick, getpid's text page split"
+  }
+}
+
+scenario "a95_silence_nosplit" {
+  description = "A95: both watchdogs silenced, their heartbeats forged, nothing else (test profile)"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a95_silence"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a95_silence nosplit"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a95: both watchdogs silenced, their heartbeats forged on every tick\n"
+  }
+}
+
+scenario "a95_silence_nosplit_fast" {
+  description = "A95: both watchdogs silenced, their heartbeats forged, nothing else (fast profile)"
+  max_time    = "8s"
+  requires    = ["driver:attack_a95_silence"]
+
+  step {
+    at     = "200ms"
+    load   = "attack_a95_silence nosplit"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101"
+    within      = "2s"
   }
 }
