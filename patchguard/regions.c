@@ -25,6 +25,7 @@ extern const char __service_table_start[], __service_table_end[];
 #define CR0_PE (1ul << 0)
 #define CR0_PG (1ul << 31)
 #define CR4_PAE (1ul << 5)
+#define CR0_DEFINED 0xE005003Ful /* PG, CD, NW, AM, WP, NE, ET, TS, EM, MP, PE */
 #define LAPIC_TPR 0x080
 #define LAPIC_SVR 0x0F0
 #define LAPIC_LVT_TIMER 0x320
@@ -141,10 +142,13 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	add(&b, MSR_GS_BASE, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
 	add(&b, MSR_KERNEL_GS_BASE, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
 
-	/* Control registers: the protection bits that are on now. */
-	add(&b, 0, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR, CR0_PE | CR0_PG | (read_cr0() & CR0_WP));
-	add(&b, 4, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR,
-	    CR4_PAE | (read_cr4() & (CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_UMIP)));
+	/* Control registers: every bit as armed (nothing in the kernel changes
+	 * them later; PatchGuard's own CR4.PGE toggle and CR0.WP repair hold
+	 * the NMI off), not only the protection bits: the others decide what
+	 * ring 3 may do (CR4.PCE, TSD, OSFXSR, CR0.AM, EM, TS) and how the
+	 * processor runs (CR0.CD, NW) (A99). */
+	add(&b, 0, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR, CR0_DEFINED);
+	add(&b, 4, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR, ~0ull);
 
 	/* The local APIC: the tick (LVT timer, initial count, divide), the task
 	 * priority that would hold it off, LINT0 (the PIC's virtual wire, which
