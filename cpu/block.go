@@ -3,6 +3,7 @@ package cpu
 import (
 	"math/bits"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/kppemu/kppemu/mmu"
 )
@@ -98,6 +99,10 @@ type blockOp struct {
 	jimm uint64
 	jlen uint8
 	josz uint8
+	// self: the branch, when taken, goes to the block's own start (a 64-bit jump whose
+	// target is jrel+jlen+jimm = 0 from it), so the loop runs the block again without
+	// bringing RIP, ip0, Clock and Instret up to date (see branch in runChain).
+	self bool
 }
 
 // Kinds of block steps. A full step's RIP, ip0, Clock and Instret are set before its
@@ -225,7 +230,17 @@ const (
 	stepXpcmp   // PCMPEQ/PCMPGT B, W, D (pcmpStep: op.cc 1 for GT, lanes' top bits op.imm)
 	stepXpack   // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
 	stepXsqrtsd // SQRTSD xmm, xmm/m64 (the last inline SSE step)
+
+	// The end of a block: buildBlock puts one after a block's last step (outside b.ops,
+	// in the same array), so that runChain walks the steps with a pointer and needs no
+	// index, bounds check or count.
+	stepEnd
 )
+
+// nextOp returns the step after op in its block (the end step after the last one).
+func nextOp(op *blockOp) *blockOp {
+	return (*blockOp)(unsafe.Add(unsafe.Pointer(op), unsafe.Sizeof(blockOp{})))
+}
 
 // memKind returns the inline kind of lazy step u (a load or store at a flat address) and
 // sets op's operands for it, or returns stepLazy.
@@ -417,13 +432,14 @@ blocks:
 			return
 		}
 		c.blkRIP, c.blkClock, c.blkInstret = c.RIP, c.Clock, c.Instret
-		var sse uint8
+		c.blkSSE = 0
 		if b.sse {
-			sse = c.sseGate()
+			c.blkSSE = c.sseGate()
 		}
 		ops := b.ops
-		for i := 0; i < len(ops); i++ {
-			op := &ops[i]
+	steps:
+		for op := &ops[0]; ; op = nextOp(op) {
+		top:
 			var f *Fault
 			var taken bool
 			var next, jip uint64
@@ -432,6 +448,8 @@ blocks:
 			case stepMov:
 				c.GPR[op.d&15] = c.GPR[op.s&15]&op.sm + op.imm
 				continue
+			case stepEnd:
+				break steps
 			case stepAdd:
 				a, b := c.GPR[op.d&15]&op.m, c.GPR[op.s&15]&op.sm+op.imm
 				r := (a + b) & op.m
@@ -632,19 +650,17 @@ blocks:
 			case stepX87:
 				// A run of them (op.imm steps, with the integer steps between them
 				// that x87Run runs too: x87Runs) in one call.
-				n := int(op.imm)
-				k := c.x87Run(ops[i : i+n])
-				if k == n {
-					i += n - 1
+				run := unsafe.Slice(op, int(op.imm))
+				k := c.x87Run(run)
+				if k == len(run) {
+					op = &run[k-1]
 					continue
 				}
-				i += k
-				op = &ops[i]
+				op = &run[k]
 				if op.kind != stepX87 {
 					// An integer step of the run off its TLB-hit path: the loop
 					// runs it as its own kind.
-					i--
-					continue
+					goto top
 				}
 				var hit bool
 				if f, hit = c.lazyMiss(op); hit {
@@ -768,7 +784,7 @@ blocks:
 				taken = f == brTaken
 				goto branch
 			case stepXmov:
-				if sse != 0 {
+				if c.blkSSE != 0 {
 					if !op.memFirst {
 						c.XMM[op.d&15] = c.XMM[op.s&15]
 						continue
@@ -783,7 +799,7 @@ blocks:
 					continue
 				}
 			case stepXst, stepXst64:
-				if sse != 0 && c.xmmStore(op) {
+				if c.blkSSE != 0 && c.xmmStore(op) {
 					continue
 				}
 				var hit bool
@@ -791,7 +807,7 @@ blocks:
 					continue
 				}
 			case stepXmovl:
-				if sse != 0 {
+				if c.blkSSE != 0 {
 					d := &c.XMM[op.d&15]
 					d[0] = d[0]&^op.m | c.XMM[op.s&15][0]&op.m
 					continue
@@ -801,7 +817,7 @@ blocks:
 					continue
 				}
 			case stepXld:
-				if sse != 0 {
+				if c.blkSSE != 0 {
 					if v, ok := c.xmmHit64(op); ok {
 						c.XMM[op.d&15] = [2]uint64{v, 0}
 						continue
@@ -812,7 +828,7 @@ blocks:
 					continue
 				}
 			case stepXsd:
-				if sse&sseGateArith != 0 && c.sdStep(op) {
+				if c.blkSSE&sseGateArith != 0 && c.sdStep(op) {
 					continue
 				}
 				var hit bool
@@ -820,7 +836,7 @@ blocks:
 					continue
 				}
 			case stepXpd:
-				if sse&sseGateArith != 0 && c.pdStep(op) {
+				if c.blkSSE&sseGateArith != 0 && c.pdStep(op) {
 					continue
 				}
 				var hit bool
@@ -828,7 +844,7 @@ blocks:
 					continue
 				}
 			case stepXss:
-				if sse&sseGateArith != 0 && c.ssStep(op) {
+				if c.blkSSE&sseGateArith != 0 && c.ssStep(op) {
 					continue
 				}
 				var hit bool
@@ -836,7 +852,7 @@ blocks:
 					continue
 				}
 			case stepXps:
-				if sse&sseGateArith != 0 && c.psStep(op) {
+				if c.blkSSE&sseGateArith != 0 && c.psStep(op) {
 					continue
 				}
 				var hit bool
@@ -844,7 +860,7 @@ blocks:
 					continue
 				}
 			case stepXlogic:
-				if sse != 0 {
+				if c.blkSSE != 0 {
 					if s0, s1, ok := c.xmmHit128(op); ok {
 						d := &c.XMM[op.d&15]
 						switch op.cc {
@@ -865,7 +881,7 @@ blocks:
 					continue
 				}
 			case stepXlanes:
-				if sse != 0 && c.lanesStep(op) {
+				if c.blkSSE != 0 && c.lanesStep(op) {
 					continue
 				}
 				var hit bool
@@ -873,7 +889,7 @@ blocks:
 					continue
 				}
 			case stepXunpck:
-				if sse != 0 {
+				if c.blkSSE != 0 {
 					if s0, s1, ok := c.xmmHit128(op); ok {
 						d := &c.XMM[op.d&15]
 						if op.cc == 0 {
@@ -889,7 +905,7 @@ blocks:
 					continue
 				}
 			case stepXminmax:
-				if sse != 0 && c.minmaxStep(op) {
+				if c.blkSSE != 0 && c.minmaxStep(op) {
 					continue
 				}
 				var hit bool
@@ -897,7 +913,7 @@ blocks:
 					continue
 				}
 			case stepXshift:
-				if sse != 0 {
+				if c.blkSSE != 0 {
 					d := &c.XMM[op.d&15]
 					d[0], d[1] = pshiftInline(d[0], op), pshiftInline(d[1], op)
 					continue
@@ -907,7 +923,7 @@ blocks:
 					continue
 				}
 			case stepXgpr:
-				if sse != 0 {
+				if c.blkSSE != 0 {
 					if op.cc == 0 {
 						c.XMM[op.d&15] = [2]uint64{c.GPR[op.s&15] & op.m, 0}
 					} else {
@@ -920,7 +936,7 @@ blocks:
 					continue
 				}
 			case stepXcomi:
-				if sse != 0 && c.comiStep(op) {
+				if c.blkSSE != 0 && c.comiStep(op) {
 					continue
 				}
 				var hit bool
@@ -928,7 +944,7 @@ blocks:
 					continue
 				}
 			case stepXcvtsi:
-				if sse != 0 && c.cvtsiStep(op) {
+				if c.blkSSE != 0 && c.cvtsiStep(op) {
 					continue
 				}
 				var hit bool
@@ -936,7 +952,7 @@ blocks:
 					continue
 				}
 			case stepXcvttsd:
-				if sse != 0 && c.cvttStep(op) {
+				if c.blkSSE != 0 && c.cvttStep(op) {
 					continue
 				}
 				var hit bool
@@ -944,7 +960,7 @@ blocks:
 					continue
 				}
 			case stepXcvtdq:
-				if sse != 0 && c.cvtdqStep(op, sse) {
+				if c.blkSSE != 0 && c.cvtdqStep(op, c.blkSSE) {
 					continue
 				}
 				var hit bool
@@ -952,7 +968,7 @@ blocks:
 					continue
 				}
 			case stepXpshufd:
-				if sse != 0 && c.pshufdStep(op) {
+				if c.blkSSE != 0 && c.pshufdStep(op) {
 					continue
 				}
 				var hit bool
@@ -960,7 +976,7 @@ blocks:
 					continue
 				}
 			case stepXileave:
-				if sse != 0 && c.ileaveStep(op) {
+				if c.blkSSE != 0 && c.ileaveStep(op) {
 					continue
 				}
 				var hit bool
@@ -968,7 +984,7 @@ blocks:
 					continue
 				}
 			case stepXpcmp:
-				if sse != 0 && c.pcmpStep(op) {
+				if c.blkSSE != 0 && c.pcmpStep(op) {
 					continue
 				}
 				var hit bool
@@ -976,7 +992,7 @@ blocks:
 					continue
 				}
 			case stepXpack:
-				if sse != 0 && c.packStep(op) {
+				if c.blkSSE != 0 && c.packStep(op) {
 					continue
 				}
 				var hit bool
@@ -984,19 +1000,22 @@ blocks:
 					continue
 				}
 			case stepXsqrtsd:
-				if sse&sseGateArith != 0 && c.sqrtStep(op) {
+				if c.blkSSE&sseGateArith != 0 && c.sqrtStep(op) {
 					continue
 				}
 				var hit bool
 				if f, hit = c.lazyMiss(op); hit {
 					continue
 				}
+			case stepFull:
+				// (A case of its own, so that the switch's jump table starts at 0.)
+				fallthrough
 			default:
 				c.setStep(op)
 				f = op.u.fn(c, &op.u)
 				// A full step may change what the SSE gate depends on.
 				if b.sse {
-					sse = c.sseGate()
+					c.blkSSE = c.sseGate()
 				}
 			}
 			if f != nil {
@@ -1016,7 +1035,7 @@ blocks:
 					// step of this block (which fits the budget) it runs here, as
 					// the run loop's service path would run it, and the shadow ends;
 					// otherwise the run loop takes it.
-					if i+1 == len(ops) || c.RIP != next {
+					if nextOp(op).kind == stepEnd || c.RIP != next {
 						c.runLeft -= op.done
 						return
 					}
@@ -1072,8 +1091,24 @@ blocks:
 		branch:
 			// A branch step: a conditional branch not taken in the middle of a block goes
 			// on with the block's next step; otherwise the block ends with this step.
-			if !taken && i+1 < len(ops) && atomic.LoadUint32(&c.pending) == 0 {
-				continue
+			if !taken {
+				if nextOp(op).kind != stepEnd && atomic.LoadUint32(&c.pending) == 0 {
+					continue
+				}
+			} else if op.self && c.runLeft-op.done >= b.cnt && c.accel != AccelJIT &&
+				atomic.LoadUint32(&c.pending) == 0 {
+				// A taken branch back to the block's start with nothing pending and the
+				// budget room for another run (what leave and blocks below do for it,
+				// without the state that only a full step, a lazy step's slow path or the
+				// block's end needs: they compute it from the block's start).
+				c.blkClock += op.done
+				c.blkInstret += op.done
+				c.runLeft -= op.done
+				if b.sse {
+					c.blkSSE = c.sseGate()
+				}
+				op = &ops[0]
+				goto top
 			}
 			jip = (c.blkRIP + op.jrel) & c.ipMask
 			next = (jip + uint64(op.jlen)) & c.ipMask
@@ -1328,6 +1363,7 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 	if base+4096 > uint64(len(ram)) || base+4096 < base {
 		return b
 	}
+	defer c.endBlock(b)
 	page := ram[base : base+4096 : base+4096]
 	for o := off; o < 4096 && len(b.ops) < maxBlockOps; {
 		u := c.blockUop(p, o, page)
@@ -1402,12 +1438,22 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		b.ops[i].at = b.cnt + 1
 		b.cnt += b.ops[i].cnt
 		b.ops[i].done = b.cnt
+		if o := &b.ops[i]; o.josz == 8 && o.jrel+uint64(o.jlen)+o.jimm == 0 && o.kind != stepJmpOn && o.kind != stepCallOn {
+			o.self = true
+		}
 		b.sse = b.sse || b.ops[i].kind >= stepXmov && b.ops[i].kind <= stepXsqrtsd
 	}
 	x87Runs(b.ops)
-	c.blockArena.ops = c.blockArena.ops[len(b.ops):]
 	p.addBlock(b)
 	return b
+}
+
+// endBlock puts the end step after the steps of b, just built, and takes them from the
+// arena.
+func (c *CPU) endBlock(b *block) {
+	a := &c.blockArena
+	a.ops[len(b.ops)] = blockOp{kind: stepEnd}
+	a.ops = a.ops[len(b.ops)+1:]
 }
 
 // blockArena hands out blocks and their op slices from chunks, so that building blocks
@@ -1417,14 +1463,14 @@ type blockArena struct {
 	ops    []blockOp
 }
 
-// newBlock returns a zero block whose ops slice has room for maxBlockOps entries; the
-// builder takes what it used from the arena.
+// newBlock returns a zero block whose ops slice has room for maxBlockOps entries, and the
+// arena one more for the end step; the builder takes what it used from the arena.
 func (c *CPU) newBlock() *block {
 	a := &c.blockArena
 	if len(a.blocks) == 0 {
 		a.blocks = make([]block, 256)
 	}
-	if len(a.ops) < maxBlockOps {
+	if len(a.ops) < maxBlockOps+1 {
 		a.ops = make([]blockOp, 64*maxBlockOps)
 	}
 	b := &a.blocks[0]

@@ -169,6 +169,8 @@ type CPU struct {
 	// The running block's start (runChain): RIP, Clock and Instret before its first step.
 	blkRIP, blkClock, blkInstret uint64
 	runLeft                      uint64 // the budget left to runChain
+	// blkSSE is sseGate's answer for the running block (0 if it has no inline SSE steps).
+	blkSSE uint8
 	// lazyOp is the lazy block step being run (block.go), until syncLazy sets the state
 	// it skipped; nil otherwise.
 	lazyOp   *blockOp

@@ -264,3 +264,74 @@ func checkFusedPairs(t *testing.T, firsts [][]byte, seed int64, n int, data bool
 		}
 	}
 }
+
+// TestSelfLoopFaults runs loops that branch back to their block's start (the block loop's
+// shortcut, blockOp.self) until an access meets an absent page after many runs of the
+// block, with block dispatch in budgets of random sizes (most larger than the block) and
+// one instruction at a time: registers, flags, RIP, the instruction count, the vector and
+// CR2 agree.
+func TestSelfLoopFaults(t *testing.T) {
+	const page = tData + 0x1000 // present; the next page is absent
+	loops := [][]byte{
+		// l: mov eax, [rbx]; add rbx, 64; add rdx, rax; cmp rbx, rdi; jne l; hlt
+		{0x8B, 0x03, 0x48, 0x83, 0xC3, 0x40, 0x48, 0x01, 0xC2, 0x48, 0x39, 0xFB, 0x75, 0xF2, 0xF4},
+		// l: add rdx, [rbx]; add rbx, 64; cmp [rbx], ecx; jne l; hlt
+		{0x48, 0x03, 0x13, 0x48, 0x83, 0xC3, 0x40, 0x39, 0x0B, 0x75, 0xF5, 0xF4},
+		// l: inc eax; mov [rbx], eax; add rbx, 64; dec ecx; jnz l; hlt
+		{0xFF, 0xC0, 0x89, 0x03, 0x48, 0x83, 0xC3, 0x40, 0xFF, 0xC9, 0x75, 0xF4, 0xF4},
+		// l: movzx edx, byte [rbx]; add rbx, 64; xor ecx, edx; shr ecx, 1; test rbx, rbx; jmp m
+		// m: jne l (the back-edge in the block after a jump within it); hlt
+		{0x0F, 0xB6, 0x13, 0x48, 0x83, 0xC3, 0x40, 0x31, 0xD1, 0xD1, 0xE9, 0x48, 0x85, 0xDB, 0xEB, 0x00, 0x75,
+			0xEE, 0xF4},
+	}
+	rng := rand.New(rand.NewSource(23))
+	var envs [2]*testEnv
+	for i := range envs {
+		e := newTestEnv(t, 0)
+		e.poke64(pte(page+0x1000), e.read64(pte(page+0x1000))&^1)
+		envs[i] = e
+	}
+	envs[1].c.SetBlockDispatch(false)
+	base := envs[0].c.Snapshot()
+	for n, code := range loops {
+		for i := 0; i < 20; i++ {
+			s := base
+			for r := range s.GPR {
+				s.GPR[r] = rng.Uint64()
+			}
+			s.GPR[RSP] = tKStack
+			s.GPR[RBX] = page + uint64(rng.Intn(64))
+			s.GPR[RDI] = page + 0x2000
+			s.GPR[RCX] |= 1 << 20
+			s.RFLAGS = flagRsv1 | uint64(rng.Intn(1<<12))&flagsArith
+			data := make([]byte, 0x1000)
+			rng.Read(data)
+			var st [2]State
+			var vec [2]int
+			var cr2 [2]uint64
+			for k, e := range envs {
+				e.load(page, data)
+				e.code(code...)
+				s.RIP = tCode
+				e.c.Restore(s)
+				for j := 0; ; j++ {
+					if j > 10000 {
+						t.Fatalf("loop %d did not halt", n)
+					}
+					if ex := e.run(uint64(1 + rng.Intn(400))); ex.Reason == ExitHalt || ex.Reason == ExitDeadHalt {
+						break
+					}
+				}
+				st[k], vec[k], cr2[k] = e.c.Snapshot(), e.vector(), e.c.CR2
+			}
+			if st[0].GPR != st[1].GPR || st[0].RFLAGS != st[1].RFLAGS || st[0].RIP != st[1].RIP ||
+				st[0].Instret != st[1].Instret || vec[0] != vec[1] || cr2[0] != cr2[1] {
+				t.Fatalf("loop %d: blocks RIP %#x Instret %d vector %d CR2 %#x GPR %x\none at a time RIP %#x Instret %d vector %d CR2 %#x GPR %x",
+					n, st[0].RIP, st[0].Instret, vec[0], cr2[0], st[0].GPR, st[1].RIP, st[1].Instret, vec[1], cr2[1], st[1].GPR)
+			}
+			if vec[0] != 14 {
+				t.Fatalf("loop %d: vector %d, not a page fault", n, vec[0])
+			}
+		}
+	}
+}

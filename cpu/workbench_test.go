@@ -79,3 +79,38 @@ func BenchmarkShaLoop(b *testing.B) {
 		0xEB, 0xA7, // jmp L
 	})
 }
+
+// BenchmarkCrcLoop: crc32's table-driven byte loop (a byte load, shift, xor with a
+// table entry, a counted back-edge to the block's own start).
+func BenchmarkCrcLoop(b *testing.B) {
+	benchLoop(b, []byte{
+		0x0F, 0xB6, 0x14, 0x03, // L: movzx edx, byte [rbx+rax]
+		0x48, 0x83, 0xC0, 0x01, // add rax, 1
+		0x31, 0xCA, // xor edx, ecx
+		0xC1, 0xE9, 0x08, // shr ecx, 8
+		0x0F, 0xB6, 0xD2, // movzx edx, dl
+		0x33, 0x0C, 0x97, // xor ecx, [rdi+rdx*4]
+		0x48, 0x3D, 0x00, 0x00, 0x01, 0x00, // cmp rax, 0x10000
+		0x75, 0xE5, // jne L
+		0x31, 0xC0, // xor eax, eax
+		0xEB, 0xE1, // jmp L
+	})
+}
+
+// BenchmarkScanLoop: qsort's inner scan as gcc compiles it (a 32-bit load, two
+// subtractions, a compare and a branch back to the block's start), over 1024 zero words
+// down to a sentinel.
+func BenchmarkScanLoop(b *testing.B) {
+	e := newTestEnv(b, 0)
+	e.poke64(tData, 0xFFFFFFFF)
+	benchEnv(b, e, []byte{
+		0x48, 0x8D, 0x83, 0x00, 0x10, 0x00, 0x00, // R: lea rax, [rbx+0x1000]
+		0x48, 0x89, 0xC6, // L: mov rsi, rax
+		0x8B, 0x08, // mov ecx, [rax]
+		0x48, 0x83, 0xE8, 0x04, // sub rax, 4
+		0x48, 0x83, 0xEA, 0x01, // sub rdx, 1
+		0x39, 0xF9, // cmp ecx, edi
+		0x72, 0xEF, // jb L
+		0xEB, 0xE6, // jmp R
+	})
+}
