@@ -231,6 +231,11 @@ const (
 	stepXpack   // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
 	stepXsqrtsd // SQRTSD xmm, xmm/m64 (the last inline SSE step)
 
+	// CLI, SWAPGS and PUSHFQ in 64-bit mode (op.cc: sysCli, sysSwapgs, sysPushf; sysStep,
+	// hot_int.go), on their common case (no fault, the push a TLB hit), else by their
+	// handler as a full step.
+	stepSys
+
 	// The end of a block: buildBlock puts one after a block's last step (outside b.ops,
 	// in the same array), so that runChain walks the steps with a pointer and needs no
 	// index, bounds check or count.
@@ -757,6 +762,12 @@ blocks:
 				goto branch
 			case stepJmpOn:
 				continue
+			case stepSys:
+				if c.sysStep(op) {
+					continue
+				}
+				c.setStep(op)
+				f = op.u.fn(c, &op.u)
 			case stepCall, stepCallOn:
 				if c.callStep(op) {
 					if op.kind == stepCallOn {
@@ -1392,6 +1403,9 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		b.ops = append(b.ops, blockOp{u: *u, cnt: 1, rel: rel})
 		op := &b.ops[len(b.ops)-1]
 		op.kind = stepKind(op, &op.u)
+		if op.kind == stepFull && c.mode == 64 && specialiseOn {
+			op.kind = sysKind(op, &op.u)
+		}
 		if u.op == opJMP && u.kind[0] == kRel && c.mode == 64 && c.accel != AccelJIT && specialiseOn &&
 			len(b.ops) < maxBlockOps-1 {
 			// A direct jump within the page: the block goes on at its target (a step that

@@ -3,6 +3,7 @@ package cpu
 import (
 	"encoding/binary"
 	"math/bits"
+	"sync/atomic"
 
 	"github.com/kppemu/kppemu/mmu"
 )
@@ -1888,4 +1889,70 @@ func (c *CPU) btStep(op *blockOp) bool {
 	stPage(p, addr, sz, btApply(op.cc, a, n))
 	c.setCFOnly(a >> n)
 	return true
+}
+
+var (
+	opCLI    = uint16(opByName["CLI"])
+	opSWAPGS = uint16(opByName["SWAPGS"])
+	opPUSHFQ = uint16(opByName["PUSHFQ"])
+)
+
+// Sub-kinds of stepSys (op.cc).
+const (
+	sysCli = iota
+	sysSwapgs
+	sysPushf
+)
+
+// sysKind returns stepSys for CLI, SWAPGS and PUSHFQ (64-bit operand size) in a block
+// built in 64-bit mode, with op.cc set, or stepFull. The kernel's system call path runs
+// two CLIs, two SWAPGSs and a PUSHFQ per call.
+func sysKind(op *blockOp, u *uop) uint8 {
+	if u.lock {
+		return stepFull
+	}
+	switch {
+	case u.op == opCLI:
+		op.cc = sysCli
+	case u.op == opSWAPGS:
+		op.cc = sysSwapgs
+	case u.op == opPUSHFQ && u.osize == 8:
+		op.cc = sysPushf
+	default:
+		return stepFull
+	}
+	return stepSys
+}
+
+// sysStep runs stepSys op as its handler does (cli, swapgs, pushf) when that cannot fault
+// and the push hits the TLB, and reports whether it did; else nothing has changed but
+// the lazy flags' materialisation.
+func (c *CPU) sysStep(op *blockOp) bool {
+	switch op.cc {
+	case sysCli:
+		if c.CPL > c.iopl() {
+			return false
+		}
+		c.RFLAGS &^= FlagIF
+		if atomic.LoadUint32(&c.pending)&pendIntr != 0 {
+			c.clrPending(pendIntr)
+		}
+		return true
+	case sysSwapgs:
+		if c.CPL != 0 {
+			return false
+		}
+		c.Seg[GS].Base, c.KernelGSBase = c.KernelGSBase, c.Seg[GS].Base
+		return true
+	default: // sysPushf
+		sp := c.GPR[RSP] - 8
+		if c.memSlow || !canonical(sp) {
+			return false
+		}
+		if !c.mem.TryWrite64(mmu.VAddr(sp), c.Flags()&^(FlagVM|FlagRF), c.user, c.RFLAGS&FlagAC != 0) {
+			return false
+		}
+		c.GPR[RSP] = sp
+		return true
+	}
 }

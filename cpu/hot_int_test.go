@@ -9,6 +9,10 @@ import (
 // the memory operand is [rbx+rcx*4] or [rbx+rcx*4+16]); TestSpecialisedHandlers runs
 // them with hotForms.
 var hotIntForms = [][]byte{
+	{0xFA},                                     // cli
+	{0x0F, 0x01, 0xF8},                         // swapgs
+	{0x9C},                                     // pushfq
+	{0x66, 0x9C},                               // pushf (16 bits: the handler's)
 	{0x01, 0x04, 0x8B},                         // add DWORD PTR [rbx+rcx*4],eax
 	{0x00, 0x14, 0x8B},                         // add BYTE PTR [rbx+rcx*4],dl
 	{0x66, 0x01, 0x74, 0x8B, 0x10},             // add WORD PTR [rbx+rcx*4+0x10],si

@@ -85,13 +85,15 @@ func TestSpecialisedHandlers(t *testing.T) {
 				// is compared.
 				s.GPR[RSP] = tData + 0x3F0
 				s.RFLAGS = flagRsv1 | uint64(rng.Intn(1<<12))&flagsArith
+				s.Seg[GS].Base, s.KernelGSBase = rng.Uint64(), rng.Uint64()
 				data := make([]byte, 1024)
 				rng.Read(data)
 				specialiseOn = true
 				got, gotMem := runHot(on, s, prefix, code, data)
 				specialiseOn = false
 				want, wantMem := runHot(off, s, prefix, code, data)
-				if got.GPR != want.GPR || got.RFLAGS != want.RFLAGS || got.RIP != want.RIP || string(gotMem) != string(wantMem) {
+				if got.GPR != want.GPR || got.RFLAGS != want.RFLAGS || got.RIP != want.RIP || string(gotMem) != string(wantMem) ||
+					got.Seg[GS] != want.Seg[GS] || got.KernelGSBase != want.KernelGSBase {
 					t.Fatalf("% x after % x: specialised\n GPR %x RFLAGS %#x\ngeneral\n GPR %x RFLAGS %#x",
 						code, prefix, got.GPR, got.RFLAGS, want.GPR, want.RFLAGS)
 				}
@@ -331,6 +333,62 @@ func TestSelfLoopFaults(t *testing.T) {
 			}
 			if vec[0] != 14 {
 				t.Fatalf("loop %d: vector %d, not a page fault", n, vec[0])
+			}
+		}
+	}
+}
+
+// TestSysSteps runs CLI, SWAPGS and PUSHFQ (stepSys) at CPL 0 and 3 with every IOPL and
+// IF, and PUSHFQ with its stack in a present page, at its end and in an absent page, with
+// the specialised and the general handlers: registers, flags, RIP, GS base, the kernel GS
+// base, the vector and memory agree.
+func TestSysSteps(t *testing.T) {
+	defer func() { specialiseOn = true }()
+	const page = tData + 0x1000 // present; the next page is absent
+	rng := rand.New(rand.NewSource(29))
+	for _, cpl := range []uint8{0, 3} {
+		var envs [2]*testEnv
+		for i := range envs {
+			e := newTestEnv(t, cpl)
+			e.poke64(pte(page+0x1000), e.read64(pte(page+0x1000))&^1)
+			envs[i] = e
+		}
+		base := envs[0].c.Snapshot()
+		for _, code := range [][]byte{{0xFA}, {0x0F, 0x01, 0xF8}, {0x9C}, {0x9C, 0xFA, 0x9C, 0x0F, 0x01, 0xF8, 0x9C}} {
+			for i := 0; i < 64; i++ {
+				s := base
+				for r := range s.GPR {
+					s.GPR[r] = rng.Uint64()
+				}
+				s.GPR[RSP] = page + []uint64{0x800, 8, 0x1000, 0x1008}[i%4]
+				s.RFLAGS = flagRsv1 | uint64(rng.Intn(1<<12))&flagsArith | uint64(i/4%4)<<12 | uint64(i/16%2)*FlagIF
+				s.Seg[GS].Base, s.KernelGSBase = rng.Uint64(), rng.Uint64()
+				data := make([]byte, 0x1000)
+				rng.Read(data)
+				var st [2]State
+				var mem [2][]byte
+				var vec [2]int
+				for k, e := range envs {
+					specialiseOn = k == 0
+					e.load(page, data)
+					// mov rax, [rsi] (a warm TLB entry for the stack page), the code, HLT.
+					e.code(append(append([]byte{0x48, 0x8B, 0x06}, code...), 0xF4)...)
+					s.GPR[RSI] = page
+					s.RIP = tCode
+					e.c.Restore(s)
+					if ex := e.run(40); ex.Reason != ExitHalt && ex.Reason != ExitDeadHalt {
+						t.Fatalf("% x: exit %v", code, ex.Reason)
+					}
+					st[k], vec[k] = e.c.Snapshot(), e.vector()
+					mem[k] = make([]byte, len(data))
+					e.m.ReadPhys(page, mem[k])
+				}
+				if st[0].GPR != st[1].GPR || st[0].RFLAGS != st[1].RFLAGS || st[0].RIP != st[1].RIP || vec[0] != vec[1] ||
+					st[0].Seg[GS] != st[1].Seg[GS] || st[0].KernelGSBase != st[1].KernelGSBase || string(mem[0]) != string(mem[1]) {
+					t.Fatalf("CPL %d % x (RSP %#x RFLAGS %#x): specialised\n RIP %#x GPR %x RFLAGS %#x vector %d GS %#x/%#x\ngeneral\n RIP %#x GPR %x RFLAGS %#x vector %d GS %#x/%#x",
+						cpl, code, s.GPR[RSP], s.RFLAGS, st[0].RIP, st[0].GPR, st[0].RFLAGS, vec[0], st[0].Seg[GS].Base, st[0].KernelGSBase,
+						st[1].RIP, st[1].GPR, st[1].RFLAGS, vec[1], st[1].Seg[GS].Base, st[1].KernelGSBase)
+				}
 			}
 		}
 	}
