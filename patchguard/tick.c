@@ -110,7 +110,7 @@ static uint64_t phase_mask;
 /* The ticks that ask the NMI for a probe (nmi.c): one in probe_tick_mask + 1
  * drawn (~0: none, the windows profile). Among the constant records. */
 #define PROBE_TICKS_FAST 7
-#define PROBE_TICKS_TEST 1
+#define PROBE_TICKS_TEST 0
 static uint64_t probe_tick_mask = ~0ull;
 
 static uint64_t phase_state_tag(void)
