@@ -872,7 +872,8 @@ blocks:
 				}
 			case stepXlogic:
 				if c.blkSSE != 0 {
-					if s0, s1, ok := c.xmmHit128(op); ok {
+					if sp := c.xmmSrcP(op); sp != nil {
+						s0, s1 := sp[0], sp[1]
 						d := &c.XMM[op.d&15]
 						switch op.cc {
 						case xlAnd:
@@ -901,7 +902,8 @@ blocks:
 				}
 			case stepXunpck:
 				if c.blkSSE != 0 {
-					if s0, s1, ok := c.xmmHit128(op); ok {
+					if sp := c.xmmSrcP(op); sp != nil {
+						s0, s1 := sp[0], sp[1]
 						d := &c.XMM[op.d&15]
 						if op.cc == 0 {
 							d[1] = s0

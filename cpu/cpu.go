@@ -174,8 +174,9 @@ type CPU struct {
 	// lazyOp is the lazy block step being run (block.go), until syncLazy sets the state
 	// it skipped; nil otherwise.
 	lazyOp   *blockOp
-	noBlocks bool  // SetBlockDispatch(false): one instruction per run-loop iteration
-	accel    Accel // execution tier (accel.go)
+	xmmTmp   [2]uint64 // an inline SSE step's m128 source (xmmSrcP)
+	noBlocks bool      // SetBlockDispatch(false): one instruction per run-loop iteration
+	accel    Accel     // execution tier (accel.go)
 	jit      jitState
 	udSeen   map[string]bool
 	// quietUD: decoding ahead for a block; an undecodable instruction is not reported

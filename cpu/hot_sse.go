@@ -1180,6 +1180,26 @@ func (c *CPU) xmmHit128(op *blockOp) (lo, hi uint64, ok bool) {
 	return c.mem.TryRead128(mmu.VAddr(addr), c.user, c.RFLAGS&FlagAC != 0)
 }
 
+// xmmSrcP is inline step op's 128-bit source, as xmmHit128, by pointer: XMM s itself, or
+// c.xmmTmp holding m128 read on a TLB hit, or nil. Small enough to be inlined, so a
+// register source costs no call. Callers read it before writing their destination.
+func (c *CPU) xmmSrcP(op *blockOp) *[2]uint64 {
+	if !op.memFirst {
+		return &c.XMM[op.s&15]
+	}
+	return c.xmmMemP(op)
+}
+
+// xmmMemP is xmmSrcP's memory case.
+func (c *CPU) xmmMemP(op *blockOp) *[2]uint64 {
+	lo, hi, ok := c.xmmHit128(op)
+	if !ok {
+		return nil
+	}
+	c.xmmTmp = [2]uint64{lo, hi}
+	return &c.xmmTmp
+}
+
 // xmmStore is the TLB-hit path of inline store step op (stepXst, stepXst64).
 func (c *CPU) xmmStore(op *blockOp) bool {
 	addr := c.xmmAddr(op)
@@ -1224,8 +1244,12 @@ func (c *CPU) sdStep(op *blockOp) bool {
 
 // pdStep is inline step stepXpd on its quick case, as sdStep in both lanes.
 func (c *CPU) pdStep(op *blockOp) bool {
-	b0, b1, ok := c.xmmHit128(op)
-	if !ok || !inFast64(b0) || !inFast64(b1) {
+	sp := c.xmmSrcP(op)
+	if sp == nil {
+		return false
+	}
+	b0, b1 := sp[0], sp[1]
+	if !inFast64(b0) || !inFast64(b1) {
 		return false
 	}
 	d := &c.XMM[op.d&15]
@@ -1296,10 +1320,11 @@ func (c *CPU) ssStep(op *blockOp) bool {
 // psStep is inline step stepXps (ADDPS...DIVPS xmm, xmm/m128) on fast32's case in every
 // lane.
 func (c *CPU) psStep(op *blockOp) bool {
-	b0, b1, ok := c.xmmHit128(op)
-	if !ok {
+	sp := c.xmmSrcP(op)
+	if sp == nil {
 		return false
 	}
+	b0, b1 := sp[0], sp[1]
 	d := &c.XMM[op.d&15]
 	e := fpEnv{mx: c.MXCSR}
 	o := int(op.cc)
@@ -1334,10 +1359,11 @@ func (c *CPU) minmaxStep(op *blockOp) bool {
 // lanesStep is PADD/PSUB B/W/D/Q (op.imm: the lanes' top bits, bit 0 set for PSUB) on a
 // register or TLB-hit source.
 func (c *CPU) lanesStep(op *blockOp) bool {
-	s0, s1, ok := c.xmmHit128(op)
-	if !ok {
+	sp := c.xmmSrcP(op)
+	if sp == nil {
 		return false
 	}
+	s0, s1 := sp[0], sp[1]
 	d := &c.XMM[op.d&15]
 	h := op.imm &^ 1
 	if op.imm&1 == 0 {
@@ -1463,10 +1489,11 @@ func (c *CPU) cvtdqStep(op *blockOp, gate uint8) bool {
 	if gate&sseGateArith == 0 {
 		return false
 	}
-	s0, s1, ok := c.xmmHit128(op)
-	if !ok {
+	sp := c.xmmSrcP(op)
+	if sp == nil {
 		return false
 	}
+	s0, s1 := sp[0], sp[1]
 	var r [4]float32
 	inexact := false
 	for i, v := range [4]int32{int32(s0), int32(s0 >> 32), int32(s1), int32(s1 >> 32)} {
@@ -1485,10 +1512,11 @@ func (c *CPU) cvtdqStep(op *blockOp, gate uint8) bool {
 
 // pshufdStep is PSHUFD xmm, xmm/m128, imm8 (op.imm).
 func (c *CPU) pshufdStep(op *blockOp) bool {
-	s0, s1, ok := c.xmmHit128(op)
-	if !ok {
+	sp := c.xmmSrcP(op)
+	if sp == nil {
 		return false
 	}
+	s0, s1 := sp[0], sp[1]
 	s := [4]uint64{s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32}
 	m := op.imm
 	c.XMM[op.d&15] = [2]uint64{s[m&3] | s[m>>2&3]<<32, s[m>>4&3] | s[m>>6&3]<<32}
@@ -1498,10 +1526,11 @@ func (c *CPU) pshufdStep(op *blockOp) bool {
 // ileaveStep is PUNPCKL/PUNPCKH BW, WD, DQ and UNPCKLPS/UNPCKHPS (op.imm: lane width, bit 0
 // the high halves).
 func (c *CPU) ileaveStep(op *blockOp) bool {
-	s0, s1, ok := c.xmmHit128(op)
-	if !ok {
+	sp := c.xmmSrcP(op)
+	if sp == nil {
 		return false
 	}
+	s0, s1 := sp[0], sp[1]
 	d := &c.XMM[op.d&15]
 	w := uint(op.imm &^ 1)
 	if op.imm&1 == 0 {
@@ -1560,10 +1589,11 @@ func pshiftInline(v uint64, op *blockOp) uint64 {
 // pcmpStep is PCMPEQ B/W/D (op.cc 0) and PCMPGT B/W/D (op.cc 1) of lanes whose top bits
 // are op.imm.
 func (c *CPU) pcmpStep(op *blockOp) bool {
-	s0, s1, ok := c.xmmHit128(op)
-	if !ok {
+	sp := c.xmmSrcP(op)
+	if sp == nil {
 		return false
 	}
+	s0, s1 := sp[0], sp[1]
 	d := &c.XMM[op.d&15]
 	h := op.imm
 	if op.cc == 0 {
@@ -1599,10 +1629,11 @@ func sseFill(t uint64, s uint8) uint64 { return t<<1 - t>>s }
 
 // packStep is PACKUSWB (op.cc 0), PACKSSWB (1) and PACKSSDW (2).
 func (c *CPU) packStep(op *blockOp) bool {
-	s0, s1, ok := c.xmmHit128(op)
-	if !ok {
+	sp := c.xmmSrcP(op)
+	if sp == nil {
 		return false
 	}
+	s0, s1 := sp[0], sp[1]
 	d := &c.XMM[op.d&15]
 	switch op.cc {
 	case 0:
