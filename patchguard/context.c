@@ -46,6 +46,98 @@ static void verify_state(struct pg_context *c)
 	pg_records_check();
 }
 
+/* A detection with no usable context (its slot leads nowhere, or to
+ * bytes that fail the context's verification) has no context's copy of
+ * the stop path to repair it from: the linked one would be used as it is
+ * (A94: pg_report's entry made cli; hlt, context 0's slot pointed
+ * nowhere, and the machine halted dead). The stop path's bytes and its
+ * constant text are put back first from every other copy there is: each
+ * slot's context that decrypts to the magic (read in place through its
+ * keystream, without opening it), then the shadow (the encrypted copy of
+ * every hashed region taken at arming), which the own key's cell
+ * locates. Inlined here, in the code that found the context unusable:
+ * no routine an attacker could patch first stands between. */
+static inline uint64_t mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* Plain word w of an image kept under the XOR stream of key (plain:
+ * not encrypted). */
+static inline uint64_t image_word(const volatile uint64_t *img, uint64_t key, bool plain, uint64_t w)
+{
+	return img[w] ^ (plain ? 0 : mix(key + (w + 1) * PG_GOLDEN));
+}
+
+static inline uint8_t image_byte(const volatile uint64_t *img, uint64_t key, bool plain, uint64_t off)
+{
+	return (uint8_t)(image_word(img, key, plain, off / 8) >> (8 * (off & 7)));
+}
+
+/* Put [lo, hi) back from the image's bytes at off when they differ. */
+static inline void repair_from(const volatile uint64_t *img, uint64_t key, bool plain, uint64_t off, uint64_t lo,
+			       uint64_t hi)
+{
+	volatile uint8_t *live = (volatile uint8_t *)lo;
+	uint64_t n = hi - lo, i = 0;
+	while (i < n && live[i] == image_byte(img, key, plain, off + i))
+		i++;
+	if (i == n)
+		return;
+	uint64_t cr0;
+	pg.hold++;
+	__asm__ volatile("cli; mov %%cr0, %0" : "=r"(cr0)::"memory");
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0 & ~(1ull << 16)) : "memory");
+	for (; i < n; i++)
+		live[i] = image_byte(img, key, plain, off + i);
+	__asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
+	pg.hold--;
+}
+
+static inline void stop_repair_any(void)
+{
+	uint64_t lo = (uint64_t)__pg_stop_start, hi = (uint64_t)__pg_stop_end;
+	uint64_t dlo = (uint64_t)__pg_stop_data_start, dhi = (uint64_t)__pg_stop_data_end;
+	if (hi - lo > PG_STOP_CODE_MAX || dhi - dlo > PG_STOP_DATA_MAX)
+		return;
+	for (uint32_t i = 0; i < 2; i++) {
+		const volatile struct pg_slot *s = &pg.slot[i];
+		uint64_t key = s->key;
+		const volatile uint64_t *c = (const volatile uint64_t *)(s->enc ^ rotl(key, SLOT_ROT));
+		if (((uint64_t)c >> 47) != 0x1FFFF || ((uint64_t)c & 7) || s->size < sizeof(struct pg_context) ||
+		    !pg_mapped((const void *)c, sizeof(struct pg_context)))
+			continue;
+		bool plain = c[0] == PG_CONTEXT_MAGIC; /* open: decrypted in place */
+		if (!plain && image_word(c, key, false, 0) != PG_CONTEXT_MAGIC)
+			continue;
+		repair_from(c, key, plain, offsetof(struct pg_context, stop_code), lo, hi);
+		repair_from(c, key, plain, offsetof(struct pg_context, stop_data), dlo, dhi);
+	}
+	uint64_t ck = pg_cell_key;
+	const volatile uint64_t *cell = (const volatile uint64_t *)(pg_cell_enc ^ rotl(ck, PG_CELL_ROT));
+	if (((uint64_t)cell >> 47) != 0x1FFFF || ((uint64_t)cell & 7) || !pg_mapped((const void *)cell, PG_CELL_WORDS * 8))
+		return;
+	uint64_t shadow = image_word(cell, ck, false, 2), skey = image_word(cell, ck, false, 3);
+	uint64_t code_off = image_word(cell, ck, false, 4), data_off = image_word(cell, ck, false, 5);
+	const volatile uint64_t *sh = (const volatile uint64_t *)shadow;
+	if ((shadow >> 47) != 0x1FFFF || (shadow & 7))
+		return;
+	if (code_off != PG_NO_SHADOW && pg_mapped((const void *)(shadow + code_off), hi - lo))
+		repair_from(sh, skey, false, code_off, lo, hi);
+	if (data_off != PG_NO_SHADOW && pg_mapped((const void *)(shadow + data_off), dhi - dlo))
+		repair_from(sh, skey, false, data_off, dlo, dhi);
+}
+
+/* The context is unusable: repair the stop path from another copy, then
+ * report with none. */
+#define open_failed(record, addr)                                                                          \
+	do {                                                                                               \
+		stop_repair_any();                                                                         \
+		pg_report(NULL, (record), (addr), KPP_PG_CHECKER_CONTEXT);                                 \
+	} while (0)
+
 struct pg_context *pg_open(int i)
 {
 	pg.hold++; /* the NMI watchdog waits */
@@ -53,12 +145,12 @@ struct pg_context *pg_open(int i)
 	struct pg_context *c = (struct pg_context *)(s->enc ^ rotl(s->key, SLOT_ROT));
 	/* A slot an attacker rewrote must not make the checker fault. */
 	if (((uint64_t)c >> 47) != 0x1FFFF || !pg_mapped(c, s->size))
-		pg_detect(NULL, s, (uint64_t)s, KPP_PG_CHECKER_CONTEXT);
+		open_failed(s, (uint64_t)s);
 	pg_crypt(c, SUM_FROM * 8, s->key);
 	uint64_t sum = pg_crypt_sum(c, s->size / 8, SUM_FROM, s->key, true);
 	if (c->magic != PG_CONTEXT_MAGIC || c->selfhash != sum ||
 	    c->nregions > c->capacity || sizeof *c + c->capacity * sizeof(struct pg_region) != s->size)
-		pg_detect(NULL, s, (uint64_t)c, KPP_PG_CHECKER_CONTEXT);
+		open_failed(s, (uint64_t)c);
 	/* Open, then busy: a busy flag always has a decrypted context behind
 	 * it (the tick hook checks that). */
 	pg.open = c;

@@ -205,6 +205,23 @@ static void fill_context(struct pg_context *c, uint32_t id, uint32_t n, uint32_t
 	}
 }
 
+/* The shadow offset of the bytes [lo, hi) when the shadow holds them in
+ * one piece, else PG_NO_SHADOW. */
+static uint64_t shadow_of(uint32_t n, uint64_t lo, uint64_t hi)
+{
+	uint64_t first = PG_NO_SHADOW, last = PG_NO_SHADOW;
+	for (uint32_t i = 0; i < n && hi > lo; i++) {
+		const struct pg_region *r = &enumerated[i];
+		if (r->shadow == PG_NO_SHADOW)
+			continue;
+		if (lo >= r->base && lo - r->base < r->size)
+			first = r->shadow + (lo - r->base);
+		if (hi - 1 >= r->base && hi - 1 - r->base < r->size)
+			last = r->shadow + (hi - 1 - r->base);
+	}
+	return first != PG_NO_SHADOW && last != PG_NO_SHADOW && last - first == hi - 1 - lo ? first : PG_NO_SHADOW;
+}
+
 static void announce(void)
 {
 	uint64_t args[5] = {pg.seed, pg.nregions, pg.ncontexts, (uint64_t)pg.profile, pg.first_delay_ns};
@@ -340,6 +357,9 @@ static void arm(void)
 	/* The triggers' own records sealed under the own key, whose cell is
 	 * in the random bytes of a context's block; then the NMI's route. */
 	pg_records_arm(blk[0], blk[0] + block, ctx[0], size);
+	pg_records_stop_copy((uint64_t)shadow, shadow_key,
+			     shadow_of(n, (uint64_t)__pg_stop_start, (uint64_t)__pg_stop_end),
+			     shadow_of(n, (uint64_t)__pg_stop_data_start, (uint64_t)__pg_stop_data_end));
 	pg_tick_seal();
 	pg_watchdog_seal();
 	pg_nmi_route();

@@ -11,7 +11,8 @@
  * per-boot secret that lives in no plain variable: one word, encrypted
  * with its own stream key, at a random place in the random bytes around a
  * context in its pool block (a cell, reached like a slot reaches its
- * context; it also holds the profile as armed). The constant records of
+ * context; it also holds the profile as armed and where the shadow keeps
+ * the stop path's copy, A94). The constant records of
  * every trigger and the schedule's plain copies are hashed once at
  * arming and compared whenever a context opens, and by the NMI, which
  * nothing but the hardware starts (its I/O APIC route is programmed last,
@@ -108,8 +109,8 @@ uint32_t pg_records(uint64_t *w)
 void pg_records_arm(uint8_t *lo, uint8_t *hi, const void *c, uint64_t size)
 {
 	uint64_t before = ((uint64_t)c - (uint64_t)lo) / 8, after = ((uint64_t)hi - ((uint64_t)c + size)) / 8;
-	uint64_t *cell = before >= after ? (uint64_t *)ALIGN_UP((uint64_t)lo, 8) + pg_uniform(&pg.rng, 0, before - 2)
-					 : (uint64_t *)ALIGN_UP((uint64_t)c + size, 8) + pg_uniform(&pg.rng, 0, after - 2);
+	uint64_t *cell = before >= after ? (uint64_t *)ALIGN_UP((uint64_t)lo, 8) + pg_uniform(&pg.rng, 0, before - PG_CELL_WORDS)
+					 : (uint64_t *)ALIGN_UP((uint64_t)c + size, 8) + pg_uniform(&pg.rng, 0, after - PG_CELL_WORDS);
 	cell_key = pg_next(&pg.rng);
 	cell[0] = pg_next(&pg.rng) ^ pg_mix64(cell_key + PG_GOLDEN);
 	cell[1] = (uint64_t)pg.profile ^ cell_key;
@@ -117,6 +118,18 @@ void pg_records_arm(uint8_t *lo, uint8_t *hi, const void *c, uint64_t size)
 	uint64_t w[PG_RECORDS];
 	uint32_t n = pg_records(w);
 	records_tag = pg_tag(w, n * 8);
+}
+
+/* Words 2-5 of the cell: where the shadow (the encrypted copy of every
+ * hashed region taken at arming, pool memory) keeps the stop path's text
+ * and its constant text, and the shadow's key: the copy a detection with
+ * no usable context repairs the stop path from (A94). */
+void pg_records_stop_copy(uint64_t shadow, uint64_t key, uint64_t code_off, uint64_t data_off)
+{
+	uint64_t *cell = (uint64_t *)(cell_enc ^ rotl(cell_key, CELL_ROT));
+	uint64_t w[4] = {shadow, key, code_off, data_off};
+	for (unsigned i = 0; i < 4; i++)
+		cell[2 + i] = w[i] ^ pg_mix64(cell_key + (3 + i) * PG_GOLDEN);
 }
 
 bool pg_records_armed(void) { return records_tag != 0; }
