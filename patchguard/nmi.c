@@ -98,6 +98,15 @@ static bool nmi_due, nmi_on, nmi_dead, nmi_watch;
  * profile (one of the records) is another was given windows in place
  * (A91). */
 #define TSC_SCATTER 0x9E3779B1u
+/* A cell that says windows must say what was armed: the profile's tag
+ * under the own key (the cell's word 6, records.c), which writing the
+ * profile word under the cell's plain key does not give, is compared on
+ * about one NMI in 32 while the cell says windows, picked by the tick
+ * count scattered by a multiply (deterministic; the ticks an NMI reads,
+ * 5 or 6 apart, give a hit at most about 5 s apart: A91's variant with the
+ * plain profile set to windows too). */
+#define TICK_SCATTER 0x9E3779B9u
+#define PROFILE_TAG_LIMIT (1u << 27)
 static uint64_t nmi_tag;
 
 static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
@@ -459,7 +468,8 @@ void pg_nmi(const struct trap_frame *tf)
 	 * records first, so a cleared "on" or a changed limit is seen here. */
 	uint64_t profile = pg_sealed_profile();
 	bool sealed = profile != KPP_PG_PROFILE_WINDOWS;
-	if (!sealed && pg.profile != KPP_PG_PROFILE_WINDOWS)
+	if (!sealed && (pg.profile != KPP_PG_PROFILE_WINDOWS ||
+			((uint32_t)now * TICK_SCATTER < PROFILE_TAG_LIMIT && !pg_cell_profile_ok())))
 		pg_fail(&pg_cell_enc, (uint64_t)&pg_cell_enc, KPP_PG_CHECKER_CONTEXT);
 	/* A probe the tick hook asked for (its flag set from elsewhere makes
 	 * the PIT's NMIs stop here: their count stands still, which the tick

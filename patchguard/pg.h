@@ -331,7 +331,7 @@ void pg_check_exact(struct pg_context *c, bool interrupted); /* every region exa
 /* records.c: the triggers' own records, sealed under the own key */
 #define PG_RECORDS 64
 #define PG_CELL_ROT 23
-#define PG_CELL_WORDS 6 /* the own key, the profile, the stop path's copy in the shadow (4) */
+#define PG_CELL_WORDS 7 /* the own key, the profile, the stop path's copy in the shadow (4), the profile's tag */
 uint64_t pg_own_key(void);
 bool pg_sealed_checks(void);                /* not the windows profile, by the profile sealed at arming */
 /* The profile sealed at arming, from the own key's cell (records.c);
@@ -349,6 +349,7 @@ uint32_t pg_records(uint64_t *w);           /* the constant records, at most PG_
 void pg_records_arm(uint8_t *lo, uint8_t *hi, const void *c, uint64_t size);
 void pg_records_check(void);                /* 0x101 when a constant record changed */
 void pg_records_stop_copy(uint64_t shadow, uint64_t key, uint64_t code_off, uint64_t data_off);
+bool pg_cell_profile_ok(void);              /* the cell's profile matches its tag under the own key */
 bool pg_records_armed(void);
 uint32_t pg_tick_records(uint64_t *w);
 uint32_t pg_nmi_records(uint64_t *w);

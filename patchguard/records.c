@@ -11,8 +11,8 @@
  * per-boot secret that lives in no plain variable: one word, encrypted
  * with its own stream key, at a random place in the random bytes around a
  * context in its pool block (a cell, reached like a slot reaches its
- * context; it also holds the profile as armed and where the shadow keeps
- * the stop path's copy, A94). The constant records of
+ * context; it also holds the profile as armed and its tag under the own
+ * key, and where the shadow keeps the stop path's copy, A94). The constant records of
  * every trigger and the schedule's plain copies are hashed once at
  * arming and compared whenever a context opens, and by the NMI, which
  * nothing but the hardware starts (its I/O APIC route is programmed last,
@@ -61,6 +61,16 @@ uint64_t pg_tag(const void *p, size_t len)
 	const uint64_t key[2] = {own, own ^ 0x7265636F72647321ull}; /* "records!" */
 	return pg_siphash(key, p, len);
 }
+
+/* The profile's tag under the own key: word 6 of the cell. The profile
+ * word (1) is read on every NMI and kept under the cell's plain key only
+ * (one XOR), so what it says is believed only with this tag, which takes
+ * the own key to forge (A91). One mix, not SipHash: the NMI computes it
+ * in the windows profile, whose budget counts every instruction. */
+#define PROFILE_SALT 0x70726F66696C6521ull /* "profile!" */
+static uint64_t profile_tag(uint64_t profile) { return pg_mix64(pg_own_key() ^ PROFILE_SALT ^ profile); }
+
+bool pg_cell_profile_ok(void) { return cell_word(6) == profile_tag(pg_sealed_profile()); }
 
 /* The constant records: every trigger's, and the schedule's and the
  * hardware's as armed. */
@@ -115,6 +125,7 @@ void pg_records_arm(uint8_t *lo, uint8_t *hi, const void *c, uint64_t size)
 	cell[0] = pg_next(&pg.rng) ^ pg_mix64(cell_key + PG_GOLDEN);
 	cell[1] = (uint64_t)pg.profile ^ cell_key;
 	cell_enc = (uint64_t)cell ^ rotl(cell_key, CELL_ROT);
+	cell[6] = profile_tag((uint64_t)pg.profile) ^ pg_mix64(cell_key + 7 * PG_GOLDEN);
 	uint64_t w[PG_RECORDS];
 	uint32_t n = pg_records(w);
 	records_tag = pg_tag(w, n * 8);
