@@ -606,6 +606,26 @@ scenario "a91_profile_cell_seeds" {
   seeds = "1..20"
 }
 
+scenario "a91_profile_cell_both_seeds" {
+  from  = "../a91_profile_cell.hcl#a91_profile_cell_both"
+  seeds = "1..20"
+}
+
+# A91 both: the NMIs that check the profile's tag follow the tick count, so
+# the latency follows the time of the attack more than the seed: the same
+# attack 1.3 s and 2.7 s later.
+scenario "a91_profile_cell_both_later_seeds" {
+  from        = "../a91_profile_cell.hcl#a91_profile_cell_both"
+  seeds       = "1..20"
+  shift_steps = "1300ms"
+}
+
+scenario "a91_profile_cell_both_latest_seeds" {
+  from        = "../a91_profile_cell.hcl#a91_profile_cell_both"
+  seeds       = "1..20"
+  shift_steps = "2700ms"
+}
+
 scenario "a92_jmp_thread_seeds" {
   from  = "../a92_jmp_thread.hcl#a92_jmp_thread"
   seeds = "1..20"
@@ -623,6 +643,21 @@ scenario "a93_borrowed_text_seeds" {
 
 scenario "a93_borrowed_text_fast_seeds" {
   from  = "../a93_borrowed_text.hcl#a93_borrowed_text_fast"
+  seeds = "1..20"
+}
+
+scenario "a94_unrepaired_stop_seeds" {
+  from  = "../a94_unrepaired_stop.hcl#a94_unrepaired_stop"
+  seeds = "1..20"
+}
+
+scenario "a94_unrepaired_stop_both_seeds" {
+  from  = "../a94_unrepaired_stop.hcl#a94_unrepaired_stop_both"
+  seeds = "1..20"
+}
+
+scenario "a94_unrepaired_stop_fast_seeds" {
+  from  = "../a94_unrepaired_stop.hcl#a94_unrepaired_stop_fast"
   seeds = "1..20"
 }
 
