@@ -1108,10 +1108,11 @@ blocks:
 				if nextOp(op).kind != stepEnd && atomic.LoadUint32(&c.pending) == 0 {
 					continue
 				}
-			} else if op.self && c.runLeft-op.done >= b.cnt && c.accel != AccelJIT &&
+			} else if op.self && c.runLeft-op.done >= b.cnt && (c.accel != AccelJIT || c.jitStays(b, c.blkRIP)) &&
 				atomic.LoadUint32(&c.pending) == 0 {
 				// A taken branch back to the block's start with nothing pending and the
-				// budget room for another run (what leave and blocks below do for it,
+				// budget room for another run (in the translating tier, of a block it
+				// leaves to the interpreter: jitStays) (what leave and blocks below do for it,
 				// without the state that only a full step, a lazy step's slow path or the
 				// block's end needs: they compute it from the block's start).
 				c.blkClock += op.done
