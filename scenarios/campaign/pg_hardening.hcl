@@ -632,8 +632,11 @@ scenario "a92_jmp_thread_seeds" {
 }
 
 scenario "a92_jmp_thread_fast_seeds" {
-  from  = "../a92_jmp_thread.hcl#a92_jmp_thread_fast"
-  seeds = "1..20"
+  from     = "../a92_jmp_thread.hcl#a92_jmp_thread"
+  seeds    = "1..20"
+  append   = "pg.profile=fast"
+  max_time = "30s"
+  within   = "16s"
 }
 
 scenario "a93_borrowed_text_seeds" {
@@ -642,8 +645,11 @@ scenario "a93_borrowed_text_seeds" {
 }
 
 scenario "a93_borrowed_text_fast_seeds" {
-  from  = "../a93_borrowed_text.hcl#a93_borrowed_text_fast"
-  seeds = "1..20"
+  from     = "../a93_borrowed_text.hcl#a93_borrowed_text"
+  seeds    = "1..20"
+  append   = "pg.profile=fast"
+  max_time = "30s"
+  within   = "16s"
 }
 
 scenario "a94_unrepaired_stop_seeds" {
@@ -687,8 +693,11 @@ scenario "a96_own_stack_seeds" {
 }
 
 scenario "a96_own_stack_fast_seeds" {
-  from  = "../a96_own_stack.hcl#a96_own_stack_fast"
-  seeds = "1..20"
+  from     = "../a96_own_stack.hcl#a96_own_stack"
+  seeds    = "1..20"
+  append   = "pg.profile=fast"
+  max_time = "30s"
+  within   = "16s"
 }
 
 scenario "a97_timed_split_seeds" {
