@@ -765,6 +765,16 @@ func pshiftImmFast(c *CPU, u *uop) *Fault {
 	return nil
 }
 
+// pshiftXmmFast is PSLL/PSRL/PSRA W/D/Q xmm, xmm (the count the source's low quadword),
+// as pshiftImmFast.
+func pshiftXmmFast(c *CPU, u *uop) *Fault {
+	if !c.sseOn() {
+		return c.sseSlow(u)
+	}
+	pshiftLanes(&c.XMM[u.r[0]&15], u.imm2, c.XMM[u.r[1]&15][0])
+	return nil
+}
+
 // pshiftLanes shifts the lanes of d by n (lanes: lane width | kind<<8).
 func pshiftLanes(d *[2]uint64, lanes, n uint64) {
 	w, k := uint(lanes&0xFF), uint8(lanes>>8)

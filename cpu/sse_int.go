@@ -33,14 +33,14 @@ func init() {
 	register("PSUBQ", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] -= s0; d[1] -= s1 }))
 
 	// Saturating add/subtract, compares, min/max, averages, multiplies: lane by lane.
-	register("PADDUSB", lanes8(func(a, b uint64) uint64 { return min(a+b, 0xFF) }))
-	register("PADDUSW", lanes16(func(a, b uint64) uint64 { return min(a+b, 0xFFFF) }))
-	register("PSUBUSB", lanes8(func(a, b uint64) uint64 { return a - min(a, b) }))
-	register("PSUBUSW", lanes16(func(a, b uint64) uint64 { return a - min(a, b) }))
-	register("PADDSB", lanes8(func(a, b uint64) uint64 { return uint64(sseSat8(int64(int8(a)) + int64(int8(b)))) }))
-	register("PADDSW", lanes16(func(a, b uint64) uint64 { return uint64(sseSat16(int64(int16(a)) + int64(int16(b)))) }))
-	register("PSUBSB", lanes8(func(a, b uint64) uint64 { return uint64(sseSat8(int64(int8(a)) - int64(int8(b)))) }))
-	register("PSUBSW", lanes16(func(a, b uint64) uint64 { return uint64(sseSat16(int64(int16(a)) - int64(int16(b)))) }))
+	register("PADDUSB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddusb(d[0], s0), paddusb(d[1], s1) }))
+	register("PADDUSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddusw(d[0], s0), paddusw(d[1], s1) }))
+	register("PSUBUSB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubusb(d[0], s0), psubusb(d[1], s1) }))
+	register("PSUBUSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubusw(d[0], s0), psubusw(d[1], s1) }))
+	register("PADDSB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddsb(d[0], s0), paddsb(d[1], s1) }))
+	register("PADDSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddsw(d[0], s0), paddsw(d[1], s1) }))
+	register("PSUBSB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubsb(d[0], s0), psubsb(d[1], s1) }))
+	register("PSUBSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubsw(d[0], s0), psubsw(d[1], s1) }))
 	eq := func(h uint64, w uint) xop { // h: the top bit of each w-bit lane
 		return func(d *[2]uint64, s0, s1 uint64) {
 			d[0] = sseEqLanes(d[0], s0, h, w)
@@ -53,21 +53,21 @@ func init() {
 	register("PCMPGTB", lanes8(func(a, b uint64) uint64 { return laneMask(int8(a) > int8(b)) }))
 	register("PCMPGTW", lanes16(func(a, b uint64) uint64 { return laneMask(int16(a) > int16(b)) }))
 	register("PCMPGTD", lanes32(func(a, b uint64) uint64 { return laneMask(int32(a) > int32(b)) }))
-	register("PMINUB", lanes8(func(a, b uint64) uint64 { return min(a, b) }))
-	register("PMAXUB", lanes8(func(a, b uint64) uint64 { return max(a, b) }))
-	register("PMINSW", lanes16(func(a, b uint64) uint64 { return uint64(min(int16(a), int16(b))) }))
-	register("PMAXSW", lanes16(func(a, b uint64) uint64 { return uint64(max(int16(a), int16(b))) }))
-	register("PAVGB", lanes8(func(a, b uint64) uint64 { return (a + b + 1) >> 1 }))
-	register("PAVGW", lanes16(func(a, b uint64) uint64 { return (a + b + 1) >> 1 }))
-	register("PMULLW", lanes16(func(a, b uint64) uint64 { return a * b }))
-	register("PMULHW", lanes16(func(a, b uint64) uint64 { return uint64(int64(int16(a)) * int64(int16(b)) >> 16) }))
-	register("PMULHUW", lanes16(func(a, b uint64) uint64 { return a * b >> 16 }))
+	register("PMINUB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pminub(d[0], s0), pminub(d[1], s1) }))
+	register("PMAXUB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmaxub(d[0], s0), pmaxub(d[1], s1) }))
+	register("PMINSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pminsw(d[0], s0), pminsw(d[1], s1) }))
+	register("PMAXSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmaxsw(d[0], s0), pmaxsw(d[1], s1) }))
+	register("PAVGB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pavgb(d[0], s0), pavgb(d[1], s1) }))
+	register("PAVGW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pavgw(d[0], s0), pavgw(d[1], s1) }))
+	register("PMULLW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmullw(d[0], s0), pmullw(d[1], s1) }))
+	register("PMULHW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmulhw(d[0], s0), pmulhw(d[1], s1) }))
+	register("PMULHUW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmulhuw(d[0], s0), pmulhuw(d[1], s1) }))
 	register("PMULUDQ", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
 		d[0] = d[0] & 0xFFFFFFFF * (s0 & 0xFFFFFFFF)
 		d[1] = d[1] & 0xFFFFFFFF * (s1 & 0xFFFFFFFF)
 	}))
 	register("PMADDWD", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] = pmaddwd(d[0], s0); d[1] = pmaddwd(d[1], s1) }))
-	register("PSADBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] = psadbw(d[0], s0); d[1] = psadbw(d[1], s1) }))
+	register("PSADBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psadbwLanes(d[0], s0), psadbwLanes(d[1], s1) }))
 
 	// Unpacks (interleaves).
 	register("PUNPCKLBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 8) }))
@@ -208,20 +208,6 @@ func pmaddwd(a, b uint64) uint64 {
 	return r
 }
 
-// psadbw sums the absolute differences of the eight bytes into the low word.
-func psadbw(a, b uint64) uint64 {
-	var s uint64
-	for i := uint(0); i < 64; i += 8 {
-		x, y := a>>i&0xFF, b>>i&0xFF
-		if x > y {
-			s += x - y
-		} else {
-			s += y - x
-		}
-	}
-	return s
-}
-
 // sseInterleave alternates the w-bit elements of a and b (a first) into 128 bits.
 func sseInterleave(a, b uint64, w uint) [2]uint64 {
 	switch w {
@@ -331,6 +317,9 @@ func xlatePShift(w uint, kind uint8) translator {
 		case xmmOrMem(u, 1):
 			u.fn = pshiftXmm
 			lazyRegForm(u)
+			if u.kind[1] == kXMM {
+				specialiseWith(u, pshiftXmmFast)
+			}
 		default:
 			return false
 		}
