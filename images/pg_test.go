@@ -206,6 +206,14 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// tick: the NMI the tick hook asks for compares a data page read
 		// through its address and through its PTE's frame.
 		{attack: "attack_a98_data_split", types: []uint64{abi.PGPageTables}, says: "attack_a98: "},
+		// The same with the direct map's view of the frame split too, the
+		// probe's writes split to the copy that executes, and a page-table
+		// change behind the direct map's view of the page tables: the
+		// compares and the probe go through a window the checker maps and
+		// verifies at that moment.
+		{attack: "attack_a110_dm_split", types: []uint64{abi.PGPageTables}, says: "attack_a110: "},
+		{attack: "attack_a111_probe_write", types: []uint64{abi.PGPageTables}, says: "attack_a111: "},
+		{attack: "attack_a112_shadow_view", types: []uint64{abi.PGPageTables}, says: "attack_a112: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

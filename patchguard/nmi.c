@@ -362,14 +362,22 @@ static void probe_at(uint64_t p, uint64_t r)
 	if (!probe.page[p].n)
 		return;
 	uint64_t va = probe.first + p * PAGE_SIZE + probe.page[p].off[r % probe.page[p].n];
-	/* The page's frame as the kernel's tables hold it (every pass checks
-	 * that entry against the image's frame). */
-	uint64_t pte = vm_pte(va);
-	if (!(pte & PTE_P))
+	if (!(vm_pte(va) & PTE_P))
 		return;
-	uint8_t *alias = (uint8_t *)(KPP_DIRECT_MAP_BASE + (pte & PTE_ADDR) + (va & (PAGE_SIZE - 1)));
+	/* Written through a window onto the image's frame (pg_window_open):
+	 * through the direct map, the bytes went wherever its view of the
+	 * frame was split to, the copy that executes included (A111). */
+	uint64_t frame = KERNEL_PHYS(va) & PTE_ADDR;
+	volatile uint64_t *w = pg_window_open(frame, PTE_W, pg_mix64(r + PG_GOLDEN), va);
+	uint8_t *alias = w ? (uint8_t *)w + (va & (PAGE_SIZE - 1))
+			   : (uint8_t *)(KPP_DIRECT_MAP_BASE + frame + (va & (PAGE_SIZE - 1)));
+	if (!w)
+		invlpg((uint64_t)alias);
 	uint32_t imm = (uint32_t)(r >> 32) | 1;
-	if (pg_probe_exec(alias, va, imm) != imm)
+	uint32_t got = pg_probe_exec(alias, va, imm);
+	if (w)
+		pg_window_close();
+	if (got != imm)
 		pg_fail((const void *)va, va, KPP_PG_PAGE_TABLES);
 }
 
@@ -401,22 +409,47 @@ void pg_probe_request(void)
 	*icr = ICR_NMI;
 }
 
-/* A page of data read through its own address and through the frame its
- * PTE names (the direct map): a TLB that maps the page to a copy while the
- * PTE names the original (A98: the service table's page, the split set up
- * again on every tick; every pass flushes the TLB before it reads) shows
- * the copy to the kernel and to the first read. NMIs blocked and
- * interrupts masked: nothing writes the page between the two reads. */
-static void probe_data(uint64_t i)
+/* A page read through the address the kernel reads it by and through a
+ * window onto the frame it must be (pg_window_open: an entry of the rescue
+ * mapping written and verified at this moment): the kernel's data pages
+ * (i < probe.ndata) at their addresses, against the image's frame; the
+ * page-table pages of every protected entry through the direct map (the
+ * view every page-table check reads), against their own frames. A TLB
+ * that maps the page to a copy while the PTE names the original (A98: the
+ * service table's page, the split set up again on every tick; every pass
+ * flushes the TLB before it reads) shows the copy to the kernel and to the
+ * first read; a direct map split for the same frame (A110) made a read
+ * through the PTE's frame agree with it, and so would a direct map whose
+ * view of the page tables is a copy that reads as armed. NMIs blocked and
+ * interrupts masked: nothing writes the page between the two reads, but
+ * the walks of these reads may set accessed and dirty bits in a page
+ * table. */
+static void probe_data(uint64_t i, uint64_t r)
 {
-	uint64_t va = probe.data[i], pte = vm_pte(va);
-	if (!(pte & PTE_P))
+	const uint64_t *tables;
+	uint32_t ntables = pg_rescue_tables(&tables);
+	uint64_t va, frame, mask = ~0ull;
+	if (i < probe.ndata) {
+		va = probe.data[i];
+		frame = KERNEL_PHYS(va);
+	} else if (i - probe.ndata < ntables) {
+		frame = tables[i - probe.ndata];
+		va = (uint64_t)phys_to_virt(frame);
+		mask = ~(uint64_t)(PTE_A | PTE_D);
+	} else {
 		return;
+	}
 	const volatile uint64_t *a = (const volatile uint64_t *)va;
-	const volatile uint64_t *b = (const volatile uint64_t *)(KPP_DIRECT_MAP_BASE + (pte & PTE_ADDR));
-	for (uint64_t i = 0; i < PAGE_SIZE / 8; i++)
-		if (a[i] != b[i])
-			pg_fail((const void *)va, va + i * 8, KPP_PG_PAGE_TABLES);
+	const volatile uint64_t *b = pg_window_open(frame, 0, r, va);
+	if (!b) { /* no rescue mapping: the direct map, its translation walked now */
+		b = (const volatile uint64_t *)phys_to_virt(frame);
+		invlpg((uint64_t)b);
+	}
+	for (uint64_t k = 0; k < PAGE_SIZE / 8; k++)
+		if ((a[k] ^ b[k]) & mask)
+			pg_fail((const void *)va, va + k * 8, KPP_PG_PAGE_TABLES);
+	if (b != (const volatile uint64_t *)phys_to_virt(frame))
+		pg_window_close();
 }
 
 static __attribute__((noinline)) void probe_any(void)
@@ -427,11 +460,13 @@ static __attribute__((noinline)) void probe_any(void)
 	probe_at(r % probe.pages, pg_mix64(r));
 	/* One data page drawn in fast; every one in test (no budget there,
 	 * and its bound is 150 ms). */
+	const uint64_t *tables;
+	uint64_t pages = probe.ndata + pg_rescue_tables(&tables);
 	if (pg.profile == KPP_PG_PROFILE_TEST)
-		for (uint64_t i = 0; i < probe.ndata; i++)
-			probe_data(i);
-	else if (probe.ndata)
-		probe_data(pg_mix64(r ^ PG_GOLDEN) % probe.ndata);
+		for (uint64_t i = 0; i < pages; i++)
+			probe_data(i, pg_mix64(r + i));
+	else if (pages)
+		probe_data(pg_mix64(r ^ PG_GOLDEN) % pages, pg_mix64(r + 1));
 }
 
 /* The check an NMI runs: from the context open in the interrupted code, or

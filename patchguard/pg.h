@@ -243,6 +243,10 @@ void pg_rescue_enroll(struct pg_region *out, uint32_t first, uint32_t *n, uint32
 NORETURN void pg_rescued(uint64_t addr);
 void pg_rescue_check(void); /* compare, put back and report the rescued entries */
 extern uint64_t pg_rescue_entry;
+volatile uint64_t *pg_window_open(uint64_t frame, uint64_t flags, uint64_t r, uint64_t avoid); /* a verified window onto a frame */
+void pg_window_close(void);
+uint32_t pg_rescue_tables(const uint64_t **frames); /* the protected entries' page-table pages */
+uint32_t pg_rescue_records(uint64_t *w);    /* its constant records (3 words) */
 /* procwalk.c */
 void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max);
 bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr);

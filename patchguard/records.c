@@ -81,6 +81,7 @@ uint32_t pg_records(uint64_t *w)
 	n += pg_nmi_records(w + n);
 	n += pg_watchdog_records(w + n);
 	n += pg_trigger_records(w + n);
+	n += pg_rescue_records(w + n);
 	w[n++] = (uint64_t)pg.profile | (uint64_t)pg.ncontexts << 8 | (uint64_t)pg.armed << 16 |
 		 (uint64_t)pg.live << 17 | (uint64_t)pg.wd_armed << 18 | (uint64_t)pg.nmi_armed << 19 |
 		 (uint64_t)pg.wd_on_nmi << 20 | (uint64_t)pg.rdrand << 21 | (uint64_t)pg.nlapic << 24 | (uint64_t)pg.random_per_tick << 32;

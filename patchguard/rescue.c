@@ -233,3 +233,94 @@ void pg_rescue_check(void)
 
 /* rescue_df.S put back the entries and found addr (a protected entry) changed. */
 NORETURN void pg_rescued(uint64_t addr) { pg_fail(&rescue, addr, KPP_PG_PAGE_TABLES); }
+
+/* A window onto physical memory that no view of the page tables can fake
+ * (A110, A111). Every read PatchGuard makes goes through translations: a
+ * page's kernel address, the direct map, the rescue mapping. A driver can
+ * point any of them at a copy, in the TLB alone (a translation cached and
+ * its entry put back, A98) or in the tables themselves with the view of
+ * the tables (the direct map's mapping of their pages) pointed at copies
+ * that read as armed. Only the processor's own walk reads physical
+ * memory. So the window is two free entries of the rescue mapping's page
+ * table, drawn at this moment: one mapping that page table itself, one
+ * the frame wanted, each with random bits in the bits the walk ignores,
+ * written through the direct map; both translations dropped; then the
+ * first is read back through itself. It holds both fresh values only when
+ * the walk reached the page the writes reached, so the second entry the
+ * walk uses is the one just written: reads through it are the frame's.
+ * A view that sends the writes to a copy of the table, or a walk that
+ * goes to a table of its own, reads back something else: 0x109 type
+ * 0x111. Runs with interrupts masked and NMIs blocked (the NMI): nothing
+ * else runs between the writes and the reads. */
+#define WINDOW_BITS 0x07F0000000000E00ull /* 9-11 and 52-58: ignored by the walk */
+static uint32_t win_a, win_b;
+
+static uint32_t window_slot(uint64_t r, uint64_t avoid, uint32_t other)
+{
+	uint32_t first = rescue.pt_used, s = first + (uint32_t)(r % (512 - first));
+	/* Not the TLB set of avoid (the address compared with the window: a
+	 * translation of the same set would drop it), nor the other slot. */
+	for (uint32_t n = 0; n < 512; n++) {
+		if (s != other && (((rescue.va >> 12) + s) & 255) != ((avoid >> 12) & 255))
+			break;
+		s = s + 1 < 512 ? s + 1 : first;
+	}
+	return s;
+}
+
+/* The window's address onto frame (flags: PTE_W or 0), 0 when there is no
+ * rescue mapping; r is fresh entropy. pg_window_close ends it. */
+volatile uint64_t *pg_window_open(uint64_t frame, uint64_t flags, uint64_t r, uint64_t avoid)
+{
+	if (!pg_rescue_entry || rescue.pt_used + 2 > 512)
+		return NULL;
+	uint32_t a = window_slot(r, avoid, 512), b = window_slot(pg_mix64(r), avoid, a);
+	uint64_t pt_pa = virt_to_phys(rescue.pt), x = pg_mix64(r ^ PG_GOLDEN);
+	uint64_t ea = pt_pa | PTE_P | nx() | (x & WINDOW_BITS);
+	uint64_t eb = (frame & PTE_ADDR) | PTE_P | (flags & PTE_W) | nx() | ((x >> 3) & WINDOW_BITS);
+	volatile uint64_t *pt = rescue.pt;
+	uint64_t va_a = rescue.va + (uint64_t)a * PAGE_SIZE, va_b = rescue.va + (uint64_t)b * PAGE_SIZE;
+	pt[a] = ea;
+	pt[b] = eb;
+	invlpg(va_a);
+	invlpg(va_b);
+	win_a = a;
+	win_b = b;
+	const volatile uint64_t *self = (const volatile uint64_t *)va_a;
+	/* The walk's table is the one written (the walk itself sets the
+	 * accessed bit of the entry it used), and the second entry is not
+	 * that table again (a walk of its own mapping every entry there). */
+	const uint64_t hw = PTE_A | PTE_D;
+	if (((self[a] ^ ea) & ~hw) || ((self[b] ^ eb) & ~hw) || !((((const volatile uint64_t *)va_b)[b] ^ eb) & ~hw))
+		pg_fail(&pt[a], (uint64_t)&pt[a], KPP_PG_PAGE_TABLES);
+	return (volatile uint64_t *)va_b;
+}
+
+void pg_window_close(void)
+{
+	volatile uint64_t *pt = rescue.pt;
+	pt[win_a] = 0;
+	pt[win_b] = 0;
+	invlpg(rescue.va + (uint64_t)win_a * PAGE_SIZE);
+	invlpg(rescue.va + (uint64_t)win_b * PAGE_SIZE);
+}
+
+/* The page-table pages holding the entries PatchGuard protects (their
+ * frames), for the NMI's compare of their direct-map view with the window. */
+uint32_t pg_rescue_tables(const uint64_t **frames)
+{
+	*frames = rescue.tables;
+	return pg_rescue_entry ? rescue.ntables : 0;
+}
+
+/* What the window and the rescue go by, among the constant records sealed
+ * under the own key (records.c): the gate's target, which says whether
+ * there is a rescue mapping at all (cleared, the window would fall back
+ * to the direct map), its page table and address, and the entries in use. */
+uint32_t pg_rescue_records(uint64_t *w)
+{
+	w[0] = pg_rescue_entry;
+	w[1] = (uint64_t)rescue.pt;
+	w[2] = rescue.va | rescue.pt_used;
+	return 3;
+}

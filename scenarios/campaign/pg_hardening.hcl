@@ -705,18 +705,19 @@ scenario "a97_timed_split_seeds" {
   seeds = "1..20"
 }
 
-# A98: seed 17 left out: on that seed the split never reaches the SYSCALL path
-# (svc prints its own pid: the attack is not live, nothing to detect).
+# A98: seed 12 left out: on that seed the split never reaches the SYSCALL path
+# (svc prints its own pid: the attack is not live, nothing to detect). Which
+# seed that is follows the kernel's layout (it was 17 on 262f721, whose image
+# was smaller).
 scenario "a98_data_split_seeds" {
   from  = "../a98_data_split.hcl#a98_data_split"
-  seeds = "1..16,18..21"
+  seeds = "1..11,13..21"
 }
 
-# A98: seed 17 left out: on that seed the split never reaches the SYSCALL path
-# (svc prints its own pid: the attack is not live, nothing to detect).
+# A98: seed 12 left out (above).
 scenario "a98_data_split_fast_seeds" {
   from  = "../a98_data_split.hcl#a98_data_split_fast"
-  seeds = "1..16,18..21"
+  seeds = "1..11,13..21"
 }
 
 scenario "a99_pce_seeds" {
@@ -747,4 +748,46 @@ scenario "a99_cd_seeds" {
 scenario "a99_pce_fast_seeds" {
   from  = "../a99_control_bits.hcl#a99_pce_fast"
   seeds = "1..20"
+}
+
+# A110: seed 12 left out, as for A98 (the same split of the same page: not live
+# on that seed).
+scenario "a110_dm_split_seeds" {
+  from  = "../a110_dm_split.hcl#a110_dm_split"
+  seeds = "1..11,13..21"
+}
+
+# A110: seed 12 left out (above).
+scenario "a110_dm_split_fast_seeds" {
+  from        = "../a110_dm_split.hcl#a110_dm_split"
+  seeds       = "1..11,13..21"
+  append      = "pg.profile=fast"
+  max_time    = "20s"
+  within      = "16s"
+}
+
+scenario "a111_probe_write_seeds" {
+  from  = "../a111_probe_write.hcl#a111_probe_write"
+  seeds = "1..20"
+}
+
+scenario "a111_probe_write_fast_seeds" {
+  from        = "../a111_probe_write.hcl#a111_probe_write"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "20s"
+  within      = "16s"
+}
+
+scenario "a112_shadow_view_seeds" {
+  from  = "../a112_shadow_view.hcl#a112_shadow_view"
+  seeds = "1..20"
+}
+
+scenario "a112_shadow_view_fast_seeds" {
+  from        = "../a112_shadow_view.hcl#a112_shadow_view"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "20s"
+  within      = "16s"
 }
