@@ -193,8 +193,10 @@ type CPU struct {
 
 	dr drState // hardware breakpoints (debugreg.go)
 
-	// tprHook mirrors CR8 writes to the local APIC TPR.
+	// tprHook mirrors CR8 writes to the local APIC TPR; tprView, when not nil, is the
+	// APIC's TPR register (SetTPRView).
 	tprHook func(tpr uint8)
+	tprView *uint32
 	// ferrHook drives the FERR# output (x87ferr.go).
 	ferrHook func(level bool)
 }
@@ -384,6 +386,12 @@ func (c *CPU) SetBlockDispatch(on bool) { c.noBlocks = !on }
 // SetTPRHook registers f to be called with the new TPR (CR8[3:0]) on every MOV to CR8, so
 // the local APIC's TPR can mirror it.
 func (c *CPU) SetTPRHook(f func(tpr uint8)) { c.tprHook = f }
+
+// SetTPRView gives the CPU the local APIC's TPR register (bits 7:0), with the promise that
+// the hook of SetTPRHook, called with v while the register holds v<<4, changes nothing
+// (the APIC's outputs always follow its registers): a MOV to CR8 that leaves the TPR as
+// it is then skips the hook, in both tiers.
+func (c *CPU) SetTPRView(p *uint32) { c.tprView = p }
 
 // Snapshot returns the architectural state (lazy flags materialised).
 func (c *CPU) Snapshot() State {

@@ -17,7 +17,11 @@ func init() {
 
 // cpuid is CPUID: EAX/EBX/ECX/EDX = leaf EAX, subleaf ECX.
 func cpuid(c *CPU, u *uop) *Fault {
-	a, b, cx, d := c.CPUID(uint32(c.GPR[RAX]), uint32(c.GPR[RCX]))
+	leaf, sub := uint32(c.GPR[RAX]), uint32(c.GPR[RCX])
+	a, b, cx, d := c.CPUID(leaf, sub)
+	if c.jit.buf != nil {
+		c.jitCPUIDNote(leaf, sub, [4]uint32{a, b, cx, d})
+	}
 	c.GPR[RAX], c.GPR[RBX], c.GPR[RCX], c.GPR[RDX] = uint64(a), uint64(b), uint64(cx), uint64(d)
 	return nil
 }

@@ -74,6 +74,11 @@ type jitState struct {
 	// The TLB arrays of CPL 0 and CPL 3 (RFLAGS.AC clear), which SYSCALL and SYSRET
 	// switch to.
 	tlbSup, tlbUsr jitTLBSet
+	// What the system instructions of jit_xlate_sysreg.go read: the MMU's TLB arrays and
+	// the span of its large pages (for INVLPG), the port bus's map (0: none), and the
+	// CPUID results the interpreter computed.
+	tlbBase, largeSpan, portMap uintptr
+	cpuids                      [jitCPUIDSets]jitCPUID
 
 	buf   *jit.Buffer
 	asm   jit.Asm
@@ -189,6 +194,14 @@ func (c *CPU) enableJIT() error {
 	c.jitClearJC()
 	c.jit.jcPage = make([]*codePage, jitJCSize)
 	c.jit.jcBase = uintptr(unsafe.Pointer(&c.jit.jcache[0]))
+	if c.mem != nil {
+		c.jit.tlbBase = uintptr(c.mem.TLBBase())
+		c.jit.largeSpan = uintptr(c.mem.LargeSpan())
+	}
+	if pm, ok := c.cfg.IO.(jitPorts); ok {
+		c.jit.portMap = uintptr(unsafe.Pointer(pm.PortMap()))
+	}
+	c.jitClearCPUIDs()
 	// The arena is unmapped when the CPU is garbage.
 	runtime.AddCleanup(c, func(b *jit.Buffer) { b.Free() }, buf)
 	return nil

@@ -102,6 +102,11 @@ type xlStub struct {
 	fl    flagState
 	dirty uint16 // cached registers to store back
 	mx    bool   // x.mx when it was made: the exit stores the host's MXCSR (flushMX)
+	// A helper stub (hstub): the interpreter runs the instruction and generated code
+	// goes on at back, the end of the instruction's own code, with RIP at next.
+	helper bool
+	next   uint64
+	back   jit.Label
 }
 
 // xlator holds the state of one block translation.
@@ -127,11 +132,12 @@ type xlator struct {
 	pend      []xlPend  // exits for pending work at backward jumps
 	chains    []xlChain
 	rc        regCache
-	stopped   bool   // the translation stops in front of an instruction it does not translate
-	helper    []bool // by op index: the instruction is a helper exit (see helper)
-	nhelp     int    // helper exits in the translation
-	sseOK     bool   // an SSE instruction has checked CR0 and CR4 on the way here (jit_xlate_sse.go)
-	mx        bool   // the host's MXCSR is the guest's, with the flags raised since (flushMX)
+	stopped   bool        // the translation stops in front of an instruction it does not translate
+	helper    []bool      // by op index: the instruction is a helper exit (see helper)
+	nhelp     int         // helper exits in the translation
+	joins     []jit.Label // where the current instruction's helper stubs come back (hstub)
+	sseOK     bool        // an SSE instruction has checked CR0 and CR4 on the way here (jit_xlate_sse.go)
+	mx        bool        // the host's MXCSR is the guest's, with the flags raised since (flushMX)
 }
 
 // xlPend is the exit of a backward jump that finds work pending.
@@ -303,6 +309,11 @@ func (c *CPU) jitAssemble(b *block) []byte {
 		x.flushMX(s.mx)
 		a.AluRI(8, jit.ADD, hBudget, int64(x.done-s.rest))
 		x.setRIP(s.ip)
+		if s.helper {
+			x.helperTail(s.next, int64(x.done-s.rest))
+			a.Jmp(s.back)
+			continue
+		}
 		a.MovImm(jit.RAX, jitExitSlow)
 		a.Ret()
 	}
@@ -368,6 +379,7 @@ func (x *xlator) body() (stopped bool) {
 		mark := a.Mark()
 		nstubs, nchains, npend := len(x.stubs), len(x.chains), len(x.pend)
 		fl, rc, sseOK, mx := x.fl, x.rc, x.sseOK, x.mx
+		x.joins = x.joins[:0]
 		if !x.insn(u) {
 			a.Rollback(mark)
 			x.stubs, x.chains, x.pend = x.stubs[:nstubs], x.chains[:nchains], x.pend[:npend]
@@ -375,6 +387,14 @@ func (x *xlator) body() (stopped bool) {
 			if !x.helperExit(u) {
 				return true
 			}
+		} else if len(x.joins) > 0 {
+			// The instruction's helper stubs come back here, with Go's MXCSR in the host
+			// and every cached register reloaded (see hstub).
+			x.flushMX(x.mx)
+			for _, l := range x.joins {
+				a.Bind(l)
+			}
+			x.mx, x.sseOK = false, false
 		}
 		x.done++
 		x.ip = x.next
@@ -406,13 +426,45 @@ func (x *xlator) helperExit(u *uop) bool {
 	rest := int64(x.limit) - int64(x.done) // u and the instructions after it
 	a.AluRI(8, jit.ADD, hBudget, rest)
 	x.setRIP(x.ip)
+	x.helperTail(x.next, rest)
+	x.fl = flagState{}
+	x.sseOK = false // the instruction may have changed CR0 or CR4
+	x.mx = false    // Go ran with its own MXCSR
+	x.helper[x.i] = true
+	x.nhelp++
+	return true
+}
+
+// hstub returns the label of an out-of-line helper exit for the current instruction
+// (one helperExit allows), for an instruction whose plain case its own code runs: the
+// interpreter runs it, as a helper exit's, and generated code goes on at the end of the
+// instruction's code, where the register cache holds what the instruction's own code
+// leaves (the helper's way back reloads every cached register; a register the
+// instruction's code marked dirty is stored again, with the same value, at the next
+// exit) and the flags are in the slot. The instruction must not write the flags, so that
+// the slot's AF is right whether or not the exit cleared it. body binds the way back.
+func (x *xlator) hstub() jit.Label {
+	l := x.a.NewLabel()
+	back := x.a.NewLabel()
+	x.stubs = append(x.stubs, xlStub{l: l, ip: x.ip, rest: x.done, fl: x.fl, dirty: x.rc.dirty, mx: x.mx,
+		helper: true, next: x.next, back: back})
+	x.joins = append(x.joins, back)
+	return l
+}
+
+// helperTail emits the end of a helper exit whose registers, flags and RIP are stored
+// and whose budget is given back (rest: the instruction and those after it): the way
+// back to Go and the way in again, which charges the budget again and reloads the
+// cached registers.
+func (x *xlator) helperTail(next uint64, rest int64) {
+	a := x.a
 	resume := a.NewLabel()
 	a.LeaLabel(jit.RAX, resume)
 	a.Store(8, jit.M(hCPU, offResume), jit.RAX)
-	if int64(x.next) == int64(int32(x.next)) {
-		a.StoreImm(8, jit.M(hCPU, offResumeIP), int64(x.next))
+	if int64(next) == int64(int32(next)) {
+		a.StoreImm(8, jit.M(hCPU, offResumeIP), int64(next))
 	} else {
-		a.MovImm(jit.RAX, x.next)
+		a.MovImm(jit.RAX, next)
 		a.Store(8, jit.M(hCPU, offResumeIP), jit.RAX)
 	}
 	a.MovImm(jit.RAX, jitExitHelper)
@@ -426,12 +478,6 @@ func (x *xlator) helperExit(u *uop) bool {
 			a.Load(8, h, gpr(uint8(g), 8))
 		}
 	}
-	x.fl = flagState{}
-	x.sseOK = false // the instruction may have changed CR0 or CR4
-	x.mx = false    // Go ran with its own MXCSR
-	x.helper[x.i] = true
-	x.nhelp++
-	return true
 }
 
 // jitHelperOK reports whether u may run as a helper exit (see helperExit).
@@ -1003,6 +1049,8 @@ func (x *xlator) insn(u *uop) bool {
 		return x.aluInsn(u)
 	case u.op == jopNOP:
 		return true
+	case u.op == jopMOV && (u.kind[0] == kCR || u.kind[1] == kCR):
+		return x.movCR(u)
 	case u.op == jopMOV:
 		return x.mov(u)
 	case u.op == jopLEA:
@@ -1041,6 +1089,8 @@ func (x *xlator) insn(u *uop) bool {
 	case jitSysOp(u):
 		x.sseOK = false
 		return x.sys(u)
+	case jitSysRegOp(u):
+		return x.sysReg(u)
 	}
 	return false
 }

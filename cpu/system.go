@@ -99,7 +99,7 @@ func (c *CPU) writeCR(n uint8, v uint64) *Fault {
 			return c.gp(0)
 		}
 		c.CR8 = v
-		if c.tprHook != nil {
+		if c.tprHook != nil && (c.tprView == nil || *c.tprView != uint32(v)<<4) {
 			c.tprHook(uint8(v))
 		}
 	default:

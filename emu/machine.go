@@ -287,6 +287,7 @@ func New(cfg Config) (*Machine, error) {
 			a.InitReset() // LINT0 masked: only the BSP passes the 8259 through
 		}
 		c.SetTPRHook(func(tpr uint8) { a.SetCR8(uint64(tpr)) })
+		c.SetTPRView(a.TPRRegister())
 		if err := c.SetAccel(accel); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}

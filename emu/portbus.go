@@ -69,6 +69,10 @@ func (b *PortBus) Detach(name string) {
 	}
 }
 
+// PortMap returns the bus's map of ports, one word per port, 0 for a port no device
+// decodes (the CPU's translating tier runs IN and OUT at such ports itself).
+func (b *PortBus) PortMap() *[1 << 16]uint16 { return &b.index }
+
 // In implements cpu.Bus: a read of size bytes (1, 2 or 4) at port.
 func (b *PortBus) In(port uint16, size int) uint32 {
 	data := b.scratch[:width(size)]

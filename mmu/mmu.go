@@ -199,6 +199,11 @@ type MMU struct {
 	// largeOverflow: more large mappings were cached than large tracks;
 	// INVLPG then scans the whole TLB, until the next full flush.
 	largeOverflow bool
+	// span bounds the linear page numbers (va>>12) of every large mapping
+	// splintered into the TLB since the last full flush, [lo, hi) (empty: lo >
+	// hi): INVLPG of an address outside it has no large page to look for
+	// (LargeSpan).
+	span struct{ lo, hi uint64 }
 
 	scratch [16]byte // slow-path buffer for Read8..Write64
 	// nonCanon is the translation of a non-canonical address under 4-level

@@ -78,6 +78,7 @@ func (m *MMU) flushAll() {
 	m.haveLarge = false
 	m.large = m.large[:0]
 	m.largeOverflow = false
+	m.span.lo, m.span.hi = ^uint64(0), 0
 }
 
 // largeKey identifies the large mapping of shift bits that contains va.
@@ -237,6 +238,12 @@ func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, gl
 	if shift != 12 {
 		e.flags |= entLarge
 		m.haveLarge = true
+		if lo := va >> shift << (shift - 12); lo < m.span.lo {
+			m.span.lo = lo
+		}
+		if hi := (va>>shift + 1) << (shift - 12); hi > m.span.hi {
+			m.span.hi = hi
+		}
 		m.trackSplinter(largeKey(va, shift), uint16(int(acc)*numClasses+cls)<<8|uint16(vpn&(tlbSets-1)))
 	}
 	e.page = m.ramPage(pa)

@@ -47,3 +47,23 @@ func (m *MMU) TLBExecTable(user bool) unsafe.Pointer {
 	}
 	return unsafe.Pointer(&m.tlb[Exec][cls][0])
 }
+
+// Generated code that runs INVLPG itself (the CPU's translating tier) drops the
+// entries of a 4 KiB page: in each of the TLBArrays arrays of TLBArrayStride
+// bytes from TLBBase, the entry at index (va>>12)&(TLBSets-1) whose tag is
+// va>>12 gets the tag InvalidTag and no flags (TLBFlagsOffset). That is all
+// Invlpg does for an address outside LargeSpan's [lo, hi): no large page
+// splintered into the TLB contains it (lo and hi are page numbers, va>>12).
+const (
+	TLBArrays      = 3 * numClasses
+	TLBArrayStride = tlbSets * TLBEntrySize
+	TLBFlagsOffset = unsafe.Offsetof(tlbEntry{}.flags)
+	InvalidTag     = invalidTag
+)
+
+// TLBBase returns the address of the first entry of the first TLB array.
+func (m *MMU) TLBBase() unsafe.Pointer { return unsafe.Pointer(&m.tlb[0][0][0]) }
+
+// LargeSpan returns the address of two words, lo and hi: the pages of every
+// large mapping with splinters in the TLB lie in [lo, hi) (page numbers).
+func (m *MMU) LargeSpan() unsafe.Pointer { return unsafe.Pointer(&m.span) }

@@ -430,6 +430,11 @@ func (a *LAPIC) SetCR8(v uint64) {
 	a.update()
 }
 
+// TPRRegister returns the task priority register itself, for a CPU that skips SetCR8
+// when it would not change it (update keeps INTR equal to what the registers say, so
+// SetCR8 of the TPR's own value changes nothing).
+func (a *LAPIC) TPRRegister() *uint32 { return &a.State.TPR }
+
 // TPR returns the task priority register.
 func (a *LAPIC) TPR() uint8 { return uint8(a.State.TPR) }
 
