@@ -229,6 +229,7 @@ const (
 	stepXileave // PUNPCKL/PUNPCKH BW, WD, DQ, UNPCKLPS/UNPCKHPS (op.imm)
 	stepXpcmp   // PCMPEQ/PCMPGT B, W, D (pcmpStep: op.cc 1 for GT, lanes' top bits op.imm)
 	stepXpack   // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
+	stepXop     // a packed operation of registerXop (xopOf) with xmm/m128 (not of another class)
 	stepXsqrtsd // SQRTSD xmm, xmm/m64 (the last inline SSE step)
 
 	// CLI, SWAPGS and PUSHFQ in 64-bit mode (op.cc: sysCli, sysSwapgs, sysPushf; sysStep,
@@ -1007,6 +1008,17 @@ blocks:
 			case stepXpack:
 				if c.blkSSE != 0 && c.packStep(op) {
 					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXop:
+				if c.blkSSE != 0 {
+					if sp := c.xmmSrcP(op); sp != nil {
+						xopOf[op.u.op&4095](&c.XMM[op.d&15], sp[0], sp[1])
+						continue
+					}
 				}
 				var hit bool
 				if f, hit = c.lazyMiss(op); hit {

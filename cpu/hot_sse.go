@@ -923,6 +923,7 @@ const (
 	xcIleave    // PUNPCKL/PUNPCKH BW, WD, DQ, UNPCKLPS, UNPCKHPS (op.imm: lane width, op.cc 1: high)
 	xcPcmp      // PCMPEQ B/W/D, PCMPGT B/W/D (the lanes' top bits, bit 0 set for GT)
 	xcPack      // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
+	xcXop       // the other forms of registerXop (xopOf)
 )
 
 // Logic operations of xcLogic (op.cc).
@@ -1003,6 +1004,9 @@ var sseClass, sseSub = func() (cls [4096]uint8, sub [4096]uint64) {
 // operation (sseSub). Else stepLazy.
 func sseKind(op *blockOp, u *uop) uint8 {
 	cls := sseClass[u.op&4095]
+	if cls == xcNone && xopOf[u.op&4095] != nil {
+		cls = xcXop
+	}
 	if !specialiseOn || cls == xcNone || u.lock || !u.lazy || u.nargs < 2 {
 		return stepLazy
 	}
@@ -1149,6 +1153,11 @@ func sseKind(op *blockOp, u *uop) uint8 {
 		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
 			align()
 			return stepXpack
+		}
+	case xcXop:
+		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
+			align()
+			return stepXop
 		}
 	}
 	return stepLazy
@@ -1318,6 +1327,15 @@ func (c *CPU) ssStep(op *blockOp) bool {
 		return false
 	}
 	d := &c.XMM[op.d&15]
+	if a := d[0]; mid32(a)&mid32(b)&mid32x1 != 0 {
+		if r := arith32x2(op.cc, a, b); mid32(r)&mid32x1 != 0 {
+			if c.MXCSR&mxPE == 0 && inexact32(op.cc, uint32(a), uint32(b), uint32(r)) {
+				c.MXCSR |= mxPE
+			}
+			d[0] = d[0]&^0xFFFFFFFF | r&0xFFFFFFFF
+			return true
+		}
+	}
 	e := fpEnv{mx: c.MXCSR}
 	r, ok := e.fast32(int(op.cc), uint32(d[0]), uint32(b))
 	if ok {
@@ -1336,6 +1354,16 @@ func (c *CPU) psStep(op *blockOp) bool {
 	}
 	b0, b1 := sp[0], sp[1]
 	d := &c.XMM[op.d&15]
+	if a0, a1 := d[0], d[1]; mid32(a0)&mid32(a1)&mid32(b0)&mid32(b1)&mid32x2 == mid32x2 {
+		r0, r1 := arith32x2(op.cc, a0, b0), arith32x2(op.cc, a1, b1)
+		if mid32(r0)&mid32(r1)&mid32x2 == mid32x2 {
+			if c.MXCSR&mxPE == 0 && (inexact32x2(op.cc, a0, b0, r0) || inexact32x2(op.cc, a1, b1, r1)) {
+				c.MXCSR |= mxPE
+			}
+			d[0], d[1] = r0, r1
+			return true
+		}
+	}
 	e := fpEnv{mx: c.MXCSR}
 	o := int(op.cc)
 	r0, ok0 := e.fast32(o, uint32(d[0]), uint32(b0))
@@ -1348,6 +1376,61 @@ func (c *CPU) psStep(op *blockOp) bool {
 		return true
 	}
 	return false
+}
+
+// mid32 has bit 29 (61) set when the exponent of the lower (upper) single-precision lane
+// of q has its top two bits different: exponents in [2^-63, 2^65), normal numbers whose
+// sum, difference, product or quotient is, when it lies in that range too, the host's
+// single-precision result with no flag but PE. mid32x1 and mid32x2 are the bits of one
+// lane and of both.
+func mid32(q uint64) uint64 { return q ^ q>>1 }
+
+const (
+	mid32x1 = 1 << 29
+	mid32x2 = 1<<29 | 1<<61
+)
+
+// arith32x2 is the host's single-precision operation o (fopAdd...fopDiv) on both lanes of
+// a and b, when in32x2 holds for them (and, for the result to be the guest's, for it).
+func arith32x2(o uint8, a, b uint64) uint64 {
+	x0, x1 := math.Float32frombits(uint32(a)), math.Float32frombits(uint32(a>>32))
+	y0, y1 := math.Float32frombits(uint32(b)), math.Float32frombits(uint32(b>>32))
+	var r0, r1 float32
+	switch o {
+	case fopAdd:
+		r0, r1 = x0+y0, x1+y1
+	case fopSub:
+		r0, r1 = x0-y0, x1-y1
+	case fopMul:
+		r0, r1 = x0*y0, x1*y1
+	default:
+		r0, r1 = x0/y0, x1/y1
+	}
+	return uint64(math.Float32bits(r0)) | uint64(math.Float32bits(r1))<<32
+}
+
+// inexact32x2 reports whether either lane of r, arith32x2(o, a, b), is not exact, and
+// inexact32 whether single-precision result s of operation o on x and y is not (the
+// operands and results as mid32 allows): the single-precision residual of the sum
+// (TwoSum, exact in that range), the double-precision product (exact) or the quotient's
+// residual (FMA) is not zero.
+func inexact32x2(o uint8, a, b, r uint64) bool {
+	return inexact32(o, uint32(a), uint32(b), uint32(r)) || inexact32(o, uint32(a>>32), uint32(b>>32), uint32(r>>32))
+}
+
+func inexact32(o uint8, a, b, r uint32) bool {
+	x, y, s := math.Float32frombits(a), math.Float32frombits(b), math.Float32frombits(r)
+	switch o {
+	case fopSub:
+		y = -y
+		fallthrough
+	case fopAdd:
+		bb := s - x
+		return (x-(s-bb))+(y-bb) != 0
+	case fopMul:
+		return float64(x)*float64(y) != float64(s)
+	}
+	return math.FMA(-float64(s), float64(y), float64(x)) != 0
 }
 
 // minmaxStep is MINSD/MAXSD xmm, xmm (op.cc 0, 1) for operands that are normal numbers

@@ -105,6 +105,20 @@ func xlateXmm(op xop) translator {
 	}
 }
 
+// xopOf holds, by mnemonic, the packed operation of the forms registered with
+// registerXop: the block loop runs them as inline steps (stepXop) on their common case.
+var xopOf [4096]xop
+
+// registerXop registers "OP xmm, xmm/m128" computing op (xlateXmm) under each name.
+func registerXop(name string, op xop) { registerXopAll(op, name) }
+
+func registerXopAll(op xop, names ...string) {
+	registerAll(xlateXmm(op), names...)
+	for _, n := range names {
+		xopOf[opByName[n]&4095] = op
+	}
+}
+
 // xopImm is a packed operation that also takes an 8-bit immediate.
 type xopImm func(d *[2]uint64, s0, s1 uint64, imm uint8)
 

@@ -6,14 +6,14 @@ package cpu
 
 func init() {
 	// Logic.
-	and := xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] &= s0; d[1] &= s1 })
-	andn := xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] = ^d[0] & s0; d[1] = ^d[1] & s1 })
-	or := xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] |= s0; d[1] |= s1 })
-	xor := xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] ^= s0; d[1] ^= s1 })
-	registerAll(and, "PAND", "ANDPS", "ANDPD")
-	registerAll(andn, "PANDN", "ANDNPS", "ANDNPD")
-	registerAll(or, "POR", "ORPS", "ORPD")
-	registerAll(xor, "PXOR", "XORPS", "XORPD")
+	and := xop(func(d *[2]uint64, s0, s1 uint64) { d[0] &= s0; d[1] &= s1 })
+	andn := xop(func(d *[2]uint64, s0, s1 uint64) { d[0] = ^d[0] & s0; d[1] = ^d[1] & s1 })
+	or := xop(func(d *[2]uint64, s0, s1 uint64) { d[0] |= s0; d[1] |= s1 })
+	xor := xop(func(d *[2]uint64, s0, s1 uint64) { d[0] ^= s0; d[1] ^= s1 })
+	registerXopAll(and, "PAND", "ANDPS", "ANDPD")
+	registerXopAll(andn, "PANDN", "ANDNPS", "ANDNPD")
+	registerXopAll(or, "POR", "ORPS", "ORPD")
+	registerXopAll(xor, "PXOR", "XORPS", "XORPD")
 
 	// Wrapping add/subtract.
 	const hB, hW, hD = 0x8080808080808080, 0x8000800080008000, 0x8000000080000000
@@ -23,72 +23,72 @@ func init() {
 	subH := func(h uint64) xop {
 		return func(d *[2]uint64, s0, s1 uint64) { d[0] = sseSubLanes(d[0], s0, h); d[1] = sseSubLanes(d[1], s1, h) }
 	}
-	register("PADDB", xlateXmm(addH(hB)))
-	register("PADDW", xlateXmm(addH(hW)))
-	register("PADDD", xlateXmm(addH(hD)))
-	register("PADDQ", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] += s0; d[1] += s1 }))
-	register("PSUBB", xlateXmm(subH(hB)))
-	register("PSUBW", xlateXmm(subH(hW)))
-	register("PSUBD", xlateXmm(subH(hD)))
-	register("PSUBQ", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] -= s0; d[1] -= s1 }))
+	registerXop("PADDB", addH(hB))
+	registerXop("PADDW", addH(hW))
+	registerXop("PADDD", addH(hD))
+	registerXop("PADDQ", func(d *[2]uint64, s0, s1 uint64) { d[0] += s0; d[1] += s1 })
+	registerXop("PSUBB", subH(hB))
+	registerXop("PSUBW", subH(hW))
+	registerXop("PSUBD", subH(hD))
+	registerXop("PSUBQ", func(d *[2]uint64, s0, s1 uint64) { d[0] -= s0; d[1] -= s1 })
 
 	// Saturating add/subtract, compares, min/max, averages, multiplies: lane by lane.
-	register("PADDUSB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddusb(d[0], s0), paddusb(d[1], s1) }))
-	register("PADDUSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddusw(d[0], s0), paddusw(d[1], s1) }))
-	register("PSUBUSB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubusb(d[0], s0), psubusb(d[1], s1) }))
-	register("PSUBUSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubusw(d[0], s0), psubusw(d[1], s1) }))
-	register("PADDSB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddsb(d[0], s0), paddsb(d[1], s1) }))
-	register("PADDSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddsw(d[0], s0), paddsw(d[1], s1) }))
-	register("PSUBSB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubsb(d[0], s0), psubsb(d[1], s1) }))
-	register("PSUBSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubsw(d[0], s0), psubsw(d[1], s1) }))
+	registerXop("PADDUSB", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddusb(d[0], s0), paddusb(d[1], s1) })
+	registerXop("PADDUSW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddusw(d[0], s0), paddusw(d[1], s1) })
+	registerXop("PSUBUSB", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubusb(d[0], s0), psubusb(d[1], s1) })
+	registerXop("PSUBUSW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubusw(d[0], s0), psubusw(d[1], s1) })
+	registerXop("PADDSB", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddsb(d[0], s0), paddsb(d[1], s1) })
+	registerXop("PADDSW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = paddsw(d[0], s0), paddsw(d[1], s1) })
+	registerXop("PSUBSB", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubsb(d[0], s0), psubsb(d[1], s1) })
+	registerXop("PSUBSW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psubsw(d[0], s0), psubsw(d[1], s1) })
 	eq := func(h uint64, w uint) xop { // h: the top bit of each w-bit lane
 		return func(d *[2]uint64, s0, s1 uint64) {
 			d[0] = sseEqLanes(d[0], s0, h, w)
 			d[1] = sseEqLanes(d[1], s1, h, w)
 		}
 	}
-	register("PCMPEQB", xlateXmm(eq(hB, 8)))
-	register("PCMPEQW", xlateXmm(eq(hW, 16)))
-	register("PCMPEQD", xlateXmm(eq(hD, 32)))
+	registerXop("PCMPEQB", eq(hB, 8))
+	registerXop("PCMPEQW", eq(hW, 16))
+	registerXop("PCMPEQD", eq(hD, 32))
 	register("PCMPGTB", lanes8(func(a, b uint64) uint64 { return laneMask(int8(a) > int8(b)) }))
 	register("PCMPGTW", lanes16(func(a, b uint64) uint64 { return laneMask(int16(a) > int16(b)) }))
 	register("PCMPGTD", lanes32(func(a, b uint64) uint64 { return laneMask(int32(a) > int32(b)) }))
-	register("PMINUB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pminub(d[0], s0), pminub(d[1], s1) }))
-	register("PMAXUB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmaxub(d[0], s0), pmaxub(d[1], s1) }))
-	register("PMINSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pminsw(d[0], s0), pminsw(d[1], s1) }))
-	register("PMAXSW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmaxsw(d[0], s0), pmaxsw(d[1], s1) }))
-	register("PAVGB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pavgb(d[0], s0), pavgb(d[1], s1) }))
-	register("PAVGW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pavgw(d[0], s0), pavgw(d[1], s1) }))
-	register("PMULLW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmullw(d[0], s0), pmullw(d[1], s1) }))
-	register("PMULHW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmulhw(d[0], s0), pmulhw(d[1], s1) }))
-	register("PMULHUW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmulhuw(d[0], s0), pmulhuw(d[1], s1) }))
-	register("PMULUDQ", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
+	registerXop("PMINUB", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pminub(d[0], s0), pminub(d[1], s1) })
+	registerXop("PMAXUB", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmaxub(d[0], s0), pmaxub(d[1], s1) })
+	registerXop("PMINSW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pminsw(d[0], s0), pminsw(d[1], s1) })
+	registerXop("PMAXSW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmaxsw(d[0], s0), pmaxsw(d[1], s1) })
+	registerXop("PAVGB", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pavgb(d[0], s0), pavgb(d[1], s1) })
+	registerXop("PAVGW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pavgw(d[0], s0), pavgw(d[1], s1) })
+	registerXop("PMULLW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmullw(d[0], s0), pmullw(d[1], s1) })
+	registerXop("PMULHW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmulhw(d[0], s0), pmulhw(d[1], s1) })
+	registerXop("PMULHUW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = pmulhuw(d[0], s0), pmulhuw(d[1], s1) })
+	registerXop("PMULUDQ", func(d *[2]uint64, s0, s1 uint64) {
 		d[0] = d[0] & 0xFFFFFFFF * (s0 & 0xFFFFFFFF)
 		d[1] = d[1] & 0xFFFFFFFF * (s1 & 0xFFFFFFFF)
-	}))
-	register("PMADDWD", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0] = pmaddwd(d[0], s0); d[1] = pmaddwd(d[1], s1) }))
-	register("PSADBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psadbwLanes(d[0], s0), psadbwLanes(d[1], s1) }))
+	})
+	registerXop("PMADDWD", func(d *[2]uint64, s0, s1 uint64) { d[0] = pmaddwd(d[0], s0); d[1] = pmaddwd(d[1], s1) })
+	registerXop("PSADBW", func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = psadbwLanes(d[0], s0), psadbwLanes(d[1], s1) })
 
 	// Unpacks (interleaves).
-	register("PUNPCKLBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 8) }))
-	register("PUNPCKLWD", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 16) }))
-	registerAll(xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 32) }), "PUNPCKLDQ", "UNPCKLPS")
-	registerAll(xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[1] = s0 }), "PUNPCKLQDQ", "UNPCKLPD")
-	register("PUNPCKHBW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 8) }))
-	register("PUNPCKHWD", xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 16) }))
-	registerAll(xlateXmm(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 32) }), "PUNPCKHDQ", "UNPCKHPS")
-	registerAll(xlateXmm(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = d[1], s1 }), "PUNPCKHQDQ", "UNPCKHPD")
+	registerXop("PUNPCKLBW", func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 8) })
+	registerXop("PUNPCKLWD", func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 16) })
+	registerXopAll(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[0], s0, 32) }, "PUNPCKLDQ", "UNPCKLPS")
+	registerXopAll(func(d *[2]uint64, s0, s1 uint64) { d[1] = s0 }, "PUNPCKLQDQ", "UNPCKLPD")
+	registerXop("PUNPCKHBW", func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 8) })
+	registerXop("PUNPCKHWD", func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 16) })
+	registerXopAll(func(d *[2]uint64, s0, s1 uint64) { *d = sseInterleave(d[1], s1, 32) }, "PUNPCKHDQ", "UNPCKHPS")
+	registerXopAll(func(d *[2]uint64, s0, s1 uint64) { d[0], d[1] = d[1], s1 }, "PUNPCKHQDQ", "UNPCKHPD")
 
 	// Packs with saturation.
-	register("PACKSSWB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
+	registerXop("PACKSSWB", func(d *[2]uint64, s0, s1 uint64) {
 		*d = [2]uint64{ssePackSS16(d[0]) | ssePackSS16(d[1])<<32, ssePackSS16(s0) | ssePackSS16(s1)<<32}
-	}))
-	register("PACKUSWB", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
+	})
+	registerXop("PACKUSWB", func(d *[2]uint64, s0, s1 uint64) {
 		*d = [2]uint64{ssePackUS16(d[0]) | ssePackUS16(d[1])<<32, ssePackUS16(s0) | ssePackUS16(s1)<<32}
-	}))
-	register("PACKSSDW", xlateXmm(func(d *[2]uint64, s0, s1 uint64) {
+	})
+	registerXop("PACKSSDW", func(d *[2]uint64, s0, s1 uint64) {
 		*d = [2]uint64{ssePackSS32(d[0]) | ssePackSS32(d[1])<<32, ssePackSS32(s0) | ssePackSS32(s1)<<32}
-	}))
+	})
 
 	// Shuffles.
 	register("PSHUFD", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
