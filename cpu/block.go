@@ -133,6 +133,10 @@ const (
 	stepOr
 	stepXor
 	stepLea // LEA r64 with a flat 64-bit address (uop.eaFlat)
+	// LEA r32/r64, [RIP+disp] (64-bit address): as stepLea (the uop's masks are 0), plus
+	// the block's start (op.sm all ones; 0 for stepLea) and op.imm (the instruction's
+	// offset in the block and its length; 0 for stepLea), masked with op.m.
+	stepLeaRIP
 
 	// Loads and stores at a flat 64-bit address (uop.eaFlat): MOV r32/r64 from m32/m64,
 	// MOVZX r32/r64 from m8/m16, MOV m8/m32/m64 from a register or an immediate. The loop
@@ -372,6 +376,10 @@ func inlineKind(op *blockOp, u *uop) uint8 {
 		if k1 == kMem && u.asize == 8 && u.eaFlat {
 			return stepLea
 		}
+		if leaRIPStep(u) {
+			op.sm, op.imm = ^uint64(0), op.rel+uint64(u.len)
+			return stepLeaRIP
+		}
 	case opSHL, opSHR, opSAR, opROL, opROR:
 		if k1 != kImm || u.imm == 0 {
 			return stepPure
@@ -483,9 +491,9 @@ blocks:
 				c.GPR[op.d&15] = r
 				c.lf = lazyFlags{res: r, msb: op.msb, kind: lfArith}
 				continue
-			case stepLea:
+			case stepLea, stepLeaRIP:
 				u := &op.u
-				c.GPR[op.d&15] = (c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp) & op.m
+				c.GPR[op.d&15] = (c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp + c.blkRIP&op.sm + op.imm) & op.m
 				continue
 			case stepShl:
 				n, msb := op.imm&63, op.msb&63
@@ -1624,7 +1632,7 @@ func pureUop(u *uop) bool {
 	case opNOP:
 		return true
 	case opLEA:
-		return u.nargs == 2 && u.kind[0] == kReg && u.kind[1] == kMem && u.eaForm != eaRIP
+		return u.nargs == 2 && u.kind[0] == kReg && u.kind[1] == kMem && (u.eaForm != eaRIP || leaRIPStep(u))
 	}
 	for i := 0; i < int(u.nargs) && i < len(u.kind); i++ {
 		if k := u.kind[i]; k != kReg && k != kImm {
@@ -1632,6 +1640,14 @@ func pureUop(u *uop) bool {
 		}
 	}
 	return true
+}
+
+// leaRIPStep reports whether u, a LEA of a RIP-relative address, becomes an inline step
+// (stepLeaRIP, which needs no RIP: inlineKind makes one of every such u it sees): a
+// 64-bit address into a 32/64-bit register.
+func leaRIPStep(u *uop) bool {
+	return specialiseOn && u.op == opLEA && u.nargs == 2 && u.eaForm == eaRIP && u.asize == 8 &&
+		u.kind[0] == kReg && u.r[0]&0x10 == 0 && (u.sz[0] == 4 || u.sz[0] == 8) && u.kind[1] == kMem
 }
 
 // isJccRel reports whether u is a conditional near branch to a relative target.
