@@ -234,6 +234,7 @@ const (
 	stepXpcmp   // PCMPEQ/PCMPGT B, W, D (pcmpStep: op.cc 1 for GT, lanes' top bits op.imm)
 	stepXpack   // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
 	stepXop     // a packed operation of registerXop (xopOf) with xmm/m128 (not of another class)
+	stepXopImm  // the same of registerXopImm (xopImmOf), with its imm8 in op.imm
 	stepXsqrtsd // SQRTSD xmm, xmm/m64 (the last inline SSE step)
 
 	// CLI, SWAPGS and PUSHFQ in 64-bit mode (op.cc: sysCli, sysSwapgs, sysPushf; sysStep,
@@ -1025,6 +1026,17 @@ blocks:
 				if c.blkSSE != 0 {
 					if sp := c.xmmSrcP(op); sp != nil {
 						xopOf[op.u.op&4095](&c.XMM[op.d&15], sp[0], sp[1])
+						continue
+					}
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXopImm:
+				if c.blkSSE != 0 {
+					if sp := c.xmmSrcP(op); sp != nil {
+						xopImmOf[op.u.op&4095](&c.XMM[op.d&15], sp[0], sp[1], uint8(op.imm))
 						continue
 					}
 				}

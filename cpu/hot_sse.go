@@ -924,6 +924,7 @@ const (
 	xcPcmp      // PCMPEQ B/W/D, PCMPGT B/W/D (the lanes' top bits, bit 0 set for GT)
 	xcPack      // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
 	xcXop       // the other forms of registerXop (xopOf)
+	xcXopImm    // the other forms of registerXopImm (xopImmOf)
 )
 
 // Logic operations of xcLogic (op.cc).
@@ -1004,8 +1005,12 @@ var sseClass, sseSub = func() (cls [4096]uint8, sub [4096]uint64) {
 // operation (sseSub). Else stepLazy.
 func sseKind(op *blockOp, u *uop) uint8 {
 	cls := sseClass[u.op&4095]
-	if cls == xcNone && xopOf[u.op&4095] != nil {
+	switch {
+	case cls != xcNone:
+	case xopOf[u.op&4095] != nil:
 		cls = xcXop
+	case xopImmOf[u.op&4095] != nil:
+		cls = xcXopImm
 	}
 	if !specialiseOn || cls == xcNone || u.lock || !u.lazy || u.nargs < 2 {
 		return stepLazy
@@ -1158,6 +1163,12 @@ func sseKind(op *blockOp, u *uop) uint8 {
 		if special && u.nargs == 2 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) {
 			align()
 			return stepXop
+		}
+	case xcXopImm:
+		if special && u.nargs == 3 && k0 == kXMM && (k1 == kXMM || k1 == kMem && u.sz[1] == 16) && u.kind[2] == kImm {
+			align()
+			op.imm = u.imm & 0xFF
+			return stepXopImm
 		}
 	}
 	return stepLazy

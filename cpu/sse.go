@@ -122,6 +122,16 @@ func registerXopAll(op xop, names ...string) {
 // xopImm is a packed operation that also takes an 8-bit immediate.
 type xopImm func(d *[2]uint64, s0, s1 uint64, imm uint8)
 
+// xopImmOf holds, by mnemonic, the operation of the forms registered with registerXopImm,
+// which the block loop runs as inline steps (stepXopImm) as it does those of xopOf.
+var xopImmOf [4096]xopImm
+
+// registerXopImm registers "OP xmm, xmm/m128, imm8" computing op (xlateXmmImm).
+func registerXopImm(name string, op xopImm) {
+	register(name, xlateXmmImm(op))
+	xopImmOf[opByName[name]&4095] = op
+}
+
 // xlateXmmImm builds the translator of "OP xmm, xmm/m, imm8".
 func xlateXmmImm(op xopImm) translator {
 	h := func(c *CPU, u *uop) *Fault {

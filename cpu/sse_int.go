@@ -91,27 +91,27 @@ func init() {
 	})
 
 	// Shuffles.
-	register("PSHUFD", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+	registerXopImm("PSHUFD", func(d *[2]uint64, s0, s1 uint64, imm uint8) {
 		s := [4]uint64{s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32}
 		d[0] = s[imm&3] | s[imm>>2&3]<<32
 		d[1] = s[imm>>4&3] | s[imm>>6&3]<<32
-	}))
-	register("PSHUFLW", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+	})
+	registerXopImm("PSHUFLW", func(d *[2]uint64, s0, s1 uint64, imm uint8) {
 		d[0], d[1] = sseShuf16(s0, imm), s1
-	}))
-	register("PSHUFHW", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+	})
+	registerXopImm("PSHUFHW", func(d *[2]uint64, s0, s1 uint64, imm uint8) {
 		d[0], d[1] = s0, sseShuf16(s1, imm)
-	}))
-	register("SHUFPS", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+	})
+	registerXopImm("SHUFPS", func(d *[2]uint64, s0, s1 uint64, imm uint8) {
 		a := [4]uint64{d[0] & 0xFFFFFFFF, d[0] >> 32, d[1] & 0xFFFFFFFF, d[1] >> 32}
 		b := [4]uint64{s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32}
 		d[0] = a[imm&3] | a[imm>>2&3]<<32
 		d[1] = b[imm>>4&3] | b[imm>>6&3]<<32
-	}))
-	register("SHUFPD", xlateXmmImm(func(d *[2]uint64, s0, s1 uint64, imm uint8) {
+	})
+	registerXopImm("SHUFPD", func(d *[2]uint64, s0, s1 uint64, imm uint8) {
 		s := [2]uint64{s0, s1}
 		d[0], d[1] = d[imm&1], s[imm>>1&1]
-	}))
+	})
 
 	// Shifts by an XMM/m128 count or an immediate.
 	for _, s := range []struct {
