@@ -214,6 +214,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		{attack: "attack_a110_dm_split", types: []uint64{abi.PGPageTables}, says: "attack_a110: "},
 		{attack: "attack_a111_probe_write", types: []uint64{abi.PGPageTables}, says: "attack_a111: "},
 		{attack: "attack_a112_shadow_view", types: []uint64{abi.PGPageTables}, says: "attack_a112: "},
+		// A process's kernel half of its own (the service table's page a
+		// copy for it alone), the direct map showing its PML4 as it was.
+		{attack: "attack_a114_process_half", types: []uint64{abi.PGPageTables}, says: "attack_a114: ",
+			cmdline: "autorun=start svc;sleep 20;load attack_a114_process_half 1;sleep 3000;poweroff"},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

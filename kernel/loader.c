@@ -369,6 +369,13 @@ static void release(uint64_t base, size_t pages)
 		vm_release_driver(base, pages);
 }
 
+/* The rights of a module's text pages, [text, end). */
+static void text_rights(uint64_t text, uint64_t end, unsigned rights)
+{
+	for (uint64_t va = text; va < end; va += PAGE_SIZE)
+		vm_protect(va, rights);
+}
+
 static void refuse(const char *name, struct load_ctx *c)
 {
 	status_t st = reason_status(c->reason);
@@ -477,10 +484,9 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 		return KPP_STATUS_SUCCESS;
 	}
 
-	/* Final rights: W^X. */
-	for (uint64_t va = c->group_base[GROUP_TEXT]; va < c->group_base[GROUP_RODATA]; va += PAGE_SIZE)
-		vm_protect(va, VM_READ | VM_EXEC);
-	for (uint64_t va = c->group_base[GROUP_RODATA]; va < c->group_base[GROUP_DATA]; va += PAGE_SIZE)
+	/* Final rights: W^X; the text read-only, and executable only once
+	 * the module is listed (below). */
+	for (uint64_t va = c->group_base[GROUP_TEXT]; va < c->group_base[GROUP_DATA]; va += PAGE_SIZE)
 		vm_protect(va, VM_READ);
 
 	/* The text pages, whole (the slack past the section's end too), as
@@ -524,6 +530,11 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 	}
 	*tail = m;
 	module_table[slot] = m;
+	/* Executable only while listed: PatchGuard takes a word on a kernel
+	 * stack that leads into executable driver memory no listed module
+	 * holds for hidden code (A113), and this thread holds pointers into
+	 * the image. */
+	text_rights(m->text, m->rodata, VM_READ | VM_EXEC);
 
 	status_t st = hook_image_load(name, base, pages * PAGE_SIZE, 0, true);
 	bool blocked = !NT_SUCCESS(st);
@@ -533,6 +544,7 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 		/* Its registrations go first: PatchGuard holds each to a listed
 		 * owner. */
 		vendorapi_module_gone(base, pages * PAGE_SIZE);
+		text_rights(m->text, m->rodata, VM_READ);
 		if (m->prev)
 			m->prev->next = m->next;
 		else
@@ -613,6 +625,7 @@ static status_t unload_locked(const char *name)
 	unsigned left = timers_cancel_range(m->base, m->base + m->pages * PAGE_SIZE);
 	if (left)
 		printk("unload: %s left %u timer(s) or DPC(s) armed; cancelled\n", name, left);
+	text_rights(m->text, m->rodata, VM_READ); /* no longer executable before it is unlisted */
 	if (m->prev)
 		m->prev->next = m->next;
 	else

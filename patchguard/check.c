@@ -262,25 +262,31 @@ static bool in_listed_image(const struct pg_context *c, uint64_t a)
 	return false;
 }
 
-/* A return address into driver code no listed module holds: a frame's
- * return slot in the driver area, mapped, outside every listed module's
- * image. The bytes before it need not be a call: code that pushes its own
- * return address and jumps leaves one all the same (A92), and the slots
- * walked are those of a frame chain, not stray words. Unloaded drivers'
- * pages are unmapped, so a stale word of theirs does not count. */
-static bool hidden_return(const struct pg_context *c, uint64_t a)
+/* A word that leads into driver code no listed module holds: in the
+ * driver area, outside every listed module's image, on a page mapped
+ * executable. The loader makes a driver's text executable only once its
+ * module is listed, and takes that right away before it unlists one, so
+ * no word a legitimate thread holds (a pointer the loader keeps into an
+ * image it has not listed yet, a stale word of an unloaded driver, whose
+ * pages are unmapped) counts; data pointers into a hidden driver's data
+ * do not either. */
+static bool hidden_code(const struct pg_context *c, uint64_t a)
 {
-	return a - KPP_DRIVER_AREA_BASE < KPP_DRIVER_AREA_SIZE && !in_listed_image(c, a) && (vm_pte(a - 1) & PTE_P);
+	if (a - KPP_DRIVER_AREA_BASE >= KPP_DRIVER_AREA_SIZE || in_listed_image(c, a))
+		return false;
+	uint64_t pte = vm_pte(a);
+	return (pte & PTE_P) && !(pte & PTE_NX);
 }
 
-/* The return addresses of a thread's call chain, by its frame pointers
- * (the kernel and drivers keep them) from rbp while they stay inside its
- * kernel stack and go up; the chain of a thread not running starts at the
- * frame switch_context saved (SWITCH_RBP). Only return addresses count:
- * other words on a stack can be stale (a pointer the loader held into an
- * image it had not listed yet). */
-#define SWITCH_RBP 6 /* rflags, r15, r14, r13, r12, rbx, rbp, return */
-
+/* Every word of the live part of a thread's kernel stack, from its stack
+ * pointer (saved by the switch, or this frame's for the running one) up to
+ * the stack's top: the return addresses of its call chain and what its
+ * frames saved (the registers switch_context pushed among them). Walking
+ * the frame-pointer chain alone saw only the return slots of the frames it
+ * reached: a thread that enters the kernel with RBP zero and a `ret` of
+ * kernel text as its return address (A113), or one that pushes its own
+ * return address before a jump (A92), keeps the way back into its code in
+ * words the chain never reached. */
 /* The top of the kernel stack holding sp (the stack area: stacks of
  * KPP_KERNEL_STACK_SIZE, each above an unmapped guard page), 0 when sp is
  * in none. */
@@ -292,32 +298,38 @@ static uint64_t stack_of(uint64_t sp)
 	uint64_t top = KPP_STACK_AREA_BASE + (sp - KPP_STACK_AREA_BASE + stride - 1) / stride * stride;
 	return sp >= top - KPP_KERNEL_STACK_SIZE && top <= KPP_MMIO_AREA_BASE ? top : 0;
 }
-#define CHAIN_MAX 64
 
-static bool hidden_chain(const struct pg_context *c, uint64_t top, uint64_t rbp, uint64_t *addr)
+static bool hidden_stack(const struct pg_context *c, uint64_t top, uint64_t sp, uint64_t *addr)
 {
-	uint64_t bottom = top - KPP_KERNEL_STACK_SIZE;
-	for (int n = 0; n < CHAIN_MAX && rbp >= bottom && rbp + 16 <= top && !(rbp & 7); n++) {
-		const uint64_t *f = (const uint64_t *)rbp;
-		if (!mapped(f, 16))
-			return false;
-		if (hidden_return(c, f[1])) {
-			*addr = (uint64_t)&f[1];
+	if (sp < top - KPP_KERNEL_STACK_SIZE || sp >= top || !mapped((const void *)(sp & ~7ull), top - (sp & ~7ull)))
+		return false;
+	for (const uint64_t *w = (const uint64_t *)(sp & ~7ull); (uint64_t)w < top; w++)
+		if (*w - KPP_DRIVER_AREA_BASE < KPP_DRIVER_AREA_SIZE && hidden_code(c, *w)) {
+			*addr = (uint64_t)w;
 			return true;
 		}
-		if (f[0] <= rbp)
-			return false;
-		rbp = f[0];
-	}
 	return false;
 }
 
 /* A thread the scheduler knows (every thread, the ready queue, the
- * sleepers) whose call chain returns into hidden driver code: a kernel
- * thread started on a driver's routine cannot block or be preempted
- * without one, whatever its fields say. Interrupts are off. */
+ * sleepers) whose live kernel stack holds a word leading into hidden
+ * driver code: a kernel thread started on a driver's routine cannot block
+ * or be preempted without the way back into that code on its stack (in a
+ * register its callees saved there, at the least), whatever its fields
+ * say. Interrupts are off. */
+#define SEEN_MAX 64
+static bool seen_before(const struct thread *const *seen, uint32_t n, const struct thread *t)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (seen[i] == t)
+			return true;
+	return false;
+}
+
 static bool hidden_thread(const struct pg_context *c, uint64_t *addr)
 {
+	const struct thread *seen[SEEN_MAX];
+	uint32_t nseen = 0;
 	struct thread *lists[3];
 	sched_lists(&lists[0], &lists[1], &lists[2]);
 	const struct thread *cur = current_thread();
@@ -326,31 +338,34 @@ static bool hidden_thread(const struct pg_context *c, uint64_t *addr)
 		for (const struct thread *t = lists[k]; t && walked < 1024; t = k == 0 ? t->all_next : t->run_next, walked++) {
 			if (!mapped(t, sizeof *t))
 				break;
-			if (t->magic != OBJ_THREAD || t->state == THREAD_DEAD)
-				continue;
+			if (t->magic != OBJ_THREAD || t->state == THREAD_DEAD || (k && seen_before(seen, nseen, t)))
+				continue; /* on the list of every thread: scanned there */
+			if (!k && nseen < SEEN_MAX)
+				seen[nseen++] = t;
 			uint64_t rbp = (uint64_t)__builtin_frame_address(0);
 			/* The kernel stack its stack pointer (saved by the switch,
 			 * or this frame's for the running one) is in, which the
-			 * walk follows: one of the kernel's (the stack area),
+			 * scan reads: one of the kernel's (the stack area),
 			 * not necessarily the one its stack top names (the boot
 			 * context's is the ring-3 self-test's RSP0). A thread
 			 * that moved to memory of its own keeps every frame, and
-			 * every return address into hidden code, where the walk
+			 * every return address into hidden code, where the scan
 			 * never went (A96). */
 			uint64_t top = stack_of(t == cur ? rbp : t->rsp);
 			if (!top) {
 				*addr = (uint64_t)&t->rsp;
 				return true;
 			}
-			if (t != cur) {
-				const uint64_t *saved = (const uint64_t *)t->rsp;
-				if (!mapped(saved, 8 * (SWITCH_RBP + 1)))
-					continue;
-				rbp = saved[SWITCH_RBP];
-			}
-			if (hidden_chain(c, top, rbp, addr))
+			if (hidden_stack(c, top, t == cur ? rbp : t->rsp, addr))
 				return true;
 		}
+	}
+	/* The running thread, when it is on no list (taken off the list of
+	 * every thread, running now): this frame's stack. */
+	if (cur && nseen < SEEN_MAX && !seen_before(seen, nseen, cur)) {
+		uint64_t rbp = (uint64_t)__builtin_frame_address(0), top = stack_of(rbp);
+		if (top && hidden_stack(c, top, rbp, addr))
+			return true;
 	}
 	return false;
 }

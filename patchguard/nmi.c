@@ -254,8 +254,10 @@ static void probe_data_add(uint64_t va)
 	for (uint64_t i = 0; i < probe.ndata; i++)
 		if (probe.data[i] == va)
 			return;
-	if (probe.ndata < PROBE_DATA)
+	if (probe.ndata < PROBE_DATA) {
 		probe.data[probe.ndata++] = va;
+		pg_window_sets[(va >> 12 & 255) / 64] |= 1ull << (va >> 12 & 63);
+	}
 }
 
 /* The pages of the kernel's read-only data, its initialised data, and of
@@ -366,13 +368,15 @@ static void probe_at(uint64_t p, uint64_t r)
 		return;
 	/* Written through a window onto the image's frame (pg_window_open):
 	 * through the direct map, the bytes went wherever its view of the
-	 * frame was split to, the copy that executes included (A111). */
+	 * frame was split to, the copy that executes included (A111); and
+	 * INVLPG of a direct-map address, a 2 MiB page, may drop every
+	 * translation (QEMU's TLB does), the split probed for too. In
+	 * windows (its budget) the direct map, as armed. */
 	uint64_t frame = KERNEL_PHYS(va) & PTE_ADDR;
-	volatile uint64_t *w = pg_window_open(frame, PTE_W, pg_mix64(r + PG_GOLDEN), va);
+	volatile uint64_t *w =
+		pg.profile == KPP_PG_PROFILE_WINDOWS ? NULL : pg_window_open(frame, PTE_W, r << 23 | r >> 41, va);
 	uint8_t *alias = w ? (uint8_t *)w + (va & (PAGE_SIZE - 1))
 			   : (uint8_t *)(KPP_DIRECT_MAP_BASE + frame + (va & (PAGE_SIZE - 1)));
-	if (!w)
-		invlpg((uint64_t)alias);
 	uint32_t imm = (uint32_t)(r >> 32) | 1;
 	uint32_t got = pg_probe_exec(alias, va, imm);
 	if (w)
@@ -441,14 +445,15 @@ static void probe_data(uint64_t i, uint64_t r)
 	}
 	const volatile uint64_t *a = (const volatile uint64_t *)va;
 	const volatile uint64_t *b = pg_window_open(frame, 0, r, va);
-	if (!b) { /* no rescue mapping: the direct map, its translation walked now */
+	bool window = b != NULL;
+	if (!window) { /* no rescue mapping: the direct map, its translation walked now */
 		b = (const volatile uint64_t *)phys_to_virt(frame);
 		invlpg((uint64_t)b);
 	}
 	for (uint64_t k = 0; k < PAGE_SIZE / 8; k++)
-		if ((a[k] ^ b[k]) & mask)
+		if (a[k] != b[k] && ((a[k] ^ b[k]) & mask))
 			pg_fail((const void *)va, va + k * 8, KPP_PG_PAGE_TABLES);
-	if (b != (const volatile uint64_t *)phys_to_virt(frame))
+	if (window)
 		pg_window_close();
 }
 
@@ -457,9 +462,10 @@ static __attribute__((noinline)) void probe_any(void)
 	if (pg.hold || pg.stopping)
 		return;
 	uint64_t r = pg_entropy();
-	probe_at(r % probe.pages, pg_mix64(r));
 	/* One data page drawn in fast; every one in test (no budget there,
-	 * and its bound is 150 ms). */
+	 * and its bound is 150 ms). Before the instruction-fetch probe, whose
+	 * walks and reads could take the TLB set of a split data page: a
+	 * split dropped before it is compared is not seen. */
 	const uint64_t *tables;
 	uint64_t pages = probe.ndata + pg_rescue_tables(&tables);
 	if (pg.profile == KPP_PG_PROFILE_TEST)
@@ -467,6 +473,7 @@ static __attribute__((noinline)) void probe_any(void)
 			probe_data(i, pg_mix64(r + i));
 	else if (pages)
 		probe_data(pg_mix64(r ^ PG_GOLDEN) % pages, pg_mix64(r + 1));
+	probe_at(r % probe.pages, pg_mix64(r));
 }
 
 /* The check an NMI runs: from the context open in the interrupted code, or
@@ -501,19 +508,24 @@ void pg_nmi(const struct trap_frame *tf)
 	/* No flag decides whether this runs: an NMI comes only once
 	 * PatchGuard has routed it (pg_nmi_route, last at arming). The
 	 * records first, so a cleared "on" or a changed limit is seen here. */
+	/* A probe the tick hook asked for (its flag set from elsewhere makes
+	 * the PIT's NMIs stop here: their count stands still, which the tick
+	 * hook sees, A95), first: the split it looks for lives in the TLB,
+	 * and every page read before it (the own key's cell, in the pool, is
+	 * at a random place) may take the split page's set. The plain profile
+	 * only orders it: the cell's is compared right after. */
+	bool asked = probe_asked && pg.profile != KPP_PG_PROFILE_WINDOWS;
+	if (asked) {
+		probe_asked = 0;
+		probe_any();
+	}
 	uint64_t profile = pg_sealed_profile();
 	bool sealed = profile != KPP_PG_PROFILE_WINDOWS;
 	if (!sealed && (pg.profile != KPP_PG_PROFILE_WINDOWS ||
 			((uint32_t)now * TICK_SCATTER < PROFILE_TAG_LIMIT && !pg_cell_profile_ok())))
 		pg_fail(&pg_cell_enc, (uint64_t)&pg_cell_enc, KPP_PG_CHECKER_CONTEXT);
-	/* A probe the tick hook asked for (its flag set from elsewhere makes
-	 * the PIT's NMIs stop here: their count stands still, which the tick
-	 * hook sees, A95). */
-	if (sealed && probe_asked) {
-		probe_asked = 0;
-		probe_any();
+	if (sealed && asked)
 		return;
-	}
 	if (sealed ? profile == KPP_PG_PROFILE_TEST || pg_entropy() % RECORDS_FAST == 0
 		   : (uint32_t)(t0 * TSC_SCATTER) < (1u << 23))
 		pg_records_check();

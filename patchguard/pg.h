@@ -245,6 +245,7 @@ void pg_rescue_check(void); /* compare, put back and report the rescued entries 
 extern uint64_t pg_rescue_entry;
 volatile uint64_t *pg_window_open(uint64_t frame, uint64_t flags, uint64_t r, uint64_t avoid); /* a verified window onto a frame */
 void pg_window_close(void);
+extern uint64_t pg_window_sets[4]; /* TLB sets the window keeps out of */
 uint32_t pg_rescue_tables(const uint64_t **frames); /* the protected entries' page-table pages */
 uint32_t pg_rescue_records(uint64_t *w);    /* its constant records (3 words) */
 /* procwalk.c */

@@ -255,13 +255,20 @@ NORETURN void pg_rescued(uint64_t addr) { pg_fail(&rescue, addr, KPP_PG_PAGE_TAB
 #define WINDOW_BITS 0x07F0000000000E00ull /* 9-11 and 52-58: ignored by the walk */
 static uint32_t win_a, win_b;
 
+/* The TLB sets (kppemu's: 256, by the page number's low bits) of the
+ * pages the NMI compares (nmi.c sets them at arming): a window in one of
+ * them drops a split of that page before its turn comes. */
+uint64_t pg_window_sets[4];
+
 static uint32_t window_slot(uint64_t r, uint64_t avoid, uint32_t other)
 {
 	uint32_t first = rescue.pt_used, s = first + (uint32_t)(r % (512 - first));
 	/* Not the TLB set of avoid (the address compared with the window: a
-	 * translation of the same set would drop it), nor the other slot. */
+	 * translation of the same set would drop it), nor of another page
+	 * compared, nor the other slot. */
 	for (uint32_t n = 0; n < 512; n++) {
-		if (s != other && (((rescue.va >> 12) + s) & 255) != ((avoid >> 12) & 255))
+		uint32_t set = ((rescue.va >> 12) + s) & 255;
+		if (s != other && set != ((avoid >> 12) & 255) && !(pg_window_sets[set / 64] >> (set % 64) & 1))
 			break;
 		s = s + 1 < 512 ? s + 1 : first;
 	}
@@ -274,8 +281,10 @@ volatile uint64_t *pg_window_open(uint64_t frame, uint64_t flags, uint64_t r, ui
 {
 	if (!pg_rescue_entry || rescue.pt_used + 2 > 512)
 		return NULL;
-	uint32_t a = window_slot(r, avoid, 512), b = window_slot(pg_mix64(r), avoid, a);
-	uint64_t pt_pa = virt_to_phys(rescue.pt), x = pg_mix64(r ^ PG_GOLDEN);
+	/* r is fresh entropy, already mixed: its bits pick both slots and
+	 * the random bits of both entries. */
+	uint32_t a = window_slot(r, avoid, 512), b = window_slot(r >> 21, avoid, a);
+	uint64_t pt_pa = (uint64_t)rescue.pt - KPP_DIRECT_MAP_BASE, x = r ^ r >> 29;
 	uint64_t ea = pt_pa | PTE_P | nx() | (x & WINDOW_BITS);
 	uint64_t eb = (frame & PTE_ADDR) | PTE_P | (flags & PTE_W) | nx() | ((x >> 3) & WINDOW_BITS);
 	volatile uint64_t *pt = rescue.pt;

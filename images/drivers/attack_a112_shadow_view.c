@@ -69,13 +69,14 @@ status_t driver_entry(struct driver_object *drv)
 	if (two)
 		fill((uint64_t *)t2, *pde2, pt_pa, pa_of(pt_copy), pd_pa, pa_of(pd_copy));
 	/* The real tables: the text page writable, the regions through the
-	 * driver's tables (the page directory last: its region may hold it). */
+	 * driver's tables (the page directory's own region last: its view is
+	 * the copy after that). */
 	*pte |= A_PTE_W;
 	uint64_t e1 = pa_of(t1) | A_PTE_P | A_PTE_W | (1ull << 5) | A_PTE_NX;
 	uint64_t e2 = pa_of(t2) | A_PTE_P | A_PTE_W | (1ull << 5) | A_PTE_NX;
+	*pde1 = e1;
 	if (two)
 		*pde2 = e2;
-	*pde1 = e1;
 	uint64_t cr4;
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 & ~(1ull << 7)) : "memory");

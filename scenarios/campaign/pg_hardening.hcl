@@ -791,3 +791,29 @@ scenario "a112_shadow_view_fast_seeds" {
   max_time    = "20s"
   within      = "16s"
 }
+
+scenario "a113_ret_gadget_seeds" {
+  from  = "../a113_ret_gadget.hcl#a113_ret_gadget"
+  seeds = "1..20"
+}
+
+scenario "a113_ret_gadget_fast_seeds" {
+  from     = "../a113_ret_gadget.hcl#a113_ret_gadget"
+  seeds    = "1..20"
+  append   = "pg.profile=fast"
+  max_time = "30s"
+  within   = "16s"
+}
+
+scenario "a114_process_half_seeds" {
+  from  = "../a114_process_half.hcl#a114_process_half"
+  seeds = "1..20"
+}
+
+scenario "a114_process_half_fast_seeds" {
+  from        = "../a114_process_half.hcl#a114_process_half"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "20s"
+  within      = "16s"
+}
