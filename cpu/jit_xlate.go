@@ -67,6 +67,7 @@ var (
 	jopADD, jopOR, jopADC, jopSBB, jopAND, jopSUB, jopXOR, jopCMP = jop("ADD"), jop("OR"), jop("ADC"), jop("SBB"), jop("AND"), jop("SUB"), jop("XOR"), jop("CMP")
 	jopTEST, jopINC, jopDEC, jopNEG, jopNOT                       = jop("TEST"), jop("INC"), jop("DEC"), jop("NEG"), jop("NOT")
 	jopPUSH, jopPOP, jopCALL, jopRET, jopJMP                      = jop("PUSH"), jop("POP"), jop("CALL"), jop("RET"), jop("JMP")
+	jopLEAVE                                                      = jop("LEAVE")
 	jopSHL, jopSHR, jopSAR, jopROL, jopROR, jopIMUL               = jop("SHL"), jop("SHR"), jop("SAR"), jop("ROL"), jop("ROR"), jop("IMUL")
 	jopJcc, jopSETcc, jopCMOVcc                                   = ccOps("J"), ccOps("SET"), ccOps("CMOV")
 )
@@ -1072,6 +1073,8 @@ func (x *xlator) insn(u *uop) bool {
 		return x.push(u)
 	case u.op == jopPOP:
 		return x.pop(u)
+	case u.op == jopLEAVE:
+		return x.leave(u)
 	case u.op == jopJMP && u.kind[0] == kRel:
 		return x.jmp(u)
 	case u.op == jopCALL && u.kind[0] == kRel:
@@ -1569,6 +1572,22 @@ func (x *xlator) pop(u *uop) bool {
 	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
 	x.storeReg(RSP, 8, jit.RAX)
 	x.storeReg(u.r[0], 8, jit.RCX)
+	return true
+}
+
+// leave translates LEAVE in 64-bit mode: RBP popped from where it points, RSP above it
+// (nothing changes when the read leaves for the interpreter).
+func (x *xlator) leave(u *uop) bool {
+	a := x.a
+	if u.osize != 8 {
+		return false
+	}
+	x.loadReg(jit.RAX, RBP, 8)
+	x.probe(mmu.Read, 8, jit.RSI)
+	a.Load(8, jit.RCX, jit.M(jit.RSI, 0))
+	a.Lea(8, jit.RAX, jit.M(jit.RAX, 8))
+	x.storeReg(RSP, 8, jit.RAX)
+	x.storeReg(RBP, 8, jit.RCX)
 	return true
 }
 
