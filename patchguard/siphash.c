@@ -38,7 +38,7 @@ uint64_t pg_siphash(const uint64_t key[2], const void *data, size_t len)
 	size_t words = len / 8;
 	for (size_t i = 0; i < words; i++, p += 8) {
 		uint64_t m;
-		memcpy(&m, p, 8);
+		__builtin_memcpy(&m, p, 8); /* inlined: a call per word was 4 instructions more */
 		v3 ^= m;
 		SIPROUND;
 		v0 ^= m;
