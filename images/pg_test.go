@@ -218,6 +218,13 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// copy for it alone), the direct map showing its PML4 as it was.
 		{attack: "attack_a114_process_half", types: []uint64{abi.PGPageTables}, says: "attack_a114: ",
 			cmdline: "autorun=start svc;sleep 20;load attack_a114_process_half 1;sleep 3000;poweroff"},
+		// The kernel's flags about the processor's protections (trap
+		// entry's CLAC, the threads' FPU state) and a listed driver's
+		// read-only data: hashed regions since A100 and A101.
+		{attack: "attack_a100_cpu_flags smap", types: []uint64{abi.PGGenericData}, says: "attack_a100: "},
+		{attack: "attack_a100_cpu_flags fxsr", types: []uint64{abi.PGGenericData}, says: "attack_a100: "},
+		{attack: "attack_a101_driver_rodata", types: []uint64{abi.PGFunction}, says: "attack_a101: ",
+			cmdline: "autorun=load vendor_sample;load attack_a101_driver_rodata;sleep 3000;poweroff"},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

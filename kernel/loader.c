@@ -489,9 +489,10 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 	for (uint64_t va = c->group_base[GROUP_TEXT]; va < c->group_base[GROUP_DATA]; va += PAGE_SIZE)
 		vm_protect(va, VM_READ);
 
-	/* The text pages, whole (the slack past the section's end too), as
-	 * relocated: PatchGuard hashes them from now on (A93). */
-	uint64_t text_lo = c->group_base[GROUP_TEXT], text_hi = c->group_base[GROUP_RODATA];
+	/* The text pages, whole (the slack past the section's end too), and
+	 * the read-only data pages after them, as relocated: PatchGuard
+	 * hashes them from now on (A93, A101). */
+	uint64_t text_lo = c->group_base[GROUP_TEXT], text_hi = c->group_base[GROUP_DATA];
 	m = pool_alloc(sizeof *m, MODULE_TAG);
 	if (!m) {
 		fail(c, KPP_REFUSE_NO_MEMORY, "module record");
@@ -635,7 +636,7 @@ static status_t unload_locked(const char *name)
 	module_table[m->slot] = NULL;
 	uint64_t base = m->base;
 	vendorapi_module_gone(m->base, m->pages * PAGE_SIZE);
-	pg_module_text(m->text, m->rodata, false);
+	pg_module_text(m->text, m->data, false);
 	vm_release_driver(m->base, m->pages);
 	printk("unload: %s unloaded\n", name);
 	event_post(KPP_EV_MODULE_UNLOADED, &base, 1, name);

@@ -250,21 +250,25 @@ static bool kernel_routine(const struct pg_context *c, uint64_t f)
 	return f == (uint64_t)c->timer_routine || f == (uint64_t)pg_random_dpc || f == (uint64_t)pg.hk_routine;
 }
 
-/* Is a inside a listed module's image (text or data)? */
-static bool in_listed_image(const struct pg_context *c, uint64_t a)
+/* Is a inside a listed module's text pages (a return address just past
+ * the last one included)? Not its data: a driver's data is no-execute, so
+ * a return address there is code run from a page whose PTE was made
+ * executable, which the module's hashed pages do not cover (A101). */
+static bool in_listed_text(const struct pg_context *c, uint64_t a)
 {
 	struct module **table = c->modtable;
 	for (uint32_t i = 0; i < MODULE_TABLE_SIZE; i++) {
 		const struct module *m = table[i];
-		if (m && mapped(m, sizeof *m) && a >= m->base && a - m->base < (uint64_t)m->pages * PAGE_SIZE)
+		if (m && mapped(m, sizeof *m) && a >= m->text && a - m->text <= m->rodata - m->text)
 			return true;
 	}
 	return false;
 }
 
 /* A word that leads into driver code no listed module holds: in the
- * driver area, outside every listed module's image, on a page mapped
- * executable. The loader makes a driver's text executable only once its
+ * driver area, outside every listed module's text pages, on a page
+ * mapped executable (a listed driver's data page made executable is no
+ * text page of it: A101). The loader makes a driver's text executable only once its
  * module is listed, and takes that right away before it unlists one, so
  * no word a legitimate thread holds (a pointer the loader keeps into an
  * image it has not listed yet, a stale word of an unloaded driver, whose
@@ -272,7 +276,7 @@ static bool in_listed_image(const struct pg_context *c, uint64_t a)
  * do not either. */
 static bool hidden_code(const struct pg_context *c, uint64_t a)
 {
-	if (a - KPP_DRIVER_AREA_BASE >= KPP_DRIVER_AREA_SIZE || in_listed_image(c, a))
+	if (a - KPP_DRIVER_AREA_BASE >= KPP_DRIVER_AREA_SIZE || in_listed_text(c, a))
 		return false;
 	uint64_t pte = vm_pte(a);
 	return (pte & PTE_P) && !(pte & PTE_NX);

@@ -1,4 +1,4 @@
-/* Loaded drivers' text (A93), sealed at load. Driver text is write-
+/* Loaded drivers' text (A93) and read-only data (A101), sealed at load. Driver text is write-
  * protected like the kernel's, but nothing compared it: code written
  * (CR0.WP off) into the unused end of a listed driver's last text page
  * runs with every return address inside a listed module. Every text page
@@ -17,7 +17,7 @@
 #include "pg.h"
 
 #define PAGE 4096ull
-#define MODTEXT_PAGES 256 /* text pages of all loaded drivers together */
+#define MODTEXT_PAGES 384 /* text and read-only data pages of all loaded drivers together */
 
 struct pg_modtext {
 	uint64_t n; /* entries in use, at the front */
@@ -32,6 +32,19 @@ static uint64_t table_hash(const struct pg_context *c, const struct pg_modtext *
 {
 	uint64_t n = t->n <= MODTEXT_PAGES ? t->n : MODTEXT_PAGES;
 	return pg_siphash(c->key, t, sizeof t->n + n * sizeof t->e[0]) ^ t->n;
+}
+
+/* The table as sealed: its hash, and every entry past those in use zero
+ * (a region announces all of it: a bit flipped there was never seen, A23;
+ * cheaper than hashing 6 KiB). */
+static bool table_ok(const struct pg_context *c, const struct pg_region *r, const struct pg_modtext *t)
+{
+	if (t->n > MODTEXT_PAGES || table_hash(c, t) != r->expect)
+		return false;
+	uint64_t z = 0;
+	for (uint64_t i = t->n; i < MODTEXT_PAGES; i++)
+		z |= t->e[i].va | t->e[i].hash;
+	return !z;
 }
 
 static uint64_t page_hash(const struct pg_context *c, uint64_t va)
@@ -54,9 +67,10 @@ static bool add_pages(const struct pg_context *c, struct pg_modtext *t, uint64_t
 static void remove_pages(struct pg_modtext *t, uint64_t lo, uint64_t hi)
 {
 	for (uint64_t i = 0; i < t->n && t->n <= MODTEXT_PAGES;) {
-		if (t->e[i].va >= (lo & ~(PAGE - 1)) && t->e[i].va < hi)
+		if (t->e[i].va >= (lo & ~(PAGE - 1)) && t->e[i].va < hi) {
 			t->e[i] = t->e[--t->n];
-		else
+			t->e[t->n].va = t->e[t->n].hash = 0;
+		} else
 			i++;
 	}
 }
@@ -66,11 +80,11 @@ static void remove_pages(struct pg_modtext *t, uint64_t lo, uint64_t hi)
 void pg_modtext_arm(const struct pg_context *c, struct pg_region *r)
 {
 	struct pg_modtext *t = &tables[c->id & 1];
-	t->n = 0;
+	__builtin_memset(t, 0, sizeof *t);
 	r->base = (uint64_t)t;
 	r->size = sizeof *t;
 	for (const struct module *m = module_list; m; m = m->next)
-		if (!add_pages(c, t, m->text, m->rodata))
+		if (!add_pages(c, t, m->text, m->data))
 			break;
 }
 
@@ -83,7 +97,7 @@ bool pg_check_modtext(const struct pg_context *c, const struct pg_region *r, uin
 {
 	const struct pg_modtext *t = (const struct pg_modtext *)r->base;
 	*addr = r->base;
-	if (t->n > MODTEXT_PAGES || table_hash(c, t) != r->expect)
+	if (!table_ok(c, r, t))
 		return true;
 	for (uint64_t i = 0; i < t->n; i++) {
 		uint64_t va = t->e[i].va;
@@ -111,7 +125,7 @@ bool pg_module_text(uint64_t lo, uint64_t hi, bool add)
 			if (r->check != PG_CHECK_MODTEXT)
 				continue;
 			struct pg_modtext *t = (struct pg_modtext *)r->base;
-			if (t->n > MODTEXT_PAGES || table_hash(c, t) != r->expect)
+			if (!table_ok(c, r, t))
 				pg_detect(c, r, r->base, r->type);
 			remove_pages(t, lo, hi);
 			if (add)

@@ -50,7 +50,8 @@
  * grants are left out: the kernel changes them and re-seals them in two
  * steps that an NMI can fall between. The NMI costs a few dozen
  * instructions when nothing is due. In the windows profile it also runs
- * the PIT watchdog's checks on every sixteenth NMI (watchdog.c). */
+ * the PIT watchdog's checks, and does all of the above, on about one NMI in
+ * 16 (drawn from the TSC: nmi_weight below; watchdog.c). */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
 #include <kpp/kernel.h>
@@ -108,6 +109,16 @@ static bool nmi_due, nmi_on, nmi_dead, nmi_watch;
 #define TICK_SCATTER 0x9E3779B9u
 #define PROFILE_TAG_LIMIT (1u << 27)
 static uint64_t nmi_tag;
+/* In windows (the watchdog's checks ride on the NMI), whose budget is a
+ * hundred times smaller, the NMI's work runs on about one NMI in
+ * WATCH_NMIS, drawn from the TSC it reads as the records' compare is (the
+ * same scatter: every NMI that compares the records does its work); the
+ * others record the heartbeat, run a probe the tick hook asked for, and
+ * return (about 15 instructions instead of 90). nmi_weight: the NMIs one
+ * that does its work stands for (WATCH_NMIS in windows, else 1), among the
+ * constant records. */
+#define NMI_WORK_LIMIT (1u << 28) /* t0 * TSC_SCATTER below this: 1 in 16 */
+static uint32_t nmi_weight = 1;
 
 static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
 {
@@ -205,7 +216,7 @@ uint64_t pg_nmi_progress(void)
 
 uint32_t pg_nmi_records(uint64_t *w)
 {
-	w[0] = nmi_idle_limit | (uint64_t)nmi_on << 32 | (uint64_t)nmi_watch << 33;
+	w[0] = nmi_idle_limit | (uint64_t)nmi_on << 32 | (uint64_t)nmi_watch << 33 | (uint64_t)nmi_weight << 40;
 	w[1] = probe_per;
 	w[2] = probe_mask;
 	w[3] = nmi_stride;
@@ -462,8 +473,9 @@ static __attribute__((noinline)) void probe_any(void)
 	if (pg.hold || pg.stopping)
 		return;
 	uint64_t r = pg_entropy();
-	/* One data page drawn in fast; every one in test (no budget there,
-	 * and its bound is 150 ms). Before the instruction-fetch probe, whose
+	/* One data page drawn in fast (none in windows: a page's compare is
+	 * some 3,000 instructions); every one in test (no budget there, and
+	 * its bound is 150 ms). Before the instruction-fetch probe, whose
 	 * walks and reads could take the TLB set of a split data page: a
 	 * split dropped before it is compared is not seen. */
 	const uint64_t *tables;
@@ -471,7 +483,7 @@ static __attribute__((noinline)) void probe_any(void)
 	if (pg.profile == KPP_PG_PROFILE_TEST)
 		for (uint64_t i = 0; i < pages; i++)
 			probe_data(i, pg_mix64(r + i));
-	else if (pages)
+	else if (pages && nmi_weight == 1)
 		probe_data(pg_mix64(r ^ PG_GOLDEN) % pages, pg_mix64(r + 1));
 	probe_at(r % probe.pages, pg_mix64(r));
 }
@@ -500,11 +512,39 @@ static void nmi_check(void)
 		pg_close(0, c);
 }
 
+static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0);
+
+static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uint64_t now, uint32_t t0);
+
+/* The tick count read through the kernel's constant pointer: no call, so
+ * the NMIs that do no work save no register. */
 void pg_nmi(const struct trap_frame *tf)
 {
-	uint64_t now = ticks();
+	uint64_t now = *tick_counter;
 	pg.nmi_beat = now;
 	uint32_t t0 = pg_rdtsc32();
+	if (nmi_weight > 1 && !probe_asked && (uint32_t)(t0 * TSC_SCATTER) >= NMI_WORK_LIMIT)
+		return;
+	nmi_asked(tf, now, t0);
+}
+
+/* windows: a probe the tick hook asked for (A97; a flag set from elsewhere
+ * only makes every NMI probe), then the work on one NMI in WATCH_NMIS. */
+static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uint64_t now, uint32_t t0)
+{
+	if (nmi_weight > 1) {
+		if (probe_asked) {
+			probe_asked = 0;
+			probe_any();
+		}
+		if ((uint32_t)(t0 * TSC_SCATTER) >= NMI_WORK_LIMIT)
+			return;
+	}
+	nmi_work(tf, now, t0);
+}
+
+static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0)
+{
 	/* No flag decides whether this runs: an NMI comes only once
 	 * PatchGuard has routed it (pg_nmi_route, last at arming). The
 	 * records first, so a cleared "on" or a changed limit is seen here. */
@@ -560,7 +600,7 @@ void pg_nmi(const struct trap_frame *tf)
 		}
 	if (moved)
 		nmi_idle = 0;
-	else if (++nmi_idle >= nmi_idle_limit)
+	else if ((nmi_idle += nmi_weight) >= nmi_idle_limit)
 		nmi_due = true;
 	bool frozen = now == nmi_tick;
 	if (!frozen) {
@@ -581,7 +621,7 @@ void pg_nmi(const struct trap_frame *tf)
 	 * what they read or its stop path runs: the next NMI does them. */
 	if (nmi_watch) {
 		pg.wd_beat = now;
-		if (!(nmi_count & (WATCH_NMIS - 1)) && !pg.hold && !pg.stopping)
+		if (!pg.hold && !pg.stopping)
 			pg_watchdog_nmi(now);
 	}
 	if (sealed)
@@ -629,11 +669,13 @@ void pg_nmi_start(void)
 	/* A round: every page once over PROBE_ROUND_* NMIs; in windows one page
 	 * on every PROBE_STRIDE_WINDOWS-th NMI. */
 	uint64_t round = pg.profile == KPP_PG_PROFILE_FAST ? PROBE_ROUND_FAST : PROBE_ROUND_TEST;
-	probe_mask = pg.profile == KPP_PG_PROFILE_WINDOWS ? PROBE_STRIDE_WINDOWS - 1 : 0;
+	nmi_watch = pg.ioapic != NULL && pg.wd_on_nmi;
+	nmi_weight = nmi_watch ? WATCH_NMIS : 1;
+	probe_mask = pg.profile == KPP_PG_PROFILE_WINDOWS ? PROBE_STRIDE_WINDOWS / nmi_weight - 1 : 0;
 	probe_per = pg.profile == KPP_PG_PROFILE_WINDOWS ? 1 : (probe.pages + round - 1) / round;
 	probe_nmis = 0;
-	nmi_stride = 0; /* a power of two minus one, up to a 64th of the idle limit */
-	while ((nmi_stride + 1) * 128 <= nmi_idle_limit)
+	nmi_stride = 0; /* a power of two minus one, up to a 64th of the idle limit (in NMIs that work) */
+	while ((nmi_stride + 1) * 128 * nmi_weight <= nmi_idle_limit)
 		nmi_stride = nmi_stride * 2 + 1;
 	nmi_count = 0;
 	nmi_off = 0;

@@ -115,6 +115,15 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	add(&b, (uint64_t)__exports_start, (uint64_t)(__exports_end - __exports_start), KPP_PG_IMPORT_TABLE,
 	    PG_CHECK_HASH, 0);
 
+	/* What the kernel decided at start-up about the processor's
+	 * protections and never changes after: whether trap entry clears
+	 * RFLAGS.AC (smap_enabled: cleared, a trap taken inside copy_user's
+	 * STAC window runs its handler with SMAP off) and the features it
+	 * found (cpu_features: copy_user's STAC/CLAC, the threads' FPU save
+	 * areas) (A100). Written before arming; plain .bss, so hashed here. */
+	add(&b, (uint64_t)&cpu_features, sizeof cpu_features, KPP_PG_GENERIC_DATA, PG_CHECK_HASH, 0);
+	add(&b, (uint64_t)&smap_enabled, sizeof smap_enabled, KPP_PG_GENERIC_DATA, PG_CHECK_HASH, 0);
+
 	/* The bug-check and debug-trap routine pointers. */
 	add(&b, (uint64_t)&debug_routines, sizeof debug_routines, KPP_PG_DEBUG_ROUTINE, PG_CHECK_POINTERS, 0);
 

@@ -108,9 +108,10 @@ static uint64_t phase_tick, phase_tag;
  * hundred times smaller: twice the time to 6 misses of 32). */
 static uint64_t phase_mask;
 /* The ticks that ask the NMI for a probe (nmi.c): one in probe_tick_mask + 1
- * drawn (~0: none, the windows profile). Among the constant records. */
+ * drawn (~0: none, before arming). Among the constant records. */
 #define PROBE_TICKS_FAST 7
 #define PROBE_TICKS_TEST 0
+#define PROBE_TICKS_WINDOWS 127 /* every tick draws (the full checks' ticks are known) */
 static uint64_t probe_tick_mask = ~0ull;
 
 static uint64_t phase_state_tag(void)
@@ -371,8 +372,20 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		 * a reload made larger: the watchdog and the NMI slowed. */
 		if ((status & PIT_STATUS_SETUP) != PIT_SETUP_WATCHDOG || (count ? count : 0x10000) > pg.pit_count)
 			pg_fail(&pg.wd_beat, PIT_CH0, KPP_PG_LOCAL_APIC);
-		if (now > pg.wd_beat + WATCHDOG_MAX_TICKS)
+		if (!wd_nmi && now > pg.wd_beat + WATCHDOG_MAX_TICKS)
 			pg_fail(&pg.wd_beat, (uint64_t)&pg.wd_beat, KPP_PG_CHECKER_CONTEXT);
+	}
+	/* windows: the NMI's I/O APIC entry, which only the NMI's own checks
+	 * compared, so that masking it (and keeping the plain heartbeat
+	 * fresh) silenced the NMI, the watchdog riding on it and the probe
+	 * for good (A95; the running counts are not sealed there). Held, so
+	 * no NMI uses the register window meanwhile. */
+	if (wd_nmi && nmi_armed) {
+		pg.hold++;
+		bool ok = pg_ioapic_ok();
+		pg.hold--;
+		if (!ok)
+			pg_fail(&pg.ioapic_lo, PG_IOAPIC_NMI_REG, KPP_PG_LOCAL_APIC);
 	}
 	/* The NMI watchdog's heartbeat: its redirection entry, the NMI gate
 	 * and its stack are checked elsewhere, this sees it stopped any way. */
@@ -404,13 +417,30 @@ static __attribute__((noinline)) void tick_odd(uint64_t now)
 	tick_full(now);
 }
 
-/* Every tick: a dozen instructions on the ticks without full checks (not
- * counted by the telemetry: measuring them would double them). */
+/* A draw from fresh entropy for the ticks without full checks (windows). */
+static inline uint32_t tick_draw(void)
+{
+	if (pg.rdrand) {
+		uint32_t v; /* 0 when RDRAND has nothing: a probe asked, no harm */
+		__asm__ volatile("rdrand %0" : "=r"(v)::"cc");
+		return v;
+	}
+	return (uint32_t)pg_entropy();
+}
+
+/* Every tick: a dozen instructions on the ticks without full checks, which
+ * only windows has (not counted by the telemetry: measuring them would
+ * double them). "live" cleared is seen by the next full check. These ticks
+ * too draw whether to ask for a probe (A97): an attacker knows which ticks
+ * run the full checks and would drop its split before those alone. */
 void pg_tick(uint64_t now)
 {
-	if (pg.live && now == pg.tick_seen + 1 && (now & stride)) {
+	if (now == pg.tick_seen + 1 && (now & stride)) {
 		pg.tick_tsc = pg_rdtsc32();
 		pg.tick_seen = now;
+		if (tick_draw() & probe_tick_mask)
+			return;
+		pg_probe_request();
 		return;
 	}
 	tick_odd(now);
@@ -431,7 +461,7 @@ void pg_tick_start(void)
 	phase_mask = pg.profile == KPP_PG_PROFILE_WINDOWS ? stride * 2 + 1 : stride;
 	probe_tick_mask = pg.profile == KPP_PG_PROFILE_FAST   ? PROBE_TICKS_FAST
 			  : pg.profile == KPP_PG_PROFILE_TEST ? PROBE_TICKS_TEST
-							      : ~0ull;
+							      : PROBE_TICKS_WINDOWS;
 	pass_mask = stride;
 	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;

@@ -25,11 +25,12 @@
  * timer base (a 1 GHz bus: kppemu, QEMU), else the window is off.
  *
  * In the windows profile the same checks ride on the NMI watchdog (nmi.c)
- * instead, on every sixteenth NMI: the PIT edge then costs one interrupt, not
+ * instead, on about one NMI in 16: the PIT edge then costs one interrupt, not
  * two, and IRQ 0 stays masked at the PIC. The NMI may interrupt anything:
  * it skips the checks while PatchGuard is changing a context (the next
  * NMI runs them), and the I/O APIC's register window has no other user
- * after arming. */
+ * after arming but the tick hook's compare of the NMI's entry, which holds
+ * the NMI off (tick.c, A95). */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
 #include <kpp/mm.h>
@@ -192,7 +193,8 @@ static void watch_counts(uint64_t now)
 	if (!pg_lapic_ok(&reg))
 		pg_fail(&pg.lapic, reg, KPP_PG_LOCAL_APIC);
 	/* The same PIT edge as NMI: masked or re-routed, no NMI comes. Only
-	 * here (interrupts off) is the I/O APIC's register window used. */
+	 * here (interrupts off) and in the tick hook (windows, the NMI held
+	 * off) is the I/O APIC's register window used. */
 	if (pg.nmi_armed && !pg_ioapic_ok())
 		pg_fail(&pg.ioapic_lo, PG_IOAPIC_NMI_REG, KPP_PG_LOCAL_APIC);
 	if (pg.vec_table[KPP_VEC_APIC_TIMER] != pg.tick_handler || pg.pic_table[0] != pg.wd_handler)

@@ -100,3 +100,33 @@ scenario "a95_silence_nosplit_fast" {
     within      = "2s"
   }
 }
+
+# In the windows profile (bound about 9 minutes), whose running counts are not sealed:
+# the tick hook's full checks (one tick in 16) compare the NMI's I/O APIC entry
+# themselves (0x17), before that only the silenced NMI's own checks did; the probe the
+# tick hook asks for may find the split first (0x111).
+scenario "a95_silence_windows" {
+  description = "A95 in the windows profile"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  requires    = ["driver:attack_a95_silence", "program:svc"]
+
+  step {
+    at    = "100ms"
+    start = "svc"
+  }
+  step {
+    at     = "200ms"
+    load   = "attack_a95_silence"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x17|0x111"
+    within      = "9m"
+  }
+  expect {
+    serial = "attack_a95: both watchdogs silenced, their heartbeats forged on every tick, getpid's text page split"
+  }
+}

@@ -817,3 +817,56 @@ scenario "a114_process_half_fast_seeds" {
   max_time    = "20s"
   within      = "16s"
 }
+
+# pg7: A95 and A97 in the windows profile, A100, A101.
+scenario "a95_silence_windows_seeds" {
+  from  = "../a95_silence.hcl#a95_silence_windows"
+  seeds = "1..20"
+}
+
+scenario "a97_timed_split_windows_seeds" {
+  from        = "../a97_timed_split.hcl#a97_timed_split"
+  description = "A97 in the windows profile"
+  append   = "pg.profile=windows"
+  max_time = "10m"
+  within   = "9m"
+  seeds    = "1..20"
+}
+
+scenario "a100_smap_enabled_seeds" {
+  from  = "../a100_cpu_flags.hcl#a100_smap_enabled"
+  seeds = "1..20"
+}
+
+scenario "a100_fxsr_seeds" {
+  from  = "../a100_cpu_flags.hcl#a100_fxsr"
+  seeds = "1..20"
+}
+
+scenario "a100_smap_copy_seeds" {
+  from  = "../a100_cpu_flags.hcl#a100_smap_copy"
+  seeds = "1..20"
+}
+
+scenario "a100_smap_enabled_fast_seeds" {
+  from        = "../a100_cpu_flags.hcl#a100_smap_enabled"
+  description = "A100 (smap_enabled) in the fast profile"
+  append   = ""
+  max_time = "20s"
+  within   = "16s"
+  seeds    = "1..20"
+}
+
+scenario "a101_driver_rodata_seeds" {
+  from  = "../a101_driver_rodata.hcl#a101_driver_rodata"
+  seeds = "1..20"
+}
+
+scenario "a101_driver_rodata_fast_seeds" {
+  from        = "../a101_driver_rodata.hcl#a101_driver_rodata"
+  description = "A101 in the fast profile"
+  append   = ""
+  max_time = "20s"
+  within   = "16s"
+  seeds    = "1..20"
+}
