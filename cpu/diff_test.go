@@ -114,6 +114,7 @@ type dcase struct {
 	memIgn []memRange // memory whose contents are undefined or model-specific (not compared)
 	bitIgn []memBits  // single bits of memory that are not compared
 	x87Tol x87Tol     // x87 registers compared within a tolerance (transcendental results)
+	xmmTol xmmTol     // single-precision lanes compared within a tolerance (RCP/RSQRT)
 }
 
 // memRange is a range of the shared region, as offsets from native.MemAddr.
@@ -416,6 +417,7 @@ func (g *dgen) newCase() {
 	c.memIgn = c.memIgn[:0]
 	c.bitIgn = c.bitIgn[:0]
 	c.x87Tol = x87Tol{}
+	c.xmmTol = xmmTol{}
 	for i := range c.in.GPR {
 		c.in.GPR[i] = g.val(8)
 	}
@@ -614,6 +616,7 @@ func compareDiff(dc *dcase, nat, emu *native.State, res emuResult) string {
 		fmt.Fprintf(&b, "  RFLAGS: host %s emu %s (compared: %s; input %s)\n", flagStr(nat.RFLAGS&fm),
 			flagStr(emu.RFLAGS&fm), flagStr(fm), flagStr(dc.in.RFLAGS&(flagsArith|FlagDF)))
 	}
+	dc.xmmTol.apply(nat, emu)
 	for i := range nat.XMM {
 		if nat.XMM[i] != emu.XMM[i] {
 			fmt.Fprintf(&b, "  XMM%d: host %016x_%016x emu %016x_%016x (input %016x_%016x)\n", i,

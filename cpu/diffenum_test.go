@@ -621,6 +621,7 @@ func (g *dgen) genEnum(f *encTemplate) {
 			continue
 		}
 		if ok && k == f.key && !writesRSP(b) {
+			g.sseReg = in.reg
 			g.emit(in, addr)
 			break
 		}
@@ -634,9 +635,16 @@ func (g *dgen) genEnum(f *encTemplate) {
 			if plusReg(p.op) {
 				in.opReg = int8(p.op[len(p.op)-1] & 7)
 			}
+			g.sseReg = in.reg
 			g.emit(in, addr)
 			break
 		}
+	}
+	switch f.mnem {
+	case "RCPSS", "RSQRTSS":
+		g.c.xmmTol = xmmTol{reg: g.sseReg & 15, lanes: 1}
+	case "RCPPS", "RSQRTPS":
+		g.c.xmmTol = xmmTol{reg: g.sseReg & 15, lanes: 15}
 	}
 	g.c.flags = flagsArith &^ enumUndefined(f.mnem)
 	// Registers named by the instruction get edge-biased values of their width.

@@ -217,6 +217,7 @@ func (g *dgen) genSSE(s sseSpec) (rm rmOperand, addr uint64) {
 	if s.imm != nil {
 		in.imm = []byte{s.imm(g)}
 	}
+	g.sseReg = in.reg
 	g.emit(in, addr)
 	return in.rm, addr
 }
@@ -368,6 +369,28 @@ func sseForms() []dform {
 		add(mn, mn, 8, sseSpec{mand: sh.mand, op: x(0xC2), elem: sh.elem, digit: -1, memSz: sh.memSz, align: sh.align, mem: 2,
 			imm: func(g *dgen) byte { return byte(g.n(8)) }})
 	}
+	// RCP and RSQRT: approximations whose precision each implementation chooses (the SDM
+	// bounds the relative error by 1.5*2^-12): the destination's single-precision lanes are
+	// compared within that bound on both sides (xmmTol), the other lanes exactly.
+	for _, o := range []struct {
+		name string
+		op   byte
+	}{{"RCP", 0x53}, {"RSQRT", 0x52}} {
+		for _, sh := range shapes {
+			if sh.elem != ePS {
+				continue
+			}
+			s := sseSpec{mand: sh.mand, op: x(o.op), elem: ePS, digit: -1, memSz: sh.memSz, align: sh.align, mem: 2}
+			lanes := uint8(15)
+			if sh.suf == "SS" {
+				lanes = 1
+			}
+			fs = append(fs, dform{name: o.name + sh.suf, mnem: o.name + sh.suf, weight: 6, blocks: true, gen: func(g *dgen) {
+				g.genSSE(s)
+				g.c.xmmTol = xmmTol{reg: g.sseReg, lanes: lanes}
+			}})
+		}
+	}
 	// COMIS/UCOMIS set ZF/PF/CF and clear OF/SF/AF: all compared.
 	add("UCOMISS", "UCOMISS", 6, sseSpec{op: x(0x2E), elem: ePS, digit: -1, memSz: 4, mem: 2})
 	add("COMISS", "COMISS", 6, sseSpec{op: x(0x2F), elem: ePS, digit: -1, memSz: 4, mem: 2})
@@ -442,4 +465,45 @@ func sseForms() []dform {
 		g.emit(insn{pfx: p, op: x(0xAE), modrm: true, reg: 3, rm: g.memAt(addr, a32), opReg: -1}, addr)
 	}})
 	return fs
+}
+
+// xmmTol marks the single-precision lanes of one XMM register that hold approximations.
+type xmmTol struct {
+	reg   uint8
+	lanes uint8 // bit i: lane i (0 = none)
+}
+
+// apply accepts the emulator's lanes that are within the approximation bound of the host's
+// (copying the host's bits).
+func (t xmmTol) apply(nat, emu *native.State) {
+	for i := 0; i < 4; i++ {
+		if t.lanes&(1<<i) == 0 {
+			continue
+		}
+		q, sh := i/2, uint(i%2)*32
+		h := uint32(nat.XMM[t.reg][q] >> sh)
+		e := uint32(emu.XMM[t.reg][q] >> sh)
+		if approxClose(h, e) {
+			emu.XMM[t.reg][q] = emu.XMM[t.reg][q]&^(0xFFFFFFFF<<sh) | uint64(h)<<sh
+		}
+	}
+}
+
+// approxClose reports whether two approximations of one value agree: the same bits, or
+// finite values of one sign within 2*1.5*2^-12 of each other relative to the larger,
+// or two values of one sign at the edge of the normal range (one may have been flushed
+// to zero).
+func approxClose(h, e uint32) bool {
+	if h == e {
+		return true
+	}
+	if (h^e)&f32Sign != 0 || h&f32Exp == f32Exp || e&f32Exp == f32Exp {
+		return false
+	}
+	x := math.Abs(float64(math.Float32frombits(h)))
+	y := math.Abs(float64(math.Float32frombits(e)))
+	if max(x, y) <= 0x1p-125 {
+		return true
+	}
+	return math.Abs(x-y) <= 3*0x1p-13*max(x, y)
 }

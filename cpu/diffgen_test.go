@@ -17,6 +17,7 @@ type dgen struct {
 	spFree bool   // RSP may serve as a base register (the snippet does not use the stack)
 	mnem   string // x86asm mnemonic of this case's instruction when it differs from the form's
 	prod   string // chains: the producer form
+	sseReg uint8  // ModRM.reg of the last genSSE instruction
 }
 
 func (g *dgen) n(k int) int { return g.r.IntN(k) }

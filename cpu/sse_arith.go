@@ -221,3 +221,48 @@ func comis(c *CPU, u *uop) *Fault {
 	c.setFlagsBits(fl, flagsArith)
 	return nil
 }
+
+// RCPSS/RCPPS and RSQRTSS/RSQRTPS return approximations (relative error at most
+// 1.5*2^-12, the precision of the result left to the implementation). Ours is the
+// correctly rounded value (round to nearest, whatever MXCSR.RC says), with the special
+// cases of the SDM: no exception flag is ever raised, a denormal source counts as zero of
+// its sign, a result too small to be normal is a zero of the source's sign, 1/(+-0) is
+// +-infinity, 1/sqrt of a negative non-zero (infinity included) is the QNaN indefinite,
+// 1/sqrt(-0) is -infinity, and a NaN comes back quieted.
+func init() {
+	register("RCPSS", xlateFP(fpSS(approxElem(rcp32)), 4, false))
+	register("RCPPS", xlateFP(fpPS(approxElem(rcp32)), 16, false))
+	register("RSQRTSS", xlateFP(fpSS(approxElem(rsqrt32)), 4, false))
+	register("RSQRTPS", xlateFP(fpPS(approxElem(rsqrt32)), 16, false))
+}
+
+func approxElem(f func(uint32) uint32) elem32 {
+	return func(_ uint32, _, b uint32, _ uint8) (uint32, uint32) { return f(b), 0 }
+}
+
+// approx32 rounds the reciprocal (of the square root when sqrt) of single-precision a.
+func approx32(a uint32, sqrt bool) uint32 {
+	sign := a & f32Sign
+	switch {
+	case isNaN32(a):
+		return a | f32Quiet
+	case a&f32Exp == 0: // zero or denormal
+		return sign | f32Exp
+	case sqrt && sign != 0:
+		return f32QNaN
+	case a&^f32Sign == f32Exp:
+		return sign
+	}
+	x := float64(math.Float32frombits(a))
+	if sqrt {
+		x = math.Sqrt(x)
+	}
+	r := math.Float32bits(float32(1 / x))
+	if r&f32Exp == 0 {
+		return sign
+	}
+	return r
+}
+
+func rcp32(a uint32) uint32   { return approx32(a, false) }
+func rsqrt32(a uint32) uint32 { return approx32(a, true) }
