@@ -195,6 +195,7 @@ type Result struct {
 	BInstr   uint64        // estimated from kppemu's counts, as QInstr
 	BWall    time.Duration // Bochs time of the workload
 	BMIPS    float64
+	BochsErr string // why Bochs has no numbers for this workload (a boot that failed there)
 }
 
 // BochsRatio is kppemu's speed as a fraction of Bochs's (0 without Bochs).
@@ -536,7 +537,10 @@ func Run(o Options) ([]Result, error) {
 	// the workload is a whole boot (its rounds are fixed).
 	bochs := func(r *Result, cmdline func(uint64) string, instrAt func(uint64) uint64, base time.Duration) {
 		begin("bochs " + r.Workload.Name)
-		fail := func(err error) { progress("bochs %s: not measured: %v", r.Workload.Name, err) }
+		fail := func(err error) {
+			r.BochsErr = err.Error()
+			progress("bochs %s: not measured: %v", r.Workload.Name, err)
+		}
 		boot := func(n uint64, runs int) ([]time.Duration, Boot, error) {
 			iso, err := bm.iso(cmdline(n))
 			if err != nil {

@@ -25,6 +25,7 @@ type Entry struct {
 	BochsSec     float64 `json:"bochs_seconds,omitempty"`
 	BochsMIPS    float64 `json:"bochs_mips,omitempty"`
 	BochsRatio   float64 `json:"kppemu_per_bochs,omitempty"`
+	BochsError   string  `json:"bochs_error,omitempty"` // Bochs was asked for but has no numbers: why
 }
 
 // Report is the JSON form of a measurement (kppemu bench --json), and the
@@ -59,6 +60,7 @@ func NewReport(o Options, results []Result) Report {
 			e.BochsRounds, e.BochsInstr = x.BRounds, x.BInstr
 			e.BochsSec, e.BochsMIPS, e.BochsRatio = x.BWall.Seconds(), x.BMIPS, x.BochsRatio()
 		}
+		e.BochsError = x.BochsErr
 		r.Entries = append(r.Entries, e)
 	}
 	r.GeoMean.KppemuMIPS, r.GeoMean.QEMUMIPS, r.GeoMean.Ratio = GeoMean(results)

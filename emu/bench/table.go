@@ -111,6 +111,11 @@ func writeText(out io.Writer, o Options, results []Result, width int) {
 		s += " (and on Bochs where it has numbers: n/a is a boot that failed there)"
 	}
 	note(s)
+	for _, r := range results {
+		if r.BochsErr != "" {
+			note("Bochs " + r.Workload.Name + ": not measured: " + r.BochsErr)
+		}
+	}
 	if bochsCols {
 		note("Bochs boots the same image from a GRUB ISO, its rounds sized to about --bochs-time of work beyond its boot " +
 			"(whole boots run as on kppemu); its instructions are kppemu's count, extrapolated as for QEMU.")

@@ -69,3 +69,21 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full")
 func TestWriteTextError(t *testing.T) {
 	require.EqualError(t, WriteText(failWriter{}, Options{Runs: 1}, tableResults(), 100), "disk full")
 }
+
+// A workload Bochs could not run says why, in the table and in the JSON report.
+func TestBochsFailureReported(t *testing.T) {
+	r := tableResults()
+	r[1].BochsErr = `bochs: no checksum line for crc32`
+	o := Options{Runs: 3, QEMU: true, Bochs: true, CPUTime: true}
+	var b bytes.Buffer
+	require.NoError(t, WriteText(&b, o, r, 100))
+	require.Regexp(t, `(?m)^crc32 .* n/a +n/a +n/a$`, b.String())
+	require.Contains(t, b.String(), "Bochs crc32: not measured: bochs: no checksum line for crc32")
+	require.NotContains(t, b.String(), "Bochs sieve: not measured")
+
+	var j bytes.Buffer
+	require.NoError(t, NewReport(o, r).WriteJSON(&j))
+	rep := j.String()
+	require.Contains(t, rep, `"bochs_error": "bochs: no checksum line for crc32"`)
+	require.Equal(t, 1, strings.Count(rep, `"bochs_error"`))
+}
