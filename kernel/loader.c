@@ -539,8 +539,14 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 
 	status_t st = hook_image_load(name, base, pages * PAGE_SIZE, 0, true);
 	bool blocked = !NT_SUCCESS(st);
-	if (!blocked)
+	if (!blocked) {
+		/* The host learns the image before its entry runs (symbols for
+		 * a bug check or a breakpoint during driver_entry); an entry
+		 * that fails is followed by module-refused. */
+		uint64_t ev[2] = {base, pages * PAGE_SIZE};
+		event_post(KPP_EV_MODULE_LOADED, ev, 2, name);
 		st = ((driver_entry_fn)entry)(&m->drv);
+	}
 	if (!NT_SUCCESS(st)) {
 		/* Its registrations go first: PatchGuard holds each to a listed
 		 * owner. */
@@ -560,8 +566,6 @@ static status_t load_locked(const char *name, const void *image, size_t size, co
 		goto refused;
 	}
 	printk("load: %s loaded at 0x%lx (%lu bytes)\n", name, base, (uint64_t)(pages * PAGE_SIZE));
-	uint64_t ev[2] = {base, pages * PAGE_SIZE};
-	event_post(KPP_EV_MODULE_LOADED, ev, 2, name);
 	return KPP_STATUS_SUCCESS;
 
 refused:

@@ -1,5 +1,4 @@
-/* attack_a100_cpu_flags (A100): the kernel data that decides how it uses
- * the processor's protections, written after boot. Neither was a region:
+/* attack_a100_cpu_flags (A100): kernel flags deciding its use of SMAP and FXSR, rewritten after boot. Neither was a region:
  *  - `smap` clears `smap_enabled`, which the common interrupt entry tests
  *    before its CLAC (found in the entry's first instruction, `testb $1,
  *    smap_enabled(%rip)`, reached from any IDT gate's stub): an interrupt

@@ -1,5 +1,4 @@
-/* attack_a112_shadow_view (A112): a page-table change hidden behind the
- * direct map's view of the page tables. PatchGuard reads every page-table
+/* attack_a112_shadow_view (A112): a page-table change hidden behind a direct-map view of the tables. PatchGuard reads every page-table
  * entry it protects through the direct map, and so does everything else
  * that reads page tables; only the processor's walk reads their frames.
  * This driver sets W in the PTE of the kernel text page holding the

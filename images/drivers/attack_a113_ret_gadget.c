@@ -1,5 +1,4 @@
-/* attack_a113_ret_gadget (A113): a hidden driver's kernel thread whose
- * call chain ends before it reaches the driver. As attack_a73
+/* attack_a113_ret_gadget (A113): a hidden kernel thread whose call chain ends before the driver. As attack_a73
  * (thread_create and thread_sleep_ns from the built image, written into
  * the driver by the scenario with printk's address for the kernel's
  * random base), it starts a kernel thread of the system process on its own

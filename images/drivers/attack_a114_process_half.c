@@ -1,5 +1,4 @@
-/* attack_a114_process_half (A114): a kernel of one process's own, behind
- * the direct map's view of that process's top-level table. Every process's
+/* attack_a114_process_half (A114): a process's own kernel half, behind a direct-map view of its top table. Every process's
  * PML4 holds the kernel's kernel half, which PatchGuard compares entry by
  * entry with the kernel's own, reading both through the direct map. This
  * driver finds the process with the PID given (default 1) in the process
