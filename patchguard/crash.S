@@ -33,3 +33,18 @@ pg_crash:
 	hlt
 	jmp 3b
 	.size pg_crash, . - pg_crash
+
+/* pg_stop_nmi: the NMI gate of the stop path's own IDT (stop.c,
+ * stop_block_nmi). Taken once, from stop_block_nmi's wait, it marks the
+ * NMI taken and goes back to the interrupted instruction without IRET, so
+ * the processor keeps NMIs blocked until it stops: no NMI, whatever its
+ * gate or the code behind it, runs before the stop screen and the event
+ * (A140). Clobbers r11 (the wait names it). */
+	.global pg_stop_nmi
+	.type pg_stop_nmi, @function
+pg_stop_nmi:
+	movb $1, pg_stop_nmi_taken(%rip)
+	movq (%rsp), %r11
+	movq 24(%rsp), %rsp
+	jmpq *%r11
+	.size pg_stop_nmi, . - pg_stop_nmi

@@ -235,6 +235,76 @@ STOP_TEXT static uint64_t stop_clock_ns(const struct pg_context *c)
 	return ns;
 }
 
+/* NMIs blocked for the rest of the stop path (A140). Interrupts are
+ * masked here, but no instruction masks an NMI: one whose IDT gate, or
+ * whose code behind the gate (the kernel's entry, trap_dispatch, the NMI
+ * watchdog), a driver has redirected would otherwise run in the middle
+ * of the stop screen and never return to it. The processor blocks NMIs
+ * from the delivery of one until the next IRET: so an IDT of the stop
+ * path's own (built here, its NMI gate pg_stop_nmi in this section) is
+ * loaded, the local APIC sends this processor an NMI, and pg_stop_nmi
+ * returns to the wait without IRET; the kernel's IDTR is then loaded
+ * again (a fault later on the path still reaches the kernel's stop path
+ * and the last-chance check). When NMIs are blocked already (a detection
+ * inside the NMI), the NMI stays pending and the wait gives up. */
+#define LAPIC_ID 0x20
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define ICR_NMI 0x4400u /* delivery mode NMI, assert, edge, physical, no shorthand */
+#define NMI_WAIT 4096u
+
+volatile uint8_t pg_stop_nmi_taken;
+void pg_stop_nmi(void);
+
+static struct {
+	uint16_t off_lo, sel;
+	uint8_t ist, attr;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __attribute__((packed)) stop_idt[3] __attribute__((aligned(16)));
+
+STOP_TEXT static void stop_block_nmi(volatile uint32_t *apic)
+{
+	if (pg_stop_nmi_taken || !apic || !mapped((uint64_t)apic))
+		return;
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) kernel_idt, own = {sizeof stop_idt - 1, (uint64_t)stop_idt};
+	uint64_t h = (uint64_t)pg_stop_nmi;
+	uint16_t cs;
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	for (int i = 0; i < 2; i++) {
+		stop_idt[i].off_lo = stop_idt[i].sel = stop_idt[i].off_mid = 0;
+		stop_idt[i].ist = stop_idt[i].attr = 0;
+		stop_idt[i].off_hi = stop_idt[i].zero = 0;
+	}
+	stop_idt[2].off_lo = (uint16_t)h;
+	stop_idt[2].sel = cs;
+	stop_idt[2].ist = 0;
+	stop_idt[2].attr = 0x8E; /* present, DPL 0, 64-bit interrupt gate */
+	stop_idt[2].off_mid = (uint16_t)(h >> 16);
+	stop_idt[2].off_hi = (uint32_t)(h >> 32);
+	stop_idt[2].zero = 0;
+	__asm__ volatile("sidt %0" : "=m"(kernel_idt));
+	__asm__ volatile("lidt %0" ::"m"(own) : "memory");
+	apic[LAPIC_ICR_HI / 4] = apic[LAPIC_ID / 4] & 0xFF000000u;
+	uint32_t n = NMI_WAIT;
+	/* The ICR write and the wait in one block: the NMI comes back into
+	 * it, where r11 is free. */
+	__asm__ volatile("movl %[nmi], (%[icr])\n"
+			 "1:\tcmpb $0, pg_stop_nmi_taken(%%rip)\n"
+			 "\tjne 2f\n"
+			 "\tpause\n"
+			 "\tdecl %[n]\n"
+			 "\tjnz 1b\n"
+			 "2:"
+			 : [n] "+r"(n)
+			 : [nmi] "r"(ICR_NMI), [icr] "r"(apic + LAPIC_ICR_LO / 4)
+			 : "r11", "cc", "memory");
+	__asm__ volatile("lidt %0" ::"m"(kernel_idt) : "memory");
+}
+
 /* The stop screen, the event and the exit, with nothing but the ports. */
 STOP_TEXT NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_t p3, uint64_t p4,
 				 const struct trap_frame *tf)
@@ -244,6 +314,7 @@ STOP_TEXT NORETURN void pg_stop(uint32_t code, uint64_t p1, uint64_t p2, uint64_
 			  comma[] STOP_DATA = ",", close[] STOP_DATA = ")\n", stars[] STOP_DATA = "*** ",
 			  nl[] STOP_DATA = "\n", halted[] STOP_DATA = "*** system halted\n";
 	cli();
+	stop_block_nmi(pg.lapic_mmio);
 	uart_reset();
 	uint64_t p[5] = {code, p1, p2, p3, p4};
 	puts_raw(stop);
@@ -298,6 +369,7 @@ STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint
 			  dot[] STOP_DATA = ".", after[] STOP_DATA = " s guest time, after ",
 			  timer[] STOP_DATA = " timer and ", piggy[] STOP_DATA = " piggy-back passes\n";
 	cli();
+	stop_block_nmi(c ? c->lapic_mmio : pg.lapic_mmio);
 	pg.stopping = true; /* the NMI watchdog stands aside */
 	/* A context that failed its own verification has no trustworthy
 	 * pointers: fall back to the routine linked here. */

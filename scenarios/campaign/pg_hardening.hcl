@@ -870,3 +870,19 @@ scenario "a101_driver_rodata_fast_seeds" {
   within   = "16s"
   seeds    = "1..20"
 }
+
+# atk8: A140 onwards (classes 1, 2, 5, 6, 8).
+
+scenario "a140_nmi_stop_seeds" {
+  from  = "../a140_nmi_stop.hcl#a140_nmi_stop"
+  seeds = "1..20"
+}
+
+scenario "a140_nmi_stop_fast_seeds" {
+  from        = "../a140_nmi_stop.hcl#a140_nmi_stop"
+  description = "A140 in the fast profile"
+  append   = "pg.profile=fast"
+  max_time = "20s"
+  within   = "16s"
+  seeds    = "1..20"
+}
