@@ -230,6 +230,11 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// its own, no IRET) before its screen.
 		{attack: "attack_a140_nmi_stop", types: []uint64{abi.PGIDT, abi.PGLocalAPIC, abi.PGCheckerContext},
 			says: "attack_a140: "},
+		// Breakpoints in DR0/DR1 on the kernel's stop and debug-trap
+		// routines, and a read/write breakpoint on the service table:
+		// DR7 is compared, first thing in the tick hook's full checks.
+		{attack: "attack_a115_debug_regs", types: []uint64{abi.PGControlRegister}, says: "attack_a115: "},
+		{attack: "attack_a115_debug_regs watch", types: []uint64{abi.PGControlRegister}, says: "attack_a115: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

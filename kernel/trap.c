@@ -79,6 +79,8 @@ void trap_dispatch(struct trap_frame *tf)
 			usertest_fault(tf);
 		if (tf->cs & 3)
 			process_user_fault(v, tf->error, tf->rip, v == VEC_PF ? read_cr2() : 0);
+		if (v == VEC_DB && !(tf->cs & 3))
+			pg_debug_trap(); /* the kernel sets no breakpoint: reported (A115) */
 		if (v == VEC_BP || v == VEC_DB) {
 			debug_routines.trap(tf); /* returns to resume the trapped code */
 			return;

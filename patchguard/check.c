@@ -86,7 +86,7 @@ static uint64_t read_reg(const struct pg_context *c, const struct pg_region *r)
 {
 	switch (r->check) {
 	case PG_CHECK_MSR: return rdmsr((uint32_t)r->base);
-	case PG_CHECK_CR: return r->base == 0 ? read_cr0() : read_cr4();
+	case PG_CHECK_CR: return r->base == 0 ? read_cr0() : r->base == 4 ? read_cr4() : pg_read_dr7();
 	case PG_CHECK_LAPIC: return c->lapic_read((uint32_t)r->base);
 	}
 	return 0;

@@ -306,9 +306,26 @@ static inline void pg_stop_repair(const struct pg_context *c)
 	pg_bytes_repair(c->stop_data_lo, c->stop_data_hi, c->stop_data);
 }
 
-/* A detection: repair the stop path, then report and stop. */
+/* DR7: the breakpoint enables (L0-G3) and general detect, none of which
+ * the kernel sets (A115: a driver's breakpoint on the stop path or on a
+ * region the passes read changes no byte and no other register). Compared
+ * as a control register (region base 7), by the tick hook's full checks
+ * first of all, and put back to its reset value before any report. */
+#define PG_DR7_OWNED 0x20FFull
+#define PG_DR7_RESET 0x400ull
+static inline uint64_t pg_read_dr7(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+static inline void pg_dr7_off(void) { __asm__ volatile("mov %0, %%dr7" ::"r"(PG_DR7_RESET) : "memory"); }
+
+/* A detection: no breakpoint left on the way, repair the stop path, then
+ * report and stop. */
 #define pg_detect(c, record, addr, type)                                                                   \
 	do {                                                                                               \
+		pg_dr7_off();                                                                              \
 		pg_stop_repair(c);                                                                         \
 		pg_report((c), (record), (addr), (type));                                                  \
 	} while (0)

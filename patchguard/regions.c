@@ -158,6 +158,9 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	 * processor runs (CR0.CD, NW) (A99). */
 	add(&b, 0, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR, CR0_DEFINED);
 	add(&b, 4, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR, ~0ull);
+	/* DR7 (base 7): no breakpoint enabled and no general detect, as the
+	 * kernel leaves it (A115; pg.h). */
+	add(&b, 7, 0, KPP_PG_CONTROL_REGISTER, PG_CHECK_CR, PG_DR7_OWNED);
 
 	/* The local APIC: the tick (LVT timer, initial count, divide), the task
 	 * priority that would hold it off, LINT0 (the PIC's virtual wire, which

@@ -113,6 +113,7 @@ static uint64_t phase_mask;
 #define PROBE_TICKS_TEST 0
 #define PROBE_TICKS_WINDOWS 127 /* every tick draws (the full checks' ticks are known) */
 static uint64_t probe_tick_mask = ~0ull;
+#define DR6_BD (1ull << 13) /* the #DB of a MOV to or from a DR under DR7.GD */
 
 static uint64_t phase_state_tag(void)
 {
@@ -339,9 +340,43 @@ static void check_phase(uint32_t pm, uint32_t count)
 /* The full checks, on one tick in stride_mask + 1 (every tick but in the
  * windows profile, whose overhead budget is a hundred times smaller). Out
  * of line, so that the other ticks pay for no register saves. */
+/* DR7 as found with a breakpoint or general detect on (A115): the record a
+ * detection outside a pass names. */
+static uint64_t dr7_found;
+
+/* DR7's breakpoints and general detect off, as the kernel leaves them:
+ * found on, they are put back off before the report (pg_detect), so no
+ * breakpoint on the stop path fires. */
+static inline void check_dr7(void)
+{
+	uint64_t dr7 = pg_read_dr7();
+	if (dr7 & PG_DR7_OWNED) {
+		dr7_found = dr7;
+		pg_fail(&dr7_found, 7, KPP_PG_CONTROL_REGISTER);
+	}
+}
+
+/* A #DB in kernel mode (trap.c, before the kernel's debug-trap routine):
+ * the kernel sets no breakpoint and no general detect, so a breakpoint or
+ * general detect that fired was someone else's (A115). DR7 goes back to
+ * its reset value first, so the report runs with no breakpoint left. */
+void pg_debug_trap(void)
+{
+	if (!pg.armed)
+		return;
+	uint64_t dr6, dr7 = pg_read_dr7();
+	__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+	pg_dr7_off();
+	if ((dr7 & PG_DR7_OWNED) || (dr6 & DR6_BD)) {
+		dr7_found = dr7;
+		pg_fail(&dr7_found, 7, KPP_PG_CONTROL_REGISTER);
+	}
+}
+
 static __attribute__((noinline)) void tick_full(uint64_t now)
 {
 	uint32_t t0 = pg_rdtsc32();
+	check_dr7();
 	check_timer(now);
 	if (pg.busy) {
 		const struct pg_context *o = pg.open;

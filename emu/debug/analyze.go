@@ -47,7 +47,11 @@ func (s *Session) cmdAnalyze(string) error {
 		case abi.PGKindMSR:
 			s.printf("  Arg3: 0x%016x  the MSR that changed\n", p[3])
 		case abi.PGKindCR:
-			s.printf("  Arg3: 0x%016x  the control register that changed (cr%d)\n", p[3], p[3])
+			reg := "cr"
+			if p[3] == 7 {
+				reg = "dr" // DR7, the breakpoint enables (A115)
+			}
+			s.printf("  Arg3: 0x%016x  the control register that changed (%s%d)\n", p[3], reg, p[3])
 		case abi.PGKindLAPIC:
 			s.printf("  Arg3: 0x%016x  the local-APIC register offset that changed\n", p[3])
 		default:

@@ -72,6 +72,7 @@ var watchedRegs = []watchedReg{
 	msrReg("SYSENTER_CS", 0x174), msrReg("SYSENTER_ESP", 0x175), msrReg("SYSENTER_EIP", 0x176),
 	{"CR0", abi.PGKindCR, 0, func(m *emu.Machine) uint64 { return m.CPU.CR0 }},
 	{"CR4", abi.PGKindCR, 4, func(m *emu.Machine) uint64 { return m.CPU.CR4 }},
+	{"DR7", abi.PGKindCR, 7, func(m *emu.Machine) uint64 { return m.CPU.DR[7] }},
 	lapicReg("LAPIC LVT timer", 0x320), lapicReg("LAPIC spurious vector", 0xF0),
 	{"GDTR base", abi.PGKindDescReg, 0, func(m *emu.Machine) uint64 { return m.CPU.GDTR.Base }},
 	{"GDTR limit", abi.PGKindDescReg, 0, func(m *emu.Machine) uint64 { return uint64(m.CPU.GDTR.Limit) }},

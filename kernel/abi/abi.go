@@ -212,7 +212,7 @@ const (
 const (
 	PGKindMemory    = 0 // base, size: guest-virtual bytes (hashed, validated or compared)
 	PGKindMSR       = 1 // base: MSR index; size 0
-	PGKindCR        = 2 // base: control-register number; size 0
+	PGKindCR        = 2 // base: control-register number (7: DR7); size 0
 	PGKindLAPIC     = 3 // base: local-APIC register offset; size 4
 	PGKindDescReg   = 4 // base: the table the register points at (GDTR/IDTR, TR, LDTR); size 0
 	PGKindCrossWalk = 5 // base: list head address; size 0 (list vs table cross-walk)

@@ -886,3 +886,36 @@ scenario "a140_nmi_stop_fast_seeds" {
   within   = "16s"
   seeds    = "1..20"
 }
+
+# red8: A115 (debug registers).
+scenario "a115_debug_regs_seeds" {
+  from  = "../a115_debug_regs.hcl#a115_debug_regs"
+  seeds = "1..20"
+}
+
+scenario "a115_debug_regs_fast_seeds" {
+  from     = "../a115_debug_regs.hcl#a115_debug_regs"
+  seeds    = "1..20"
+  append   = "pg.profile=fast"
+  max_time = "30s"
+  within   = "16s"
+}
+
+scenario "a115_debug_regs_windows_seeds" {
+  from        = "../a115_debug_regs.hcl#a115_debug_regs"
+  description = "A115 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
+
+scenario "a115_debug_swallow_seeds" {
+  from  = "../a115_debug_regs.hcl#a115_debug_swallow"
+  seeds = "1..20"
+}
+
+scenario "a115_debug_watch_seeds" {
+  from  = "../a115_debug_regs.hcl#a115_debug_watch"
+  seeds = "1..20"
+}

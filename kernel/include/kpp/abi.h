@@ -225,7 +225,7 @@
  */
 #define KPP_PG_KIND_MEMORY 0             /* base, size: guest-virtual bytes (hashed, validated or compared) */
 #define KPP_PG_KIND_MSR 1                /* base: MSR index; size 0 */
-#define KPP_PG_KIND_CR 2                 /* base: control-register number; size 0 */
+#define KPP_PG_KIND_CR 2                 /* base: control-register number (7: DR7); size 0 */
 #define KPP_PG_KIND_LAPIC 3              /* base: local-APIC register offset; size 4 */
 #define KPP_PG_KIND_DESC_REG 4           /* base: the table the register points at (GDTR/IDTR, TR, LDTR); size 0 */
 #define KPP_PG_KIND_CROSS_WALK 5         /* base: list head address; size 0 (list vs table cross-walk) */

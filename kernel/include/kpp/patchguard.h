@@ -34,6 +34,9 @@ void pg_tick(uint64_t now);
  * watchdog that runs while interrupts are masked (patchguard/nmi.c). */
 struct trap_frame;
 void pg_nmi(const struct trap_frame *tf);
+/* A #DB taken in kernel mode (trap.c): a breakpoint the kernel never set,
+ * reported before the kernel's debug-trap routine runs (A115). */
+void pg_debug_trap(void);
 
 /* The kernel's returns to ring 3 (isr.S; sysret: the system call's) call
  * this when the RFLAGS they would restore (at saved) carry what ring 3
