@@ -34,7 +34,7 @@ func benchCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "workload", Usage: "workload `W` to run (repeatable; default: all)"},
 			&cli.Float64Flag{Name: "scale", Value: 1, Usage: "multiply kppemu's rounds per workload by `F`"},
 			&cli.DurationFlag{Name: "qemu-time", Value: 1500 * time.Millisecond, Usage: "QEMU's work per workload `DURATION` (rounds are sized to it)"},
-			&cli.DurationFlag{Name: "bochs-time", Value: 8 * time.Second, Usage: "Bochs's work per workload `DURATION` (rounds are sized to it; its boot alone takes seconds)"},
+			&cli.DurationFlag{Name: "bochs-time", Value: 8 * time.Second, Usage: "Bochs's work per workload `DURATION` (rounds are sized to it; Bochs's boot is not timed)"},
 			&cli.BoolFlag{Name: "cpu-time", Usage: "measure CPU time (user + system) instead of wall time: steadier on a busy host"},
 			&cli.BoolFlag{Name: "quiet", Usage: "no progress bar or progress lines on stderr"},
 			&cli.BoolFlag{Name: "progress", Usage: "show a progress bar even when stderr is not a terminal"},

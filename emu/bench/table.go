@@ -117,8 +117,9 @@ func writeText(out io.Writer, o Options, results []Result, width int) {
 		}
 	}
 	if bochsCols {
-		note("Bochs boots the same image from a GRUB ISO, its rounds sized to about --bochs-time of work beyond its boot " +
-			"(whole boots run as on kppemu); its instructions are kppemu's count, extrapolated as for QEMU.")
+		note("Bochs boots the same image from a GRUB ISO, timed from the shell's first prompt to its power-off " +
+			"(a whole boot from the kernel's first line), not the firmware and GRUB; its rounds are sized to about --bochs-time of work; " +
+			"its instructions are kppemu's count, extrapolated as for QEMU.")
 	}
 	if qemuCols {
 		note("QEMU instructions are kppemu's count for the same work, extrapolated to QEMU's rounds; approximate: " +
