@@ -235,6 +235,10 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// DR7 is compared, first thing in the tick hook's full checks.
 		{attack: "attack_a115_debug_regs", types: []uint64{abi.PGControlRegister}, says: "attack_a115: "},
 		{attack: "attack_a115_debug_regs watch", types: []uint64{abi.PGControlRegister}, says: "attack_a115: "},
+		// A DPC on every tick that waits for the next tick and takes its
+		// hook out whenever one of PatchGuard's DPCs is queued: a random
+		// pass drawn over a DPC is checked inside the tick.
+		{attack: "attack_a141_straddle", types: []uint64{abi.PGServiceTable}, says: "attack_a141: "},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

@@ -14,6 +14,7 @@
 #include <kpp/sched.h>
 
 volatile int current_irql = IRQL_PASSIVE;
+volatile int irq_entry_irql = IRQL_PASSIVE;
 
 extern const char copy_user_insn[], copy_user_done[];
 
@@ -93,6 +94,7 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 
 	int old = current_irql;
+	irq_entry_irql = old;
 	current_irql = IRQL_DEVICE;
 	if (v >= KPP_PIC_MASTER_BASE && v < KPP_PIC_MASTER_BASE + 16) {
 		int irq = (int)(v - KPP_PIC_MASTER_BASE);

@@ -140,6 +140,10 @@ static inline void stop_repair_any(void)
 
 struct pg_context *pg_open(int i)
 {
+	/* Interrupts masked while the context is in flight (its slot and
+	 * bytes half done): no tick ever finds "hold" set by a pass, so the
+	 * tick hook may open a context of its own (A141). */
+	uint64_t f = irq_save();
 	pg.hold++; /* the NMI watchdog waits */
 	struct pg_slot *s = &pg.slot[i];
 	struct pg_context *c = (struct pg_context *)(s->enc ^ rotl(s->key, SLOT_ROT));
@@ -157,6 +161,7 @@ struct pg_context *pg_open(int i)
 	pg.busy_since = ticks();
 	pg.busy = true;
 	pg.hold--;
+	irq_restore(f);
 	if (pg.live || pg_records_armed())
 		verify_state(c);
 	return c;
@@ -166,6 +171,7 @@ void pg_close(int i, struct pg_context *c)
 {
 	struct pg_slot *s = &pg.slot[i];
 	uint64_t key = pg_next(&c->rng);
+	uint64_t f = irq_save();
 	pg.hold++;
 	pg.busy = false;
 	c->selfhash = pg_crypt_sum(c, s->size / 8, SUM_FROM, key, false);
@@ -174,6 +180,7 @@ void pg_close(int i, struct pg_context *c)
 	s->enc = (uint64_t)c ^ rotl(key, SLOT_ROT);
 	pg.open = NULL;
 	pg.hold--;
+	irq_restore(f);
 }
 
 /* The context the interrupted code has open: pg.open when "busy" is set

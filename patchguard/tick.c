@@ -337,6 +337,30 @@ static void check_phase(uint32_t pm, uint32_t count)
 		pg_fail(&pg.wd_beat, PIT_CH0, KPP_PG_LOCAL_APIC);
 }
 
+/* A random pass drawn on this tick. Its DPC goes to the head of the DPC
+ * queue when the tick came over code at IRQL_PASSIVE (the queue is
+ * drained on the interrupt's way out, before anything else runs) or over
+ * PatchGuard's own pass (the queue goes on with the random pass when that
+ * returns). Over any other DPC the queue waits until that DPC returns,
+ * and the DPC sees the random pass queued first: a driver whose DPC, on a
+ * timer of its own, waits for every tick with interrupts enabled takes
+ * its change out whenever one of PatchGuard's DPCs is queued and puts it
+ * back after them (A141). There the regions exact at any instruction
+ * boundary (as the NMI's) are checked now, inside the tick, from a
+ * context opened for it: no context is ever in flight under a tick
+ * (pg_open and pg_close mask interrupts meanwhile). */
+static __attribute__((noinline)) void random_pass(uint64_t r)
+{
+	if (irq_entry_irql == IRQL_PASSIVE || pg_open_now()) {
+		dpc_queue_first(pg.extra_dpc);
+		return;
+	}
+	int i = pg.ncontexts > 1 ? (int)((r >> 32) & 1) : 0;
+	struct pg_context *c = pg_open(i);
+	pg_check_exact(c, true);
+	pg_close(i, c);
+}
+
 /* The full checks, on one tick in stride_mask + 1 (every tick but in the
  * windows profile, whose overhead budget is a hundred times smaller). Out
  * of line, so that the other ticks pay for no register saves. */
@@ -431,7 +455,7 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		check_passes(now);
 	uint64_t r = pg_entropy();
 	if (r % pg.random_per_tick == 0)
-		dpc_queue_first(pg.extra_dpc);
+		random_pass(r);
 	/* An instruction-fetch probe now, on ticks drawn here (A97; nmi.c). */
 	if (probe_tick_mask != ~0ull && !((r >> 40) & probe_tick_mask))
 		pg_probe_request();

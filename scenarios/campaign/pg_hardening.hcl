@@ -887,6 +887,34 @@ scenario "a140_nmi_stop_fast_seeds" {
   seeds    = "1..20"
 }
 
+scenario "a141_straddle_seeds" {
+  from  = "../a141_straddle.hcl#a141_straddle"
+  seeds = "1..20"
+}
+
+scenario "a141_straddle_fast_seeds" {
+  from        = "../a141_straddle.hcl#a141_straddle"
+  description = "A141 in the fast profile"
+  append   = "pg.profile=fast"
+  max_time = "20s"
+  within   = "16s"
+  seeds    = "1..20"
+}
+
+scenario "a142_irql_frozen_seeds" {
+  from  = "../a142_irql_frozen.hcl#a142_irql_frozen"
+  seeds = "1..20"
+}
+
+scenario "a142_irql_frozen_fast_seeds" {
+  from        = "../a142_irql_frozen.hcl#a142_irql_frozen"
+  description = "A142 in the fast profile"
+  append   = "pg.profile=fast"
+  max_time = "20s"
+  within   = "16s"
+  seeds    = "1..20"
+}
+
 # red8: A115 (debug registers).
 scenario "a115_debug_regs_seeds" {
   from  = "../a115_debug_regs.hcl#a115_debug_regs"

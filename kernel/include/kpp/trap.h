@@ -48,6 +48,12 @@ void trap_print_frame(const struct trap_frame *tf);
 /* Interrupt request level: PASSIVE (threads, shell), DISPATCH (DPCs), HIGH. */
 enum { IRQL_PASSIVE = 0, IRQL_DISPATCH = 2, IRQL_DEVICE = 3, IRQL_HIGH = 15 };
 extern volatile int current_irql;
+/* The IRQL of the code an interrupt came in over, set by trap_dispatch
+ * before it calls the handler (read by handlers only): at IRQL_PASSIVE
+ * the DPCs they queue run on the interrupt's way out, before anything
+ * else; above it, once the interrupted DPC returns (PatchGuard's tick
+ * hook, A141). */
+extern volatile int irq_entry_irql;
 
 extern const char isr_stubs[];
 void call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg) NORETURN;
