@@ -91,6 +91,8 @@ static uint64_t pass_seen[2];
  * timer path re-arms only after a pass, so a due tick that moved later
  * with no pass of context 0 in between is a re-arm from elsewhere (A52). */
 static uint64_t due_seen, due_passes;
+/* The housekeeping timer's due tick as last seen (A143). */
+static uint64_t hk_due_seen, hk_fired;
 /* PIT channel 0's phase against the ACPI PM timer (both run off the
  * machine's one clock; no instruction sets the PM timer): the previous
  * sample, the last PHASE_WINDOW outcomes and how many of them missed.
@@ -273,6 +275,24 @@ static void check_timer(uint64_t now)
 	if (h->dpc != pg.hk_dpc || pg.hk_dpc->fn != pg.hk_routine || h->period != HOUSEKEEPING_TICKS ||
 	    *pg.hk_count != pg.hk_count_armed)
 		pg_fail(h, (uint64_t)h->dpc, KPP_PG_CHECKER_CONTEXT);
+	/* The housekeeping timer itself (A143): periodic, so armed at every
+	 * tick (its expiry re-inserts it before this hook runs), due within
+	 * its period, and its due tick moves only by its period, when it
+	 * fires. Cancelled, or re-armed further out with its period kept, it
+	 * starved the piggy-back for the heartbeat's 1.25 s above, past the
+	 * test profile's bound; re-armed a little later on every tick, it
+	 * would never fire. */
+	if (!h->armed || h->due > now + HOUSEKEEPING_TICKS ||
+	    (hk_due_seen && h->due != hk_due_seen && h->due != hk_due_seen + HOUSEKEEPING_TICKS))
+		pg_fail(h, (uint64_t)&h->due, KPP_PG_CHECKER_CONTEXT);
+	/* It fired at its old due tick: the piggy-back runs in that DPC within
+	 * a due pass's grace (a DPC taken off the queue by a driver that
+	 * straddles the tick, A141's way, starved it as well). */
+	if (hk_due_seen && h->due == hk_due_seen + HOUSEKEEPING_TICKS)
+		hk_fired = hk_due_seen;
+	hk_due_seen = h->due;
+	if (hk_fired && pg.piggy_beat < hk_fired && now > hk_fired + pg.grace_ticks)
+		pg_fail(&pg.piggy_beat, (uint64_t)&pg.piggy_beat, KPP_PG_CHECKER_CONTEXT);
 	if (now > pg.piggy_beat + HOUSEKEEPING_TICKS + HOUSEKEEPING_GRACE + pg.grace_ticks)
 		pg_fail(&pg.piggy_beat, (uint64_t)&pg.piggy_beat, KPP_PG_CHECKER_CONTEXT);
 }

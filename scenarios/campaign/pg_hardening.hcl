@@ -915,6 +915,25 @@ scenario "a142_irql_frozen_fast_seeds" {
   seeds    = "1..20"
 }
 
+scenario "a143_hk_cancel_seeds" {
+  from  = "../a143_hk_timer.hcl#a143_hk_cancel"
+  seeds = "1..20"
+}
+
+scenario "a143_hk_later_seeds" {
+  from  = "../a143_hk_timer.hcl#a143_hk_later"
+  seeds = "1..20"
+}
+
+scenario "a143_hk_later_fast_seeds" {
+  from        = "../a143_hk_timer.hcl#a143_hk_later"
+  description = "A143 (later) in the fast profile"
+  append   = "pg.profile=fast"
+  max_time = "20s"
+  within   = "16s"
+  seeds    = "1..20"
+}
+
 # red8: A115 (debug registers).
 scenario "a115_debug_regs_seeds" {
   from  = "../a115_debug_regs.hcl#a115_debug_regs"
