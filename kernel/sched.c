@@ -11,6 +11,7 @@
 #include <kpp/event.h>
 #include <kpp/hooks.h>
 #include <kpp/mm.h>
+#include <kpp/patchguard.h>
 #include <kpp/printk.h>
 #include <kpp/process.h>
 #include <kpp/sched.h>
@@ -140,6 +141,7 @@ void schedule(void)
 			__asm__ volatile("fxsave64 %0" : "=m"(*(char(*)[FXSAVE_SIZE])prev->fpu));
 		if (next->fpu)
 			__asm__ volatile("fxrstor64 %0" ::"m"(*(const char(*)[FXSAVE_SIZE])next->fpu));
+		pg_thread_switch(next); /* a thread runs only while on all_threads (A116) */
 		load_context(next);
 		switch_context(&prev->rsp, next->rsp);
 		finish_switch();

@@ -228,6 +228,36 @@ static bool thread_ok(const struct list_link *head, const struct thread *t)
 	return p && pg_mapped(p, sizeof *p) && on_list(head, &p->link);
 }
 
+/* Is t on the scheduler's list of every thread (from all)? Only the
+ * kernel-half check on each link: the scheduler itself follows them. */
+static bool on_all_list(const struct thread *all, const struct thread *t)
+{
+	uint32_t n = 0;
+	for (const struct thread *k = all; k && n < THREAD_WALK_LIMIT; k = k->all_next, n++) {
+		if (k == t)
+			return true;
+		if ((uint64_t)k >> 47 != 0x1FFFF || ((uint64_t)k & 7))
+			return false;
+	}
+	return false;
+}
+
+/* The scheduler, about to switch to next (interrupts off): a thread runs
+ * only while it is on the list of every thread, which the passes walk
+ * (their stack scans, A92/A113). A thread taken off it while it waits on
+ * a wait queue of its own (not the sleepers, which the passes also walk)
+ * was seen only while ready or running, when a pass happened to look
+ * (A116); here it is seen before it runs again. Not armed: nothing. */
+void pg_thread_switch(const struct thread *next)
+{
+	if (pg_sealed_profile() == ~0ull && !pg_records_armed())
+		return;
+	struct thread *lists[3];
+	sched_lists(&lists[0], &lists[1], &lists[2]);
+	if (!on_all_list(lists[0], next))
+		pg_fail(&next->all_next, (uint64_t)&next->all_next, KPP_PG_PROCESS_LIST);
+}
+
 bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
 {
 	const struct list_link *head = (const struct list_link *)r->base;
@@ -251,6 +281,10 @@ bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uin
 				break;
 			if (!thread_ok(head, t)) {
 				*addr = (uint64_t)&t->process;
+				bad = true;
+			} else if (k && !on_all_list(lists[0], t)) {
+				/* ready or asleep, off the list of every thread (A116) */
+				*addr = (uint64_t)&t->all_next;
 				bad = true;
 			}
 		}

@@ -966,3 +966,31 @@ scenario "a115_debug_watch_seeds" {
   from  = "../a115_debug_regs.hcl#a115_debug_watch"
   seeds = "1..20"
 }
+
+# red8: A116 (a thread off the list of every thread).
+scenario "a116_unlisted_waiter_seeds" {
+  from  = "../a116_unlisted_waiter.hcl#a116_unlisted_waiter"
+  seeds = "1..20"
+}
+
+scenario "a116_unlisted_waiter_fast_seeds" {
+  from     = "../a116_unlisted_waiter.hcl#a116_unlisted_waiter"
+  seeds    = "1..20"
+  append   = "pg.profile=fast"
+  max_time = "30s"
+  within   = "16s"
+}
+
+scenario "a116_unlisted_waiter_windows_seeds" {
+  from        = "../a116_unlisted_waiter.hcl#a116_unlisted_waiter"
+  description = "A116 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
+
+scenario "a116_unlisted_sleeper_seeds" {
+  from  = "../a116_unlisted_waiter.hcl#a116_unlisted_sleeper"
+  seeds = "1..20"
+}

@@ -43,6 +43,10 @@ void pg_debug_trap(void);
  * cannot set: 0x109 type 0x112 when PatchGuard is armed, else it returns
  * and the return goes on. */
 void pg_user_return(const uint64_t *saved, int sysret);
+/* The scheduler, about to switch to next (interrupts off): next must be on
+ * the list of every thread (A116). */
+struct thread;
+void pg_thread_switch(const struct thread *next);
 
 /* Sealing: a mutable array (e.g. a vendor callback array, type 0x18) is
  * enrolled with pg_seal_register and, after every legitimate change made
