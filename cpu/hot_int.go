@@ -19,7 +19,7 @@ import (
 // reach memory only through c.read and c.write (or their TLB-hit shortcuts) and read no
 // state a lazy block step skips, so markLazy may mark them.
 var lazyIntOps = func() (t [4096]bool) {
-	for _, n := range []string{"INC", "DEC", "NEG", "NOT", "XADD", "XCHG", "CMPXCHG", "IMUL",
+	for _, n := range []string{"INC", "DEC", "NEG", "NOT", "XADD", "XCHG", "CMPXCHG", "IMUL", "MUL",
 		"BT", "BTS", "BTR", "BTC", "BSF", "BSR", "LZCNT", "TZCNT", "POPCNT", "SHL", "SHR", "SAR",
 		"ROL", "ROR", "RCL", "RCR", "SHLD", "SHRD", "MOVBE", "CMOVO", "CMOVNO", "CMOVB", "CMOVAE", "CMOVE", "CMOVNE", "CMOVBE", "CMOVA",
 		"CMOVS", "CMOVNS", "CMOVP", "CMOVNP", "CMOVL", "CMOVGE", "CMOVLE", "CMOVG", "SETO", "SETNO",
@@ -83,6 +83,9 @@ func intOpSet(names ...string) (t [4096]bool) {
 func specialiseInt(u *uop) bool {
 	if u.nargs == 0 || u.nargs > 3 {
 		return false
+	}
+	if u.nargs == 1 && (u.op == opMUL || u.op == opIMUL || u.op == opDIV || u.op == opIDIV) {
+		return specialiseMulDiv(u)
 	}
 	var fn handler
 	k0, k1 := u.kind[0], u.kind[1]
@@ -248,8 +251,22 @@ func specialiseInt(u *uop) bool {
 			fn = movRI16
 		}
 	case u.op == opSHL || u.op == opSHR || u.op == opSAR || u.op == opROL || u.op == opROR:
-		if u.nargs == 2 && k0 == kReg && k1 == kReg && (s == 4 || s == 8) {
+		switch {
+		case u.nargs != 2 || k0 != kReg || k1 != kReg:
+		case s == 4 || s == 8:
 			fn = shiftCLFns[u.aux&7][s>>3]
+		case s == 1 || s == 2:
+			fn = shiftRCn
+		}
+	case u.op == opRCL || u.op == opRCR:
+		switch {
+		case u.nargs != 2 || k0 != kReg:
+		case (s == 1 || s == 2) && k1 == kReg:
+			fn = shiftRCn
+		case (s == 4 || s == 8) && k1 == kReg:
+			fn = rcxRC
+		case (s == 4 || s == 8) && k1 == kImm:
+			fn = rcxRI
 		}
 	case u.op == opBSF || u.op == opBSR || u.op == opTZCNT || u.op == opLZCNT || u.op == opPOPCNT:
 		if u.nargs == 2 && k0 == kReg && (s == 4 || s == 8) && (k1 == kReg || k1 == kMem) {

@@ -87,3 +87,39 @@ func TestMultiply(t *testing.T) {
 		})
 	}
 }
+
+// TestDivideErrorInBlock: a divide that raises #DE after other instructions of its block
+// (a lazy block step: hot_muldiv.go) faults at itself, with those instructions done and
+// the divide's registers unchanged, for register and memory divisors at 32 and 64 bits.
+func TestDivideErrorInBlock(t *testing.T) {
+	pre := []byte{0x49, 0xFF, 0xC0, 0x49, 0xFF, 0xC0} // inc r8; inc r8
+	for _, tc := range []struct {
+		name     string
+		rax, rdx uint64
+		code     []byte
+	}{
+		{"div ecx zero", 7, 0, []byte{0xF7, 0xF1}},
+		{"div rcx zero", 7, 0, []byte{0x48, 0xF7, 0xF1}},
+		{"idiv ecx zero", 7, 0, []byte{0xF7, 0xF9}},
+		{"idiv rcx zero", 7, 0, []byte{0x48, 0xF7, 0xF9}},
+		{"div dword [rbx] zero", 7, 0, []byte{0xF7, 0x33}},
+		{"div qword [rbx] zero", 7, 0, []byte{0x48, 0xF7, 0x33}},
+		{"idiv dword [rbx] zero", 7, 0, []byte{0xF7, 0x3B}},
+		{"idiv qword [rbx] zero", 7, 0, []byte{0x48, 0xF7, 0x3B}},
+		{"div ecx overflow", 0, 3, []byte{0xF7, 0xF1}},
+		{"idiv rcx wide dividend", 0, 3, []byte{0x48, 0xF7, 0xF9}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rcx := uint64(0)
+			if tc.rdx != 0 {
+				rcx = 2
+			}
+			e := runFault(t, func(c *CPU) {
+				c.GPR[RAX], c.GPR[RDX], c.GPR[RCX], c.GPR[RBX], c.GPR[R8] = tc.rax, tc.rdx, rcx, tData, 0
+			}, VecDE, uint64(len(pre)), append(append([]byte{}, pre...), tc.code...)...)
+			if e.c.GPR[RAX] != tc.rax || e.c.GPR[RDX] != tc.rdx || e.c.GPR[R8] != 2 {
+				t.Fatalf("rax %#x rdx %#x r8 %d, want %#x %#x 2", e.c.GPR[RAX], e.c.GPR[RDX], e.c.GPR[R8], tc.rax, tc.rdx)
+			}
+		})
+	}
+}
