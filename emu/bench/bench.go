@@ -35,6 +35,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+	"math/big"
 	"os"
 	"os/exec"
 	"runtime"
@@ -43,6 +44,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kppemu/kppemu/cpu"
 	"github.com/kppemu/kppemu/emu"
@@ -101,6 +103,10 @@ var Workloads = []Workload{
 		want: wantStr},
 	{Name: "vm", Rounds: 100, Doc: "vm_alloc, write and vm_free of 64 pages, 16 times per round (ring 3 and the kernel's page tables)",
 		want: wantVM},
+	{Name: "bignum", Rounds: 400, Doc: "600! in 64-bit limbs, its square and the square's decimal digits (MUL, ADC, DIV)",
+		want: wantBignum},
+	{Name: "utf8", Rounds: 140, Doc: "UTF-8 encode and decode of 16384 code points, a 16-bit byte histogram",
+		want: wantUTF8},
 	{Name: "sysloop", Rounds: 4_000_000, Doc: "CPUID, MOV CR8, RDTSC, IN from an unassigned port, INVLPG (ring 0)",
 		want: func() string { return "0xff per round" }, Shell: "sysloop %d"},
 	{Name: "irqloop", Rounds: 500_000, Doc: "integer work with IRQ-safe critical sections under a 10 kHz PIT interrupt (ring 0)",
@@ -833,6 +839,57 @@ func wantCRC32() string {
 func wantSHA256() string {
 	s := sha256.Sum256(bytesOf(fill(64 * 1024 / 8)))
 	return hex.EncodeToString(s[:])
+}
+
+// wantBignum is the bignum workload's line: the decimal digits of (600!)^2.
+func wantBignum() string {
+	f := new(big.Int).MulRange(1, 600)
+	d := new(big.Int).Mul(f, f).String()
+	sum := 0
+	for _, c := range d {
+		sum += int(c - '0')
+	}
+	return fmt.Sprintf("%d digits sum %d head %s", len(d), sum, d[:16])
+}
+
+// wantUTF8 is the utf8 workload's line: bench.c's code points (xorshift draws
+// in four ranges, surrogates moved down) encoded, decoded and hashed.
+func wantUTF8() string {
+	const cps = 16384
+	x := uint64(seed)
+	var enc []byte
+	h := uint32(0)
+	for i := 0; i < cps; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		v := x
+		var c uint32
+		switch v & 3 {
+		case 0:
+			c = 0x20 + uint32(v>>8)%0x60
+		case 1:
+			c = 0x80 + uint32(v>>8)%0x780
+		case 2:
+			c = 0x800 + uint32(v>>8)%0xF000
+			if c >= 0xD800 && c < 0xE000 {
+				c -= 0x800
+			}
+		default:
+			c = 0x10000 + uint32(v>>8)%0x100000
+		}
+		enc = utf8.AppendRune(enc, rune(c))
+		h = h*31 + c
+	}
+	var hist [256]uint16
+	for _, b := range enc {
+		hist[b]++
+	}
+	w := make([]uint64, 64)
+	for i := range w {
+		w[i] = uint64(hist[4*i]) | uint64(hist[4*i+1])<<16 | uint64(hist[4*i+2])<<32 | uint64(hist[4*i+3])<<48
+	}
+	return fmt.Sprintf("%d bytes %d cps 0 bad 0x%08x 0x%016x", len(enc), cps, h, fold(w))
 }
 
 // wantIRQLoop is the work of one irqloop round (kernel/shell.c).

@@ -14,6 +14,12 @@
  *   str     REP STOSB/MOVSB/MOVSQ over 64 KiB, then strlen and strcmp byte loops
  *   vm      vm_alloc 64 pages, write each, vm_free, 16 times (page-table
  *           writes and TLB invalidation in the kernel)
+ *   bignum  600! in 64-bit limbs (MUL, ADC), its square by schoolbook
+ *           multiplication, and the square's decimal digits by long
+ *           division by 10^19 (DIV)
+ *   utf8    16384 code points encoded to UTF-8 and decoded back, and a
+ *           16-bit histogram of the bytes (byte and word loads and stores,
+ *           MOVZX, shifts by CL)
  *
  * Floating-point and vector work is in benchfp (compiled with SSE).
  */
@@ -273,6 +279,175 @@ static void vm_round(char *out, size_t n)
 	snprintf(out, n, "%u pages sum %lu%s", VM_LOOPS * VM_PAGES, sum, failed ? " (a vm call failed)" : "");
 }
 
+/* --- bignum --- */
+
+#define BIG_N 600
+#define BIG_LIMBS 80 /* 600! has 4,677 bits: 74 limbs */
+
+static uint64_t big_a[BIG_LIMBS], big_sq[2 * BIG_LIMBS];
+static char big_dec[2 * BIG_LIMBS * 20 + 1];
+
+static void big_init(void) {}
+
+/* a[0..n) *= m; returns the new length. */
+static size_t big_mul_small(uint64_t *a, size_t n, uint64_t m)
+{
+	uint64_t carry = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned __int128 p = (unsigned __int128)a[i] * m + carry;
+		a[i] = (uint64_t)p;
+		carry = (uint64_t)(p >> 64);
+	}
+	if (carry)
+		a[n++] = carry;
+	return n;
+}
+
+/* a[0..n) /= d (d != 0); returns the remainder. */
+static uint64_t big_div_small(uint64_t *a, size_t n, uint64_t d)
+{
+	uint64_t r = 0;
+	for (size_t i = n; i-- > 0;) {
+		uint64_t q;
+		__asm__("divq %[d]" : "=a"(q), "+d"(r) : "a"(a[i]), [d] "rm"(d));
+		a[i] = q;
+	}
+	return r;
+}
+
+static void big_round(char *out, size_t n)
+{
+	size_t la = 1;
+	big_a[0] = 1;
+	for (uint64_t k = 2; k <= BIG_N; k++)
+		la = big_mul_small(big_a, la, k);
+	/* The square, by rows of partial products. */
+	size_t ls = 2 * la;
+	for (size_t i = 0; i < ls; i++)
+		big_sq[i] = 0;
+	for (size_t i = 0; i < la; i++) {
+		uint64_t carry = 0;
+		for (size_t j = 0; j < la; j++) {
+			unsigned __int128 p = (unsigned __int128)big_a[i] * big_a[j] + big_sq[i + j] + carry;
+			big_sq[i + j] = (uint64_t)p;
+			carry = (uint64_t)(p >> 64);
+		}
+		big_sq[i + la] = carry;
+	}
+	while (ls > 1 && !big_sq[ls - 1])
+		ls--;
+	/* Decimal digits, 19 at a time from the least significant end. */
+	size_t d = sizeof big_dec - 1;
+	big_dec[d] = 0;
+	while (ls > 1 || big_sq[0]) {
+		uint64_t r = big_div_small(big_sq, ls, 10000000000000000000ull);
+		while (ls > 1 && !big_sq[ls - 1])
+			ls--;
+		int last = ls == 1 && !big_sq[0];
+		for (int k = 0; k < 19 && (!last || r); k++) {
+			big_dec[--d] = (char)('0' + r % 10);
+			r /= 10;
+		}
+	}
+	uint64_t sum = 0;
+	for (size_t i = d; big_dec[i]; i++)
+		sum += (uint64_t)(big_dec[i] - '0');
+	char head[17];
+	for (int i = 0; i < 16; i++)
+		head[i] = big_dec[d + (size_t)i];
+	head[16] = 0;
+	snprintf(out, n, "%lu digits sum %lu head %s", (uint64_t)(sizeof big_dec - 1 - d), sum, head);
+}
+
+/* --- utf8 --- */
+
+#define UTF_CPS 16384
+
+static uint32_t utf_cp[UTF_CPS], utf_back[UTF_CPS];
+static uint8_t utf_buf[UTF_CPS * 4];
+static uint16_t utf_hist[256];
+
+static void utf_init(void)
+{
+	uint64_t x = SEED;
+	for (size_t i = 0; i < UTF_CPS; i++) {
+		uint64_t v = xorshift(&x);
+		uint32_t c;
+		switch (v & 3) {
+		case 0:
+			c = 0x20 + (uint32_t)(v >> 8) % 0x60;
+			break;
+		case 1:
+			c = 0x80 + (uint32_t)(v >> 8) % 0x780;
+			break;
+		case 2:
+			c = 0x800 + (uint32_t)(v >> 8) % 0xF000;
+			if (c >= 0xD800 && c < 0xE000)
+				c -= 0x800;
+			break;
+		default:
+			c = 0x10000 + (uint32_t)(v >> 8) % 0x100000;
+			break;
+		}
+		utf_cp[i] = c;
+	}
+}
+
+static void utf_round(char *out, size_t n)
+{
+	/* Encode: the lead byte, then 6-bit groups shifted by a variable count. */
+	size_t len = 0;
+	for (size_t i = 0; i < UTF_CPS; i++) {
+		uint32_t c = utf_cp[i];
+		int more = c < 0x80 ? 0 : c < 0x800 ? 1 : c < 0x10000 ? 2 : 3;
+		static const uint8_t lead[4] = {0x00, 0xC0, 0xE0, 0xF0};
+		int sh = 6 * more;
+		utf_buf[len++] = (uint8_t)(lead[more] | c >> sh);
+		while (sh) {
+			sh -= 6;
+			utf_buf[len++] = (uint8_t)(0x80 | ((c >> sh) & 0x3F));
+		}
+	}
+	BARRIER();
+	/* Decode back, checking every continuation byte. */
+	size_t cps = 0, bad = 0;
+	for (size_t i = 0; i < len;) {
+		uint8_t b = utf_buf[i++];
+		uint32_t c;
+		int more;
+		if (b < 0x80) {
+			c = b;
+			more = 0;
+		} else if (b < 0xE0) {
+			c = b & 0x1F;
+			more = 1;
+		} else if (b < 0xF0) {
+			c = b & 0x0F;
+			more = 2;
+		} else {
+			c = b & 0x07;
+			more = 3;
+		}
+		while (more--) {
+			uint8_t t = utf_buf[i++];
+			bad += (t & 0xC0) != 0x80;
+			c = c << 6 | (t & 0x3F);
+		}
+		utf_back[cps++] = c;
+	}
+	/* A 16-bit histogram of the encoded bytes, and a hash of what came back. */
+	for (int i = 0; i < 256; i++)
+		utf_hist[i] = 0;
+	for (size_t i = 0; i < len; i++)
+		utf_hist[utf_buf[i]]++;
+	uint32_t h = 0;
+	for (size_t i = 0; i < cps; i++)
+		h = h * 31 + utf_back[i];
+	uint64_t hf = fold((const uint64_t *)utf_hist, sizeof utf_hist / 8);
+	snprintf(out, n, "%lu bytes %lu cps %lu bad 0x%08x 0x%016lx", (uint64_t)len, (uint64_t)cps, (uint64_t)bad, h,
+		 hf);
+}
+
 /* --- main --- */
 
 static const struct workload workloads[] = {
@@ -284,10 +459,12 @@ static const struct workload workloads[] = {
 	{"syscall", sys_init, sys_round},
 	{"str", str_init, str_round},
 	{"vm", vm_init, vm_round},
+	{"bignum", big_init, big_round},
+	{"utf8", utf_init, utf_round},
 };
 
 int main(int argc, char **argv)
 {
 	return bench_main(argc, argv, workloads, ARRAY_SIZE(workloads),
-			  "usage: bench crc32|sha256|sieve|memcpy|qsort|syscall|str|vm [ROUNDS]");
+			  "usage: bench crc32|sha256|sieve|memcpy|qsort|syscall|str|vm|bignum|utf8 [ROUNDS]");
 }
