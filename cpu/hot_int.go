@@ -281,6 +281,15 @@ func specialiseInt(u *uop) bool {
 				fn = btRIh
 			}
 		}
+	case u.op == opBTS || u.op == opBTR || u.op == opBTC:
+		if u.nargs == 2 && k0 == kReg && (s == 4 || s == 8) {
+			switch k1 {
+			case kReg:
+				fn = btxRRh
+			case kImm:
+				fn = btxRIh
+			}
+		}
 	case u.op == opXCHG:
 		if u.nargs == 2 && k0 == kReg && k1 == kReg && s == 4 {
 			fn = xchgRR32

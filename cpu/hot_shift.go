@@ -120,3 +120,30 @@ func (c *CPU) rcx(u *uop, k uint64, s uint8) *Fault {
 	c.setCFOF(cf, of)
 	return nil
 }
+
+// btxRRh and btxRIh are BTS, BTR and BTC (u.aux) of a 32/64-bit register with a
+// register or an immediate bit offset: what btRR and btRI compute, without the switches
+// on the operand size.
+func btxRRh(c *CPU, u *uop) *Fault {
+	s := u.sz[0]
+	return c.btx(u, c.GPR[u.r[1]&15]&(uint64(s)*8-1), s)
+}
+
+func btxRIh(c *CPU, u *uop) *Fault { return c.btx(u, u.imm, u.sz[0]) }
+
+func (c *CPU) btx(u *uop, n uint64, s uint8) *Fault {
+	d := u.r[0] & 15
+	a := c.GPR[d] & sizeMask[s&15]
+	c.setCFOnly(a >> (n & 63))
+	bit := uint64(1) << (n & 63)
+	switch u.aux {
+	case btSet:
+		a |= bit
+	case btReset:
+		a &^= bit
+	default:
+		a ^= bit
+	}
+	c.GPR[d] = a
+	return nil
+}

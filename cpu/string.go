@@ -109,6 +109,9 @@ func xlateString(u *uop, d *decodeInfo, op, size uint8, fn handler) bool {
 		}
 	}
 	u.fn = fn
+	// Without a repeat prefix the handlers reach memory only through c.read and c.write
+	// and read nothing a lazy block step skips (block.go): one element, no chunking.
+	u.lazy = !u.rep && !u.repne
 	return true
 }
 

@@ -426,3 +426,39 @@ func TestRepBreakpointFiresOnce(t *testing.T) {
 		t.Fatalf("rcx %d", e.c.GPR[RCX])
 	}
 }
+
+// TestStringFaultInBlock: a string instruction without a repeat prefix (a lazy block
+// step) that faults after other instructions of its block faults at itself, with those
+// instructions done and its own registers unchanged; one that does not fault moves its
+// pointers by DF.
+func TestStringFaultInBlock(t *testing.T) {
+	pre := []byte{0x49, 0xFF, 0xC0, 0x49, 0xFF, 0xC0} // inc r8; inc r8
+	for _, tc := range []struct {
+		name     string
+		op       []byte
+		rsi, rdi uint64
+	}{
+		{"movsb source", []byte{0xA4}, tRAM, tData},
+		{"movsq destination", []byte{0x48, 0xA5}, tData, tRAM - 4},
+		{"stosd", []byte{0xAB}, tData, tRAM - 2},
+		{"lodsq", []byte{0x48, 0xAD}, tRAM - 1, tData},
+		{"cmpsb", []byte{0xA6}, tData, tRAM},
+		{"scasw", []byte{0x66, 0xAF}, tData, tRAM - 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := runFault(t, func(c *CPU) {
+				c.GPR[RSI], c.GPR[RDI], c.GPR[RAX], c.GPR[R8] = tc.rsi, tc.rdi, 0x1122334455667788, 0
+			}, VecPF, uint64(len(pre)), append(append([]byte{}, pre...), tc.op...)...)
+			if e.c.GPR[RSI] != tc.rsi || e.c.GPR[RDI] != tc.rdi || e.c.GPR[RAX] != 0x1122334455667788 || e.c.GPR[R8] != 2 {
+				t.Fatalf("rsi %#x rdi %#x rax %#x r8 %d", e.c.GPR[RSI], e.c.GPR[RDI], e.c.GPR[RAX], e.c.GPR[R8])
+			}
+		})
+	}
+	// std; movsw; lodsb; cld; stosd: the pointers move down, then up.
+	e := runInt(t, func(c *CPU) {
+		c.GPR[RSI], c.GPR[RDI] = tData+0x100, tData+0x200
+	}, 0xFD, 0x66, 0xA5, 0xAC, 0xFC, 0xAB)
+	if e.c.GPR[RSI] != tData+0x100-3 || e.c.GPR[RDI] != tData+0x200-2+4 {
+		t.Fatalf("rsi %#x rdi %#x", e.c.GPR[RSI], e.c.GPR[RDI])
+	}
+}
