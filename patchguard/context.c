@@ -209,17 +209,37 @@ uint64_t pg_slot_passes(int i)
 {
 	volatile struct pg_slot *s = &pg.slot[i];
 	const uint64_t w = offsetof(struct pg_context, passes) / 8;
-	uint64_t key, enc;
-	/* An NMI that borrows a context may close it between the two loads. */
-	do {
-		key = s->key;
-		enc = s->enc;
-	} while (key != s->key);
-	const uint64_t *c = (const uint64_t *)(enc ^ rotl(key, SLOT_ROT));
-	if (((uint64_t)c >> 47) != 0x1FFFF || !pg_mapped(c, s->size) ||
-	    (c[0] ^ pg_mix64(key + PG_GOLDEN)) != PG_CONTEXT_MAGIC)
-		return ~0ull;
-	return c[w] ^ pg_mix64(key + (w + 1) * PG_GOLDEN);
+	/* An NMI that borrows a context (nmi.c: the interrupted code had
+	 * interrupts masked for three tick periods by the TSC, which a host
+	 * that stops the machine inside the tick hook also gives) closes it
+	 * under a new key: between the loads of the slot, or between them
+	 * and the loads of the context (0x101 on QEMU without -icount, no
+	 * attack). Read again then; the tick hook and the NMI run on one
+	 * processor, so it settles at once. */
+	for (int tries = 0;; tries++) {
+		uint64_t key = s->key, enc = s->enc, n = ~0ull;
+		const uint64_t *c = (const uint64_t *)(enc ^ rotl(key, SLOT_ROT));
+		if (((uint64_t)c >> 47) == 0x1FFFF && pg_mapped(c, s->size) &&
+		    (c[0] ^ pg_mix64(key + PG_GOLDEN)) == PG_CONTEXT_MAGIC)
+			n = c[w] ^ pg_mix64(key + (w + 1) * PG_GOLDEN);
+		if ((key == s->key && enc == s->enc) || tries == 3)
+			return n;
+	}
+}
+
+/* Context i's pass count also while a pass runs: read in the open context
+ * when the slot leads to the one the interrupted code has open
+ * (pg_open_now), else through the slot; ~0 as pg_slot_passes. On a host
+ * that gives the machine less time than the profile's passes take (QEMU
+ * without -icount, loaded), passes run back to back, and a count read only
+ * while none ran was not seen to move for long (0x101, no attack). Not
+ * while a context is being opened or closed (pg.hold). */
+uint64_t pg_passes_now(int i, const struct pg_context *open)
+{
+	const volatile struct pg_slot *s = &pg.slot[i];
+	if (open && (uint64_t)open == (s->enc ^ rotl(s->key, SLOT_ROT)))
+		return open->passes;
+	return pg_slot_passes(i);
 }
 
 /* Before any mismatch is reported: the code that found it (a flip in the

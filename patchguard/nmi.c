@@ -76,7 +76,7 @@
 #define RECHECK_NMIS 8
 #define DEFER_MAX 8
 #define STOP_MAX 4 /* a stop path writes its screen in far less than 4 PIT periods (A55) */
-#define WATCH_NMIS 16 /* with wd_on_nmi (windows): the watchdog's checks on one NMI in this many (0.88 s) */
+#define WATCH_NMIS PG_WATCH_NMIS /* with wd_on_nmi (windows): the watchdog's checks on one NMI in this many (0.88 s) */
 
 static uint64_t nmi_tick, nmi_passes[2], nmi_count, nmi_stride;
 static uint32_t nmi_idle, nmi_since_check, nmi_deferred, nmi_waited, nmi_idle_limit, nmi_off;
@@ -518,12 +518,16 @@ static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uin
 
 /* The tick count read through the kernel's constant pointer: no call, so
  * the NMIs that do no work save no register. */
+uint64_t pg_pit_nmis;
+
 void pg_nmi(const struct trap_frame *tf)
 {
 	uint64_t now = *tick_counter;
 	pg.nmi_beat = now;
 	uint32_t t0 = pg_rdtsc32();
-	if (nmi_weight > 1 && !probe_asked && (uint32_t)(t0 * TSC_SCATTER) >= NMI_WORK_LIMIT)
+	uint32_t asked = probe_asked;
+	pg_pit_nmis += !asked;
+	if (nmi_weight > 1 && !asked && (uint32_t)(t0 * TSC_SCATTER) >= NMI_WORK_LIMIT)
 		return;
 	nmi_asked(tf, now, t0);
 }
@@ -590,9 +594,10 @@ static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0)
 	 * limit at most: the windows profile's budget), and not while a context is being opened, used or
 	 * closed (the NMI after it sees the count moved). */
 	bool moved = false;
-	if (!(++nmi_count & nmi_stride) && !pg.hold && !pg.busy)
+	const struct pg_context *open = pg.busy ? pg_open_now() : NULL;
+	if (!(++nmi_count & nmi_stride) && !pg.hold && (!pg.busy || open))
 		for (uint32_t i = 0; i < 2 && i < pg.ncontexts; i++) {
-			uint64_t n = pg_slot_passes((int)i);
+			uint64_t n = pg_passes_now((int)i, open);
 			if (n != nmi_passes[i]) {
 				nmi_passes[i] = n;
 				moved = true;

@@ -44,6 +44,7 @@ enum pg_check {
 #define PG_NO_SHADOW (~0ull)
 #define PG_IOAPIC_FRAME 0xFEC00000ull /* the I/O APIC's registers (the PC's, QEMU's and kppemu's) */
 #define PG_IOAPIC_NMI_REG 0x14 /* the I/O APIC register of pin 2's NMI entry (reported as the address) */
+#define PG_WATCH_NMIS 16 /* windows: the watchdog's checks ride on one NMI in this many (nmi.c) */
 #define PG_LAPIC_REGS 10 /* the local-APIC registers the watchdog compares (watchdog.c) */
 
 struct pg_region {
@@ -262,6 +263,7 @@ struct pg_context *pg_open(int i);   /* decrypt and verify; detection on failure
 struct pg_context *pg_open_now(void); /* the open context, when a slot leads to it; else NULL */
 void pg_close(int i, struct pg_context *c);
 uint64_t pg_slot_passes(int i); /* context i's own pass count, ~0 when the slot leads to no context */
+uint64_t pg_passes_now(int i, const struct pg_context *open); /* the same, in the context open (pg_open_now) if it is i */
 uint32_t pg_pass(struct pg_context *c, uint32_t trigger); /* returns the regions checked */
 void pg_telemetry(uint32_t id, uint32_t checked, uint64_t tsc0, uint32_t trigger);
 
@@ -346,6 +348,7 @@ void pg_nmi_init(void);   /* before the regions are sealed */
 void pg_nmi_start(void);  /* interrupts off */
 bool pg_ioapic_ok(void);  /* the NMI's redirection entry as armed; interrupts off */
 const void *pg_probe_table(size_t *size); /* the instruction-fetch probe's sites (a region) */
+extern uint64_t pg_pit_nmis; /* NMIs of the PIT (not asked for a probe) */
 uint64_t pg_nmi_progress(void); /* the NMI's sealed count, ~0 when its state does not verify */
 void pg_probe_request(void);     /* an NMI to this processor that probes one text page (tick hook) */
 void pg_check_exact(struct pg_context *c, bool interrupted); /* every region exact at any moment */

@@ -195,24 +195,35 @@ static void pass_check(uint64_t now)
 			progress(pg_nmi_progress(), &nmi_seen, &nmi_seen_tick, now, &pg.nmi_beat);
 	}
 	/* A context being opened or closed: its slot and bytes are in
-	 * flight. A pass takes well under BUSY_MAX_TICKS. */
-	if (pg.hold || pg.busy) {
+	 * flight. A pass takes well under BUSY_MAX_TICKS; passes back to back
+	 * (a loaded host that gives the machine less time than they take:
+	 * QEMU without -icount) move the counts, read in the open context
+	 * (pg_passes_now), and each starts the limit again. */
+	const struct pg_context *open = pg.busy && !pg.hold ? pg_open_now() : NULL;
+	if (pg.hold || (pg.busy && !open)) {
 		if (!hold_since)
 			hold_since = now;
 		else if (now - hold_since > BUSY_MAX_TICKS)
 			pg_fail(&pg.hold, (uint64_t)&pg.hold, KPP_PG_CHECKER_CONTEXT);
 		return;
 	}
-	hold_since = 0;
+	bool moved = false;
 	for (uint32_t i = 0; i < 2 && i < pg.ncontexts; i++) {
-		uint64_t n = pg_slot_passes((int)i);
+		uint64_t n = pg_passes_now((int)i, open);
 		if (n == ~0ull)
 			pg_fail(&pg.slot[i], (uint64_t)&pg.slot[i], KPP_PG_CHECKER_CONTEXT);
 		if (n != pass_seen[i]) {
 			pass_seen[i] = n;
 			pass_tick = now;
+			moved = true;
 		}
 	}
+	if (!open || moved)
+		hold_since = open ? now : 0;
+	else if (!hold_since)
+		hold_since = now;
+	else if (now - hold_since > BUSY_MAX_TICKS)
+		pg_fail(&pg.hold, (uint64_t)&pg.hold, KPP_PG_CHECKER_CONTEXT);
 	if (now - pass_tick > pass_max_ticks)
 		pg_fail(&pg.passes, (uint64_t)&pg.passes, KPP_PG_CHECKER_CONTEXT);
 }
@@ -227,10 +238,20 @@ static void check_passes(uint64_t now)
 		tick_tag = tick_state_tag();
 }
 
-static void check_timer(uint64_t now)
+static void check_timer(uint64_t now, bool passing)
 {
 	struct ktimer *t = pg.timer;
 	struct dpc *d = pg.dpc;
+	/* The deadline is for the timer's pass against everything else that
+	 * runs first: the ticks that find a pass of PatchGuard's own running
+	 * (the busy flag with a decrypted context behind it, checked before
+	 * this) do not count against it. Ticks come on host time where the
+	 * guest's clock is the host's (QEMU without -icount): on a loaded host
+	 * a pass takes many of them, and the timer's DPC queued behind it was
+	 * late for PatchGuard's own work (a flag set from elsewhere buys no
+	 * more than BUSY_MAX_TICKS: the pass counts behind it stay due). */
+	if (passing)
+		pg.timer_deadline += stride + 1;
 	if (t->dpc != d)
 		pg_fail(t, (uint64_t)&t->dpc, KPP_PG_CHECKER_CONTEXT);
 	if (d->fn != pg_timer_dpc || d->ctx)
@@ -250,7 +271,7 @@ static void check_timer(uint64_t now)
 			due_passes = n;
 		}
 		pg.idle_since = 0;
-	} else if (!d->queued && !pg.busy) {
+	} else if (!d->queued && !pg.busy && !pg.hold) {
 		if (!pg.idle_since)
 			pg.idle_since = now;
 		else if (now - pg.idle_since > IDLE_MAX_TICKS * (stride + 1))
@@ -297,30 +318,56 @@ static void check_timer(uint64_t now)
 		pg_fail(&pg.piggy_beat, (uint64_t)&pg.piggy_beat, KPP_PG_CHECKER_CONTEXT);
 }
 
+/* PIT channel 0's edges the watchdog has seen: its sealed count of
+ * interrupts, or (windows, its checks on the NMI) the NMIs of the PIT. */
+static uint64_t pit_edges(void) { return wd_nmi ? pg_pit_nmis : pg_watchdog_progress(); }
+static uint64_t edge_mark; /* at the window's start (as plain as tsc_mark) */
+
+/* Whether a window of TSC length dt saw fewer than half the PIT edges its
+ * length holds: the machine did not run for most of it. A host that
+ * stops the guest (QEMU without -icount, descheduled) drops the ticks it
+ * owed and the PIT's edges alike (a periodic timer's missed periods come
+ * as one interrupt); a tick held back in a running guest (A62) leaves
+ * the PIT's edges coming, and the PIT's own rate is held to the PM timer
+ * (check_phase). */
+static bool window_stalled(uint64_t dt, uint64_t edges)
+{
+	if (!wd_armed || !pg.pit_count || edges == ~0ull)
+		return false;
+	uint64_t want = dt / pg.tsc_ref * TICK_WINDOW * PIT_HZ / ((uint64_t)pg.pit_count * KPP_TICK_HZ);
+	return edges * 2 < want;
+}
+
 /* Ticks against the TSC: the fastest window seen is the reference (a stalled
- * host only ever makes a window slower, never faster). */
+ * host only ever makes a window slower, never faster, and a window in
+ * which the PIT's edges stopped too is not counted: window_stalled). */
 static void check_tsc(uint64_t now)
 {
 	if (!pg.tick_mark) {
 		/* The first full check after arming starts the first window. */
 		pg.tick_mark = now;
 		pg.tsc_mark = rdtsc();
+		edge_mark = pit_edges();
 		pg.window_calls = 0;
 		return;
 	}
 	if (++pg.window_calls < TICK_WINDOW / (stride + 1))
 		return;
-	uint64_t tsc = rdtsc();
+	uint64_t tsc = rdtsc(), edges = pit_edges();
 	{
 		uint64_t dt = tsc - pg.tsc_mark;
 		if (now - pg.tick_mark != TICK_WINDOW || tsc < pg.tsc_mark)
 			pg_fail(&pg.tick_mark, (uint64_t)&pg.tick_mark, KPP_PG_CHECKER_CONTEXT);
 		if (!pg.tsc_ref || dt < pg.tsc_ref)
 			pg.tsc_ref = dt;
-		pg.tsc_slow = dt / TSC_SLOW > pg.tsc_ref ? pg.tsc_slow + 1 : 0;
+		if (dt / TSC_SLOW > pg.tsc_ref)
+			pg.tsc_slow = window_stalled(dt, edges - edge_mark) ? pg.tsc_slow : pg.tsc_slow + 1;
+		else
+			pg.tsc_slow = 0;
 		if (pg.tsc_slow >= 2)
 			pg_fail(&pg.tsc_ref, (uint64_t)&pg.tsc_ref, KPP_PG_LOCAL_APIC);
 	}
+	edge_mark = edges;
 	pg.tsc_mark = tsc;
 	pg.tick_mark = now;
 	pg.window_calls = 0;
@@ -369,10 +416,17 @@ static void check_phase(uint32_t pm, uint32_t count)
  * boundary (as the NMI's) are checked now, inside the tick, from a
  * context opened for it: no context is ever in flight under a tick
  * (pg_open and pg_close mask interrupts meanwhile). */
-static __attribute__((noinline)) void random_pass(uint64_t r)
+static __attribute__((noinline)) void random_pass(uint64_t r, bool coming)
 {
 	if (irq_entry_irql == IRQL_PASSIVE || pg_open_now()) {
-		dpc_queue_first(pg.extra_dpc);
+		/* Not while a pass runs or the timer's DPC waits on the queue
+		 * (coming): a pass comes then anyway, and on a loaded host,
+		 * where a pass spans ticks (QEMU without -icount), the random
+		 * passes queued meanwhile ran one after another ahead of the
+		 * timer's DPC and of every other DPC, and the timer's pass
+		 * missed its deadline (0x101, no attack). */
+		if (!coming)
+			dpc_queue_first(pg.extra_dpc);
 		return;
 	}
 	int i = pg.ncontexts > 1 ? (int)((r >> 32) & 1) : 0;
@@ -421,12 +475,13 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 {
 	uint32_t t0 = pg_rdtsc32();
 	check_dr7();
-	check_timer(now);
-	if (pg.busy) {
+	bool passing = pg.busy;
+	if (passing) {
 		const struct pg_context *o = pg.open;
 		if (!o || !pg_mapped(o, sizeof *o) || o->magic != PG_CONTEXT_MAGIC || now - pg.busy_since > BUSY_MAX_TICKS)
 			pg_fail(&pg.busy, (uint64_t)&pg.busy, KPP_PG_CHECKER_CONTEXT);
 	}
+	check_timer(now, passing);
 	if (pg.wd_armed) {
 		/* The watchdog's interrupt: unmasked, and PIT channel 0 still the
 		 * rate generator it was set up as. */
@@ -475,7 +530,7 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		check_passes(now);
 	uint64_t r = pg_entropy();
 	if (r % pg.random_per_tick == 0)
-		random_pass(r);
+		random_pass(r, passing || pg.dpc->queued);
 	/* An instruction-fetch probe now, on ticks drawn here (A97; nmi.c). */
 	if (probe_tick_mask != ~0ull && !((r >> 40) & probe_tick_mask))
 		pg_probe_request();

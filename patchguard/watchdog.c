@@ -76,7 +76,7 @@ uint64_t pg_watchdog_irqs;
 /* The PM timer: present at start, its last reading, and the pace window
  * (start tick, PM counts since). */
 static bool pm_on, pace_on;
-static uint32_t pm_last, pace_slow;
+static uint32_t pm_last, pace_slow, pace_runs;
 static uint64_t pace_tick, pace_pm;
 
 uint32_t pg_watchdog_records(uint64_t *w)
@@ -98,16 +98,25 @@ static uint64_t pm_elapsed(void)
 	return d;
 }
 
-/* Ticks against the PM timer over windows of PACE_TICKS ticks' worth. */
+/* Ticks against the PM timer over windows of PACE_TICKS ticks' worth. A
+ * window in which the watchdog itself ran fewer than half the times its
+ * PM length holds does not count: the host did not run the machine for
+ * most of it (QEMU without -icount, descheduled, drops the ticks and the
+ * PIT's interrupts it owed alike); a tick held back in a running guest
+ * leaves the watchdog running (its period held to the PM timer by the
+ * tick hook's phase check). */
 static void check_pace(uint64_t now, uint64_t pm)
 {
 	if (!pace_on || pm == ~0ull)
 		return;
 	pace_pm += pm;
+	pace_runs += pg.wd_on_nmi ? PG_WATCH_NMIS : 1;
 	const uint64_t tick_pm = PM_HZ / KPP_TICK_HZ;
 	if (pace_pm < PACE_TICKS * tick_pm)
 		return;
-	bool slow = (now - pace_tick) * PACE_SLOW * tick_pm < pace_pm;
+	bool ran = (uint64_t)pace_runs * 2 * pg.pit_count * PM_HZ >= pace_pm * PIT_HZ;
+	bool slow = ran && (now - pace_tick) * PACE_SLOW * tick_pm < pace_pm;
+	pace_runs = 0;
 	pace_slow = slow ? pace_slow + 1 : 0;
 	pace_tick = now;
 	pace_pm = 0;
@@ -158,7 +167,7 @@ static uint64_t wd_count;
 static uint64_t wd_state_tag(void)
 {
 	const uint64_t w[] = {last_tick, last_tsc, stalls | (uint64_t)pace_slow << 32, pm_last, pace_tick, pace_pm,
-			      wd_count};
+			      wd_count, pace_runs};
 	return pg_tag(w, sizeof w);
 }
 
@@ -306,5 +315,6 @@ void pg_watchdog_start(void)
 	pace_tick = last_tick;
 	pace_pm = 0;
 	pace_slow = 0;
+	pace_runs = 0;
 	wd_started = true;
 }
