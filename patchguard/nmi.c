@@ -382,10 +382,9 @@ static void probe_at(uint64_t p, uint64_t r)
 	 * frame was split to, the copy that executes included (A111); and
 	 * INVLPG of a direct-map address, a 2 MiB page, may drop every
 	 * translation (QEMU's TLB does), the split probed for too. In
-	 * windows (its budget) the direct map, as armed. */
+	 * windows too (A111 there: about 40 instructions a guest second). */
 	uint64_t frame = KERNEL_PHYS(va) & PTE_ADDR;
-	volatile uint64_t *w =
-		pg.profile == KPP_PG_PROFILE_WINDOWS ? NULL : pg_window_open(frame, PTE_W, r << 23 | r >> 41, va);
+	volatile uint64_t *w = pg_window_open(frame, PTE_W, r << 23 | r >> 41, va);
 	uint8_t *alias = w ? (uint8_t *)w + (va & (PAGE_SIZE - 1))
 			   : (uint8_t *)(KPP_DIRECT_MAP_BASE + frame + (va & (PAGE_SIZE - 1)));
 	uint32_t imm = (uint32_t)(r >> 32) | 1;
@@ -439,7 +438,7 @@ void pg_probe_request(void)
  * interrupts masked: nothing writes the page between the two reads, but
  * the walks of these reads may set accessed and dirty bits in a page
  * table. */
-static void probe_data(uint64_t i, uint64_t r)
+static void probe_data(uint64_t i, uint64_t r, uint64_t from, uint64_t qwords)
 {
 	const uint64_t *tables;
 	uint32_t ntables = pg_rescue_tables(&tables);
@@ -461,11 +460,74 @@ static void probe_data(uint64_t i, uint64_t r)
 		b = (const volatile uint64_t *)phys_to_virt(frame);
 		invlpg((uint64_t)b);
 	}
-	for (uint64_t k = 0; k < PAGE_SIZE / 8; k++)
+	for (uint64_t k = from; k < from + qwords; k++)
 		if (a[k] != b[k] && ((a[k] ^ b[k]) & mask))
 			pg_fail((const void *)va, va + k * 8, KPP_PG_PAGE_TABLES);
 	if (window)
 		pg_window_close();
+}
+
+/* windows: a slice of a page per asked NMI (A98, A110, A112, A114). A
+ * page's compare is some 3,000 instructions, a budget of its own; the
+ * pages' slices of SLICE_QWORDS qwords are compared in rounds instead,
+ * each slice once a round, the next one drawn at the NMI from fresh
+ * entropy among those the round has left (the first not done at or
+ * after a random place), whose record is XORed with a pad drawn from the
+ * own key at the round's start: memory does not tell which slice comes
+ * next, so a split cannot be dropped just before the NMI that compares
+ * it. The pad's key is kept with the record, so that no NMI but a
+ * round's first reads the own key's cell (in the pool, at a random
+ * place) before its compare: that read could take the TLB set of the
+ * split page (A98). About 300 instructions an asked NMI (0.78 a second);
+ * a round of 20 pages is 320 asked NMIs, about 7 minutes (the profile's
+ * bound is about 9). */
+#define SLICE_QWORDS 32
+#define PAGE_SLICES (PAGE_SIZE / 8 / SLICE_QWORDS)
+#define SLICE_WORDS ((PROBE_DATA + 16) * PAGE_SLICES / 64) /* 16: the rescue's page-table pages at most */
+static uint64_t slice_done[SLICE_WORDS], slice_left, slice_round, slice_key;
+
+static uint64_t slice_pad(uint64_t key, uint64_t k) { return pg_mix64(key + (k + 1) * PG_GOLDEN); }
+
+/* The index of x's lowest set bit (x != 0), by a de Bruijn multiply: no
+ * BSF or TZCNT, which the kernel's instruction set leaves out. */
+static uint64_t lowest_bit(uint64_t x)
+{
+	static const uint8_t index[64] = {
+		0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,  62, 55, 59, 36, 53, 51,
+		43, 22, 45, 39, 33, 30, 24, 18, 12, 5,  63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21,
+		44, 32, 23, 11, 46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6};
+	return index[((x & -x) * 0x03F79D71B4CB0A89ull) >> 58];
+}
+
+static void probe_slice(uint64_t pages, uint64_t r)
+{
+	uint64_t n = pages * PAGE_SLICES, words = (n + 63) / 64;
+	if (n > SLICE_WORDS * 64)
+		return;
+	if (slice_left == 0 || slice_left > n) {
+		slice_round++;
+		slice_key = pg_mix64(pg_own_key() ^ slice_round * PG_GOLDEN);
+		for (uint64_t k = 0; k < words; k++)
+			slice_done[k] = slice_pad(slice_key, k);
+		slice_left = n;
+	}
+	const uint64_t own = slice_key;
+	uint64_t s = r % n, w = s / 64;
+	for (uint64_t step = 0; step <= words; step++, w = w + 1 == words ? 0 : w + 1) {
+		uint64_t todo = ~(slice_done[w] ^ slice_pad(own, w));
+		if (w == words - 1 && n % 64)
+			todo &= (1ull << (n % 64)) - 1;
+		if (step == 0)
+			todo &= ~0ull << (s % 64);
+		if (!todo)
+			continue;
+		uint64_t bit = lowest_bit(todo), x = w * 64 + bit;
+		slice_done[w] ^= 1ull << bit;
+		slice_left--;
+		probe_data(x / PAGE_SLICES, pg_mix64(r ^ PG_GOLDEN), x % PAGE_SLICES * SLICE_QWORDS, SLICE_QWORDS);
+		return;
+	}
+	slice_left = 0; /* the round's record does not add up: a new round */
 }
 
 static __attribute__((noinline)) void probe_any(void)
@@ -473,18 +535,20 @@ static __attribute__((noinline)) void probe_any(void)
 	if (pg.hold || pg.stopping)
 		return;
 	uint64_t r = pg_entropy();
-	/* One data page drawn in fast (none in windows: a page's compare is
-	 * some 3,000 instructions); every one in test (no budget there, and
-	 * its bound is 150 ms). Before the instruction-fetch probe, whose
+	/* One data page drawn in fast (a slice of one in windows: a page's
+	 * compare is some 3,000 instructions, probe_slice); every one in test
+	 * (no budget there, and its bound is 150 ms). Before the instruction-fetch probe, whose
 	 * walks and reads could take the TLB set of a split data page: a
 	 * split dropped before it is compared is not seen. */
 	const uint64_t *tables;
 	uint64_t pages = probe.ndata + pg_rescue_tables(&tables);
 	if (pg.profile == KPP_PG_PROFILE_TEST)
 		for (uint64_t i = 0; i < pages; i++)
-			probe_data(i, pg_mix64(r + i));
+			probe_data(i, pg_mix64(r + i), 0, PAGE_SIZE / 8);
 	else if (pages && nmi_weight == 1)
-		probe_data(pg_mix64(r ^ PG_GOLDEN) % pages, pg_mix64(r + 1));
+		probe_data(pg_mix64(r ^ PG_GOLDEN) % pages, pg_mix64(r + 1), 0, PAGE_SIZE / 8);
+	else if (pages)
+		probe_slice(pages, pg_mix64(r + 1));
 	probe_at(r % probe.pages, pg_mix64(r));
 }
 

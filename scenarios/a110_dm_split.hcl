@@ -43,3 +43,14 @@ scenario "a110_dm_split_fast" {
   max_time    = "20s"
   within      = "16s"
 }
+
+# In the windows profile (bound about 9 minutes): the NMI the tick hook asks for (one
+# tick in 128) compares a slice of a page (one of 16 per page, the next drawn
+# among those the round has left) through the window, and writes the probe through it.
+scenario "a110_dm_split_windows" {
+  from        = "a110_dm_split.hcl#a110_dm_split"
+  description = "A110 in the windows profile"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}

@@ -38,3 +38,14 @@ scenario "a112_shadow_view_fast" {
   max_time    = "20s"
   within      = "16s"
 }
+
+# In the windows profile (bound about 9 minutes): the NMI the tick hook asks for (one
+# tick in 128) compares a slice of a page (one of 16 per page, the next drawn
+# among those the round has left) through the window, and writes the probe through it.
+scenario "a112_shadow_view_windows" {
+  from        = "a112_shadow_view.hcl#a112_shadow_view"
+  description = "A112 in the windows profile"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}

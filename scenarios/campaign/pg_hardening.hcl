@@ -871,6 +871,53 @@ scenario "a101_driver_rodata_fast_seeds" {
   seeds    = "1..20"
 }
 
+# pg8: A98, A110, A111, A112 and A114 in the windows profile.
+
+scenario "a98_data_split_windows_seeds" {
+  from        = "../a98_data_split.hcl#a98_data_split"
+  description = "A98 in the windows profile"
+  append   = "pg.profile=windows"
+  max_time = "10m"
+  within   = "9m"
+  seeds    = "1..20"
+}
+
+scenario "a110_dm_split_windows_seeds" {
+  from        = "../a110_dm_split.hcl#a110_dm_split"
+  description = "A110 in the windows profile"
+  append   = "pg.profile=windows"
+  max_time = "10m"
+  within   = "9m"
+  seeds    = "1..20"
+}
+
+scenario "a111_probe_write_windows_seeds" {
+  from        = "../a111_probe_write.hcl#a111_probe_write"
+  description = "A111 in the windows profile"
+  append   = "pg.profile=windows"
+  max_time = "10m"
+  within   = "9m"
+  seeds    = "1..20"
+}
+
+scenario "a112_shadow_view_windows_seeds" {
+  from        = "../a112_shadow_view.hcl#a112_shadow_view"
+  description = "A112 in the windows profile"
+  append   = "pg.profile=windows"
+  max_time = "10m"
+  within   = "9m"
+  seeds    = "1..20"
+}
+
+scenario "a114_process_half_windows_seeds" {
+  from        = "../a114_process_half.hcl#a114_process_half"
+  description = "A114 in the windows profile"
+  append   = "pg.profile=windows"
+  max_time = "10m"
+  within   = "9m"
+  seeds    = "1..20"
+}
+
 # atk8: A140 onwards (classes 1, 2, 5, 6, 8).
 
 scenario "a140_nmi_stop_seeds" {
