@@ -374,10 +374,63 @@ static bool hidden_thread(const struct pg_context *c, uint64_t *addr)
 	return false;
 }
 
+/* Executable pages of the stack, device and driver areas (the end of the
+ * address space above the kernel image) that no listed module's text
+ * holds: the code of a driver taken off the module list and table, found
+ * whatever reaches it (A117: a chain of kernel threads, each started on
+ * the hidden code by the one before, keeps the way back into it in no
+ * word of a stack, only in the thread object's routine, which the
+ * kernel's thread entry calls through; before, only a stack or a timer
+ * that led there was seen). The loader makes a driver's text executable
+ * only while its module is listed; stacks and device pages are never
+ * executable. Read through the kernel's tables (every process's kernel
+ * half is compared with them), which the page-table regions protect
+ * down to the entries above these. */
+#define HIDDEN_LO KPP_STACK_AREA_BASE
+#define HIDDEN_HI (KPP_DRIVER_AREA_BASE + KPP_DRIVER_AREA_SIZE)
+#define SPAN_1G (1ull << 30)
+#define SPAN_2M (1ull << 21)
+static bool hidden_pages(const struct pg_context *c, uint64_t *addr)
+{
+	const uint64_t *pml4 = phys_to_virt(kernel_cr3 & PTE_ADDR);
+	uint64_t e4 = pml4[(HIDDEN_LO >> 39) & 511];
+	if (!(e4 & PTE_P))
+		return false;
+	const uint64_t *pdpt = phys_to_virt(e4 & PTE_ADDR);
+	for (uint64_t va = HIDDEN_LO; va >= HIDDEN_LO && va < HIDDEN_HI;) { /* a skip past the top wraps to 0 */
+		uint64_t e3 = pdpt[(va >> 30) & 511];
+		if (!(e3 & PTE_P) || (e3 & PTE_PS)) {
+			if ((e3 & PTE_P) && !(e3 & PTE_NX)) {
+				*addr = va;
+				return true;
+			}
+			va = (va | (SPAN_1G - 1)) + 1;
+			continue;
+		}
+		const uint64_t *pd = phys_to_virt(e3 & PTE_ADDR);
+		uint64_t e2 = pd[(va >> 21) & 511];
+		if (!(e2 & PTE_P) || (e2 & PTE_PS)) {
+			if ((e2 & PTE_P) && !(e2 & PTE_NX)) {
+				*addr = va;
+				return true;
+			}
+			va = (va | (SPAN_2M - 1)) + 1;
+			continue;
+		}
+		const uint64_t *pt = phys_to_virt(e2 & PTE_ADDR);
+		for (uint32_t i = (uint32_t)((va >> 12) & 511); i < 512; i++, va += PAGE_SIZE)
+			if ((pt[i] & (PTE_P | PTE_NX)) == PTE_P && !in_listed_text(c, va)) {
+				*addr = va;
+				return true;
+			}
+	}
+	return false;
+}
+
 static bool check_hidden_code(const struct pg_context *c, uint64_t *addr)
 {
 	uint64_t f = irq_save();
-	bool bad = hidden_thread(c, addr);
+	bool bad = hidden_thread(c, addr) || hidden_pages(c, addr);
 	uint32_t walked = 0;
 	for (const struct ktimer *t = timer_queue; t && walked < 256 && !bad; t = t->next, walked++) {
 		if (!pg_mapped(t, sizeof *t))

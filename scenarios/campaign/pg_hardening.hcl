@@ -1041,3 +1041,17 @@ scenario "a116_unlisted_sleeper_seeds" {
   from  = "../a116_unlisted_waiter.hcl#a116_unlisted_sleeper"
   seeds = "1..20"
 }
+
+# red8: A117 (a hidden thread whose continuation lies in memory only).
+scenario "a117_memory_continuation_seeds" {
+  from  = "../a117_memory_continuation.hcl#a117_memory_continuation"
+  seeds = "1..20"
+}
+
+scenario "a117_memory_continuation_fast_seeds" {
+  from     = "../a117_memory_continuation.hcl#a117_memory_continuation"
+  seeds    = "1..20"
+  append   = "pg.profile=fast"
+  max_time = "30s"
+  within   = "16s"
+}
