@@ -3,7 +3,10 @@
  * (vector v at isr_stubs + 16*v). Each pushes a zero error code when the CPU
  * does not push one, then its vector, and jumps to isr_common, which saves
  * the general registers into a struct trap_frame (kpp/trap.h) and calls
- * trap_dispatch(frame). SWAPGS runs when the trap came from ring 3.
+ * trap_dispatch(frame). SWAPGS runs when the trap came from ring 3. The
+ * NMI's (vector 2) jumps to PatchGuard's NMI entry, which returns at once
+ * from the NMIs that have nothing to do and sends the others here as the
+ * stub would (patchguard/nmi_entry.S).
  *
  * Call-frame information (in .debug_frame, which is not loaded: the code
  * bytes do not depend on it) lets a debugger unwind through an interrupt:
@@ -73,21 +76,27 @@ isr_stubs:
 	.set vec, 0
 	.rept 256
 	.align 16
-	.if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+	.if vec == 2
+	.cfi_def_cfa_offset 40
+	jmp pg_nmi_entry /* PatchGuard's NMI: most return there (patchguard/nmi_entry.S) */
+	.elseif (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
 	.cfi_def_cfa_offset 48 /* the CPU pushed an error code */
 	.else
 	.cfi_def_cfa_offset 40
 	pushq $0
 	.cfi_adjust_cfa_offset 8
 	.endif
+	.if vec != 2
 	pushq $vec
 	.cfi_adjust_cfa_offset 8
 	jmp isr_common
+	.endif
 	.set vec, vec + 1
 	.endr
 	.cfi_endproc
 
 	.align 16
+	.global isr_common
 isr_common:
 	/* Here: vector and error code, then the hardware frame. */
 	.cfi_startproc simple

@@ -60,6 +60,7 @@
 #include <kpp/time.h>
 #include <kpp/trap.h>
 #include "pg.h"
+#include "nmi_entry.h"
 
 #define IOAPIC_SEL 0       /* IOREGSEL, in dwords */
 #define IOAPIC_WIN 4       /* IOWIN (offset 0x10) */
@@ -98,7 +99,7 @@ static bool nmi_due, nmi_on, nmi_dead, nmi_watch;
  * cell's plain key alone: an NMI that goes by windows where the plain
  * profile (one of the records) is another was given windows in place
  * (A91). */
-#define TSC_SCATTER 0x9E3779B1u
+#define TSC_SCATTER PG_TSC_SCATTER
 /* A cell that says windows must say what was armed: the profile's tag
  * under the own key (the cell's word 6, records.c), which writing the
  * profile word under the cell's plain key does not give, is compared on
@@ -117,8 +118,11 @@ static uint64_t nmi_tag;
  * return (about 15 instructions instead of 90). nmi_weight: the NMIs one
  * that does its work stands for (WATCH_NMIS in windows, else 1), among the
  * constant records. */
-#define NMI_WORK_LIMIT (1u << 28) /* t0 * TSC_SCATTER below this: 1 in 16 */
-static uint32_t nmi_weight = 1;
+#define NMI_WORK_LIMIT PG_NMI_WORK_LIMIT /* t0 * TSC_SCATTER below this: 1 in 16 */
+uint32_t pg_nmi_weight = 1; /* read by the NMI's entry (nmi_entry.S) */
+#define nmi_weight pg_nmi_weight
+_Static_assert(__builtin_offsetof(struct pg_state, nmi_beat) == PG_NMI_BEAT_OFFSET, "nmi_entry.h");
+_Static_assert((uint32_t)NMI_WORK_LIMIT == 1u << 28, "one NMI in WATCH_NMIS works");
 
 static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
 {
@@ -410,7 +414,8 @@ static void probe_at(uint64_t p, uint64_t r)
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
 #define ICR_NMI 0x4400u /* delivery mode NMI, assert, edge, physical, no shorthand */
-static volatile uint32_t probe_asked;
+volatile uint32_t pg_probe_asked; /* read by the NMI's entry (nmi_entry.S) */
+#define probe_asked pg_probe_asked
 
 void pg_probe_request(void)
 {
@@ -580,15 +585,18 @@ static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0);
 
 static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uint64_t now, uint32_t t0);
 
-/* The tick count read through the kernel's constant pointer: no call, so
- * the NMIs that do no work save no register. */
+/* The NMIs that do no work (windows) return from the NMI's entry
+ * (nmi_entry.S), which has recorded the heartbeat and counted the edge;
+ * it also read the TSC this one goes by (pg_nmi_tsc), so that both draw
+ * the same. */
 uint64_t pg_pit_nmis;
+uint32_t pg_nmi_tsc;
 
 void pg_nmi(const struct trap_frame *tf)
 {
 	uint64_t now = *tick_counter;
 	pg.nmi_beat = now;
-	uint32_t t0 = pg_rdtsc32();
+	uint32_t t0 = pg_nmi_tsc;
 	uint32_t asked = probe_asked;
 	pg_pit_nmis += !asked;
 	if (nmi_weight > 1 && !asked && (uint32_t)(t0 * TSC_SCATTER) >= NMI_WORK_LIMIT)
