@@ -51,7 +51,7 @@
  * steps that an NMI can fall between. The NMI costs a few dozen
  * instructions when nothing is due. In the windows profile it also runs
  * the PIT watchdog's checks, and does all of the above, on about one NMI in
- * 16 (drawn from the TSC: nmi_weight below; watchdog.c). */
+ * 32 (drawn from the TSC: nmi_weight below; watchdog.c). */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
 #include <kpp/kernel.h>
@@ -77,7 +77,7 @@
 #define RECHECK_NMIS 8
 #define DEFER_MAX 8
 #define STOP_MAX 4 /* a stop path writes its screen in far less than 4 PIT periods (A55) */
-#define WATCH_NMIS PG_WATCH_NMIS /* with wd_on_nmi (windows): the watchdog's checks on one NMI in this many (0.88 s) */
+#define WATCH_NMIS PG_WATCH_NMIS /* with wd_on_nmi (windows): the watchdog's checks on one NMI in this many (1.76 s) */
 
 static uint64_t nmi_tick, nmi_passes[2], nmi_count, nmi_stride;
 static uint32_t nmi_idle, nmi_since_check, nmi_deferred, nmi_waited, nmi_idle_limit, nmi_off;
@@ -115,14 +115,14 @@ static uint64_t nmi_tag;
  * WATCH_NMIS, drawn from the TSC it reads as the records' compare is (the
  * same scatter: every NMI that compares the records does its work); the
  * others record the heartbeat, run a probe the tick hook asked for, and
- * return (about 15 instructions instead of 90). nmi_weight: the NMIs one
+ * return (nmi_entry.S: 16 instructions instead of about 80). nmi_weight: the NMIs one
  * that does its work stands for (WATCH_NMIS in windows, else 1), among the
  * constant records. */
-#define NMI_WORK_LIMIT PG_NMI_WORK_LIMIT /* t0 * TSC_SCATTER below this: 1 in 16 */
+#define NMI_WORK_LIMIT PG_NMI_WORK_LIMIT /* t0 * TSC_SCATTER below this: 1 in 32 */
 uint32_t pg_nmi_weight = 1; /* read by the NMI's entry (nmi_entry.S) */
 #define nmi_weight pg_nmi_weight
 _Static_assert(__builtin_offsetof(struct pg_state, nmi_beat) == PG_NMI_BEAT_OFFSET, "nmi_entry.h");
-_Static_assert((uint32_t)NMI_WORK_LIMIT == 1u << 28, "one NMI in WATCH_NMIS works");
+_Static_assert((uint64_t)NMI_WORK_LIMIT * WATCH_NMIS == 1ull << 32, "one NMI in WATCH_NMIS works");
 
 static uint32_t ioapic_read(volatile uint32_t *io, uint32_t reg)
 {
@@ -360,10 +360,13 @@ static void probe_page(void)
 			probe_done[k] = probe_pad(own, k);
 		probe_left = pages;
 	}
-	uint64_t j = r % probe_left, p = 0;
-	for (; p < pages; p++)
-		if (!((probe_done[p / 64] ^ probe_pad(own, p / 64)) >> (p % 64) & 1) && j-- == 0)
+	uint64_t j = r % probe_left, p = 0, done = 0;
+	for (; p < pages; p++) {
+		if (!(p % 64))
+			done = probe_done[p / 64] ^ probe_pad(own, p / 64); /* one pad a word, not a page */
+		if (!(done >> (p % 64) & 1) && j-- == 0)
 			break;
+	}
 	if (p == pages) { /* the round's record does not add up: a new round */
 		probe_left = 0;
 		return;

@@ -1,6 +1,6 @@
 /* The NMI's entry (isr_stubs' vector 2 jumps here: the hardware frame
- * only, on the NMI's own stack). In the windows profile about 15 NMIs in
- * 16 do no work (nmi.c: pg_nmi): they record the heartbeat, count the
+ * only, on the NMI's own stack). In the windows profile about 31 NMIs in
+ * 32 do no work (nmi.c: pg_nmi): they record the heartbeat, count the
  * PIT's edge and return. Here they do so before the common entry saves
  * every register and calls trap_dispatch (some 65 instructions an NMI,
  * about 1,100 per guest second at the PIT's 18.2 Hz: a tenth of the
@@ -39,7 +39,7 @@ pg_nmi_entry:
 	jne 1f					/* asked for a probe */
 	imull $PG_TSC_SCATTER, %eax, %eax
 	cmpl $PG_NMI_WORK_LIMIT, %eax
-	jb 1f					/* one in 16: the work */
+	jb 1f					/* one in 32: the work */
 	incq pg_pit_nmis(%rip)
 	popq %rdx
 	.cfi_adjust_cfa_offset -8

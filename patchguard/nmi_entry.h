@@ -3,6 +3,6 @@
 #ifndef PG_NMI_ENTRY_H
 #define PG_NMI_ENTRY_H
 #define PG_TSC_SCATTER 0x9E3779B1     /* the TSC's low half times this ... */
-#define PG_NMI_WORK_LIMIT 0x10000000  /* ... below this: the NMI works (1 in 16) */
+#define PG_NMI_WORK_LIMIT 0x08000000  /* ... below this: the NMI works (1 in 32) */
 #define PG_NMI_BEAT_OFFSET 0x238      /* offsetof(struct pg_state, nmi_beat) */
 #endif

@@ -38,7 +38,7 @@ struct pg_state pg;
  * 18.2 Hz); spacing: the TSC of 16 ticks over this is half a PIT period;
  * nmi_idle: NMIs without a finished pass before the NMI watchdog reports
  * one missed (twice the profile's worst-case latency); wd_on_nmi: the
- * watchdog's checks run from every sixteenth NMI instead of a maskable
+ * watchdog's checks run from every 32nd NMI instead of a maskable
  * interrupt of their own (the windows profile: one interrupt per PIT period
  * instead of two). */
 static const struct {
@@ -53,7 +53,7 @@ static const struct {
 	[KPP_PG_PROFILE_FAST] = {"fast", 2000 * MS, 4000 * MS, 1000 * MS, 3000 * MS, 1, 3, 50, 100, 4, 4, 1,
 				 65536, 6, 583},
 	[KPP_PG_PROFILE_WINDOWS] = {"windows", 120000 * MS, 130000 * MS, 120000 * MS, 130000 * MS, 240, 260, 200,
-				    3200, 32, 4, 16, 65536, 6, 19660, true},
+				    1600, 32, 4, 32, 65536, 6, 19660, true},
 	/* Four times the PIT rate (72.8 Hz): the NMI watchdog answers a hang
 	 * with interrupts masked within the tests' bounds; eight stalls are
 	 * the two of the other profiles' PIT period. */

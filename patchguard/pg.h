@@ -44,7 +44,7 @@ enum pg_check {
 #define PG_NO_SHADOW (~0ull)
 #define PG_IOAPIC_FRAME 0xFEC00000ull /* the I/O APIC's registers (the PC's, QEMU's and kppemu's) */
 #define PG_IOAPIC_NMI_REG 0x14 /* the I/O APIC register of pin 2's NMI entry (reported as the address) */
-#define PG_WATCH_NMIS 16 /* windows: the watchdog's checks ride on one NMI in this many (nmi.c) */
+#define PG_WATCH_NMIS 32 /* windows: the watchdog's checks ride on one NMI in this many (nmi.c) */
 #define PG_LAPIC_REGS 10 /* the local-APIC registers the watchdog compares (watchdog.c) */
 
 struct pg_region {

@@ -72,8 +72,10 @@ uint64_t pg_entropy(void)
 	return pg.stir;
 }
 
-/* Passes: looked at on one tick in pass_mask + 1 (a power of two up to
- * half the grace of a due pass, so the windows profile pays for it rarely),
+/* Passes: looked at on one tick in pass_mask + 1 (a power of two up to a
+ * quarter of the grace of a due pass, up to the grace in the windows
+ * profile, which pays for every look: 1.28 s there, two slot reads of
+ * some 270 instructions each, the context's mapping walked),
  * and the armed limit (the longest delay, the grace, that interval and a
  * tick for the hook to see it: the timer path's deadline already requires
  * a pass that soon), kept here, apart from the schedule's plain copies in
@@ -106,8 +108,8 @@ static bool phase_on;
 static uint32_t phase_pm, phase_pos, phase_bits, phase_misses;
 static uint64_t phase_tick, phase_tag;
 /* The phase is sampled on ticks with none of these bits set: every full
- * check, and every other one in the windows profile (whose budget is a
- * hundred times smaller: twice the time to 6 misses of 32). */
+ * check (every 32nd tick in the windows profile, whose budget is a
+ * hundred times smaller: 20 s to 6 misses of 32). */
 static uint64_t phase_mask;
 /* The ticks that ask the NMI for a probe (nmi.c): one in probe_tick_mask + 1
  * drawn (~0: none, before arming). Among the constant records. */
@@ -351,16 +353,19 @@ static void check_tsc(uint64_t now)
 		pg.window_calls = 0;
 		return;
 	}
-	if (++pg.window_calls < TICK_WINDOW / (stride + 1))
+	/* A window spans TICK_WINDOW ticks, or the stride where that is
+	 * longer (windows: 32); tsc_ref is the TSC of TICK_WINDOW ticks. */
+	uint64_t span = stride + 1 > TICK_WINDOW ? stride + 1 : TICK_WINDOW;
+	if (++pg.window_calls < span / (stride + 1))
 		return;
 	uint64_t tsc = rdtsc(), edges = pit_edges();
 	{
-		uint64_t dt = tsc - pg.tsc_mark;
-		if (now - pg.tick_mark != TICK_WINDOW || tsc < pg.tsc_mark)
+		uint64_t dt = tsc - pg.tsc_mark, d = dt / (span / TICK_WINDOW);
+		if (now - pg.tick_mark != span || tsc < pg.tsc_mark)
 			pg_fail(&pg.tick_mark, (uint64_t)&pg.tick_mark, KPP_PG_CHECKER_CONTEXT);
-		if (!pg.tsc_ref || dt < pg.tsc_ref)
-			pg.tsc_ref = dt;
-		if (dt / TSC_SLOW > pg.tsc_ref)
+		if (!pg.tsc_ref || d < pg.tsc_ref)
+			pg.tsc_ref = d;
+		if (d / TSC_SLOW > pg.tsc_ref)
 			pg.tsc_slow = window_stalled(dt, edges - edge_mark) ? pg.tsc_slow : pg.tsc_slow + 1;
 		else
 			pg.tsc_slow = 0;
@@ -592,12 +597,12 @@ void pg_tick_start(void)
 	nmi_armed = pg.nmi_armed;
 	wd_nmi = pg.wd_on_nmi;
 	stride = pg.stride_mask;
-	phase_mask = pg.profile == KPP_PG_PROFILE_WINDOWS ? stride * 2 + 1 : stride;
+	phase_mask = stride;
 	probe_tick_mask = pg.profile == KPP_PG_PROFILE_FAST   ? PROBE_TICKS_FAST
 			  : pg.profile == KPP_PG_PROFILE_TEST ? PROBE_TICKS_TEST
 							      : PROBE_TICKS_WINDOWS;
 	pass_mask = stride;
-	while ((pass_mask + 1) * 4 <= pg.grace_ticks)
+	while ((pass_mask + 1) * (pg.profile == KPP_PG_PROFILE_WINDOWS ? 1 : 4) <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;
 	pass_max_ticks = pg.max_delay_ticks + pg.grace_ticks + pass_mask + 1;
 	pass_tick = pg.tick_seen;

@@ -25,7 +25,7 @@
  * timer base (a 1 GHz bus: kppemu, QEMU), else the window is off.
  *
  * In the windows profile the same checks ride on the NMI watchdog (nmi.c)
- * instead, on about one NMI in 16: the PIT edge then costs one interrupt, not
+ * instead, on about one NMI in 32: the PIT edge then costs one interrupt, not
  * two, and IRQ 0 stays masked at the PIC. The NMI may interrupt anything:
  * it skips the checks while PatchGuard is changing a context (the next
  * NMI runs them), and the I/O APIC's register window has no other user
