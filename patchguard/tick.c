@@ -117,6 +117,9 @@ static uint64_t phase_mask;
 #define PROBE_TICKS_TEST 0
 #define PROBE_TICKS_WINDOWS 127 /* every tick draws (the full checks' ticks are known) */
 static uint64_t probe_tick_mask = ~0ull;
+/* Whether a tick over another DPC is checked inside it (windows: A141,
+ * straddle_check); among the constant records. */
+static bool straddle_on;
 #define DR6_BD (1ull << 13) /* the #DB of a MOV to or from a DR under DR7.GD */
 
 static uint64_t phase_state_tag(void)
@@ -171,7 +174,7 @@ void pg_tick_seal(void)
 uint32_t pg_tick_records(uint64_t *w)
 {
 	w[0] = tick_started | (uint64_t)wd_armed << 1 | (uint64_t)nmi_armed << 2 | (uint64_t)wd_nmi << 3 |
-	       (uint64_t)phase_on << 4;
+	       (uint64_t)phase_on << 4 | (uint64_t)straddle_on << 5;
 	w[1] = pass_max_ticks;
 	w[2] = max_delay_armed;
 	w[3] = pass_mask;
@@ -421,6 +424,14 @@ static void check_phase(uint32_t pm, uint32_t count)
  * boundary (as the NMI's) are checked now, inside the tick, from a
  * context opened for it: no context is ever in flight under a tick
  * (pg_open and pg_close mask interrupts meanwhile). */
+static void check_inside(uint64_t r)
+{
+	int i = pg.ncontexts > 1 ? (int)((r >> 32) & 1) : 0;
+	struct pg_context *c = pg_open(i);
+	pg_check_exact(c, true);
+	pg_close(i, c);
+}
+
 static __attribute__((noinline)) void random_pass(uint64_t r, bool coming)
 {
 	if (irq_entry_irql == IRQL_PASSIVE || pg_open_now()) {
@@ -434,10 +445,22 @@ static __attribute__((noinline)) void random_pass(uint64_t r, bool coming)
 			dpc_queue_first(pg.extra_dpc);
 		return;
 	}
-	int i = pg.ncontexts > 1 ? (int)((r >> 32) & 1) : 0;
-	struct pg_context *c = pg_open(i);
-	pg_check_exact(c, true);
-	pg_close(i, c);
+	check_inside(r);
+}
+
+/* windows: the same check inside a tick that came over another DPC, on
+ * one tick in 1024 drawn from fresh entropy on every tick (one in 8 of
+ * those that ask for a probe). The random passes, whose draw is the only
+ * way a straddling DPC (A141) is seen, come 512 s apart on average there:
+ * a third of the time none came within the profile's bound of about 9
+ * minutes. A tick finds no DPC running but rarely on an idle machine;
+ * each such check costs what the NMI's does (a context opened, every
+ * region exact at any instruction boundary hashed). */
+#define STRADDLE_MASK 7 /* of the ticks that ask for a probe */
+static __attribute__((noinline)) void straddle_check(uint64_t r)
+{
+	if (irq_entry_irql != IRQL_PASSIVE && !pg_open_now())
+		check_inside(r);
 }
 
 /* The full checks, on one tick in stride_mask + 1 (every tick but in the
@@ -537,8 +560,11 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 	if (r % pg.random_per_tick == 0)
 		random_pass(r, passing || pg.dpc->queued);
 	/* An instruction-fetch probe now, on ticks drawn here (A97; nmi.c). */
-	if (probe_tick_mask != ~0ull && !((r >> 40) & probe_tick_mask))
+	if (probe_tick_mask != ~0ull && !((r >> 40) & probe_tick_mask)) {
 		pg_probe_request();
+		if (straddle_on && !((r >> 47) & STRADDLE_MASK))
+			straddle_check(r);
+	}
 	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
 }
 
@@ -567,6 +593,15 @@ static inline uint32_t tick_draw(void)
 	return (uint32_t)pg_entropy();
 }
 
+/* A tick without full checks that drew a probe (out of line: the others
+ * save no register). */
+static __attribute__((noinline)) void tick_asked(uint32_t v)
+{
+	pg_probe_request();
+	if (straddle_on && !((v >> 7) & STRADDLE_MASK))
+		straddle_check(v);
+}
+
 /* Every tick: a dozen instructions on the ticks without full checks, which
  * only windows has (not counted by the telemetry: measuring them would
  * double them). "live" cleared is seen by the next full check. These ticks
@@ -577,9 +612,10 @@ void pg_tick(uint64_t now)
 	if (now == pg.tick_seen + 1 && (now & stride)) {
 		pg.tick_tsc = pg_rdtsc32();
 		pg.tick_seen = now;
-		if (tick_draw() & probe_tick_mask)
+		uint32_t v = tick_draw();
+		if (v & probe_tick_mask)
 			return;
-		pg_probe_request();
+		tick_asked(v);
 		return;
 	}
 	tick_odd(now);
@@ -598,6 +634,7 @@ void pg_tick_start(void)
 	wd_nmi = pg.wd_on_nmi;
 	stride = pg.stride_mask;
 	phase_mask = stride;
+	straddle_on = pg.profile == KPP_PG_PROFILE_WINDOWS;
 	probe_tick_mask = pg.profile == KPP_PG_PROFILE_FAST   ? PROBE_TICKS_FAST
 			  : pg.profile == KPP_PG_PROFILE_TEST ? PROBE_TICKS_TEST
 							      : PROBE_TICKS_WINDOWS;

@@ -948,6 +948,15 @@ scenario "a141_straddle_fast_seeds" {
   seeds    = "1..20"
 }
 
+scenario "a141_straddle_windows_seeds" {
+  from        = "../a141_straddle.hcl#a141_straddle"
+  description = "A141 in the windows profile"
+  append   = "pg.profile=windows"
+  max_time = "10m"
+  within   = "9m"
+  seeds    = "1..20"
+}
+
 scenario "a142_irql_frozen_seeds" {
   from  = "../a142_irql_frozen.hcl#a142_irql_frozen"
   seeds = "1..20"
