@@ -17,8 +17,9 @@
  * the local-APIC timer's count with the value it already holds, just
  * before it runs out, changes no register) made the stalls look
  * unspaced and the tick hook's window see ticks keep pace. Nothing sets
- * the PM timer; a PM timer that reads all ones or stands still counts as
- * spaced. Over windows of PM time the watchdog also requires ticks at
+ * the PM timer; a PM timer that stands still counts as spaced, one that
+ * reads all ones was moved or switched off at its PCI function (A132). The
+ * TSC's progress is held to the PM timer's (A130). Over windows of PM time the watchdog also requires ticks at
  * more than an eighth of their rate (the tick hook's tolerance against
  * the TSC, which a host that stalls a machine on host time needs), twice
  * running; that needs the tick's calibration to have found the nominal
@@ -60,6 +61,7 @@
 #define DIV_MASK 0xBu
 
 #define APIC_BASE_FRAME 0xFFFFFF000ull
+#define MSR_TSC 0x10
 
 #define PM_TIMER 0x608
 #define PM_HZ 3579545u
@@ -78,20 +80,29 @@ uint64_t pg_watchdog_irqs;
 static bool pm_on, pace_on;
 static uint32_t pm_last, pace_slow, pace_runs;
 static uint64_t pace_tick, pace_pm;
+/* TSC counts per PM count << 16, measured at arming (check_tsc_rate; 0:
+ * off), among the constant records. */
+static uint64_t tsc_per_pm;
 
 uint32_t pg_watchdog_records(uint64_t *w)
 {
-	w[0] = wd_started | (uint64_t)pm_on << 1 | (uint64_t)pace_on << 2;
+	w[0] = wd_started | (uint64_t)pm_on << 1 | (uint64_t)pace_on << 2 | tsc_per_pm << 8;
 	return 1;
 }
 
 /* PM counts since the last call (the timer wraps in 4.7 s, far more than
- * the watchdog's period), or ~0 when it reads all ones or stood still. */
+ * the watchdog's period), or ~0 when it stood still. A PM timer found at
+ * arming that reads all ones (or bits above its 24) was moved or switched
+ * off at its PCI function (A132: PMBA, PMREGMISC): 0x17 at its port. It
+ * used to count as time gone by, and the phase check saw it only after 6
+ * full checks, which a tick stretched by 9 spread over half a second. */
 static uint64_t pm_elapsed(void)
 {
 	uint32_t v;
 	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)PM_TIMER));
-	if (v == ~0u || v == pm_last)
+	if (v & ~PM_MASK)
+		pg_fail(&pm_last, PM_TIMER, KPP_PG_LOCAL_APIC);
+	if (v == pm_last)
 		return ~0ull;
 	uint64_t d = (v - pm_last) & PM_MASK;
 	pm_last = v;
@@ -122,6 +133,48 @@ static void check_pace(uint64_t now, uint64_t pm)
 	pace_pm = 0;
 	if (pace_slow >= 2)
 		pg_fail(&pg.lapic, LAPIC_TIMER_INIT, KPP_PG_LOCAL_APIC); /* the tick held back */
+}
+
+/* The TSC against the PM timer (A130): both count the machine's one clock,
+ * and WRMSR sets the TSC. Over each stretch of at least half a PIT period
+ * of PM time, the TSC must advance between half and twice what the PM
+ * time holds at the rate the first stretch after arming measured: a TSC
+ * rewound, moved on, or written back on every tick so that it runs slow
+ * (which held a stretched tick's windows to the TSC in step) is 0x109
+ * type 0x7 at IA32_TSC at the next watchdog interrupt. The PM reading is
+ * bracketed by two TSC readings: when they lie far apart (an NMI, or a
+ * host that stopped the machine between them) the stretch starts again.
+ * A stretch longer by the TSC than half the PM timer's wrap (2.3 s) is a
+ * host that did not run the machine (QEMU without -icount, stopped), whose
+ * PM count wrapped, and is not counted. The rate is measured at arming
+ * (calibrate_tsc), before any driver can write the TSC. */
+static uint64_t rate_tsc, rate_pm; /* the stretch's start, and the PM counts since */
+
+static void check_tsc_rate(uint64_t pm, uint64_t t0, uint64_t t1)
+{
+	if (!tsc_per_pm)
+		return;
+	if (pm == ~0ull || !rate_tsc) {
+		rate_tsc = pm == ~0ull ? 0 : t1;
+		rate_pm = 0;
+		return;
+	}
+	uint64_t dt = t1 - rate_tsc;
+	if ((t1 - t0) * 32 > dt && !(dt >> 63)) {
+		rate_tsc = 0; /* the next reading starts a stretch */
+		return;
+	}
+	rate_pm += pm;
+	if (rate_pm < (uint64_t)pg.pit_count * PM_HZ / PIT_HZ / 2)
+		return;
+	uint64_t n = rate_pm;
+	rate_tsc = t1;
+	rate_pm = 0;
+	uint64_t want = n * tsc_per_pm >> 16;
+	if (!(dt >> 63) && dt > want * 2 && dt > ((PM_MASK + 1ull) / 2 * tsc_per_pm >> 16))
+		return;
+	if ((dt >> 63) || dt * 2 < want || dt > want * 2)
+		pg_fail(&tsc_per_pm, MSR_TSC, KPP_PG_CRITICAL_MSR);
 }
 
 bool pg_lapic_ok(uint64_t *reg)
@@ -167,7 +220,7 @@ static uint64_t wd_count;
 static uint64_t wd_state_tag(void)
 {
 	const uint64_t w[] = {last_tick, last_tsc, stalls | (uint64_t)pace_slow << 32, pm_last, pace_tick, pace_pm,
-			      wd_count, pace_runs};
+			      wd_count, pace_runs, rate_tsc, rate_pm, tsc_per_pm};
 	return pg_tag(w, sizeof w);
 }
 
@@ -212,11 +265,15 @@ static void watch_counts(uint64_t now)
 	 * was cut out. */
 	if (now != pg.tick_seen && now != pg.tick_seen + 1)
 		pg_fail(&pg.tick_seen, (uint64_t)&pg.tick_seen, KPP_PG_CHECKER_CONTEXT);
+	uint64_t t0 = rdtsc();
 	uint64_t pm = pm_on ? pm_elapsed() : 0;
+	uint64_t tsc = rdtsc();
+	if (pm_on)
+		check_tsc_rate(pm, t0, tsc);
 	check_pace(now, pm);
 	if (now != last_tick) {
 		last_tick = now;
-		last_tsc = rdtsc();
+		last_tsc = tsc;
 		stalls = 0;
 		return;
 	}
@@ -225,7 +282,6 @@ static void watch_counts(uint64_t now)
 	 * missed PIT interrupts back to back, and an interrupt left pending
 	 * from before arming comes at once; the tick hook's window is 16
 	 * ticks, about three PIT periods, and calibrates the TSC first). */
-	uint64_t tsc = rdtsc();
 	bool spaced = pm_on ? pm >= (uint64_t)pg.pit_count * PM_HZ / PIT_HZ / 2
 			    : pg.tsc_ref && tsc - last_tsc >= pg.tsc_ref / pg.wd_spacing;
 	last_tsc = tsc;
@@ -301,6 +357,42 @@ void pg_watchdog_init(void)
 	pg.wd_handler = watchdog_irq;
 }
 
+static uint32_t pm_in(void)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)PM_TIMER));
+	return v;
+}
+
+/* The TSC's rate against the PM timer over CAL_PM counts (0.5 ms), each
+ * PM reading bracketed by two of the TSC: a reading held up between them
+ * (an NMI, a host that stopped the machine) is taken again, at most
+ * CAL_TRIES times; else the check stays off. */
+#define CAL_PM 1790
+#define CAL_TRIES 4
+#define CAL_READS (1u << 20)
+static void calibrate_tsc(void)
+{
+	for (int t = 0; t < CAL_TRIES; t++) {
+		uint64_t a0 = rdtsc();
+		uint32_t p0 = pm_in(), p1 = p0;
+		uint64_t b0 = rdtsc(), a1 = b0, b1 = b0;
+		for (uint32_t i = 0; i < CAL_READS && !(p1 & ~PM_MASK) && ((p1 - p0) & PM_MASK) < CAL_PM; i++) {
+			a1 = rdtsc();
+			p1 = pm_in();
+			b1 = rdtsc();
+		}
+		if ((p0 | p1) & ~PM_MASK || ((p1 - p0) & PM_MASK) < CAL_PM)
+			return;
+		uint64_t dt = (a1 + b1) / 2 - (a0 + b0) / 2;
+		if ((b0 - a0 + b1 - a1) * 64 >= dt)
+			continue;
+		uint64_t r = (dt << 16) / ((p1 - p0) & PM_MASK);
+		tsc_per_pm = r < (1ull << 40) ? r : 0;
+		return;
+	}
+}
+
 void pg_watchdog_start(void)
 {
 	last_tick = ticks();
@@ -316,5 +408,13 @@ void pg_watchdog_start(void)
 	pace_pm = 0;
 	pace_slow = 0;
 	pace_runs = 0;
+	rate_tsc = rate_pm = tsc_per_pm = 0;
+	if (pm_on) {
+		calibrate_tsc();
+		/* The first stretch starts now: a TSC written before the first
+		 * interrupt is seen at it. */
+		pm_last = pm_in();
+		rate_tsc = rdtsc();
+	}
 	wd_started = true;
 }

@@ -1064,3 +1064,89 @@ scenario "a117_memory_continuation_fast_seeds" {
   max_time = "30s"
   within   = "16s"
 }
+
+# red9: A130 (the TSC written with WRMSR).
+scenario "a130_tsc_rewind_seeds" {
+  from  = "../a130_tsc.hcl#a130_tsc_rewind"
+  seeds = "1..20"
+}
+
+scenario "a130_tsc_forward_seeds" {
+  from  = "../a130_tsc.hcl#a130_tsc_forward"
+  seeds = "1..20"
+}
+
+scenario "a130_tsc_slow_seeds" {
+  from  = "../a130_tsc.hcl#a130_tsc_slow"
+  seeds = "1..20"
+}
+
+scenario "a130_tsc_hold_seeds" {
+  from  = "../a130_tsc.hcl#a130_tsc_hold"
+  seeds = "1..20"
+}
+
+scenario "a130_tsc_slow_fast_seeds" {
+  from  = "../a130_tsc.hcl#a130_tsc_slow_fast"
+  seeds = "1..20"
+}
+
+scenario "a130_tsc_slow_windows_seeds" {
+  from        = "../a130_tsc.hcl#a130_tsc_slow"
+  description = "A130 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
+
+# red9: A131 (the local APIC moved or disabled through IA32_APIC_BASE).
+scenario "a131_apic_move_seeds" {
+  from  = "../a131_apic_base.hcl#a131_apic_move"
+  seeds = "1..20"
+}
+
+scenario "a131_apic_move_pte_seeds" {
+  from  = "../a131_apic_base.hcl#a131_apic_move_pte"
+  seeds = "1..20"
+}
+
+scenario "a131_apic_disable_seeds" {
+  from  = "../a131_apic_base.hcl#a131_apic_disable"
+  seeds = "1..20"
+}
+
+scenario "a131_apic_move_pte_fast_seeds" {
+  from  = "../a131_apic_base.hcl#a131_apic_move_pte_fast"
+  seeds = "1..20"
+}
+
+# red9: A132 (the ACPI PM timer moved or switched off at its PCI function).
+scenario "a132_pm_move_seeds" {
+  from  = "../a132_pm_timer.hcl#a132_pm_move"
+  seeds = "1..20"
+}
+
+scenario "a132_pm_off_seeds" {
+  from  = "../a132_pm_timer.hcl#a132_pm_off"
+  seeds = "1..20"
+}
+
+scenario "a132_pm_hold_seeds" {
+  from  = "../a132_pm_timer.hcl#a132_pm_hold"
+  seeds = "1..20"
+}
+
+scenario "a132_pm_hold_fast_seeds" {
+  from  = "../a132_pm_timer.hcl#a132_pm_hold_fast"
+  seeds = "1..20"
+}
+
+scenario "a132_pm_move_windows_seeds" {
+  from        = "../a132_pm_timer.hcl#a132_pm_move"
+  description = "A132 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
