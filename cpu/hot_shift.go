@@ -41,30 +41,12 @@ func (c *CPU) shiftFast(op uint8, a, n uint64, s uint8) uint64 {
 		c.setCFOF(r>>msb&1, (r>>msb^r>>(msb-1))&1)
 		return r
 	case shRCL:
-		k := n
-		if s < 4 {
-			k = n % (w + 1)
-		}
-		cf := b2u(c.cf())
-		r := a
-		if k != 0 {
-			r = (a<<k | cf<<(k-1) | a>>(w+1-k)) & m
-			cf = a >> (w - k) & 1
-		}
-		c.setCFOF(cf, (r>>msb^cf)&1)
+		r, cf, of := rcl(a, rcCount(n, s), b2u(c.cf()), s)
+		c.setCFOF(cf, of)
 		return r
 	case shRCR:
-		k := n
-		if s < 4 {
-			k = n % (w + 1)
-		}
-		cf := b2u(c.cf())
-		r := a
-		if k != 0 {
-			r = (a>>k | cf<<(w-k) | a<<(w+1-k)) & m
-			cf = a >> (k - 1) & 1
-		}
-		c.setCFOF(cf, (r>>msb^r>>(msb-1))&1)
+		r, cf, of := rcr(a, rcCount(n, s), b2u(c.cf()), s)
+		c.setCFOF(cf, of)
 		return r
 	}
 	return a
@@ -98,8 +80,6 @@ func (c *CPU) rcx(u *uop, k uint64, s uint8) *Fault {
 		c.GPR[d] = a
 		return nil
 	}
-	msb := uint64(s)*8 - 1
-	j := (msb + 1 - k) & 63 // w-k, in [1, w-1]
 	var cf uint64
 	if c.lf.kind == lfArith {
 		cf = c.lf.cv >> (c.lf.msb & 63) & 1
@@ -108,13 +88,9 @@ func (c *CPU) rcx(u *uop, k uint64, s uint8) *Fault {
 	}
 	var r, of uint64
 	if u.aux == shRCL {
-		r = (a<<(k&63) | cf<<((k-1)&63) | a>>1>>j) & m
-		cf = a >> j & 1
-		of = (r>>(msb&63) ^ cf) & 1
+		r, cf, of = rcl(a, k, cf, s)
 	} else {
-		r = (a>>(k&63) | cf<<j | a<<1<<j) & m
-		cf = a >> ((k - 1) & 63) & 1
-		of = (r>>(msb&63) ^ r>>((msb-1)&63)) & 1
+		r, cf, of = rcr(a, k, cf, s)
 	}
 	c.GPR[d] = r
 	c.setCFOF(cf, of)

@@ -118,33 +118,51 @@ func (c *CPU) shift(op uint8, a, n uint64, s uint8) uint64 {
 		c.setFlagsBits(r>>msb&1*FlagCF|(r>>msb^r>>(msb-1))&1*FlagOF, FlagCF|FlagOF)
 		return r
 	case shRCL:
-		k := n
-		if s < 4 {
-			k = n % (w + 1)
-		}
-		cf := b2u(c.cf())
-		r := a
-		if k != 0 {
-			r = (a<<k | cf<<(k-1) | a>>(w+1-k)) & m
-			cf = a >> (w - k) & 1
-		}
-		c.setFlagsBits(cf*FlagCF|(r>>msb^cf)&1*FlagOF, FlagCF|FlagOF)
+		r, cf, of := rcl(a, rcCount(n, s), b2u(c.cf()), s)
+		c.setFlagsBits(cf*FlagCF|of*FlagOF, FlagCF|FlagOF)
 		return r
 	case shRCR:
-		k := n
-		if s < 4 {
-			k = n % (w + 1)
-		}
-		cf := b2u(c.cf())
-		r := a
-		if k != 0 {
-			r = (a>>k | cf<<(w-k) | a<<(w+1-k)) & m
-			cf = a >> (k - 1) & 1
-		}
-		c.setFlagsBits(cf*FlagCF|(r>>msb^r>>(msb-1))&1*FlagOF, FlagCF|FlagOF)
+		r, cf, of := rcr(a, rcCount(n, s), b2u(c.cf()), s)
+		c.setFlagsBits(cf*FlagCF|of*FlagOF, FlagCF|FlagOF)
 		return r
 	}
 	return a
+}
+
+// rcCount reduces the masked count n of RCL/RCR of size s bytes modulo the width plus one
+// (8 and 16 bits; at 32 and 64 bits the mask keeps it below the width).
+func rcCount(n uint64, s uint8) uint64 {
+	if s < 4 {
+		return n % (uint64(s)*8 + 1)
+	}
+	return n
+}
+
+// rcl and rcr are RCL and RCR of a, size s bytes, through the carry flag cf (0 or 1) by
+// k, the count masked and, at 8 and 16 bits, reduced modulo the width plus one (rcCount;
+// so 0 <= k <= the width): the result and the CF and OF they leave (0 or 1). The
+// general handler (shift), the lazy-flag one (shiftFast) and the 32/64-bit one (rcx)
+// share them.
+func rcl(a, k, cf uint64, s uint8) (r, cfOut, of uint64) {
+	msb := uint64(s)*8 - 1
+	r = a
+	if k != 0 {
+		j := (msb + 1 - k) & 63 // the width minus k
+		r = (a<<(k&63) | cf<<((k-1)&63) | a>>1>>j) & sizeMask[s&15]
+		cf = a >> j & 1
+	}
+	return r, cf, (r>>(msb&63) ^ cf) & 1
+}
+
+func rcr(a, k, cf uint64, s uint8) (r, cfOut, of uint64) {
+	msb := uint64(s)*8 - 1
+	r = a
+	if k != 0 {
+		j := (msb + 1 - k) & 63
+		r = (a>>(k&63) | cf<<j | a<<1<<j) & sizeMask[s&15]
+		cf = a >> ((k - 1) & 63) & 1
+	}
+	return r, cf, (r>>(msb&63) ^ r>>((msb-1)&63)) & 1
 }
 
 // zeroCount handles a masked count of 0 on a register: nothing changes except that a
