@@ -79,7 +79,7 @@ type blockOp struct {
 	d, s, msb uint8
 	cc        uint8 // a group-1 operation (stepAluRM, stepCmpMBr)
 	jcc       uint8 // the condition of an inline fused branch
-	memFirst  bool  // stepCmpMBr: memory is the first operand (else the second)
+	memFirst  bool  // stepCmpMBr: memory is the first operand (else the second); stepRmw: rmwStep's window
 	m, sm     uint64
 	imm       uint64
 
@@ -1628,7 +1628,11 @@ func stepKind(op *blockOp, u *uop) uint8 {
 		if k := sseKind(op, u); k != stepLazy {
 			return k
 		}
-		return memKind(op, u)
+		k := memKind(op, u)
+		if k == stepRmw {
+			op.memFirst = op.cc <= aluXOR || op.cc == rmwINC || op.cc == rmwDEC
+		}
+		return k
 	}
 	return stepFull
 }

@@ -1322,18 +1322,32 @@ func memKindInt(op *blockOp, u *uop) uint8 {
 // rmwStep runs inline step op (stepRmw) when its access is a TLB hit, and reports
 // whether it did; it computes what the handlers of its instruction compute (addMRr,
 // incMh, xaddMh, cmpxchgMR and the others).
+//
+// A group-1 operation (not CMP), INC or DEC reads and writes the 8 bytes at its address
+// (the window) whatever its size, the bytes beyond the operand written back as they were
+// read: they are RAM of the same page, which the write hit allows to write (a page holding
+// code, tracked or not RAM has no write hit), and nothing runs between the read and the
+// write. So it needs no switch on the size. In the last 7 bytes of a page it takes its
+// handler (returns false); the other operations are rmwOther's.
 func (c *CPU) rmwStep(op *blockOp) bool {
 	u := &op.u
 	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
 	if c.memSlow || !canonical(addr) {
 		return false
 	}
-	sz := op.msb>>3 + 1
-	p := c.mem.TryWritePage(mmu.VAddr(addr), uint64(sz), c.user, c.RFLAGS&FlagAC != 0)
+	if !op.memFirst { // (set by stepKind for the operations of the window)
+		return c.rmwOther(op, addr)
+	}
+	off := addr & 0xFFF
+	if off > mmu.PageSize-8 {
+		return false
+	}
+	p := c.mem.TryWritePage(mmu.VAddr(addr), 8, c.user, c.RFLAGS&FlagAC != 0)
 	if p == nil {
 		return false
 	}
-	a, b := ldPage(p, addr, sz), c.GPR[op.s&15]&op.sm+op.imm
+	w := binary.LittleEndian.Uint64(p[off:])
+	a, b := w&op.m, c.GPR[op.s&15]&op.sm+op.imm
 	var r, cv uint64
 	kind := uint8(lfArith)
 	switch op.cc {
@@ -1359,10 +1373,27 @@ func (c *CPU) rmwStep(op *blockOp) bool {
 		c.keepCF()
 		r = (a + 1) & op.m
 		cv, kind = (a&1)|((a|1)&^r), lfKeepCF
-	case rmwDEC:
+	default: // rmwDEC
 		c.keepCF()
 		r = (a - 1) & op.m
 		cv, kind = (^a&1)|(^(a^1)&r), lfKeepCF
+	}
+	binary.LittleEndian.PutUint64(p[off:], w&^op.m|r)
+	c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: kind}
+	return true
+}
+
+// rmwOther is rmwStep for the operations other than group 1, INC and DEC (of memory at
+// addr, canonical, with memory accesses on their fast path).
+func (c *CPU) rmwOther(op *blockOp, addr uint64) bool {
+	sz := op.msb>>3 + 1
+	p := c.mem.TryWritePage(mmu.VAddr(addr), uint64(sz), c.user, c.RFLAGS&FlagAC != 0)
+	if p == nil {
+		return false
+	}
+	a, b := ldPage(p, addr, sz), c.GPR[op.s&15]&op.sm+op.imm
+	var r, cv uint64
+	switch op.cc {
 	case rmwNEG:
 		r = -a & op.m
 		cv = (^uint64(0) & a) | (^a & r)
@@ -1422,7 +1453,7 @@ func (c *CPU) rmwStep(op *blockOp) bool {
 		return true
 	}
 	stPage(p, addr, sz, r)
-	c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: kind}
+	c.lf = lazyFlags{res: r, cv: cv, msb: op.msb, kind: lfArith}
 	return true
 }
 

@@ -306,3 +306,64 @@ func TestIntFastPathCodeWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestRmwWindowPageEnd runs read-modify-write forms of every size on memory at each
+// offset of the last 16 bytes of a page (rmwStep reads and writes 8 bytes at its address
+// below the last 8; the others take the handler, and the last ones cross into the next
+// page), three times in one block so that the later ones hit the TLB, and compares
+// registers, flags and the bytes around the page's end with the general handlers'.
+func TestRmwWindowPageEnd(t *testing.T) {
+	defer func() { specialiseOn = true }()
+	forms := [][]byte{
+		{0x00, 0x13},                   // add BYTE PTR [rbx],dl
+		{0x66, 0x81, 0x03, 0x34, 0x12}, // add WORD PTR [rbx],0x1234
+		{0xFF, 0x03},                   // inc DWORD PTR [rbx]
+		{0x48, 0x29, 0x03},             // sub QWORD PTR [rbx],rax
+		{0x80, 0x13, 0x80},             // adc BYTE PTR [rbx],0x80
+		{0x66, 0xFF, 0x0B},             // dec WORD PTR [rbx]
+		{0x48, 0x83, 0x33, 0xFB},       // xor QWORD PTR [rbx],0xfffffffffffffffb
+		{0x19, 0x03},                   // sbb DWORD PTR [rbx],eax
+		{0xF0, 0x48, 0x09, 0x13},       // lock or QWORD PTR [rbx],rdx
+		{0x66, 0x21, 0x13},             // and WORD PTR [rbx],dx
+		{0xF6, 0x1B},                   // neg BYTE PTR [rbx]
+		{0x87, 0x03},                   // xchg DWORD PTR [rbx],eax
+	}
+	rng := rand.New(rand.NewSource(12))
+	on, off := newTestEnv(t, 0), newTestEnv(t, 0)
+	base := on.c.Snapshot()
+	const end = tData + 0x1000 // the page's end
+	for _, code := range forms {
+		for k := uint64(0); k < 16; k++ {
+			s := base
+			for r := range s.GPR {
+				s.GPR[r] = rng.Uint64()
+			}
+			s.GPR[RSP] = tKStack
+			s.GPR[RBX] = end - 16 + k
+			s.RFLAGS = flagRsv1 | uint64(rng.Intn(1<<12))&flagsArith
+			data := make([]byte, 32)
+			rng.Read(data)
+			var got, want State
+			var gotMem, wantMem [32]byte
+			for i, e := range []*testEnv{on, off} {
+				specialiseOn = i == 0
+				e.load(end-16, data)
+				e.code(append(append(append(append([]byte{}, code...), code...), code...), 0xF4)...)
+				s.RIP = tCode
+				e.c.Restore(s)
+				e.mustHalt(5)
+				if i == 0 {
+					got = e.c.Snapshot()
+					e.m.ReadPhys(end-16, gotMem[:])
+				} else {
+					want = e.c.Snapshot()
+					e.m.ReadPhys(end-16, wantMem[:])
+				}
+			}
+			if got.GPR != want.GPR || got.RFLAGS != want.RFLAGS || gotMem != wantMem {
+				t.Fatalf("% x at page offset %#x: specialised GPR %x RFLAGS %#x memory % x\ngeneral GPR %x RFLAGS %#x memory % x",
+					code, 0x1000-16+k, got.GPR, got.RFLAGS, gotMem, want.GPR, want.RFLAGS, wantMem)
+			}
+		}
+	}
+}
