@@ -525,11 +525,20 @@ func syscallInsn(c *CPU, u *uop) *Fault {
 	sel := uint16(c.STAR>>32) & 0xFFFC
 	c.Seg[CS] = Segment{Selector: sel, Limit: 0xFFFFFFFF, Attr: attrP | attrS | 0xB | attrL | attrG}
 	c.Seg[SS] = Segment{Selector: sel + 8, Limit: 0xFFFFFFFF, Attr: attrP | attrS | 0x3 | attrDB | attrG}
-	c.setCPL(0)
-	c.updateMode()
+	c.enterLong64(0)
 	c.RIP = c.LSTAR
 	c.writeFlagsRaw(fl &^ (c.FMASK | FlagRF))
 	return nil
+}
+
+// enterLong64 is setCPL(cpl) and updateMode for SYSCALL and SYSRETQ, which go from 64-bit
+// mode to 64-bit code (CS.L set) and write RFLAGS after it: the mode, the instruction
+// pointer's mask and the code base stay as they are, and writeFlagsRaw recomputes the
+// alignment check that depends on the privilege level.
+func (c *CPU) enterLong64(cpl uint8) {
+	c.CPL = cpl
+	c.user = cpl == 3
+	c.resync()
 }
 
 // sysret is SYSRET / SYSRETQ: return to CPL 3.
@@ -556,8 +565,12 @@ func sysret(c *CPU, u *uop) *Fault {
 	fl := c.GPR[R11]&0x3C7FD7 | flagRsv1
 	c.Seg[CS] = cs
 	c.Seg[SS] = Segment{Selector: (base + 8) | 3, Limit: 0xFFFFFFFF, Attr: attrP | attrS | 0x3 | 3<<5 | attrDB | attrG}
-	c.setCPL(3)
-	c.updateMode()
+	if u.osize == 8 {
+		c.enterLong64(3)
+	} else {
+		c.setCPL(3)
+		c.updateMode()
+	}
 	c.RIP = rip
 	c.writeFlagsRaw(fl)
 	return nil
