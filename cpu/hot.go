@@ -144,11 +144,12 @@ var lazyOps = func() (t [4096]bool) {
 	return t
 }()
 
-// markLazy sets u.lazy for the forms lazyOps describes whose address does not depend on
-// RIP (with a LOCK prefix too: the handlers are the same).
+// markLazy sets u.lazy for the forms lazyOps describes (with a LOCK prefix too: the
+// handlers are the same). A RIP-relative operand's address is eaAny's, which finds a
+// lazy step's RIP from its block's start and its offset.
 func markLazy(u *uop) {
 	markLazyInt(u)
-	if !lazyOps[u.op&4095] || u.nargs != 2 || u.eaForm == eaRIP {
+	if !lazyOps[u.op&4095] || u.nargs != 2 {
 		return
 	}
 	mem := 0

@@ -31,15 +31,15 @@ var lazyIntOps = func() (t [4096]bool) {
 }()
 
 // markLazyInt sets u.lazy for the forms of lazyIntOps with exactly one memory operand
-// (not RIP-relative) and register or immediate others; a LOCK prefix changes nothing in
-// these handlers. LEAVE in 64-bit mode is lazy too: its handler reaches memory only
-// through c.pop.
+// (RIP-relative too: see markLazy) and register or immediate others; a LOCK prefix
+// changes nothing in these handlers. LEAVE in 64-bit mode is lazy too: its handler
+// reaches memory only through c.pop.
 func markLazyInt(u *uop) {
 	if u.op == opLEAVE && u.osize == 8 {
 		u.lazy = true
 		return
 	}
-	if !lazyIntOps[u.op&4095] || u.nargs == 0 || u.eaForm == eaRIP {
+	if !lazyIntOps[u.op&4095] || u.nargs == 0 {
 		return
 	}
 	mem := 0

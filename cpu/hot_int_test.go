@@ -367,3 +367,41 @@ func TestRmwWindowPageEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestRIPRelativeTiers runs BenchmarkRIPRelative's loop (RIP-relative loads, stores,
+// read-modify-writes, SSE operands and a fused compare, lazy block steps whose address
+// follows from the block's start) for a count, then a RIP-relative load from an unmapped
+// page, one instruction at a time, with block dispatch and in the translating tier through
+// uneven budgets, and compares the machines (the fault's frame and CR2 included).
+func TestRIPRelativeTiers(t *testing.T) {
+	code := []byte{0xBF, 0x40, 0x00, 0x00, 0x00} // mov edi, 64
+	start := len(code)
+	code = ripCode(code, ripLoop...)
+	code = append(code, 0xFF, 0xCF)                                          // dec edi (the compare's flags are unused)
+	code = append(code, 0x75, byte(start-(len(code)+2)))                     // jnz L
+	code = ripCode(code, ripIns{[]byte{0x48, 0x8B, 0x05}, tRAM + 0x10, nil}) // mov rax, [rip+unmapped]
+	code = append(code, 0xF4)
+	build := func() *testEnv {
+		e := newTestEnv(t, 0)
+		e.code(code...)
+		data := make([]byte, 64)
+		for i := range data {
+			data[i] = byte(i*7 + 1)
+		}
+		e.load(tData, data)
+		return e
+	}
+	r := rand.New(rand.NewSource(3))
+	var budgets []uint64
+	for total := 0; total < 1200; {
+		n := 1 + r.Intn(40)
+		budgets = append(budgets, uint64(n))
+		total += n
+	}
+	runTiers(t, code, build, budgets)
+	e := build()
+	e.run(2000)
+	if v := e.vector(); v != 14 || e.c.CR2 != tRAM+0x10 {
+		t.Fatalf("vector %d, CR2 %#x: want the #PF of the last load at %#x", v, e.c.CR2, tRAM+0x10)
+	}
+}

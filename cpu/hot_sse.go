@@ -137,18 +137,7 @@ func specialiseSSE(u *uop) bool {
 	}
 	if h := pick(u); h != nil {
 		u.inner, u.fn = u.fn, h
-		u.lazy = sseLazy(u)
-	}
-	return true
-}
-
-// sseLazy reports whether an SSE form whose handler follows the lazy-step contract can be
-// a lazy step: unless its memory operand is RIP-relative.
-func sseLazy(u *uop) bool {
-	for i := 0; i < int(u.nargs) && i < len(u.kind); i++ {
-		if u.kind[i] == kMem && u.eaForm == eaRIP {
-			return false
-		}
+		u.lazy = true
 	}
 	return true
 }
@@ -752,7 +741,7 @@ func specialiseWith(u *uop, fast handler) {
 		return
 	}
 	u.inner, u.fn = u.fn, fast
-	u.lazy = sseLazy(u)
+	u.lazy = true
 }
 
 // pshiftImmFast is PSLL/PSRL/PSRA W/D/Q xmm, imm8 (imm2: lane width | kind<<8) with the

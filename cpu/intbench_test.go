@@ -81,3 +81,46 @@ func BenchmarkIntForms(b *testing.B) {
 		})
 	}
 }
+
+// ripIns is an instruction with a RIP-relative memory operand: the bytes before the
+// 32-bit displacement, the address the operand names and the bytes after the
+// displacement (an immediate).
+type ripIns = struct {
+	pre    []byte
+	target uint64
+	post   []byte
+}
+
+// ripCode appends instructions with a RIP-relative memory operand to code, which starts
+// at tCode.
+func ripCode(code []byte, ins ...ripIns) []byte {
+	for _, in := range ins {
+		end := tCode + uint64(len(code)+len(in.pre)+4+len(in.post))
+		d := uint32(in.target - end)
+		code = append(code, in.pre...)
+		code = append(code, byte(d), byte(d>>8), byte(d>>16), byte(d>>24))
+		code = append(code, in.post...)
+	}
+	return code
+}
+
+// BenchmarkRIPRelative: loads, stores, read-modify-writes and a fused compare of global
+// variables, RIP-relative as compiled position-independent code addresses them.
+func BenchmarkRIPRelative(b *testing.B) {
+	code := ripCode(nil, ripLoop...)
+	code = append(code, 0x75, byte(-(len(code) + 2))) // jne L (D is 0)
+	benchLoop(b, code)
+}
+
+// ripLoop is BenchmarkRIPRelative's loop without its branch.
+var ripLoop = []ripIns{
+	{[]byte{0x8B, 0x05}, tData, nil},                  // L: mov eax, [rip+A]
+	{[]byte{0x01, 0x05}, tData + 8, nil},              // add [rip+B], eax
+	{[]byte{0x0F, 0xB6, 0x0D}, tData + 16, nil},       // movzx ecx, byte [rip+C]
+	{[]byte{0x89, 0x0D}, tData + 24, nil},             // mov [rip+E], ecx
+	{[]byte{0x48, 0xFF, 0x05}, tData + 32, nil},       // inc qword [rip+F]
+	{[]byte{0x48, 0x03, 0x15}, tData + 40, nil},       // add rdx, [rip+G]
+	{[]byte{0xF2, 0x0F, 0x10, 0x05}, tData + 56, nil}, // movsd xmm0, [rip+H]
+	{[]byte{0xF2, 0x0F, 0x58, 0x0D}, tData + 56, nil}, // addsd xmm1, [rip+H]
+	{[]byte{0x83, 0x3D}, tData + 48, []byte{0x05}},    // cmp dword [rip+D], 5
+}

@@ -91,8 +91,21 @@ func flatEA(u *uop) {
 	u.eaFlat = true
 }
 
+// ripNext is the RIP a RIP-relative operand of u is relative to (the next instruction's
+// address): c.RIP, or in a lazy block step (block.go), which runs without RIP set, the
+// address its block's start and its offset give, as setStep sets it.
+func (c *CPU) ripNext(u *uop) uint64 {
+	if op := c.lazyOp; op != nil {
+		return (c.blkRIP + op.rel + uint64(u.len)) & c.ipMask
+	}
+	return c.RIP
+}
+
 // eaAny is ea for every form.
 func (c *CPU) eaAny(u *uop) uint64 {
+	if u.eaForm == eaRIP && u.asize == 8 && !u.addSeg {
+		return c.ripNext(u) + u.disp // RIP-relative in 64-bit mode (the common case first)
+	}
 	var a uint64
 	switch u.eaForm {
 	case eaBase:
@@ -100,7 +113,7 @@ func (c *CPU) eaAny(u *uop) uint64 {
 	case eaBaseIndex:
 		a = c.GPR[u.base&15] + c.GPR[u.index&15]<<u.scale + u.disp
 	case eaRIP:
-		a = c.RIP + u.disp
+		a = c.ripNext(u) + u.disp
 	case eaIndex:
 		a = c.GPR[u.index&15]<<u.scale + u.disp
 	default:
@@ -129,7 +142,7 @@ func (c *CPU) offset(u *uop) uint64 {
 	case eaBaseIndex:
 		a = c.GPR[u.base&15] + c.GPR[u.index&15]<<u.scale + u.disp
 	case eaRIP:
-		a = c.RIP + u.disp
+		a = c.ripNext(u) + u.disp
 	case eaIndex:
 		a = c.GPR[u.index&15]<<u.scale + u.disp
 	default:

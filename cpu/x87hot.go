@@ -201,22 +201,9 @@ func (c *CPU) x87ReadIntFast(u *uop, addr uint64) (v f80, ok bool) {
 	return f80FromInt(int64(raw)), ok
 }
 
-// x87Addr is the address of u's memory operand in a lazy step or a full one: a lazy
-// step's RIP (for a RIP-relative operand) follows from its block's start and its offset,
-// as setStep sets it.
-func (c *CPU) x87Addr(u *uop) uint64 {
-	if u.eaFlat {
-		return c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<u.scale + u.disp
-	}
-	if op := c.lazyOp; op != nil && u.eaForm == eaRIP {
-		rip := c.RIP
-		c.RIP = (c.blkRIP + op.rel + uint64(u.len)) & c.ipMask
-		a := c.eaAny(u)
-		c.RIP = rip
-		return a
-	}
-	return c.eaAny(u)
-}
+// x87Addr is the address of u's memory operand in a lazy step or a full one (eaAny
+// finds a lazy step's RIP for a RIP-relative operand).
+func (c *CPU) x87Addr(u *uop) uint64 { return c.ea(u) }
 
 // fldMFast is FLD m32fp/m64fp/m80fp.
 func fldMFast(slow handler) handler {
