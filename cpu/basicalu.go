@@ -306,7 +306,7 @@ func incDecM(c *CPU, u *uop) *Fault {
 // keepCF folds a pending carry into RFLAGS.CF before an INC/DEC replaces the lazy state.
 func (c *CPU) keepCF() {
 	if c.lf.kind == lfArith {
-		c.RFLAGS = c.RFLAGS&^FlagCF | c.lf.cv>>c.lf.msb&1
+		c.RFLAGS = c.RFLAGS&^FlagCF | c.lf.cv>>(c.lf.msb&63)&1
 	}
 }
 

@@ -1861,7 +1861,8 @@ func (c *CPU) fusedJcc(j *uop) *Fault { return c.fusedJccIf(j, c.cond(j.aux)) }
 
 // condArith is c.cond(cc) for arithmetic lazy flags (kind lfArith) held in res, cv and
 // msb (flags.go), without reading them back from the CPU.
-func condArith(cc uint8, res, cv uint64, msb uint8) bool {
+func condArith(cc uint8, res, cv uint64, msb8 uint8) bool {
+	msb := msb8 & 63
 	var r bool
 	switch cc >> 1 {
 	case 0: // O

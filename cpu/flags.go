@@ -58,7 +58,7 @@ var sizeMask = func() (m [256]uint64) {
 func (c *CPU) setFlagsLazy(res, cv uint64, size uint8, keepCF bool) {
 	if keepCF {
 		if c.lf.kind == lfArith {
-			c.RFLAGS = c.RFLAGS&^FlagCF | c.lf.cv>>c.lf.msb&1
+			c.RFLAGS = c.RFLAGS&^FlagCF | c.lf.cv>>(c.lf.msb&63)&1
 		}
 		c.lf.kind = lfKeepCF
 	} else {
@@ -99,7 +99,7 @@ func b2u(b bool) uint64 {
 func (c *CPU) cf() bool {
 	switch c.lf.kind {
 	case lfArith:
-		return c.lf.cv>>c.lf.msb&1 != 0
+		return c.lf.cv>>(c.lf.msb&63)&1 != 0
 	default:
 		return c.RFLAGS&FlagCF != 0
 	}
@@ -114,14 +114,14 @@ func (c *CPU) zf() bool {
 
 func (c *CPU) sf() bool {
 	if c.lf.kind != lfNone {
-		return c.lf.res>>c.lf.msb&1 != 0
+		return c.lf.res>>(c.lf.msb&63)&1 != 0
 	}
 	return c.RFLAGS&FlagSF != 0
 }
 
 func (c *CPU) of() bool {
 	if c.lf.kind != lfNone {
-		return (c.lf.cv>>c.lf.msb^c.lf.cv>>(c.lf.msb-1))&1 != 0
+		return (c.lf.cv>>(c.lf.msb&63)^c.lf.cv>>((c.lf.msb-1)&63))&1 != 0
 	}
 	return c.RFLAGS&FlagOF != 0
 }

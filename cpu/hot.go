@@ -373,8 +373,8 @@ func (c *CPU) setCFOF(cf, of uint64) {
 		c.RFLAGS = c.RFLAGS&^(FlagCF|FlagOF) | cf*FlagCF | of*FlagOF
 		return
 	}
-	m := c.lf.msb
-	c.lf.cv = c.lf.cv&^(3<<(m-1)) | cf<<m | (cf^of)<<(m-1)
+	m := c.lf.msb & 63
+	c.lf.cv = c.lf.cv&^(3<<((m-1)&63)) | cf<<m | (cf^of)<<((m-1)&63)
 	c.lf.kind = lfArith
 }
 
