@@ -235,6 +235,7 @@ const (
 	stepXpack   // PACKUSWB (op.cc 0), PACKSSWB (1), PACKSSDW (2)
 	stepXop     // a packed operation of registerXop (xopOf) with xmm/m128 (not of another class)
 	stepXopImm  // the same of registerXopImm (xopImmOf), with its imm8 in op.imm
+	stepXmovOp  // MOVDQA/MOVAPS... xmm, xmm whose next step works on its destination (fuseXmov)
 	stepXsqrtsd // SQRTSD xmm, xmm/m64 (the last inline SSE step)
 
 	// CLI, SWAPGS and PUSHFQ in 64-bit mode (op.cc: sysCli, sysSwapgs, sysPushf; sysStep,
@@ -819,7 +820,48 @@ blocks:
 				if f, hit = c.lazyMiss(op); hit {
 					continue
 				}
-			case stepXst, stepXst64:
+			case stepXmovOp:
+				if c.blkSSE != 0 {
+					// The copy and the next step in one: that step's operation on the
+					// copied value (fuseXmov); with the gate on neither can fail.
+					n := nextOp(op)
+					v := c.XMM[op.s&15]
+					d := &c.XMM[op.d&15]
+					switch n.kind {
+					case stepXshift:
+						d[0], d[1] = pshiftInline(v[0], n), pshiftInline(v[1], n)
+					default: // stepXlogic with a register source
+						w := c.XMM[n.s&15]
+						if n.s&15 == op.d&15 {
+							w = v
+						}
+						switch n.cc {
+						case xlAnd:
+							d[0], d[1] = v[0]&w[0], v[1]&w[1]
+						case xlAndn:
+							d[0], d[1] = ^v[0]&w[0], ^v[1]&w[1]
+						case xlOr:
+							d[0], d[1] = v[0]|w[0], v[1]|w[1]
+						default:
+							d[0], d[1] = v[0]^w[0], v[1]^w[1]
+						}
+					}
+					op = n
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXst:
+				if c.blkSSE != 0 && c.xmmStore128(op) {
+					continue
+				}
+				var hit bool
+				if f, hit = c.lazyMiss(op); hit {
+					continue
+				}
+			case stepXst64:
 				if c.blkSSE != 0 && c.xmmStore(op) {
 					continue
 				}
@@ -903,8 +945,23 @@ blocks:
 					continue
 				}
 			case stepXlanes:
-				if c.blkSSE != 0 && c.lanesStep(op) {
-					continue
+				if c.blkSSE != 0 {
+					if !op.memFirst {
+						// The register form here, without a call (lanesStep).
+						sx := &c.XMM[op.s&15]
+						s0, s1 := sx[0], sx[1]
+						d := &c.XMM[op.d&15]
+						h := op.imm &^ 1
+						if op.imm&1 == 0 {
+							d[0], d[1] = sseAddLanes(d[0], s0, h), sseAddLanes(d[1], s1, h)
+						} else {
+							d[0], d[1] = sseSubLanes(d[0], s0, h), sseSubLanes(d[1], s1, h)
+						}
+						continue
+					}
+					if c.lanesStep(op) {
+						continue
+					}
 				}
 				var hit bool
 				if f, hit = c.lazyMiss(op); hit {
@@ -1492,9 +1549,28 @@ func (c *CPU) buildBlock(p *codePage, off uint64) *block {
 		}
 		b.sse = b.sse || b.ops[i].kind >= stepXmov && b.ops[i].kind <= stepXsqrtsd
 	}
+	fuseXmov(b.ops)
 	x87Runs(b.ops)
 	p.addBlock(b)
 	return b
+}
+
+// fuseXmov makes each register-to-register MOVDQA/MOVAPS/MOVAPD/... step (stepXmov) that
+// the block's next step overwrites by an inline operation on it a stepXmovOp: a shift by an
+// immediate (stepXshift) or a logic operation with a register source (stepXlogic) whose
+// destination is the copy's. With the SSE gate on runChain computes both from the copied
+// value and goes on after the second (neither can fail there, and the block fits the
+// budget whole); otherwise the copy runs as its own lazy step and the second as usual.
+func fuseXmov(ops []blockOp) {
+	for i := 0; i+1 < len(ops); i++ {
+		o, n := &ops[i], &ops[i+1]
+		if o.kind != stepXmov || o.memFirst || n.d != o.d {
+			continue
+		}
+		if n.kind == stepXshift || n.kind == stepXlogic && !n.memFirst {
+			o.kind = stepXmovOp
+		}
+	}
 }
 
 // endBlock puts the end step after the steps of b, just built, and takes them from the

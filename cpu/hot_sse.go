@@ -1235,6 +1235,17 @@ func (c *CPU) xmmStore(op *blockOp) bool {
 	return c.mem.TryWrite128(mmu.VAddr(addr), x[0], x[1], c.user, c.RFLAGS&FlagAC != 0)
 }
 
+// xmmStore128 is xmmStore for stepXst (16 bytes).
+func (c *CPU) xmmStore128(op *blockOp) bool {
+	u := &op.u
+	addr := c.GPR[u.base&15]&u.bmask + (c.GPR[u.index&15]&u.imask)<<(u.scale&3) + u.disp
+	if c.memSlow || !canonical(addr) || addr&op.sm != 0 {
+		return false
+	}
+	x := &c.XMM[op.s&15]
+	return c.mem.TryWrite128(mmu.VAddr(addr), x[0], x[1], c.user, c.RFLAGS&FlagAC != 0)
+}
+
 // sdStep is inline step stepXsd on its quick case: both operands and the result in
 // fast64's range, where the host's arithmetic rounds as MXCSR asks; PE, when it is not set
 // yet, from the exact residual (fast64's).
@@ -1572,11 +1583,17 @@ func (c *CPU) sqrtStep(op *blockOp) bool {
 // (cvtdq2pdFast, cvtdq2psFast).
 func (c *CPU) cvtdqStep(op *blockOp, gate uint8) bool {
 	if op.cc == 0 {
-		v, ok := c.xmmHit64(op)
-		if !ok {
-			return false
+		var v uint64
+		if !op.memFirst {
+			v = c.XMM[op.s&15][0]
+		} else {
+			var ok bool
+			if v, ok = c.xmmHit64(op); !ok {
+				return false
+			}
 		}
-		c.XMM[op.d&15] = [2]uint64{math.Float64bits(float64(int32(v))), math.Float64bits(float64(int32(v >> 32)))}
+		d := &c.XMM[op.d&15]
+		d[0], d[1] = math.Float64bits(float64(int32(v))), math.Float64bits(float64(int32(v>>32)))
 		return true
 	}
 	if gate&sseGateArith == 0 {
@@ -1587,19 +1604,14 @@ func (c *CPU) cvtdqStep(op *blockOp, gate uint8) bool {
 		return false
 	}
 	s0, s1 := sp[0], sp[1]
-	var r [4]float32
-	inexact := false
-	for i, v := range [4]int32{int32(s0), int32(s0 >> 32), int32(s1), int32(s1 >> 32)} {
-		r[i] = float32(v)
-		inexact = inexact || int64(r[i]) != int64(v)
-	}
-	if inexact {
+	v0, v1, v2, v3 := int32(s0), int32(s0>>32), int32(s1), int32(s1>>32)
+	r0, r1, r2, r3 := float32(v0), float32(v1), float32(v2), float32(v3)
+	if int64(r0) != int64(v0) || int64(r1) != int64(v1) || int64(r2) != int64(v2) || int64(r3) != int64(v3) {
 		c.MXCSR |= mxPE
 	}
-	c.XMM[op.d&15] = [2]uint64{
-		uint64(math.Float32bits(r[0])) | uint64(math.Float32bits(r[1]))<<32,
-		uint64(math.Float32bits(r[2])) | uint64(math.Float32bits(r[3]))<<32,
-	}
+	d := &c.XMM[op.d&15]
+	d[0] = uint64(math.Float32bits(r0)) | uint64(math.Float32bits(r1))<<32
+	d[1] = uint64(math.Float32bits(r2)) | uint64(math.Float32bits(r3))<<32
 	return true
 }
 
@@ -1610,10 +1622,19 @@ func (c *CPU) pshufdStep(op *blockOp) bool {
 		return false
 	}
 	s0, s1 := sp[0], sp[1]
-	s := [4]uint64{s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32}
 	m := op.imm
-	c.XMM[op.d&15] = [2]uint64{s[m&3] | s[m>>2&3]<<32, s[m>>4&3] | s[m>>6&3]<<32}
+	d := &c.XMM[op.d&15]
+	d[0] = dword4(s0, s1, m) | dword4(s0, s1, m>>2)<<32
+	d[1] = dword4(s0, s1, m>>4) | dword4(s0, s1, m>>6)<<32
 	return true
+}
+
+// dword4 is doubleword i&3 of the 128 bits s1:s0.
+func dword4(s0, s1, i uint64) uint64 {
+	if i&2 != 0 {
+		s0 = s1
+	}
+	return s0 >> (i & 1 * 32) & 0xFFFFFFFF
 }
 
 // ileaveStep is PUNPCKL/PUNPCKH BW, WD, DQ and UNPCKLPS/UNPCKHPS (op.imm: lane width, bit 0
@@ -1623,13 +1644,22 @@ func (c *CPU) ileaveStep(op *blockOp) bool {
 	if sp == nil {
 		return false
 	}
-	s0, s1 := sp[0], sp[1]
+	a, b := sp[0], sp[1]
 	d := &c.XMM[op.d&15]
-	w := uint(op.imm &^ 1)
 	if op.imm&1 == 0 {
-		*d = sseInterleave(d[0], s0, w)
+		b = a
+		a = d[0]
 	} else {
-		*d = sseInterleave(d[1], s1, w)
+		a = d[1]
+	}
+	// sseInterleave(a, b, width), inlined.
+	switch op.imm &^ 1 {
+	case 8:
+		d[0], d[1] = sseSpread8(a)|sseSpread8(b)<<8, sseSpread8(a>>32)|sseSpread8(b>>32)<<8
+	case 16:
+		d[0], d[1] = sseSpread16(a)|sseSpread16(b)<<16, sseSpread16(a>>32)|sseSpread16(b>>32)<<16
+	default:
+		d[0], d[1] = a&0xFFFFFFFF|b<<32, a>>32|b&^0xFFFFFFFF
 	}
 	return true
 }
