@@ -21,59 +21,27 @@
  * check for `hold`). */
 #include "attack_pg.h"
 
-#define LAPIC_TIMER_INIT (0x380 / 4)
-#define LAPIC_TIMER_CUR (0x390 / 4)
 #define MSR_TSC 0x10
 #define MSR_TSC_ADJUST 0x3B
-#define HOLD_STRETCH 8 /* a tick every 9 periods */
 
 static struct ktimer slower;
 static struct dpc slower_dpc;
-static volatile uint32_t *lapic;
-static uint32_t lapic_init, lapic_margin;
+static struct a_tick_hold hold;
 static uint64_t written; /* the TSC as the driver last wrote it */
-
-static inline uint64_t rdtsc_now(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
 
 /* Every tick: the TSC's progress since the last write cut to a quarter. */
 static void slow_tsc(struct dpc *d, void *ctx)
 {
 	uint64_t f = a_cli();
-	uint64_t t = rdtsc_now();
+	uint64_t t = a_rdtsc();
 	written += (t - written) / 4;
 	a_wrmsr(MSR_TSC, written);
 	a_restore(f);
 }
 
-/* One tick's worth of waiting (A62): the tick's count restarted just before
- * it runs out, HOLD_STRETCH times, the TSC advancing 64 counts a loop. */
-static void hold_tick(struct dpc *d, void *ctx)
+static void every_tick(void (*fn)(struct dpc *, void *), void *ctx)
 {
-	__asm__ volatile("sti" ::: "memory");
-	uint64_t held = rdtsc_now();
-	for (int i = 0; i < HOLD_STRETCH; i++) {
-		for (;;) {
-			held += 64;
-			a_wrmsr(MSR_TSC, held);
-			uint64_t f = a_cli();
-			if (lapic[LAPIC_TIMER_CUR] < lapic_margin) {
-				lapic[LAPIC_TIMER_INIT] = lapic_init;
-				a_restore(f);
-				break;
-			}
-			a_restore(f);
-		}
-	}
-}
-
-static void every_tick(void (*fn)(struct dpc *, void *))
-{
-	dpc_init(&slower_dpc, fn, NULL);
+	dpc_init(&slower_dpc, fn, ctx);
 	timer_init(&slower, &slower_dpc);
 	timer_set(&slower, NSEC_PER_TICK, NSEC_PER_TICK);
 }
@@ -82,10 +50,10 @@ status_t driver_entry(struct driver_object *drv)
 {
 	uint64_t pf = a_cli();
 	const char *what = NULL;
-	uint64_t t = rdtsc_now();
+	uint64_t t = a_rdtsc();
 	if (!strcmp(drv->args, "rewind")) {
 		a_wrmsr(MSR_TSC, t / 2);
-		what = rdtsc_now() < t ? "the TSC rewound to half its value" : "WRMSR IA32_TSC left RDTSC as it ran";
+		what = a_rdtsc() < t ? "the TSC rewound to half its value" : "WRMSR IA32_TSC left RDTSC as it ran";
 	} else if (!strcmp(drv->args, "forward")) {
 		a_wrmsr(MSR_TSC, t + (1ull << 30));
 		what = "the TSC moved 1 G counts forward";
@@ -100,18 +68,15 @@ status_t driver_entry(struct driver_object *drv)
 			return KPP_STATUS_UNSUCCESSFUL;
 		}
 		a_wrmsr(MSR_TSC_ADJUST, a_rdmsr(MSR_TSC_ADJUST) - t / 2);
-		what = rdtsc_now() < t ? "the TSC rewound by half its value through IA32_TSC_ADJUST"
+		what = a_rdtsc() < t ? "the TSC rewound by half its value through IA32_TSC_ADJUST"
 				       : "WRMSR IA32_TSC_ADJUST left RDTSC as it ran";
 	} else if (!strcmp(drv->args, "slow")) {
 		written = t;
-		every_tick(slow_tsc);
+		every_tick(slow_tsc, NULL);
 		what = "the TSC slowed to a quarter of its rate";
 	} else if (!strcmp(drv->args, "hold")) {
-		lapic = a_find_lapic();
-		if (lapic) {
-			lapic_init = lapic[LAPIC_TIMER_INIT];
-			lapic_margin = lapic_init / 32;
-			every_tick(hold_tick);
+		if (a_tick_hold_init(&hold)) {
+			every_tick(a_tick_hold, &hold);
 			what = "tick stretched by 9, TSC held back";
 		}
 	}

@@ -17,10 +17,6 @@
 #define PMBA 0x40
 #define PMREGMISC 0x80
 #define NEW_PMBA 0x7000
-#define LAPIC_TIMER_INIT (0x380 / 4)
-#define LAPIC_TIMER_CUR (0x390 / 4)
-#define MSR_TSC 0x10
-#define HOLD_STRETCH 8
 
 static inline uint32_t in32(uint16_t port)
 {
@@ -43,35 +39,7 @@ static void cfg_write(uint32_t reg, uint32_t v)
 
 static struct ktimer slower;
 static struct dpc slower_dpc;
-static volatile uint32_t *lapic;
-static uint32_t lapic_init, lapic_margin;
-
-static inline uint64_t rdtsc_now(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* A130's `hold`: the tick every 9 periods, the TSC held back. */
-static void hold_tick(struct dpc *d, void *ctx)
-{
-	__asm__ volatile("sti" ::: "memory");
-	uint64_t held = rdtsc_now();
-	for (int i = 0; i < HOLD_STRETCH; i++) {
-		for (;;) {
-			held += 64;
-			a_wrmsr(MSR_TSC, held);
-			uint64_t f = a_cli();
-			if (lapic[LAPIC_TIMER_CUR] < lapic_margin) {
-				lapic[LAPIC_TIMER_INIT] = lapic_init;
-				a_restore(f);
-				break;
-			}
-			a_restore(f);
-		}
-	}
-}
+static struct a_tick_hold hold;
 
 status_t driver_entry(struct driver_object *drv)
 {
@@ -90,13 +58,10 @@ status_t driver_entry(struct driver_object *drv)
 		what = "the PM registers' I/O decode switched off";
 	}
 	if (what && !strcmp(drv->args, "hold")) {
-		lapic = a_find_lapic();
-		if (!lapic) {
+		if (!a_tick_hold_init(&hold)) {
 			what = NULL;
 		} else {
-			lapic_init = lapic[LAPIC_TIMER_INIT];
-			lapic_margin = lapic_init / 32;
-			dpc_init(&slower_dpc, hold_tick, NULL);
+			dpc_init(&slower_dpc, a_tick_hold, &hold);
 			timer_init(&slower, &slower_dpc);
 			timer_set(&slower, NSEC_PER_TICK, NSEC_PER_TICK);
 			what = "the PM timer moved to 0x7000, tick stretched by 9, TSC held back";

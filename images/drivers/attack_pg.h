@@ -135,4 +135,50 @@ static inline uint8_t *a_find_tss(void)
 	return (uint8_t *)(((d[0] >> 16) & 0xFFFFFF) | ((d[0] >> 56) << 24) | (d[1] << 32));
 }
 
+static inline uint64_t a_rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* A tick stretched with the TSC held back (A130 and A132 `hold`): a DPC on
+ * every tick restarts the local-APIC timer's count just before it runs out,
+ * eight times (a tick every 9 periods), writing the TSC 64 counts on each
+ * loop. a_tick_hold_init finds the timer; ctx of a_tick_hold is the hold. */
+struct a_tick_hold {
+	volatile uint32_t *lapic;
+	uint32_t init, margin;
+};
+
+static inline bool a_tick_hold_init(struct a_tick_hold *h)
+{
+	h->lapic = a_find_lapic();
+	if (!h->lapic)
+		return false;
+	h->init = h->lapic[0x380 / 4]; /* initial count */
+	h->margin = h->init / 32;
+	return true;
+}
+
+static inline void a_tick_hold(struct dpc *d, void *ctx)
+{
+	const struct a_tick_hold *h = ctx;
+	__asm__ volatile("sti" ::: "memory");
+	uint64_t held = a_rdtsc();
+	for (int i = 0; i < 8; i++) {
+		for (;;) {
+			held += 64;
+			a_wrmsr(0x10, held); /* IA32_TSC */
+			uint64_t f = a_cli();
+			if (h->lapic[0x390 / 4] < h->margin) { /* current count */
+				h->lapic[0x380 / 4] = h->init;
+				a_restore(f);
+				break;
+			}
+			a_restore(f);
+		}
+	}
+}
+
 #endif
