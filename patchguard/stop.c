@@ -246,7 +246,9 @@ STOP_TEXT static uint64_t stop_clock_ns(const struct pg_context *c)
  * returns to the wait without IRET; the kernel's IDTR is then loaded
  * again (a fault later on the path still reaches the kernel's stop path
  * and the last-chance check). When NMIs are blocked already (a detection
- * inside the NMI), the NMI stays pending and the wait gives up. */
+ * inside the NMI), the NMI stays pending and the wait gives up. The stop
+ * routine, after the report, finds the flag set by the report's block and
+ * skips it; the report clears it first (A144). */
 #define LAPIC_ID 0x20
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
@@ -369,6 +371,9 @@ STOP_TEXT NORETURN void pg_report(struct pg_context *c, const void *record, uint
 			  dot[] STOP_DATA = ".", after[] STOP_DATA = " s guest time, after ",
 			  timer[] STOP_DATA = " timer and ", piggy[] STOP_DATA = " piggy-back passes\n";
 	cli();
+	/* Only this report's own block sets the flag: set beforehand (plain
+	 * data, A144), it made the block look done and NMIs stayed open. */
+	pg_stop_nmi_taken = 0;
 	stop_block_nmi(c ? c->lapic_mmio : pg.lapic_mmio);
 	pg.stopping = true; /* the NMI watchdog stands aside */
 	/* A context that failed its own verification has no trustworthy

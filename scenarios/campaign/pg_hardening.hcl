@@ -1150,3 +1150,27 @@ scenario "a132_pm_move_windows_seeds" {
   max_time    = "10m"
   within      = "9m"
 }
+
+# red10x: A144 (the stop path's NMI-taken flag set beforehand, then A140).
+scenario "a144_nmi_taken_seeds" {
+  from  = "../a144_nmi_taken.hcl#a144_nmi_taken"
+  seeds = "1..20"
+}
+
+scenario "a144_nmi_taken_fast_seeds" {
+  from        = "../a144_nmi_taken.hcl#a144_nmi_taken"
+  description = "A144 in the fast profile"
+  append      = "pg.profile=fast"
+  max_time    = "20s"
+  within      = "16s"
+  seeds       = "1..20"
+}
+
+scenario "a144_nmi_taken_windows_seeds" {
+  from        = "../a144_nmi_taken.hcl#a144_nmi_taken"
+  description = "A144 in the windows profile"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+  seeds       = "1..20"
+}
