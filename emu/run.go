@@ -231,6 +231,22 @@ func (m *Machine) idle(until uint64) (Stop, bool) {
 	return Stop{}, false
 }
 
+// Stall moves guest time on by d ns without running the guest, as a host
+// that did not run the machine for that long does (QEMU without -icount,
+// stopped or descheduled: its clocks follow the host's). Every clock read
+// from guest time runs on (the TSC, the ACPI PM timer, the PIT's and the
+// local APIC timer's counts), and each timer due meanwhile delivers one
+// interrupt for all the periods it missed, as a real host's coalesce: the
+// guest takes them when it runs again. Between runs only.
+func (m *Machine) Stall(d uint64) {
+	now := m.CPU.Clock + d
+	if now < d {
+		now = Forever
+	}
+	m.syncClocks(now)
+	m.advance(now)
+}
+
 // recoverStop turns a panic outside the CPU (a device catching up with
 // the clock, a subscriber) into StopError: nothing the guest does may crash
 // the host.
