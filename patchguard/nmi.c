@@ -592,7 +592,7 @@ static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uin
  * (nmi_entry.S), which has recorded the heartbeat and counted the edge;
  * it also read the TSC this one goes by (pg_nmi_tsc), so that both draw
  * the same. */
-uint64_t pg_pit_nmis;
+uint64_t pg_pit_nmis, pg_nmi_pm;
 uint32_t pg_nmi_tsc;
 
 void pg_nmi(const struct trap_frame *tf)
@@ -741,6 +741,9 @@ void pg_nmi_route(void)
 
 void pg_nmi_start(void)
 {
+	uint32_t pm;
+	__asm__ volatile("inl %1, %0" : "=a"(pm) : "Nd"((uint16_t)PG_PM_PORT));
+	pg_nmi_pm = pm & PG_PM_MASK;
 	nmi_tick = ticks();
 	for (uint32_t i = 0; i < 2; i++)
 		nmi_passes[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;

@@ -8,9 +8,14 @@
  * for a probe (the tick hook) or the TSC's low half, scattered by a
  * multiply, falls below NMI_WORK_LIMIT; every other profile goes on to
  * the common entry at once. The TSC read here is the one pg_nmi goes by
- * (pg_nmi_tsc: NMIs do not nest), so both draw the same. Only RAX and
- * RDX are used, no memory but PatchGuard's own and the tick count, and
- * nothing depends on GS or on the interrupted code's RFLAGS.AC. */
+ * (pg_nmi_tsc: NMIs do not nest), so both draw the same. Every NMI, in
+ * every profile, first reads the ACPI PM timer and adds the counts since
+ * the previous NMI's reading to pg_nmi_pm, the PM time in 64 bits: a
+ * stopped host brings an NMI with every stop, so the 24-bit timer (4.69
+ * s a wrap) cannot wrap unseen between two of them (tick.c's phase check
+ * goes by it). Only RAX and RDX are used, no memory but PatchGuard's own
+ * and the tick count, and nothing depends on GS or on the interrupted
+ * code's RFLAGS.AC. */
 #include "nmi_entry.h"
 
 	.text
@@ -28,6 +33,11 @@ pg_nmi_entry:
 	pushq %rdx
 	.cfi_adjust_cfa_offset 8
 	.cfi_rel_offset %rdx, 0
+	movl $PG_PM_PORT, %edx			/* the PM time, 64 bits: */
+	inl %dx, %eax
+	subl pg_nmi_pm(%rip), %eax		/* the 24-bit counts since the last NMI's */
+	andl $PG_PM_MASK, %eax
+	addq %rax, pg_nmi_pm(%rip)
 	movq tick_counter(%rip), %rax
 	movq (%rax), %rax
 	movq %rax, pg+PG_NMI_BEAT_OFFSET(%rip)	/* the heartbeat */

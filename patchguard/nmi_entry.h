@@ -5,4 +5,6 @@
 #define PG_TSC_SCATTER 0x9E3779B1     /* the TSC's low half times this ... */
 #define PG_NMI_WORK_LIMIT 0x08000000  /* ... below this: the NMI works (1 in 32) */
 #define PG_NMI_BEAT_OFFSET 0x238      /* offsetof(struct pg_state, nmi_beat) */
+#define PG_PM_PORT 0x608              /* the ACPI PM timer (QEMU's PC, kppemu) */
+#define PG_PM_MASK 0xFFFFFF           /* its 24 bits */
 #endif

@@ -349,6 +349,8 @@ void pg_nmi_start(void);  /* interrupts off */
 bool pg_ioapic_ok(void);  /* the NMI's redirection entry as armed; interrupts off */
 const void *pg_probe_table(size_t *size); /* the instruction-fetch probe's sites (a region) */
 extern uint64_t pg_pit_nmis; /* NMIs of the PIT (not asked for a probe) */
+extern uint64_t pg_nmi_pm;   /* the ACPI PM time in 64 bits, as of the last NMI (nmi_entry.S) */
+bool pg_stalled_edges(uint64_t edges, uint64_t ticks); /* a window a stopped host gave (tick.c) */
 uint64_t pg_nmi_progress(void); /* the NMI's sealed count, ~0 when its state does not verify */
 void pg_probe_request(void);     /* an NMI to this processor that probes one text page (tick hook) */
 void pg_check_exact(struct pg_context *c, bool interrupted); /* every region exact at any moment */

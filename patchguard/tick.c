@@ -105,8 +105,8 @@ static uint64_t hk_due_seen, hk_fired;
  * check's: cleared, reset or put back to an earlier sample's state from
  * elsewhere, the check is a detection, not an off switch (A86). */
 static bool phase_on;
-static uint32_t phase_pm, phase_pos, phase_bits, phase_misses;
-static uint64_t phase_tick, phase_tag;
+static uint32_t phase_pos, phase_bits, phase_misses;
+static uint64_t phase_pm, phase_tick, phase_tag;
 /* The phase is sampled on ticks with none of these bits set: every full
  * check (every 32nd tick in the windows profile, whose budget is a
  * hundred times smaller: 20 s to 6 misses of 32). */
@@ -124,8 +124,7 @@ static bool straddle_on;
 
 static uint64_t phase_state_tag(void)
 {
-	const uint64_t w[] = {phase_pm | (uint64_t)phase_pos << 32, phase_bits | (uint64_t)phase_misses << 32,
-			      phase_tick};
+	const uint64_t w[] = {phase_pm, phase_pos | (uint64_t)phase_misses << 32, phase_bits, phase_tick};
 	return pg_tag(w, sizeof w);
 }
 /* The pass counts last seen and the tick they last moved, hashed under
@@ -328,19 +327,25 @@ static void check_timer(uint64_t now, bool passing)
 static uint64_t pit_edges(void) { return wd_nmi ? pg_pit_nmis : pg_watchdog_progress(); }
 static uint64_t edge_mark; /* at the window's start (as plain as tsc_mark) */
 
-/* Whether a window of TSC length dt saw fewer than half the PIT edges its
- * length holds: the machine did not run for most of it. A host that
- * stops the guest (QEMU without -icount, descheduled) drops the ticks it
- * owed and the PIT's edges alike (a periodic timer's missed periods come
- * as one interrupt); a tick held back in a running guest (A62) leaves
- * the PIT's edges coming, and the PIT's own rate is held to the PM timer
- * (check_phase). */
-static bool window_stalled(uint64_t dt, uint64_t edges)
+/* Whether a window of TSC length dt and ticks ticks is one the machine
+ * did not run for most of: it saw fewer than half the PIT edges its
+ * length holds, or no more edges than ticks. A host that stops the guest
+ * (QEMU without -icount, descheduled) drops the ticks it owed and the
+ * PIT's edges alike (a periodic timer's missed periods come as one
+ * interrupt): each stop brings one tick and one edge, and a stop shorter
+ * than two PIT periods (100 ms at 18.2 Hz) brings half of what its length
+ * holds. A tick held back in a running guest (A62) leaves the PIT's edges
+ * coming (held back 8 times, 1.46 edges a tick at 18.2 Hz, 5.8 at the
+ * test profile's 72.8 Hz; a running guest's ticks outnumber its edges),
+ * and the PIT's own rate is held to the PM timer (check_phase). */
+bool pg_stalled_edges(uint64_t edges, uint64_t ticks) { return edges * 8 <= ticks * 9; }
+
+static bool window_stalled(uint64_t dt, uint64_t edges, uint64_t ticks)
 {
 	if (!wd_armed || !pg.pit_count || edges == ~0ull)
 		return false;
 	uint64_t want = dt / pg.tsc_ref * TICK_WINDOW * PIT_HZ / ((uint64_t)pg.pit_count * KPP_TICK_HZ);
-	return edges * 2 < want;
+	return edges * 2 < want || pg_stalled_edges(edges, ticks);
 }
 
 /* Ticks against the TSC: the fastest window seen is the reference (a stalled
@@ -369,7 +374,7 @@ static void check_tsc(uint64_t now)
 		if (!pg.tsc_ref || d < pg.tsc_ref)
 			pg.tsc_ref = d;
 		if (d / TSC_SLOW > pg.tsc_ref)
-			pg.tsc_slow = window_stalled(dt, edges - edge_mark) ? pg.tsc_slow : pg.tsc_slow + 1;
+			pg.tsc_slow = window_stalled(dt, edges - edge_mark, span) ? pg.tsc_slow : pg.tsc_slow + 1;
 		else
 			pg.tsc_slow = 0;
 		if (pg.tsc_slow >= 2)
@@ -388,6 +393,22 @@ static uint32_t pm_read(void)
 	return v;
 }
 
+/* The PM time in 64 bits: from the later of the NMI's (every NMI adds the
+ * counts since the one before: nmi_entry.S) and the previous sample's, the
+ * 24-bit counts since. A host that stops the machine brings an NMI with
+ * each stop, so no wrap (4.69 s) goes unseen; 32 ticks of stops of 200 ms
+ * span more than one, and the 24-bit difference put the phase off (0x17,
+ * no attack). The NMI's value is read first: an NMI between the two
+ * reads makes it later than the base taken, not the other way round. */
+static uint64_t pm_time(void)
+{
+	uint64_t base = *(volatile uint64_t *)&pg_nmi_pm;
+	if (base < phase_pm)
+		base = phase_pm;
+	uint32_t v = pm_read();
+	return base + ((v - (uint32_t)base) & PM_MASK);
+}
+
 /* A rate generator's count, from n down to 1, as a position in [0, n). */
 static uint32_t pit_pos(uint32_t count) { return (count ? count : 0x10000) % pg.pit_count; }
 
@@ -397,10 +418,10 @@ static uint32_t pit_pos(uint32_t count) { return (count ? count : 0x10000) % pg.
  * earlier, a restart moves the phase. Off by more than an NMI could
  * delay one read on PHASE_MISSES of PHASE_WINDOW samples is 0x17; a host
  * that stalled the guest moves both clocks alike. */
-static void check_phase(uint32_t pm, uint32_t count)
+static void check_phase(uint64_t pm, uint32_t count)
 {
 	uint32_t n = pg.pit_count, pos = pit_pos(count);
-	uint64_t e = (uint64_t)((pm - phase_pm) & PM_MASK) * PIT_HZ / PM_HZ;
+	uint64_t e = (pm - phase_pm) * PIT_HZ / PM_HZ;
 	uint32_t want = (uint32_t)((phase_pos + n - e % n) % n);
 	uint32_t d = want > pos ? want - pos : pos - want;
 	uint32_t miss = (n - d < d ? n - d : d) > PHASE_TOL;
@@ -516,7 +537,7 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 		if (!wd_nmi && (inb(PIC1_DATA) & PIC_IRQ0))
 			pg_fail(&pg.wd_beat, PIC1_DATA, KPP_PG_LOCAL_APIC);
 		bool phase = phase_on && !(now & phase_mask);
-		uint32_t pm = phase ? pm_read() : 0;
+		uint64_t pm = phase ? pm_time() : 0;
 		outb(PIT_CMD, PIT_READ_BACK_CH0);
 		uint32_t status = inb(PIT_CH0), count = inb(PIT_CH0);
 		count |= (uint32_t)inb(PIT_CH0) << 8;
@@ -650,12 +671,14 @@ void pg_tick_start(void)
 	due_seen = pg.timer->due;
 	due_passes = pass_seen[0];
 	if (wd_armed && pg.pit_count) {
-		uint32_t pm = pm_read();
+		uint32_t v = pm_read();
+		phase_pm = 0;
+		uint64_t pm = pm_time();
 		outb(PIT_CMD, PIT_READ_BACK_CH0);
 		(void)inb(PIT_CH0);
 		uint32_t count = inb(PIT_CH0);
 		count |= (uint32_t)inb(PIT_CH0) << 8;
-		phase_on = pm != ~0u && !(pm & ~PM_MASK);
+		phase_on = v != ~0u && !(v & ~PM_MASK);
 		phase_pm = pm;
 		phase_pos = pit_pos(count);
 		phase_bits = phase_misses = 0;

@@ -110,23 +110,30 @@ static uint64_t pm_elapsed(void)
 }
 
 /* Ticks against the PM timer over windows of PACE_TICKS ticks' worth. A
- * window in which the watchdog itself ran fewer than half the times its
- * PM length holds does not count: the host did not run the machine for
- * most of it (QEMU without -icount, descheduled, drops the ticks and the
- * PIT's interrupts it owed alike); a tick held back in a running guest
- * leaves the watchdog running (its period held to the PM timer by the
- * tick hook's phase check). */
+ * window in which the PIT's edges came fewer than half the times its PM
+ * length holds, or no more often than the ticks, does not count: the
+ * host did not run the machine for most of it (QEMU without -icount,
+ * descheduled, drops the ticks and the PIT's interrupts it owed alike:
+ * each stop brings one of each, tick.c: pg_stalled_edges); a tick held
+ * back in a running guest leaves the PIT's edges coming (its period held
+ * to the PM timer by the tick hook's phase check). The edges: the
+ * watchdog's own interrupts, or (windows, its checks on one NMI in 32)
+ * the NMIs of the PIT. */
+static uint64_t pace_nmis; /* the NMIs of the PIT at the window's start (windows) */
+
 static void check_pace(uint64_t now, uint64_t pm)
 {
 	if (!pace_on || pm == ~0ull)
 		return;
 	pace_pm += pm;
-	pace_runs += pg.wd_on_nmi ? PG_WATCH_NMIS : 1;
+	pace_runs++;
 	const uint64_t tick_pm = PM_HZ / KPP_TICK_HZ;
 	if (pace_pm < PACE_TICKS * tick_pm)
 		return;
-	bool ran = (uint64_t)pace_runs * 2 * pg.pit_count * PM_HZ >= pace_pm * PIT_HZ;
+	uint64_t edges = pg.wd_on_nmi ? pg_pit_nmis - pace_nmis : pace_runs;
+	bool ran = edges * 2 * pg.pit_count * PM_HZ >= pace_pm * PIT_HZ && !pg_stalled_edges(edges, now - pace_tick);
 	bool slow = ran && (now - pace_tick) * PACE_SLOW * tick_pm < pace_pm;
+	pace_nmis = pg_pit_nmis;
 	pace_runs = 0;
 	pace_slow = slow ? pace_slow + 1 : 0;
 	pace_tick = now;
@@ -408,6 +415,7 @@ void pg_watchdog_start(void)
 	pace_pm = 0;
 	pace_slow = 0;
 	pace_runs = 0;
+	pace_nmis = pg_pit_nmis;
 	rate_tsc = rate_pm = tsc_per_pm = 0;
 	if (pm_on) {
 		calibrate_tsc();
