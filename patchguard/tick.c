@@ -120,6 +120,16 @@ static uint64_t probe_tick_mask = ~0ull;
 /* Whether a tick over another DPC is checked inside it (windows: A141,
  * straddle_check); among the constant records. */
 static bool straddle_on;
+/* Random passes are drawn on every tick at one rate: with probability
+ * 1/random_full on a full check's tick, 1/random_asked on a tick without
+ * full checks that asks for a probe (windows; 0 elsewhere, where every
+ * tick is a full check's). Drawn on the full checks' ticks alone (one in
+ * 32 in windows, known to a driver that reads the tick count and the
+ * plain stride), the random passes came only where a driver that took
+ * its change out on those ticks, and before every pass the timer queue
+ * announces, had it out: no pass ever saw it (A145). Among the constant
+ * records. */
+static uint32_t random_full, random_asked;
 #define DR6_BD (1ull << 13) /* the #DB of a MOV to or from a DR under DR7.GD */
 
 static uint64_t phase_state_tag(void)
@@ -180,7 +190,8 @@ uint32_t pg_tick_records(uint64_t *w)
 	w[4] = stride;
 	w[5] = phase_mask;
 	w[6] = probe_tick_mask;
-	return 7;
+	w[7] = random_full | (uint64_t)random_asked << 32;
+	return 8;
 }
 
 static void pass_check(uint64_t now)
@@ -578,7 +589,7 @@ static __attribute__((noinline)) void tick_full(uint64_t now)
 	if (!(now & pass_mask))
 		check_passes(now);
 	uint64_t r = pg_entropy();
-	if (r % pg.random_per_tick == 0)
+	if (r % random_full == 0)
 		random_pass(r, passing || pg.dpc->queued);
 	/* An instruction-fetch probe now, on ticks drawn here (A97; nmi.c). */
 	if (probe_tick_mask != ~0ull && !((r >> 40) & probe_tick_mask)) {
@@ -615,11 +626,14 @@ static inline uint32_t tick_draw(void)
 }
 
 /* A tick without full checks that drew a probe (out of line: the others
- * save no register). */
+ * save no register); it also draws the random pass (A145), from bits of
+ * the draw the probe's and the straddle check's do not use. */
 static __attribute__((noinline)) void tick_asked(uint32_t v)
 {
 	pg_probe_request();
-	if (straddle_on && !((v >> 7) & STRADDLE_MASK))
+	if (random_asked && (v >> 10) % random_asked == 0)
+		random_pass(v, pg.busy || pg.dpc->queued);
+	else if (straddle_on && !((v >> 7) & STRADDLE_MASK))
 		straddle_check(v);
 }
 
@@ -659,6 +673,8 @@ void pg_tick_start(void)
 	probe_tick_mask = pg.profile == KPP_PG_PROFILE_FAST   ? PROBE_TICKS_FAST
 			  : pg.profile == KPP_PG_PROFILE_TEST ? PROBE_TICKS_TEST
 							      : PROBE_TICKS_WINDOWS;
+	random_full = pg.random_per_tick * (uint32_t)(stride + 1);
+	random_asked = stride ? random_full / (uint32_t)(probe_tick_mask + 1) : 0;
 	pass_mask = stride;
 	while ((pass_mask + 1) * (pg.profile == KPP_PG_PROFILE_WINDOWS ? 1 : 4) <= pg.grace_ticks)
 		pass_mask = pass_mask * 2 + 1;

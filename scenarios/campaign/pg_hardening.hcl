@@ -1174,3 +1174,9 @@ scenario "a144_nmi_taken_windows_seeds" {
   within      = "9m"
   seeds       = "1..20"
 }
+
+# red10x: A145 (A34's step-out, also out of the full checks' ticks).
+scenario "a145_stepout_fast_seeds" {
+  from  = "../a145_stepout.hcl#a145_stepout_fast"
+  seeds = "1..20"
+}
