@@ -42,7 +42,7 @@ scenario "a93_borrowed_text" {
 
   expect {
     bugcheck    = "0x109"
-    region_type = "0x1"
+    region_type = "0x1|0x19"
     within      = "150ms"
   }
   expect {
