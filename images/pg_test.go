@@ -247,6 +247,17 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// The housekeeping timer the piggy-back rides on re-armed an hour
 		// out, its period kept.
 		{attack: "attack_a143_hk_timer later", types: []uint64{abi.PGCheckerContext}, says: "attack_a143: "},
+		// A driver's code copied into pool and run by a kernel thread
+		// through a 1 GiB page of its own beside the direct map (A150), or
+		// a supervisor page in svc's user half (A151), the driver then
+		// unloaded: every executable page of the kernel half, and every
+		// entry of a process's user half, is walked. The addresses of
+		// the unexported thread calls come from the built image.
+		{attack: "attack_a150_alias", types: []uint64{abi.PGLoadedModuleList}, says: "attack_a150: ",
+			cmdline: "autorun=load attack_a150_alias " + a150Addrs() + ";sleep 30;unload attack_a150_alias;sleep 3000;poweroff"},
+		{attack: "attack_a150_alias user", types: []uint64{abi.PGLoadedModuleList}, says: "attack_a150: ",
+			cmdline: "autorun=start svc;sleep 20;load attack_a150_alias user 1 " + a150Addrs() +
+				";sleep 30;unload attack_a150_alias;sleep 3000;poweroff"},
 		// IA32_APIC_BASE moved to a RAM page (QEMU 7.2 keeps the register
 		// window where it was): the kernel's mapping no longer names it.
 		{attack: "attack_a131_apic_base move", types: []uint64{abi.PGPageTables}, says: "attack_a131: "},
@@ -420,4 +431,11 @@ func TestQEMUPatchGuardOptions(t *testing.T) {
 			t.Errorf("stop screens differ:\n%s\n---\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
 		}
 	})
+}
+
+// a150Addrs: printk's, thread_sleep_ns's and thread_create's addresses in
+// the built image, the arguments attack_a150_alias takes them from when no
+// host writes them into it.
+func a150Addrs() string {
+	return kernelSymbol("printk") + " " + kernelSymbol("thread_sleep_ns") + " " + kernelSymbol("thread_create")
 }

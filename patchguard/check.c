@@ -374,55 +374,147 @@ static bool hidden_thread(const struct pg_context *c, uint64_t *addr)
 	return false;
 }
 
-/* Executable pages of the stack, device and driver areas (the end of the
- * address space above the kernel image) that no listed module's text
- * holds: the code of a driver taken off the module list and table, found
- * whatever reaches it (A117: a chain of kernel threads, each started on
- * the hidden code by the one before, keeps the way back into it in no
- * word of a stack, only in the thread object's routine, which the
- * kernel's thread entry calls through; before, only a stack or a timer
- * that led there was seen). The loader makes a driver's text executable
- * only while its module is listed; stacks and device pages are never
- * executable. Read through the kernel's tables (every process's kernel
- * half is compared with them), which the page-table regions protect
- * down to the entries above these. */
-#define HIDDEN_LO KPP_STACK_AREA_BASE
-#define HIDDEN_HI (KPP_DRIVER_AREA_BASE + KPP_DRIVER_AREA_SIZE)
-#define SPAN_1G (1ull << 30)
-#define SPAN_2M (1ull << 21)
+/* Is the executable page at va one the kernel put there: kernel text
+ * (whose PTEs the page-table regions hold to the image's frames), a
+ * listed module's text pages, or the rescue mapping's code page? */
+static bool exec_page_ok(const struct pg_context *c, uint64_t va)
+{
+	if (va >= (c->text_lo & ~(uint64_t)(PAGE_SIZE - 1)) && va < c->text_hi)
+		return true;
+	struct module **table = c->modtable;
+	for (uint32_t i = 0; i < MODULE_TABLE_SIZE; i++) {
+		const struct module *m = table[i];
+		if (m && mapped(m, sizeof *m) && va >= m->text && va < m->rodata)
+			return true;
+	}
+	return pg_rescue_code(va);
+}
+
+/* Executable pages of the kernel half that are none of those: the code
+ * of a driver taken off the module list and table, found whatever
+ * reaches it (A117: a chain of kernel threads, each started on the hidden
+ * code by the one before, keeps the way back into it in no word of a
+ * stack, only in the thread object's routine, which the kernel's thread
+ * entry calls through; before, only a stack or a timer that led there
+ * was seen). The loader makes a driver's text executable only while its
+ * module is listed; stacks, device pages, the pool and the direct map are
+ * never executable. The whole kernel half, every level (a 1 GiB or 2 MiB
+ * page executable is no page the kernel makes): walking the stack,
+ * device and driver areas alone missed a copy of a driver's code in pool
+ * made executable through a mapping of its own under another PML4 entry,
+ * or in the kernel image's own directory, with the driver itself
+ * unloaded (A150). Arming leaves present only the kernel-half PML4
+ * entries something is mapped under (the direct map, the image's, the
+ * rescue's), so that is three PDPTs and what hangs below them. Read
+ * through the kernel's tables (every process's kernel half is compared
+ * with them), which the page-table regions protect down to the entries
+ * above these. */
+static const uint64_t *walk_table(uint64_t entry)
+{
+	const uint64_t *t = phys_to_virt(entry & PTE_ADDR);
+	return mapped(t, PAGE_SIZE) ? t : NULL;
+}
+
+/* From i (a multiple of 8), the first group of eight entries of t with
+ * one not zero: most of the entries walked are (about 6,000 a walk, a few
+ * hundred in use), and eight at a time costs a third of one at a time. */
+static uint64_t skip_empty(const uint64_t *t, uint64_t i)
+{
+	while (i < 512 && !(t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] | t[i + 7]))
+		i += 8;
+	return i;
+}
+
 static bool hidden_pages(const struct pg_context *c, uint64_t *addr)
 {
+	if (!(rdmsr(MSR_EFER) & EFER_NXE))
+		return false; /* every page executes */
 	const uint64_t *pml4 = phys_to_virt(kernel_cr3 & PTE_ADDR);
-	uint64_t e4 = pml4[(HIDDEN_LO >> 39) & 511];
-	if (!(e4 & PTE_P))
-		return false;
-	const uint64_t *pdpt = phys_to_virt(e4 & PTE_ADDR);
-	for (uint64_t va = HIDDEN_LO; va >= HIDDEN_LO && va < HIDDEN_HI;) { /* a skip past the top wraps to 0 */
-		uint64_t e3 = pdpt[(va >> 30) & 511];
-		if (!(e3 & PTE_P) || (e3 & PTE_PS)) {
-			if ((e3 & PTE_P) && !(e3 & PTE_NX)) {
-				*addr = va;
-				return true;
+	for (uint64_t i = 256; i < 512; i++) {
+		const uint64_t *pdpt = (pml4[i] & PTE_P) ? walk_table(pml4[i]) : NULL;
+		for (uint64_t j = 0; pdpt && j < 512; j++) {
+			if (!(j & 7) && (j = skip_empty(pdpt, j)) == 512)
+				break;
+			uint64_t e3 = pdpt[j], va3 = 0xFFFF000000000000ull | i << 39 | j << 30;
+			if (!(e3 & PTE_P))
+				continue;
+			if (e3 & PTE_PS) {
+				if (!(e3 & PTE_NX)) {
+					*addr = va3;
+					return true;
+				}
+				continue;
 			}
-			va = (va | (SPAN_1G - 1)) + 1;
-			continue;
+			const uint64_t *pd = walk_table(e3);
+			for (uint64_t k = 0; pd && k < 512; k++) {
+				if (!(k & 7) && (k = skip_empty(pd, k)) == 512)
+					break;
+				uint64_t e2 = pd[k], va2 = va3 | k << 21;
+				if (!(e2 & PTE_P))
+					continue;
+				if (e2 & PTE_PS) {
+					if (!(e2 & PTE_NX)) {
+						*addr = va2;
+						return true;
+					}
+					continue;
+				}
+				const uint64_t *pt = walk_table(e2);
+				for (uint64_t l = 0; pt && l < 512; l++) {
+					if (!(l & 7) && (l = skip_empty(pt, l)) == 512)
+						break;
+					if ((pt[l] & (PTE_P | PTE_NX)) == PTE_P && !exec_page_ok(c, va2 | l << 12)) {
+						*addr = va2 | l << 12;
+						return true;
+					}
+				}
+			}
 		}
-		const uint64_t *pd = phys_to_virt(e3 & PTE_ADDR);
-		uint64_t e2 = pd[(va >> 21) & 511];
-		if (!(e2 & PTE_P) || (e2 & PTE_PS)) {
-			if ((e2 & PTE_P) && !(e2 & PTE_NX)) {
-				*addr = va;
-				return true;
-			}
-			va = (va | (SPAN_2M - 1)) + 1;
+	}
+	return false;
+}
+
+/* A supervisor entry in a process's user half: the kernel maps a
+ * program's memory with the user bit at every level (its own user half
+ * holds the ring-3 self-test's pages alone: kernel_user_half_bad), so a
+ * page only the kernel may use there is a place for code no walk of the
+ * kernel half sees, run by a kernel thread of that process, whose switch
+ * loads that address space (A151). addr: the entry. */
+static bool supervisor_in(const uint64_t *t, int level, uint64_t *addr)
+{
+	uint64_t lim = level == 3 ? 256 : 512;
+	for (uint64_t i = 0; i < lim; i++) {
+		if (!(i & 7) && (i = skip_empty(t, i)) >= lim)
+			break;
+		uint64_t e = t[i];
+		if (!(e & PTE_P))
 			continue;
+		if (!(e & PTE_U)) {
+			*addr = (uint64_t)&t[i];
+			return true;
 		}
-		const uint64_t *pt = phys_to_virt(e2 & PTE_ADDR);
-		for (uint32_t i = (uint32_t)((va >> 12) & 511); i < 512; i++, va += PAGE_SIZE)
-			if ((pt[i] & (PTE_P | PTE_NX)) == PTE_P && !in_listed_text(c, va)) {
-				*addr = va;
+		if (level && !(e & PTE_PS)) {
+			const uint64_t *next = walk_table(e);
+			if (next && supervisor_in(next, level - 1, addr))
 				return true;
-			}
+		}
+	}
+	return false;
+}
+
+static bool user_half_supervisor(uint64_t *addr)
+{
+	uint32_t walked = 0;
+	for (const struct list_link *l = process_list.next; l != &process_list && walked < KPP_PID_TABLE_SIZE + 1;
+	     l = l->next, walked++) {
+		const struct process *p = PROCESS_OF(l);
+		if (!mapped(p, sizeof *p))
+			return false; /* the process-list check reports it */
+		if (!p->cr3 || (p->cr3 & PTE_ADDR) == (kernel_cr3 & PTE_ADDR))
+			continue;
+		const uint64_t *pml4 = walk_table(p->cr3);
+		if (pml4 && supervisor_in(pml4, 3, addr))
+			return true;
 	}
 	return false;
 }
@@ -430,7 +522,7 @@ static bool hidden_pages(const struct pg_context *c, uint64_t *addr)
 static bool check_hidden_code(const struct pg_context *c, uint64_t *addr)
 {
 	uint64_t f = irq_save();
-	bool bad = hidden_thread(c, addr) || hidden_pages(c, addr);
+	bool bad = hidden_thread(c, addr) || hidden_pages(c, addr) || user_half_supervisor(addr);
 	uint32_t walked = 0;
 	for (const struct ktimer *t = timer_queue; t && walked < 256 && !bad; t = t->next, walked++) {
 		if (!pg_mapped(t, sizeof *t))

@@ -427,6 +427,21 @@ static bool kernel_user_half_bad(const uint64_t *pml4, uint64_t *addr)
 	return false;
 }
 
+/* At arming: kernel-half PML4 entry slot cleared in every listed
+ * process's copy (the kernel's own is cleared by the caller). */
+void pg_aspaces_drop(int slot)
+{
+	if (!&process_list)
+		return;
+	uint32_t walked = 0;
+	for (const struct list_link *l = process_list.next; l != &process_list && walked < WALK_LIMIT;
+	     l = l->next, walked++) {
+		const struct process *p = PROCESS_OF(l);
+		if (p->cr3 && p->cr3 != kernel_cr3)
+			((uint64_t *)phys_to_virt(p->cr3))[slot] = 0;
+	}
+}
+
 bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr)
 {
 	const uint64_t *kernel = (const uint64_t *)r->base;
@@ -475,6 +490,7 @@ bool pg_thread_stacks_bad(uint64_t *addr) { return false; }
 void pg_enumerate_threads(struct pg_region *out, uint32_t *n, uint32_t max) {}
 bool pg_check_threads(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
 void pg_enumerate_address_spaces(struct pg_region *out, uint32_t *n, uint32_t max) {}
+void pg_aspaces_drop(int slot) {}
 bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uint64_t *addr) { return false; }
 
 void pg_enumerate_processes(struct pg_region *out, uint32_t *n, uint32_t max) {}

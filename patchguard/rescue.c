@@ -61,6 +61,10 @@ static struct {
 
 uint64_t pg_rescue_entry; /* the double-fault gate's target, 0 when not installed */
 
+/* Is va the rescue mapping's code page (the one executable page of the
+ * kernel half outside kernel and driver text)? */
+bool pg_rescue_code(uint64_t va) { return pg_rescue_entry && va == rescue.va; }
+
 static uint64_t *table_of(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR); }
 
 /* No-execute where the CPU has it (the bit is reserved otherwise). */
@@ -113,6 +117,17 @@ static bool build(void)
 	if (!candidates)
 		return false;
 	int slot = candidate[pg_uniform(&pg.rng, 0, candidates - 1)];
+	/* Every other empty slot is made not present, here and in every
+	 * address space's copy (A150): the kernel maps nothing there, so a
+	 * mapping added under one changes the kernel half of the PML4, which
+	 * is hashed, and the walk of the kernel half's executable pages (the
+	 * hidden-code check) reads three PDPTs, not 256. The PDPT pages stay
+	 * allocated, zero, so no later allocation moves. */
+	for (uint32_t i = 0; i < candidates; i++)
+		if (candidate[i] != slot) {
+			pml4[candidate[i]] = 0;
+			pg_aspaces_drop(candidate[i]);
+		}
 	uint64_t pdi = pg_uniform(&pg.rng, 0, 511), pdei = pg_uniform(&pg.rng, 0, 511);
 	uint64_t pd_pa = frame_alloc(), pt_pa = frame_alloc(), data_pa = frame_alloc_contig(RESCUE_DATA_PAGES);
 	if (!pd_pa || !pt_pa || !data_pa)

@@ -1180,3 +1180,57 @@ scenario "a145_stepout_fast_seeds" {
   from  = "../a145_stepout.hcl#a145_stepout_fast"
   seeds = "1..20"
 }
+
+# red10y: A150 (a driver's code run from pool through an executable mapping
+# of its own, the driver unloaded).
+scenario "a150_alias_seeds" {
+  from  = "../a150_alias.hcl#a150_alias"
+  seeds = "1..20"
+}
+
+scenario "a150_alias_pd_seeds" {
+  from  = "../a150_alias.hcl#a150_alias_pd"
+  seeds = "1..20"
+}
+
+scenario "a150_alias_fast_seeds" {
+  from        = "../a150_alias.hcl#a150_alias"
+  description = "A150 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  within      = "16s"
+}
+
+scenario "a150_alias_windows_seeds" {
+  from        = "../a150_alias.hcl#a150_alias"
+  description = "A150 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
+
+# red10y: A151 (A150's code in a supervisor page of a process's user half).
+scenario "a151_user_half_seeds" {
+  from  = "../a151_user_half.hcl#a151_user_half"
+  seeds = "1..20"
+}
+
+scenario "a151_user_half_fast_seeds" {
+  from        = "../a151_user_half.hcl#a151_user_half"
+  description = "A151 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  within      = "16s"
+}
+
+scenario "a151_user_half_windows_seeds" {
+  from        = "../a151_user_half.hcl#a151_user_half"
+  description = "A151 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
