@@ -214,10 +214,14 @@ static const uint64_t *remapped(const volatile void *va, uint64_t frame)
 	}
 }
 
-/* The stall and pace counts, hashed under the own key (records.c) after
- * every watchdog interrupt and verified at the next (not in the windows
- * profile, as sealed at arming): reset from elsewhere to keep a held-back
- * tick unseen (A62), they are a detection. */
+/* The stall and pace counts and the TSC rate check's stretch, hashed
+ * under the own key (records.c) after every watchdog interrupt that ran
+ * the checks and verified at the next: reset from elsewhere to keep a
+ * held-back tick unseen (A62), or to make every reading start a stretch
+ * again so that a slowed TSC is never measured (A134), they are a
+ * detection. In every profile: only the checks write them, and in
+ * windows those run on about one NMI in 32 (a verify and a re-seal, some
+ * 600 instructions, every 1.76 s). */
 static uint64_t wd_tag;
 /* Interrupts that ran the checks, among the sealed counts: the tick hook
  * requires it to move (A95: the watchdog's plain heartbeat, pg.wd_beat, is
@@ -231,7 +235,7 @@ static uint64_t wd_state_tag(void)
 	return pg_tag(w, sizeof w);
 }
 
-void pg_watchdog_seal(void) { wd_tag = pg_sealed_checks() ? wd_state_tag() : 0; }
+void pg_watchdog_seal(void) { wd_tag = wd_state_tag(); }
 
 /* The count of watchdog interrupts, ~0 when the sealed counts do not
  * verify (the tick hook, interrupts off: no watchdog interrupt comes
@@ -242,13 +246,11 @@ static void watch_counts(uint64_t now);
 
 static void watch(uint64_t now)
 {
-	bool sealed = pg_sealed_checks();
-	if (sealed && wd_state_tag() != wd_tag)
+	if (wd_state_tag() != wd_tag)
 		pg_fail(&wd_tag, (uint64_t)&wd_tag, KPP_PG_CHECKER_CONTEXT);
 	wd_count++;
 	watch_counts(now);
-	if (sealed)
-		wd_tag = wd_state_tag();
+	wd_tag = wd_state_tag();
 }
 
 static void watch_counts(uint64_t now)

@@ -1234,3 +1234,24 @@ scenario "a151_user_half_windows_seeds" {
   max_time    = "10m"
   within      = "9m"
 }
+
+# red10t: A134 (the TSC rate check's stretch reset on every tick, with
+# A130's slow TSC).
+scenario "a134_rate_state_seeds" {
+  from  = "../a134_rate_state.hcl#a134_rate_state"
+  seeds = "1..20"
+}
+
+scenario "a134_rate_state_fast_seeds" {
+  from  = "../a134_rate_state.hcl#a134_rate_state_fast"
+  seeds = "1..20"
+}
+
+scenario "a134_rate_state_windows_seeds" {
+  from        = "../a134_rate_state.hcl#a134_rate_state"
+  description = "A134 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
