@@ -1235,6 +1235,18 @@ scenario "a151_user_half_windows_seeds" {
   within      = "9m"
 }
 
+# red10t: A133 (the NMI's work draw in windows steered by writing the TSC
+# over every PIT edge, with A130's slow TSC).
+scenario "a133_tsc_draw_slow_seeds" {
+  from  = "../a133_tsc_draw.hcl#a133_tsc_draw_slow"
+  seeds = "1..20"
+}
+
+scenario "a133_tsc_draw_slow_fast_seeds" {
+  from  = "../a133_tsc_draw.hcl#a133_tsc_draw_slow_fast"
+  seeds = "1..20"
+}
+
 # red10t: A134 (the TSC rate check's stretch reset on every tick, with
 # A130's slow TSC).
 scenario "a134_rate_state_seeds" {
