@@ -113,3 +113,30 @@ scenario "a130_tsc_slow_fast" {
     serial = "attack_a130: the TSC slowed to a quarter of its rate"
   }
 }
+
+# The tick hook's window requires the TSC not to go back past the window's
+# start: A130's rewind at 30 ms (about 15 ms back) is less than the window
+# had run; halved at 5 s in the windows profile, whose watchdog checks run
+# on about one NMI in 32, the tick hook's window sees it first (0x101), or
+# now and then a working NMI's rate check (0x7).
+scenario "a130_tsc_rewind_late_windows" {
+  description = "A130: the TSC rewound to half its value at 5 s, windows profile"
+  append      = "pg.profile=windows"
+  max_time    = "20s"
+  requires    = ["driver:attack_a130_tsc"]
+
+  step {
+    at     = "5s"
+    load   = "attack_a130_tsc rewind"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x101|0x7"
+    within      = "9m"
+  }
+  expect {
+    serial = "attack_a130: the TSC rewound to half its value"
+  }
+}

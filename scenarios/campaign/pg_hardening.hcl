@@ -1267,3 +1267,9 @@ scenario "a134_rate_state_windows_seeds" {
   max_time    = "10m"
   within      = "9m"
 }
+
+# red10t: the tick hook's "TSC went back" check, A130's rewind at 5 s.
+scenario "a130_tsc_rewind_late_windows_seeds" {
+  from  = "../a130_tsc.hcl#a130_tsc_rewind_late_windows"
+  seeds = "1..20"
+}
