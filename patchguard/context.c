@@ -134,6 +134,7 @@ static inline void stop_repair_any(void)
  * report with none. */
 #define open_failed(record, addr)                                                                          \
 	do {                                                                                               \
+		pg_block_nmis(pg.lapic_mmio);                                                              \
 		stop_repair_any();                                                                         \
 		pg_report(NULL, (record), (addr), KPP_PG_CHECKER_CONTEXT);                                 \
 	} while (0)

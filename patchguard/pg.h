@@ -325,11 +325,66 @@ static inline uint64_t pg_read_dr7(void)
 }
 static inline void pg_dr7_off(void) { __asm__ volatile("mov %0, %%dr7" ::"r"(PG_DR7_RESET) : "memory"); }
 
-/* A detection: no breakpoint left on the way, repair the stop path, then
- * report and stop. */
+/* NMIs blocked before anything else of a detection (A146): the stop path
+ * blocks them before its first line (A140), but a detection first opens
+ * a context (pg_fail) and puts the stop path back from its copy, some
+ * thousands of instructions during which an NMI gate of a driver's that
+ * recognised that code by the interrupted address halted the machine
+ * before the report. Here, inline at every detection site (no routine to
+ * patch, no handler elsewhere): an IDT of three gates whose NMI gate is a
+ * label of this block, the local APIC (through its mapping as armed, a
+ * constant record, when the page tables map it) sends this processor an NMI, and the
+ * NMI's landing goes back to the block's stack without IRET, so the
+ * processor keeps NMIs blocked until the machine stops; then the kernel's
+ * IDTR again. When NMIs are blocked already (a detection inside the NMI)
+ * the NMI stays pending and the wait gives up. Interrupts masked. */
+extern uint64_t pg_early_idt[6];
+static inline __attribute__((always_inline)) void pg_block_nmis(volatile uint32_t *apic)
+{
+	if (!apic || !pg_mapped((const void *)apic, 0x400))
+		return;
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) kernel_idt, own = {sizeof pg_early_idt - 1, (uint64_t)pg_early_idt};
+	__asm__ volatile("cli\n"
+			 "movl 0x20(%[apic]), %%edx\n" /* this APIC's ID, into ICR high */
+			 "andl $0xFF000000, %%edx\n"
+			 "movl %%edx, 0x310(%[apic])\n"
+			 "leaq 3f(%%rip), %%rax\n"
+			 "movq $0, 0(%[idt])\n"
+			 "movq $0, 8(%[idt])\n"
+			 "movq $0, 16(%[idt])\n"
+			 "movq $0, 24(%[idt])\n"
+			 "movw %%ax, 32(%[idt])\n"
+			 "movw %%cs, %%dx\n"
+			 "movw %%dx, 34(%[idt])\n"
+			 "movw $0x8E00, 36(%[idt])\n" /* present, DPL 0, 64-bit interrupt gate, IST 0 */
+			 "shrq $16, %%rax\n"
+			 "movw %%ax, 38(%[idt])\n"
+			 "shrq $16, %%rax\n"
+			 "movq %%rax, 40(%[idt])\n"
+			 "sidt %[kidt]\n"
+			 "lidt %[own]\n"
+			 "movl $0x4400, 0x300(%[apic])\n" /* NMI, assert, edge, physical */
+			 "movl $4096, %%ecx\n"
+			 "1:\tpause\n"
+			 "decl %%ecx\n"
+			 "jnz 1b\n"
+			 "jmp 4f\n"
+			 "3:\tmovq 24(%%rsp), %%rsp\n" /* the NMI: its frame's stack pointer, no IRET */
+			 "4:\tlidt %[kidt]\n"
+			 : [kidt] "+m"(kernel_idt)
+			 : [own] "m"(own), [idt] "r"(pg_early_idt), [apic] "r"(apic)
+			 : "rax", "rcx", "rdx", "cc", "memory");
+}
+
+/* A detection: no breakpoint left on the way, NMIs blocked, repair the
+ * stop path, then report and stop. */
 #define pg_detect(c, record, addr, type)                                                                   \
 	do {                                                                                               \
 		pg_dr7_off();                                                                              \
+		pg_block_nmis(pg.lapic_mmio);                                                              \
 		pg_stop_repair(c);                                                                         \
 		pg_report((c), (record), (addr), (type));                                                  \
 	} while (0)

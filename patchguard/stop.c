@@ -40,6 +40,7 @@
 #define EVENT_TEXT 64
 
 static uint64_t stop_args[5];
+uint64_t pg_early_idt[6] __attribute__((aligned(16))); /* pg_block_nmis' IDT (pg.h) */
 static pg_stop_fn stop_with; /* set, with stop_args, before the report */
 
 static struct {
@@ -428,6 +429,8 @@ STOP_TEXT void pg_report_faulted(void)
 NORETURN void pg_fail(const volatile void *record, uint64_t addr, uint32_t type)
 {
 	cli();
+	pg_dr7_off();
+	pg_block_nmis(pg.lapic_mmio); /* before the context is opened (A146) */
 	struct pg_context *c = pg_open_now();
 	if (!c)
 		c = pg_open(0);

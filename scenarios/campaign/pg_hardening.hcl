@@ -1266,6 +1266,20 @@ scenario "a134_rate_state_windows_seeds" {
   append      = "pg.profile=windows"
   max_time    = "10m"
   within      = "9m"
+# red10x: A146 (A140's NMI gate aimed at the window before the stop path's NMI block).
+scenario "a146_nmi_window_seeds" {
+  from  = "../a146_nmi_window.hcl#a146_nmi_window"
+  seeds = "1..20"
+}
+
+scenario "a146_nmi_window_fast_seeds" {
+  from  = "../a146_nmi_window.hcl#a146_nmi_window_fast"
+  seeds = "1..20"
+}
+
+scenario "a146_nmi_window_windows_seeds" {
+  from  = "../a146_nmi_window.hcl#a146_nmi_window_windows"
+  seeds = "1..20"
 }
 
 # red10t: the tick hook's "TSC went back" check, A130's rewind at 5 s.
