@@ -83,11 +83,19 @@ static uint64_t pace_tick, pace_pm;
 /* TSC counts per PM count << 16, measured at arming (check_tsc_rate; 0:
  * off), among the constant records. */
 static uint64_t tsc_per_pm;
+/* IA32_APIC_BASE as armed (the frame, global enable, x2APIC mode and BSP),
+ * among the constant records: moved with the kernel's mapping of the
+ * APIC pointed at the same RAM copy, no compare below reads the real
+ * registers, and a driver that writes the EOI to the real ones through a
+ * mapping of its own keeps the tick coming (A135). */
+#define APIC_BASE_KEEP (APIC_BASE_FRAME | 1ull << 11 | 1ull << 10 | 1ull << 8)
+static uint64_t apic_base_armed;
 
 uint32_t pg_watchdog_records(uint64_t *w)
 {
 	w[0] = wd_started | (uint64_t)pm_on << 1 | (uint64_t)pace_on << 2 | tsc_per_pm << 8;
-	return 1;
+	w[1] = apic_base_armed;
+	return 2;
 }
 
 /* PM counts since the last call (the timer wraps in 4.7 s, far more than
@@ -255,14 +263,16 @@ static void watch(uint64_t now)
 
 static void watch_counts(uint64_t now)
 {
-	uint64_t reg;
-	const uint64_t *e = pg.lapic_mmio ? remapped(pg.lapic_mmio, rdmsr(MSR_APIC_BASE) & APIC_BASE_FRAME) : NULL;
+	uint64_t reg, base = pg.lapic_mmio ? rdmsr(MSR_APIC_BASE) : 0;
+	const uint64_t *e = pg.lapic_mmio ? remapped(pg.lapic_mmio, base & APIC_BASE_FRAME) : NULL;
 	if (!e && pg.nmi_armed)
 		e = remapped(pg.ioapic, PG_IOAPIC_FRAME);
 	if (e)
 		pg_fail(e, (uint64_t)e, KPP_PG_PAGE_TABLES);
 	if (!pg_lapic_ok(&reg))
 		pg_fail(&pg.lapic, reg, KPP_PG_LOCAL_APIC);
+	if ((base & APIC_BASE_KEEP) != apic_base_armed)
+		pg_fail(&apic_base_armed, MSR_APIC_BASE, KPP_PG_CRITICAL_MSR);
 	/* The same PIT edge as NMI: masked or re-routed, no NMI comes. Only
 	 * here (interrupts off) and in the tick hook (windows, the NMI held
 	 * off) is the I/O APIC's register window used. */
@@ -408,6 +418,7 @@ void pg_watchdog_start(void)
 	stalls = 0;
 	pg.wd_beat = last_tick;
 	pg.wd_armed = lapic_present;
+	apic_base_armed = pg.lapic_mmio ? rdmsr(MSR_APIC_BASE) & APIC_BASE_KEEP : 0;
 	uint32_t v;
 	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)PM_TIMER));
 	pm_on = v != ~0u && !(v & ~PM_MASK);

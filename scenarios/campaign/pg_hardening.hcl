@@ -1287,3 +1287,24 @@ scenario "a130_tsc_rewind_late_windows_seeds" {
   from  = "../a130_tsc.hcl#a130_tsc_rewind_late_windows"
   seeds = "1..20"
 }
+
+# red10t: A135 (A131's move_pte with the EOI written to the real APIC
+# through a mapping of the driver's own: the tick keeps coming).
+scenario "a135_apic_eoi_seeds" {
+  from  = "../a135_apic_eoi.hcl#a135_apic_eoi"
+  seeds = "1..20"
+}
+
+scenario "a135_apic_eoi_fast_seeds" {
+  from  = "../a135_apic_eoi.hcl#a135_apic_eoi_fast"
+  seeds = "1..20"
+}
+
+scenario "a135_apic_eoi_windows_seeds" {
+  from        = "../a135_apic_eoi.hcl#a135_apic_eoi_fast"
+  description = "A135 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
