@@ -203,6 +203,17 @@ func TestQEMUScripts(t *testing.T) {
 			exit: exitBugCheck,
 		},
 		{
+			// A152: TR loaded from a TSS descriptor written 8 KiB longer and
+			// put back; the kernel's TSS carries a map of ones to its
+			// limit, so the longer cached limit opens no port: the
+			// program's IN still faults (it survived before).
+			name: "tr-cached-limit", cmdline: "pg.profile=test autorun=start fault port;sleep 20;load attack_a152_tr_cache;sleep 4000;poweroff",
+			modules: []string{"initrd"},
+			want: []string{"attack_a152: TR loaded with the TSS limit 8 KiB longer; the GDT's descriptor put back as it was",
+				"proc: pid 1 (fault) killed: general protection", "power off"},
+			exit: exitPowerOff,
+		},
+		{
 			name: "unload-cancels-timers", cmdline: "autorun=load ticktest leak;unload ticktest;sleep 200;timers;poweroff",
 			modules: []string{"initrd"},
 			want: []string{"ticktest: sampling 50 expirations", "unload: ticktest left 2 timer(s) or DPC(s) armed; cancelled",

@@ -12,6 +12,13 @@ struct tss {
 	uint64_t reserved2;
 	uint16_t reserved3;
 	uint16_t iomap_base;
+	/* The I/O-permission map, every bit set (no port for ring 3), and
+	 * the byte of ones the processor requires after it, to the TSS's
+	 * limit: a limit cached in TR longer than the GDT's descriptor says
+	 * (A152: TR loaded from a descriptor written longer and put back)
+	 * reaches only these bits, where a TSS without a map read the kernel
+	 * data after it as a map of zero bits. */
+	uint8_t iomap[8192 + 1];
 } PACKED;
 
 struct gate {
@@ -51,7 +58,8 @@ void gdt_init(void)
 	gdt[KPP_SEL_USER_CODE / 8] = SEG_UCODE64;
 
 	uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
-	tss.iomap_base = sizeof tss;
+	memset(tss.iomap, 0xFF, sizeof tss.iomap);
+	tss.iomap_base = __builtin_offsetof(struct tss, iomap);
 	gdt[KPP_SEL_TSS / 8] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | ((uint64_t)TSS_TYPE_AVAILABLE << 40) |
 			       (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
 	gdt[KPP_SEL_TSS / 8 + 1] = base >> 32;

@@ -287,9 +287,9 @@ static void probe_data_init(void)
 	probe_data_add((uint64_t)t + size - 1);
 	t = gdt_table(&size);
 	probe_data_add((uint64_t)t);
-	t = tss_block(&size);
-	probe_data_add((uint64_t)t);
-	probe_data_add((uint64_t)t + size - 1);
+	t = tss_block(&size); /* with its I/O-permission map, three pages */
+	for (uint64_t va = (uint64_t)t & ~(uint64_t)(PAGE_SIZE - 1); va < (uint64_t)t + size; va += PAGE_SIZE)
+		probe_data_add(va);
 	t = irq_handler_tables(&size, &vec, &vs);
 	probe_data_add((uint64_t)t);
 	probe_data_add((uint64_t)vec);

@@ -11,7 +11,7 @@
 
 #define VEC_PF 14
 #define IDT_BYTES 4096
-#define TSS_BYTES 8192
+#define TSS_BYTES 12288 /* the TSS with its I/O-permission map (A152) */
 #define DESC_TYPE_SHIFT 40
 #define DESC_TYPE_MASK (0xFull << DESC_TYPE_SHIFT)
 #define DESC_TSS_AVAILABLE (0x9ull << DESC_TYPE_SHIFT)

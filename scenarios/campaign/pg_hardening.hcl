@@ -1266,6 +1266,8 @@ scenario "a134_rate_state_windows_seeds" {
   append      = "pg.profile=windows"
   max_time    = "10m"
   within      = "9m"
+}
+
 # red10x: A146 (A140's NMI gate aimed at the window before the stop path's NMI block).
 scenario "a146_nmi_window_seeds" {
   from  = "../a146_nmi_window.hcl#a146_nmi_window"
@@ -1307,4 +1309,17 @@ scenario "a135_apic_eoi_windows_seeds" {
   append      = "pg.profile=windows"
   max_time    = "10m"
   within      = "9m"
+}
+
+# red10y: A152 (TR loaded with a longer TSS limit, the GDT put back).
+scenario "a152_tr_cache_seeds" {
+  from  = "../a152_tr_cache.hcl#a152_tr_cache"
+  seeds = "1..20"
+}
+
+scenario "a152_tr_cache_fast_seeds" {
+  from        = "../a152_tr_cache.hcl#a152_tr_cache"
+  description = "A152 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
 }
