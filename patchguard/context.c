@@ -317,6 +317,7 @@ uint32_t pg_pass(struct pg_context *c, uint32_t trigger)
 			pg_detect(c, &c->r[i], addr, c->r[i].type);
 		}
 	}
+	pg_touch_tables();
 	if (++c->round_pass == PG_ROUND) {
 		c->round_pass = 0;
 		c->covered[0] = c->covered[1] = 0;

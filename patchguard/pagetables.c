@@ -251,9 +251,25 @@ void pg_flush_tlb(void)
 	} else {
 		write_cr3(read_cr3());
 	}
-	size_t size;
-	touch(idt_table(&size));
-	touch(gdt_table(&size));
-	touch(tss_block(&size));
+	pg_touch_tables();
 	irq_restore(f);
+}
+
+/* The IDT, the GDT and the TSS's header (its RSP0 and IST stacks), every
+ * page of them: what delivering an exception reads before any handler
+ * runs. After each flush, and again at the end of each pass, whose walks
+ * (the hidden-code check reads every page-table page) may have put other
+ * pages in their TLB sets. */
+void pg_touch_tables(void)
+{
+	size_t size;
+	const uint8_t *t = idt_table(&size);
+	touch(t);
+	touch(t + size - 1);
+	t = gdt_table(&size);
+	touch(t);
+	touch(t + size - 1);
+	t = tss_block(&size);
+	touch(t);
+	touch(t + 103);
 }

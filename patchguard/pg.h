@@ -244,6 +244,7 @@ void pg_rescue_enroll(struct pg_region *out, uint32_t first, uint32_t *n, uint32
 NORETURN void pg_rescued(uint64_t addr);
 void pg_rescue_check(void); /* compare, put back and report the rescued entries */
 extern uint64_t pg_rescue_entry;
+void pg_touch_tables(void);                /* the IDT, GDT and TSS header back in the TLB */
 bool pg_rescue_code(uint64_t va);           /* the rescue mapping's code page */
 void pg_aspaces_drop(int slot);             /* a kernel-half PML4 entry cleared in every address space */
 volatile uint64_t *pg_window_open(uint64_t frame, uint64_t flags, uint64_t r, uint64_t avoid); /* a verified window onto a frame */
