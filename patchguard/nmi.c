@@ -51,7 +51,9 @@
  * steps that an NMI can fall between. The NMI costs a few dozen
  * instructions when nothing is due. In the windows profile it also runs
  * the PIT watchdog's checks, and does all of the above, on about one NMI in
- * 32 (drawn from the TSC: nmi_weight below; watchdog.c). */
+ * 32 (drawn from RDRAND, the PM timer and a key: nmi_weight below;
+ * watchdog.c), and the tick hook requires that work to have run within
+ * 1,024 PIT periods (pg_nmi_worked). */
 #include <kpp/cpu.h>
 #include <kpp/intr.h>
 #include <kpp/kernel.h>
@@ -86,20 +88,20 @@ static bool nmi_due, nmi_on, nmi_dead, nmi_watch;
  * (records.c) at the end of every NMI and verified at the start of the
  * next (not in the windows profile, as sealed at arming); the constant
  * records are compared on every NMI in the test profile, on one in
- * RECORDS_FAST (drawn) in fast and one in 512 in windows (by the TSC's low
- * bits: the windows profile's budget leaves no room for a draw of fresh
- * entropy on every NMI). */
+ * RECORDS_FAST (drawn) in fast and one in 512 in windows (by the NMI's
+ * draw, below: the windows profile's budget leaves no room for a call to
+ * pg_entropy on every NMI). */
 #define RECORDS_FAST 4
-/* In windows (the profile in the own key's cell), one NMI in 512, drawn
- * from the TSC as the NMI reads it (scattered by a multiply: its low bits,
- * which no driver steers from a timer of its own, decide). Not by the
+/* In windows (the profile in the own key's cell), one NMI in 512, by the
+ * draw that decides its work (nmi_entry.S: RDRAND, the PM reading, the
+ * tick and the NMI's key; a sixteenth of the NMIs that work). Not by the
  * NMI's count (A90): the windows profile leaves it unsealed, and it stops
  * with the NMI's "on" record, so a count set once to no multiple of 256
- * skipped the compare for good. The profile in the cell is XORed with the
- * cell's plain key alone: an NMI that goes by windows where the plain
- * profile (one of the records) is another was given windows in place
- * (A91). */
-#define TSC_SCATTER PG_TSC_SCATTER
+ * skipped the compare for good; nor by the TSC, which a driver writes
+ * (A133). The profile in the cell is XORed with the cell's plain key
+ * alone: an NMI that goes by windows where the plain profile (one of the
+ * records) is another was given windows in place (A91). */
+#define RECORDS_LIMIT (1u << 23)
 /* A cell that says windows must say what was armed: the profile's tag
  * under the own key (the cell's word 6, records.c), which writing the
  * profile word under the cell's plain key does not give, is compared on
@@ -112,15 +114,24 @@ static bool nmi_due, nmi_on, nmi_dead, nmi_watch;
 static uint64_t nmi_tag;
 /* In windows (the watchdog's checks ride on the NMI), whose budget is a
  * hundred times smaller, the NMI's work runs on about one NMI in
- * WATCH_NMIS, drawn from the TSC it reads as the records' compare is (the
- * same scatter: every NMI that compares the records does its work); the
- * others record the heartbeat, run a probe the tick hook asked for, and
- * return (nmi_entry.S: 16 instructions instead of about 80). nmi_weight: the NMIs one
- * that does its work stands for (WATCH_NMIS in windows, else 1), among the
- * constant records. */
-#define NMI_WORK_LIMIT PG_NMI_WORK_LIMIT /* t0 * TSC_SCATTER below this: 1 in 32 */
+ * WATCH_NMIS, drawn (nmi_entry.S; nmi_draw for an NMI asked for a probe)
+ * from what no driver sets: RDRAND where the processor has it, XORed with
+ * the PM timer's reading and the tick, scattered, under the NMI's key.
+ * The TSC it was drawn from before is set by WRMSR: a driver that wrote
+ * it around each PIT edge chose values that drew no work, and the
+ * watchdog's checks (A130's among them) never ran (A133). The others
+ * record the heartbeat, run a probe the tick hook asked for, and return
+ * (nmi_entry.S: 30 instructions instead of about 80). nmi_weight:
+ * the NMIs one that does its work stands for (WATCH_NMIS in windows, else
+ * 1); it, the key and whether RDRAND is used are among the constant
+ * records. The tick hook requires the work to have run within WORK_NMIS
+ * PIT periods (pg_nmi_worked, tick.c): a draw that gives no work for that
+ * long, (31/32)^1024 = 8e-15 an NMI, is one a driver steered. */
+#define NMI_WORK_LIMIT PG_NMI_WORK_LIMIT /* the draw below this: 1 in 32 */
 uint32_t pg_nmi_weight = 1; /* read by the NMI's entry (nmi_entry.S) */
 #define nmi_weight pg_nmi_weight
+uint32_t pg_nmi_key, pg_nmi_rdrand, pg_nmi_draw; /* the draw's key and source, the last draw (nmi_entry.S) */
+uint64_t pg_nmi_worked; /* the tick of the last NMI that did its work (tick.c) */
 _Static_assert(__builtin_offsetof(struct pg_state, nmi_beat) == PG_NMI_BEAT_OFFSET, "nmi_entry.h");
 _Static_assert((uint64_t)NMI_WORK_LIMIT * WATCH_NMIS == 1ull << 32, "one NMI in WATCH_NMIS works");
 
@@ -220,10 +231,11 @@ uint64_t pg_nmi_progress(void)
 
 uint32_t pg_nmi_records(uint64_t *w)
 {
-	w[0] = nmi_idle_limit | (uint64_t)nmi_on << 32 | (uint64_t)nmi_watch << 33 | (uint64_t)nmi_weight << 40;
+	w[0] = nmi_idle_limit | (uint64_t)nmi_on << 32 | (uint64_t)nmi_watch << 33 | (uint64_t)(pg_nmi_rdrand != 0) << 34 |
+	       (uint64_t)nmi_weight << 40;
 	w[1] = probe_per;
 	w[2] = probe_mask;
-	w[3] = nmi_stride;
+	w[3] = nmi_stride | (uint64_t)pg_nmi_key << 32;
 	w[4] = probe.first;
 	w[5] = probe.pages;
 	return 6;
@@ -589,20 +601,31 @@ static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0);
 static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uint64_t now, uint32_t t0);
 
 /* The NMIs that do no work (windows) return from the NMI's entry
- * (nmi_entry.S), which has recorded the heartbeat and counted the edge;
- * it also read the TSC this one goes by (pg_nmi_tsc), so that both draw
- * the same. */
+ * (nmi_entry.S), which has recorded the heartbeat, the PM time and the
+ * draw (pg_nmi_draw), and counted the edge. */
 uint64_t pg_pit_nmis, pg_nmi_pm;
-uint32_t pg_nmi_tsc;
+
+/* The entry's draw, for an NMI asked for a probe (after the probe: the
+ * key's page read first could take the TLB set of a split it looks for). */
+static uint32_t nmi_draw(uint64_t now)
+{
+	uint32_t d = (((uint32_t)now * PG_DRAW_TICK) ^ ((uint32_t)pg_nmi_pm & PG_PM_MASK) ^ pg_nmi_key) * PG_DRAW_SCATTER;
+	if (pg_nmi_rdrand) {
+		uint32_t r;
+		__asm__ volatile("rdrand %0" : "=r"(r)::"cc");
+		d ^= r;
+	}
+	return d;
+}
 
 void pg_nmi(const struct trap_frame *tf)
 {
 	uint64_t now = *tick_counter;
 	pg.nmi_beat = now;
-	uint32_t t0 = pg_nmi_tsc;
+	uint32_t t0 = pg_rdtsc32();
 	uint32_t asked = probe_asked;
 	pg_pit_nmis += !asked;
-	if (nmi_weight > 1 && !asked && (uint32_t)(t0 * TSC_SCATTER) >= NMI_WORK_LIMIT)
+	if (nmi_weight > 1 && !asked && pg_nmi_draw >= NMI_WORK_LIMIT)
 		return;
 	nmi_asked(tf, now, t0);
 }
@@ -615,8 +638,9 @@ static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uin
 		if (probe_asked) {
 			probe_asked = 0;
 			probe_any();
+			pg_nmi_draw = nmi_draw(now);
 		}
-		if ((uint32_t)(t0 * TSC_SCATTER) >= NMI_WORK_LIMIT)
+		if (pg_nmi_draw >= NMI_WORK_LIMIT)
 			return;
 	}
 	nmi_work(tf, now, t0);
@@ -624,6 +648,7 @@ static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uin
 
 static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0)
 {
+	pg_nmi_worked = now;
 	/* No flag decides whether this runs: an NMI comes only once
 	 * PatchGuard has routed it (pg_nmi_route, last at arming). The
 	 * records first, so a cleared "on" or a changed limit is seen here. */
@@ -646,7 +671,7 @@ static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0)
 	if (sealed && asked)
 		return;
 	if (sealed ? profile == KPP_PG_PROFILE_TEST || pg_entropy() % RECORDS_FAST == 0
-		   : (uint32_t)(t0 * TSC_SCATTER) < (1u << 23))
+		   : pg_nmi_draw < RECORDS_LIMIT)
 		pg_records_check();
 	if (sealed && nmi_state_tag() != nmi_tag)
 		pg_fail(&nmi_tag, (uint64_t)&nmi_tag, KPP_PG_CHECKER_CONTEXT);
@@ -745,6 +770,9 @@ void pg_nmi_start(void)
 	__asm__ volatile("inl %1, %0" : "=a"(pm) : "Nd"((uint16_t)PG_PM_PORT));
 	pg_nmi_pm = pm & PG_PM_MASK;
 	nmi_tick = ticks();
+	pg_nmi_worked = nmi_tick;
+	pg_nmi_key = (uint32_t)pg_mix64(pg.rng ^ 0x6E6D692064726177ull); /* "nmi draw": the schedule's draws unchanged */
+	pg_nmi_rdrand = pg.rdrand;
 	for (uint32_t i = 0; i < 2; i++)
 		nmi_passes[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
 	nmi_idle = 0;

@@ -408,6 +408,7 @@ bool pg_ioapic_ok(void);  /* the NMI's redirection entry as armed; interrupts of
 const void *pg_probe_table(size_t *size); /* the instruction-fetch probe's sites (a region) */
 extern uint64_t pg_pit_nmis; /* NMIs of the PIT (not asked for a probe) */
 extern uint64_t pg_nmi_pm;   /* the ACPI PM time in 64 bits, as of the last NMI (nmi_entry.S) */
+extern uint64_t pg_nmi_worked; /* the tick of the last NMI that did its work (windows: 1 in 32, drawn) */
 bool pg_stalled_edges(uint64_t edges, uint64_t ticks); /* a window a stopped host gave (tick.c) */
 uint64_t pg_nmi_progress(void); /* the NMI's sealed count, ~0 when its state does not verify */
 void pg_probe_request(void);     /* an NMI to this processor that probes one text page (tick hook) */

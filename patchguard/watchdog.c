@@ -239,7 +239,7 @@ static uint64_t wd_count;
 static uint64_t wd_state_tag(void)
 {
 	const uint64_t w[] = {last_tick, last_tsc, stalls | (uint64_t)pace_slow << 32, pm_last, pace_tick, pace_pm,
-			      wd_count, pace_runs, rate_tsc, rate_pm, tsc_per_pm};
+			      wd_count, pace_runs, rate_tsc, rate_pm, tsc_per_pm, pace_nmis};
 	return pg_tag(w, sizeof w);
 }
 

@@ -34,7 +34,12 @@ static uint64_t written; /* the TSC as last written (`slow`) */
 static uint64_t edges, pinned, missed; /* edges waited for, held over, missed (for a debugger) */
 static uint64_t tsc_per_pit; /* TSC counts per PIT count << 16, measured at load */
 
-static bool draws_work(uint32_t t) { return (uint32_t)(t * PG_TSC_SCATTER) < PG_NMI_WORK_LIMIT; }
+/* The draw it steers: the TSC's low half times this, below
+ * PG_NMI_WORK_LIMIT (the NMI's rule until A133 was found; the draw is now
+ * RDRAND's with the PM timer and the tick under a sealed key, nmi_entry.S,
+ * and the driver holds the TSC to no effect on it). */
+#define TSC_SCATTER 0x9E3779B1u
+static bool draws_work(uint32_t t) { return (uint32_t)(t * TSC_SCATTER) < PG_NMI_WORK_LIMIT; }
 
 /* A low half of the TSC whose next RUN counts all draw no work (found at
  * load: the search takes longer than the lead before an edge). */

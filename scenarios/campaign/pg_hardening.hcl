@@ -1247,6 +1247,17 @@ scenario "a133_tsc_draw_slow_fast_seeds" {
   seeds = "1..20"
 }
 
+# pgw10: A133 in the windows profile, since the NMI's work is drawn from
+# RDRAND, the PM timer and the tick, not the TSC.
+scenario "a133_tsc_draw_slow_windows_seeds" {
+  from        = "../a133_tsc_draw.hcl#a133_tsc_draw_slow"
+  description = "A133 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
+
 # red10t: A134 (the TSC rate check's stretch reset on every tick, with
 # A130's slow TSC).
 scenario "a134_rate_state_seeds" {
