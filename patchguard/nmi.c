@@ -418,8 +418,8 @@ static void probe_at(uint64_t p, uint64_t r)
  * 0's edge, whose count any driver latches: a split dropped from the TLB
  * before each edge and set up again after it was never there when a probe
  * looked. So the tick hook also asks for a probe on ticks drawn from fresh
- * entropy (tick.c: 1 in 8 in fast, every one in test; not
- * in windows), by an NMI the local APIC sends to this processor at once:
+ * entropy (tick.c: 1 in 8 in fast, every one in test, 1 in 128 in
+ * windows, where nmi_asked takes it), by an NMI the local APIC sends to this processor at once:
  * the split a driver set up after the previous tick is still in the TLB at
  * this one (nothing of the driver runs between the tick and its hook), and
  * the probe runs, as the others, with NMIs blocked. Each such NMI probes
