@@ -225,4 +225,34 @@ static inline void a_sleep_ms(uint64_t ms)
 		__asm__ volatile("sti; hlt" ::: "memory");
 }
 
+/* A 64-bit IDT gate, the IDT that SIDT names, and a gate's handler address. */
+struct gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, attr;
+	uint16_t off_mid;
+	uint32_t off_hi, reserved;
+} __attribute__((packed));
+
+static inline struct gate *a_idt(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr;
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	return (struct gate *)idtr.base;
+}
+
+static inline uint64_t a_gate_target(const struct gate *g)
+{
+	return g->off_lo | (uint64_t)g->off_mid << 16 | (uint64_t)g->off_hi << 32;
+}
+
+static inline void a_gate_point(struct gate *g, uint64_t to)
+{
+	g->off_lo = to & 0xFFFF;
+	g->off_mid = (to >> 16) & 0xFFFF;
+	g->off_hi = to >> 32;
+}
+
 #endif

