@@ -77,125 +77,19 @@ scenario "a146_nmi_window" {
 }
 
 scenario "a146_nmi_window_fast" {
+  from        = "a146_nmi_window.hcl#a146_nmi_window"
   description = "A146 in the fast profile"
   append      = "pg.profile=fast"
   max_time    = "20s"
-  requires    = ["driver:attack_a146_nmi_window", "symbol:pg_fail", "symbol:tick_state_tag", "symbol:__pg_stop_start"]
-  step {
-    at   = "1000ms"
-    load = "attack_a146_nmi_window"
-  }
-  step {
-    at = "1010ms"
-    poke {
-      symbol = "attack_a146_nmi_window!pg_fail_end_at"
-      value  = "tick_state_tag"
-      size   = 8
-    }
-  }
-  step {
-    at = "1011ms"
-    poke {
-      symbol = "attack_a146_nmi_window!stop_lo_at"
-      value  = "__pg_stop_start"
-      size   = 8
-    }
-  }
-  step {
-    at = "1012ms"
-    poke {
-      symbol = "attack_a146_nmi_window!stop_hi_at"
-      value  = "__pg_stop_end"
-      size   = 8
-    }
-  }
-  step {
-    at = "1013ms"
-    poke {
-      symbol = "attack_a146_nmi_window!pg_fail_at"
-      value  = "pg_fail"
-      size   = 8
-    }
-  }
-  step {
-    at     = "1014ms"
-    attack = true
-    poke {
-      symbol = "attack_a146_nmi_window!printk_at"
-      value  = "printk"
-      size   = 8
-    }
-  }
-  expect {
-    bugcheck = "0x109"
-    within   = "16s"
-  }
-  expect {
-    serial = "attack_a146: the NMI gate halts inside pg_fail and the stop section, and once the stop path has begun"
-  }
-  expect {
-    serial = "system halted"
-  }
+  within      = "16s"
+  shift_steps = "970ms"
 }
 
 scenario "a146_nmi_window_windows" {
+  from        = "a146_nmi_window.hcl#a146_nmi_window"
   description = "A146 in the windows profile"
   append      = "pg.profile=windows"
   max_time    = "10m"
-  requires    = ["driver:attack_a146_nmi_window", "symbol:pg_fail", "symbol:tick_state_tag", "symbol:__pg_stop_start"]
-  step {
-    at   = "1000ms"
-    load = "attack_a146_nmi_window"
-  }
-  step {
-    at = "1010ms"
-    poke {
-      symbol = "attack_a146_nmi_window!pg_fail_end_at"
-      value  = "tick_state_tag"
-      size   = 8
-    }
-  }
-  step {
-    at = "1011ms"
-    poke {
-      symbol = "attack_a146_nmi_window!stop_lo_at"
-      value  = "__pg_stop_start"
-      size   = 8
-    }
-  }
-  step {
-    at = "1012ms"
-    poke {
-      symbol = "attack_a146_nmi_window!stop_hi_at"
-      value  = "__pg_stop_end"
-      size   = 8
-    }
-  }
-  step {
-    at = "1013ms"
-    poke {
-      symbol = "attack_a146_nmi_window!pg_fail_at"
-      value  = "pg_fail"
-      size   = 8
-    }
-  }
-  step {
-    at     = "1014ms"
-    attack = true
-    poke {
-      symbol = "attack_a146_nmi_window!printk_at"
-      value  = "printk"
-      size   = 8
-    }
-  }
-  expect {
-    bugcheck = "0x109"
-    within   = "9m"
-  }
-  expect {
-    serial = "attack_a146: the NMI gate halts inside pg_fail and the stop section, and once the stop path has begun"
-  }
-  expect {
-    serial = "system halted"
-  }
+  within      = "9m"
+  shift_steps = "970ms"
 }

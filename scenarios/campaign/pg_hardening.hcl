@@ -1286,13 +1286,23 @@ scenario "a146_nmi_window_seeds" {
 }
 
 scenario "a146_nmi_window_fast_seeds" {
-  from  = "../a146_nmi_window.hcl#a146_nmi_window_fast"
-  seeds = "1..20"
+  from        = "../a146_nmi_window.hcl#a146_nmi_window"
+  description = "A146 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "20s"
+  within      = "16s"
+  shift_steps = "970ms"
 }
 
 scenario "a146_nmi_window_windows_seeds" {
-  from  = "../a146_nmi_window.hcl#a146_nmi_window_windows"
-  seeds = "1..20"
+  from        = "../a146_nmi_window.hcl#a146_nmi_window"
+  description = "A146 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+  shift_steps = "970ms"
 }
 
 # red10t: the tick hook's "TSC went back" check, A130's rewind at 5 s.
