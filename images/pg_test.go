@@ -268,6 +268,14 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// mapping of the driver's own: the base as armed is a record
 		// (on QEMU a page-table check may see the moved PTE first).
 		{attack: "attack_a135_apic_eoi", types: []uint64{abi.PGCriticalMSR, abi.PGPageTables}, says: "attack_a135: "},
+		// TR loaded from a copy of the TSS in pool, the GDT's descriptor
+		// put back as it was: the copy's IST2 (A153) puts the NMI's frame
+		// off the stack armed, which the NMI sees; its RSP0 (A154, spin
+		// running) puts a ring-3 interrupt's frame off the thread's stack
+		// top, which the return to ring 3 sees.
+		{attack: "attack_a153_tss_copy", types: []uint64{abi.PGTaskState}, says: "attack_a153: "},
+		{attack: "attack_a153_tss_copy rsp0", types: []uint64{abi.PGTaskState}, says: "attack_a153: ",
+			cmdline: "autorun=start spin 4000000000;sleep 20;load attack_a153_tss_copy rsp0;sleep 3000;poweroff"},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

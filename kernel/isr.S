@@ -38,6 +38,10 @@
 #define TF_RAX 112
 #define TF_REGS 120
 #define TF_RFLAGS 152
+/* The per-CPU block (GS): the running thread's kernel stack top, and the
+ * program's RSP during SYSCALL's entry. */
+#define PERCPU_KERNEL_RSP 8
+#define PERCPU_USER_RSP 16
 
 /* DWARF register numbers of RFLAGS, CS and SS (x86-64 psABI). */
 #define DW_RFLAGS 49
@@ -151,17 +155,34 @@ isr_common:
 	jnz 4f
 	testl $RFLAGS_IF, 32(%rsp)
 	jz 4f
+	/* The frame must end at the running thread's stack top, where the
+	 * processor put it from the TSS's RSP0 (sched.c writes both at every
+	 * switch): one elsewhere came through a TSS other than the kernel's,
+	 * a copy TR was loaded from (A154). An NMI's is on its own stack
+	 * (IST2, which the NMI checks itself: A153). */
+	addq $(16 + 40), %rsp
+	.cfi_adjust_cfa_offset -56
+	cmpq %gs:PERCPU_KERNEL_RSP, %rsp
+	leaq -(16 + 40)(%rsp), %rsp
+	.cfi_adjust_cfa_offset 56
+	jne 5f
 3:	swapgs
 2:	addq $16, %rsp
 	.cfi_adjust_cfa_offset -16
 	iretq
+5:	.cfi_restore_state
+	.cfi_remember_state
+	cmpq $2, (%rsp) /* the vector */
+	je 3b
+	movl $2, %esi
+	jmp 6f
 4:	/* The registers are still below RSP (interrupts are off; the NMI
 	 * has a stack of its own). */
 	.cfi_restore_state
-	subq $TF_REGS, %rsp
+	xorl %esi, %esi
+6:	subq $TF_REGS, %rsp
 	.cfi_adjust_cfa_offset TF_REGS
 	leaq TF_RFLAGS(%rsp), %rdi
-	xorl %esi, %esi
 	call pg_user_return /* returns only when PatchGuard is not armed */
 	movq TF_R11(%rsp), %r11
 	movq TF_R10(%rsp), %r10
@@ -219,8 +240,6 @@ gdt_reload:
  * on while the service runs (with the user's arguments; R10 stands in for
  * RCX), and off again for SYSRETQ. An out-of-range number returns KPP_STATUS_INVALID_SYSTEM_SERVICE.
  */
-#define PERCPU_KERNEL_RSP 8
-#define PERCPU_USER_RSP 16
 	.global syscall_entry
 	.align 16
 syscall_entry:

@@ -194,6 +194,17 @@ static uint64_t probe_done[PROBE_PAGES / 64], probe_left, probe_nmis, probe_mask
 
 static uint64_t probe_pad(uint64_t own, unsigned k) { return pg_mix64(own + (probe_round * 4 + k + 1) * PG_GOLDEN); }
 
+/* The top of the NMI's stack as armed: the kernel's TSS's IST2 (one of the
+ * constant records). The processor takes the NMI's stack from the TSS TR
+ * cached when it was loaded, not from the GDT or the kernel's TSS: a
+ * driver that loads TR from a copy of the TSS with an IST2 of its own and
+ * writes the GDT's descriptor back as it was leaves every byte a checker
+ * reads as armed, and the NMI runs on the driver's memory (A153). Where
+ * the processor put the NMI's frame tells: the trap frame ends at the top
+ * of the stack it switched to. */
+static uint64_t nmi_stack;
+#define TSS_IST2 0x2C
+
 static uint64_t nmi_state_tag(void)
 {
 	const uint64_t w[] = {nmi_tick,
@@ -238,7 +249,8 @@ uint32_t pg_nmi_records(uint64_t *w)
 	w[3] = nmi_stride | (uint64_t)pg_nmi_key << 32;
 	w[4] = probe.first;
 	w[5] = probe.pages;
-	return 6;
+	w[6] = nmi_stack;
+	return 7;
 }
 
 const void *pg_probe_table(size_t *size)
@@ -620,6 +632,11 @@ static uint32_t nmi_draw(uint64_t now)
 
 void pg_nmi(const struct trap_frame *tf)
 {
+	if ((uint64_t)(tf + 1) != nmi_stack && nmi_stack) { /* 0: not started (a record) */
+		size_t size;
+		const uint8_t *tss = tss_block(&size);
+		pg_fail(tss + TSS_IST2, (uint64_t)tss + TSS_IST2, KPP_PG_TASK_STATE);
+	}
 	uint64_t now = *tick_counter;
 	pg.nmi_beat = now;
 	uint32_t t0 = pg_rdtsc32();
@@ -773,6 +790,9 @@ void pg_nmi_start(void)
 	pg_nmi_worked = nmi_tick;
 	pg_nmi_key = (uint32_t)pg_mix64(pg.rng ^ 0x6E6D692064726177ull); /* "nmi draw": the schedule's draws unchanged */
 	pg_nmi_rdrand = pg.rdrand;
+	size_t size;
+	const uint8_t *tss = tss_block(&size);
+	__builtin_memcpy(&nmi_stack, tss + TSS_IST2, sizeof nmi_stack);
 	for (uint32_t i = 0; i < 2; i++)
 		nmi_passes[i] = i < pg.ncontexts ? pg_slot_passes((int)i) : 0;
 	nmi_idle = 0;

@@ -415,7 +415,7 @@ void pg_probe_request(void);     /* an NMI to this processor that probes one tex
 void pg_check_exact(struct pg_context *c, bool interrupted); /* every region exact at any moment */
 
 /* records.c: the triggers' own records, sealed under the own key */
-#define PG_RECORDS 64
+#define PG_RECORDS 72
 #define PG_CELL_ROT 23
 #define PG_CELL_WORDS 7 /* the own key, the profile, the stop path's copy in the shadow (4), the profile's tag */
 uint64_t pg_own_key(void);

@@ -11,6 +11,7 @@
 #include <kpp/cpu.h>
 #include <kpp/mm.h>
 #include <kpp/sched.h>
+#include <kpp/trap.h>
 #include <kpp/types.h>
 #include <kpp/usertest.h>
 #include "pg.h"
@@ -342,16 +343,22 @@ static bool user_iopl(const struct thread *t, uint64_t *addr)
  * level, a virtual-8086 or virtual-interrupt flag, or interrupts
  * disabled. saved is their slot in the frame. The passes find such a
  * frame only while its thread waits (A84); here it is seen on its way
- * out, before ring 3 runs an instruction with it (A85). Not armed
+ * out, before ring 3 runs an instruction with it (A85). The IRET also
+ * comes here (sysret 2) when its frame is not at the running thread's
+ * stack top: the processor took RSP0 from a TSS other than the kernel's
+ * (A154), reported at the kernel's TSS's RSP0. Not armed
  * (pg=off, kd=1, by the own key's cell and the records' hash, either of
  * which cleared is a detection at the next NMI that compares the
  * records): the return goes on as it is, as nothing else is checked
  * then. */
 void pg_user_return(const uint64_t *saved, int sysret)
 {
-	(void)sysret;
 	if (pg_sealed_profile() == ~0ull && !pg_records_armed())
 		return;
+	if (sysret == 2) { /* the IRET's frame is not at the thread's stack top: the TSS's RSP0 (A154) */
+		size_t size;
+		saved = (const uint64_t *)((const uint8_t *)tss_block(&size) + 4);
+	}
 	pg_fail(saved, (uint64_t)saved, KPP_PG_TASK_STATE);
 }
 
@@ -473,16 +480,22 @@ bool pg_check_aspaces(const struct pg_context *c, const struct pg_region *r, uin
  * level, a virtual-8086 or virtual-interrupt flag, or interrupts
  * disabled. saved is their slot in the frame. The passes find such a
  * frame only while its thread waits (A84); here it is seen on its way
- * out, before ring 3 runs an instruction with it (A85). Not armed
+ * out, before ring 3 runs an instruction with it (A85). The IRET also
+ * comes here (sysret 2) when its frame is not at the running thread's
+ * stack top: the processor took RSP0 from a TSS other than the kernel's
+ * (A154), reported at the kernel's TSS's RSP0. Not armed
  * (pg=off, kd=1, by the own key's cell and the records' hash, either of
  * which cleared is a detection at the next NMI that compares the
  * records): the return goes on as it is, as nothing else is checked
  * then. */
 void pg_user_return(const uint64_t *saved, int sysret)
 {
-	(void)sysret;
 	if (pg_sealed_profile() == ~0ull && !pg_records_armed())
 		return;
+	if (sysret == 2) { /* the IRET's frame is not at the thread's stack top: the TSS's RSP0 (A154) */
+		size_t size;
+		saved = (const uint64_t *)((const uint8_t *)tss_block(&size) + 4);
+	}
 	pg_fail(saved, (uint64_t)saved, KPP_PG_TASK_STATE);
 }
 

@@ -1344,3 +1344,52 @@ scenario "a152_tr_cache_fast_seeds" {
   seeds       = "1..20"
   append      = "pg.profile=fast"
 }
+
+# red11: A153 (TR loaded from a TSS copy in pool whose IST2, the NMI's
+# stack, is the driver's) and A154 (the copy's RSP0 the driver's, with
+# spin running in ring 3).
+scenario "a153_tss_copy_seeds" {
+  from  = "../a153_tss_copy.hcl#a153_tss_copy"
+  seeds = "1..20"
+}
+
+scenario "a153_tss_copy_fast_seeds" {
+  from        = "../a153_tss_copy.hcl#a153_tss_copy"
+  description = "A153 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  within      = "16s"
+}
+
+scenario "a153_tss_copy_windows_seeds" {
+  from        = "../a153_tss_copy.hcl#a153_tss_copy"
+  description = "A153 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
+
+scenario "a154_tss_copy_rsp0_seeds" {
+  from  = "../a153_tss_copy.hcl#a154_tss_copy_rsp0"
+  seeds = "1..20"
+}
+
+scenario "a154_tss_copy_rsp0_fast_seeds" {
+  from        = "../a153_tss_copy.hcl#a154_tss_copy_rsp0"
+  description = "A154 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  within      = "16s"
+}
+
+scenario "a154_tss_copy_rsp0_windows_seeds" {
+  from        = "../a153_tss_copy.hcl#a154_tss_copy_rsp0"
+  description = "A154 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
