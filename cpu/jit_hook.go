@@ -74,10 +74,10 @@ type jitState struct {
 	// The TLB arrays of CPL 0 and CPL 3 (RFLAGS.AC clear), which SYSCALL and SYSRET
 	// switch to.
 	tlbSup, tlbUsr jitTLBSet
-	// What the system instructions of jit_xlate_sysreg.go read: the MMU's TLB arrays and
-	// the span of its large pages (for INVLPG), the port bus's map (0: none), and the
-	// CPUID results the interpreter computed.
-	tlbBase, largeSpan, portMap uintptr
+	// What the system instructions of jit_xlate_sysreg.go read: the MMU's TLB arrays,
+	// the span of its large pages and its victim flag (for INVLPG), the port bus's map
+	// (0: none), and the CPUID results the interpreter computed.
+	tlbBase, largeSpan, victims, portMap uintptr
 	cpuids                      [jitCPUIDSets]jitCPUID
 
 	buf   *jit.Buffer
@@ -197,6 +197,7 @@ func (c *CPU) enableJIT() error {
 	if c.mem != nil {
 		c.jit.tlbBase = uintptr(c.mem.TLBBase())
 		c.jit.largeSpan = uintptr(c.mem.LargeSpan())
+		c.jit.victims = uintptr(c.mem.VictimFlag())
 	}
 	if pm, ok := c.cfg.IO.(jitPorts); ok {
 		c.jit.portMap = uintptr(unsafe.Pointer(pm.PortMap()))

@@ -27,6 +27,7 @@ var (
 	offPortMap   = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.portMap))
 	offTLBBase   = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.tlbBase))
 	offLargeSpan = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.largeSpan))
+	offVictims   = int32(unsafe.Offsetof(CPU{}.jit) + unsafe.Offsetof(jitState{}.victims))
 )
 
 var (
@@ -222,10 +223,10 @@ func (x *xlator) portIO(u *uop, in bool) bool {
 }
 
 // invlpg translates INVLPG m at CPL 0 (in 64-bit mode paging is on) of a page that no
-// large page in the TLB contains and that is neither the block's own nor the
-// interpreter's current code page (dropping those makes the run loop fetch again: the
-// interpreter runs them): the entries with the page's tag are dropped from every TLB
-// array, which is all mmu.Invlpg does then.
+// large page in the TLB contains, while the TLB's victim buffers are empty, and that is
+// neither the block's own nor the interpreter's current code page (dropping those makes
+// the run loop fetch again: the interpreter runs them): the entries with the page's tag
+// are dropped from every TLB array, which is all mmu.Invlpg does then.
 func (x *xlator) invlpg(u *uop) bool {
 	if u.kind[0] != kMem || x.c.jit.tlbBase == 0 {
 		return false
@@ -238,6 +239,9 @@ func (x *xlator) invlpg(u *uop) bool {
 	if !x.ea(u, true) {
 		return false
 	}
+	a.Load(8, jit.RSI, jit.M(hCPU, offVictims))
+	a.AluMI(8, jit.CMP, jit.M(jit.RSI, 0), 0)
+	a.Jcc(jit.CondNE, slow)
 	a.MovRR(8, jit.RDX, jit.RAX)
 	a.ShiftRI(8, jit.SHR, jit.RDX, 12) // the page number
 	small := a.NewLabel()

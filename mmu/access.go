@@ -16,6 +16,11 @@ func (m *MMU) lookup(va uint64, acc Access, cls int) (*tlbEntry, *Fault) {
 
 // miss walks the page tables for va and caches the result.
 func (m *MMU) miss(va uint64, acc Access, cls int) (*tlbEntry, *Fault) {
+	if m.victims != 0 {
+		if e := m.fromVictim(va, acc, cls); e != nil {
+			return e, nil
+		}
+	}
 	w, code := m.walk(va, acc, cls, true)
 	if code != 0 {
 		// A #PF invalidates the TLB entries for the faulting page (SDM 4.10.4.1).

@@ -152,6 +152,11 @@ type MMU struct {
 	// tlb[kind][class] is a direct-mapped array of translations, split by
 	// access kind and privilege class so that a hit is one tag compare.
 	tlb [3][numClasses][tlbSets]tlbEntry
+	// victim holds, for each TLB array, the last victimSize entries its sets
+	// gave up to another translation (round robin from victimNext); a miss
+	// looks there before walking (tlb.go).
+	victim     [3][numClasses][victimSize]tlbEntry
+	victimNext [3][numClasses]uint8
 
 	ram  []byte
 	code []uint8 // per-pfn "holds decoded code" mark, RAM pages only
@@ -204,6 +209,9 @@ type MMU struct {
 	// hi): INVLPG of an address outside it has no large page to look for
 	// (LargeSpan).
 	span struct{ lo, hi uint64 }
+	// victims is 1 while a victim entry may be valid (until the next full
+	// flush): INVLPG must then visit them (VictimFlag).
+	victims uint64
 
 	scratch [16]byte // slow-path buffer for Read8..Write64
 	// nonCanon is the translation of a non-canonical address under 4-level

@@ -6,6 +6,16 @@ import "math/bits"
 // execute) and privilege class, so that a hit already implies the access is
 // permitted: the fast paths compare one tag and use the page pointer.
 //
+// Each array's sets are direct-mapped, and backed by a victim buffer of
+// victimSize entries, fully associative, filled round robin: an entry that
+// its set gives up to another translation moves there, and a miss looks
+// there before walking, swapping a hit back into its set (the way QEMU's
+// softmmu keeps a small victim TLB beside its direct-mapped one). A
+// translation lives until a flush or INVLPG drops it or enough others
+// push it out of both; one page read between a translation's fill and its
+// next use (a stack page of the same set) does not drop it, as on a
+// processor whose TLB has more than one way.
+//
 // Entries are per 4 KiB linear page even for 2 MiB/1 GiB/4 MiB mappings
 // (the large page is splintered); INVLPG on any address of a large page
 // drops every splinter of it (see Invlpg).
@@ -21,6 +31,8 @@ import "math/bits"
 const (
 	tlbBits = 8
 	tlbSets = 1 << tlbBits
+
+	victimSize = 8 // entries of each array's victim buffer
 
 	// Privilege classes.
 	clsSup     = 0 // supervisor access subject to SMAP (AC=0 or implicit)
@@ -72,9 +84,14 @@ func (m *MMU) flushAll() {
 			for i := range t {
 				t[i] = tlbEntry{tag: invalidTag}
 			}
+			v := &m.victim[k][c]
+			for i := range v {
+				v[i] = tlbEntry{tag: invalidTag}
+			}
 		}
 	}
 	m.used = 0
+	m.victims = 0
 	m.haveLarge = false
 	m.large = m.large[:0]
 	m.largeOverflow = false
@@ -146,6 +163,14 @@ func (m *MMU) flushNonGlobal() {
 					globals = true
 				}
 			}
+			v := &m.victim[k][c]
+			for i := range v {
+				if v[i].flags&entGlobal == 0 {
+					v[i] = tlbEntry{tag: invalidTag}
+				} else if v[i].tag != invalidTag {
+					globals = true
+				}
+			}
 			if !globals {
 				m.used &^= bit
 			}
@@ -168,6 +193,16 @@ func (m *MMU) invalidatePage(va uint64) {
 		e := &m.tlb[a/numClasses][a%numClasses][idx]
 		if e.tag == vpn {
 			*e = tlbEntry{tag: invalidTag}
+		}
+		if m.victims != 0 {
+			// The victims of a large page are dropped with it (below: only
+			// its splinters in the sets are tracked).
+			v := &m.victim[a/numClasses][a%numClasses]
+			for i := range v {
+				if v[i].tag == vpn || v[i].tag != invalidTag && v[i].flags&entLarge != 0 && (v[i].tag<<12)>>v[i].shift == va>>v[i].shift {
+					v[i] = tlbEntry{tag: invalidTag}
+				}
+			}
 		}
 	}
 	if !m.haveLarge {
@@ -226,6 +261,12 @@ func (m *MMU) install(acc Access, cls int, va uint64, pa uint64, shift uint8, gl
 	}
 	e := &m.tlb[acc][cls][vpn&(tlbSets-1)]
 	m.used |= 1 << (int(acc)*numClasses + cls)
+	if e.tag != invalidTag && e.tag != vpn {
+		n := &m.victimNext[acc][cls]
+		m.victim[acc][cls][*n] = *e
+		*n = (*n + 1) % victimSize
+		m.victims = 1
+	}
 	pa &^= pageMask
 	e.tag = vpn
 	e.pa = pa
@@ -280,7 +321,8 @@ func (m *MMU) ExecHit(va VAddr, user bool) (uint64, bool) {
 }
 
 // unmapCodeWrites removes the fast-path pointer of every write entry that
-// maps physical page pfn, so the next write to it takes the slow path.
+// maps physical page pfn, so the next write to it takes the slow path (a
+// victim gets its pointer checked when it goes back to its set).
 func (m *MMU) unmapCodeWrites(pfn uint64) {
 	pa := pfn * PageSize
 	for c := range m.tlb[Write] {
@@ -291,4 +333,29 @@ func (m *MMU) unmapCodeWrites(pfn uint64) {
 			}
 		}
 	}
+}
+
+// fromVictim moves the victim entry translating va (kind acc, class cls)
+// back into its set, the set's entry taking its place in the victim
+// buffer, and returns it; nil when there is none or the current PKRU
+// denies its key (the walk then reports the fault).
+func (m *MMU) fromVictim(va uint64, acc Access, cls int) *tlbEntry {
+	vpn := va >> 12
+	v := &m.victim[acc][cls]
+	for i := range v {
+		if v[i].tag != vpn {
+			continue
+		}
+		if v[i].pk&m.pkDeny(acc) != 0 {
+			return nil
+		}
+		e := &m.tlb[acc][cls][vpn&(tlbSets-1)]
+		*e, v[i] = v[i], *e
+		m.used |= 1 << (int(acc)*numClasses + cls)
+		if acc == Write && e.page != nil && !m.fastWriteOK(e.pa/PageSize) {
+			e.page = nil // the page has held decoded code, or been tracked, since
+		}
+		return e
+	}
+	return nil
 }

@@ -255,3 +255,92 @@ func TestTLBLargePageInvlpgMany(t *testing.T) {
 		}
 	}
 }
+
+// victimSetup is tlbSetup, in 32 MiB of RAM, with pages of tlbVA's TLB set
+// mapped: conflict(k), 1 <= k < 12, is tlbVA + k MiB (k = 1: the next entry
+// of tlbVA's page table; the others in 2 MiB pages of the same directory,
+// each of a frame of its own), reading k+100.
+func victimSetup(t *testing.T, extra, cr4 uint64) (*tables, func(k uint64) VAddr) {
+	tb := newTables(t, 32<<20, Mode4Level, tlbVA, tlbPA1, 1)
+	tb.set(pteRW, pteRW, pteRW, pteRW|extra)
+	binary.LittleEndian.PutUint64(tb.m.ram[tlbPA1:], 1)
+	binary.LittleEndian.PutUint64(tb.m.ram[tlbPA2:], 2)
+	tb.m.SetControl(tb.control(0, cr4, 0))
+	tb.expect(1)
+	conflict := func(k uint64) VAddr { return VAddr(tlbVA + k<<20) }
+	pt := tb.entries[len(tb.entries)-1] &^ (PageSize - 1)
+	pd := tb.entries[len(tb.entries)-2] &^ (PageSize - 1)
+	tb.put(pt+0x101*8, 0x5000|pteRW|pteP|extra)
+	binary.LittleEndian.PutUint64(tb.m.ram[0x5000:], 101)
+	for k := uint64(2); k < 12; k += 2 {
+		// Directory entry 1 + k/2: a 2 MiB page of frame (k/2) * 2 MiB; k
+		// and k+1 read at its 4 KiB and 1 MiB + 4 KiB.
+		frame := k / 2 << 21
+		tb.put(pd+(1+k/2)*8, frame|pteRW|pteP|ptePS|extra)
+		binary.LittleEndian.PutUint64(tb.m.ram[frame+0x1000:], k+100)
+		binary.LittleEndian.PutUint64(tb.m.ram[frame+1<<20+0x1000:], k+101)
+	}
+	return tb, conflict
+}
+
+// readAt reads the qword at va.
+func (tb *tables) readAt(va VAddr) uint64 {
+	tb.t.Helper()
+	v, f := tb.m.Read64(va, false, false)
+	require.Nil(tb.t, f)
+	return v
+}
+
+// TestTLBVictim: a translation its set gave up to another page is kept in
+// the array's victim buffer, of victimSize entries: one page read in the
+// same set does not drop it, victimSize more do; INVLPG and CR3 writes drop
+// it there as in its set.
+func TestTLBVictim(t *testing.T) {
+	tb, conflict := victimSetup(t, 0, 0)
+	tb.retarget()
+	require.Equal(t, uint64(101), tb.readAt(conflict(1)))
+	tb.expect(1) // from the victim buffer: still the stale translation
+	tb.m.Invlpg(VAddr(tlbVA))
+	tb.expect(2)
+
+	// victimSize entries pushed after it: the last one of them pushes it out.
+	for _, n := range []uint64{victimSize, victimSize + 1} {
+		tb, conflict = victimSetup(t, 0, 0)
+		tb.retarget()
+		for k := uint64(1); k <= n; k++ {
+			// k = 1 gives up tlbVA, every later one the previous page.
+			require.Equal(t, k+100, tb.readAt(conflict(k)))
+		}
+		if n <= victimSize {
+			tb.expect(1)
+		} else {
+			tb.expect(2)
+		}
+	}
+
+	// A CR3 write drops a non-global victim, not a global one.
+	for _, g := range []uint64{0, pteG} {
+		tb, conflict = victimSetup(t, g, CR4_PGE)
+		tb.retarget()
+		tb.readAt(conflict(1))
+		tb.m.WriteCR3(cr3Base)
+		if g != 0 {
+			tb.expect(1)
+		} else {
+			tb.expect(2)
+		}
+	}
+}
+
+// TestTLBVictimLargePage: INVLPG of any address of a 2 MiB page drops its
+// splinters from the victim buffers too.
+func TestTLBVictimLargePage(t *testing.T) {
+	tb, conflict := victimSetup(t, 0, 0)
+	require.Equal(t, uint64(102), tb.readAt(conflict(2)))
+	tb.expect(1) // gives up conflict(2)'s splinter: tlbVA + 2 MiB's set is tlbVA's
+	pd := tb.entries[len(tb.entries)-2] &^ (PageSize - 1)
+	tb.put(pd+2*8, 0x1000000|pteRW|pteP|ptePS) // the 2 MiB page moved to 16 MiB
+	binary.LittleEndian.PutUint64(tb.m.ram[0x1001000:], 77)
+	tb.m.Invlpg(conflict(2) + 0x5000) // another page of it
+	require.Equal(t, uint64(77), tb.readAt(conflict(2)))
+}

@@ -52,8 +52,9 @@ func (m *MMU) TLBExecTable(user bool) unsafe.Pointer {
 // entries of a 4 KiB page: in each of the TLBArrays arrays of TLBArrayStride
 // bytes from TLBBase, the entry at index (va>>12)&(TLBSets-1) whose tag is
 // va>>12 gets the tag InvalidTag and no flags (TLBFlagsOffset). That is all
-// Invlpg does for an address outside LargeSpan's [lo, hi): no large page
-// splintered into the TLB contains it (lo and hi are page numbers, va>>12).
+// Invlpg does for an address outside LargeSpan's [lo, hi) (no large page
+// splintered into the TLB contains it; lo and hi are page numbers, va>>12)
+// while the word at VictimFlag is 0 (no victim entry to visit).
 const (
 	TLBArrays      = 3 * numClasses
 	TLBArrayStride = tlbSets * TLBEntrySize
@@ -67,3 +68,7 @@ func (m *MMU) TLBBase() unsafe.Pointer { return unsafe.Pointer(&m.tlb[0][0][0]) 
 // LargeSpan returns the address of two words, lo and hi: the pages of every
 // large mapping with splinters in the TLB lie in [lo, hi) (page numbers).
 func (m *MMU) LargeSpan() unsafe.Pointer { return unsafe.Pointer(&m.span) }
+
+// VictimFlag returns the address of a word that is 0 while no victim entry
+// is valid.
+func (m *MMU) VictimFlag() unsafe.Pointer { return unsafe.Pointer(&m.victims) }
