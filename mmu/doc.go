@@ -41,11 +41,15 @@
 //
 // # TLB
 //
-// The TLB is direct-mapped and split by access kind (read, write, execute)
-// and privilege class (supervisor, supervisor with SMAP overridden by
-// RFLAGS.AC, user), so an entry exists only for accesses already checked:
-// a hit is one tag compare, and the fast paths (Read8..Read128,
-// Write8..Write128, Fetch) then index a pointer to the RAM page. A write
+// The TLB is split by access kind (read, write, execute) and privilege
+// class (supervisor, supervisor with SMAP overridden by RFLAGS.AC, user),
+// so an entry exists only for accesses already checked. Each of the nine
+// arrays has 256 direct-mapped sets, by the page number's low bits: a hit
+// is one tag compare, and the fast paths (Read8..Read128, Write8..Write128,
+// Fetch) then index a pointer to the RAM page. Behind each array is a
+// victim buffer of 8 entries, fully associative and filled round robin
+// with the entries its sets give up; a miss looks there before walking
+// and swaps a hit back into its set. A write
 // entry is only filled by a write walk, which has set D; a page read before
 // it is written therefore walks again on the first write. Stale entries
 // survive page-table writes until INVLPG, a CR3 write (globals kept when
