@@ -705,19 +705,14 @@ scenario "a97_timed_split_seeds" {
   seeds = "1..20"
 }
 
-# A98: seed 12 left out: on that seed the split never reaches the SYSCALL path
-# (svc prints its own pid: the attack is not live, nothing to detect). Which
-# seed that is follows the kernel's layout (it was 17 on 262f721, whose image
-# was smaller).
 scenario "a98_data_split_seeds" {
   from  = "../a98_data_split.hcl#a98_data_split"
-  seeds = "1..11,13..21"
+  seeds = "1..20"
 }
 
-# A98: seed 12 left out (above).
 scenario "a98_data_split_fast_seeds" {
   from  = "../a98_data_split.hcl#a98_data_split_fast"
-  seeds = "1..11,13..21"
+  seeds = "1..20"
 }
 
 scenario "a99_pce_seeds" {
@@ -750,17 +745,14 @@ scenario "a99_pce_fast_seeds" {
   seeds = "1..20"
 }
 
-# A110: seed 12 left out, as for A98 (the same split of the same page: not live
-# on that seed).
 scenario "a110_dm_split_seeds" {
   from  = "../a110_dm_split.hcl#a110_dm_split"
-  seeds = "1..11,13..21"
+  seeds = "1..20"
 }
 
-# A110: seed 12 left out (above).
 scenario "a110_dm_split_fast_seeds" {
   from        = "../a110_dm_split.hcl#a110_dm_split"
-  seeds       = "1..11,13..21"
+  seeds       = "1..20"
   append      = "pg.profile=fast"
   max_time    = "20s"
   within      = "16s"
