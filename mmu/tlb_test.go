@@ -16,7 +16,12 @@ const (
 // tlbSetup maps tlbVA -> tlbPA1 (leaf flags extra) with distinct values at
 // the two candidate frames, paging on with the extra control bits.
 func tlbSetup(t *testing.T, extra uint64, cr4 uint64) *tables {
-	tb := newTables(t, 4<<20, Mode4Level, tlbVA, tlbPA1, 1)
+	return tlbSetupRAM(t, 4<<20, extra, cr4)
+}
+
+// tlbSetupRAM is tlbSetup in ram bytes of RAM.
+func tlbSetupRAM(t *testing.T, ram, extra, cr4 uint64) *tables {
+	tb := newTables(t, ram, Mode4Level, tlbVA, tlbPA1, 1)
 	tb.set(pteRW, pteRW, pteRW, pteRW|extra)
 	binary.LittleEndian.PutUint64(tb.m.ram[tlbPA1:], 1)
 	binary.LittleEndian.PutUint64(tb.m.ram[tlbPA2:], 2)
@@ -261,12 +266,7 @@ func TestTLBLargePageInvlpgMany(t *testing.T) {
 // of tlbVA's page table; the others in 2 MiB pages of the same directory,
 // each of a frame of its own), reading k+100.
 func victimSetup(t *testing.T, extra, cr4 uint64) (*tables, func(k uint64) VAddr) {
-	tb := newTables(t, 32<<20, Mode4Level, tlbVA, tlbPA1, 1)
-	tb.set(pteRW, pteRW, pteRW, pteRW|extra)
-	binary.LittleEndian.PutUint64(tb.m.ram[tlbPA1:], 1)
-	binary.LittleEndian.PutUint64(tb.m.ram[tlbPA2:], 2)
-	tb.m.SetControl(tb.control(0, cr4, 0))
-	tb.expect(1)
+	tb := tlbSetupRAM(t, 32<<20, extra, cr4)
 	conflict := func(k uint64) VAddr { return VAddr(tlbVA + k<<20) }
 	pt := tb.entries[len(tb.entries)-1] &^ (PageSize - 1)
 	pd := tb.entries[len(tb.entries)-2] &^ (PageSize - 1)
