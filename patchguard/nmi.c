@@ -618,9 +618,10 @@ static void nmi_check(void)
 		pg_close(0, c);
 }
 
-static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0);
+static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0, bool pit);
 
-static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uint64_t now, uint32_t t0);
+static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uint64_t now, uint32_t t0,
+						   uint32_t asked);
 
 /* The NMIs that do no work (windows) return from the NMI's entry
  * (nmi_entry.S), which has recorded the heartbeat, the PM time and the
@@ -654,12 +655,13 @@ void pg_nmi(const struct trap_frame *tf)
 	pg_pit_nmis += !asked;
 	if (nmi_weight > 1 && !asked && pg_nmi_draw >= NMI_WORK_LIMIT)
 		return;
-	nmi_asked(tf, now, t0);
+	nmi_asked(tf, now, t0, asked);
 }
 
 /* windows: a probe the tick hook asked for (A97; a flag set from elsewhere
  * only makes every NMI probe), then the work on one NMI in WATCH_NMIS. */
-static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uint64_t now, uint32_t t0)
+static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uint64_t now, uint32_t t0,
+						   uint32_t asked)
 {
 	if (nmi_weight > 1) {
 		if (probe_asked) {
@@ -670,10 +672,12 @@ static __attribute__((noinline)) void nmi_asked(const struct trap_frame *tf, uin
 		if (pg_nmi_draw >= NMI_WORK_LIMIT)
 			return;
 	}
-	nmi_work(tf, now, t0);
+	nmi_work(tf, now, t0, !asked);
 }
 
-static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0)
+/* pit: an NMI of the PIT (counted in pg_pit_nmis), not one asked for a
+ * probe: the watchdog holds that count to these (windows). */
+static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0, bool pit)
 {
 	pg_nmi_worked = now;
 	/* No flag decides whether this runs: an NMI comes only once
@@ -754,7 +758,7 @@ static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0)
 	if (nmi_watch) {
 		pg.wd_beat = now;
 		if (!pg.hold && !pg.stopping)
-			pg_watchdog_nmi(now);
+			pg_watchdog_nmi(now, pit);
 	}
 	if (sealed)
 		nmi_tag = nmi_state_tag();

@@ -19,7 +19,9 @@
  *
  * TSS. The IST pointers, RSP1/RSP2 and the I/O-permission map base (which,
  * moved inside the TSS limit, would hand ring 3 the ports whose bits read
- * zero there) are hashed; RSP0 changes at every thread switch and must be
+ * zero there) are hashed; the map itself, every bit set by construction
+ * to the TSS's limit (A152), is checked for all ones, not hashed (8 KiB,
+ * a seventh of the cost); RSP0 changes at every thread switch and must be
  * the current thread's kernel stack top, as must the per-CPU block's SYSCALL
  * stack pointer, and every thread's stack top must be one of the kernel's
  * stacks. */
@@ -38,6 +40,7 @@
 #define CHUNK_WORDS 32
 #define TSS_RSP0 4
 #define TSS_BODY 12 /* RSP1 onwards */
+#define TSS_MAP 104 /* the I/O-permission map (kernel/gdt.c: every bit set, to the limit) */
 
 static void add(struct pg_region *out, uint32_t *n, uint32_t max, uint64_t base, uint64_t size, uint32_t type,
 		uint32_t check, uint64_t mask)
@@ -132,7 +135,8 @@ void pg_enumerate_translation(struct pg_region *out, uint32_t *n, uint32_t max)
 	/* The TSS. */
 	size_t size;
 	const uint8_t *tss = tss_block(&size);
-	add(out, n, max, (uint64_t)tss + TSS_BODY, size - TSS_BODY, KPP_PG_TASK_STATE, PG_CHECK_HASH, 0);
+	add(out, n, max, (uint64_t)tss + TSS_BODY, TSS_MAP - TSS_BODY, KPP_PG_TASK_STATE, PG_CHECK_HASH, 0);
+	add(out, n, max, (uint64_t)tss + TSS_MAP, size - TSS_MAP, KPP_PG_TASK_STATE, PG_CHECK_ONES, 0);
 	add(out, n, max, (uint64_t)tss + TSS_RSP0, 0, KPP_PG_TASK_STATE, PG_CHECK_RSP0, 0);
 }
 

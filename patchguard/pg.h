@@ -31,6 +31,7 @@ enum pg_check {
 	PG_CHECK_THREADS,  /* every scheduler thread's process is listed (base: the process list head) */
 	PG_CHECK_HIDDEN_CODE, /* every timer's and queued DPC's routine lies in kernel or listed-module text */
 	PG_CHECK_MODTEXT,  /* every loaded driver's text pages vs. their hashes at load (base: the context's table, modtext.c) */
+	PG_CHECK_ONES,     /* every byte all ones (the TSS's I/O-permission map, by construction) */
 };
 
 /* A sealed callback array's layout in its region's mask: the entry
@@ -459,7 +460,7 @@ void pg_selftest_seal(void);
 void pg_watchdog_init(void);   /* before the regions are sealed */
 void pg_watchdog_start(void);  /* interrupts off */
 bool pg_lapic_ok(uint64_t *reg); /* the tick source's registers as armed */
-void pg_watchdog_nmi(uint64_t now); /* the watchdog's checks, from the NMI (wd_on_nmi) */
+void pg_watchdog_nmi(uint64_t now, bool pit); /* the watchdog's checks, from the NMI (wd_on_nmi; pit: not asked) */
 extern uint64_t pg_watchdog_irqs;
 uint64_t pg_watchdog_progress(void); /* the watchdog's sealed count, ~0 when its state does not verify */
 

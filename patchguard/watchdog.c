@@ -129,6 +129,42 @@ static uint64_t pm_elapsed(void)
  * the NMIs of the PIT. */
 static uint64_t pace_nmis; /* the NMIs of the PIT at the window's start (windows) */
 
+/* windows: the NMIs of the PIT are counted by the NMI's entry in plain
+ * data (pg_pit_nmis), which the windows above and the tick hook's go by: a
+ * driver that held the tick back and kept that count down made every
+ * window look like a stopped host (A136). The count is held here to the
+ * NMIs of the PIT that did the work (this check's own calls, a draw of 1 in
+ * 32 from RDRAND that no driver steers), a count among the sealed ones:
+ * at every such NMI it may not have gone back, and over EDGE_SPAN of them
+ * it must have moved by more than EDGE_SPAN + EDGE_MIN. Honest, the NMIs
+ * that drew no work between them number NegBin(EDGE_SPAN, 1/32), 1,984 on
+ * average; fewer than EDGE_MIN (a quarter of that) has probability
+ * P(Bin(559, 1/32) >= 64) = 1.2e-18 a span (one span every 112 s), and a
+ * host that stops the machine changes nothing in it (every NMI it gives
+ * counts alike). A span a working NMI found PatchGuard busy (no check) is
+ * not counted, which only lengthens it. So the count kept down is seen
+ * within two spans when it is below a quarter of the true one; above a
+ * quarter the windows go by the ticks alone (pace_ran): more than
+ * 1.125 edges a tick, and a driver that keeps a quarter of the edges can
+ * hold the tick back by no more than about 25 times unseen (Limits). */
+#define EDGE_SPAN 64
+#define EDGE_MIN (EDGE_SPAN * (PG_WATCH_NMIS - 1) / 4)
+static uint64_t edge_start; /* the count at the span's start */
+static uint32_t edge_worked; /* NMIs of the PIT that did the work since */
+
+static void check_edges(bool pit)
+{
+	uint64_t n = pg_pit_nmis;
+	if (n < edge_start || (pg.wd_on_nmi && n < pace_nmis))
+		pg_fail(&pg_pit_nmis, (uint64_t)&pg_pit_nmis, KPP_PG_CHECKER_CONTEXT);
+	if (!pit || ++edge_worked < EDGE_SPAN)
+		return;
+	if (n - edge_start < EDGE_SPAN + EDGE_MIN)
+		pg_fail(&pg_pit_nmis, (uint64_t)&pg_pit_nmis, KPP_PG_CHECKER_CONTEXT);
+	edge_start = n;
+	edge_worked = 0;
+}
+
 static void check_pace(uint64_t now, uint64_t pm)
 {
 	if (!pace_on || pm == ~0ull)
@@ -139,7 +175,11 @@ static void check_pace(uint64_t now, uint64_t pm)
 	if (pace_pm < PACE_TICKS * tick_pm)
 		return;
 	uint64_t edges = pg.wd_on_nmi ? pg_pit_nmis - pace_nmis : pace_runs;
-	bool ran = edges * 2 * pg.pit_count * PM_HZ >= pace_pm * PIT_HZ && !pg_stalled_edges(edges, now - pace_tick);
+	/* windows: by the ticks alone (the count is held to the working NMIs
+	 * only to a quarter, check_edges: a driver that kept it at under half
+	 * the true one passed the PM time's test for every window). */
+	bool ran = (pg.wd_on_nmi || edges * 2 * pg.pit_count * PM_HZ >= pace_pm * PIT_HZ) &&
+		   !pg_stalled_edges(edges, now - pace_tick);
 	bool slow = ran && (now - pace_tick) * PACE_SLOW * tick_pm < pace_pm;
 	pace_nmis = pg_pit_nmis;
 	pace_runs = 0;
@@ -238,8 +278,11 @@ static uint64_t wd_count;
 
 static uint64_t wd_state_tag(void)
 {
-	const uint64_t w[] = {last_tick, last_tsc, stalls | (uint64_t)pace_slow << 32, pm_last, pace_tick, pace_pm,
-			      wd_count, pace_runs, rate_tsc, rate_pm, tsc_per_pm, pace_nmis};
+	const uint64_t w[] = {last_tick, last_tsc, stalls | (uint64_t)pace_slow << 32,
+			      pm_last, pace_tick, pace_pm,
+			      wd_count, pace_runs | (uint64_t)edge_worked << 32, rate_tsc,
+			      rate_pm, tsc_per_pm, pace_nmis,
+			      edge_start};
 	return pg_tag(w, sizeof w);
 }
 
@@ -252,11 +295,13 @@ uint64_t pg_watchdog_progress(void) { return wd_state_tag() == wd_tag ? wd_count
 
 static void watch_counts(uint64_t now);
 
-static void watch(uint64_t now)
+static void watch(uint64_t now, bool pit)
 {
 	if (wd_state_tag() != wd_tag)
 		pg_fail(&wd_tag, (uint64_t)&wd_tag, KPP_PG_CHECKER_CONTEXT);
 	wd_count++;
+	if (pg.wd_on_nmi)
+		check_edges(pit);
 	watch_counts(now);
 	wd_tag = wd_state_tag();
 }
@@ -310,10 +355,10 @@ static void watch_counts(uint64_t now)
 }
 
 /* From the NMI (wd_on_nmi): the started and "live" records are the NMI's. */
-void pg_watchdog_nmi(uint64_t now)
+void pg_watchdog_nmi(uint64_t now, bool pit)
 {
 	pg_watchdog_irqs++;
-	watch(now);
+	watch(now, pit);
 }
 
 static void watchdog_irq(void)
@@ -327,7 +372,7 @@ static void watchdog_irq(void)
 		return;
 	}
 	uint32_t t0 = pg_rdtsc32();
-	watch(now);
+	watch(now, false);
 	pg.hook_cost += (uint32_t)(pg_rdtsc32() - t0);
 }
 
@@ -429,6 +474,8 @@ void pg_watchdog_start(void)
 	pace_slow = 0;
 	pace_runs = 0;
 	pace_nmis = pg_pit_nmis;
+	edge_start = pg_pit_nmis;
+	edge_worked = 0;
 	rate_tsc = rate_pm = tsc_per_pm = 0;
 	if (pm_on) {
 		calibrate_tsc();

@@ -1385,3 +1385,53 @@ scenario "a154_tss_copy_rsp0_windows_seeds" {
   max_time    = "10m"
   within      = "9m"
 }
+
+# pgw11: A136 (the tick held back, the PIT edge count of windows kept low) and
+# A137 (a bit of the TSS's I/O map cleared; the map checked for all ones).
+scenario "a136_pit_edges_seeds" {
+  from  = "../a136_pit_edges.hcl#a136_pit_edges"
+  seeds = "1..20"
+}
+
+scenario "a136_pit_edges_fast_seeds" {
+  from        = "../a136_pit_edges.hcl#a136_pit_edges"
+  description = "A136 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "25s"
+  within      = "16s"
+  shift_steps = "4970ms"
+}
+
+scenario "a136_pit_edges_windows_seeds" {
+  from        = "../a136_pit_edges.hcl#a136_pit_edges"
+  description = "A136 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
+
+scenario "a137_tss_map_bit_seeds" {
+  from  = "../a137_tss_map_bit.hcl#a137_tss_map_bit"
+  seeds = "1..20"
+}
+
+scenario "a137_tss_map_bit_fast_seeds" {
+  from        = "../a137_tss_map_bit.hcl#a137_tss_map_bit"
+  description = "A137 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "25s"
+  within      = "16s"
+  shift_steps = "4970ms"
+}
+
+scenario "a137_tss_map_bit_windows_seeds" {
+  from        = "../a137_tss_map_bit.hcl#a137_tss_map_bit"
+  description = "A137 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
