@@ -272,10 +272,15 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// put back as it was: the copy's IST2 (A153) puts the NMI's frame
 		// off the stack armed, which the NMI sees; its RSP0 (A154, spin
 		// running) puts a ring-3 interrupt's frame off the thread's stack
-		// top, which the return to ring 3 sees.
+		// top, which the return to ring 3 sees; a copy whose stacks are
+		// the kernel's and whose I/O map opens every port (A155) puts a
+		// frame of the NMI's probe (IST4, written into the kernel's TSS
+		// just before) off its stack.
 		{attack: "attack_a153_tss_copy", types: []uint64{abi.PGTaskState}, says: "attack_a153: "},
 		{attack: "attack_a153_tss_copy rsp0", types: []uint64{abi.PGTaskState}, says: "attack_a153: ",
 			cmdline: "autorun=start spin 4000000000;sleep 20;load attack_a153_tss_copy rsp0;sleep 3000;poweroff"},
+		{attack: "attack_a153_tss_copy ports", types: []uint64{abi.PGTaskState}, says: "attack_a153: ",
+			cmdline: "autorun=start fault port;sleep 20;load attack_a153_tss_copy ports;sleep 3000;poweroff"},
 	}
 	for _, c := range cases {
 		t.Run(c.attack, func(t *testing.T) {

@@ -42,7 +42,14 @@ struct dtr {
 #define TSS_TYPE_AVAILABLE 0x89
 #define GATE_INTERRUPT 0x8E
 
-static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+/* Not static: the returns to ring 3 load TR from the TSS descriptor again
+ * (isr.S's syscall path, switch.S's user_iret, userentry.S's user_enter):
+ * they mark it available (the type's busy bit, byte 5 bit 1) and load TR
+ * with tss_selector, so a program never runs with a TSS TR was loaded
+ * with from elsewhere (A155: a copy of the TSS whose I/O-permission map
+ * opens ports, the GDT's descriptor put back as it was). */
+uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+const uint16_t tss_selector = KPP_SEL_TSS;
 static struct tss tss __attribute__((aligned(16)));
 static struct gate idt[256] __attribute__((aligned(16)));
 

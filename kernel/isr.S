@@ -303,7 +303,12 @@ syscall_entry:
 	testl $(RFLAGS_IF | USER_RFLAGS_NEVER), %r10d
 	jnz 4f
 	.cfi_remember_state
-3:	popq %rsp
+	/* TR loaded again from the kernel's TSS descriptor (marked available
+	 * first): the program runs with the kernel's TSS, whatever TR was
+	 * loaded from meanwhile (A155; gdt.c). */
+3:	andb $0xFD, gdt+KPP_SEL_TSS+5(%rip)
+	ltr tss_selector(%rip)
+	popq %rsp
 	.cfi_def_cfa %rsp, 0
 	.cfi_same_value %rsp
 	swapgs

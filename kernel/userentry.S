@@ -65,6 +65,8 @@ user_enter:
 	xorl %r13d, %r13d
 	xorl %r14d, %r14d
 	xorl %r15d, %r15d
+	andb $0xFD, gdt+KPP_SEL_TSS+5(%rip) /* TR from the kernel's TSS again (A155; gdt.c) */
+	ltr tss_selector(%rip)
 	swapgs
 	iretq
 	.cfi_endproc

@@ -23,6 +23,9 @@
 #define GDT_MAX_ENTRIES 32
 #define DESC_S (1ull << 44)        /* code or data (not a system descriptor) */
 #define DESC_ACCESSED (1ull << 40) /* set by the CPU on a segment load */
+#define DESC_TYPE(d) ((d) >> 40 & 0xF)
+#define DESC_TSS_AVAILABLE 0x9
+#define DESC_TSS_BUSY (1ull << 41) /* set by LTR */
 
 struct dtr {
 	uint16_t limit;
@@ -71,9 +74,10 @@ static uint64_t first_diff(const struct pg_context *c, const struct pg_region *r
 		for (uint64_t i = 0; i < 8 && off + i < r->size; i++)
 			now |= (uint64_t)p[off + i] << (8 * i);
 		if (r->check == PG_CHECK_GDT) {
-			/* Accessed bits do not count (system descriptors have S = 0). */
-			w |= (w & DESC_S) ? DESC_ACCESSED : 0;
-			now |= (now & DESC_S) ? DESC_ACCESSED : 0;
+			/* Accessed bits do not count (system descriptors have S = 0),
+			 * nor a TSS descriptor's busy bit (gdt_word). */
+			w |= (w & DESC_S) ? DESC_ACCESSED : DESC_TYPE(w) == DESC_TSS_AVAILABLE ? DESC_TSS_BUSY : 0;
+			now |= (now & DESC_S) ? DESC_ACCESSED : DESC_TYPE(now) == DESC_TSS_AVAILABLE ? DESC_TSS_BUSY : 0;
 		}
 		for (uint64_t i = 0; i < 8 && off + i < r->size; i++)
 			if ((uint8_t)(now >> (8 * i)) != (uint8_t)(w >> (8 * i)))
@@ -117,10 +121,17 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r)
 }
 
 /* The GDT as hashed: the CPU sets the accessed bit of a code or data
- * descriptor when it loads it, so that bit is taken as set. */
+ * descriptor when it loads it, so that bit is taken as set; and the TSS
+ * descriptor's busy bit, which the returns to ring 3 clear just before
+ * they load TR again (LTR sets it; an NMI may come between the two), so
+ * an available TSS descriptor is taken as busy. */
 static uint64_t gdt_word(uint64_t d, bool system_high)
 {
-	return !system_high && (d & DESC_S) ? d | DESC_ACCESSED : d;
+	if (system_high)
+		return d;
+	if (d & DESC_S)
+		return d | DESC_ACCESSED;
+	return DESC_TYPE(d) == DESC_TSS_AVAILABLE ? d | DESC_TSS_BUSY : d;
 }
 
 static uint64_t gdt_hash(const struct pg_context *c, const struct pg_region *r)

@@ -714,6 +714,7 @@ static void nmi_work(const struct trap_frame *tf, uint64_t now, uint32_t t0, boo
 		pg_fail(&pg.stopping, (uint64_t)&pg.stopping, KPP_PG_CHECKER_CONTEXT);
 	if (!nmi_on)
 		return;
+	pg_tss_check(); /* the TSS TR cached is the kernel's (tssprobe.c, some 150 instructions) */
 	if (!(++probe_nmis & probe_mask))
 		nmi_probe();
 	/* Started, so armed and live (pg_nmi_start runs just before "live" is

@@ -399,6 +399,7 @@ void pg_random_dpc(struct dpc *d, void *arg);
 
 /* tick.c */
 uint64_t pg_entropy(void);             /* fresh: RDRAND, else TSC mixing */
+void pg_tss_check(void);               /* the TSS TR cached is the kernel's, from the NMI (tssprobe.c) */
 void pg_tick_start(void);              /* interrupts off */
 NORETURN void pg_fail(const volatile void *record, uint64_t addr, uint32_t type); /* detection outside a pass */
 

@@ -94,3 +94,55 @@ scenario "a154_tss_copy_rsp0_windows" {
   max_time    = "10m"
   within      = "9m"
 }
+
+# A155: the copy's I/O-permission map all zero bits (every port open to
+# ring 3), its stacks the kernel's (its RSP0 kept to the kernel's by the
+# driver on every tick): no frame lands off its stack. `fault port` reads
+# port 0x61 after a 3 s sleep. Before: it survived, no bug check.
+# Expected: bug check 0x109, region type 0x112: the NMI's probe of the TSS
+# the processor uses (an INT through a gate naming IST4, a stack top
+# written into the kernel's TSS just before, twice with two tops) finds a
+# frame off its top, within each profile's bound (and the program's return from
+# its sleep loads TR from the kernel's descriptor again: no port for it
+# meanwhile).
+scenario "a155_tss_copy_ports" {
+  description = "A155: TR loaded from a TSS copy in pool with every port open"
+  append      = "pg.profile=test"
+  max_time    = "1s"
+  requires    = ["driver:attack_a153_tss_copy", "program:fault"]
+
+  step {
+    at    = "20ms"
+    start = "fault port"
+  }
+  step {
+    at     = "40ms"
+    load   = "attack_a153_tss_copy ports"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x112"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a153: TR loaded from a TSS copy in pool, the GDT put back as it was\\nattack_a153: in the copy every port is open in its map"
+  }
+}
+
+scenario "a155_tss_copy_ports_fast" {
+  from        = "a153_tss_copy.hcl#a155_tss_copy_ports"
+  description = "A155 in the fast profile"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  within      = "16s"
+}
+
+scenario "a155_tss_copy_ports_windows" {
+  from        = "a153_tss_copy.hcl#a155_tss_copy_ports"
+  description = "A155 in the windows profile"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}

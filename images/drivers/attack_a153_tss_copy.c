@@ -5,8 +5,10 @@
  * GDT's TSS descriptor with the copy's base and its type available, loads
  * TR with the same selector and at once writes the descriptor back as it
  * was, busy bit included: the GDT, the kernel's TSS, TR's selector and
- * the IDT read as armed, while the processor uses the copy. What the copy
- * changes (the argument):
+ * the IDT read as armed, while the processor uses the copy. It loads TR
+ * from the copy again on every tick (from a timer of its own), since a
+ * return from a system call loads it from the kernel's descriptor. What
+ * the copy changes (the argument):
  *   nmi   (default) IST2, the NMI's stack, points at a pool stack of the
  *         driver: the NMI watchdog runs on memory the driver owns; a timer
  *         of the driver's, on every tick, finds the frames each NMI left
@@ -20,12 +22,13 @@
  *         `fault port` reads port 0x61 and survives
  * Expected: bug check 0x109 type 0x112 (nmi: the NMI's stack is not the
  * IST2 stack armed, A153; rsp0: a return to ring 3 whose frame does not
- * lie at the running thread's stack top, A154). ports: no check sees it
- * (no frame lands off its stack; docs/patchguard.md, Limits). */
+ * lie at the running thread's stack top, A154; every mode: the NMI's
+ * probe, an INT through a gate naming IST4 whose stack top PatchGuard
+ * wrote into the kernel's TSS just before, twice with two tops, lands
+ * elsewhere, the only check ports meets, A155). */
 #include "attack_pg.h"
 
 #define SEL_TSS 0x30
-#define TSS_BUSY (2ull << 40)
 #define TSS_TYPE_MASK (0xFull << 40)
 #define TSS_AVAILABLE (0x9ull << 40)
 #define TSS_RSP0 4
@@ -41,6 +44,7 @@ enum { MODE_NMI, MODE_RSP0, MODE_PORTS };
 
 static int mode;
 static uint8_t *copy, *real;
+static uint64_t *desc, was[2];
 static uint64_t *stack;
 static uint64_t seen;
 static bool told;
@@ -53,14 +57,33 @@ static void fill(void)
 		stack[i] = CANARY;
 }
 
-/* From the next tick on, every tick: what landed on the driver's stack
- * (nmi, rsp0), or the copy's RSP0 kept to the kernel's (ports). */
+/* TR loaded from the copy: the GDT's descriptor pointed at it (type
+ * available), LTR with the same selector, the descriptor written back as
+ * it was (busy bit included). Interrupts off. */
+static void load_copy(void)
+{
+	uint64_t base = (uint64_t)copy;
+	uint64_t lo = (was[0] & ~(0xFFFFFFull << 16) & ~(0xFFull << 56) & ~TSS_TYPE_MASK) | (base & 0xFFFFFF) << 16 |
+		      ((base >> 24) & 0xFF) << 56 | TSS_AVAILABLE;
+	uint64_t d[2] = {lo, base >> 32};
+	a_write_protected(desc, d, sizeof d);
+	__asm__ volatile("ltr %w0" ::"r"((uint16_t)SEL_TSS) : "memory");
+	a_write_protected(desc, was, sizeof was);
+}
+
+/* From the next tick on, every tick: TR loaded from the copy again (a
+ * return from a system call loads it from the kernel's descriptor), and
+ * what landed on the driver's stack (nmi, rsp0), or the copy's RSP0 kept
+ * to the kernel's (ports). */
 static void every_tick(struct dpc *d, void *ctx)
 {
-	if (mode == MODE_PORTS) {
+	uint64_t f = a_cli();
+	if (mode == MODE_PORTS)
 		memcpy(copy + TSS_RSP0, real + TSS_RSP0, 8);
+	load_copy();
+	a_restore(f);
+	if (mode == MODE_PORTS)
 		return;
-	}
 	const uint64_t *top = stack + STACK_BYTES / 8;
 	uint64_t used = 0;
 	for (uint64_t i = 0; i < STACK_BYTES / 8; i++)
@@ -99,8 +122,8 @@ status_t driver_entry(struct driver_object *drv)
 		uint64_t base;
 	} __attribute__((packed)) gdtr;
 	__asm__ volatile("sgdt %0" : "=m"(gdtr));
-	uint64_t *g = (uint64_t *)(gdtr.base + SEL_TSS);
-	uint64_t limit = (g[0] & 0xFFFF) | (((g[0] >> 48) & 0xF) << 16);
+	desc = (uint64_t *)(gdtr.base + SEL_TSS);
+	uint64_t limit = (desc[0] & 0xFFFF) | (((desc[0] >> 48) & 0xF) << 16);
 	if (limit + 1 > TSS_MAX) {
 		printk("attack_a153: TSS larger than the copy\n");
 		return KPP_STATUS_UNSUCCESSFUL;
@@ -125,13 +148,9 @@ status_t driver_entry(struct driver_object *drv)
 	dpc_init(&every_dpc, every_tick, NULL);
 	timer_init(&every, &every_dpc);
 	uint64_t pf = a_cli();
-	uint64_t was[2] = {g[0], g[1]}, base = (uint64_t)copy;
-	uint64_t lo = (was[0] & ~(0xFFFFFFull << 16) & ~(0xFFull << 56) & ~TSS_TYPE_MASK) | (base & 0xFFFFFF) << 16 |
-		      ((base >> 24) & 0xFF) << 56 | TSS_AVAILABLE;
-	uint64_t desc[2] = {lo, base >> 32};
-	a_write_protected(g, desc, sizeof desc);
-	__asm__ volatile("ltr %w0" ::"r"((uint16_t)SEL_TSS) : "memory");
-	a_write_protected(g, was, sizeof was);
+	was[0] = desc[0];
+	was[1] = desc[1];
+	load_copy();
 	timer_set(&every, 1, NSEC_PER_TICK); /* from the next tick on */
 	static const char *const what[] = {"IST2, the NMI's stack, is the driver's", "RSP0 is a stack of the driver's",
 					   "every port is open in its map"};

@@ -1338,8 +1338,9 @@ scenario "a152_tr_cache_fast_seeds" {
 }
 
 # red11: A153 (TR loaded from a TSS copy in pool whose IST2, the NMI's
-# stack, is the driver's) and A154 (the copy's RSP0 the driver's, with
-# spin running in ring 3).
+# stack, is the driver's), A154 (the copy's RSP0 the driver's, with spin
+# running in ring 3) and A155 (the copy's I/O map opening every port, its
+# stacks the kernel's).
 scenario "a153_tss_copy_seeds" {
   from  = "../a153_tss_copy.hcl#a153_tss_copy"
   seeds = "1..20"
@@ -1430,6 +1431,31 @@ scenario "a137_tss_map_bit_fast_seeds" {
 scenario "a137_tss_map_bit_windows_seeds" {
   from        = "../a137_tss_map_bit.hcl#a137_tss_map_bit"
   description = "A137 in the windows profile"
+  seeds       = "1..20"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
+
+# red11: A155 (the copy's I/O map opening every port, its stacks the
+# kernel's; see A153 above).
+scenario "a155_tss_copy_ports_seeds" {
+  from  = "../a153_tss_copy.hcl#a155_tss_copy_ports"
+  seeds = "1..20"
+}
+
+scenario "a155_tss_copy_ports_fast_seeds" {
+  from        = "../a153_tss_copy.hcl#a155_tss_copy_ports"
+  description = "A155 in the fast profile"
+  seeds       = "1..20"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  within      = "16s"
+}
+
+scenario "a155_tss_copy_ports_windows_seeds" {
+  from        = "../a153_tss_copy.hcl#a155_tss_copy_ports"
+  description = "A155 in the windows profile"
   seeds       = "1..20"
   append      = "pg.profile=windows"
   max_time    = "10m"
