@@ -330,6 +330,7 @@ func New(cfg Config) (*Machine, error) {
 	// through the 8259 as the firmware left it), as on QEMU.
 	m.PIT.SetupLikeBIOS()
 	m.CMOS = dev.NewCMOS(clk, cfg.MemBytes, cfg.RTCBase)
+	m.CMOS.SetIRQ(m.isaIRQ(8)) // the RTC's interrupt, as on QEMU's pc
 	m.I8042 = dev.NewI8042(m.isaIRQ(1))
 	m.I8042.SetReset(func() { m.resetRequest("the keyboard controller's reset line (port 0x64 or 0x92)") })
 	m.VGA = dev.NewVGA()
