@@ -78,7 +78,7 @@ type jitState struct {
 	// the span of its large pages and its victim flag (for INVLPG), the port bus's map
 	// (0: none), and the CPUID results the interpreter computed.
 	tlbBase, largeSpan, victims, portMap uintptr
-	cpuids                      [jitCPUIDSets]jitCPUID
+	cpuids                               [jitCPUIDSets]jitCPUID
 
 	buf   *jit.Buffer
 	asm   jit.Asm
