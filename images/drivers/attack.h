@@ -233,14 +233,24 @@ struct gate {
 	uint32_t off_hi, reserved;
 } __attribute__((packed));
 
+struct a_dtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
 static inline struct gate *a_idt(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr;
+	struct a_dtr idtr;
 	__asm__ volatile("sidt %0" : "=m"(idtr));
 	return (struct gate *)idtr.base;
+}
+
+/* The GDT that SGDT names, its descriptors as qwords. */
+static inline uint64_t *a_gdt(void)
+{
+	struct a_dtr gdtr;
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	return (uint64_t *)gdtr.base;
 }
 
 static inline uint64_t a_gate_target(const struct gate *g)

@@ -20,12 +20,7 @@
 
 status_t driver_entry(struct driver_object *drv)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) gdtr;
-	__asm__ volatile("sgdt %0" : "=m"(gdtr));
-	uint64_t *g = (uint64_t *)gdtr.base;
+	uint64_t *g = a_gdt();
 	uint64_t pf = a_cli();
 	uint64_t was = g[SEL_TSS / 8];
 	uint64_t limit = ((was & 0xFFFF) | (((was >> 48) & 0xF) << 16)) + 0x2000;

@@ -117,12 +117,7 @@ static void every_tick(struct dpc *d, void *ctx)
 status_t driver_entry(struct driver_object *drv)
 {
 	mode = !strcmp(drv->args, "rsp0") ? MODE_RSP0 : !strcmp(drv->args, "ports") ? MODE_PORTS : MODE_NMI;
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) gdtr;
-	__asm__ volatile("sgdt %0" : "=m"(gdtr));
-	desc = (uint64_t *)(gdtr.base + SEL_TSS);
+	desc = a_gdt() + SEL_TSS / 8;
 	uint64_t limit = (desc[0] & 0xFFFF) | (((desc[0] >> 48) & 0xF) << 16);
 	if (limit + 1 > TSS_MAX) {
 		printk("attack_a153: TSS larger than the copy\n");

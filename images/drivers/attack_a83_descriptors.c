@@ -15,18 +15,6 @@
 #define TSS_BUSY (2ull << 40)
 #define TSS_IST1 36
 
-struct a_dtr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-static uint64_t *gdt(void)
-{
-	struct a_dtr d;
-	__asm__ volatile("sgdt %0" : "=m"(d));
-	return (uint64_t *)d.base;
-}
-
 /* The vector handler table: 256 pointers, only the local-APIC timer's and
  * error vectors' set (in kernel text), the rest null. */
 static uint64_t *find_vectors(void)
@@ -50,7 +38,7 @@ static uint64_t *find_vectors(void)
 
 static const char *patch(const char *mode)
 {
-	uint64_t *g = gdt();
+	uint64_t *g = a_gdt();
 	if (!strcmp(mode, "gdt_dpl")) {
 		uint64_t d = g[SEL_USER_CODE / 8] & ~DESC_DPL;
 		a_write_protected(&g[SEL_USER_CODE / 8], &d, 8);

@@ -124,14 +124,9 @@ static inline void a_invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(
 /* The TSS, from the task register and the GDT. */
 static inline uint8_t *a_find_tss(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) gdtr;
 	uint16_t tr;
-	__asm__ volatile("sgdt %0" : "=m"(gdtr));
 	__asm__ volatile("str %0" : "=r"(tr));
-	const uint64_t *d = (const uint64_t *)(gdtr.base + (tr & ~7u));
+	const uint64_t *d = a_gdt() + (tr >> 3);
 	return (uint8_t *)(((d[0] >> 16) & 0xFFFFFF) | ((d[0] >> 56) << 24) | (d[1] << 32));
 }
 
