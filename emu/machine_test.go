@@ -143,6 +143,54 @@ func TestDeadHalt(t *testing.T) {
 	require.Contains(t, s.Diag, "HLT with interrupts disabled")
 }
 
+// TestHaltWakesOnNMI: HLT with interrupts disabled still wakes on an NMI,
+// as on real processors and QEMU, when a device is routed to raise one
+// (here PIT channel 0, which the firmware leaves at 18.2 Hz, through an
+// I/O APIC entry with NMI delivery); the handler's own HLT, NMIs blocked
+// until an IRET that never comes, is the dead halt.
+func TestHaltWakesOnNMI(t *testing.T) {
+	const idt, marker = 0x180000, 0x200000
+	for _, routed := range []bool{true, false} {
+		m := newTestMachine(t)
+		m.bootRaw(t, code(
+			[]byte{0x0F, 0x01, 0x1D}, binary.LittleEndian.AppendUint32(nil, idt), // lidt idt
+			opCLI, opHLT, opJmpSelf,
+			movEAX(0x4E4D4921), movStoreEAX(marker), opHLT, opJmpSelf)...) // the NMI handler, at 0x10002B
+		handler := uint32(0x10002B)
+		desc := binary.LittleEndian.AppendUint16(nil, 0xFF)
+		desc = binary.LittleEndian.AppendUint32(desc, idt+0x100)
+		m.WritePhys(idt, desc)
+		gate := binary.LittleEndian.AppendUint16(nil, uint16(handler))
+		gate = binary.LittleEndian.AppendUint16(gate, m.CPU.Seg[cpu.CS].Selector)
+		gate = append(gate, 0, 0x8E) // 32-bit interrupt gate, present
+		gate = binary.LittleEndian.AppendUint16(gate, uint16(handler>>16))
+		m.WritePhys(idt+0x100+2*8, gate)
+		if routed {
+			reg := func(r, v uint32) {
+				m.IOAPIC.WriteMMIO(dev.IOAPICRegSel, binary.LittleEndian.AppendUint32(nil, r))
+				m.IOAPIC.WriteMMIO(dev.IOAPICWin, binary.LittleEndian.AppendUint32(nil, v))
+			}
+			reg(0x10+2*uint32(dev.ISAPin(0))+1, 0)  // destination: APIC ID 0
+			reg(0x10+2*uint32(dev.ISAPin(0)), 4<<8) // NMI delivery, unmasked
+		}
+		s := m.Run(Forever)
+		m.gate(t, s.Reason == StopDeadHalt, s)
+		require.Equal(t, StopDeadHalt, s.Reason, "%v", s)
+		var b [4]byte
+		m.ReadPhys(marker, b[:])
+		if !routed {
+			require.Zero(t, binary.LittleEndian.Uint32(b[:]), "no route: nothing wakes the halt")
+			require.Less(t, s.Time, uint64(time.Millisecond))
+			continue
+		}
+		require.Equal(t, uint32(0x4E4D4921), binary.LittleEndian.Uint32(b[:]), "the NMI handler ran")
+		require.True(t, m.CPU.NMIBlocked)
+		// The NMI came on the PIT's next edge (65,536 counts at 1.193 MHz).
+		require.Greater(t, s.Time, uint64(time.Millisecond))
+		require.LessOrEqual(t, s.Time, uint64(55*time.Millisecond))
+	}
+}
+
 func TestIdleSkipsToLimit(t *testing.T) {
 	m := newTestMachine(t)
 	m.bootRaw(t, code(opSTI, opHLT, opJmpSelf)...)

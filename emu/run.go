@@ -27,7 +27,8 @@ const (
 	StopDebugExit
 	// StopTripleFault: the CPU shut down after a triple fault.
 	StopTripleFault
-	// StopDeadHalt: HLT with interrupts disabled and nothing pending.
+	// StopDeadHalt: HLT with interrupts disabled, nothing pending, and no
+	// NMI that can ever wake it (nmiCanWake).
 	StopDeadHalt
 	// StopIdle: the guest halted with interrupts enabled and nothing will
 	// ever wake it (no device deadline, no run limit), or the Idle hook
@@ -201,8 +202,15 @@ func (m *Machine) RunTo(until, instret uint64) (stop Stop) {
 				return s
 			}
 		case cpu.ExitDeadHalt:
-			return Stop{Reason: StopDeadHalt, Time: m.CPU.Clock,
-				Diag: fmt.Sprintf("HLT with interrupts disabled and nothing pending (RIP %#x)", m.CPU.RIP)}
+			if !m.nmiCanWake(0) {
+				return m.deadHalt()
+			}
+			if s, ok := m.takeStop(); ok {
+				return s
+			}
+			if s, stop := m.idle(until); stop {
+				return s
+			}
 		case cpu.ExitTripleFault:
 			return Stop{Reason: StopTripleFault, Time: m.CPU.Clock, Diag: tripleFaultDiag(ex.Diag)}
 		case cpu.ExitBreakpoint:
@@ -215,11 +223,17 @@ func (m *Machine) RunTo(until, instret uint64) (stop Stop) {
 	}
 }
 
-// idle skips the clock while the CPU halts with interrupts enabled.
+// idle skips the clock while the CPU halts with interrupts enabled, or
+// with them disabled while an NMI can still wake it (nmiCanWake).
 func (m *Machine) idle(until uint64) (Stop, bool) {
 	now := m.CPU.Clock
 	if m.CPU.PendingNMI || m.CPU.INTRLine && m.CPU.RFLAGS&cpu.FlagIF != 0 {
 		return Stop{}, false // a device raised an interrupt during the slice
+	}
+	if m.CPU.RFLAGS&cpu.FlagIF == 0 {
+		if _, ok := m.nextDeadline(); !ok {
+			return m.deadHalt(), true // no device will ever raise the NMI
+		}
 	}
 	wake, stop, halt := m.wakeTime(now, until,
 		fmt.Sprintf("guest halted with interrupts enabled and no timer armed (RIP %#x)", m.CPU.RIP))
@@ -304,6 +318,9 @@ func (m *Machine) StepCPU(i int) (stop Stop) {
 	case cpu.ExitHalt:
 		return Stop{Reason: StopIdle, Time: m.CPU.Clock, Diag: "halted with interrupts enabled"}
 	case cpu.ExitDeadHalt:
+		if m.nmiCanWake(i) {
+			return Stop{Reason: StopIdle, Time: m.CPU.Clock, Diag: "halted with interrupts disabled, an NMI can wake it"}
+		}
 		return Stop{Reason: StopDeadHalt, Time: m.CPU.Clock, Diag: "HLT with interrupts disabled and nothing pending"}
 	case cpu.ExitTripleFault:
 		return Stop{Reason: StopTripleFault, Time: m.CPU.Clock, Diag: tripleFaultDiag(ex.Diag)}
@@ -498,13 +515,17 @@ func (m *Machine) idleSMP(until uint64) (Stop, bool) {
 			return Stop{}, false
 		}
 	}
-	wakeable := false
-	for _, c := range m.CPUs {
-		if c.Halted && !c.WaitSIPI && !c.Shutdown && c.RFLAGS&cpu.FlagIF != 0 {
-			wakeable = true
+	wakeable, byIntr := false, false
+	for i, c := range m.CPUs {
+		if c.Halted && !c.WaitSIPI && !c.Shutdown {
+			if c.RFLAGS&cpu.FlagIF != 0 {
+				wakeable, byIntr = true, true
+			} else if m.nmiCanWake(i) {
+				wakeable = true
+			}
 		}
 	}
-	if !wakeable {
+	if _, ok := m.nextDeadline(); !wakeable || !byIntr && !ok {
 		return Stop{Reason: StopDeadHalt, Time: now,
 			Diag: fmt.Sprintf("every processor halted with interrupts disabled or waits for a start-up IPI (CPU 0 RIP %#x)", m.CPU.RIP)}, true
 	}
@@ -515,6 +536,26 @@ func (m *Machine) idleSMP(until uint64) (Stop, bool) {
 	m.syncClocks(wake)
 	m.advance(wake)
 	return Stop{}, false
+}
+
+// nmiCanWake reports whether processor i, halted with interrupts
+// disabled, can still be woken: by an NMI it does not block (an NMI
+// handler that has not returned blocks the next one until its IRET) that
+// a device is routed to raise, through an I/O APIC entry or the local
+// APIC's LINT0 (the 8259's output) with NMI delivery. Real processors and
+// QEMU wake from such a halt on the NMI; with no such route nothing ever
+// comes (LINT1 has no source on this machine) and the halt is dead.
+func (m *Machine) nmiCanWake(i int) bool {
+	if m.CPUs[i].NMIBlocked {
+		return false
+	}
+	return m.IOAPIC != nil && m.IOAPIC.RoutesNMI() || i < len(m.LAPICs) && m.LAPICs[i].LINT0NMI()
+}
+
+// deadHalt is the stop of a processor halted for good.
+func (m *Machine) deadHalt() Stop {
+	return Stop{Reason: StopDeadHalt, Time: m.CPU.Clock,
+		Diag: fmt.Sprintf("HLT with interrupts disabled and nothing pending (RIP %#x)", m.CPU.RIP)}
 }
 
 // wakeTime picks the guest time at which halted processors wake: the next

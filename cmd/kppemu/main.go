@@ -25,7 +25,7 @@ const (
 	exitOK          = 0
 	exitHostError   = 2 // bad flags, unreadable or refused image, I/O error
 	exitTripleFault = 4
-	exitDeadHalt    = 6  // HLT with interrupts disabled: the guest can never continue
+	exitDeadHalt    = 6  // HLT with interrupts disabled and no NMI routed: the guest can never continue
 	exitCPUError    = 8  // the CPU stopped on an internal error
 	exitWallLimit   = 10 // --max-wall: host time ran out before the guest finished
 	exitDiverged    = 12 // --accel-check: the two execution tiers' machines differed

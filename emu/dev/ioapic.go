@@ -115,6 +115,18 @@ func (io *IOAPIC) service(pin int) {
 	}
 }
 
+// RoutesNMI reports whether an unmasked redirection entry delivers its
+// pin as an NMI: a device on that pin can still wake a processor halted
+// with interrupts disabled.
+func (io *IOAPIC) RoutesNMI() bool {
+	for _, e := range io.State.Redir {
+		if e&ioapicMasked == 0 && uint32(e)&lapicDelivMask == LAPICDelivNMI {
+			return true
+		}
+	}
+	return false
+}
+
 // EOI clears remote IRR of the level-triggered entries with vector vec and
 // redelivers those whose input is still high.
 func (io *IOAPIC) EOI(vec uint8) {

@@ -335,6 +335,13 @@ func (a *LAPIC) passThrough() bool {
 	return l&LAPICLVTMasked == 0 && l&lapicDelivMask == LAPICDelivExtINT
 }
 
+// LINT0NMI reports whether LVT LINT0 (the PIC's output) is unmasked with
+// NMI delivery: the PIC's interrupts then reach the processor as NMIs.
+func (a *LAPIC) LINT0NMI() bool {
+	l := a.State.LVT[lvtLINT0]
+	return a.hwEnabled() && l&LAPICLVTMasked == 0 && l&lapicDelivMask == LAPICDelivNMI
+}
+
 // extINT reports whether the PIC's INTR passes through and is high.
 func (a *LAPIC) extINT() bool { return a.State.LINT0 && a.passThrough() }
 
