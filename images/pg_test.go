@@ -119,6 +119,7 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// (PIT channel 0 through the I/O APIC as NMI) runs. The guest clock
 		// stops with the tick, so the latency is not measured.
 		{attack: "attack_a49_cli_spin", types: []uint64{abi.PGFunction}, says: "attack_a49: ", bound: -1},
+		{attack: "attack_a49_cli_spin halt", types: []uint64{abi.PGFunction}, says: "attack_a49: ", bound: -1},
 		{attack: "attack_a49_cli_spin lock", types: []uint64{abi.PGFunction}, says: "attack_a49: console lock held", bound: -1},
 		{attack: "attack_a49_cli_spin mask", types: []uint64{abi.PGLocalAPIC, abi.PGCheckerContext}, says: "attack_a49: "},
 		// As A49, with PatchGuard's "stop path begun" flag set first.

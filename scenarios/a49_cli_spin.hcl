@@ -23,6 +23,29 @@ scenario "a49_cli_spin" {
   }
 }
 
+# The same with HLT instead of the spin: the processor sleeps with IF=0, and
+# only the NMI watchdog's NMI wakes it (as on a real processor or QEMU).
+scenario "a49_cli_halt" {
+  description = "A49: interrupts off, inline hook, halt for ever with IF=0"
+  append      = "pg.profile=test"
+  requires    = ["driver:attack_a49_cli_spin"]
+
+  step {
+    at     = "30ms"
+    load   = "attack_a49_cli_spin halt"
+    attack = true
+  }
+
+  expect {
+    bugcheck    = "0x109"
+    region_type = "0x1"
+    within      = "150ms"
+  }
+  expect {
+    serial = "attack_a49: interrupts off, module_find patched, halting"
+  }
+}
+
 # The console lock's release removed: the next printk spins in the lock's
 # acquire loop with interrupts disabled; the report does not need the lock.
 scenario "a49_console_lock" {

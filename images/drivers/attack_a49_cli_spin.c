@@ -9,10 +9,12 @@
  *    prints twice: the first line leaves the lock held, the second spins in
  *    the lock's acquire loop with interrupts disabled, as a kernel whose
  *    console unlock was corrupted does;
+ *  - halt: as the default, but halts for ever with IF=0 instead of
+ *    spinning: only an NMI wakes the processor (and the halt after it);
  *  - mask: finds the I/O APIC's mapping in the kernel's device-register
  *    area by its frame and masks the redirection entry of pin 2 (ISA IRQ 0,
  *    the PIT), the route of PatchGuard's NMI, then returns.
- * Expected: 0x109 type 0x1 from the NMI watchdog for the first two; type
+ * Expected: 0x109 type 0x1 from the NMI watchdog for the first three; type
  * 0x17 (the PIT watchdog compares the entry) or 0x101 (the NMI's heartbeat)
  * for mask. */
 #include "attack_pg.h"
@@ -26,6 +28,12 @@ static void spin(void)
 {
 	for (;;)
 		__asm__ volatile("pause" ::: "memory");
+}
+
+static void halt(void)
+{
+	for (;;)
+		__asm__ volatile("hlt" ::: "memory");
 }
 
 /* The target of the first call instruction in [p, p + max), or 0: an E8
@@ -102,7 +110,9 @@ status_t driver_entry(struct driver_object *drv)
 	if (!strcmp(drv->args, "mask"))
 		return mask_variant();
 	static const uint8_t jmp_self[5] = {0xE9, 0xFB, 0xFF, 0xFF, 0xFF}; /* jmp to itself */
-	printk("attack_a49: interrupts off, module_find patched, spinning\n");
+	bool halting = !strcmp(drv->args, "halt");
+	printk(halting ? "attack_a49: interrupts off, module_find patched, halting\n"
+		       : "attack_a49: interrupts off, module_find patched, spinning\n");
 	a_cli();
 	a_patched("attack_a49");
 	uint64_t cr0 = a_read_cr0();
@@ -111,6 +121,8 @@ status_t driver_entry(struct driver_object *drv)
 	for (size_t i = 0; i < sizeof jmp_self; i++)
 		d[i] = jmp_self[i];
 	a_write_cr0(cr0);
+	if (halting)
+		halt();
 	spin();
 	return KPP_STATUS_SUCCESS;
 }

@@ -118,6 +118,31 @@ scenario "a49_cli_spin_seeds" {
   seeds = "1..20"
 }
 
+scenario "a49_cli_halt_seeds" {
+  from  = "../a49_cli_spin.hcl#a49_cli_halt"
+  seeds = "1..20"
+}
+
+scenario "a49_cli_halt_fast_seeds" {
+  from        = "../a49_cli_spin.hcl#a49_cli_halt"
+  seeds       = "1..20"
+  description = "A49: interrupts off, inline hook, halt for ever with IF=0 (fast profile)"
+  append      = "pg.profile=fast"
+  max_time    = "30s"
+  within      = "1s"
+  shift_steps = "2970ms"
+}
+
+scenario "a49_cli_halt_windows_seeds" {
+  from        = "../a49_cli_spin.hcl#a49_cli_halt"
+  seeds       = "1..20"
+  description = "A49: interrupts off, inline hook, halt for ever with IF=0 (windows profile)"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+  shift_steps = "2970ms"
+}
+
 scenario "a49_console_lock_seeds" {
   from  = "../a49_cli_spin.hcl#a49_console_lock"
   seeds = "1..20"
