@@ -277,6 +277,9 @@ func TestQEMUPatchGuardAttacks(t *testing.T) {
 		// the kernel's and whose I/O map opens every port (A155) puts a
 		// frame of the NMI's probe (IST4, written into the kernel's TSS
 		// just before) off its stack.
+		// The memory types (IA32_PAT, IA32_MTRR_DEF_TYPE): critical MSRs.
+		{attack: "attack_a156_memtype", types: []uint64{abi.PGCriticalMSR}, says: "attack_a156: "},
+		{attack: "attack_a156_memtype mtrr", types: []uint64{abi.PGCriticalMSR}, says: "attack_a156: "},
 		{attack: "attack_a153_tss_copy", types: []uint64{abi.PGTaskState}, says: "attack_a153: "},
 		{attack: "attack_a153_tss_copy rsp0", types: []uint64{abi.PGTaskState}, says: "attack_a153: ",
 			cmdline: "autorun=start spin 4000000000;sleep 20;load attack_a153_tss_copy rsp0;sleep 3000;poweroff"},

@@ -70,6 +70,7 @@ var watchedRegs = []watchedReg{
 	msrReg("EFER", 0xC0000080), msrReg("STAR", 0xC0000081), msrReg("LSTAR", 0xC0000082),
 	msrReg("CSTAR", 0xC0000083), msrReg("SFMASK", 0xC0000084),
 	msrReg("SYSENTER_CS", 0x174), msrReg("SYSENTER_ESP", 0x175), msrReg("SYSENTER_EIP", 0x176),
+	msrReg("PAT", 0x277), msrReg("MTRR_DEF_TYPE", 0x2FF),
 	{"CR0", abi.PGKindCR, 0, func(m *emu.Machine) uint64 { return m.CPU.CR0 }},
 	{"CR4", abi.PGKindCR, 4, func(m *emu.Machine) uint64 { return m.CPU.CR4 }},
 	{"DR7", abi.PGKindCR, 7, func(m *emu.Machine) uint64 { return m.CPU.DR[7] }},

@@ -1486,3 +1486,27 @@ scenario "a155_tss_copy_ports_windows_seeds" {
   max_time    = "10m"
   within      = "9m"
 }
+
+scenario "a156_pat_seeds" {
+  from  = "../a156_memtype.hcl#a156_pat"
+  seeds = "1..20"
+}
+
+scenario "a156_mtrr_seeds" {
+  from  = "../a156_memtype.hcl#a156_mtrr"
+  seeds = "1..20"
+}
+
+scenario "a156_pat_fast_seeds" {
+  from  = "../a156_memtype.hcl#a156_pat_fast"
+  seeds = "1..20"
+}
+
+scenario "a156_pat_windows_seeds" {
+  from        = "../a156_memtype.hcl#a156_pat_fast"
+  seeds       = "1..20"
+  description = "A156: IA32_PAT's entry 0 to uncacheable (windows profile)"
+  append      = "pg.profile=windows"
+  max_time    = "10m"
+  within      = "9m"
+}
