@@ -147,10 +147,15 @@ func TestDeadHalt(t *testing.T) {
 // as on real processors and QEMU, when a device is routed to raise one
 // (here PIT channel 0, which the firmware leaves at 18.2 Hz, through an
 // I/O APIC entry with NMI delivery); the handler's own HLT, NMIs blocked
-// until an IRET that never comes, is the dead halt.
+// until an IRET that never comes, is the dead halt. An entry addressed to
+// another APIC ID, or none, wakes nothing: a dead halt at once.
 func TestHaltWakesOnNMI(t *testing.T) {
 	const idt, marker = 0x180000, 0x200000
-	for _, routed := range []bool{true, false} {
+	for _, tc := range []struct {
+		routed bool
+		dest   uint32 // the entry's destination APIC ID
+	}{{true, 0}, {true, 1}, {false, 0}} {
+		routed := tc.routed
 		m := newTestMachine(t)
 		m.bootRaw(t, code(
 			[]byte{0x0F, 0x01, 0x1D}, binary.LittleEndian.AppendUint32(nil, idt), // lidt idt
@@ -170,16 +175,16 @@ func TestHaltWakesOnNMI(t *testing.T) {
 				m.IOAPIC.WriteMMIO(dev.IOAPICRegSel, binary.LittleEndian.AppendUint32(nil, r))
 				m.IOAPIC.WriteMMIO(dev.IOAPICWin, binary.LittleEndian.AppendUint32(nil, v))
 			}
-			reg(0x10+2*uint32(dev.ISAPin(0))+1, 0)  // destination: APIC ID 0
-			reg(0x10+2*uint32(dev.ISAPin(0)), 4<<8) // NMI delivery, unmasked
+			reg(0x10+2*uint32(dev.ISAPin(0))+1, tc.dest<<24) // physical destination
+			reg(0x10+2*uint32(dev.ISAPin(0)), 4<<8)          // NMI delivery, unmasked
 		}
 		s := m.Run(Forever)
 		m.gate(t, s.Reason == StopDeadHalt, s)
 		require.Equal(t, StopDeadHalt, s.Reason, "%v", s)
 		var b [4]byte
 		m.ReadPhys(marker, b[:])
-		if !routed {
-			require.Zero(t, binary.LittleEndian.Uint32(b[:]), "no route: nothing wakes the halt")
+		if !routed || tc.dest != 0 {
+			require.Zero(t, binary.LittleEndian.Uint32(b[:]), "no route to this processor: nothing wakes the halt")
 			require.Less(t, s.Time, uint64(time.Millisecond))
 			continue
 		}

@@ -541,15 +541,19 @@ func (m *Machine) idleSMP(until uint64) (Stop, bool) {
 // nmiCanWake reports whether processor i, halted with interrupts
 // disabled, can still be woken: by an NMI it does not block (an NMI
 // handler that has not returned blocks the next one until its IRET) that
-// a device is routed to raise, through an I/O APIC entry or the local
-// APIC's LINT0 (the 8259's output) with NMI delivery. Real processors and
+// a device is routed to raise, through an I/O APIC entry that addresses
+// its local APIC or that APIC's LINT0 (the 8259's output) with NMI delivery. Real processors and
 // QEMU wake from such a halt on the NMI; with no such route nothing ever
 // comes (LINT1 has no source on this machine) and the halt is dead.
 func (m *Machine) nmiCanWake(i int) bool {
 	if m.CPUs[i].NMIBlocked {
 		return false
 	}
-	return m.IOAPIC != nil && m.IOAPIC.RoutesNMI() || i < len(m.LAPICs) && m.LAPICs[i].LINT0NMI()
+	if i >= len(m.LAPICs) {
+		return false
+	}
+	a := m.LAPICs[i]
+	return m.IOAPIC != nil && m.IOAPIC.RoutesNMITo(a) || a.LINT0NMI()
 }
 
 // deadHalt is the stop of a processor halted for good.

@@ -115,12 +115,16 @@ func (io *IOAPIC) service(pin int) {
 	}
 }
 
-// RoutesNMI reports whether an unmasked redirection entry delivers its
-// pin as an NMI: a device on that pin can still wake a processor halted
-// with interrupts disabled.
-func (io *IOAPIC) RoutesNMI() bool {
+// RoutesNMITo reports whether an unmasked redirection entry delivers its
+// pin as an NMI to local APIC a: a device on that pin can still wake a's
+// processor when it halts with interrupts disabled.
+func (io *IOAPIC) RoutesNMITo(a *LAPIC) bool {
+	if !a.hwEnabled() {
+		return false
+	}
 	for _, e := range io.State.Redir {
-		if e&ioapicMasked == 0 && uint32(e)&lapicDelivMask == LAPICDelivNMI {
+		if e&ioapicMasked == 0 && uint32(e)&lapicDelivMask == LAPICDelivNMI &&
+			a.matches(uint32(e>>56), e&ioapicLogical != 0, false) {
 			return true
 		}
 	}
