@@ -19,7 +19,7 @@
 // Everything runs on the caller's goroutine; only RequestStop may be
 // called from another one. Run returns a Stop saying why: the time limit,
 // isa-debug-exit (with QEMU's status), a triple fault, HLT with interrupts
-// off, idleness with nothing left to wake the guest, a stop request, a
+// off that no routed NMI can end, idleness with nothing left to wake the guest, a stop request, a
 // breakpoint or watchpoint, or an internal error (never a panic).
 //
 // The host sees guest memory through ReadPhys/WritePhys and, through the
