@@ -52,9 +52,7 @@ void pg_check_exact(struct pg_context *c, bool interrupted)
 			int early = pg_early(r);
 			if ((early ? early : 3) != phase)
 				continue;
-			if (r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST ||
-			    r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0 || r->check == PG_CHECK_THREADS ||
-			    r->check == PG_CHECK_HIDDEN_CODE)
+			if (pg_walk(r))
 				continue;
 			if (interrupted && (r->check == PG_CHECK_SEALED || r->check == PG_CHECK_MODTEXT ||
 					    r->check == PG_CHECK_PROTECTED || r->check == PG_CHECK_DRVOBJ || pg_swapped_msr(r)))

@@ -221,6 +221,14 @@ void pg_seal_region(struct pg_context *c, struct pg_region *r);
 /* Returns true and the corrupted address when the region fails. */
 bool pg_check_region(struct pg_context *c, struct pg_region *r, uint64_t *addr);
 int pg_early(const struct pg_region *r); /* 1: the checks' own code, 2: page tables, 0: neither */
+/* A cross-walk of lists (modules, processes, handles, address spaces,
+ * threads, stacks, hidden code): not exact at every instruction boundary. */
+static inline bool pg_walk(const struct pg_region *r)
+{
+	return r->check == PG_CHECK_MODLIST || r->check == PG_CHECK_PROCLIST || r->check == PG_CHECK_HANDLELIST ||
+	       r->check == PG_CHECK_ASPACES || r->check == PG_CHECK_RSP0 || r->check == PG_CHECK_THREADS ||
+	       r->check == PG_CHECK_HIDDEN_CODE;
+}
 void pg_check_self(struct pg_context *c); /* the regions of kind 1, reported when they fail */
 bool pg_bytes_sealed(const struct pg_context *c, uint64_t addr, uint64_t len);
 uint64_t pg_shadow_word(const struct pg_context *c, uint64_t off); /* the plain qword at shadow offset off */

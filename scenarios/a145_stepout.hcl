@@ -8,9 +8,9 @@
 # Before: in `windows` no bug check in 10 guest minutes (seed 1); in `fast` every tick
 # draws, as for A34.
 # Expected: bug check 0x109, region type 0xa, from a random pass (drawn on every tick in
-# every profile). In `windows`, whose random passes come 512 s apart on average and
-# each take the service table with about the odds of a pass's draw, it is found far
-# past the profile's bound: the campaign's a145_stepout_windows_seeds measures it.
+# every profile). In `windows`, whose random passes come 512 s apart on average (each
+# takes every small region, the service table among them), about one seed in three is
+# found past the profile's bound: the campaign's a145_stepout_windows_seeds measures it.
 scenario "a145_stepout_fast" {
   description = "A145: A34's step-out, also out of the full-check ticks (fast profile)"
   append      = "pg.profile=fast"
