@@ -542,14 +542,12 @@ func (m *Machine) idleSMP(until uint64) (Stop, bool) {
 // disabled, can still be woken: by an NMI it does not block (an NMI
 // handler that has not returned blocks the next one until its IRET) that
 // a device is routed to raise, through an I/O APIC entry that addresses
-// its local APIC or that APIC's LINT0 (the 8259's output) with NMI delivery. Real processors and
-// QEMU wake from such a halt on the NMI; with no such route nothing ever
-// comes (LINT1 has no source on this machine) and the halt is dead.
+// its local APIC or that APIC's LINT0 (the 8259's output) with NMI
+// delivery. Real processors and QEMU wake from such a halt on the NMI;
+// with no such route nothing ever comes (LINT1 has no source on this
+// machine) and the halt is dead.
 func (m *Machine) nmiCanWake(i int) bool {
-	if m.CPUs[i].NMIBlocked {
-		return false
-	}
-	if i >= len(m.LAPICs) {
+	if m.CPUs[i].NMIBlocked || i >= len(m.LAPICs) {
 		return false
 	}
 	a := m.LAPICs[i]

@@ -278,12 +278,12 @@ uint32_t pg_pass(struct pg_context *c, uint32_t trigger)
 {
 	uint32_t n = c->nregions, checked = 0, left = 0;
 	/* windows: a random pass, whose tick no driver can foresee, takes
-	 * every region but the bulk ones (the tables, the registers, the
-	 * small data). Its passes come minutes apart and
-	 * each took a given region with the odds of its draw, most rounds'
-	 * sure passes being the timer's, which a driver sees coming: one that
-	 * stepped out of every announced pass was found after a median of
-	 * 13 minutes, past the profile's bound (A145). */
+	 * every region but the bulk ones: the tables, the registers, the
+	 * small data. Its passes come minutes apart, and each took a given
+	 * region with the odds of its draw (most rounds' sure passes are the
+	 * timer's, which a driver sees coming): one that stepped out of every
+	 * announced pass was found after a median of 13 minutes, past the
+	 * profile's bound (A145). */
 	bool small_all = trigger == KPP_PG_TRIGGER_RANDOM && c->extra_den >= 32;
 	uint64_t sel = pg_entropy() ^ pg_next(&c->rng);
 	/* The page tables first, on every pass and while the TLB still holds
