@@ -5,7 +5,9 @@
 struct cpu_features cpu_features;
 
 #define CPUID1_EDX_APIC (1u << 9)
+#define CPUID1_EDX_MTRR (1u << 12)
 #define CPUID1_EDX_PGE (1u << 13)
+#define CPUID1_EDX_PAT (1u << 16)
 #define CPUID1_EDX_FXSR (1u << 24)
 #define CPUID1_EDX_SSE (1u << 25)
 #define CPUID1_ECX_RDRAND (1u << 30)
@@ -26,6 +28,8 @@ void cpu_probe(void)
 		cpuid(1, 0, &a, &b, &c, &d);
 		cpu_features.apic = d & CPUID1_EDX_APIC;
 		cpu_features.pge = d & CPUID1_EDX_PGE;
+		cpu_features.pat = d & CPUID1_EDX_PAT;
+		cpu_features.mtrr = d & CPUID1_EDX_MTRR;
 		cpu_features.rdrand = c & CPUID1_ECX_RDRAND;
 		cpu_features.fxsr = (d & CPUID1_EDX_FXSR) && (d & CPUID1_EDX_SSE);
 	}

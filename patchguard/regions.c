@@ -23,8 +23,6 @@ extern const char __service_table_start[], __service_table_end[];
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_PAT 0x277
 #define MSR_MTRR_DEF_TYPE 0x2FF
-#define CPUID1_EDX_MTRR (1u << 12)
-#define CPUID1_EDX_PAT (1u << 16)
 #define EFER_LMA (1u << 10)
 #define CR0_PE (1ul << 0)
 #define CR0_PG (1ul << 31)
@@ -158,11 +156,9 @@ uint32_t pg_enumerate(struct pg_region *out, uint32_t max)
 	 * each page-table entry's PAT, PCD and PWT bits select) and
 	 * IA32_MTRR_DEF_TYPE (the ranges on, the default type). Nothing in the
 	 * kernel changes either after start-up (A156). */
-	uint32_t ca, cb, cc, cd;
-	cpuid(1, 0, &ca, &cb, &cc, &cd);
-	if (cd & CPUID1_EDX_PAT)
+	if (cpu_features.pat)
 		add(&b, MSR_PAT, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
-	if (cd & CPUID1_EDX_MTRR)
+	if (cpu_features.mtrr)
 		add(&b, MSR_MTRR_DEF_TYPE, 0, KPP_PG_CRITICAL_MSR, PG_CHECK_MSR, ~0ull);
 
 	/* Control registers: every bit as armed (nothing in the kernel changes

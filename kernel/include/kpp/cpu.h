@@ -106,6 +106,7 @@ static inline void irq_restore(uint64_t f)
 /* CPU features the kernel probes with CPUID (set by cpu_probe). */
 struct cpu_features {
 	bool nx, smep, smap, pge, rdrand, apic, umip;
+	bool pat, mtrr; /* IA32_PAT, the MTRRs (IA32_MTRR_DEF_TYPE) */
 	bool fxsr; /* FXSAVE/FXRSTOR and SSE: user threads' register state is switched */
 	char vendor[13];
 };
